@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: MIT */
+/* Subcommands of the shomei program. Each parses its own flags and returns the
+ * process exit status: 0 success, 1 failure (reported on stderr), 2 usage error. */
+#ifndef SM_CLI_H
+#define SM_CLI_H
+
+int cmd_init(int argc, char **argv);     /* cli/cmd_init.c */
+int cmd_ca(int argc, char **argv);       /* cli/cmd_ca.c */
+int cmd_csr(int argc, char **argv);      /* cli/cmd_csr.c */
+int cmd_issue(int argc, char **argv);    /* cli/cmd_issue.c */
+int cmd_audit(int argc, char **argv);    /* cli/cmd_audit.c */
+int cmd_calendar(int argc, char **argv); /* cli/cmd_calendar.c */
+int cmd_serve(int argc, char **argv);    /* cli/cmd_serve.c */
+
+#endif

@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: MIT */
+/* Settings table, INI loading (inih) and the documented default file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/failalloc.h"
+
+struct setting {
+    const char *section;
+    const char *key;
+    const char *def;
+    const char *doc;
+};
+
+/* Every setting the product knows. Keep sections together; docs are one or more lines. */
+static const struct setting settings[] = {
+    {"server", "bind", "127.0.0.1", "Address the web server listens on."},
+    {"server", "port", "8080", "TCP port of the web server (overridden by serve --port)."},
+    {"server", "threads", "4", "Worker threads of the HTTP server's thread pool."},
+    {"server", "max_body", "1048576",
+     "Largest request body accepted, in bytes; larger bodies get 413."},
+    {"server", "max_upload", "10485760", "Largest document upload, in bytes."},
+    {"server", "base_url", "http://127.0.0.1:8080",
+     "Public URL of the portal; used in mails and in URLs put into certificates."},
+    {"server", "secure_cookies", "true",
+     "Mark session cookies Secure (keep true in production behind TLS)."},
+
+    {"database", "url", "sqlite:shomei.db",
+     "sqlite:PATH (relative to the data directory) or postgres://user@host:port/db."},
+
+    {"ca", "passphrase", "",
+     "Passphrase that encrypts CA private keys. SHOMEI_CA_PASSPHRASE in the environment\n"
+     "overrides it; one of the two must be set when keys are created or used."},
+    {"ca", "organization", "Shomei Demo CA", "Organization name (O) in CA certificates."},
+    {"ca", "country", "JP", "Country (C) in CA certificates."},
+    {"ca", "root_a_key", "ec-p384",
+     "Key type of root A: ec-p256, ec-p384, rsa-2048, rsa-3072 or rsa-4096."},
+    {"ca", "root_b_key", "ec-p384", "Key type of root B (same choices)."},
+    {"ca", "dv_key", "ec-p256", "Key type of the DV issuing intermediate."},
+    {"ca", "ov_key", "ec-p256", "Key type of the OV issuing intermediate."},
+    {"ca", "ev_key", "ec-p256", "Key type of the EV issuing intermediate."},
+    {"ca", "root_days", "9125", "Validity of root certificates in days."},
+    {"ca", "intermediate_days", "1825", "Validity of intermediate certificates in days."},
+    {"ca", "repository_url", "",
+     "Base URL of the CA repository (caIssuers, CRLs); empty = base_url + /repository."},
+    {"ca", "ocsp_url", "", "OCSP responder URL put into AIA; empty = no OCSP entry."},
+    {"ca", "cps_url", "", "CPS URI in certificatePolicies; empty = repository_url + /cps."},
+
+    {"issue", "batch", "64",
+     "Certificates signed per database commit by bulk issuance (serials are always\n"
+     "reserved in a committed transaction before signing)."},
+
+    {"log", "level", "info", "debug, info, warn or error."},
+};
+
+#define NSETTINGS (sizeof settings / sizeof settings[0])
+
+struct config {
+    char *dir;
+    char *values[NSETTINGS]; /* NULL = default */
+};
+
+static int find(const char *section, const char *key)
+{
+    for (size_t i = 0; i < NSETTINGS; i++)
+        if (strcmp(settings[i].section, section) == 0 && strcmp(settings[i].key, key) == 0)
+            return (int)i;
+    return -1;
+}
+
+struct config *config_defaults(const char *dir)
+{
+    struct config *c = sm_calloc(1, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    c->dir = sm_strdup(dir ? dir : ".");
+    if (c->dir == NULL) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void config_free(struct config *c)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < NSETTINGS; i++)
+        free(c->values[i]);
+    free(c->dir);
+    free(c);
+}
+
+int config_set(struct config *c, const char *section, const char *key, const char *value)
+{
+    int i = find(section, key);
+    if (i < 0)
+        return -SM_E_INVALID;
+    char *v = sm_strdup(value);
+    if (v == NULL)
+        return -SM_E_NOMEM;
+    free(c->values[i]);
+    c->values[i] = v;
+    return 0;
+}
+
+struct load_ctx {
+    struct config *c;
+    struct sm_err *e;
+    int failed;
+};
+
+static int on_entry(void *user, const char *section, const char *name, const char *value)
+{
+    struct load_ctx *ctx = user;
+    if (ctx->failed)
+        return 0;
+    int rc = config_set(ctx->c, section, name, value);
+    if (rc < 0) {
+        ctx->failed = 1;
+        if (rc == -SM_E_INVALID)
+            sm_err_set(ctx->e, SM_E_CONFIG, name, "unknown setting [%s] %s", section, name);
+        else
+            sm_err_set(ctx->e, SM_E_NOMEM, NULL, "out of memory reading config");
+        return 0;
+    }
+    return 1;
+}
+
+int config_load(const char *dir, struct config **out, struct sm_err *e)
+{
+    char path[4096];
+    *out = NULL;
+    struct config *c = config_defaults(dir);
+    if (c == NULL)
+        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    if (config_path(c, "shomei.ini", path, sizeof path) < 0) {
+        config_free(c);
+        return sm_err_set(e, SM_E_CONFIG, "dir", "data directory path too long");
+    }
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        config_free(c);
+        return sm_err_set(e, SM_E_CONFIG, "dir", "cannot open %s: %s", path, strerror(errno));
+    }
+    struct load_ctx ctx = {c, e, 0};
+    int line = ini_parse_file(f, on_entry, &ctx);
+    fclose(f);
+    if (ctx.failed) {
+        config_free(c);
+        return -(e ? e->code : SM_E_CONFIG);
+    }
+    if (line != 0) {
+        config_free(c);
+        return sm_err_set(e, SM_E_CONFIG, "shomei.ini", "syntax error in %s line %d", path, line);
+    }
+    *out = c;
+    return 0;
+}
+
+const char *config_str(const struct config *c, const char *section, const char *key)
+{
+    int i = find(section, key);
+    if (i < 0)
+        return "";
+    return c->values[i] ? c->values[i] : settings[i].def;
+}
+
+int config_int(const struct config *c, const char *section, const char *key, int64_t min,
+               int64_t max, int64_t *out, struct sm_err *e)
+{
+    const char *s = config_str(c, section, key);
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || errno != 0 || v < min || v > max)
+        return sm_err_set(e, SM_E_CONFIG, key, "[%s] %s = '%s' is not an integer in %lld..%lld",
+                          section, key, s, (long long)min, (long long)max);
+    *out = v;
+    return 0;
+}
+
+int config_bool(const struct config *c, const char *section, const char *key)
+{
+    const char *s = config_str(c, section, key);
+    return strcmp(s, "true") == 0 || strcmp(s, "yes") == 0 || strcmp(s, "1") == 0 ||
+           strcmp(s, "on") == 0;
+}
+
+const char *config_dir(const struct config *c) { return c->dir; }
+
+int config_path(const struct config *c, const char *rel, char *out, size_t n)
+{
+    int w = rel[0] == '/' ? snprintf(out, n, "%s", rel) : snprintf(out, n, "%s/%s", c->dir, rel);
+    return (w < 0 || (size_t)w >= n) ? -SM_E_TOO_LARGE : 0;
+}
+
+static const char *override_for(const char *const *ov, const char *section, const char *key)
+{
+    char name[128];
+    snprintf(name, sizeof name, "%s.%s", section, key);
+    for (; ov && ov[0]; ov += 2)
+        if (strcmp(ov[0], name) == 0)
+            return ov[1];
+    return NULL;
+}
+
+int config_write_default(const char *path, const char *const *overrides, struct sm_err *e)
+{
+    struct buf b = BUF_INIT;
+    int rc = buf_puts(&b, "; shomei configuration. Every setting is listed with its default.\n"
+                          "; Lines starting with ; are comments.\n");
+    const char *section = "";
+    for (size_t i = 0; i < NSETTINGS && rc == 0; i++) {
+        const struct setting *s = &settings[i];
+        if (strcmp(section, s->section) != 0) {
+            section = s->section;
+            rc = buf_printf(&b, "\n[%s]\n", section);
+        }
+        const char *p = s->doc;
+        while (rc == 0 && *p) {
+            const char *nl = strchr(p, '\n');
+            size_t l = nl ? (size_t)(nl - p) : strlen(p);
+            rc = buf_printf(&b, "; %.*s\n", (int)l, p);
+            p += l + (nl ? 1 : 0);
+        }
+        const char *ov = override_for(overrides, s->section, s->key);
+        if (rc == 0)
+            rc = buf_printf(&b, "%s = %s\n", s->key, ov ? ov : s->def);
+    }
+    if (rc < 0) {
+        buf_free(&b);
+        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    }
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0) {
+        buf_free(&b);
+        return sm_err_set(e, errno == EEXIST ? SM_E_EXISTS : SM_E_IO, path, "cannot create %s: %s",
+                          path, strerror(errno));
+    }
+    ssize_t w = write(fd, b.p, b.len);
+    int ok = w == (ssize_t)b.len && fsync(fd) == 0;
+    close(fd);
+    buf_free(&b);
+    if (!ok)
+        return sm_err_set(e, SM_E_IO, path, "cannot write %s", path);
+    return 0;
+}

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* The INI configuration of a data directory (DIR/shomei.ini), read with inih.
+ * Every known setting is a row in config.c's table with its default and its
+ * documentation; config_write_default() writes that table as the commented file.
+ * Unknown sections or keys are an error, so a typo never passes silently. */
+#ifndef SM_CONFIG_H
+#define SM_CONFIG_H
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct config;
+
+/* Loads DIR/shomei.ini. The caller frees with config_free(). */
+int config_load(const char *dir, struct config **out, struct sm_err *e);
+/* A config with every default (for tests and init); dir is remembered. */
+struct config *config_defaults(const char *dir);
+void config_free(struct config *c);
+
+/* Returns the value (the default when unset); never NULL for a known key.
+ * Asking for an unknown key is a programming error and returns "". */
+const char *config_str(const struct config *c, const char *section, const char *key);
+/* Parses an integer setting within [min, max]; on error fills e naming section.key. */
+int config_int(const struct config *c, const char *section, const char *key, int64_t min,
+               int64_t max, int64_t *out, struct sm_err *e);
+int config_bool(const struct config *c, const char *section, const char *key);
+/* Overrides a value in memory (command-line flags, tests). 0 or -SM_E_NOMEM/-SM_E_INVALID. */
+int config_set(struct config *c, const char *section, const char *key, const char *value);
+const char *config_dir(const struct config *c);
+/* Joins the data directory and a relative path into out; absolute paths stay. */
+int config_path(const struct config *c, const char *rel, char *out, size_t n);
+
+/* Writes the documented default file to path with O_EXCL (refuses to overwrite).
+ * overrides: NULL-terminated list of "section.key", "value" pairs, may be NULL. */
+int config_write_default(const char *path, const char *const *overrides, struct sm_err *e);
+
+#endif

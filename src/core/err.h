@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/* Errors as data: one table of codes with their HTTP status and message key.
+ * A fallible function returns 0 or a negative value and fills an optional
+ * struct sm_err. User-facing text comes from the message key in the user's language. */
+#ifndef SM_ERR_H
+#define SM_ERR_H
+
+enum sm_code {
+    SM_OK = 0,
+    SM_E_NOMEM,     /* allocation failed */
+    SM_E_IO,        /* file or socket I/O */
+    SM_E_INVALID,   /* bad input; field names it */
+    SM_E_TOO_LARGE, /* input past a size limit */
+    SM_E_NOTFOUND,
+    SM_E_EXISTS,    /* refuses to overwrite */
+    SM_E_CONFLICT,  /* state does not allow it */
+    SM_E_FORBIDDEN,
+    SM_E_DB,        /* database failure */
+    SM_E_CRYPTO,    /* OpenSSL failure */
+    SM_E_CONFIG,    /* configuration invalid */
+    SM_E_CSR,       /* CSR rejected; details in the CSR problem list */
+    SM_E_LINT,      /* to-be-signed certificate failed lint */
+    SM_E_POLICY,    /* refused by policy */
+    SM_E_INTERNAL,
+    SM_E__COUNT
+};
+
+struct sm_err {
+    int code;          /* enum sm_code */
+    char field[64];    /* offending field or object, may be empty */
+    char detail[256];  /* log detail in English (never shown raw to users) */
+};
+
+/* Fills e (if not NULL) and returns -code. detail is printf-style. */
+int sm_err_set(struct sm_err *e, int code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Appends the OpenSSL error queue to e->detail and clears the queue; returns -SM_E_CRYPTO. */
+int sm_err_openssl(struct sm_err *e, const char *what);
+void sm_err_clear(struct sm_err *e);
+
+const char *sm_err_name(int code);       /* "SM_E_INVALID" */
+int sm_err_http(int code);               /* 400, 404, ... */
+const char *sm_err_msgkey(int code);     /* i18n key, e.g. "err.invalid" */
+
+#endif

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/* shomei: subcommand dispatch only. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(int, char **);
+    const char *help;
+} commands[] = {
+    {"init", cmd_init, "init --dir DIR [--demo]          create a data directory and CA hierarchy"},
+    {"ca", cmd_ca, "ca list|chain --dir DIR ...      show the CA hierarchy or a chain"},
+    {"csr", cmd_csr, "csr check [--json] FILE          check a CSR"},
+    {"issue", cmd_issue, "issue --dir DIR --csr FILE ...    issue a certificate (operator)"},
+    {"audit", cmd_audit, "audit verify --dir DIR           verify the audit log's hash chain"},
+    {"calendar", cmd_calendar, "calendar FROM TO                 business days and holidays"},
+    {"serve", cmd_serve, "serve --dir DIR [--port P]       run the web server"},
+};
+
+static int usage(FILE *f)
+{
+    fprintf(f, "usage: shomei COMMAND [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %s\n", commands[i].help);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage(stderr);
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].fn(argc - 1, argv + 1);
+    fprintf(stderr, "shomei: unknown command '%s'\n", argv[1]);
+    return usage(stderr);
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: MIT */
+/* The one database API. Backends (sqlite.c, pg.c) fill a const struct db_ops; callers
+ * in store/ describe each statement once as a struct db_stmt (SQL text with $1..$N
+ * placeholders, optionally a per-backend override) and run it with bound parameters.
+ * Nothing outside store/ includes this file or writes SQL. */
+#ifndef SM_DB_H
+#define SM_DB_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct db;
+
+enum db_type { DB_NULL, DB_INT, DB_TEXT, DB_BLOB };
+
+struct db_val {
+    enum db_type t;
+    int64_t i;     /* DB_INT */
+    const void *p; /* DB_TEXT (UTF-8) / DB_BLOB; for results valid only inside the row callback */
+    size_t n;      /* bytes of p */
+};
+
+#define DBV_NULL ((struct db_val){DB_NULL, 0, NULL, 0})
+#define DBV_INT(v) ((struct db_val){DB_INT, (int64_t)(v), NULL, 0})
+#define DBV_TEXT(s) ((struct db_val){DB_TEXT, 0, (s), strlen(s)})
+#define DBV_TEXTN(s, len) ((struct db_val){DB_TEXT, 0, (s), (len)})
+#define DBV_BLOB(d, len) ((struct db_val){DB_BLOB, 0, (d), (len)})
+
+/* A statement: sql uses $1..$N for both backends (sqlite.c rewrites to ?N);
+ * sql_pg / sql_sqlite replace it for one backend when the dialects differ. */
+struct db_stmt {
+    const char *name; /* for logs and errors */
+    const char *sql;
+    const char *sql_sqlite; /* NULL = use sql */
+    const char *sql_pg;     /* NULL = use sql */
+};
+
+/* Called once per result row; return 0 to continue, nonzero to stop (that value is returned
+ * by db_run when positive; a negative value is treated as an error and returned as is). */
+typedef int (*db_row_fn)(void *ctx, const struct db_val *cols, int ncols);
+
+/* url: "sqlite:PATH" (PATH relative to dir unless absolute) or "postgres://...".
+ * Opens, applies the connection settings (SQLite: WAL, synchronous=FULL, foreign keys,
+ * busy timeout). Does not migrate. The caller closes with db_close(). */
+int db_open(const char *url, const char *dir, struct db **out, struct sm_err *e);
+void db_close(struct db *db);
+const char *db_backend(const struct db *db); /* "sqlite" or "pg" */
+
+/* Applies every numbered migration (embedded src/store/migrations/NNNN_*.sql) not yet
+ * applied, each in its own transaction, recording it in schema_migrations. */
+int db_migrate(struct db *db, struct sm_err *e);
+
+/* Runs one statement with params; fn may be NULL. Returns 0, a positive stop value
+ * from fn, or a negative error. */
+int db_run(struct db *db, const struct db_stmt *st, const struct db_val *params, int nparams,
+           db_row_fn fn, void *ctx, struct sm_err *e);
+/* Number of rows changed by the last db_run on this handle. */
+int64_t db_changes(struct db *db);
+
+/* Transactions. begin is "BEGIN IMMEDIATE" on SQLite so writers serialize early. */
+int db_begin(struct db *db, struct sm_err *e);
+int db_commit(struct db *db, struct sm_err *e);
+int db_rollback(struct db *db); /* never fails visibly; safe when no transaction is open */
+
+/* Row helpers for callbacks: copy a column out (caller frees), or read an int. */
+char *db_col_strdup(const struct db_val *v); /* NULL for DB_NULL or no memory */
+int64_t db_col_int(const struct db_val *v);  /* 0 for DB_NULL */
+
+/* Backend interface (filled by sqlite.c and pg.c). */
+struct db_ops {
+    const char *name;
+    int (*open)(const char *conninfo, void **handle, struct sm_err *e);
+    void (*close)(void *handle);
+    int (*run)(void *handle, const char *sql, const struct db_val *params, int nparams,
+               db_row_fn fn, void *ctx, int64_t *changes, struct sm_err *e);
+    int (*exec_script)(void *handle, const char *sql, struct sm_err *e); /* migrations */
+    const char *begin_sql;
+};
+
+extern const struct db_ops db_sqlite_ops;
+extern const struct db_ops db_pg_ops;
+
+#endif

@@ -1,0 +1,54 @@
+# Shared helpers for integration tests (sourced). TAP output: ok / not ok lines.
+# Every process a test starts is recorded and stopped by PID on exit.
+set -u
+: "${SHOMEI_BIN:?SHOMEI_BIN must point at the shomei binary (tests/run.sh sets it)}"
+IT_TMP=$(mktemp -d "${TMPDIR:-/tmp}/shomei-it.XXXXXX")
+IT_PIDS=()
+IT_N=0
+IT_FAILED=0
+export SHOMEI_CA_PASSPHRASE=${SHOMEI_CA_PASSPHRASE:-it-test-passphrase}
+
+it_cleanup() {
+  local p
+  for p in "${IT_PIDS[@]}"; do
+    kill "$p" 2>/dev/null
+  done
+  for p in "${IT_PIDS[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$p" 2>/dev/null
+  done
+  rm -rf "$IT_TMP"
+}
+trap it_cleanup EXIT
+
+ok() { IT_N=$((IT_N + 1)); echo "ok $IT_N - $*"; }
+not_ok() { IT_N=$((IT_N + 1)); IT_FAILED=1; echo "not ok $IT_N - $*"; }
+# check NAME COMMAND...: ok when the command succeeds.
+check() { local n=$1; shift; if "$@"; then ok "$n"; else not_ok "$n"; fi; }
+# check_eq NAME EXPECTED ACTUAL
+check_eq() {
+  if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1 (expected '$2', got '$3')"; fi
+}
+it_done() { exit "$IT_FAILED"; }
+
+# A free TCP port on 127.0.0.1.
+free_port() {
+  python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1]);s.close()'
+}
+
+# start_server DIR: starts shomei serve on a free port; sets IT_URL and IT_SERVER_PID.
+start_server() {
+  local dir=$1 port
+  port=$(free_port)
+  "$SHOMEI_BIN" serve --dir "$dir" --port "$port" >"$IT_TMP/server-$port.log" 2>&1 &
+  IT_SERVER_PID=$!
+  IT_PIDS+=("$IT_SERVER_PID")
+  IT_URL="http://127.0.0.1:$port"
+  for _ in $(seq 1 100); do
+    curl -fsS -o /dev/null "$IT_URL/healthz" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  echo "# server did not start; log:" >&2
+  sed 's/^/# /' "$IT_TMP/server-$port.log" >&2
+  return 1
+}
