@@ -7,6 +7,7 @@
 #define SM_DB_H
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h> /* strlen in DBV_TEXT */
 
 #include "core/err.h"
 
@@ -62,6 +63,8 @@ int64_t db_changes(struct db *db);
 int db_begin(struct db *db, struct sm_err *e);
 int db_commit(struct db *db, struct sm_err *e);
 int db_rollback(struct db *db); /* never fails visibly; safe when no transaction is open */
+/* 1 between a successful db_begin and its commit/rollback (audit_append checks it). */
+int db_in_transaction(const struct db *db);
 
 /* Row helpers for callbacks: copy a column out (caller frees), or read an int. */
 char *db_col_strdup(const struct db_val *v); /* NULL for DB_NULL or no memory */

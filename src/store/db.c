@@ -1,0 +1,350 @@
+/* SPDX-License-Identifier: MIT */
+/* The one database API (db.h): picks the backend from the URL, tracks the transaction,
+ * runs statements with bound parameters, and applies the embedded numbered migrations.
+ * Backend specifics (SQL dialect, connection) live in sqlite.c and pg.c only.
+ * A struct db is one connection: use it from one thread at a time. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/asset.h"
+#include "core/buf.h"
+#include "core/clock.h"
+#include "core/failalloc.h"
+#include "store/db.h"
+
+struct db {
+    const struct db_ops *ops;
+    void *h;
+    int64_t changes;
+    int in_tx;
+};
+
+#define MIGRATION_DIR "src/store/migrations/"
+
+const char *db_backend(const struct db *db) { return db->ops->name; }
+
+static int is_pg_url(const char *url)
+{
+    return strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0;
+}
+
+int db_open(const char *url, const char *dir, struct db **out, struct sm_err *e)
+{
+    *out = NULL;
+    if (url == NULL || *url == '\0')
+        return sm_err_set(e, SM_E_CONFIG, "database.url", "database url is empty");
+    const struct db_ops *ops;
+    char *conninfo = NULL;
+    if (strncmp(url, "sqlite:", 7) == 0) {
+        const char *path = url + 7;
+        if (*path == '\0')
+            return sm_err_set(e, SM_E_CONFIG, "database.url", "sqlite url has no path");
+        ops = &db_sqlite_ops;
+        struct buf b = BUF_INIT;
+        int rc = 0;
+        if (path[0] != '/' && strcmp(path, ":memory:") != 0 && dir != NULL && *dir != '\0') {
+            rc = buf_puts(&b, dir);
+            if (rc == 0 && dir[strlen(dir) - 1] != '/')
+                rc = buf_putc(&b, '/');
+        }
+        if (rc == 0)
+            rc = buf_puts(&b, path);
+        if (rc < 0) {
+            buf_free(&b);
+            return sm_err_set(e, -rc, "database.url", "cannot build database path");
+        }
+        conninfo = buf_detach(&b, NULL);
+    } else if (is_pg_url(url)) {
+        ops = &db_pg_ops;
+        conninfo = sm_strdup(url);
+        if (conninfo == NULL)
+            return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    } else {
+        return sm_err_set(e, SM_E_CONFIG, "database.url",
+                          "database url must start with sqlite: or postgres://");
+    }
+    struct db *db = sm_calloc(1, sizeof *db);
+    if (db == NULL) {
+        free(conninfo);
+        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    }
+    db->ops = ops;
+    int rc = ops->open(conninfo, &db->h, e);
+    free(conninfo);
+    if (rc < 0) {
+        free(db);
+        return rc;
+    }
+    *out = db;
+    return 0;
+}
+
+void db_close(struct db *db)
+{
+    if (db == NULL)
+        return;
+    if (db->in_tx)
+        db_rollback(db);
+    db->ops->close(db->h);
+    free(db);
+}
+
+int db_run(struct db *db, const struct db_stmt *st, const struct db_val *params, int nparams,
+           db_row_fn fn, void *ctx, struct sm_err *e)
+{
+    const char *sql = st->sql;
+    if (db->ops == &db_sqlite_ops && st->sql_sqlite != NULL)
+        sql = st->sql_sqlite;
+    else if (db->ops == &db_pg_ops && st->sql_pg != NULL)
+        sql = st->sql_pg;
+    db->changes = 0;
+    int rc = db->ops->run(db->h, sql, params, nparams, fn, ctx, &db->changes, e);
+    if (rc < 0 && e != NULL && e->field[0] == '\0' && st->name != NULL) {
+        size_t n = strlen(st->name);
+        if (n >= sizeof e->field)
+            n = sizeof e->field - 1;
+        memcpy(e->field, st->name, n);
+        e->field[n] = '\0';
+    }
+    return rc;
+}
+
+int64_t db_changes(struct db *db) { return db->changes; }
+
+int db_in_transaction(const struct db *db) { return db->in_tx; }
+
+static int exec_plain(struct db *db, const char *sql, struct sm_err *e)
+{
+    int64_t ch = 0;
+    return db->ops->run(db->h, sql, NULL, 0, NULL, NULL, &ch, e);
+}
+
+int db_begin(struct db *db, struct sm_err *e)
+{
+    if (db->in_tx)
+        return sm_err_set(e, SM_E_INTERNAL, "db", "transaction already open");
+    int rc = exec_plain(db, db->ops->begin_sql, e);
+    if (rc < 0)
+        return rc;
+    db->in_tx = 1;
+    return 0;
+}
+
+int db_commit(struct db *db, struct sm_err *e)
+{
+    if (!db->in_tx)
+        return sm_err_set(e, SM_E_INTERNAL, "db", "commit without a transaction");
+    int rc = exec_plain(db, "COMMIT", e);
+    if (rc < 0) {
+        /* A failed commit leaves nothing behind: roll back whatever is still open. */
+        db_rollback(db);
+        return rc;
+    }
+    db->in_tx = 0;
+    return 0;
+}
+
+int db_rollback(struct db *db)
+{
+    if (db == NULL || !db->in_tx)
+        return 0;
+    struct sm_err ignored;
+    exec_plain(db, "ROLLBACK", &ignored);
+    db->in_tx = 0;
+    return 0;
+}
+
+char *db_col_strdup(const struct db_val *v)
+{
+    if (v == NULL || v->t == DB_NULL)
+        return NULL;
+    if (v->t == DB_INT) {
+        struct buf b = BUF_INIT;
+        if (buf_printf(&b, "%lld", (long long)v->i) < 0)
+            return NULL;
+        return buf_detach(&b, NULL);
+    }
+    char *s = sm_malloc(v->n + 1);
+    if (s == NULL)
+        return NULL;
+    if (v->n > 0)
+        memcpy(s, v->p, v->n);
+    s[v->n] = '\0';
+    return s;
+}
+
+int64_t db_col_int(const struct db_val *v)
+{
+    if (v == NULL)
+        return 0;
+    if (v->t == DB_INT)
+        return v->i;
+    if (v->t == DB_TEXT && v->n > 0 && v->n < 24) {
+        /* A number returned as text (e.g. a backend's numeric type). */
+        char tmp[24];
+        memcpy(tmp, v->p, v->n);
+        tmp[v->n] = '\0';
+        char *end;
+        long long x = strtoll(tmp, &end, 10);
+        if (*end == '\0')
+            return x;
+    }
+    return 0;
+}
+
+/* ---- migrations ---- */
+
+struct migration {
+    int64_t version;
+    const char *name; /* points into the asset path: "0001_core.sql" */
+    size_t name_len;  /* without ".sql" */
+    const struct asset *a;
+};
+
+/* "NNNN_name.sql" directly under MIGRATION_DIR; fills m. 0 or -1. */
+static int parse_migration(const struct asset *a, struct migration *m)
+{
+    size_t dl = strlen(MIGRATION_DIR);
+    if (strncmp(a->path, MIGRATION_DIR, dl) != 0)
+        return -1;
+    const char *s = a->path + dl;
+    size_t len = strlen(s);
+    if (strchr(s, '/') != NULL || len < 5 || strcmp(s + len - 4, ".sql") != 0)
+        return -1;
+    int64_t v = 0;
+    size_t i = 0;
+    while (s[i] >= '0' && s[i] <= '9' && i < 9) {
+        v = v * 10 + (s[i] - '0');
+        i++;
+    }
+    if (i == 0 || s[i] != '_')
+        return -1;
+    m->version = v;
+    m->name = s;
+    m->name_len = len - 4;
+    m->a = a;
+    return 0;
+}
+
+static int cmp_migration(const void *pa, const void *pb)
+{
+    const struct migration *a = pa, *b = pb;
+    if (a->version != b->version)
+        return a->version < b->version ? -1 : 1;
+    return strcmp(a->name, b->name);
+}
+
+/* Replaces the portable tokens @PK@ and @BLOB@ for this backend. Caller frees. */
+static char *expand_tokens(const struct db *db, const char *sql, struct sm_err *e)
+{
+    int pg = db->ops == &db_pg_ops;
+    static const struct {
+        const char *tok, *sqlite, *pg;
+    } toks[] = {
+        {"@PK@", "INTEGER PRIMARY KEY AUTOINCREMENT",
+         "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"},
+        {"@BLOB@", "BLOB", "BYTEA"},
+    };
+    struct buf b = BUF_INIT;
+    int rc = 0;
+    const char *p = sql;
+    while (*p != '\0' && rc == 0) {
+        size_t k;
+        for (k = 0; k < sizeof toks / sizeof toks[0]; k++)
+            if (strncmp(p, toks[k].tok, strlen(toks[k].tok)) == 0)
+                break;
+        if (k < sizeof toks / sizeof toks[0]) {
+            rc = buf_puts(&b, pg ? toks[k].pg : toks[k].sqlite);
+            p += strlen(toks[k].tok);
+        } else {
+            rc = buf_putc(&b, *p++);
+        }
+    }
+    if (rc == 0 && b.p == NULL)
+        rc = buf_puts(&b, "");
+    if (rc < 0) {
+        buf_free(&b);
+        sm_err_set(e, -rc, "migration", "cannot expand migration");
+        return NULL;
+    }
+    return buf_detach(&b, NULL);
+}
+
+static const struct db_stmt st_mig_lock = {
+    "migrate.lock", "SELECT 1", NULL,
+    /* Several nodes may start at once: one migrates, the others wait and then skip. */
+    "SELECT pg_advisory_xact_lock(7526746567463510017)"};
+static const struct db_stmt st_mig_table = {
+    "migrate.table",
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT NOT NULL, "
+    "name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+    NULL, NULL};
+static const struct db_stmt st_mig_applied = {
+    "migrate.applied", "SELECT 1 FROM schema_migrations WHERE name = $1", NULL, NULL};
+static const struct db_stmt st_mig_record = {
+    "migrate.record",
+    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", NULL,
+    NULL};
+
+static int found_row(void *ctx, const struct db_val *cols, int ncols)
+{
+    (void)cols;
+    (void)ncols;
+    *(int *)ctx = 1;
+    return 0;
+}
+
+static int apply_one(struct db *db, const struct migration *m, struct sm_err *e)
+{
+    int rc = db_begin(db, e);
+    if (rc < 0)
+        return rc;
+    rc = db_run(db, &st_mig_lock, NULL, 0, NULL, NULL, e);
+    if (rc == 0)
+        rc = db_run(db, &st_mig_table, NULL, 0, NULL, NULL, e);
+    int applied = 0;
+    struct db_val p[3] = {DBV_INT(m->version), DBV_TEXTN(m->name, m->name_len),
+                          DBV_INT(clock_now())};
+    if (rc == 0)
+        rc = db_run(db, &st_mig_applied, &p[1], 1, found_row, &applied, e);
+    if (rc == 0 && !applied) {
+        char *sql = expand_tokens(db, (const char *)m->a->data, e);
+        if (sql == NULL)
+            rc = -(e ? e->code : SM_E_NOMEM);
+        if (rc == 0)
+            rc = db->ops->exec_script(db->h, sql, e);
+        free(sql);
+        if (rc == 0)
+            rc = db_run(db, &st_mig_record, p, 3, NULL, NULL, e);
+        if (rc < 0 && e != NULL) {
+            size_t n = m->name_len < sizeof e->field - 1 ? m->name_len : sizeof e->field - 1;
+            memcpy(e->field, m->name, n);
+            e->field[n] = '\0';
+        }
+    }
+    if (rc < 0) {
+        db_rollback(db);
+        return rc;
+    }
+    return db_commit(db, e);
+}
+
+int db_migrate(struct db *db, struct sm_err *e)
+{
+    size_t n = 0;
+    for (const struct asset *a = asset_table; a->path != NULL; a++)
+        n++;
+    struct migration *ms = sm_calloc(n ? n : 1, sizeof *ms);
+    if (ms == NULL)
+        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    size_t k = 0;
+    for (const struct asset *a = asset_table; a->path != NULL; a++)
+        if (parse_migration(a, &ms[k]) == 0)
+            k++;
+    qsort(ms, k, sizeof *ms, cmp_migration);
+    int rc = 0;
+    for (size_t i = 0; i < k && rc == 0; i++)
+        rc = apply_one(db, &ms[i], e);
+    free(ms);
+    return rc;
+}

@@ -1,0 +1,344 @@
+/* SPDX-License-Identifier: MIT */
+/* PostgreSQL backend of db.h through libpq: PQexecParams with every parameter bound
+ * (int8 as text, bytea in binary), text results converted back by column type (int2/4/8
+ * and bool -> DB_INT, bytea hex -> DB_BLOB, the rest -> DB_TEXT). Transactions run at
+ * READ COMMITTED; statements that need exclusion take row locks (SELECT ... FOR UPDATE)
+ * or transaction-scoped advisory locks. One handle = one connection, one thread at a time. */
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/failalloc.h"
+#include "store/db.h"
+
+#define OID_BOOL 16
+#define OID_BYTEA 17
+#define OID_INT8 20
+#define OID_INT2 21
+#define OID_INT4 23
+#define STACK_PARAMS 16
+#define STACK_COLS 32
+
+struct pg {
+    PGconn *c;
+};
+
+static void quiet_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message; /* NOTICEs such as "relation already exists, skipping" are expected */
+}
+
+static int pg_err(struct pg *p, PGresult *res, const char *what, struct sm_err *e)
+{
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    int code = SM_E_DB;
+    if (state != NULL && strcmp(state, "23505") == 0)
+        code = SM_E_CONFLICT;
+    const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(p->c);
+    size_t n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+        n--;
+    return sm_err_set(e, code, NULL, "postgres %s: %.*s (%s)", what, (int)n, msg,
+                      state ? state : "-");
+}
+
+static int pg_open(const char *url, void **handle, struct sm_err *e)
+{
+    *handle = NULL;
+    struct pg *p = sm_calloc(1, sizeof *p);
+    if (p == NULL)
+        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    p->c = PQconnectdb(url);
+    if (p->c == NULL || PQstatus(p->c) != CONNECTION_OK) {
+        const char *msg = p->c ? PQerrorMessage(p->c) : "out of memory";
+        size_t n = strlen(msg);
+        while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+            n--;
+        int r = sm_err_set(e, SM_E_DB, "database.url", "cannot connect to postgres: %.*s",
+                           (int)n, msg);
+        PQfinish(p->c);
+        free(p);
+        return r;
+    }
+    PQsetNoticeProcessor(p->c, quiet_notice, NULL);
+    /* UTF-8 text and UTC; the connection's defaults must not change results. */
+    PGresult *res = PQexec(p->c, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'");
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+        int r = pg_err(p, res, "connection settings", e);
+        PQclear(res);
+        PQfinish(p->c);
+        free(p);
+        return r;
+    }
+    PQclear(res);
+    *handle = p;
+    return 0;
+}
+
+static void pg_close(void *handle)
+{
+    struct pg *p = handle;
+    if (p == NULL)
+        return;
+    PQfinish(p->c);
+    free(p);
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes bytea text output ("\x0a0b...", hex format, the default since 9.0) in place
+ * into out (at least (n - 2) / 2 bytes). Returns the length or -1. */
+static long unhex(const char *s, size_t n, unsigned char *out)
+{
+    if (n < 2 || s[0] != '\\' || s[1] != 'x' || (n - 2) % 2 != 0)
+        return -1;
+    size_t k = 0;
+    for (size_t i = 2; i < n; i += 2) {
+        int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[k++] = (unsigned char)(hi << 4 | lo);
+    }
+    return (long)k;
+}
+
+static int parse_int(const char *s, int64_t *out)
+{
+    char *end;
+    long long v = strtoll(s, &end, 10);
+    if (*s == '\0' || *end != '\0')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Converts one result row to db_vals. Bytea columns decode into scratch (one buffer per
+ * row, sized for the row's bytea columns); the caller frees *scratch. */
+static int convert_row(PGresult *res, int row, int ncols, struct db_val *cols,
+                       unsigned char **scratch, struct sm_err *e)
+{
+    size_t need = 0;
+    for (int i = 0; i < ncols; i++)
+        if (PQftype(res, i) == OID_BYTEA && !PQgetisnull(res, row, i))
+            need += (size_t)PQgetlength(res, row, i) / 2 + 1;
+    free(*scratch);
+    *scratch = NULL;
+    if (need > 0) {
+        *scratch = sm_malloc(need);
+        if (*scratch == NULL)
+            return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    }
+    size_t used = 0;
+    for (int i = 0; i < ncols; i++) {
+        struct db_val *v = &cols[i];
+        memset(v, 0, sizeof *v);
+        if (PQgetisnull(res, row, i)) {
+            v->t = DB_NULL;
+            continue;
+        }
+        const char *s = PQgetvalue(res, row, i);
+        size_t n = (size_t)PQgetlength(res, row, i);
+        switch (PQftype(res, i)) {
+        case OID_INT2:
+        case OID_INT4:
+        case OID_INT8:
+            v->t = DB_INT;
+            if (parse_int(s, &v->i) < 0)
+                return sm_err_set(e, SM_E_DB, NULL, "bad integer from postgres");
+            break;
+        case OID_BOOL:
+            v->t = DB_INT;
+            v->i = s[0] == 't';
+            break;
+        case OID_BYTEA: {
+            long k = unhex(s, n, *scratch + used);
+            if (k < 0)
+                return sm_err_set(e, SM_E_DB, NULL, "bad bytea from postgres");
+            v->t = DB_BLOB;
+            v->p = *scratch + used;
+            v->n = (size_t)k;
+            used += (size_t)k + 1;
+            break;
+        }
+        default:
+            v->t = DB_TEXT;
+            v->p = s;
+            v->n = n;
+            break;
+        }
+    }
+    return 0;
+}
+
+/* Text parameters must be NUL-terminated for libpq: copies are made in one block. */
+static int make_params(const struct db_val *params, int n, const char **vals, int *lens,
+                       int *fmts, Oid *types, char **block, struct sm_err *e)
+{
+    size_t need = 0;
+    for (int i = 0; i < n; i++)
+        if (params[i].t == DB_TEXT)
+            need += params[i].n + 1;
+        else if (params[i].t == DB_INT)
+            need += 24;
+    *block = NULL;
+    if (need > 0) {
+        *block = sm_malloc(need);
+        if (*block == NULL)
+            return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    }
+    char *w = *block;
+    for (int i = 0; i < n; i++) {
+        const struct db_val *v = &params[i];
+        vals[i] = NULL;
+        lens[i] = 0;
+        fmts[i] = 0;
+        types[i] = 0;
+        switch (v->t) {
+        case DB_INT: {
+            /* Digits by hand: no printf family in a hot path, no sign surprises. */
+            char tmp[24];
+            int k = 0;
+            uint64_t u = v->i < 0 ? (uint64_t)0 - (uint64_t)v->i : (uint64_t)v->i;
+            do {
+                tmp[k++] = (char)('0' + u % 10);
+                u /= 10;
+            } while (u > 0);
+            vals[i] = w;
+            if (v->i < 0)
+                *w++ = '-';
+            while (k > 0)
+                *w++ = tmp[--k];
+            *w++ = '\0';
+            types[i] = OID_INT8;
+            break;
+        }
+        case DB_TEXT:
+            if (v->n > 0 && memchr(v->p, '\0', v->n) != NULL)
+                return sm_err_set(e, SM_E_INVALID, NULL, "text parameter %d contains NUL", i + 1);
+            vals[i] = w;
+            if (v->n > 0)
+                memcpy(w, v->p, v->n);
+            w[v->n] = '\0';
+            w += v->n + 1;
+            break;
+        case DB_BLOB:
+            vals[i] = v->p ? v->p : "";
+            if (v->n > 0x7fffffff)
+                return sm_err_set(e, SM_E_TOO_LARGE, NULL, "blob parameter too large");
+            lens[i] = (int)v->n;
+            fmts[i] = 1;
+            types[i] = OID_BYTEA;
+            break;
+        default:
+            break;
+        }
+    }
+    return 0;
+}
+
+static int64_t cmd_tuples(PGresult *res)
+{
+    int64_t n = 0;
+    const char *s = PQcmdTuples(res);
+    if (s != NULL && *s != '\0' && parse_int(s, &n) < 0)
+        n = 0;
+    return n;
+}
+
+static int deliver(PGresult *res, db_row_fn fn, void *ctx, struct sm_err *e)
+{
+    int nrows = PQntuples(res), ncols = PQnfields(res);
+    struct db_val stackcols[STACK_COLS];
+    struct db_val *cols = stackcols;
+    if (ncols > STACK_COLS) {
+        cols = sm_calloc((size_t)ncols, sizeof *cols);
+        if (cols == NULL)
+            return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    }
+    unsigned char *scratch = NULL;
+    int r = 0;
+    for (int row = 0; row < nrows && r == 0; row++) {
+        r = convert_row(res, row, ncols, cols, &scratch, e);
+        if (r == 0)
+            r = fn(ctx, cols, ncols);
+    }
+    free(scratch);
+    if (cols != stackcols)
+        free(cols);
+    return r;
+}
+
+static int pg_run(void *handle, const char *sql, const struct db_val *params, int nparams,
+                  db_row_fn fn, void *ctx, int64_t *changes, struct sm_err *e)
+{
+    struct pg *p = handle;
+    *changes = 0;
+    const char *svals[STACK_PARAMS];
+    int slens[STACK_PARAMS], sfmts[STACK_PARAMS];
+    Oid stypes[STACK_PARAMS];
+    const char **vals = svals;
+    int *lens = slens, *fmts = sfmts;
+    Oid *types = stypes;
+    char *block = NULL;
+    void *heap = NULL;
+    if (nparams > STACK_PARAMS) {
+        size_t one = sizeof *vals + sizeof *lens + sizeof *fmts + sizeof *types;
+        heap = sm_calloc((size_t)nparams, one);
+        if (heap == NULL)
+            return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+        vals = heap;
+        types = (Oid *)(vals + nparams);
+        lens = (int *)(types + nparams);
+        fmts = lens + nparams;
+    }
+    int r = make_params(params, nparams, vals, lens, fmts, types, &block, e);
+    PGresult *res = NULL;
+    if (r == 0) {
+        res = PQexecParams(p->c, sql, nparams, types, vals, lens, fmts, 0);
+        ExecStatusType st = PQresultStatus(res);
+        if (st == PGRES_TUPLES_OK) {
+            *changes = cmd_tuples(res);
+            if (fn != NULL)
+                r = deliver(res, fn, ctx, e);
+        } else if (st == PGRES_COMMAND_OK) {
+            *changes = cmd_tuples(res);
+        } else {
+            r = pg_err(p, res, "query", e);
+        }
+    }
+    PQclear(res);
+    free(block);
+    free(heap);
+    return r;
+}
+
+static int pg_exec_script(void *handle, const char *sql, struct sm_err *e)
+{
+    struct pg *p = handle;
+    PGresult *res = PQexec(p->c, sql);
+    ExecStatusType st = PQresultStatus(res);
+    int r = 0;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
+        r = pg_err(p, res, "script", e);
+    PQclear(res);
+    return r;
+}
+
+const struct db_ops db_pg_ops = {
+    .name = "pg",
+    .open = pg_open,
+    .close = pg_close,
+    .run = pg_run,
+    .exec_script = pg_exec_script,
+    .begin_sql = "BEGIN ISOLATION LEVEL READ COMMITTED",
+};
