@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/* File-backed signer; see signer.h. Holds the private EVP_PKEY and a public-only copy;
+ * each signature gets its own EVP_MD_CTX, so concurrent signing needs no lock. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/x509.h>
+
+#include "core/failalloc.h"
+#include "pki/keyfile.h"
+#include "pki/signer.h"
+
+struct signer {
+    EVP_PKEY *priv;
+    EVP_PKEY *pub;
+    const char *md; /* "SHA256" / "SHA384" */
+};
+
+static EVP_PKEY *public_copy(EVP_PKEY *key)
+{
+    unsigned char *der = NULL;
+    int len = i2d_PUBKEY(key, &der);
+    if (len <= 0)
+        return NULL;
+    const unsigned char *p = der;
+    EVP_PKEY *pub = d2i_PUBKEY(NULL, &p, len);
+    OPENSSL_free(der);
+    return pub;
+}
+
+int signer_from_pkey(EVP_PKEY *key, struct signer **out, struct sm_err *e)
+{
+    *out = NULL;
+    enum keyfile_type t;
+    if (keyfile_type_of(key, &t) < 0)
+        return sm_err_set(e, SM_E_INVALID, "key", "unsupported CA key type");
+    struct signer *s = sm_calloc(1, sizeof *s);
+    if (s == NULL)
+        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    s->md = t == KEYFILE_EC_P384 ? "SHA384" : "SHA256";
+    s->pub = public_copy(key);
+    if (s->pub == NULL || !EVP_PKEY_up_ref(key)) {
+        EVP_PKEY_free(s->pub);
+        free(s);
+        return sm_err_openssl(e, "public key");
+    }
+    s->priv = key;
+    *out = s;
+    return 0;
+}
+
+int signer_open_file(const char *path, const char *pass, struct signer **out, struct sm_err *e)
+{
+    *out = NULL;
+    EVP_PKEY *key = NULL;
+    int rc = keyfile_read(path, pass, &key, e);
+    if (rc < 0)
+        return rc;
+    rc = signer_from_pkey(key, out, e);
+    EVP_PKEY_free(key);
+    return rc;
+}
+
+int signer_open_ref(const char *ref, const char *dir, const char *pass, struct signer **out,
+                    struct sm_err *e)
+{
+    *out = NULL;
+    if (strncmp(ref, "file:", 5) != 0)
+        return sm_err_set(e, SM_E_CONFIG, "key_ref", "unsupported key reference '%.80s'", ref);
+    const char *p = ref + 5;
+    char path[4096];
+    int w = p[0] == '/' || dir == NULL ? snprintf(path, sizeof path, "%s", p)
+                                       : snprintf(path, sizeof path, "%s/%s", dir, p);
+    if (w < 0 || (size_t)w >= sizeof path)
+        return sm_err_set(e, SM_E_TOO_LARGE, "key_ref", "key path too long");
+    return signer_open_file(path, pass, out, e);
+}
+
+void signer_free(struct signer *s)
+{
+    if (s == NULL)
+        return;
+    EVP_PKEY_free(s->priv);
+    EVP_PKEY_free(s->pub);
+    free(s);
+}
+
+EVP_PKEY *signer_public(const struct signer *s) { return s->pub; }
+const char *signer_digest(const struct signer *s) { return s->md; }
+
+static int sign_ctx(struct signer *s, EVP_MD_CTX **out, struct sm_err *e)
+{
+    *out = EVP_MD_CTX_new();
+    if (*out == NULL)
+        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    if (EVP_DigestSignInit_ex(*out, NULL, s->md, NULL, NULL, s->priv, NULL) != 1) {
+        EVP_MD_CTX_free(*out);
+        *out = NULL;
+        return sm_err_openssl(e, "signature init");
+    }
+    return 0;
+}
+
+int signer_sign_cert(struct signer *s, X509 *tbs, struct sm_err *e)
+{
+    EVP_MD_CTX *ctx;
+    int rc = sign_ctx(s, &ctx, e);
+    if (rc < 0)
+        return rc;
+    int ok = X509_sign_ctx(tbs, ctx) > 0;
+    EVP_MD_CTX_free(ctx);
+    return ok ? 0 : sm_err_openssl(e, "certificate signature");
+}
+
+int signer_sign_crl(struct signer *s, X509_CRL *crl, struct sm_err *e)
+{
+    EVP_MD_CTX *ctx;
+    int rc = sign_ctx(s, &ctx, e);
+    if (rc < 0)
+        return rc;
+    int ok = X509_CRL_sign_ctx(crl, ctx) > 0;
+    EVP_MD_CTX_free(ctx);
+    return ok ? 0 : sm_err_openssl(e, "CRL signature");
+}

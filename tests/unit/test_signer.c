@@ -1,0 +1,402 @@
+/* SPDX-License-Identifier: MIT */
+/* pki/keyfile and pki/signer: encrypted CA key files (R-OPS-1: keys in files, encrypted,
+ * mode 0600, never overwritten) and the signing interface (digest per key type, BR 7.1.3.2;
+ * concurrent signing on one signer). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include "pki/keyfile.h"
+#include "pki/signer.h"
+
+static char tmpdir[256];
+
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+    (void)st;
+    (void)flag;
+    (void)f;
+    return remove(p);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof tmpdir, "%s/shomei-signer.XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    return mkdtemp(tmpdir) == NULL ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void path_of(char *out, size_t n, const char *name)
+{
+    snprintf(out, n, "%s/%s", tmpdir, name);
+}
+
+static EVP_PKEY *gen(enum keyfile_type t)
+{
+    EVP_PKEY *k = NULL;
+    assert_int_equal(keyfile_generate(t, &k, NULL), 0);
+    assert_non_null(k);
+    return k;
+}
+
+/* R-OPS-1: only the five CA key types are accepted. */
+static void test_keyfile_type_parse_rejects_unknown(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {"", "ec-p521", "rsa-1024", "EC-P256", "ed25519",
+                                      "rsa-2048 ", "rsa", "p256"};
+    enum keyfile_type t;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(keyfile_type_parse(bad[i], &t), -SM_E_INVALID);
+    assert_int_equal(keyfile_type_parse(NULL, &t), -SM_E_INVALID);
+    static const char *const good[] = {"ec-p256", "ec-p384", "rsa-2048", "rsa-3072",
+                                       "rsa-4096"};
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        assert_int_equal(keyfile_type_parse(good[i], &t), 0);
+        assert_string_equal(keyfile_type_name(t), good[i]);
+    }
+}
+
+/* R-OPS-1: every type generates, survives the file round trip and keeps its type. */
+static void test_keyfile_write_roundtrip_each_type(void **state)
+{
+    (void)state;
+    static const enum keyfile_type all[] = {KEYFILE_EC_P256, KEYFILE_EC_P384, KEYFILE_RSA_2048,
+                                            KEYFILE_RSA_3072, KEYFILE_RSA_4096};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        char path[512], name[64];
+        snprintf(name, sizeof name, "rt-%s.key", keyfile_type_name(all[i]));
+        path_of(path, sizeof path, name);
+        EVP_PKEY *k = gen(all[i]), *back = NULL;
+        assert_int_equal(keyfile_write(path, k, "correct horse", NULL), 0);
+        assert_int_equal(keyfile_read(path, "correct horse", &back, NULL), 0);
+        assert_int_equal(EVP_PKEY_eq(k, back), 1);
+        enum keyfile_type t;
+        assert_int_equal(keyfile_type_of(back, &t), 0);
+        assert_int_equal(t, all[i]);
+        EVP_PKEY_free(k);
+        EVP_PKEY_free(back);
+    }
+}
+
+/* R-OPS-1: key files are mode 0600, PEM-encrypted, and no temporary file is left. */
+static void test_keyfile_write_mode_0600_encrypted(void **state)
+{
+    (void)state;
+    char path[512];
+    path_of(path, sizeof path, "mode.key");
+    mode_t old = umask(022); /* even under a loose umask */
+    EVP_PKEY *k = gen(KEYFILE_EC_P256);
+    int rc = keyfile_write(path, k, "pass-1234", NULL);
+    umask(old);
+    assert_int_equal(rc, 0);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[128] = "";
+    assert_non_null(fgets(line, sizeof line, f));
+    fclose(f);
+    assert_string_equal(line, "-----BEGIN ENCRYPTED PRIVATE KEY-----\n");
+    char tmp[600];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    assert_int_equal(access(tmp, F_OK), -1);
+    EVP_PKEY_free(k);
+}
+
+/* R-OPS-1: an existing key file is never overwritten (O_EXCL semantics). */
+static void test_keyfile_write_refuses_existing(void **state)
+{
+    (void)state;
+    char path[512];
+    path_of(path, sizeof path, "exists.key");
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "keep", 4), 4);
+    close(fd);
+    EVP_PKEY *k = gen(KEYFILE_EC_P256);
+    struct sm_err e = {0};
+    assert_int_equal(keyfile_write(path, k, "pass-1234", &e), -SM_E_EXISTS);
+    assert_int_equal(e.code, SM_E_EXISTS);
+    char buf[16] = "";
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(buf, sizeof buf, f));
+    fclose(f);
+    assert_string_equal(buf, "keep");
+    EVP_PKEY_free(k);
+}
+
+/* R-OPS-1: a key is never written without a passphrase. */
+static void test_keyfile_write_refuses_empty_passphrase(void **state)
+{
+    (void)state;
+    char path[512];
+    path_of(path, sizeof path, "nopass.key");
+    EVP_PKEY *k = gen(KEYFILE_EC_P256);
+    assert_int_equal(keyfile_write(path, k, "", NULL), -SM_E_INVALID);
+    assert_int_equal(keyfile_write(path, k, NULL, NULL), -SM_E_INVALID);
+    assert_int_equal(access(path, F_OK), -1);
+    EVP_PKEY_free(k);
+}
+
+/* R-OPS-1: a wrong passphrase is refused. */
+static void test_keyfile_read_wrong_passphrase(void **state)
+{
+    (void)state;
+    char path[512];
+    path_of(path, sizeof path, "wrong.key");
+    EVP_PKEY *k = gen(KEYFILE_EC_P384), *back = NULL;
+    assert_int_equal(keyfile_write(path, k, "right-pass", NULL), 0);
+    static const char *const wrong[] = {"wrong-pass", "right-pas", "right-pass ", "x"};
+    for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+        struct sm_err e = {0};
+        assert_int_equal(keyfile_read(path, wrong[i], &back, &e), -SM_E_CRYPTO);
+        assert_null(back);
+    }
+    assert_int_equal(keyfile_read(path, "", &back, NULL), -SM_E_INVALID);
+    EVP_PKEY_free(k);
+}
+
+/* R-OPS-1: a clear-text private key file is not accepted as a CA key file. */
+static void test_keyfile_read_refuses_unencrypted(void **state)
+{
+    (void)state;
+    char path[512];
+    path_of(path, sizeof path, "plain.key");
+    EVP_PKEY *k = gen(KEYFILE_EC_P256), *back = NULL;
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL), 1);
+    fclose(f);
+    assert_int_equal(chmod(path, 0600), 0);
+    assert_int_equal(keyfile_read(path, "any-pass", &back, NULL), -SM_E_CRYPTO);
+    assert_null(back);
+    EVP_PKEY_free(k);
+}
+
+static void test_keyfile_read_missing_file(void **state)
+{
+    (void)state;
+    /* R-OPS-1 */
+    char path[512];
+    path_of(path, sizeof path, "absent.key");
+    EVP_PKEY *back = NULL;
+    assert_int_equal(keyfile_read(path, "p", &back, NULL), -SM_E_NOTFOUND);
+}
+
+/* A minimal to-be-signed certificate for key. */
+static X509 *tbs_for(EVP_PKEY *key)
+{
+    X509 *x = X509_new();
+    X509_NAME *n = X509_NAME_new();
+    assert_true(X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"t",
+                                           -1, -1, 0));
+    assert_true(X509_set_version(x, X509_VERSION_3));
+    assert_true(ASN1_INTEGER_set(X509_get_serialNumber(x), 1));
+    assert_true(X509_set_subject_name(x, n) && X509_set_issuer_name(x, n));
+    assert_non_null(X509_gmtime_adj(X509_getm_notBefore(x), 0));
+    assert_non_null(X509_gmtime_adj(X509_getm_notAfter(x), 3600));
+    assert_true(X509_set_pubkey(x, key));
+    X509_NAME_free(n);
+    return x;
+}
+
+/* BR 7.1.3.2 (R-ISS-1 CA keys): SHA-384 for P-384, SHA-256 for P-256 and RSA. */
+static void test_signer_sign_cert_digest_per_type(void **state)
+{
+    (void)state;
+    static const struct {
+        enum keyfile_type t;
+        const char *md;
+        int sig_nid;
+    } cases[] = {
+        {KEYFILE_EC_P256, "SHA256", NID_ecdsa_with_SHA256},
+        {KEYFILE_EC_P384, "SHA384", NID_ecdsa_with_SHA384},
+        {KEYFILE_RSA_2048, "SHA256", NID_sha256WithRSAEncryption},
+        {KEYFILE_RSA_3072, "SHA256", NID_sha256WithRSAEncryption},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        EVP_PKEY *k = gen(cases[i].t);
+        struct signer *s = NULL;
+        assert_int_equal(signer_from_pkey(k, &s, NULL), 0);
+        assert_string_equal(signer_digest(s), cases[i].md);
+        X509 *x = tbs_for(signer_public(s));
+        assert_int_equal(signer_sign_cert(s, x, NULL), 0);
+        assert_int_equal(X509_get_signature_nid(x), cases[i].sig_nid);
+        assert_int_equal(X509_verify(x, k), 1);
+        X509_free(x);
+        signer_free(s);
+        EVP_PKEY_free(k);
+    }
+}
+
+/* The public half handed out by a signer carries no private key. */
+static void test_signer_public_has_no_private_key(void **state)
+{
+    (void)state;
+    EVP_PKEY *k = gen(KEYFILE_EC_P256);
+    struct signer *s = NULL;
+    assert_int_equal(signer_from_pkey(k, &s, NULL), 0);
+    unsigned char *der = NULL;
+    assert_true(i2d_PrivateKey(signer_public(s), &der) <= 0);
+    assert_int_equal(EVP_PKEY_eq(k, signer_public(s)), 1);
+    OPENSSL_free(der);
+    signer_free(s);
+    EVP_PKEY_free(k);
+}
+
+/* R-OPS-1: opening a key file needs the right passphrase; unsupported refs are refused. */
+static void test_signer_open_file_wrong_passphrase(void **state)
+{
+    (void)state;
+    char path[512];
+    path_of(path, sizeof path, "signer.key");
+    EVP_PKEY *k = gen(KEYFILE_EC_P256);
+    assert_int_equal(keyfile_write(path, k, "open-sesame", NULL), 0);
+    struct signer *s = NULL;
+    assert_int_equal(signer_open_file(path, "open-sesame!", &s, NULL), -SM_E_CRYPTO);
+    assert_null(s);
+    assert_int_equal(signer_open_ref("file:signer.key", tmpdir, "open-sesame", &s, NULL), 0);
+    assert_int_equal(EVP_PKEY_eq(k, signer_public(s)), 1);
+    signer_free(s);
+    s = NULL;
+    static const char *const refs[] = {"pkcs11:token=ca;object=dv", "signer.key", "", "File:x"};
+    for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++)
+        assert_int_equal(signer_open_ref(refs[i], tmpdir, "open-sesame", &s, NULL),
+                         -SM_E_CONFIG);
+    assert_null(s);
+    EVP_PKEY_free(k);
+}
+
+static void test_signer_from_pkey_rejects_other_keys(void **state)
+{
+    (void)state;
+    /* R-OPS-1: CA keys are only the five supported types. */
+    EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+    EVP_PKEY *p521 = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521");
+    EVP_PKEY *rsa1024 = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+    EVP_PKEY *bad[] = {ed, p521, rsa1024};
+    for (size_t i = 0; i < 3; i++) {
+        struct signer *s = NULL;
+        assert_non_null(bad[i]);
+        assert_int_equal(signer_from_pkey(bad[i], &s, NULL), -SM_E_INVALID);
+        assert_null(s);
+        EVP_PKEY_free(bad[i]);
+    }
+}
+
+static void test_signer_sign_crl_verifies(void **state)
+{
+    (void)state;
+    EVP_PKEY *k = gen(KEYFILE_EC_P384);
+    struct signer *s = NULL;
+    assert_int_equal(signer_from_pkey(k, &s, NULL), 0);
+    X509_CRL *crl = X509_CRL_new();
+    X509_NAME *n = X509_NAME_new();
+    assert_true(X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"c",
+                                           -1, -1, 0));
+    assert_true(X509_CRL_set_version(crl, X509_CRL_VERSION_2));
+    assert_true(X509_CRL_set_issuer_name(crl, n));
+    ASN1_TIME *t = X509_gmtime_adj(NULL, 0);
+    assert_true(X509_CRL_set1_lastUpdate(crl, t));
+    assert_int_equal(signer_sign_crl(s, crl, NULL), 0);
+    assert_int_equal(X509_CRL_get_signature_nid(crl), NID_ecdsa_with_SHA384);
+    assert_int_equal(X509_CRL_verify(crl, k), 1);
+    ASN1_TIME_free(t);
+    X509_NAME_free(n);
+    X509_CRL_free(crl);
+    signer_free(s);
+    EVP_PKEY_free(k);
+}
+
+struct thread_arg {
+    struct signer *s;
+    int failures;
+};
+
+static void *sign_many(void *p)
+{
+    struct thread_arg *a = p;
+    for (int i = 0; i < 25; i++) {
+        X509 *x = X509_new();
+        X509_NAME *n = X509_NAME_new();
+        int ok = x && n &&
+                 X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+                                            (const unsigned char *)"thread", -1, -1, 0) &&
+                 X509_set_version(x, X509_VERSION_3) && X509_set_subject_name(x, n) &&
+                 X509_set_issuer_name(x, n) &&
+                 X509_gmtime_adj(X509_getm_notBefore(x), 0) != NULL &&
+                 X509_gmtime_adj(X509_getm_notAfter(x), 60) != NULL &&
+                 X509_set_pubkey(x, signer_public(a->s)) && signer_sign_cert(a->s, x, NULL) == 0 &&
+                 X509_verify(x, signer_public(a->s)) == 1;
+        a->failures += !ok;
+        X509_NAME_free(n);
+        X509_free(x);
+    }
+    return NULL;
+}
+
+/* One signer is used by several threads at once (the web server's worker pool). */
+static void test_signer_sign_cert_concurrent_threads(void **state)
+{
+    (void)state;
+    EVP_PKEY *k = gen(KEYFILE_EC_P256);
+    struct signer *s = NULL;
+    assert_int_equal(signer_from_pkey(k, &s, NULL), 0);
+    pthread_t th[4];
+    struct thread_arg args[4];
+    for (int i = 0; i < 4; i++) {
+        args[i] = (struct thread_arg){s, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, sign_many, &args[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(args[i].failures, 0);
+    }
+    signer_free(s);
+    EVP_PKEY_free(k);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_keyfile_type_parse_rejects_unknown),
+        cmocka_unit_test(test_keyfile_write_roundtrip_each_type),
+        cmocka_unit_test(test_keyfile_write_mode_0600_encrypted),
+        cmocka_unit_test(test_keyfile_write_refuses_existing),
+        cmocka_unit_test(test_keyfile_write_refuses_empty_passphrase),
+        cmocka_unit_test(test_keyfile_read_wrong_passphrase),
+        cmocka_unit_test(test_keyfile_read_refuses_unencrypted),
+        cmocka_unit_test(test_keyfile_read_missing_file),
+        cmocka_unit_test(test_signer_sign_cert_digest_per_type),
+        cmocka_unit_test(test_signer_public_has_no_private_key),
+        cmocka_unit_test(test_signer_open_file_wrong_passphrase),
+        cmocka_unit_test(test_signer_from_pkey_rejects_other_keys),
+        cmocka_unit_test(test_signer_sign_crl_verifies),
+        cmocka_unit_test(test_signer_sign_cert_concurrent_threads),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
