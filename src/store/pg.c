@@ -246,9 +246,13 @@ static int make_params(const struct db_val *params, int n, const char **vals, in
     return 0;
 }
 
+/* Rows changed: INSERT/UPDATE/DELETE (also with RETURNING); a SELECT changes none. */
 static int64_t cmd_tuples(PGresult *res)
 {
     int64_t n = 0;
+    const char *status = PQcmdStatus(res);
+    if (status == NULL || strncmp(status, "SELECT", 6) == 0)
+        return 0;
     const char *s = PQcmdTuples(res);
     if (s != NULL && *s != '\0' && parse_int(s, &n) < 0)
         n = 0;

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: MIT */
+/* Audit log (audit.h): appends hash-chained records inside the caller's transaction and
+ * verifies the chain. Owns the SQL of tables audit_log and audit_head; offers no way to
+ * delete or change a record. */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/hashchain.h"
+#include "store/audit.h"
+#include "store/db.h"
+
+static const struct db_stmt st_head = {
+    "audit.head", "SELECT seq, hash FROM audit_head WHERE id = 1", NULL,
+    "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE"};
+static const struct db_stmt st_insert = {
+    "audit.insert",
+    "INSERT INTO audit_log (seq, at, actor, action, object, detail, prev_hash, hash) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    NULL, NULL};
+static const struct db_stmt st_set_head = {
+    "audit.set_head", "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", NULL, NULL};
+static const struct db_stmt st_walk = {
+    "audit.walk",
+    "SELECT seq, at, actor, action, object, detail, prev_hash, hash FROM audit_log "
+    "WHERE seq <= $1 ORDER BY seq",
+    NULL, NULL};
+static const struct db_stmt st_after = {
+    "audit.after", "SELECT min(seq) FROM audit_log WHERE seq > $1", NULL, NULL};
+
+struct head {
+    int found;
+    int64_t seq;
+    char hash[HASHCHAIN_HEX];
+};
+
+static int read_head(void *ctx, const struct db_val *c, int ncols)
+{
+    struct head *h = ctx;
+    if (ncols != 2 || c[1].t != DB_TEXT || c[1].n != HASHCHAIN_HEX - 1)
+        return -SM_E_DB;
+    h->found = 1;
+    h->seq = db_col_int(&c[0]);
+    memcpy(h->hash, c[1].p, c[1].n);
+    h->hash[HASHCHAIN_HEX - 1] = '\0';
+    return 0;
+}
+
+static int get_head(struct db *db, struct head *h, struct sm_err *e)
+{
+    memset(h, 0, sizeof *h);
+    int rc = db_run(db, &st_head, NULL, 0, read_head, h, e);
+    if (rc == -SM_E_DB && e != NULL && e->code != SM_E_DB)
+        return sm_err_set(e, SM_E_DB, "audit_head", "audit head is malformed");
+    if (rc < 0)
+        return rc;
+    if (!h->found)
+        return sm_err_set(e, SM_E_DB, "audit_head", "audit head row is missing");
+    return 0;
+}
+
+static void link_fields(struct hashchain_field f[6], const char *seq, const char *at,
+                        const void *actor, size_t na, const void *action, size_t nb,
+                        const void *object, size_t no, const void *detail, size_t nd)
+{
+    f[0] = (struct hashchain_field){seq, strlen(seq)};
+    f[1] = (struct hashchain_field){at, strlen(at)};
+    f[2] = (struct hashchain_field){actor, na};
+    f[3] = (struct hashchain_field){action, nb};
+    f[4] = (struct hashchain_field){object, no};
+    f[5] = (struct hashchain_field){detail, nd};
+}
+
+static int check_detail(const char *detail, struct sm_err *e)
+{
+    size_t n = strlen(detail);
+    if (n > AUDIT_MAX_DETAIL)
+        return sm_err_set(e, SM_E_TOO_LARGE, "detail", "audit detail is %zu bytes", n);
+    json_error_t je;
+    json_t *j = json_loadb(detail, n, JSON_REJECT_DUPLICATES, &je);
+    int is_obj = j != NULL && json_is_object(j);
+    json_decref(j);
+    if (!is_obj)
+        return sm_err_set(e, SM_E_INVALID, "detail", "audit detail is not a JSON object");
+    return 0;
+}
+
+int audit_append(struct db *db, const char *actor, const char *action, const char *object,
+                 const char *detail_json, struct sm_err *e)
+{
+    if (!db_in_transaction(db))
+        return sm_err_set(e, SM_E_INTERNAL, "audit", "audit_append outside a transaction");
+    if (actor == NULL || *actor == '\0')
+        return sm_err_set(e, SM_E_INVALID, "actor", "audit actor is empty");
+    if (action == NULL || *action == '\0')
+        return sm_err_set(e, SM_E_INVALID, "action", "audit action is empty");
+    if (object == NULL)
+        object = "";
+    if (detail_json == NULL)
+        detail_json = "{}";
+    int rc = check_detail(detail_json, e);
+    if (rc < 0)
+        return rc;
+    struct head h;
+    rc = get_head(db, &h, e);
+    if (rc < 0)
+        return rc;
+    int64_t seq = h.seq + 1;
+    int64_t at = (int64_t)clock_now();
+    char sseq[24], sat[24], hash[HASHCHAIN_HEX];
+    snprintf(sseq, sizeof sseq, "%lld", (long long)seq);
+    snprintf(sat, sizeof sat, "%lld", (long long)at);
+    struct hashchain_field f[6];
+    link_fields(f, sseq, sat, actor, strlen(actor), action, strlen(action), object,
+                strlen(object), detail_json, strlen(detail_json));
+    rc = hashchain_next(h.hash, f, 6, hash);
+    if (rc < 0)
+        return sm_err_set(e, -rc, "audit", "cannot hash audit record");
+    struct db_val p[8] = {DBV_INT(seq),         DBV_INT(at),           DBV_TEXT(actor),
+                          DBV_TEXT(action),     DBV_TEXT(object),      DBV_TEXT(detail_json),
+                          DBV_TEXT(h.hash),     DBV_TEXT(hash)};
+    rc = db_run(db, &st_insert, p, 8, NULL, NULL, e);
+    if (rc < 0)
+        return rc;
+    struct db_val q[2] = {DBV_INT(seq), DBV_TEXT(hash)};
+    rc = db_run(db, &st_set_head, q, 2, NULL, NULL, e);
+    if (rc < 0)
+        return rc;
+    if (db_changes(db) != 1)
+        return sm_err_set(e, SM_E_DB, "audit_head", "audit head was not updated");
+    return 0;
+}
+
+/* ---- verification ---- */
+
+struct walk {
+    int64_t expect;            /* next expected seq */
+    char last[HASHCHAIN_HEX];  /* hash of the previous record */
+    int64_t bad;
+    char why[160];
+};
+
+static int broken(struct walk *w, int64_t seq, const char *why)
+{
+    w->bad = seq;
+    snprintf(w->why, sizeof w->why, "%s", why);
+    return 1; /* stop */
+}
+
+static int is_text(const struct db_val *v) { return v->t == DB_TEXT; }
+
+static int walk_row(void *ctx, const struct db_val *c, int ncols)
+{
+    struct walk *w = ctx;
+    if (ncols != 8)
+        return -SM_E_DB;
+    int64_t seq = db_col_int(&c[0]);
+    if (seq != w->expect) {
+        char why[96];
+        snprintf(why, sizeof why, "record %lld is missing (sequence gap)",
+                 (long long)w->expect);
+        return broken(w, w->expect, why);
+    }
+    for (int i = 2; i < 8; i++)
+        if (!is_text(&c[i]))
+            return broken(w, seq, "a field is not text");
+    if (c[1].t != DB_INT)
+        return broken(w, seq, "time is not an integer");
+    if (c[6].n != HASHCHAIN_HEX - 1 || memcmp(c[6].p, w->last, HASHCHAIN_HEX - 1) != 0)
+        return broken(w, seq, "prev_hash does not match the previous record "
+                              "(deleted, inserted or reordered records)");
+    char sseq[24], sat[24], hash[HASHCHAIN_HEX];
+    snprintf(sseq, sizeof sseq, "%lld", (long long)seq);
+    snprintf(sat, sizeof sat, "%lld", (long long)c[1].i);
+    struct hashchain_field f[6];
+    link_fields(f, sseq, sat, c[2].p, c[2].n, c[3].p, c[3].n, c[4].p, c[4].n, c[5].p, c[5].n);
+    if (hashchain_next(w->last, f, 6, hash) < 0)
+        return -SM_E_CRYPTO;
+    if (c[7].n != HASHCHAIN_HEX - 1 || memcmp(c[7].p, hash, HASHCHAIN_HEX - 1) != 0)
+        return broken(w, seq, "record contents do not match its hash (changed record)");
+    memcpy(w->last, hash, HASHCHAIN_HEX);
+    w->expect++;
+    return 0;
+}
+
+static int min_after(void *ctx, const struct db_val *c, int ncols)
+{
+    *(int64_t *)ctx = ncols == 1 && c[0].t != DB_NULL ? db_col_int(&c[0]) : 0;
+    return 0;
+}
+
+int audit_verify_count(struct db *db, int64_t *records, int64_t *bad_seq, char *why, size_t n,
+                       struct sm_err *e)
+{
+    if (records != NULL)
+        *records = 0;
+    if (bad_seq != NULL)
+        *bad_seq = 0;
+    if (why != NULL && n > 0)
+        why[0] = '\0';
+    /* The head is read first: every record up to it is committed, whatever is appended
+     * while we walk. */
+    struct head h;
+    int rc = get_head(db, &h, e);
+    if (rc < 0)
+        return rc;
+    struct walk w;
+    memset(&w, 0, sizeof w);
+    w.expect = 1;
+    memcpy(w.last, hashchain_genesis, HASHCHAIN_HEX);
+    struct db_val p = DBV_INT(h.seq);
+    rc = db_run(db, &st_walk, &p, 1, walk_row, &w, e);
+    if (rc < 0) {
+        if (e != NULL && e->code == SM_OK)
+            sm_err_set(e, -rc, "audit_log", "audit log walk failed");
+        return rc;
+    }
+    if (rc == 0 && w.expect != h.seq + 1) {
+        char msg[96];
+        snprintf(msg, sizeof msg, "record %lld is missing (the log ends before the head at %lld)",
+                 (long long)w.expect, (long long)h.seq);
+        broken(&w, w.expect, msg);
+    } else if (rc == 0 && strcmp(w.last, h.hash) != 0) {
+        broken(&w, h.seq, "the chain head does not match this record (head changed)");
+    } else if (rc == 0) {
+        /* Records past the head were added behind the log's back, unless one is being
+         * appended right now (then it is not committed and invisible here). */
+        int64_t extra = 0;
+        rc = db_run(db, &st_after, &p, 1, min_after, &extra, e);
+        if (rc < 0)
+            return rc;
+        struct head h2;
+        rc = get_head(db, &h2, e);
+        if (rc < 0)
+            return rc;
+        if (extra > 0 && extra > h2.seq)
+            broken(&w, extra, "record is not part of the chain (beyond the head)");
+    }
+    if (w.bad != 0) {
+        if (bad_seq != NULL)
+            *bad_seq = w.bad;
+        if (why != NULL && n > 0)
+            snprintf(why, n, "%s", w.why);
+        return sm_err_set(e, SM_E_CONFLICT, "audit_log", "audit log broken at record %lld: %s",
+                          (long long)w.bad, w.why);
+    }
+    if (records != NULL)
+        *records = h.seq;
+    return 0;
+}
+
+int audit_verify(struct db *db, int64_t *bad_seq, char *why, size_t n, struct sm_err *e)
+{
+    return audit_verify_count(db, NULL, bad_seq, why, n, e);
+}

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* The tamper-evident audit log (R-OPS-1): every state change appends one record to a
+ * SHA-256 hash chain in table audit_log. There is deliberately no function that deletes
+ * or rewrites records: they are kept for at least two years (in practice, forever).
+ *
+ * Record hash (see core/hashchain.h): hash = hex(SHA-256(prev_hash || N(seq) || N(at) ||
+ * N(actor) || N(action) || N(object) || N(detail))) where N(x) = "<byte length>:<x>," and
+ * seq and at are decimal; the first record's prev_hash is 64 '0' characters. */
+#ifndef SM_AUDIT_H
+#define SM_AUDIT_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct db;
+
+#define AUDIT_MAX_DETAIL 65536 /* bytes of detail JSON */
+
+/* Appends one record at clock_now(). Must run inside the caller's transaction (db_begin)
+ * so the record commits or rolls back with the change it describes; it locks the chain
+ * head (SQLite: BEGIN IMMEDIATE already serializes writers; PostgreSQL: SELECT ... FOR
+ * UPDATE on audit_head), so sequence numbers have no gaps.
+ * actor: "user:42", "system", "cli" ...; action: "order.approve" ...; both non-empty.
+ * object: what was changed ("order:2024-0001"), NULL = "". detail_json: a JSON object or
+ * NULL (= "{}"). Returns 0, -SM_E_INVALID, -SM_E_TOO_LARGE, -SM_E_INTERNAL (no
+ * transaction) or a database error. */
+int audit_append(struct db *db, const char *actor, const char *action, const char *object,
+                 const char *detail_json, struct sm_err *e);
+
+/* Walks the whole chain. Returns 0 when intact; -SM_E_CONFLICT when broken, with
+ * *bad_seq = the first bad record and why = the reason (changed record, missing record
+ * = sequence gap, wrong prev_hash = deleted or reordered, truncated tail); other
+ * negatives are database errors. bad_seq and why may be NULL. */
+int audit_verify(struct db *db, int64_t *bad_seq, char *why, size_t n, struct sm_err *e);
+/* The same, also reporting the number of records checked (when intact) in *records. */
+int audit_verify_count(struct db *db, int64_t *records, int64_t *bad_seq, char *why, size_t n,
+                       struct sm_err *e);
+
+#endif

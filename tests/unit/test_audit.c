@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: MIT */
+/* R-OPS-1: the tamper-evident audit log (hash chain) and its verification: changed,
+ * deleted, reordered and added records are each caught. Runs on SQLite, and on PostgreSQL
+ * too when SHOMEI_TEST_PG_URL is set (tests/it/store_pg.sh). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "core/failalloc.h"
+#include "core/hashchain.h"
+#include "store/audit.h"
+#include "store/db.h"
+
+struct backend {
+    const char *label;
+    const char *url; /* NULL = temporary SQLite file */
+};
+
+struct fx {
+    char dir[64];
+    char url[1024];
+    struct db *db;
+};
+
+static struct backend be_sqlite = {"sqlite", NULL};
+static struct backend be_pg = {"pg", NULL};
+
+static const struct db_stmt st_drop = {"t.drop", "SELECT 1", NULL, "DROP SCHEMA public CASCADE"};
+static const struct db_stmt st_mkschema = {"t.schema", "SELECT 1", NULL, "CREATE SCHEMA public"};
+
+static int fx_setup(void **state)
+{
+    const struct backend *be = *state;
+    struct fx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    if (be->url == NULL) {
+        snprintf(f->dir, sizeof f->dir, "/tmp/shomei-testaudit.XXXXXX");
+        assert_non_null(mkdtemp(f->dir));
+        snprintf(f->url, sizeof f->url, "sqlite:audit.db");
+    } else {
+        snprintf(f->url, sizeof f->url, "%s", be->url);
+    }
+    struct sm_err e = {0};
+    assert_int_equal(db_open(f->url, f->dir, &f->db, &e), 0);
+    if (be->url != NULL) {
+        assert_int_equal(db_run(f->db, &st_drop, NULL, 0, NULL, NULL, &e), 0);
+        assert_int_equal(db_run(f->db, &st_mkschema, NULL, 0, NULL, NULL, &e), 0);
+    }
+    assert_int_equal(db_migrate(f->db, &e), 0);
+    clock_set(1700000000);
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    struct fx *f = *state;
+    clock_set(0);
+    db_close(f->db);
+    if (f->dir[0] != '\0') {
+        char p[128];
+        const char *names[] = {"audit.db", "audit.db-wal", "audit.db-shm"};
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+            snprintf(p, sizeof p, "%s/%s", f->dir, names[i]);
+            unlink(p);
+        }
+        rmdir(f->dir);
+    }
+    free(f);
+    return 0;
+}
+
+static int append_tx(struct db *db, const char *actor, const char *action, const char *object,
+                     const char *detail, struct sm_err *e)
+{
+    int rc = db_begin(db, e);
+    if (rc < 0)
+        return rc;
+    rc = audit_append(db, actor, action, object, detail, e);
+    if (rc < 0) {
+        db_rollback(db);
+        return rc;
+    }
+    return db_commit(db, e);
+}
+
+static void append_five(struct db *db)
+{
+    struct sm_err e = {0};
+    const char *detail[] = {"{}", "{\"note\":\"承認\"}", "{\"a\":[1,2]}", NULL, "{\"x\":\"\"}"};
+    for (int i = 0; i < 5; i++) {
+        char object[32];
+        snprintf(object, sizeof object, "order:%d", i + 1);
+        clock_set(1700000000 + i);
+        assert_int_equal(append_tx(db, "user:7", "order.approve", object, detail[i], &e), 0);
+    }
+}
+
+static int64_t verify(struct db *db, int64_t *bad, char *why, size_t n)
+{
+    struct sm_err e = {0};
+    int64_t records = -1;
+    int rc = audit_verify_count(db, &records, bad, why, n, &e);
+    if (rc == -SM_E_CONFLICT)
+        return -1;
+    assert_int_equal(rc, 0);
+    return records;
+}
+
+static int copy_text(void *ctx, const struct db_val *c, int ncols)
+{
+    assert_int_equal(c[0].t, DB_TEXT);
+    assert_true(c[0].n < HASHCHAIN_HEX);
+    memcpy(ctx, c[0].p, c[0].n);
+    ((char *)ctx)[c[0].n] = '\0';
+    return 0;
+}
+
+/* ---- tests ---- */
+
+/* R-OPS-1: the link hash is SHA-256 over prev_hash and netstring fields (reference value
+ * computed independently with sha256sum), and field boundaries matter. */
+static void test_hashchain_next_matches_reference(void **state)
+{
+    (void)state;
+    struct hashchain_field f[6] = {
+        {"1", 1}, {"1700000000", 10}, {"user:7", 6}, {"order.approve", 13},
+        {"order:2024-0001", 15}, {"{\"note\":\"承認\"}", 17}};
+    char out[HASHCHAIN_HEX];
+    assert_int_equal(hashchain_next(hashchain_genesis, f, 6, out), 0);
+    assert_string_equal(out, "3e3d8b7c3eb7b2f5e7633bea5b2791c42b18922e8f133c781a43badd23d964b1");
+    struct hashchain_field g1[2] = {{"ab", 2}, {"c", 1}};
+    struct hashchain_field g2[2] = {{"a", 1}, {"bc", 2}};
+    char h1[HASHCHAIN_HEX], h2[HASHCHAIN_HEX];
+    assert_int_equal(hashchain_next(hashchain_genesis, g1, 2, h1), 0);
+    assert_int_equal(hashchain_next(hashchain_genesis, g2, 2, h2), 0);
+    assert_string_not_equal(h1, h2);
+    assert_int_equal(hashchain_next("abc", g1, 2, h1), -SM_E_INVALID);
+}
+
+/* R-OPS-1: appended records form an intact chain; an empty log is intact too. */
+static void test_audit_verify_intact_chain(void **state)
+{
+    struct fx *f = *state;
+    int64_t bad = -1;
+    char why[160];
+    assert_int_equal(verify(f->db, &bad, why, sizeof why), 0);
+    append_five(f->db);
+    assert_int_equal(verify(f->db, &bad, why, sizeof why), 5);
+    assert_int_equal(bad, 0);
+    assert_string_equal(why, "");
+    struct sm_err e = {0};
+    assert_int_equal(audit_verify(f->db, &bad, why, sizeof why, &e), 0);
+}
+
+/* R-OPS-1: audit_append belongs inside the caller's transaction. */
+static void test_audit_append_outside_transaction_refused(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    assert_int_equal(audit_append(f->db, "system", "x", NULL, NULL, &e), -SM_E_INTERNAL);
+    assert_int_equal(verify(f->db, NULL, NULL, 0), 0);
+}
+
+/* Bad input is refused and nothing is appended. */
+static void test_audit_append_invalid_input_refused(void **state)
+{
+    struct fx *f = *state;
+    static char big[AUDIT_MAX_DETAIL + 32];
+    memset(big, ' ', sizeof big - 1);
+    big[0] = '{';
+    big[sizeof big - 2] = '}';
+    const struct {
+        const char *actor, *action, *detail;
+        int rc;
+    } cases[] = {
+        {NULL, "a", NULL, -SM_E_INVALID},   {"", "a", NULL, -SM_E_INVALID},
+        {"u", NULL, NULL, -SM_E_INVALID},   {"u", "", NULL, -SM_E_INVALID},
+        {"u", "a", "not json", -SM_E_INVALID}, {"u", "a", "[1]", -SM_E_INVALID},
+        {"u", "a", "{\"a\":1,\"a\":2}", -SM_E_INVALID}, {"u", "a", big, -SM_E_TOO_LARGE},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct sm_err e = {0};
+        assert_int_equal(append_tx(f->db, cases[i].actor, cases[i].action, "o", cases[i].detail,
+                                   &e),
+                         cases[i].rc);
+    }
+    assert_int_equal(verify(f->db, NULL, NULL, 0), 0);
+}
+
+/* A rolled-back append leaves no record and no gap in the sequence. */
+static void test_audit_append_rollback_leaves_no_gap(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(audit_append(f->db, "system", "gone", "x", NULL, &e), 0);
+    db_rollback(f->db);
+    append_five(f->db);
+    assert_int_equal(verify(f->db, NULL, NULL, 0), 5);
+}
+
+struct tamper {
+    const char *name;
+    const char *sql[3]; /* run after five records were appended */
+    int64_t bad;        /* first bad record reported */
+    const char *reason; /* substring of why */
+};
+
+static const struct tamper tampers[] = {
+    {"actor", {"UPDATE audit_log SET actor = 'user:8' WHERE seq = 3"}, 3, "changed"},
+    {"action", {"UPDATE audit_log SET action = 'order.reject' WHERE seq = 2"}, 2, "changed"},
+    {"object", {"UPDATE audit_log SET object = 'order:9' WHERE seq = 5"}, 5, "changed"},
+    {"detail", {"UPDATE audit_log SET detail = '{\"note\":\"否認\"}' WHERE seq = 2"}, 2,
+     "changed"},
+    {"at", {"UPDATE audit_log SET at = at + 1 WHERE seq = 1"}, 1, "changed"},
+    {"hash", {"UPDATE audit_log SET hash = prev_hash WHERE seq = 4"}, 4, "changed"},
+    {"prev_hash", {"UPDATE audit_log SET prev_hash = hash WHERE seq = 3"}, 3, "prev_hash"},
+    {"delete middle", {"DELETE FROM audit_log WHERE seq = 3"}, 3, "missing"},
+    {"delete first", {"DELETE FROM audit_log WHERE seq = 1"}, 1, "missing"},
+    {"delete last", {"DELETE FROM audit_log WHERE seq = 5"}, 5, "missing"},
+    {"delete all", {"DELETE FROM audit_log"}, 1, "missing"},
+    {"swap 2 and 4",
+     {"UPDATE audit_log SET seq = -2 WHERE seq = 2", "UPDATE audit_log SET seq = 2 WHERE seq = 4",
+      "UPDATE audit_log SET seq = 4 WHERE seq = -2"},
+     2, "prev_hash"},
+    {"renumber after delete",
+     {"DELETE FROM audit_log WHERE seq = 2", "UPDATE audit_log SET seq = -seq WHERE seq > 2",
+      "UPDATE audit_log SET seq = -seq - 1 WHERE seq < 0"},
+     2, "prev_hash"},
+    {"head rewound", {"UPDATE audit_head SET seq = 4"}, 4, "head changed"},
+    {"head rewound with hash",
+     {"UPDATE audit_head SET seq = 4, hash = (SELECT hash FROM audit_log WHERE seq = 4)"}, 5,
+     "beyond the head"},
+    {"head hash", {"UPDATE audit_head SET hash = (SELECT hash FROM audit_log WHERE seq = 4)"}, 5,
+     "head changed"},
+    {"record added",
+     {"INSERT INTO audit_log (seq, at, actor, action, object, detail, prev_hash, hash) "
+      "SELECT 6, at, actor, action, object, detail, hash, hash FROM audit_log WHERE seq = 5"},
+     6, "beyond the head"},
+};
+
+static const struct db_stmt st_clear_log = {"t.clear", "DELETE FROM audit_log", NULL, NULL};
+static const struct db_stmt st_clear_head = {
+    "t.clear_head", "UPDATE audit_head SET seq = 0, hash = $1", NULL, NULL};
+
+/* R-OPS-1: every kind of tampering (changed field, deleted, reordered or added record,
+ * rewound head) is caught at the first bad record. */
+static void test_audit_verify_tampering_detected(void **state)
+{
+    struct fx *f = *state;
+    for (size_t i = 0; i < sizeof tampers / sizeof tampers[0]; i++) {
+        const struct tamper *t = &tampers[i];
+        struct sm_err e = {0};
+        /* A fresh chain for each case. */
+        struct db_val g = DBV_TEXT(hashchain_genesis);
+        assert_int_equal(db_run(f->db, &st_clear_log, NULL, 0, NULL, NULL, &e), 0);
+        assert_int_equal(db_run(f->db, &st_clear_head, &g, 1, NULL, NULL, &e), 0);
+        append_five(f->db);
+        assert_int_equal(verify(f->db, NULL, NULL, 0), 5);
+        for (int s = 0; s < 3 && t->sql[s] != NULL; s++) {
+            struct db_stmt st = {t->name, t->sql[s], NULL, NULL};
+            int rc = db_run(f->db, &st, NULL, 0, NULL, NULL, &e);
+            if (rc != 0)
+                fail_msg("%s: %s", t->name, e.detail);
+        }
+        int64_t bad = 0;
+        char why[160];
+        if (verify(f->db, &bad, why, sizeof why) != -1)
+            fail_msg("tampering '%s' not detected", t->name);
+        if (bad != t->bad || strstr(why, t->reason) == NULL)
+            fail_msg("tampering '%s': got record %lld (%s), want %lld (%s)", t->name,
+                     (long long)bad, why, (long long)t->bad, t->reason);
+    }
+}
+
+/* A record rewritten with a correct hash of its own still breaks the next link. */
+static void test_audit_verify_rehashed_record_detected(void **state)
+{
+    struct fx *f = *state;
+    append_five(f->db);
+    struct hashchain_field fl[6] = {{"3", 1},        {"1700000002", 10}, {"user:666", 8},
+                                    {"order.approve", 13}, {"order:3", 7}, {"{\"a\":[1,2]}", 11}};
+    char prev[HASHCHAIN_HEX] = "", forged[HASHCHAIN_HEX];
+    static const struct db_stmt get = {"t.prev", "SELECT prev_hash FROM audit_log WHERE seq = 3",
+                                       NULL, NULL};
+    static const struct db_stmt put = {
+        "t.forge", "UPDATE audit_log SET actor = 'user:666', hash = $1 WHERE seq = 3", NULL,
+        NULL};
+    struct sm_err e = {0};
+    assert_int_equal(db_run(f->db, &get, NULL, 0, copy_text, prev, &e), 0);
+    assert_int_equal(hashchain_next(prev, fl, 6, forged), 0);
+    struct db_val p = DBV_TEXT(forged);
+    assert_int_equal(db_run(f->db, &put, &p, 1, NULL, NULL, &e), 0);
+    int64_t bad = 0;
+    char why[160];
+    assert_int_equal(verify(f->db, &bad, why, sizeof why), -1);
+    assert_int_equal(bad, 4);
+    assert_non_null(strstr(why, "prev_hash"));
+}
+
+/* Allocation failures during append and verify are reported, never crash or leak. */
+static void test_audit_append_failalloc(void **state)
+{
+    struct fx *f = *state;
+    int done = 0;
+    for (long nth = 1; nth < 200 && !done; nth++) {
+        struct sm_err e = {0};
+        failalloc_set(nth);
+        int rc = append_tx(f->db, "system", "test.alloc", "x", "{\"k\":\"値\"}", &e);
+        int64_t n = 0;
+        if (rc == 0)
+            rc = audit_verify_count(f->db, &n, NULL, NULL, 0, &e);
+        long used = failalloc_count();
+        failalloc_set(0);
+        if (rc < 0)
+            assert_int_equal(e.code, SM_E_NOMEM);
+        else if (used < nth)
+            done = 1;
+    }
+    assert_true(done);
+    int64_t bad = 0;
+    assert_true(verify(f->db, &bad, NULL, 0) >= 1);
+}
+
+struct worker {
+    const char *url;
+    const char *dir;
+    int id;
+    int failures;
+};
+
+static void *appender(void *arg)
+{
+    struct worker *w = arg;
+    struct sm_err e = {0};
+    struct db *db = NULL;
+    if (db_open(w->url, w->dir, &db, &e) < 0) {
+        w->failures++;
+        return NULL;
+    }
+    for (int i = 0; i < 40; i++) {
+        char obj[32];
+        snprintf(obj, sizeof obj, "w%d:%d", w->id, i);
+        if (append_tx(db, "system", "test.concurrent", obj, NULL, &e) < 0)
+            w->failures++;
+    }
+    db_close(db);
+    return NULL;
+}
+
+/* R-SCL-1: several connections appending at once keep one gap-free chain. */
+static void test_audit_append_concurrent_connections(void **state)
+{
+    struct fx *f = *state;
+    struct worker w[3];
+    pthread_t th[3];
+    for (int i = 0; i < 3; i++) {
+        w[i] = (struct worker){f->url, f->dir, i, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, appender, &w[i]), 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(w[i].failures, 0);
+    }
+    assert_int_equal(verify(f->db, NULL, NULL, 0), 120);
+}
+
+#define T(fn) {#fn, fn, fx_setup, fx_teardown, NULL}
+
+static const struct CMUnitTest table[] = {
+    T(test_audit_verify_intact_chain),
+    T(test_audit_append_outside_transaction_refused),
+    T(test_audit_append_invalid_input_refused),
+    T(test_audit_append_rollback_leaves_no_gap),
+    T(test_audit_verify_tampering_detected),
+    T(test_audit_verify_rehashed_record_detected),
+    T(test_audit_append_failalloc),
+    T(test_audit_append_concurrent_connections),
+};
+
+#define NT (sizeof table / sizeof table[0])
+
+static int run_on(struct backend *be)
+{
+    struct CMUnitTest tests[NT];
+    static char names[NT][128];
+    for (size_t i = 0; i < NT; i++) {
+        tests[i] = table[i];
+        snprintf(names[i], sizeof names[i], "%s_%s", table[i].name, be->label);
+        tests[i].name = names[i];
+        tests[i].initial_state = be;
+    }
+    char group[32];
+    snprintf(group, sizeof group, "audit_%s", be->label);
+    return _cmocka_run_group_tests(group, tests, NT, NULL, NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest pure[] = {cmocka_unit_test(test_hashchain_next_matches_reference)};
+    int failed = cmocka_run_group_tests_name("hashchain", pure, NULL, NULL);
+    failed += run_on(&be_sqlite);
+    const char *pg = getenv("SHOMEI_TEST_PG_URL");
+    if (pg != NULL && *pg != '\0') {
+        be_pg.url = pg;
+        failed += run_on(&be_pg);
+    }
+    return failed;
+}
