@@ -1,0 +1,173 @@
+/* SPDX-License-Identifier: MIT */
+/* Weak RSA modulus detection: ROCA residue fingerprint (the "moduli" test of the
+ * published roca-detect tool: primes 3..167, generator 65537), bounded Fermat factoring,
+ * small prime factors. Works on the public modulus only. */
+#include <stdint.h>
+#include <string.h>
+
+#include <openssl/core_names.h>
+
+#include "core/err.h"
+#include "pki/weakkey.h"
+
+/* The primes of the ROCA detector. */
+static const unsigned roca_primes[] = {
+    3,  5,  7,  11, 13, 17, 19, 23, 29,  31,  37,  41,  43,  47,  53,  59,  61,  67,  71,
+    73, 79, 83, 89, 97, 101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167,
+};
+#define ROCA_NPRIMES (sizeof roca_primes / sizeof roca_primes[0])
+#define ROCA_GEN 65537u
+
+/* member[p] has bit r set when r is in <65537 mod p>. Computed on each call: at most
+ * 38 small cycles, cheaper than sharing state between threads. */
+static void subgroup(unsigned p, unsigned char member[168])
+{
+    memset(member, 0, 168);
+    unsigned g = ROCA_GEN % p, x = 1;
+    do {
+        member[x] = 1;
+        x = (x * g) % p;
+    } while (x != 1);
+}
+
+int weakkey_roca(const BIGNUM *n)
+{
+    unsigned char member[168];
+    if (n == NULL || BN_is_zero(n) || BN_is_negative(n))
+        return 0;
+    for (size_t i = 0; i < ROCA_NPRIMES; i++) {
+        BN_ULONG r = BN_mod_word(n, roca_primes[i]);
+        if (r == (BN_ULONG)-1)
+            return -SM_E_CRYPTO;
+        subgroup(roca_primes[i], member);
+        if (!member[r])
+            return 0;
+    }
+    return 1;
+}
+
+/* r = floor(sqrt(n)) by Newton's iteration. Returns 1 ok, 0 failure. */
+static int bn_isqrt(BIGNUM *r, const BIGNUM *n, BN_CTX *ctx)
+{
+    int ok = 0;
+    BN_CTX_start(ctx);
+    BIGNUM *x = BN_CTX_get(ctx), *y = BN_CTX_get(ctx);
+    if (y == NULL)
+        goto out;
+    if (BN_is_zero(n)) {
+        BN_zero(r);
+        ok = 1;
+        goto out;
+    }
+    /* x0 = 2^ceil(bits/2) >= sqrt(n) */
+    if (!BN_set_word(x, 0) || !BN_set_bit(x, (BN_num_bits(n) + 1) / 2))
+        goto out;
+    for (int guard = 0; guard < 4096; guard++) {
+        /* y = (x + n / x) / 2 */
+        if (!BN_div(y, NULL, n, x, ctx) || !BN_add(y, y, x) || !BN_rshift1(y, y))
+            goto out;
+        if (BN_cmp(y, x) >= 0)
+            break;
+        if (!BN_copy(x, y))
+            goto out;
+    }
+    ok = BN_copy(r, x) != NULL;
+out:
+    BN_CTX_end(ctx);
+    return ok;
+}
+
+int weakkey_fermat(const BIGNUM *n, unsigned rounds, BIGNUM **p_out)
+{
+    int rc = -SM_E_NOMEM;
+    if (p_out != NULL)
+        *p_out = NULL;
+    if (n == NULL || BN_is_negative(n) || BN_num_bits(n) < 4 || !BN_is_odd(n))
+        return 0;
+    BN_CTX *ctx = BN_CTX_new();
+    if (ctx == NULL)
+        return -SM_E_NOMEM;
+    BN_CTX_start(ctx);
+    BIGNUM *a = BN_CTX_get(ctx), *b2 = BN_CTX_get(ctx), *b = BN_CTX_get(ctx);
+    BIGNUM *t = BN_CTX_get(ctx);
+    if (t == NULL || !bn_isqrt(a, n, ctx) || !BN_sqr(t, a, ctx))
+        goto out;
+    if (BN_cmp(t, n) < 0 && !BN_add_word(a, 1)) /* a = ceil(sqrt(n)) */
+        goto out;
+    rc = 0;
+    for (unsigned i = 0; i < rounds; i++) {
+        /* b2 = a^2 - n; is it a square? */
+        if (!BN_sqr(b2, a, ctx) || !BN_sub(b2, b2, n) || !bn_isqrt(b, b2, ctx) ||
+            !BN_sqr(t, b, ctx)) {
+            rc = -SM_E_NOMEM;
+            goto out;
+        }
+        if (BN_cmp(t, b2) == 0) {
+            /* n = (a - b)(a + b); a trivial split (a - b == 1) is no weakness */
+            if (!BN_sub(t, a, b)) {
+                rc = -SM_E_NOMEM;
+                goto out;
+            }
+            if (!BN_is_one(t)) {
+                rc = 1;
+                if (p_out != NULL && (*p_out = BN_dup(t)) == NULL)
+                    rc = -SM_E_NOMEM;
+            }
+            goto out;
+        }
+        if (!BN_add_word(a, 1)) {
+            rc = -SM_E_NOMEM;
+            goto out;
+        }
+    }
+out:
+    BN_CTX_end(ctx);
+    BN_CTX_free(ctx);
+    return rc;
+}
+
+int weakkey_small_factor(const BIGNUM *n)
+{
+    if (n == NULL || BN_is_zero(n))
+        return 0;
+    for (BN_ULONG p = 2; p < 1000; p++) {
+        int prime = 1;
+        for (BN_ULONG d = 2; d * d <= p; d++)
+            if (p % d == 0)
+                prime = 0;
+        if (!prime)
+            continue;
+        BN_ULONG r = BN_mod_word(n, p);
+        if (r == (BN_ULONG)-1)
+            return -SM_E_CRYPTO;
+        if (r == 0 && !BN_is_word(n, p))
+            return 1;
+    }
+    return 0;
+}
+
+int weakkey_check_rsa(const EVP_PKEY *pkey, const char **code)
+{
+    BIGNUM *n = NULL;
+    int rc;
+    *code = NULL;
+    if (pkey == NULL || !EVP_PKEY_is_a(pkey, "RSA"))
+        return -SM_E_INVALID;
+    if (!EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_RSA_N, &n))
+        return -SM_E_CRYPTO;
+    rc = weakkey_small_factor(n);
+    if (rc == 1)
+        *code = "csr.key.small_factor";
+    if (rc == 0) {
+        rc = weakkey_roca(n);
+        if (rc == 1)
+            *code = "csr.key.roca";
+    }
+    if (rc == 0) {
+        rc = weakkey_fermat(n, WEAKKEY_FERMAT_ROUNDS, NULL);
+        if (rc == 1)
+            *code = "csr.key.fermat";
+    }
+    BN_free(n);
+    return rc < 0 ? rc : 0;
+}
