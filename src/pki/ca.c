@@ -1,0 +1,720 @@
+/* SPDX-License-Identifier: MIT */
+/* CA hierarchy creation, CA certificate profiles, repository files and issuer loading;
+ * see ca.h. Profiles follow BR 7.1.2.1 (roots) and 7.1.2.10 (TLS subordinate CAs):
+ * roots carry basicConstraints CA:TRUE and keyCertSign+cRLSign, both critical, and an SKI;
+ * intermediates add pathlen:0, EKU serverAuth, the level's policy OID, AKI, AIA caIssuers
+ * and a CRL distribution point. SQL stays in store/cas. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/bn.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
+
+#include "core/clock.h"
+#include "core/failalloc.h"
+#include "pki/ca.h"
+#include "pki/keyfile.h"
+#include "store/cas.h"
+
+#define DAY 86400
+#define MAX_DAYS 36525 /* 100 years */
+#define UB_NAME 64     /* ub-common-name, ub-organization-name (RFC 5280) */
+
+static const struct {
+    const char *level, *oid;
+} policies[] = {
+    {"dv", "2.23.140.1.2.1"},
+    {"ov", "2.23.140.1.2.2"},
+    {"ev", "2.23.140.1.1"},
+};
+
+/* The hierarchy: parents first; key names a CA earlier in the table whose key is reused. */
+static const struct spec {
+    const char *name, *role, *level, *root, *parent, *key, *key_setting;
+} specs[CA_HIERARCHY_N] = {
+    {"root-a", "root", NULL, "a", NULL, "root-a", "root_a_key"},
+    {"root-b", "root", NULL, "b", NULL, "root-b", "root_b_key"},
+    {"dv", "intermediate", "dv", "a", "root-a", "dv", "dv_key"},
+    {"ov", "intermediate", "ov", "a", "root-a", "ov", "ov_key"},
+    {"ev", "intermediate", "ev", "a", "root-a", "ev", "ev_key"},
+    {"dv-cross-b", "cross", "dv", "b", "root-b", "dv", "dv_key"},
+    {"ov-cross-b", "cross", "ov", "b", "root-b", "ov", "ov_key"},
+    {"ev-cross-b", "cross", "ev", "b", "root-b", "ev", "ev_key"},
+};
+
+const char *ca_level_policy(const char *level)
+{
+    for (size_t i = 0; level != NULL && i < sizeof policies / sizeof policies[0]; i++)
+        if (strcmp(level, policies[i].level) == 0)
+            return policies[i].oid;
+    return NULL;
+}
+
+int ca_repository_url(const struct config *c, char *out, size_t n)
+{
+    const char *repo = config_str(c, "ca", "repository_url");
+    const char *base = repo[0] != '\0' ? repo : config_str(c, "server", "base_url");
+    size_t len = strlen(base);
+    while (len > 0 && base[len - 1] == '/')
+        len--;
+    int w = snprintf(out, n, "%.*s%s", (int)len, base, repo[0] != '\0' ? "" : "/repository");
+    return w < 0 || (size_t)w >= n ? -SM_E_TOO_LARGE : 0;
+}
+
+int ca_passphrase(const struct config *c, const char **out, struct sm_err *e)
+{
+    const char *env = getenv("SHOMEI_CA_PASSPHRASE");
+    const char *p = env != NULL && env[0] != '\0' ? env : config_str(c, "ca", "passphrase");
+    if (p[0] == '\0') {
+        *out = NULL;
+        return sm_err_set(e, SM_E_CONFIG, "ca.passphrase",
+                          "no CA key passphrase: set [ca] passphrase in shomei.ini or the "
+                          "SHOMEI_CA_PASSPHRASE environment variable");
+    }
+    *out = p;
+    return 0;
+}
+
+/* Characters of a UTF-8 string (continuation bytes not counted). */
+static size_t utf8_chars(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xc0) != 0x80;
+    return n;
+}
+
+/* An http(s) URL that can go into an extension: printable ASCII, no spaces or commas. */
+static int url_ok(const char *u)
+{
+    if (strncmp(u, "http://", 7) != 0 && strncmp(u, "https://", 8) != 0)
+        return 0;
+    for (const char *p = u; *p; p++)
+        if (*p <= ' ' || *p >= 0x7f || *p == ',' || *p == '"' || *p == '\\')
+            return 0;
+    return 1;
+}
+
+/* Organization without a trailing " CA": the stem of every CA common name. */
+static void cn_stem(const struct config *c, char *out, size_t n)
+{
+    const char *org = config_str(c, "ca", "organization");
+    size_t len = strlen(org);
+    if (len > 3 && strcmp(org + len - 3, " CA") == 0)
+        len -= 3;
+    snprintf(out, n, "%.*s", (int)len, org);
+}
+
+int ca_check_config(const struct config *c, struct sm_err *e)
+{
+    for (size_t i = 0; i < CA_HIERARCHY_N; i++) {
+        enum keyfile_type t;
+        const char *v = config_str(c, "ca", specs[i].key_setting);
+        if (keyfile_type_parse(v, &t) < 0)
+            return sm_err_set(e, SM_E_CONFIG, specs[i].key_setting,
+                              "[ca] %s = '%s': use ec-p256, ec-p384, rsa-2048, rsa-3072 or "
+                              "rsa-4096", specs[i].key_setting, v);
+    }
+    const char *org = config_str(c, "ca", "organization");
+    char stem[256];
+    cn_stem(c, stem, sizeof stem);
+    /* The longest common name is "<stem> DV CA YYYY" (11 characters after the stem). */
+    if (org[0] == '\0' || utf8_chars(org) > UB_NAME || utf8_chars(stem) + 11 > UB_NAME)
+        return sm_err_set(e, SM_E_CONFIG, "organization",
+                          "[ca] organization must have 1 to %d characters", UB_NAME - 11);
+    const char *cc = config_str(c, "ca", "country");
+    if (strlen(cc) != 2 || cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z')
+        return sm_err_set(e, SM_E_CONFIG, "country",
+                          "[ca] country must be two upper-case letters (ISO 3166-1)");
+    int64_t root_days, int_days;
+    int rc = config_int(c, "ca", "root_days", 1, MAX_DAYS, &root_days, e);
+    if (rc == 0)
+        rc = config_int(c, "ca", "intermediate_days", 1, root_days, &int_days, e);
+    if (rc < 0)
+        return rc;
+    char repo[CA_URL_MAX];
+    if (ca_repository_url(c, repo, sizeof repo) < 0 || !url_ok(repo))
+        return sm_err_set(e, SM_E_CONFIG, "repository_url",
+                          "the repository URL '%.200s' is not a usable http URL", repo);
+    static const char *const urls[] = {"cps_url", "ocsp_url"};
+    for (size_t i = 0; i < 2; i++) {
+        const char *u = config_str(c, "ca", urls[i]);
+        if (u[0] != '\0' && (strlen(u) >= CA_URL_MAX || !url_ok(u)))
+            return sm_err_set(e, SM_E_CONFIG, urls[i], "[ca] %s '%.200s' is not a usable URL",
+                              urls[i], u);
+    }
+    return 0;
+}
+
+/* ---- certificate profiles ---- */
+
+struct profile {
+    const X509_NAME *subject;
+    EVP_PKEY *pub;      /* subject public key */
+    X509 *issuer;       /* NULL = self-signed */
+    struct signer *sig; /* the issuer's key */
+    time_t not_before, not_after;
+    const char *policy; /* CA/B policy OID; NULL for roots */
+    const char *aia;    /* caIssuers URL; NULL for roots */
+    const char *crl;    /* CRL distribution point; NULL for roots */
+};
+
+static int add_ext(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
+{
+    X509_EXTENSION *ext = X509V3_EXT_nconf_nid(NULL, ctx, nid, value);
+    if (ext == NULL)
+        return -1;
+    int ok = X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+    return ok ? 0 : -1;
+}
+
+/* certificatePolicies with one policy OID and no qualifiers (BR 7.1.2.10.5). */
+static int add_policy(X509 *x, const char *oid)
+{
+    CERTIFICATEPOLICIES *pols = sk_POLICYINFO_new_null();
+    POLICYINFO *pi = POLICYINFO_new();
+    int ok = pols != NULL && pi != NULL;
+    if (ok) {
+        ASN1_OBJECT_free(pi->policyid);
+        pi->policyid = OBJ_txt2obj(oid, 1);
+        ok = pi->policyid != NULL && sk_POLICYINFO_push(pols, pi) > 0;
+    }
+    if (ok)
+        pi = NULL; /* owned by pols */
+    ok = ok && X509_add1_ext_i2d(x, NID_certificate_policies, pols, 0, X509V3_ADD_APPEND) == 1;
+    POLICYINFO_free(pi);
+    CERTIFICATEPOLICIES_free(pols);
+    return ok ? 0 : -1;
+}
+
+static int random_serial(X509 *x)
+{
+    unsigned char b[16];
+    if (RAND_bytes(b, sizeof b) != 1)
+        return -1;
+    b[0] &= 0x7f; /* positive */
+    if (b[0] == 0)
+        b[0] = 0x01; /* keep 16 octets */
+    BIGNUM *bn = BN_bin2bn(b, sizeof b, NULL);
+    int ok = bn != NULL && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL;
+    BN_free(bn);
+    return ok ? 0 : -1;
+}
+
+static int build_cert(const struct profile *p, X509 **out, struct sm_err *e)
+{
+    *out = NULL;
+    X509 *x = X509_new();
+    if (x == NULL)
+        return sm_err_openssl(e, "X509_new");
+    const X509_NAME *issuer_name = p->issuer ? X509_get_subject_name(p->issuer) : p->subject;
+    int ok = X509_set_version(x, X509_VERSION_3) && random_serial(x) == 0 &&
+             X509_set_subject_name(x, p->subject) && X509_set_issuer_name(x, issuer_name) &&
+             ASN1_TIME_set(X509_getm_notBefore(x), p->not_before) != NULL &&
+             ASN1_TIME_set(X509_getm_notAfter(x), p->not_after) != NULL &&
+             X509_set_pubkey(x, p->pub);
+    X509V3_CTX ctx;
+    X509V3_set_ctx(&ctx, p->issuer ? p->issuer : x, x, NULL, NULL, 0);
+    char v[CA_URL_MAX + 32];
+    if (ok && p->issuer == NULL) {
+        ok = add_ext(x, &ctx, NID_basic_constraints, "critical,CA:TRUE") == 0 &&
+             add_ext(x, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign") == 0 &&
+             add_ext(x, &ctx, NID_subject_key_identifier, "hash") == 0;
+    } else if (ok) {
+        ok = add_ext(x, &ctx, NID_basic_constraints, "critical,CA:TRUE,pathlen:0") == 0 &&
+             add_ext(x, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign") == 0 &&
+             add_ext(x, &ctx, NID_ext_key_usage, "serverAuth") == 0 &&
+             add_policy(x, p->policy) == 0 &&
+             add_ext(x, &ctx, NID_subject_key_identifier, "hash") == 0 &&
+             add_ext(x, &ctx, NID_authority_key_identifier, "keyid:always") == 0;
+        snprintf(v, sizeof v, "caIssuers;URI:%s", p->aia);
+        ok = ok && add_ext(x, &ctx, NID_info_access, v) == 0;
+        snprintf(v, sizeof v, "URI:%s", p->crl);
+        ok = ok && add_ext(x, &ctx, NID_crl_distribution_points, v) == 0;
+    }
+    if (!ok) {
+        X509_free(x);
+        return sm_err_openssl(e, "CA certificate fields");
+    }
+    int rc = signer_sign_cert(p->sig, x, e);
+    if (rc == 0 && X509_verify(x, signer_public(p->sig)) != 1)
+        rc = sm_err_openssl(e, "CA certificate does not verify");
+    if (rc < 0) {
+        X509_free(x);
+        return rc;
+    }
+    *out = x;
+    return 0;
+}
+
+static X509_NAME *ca_name(const struct config *c, const char *cn, struct sm_err *e)
+{
+    X509_NAME *n = X509_NAME_new();
+    const unsigned char *cc = (const unsigned char *)config_str(c, "ca", "country");
+    const unsigned char *o = (const unsigned char *)config_str(c, "ca", "organization");
+    if (n == NULL || !X509_NAME_add_entry_by_txt(n, "C", MBSTRING_ASC, cc, -1, -1, 0) ||
+        !X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, o, -1, -1, 0) ||
+        !X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1,
+                                    0)) {
+        X509_NAME_free(n);
+        sm_err_openssl(e, "CA name");
+        return NULL;
+    }
+    return n;
+}
+
+/* ---- hierarchy creation ---- */
+
+struct build {
+    const struct config *c;
+    const char *pass;
+    char repo[CA_URL_MAX];
+    time_t now;
+    int64_t root_days, int_days;
+    EVP_PKEY *keys[CA_HIERARCHY_N];       /* for entries that own their key */
+    struct signer *signers[CA_HIERARCHY_N];
+    char written[CA_HIERARCHY_N][4096];   /* key files written, for clean-up */
+};
+
+static int spec_index(const char *name)
+{
+    for (int i = 0; i < CA_HIERARCHY_N; i++)
+        if (name != NULL && strcmp(specs[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+static int make_key(struct build *b, int i, struct ca_entry *ent, struct sm_err *e)
+{
+    const struct spec *s = &specs[i];
+    enum keyfile_type t;
+    keyfile_type_parse(config_str(b->c, "ca", s->key_setting), &t); /* checked before */
+    snprintf(ent->key_type, sizeof ent->key_type, "%s", keyfile_type_name(t));
+    snprintf(ent->key_ref, sizeof ent->key_ref, "file:keys/%s.key", s->key);
+    int k = spec_index(s->key);
+    if (k != i) { /* a cross-certificate reuses its intermediate's key */
+        b->keys[i] = b->keys[k];
+        return EVP_PKEY_up_ref(b->keys[i]) ? 0 : sm_err_openssl(e, "key reference");
+    }
+    char rel[64];
+    snprintf(rel, sizeof rel, "keys/%s.key", s->key);
+    if (config_path(b->c, rel, b->written[i], sizeof b->written[i]) < 0)
+        return sm_err_set(e, SM_E_TOO_LARGE, "dir", "data directory path too long");
+    int rc = keyfile_generate(t, &b->keys[i], e);
+    if (rc == 0)
+        rc = keyfile_write(b->written[i], b->keys[i], b->pass, e);
+    if (rc < 0) {
+        b->written[i][0] = '\0'; /* not ours to remove */
+        return rc;
+    }
+    return signer_from_pkey(b->keys[i], &b->signers[i], e);
+}
+
+static int make_entry(struct build *b, struct ca_hierarchy *h, int i, struct sm_err *e)
+{
+    const struct spec *s = &specs[i];
+    struct ca_entry *ent = &h->ca[i];
+    snprintf(ent->name, sizeof ent->name, "%s", s->name);
+    ent->role = s->role;
+    ent->level = s->level;
+    ent->root = s->root;
+    ent->parent = s->parent;
+    int rc = make_key(b, i, ent, e);
+    if (rc < 0)
+        return rc;
+
+    struct profile p = {.pub = b->keys[i], .not_before = b->now};
+    char stem[256], cn[512], aia[CA_URL_MAX + 64], crl[CA_URL_MAX + 64];
+    X509_NAME *own = NULL;
+    cn_stem(b->c, stem, sizeof stem);
+    if (s->parent == NULL) {
+        snprintf(cn, sizeof cn, "%s Root CA %c", stem, s->root[0] - 'a' + 'A');
+        p.sig = b->signers[i];
+        p.not_after = b->now + (time_t)b->root_days * DAY;
+    } else {
+        int par = spec_index(s->parent);
+        p.issuer = h->ca[par].cert;
+        p.sig = b->signers[par];
+        p.policy = ca_level_policy(s->level);
+        p.not_after = b->now + (time_t)b->int_days * DAY;
+        int64_t parent_end;
+        if (ca_time_unix(X509_get0_notAfter(p.issuer), &parent_end) == 0 &&
+            parent_end < p.not_after)
+            p.not_after = (time_t)parent_end;
+        snprintf(aia, sizeof aia, "%s/%s.crt", b->repo, s->parent);
+        snprintf(crl, sizeof crl, "%s/%s.crl", b->repo, s->parent);
+        p.aia = aia;
+        p.crl = crl;
+        int y, m, d;
+        clock_tokyo_date(b->now, &y, &m, &d);
+        snprintf(cn, sizeof cn, "%s %c%c CA %d", stem, s->level[0] - 'a' + 'A',
+                 s->level[1] - 'a' + 'A', y);
+    }
+    int same_key = spec_index(s->key);
+    if (same_key != i) /* cross-certificate: the very subject of its intermediate */
+        p.subject = X509_get_subject_name(h->ca[same_key].cert);
+    else if ((own = ca_name(b->c, cn, e)) == NULL)
+        return -(e ? e->code : SM_E_CRYPTO);
+    else
+        p.subject = own;
+    rc = build_cert(&p, &ent->cert, e);
+    X509_NAME_free(own);
+    return rc;
+}
+
+int ca_hierarchy_create(const struct config *c, const char *pass, struct ca_hierarchy *h,
+                        struct sm_err *e)
+{
+    memset(h, 0, sizeof *h);
+    int rc = ca_check_config(c, e);
+    if (rc < 0)
+        return rc;
+    if (pass == NULL || pass[0] == '\0')
+        return sm_err_set(e, SM_E_CONFIG, "ca.passphrase", "no CA key passphrase");
+    struct build *b = sm_calloc(1, sizeof *b);
+    if (b == NULL)
+        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    b->c = c;
+    b->pass = pass;
+    b->now = clock_now();
+    ca_repository_url(c, b->repo, sizeof b->repo);
+    config_int(c, "ca", "root_days", 1, MAX_DAYS, &b->root_days, NULL);
+    config_int(c, "ca", "intermediate_days", 1, b->root_days, &b->int_days, NULL);
+
+    char keydir[4096];
+    if (config_path(c, "keys", keydir, sizeof keydir) < 0)
+        rc = sm_err_set(e, SM_E_TOO_LARGE, "dir", "data directory path too long");
+    else if (mkdir(keydir, 0700) != 0 && errno != EEXIST)
+        rc = sm_err_set(e, SM_E_IO, "keys", "cannot create %s: %s", keydir, strerror(errno));
+    for (int i = 0; rc == 0 && i < CA_HIERARCHY_N; i++) {
+        rc = make_entry(b, h, i, e);
+        h->n = i + 1;
+    }
+    for (int i = 0; i < CA_HIERARCHY_N; i++) {
+        if (rc < 0 && b->written[i][0] != '\0')
+            unlink(b->written[i]);
+        signer_free(b->signers[i]);
+        EVP_PKEY_free(b->keys[i]);
+    }
+    free(b);
+    if (rc < 0)
+        ca_hierarchy_clear(h);
+    return rc;
+}
+
+void ca_hierarchy_clear(struct ca_hierarchy *h)
+{
+    for (int i = 0; i < CA_HIERARCHY_N; i++)
+        X509_free(h->ca[i].cert);
+    memset(h, 0, sizeof *h);
+}
+
+/* ---- display helpers ---- */
+
+int ca_name_string(const X509_NAME *name, char *out, size_t n)
+{
+    BIO *m = BIO_new(BIO_s_mem());
+    if (m == NULL || n == 0) {
+        BIO_free(m);
+        return -SM_E_NOMEM;
+    }
+    unsigned long flags = XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB;
+    int rc = X509_NAME_print_ex(m, name, 0, flags) < 0 ? -SM_E_CRYPTO : 0;
+    char *p = NULL;
+    long len = BIO_get_mem_data(m, &p);
+    if (rc == 0 && (len < 0 || (size_t)len >= n))
+        rc = -SM_E_TOO_LARGE;
+    if (rc == 0) {
+        memcpy(out, p, (size_t)len);
+        out[len] = '\0';
+    } else {
+        out[0] = '\0';
+    }
+    BIO_free(m);
+    return rc;
+}
+
+static int hex(const unsigned char *b, size_t len, char *out, size_t n)
+{
+    static const char digits[] = "0123456789abcdef";
+    if (n < len * 2 + 1)
+        return -SM_E_TOO_LARGE;
+    for (size_t i = 0; i < len; i++) {
+        out[2 * i] = digits[b[i] >> 4];
+        out[2 * i + 1] = digits[b[i] & 15];
+    }
+    out[len * 2] = '\0';
+    return 0;
+}
+
+int ca_fingerprint(const X509 *cert, char *out, size_t n)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+    if (!X509_digest(cert, EVP_sha256(), md, &len))
+        return -SM_E_CRYPTO;
+    return hex(md, len, out, n);
+}
+
+int ca_ski_hex(X509 *cert, char *out, size_t n)
+{
+    const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(cert);
+    if (ski == NULL)
+        return -SM_E_NOTFOUND;
+    return hex(ASN1_STRING_get0_data(ski), (size_t)ASN1_STRING_length(ski), out, n);
+}
+
+int ca_time_unix(const ASN1_TIME *t, int64_t *out)
+{
+    struct tm tm;
+    if (t == NULL || !ASN1_TIME_to_tm(t, &tm))
+        return -SM_E_INVALID;
+    *out = (int64_t)timegm(&tm);
+    return 0;
+}
+
+/* ---- storage and repository ---- */
+
+int ca_hierarchy_store(struct db *db, const struct ca_hierarchy *h, struct sm_err *e)
+{
+    struct cas_new rows[CA_HIERARCHY_N];
+    char subjects[CA_HIERARCHY_N][512], skis[CA_HIERARCHY_N][2 * EVP_MAX_MD_SIZE + 1];
+    unsigned char *ders[CA_HIERARCHY_N] = {0};
+    int rc = 0;
+    for (int i = 0; i < h->n && rc == 0; i++) {
+        const struct ca_entry *ca = &h->ca[i];
+        struct cas_new *r = &rows[i];
+        memset(r, 0, sizeof *r);
+        int len = i2d_X509(ca->cert, &ders[i]);
+        if (len <= 0) {
+            rc = sm_err_openssl(e, "encode CA certificate");
+            break;
+        }
+        if (ca_name_string(X509_get_subject_name(ca->cert), subjects[i], sizeof subjects[i]) < 0 ||
+            ca_ski_hex(ca->cert, skis[i], sizeof skis[i]) < 0 ||
+            ca_time_unix(X509_get0_notBefore(ca->cert), &r->not_before) < 0 ||
+            ca_time_unix(X509_get0_notAfter(ca->cert), &r->not_after) < 0) {
+            rc = sm_err_set(e, SM_E_INTERNAL, ca->name, "cannot describe CA %s", ca->name);
+            break;
+        }
+        r->name = ca->name;
+        r->role = ca->role;
+        r->level = ca->level;
+        r->root = ca->root;
+        r->parent = ca->parent;
+        r->key_ref = ca->key_ref;
+        r->key_type = ca->key_type;
+        r->subject = subjects[i];
+        r->ski = skis[i];
+        r->der = ders[i];
+        r->der_len = (size_t)len;
+    }
+    if (rc == 0)
+        rc = cas_create_all(db, rows, (size_t)h->n, "cli", e);
+    for (int i = 0; i < CA_HIERARCHY_N; i++)
+        OPENSSL_free(ders[i]);
+    return rc;
+}
+
+/* Writes data to path through a temporary file and a rename (replaces path). */
+static int write_public_file(const char *path, const void *data, size_t len, struct sm_err *e)
+{
+    char tmp[4200];
+    int w = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    if (w < 0 || (size_t)w >= sizeof tmp)
+        return sm_err_set(e, SM_E_TOO_LARGE, "repository", "path too long");
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return sm_err_set(e, SM_E_IO, "repository", "cannot create %s: %s", tmp, strerror(errno));
+    int ok = fchmod(fd, 0644) == 0 && write(fd, data, len) == (ssize_t)len && fsync(fd) == 0;
+    ok = close(fd) == 0 && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        int err = errno;
+        unlink(tmp);
+        return sm_err_set(e, SM_E_IO, "repository", "cannot write %s: %s", path, strerror(err));
+    }
+    return 0;
+}
+
+int ca_repository_write(const struct config *c, const char *name, X509 *cert, struct sm_err *e)
+{
+    char dir[4096], path[4200];
+    if (config_path(c, "repository", dir, sizeof dir) < 0)
+        return sm_err_set(e, SM_E_TOO_LARGE, "dir", "data directory path too long");
+    if (mkdir(dir, 0755) == 0)
+        chmod(dir, 0755); /* whatever the umask */
+    else if (errno != EEXIST)
+        return sm_err_set(e, SM_E_IO, "repository", "cannot create %s: %s", dir, strerror(errno));
+    unsigned char *der = NULL;
+    int len = i2d_X509(cert, &der);
+    if (len <= 0)
+        return sm_err_openssl(e, "encode certificate");
+    snprintf(path, sizeof path, "%s/%s.crt", dir, name);
+    int rc = write_public_file(path, der, (size_t)len, e);
+    OPENSSL_free(der);
+    if (rc < 0)
+        return rc;
+    BIO *m = BIO_new(BIO_s_mem());
+    char *pem = NULL;
+    if (m == NULL || !PEM_write_bio_X509(m, cert)) {
+        BIO_free(m);
+        return sm_err_openssl(e, "PEM certificate");
+    }
+    long plen = BIO_get_mem_data(m, &pem);
+    snprintf(path, sizeof path, "%s/%s.pem", dir, name);
+    rc = write_public_file(path, pem, (size_t)plen, e);
+    BIO_free(m);
+    return rc;
+}
+
+/* ---- loading ---- */
+
+static int check_level_root(const char *level, const char *root, struct sm_err *e)
+{
+    if (ca_level_policy(level) == NULL)
+        return sm_err_set(e, SM_E_INVALID, "level", "level must be dv, ov or ev");
+    if (root == NULL || (strcmp(root, "a") != 0 && strcmp(root, "b") != 0))
+        return sm_err_set(e, SM_E_INVALID, "root", "root must be a or b");
+    return 0;
+}
+
+/* Reads the CA called name: its certificate, and optionally its id and key reference. */
+static int load_ca(struct db *db, const char *name, X509 **cert, int64_t *id, char **key_ref,
+                   struct sm_err *e)
+{
+    struct cas_row *r = NULL;
+    int rc = cas_get(db, name, &r, e);
+    if (rc < 0)
+        return rc;
+    const unsigned char *p = r->der;
+    *cert = d2i_X509(NULL, &p, (long)r->der_len);
+    if (*cert == NULL)
+        rc = sm_err_openssl(e, "stored CA certificate");
+    if (rc == 0 && id != NULL)
+        *id = r->id;
+    if (rc == 0 && key_ref != NULL) {
+        *key_ref = r->key_ref;
+        r->key_ref = NULL; /* handed over */
+    }
+    cas_row_free(r);
+    return rc;
+}
+
+/* Issuing CA name for level/root: "dv" or "dv-cross-b". */
+static void issuer_name(const char *level, const char *root, char *out, size_t n)
+{
+    snprintf(out, n, strcmp(root, "a") == 0 ? "%s" : "%s-cross-b", level);
+}
+
+static int load_pair(struct db *db, const char *level, const char *root, STACK_OF(X509) **out,
+                     int64_t *id, char **key_ref, struct sm_err *e)
+{
+    *out = NULL;
+    int rc = check_level_root(level, root, e);
+    if (rc < 0)
+        return rc;
+    char name[CA_NAME_MAX], rname[CA_NAME_MAX];
+    issuer_name(level, root, name, sizeof name);
+    snprintf(rname, sizeof rname, "root-%s", root);
+    X509 *cert = NULL, *rcert = NULL;
+    rc = load_ca(db, name, &cert, id, key_ref, e);
+    if (rc == 0)
+        rc = load_ca(db, rname, &rcert, NULL, NULL, e);
+    STACK_OF(X509) *sk = rc == 0 ? sk_X509_new_null() : NULL;
+    if (rc == 0 && (sk == NULL || !sk_X509_push(sk, cert))) {
+        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    } else if (rc == 0) {
+        cert = NULL;
+        if (!sk_X509_push(sk, rcert))
+            rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+        else
+            rcert = NULL;
+    }
+    X509_free(cert);
+    X509_free(rcert);
+    if (rc < 0) {
+        sk_X509_pop_free(sk, X509_free);
+        if (key_ref != NULL) {
+            free(*key_ref);
+            *key_ref = NULL;
+        }
+        return rc;
+    }
+    *out = sk;
+    return 0;
+}
+
+int ca_load_chain(struct db *db, const char *level, const char *root, STACK_OF(X509) **out,
+                  struct sm_err *e)
+{
+    return load_pair(db, level, root, out, NULL, NULL, e);
+}
+
+static int issuer_urls(const struct config *c, struct ca_issuer *is, struct sm_err *e)
+{
+    char repo[CA_URL_MAX];
+    const char *cps = config_str(c, "ca", "cps_url");
+    int w1 = ca_repository_url(c, repo, sizeof repo);
+    int w2 = snprintf(is->ca_issuers_url, CA_URL_MAX, "%s/%s.crt", repo, is->name);
+    int w3 = snprintf(is->crl_url, CA_URL_MAX, "%s/%s.crl", repo, is->level);
+    int w4 = cps[0] ? snprintf(is->cps_url, CA_URL_MAX, "%s", cps)
+                    : snprintf(is->cps_url, CA_URL_MAX, "%s/cps", repo);
+    int w5 = snprintf(is->ocsp_url, CA_URL_MAX, "%s", config_str(c, "ca", "ocsp_url"));
+    if (w1 < 0 || w2 >= CA_URL_MAX || w3 >= CA_URL_MAX || w4 >= CA_URL_MAX || w5 >= CA_URL_MAX)
+        return sm_err_set(e, SM_E_CONFIG, "repository_url", "CA URLs are too long");
+    return 0;
+}
+
+int ca_load_issuer(struct db *db, const struct config *c, const char *level, const char *root,
+                   struct ca_issuer **out, struct sm_err *e)
+{
+    *out = NULL;
+    const char *pass = NULL;
+    int rc = check_level_root(level, root, e);
+    if (rc == 0)
+        rc = ca_passphrase(c, &pass, e);
+    if (rc < 0)
+        return rc;
+    struct ca_issuer *is = sm_calloc(1, sizeof *is);
+    if (is == NULL)
+        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    issuer_name(level, root, is->name, sizeof is->name);
+    snprintf(is->level, sizeof is->level, "%s", level);
+    snprintf(is->root, sizeof is->root, "%s", root);
+    char *key_ref = NULL;
+    rc = load_pair(db, level, root, &is->chain, &is->ca_id, &key_ref, e);
+    if (rc == 0) {
+        is->cert = sk_X509_value(is->chain, 0);
+        rc = signer_open_ref(key_ref, config_dir(c), pass, &is->signer, e);
+    }
+    if (rc == 0 && EVP_PKEY_eq(X509_get0_pubkey(is->cert), signer_public(is->signer)) != 1)
+        rc = sm_err_set(e, SM_E_CRYPTO, is->name, "key %s does not match CA certificate %s",
+                        key_ref, is->name);
+    if (rc == 0)
+        rc = issuer_urls(c, is, e);
+    free(key_ref);
+    if (rc < 0) {
+        ca_issuer_free(is);
+        return rc;
+    }
+    *out = is;
+    return 0;
+}
+
+void ca_issuer_free(struct ca_issuer *is)
+{
+    if (is == NULL)
+        return;
+    signer_free(is->signer);
+    sk_X509_pop_free(is->chain, X509_free); /* is->cert is the chain's first element */
+    free(is);
+}

@@ -1,0 +1,103 @@
+/* SPDX-License-Identifier: MIT */
+/* The CA hierarchy (R-ISS-1): roots A and B, one issuing intermediate per validation level
+ * (dv, ov, ev) signed by root A, and a cross-certificate of each intermediate (same key, same
+ * subject) signed by root B. Owns the CA certificate profiles, their creation (keys written
+ * through pki/keyfile), the repository URLs, and loading an issuer for leaf issuance.
+ * Storage goes through store/cas; this module writes no SQL. */
+#ifndef SM_CA_H
+#define SM_CA_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/x509.h>
+
+#include "core/config.h"
+#include "core/err.h"
+#include "pki/signer.h"
+
+struct db;
+
+#define CA_NAME_MAX 32
+#define CA_URL_MAX 512
+#define CA_HIERARCHY_N 8 /* root-a root-b dv ov ev dv-cross-b ov-cross-b ev-cross-b */
+
+/* CA/Browser Forum policy OID of a level ("dv" -> "2.23.140.1.2.1"); NULL if unknown. */
+const char *ca_level_policy(const char *level);
+
+/* Effective repository URL without a trailing slash: [ca] repository_url, or [server]
+ * base_url + "/repository" when that is empty. 0, or -SM_E_TOO_LARGE. */
+int ca_repository_url(const struct config *c, char *out, size_t n);
+/* The CA key passphrase: SHOMEI_CA_PASSPHRASE (when set and not empty) wins over
+ * [ca] passphrase. -SM_E_CONFIG with a clear detail when neither is set. */
+int ca_passphrase(const struct config *c, const char **out, struct sm_err *e);
+/* Checks every [ca] setting the hierarchy needs (key types, names, days, URLs). */
+int ca_check_config(const struct config *c, struct sm_err *e);
+
+/* One CA of a freshly created hierarchy. */
+struct ca_entry {
+    char name[CA_NAME_MAX]; /* "root-a", "dv", "dv-cross-b", ... */
+    const char *role;       /* "root", "intermediate" or "cross" (static) */
+    const char *level;      /* "dv", "ov", "ev", or NULL for roots (static) */
+    const char *root;       /* "a" or "b": the root that signed it (static) */
+    const char *parent;     /* name of the signing CA; NULL for roots (static) */
+    char key_ref[64];       /* "file:keys/dv.key", relative to the data directory */
+    char key_type[16];      /* "ec-p256", ... */
+    X509 *cert;             /* owned */
+};
+
+struct ca_hierarchy {
+    struct ca_entry ca[CA_HIERARCHY_N]; /* parents come before their children */
+    int n;
+};
+
+/* Generates the five keys (encrypted with pass into DIR/keys/<name>.key; DIR/keys is
+ * created mode 0700 when missing) and the eight certificates, from the [ca] settings of c.
+ * Refuses (-SM_E_EXISTS) if a key file exists. On failure the key files it wrote are
+ * removed and h is empty. The caller frees with ca_hierarchy_clear. */
+int ca_hierarchy_create(const struct config *c, const char *pass, struct ca_hierarchy *h,
+                        struct sm_err *e);
+void ca_hierarchy_clear(struct ca_hierarchy *h);
+
+/* Stores every CA of h in the cas table (one transaction, one audit record per CA). */
+int ca_hierarchy_store(struct db *db, const struct ca_hierarchy *h, struct sm_err *e);
+
+/* Writes DIR/repository/<name>.crt (DER) and <name>.pem for cert (mode 0644 files in a
+ * 0755 directory, created when missing; existing files are replaced atomically). */
+int ca_repository_write(const struct config *c, const char *name, X509 *cert,
+                        struct sm_err *e);
+
+/* Everything the issuance code needs to sign leaves for one level under one root. */
+struct ca_issuer {
+    int64_t ca_id;          /* cas.id of the issuing certificate */
+    char name[CA_NAME_MAX]; /* "dv" (root a) or "dv-cross-b" (root b) */
+    char level[4];          /* "dv", "ov", "ev" */
+    char root[2];           /* "a", "b" */
+    X509 *cert;             /* the issuing certificate (intermediate or its cross variant) */
+    struct signer *signer;  /* the intermediate's key (the same for both roots) */
+    STACK_OF(X509) *chain;  /* cert first, the root last */
+    char ca_issuers_url[CA_URL_MAX]; /* {repository}/{name}.crt */
+    char crl_url[CA_URL_MAX];        /* {repository}/{level}.crl */
+    char cps_url[CA_URL_MAX];        /* [ca] cps_url or {repository}/cps */
+    char ocsp_url[CA_URL_MAX];       /* [ca] ocsp_url; empty = no OCSP entry */
+};
+
+/* level: dv|ov|ev, root: a|b. -SM_E_INVALID for other values, -SM_E_NOTFOUND when the
+ * hierarchy is not in the database, -SM_E_CONFIG without a passphrase, -SM_E_CRYPTO for a
+ * wrong passphrase or a key that does not match the certificate. Free with ca_issuer_free. */
+int ca_load_issuer(struct db *db, const struct config *c, const char *level, const char *root,
+                   struct ca_issuer **out, struct sm_err *e);
+void ca_issuer_free(struct ca_issuer *is);
+
+/* The chain for level and root without opening any key: issuing certificate first, root
+ * last. The caller frees with sk_X509_pop_free(chain, X509_free). */
+int ca_load_chain(struct db *db, const char *level, const char *root, STACK_OF(X509) **out,
+                  struct sm_err *e);
+
+/* Display helpers: RFC 2253 subject in UTF-8, lower-case hex SHA-256 fingerprint of the
+ * DER (64 chars), lower-case hex SKI, and a time as seconds since the epoch. */
+int ca_name_string(const X509_NAME *name, char *out, size_t n);
+int ca_fingerprint(const X509 *cert, char *out, size_t n);
+int ca_ski_hex(X509 *cert, char *out, size_t n);
+int ca_time_unix(const ASN1_TIME *t, int64_t *out);
+
+#endif

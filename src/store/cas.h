@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: MIT */
+/* The cas aggregate: the CA certificates of the hierarchy (roots, issuing intermediates,
+ * cross-certificates) with their key references. Rows are written once by init and read
+ * by issuance and the CLI. All SQL for the cas table lives here. */
+#ifndef SM_CAS_H
+#define SM_CAS_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct db;
+
+/* A CA to insert. parent names a CA inserted earlier in the same call (or NULL). */
+struct cas_new {
+    const char *name, *role, *level, *root, *parent;
+    const char *key_ref, *key_type, *subject, *ski;
+    const unsigned char *der;
+    size_t der_len;
+    int64_t not_before, not_after;
+};
+
+/* A stored CA; every string is owned by the row (level may be NULL). */
+struct cas_row {
+    int64_t id;
+    char *name, *role, *level, *root, *key_ref, *key_type, *subject, *ski;
+    int64_t parent_id; /* 0 for roots */
+    unsigned char *der;
+    size_t der_len;
+    int64_t not_before, not_after, created_at;
+};
+
+/* Inserts n CAs in one transaction (opened here; the caller must not hold one), with one
+ * audit record per CA by actor. A duplicate name gives -SM_E_CONFLICT and stores nothing. */
+int cas_create_all(struct db *db, const struct cas_new *cas, size_t n, const char *actor,
+                   struct sm_err *e);
+/* The CA called name; -SM_E_NOTFOUND when absent. Free with cas_row_free. */
+int cas_get(struct db *db, const char *name, struct cas_row **out, struct sm_err *e);
+/* Every CA ordered by id. Free with cas_rows_free(rows, n). */
+int cas_list(struct db *db, struct cas_row **rows, size_t *n, struct sm_err *e);
+void cas_row_free(struct cas_row *r);
+void cas_rows_free(struct cas_row *rows, size_t n);
+
+#endif
