@@ -1,13 +1,71 @@
 /* SPDX-License-Identifier: MIT */
-/* shomei serve (being written). */
+/* shomei serve --dir DIR [--port P]: loads DIR/shomei.ini and runs the web server until
+ * SIGINT or SIGTERM. Flag parsing and configuration only; the server is web/server.c. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "web/server.h"
+
+static int usage(void)
+{
+    fprintf(stderr, "usage: shomei serve --dir DIR [--port P]\n");
+    return 2;
+}
+
+static void set_log_level(const struct config *cfg)
+{
+    static const struct {
+        const char *name;
+        enum log_level level;
+    } levels[] = {{"debug", LOG_DEBUG}, {"info", LOG_INFO}, {"warn", LOG_WARN},
+                  {"error", LOG_ERROR}};
+    const char *l = config_str(cfg, "log", "level");
+    for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
+        if (strcmp(l, levels[i].name) == 0)
+            log_set_level(levels[i].level);
+}
 
 int cmd_serve(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "shomei serve: not available in this build\n");
-    return 1;
+    const char *dir = NULL, *port = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--dir") == 0 && i + 1 < argc)
+            dir = argv[++i];
+        else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc)
+            port = argv[++i];
+        else
+            return usage();
+    }
+    if (dir == NULL)
+        return usage();
+    if (port != NULL) {
+        char *end;
+        errno = 0;
+        long long p = strtoll(port, &end, 10);
+        if (errno != 0 || end == port || *end != '\0' || p < 0 || p > 65535) {
+            fprintf(stderr, "shomei serve: --port must be a number in 0..65535\n");
+            return 2;
+        }
+    }
+    struct sm_err e = {0};
+    struct config *cfg = NULL;
+    if (config_load(dir, &cfg, &e) < 0) {
+        fprintf(stderr, "shomei serve: %s\n", e.detail);
+        return 1;
+    }
+    set_log_level(cfg);
+    int rc = port ? config_set(cfg, "server", "port", port) : 0;
+    if (rc == 0)
+        rc = server_run(cfg, &e);
+    config_free(cfg);
+    if (rc < 0) {
+        fprintf(stderr, "shomei serve: %s\n", e.detail[0] ? e.detail : sm_err_name(-rc));
+        return 1;
+    }
+    return 0;
 }

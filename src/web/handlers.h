@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/* Every request handler and the route table that names them (routes.c).
+ * A handler answers through web/http.h and returns; it keeps no statics. */
+#ifndef SM_WEB_HANDLERS_H
+#define SM_WEB_HANDLERS_H
+#include <stddef.h>
+
+#include "web/http.h"
+#include "web/router.h"
+
+extern const struct route web_routes[];
+extern const size_t web_nroutes;
+
+void h_health(struct req *r);      /* h_health.c */
+void h_home(struct req *r);        /* h_home.c */
+void h_static(struct req *r);      /* h_static.c */
+void h_repository(struct req *r);  /* h_repository.c */
+void h_csr_form(struct req *r);    /* h_csr.c */
+void h_csr_check(struct req *r);   /* h_csr.c */
+void h_api_csr_check(struct req *r); /* h_csr.c */
+
+#endif

@@ -1,0 +1,345 @@
+/* SPDX-License-Identifier: MIT */
+/* Reading requests and writing responses over libmicrohttpd: security headers, cookies,
+ * pages through the template engine, error pages and RFC 9457 problem documents.
+ * Everything here works on one struct req; nothing is shared between requests. */
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "web/http.h"
+#include "web/i18n.h"
+#include "web/tmpl.h"
+
+#define PAGE_MAX ((size_t)4 << 20)
+
+static const char csp[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
+                          "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+                          "form-action 'self'; frame-ancestors 'none'";
+
+const char *http_status_text(int status)
+{
+    static const struct {
+        int status;
+        const char *text;
+    } t[] = {{200, "OK"},
+             {201, "Created"},
+             {204, "No Content"},
+             {303, "See Other"},
+             {304, "Not Modified"},
+             {400, "Bad Request"},
+             {401, "Unauthorized"},
+             {403, "Forbidden"},
+             {404, "Not Found"},
+             {405, "Method Not Allowed"},
+             {409, "Conflict"},
+             {413, "Content Too Large"},
+             {415, "Unsupported Media Type"},
+             {422, "Unprocessable Content"},
+             {429, "Too Many Requests"},
+             {500, "Internal Server Error"},
+             {503, "Service Unavailable"}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (t[i].status == status)
+            return t[i].text;
+    return status < 500 ? "Client Error" : "Server Error";
+}
+
+/* ---- reading ---- */
+
+const char *req_header(struct req *r, const char *name)
+{
+    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name) : NULL;
+}
+
+const char *req_query(struct req *r, const char *name)
+{
+    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name) : NULL;
+}
+
+const char *req_cookie(struct req *r, const char *name)
+{
+    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name) : NULL;
+}
+
+const char *req_param(struct req *r, const char *name) { return router_param(&r->params, name); }
+
+const struct form_field *req_form_field(struct req *r, const char *name)
+{
+    return form_get(&r->form, name);
+}
+
+const char *req_form_text(struct req *r, const char *name)
+{
+    const struct form_field *f = form_get(&r->form, name);
+    return f && f->filename == NULL ? f->value : NULL;
+}
+
+const char *req_csrf_token(struct req *r)
+{
+    if (r->csrf_token[0] != '\0')
+        return r->csrf_token;
+    const char *c = req_cookie(r, CSRF_COOKIE);
+    if (csrf_nonce_valid(c)) {
+        memcpy(r->csrf_binding, c, CSRF_NONCE_SIZE);
+    } else {
+        if (csrf_nonce(r->csrf_binding) < 0)
+            return "";
+        r->csrf_new = 1;
+    }
+    csrf_token(r->web->secret, r->csrf_binding, r->csrf_token);
+    return r->csrf_token;
+}
+
+int req_wants_json(const struct req *r)
+{
+    if (r->route != NULL)
+        return (r->route->flags & RF_API) != 0;
+    return r->path != NULL && (strncmp(r->path, "/api/", 5) == 0 || strcmp(r->path, "/api") == 0);
+}
+
+/* ---- answering ---- */
+
+static int add_cookie(struct MHD_Response *resp, const struct req *r, const char *name,
+                      const char *value, const char *extra)
+{
+    char c[256];
+    int n = snprintf(c, sizeof c, "%s=%s; Path=/; HttpOnly; SameSite=Lax%s%s", name, value,
+                     extra, r->web->secure_cookies ? "; Secure" : "");
+    if (n < 0 || (size_t)n >= sizeof c)
+        return -1;
+    return MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, c) == MHD_YES ? 0 : -1;
+}
+
+static int add_headers(struct req *r, struct MHD_Response *resp, const char *ctype)
+{
+    int cache = r->route != NULL && (r->route->flags & RF_CACHE) && r->status < 400;
+    const char *h[][2] = {
+        {MHD_HTTP_HEADER_CONTENT_TYPE, ctype},
+        {"Content-Security-Policy", csp},
+        {"X-Frame-Options", "DENY"},
+        {"X-Content-Type-Options", "nosniff"},
+        {"Referrer-Policy", "same-origin"},
+        {"Cross-Origin-Opener-Policy", "same-origin"},
+        {MHD_HTTP_HEADER_CACHE_CONTROL, cache ? "public, max-age=3600" : "no-store"},
+    };
+    for (size_t i = 0; i < sizeof h / sizeof h[0]; i++)
+        if (h[i][1] != NULL && MHD_add_response_header(resp, h[i][0], h[i][1]) != MHD_YES)
+            return -1;
+    if (strncmp(ctype, "text/html", 9) == 0 &&
+        (MHD_add_response_header(resp, "Content-Language", r->lang) != MHD_YES ||
+         MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Language, Cookie") !=
+             MHD_YES))
+        return -1;
+    if (r->allow[0] != '\0' &&
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow) != MHD_YES)
+        return -1;
+    if (r->csrf_new && add_cookie(resp, r, CSRF_COOKIE, r->csrf_binding, "") < 0)
+        return -1;
+    if (r->set_lang && add_cookie(resp, r, "lang", r->lang, "; Max-Age=31536000") < 0)
+        return -1;
+    return 0;
+}
+
+/* Adds the headers and queues resp (always destroyed here). */
+static int queue(struct req *r, int status, const char *ctype, struct MHD_Response *resp,
+                 size_t len)
+{
+    r->replied = 1;
+    r->status = status;
+    r->sent = len;
+    if (resp == NULL) {
+        log_error("http response allocation failed", "path", r->path);
+        return -SM_E_NOMEM;
+    }
+    int rc = add_headers(r, resp, ctype);
+    if (rc == 0 && MHD_queue_response(r->conn, (unsigned)status, resp) != MHD_YES)
+        rc = -1;
+    MHD_destroy_response(resp);
+    if (rc < 0) {
+        log_error("http response could not be queued", "path", r->path);
+        return -SM_E_INTERNAL;
+    }
+    return 0;
+}
+
+int http_reply(struct req *r, int status, const char *ctype, const void *body, size_t len)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+    return queue(r, status, ctype, resp, len);
+}
+
+int http_reply_static(struct req *r, int status, const char *ctype, const void *body, size_t len)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
+    return queue(r, status, ctype, resp, len);
+}
+
+int http_reply_buf(struct req *r, int status, const char *ctype, struct buf *b)
+{
+    size_t len = 0;
+    char *p = buf_detach(b, &len);
+    if (p == NULL)
+        return queue(r, status, ctype, NULL, 0);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer_with_free_callback(len, p, free);
+    if (resp == NULL)
+        free(p);
+    return queue(r, status, ctype, resp, len);
+}
+
+int http_reply_fd(struct req *r, int status, const char *ctype, int fd, size_t size)
+{
+    struct MHD_Response *resp = MHD_create_response_from_fd(size, fd);
+    if (resp == NULL)
+        close(fd);
+    return queue(r, status, ctype, resp, size);
+}
+
+int http_reply_json(struct req *r, int status, json_t *j)
+{
+    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (s == NULL) {
+        static const char oom[] = "{\"status\":503}";
+        return http_reply_static(r, 503, "application/problem+json", oom, sizeof oom - 1);
+    }
+    size_t len = strlen(s);
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, s, free);
+    if (resp == NULL)
+        free(s);
+    const char *ct = status >= 400 ? "application/problem+json" : "application/json";
+    return queue(r, status, ct, resp, len);
+}
+
+/* The last resort when a page cannot be rendered: fixed HTML. */
+static int reply_broken(struct req *r)
+{
+    static const char page[] =
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>500</title></head><body>"
+        "<h1>500 Internal Server Error</h1><p>サーバ内部エラーが発生しました。"
+        "An internal error occurred.</p></body></html>";
+    return http_reply_static(r, 500, "text/html; charset=utf-8", page, sizeof page - 1);
+}
+
+static int page_common(struct req *r, json_t *data, const char *title_key)
+{
+    const char *other = strcmp(r->lang, "ja") == 0 ? "en" : "ja";
+    int rc = json_object_set_new(data, "lang", json_string(r->lang));
+    rc |= json_object_set_new(data, "title", json_string(i18n_text(r->lang, title_key)));
+    rc |= json_object_set_new(data, "csrf", json_string(req_csrf_token(r)));
+    rc |= json_object_set_new(data, "is_ja", json_boolean(strcmp(r->lang, "ja") == 0));
+    rc |= json_object_set_new(data, "is_en", json_boolean(strcmp(r->lang, "en") == 0));
+    rc |= json_object_set_new(data, "other_lang", json_string(other));
+    return rc ? -SM_E_NOMEM : 0;
+}
+
+int http_reply_page(struct req *r, int status, const char *page, const char *title_key,
+                    json_t *data)
+{
+    struct sm_err e = {0};
+    if (data == NULL)
+        data = json_object();
+    if (data == NULL || page_common(r, data, title_key) < 0) {
+        json_decref(data);
+        return reply_broken(r);
+    }
+    struct buf b = BUF_INIT;
+    b.max = PAGE_MAX;
+    struct tmpl_ctx c = {.lang = r->lang, .page = page};
+    int rc = tmpl_render("layout", data, &c, &b, &e);
+    json_decref(data);
+    if (rc < 0) {
+        buf_free(&b);
+        log_error("page rendering failed", "path", r->path, "page", page, "detail", e.detail);
+        return reply_broken(r);
+    }
+    return http_reply_buf(r, status, "text/html; charset=utf-8", &b);
+}
+
+static int reply_problem(struct req *r, int status, const char *msgkey, const char *msg,
+                         const char *field)
+{
+    json_t *j = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", "about:blank", "title",
+                          http_status_text(status), "status", status, "detail", msg, "code",
+                          msgkey);
+    if (j != NULL && field != NULL && field[0] != '\0')
+        json_object_set_new(j, "field", json_string(field));
+    return http_reply_json(r, status, j);
+}
+
+int http_reply_error(struct req *r, int status, const char *msgkey, const char *field)
+{
+    struct buf msg = BUF_INIT;
+    if (i18n_format(&msg, r->lang, msgkey, field) < 0 || msg.p == NULL) {
+        buf_free(&msg);
+        return reply_broken(r);
+    }
+    int rc;
+    if (req_wants_json(r)) {
+        rc = reply_problem(r, status, msgkey, msg.p, field);
+    } else {
+        json_t *d = json_pack("{s:i, s:s, s:s}", "status", status, "status_text",
+                              http_status_text(status), "message", msg.p);
+        rc = http_reply_page(r, status, "error", "error.title", d);
+    }
+    buf_free(&msg);
+    return rc;
+}
+
+int http_reply_405(struct req *r, const char *allow)
+{
+    snprintf(r->allow, sizeof r->allow, "%s", allow ? allow : "");
+    return http_reply_error(r, 405, "web.method", r->method);
+}
+
+/* ---- helpers that answer on failure ---- */
+
+int req_form_or_reply(struct req *r)
+{
+    struct sm_err e = {0};
+    const char *ct = req_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+    int rc = form_parse(&r->form, ct, r->body.p ? r->body.p : "", r->body.len, &e);
+    if (rc == 0)
+        return 0;
+    if (rc == -SM_E_TOO_LARGE)
+        http_reply_error(r, 413, "web.too_many_fields", NULL);
+    else if (rc == -SM_E_NOMEM)
+        http_reply_error(r, 503, "err.nomem", NULL);
+    else if (strncmp(e.detail, "utf8", 4) == 0)
+        http_reply_error(r, 400, "web.utf8", e.field);
+    else if (strcmp(e.field, "body") == 0 && strncmp(e.detail, "unsupported", 11) == 0)
+        http_reply_error(r, 415, "web.form_type", NULL);
+    else
+        http_reply_error(r, 400, "web.bad_form", e.field);
+    log_info("form rejected", "path", r->path, "field", e.field, "detail", e.detail);
+    return rc;
+}
+
+int req_csrf_or_reply(struct req *r)
+{
+    const char *binding = req_cookie(r, CSRF_COOKIE);
+    const char *token = req_form_text(r, CSRF_FIELD);
+    if (csrf_nonce_valid(binding) && csrf_check(r->web->secret, binding, token))
+        return 0;
+    log_info("csrf token rejected", "path", r->path, "cookie", binding ? "present" : "absent",
+             "token", token ? "present" : "absent");
+    http_reply_error(r, 403, "web.csrf", NULL);
+    return -SM_E_FORBIDDEN;
+}
+
+json_t *req_json_or_reply(struct req *r)
+{
+    json_error_t je;
+    json_t *j = json_loadb(r->body.p ? r->body.p : "", r->body.len, JSON_REJECT_DUPLICATES, &je);
+    if (j == NULL || !json_is_object(j)) {
+        json_decref(j);
+        http_reply_error(r, 400, "web.bad_json", NULL);
+        return NULL;
+    }
+    return j;
+}

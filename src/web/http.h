@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/* The request as handlers see it (struct req) and every way to answer it. Replies add the
+ * security headers and pending cookies themselves; *_or_reply helpers send the error page
+ * (HTML) or application/problem+json (RFC 9457) and return NULL / negative, so a handler
+ * just returns. Handlers keep no statics: all request state lives in struct req. */
+#ifndef SM_WEB_HTTP_H
+#define SM_WEB_HTTP_H
+#include <stddef.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "core/buf.h"
+#include "core/config.h"
+#include "web/csrf.h"
+#include "web/form.h"
+#include "web/router.h"
+
+struct MHD_Connection;
+struct MHD_Response;
+
+/* Server-wide state, read-only while serving. */
+struct web {
+    struct config *cfg;
+    unsigned char secret[CSRF_KEY_LEN];
+    size_t max_body;
+    int secure_cookies;
+    const struct route *routes;
+    size_t nroutes;
+};
+
+struct req {
+    struct MHD_Connection *conn;
+    const struct web *web;
+    const struct route *route; /* NULL before routing or when none matched */
+    const char *method;        /* borrowed from the server for the request's life */
+    const char *path;          /* decoded path without the query */
+    struct router_params params;
+    struct buf body; /* raw body for RF_FORM / RF_BODY routes, capped at max_body */
+    struct form form; /* parsed body of RF_FORM routes */
+    const char *lang; /* "ja" or "en" */
+    int set_lang;     /* ?lang= was given: answer with the lang cookie */
+    char csrf_binding[CSRF_NONCE_SIZE];
+    char csrf_token[CSRF_TOKEN_SIZE];
+    int csrf_new; /* the binding cookie must be set */
+    char allow[64]; /* Allow header of a 405 */
+    int status;   /* what was answered, for the access log */
+    size_t sent;  /* body bytes answered */
+    int replied;
+    int too_large;
+    size_t discarded;
+    struct timespec started;
+};
+
+/* ---- reading the request ---- */
+const char *req_header(struct req *r, const char *name);
+const char *req_query(struct req *r, const char *name); /* decoded ?name= value */
+const char *req_cookie(struct req *r, const char *name);
+const char *req_param(struct req *r, const char *name); /* :name from the route */
+/* The text of form field name (never a file part), or NULL when absent. */
+const char *req_form_text(struct req *r, const char *name);
+/* The form field name (text or file), or NULL. */
+const struct form_field *req_form_field(struct req *r, const char *name);
+/* The CSRF token for forms of this response (sets the binding cookie when new).
+ * Never NULL; "" only when randomness failed. */
+const char *req_csrf_token(struct req *r);
+/* 1 when errors of this request answer JSON (API routes and paths under /api/). */
+int req_wants_json(const struct req *r);
+
+/* ---- answering ---- */
+/* Each returns 0 or negative; after any call r->replied is set (even on failure). */
+int http_reply(struct req *r, int status, const char *ctype, const void *body, size_t len);
+/* Takes the memory of b (left empty). */
+int http_reply_buf(struct req *r, int status, const char *ctype, struct buf *b);
+/* body must outlive the response (embedded assets). */
+int http_reply_static(struct req *r, int status, const char *ctype, const void *body, size_t len);
+/* Sends size bytes of an open file and closes fd in every case. */
+int http_reply_fd(struct req *r, int status, const char *ctype, int fd, size_t size);
+/* Serializes j (reference stolen) as application/json (or ctype when not NULL). */
+int http_reply_json(struct req *r, int status, json_t *j);
+/* Renders the layout around template page with data (reference stolen; NULL = {}).
+ * Adds lang, title (message title_key), csrf and the language switcher data.
+ * A template error is logged and answered 500. */
+int http_reply_page(struct req *r, int status, const char *page, const char *title_key,
+                    json_t *data);
+/* The error page or problem+json: message msgkey in the request language, with
+ * "{field}" replaced by field. allow (405 only) may be NULL. */
+int http_reply_error(struct req *r, int status, const char *msgkey, const char *field);
+int http_reply_405(struct req *r, const char *allow);
+
+/* ---- helpers that answer on failure ---- */
+/* Parses the form body (RF_FORM routes). 0, or negative after answering 400/413. */
+int req_form_or_reply(struct req *r);
+/* Checks the CSRF token of a form POST. 0, or negative after answering 403. */
+int req_csrf_or_reply(struct req *r);
+/* The body as a JSON object (new reference), or NULL after answering 400. */
+json_t *req_json_or_reply(struct req *r);
+
+const char *http_status_text(int status);
+
+#endif

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* Routes as a table (after kcgi): method + pattern -> handler, role and flags.
+ * Patterns are literal segments, ":name" (one non-empty segment) and a final "*name"
+ * (the rest of the path). Matching is pure: no allocation, no state. */
+#ifndef SM_WEB_ROUTER_H
+#define SM_WEB_ROUTER_H
+#include <stddef.h>
+
+struct req;
+
+enum route_role { ROLE_PUBLIC, ROLE_CUSTOMER, ROLE_RESELLER, ROLE_OFFICER, ROLE_ADMIN };
+
+enum route_flag {
+    RF_CSRF = 1 << 0,   /* POST must carry a valid CSRF token (form field "csrf") */
+    RF_FORM = 1 << 1,   /* body is a form (urlencoded or multipart), parsed before the handler */
+    RF_API = 1 << 2,    /* errors answer application/problem+json */
+    RF_CACHE = 1 << 3,  /* cacheable (static files); otherwise Cache-Control: no-store */
+    RF_BODY = 1 << 4,   /* raw body is read (up to [server] max_body) */
+};
+
+struct route {
+    const char *method;  /* "GET", "POST", ...; GET also answers HEAD */
+    const char *pattern; /* "/tools/csr", "/repository/:name"; a last "*rest" takes the rest */
+    void (*handler)(struct req *r);
+    enum route_role role;
+    unsigned flags; /* enum route_flag */
+};
+
+#define ROUTER_MAX_PARAMS 4
+#define ROUTER_PARAM_MAX 256
+
+struct router_params {
+    int n;
+    struct {
+        char name[32];
+        char value[ROUTER_PARAM_MAX];
+    } p[ROUTER_MAX_PARAMS];
+};
+
+#define ROUTER_NOT_FOUND (-1)
+#define ROUTER_NO_METHOD (-2)
+
+/* Finds the route for method and path (no query string). Returns its index and fills
+ * params, or ROUTER_NOT_FOUND, or ROUTER_NO_METHOD when the path exists for other methods;
+ * allow then lists them ("GET, HEAD, POST"). allow may be NULL. */
+int router_match(const struct route *table, size_t n, const char *method, const char *path,
+                 struct router_params *params, char *allow, size_t allow_len);
+
+/* The value of a named parameter, or NULL. */
+const char *router_param(const struct router_params *params, const char *name);
+
+#endif
