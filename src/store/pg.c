@@ -21,6 +21,7 @@
 
 struct pg {
     PGconn *c;
+    int in_tx; /* the server had a transaction open after the last statement */
 };
 
 static void quiet_notice(void *arg, const char *message)
@@ -43,6 +44,18 @@ static int pg_err(struct pg *p, PGresult *res, const char *what, struct sm_err *
                       state ? state : "-");
 }
 
+static int settings(struct pg *p, struct sm_err *e)
+{
+    PQsetNoticeProcessor(p->c, quiet_notice, NULL);
+    /* UTF-8 text and UTC; the connection's defaults must not change results. */
+    PGresult *res = PQexec(p->c, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'");
+    int r = 0;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        r = pg_err(p, res, "connection settings", e);
+    PQclear(res);
+    return r;
+}
+
 static int pg_open(const char *url, void **handle, struct sm_err *e)
 {
     *handle = NULL;
@@ -61,19 +74,38 @@ static int pg_open(const char *url, void **handle, struct sm_err *e)
         free(p);
         return r;
     }
-    PQsetNoticeProcessor(p->c, quiet_notice, NULL);
-    /* UTF-8 text and UTC; the connection's defaults must not change results. */
-    PGresult *res = PQexec(p->c, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'");
-    if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-        int r = pg_err(p, res, "connection settings", e);
-        PQclear(res);
+    int r = settings(p, e);
+    if (r < 0) {
         PQfinish(p->c);
         free(p);
         return r;
     }
-    PQclear(res);
     *handle = p;
     return 0;
+}
+
+/* A connection lost between transactions (server restart, fail-over) is re-established
+ * once; one lost inside a transaction is an error, since its work is gone. */
+static int revive(struct pg *p, const char *sql, struct sm_err *e)
+{
+    if (PQstatus(p->c) == CONNECTION_OK)
+        return 0;
+    if (p->in_tx) {
+        if (strcmp(sql, "ROLLBACK") == 0)
+            p->in_tx = 0;
+        return sm_err_set(e, SM_E_DB, NULL, "postgres connection lost inside a transaction");
+    }
+    PQreset(p->c);
+    if (PQstatus(p->c) != CONNECTION_OK)
+        return sm_err_set(e, SM_E_DB, NULL, "postgres connection lost and not re-established");
+    return settings(p, e);
+}
+
+static void track(struct pg *p)
+{
+    PGTransactionStatusType t = PQtransactionStatus(p->c);
+    p->in_tx = t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE ||
+               (t == PQTRANS_UNKNOWN && p->in_tx);
 }
 
 static void pg_close(void *handle)
@@ -305,10 +337,13 @@ static int pg_run(void *handle, const char *sql, const struct db_val *params, in
         lens = (int *)(types + nparams);
         fmts = lens + nparams;
     }
-    int r = make_params(params, nparams, vals, lens, fmts, types, &block, e);
+    int r = revive(p, sql, e);
+    if (r == 0)
+        r = make_params(params, nparams, vals, lens, fmts, types, &block, e);
     PGresult *res = NULL;
     if (r == 0) {
         res = PQexecParams(p->c, sql, nparams, types, vals, lens, fmts, 0);
+        track(p);
         ExecStatusType st = PQresultStatus(res);
         if (st == PGRES_TUPLES_OK) {
             *changes = cmd_tuples(res);
@@ -329,9 +364,12 @@ static int pg_run(void *handle, const char *sql, const struct db_val *params, in
 static int pg_exec_script(void *handle, const char *sql, struct sm_err *e)
 {
     struct pg *p = handle;
+    int r = revive(p, sql, e);
+    if (r < 0)
+        return r;
     PGresult *res = PQexec(p->c, sql);
+    track(p);
     ExecStatusType st = PQresultStatus(res);
-    int r = 0;
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
         r = pg_err(p, res, "script", e);
     PQclear(res);

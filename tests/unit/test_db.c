@@ -558,6 +558,53 @@ static void test_db_failalloc_error_paths(void **state)
     assert_true(done);
 }
 
+static const struct db_stmt st_pid = {"test.pid", "SELECT pg_backend_pid()", NULL, NULL};
+static const struct db_stmt st_kill = {"test.kill", "SELECT pg_terminate_backend($1::int)", NULL,
+                                       NULL};
+
+static void kill_backend(struct fx *f)
+{
+    struct sm_err e = {0};
+    int64_t pid = 0;
+    assert_int_equal(db_run(f->db, &st_pid, NULL, 0, get_int, &pid, &e), 0);
+    struct db *other = NULL;
+    assert_int_equal(db_open(f->url, NULL, &other, &e), 0);
+    struct db_val p = DBV_INT(pid);
+    assert_int_equal(db_run(other, &st_kill, &p, 1, NULL, NULL, &e), 0);
+    db_close(other);
+    usleep(200000);
+}
+
+/* R-SCL-1 (PostgreSQL only): a connection lost between transactions is re-established by
+ * the next statement after the failing one; one lost inside a transaction keeps failing
+ * until the transaction is rolled back, and nothing of it is kept. */
+static void test_db_run_reconnects_after_lost_connection_pg(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    int64_t n = -1;
+    mk_table(f->db);
+    kill_backend(f);
+    assert_int_equal(db_run(f->db, &st_count, NULL, 0, get_int, &n, &e), -SM_E_DB);
+    assert_int_equal(count_rows(f->db), 0);
+
+    assert_int_equal(db_begin(f->db, &e), 0);
+    int rc;
+    insert(f->db, "lost", NULL, 0, 0, &rc);
+    assert_int_equal(rc, 0);
+    kill_backend(f);
+    assert_int_equal(db_run(f->db, &st_count, NULL, 0, get_int, &n, &e), -SM_E_DB);
+    assert_int_equal(db_run(f->db, &st_count, NULL, 0, get_int, &n, &e), -SM_E_DB);
+    assert_int_equal(db_commit(f->db, &e), -SM_E_DB);
+    assert_int_equal(db_in_transaction(f->db), 0);
+    assert_int_equal(count_rows(f->db), 0);
+    assert_int_equal(db_begin(f->db, &e), 0);
+    insert(f->db, "kept", NULL, 0, 0, &rc);
+    assert_int_equal(rc, 0);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    assert_int_equal(count_rows(f->db), 1);
+}
+
 #define T(fn) {#fn, fn, fx_setup, fx_teardown, NULL}
 
 static const struct CMUnitTest table[] = {
@@ -578,30 +625,41 @@ static const struct CMUnitTest table[] = {
     T(test_db_failalloc_error_paths),
 };
 
+static const struct CMUnitTest table_pg_only[] = {
+    T(test_db_run_reconnects_after_lost_connection_pg),
+};
+
 #define NT (sizeof table / sizeof table[0])
 
-static int run_on(struct backend *be)
+#define NPG (sizeof table_pg_only / sizeof table_pg_only[0])
+
+static int run_on(struct backend *be, int pg)
 {
-    struct CMUnitTest tests[NT];
+    struct CMUnitTest tests[NT + NPG];
     static char names[NT][128];
+    size_t n = 0;
     for (size_t i = 0; i < NT; i++) {
-        tests[i] = table[i];
+        tests[n] = table[i];
         snprintf(names[i], sizeof names[i], "%s_%s", table[i].name, be->label);
-        tests[i].name = names[i];
-        tests[i].initial_state = be;
+        tests[n].name = names[i];
+        tests[n++].initial_state = be;
+    }
+    for (size_t i = 0; pg && i < NPG; i++) {
+        tests[n] = table_pg_only[i];
+        tests[n++].initial_state = be;
     }
     char group[32];
     snprintf(group, sizeof group, "db_%s", be->label);
-    return _cmocka_run_group_tests(group, tests, NT, NULL, NULL);
+    return _cmocka_run_group_tests(group, tests, n, NULL, NULL);
 }
 
 int main(void)
 {
-    int failed = run_on(&be_sqlite);
+    int failed = run_on(&be_sqlite, 0);
     const char *pg = getenv("SHOMEI_TEST_PG_URL");
     if (pg != NULL && *pg != '\0') {
         be_pg.url = pg;
-        failed += run_on(&be_pg);
+        failed += run_on(&be_pg, 1);
     }
     return failed;
 }
