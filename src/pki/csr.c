@@ -53,6 +53,9 @@ static const struct csr_problem_def csr_defs[] = {
      "REQUEST-----までを貼り付けてください。",
      "This cannot be read as a CSR. Paste everything from -----BEGIN CERTIFICATE "
      "REQUEST----- to -----END CERTIFICATE REQUEST-----."},
+    {"csr.input.damaged", CSR_SEV_ERROR,
+     "CSRの内容が壊れています。途中が欠けていないか確認し、全体を貼り付け直してください。",
+     "The CSR is damaged. Check that nothing is missing and paste all of it again."},
     {"csr.input.trailing_data", CSR_SEV_ERROR,
      "CSRの前後に余計なデータがあります。CSRの部分だけを貼り付けてください。",
      "There is extra data before or after the CSR. Paste only the CSR."},
@@ -468,9 +471,11 @@ static int b64_decode(const unsigned char *s, size_t n, size_t line0, unsigned c
     return 0;
 }
 
-/* Parses DER as a CSR; when it is not one, says what it is. Returns the request or NULL
- * (problem reported). *used receives the bytes consumed. */
-static X509_REQ *parse_der(struct check *c, const unsigned char *der, size_t len, size_t *used)
+/* Parses DER as a CSR; when it is not one, says what it is (labelled: the input said it
+ * was a CSR, so it is damaged). Returns the request or NULL (problem reported).
+ * *used receives the bytes consumed. */
+static X509_REQ *parse_der(struct check *c, const unsigned char *der, size_t len, size_t *used,
+                           int labelled)
 {
     const unsigned char *p = der;
     long l = len > (size_t)0x7fffffff ? 0x7fffffff : (long)len;
@@ -501,7 +506,7 @@ static X509_REQ *parse_der(struct check *c, const unsigned char *der, size_t len
         add(c, "csr.input.private_key", NULL);
         return NULL;
     }
-    add(c, "csr.input.not_csr", NULL);
+    add(c, labelled ? "csr.input.damaged" : "csr.input.not_csr", NULL);
     return NULL;
 }
 
@@ -517,10 +522,10 @@ static void keep_der(struct check *c, const unsigned char *der, size_t len)
     c->info->der_len = len;
 }
 
-static X509_REQ *from_der(struct check *c, const unsigned char *der, size_t len)
+static X509_REQ *from_der(struct check *c, const unsigned char *der, size_t len, int labelled)
 {
     size_t used = 0;
-    X509_REQ *req = parse_der(c, der, len, &used);
+    X509_REQ *req = parse_der(c, der, len, &used, labelled);
     if (req == NULL)
         return NULL;
     if (used != len)
@@ -538,7 +543,8 @@ static int all_base64(const unsigned char *s, size_t n)
 }
 
 /* Base64 text (a PEM body, or a bare paste) to a request. */
-static X509_REQ *from_base64(struct check *c, const unsigned char *s, size_t n, size_t line0)
+static X509_REQ *from_base64(struct check *c, const unsigned char *s, size_t n, size_t line0,
+                             int labelled)
 {
     unsigned char *der = NULL;
     size_t dlen = 0, bad = 0;
@@ -551,7 +557,7 @@ static X509_REQ *from_base64(struct check *c, const unsigned char *s, size_t n, 
         add(c, "csr.input.bad_base64", "line %zu", bad);
         return NULL;
     }
-    X509_REQ *req = from_der(c, der, dlen);
+    X509_REQ *req = from_der(c, der, dlen, labelled);
     free(der);
     return req;
 }
@@ -565,7 +571,7 @@ static X509_REQ *from_pem(struct check *c, const unsigned char *in, size_t len)
     size_t nb = find_blocks(in, len, b, &more, &outside);
     if (nb == 0) {
         if (all_base64(in, len))
-            return from_base64(c, in, len, 1);
+            return from_base64(c, in, len, 1, 0);
         add(c, "csr.input.not_csr", NULL);
         return NULL;
     }
@@ -592,7 +598,7 @@ static X509_REQ *from_pem(struct check *c, const unsigned char *in, size_t len)
         add(c, "csr.input.bad_pem", "END line missing or different");
         return NULL;
     }
-    return from_base64(c, csr->body, csr->body_len, csr->body_line);
+    return from_base64(c, csr->body, csr->body_len, csr->body_line, 1);
 }
 
 static X509_REQ *decode_input(struct check *c, const unsigned char *in, size_t len)
@@ -603,7 +609,7 @@ static X509_REQ *decode_input(struct check *c, const unsigned char *in, size_t l
         return NULL;
     }
     if (len > 0 && in[0] == 0x30) /* ASN.1 SEQUENCE: DER */
-        return from_der(c, in, len);
+        return from_der(c, in, len, 0);
     if (len >= 3 && in[0] == 0xef && in[1] == 0xbb && in[2] == 0xbf) { /* UTF-8 BOM */
         in += 3;
         len -= 3;
