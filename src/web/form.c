@@ -333,7 +333,8 @@ int form_parse(struct form *f, const char *content_type, const char *body, size_
     if (strncasecmp(ct, "application/x-www-form-urlencoded", 33) == 0 &&
         (ct[33] == '\0' || ct[33] == ';' || ct[33] == ' '))
         rc = form_parse_urlencoded(f, body, len, e);
-    else if (strncasecmp(ct, "multipart/form-data", 19) == 0 && (ct[19] == ';' || ct[19] == ' '))
+    else if (strncasecmp(ct, "multipart/form-data", 19) == 0 &&
+             (ct[19] == ';' || ct[19] == ' ' || ct[19] == '\0'))
         rc = multipart(f, ct, body, len, e);
     else
         rc = sm_err_set(e, SM_E_INVALID, "body", "unsupported content type '%.60s'", ct);

@@ -61,6 +61,8 @@ int router_match(const struct route *table, size_t n, const char *method, const 
                  struct router_params *params, char *allow, size_t allow_len)
 {
     int path_seen = 0;
+    if (params != NULL)
+        params->n = 0;
     if (allow != NULL && allow_len > 0)
         allow[0] = '\0';
     for (size_t i = 0; i < n; i++) {

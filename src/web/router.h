@@ -42,7 +42,7 @@ struct router_params {
 
 /* Finds the route for method and path (no query string). Returns its index and fills
  * params, or ROUTER_NOT_FOUND, or ROUTER_NO_METHOD when the path exists for other methods;
- * allow then lists them ("GET, HEAD, POST"). allow may be NULL. */
+ * allow then lists them ("GET, HEAD, POST"). allow may be NULL. params is emptied first. */
 int router_match(const struct route *table, size_t n, const char *method, const char *path,
                  struct router_params *params, char *allow, size_t allow_len);
 
