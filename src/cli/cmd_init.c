@@ -233,14 +233,15 @@ static int populate(const struct opts *o, struct sm_err *e)
         char section[48];
         snprintf(section, sizeof section, "%.*s", (int)(dot - o->ov[2 * i]), o->ov[2 * i]);
         if (strcmp(config_str(c, section, dot + 1), o->ov[2 * i + 1]) != 0) {
-            fprintf(stderr, "shomei init: 値を INI に書けません / value cannot be written to the "
-                            "INI file as given: %s\n", o->ov[2 * i]);
+            fprintf(stderr,
+                    "shomei init: 値を INI に書けません / value cannot be written to the "
+                    "INI file as given: %s\n",
+                    o->ov[2 * i]);
             goto out;
         }
     }
     if (ca_passphrase(c, &pass, e) < 0 ||
-        db_open(config_str(c, "database", "url"), o->dir, &db, e) < 0 ||
-        db_migrate(db, e) < 0) {
+        db_open(config_str(c, "database", "url"), o->dir, &db, e) < 0 || db_migrate(db, e) < 0) {
         fail_msg("データベースを作成できません", "cannot create the database", e);
         goto out;
     }
@@ -321,8 +322,8 @@ int cmd_init(int argc, char **argv)
         goto out;
     }
     if (!existed && mkdir(o->dir, 0700) != 0) {
-        fprintf(stderr, "shomei init: %s を作成できません / cannot create %s: %s\n", o->dir,
-                o->dir, strerror(errno));
+        fprintf(stderr, "shomei init: %s を作成できません / cannot create %s: %s\n", o->dir, o->dir,
+                strerror(errno));
         goto out;
     }
     if (populate(o, &e) < 0) {
@@ -331,9 +332,10 @@ int cmd_init(int argc, char **argv)
         goto out;
     }
     if (generated[0] != '\0')
-        printf("  デモ用に CA 鍵のパスフレーズを生成し、shomei.ini の [ca] passphrase に保存しました"
-               " / generated a CA key passphrase for the demo and stored it in shomei.ini "
-               "[ca] passphrase\n");
+        printf(
+            "  デモ用に CA 鍵のパスフレーズを生成し、shomei.ini の [ca] passphrase に保存しました"
+            " / generated a CA key passphrase for the demo and stored it in shomei.ini "
+            "[ca] passphrase\n");
     status = 0;
 out:
     config_free(probe);

@@ -121,7 +121,8 @@ int ca_check_config(const struct config *c, struct sm_err *e)
         if (keyfile_type_parse(v, &t) < 0)
             return sm_err_set(e, SM_E_CONFIG, specs[i].key_setting,
                               "[ca] %s = '%s': use ec-p256, ec-p384, rsa-2048, rsa-3072 or "
-                              "rsa-4096", specs[i].key_setting, v);
+                              "rsa-4096",
+                              specs[i].key_setting, v);
     }
     const char *org = config_str(c, "ca", "organization");
     char stem[256];
@@ -263,8 +264,7 @@ static X509_NAME *ca_name(const struct config *c, const char *cn, struct sm_err 
     const unsigned char *o = (const unsigned char *)config_str(c, "ca", "organization");
     if (n == NULL || !X509_NAME_add_entry_by_txt(n, "C", MBSTRING_ASC, cc, -1, -1, 0) ||
         !X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, o, -1, -1, 0) ||
-        !X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1,
-                                    0)) {
+        !X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0)) {
         X509_NAME_free(n);
         sm_err_openssl(e, "CA name");
         return NULL;
@@ -280,9 +280,9 @@ struct build {
     char repo[CA_URL_MAX];
     time_t now;
     int64_t root_days, int_days;
-    EVP_PKEY *keys[CA_HIERARCHY_N];       /* for entries that own their key */
+    EVP_PKEY *keys[CA_HIERARCHY_N]; /* for entries that own their key */
     struct signer *signers[CA_HIERARCHY_N];
-    char written[CA_HIERARCHY_N][4096];   /* key files written, for clean-up */
+    char written[CA_HIERARCHY_N][4096]; /* key files written, for clean-up */
 };
 
 static int spec_index(const char *name)

@@ -63,8 +63,7 @@ int ca_hierarchy_store(struct db *db, const struct ca_hierarchy *h, struct sm_er
 
 /* Writes DIR/repository/<name>.crt (DER) and <name>.pem for cert (mode 0644 files in a
  * 0755 directory, created when missing; existing files are replaced atomically). */
-int ca_repository_write(const struct config *c, const char *name, X509 *cert,
-                        struct sm_err *e);
+int ca_repository_write(const struct config *c, const char *name, X509 *cert, struct sm_err *e);
 
 /* Everything the issuance code needs to sign leaves for one level under one root. */
 struct ca_issuer {

@@ -30,10 +30,8 @@ static const struct {
     int rsa_bits;      /* 0 for EC */
     const char *curve; /* NULL for RSA */
 } types[] = {
-    {KEYFILE_EC_P256, "ec-p256", 0, "P-256"},
-    {KEYFILE_EC_P384, "ec-p384", 0, "P-384"},
-    {KEYFILE_RSA_2048, "rsa-2048", 2048, NULL},
-    {KEYFILE_RSA_3072, "rsa-3072", 3072, NULL},
+    {KEYFILE_EC_P256, "ec-p256", 0, "P-256"},   {KEYFILE_EC_P384, "ec-p384", 0, "P-384"},
+    {KEYFILE_RSA_2048, "rsa-2048", 2048, NULL}, {KEYFILE_RSA_3072, "rsa-3072", 3072, NULL},
     {KEYFILE_RSA_4096, "rsa-4096", 4096, NULL},
 };
 
@@ -71,8 +69,8 @@ int keyfile_type_of(const EVP_PKEY *key, enum keyfile_type *out)
     if (EVP_PKEY_is_a(key, "EC")) {
         char group[64];
         size_t len = 0;
-        if (!EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group,
-                                            sizeof group, &len))
+        if (!EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                            &len))
             return -SM_E_INVALID;
         if (strcmp(group, "prime256v1") == 0 || strcmp(group, "P-256") == 0) {
             *out = KEYFILE_EC_P256;
@@ -92,9 +90,9 @@ int keyfile_generate(enum keyfile_type t, EVP_PKEY **out, struct sm_err *e)
     for (size_t i = 0; i < NTYPES; i++) {
         if (types[i].t != t)
             continue;
-        EVP_PKEY *k = types[i].curve ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", types[i].curve)
-                                     : EVP_PKEY_Q_keygen(NULL, NULL, "RSA",
-                                                         (size_t)types[i].rsa_bits);
+        EVP_PKEY *k = types[i].curve
+                          ? EVP_PKEY_Q_keygen(NULL, NULL, "EC", types[i].curve)
+                          : EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)types[i].rsa_bits);
         if (k == NULL)
             return sm_err_openssl(e, "key generation");
         *out = k;
@@ -212,8 +210,8 @@ int keyfile_write(const char *path, EVP_PKEY *key, const char *pass, struct sm_e
         BIO_free(mem);
         return rc;
     }
-    int ok = len > 0 && write_all(fd, data, (size_t)len) == 0 && fchmod(fd, 0600) == 0 &&
-             fsync(fd) == 0;
+    int ok =
+        len > 0 && write_all(fd, data, (size_t)len) == 0 && fchmod(fd, 0600) == 0 && fsync(fd) == 0;
     int err = errno;
     ok = close(fd) == 0 && ok;
     BIO_free(mem);

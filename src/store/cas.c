@@ -19,12 +19,12 @@ static const struct db_stmt st_insert = {
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
     NULL, NULL};
 
-#define COLS                                                                                   \
-    "id, name, role, level, root, parent_id, key_ref, key_type, cert_der, subject, ski, "      \
+#define COLS                                                                                       \
+    "id, name, role, level, root, parent_id, key_ref, key_type, cert_der, subject, ski, "          \
     "not_before, not_after, created_at"
 
-static const struct db_stmt st_get = {"cas.get", "SELECT " COLS " FROM cas WHERE name = $1",
-                                      NULL, NULL};
+static const struct db_stmt st_get = {"cas.get", "SELECT " COLS " FROM cas WHERE name = $1", NULL,
+                                      NULL};
 static const struct db_stmt st_list = {"cas.list", "SELECT " COLS " FROM cas ORDER BY id", NULL,
                                        NULL};
 
@@ -138,8 +138,8 @@ static int fill(struct cas_row *r, const struct db_val *c)
     r->not_after = db_col_int(&c[12]);
     r->created_at = db_col_int(&c[13]);
     int bad = r->name == NULL || r->role == NULL || (c[3].t != DB_NULL && r->level == NULL) ||
-              (c[4].t != DB_NULL && r->root == NULL) || r->key_ref == NULL ||
-              r->key_type == NULL || r->der == NULL || r->subject == NULL || r->ski == NULL;
+              (c[4].t != DB_NULL && r->root == NULL) || r->key_ref == NULL || r->key_type == NULL ||
+              r->der == NULL || r->subject == NULL || r->ski == NULL;
     return bad ? -1 : 0;
 }
 

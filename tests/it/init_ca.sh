@@ -21,8 +21,10 @@ check_eq "R-OPS-1 init exits 0" 0 $?
 check "R-OPS-1 init created shomei.ini, database, keys and repository" \
   test -f "$D/shomei.ini" -a -f "$D/shomei.db" -a -d "$D/keys" -a -d "$D/repository"
 check_eq "R-OPS-1 data directory is mode 700" 700 "$(stat -c %a "$D")"
-check "R-OPS-1 --port goes into base_url" grep -qx 'base_url = http://127.0.0.1:9443' "$D/shomei.ini"
-check "R-OPS-1 every setting is documented in shomei.ini" grep -q '^; Key type of root A' "$D/shomei.ini"
+check "R-OPS-1 --port goes into base_url" \
+  grep -qx 'base_url = http://127.0.0.1:9443' "$D/shomei.ini"
+check "R-OPS-1 every setting is documented in shomei.ini" \
+  grep -q '^; Key type of root A' "$D/shomei.ini"
 
 for k in root-a root-b dv ov ev; do
   check_eq "R-OPS-1 key file $k.key is mode 600" 600 "$(stat -c %a "$D/keys/$k.key")"
@@ -42,7 +44,8 @@ check_eq "R-OPS-1 no temporary key files remain" "" "$(ls "$D/keys" | grep -v '\
 before=$(tree_sum "$D")
 "$S" init --dir "$D" >"$IT_TMP/second.out" 2>&1
 check_eq "R-OPS-1 second init exits 1" 1 $?
-check "R-OPS-1 second init says the directory is not empty" grep -q 'not an empty directory' "$IT_TMP/second.out"
+check "R-OPS-1 second init says the directory is not empty" \
+  grep -q 'not an empty directory' "$IT_TMP/second.out"
 "$S" init --dir "$D" --demo --set ca.dv_key=rsa-2048 >/dev/null 2>&1
 check_eq "R-OPS-1 second init with --demo exits 1" 1 $?
 check_eq "R-OPS-1 second init changed nothing" "$before" "$(tree_sum "$D")"
@@ -53,8 +56,10 @@ check_eq "R-ISS-1 ca list exits 0" 0 $?
 for n in root-a root-b dv ov ev dv-cross-b ov-cross-b ev-cross-b; do
   check "R-ISS-1 ca list shows $n" grep -qE "^$n +" <<<"$list"
 done
-check_eq "R-ISS-1 ca list shows 3 cross-certificates" 3 "$(grep -cE '^[a-z]+-cross-b +cross +' <<<"$list")"
-fp=$(openssl x509 -in "$D/repository/root-a.pem" -noout -fingerprint -sha256 | cut -d= -f2 | tr -d : | tr A-F a-f)
+check_eq "R-ISS-1 ca list shows 3 cross-certificates" 3 \
+  "$(grep -cE '^[a-z]+-cross-b +cross +' <<<"$list")"
+fp=$(openssl x509 -in "$D/repository/root-a.pem" -noout -fingerprint -sha256 |
+  cut -d= -f2 | tr -d : | tr A-F a-f)
 check "R-ISS-1 ca list shows root A's SHA-256 fingerprint" grep -q "$fp" <<<"$list"
 
 # --- chains: 3 levels x 2 roots ---
@@ -73,7 +78,8 @@ for level in dv ov ev; do
     c="$IT_TMP/chain-$level-$root.pem"
     "$S" ca chain --dir "$D" --level $level --root $root >"$c"
     check_eq "R-ISS-1 ca chain $level/$root exits 0" 0 $?
-    check_eq "R-ISS-1 ca chain $level/$root has 2 certificates" 2 "$(grep -c 'BEGIN CERTIFICATE' "$c")"
+    check_eq "R-ISS-1 ca chain $level/$root has 2 certificates" 2 \
+      "$(grep -c 'BEGIN CERTIFICATE' "$c")"
     first=$(openssl x509 -in "$c" -noout -subject -nameopt RFC2253)
     check "R-ISS-1 ca chain $level/$root starts with the $level intermediate" \
       grep -q "CN=Shomei Demo ${level^^} CA" <<<"$first"
@@ -145,7 +151,8 @@ check "R-OPS-1 an unsupported key type created nothing" test ! -e "$IT_TMP/bad"
 # --- passphrase ---
 env -u SHOMEI_CA_PASSPHRASE "$S" init --dir "$IT_TMP/nopass" >"$IT_TMP/nopass.out" 2>&1
 check_eq "R-OPS-1 init without a passphrase (no --demo) exits 1" 1 $?
-check "R-OPS-1 it says to set SHOMEI_CA_PASSPHRASE" grep -q SHOMEI_CA_PASSPHRASE "$IT_TMP/nopass.out"
+check "R-OPS-1 it says to set SHOMEI_CA_PASSPHRASE" \
+  grep -q SHOMEI_CA_PASSPHRASE "$IT_TMP/nopass.out"
 check "R-OPS-1 init without a passphrase created nothing" test ! -e "$IT_TMP/nopass"
 env -u SHOMEI_CA_PASSPHRASE "$S" init --dir "$IT_TMP/demo" --demo >"$IT_TMP/demo.out" 2>&1
 check_eq "R-OPS-1 init --demo without a passphrase exits 0" 0 $?
@@ -156,7 +163,8 @@ check "R-OPS-1 the demo keys open with the stored passphrase" \
   openssl pkey -in "$IT_TMP/demo/keys/ev.key" -passin "pass:$pass" -noout
 
 # --- failure midway leaves nothing ---
-"$S" init --dir "$IT_TMP/half" --set database.url=sqlite:/nonexistent-dir/x.db >"$IT_TMP/half.out" 2>&1
+"$S" init --dir "$IT_TMP/half" --set database.url=sqlite:/nonexistent-dir/x.db \
+  >"$IT_TMP/half.out" 2>&1
 check_eq "R-OPS-1 init failing at the database exits 1" 1 $?
 check "R-OPS-1 a failed init removed the directory it created" test ! -e "$IT_TMP/half"
 mkdir "$IT_TMP/empty"

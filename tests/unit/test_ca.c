@@ -3,10 +3,11 @@
  * per level signed by root A, a cross-certificate of the same key and subject signed by
  * root B), the CA certificate profiles (BR 7.1.2.1, 7.1.2.10), the [ca] settings, storing
  * the hierarchy and loading an issuer (R-OPS-1: keys in encrypted files). */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <ftw.h>
@@ -30,7 +31,7 @@
 
 static char tmpdir[256];
 static int ndirs;
-static struct config *cfg;    /* the shared hierarchy's config */
+static struct config *cfg;       /* the shared hierarchy's config */
 static struct ca_hierarchy hier; /* created once with the default settings */
 
 static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
@@ -192,7 +193,8 @@ static void check_uri(X509 *x, int nid, const char *want)
         ACCESS_DESCRIPTION *ad = sk_ACCESS_DESCRIPTION_value(aia, 0);
         assert_int_equal(OBJ_obj2nid(ad->method), NID_ad_ca_issuers);
         assert_int_equal(ad->location->type, GEN_URI);
-        snprintf(got, sizeof got, "%s", (const char *)ASN1_STRING_get0_data(ad->location->d.uniformResourceIdentifier));
+        snprintf(got, sizeof got, "%s",
+                 (const char *)ASN1_STRING_get0_data(ad->location->d.uniformResourceIdentifier));
         AUTHORITY_INFO_ACCESS_free(aia);
     } else {
         CRL_DIST_POINTS *dps = X509_get_ext_d2i(x, nid, NULL, NULL);
@@ -200,7 +202,8 @@ static void check_uri(X509 *x, int nid, const char *want)
         DIST_POINT *dp = sk_DIST_POINT_value(dps, 0);
         GENERAL_NAME *gn = sk_GENERAL_NAME_value(dp->distpoint->name.fullname, 0);
         assert_int_equal(gn->type, GEN_URI);
-        snprintf(got, sizeof got, "%s", (const char *)ASN1_STRING_get0_data(gn->d.uniformResourceIdentifier));
+        snprintf(got, sizeof got, "%s",
+                 (const char *)ASN1_STRING_get0_data(gn->d.uniformResourceIdentifier));
         CRL_DIST_POINTS_free(dps);
     }
     assert_string_equal(got, want);
@@ -232,9 +235,8 @@ static void test_ca_hierarchy_create_intermediate_profile(void **state)
         assert_false(is_critical(x, NID_ext_key_usage));
         assert_int_equal(X509_get_extended_key_usage(x), XKU_SSL_SERVER);
         check_policy(x, cases[i].oid);
-        assert_int_equal(ASN1_OCTET_STRING_cmp(X509_get0_authority_key_id(x),
-                                               X509_get0_subject_key_id(p)),
-                         0);
+        assert_int_equal(
+            ASN1_OCTET_STRING_cmp(X509_get0_authority_key_id(x), X509_get0_subject_key_id(p)), 0);
         assert_null(X509_get0_authority_issuer(x));
         assert_null(X509_get0_authority_serial(x));
         char url[600];
@@ -260,13 +262,11 @@ static void test_ca_hierarchy_create_cross_same_subject_and_key(void **state)
         X509 *a = by_name(&hier, levels[i]), *b = by_name(&hier, cross);
         assert_int_equal(X509_NAME_cmp(X509_get_subject_name(a), X509_get_subject_name(b)), 0);
         assert_int_equal(EVP_PKEY_eq(X509_get0_pubkey(a), X509_get0_pubkey(b)), 1);
-        assert_int_equal(ASN1_OCTET_STRING_cmp(X509_get0_subject_key_id(a),
-                                               X509_get0_subject_key_id(b)),
-                         0);
-        assert_int_not_equal(X509_NAME_cmp(X509_get_issuer_name(a), X509_get_issuer_name(b)),
+        assert_int_equal(
+            ASN1_OCTET_STRING_cmp(X509_get0_subject_key_id(a), X509_get0_subject_key_id(b)), 0);
+        assert_int_not_equal(X509_NAME_cmp(X509_get_issuer_name(a), X509_get_issuer_name(b)), 0);
+        assert_int_not_equal(ASN1_INTEGER_cmp(X509_get0_serialNumber(a), X509_get0_serialNumber(b)),
                              0);
-        assert_int_not_equal(
-            ASN1_INTEGER_cmp(X509_get0_serialNumber(a), X509_get0_serialNumber(b)), 0);
     }
 }
 
@@ -523,9 +523,8 @@ static void test_ca_hierarchy_store_once_with_audit(void **state)
     assert_int_equal(strlen(rows[2].ski), 40);
     cas_rows_free(rows, n);
 
-    static const struct db_stmt st = {"t.audit",
-                                      "SELECT seq FROM audit_log WHERE action = 'ca.create'",
-                                      NULL, NULL};
+    static const struct db_stmt st = {
+        "t.audit", "SELECT seq FROM audit_log WHERE action = 'ca.create'", NULL, NULL};
     int audits = 0;
     assert_int_equal(db_run(db, &st, NULL, 0, count_audit, &audits, NULL), 0);
     assert_int_equal(audits, 8);
@@ -565,8 +564,7 @@ static void test_ca_load_issuer_each_level_and_root(void **state)
             assert_int_equal(sk_X509_num(is->chain), 2);
             assert_ptr_equal(sk_X509_value(is->chain, 0), is->cert);
             assert_int_equal(X509_cmp(sk_X509_value(is->chain, 1), by_name(&hier, rname)), 0);
-            assert_int_equal(EVP_PKEY_eq(signer_public(is->signer), X509_get0_pubkey(is->cert)),
-                             1);
+            assert_int_equal(EVP_PKEY_eq(signer_public(is->signer), X509_get0_pubkey(is->cert)), 1);
             snprintf(url, sizeof url, "http://127.0.0.1:8080/repository/%s.crt", name);
             assert_string_equal(is->ca_issuers_url, url);
             snprintf(url, sizeof url, "http://127.0.0.1:8080/repository/%s.crl", levels[l]);
@@ -590,9 +588,9 @@ static void test_ca_load_issuer_failures(void **state)
         const char *level, *root, *pass;
         int rc;
     } cases[] = {
-        {"xv", "a", PASS, -SM_E_INVALID},       {"DV", "a", PASS, -SM_E_INVALID},
-        {"dv", "c", PASS, -SM_E_INVALID},       {"dv", "", PASS, -SM_E_INVALID},
-        {"dv", "a", "", -SM_E_CONFIG},          {"dv", "b", "wrong-passphrase", -SM_E_CRYPTO},
+        {"xv", "a", PASS, -SM_E_INVALID}, {"DV", "a", PASS, -SM_E_INVALID},
+        {"dv", "c", PASS, -SM_E_INVALID}, {"dv", "", PASS, -SM_E_INVALID},
+        {"dv", "a", "", -SM_E_CONFIG},    {"dv", "b", "wrong-passphrase", -SM_E_CRYPTO},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         config_set(cfg, "ca", "passphrase", cases[i].pass);

@@ -2,10 +2,11 @@
 /* pki/keyfile and pki/signer: encrypted CA key files (R-OPS-1: keys in files, encrypted,
  * mode 0600, never overwritten) and the signing interface (digest per key type, BR 7.1.3.2;
  * concurrent signing on one signer). */
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
+
 #include <cmocka.h>
 
 #include <fcntl.h>
@@ -64,14 +65,13 @@ static EVP_PKEY *gen(enum keyfile_type t)
 static void test_keyfile_type_parse_rejects_unknown(void **state)
 {
     (void)state;
-    static const char *const bad[] = {"", "ec-p521", "rsa-1024", "EC-P256", "ed25519",
-                                      "rsa-2048 ", "rsa", "p256"};
+    static const char *const bad[] = {"",        "ec-p521",   "rsa-1024", "EC-P256",
+                                      "ed25519", "rsa-2048 ", "rsa",      "p256"};
     enum keyfile_type t;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(keyfile_type_parse(bad[i], &t), -SM_E_INVALID);
     assert_int_equal(keyfile_type_parse(NULL, &t), -SM_E_INVALID);
-    static const char *const good[] = {"ec-p256", "ec-p384", "rsa-2048", "rsa-3072",
-                                       "rsa-4096"};
+    static const char *const good[] = {"ec-p256", "ec-p384", "rsa-2048", "rsa-3072", "rsa-4096"};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         assert_int_equal(keyfile_type_parse(good[i], &t), 0);
         assert_string_equal(keyfile_type_name(t), good[i]);
@@ -212,8 +212,8 @@ static X509 *tbs_for(EVP_PKEY *key)
 {
     X509 *x = X509_new();
     X509_NAME *n = X509_NAME_new();
-    assert_true(X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"t",
-                                           -1, -1, 0));
+    assert_true(
+        X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"t", -1, -1, 0));
     assert_true(X509_set_version(x, X509_VERSION_3));
     assert_true(ASN1_INTEGER_set(X509_get_serialNumber(x), 1));
     assert_true(X509_set_subject_name(x, n) && X509_set_issuer_name(x, n));
@@ -285,8 +285,7 @@ static void test_signer_open_file_wrong_passphrase(void **state)
     s = NULL;
     static const char *const refs[] = {"pkcs11:token=ca;object=dv", "signer.key", "", "File:x"};
     for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++)
-        assert_int_equal(signer_open_ref(refs[i], tmpdir, "open-sesame", &s, NULL),
-                         -SM_E_CONFIG);
+        assert_int_equal(signer_open_ref(refs[i], tmpdir, "open-sesame", &s, NULL), -SM_E_CONFIG);
     assert_null(s);
     EVP_PKEY_free(k);
 }
@@ -316,8 +315,8 @@ static void test_signer_sign_crl_verifies(void **state)
     assert_int_equal(signer_from_pkey(k, &s, NULL), 0);
     X509_CRL *crl = X509_CRL_new();
     X509_NAME *n = X509_NAME_new();
-    assert_true(X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"c",
-                                           -1, -1, 0));
+    assert_true(
+        X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"c", -1, -1, 0));
     assert_true(X509_CRL_set_version(crl, X509_CRL_VERSION_2));
     assert_true(X509_CRL_set_issuer_name(crl, n));
     ASN1_TIME *t = X509_gmtime_adj(NULL, 0);
@@ -344,11 +343,10 @@ static void *sign_many(void *p)
         X509 *x = X509_new();
         X509_NAME *n = X509_NAME_new();
         int ok = x && n &&
-                 X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
-                                            (const unsigned char *)"thread", -1, -1, 0) &&
+                 X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC, (const unsigned char *)"thread",
+                                            -1, -1, 0) &&
                  X509_set_version(x, X509_VERSION_3) && X509_set_subject_name(x, n) &&
-                 X509_set_issuer_name(x, n) &&
-                 X509_gmtime_adj(X509_getm_notBefore(x), 0) != NULL &&
+                 X509_set_issuer_name(x, n) && X509_gmtime_adj(X509_getm_notBefore(x), 0) != NULL &&
                  X509_gmtime_adj(X509_getm_notAfter(x), 60) != NULL &&
                  X509_set_pubkey(x, signer_public(a->s)) && signer_sign_cert(a->s, x, NULL) == 0 &&
                  X509_verify(x, signer_public(a->s)) == 1;
