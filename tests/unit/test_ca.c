@@ -22,6 +22,7 @@
 
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/failalloc.h"
 #include "pki/ca.h"
 #include "store/audit.h"
 #include "store/cas.h"
@@ -630,6 +631,40 @@ static void test_ca_load_issuer_failures(void **state)
     db_close(db);
 }
 
+/* R-OPS-1: every allocation failure while loading an issuer or listing CAs is reported as
+ * an error with nothing returned and nothing leaked (ASan checks the leaks). */
+static void test_ca_load_issuer_each_allocation_failure(void **state)
+{
+    (void)state;
+    struct db *db = open_db(config_dir(cfg));
+    config_set(cfg, "ca", "passphrase", PASS);
+    int failures = 0, n;
+    for (n = 1; n < 500; n++) {
+        struct ca_issuer *is = NULL;
+        struct cas_row *rows = NULL;
+        size_t nrows = 0;
+        failalloc_set(n);
+        int rc = ca_load_issuer(db, cfg, "ev", "b", &is, NULL);
+        int rc2 = cas_list(db, &rows, &nrows, NULL);
+        long used = failalloc_count();
+        failalloc_set(0);
+        if (rc < 0) {
+            assert_null(is);
+            failures++;
+        }
+        if (rc2 < 0)
+            failures++;
+        ca_issuer_free(is);
+        cas_rows_free(rows, nrows);
+        if (rc == 0 && rc2 == 0 && used < n)
+            break; /* the nth allocation was never reached: all paths covered */
+    }
+    assert_true(n < 500);
+    assert_true(failures > 5);
+    config_set(cfg, "ca", "passphrase", "");
+    db_close(db);
+}
+
 /* R-ISS-1: repository files (DER and PEM) of a CA certificate, readable by the server. */
 static void test_ca_repository_write_der_and_pem(void **state)
 {
@@ -692,6 +727,7 @@ int main(void)
         cmocka_unit_test(test_ca_hierarchy_store_once_with_audit),
         cmocka_unit_test(test_ca_load_issuer_each_level_and_root),
         cmocka_unit_test(test_ca_load_issuer_failures),
+        cmocka_unit_test(test_ca_load_issuer_each_allocation_failure),
         cmocka_unit_test(test_ca_repository_write_der_and_pem),
         cmocka_unit_test(test_ca_fingerprint_and_ski_hex),
     };
