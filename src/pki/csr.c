@@ -279,15 +279,14 @@ static char *utf8_clean(const unsigned char *s, size_t n, int *bad)
             ok = (s[i + k] & 0xc0) == 0x80;
             cp = (cp << 6) | (s[i + k] & 0x3fu);
         }
-        if (ok) /* overlong, surrogates, out of range, controls */
+        if (ok) /* overlong, surrogates, out of range */
             ok = !(len == 2 && cp < 0x80) && !(len == 3 && cp < 0x800) &&
                  !(len == 4 && (cp < 0x10000 || cp > 0x10ffff)) &&
-                 !(cp >= 0xd800 && cp <= 0xdfff) && cp >= 0x20 && cp != 0x7f &&
-                 !(cp >= 0x80 && cp < 0xa0);
-        if (!ok) {
-            d[o++] = '?';
+                 !(cp >= 0xd800 && cp <= 0xdfff);
+        if (!ok || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
+            d[o++] = '?'; /* one '?' per bad byte, or per control character */
             *bad = 1;
-            i++;
+            i += ok ? len : 1;
             continue;
         }
         memcpy(d + o, s + i, len);
@@ -542,7 +541,7 @@ static int all_base64(const unsigned char *s, size_t n)
     return 1;
 }
 
-/* Base64 text (a PEM body, or a bare paste) to a request. */
+/* Base64 text (a PEM body from line line0, or a bare paste: line0 == 0) to a request. */
 static X509_REQ *from_base64(struct check *c, const unsigned char *s, size_t n, size_t line0,
                              int labelled)
 {
@@ -551,6 +550,10 @@ static X509_REQ *from_base64(struct check *c, const unsigned char *s, size_t n, 
     int rc = b64_decode(s, n, line0, &der, &dlen, &bad);
     if (rc < 0) {
         c->nomem = 1;
+        return NULL;
+    }
+    if (rc > 0 && line0 == 0) { /* bare text that is not base64 at all */
+        add(c, "csr.input.not_csr", NULL);
         return NULL;
     }
     if (rc > 0) {
@@ -571,7 +574,7 @@ static X509_REQ *from_pem(struct check *c, const unsigned char *in, size_t len)
     size_t nb = find_blocks(in, len, b, &more, &outside);
     if (nb == 0) {
         if (all_base64(in, len))
-            return from_base64(c, in, len, 1, 0);
+            return from_base64(c, in, len, 0, 0);
         add(c, "csr.input.not_csr", NULL);
         return NULL;
     }
