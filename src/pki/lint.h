@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/* Pre-signing linter (BR 4.3.1.2, R-ISS-3): checks a to-be-signed leaf certificate
+ * against the product's profile (pki/profile, BR 7.1.2.7) and reports every failed rule
+ * with a stable id. It reads the unsigned X509 as built by profile_build; after signing
+ * it also checks the signature algorithm fields. It never modifies the certificate and
+ * never decides on its own to skip a rule: a rule it cannot evaluate is a finding. */
+#ifndef SM_PKI_LINT_H
+#define SM_PKI_LINT_H
+#include <stddef.h>
+#include <time.h>
+
+#include <openssl/x509.h>
+
+#include "pki/profile.h"
+
+struct lint_ctx {
+    enum cert_level level;
+    const X509 *issuer;         /* issuing CA certificate (required) */
+    time_t now;                 /* signing time (required) */
+    time_t subscription_end;    /* last second of the subscription; 0 = no limit */
+    const char *const *names;   /* the vetted names: the SAN must be exactly this set */
+    size_t nnames;
+    int allow_wildcard;         /* the product allows wildcard names (never for EV) */
+    /* Expected URLs; NULL = only the shape is checked (http:// etc.). */
+    const char *ca_issuers_url, *ocsp_url, *crl_url, *cps_url;
+};
+
+#define LINT_MAX_FINDINGS 32
+
+struct lint_finding {
+    const char *id;   /* stable rule id (static string), e.g. "lint.eku.not_serverauth" */
+    char detail[160]; /* English, for logs */
+};
+
+struct lint_report {
+    size_t n;                 /* findings in f */
+    int truncated;            /* more than LINT_MAX_FINDINGS were found */
+    struct lint_finding f[LINT_MAX_FINDINGS];
+};
+
+/* One rule of the linter (static table). */
+struct lint_rule {
+    const char *id;      /* "lint.validity.too_long" */
+    const char *ref;     /* where it comes from: "BR 6.3.2", "R-ISS-2", "RFC 5280 4.1.2.5" */
+    const char *summary; /* English, one line */
+};
+
+/* Lints tbs in the context ctx; fills *out (always reset first).
+ * Returns 0 when no rule fails, -SM_E_LINT when out lists findings (a missing ctx field
+ * or an OpenSSL failure is reported as "lint.internal", so the result fails closed). */
+int lint_cert(const X509 *tbs, const struct lint_ctx *ctx, struct lint_report *out);
+
+/* 1 if the report holds a finding with that rule id. */
+int lint_report_has(const struct lint_report *r, const char *id);
+/* Writes "id1: detail; id2: detail" (truncated to n bytes, always terminated) for logs
+ * and returns the number of findings. */
+size_t lint_report_format(const struct lint_report *r, char *buf, size_t n);
+/* Every rule the linter knows (static storage); *n receives the count. */
+const struct lint_rule *lint_rules(size_t *n);
+
+#endif
