@@ -225,7 +225,7 @@ static int build_cert(const struct profile *p, X509 **out, struct sm_err *e)
              X509_set_pubkey(x, p->pub);
     X509V3_CTX ctx;
     X509V3_set_ctx(&ctx, p->issuer ? p->issuer : x, x, NULL, NULL, 0);
-    char v[CA_URL_MAX + 32];
+    char v[2 * CA_URL_MAX]; /* holds a prefix and a URL of up to CA_URL_MAX + 64 */
     if (ok && p->issuer == NULL) {
         ok = add_ext(x, &ctx, NID_basic_constraints, "critical,CA:TRUE") == 0 &&
              add_ext(x, &ctx, NID_key_usage, "critical,keyCertSign,cRLSign") == 0 &&
