@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -296,6 +297,11 @@ static void b_notbefore_3_days(X509 *x, struct fx_leaf *f)
     set_time(X509_getm_notBefore(x), f->ctx.now - 3 * FX_DAY);
     set_time(X509_getm_notAfter(x), f->ctx.now + 90 * FX_DAY);
 }
+static void b_notbefore_48h_1s(X509 *x, struct fx_leaf *f)
+{
+    set_time(X509_getm_notBefore(x), f->ctx.now - 48 * 3600 - 1);
+    set_time(X509_getm_notAfter(x), f->ctx.now + 90 * FX_DAY);
+}
 static void b_notbefore_future(X509 *x, struct fx_leaf *f)
 {
     set_time(X509_getm_notBefore(x), f->ctx.now + 3600);
@@ -565,6 +571,8 @@ static const struct row rows[] = {
     R("past_issuer_not_after", "lint.validity.past_issuer", DV, FX_P256, p_short_issuer,
       NULL),
     R("notbefore_3_days_back", "lint.notbefore.far", DV, FX_P256, NULL, b_notbefore_3_days),
+    R("notbefore_48h_and_1s_back", "lint.notbefore.far", DV, FX_P256, NULL,
+      b_notbefore_48h_1s),
     R("notbefore_in_future", "lint.notbefore.far", DV, FX_P256, NULL, b_notbefore_future),
     R("subject_ou", "lint.subject.ou_present", OV, FX_P256, NULL, b_add_ou),
     R("dv_subject_ou", "lint.subject.ou_present", DV, FX_P256, NULL, b_add_ou),
@@ -682,6 +690,91 @@ static void test_lint_cert_invalid_names(void **state)
     }
 }
 
+/* RFC 5280 4.1.2.5: a certificate reaching into 2050 switches to GeneralizedTime there
+ * and still passes. */
+static void test_lint_cert_good_across_2050(void **state)
+{
+    (void)state;
+    time_t t;
+    assert_int_equal(clock_parse_utc("2049-12-01T00:00:00Z", &t), 0);
+    clock_set(t);
+    X509 *ca = fx_ca(fx_key(FX_P256), "Test CA 2049", t, t + 5 * 365 * FX_DAY, 1);
+    struct fx_leaf f;
+    fx_leaf_init(&f, LEVEL_OV, fx_key(FX_P256), ca);
+    X509 *x = fx_build(&f);
+    assert_int_equal(ASN1_STRING_type(X509_get0_notBefore(x)), V_ASN1_UTCTIME);
+    assert_int_equal(ASN1_STRING_type(X509_get0_notAfter(x)), V_ASN1_GENERALIZEDTIME);
+    expect_clean(x, &f.ctx, "2049-2050");
+    /* The 2029 schedule applies: 47 days, so 48 days is too long. */
+    set_time(X509_getm_notAfter(x), f.req.not_before + 48 * FX_DAY - 1);
+    struct lint_report r;
+    assert_int_equal(lint_cert(x, &f.ctx, &r), -SM_E_LINT);
+    assert_int_equal(r.n, 1);
+    assert_string_equal(r.f[0].id, "lint.validity.too_long");
+    X509_free(x);
+    X509_free(ca);
+    clock_set(fx_now());
+}
+
+/* Length of the DER element at p (header included); *hdr receives the header length. */
+static long der_elem(const unsigned char *p, long max, long *hdr)
+{
+    const unsigned char *q = p;
+    long len;
+    int tag, cls;
+    assert_false(ASN1_get_object(&q, &len, &tag, &cls, max) & 0x80);
+    *hdr = (long)(q - p);
+    return *hdr + len;
+}
+
+/* BR 7.1.2.7: subjectUniqueID MUST NOT be present. OpenSSL cannot set it, so the test
+ * splices "[2] BIT STRING" into a signed good certificate's DER before the extensions. */
+static void test_lint_cert_unique_id_present(void **state)
+{
+    (void)state;
+    struct fx_leaf f;
+    fx_leaf_init(&f, LEVEL_DV, fx_key(FX_P256), ca_rsa);
+    X509 *x = fx_build(&f);
+    assert_true(X509_sign(x, fx_key(FX_RSA2048), EVP_sha256()) > 0);
+    unsigned char *der = NULL;
+    int n = i2d_X509(x, &der);
+    assert_true(n > 0);
+    long h0, h1;
+    der_elem(der, n, &h0);
+    long tbs = der_elem(der + h0, n - h0, &h1);
+    assert_true(der[1] == 0x82 && der[h0 + 1] == 0x82); /* two-octet lengths */
+    const unsigned char *p = der + h0 + h1, *end = der + h0 + tbs;
+    while (p < end && *p != 0xa3) {
+        long h;
+        p += der_elem(p, end - p, &h);
+    }
+    assert_true(p < end);
+    size_t off = (size_t)(p - der);
+    unsigned char *nd = malloc((size_t)n + 4);
+    assert_non_null(nd);
+    memcpy(nd, der, off);
+    memcpy(nd + off, "\x82\x02\x00\xff", 4);
+    memcpy(nd + off + 4, der + off, (size_t)n - off);
+    for (long at = 2; at <= h0 + 2; at += h0) { /* outer and tbs lengths grow by 4 */
+        unsigned v = ((unsigned)nd[at] << 8 | nd[at + 1]) + 4;
+        nd[at] = (unsigned char)(v >> 8);
+        nd[at + 1] = (unsigned char)v;
+    }
+    const unsigned char *cp = nd;
+    X509 *y = d2i_X509(NULL, &cp, n + 4);
+    assert_non_null(y);
+    struct lint_report r;
+    assert_int_equal(lint_cert(y, &f.ctx, &r), -SM_E_LINT);
+    if (r.n != 1 || strcmp(r.f[0].id, "lint.uid.present") != 0) {
+        dump("uid", &r);
+        fail();
+    }
+    X509_free(y);
+    free(nd);
+    OPENSSL_free(der);
+    X509_free(x);
+}
+
 /* A context without an issuer cannot be evaluated: fail closed. */
 static void test_lint_cert_incomplete_context_fails_closed(void **state)
 {
@@ -759,6 +852,8 @@ int main(void)
         cmocka_unit_test(test_lint_cert_good_profiles_pass),
         cmocka_unit_test(test_lint_cert_good_variants_pass),
         cmocka_unit_test(test_lint_cert_invalid_names),
+        cmocka_unit_test(test_lint_cert_good_across_2050),
+        cmocka_unit_test(test_lint_cert_unique_id_present),
         cmocka_unit_test(test_lint_cert_incomplete_context_fails_closed),
         cmocka_unit_test(test_lint_report_lists_every_failure),
         cmocka_unit_test(test_lint_rules_table_complete),
