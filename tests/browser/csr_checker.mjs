@@ -93,6 +93,13 @@ try {
   await page.screenshot({ path: path.join(outDir, 'csr-en.png'), fullPage: true });
 
   t.ok(problems.length === 0, 'no console errors or CSP violations', problems.join('\n'));
+
+  // The error page in the chosen language.
+  const resp = await page.goto(`${server.url}/no/such/page`);
+  t.equal(resp.status(), 404, 'unknown page answers 404 with the error page');
+  t.ok((await page.textContent('.banner-error')).includes('was not found'), 'en: 404 message in English');
+  await page.screenshot({ path: path.join(outDir, 'error-en.png') });
+
   await context.close();
 } catch (e) {
   t.ok(false, 'browser test ran to the end', e && e.stack ? e.stack : e);
