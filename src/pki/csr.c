@@ -59,7 +59,8 @@ static const struct csr_problem_def csr_defs[] = {
     {"csr.input.trailing_data", CSR_SEV_ERROR,
      "CSRの前後に余計なデータがあります。CSRの部分だけを貼り付けてください。",
      "There is extra data before or after the CSR. Paste only the CSR."},
-    {"csr.input.multiple_csr", CSR_SEV_ERROR, "複数のCSRが含まれています。1つだけ貼り付けてください。",
+    {"csr.input.multiple_csr", CSR_SEV_ERROR,
+     "複数のCSRが含まれています。1つだけ貼り付けてください。",
      "More than one CSR was pasted. Paste exactly one."},
     {"csr.input.bad_version", CSR_SEV_ERROR, "CSRのバージョンが正しくありません。",
      "The CSR version is invalid."},
@@ -138,7 +139,8 @@ static const struct csr_problem_def csr_defs[] = {
      "The CSR has neither a common name nor SANs. The certificate is made from the "
      "application data."},
     {"csr.ext.ignored", CSR_SEV_NOTICE,
-     "CSRで要求された拡張（CA:TRUE、鍵用途など）は使われません。証明書の内容は当社の規定で決まります。",
+     "CSRで要求された拡張（CA:TRUE、鍵用途など）は使われません。"
+     "証明書の内容は当社の規定で決まります。",
      "Extensions requested in the CSR (CA:TRUE, key usages and so on) are ignored; the "
      "certificate profile decides them."},
     {"csr.ext.malformed", CSR_SEV_NOTICE,

@@ -192,7 +192,8 @@ static void test_csr_check_single_problem_is_exact(void **state)
     static const struct rejected_case single[] = {
         {"bad_rsa1024.pem", "csr.key.rsa_too_small"}, {"bad_sha1.pem", "csr.sig.sha1"},
         {"bad_tampered.pem", "csr.sig.invalid"},      {"bad_p521.pem", "csr.key.ec_p521"},
-        {"bad_ed25519.pem", "csr.key.eddsa"},         {"bad_certificate.pem", "csr.input.certificate"},
+        {"bad_ed25519.pem", "csr.key.eddsa"},
+        {"bad_certificate.pem", "csr.input.certificate"},
     };
     for (size_t i = 0; i < sizeof single / sizeof single[0]; i++) {
         struct csr_info *info = check_file(single[i].file, NULL);
