@@ -85,9 +85,9 @@ const char *req_csrf_token(struct req *r)
     if (csrf_nonce_valid(c)) {
         memcpy(r->csrf_binding, c, CSRF_NONCE_SIZE);
     } else {
-        if (csrf_nonce(r->csrf_binding) < 0)
+        if (csrf_nonce(r->csrf_binding) < 0 ||
+            http_set_cookie(r, CSRF_COOKIE, r->csrf_binding, -1) < 0)
             return "";
-        r->csrf_new = 1;
     }
     csrf_token(r->web->secret, r->csrf_binding, r->csrf_token);
     return r->csrf_token;
@@ -102,15 +102,33 @@ int req_wants_json(const struct req *r)
 
 /* ---- answering ---- */
 
-static int add_cookie(struct MHD_Response *resp, const struct req *r, const char *name,
-                      const char *value, const char *extra)
+static int cookie_token(const char *s, int value)
 {
-    char c[256];
-    int n = snprintf(c, sizeof c, "%s=%s; Path=/; HttpOnly; SameSite=Lax%s%s", name, value,
-                     extra, r->web->secure_cookies ? "; Secure" : "");
-    if (n < 0 || (size_t)n >= sizeof c)
-        return -1;
-    return MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, c) == MHD_YES ? 0 : -1;
+    if (*s == '\0' && !value)
+        return 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p <= 0x20 || *p >= 0x7f || strchr("\";,\\", *p) != NULL ||
+            (!value && strchr("()<>@:/[]?={}", *p) != NULL))
+            return 0;
+    return 1;
+}
+
+int http_set_cookie(struct req *r, const char *name, const char *value, long max_age)
+{
+    if (!cookie_token(name, 0) || !cookie_token(value, 1))
+        return -SM_E_INVALID;
+    if (r->ncookies >= HTTP_MAX_COOKIES)
+        return -SM_E_TOO_LARGE;
+    char age[32] = "";
+    if (max_age >= 0)
+        snprintf(age, sizeof age, "; Max-Age=%ld", max_age);
+    int n = snprintf(r->cookies[r->ncookies], HTTP_COOKIE_MAX,
+                     "%s=%s; Path=/; HttpOnly; SameSite=Lax%s%s", name, value, age,
+                     r->web->secure_cookies ? "; Secure" : "");
+    if (n < 0 || n >= HTTP_COOKIE_MAX)
+        return -SM_E_TOO_LARGE;
+    r->ncookies++;
+    return 0;
 }
 
 static int add_headers(struct req *r, struct MHD_Response *resp, const char *ctype)
@@ -136,10 +154,9 @@ static int add_headers(struct req *r, struct MHD_Response *resp, const char *cty
     if (r->allow[0] != '\0' &&
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow) != MHD_YES)
         return -1;
-    if (r->csrf_new && add_cookie(resp, r, CSRF_COOKIE, r->csrf_binding, "") < 0)
-        return -1;
-    if (r->set_lang && add_cookie(resp, r, "lang", r->lang, "; Max-Age=31536000") < 0)
-        return -1;
+    for (int i = 0; i < r->ncookies; i++)
+        if (MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->cookies[i]) != MHD_YES)
+            return -1;
     return 0;
 }
 
@@ -295,6 +312,23 @@ int http_reply_405(struct req *r, const char *allow)
 {
     snprintf(r->allow, sizeof r->allow, "%s", allow ? allow : "");
     return http_reply_error(r, 405, "web.method", r->method);
+}
+
+int http_redirect(struct req *r, int status, const char *location)
+{
+    if (status < 300 || status > 308 || location == NULL || location[0] != '/' ||
+        location[1] == '/' || location[1] == '\\' || strpbrk(location, "\r\n") != NULL) {
+        log_error("refused redirect", "path", r->path, "location", location ? location : "");
+        return http_reply_error(r, 500, "err.internal", NULL);
+    }
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    if (resp != NULL &&
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location) != MHD_YES) {
+        MHD_destroy_response(resp);
+        resp = NULL;
+    }
+    return queue(r, status, "text/plain; charset=utf-8", resp, 0);
 }
 
 /* ---- helpers that answer on failure ---- */

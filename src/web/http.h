@@ -19,6 +19,9 @@
 struct MHD_Connection;
 struct MHD_Response;
 
+#define HTTP_MAX_COOKIES 4
+#define HTTP_COOKIE_MAX 320
+
 /* Server-wide state, read-only while serving. */
 struct web {
     struct config *cfg;
@@ -33,17 +36,17 @@ struct req {
     struct MHD_Connection *conn;
     const struct web *web;
     const struct route *route; /* NULL before routing or when none matched */
-    const char *method;        /* borrowed from the server for the request's life */
-    const char *path;          /* decoded path without the query */
+    char method[16];
+    char *path; /* decoded path without the query (owned) */
     struct router_params params;
     struct buf body; /* raw body for RF_FORM / RF_BODY routes, capped at max_body */
     struct form form; /* parsed body of RF_FORM routes */
     const char *lang; /* "ja" or "en" */
-    int set_lang;     /* ?lang= was given: answer with the lang cookie */
     char csrf_binding[CSRF_NONCE_SIZE];
     char csrf_token[CSRF_TOKEN_SIZE];
-    int csrf_new; /* the binding cookie must be set */
     char allow[64]; /* Allow header of a 405 */
+    int ncookies;   /* Set-Cookie headers of the answer */
+    char cookies[HTTP_MAX_COOKIES][HTTP_COOKIE_MAX];
     int status;   /* what was answered, for the access log */
     size_t sent;  /* body bytes answered */
     int replied;
@@ -67,6 +70,12 @@ const char *req_csrf_token(struct req *r);
 /* 1 when errors of this request answer JSON (API routes and paths under /api/). */
 int req_wants_json(const struct req *r);
 
+/* Adds a Set-Cookie to the answer: Path=/; HttpOnly; SameSite=Lax, and Secure when
+ * [server] secure_cookies. max_age < 0: session cookie; 0: deletes it. name and value must
+ * be cookie tokens (no spaces, quotes, commas, semicolons or backslashes).
+ * 0, or -SM_E_INVALID / -SM_E_TOO_LARGE (more than HTTP_MAX_COOKIES). */
+int http_set_cookie(struct req *r, const char *name, const char *value, long max_age);
+
 /* ---- answering ---- */
 /* Each returns 0 or negative; after any call r->replied is set (even on failure). */
 int http_reply(struct req *r, int status, const char *ctype, const void *body, size_t len);
@@ -87,6 +96,9 @@ int http_reply_page(struct req *r, int status, const char *page, const char *tit
  * "{field}" replaced by field. allow (405 only) may be NULL. */
 int http_reply_error(struct req *r, int status, const char *msgkey, const char *field);
 int http_reply_405(struct req *r, const char *allow);
+/* 303 See Other (after a POST) or another 3xx to a local path ("/x", never "//host");
+ * anything else answers 500. */
+int http_redirect(struct req *r, int status, const char *location);
 
 /* ---- helpers that answer on failure ---- */
 /* Parses the form body (RF_FORM routes). 0, or negative after answering 400/413. */

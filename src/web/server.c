@@ -30,6 +30,7 @@ static void req_free(struct req *r)
         return;
     buf_free(&r->body);
     form_free(&r->form);
+    free(r->path);
     free(r);
 }
 
@@ -79,12 +80,17 @@ static struct req *req_new(const struct web *w, struct MHD_Connection *conn, con
     clock_gettime(CLOCK_MONOTONIC, &r->started);
     r->conn = conn;
     r->web = w;
-    r->method = method;
-    r->path = url;
+    snprintf(r->method, sizeof r->method, "%s", method);
+    r->path = sm_strdup(url);
+    if (r->path == NULL) {
+        free(r);
+        return NULL;
+    }
     r->body.max = w->max_body;
     const char *ql = req_query(r, "lang");
-    r->set_lang = i18n_lang(ql) != NULL;
     r->lang = i18n_choose(ql, req_cookie(r, "lang"), req_header(r, "Accept-Language"));
+    if (i18n_lang(ql) != NULL && !req_wants_json(r))
+        http_set_cookie(r, "lang", r->lang, 365L * 24 * 3600);
     return r;
 }
 
@@ -109,7 +115,7 @@ static void begin(struct req *r)
         return;
     }
     const char *cl = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    if (cl != NULL && (r->route->flags & (RF_FORM | RF_BODY))) {
+    if (cl != NULL) {
         char *end;
         errno = 0;
         long long n = strtoll(cl, &end, 10);
@@ -118,8 +124,8 @@ static void begin(struct req *r)
     }
 }
 
-/* Takes a piece of the body: kept for routes that read it, dropped otherwise.
- * 0, or -1 when the connection should be closed. */
+/* Takes a piece of the body: kept for routes that read it, dropped otherwise (a dropped
+ * body also counts against max_body). 0, or -1 when the connection should be closed. */
 static int take_body(struct req *r, const char *data, size_t n)
 {
     int wants = r->route != NULL && (r->route->flags & (RF_FORM | RF_BODY));
@@ -131,6 +137,8 @@ static int take_body(struct req *r, const char *data, size_t n)
         buf_free(&r->body);
     }
     r->discarded += n;
+    if (!wants && r->discarded > r->web->max_body && !r->too_large)
+        r->too_large = 1;
     if (r->too_large && r->discarded > DISCARD_FACTOR * r->web->max_body)
         return -1;
     return 0;
@@ -179,13 +187,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     if (*upload_data_size > 0) {
-        enum MHD_Result res = take_body(r, upload_data, *upload_data_size) == 0 ? MHD_YES : MHD_NO;
+        int rc = take_body(r, upload_data, *upload_data_size);
         *upload_data_size = 0;
-        return res;
+        return rc == 0 ? MHD_YES : MHD_NO;
     }
     dispatch(r);
     return MHD_YES;
 }
+
+static void on_signal(int sig) { (void)sig; }
 
 struct listen_addr {
     union {
@@ -249,12 +259,18 @@ int server_run(struct config *cfg, struct sm_err *e)
         return sm_err_set(e, SM_E_CONFIG, "bind", "[server] bind = '%s' is not an IP address",
                           bind);
 
+    /* A handler (not SIG_IGN, which shells give background jobs for SIGINT) so that the
+     * signals stay pending for sigwait; blocked before the pool threads inherit the mask. */
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
     sigset_t set, old;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &set, &old); /* the pool threads inherit the mask */
-    signal(SIGPIPE, SIG_IGN);
+    pthread_sigmask(SIG_BLOCK, &set, &old);
 
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
     if (la.v6)

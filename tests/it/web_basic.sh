@@ -116,6 +116,7 @@ body=$(curl -s -H 'Content-Type: text/plain' -H 'Accept-Language: en' --data-bin
 check "413 problem+json has a message" has "$body" '"detail":"The request body is too large."'
 check_eq "form body over max_body is 413 (before CSRF)" 413 "$(code -b "$jar" -F "csrf=$token" -F "csr=<$IT_TMP/big" "$url/tools/csr")"
 check_eq "chunked body over max_body is 413" 413 "$(code -H 'Transfer-Encoding: chunked' -H 'Content-Type: text/plain' --data-binary @"$IT_TMP/big" "$url/api/v1/csr/check")"
+check_eq "a body on a route that takes none still counts against max_body" 413 "$(code -X GET -H 'Content-Type: text/plain' --data-binary @"$IT_TMP/big" "$url/")"
 head -c 60000 /dev/zero | tr '\0' a >"$IT_TMP/fits"
 check_eq "a body under max_body is read (not a CSR: 200 with problems)" 200 "$(code -H 'Content-Type: text/plain' --data-binary @"$IT_TMP/fits" "$url/api/v1/csr/check")"
 check_eq "server still healthy after the large bodies" 200 "$(code "$url/healthz")"
@@ -146,6 +147,14 @@ dir2=$IT_TMP/data2
 if "$SHOMEI_BIN" init --dir "$dir2" >"$IT_TMP/init2.log" 2>&1 && start_server "$dir2"; then
   h=$(headers "$IT_URL/tools/csr")
   check "cookies are Secure with the default secure_cookies = true" bash -c 'grep -i "^Set-Cookie: csrf=" <<<"$1" | grep -q "; Secure"' _ "$h"
+  pid2=$IT_SERVER_PID
+  kill -INT "$pid2"
+  status=timeout
+  for _ in $(seq 1 100); do
+    if ! kill -0 "$pid2" 2>/dev/null; then wait "$pid2"; status=$?; break; fi
+    sleep 0.1
+  done
+  check_eq "SIGINT stops a server started in the background with status 0" 0 "$status"
 else
   not_ok "second server with default settings starts"
 fi
