@@ -431,17 +431,17 @@ static int b64_value(unsigned char c)
 }
 
 /* Strict base64 with whitespace anywhere. Returns 0 (out malloc'd), 1 invalid (*bad_line
- * = line of the first bad character, counting from line0), -SM_E_NOMEM. */
+ * = line of the first bad character, the first line being line0), -SM_E_NOMEM. */
 static int b64_decode(const unsigned char *s, size_t n, size_t line0, unsigned char **out,
                       size_t *outlen, size_t *bad_line)
 {
     unsigned char *d = sm_malloc(n / 4 * 3 + 3);
     unsigned long acc = 0;
     size_t o = 0, count = 0, pad = 0, line = line0;
+    int bad = 0;
     if (d == NULL)
         return -SM_E_NOMEM;
-    *bad_line = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && !bad; i++) {
         unsigned char c = s[i];
         if (c == '\n')
             line++;
@@ -449,7 +449,7 @@ static int b64_decode(const unsigned char *s, size_t n, size_t line0, unsigned c
             continue;
         int v = c == '=' ? 0 : b64_value(c);
         if (v < 0 || (pad > 0 && c != '=') || (c == '=' && count % 4 < 2)) {
-            *bad_line = line;
+            bad = 1;
             break;
         }
         pad += c == '=';
@@ -461,9 +461,8 @@ static int b64_decode(const unsigned char *s, size_t n, size_t line0, unsigned c
             acc = 0;
         }
     }
-    if (*bad_line == 0 && (count == 0 || count % 4 != 0 || pad > 2))
+    if (bad || count == 0 || count % 4 != 0 || pad > 2 || o < pad) {
         *bad_line = line;
-    if (*bad_line != 0) {
         free(d);
         return 1;
     }

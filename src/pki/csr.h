@@ -38,8 +38,9 @@ struct csr_problem {
 struct csr_info {
     unsigned char *der;       /* the CSR in DER (for storing with the application) */
     size_t der_len;
-    char *subject_utf8;       /* one line, RFC 2253 order reversed to "CN=..., O=..." style,
-                                 UTF-8 values byte-exact */
+    char *subject_utf8;       /* one line, most specific first (RFC 2253 order), as
+                                 "CN=..., O=..., C=JP"; UTF-8 values byte-exact, control
+                                 characters shown as '?' or escaped */
     char *cn, *o, *ou, *l, *st, *c; /* NULL when absent (first occurrence) */
     char *key_type;           /* "RSA", "RSA-PSS", "EC", "ED25519", "ED448", "DSA", ... */
     int key_bits;             /* modulus / field size in bits, 0 if unknown */

@@ -584,6 +584,21 @@ static void test_csr_check_base64_edge_cases(void **state)
     csr_info_free(info);
     free(s);
     free(b);
+    /* found by fuzzing: a bare paste with '=' before more data (decoder overran) */
+    static const char *const broken[] = {"C4=/f", "QQ==QQ==", "QQ=", "=QQQ", "QQQQ="};
+    for (size_t i = 0; i < sizeof broken / sizeof broken[0]; i++) {
+        info = check_buf((const unsigned char *)broken[i], strlen(broken[i]), NULL);
+        assert_true(csr_info_has(info, "csr.input.not_csr"));
+        assert_null(info->der);
+        csr_info_free(info);
+        char pem[128];
+        int n = snprintf(pem, sizeof pem, "-----BEGIN CERTIFICATE REQUEST-----\n%s\n"
+                         "-----END CERTIFICATE REQUEST-----\n", broken[i]);
+        info = check_buf((const unsigned char *)pem, (size_t)n, NULL);
+        if (!csr_info_has(info, "csr.input.bad_base64"))
+            fail_msg("%s in PEM: expected csr.input.bad_base64", broken[i]);
+        csr_info_free(info);
+    }
 }
 
 /* R-CSR-3: the JSON has every field the page and API show */
