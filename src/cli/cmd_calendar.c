@@ -19,8 +19,8 @@ static int usage(FILE *f, const char *why)
             "usage: shomei calendar FROM TO (YYYY-MM-DD, FROM <= TO, %d-%d, at most %d days)\n"
             "  各日を 1 行ずつ出力します: YYYY-MM-DD holiday|business\n"
             "  prints one line per day: YYYY-MM-DD holiday|business\n",
-            CALENDAR_YEAR_MIN, CALENDAR_YEAR_MAX, MAX_DAYS, CALENDAR_YEAR_MIN,
-            CALENDAR_YEAR_MAX, MAX_DAYS);
+            CALENDAR_YEAR_MIN, CALENDAR_YEAR_MAX, MAX_DAYS, CALENDAR_YEAR_MIN, CALENDAR_YEAR_MAX,
+            MAX_DAYS);
     return f == stdout ? 0 : 2;
 }
 

@@ -133,8 +133,8 @@ int calendar_parse_date(const char *s, int *y, int *m, int *d)
     for (int i = 0; i < 10; i++)
         if (s[i] == '\0')
             return -1;
-    if (s[10] != '\0' || digits(s, 4, &yy) || s[4] != '-' || digits(s + 5, 2, &mm) ||
-        s[7] != '-' || digits(s + 8, 2, &dd) || !calendar_date_valid(yy, mm, dd))
+    if (s[10] != '\0' || digits(s, 4, &yy) || s[4] != '-' || digits(s + 5, 2, &mm) || s[7] != '-' ||
+        digits(s + 8, 2, &dd) || !calendar_date_valid(yy, mm, dd))
         return -1;
     *y = yy;
     *m = mm;
@@ -321,7 +321,7 @@ int calendar_holiday_name(int y, int m, int d, const char **name_ja, const char 
 
 /* ---- business days ---- */
 
-static const struct calendar_policy default_policy = CALENDAR_POLICY_DEFAULT;
+const struct calendar_policy calendar_policy_default = {1229, 103};
 
 static int md_ok(int md)
 {
@@ -334,15 +334,43 @@ static int md_ok(int md)
 static const struct calendar_policy *policy_or_default(const struct calendar_policy *p)
 {
     if (!p)
-        return &default_policy;
+        return &calendar_policy_default;
     if (p->closure_from == 0)
         return p;
     if (!md_ok(p->closure_from) || !md_ok(p->closure_to))
-        return &default_policy;
+        return &calendar_policy_default;
     long long a = days_from_civil(2001, p->closure_from / 100, p->closure_from % 100);
     long long b = days_from_civil(2001, p->closure_to / 100, p->closure_to % 100);
     long long span = (b - a + 365) % 365 + 1;
-    return span <= 31 ? p : &default_policy;
+    return span <= 31 ? p : &calendar_policy_default;
+}
+
+static int parse_md(const char *s, int *md)
+{
+    int m, d;
+    if (digits(s, 2, &m) || s[2] != '-' || digits(s + 3, 2, &d) || !md_ok(m * 100 + d))
+        return -1;
+    *md = m * 100 + d;
+    return 0;
+}
+
+int calendar_policy_parse(const char *s, struct calendar_policy *out)
+{
+    struct calendar_policy p = {0, 0};
+    if (!s)
+        return -1;
+    if (s[0] == 'n' && s[1] == 'o' && s[2] == 'n' && s[3] == 'e' && s[4] == '\0') {
+        *out = p;
+        return 0;
+    }
+    for (int i = 0; i < 12; i++)
+        if (s[i] == '\0')
+            return -1;
+    if (s[12] != '\0' || parse_md(s, &p.closure_from) || s[5] != '.' || s[6] != '.' ||
+        parse_md(s + 7, &p.closure_to) || policy_or_default(&p) != &p)
+        return -1;
+    *out = p;
+    return 0;
 }
 
 int calendar_in_closure(const struct calendar_policy *p, int m, int d)

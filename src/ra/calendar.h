@@ -19,7 +19,11 @@ struct calendar_policy {
     int closure_from; /* default 1229 (December 29) */
     int closure_to;   /* default 103 (January 3) */
 };
-#define CALENDAR_POLICY_DEFAULT {1229, 103}
+extern const struct calendar_policy calendar_policy_default; /* {1229, 103} */
+
+/* Reads a closure setting: "MM-DD..MM-DD" (e.g. "12-29..01-03", at most 31 days) or
+ * "none". 0 or -1; *out untouched on failure. */
+int calendar_policy_parse(const char *s, struct calendar_policy *out);
 
 /* 1 if y-m-d is a real Gregorian date with 1 <= y <= 9999, else 0. */
 int calendar_date_valid(int y, int m, int d);

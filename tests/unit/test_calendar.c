@@ -527,6 +527,39 @@ static void test_calendar_is_business_day_p_policy(void **state)
     assert_int_equal(calendar_in_closure(&summer, 12, 30), 0);
 }
 
+/* R-CAL-1: the closure setting's syntax. */
+static void test_calendar_policy_parse_rejects_malformed(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "",           "nones",        "12-29",         "12-29..1-03",  "12-29..01-3",
+        "12-29-01-03", "12-29..01-03 ", "13-01..01-03", "12-32..01-03", "02-30..03-01",
+        "01-01..12-31", /* a whole year: no business day left */
+        "06-01..07-15", /* longer than 31 days */
+        "12-29...01-03", "ab-cd..ef-gh",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct calendar_policy p = {7, 7};
+        if (calendar_policy_parse(bad[i], &p) != -1)
+            fail_msg("accepted '%s'", bad[i]);
+        assert_int_equal(p.closure_from, 7);
+        assert_int_equal(p.closure_to, 7);
+    }
+    struct calendar_policy p = {7, 7};
+    assert_int_equal(calendar_policy_parse(NULL, &p), -1);
+    assert_int_equal(calendar_policy_parse("12-29..01-03", &p), 0);
+    assert_int_equal(p.closure_from, calendar_policy_default.closure_from);
+    assert_int_equal(p.closure_to, calendar_policy_default.closure_to);
+    assert_int_equal(calendar_policy_parse("08-13..08-16", &p), 0);
+    assert_int_equal(p.closure_from, 813);
+    assert_int_equal(p.closure_to, 816);
+    assert_int_equal(calendar_is_business_day_p(&p, 2025, 8, 13), 0); /* Wednesday */
+    assert_int_equal(calendar_is_business_day_p(&p, 2025, 12, 29), 1); /* Monday */
+    assert_int_equal(calendar_policy_parse("none", &p), 0);
+    assert_int_equal(p.closure_from, 0);
+    assert_int_equal(calendar_is_business_day_p(&p, 2025, 12, 29), 1);
+}
+
 /* R-CAL-1: across Golden Week and the new year. */
 static void test_calendar_add_business_days_golden_week_and_new_year(void **state)
 {
@@ -653,6 +686,7 @@ int main(void)
         cmocka_unit_test(test_calendar_is_business_day_weekends_holidays_closure),
         cmocka_unit_test(test_calendar_is_business_day_never_on_holiday),
         cmocka_unit_test(test_calendar_is_business_day_p_policy),
+        cmocka_unit_test(test_calendar_policy_parse_rejects_malformed),
         cmocka_unit_test(test_calendar_add_business_days_golden_week_and_new_year),
         cmocka_unit_test(test_calendar_add_business_days_at_tokyo_date),
         cmocka_unit_test(test_calendar_parse_date_rejects_malformed),
