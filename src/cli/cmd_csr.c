@@ -100,8 +100,12 @@ static void print_text(const struct csr_info *info, int en)
                en ? " bits" : "ビット");
     line(en ? "Curve" : "曲線", info->curve);
     line(en ? "Signature algorithm" : "署名アルゴリズム", info->sig_alg);
-    for (size_t i = 0; i < info->nsans; i++)
-        line("SAN", info->sans[i]);
+    for (size_t i = 0; i < info->nsans; i++) {
+        if (strcmp(info->sans[i], info->sans_unicode[i]) != 0)
+            printf("SAN: %s (%s)\n", info->sans[i], info->sans_unicode[i]);
+        else
+            line("SAN", info->sans[i]);
+    }
     line(en ? "Public key SHA-256" : "公開鍵SHA-256", info->spki_sha256_hex);
     printf("%s: %s\n", en ? "Result" : "判定",
            info->acceptable ? (en ? "acceptable" : "受付可能") : (en ? "rejected" : "受付不可"));

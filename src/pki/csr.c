@@ -875,19 +875,32 @@ static void check_signature(struct check *c, X509_REQ *req)
 
 /* ---------------------------------------------------------------- extensions, names */
 
-static void push_san(struct check *c, const char *text)
+/* Adds a SAN; decode: the name passed the IDNA2008 check, so its xn-- labels may be
+ * shown decoded (never decode unchecked names: they could hide control characters). */
+static void push_san(struct check *c, const char *text, int decode)
 {
     struct csr_info *info = c->info;
+    char *u = NULL;
     char **p = sm_realloc(info->sans, (info->nsans + 1) * sizeof *p);
-    if (p == NULL) {
+    if (p != NULL)
+        info->sans = p;
+    p = p != NULL ? sm_realloc(info->sans_unicode, (info->nsans + 1) * sizeof *p) : NULL;
+    if (p != NULL)
+        info->sans_unicode = p;
+    char *t = p != NULL ? sm_strdup(text) : NULL;
+    if (t != NULL && decode && strstr(t, "xn--") != NULL &&
+        names_to_unicode(t, &u) == -SM_E_NOMEM)
+        c->nomem = 1;
+    if (t != NULL && u == NULL)
+        u = sm_strdup(t);
+    if (t == NULL || u == NULL) {
+        free(t);
+        free(u);
         c->nomem = 1;
         return;
     }
-    info->sans = p;
-    if ((p[info->nsans] = sm_strdup(text)) == NULL) {
-        c->nomem = 1;
-        return;
-    }
+    info->sans[info->nsans] = t;
+    info->sans_unicode[info->nsans] = u;
     info->nsans++;
 }
 
@@ -904,18 +917,18 @@ static void read_gn(struct check *c, const GENERAL_NAME *gn, int *other)
             c->nomem = 1;
             return;
         }
-        push_san(c, t);
         /* bytes that are not clean UTF-8 became '?', which the name check refuses */
         int rc = names_check_dns(t, 1, norm, &np);
         if (rc < 0)
             c->nomem = 1;
+        push_san(c, t, rc == 0);
         add_name(c, &np);
         free(t);
     } else if (gn->type == GEN_IPADD) {
         const ASN1_OCTET_STRING *s = gn->d.iPAddress;
         int rc = names_check_ip_bytes(ASN1_STRING_get0_data(s), (size_t)ASN1_STRING_length(s),
                                       allow_ip, norm, &np);
-        push_san(c, norm[0] ? norm : "?");
+        push_san(c, norm[0] ? norm : "?", 0);
         if (rc < 0)
             c->nomem = 1;
         add_name(c, &np);
@@ -1036,9 +1049,12 @@ void csr_info_free(struct csr_info *info)
     free(info->key_type);
     free(info->curve);
     free(info->sig_alg);
-    for (size_t i = 0; i < info->nsans; i++)
+    for (size_t i = 0; i < info->nsans; i++) {
         free(info->sans[i]);
+        free(info->sans_unicode[i]);
+    }
     free(info->sans);
+    free(info->sans_unicode);
     free(info->spki_sha256_hex);
     EVP_PKEY_free(info->pkey);
     free(info->problems);
@@ -1082,12 +1098,13 @@ static json_t *problem_json(const struct csr_problem *p)
 
 static int json_lists(const struct csr_info *info, json_t *o)
 {
-    json_t *sans = json_array(), *probs = json_array();
-    int rc = jset(o, "sans", sans) | jset(o, "problems", probs);
+    json_t *sans = json_array(), *uni = json_array(), *probs = json_array();
+    int rc = jset(o, "sans", sans) | jset(o, "sans_unicode", uni) | jset(o, "problems", probs);
     if (rc < 0)
         return -1;
     for (size_t i = 0; i < info->nsans; i++)
-        if (json_array_append_new(sans, json_string(info->sans[i])) < 0)
+        if (json_array_append_new(sans, json_string(info->sans[i])) < 0 ||
+            json_array_append_new(uni, json_string(info->sans_unicode[i])) < 0)
             return -1;
     for (size_t i = 0; i < info->nproblems; i++)
         if (json_array_append_new(probs, problem_json(&info->problems[i])) < 0)

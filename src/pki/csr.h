@@ -48,6 +48,8 @@ struct csr_info {
                                  "explicit" for explicit parameters; NULL if not EC */
     char *sig_alg;            /* "sha256WithRSAEncryption", "ecdsa-with-SHA256", ... */
     char **sans;              /* requested dNSName / iPAddress entries as text */
+    char **sans_unicode;      /* same length: display form, xn-- labels decoded to UTF-8
+                                 (equal to sans[i] when there is nothing to decode) */
     size_t nsans;
     char *spki_sha256_hex;    /* SHA-256 of the DER SubjectPublicKeyInfo, 64 lower-case hex */
     EVP_PKEY *pkey;           /* the public key (owned), NULL if not decodable */
@@ -93,7 +95,7 @@ int csr_info_has(const struct csr_info *info, const char *code);
 /* JSON for the CLI and the API (caller json_decref's *out):
  * {"acceptable":true,"subject":"CN=...","cn":..,"o":..,"ou":..,"l":..,"st":..,"c":..,
  *  "key":{"type":"RSA","bits":2048,"curve":null},"sig_alg":"sha256WithRSAEncryption",
- *  "sans":["www.example.co.jp"],"spki_sha256":"<hex>",
+ *  "sans":["www.example.co.jp"],"sans_unicode":["www.example.co.jp"],"spki_sha256":"<hex>",
  *  "problems":[{"code":"csr.subject.ou_dropped","severity":"notice",
  *               "message_ja":"...","message_en":"...","detail":"..."}]}
  * Absent strings are JSON null. Returns 0 or -SM_E_NOMEM. */

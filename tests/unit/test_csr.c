@@ -323,6 +323,27 @@ static void test_csr_check_spki_fingerprint_stable(void **state)
     csr_info_free(d);
 }
 
+/* R-CSR-3, R-CSR-4: A-label SANs are shown decoded; a broken A-label is refused and shown
+ * as given */
+static void test_csr_check_idn_sans_display(void **state)
+{
+    (void)state;
+    struct csr_info *info = check_file("idn.pem", NULL);
+    assert_int_equal(info->nsans, 2);
+    assert_string_equal(info->sans[0], "xn--eckwd4c7c.jp");
+    assert_string_equal(info->sans_unicode[0], "ドメイン.jp");
+    assert_string_equal(info->sans[1], "xn--zz.jp");
+    assert_string_equal(info->sans_unicode[1], "xn--zz.jp");
+    assert_false(info->acceptable);
+    assert_true(csr_info_has(info, "name.idna_invalid"));
+    json_t *j = NULL;
+    assert_int_equal(csr_info_to_json(info, &j), 0);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(j, "sans_unicode"), 0)),
+                        "ドメイン.jp");
+    json_decref(j);
+    csr_info_free(info);
+}
+
 /* R-CSR-4: public IP SANs pass only when the product allows IP addresses */
 static void test_csr_check_ip_sans_allowed_by_option(void **state)
 {
@@ -718,6 +739,7 @@ int main(void)
         cmocka_unit_test(test_csr_check_blocklist_compromised),
         cmocka_unit_test(test_csr_check_spki_fingerprint_stable),
         cmocka_unit_test(test_csr_check_ip_sans_allowed_by_option),
+        cmocka_unit_test(test_csr_check_idn_sans_display),
         cmocka_unit_test(test_csr_check_fermat_weak_key),
         cmocka_unit_test(test_csr_check_roca_key),
         cmocka_unit_test(test_csr_check_control_chars_in_subject_sanitized),

@@ -138,4 +138,8 @@ openssl req -new -key "$tmp/p256.key" -out bad_public_suffix.pem -subj "/CN=co.j
   -addext "subjectAltName=DNS:co.jp"
 openssl req -new -key "$tmp/p256.key" -out cn_not_in_sans.pem -subj "/CN=www.example.co.jp" \
   -addext "subjectAltName=DNS:mail.example.co.jp"
+# an IDN in A-label form (shown decoded), a broken one, and no U-label: openssl cannot
+# write one into an IA5String
+openssl req -new -key "$tmp/p256.key" -out idn.pem -subj "/CN=xn--eckwd4c7c.jp" \
+  -addext "subjectAltName=DNS:xn--eckwd4c7c.jp,DNS:xn--zz.jp"
 echo "fixtures written to $(pwd)"
