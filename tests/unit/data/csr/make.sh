@@ -83,7 +83,8 @@ openssl genpkey -algorithm ED25519 -out "$tmp/ed25519.key"
 req "$tmp/ed25519.key" bad_ed25519.pem
 openssl genpkey -algorithm ED448 -out "$tmp/ed448.key"
 req "$tmp/ed448.key" bad_ed448.pem
-openssl genpkey -genparam -algorithm DSA -pkeyopt dsa_paramgen_bits:2048 -out "$tmp/dsa.param" 2>/dev/null
+openssl genpkey -genparam -algorithm DSA -pkeyopt dsa_paramgen_bits:2048 \
+  -out "$tmp/dsa.param" 2>/dev/null
 openssl genpkey -paramfile "$tmp/dsa.param" -out "$tmp/dsa.key"
 req "$tmp/dsa.key" bad_dsa.pem
 req "$tmp/rsa2048.key" bad_sha1.pem -sha1
@@ -127,7 +128,8 @@ openssl pkey -in "$tmp/p256.key" -pubout -out bad_pubkey.pem
 openssl req -new -key "$tmp/p256.key" -out bad_underscore.pem -subj "/CN=my_host.example.co.jp" \
   -addext "subjectAltName=DNS:my_host.example.co.jp"
 openssl req -new -key "$tmp/p256.key" -out bad_internal.pem -subj "/CN=server.local" \
-  -addext "subjectAltName=DNS:server.local,DNS:intranet,DNS:db.internal,DNS:www.example.test,DNS:example.co.jp"
+  -addext "subjectAltName=DNS:server.local,DNS:intranet,DNS:db.internal,DNS:www.example.test,\
+DNS:example.co.jp"
 openssl req -new -key "$tmp/p256.key" -out bad_ip_reserved.pem -subj "/CN=192.168.1.10" \
   -addext "subjectAltName=IP:192.168.1.10,IP:10.0.0.1,IP:::1,IP:fe80::1"
 openssl req -new -key "$tmp/p256.key" -out ip_public.pem -subj "/CN=8.8.8.8" \
