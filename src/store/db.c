@@ -201,8 +201,11 @@ struct migration {
     const struct asset *a;
 };
 
-/* "NNNN_name.sql" directly under MIGRATION_DIR; fills m. 0 or -1. */
-static int parse_migration(const struct asset *a, struct migration *m)
+/* "NNNN_name.sql" directly under MIGRATION_DIR applies on every backend;
+ * "NNNN_name.sqlite.sql" and "NNNN_name.pg.sql" only on that one (for what portable SQL
+ * cannot say, such as triggers). Fills m; 0, or -1 when the asset is not a migration for
+ * this backend. */
+static int parse_migration(const struct db *db, const struct asset *a, struct migration *m)
 {
     size_t dl = strlen(MIGRATION_DIR);
     if (strncmp(a->path, MIGRATION_DIR, dl) != 0)
@@ -219,6 +222,14 @@ static int parse_migration(const struct asset *a, struct migration *m)
     }
     if (i == 0 || s[i] != '_')
         return -1;
+    const char *dot = memchr(s, '.', len);
+    size_t base = (size_t)(dot - s); /* "NNNN_name" */
+    size_t sfx = len - 4 - base;     /* ".pg", ".sqlite" or nothing */
+    if (sfx > 0) {
+        const char *mine = db->ops->name;
+        if (sfx - 1 != strlen(mine) || strncmp(dot + 1, mine, sfx - 1) != 0)
+            return -1;
+    }
     m->version = v;
     m->name = s;
     m->name_len = len - 4;
@@ -339,7 +350,7 @@ int db_migrate(struct db *db, struct sm_err *e)
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     size_t k = 0;
     for (const struct asset *a = asset_table; a->path != NULL; a++)
-        if (parse_migration(a, &ms[k]) == 0)
+        if (parse_migration(db, a, &ms[k]) == 0)
             k++;
     qsort(ms, k, sizeof *ms, cmp_migration);
     int rc = 0;

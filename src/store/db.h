@@ -49,7 +49,12 @@ void db_close(struct db *db);
 const char *db_backend(const struct db *db); /* "sqlite" or "pg" */
 
 /* Applies every numbered migration (embedded src/store/migrations/NNNN_*.sql) not yet
- * applied, each in its own transaction, recording it in schema_migrations. */
+ * applied, each in its own transaction, recording it in schema_migrations. Order is
+ * (number, file name); a migration is known by its file name, so two files with the same
+ * number (written at the same time by two people) both apply. In the SQL, @PK@ becomes
+ * the backend's auto-increment primary key and @BLOB@ its byte-string type; use BIGINT
+ * and TEXT otherwise. NNNN_name.sqlite.sql / NNNN_name.pg.sql apply on one backend only.
+ * On PostgreSQL an advisory lock lets several nodes start at once. */
 int db_migrate(struct db *db, struct sm_err *e);
 
 /* Runs one statement with params; fn may be NULL. Returns 0, a positive stop value

@@ -11,7 +11,8 @@ dir=$IT_TMP/data
 mkdir -p "$dir"
 printf '[database]\nurl = sqlite:shomei.db\n' >"$dir/shomei.ini"
 sed -e 's/@PK@/INTEGER PRIMARY KEY AUTOINCREMENT/g' -e 's/@BLOB@/BLOB/g' \
-  "$top/src/store/migrations/0001_core.sql" | sqlite3 "$dir/shomei.db"
+  "$top/src/store/migrations/0001_core.sql" \
+  "$top/src/store/migrations/0002_audit_guard.sqlite.sql" | sqlite3 "$dir/shomei.db"
 
 ns() { printf '%s:%s,' "$(printf '%s' "$1" | wc -c | tr -d ' ')" "$1"; }
 q() { printf "'%s'" "${1//\'/\'\'}"; }
@@ -46,13 +47,20 @@ tamper() { # name, expected record, SQL
   local d=$IT_TMP/$1
   mkdir -p "$d"
   cp "$dir/shomei.ini" "$dir/shomei.db" "$d/"
-  sqlite3 "$d/shomei.db" "$3"
+  # the append-only triggers go first, as an attacker with file access would do
+  sqlite3 "$d/shomei.db" "DROP TRIGGER audit_log_no_update; DROP TRIGGER audit_log_no_delete;
+    $3"
   verify "$d"
   case "$rc:$out" in
     "1:audit log broken at record $2: "*) ok "$1 is caught at record $2" ;;
     *) not_ok "$1 is caught at record $2 (got exit $rc: $out)" ;;
   esac
 }
+if sqlite3 "$dir/shomei.db" "DELETE FROM audit_log WHERE seq = 3" 2>/dev/null; then
+  not_ok "the database refuses to delete an audit record"
+else
+  ok "the database refuses to delete an audit record"
+fi
 tamper "changed-field" 2 "UPDATE audit_log SET detail = '{\"product\":\"EV\"}' WHERE seq = 2"
 tamper "deleted-record" 2 "DELETE FROM audit_log WHERE seq = 2"
 tamper "swapped-records" 1 "UPDATE audit_log SET seq = -1 WHERE seq = 1;

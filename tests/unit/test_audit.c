@@ -248,6 +248,39 @@ static const struct tamper tampers[] = {
      6, "beyond the head"},
 };
 
+static const struct db_stmt st_unguard1 = {"t.unguard1", "DROP TRIGGER audit_log_no_update",
+                                           NULL, "DROP TRIGGER audit_log_no_change ON audit_log"};
+static const struct db_stmt st_unguard2 = {"t.unguard2", "DROP TRIGGER audit_log_no_delete",
+                                           NULL, "SELECT 1"};
+
+/* What an attacker with database access does first: drop the append-only triggers. */
+static void unguard(struct db *db)
+{
+    struct sm_err e = {0};
+    assert_int_equal(db_run(db, &st_unguard1, NULL, 0, NULL, NULL, &e), 0);
+    assert_int_equal(db_run(db, &st_unguard2, NULL, 0, NULL, NULL, &e), 0);
+}
+
+/* R-OPS-1: the database refuses to change or delete audit records (kept >= 2 years). */
+static void test_audit_log_refuses_update_and_delete(void **state)
+{
+    struct fx *f = *state;
+    append_five(f->db);
+    static const struct db_stmt upd = {"t.upd", "UPDATE audit_log SET actor = 'x' WHERE seq = 1",
+                                       NULL, NULL};
+    static const struct db_stmt del = {"t.del", "DELETE FROM audit_log WHERE seq = 5", NULL,
+                                       NULL};
+    static const struct db_stmt trunc = {"t.trunc", "DELETE FROM audit_log", NULL,
+                                         "TRUNCATE audit_log"};
+    const struct db_stmt *bad[] = {&upd, &del, &trunc};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct sm_err e = {0};
+        assert_int_equal(db_run(f->db, bad[i], NULL, 0, NULL, NULL, &e), -SM_E_DB);
+        assert_non_null(strstr(e.detail, "append-only"));
+    }
+    assert_int_equal(verify(f->db, NULL, NULL, 0), 5);
+}
+
 static const struct db_stmt st_clear_log = {"t.clear", "DELETE FROM audit_log", NULL, NULL};
 static const struct db_stmt st_clear_head = {
     "t.clear_head", "UPDATE audit_head SET seq = 0, hash = $1", NULL, NULL};
@@ -257,6 +290,7 @@ static const struct db_stmt st_clear_head = {
 static void test_audit_verify_tampering_detected(void **state)
 {
     struct fx *f = *state;
+    unguard(f->db);
     for (size_t i = 0; i < sizeof tampers / sizeof tampers[0]; i++) {
         const struct tamper *t = &tampers[i];
         struct sm_err e = {0};
@@ -287,6 +321,7 @@ static void test_audit_verify_rehashed_record_detected(void **state)
 {
     struct fx *f = *state;
     append_five(f->db);
+    unguard(f->db);
     struct hashchain_field fl[6] = {{"3", 1},        {"1700000002", 10}, {"user:666", 8},
                                     {"order.approve", 13}, {"order:3", 7}, {"{\"a\":[1,2]}", 11}};
     char prev[HASHCHAIN_HEX] = "", forged[HASHCHAIN_HEX];
@@ -381,6 +416,7 @@ static const struct CMUnitTest table[] = {
     T(test_audit_append_outside_transaction_refused),
     T(test_audit_append_invalid_input_refused),
     T(test_audit_append_rollback_leaves_no_gap),
+    T(test_audit_log_refuses_update_and_delete),
     T(test_audit_verify_tampering_detected),
     T(test_audit_verify_rehashed_record_detected),
     T(test_audit_append_failalloc),
