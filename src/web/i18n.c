@@ -17,31 +17,71 @@ static struct sm_err load_err;
 static int load_rc;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
-static int load_one(int i)
+/* Merges one catalog file a into *cat (created on first use); a key defined twice, in the
+ * same file or in two files of the language, is an error. */
+static int merge_file(const struct asset *a, json_t **cat)
 {
-    char path[64];
-    snprintf(path, sizeof path, "web/i18n/%s.json", i18n_langs[i]);
-    const struct asset *a = asset_get(path);
-    if (a == NULL)
-        return sm_err_set(&load_err, SM_E_CONFIG, path, "catalog %s is not embedded", path);
     json_error_t je;
     json_t *j = json_loadb((const char *)a->data, a->len, JSON_REJECT_DUPLICATES, &je);
     if (j == NULL)
-        return sm_err_set(&load_err, SM_E_CONFIG, path, "%s line %d: %s", path, je.line, je.text);
+        return sm_err_set(&load_err, SM_E_CONFIG, a->path, "%s line %d: %s", a->path, je.line,
+                          je.text);
+    int rc = 0;
     if (!json_is_object(j)) {
-        json_decref(j);
-        return sm_err_set(&load_err, SM_E_CONFIG, path, "%s is not a JSON object", path);
+        rc = sm_err_set(&load_err, SM_E_CONFIG, a->path, "%s is not a JSON object", a->path);
+        goto out;
+    }
+    if (*cat == NULL && (*cat = json_object()) == NULL) {
+        rc = sm_err_set(&load_err, SM_E_NOMEM, a->path, "out of memory");
+        goto out;
     }
     const char *k;
     json_t *v;
     json_object_foreach(j, k, v)
     {
         if (!json_is_string(v)) {
-            json_decref(j);
-            return sm_err_set(&load_err, SM_E_CONFIG, path, "%s: %s is not a string", path, k);
+            rc = sm_err_set(&load_err, SM_E_CONFIG, a->path, "%s: %s is not a string", a->path, k);
+            goto out;
+        }
+        if (json_object_get(*cat, k) != NULL) {
+            rc = sm_err_set(&load_err, SM_E_CONFIG, a->path, "%s: %s is defined twice", a->path,
+                            k);
+            goto out;
+        }
+        if (json_object_set(*cat, k, v) < 0) {
+            rc = sm_err_set(&load_err, SM_E_NOMEM, a->path, "out of memory");
+            goto out;
         }
     }
-    catalogs[i] = j;
+out:
+    json_decref(j);
+    return rc;
+}
+
+/* The catalog of a language is web/i18n/LANG.json merged with every web/i18n/LANG-*.json
+ * (one file per feature, e.g. ja-account.json), so features keep their messages apart. */
+static int load_one(int i)
+{
+    char path[64], prefix[64];
+    snprintf(path, sizeof path, "web/i18n/%s.json", i18n_langs[i]);
+    snprintf(prefix, sizeof prefix, "web/i18n/%s-", i18n_langs[i]);
+    const struct asset *a = asset_get(path);
+    if (a == NULL)
+        return sm_err_set(&load_err, SM_E_CONFIG, path, "catalog %s is not embedded", path);
+    json_t *cat = NULL;
+    int rc = merge_file(a, &cat);
+    size_t plen = strlen(prefix);
+    for (const struct asset *x = asset_table; rc == 0 && x->path != NULL; x++) {
+        size_t n = strlen(x->path);
+        if (strncmp(x->path, prefix, plen) == 0 && n > plen + 5 &&
+            strcmp(x->path + n - 5, ".json") == 0)
+            rc = merge_file(x, &cat);
+    }
+    if (rc < 0) {
+        json_decref(cat);
+        return rc;
+    }
+    catalogs[i] = cat;
     return 0;
 }
 
