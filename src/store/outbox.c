@@ -1,0 +1,488 @@
+/* SPDX-License-Identifier: MIT */
+/* The outbox table (migration 0005_outbox.sql): enqueue inside the caller's transaction,
+ * claim due mails with a lease (conditional UPDATE per row), mark sent or failed with
+ * back-off, list and count. See outbox.h. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/asset.h"
+#include "core/clock.h"
+#include "core/failalloc.h"
+#include "store/db.h"
+#include "store/outbox.h"
+
+#define MAX_ERROR 1000 /* bytes of last_error kept */
+
+#define COLS                                                                                       \
+    "id, created_at, to_addr, lang, tmpl, vars, order_id, attach_name, attach_type, attach, "     \
+    "state, attempts, next_attempt_at, last_error, sent_at, message_id, claimed_by, "             \
+    "claimed_until"
+#define NCOLS 18
+
+static const struct db_stmt st_insert = {
+    "outbox.insert",
+    "INSERT INTO outbox (created_at, to_addr, lang, tmpl, vars, order_id, attach_name, "
+    "attach_type, attach, state, attempts, next_attempt_at, claimed_until) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'queued', 0, $1, 0) RETURNING id",
+    NULL, NULL};
+static const struct db_stmt st_due = {
+    "outbox.due",
+    "SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= $1 "
+    "AND claimed_until < $1 ORDER BY next_attempt_at, id LIMIT $2",
+    NULL, NULL};
+static const struct db_stmt st_claim = {
+    "outbox.claim",
+    "UPDATE outbox SET claimed_by = $1, claimed_until = $2 WHERE id = $3 AND state = 'queued' "
+    "AND next_attempt_at <= $4 AND claimed_until < $4 RETURNING " COLS,
+    NULL, NULL};
+static const struct db_stmt st_sent = {
+    "outbox.sent",
+    "UPDATE outbox SET state = 'sent', sent_at = $1, message_id = $2, claimed_until = 0, "
+    "last_error = NULL WHERE id = $3 AND claimed_by = $4 AND claimed_until > 0 "
+    "AND state = 'queued'",
+    NULL, NULL};
+static const struct db_stmt st_attempts = {
+    "outbox.attempts",
+    "SELECT attempts FROM outbox WHERE id = $1 AND claimed_by = $2 AND claimed_until > 0 "
+    "AND state = 'queued'",
+    NULL, NULL};
+static const struct db_stmt st_failed = {
+    "outbox.failed",
+    "UPDATE outbox SET state = $1, attempts = $2, next_attempt_at = $3, last_error = $4, "
+    "claimed_until = 0 WHERE id = $5 AND claimed_by = $6 AND claimed_until > 0 "
+    "AND state = 'queued' AND attempts = $7",
+    NULL, NULL};
+static const struct db_stmt st_by_order = {
+    "outbox.by_order", "SELECT " COLS " FROM outbox WHERE order_id = $1 ORDER BY id LIMIT $2",
+    NULL, NULL};
+static const struct db_stmt st_list_all = {
+    "outbox.list", "SELECT " COLS " FROM outbox ORDER BY id DESC LIMIT $1", NULL, NULL};
+static const struct db_stmt st_list_state = {
+    "outbox.list_state",
+    "SELECT " COLS " FROM outbox WHERE state = $1 ORDER BY id DESC LIMIT $2", NULL, NULL};
+static const struct db_stmt st_count = {
+    "outbox.count", "SELECT COUNT(*) FROM outbox WHERE state = $1", NULL, NULL};
+
+/* ---- validation ---- */
+
+static int is_atext(unsigned char c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+        return 1;
+    return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
+}
+
+/* A dot-atom address local@domain in printable ASCII: no spaces, CR, LF or brackets. */
+static int addr_ok(const char *a)
+{
+    size_t len = strlen(a);
+    const char *at = strrchr(a, '@');
+    if (len < 3 || len > OUTBOX_MAX_ADDR || at == NULL || at == a || at[1] == '\0')
+        return 0;
+    for (const char *p = a; p < at; p++)
+        if (!(is_atext((unsigned char)*p) ||
+              (*p == '.' && p != a && p + 1 != at && p[1] != '.')))
+            return 0;
+    for (const char *p = at + 1; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!(alnum || c == '-' || (c == '.' && p != at + 1 && p[1] != '\0' && p[1] != '.')))
+            return 0;
+    }
+    return 1;
+}
+
+static int name_ok(const char *s)
+{
+    if (s == NULL || *s == '\0' || strlen(s) > 64)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
+            return 0;
+    return 1;
+}
+
+/* Printable text without CR, LF, quotes or backslashes (goes into a MIME header). */
+static int header_word_ok(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > max)
+        return 0;
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
+            return 0;
+    }
+    return 1;
+}
+
+/* Checks vars (a JSON object of strings and numbers) and returns its compact form. */
+static int vars_normalize(const char *vars_json, char **out, struct sm_err *e)
+{
+    *out = NULL;
+    json_error_t je;
+    json_t *v = json_loads(vars_json ? vars_json : "{}", JSON_REJECT_DUPLICATES, &je);
+    if (v == NULL || !json_is_object(v)) {
+        json_decref(v);
+        return sm_err_set(e, SM_E_INVALID, "vars_json", "vars_json is not a JSON object");
+    }
+    const char *k;
+    json_t *x;
+    json_object_foreach(v, k, x)
+    {
+        if (!json_is_string(x) && !json_is_number(x)) {
+            json_decref(v);
+            return sm_err_set(e, SM_E_INVALID, "vars_json",
+                              "template variable %.64s is not a string or number", k);
+        }
+    }
+    char *s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(v);
+    if (s == NULL)
+        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    if (strlen(s) > OUTBOX_MAX_VARS) {
+        free(s);
+        return sm_err_set(e, SM_E_TOO_LARGE, "vars_json", "template variables too large");
+    }
+    *out = s;
+    return 0;
+}
+
+static int got_int(void *ctx, const struct db_val *cols, int ncols)
+{
+    if (ncols >= 1)
+        *(int64_t *)ctx = db_col_int(&cols[0]);
+    return 0;
+}
+
+int outbox_enqueue(struct db *db, const struct outbox_mail *m, int64_t *id, struct sm_err *e)
+{
+    if (id)
+        *id = 0;
+    if (!db_in_transaction(db))
+        return sm_err_set(e, SM_E_INTERNAL, "outbox", "outbox_enqueue outside a transaction");
+    if (m->to == NULL || !addr_ok(m->to))
+        return sm_err_set(e, SM_E_INVALID, "to", "not a valid mail address");
+    if (m->lang == NULL || (strcmp(m->lang, "ja") != 0 && strcmp(m->lang, "en") != 0))
+        return sm_err_set(e, SM_E_INVALID, "lang", "language must be ja or en");
+    if (!name_ok(m->tmpl))
+        return sm_err_set(e, SM_E_INVALID, "tmpl", "template name must be [a-z0-9_-]{1,64}");
+    char path[128];
+    snprintf(path, sizeof path, "web/mail/%s.%s.txt", m->tmpl, m->lang);
+    if (asset_get(path) == NULL)
+        return sm_err_set(e, SM_E_NOTFOUND, "tmpl", "no mail template %s", path);
+    if (m->order_id < 0)
+        return sm_err_set(e, SM_E_INVALID, "order_id", "negative order id");
+    if (m->attach_name != NULL) {
+        if (!header_word_ok(m->attach_name, 200))
+            return sm_err_set(e, SM_E_INVALID, "attach_name", "bad attachment file name");
+        if (m->attach_type == NULL || !header_word_ok(m->attach_type, 100) ||
+            strchr(m->attach_type, '/') == NULL || strchr(m->attach_type, ' ') != NULL ||
+            strchr(m->attach_type, ';') != NULL)
+            return sm_err_set(e, SM_E_INVALID, "attach_type", "bad attachment media type");
+        if (m->attach == NULL && m->attach_len > 0)
+            return sm_err_set(e, SM_E_INVALID, "attach", "attachment without data");
+        if (m->attach_len > OUTBOX_MAX_ATTACH)
+            return sm_err_set(e, SM_E_TOO_LARGE, "attach", "attachment larger than %d bytes",
+                              OUTBOX_MAX_ATTACH);
+    }
+    char *vars = NULL;
+    int rc = vars_normalize(m->vars_json, &vars, e);
+    if (rc < 0)
+        return rc;
+    static const unsigned char empty[1] = {0};
+    struct db_val p[9] = {
+        DBV_INT(clock_now()),
+        DBV_TEXT(m->to),
+        DBV_TEXT(m->lang),
+        DBV_TEXT(m->tmpl),
+        DBV_TEXT(vars),
+        m->order_id > 0 ? DBV_INT(m->order_id) : DBV_NULL,
+        m->attach_name ? DBV_TEXT(m->attach_name) : DBV_NULL,
+        m->attach_name ? DBV_TEXT(m->attach_type) : DBV_NULL,
+        m->attach_name ? DBV_BLOB(m->attach ? m->attach : empty, m->attach_len) : DBV_NULL,
+    };
+    int64_t got = 0;
+    rc = db_run(db, &st_insert, p, 9, got_int, &got, e);
+    free(vars);
+    if (rc == 0 && got <= 0)
+        rc = sm_err_set(e, SM_E_DB, "outbox.insert", "no id returned");
+    if (rc == 0 && id)
+        *id = got;
+    return rc;
+}
+
+/* ---- rows ---- */
+
+static void clear(struct outbox_row *r)
+{
+    free(r->to);
+    free(r->lang);
+    free(r->tmpl);
+    free(r->vars_json);
+    free(r->attach_name);
+    free(r->attach_type);
+    free(r->attach);
+    free(r->state);
+    free(r->last_error);
+    free(r->message_id);
+    free(r->claimed_by);
+    memset(r, 0, sizeof *r);
+}
+
+void outbox_rows_free(struct outbox_row *rows, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        clear(&rows[i]);
+    free(rows);
+}
+
+void outbox_row_free(struct outbox_row *r) { outbox_rows_free(r, r ? 1 : 0); }
+
+/* Copies a nullable text column; returns -1 when a non-NULL value could not be copied. */
+static int dup_col(char **dst, const struct db_val *v)
+{
+    *dst = db_col_strdup(v);
+    return (v->t != DB_NULL && *dst == NULL) ? -1 : 0;
+}
+
+static int fill(struct outbox_row *r, const struct db_val *c)
+{
+    int bad = 0;
+    r->id = db_col_int(&c[0]);
+    r->created_at = db_col_int(&c[1]);
+    bad |= dup_col(&r->to, &c[2]);
+    bad |= dup_col(&r->lang, &c[3]);
+    bad |= dup_col(&r->tmpl, &c[4]);
+    bad |= dup_col(&r->vars_json, &c[5]);
+    r->order_id = db_col_int(&c[6]);
+    bad |= dup_col(&r->attach_name, &c[7]);
+    bad |= dup_col(&r->attach_type, &c[8]);
+    if (c[9].t == DB_BLOB || c[9].t == DB_TEXT) {
+        r->attach_len = c[9].n;
+        r->attach = sm_malloc(c[9].n ? c[9].n : 1);
+        if (r->attach == NULL)
+            bad = -1;
+        else if (c[9].n > 0)
+            memcpy(r->attach, c[9].p, c[9].n);
+    }
+    bad |= dup_col(&r->state, &c[10]);
+    r->attempts = db_col_int(&c[11]);
+    r->next_attempt_at = db_col_int(&c[12]);
+    bad |= dup_col(&r->last_error, &c[13]);
+    r->sent_at = db_col_int(&c[14]);
+    bad |= dup_col(&r->message_id, &c[15]);
+    bad |= dup_col(&r->claimed_by, &c[16]);
+    r->claimed_until = db_col_int(&c[17]);
+    return bad ? -1 : 0;
+}
+
+struct rows {
+    struct outbox_row *v;
+    size_t n, cap;
+    int nomem;
+};
+
+static int on_row(void *ctx, const struct db_val *cols, int ncols)
+{
+    struct rows *rs = ctx;
+    if (ncols < NCOLS)
+        return -SM_E_DB;
+    if (rs->n == rs->cap) {
+        size_t cap = rs->cap ? rs->cap * 2 : 8;
+        struct outbox_row *v = sm_realloc(rs->v, cap * sizeof *v);
+        if (v == NULL) {
+            rs->nomem = 1;
+            return 1;
+        }
+        rs->v = v;
+        rs->cap = cap;
+    }
+    struct outbox_row *r = &rs->v[rs->n];
+    memset(r, 0, sizeof *r);
+    if (fill(r, cols) < 0) {
+        clear(r);
+        rs->nomem = 1;
+        return 1;
+    }
+    rs->n++;
+    return 0;
+}
+
+static int select_rows(struct db *db, const struct db_stmt *st, const struct db_val *p, int np,
+                       struct outbox_row **rows, size_t *n, struct sm_err *e)
+{
+    struct rows rs = {0};
+    *rows = NULL;
+    *n = 0;
+    int rc = db_run(db, st, p, np, on_row, &rs, e);
+    if (rc > 0 || rs.nomem)
+        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory reading the outbox");
+    if (rc < 0) {
+        outbox_rows_free(rs.v, rs.n);
+        return rc;
+    }
+    *rows = rs.v;
+    *n = rs.n;
+    return 0;
+}
+
+/* ---- worker side ---- */
+
+struct ids {
+    int64_t *v;
+    size_t n, cap;
+};
+
+static int on_id(void *ctx, const struct db_val *cols, int ncols)
+{
+    struct ids *ids = ctx;
+    if (ncols < 1 || ids->n == ids->cap)
+        return 0;
+    ids->v[ids->n++] = db_col_int(&cols[0]);
+    return 0;
+}
+
+int outbox_claim(struct db *db, const char *node, int64_t lease_seconds, size_t max,
+                 struct outbox_row **rows, size_t *n, struct sm_err *e)
+{
+    *rows = NULL;
+    *n = 0;
+    if (node == NULL || *node == '\0' || lease_seconds < 1)
+        return sm_err_set(e, SM_E_INVALID, "node", "claim needs a node name and a lease");
+    if (max == 0)
+        return 0;
+    if (max > 1000)
+        max = 1000;
+    int64_t now = clock_now();
+    struct ids ids = {sm_calloc(max, sizeof(int64_t)), 0, max};
+    if (ids.v == NULL)
+        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    struct db_val p[2] = {DBV_INT(now), DBV_INT((int64_t)max)};
+    int rc = db_run(db, &st_due, p, 2, on_id, &ids, e);
+    struct rows rs = {0};
+    for (size_t i = 0; i < ids.n && rc == 0; i++) {
+        struct db_val q[4] = {DBV_TEXT(node), DBV_INT(now + lease_seconds), DBV_INT(ids.v[i]),
+                              DBV_INT(now)};
+        /* Zero rows back: another node took it between the SELECT and this UPDATE. */
+        rc = db_run(db, &st_claim, q, 4, on_row, &rs, e);
+        if (rc > 0 || rs.nomem)
+            rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory claiming mails");
+    }
+    free(ids.v);
+    if (rc < 0) {
+        /* Rows already claimed stay leased until the lease runs out; nothing is lost. */
+        outbox_rows_free(rs.v, rs.n);
+        return rc;
+    }
+    *rows = rs.v;
+    *n = rs.n;
+    return 0;
+}
+
+int outbox_mark_sent(struct db *db, int64_t id, const char *node, const char *message_id,
+                     struct sm_err *e)
+{
+    struct db_val p[4] = {DBV_INT(clock_now()), message_id ? DBV_TEXT(message_id) : DBV_NULL,
+                          DBV_INT(id), DBV_TEXT(node)};
+    int rc = db_run(db, &st_sent, p, 4, NULL, NULL, e);
+    if (rc == 0 && db_changes(db) != 1)
+        rc = sm_err_set(e, SM_E_CONFLICT, "outbox", "mail %lld is not held by %s",
+                        (long long)id, node);
+    return rc;
+}
+
+int64_t outbox_backoff(int64_t attempts)
+{
+    if (attempts < 1)
+        attempts = 1;
+    int64_t minutes = attempts > 7 ? 60 : ((int64_t)1 << (attempts - 1));
+    return (minutes > 60 ? 60 : minutes) * 60;
+}
+
+/* Length of at most max bytes of s, not cutting a UTF-8 sequence. */
+static size_t utf8_cut(const char *s, size_t max)
+{
+    size_t n = strlen(s);
+    if (n <= max)
+        return n;
+    while (max > 0 && ((unsigned char)s[max] & 0xC0) == 0x80)
+        max--;
+    return max;
+}
+
+int outbox_mark_failed(struct db *db, int64_t id, const char *node, const char *error,
+                       int64_t max_attempts, int *dead, struct sm_err *e)
+{
+    if (dead)
+        *dead = 0;
+    int64_t attempts = -1;
+    struct db_val p[2] = {DBV_INT(id), DBV_TEXT(node)};
+    int rc = db_run(db, &st_attempts, p, 2, got_int, &attempts, e);
+    if (rc < 0)
+        return rc;
+    if (attempts < 0)
+        return sm_err_set(e, SM_E_CONFLICT, "outbox", "mail %lld is not held by %s",
+                          (long long)id, node);
+    int64_t now = clock_now();
+    int64_t n = attempts + 1;
+    int is_dead = n >= max_attempts;
+    const char *err = error ? error : "";
+    struct db_val q[7] = {
+        DBV_TEXT(is_dead ? "dead" : "queued"),
+        DBV_INT(n),
+        DBV_INT(is_dead ? now : now + outbox_backoff(n)),
+        DBV_TEXTN(err, utf8_cut(err, MAX_ERROR)),
+        DBV_INT(id),
+        DBV_TEXT(node),
+        DBV_INT(attempts),
+    };
+    rc = db_run(db, &st_failed, q, 7, NULL, NULL, e);
+    if (rc == 0 && db_changes(db) != 1)
+        rc = sm_err_set(e, SM_E_CONFLICT, "outbox", "mail %lld changed meanwhile",
+                        (long long)id);
+    if (rc == 0 && dead)
+        *dead = is_dead;
+    return rc;
+}
+
+/* ---- reading ---- */
+
+static int state_ok(const char *s)
+{
+    return s && (strcmp(s, "queued") == 0 || strcmp(s, "sent") == 0 || strcmp(s, "dead") == 0);
+}
+
+int outbox_list_by_order(struct db *db, int64_t order_id, size_t limit,
+                         struct outbox_row **rows, size_t *n, struct sm_err *e)
+{
+    struct db_val p[2] = {DBV_INT(order_id), DBV_INT((int64_t)(limit > 100000 ? 100000 : limit))};
+    return select_rows(db, &st_by_order, p, 2, rows, n, e);
+}
+
+int outbox_list(struct db *db, const char *state, size_t limit, struct outbox_row **rows,
+                size_t *n, struct sm_err *e)
+{
+    int64_t lim = (int64_t)(limit > 100000 ? 100000 : limit);
+    if (state == NULL) {
+        struct db_val p[1] = {DBV_INT(lim)};
+        return select_rows(db, &st_list_all, p, 1, rows, n, e);
+    }
+    *rows = NULL;
+    *n = 0;
+    if (!state_ok(state))
+        return sm_err_set(e, SM_E_INVALID, "state", "state must be queued, sent or dead");
+    struct db_val p[2] = {DBV_TEXT(state), DBV_INT(lim)};
+    return select_rows(db, &st_list_state, p, 2, rows, n, e);
+}
+
+int outbox_count(struct db *db, const char *state, int64_t *count, struct sm_err *e)
+{
+    *count = 0;
+    if (!state_ok(state))
+        return sm_err_set(e, SM_E_INVALID, "state", "state must be queued, sent or dead");
+    struct db_val p[1] = {DBV_TEXT(state)};
+    return db_run(db, &st_count, p, 1, got_int, count, e);
+}
