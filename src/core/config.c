@@ -57,6 +57,24 @@ static const struct setting settings[] = {
      "Certificates signed per database commit by bulk issuance (serials are always\n"
      "reserved in a committed transaction before signing)."},
 
+    {"mail", "enabled", "false",
+     "Send queued notices (R-NOT-1). When false, mails stay queued in the outbox."},
+    {"mail", "url", "smtp://127.0.0.1:25",
+     "SMTP server: smtp://host:port (plain, see starttls) or smtps://host:port (TLS)."},
+    {"mail", "starttls", "try",
+     "STARTTLS on smtp:// URLs: none, try (when offered) or required."},
+    {"mail", "tls_verify", "true",
+     "Verify the server certificate and name. false is for tests and development only."},
+    {"mail", "username", "", "SMTP AUTH user name; empty = no authentication."},
+    {"mail", "password", "", "SMTP AUTH password."},
+    {"mail", "from", "shomei@localhost", "Sender address (From and envelope sender)."},
+    {"mail", "from_name", "shomei", "Display name in From (UTF-8)."},
+    {"mail", "timeout", "30", "Seconds one SMTP delivery may take."},
+    {"mail", "max_attempts", "10",
+     "Attempts before a mail is given up as dead; retries wait 1, 2, 4 ... 60 minutes."},
+    {"mail", "poll_seconds", "10", "Seconds between outbox polls of the background worker."},
+    {"mail", "batch", "20", "Mails claimed per poll."},
+
     {"log", "level", "info", "debug, info, warn or error."},
 };
 
