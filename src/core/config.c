@@ -75,6 +75,38 @@ static const struct setting settings[] = {
     {"mail", "poll_seconds", "10", "Seconds between outbox polls of the background worker."},
     {"mail", "batch", "20", "Mails claimed per poll."},
 
+    {"dns", "resolver", "recursive",
+     "How DNS is resolved for validation and CAA (always DNSSEC-validating): \"recursive\"\n"
+     "(full recursion from the root) or a comma list of ADDR[@PORT] forwarders."},
+    {"dns", "root_trust_anchor", "",
+     "File with the root zone's trust anchor (DS or DNSKEY lines); empty = built-in KSK."},
+    {"dns", "trust_anchor_file", "",
+     "Extra trust anchors (zone-file DS or DNSKEY lines), e.g. for a test zone; empty = none."},
+    {"dns", "timeout", "10", "Seconds one DNS lookup may take."},
+
+    {"dcv", "allow_private", "false",
+     "Allow validation fetches to private, CGNAT, ULA and link-local addresses\n"
+     "(multicast and reserved ranges are never fetched)."},
+    {"dcv", "allow_loopback", "false", "Allow validation fetches to loopback addresses."},
+    {"dcv", "http_port", "80",
+     "Port of http:// validation URLs. BR requires 80; change only for tests."},
+    {"dcv", "connect_timeout", "5", "Seconds to connect for one validation fetch."},
+    {"dcv", "timeout", "15", "Seconds a validation fetch may take, redirects included."},
+    {"dcv", "max_body", "65536", "Largest validation response body, in bytes."},
+    {"dcv", "max_redirects", "5", "Redirects followed by a validation fetch."},
+
+    {"caa", "identities", "shomei.example",
+     "Issuer domain names of this CA in CAA issue/issuewild records (comma list)."},
+
+    {"account", "max_failures", "5",
+     "Failed logins within failure_window seconds that lock an account (R-ACT-2)."},
+    {"account", "failure_window", "900", "Seconds over which failed logins are counted."},
+    {"account", "lock_seconds", "900", "How long a locked account stays locked, in seconds."},
+    {"account", "session_idle", "3600", "A session ends after this many idle seconds."},
+    {"account", "session_absolute", "43200",
+     "A session ends this many seconds after login, however active."},
+    {"account", "registration", "true", "Let visitors register customer IDs themselves."},
+
     {"log", "level", "info", "debug, info, warn or error."},
 };
 
