@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* The outbox worker (R-NOT-1): claims due mails from store/outbox with a lease, renders
+ * them (ra/mail), sends them (net/smtp) and marks them sent or failed. One-shot for the CLI
+ * and tests, or a background thread for shomei serve with its own database connection. */
+#ifndef SM_JOBS_OUTBOX_H
+#define SM_JOBS_OUTBOX_H
+
+#include "core/err.h"
+
+struct config;
+struct db;
+
+/* Sends every mail due now (in batches of [mail] batch) once. *sent and *failed (may be
+ * NULL) count this run's deliveries and failed attempts (a mail that cannot be rendered
+ * is dead at once). -SM_E_CONFIG when [mail] is not enabled or invalid; database errors
+ * stop the run (claimed mails are retried after their lease). */
+int outbox_run_once(struct db *db, const struct config *cfg, int *sent, int *failed,
+                    struct sm_err *e);
+
+/* Starts the background worker: a thread that opens its own connection to [database]
+ * url and runs outbox_run_once every [mail] poll_seconds until outbox_worker_stop().
+ * cfg must stay valid until outbox_worker_stop() returns. When [mail] enabled is false it
+ * starts nothing and returns 0. -SM_E_CONFLICT when already running. */
+int outbox_worker_start(const struct config *cfg, struct sm_err *e);
+/* Stops the worker and waits for it (a delivery in progress finishes first). Safe to
+ * call when not running. */
+void outbox_worker_stop(void);
+
+#endif
