@@ -1,13 +1,432 @@
 /* SPDX-License-Identifier: MIT */
-/* shomei issue (being written). */
+/* shomei issue: the audited operator command that issues certificates without an order
+ * (tests, benches, manual operations). One certificate:
+ *   shomei issue --dir DIR --csr FILE --name N [--name N...] --level dv|ov|ev
+ *                [--org O --locality L --state S --country C] [--days D] [--root a|b]
+ * Many (one line per certificate: "CSRFILE NAME [NAME...]"; the subject flags apply to all):
+ *   shomei issue --dir DIR --batch FILE --level ... [--out DIR] [--threads N]
+ * Every CSR and name is checked before any serial is reserved; certificates are printed
+ * (or written to OUT/SERIAL.pem) only after they are stored. Exit 0 all issued, 1 not,
+ * 2 usage. */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "cli/cli.h"
+#include "core/config.h"
+#include "core/failalloc.h"
+#include "pki/ca.h"
+#include "pki/csr.h"
+#include "pki/names.h"
+#include "ra/issuance.h"
+#include "store/db.h"
+
+#define MAX_NAMES 100
+#define CSR_MAX (64 * 1024)
+
+struct opts {
+    const char *dir, *csr, *batch, *out, *level, *root;
+    const char *names[MAX_NAMES];
+    int nnames, days, threads;
+    struct profile_subject subj;
+};
+
+/* One certificate to issue, with the storage its issuance_item borrows. */
+struct job {
+    char *csr_path;
+    EVP_PKEY *key;
+    char *names[MAX_NAMES];
+    int nnames;
+};
+
+static int usage(void)
+{
+    fprintf(stderr,
+            "usage: shomei issue --dir DIR --csr FILE --name N [--name N...] --level dv|ov|ev\n"
+            "                    [--org O] [--locality L] [--state S] [--country C]\n"
+            "                    [--ev-category C --jurisdiction-c C --reg-number N]\n"
+            "                    [--days D] [--root a|b]\n"
+            "       shomei issue --dir DIR --batch FILE --level dv|ov|ev [...] [--out DIR]"
+            " [--threads N]\n"
+            "       (FILE lines: CSRFILE NAME [NAME...])\n");
+    return 2;
+}
+
+static int int_arg(const char *s, int min, int max, int *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, struct opts *o)
+{
+    o->root = "a";
+    o->threads = 1;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (v == NULL)
+            return -1;
+        i++;
+        if (strcmp(a, "--dir") == 0)
+            o->dir = v;
+        else if (strcmp(a, "--csr") == 0)
+            o->csr = v;
+        else if (strcmp(a, "--batch") == 0)
+            o->batch = v;
+        else if (strcmp(a, "--out") == 0)
+            o->out = v;
+        else if (strcmp(a, "--level") == 0)
+            o->level = v;
+        else if (strcmp(a, "--root") == 0)
+            o->root = v;
+        else if (strcmp(a, "--name") == 0 && o->nnames < MAX_NAMES)
+            o->names[o->nnames++] = v;
+        else if (strcmp(a, "--org") == 0)
+            o->subj.o = v;
+        else if (strcmp(a, "--locality") == 0)
+            o->subj.l = v;
+        else if (strcmp(a, "--state") == 0)
+            o->subj.st = v;
+        else if (strcmp(a, "--country") == 0)
+            o->subj.c = v;
+        else if (strcmp(a, "--ev-category") == 0)
+            o->subj.business_category = v;
+        else if (strcmp(a, "--jurisdiction-c") == 0)
+            o->subj.jurisdiction_c = v;
+        else if (strcmp(a, "--reg-number") == 0)
+            o->subj.serial_number = v;
+        else if (strcmp(a, "--days") == 0) {
+            if (int_arg(v, 1, 3650, &o->days) < 0)
+                return -1;
+        } else if (strcmp(a, "--threads") == 0) {
+            if (int_arg(v, 1, 8, &o->threads) < 0)
+                return -1;
+        } else
+            return -1;
+    }
+    if (o->dir == NULL || o->level == NULL || (o->csr == NULL) == (o->batch == NULL))
+        return -1;
+    if (o->csr != NULL && o->nnames == 0)
+        return -1;
+    if (o->batch != NULL && o->nnames > 0)
+        return -1;
+    if (strcmp(o->level, "dv") != 0 && strcmp(o->level, "ov") != 0 && strcmp(o->level, "ev"))
+        return -1;
+    if (strcmp(o->root, "a") != 0 && strcmp(o->root, "b") != 0)
+        return -1;
+    return 0;
+}
+
+static void fail_msg(const char *ja, const char *en, const char *what, const struct sm_err *e)
+{
+    fprintf(stderr, "shomei issue: %s / %s", ja, en);
+    if (what != NULL)
+        fprintf(stderr, ": %s", what);
+    if (e != NULL && e->detail[0] != '\0')
+        fprintf(stderr, " (%s)", e->detail);
+    fputc('\n', stderr);
+}
+
+static int read_file(const char *path, unsigned char **buf, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return -1;
+    unsigned char *b = sm_malloc(CSR_MAX + 1);
+    size_t n = b ? fread(b, 1, CSR_MAX + 1, f) : 0;
+    int err = ferror(f);
+    fclose(f);
+    if (b == NULL || err) {
+        free(b);
+        return -1;
+    }
+    *buf = b;
+    *len = n;
+    return 0;
+}
+
+/* Checks the CSR of j (R-CSR-1) and keeps its public key. 0, or -1 after printing why. */
+static int load_csr(struct job *j)
+{
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    struct csr_info *info = NULL;
+    struct sm_err e = {0};
+    int rc = -1;
+    if (read_file(j->csr_path, &buf, &len) < 0) {
+        fail_msg("CSR ファイルを読めません", "cannot read the CSR file", j->csr_path, NULL);
+        return -1;
+    }
+    if (csr_check(buf, len, NULL, &info, &e) < 0) {
+        fail_msg("CSR を検査できません", "cannot check the CSR", j->csr_path, &e);
+        goto out;
+    }
+    if (!info->acceptable) {
+        fail_msg("CSR を受け付けられません", "the CSR is not acceptable", j->csr_path, NULL);
+        for (size_t i = 0; i < info->nproblems; i++)
+            if (info->problems[i].severity == CSR_SEV_ERROR)
+                fprintf(stderr, "  %s: %s / %s %s\n", info->problems[i].code,
+                        info->problems[i].msg_ja, info->problems[i].msg_en,
+                        info->problems[i].detail);
+        goto out;
+    }
+    const unsigned char *p = info->der;
+    X509_REQ *req = d2i_X509_REQ(NULL, &p, (long)info->der_len);
+    j->key = req ? X509_REQ_get_pubkey(req) : NULL;
+    X509_REQ_free(req);
+    if (j->key == NULL) {
+        fail_msg("CSR の公開鍵を読めません", "cannot read the CSR's public key", j->csr_path,
+                 NULL);
+        goto out;
+    }
+    rc = 0;
+out:
+    csr_info_free(info);
+    free(buf);
+    return rc;
+}
+
+/* Checks and normalizes one name (R-CSR-4) into j. 0, or -1 after printing why. */
+static int add_name(struct job *j, const char *name, int allow_wildcard)
+{
+    char norm[NAMES_NORM_MAX];
+    struct names_problem np = {0};
+    int rc = names_check(name, allow_wildcard, 0, norm, &np);
+    if (rc != 0) {
+        fprintf(stderr, "shomei issue: %s: %s / %s %s\n", np.code ? np.code : "name",
+                np.msg_ja ? np.msg_ja : "名前を確認できません",
+                np.msg_en ? np.msg_en : "cannot check the name", name);
+        return -1;
+    }
+    for (int i = 0; i < j->nnames; i++)
+        if (strcmp(j->names[i], norm) == 0) {
+            fail_msg("名前が重複しています", "duplicate name", name, NULL);
+            return -1;
+        }
+    if (j->nnames >= MAX_NAMES || (j->names[j->nnames] = strdup(norm)) == NULL)
+        return -1;
+    j->nnames++;
+    return 0;
+}
+
+static void job_clear(struct job *j)
+{
+    free(j->csr_path);
+    EVP_PKEY_free(j->key);
+    for (int i = 0; i < j->nnames; i++)
+        free(j->names[i]);
+    memset(j, 0, sizeof *j);
+}
+
+/* Splits a batch line "CSRFILE NAME [NAME...]" into j. 0, 1 (blank/comment), -1. */
+static int parse_line(char *line, struct job *j, int allow_wildcard)
+{
+    char *save = NULL;
+    char *tok = strtok_r(line, " \t\r\n", &save);
+    if (tok == NULL || tok[0] == '#')
+        return 1;
+    if ((j->csr_path = strdup(tok)) == NULL)
+        return -1;
+    while ((tok = strtok_r(NULL, " \t\r\n", &save)) != NULL)
+        if (add_name(j, tok, allow_wildcard) < 0)
+            return -1;
+    if (j->nnames == 0) {
+        fail_msg("名前がありません", "no names", j->csr_path, NULL);
+        return -1;
+    }
+    return 0;
+}
+
+static int load_jobs(const struct opts *o, struct job **out, size_t *n)
+{
+    int wild = strcmp(o->level, "ev") != 0;
+    size_t cap = 16, count = 0;
+    struct job *v = sm_calloc(cap, sizeof *v);
+    if (v == NULL)
+        return -1;
+    *out = v;
+    if (o->csr != NULL) {
+        v[0].csr_path = strdup(o->csr);
+        *n = 1;
+        if (v[0].csr_path == NULL)
+            return -1;
+        for (int i = 0; i < o->nnames; i++)
+            if (add_name(&v[0], o->names[i], wild) < 0)
+                return -1;
+        return load_csr(&v[0]);
+    }
+    FILE *f = fopen(o->batch, "r");
+    if (f == NULL) {
+        fail_msg("一括ファイルを読めません", "cannot read the batch file", o->batch, NULL);
+        return -1;
+    }
+    char line[8192];
+    int rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f) != NULL) {
+        if (count == cap) {
+            struct job *nv = sm_realloc(v, cap * 2 * sizeof *v);
+            if (nv == NULL) {
+                rc = -1;
+                break;
+            }
+            memset(nv + cap, 0, cap * sizeof *v);
+            *out = v = nv;
+            cap *= 2;
+        }
+        *n = count + 1;
+        int r = parse_line(line, &v[count], wild);
+        if (r < 0 || (r == 0 && load_csr(&v[count]) < 0))
+            rc = -1;
+        else if (r == 0)
+            count++;
+        *n = count + (rc < 0);
+    }
+    fclose(f);
+    return rc;
+}
+
+static int write_pem(const struct opts *o, const struct issuance_item *it)
+{
+    const unsigned char *p = it->der;
+    X509 *x = d2i_X509(NULL, &p, (long)it->der_len);
+    if (x == NULL)
+        return -1;
+    int rc = -1;
+    if (o->out == NULL) {
+        rc = PEM_write_X509(stdout, x) == 1 ? 0 : -1;
+    } else {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s.pem", o->out, it->serial);
+        FILE *f = fopen(path, "wx");
+        if (f != NULL) {
+            rc = PEM_write_X509(f, x) == 1 ? 0 : -1;
+            if (fclose(f) != 0)
+                rc = -1;
+        }
+    }
+    X509_free(x);
+    return rc;
+}
+
+static int open_all(const struct opts *o, struct config **c, struct db **db,
+                    struct ca_issuer **is)
+{
+    struct sm_err e = {0};
+    int64_t lease = 600, abandoned = 0;
+    if (config_load(o->dir, c, &e) < 0) {
+        fail_msg("設定を読めません", "cannot read the configuration", o->dir, &e);
+        return -1;
+    }
+    if (db_open(config_str(*c, "database", "url"), o->dir, db, &e) < 0 ||
+        db_migrate(*db, &e) < 0) {
+        fail_msg("データベースを開けません", "cannot open the database", NULL, &e);
+        return -1;
+    }
+    if (config_int(*c, "issue", "reservation_lease", 60, 86400, &lease, &e) < 0 ||
+        issuance_recover(*db, "cli", lease, &abandoned, &e) < 0) {
+        fail_msg("予約済みシリアルを回復できません", "cannot recover reserved serials", NULL, &e);
+        return -1;
+    }
+    if (abandoned > 0)
+        fprintf(stderr, "shomei issue: %lld reserved serial(s) of ended processes marked "
+                        "abandoned\n", (long long)abandoned);
+    if (ca_load_issuer(*db, *c, o->level, o->root, is, &e) < 0) {
+        fail_msg("発行 CA を読み込めません", "cannot load the issuing CA", o->level, &e);
+        return -1;
+    }
+    return 0;
+}
+
+static int issue_all(const struct opts *o, struct config *c, struct db *db,
+                     struct ca_issuer *is, struct job *jobs, size_t n)
+{
+    struct sm_err e = {0};
+    int64_t batch = 64;
+    if (config_int(c, "issue", "batch", 1, 10000, &batch, &e) < 0) {
+        fail_msg("設定が正しくありません", "invalid setting", NULL, &e);
+        return 1;
+    }
+    int has_subj = o->subj.o || o->subj.l || o->subj.st || o->subj.c || o->subj.serial_number;
+    struct issuance_item *items = sm_calloc(n ? n : 1, sizeof *items);
+    if (items == NULL)
+        return 1;
+    struct profile_subject *subjs = sm_calloc(n ? n : 1, sizeof *subjs);
+    if (subjs == NULL) {
+        free(items);
+        return 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        subjs[i] = o->subj;
+        subjs[i].cn = jobs[i].names[0];
+        items[i].pubkey = jobs[i].key;
+        items[i].names = (const char *const *)jobs[i].names;
+        items[i].nnames = (size_t)jobs[i].nnames;
+        items[i].subj = has_subj || strcmp(o->level, "dv") != 0 ? &subjs[i] : NULL;
+        items[i].days = o->days;
+        items[i].allow_wildcard = strcmp(o->level, "ev") != 0;
+    }
+    struct issuance_opts io = {"cli", (int)batch, o->threads};
+    int rc = issuance_run(db, is, &io, items, n, &e);
+    int status = rc < 0 ? 1 : 0;
+    if (rc < 0)
+        fail_msg("発行を完了できません", "issuance did not complete", NULL, &e);
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].rc < 0) {
+            status = 1;
+            fail_msg("証明書を発行できません", "certificate not issued", jobs[i].names[0],
+                     &items[i].err);
+        } else if (write_pem(o, &items[i]) < 0) {
+            status = 1;
+            fail_msg("証明書を書き出せません (保存済み)",
+                     "cannot write the certificate (it is stored)", items[i].serial, NULL);
+        }
+        issuance_item_clear(&items[i]);
+    }
+    free(items);
+    free(subjs);
+    return status;
+}
 
 int cmd_issue(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "shomei issue: not available in this build\n");
-    return 1;
+    struct opts o = {0};
+    if (parse_args(argc, argv, &o) < 0)
+        return usage();
+    struct config *c = NULL;
+    struct db *db = NULL;
+    struct ca_issuer *is = NULL;
+    struct job *jobs = NULL;
+    size_t n = 0;
+    int status = 1;
+    if (load_jobs(&o, &jobs, &n) < 0)
+        goto out; /* nothing reserved: every input is checked first */
+    if (o.out != NULL && mkdir(o.out, 0755) < 0 && errno != EEXIST) {
+        fail_msg("出力ディレクトリを作れません", "cannot create the output directory", o.out,
+                 NULL);
+        goto out;
+    }
+    if (open_all(&o, &c, &db, &is) < 0)
+        goto out;
+    status = issue_all(&o, c, db, is, jobs, n);
+out:
+    for (size_t i = 0; i < n; i++)
+        job_clear(&jobs[i]);
+    free(jobs);
+    ca_issuer_free(is);
+    db_close(db);
+    config_free(c);
+    return status;
 }

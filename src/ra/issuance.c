@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: MIT */
+/* Batch issuance with serial reservation and recovery (R-ISS-3, R-ISS-4). See issuance.h.
+ * Per batch: [tx] reserve serials + audit, commit; sign outside any transaction (threads);
+ * [tx] store every signed certificate + audit, commit; only then are results visible. */
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "core/clock.h"
+#include "core/failalloc.h"
+#include "core/log.h"
+#include "pki/ca.h"
+#include "pki/lint.h"
+#include "ra/issuance.h"
+#include "store/audit.h"
+#include "store/db.h"
+
+#define THREADS_MAX 8
+
+/* What every item of a run shares (read-only while signing). */
+struct run {
+    struct ca_issuer *is;
+    enum cert_level level;
+    time_t now;
+    struct issuance_item *items;
+};
+
+static int level_of(const char *s, enum cert_level *out)
+{
+    if (strcmp(s, "dv") == 0)
+        *out = LEVEL_DV;
+    else if (strcmp(s, "ov") == 0)
+        *out = LEVEL_OV;
+    else if (strcmp(s, "ev") == 0)
+        *out = LEVEL_EV;
+    else
+        return -1;
+    return 0;
+}
+
+static void hex(const unsigned char *p, size_t n, char *out)
+{
+    static const char d[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = d[p[i] >> 4];
+        out[2 * i + 1] = d[p[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+/* Serial as lower-case hex without leading zeros (profile_serial_new never starts with a
+ * zero octet, but a leading zero nibble is possible). */
+static void serial_hex(const unsigned char *p, size_t n, char *out)
+{
+    char tmp[2 * PROFILE_SERIAL_MAX + 1];
+    hex(p, n, tmp);
+    const char *s = tmp;
+    while (s[0] == '0' && s[1] != '\0')
+        s++;
+    memmove(out, s, strlen(s) + 1);
+}
+
+/* ---- the process identity of a reservation ---- */
+
+/* Field 22 of /proc/PID/stat: the start time in clock ticks since boot. 0 if unknown. */
+static unsigned long long proc_start(long pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')'); /* the command name may hold spaces and parentheses */
+    if (p == NULL)
+        return 0;
+    int field = 2;
+    for (p++; *p != '\0' && field < 22; p++)
+        if (*p == ' ')
+            field++;
+    if (field != 22)
+        return 0;
+    return strtoull(p, NULL, 10);
+}
+
+int issuance_owner(char *out, size_t n)
+{
+    char host[256];
+    if (gethostname(host, sizeof host) < 0)
+        snprintf(host, sizeof host, "unknown");
+    host[sizeof host - 1] = '\0';
+    int len = snprintf(out, n, "%s/%ld/%llu", host, (long)getpid(), proc_start((long)getpid()));
+    return len < 0 || (size_t)len >= n ? -SM_E_TOO_LARGE : 0;
+}
+
+/* 1 when the process that wrote owner may still be running (and may still store its
+ * certificates), 0 when it is certainly gone or its lease ran out. */
+static int owner_alive(const char *owner, int64_t reserved_at, int64_t now, int64_t lease)
+{
+    char host[256];
+    if (gethostname(host, sizeof host) < 0)
+        host[0] = '\0';
+    host[sizeof host - 1] = '\0';
+    const char *slash = strchr(owner, '/');
+    size_t hl = strlen(host);
+    if (slash == NULL || (size_t)(slash - owner) != hl || memcmp(owner, host, hl) != 0)
+        return now - reserved_at < lease; /* another machine: only the lease can tell */
+    char *end = NULL;
+    errno = 0;
+    long long pid = strtoll(slash + 1, &end, 10);
+    if (errno != 0 || end == slash + 1 || *end != '/' || pid <= 0)
+        return 0;
+    unsigned long long start = strtoull(end + 1, NULL, 10);
+    if (kill((pid_t)pid, 0) < 0 && errno == ESRCH)
+        return 0;
+    return proc_start((long)pid) == start;
+}
+
+/* ---- audit records ---- */
+
+static int audit_json(struct db *db, const char *actor, const char *action, const char *serial,
+                      json_t *detail, struct sm_err *e)
+{
+    char object[8 + CERTS_SERIAL_HEX_MAX];
+    snprintf(object, sizeof object, "cert:%s", serial);
+    char *s = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(detail);
+    if (s == NULL)
+        return sm_err_set(e, SM_E_NOMEM, "audit", "out of memory");
+    int rc = audit_append(db, actor, action, object, s, e);
+    free(s);
+    return rc;
+}
+
+static json_t *names_array(const struct issuance_item *it)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < it->nnames; i++)
+        if (json_array_append_new(a, json_string(it->names[i])) < 0) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
+}
+
+/* ---- phase 1: reserve ---- */
+
+static int prepare(const struct run *r, struct issuance_item *it)
+{
+    time_t nb, na;
+    sm_err_clear(&it->err);
+    it->serial[0] = '\0';
+    if (it->pubkey == NULL || it->names == NULL || it->nnames == 0)
+        return it->rc = sm_err_set(&it->err, SM_E_INVALID, "names", "nothing to certify");
+    if (profile_validity(r->now, it->days, (time_t)it->subscription_end, &nb, &na, &it->err) < 0)
+        return it->rc = -it->err.code;
+    if (profile_serial_new(it->serial_bin, &it->serial_len) < 0)
+        return it->rc = sm_err_set(&it->err, SM_E_CRYPTO, "serial", "no random serial");
+    serial_hex(it->serial_bin, it->serial_len, it->serial);
+    it->not_before = nb;
+    it->not_after = na;
+    it->rc = 0;
+    return 0;
+}
+
+static int reserve_one(struct db *db, const struct run *r, const char *actor, const char *owner,
+                       struct issuance_item *it, struct sm_err *e)
+{
+    json_t *names = names_array(it);
+    char *names_s = names ? json_dumps(names, JSON_COMPACT) : NULL;
+    if (names_s == NULL) {
+        json_decref(names);
+        return sm_err_set(e, SM_E_NOMEM, "names", "out of memory");
+    }
+    struct certs_new c = {it->serial, r->is->ca_id, r->is->level, r->is->root,
+                          it->names[0], names_s,    it->order_id,  it->org_id};
+    int rc = certs_reserve(db, &c, owner, (int64_t)r->now, e);
+    free(names_s);
+    if (rc < 0) {
+        json_decref(names);
+        return rc;
+    }
+    json_t *d = json_pack("{s:s, s:s, s:s, s:o, s:I, s:I}", "ca", r->is->name, "level",
+                          r->is->level, "owner", owner, "names", names, "order_id",
+                          (json_int_t)it->order_id, "org_id", (json_int_t)it->org_id);
+    return audit_json(db, actor, "cert.reserve", it->serial, d, e);
+}
+
+static int reserve_batch(struct db *db, const struct run *r, const char *actor,
+                         const char *owner, struct issuance_item *items, size_t n,
+                         struct sm_err *e)
+{
+    int rc = db_begin(db, e);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (items[i].rc == 0)
+            rc = reserve_one(db, r, actor, owner, &items[i], e);
+    if (rc == 0)
+        rc = db_commit(db, e);
+    if (rc < 0)
+        db_rollback(db);
+    return rc;
+}
+
+/* ---- phase 2: build, lint, sign (no database; runs in threads) ---- */
+
+static void sign_one(const struct run *r, struct issuance_item *it)
+{
+    struct ca_issuer *is = r->is;
+    X509 *x = NULL;
+    struct profile_subject dv = {0};
+    const struct profile_subject *subj = it->subj;
+    if (subj == NULL) {
+        dv.cn = it->names[0];
+        subj = &dv;
+    }
+    struct profile_req req = {
+        .level = r->level,
+        .subj = subj,
+        .names = it->names,
+        .nnames = it->nnames,
+        .pubkey = it->pubkey,
+        .serial = it->serial_bin,
+        .serial_len = it->serial_len,
+        .not_before = (time_t)it->not_before,
+        .not_after = (time_t)it->not_after,
+        .issuer = is->cert,
+        .ca_issuers_url = is->ca_issuers_url,
+        .ocsp_url = is->ocsp_url[0] ? is->ocsp_url : NULL,
+        .crl_url = is->crl_url,
+        .cps_url = is->cps_url,
+    };
+    if (profile_build(&req, &x, &it->err) < 0) {
+        it->rc = -it->err.code;
+        return;
+    }
+    struct lint_ctx lc = {
+        .level = r->level,
+        .issuer = is->cert,
+        .now = r->now,
+        .subscription_end = (time_t)it->subscription_end,
+        .names = it->names,
+        .nnames = it->nnames,
+        .allow_wildcard = it->allow_wildcard,
+        .ca_issuers_url = is->ca_issuers_url,
+        .ocsp_url = is->ocsp_url[0] ? is->ocsp_url : NULL,
+        .crl_url = is->crl_url,
+        .cps_url = is->cps_url,
+    };
+    struct lint_report rep;
+    if (lint_cert(x, &lc, &rep) < 0) {
+        sm_err_set(&it->err, SM_E_LINT, "certificate", "lint");
+        lint_report_format(&rep, it->err.detail, sizeof it->err.detail);
+        it->rc = -SM_E_LINT;
+        goto out;
+    }
+    if (signer_sign_cert(is->signer, x, &it->err) < 0) {
+        it->rc = -it->err.code;
+        goto out;
+    }
+    unsigned char *der = NULL;
+    int len = i2d_X509(x, &der);
+    if (len <= 0) {
+        it->rc = sm_err_openssl(&it->err, "encode certificate");
+        goto out;
+    }
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    if (EVP_Digest(der, (size_t)len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32) {
+        OPENSSL_free(der);
+        it->rc = sm_err_openssl(&it->err, "fingerprint");
+        goto out;
+    }
+    hex(md, 32, it->sha256);
+    it->der = der; /* OPENSSL_malloc'd: freed with OPENSSL_free in issuance_item_clear */
+    it->der_len = (size_t)len;
+out:
+    X509_free(x);
+}
+
+struct slice {
+    const struct run *r;
+    struct issuance_item *items;
+    size_t from, to;
+};
+
+static void *sign_slice(void *arg)
+{
+    struct slice *s = arg;
+    for (size_t i = s->from; i < s->to; i++)
+        if (s->items[i].rc == 0)
+            sign_one(s->r, &s->items[i]);
+    return NULL;
+}
+
+static void sign_batch(const struct run *r, struct issuance_item *items, size_t n, int threads)
+{
+    struct slice sl[THREADS_MAX];
+    pthread_t th[THREADS_MAX];
+    int started[THREADS_MAX] = {0};
+    if (threads < 1)
+        threads = 1;
+    if (threads > THREADS_MAX)
+        threads = THREADS_MAX;
+    if ((size_t)threads > n)
+        threads = (int)(n ? n : 1);
+    size_t per = (n + (size_t)threads - 1) / (size_t)threads;
+    for (int t = 0; t < threads; t++) {
+        sl[t] = (struct slice){r, items, (size_t)t * per, (size_t)(t + 1) * per};
+        if (sl[t].to > n)
+            sl[t].to = n;
+        if (t > 0 && pthread_create(&th[t], NULL, sign_slice, &sl[t]) == 0)
+            started[t] = 1;
+    }
+    sign_slice(&sl[0]);
+    for (int t = 1; t < threads; t++) {
+        if (started[t])
+            pthread_join(th[t], NULL);
+        else
+            sign_slice(&sl[t]); /* no thread: do its share here */
+    }
+}
+
+/* ---- phase 3: store ---- */
+
+static int store_one(struct db *db, const struct run *r, const char *actor,
+                     struct issuance_item *it, struct sm_err *e)
+{
+    if (it->rc == 0) {
+        int rc = certs_set_issued(db, it->serial, it->der, it->der_len, it->not_before,
+                                  it->not_after, it->sha256, (int64_t)r->now, e);
+        if (rc < 0)
+            return rc;
+        json_t *d = json_pack("{s:s, s:I, s:I}", "sha256", it->sha256, "not_before",
+                              (json_int_t)it->not_before, "not_after",
+                              (json_int_t)it->not_after);
+        return audit_json(db, actor, "cert.issue", it->serial, d, e);
+    }
+    int rc = certs_set_abandoned(db, it->serial, e);
+    if (rc < 0)
+        return rc;
+    json_t *d = json_pack("{s:s, s:s}", "reason", sm_err_name(-it->rc), "detail", it->err.detail);
+    return audit_json(db, actor, "cert.abandon", it->serial, d, e);
+}
+
+static int store_batch(struct db *db, const struct run *r, const char *actor,
+                       struct issuance_item *items, size_t n, struct sm_err *e)
+{
+    int rc = db_begin(db, e);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (items[i].serial[0] != '\0')
+            rc = store_one(db, r, actor, &items[i], e);
+    if (rc == 0)
+        rc = db_commit(db, e);
+    if (rc < 0)
+        db_rollback(db);
+    return rc;
+}
+
+static void fail_unstored(struct issuance_item *items, size_t n, const struct sm_err *e)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct issuance_item *it = &items[i];
+        if (it->der != NULL) {
+            OPENSSL_free(it->der); /* signed but not stored: it must not leave the process */
+            it->der = NULL;
+            it->der_len = 0;
+        }
+        if (it->rc == 0) {
+            it->rc = -(e->code ? e->code : SM_E_DB);
+            it->err = *e;
+        }
+    }
+}
+
+static void log_failures(const struct run *r, const struct issuance_item *items, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (items[i].rc == -SM_E_LINT)
+            log_error("issuance stopped by lint", "serial", items[i].serial, "ca", r->is->name,
+                      "findings", items[i].err.detail);
+}
+
+int issuance_run(struct db *db, struct ca_issuer *is, const struct issuance_opts *o,
+                 struct issuance_item *items, size_t n, struct sm_err *e)
+{
+    struct run r = {.is = is, .now = clock_now(), .items = items};
+    char owner[300];
+    if (is == NULL || o == NULL || o->actor == NULL || level_of(is->level, &r.level) < 0)
+        return sm_err_set(e, SM_E_INVALID, "issuer", "no issuer");
+    if (issuance_owner(owner, sizeof owner) < 0)
+        return sm_err_set(e, SM_E_INTERNAL, "owner", "host name too long");
+    size_t batch = o->batch > 0 ? (size_t)o->batch : 1;
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        items[i].der = NULL;
+        items[i].der_len = 0;
+        items[i].rc = -SM_E_INTERNAL; /* until attempted */
+    }
+    for (size_t off = 0; off < n && rc == 0; off += batch) {
+        size_t m = n - off < batch ? n - off : batch;
+        struct issuance_item *b = items + off;
+        r.now = clock_now();
+        for (size_t i = 0; i < m; i++)
+            prepare(&r, &b[i]);
+        rc = reserve_batch(db, &r, o->actor, owner, b, m, e);
+        if (rc < 0) {
+            for (size_t i = 0; i < m; i++)
+                b[i].serial[0] = '\0'; /* rolled back: nothing was reserved */
+            fail_unstored(b, m, e);
+            break;
+        }
+        sign_batch(&r, b, m, o->threads);
+        rc = store_batch(db, &r, o->actor, b, m, e);
+        if (rc < 0) {
+            fail_unstored(b, m, e); /* reservations stay; recovery abandons them */
+            break;
+        }
+        log_failures(&r, b, m);
+    }
+    if (rc < 0) {
+        for (size_t i = 0; i < n; i++)
+            if (items[i].rc == -SM_E_INTERNAL && e != NULL)
+                items[i].err = *e;
+    }
+    return rc;
+}
+
+void issuance_item_clear(struct issuance_item *it)
+{
+    if (it == NULL)
+        return;
+    OPENSSL_free(it->der);
+    it->der = NULL;
+    it->der_len = 0;
+}
+
+/* ---- recovery ---- */
+
+static int abandon_one(struct db *db, const char *actor, const struct certs_pending *p,
+                       struct sm_err *e)
+{
+    int rc = db_begin(db, e);
+    if (rc == 0)
+        rc = certs_set_abandoned(db, p->serial, e);
+    if (rc == 0) {
+        json_t *d = json_pack("{s:s, s:s, s:I}", "reason", "reserving process ended",
+                              "owner", p->reserved_by, "reserved_at", (json_int_t)p->reserved_at);
+        rc = audit_json(db, actor, "cert.abandon", p->serial, d, e);
+    }
+    if (rc == 0)
+        rc = db_commit(db, e);
+    if (rc < 0)
+        db_rollback(db);
+    return rc;
+}
+
+int issuance_recover(struct db *db, const char *actor, int64_t lease, int64_t *abandoned,
+                     struct sm_err *e)
+{
+    struct certs_pending *p = NULL;
+    size_t n = 0;
+    int64_t count = 0;
+    int64_t now = (int64_t)clock_now();
+    int rc = certs_list_reserved(db, &p, &n, e);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (owner_alive(p[i].reserved_by, p[i].reserved_at, now, lease))
+            continue;
+        rc = abandon_one(db, actor, &p[i], e);
+        if (rc == -SM_E_CONFLICT) { /* resolved meanwhile by its owner or another node */
+            sm_err_clear(e);
+            rc = 0;
+            continue;
+        }
+        if (rc == 0) {
+            count++;
+            log_warn("serial reservation abandoned", "serial", p[i].serial, "owner",
+                     p[i].reserved_by);
+        }
+    }
+    free(p);
+    if (abandoned != NULL)
+        *abandoned = count;
+    return rc;
+}

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: MIT */
+/* The certificates table (migrations 0002_ca.sql, 0003_issuance.sql): reservation of
+ * serials before signing, the issued DER, abandoned reservations, lookups. See certs.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/failalloc.h"
+#include "store/certs.h"
+#include "store/db.h"
+
+static const struct db_stmt st_reserve = {
+    "certs.reserve",
+    "INSERT INTO certificates (serial, ca_id, state, order_id, org_id, level, root, cn, names, "
+    "reserved_by, reserved_at) VALUES ($1, $2, 'reserved', $3, $4, $5, $6, $7, $8, $9, $10)",
+    NULL, NULL};
+
+static const struct db_stmt st_issued = {
+    "certs.issued",
+    "UPDATE certificates SET state = 'issued', der = $2, not_before = $3, not_after = $4, "
+    "sha256 = $5, issued_at = $6 WHERE serial = $1 AND state = 'reserved'",
+    NULL, NULL};
+
+static const struct db_stmt st_abandoned = {
+    "certs.abandoned",
+    "UPDATE certificates SET state = 'abandoned' WHERE serial = $1 AND state = 'reserved'", NULL,
+    NULL};
+
+static const struct db_stmt st_reserved = {
+    "certs.reserved",
+    "SELECT serial, reserved_by, reserved_at FROM certificates WHERE state = 'reserved' "
+    "ORDER BY reserved_at, id",
+    NULL, NULL};
+
+#define COLS                                                                                       \
+    "id, ca_id, order_id, org_id, serial, state, level, root, cn, names, sha256, der, "           \
+    "not_before, not_after, reserved_at, issued_at, revoked_at, revocation_reason"
+
+static const struct db_stmt st_get = {"certs.get",
+                                      "SELECT " COLS " FROM certificates WHERE serial = $1", NULL,
+                                      NULL};
+
+static const struct db_stmt st_count_cn = {
+    "certs.count_cn",
+    "SELECT COUNT(*) FROM certificates WHERE org_id = $1 AND cn = $2 AND state = 'issued' "
+    "AND not_after >= $3",
+    NULL, NULL};
+
+static const struct db_stmt st_count_state = {
+    "certs.count_state", "SELECT COUNT(*) FROM certificates WHERE state = $1", NULL, NULL};
+static const struct db_stmt st_count_all = {"certs.count_all", "SELECT COUNT(*) FROM certificates",
+                                            NULL, NULL};
+
+static struct db_val text_or_null(const char *s) { return s ? DBV_TEXT(s) : DBV_NULL; }
+static struct db_val id_or_null(int64_t v) { return v > 0 ? DBV_INT(v) : DBV_NULL; }
+
+int certs_reserve(struct db *db, const struct certs_new *c, const char *reserved_by,
+                  int64_t now, struct sm_err *e)
+{
+    if (c == NULL || c->serial == NULL || c->serial[0] == '\0' || c->level == NULL ||
+        c->root == NULL || reserved_by == NULL)
+        return sm_err_set(e, SM_E_INVALID, "serial", "incomplete reservation");
+    struct db_val p[10] = {
+        DBV_TEXT(c->serial),       DBV_INT(c->ca_id),      id_or_null(c->order_id),
+        id_or_null(c->org_id),     DBV_TEXT(c->level),     DBV_TEXT(c->root),
+        text_or_null(c->cn),       text_or_null(c->names_json), DBV_TEXT(reserved_by),
+        DBV_INT(now),
+    };
+    return db_run(db, &st_reserve, p, 10, NULL, NULL, e);
+}
+
+static int change_one(struct db *db, const struct db_stmt *st, const struct db_val *p, int np,
+                      const char *serial, struct sm_err *e)
+{
+    int rc = db_run(db, st, p, np, NULL, NULL, e);
+    if (rc < 0)
+        return rc;
+    if (db_changes(db) != 1)
+        return sm_err_set(e, SM_E_CONFLICT, "serial", "serial %s is not reserved", serial);
+    return 0;
+}
+
+int certs_set_issued(struct db *db, const char *serial, const unsigned char *der, size_t len,
+                     int64_t not_before, int64_t not_after, const char *sha256, int64_t now,
+                     struct sm_err *e)
+{
+    if (serial == NULL || der == NULL || len == 0 || sha256 == NULL)
+        return sm_err_set(e, SM_E_INVALID, "der", "no certificate to store");
+    struct db_val p[6] = {DBV_TEXT(serial),    DBV_BLOB(der, len), DBV_INT(not_before),
+                          DBV_INT(not_after), DBV_TEXT(sha256),   DBV_INT(now)};
+    return change_one(db, &st_issued, p, 6, serial, e);
+}
+
+int certs_set_abandoned(struct db *db, const char *serial, struct sm_err *e)
+{
+    if (serial == NULL)
+        return sm_err_set(e, SM_E_INVALID, "serial", "no serial");
+    struct db_val p[1] = {DBV_TEXT(serial)};
+    return change_one(db, &st_abandoned, p, 1, serial, e);
+}
+
+static void copy_text(char *dst, size_t n, const struct db_val *v)
+{
+    size_t len = 0;
+    if (v->t == DB_TEXT && v->p != NULL) {
+        len = v->n < n - 1 ? v->n : n - 1;
+        memcpy(dst, v->p, len);
+    }
+    dst[len] = '\0';
+}
+
+struct pending_list {
+    struct certs_pending *v;
+    size_t n, cap;
+};
+
+static int on_pending(void *ctx, const struct db_val *cols, int ncols)
+{
+    struct pending_list *l = ctx;
+    if (ncols < 3)
+        return -SM_E_DB;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 16;
+        struct certs_pending *v = sm_realloc(l->v, cap * sizeof *v);
+        if (v == NULL)
+            return -SM_E_NOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    struct certs_pending *p = &l->v[l->n++];
+    copy_text(p->serial, sizeof p->serial, &cols[0]);
+    copy_text(p->reserved_by, sizeof p->reserved_by, &cols[1]);
+    p->reserved_at = db_col_int(&cols[2]);
+    return 0;
+}
+
+int certs_list_reserved(struct db *db, struct certs_pending **out, size_t *n, struct sm_err *e)
+{
+    struct pending_list l = {0};
+    *out = NULL;
+    *n = 0;
+    int rc = db_run(db, &st_reserved, NULL, 0, on_pending, &l, e);
+    if (rc == -SM_E_NOMEM)
+        sm_err_set(e, SM_E_NOMEM, "certificates", "out of memory");
+    if (rc < 0) {
+        free(l.v);
+        return rc;
+    }
+    *out = l.v;
+    *n = l.n;
+    return 0;
+}
+
+static char *dup_text(const struct db_val *v, int *oom)
+{
+    if (v->t == DB_NULL)
+        return NULL;
+    char *s = db_col_strdup(v);
+    if (s == NULL)
+        *oom = 1;
+    return s;
+}
+
+static int on_row(void *ctx, const struct db_val *c, int ncols)
+{
+    struct certs_row **out = ctx;
+    if (ncols < 18)
+        return -SM_E_DB;
+    struct certs_row *r = sm_calloc(1, sizeof *r);
+    if (r == NULL)
+        return -SM_E_NOMEM;
+    int oom = 0;
+    r->id = db_col_int(&c[0]);
+    r->ca_id = db_col_int(&c[1]);
+    r->order_id = db_col_int(&c[2]);
+    r->org_id = db_col_int(&c[3]);
+    copy_text(r->serial, sizeof r->serial, &c[4]);
+    copy_text(r->state, sizeof r->state, &c[5]);
+    copy_text(r->level, sizeof r->level, &c[6]);
+    copy_text(r->root, sizeof r->root, &c[7]);
+    r->cn = dup_text(&c[8], &oom);
+    r->names_json = dup_text(&c[9], &oom);
+    r->sha256 = dup_text(&c[10], &oom);
+    if (c[11].t == DB_BLOB && c[11].n > 0) {
+        r->der = sm_malloc(c[11].n);
+        if (r->der == NULL)
+            oom = 1;
+        else {
+            memcpy(r->der, c[11].p, c[11].n);
+            r->der_len = c[11].n;
+        }
+    }
+    r->not_before = db_col_int(&c[12]);
+    r->not_after = db_col_int(&c[13]);
+    r->reserved_at = db_col_int(&c[14]);
+    r->issued_at = db_col_int(&c[15]);
+    r->revoked_at = db_col_int(&c[16]);
+    r->revocation_reason = c[17].t == DB_NULL ? -1 : db_col_int(&c[17]);
+    if (oom) {
+        certs_row_free(r);
+        return -SM_E_NOMEM;
+    }
+    *out = r;
+    return 1;
+}
+
+int certs_get(struct db *db, const char *serial, struct certs_row **out, struct sm_err *e)
+{
+    *out = NULL;
+    if (serial == NULL)
+        return sm_err_set(e, SM_E_INVALID, "serial", "no serial");
+    struct db_val p[1] = {DBV_TEXT(serial)};
+    int rc = db_run(db, &st_get, p, 1, on_row, out, e);
+    if (rc == -SM_E_NOMEM)
+        return sm_err_set(e, SM_E_NOMEM, "certificates", "out of memory");
+    if (rc < 0)
+        return rc;
+    if (*out == NULL)
+        return sm_err_set(e, SM_E_NOTFOUND, "serial", "no certificate with serial %s", serial);
+    return 0;
+}
+
+void certs_row_free(struct certs_row *r)
+{
+    if (r == NULL)
+        return;
+    free(r->cn);
+    free(r->names_json);
+    free(r->sha256);
+    free(r->der);
+    free(r);
+}
+
+static int got_count(void *ctx, const struct db_val *cols, int ncols)
+{
+    if (ncols >= 1)
+        *(int64_t *)ctx = db_col_int(&cols[0]);
+    return 0;
+}
+
+int certs_count_valid_cn(struct db *db, int64_t org_id, const char *cn, int64_t now,
+                         int64_t *count, struct sm_err *e)
+{
+    *count = 0;
+    if (cn == NULL)
+        return sm_err_set(e, SM_E_INVALID, "cn", "no common name");
+    struct db_val p[3] = {DBV_INT(org_id), DBV_TEXT(cn), DBV_INT(now)};
+    return db_run(db, &st_count_cn, p, 3, got_count, count, e);
+}
+
+int certs_count_state(struct db *db, const char *state, int64_t *count, struct sm_err *e)
+{
+    *count = 0;
+    if (state == NULL)
+        return db_run(db, &st_count_all, NULL, 0, got_count, count, e);
+    struct db_val p[1] = {DBV_TEXT(state)};
+    return db_run(db, &st_count_state, p, 1, got_count, count, e);
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: MIT */
+/* The certificates aggregate: every serial the CA ever used, from its reservation before
+ * signing to its issued (or abandoned, revoked) state (R-ISS-4). All SQL for the
+ * certificates table lives here; callers (ra/issuance) write the audit records in the
+ * same transaction. Serials are lower-case hex without leading zeros. */
+#ifndef SM_CERTS_H
+#define SM_CERTS_H
+#include <stddef.h>
+#include <stdint.h>
+#include "core/err.h"
+
+struct db;
+
+#define CERTS_SERIAL_HEX_MAX 41 /* 20 octets as hex + NUL */
+
+/* A serial to reserve. names_json is the JSON array of the SAN names. */
+struct certs_new {
+    const char *serial;
+    int64_t ca_id;
+    const char *level, *root, *cn, *names_json;
+    int64_t order_id, org_id; /* 0 = none (operator issuance) */
+};
+
+/* Records the serial in state "reserved" by reserved_by ("host/pid/start"). Must run
+ * inside the caller's transaction. A serial used before gives -SM_E_CONFLICT. */
+int certs_reserve(struct db *db, const struct certs_new *c, const char *reserved_by,
+                  int64_t now, struct sm_err *e);
+/* reserved -> issued with the signed DER. -SM_E_CONFLICT when the serial is not reserved
+ * (already issued, abandoned, or unknown): nothing is changed then. */
+int certs_set_issued(struct db *db, const char *serial, const unsigned char *der, size_t len,
+                     int64_t not_before, int64_t not_after, const char *sha256, int64_t now,
+                     struct sm_err *e);
+/* reserved -> abandoned (never signed, or signed and never stored). -SM_E_CONFLICT when
+ * the serial is not reserved. */
+int certs_set_abandoned(struct db *db, const char *serial, struct sm_err *e);
+
+/* A reservation not yet resolved. */
+struct certs_pending {
+    char serial[CERTS_SERIAL_HEX_MAX];
+    char reserved_by[128];
+    int64_t reserved_at;
+};
+/* Every serial in state reserved, oldest first. The caller frees *out with free(). */
+int certs_list_reserved(struct db *db, struct certs_pending **out, size_t *n, struct sm_err *e);
+
+/* One stored certificate; every pointer is owned by the row. */
+struct certs_row {
+    int64_t id, ca_id, order_id, org_id;
+    char serial[CERTS_SERIAL_HEX_MAX];
+    char state[16];
+    char level[4], root[2];
+    char *cn, *names_json, *sha256;
+    unsigned char *der;
+    size_t der_len;
+    int64_t not_before, not_after, reserved_at, issued_at, revoked_at, revocation_reason;
+};
+/* The certificate with this serial; -SM_E_NOTFOUND when absent. Free with certs_row_free. */
+int certs_get(struct db *db, const char *serial, struct certs_row **out, struct sm_err *e);
+void certs_row_free(struct certs_row *r);
+
+/* Certificates of org_id for cn in state issued and not expired at now (R-ISS-6). */
+int certs_count_valid_cn(struct db *db, int64_t org_id, const char *cn, int64_t now,
+                         int64_t *count, struct sm_err *e);
+/* Number of certificates in state (any state when state is NULL). */
+int certs_count_state(struct db *db, const char *state, int64_t *count, struct sm_err *e);
+
+#endif
