@@ -56,6 +56,10 @@ static const struct setting settings[] = {
     {"issue", "batch", "64",
      "Certificates signed per database commit by bulk issuance (serials are always\n"
      "reserved in a committed transaction before signing)."},
+    {"issue", "reservation_lease", "600",
+     "Seconds after which a serial reserved by a process on another machine that never\n"
+     "stored its certificate is marked abandoned (same-machine processes are checked\n"
+     "directly)."},
 
     {"mail", "enabled", "false",
      "Send queued notices (R-NOT-1). When false, mails stay queued in the outbox."},
