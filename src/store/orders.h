@@ -1,0 +1,162 @@
+/* SPDX-License-Identifier: MIT */
+/* The orders aggregate (R-APP-1, R-PAY-1, R-VAL-1/7): orders (applications) with their
+ * domains, invoices, and the counters behind receipt and invoice numbers. All SQL for
+ * these tables lives here (vetting records and documents: store/vetting.h). Reads that
+ * serve a user take a struct orders_scope so organization isolation happens in SQL.
+ * Nothing here decides a state change: ra/order.c does, inside one transaction. */
+#ifndef SM_ORDERS_H
+#define SM_ORDERS_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct db;
+
+/* Which organizations the caller may see: all (officer, admin, system) or org_ids[0..n).
+ * n == 0 and !all sees nothing (every read is -SM_E_NOTFOUND / empty). At most
+ * ORDERS_SCOPE_MAX ids (more: -SM_E_TOO_LARGE). */
+struct orders_scope {
+    int all;
+    const int64_t *org_ids;
+    size_t n;
+};
+#define ORDERS_SCOPE_MAX 10000
+#define ORDERS_SCOPE_ALL ((struct orders_scope){1, NULL, 0})
+
+/* A stored order. Strings: fixed arrays are always NUL-terminated; pointers are owned
+ * by the record (NULL when the column is NULL) and freed by orders_rec_free. Times are
+ * UTC seconds, 0 = not set. JSON columns hold text as stored. */
+struct order_rec {
+    int64_t id;
+    char receipt_no[32];
+    char kind[12];       /* new | renewal | reissue */
+    char state[24];      /* see ra/order.h */
+    int64_t product_id, org_id, created_by;
+    char *csr_pem;       /* NULL in list results (orders_list leaves it out) */
+    char *cn;
+    char *names;         /* JSON array of names, CN first */
+    char root_option[4]; /* a | b */
+    char *applicant, *contact, *billing; /* JSON objects */
+    char *notify_email[3];
+    char *po_number, *remarks, *server_software;
+    int64_t amount;      /* yen, tax excluded */
+    char invoice_no[32]; /* "" until invoiced */
+    char pay_method[16]; /* "" until paid */
+    int64_t paid_at, submitted_at, decided_at;
+    char *decision_note; /* NG reason / hold request */
+    int64_t predecessor_cert_id, cert_id;
+    int64_t created_at, updated_at;
+    int64_t version;
+    char *idem_key;
+};
+
+void orders_rec_free(struct order_rec *o);            /* one record from orders_get* */
+void orders_recs_free(struct order_rec *v, size_t n); /* an array from orders_list */
+
+/* Next value of a named counter ("R20261129", "BILL-202611"), starting at 1. Must run
+ * inside the caller's transaction: the upsert locks the counter row until commit, so
+ * concurrent transactions (SQLite or PostgreSQL, any number of nodes) get distinct,
+ * consecutive values and a rolled-back transaction gives its number back. */
+int orders_counter_next(struct db *db, const char *name, int64_t *value, struct sm_err *e);
+
+/* Inserts o (id, version, created_at/updated_at are set here; o->receipt_no, kind, state,
+ * product_id, org_id, created_by, cn, names, notify_email[0], idem_key required) inside
+ * the caller's transaction. A second order of the same user with the same idem_key gives
+ * -SM_E_CONFLICT with e->field "idem_key" (the transaction is then unusable on
+ * PostgreSQL: roll back). */
+int orders_insert(struct db *db, const struct order_rec *o, int64_t *id, struct sm_err *e);
+
+/* One order, or -SM_E_NOTFOUND (also when outside the scope). Free with orders_rec_free. */
+int orders_get(struct db *db, int64_t id, const struct orders_scope *scope,
+               struct order_rec **out, struct sm_err *e);
+int orders_get_by_receipt(struct db *db, const char *receipt_no,
+                          const struct orders_scope *scope, struct order_rec **out,
+                          struct sm_err *e);
+int orders_get_by_invoice(struct db *db, const char *invoice_no, struct order_rec **out,
+                          struct sm_err *e);
+int orders_get_by_key(struct db *db, int64_t created_by, const char *idem_key,
+                      struct order_rec **out, struct sm_err *e);
+
+enum orders_sort {
+    ORDERS_SORT_NEWEST = 0, /* created_at descending (customer lists) */
+    ORDERS_SORT_AGE,        /* oldest submission first (officer queue, R-VAL-7) */
+};
+
+struct orders_filter {
+    struct orders_scope scope;
+    const char *const *states; /* only these states; NULL / nstates 0 = any */
+    size_t nstates;            /* at most 16 */
+    int64_t org_id;            /* > 0: only this organization (within scope) */
+    enum orders_sort sort;
+    int limit;                 /* 1..1000, 0 = 50 */
+    int offset;                /* >= 0 */
+};
+
+/* A page of orders (csr_pem left out) and, if total != NULL, the count of all matches.
+ * *rows is NULL when *n == 0; free with orders_recs_free(rows, n). */
+int orders_list(struct db *db, const struct orders_filter *f, struct order_rec **rows,
+                size_t *n, int64_t *total, struct sm_err *e);
+
+/* Optional columns set by a state change; 0 / NULL = leave as is. */
+struct orders_state_set {
+    int64_t paid_at, submitted_at, decided_at, cert_id;
+    const char *pay_method;
+    const char *decision_note;
+};
+
+/* Moves order id from state `from` to `to` when its version is still `version`; the
+ * version goes up by one. A changed version or state gives -SM_E_CONFLICT (field
+ * "version"). Runs in the caller's transaction. */
+int orders_set_state(struct db *db, int64_t id, int64_t version, const char *from,
+                     const char *to, const struct orders_state_set *set, struct sm_err *e);
+
+/* Re-application (R-APP-1): replaces the editable application columns of order o->id
+ * (csr_pem, cn, names, root_option, applicant, contact, billing, notify_email[0..2],
+ * po_number, remarks, server_software, amount) when its version is still o->version;
+ * version + 1. -SM_E_CONFLICT on a stale version. Caller's transaction. */
+int orders_update_application(struct db *db, const struct order_rec *o, struct sm_err *e);
+
+/* Gives order id its invoice: inserts the invoices row and sets orders.invoice_no.
+ * Caller's transaction. */
+int orders_set_invoice(struct db *db, int64_t id, const char *invoice_no, int64_t amount,
+                       struct sm_err *e);
+/* Marks the invoice of an order paid (invoices.paid_at). Caller's transaction. */
+int orders_invoice_paid(struct db *db, int64_t order_id, int64_t at, struct sm_err *e);
+
+/* One domain of an order (R-VAL-1). Strings owned; free with orders_domains_free. */
+struct order_domain {
+    int64_t id, order_id;
+    char *name;
+    char *dcv_method;     /* email:LOCALPART | dns | http | reuse */
+    char *random_value;   /* NULL until a value is issued */
+    int64_t value_expires_at;
+    char state[12];       /* pending | validated | failed */
+    int64_t validated_at;
+    char *br_version;
+    char *evidence;       /* JSON */
+};
+void orders_domains_free(struct order_domain *v, size_t n);
+
+/* Replaces the domain rows of an order with names[0..n) (each pending with method
+ * methods[i], or "dns" when methods is NULL or methods[i] is NULL); rows for names that
+ * stay keep their state and values. Caller's transaction. */
+int orders_domains_replace(struct db *db, int64_t order_id, const char *const *names,
+                           const char *const *methods, size_t n, struct sm_err *e);
+/* The domains of an order ordered by id. *rows NULL when *n == 0. */
+int orders_domains_list(struct db *db, int64_t order_id, struct order_domain **rows,
+                        size_t *n, struct sm_err *e);
+/* Sets method, random value and its expiry of one domain (state back to pending). */
+int orders_domain_set_method(struct db *db, int64_t order_id, const char *name,
+                             const char *method, const char *random_value,
+                             int64_t expires_at, struct sm_err *e);
+/* Records the outcome of a validation: state validated|failed, time, BR version and
+ * evidence JSON (may be NULL). */
+int orders_domain_set_result(struct db *db, int64_t order_id, const char *name,
+                             const char *state, int64_t at, const char *br_version,
+                             const char *evidence, struct sm_err *e);
+
+/* The order that produced certificate cert_id (certificates.order_id); -SM_E_NOTFOUND. */
+int orders_of_cert(struct db *db, int64_t cert_id, int64_t *order_id, struct sm_err *e);
+
+#endif
