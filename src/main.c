@@ -16,6 +16,7 @@ static const struct {
     {"issue", cmd_issue, "issue --dir DIR --csr FILE ...    issue a certificate (operator)"},
     {"audit", cmd_audit, "audit verify --dir DIR           verify the audit log's hash chain"},
     {"calendar", cmd_calendar, "calendar FROM TO                 business days and holidays"},
+    {"mail", cmd_mail, "mail test|run|list --dir DIR ...  queue a test mail, send mails"},
     {"serve", cmd_serve, "serve --dir DIR [--port P]       run the web server"},
 };
 

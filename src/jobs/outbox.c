@@ -3,6 +3,7 @@
  * See outbox.h. */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,7 +206,13 @@ int outbox_worker_start(const struct config *cfg, struct sm_err *e)
     w_cfg = cfg;
     w_poll = poll;
     w_stop = 0;
+    /* The thread blocks every signal, so SIGINT and SIGTERM reach the thread that waits
+     * for them (shomei serve's sigwait), never this one. */
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
     int r = pthread_create(&w_thread, NULL, worker_main, NULL);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (r != 0) {
         pthread_mutex_unlock(&w_mu);
         return sm_err_set(e, SM_E_INTERNAL, "mail", "cannot start the mail worker: %s",

@@ -554,8 +554,8 @@ int smtp_send(const struct smtp_config *cfg, const char *to, const char *data, s
     if (cc != CURLE_OK) {
         long code = 0;
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-        rc = sm_err_set(e, SM_E_IO, "smtp", "smtp delivery failed: %s%s%s (last reply %ld)",
-                        curl_easy_strerror(cc), *errbuf ? ": " : "", errbuf, code);
+        rc = sm_err_set(e, SM_E_IO, "smtp", "smtp delivery failed: %s (last reply %ld)",
+                        *errbuf ? errbuf : curl_easy_strerror(cc), code);
     }
 out:
     curl_slist_free_all(rcpts);
