@@ -111,6 +111,14 @@ static const struct setting settings[] = {
      "A session ends this many seconds after login, however active."},
     {"account", "registration", "true", "Let visitors register customer IDs themselves."},
 
+    {"portal", "maintenance", "4 wed 20:00-08:00",
+     "Monthly maintenance window in JST (R-APP-7): \"NTH WEEKDAY HH:MM-HH:MM\" (an end\n"
+     "before the start is on the next day) or \"none\". Submissions are refused inside it."},
+
+    {"payment", "hmac_secret", "",
+     "Shared secret of the payment callback (R-PAY-1): the body's HMAC-SHA256 in hex;\n"
+     "empty = the callback is refused."},
+
     {"log", "level", "info", "debug, info, warn or error."},
 };
 
