@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: MIT */
+/* Domain control validation rules (R-VAL-1, R-VAL-2): method table with BR sections and
+ * dated policy, random values (libsodium), ADNs and constructed addresses (libpsl), the
+ * DNS TXT and web-page checks with their evidence (jansson). No storage, no HTTP server. */
+#include <jansson.h>
+#include <libpsl.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "core/clock.h"
+#include "core/failalloc.h"
+#include "core/policy.h"
+#include "net/dns.h"
+#include "net/fetch.h"
+#include "ra/dcv.h"
+
+static const struct {
+    const char *name;
+    const char *br;
+    const char *caa;
+} methods[DCV__COUNT] = {
+    [DCV_EMAIL] = {"email", "3.2.2.4.4", "ca-email"},
+    [DCV_DNS_TXT] = {"dns_txt", "3.2.2.4.7", "ca-dns-txt"},
+    [DCV_HTTP_FILE] = {"http_file", "3.2.2.4.18", "ca-http-file"},
+    [DCV_ACME_HTTP01] = {"acme_http01", "3.2.2.4.19", "http-01"},
+    [DCV_ACME_DNS01] = {"acme_dns01", "3.2.2.4.7", "dns-01"},
+    [DCV_ACME_TLSALPN01] = {"acme_tlsalpn01", "3.2.2.4.20", "tls-alpn-01"},
+};
+
+const char *dcv_method_name(int m) { return m >= 0 && m < DCV__COUNT ? methods[m].name : "?"; }
+const char *dcv_method_br_section(int m)
+{
+    return m >= 0 && m < DCV__COUNT ? methods[m].br : "?";
+}
+const char *dcv_method_caa_label(int m)
+{
+    return m >= 0 && m < DCV__COUNT ? methods[m].caa : "?";
+}
+
+int dcv_method_parse(const char *name)
+{
+    for (int m = 0; name != NULL && m < DCV__COUNT; m++)
+        if (strcmp(name, methods[m].name) == 0)
+            return m;
+    return -1;
+}
+
+int dcv_method_allowed(int m, time_t at)
+{
+    if (m < 0 || m >= DCV__COUNT)
+        return 0;
+    if (m == DCV_EMAIL)
+        return policy_email_dcv_allowed(at);
+    return 1;
+}
+
+int dcv_random_value(char *out, size_t n)
+{
+    unsigned char raw[DCV_VALUE_BYTES];
+    if (n < DCV_VALUE_LEN + 1 || sodium_init() < 0)
+        return -SM_E_CRYPTO;
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2base64(out, n, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(raw, sizeof raw);
+    return 0;
+}
+
+int dcv_value_well_formed(const char *value)
+{
+    if (value == NULL || strlen(value) != DCV_VALUE_LEN)
+        return 0;
+    for (const char *p = value; *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+              (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+            return 0;
+    return 1;
+}
+
+time_t dcv_value_expires(time_t created)
+{
+    return created + (time_t)DCV_VALUE_DAYS * POLICY_DAY_SECONDS;
+}
+
+int dcv_value_usable(time_t created, time_t now)
+{
+    return created <= now && now < dcv_value_expires(created);
+}
+
+int dcv_reusable(time_t validated_at, time_t now) { return policy_dcv_reusable(validated_at, now); }
+
+/* ---- names ---- */
+
+static psl_ctx_t *psl_ctx;
+static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
+static void psl_init(void) { psl_ctx = psl_latest(NULL); }
+static const psl_ctx_t *psl(void)
+{
+    pthread_once(&psl_once, psl_init);
+    return psl_ctx != NULL ? psl_ctx : psl_builtin();
+}
+
+int dcv_adns(const char *name, char (*adns)[256], size_t max)
+{
+    char low[256];
+    if (name == NULL)
+        return -SM_E_INVALID;
+    if (strncmp(name, "*.", 2) == 0)
+        name += 2;
+    size_t len = strlen(name);
+    if (len > 0 && name[len - 1] == '.')
+        len--;
+    if (len == 0 || len >= sizeof low)
+        return -SM_E_INVALID;
+    for (size_t i = 0; i < len; i++) {
+        char ch = name[i];
+        low[i] = (ch >= 'A' && ch <= 'Z') ? (char)(ch - 'A' + 'a') : ch;
+        if (ch == '.' && (i == 0 || name[i - 1] == '.'))
+            return -SM_E_INVALID;
+    }
+    low[len] = '\0';
+    const char *reg = psl_registrable_domain(psl(), low);
+    if (reg == NULL)
+        return -SM_E_INVALID;
+    size_t n = 0;
+    const char *p = low;
+    while (n < max) {
+        memcpy(adns[n], p, strlen(p) + 1);
+        n++;
+        if (p == reg || strcmp(p, reg) == 0)
+            break;
+        const char *dot = strchr(p, '.');
+        if (dot == NULL)
+            break;
+        p = dot + 1;
+    }
+    return (int)n;
+}
+
+int dcv_covers(const char *adn, const char *name)
+{
+    if (strncmp(name, "*.", 2) == 0)
+        name += 2;
+    size_t a = strlen(adn), b = strlen(name);
+    if (a == 0 || b < a || strcasecmp(name + (b - a), adn) != 0)
+        return 0;
+    return b == a || name[b - a - 1] == '.';
+}
+
+int dcv_email_addresses(const char *name, char (*addrs)[320], size_t max)
+{
+    static const char *const locals[] = {"admin", "administrator", "webmaster", "hostmaster",
+                                         "postmaster"};
+    char adns[DCV_ADN_MAX][256];
+    int n = dcv_adns(name, adns, DCV_ADN_MAX);
+    if (n < 0)
+        return n;
+    size_t k = 0;
+    for (int i = 0; i < n; i++)
+        for (size_t j = 0; j < 5 && k < max; j++)
+            snprintf(addrs[k++], 320, "%s@%s", locals[j], adns[i]);
+    return (int)k;
+}
+
+int dcv_http_file_name(const char *value, char *out, size_t n)
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    char hex[17];
+    if (n < 32 || sodium_init() < 0)
+        return -SM_E_INVALID;
+    crypto_hash_sha256(h, (const unsigned char *)value, strlen(value));
+    sodium_bin2hex(hex, sizeof hex, h, 8);
+    snprintf(out, n, "shomei-%s.txt", hex);
+    return 0;
+}
+
+int dcv_http_file_ok(const char *file, const char *value)
+{
+    size_t n = file ? strlen(file) : 0;
+    if (n == 0 || n > 64 || file[0] == '.')
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = file[i];
+        if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+              ch == '.' || ch == '_' || ch == '-'))
+            return 0;
+    }
+    return value == NULL || *value == '\0' || strstr(file, value) == NULL;
+}
+
+void dcv_result_free(struct dcv_result *r)
+{
+    if (r == NULL)
+        return;
+    free(r->evidence);
+    r->evidence = NULL;
+}
+
+/* ---- checks ---- */
+
+static json_t *evidence_new(int method, const char *adn, time_t now)
+{
+    char at[32];
+    clock_format_utc(now, at, sizeof at);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "method", dcv_method_name(method),
+                     "br_section", dcv_method_br_section(method), "br_version",
+                     policy_br_version(now), "domain", adn, "at", at);
+}
+
+/* Sets the outcome, adds it to ev and serializes ev into r->evidence (ev is consumed). */
+static int finish(struct dcv_result *r, json_t *ev, const char *reason, const char *detail)
+{
+    r->ok = reason == NULL;
+    r->reason = reason;
+    snprintf(r->detail, sizeof r->detail, "%s", detail ? detail : "");
+    if (ev == NULL)
+        return -SM_E_NOMEM;
+    if (json_object_set_new(ev, "result", json_string(r->ok ? "ok" : "fail")) < 0 ||
+        (reason != NULL && json_object_set_new(ev, "reason", json_string(reason)) < 0) ||
+        (detail != NULL && *detail && json_object_set_new(ev, "detail", json_string(detail)) < 0)) {
+        json_decref(ev);
+        return -SM_E_NOMEM;
+    }
+    r->evidence = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(ev);
+    return r->evidence != NULL ? 0 : -SM_E_NOMEM;
+}
+
+static const char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = '\0';
+    return s;
+}
+
+int dcv_check_dns(struct dns *d, const char *adn, const char *value, time_t now,
+                  struct dcv_result *r)
+{
+    char qname[300], txt[1024], detail[256];
+    memset(r, 0, sizeof *r);
+    json_t *ev = evidence_new(DCV_DNS_TXT, adn, now);
+    snprintf(qname, sizeof qname, "%s.%s", DCV_DNS_LABEL, adn);
+    if (ev == NULL || json_object_set_new(ev, "query", json_string(qname)) < 0 ||
+        json_object_set_new(ev, "type", json_string("TXT")) < 0) {
+        json_decref(ev);
+        return -SM_E_NOMEM;
+    }
+    if (value == NULL || *value == '\0')
+        return finish(r, ev, "dcv.value_missing", "no random value");
+
+    struct dns_answer a;
+    if (dns_lookup(d, qname, DNS_TXT, &a) < 0) {
+        if (a.status == -SM_E_NOMEM) {
+            json_decref(ev);
+            return -SM_E_NOMEM;
+        }
+        return finish(r, ev, "dcv.dns.lookup_failed", "no answer from the resolver");
+    }
+    json_t *answers = json_array();
+    int match = 0;
+    for (size_t i = 0; answers != NULL && i < a.n; i++) {
+        if (dns_txt_string(a.rr[i], a.len[i], txt, sizeof txt) < 0)
+            continue;
+        json_array_append_new(answers, json_string(txt));
+        const char *t = trim(txt);
+        if (strlen(t) == strlen(value) && sodium_memcmp(t, value, strlen(value)) == 0)
+            match = 1;
+    }
+    json_object_set_new(ev, "rcode", json_string(dns_rcode_name(a.rcode)));
+    json_object_set_new(ev, "dnssec", json_string(dns_security_name(a.security)));
+    if (a.canonical[0])
+        json_object_set_new(ev, "canonical", json_string(a.canonical));
+    if (a.why_bogus[0])
+        json_object_set_new(ev, "why_bogus", json_string(a.why_bogus));
+    if (answers == NULL || json_object_set_new(ev, "answers", answers) < 0) {
+        dns_answer_free(&a);
+        json_decref(ev);
+        return -SM_E_NOMEM;
+    }
+    int security = a.security, rcode = a.rcode;
+    size_t n = a.n;
+    dns_answer_free(&a);
+    if (security == DNS_BOGUS)
+        return finish(r, ev, "dcv.dns.bogus", "DNSSEC validation failed");
+    if (rcode != 0 && rcode != 3) {
+        snprintf(detail, sizeof detail, "resolver answered %s", dns_rcode_name(rcode));
+        return finish(r, ev, "dcv.dns.lookup_failed", detail);
+    }
+    if (n == 0)
+        return finish(r, ev, "dcv.dns.not_found", "no TXT record at the validation name");
+    if (!match)
+        return finish(r, ev, "dcv.dns.mismatch", "no TXT record holds the random value");
+    return finish(r, ev, NULL, NULL);
+}
+
+static json_t *hops_json(const struct fetch_result *f)
+{
+    json_t *hops = json_array();
+    for (size_t i = 0; hops != NULL && i < f->nhops; i++) {
+        const struct fetch_hop *h = &f->hops[i];
+        json_t *o = json_pack("{s:s, s:I}", "url", h->url, "status", (json_int_t)h->status);
+        if (o == NULL || json_array_append_new(hops, o) < 0) {
+            json_decref(hops);
+            return NULL;
+        }
+        if (h->address[0])
+            json_object_set_new(o, "address", json_string(h->address));
+        if (h->dnssec[0])
+            json_object_set_new(o, "dnssec", json_string(h->dnssec));
+    }
+    return hops;
+}
+
+/* Static reason codes of the web-page method, one per fetch reason. */
+static const char *const http_reasons[] = {
+    "dcv.http.url_invalid",   "dcv.http.scheme",         "dcv.http.port",
+    "dcv.http.dns_bogus",     "dcv.http.dns_failed",     "dcv.http.no_address",
+    "dcv.http.address_refused", "dcv.http.timeout",      "dcv.http.connect_failed",
+    "dcv.http.too_large",     "dcv.http.redirect_status", "dcv.http.redirect_invalid",
+    "dcv.http.too_many_redirects", "dcv.http.status",
+};
+
+static const char *reason_key_static(const char *key)
+{
+    for (size_t i = 0; i < sizeof http_reasons / sizeof http_reasons[0]; i++)
+        if (strcmp(key, http_reasons[i]) == 0)
+            return http_reasons[i];
+    return "dcv.http.failed";
+}
+
+int dcv_check_http(const struct fetch_opts *o, const char *adn, const char *value,
+                   const char *file, time_t now, struct dcv_result *r)
+{
+    char name[80], url[512], reason_key[48];
+    memset(r, 0, sizeof *r);
+    json_t *ev = evidence_new(DCV_HTTP_FILE, adn, now);
+    if (ev == NULL)
+        return -SM_E_NOMEM;
+    if (value == NULL || *value == '\0')
+        return finish(r, ev, "dcv.value_missing", "no random value");
+    if (file == NULL) {
+        dcv_http_file_name(value, name, sizeof name);
+        file = name;
+    } else if (!dcv_http_file_ok(file, value)) {
+        return finish(r, ev, "dcv.http.file_name", "file name not acceptable");
+    }
+    /* The authorized port is implied for port 80; another (test) port is written out. */
+    if (o->http_port == 80)
+        snprintf(url, sizeof url, "http://%s%s%s", adn, DCV_HTTP_PATH, file);
+    else
+        snprintf(url, sizeof url, "http://%s:%d%s%s", adn, o->http_port, DCV_HTTP_PATH, file);
+    if (json_object_set_new(ev, "url", json_string(url)) < 0) {
+        json_decref(ev);
+        return -SM_E_NOMEM;
+    }
+    struct fetch_result f;
+    int rc = fetch_get(o, url, &f);
+    if (rc < 0) {
+        fetch_result_free(&f);
+        json_decref(ev);
+        return rc;
+    }
+    json_t *hops = hops_json(&f);
+    if (hops == NULL || json_object_set_new(ev, "hops", hops) < 0) {
+        fetch_result_free(&f);
+        json_decref(ev);
+        return -SM_E_NOMEM;
+    }
+    if (rc == 1) {
+        /* fetch.X → dcv.http.X: the fetch reason names what went wrong. */
+        snprintf(reason_key, sizeof reason_key, "dcv.http.%s", f.reason + strlen("fetch."));
+        const char *key = reason_key_static(reason_key);
+        char detail[256];
+        snprintf(detail, sizeof detail, "%s", f.detail);
+        fetch_result_free(&f);
+        return finish(r, ev, key, detail);
+    }
+    int found = f.body_len >= strlen(value) && memmem(f.body, f.body_len, value, strlen(value));
+    json_object_set_new(ev, "body_bytes", json_integer((json_int_t)f.body_len));
+    fetch_result_free(&f);
+    if (!found)
+        return finish(r, ev, "dcv.http.mismatch", "the file does not hold the random value");
+    return finish(r, ev, NULL, NULL);
+}

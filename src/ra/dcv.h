@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: MIT */
+/* Domain control validation rules (R-VAL-1, R-VAL-2, BR 3.2.2.4): methods and their dated
+ * policy, random values and their expiry, the constructed e-mail addresses, the DNS TXT
+ * check and the web-page file check. Each check returns ok/fail, a reason code and an
+ * evidence JSON text; storing them (order_domains) is the caller's business. */
+#ifndef SM_RA_DCV_H
+#define SM_RA_DCV_H
+#include <stddef.h>
+#include <time.h>
+
+#include "core/err.h"
+
+struct dns;
+struct fetch_opts;
+
+enum dcv_method {
+    DCV_EMAIL = 0,      /* BR 3.2.2.4.4 constructed e-mail; off from 2028-03-15 */
+    DCV_DNS_TXT,        /* BR 3.2.2.4.7 DNS change */
+    DCV_HTTP_FILE,      /* BR 3.2.2.4.18 agreed-upon change to website v2 */
+    DCV_ACME_HTTP01,    /* BR 3.2.2.4.19, reserved for ACME orders */
+    DCV_ACME_DNS01,     /* BR 3.2.2.4.7, reserved for ACME orders */
+    DCV_ACME_TLSALPN01, /* BR 3.2.2.4.20, reserved for ACME orders */
+    DCV__COUNT
+};
+
+const char *dcv_method_name(int m);    /* "email", "dns_txt", "http_file", "acme_http01" .. */
+int dcv_method_parse(const char *name); /* -1 if unknown */
+const char *dcv_method_br_section(int m); /* "3.2.2.4.7" */
+/* RFC 8657 validationmethods label: "http-01", "dns-01", "tls-alpn-01" for ACME, and the
+ * CA-specific "ca-email", "ca-dns-txt", "ca-http-file" for ours. */
+const char *dcv_method_caa_label(int m);
+/* 1 if the method may be used at `at` (dated policy: e-mail off from 2028-03-15). */
+int dcv_method_allowed(int m, time_t at);
+
+/* Random values (BR 1.6.1): 24 bytes (192 bits) from libsodium as unpadded base64url,
+ * 32 characters. They expire 30 days after creation. */
+#define DCV_VALUE_BYTES 24
+#define DCV_VALUE_LEN 32
+#define DCV_VALUE_DAYS 30
+/* out: at least DCV_VALUE_LEN + 1 bytes. 0 or -SM_E_CRYPTO. */
+int dcv_random_value(char *out, size_t n);
+/* 1 if value has the format of dcv_random_value (length and alphabet). */
+int dcv_value_well_formed(const char *value);
+time_t dcv_value_expires(time_t created);
+/* 1 if a value created at `created` may still be used at `now`. */
+int dcv_value_usable(time_t created, time_t now);
+
+/* R-VAL-2: a validation done at validated_at may be reused at now (dated reuse period). */
+int dcv_reusable(time_t validated_at, time_t now);
+
+/* The Authorization Domain Names of name ("*." stripped), longest first, ending at the
+ * registrable domain (public suffix list). Writes up to max names of NAMES_NORM_MAX bytes
+ * into adns (a char[max][256] array); returns the count, or -SM_E_INVALID if the name has
+ * no registrable domain (a public suffix itself). */
+#define DCV_ADN_MAX 16
+int dcv_adns(const char *name, char (*adns)[256], size_t max);
+/* 1 if a validation of adn covers name (name equals adn or lies under it). */
+int dcv_covers(const char *adn, const char *name);
+
+/* The constructed addresses (BR 3.2.2.4.4): admin@, administrator@, webmaster@,
+ * hostmaster@, postmaster@ for each ADN of name. Writes up to max into addrs (char[][320])
+ * and returns the count (5 per ADN), or -SM_E_INVALID. */
+#define DCV_EMAIL_MAX (5 * DCV_ADN_MAX)
+int dcv_email_addresses(const char *name, char (*addrs)[320], size_t max);
+
+/* The DNS TXT method checks the TXT RRset at "_pki-validation.<ADN>" (a label starting
+ * with an underscore, BR 3.2.2.4.7 case 2): one record, its strings concatenated and
+ * surrounding white space trimmed, must equal the value. */
+#define DCV_DNS_LABEL "_pki-validation"
+/* The web-page method fetches http://<ADN>/.well-known/pki-validation/<file>; the file
+ * name is "shomei-" + 16 hex digits of SHA-256(value) + ".txt" (the value itself must not
+ * appear in the request), and the body must contain the value. */
+#define DCV_HTTP_PATH "/.well-known/pki-validation/"
+/* out: at least 32 bytes. */
+int dcv_http_file_name(const char *value, char *out, size_t n);
+/* 1 if a caller-chosen file name is acceptable ([A-Za-z0-9._-], 1..64, no leading '.',
+ * not containing the value). */
+int dcv_http_file_ok(const char *file, const char *value);
+
+struct dcv_result {
+    int ok;              /* 1 validated, 0 not */
+    const char *reason;  /* NULL when ok; stable code, also the i18n key, e.g.
+                            "dcv.dns.mismatch" */
+    char detail[256];    /* English detail for logs */
+    char *evidence;      /* JSON text (malloc'd, free with dcv_result_free) */
+};
+void dcv_result_free(struct dcv_result *r);
+
+/* Checks the DNS TXT method for adn and value at `now`. Returns 0 with r filled (ok or
+ * not), or <0 on allocation failure. A DNSSEC-bogus answer always fails. */
+int dcv_check_dns(struct dns *d, const char *adn, const char *value, time_t now,
+                  struct dcv_result *r);
+/* Checks the web-page method: file NULL = dcv_http_file_name(value). Uses o for limits,
+ * allowed addresses, redirects and (o->dns) name resolution. */
+int dcv_check_http(const struct fetch_opts *o, const char *adn, const char *value,
+                   const char *file, time_t now, struct dcv_result *r);
+
+#endif
