@@ -1,0 +1,991 @@
+/* SPDX-License-Identifier: MIT */
+/* Accounts (see account.h): field rules, registration, operator-made users, login with
+ * lockout, sessions, API keys, password reset, changes by the user, announcements and the
+ * isolation rule. Passwords: argon2id (crypto_pwhash_str); tokens: randombytes_buf, kept
+ * as SHA-256 hex. Each change runs in one transaction with its audit record. */
+#include <jansson.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "ra/account.h"
+#include "store/announcements.h"
+#include "store/audit.h"
+#include "store/db.h"
+#include "store/outbox.h"
+
+static int fast_hash; /* tests only (account_test_fast_hash) */
+
+void account_test_fast_hash(int on) { fast_hash = on; }
+
+int account_policy_load(const struct config *c, struct account_policy *p, struct sm_err *e)
+{
+    memset(p, 0, sizeof *p);
+    int rc = config_int(c, "account", "max_failures", 1, 1000, &p->max_failures, e);
+    if (rc == 0)
+        rc = config_int(c, "account", "failure_window", 1, 86400 * 30, &p->failure_window, e);
+    if (rc == 0)
+        rc = config_int(c, "account", "lock_seconds", 1, 86400 * 30, &p->lock_seconds, e);
+    if (rc == 0)
+        rc = config_int(c, "account", "session_idle", 60, 86400 * 30, &p->session_idle, e);
+    if (rc == 0)
+        rc = config_int(c, "account", "session_absolute", 60, 86400 * 365,
+                        &p->session_absolute, e);
+    if (rc < 0)
+        return rc;
+    p->registration = config_bool(c, "account", "registration");
+    const char *base = config_str(c, "server", "base_url");
+    size_t n = strlen(base);
+    while (n > 0 && base[n - 1] == '/')
+        n--;
+    if (n >= sizeof p->base_url)
+        return sm_err_set(e, SM_E_CONFIG, "base_url", "[server] base_url is too long");
+    memcpy(p->base_url, base, n);
+    p->base_url[n] = '\0';
+    return 0;
+}
+
+/* ---- field rules ---- */
+
+const char *account_error(const struct account_errors *fe, const char *field)
+{
+    for (int i = 0; fe != NULL && i < fe->n; i++)
+        if (strcmp(fe->v[i].field, field) == 0)
+            return fe->v[i].key;
+    return NULL;
+}
+
+static void add_error(struct account_errors *fe, const char *field, const char *key)
+{
+    if (fe == NULL || key == NULL || account_error(fe, field) != NULL ||
+        fe->n >= ACCOUNT_MAX_ERRORS)
+        return;
+    snprintf(fe->v[fe->n].field, sizeof fe->v[fe->n].field, "%s", field);
+    fe->v[fe->n].key = key;
+    fe->n++;
+}
+
+static int is_alnum(int c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+const char *account_check_login_id(const char *s)
+{
+    if (s == NULL || *s == '\0')
+        return "account.err.login_required";
+    size_t n = strlen(s);
+    if (n < 3 || n > USER_LOGIN_MAX)
+        return "account.err.login_length";
+    if (!is_alnum((unsigned char)s[0]))
+        return "account.err.login_chars";
+    for (size_t i = 0; i < n; i++)
+        if (!is_alnum((unsigned char)s[i]) && strchr("._-@", s[i]) == NULL)
+            return "account.err.login_chars";
+    return NULL;
+}
+
+const char *account_check_email(const char *s)
+{
+    if (s == NULL || *s == '\0')
+        return "account.err.email_required";
+    size_t n = strlen(s);
+    const char *at = strchr(s, '@');
+    if (n > USER_EMAIL_MAX || at == NULL || at == s || strchr(at + 1, '@') != NULL ||
+        at - s > 64)
+        return "account.err.email_invalid";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (*p <= 0x20 || *p >= 0x7f || strchr("\"(),:;<>[\\]", *p) != NULL)
+            return "account.err.email_invalid";
+    const char *dom = at + 1;
+    const char *dot = strchr(dom, '.');
+    size_t dl = strlen(dom);
+    if (dl < 3 || dot == NULL || dom[0] == '.' || dom[dl - 1] == '.' || strstr(dom, "..") ||
+        s[0] == '.' || at[-1] == '.')
+        return "account.err.email_invalid";
+    return NULL;
+}
+
+/* Number of UTF-8 characters of s, or -1 when s is not valid UTF-8 or holds control
+ * characters (tab and newline allowed when multiline). */
+static long utf8_chars(const char *s, int multiline)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    long n = 0;
+    while (*p) {
+        unsigned c = *p;
+        int len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
+                                                   : (c & 0xf8) == 0xf0 ? 4
+                                                                        : 0;
+        if (len == 0 || (len == 2 && c < 0xc2) || (len == 4 && c > 0xf4))
+            return -1;
+        unsigned cp = len == 1 ? c : c & (0xff >> (len + 1));
+        for (int i = 1; i < len; i++) {
+            if ((p[i] & 0xc0) != 0x80)
+                return -1;
+            cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+            (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+            return -1;
+        if ((cp < 0x20 && !(multiline && (cp == '\n' || cp == '\r' || cp == '\t'))) ||
+            cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
+            return -1;
+        p += len;
+        n++;
+    }
+    return n;
+}
+
+static int contains_ci(const char *hay, const char *needle)
+{
+    size_t n = strlen(needle), h = strlen(hay);
+    for (size_t i = 0; n > 0 && i + n <= h; i++) {
+        size_t k = 0;
+        while (k < n) {
+            int a = (unsigned char)hay[i + k], b = (unsigned char)needle[k];
+            if (a >= 'A' && a <= 'Z')
+                a += 32;
+            if (b >= 'A' && b <= 'Z')
+                b += 32;
+            if (a != b)
+                break;
+            k++;
+        }
+        if (k == n)
+            return 1;
+    }
+    return 0;
+}
+
+const char *account_check_password(const char *pw, const char *login_id)
+{
+    if (pw == NULL || *pw == '\0')
+        return "account.err.password_required";
+    long n = utf8_chars(pw, 0);
+    if (n < 0)
+        return "account.err.password_chars";
+    if (n < 10)
+        return "account.err.password_short";
+    if (n > 128 || strlen(pw) > 512)
+        return "account.err.password_long";
+    int lower = 0, upper = 0, digit = 0, other = 0, same = 1;
+    for (const char *p = pw; *p; p++) {
+        lower |= *p >= 'a' && *p <= 'z';
+        upper |= *p >= 'A' && *p <= 'Z';
+        digit |= *p >= '0' && *p <= '9';
+        other |= !is_alnum((unsigned char)*p);
+        same &= *p == pw[0];
+    }
+    if (same || lower + upper + digit + other < 2)
+        return "account.err.password_weak";
+    if (login_id != NULL && strlen(login_id) >= 3 && contains_ci(pw, login_id))
+        return "account.err.password_login";
+    return NULL;
+}
+
+const char *account_check_name(const char *s)
+{
+    if (s == NULL || *s == '\0')
+        return "account.err.name_required";
+    long n = utf8_chars(s, 0);
+    if (n < 0)
+        return "account.err.name_invalid";
+    if (n > 100 || strlen(s) > USER_NAME_MAX)
+        return "account.err.name_long";
+    for (const char *p = s; *p; p++)
+        if (*p != ' ')
+            return NULL;
+    return "account.err.name_required";
+}
+
+const char *account_check_locale(const char *s)
+{
+    return s != NULL && (strcmp(s, "ja") == 0 || strcmp(s, "en") == 0)
+               ? NULL
+               : "account.err.locale";
+}
+
+/* ---- secrets ---- */
+
+void account_token_hash(const char *s, char out[TOKEN_HASH_HEX])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, (const unsigned char *)s, strlen(s));
+    sodium_bin2hex(out, TOKEN_HASH_HEX, h, sizeof h);
+}
+
+static void new_token(char out[ACCOUNT_TOKEN_SIZE])
+{
+    unsigned char raw[32];
+    randombytes_buf(raw, sizeof raw);
+    sodium_bin2base64(out, ACCOUNT_TOKEN_SIZE, raw, sizeof raw,
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(raw, sizeof raw);
+}
+
+/* 1 when s has the shape of a token new_token made. */
+static int token_shape(const char *s)
+{
+    if (s == NULL || strlen(s) != ACCOUNT_TOKEN_SIZE - 1)
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!is_alnum((unsigned char)*p) && *p != '-' && *p != '_')
+            return 0;
+    return 1;
+}
+
+static int hash_password(const char *pw, char out[USER_HASH_MAX + 1], struct sm_err *e)
+{
+    unsigned long long ops = fast_hash ? crypto_pwhash_OPSLIMIT_MIN
+                                       : crypto_pwhash_OPSLIMIT_INTERACTIVE;
+    size_t mem = fast_hash ? crypto_pwhash_MEMLIMIT_MIN : crypto_pwhash_MEMLIMIT_INTERACTIVE;
+    if (crypto_pwhash_str(out, pw, strlen(pw), ops, mem) != 0)
+        return sm_err_set(e, SM_E_NOMEM, "password", "password hashing failed (memory)");
+    return 0;
+}
+
+static int password_ok(const char *hash, const char *pw)
+{
+    return crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
+}
+
+/* A hash to verify against when the login id is unknown, so both paths cost the same. */
+static pthread_mutex_t dummy_mu = PTHREAD_MUTEX_INITIALIZER;
+static char dummy_hash[2][USER_HASH_MAX + 1];
+
+static void verify_dummy(const char *pw)
+{
+    int slot = fast_hash ? 1 : 0;
+    pthread_mutex_lock(&dummy_mu);
+    if (dummy_hash[slot][0] == '\0') {
+        char tok[ACCOUNT_TOKEN_SIZE];
+        new_token(tok);
+        if (hash_password(tok, dummy_hash[slot], NULL) < 0)
+            dummy_hash[slot][0] = '\0';
+    }
+    char h[USER_HASH_MAX + 1];
+    memcpy(h, dummy_hash[slot], sizeof h);
+    pthread_mutex_unlock(&dummy_mu);
+    if (h[0] != '\0')
+        (void)password_ok(h, pw);
+}
+
+static void gen_password(char out[ACCOUNT_PASSWORD_GEN])
+{
+    static const char alpha[] = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789";
+    for (int tries = 0; tries < 100; tries++) {
+        for (int i = 0; i < ACCOUNT_PASSWORD_GEN - 1; i++)
+            out[i] = alpha[randombytes_uniform(sizeof alpha - 1)];
+        out[ACCOUNT_PASSWORD_GEN - 1] = '\0';
+        if (account_check_password(out, NULL) == NULL)
+            return;
+    }
+}
+
+/* ---- transactions and audit ---- */
+
+static int finish(struct db *db, int rc, struct sm_err *e)
+{
+    if (rc == 0)
+        return db_commit(db, e);
+    db_rollback(db);
+    return rc;
+}
+
+/* Appends the audit record: actor "user:ID" (or actor_s when given), object "TYPE:ID".
+ * detail is stolen (NULL = {}). */
+static int audit(struct db *db, int64_t actor_id, const char *actor_s, const char *action,
+                 const char *type, int64_t object_id, json_t *detail, struct sm_err *e)
+{
+    char actor[48], object[64];
+    if (actor_s != NULL)
+        snprintf(actor, sizeof actor, "%s", actor_s);
+    else
+        snprintf(actor, sizeof actor, "user:%lld", (long long)actor_id);
+    snprintf(object, sizeof object, "%s:%lld", type, (long long)object_id);
+    char *d = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(detail);
+    if (detail != NULL && d == NULL)
+        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    int rc = audit_append(db, actor, action, object, d, e);
+    free(d);
+    return rc;
+}
+
+static int invalid(struct account_errors *fe, struct sm_err *e)
+{
+    return sm_err_set(e, SM_E_INVALID, fe && fe->n > 0 ? fe->v[0].field : "",
+                      "invalid input");
+}
+
+/* ---- registration and users ---- */
+
+static int make_org(struct db *db, const char *kind, const char *name, int64_t reseller,
+                    int64_t *id, struct sm_err *e)
+{
+    struct org o = {0};
+    snprintf(o.kind, sizeof o.kind, "%s", kind);
+    snprintf(o.name_ja, sizeof o.name_ja, "%s", name);
+    snprintf(o.name_en, sizeof o.name_en, "%s", name);
+    o.reseller_org_id = reseller;
+    return org_insert(db, &o, id, e);
+}
+
+int account_register(struct db *db, const struct account_policy *p, const struct account_reg *r,
+                     struct account_errors *fe, int64_t *user_id, struct sm_err *e)
+{
+    *user_id = 0;
+    if (!p->registration)
+        return sm_err_set(e, SM_E_FORBIDDEN, "registration", "registration is off");
+    add_error(fe, "login_id", account_check_login_id(r->login_id));
+    add_error(fe, "email", account_check_email(r->email));
+    add_error(fe, "display_name", account_check_name(r->display_name));
+    add_error(fe, "password", account_check_password(r->password, r->login_id));
+    if (r->password_confirm != NULL && r->password != NULL &&
+        strcmp(r->password, r->password_confirm) != 0)
+        add_error(fe, "password_confirm", "account.err.password_mismatch");
+    add_error(fe, "locale", account_check_locale(r->locale));
+    if (r->org_name != NULL && *r->org_name != '\0' && account_check_name(r->org_name))
+        add_error(fe, "org_name", "account.err.org_name");
+    if (fe->n > 0)
+        return invalid(fe, e);
+    struct user u = {0};
+    u.role = USER_CUSTOMER;
+    snprintf(u.login_id, sizeof u.login_id, "%s", r->login_id);
+    snprintf(u.email, sizeof u.email, "%s", r->email);
+    snprintf(u.display_name, sizeof u.display_name, "%s", r->display_name);
+    snprintf(u.locale, sizeof u.locale, "%s", r->locale);
+    int rc = hash_password(r->password, u.password_hash, e);
+    if (rc < 0)
+        return rc;
+    const char *org_name = r->org_name && *r->org_name ? r->org_name : r->display_name;
+    rc = db_begin(db, e);
+    if (rc < 0)
+        return rc;
+    rc = make_org(db, "customer", org_name, 0, &u.org_id, e);
+    if (rc == 0)
+        rc = user_insert(db, &u, user_id, e);
+    if (rc == -SM_E_EXISTS) {
+        add_error(fe, "login_id", "account.err.login_taken");
+        rc = invalid(fe, e);
+    }
+    if (rc == 0)
+        rc = audit(db, *user_id, NULL, "account.register", "user", *user_id,
+                   json_pack("{s:s, s:s, s:I}", "login_id", u.login_id, "email", u.email,
+                             "org_id", (json_int_t)u.org_id),
+                   e);
+    rc = finish(db, rc, e);
+    if (rc < 0)
+        *user_id = 0;
+    return rc;
+}
+
+int account_create_user(struct db *db, const struct account_new *n, const char *actor,
+                        int64_t *user_id, char gen_pw[ACCOUNT_PASSWORD_GEN], struct sm_err *e)
+{
+    *user_id = 0;
+    const char *bad = NULL, *field = NULL;
+    if (n->role < USER_CUSTOMER || n->role > USER_ADMIN)
+        bad = "account.err.role", field = "role";
+    else if ((bad = account_check_login_id(n->login_id)) != NULL)
+        field = "login_id";
+    else if ((bad = account_check_email(n->email)) != NULL)
+        field = "email";
+    else if ((bad = account_check_name(n->display_name)) != NULL)
+        field = "display_name";
+    else if ((bad = account_check_locale(n->locale)) != NULL)
+        field = "locale";
+    else if (n->password && (bad = account_check_password(n->password, n->login_id)) != NULL)
+        field = "password";
+    if (bad != NULL)
+        return sm_err_set(e, SM_E_INVALID, field, "%s", bad);
+    const char *pw = n->password;
+    if (pw == NULL) {
+        gen_password(gen_pw);
+        pw = gen_pw;
+    } else if (gen_pw != NULL) {
+        gen_pw[0] = '\0';
+    }
+    struct user u = {0};
+    u.role = n->role;
+    snprintf(u.login_id, sizeof u.login_id, "%s", n->login_id);
+    snprintf(u.email, sizeof u.email, "%s", n->email);
+    snprintf(u.display_name, sizeof u.display_name, "%s", n->display_name);
+    snprintf(u.locale, sizeof u.locale, "%s", n->locale);
+    int rc = hash_password(pw, u.password_hash, e);
+    if (rc == 0)
+        rc = db_begin(db, e);
+    if (rc < 0)
+        return rc;
+    u.org_id = n->org_id;
+    const char *name = n->org_name && *n->org_name ? n->org_name : n->display_name;
+    if (u.org_id == 0 && (n->role == USER_CUSTOMER || n->role == USER_RESELLER)) {
+        rc = make_org(db, n->role == USER_CUSTOMER ? "customer" : "reseller", name,
+                      n->role == USER_CUSTOMER ? n->reseller_org_id : 0, &u.org_id, e);
+    } else if (u.org_id == 0) {
+        struct org ca;
+        rc = org_find_kind(db, "ca", &ca, e);
+        if (rc == 0)
+            u.org_id = ca.id;
+        else if (rc == -SM_E_NOTFOUND)
+            rc = make_org(db, "ca", n->org_name && *n->org_name ? n->org_name : "Shomei CA", 0,
+                          &u.org_id, e);
+    }
+    if (rc == 0)
+        rc = user_insert(db, &u, user_id, e);
+    if (rc == 0)
+        rc = audit(db, 0, actor, "user.create", "user", *user_id,
+                   json_pack("{s:s, s:s, s:s, s:I}", "login_id", u.login_id, "role",
+                             user_role_name(u.role), "email", u.email, "org_id",
+                             (json_int_t)u.org_id),
+                   e);
+    rc = finish(db, rc, e);
+    if (rc < 0)
+        *user_id = 0;
+    return rc;
+}
+
+/* ---- login and sessions ---- */
+
+static int deny(struct sm_err *e)
+{
+    return sm_err_set(e, SM_E_FORBIDDEN, "credentials", "login refused");
+}
+
+/* Records a failed password for u inside a transaction; locks at max_failures. */
+static int record_failure(struct db *db, const struct account_policy *p, const struct user *u,
+                          int64_t now, struct sm_err *e)
+{
+    int64_t failed = u->failed_logins + 1, first = u->first_failed_at, until = 0;
+    if (u->failed_logins == 0 || first + p->failure_window <= now) {
+        failed = 1;
+        first = now;
+    }
+    const char *action = "account.login_failed";
+    if (failed >= p->max_failures) {
+        until = now + p->lock_seconds;
+        action = "account.locked";
+    }
+    int rc = user_set_failures(db, u->id, until ? 0 : failed, until ? 0 : first, until, e);
+    if (rc == 0)
+        rc = audit(db, u->id, NULL, action, "user", u->id,
+                   json_pack("{s:I, s:I}", "failures", (json_int_t)failed, "locked_until",
+                             (json_int_t)until),
+                   e);
+    return rc;
+}
+
+int account_login(struct db *db, const struct account_policy *p, const char *login_id,
+                  const char *password, struct user *u, char token[ACCOUNT_TOKEN_SIZE],
+                  struct sm_err *e)
+{
+    token[0] = '\0';
+    if (password == NULL || strlen(password) > 1024)
+        password = "";
+    struct user cur;
+    int rc = login_id ? user_get_by_login(db, login_id, &cur, e) : -SM_E_NOTFOUND;
+    if (rc == -SM_E_NOTFOUND) {
+        verify_dummy(password);
+        log_info("login refused", "reason", "unknown id");
+        return deny(e);
+    }
+    if (rc < 0)
+        return rc;
+    int good = password_ok(cur.password_hash, password);
+    int64_t now = clock_now();
+    rc = db_begin(db, e);
+    if (rc == 0)
+        rc = user_get(db, cur.id, &cur, e); /* fresh counters under the write lock */
+    if (rc < 0) {
+        db_rollback(db);
+        return rc;
+    }
+    if (cur.disabled || cur.locked_until > now) {
+        db_rollback(db);
+        log_info("login refused", "reason", cur.disabled ? "disabled" : "locked");
+        return deny(e);
+    }
+    if (!good) {
+        rc = finish(db, record_failure(db, p, &cur, now, e), e);
+        log_info("login refused", "reason", "wrong password");
+        return rc < 0 && rc != -SM_E_FORBIDDEN ? rc : deny(e);
+    }
+    if (cur.failed_logins != 0 || cur.locked_until != 0) {
+        rc = user_set_failures(db, cur.id, 0, 0, 0, e);
+        cur.failed_logins = cur.first_failed_at = cur.locked_until = 0;
+    }
+    char tok[ACCOUNT_TOKEN_SIZE];
+    new_token(tok);
+    struct session s = {.user_id = cur.id, .created_at = now, .last_seen = now,
+                        .expires_at = now + p->session_absolute};
+    account_token_hash(tok, s.id_hash);
+    if (rc == 0)
+        rc = session_insert(db, &s, e);
+    if (rc == 0)
+        rc = audit(db, cur.id, NULL, "account.login", "user", cur.id, NULL, e);
+    rc = finish(db, rc, e);
+    if (rc < 0) {
+        sodium_memzero(tok, sizeof tok);
+        return rc;
+    }
+    memcpy(token, tok, ACCOUNT_TOKEN_SIZE);
+    sodium_memzero(tok, sizeof tok);
+    *u = cur;
+    return 0;
+}
+
+int account_session_user(struct db *db, const struct account_policy *p, const char *token,
+                         struct user *u, char id_hash[TOKEN_HASH_HEX], struct sm_err *e)
+{
+    if (!token_shape(token))
+        return sm_err_set(e, SM_E_NOTFOUND, "session", "no session");
+    char h[TOKEN_HASH_HEX];
+    account_token_hash(token, h);
+    struct session s;
+    int rc = session_get(db, h, &s, e);
+    if (rc < 0)
+        return rc;
+    int64_t now = clock_now();
+    if (now >= s.expires_at || now - s.last_seen >= p->session_idle) {
+        session_delete(db, h, NULL);
+        return sm_err_set(e, SM_E_NOTFOUND, "session", "session expired");
+    }
+    rc = user_get(db, s.user_id, u, e);
+    if (rc == 0 && u->disabled)
+        rc = sm_err_set(e, SM_E_NOTFOUND, "session", "user disabled");
+    if (rc < 0)
+        return rc;
+    if (now - s.last_seen >= 60)
+        session_touch(db, h, now, NULL);
+    if (id_hash != NULL)
+        memcpy(id_hash, h, TOKEN_HASH_HEX);
+    return 0;
+}
+
+int account_logout(struct db *db, const struct user *u, const char *id_hash, struct sm_err *e)
+{
+    int rc = db_begin(db, e);
+    if (rc < 0)
+        return rc;
+    rc = session_delete(db, id_hash, e);
+    if (rc == 0)
+        rc = audit(db, u->id, NULL, "account.logout", "user", u->id, NULL, e);
+    return finish(db, rc, e);
+}
+
+/* ---- password reset ---- */
+
+int account_reset_request(struct db *db, const struct account_policy *p, const char *login_id,
+                          struct sm_err *e)
+{
+    struct user u;
+    int rc = login_id && *login_id ? user_get_by_login(db, login_id, &u, e) : -SM_E_NOTFOUND;
+    if (rc == -SM_E_NOTFOUND || (rc == 0 && u.disabled)) {
+        log_info("password reset for an unknown or disabled id");
+        sm_err_clear(e);
+        return 0;
+    }
+    if (rc < 0)
+        return rc;
+    char tok[ACCOUNT_TOKEN_SIZE];
+    new_token(tok);
+    int64_t now = clock_now();
+    struct pwreset t = {.user_id = u.id, .created_at = now,
+                        .expires_at = now + ACCOUNT_RESET_TTL};
+    account_token_hash(tok, t.token_hash);
+    char url[512];
+    snprintf(url, sizeof url, "%s/password/reset/%s", p->base_url, tok);
+    sodium_memzero(tok, sizeof tok);
+    json_t *vars = json_pack("{s:s, s:s, s:s, s:s}", "name", u.display_name, "login_id",
+                             u.login_id, "url", url, "minutes", "60");
+    char *vs = vars ? json_dumps(vars, JSON_COMPACT) : NULL;
+    json_decref(vars);
+    sodium_memzero(url, sizeof url);
+    if (vs == NULL)
+        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    struct outbox_mail m = {.to = u.email, .lang = u.locale, .tmpl = "password_reset",
+                            .vars_json = vs};
+    int64_t mail_id = 0;
+    rc = db_begin(db, e);
+    if (rc == 0) {
+        rc = pwreset_insert(db, &t, e);
+        if (rc == 0)
+            rc = outbox_enqueue(db, &m, &mail_id, e);
+        if (rc == 0)
+            rc = audit(db, u.id, NULL, "account.reset_request", "user", u.id,
+                       json_pack("{s:I}", "mail", (json_int_t)mail_id), e);
+        rc = finish(db, rc, e);
+    }
+    sodium_memzero(vs, strlen(vs));
+    free(vs);
+    return rc;
+}
+
+/* The reset row of token when it is unused and unexpired. */
+static int valid_reset(struct db *db, const char *token, struct pwreset *t, struct sm_err *e)
+{
+    if (!token_shape(token))
+        return sm_err_set(e, SM_E_NOTFOUND, "token", "no such token");
+    char h[TOKEN_HASH_HEX];
+    account_token_hash(token, h);
+    int rc = pwreset_get(db, h, t, e);
+    if (rc == 0 && (t->used_at != 0 || clock_now() >= t->expires_at))
+        rc = sm_err_set(e, SM_E_NOTFOUND, "token", "token used or expired");
+    return rc;
+}
+
+int account_reset_check(struct db *db, const char *token, struct sm_err *e)
+{
+    struct pwreset t;
+    return valid_reset(db, token, &t, e);
+}
+
+int account_reset_confirm(struct db *db, const char *token, const char *password,
+                          const char *password_confirm, struct account_errors *fe,
+                          struct sm_err *e)
+{
+    struct pwreset t;
+    struct user u;
+    int rc = valid_reset(db, token, &t, e);
+    if (rc == 0)
+        rc = user_get(db, t.user_id, &u, e);
+    if (rc == -SM_E_NOTFOUND || (rc == 0 && u.disabled))
+        return sm_err_set(e, SM_E_NOTFOUND, "token", "no such token");
+    if (rc < 0)
+        return rc;
+    add_error(fe, "password", account_check_password(password, u.login_id));
+    if (password_confirm != NULL && password != NULL && strcmp(password, password_confirm))
+        add_error(fe, "password_confirm", "account.err.password_mismatch");
+    if (fe->n > 0)
+        return invalid(fe, e);
+    char hash[USER_HASH_MAX + 1];
+    rc = hash_password(password, hash, e);
+    if (rc == 0)
+        rc = db_begin(db, e);
+    if (rc < 0)
+        return rc;
+    rc = pwreset_use(db, t.token_hash, clock_now(), e);
+    if (rc == -SM_E_CONFLICT)
+        rc = sm_err_set(e, SM_E_NOTFOUND, "token", "token already used");
+    if (rc == 0)
+        rc = user_set_password(db, u.id, hash, e);
+    if (rc == 0)
+        rc = user_set_failures(db, u.id, 0, 0, 0, e);
+    if (rc == 0)
+        rc = session_delete_user(db, u.id, NULL, e);
+    if (rc == 0)
+        rc = audit(db, u.id, NULL, "account.password_reset", "user", u.id, NULL, e);
+    return finish(db, rc, e);
+}
+
+/* ---- changes by the user ---- */
+
+static int check_current(struct db *db, const struct user *u, const char *pw,
+                         struct account_errors *fe, struct sm_err *e)
+{
+    struct user fresh;
+    int rc = user_get(db, u->id, &fresh, e);
+    if (rc < 0)
+        return rc;
+    if (pw == NULL || *pw == '\0')
+        add_error(fe, "current_password", "account.err.current_required");
+    else if (!password_ok(fresh.password_hash, pw))
+        add_error(fe, "current_password", "account.err.current_password");
+    return 0;
+}
+
+int account_change_login_id(struct db *db, const struct user *u, const char *current_password,
+                            const char *login_id, struct account_errors *fe, struct sm_err *e)
+{
+    int rc = check_current(db, u, current_password, fe, e);
+    if (rc < 0)
+        return rc;
+    add_error(fe, "login_id", account_check_login_id(login_id));
+    if (fe->n > 0)
+        return invalid(fe, e);
+    rc = db_begin(db, e);
+    if (rc < 0)
+        return rc;
+    rc = user_set_login_id(db, u->id, login_id, e);
+    if (rc == -SM_E_EXISTS) {
+        add_error(fe, "login_id", "account.err.login_taken");
+        rc = invalid(fe, e);
+    }
+    if (rc == 0)
+        rc = audit(db, u->id, NULL, "account.login_id", "user", u->id,
+                   json_pack("{s:s, s:s}", "from", u->login_id, "to", login_id), e);
+    return finish(db, rc, e);
+}
+
+int account_change_password(struct db *db, const struct user *u, const char *current_password,
+                            const char *password, const char *password_confirm,
+                            const char *keep_hash, struct account_errors *fe,
+                            struct sm_err *e)
+{
+    int rc = check_current(db, u, current_password, fe, e);
+    if (rc < 0)
+        return rc;
+    add_error(fe, "password", account_check_password(password, u->login_id));
+    if (password_confirm != NULL && password != NULL && strcmp(password, password_confirm))
+        add_error(fe, "password_confirm", "account.err.password_mismatch");
+    if (fe->n > 0)
+        return invalid(fe, e);
+    char hash[USER_HASH_MAX + 1];
+    rc = hash_password(password, hash, e);
+    if (rc == 0)
+        rc = db_begin(db, e);
+    if (rc < 0)
+        return rc;
+    rc = user_set_password(db, u->id, hash, e);
+    if (rc == 0)
+        rc = session_delete_user(db, u->id, keep_hash, e);
+    if (rc == 0)
+        rc = audit(db, u->id, NULL, "account.password", "user", u->id, NULL, e);
+    return finish(db, rc, e);
+}
+
+int account_change_profile(struct db *db, const struct user *u, const char *display_name,
+                           const char *email, const char *locale, struct account_errors *fe,
+                           struct sm_err *e)
+{
+    add_error(fe, "display_name", account_check_name(display_name));
+    add_error(fe, "email", account_check_email(email));
+    add_error(fe, "locale", account_check_locale(locale));
+    if (fe->n > 0)
+        return invalid(fe, e);
+    int rc = db_begin(db, e);
+    if (rc < 0)
+        return rc;
+    rc = user_set_profile(db, u->id, display_name, email, locale, e);
+    if (rc == 0)
+        rc = audit(db, u->id, NULL, "account.profile", "user", u->id,
+                   json_pack("{s:s, s:s, s:s}", "display_name", display_name, "email", email,
+                             "locale", locale),
+                   e);
+    return finish(db, rc, e);
+}
+
+/* ---- API keys ---- */
+
+int account_apikey_create(struct db *db, const struct user *u, const char *label,
+                          char key[ACCOUNT_APIKEY_SIZE], int64_t *id, struct sm_err *e)
+{
+    key[0] = '\0';
+    *id = 0;
+    long n = label ? utf8_chars(label, 0) : -1;
+    if (n < 1 || strlen(label) > APIKEY_LABEL_MAX)
+        return sm_err_set(e, SM_E_INVALID, "label", "account.err.label");
+    char tok[ACCOUNT_TOKEN_SIZE];
+    new_token(tok);
+    char k[ACCOUNT_APIKEY_SIZE];
+    snprintf(k, sizeof k, "sk_%s", tok);
+    sodium_memzero(tok, sizeof tok);
+    struct apikey row = {.user_id = u->id, .created_at = clock_now()};
+    snprintf(row.prefix, sizeof row.prefix, "%.*s", ACCOUNT_APIKEY_PREFIX, k);
+    snprintf(row.label, sizeof row.label, "%s", label);
+    account_token_hash(k, row.hash);
+    int rc = db_begin(db, e);
+    if (rc == 0) {
+        rc = apikey_insert(db, &row, id, e);
+        if (rc == 0)
+            rc = audit(db, u->id, NULL, "apikey.create", "apikey", *id,
+                       json_pack("{s:s, s:s}", "prefix", row.prefix, "label", label), e);
+        rc = finish(db, rc, e);
+    }
+    if (rc == 0)
+        memcpy(key, k, sizeof k);
+    else
+        *id = 0;
+    sodium_memzero(k, sizeof k);
+    return rc;
+}
+
+int account_apikey_user(struct db *db, const char *key, struct user *u, struct sm_err *e)
+{
+    if (key == NULL || strncmp(key, "sk_", 3) != 0 || !token_shape(key + 3))
+        return sm_err_set(e, SM_E_NOTFOUND, "api_key", "not an API key");
+    char h[TOKEN_HASH_HEX];
+    account_token_hash(key, h);
+    struct apikey k;
+    int rc = apikey_find(db, h, &k, e);
+    if (rc == 0 && k.revoked_at != 0)
+        rc = sm_err_set(e, SM_E_NOTFOUND, "api_key", "key revoked");
+    if (rc == 0)
+        rc = user_get(db, k.user_id, u, e);
+    if (rc == 0 && u->disabled)
+        rc = sm_err_set(e, SM_E_NOTFOUND, "api_key", "user disabled");
+    if (rc < 0)
+        return rc;
+    int64_t now = clock_now();
+    if (now - k.last_used >= 60)
+        apikey_touch(db, k.id, now, NULL);
+    return 0;
+}
+
+int account_apikey_revoke(struct db *db, const struct user *u, int64_t id, struct sm_err *e)
+{
+    int rc = db_begin(db, e);
+    if (rc < 0)
+        return rc;
+    rc = apikey_revoke(db, id, u->id, clock_now(), e);
+    if (rc == 0)
+        rc = audit(db, u->id, NULL, "apikey.revoke", "apikey", id, NULL, e);
+    return finish(db, rc, e);
+}
+
+/* ---- announcements ---- */
+
+static void check_text(struct account_errors *fe, const char *field, const char *s, long max,
+                       int multiline)
+{
+    long n = s ? utf8_chars(s, multiline) : 0;
+    int blank = 1;
+    for (const char *p = s ? s : ""; *p && blank; p++)
+        blank = strchr(" \t\r\n", *p) != NULL;
+    if (n == 0 || blank)
+        add_error(fe, field, "account.err.text_required");
+    else if (n < 0)
+        add_error(fe, field, "account.err.text_invalid");
+    else if (n > max)
+        add_error(fe, field, "account.err.text_long");
+}
+
+int account_announce(struct db *db, const struct user *u, const char *title_ja,
+                     const char *title_en, const char *body_ja, const char *body_en,
+                     struct account_errors *fe, int64_t *id, struct sm_err *e)
+{
+    *id = 0;
+    if (u == NULL || u->role != USER_ADMIN)
+        return sm_err_set(e, SM_E_FORBIDDEN, "role", "admins only");
+    check_text(fe, "title_ja", title_ja, 100, 0);
+    check_text(fe, "title_en", title_en, 100, 0);
+    check_text(fe, "body_ja", body_ja, 2000, 1);
+    check_text(fe, "body_en", body_en, 2000, 1);
+    if (fe->n > 0)
+        return invalid(fe, e);
+    int rc = db_begin(db, e);
+    if (rc < 0)
+        return rc;
+    rc = announcement_insert(db, title_ja, title_en, body_ja, body_en, u->id, id, e);
+    if (rc == 0)
+        rc = audit(db, u->id, NULL, "announcement.post", "announcement", *id,
+                   json_pack("{s:s, s:s}", "title_ja", title_ja, "title_en", title_en), e);
+    rc = finish(db, rc, e);
+    if (rc < 0)
+        *id = 0;
+    return rc;
+}
+
+/* ---- isolation ---- */
+
+struct org_scope account_scope(const struct user *u)
+{
+    struct org_scope s = {0, 0, 0};
+    if (u == NULL || u->id <= 0 || u->org_id <= 0)
+        return s;
+    s.own = u->org_id;
+    if (u->role == USER_OFFICER || u->role == USER_ADMIN)
+        s.all = 1;
+    else if (u->role == USER_RESELLER)
+        s.managed = u->org_id;
+    else if (u->role != USER_CUSTOMER)
+        s.own = 0;
+    return s;
+}
+
+int account_may_see(const struct user *u, int64_t org_id, int64_t org_reseller_id)
+{
+    if (u == NULL || u->id <= 0 || u->org_id <= 0 || org_id <= 0)
+        return 0;
+    switch (u->role) {
+    case USER_OFFICER:
+    case USER_ADMIN:
+        return 1;
+    case USER_RESELLER:
+        return org_id == u->org_id || org_reseller_id == u->org_id;
+    case USER_CUSTOMER:
+        return org_id == u->org_id;
+    default:
+        return 0;
+    }
+}
+
+int account_can_see_org(struct db *db, const struct user *u, int64_t org_id, struct sm_err *e)
+{
+    struct org o;
+    int rc = org_id > 0 ? org_get(db, org_id, &o, e) : -SM_E_NOTFOUND;
+    if (rc == -SM_E_NOTFOUND)
+        return 0;
+    if (rc < 0)
+        return rc;
+    return account_may_see(u, o.id, o.reseller_org_id);
+}
+
+/* ---- demo data ---- */
+
+int account_seed_demo(struct db *db, const struct config *c, struct sm_err *e)
+{
+    (void)c;
+    struct {
+        struct account_new n;
+        char pw[ACCOUNT_PASSWORD_GEN];
+        int64_t id;
+    } d[4] = {
+        {{USER_RESELLER, "demo-reseller", "reseller@example.com", "デモ リセラー", "ja",
+          "デモリセラー株式会社", NULL, 0, 0},
+         "",
+         0},
+        {{USER_CUSTOMER, "demo-customer", "customer@example.com", "デモ 顧客", "ja",
+          "デモ顧客株式会社", NULL, 0, 0},
+         "",
+         0},
+        {{USER_OFFICER, "demo-officer", "officer@example.com", "デモ 審査担当", "ja",
+          "Shomei CA", NULL, 0, 0},
+         "",
+         0},
+        {{USER_ADMIN, "demo-admin", "admin@example.com", "デモ 管理者", "ja", "Shomei CA",
+          NULL, 0, 0},
+         "",
+         0},
+    };
+    for (int i = 0; i < 4; i++) {
+        int rc = account_create_user(db, &d[i].n, "system", &d[i].id, d[i].pw, e);
+        if (rc < 0)
+            return rc;
+    }
+    struct user reseller;
+    int64_t managed = 0, ann = 0;
+    int rc = user_get(db, d[0].id, &reseller, e);
+    if (rc == 0)
+        rc = db_begin(db, e);
+    if (rc == 0) {
+        rc = make_org(db, "customer", "リセラー管理下の顧客株式会社", reseller.org_id, &managed,
+                      e);
+        if (rc == 0)
+            rc = audit(db, 0, "system", "org.create", "org", managed,
+                       json_pack("{s:I}", "reseller_org_id", (json_int_t)reseller.org_id), e);
+        rc = finish(db, rc, e);
+    }
+    struct user admin;
+    struct account_errors fe = {0};
+    if (rc == 0)
+        rc = user_get(db, d[3].id, &admin, e);
+    if (rc == 0)
+        rc = account_announce(db, &admin, "ポータルを公開しました", "The portal is open",
+                              "証明書の申請をオンラインで受け付けています。",
+                              "Certificate applications are now accepted online.", &fe, &ann,
+                              e);
+    if (rc < 0)
+        return rc;
+    printf("デモ利用者 / demo users (パスワードは一度だけ表示 / passwords shown once):\n");
+    for (int i = 0; i < 4; i++)
+        printf("  %-9s %-14s %s\n", user_role_name(d[i].n.role), d[i].n.login_id, d[i].pw);
+    for (int i = 0; i < 4; i++)
+        sodium_memzero(d[i].pw, sizeof d[i].pw);
+    return 0;
+}

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: MIT */
+/* Accounts (R-ACT-1..3): registration of customer IDs, login with lockout, sessions, API
+ * keys, password reset by mailed one-time link, changes of login id / password / profile,
+ * announcements, and THE isolation rule every module uses to keep a user to its
+ * organizations. Plain functions over a struct db: no HTTP, no SQL strings. Every state
+ * change writes its audit record in the same transaction. Secrets (session cookies, API
+ * keys, reset tokens) are 32 random bytes; only their SHA-256 is stored.
+ *
+ * ISOLATION (R-ACT-1). Who may see the objects of organization X:
+ *   customer  its own organization only
+ *   reseller  its own organization and the customer organizations it manages
+ *             (organizations.reseller_org_id = the reseller's organization)
+ *   officer, admin  every organization
+ * Enforce it in the query, not after it: build struct org_scope with account_scope() and
+ * add ORG_SCOPE_SQL (store/users.h) to every store query that reads or changes an object
+ * of an organization, so that another organization's object is "not found" (answer 404).
+ * account_can_see_org() checks one organization id when a query cannot (e.g. an org id
+ * given in a form); account_may_see() is the same rule without a database. */
+#ifndef SM_RA_ACCOUNT_H
+#define SM_RA_ACCOUNT_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/config.h"
+#include "core/err.h"
+#include "store/sessions.h"
+#include "store/users.h"
+
+struct db;
+
+/* Settings of [account] and [server] base_url. */
+struct account_policy {
+    int64_t max_failures;     /* failed logins within failure_window that lock */
+    int64_t failure_window;   /* seconds */
+    int64_t lock_seconds;     /* how long a lock lasts */
+    int64_t session_idle;     /* seconds */
+    int64_t session_absolute; /* seconds */
+    int registration;         /* self-registration allowed */
+    char base_url[256];
+};
+int account_policy_load(const struct config *c, struct account_policy *p, struct sm_err *e);
+
+#define ACCOUNT_RESET_TTL 3600 /* a reset link works for one hour, once */
+
+/* Per-field errors of a form, as message keys ("account.err.*"). */
+#define ACCOUNT_MAX_ERRORS 8
+struct account_errors {
+    int n;
+    struct {
+        char field[32];
+        const char *key;
+    } v[ACCOUNT_MAX_ERRORS];
+};
+/* The message key for field, or NULL. */
+const char *account_error(const struct account_errors *fe, const char *field);
+
+/* Field rules; each returns NULL when valid or the message key of the problem.
+ * login id: 3..64 of A-Z a-z 0-9 . _ - @, starting with a letter or digit.
+ * email: addr-spec without spaces, one @, a dotted domain, at most 254 bytes.
+ * password: 10..128 characters, two of lower/upper/digit/other, not one repeated
+ * character, not containing the login id. display name: 1..100 characters of valid UTF-8
+ * without control characters. locale: "ja" or "en". */
+const char *account_check_login_id(const char *s);
+const char *account_check_email(const char *s);
+const char *account_check_password(const char *pw, const char *login_id);
+const char *account_check_name(const char *s);
+const char *account_check_locale(const char *s);
+
+/* ---- registration and users ---- */
+struct account_reg {
+    const char *login_id, *email, *password, *password_confirm; /* confirm NULL = unchecked */
+    const char *display_name, *locale, *org_name;                /* org_name NULL = name */
+};
+/* Registers a customer ID with a new customer organization. -SM_E_INVALID with fe filled
+ * (nothing stored); -SM_E_FORBIDDEN when registration is off. */
+int account_register(struct db *db, const struct account_policy *p, const struct account_reg *r,
+                     struct account_errors *fe, int64_t *user_id, struct sm_err *e);
+
+#define ACCOUNT_PASSWORD_GEN 21 /* generated passwords: 20 characters + NUL */
+/* A user made by an operator (CLI, demo seed). org_id 0 creates an organization: for
+ * customers and resellers a new one named org_name (reseller_org_id = the managing
+ * reseller org, customers only), for officers and admins the CA organization (created
+ * once). password NULL generates one into gen_pw (shown once by the caller). actor is the
+ * audit actor ("cli", "system"). -SM_E_INVALID names the field. */
+struct account_new {
+    int role;
+    const char *login_id, *email, *display_name, *locale, *org_name, *password;
+    int64_t org_id, reseller_org_id;
+};
+int account_create_user(struct db *db, const struct account_new *n, const char *actor,
+                        int64_t *user_id, char gen_pw[ACCOUNT_PASSWORD_GEN], struct sm_err *e);
+
+/* ---- login and sessions ---- */
+#define ACCOUNT_TOKEN_SIZE 44 /* 32 random bytes in base64url + NUL */
+/* Checks login_id/password in constant time whether or not the id exists. On success
+ * fills u and token (the session cookie value; only its hash is stored). Failures within
+ * the window lock the account for lock_seconds after max_failures. Every failure (unknown
+ * id, wrong password, locked, disabled) is -SM_E_FORBIDDEN with field "credentials". */
+int account_login(struct db *db, const struct account_policy *p, const char *login_id,
+                  const char *password, struct user *u, char token[ACCOUNT_TOKEN_SIZE],
+                  struct sm_err *e);
+/* The user of a session cookie value, honouring the idle and absolute timeouts
+ * (last_seen is refreshed at most once a minute). id_hash (may be NULL) gets the session
+ * hash. -SM_E_NOTFOUND when there is no valid session. */
+int account_session_user(struct db *db, const struct account_policy *p, const char *token,
+                         struct user *u, char id_hash[TOKEN_HASH_HEX], struct sm_err *e);
+/* Ends the session with this hash (audit "account.logout"). */
+int account_logout(struct db *db, const struct user *u, const char *id_hash, struct sm_err *e);
+
+/* ---- password reset ---- */
+/* Queues mail template password_reset with the link base_url/password/reset/<token> to
+ * the user with this login id, if there is one (not disabled). Answers 0 the same way
+ * whether or not it exists, so the form reveals nothing. */
+int account_reset_request(struct db *db, const struct account_policy *p, const char *login_id,
+                          struct sm_err *e);
+/* 0 when token is an unused, unexpired reset token; -SM_E_NOTFOUND otherwise. */
+int account_reset_check(struct db *db, const char *token, struct sm_err *e);
+/* Sets the new password, uses the token up, clears the lock, ends every session of the
+ * user. -SM_E_NOTFOUND for unknown/used/expired tokens; -SM_E_INVALID with fe. */
+int account_reset_confirm(struct db *db, const char *token, const char *password,
+                          const char *password_confirm, struct account_errors *fe,
+                          struct sm_err *e);
+
+/* ---- changes by the user (all need the current password except the profile) ---- */
+int account_change_login_id(struct db *db, const struct user *u, const char *current_password,
+                            const char *login_id, struct account_errors *fe, struct sm_err *e);
+/* Ends every other session of the user (keep_hash = the current one, may be NULL). */
+int account_change_password(struct db *db, const struct user *u, const char *current_password,
+                            const char *password, const char *password_confirm,
+                            const char *keep_hash, struct account_errors *fe,
+                            struct sm_err *e);
+int account_change_profile(struct db *db, const struct user *u, const char *display_name,
+                           const char *email, const char *locale, struct account_errors *fe,
+                           struct sm_err *e);
+
+/* ---- API keys ---- */
+#define ACCOUNT_APIKEY_SIZE 47 /* "sk_" + 43 base64url characters + NUL */
+#define ACCOUNT_APIKEY_PREFIX 10 /* characters kept to show which key it is */
+/* Creates a key; key gets its value, to be shown once. label 1..200 bytes (field
+ * "label"). */
+int account_apikey_create(struct db *db, const struct user *u, const char *label,
+                          char key[ACCOUNT_APIKEY_SIZE], int64_t *id, struct sm_err *e);
+/* The user of a Bearer key. -SM_E_NOTFOUND for unknown, revoked or disabled. */
+int account_apikey_user(struct db *db, const char *key, struct user *u, struct sm_err *e);
+/* Revokes one of u's own keys; -SM_E_NOTFOUND for anyone else's or a revoked one. */
+int account_apikey_revoke(struct db *db, const struct user *u, int64_t id, struct sm_err *e);
+
+/* ---- announcements (R-ACT-3) ---- */
+/* Admins only (-SM_E_FORBIDDEN). Titles 1..100 characters, bodies 1..2000 (fields
+ * title_ja, title_en, body_ja, body_en). */
+int account_announce(struct db *db, const struct user *u, const char *title_ja,
+                     const char *title_en, const char *body_ja, const char *body_en,
+                     struct account_errors *fe, int64_t *id, struct sm_err *e);
+
+/* ---- isolation (see the top of this file) ---- */
+struct org_scope account_scope(const struct user *u);
+/* The rule without a database: may u see an object of organization org_id, whose managing
+ * reseller organization is org_reseller_id (0 = none)? 1 or 0. */
+int account_may_see(const struct user *u, int64_t org_id, int64_t org_reseller_id);
+/* The same for an organization id read from the database: 1, 0 (also for an unknown
+ * organization), or negative on database errors. */
+int account_can_see_org(struct db *db, const struct user *u, int64_t org_id, struct sm_err *e);
+
+/* ---- demo data ---- */
+/* One user per role (customer in a demo customer org; reseller with one managed customer
+ * org; officer; admin) with random passwords printed once on stdout. Matches the
+ * demo_seed_fn of cli/cmd_init.c. */
+int account_seed_demo(struct db *db, const struct config *c, struct sm_err *e);
+
+/* Tests only: 1 makes password hashing use libsodium's minimum cost. */
+void account_test_fast_hash(int on);
+
+/* SHA-256 of s as 64 lower-case hex digits (tokens are stored this way). */
+void account_token_hash(const char *s, char out[TOKEN_HASH_HEX]);
+
+#endif
