@@ -133,9 +133,10 @@ static int vars_normalize(const char *vars_json, char **out, struct sm_err *e)
     json_object_foreach(v, k, x)
     {
         if (!json_is_string(x) && !json_is_number(x)) {
+            int rc = sm_err_set(e, SM_E_INVALID, "vars_json",
+                                "template variable %.64s is not a string or number", k);
             json_decref(v);
-            return sm_err_set(e, SM_E_INVALID, "vars_json",
-                              "template variable %.64s is not a string or number", k);
+            return rc;
         }
     }
     char *s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
