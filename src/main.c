@@ -17,6 +17,8 @@ static const struct {
     {"audit", cmd_audit, "audit verify --dir DIR           verify the audit log's hash chain"},
     {"calendar", cmd_calendar, "calendar FROM TO                 business days and holidays"},
     {"mail", cmd_mail, "mail test|run|list --dir DIR ...  queue a test mail, send mails"},
+    {"dcv", cmd_dcv, "dcv check --dir DIR --method dns|http --domain D --value V  check a DCV"},
+    {"caa", cmd_caa, "caa check --dir DIR --name N [--method M] [--account URI]  check CAA"},
     {"serve", cmd_serve, "serve --dir DIR [--port P]       run the web server"},
 };
 

@@ -11,6 +11,8 @@ int cmd_issue(int argc, char **argv);    /* cli/cmd_issue.c */
 int cmd_audit(int argc, char **argv);    /* cli/cmd_audit.c */
 int cmd_calendar(int argc, char **argv); /* cli/cmd_calendar.c */
 int cmd_serve(int argc, char **argv);    /* cli/cmd_serve.c */
+int cmd_dcv(int argc, char **argv);      /* cli/cmd_dcv.c */
+int cmd_caa(int argc, char **argv);      /* cli/cmd_dcv.c */
 int cmd_mail(int argc, char **argv);     /* cli/cmd_mail.c */
 
 #endif

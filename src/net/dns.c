@@ -87,8 +87,13 @@ static int setup(struct dns *d, const struct config *c, struct sm_err *e)
                 return sm_err_set(e, SM_E_CONFIG, "root_trust_anchor",
                                   "[dns] root_trust_anchor %s: %s", path, ub_strerror(rc));
         }
-    } else if (add_forwarders(ctx, mode, e) < 0) {
-        return -SM_E_CONFIG;
+    } else {
+        if (add_forwarders(ctx, mode, e) < 0)
+            return -SM_E_CONFIG;
+        /* RFC 6761 6.2: configured servers may serve test.; unbound would answer it from
+         * a built-in empty zone instead of asking the forwarders. */
+        if ((rc = ub_ctx_set_option(ctx, "local-zone:", "test. transparent")) != 0)
+            return ub_fail(e, "local-zone test.", rc);
     }
 
     const char *ta = config_str(c, "dns", "trust_anchor_file");

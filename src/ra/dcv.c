@@ -296,7 +296,7 @@ int dcv_check_dns(struct dns *d, const char *adn, const char *value, time_t now,
         return finish(r, ev, "dcv.dns.not_found", "no TXT record at the validation name");
     if (!match)
         return finish(r, ev, "dcv.dns.mismatch", "no TXT record holds the random value");
-    return finish(r, ev, NULL, NULL);
+    return finish(r, ev, NULL, "a TXT record holds the random value");
 }
 
 static json_t *hops_json(const struct fetch_result *f)
@@ -386,5 +386,5 @@ int dcv_check_http(const struct fetch_opts *o, const char *adn, const char *valu
     fetch_result_free(&f);
     if (!found)
         return finish(r, ev, "dcv.http.mismatch", "the file does not hold the random value");
-    return finish(r, ev, NULL, NULL);
+    return finish(r, ev, NULL, "the file holds the random value");
 }
