@@ -236,15 +236,18 @@ static int parse_target(const struct fetch_opts *o, const char *url, struct targ
     int rc = 1;
     if (u == NULL)
         return fail(r, "fetch.url_invalid", "out of memory parsing the URL");
-    if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+    if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
         fail(r, "fetch.url_invalid", "cannot parse URL %.200s", url);
         goto out;
     }
     if (strcasecmp(scheme, "http") != 0 && strcasecmp(scheme, "https") != 0) {
         fail(r, "fetch.scheme", "scheme %.32s is not http or https", scheme);
+        goto out;
+    }
+    if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+        fail(r, "fetch.url_invalid", "cannot parse URL %.200s", url);
         goto out;
     }
     char *end;
