@@ -112,7 +112,7 @@ def main():
                 and data.login == user
                 and data.password == pw
             )
-            return AuthResult(success=ok)
+            return AuthResult(success=ok, auth_data=data if ok else None)
 
         kw["authenticator"] = authenticator
         kw["auth_required"] = True
