@@ -14,5 +14,7 @@ int cmd_serve(int argc, char **argv);    /* cli/cmd_serve.c */
 int cmd_dcv(int argc, char **argv);      /* cli/cmd_dcv.c */
 int cmd_caa(int argc, char **argv);      /* cli/cmd_dcv.c */
 int cmd_mail(int argc, char **argv);     /* cli/cmd_mail.c */
+int cmd_user(int argc, char **argv);     /* cli/cmd_user.c */
+int cmd_routes(int argc, char **argv);   /* cli/cmd_routes.c */
 
 #endif

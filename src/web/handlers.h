@@ -19,4 +19,26 @@ void h_csr_form(struct req *r);    /* h_csr.c */
 void h_csr_check(struct req *r);   /* h_csr.c */
 void h_api_csr_check(struct req *r); /* h_csr.c */
 
+/* h_account.c */
+void h_login_form(struct req *r);
+void h_login(struct req *r);
+void h_logout(struct req *r);
+void h_register_form(struct req *r);
+void h_register(struct req *r);
+void h_forgot_form(struct req *r);
+void h_forgot(struct req *r);
+void h_reset_form(struct req *r);
+void h_reset(struct req *r);
+void h_account(struct req *r);
+void h_account_profile(struct req *r);
+void h_account_login_id(struct req *r);
+void h_account_password(struct req *r);
+void h_keys(struct req *r);
+void h_keys_create(struct req *r);
+void h_keys_revoke(struct req *r);
+void h_admin_announcements(struct req *r);
+void h_admin_announce(struct req *r);
+void h_dashboard(struct req *r);
+void h_api_me(struct req *r);
+
 #endif

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "store/dbpool.h"
 #include "web/http.h"
 #include "web/i18n.h"
 #include "web/tmpl.h"
@@ -100,6 +101,28 @@ int req_wants_json(const struct req *r)
     return r->path != NULL && (strncmp(r->path, "/api/", 5) == 0 || strcmp(r->path, "/api") == 0);
 }
 
+struct db *req_db(struct req *r)
+{
+    if (r->db == NULL && r->web != NULL && r->web->pool != NULL)
+        r->db = dbpool_acquire(r->web->pool, 5000);
+    return r->db;
+}
+
+struct db *req_db_or_reply(struct req *r)
+{
+    struct db *db = req_db(r);
+    if (db == NULL)
+        http_reply_error(r, 503, "web.db_unavailable", NULL);
+    return db;
+}
+
+const struct user *req_user(const struct req *r)
+{
+    return r->auth != AUTH_NONE ? &r->user : NULL;
+}
+
+struct org_scope req_scope(const struct req *r) { return account_scope(req_user(r)); }
+
 /* ---- answering ---- */
 
 static int cookie_token(const char *s, int value)
@@ -150,6 +173,10 @@ static int add_headers(struct req *r, struct MHD_Response *resp, const char *cty
         (MHD_add_response_header(resp, "Content-Language", r->lang) != MHD_YES ||
          MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Language, Cookie") !=
              MHD_YES))
+        return -1;
+    if (r->status == 401 && req_wants_json(r) &&
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                "Bearer realm=\"shomei\"") != MHD_YES)
         return -1;
     if (r->allow[0] != '\0' &&
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow) != MHD_YES)
@@ -252,6 +279,14 @@ static int page_common(struct req *r, json_t *data, const char *title_key)
     rc |= json_object_set_new(data, "is_ja", json_boolean(strcmp(r->lang, "ja") == 0));
     rc |= json_object_set_new(data, "is_en", json_boolean(strcmp(r->lang, "en") == 0));
     rc |= json_object_set_new(data, "other_lang", json_string(other));
+    const struct user *u = req_user(r);
+    if (u != NULL)
+        rc |= json_object_set_new(
+            data, "me",
+            json_pack("{s:s, s:s, s:b, s:b}", "name", u->display_name, "login_id", u->login_id,
+                      "is_admin", u->role == USER_ADMIN, "is_staff", u->role >= USER_OFFICER));
+    else
+        rc |= json_object_set_new(data, "me", json_false());
     return rc ? -SM_E_NOMEM : 0;
 }
 

@@ -12,12 +12,14 @@
 
 #include "core/buf.h"
 #include "core/config.h"
+#include "ra/account.h"
 #include "web/csrf.h"
 #include "web/form.h"
 #include "web/router.h"
 
 struct MHD_Connection;
 struct MHD_Response;
+struct dbpool;
 
 #define HTTP_MAX_COOKIES 4
 #define HTTP_COOKIE_MAX 320
@@ -30,7 +32,13 @@ struct web {
     int secure_cookies;
     const struct route *routes;
     size_t nroutes;
+    struct dbpool *pool;        /* database connections lent to requests (may be NULL) */
+    struct account_policy acct; /* [account] settings */
 };
+
+#define SESSION_COOKIE "sid"
+
+enum req_auth { AUTH_NONE, AUTH_SESSION, AUTH_API_KEY };
 
 struct req {
     struct MHD_Connection *conn;
@@ -53,6 +61,13 @@ struct req {
     int too_large;
     size_t discarded;
     struct timespec started;
+    /* Who is asking, filled before dispatch: from the session cookie (HTML routes) or
+     * "Authorization: Bearer <API key>" (RF_API routes only). */
+    enum req_auth auth;
+    struct user user;                  /* valid when auth != AUTH_NONE */
+    char session_hash[TOKEN_HASH_HEX]; /* AUTH_SESSION: hash of the cookie value */
+    struct db *db;                     /* lent by the pool on first req_db() */
+    int lang_forced;                   /* ?lang= given: it beats the account's locale */
 };
 
 /* ---- reading the request ---- */
@@ -69,6 +84,17 @@ const struct form_field *req_form_field(struct req *r, const char *name);
 const char *req_csrf_token(struct req *r);
 /* 1 when errors of this request answer JSON (API routes and paths under /api/). */
 int req_wants_json(const struct req *r);
+
+/* The database connection of this request (one per request, lent by the server's pool and
+ * given back when the request ends), or NULL when none is available. */
+struct db *req_db(struct req *r);
+/* req_db, or NULL after answering 503 (problem+json on API routes). */
+struct db *req_db_or_reply(struct req *r);
+/* The logged-in user, or NULL for anonymous requests. */
+const struct user *req_user(const struct req *r);
+/* The organizations the current user may see (account_scope; anonymous: none). Add
+ * ORG_SCOPE_SQL with it to every query of organization objects (see ra/account.h). */
+struct org_scope req_scope(const struct req *r);
 
 /* Adds a Set-Cookie to the answer: Path=/; HttpOnly; SameSite=Lax, and Secure when
  * [server] secure_cookies. max_age < 0: session cookie; 0: deletes it. name and value must

@@ -87,3 +87,9 @@ const char *router_param(const struct router_params *params, const char *name)
             return params->p[i].value;
     return NULL;
 }
+
+const char *router_role_name(enum route_role role)
+{
+    static const char *const names[] = {"public", "customer", "reseller", "officer", "admin"};
+    return (unsigned)role < sizeof names / sizeof names[0] ? names[role] : "unknown";
+}

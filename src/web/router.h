@@ -8,7 +8,18 @@
 
 struct req;
 
+/* Who may use a route, checked by the server before the handler runs. Roles are ordered:
+ * a route of role R is open to users whose role is R or above (ROLE_CUSTOMER = any
+ * logged-in user; ROLE_RESELLER = resellers, officers, admins; ROLE_OFFICER = officers and
+ * admins; ROLE_ADMIN = admins). Anonymous requests to a non-public route are redirected
+ * to /login?next=PATH (HTML) or answered 401 (RF_API); a logged-in user below the role
+ * gets 404, the same answer as for an object of another organization (R-ACT-1), so a
+ * route's existence is not revealed. Which objects a user may touch is the handler's
+ * query's business (req_scope, ORG_SCOPE_SQL). The values equal enum user_role. */
 enum route_role { ROLE_PUBLIC, ROLE_CUSTOMER, ROLE_RESELLER, ROLE_OFFICER, ROLE_ADMIN };
+
+/* "public", "customer", "reseller", "officer", "admin". */
+const char *router_role_name(enum route_role role);
 
 enum route_flag {
     RF_CSRF = 1 << 0,   /* POST must carry a valid CSRF token (form field "csrf") */

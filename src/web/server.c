@@ -12,11 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/failalloc.h"
 #include "core/log.h"
+#include "store/dbpool.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
+#include "web/tmpl.h"
 #include "web/server.h"
 
 /* Past the cap a body is read and dropped up to this many times max_body, then the
@@ -24,10 +27,14 @@
  * answered 413 before any of the body is read). */
 #define DISCARD_FACTOR 4
 
+static void release_db(struct req *r);
+
 static void req_free(struct req *r)
 {
     if (r == NULL)
         return;
+    release_db(r);
+    sodium_memzero(&r->user, sizeof r->user);
     buf_free(&r->body);
     form_free(&r->form);
     free(r->path);
@@ -88,10 +95,83 @@ static struct req *req_new(const struct web *w, struct MHD_Connection *conn, con
     }
     r->body.max = w->max_body;
     const char *ql = req_query(r, "lang");
+    r->lang_forced = i18n_lang(ql) != NULL;
     r->lang = i18n_choose(ql, req_cookie(r, "lang"), req_header(r, "Accept-Language"));
     if (i18n_lang(ql) != NULL && !req_wants_json(r))
         http_set_cookie(r, "lang", r->lang, 365L * 24 * 3600);
     return r;
+}
+
+/* The credential of the request: a Bearer API key on RF_API routes, the session cookie
+ * elsewhere. Fills r->user; an invalid credential leaves the request anonymous. Negative
+ * after answering 503 when a non-public route cannot reach the database. */
+static int authenticate(struct req *r)
+{
+    const struct web *w = r->web;
+    const char *cred = NULL;
+    int api = (r->route->flags & RF_API) != 0;
+    if (api) {
+        const char *h = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+        if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0)
+            cred = h + 7;
+    } else {
+        cred = req_cookie(r, SESSION_COOKIE);
+    }
+    if (cred == NULL || *cred == '\0' || w->pool == NULL)
+        return 0;
+    struct db *db = req_db(r);
+    if (db == NULL) {
+        if (r->route->role == ROLE_PUBLIC)
+            return 0;
+        http_reply_error(r, 503, "web.db_unavailable", NULL);
+        return -1;
+    }
+    struct sm_err e = {0};
+    int rc = api ? account_apikey_user(db, cred, &r->user, &e)
+                 : account_session_user(db, &w->acct, cred, &r->user, r->session_hash, &e);
+    if (rc < 0) {
+        memset(&r->user, 0, sizeof r->user);
+        if (rc != -SM_E_NOTFOUND)
+            log_error("authentication failed", "code", sm_err_name(-rc), "detail", e.detail);
+        else if (!api)
+            http_set_cookie(r, SESSION_COOKIE, "", 0); /* stale cookie: drop it */
+        return 0;
+    }
+    r->auth = api ? AUTH_API_KEY : AUTH_SESSION;
+    if (!r->lang_forced && i18n_lang(r->user.locale) != NULL)
+        r->lang = i18n_lang(r->user.locale);
+    return 0;
+}
+
+/* Role of the route against the user (see router.h). Negative after answering. */
+static int authorize(struct req *r)
+{
+    enum route_role need = r->route->role;
+    if (need == ROLE_PUBLIC)
+        return 0;
+    if (r->auth == AUTH_NONE) {
+        if (req_wants_json(r)) {
+            http_reply_error(r, 401, "web.unauthorized", NULL);
+            return -1;
+        }
+        struct buf loc = BUF_INIT;
+        int rc = buf_puts(&loc, "/login?next=");
+        if (rc == 0)
+            rc = tmpl_escape_url(&loc, r->path);
+        if (rc == 0)
+            http_redirect(r, 303, loc.p);
+        else
+            http_reply_error(r, 503, "err.nomem", NULL);
+        buf_free(&loc);
+        return -1;
+    }
+    if ((int)r->user.role < (int)need) {
+        log_info("role refused", "path", r->path, "role", user_role_name(r->user.role),
+                 "need", router_role_name(need));
+        http_reply_error(r, 404, "web.notfound", NULL);
+        return -1;
+    }
+    return 0;
 }
 
 /* Routes a request on its first call; may answer (404, 405, 413) at once. */
@@ -110,10 +190,8 @@ static void begin(struct req *r)
         return;
     }
     r->route = &w->routes[i];
-    if (r->route->role != ROLE_PUBLIC) { /* sessions and roles come with login */
-        http_reply_error(r, 404, "web.notfound", NULL);
+    if (authenticate(r) < 0 || authorize(r) < 0)
         return;
-    }
     const char *cl = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl != NULL) {
         char *end;
@@ -144,6 +222,17 @@ static int take_body(struct req *r, const char *data, size_t n)
     return 0;
 }
 
+/* Gives the request's database connection back to the pool. A connection is held only
+ * while this thread runs code for the request (begin, dispatch), never across callbacks,
+ * so requests interleaved on one thread cannot starve each other. */
+static void release_db(struct req *r)
+{
+    if (r->db != NULL) {
+        dbpool_release(r->web->pool, r->db);
+        r->db = NULL;
+    }
+}
+
 static void dispatch(struct req *r)
 {
     if (r->too_large) {
@@ -164,6 +253,7 @@ static void dispatch(struct req *r)
         log_error("handler gave no answer", "path", r->path);
         http_reply_error(r, 500, "err.internal", NULL);
     }
+    release_db(r);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -180,6 +270,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_NO;
         *con_cls = r;
         begin(r);
+        release_db(r);
         return MHD_YES;
     }
     if (r->replied) { /* answered on the first call; MHD drops the rest */
@@ -238,6 +329,12 @@ static int settings(struct config *cfg, struct web *w, int64_t *port, int64_t *t
     w->secure_cookies = config_bool(cfg, "server", "secure_cookies");
     w->routes = web_routes;
     w->nroutes = web_nroutes;
+    rc = account_policy_load(cfg, &w->acct, e);
+    if (rc == 0)
+        rc = dbpool_open(config_str(cfg, "database", "url"), config_dir(cfg),
+                         (size_t)*threads * 2, 1, &w->pool, e);
+    if (rc < 0)
+        return rc;
     char path[4096];
     if (config_path(cfg, "secret.key", path, sizeof path) < 0)
         return sm_err_set(e, SM_E_CONFIG, "dir", "data directory path too long");
@@ -251,13 +348,17 @@ int server_run(struct config *cfg, struct sm_err *e)
     int rc = i18n_init(e);
     if (rc == 0)
         rc = settings(cfg, &w, &port, &threads, e);
-    if (rc < 0)
+    if (rc < 0) {
+        dbpool_close(w.pool);
         return rc;
+    }
     const char *bind = config_str(cfg, "server", "bind");
     struct listen_addr la;
-    if (parse_bind(bind, (uint16_t)port, &la) < 0)
+    if (parse_bind(bind, (uint16_t)port, &la) < 0) {
+        dbpool_close(w.pool);
         return sm_err_set(e, SM_E_CONFIG, "bind", "[server] bind = '%s' is not an IP address",
                           bind);
+    }
 
     /* A handler (not SIG_IGN, which shells give background jobs for SIGINT) so that the
      * signals stay pending for sigwait; blocked before the pool threads inherit the mask. */
@@ -283,6 +384,7 @@ int server_run(struct config *cfg, struct sm_err *e)
         NULL, MHD_OPTION_END);
     if (d == NULL) {
         pthread_sigmask(SIG_SETMASK, &old, NULL);
+        dbpool_close(w.pool);
         return sm_err_set(e, SM_E_IO, "port", "cannot listen on %s port %lld", bind,
                           (long long)port);
     }
@@ -301,6 +403,7 @@ int server_run(struct config *cfg, struct sm_err *e)
     log_info("server stopping", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM");
     MHD_stop_daemon(d);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    dbpool_close(w.pool);
     sodium_memzero(w.secret, sizeof w.secret);
     log_info("server stopped");
     return 0;
