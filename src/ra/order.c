@@ -1,0 +1,647 @@
+/* SPDX-License-Identifier: MIT */
+/* The order state machine and the customer-side operations: create (idempotent), submit,
+ * re-application, cancel, payment (officer, card, HMAC callback), issued, ETA. See
+ * order.h; vetting actions are in ra/review.c. */
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/failalloc.h"
+#include "ra/calendar.h"
+#include "ra/field.h"
+#include "ra/order.h"
+#include "store/audit.h"
+#include "store/db.h"
+
+static const char *const state_names[ORDER__NSTATES] = {
+    "draft", "awaiting_payment", "vetting", "on_hold", "approved", "issued", "rejected",
+    "cancelled"};
+
+const char *order_state_name(enum order_state s)
+{
+    return (unsigned)s < ORDER__NSTATES ? state_names[s] : "?";
+}
+
+int order_state_parse(const char *s, enum order_state *out)
+{
+    for (int i = 0; s != NULL && i < ORDER__NSTATES; i++)
+        if (strcmp(s, state_names[i]) == 0) {
+            *out = (enum order_state)i;
+            return 0;
+        }
+    return -1;
+}
+
+/* The edges of the state machine (see the drawing in order.h). */
+static const unsigned char edges[ORDER__NSTATES][ORDER__NSTATES] = {
+    [ORDER_DRAFT] = {[ORDER_AWAITING_PAYMENT] = 1, [ORDER_CANCELLED] = 1},
+    [ORDER_AWAITING_PAYMENT] = {[ORDER_VETTING] = 1, [ORDER_CANCELLED] = 1},
+    [ORDER_VETTING] = {[ORDER_ON_HOLD] = 1, [ORDER_APPROVED] = 1, [ORDER_REJECTED] = 1,
+                       [ORDER_CANCELLED] = 1},
+    [ORDER_ON_HOLD] = {[ORDER_VETTING] = 1, [ORDER_REJECTED] = 1, [ORDER_CANCELLED] = 1},
+    [ORDER_APPROVED] = {[ORDER_ISSUED] = 1},
+};
+
+int order_edge_allowed(enum order_state from, enum order_state to)
+{
+    if ((unsigned)from >= ORDER__NSTATES || (unsigned)to >= ORDER__NSTATES)
+        return 0;
+    return edges[from][to];
+}
+
+int order_editable(enum order_state s)
+{
+    return s == ORDER_DRAFT || s == ORDER_AWAITING_PAYMENT || s == ORDER_VETTING ||
+           s == ORDER_ON_HOLD;
+}
+
+static const struct {
+    const char *field;
+    int code; /* 0 = any */
+    const char *key;
+} err_keys[] = {
+    {"maintenance", 0, "order.err.maintenance"},
+    {"version", 0, "order.err.stale"},
+    {"state", 0, "order.err.state"},
+    {"file", SM_E_TOO_LARGE, "order.err.file_too_large"},
+    {"file", 0, "order.err.file_type"},
+    {"file_name", 0, "order.err.file_name"},
+    {"form", 0, "order.err.form"},
+    {"idem_key", SM_E_INVALID, "order.err.idem_key"},
+    {"signature", 0, "order.err.payment_signature"},
+    {"amount", 0, "order.err.payment_amount"},
+    {"reason", 0, "order.err.reason_required"},
+    {"note", 0, "order.err.note_required"},
+    {"checks", 0, "order.err.checks_missing"},
+    {"domains", 0, "order.err.dcv_pending"},
+    {"check.kind", 0, "order.err.check_kind"},
+    {"check.result", 0, "order.err.check_result"},
+    {"check.source", 0, "order.err.check_source"},
+    {"check.phone", 0, "order.err.phone"},
+    {"check.phone_source", 0, "order.err.phone_source"},
+    {"check.note", 0, "order.err.too_long"},
+    {"doc.kind", 0, "order.err.doc_kind"},
+    {"reapply.amount", 0, "order.err.reapply_amount"},
+};
+
+const char *order_err_key(const struct sm_err *e)
+{
+    if (e == NULL)
+        return sm_err_msgkey(SM_E_INTERNAL);
+    for (size_t i = 0; i < sizeof err_keys / sizeof err_keys[0]; i++)
+        if (strcmp(e->field, err_keys[i].field) == 0 &&
+            (err_keys[i].code == 0 || err_keys[i].code == e->code))
+            return err_keys[i].key;
+    return sm_err_msgkey(e->code);
+}
+
+void order_actor_name(const struct order_actor *who, char *out, size_t n)
+{
+    if (who == NULL || who->user_id == 0)
+        snprintf(out, n, "system");
+    else
+        snprintf(out, n, "user:%lld", (long long)who->user_id);
+}
+
+int order_audit(const struct order_env *env, const struct order_actor *who,
+                const struct order_rec *o, const char *action, json_t *detail,
+                struct sm_err *e)
+{
+    char actor[32], object[48];
+    order_actor_name(who, actor, sizeof actor);
+    snprintf(object, sizeof object, "order:%s", o->receipt_no);
+    char *d = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    if (detail != NULL && d == NULL)
+        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    int rc = audit_append(env->db, actor, action, object, d, e);
+    if (rc == 0 && env->hooks != NULL && env->hooks->notify != NULL)
+        rc = env->hooks->notify(env->hooks->arg, env->db, o, action, d ? d : "{}", e);
+    free(d);
+    return rc;
+}
+
+static void apply_set(struct order_rec *o, const struct orders_state_set *set)
+{
+    if (set == NULL)
+        return;
+    if (set->paid_at)
+        o->paid_at = set->paid_at;
+    if (set->submitted_at)
+        o->submitted_at = set->submitted_at;
+    if (set->decided_at)
+        o->decided_at = set->decided_at;
+    if (set->cert_id)
+        o->cert_id = set->cert_id;
+    if (set->pay_method)
+        snprintf(o->pay_method, sizeof o->pay_method, "%s", set->pay_method);
+    if (set->decision_note) {
+        char *n = sm_strdup(set->decision_note);
+        if (n != NULL) {
+            free(o->decision_note);
+            o->decision_note = n;
+        }
+    }
+}
+
+int order_transition_tx(const struct order_env *env, const struct order_actor *who,
+                        struct order_rec *o, enum order_state to, const char *event,
+                        const struct orders_state_set *set, json_t *detail, struct sm_err *e)
+{
+    enum order_state from;
+    if (order_state_parse(o->state, &from) < 0)
+        return sm_err_set(e, SM_E_INTERNAL, "state", "order %s in unknown state %s",
+                          o->receipt_no, o->state);
+    if (!order_edge_allowed(from, to))
+        return sm_err_set(e, SM_E_CONFLICT, "state", "order %s: %s -> %s not allowed",
+                          o->receipt_no, o->state, order_state_name(to));
+    int rc = orders_set_state(env->db, o->id, o->version, o->state, order_state_name(to), set,
+                              e);
+    if (rc < 0)
+        return rc;
+    o->version++;
+    snprintf(o->state, sizeof o->state, "%s", order_state_name(to));
+    apply_set(o, set);
+    json_t *d = detail ? json_deep_copy(detail) : json_object();
+    char action[48];
+    snprintf(action, sizeof action, "order.%s", event);
+    if (d == NULL || json_object_set_new(d, "from", json_string(state_names[from])) < 0 ||
+        json_object_set_new(d, "to", json_string(o->state)) < 0)
+        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    if (rc == 0)
+        rc = order_audit(env, who, o, action, d, e);
+    json_decref(d);
+    return rc;
+}
+
+int order_with(const struct order_env *env, const struct order_actor *who, int64_t id,
+               int64_t version, order_fn fn, void *arg, struct sm_err *e)
+{
+    struct order_rec *o = NULL;
+    int rc = db_begin(env->db, e);
+    if (rc < 0)
+        return rc;
+    rc = orders_get(env->db, id, &who->scope, &o, e);
+    if (rc == 0 && version != 0 && o->version != version)
+        rc = sm_err_set(e, SM_E_CONFLICT, "version", "order %lld is at version %lld, not %lld",
+                        (long long)id, (long long)o->version, (long long)version);
+    if (rc == 0)
+        rc = fn(env, who, o, arg, e);
+    if (rc == 0)
+        rc = db_commit(env->db, e);
+    else
+        db_rollback(env->db);
+    orders_rec_free(o);
+    return rc;
+}
+
+struct move {
+    enum order_state to;
+    const char *event;
+};
+
+static int do_move(const struct order_env *env, const struct order_actor *who,
+                   struct order_rec *o, void *arg, struct sm_err *e)
+{
+    const struct move *m = arg;
+    return order_transition_tx(env, who, o, m->to, m->event, NULL, NULL, e);
+}
+
+int order_transition(const struct order_env *env, const struct order_actor *who, int64_t id,
+                     int64_t version, enum order_state to, const char *event, struct sm_err *e)
+{
+    struct move m = {to, event};
+    return order_with(env, who, id, version, do_move, &m, e);
+}
+
+static int maint_refuse(const struct order_env *env, time_t now, struct sm_err *e)
+{
+    time_t end;
+    if (!maint_in_window(env->maint, now, &end))
+        return 0;
+    char until[24];
+    clock_format_utc(end, until, sizeof until);
+    return sm_err_set(e, SM_E_POLICY, "maintenance", "maintenance window until %s", until);
+}
+
+/* Next receipt or invoice number of the Tokyo day / month of now. Caller's transaction. */
+static int number(struct db *db, int invoice, time_t now, char *out, size_t n, struct sm_err *e)
+{
+    int y, m, d;
+    clock_tokyo_date(now, &y, &m, &d);
+    char name[24];
+    if (invoice)
+        snprintf(name, sizeof name, "BILL-%04d%02d", y, m);
+    else
+        snprintf(name, sizeof name, "R%04d%02d%02d", y, m, d);
+    int64_t seq = 0;
+    int rc = orders_counter_next(db, name, &seq, e);
+    if (rc == 0)
+        snprintf(out, n, "%s-%05lld", name, (long long)seq);
+    return rc;
+}
+
+static int assign_invoice(const struct order_env *env, struct order_rec *o, time_t now,
+                          struct sm_err *e)
+{
+    int rc = number(env->db, 1, now, o->invoice_no, sizeof o->invoice_no, e);
+    if (rc == 0)
+        rc = orders_set_invoice(env->db, o->id, o->invoice_no, o->amount, e);
+    return rc;
+}
+
+int64_t order_amount(const struct product *p, const struct appform_result *form)
+{
+    return p->list_price + (int64_t)(form ? form->extra_sans : 0) * p->extra_san_price;
+}
+
+static int check_new(const struct order_new *n, struct sm_err *e)
+{
+    if (n->form == NULL || n->form->nerrors > 0 || n->form->cn == NULL || n->form->nnames == 0)
+        return sm_err_set(e, SM_E_INVALID, "form", "application has errors");
+    if (n->idem_key == NULL || n->idem_key[0] == '\0' || strlen(n->idem_key) > 64 ||
+        field_has_control(n->idem_key, 0))
+        return sm_err_set(e, SM_E_INVALID, "idem_key", "bad idempotency key");
+    if (n->kind == NULL || (strcmp(n->kind, "new") != 0 && strcmp(n->kind, "renewal") != 0 &&
+                            strcmp(n->kind, "reissue") != 0))
+        return sm_err_set(e, SM_E_INVALID, "kind", "bad order kind");
+    if (n->notify_email[0] == NULL || n->notify_email[0][0] == '\0')
+        return sm_err_set(e, SM_E_INVALID, "form", "notification e-mail missing");
+    if (n->pay_method != NULL && strcmp(n->pay_method, "invoice") != 0 &&
+        strcmp(n->pay_method, "card") != 0)
+        return sm_err_set(e, SM_E_INVALID, "pay_method", "invoice or card");
+    return 0;
+}
+
+static const char *nonempty(const char *s) { return s && *s ? s : NULL; }
+
+/* Inserts the order and its domains; caller's transaction. */
+static int insert_order(const struct order_env *env, const struct order_actor *who,
+                        const struct order_new *n, time_t now, int64_t *id, struct sm_err *e)
+{
+    struct order_rec r;
+    memset(&r, 0, sizeof r);
+    int rc = number(env->db, 0, now, r.receipt_no, sizeof r.receipt_no, e);
+    if (rc < 0)
+        return rc;
+    const struct appform_result *f = n->form;
+    snprintf(r.kind, sizeof r.kind, "%s", n->kind);
+    snprintf(r.state, sizeof r.state, "%s",
+             order_state_name(n->draft ? ORDER_DRAFT : ORDER_AWAITING_PAYMENT));
+    snprintf(r.root_option, sizeof r.root_option, "%s", f->root);
+    r.product_id = n->product->id;
+    r.org_id = n->org_id;
+    r.created_by = who->user_id;
+    /* The record only borrows these strings: orders_insert copies them into SQL. */
+    r.csr_pem = (char *)nonempty(n->csr_pem);
+    r.cn = f->cn;
+    r.names = f->names_json;
+    r.applicant = f->applicant_json;
+    r.contact = f->contact_json;
+    r.billing = f->billing_json;
+    for (int i = 0; i < 3; i++)
+        r.notify_email[i] = (char *)nonempty(n->notify_email[i]);
+    r.po_number = (char *)nonempty(n->po_number);
+    r.remarks = (char *)nonempty(n->remarks);
+    r.server_software = (char *)nonempty(n->server_software);
+    r.amount = n->amount >= 0 ? n->amount : order_amount(n->product, f);
+    r.submitted_at = n->draft ? 0 : now;
+    r.predecessor_cert_id = n->predecessor_cert_id;
+    r.idem_key = (char *)n->idem_key;
+    rc = orders_insert(env->db, &r, id, e);
+    if (rc < 0)
+        return rc;
+    const char **methods = sm_calloc(f->nnames, sizeof *methods);
+    if (methods == NULL)
+        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < f->nnames; i++)
+        methods[i] = f->dcv_method[0] ? f->dcv_method : "dns";
+    rc = orders_domains_replace(env->db, *id, (const char *const *)f->names, methods, f->nnames,
+                                e);
+    free(methods);
+    return rc;
+}
+
+static json_t *names_array(const struct appform_result *f)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < f->nnames; i++)
+        if (json_array_append_new(a, json_string(f->names[i])) < 0) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
+}
+
+/* After the insert: invoice, audit record, hook, card payment. Caller's transaction. */
+static int after_insert(const struct order_env *env, const struct order_actor *who,
+                        const struct order_new *n, struct order_rec *o, time_t now,
+                        struct sm_err *e)
+{
+    int rc = 0;
+    if (!n->draft)
+        rc = assign_invoice(env, o, now, e);
+    json_t *d = json_pack("{s:s, s:s, s:s, s:I, s:I, s:o*, s:s}", "receipt_no", o->receipt_no,
+                          "kind", o->kind, "product", n->product->code, "amount",
+                          (json_int_t)o->amount, "org_id", (json_int_t)o->org_id, "names",
+                          names_array(n->form), "state", o->state);
+    if (rc == 0 && d == NULL)
+        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    if (rc == 0)
+        rc = order_audit(env, who, o, n->draft ? "order.draft" : "order.submitted", d, e);
+    json_decref(d);
+    if (rc == 0 && !n->draft && n->pay_method != NULL && strcmp(n->pay_method, "card") == 0) {
+        struct orders_state_set set = {.paid_at = now, .pay_method = "card"};
+        rc = orders_invoice_paid(env->db, o->id, now, e);
+        if (rc == 0)
+            rc = order_transition_tx(env, who, o, ORDER_VETTING, "paid", &set, NULL, e);
+    }
+    return rc;
+}
+
+int order_create(const struct order_env *env, const struct order_actor *who,
+                 const struct order_new *n, struct order_rec **out, int *created,
+                 struct sm_err *e)
+{
+    *out = NULL;
+    if (created != NULL)
+        *created = 0;
+    int rc = check_new(n, e);
+    if (rc < 0)
+        return rc;
+    time_t now = clock_now();
+    if (!n->draft && (rc = maint_refuse(env, now, e)) < 0)
+        return rc;
+    static const struct orders_scope all = {1, NULL, 0};
+    int64_t id = 0;
+    struct order_rec *o = NULL;
+    rc = db_begin(env->db, e);
+    if (rc == 0)
+        rc = insert_order(env, who, n, now, &id, e);
+    if (rc == 0)
+        rc = orders_get(env->db, id, &all, &o, e);
+    if (rc == 0)
+        rc = after_insert(env, who, n, o, now, e);
+    if (rc == 0)
+        rc = db_commit(env->db, e);
+    if (rc == 0) {
+        *out = o;
+        if (created != NULL)
+            *created = 1;
+        return 0;
+    }
+    db_rollback(env->db);
+    orders_rec_free(o);
+    if (rc == -SM_E_CONFLICT && strcmp(e ? e->field : "idem_key", "idem_key") == 0) {
+        /* Double submission: the first order of this user with this key is the answer. */
+        sm_err_clear(e);
+        return orders_get_by_key(env->db, who->user_id, n->idem_key, out, e);
+    }
+    return rc;
+}
+
+static int do_submit(const struct order_env *env, const struct order_actor *who,
+                     struct order_rec *o, void *arg, struct sm_err *e)
+{
+    time_t now = *(const time_t *)arg;
+    if (strcmp(o->state, "draft") != 0)
+        return sm_err_set(e, SM_E_CONFLICT, "state", "order %s is not a draft", o->receipt_no);
+    int rc = assign_invoice(env, o, now, e);
+    struct orders_state_set set = {.submitted_at = now};
+    if (rc == 0)
+        rc = order_transition_tx(env, who, o, ORDER_AWAITING_PAYMENT, "submitted", &set, NULL,
+                                 e);
+    return rc;
+}
+
+int order_submit(const struct order_env *env, const struct order_actor *who, int64_t id,
+                 int64_t version, struct sm_err *e)
+{
+    time_t now = clock_now();
+    int rc = maint_refuse(env, now, e);
+    return rc < 0 ? rc : order_with(env, who, id, version, do_submit, &now, e);
+}
+
+struct reapply {
+    const struct appform_result *form;
+    const char *csr_pem;
+    const char *const *emails;
+};
+
+static int do_reapply(const struct order_env *env, const struct order_actor *who,
+                      struct order_rec *o, void *arg, struct sm_err *e)
+{
+    const struct reapply *ra = arg;
+    const struct appform_result *f = ra->form;
+    enum order_state s;
+    if (order_state_parse(o->state, &s) < 0 || !order_editable(s))
+        return sm_err_set(e, SM_E_CONFLICT, "state", "order %s can no longer be edited",
+                          o->receipt_no);
+    struct product p;
+    int rc = products_get(env->db, o->product_id, &p, e);
+    if (rc < 0)
+        return rc;
+    int64_t amount = order_amount(&p, f);
+    if (o->invoice_no[0] != '\0' && amount > o->amount)
+        return sm_err_set(e, SM_E_CONFLICT, "reapply.amount",
+                          "more names than paid for need a new application");
+    if (o->invoice_no[0] == '\0')
+        o->amount = amount;
+    /* Swap the new values in; the old ones are freed with o. */
+    char *keep[9] = {o->csr_pem, o->cn, o->names, o->applicant, o->contact, o->billing,
+                     o->notify_email[0], o->notify_email[1], o->notify_email[2]};
+    o->csr_pem = (char *)nonempty(ra->csr_pem);
+    o->cn = f->cn;
+    o->names = f->names_json;
+    o->applicant = f->applicant_json;
+    o->contact = f->contact_json;
+    o->billing = f->billing_json;
+    for (int i = 0; i < 3; i++)
+        o->notify_email[i] = (char *)nonempty(ra->emails[i]);
+    snprintf(o->root_option, sizeof o->root_option, "%s", f->root);
+    rc = orders_update_application(env->db, o, e);
+    o->csr_pem = keep[0], o->cn = keep[1], o->names = keep[2], o->applicant = keep[3];
+    o->contact = keep[4], o->billing = keep[5];
+    for (int i = 0; i < 3; i++)
+        o->notify_email[i] = keep[6 + i];
+    if (rc < 0)
+        return rc;
+    o->version++;
+    const char **methods = sm_calloc(f->nnames, sizeof *methods);
+    if (methods == NULL)
+        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < f->nnames; i++)
+        methods[i] = f->dcv_method[0] ? f->dcv_method : "dns";
+    rc = orders_domains_replace(env->db, o->id, (const char *const *)f->names, methods,
+                                f->nnames, e);
+    free(methods);
+    json_t *d = json_pack("{s:s, s:o*, s:b}", "cn", f->cn, "names", names_array(f), "csr",
+                          ra->csr_pem != NULL && ra->csr_pem[0] != '\0');
+    if (rc == 0 && d == NULL)
+        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    if (rc == 0)
+        rc = order_audit(env, who, o, "order.reapplied", d, e);
+    json_decref(d);
+    return rc;
+}
+
+int order_reapply(const struct order_env *env, const struct order_actor *who, int64_t id,
+                  int64_t version, const struct appform_result *form, const char *csr_pem,
+                  const char *const notify_email[3], struct sm_err *e)
+{
+    if (form == NULL || form->nerrors > 0 || form->cn == NULL || form->nnames == 0)
+        return sm_err_set(e, SM_E_INVALID, "form", "application has errors");
+    if (notify_email == NULL || notify_email[0] == NULL || notify_email[0][0] == '\0')
+        return sm_err_set(e, SM_E_INVALID, "form", "notification e-mail missing");
+    int rc = maint_refuse(env, clock_now(), e);
+    if (rc < 0)
+        return rc;
+    struct reapply ra = {form, csr_pem, notify_email};
+    return order_with(env, who, id, version, do_reapply, &ra, e);
+}
+
+static int do_cancel(const struct order_env *env, const struct order_actor *who,
+                     struct order_rec *o, void *arg, struct sm_err *e)
+{
+    const char *reason = arg;
+    struct orders_state_set set = {.decided_at = clock_now(), .decision_note = nonempty(reason)};
+    json_t *d = reason && *reason ? json_pack("{s:s}", "reason", reason) : NULL;
+    int rc = order_transition_tx(env, who, o, ORDER_CANCELLED, "cancelled", &set, d, e);
+    json_decref(d);
+    return rc;
+}
+
+int order_cancel(const struct order_env *env, const struct order_actor *who, int64_t id,
+                 int64_t version, const char *reason, struct sm_err *e)
+{
+    if (reason != NULL && (field_has_control(reason, 1) || field_chars(reason) > 1000))
+        return sm_err_set(e, SM_E_INVALID, "reason", "reason too long or with control chars");
+    return order_with(env, who, id, version, do_cancel, (void *)reason, e);
+}
+
+static int do_pay(const struct order_env *env, const struct order_actor *who,
+                  struct order_rec *o, void *arg, struct sm_err *e)
+{
+    const char *method = arg;
+    if (o->paid_at != 0)
+        return 0; /* already confirmed: a repeated callback changes nothing */
+    time_t now = clock_now();
+    struct orders_state_set set = {.paid_at = now, .pay_method = method};
+    int rc = orders_invoice_paid(env->db, o->id, now, e);
+    if (rc == 0)
+        rc = order_transition_tx(env, who, o, ORDER_VETTING, "paid", &set, NULL, e);
+    return rc;
+}
+
+int order_confirm_payment(const struct order_env *env, const struct order_actor *who,
+                          int64_t id, const char *method, struct sm_err *e)
+{
+    if (method == NULL || (strcmp(method, "officer") != 0 && strcmp(method, "callback") != 0 &&
+                           strcmp(method, "card") != 0))
+        return sm_err_set(e, SM_E_INVALID, "pay_method", "officer, callback or card");
+    return order_with(env, who, id, 0, do_pay, (void *)method, e);
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int order_payment_verify(const char *secret, const unsigned char *body, size_t len,
+                         const char *sig, struct sm_err *e)
+{
+    unsigned char want[EVP_MAX_MD_SIZE], got[32];
+    unsigned int wlen = 0;
+    if (secret == NULL || secret[0] == '\0')
+        return sm_err_set(e, SM_E_FORBIDDEN, "signature", "payment callback not configured");
+    if (sig == NULL)
+        return sm_err_set(e, SM_E_FORBIDDEN, "signature", "no signature");
+    if (strncmp(sig, "sha256=", 7) == 0)
+        sig += 7;
+    if (strlen(sig) != 64)
+        return sm_err_set(e, SM_E_FORBIDDEN, "signature", "malformed signature");
+    for (int i = 0; i < 32; i++) {
+        int hi = hexval(sig[2 * i]), lo = hexval(sig[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return sm_err_set(e, SM_E_FORBIDDEN, "signature", "malformed signature");
+        got[i] = (unsigned char)(hi << 4 | lo);
+    }
+    static const unsigned char empty[1] = {0};
+    if (HMAC(EVP_sha256(), secret, (int)strlen(secret), body ? body : empty, len, want,
+             &wlen) == NULL ||
+        wlen != 32)
+        return sm_err_openssl(e, "HMAC-SHA256");
+    if (CRYPTO_memcmp(want, got, 32) != 0)
+        return sm_err_set(e, SM_E_FORBIDDEN, "signature", "signature does not verify");
+    return 0;
+}
+
+int order_payment_callback(const struct order_env *env, const unsigned char *body, size_t len,
+                           const char *sig, int64_t *order_id, struct sm_err *e)
+{
+    int rc = order_payment_verify(env->hmac_secret, body, len, sig, e);
+    if (rc < 0)
+        return rc;
+    json_error_t je;
+    json_t *j = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &je);
+    const char *inv = j ? json_string_value(json_object_get(j, "invoice_no")) : NULL;
+    json_t *amt = j ? json_object_get(j, "amount") : NULL;
+    struct order_rec *o = NULL;
+    if (inv == NULL)
+        rc = sm_err_set(e, SM_E_INVALID, "invoice_no", "no invoice_no in callback");
+    else if (!json_is_integer(amt))
+        rc = sm_err_set(e, SM_E_INVALID, "amount", "no integer amount in callback");
+    if (rc == 0)
+        rc = orders_get_by_invoice(env->db, inv, &o, e);
+    if (rc == 0 && json_integer_value(amt) != o->amount)
+        rc = sm_err_set(e, SM_E_INVALID, "amount", "paid %lld, invoice %s is %lld",
+                        (long long)json_integer_value(amt), inv, (long long)o->amount);
+    if (rc == 0) {
+        struct order_actor sys = {0, {1, NULL, 0}};
+        rc = order_confirm_payment(env, &sys, o->id, "callback", e);
+        if (rc == 0 && order_id != NULL)
+            *order_id = o->id;
+    }
+    orders_rec_free(o);
+    json_decref(j);
+    return rc;
+}
+
+int order_mark_issued_tx(const struct order_env *env, const struct order_actor *who,
+                         struct order_rec *o, int64_t cert_id, struct sm_err *e)
+{
+    if (cert_id <= 0)
+        return sm_err_set(e, SM_E_INVALID, "cert_id", "no certificate");
+    struct orders_state_set set = {.cert_id = cert_id};
+    json_t *d = json_pack("{s:I}", "cert_id", (json_int_t)cert_id);
+    int rc = d ? order_transition_tx(env, who, o, ORDER_ISSUED, "issued", &set, d, e)
+               : sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    json_decref(d);
+    return rc;
+}
+
+int order_eta(const struct order_rec *o, const struct product *p, time_t *eta)
+{
+    time_t start = o->paid_at ? o->paid_at : o->submitted_at;
+    if (start <= 0)
+        return -1;
+    *eta = calendar_add_business_days_at(start, p->review_days_max);
+    return 0;
+}
+
+int order_overdue(const struct order_rec *o, const struct product *p, time_t now)
+{
+    time_t eta;
+    if (strcmp(o->state, "vetting") != 0 && strcmp(o->state, "on_hold") != 0)
+        return 0;
+    return order_eta(o, p, &eta) == 0 && now > eta;
+}

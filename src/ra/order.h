@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/* Orders (applications) and their state machine (R-APP-1, R-APP-7, R-PAY-1, R-VAL-7,
+ * R-CAL-1). Every state change goes through ONE function (order_transition_tx) that
+ * checks the allowed edge, updates the row under optimistic locking (version) and writes
+ * the audit record in the same transaction; mails are queued by the caller's hook in that
+ * transaction too. Vetting actions (checks, holds, documents, approve/NG) are in
+ * ra/vetting.h. No SQL here (store/orders.h), no HTTP.
+ *
+ *   draft ──submit──▶ awaiting_payment ──paid──▶ vetting ◀──resume── on_hold
+ *     │                   │                       │  ──hold──────────▶ │
+ *     │                   │                       ├──approve──▶ approved ──issued──▶ issued
+ *     │                   │                       ├──NG───────▶ rejected ◀──NG── on_hold
+ *     └──────cancel───────┴───────cancel──────────┴──cancel──▶ cancelled ◀─cancel─┘
+ *
+ * Receipt number (受付番号): "R" + Tokyo date YYYYMMDD + "-" + 5-digit sequence of that
+ * day, e.g. R20261129-00001. Invoice number: "BILL-" + Tokyo YYYYMM + "-" + 5-digit
+ * sequence of that month, e.g. BILL-202611-00001 (both from store counters, unique and
+ * safe under concurrency on SQLite and PostgreSQL). */
+#ifndef SM_ORDER_H
+#define SM_ORDER_H
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "core/err.h"
+#include "ra/appform.h"
+#include "ra/maint.h"
+#include "store/orders.h"
+#include "store/products.h"
+
+struct db;
+
+enum order_state {
+    ORDER_DRAFT = 0,        /* saved, not submitted (cart item) */
+    ORDER_AWAITING_PAYMENT, /* submitted; waits for 入金確認 */
+    ORDER_VETTING,          /* paid: DCV and organization checks run */
+    ORDER_ON_HOLD,          /* 保留: the customer was asked for documents */
+    ORDER_APPROVED,         /* officer approved; issuance pending */
+    ORDER_ISSUED,           /* certificate issued (final) */
+    ORDER_REJECTED,         /* NG / 却下 with a reason (final) */
+    ORDER_CANCELLED,        /* cancelled before issuance (final) */
+    ORDER__NSTATES
+};
+
+const char *order_state_name(enum order_state s); /* "awaiting_payment" ...; "?" if bad */
+int order_state_parse(const char *s, enum order_state *out); /* 0 or -1 */
+/* 1 if the state machine has the edge from -> to. */
+int order_edge_allowed(enum order_state from, enum order_state to);
+/* 1 for states in which a re-application (editing before issuance) is allowed:
+ * draft, awaiting_payment, vetting, on_hold. */
+int order_editable(enum order_state s);
+
+/* Mail call point: called inside the transaction of every change with the order as it
+ * is after the change, the event name ("order.submitted", "order.paid", "order.hold",
+ * "order.resumed", "order.rejected", "order.approved", "order.issued", "order.cancelled",
+ * "order.reapplied", "order.document") and the audit detail JSON. A negative return
+ * rolls the change back. The lead connects outbox_enqueue here (R-NOT-1/2). */
+struct order_hooks {
+    int (*notify)(void *arg, struct db *db, const struct order_rec *o, const char *event,
+                  const char *detail_json, struct sm_err *e);
+    void *arg;
+};
+
+/* What the RA needs from configuration; built once (config [portal] maintenance via
+ * maint_parse, [server] max_upload, [payment] hmac_secret). */
+struct order_env {
+    struct db *db;
+    const struct order_hooks *hooks;  /* NULL = no mails */
+    const struct maint_policy *maint; /* NULL = default window; {0} = never */
+    int64_t max_upload;               /* bytes; 0 = 10 MiB */
+    const char *hmac_secret;          /* payment callback; NULL/"" = callback refused */
+};
+
+/* Who acts: user_id 0 = the system (payment callback, jobs). scope limits which orders
+ * the actor can see: customers their organization, resellers the organizations they
+ * manage, officers/admins ORDERS_SCOPE_ALL. An order outside the scope is
+ * -SM_E_NOTFOUND, exactly as a missing one. */
+struct order_actor {
+    int64_t user_id;
+    struct orders_scope scope;
+};
+
+/* Error → message key for users: "order.err.maintenance", "order.err.stale",
+ * "order.err.state", "order.err.file_type", ... (web/i18n/ja-order.json and
+ * en-order.json); falls back to sm_err_msgkey(e->code). */
+const char *order_err_key(const struct sm_err *e);
+
+/* A new order from a checked application (appform_check with no errors). */
+struct order_new {
+    int64_t org_id;
+    const struct product *product;
+    const char *kind;            /* new | renewal | reissue */
+    const char *idem_key;        /* one per form display (1..64 chars): a second
+                                    submission with the same key returns the first order */
+    const struct appform_result *form;
+    const char *csr_pem;         /* as pasted (stored for issuance) */
+    const char *notify_email[3];
+    const char *po_number, *remarks, *server_software;
+    int64_t predecessor_cert_id; /* renewal / reissue */
+    int draft;                   /* 1: save as draft (cart); 0: submit now */
+    const char *pay_method;      /* "invoice" (default) or "card" (paid at once, R-PAY-1) */
+    int64_t amount;              /* yen; < 0 = list price + extra names */
+};
+
+/* Creates (or, for a repeated idem_key of the same user, returns) an order. Submitting
+ * is refused inside the maintenance window (-SM_E_POLICY, field "maintenance"); an
+ * application with errors is -SM_E_INVALID (field "form"). On success *out (caller frees
+ * with orders_rec_free) is the order and *created (may be NULL) is 1 when it was created
+ * now, 0 when an earlier submission with the same key was found. */
+int order_create(const struct order_env *env, const struct order_actor *who,
+                 const struct order_new *n, struct order_rec **out, int *created,
+                 struct sm_err *e);
+
+/* Submits a draft (draft → awaiting_payment): receipt time, invoice number. */
+int order_submit(const struct order_env *env, const struct order_actor *who, int64_t id,
+                 int64_t version, struct sm_err *e);
+
+/* Re-application (再申請, R-APP-1): replaces CSR, names, applicant/contact/billing data,
+ * notification e-mails and options of an order not yet approved, from a new checked form.
+ * New names get pending domain rows; names kept keep their validation. Refused in the
+ * maintenance window, and with -SM_E_CONFLICT (field "state") once approved. */
+int order_reapply(const struct order_env *env, const struct order_actor *who, int64_t id,
+                  int64_t version, const struct appform_result *form, const char *csr_pem,
+                  const char *const notify_email[3], struct sm_err *e);
+
+/* THE transition: inside the caller's transaction (db_begin), moves o (as loaded in that
+ * transaction) to `to` if the edge exists and o->version is current, sets the columns in
+ * set (may be NULL), appends the audit record (action "order." + event, object
+ * "order:" + receipt_no, detail = {"from","to"} merged with detail, which may be NULL) and
+ * calls the hook. o is updated in memory (state, version). */
+int order_transition_tx(const struct order_env *env, const struct order_actor *who,
+                        struct order_rec *o, enum order_state to, const char *event,
+                        const struct orders_state_set *set, json_t *detail,
+                        struct sm_err *e);
+/* The same in a transaction of its own, loading order id (scoped) and checking version
+ * (0 = whatever is current). */
+int order_transition(const struct order_env *env, const struct order_actor *who, int64_t id,
+                     int64_t version, enum order_state to, const char *event,
+                     struct sm_err *e);
+
+/* Runs fn(arg, o) inside a transaction on order id as loaded there (scoped; version
+ * checked unless 0); commits when fn returns 0, else rolls back. For ra modules. */
+typedef int (*order_fn)(const struct order_env *env, const struct order_actor *who,
+                        struct order_rec *o, void *arg, struct sm_err *e);
+int order_with(const struct order_env *env, const struct order_actor *who, int64_t id,
+               int64_t version, order_fn fn, void *arg, struct sm_err *e);
+/* "user:42" or "system" for user_id 0. */
+void order_actor_name(const struct order_actor *who, char *out, size_t n);
+/* Appends the audit record of a change that is not a transition (action, detail JSON
+ * may be NULL) and calls the hook with event = action. Caller's transaction. */
+int order_audit(const struct order_env *env, const struct order_actor *who,
+                const struct order_rec *o, const char *action, json_t *detail,
+                struct sm_err *e);
+
+/* Cancels an order not yet approved (reason optional). */
+int order_cancel(const struct order_env *env, const struct order_actor *who, int64_t id,
+                 int64_t version, const char *reason, struct sm_err *e);
+
+/* Payment (R-PAY-1). Officer or callback: awaiting_payment → vetting with paid_at and
+ * pay method ("officer", "callback", "card"). Repeating it on a paid order changes nothing
+ * and returns 0 (callbacks are delivered at least once). */
+int order_confirm_payment(const struct order_env *env, const struct order_actor *who,
+                          int64_t id, const char *method, struct sm_err *e);
+/* Verifies a callback signature: sig is the lower- or upper-case hex HMAC-SHA256 of
+ * body under secret, optionally prefixed "sha256="; compared in constant time.
+ * 0, or -SM_E_FORBIDDEN (also for an empty secret). */
+int order_payment_verify(const char *secret, const unsigned char *body, size_t len,
+                         const char *sig, struct sm_err *e);
+/* The callback POST /api/v1/payments: verifies the signature, reads
+ * {"invoice_no":"BILL-...","amount":N} and confirms the payment of that invoice when the
+ * amount matches (-SM_E_INVALID field "amount" otherwise; unknown invoice
+ * -SM_E_NOTFOUND). *order_id (may be NULL) gets the order. */
+int order_payment_callback(const struct order_env *env, const unsigned char *body, size_t len,
+                           const char *sig, int64_t *order_id, struct sm_err *e);
+
+/* Marks an approved order issued with its certificate (approved → issued). Called by
+ * the issuance engine in its own transaction (db_begin held by the caller) right after it
+ * stores the certificate. */
+int order_mark_issued_tx(const struct order_env *env, const struct order_actor *who,
+                         struct order_rec *o, int64_t cert_id, struct sm_err *e);
+
+/* Expected completion (R-VAL-7, R-CAL-1): the start (paid_at, else submitted_at) plus
+ * the product's review_days_max business days in Asia/Tokyo. 0, or -1 when the order has
+ * not started (draft). */
+int order_eta(const struct order_rec *o, const struct product *p, time_t *eta);
+/* 1 if the order is still being reviewed (vetting, on_hold) and now is past its ETA. */
+int order_overdue(const struct order_rec *o, const struct product *p, time_t now);
+
+/* Amount of an application in yen (tax excluded): list price + extra names. */
+int64_t order_amount(const struct product *p, const struct appform_result *form);
+
+#endif
