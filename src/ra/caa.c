@@ -290,7 +290,12 @@ int caa_check_with(caa_lookup_fn fn, void *ctx, const struct caa_request *q, tim
                            q->identities ? q->identities : "", "at", at, "br_version",
                            policy_br_version(now));
     json_t *steps = json_array();
-    if (ev == NULL || steps == NULL || json_object_set_new(ev, "steps", steps) < 0) {
+    if (ev == NULL || steps == NULL) {
+        json_decref(steps);
+        json_decref(ev);
+        return -SM_E_NOMEM;
+    }
+    if (json_object_set_new(ev, "steps", steps) < 0) { /* steps released by jansson */
         json_decref(ev);
         return -SM_E_NOMEM;
     }
