@@ -1,0 +1,275 @@
+/* SPDX-License-Identifier: MIT */
+/* ra/issuance and store/certs: serials reserved before signing, certificates stored before
+ * they are returned, lint failures abandoned and audited, and recovery of reservations of
+ * ended processes (R-ISS-3, R-ISS-4, R-ISS-6 count). Uses a throwaway hierarchy. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "pki/ca.h"
+#include "ra/issuance.h"
+#include "store/audit.h"
+#include "store/certs.h"
+#include "store/db.h"
+
+#define PASS "unit-test-passphrase"
+#define NOW 1795305600 /* 2026-11-22T00:00:00Z */
+
+static char tmpdir[256];
+static struct config *cfg;
+static struct db *db;
+static struct ca_issuer *dv;
+static EVP_PKEY *key;
+
+static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+    (void)st;
+    (void)flag;
+    (void)f;
+    return remove(p);
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    unsetenv("SHOMEI_CA_PASSPHRASE");
+    clock_set(NOW);
+    snprintf(tmpdir, sizeof tmpdir, "%s/shomei-iss.XXXXXX",
+             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    if (mkdtemp(tmpdir) == NULL || (cfg = config_defaults(tmpdir)) == NULL)
+        return -1;
+    config_set(cfg, "ca", "passphrase", PASS);
+    struct sm_err e = {0};
+    struct ca_hierarchy h = {0};
+    int rc = db_open("sqlite:shomei.db", tmpdir, &db, &e);
+    if (rc == 0)
+        rc = db_migrate(db, &e);
+    if (rc == 0)
+        rc = ca_hierarchy_create(cfg, PASS, &h, &e);
+    if (rc == 0)
+        rc = ca_hierarchy_store(db, &h, &e);
+    ca_hierarchy_clear(&h);
+    if (rc == 0)
+        rc = ca_load_issuer(db, cfg, "dv", "a", &dv, &e);
+    if (rc < 0)
+        fprintf(stderr, "# setup: %s %s\n", e.field, e.detail);
+    key = EVP_EC_gen("P-256");
+    return rc < 0 || key == NULL ? -1 : 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    EVP_PKEY_free(key);
+    ca_issuer_free(dv);
+    db_close(db);
+    config_free(cfg);
+    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    clock_set(0);
+    return 0;
+}
+
+static const char *const names_ok[] = {"www.example.com", "example.com"};
+static const char *const names_wild[] = {"*.example.com"};
+
+static struct issuance_item item(const char *const *names, size_t n)
+{
+    struct issuance_item it = {0};
+    it.pubkey = key;
+    it.names = names;
+    it.nnames = n;
+    it.org_id = 7;
+    return it;
+}
+
+static const struct issuance_opts opts = {"test", 2, 2};
+
+static void state_is(const char *serial, const char *want)
+{
+    struct certs_row *r = NULL;
+    assert_int_equal(certs_get(db, serial, &r, NULL), 0);
+    assert_string_equal(r->state, want);
+    certs_row_free(r);
+}
+
+/* R-ISS-4: every returned certificate is stored, byte for byte, with its audit records. */
+static void test_issuance_run_stores_every_certificate(void **state)
+{
+    (void)state;
+    struct issuance_item it[5];
+    for (int i = 0; i < 5; i++)
+        it[i] = item(names_ok, 2);
+    struct sm_err e = {0};
+    assert_int_equal(issuance_run(db, dv, &opts, it, 5, &e), 0);
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(it[i].rc, 0);
+        assert_true(strlen(it[i].serial) >= 16);
+        struct certs_row *r = NULL;
+        assert_int_equal(certs_get(db, it[i].serial, &r, NULL), 0);
+        assert_string_equal(r->state, "issued");
+        assert_int_equal(r->der_len, it[i].der_len);
+        assert_memory_equal(r->der, it[i].der, it[i].der_len);
+        assert_string_equal(r->sha256, it[i].sha256);
+        assert_string_equal(r->cn, "www.example.com");
+        assert_string_equal(r->names_json, "[\"www.example.com\",\"example.com\"]");
+        assert_int_equal(r->org_id, 7);
+        assert_int_equal(r->not_after - r->not_before + 1, 200 * 86400);
+        const unsigned char *p = r->der;
+        X509 *x = d2i_X509(NULL, &p, (long)r->der_len);
+        assert_non_null(x);
+        assert_int_equal(X509_verify(x, X509_get0_pubkey(dv->cert)), 1);
+        X509_free(x);
+        certs_row_free(r);
+        for (int j = 0; j < i; j++)
+            assert_string_not_equal(it[i].serial, it[j].serial);
+        issuance_item_clear(&it[i]);
+    }
+    assert_int_equal(audit_verify(db, NULL, NULL, 0, NULL), 0);
+}
+
+/* R-ISS-3: a certificate that fails the linter is never signed: its reservation is
+ * abandoned and audited; the other certificates of the batch are issued. */
+static void test_issuance_run_lint_failure_abandons_only_that_one(void **state)
+{
+    (void)state;
+    struct issuance_item it[3] = {item(names_ok, 2), item(names_wild, 1), item(names_ok, 2)};
+    it[1].allow_wildcard = 0; /* the product does not allow wildcards */
+    assert_int_equal(issuance_run(db, dv, &opts, it, 3, NULL), 0);
+    assert_int_equal(it[0].rc, 0);
+    assert_int_equal(it[2].rc, 0);
+    assert_int_equal(it[1].rc, -SM_E_LINT);
+    assert_null(it[1].der);
+    state_is(it[1].serial, "abandoned");
+    assert_non_null(strstr(it[1].err.detail, "lint.name.invalid"));
+    state_is(it[0].serial, "issued");
+    state_is(it[2].serial, "issued");
+    for (int i = 0; i < 3; i++)
+        issuance_item_clear(&it[i]);
+}
+
+/* Items without a key or names are refused before any serial is reserved. */
+static void test_issuance_run_incomplete_item_reserves_nothing(void **state)
+{
+    (void)state;
+    int64_t before = 0, after = 0;
+    assert_int_equal(certs_count_state(db, NULL, &before, NULL), 0);
+    struct issuance_item it[1] = {item(names_ok, 0)};
+    assert_int_equal(issuance_run(db, dv, &opts, it, 1, NULL), 0);
+    assert_int_equal(it[0].rc, -SM_E_INVALID);
+    assert_string_equal(it[0].serial, "");
+    assert_int_equal(certs_count_state(db, NULL, &after, NULL), 0);
+    assert_int_equal(before, after);
+}
+
+static void reserve(const char *serial, const char *owner, int64_t at)
+{
+    struct certs_new c = {serial, dv->ca_id, "dv", "a", "x.example.com", "[]", 0, 0};
+    assert_int_equal(db_begin(db, NULL), 0);
+    assert_int_equal(certs_reserve(db, &c, owner, at, NULL), 0);
+    assert_int_equal(db_commit(db, NULL), 0);
+}
+
+/* R-ISS-4: reservations of dead processes on this host are abandoned on the next start,
+ * those of live processes are left alone, a reused process id is told apart by its start
+ * time, and other hosts' reservations wait for the lease. */
+static void test_issuance_recover_tells_dead_from_alive(void **state)
+{
+    (void)state;
+    char me[300], host[256], dead[300], reused[300];
+    assert_int_equal(issuance_owner(me, sizeof me), 0);
+    assert_int_equal(gethostname(host, sizeof host), 0);
+    snprintf(dead, sizeof dead, "%s/%d/12345", host, 0x3ffffff0); /* no such process */
+    snprintf(reused, sizeof reused, "%s/%ld/1", host, (long)getpid());
+    reserve("a1", me, NOW);
+    reserve("a2", dead, NOW);
+    reserve("a3", reused, NOW);
+    reserve("a4", "elsewhere.example/42/7", NOW);
+    int64_t n = -1;
+    assert_int_equal(issuance_recover(db, "test", 600, &n, NULL), 0);
+    assert_int_equal(n, 2);
+    state_is("a1", "reserved");
+    state_is("a2", "abandoned");
+    state_is("a3", "abandoned");
+    state_is("a4", "reserved");
+    clock_set(NOW + 601);
+    assert_int_equal(issuance_recover(db, "test", 600, &n, NULL), 0);
+    assert_int_equal(n, 1);
+    state_is("a4", "abandoned");
+    state_is("a1", "reserved");
+    clock_set(NOW);
+    assert_int_equal(db_begin(db, NULL), 0);
+    assert_int_equal(certs_set_abandoned(db, "a1", NULL), 0);
+    assert_int_equal(db_commit(db, NULL), 0);
+    assert_int_equal(audit_verify(db, NULL, NULL, 0, NULL), 0);
+}
+
+/* R-ISS-4: a serial is used once; only a reserved serial can become issued or abandoned. */
+static void test_certs_transitions_refused(void **state)
+{
+    (void)state;
+    reserve("b1", "h/1/1", NOW);
+    struct certs_new c = {"b1", dv->ca_id, "dv", "a", "x.example.com", "[]", 0, 0};
+    struct sm_err e = {0};
+    assert_int_equal(db_begin(db, NULL), 0);
+    assert_int_equal(certs_reserve(db, &c, "h/1/1", NOW, &e), -SM_E_CONFLICT);
+    db_rollback(db);
+    assert_int_equal(db_begin(db, NULL), 0);
+    const unsigned char der[3] = {1, 2, 3};
+    assert_int_equal(certs_set_issued(db, "b1", der, 3, NOW, NOW + 10, "00", NOW, NULL), 0);
+    assert_int_equal(certs_set_issued(db, "b1", der, 3, NOW, NOW + 10, "00", NOW, &e),
+                     -SM_E_CONFLICT);
+    assert_int_equal(certs_set_abandoned(db, "b1", &e), -SM_E_CONFLICT);
+    assert_int_equal(certs_set_abandoned(db, "nope", &e), -SM_E_CONFLICT);
+    assert_int_equal(db_commit(db, NULL), 0);
+    struct certs_row *r = NULL;
+    assert_int_equal(certs_get(db, "missing", &r, &e), -SM_E_NOTFOUND);
+    assert_null(r);
+}
+
+/* R-ISS-6: valid certificates of one CN in one organization are counted. */
+static void test_certs_count_valid_cn(void **state)
+{
+    (void)state;
+    struct issuance_item it[2] = {item(names_ok, 2), item(names_ok, 2)};
+    it[0].org_id = it[1].org_id = 99;
+    it[1].days = 1;
+    assert_int_equal(issuance_run(db, dv, &opts, it, 2, NULL), 0);
+    int64_t n = 0;
+    assert_int_equal(certs_count_valid_cn(db, 99, "www.example.com", NOW, &n, NULL), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(certs_count_valid_cn(db, 99, "www.example.com", NOW + 2 * 86400, &n, NULL),
+                     0);
+    assert_int_equal(n, 1);
+    assert_int_equal(certs_count_valid_cn(db, 98, "www.example.com", NOW, &n, NULL), 0);
+    assert_int_equal(n, 0);
+    issuance_item_clear(&it[0]);
+    issuance_item_clear(&it[1]);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_issuance_run_stores_every_certificate),
+        cmocka_unit_test(test_issuance_run_lint_failure_abandons_only_that_one),
+        cmocka_unit_test(test_issuance_run_incomplete_item_reserves_nothing),
+        cmocka_unit_test(test_issuance_recover_tells_dead_from_alive),
+        cmocka_unit_test(test_certs_transitions_refused),
+        cmocka_unit_test(test_certs_count_valid_cn),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
