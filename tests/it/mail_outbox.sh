@@ -87,6 +87,7 @@ check_eq "R-NOT-1 nothing is retried before the back-off ends" "sent 0, failed 0
 # --- server up: every mail arrives exactly once ---
 start_sink sink "$PORT" || not_ok "start the SMTP sink"
 out=$(at 61 "$S" mail run --dir "$D" --once 2>"$IT_TMP/run2.err")
+[ "$out" = "sent 5, failed 0" ] || sed "s/^/# /" "$IT_TMP/run2.err"
 check_eq "R-NOT-1 after the back-off all five are sent" "sent 5, failed 0" "$out"
 check_eq "R-NOT-1 the server received five messages" 5 "$(count_eml sink)"
 list=$(at 61 "$S" mail list --dir "$D" --state sent)
