@@ -19,12 +19,13 @@ static int dcv_usage(FILE *f, const char *why)
 {
     if (why)
         fprintf(f, "shomei dcv: %s\n", why);
-    fprintf(f, "使い方: shomei dcv check --dir DIR --method dns|http --domain ドメイン "
-               "--value 乱数値 [--file ファイル名]\n"
-               "usage: shomei dcv check --dir DIR --method dns|http --domain D --value V "
-               "[--file F]\n"
-               "  dns:  TXT record at %s.D holding V\n"
-               "  http: http://D%sF holding V (F defaults to shomei-<hash of V>.txt)\n",
+    fprintf(f,
+            "使い方: shomei dcv check --dir DIR --method dns|http --domain ドメイン "
+            "--value 乱数値 [--file ファイル名]\n"
+            "usage: shomei dcv check --dir DIR --method dns|http --domain D --value V "
+            "[--file F]\n"
+            "  dns:  TXT record at %s.D holding V\n"
+            "  http: http://D%sF holding V (F defaults to shomei-<hash of V>.txt)\n",
             DCV_DNS_LABEL, DCV_HTTP_PATH);
     return f == stdout ? 0 : 2;
 }
@@ -59,9 +60,9 @@ static int parse(int argc, char **argv, struct opts *o, const char **why)
         const char *flag;
         size_t off;
     } flags[] = {
-        {"--dir", offsetof(struct opts, dir)},       {"--method", offsetof(struct opts, method)},
-        {"--domain", offsetof(struct opts, domain)}, {"--value", offsetof(struct opts, value)},
-        {"--file", offsetof(struct opts, file)},     {"--name", offsetof(struct opts, name)},
+        {"--dir", offsetof(struct opts, dir)},         {"--method", offsetof(struct opts, method)},
+        {"--domain", offsetof(struct opts, domain)},   {"--value", offsetof(struct opts, value)},
+        {"--file", offsetof(struct opts, file)},       {"--name", offsetof(struct opts, name)},
         {"--account", offsetof(struct opts, account)},
     };
     for (int i = 2; i < argc; i += 2) {
@@ -109,8 +110,7 @@ static int load(const char *dir, struct config **c, struct dns **d)
     struct sm_err e = {0};
     *d = NULL;
     if (config_load(dir, c, &e) < 0 || dns_open(*c, d, &e) < 0) {
-        fprintf(stderr, "shomei: 設定を読めません / cannot use the configuration: %s\n",
-                e.detail);
+        fprintf(stderr, "shomei: 設定を読めません / cannot use the configuration: %s\n", e.detail);
         return -1;
     }
     return 0;

@@ -102,8 +102,8 @@ static int setup(struct dns *d, const struct config *c, struct sm_err *e)
         if (config_path(c, ta, path, sizeof path) < 0)
             return sm_err_set(e, SM_E_CONFIG, "trust_anchor_file", "path too long");
         if ((rc = ub_ctx_add_ta_file(ctx, path)) != 0)
-            return sm_err_set(e, SM_E_CONFIG, "trust_anchor_file",
-                              "[dns] trust_anchor_file %s: %s", path, ub_strerror(rc));
+            return sm_err_set(e, SM_E_CONFIG, "trust_anchor_file", "[dns] trust_anchor_file %s: %s",
+                              path, ub_strerror(rc));
     }
     return 0;
 }
@@ -233,8 +233,8 @@ int dns_lookup(struct dns *d, const char *name, int type, struct dns_answer *a)
 
 const char *dns_rcode_name(int rcode)
 {
-    static const char *const names[] = {"NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN",
-                                        "NOTIMP",  "REFUSED"};
+    static const char *const names[] = {"NOERROR",  "FORMERR", "SERVFAIL",
+                                        "NXDOMAIN", "NOTIMP",  "REFUSED"};
     static _Thread_local char other[16];
     if (rcode >= 0 && rcode < (int)(sizeof names / sizeof names[0]))
         return names[rcode];

@@ -26,11 +26,11 @@ enum dns_security {
 #define DNS_MAX_RR 64
 struct dns_answer {
     int status;
-    int rcode;             /* 0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, ... */
-    int security;          /* enum dns_security */
-    char why_bogus[160];   /* resolver's reason when bogus, else empty */
-    char canonical[256];   /* name after CNAMEs (empty if none) */
-    size_t n;              /* number of records in rr */
+    int rcode;           /* 0 NOERROR, 2 SERVFAIL, 3 NXDOMAIN, ... */
+    int security;        /* enum dns_security */
+    char why_bogus[160]; /* resolver's reason when bogus, else empty */
+    char canonical[256]; /* name after CNAMEs (empty if none) */
+    size_t n;            /* number of records in rr */
     unsigned char *rr[DNS_MAX_RR];
     size_t len[DNS_MAX_RR];
 };

@@ -117,8 +117,8 @@ int fetch_addr_class_text(const char *text)
 
 const char *fetch_addr_class_name(int cls)
 {
-    static const char *const names[] = {"public", "loopback",  "private",  "cgnat",
-                                        "link-local", "ula", "multicast", "reserved"};
+    static const char *const names[] = {"public",     "loopback", "private",   "cgnat",
+                                        "link-local", "ula",      "multicast", "reserved"};
     if (cls >= 0 && cls < (int)(sizeof names / sizeof names[0]))
         return names[cls];
     return "?";
@@ -165,10 +165,13 @@ int fetch_opts_from_config(const struct config *c, struct fetch_opts *o, struct 
 /* ---- one hop ---- */
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
+static void curl_init(void)
+{
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+}
 
-__attribute__((format(printf, 3, 4))) static int fail(struct fetch_result *r,
-                                                      const char *reason, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static int fail(struct fetch_result *r, const char *reason,
+                                                      const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -279,8 +282,8 @@ out:
 
 /* Resolves t->host through o->dns into a CURLOPT_RESOLVE entry of allowed addresses.
  * Returns 0 (entry in out, or empty for an IP literal / no resolver) or 1 refused. */
-static int resolve_pin(const struct fetch_opts *o, const struct target *t,
-                       struct fetch_hop *hop, struct buf *out, struct fetch_result *r)
+static int resolve_pin(const struct fetch_opts *o, const struct target *t, struct fetch_hop *hop,
+                       struct buf *out, struct fetch_result *r)
 {
     int cls = fetch_addr_class_text(t->host);
     if (cls >= 0) {
@@ -320,8 +323,7 @@ static int resolve_pin(const struct fetch_opts *o, const struct target *t,
                 refused = c;
                 continue;
             }
-            int rc = buf_printf(out, fam == AF_INET ? "%s%s" : "%s[%s]", allowed ? "," : "",
-                                text);
+            int rc = buf_printf(out, fam == AF_INET ? "%s%s" : "%s[%s]", allowed ? "," : "", text);
             if (rc < 0) {
                 dns_answer_free(&a);
                 return rc;
@@ -349,8 +351,8 @@ static long long now_ms(void)
 
 /* One GET without following redirects. Returns 0 (status in hop), 1 refused, <0 error.
  * On a redirect status the Location, resolved against url, goes to *next (curl_free). */
-static int one_hop(const struct fetch_opts *o, const char *url, long left_ms,
-                   struct fetch_hop *hop, char **next, struct fetch_result *r)
+static int one_hop(const struct fetch_opts *o, const char *url, long left_ms, struct fetch_hop *hop,
+                   char **next, struct fetch_result *r)
 {
     struct target t;
     struct buf pin = BUF_INIT;

@@ -31,10 +31,10 @@ struct fetch_opts {
     int http_port;      /* authorized port of http:// (80; tests may change it) */
     int https_port;     /* authorized port of https:// (443) */
     long connect_timeout_ms;
-    long timeout_ms;    /* whole fetch, all hops */
+    long timeout_ms; /* whole fetch, all hops */
     size_t max_body;
     int max_redirects;
-    struct dns *dns;    /* resolver for host names (DNSSEC bogus refused); NULL = system */
+    struct dns *dns; /* resolver for host names (DNSSEC bogus refused); NULL = system */
 };
 
 /* Reads [dcv] allow_private, allow_loopback, http_port, connect_timeout, timeout,
@@ -53,9 +53,9 @@ int fetch_class_allowed(const struct fetch_opts *o, int cls);
 #define FETCH_MAX_HOPS 12
 struct fetch_hop {
     char url[512];
-    long status;       /* HTTP status, 0 if none */
-    char address[48];  /* address connected to, empty if none */
-    char dnssec[12];   /* security of the host's A/AAAA answers, or "" */
+    long status;      /* HTTP status, 0 if none */
+    char address[48]; /* address connected to, empty if none */
+    char dnssec[12];  /* security of the host's A/AAAA answers, or "" */
 };
 
 struct fetch_result {

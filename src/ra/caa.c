@@ -131,8 +131,7 @@ static int in_list(const char *list, const char *item, size_t n, int nocase)
         size_t t = k;
         while (t > 0 && (p[t - 1] == ' ' || p[t - 1] == '\t'))
             t--;
-        if (t == n && t > 0 &&
-            (nocase ? strncasecmp(p, item, n) == 0 : strncmp(p, item, n) == 0))
+        if (t == n && t > 0 && (nocase ? strncasecmp(p, item, n) == 0 : strncmp(p, item, n) == 0))
             return 1;
         p += k;
         if (*p == ',')
@@ -143,16 +142,16 @@ static int in_list(const char *list, const char *item, size_t n, int nocase)
 
 static int known_tag(const char *tag)
 {
-    static const char *const tags[] = {"issue",        "issuewild",    "iodef", "contactemail",
-                                       "contactphone", "issuemail",    "issuevmc"};
+    static const char *const tags[] = {"issue",        "issuewild", "iodef",   "contactemail",
+                                       "contactphone", "issuemail", "issuevmc"};
     for (size_t i = 0; i < sizeof tags / sizeof tags[0]; i++)
         if (strcasecmp(tag, tags[i]) == 0)
             return 1;
     return 0;
 }
 
-int caa_evaluate(const struct caa_record *set, size_t n, int wildcard,
-                 const struct caa_request *q, const char **reason, char *detail, size_t dn)
+int caa_evaluate(const struct caa_record *set, size_t n, int wildcard, const struct caa_request *q,
+                 const char **reason, char *detail, size_t dn)
 {
     for (size_t i = 0; i < n; i++)
         if ((set[i].flags & CAA_FLAG_CRITICAL) && !known_tag(set[i].tag)) {
@@ -176,14 +175,13 @@ int caa_evaluate(const struct caa_record *set, size_t n, int wildcard,
         if (caa_parse_issue(set[i].value, &iv) < 0 || iv.issuer[0] == '\0' ||
             !in_list(q->identities, iv.issuer, strlen(iv.issuer), 1))
             continue;
-        if (iv.has_account &&
-            (q->account_uri == NULL || strcmp(iv.account, q->account_uri) != 0)) {
+        if (iv.has_account && (q->account_uri == NULL || strcmp(iv.account, q->account_uri) != 0)) {
             *reason = "caa.account_mismatch";
             snprintf(detail, dn, "%s names this CA for account %.180s only", tag, iv.account);
             continue;
         }
-        if (iv.has_methods && (q->method == NULL ||
-                               !in_list(iv.methods, q->method, strlen(q->method), 0))) {
+        if (iv.has_methods &&
+            (q->method == NULL || !in_list(iv.methods, q->method, strlen(q->method), 0))) {
             *reason = "caa.method_mismatch";
             snprintf(detail, dn, "%s allows the methods %.180s only", tag, iv.methods);
             continue;

@@ -15,8 +15,8 @@ struct dns_answer;
 
 struct caa_record {
     int flags;
-    char tag[16];     /* 1..15 ASCII letters/digits */
-    char value[512];  /* bytes 0x20..0x7e; others replaced by '?' */
+    char tag[16];    /* 1..15 ASCII letters/digits */
+    char value[512]; /* bytes 0x20..0x7e; others replaced by '?' */
 };
 
 /* Parses one CAA RDATA. 0, or -1 when malformed (empty or bad tag, truncated, value too
@@ -49,8 +49,8 @@ int caa_parse_issue(const char *value, struct caa_issue *out);
 /* Evaluates a non-empty relevant RRset for the request (pure). Returns 1 permitted, 0 not;
  * *reason then is one of caa.forbidden, caa.critical_unknown, caa.account_mismatch,
  * caa.method_mismatch (static). detail gets an English explanation. */
-int caa_evaluate(const struct caa_record *set, size_t n, int wildcard,
-                 const struct caa_request *q, const char **reason, char *detail, size_t dn);
+int caa_evaluate(const struct caa_record *set, size_t n, int wildcard, const struct caa_request *q,
+                 const char **reason, char *detail, size_t dn);
 
 struct caa_result {
     int ok;             /* 1 issuance permitted */

@@ -31,7 +31,10 @@ static const struct {
     [DCV_ACME_TLSALPN01] = {"acme_tlsalpn01", "3.2.2.4.20", "tls-alpn-01"},
 };
 
-const char *dcv_method_name(int m) { return m >= 0 && m < DCV__COUNT ? methods[m].name : "?"; }
+const char *dcv_method_name(int m)
+{
+    return m >= 0 && m < DCV__COUNT ? methods[m].name : "?";
+}
 const char *dcv_method_br_section(int m)
 {
     return m >= 0 && m < DCV__COUNT ? methods[m].br : "?";
@@ -74,8 +77,8 @@ int dcv_value_well_formed(const char *value)
     if (value == NULL || strlen(value) != DCV_VALUE_LEN)
         return 0;
     for (const char *p = value; *p; p++)
-        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-              (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+              *p == '-' || *p == '_'))
             return 0;
     return 1;
 }
@@ -90,13 +93,19 @@ int dcv_value_usable(time_t created, time_t now)
     return created <= now && now < dcv_value_expires(created);
 }
 
-int dcv_reusable(time_t validated_at, time_t now) { return policy_dcv_reusable(validated_at, now); }
+int dcv_reusable(time_t validated_at, time_t now)
+{
+    return policy_dcv_reusable(validated_at, now);
+}
 
 /* ---- names ---- */
 
 static psl_ctx_t *psl_ctx;
 static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
-static void psl_init(void) { psl_ctx = psl_latest(NULL); }
+static void psl_init(void)
+{
+    psl_ctx = psl_latest(NULL);
+}
 static const psl_ctx_t *psl(void)
 {
     pthread_once(&psl_once, psl_init);
@@ -205,9 +214,9 @@ static json_t *evidence_new(int method, const char *adn, time_t now)
 {
     char at[32];
     clock_format_utc(now, at, sizeof at);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "method", dcv_method_name(method),
-                     "br_section", dcv_method_br_section(method), "br_version",
-                     policy_br_version(now), "domain", adn, "at", at);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s}", "method", dcv_method_name(method), "br_section",
+                     dcv_method_br_section(method), "br_version", policy_br_version(now), "domain",
+                     adn, "at", at);
 }
 
 /* Sets the outcome, adds it to ev and serializes ev into r->evidence (ev is consumed). */
@@ -319,10 +328,10 @@ static json_t *hops_json(const struct fetch_result *f)
 
 /* Static reason codes of the web-page method, one per fetch reason. */
 static const char *const http_reasons[] = {
-    "dcv.http.url_invalid",   "dcv.http.scheme",         "dcv.http.port",
-    "dcv.http.dns_bogus",     "dcv.http.dns_failed",     "dcv.http.no_address",
-    "dcv.http.address_refused", "dcv.http.timeout",      "dcv.http.connect_failed",
-    "dcv.http.too_large",     "dcv.http.redirect_status", "dcv.http.redirect_invalid",
+    "dcv.http.url_invalid",        "dcv.http.scheme",          "dcv.http.port",
+    "dcv.http.dns_bogus",          "dcv.http.dns_failed",      "dcv.http.no_address",
+    "dcv.http.address_refused",    "dcv.http.timeout",         "dcv.http.connect_failed",
+    "dcv.http.too_large",          "dcv.http.redirect_status", "dcv.http.redirect_invalid",
     "dcv.http.too_many_redirects", "dcv.http.status",
 };
 
@@ -334,8 +343,8 @@ static const char *reason_key_static(const char *key)
     return "dcv.http.failed";
 }
 
-int dcv_check_http(const struct fetch_opts *o, const char *adn, const char *value,
-                   const char *file, time_t now, struct dcv_result *r)
+int dcv_check_http(const struct fetch_opts *o, const char *adn, const char *value, const char *file,
+                   time_t now, struct dcv_result *r)
 {
     char name[80], url[512], reason_key[48];
     memset(r, 0, sizeof *r);

@@ -23,8 +23,8 @@ enum dcv_method {
     DCV__COUNT
 };
 
-const char *dcv_method_name(int m);    /* "email", "dns_txt", "http_file", "acme_http01" .. */
-int dcv_method_parse(const char *name); /* -1 if unknown */
+const char *dcv_method_name(int m);       /* "email", "dns_txt", "http_file", "acme_http01" .. */
+int dcv_method_parse(const char *name);   /* -1 if unknown */
 const char *dcv_method_br_section(int m); /* "3.2.2.4.7" */
 /* RFC 8657 validationmethods label: "http-01", "dns-01", "tls-alpn-01" for ACME, and the
  * CA-specific "ca-email", "ca-dns-txt", "ca-http-file" for ours. */
@@ -78,11 +78,11 @@ int dcv_http_file_name(const char *value, char *out, size_t n);
 int dcv_http_file_ok(const char *file, const char *value);
 
 struct dcv_result {
-    int ok;              /* 1 validated, 0 not */
-    const char *reason;  /* NULL when ok; stable code, also the i18n key, e.g.
-                            "dcv.dns.mismatch" */
-    char detail[256];    /* English detail for logs */
-    char *evidence;      /* JSON text (malloc'd, free with dcv_result_free) */
+    int ok;             /* 1 validated, 0 not */
+    const char *reason; /* NULL when ok; stable code, also the i18n key, e.g.
+                           "dcv.dns.mismatch" */
+    char detail[256];   /* English detail for logs */
+    char *evidence;     /* JSON text (malloc'd, free with dcv_result_free) */
 };
 void dcv_result_free(struct dcv_result *r);
 
@@ -92,7 +92,7 @@ int dcv_check_dns(struct dns *d, const char *adn, const char *value, time_t now,
                   struct dcv_result *r);
 /* Checks the web-page method: file NULL = dcv_http_file_name(value). Uses o for limits,
  * allowed addresses, redirects and (o->dns) name resolution. */
-int dcv_check_http(const struct fetch_opts *o, const char *adn, const char *value,
-                   const char *file, time_t now, struct dcv_result *r);
+int dcv_check_http(const struct fetch_opts *o, const char *adn, const char *value, const char *file,
+                   time_t now, struct dcv_result *r);
 
 #endif

@@ -41,8 +41,8 @@ static void test_dcv_random_value_format_and_entropy(void **state)
         assert_true(dcv_value_well_formed(values[i]));
         unsigned char raw[DCV_VALUE_BYTES + 4];
         size_t len = 0;
-        assert_int_equal(sodium_base642bin(raw, sizeof raw, values[i], DCV_VALUE_LEN, NULL,
-                                           &len, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING),
+        assert_int_equal(sodium_base642bin(raw, sizeof raw, values[i], DCV_VALUE_LEN, NULL, &len,
+                                           NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING),
                          0);
         assert_int_equal(len, DCV_VALUE_BYTES);
         assert_true(len * 8 >= 112);
@@ -61,10 +61,15 @@ static void test_dcv_value_well_formed_rejects(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        NULL, "", "short", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",  /* 31 */
-        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",                    /* 33 */
-        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+",
-        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA ",
+        NULL,
+        "",
+        "short",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",   /* 31 */
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", /* 33 */
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA/",
+        "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA ",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_false(dcv_value_well_formed(bad[i]));
@@ -212,8 +217,11 @@ static void test_dcv_http_file_ok_rejects(void **state)
 {
     (void)state;
     static const char *const bad[] = {
-        NULL, "", ".htaccess", "a/b", "../x", "a b", "a%2fb", "a?b", "a#b",
-        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", /* 65 */
+        NULL,        "",
+        ".htaccess", "a/b",
+        "../x",      "a b",
+        "a%2fb",     "a?b",
+        "a#b",       "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", /* 65 */
         "xVALUEx",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)

@@ -130,9 +130,9 @@ static void test_fetch_class_allowed_switches(void **state)
     o.allow_loopback = 0;
     o.allow_private = 1;
     for (int c = FETCH_ADDR_PUBLIC; c <= FETCH_ADDR_RESERVED; c++)
-        assert_int_equal(fetch_class_allowed(&o, c),
-                         c != FETCH_ADDR_LOOPBACK && c != FETCH_ADDR_MULTICAST &&
-                             c != FETCH_ADDR_RESERVED);
+        assert_int_equal(fetch_class_allowed(&o, c), c != FETCH_ADDR_LOOPBACK &&
+                                                         c != FETCH_ADDR_MULTICAST &&
+                                                         c != FETCH_ADDR_RESERVED);
     o.allow_loopback = 1;
     assert_false(fetch_class_allowed(&o, FETCH_ADDR_MULTICAST));
     assert_false(fetch_class_allowed(&o, FETCH_ADDR_RESERVED));
@@ -158,8 +158,8 @@ static void test_fetch_opts_from_config_defaults_and_errors(void **state)
     assert_true(o.max_redirects >= 1 && o.max_redirects < FETCH_MAX_HOPS);
     assert_null(o.dns);
     static const char *const bad[][2] = {
-        {"http_port", "0"}, {"http_port", "65536"}, {"timeout", "0"}, {"max_body", "x"},
-        {"max_redirects", "99"}, {"connect_timeout", "-1"},
+        {"http_port", "0"}, {"http_port", "65536"},  {"timeout", "0"},
+        {"max_body", "x"},  {"max_redirects", "99"}, {"connect_timeout", "-1"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct config *c2 = config_defaults(".");
