@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -475,6 +476,78 @@ static void test_outbox_claim_failalloc(void **state)
     assert_int_equal(count(f->db, "queued"), 2);
 }
 
+#define NMAIL 60
+#define NNODE 4
+
+struct node {
+    const char *url, *dir;
+    char name[32];
+    int64_t got[NMAIL];
+    int ngot, errors;
+};
+
+static void *node_main(void *arg)
+{
+    struct node *nd = arg;
+    struct sm_err e = {0};
+    struct db *db = NULL;
+    if (db_open(nd->url, nd->dir, &db, &e) < 0) {
+        nd->errors++;
+        return NULL;
+    }
+    for (int round = 0; round < 200; round++) {
+        struct outbox_row *r = NULL;
+        size_t n = 0;
+        if (outbox_claim(db, nd->name, 600, 3, &r, &n, &e) < 0) {
+            nd->errors++;
+            break;
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (nd->ngot < NMAIL)
+                nd->got[nd->ngot++] = r[i].id;
+            if (outbox_mark_sent(db, r[i].id, nd->name, "<x@y>", &e) < 0)
+                nd->errors++;
+        }
+        outbox_rows_free(r, n);
+        if (n == 0)
+            break;
+    }
+    db_close(db);
+    return NULL;
+}
+
+/* Several nodes claiming at once: every mail is taken by exactly one node. */
+static void test_outbox_claim_concurrent_nodes_exactly_once(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    assert_int_equal(db_begin(f->db, &e), 0);
+    for (int i = 0; i < NMAIL; i++)
+        assert_int_equal(outbox_enqueue(f->db, &good, NULL, &e), 0);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    static struct node nodes[NNODE];
+    pthread_t th[NNODE];
+    for (int i = 0; i < NNODE; i++) {
+        memset(&nodes[i], 0, sizeof nodes[i]);
+        nodes[i].url = f->url;
+        nodes[i].dir = f->dir;
+        snprintf(nodes[i].name, sizeof nodes[i].name, "node-%d", i);
+        assert_int_equal(pthread_create(&th[i], NULL, node_main, &nodes[i]), 0);
+    }
+    int seen[NMAIL + 1] = {0};
+    for (int i = 0; i < NNODE; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(nodes[i].errors, 0);
+        for (int k = 0; k < nodes[i].ngot; k++) {
+            assert_true(nodes[i].got[k] >= 1 && nodes[i].got[k] <= NMAIL);
+            seen[nodes[i].got[k]]++;
+        }
+    }
+    for (int id = 1; id <= NMAIL; id++)
+        assert_int_equal(seen[id], 1);
+    assert_int_equal(count(f->db, "sent"), NMAIL);
+}
+
 #define T(fn) {#fn, fn, fx_setup, fx_teardown, NULL}
 
 static const struct CMUnitTest table[] = {
@@ -492,6 +565,7 @@ static const struct CMUnitTest table[] = {
     T(test_outbox_mark_sent_once),
     T(test_outbox_list_and_count_bad_state_refused),
     T(test_outbox_claim_failalloc),
+    T(test_outbox_claim_concurrent_nodes_exactly_once),
 };
 
 #define NT (sizeof table / sizeof table[0])
