@@ -18,6 +18,7 @@
 #include "core/failalloc.h"
 #include "net/fetch.h"
 #include "ra/dcv.h"
+#include "web/i18n.h"
 
 static time_t at(const char *text)
 {
@@ -273,6 +274,49 @@ static void test_dcv_check_http_refusals_with_evidence(void **state)
     dcv_result_free(&r);
 }
 
+/* R-VAL-1, R-VAL-3: every reason code the checks return has a message in ja and en. */
+static void test_dcv_reason_codes_have_messages(void **state)
+{
+    (void)state;
+    static const char *const codes[] = {
+        "caa.account_mismatch",
+        "caa.bogus",
+        "caa.critical_unknown",
+        "caa.forbidden",
+        "caa.lookup_failed",
+        "caa.malformed",
+        "caa.method_mismatch",
+        "caa.name_invalid",
+        "dcv.dns.bogus",
+        "dcv.dns.lookup_failed",
+        "dcv.dns.mismatch",
+        "dcv.dns.not_found",
+        "dcv.http.address_refused",
+        "dcv.http.connect_failed",
+        "dcv.http.dns_bogus",
+        "dcv.http.dns_failed",
+        "dcv.http.failed",
+        "dcv.http.file_name",
+        "dcv.http.mismatch",
+        "dcv.http.no_address",
+        "dcv.http.port",
+        "dcv.http.redirect_invalid",
+        "dcv.http.redirect_status",
+        "dcv.http.scheme",
+        "dcv.http.status",
+        "dcv.http.timeout",
+        "dcv.http.too_large",
+        "dcv.http.too_many_redirects",
+        "dcv.http.url_invalid",
+        "dcv.value_missing",
+    };
+    struct sm_err e = {0};
+    assert_int_equal(i18n_init(&e), 0);
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (i18n_get("ja", codes[i]) == NULL || i18n_get("en", codes[i]) == NULL)
+            fail_msg("no message for %s", codes[i]);
+}
+
 /* Allocation failures in the check and its evidence fail cleanly (no leak, no crash). */
 static void test_dcv_check_http_allocation_failures(void **state)
 {
@@ -307,6 +351,7 @@ int main(void)
         cmocka_unit_test(test_dcv_http_file_ok_rejects),
         cmocka_unit_test(test_dcv_check_http_refusals_with_evidence),
         cmocka_unit_test(test_dcv_check_http_allocation_failures),
+        cmocka_unit_test(test_dcv_reason_codes_have_messages),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
