@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The outbox worker (R-NOT-1): claims due mails from store/outbox with a lease, renders
- * them (ra/mail), sends them (net/smtp) and marks them sent or failed. One-shot for the CLI
- * and tests, or a background thread for shomei serve with its own database connection. */
+/* The outbox worker (R-NOT-1): runs ra/mail's mail_send_due (claim due mails with a lease,
+ * render, send, mark sent or failed). One-shot for the CLI and tests, or a background
+ * thread for shomei serve with its own database connection. */
 #ifndef SM_JOBS_OUTBOX_H
 #define SM_JOBS_OUTBOX_H
 

@@ -1,14 +1,22 @@
 /* SPDX-License-Identifier: MIT */
-/* Mail template rendering: split "Subject:" line and body, substitute {{var}} from a JSON
- * object, refuse control characters in the subject. See mail.h. */
+/* Mail template rendering (split "Subject:" line and body, substitute {{var}} from a JSON
+ * object, refuse control characters in the subject) and delivery of due outbox mails:
+ * claim, render, build, send, mark. See mail.h. */
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core/asset.h"
 #include "core/buf.h"
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "net/smtp.h"
 #include "ra/mail.h"
+#include "store/outbox.h"
 
 #define MAX_VAR_NAME 64
 #define MAX_SUBJECT 1000 /* bytes after substitution */
@@ -203,4 +211,137 @@ int mail_render(const char *tmpl, const char *lang, const char *vars_json,
     if (a == NULL)
         return sm_err_set(e, SM_E_NOTFOUND, "tmpl", "no mail template %s", path);
     return mail_render_text((const char *)a->data, a->len, vars_json, out, e);
+}
+
+/* ---- delivery of due outbox mails ---- */
+
+#define MAX_BATCHES 1000 /* bounds one run: at most batch * MAX_BATCHES mails */
+
+/* "host/pid": names this process in claimed_by. */
+static void node_name(char *out, size_t n)
+{
+    char host[128] = "";
+    if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
+        snprintf(host, sizeof host, "localhost");
+    host[sizeof host - 1] = '\0';
+    snprintf(out, n, "%.100s/%ld", host, (long)getpid());
+}
+
+struct settings {
+    struct smtp_config smtp;
+    int64_t max_attempts, batch;
+};
+
+static int load_settings(const struct config *cfg, struct settings *s, struct sm_err *e)
+{
+    if (!config_bool(cfg, "mail", "enabled"))
+        return sm_err_set(e, SM_E_CONFIG, "enabled", "[mail] enabled is false");
+    int rc = smtp_config_load(cfg, &s->smtp, e);
+    if (rc == 0)
+        rc = config_int(cfg, "mail", "max_attempts", 1, 1000, &s->max_attempts, e);
+    if (rc == 0)
+        rc = config_int(cfg, "mail", "batch", 1, 1000, &s->batch, e);
+    return rc;
+}
+
+int mail_settings_check(const struct config *cfg, struct sm_err *e)
+{
+    struct settings s;
+    return load_settings(cfg, &s, e);
+}
+
+/* Renders and sends one claimed mail. Returns 0 sent (message_id filled), 1 permanent
+ * failure (cannot be rendered or built), 2 delivery failure; why gets the reason. */
+static int deliver(const struct settings *s, const struct outbox_row *r, char *message_id,
+                   size_t mid_len, char *why, size_t why_len)
+{
+    struct sm_err e = {0};
+    struct mail_text t = {0};
+    struct buf msg = BUF_INIT;
+    int result = 1;
+    if (mail_render(r->tmpl, r->lang, r->vars_json, &t, &e) < 0)
+        goto out;
+    if (smtp_message_id(s->smtp.from, message_id, mid_len, &e) < 0)
+        goto out;
+    struct smtp_message m = {
+        .from = s->smtp.from,
+        .from_name = s->smtp.from_name,
+        .to = r->to,
+        .subject = t.subject,
+        .body = t.body,
+        .message_id = message_id,
+        .date = clock_now(),
+        .attach_name = r->attach_name,
+        .attach_type = r->attach_type,
+        .attach = r->attach,
+        .attach_len = r->attach_len,
+    };
+    if (smtp_build(&m, &msg, &e) < 0)
+        goto out;
+    result = 2;
+    if (smtp_send(&s->smtp, r->to, msg.p, msg.len, &e) < 0)
+        goto out;
+    result = 0;
+out:
+    if (result != 0)
+        snprintf(why, why_len, "%s%s%s", e.field, e.field[0] ? ": " : "", e.detail);
+    mail_text_free(&t);
+    buf_free(&msg);
+    return result;
+}
+
+int mail_send_due(struct db *db, const struct config *cfg, int *sent, int *failed,
+                  struct sm_err *e)
+{
+    int nsent = 0, nfailed = 0, rc = 0;
+    struct settings s;
+    if (sent)
+        *sent = 0;
+    if (failed)
+        *failed = 0;
+    rc = load_settings(cfg, &s, e);
+    if (rc < 0)
+        return rc;
+    char node[160];
+    node_name(node, sizeof node);
+    /* The lease covers a whole batch delivered one after another, with room to spare. */
+    int64_t lease = s.batch * (s.smtp.timeout + 5) + 60;
+    for (int round = 0; round < MAX_BATCHES && rc == 0; round++) {
+        struct outbox_row *rows = NULL;
+        size_t n = 0;
+        rc = outbox_claim(db, node, lease, (size_t)s.batch, &rows, &n, e);
+        if (rc < 0 || n == 0) {
+            outbox_rows_free(rows, n);
+            break;
+        }
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            char mid[160] = "", why[512] = "";
+            int d = deliver(&s, &rows[i], mid, sizeof mid, why, sizeof why);
+            char id[32];
+            snprintf(id, sizeof id, "%lld", (long long)rows[i].id);
+            if (d == 0) {
+                rc = outbox_mark_sent(db, rows[i].id, node, mid, e);
+                if (rc == 0) {
+                    nsent++;
+                    log_info("mail sent", "id", id, "message_id", mid);
+                }
+            } else {
+                int dead = 0;
+                rc = outbox_mark_failed(db, rows[i].id, node, why, d == 1 ? 0 : s.max_attempts,
+                                        &dead, e);
+                if (rc == 0) {
+                    nfailed++;
+                    log_warn(dead ? "mail dead" : "mail failed", "id", id, "error", why);
+                }
+            }
+        }
+        outbox_rows_free(rows, n);
+        if (n < (size_t)s.batch)
+            break;
+    }
+    if (sent)
+        *sent = nsent;
+    if (failed)
+        *failed = nfailed;
+    return rc;
 }

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* Mail templates (R-NOT-1): web/mail/<name>.<lang>.txt, embedded as assets. The first line
- * is "Subject: <text>", then one empty line, then the UTF-8 body. {{var}} (spaces inside
- * the braces allowed) takes the value of var from a JSON object of strings and numbers;
- * an unknown template or a missing variable is an error. Values are plain text. */
+/* Mail (R-NOT-1, R-NOT-2): templates and the delivery of queued notices.
+ * Templates are web/mail/<name>.<lang>.txt, embedded as assets. The first line is
+ * "Subject: <text>", then one empty line, then the UTF-8 body. {{var}} (spaces inside the
+ * braces allowed) takes the value of var from a JSON object of strings and numbers; an
+ * unknown template or a missing variable is an error. Values are plain text. */
 #ifndef SM_RA_MAIL_H
 #define SM_RA_MAIL_H
 #include <stddef.h>
@@ -26,5 +27,19 @@ int mail_render(const char *tmpl, const char *lang, const char *vars_json,
 int mail_render_text(const char *text, size_t len, const char *vars_json,
                      struct mail_text *out, struct sm_err *e);
 void mail_text_free(struct mail_text *m);
+
+struct config;
+struct db;
+
+/* Sends every outbox mail due now once, as node "host/pid": claims them in batches of
+ * [mail] batch with a lease (store/outbox), renders, builds and sends each (net/smtp) and
+ * marks it sent with its Message-ID, or failed (back-off; dead after [mail] max_attempts;
+ * a mail that cannot be rendered or built is dead at once). *sent and *failed (may be
+ * NULL) count this run. -SM_E_CONFIG when [mail] is disabled or invalid; a database error
+ * stops the run (claimed mails are retried after their lease). */
+int mail_send_due(struct db *db, const struct config *cfg, int *sent, int *failed,
+                  struct sm_err *e);
+/* Checks the [mail] settings mail_send_due needs (enabled, SMTP, retries, batch). */
+int mail_settings_check(const struct config *cfg, struct sm_err *e);
 
 #endif
