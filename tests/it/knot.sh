@@ -17,7 +17,7 @@
 #   knot_dig NAME TYPE               queries the running server with kdig (+short)
 #   knot_set_txt ZONE OWNER VALUE    replaces OWNER's TXT set in a zone (knotc-free: edits
 #       the zone file and reloads with SIGHUP; waits until kdig sees the value)
-# Needs the binaries knotd, keymgr and kdig (packages knot, knot-dnsutils).
+# Needs the binaries knotd and kdig (packages knot, knot-dnsutils; scripts/deps installs them).
 
 KNOT_DIR="$IT_TMP/knot"
 KNOT_PID=
