@@ -94,8 +94,8 @@ static int ascii(struct ctx *c, const char *field, const char *v, int required, 
 
 static void set_opt(struct ctx *c, json_t *o, const char *k, const char *v)
 {
-    if (!given(v))
-        return;
+    if (!given(v) || field_chars(v) < 0)
+        return; /* invalid UTF-8 was reported as an error already */
     json_t *s = json_string(v);
     if (s == NULL || json_object_set_new(o, k, s) < 0)
         c->nomem = 1;
@@ -117,10 +117,10 @@ static void check_person(struct ctx *c, const char *prefix, const struct appform
     if (text(c, f, x->name_kana, 1, 60, 0) == 1 && !field_kana(x->name_kana))
         add_err(c, f, "order.err.kana", NULL);
     fieldname(f, sizeof f, prefix, "postal");
-    if (text(c, f, x->postal, 1, 8, 0) == 1 && !field_postal(x->postal, postal))
+    if (text(c, f, x->postal, 1, 20, 0) == 1 && !field_postal(x->postal, postal))
         add_err(c, f, "order.err.postal", x->postal);
     fieldname(f, sizeof f, prefix, "pref");
-    if (text(c, f, x->pref, 1, 4, 0) == 1 && !field_prefecture(x->pref))
+    if (text(c, f, x->pref, 1, 20, 0) == 1 && !field_prefecture(x->pref))
         add_err(c, f, "order.err.pref", x->pref);
     fieldname(f, sizeof f, prefix, "city");
     text(c, f, x->city, 1, 64, 0);
@@ -223,9 +223,9 @@ static void check_org(struct ctx *c, const struct appform_org *o, json_t *obj)
     if (text(c, "org.tdb_code", o->tdb_code, 0, 9, 0) == 1 &&
         (strlen(o->tdb_code) != 9 || strspn(o->tdb_code, "0123456789") != 9))
         add_err(c, "org.tdb_code", "order.err.tdb_code", o->tdb_code);
-    if (text(c, "org.postal", o->postal, 1, 8, 0) == 1 && !field_postal(o->postal, postal))
+    if (text(c, "org.postal", o->postal, 1, 20, 0) == 1 && !field_postal(o->postal, postal))
         add_err(c, "org.postal", "order.err.postal", o->postal);
-    if (text(c, "org.pref", o->pref, 1, 4, 0) == 1 && !field_prefecture(o->pref))
+    if (text(c, "org.pref", o->pref, 1, 20, 0) == 1 && !field_prefecture(o->pref))
         add_err(c, "org.pref", "order.err.pref", o->pref);
     text(c, "org.city", o->city, 1, 64, 0);
     text(c, "org.street", o->street, 1, 64, 0);
