@@ -85,7 +85,7 @@ static int put_value(struct buf *b, json_t *vars, const char *name, size_t nlen,
     }
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c == '\r')
+        if (c == '\r' && !in_subject)
             continue; /* bodies use LF; a lone CR never reaches the message */
         if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f || (in_subject && c < 0x20))
             return sm_err_set(e, SM_E_INVALID, key,
@@ -319,20 +319,22 @@ int mail_send_due(struct db *db, const struct config *cfg, int *sent, int *faile
             int d = deliver(&s, &rows[i], mid, sizeof mid, why, sizeof why);
             char id[32];
             snprintf(id, sizeof id, "%lld", (long long)rows[i].id);
-            if (d == 0) {
+            int dead = 0;
+            if (d == 0)
                 rc = outbox_mark_sent(db, rows[i].id, node, mid, e);
-                if (rc == 0) {
-                    nsent++;
-                    log_info("mail sent", "id", id, "message_id", mid);
-                }
-            } else {
-                int dead = 0;
+            else
                 rc = outbox_mark_failed(db, rows[i].id, node, why, d == 1 ? 0 : s.max_attempts,
                                         &dead, e);
-                if (rc == 0) {
-                    nfailed++;
-                    log_warn(dead ? "mail dead" : "mail failed", "id", id, "error", why);
-                }
+            if (rc == 0 && d == 0) {
+                nsent++;
+                log_info("mail sent", "id", id, "message_id", mid);
+            } else if (rc == 0) {
+                nfailed++;
+                log_warn(dead ? "mail dead" : "mail failed", "id", id, "error", why);
+            } else if (rc == -SM_E_CONFLICT) {
+                /* The lease ran out and another node took the mail: its record wins. */
+                log_warn("mail lease lost", "id", id, "error", e ? e->detail : "");
+                rc = 0;
             }
         }
         outbox_rows_free(rows, n);

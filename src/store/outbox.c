@@ -118,8 +118,39 @@ static int header_word_ok(const char *s, size_t max)
     return 1;
 }
 
-/* Checks vars (a JSON object of strings and numbers) and returns its compact form. */
-static int vars_normalize(const char *vars_json, char **out, struct sm_err *e)
+/* The first {{name}} of template a that vars lacks, copied into key; 0 = none.
+ * Malformed placeholders are left to the renderer (ra/mail), which refuses them. */
+static int missing_var(const struct asset *a, json_t *vars, char *key, size_t n)
+{
+    const char *t = (const char *)a->data, *end = t + a->len;
+    for (const char *p = t; p + 1 < end; p++) {
+        if (p[0] != '{' || p[1] != '{')
+            continue;
+        const char *q = p + 2;
+        while (q + 1 < end && !(q[0] == '}' && q[1] == '}') && *q != '\n')
+            q++;
+        if (q + 1 >= end || *q == '\n')
+            return 0;
+        const char *s = p + 2, *f = q;
+        while (s < f && *s == ' ')
+            s++;
+        while (f > s && f[-1] == ' ')
+            f--;
+        if (f > s && (size_t)(f - s) < n) {
+            memcpy(key, s, (size_t)(f - s));
+            key[f - s] = '\0';
+            if (json_object_get(vars, key) == NULL)
+                return 1;
+        }
+        p = q + 1;
+    }
+    return 0;
+}
+
+/* Checks vars (a JSON object of strings and numbers with every variable the template a
+ * uses) and returns its compact form. */
+static int vars_normalize(const char *vars_json, const struct asset *a, char **out,
+                          struct sm_err *e)
 {
     *out = NULL;
     json_error_t je;
@@ -138,6 +169,12 @@ static int vars_normalize(const char *vars_json, char **out, struct sm_err *e)
             json_decref(v);
             return rc;
         }
+    }
+    char key[80];
+    if (missing_var(a, v, key, sizeof key)) {
+        json_decref(v);
+        return sm_err_set(e, SM_E_INVALID, "vars_json", "mail template %s needs variable %s",
+                          a->path, key);
     }
     char *s = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(v);
@@ -172,7 +209,8 @@ int outbox_enqueue(struct db *db, const struct outbox_mail *m, int64_t *id, stru
         return sm_err_set(e, SM_E_INVALID, "tmpl", "template name must be [a-z0-9_-]{1,64}");
     char path[128];
     snprintf(path, sizeof path, "web/mail/%s.%s.txt", m->tmpl, m->lang);
-    if (asset_get(path) == NULL)
+    const struct asset *a = asset_get(path);
+    if (a == NULL)
         return sm_err_set(e, SM_E_NOTFOUND, "tmpl", "no mail template %s", path);
     if (m->order_id < 0)
         return sm_err_set(e, SM_E_INVALID, "order_id", "negative order id");
@@ -190,7 +228,7 @@ int outbox_enqueue(struct db *db, const struct outbox_mail *m, int64_t *id, stru
                               OUTBOX_MAX_ATTACH);
     }
     char *vars = NULL;
-    int rc = vars_normalize(m->vars_json, &vars, e);
+    int rc = vars_normalize(m->vars_json, a, &vars, e);
     if (rc < 0)
         return rc;
     static const unsigned char empty[1] = {0};

@@ -26,6 +26,10 @@ struct outbox_mail {
 
 /* Queues one mail inside the caller's open transaction (db_begin): it commits or
  * rolls back with the change it announces. Returns 0 or negative (SM_E_*). */
+/* Checks (-SM_E_INVALID / -SM_E_TOO_LARGE / -SM_E_NOTFOUND naming the field, nothing
+ * stored): to is a plain address without CR/LF, lang ja|en, the template exists, vars_json
+ * is an object of strings and numbers holding every {{var}} the template uses, the
+ * attachment's name and type fit in a MIME header. -SM_E_INTERNAL outside a transaction. */
 int outbox_enqueue(struct db *db, const struct outbox_mail *m, int64_t *id,
                    struct sm_err *e);
 

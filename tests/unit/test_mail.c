@@ -91,6 +91,7 @@ static void test_mail_render_subject_injection_refused(void **state)
         "{\"v\":\"x\\nBcc: victim@example.jp\"}",
         "{\"v\":\"tab\\there\"}",
         "{\"v\":\"bell\\u0007\"}",
+        "{\"v\":\"lone\\rCR\"}",
     };
     for (size_t i = 0; i < sizeof vars / sizeof vars[0]; i++) {
         struct mail_text t;
