@@ -18,6 +18,7 @@ static int usage(void)
                     "officer|admin --email E\n"
                     "                       [--name NAME] [--org-name N] [--locale ja|en] "
                     "[--password-stdin]\n"
+                    "                       [--reseller LOGIN]  (customer org managed by it)\n"
                     "       shomei user list --dir DIR\n");
     return 2;
 }
@@ -47,7 +48,7 @@ static int read_password(char *pw, size_t n)
 static int user_add(int argc, char **argv)
 {
     const char *dir = NULL, *login = NULL, *role = NULL, *email = NULL, *name = NULL;
-    const char *org = NULL, *locale = "ja";
+    const char *org = NULL, *locale = "ja", *reseller = NULL;
     int from_stdin = 0;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
@@ -58,6 +59,7 @@ static int user_add(int argc, char **argv)
                             : strcmp(a, "--name") == 0     ? &name
                             : strcmp(a, "--org-name") == 0 ? &org
                             : strcmp(a, "--locale") == 0   ? &locale
+                            : strcmp(a, "--reseller") == 0 ? &reseller
                                                            : NULL;
         if (slot != NULL && i + 1 < argc)
             *slot = argv[++i];
@@ -92,6 +94,17 @@ static int user_add(int argc, char **argv)
     }
     struct account_new n = {r, login, email, name ? name : login, locale, org,
                             from_stdin ? pw : NULL, 0, 0};
+    if (reseller != NULL) { /* a customer organization managed by this reseller's org */
+        struct user ru;
+        if (r != USER_CUSTOMER || user_get_by_login(db, reseller, &ru, &e) < 0 ||
+            ru.role != USER_RESELLER) {
+            fprintf(stderr, "shomei user: --reseller は既存のリセラーの ID（顧客のみ）/ "
+                            "--reseller must name an existing reseller (customers only)\n");
+            status = 2;
+            goto out;
+        }
+        n.reseller_org_id = ru.org_id;
+    }
     char gen[ACCOUNT_PASSWORD_GEN] = "";
     int64_t id = 0;
     int rc = account_create_user(db, &n, "cli", &id, gen, &e);
