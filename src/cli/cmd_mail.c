@@ -114,8 +114,7 @@ static int do_test(struct db *db, const struct opts *o)
             fprintf(stderr, "shomei mail: --to: %s / %s\n",
                     "宛先のメールアドレスが正しくありません", "not a valid mail address");
         else
-            fprintf(stderr, "shomei mail: %s%s%s\n", e.field, e.field[0] ? ": " : "",
-                    e.detail);
+            fprintf(stderr, "shomei mail: %s%s%s\n", e.field, e.field[0] ? ": " : "", e.detail);
         return 1;
     }
     printf("queued test mail %lld to %s (%s)\n", (long long)id, o->to, lang);
@@ -183,8 +182,8 @@ static int do_list(struct db *db, const struct opts *o)
         fprintf(stderr, "shomei mail: %s%s%s\n", e.field, e.field[0] ? ": " : "", e.detail);
         return e.code == SM_E_INVALID ? 2 : 1;
     }
-    printf("%-6s %-6s %-3s %-20s %-20s %-8s %-5s %-4s %s\n", "ID", "STATE", "TRY", "NEXT",
-           "SENT", "ORDER", "TMPL", "LANG", "TO / MESSAGE-ID / LAST ERROR");
+    printf("%-6s %-6s %-3s %-20s %-20s %-8s %-5s %-4s %s\n", "ID", "STATE", "TRY", "NEXT", "SENT",
+           "ORDER", "TMPL", "LANG", "TO / MESSAGE-ID / LAST ERROR");
     for (size_t i = 0; i < n; i++) {
         const struct outbox_row *r = &rows[i];
         char next[32], sent[32], order[24];

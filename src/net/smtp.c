@@ -12,9 +12,9 @@
 #include "core/config.h"
 #include "net/smtp.h"
 
-#define LINE_SOFT 78  /* preferred header line length */
-#define LINE_WORDS 76 /* lines holding encoded-words (RFC 2047 section 2) */
-#define WORD_MAX 75   /* one encoded-word */
+#define LINE_SOFT 78     /* preferred header line length */
+#define LINE_WORDS 76    /* lines holding encoded-words (RFC 2047 section 2) */
+#define WORD_MAX 75      /* one encoded-word */
 #define WORD_OVERHEAD 12 /* "=?UTF-8?B?" and "?=" */
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -37,8 +37,7 @@ int smtp_addr_ok(const char *a)
     if (len < 3 || len > 254 || at == NULL || at == a || at[1] == '\0' || at - a > 64)
         return 0;
     for (const char *p = a; p < at; p++)
-        if (!(is_atext((unsigned char)*p) ||
-              (*p == '.' && p != a && p + 1 != at && p[1] != '.')))
+        if (!(is_atext((unsigned char)*p) || (*p == '.' && p != a && p + 1 != at && p[1] != '.')))
             return 0;
     for (const char *p = at + 1; *p; p++) {
         unsigned char c = (unsigned char)*p;
@@ -106,8 +105,8 @@ static int header_value_ok(const char *s, int *ascii)
 
 static void b64_block(const unsigned char *in, size_t n, char out[4])
 {
-    uint32_t v = (uint32_t)in[0] << 16 | (n > 1 ? (uint32_t)in[1] << 8 : 0) |
-                 (n > 2 ? (uint32_t)in[2] : 0);
+    uint32_t v =
+        (uint32_t)in[0] << 16 | (n > 1 ? (uint32_t)in[1] << 8 : 0) | (n > 2 ? (uint32_t)in[2] : 0);
     out[0] = b64[(v >> 18) & 63];
     out[1] = b64[(v >> 12) & 63];
     out[2] = n > 1 ? b64[(v >> 6) & 63] : '=';
@@ -219,8 +218,8 @@ int smtp_header_text(struct buf *out, const char *name, const char *value, struc
 {
     int ascii;
     if (header_value_ok(value, &ascii) < 0)
-        return sm_err_set(e, SM_E_INVALID, name,
-                          "%s has a control character or invalid UTF-8", name);
+        return sm_err_set(e, SM_E_INVALID, name, "%s has a control character or invalid UTF-8",
+                          name);
     if (buf_printf(out, "%s: ", name) < 0)
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     size_t col = strlen(name) + 2;
@@ -434,8 +433,7 @@ int smtp_config_load(const struct config *c, struct smtp_config *out, struct sm_
     memset(out, 0, sizeof *out);
     out->url = config_str(c, "mail", "url");
     if (strncmp(out->url, "smtp://", 7) != 0 && strncmp(out->url, "smtps://", 8) != 0)
-        return sm_err_set(e, SM_E_CONFIG, "url",
-                          "[mail] url must start with smtp:// or smtps://");
+        return sm_err_set(e, SM_E_CONFIG, "url", "[mail] url must start with smtp:// or smtps://");
     for (const char *p = out->url; *p; p++)
         if ((unsigned char)*p <= 0x20 || *p == 0x7f)
             return sm_err_set(e, SM_E_CONFIG, "url", "[mail] url has a space or control character");

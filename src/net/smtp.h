@@ -17,10 +17,10 @@ enum smtp_starttls { SMTP_STARTTLS_NONE, SMTP_STARTTLS_TRY, SMTP_STARTTLS_REQUIR
 
 /* The [mail] settings needed to deliver. Strings point into the config (not owned). */
 struct smtp_config {
-    const char *url;       /* smtp://host:port or smtps://host:port */
+    const char *url; /* smtp://host:port or smtps://host:port */
     enum smtp_starttls starttls;
-    int tls_verify;        /* 0 only for tests and development ([mail] tls_verify=false) */
-    const char *username;  /* "" = no AUTH */
+    int tls_verify;       /* 0 only for tests and development ([mail] tls_verify=false) */
+    const char *username; /* "" = no AUTH */
     const char *password;
     const char *from;      /* envelope sender and From address */
     const char *from_name; /* UTF-8 display name, may be "" */
@@ -36,8 +36,8 @@ int smtp_config_load(const struct config *c, struct smtp_config *out, struct sm_
 struct smtp_message {
     const char *from, *from_name; /* from_name may be NULL or "" */
     const char *to;
-    const char *subject; /* UTF-8 */
-    const char *body;    /* UTF-8 text, LF or CRLF line ends */
+    const char *subject;    /* UTF-8 */
+    const char *body;       /* UTF-8 text, LF or CRLF line ends */
     const char *message_id; /* "<...@...>" (see smtp_message_id) */
     time_t date;
     const char *attach_name; /* NULL = no attachment */

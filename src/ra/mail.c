@@ -56,8 +56,8 @@ static int put(struct buf *b, char c, struct sm_err *e)
 }
 
 /* Appends the value of one variable. in_subject: no control characters at all. */
-static int put_value(struct buf *b, json_t *vars, const char *name, size_t nlen,
-                     int in_subject, struct sm_err *e)
+static int put_value(struct buf *b, json_t *vars, const char *name, size_t nlen, int in_subject,
+                     struct sm_err *e)
 {
     char key[MAX_VAR_NAME + 1];
     memcpy(key, name, nlen);
@@ -135,8 +135,8 @@ static int expand(struct buf *b, const char *text, size_t len, json_t *vars, int
     return 0;
 }
 
-int mail_render_text(const char *text, size_t len, const char *vars_json,
-                     struct mail_text *out, struct sm_err *e)
+int mail_render_text(const char *text, size_t len, const char *vars_json, struct mail_text *out,
+                     struct sm_err *e)
 {
     out->subject = NULL;
     out->body = NULL;
@@ -198,8 +198,8 @@ static int name_ok(const char *s)
     return 1;
 }
 
-int mail_render(const char *tmpl, const char *lang, const char *vars_json,
-                struct mail_text *out, struct sm_err *e)
+int mail_render(const char *tmpl, const char *lang, const char *vars_json, struct mail_text *out,
+                struct sm_err *e)
 {
     out->subject = NULL;
     out->body = NULL;
@@ -290,8 +290,7 @@ out:
     return result;
 }
 
-int mail_send_due(struct db *db, const struct config *cfg, int *sent, int *failed,
-                  struct sm_err *e)
+int mail_send_due(struct db *db, const struct config *cfg, int *sent, int *failed, struct sm_err *e)
 {
     int nsent = 0, nfailed = 0, rc = 0;
     struct settings s;

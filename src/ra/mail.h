@@ -21,11 +21,11 @@ struct mail_text {
  * (field "tmpl") for an unknown template, -SM_E_INVALID naming the variable for a missing
  * variable, a variable that is not a string or number, or a control character that would
  * go into the subject (header injection); -SM_E_NOMEM. */
-int mail_render(const char *tmpl, const char *lang, const char *vars_json,
-                struct mail_text *out, struct sm_err *e);
+int mail_render(const char *tmpl, const char *lang, const char *vars_json, struct mail_text *out,
+                struct sm_err *e);
 /* The same for template text given directly (len bytes, need not be NUL-terminated). */
-int mail_render_text(const char *text, size_t len, const char *vars_json,
-                     struct mail_text *out, struct sm_err *e);
+int mail_render_text(const char *text, size_t len, const char *vars_json, struct mail_text *out,
+                     struct sm_err *e);
 void mail_text_free(struct mail_text *m);
 
 struct config;

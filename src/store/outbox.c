@@ -16,8 +16,8 @@
 #define MAX_ERROR 1000 /* bytes of last_error kept */
 
 #define COLS                                                                                       \
-    "id, created_at, to_addr, lang, tmpl, vars, order_id, attach_name, attach_type, attach, "     \
-    "state, attempts, next_attempt_at, last_error, sent_at, message_id, claimed_by, "             \
+    "id, created_at, to_addr, lang, tmpl, vars, order_id, attach_name, attach_type, attach, "      \
+    "state, attempts, next_attempt_at, last_error, sent_at, message_id, claimed_by, "              \
     "claimed_until"
 #define NCOLS 18
 
@@ -55,15 +55,15 @@ static const struct db_stmt st_failed = {
     "AND state = 'queued' AND attempts = $7",
     NULL, NULL};
 static const struct db_stmt st_by_order = {
-    "outbox.by_order", "SELECT " COLS " FROM outbox WHERE order_id = $1 ORDER BY id LIMIT $2",
-    NULL, NULL};
+    "outbox.by_order", "SELECT " COLS " FROM outbox WHERE order_id = $1 ORDER BY id LIMIT $2", NULL,
+    NULL};
 static const struct db_stmt st_list_all = {
     "outbox.list", "SELECT " COLS " FROM outbox ORDER BY id DESC LIMIT $1", NULL, NULL};
 static const struct db_stmt st_list_state = {
-    "outbox.list_state",
-    "SELECT " COLS " FROM outbox WHERE state = $1 ORDER BY id DESC LIMIT $2", NULL, NULL};
-static const struct db_stmt st_count = {
-    "outbox.count", "SELECT COUNT(*) FROM outbox WHERE state = $1", NULL, NULL};
+    "outbox.list_state", "SELECT " COLS " FROM outbox WHERE state = $1 ORDER BY id DESC LIMIT $2",
+    NULL, NULL};
+static const struct db_stmt st_count = {"outbox.count",
+                                        "SELECT COUNT(*) FROM outbox WHERE state = $1", NULL, NULL};
 
 /* ---- validation ---- */
 
@@ -82,8 +82,7 @@ static int addr_ok(const char *a)
     if (len < 3 || len > OUTBOX_MAX_ADDR || at == NULL || at == a || at[1] == '\0')
         return 0;
     for (const char *p = a; p < at; p++)
-        if (!(is_atext((unsigned char)*p) ||
-              (*p == '.' && p != a && p + 1 != at && p[1] != '.')))
+        if (!(is_atext((unsigned char)*p) || (*p == '.' && p != a && p + 1 != at && p[1] != '.')))
             return 0;
     for (const char *p = at + 1; *p; p++) {
         unsigned char c = (unsigned char)*p;
@@ -428,8 +427,8 @@ int outbox_mark_sent(struct db *db, int64_t id, const char *node, const char *me
                           DBV_INT(id), DBV_TEXT(node)};
     int rc = db_run(db, &st_sent, p, 4, NULL, NULL, e);
     if (rc == 0 && db_changes(db) != 1)
-        rc = sm_err_set(e, SM_E_CONFLICT, "outbox", "mail %lld is not held by %s",
-                        (long long)id, node);
+        rc = sm_err_set(e, SM_E_CONFLICT, "outbox", "mail %lld is not held by %s", (long long)id,
+                        node);
     return rc;
 }
 
@@ -463,8 +462,8 @@ int outbox_mark_failed(struct db *db, int64_t id, const char *node, const char *
     if (rc < 0)
         return rc;
     if (attempts < 0)
-        return sm_err_set(e, SM_E_CONFLICT, "outbox", "mail %lld is not held by %s",
-                          (long long)id, node);
+        return sm_err_set(e, SM_E_CONFLICT, "outbox", "mail %lld is not held by %s", (long long)id,
+                          node);
     int64_t now = clock_now();
     int64_t n = attempts + 1;
     int is_dead = n >= max_attempts;
@@ -480,8 +479,7 @@ int outbox_mark_failed(struct db *db, int64_t id, const char *node, const char *
     };
     rc = db_run(db, &st_failed, q, 7, NULL, NULL, e);
     if (rc == 0 && db_changes(db) != 1)
-        rc = sm_err_set(e, SM_E_CONFLICT, "outbox", "mail %lld changed meanwhile",
-                        (long long)id);
+        rc = sm_err_set(e, SM_E_CONFLICT, "outbox", "mail %lld changed meanwhile", (long long)id);
     if (rc == 0 && dead)
         *dead = is_dead;
     return rc;
@@ -494,15 +492,15 @@ static int state_ok(const char *s)
     return s && (strcmp(s, "queued") == 0 || strcmp(s, "sent") == 0 || strcmp(s, "dead") == 0);
 }
 
-int outbox_list_by_order(struct db *db, int64_t order_id, size_t limit,
-                         struct outbox_row **rows, size_t *n, struct sm_err *e)
+int outbox_list_by_order(struct db *db, int64_t order_id, size_t limit, struct outbox_row **rows,
+                         size_t *n, struct sm_err *e)
 {
     struct db_val p[2] = {DBV_INT(order_id), DBV_INT((int64_t)(limit > 100000 ? 100000 : limit))};
     return select_rows(db, &st_by_order, p, 2, rows, n, e);
 }
 
-int outbox_list(struct db *db, const char *state, size_t limit, struct outbox_row **rows,
-                size_t *n, struct sm_err *e)
+int outbox_list(struct db *db, const char *state, size_t limit, struct outbox_row **rows, size_t *n,
+                struct sm_err *e)
 {
     int64_t lim = (int64_t)(limit > 100000 ? 100000 : limit);
     if (state == NULL) {

@@ -13,11 +13,11 @@
 struct db;
 
 struct outbox_mail {
-    const char *to;        /* one RFC 5321 address */
-    const char *lang;      /* "ja" or "en" */
-    const char *tmpl;      /* template name: web/mail/<tmpl>.<lang>.txt */
-    const char *vars_json; /* JSON object of template variables, NULL = {} */
-    int64_t order_id;      /* the order the notice belongs to, 0 = none (R-NOT-2) */
+    const char *to;          /* one RFC 5321 address */
+    const char *lang;        /* "ja" or "en" */
+    const char *tmpl;        /* template name: web/mail/<tmpl>.<lang>.txt */
+    const char *vars_json;   /* JSON object of template variables, NULL = {} */
+    int64_t order_id;        /* the order the notice belongs to, 0 = none (R-NOT-2) */
     const char *attach_name; /* optional attachment file name, NULL = none */
     const unsigned char *attach;
     size_t attach_len;
@@ -30,8 +30,7 @@ struct outbox_mail {
  * stored): to is a plain address without CR/LF, lang ja|en, the template exists, vars_json
  * is an object of strings and numbers holding every {{var}} the template uses, the
  * attachment's name and type fit in a MIME header. -SM_E_INTERNAL outside a transaction. */
-int outbox_enqueue(struct db *db, const struct outbox_mail *m, int64_t *id,
-                   struct sm_err *e);
+int outbox_enqueue(struct db *db, const struct outbox_mail *m, int64_t *id, struct sm_err *e);
 
 /* Limits checked by outbox_enqueue (-SM_E_INVALID / -SM_E_TOO_LARGE naming the field). */
 #define OUTBOX_MAX_ADDR 254
@@ -50,7 +49,7 @@ struct outbox_row {
     char *last_error, *message_id, *claimed_by;
     int64_t claimed_until;
 };
-void outbox_row_free(struct outbox_row *r);             /* frees the members and r */
+void outbox_row_free(struct outbox_row *r);               /* frees the members and r */
 void outbox_rows_free(struct outbox_row *rows, size_t n); /* an array from claim or list */
 
 /* Claims up to max queued mails due at clock_now() whose lease is free (claimed_until <
@@ -77,11 +76,11 @@ int outbox_mark_failed(struct db *db, int64_t id, const char *node, const char *
 int64_t outbox_backoff(int64_t attempts);
 
 /* Mails of one order (R-NOT-2, for order pages), oldest first, at most limit. */
-int outbox_list_by_order(struct db *db, int64_t order_id, size_t limit,
-                         struct outbox_row **rows, size_t *n, struct sm_err *e);
+int outbox_list_by_order(struct db *db, int64_t order_id, size_t limit, struct outbox_row **rows,
+                         size_t *n, struct sm_err *e);
 /* Mails in state (NULL = every state), newest first, at most limit. */
-int outbox_list(struct db *db, const char *state, size_t limit, struct outbox_row **rows,
-                size_t *n, struct sm_err *e);
+int outbox_list(struct db *db, const char *state, size_t limit, struct outbox_row **rows, size_t *n,
+                struct sm_err *e);
 /* Number of mails in state ("queued", "sent" or "dead"). */
 int outbox_count(struct db *db, const char *state, int64_t *count, struct sm_err *e);
 

@@ -7,6 +7,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+
 #include <stdio.h>
 #include <string.h>
 

@@ -9,6 +9,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,9 +205,7 @@ static void test_outbox_enqueue_invalid_input_refused(void **state)
         {{.to = "a@b.jp", .lang = "en", .tmpl = "test", .vars_json = NULL},
          SM_E_INVALID,
          "vars_json"},
-        {{.to = "a@b.jp", .lang = "ja", .tmpl = "test", .order_id = -1},
-         SM_E_INVALID,
-         "order_id"},
+        {{.to = "a@b.jp", .lang = "ja", .tmpl = "test", .order_id = -1}, SM_E_INVALID, "order_id"},
         {{.to = "a@b.jp",
           .lang = "ja",
           .tmpl = "test",
@@ -347,9 +346,8 @@ static void test_outbox_mark_failed_backoff_then_dead(void **state)
         assert_int_equal(r[0].attempts, attempt - 1);
         outbox_rows_free(r, n);
         int dead = -1;
-        assert_int_equal(outbox_mark_failed(f->db, id, "node-a", "connection refused", 4,
-                                            &dead, &e),
-                         0);
+        assert_int_equal(
+            outbox_mark_failed(f->db, id, "node-a", "connection refused", 4, &dead, &e), 0);
         assert_int_equal(dead, attempt == 4);
         assert_int_equal(outbox_list_by_order(f->db, 7, 10, &r, &n, &e), 0);
         assert_int_equal(n, 1);
@@ -427,8 +425,7 @@ static void test_outbox_mark_sent_once(void **state)
     outbox_rows_free(r, n);
     clock_set(T0 + 5);
     assert_int_equal(outbox_mark_sent(f->db, id, "node-a", "<abc@example.jp>", &e), 0);
-    assert_int_equal(outbox_mark_sent(f->db, id, "node-a", "<abc@example.jp>", &e),
-                     -SM_E_CONFLICT);
+    assert_int_equal(outbox_mark_sent(f->db, id, "node-a", "<abc@example.jp>", &e), -SM_E_CONFLICT);
     assert_int_equal(outbox_list(f->db, "sent", 10, &r, &n, &e), 0);
     assert_int_equal(n, 1);
     assert_string_equal(r[0].message_id, "<abc@example.jp>");
@@ -557,7 +554,10 @@ static void test_outbox_claim_concurrent_nodes_exactly_once(void **state)
     assert_int_equal(count(f->db, "sent"), NMAIL);
 }
 
-#define T(fn) {#fn, fn, fx_setup, fx_teardown, NULL}
+#define T(fn)                                                                                      \
+    {                                                                                              \
+#fn, fn, fx_setup, fx_teardown, NULL                                                       \
+    }
 
 static const struct CMUnitTest table[] = {
     T(test_outbox_enqueue_outside_transaction_refused),

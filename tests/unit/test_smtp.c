@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sodium.h>
@@ -25,9 +26,8 @@
 static size_t b64dec(const char *s, size_t n, unsigned char *out, size_t cap)
 {
     size_t len = 0;
-    assert_int_equal(sodium_base642bin(out, cap, s, n, NULL, &len, NULL,
-                                       sodium_base64_VARIANT_ORIGINAL),
-                     0);
+    assert_int_equal(
+        sodium_base642bin(out, cap, s, n, NULL, &len, NULL, sodium_base64_VARIANT_ORIGINAL), 0);
     return len;
 }
 
@@ -171,8 +171,15 @@ static void test_smtp_header_text_control_characters_refused(void **state)
 {
     (void)state;
     const char *bad[] = {
-        "Hello\r\nBcc: victim@example.jp", "Hello\nBcc: x@y.jp", "Hello\rX", "tab\there",
-        "nul\x01", "del\x7f", "bad utf8 \xff", "overlong \xc0\xaf", "surrogate \xed\xa0\x80",
+        "Hello\r\nBcc: victim@example.jp",
+        "Hello\nBcc: x@y.jp",
+        "Hello\rX",
+        "tab\there",
+        "nul\x01",
+        "del\x7f",
+        "bad utf8 \xff",
+        "overlong \xc0\xaf",
+        "surrogate \xed\xa0\x80",
         "cut \xe8\xa8",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -189,10 +196,10 @@ static void test_smtp_addr_ok_table(void **state)
     (void)state;
     const char *good[] = {"a@b.jp", "user.name+tag@example.co.jp", "x_y-z@sub-1.example.jp"};
     const char *bad[] = {
-        "",          "a",           "@b.jp",         "a@",          "a b@c.jp",
-        "<a@b.jp>",  "a@b.jp\r\n",  "a\r\n@b.jp",    ".a@b.jp",     "a.@b.jp",
-        "a..b@c.jp", "a@.b.jp",     "a@b..jp",       "a@b.jp.",     "a@b_c.jp",
-        "\"a\"@b.jp", "a@[1.2.3.4]", "ユーザ@example.jp", "a,b@c.jp", NULL,
+        "",           "a",          "@b.jp",    "a@",         "a b@c.jp",    "<a@b.jp>",
+        "a@b.jp\r\n", "a\r\n@b.jp", ".a@b.jp",  "a.@b.jp",    "a..b@c.jp",   "a@.b.jp",
+        "a@b..jp",    "a@b.jp.",    "a@b_c.jp", "\"a\"@b.jp", "a@[1.2.3.4]", "ユーザ@example.jp",
+        "a,b@c.jp",   NULL,
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
         assert_true(smtp_addr_ok(good[i]));
@@ -429,8 +436,12 @@ static void test_smtp_config_load_invalid_refused(void **state)
     const struct {
         const char *key, *value;
     } cases[] = {
-        {"url", "http://127.0.0.1:25"}, {"url", "smtp://a b"},  {"starttls", "maybe"},
-        {"from", "not an address"},     {"from_name", "a\nb"}, {"timeout", "0"},
+        {"url", "http://127.0.0.1:25"},
+        {"url", "smtp://a b"},
+        {"starttls", "maybe"},
+        {"from", "not an address"},
+        {"from_name", "a\nb"},
+        {"timeout", "0"},
         {"timeout", "ten"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
