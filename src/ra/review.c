@@ -29,9 +29,12 @@ static int in_review(const struct order_rec *o)
     return strcmp(o->state, "vetting") == 0 || strcmp(o->state, "on_hold") == 0;
 }
 
+/* Text with something besides white space, no control characters, <= max characters. */
 static int bounded(const char *s, long max, int nl)
 {
-    return s != NULL && s[0] != '\0' && !field_has_control(s, nl) && field_chars(s) <= max;
+    if (s == NULL || s[strspn(s, " \t\r\n")] == '\0')
+        return 0;
+    return !field_has_control(s, nl) && field_chars(s) <= max;
 }
 
 static int check_input(const struct vetting_check *in, struct sm_err *e)
