@@ -34,7 +34,10 @@ if ! "$S" init --dir "$D" --set server.secure_cookies=true --set account.max_fai
 fi
 "$S" serve --dir "$D" --port "$WEB_PORT" >"$IT_TMP/server-$WEB_PORT.log" 2>&1 &
 IT_PIDS+=("$!")
-for _ in $(seq 1 100); do curl -fsS -o /dev/null "$url/healthz" 2>/dev/null && break; sleep 0.1; done
+for _ in $(seq 1 100); do
+  curl -fsS -o /dev/null "$url/healthz" 2>/dev/null && break
+  sleep 0.1
+done
 check_eq "server starts" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$url/healthz")"
 
 # A tiny browser: cookies kept by hand (the Secure cookie would not travel over http in
@@ -76,8 +79,10 @@ req /register
 check_eq "GET /register answers 200" 200 "$code"
 post /register login_id=x email=bad display_name= password=short password_confirm=other locale=ja
 check_eq "R-ACT-2 invalid registration answers 422" 422 "$code"
-check "R-ACT-2 login id error beside the field (ja)" has 'data-field="login_id">ログイン ID は 3〜64 文字'
-check "R-ACT-2 e-mail error beside the field" has 'data-field="email">メールアドレスの形式が正しくありません'
+check "R-ACT-2 login id error beside the field (ja)" \
+  has 'data-field="login_id">ログイン ID は 3〜64 文字'
+check "R-ACT-2 e-mail error beside the field" \
+  has 'data-field="email">メールアドレスの形式が正しくありません'
 check "R-ACT-2 name error beside the field" has 'data-field="display_name">氏名を入力してください'
 check "R-ACT-2 password error beside the field" has 'data-field="password">パスワードは 10 文字以上'
 check "R-ACT-2 confirmation error beside the field" has 'data-field="password_confirm">'
@@ -116,7 +121,8 @@ req /account
 check "profile change is stored" has 'value="花子 山田"'
 post /account/profile display_name= email=nope locale=xx
 check_eq "R-ACT-2 invalid profile answers 422" 422 "$code"
-check "R-ACT-2 profile errors beside the fields" has 'data-field="email">The e-mail address is not valid.'
+check "R-ACT-2 profile errors beside the fields" \
+  has 'data-field="email">The e-mail address is not valid.'
 req /account
 check "nothing saved on a profile error" has 'value="hanako@example.org"'
 t=$(token)
@@ -157,7 +163,8 @@ check "login goes to next" hdr '^Location: /account'
 SID=""
 login hanako2 bad-password-1
 fail_body=$(sed -n 's/.*id="login-error">\([^<]*\)<.*/\1/p' "$B")
-check "a failed login says why" grep -q 'login ID or password is wrong\|ログイン ID またはパスワードが違う' <<<"$fail_body"
+check "a failed login says why" \
+  grep -q 'login ID or password is wrong\|ログイン ID またはパスワードが違う' <<<"$fail_body"
 login nobody-here bad-password-1
 check_eq "R-ACT-2 unknown id and wrong password give the same message" "$fail_body" \
   "$(sed -n 's/.*id="login-error">\([^<]*\)<.*/\1/p' "$B")"
@@ -165,7 +172,8 @@ login hanako2 bad-password-1
 login hanako2 bad-password-1
 login hanako2 second-horse-2
 check_eq "R-ACT-2 locked after max_failures: the right password is refused" 422 "$code"
-check "R-ACT-2 user list shows the lock" bash -c '"$1" user list --dir "$2" | grep hanako2 | grep -q locked' _ "$S" "$D"
+check "R-ACT-2 user list shows the lock" \
+  bash -c '"$1" user list --dir "$2" | grep hanako2 | grep -q locked' _ "$S" "$D"
 sleep 3.2
 login hanako2 second-horse-2
 check_eq "R-ACT-2 the lock ends after lock_seconds" 303 "$code"
@@ -188,7 +196,9 @@ eml=$(ls "$IT_TMP/mail"/*.eml 2>/dev/null | head -1)
 link=$("$PY" - "$eml" <<'EOF'
 import email, re, sys
 m = email.message_from_bytes(open(sys.argv[1], 'rb').read())
-part = m.get_payload(decode=True) if not m.is_multipart() else m.get_payload(0).get_payload(decode=True)
+if m.is_multipart():
+    m = m.get_payload(0)
+part = m.get_payload(decode=True)
 x = re.search(r'https?://\S+/password/reset/[A-Za-z0-9_-]+', part.decode('utf-8'))
 print(x.group(0) if x else '')
 EOF
@@ -225,7 +235,8 @@ check_eq "GET /api/v1/me without a key is 401" 401 \
 check_eq "a session cookie does not authenticate the API" 401 \
   "$(curl -s -o /dev/null -w '%{http_code}' -b "sid=$SID" "$url/api/v1/me")"
 check "401 answers problem+json with WWW-Authenticate" bash -c \
-  'curl -s -D - -o /dev/null "$1/api/v1/me" | tr -d "\r" | grep -qi "^WWW-Authenticate: Bearer"' _ "$url"
+  'curl -s -D - -o /dev/null "$1/api/v1/me" | tr -d "\r" |
+   grep -qi "^WWW-Authenticate: Bearer"' _ "$url"
 id=$(grep -o 'class="key" data-id="[0-9]*"' "$B" | head -1 | grep -o '[0-9]*')
 post "/account/keys/$id/revoke"
 check_eq "revocation answers 303" 303 "$code"
@@ -239,7 +250,8 @@ pw=$(printf 'admin-horse-9\n' | "$S" user add --dir "$D" --login boss --role adm
   --email boss@example.jp --password-stdin >/dev/null 2>&1; echo $?)
 check_eq "shomei user add --password-stdin" 0 "$pw"
 out=$("$S" user add --dir "$D" --login officer1 --role officer --email o@example.jp)
-check "shomei user add prints a generated password once" grep -Eq '^password \(shown once\): .{20}$' <<<"$out"
+check "shomei user add prints a generated password once" \
+  grep -Eq '^password \(shown once\): .{20}$' <<<"$out"
 SID=""
 login boss admin-horse-9
 req /admin/announcements
@@ -254,12 +266,16 @@ post /admin/announcements title_ja="メンテナンスのお知らせ <b>" title
 check_eq "R-ACT-3 an admin posts an announcement" 303 "$code"
 SID=""
 page=$(curl -s "$url/login")
-check "R-ACT-3 the login page shows the announcement, escaped" grep -qF 'メンテナンスのお知らせ &lt;b&gt;' <<<"$page"
+check "R-ACT-3 the login page shows the announcement, escaped" \
+  grep -qF 'メンテナンスのお知らせ &lt;b&gt;' <<<"$page"
 check "R-ACT-3 newest first" bash -c \
   'grep -o "ann-title\">[^<]*" <<<"$1" | head -1 | grep -q メンテナンス' _ "$page"
-check "R-ACT-3 English title for English readers" grep -qF 'Maintenance' <<<"$(curl -s "$url/login?lang=en")"
+check "R-ACT-3 English title for English readers" \
+  grep -qF 'Maintenance' <<<"$(curl -s "$url/login?lang=en")"
 
 # ---- audit ----
-check "every change left an intact audit log" bash -c '"$1" audit verify --dir "$2" | grep -q "audit log OK"' _ "$S" "$D"
-check "no sanitizer reports from the server" bash -c '! grep -q "ERROR: AddressSanitizer\|runtime error" "$1"/server-*.log' _ "$IT_TMP"
+check "every change left an intact audit log" \
+  bash -c '"$1" audit verify --dir "$2" | grep -q "audit log OK"' _ "$S" "$D"
+check "no sanitizer reports from the server" \
+  bash -c '! grep -q "ERROR: AddressSanitizer\|runtime error" "$1"/server-*.log' _ "$IT_TMP"
 it_done

@@ -54,7 +54,8 @@ login() {
   tok=$(grep -o 'name="csrf" value="[^"]*"' "$BODY" | head -1 | sed 's/.*value="//; s/"$//')
   curl -s -c "$jar" -b "$jar" -o /dev/null --data-urlencode "csrf=$tok" \
     --data-urlencode "login_id=$1" --data-urlencode "password=$PW" "$url/login"
-  printf '%s %s %s\n' "$(awk '$6=="sid"{print $7}' "$jar")" "$(awk '$6=="csrf"{print $7}' "$jar")" "$tok"
+  printf '%s %s %s\n' "$(awk '$6=="sid"{print $7}' "$jar")" \
+    "$(awk '$6=="csrf"{print $7}' "$jar")" "$tok"
 }
 read -r B_SID B_CSRFC B_TOK < <(login "$B_LOGIN")
 check "B logs in" test -n "$B_SID"
@@ -63,7 +64,8 @@ b_post() {
   local path=$1 args=(--data-urlencode "csrf=$B_TOK")
   shift
   for kv in "$@"; do args+=(--data-urlencode "$kv"); done
-  code=$(curl -s -o "$BODY" -w '%{http_code}' -b "sid=$B_SID; csrf=$B_CSRFC" "${args[@]}" "$url$path")
+  code=$(curl -s -o "$BODY" -w '%{http_code}' -b "sid=$B_SID; csrf=$B_CSRFC" "${args[@]}" \
+    "$url$path")
 }
 # B's API key (several fixtures may want it)
 b_post /account/keys "label=bob-secret-keylabel"
@@ -141,7 +143,11 @@ relogin() {
   read -r R_SID R_CSRFC R_TOK < <(login resel-r)
 }
 
-rank() { case $1 in customer) echo 1 ;; reseller) echo 2 ;; officer) echo 3 ;; admin) echo 4 ;; *) echo 0 ;; esac; }
+rank() {
+  case $1 in
+    customer) echo 1 ;; reseller) echo 2 ;; officer) echo 3 ;; admin) echo 4 ;; *) echo 0 ;;
+  esac
+}
 n_routes=0
 while read -r method pattern role flags; do
   [ "$role" = public ] && continue
