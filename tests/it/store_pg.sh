@@ -12,7 +12,7 @@ if ! pg_start; then
   it_done
 fi
 ok "start a PostgreSQL server"
-for t in test_db test_audit; do
+for t in test_db test_audit test_orders_store; do
   if [ ! -x "$bindir/$t" ]; then
     not_ok "$t is built"
     continue

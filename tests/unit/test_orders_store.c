@@ -1,0 +1,518 @@
+/* SPDX-License-Identifier: MIT */
+/* R-PRD-1, R-PAY-1, R-ACT-1, R-SCL-1: the products / orders / vetting store. Products
+ * validated and unique by code, the demo catalog; orders isolated by organization scope
+ * in SQL, listed with states, paging and the officer queue's age order; idempotency keys
+ * unique per user; domains replaced keeping validations; the counters behind receipt and
+ * invoice numbers unique under concurrent connections. Runs on SQLite, and on PostgreSQL
+ * too when SHOMEI_TEST_PG_URL is set (tests/it/store_pg.sh). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/clock.h"
+#include "store/db.h"
+#include "store/orders.h"
+#include "store/products.h"
+#include "store/vetting.h"
+
+struct backend {
+    const char *label;
+    const char *url; /* NULL = temporary SQLite file */
+};
+
+struct fx {
+    char dir[64];
+    char url[1024];
+    struct db *db;
+    int64_t product_id;
+};
+
+static struct backend be_sqlite = {"sqlite", NULL};
+static struct backend be_pg = {"pg", NULL};
+
+static const struct db_stmt st_drop = {"t.drop", "SELECT 1", NULL, "DROP SCHEMA public CASCADE"};
+static const struct db_stmt st_mkschema = {"t.schema", "SELECT 1", NULL, "CREATE SCHEMA public"};
+
+static int fx_setup(void **state)
+{
+    const struct backend *be = *state;
+    struct fx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    if (be->url == NULL) {
+        snprintf(f->dir, sizeof f->dir, "/tmp/shomei-testorders.XXXXXX");
+        assert_non_null(mkdtemp(f->dir));
+        snprintf(f->url, sizeof f->url, "sqlite:orders.db");
+    } else {
+        snprintf(f->url, sizeof f->url, "%s", be->url);
+    }
+    struct sm_err e = {0};
+    assert_int_equal(db_open(f->url, f->dir, &f->db, &e), 0);
+    if (be->url != NULL) {
+        assert_int_equal(db_run(f->db, &st_drop, NULL, 0, NULL, NULL, &e), 0);
+        assert_int_equal(db_run(f->db, &st_mkschema, NULL, 0, NULL, NULL, &e), 0);
+    }
+    assert_int_equal(db_migrate(f->db, &e), 0);
+    clock_set(1795000000);
+    assert_int_equal(products_seed_demo(f->db, "cli", NULL, &e), 0);
+    struct product p;
+    assert_int_equal(products_get_by_code(f->db, "ov-1y", &p, &e), 0);
+    f->product_id = p.id;
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    struct fx *f = *state;
+    clock_set(0);
+    db_close(f->db);
+    if (f->dir[0] != '\0') {
+        char p[128];
+        const char *names[] = {"orders.db", "orders.db-wal", "orders.db-shm"};
+        for (size_t i = 0; i < 3; i++) {
+            snprintf(p, sizeof p, "%s/%s", f->dir, names[i]);
+            unlink(p);
+        }
+        rmdir(f->dir);
+    }
+    free(f);
+    return 0;
+}
+
+static struct product good_product(const char *code)
+{
+    struct product p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.code, sizeof p.code, "%s", code);
+    snprintf(p.name_ja, sizeof p.name_ja, "テスト製品");
+    snprintf(p.name_en, sizeof p.name_en, "Test product");
+    snprintf(p.level, sizeof p.level, "ov");
+    p.term_months = 24;
+    p.sans_included = p.sans_max = 1;
+    p.list_price = 99000;
+    snprintf(p.reissue_fee, sizeof p.reissue_fee, "after:30:5000");
+    p.review_days_min = 1;
+    p.review_days_max = 5;
+    snprintf(p.root_options, sizeof p.root_options, "a");
+    p.active = 1;
+    return p;
+}
+
+static void test_products_create_validate_update(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct product p = good_product("ov-2y");
+    int64_t id = 0;
+    assert_int_equal(products_create(f->db, &p, "user:1", &id, &e), 0);
+    assert_true(id > 0);
+    assert_int_equal(products_create(f->db, &p, "user:1", NULL, &e), -SM_E_CONFLICT);
+    static const struct {
+        const char *what, *field;
+    } bad[] = {{"code", "code"},       {"level", "level"},     {"term", "term_months"},
+               {"sans", "sans_max"},    {"multi", "sans_max"},  {"fee", "reissue_fee"},
+               {"review", "review_days_max"}, {"roots", "root_options"}, {"price", "list_price"}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct product q = good_product("x");
+        const char *w = bad[i].what;
+        if (!strcmp(w, "code"))
+            snprintf(q.code, sizeof q.code, "OV 1Y");
+        if (!strcmp(w, "level"))
+            snprintf(q.level, sizeof q.level, "iv");
+        if (!strcmp(w, "term"))
+            q.term_months = 0;
+        if (!strcmp(w, "sans"))
+            q.sans_included = 2;
+        if (!strcmp(w, "multi"))
+            q.sans_max = 5, q.sans_included = 5;
+        if (!strcmp(w, "fee"))
+            snprintf(q.reissue_fee, sizeof q.reissue_fee, "after:30");
+        if (!strcmp(w, "review"))
+            q.review_days_min = 6;
+        if (!strcmp(w, "roots"))
+            snprintf(q.root_options, sizeof q.root_options, "a,c");
+        if (!strcmp(w, "price"))
+            q.list_price = -1;
+        assert_int_equal(products_create(f->db, &q, "user:1", NULL, &e), -SM_E_INVALID);
+        assert_string_equal(e.field, bad[i].field);
+    }
+    struct product got;
+    assert_int_equal(products_get(f->db, id, &got, &e), 0);
+    assert_string_equal(got.name_ja, "テスト製品");
+    assert_string_equal(got.reissue_fee, "after:30:5000");
+    assert_int_equal(got.term_months, 24);
+    assert_true(products_has_root(&got, "a"));
+    assert_false(products_has_root(&got, "b"));
+    got.active = 0;
+    got.list_price = 88000;
+    assert_int_equal(products_update(f->db, &got, "user:1", &e), 0);
+    struct product *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(products_list(f->db, 0, &rows, &n, &e), 0);
+    assert_int_equal(n, 5); /* the demo catalog; the inactive one is hidden */
+    free(rows);
+    assert_int_equal(products_list(f->db, 1, &rows, &n, &e), 0);
+    assert_int_equal(n, 6);
+    assert_int_equal(rows[5].list_price, 88000);
+    free(rows);
+    got.id = 9999;
+    assert_int_equal(products_update(f->db, &got, "user:1", &e), -SM_E_NOTFOUND);
+    int made = -1;
+    assert_int_equal(products_seed_demo(f->db, "cli", &made, &e), 0);
+    assert_int_equal(made, 0); /* idempotent */
+    struct product multi;
+    assert_int_equal(products_get_by_code(f->db, "ov-multi-1y", &multi, &e), 0);
+    assert_int_equal(multi.sans_included, 5);
+    assert_int_equal(multi.sans_max, 100);
+    assert_int_equal(multi.multi_domain, 1);
+    assert_int_equal(products_get_by_code(f->db, "nope", &multi, &e), -SM_E_NOTFOUND);
+}
+
+static int64_t add_order(struct fx *f, int64_t org, int64_t user, const char *key,
+                         const char *state, int64_t submitted)
+{
+    struct sm_err e = {0};
+    struct order_rec o;
+    memset(&o, 0, sizeof o);
+    int64_t seq = 0;
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(orders_counter_next(f->db, "R-test", &seq, &e), 0);
+    snprintf(o.receipt_no, sizeof o.receipt_no, "R-test-%05lld", (long long)seq);
+    snprintf(o.kind, sizeof o.kind, "new");
+    snprintf(o.state, sizeof o.state, "%s", state);
+    o.product_id = f->product_id;
+    o.org_id = org;
+    o.created_by = user;
+    o.cn = "www.example.co.jp";
+    o.names = "[\"www.example.co.jp\"]";
+    o.notify_email[0] = "a@example.co.jp";
+    o.applicant = "{\"org\":{\"name_ja\":\"株式会社テスト\"}}";
+    o.submitted_at = submitted;
+    o.idem_key = (char *)key;
+    int64_t id = 0;
+    int rc = orders_insert(f->db, &o, &id, &e);
+    if (rc == 0) {
+        assert_int_equal(db_commit(f->db, &e), 0);
+        return id;
+    }
+    db_rollback(f->db);
+    assert_int_equal(rc, -SM_E_CONFLICT);
+    assert_string_equal(e.field, "idem_key");
+    return 0;
+}
+
+/* R-ACT-1: every read is limited to the caller's organizations inside the SQL. */
+static void test_orders_scope_isolation(void **state)
+{
+    struct fx *f = *state;
+    int64_t a = add_order(f, 1, 10, "k", "vetting", 100);
+    int64_t b = add_order(f, 2, 20, "k", "vetting", 200); /* same key, other user: fine */
+    assert_true(a > 0 && b > 0);
+    assert_int_equal(add_order(f, 1, 10, "k", "vetting", 300), 0); /* same user: refused */
+    struct sm_err e = {0};
+    struct order_rec *o = NULL;
+    const int64_t org1[] = {1}, org12[] = {1, 2}, org3[] = {3};
+    struct orders_scope s1 = {0, org1, 1}, s12 = {0, org12, 2}, s3 = {0, org3, 1};
+    struct orders_scope none = {0, NULL, 0};
+    assert_int_equal(orders_get(f->db, a, &s1, &o, &e), 0);
+    assert_string_equal(o->applicant, "{\"org\":{\"name_ja\":\"株式会社テスト\"}}");
+    assert_string_equal(o->notify_email[0], "a@example.co.jp");
+    assert_null(o->notify_email[1]);
+    assert_int_equal(o->version, 1);
+    char receipt[32];
+    snprintf(receipt, sizeof receipt, "%s", o->receipt_no);
+    orders_rec_free(o);
+    assert_int_equal(orders_get(f->db, b, &s1, &o, &e), -SM_E_NOTFOUND);
+    assert_null(o);
+    assert_int_equal(orders_get(f->db, b, &s12, &o, &e), 0);
+    orders_rec_free(o);
+    assert_int_equal(orders_get(f->db, a, &s3, &o, &e), -SM_E_NOTFOUND);
+    assert_int_equal(orders_get(f->db, a, &none, &o, &e), -SM_E_NOTFOUND);
+    assert_int_equal(orders_get_by_receipt(f->db, receipt, &s3, &o, &e), -SM_E_NOTFOUND);
+    assert_int_equal(orders_get_by_receipt(f->db, receipt, &s1, &o, &e), 0);
+    assert_int_equal(o->id, a);
+    orders_rec_free(o);
+    assert_int_equal(orders_get_by_key(f->db, 10, "k", &o, &e), 0);
+    assert_int_equal(o->id, a);
+    orders_rec_free(o);
+    struct order_rec *rows = NULL;
+    size_t n = 0;
+    int64_t total = -1;
+    struct orders_filter fl = {s1, NULL, 0, 0, ORDERS_SORT_NEWEST, 0, 0};
+    assert_int_equal(orders_list(f->db, &fl, &rows, &n, &total, &e), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(total, 1);
+    assert_null(rows[0].csr_pem);
+    orders_recs_free(rows, n);
+    fl.scope = none;
+    assert_int_equal(orders_list(f->db, &fl, &rows, &n, &total, &e), 0);
+    assert_int_equal(n, 0);
+    assert_null(rows);
+    fl.scope.n = ORDERS_SCOPE_MAX + 1;
+    fl.scope.org_ids = org1;
+    assert_int_equal(orders_list(f->db, &fl, &rows, &n, &total, &e), -SM_E_TOO_LARGE);
+}
+
+/* The officer queue (R-VAL-7): states filter, oldest submission first, pages. */
+static void test_orders_list_queue_paging(void **state)
+{
+    struct fx *f = *state;
+    static const struct {
+        int64_t org;
+        const char *state;
+        int64_t submitted;
+    } t[] = {{1, "vetting", 500}, {2, "on_hold", 100}, {3, "vetting", 300},
+             {1, "issued", 50},   {2, "vetting", 400}, {3, "awaiting_payment", 10}};
+    for (size_t i = 0; i < 6; i++) {
+        char key[8];
+        snprintf(key, sizeof key, "q%zu", i);
+        assert_true(add_order(f, t[i].org, 1, key, t[i].state, t[i].submitted) > 0);
+    }
+    const char *const review[] = {"vetting", "on_hold"};
+    struct orders_filter fl = {ORDERS_SCOPE_ALL, review, 2, 0, ORDERS_SORT_AGE, 2, 0};
+    struct order_rec *rows = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    struct sm_err e = {0};
+    assert_int_equal(orders_list(f->db, &fl, &rows, &n, &total, &e), 0);
+    assert_int_equal(total, 4);
+    assert_int_equal(n, 2);
+    assert_int_equal(rows[0].submitted_at, 100);
+    assert_int_equal(rows[1].submitted_at, 300);
+    orders_recs_free(rows, n);
+    fl.offset = 2;
+    assert_int_equal(orders_list(f->db, &fl, &rows, &n, &total, &e), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(rows[0].submitted_at, 400);
+    assert_int_equal(rows[1].submitted_at, 500);
+    orders_recs_free(rows, n);
+    fl.offset = 0;
+    fl.org_id = 2;
+    assert_int_equal(orders_list(f->db, &fl, &rows, &n, &total, &e), 0);
+    assert_int_equal(total, 2);
+    orders_recs_free(rows, n);
+    fl.limit = 1001;
+    assert_int_equal(orders_list(f->db, &fl, &rows, &n, NULL, &e), -SM_E_INVALID);
+    fl.limit = 0;
+    fl.nstates = 17;
+    assert_int_equal(orders_list(f->db, &fl, &rows, &n, NULL, &e), -SM_E_INVALID);
+}
+
+/* State changes check the version (optimistic locking) and the current state. */
+static void test_orders_set_state_version(void **state)
+{
+    struct fx *f = *state;
+    int64_t id = add_order(f, 1, 1, "v", "awaiting_payment", 10);
+    struct sm_err e = {0};
+    struct orders_state_set set = {.paid_at = 77, .pay_method = "officer"};
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(orders_set_state(f->db, id, 2, "awaiting_payment", "vetting", &set, &e),
+                     -SM_E_CONFLICT);
+    assert_int_equal(orders_set_state(f->db, id, 1, "draft", "vetting", &set, &e),
+                     -SM_E_CONFLICT);
+    assert_int_equal(orders_set_state(f->db, id, 1, "awaiting_payment", "vetting", &set, &e), 0);
+    assert_int_equal(orders_set_invoice(f->db, id, "BILL-202611-00009", 5000, &e), 0);
+    assert_int_equal(orders_invoice_paid(f->db, id, 77, &e), 0);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    struct order_rec *o = NULL;
+    assert_int_equal(orders_get_by_invoice(f->db, "BILL-202611-00009", &o, &e), 0);
+    assert_string_equal(o->state, "vetting");
+    assert_int_equal(o->version, 2);
+    assert_int_equal(o->paid_at, 77);
+    assert_string_equal(o->pay_method, "officer");
+    orders_rec_free(o);
+    assert_int_equal(orders_get_by_invoice(f->db, "BILL-000000-00000", &o, &e), -SM_E_NOTFOUND);
+}
+
+static void test_orders_domains_replace_keeps_validation(void **state)
+{
+    struct fx *f = *state;
+    int64_t id = add_order(f, 1, 1, "d", "vetting", 10);
+    struct sm_err e = {0};
+    const char *n1[] = {"www.example.co.jp", "example.co.jp"};
+    const char *m1[] = {"http", NULL};
+    assert_int_equal(orders_domains_replace(f->db, id, n1, m1, 2, &e), 0);
+    assert_int_equal(orders_domain_set_method(f->db, id, "example.co.jp", "email:admin",
+                                              "rnd123", 999, &e),
+                     0);
+    assert_int_equal(orders_domain_set_result(f->db, id, "example.co.jp", "validated", 50,
+                                              "2.1.9", "{\"txt\":\"ok\"}", &e),
+                     0);
+    assert_int_equal(orders_domain_set_result(f->db, id, "nope.example.co.jp", "validated", 50,
+                                              NULL, NULL, &e),
+                     -SM_E_NOTFOUND);
+    assert_int_equal(orders_domain_set_result(f->db, id, "example.co.jp", "great", 50, NULL,
+                                              NULL, &e),
+                     -SM_E_INVALID);
+    const char *n2[] = {"example.co.jp", "shop.example.co.jp"};
+    assert_int_equal(orders_domains_replace(f->db, id, n2, NULL, 2, &e), 0);
+    struct order_domain *d = NULL;
+    size_t n = 0;
+    assert_int_equal(orders_domains_list(f->db, id, &d, &n, &e), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(d[0].name, "example.co.jp");
+    assert_string_equal(d[0].state, "validated");
+    assert_string_equal(d[0].dcv_method, "email:admin");
+    assert_string_equal(d[0].random_value, "rnd123");
+    assert_string_equal(d[0].br_version, "2.1.9");
+    assert_string_equal(d[0].evidence, "{\"txt\":\"ok\"}");
+    assert_int_equal(d[0].validated_at, 50);
+    assert_string_equal(d[1].name, "shop.example.co.jp");
+    assert_string_equal(d[1].state, "pending");
+    assert_string_equal(d[1].dcv_method, "dns");
+    assert_null(d[1].random_value);
+    orders_domains_free(d, n);
+}
+
+static void test_vetting_checks_last_ok(void **state)
+{
+    struct fx *f = *state;
+    int64_t id = add_order(f, 5, 1, "c", "vetting", 10);
+    struct sm_err e = {0};
+    static const struct {
+        const char *kind, *result;
+        int64_t at;
+    } t[] = {{"phone", "ok", 100}, {"phone", "ng", 200}, {"phone", "ok", 300},
+             {"registry", "ok", 400}, {"phone", "ok", 900}};
+    for (size_t i = 0; i < 5; i++) {
+        struct vetting_check c;
+        memset(&c, 0, sizeof c);
+        c.order_id = id;
+        c.org_id = 5;
+        snprintf(c.kind, sizeof c.kind, "%s", t[i].kind);
+        snprintf(c.result, sizeof c.result, "%s", t[i].result);
+        snprintf(c.source, sizeof c.source, "src");
+        snprintf(c.phone, sizeof c.phone, "03-0000-0000");
+        c.officer_id = 9;
+        c.at = t[i].at;
+        assert_int_equal(vetting_check_insert(f->db, &c, NULL, &e), 0);
+    }
+    struct vetting_check got;
+    assert_int_equal(vetting_check_last_ok(f->db, 5, "phone", 800, &got, &e), 0);
+    assert_int_equal(got.at, 300);
+    assert_string_equal(got.phone, "03-0000-0000");
+    assert_int_equal(vetting_check_last_ok(f->db, 5, "phone", 99, &got, &e), -SM_E_NOTFOUND);
+    assert_int_equal(vetting_check_last_ok(f->db, 6, "phone", 1000, &got, &e), -SM_E_NOTFOUND);
+    struct vetting_check *v = NULL;
+    size_t n = 0;
+    assert_int_equal(vetting_checks_list(f->db, id, &v, &n, &e), 0);
+    assert_int_equal(n, 5);
+    assert_string_equal(v[1].result, "ng");
+    free(v);
+}
+
+struct worker {
+    const char *url, *dir;
+    int64_t got[25];
+    int failures;
+};
+
+static void *counter_worker(void *arg)
+{
+    struct worker *w = arg;
+    struct sm_err e = {0};
+    struct db *db = NULL;
+    if (db_open(w->url, w->dir, &db, &e) < 0) {
+        w->failures++;
+        return NULL;
+    }
+    for (int i = 0; i < 25; i++) {
+        int rc = db_begin(db, &e);
+        if (rc == 0)
+            rc = orders_counter_next(db, "BILL-202611", &w->got[i], &e);
+        if (rc == 0)
+            rc = db_commit(db, &e);
+        if (rc < 0) {
+            db_rollback(db);
+            w->failures++;
+        }
+    }
+    db_close(db);
+    return NULL;
+}
+
+/* R-PAY-1, R-SCL-1: invoice sequences stay unique and gap-free across connections. */
+static void test_orders_counter_concurrent(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    int64_t v = 0;
+    assert_int_equal(orders_counter_next(f->db, "x", &v, &e), -SM_E_INTERNAL); /* no tx */
+    struct worker w[4];
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++) {
+        memset(&w[i], 0, sizeof w[i]);
+        w[i].url = f->url;
+        w[i].dir = f->dir;
+        assert_int_equal(pthread_create(&th[i], NULL, counter_worker, &w[i]), 0);
+    }
+    int seen[101] = {0};
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(w[i].failures, 0);
+        for (int k = 0; k < 25; k++) {
+            assert_true(w[i].got[k] >= 1 && w[i].got[k] <= 100);
+            seen[w[i].got[k]]++;
+        }
+    }
+    for (int k = 1; k <= 100; k++)
+        assert_int_equal(seen[k], 1);
+    /* a rolled-back number is given out again */
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(orders_counter_next(f->db, "BILL-202611", &v, &e), 0);
+    assert_int_equal(v, 101);
+    db_rollback(f->db);
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(orders_counter_next(f->db, "BILL-202611", &v, &e), 0);
+    assert_int_equal(v, 101);
+    assert_int_equal(orders_counter_next(f->db, "BILL-202612", &v, &e), 0);
+    assert_int_equal(v, 1);
+    assert_int_equal(db_commit(f->db, &e), 0);
+}
+
+#define T(fn) {#fn, fn, fx_setup, fx_teardown, NULL}
+
+static const struct CMUnitTest table[] = {
+    T(test_products_create_validate_update),
+    T(test_orders_scope_isolation),
+    T(test_orders_list_queue_paging),
+    T(test_orders_set_state_version),
+    T(test_orders_domains_replace_keeps_validation),
+    T(test_vetting_checks_last_ok),
+    T(test_orders_counter_concurrent),
+};
+
+#define NT (sizeof table / sizeof table[0])
+
+static int run_on(struct backend *be)
+{
+    struct CMUnitTest tests[NT];
+    static char names[NT][128];
+    for (size_t i = 0; i < NT; i++) {
+        tests[i] = table[i];
+        snprintf(names[i], sizeof names[i], "%s_%s", table[i].name, be->label);
+        tests[i].name = names[i];
+        tests[i].initial_state = be;
+    }
+    char group[32];
+    snprintf(group, sizeof group, "orders_store_%s", be->label);
+    return _cmocka_run_group_tests(group, tests, NT, NULL, NULL);
+}
+
+int main(void)
+{
+    int failed = run_on(&be_sqlite);
+    const char *pg = getenv("SHOMEI_TEST_PG_URL");
+    if (pg != NULL && *pg != '\0') {
+        be_pg.url = pg;
+        failed += run_on(&be_pg);
+    }
+    return failed;
+}
