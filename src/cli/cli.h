@@ -16,5 +16,10 @@ int cmd_caa(int argc, char **argv);      /* cli/cmd_dcv.c */
 int cmd_mail(int argc, char **argv);     /* cli/cmd_mail.c */
 int cmd_user(int argc, char **argv);     /* cli/cmd_user.c */
 int cmd_routes(int argc, char **argv);   /* cli/cmd_routes.c */
+/* init --demo: one user per role, passwords printed once (cli/cmd_user.c). */
+struct db;
+struct config;
+struct sm_err;
+int user_seed_demo(struct db *db, const struct config *c, struct sm_err *e);
 
 #endif

@@ -166,6 +166,19 @@ out:
     return status;
 }
 
+int user_seed_demo(struct db *db, const struct config *c, struct sm_err *e)
+{
+    (void)c;
+    struct account_demo_user u[4];
+    if (account_seed_demo(db, u, e) < 0)
+        return -(e ? e->code : SM_E_INTERNAL);
+    printf("デモ利用者 / demo users (パスワードは一度だけ表示 / passwords shown once):\n");
+    for (int i = 0; i < 4; i++)
+        printf("  %-9s %-14s %s\n", user_role_name(u[i].role), u[i].login_id, u[i].password);
+    sodium_memzero(u, sizeof u);
+    return 0;
+}
+
 int cmd_user(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "add") == 0)

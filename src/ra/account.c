@@ -928,9 +928,8 @@ int account_can_see_org(struct db *db, const struct user *u, int64_t org_id, str
 
 /* ---- demo data ---- */
 
-int account_seed_demo(struct db *db, const struct config *c, struct sm_err *e)
+int account_seed_demo(struct db *db, struct account_demo_user out[4], struct sm_err *e)
 {
-    (void)c;
     struct {
         struct account_new n;
         char pw[ACCOUNT_PASSWORD_GEN];
@@ -982,10 +981,11 @@ int account_seed_demo(struct db *db, const struct config *c, struct sm_err *e)
                               e);
     if (rc < 0)
         return rc;
-    printf("デモ利用者 / demo users (パスワードは一度だけ表示 / passwords shown once):\n");
-    for (int i = 0; i < 4; i++)
-        printf("  %-9s %-14s %s\n", user_role_name(d[i].n.role), d[i].n.login_id, d[i].pw);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 4; i++) {
+        out[i].role = d[i].n.role;
+        snprintf(out[i].login_id, sizeof out[i].login_id, "%s", d[i].n.login_id);
+        memcpy(out[i].password, d[i].pw, sizeof out[i].password);
         sodium_memzero(d[i].pw, sizeof d[i].pw);
+    }
     return 0;
 }

@@ -162,10 +162,15 @@ int account_may_see(const struct user *u, int64_t org_id, int64_t org_reseller_i
 int account_can_see_org(struct db *db, const struct user *u, int64_t org_id, struct sm_err *e);
 
 /* ---- demo data ---- */
-/* One user per role (customer in a demo customer org; reseller with one managed customer
- * org; officer; admin) with random passwords printed once on stdout. Matches the
- * demo_seed_fn of cli/cmd_init.c. */
-int account_seed_demo(struct db *db, const struct config *c, struct sm_err *e);
+/* One user per role: customer (a demo customer org), reseller (with one managed customer
+ * org), officer and admin (the CA org), with random passwords, plus one announcement.
+ * Fills out[4] (role, login id, password) for the caller to show once. */
+struct account_demo_user {
+    int role;
+    char login_id[USER_LOGIN_MAX + 1];
+    char password[ACCOUNT_PASSWORD_GEN];
+};
+int account_seed_demo(struct db *db, struct account_demo_user out[4], struct sm_err *e);
 
 /* Tests only: 1 makes password hashing use libsodium's minimum cost. */
 void account_test_fast_hash(int on);

@@ -609,7 +609,13 @@ static void test_seed_demo_one_user_per_role(void **state)
 {
     struct fx *f = *state;
     struct sm_err e = {0};
-    assert_int_equal(account_seed_demo(f->db, NULL, &e), 0);
+    struct account_demo_user d[4];
+    assert_int_equal(account_seed_demo(f->db, d, &e), 0);
+    for (int i = 0; i < 4; i++) {
+        char tok[ACCOUNT_TOKEN_SIZE];
+        assert_int_equal(strlen(d[i].password), ACCOUNT_PASSWORD_GEN - 1);
+        assert_int_equal(login(f, d[i].login_id, d[i].password, tok), 0);
+    }
     struct user *u = NULL;
     size_t n = 0;
     assert_int_equal(user_list(f->db, &u, &n, &e), 0);
