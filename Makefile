@@ -57,7 +57,7 @@ $(B)/shomei: $(B)/obj/main.o $(B)/libshomei.a
 
 $(B)/tests/%: tests/unit/%.c $(B)/libshomei.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(B)/libshomei.a $(PKG_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(CFLAGS) -MMD -MP -Itests/unit -o $@ $< $(B)/libshomei.a $(PKG_LIBS) $(CMOCKA_LIBS)
 
 unit-bins: $(UNIT_BIN)
 

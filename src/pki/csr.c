@@ -807,6 +807,7 @@ static void read_key(struct check *c, X509_REQ *req)
     }
     spki_hash(c, xpk);
     info->pkey = X509_REQ_get_pubkey(req);
+    info->spki = X509_PUBKEY_dup(xpk);
     ERR_clear_error();
     if (info->pkey != NULL)
         info->key_bits = EVP_PKEY_get_bits(info->pkey);
@@ -1057,6 +1058,7 @@ void csr_info_free(struct csr_info *info)
     free(info->sans_unicode);
     free(info->spki_sha256_hex);
     EVP_PKEY_free(info->pkey);
+    X509_PUBKEY_free(info->spki);
     free(info->problems);
     free(info);
 }

@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #include "core/err.h"
 
@@ -53,6 +54,8 @@ struct csr_info {
     size_t nsans;
     char *spki_sha256_hex;    /* SHA-256 of the DER SubjectPublicKeyInfo, 64 lower-case hex */
     EVP_PKEY *pkey;           /* the public key (owned), NULL if not decodable */
+    X509_PUBKEY *spki;        /* the SubjectPublicKeyInfo as sent, with its decoded key
+                                 (owned; for issuance without re-encoding), or NULL */
     struct csr_problem *problems; /* every problem, errors and notices, in check order */
     size_t nproblems;
     int acceptable;           /* 1 when no problem has severity CSR_SEV_ERROR */

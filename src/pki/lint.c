@@ -45,6 +45,7 @@ static const struct lint_rule rules[] = {
     {"lint.key.type", "BR 6.1.5", "public key is neither RSA nor ECDSA"},
     {"lint.key.weak", "BR 6.1.5", "RSA < 2048 bits, bad exponent, or curve not P-256/P-384"},
     {"lint.key.encoding", "BR 7.1.3.1", "subjectPublicKeyInfo not in the required encoding"},
+    {"lint.key.mismatch", "R-CSR-2", "subjectPublicKeyInfo is not the key of the CSR"},
     {"lint.ext.duplicate", "RFC 5280 4.2", "extension appears twice"},
     {"lint.ext.unknown_critical", "BR 7.1.2.11.5", "unknown critical extension"},
     {"lint.ext.unexpected", "R-ISS-2", "extension outside the profile"},
@@ -656,11 +657,31 @@ static void check_extensions(struct lint *l, int rsa)
 #define ALG_P256 "301306072a8648ce3d020106082a8648ce3d030107"
 #define ALG_P384 "301006072a8648ce3d020106052b81040022"
 
+/* 1 when a and b carry the same algorithm identifier and key bits. */
+static int same_spki(const X509_PUBKEY *a, const X509_PUBKEY *b)
+{
+    const unsigned char *ka = NULL, *kb = NULL;
+    int na = 0, nb = 0;
+    X509_ALGOR *aa = NULL, *ab = NULL;
+    if (a == NULL || b == NULL || !X509_PUBKEY_get0_param(NULL, &ka, &na, &aa, a) ||
+        !X509_PUBKEY_get0_param(NULL, &kb, &nb, &ab, b) || na != nb ||
+        memcmp(ka, kb, (size_t)na) != 0)
+        return 0;
+    return X509_ALGOR_cmp(aa, ab) == 0;
+}
+
 /* Returns 1 for RSA, 0 otherwise. */
 static int check_key(struct lint *l)
 {
     X509_PUBKEY *xpk = X509_get_X509_PUBKEY(l->x);
-    EVP_PKEY *pk = X509_get0_pubkey(l->x);
+    EVP_PKEY *pk = NULL;
+    if (l->ctx->spki != NULL && same_spki(xpk, l->ctx->spki)) {
+        pk = X509_PUBKEY_get0(l->ctx->spki); /* the same bytes, decoded once with the CSR */
+    } else {
+        if (l->ctx->spki != NULL)
+            add(l, "lint.key.mismatch", "the certified key differs from the CSR's");
+        pk = X509_get0_pubkey(l->x);
+    }
     const unsigned char *pt = NULL;
     int ptlen = 0;
     X509_ALGOR *alg = NULL;

@@ -21,6 +21,9 @@ struct lint_ctx {
     const char *const *names;   /* the vetted names: the SAN must be exactly this set */
     size_t nnames;
     int allow_wildcard;         /* the product allows wildcard names (never for EV) */
+    const X509_PUBKEY *spki;    /* the CSR's key; NULL = not compared. When given, the
+                                   certificate's subjectPublicKeyInfo must equal it byte for
+                                   byte, and the key checks read its decoded key */
     /* Expected URLs; NULL = only the shape is checked (http:// etc.). */
     const char *ca_issuers_url, *ocsp_url, *crl_url, *cps_url;
 };

@@ -499,6 +499,36 @@ static int req_check(const struct profile_req *r, struct sm_err *e)
     return subject_check(r, e);
 }
 
+/* Puts a copy of spki (algorithm and key bits, byte for byte) into x. 1 ok, 0 failed.
+ * Only named curves and parameterless (RSA) algorithms are copied; the CSR check has
+ * refused everything else already. */
+static int copy_spki(X509 *x, const X509_PUBKEY *spki)
+{
+    ASN1_OBJECT *kobj = NULL;
+    const unsigned char *bits = NULL;
+    int nbits = 0;
+    X509_ALGOR *alg = NULL;
+    const ASN1_OBJECT *aobj = NULL;
+    int ptype = 0;
+    const void *pval = NULL;
+    if (!X509_PUBKEY_get0_param(&kobj, &bits, &nbits, &alg, spki) || nbits <= 0)
+        return 0;
+    X509_ALGOR_get0(&aobj, &ptype, &pval, alg);
+    if (ptype != V_ASN1_OBJECT && ptype != V_ASN1_NULL && ptype != V_ASN1_UNDEF)
+        return 0;
+    ASN1_OBJECT *o = OBJ_dup(kobj);
+    ASN1_OBJECT *param = ptype == V_ASN1_OBJECT ? OBJ_dup(pval) : NULL;
+    unsigned char *penc = OPENSSL_memdup(bits, (size_t)nbits);
+    if (o == NULL || (ptype == V_ASN1_OBJECT && param == NULL) || penc == NULL ||
+        !X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x), o, ptype, param, penc, nbits)) {
+        ASN1_OBJECT_free(o);
+        ASN1_OBJECT_free(param);
+        OPENSSL_free(penc);
+        return 0;
+    }
+    return 1;
+}
+
 static int set_basics(X509 *x, const struct profile_req *r, struct sm_err *e)
 {
     int ok = 0;
@@ -509,7 +539,7 @@ static int set_basics(X509 *x, const struct profile_req *r, struct sm_err *e)
         X509_set_issuer_name(x, X509_get_subject_name(r->issuer)) &&
         ASN1_TIME_set(X509_getm_notBefore(x), r->not_before) != NULL &&
         ASN1_TIME_set(X509_getm_notAfter(x), r->not_after) != NULL &&
-        X509_set_pubkey(x, r->pubkey))
+        (r->spki != NULL ? copy_spki(x, r->spki) : X509_set_pubkey(x, r->pubkey)))
         ok = 1;
     ASN1_INTEGER_free(serial);
     BN_free(bn);

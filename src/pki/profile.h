@@ -41,6 +41,9 @@ struct profile_req {
     const char *const *names;           /* DNS names, already checked, lower-case A-labels */
     size_t nnames;
     EVP_PKEY *pubkey;                   /* subscriber key from the CSR (RSA or EC) */
+    const X509_PUBKEY *spki;            /* optional: pubkey's SubjectPublicKeyInfo as it came
+                                           in the CSR; copied as is instead of re-encoding
+                                           pubkey (which OpenSSL 3.0 does slowly) */
     const unsigned char *serial;        /* big-endian magnitude, from profile_serial_new */
     size_t serial_len;
     time_t not_before, not_after;       /* from profile_validity() */

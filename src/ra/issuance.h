@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 #include "core/err.h"
 #include "pki/profile.h"
 #include "store/certs.h"
@@ -21,6 +22,8 @@ struct ca_issuer;
 /* One certificate to issue. The inputs are borrowed and must outlive issuance_run. */
 struct issuance_item {
     EVP_PKEY *pubkey;                  /* subscriber key from an accepted CSR */
+    const X509_PUBKEY *spki;           /* the CSR's SubjectPublicKeyInfo of pubkey (optional:
+                                          copied byte for byte and compared by the linter) */
     const char *const *names;          /* checked lower-case names; names[0] is the CN */
     size_t nnames;
     const struct profile_subject *subj; /* vetted subject; NULL = CN only (DV) */

@@ -34,12 +34,15 @@ static int setup(void **state)
     return 0;
 }
 
+static X509 *spki_other; /* holds a P-384 key's SubjectPublicKeyInfo (p_spki_other) */
+
 static int teardown(void **state)
 {
     (void)state;
     X509_free(ca_rsa);
     X509_free(ca_p384);
     X509_free(ca_short);
+    X509_free(spki_other);
     fx_free_keys();
     clock_set(0);
     return 0;
@@ -475,6 +478,15 @@ static void b_aia_extra_method(X509 *x, struct fx_leaf *f)
     AUTHORITY_INFO_ACCESS_free(aia);
 }
 static void p_no_ocsp_in_cert(struct fx_leaf *f) { f->req.ocsp_url = NULL; }
+/* R-CSR-2: the linter is told the CSR's key, and the certificate carries another one. */
+static void p_spki_other(struct fx_leaf *f)
+{
+    if (spki_other == NULL) {
+        spki_other = X509_new();
+        assert_true(X509_set_pubkey(spki_other, fx_key(FX_P384)));
+    }
+    f->ctx.spki = X509_get_X509_PUBKEY(spki_other);
+}
 static void b_drop_crldp(X509 *x, struct fx_leaf *f) { drop_ext(x, NID_crl_distribution_points); }
 static void p_crl_other(struct fx_leaf *f) { f->req.crl_url = "http://crl.shomei.test/other.crl"; }
 static void b_drop_cp(X509 *x, struct fx_leaf *f) { drop_ext(x, NID_certificate_policies); }
@@ -596,6 +608,7 @@ static const struct row rows[] = {
     R("key_ed25519", "lint.key.type", DV, FX_P256, NULL, b_ed25519),
     R("key_explicit_curve", "lint.key.encoding", DV, FX_P256, NULL, b_ec_explicit),
     R("key_compressed_point", "lint.key.encoding", DV, FX_P256, NULL, b_ec_compressed),
+    R("key_not_the_csr_key", "lint.key.mismatch", DV, FX_P256, p_spki_other, NULL),
     R("eku_dropped", "lint.eku.missing", DV, FX_P256, NULL, b_drop_eku),
     R("eku_empty", "lint.eku.not_serverauth", DV, FX_P256, NULL, b_eku_empty),
     R("eku_client_auth", "lint.eku.extra", DV, FX_P256, NULL, b_eku_client),

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# Issuance throughput (issue bench of the foundation): N certificates for random names from
+# pre-made CSRs, (a) shomei in one process, every certificate stored (batched commits that
+# keep R-ISS-4), (b) `openssl ca -batch`, one process per certificate as operators run it.
+# Limit: the one-core rate of one CSR signature check plus one signature with the issuing
+# key type (P-256), from `openssl speed` on this machine. One figure per line.
+# Usage: bench/issue.sh SHOMEI_BINARY [N]
+set -euo pipefail
+S=$(realpath "${1:?shomei binary}")
+N=${2:-2000}
+T=$(mktemp -d "${TMPDIR:-/tmp}/shomei-bench.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+export SHOMEI_CA_PASSPHRASE=bench-passphrase
+now_ms() { date +%s%3N; }
+
+# --- inputs: N CSRs (P-256 keys) for random names ---
+mkdir -p "$T/csr"
+for i in $(seq 1 "$N"); do
+  name="h$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n').example.com"
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null \
+    -out "$T/csr/$i.csr" -subj "/CN=$name" -addext "subjectAltName=DNS:$name" 2>/dev/null
+  echo "$T/csr/$i.csr $name" >>"$T/batch.txt"
+done
+
+# --- (a) shomei, one process ---
+"$S" init --dir "$T/shomei" >/dev/null
+run_shomei() { # THREADS -> elapsed ms
+  local t0 t1
+  t0=$(now_ms)
+  "$S" issue --dir "$T/shomei" --batch "$T/batch.txt" --level dv --threads "$1" \
+    >"$T/out.pem" 2>"$T/shomei.err" || { cat "$T/shomei.err" >&2; exit 1; }
+  t1=$(now_ms)
+  [ "$(grep -c 'BEGIN CERTIFICATE' "$T/out.pem")" -eq "$N" ] ||
+    { echo "shomei issued too few" >&2; exit 1; }
+  echo $((t1 - t0))
+}
+ms1=$(run_shomei 1)
+ms2=$(run_shomei 2)
+# fixed cost of a run (start, key decryption, recovery): one certificate
+head -n 1 "$T/batch.txt" >"$T/one.txt"
+t0=$(now_ms)
+"$S" issue --dir "$T/shomei" --batch "$T/one.txt" --level dv >/dev/null 2>&1
+fixed=$(($(now_ms) - t0))
+stored=$(sqlite3 "$T/shomei/shomei.db" "SELECT COUNT(*) FROM certificates WHERE state='issued'")
+
+# --- (b) openssl ca, one process per certificate ---
+C=$T/ossl
+mkdir -p "$C/new"
+: >"$C/index.txt"
+echo 1000 >"$C/serial"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$C/ca.key" \
+  -out "$C/ca.crt" -subj "/C=JP/O=Bench/CN=Bench DV CA" -days 365 2>/dev/null
+cat >"$C/ca.cnf" <<CNF
+[ ca ]
+default_ca = bench
+[ bench ]
+dir = $C
+database = \$dir/index.txt
+new_certs_dir = \$dir/new
+serial = \$dir/serial
+certificate = \$dir/ca.crt
+private_key = \$dir/ca.key
+default_md = sha256
+default_days = 200
+policy = pol
+copy_extensions = copy
+unique_subject = no
+x509_extensions = leaf
+[ pol ]
+commonName = supplied
+[ leaf ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature
+extendedKeyUsage = serverAuth
+authorityKeyIdentifier = keyid
+certificatePolicies = 2.23.140.1.2.1
+authorityInfoAccess = caIssuers;URI:http://127.0.0.1:8080/repository/dv.crt
+crlDistributionPoints = URI:http://127.0.0.1:8080/repository/dv.crl
+CNF
+t0=$(now_ms)
+for i in $(seq 1 "$N"); do
+  openssl ca -batch -config "$C/ca.cnf" -in "$T/csr/$i.csr" -out "$C/new/$i.pem" -notext \
+    >/dev/null 2>&1
+done
+ms_ossl=$(($(now_ms) - t0))
+[ "$(wc -l <"$C/index.txt")" -eq "$N" ] || { echo "openssl ca issued too few" >&2; exit 1; }
+
+# --- limit from openssl speed (one core): verify a CSR + sign a certificate ---
+read -r sign verify < <(openssl speed -seconds 3 ecdsap256 2>/dev/null |
+  awk '/256 bits ecdsa/ {print $(NF-1), $NF}')
+
+awk -v n="$N" -v ms1="$ms1" -v ms2="$ms2" -v mso="$ms_ossl" -v s="$sign" -v v="$verify" \
+  -v fixed="$fixed" -v stored="$stored" 'BEGIN {
+  r1 = n / (ms1 / 1000); r2 = n / (ms2 / 1000); ro = n / (mso / 1000)
+  limit = 1 / (1 / s + 1 / v)
+  best = r1 > r2 ? r1 : r2
+  printf "certificates: %d per run, %d stored by shomei in all\n", n, stored
+  printf "shomei issue, 1 signing thread: %.0f certificates/s\n", r1
+  printf "shomei issue, 2 signing threads: %.0f certificates/s\n", r2
+  printf "openssl ca -batch, one process per certificate: %.1f certificates/s\n", ro
+  printf "ratio shomei / openssl ca: %.1fx (goal >= 20x)\n", best / ro
+  printf "limit (one core: P-256 verify %.0f/s + sign %.0f/s): %.0f/s\n", v, s, limit
+  printf "shomei 1 thread / limit: %.0f%% (goal >= 50%%)\n", 100 * r1 / limit
+  printf "shomei best / limit: %.0f%%\n", 100 * best / limit
+  printf "fixed cost of one run (start, CA key decryption, recovery): %d ms\n", fixed
+}'
