@@ -25,9 +25,9 @@ struct ctx {
     const struct product *p;
     time_t now;
     size_t cap;
-    size_t nauto;  /* names added automatically (double address) */
+    size_t nauto; /* names added automatically (double address) */
     int nomem;
-    int internal;  /* public suffix list unavailable */
+    int internal; /* public suffix list unavailable */
 };
 
 static int given(const char *s) { return s != NULL && *s != '\0'; }
@@ -197,8 +197,8 @@ static void check_org(struct ctx *c, const struct appform_org *o, json_t *obj)
     char postal[9] = "";
     text(c, "org.name_ja", o->name_ja, 1, 64, 0);
     ascii(c, "org.name_en", o->name_en, 1, 64);
-    if (text(c, "org.building", o->building, 1, 1000, 0) == 1 &&
-        strcmp(o->building, "なし") != 0 && field_chars(o->building) > 40)
+    if (text(c, "org.building", o->building, 1, 1000, 0) == 1 && strcmp(o->building, "なし") != 0 &&
+        field_chars(o->building) > 40)
         add_err(c, "org.building", "order.err.building", NULL);
     text(c, "org.rep_name", o->rep_name, 1, 30, 0);
     check_entity(c, o);
@@ -315,8 +315,7 @@ static void push_name(struct ctx *c, const char *norm)
 }
 
 /* Checks one name; on success norm holds its normalized form. 1 ok, 0 reported. */
-static int check_name(struct ctx *c, const char *field, const char *name, int is_cn,
-                      char *norm)
+static int check_name(struct ctx *c, const char *field, const char *name, int is_cn, char *norm)
 {
     struct names_problem pb = {0};
     if (strncmp(name, "*.", 2) == 0 && !c->p->wildcard) {
@@ -424,9 +423,9 @@ static json_t *compare_json(const struct csr_info *ci, const struct appform_resu
         "cn", str_or_null(ci->cn), "o", str_or_null(ci->o), "ou", str_or_null(ci->ou), "l",
         str_or_null(ci->l), "st", str_or_null(ci->st), "c", str_or_null(ci->c), "sans",
         sans ? sans : json_null(), "application", "cn", str_or_null(r->cn), "o",
-        str_or_null(ov ? in->org.name_en : NULL), "l", str_or_null(ov ? in->subject_l : NULL),
-        "st", str_or_null(ov ? in->subject_st : NULL), "c", "JP", "names",
-        names ? names : json_null(), "cn_matches", r->cn != NULL && csr_cn_matches(ci, r->cn));
+        str_or_null(ov ? in->org.name_en : NULL), "l", str_or_null(ov ? in->subject_l : NULL), "st",
+        str_or_null(ov ? in->subject_st : NULL), "c", "JP", "names", names ? names : json_null(),
+        "cn_matches", r->cn != NULL && csr_cn_matches(ci, r->cn));
     return j;
 }
 
@@ -496,8 +495,7 @@ static void check_same_cn(struct ctx *c)
     if (!given(in->kind) || strcmp(in->kind, "new") == 0 || !given(in->expected_cn))
         return;
     if (c->r->csr != NULL && !csr_cn_matches(c->r->csr, in->expected_cn))
-        add_err(c, "csr", "order.err.cn_mismatch",
-                c->r->csr->cn ? c->r->csr->cn : "");
+        add_err(c, "csr", "order.err.cn_mismatch", c->r->csr->cn ? c->r->csr->cn : "");
     if (c->r->cn != NULL && !names_equal(c->r->cn, in->expected_cn))
         add_err(c, "cn", "order.err.cn_changed", in->expected_cn);
 }

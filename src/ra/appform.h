@@ -19,26 +19,26 @@ struct csr_info;
 
 /* A person with an address: procedure contact (手続き担当者) and billing (請求先). */
 struct appform_person {
-    const char *org, *dept;            /* org required for OV/EV contacts and billing */
-    const char *name, *name_kana;      /* kanji name; kana in hiragana/katakana */
+    const char *org, *dept;       /* org required for OV/EV contacts and billing */
+    const char *name, *name_kana; /* kanji name; kana in hiragana/katakana */
     const char *postal, *pref, *city, *street, *building;
     const char *phone, *email;
 };
 
 /* The applicant organization (申請法人), OV/EV only (ignored for DV). */
 struct appform_org {
-    const char *name_ja;        /* registered name including the legal-entity type */
-    const char *name_en;        /* official English name: the certificate's O */
-    const char *building;       /* <= 40 characters, or "なし" */
-    const char *reg_no;         /* 会社法人等番号 (12) or 法人番号 (13, converted) */
-    const char *rep_name;       /* representative */
-    const char *entity_type;    /* one of field_entity_types() */
-    const char *tdb_code;       /* Teikoku Databank company code, 9 digits, optional */
-    const char *category;       /* private | government | other; private needs reg_no */
+    const char *name_ja;     /* registered name including the legal-entity type */
+    const char *name_en;     /* official English name: the certificate's O */
+    const char *building;    /* <= 40 characters, or "なし" */
+    const char *reg_no;      /* 会社法人等番号 (12) or 法人番号 (13, converted) */
+    const char *rep_name;    /* representative */
+    const char *entity_type; /* one of field_entity_types() */
+    const char *tdb_code;    /* Teikoku Databank company code, 9 digits, optional */
+    const char *category;    /* private | government | other; private needs reg_no */
     const char *postal, *pref, *city, *street, *phone; /* registered address, main phone */
-    const char *country;        /* country of registration, NULL/"" = "JP" */
-    const char *birth_date;     /* sole proprietors: YYYY-MM-DD */
-    const char *registered;     /* sole proprietors: "1" = business registered (開業届) */
+    const char *country;                               /* country of registration, NULL/"" = "JP" */
+    const char *birth_date;                            /* sole proprietors: YYYY-MM-DD */
+    const char *registered; /* sole proprietors: "1" = business registered (開業届) */
 };
 
 /* The applicant responsible person (申請責任者) who takes the verification call. */
@@ -48,52 +48,52 @@ struct appform_resp {
 
 /* Everything the wizard or the API submits. NULL and "" both mean "not given". */
 struct appform_in {
-    const char *kind;           /* new | renewal | reissue */
-    const char *csr;            /* PEM or DER as pasted */
-    size_t csr_len;             /* 0 = strlen(csr) */
-    const char *cn;             /* "" = the CSR's CN */
-    const char *const *sans;    /* extra names (multi-domain products) */
+    const char *kind;        /* new | renewal | reissue */
+    const char *csr;         /* PEM or DER as pasted */
+    size_t csr_len;          /* 0 = strlen(csr) */
+    const char *cn;          /* "" = the CSR's CN */
+    const char *const *sans; /* extra names (multi-domain products) */
     size_t nsans;
-    int double_address;         /* apex CN: also add www.<cn> (R-APP-3) */
-    const char *root;           /* a | b; "" = the product's first root option */
-    const char *dcv_method;     /* dns | http | email:admin|administrator|webmaster|
-                                   hostmaster|postmaster; "" = dns */
+    int double_address;                 /* apex CN: also add www.<cn> (R-APP-3) */
+    const char *root;                   /* a | b; "" = the product's first root option */
+    const char *dcv_method;             /* dns | http | email:admin|administrator|webmaster|
+                                           hostmaster|postmaster; "" = dns */
     const char *subject_l, *subject_st; /* English locality and prefecture (OV/EV) */
     const char *notify_email[3];
     const char *po_number, *remarks, *server_software;
-    const char *ev_name_lang;   /* EV: ja | en */
+    const char *ev_name_lang; /* EV: ja | en */
     struct appform_person contact;
-    int billing_same;           /* 1: billing = contact */
+    int billing_same; /* 1: billing = contact */
     struct appform_person billing;
     struct appform_org org;
     struct appform_resp resp;
-    const char *expected_cn;    /* renewal/reissue: the predecessor's CN (R-CSR-2) */
+    const char *expected_cn; /* renewal/reissue: the predecessor's CN (R-CSR-2) */
 };
 
 struct appform_error {
-    char field[40];             /* "contact.postal", "org.reg_no", "sans[2]", "csr" ... */
-    const char *key;            /* message key (static) */
-    char detail[128];           /* the offending value or problem detail, may be "" */
+    char field[40];   /* "contact.postal", "org.reg_no", "sans[2]", "csr" ... */
+    const char *key;  /* message key (static) */
+    char detail[128]; /* the offending value or problem detail, may be "" */
 };
 
 /* The outcome. Everything is owned by the result; appform_result_free releases it. */
 struct appform_result {
     struct appform_error *errors;
     size_t nerrors;
-    int ineligible;             /* 1 if an error is an ineligibility (key "order.inelig.*") */
-    char *cn;                   /* normalized CN */
-    char **names;               /* CN first, then the double-address name, then SANs */
+    int ineligible; /* 1 if an error is an ineligibility (key "order.inelig.*") */
+    char *cn;       /* normalized CN */
+    char **names;   /* CN first, then the double-address name, then SANs */
     size_t nnames;
-    int user_names;             /* names counted against the product (auto www/apex free) */
-    int extra_sans;             /* names past the product's sans_included (billed) */
+    int user_names; /* names counted against the product (auto www/apex free) */
+    int extra_sans; /* names past the product's sans_included (billed) */
     char root[2];
     char dcv_method[24];
-    char reg_no[13];            /* "" for DV and when not given */
-    char *names_json;           /* JSON array of names */
-    char *applicant_json;       /* {"subject":{..},"org":{..},"responsible":{..},..} */
+    char reg_no[13];      /* "" for DV and when not given */
+    char *names_json;     /* JSON array of names */
+    char *applicant_json; /* {"subject":{..},"org":{..},"responsible":{..},..} */
     char *contact_json, *billing_json;
-    struct csr_info *csr;       /* NULL when no CSR was given */
-    json_t *compare;            /* R-CSR-2 comparison (see appform_check), NULL w/o CSR */
+    struct csr_info *csr; /* NULL when no CSR was given */
+    json_t *compare;      /* R-CSR-2 comparison (see appform_check), NULL w/o CSR */
 };
 
 /* Checks in against product p at time now (Tokyo dates for ages; e-mail DCV sunset).

@@ -50,8 +50,12 @@ int field_prefecture(const char *s);
 /* Legal-entity types (法人格) as listed in the application guide, in order, plus the two
  * that applications name in order to be refused or checked: "任意団体" (voluntary
  * association, never eligible) and "個人事業主" (sole proprietor). */
-enum field_entity_kind { FIELD_ENTITY_UNKNOWN = 0, FIELD_ENTITY_ORG, FIELD_ENTITY_VOLUNTARY,
-                         FIELD_ENTITY_PROPRIETOR };
+enum field_entity_kind {
+    FIELD_ENTITY_UNKNOWN = 0,
+    FIELD_ENTITY_ORG,
+    FIELD_ENTITY_VOLUNTARY,
+    FIELD_ENTITY_PROPRIETOR
+};
 struct field_entity {
     const char *name_ja;
     const char *name_en;

@@ -34,8 +34,7 @@ int maint_parse(const char *s, struct maint_policy *out)
         return 0;
     }
     /* exactly "N www HH:MM-HH:MM" */
-    if (strlen(s) != 17 || s[0] < '1' || s[0] > '5' || s[1] != ' ' || s[5] != ' ' ||
-        s[11] != '-')
+    if (strlen(s) != 17 || s[0] < '1' || s[0] > '5' || s[1] != ' ' || s[5] != ' ' || s[11] != '-')
         return -1;
     struct maint_policy p = {1, s[0] - '0', -1, 0, 0};
     for (int i = 0; i < 7; i++)

@@ -17,9 +17,9 @@
 #include "store/audit.h"
 #include "store/db.h"
 
-static const char *const state_names[ORDER__NSTATES] = {
-    "draft", "awaiting_payment", "vetting", "on_hold", "approved", "issued", "rejected",
-    "cancelled"};
+static const char *const state_names[ORDER__NSTATES] = {"draft",    "awaiting_payment", "vetting",
+                                                        "on_hold",  "approved",         "issued",
+                                                        "rejected", "cancelled"};
 
 const char *order_state_name(enum order_state s)
 {
@@ -40,8 +40,8 @@ int order_state_parse(const char *s, enum order_state *out)
 static const unsigned char edges[ORDER__NSTATES][ORDER__NSTATES] = {
     [ORDER_DRAFT] = {[ORDER_AWAITING_PAYMENT] = 1, [ORDER_CANCELLED] = 1},
     [ORDER_AWAITING_PAYMENT] = {[ORDER_VETTING] = 1, [ORDER_CANCELLED] = 1},
-    [ORDER_VETTING] = {[ORDER_ON_HOLD] = 1, [ORDER_APPROVED] = 1, [ORDER_REJECTED] = 1,
-                       [ORDER_CANCELLED] = 1},
+    [ORDER_VETTING] =
+        {[ORDER_ON_HOLD] = 1, [ORDER_APPROVED] = 1, [ORDER_REJECTED] = 1, [ORDER_CANCELLED] = 1},
     [ORDER_ON_HOLD] = {[ORDER_VETTING] = 1, [ORDER_REJECTED] = 1, [ORDER_CANCELLED] = 1},
     [ORDER_APPROVED] = {[ORDER_ISSUED] = 1},
 };
@@ -108,8 +108,7 @@ void order_actor_name(const struct order_actor *who, char *out, size_t n)
 }
 
 int order_audit(const struct order_env *env, const struct order_actor *who,
-                const struct order_rec *o, const char *action, json_t *detail,
-                struct sm_err *e)
+                const struct order_rec *o, const char *action, json_t *detail, struct sm_err *e)
 {
     char actor[32], object[48];
     order_actor_name(who, actor, sizeof actor);
@@ -153,13 +152,12 @@ int order_transition_tx(const struct order_env *env, const struct order_actor *w
 {
     enum order_state from;
     if (order_state_parse(o->state, &from) < 0)
-        return sm_err_set(e, SM_E_INTERNAL, "state", "order %s in unknown state %s",
-                          o->receipt_no, o->state);
+        return sm_err_set(e, SM_E_INTERNAL, "state", "order %s in unknown state %s", o->receipt_no,
+                          o->state);
     if (!order_edge_allowed(from, to))
         return sm_err_set(e, SM_E_CONFLICT, "state", "order %s: %s -> %s not allowed",
                           o->receipt_no, o->state, order_state_name(to));
-    int rc = orders_set_state(env->db, o->id, o->version, o->state, order_state_name(to), set,
-                              e);
+    int rc = orders_set_state(env->db, o->id, o->version, o->state, order_state_name(to), set, e);
     if (rc < 0)
         return rc;
     o->version++;
@@ -203,8 +201,8 @@ struct move {
     const char *event;
 };
 
-static int do_move(const struct order_env *env, const struct order_actor *who,
-                   struct order_rec *o, void *arg, struct sm_err *e)
+static int do_move(const struct order_env *env, const struct order_actor *who, struct order_rec *o,
+                   void *arg, struct sm_err *e)
 {
     const struct move *m = arg;
     return order_transition_tx(env, who, o, m->to, m->event, NULL, NULL, e);
@@ -319,8 +317,7 @@ static int insert_order(const struct order_env *env, const struct order_actor *w
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     for (size_t i = 0; i < f->nnames; i++)
         methods[i] = f->dcv_method[0] ? f->dcv_method : "dns";
-    rc = orders_domains_replace(env->db, *id, (const char *const *)f->names, methods, f->nnames,
-                                e);
+    rc = orders_domains_replace(env->db, *id, (const char *const *)f->names, methods, f->nnames, e);
     free(methods);
     return rc;
 }
@@ -344,10 +341,10 @@ static int after_insert(const struct order_env *env, const struct order_actor *w
     int rc = 0;
     if (!n->draft)
         rc = assign_invoice(env, o, now, e);
-    json_t *d = json_pack("{s:s, s:s, s:s, s:I, s:I, s:o*, s:s}", "receipt_no", o->receipt_no,
-                          "kind", o->kind, "product", n->product->code, "amount",
-                          (json_int_t)o->amount, "org_id", (json_int_t)o->org_id, "names",
-                          names_array(n->form), "state", o->state);
+    json_t *d =
+        json_pack("{s:s, s:s, s:s, s:I, s:I, s:o*, s:s}", "receipt_no", o->receipt_no, "kind",
+                  o->kind, "product", n->product->code, "amount", (json_int_t)o->amount, "org_id",
+                  (json_int_t)o->org_id, "names", names_array(n->form), "state", o->state);
     if (rc == 0 && d == NULL)
         rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     if (rc == 0)
@@ -363,8 +360,7 @@ static int after_insert(const struct order_env *env, const struct order_actor *w
 }
 
 int order_create(const struct order_env *env, const struct order_actor *who,
-                 const struct order_new *n, struct order_rec **out, int *created,
-                 struct sm_err *e)
+                 const struct order_new *n, struct order_rec **out, int *created, struct sm_err *e)
 {
     *out = NULL;
     if (created != NULL)
@@ -412,8 +408,7 @@ static int do_submit(const struct order_env *env, const struct order_actor *who,
     int rc = assign_invoice(env, o, now, e);
     struct orders_state_set set = {.submitted_at = now};
     if (rc == 0)
-        rc = order_transition_tx(env, who, o, ORDER_AWAITING_PAYMENT, "submitted", &set, NULL,
-                                 e);
+        rc = order_transition_tx(env, who, o, ORDER_AWAITING_PAYMENT, "submitted", &set, NULL, e);
     return rc;
 }
 
@@ -451,8 +446,9 @@ static int do_reapply(const struct order_env *env, const struct order_actor *who
     if (o->invoice_no[0] == '\0')
         o->amount = amount;
     /* Swap the new values in; the old ones are freed with o. */
-    char *keep[9] = {o->csr_pem, o->cn, o->names, o->applicant, o->contact, o->billing,
-                     o->notify_email[0], o->notify_email[1], o->notify_email[2]};
+    char *keep[9] = {o->csr_pem,        o->cn,      o->names,           o->applicant,
+                     o->contact,        o->billing, o->notify_email[0], o->notify_email[1],
+                     o->notify_email[2]};
     o->csr_pem = (char *)nonempty(ra->csr_pem);
     o->cn = f->cn;
     o->names = f->names_json;
@@ -475,8 +471,8 @@ static int do_reapply(const struct order_env *env, const struct order_actor *who
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     for (size_t i = 0; i < f->nnames; i++)
         methods[i] = f->dcv_method[0] ? f->dcv_method : "dns";
-    rc = orders_domains_replace(env->db, o->id, (const char *const *)f->names, methods,
-                                f->nnames, e);
+    rc = orders_domains_replace(env->db, o->id, (const char *const *)f->names, methods, f->nnames,
+                                e);
     free(methods);
     json_t *d = json_pack("{s:s, s:o*, s:b}", "cn", f->cn, "names", names_array(f), "csr",
                           ra->csr_pem != NULL && ra->csr_pem[0] != '\0');
@@ -522,8 +518,8 @@ int order_cancel(const struct order_env *env, const struct order_actor *who, int
     return order_with(env, who, id, version, do_cancel, (void *)reason, e);
 }
 
-static int do_pay(const struct order_env *env, const struct order_actor *who,
-                  struct order_rec *o, void *arg, struct sm_err *e)
+static int do_pay(const struct order_env *env, const struct order_actor *who, struct order_rec *o,
+                  void *arg, struct sm_err *e)
 {
     const char *method = arg;
     if (o->paid_at != 0)
@@ -536,8 +532,8 @@ static int do_pay(const struct order_env *env, const struct order_actor *who,
     return rc;
 }
 
-int order_confirm_payment(const struct order_env *env, const struct order_actor *who,
-                          int64_t id, const char *method, struct sm_err *e)
+int order_confirm_payment(const struct order_env *env, const struct order_actor *who, int64_t id,
+                          const char *method, struct sm_err *e)
 {
     if (method == NULL || (strcmp(method, "officer") != 0 && strcmp(method, "callback") != 0 &&
                            strcmp(method, "card") != 0))
@@ -556,8 +552,8 @@ static int hexval(char c)
     return -1;
 }
 
-int order_payment_verify(const char *secret, const unsigned char *body, size_t len,
-                         const char *sig, struct sm_err *e)
+int order_payment_verify(const char *secret, const unsigned char *body, size_t len, const char *sig,
+                         struct sm_err *e)
 {
     unsigned char want[EVP_MAX_MD_SIZE], got[32];
     unsigned int wlen = 0;
@@ -576,8 +572,8 @@ int order_payment_verify(const char *secret, const unsigned char *body, size_t l
         got[i] = (unsigned char)(hi << 4 | lo);
     }
     static const unsigned char empty[1] = {0};
-    if (HMAC(EVP_sha256(), secret, (int)strlen(secret), body ? body : empty, len, want,
-             &wlen) == NULL ||
+    if (HMAC(EVP_sha256(), secret, (int)strlen(secret), body ? body : empty, len, want, &wlen) ==
+            NULL ||
         wlen != 32)
         return sm_err_openssl(e, "HMAC-SHA256");
     if (CRYPTO_memcmp(want, got, 32) != 0)

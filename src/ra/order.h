@@ -4,7 +4,7 @@
  * checks the allowed edge, updates the row under optimistic locking (version) and writes
  * the audit record in the same transaction; mails are queued by the caller's hook in that
  * transaction too. Vetting actions (checks, holds, documents, approve/NG) are in
- * ra/vetting.h. No SQL here (store/orders.h), no HTTP.
+ * ra/review.h. No SQL here (store/orders.h), no HTTP.
  *
  *   draft ──submit──▶ awaiting_payment ──paid──▶ vetting ◀──resume── on_hold
  *     │                   │                       │  ──hold──────────▶ │
@@ -91,11 +91,11 @@ const char *order_err_key(const struct sm_err *e);
 struct order_new {
     int64_t org_id;
     const struct product *product;
-    const char *kind;            /* new | renewal | reissue */
-    const char *idem_key;        /* one per form display (1..64 chars): a second
-                                    submission with the same key returns the first order */
+    const char *kind;     /* new | renewal | reissue */
+    const char *idem_key; /* one per form display (1..64 chars): a second
+                             submission with the same key returns the first order */
     const struct appform_result *form;
-    const char *csr_pem;         /* as pasted (stored for issuance) */
+    const char *csr_pem; /* as pasted (stored for issuance) */
     const char *notify_email[3];
     const char *po_number, *remarks, *server_software;
     int64_t predecessor_cert_id; /* renewal / reissue */
@@ -110,8 +110,7 @@ struct order_new {
  * with orders_rec_free) is the order and *created (may be NULL) is 1 when it was created
  * now, 0 when an earlier submission with the same key was found. */
 int order_create(const struct order_env *env, const struct order_actor *who,
-                 const struct order_new *n, struct order_rec **out, int *created,
-                 struct sm_err *e);
+                 const struct order_new *n, struct order_rec **out, int *created, struct sm_err *e);
 
 /* Submits a draft (draft → awaiting_payment): receipt time, invoice number. */
 int order_submit(const struct order_env *env, const struct order_actor *who, int64_t id,
@@ -132,13 +131,11 @@ int order_reapply(const struct order_env *env, const struct order_actor *who, in
  * calls the hook. o is updated in memory (state, version). */
 int order_transition_tx(const struct order_env *env, const struct order_actor *who,
                         struct order_rec *o, enum order_state to, const char *event,
-                        const struct orders_state_set *set, json_t *detail,
-                        struct sm_err *e);
+                        const struct orders_state_set *set, json_t *detail, struct sm_err *e);
 /* The same in a transaction of its own, loading order id (scoped) and checking version
  * (0 = whatever is current). */
 int order_transition(const struct order_env *env, const struct order_actor *who, int64_t id,
-                     int64_t version, enum order_state to, const char *event,
-                     struct sm_err *e);
+                     int64_t version, enum order_state to, const char *event, struct sm_err *e);
 
 /* Runs fn(arg, o) inside a transaction on order id as loaded there (scoped; version
  * checked unless 0); commits when fn returns 0, else rolls back. For ra modules. */
@@ -151,8 +148,7 @@ void order_actor_name(const struct order_actor *who, char *out, size_t n);
 /* Appends the audit record of a change that is not a transition (action, detail JSON
  * may be NULL) and calls the hook with event = action. Caller's transaction. */
 int order_audit(const struct order_env *env, const struct order_actor *who,
-                const struct order_rec *o, const char *action, json_t *detail,
-                struct sm_err *e);
+                const struct order_rec *o, const char *action, json_t *detail, struct sm_err *e);
 
 /* Cancels an order not yet approved (reason optional). */
 int order_cancel(const struct order_env *env, const struct order_actor *who, int64_t id,
@@ -161,13 +157,13 @@ int order_cancel(const struct order_env *env, const struct order_actor *who, int
 /* Payment (R-PAY-1). Officer or callback: awaiting_payment → vetting with paid_at and
  * pay method ("officer", "callback", "card"). Repeating it on a paid order changes nothing
  * and returns 0 (callbacks are delivered at least once). */
-int order_confirm_payment(const struct order_env *env, const struct order_actor *who,
-                          int64_t id, const char *method, struct sm_err *e);
+int order_confirm_payment(const struct order_env *env, const struct order_actor *who, int64_t id,
+                          const char *method, struct sm_err *e);
 /* Verifies a callback signature: sig is the lower- or upper-case hex HMAC-SHA256 of
  * body under secret, optionally prefixed "sha256="; compared in constant time.
  * 0, or -SM_E_FORBIDDEN (also for an empty secret). */
-int order_payment_verify(const char *secret, const unsigned char *body, size_t len,
-                         const char *sig, struct sm_err *e);
+int order_payment_verify(const char *secret, const unsigned char *body, size_t len, const char *sig,
+                         struct sm_err *e);
 /* The callback POST /api/v1/payments: verifies the signature, reads
  * {"invoice_no":"BILL-...","amount":N} and confirms the payment of that invoice when the
  * amount matches (-SM_E_INVALID field "amount" otherwise; unknown invoice

@@ -11,10 +11,8 @@
 #include "ra/review.h"
 #include "store/db.h"
 
-static const char *const check_kinds[] = {"registry", "tdb", "name_match", "domain_owner",
-                                          "phone"};
-static const char *const doc_kinds[] = {"phone_bill", "authorization_letter", "pledge",
-                                        "other"};
+static const char *const check_kinds[] = {"registry", "tdb", "name_match", "domain_owner", "phone"};
+static const char *const doc_kinds[] = {"phone_bill", "authorization_letter", "pledge", "other"};
 
 static int one_of(const char *s, const char *const *list, size_t n)
 {
@@ -150,8 +148,8 @@ static int latest(const struct vetting_check *v, size_t n, const char *kind)
 }
 
 int review_checks_missing(const struct order_env *env, const struct order_rec *o,
-                          const struct product *p, time_t now, const char *missing[5],
-                          size_t *n, struct sm_err *e)
+                          const struct product *p, time_t now, const char *missing[5], size_t *n,
+                          struct sm_err *e)
 {
     *n = 0;
     if (strcmp(p->level, "dv") == 0)
@@ -192,8 +190,8 @@ struct hold_arg {
     const char *note;
 };
 
-static int do_hold(const struct order_env *env, const struct order_actor *who,
-                   struct order_rec *o, void *arg, struct sm_err *e)
+static int do_hold(const struct order_env *env, const struct order_actor *who, struct order_rec *o,
+                   void *arg, struct sm_err *e)
 {
     struct hold_arg *h = arg;
     time_t now = clock_now();
@@ -262,8 +260,7 @@ int review_reject(const struct order_env *env, const struct order_actor *who, in
     return order_with(env, who, order_id, version, do_reject, (void *)reason, e);
 }
 
-static int domains_pending(const struct order_env *env, const struct order_rec *o,
-                           struct sm_err *e)
+static int domains_pending(const struct order_env *env, const struct order_rec *o, struct sm_err *e)
 {
     struct order_domain *d = NULL;
     size_t n = 0;
@@ -282,8 +279,7 @@ static int do_approve(const struct order_env *env, const struct order_actor *who
 {
     (void)arg;
     if (strcmp(o->state, "vetting") != 0)
-        return sm_err_set(e, SM_E_CONFLICT, "state", "order %s is not in vetting",
-                          o->receipt_no);
+        return sm_err_set(e, SM_E_CONFLICT, "state", "order %s is not in vetting", o->receipt_no);
     struct product p;
     int rc = products_get(env->db, o->product_id, &p, e);
     if (rc == 0)
@@ -351,9 +347,9 @@ static int do_upload(const struct order_env *env, const struct order_actor *who,
     int rc = vetting_doc_insert(env->db, &d, &id, e);
     if (rc == 0)
         rc = vetting_docreq_fulfil(env->db, o->id, a->kind, d.at, e);
-    json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:I}", "document_id", (json_int_t)id, "kind",
-                          a->kind, "file_name", a->file_name, "type", a->type, "size",
-                          (json_int_t)a->len);
+    json_t *j =
+        json_pack("{s:I, s:s, s:s, s:s, s:I}", "document_id", (json_int_t)id, "kind", a->kind,
+                  "file_name", a->file_name, "type", a->type, "size", (json_int_t)a->len);
     if (rc == 0 && j == NULL)
         rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     if (rc == 0)
@@ -365,14 +361,13 @@ static int do_upload(const struct order_env *env, const struct order_actor *who,
 }
 
 int review_upload(const struct order_env *env, const struct order_actor *who, int64_t order_id,
-                  const char *kind, const char *file_name, const unsigned char *data,
-                  size_t len, int64_t *doc_id, struct sm_err *e)
+                  const char *kind, const char *file_name, const unsigned char *data, size_t len,
+                  int64_t *doc_id, struct sm_err *e)
 {
     int64_t max = env->max_upload > 0 ? env->max_upload : 10 * 1024 * 1024;
     if (!one_of(kind, doc_kinds, 4))
         return sm_err_set(e, SM_E_INVALID, "doc.kind", "unknown document kind");
-    if (!bounded(file_name, 255, 0) || strpbrk(file_name, "/\\") != NULL ||
-        strlen(file_name) > 255)
+    if (!bounded(file_name, 255, 0) || strpbrk(file_name, "/\\") != NULL || strlen(file_name) > 255)
         return sm_err_set(e, SM_E_INVALID, "file_name", "bad file name");
     if ((int64_t)len > max)
         return sm_err_set(e, SM_E_TOO_LARGE, "file", "%zu bytes > %lld", len, (long long)max);

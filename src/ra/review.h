@@ -34,8 +34,8 @@ int review_phone_reusable(const struct order_env *env, const struct order_rec *o
  * domain_owner, phone unless reusable, tdb when the applicant gave a TDB code; DV: none):
  * writes up to 5 static kind names into missing and their count into *n. */
 int review_checks_missing(const struct order_env *env, const struct order_rec *o,
-                          const struct product *p, time_t now, const char *missing[5],
-                          size_t *n, struct sm_err *e);
+                          const struct product *p, time_t now, const char *missing[5], size_t *n,
+                          struct sm_err *e);
 
 /* Hold (保留, R-VAL-6): vetting → on_hold with one document request per kind
  * (phone_bill | authorization_letter | pledge | other) and the note telling the customer
@@ -44,17 +44,17 @@ int review_hold(const struct order_env *env, const struct order_actor *who, int6
                 int64_t version, const char *const *kinds, size_t nkinds, const char *note,
                 struct sm_err *e);
 /* on_hold → vetting. */
-int review_resume(const struct order_env *env, const struct order_actor *who,
-                  int64_t order_id, int64_t version, struct sm_err *e);
+int review_resume(const struct order_env *env, const struct order_actor *who, int64_t order_id,
+                  int64_t version, struct sm_err *e);
 /* NG (却下): vetting or on_hold → rejected with the reason (required, sent to the
  * customer through the hook). */
-int review_reject(const struct order_env *env, const struct order_actor *who,
-                  int64_t order_id, int64_t version, const char *reason, struct sm_err *e);
+int review_reject(const struct order_env *env, const struct order_actor *who, int64_t order_id,
+                  int64_t version, const char *reason, struct sm_err *e);
 /* Approve: vetting → approved when every domain is validated (-SM_E_CONFLICT field
  * "domains") and no required check is missing or NG (field "checks", detail lists
  * them). */
-int review_approve(const struct order_env *env, const struct order_actor *who,
-                   int64_t order_id, int64_t version, struct sm_err *e);
+int review_approve(const struct order_env *env, const struct order_actor *who, int64_t order_id,
+                   int64_t version, struct sm_err *e);
 
 /* "application/pdf", "image/jpeg" or "image/png" by magic bytes, else NULL. */
 const char *review_sniff(const unsigned char *data, size_t len);
@@ -64,7 +64,7 @@ const char *review_sniff(const unsigned char *data, size_t len);
  * characters without path separators or control characters (field "file_name").
  * Fulfils the open requests of that kind. *doc_id may be NULL. */
 int review_upload(const struct order_env *env, const struct order_actor *who, int64_t order_id,
-                  const char *kind, const char *file_name, const unsigned char *data,
-                  size_t len, int64_t *doc_id, struct sm_err *e);
+                  const char *kind, const char *file_name, const unsigned char *data, size_t len,
+                  int64_t *doc_id, struct sm_err *e);
 
 #endif

@@ -157,9 +157,8 @@ static int changed_one(struct db *db, int rc, const char *name, struct sm_err *e
     return rc;
 }
 
-int orders_domain_set_method(struct db *db, int64_t order_id, const char *name,
-                             const char *method, const char *random_value, int64_t expires_at,
-                             struct sm_err *e)
+int orders_domain_set_method(struct db *db, int64_t order_id, const char *name, const char *method,
+                             const char *random_value, int64_t expires_at, struct sm_err *e)
 {
     struct db_val p[5] = {DBV_INT(order_id), DBV_TEXT(name), DBV_TEXT(method),
                           random_value ? DBV_TEXT(random_value) : DBV_NULL,
@@ -174,7 +173,9 @@ int orders_domain_set_result(struct db *db, int64_t order_id, const char *name, 
     if (strcmp(state, "validated") != 0 && strcmp(state, "failed") != 0 &&
         strcmp(state, "pending") != 0)
         return sm_err_set(e, SM_E_INVALID, "state", "bad domain state %s", state);
-    struct db_val p[6] = {DBV_INT(order_id), DBV_TEXT(name), DBV_TEXT(state),
+    struct db_val p[6] = {DBV_INT(order_id),
+                          DBV_TEXT(name),
+                          DBV_TEXT(state),
                           at ? DBV_INT(at) : DBV_NULL,
                           br_version ? DBV_TEXT(br_version) : DBV_NULL,
                           evidence ? DBV_TEXT(evidence) : DBV_NULL};

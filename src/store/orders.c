@@ -58,8 +58,8 @@ static const struct db_stmt st_update_app = {
     NULL, NULL};
 static const struct db_stmt st_invoice_ins = {
     "orders.invoice_insert",
-    "INSERT INTO invoices (invoice_no, order_id, amount, issued_at) VALUES ($1, $2, $3, $4)",
-    NULL, NULL};
+    "INSERT INTO invoices (invoice_no, order_id, amount, issued_at) VALUES ($1, $2, $3, $4)", NULL,
+    NULL};
 static const struct db_stmt st_invoice_set = {
     "orders.invoice_set", "UPDATE orders SET invoice_no = $1 WHERE id = $2", NULL, NULL};
 static const struct db_stmt st_invoice_paid = {
@@ -296,8 +296,7 @@ static int scope_sql(struct buf *sql, const struct orders_scope *s, struct db_va
 
 /* Runs "SELECT COLS FROM orders WHERE <where> AND scope" with p[0..np) bound first. */
 static int get_scoped(struct db *db, const char *name, const char *where, struct db_val key,
-                      const struct orders_scope *scope, struct order_rec **out,
-                      struct sm_err *e)
+                      const struct orders_scope *scope, struct order_rec **out, struct sm_err *e)
 {
     *out = NULL;
     struct buf sql = BUF_INIT;
@@ -321,18 +320,17 @@ static int get_scoped(struct db *db, const char *name, const char *where, struct
     return rc;
 }
 
-int orders_get(struct db *db, int64_t id, const struct orders_scope *scope,
-               struct order_rec **out, struct sm_err *e)
+int orders_get(struct db *db, int64_t id, const struct orders_scope *scope, struct order_rec **out,
+               struct sm_err *e)
 {
     return get_scoped(db, "orders.get", "id = $1", DBV_INT(id), scope, out, e);
 }
 
-int orders_get_by_receipt(struct db *db, const char *receipt_no,
-                          const struct orders_scope *scope, struct order_rec **out,
-                          struct sm_err *e)
+int orders_get_by_receipt(struct db *db, const char *receipt_no, const struct orders_scope *scope,
+                          struct order_rec **out, struct sm_err *e)
 {
-    return get_scoped(db, "orders.get_receipt", "receipt_no = $1", DBV_TEXT(receipt_no), scope,
-                      out, e);
+    return get_scoped(db, "orders.get_receipt", "receipt_no = $1", DBV_TEXT(receipt_no), scope, out,
+                      e);
 }
 
 int orders_get_by_invoice(struct db *db, const char *invoice_no, struct order_rec **out,
@@ -383,8 +381,8 @@ static int count_rows(void *ctx, const struct db_val *cols, int ncols)
     return got_int(ctx, cols, ncols);
 }
 
-int orders_list(struct db *db, const struct orders_filter *f, struct order_rec **rows,
-                size_t *n, int64_t *total, struct sm_err *e)
+int orders_list(struct db *db, const struct orders_filter *f, struct order_rec **rows, size_t *n,
+                int64_t *total, struct sm_err *e)
 {
     *rows = NULL;
     *n = 0;
@@ -416,8 +414,9 @@ int orders_list(struct db *db, const struct orders_filter *f, struct order_rec *
     if (rc == 0) {
         p[np] = DBV_INT(f->limit ? f->limit : 50);
         p[np + 1] = DBV_INT(f->offset);
-        rc = buf_printf(&sql, "SELECT " COLS_LIST " FROM orders WHERE %s ORDER BY %s LIMIT $%d "
-                              "OFFSET $%d",
+        rc = buf_printf(&sql,
+                        "SELECT " COLS_LIST " FROM orders WHERE %s ORDER BY %s LIMIT $%d "
+                        "OFFSET $%d",
                         where.p, order, np + 1, np + 2) < 0
                  ? sm_err_set(e, SM_E_NOMEM, NULL, "out of memory")
                  : 0;
@@ -439,8 +438,8 @@ int orders_list(struct db *db, const struct orders_filter *f, struct order_rec *
     return rc;
 }
 
-int orders_set_state(struct db *db, int64_t id, int64_t version, const char *from,
-                     const char *to, const struct orders_state_set *set, struct sm_err *e)
+int orders_set_state(struct db *db, int64_t id, int64_t version, const char *from, const char *to,
+                     const struct orders_state_set *set, struct sm_err *e)
 {
     static const struct orders_state_set none = {0};
     if (set == NULL)
@@ -460,8 +459,7 @@ int orders_set_state(struct db *db, int64_t id, int64_t version, const char *fro
     };
     int rc = db_run(db, &st_set_state, p, 11, NULL, NULL, e);
     if (rc == 0 && db_changes(db) != 1)
-        rc = sm_err_set(e, SM_E_CONFLICT, "version", "order %lld changed meanwhile",
-                        (long long)id);
+        rc = sm_err_set(e, SM_E_CONFLICT, "version", "order %lld changed meanwhile", (long long)id);
     return rc;
 }
 
@@ -496,8 +494,7 @@ int orders_update_application(struct db *db, const struct order_rec *o, struct s
 int orders_set_invoice(struct db *db, int64_t id, const char *invoice_no, int64_t amount,
                        struct sm_err *e)
 {
-    struct db_val p[4] = {DBV_TEXT(invoice_no), DBV_INT(id), DBV_INT(amount),
-                          DBV_INT(clock_now())};
+    struct db_val p[4] = {DBV_TEXT(invoice_no), DBV_INT(id), DBV_INT(amount), DBV_INT(clock_now())};
     int rc = db_run(db, &st_invoice_ins, p, 4, NULL, NULL, e);
     if (rc == 0)
         rc = db_run(db, &st_invoice_set, p, 2, NULL, NULL, e);

@@ -30,13 +30,13 @@ struct orders_scope {
 struct order_rec {
     int64_t id;
     char receipt_no[32];
-    char kind[12];       /* new | renewal | reissue */
-    char state[24];      /* see ra/order.h */
+    char kind[12];  /* new | renewal | reissue */
+    char state[24]; /* see ra/order.h */
     int64_t product_id, org_id, created_by;
-    char *csr_pem;       /* NULL in list results (orders_list leaves it out) */
+    char *csr_pem; /* NULL in list results (orders_list leaves it out) */
     char *cn;
-    char *names;         /* JSON array of names, CN first */
-    char root_option[4]; /* a | b */
+    char *names;                         /* JSON array of names, CN first */
+    char root_option[4];                 /* a | b */
     char *applicant, *contact, *billing; /* JSON objects */
     char *notify_email[3];
     char *po_number, *remarks, *server_software;
@@ -68,11 +68,10 @@ int orders_counter_next(struct db *db, const char *name, int64_t *value, struct 
 int orders_insert(struct db *db, const struct order_rec *o, int64_t *id, struct sm_err *e);
 
 /* One order, or -SM_E_NOTFOUND (also when outside the scope). Free with orders_rec_free. */
-int orders_get(struct db *db, int64_t id, const struct orders_scope *scope,
-               struct order_rec **out, struct sm_err *e);
-int orders_get_by_receipt(struct db *db, const char *receipt_no,
-                          const struct orders_scope *scope, struct order_rec **out,
-                          struct sm_err *e);
+int orders_get(struct db *db, int64_t id, const struct orders_scope *scope, struct order_rec **out,
+               struct sm_err *e);
+int orders_get_by_receipt(struct db *db, const char *receipt_no, const struct orders_scope *scope,
+                          struct order_rec **out, struct sm_err *e);
 int orders_get_by_invoice(struct db *db, const char *invoice_no, struct order_rec **out,
                           struct sm_err *e);
 int orders_get_by_key(struct db *db, int64_t created_by, const char *idem_key,
@@ -89,14 +88,14 @@ struct orders_filter {
     size_t nstates;            /* at most 16 */
     int64_t org_id;            /* > 0: only this organization (within scope) */
     enum orders_sort sort;
-    int limit;                 /* 1..1000, 0 = 50 */
-    int offset;                /* >= 0 */
+    int limit;  /* 1..1000, 0 = 50 */
+    int offset; /* >= 0 */
 };
 
 /* A page of orders (csr_pem left out) and, if total != NULL, the count of all matches.
  * *rows is NULL when *n == 0; free with orders_recs_free(rows, n). */
-int orders_list(struct db *db, const struct orders_filter *f, struct order_rec **rows,
-                size_t *n, int64_t *total, struct sm_err *e);
+int orders_list(struct db *db, const struct orders_filter *f, struct order_rec **rows, size_t *n,
+                int64_t *total, struct sm_err *e);
 
 /* Optional columns set by a state change; 0 / NULL = leave as is. */
 struct orders_state_set {
@@ -108,8 +107,8 @@ struct orders_state_set {
 /* Moves order id from state `from` to `to` when its version is still `version`; the
  * version goes up by one. A changed version or state gives -SM_E_CONFLICT (field
  * "version"). Runs in the caller's transaction. */
-int orders_set_state(struct db *db, int64_t id, int64_t version, const char *from,
-                     const char *to, const struct orders_state_set *set, struct sm_err *e);
+int orders_set_state(struct db *db, int64_t id, int64_t version, const char *from, const char *to,
+                     const struct orders_state_set *set, struct sm_err *e);
 
 /* Re-application (R-APP-1): replaces the editable application columns of order o->id
  * (csr_pem, cn, names, root_option, applicant, contact, billing, notify_email[0..2],
@@ -128,13 +127,13 @@ int orders_invoice_paid(struct db *db, int64_t order_id, int64_t at, struct sm_e
 struct order_domain {
     int64_t id, order_id;
     char *name;
-    char *dcv_method;     /* email:LOCALPART | dns | http | reuse */
-    char *random_value;   /* NULL until a value is issued */
+    char *dcv_method;   /* email:LOCALPART | dns | http | reuse */
+    char *random_value; /* NULL until a value is issued */
     int64_t value_expires_at;
-    char state[12];       /* pending | validated | failed */
+    char state[12]; /* pending | validated | failed */
     int64_t validated_at;
     char *br_version;
-    char *evidence;       /* JSON */
+    char *evidence; /* JSON */
 };
 void orders_domains_free(struct order_domain *v, size_t n);
 
@@ -144,17 +143,16 @@ void orders_domains_free(struct order_domain *v, size_t n);
 int orders_domains_replace(struct db *db, int64_t order_id, const char *const *names,
                            const char *const *methods, size_t n, struct sm_err *e);
 /* The domains of an order ordered by id. *rows NULL when *n == 0. */
-int orders_domains_list(struct db *db, int64_t order_id, struct order_domain **rows,
-                        size_t *n, struct sm_err *e);
+int orders_domains_list(struct db *db, int64_t order_id, struct order_domain **rows, size_t *n,
+                        struct sm_err *e);
 /* Sets method, random value and its expiry of one domain (state back to pending). */
-int orders_domain_set_method(struct db *db, int64_t order_id, const char *name,
-                             const char *method, const char *random_value,
-                             int64_t expires_at, struct sm_err *e);
+int orders_domain_set_method(struct db *db, int64_t order_id, const char *name, const char *method,
+                             const char *random_value, int64_t expires_at, struct sm_err *e);
 /* Records the outcome of a validation: state validated|failed, time, BR version and
  * evidence JSON (may be NULL). */
-int orders_domain_set_result(struct db *db, int64_t order_id, const char *name,
-                             const char *state, int64_t at, const char *br_version,
-                             const char *evidence, struct sm_err *e);
+int orders_domain_set_result(struct db *db, int64_t order_id, const char *name, const char *state,
+                             int64_t at, const char *br_version, const char *evidence,
+                             struct sm_err *e);
 
 /* The order that produced certificate cert_id (certificates.order_id); -SM_E_NOTFOUND. */
 int orders_of_cert(struct db *db, int64_t cert_id, int64_t *order_id, struct sm_err *e);

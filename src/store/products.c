@@ -78,7 +78,8 @@ static int roots_ok(const char *s)
 int products_validate(const struct product *p, struct sm_err *e)
 {
     size_t n = strlen(p->code);
-    if (n == 0 || n >= sizeof p->code || strspn(p->code, "abcdefghijklmnopqrstuvwxyz0123456789-") != n)
+    if (n == 0 || n >= sizeof p->code ||
+        strspn(p->code, "abcdefghijklmnopqrstuvwxyz0123456789-") != n)
         return bad(e, "code", "1-31 of [a-z0-9-]");
     if (p->name_ja[0] == '\0' || strnlen(p->name_ja, sizeof p->name_ja) >= sizeof p->name_ja)
         return bad(e, "name_ja", "required, < 128 bytes");
@@ -199,8 +200,7 @@ int products_create(struct db *db, const struct product *p, const char *actor, i
     return rc;
 }
 
-int products_update(struct db *db, const struct product *p, const char *actor,
-                    struct sm_err *e)
+int products_update(struct db *db, const struct product *p, const char *actor, struct sm_err *e)
 {
     int rc = products_validate(p, e);
     if (rc < 0)

@@ -14,23 +14,23 @@ struct db;
 
 /* One product. Text limits are checked by products_create (longer input: -SM_E_INVALID). */
 struct product {
-    int64_t id;             /* 0 when not stored yet */
-    char code[32];          /* unique, [a-z0-9-] */
+    int64_t id;    /* 0 when not stored yet */
+    char code[32]; /* unique, [a-z0-9-] */
     char name_ja[128];
     char name_en[128];
-    char level[4];          /* "dv" | "ov" | "ev" */
-    int term_months;        /* subscription term, 1..120 */
-    int multi_domain;       /* 1: extra SANs may be listed */
-    int sans_included;      /* names in the list price */
-    int sans_max;           /* most names (CN included; the automatic www apex is free) */
-    int wildcard;           /* 1: "*.x" names allowed */
-    int allow_ip;           /* 1: public IP address names allowed */
-    int64_t list_price;     /* yen, tax excluded */
-    int64_t extra_san_price;/* yen per name past sans_included */
-    char reissue_fee[32];   /* "free" or "after:DAYS:YEN" (R-RI-6) */
-    int review_days_min;    /* business days (R-VAL-7); DV 0 = minutes */
+    char level[4];           /* "dv" | "ov" | "ev" */
+    int term_months;         /* subscription term, 1..120 */
+    int multi_domain;        /* 1: extra SANs may be listed */
+    int sans_included;       /* names in the list price */
+    int sans_max;            /* most names (CN included; the automatic www apex is free) */
+    int wildcard;            /* 1: "*.x" names allowed */
+    int allow_ip;            /* 1: public IP address names allowed */
+    int64_t list_price;      /* yen, tax excluded */
+    int64_t extra_san_price; /* yen per name past sans_included */
+    char reissue_fee[32];    /* "free" or "after:DAYS:YEN" (R-RI-6) */
+    int review_days_min;     /* business days (R-VAL-7); DV 0 = minutes */
     int review_days_max;
-    char root_options[16];  /* "a,b", "a" ... */
+    char root_options[16]; /* "a,b", "a" ... */
     int active;
     int64_t created_at;
 };
@@ -45,12 +45,10 @@ int products_create(struct db *db, const struct product *p, const char *actor, i
                     struct sm_err *e);
 /* Updates every field of the product p->id (code included) with an audit record
  * "product.update"; -SM_E_NOTFOUND when absent. */
-int products_update(struct db *db, const struct product *p, const char *actor,
-                    struct sm_err *e);
+int products_update(struct db *db, const struct product *p, const char *actor, struct sm_err *e);
 /* One product by id or code; -SM_E_NOTFOUND when absent. */
 int products_get(struct db *db, int64_t id, struct product *out, struct sm_err *e);
-int products_get_by_code(struct db *db, const char *code, struct product *out,
-                         struct sm_err *e);
+int products_get_by_code(struct db *db, const char *code, struct product *out, struct sm_err *e);
 /* Products ordered by id; only active ones unless all. *rows is malloc'd (free()),
  * NULL when *n == 0. */
 int products_list(struct db *db, int all, struct product **rows, size_t *n, struct sm_err *e);

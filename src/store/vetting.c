@@ -158,10 +158,10 @@ static int fill_check(void *rec, const struct db_val *c, int ncols)
 int vetting_check_insert(struct db *db, const struct vetting_check *c, int64_t *id,
                          struct sm_err *e)
 {
-    struct db_val p[10] = {DBV_INT(c->order_id), DBV_INT(c->org_id),    DBV_TEXT(c->kind),
-                           DBV_TEXT(c->source),  DBV_TEXT(c->result),   opt_text(c->note),
-                           opt_text(c->phone),   opt_text(c->phone_source),
-                           DBV_INT(c->officer_id), DBV_INT(c->at)};
+    struct db_val p[10] = {DBV_INT(c->order_id), DBV_INT(c->org_id),        DBV_TEXT(c->kind),
+                           DBV_TEXT(c->source),  DBV_TEXT(c->result),       opt_text(c->note),
+                           opt_text(c->phone),   opt_text(c->phone_source), DBV_INT(c->officer_id),
+                           DBV_INT(c->at)};
     return insert_id(db, &st_check_ins, p, 10, id, e);
 }
 
@@ -204,8 +204,7 @@ static int fill_req(void *rec, const struct db_val *c, int ncols)
     return 0;
 }
 
-int vetting_docreq_insert(struct db *db, const struct doc_request *r, int64_t *id,
-                          struct sm_err *e)
+int vetting_docreq_insert(struct db *db, const struct doc_request *r, int64_t *id, struct sm_err *e)
 {
     struct db_val p[5] = {DBV_INT(r->order_id), DBV_TEXT(r->kind), opt_text(r->note),
                           DBV_INT(r->requested_by), DBV_INT(r->at)};

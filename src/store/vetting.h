@@ -15,9 +15,9 @@ struct db;
 /* One organization check (R-VAL-4). Strings point into the record (fixed arrays). */
 struct vetting_check {
     int64_t id, order_id, org_id;
-    char kind[16];          /* registry | tdb | name_match | domain_owner | phone */
-    char source[128];       /* e.g. "登記情報提供サービス", "TDB 企業コード 123456789" */
-    char result[4];         /* ok | ng */
+    char kind[16];    /* registry | tdb | name_match | domain_owner | phone */
+    char source[128]; /* e.g. "登記情報提供サービス", "TDB 企業コード 123456789" */
+    char result[4];   /* ok | ng */
     char note[512];
     char phone[32];         /* phone checks: the number called */
     char phone_source[128]; /* phone checks: where the number came from */
@@ -29,8 +29,8 @@ struct vetting_check {
 int vetting_check_insert(struct db *db, const struct vetting_check *c, int64_t *id,
                          struct sm_err *e);
 /* The checks of an order, oldest first; *rows malloc'd (free()), NULL when *n == 0. */
-int vetting_checks_list(struct db *db, int64_t order_id, struct vetting_check **rows,
-                        size_t *n, struct sm_err *e);
+int vetting_checks_list(struct db *db, int64_t order_id, struct vetting_check **rows, size_t *n,
+                        struct sm_err *e);
 /* The newest check of kind with result "ok" for organization org_id done at or before
  * `before`; -SM_E_NOTFOUND when there is none (R-VAL-5 reuse). */
 int vetting_check_last_ok(struct db *db, int64_t org_id, const char *kind, int64_t before,
@@ -39,14 +39,14 @@ int vetting_check_last_ok(struct db *db, int64_t org_id, const char *kind, int64
 /* A document an officer asked for (R-VAL-6). */
 struct doc_request {
     int64_t id, order_id;
-    char kind[24];          /* phone_bill | authorization_letter | pledge | other */
+    char kind[24]; /* phone_bill | authorization_letter | pledge | other */
     char note[512];
     int64_t requested_by, at, fulfilled_at; /* fulfilled_at 0 = open */
 };
 int vetting_docreq_insert(struct db *db, const struct doc_request *r, int64_t *id,
                           struct sm_err *e);
-int vetting_docreqs_list(struct db *db, int64_t order_id, struct doc_request **rows,
-                         size_t *n, struct sm_err *e);
+int vetting_docreqs_list(struct db *db, int64_t order_id, struct doc_request **rows, size_t *n,
+                         struct sm_err *e);
 /* Marks the open requests of kind on the order fulfilled at `at`. */
 int vetting_docreq_fulfil(struct db *db, int64_t order_id, const char *kind, int64_t at,
                           struct sm_err *e);
@@ -57,13 +57,12 @@ struct document {
     int64_t id, order_id;
     char kind[24];
     char file_name[256];
-    char sniffed_type[32];  /* application/pdf | image/jpeg | image/png */
+    char sniffed_type[32]; /* application/pdf | image/jpeg | image/png */
     int64_t size;
     unsigned char *data;
     int64_t uploaded_by, at;
 };
-int vetting_doc_insert(struct db *db, const struct document *d, int64_t *id,
-                       struct sm_err *e);
+int vetting_doc_insert(struct db *db, const struct document *d, int64_t *id, struct sm_err *e);
 /* The documents of an order without their bytes, oldest first. free() the array. */
 int vetting_docs_list(struct db *db, int64_t order_id, struct document **rows, size_t *n,
                       struct sm_err *e);

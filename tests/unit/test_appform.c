@@ -44,9 +44,10 @@ static struct product product(const char *code)
     snprintf(p.code, sizeof p.code, "%s", code);
     snprintf(p.name_ja, sizeof p.name_ja, "x");
     snprintf(p.name_en, sizeof p.name_en, "x");
-    snprintf(p.level, sizeof p.level, "%s", strncmp(code, "dv", 2) == 0   ? "dv"
-                                             : strncmp(code, "ev", 2) == 0 ? "ev"
-                                                                           : "ov");
+    snprintf(p.level, sizeof p.level, "%s",
+             strncmp(code, "dv", 2) == 0   ? "dv"
+             : strncmp(code, "ev", 2) == 0 ? "ev"
+                                           : "ov");
     p.term_months = 12;
     p.sans_included = p.sans_max = 1;
     if (strcmp(code, "ov-multi") == 0) {
@@ -78,16 +79,36 @@ static struct appform_in base(void)
     in.subject_l = "Chiyoda-ku";
     in.subject_st = "Tokyo";
     in.notify_email[0] = "ssl-admin@example.co.jp";
-    in.contact = (struct appform_person){"株式会社エグザンプル", "情報システム部", "山田 太郎",
-                                         "やまだ たろう", "100-0001", "東京都", "千代田区",
-                                         "千代田1-1", NULL, "03-1234-5678", "yamada@example.co.jp"};
+    in.contact = (struct appform_person){"株式会社エグザンプル",
+                                         "情報システム部",
+                                         "山田 太郎",
+                                         "やまだ たろう",
+                                         "100-0001",
+                                         "東京都",
+                                         "千代田区",
+                                         "千代田1-1",
+                                         NULL,
+                                         "03-1234-5678",
+                                         "yamada@example.co.jp"};
     in.billing_same = 1;
-    in.org = (struct appform_org){"株式会社エグザンプル", "Example K.K.", "本社ビル",
-                                  "000012050002", "何某 大三郎", "株式会社", NULL, "private",
-                                  "100-0001", "東京都", "千代田区", "千代田1-1", "03-1234-5678",
-                                  NULL, NULL, NULL};
-    in.resp = (struct appform_resp){"何某 花子", "なにがし はなこ", "営業部", "課長",
-                                    "03-1234-5679"};
+    in.org = (struct appform_org){"株式会社エグザンプル",
+                                  "Example K.K.",
+                                  "本社ビル",
+                                  "000012050002",
+                                  "何某 大三郎",
+                                  "株式会社",
+                                  NULL,
+                                  "private",
+                                  "100-0001",
+                                  "東京都",
+                                  "千代田区",
+                                  "千代田1-1",
+                                  "03-1234-5678",
+                                  NULL,
+                                  NULL,
+                                  NULL};
+    in.resp =
+        (struct appform_resp){"何某 花子", "なにがし はなこ", "営業部", "課長", "03-1234-5679"};
     return in;
 }
 
@@ -130,9 +151,31 @@ static void test_appform_check_base_valid(void **state)
 
 /* One mutation of the base application and the single error it must give. */
 enum fld {
-    F_CN, F_ROOT, F_DCV, F_EMAIL1, F_EMAIL2, F_REMARKS, F_NAME, F_KANA, F_POSTAL, F_PREF,
-    F_PHONE, F_CEMAIL, F_ONAME, F_OEN, F_BUILDING, F_REGNO, F_ENTITY, F_CATEGORY, F_TDB,
-    F_COUNTRY, F_RKANA, F_RPHONE, F_L, F_KIND, F_OPHONE
+    F_CN,
+    F_ROOT,
+    F_DCV,
+    F_EMAIL1,
+    F_EMAIL2,
+    F_REMARKS,
+    F_NAME,
+    F_KANA,
+    F_POSTAL,
+    F_PREF,
+    F_PHONE,
+    F_CEMAIL,
+    F_ONAME,
+    F_OEN,
+    F_BUILDING,
+    F_REGNO,
+    F_ENTITY,
+    F_CATEGORY,
+    F_TDB,
+    F_COUNTRY,
+    F_RKANA,
+    F_RPHONE,
+    F_L,
+    F_KIND,
+    F_OPHONE
 };
 
 struct row {
@@ -248,31 +291,81 @@ static void apply(struct appform_in *in, const struct row *r)
 {
     const char *v = r->value;
     switch (r->f) {
-    case F_CN: in->cn = v; break;
-    case F_ROOT: in->root = v; break;
-    case F_DCV: in->dcv_method = v; break;
-    case F_EMAIL1: in->notify_email[0] = v; break;
-    case F_EMAIL2: in->notify_email[1] = v; break;
-    case F_REMARKS: in->remarks = v; break;
-    case F_NAME: in->contact.name = v; break;
-    case F_KANA: in->contact.name_kana = v; break;
-    case F_POSTAL: in->contact.postal = v; break;
-    case F_PREF: in->contact.pref = v; break;
-    case F_PHONE: in->contact.phone = v; break;
-    case F_CEMAIL: in->contact.email = v; break;
-    case F_ONAME: in->org.name_ja = v; break;
-    case F_OEN: in->org.name_en = v; break;
-    case F_BUILDING: in->org.building = v; break;
-    case F_REGNO: in->org.reg_no = v; break;
-    case F_ENTITY: in->org.entity_type = v; break;
-    case F_CATEGORY: in->org.category = v; break;
-    case F_TDB: in->org.tdb_code = v; break;
-    case F_COUNTRY: in->org.country = v; break;
-    case F_RKANA: in->resp.name_kana = v; break;
-    case F_RPHONE: in->resp.phone = v; break;
-    case F_L: in->subject_l = v; break;
-    case F_KIND: in->kind = v; break;
-    case F_OPHONE: in->org.phone = v; break;
+    case F_CN:
+        in->cn = v;
+        break;
+    case F_ROOT:
+        in->root = v;
+        break;
+    case F_DCV:
+        in->dcv_method = v;
+        break;
+    case F_EMAIL1:
+        in->notify_email[0] = v;
+        break;
+    case F_EMAIL2:
+        in->notify_email[1] = v;
+        break;
+    case F_REMARKS:
+        in->remarks = v;
+        break;
+    case F_NAME:
+        in->contact.name = v;
+        break;
+    case F_KANA:
+        in->contact.name_kana = v;
+        break;
+    case F_POSTAL:
+        in->contact.postal = v;
+        break;
+    case F_PREF:
+        in->contact.pref = v;
+        break;
+    case F_PHONE:
+        in->contact.phone = v;
+        break;
+    case F_CEMAIL:
+        in->contact.email = v;
+        break;
+    case F_ONAME:
+        in->org.name_ja = v;
+        break;
+    case F_OEN:
+        in->org.name_en = v;
+        break;
+    case F_BUILDING:
+        in->org.building = v;
+        break;
+    case F_REGNO:
+        in->org.reg_no = v;
+        break;
+    case F_ENTITY:
+        in->org.entity_type = v;
+        break;
+    case F_CATEGORY:
+        in->org.category = v;
+        break;
+    case F_TDB:
+        in->org.tdb_code = v;
+        break;
+    case F_COUNTRY:
+        in->org.country = v;
+        break;
+    case F_RKANA:
+        in->resp.name_kana = v;
+        break;
+    case F_RPHONE:
+        in->resp.phone = v;
+        break;
+    case F_L:
+        in->subject_l = v;
+        break;
+    case F_KIND:
+        in->kind = v;
+        break;
+    case F_OPHONE:
+        in->org.phone = v;
+        break;
     }
 }
 

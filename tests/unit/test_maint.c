@@ -35,7 +35,7 @@ static const struct edge default_edges[] = {
     {2026, 11, 18, 20, 30, 0, 0, 0, 0}, /* 3rd Wednesday */
     {2026, 11, 19, 7, 0, 0, 0, 0, 0},   /* morning after the 3rd Wednesday */
     {2026, 12, 23, 20, 0, 1, 2026, 12, 24},
-    {2026, 12, 30, 21, 0, 0, 0, 0, 0},  /* 5th Wednesday of December */
+    {2026, 12, 30, 21, 0, 0, 0, 0, 0}, /* 5th Wednesday of December */
     {2027, 1, 27, 19, 59, 0, 0, 0, 0},
     {2027, 1, 28, 7, 59, 1, 2027, 1, 28},
     {2027, 2, 24, 20, 0, 1, 2027, 2, 25},
@@ -53,8 +53,8 @@ static void test_maint_in_window_default_edges(void **state)
         time_t end = 0;
         int in = maint_in_window(NULL, jst(c->y, c->m, c->d, c->h, c->mi), &end);
         if (in != c->in)
-            fail_msg("%04d-%02d-%02d %02d:%02d JST: in=%d, want %d", c->y, c->m, c->d, c->h,
-                     c->mi, in, c->in);
+            fail_msg("%04d-%02d-%02d %02d:%02d JST: in=%d, want %d", c->y, c->m, c->d, c->h, c->mi,
+                     in, c->in);
         if (in)
             assert_int_equal(end, jst(c->ey, c->em, c->ed, 8, 0));
     }
@@ -111,10 +111,19 @@ static void test_maint_in_window_same_day_and_none(void **state)
 static void test_maint_parse_invalid(void **state)
 {
     (void)state;
-    static const char *const bad[] = {
-        "",      "4 wed",          "0 wed 20:00-08:00", "6 wed 20:00-08:00", "4 xyz 20:00-08:00",
-        "4 wed 24:00-08:00", "4 wed 20:60-08:00", "4 wed 20:00-20:00", "4 wed 20:00 08:00",
-        "4 wed 20:00-08:00 ", "4wed 20:00-08:00", "four wed 20:00-08:00", "4 WED 20:00-08:00"};
+    static const char *const bad[] = {"",
+                                      "4 wed",
+                                      "0 wed 20:00-08:00",
+                                      "6 wed 20:00-08:00",
+                                      "4 xyz 20:00-08:00",
+                                      "4 wed 24:00-08:00",
+                                      "4 wed 20:60-08:00",
+                                      "4 wed 20:00-20:00",
+                                      "4 wed 20:00 08:00",
+                                      "4 wed 20:00-08:00 ",
+                                      "4wed 20:00-08:00",
+                                      "four wed 20:00-08:00",
+                                      "4 WED 20:00-08:00"};
     struct maint_policy p = maint_policy_default;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (maint_parse(bad[i], &p) != -1)

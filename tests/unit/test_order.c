@@ -109,27 +109,49 @@ static void form(const struct product *p, const char *cn, struct appform_result 
     in.subject_l = "Chiyoda-ku";
     in.subject_st = "Tokyo";
     in.notify_email[0] = "ssl@example.co.jp";
-    in.contact = (struct appform_person){"株式会社エグザンプル", NULL, "山田 太郎", "やまだ たろう",
-                                         "100-0001", "東京都", "千代田区", "千代田1-1", NULL,
-                                         "03-1234-5678", "yamada@example.co.jp"};
+    in.contact = (struct appform_person){"株式会社エグザンプル",
+                                         NULL,
+                                         "山田 太郎",
+                                         "やまだ たろう",
+                                         "100-0001",
+                                         "東京都",
+                                         "千代田区",
+                                         "千代田1-1",
+                                         NULL,
+                                         "03-1234-5678",
+                                         "yamada@example.co.jp"};
     in.billing_same = 1;
-    in.org = (struct appform_org){"株式会社エグザンプル", "Example K.K.", "なし", "000012050002",
-                                  "何某 大三郎", "株式会社", NULL, "private", "100-0001", "東京都",
-                                  "千代田区", "千代田1-1", "03-1234-5678", NULL, NULL, NULL};
-    in.resp = (struct appform_resp){"何某 花子", "なにがし はなこ", "営業部", "課長",
-                                    "03-1234-5679"};
+    in.org = (struct appform_org){"株式会社エグザンプル",
+                                  "Example K.K.",
+                                  "なし",
+                                  "000012050002",
+                                  "何某 大三郎",
+                                  "株式会社",
+                                  NULL,
+                                  "private",
+                                  "100-0001",
+                                  "東京都",
+                                  "千代田区",
+                                  "千代田1-1",
+                                  "03-1234-5678",
+                                  NULL,
+                                  NULL,
+                                  NULL};
+    in.resp =
+        (struct appform_resp){"何某 花子", "なにがし はなこ", "営業部", "課長", "03-1234-5679"};
     struct sm_err e = {0};
     assert_int_equal(appform_check(&in, p, clock_now(), r, &e), 0);
     assert_int_equal(r->nerrors, 0);
 }
 
-static struct order_rec *create(struct fx *f, const struct product *p, const char *key,
-                                int draft, int *created)
+static struct order_rec *create(struct fx *f, const struct product *p, const char *key, int draft,
+                                int *created)
 {
     struct appform_result r;
     form(p, "www.example.co.jp", &r);
-    struct order_new n = {100, p, "new", key, &r, csr_pem, {"ssl@example.co.jp", NULL, NULL},
-                          NULL, NULL, NULL, 0, draft, "invoice", -1};
+    struct order_new n = {
+        100,  p,    "new", key, &r,    csr_pem,   {"ssl@example.co.jp", NULL, NULL},
+        NULL, NULL, NULL,  0,   draft, "invoice", -1};
     struct order_rec *o = NULL;
     struct sm_err e = {0};
     int rc = order_create(&f->env, &customer, &n, &o, created, &e);
@@ -154,9 +176,8 @@ static void force_state(struct fx *f, int64_t id, enum order_state s)
     struct sm_err e = {0};
     assert_int_equal(orders_get(f->db, id, &ORDERS_SCOPE_ALL, &o, &e), 0);
     assert_int_equal(db_begin(f->db, &e), 0);
-    assert_int_equal(orders_set_state(f->db, id, o->version, o->state, order_state_name(s), NULL,
-                                      &e),
-                     0);
+    assert_int_equal(
+        orders_set_state(f->db, id, o->version, o->state, order_state_name(s), NULL, &e), 0);
     assert_int_equal(db_commit(f->db, &e), 0);
     orders_rec_free(o);
 }
@@ -175,8 +196,8 @@ static void test_order_transition_every_edge(void **state)
             int64_t before = audit_records(f);
             int calls = f->hook_calls;
             struct sm_err e = {0};
-            int rc = order_transition(&f->env, &officer, o->id, 0, (enum order_state)to, "test",
-                                      &e);
+            int rc =
+                order_transition(&f->env, &officer, o->id, 0, (enum order_state)to, "test", &e);
             struct order_rec *after = NULL;
             assert_int_equal(orders_get(f->db, o->id, &ORDERS_SCOPE_ALL, &after, &e), 0);
             if (order_edge_allowed((enum order_state)from, (enum order_state)to)) {
@@ -219,8 +240,7 @@ static void test_order_transition_stale_version_and_hook_failure(void **state)
     assert_string_equal(order_err_key(&e), "order.err.stale");
     f->fail_hook = 1;
     int64_t before = audit_records(f);
-    assert_int_equal(order_cancel(&f->env, &customer, o->id, o->version, "mistake", &e),
-                     -SM_E_IO);
+    assert_int_equal(order_cancel(&f->env, &customer, o->id, o->version, "mistake", &e), -SM_E_IO);
     assert_int_equal(audit_records(f), before);
     f->fail_hook = 0;
     assert_int_equal(order_cancel(&f->env, &customer, o->id, o->version, "mistake", &e), 0);
@@ -308,8 +328,8 @@ static void test_order_create_refused_in_maintenance(void **state)
     clock_set(jst(2026, 11, 25, 21, 0));
     struct appform_result r;
     form(&f->dv, "www.example.co.jp", &r);
-    struct order_new n = {100, &f->dv, "new", "m1", &r, csr_pem, {"a@example.co.jp"}, NULL, NULL,
-                          NULL, 0, 0, NULL, -1};
+    struct order_new n = {100,  &f->dv, "new", "m1", &r, csr_pem, {"a@example.co.jp"},
+                          NULL, NULL,   NULL,  0,    0,  NULL,    -1};
     struct order_rec *o = NULL;
     struct sm_err e = {0};
     assert_int_equal(order_create(&f->env, &customer, &n, &o, NULL, &e), -SM_E_POLICY);
@@ -341,9 +361,8 @@ static void test_order_reapply_before_issuance_only(void **state)
                      -SM_E_CONFLICT); /* stale: payment moved the version on */
     struct order_rec *cur = NULL;
     assert_int_equal(orders_get(f->db, o->id, &customer.scope, &cur, &e), 0);
-    assert_int_equal(order_reapply(&f->env, &customer, o->id, cur->version, &r, csr_pem, emails,
-                                   &e),
-                     0);
+    assert_int_equal(
+        order_reapply(&f->env, &customer, o->id, cur->version, &r, csr_pem, emails, &e), 0);
     struct order_rec *after = NULL;
     assert_int_equal(orders_get(f->db, o->id, &customer.scope, &after, &e), 0);
     assert_string_equal(after->cn, "example.co.jp");
@@ -360,9 +379,9 @@ static void test_order_reapply_before_issuance_only(void **state)
     force_state(f, o->id, ORDER_APPROVED);
     orders_rec_free(after);
     assert_int_equal(orders_get(f->db, o->id, &customer.scope, &after, &e), 0);
-    assert_int_equal(order_reapply(&f->env, &customer, o->id, after->version, &r, csr_pem,
-                                   emails, &e),
-                     -SM_E_CONFLICT);
+    assert_int_equal(
+        order_reapply(&f->env, &customer, o->id, after->version, &r, csr_pem, emails, &e),
+        -SM_E_CONFLICT);
     assert_string_equal(e.field, "state");
     /* another organization's customer sees nothing */
     struct order_actor other = {8, {0, (const int64_t[]){200}, 1}};
@@ -401,7 +420,9 @@ static void test_order_payment_verify(void **state)
         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3844",
         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec38",
         "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843a",
-        "zbdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", "", "sha256="};
+        "zbdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+        "",
+        "sha256="};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         assert_int_equal(order_payment_verify("Jefe", b, n, bad[i], &e), -SM_E_FORBIDDEN);
     assert_int_equal(order_payment_verify("Jefe", b, n - 1, sig, &e), -SM_E_FORBIDDEN);
@@ -423,8 +444,7 @@ static void test_order_payment_callback(void **state)
     struct sm_err e = {0};
     int64_t id = 0;
     const unsigned char *b = (const unsigned char *)body;
-    assert_int_equal(order_payment_callback(&f->env, b, strlen(body), sig, &id, &e),
-                     -SM_E_INVALID);
+    assert_int_equal(order_payment_callback(&f->env, b, strlen(body), sig, &id, &e), -SM_E_INVALID);
     assert_string_equal(order_err_key(&e), "order.err.payment_amount");
     snprintf(body, sizeof body, "{\"invoice_no\":\"%s\",\"amount\":60000}", o->invoice_no);
     assert_int_equal(order_payment_callback(&f->env, b, strlen(body), sig, &id, &e),
@@ -447,13 +467,12 @@ static void test_order_payment_callback(void **state)
                      -SM_E_NOTFOUND);
     snprintf(body, sizeof body, "not json");
     hmac_hex("s3cret", body, sig);
-    assert_int_equal(order_payment_callback(&f->env, b, strlen(body), sig, &id, &e),
-                     -SM_E_INVALID);
+    assert_int_equal(order_payment_callback(&f->env, b, strlen(body), sig, &id, &e), -SM_E_INVALID);
     /* credit card: vetting right away */
     struct appform_result r;
     form(&f->dv, "www.example.co.jp", &r);
-    struct order_new n = {100, &f->dv, "new", "card1", &r, csr_pem, {"a@example.co.jp"}, NULL,
-                          NULL, NULL, 0, 0, "card", -1};
+    struct order_new n = {100,  &f->dv, "new", "card1", &r, csr_pem, {"a@example.co.jp"},
+                          NULL, NULL,   NULL,  0,       0,  "card",  -1};
     struct order_rec *c = NULL;
     assert_int_equal(order_create(&f->env, &customer, &n, &c, NULL, &e), 0);
     assert_string_equal(c->state, "vetting");
@@ -494,12 +513,10 @@ static void test_order_review_approve_reject_hold(void **state)
                      -SM_E_CONFLICT); /* not paid yet */
     assert_int_equal(order_confirm_payment(&f->env, &officer, o->id, "officer", &e), 0);
     snprintf(bad.kind, sizeof bad.kind, "phone");
-    assert_int_equal(review_record_check(&f->env, &officer, o->id, &bad, NULL, &e),
-                     -SM_E_INVALID);
+    assert_int_equal(review_record_check(&f->env, &officer, o->id, &bad, NULL, &e), -SM_E_INVALID);
     assert_string_equal(order_err_key(&e), "order.err.phone");
     snprintf(bad.kind, sizeof bad.kind, "guess");
-    assert_int_equal(review_record_check(&f->env, &officer, o->id, &bad, NULL, &e),
-                     -SM_E_INVALID);
+    assert_int_equal(review_record_check(&f->env, &officer, o->id, &bad, NULL, &e), -SM_E_INVALID);
     assert_int_equal(review_approve(&f->env, &officer, o->id, 0, &e), -SM_E_CONFLICT);
     assert_string_equal(e.field, "domains");
     assert_int_equal(orders_domain_set_result(f->db, o->id, "www.example.co.jp", "validated",
@@ -612,8 +629,8 @@ static void test_order_phone_reuse_by_date(void **state)
     clock_set(t0 + 397 * 86400);
     struct appform_result r;
     form(&f->ov, "www.example.co.jp", &r);
-    struct order_new n = {100, &f->ov, "renewal", "ren", &r, csr_pem, {"ssl@example.co.jp"}, NULL,
-                          NULL, NULL, 500, 0, NULL, -1};
+    struct order_new n = {100,  &f->ov, "renewal", "ren", &r, csr_pem, {"ssl@example.co.jp"},
+                          NULL, NULL,   NULL,      500,   0,  NULL,    -1};
     struct order_rec *ren = NULL;
     assert_int_equal(order_create(&f->env, &customer, &n, &ren, NULL, &e), 0);
     struct vetting_check found;
@@ -623,8 +640,7 @@ static void test_order_phone_reuse_by_date(void **state)
     assert_int_equal(review_phone_reusable(&f->env, ren, t0 + 398 * 86400 + 1, NULL, &e), 0);
     const char *missing[5];
     size_t nm = 0;
-    assert_int_equal(review_checks_missing(&f->env, ren, &f->ov, clock_now(), missing, &nm, &e),
-                     0);
+    assert_int_equal(review_checks_missing(&f->env, ren, &f->ov, clock_now(), missing, &nm, &e), 0);
     assert_int_equal(nm, 3); /* registry, name_match, domain_owner: phone reused */
     /* a new application (not a renewal) never reuses */
     struct order_rec *fresh = create(f, &f->ov, "fresh", 0, NULL);
@@ -653,11 +669,11 @@ static void test_order_eta_with_holidays(void **state)
     static const struct {
         int y, m, d, days, ey, em, ed;
     } t[] = {
-        {2026, 12, 25, 5, 2027, 1, 7},  /* Fri; Dec 28, then closure to Jan 3 */
+        {2026, 12, 25, 5, 2027, 1, 7},   /* Fri; Dec 28, then closure to Jan 3 */
         {2026, 11, 20, 1, 2026, 11, 24}, /* Fri; Nov 23 勤労感謝の日 (Mon) */
-        {2027, 4, 28, 3, 2027, 5, 7},   /* Apr 29, May 3-5 holidays */
-        {2026, 12, 1, 0, 2026, 12, 1},  /* DV: minutes, same instant */
-        {2026, 9, 18, 2, 2026, 9, 25},  /* Sep 21 敬老の日, 22 国民の休日, 23 秋分の日 */
+        {2027, 4, 28, 3, 2027, 5, 7},    /* Apr 29, May 3-5 holidays */
+        {2026, 12, 1, 0, 2026, 12, 1},   /* DV: minutes, same instant */
+        {2026, 9, 18, 2, 2026, 9, 25}, /* Sep 21 敬老の日, 22 国民の休日, 23 秋分の日 */
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         p.review_days_max = t[i].days;
@@ -665,8 +681,8 @@ static void test_order_eta_with_holidays(void **state)
         o.paid_at = jst(t[i].y, t[i].m, t[i].d, 10, 30);
         assert_int_equal(order_eta(&o, &p, &eta), 0);
         if (eta != jst(t[i].ey, t[i].em, t[i].ed, 10, 30))
-            fail_msg("row %zu: eta off by %lld s", i, (long long)(eta - jst(t[i].ey, t[i].em,
-                                                                              t[i].ed, 10, 30)));
+            fail_msg("row %zu: eta off by %lld s", i,
+                     (long long)(eta - jst(t[i].ey, t[i].em, t[i].ed, 10, 30)));
     }
     p.review_days_max = 5;
     o.paid_at = 0; /* unpaid: counted from submission */
@@ -700,27 +716,26 @@ static void test_order_upload_sniffing_and_limits(void **state)
     struct order_rec *o = create(f, &f->dv, "u1", 0, NULL);
     struct sm_err e = {0};
     int64_t id = 0;
-    assert_int_equal(review_upload(&f->env, &customer, o->id, "other", "a.gif", gif,
-                                   sizeof gif - 1, &id, &e),
-                     -SM_E_INVALID);
+    assert_int_equal(
+        review_upload(&f->env, &customer, o->id, "other", "a.gif", gif, sizeof gif - 1, &id, &e),
+        -SM_E_INVALID);
     assert_string_equal(order_err_key(&e), "order.err.file_type");
     unsigned char big[1025];
     memset(big, 0, sizeof big);
     memcpy(big, "%PDF-", 5);
-    assert_int_equal(review_upload(&f->env, &customer, o->id, "other", "big.pdf", big,
-                                   sizeof big, &id, &e),
-                     -SM_E_TOO_LARGE);
+    assert_int_equal(
+        review_upload(&f->env, &customer, o->id, "other", "big.pdf", big, sizeof big, &id, &e),
+        -SM_E_TOO_LARGE);
     assert_string_equal(order_err_key(&e), "order.err.file_too_large");
-    assert_int_equal(review_upload(&f->env, &customer, o->id, "other", "../x.png", png,
-                                   sizeof png, &id, &e),
-                     -SM_E_INVALID);
+    assert_int_equal(
+        review_upload(&f->env, &customer, o->id, "other", "../x.png", png, sizeof png, &id, &e),
+        -SM_E_INVALID);
     assert_string_equal(order_err_key(&e), "order.err.file_name");
-    assert_int_equal(review_upload(&f->env, &customer, o->id, "photo", "x.png", png, sizeof png,
-                                   &id, &e),
-                     -SM_E_INVALID);
-    assert_int_equal(review_upload(&f->env, &customer, o->id, "other", "写真.png", png,
-                                   sizeof png, &id, &e),
-                     0);
+    assert_int_equal(
+        review_upload(&f->env, &customer, o->id, "photo", "x.png", png, sizeof png, &id, &e),
+        -SM_E_INVALID);
+    assert_int_equal(
+        review_upload(&f->env, &customer, o->id, "other", "写真.png", png, sizeof png, &id, &e), 0);
     struct document d;
     assert_int_equal(vetting_doc_get(f->db, o->id, id, &d, &e), 0);
     assert_string_equal(d.sniffed_type, "image/png");
@@ -730,9 +745,9 @@ static void test_order_upload_sniffing_and_limits(void **state)
     free(d.data);
     assert_int_equal(vetting_doc_get(f->db, o->id + 1, id, &d, &e), -SM_E_NOTFOUND);
     struct order_actor other = {8, {0, (const int64_t[]){200}, 1}};
-    assert_int_equal(review_upload(&f->env, &other, o->id, "other", "x.png", png, sizeof png,
-                                   &id, &e),
-                     -SM_E_NOTFOUND);
+    assert_int_equal(
+        review_upload(&f->env, &other, o->id, "other", "x.png", png, sizeof png, &id, &e),
+        -SM_E_NOTFOUND);
     orders_rec_free(o);
 }
 

@@ -116,9 +116,15 @@ static void test_products_create_validate_update(void **state)
     assert_int_equal(products_create(f->db, &p, "user:1", NULL, &e), -SM_E_CONFLICT);
     static const struct {
         const char *what, *field;
-    } bad[] = {{"code", "code"},       {"level", "level"},     {"term", "term_months"},
-               {"sans", "sans_max"},    {"multi", "sans_max"},  {"fee", "reissue_fee"},
-               {"review", "review_days_max"}, {"roots", "root_options"}, {"price", "list_price"}};
+    } bad[] = {{"code", "code"},
+               {"level", "level"},
+               {"term", "term_months"},
+               {"sans", "sans_max"},
+               {"multi", "sans_max"},
+               {"fee", "reissue_fee"},
+               {"review", "review_days_max"},
+               {"roots", "root_options"},
+               {"price", "list_price"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct product q = good_product("x");
         const char *w = bad[i].what;
@@ -315,8 +321,7 @@ static void test_orders_set_state_version(void **state)
     assert_int_equal(db_begin(f->db, &e), 0);
     assert_int_equal(orders_set_state(f->db, id, 2, "awaiting_payment", "vetting", &set, &e),
                      -SM_E_CONFLICT);
-    assert_int_equal(orders_set_state(f->db, id, 1, "draft", "vetting", &set, &e),
-                     -SM_E_CONFLICT);
+    assert_int_equal(orders_set_state(f->db, id, 1, "draft", "vetting", &set, &e), -SM_E_CONFLICT);
     assert_int_equal(orders_set_state(f->db, id, 1, "awaiting_payment", "vetting", &set, &e), 0);
     assert_int_equal(orders_set_invoice(f->db, id, "BILL-202611-00009", 5000, &e), 0);
     assert_int_equal(orders_invoice_paid(f->db, id, 77, &e), 0);
@@ -339,18 +344,17 @@ static void test_orders_domains_replace_keeps_validation(void **state)
     const char *n1[] = {"www.example.co.jp", "example.co.jp"};
     const char *m1[] = {"http", NULL};
     assert_int_equal(orders_domains_replace(f->db, id, n1, m1, 2, &e), 0);
-    assert_int_equal(orders_domain_set_method(f->db, id, "example.co.jp", "email:admin",
-                                              "rnd123", 999, &e),
+    assert_int_equal(
+        orders_domain_set_method(f->db, id, "example.co.jp", "email:admin", "rnd123", 999, &e), 0);
+    assert_int_equal(orders_domain_set_result(f->db, id, "example.co.jp", "validated", 50, "2.1.9",
+                                              "{\"txt\":\"ok\"}", &e),
                      0);
-    assert_int_equal(orders_domain_set_result(f->db, id, "example.co.jp", "validated", 50,
-                                              "2.1.9", "{\"txt\":\"ok\"}", &e),
-                     0);
-    assert_int_equal(orders_domain_set_result(f->db, id, "nope.example.co.jp", "validated", 50,
-                                              NULL, NULL, &e),
-                     -SM_E_NOTFOUND);
-    assert_int_equal(orders_domain_set_result(f->db, id, "example.co.jp", "great", 50, NULL,
-                                              NULL, &e),
-                     -SM_E_INVALID);
+    assert_int_equal(
+        orders_domain_set_result(f->db, id, "nope.example.co.jp", "validated", 50, NULL, NULL, &e),
+        -SM_E_NOTFOUND);
+    assert_int_equal(
+        orders_domain_set_result(f->db, id, "example.co.jp", "great", 50, NULL, NULL, &e),
+        -SM_E_INVALID);
     const char *n2[] = {"example.co.jp", "shop.example.co.jp"};
     assert_int_equal(orders_domains_replace(f->db, id, n2, NULL, 2, &e), 0);
     struct order_domain *d = NULL;
@@ -379,8 +383,11 @@ static void test_vetting_checks_last_ok(void **state)
     static const struct {
         const char *kind, *result;
         int64_t at;
-    } t[] = {{"phone", "ok", 100}, {"phone", "ng", 200}, {"phone", "ok", 300},
-             {"registry", "ok", 400}, {"phone", "ok", 900}};
+    } t[] = {{"phone", "ok", 100},
+             {"phone", "ng", 200},
+             {"phone", "ok", 300},
+             {"registry", "ok", 400},
+             {"phone", "ok", 900}};
     for (size_t i = 0; i < 5; i++) {
         struct vetting_check c;
         memset(&c, 0, sizeof c);
@@ -477,7 +484,10 @@ static void test_orders_counter_concurrent(void **state)
     assert_int_equal(db_commit(f->db, &e), 0);
 }
 
-#define T(fn) {#fn, fn, fx_setup, fx_teardown, NULL}
+#define T(fn)                                                                                      \
+    {                                                                                              \
+#fn, fn, fx_setup, fx_teardown, NULL                                                       \
+    }
 
 static const struct CMUnitTest table[] = {
     T(test_products_create_validate_update),
