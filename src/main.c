@@ -10,10 +10,12 @@ static const struct {
     int (*fn)(int, char **);
     const char *help;
 } commands[] = {
-    {"init", cmd_init, "init --dir DIR [--demo]          create a data directory and CA hierarchy"},
+    {"init", cmd_init,
+     "init --dir DIR [--demo] [--port P] [--set SECTION.KEY=VALUE ...]\n"
+     "                                   create a data directory and CA hierarchy"},
     {"ca", cmd_ca, "ca list|chain --dir DIR ...      show the CA hierarchy or a chain"},
     {"csr", cmd_csr, "csr check [--json] FILE          check a CSR"},
-    {"issue", cmd_issue, "issue --dir DIR --csr FILE ...    issue a certificate (operator)"},
+    {"issue", cmd_issue, "issue --dir DIR --csr FILE|--batch FILE ...  issue certificates (operator)"},
     {"audit", cmd_audit, "audit verify --dir DIR           verify the audit log's hash chain"},
     {"calendar", cmd_calendar, "calendar FROM TO                 business days and holidays"},
     {"mail", cmd_mail, "mail test|run|list --dir DIR ...  queue a test mail, send mails"},

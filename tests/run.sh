@@ -47,6 +47,7 @@ for t in tests/it/*.sh; do
   [ -f "$t" ] && run_one "it/$(basename "$t" .sh)" bash "$t"
 done
 for t in tests/browser/*.mjs; do
+  case "$(basename "$t")" in lib*.mjs) continue ;; esac # shared helpers, not tests
   [ -f "$t" ] && run_one "browser/$(basename "$t" .mjs)" node "$t"
 done
 
