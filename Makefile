@@ -87,7 +87,7 @@ fuzz: deps
 	done
 
 coverage-spec:
-	@scripts/spec-coverage > docs/spec-coverage.md && echo "docs/spec-coverage.md written"
+	@mkdir -p docs && scripts/spec-coverage > docs/spec-coverage.md && echo "docs/spec-coverage.md written"
 
 lint:
 	@scripts/banned-check
