@@ -3,6 +3,9 @@
  * certificate, the CSR and the eligibility rules; collects every error and builds the
  * normalized JSON an order stores. See appform.h; single-field syntax is in ra/field.c. */
 #include <libpsl.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -429,6 +432,23 @@ static json_t *compare_json(const struct csr_info *ci, const struct appform_resu
     return j;
 }
 
+/* The CSR as PEM text for storage, whatever form it was pasted in. NULL on failure. */
+static char *der_to_pem(const struct csr_info *ci)
+{
+    BIO *b = BIO_new(BIO_s_mem());
+    char *out = NULL, *data = NULL;
+    if (b != NULL && PEM_write_bio(b, "CERTIFICATE REQUEST", "", ci->der, (long)ci->der_len) > 0) {
+        long n = BIO_get_mem_data(b, &data);
+        if (n > 0 && (out = sm_malloc((size_t)n + 1)) != NULL) {
+            memcpy(out, data, (size_t)n);
+            out[n] = '\0';
+        }
+    }
+    BIO_free(b);
+    ERR_clear_error();
+    return out;
+}
+
 static void check_csr(struct ctx *c)
 {
     const struct appform_in *in = c->in;
@@ -447,6 +467,8 @@ static void check_csr(struct ctx *c)
     for (size_t i = 0; i < ci->nproblems; i++)
         if (ci->problems[i].severity == CSR_SEV_ERROR)
             add_err(c, "csr", ci->problems[i].code, ci->problems[i].detail);
+    if (ci->der != NULL && ci->der_len > 0 && (c->r->csr_pem = der_to_pem(ci)) == NULL)
+        c->nomem = 1;
 }
 
 static void check_options(struct ctx *c)
@@ -600,6 +622,7 @@ void appform_result_free(struct appform_result *r)
     free(r->contact_json);
     free(r->billing_json);
     csr_info_free(r->csr);
+    free(r->csr_pem);
     json_decref(r->compare);
     memset(r, 0, sizeof *r);
 }

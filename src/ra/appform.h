@@ -93,6 +93,7 @@ struct appform_result {
     char *applicant_json; /* {"subject":{..},"org":{..},"responsible":{..},..} */
     char *contact_json, *billing_json;
     struct csr_info *csr; /* NULL when no CSR was given */
+    char *csr_pem;        /* the CSR re-encoded as PEM (pasted PEM or DER), NULL without */
     json_t *compare;      /* R-CSR-2 comparison (see appform_check), NULL w/o CSR */
 };
 

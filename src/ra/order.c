@@ -294,7 +294,7 @@ static int insert_order(const struct order_env *env, const struct order_actor *w
     r.org_id = n->org_id;
     r.created_by = who->user_id;
     /* The record only borrows these strings: orders_insert copies them into SQL. */
-    r.csr_pem = (char *)nonempty(n->csr_pem);
+    r.csr_pem = (char *)(nonempty(n->csr_pem) ? n->csr_pem : f->csr_pem);
     r.cn = f->cn;
     r.names = f->names_json;
     r.applicant = f->applicant_json;
@@ -449,7 +449,7 @@ static int do_reapply(const struct order_env *env, const struct order_actor *who
     char *keep[9] = {o->csr_pem,        o->cn,      o->names,           o->applicant,
                      o->contact,        o->billing, o->notify_email[0], o->notify_email[1],
                      o->notify_email[2]};
-    o->csr_pem = (char *)nonempty(ra->csr_pem);
+    o->csr_pem = (char *)(nonempty(ra->csr_pem) ? ra->csr_pem : f->csr_pem);
     o->cn = f->cn;
     o->names = f->names_json;
     o->applicant = f->applicant_json;

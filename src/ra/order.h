@@ -95,7 +95,7 @@ struct order_new {
     const char *idem_key; /* one per form display (1..64 chars): a second
                              submission with the same key returns the first order */
     const struct appform_result *form;
-    const char *csr_pem; /* as pasted (stored for issuance) */
+    const char *csr_pem; /* stored for issuance; NULL = form->csr_pem (normalized) */
     const char *notify_email[3];
     const char *po_number, *remarks, *server_software;
     int64_t predecessor_cert_id; /* renewal / reissue */
@@ -116,8 +116,9 @@ int order_create(const struct order_env *env, const struct order_actor *who,
 int order_submit(const struct order_env *env, const struct order_actor *who, int64_t id,
                  int64_t version, struct sm_err *e);
 
-/* Re-application (再申請, R-APP-1): replaces CSR, names, applicant/contact/billing data,
- * notification e-mails and options of an order not yet approved, from a new checked form.
+/* Re-application (再申請, R-APP-1): replaces CSR (csr_pem; NULL = form->csr_pem), names,
+ * applicant/contact/billing data, notification e-mails and options of an order not yet
+ * approved, from a new checked form.
  * New names get pending domain rows; names kept keep their validation. Refused in the
  * maintenance window, and with -SM_E_CONFLICT (field "state") once approved. */
 int order_reapply(const struct order_env *env, const struct order_actor *who, int64_t id,

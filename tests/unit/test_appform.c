@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/failalloc.h"
 #include "pki/csr.h"
 #include "ra/appform.h"
 #include "ra/field.h"
@@ -665,6 +666,49 @@ static void test_appform_check_email_dcv_sunset(void **state)
     appform_result_free(&r);
 }
 
+/* DER is accepted and stored as PEM. */
+static void test_appform_check_der_csr_stored_as_pem(void **state)
+{
+    (void)state;
+    size_t len = 0;
+    char *der = slurp("ok_rsa2048.der", &len);
+    struct appform_in in = base();
+    in.csr = der;
+    in.csr_len = len;
+    struct appform_result r;
+    check(&in, "ov", &r);
+    assert_int_equal(r.nerrors, 0);
+    assert_non_null(r.csr_pem);
+    assert_int_equal(strncmp(r.csr_pem, "-----BEGIN CERTIFICATE REQUEST-----\n", 36), 0);
+    appform_result_free(&r);
+    free(der);
+}
+
+/* Every allocation failure is an error return, never a crash or a leak. */
+static void test_appform_check_failalloc(void **state)
+{
+    (void)state;
+    struct appform_in in = base();
+    struct product p = product("ov");
+    struct appform_result r;
+    struct sm_err e = {0};
+    failalloc_set(0);
+    assert_int_equal(appform_check(&in, &p, now_ts, &r, &e), 0);
+    long total = failalloc_count();
+    appform_result_free(&r);
+    assert_true(total > 10);
+    int failures = 0;
+    for (long n = 1; n <= total; n++) {
+        failalloc_set(n);
+        int rc = appform_check(&in, &p, now_ts, &r, &e);
+        failalloc_set(0);
+        appform_result_free(&r);
+        if (rc < 0)
+            failures++;
+    }
+    assert_true(failures > 0);
+}
+
 static void test_field_corpnum_valid_real_numbers(void **state)
 {
     (void)state;
@@ -727,6 +771,8 @@ int main(void)
         cmocka_unit_test(test_appform_check_level_requirements),
         cmocka_unit_test(test_appform_check_csr),
         cmocka_unit_test(test_appform_check_email_dcv_sunset),
+        cmocka_unit_test(test_appform_check_der_csr_stored_as_pem),
+        cmocka_unit_test(test_appform_check_failalloc),
         cmocka_unit_test(test_field_corpnum_valid_real_numbers),
         cmocka_unit_test(test_field_chars_and_kana),
     };
