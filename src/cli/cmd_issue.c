@@ -420,7 +420,7 @@ static int issue_all(const struct opts *o, struct config *c, struct db *db,
         items[i].days = o->days;
         items[i].allow_wildcard = strcmp(o->level, "ev") != 0;
     }
-    struct issuance_opts io = {"cli", (int)batch, o->threads};
+    struct issuance_opts io = {"cli", (int)batch, o->threads, NULL, NULL};
     int rc = issuance_run(db, is, &io, items, n, &e);
     int status = rc < 0 ? 1 : 0;
     if (rc < 0)

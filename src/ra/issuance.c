@@ -27,6 +27,7 @@
 
 /* What every item of a run shares (read-only while signing). */
 struct run {
+    const struct issuance_opts *o;
     struct ca_issuer *is;
     enum cert_level level;
     time_t now;
@@ -338,14 +339,18 @@ static int store_one(struct db *db, const struct run *r, const char *actor,
                      struct issuance_item *it, struct sm_err *e)
 {
     if (it->rc == 0) {
+        int64_t id = 0;
         int rc = certs_set_issued(db, it->serial, it->der, it->der_len, it->not_before,
-                                  it->not_after, it->sha256, (int64_t)r->now, e);
+                                  it->not_after, it->sha256, (int64_t)r->now, &id, e);
         if (rc < 0)
             return rc;
         json_t *d = json_pack("{s:s, s:I, s:I}", "sha256", it->sha256, "not_before",
                               (json_int_t)it->not_before, "not_after",
                               (json_int_t)it->not_after);
-        return audit_json(db, actor, "cert.issue", it->serial, d, e);
+        rc = audit_json(db, actor, "cert.issue", it->serial, d, e);
+        if (rc == 0 && r->o->stored != NULL)
+            rc = r->o->stored(r->o->stored_arg, db, it, id, e);
+        return rc;
     }
     int rc = certs_set_abandoned(db, it->serial, e);
     if (rc < 0)
@@ -384,6 +389,31 @@ static void fail_unstored(struct issuance_item *items, size_t n, const struct sm
     }
 }
 
+/* After a failed store: marks the batch's reservations abandoned in a transaction of its
+ * own, so that a long-running process does not keep them reserved until it ends. */
+static void abandon_batch(struct db *db, const char *actor, struct issuance_item *items,
+                          size_t n)
+{
+    struct sm_err e = {0};
+    int rc = db_begin(db, &e);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (items[i].serial[0] == '\0')
+            continue;
+        rc = certs_set_abandoned(db, items[i].serial, &e);
+        if (rc == 0) {
+            json_t *d = json_pack("{s:s, s:s}", "reason", "not stored", "detail",
+                                  items[i].err.detail);
+            rc = audit_json(db, actor, "cert.abandon", items[i].serial, d, &e);
+        }
+    }
+    if (rc == 0)
+        rc = db_commit(db, &e);
+    if (rc < 0) {
+        db_rollback(db);
+        log_warn("reservations left for recovery", "error", e.detail);
+    }
+}
+
 static void log_failures(const struct run *r, const struct issuance_item *items, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -395,7 +425,7 @@ static void log_failures(const struct run *r, const struct issuance_item *items,
 int issuance_run(struct db *db, struct ca_issuer *is, const struct issuance_opts *o,
                  struct issuance_item *items, size_t n, struct sm_err *e)
 {
-    struct run r = {.is = is, .now = clock_now(), .items = items};
+    struct run r = {.o = o, .is = is, .now = clock_now(), .items = items};
     char owner[300];
     if (is == NULL || o == NULL || o->actor == NULL || level_of(is->level, &r.level) < 0)
         return sm_err_set(e, SM_E_INVALID, "issuer", "no issuer");
@@ -424,7 +454,8 @@ int issuance_run(struct db *db, struct ca_issuer *is, const struct issuance_opts
         sign_batch(&r, b, m, o->threads);
         rc = store_batch(db, &r, o->actor, b, m, e);
         if (rc < 0) {
-            fail_unstored(b, m, e); /* reservations stay; recovery abandons them */
+            fail_unstored(b, m, e);
+            abandon_batch(db, o->actor, b, m); /* if this fails too, recovery does it */
             break;
         }
         log_failures(&r, b, m);

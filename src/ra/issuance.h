@@ -48,6 +48,13 @@ struct issuance_opts {
     const char *actor; /* audit actor: "cli", "user:42", "system" */
     int batch;         /* certificates per commit (>= 1) */
     int threads;       /* signing threads (1..8) */
+    /* Optional: called inside the transaction that stores each issued certificate (its
+     * certificates.id in cert_id), e.g. to mark the order issued and queue the notice in
+     * the same commit. A negative return rolls the whole batch back (its reservations are
+     * then abandoned by recovery) and issuance_run fails with that error. */
+    int (*stored)(void *arg, struct db *db, const struct issuance_item *it, int64_t cert_id,
+                  struct sm_err *e);
+    void *stored_arg;
 };
 
 /* Issues items[0..n) with issuer is. Returns 0 when every item was attempted (each has

@@ -18,7 +18,7 @@ static const struct db_stmt st_reserve = {
 static const struct db_stmt st_issued = {
     "certs.issued",
     "UPDATE certificates SET state = 'issued', der = $2, not_before = $3, not_after = $4, "
-    "sha256 = $5, issued_at = $6 WHERE serial = $1 AND state = 'reserved'",
+    "sha256 = $5, issued_at = $6 WHERE serial = $1 AND state = 'reserved' RETURNING id",
     NULL, NULL};
 
 static const struct db_stmt st_abandoned = {
@@ -80,15 +80,32 @@ static int change_one(struct db *db, const struct db_stmt *st, const struct db_v
     return 0;
 }
 
+static int got_id(void *ctx, const struct db_val *cols, int ncols)
+{
+    if (ncols >= 1)
+        *(int64_t *)ctx = db_col_int(&cols[0]);
+    return 0;
+}
+
 int certs_set_issued(struct db *db, const char *serial, const unsigned char *der, size_t len,
                      int64_t not_before, int64_t not_after, const char *sha256, int64_t now,
-                     struct sm_err *e)
+                     int64_t *id, struct sm_err *e)
 {
+    int64_t got = 0;
+    if (id != NULL)
+        *id = 0;
     if (serial == NULL || der == NULL || len == 0 || sha256 == NULL)
         return sm_err_set(e, SM_E_INVALID, "der", "no certificate to store");
     struct db_val p[6] = {DBV_TEXT(serial),    DBV_BLOB(der, len), DBV_INT(not_before),
                           DBV_INT(not_after), DBV_TEXT(sha256),   DBV_INT(now)};
-    return change_one(db, &st_issued, p, 6, serial, e);
+    int rc = db_run(db, &st_issued, p, 6, got_id, &got, e);
+    if (rc < 0)
+        return rc;
+    if (got <= 0)
+        return sm_err_set(e, SM_E_CONFLICT, "serial", "serial %s is not reserved", serial);
+    if (id != NULL)
+        *id = got;
+    return 0;
 }
 
 int certs_set_abandoned(struct db *db, const char *serial, struct sm_err *e)

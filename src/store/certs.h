@@ -25,11 +25,12 @@ struct certs_new {
  * inside the caller's transaction. A serial used before gives -SM_E_CONFLICT. */
 int certs_reserve(struct db *db, const struct certs_new *c, const char *reserved_by,
                   int64_t now, struct sm_err *e);
-/* reserved -> issued with the signed DER. -SM_E_CONFLICT when the serial is not reserved
- * (already issued, abandoned, or unknown): nothing is changed then. */
+/* reserved -> issued with the signed DER; *id (may be NULL) gets certificates.id.
+ * -SM_E_CONFLICT when the serial is not reserved (already issued, abandoned, or unknown):
+ * nothing is changed then. */
 int certs_set_issued(struct db *db, const char *serial, const unsigned char *der, size_t len,
                      int64_t not_before, int64_t not_after, const char *sha256, int64_t now,
-                     struct sm_err *e);
+                     int64_t *id, struct sm_err *e);
 /* reserved -> abandoned (never signed, or signed and never stored). -SM_E_CONFLICT when
  * the serial is not reserved. */
 int certs_set_abandoned(struct db *db, const char *serial, struct sm_err *e);

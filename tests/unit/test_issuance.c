@@ -97,7 +97,7 @@ static struct issuance_item item(const char *const *names, size_t n)
     return it;
 }
 
-static const struct issuance_opts opts = {"test", 2, 2};
+static const struct issuance_opts opts = {"test", 2, 2, NULL, NULL};
 
 static void state_is(const char *serial, const char *want)
 {
@@ -230,8 +230,10 @@ static void test_certs_transitions_refused(void **state)
     db_rollback(db);
     assert_int_equal(db_begin(db, NULL), 0);
     const unsigned char der[3] = {1, 2, 3};
-    assert_int_equal(certs_set_issued(db, "b1", der, 3, NOW, NOW + 10, "00", NOW, NULL), 0);
-    assert_int_equal(certs_set_issued(db, "b1", der, 3, NOW, NOW + 10, "00", NOW, &e),
+    int64_t id = 0;
+    assert_int_equal(certs_set_issued(db, "b1", der, 3, NOW, NOW + 10, "00", NOW, &id, NULL), 0);
+    assert_true(id > 0);
+    assert_int_equal(certs_set_issued(db, "b1", der, 3, NOW, NOW + 10, "00", NOW, NULL, &e),
                      -SM_E_CONFLICT);
     assert_int_equal(certs_set_abandoned(db, "b1", &e), -SM_E_CONFLICT);
     assert_int_equal(certs_set_abandoned(db, "nope", &e), -SM_E_CONFLICT);
@@ -261,6 +263,51 @@ static void test_certs_count_valid_cn(void **state)
     issuance_item_clear(&it[1]);
 }
 
+struct seen {
+    int calls;
+    int64_t ids[4];
+    int fail;
+};
+
+static int on_stored(void *arg, struct db *d, const struct issuance_item *it, int64_t cert_id,
+                     struct sm_err *e)
+{
+    struct seen *s = arg;
+    assert_true(db_in_transaction(d));
+    if (s->fail)
+        return sm_err_set(e, SM_E_CONFLICT, "order", "order changed meanwhile");
+    s->ids[s->calls++] = cert_id;
+    return 0;
+}
+
+/* R-ISS-4: the stored hook runs inside the storing transaction with the certificate id;
+ * when it fails the batch is rolled back, nothing is returned, and the reservations are
+ * abandoned at once (audited) instead of staying reserved. */
+static void test_issuance_run_stored_hook(void **state)
+{
+    (void)state;
+    struct seen s = {0};
+    struct issuance_opts o = {"test", 4, 1, on_stored, &s};
+    struct issuance_item it[2] = {item(names_ok, 2), item(names_ok, 2)};
+    assert_int_equal(issuance_run(db, dv, &o, it, 2, NULL), 0);
+    assert_int_equal(s.calls, 2);
+    struct certs_row *r = NULL;
+    assert_int_equal(certs_get(db, it[1].serial, &r, NULL), 0);
+    assert_int_equal(r->id, s.ids[1]);
+    certs_row_free(r);
+    issuance_item_clear(&it[0]);
+    issuance_item_clear(&it[1]);
+
+    s.fail = 1;
+    struct issuance_item bad[1] = {item(names_ok, 2)};
+    struct sm_err e = {0};
+    assert_int_equal(issuance_run(db, dv, &o, bad, 1, &e), -SM_E_CONFLICT);
+    assert_int_equal(bad[0].rc, -SM_E_CONFLICT);
+    assert_null(bad[0].der);
+    state_is(bad[0].serial, "abandoned");
+    assert_int_equal(audit_verify(db, NULL, NULL, 0, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -270,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_issuance_recover_tells_dead_from_alive),
         cmocka_unit_test(test_certs_transitions_refused),
         cmocka_unit_test(test_certs_count_valid_cn),
+        cmocka_unit_test(test_issuance_run_stored_hook),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
