@@ -471,6 +471,12 @@ static void check_csr(struct ctx *c)
         c->nomem = 1;
 }
 
+static void copy_opt(struct ctx *c, char **dst, const char *v)
+{
+    if (given(v) && (*dst = sm_strdup(v)) == NULL)
+        c->nomem = 1;
+}
+
 static void check_options(struct ctx *c)
 {
     const struct appform_in *in = c->in;
@@ -508,6 +514,11 @@ static void check_options(struct ctx *c)
     text(c, "po_number", in->po_number, 0, 64, 0);
     text(c, "remarks", in->remarks, 0, 1000, 1);
     text(c, "server_software", in->server_software, 0, 64, 0);
+    for (int i = 0; i < 3; i++)
+        copy_opt(c, &r->notify_email[i], in->notify_email[i]);
+    copy_opt(c, &r->po_number, in->po_number);
+    copy_opt(c, &r->remarks, in->remarks);
+    copy_opt(c, &r->server_software, in->server_software);
 }
 
 /* R-CSR-2: on renewal and reissue the CN must stay the predecessor's. */
@@ -623,6 +634,11 @@ void appform_result_free(struct appform_result *r)
     free(r->billing_json);
     csr_info_free(r->csr);
     free(r->csr_pem);
+    for (int i = 0; i < 3; i++)
+        free(r->notify_email[i]);
+    free(r->po_number);
+    free(r->remarks);
+    free(r->server_software);
     json_decref(r->compare);
     memset(r, 0, sizeof *r);
 }

@@ -92,9 +92,11 @@ struct appform_result {
     char *names_json;     /* JSON array of names */
     char *applicant_json; /* {"subject":{..},"org":{..},"responsible":{..},..} */
     char *contact_json, *billing_json;
-    struct csr_info *csr; /* NULL when no CSR was given */
-    char *csr_pem;        /* the CSR re-encoded as PEM (pasted PEM or DER), NULL without */
-    json_t *compare;      /* R-CSR-2 comparison (see appform_check), NULL w/o CSR */
+    struct csr_info *csr;  /* NULL when no CSR was given */
+    char *csr_pem;         /* the CSR re-encoded as PEM (pasted PEM or DER), NULL without */
+    char *notify_email[3]; /* as given (checked), NULL when absent */
+    char *po_number, *remarks, *server_software; /* as given, NULL when absent */
+    json_t *compare; /* R-CSR-2 comparison (see appform_check), NULL w/o CSR */
 };
 
 /* Checks in against product p at time now (Tokyo dates for ages; e-mail DCV sunset).

@@ -266,7 +266,7 @@ static int check_new(const struct order_new *n, struct sm_err *e)
     if (n->kind == NULL || (strcmp(n->kind, "new") != 0 && strcmp(n->kind, "renewal") != 0 &&
                             strcmp(n->kind, "reissue") != 0))
         return sm_err_set(e, SM_E_INVALID, "kind", "bad order kind");
-    if (n->notify_email[0] == NULL || n->notify_email[0][0] == '\0')
+    if (n->form->notify_email[0] == NULL)
         return sm_err_set(e, SM_E_INVALID, "form", "notification e-mail missing");
     if (n->pay_method != NULL && strcmp(n->pay_method, "invoice") != 0 &&
         strcmp(n->pay_method, "card") != 0)
@@ -301,10 +301,10 @@ static int insert_order(const struct order_env *env, const struct order_actor *w
     r.contact = f->contact_json;
     r.billing = f->billing_json;
     for (int i = 0; i < 3; i++)
-        r.notify_email[i] = (char *)nonempty(n->notify_email[i]);
-    r.po_number = (char *)nonempty(n->po_number);
-    r.remarks = (char *)nonempty(n->remarks);
-    r.server_software = (char *)nonempty(n->server_software);
+        r.notify_email[i] = f->notify_email[i];
+    r.po_number = f->po_number;
+    r.remarks = f->remarks;
+    r.server_software = f->server_software;
     r.amount = n->amount >= 0 ? n->amount : order_amount(n->product, f);
     r.submitted_at = n->draft ? 0 : now;
     r.predecessor_cert_id = n->predecessor_cert_id;
@@ -423,7 +423,6 @@ int order_submit(const struct order_env *env, const struct order_actor *who, int
 struct reapply {
     const struct appform_result *form;
     const char *csr_pem;
-    const char *const *emails;
 };
 
 static int do_reapply(const struct order_env *env, const struct order_actor *who,
@@ -443,29 +442,27 @@ static int do_reapply(const struct order_env *env, const struct order_actor *who
     if (o->invoice_no[0] != '\0' && amount > o->amount)
         return sm_err_set(e, SM_E_CONFLICT, "reapply.amount",
                           "more names than paid for need a new application");
+    /* A shallow copy borrowing the form's strings; o keeps (and frees) its own. */
+    struct order_rec u = *o;
+    u.csr_pem = (char *)(nonempty(ra->csr_pem) ? ra->csr_pem : f->csr_pem);
+    u.cn = f->cn;
+    u.names = f->names_json;
+    u.applicant = f->applicant_json;
+    u.contact = f->contact_json;
+    u.billing = f->billing_json;
+    for (int i = 0; i < 3; i++)
+        u.notify_email[i] = f->notify_email[i];
+    u.po_number = f->po_number;
+    u.remarks = f->remarks;
+    u.server_software = f->server_software;
     if (o->invoice_no[0] == '\0')
-        o->amount = amount;
-    /* Swap the new values in; the old ones are freed with o. */
-    char *keep[9] = {o->csr_pem,        o->cn,      o->names,           o->applicant,
-                     o->contact,        o->billing, o->notify_email[0], o->notify_email[1],
-                     o->notify_email[2]};
-    o->csr_pem = (char *)(nonempty(ra->csr_pem) ? ra->csr_pem : f->csr_pem);
-    o->cn = f->cn;
-    o->names = f->names_json;
-    o->applicant = f->applicant_json;
-    o->contact = f->contact_json;
-    o->billing = f->billing_json;
-    for (int i = 0; i < 3; i++)
-        o->notify_email[i] = (char *)nonempty(ra->emails[i]);
-    snprintf(o->root_option, sizeof o->root_option, "%s", f->root);
-    rc = orders_update_application(env->db, o, e);
-    o->csr_pem = keep[0], o->cn = keep[1], o->names = keep[2], o->applicant = keep[3];
-    o->contact = keep[4], o->billing = keep[5];
-    for (int i = 0; i < 3; i++)
-        o->notify_email[i] = keep[6 + i];
+        u.amount = amount;
+    snprintf(u.root_option, sizeof u.root_option, "%s", f->root);
+    rc = orders_update_application(env->db, &u, e);
     if (rc < 0)
         return rc;
     o->version++;
+    o->amount = u.amount;
     const char **methods = sm_calloc(f->nnames, sizeof *methods);
     if (methods == NULL)
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
@@ -475,7 +472,7 @@ static int do_reapply(const struct order_env *env, const struct order_actor *who
                                 e);
     free(methods);
     json_t *d = json_pack("{s:s, s:o*, s:b}", "cn", f->cn, "names", names_array(f), "csr",
-                          ra->csr_pem != NULL && ra->csr_pem[0] != '\0');
+                          u.csr_pem != NULL);
     if (rc == 0 && d == NULL)
         rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     if (rc == 0)
@@ -486,16 +483,15 @@ static int do_reapply(const struct order_env *env, const struct order_actor *who
 
 int order_reapply(const struct order_env *env, const struct order_actor *who, int64_t id,
                   int64_t version, const struct appform_result *form, const char *csr_pem,
-                  const char *const notify_email[3], struct sm_err *e)
+                  struct sm_err *e)
 {
-    if (form == NULL || form->nerrors > 0 || form->cn == NULL || form->nnames == 0)
+    if (form == NULL || form->nerrors > 0 || form->cn == NULL || form->nnames == 0 ||
+        form->notify_email[0] == NULL)
         return sm_err_set(e, SM_E_INVALID, "form", "application has errors");
-    if (notify_email == NULL || notify_email[0] == NULL || notify_email[0][0] == '\0')
-        return sm_err_set(e, SM_E_INVALID, "form", "notification e-mail missing");
     int rc = maint_refuse(env, clock_now(), e);
     if (rc < 0)
         return rc;
-    struct reapply ra = {form, csr_pem, notify_email};
+    struct reapply ra = {form, csr_pem};
     return order_with(env, who, id, version, do_reapply, &ra, e);
 }
 

@@ -95,9 +95,7 @@ struct order_new {
     const char *idem_key; /* one per form display (1..64 chars): a second
                              submission with the same key returns the first order */
     const struct appform_result *form;
-    const char *csr_pem; /* stored for issuance; NULL = form->csr_pem (normalized) */
-    const char *notify_email[3];
-    const char *po_number, *remarks, *server_software;
+    const char *csr_pem;         /* stored for issuance; NULL = form->csr_pem (normalized) */
     int64_t predecessor_cert_id; /* renewal / reissue */
     int draft;                   /* 1: save as draft (cart); 0: submit now */
     const char *pay_method;      /* "invoice" (default) or "card" (paid at once, R-PAY-1) */
@@ -123,7 +121,7 @@ int order_submit(const struct order_env *env, const struct order_actor *who, int
  * maintenance window, and with -SM_E_CONFLICT (field "state") once approved. */
 int order_reapply(const struct order_env *env, const struct order_actor *who, int64_t id,
                   int64_t version, const struct appform_result *form, const char *csr_pem,
-                  const char *const notify_email[3], struct sm_err *e);
+                  struct sm_err *e);
 
 /* THE transition: inside the caller's transaction (db_begin), moves o (as loaded in that
  * transaction) to `to` if the edge exists and o->version is current, sets the columns in

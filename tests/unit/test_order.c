@@ -99,6 +99,8 @@ static const struct order_actor customer = {7, {0, (const int64_t[]){100}, 1}};
 static const struct order_actor officer = {9, {1, NULL, 0}};
 
 /* A valid OV (or DV) application for www.example.co.jp. */
+static const char *form_email2; /* second notification address of the next form() */
+
 static void form(const struct product *p, const char *cn, struct appform_result *r)
 {
     struct appform_in in;
@@ -108,7 +110,9 @@ static void form(const struct product *p, const char *cn, struct appform_result 
     in.cn = cn;
     in.subject_l = "Chiyoda-ku";
     in.subject_st = "Tokyo";
-    in.notify_email[0] = "ssl@example.co.jp";
+    in.notify_email[0] = form_email2 ? "new@example.co.jp" : "ssl@example.co.jp";
+    in.notify_email[1] = form_email2;
+    in.remarks = "二回目";
     in.contact = (struct appform_person){"株式会社エグザンプル",
                                          NULL,
                                          "山田 太郎",
@@ -149,9 +153,14 @@ static struct order_rec *create(struct fx *f, const struct product *p, const cha
 {
     struct appform_result r;
     form(p, "www.example.co.jp", &r);
-    struct order_new n = {
-        100,  p,    "new", key, &r,    csr_pem,   {"ssl@example.co.jp", NULL, NULL},
-        NULL, NULL, NULL,  0,   draft, "invoice", -1};
+    struct order_new n = {.org_id = 100,
+                          .product = p,
+                          .kind = "new",
+                          .idem_key = key,
+                          .form = &r,
+                          .draft = draft,
+                          .pay_method = "invoice",
+                          .amount = -1};
     struct order_rec *o = NULL;
     struct sm_err e = {0};
     int rc = order_create(&f->env, &customer, &n, &o, created, &e);
@@ -253,7 +262,7 @@ static void test_order_transition_stale_version_and_hook_failure(void **state)
     orders_rec_free(o);
 }
 
-/* Double submission creates one order (R-APP-2 bad input). */
+/* Double submission of the same form creates one order (bad input of the wizard). */
 static void test_order_create_idempotent(void **state)
 {
     struct fx *f = *state;
@@ -328,8 +337,12 @@ static void test_order_create_refused_in_maintenance(void **state)
     clock_set(jst(2026, 11, 25, 21, 0));
     struct appform_result r;
     form(&f->dv, "www.example.co.jp", &r);
-    struct order_new n = {100,  &f->dv, "new", "m1", &r, csr_pem, {"a@example.co.jp"},
-                          NULL, NULL,   NULL,  0,    0,  NULL,    -1};
+    struct order_new n = {.org_id = 100,
+                          .product = &f->dv,
+                          .kind = "new",
+                          .idem_key = "m1",
+                          .form = &r,
+                          .amount = -1};
     struct order_rec *o = NULL;
     struct sm_err e = {0};
     assert_int_equal(order_create(&f->env, &customer, &n, &o, NULL, &e), -SM_E_POLICY);
@@ -355,20 +368,22 @@ static void test_order_reapply_before_issuance_only(void **state)
                                               clock_now(), "2.1.9", "{}", &e),
                      0);
     struct appform_result r;
+    form_email2 = "two@example.co.jp";
     form(&f->ov, "example.co.jp", &r);
-    const char *emails[3] = {"new@example.co.jp", "two@example.co.jp", NULL};
-    assert_int_equal(order_reapply(&f->env, &customer, o->id, o->version, &r, csr_pem, emails, &e),
+    form_email2 = NULL;
+    assert_int_equal(order_reapply(&f->env, &customer, o->id, o->version, &r, NULL, &e),
                      -SM_E_CONFLICT); /* stale: payment moved the version on */
     struct order_rec *cur = NULL;
     assert_int_equal(orders_get(f->db, o->id, &customer.scope, &cur, &e), 0);
-    assert_int_equal(
-        order_reapply(&f->env, &customer, o->id, cur->version, &r, csr_pem, emails, &e), 0);
+    assert_int_equal(order_reapply(&f->env, &customer, o->id, cur->version, &r, NULL, &e), 0);
     struct order_rec *after = NULL;
     assert_int_equal(orders_get(f->db, o->id, &customer.scope, &after, &e), 0);
     assert_string_equal(after->cn, "example.co.jp");
     assert_string_equal(after->notify_email[0], "new@example.co.jp");
     assert_string_equal(after->notify_email[1], "two@example.co.jp");
     assert_null(after->notify_email[2]);
+    assert_string_equal(after->remarks, "二回目");
+    assert_non_null(strstr(after->csr_pem, "BEGIN CERTIFICATE REQUEST"));
     assert_string_equal(after->state, "vetting");
     struct order_domain *d = NULL;
     size_t n = 0;
@@ -379,9 +394,8 @@ static void test_order_reapply_before_issuance_only(void **state)
     force_state(f, o->id, ORDER_APPROVED);
     orders_rec_free(after);
     assert_int_equal(orders_get(f->db, o->id, &customer.scope, &after, &e), 0);
-    assert_int_equal(
-        order_reapply(&f->env, &customer, o->id, after->version, &r, csr_pem, emails, &e),
-        -SM_E_CONFLICT);
+    assert_int_equal(order_reapply(&f->env, &customer, o->id, after->version, &r, NULL, &e),
+                     -SM_E_CONFLICT);
     assert_string_equal(e.field, "state");
     /* another organization's customer sees nothing */
     struct order_actor other = {8, {0, (const int64_t[]){200}, 1}};
@@ -471,8 +485,13 @@ static void test_order_payment_callback(void **state)
     /* credit card: vetting right away */
     struct appform_result r;
     form(&f->dv, "www.example.co.jp", &r);
-    struct order_new n = {100,  &f->dv, "new", "card1", &r, csr_pem, {"a@example.co.jp"},
-                          NULL, NULL,   NULL,  0,       0,  "card",  -1};
+    struct order_new n = {.org_id = 100,
+                          .product = &f->dv,
+                          .kind = "new",
+                          .idem_key = "card1",
+                          .form = &r,
+                          .pay_method = "card",
+                          .amount = -1};
     struct order_rec *c = NULL;
     assert_int_equal(order_create(&f->env, &customer, &n, &c, NULL, &e), 0);
     assert_string_equal(c->state, "vetting");
@@ -629,8 +648,13 @@ static void test_order_phone_reuse_by_date(void **state)
     clock_set(t0 + 397 * 86400);
     struct appform_result r;
     form(&f->ov, "www.example.co.jp", &r);
-    struct order_new n = {100,  &f->ov, "renewal", "ren", &r, csr_pem, {"ssl@example.co.jp"},
-                          NULL, NULL,   NULL,      500,   0,  NULL,    -1};
+    struct order_new n = {.org_id = 100,
+                          .product = &f->ov,
+                          .kind = "renewal",
+                          .idem_key = "ren",
+                          .form = &r,
+                          .predecessor_cert_id = 500,
+                          .amount = -1};
     struct order_rec *ren = NULL;
     assert_int_equal(order_create(&f->env, &customer, &n, &ren, NULL, &e), 0);
     struct vetting_check found;
