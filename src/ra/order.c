@@ -305,7 +305,7 @@ static int insert_order(const struct order_env *env, const struct order_actor *w
     r.po_number = f->po_number;
     r.remarks = f->remarks;
     r.server_software = f->server_software;
-    r.amount = n->amount >= 0 ? n->amount : order_amount(n->product, f);
+    r.amount = n->amount > 0 ? n->amount : order_amount(n->product, f);
     r.submitted_at = n->draft ? 0 : now;
     r.predecessor_cert_id = n->predecessor_cert_id;
     r.idem_key = (char *)n->idem_key;

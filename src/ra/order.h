@@ -99,7 +99,8 @@ struct order_new {
     int64_t predecessor_cert_id; /* renewal / reissue */
     int draft;                   /* 1: save as draft (cart); 0: submit now */
     const char *pay_method;      /* "invoice" (default) or "card" (paid at once, R-PAY-1) */
-    int64_t amount;              /* yen; < 0 = list price + extra names */
+    int64_t amount;              /* yen; <= 0 = list price + extra names; > 0 = a
+                                    negotiated price (R-PRD-2) */
 };
 
 /* Creates (or, for a repeated idem_key of the same user, returns) an order. Submitting
