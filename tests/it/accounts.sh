@@ -5,6 +5,7 @@
 # repeated failures, password reset through a mailed one-time link caught by a real SMTP
 # server (tests/it/smtp_sink.py), API keys (shown once, Bearer use, revocation), the
 # announcements admins post on the login page, and an intact audit log afterwards.
+# With SHOMEI_TEST_PG_URL set (tests/pg.sh bash tests/it/accounts.sh) it runs on PostgreSQL.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 S=$SHOMEI_BIN
@@ -29,7 +30,8 @@ url=http://127.0.0.1:$WEB_PORT
 if ! "$S" init --dir "$D" --set server.secure_cookies=true --set account.max_failures=3 \
   --set account.lock_seconds=3 --set mail.enabled=true --set "server.base_url=$url" \
   --set "mail.url=smtp://127.0.0.1:$SMTP_PORT" --set mail.starttls=none \
-  --set mail.from=ca@shomei.example.jp --set mail.timeout=5 >"$IT_TMP/init.log" 2>&1; then
+  --set mail.from=ca@shomei.example.jp --set mail.timeout=5 \
+  ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} >"$IT_TMP/init.log" 2>&1; then
   not_ok "shomei init"; sed 's/^/# /' "$IT_TMP/init.log"; it_done
 fi
 "$S" serve --dir "$D" --port "$WEB_PORT" >"$IT_TMP/server-$WEB_PORT.log" 2>&1 &

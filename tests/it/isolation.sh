@@ -20,12 +20,14 @@
 #   after_check NAME CMD...          must succeed after all requests (B is unchanged)
 # Available: $S (shomei), $D (data dir), $url, $B_LOGIN, $B_KEY (B's API key),
 # b_get PATH / b_post PATH field=value... (as B with CSRF; answer in $code, $BODY).
+# With SHOMEI_TEST_PG_URL set (tests/pg.sh bash tests/it/isolation.sh) it runs on PostgreSQL.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 S=$SHOMEI_BIN
 D=$IT_TMP/data
 
-if ! "$S" init --dir "$D" --set server.secure_cookies=false >"$IT_TMP/init.log" 2>&1; then
+if ! "$S" init --dir "$D" --set server.secure_cookies=false \
+  ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} >"$IT_TMP/init.log" 2>&1; then
   not_ok "shomei init"; sed 's/^/# /' "$IT_TMP/init.log"; it_done
 fi
 
