@@ -18,9 +18,9 @@
     "notify_email3, po_number, remarks, server_software, amount, invoice_no, pay_method, "         \
     "paid_at, submitted_at, decided_at, decision_note, predecessor_cert_id, cert_id, "             \
     "created_at, updated_at, version, idem_key"
-#define COLS COLS_HEAD "csr_pem, " COLS_TAIL
+#define COLS      COLS_HEAD "csr_pem, " COLS_TAIL
 #define COLS_LIST COLS_HEAD "NULL, " COLS_TAIL
-#define NCOLS 35
+#define NCOLS     35
 
 static const struct db_stmt st_counter = {
     "orders.counter",

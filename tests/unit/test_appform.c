@@ -292,81 +292,31 @@ static void apply(struct appform_in *in, const struct row *r)
 {
     const char *v = r->value;
     switch (r->f) {
-    case F_CN:
-        in->cn = v;
-        break;
-    case F_ROOT:
-        in->root = v;
-        break;
-    case F_DCV:
-        in->dcv_method = v;
-        break;
-    case F_EMAIL1:
-        in->notify_email[0] = v;
-        break;
-    case F_EMAIL2:
-        in->notify_email[1] = v;
-        break;
-    case F_REMARKS:
-        in->remarks = v;
-        break;
-    case F_NAME:
-        in->contact.name = v;
-        break;
-    case F_KANA:
-        in->contact.name_kana = v;
-        break;
-    case F_POSTAL:
-        in->contact.postal = v;
-        break;
-    case F_PREF:
-        in->contact.pref = v;
-        break;
-    case F_PHONE:
-        in->contact.phone = v;
-        break;
-    case F_CEMAIL:
-        in->contact.email = v;
-        break;
-    case F_ONAME:
-        in->org.name_ja = v;
-        break;
-    case F_OEN:
-        in->org.name_en = v;
-        break;
-    case F_BUILDING:
-        in->org.building = v;
-        break;
-    case F_REGNO:
-        in->org.reg_no = v;
-        break;
-    case F_ENTITY:
-        in->org.entity_type = v;
-        break;
-    case F_CATEGORY:
-        in->org.category = v;
-        break;
-    case F_TDB:
-        in->org.tdb_code = v;
-        break;
-    case F_COUNTRY:
-        in->org.country = v;
-        break;
-    case F_RKANA:
-        in->resp.name_kana = v;
-        break;
-    case F_RPHONE:
-        in->resp.phone = v;
-        break;
-    case F_L:
-        in->subject_l = v;
-        break;
-    case F_KIND:
-        in->kind = v;
-        break;
-    case F_OPHONE:
-        in->org.phone = v;
-        break;
+    case F_CN: in->cn = v; break;
+    case F_ROOT: in->root = v; break;
+    case F_DCV: in->dcv_method = v; break;
+    case F_EMAIL1: in->notify_email[0] = v; break;
+    case F_EMAIL2: in->notify_email[1] = v; break;
+    case F_REMARKS: in->remarks = v; break;
+    case F_NAME: in->contact.name = v; break;
+    case F_KANA: in->contact.name_kana = v; break;
+    case F_POSTAL: in->contact.postal = v; break;
+    case F_PREF: in->contact.pref = v; break;
+    case F_PHONE: in->contact.phone = v; break;
+    case F_CEMAIL: in->contact.email = v; break;
+    case F_ONAME: in->org.name_ja = v; break;
+    case F_OEN: in->org.name_en = v; break;
+    case F_BUILDING: in->org.building = v; break;
+    case F_REGNO: in->org.reg_no = v; break;
+    case F_ENTITY: in->org.entity_type = v; break;
+    case F_CATEGORY: in->org.category = v; break;
+    case F_TDB: in->org.tdb_code = v; break;
+    case F_COUNTRY: in->org.country = v; break;
+    case F_RKANA: in->resp.name_kana = v; break;
+    case F_RPHONE: in->resp.phone = v; break;
+    case F_L: in->subject_l = v; break;
+    case F_KIND: in->kind = v; break;
+    case F_OPHONE: in->org.phone = v; break;
     }
 }
 
