@@ -117,7 +117,9 @@ static int authenticate(struct req *r)
     } else {
         cred = req_cookie(r, SESSION_COOKIE);
     }
-    if (cred == NULL || *cred == '\0' || w->pool == NULL)
+    /* static files and the repository need no user: no database lookup for them */
+    if (cred == NULL || *cred == '\0' || w->pool == NULL ||
+        (r->route->role == ROLE_PUBLIC && (r->route->flags & RF_CACHE)))
         return 0;
     struct db *db = req_db(r);
     if (db == NULL) {
