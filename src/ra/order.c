@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/config.h"
 #include "core/failalloc.h"
 #include "ra/calendar.h"
 #include "ra/field.h"
@@ -97,6 +98,21 @@ const char *order_err_key(const struct sm_err *e)
             (err_keys[i].code == 0 || err_keys[i].code == e->code))
             return err_keys[i].key;
     return sm_err_msgkey(e->code);
+}
+
+int order_env_init(struct order_env *env, struct db *db, const struct order_hooks *hooks,
+                   const struct config *cfg, struct maint_policy *maint, struct sm_err *e)
+{
+    int64_t max = 0;
+    const char *m = config_str(cfg, "portal", "maintenance");
+    if (maint_parse(m, maint) < 0)
+        return sm_err_set(e, SM_E_CONFIG, "maintenance",
+                          "[portal] maintenance: want \"N www HH:MM-HH:MM\" or none, got %s", m);
+    int rc = config_int(cfg, "server", "max_upload", 1024, INT64_C(1) << 31, &max, e);
+    if (rc < 0)
+        return rc;
+    *env = (struct order_env){db, hooks, maint, max, config_str(cfg, "payment", "hmac_secret")};
+    return 0;
 }
 
 void order_actor_name(const struct order_actor *who, char *out, size_t n)

@@ -73,6 +73,13 @@ struct order_env {
     const char *hmac_secret;          /* payment callback; NULL/"" = callback refused */
 };
 
+struct config;
+/* Fills env from the configuration: [portal] maintenance (parsed into *maint, which must
+ * outlive env), [server] max_upload, [payment] hmac_secret (borrowed from cfg). 0, or
+ * -SM_E_CONFIG naming the bad setting. */
+int order_env_init(struct order_env *env, struct db *db, const struct order_hooks *hooks,
+                   const struct config *cfg, struct maint_policy *maint, struct sm_err *e);
+
 /* Who acts: user_id 0 = the system (payment callback, jobs). scope limits which orders
  * the actor can see: customers their organization, resellers the organizations they
  * manage, officers/admins ORDERS_SCOPE_ALL. An order outside the scope is

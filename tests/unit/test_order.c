@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/clock.h"
+#include "core/config.h"
 #include "ra/calendar.h"
 #include "ra/order.h"
 #include "ra/review.h"
@@ -775,6 +776,29 @@ static void test_order_upload_sniffing_and_limits(void **state)
     orders_rec_free(o);
 }
 
+/* R-APP-7, R-PAY-1: the settings behind the environment. */
+static void test_order_env_init_from_config(void **state)
+{
+    (void)state;
+    struct config *c = config_defaults(".");
+    assert_non_null(c);
+    struct order_env env;
+    struct maint_policy mp;
+    struct sm_err e = {0};
+    assert_int_equal(order_env_init(&env, NULL, NULL, c, &mp, &e), 0);
+    assert_memory_equal(&mp, &maint_policy_default, sizeof mp);
+    assert_int_equal(env.max_upload, 10485760);
+    assert_string_equal(env.hmac_secret, "");
+    assert_int_equal(config_set(c, "portal", "maintenance", "none"), 0);
+    assert_int_equal(config_set(c, "payment", "hmac_secret", "k"), 0);
+    assert_int_equal(order_env_init(&env, NULL, NULL, c, &mp, &e), 0);
+    assert_int_equal(maint_in_window(env.maint, jst(2026, 11, 25, 21, 0), NULL), 0);
+    assert_string_equal(env.hmac_secret, "k");
+    assert_int_equal(config_set(c, "portal", "maintenance", "4th wednesday"), 0);
+    assert_int_equal(order_env_init(&env, NULL, NULL, c, &mp, &e), -SM_E_CONFIG);
+    config_free(c);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -799,6 +823,7 @@ int main(void)
         T(test_order_phone_reuse_by_date),
         cmocka_unit_test(test_order_eta_with_holidays),
         T(test_order_upload_sniffing_and_limits),
+        cmocka_unit_test(test_order_env_init_from_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
