@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The order state machine and the customer-side operations: create (idempotent), submit,
- * re-application, cancel, issued, ETA. See
- * order.h; vetting actions are in ra/review.c, payment in ra/payment.c. */
+ * re-application, cancel, issued, ETA. See order.h; vetting actions are in ra/review.c,
+ * payment in ra/payment.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
