@@ -18,16 +18,19 @@ int cmd_routes(int argc, char **argv)
     static const struct {
         unsigned flag;
         const char *name;
-    } names[] = {{RF_CSRF, "csrf"}, {RF_FORM, "form"}, {RF_API, "api"},
-                 {RF_CACHE, "cache"}, {RF_BODY, "body"}};
+    } names[] = {{RF_CSRF, "csrf"},
+                 {RF_FORM, "form"},
+                 {RF_API, "api"},
+                 {RF_CACHE, "cache"},
+                 {RF_BODY, "body"}};
     for (size_t i = 0; i < web_nroutes; i++) {
         const struct route *r = &web_routes[i];
         char flags[64] = "";
         size_t len = 0;
         for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
             if (r->flags & names[k].flag)
-                len += (size_t)snprintf(flags + len, sizeof flags - len, "%s%s",
-                                        len ? "," : "", names[k].name);
+                len += (size_t)snprintf(flags + len, sizeof flags - len, "%s%s", len ? "," : "",
+                                        names[k].name);
         printf("%s %s %s %s\n", r->method, r->pattern, router_role_name(r->role),
                len ? flags : "-");
     }

@@ -92,8 +92,8 @@ static int user_add(int argc, char **argv)
         fprintf(stderr, "shomei user: %s\n", e.detail);
         goto out;
     }
-    struct account_new n = {r, login, email, name ? name : login, locale, org,
-                            from_stdin ? pw : NULL, 0, 0};
+    struct account_new n = {
+        r, login, email, name ? name : login, locale, org, from_stdin ? pw : NULL, 0, 0};
     if (reseller != NULL) { /* a customer organization managed by this reseller's org */
         struct user ru;
         if (r != USER_CUSTOMER || user_get_by_login(db, reseller, &ru, &e) < 0 ||
@@ -109,8 +109,9 @@ static int user_add(int argc, char **argv)
     int64_t id = 0;
     int rc = account_create_user(db, &n, "cli", &id, gen, &e);
     if (rc == -SM_E_EXISTS) {
-        fprintf(stderr, "shomei user: ログイン ID %s はすでに使われています / login id %s is "
-                        "taken\n",
+        fprintf(stderr,
+                "shomei user: ログイン ID %s はすでに使われています / login id %s is "
+                "taken\n",
                 login, login);
     } else if (rc == -SM_E_INVALID) {
         fprintf(stderr, "shomei user: %s が不正です / invalid %s (%s)\n", e.field, e.field,
@@ -157,7 +158,10 @@ static int user_list_cmd(int argc, char **argv)
     for (size_t i = 0; i < n; i++)
         printf("%-5lld %-24s %-9s %-6lld %-7s %s\n", (long long)u[i].id, u[i].login_id,
                user_role_name(u[i].role), (long long)u[i].org_id,
-               u[i].disabled ? "disabled" : u[i].locked_until ? "locked" : "active", u[i].email);
+               u[i].disabled       ? "disabled"
+               : u[i].locked_until ? "locked"
+                                   : "active",
+               u[i].email);
     status = 0;
 out:
     free(u);

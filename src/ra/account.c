@@ -33,8 +33,7 @@ int account_policy_load(const struct config *c, struct account_policy *p, struct
     if (rc == 0)
         rc = config_int(c, "account", "session_idle", 60, 86400 * 30, &p->session_idle, e);
     if (rc == 0)
-        rc = config_int(c, "account", "session_absolute", 60, 86400 * 365,
-                        &p->session_absolute, e);
+        rc = config_int(c, "account", "session_absolute", 60, 86400 * 365, &p->session_absolute, e);
     if (rc < 0)
         return rc;
     p->registration = config_bool(c, "account", "registration");
@@ -95,8 +94,7 @@ const char *account_check_email(const char *s)
         return "account.err.email_required";
     size_t n = strlen(s);
     const char *at = strchr(s, '@');
-    if (n > USER_EMAIL_MAX || at == NULL || at == s || strchr(at + 1, '@') != NULL ||
-        at - s > 64)
+    if (n > USER_EMAIL_MAX || at == NULL || at == s || strchr(at + 1, '@') != NULL || at - s > 64)
         return "account.err.email_invalid";
     for (const unsigned char *p = (const unsigned char *)s; *p; p++)
         if (*p <= 0x20 || *p >= 0x7f || strchr("\"(),:;<>[\\]", *p) != NULL)
@@ -118,9 +116,11 @@ static long utf8_chars(const char *s, int multiline)
     long n = 0;
     while (*p) {
         unsigned c = *p;
-        int len = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3
-                                                   : (c & 0xf8) == 0xf0 ? 4
-                                                                        : 0;
+        int len = c < 0x80             ? 1
+                  : (c & 0xe0) == 0xc0 ? 2
+                  : (c & 0xf0) == 0xe0 ? 3
+                  : (c & 0xf8) == 0xf0 ? 4
+                                       : 0;
         if (len == 0 || (len == 2 && c < 0xc2) || (len == 4 && c > 0xf4))
             return -1;
         unsigned cp = len == 1 ? c : c & (0xff >> (len + 1));
@@ -132,8 +132,8 @@ static long utf8_chars(const char *s, int multiline)
         if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
             (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
             return -1;
-        if ((cp < 0x20 && !(multiline && (cp == '\n' || cp == '\r' || cp == '\t'))) ||
-            cp == 0x7f || (cp >= 0x80 && cp < 0xa0))
+        if ((cp < 0x20 && !(multiline && (cp == '\n' || cp == '\r' || cp == '\t'))) || cp == 0x7f ||
+            (cp >= 0x80 && cp < 0xa0))
             return -1;
         p += len;
         n++;
@@ -205,9 +205,8 @@ const char *account_check_name(const char *s)
 
 const char *account_check_locale(const char *s)
 {
-    return s != NULL && (strcmp(s, "ja") == 0 || strcmp(s, "en") == 0)
-               ? NULL
-               : "account.err.locale";
+    return s != NULL && (strcmp(s, "ja") == 0 || strcmp(s, "en") == 0) ? NULL
+                                                                       : "account.err.locale";
 }
 
 /* ---- secrets ---- */
@@ -241,8 +240,8 @@ static int token_shape(const char *s)
 
 static int hash_password(const char *pw, char out[USER_HASH_MAX + 1], struct sm_err *e)
 {
-    unsigned long long ops = fast_hash ? crypto_pwhash_OPSLIMIT_MIN
-                                       : crypto_pwhash_OPSLIMIT_INTERACTIVE;
+    unsigned long long ops =
+        fast_hash ? crypto_pwhash_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE;
     size_t mem = fast_hash ? crypto_pwhash_MEMLIMIT_MIN : crypto_pwhash_MEMLIMIT_INTERACTIVE;
     if (crypto_pwhash_str(out, pw, strlen(pw), ops, mem) != 0)
         return sm_err_set(e, SM_E_NOMEM, "password", "password hashing failed (memory)");
@@ -319,8 +318,7 @@ static int audit(struct db *db, int64_t actor_id, const char *actor_s, const cha
 
 static int invalid(struct account_errors *fe, struct sm_err *e)
 {
-    return sm_err_set(e, SM_E_INVALID, fe && fe->n > 0 ? fe->v[0].field : "",
-                      "invalid input");
+    return sm_err_set(e, SM_E_INVALID, fe && fe->n > 0 ? fe->v[0].field : "", "invalid input");
 }
 
 /* ---- registration and users ---- */
@@ -376,8 +374,8 @@ int account_register(struct db *db, const struct account_policy *p, const struct
     }
     if (rc == 0)
         rc = audit(db, *user_id, NULL, "account.register", "user", *user_id,
-                   json_pack("{s:s, s:s, s:I}", "login_id", u.login_id, "email", u.email,
-                             "org_id", (json_int_t)u.org_id),
+                   json_pack("{s:s, s:s, s:I}", "login_id", u.login_id, "email", u.email, "org_id",
+                             (json_int_t)u.org_id),
                    e);
     rc = finish(db, rc, e);
     if (rc < 0)
@@ -521,7 +519,9 @@ int account_login(struct db *db, const struct account_policy *p, const char *log
     }
     char tok[ACCOUNT_TOKEN_SIZE];
     new_token(tok);
-    struct session s = {.user_id = cur.id, .created_at = now, .last_seen = now,
+    struct session s = {.user_id = cur.id,
+                        .created_at = now,
+                        .last_seen = now,
                         .expires_at = now + p->session_absolute};
     account_token_hash(tok, s.id_hash);
     if (rc == 0)
@@ -595,21 +595,20 @@ int account_reset_request(struct db *db, const struct account_policy *p, const c
     char tok[ACCOUNT_TOKEN_SIZE];
     new_token(tok);
     int64_t now = clock_now();
-    struct pwreset t = {.user_id = u.id, .created_at = now,
-                        .expires_at = now + ACCOUNT_RESET_TTL};
+    struct pwreset t = {.user_id = u.id, .created_at = now, .expires_at = now + ACCOUNT_RESET_TTL};
     account_token_hash(tok, t.token_hash);
     char url[512];
     snprintf(url, sizeof url, "%s/password/reset/%s", p->base_url, tok);
     sodium_memzero(tok, sizeof tok);
-    json_t *vars = json_pack("{s:s, s:s, s:s, s:s}", "name", u.display_name, "login_id",
-                             u.login_id, "url", url, "minutes", "60");
+    json_t *vars = json_pack("{s:s, s:s, s:s, s:s}", "name", u.display_name, "login_id", u.login_id,
+                             "url", url, "minutes", "60");
     char *vs = vars ? json_dumps(vars, JSON_COMPACT) : NULL;
     json_decref(vars);
     sodium_memzero(url, sizeof url);
     if (vs == NULL)
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
-    struct outbox_mail m = {.to = u.email, .lang = u.locale, .tmpl = "password_reset",
-                            .vars_json = vs};
+    struct outbox_mail m = {
+        .to = u.email, .lang = u.locale, .tmpl = "password_reset", .vars_json = vs};
     int64_t mail_id = 0;
     rc = db_begin(db, e);
     if (rc == 0) {
@@ -646,8 +645,7 @@ int account_reset_check(struct db *db, const char *token, struct sm_err *e)
 }
 
 int account_reset_confirm(struct db *db, const char *token, const char *password,
-                          const char *password_confirm, struct account_errors *fe,
-                          struct sm_err *e)
+                          const char *password_confirm, struct account_errors *fe, struct sm_err *e)
 {
     struct pwreset t;
     struct user u;
@@ -724,8 +722,7 @@ int account_change_login_id(struct db *db, const struct user *u, const char *cur
 
 int account_change_password(struct db *db, const struct user *u, const char *current_password,
                             const char *password, const char *password_confirm,
-                            const char *keep_hash, struct account_errors *fe,
-                            struct sm_err *e)
+                            const char *keep_hash, struct account_errors *fe, struct sm_err *e)
 {
     int rc = check_current(db, u, current_password, fe, e);
     if (rc < 0)
@@ -904,14 +901,10 @@ int account_may_see(const struct user *u, int64_t org_id, int64_t org_reseller_i
         return 0;
     switch (u->role) {
     case USER_OFFICER:
-    case USER_ADMIN:
-        return 1;
-    case USER_RESELLER:
-        return org_id == u->org_id || org_reseller_id == u->org_id;
-    case USER_CUSTOMER:
-        return org_id == u->org_id;
-    default:
-        return 0;
+    case USER_ADMIN: return 1;
+    case USER_RESELLER: return org_id == u->org_id || org_reseller_id == u->org_id;
+    case USER_CUSTOMER: return org_id == u->org_id;
+    default: return 0;
     }
 }
 
@@ -943,12 +936,12 @@ int account_seed_demo(struct db *db, struct account_demo_user out[4], struct sm_
           "デモ顧客株式会社", NULL, 0, 0},
          "",
          0},
-        {{USER_OFFICER, "demo-officer", "officer@example.com", "デモ 審査担当", "ja",
-          "Shomei CA", NULL, 0, 0},
+        {{USER_OFFICER, "demo-officer", "officer@example.com", "デモ 審査担当", "ja", "Shomei CA",
+          NULL, 0, 0},
          "",
          0},
-        {{USER_ADMIN, "demo-admin", "admin@example.com", "デモ 管理者", "ja", "Shomei CA",
-          NULL, 0, 0},
+        {{USER_ADMIN, "demo-admin", "admin@example.com", "デモ 管理者", "ja", "Shomei CA", NULL, 0,
+          0},
          "",
          0},
     };
@@ -963,8 +956,7 @@ int account_seed_demo(struct db *db, struct account_demo_user out[4], struct sm_
     if (rc == 0)
         rc = db_begin(db, e);
     if (rc == 0) {
-        rc = make_org(db, "customer", "リセラー管理下の顧客株式会社", reseller.org_id, &managed,
-                      e);
+        rc = make_org(db, "customer", "リセラー管理下の顧客株式会社", reseller.org_id, &managed, e);
         if (rc == 0)
             rc = audit(db, 0, "system", "org.create", "org", managed,
                        json_pack("{s:I}", "reseller_org_id", (json_int_t)reseller.org_id), e);
@@ -977,8 +969,7 @@ int account_seed_demo(struct db *db, struct account_demo_user out[4], struct sm_
     if (rc == 0)
         rc = account_announce(db, &admin, "ポータルを公開しました", "The portal is open",
                               "証明書の申請をオンラインで受け付けています。",
-                              "Certificate applications are now accepted online.", &fe, &ann,
-                              e);
+                              "Certificate applications are now accepted online.", &fe, &ann, e);
     if (rc < 0)
         return rc;
     for (int i = 0; i < 4; i++) {

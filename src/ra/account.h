@@ -69,7 +69,7 @@ const char *account_check_locale(const char *s);
 /* ---- registration and users ---- */
 struct account_reg {
     const char *login_id, *email, *password, *password_confirm; /* confirm NULL = unchecked */
-    const char *display_name, *locale, *org_name;                /* org_name NULL = name */
+    const char *display_name, *locale, *org_name;               /* org_name NULL = name */
 };
 /* Registers a customer ID with a new customer organization. -SM_E_INVALID with fe filled
  * (nothing stored); -SM_E_FORBIDDEN when registration is off. */
@@ -127,14 +127,13 @@ int account_change_login_id(struct db *db, const struct user *u, const char *cur
 /* Ends every other session of the user (keep_hash = the current one, may be NULL). */
 int account_change_password(struct db *db, const struct user *u, const char *current_password,
                             const char *password, const char *password_confirm,
-                            const char *keep_hash, struct account_errors *fe,
-                            struct sm_err *e);
+                            const char *keep_hash, struct account_errors *fe, struct sm_err *e);
 int account_change_profile(struct db *db, const struct user *u, const char *display_name,
                            const char *email, const char *locale, struct account_errors *fe,
                            struct sm_err *e);
 
 /* ---- API keys ---- */
-#define ACCOUNT_APIKEY_SIZE 47 /* "sk_" + 43 base64url characters + NUL */
+#define ACCOUNT_APIKEY_SIZE   47 /* "sk_" + 43 base64url characters + NUL */
 #define ACCOUNT_APIKEY_PREFIX 10 /* characters kept to show which key it is */
 /* Creates a key; key gets its value, to be shown once. label 1..200 bytes (field
  * "label"). */

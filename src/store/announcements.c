@@ -27,14 +27,13 @@ static int got_id(void *ctx, const struct db_val *cols, int ncols)
 }
 
 int announcement_insert(struct db *db, const char *title_ja, const char *title_en,
-                        const char *body_ja, const char *body_en, int64_t author_id,
-                        int64_t *id, struct sm_err *e)
+                        const char *body_ja, const char *body_en, int64_t author_id, int64_t *id,
+                        struct sm_err *e)
 {
     *id = 0;
-    struct db_val p[6] = {DBV_TEXT(title_ja), DBV_TEXT(title_en),   DBV_TEXT(body_ja),
-                          DBV_TEXT(body_en),  DBV_INT(clock_now()), author_id > 0
-                                                                         ? DBV_INT(author_id)
-                                                                         : DBV_NULL};
+    struct db_val p[6] = {DBV_TEXT(title_ja),   DBV_TEXT(title_en),
+                          DBV_TEXT(body_ja),    DBV_TEXT(body_en),
+                          DBV_INT(clock_now()), author_id > 0 ? DBV_INT(author_id) : DBV_NULL};
     int rc = db_run(db, &st_insert, p, 6, got_id, id, e);
     if (rc == 0 && *id <= 0)
         rc = sm_err_set(e, SM_E_DB, "announcement.insert", "no id returned");

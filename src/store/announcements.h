@@ -11,7 +11,7 @@
 struct db;
 
 #define ANN_TITLE_MAX 400
-#define ANN_BODY_MAX 8000
+#define ANN_BODY_MAX  8000
 
 /* A stored announcement; every string is owned by the row. */
 struct announcement {
@@ -21,8 +21,8 @@ struct announcement {
 
 /* Inserts one announcement published at clock_now(). */
 int announcement_insert(struct db *db, const char *title_ja, const char *title_en,
-                        const char *body_ja, const char *body_en, int64_t author_id,
-                        int64_t *id, struct sm_err *e);
+                        const char *body_ja, const char *body_en, int64_t author_id, int64_t *id,
+                        struct sm_err *e);
 /* The newest at most limit announcements, newest first. Free with announcements_free. */
 int announcement_list(struct db *db, size_t limit, struct announcement **rows, size_t *n,
                       struct sm_err *e);

@@ -36,8 +36,8 @@ void dbpool_close(struct dbpool *p)
     free(p);
 }
 
-int dbpool_open(const char *url, const char *dir, size_t size, int migrate,
-                struct dbpool **out, struct sm_err *e)
+int dbpool_open(const char *url, const char *dir, size_t size, int migrate, struct dbpool **out,
+                struct sm_err *e)
 {
     *out = NULL;
     if (size == 0)

@@ -13,8 +13,8 @@ struct dbpool;
 
 /* Opens one connection at once (so a bad url fails here) and, when migrate is set,
  * applies pending migrations on it. The caller closes with dbpool_close. */
-int dbpool_open(const char *url, const char *dir, size_t size, int migrate,
-                struct dbpool **out, struct sm_err *e);
+int dbpool_open(const char *url, const char *dir, size_t size, int migrate, struct dbpool **out,
+                struct sm_err *e);
 /* Every connection must have been released. NULL is a no-op. */
 void dbpool_close(struct dbpool *p);
 /* A connection for the caller's exclusive use, waiting up to timeout_ms when all are

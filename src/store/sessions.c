@@ -23,8 +23,7 @@ static const struct db_stmt st_s_touch = {
 static const struct db_stmt st_s_delete = {"session.delete",
                                            "DELETE FROM sessions WHERE id_hash = $1", NULL, NULL};
 static const struct db_stmt st_s_delete_user = {
-    "session.delete_user", "DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2", NULL,
-    NULL};
+    "session.delete_user", "DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2", NULL, NULL};
 
 #define KEY_COLS "id, user_id, prefix, hash, label, created_at, last_used, revoked_at"
 static const struct db_stmt st_k_insert = {
@@ -127,8 +126,7 @@ int session_delete(struct db *db, const char *id_hash, struct sm_err *e)
     return db_run(db, &st_s_delete, p, 1, NULL, NULL, e);
 }
 
-int session_delete_user(struct db *db, int64_t user_id, const char *keep_hash,
-                        struct sm_err *e)
+int session_delete_user(struct db *db, int64_t user_id, const char *keep_hash, struct sm_err *e)
 {
     struct db_val p[2] = {DBV_INT(user_id), DBV_TEXT(keep_hash ? keep_hash : "")};
     return db_run(db, &st_s_delete_user, p, 2, NULL, NULL, e);
@@ -205,8 +203,7 @@ static int on_keys(void *ctx, const struct db_val *c, int ncols)
     return 0;
 }
 
-int apikey_list(struct db *db, int64_t user_id, struct apikey **rows, size_t *n,
-                struct sm_err *e)
+int apikey_list(struct db *db, int64_t user_id, struct apikey **rows, size_t *n, struct sm_err *e)
 {
     struct keys ks = {0};
     struct db_val p[1] = {DBV_INT(user_id)};

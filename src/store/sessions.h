@@ -27,12 +27,11 @@ int session_touch(struct db *db, const char *id_hash, int64_t now, struct sm_err
 /* Deletes one session (absent is not an error). */
 int session_delete(struct db *db, const char *id_hash, struct sm_err *e);
 /* Deletes every session of a user except keep_hash (NULL = all). */
-int session_delete_user(struct db *db, int64_t user_id, const char *keep_hash,
-                        struct sm_err *e);
+int session_delete_user(struct db *db, int64_t user_id, const char *keep_hash, struct sm_err *e);
 
 /* ---- API keys ---- */
 #define APIKEY_PREFIX_MAX 16
-#define APIKEY_LABEL_MAX 200
+#define APIKEY_LABEL_MAX  200
 struct apikey {
     int64_t id, user_id;
     char prefix[APIKEY_PREFIX_MAX + 1];
@@ -44,8 +43,7 @@ int apikey_insert(struct db *db, const struct apikey *k, int64_t *id, struct sm_
 /* The key with this hash (revoked or not). -SM_E_NOTFOUND when absent. */
 int apikey_find(struct db *db, const char *hash, struct apikey *out, struct sm_err *e);
 /* The keys of a user, newest first; *rows freed by the caller with free(). */
-int apikey_list(struct db *db, int64_t user_id, struct apikey **rows, size_t *n,
-                struct sm_err *e);
+int apikey_list(struct db *db, int64_t user_id, struct apikey **rows, size_t *n, struct sm_err *e);
 /* Revokes key id of user_id at now. -SM_E_NOTFOUND when the user has no such active key. */
 int apikey_revoke(struct db *db, int64_t id, int64_t user_id, int64_t now, struct sm_err *e);
 int apikey_touch(struct db *db, int64_t id, int64_t now, struct sm_err *e);

@@ -27,11 +27,11 @@ int user_role_parse(const char *s)
 }
 
 #define USER_COLS                                                                                  \
-    "u.id, u.org_id, u.role, u.login_id, u.email, u.display_name, u.locale, u.password_hash, "    \
-    "u.failed_logins, u.first_failed_at, u.locked_until, u.created_at, u.disabled, o.kind, "      \
+    "u.id, u.org_id, u.role, u.login_id, u.email, u.display_name, u.locale, u.password_hash, "     \
+    "u.failed_logins, u.first_failed_at, u.locked_until, u.created_at, u.disabled, o.kind, "       \
     "o.reseller_org_id FROM users u JOIN organizations o ON o.id = u.org_id"
 #define NUSER_COLS 15
-#define ORG_COLS "id, kind, name_ja, name_en, reseller_org_id, created_at FROM organizations"
+#define ORG_COLS   "id, kind, name_ja, name_en, reseller_org_id, created_at FROM organizations"
 
 static const struct db_stmt st_org_insert = {
     "org.insert",
@@ -44,23 +44,22 @@ static const struct db_stmt st_org_kind = {
     "org.find_kind", "SELECT " ORG_COLS " WHERE kind = $1 ORDER BY id LIMIT 1", NULL, NULL};
 static const struct db_stmt st_org_in_scope = {
     "org.in_scope",
-    "SELECT id FROM organizations WHERE id = $1 AND " ORG_SCOPE_SQL("id", "$2", "$3", "$4"),
-    NULL, NULL};
+    "SELECT id FROM organizations WHERE id = $1 AND " ORG_SCOPE_SQL("id", "$2", "$3", "$4"), NULL,
+    NULL};
 static const struct db_stmt st_org_list_scope = {
     "org.list_scope",
-    "SELECT " ORG_COLS " WHERE " ORG_SCOPE_SQL("id", "$1", "$2", "$3") " ORDER BY id", NULL,
-    NULL};
+    "SELECT " ORG_COLS " WHERE " ORG_SCOPE_SQL("id", "$1", "$2", "$3") " ORDER BY id", NULL, NULL};
 static const struct db_stmt st_user_insert = {
     "user.insert",
     "INSERT INTO users (org_id, login_id, login_key, email, display_name, role, locale, "
     "password_hash, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
     NULL, NULL};
-static const struct db_stmt st_user_get = {"user.get", "SELECT " USER_COLS " WHERE u.id = $1",
-                                           NULL, NULL};
+static const struct db_stmt st_user_get = {"user.get", "SELECT " USER_COLS " WHERE u.id = $1", NULL,
+                                           NULL};
 static const struct db_stmt st_user_by_login = {
     "user.by_login", "SELECT " USER_COLS " WHERE u.login_key = $1", NULL, NULL};
-static const struct db_stmt st_user_list = {"user.list", "SELECT " USER_COLS " ORDER BY u.id",
-                                            NULL, NULL};
+static const struct db_stmt st_user_list = {"user.list", "SELECT " USER_COLS " ORDER BY u.id", NULL,
+                                            NULL};
 static const struct db_stmt st_user_key_taken = {
     "user.key_taken", "SELECT id FROM users WHERE login_key = $1 AND id <> $2", NULL, NULL};
 static const struct db_stmt st_user_failures = {
@@ -204,8 +203,7 @@ int org_insert(struct db *db, const struct org *o, int64_t *id, struct sm_err *e
         int rc = org_get(db, o->reseller_org_id, &r, e);
         if (rc == -SM_E_NOTFOUND || (rc == 0 && strcmp(r.kind, "reseller") != 0))
             return sm_err_set(e, SM_E_INVALID, "reseller_org_id",
-                              "organization %lld is not a reseller",
-                              (long long)o->reseller_org_id);
+                              "organization %lld is not a reseller", (long long)o->reseller_org_id);
         if (rc < 0)
             return rc;
     }
@@ -232,8 +230,7 @@ int org_find_kind(struct db *db, const char *kind, struct org *out, struct sm_er
     return select_one(db, &st_org_kind, p, 1, &rs, out, "organization", e);
 }
 
-int org_in_scope(struct db *db, const struct org_scope *scope, int64_t org_id,
-                 struct sm_err *e)
+int org_in_scope(struct db *db, const struct org_scope *scope, int64_t org_id, struct sm_err *e)
 {
     int64_t found = 0;
     struct db_val p[4] = {DBV_INT(org_id), ORG_SCOPE_PARAMS(*scope)};
@@ -276,11 +273,10 @@ int user_insert(struct db *db, const struct user *u, int64_t *id, struct sm_err 
     int rc = key_taken(db, key, 0, e);
     if (rc < 0)
         return rc;
-    struct db_val p[9] = {DBV_INT(u->org_id),          DBV_TEXT(u->login_id),
-                          DBV_TEXT(key),               DBV_TEXT(u->email),
-                          DBV_TEXT(u->display_name),   DBV_TEXT(user_role_name(u->role)),
-                          DBV_TEXT(u->locale),         DBV_TEXT(u->password_hash),
-                          DBV_INT(clock_now())};
+    struct db_val p[9] = {
+        DBV_INT(u->org_id),  DBV_TEXT(u->login_id),      DBV_TEXT(key),
+        DBV_TEXT(u->email),  DBV_TEXT(u->display_name),  DBV_TEXT(user_role_name(u->role)),
+        DBV_TEXT(u->locale), DBV_TEXT(u->password_hash), DBV_INT(clock_now())};
     rc = db_run(db, &st_user_insert, p, 9, got_id, id, e);
     if (rc == 0 && *id <= 0)
         rc = sm_err_set(e, SM_E_DB, "user.insert", "no id returned");
@@ -352,7 +348,6 @@ int user_set_login_id(struct db *db, int64_t id, const char *login_id, struct sm
 int user_set_profile(struct db *db, int64_t id, const char *display_name, const char *email,
                      const char *locale, struct sm_err *e)
 {
-    struct db_val p[4] = {DBV_INT(id), DBV_TEXT(display_name), DBV_TEXT(email),
-                          DBV_TEXT(locale)};
+    struct db_val p[4] = {DBV_INT(id), DBV_TEXT(display_name), DBV_TEXT(email), DBV_TEXT(locale)};
     return update_one(db, &st_user_profile, p, 4, e);
 }

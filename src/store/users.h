@@ -21,9 +21,9 @@ int user_role_parse(const char *s);
 
 #define USER_LOGIN_MAX 64
 #define USER_EMAIL_MAX 254
-#define USER_NAME_MAX 400 /* bytes of UTF-8 (100 characters of up to 4 bytes) */
-#define USER_HASH_MAX 127
-#define ORG_NAME_MAX 400
+#define USER_NAME_MAX  400 /* bytes of UTF-8 (100 characters of up to 4 bytes) */
+#define USER_HASH_MAX  127
+#define ORG_NAME_MAX   400
 
 /* A user row with its organization's kind and managing reseller. Fixed buffers: copy
  * freely, nothing to free. */
@@ -93,14 +93,13 @@ struct org_scope {
     int64_t all, own, managed;
 };
 #define ORG_SCOPE_SQL(col, p_all, p_own, p_managed)                                                \
-    "(" p_all " = 1 OR " col " = " p_own " OR " col                                              \
+    "(" p_all " = 1 OR " col " = " p_own " OR " col                                                \
     " IN (SELECT id FROM organizations WHERE reseller_org_id = " p_managed "))"
 #define ORG_SCOPE_PARAMS(s) DBV_INT((s).all), DBV_INT((s).own), DBV_INT((s).managed)
 
 /* 1 when org_id is inside scope (reads organizations), 0 when not or absent, negative on
  * database errors. */
-int org_in_scope(struct db *db, const struct org_scope *scope, int64_t org_id,
-                 struct sm_err *e);
+int org_in_scope(struct db *db, const struct org_scope *scope, int64_t org_id, struct sm_err *e);
 /* The organizations inside scope, ordered by id (for pickers of resellers and staff).
  * *rows is freed by the caller with free(). */
 int org_list_scope(struct db *db, const struct org_scope *scope, struct org **rows, size_t *n,

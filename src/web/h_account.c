@@ -31,8 +31,8 @@ static json_t *fieldset(struct req *r, const struct fv *f, size_t n,
         if (v == NULL)
             v = strstr(f[i].name, "password") ? "" : req_form_text(r, f[i].name);
         const char *key = account_error(fe, f[i].name);
-        json_t *x = json_pack("{s:s, s:s}", "v", v ? v : "", "err",
-                              key ? i18n_text(r->lang, key) : "");
+        json_t *x =
+            json_pack("{s:s, s:s}", "v", v ? v : "", "err", key ? i18n_text(r->lang, key) : "");
         if (x == NULL || json_object_set_new(o, f[i].name, x) < 0) {
             json_decref(o);
             return NULL;
@@ -101,10 +101,10 @@ static json_t *announcements(struct req *r, struct db *db, size_t limit)
     for (size_t i = 0; arr != NULL && i < n; i++) {
         char date[16];
         date_of(a[i].published_at, date);
-        json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)a[i].id,
-                                             "date", date, "title",
-                                             ja ? a[i].title_ja : a[i].title_en, "body",
-                                             ja ? a[i].body_ja : a[i].body_en));
+        json_array_append_new(arr,
+                              json_pack("{s:I, s:s, s:s, s:s}", "id", (json_int_t)a[i].id, "date",
+                                        date, "title", ja ? a[i].title_ja : a[i].title_en, "body",
+                                        ja ? a[i].body_ja : a[i].body_en));
     }
     announcements_free(a, n);
     return arr;
@@ -185,9 +185,9 @@ void h_logout(struct req *r)
 
 /* ---- registration ---- */
 
-static const struct fv reg_fields[] = {{"login_id", NULL}, {"email", NULL},
+static const struct fv reg_fields[] = {{"login_id", NULL},     {"email", NULL},
                                        {"display_name", NULL}, {"org_name", NULL},
-                                       {"password", NULL}, {"password_confirm", NULL}};
+                                       {"password", NULL},     {"password_confirm", NULL}};
 
 static void register_page(struct req *r, int status, const struct account_errors *fe,
                           const char *locale)
@@ -284,8 +284,8 @@ void h_forgot(struct req *r)
 static void reset_page(struct req *r, int status, int valid, const struct account_errors *fe)
 {
     struct fv f[] = {{"password", NULL}, {"password_confirm", NULL}};
-    json_t *d = json_pack("{s:o, s:b, s:s}", "f", fieldset(r, f, 2, fe), "valid", valid,
-                          "token", req_param(r, "token") ? req_param(r, "token") : "");
+    json_t *d = json_pack("{s:o, s:b, s:s}", "f", fieldset(r, f, 2, fe), "valid", valid, "token",
+                          req_param(r, "token") ? req_param(r, "token") : "");
     http_reply_page(r, status, "password_reset", "account.reset.title", d);
 }
 
@@ -332,8 +332,7 @@ static void account_page(struct req *r, int status, enum acct_form which,
 {
     const struct user *u = req_user(r);
     int p = which == AF_PROFILE;
-    struct fv pf[] = {{"display_name", p ? NULL : u->display_name},
-                      {"email", p ? NULL : u->email}};
+    struct fv pf[] = {{"display_name", p ? NULL : u->display_name}, {"email", p ? NULL : u->email}};
     struct fv lf[] = {{"login_id", which == AF_LOGIN ? NULL : u->login_id},
                       {"current_password", NULL}};
     struct fv wf[] = {{"current_password", NULL}, {"password", NULL}, {"password_confirm", NULL}};
@@ -347,16 +346,16 @@ static void account_page(struct req *r, int status, enum acct_form which,
         flash = "account.flash.login_id";
     else if (saved && strcmp(saved, "password") == 0)
         flash = "account.flash.password";
-    json_t *d = json_pack(
-        "{s:o, s:o, s:o, s:o, s:s, s:s, s:s}", "pf", fieldset(r, pf, 2, p ? fe : NULL), "lf",
-        fieldset(r, lf, 2, which == AF_LOGIN ? fe : NULL), "wf",
-        fieldset(r, wf, 3, which == AF_PASSWORD ? fe : NULL), "locale", locale_choice(locale),
-        "locale_err", lk ? i18n_text(r->lang, lk) : "", "flash",
-        flash ? i18n_text(r->lang, flash) : "", "role",
-        i18n_text(r->lang, u->role == USER_ADMIN      ? "account.role.admin"
-                           : u->role == USER_OFFICER  ? "account.role.officer"
-                           : u->role == USER_RESELLER ? "account.role.reseller"
-                                                      : "account.role.customer"));
+    json_t *d =
+        json_pack("{s:o, s:o, s:o, s:o, s:s, s:s, s:s}", "pf", fieldset(r, pf, 2, p ? fe : NULL),
+                  "lf", fieldset(r, lf, 2, which == AF_LOGIN ? fe : NULL), "wf",
+                  fieldset(r, wf, 3, which == AF_PASSWORD ? fe : NULL), "locale",
+                  locale_choice(locale), "locale_err", lk ? i18n_text(r->lang, lk) : "", "flash",
+                  flash ? i18n_text(r->lang, flash) : "", "role",
+                  i18n_text(r->lang, u->role == USER_ADMIN      ? "account.role.admin"
+                                     : u->role == USER_OFFICER  ? "account.role.officer"
+                                     : u->role == USER_RESELLER ? "account.role.reseller"
+                                                                : "account.role.customer"));
     http_reply_page(r, status, "account", "account.page.title", d);
 }
 
@@ -364,8 +363,7 @@ void h_account(struct req *r) { account_page(r, 200, AF_NONE, NULL); }
 
 /* Runs one of the three account forms; rc/fe from ra decide the answer. */
 static void account_done(struct req *r, int rc, enum acct_form which,
-                         const struct account_errors *fe, const struct sm_err *e,
-                         const char *saved)
+                         const struct account_errors *fe, const struct sm_err *e, const char *saved)
 {
     if (rc == -SM_E_INVALID) {
         account_page(r, 422, which, fe);
@@ -386,8 +384,7 @@ void h_account_profile(struct req *r)
     struct account_errors fe = {0};
     struct sm_err e = {0};
     int rc = account_change_profile(db, req_user(r), req_form_text(r, "display_name"),
-                                    req_form_text(r, "email"), req_form_text(r, "locale"), &fe,
-                                    &e);
+                                    req_form_text(r, "email"), req_form_text(r, "locale"), &fe, &e);
     account_done(r, rc, AF_PROFILE, &fe, &e, "profile");
 }
 
@@ -411,9 +408,9 @@ void h_account_password(struct req *r)
     struct account_errors fe = {0};
     struct sm_err e = {0};
     const char *confirm = req_form_text(r, "password_confirm");
-    int rc = account_change_password(
-        db, req_user(r), req_form_text(r, "current_password"), req_form_text(r, "password"),
-        confirm ? confirm : "", r->auth == AUTH_SESSION ? r->session_hash : NULL, &fe, &e);
+    int rc = account_change_password(db, req_user(r), req_form_text(r, "current_password"),
+                                     req_form_text(r, "password"), confirm ? confirm : "",
+                                     r->auth == AUTH_SESSION ? r->session_hash : NULL, &fe, &e);
     account_done(r, rc, AF_PASSWORD, &fe, &e, "password");
 }
 
@@ -437,16 +434,16 @@ static void keys_page(struct req *r, int status, const char *new_key, const char
         date_of(k[i].created_at, created);
         if (k[i].last_used)
             date_of(k[i].last_used, used);
-        json_array_append_new(arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:b}", "id",
-                                             (json_int_t)k[i].id, "prefix", k[i].prefix, "label",
-                                             k[i].label, "created", created, "used", used,
-                                             "revoked", k[i].revoked_at != 0));
+        json_array_append_new(arr,
+                              json_pack("{s:I, s:s, s:s, s:s, s:s, s:b}", "id", (json_int_t)k[i].id,
+                                        "prefix", k[i].prefix, "label", k[i].label, "created",
+                                        created, "used", used, "revoked", k[i].revoked_at != 0));
     }
     free(k);
     struct fv f[] = {{"label", new_key ? "" : NULL}};
-    json_t *d = json_pack("{s:o, s:s, s:o, s:b}", "f", fieldset(r, f, 1, NULL), "new_key",
-                          new_key ? new_key : "", "keys", arr, "revoked",
-                          req_query(r, "revoked") != NULL);
+    json_t *d =
+        json_pack("{s:o, s:s, s:o, s:b}", "f", fieldset(r, f, 1, NULL), "new_key",
+                  new_key ? new_key : "", "keys", arr, "revoked", req_query(r, "revoked") != NULL);
     if (d != NULL && label_err != NULL)
         json_object_set_new(json_object_get(json_object_get(d, "f"), "label"), "err",
                             json_string(i18n_text(r->lang, label_err)));
@@ -550,9 +547,9 @@ void h_dashboard(struct req *r)
 void h_api_me(struct req *r)
 {
     const struct user *u = req_user(r);
-    json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)u->id,
-                          "login_id", u->login_id, "display_name", u->display_name, "email",
-                          u->email, "role", user_role_name(u->role), "locale", u->locale,
-                          "org_id", (json_int_t)u->org_id);
+    json_t *j =
+        json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)u->id, "login_id",
+                  u->login_id, "display_name", u->display_name, "email", u->email, "role",
+                  user_role_name(u->role), "locale", u->locale, "org_id", (json_int_t)u->org_id);
     http_reply_json(r, 200, j);
 }

@@ -116,10 +116,7 @@ struct db *req_db_or_reply(struct req *r)
     return db;
 }
 
-const struct user *req_user(const struct req *r)
-{
-    return r->auth != AUTH_NONE ? &r->user : NULL;
-}
+const struct user *req_user(const struct req *r) { return r->auth != AUTH_NONE ? &r->user : NULL; }
 
 struct org_scope req_scope(const struct req *r) { return account_scope(req_user(r)); }
 
@@ -171,8 +168,7 @@ static int add_headers(struct req *r, struct MHD_Response *resp, const char *cty
             return -1;
     if (strncmp(ctype, "text/html", 9) == 0 &&
         (MHD_add_response_header(resp, "Content-Language", r->lang) != MHD_YES ||
-         MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Language, Cookie") !=
-             MHD_YES))
+         MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Language, Cookie") != MHD_YES))
         return -1;
     if (r->status == 401 && req_wants_json(r) &&
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
@@ -229,8 +225,7 @@ int http_reply_buf(struct req *r, int status, const char *ctype, struct buf *b)
     char *p = buf_detach(b, &len);
     if (p == NULL)
         return queue(r, status, ctype, NULL, 0);
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer_with_free_callback(len, p, free);
+    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, p, free);
     if (resp == NULL)
         free(p);
     return queue(r, status, ctype, resp, len);
@@ -316,9 +311,9 @@ int http_reply_page(struct req *r, int status, const char *page, const char *tit
 static int reply_problem(struct req *r, int status, const char *msgkey, const char *msg,
                          const char *field)
 {
-    json_t *j = json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", "about:blank", "title",
-                          http_status_text(status), "status", status, "detail", msg, "code",
-                          msgkey);
+    json_t *j =
+        json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", "about:blank", "title",
+                  http_status_text(status), "status", status, "detail", msg, "code", msgkey);
     if (j != NULL && field != NULL && field[0] != '\0')
         json_object_set_new(j, "field", json_string(field));
     return http_reply_json(r, status, j);

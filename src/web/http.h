@@ -22,7 +22,7 @@ struct MHD_Response;
 struct dbpool;
 
 #define HTTP_MAX_COOKIES 4
-#define HTTP_COOKIE_MAX 320
+#define HTTP_COOKIE_MAX  320
 
 /* Server-wide state, read-only while serving. */
 struct web {
@@ -47,7 +47,7 @@ struct req {
     char method[16];
     char *path; /* decoded path without the query (owned) */
     struct router_params params;
-    struct buf body; /* raw body for RF_FORM / RF_BODY routes, capped at max_body */
+    struct buf body;  /* raw body for RF_FORM / RF_BODY routes, capped at max_body */
     struct form form; /* parsed body of RF_FORM routes */
     const char *lang; /* "ja" or "en" */
     char csrf_binding[CSRF_NONCE_SIZE];
@@ -55,8 +55,8 @@ struct req {
     char allow[64]; /* Allow header of a 405 */
     int ncookies;   /* Set-Cookie headers of the answer */
     char cookies[HTTP_MAX_COOKIES][HTTP_COOKIE_MAX];
-    int status;   /* what was answered, for the access log */
-    size_t sent;  /* body bytes answered */
+    int status;  /* what was answered, for the access log */
+    size_t sent; /* body bytes answered */
     int replied;
     int too_large;
     size_t discarded;

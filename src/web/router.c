@@ -23,8 +23,8 @@ static int match(const char *pat, const char *path, struct router_params *out)
                 while (*u && *u != '/')
                     u++;
             size_t nl = (size_t)(p - name), vl = (size_t)(u - v);
-            if (vl == 0 || nl == 0 || nl >= sizeof pr.p[0].name ||
-                vl >= sizeof pr.p[0].value || pr.n >= ROUTER_MAX_PARAMS)
+            if (vl == 0 || nl == 0 || nl >= sizeof pr.p[0].name || vl >= sizeof pr.p[0].value ||
+                pr.n >= ROUTER_MAX_PARAMS)
                 return 0;
             memcpy(pr.p[pr.n].name, name, nl);
             memcpy(pr.p[pr.n].value, v, vl);

@@ -22,11 +22,11 @@ enum route_role { ROLE_PUBLIC, ROLE_CUSTOMER, ROLE_RESELLER, ROLE_OFFICER, ROLE_
 const char *router_role_name(enum route_role role);
 
 enum route_flag {
-    RF_CSRF = 1 << 0,   /* POST must carry a valid CSRF token (form field "csrf") */
-    RF_FORM = 1 << 1,   /* body is a form (urlencoded or multipart), parsed before the handler */
-    RF_API = 1 << 2,    /* errors answer application/problem+json */
-    RF_CACHE = 1 << 3,  /* cacheable (static files); otherwise Cache-Control: no-store */
-    RF_BODY = 1 << 4,   /* raw body is read (up to [server] max_body) */
+    RF_CSRF = 1 << 0,  /* POST must carry a valid CSRF token (form field "csrf") */
+    RF_FORM = 1 << 1,  /* body is a form (urlencoded or multipart), parsed before the handler */
+    RF_API = 1 << 2,   /* errors answer application/problem+json */
+    RF_CACHE = 1 << 3, /* cacheable (static files); otherwise Cache-Control: no-store */
+    RF_BODY = 1 << 4,  /* raw body is read (up to [server] max_body) */
 };
 
 struct route {
@@ -38,7 +38,7 @@ struct route {
 };
 
 #define ROUTER_MAX_PARAMS 4
-#define ROUTER_PARAM_MAX 256
+#define ROUTER_PARAM_MAX  256
 
 struct router_params {
     int n;

@@ -168,8 +168,8 @@ static int authorize(struct req *r)
         return -1;
     }
     if ((int)r->user.role < (int)need) {
-        log_info("role refused", "path", r->path, "role", user_role_name(r->user.role),
-                 "need", router_role_name(need));
+        log_info("role refused", "path", r->path, "role", user_role_name(r->user.role), "need",
+                 router_role_name(need));
         http_reply_error(r, 404, "web.notfound", NULL);
         return -1;
     }
@@ -181,8 +181,8 @@ static void begin(struct req *r)
 {
     const struct web *w = r->web;
     char allow[64];
-    int i = router_match(w->routes, w->nroutes, r->method, r->path, &r->params, allow,
-                         sizeof allow);
+    int i =
+        router_match(w->routes, w->nroutes, r->method, r->path, &r->params, allow, sizeof allow);
     if (i == ROUTER_NOT_FOUND) {
         http_reply_error(r, 404, "web.notfound", NULL);
         return;
@@ -259,9 +259,8 @@ static void dispatch(struct req *r)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     const struct web *w = cls;
@@ -333,8 +332,8 @@ static int settings(struct config *cfg, struct web *w, int64_t *port, int64_t *t
     w->nroutes = web_nroutes;
     rc = account_policy_load(cfg, &w->acct, e);
     if (rc == 0)
-        rc = dbpool_open(config_str(cfg, "database", "url"), config_dir(cfg),
-                         (size_t)*threads * 2, 1, &w->pool, e);
+        rc = dbpool_open(config_str(cfg, "database", "url"), config_dir(cfg), (size_t)*threads * 2,
+                         1, &w->pool, e);
     if (rc < 0)
         return rc;
     char path[4096];
@@ -380,10 +379,9 @@ int server_run(struct config *cfg, struct sm_err *e)
         flags |= MHD_USE_IPv6;
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, (uint16_t)port, NULL, NULL, on_request, &w, MHD_OPTION_SOCK_ADDR, &la.sa,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
-        NULL, MHD_OPTION_END);
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+        NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)1000, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL, MHD_OPTION_END);
     if (d == NULL) {
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         dbpool_close(w.pool);

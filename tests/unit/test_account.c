@@ -47,9 +47,12 @@ static int fx_setup(void **state)
     struct sm_err e = {0};
     assert_int_equal(db_open("sqlite:t.db", f->dir, &f->db, &e), 0);
     assert_int_equal(db_migrate(f->db, &e), 0);
-    f->p = (struct account_policy){.max_failures = 3, .failure_window = 100,
-                                   .lock_seconds = 300, .session_idle = 600,
-                                   .session_absolute = 3600, .registration = 1};
+    f->p = (struct account_policy){.max_failures = 3,
+                                   .failure_window = 100,
+                                   .lock_seconds = 300,
+                                   .session_idle = 600,
+                                   .session_absolute = 3600,
+                                   .registration = 1};
     snprintf(f->p.base_url, sizeof f->p.base_url, "https://portal.example");
     clock_set(T0);
     account_test_fast_hash(1);
@@ -192,8 +195,7 @@ static void test_register_field_errors_store_nothing(void **state)
     assert_string_equal(account_error(&fe, "email"), "account.err.email_invalid");
     assert_string_equal(account_error(&fe, "display_name"), "account.err.name_required");
     assert_string_equal(account_error(&fe, "password"), "account.err.password_short");
-    assert_string_equal(account_error(&fe, "password_confirm"),
-                        "account.err.password_mismatch");
+    assert_string_equal(account_error(&fe, "password_confirm"), "account.err.password_mismatch");
     assert_string_equal(account_error(&fe, "locale"), "account.err.locale");
     assert_int_equal(nusers(f), 0);
     assert_int_equal(naudit(f), before);
@@ -386,8 +388,7 @@ static void test_reset_token_single_use_and_expiry(void **state)
     assert_int_equal(account_reset_confirm(f->db, tok, "weak", "weak", &fe, &e), -SM_E_INVALID);
     assert_string_equal(account_error(&fe, "password"), "account.err.password_short");
     memset(&fe, 0, sizeof fe);
-    assert_int_equal(account_reset_confirm(f->db, tok, "new-horse-77", "new-horse-77", &fe, &e),
-                     0);
+    assert_int_equal(account_reset_confirm(f->db, tok, "new-horse-77", "new-horse-77", &fe, &e), 0);
     assert_int_equal(login(f, "taro", "correct-horse-9", tmp), -SM_E_FORBIDDEN);
     assert_int_equal(login(f, "taro", "new-horse-77", tmp), 0);
     /* single use */
@@ -479,8 +480,7 @@ static void test_change_login_password_profile(void **state)
                      -SM_E_INVALID);
     assert_string_equal(account_error(&fe, "login_id"), "account.err.login_taken");
     memset(&fe, 0, sizeof fe);
-    assert_int_equal(account_change_login_id(f->db, &u, "correct-horse-9", "taro2", &fe, &e),
-                     0);
+    assert_int_equal(account_change_login_id(f->db, &u, "correct-horse-9", "taro2", &fe, &e), 0);
     assert_int_equal(login(f, "taro", "correct-horse-9", tok), -SM_E_FORBIDDEN);
     assert_int_equal(login(f, "taro2", "correct-horse-9", tok), 0);
     assert_int_equal(user_get(f->db, a, &u, &e), 0);
@@ -499,8 +499,7 @@ static void test_change_login_password_profile(void **state)
     assert_int_equal(account_change_profile(f->db, &u, "", "x", "de", &fe, &e), -SM_E_INVALID);
     assert_int_equal(fe.n, 3);
     memset(&fe, 0, sizeof fe);
-    assert_int_equal(account_change_profile(f->db, &u, "Taro", "t@example.org", "en", &fe, &e),
-                     0);
+    assert_int_equal(account_change_profile(f->db, &u, "Taro", "t@example.org", "en", &fe, &e), 0);
     assert_int_equal(user_get(f->db, a, &u, &e), 0);
     assert_string_equal(u.locale, "en");
     assert_string_equal(u.email, "t@example.org");
@@ -511,8 +510,8 @@ static void test_change_login_password_profile(void **state)
 static void test_announce_admin_only_newest_first(void **state)
 {
     struct fx *f = *state;
-    struct account_new an = {USER_ADMIN, "admin1", "a@example.com", "管理者", "ja", NULL,
-                             "admin-horse-77", 0, 0};
+    struct account_new an = {
+        USER_ADMIN, "admin1", "a@example.com", "管理者", "ja", NULL, "admin-horse-77", 0, 0};
     int64_t aid, cid = reg(f, "taro", "correct-horse-9"), id;
     struct sm_err e = {0};
     assert_int_equal(account_create_user(f->db, &an, "test", &aid, NULL, &e), 0);
@@ -560,15 +559,14 @@ static void test_can_see_org_every_role_pair(void **state)
         assert_int_equal(account_create_user(f->db, &mk[i], "test", &id, pw, &e), 0);
         assert_int_equal(user_get(f->db, id, &u[i], &e), 0);
     }
-    struct account_new m = {USER_CUSTOMER, "cust-m", "m@example.com", "M", "ja", "M", NULL, 0,
-                            u[2].org_id};
+    struct account_new m = {USER_CUSTOMER, "cust-m", "m@example.com", "M", "ja", "M",
+                            NULL,          0,        u[2].org_id};
     int64_t mid;
     assert_int_equal(account_create_user(f->db, &m, "test", &mid, pw, &e), 0);
     assert_int_equal(user_get(f->db, mid, &u[5], &e), 0);
     assert_int_equal(u[5].org_reseller_id, u[2].org_id);
     assert_int_equal(u[3].org_id, u[4].org_id); /* officer and admin share the CA org */
-    int64_t A = u[0].org_id, B = u[1].org_id, R = u[2].org_id, CA = u[3].org_id,
-            M = u[5].org_id;
+    int64_t A = u[0].org_id, B = u[1].org_id, R = u[2].org_id, CA = u[3].org_id, M = u[5].org_id;
     int64_t orgs[] = {A, B, R, M, CA, 9999};
     int64_t resl[] = {0, 0, 0, R, 0, 0};
     /* rows: customer A, customer B, reseller R, officer, admin, customer M */
@@ -623,9 +621,8 @@ static void test_seed_demo_one_user_per_role(void **state)
     int seen[5] = {0};
     for (size_t i = 0; i < n; i++)
         seen[u[i].role]++;
-    assert_int_equal(seen[USER_CUSTOMER] + seen[USER_RESELLER] + seen[USER_OFFICER] +
-                         seen[USER_ADMIN],
-                     4);
+    assert_int_equal(
+        seen[USER_CUSTOMER] + seen[USER_RESELLER] + seen[USER_OFFICER] + seen[USER_ADMIN], 4);
     assert_int_equal(seen[USER_RESELLER], 1);
     for (size_t i = 0; i < n; i++)
         if (u[i].role == USER_RESELLER) {

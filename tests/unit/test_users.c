@@ -230,8 +230,8 @@ static void test_apikey_revoke_owner_only(void **state)
     int64_t org = mkorg(f, "customer", 0);
     int64_t a = mkuser(f, org, "taro", USER_CUSTOMER), b = mkuser(f, org, "jiro", USER_CUSTOMER);
     struct sm_err e = {0};
-    struct apikey k = {.user_id = a, .prefix = "sk_abcdefg", .hash = "k1", .label = "ci",
-                       .created_at = 3};
+    struct apikey k = {
+        .user_id = a, .prefix = "sk_abcdefg", .hash = "k1", .label = "ci", .created_at = 3};
     int64_t id;
     assert_int_equal(apikey_insert(f->db, &k, &id, &e), 0);
     struct apikey got;
@@ -298,9 +298,9 @@ static void test_announcements_newest_first_limit(void **state)
 
 #define T(fn, be) cmocka_unit_test_prestate_setup_teardown(fn, fx_setup, fx_teardown, &be)
 #define ALL(be)                                                                                    \
-    T(test_org_insert_reseller_must_be_reseller, be),                                            \
-        T(test_user_login_unique_case_insensitive, be), T(test_user_updates_of_absent_user, be), \
-        T(test_sessions_per_user, be), T(test_pwreset_single_use, be),                           \
+    T(test_org_insert_reseller_must_be_reseller, be),                                              \
+        T(test_user_login_unique_case_insensitive, be), T(test_user_updates_of_absent_user, be),   \
+        T(test_sessions_per_user, be), T(test_pwreset_single_use, be),                             \
         T(test_apikey_revoke_owner_only, be), T(test_announcements_newest_first_limit, be),        \
         T(test_org_scope_sql, be)
 
