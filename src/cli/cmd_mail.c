@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* shomei mail test|run|list --dir DIR: queue a test mail, run the outbox worker (once or
  * until SIGINT/SIGTERM) and list the outbox (R-NOT-1, R-NOT-2). Flag parsing and output
- * only; the work is in store/outbox and jobs/outbox. Exit 0 success, 1 failure, 2 usage. */
+ * only; the work is in store/outbox and jobs/mailer. Exit 0 success, 1 failure, 2 usage. */
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
@@ -14,7 +14,7 @@
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "core/config.h"
-#include "jobs/outbox.h"
+#include "jobs/mailer.h"
 #include "store/audit.h"
 #include "store/db.h"
 #include "store/outbox.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The mail outbox (R-NOT-1, R-NOT-2): notices are queued as rows of table outbox in the
- * same transaction as the change they announce, and a worker (jobs/outbox) claims due rows
+ * same transaction as the change they announce, and a worker (jobs/mailer) claims due rows
  * with a lease, sends them and marks them sent or failed (back-off, then dead). The rows
  * are the record of each notice, listed with their order. All SQL for outbox lives here. */
 #ifndef SM_OUTBOX_H

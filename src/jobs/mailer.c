@@ -10,7 +10,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
-#include "jobs/outbox.h"
+#include "jobs/mailer.h"
 #include "ra/mail.h"
 #include "store/db.h"
 
