@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* The download formats of R-DL-1: a leaf certificate with its issuing chain as PEM (テキスト形式),
- * DER, the intermediate for root A, the cross-certificate for root B, the full chain (never
- * the root) and PKCS#7 certs-only. Checks that the chain really issued the leaf before it
- * writes anything. Knows no database and no HTTP: callers pass DER and chains. */
+/* The download formats of R-DL-1 for a leaf and its issuing chain: PEM (テキスト形式), DER,
+ * the intermediate for root A, the cross-certificate for root B, the full chain (leaf and
+ * issuing CA, never the root) and PKCS#7 certs-only. Checks that the chain really issued
+ * the leaf before it writes anything. Knows no database and no HTTP: callers pass DER and
+ * chains. */
 #ifndef SM_BUNDLE_H
 #define SM_BUNDLE_H
 #include <stddef.h>

@@ -1,0 +1,157 @@
+/* SPDX-License-Identifier: MIT */
+/* Certificate downloads (R-DL-1): serial → stored certificate → visibility and state →
+ * chains of its level (only those the format needs) → pki/bundle → file name. An unknown
+ * serial and another organization's certificate give the same error, byte for byte. */
+#include "ra/download.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "pki/ca.h"
+
+#define SERIAL_IN_MAX 128 /* 20 octets with ':' between them is 59 characters */
+#define CN_NAME_MAX   64
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int download_serial_norm(const char *in, char out[CERTS_SERIAL_HEX_MAX], struct sm_err *e)
+{
+    static const char digits[] = "0123456789abcdef";
+    size_t n = 0, seen = 0;
+    out[0] = '\0';
+    if (in == NULL || in[0] == '\0' || strlen(in) > SERIAL_IN_MAX)
+        return sm_err_set(e, SM_E_INVALID, "serial", "serial must be 1 to 40 hex digits");
+    for (const char *p = in; *p != '\0'; p++) {
+        if (*p == ':')
+            continue;
+        int v = hexval(*p);
+        if (v < 0)
+            return sm_err_set(e, SM_E_INVALID, "serial", "serial must be hex digits");
+        seen++;
+        if (v == 0 && n == 0)
+            continue; /* leading zero */
+        if (n + 1 >= CERTS_SERIAL_HEX_MAX)
+            return sm_err_set(e, SM_E_INVALID, "serial", "serial longer than 20 octets");
+        out[n++] = digits[v];
+    }
+    if (seen == 0)
+        return sm_err_set(e, SM_E_INVALID, "serial", "serial must be 1 to 40 hex digits");
+    if (n == 0)
+        out[n++] = '0';
+    out[n] = '\0';
+    return 0;
+}
+
+void download_filename(const char *cn, const char *serial, enum bundle_format f, char *out,
+                       size_t n)
+{
+    char name[CN_NAME_MAX + 1];
+    size_t k = 0;
+    for (const char *p = cn != NULL ? cn : ""; *p != '\0' && k < CN_NAME_MAX; p++) {
+        char c = *p;
+        if (c == '*') {
+            if (k + 8 > CN_NAME_MAX)
+                break;
+            memcpy(name + k, "wildcard", 8);
+            k += 8;
+            continue;
+        }
+        if (c == '.' && k == 0)
+            continue; /* no hidden files */
+        int safe = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                   c == '.' || c == '-' || c == '_';
+        name[k++] = safe ? c : '_';
+    }
+    name[k] = '\0';
+    const struct bundle_format_info *fi = bundle_format_info(f);
+    snprintf(out, n, "%s-%s.%s", k > 0 ? name : "certificate", serial != NULL ? serial : "",
+             fi != NULL ? fi->suffix : "bin");
+}
+
+static int sees(const struct orders_scope *scope, int64_t org_id)
+{
+    if (scope == NULL)
+        return 0;
+    if (scope->all)
+        return 1;
+    if (org_id <= 0 || scope->org_ids == NULL)
+        return 0;
+    for (size_t i = 0; i < scope->n && i < ORDERS_SCOPE_MAX; i++)
+        if (scope->org_ids[i] == org_id)
+            return 1;
+    return 0;
+}
+
+/* The certificate if the caller may have it; one error for every kind of "no". */
+static int load_visible(struct db *db, const struct orders_scope *scope, const char *serial,
+                        struct certs_row **out, struct sm_err *e)
+{
+    struct certs_row *r = NULL;
+    int rc = certs_get(db, serial, &r, e);
+    if (rc < 0 && rc != -SM_E_NOTFOUND)
+        return rc;
+    if (rc == 0 && sees(scope, r->org_id) &&
+        (strcmp(r->state, "issued") == 0 || strcmp(r->state, "revoked") == 0)) {
+        *out = r;
+        return 0;
+    }
+    certs_row_free(r);
+    sm_err_clear(e); /* nothing of the store's message stays behind */
+    return sm_err_set(e, SM_E_NOTFOUND, "serial", "no certificate with this serial");
+}
+
+/* A stored certificate without a CA or chain that issued it: a server fault (500). */
+static int stored_broken(struct sm_err *e, const char *serial)
+{
+    char detail[sizeof e->detail];
+    snprintf(detail, sizeof detail, "%s", e != NULL ? e->detail : "");
+    return sm_err_set(e, SM_E_INTERNAL, "certificate", "certificate %s: %s", serial, detail);
+}
+
+int download_get(struct db *db, const struct orders_scope *scope, const char *serial,
+                 enum bundle_format f, struct bundle *out, struct sm_err *e)
+{
+    memset(out, 0, sizeof *out);
+    char norm[CERTS_SERIAL_HEX_MAX];
+    if (bundle_format_info(f) == NULL)
+        return sm_err_set(e, SM_E_INVALID, "format", "unknown download format");
+    int rc = download_serial_norm(serial, norm, e);
+    if (rc < 0)
+        return rc;
+    struct certs_row *r = NULL;
+    rc = load_visible(db, scope, norm, &r, e);
+    if (rc < 0)
+        return rc;
+    STACK_OF(X509) *a = NULL, *b = NULL;
+    if (strcmp(r->state, "issued") != 0)
+        rc = sm_err_set(e, SM_E_CONFLICT, "state", "certificate %s is %s, not issued", norm,
+                        r->state);
+    else if (r->der == NULL || r->der_len == 0)
+        rc = sm_err_set(e, SM_E_INTERNAL, "certificate", "issued %s has no DER", norm);
+    unsigned need = rc == 0 ? bundle_needs(f, r->root) : 0;
+    if (rc == 0 && (need & BUNDLE_NEED_A))
+        rc = ca_load_chain(db, r->level, "a", &a, e);
+    if (rc == 0 && (need & BUNDLE_NEED_B))
+        rc = ca_load_chain(db, r->level, "b", &b, e);
+    if (rc == 0) {
+        struct bundle_chains ch = {r->root, a, b};
+        rc = bundle_make(f, r->der, r->der_len, &ch, out, e);
+    }
+    if (rc == -SM_E_INVALID || rc == -SM_E_NOTFOUND)
+        rc = stored_broken(e, norm); /* the stored data, not the caller's input */
+    if (rc == 0)
+        download_filename(r->cn, r->serial, f, out->filename, sizeof out->filename);
+    sk_X509_pop_free(a, X509_free);
+    sk_X509_pop_free(b, X509_free);
+    certs_row_free(r);
+    return rc;
+}

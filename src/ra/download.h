@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* Certificate downloads (R-DL-1): the one call web pages, the API and the CLI make to get a
+ * certificate in a download format. Finds the certificate by serial, refuses callers who may
+ * not see its organization exactly as if it did not exist, picks the chain of its level and
+ * root option (both roots for the cross-certificate) and names the file. No HTTP, no SQL. */
+#ifndef SM_RA_DOWNLOAD_H
+#define SM_RA_DOWNLOAD_H
+#include <stdint.h>
+
+#include "core/err.h"
+#include "pki/bundle.h"
+#include "store/certs.h"
+#include "store/orders.h"
+
+struct db;
+
+/* Lower-case hex without leading zeros (the form store/certs keeps) from a serial as people
+ * write it: hex digits in either case, optionally with ':' between octets, leading zeros.
+ * 0, or -SM_E_INVALID with field "serial". */
+int download_serial_norm(const char *in, char out[CERTS_SERIAL_HEX_MAX], struct sm_err *e);
+
+/* "<cn>-<serial>.<suffix>" made safe for a Content-Disposition filename: letters, digits,
+ * '.', '-' and '_' only ("*" becomes "wildcard", anything else '_'), no leading dot, the CN
+ * cut at 64 bytes; "certificate" when the CN is empty. */
+void download_filename(const char *cn, const char *serial, enum bundle_format f, char *out,
+                       size_t n);
+
+/* The certificate with serial in format f, into *out (free with bundle_clear), with
+ * out->filename set by download_filename. scope says which organizations the caller sees
+ * (all for officers and admins; store/orders.h); a certificate of another organization, of
+ * no organization (operator issuance) unless scope->all, reserved or abandoned is
+ * -SM_E_NOTFOUND with the same error as an unknown serial. Only issued certificates are
+ * handed out: a revoked one is -SM_E_CONFLICT (field "state"). -SM_E_INVALID for a
+ * malformed serial or format; store and chain errors as they come. */
+int download_get(struct db *db, const struct orders_scope *scope, const char *serial,
+                 enum bundle_format f, struct bundle *out, struct sm_err *e);
+
+#endif
