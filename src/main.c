@@ -16,6 +16,9 @@ static const struct {
     {"ca", cmd_ca, "ca list|chain --dir DIR ...      show the CA hierarchy or a chain"},
     {"csr", cmd_csr, "csr check [--json] FILE          check a CSR"},
     {"issue", cmd_issue, "issue --dir DIR --csr FILE|--batch FILE ...  issue certificates (operator)"},
+    {"cert", cmd_cert,
+     "cert get --dir DIR --serial S --format F [--out FILE]\n"
+     "                                   a certificate in a download format (pem der p7b ...)"},
     {"audit", cmd_audit, "audit verify --dir DIR           verify the audit log's hash chain"},
     {"calendar", cmd_calendar, "calendar FROM TO                 business days and holidays"},
     {"mail", cmd_mail, "mail test|run|list --dir DIR ...  queue a test mail, send mails"},

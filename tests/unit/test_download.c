@@ -86,8 +86,12 @@ static int setup(void **state)
     (void)state;
     unsetenv("SHOMEI_CA_PASSPHRASE");
     clock_set(NOW);
-    snprintf(tmpdir, sizeof tmpdir, "%s/shomei-dl.XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    const char *t = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    int w = snprintf(tmpdir, sizeof tmpdir, "%s/shomei-dl.", t);
+    if (w < 0 || (size_t)w + 7 > sizeof tmpdir)
+        return -1;
+    memset(tmpdir + w, 'X', 6); /* the mkdtemp template */
+    tmpdir[w + 6] = '\0';
     if (mkdtemp(tmpdir) == NULL || (cfg = config_defaults(tmpdir)) == NULL)
         return -1;
     config_set(cfg, "ca", "passphrase", PASS);
