@@ -40,6 +40,10 @@ static const struct db_stmt st_get = {"certs.get",
                                       "SELECT " COLS " FROM certificates WHERE serial = $1", NULL,
                                       NULL};
 
+static const struct db_stmt st_get_id = {"certs.get_id",
+                                         "SELECT " COLS " FROM certificates WHERE id = $1", NULL,
+                                         NULL};
+
 static const struct db_stmt st_count_cn = {
     "certs.count_cn",
     "SELECT COUNT(*) FROM certificates WHERE org_id = $1 AND cn = $2 AND state = 'issued' "
@@ -234,6 +238,20 @@ int certs_get(struct db *db, const char *serial, struct certs_row **out, struct 
         return rc;
     if (*out == NULL)
         return sm_err_set(e, SM_E_NOTFOUND, "serial", "no certificate with serial %s", serial);
+    return 0;
+}
+
+int certs_get_id(struct db *db, int64_t id, struct certs_row **out, struct sm_err *e)
+{
+    *out = NULL;
+    struct db_val p[1] = {DBV_INT(id)};
+    int rc = db_run(db, &st_get_id, p, 1, on_row, out, e);
+    if (rc == -SM_E_NOMEM)
+        return sm_err_set(e, SM_E_NOMEM, "certificates", "out of memory");
+    if (rc < 0)
+        return rc;
+    if (*out == NULL)
+        return sm_err_set(e, SM_E_NOTFOUND, "certificate", "no certificate %lld", (long long)id);
     return 0;
 }
 

@@ -57,6 +57,8 @@ struct certs_row {
 };
 /* The certificate with this serial; -SM_E_NOTFOUND when absent. Free with certs_row_free. */
 int certs_get(struct db *db, const char *serial, struct certs_row **out, struct sm_err *e);
+/* The same by certificates.id. */
+int certs_get_id(struct db *db, int64_t id, struct certs_row **out, struct sm_err *e);
 void certs_row_free(struct certs_row *r);
 
 /* Certificates of org_id for cn in state issued and not expired at now (R-ISS-6). */

@@ -60,6 +60,9 @@ static const struct db_stmt st_user_by_login = {
     "user.by_login", "SELECT " USER_COLS " WHERE u.login_key = $1", NULL, NULL};
 static const struct db_stmt st_user_list = {"user.list", "SELECT " USER_COLS " ORDER BY u.id", NULL,
                                             NULL};
+static const struct db_stmt st_user_list_org = {
+    "user.list_org", "SELECT " USER_COLS " WHERE u.org_id = $1 AND u.disabled = 0 ORDER BY u.id",
+    NULL, NULL};
 static const struct db_stmt st_user_key_taken = {
     "user.key_taken", "SELECT id FROM users WHERE login_key = $1 AND id <> $2", NULL, NULL};
 static const struct db_stmt st_user_failures = {
@@ -305,6 +308,17 @@ int user_list(struct db *db, struct user **rows, size_t *n, struct sm_err *e)
 {
     struct rows rs = {.size = sizeof(struct user), .ncols = NUSER_COLS, .fill = fill_user_v};
     int rc = select_rows(db, &st_user_list, NULL, 0, &rs, e);
+    *rows = rs.v;
+    *n = rs.n;
+    return rc;
+}
+
+int user_list_org(struct db *db, int64_t org_id, struct user **rows, size_t *n,
+                  struct sm_err *e)
+{
+    struct rows rs = {.size = sizeof(struct user), .ncols = NUSER_COLS, .fill = fill_user_v};
+    struct db_val p[1] = {DBV_INT(org_id)};
+    int rc = select_rows(db, &st_user_list_org, p, 1, &rs, e);
     *rows = rs.v;
     *n = rs.n;
     return rc;

@@ -41,4 +41,8 @@ void h_admin_announce(struct req *r);
 void h_dashboard(struct req *r);
 void h_api_me(struct req *r);
 
+#include "web/h_portal.h"  /* applications and orders of customers and resellers */
+#include "web/h_officer.h" /* vetting, payment and products for CA staff */
+#include "web/h_certs.h"   /* certificate list, detail and downloads */
+
 #endif

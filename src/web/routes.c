@@ -33,6 +33,10 @@ const struct route web_routes[] = {
     {"GET", "/admin/announcements", h_admin_announcements, ROLE_ADMIN, 0},
     {"POST", "/admin/announcements", h_admin_announce, ROLE_ADMIN, RF_FORM | RF_CSRF},
     {"GET", "/api/v1/me", h_api_me, ROLE_CUSTOMER, RF_API},
+/* Feature route lists, one file each (kept apart so features grow independently). */
+#include "web/routes_portal.inc"
+#include "web/routes_officer.inc"
+#include "web/routes_certs.inc"
 };
 
 const size_t web_nroutes = sizeof web_routes / sizeof web_routes[0];

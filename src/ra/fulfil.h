@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: MIT */
+/* Issuance of approved orders (R-ISS-5, R-ISS-6, R-VAL-3, R-CSR-2): every domain validated,
+ * CAA of every name checked right before signing (a refusal is logged and audited), at
+ * most the policy number of valid certificates per CN and organization, the subject from
+ * the vetted application, then ra/issuance signs and stores the certificate and, in the
+ * same transaction, the order becomes issued and the issuance notice is queued. Also the
+ * automatic approval of DV orders whose domains are all validated. */
+#ifndef SM_RA_FULFIL_H
+#define SM_RA_FULFIL_H
+#include <stdint.h>
+#include "core/err.h"
+#include "ra/order.h"
+
+struct config;
+
+/* Approves order id (vetting -> approved, by an officer; the checks of R-VAL-4 are the
+ * officer's to record first, see ra/review) and issues it at once. When issuance cannot
+ * run yet (a domain not validated, CAA refusal, per-CN limit) the order stays approved and
+ * e tells why; the job retries. */
+int fulfil_approve(const struct order_env *env, const struct order_actor *who,
+                   const struct config *cfg, int64_t order_id, int64_t version,
+                   struct sm_err *e);
+/* Issues an approved order now. 0 when issued (or already issued). */
+int fulfil_issue(const struct order_env *env, const struct order_actor *who,
+                 const struct config *cfg, int64_t order_id, struct sm_err *e);
+/* The job's pass: DV orders in vetting with every domain validated are approved by the
+ * system and issued; approved orders not yet issued are retried. *done counts issuances. */
+int fulfil_due(const struct order_env *env, const struct config *cfg, int *done,
+               struct sm_err *e);
+
+#endif

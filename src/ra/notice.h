@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* Notices of order events (R-NOT-1, R-NOT-2, R-ISS-5): the order hook that turns
+ * "order.submitted", "order.paid", "order.hold", "order.rejected", "order.issued" ... into
+ * outbox mails to the order's notification addresses (and, for issuance, the managing
+ * reseller's users), in the organization's language, inside the transaction of the change.
+ * Templates: web/mail/order_<event>.<lang>.txt. */
+#ifndef SM_RA_NOTICE_H
+#define SM_RA_NOTICE_H
+#include "ra/order.h"
+
+struct config;
+
+/* Fills h with the notice hook; cfg (base_url for links) must outlive h. */
+void notice_hooks_init(struct order_hooks *h, const struct config *cfg);
+
+/* The language of an organization's mails: the locale of its first user, else "ja". */
+const char *notice_org_lang(struct db *db, int64_t org_id);
+
+#endif

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/* Domain control validation of orders (R-VAL-1, R-VAL-2, R-VAL-3 DNSSEC): gives every
+ * domain of an order its random value, runs the DNS TXT and web-page checks (ra/dcv over
+ * net/dns and net/fetch), mails the constructed-address link for the e-mail method and
+ * confirms it, reuses earlier validations of the same organization within the dated
+ * policy, and stores method, BR version and evidence with each domain (store/orders).
+ * Checks run on request ("check now") and from the job until success or expiry. */
+#ifndef SM_RA_VALIDATE_H
+#define SM_RA_VALIDATE_H
+#include <stddef.h>
+#include <stdint.h>
+#include "core/err.h"
+#include "ra/order.h"
+
+struct config;
+
+/* What a customer needs to pass the check of one domain, for pages and the API. */
+struct validate_todo {
+    char name[256];
+    char method[24];        /* dns | http | email:LOCALPART | reuse */
+    char state[12];         /* pending | validated | failed */
+    char record_name[300];  /* dns: the TXT owner name to create */
+    char value[64];         /* the random value (dns TXT text, http file content) */
+    char url[400];          /* http: the URL that must serve value */
+    char email[320];        /* email: where the link was (or will be) sent */
+    int64_t expires_at;     /* the random value's expiry */
+    int64_t validated_at;
+    char reason[64];        /* last failure reason code (ra/dcv), "" when none */
+};
+
+/* Prepares the domains of an order for validation (random values, reuse of validations
+ * of the same organization, the e-mail with the link for the e-mail method) inside the
+ * caller's transaction. Called when an order enters vetting (payment confirmed) and
+ * after a re-application. */
+int validate_prepare_tx(const struct order_env *env, const struct config *cfg,
+                        const struct order_rec *o, struct sm_err *e);
+/* Changes the method of one domain of order id ("dns", "http", "email:admin" ...); a new
+ * random value is issued. Refused (SM_E_POLICY) for methods switched off by date policy. */
+int validate_set_method(const struct order_env *env, const struct order_actor *who,
+                        const struct config *cfg, int64_t order_id, const char *name,
+                        const char *method, struct sm_err *e);
+/* Runs the DNS / web-page check of every pending domain of order id now (network).
+ * *pending (may be NULL) receives the number still not validated. */
+int validate_check_now(const struct order_env *env, const struct order_actor *who,
+                       const struct config *cfg, int64_t order_id, int *pending,
+                       struct sm_err *e);
+/* The e-mail method's link: /dcv/confirm/TOKEN. Validates the domain whose value the
+ * token carries (not expired). -SM_E_NOTFOUND for unknown or expired tokens. */
+int validate_email_confirm(const struct order_env *env, const struct config *cfg,
+                           const char *token, struct sm_err *e);
+/* The instructions and state of every domain of order id (scoped like orders_get).
+ * *out freed by the caller with free(). */
+int validate_todo_list(const struct order_env *env, const struct order_actor *who,
+                       const struct config *cfg, int64_t order_id, struct validate_todo **out,
+                       size_t *n, struct sm_err *e);
+
+#endif

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/* The RA context of a portal request (see portal.h): order environment with the notice
+ * hooks, and the actor's organization scope turned into the list of organization ids that
+ * store/orders filters by. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "ra/account.h"
+#include "ra/notice.h"
+#include "web/http.h"
+#include "web/portal.h"
+
+int portal_is_staff(const struct portal *p)
+{
+    return p->user != NULL && (p->user->role == USER_OFFICER || p->user->role == USER_ADMIN);
+}
+
+int portal_or_reply(struct req *r, struct portal *p)
+{
+    struct sm_err e = {0};
+    memset(p, 0, sizeof *p);
+    p->user = req_user(r);
+    if (p->user == NULL)
+        return http_reply_error(r, 401, "err.forbidden", NULL), -SM_E_FORBIDDEN;
+    if ((p->db = req_db_or_reply(r)) == NULL)
+        return -SM_E_DB;
+    notice_hooks_init(&p->hooks, r->web->cfg);
+    if (order_env_init(&p->env, p->db, &p->hooks, r->web->cfg, &p->maint, &e) < 0) {
+        log_error("portal: configuration", "detail", e.detail);
+        return http_reply_error(r, 500, "err.internal", NULL), -SM_E_CONFIG;
+    }
+    p->who.user_id = p->user->id;
+    if (portal_is_staff(p)) {
+        p->who.scope = ORDERS_SCOPE_ALL;
+        return 0;
+    }
+    struct org_scope sc = req_scope(r);
+    struct org *orgs = NULL;
+    size_t n = 0;
+    if (org_list_scope(p->db, &sc, &orgs, &n, &e) < 0) {
+        log_error("portal: organizations", "detail", e.detail);
+        return http_reply_error(r, 500, "err.internal", NULL), -SM_E_DB;
+    }
+    p->org_ids = calloc(n ? n : 1, sizeof *p->org_ids);
+    if (p->org_ids == NULL) {
+        free(orgs);
+        return http_reply_error(r, 500, "err.internal", NULL), -SM_E_NOMEM;
+    }
+    for (size_t i = 0; i < n; i++)
+        p->org_ids[i] = orgs[i].id;
+    free(orgs);
+    p->norgs = n;
+    p->who.scope = (struct orders_scope){0, p->org_ids, n};
+    return 0;
+}
+
+void portal_clear(struct portal *p)
+{
+    free(p->org_ids);
+    p->org_ids = NULL;
+    p->norgs = 0;
+}
