@@ -17,6 +17,7 @@
 #include <openssl/rand.h>
 
 #include "cli/cli.h"
+#include "store/products.h"
 #include "core/config.h"
 #include "pki/ca.h"
 #include "store/db.h"
@@ -27,7 +28,21 @@
  * the fresh database, after the CA hierarchy exists. Add a function to demo_seeds to seed
  * more; a failure makes init remove everything it created. */
 typedef int (*demo_seed_fn)(struct db *db, const struct config *c, struct sm_err *e);
+
+/* The demo catalog of R-PRD-1 (DV, OV, OV multi-domain, EV, OV wildcard). */
+static int seed_products(struct db *db, const struct config *c, struct sm_err *e)
+{
+    (void)c;
+    int n = 0;
+    int rc = products_seed_demo(db, "cli", &n, e);
+    if (rc == 0)
+        printf("demo products: %d\n", n);
+    return rc;
+}
+
 static const demo_seed_fn demo_seeds[] = {
+    seed_products,
+    user_seed_demo,
     NULL, /* end of the list */
 };
 
