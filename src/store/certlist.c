@@ -1,0 +1,389 @@
+/* SPDX-License-Identifier: MIT */
+/* Certificate list and detail reads (see certlist.h): one SELECT over certificates joined
+ * with orders and products, the organization scope as "org_id IN ($k, ...)" so that the
+ * (org_id, not_after) index of migration 0007 serves both the filter and the sort. Must
+ * not decide anything: which formats exist and who may download stay in ra/download. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core/buf.h"
+#include "core/failalloc.h"
+#include "store/audit.h"
+#include "store/certlist.h"
+#include "store/db.h"
+#include "store/outbox.h"
+
+#define FROM                                                                                       \
+    " FROM certificates c LEFT JOIN orders o ON o.id = c.order_id "                                \
+    "LEFT JOIN products p ON p.id = o.product_id "
+#define COLS                                                                                       \
+    "c.id, c.order_id, c.org_id, c.serial, c.state, c.level, c.root, c.cn, c.not_before, "         \
+    "c.not_after, c.revoked_at, o.receipt_no, o.kind, p.code, p.name_ja, p.name_en, "               \
+    "o.applicant, o.contact"
+#define NCOLS 18
+#define DETAIL_COLS COLS ", c.names, c.sha256, c.der, o.server_software"
+#define STATES " c.state IN ('issued', 'revoked')"
+
+static void cpy(char *dst, size_t n, const struct db_val *v)
+{
+    dst[0] = '\0';
+    if (v->t == DB_TEXT && v->p != NULL) {
+        size_t len = v->n < n - 1 ? v->n : n - 1;
+        memcpy(dst, v->p, len);
+        dst[len] = '\0';
+    }
+}
+
+static char *dup_or_null(const char *s) { return s != NULL && s[0] ? strdup(s) : NULL; }
+
+/* The applicant organization, department and TDB code from the order's JSON: applicant.org
+ * and applicant.responsible for OV/EV, the procedure contact otherwise (DV). */
+static int applicant_fields(const struct db_val *applicant, const struct db_val *contact,
+                            struct certlist_row *r, char **tdb)
+{
+    json_t *a = NULL, *c = NULL;
+    if (applicant->t == DB_TEXT)
+        a = json_loadb(applicant->p, applicant->n, 0, NULL);
+    if (contact->t == DB_TEXT)
+        c = json_loadb(contact->p, contact->n, 0, NULL);
+    json_t *org = json_object_get(a, "org"), *resp = json_object_get(a, "responsible");
+    const char *ja = json_string_value(json_object_get(org, "name_ja"));
+    const char *en = json_string_value(json_object_get(org, "name_en"));
+    const char *dept = json_string_value(json_object_get(resp, "dept"));
+    if (ja == NULL && en == NULL)
+        ja = json_string_value(json_object_get(c, "org"));
+    if (dept == NULL)
+        dept = json_string_value(json_object_get(c, "dept"));
+    int bad = 0;
+    if ((ja && (r->org_name_ja = dup_or_null(ja)) == NULL && ja[0]) ||
+        (en && (r->org_name_en = dup_or_null(en)) == NULL && en[0]) ||
+        (dept && (r->dept = dup_or_null(dept)) == NULL && dept[0]))
+        bad = 1;
+    if (tdb != NULL) {
+        const char *t = json_string_value(json_object_get(org, "tdb_code"));
+        if (t && (*tdb = dup_or_null(t)) == NULL && t[0])
+            bad = 1;
+    }
+    json_decref(a);
+    json_decref(c);
+    return bad ? -1 : 0;
+}
+
+static void row_clear(struct certlist_row *r)
+{
+    free(r->cn);
+    free(r->org_name_ja);
+    free(r->org_name_en);
+    free(r->dept);
+    memset(r, 0, sizeof *r);
+}
+
+/* Fills r from the first NCOLS columns; tdb as in applicant_fields. -1 on no memory. */
+static int fill_row(struct certlist_row *r, const struct db_val *v, char **tdb)
+{
+    memset(r, 0, sizeof *r);
+    r->id = db_col_int(&v[0]);
+    r->order_id = db_col_int(&v[1]);
+    r->org_id = db_col_int(&v[2]);
+    cpy(r->serial, sizeof r->serial, &v[3]);
+    cpy(r->state, sizeof r->state, &v[4]);
+    cpy(r->level, sizeof r->level, &v[5]);
+    cpy(r->root, sizeof r->root, &v[6]);
+    r->cn = db_col_strdup(&v[7]);
+    r->not_before = db_col_int(&v[8]);
+    r->not_after = db_col_int(&v[9]);
+    r->revoked_at = db_col_int(&v[10]);
+    cpy(r->receipt_no, sizeof r->receipt_no, &v[11]);
+    cpy(r->kind, sizeof r->kind, &v[12]);
+    cpy(r->product_code, sizeof r->product_code, &v[13]);
+    cpy(r->product_ja, sizeof r->product_ja, &v[14]);
+    cpy(r->product_en, sizeof r->product_en, &v[15]);
+    if ((v[7].t != DB_NULL && r->cn == NULL) || applicant_fields(&v[16], &v[17], r, tdb) < 0)
+        return -1;
+    return 0;
+}
+
+struct rows {
+    struct certlist_row *v;
+    size_t n, cap;
+    int nomem;
+};
+
+static int add_row(void *ctx, const struct db_val *cols, int ncols)
+{
+    struct rows *rs = ctx;
+    if (ncols < NCOLS)
+        return -SM_E_INTERNAL;
+    if (rs->n == rs->cap) {
+        size_t cap = rs->cap ? rs->cap * 2 : 16;
+        struct certlist_row *v = sm_realloc(rs->v, cap * sizeof *v);
+        if (v == NULL) {
+            rs->nomem = 1;
+            return -SM_E_NOMEM;
+        }
+        rs->v = v;
+        rs->cap = cap;
+    }
+    if (fill_row(&rs->v[rs->n], cols, NULL) < 0) {
+        row_clear(&rs->v[rs->n]);
+        rs->nomem = 1;
+        return -SM_E_NOMEM;
+    }
+    rs->n++;
+    return 0;
+}
+
+void certlist_rows_free(struct certlist_row *rows, size_t n)
+{
+    for (size_t i = 0; rows != NULL && i < n; i++)
+        row_clear(&rows[i]);
+    free(rows);
+}
+
+/* " AND c.org_id IN ($k, ...)" binding the ids into p from *np; nothing for all. */
+static int scope_sql(struct buf *sql, const struct orders_scope *s, struct db_val *p, int *np)
+{
+    if (s->all)
+        return 0;
+    if (s->n == 0)
+        return buf_puts(sql, " AND 1 = 0");
+    int rc = buf_puts(sql, " AND c.org_id IN (");
+    for (size_t i = 0; i < s->n && rc == 0; i++) {
+        p[(*np)++] = DBV_INT(s->org_ids[i]);
+        rc = buf_printf(sql, "%s$%d", i ? ", " : "", *np);
+    }
+    return rc == 0 ? buf_puts(sql, ")") : rc;
+}
+
+/* LIKE patterns for q: "%q%" over the lower-cased CN and "s%" over the serial as
+ * download_serial_norm writes it ("" when q is no serial: matches nothing useful). */
+static int patterns(const char *q, struct buf *cn, struct buf *serial)
+{
+    int rc = buf_putc(cn, '%');
+    for (const char *s = q; *s && rc == 0; s++) {
+        if (*s == '%' || *s == '_' || *s == '\\')
+            rc = buf_putc(cn, '\\');
+        if (rc == 0)
+            rc = buf_putc(cn, (char)tolower((unsigned char)*s));
+    }
+    if (rc == 0)
+        rc = buf_putc(cn, '%');
+    int lead = 1, hex = 1;
+    for (const char *s = q; *s && rc == 0; s++) {
+        if (*s == ':')
+            continue;
+        if (!isxdigit((unsigned char)*s)) {
+            hex = 0;
+            break;
+        }
+        if (lead && *s == '0')
+            continue;
+        lead = 0;
+        rc = buf_putc(serial, (char)tolower((unsigned char)*s));
+    }
+    if (rc == 0 && (!hex || serial->len == 0)) {
+        buf_reset(serial);
+        rc = buf_puts(serial, "-"); /* no serial starts with '-' */
+    }
+    return rc == 0 ? buf_putc(serial, '%') : rc;
+}
+
+static int count_cb(void *ctx, const struct db_val *cols, int ncols)
+{
+    if (ncols >= 1)
+        *(int64_t *)ctx = db_col_int(&cols[0]);
+    return 0;
+}
+
+int certlist_list(struct db *db, const struct certlist_filter *f, struct certlist_row **rows,
+                  size_t *n, int64_t *total, struct sm_err *e)
+{
+    *rows = NULL;
+    *n = 0;
+    if (total != NULL)
+        *total = 0;
+    const char *q = f->q != NULL ? f->q : "";
+    if (strlen(q) > CERTLIST_Q_MAX)
+        return sm_err_set(e, SM_E_INVALID, "q", "search text over %d bytes", CERTLIST_Q_MAX);
+    if (f->limit < 0 || f->limit > 1000 || f->offset < 0)
+        return sm_err_set(e, SM_E_INVALID, "limit", "limit 1..1000, offset >= 0");
+    if (!f->scope.all && f->scope.n > ORDERS_SCOPE_MAX)
+        return sm_err_set(e, SM_E_TOO_LARGE, "scope", "too many organizations");
+    struct db_val *p = sm_calloc((f->scope.all ? 0 : f->scope.n) + 5, sizeof *p);
+    struct buf where = BUF_INIT, sql = BUF_INIT, pcn = BUF_INIT, pserial = BUF_INIT;
+    struct rows rs = {0};
+    int np = 0, rc = p == NULL ? -SM_E_NOMEM : 0;
+    if (rc == 0)
+        rc = buf_puts(&where, STATES);
+    if (rc == 0)
+        rc = scope_sql(&where, &f->scope, p, &np);
+    if (rc == 0 && q[0]) {
+        rc = patterns(q, &pcn, &pserial);
+        if (rc == 0) {
+            p[np] = DBV_TEXT(pcn.p);
+            p[np + 1] = DBV_TEXT(pserial.p);
+            p[np + 2] = DBV_TEXT(q);
+            rc = buf_printf(&where,
+                            " AND (LOWER(c.cn) LIKE $%d ESCAPE '\\' OR c.serial LIKE $%d "
+                            "ESCAPE '\\' OR o.receipt_no = $%d)",
+                            np + 1, np + 2, np + 3);
+            np += 3;
+        }
+    }
+    if (rc < 0) {
+        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+        goto out;
+    }
+    if (total != NULL) {
+        /* Without a search the orders are not needed for counting. */
+        rc = buf_printf(&sql, "SELECT COUNT(*) FROM certificates c%s WHERE %s",
+                        q[0] ? " LEFT JOIN orders o ON o.id = c.order_id" : "", where.p);
+        if (rc < 0) {
+            rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+            goto out;
+        }
+        struct db_stmt st = {"certlist.count", sql.p, NULL, NULL};
+        if ((rc = db_run(db, &st, p, np, count_cb, total, e)) < 0)
+            goto out;
+        buf_reset(&sql);
+    }
+    p[np] = DBV_INT(f->limit ? f->limit : 50);
+    p[np + 1] = DBV_INT(f->offset);
+    if (buf_printf(&sql,
+                   "SELECT " COLS FROM "WHERE %s ORDER BY c.not_after, c.id LIMIT $%d OFFSET $%d",
+                   where.p, np + 1, np + 2) < 0) {
+        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+        goto out;
+    }
+    struct db_stmt st = {"certlist.list", sql.p, NULL, NULL};
+    rc = db_run(db, &st, p, np + 2, add_row, &rs, e);
+    if (rc < 0 && rs.nomem)
+        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    if (rc < 0) {
+        certlist_rows_free(rs.v, rs.n);
+        goto out;
+    }
+    if (rs.n == 0) {
+        free(rs.v);
+        rs.v = NULL;
+    }
+    *rows = rs.v;
+    *n = rs.n;
+out:
+    buf_free(&where);
+    buf_free(&sql);
+    buf_free(&pcn);
+    buf_free(&pserial);
+    free(p);
+    return rc;
+}
+
+void certlist_detail_free(struct certlist_detail *d)
+{
+    if (d == NULL)
+        return;
+    row_clear(&d->row);
+    free(d->names_json);
+    free(d->sha256);
+    free(d->der);
+    free(d->server_software);
+    free(d->tdb_code);
+    free(d);
+}
+
+struct one {
+    struct certlist_detail *d;
+    int nomem;
+};
+
+static int detail_row(void *ctx, const struct db_val *v, int ncols)
+{
+    struct one *o = ctx;
+    if (ncols < NCOLS + 4 || o->d != NULL)
+        return ncols < NCOLS + 4 ? -SM_E_INTERNAL : 1;
+    struct certlist_detail *d = sm_calloc(1, sizeof *d);
+    if (d == NULL)
+        return o->nomem = 1, -SM_E_NOMEM;
+    int bad = fill_row(&d->row, v, &d->tdb_code) < 0;
+    d->names_json = db_col_strdup(&v[NCOLS]);
+    d->sha256 = db_col_strdup(&v[NCOLS + 1]);
+    if (v[NCOLS + 2].t == DB_BLOB && v[NCOLS + 2].n > 0) {
+        if ((d->der = sm_malloc(v[NCOLS + 2].n)) != NULL) {
+            memcpy(d->der, v[NCOLS + 2].p, v[NCOLS + 2].n);
+            d->der_len = v[NCOLS + 2].n;
+        } else {
+            bad = 1;
+        }
+    }
+    d->server_software = db_col_strdup(&v[NCOLS + 3]);
+    if (bad || (v[NCOLS].t != DB_NULL && d->names_json == NULL) ||
+        (v[NCOLS + 1].t != DB_NULL && d->sha256 == NULL) ||
+        (v[NCOLS + 3].t != DB_NULL && d->server_software == NULL)) {
+        certlist_detail_free(d);
+        return o->nomem = 1, -SM_E_NOMEM;
+    }
+    o->d = d;
+    return 0;
+}
+
+int certlist_get(struct db *db, const struct orders_scope *scope, const char *serial,
+                 struct certlist_detail **out, struct sm_err *e)
+{
+    *out = NULL;
+    if (scope == NULL)
+        return sm_err_set(e, SM_E_INTERNAL, "scope", "no scope given");
+    if (serial == NULL || serial[0] == '\0' || strlen(serial) >= CERTS_SERIAL_HEX_MAX)
+        return sm_err_set(e, SM_E_NOTFOUND, "serial", "no such certificate");
+    if (!scope->all && scope->n > ORDERS_SCOPE_MAX)
+        return sm_err_set(e, SM_E_TOO_LARGE, "scope", "too many organizations");
+    struct db_val *p = sm_calloc((scope->all ? 0 : scope->n) + 1, sizeof *p);
+    struct buf sql = BUF_INIT;
+    struct one o = {0};
+    if (p == NULL)
+        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    p[0] = DBV_TEXT(serial);
+    int np = 1;
+    int rc = buf_puts(&sql, "SELECT " DETAIL_COLS FROM "WHERE c.serial = $1 AND" STATES);
+    if (rc == 0)
+        rc = scope_sql(&sql, scope, p, &np);
+    if (rc < 0) {
+        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    } else {
+        struct db_stmt st = {"certlist.get", sql.p, NULL, NULL};
+        rc = db_run(db, &st, p, np, detail_row, &o, e);
+        if (rc < 0 && o.nomem)
+            rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+        else if (rc >= 0 && o.d == NULL)
+            rc = sm_err_set(e, SM_E_NOTFOUND, "serial", "no such certificate");
+        else if (rc > 0)
+            rc = 0;
+    }
+    if (rc == 0)
+        *out = o.d;
+    else
+        certlist_detail_free(o.d);
+    buf_free(&sql);
+    free(p);
+    return rc;
+}
+
+int certlist_mail_queue(struct db *db, const struct outbox_mail *m, const char *actor,
+                        const char *object, const char *detail_json, int64_t *id,
+                        struct sm_err *e)
+{
+    int rc = db_begin(db, e);
+    if (rc < 0)
+        return rc;
+    rc = outbox_enqueue(db, m, id, e);
+    if (rc == 0)
+        rc = audit_append(db, actor, "certificate.redownload_mail", object, detail_json, e);
+    if (rc == 0)
+        rc = db_commit(db, e);
+    if (rc < 0)
+        db_rollback(db);
+    return rc;
+}

@@ -1,0 +1,5 @@
+-- SPDX-License-Identifier: MIT
+-- The certificate list (R-MNG-1): one organization's certificates sorted by expiry come
+-- straight off (org_id, not_after); staff lists of every organization off (not_after).
+CREATE INDEX certificates_org_expiry ON certificates (org_id, not_after);
+CREATE INDEX certificates_expiry ON certificates (not_after);
