@@ -9,6 +9,9 @@
 #include "cli/cli.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "jobs/mailer.h"
+#include "jobs/vetting.h"
+#include "store/db.h"
 #include "web/server.h"
 
 static int usage(void)
@@ -28,6 +31,16 @@ static void set_log_level(const struct config *cfg)
     for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
         if (strcmp(l, levels[i].name) == 0)
             log_set_level(levels[i].level);
+}
+
+static int migrate(const struct config *cfg, struct sm_err *e)
+{
+    struct db *db = NULL;
+    int rc = db_open(config_str(cfg, "database", "url"), config_dir(cfg), &db, e);
+    if (rc == 0)
+        rc = db_migrate(db, e);
+    db_close(db);
+    return rc;
 }
 
 int cmd_serve(int argc, char **argv)
@@ -61,7 +74,15 @@ int cmd_serve(int argc, char **argv)
     set_log_level(cfg);
     int rc = port ? config_set(cfg, "server", "port", port) : 0;
     if (rc == 0)
+        rc = migrate(cfg, &e); /* a data directory of an older version gets the new tables */
+    if (rc == 0)
+        rc = outbox_worker_start(cfg, &e); /* R-NOT-2: queued notices go out */
+    if (rc == 0)
+        rc = vetting_worker_start(cfg, &e); /* DCV retries, issuance of validated orders */
+    if (rc == 0)
         rc = server_run(cfg, &e);
+    vetting_worker_stop();
+    outbox_worker_stop();
     config_free(cfg);
     if (rc < 0) {
         fprintf(stderr, "shomei serve: %s\n", e.detail[0] ? e.detail : sm_err_name(-rc));

@@ -56,6 +56,8 @@ static const struct setting settings[] = {
     {"issue", "batch", "64",
      "Certificates signed per database commit by bulk issuance (serials are always\n"
      "reserved in a committed transaction before signing)."},
+    {"issue", "max_per_cn", "2",
+     "Most valid certificates one organization may hold for one common name (R-ISS-6)."},
     {"issue", "reservation_lease", "600",
      "Seconds after which a serial reserved by a process on another machine that never\n"
      "stored its certificate is marked abandoned (same-machine processes are checked\n"
@@ -118,6 +120,10 @@ static const struct setting settings[] = {
     {"payment", "hmac_secret", "",
      "Shared secret of the payment callback (R-PAY-1): the body's HMAC-SHA256 in hex;\n"
      "empty = the callback is refused."},
+
+    {"jobs", "vetting_seconds", "60",
+     "Seconds between passes of the vetting worker: domain validation retries and issuance\n"
+     "of orders whose validation is complete."},
 
     {"log", "level", "info", "debug, info, warn or error."},
 };

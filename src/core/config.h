@@ -5,6 +5,7 @@
  * Unknown sections or keys are an error, so a typo never passes silently. */
 #ifndef SM_CONFIG_H
 #define SM_CONFIG_H
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/err.h"

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Order notices (see notice.h): event -> template, recipients (notification addresses 1-3,
  * and for issuance the managing reseller's users), language of the organization, and the
- * template variables; queued with outbox_enqueue in the caller's transaction. */
+ * template variables; queued with outbox_enqueue in the caller's transaction. The same hook
+ * starts domain validation when vetting starts. */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "ra/notice.h"
+#include "ra/validate.h"
 #include "store/certs.h"
 #include "store/outbox.h"
 #include "store/users.h"
@@ -147,8 +149,31 @@ static int notify(void *arg, struct db *db, const struct order_rec *o, const cha
     return rc;
 }
 
+/* Domain validation starts when vetting does (payment confirmed) and again after a
+ * re-application changed the names (R-VAL-1). */
+static int prepare_validation(const struct config *cfg, struct db *db, const struct order_rec *o,
+                              const char *event, struct sm_err *e)
+{
+    if (strcmp(event, "order.paid") != 0 && strcmp(event, "order.reapplied") != 0)
+        return 0;
+    if (strcmp(o->state, "vetting") != 0 && strcmp(o->state, "on_hold") != 0)
+        return 0;
+    struct order_env env = {0};
+    env.db = db; /* audit records only: no notices from inside a notice */
+    return validate_prepare_tx(&env, cfg, o, e);
+}
+
+static int on_event(void *arg, struct db *db, const struct order_rec *o, const char *event,
+                    const char *detail_json, struct sm_err *e)
+{
+    int rc = notify(arg, db, o, event, detail_json, e);
+    if (rc == 0)
+        rc = prepare_validation(arg, db, o, event, e);
+    return rc;
+}
+
 void notice_hooks_init(struct order_hooks *h, const struct config *cfg)
 {
-    h->notify = notify;
+    h->notify = on_event;
     h->arg = (void *)cfg;
 }

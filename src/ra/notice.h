@@ -3,7 +3,8 @@
  * "order.submitted", "order.paid", "order.hold", "order.rejected", "order.issued" ... into
  * outbox mails to the order's notification addresses (and, for issuance, the managing
  * reseller's users), in the organization's language, inside the transaction of the change.
- * Templates: web/mail/order_<event>.<lang>.txt. */
+ * Templates: web/mail/order_<event>.<lang>.txt. The hook also prepares domain validation
+ * (ra/validate) when an order enters vetting or is re-applied. */
 #ifndef SM_RA_NOTICE_H
 #define SM_RA_NOTICE_H
 #include "ra/order.h"

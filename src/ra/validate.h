@@ -54,4 +54,10 @@ int validate_todo_list(const struct order_env *env, const struct order_actor *wh
                        const struct config *cfg, int64_t order_id, struct validate_todo **out,
                        size_t *n, struct sm_err *e);
 
+/* The job's pass: runs the DNS / web-page checks of up to `limit` pending domains of
+ * orders being vetted (retried until success or the value's expiry). *checked counts
+ * the domains tried. */
+int validate_due(const struct order_env *env, const struct config *cfg, int limit, int *checked,
+                 struct sm_err *e);
+
 #endif

@@ -35,6 +35,27 @@ static const struct db_stmt st_result = {
     "WHERE order_id = $1 AND name = $2",
     NULL, NULL};
 
+/* Validated domains of one organization (R-VAL-2 reuse), newest first. The columns are
+ * qualified because of the join. */
+static const struct db_stmt st_org_validated = {
+    "order_domains.org_validated",
+    "SELECT d.id, d.order_id, d.name, d.dcv_method, d.random_value, d.value_expires_at, "
+    "d.state, d.validated_at, d.br_version, d.evidence FROM order_domains d "
+    "JOIN orders o ON o.id = d.order_id WHERE o.org_id = $1 AND d.state = 'validated' "
+    "AND d.validated_at >= $2 ORDER BY d.validated_at DESC",
+    NULL, NULL};
+static const struct db_stmt st_by_value = {
+    "order_domains.by_value",
+    "SELECT " DCOLS " FROM order_domains WHERE random_value = $1", NULL, NULL};
+/* Pending domains of orders that are being vetted or wait for issuance (the job). */
+static const struct db_stmt st_pending = {
+    "order_domains.pending",
+    "SELECT d.id, d.order_id, d.name, d.dcv_method, d.random_value, d.value_expires_at, "
+    "d.state, d.validated_at, d.br_version, d.evidence FROM order_domains d "
+    "JOIN orders o ON o.id = d.order_id WHERE d.state = 'pending' "
+    "AND o.state IN ('vetting', 'on_hold', 'approved') ORDER BY d.id LIMIT $1",
+    NULL, NULL};
+
 static void clear(struct order_domain *d)
 {
     free(d->name);
@@ -114,6 +135,51 @@ int orders_domains_list(struct db *db, int64_t order_id, struct order_domain **r
     *rows = rs.v;
     *n = rs.n;
     return rc;
+}
+
+static int list_rows(struct db *db, const struct db_stmt *st, const struct db_val *p, int np,
+                     struct order_domain **rows, size_t *n, struct sm_err *e)
+{
+    struct rows rs = {0};
+    int rc = db_run(db, st, p, np, on_row, &rs, e);
+    if (rc > 0 || rs.nomem)
+        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory reading domains");
+    if (rc < 0 || rs.n == 0) {
+        orders_domains_free(rs.v, rs.n);
+        rs.v = NULL;
+        rs.n = 0;
+    }
+    *rows = rs.v;
+    *n = rs.n;
+    return rc;
+}
+
+int orders_domains_org_validated(struct db *db, int64_t org_id, int64_t since,
+                                 struct order_domain **rows, size_t *n, struct sm_err *e)
+{
+    struct db_val p[2] = {DBV_INT(org_id), DBV_INT(since)};
+    return list_rows(db, &st_org_validated, p, 2, rows, n, e);
+}
+
+int orders_domain_by_value(struct db *db, const char *value, struct order_domain **row,
+                           struct sm_err *e)
+{
+    size_t n = 0;
+    *row = NULL;
+    if (value == NULL || value[0] == '\0')
+        return sm_err_set(e, SM_E_NOTFOUND, "token", "no value");
+    struct db_val p[1] = {DBV_TEXT(value)};
+    int rc = list_rows(db, &st_by_value, p, 1, row, &n, e);
+    if (rc == 0 && n == 0)
+        rc = sm_err_set(e, SM_E_NOTFOUND, "token", "no domain with this value");
+    return rc;
+}
+
+int orders_domains_pending(struct db *db, int limit, struct order_domain **rows, size_t *n,
+                           struct sm_err *e)
+{
+    struct db_val p[1] = {DBV_INT(limit > 0 ? limit : 100)};
+    return list_rows(db, &st_pending, p, 1, rows, n, e);
 }
 
 static int listed(const char *name, const char *const *names, size_t n)

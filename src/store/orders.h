@@ -154,6 +154,17 @@ int orders_domain_set_result(struct db *db, int64_t order_id, const char *name, 
                              int64_t at, const char *br_version, const char *evidence,
                              struct sm_err *e);
 
+/* Validated domains of orders of org_id validated at or after since, newest first
+ * (reuse, R-VAL-2). */
+int orders_domains_org_validated(struct db *db, int64_t org_id, int64_t since,
+                                 struct order_domain **rows, size_t *n, struct sm_err *e);
+/* The domain whose random value is value (the e-mail link); -SM_E_NOTFOUND. *row is one
+ * element to free with orders_domains_free(*row, 1). */
+int orders_domain_by_value(struct db *db, const char *value, struct order_domain **row,
+                           struct sm_err *e);
+/* Up to limit pending domains of orders in vetting, on_hold or approved (the DCV job). */
+int orders_domains_pending(struct db *db, int limit, struct order_domain **rows, size_t *n,
+                           struct sm_err *e);
 /* The order that produced certificate cert_id (certificates.order_id); -SM_E_NOTFOUND. */
 int orders_of_cert(struct db *db, int64_t cert_id, int64_t *order_id, struct sm_err *e);
 

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT */
+/* The vetting worker (see vetting.h). */
+#include "core/config.h"
+#include "jobs/periodic.h"
+#include "jobs/vetting.h"
+#include "ra/fulfil.h"
+#include "ra/notice.h"
+#include "ra/validate.h"
+
+static struct periodic *worker;
+
+int vetting_run_once(struct db *db, const struct config *cfg, struct sm_err *e)
+{
+    struct order_env env;
+    struct maint_policy maint;
+    struct order_hooks hooks;
+    notice_hooks_init(&hooks, cfg);
+    int checked = 0, done = 0;
+    int rc = order_env_init(&env, db, &hooks, cfg, &maint, e);
+    if (rc == 0)
+        rc = validate_due(&env, cfg, 100, &checked, e);
+    if (rc == 0)
+        rc = fulfil_due(&env, cfg, &done, e);
+    return rc;
+}
+
+int vetting_worker_start(const struct config *cfg, struct sm_err *e)
+{
+    int64_t poll = 60;
+    int rc = config_int(cfg, "jobs", "vetting_seconds", 1, 86400, &poll, e);
+    if (rc == 0 && worker == NULL)
+        rc = periodic_start("vetting", cfg, poll, vetting_run_once, &worker, e);
+    return rc;
+}
+
+void vetting_worker_stop(void)
+{
+    periodic_stop(worker);
+    worker = NULL;
+}

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: MIT */
+/* Issuance of approved orders (see fulfil.h). The issuing CA of each level and root is
+ * loaded once per process (decrypting a CA key is slow on purpose) and kept for signing. */
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "net/dns.h"
+#include "pki/ca.h"
+#include "pki/csr.h"
+#include "ra/caa.h"
+#include "ra/dcv.h"
+#include "ra/fulfil.h"
+#include "ra/issuance.h"
+#include "ra/review.h"
+#include "store/certs.h"
+#include "store/db.h"
+#include "store/products.h"
+
+#define MAX_NAMES 128
+
+static const struct order_actor system_actor = {0, {1, NULL, 0}};
+
+/* ---- the issuers of this process ---- */
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct ca_issuer *cache[3][2]; /* [dv, ov, ev][root a, b]; kept for the process */
+
+static int issuer_get(struct db *db, const struct config *cfg, const char *level,
+                      const char *root, struct ca_issuer **out, struct sm_err *e)
+{
+    static const char *const levels[] = {"dv", "ov", "ev"};
+    int l = -1, r = strcmp(root, "b") == 0 ? 1 : 0;
+    for (int i = 0; i < 3; i++)
+        if (strcmp(level, levels[i]) == 0)
+            l = i;
+    if (l < 0 || (strcmp(root, "a") != 0 && r == 0))
+        return sm_err_set(e, SM_E_INVALID, "level", "no issuer for %s/%s", level, root);
+    pthread_mutex_lock(&cache_lock);
+    int rc = 0;
+    if (cache[l][r] == NULL)
+        rc = ca_load_issuer(db, cfg, level, root, &cache[l][r], e);
+    *out = cache[l][r];
+    pthread_mutex_unlock(&cache_lock);
+    return rc;
+}
+
+/* ---- what goes into the certificate ---- */
+
+struct vetted {
+    char *names[MAX_NAMES];
+    size_t nnames;
+    char *methods[MAX_NAMES]; /* stored DCV method of each name */
+    struct profile_subject subj;
+    json_t *applicant; /* owns the strings subj points into */
+    struct csr_info *csr;
+};
+
+static void vetted_clear(struct vetted *v)
+{
+    for (size_t i = 0; i < v->nnames; i++) {
+        free(v->names[i]);
+        free(v->methods[i]);
+    }
+    json_decref(v->applicant);
+    csr_info_free(v->csr);
+    memset(v, 0, sizeof *v);
+}
+
+static const char *jstr(json_t *o, const char *a, const char *b)
+{
+    json_t *x = json_object_get(o, a);
+    return json_string_value(b ? json_object_get(x, b) : x);
+}
+
+/* The subject from the vetted application only (R-CSR-2, R-ISS-2). */
+static void subject_of(const struct product *p, struct vetted *v, const struct order_rec *o)
+{
+    memset(&v->subj, 0, sizeof v->subj);
+    v->subj.cn = v->names[0];
+    if (strcmp(p->level, "dv") == 0)
+        return;
+    v->applicant = o->applicant ? json_loads(o->applicant, 0, NULL) : NULL;
+    v->subj.o = jstr(v->applicant, "subject", "o");
+    v->subj.l = jstr(v->applicant, "subject", "l");
+    v->subj.st = jstr(v->applicant, "subject", "st");
+    v->subj.c = jstr(v->applicant, "subject", "c");
+    if (strcmp(p->level, "ev") == 0) {
+        const char *cat = jstr(v->applicant, "org", "category");
+        v->subj.business_category =
+            cat && strcmp(cat, "government") == 0 ? "Government Entity"
+            : cat && strcmp(cat, "private") == 0  ? "Private Organization"
+                                                  : "Business Entity";
+        v->subj.jurisdiction_c = "JP";
+        v->subj.serial_number = jstr(v->applicant, "org", "reg_no");
+    }
+}
+
+/* Loads names, methods and CSR of o; every domain must be validated. */
+static int load_vetted(struct db *db, const struct product *p, const struct order_rec *o,
+                       struct vetted *v, struct sm_err *e)
+{
+    struct order_domain *d = NULL;
+    size_t n = 0;
+    int rc = orders_domains_list(db, o->id, &d, &n, e);
+    if (rc == 0 && (n == 0 || n > MAX_NAMES))
+        rc = sm_err_set(e, SM_E_CONFLICT, "domains", "order has %zu names", n);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (strcmp(d[i].state, "validated") != 0)
+            rc = sm_err_set(e, SM_E_CONFLICT, "domains", "%s is not validated", d[i].name);
+        else if ((v->names[i] = strdup(d[i].name)) == NULL ||
+                 (v->methods[i] = strdup(d[i].dcv_method)) == NULL)
+            rc = sm_err_set(e, SM_E_NOMEM, "names", "out of memory");
+        else
+            v->nnames = i + 1;
+    }
+    /* the CN first, as the application ordered the names */
+    for (size_t i = 1; rc == 0 && o->cn != NULL && i < v->nnames; i++)
+        if (strcmp(v->names[i], o->cn) == 0) {
+            char *t = v->names[0], *m = v->methods[0];
+            v->names[0] = v->names[i], v->methods[0] = v->methods[i];
+            v->names[i] = t, v->methods[i] = m;
+        }
+    orders_domains_free(d, n);
+    if (rc == 0 && (o->csr_pem == NULL ||
+                    csr_check((const unsigned char *)o->csr_pem, strlen(o->csr_pem), NULL,
+                              &v->csr, e) < 0))
+        rc = e && e->code ? -e->code : sm_err_set(e, SM_E_CSR, "csr", "no CSR");
+    if (rc == 0 && (!v->csr->acceptable || v->csr->pkey == NULL || v->csr->spki == NULL))
+        rc = sm_err_set(e, SM_E_CSR, "csr", "the stored CSR is not acceptable");
+    if (rc == 0)
+        subject_of(p, v, o);
+    return rc;
+}
+
+/* ---- checks right before signing ---- */
+
+static const char *caa_label(const char *stored)
+{
+    if (stored == NULL)
+        return NULL;
+    if (strcmp(stored, "dns") == 0)
+        return dcv_method_caa_label(DCV_DNS_TXT);
+    if (strcmp(stored, "http") == 0)
+        return dcv_method_caa_label(DCV_HTTP_FILE);
+    if (strncmp(stored, "email:", 6) == 0)
+        return dcv_method_caa_label(DCV_EMAIL);
+    return NULL; /* reused: the original method is in the evidence */
+}
+
+/* Records a refused issuance (R-VAL-3: a blocked issuance is logged) and returns err. */
+static int blocked(const struct order_env *env, const struct order_actor *who, int64_t id,
+                   const char *what, json_t *detail, int err, struct sm_err *e)
+{
+    struct order_rec *o = NULL;
+    struct sm_err ae = {0};
+    int rc = db_begin(env->db, &ae);
+    if (rc == 0)
+        rc = orders_get(env->db, id, &system_actor.scope, &o, &ae);
+    if (rc == 0)
+        rc = order_audit(env, who, o, what, detail, &ae);
+    if (rc == 0)
+        rc = db_commit(env->db, &ae);
+    if (rc < 0) {
+        db_rollback(env->db);
+        log_error("could not record a blocked issuance", "why", ae.detail);
+    }
+    char *s = json_dumps(detail, JSON_COMPACT);
+    log_warn("issuance blocked", "order", o ? o->receipt_no : "?", "what", what, "detail",
+             s ? s : "");
+    free(s);
+    orders_rec_free(o);
+    json_decref(detail);
+    return -err;
+}
+
+static int check_caa(const struct order_env *env, const struct order_actor *who,
+                     const struct config *cfg, int64_t id, const struct vetted *v,
+                     struct sm_err *e)
+{
+    struct dns *dns = NULL;
+    int rc = dns_open(cfg, &dns, e);
+    for (size_t i = 0; rc == 0 && i < v->nnames; i++) {
+        struct caa_request q = {v->names[i], config_str(cfg, "caa", "identities"), NULL,
+                                caa_label(v->methods[i])};
+        struct caa_result r = {0};
+        rc = caa_check(dns, &q, clock_now(), &r);
+        if (rc == 0 && !r.ok) {
+            sm_err_set(e, SM_E_POLICY, "caa", "%s: %s (%s)", v->names[i], r.reason, r.detail);
+            json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "name", v->names[i], "reason", r.reason,
+                                  "detail", r.detail, "evidence", r.evidence ? r.evidence : "");
+            rc = blocked(env, who, id, "order.caa_blocked", d, SM_E_POLICY, NULL);
+        }
+        caa_result_free(&r);
+    }
+    dns_close(dns);
+    return rc;
+}
+
+static time_t add_months(time_t t, int months)
+{
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    tm.tm_mon += months;
+    return timegm(&tm);
+}
+
+/* ---- issuance ---- */
+
+struct stored_arg {
+    const struct order_env *env;
+    const struct order_actor *who;
+    int64_t order_id;
+};
+
+static int on_stored(void *arg, struct db *db, const struct issuance_item *it, int64_t cert_id,
+                     struct sm_err *e)
+{
+    struct stored_arg *a = arg;
+    struct order_rec *o = NULL;
+    (void)it;
+    int rc = orders_get(db, a->order_id, &system_actor.scope, &o, e);
+    if (rc == 0)
+        rc = order_mark_issued_tx(a->env, a->who, o, cert_id, e);
+    orders_rec_free(o);
+    return rc;
+}
+
+int fulfil_issue(const struct order_env *env, const struct order_actor *who,
+                 const struct config *cfg, int64_t order_id, struct sm_err *e)
+{
+    struct order_rec *o = NULL;
+    struct product p;
+    struct vetted v = {0};
+    struct ca_issuer *is = NULL;
+    int64_t max_cn = 2, count = 0;
+    time_t now = clock_now();
+    int rc = orders_get(env->db, order_id, &who->scope, &o, e);
+    if (rc == 0 && strcmp(o->state, "issued") == 0)
+        goto out;
+    if (rc == 0 && strcmp(o->state, "approved") != 0)
+        rc = sm_err_set(e, SM_E_CONFLICT, "state", "order %s is %s", o->receipt_no, o->state);
+    if (rc == 0)
+        rc = products_get(env->db, o->product_id, &p, e);
+    if (rc == 0)
+        rc = load_vetted(env->db, &p, o, &v, e);
+    if (rc == 0)
+        rc = config_int(cfg, "issue", "max_per_cn", 1, 100, &max_cn, e);
+    if (rc == 0)
+        rc = certs_count_valid_cn(env->db, o->org_id, v.names[0], (int64_t)now, &count, e);
+    if (rc == 0 && count >= max_cn) { /* R-ISS-6 */
+        sm_err_set(e, SM_E_POLICY, "cn_limit", "%lld valid certificates for %s already",
+                   (long long)count, v.names[0]);
+        rc = blocked(env, who, order_id, "order.cn_limit",
+                     json_pack("{s:s, s:I}", "cn", v.names[0], "valid", (json_int_t)count),
+                     SM_E_POLICY, NULL);
+    }
+    if (rc == 0)
+        rc = check_caa(env, who, cfg, order_id, &v, e); /* R-VAL-3: right before signing */
+    if (rc == 0)
+        rc = issuer_get(env->db, cfg, p.level, o->root_option[0] ? o->root_option : "a", &is, e);
+    if (rc == 0) {
+        char actor[32];
+        order_actor_name(who, actor, sizeof actor);
+        struct stored_arg sa = {env, who, order_id};
+        struct issuance_opts io = {actor, 1, 1, on_stored, &sa};
+        struct issuance_item it = {0};
+        it.pubkey = v.csr->pkey;
+        it.spki = v.csr->spki;
+        it.names = (const char *const *)v.names;
+        it.nnames = v.nnames;
+        it.subj = strcmp(p.level, "dv") == 0 ? NULL : &v.subj;
+        it.subscription_end = (int64_t)add_months(now, p.term_months) - 1;
+        it.order_id = o->id;
+        it.org_id = o->org_id;
+        it.allow_wildcard = p.wildcard;
+        rc = issuance_run(env->db, is, &io, &it, 1, e);
+        if (rc == 0 && it.rc < 0) {
+            rc = it.rc;
+            if (e != NULL)
+                *e = it.err;
+        }
+        if (rc == 0)
+            log_info("certificate issued", "order", o->receipt_no, "serial", it.serial);
+        issuance_item_clear(&it);
+    }
+out:
+    vetted_clear(&v);
+    orders_rec_free(o);
+    return rc;
+}
+
+int fulfil_approve(const struct order_env *env, const struct order_actor *who,
+                   const struct config *cfg, int64_t order_id, int64_t version,
+                   struct sm_err *e)
+{
+    int rc = review_approve(env, who, order_id, version, e);
+    if (rc == 0)
+        rc = fulfil_issue(env, who, cfg, order_id, e);
+    return rc;
+}
+
+int fulfil_after_validation(const struct order_env *env, const struct config *cfg,
+                            int64_t order_id, struct sm_err *e)
+{
+    struct order_rec *o = NULL;
+    struct product p;
+    int rc = orders_get(env->db, order_id, &system_actor.scope, &o, e);
+    if (rc == 0 && strcmp(o->state, "vetting") == 0) {
+        rc = products_get(env->db, o->product_id, &p, e);
+        if (rc == 0 && strcmp(p.level, "dv") == 0)
+            rc = fulfil_approve(env, &system_actor, cfg, order_id, 0, e);
+    } else if (rc == 0 && strcmp(o->state, "approved") == 0) {
+        rc = fulfil_issue(env, &system_actor, cfg, order_id, e);
+    }
+    orders_rec_free(o);
+    return rc;
+}
+
+int fulfil_due(const struct order_env *env, const struct config *cfg, int *done,
+               struct sm_err *e)
+{
+    static const char *const states[] = {"approved", "vetting"};
+    struct orders_filter f = {ORDERS_SCOPE_ALL, states, 2, 0, ORDERS_SORT_AGE, 100, 0};
+    struct order_rec *rows = NULL;
+    size_t n = 0;
+    int count = 0;
+    int rc = orders_list(env->db, &f, &rows, &n, NULL, e);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        struct order_domain *d = NULL;
+        size_t nd = 0, ok = 0;
+        if (orders_domains_list(env->db, rows[i].id, &d, &nd, NULL) == 0)
+            for (size_t j = 0; j < nd; j++)
+                ok += strcmp(d[j].state, "validated") == 0;
+        orders_domains_free(d, nd);
+        if (nd == 0 || ok != nd)
+            continue;
+        struct sm_err fe = {0};
+        if (fulfil_after_validation(env, cfg, rows[i].id, &fe) == 0)
+            count++;
+        else
+            log_info("order not issued yet", "order", rows[i].receipt_no, "why", fe.detail);
+    }
+    orders_recs_free(rows, n);
+    if (done != NULL)
+        *done = count;
+    return rc;
+}

@@ -1,0 +1,463 @@
+/* SPDX-License-Identifier: MIT */
+/* Domain control validation of orders (see validate.h): random values, reuse within the
+ * dated period, the e-mail link, the DNS TXT and web-page checks with their evidence, and
+ * the job's retries. Network checks run outside any transaction; each result is stored
+ * with its audit record in a short transaction of its own. */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/policy.h"
+#include "net/dns.h"
+#include "net/fetch.h"
+#include "ra/dcv.h"
+#include "ra/fulfil.h"
+#include "ra/validate.h"
+#include "store/db.h"
+#include "store/outbox.h"
+
+static const char *const email_locals[] = {"admin", "administrator", "webmaster", "hostmaster",
+                                           "postmaster", NULL};
+
+/* The ra/dcv method of a stored method ("dns", "http", "email:admin"); -1 for "reuse". */
+static int method_of(const char *m)
+{
+    if (m == NULL)
+        return -1;
+    if (strcmp(m, "dns") == 0)
+        return DCV_DNS_TXT;
+    if (strcmp(m, "http") == 0)
+        return DCV_HTTP_FILE;
+    if (strncmp(m, "email:", 6) == 0)
+        return DCV_EMAIL;
+    return -1;
+}
+
+/* 1 when m is a method a customer may choose ("dns", "http", "email:LOCAL"). */
+static int method_valid(const char *m)
+{
+    if (m == NULL)
+        return 0;
+    if (strcmp(m, "dns") == 0 || strcmp(m, "http") == 0)
+        return 1;
+    for (int i = 0; strncmp(m, "email:", 6) == 0 && email_locals[i] != NULL; i++)
+        if (strcmp(m + 6, email_locals[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static const struct order_actor system_actor = {0, {1, NULL, 0}};
+
+/* The registrable domain of name (the shortest ADN); "" when it has none. */
+static void base_domain(const char *name, char *out, size_t n)
+{
+    char adns[DCV_ADN_MAX][256];
+    int k = dcv_adns(name, adns, DCV_ADN_MAX);
+    snprintf(out, n, "%s", k > 0 ? adns[k - 1] : "");
+}
+
+static void tokyo_text(time_t t, char *out, size_t n)
+{
+    int y, m, d;
+    clock_tokyo_date(t, &y, &m, &d);
+    long long local = (long long)t + 9 * 3600;
+    snprintf(out, n, "%04d-%02d-%02d %02lld:%02lld JST", y, m, d, (local / 3600) % 24,
+             (local / 60) % 60);
+}
+
+/* Queues the e-mail with the link for domain d of order o (R-VAL-1 constructed address). */
+static int mail_link(const struct order_env *env, const struct config *cfg,
+                     const struct order_rec *o, const char *name, const char *method,
+                     const char *value, time_t expires, struct sm_err *e)
+{
+    char base[256], to[320], url[600], exp[40];
+    base_domain(name, base, sizeof base);
+    if (base[0] == '\0')
+        return sm_err_set(e, SM_E_INVALID, "name", "no registrable domain: %s", name);
+    snprintf(to, sizeof to, "%s@%s", method + 6, base);
+    snprintf(url, sizeof url, "%s/dcv/confirm/%s", config_str(cfg, "server", "base_url"), value);
+    tokyo_text(expires, exp, sizeof exp);
+    json_t *v = json_pack("{s:s, s:s, s:s, s:s}", "domain", name, "receipt_no", o->receipt_no,
+                          "url", url, "expires", exp);
+    char *vars = v ? json_dumps(v, JSON_COMPACT) : NULL;
+    json_decref(v);
+    if (vars == NULL)
+        return sm_err_set(e, SM_E_NOMEM, "mail", "out of memory");
+    struct outbox_mail m = {0};
+    m.to = to;
+    m.lang = "ja";
+    m.tmpl = "dcv_email";
+    m.vars_json = vars;
+    m.order_id = o->id;
+    int rc = outbox_enqueue(env->db, &m, NULL, e);
+    free(vars);
+    if (rc == 0) {
+        json_t *d = json_pack("{s:s, s:s}", "name", name, "to", to);
+        rc = order_audit(env, &system_actor, o, "order.dcv_mail", d, e);
+        json_decref(d);
+    }
+    return rc;
+}
+
+/* An earlier validation of the same organization that covers name and may be reused
+ * now (R-VAL-2), or NULL. */
+static const struct order_domain *reusable(const struct order_domain *v, size_t n,
+                                           int64_t order_id, const char *name, time_t now)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i].order_id != order_id && v[i].validated_at > 0 &&
+            dcv_reusable((time_t)v[i].validated_at, now) &&
+            (strcmp(v[i].name, name) == 0 || dcv_covers(v[i].name, name)))
+            return &v[i];
+    return NULL;
+}
+
+static int reuse_one(const struct order_env *env, const struct order_rec *o,
+                     const struct order_domain *d, const struct order_domain *from,
+                     struct sm_err *e)
+{
+    json_t *ev = json_pack("{s:b, s:I, s:s, s:s, s:I}", "reused", 1, "from_order",
+                           (json_int_t)from->order_id, "from_name", from->name, "method",
+                           from->dcv_method, "validated_at", (json_int_t)from->validated_at);
+    char *evs = ev ? json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    int rc = evs ? 0 : sm_err_set(e, SM_E_NOMEM, "evidence", "out of memory");
+    if (rc == 0)
+        rc = orders_domain_set_method(env->db, o->id, d->name, "reuse", NULL, 0, e);
+    if (rc == 0)
+        rc = orders_domain_set_result(env->db, o->id, d->name, "validated", from->validated_at,
+                                      from->br_version ? from->br_version : "", evs, e);
+    if (rc == 0)
+        rc = order_audit(env, &system_actor, o, "order.dcv_reuse", ev, e);
+    free(evs);
+    json_decref(ev);
+    return rc;
+}
+
+int validate_prepare_tx(const struct order_env *env, const struct config *cfg,
+                        const struct order_rec *o, struct sm_err *e)
+{
+    struct order_domain *d = NULL, *old = NULL;
+    size_t n = 0, nold = 0;
+    time_t now = clock_now();
+    int rc = orders_domains_list(env->db, o->id, &d, &n, e);
+    if (rc == 0)
+        rc = orders_domains_org_validated(env->db, o->org_id, (int64_t)now - 400LL * 86400,
+                                          &old, &nold, e);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (strcmp(d[i].state, "validated") == 0)
+            continue;
+        const struct order_domain *from = reusable(old, nold, o->id, d[i].name, now);
+        if (from != NULL) {
+            rc = reuse_one(env, o, &d[i], from, e);
+            continue;
+        }
+        const char *method = method_valid(d[i].dcv_method) ? d[i].dcv_method : "dns";
+        if (d[i].random_value != NULL && d[i].value_expires_at > (int64_t)now &&
+            strcmp(method, d[i].dcv_method) == 0)
+            continue; /* a usable value was given out already */
+        char value[DCV_VALUE_LEN + 1];
+        time_t exp = dcv_value_expires(now);
+        rc = dcv_random_value(value, sizeof value);
+        if (rc == 0)
+            rc = orders_domain_set_method(env->db, o->id, d[i].name, method, value, exp, e);
+        if (rc == 0 && method_of(method) == DCV_EMAIL)
+            rc = mail_link(env, cfg, o, d[i].name, method, value, exp, e);
+    }
+    orders_domains_free(d, n);
+    orders_domains_free(old, nold);
+    return rc;
+}
+
+/* ---- checks over the network ---- */
+
+/* Runs the check of domain d at every Authorization Domain Name (longest first) until one
+ * passes. 0 with r filled (the passing result, or the last failure), negative on memory. */
+static int check_domain(struct dns *dns, const struct fetch_opts *fo, const struct order_domain *d,
+                        time_t now, struct dcv_result *r)
+{
+    char adns[DCV_ADN_MAX][256];
+    int k = dcv_adns(d->name, adns, DCV_ADN_MAX);
+    memset(r, 0, sizeof *r);
+    if (k <= 0) {
+        r->reason = "dcv.name_invalid";
+        return 0;
+    }
+    int m = method_of(d->dcv_method);
+    for (int i = 0; i < k; i++) {
+        dcv_result_free(r);
+        memset(r, 0, sizeof *r);
+        int rc = m == DCV_DNS_TXT ? dcv_check_dns(dns, adns[i], d->random_value, now, r)
+                                  : dcv_check_http(fo, adns[i], d->random_value, NULL, now, r);
+        if (rc < 0)
+            return rc;
+        if (r->ok)
+            return 0;
+    }
+    return 0;
+}
+
+/* Stores the outcome of one check (validated, or still pending with the failure in the
+ * evidence) with its audit record. */
+static int store_result(const struct order_env *env, const struct order_actor *who, int64_t id,
+                        const struct order_domain *d, const struct dcv_result *r, time_t now,
+                        struct sm_err *e)
+{
+    json_t *ev = r->evidence ? json_loads(r->evidence, 0, NULL) : NULL;
+    if (ev == NULL)
+        ev = json_object();
+    if (ev == NULL)
+        return sm_err_set(e, SM_E_NOMEM, "evidence", "out of memory");
+    json_object_set_new(ev, "reason", r->ok ? json_null() : json_string(r->reason ? r->reason : ""));
+    char *evs = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(ev);
+    if (evs == NULL)
+        return sm_err_set(e, SM_E_NOMEM, "evidence", "out of memory");
+    struct order_rec *o = NULL;
+    int rc = db_begin(env->db, e);
+    if (rc == 0)
+        rc = orders_get(env->db, id, &who->scope, &o, e);
+    if (rc == 0)
+        rc = orders_domain_set_result(env->db, id, d->name, r->ok ? "validated" : "pending",
+                                      r->ok ? (int64_t)now : 0, policy_br_version(now), evs, e);
+    if (rc == 0) {
+        json_t *a = json_pack("{s:s, s:s, s:b, s:s}", "name", d->name, "method", d->dcv_method,
+                              "ok", r->ok, "reason", r->ok ? "" : (r->reason ? r->reason : ""));
+        rc = order_audit(env, who, o, "order.dcv", a, e);
+        json_decref(a);
+    }
+    if (rc == 0)
+        rc = db_commit(env->db, e);
+    if (rc < 0)
+        db_rollback(env->db);
+    orders_rec_free(o);
+    free(evs);
+    return rc;
+}
+
+static int checkable_state(const char *s)
+{
+    return strcmp(s, "vetting") == 0 || strcmp(s, "on_hold") == 0 || strcmp(s, "approved") == 0;
+}
+
+int validate_check_now(const struct order_env *env, const struct order_actor *who,
+                       const struct config *cfg, int64_t order_id, int *pending,
+                       struct sm_err *e)
+{
+    struct order_rec *o = NULL;
+    struct order_domain *d = NULL;
+    size_t n = 0;
+    struct dns *dns = NULL;
+    struct fetch_opts fo;
+    int left = 0;
+    time_t now = clock_now();
+    int rc = orders_get(env->db, order_id, &who->scope, &o, e);
+    if (rc == 0 && !checkable_state(o->state))
+        rc = sm_err_set(e, SM_E_CONFLICT, "state", "order %s is %s", o->receipt_no, o->state);
+    if (rc == 0)
+        rc = orders_domains_list(env->db, order_id, &d, &n, e);
+    if (rc == 0)
+        rc = dns_open(cfg, &dns, e);
+    if (rc == 0)
+        rc = fetch_opts_from_config(cfg, &fo, e);
+    fo.dns = dns;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (strcmp(d[i].state, "validated") == 0)
+            continue;
+        int m = method_of(d[i].dcv_method);
+        if ((m != DCV_DNS_TXT && m != DCV_HTTP_FILE) || d[i].random_value == NULL ||
+            d[i].value_expires_at <= (int64_t)now) {
+            left++;
+            continue;
+        }
+        struct dcv_result r;
+        rc = check_domain(dns, &fo, &d[i], now, &r);
+        if (rc == 0)
+            rc = store_result(env, who, order_id, &d[i], &r, now, e);
+        if (rc == 0 && !r.ok)
+            left++;
+        dcv_result_free(&r);
+    }
+    dns_close(dns);
+    orders_domains_free(d, n);
+    orders_rec_free(o);
+    if (pending != NULL)
+        *pending = left;
+    if (rc == 0 && left == 0) {
+        struct sm_err fe = {0};
+        if (fulfil_after_validation(env, cfg, order_id, &fe) < 0)
+            log_info("order validated, not issued yet", "order", fe.field, "why", fe.detail);
+    }
+    return rc;
+}
+
+int validate_email_confirm(const struct order_env *env, const struct config *cfg,
+                           const char *token, struct sm_err *e)
+{
+    struct order_domain *d = NULL;
+    struct order_rec *o = NULL;
+    time_t now = clock_now();
+    if (!dcv_value_well_formed(token))
+        return sm_err_set(e, SM_E_NOTFOUND, "token", "malformed token");
+    int rc = orders_domain_by_value(env->db, token, &d, e);
+    if (rc == 0 && (method_of(d->dcv_method) != DCV_EMAIL || d->value_expires_at <= (int64_t)now))
+        rc = sm_err_set(e, SM_E_NOTFOUND, "token", "token expired or not an e-mail validation");
+    if (rc == 0 && !dcv_method_allowed(DCV_EMAIL, now))
+        rc = sm_err_set(e, SM_E_POLICY, "method", "validation by e-mail has ended");
+    int64_t order_id = d ? d->order_id : 0;
+    if (rc == 0)
+        rc = orders_get(env->db, order_id, &system_actor.scope, &o, e);
+    if (rc == 0 && !checkable_state(o->state))
+        rc = sm_err_set(e, SM_E_CONFLICT, "state", "order %s is %s", o->receipt_no, o->state);
+    if (rc == 0 && strcmp(d->state, "validated") != 0) {
+        char base[256], to[320];
+        base_domain(d->name, base, sizeof base);
+        snprintf(to, sizeof to, "%s@%s", d->dcv_method + 6, base);
+        json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:I}", "method", "email", "br_section",
+                               dcv_method_br_section(DCV_EMAIL), "br_version",
+                               policy_br_version(now), "address", to, "confirmed_at",
+                               (json_int_t)now);
+        char *s = ev ? json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+        json_decref(ev);
+        struct dcv_result r = {.ok = 1, .evidence = s};
+        rc = s ? store_result(env, &system_actor, order_id, d, &r, now, e)
+               : sm_err_set(e, SM_E_NOMEM, "evidence", "out of memory");
+        free(s);
+    }
+    orders_domains_free(d, d ? 1 : 0);
+    orders_rec_free(o);
+    if (rc == 0) {
+        int left = 0;
+        struct sm_err ce = {0};
+        validate_check_now(env, &system_actor, cfg, order_id, &left, &ce);
+    }
+    return rc;
+}
+
+int validate_set_method(const struct order_env *env, const struct order_actor *who,
+                        const struct config *cfg, int64_t order_id, const char *name,
+                        const char *method, struct sm_err *e)
+{
+    time_t now = clock_now();
+    if (!method_valid(method))
+        return sm_err_set(e, SM_E_INVALID, "dcv_method", "unknown method %s",
+                          method ? method : "");
+    if (method_of(method) == DCV_EMAIL && !dcv_method_allowed(DCV_EMAIL, now))
+        return sm_err_set(e, SM_E_POLICY, "dcv_method", "validation by e-mail has ended");
+    struct order_rec *o = NULL;
+    struct order_domain *d = NULL;
+    size_t n = 0, found = 0;
+    char value[DCV_VALUE_LEN + 1];
+    time_t exp = dcv_value_expires(now);
+    int rc = dcv_random_value(value, sizeof value);
+    if (rc == 0)
+        rc = db_begin(env->db, e);
+    if (rc == 0)
+        rc = orders_get(env->db, order_id, &who->scope, &o, e);
+    enum order_state st = ORDER_CANCELLED;
+    if (rc == 0 && (order_state_parse(o->state, &st) < 0 || !order_editable(st)))
+        rc = sm_err_set(e, SM_E_CONFLICT, "state", "order %s is %s", o->receipt_no, o->state);
+    if (rc == 0)
+        rc = orders_domains_list(env->db, order_id, &d, &n, e);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        if (strcmp(d[i].name, name) == 0 && strcmp(d[i].state, "validated") != 0)
+            found = 1;
+    if (rc == 0 && !found)
+        rc = sm_err_set(e, SM_E_NOTFOUND, "name", "no pending domain %s", name);
+    if (rc == 0)
+        rc = orders_domain_set_method(env->db, order_id, name, method, value, exp, e);
+    if (rc == 0) {
+        json_t *a = json_pack("{s:s, s:s}", "name", name, "method", method);
+        rc = order_audit(env, who, o, "order.dcv_method", a, e);
+        json_decref(a);
+    }
+    if (rc == 0 && method_of(method) == DCV_EMAIL && checkable_state(o->state))
+        rc = mail_link(env, cfg, o, name, method, value, exp, e);
+    if (rc == 0)
+        rc = db_commit(env->db, e);
+    if (rc < 0)
+        db_rollback(env->db);
+    orders_domains_free(d, n);
+    orders_rec_free(o);
+    return rc;
+}
+
+int validate_todo_list(const struct order_env *env, const struct order_actor *who,
+                       const struct config *cfg, int64_t order_id, struct validate_todo **out,
+                       size_t *nout, struct sm_err *e)
+{
+    struct order_rec *o = NULL;
+    struct order_domain *d = NULL;
+    size_t n = 0;
+    *out = NULL;
+    *nout = 0;
+    int rc = orders_get(env->db, order_id, &who->scope, &o, e);
+    if (rc == 0)
+        rc = orders_domains_list(env->db, order_id, &d, &n, e);
+    struct validate_todo *t = rc == 0 ? calloc(n ? n : 1, sizeof *t) : NULL;
+    if (rc == 0 && t == NULL)
+        rc = sm_err_set(e, SM_E_NOMEM, "domains", "out of memory");
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const char *host = strncmp(d[i].name, "*.", 2) == 0 ? d[i].name + 2 : d[i].name;
+        char file[64] = "", base[256];
+        snprintf(t[i].name, sizeof t[i].name, "%s", d[i].name);
+        snprintf(t[i].method, sizeof t[i].method, "%s", d[i].dcv_method);
+        snprintf(t[i].state, sizeof t[i].state, "%s", d[i].state);
+        snprintf(t[i].value, sizeof t[i].value, "%s", d[i].random_value ? d[i].random_value : "");
+        t[i].expires_at = d[i].value_expires_at;
+        t[i].validated_at = d[i].validated_at;
+        int m = method_of(d[i].dcv_method);
+        if (m == DCV_DNS_TXT)
+            snprintf(t[i].record_name, sizeof t[i].record_name, "%s.%s", DCV_DNS_LABEL, host);
+        if (m == DCV_HTTP_FILE && d[i].random_value != NULL &&
+            dcv_http_file_name(d[i].random_value, file, sizeof file) == 0)
+            snprintf(t[i].url, sizeof t[i].url, "http://%s%s%s", host, DCV_HTTP_PATH, file);
+        if (m == DCV_EMAIL) {
+            base_domain(host, base, sizeof base);
+            snprintf(t[i].email, sizeof t[i].email, "%s@%s", d[i].dcv_method + 6, base);
+        }
+        json_t *ev = d[i].evidence ? json_loads(d[i].evidence, 0, NULL) : NULL;
+        const char *reason = json_string_value(json_object_get(ev, "reason"));
+        snprintf(t[i].reason, sizeof t[i].reason, "%s", reason ? reason : "");
+        json_decref(ev);
+    }
+    (void)cfg;
+    orders_domains_free(d, n);
+    orders_rec_free(o);
+    if (rc < 0) {
+        free(t);
+        return rc;
+    }
+    *out = t;
+    *nout = n;
+    return 0;
+}
+
+int validate_due(const struct order_env *env, const struct config *cfg, int limit, int *checked,
+                 struct sm_err *e)
+{
+    struct order_domain *d = NULL;
+    size_t n = 0;
+    int count = 0;
+    int rc = orders_domains_pending(env->db, limit, &d, &n, e);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        int seen = 0;
+        for (size_t j = 0; j < i; j++)
+            seen |= d[j].order_id == d[i].order_id;
+        int m = method_of(d[i].dcv_method);
+        if (seen || (m != DCV_DNS_TXT && m != DCV_HTTP_FILE))
+            continue;
+        struct sm_err ce = {0};
+        int left = 0;
+        if (validate_check_now(env, &system_actor, cfg, d[i].order_id, &left, &ce) < 0)
+            log_warn("domain validation failed to run", "order", ce.field, "why", ce.detail);
+        count++;
+    }
+    orders_domains_free(d, n);
+    if (checked != NULL)
+        *checked = count;
+    return rc;
+}
