@@ -177,6 +177,13 @@ static int add_headers(struct req *r, struct MHD_Response *resp, const char *cty
     if (r->allow[0] != '\0' &&
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow) != MHD_YES)
         return -1;
+    if (r->attachment != NULL && r->status < 400) {
+        char cd[300];
+        int n = snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", r->attachment);
+        if (n < 0 || (size_t)n >= sizeof cd || strpbrk(r->attachment, "\"\\\r\n;") != NULL ||
+            MHD_add_response_header(resp, "Content-Disposition", cd) != MHD_YES)
+            return -1;
+    }
     for (int i = 0; i < r->ncookies; i++)
         if (MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->cookies[i]) != MHD_YES)
             return -1;

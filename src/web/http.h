@@ -68,6 +68,8 @@ struct req {
     char session_hash[TOKEN_HASH_HEX]; /* AUTH_SESSION: hash of the cookie value */
     struct db *db;                     /* lent by the pool on first req_db() */
     int lang_forced;                   /* ?lang= given: it beats the account's locale */
+    const char *attachment; /* set before replying: Content-Disposition: attachment; filename=".."
+                             * (borrowed; letters, digits, '.', '-', '_' only) */
 };
 
 /* ---- reading the request ---- */
