@@ -14,6 +14,9 @@
 #       ("127.0.0.1@PORT"), KNOT_PID and KNOT_TA (trust anchor file for signed.test and
 #       the mismatched one for bogus.test). EXTRA_RECORDS_FILE: lines "ZONE RECORD..."
 #       appended to that zone's file (e.g. "plain.test _pki-validation TXT v").
+#       KNOT_ZONES (optional, set before knot_start): more unsigned zones to serve, e.g.
+#       "com example.com" for names that must pass the public-name checks of applications
+#       (the parent zone lets a CAA climb end with an empty answer).
 #   knot_dig NAME TYPE               queries the running server with kdig (+short)
 #   knot_set_txt ZONE OWNER VALUE    replaces OWNER's TXT set in a zone (knotc-free: edits
 #       the zone file and reloads with SIGHUP; waits until kdig sees the value)
@@ -57,6 +60,7 @@ web A 127.0.0.1'
 @ CAA 0 iodef "mailto:security@forbid.test"'
   knot_write_zone bogus.test '@ CAA 0 issue "shomei.example"
 web A 127.0.0.1'
+  for z in ${KNOT_ZONES:-}; do knot_write_zone "$z" ""; done
   if [ -n "$extra" ]; then
     while read -r z line; do
       [ -n "$z" ] && echo "$line" >>"$(knot_zone_file "$z")"
@@ -93,6 +97,7 @@ zone:
   - domain: bogus.test.
     dnssec-signing: on
     dnssec-policy: p256
+$(for z in ${KNOT_ZONES:-}; do echo "  - domain: $z."; done)
 EOF
   knotd -c "$KNOT_DIR/knot.conf" >"$KNOT_DIR/knotd.log" 2>&1 &
   KNOT_PID=$!
