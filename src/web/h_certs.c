@@ -404,8 +404,14 @@ static int bundle_or_reply(struct req *r, const struct portal *p, const char *fm
 {
     enum bundle_format f;
     struct sm_err e = {0};
-    if (fmt_text == NULL || bundle_format_parse(fmt_text, &f, &e) < 0)
+    if (fmt_text == NULL || bundle_format_parse(fmt_text, &f, &e) < 0) {
+        /* Another organization's certificate stays 404 whatever the format. */
+        struct certlist_detail *d = NULL;
+        if (detail_or_reply(r, p, &d) < 0)
+            return -1;
+        certlist_detail_free(d);
         return http_reply_error(r, 400, "certs.err.format", "format"), -1;
+    }
     int rc = download_get(p->db, &p->who.scope, req_param(r, "serial"), f, b, &e);
     if (rc == -SM_E_NOTFOUND || rc == -SM_E_INVALID)
         return http_reply_error(r, 404, "certs.err.notfound", NULL), -1;
