@@ -1,8 +1,106 @@
 /* SPDX-License-Identifier: MIT */
 /* Handlers of the application wizard, the order pages and the order API of customers and
- * resellers (routes_portal.inc). */
+ * resellers (routes_portal.inc), and the few helpers the h_portal_*.c files share
+ * (the application form read from a form or a JSON body, messages, order JSON). */
 #ifndef SM_WEB_H_PORTAL_H
 #define SM_WEB_H_PORTAL_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "core/buf.h"
+#include "ra/appform.h"
+#include "store/orders.h"
+#include "store/products.h"
+
 struct req;
+struct portal;
+struct sm_err;
+
+/* h_portal_wizard.c: the application wizard (R-APP-2..7) */
+void h_apply_form(struct req *r);
+void h_apply(struct req *r);
+void h_apply_done(struct req *r);
+
+/* h_portal_orders.c: order pages, re-application, uploads, DCV, the e-mail DCV link */
+void h_orders(struct req *r);
+void h_order(struct req *r);
+void h_order_dcv(struct req *r);
+void h_order_upload(struct req *r);
+void h_order_edit_form(struct req *r);
+void h_order_edit(struct req *r);
+void h_order_cancel(struct req *r);
+void h_dcv_confirm_form(struct req *r);
+void h_dcv_confirm(struct req *r);
+
+/* h_portal_api.c: the order API (R-API-1) and the payment callback (R-PAY-1) */
+void h_api_products(struct req *r);
+void h_api_orders(struct req *r);
+void h_api_order_create(struct req *r);
+void h_api_order(struct req *r);
+void h_api_order_dcv(struct req *r);
+void h_api_order_documents(struct req *r);
+void h_api_order_cancel(struct req *r);
+void h_api_payments(struct req *r);
+
+/* ---- shared by h_portal_*.c (h_portal_common.c) ---- */
+
+/* Reads one named value of an application ("cn", "org.name_ja", "notify_email1" ...);
+ * NULL when absent. The text must live as long as the struct pf_input. */
+typedef const char *(*pf_get_fn)(void *arg, const char *name);
+
+#define PF_SANS_MAX 200
+/* An application read through a pf_get_fn. in borrows the getter's strings; the SAN list
+ * is split from "sans" (one name per line, or separated by commas / spaces) into
+ * sans_buf (owned). Free with pf_input_clear. */
+struct pf_input {
+    struct appform_in in;
+    char *sans_buf;
+    const char *sans[PF_SANS_MAX + 1];
+};
+/* 0, or -SM_E_NOMEM. kind NULL = "new". */
+int pf_input_fill(struct pf_input *x, pf_get_fn get, void *arg, const char *kind);
+void pf_input_clear(struct pf_input *x);
+
+/* Every field name of the application form, in wizard order (NULL-terminated), and the
+ * wizard step (3 applicant, 4 billing, 5 CSR, 2 term/options, 6 DCV) a field's errors
+ * belong to. */
+extern const char *const pf_fields[];
+int pf_field_step(const char *field);
+
+/* The text of an appform error in lang (order.* keys from the catalogs with {field}
+ * replaced by the detail; csr.* / name.* from the CSR problem table). Appends to out. */
+int pf_error_text(struct buf *out, const char *lang, const struct appform_error *er);
+/* [{"field","code","message"}] of every error of r. */
+json_t *pf_errors_json(const char *lang, const struct appform_result *r);
+
+/* The product as pages and the API show it. */
+json_t *pf_product_json(const struct product *p, const char *lang);
+/* The state label of an order in lang. */
+const char *pf_state_label(const char *lang, const char *state);
+/* "YYYY-MM-DD" / "YYYY-MM-DD HH:MM JST" in Asia/Tokyo; "" for 0. */
+void pf_date(int64_t t, char *out, size_t n);
+void pf_datetime(int64_t t, char *out, size_t n);
+/* The expected completion date of o (R-VAL-7, R-CAL-1) as "YYYY-MM-DD", "" when not
+ * started. */
+void pf_eta(const struct order_rec *o, const struct product *p, char *out, size_t n);
+/* The end of the maintenance window p is in now, as "YYYY-MM-DD HH:MM JST"; 0 when now
+ * is not in a window (out "") . */
+int pf_maint_until(const struct portal *p, char *out, size_t n);
+/* A positive decimal id from a route parameter; -1 if not one. */
+int pf_parse_id(const char *s, int64_t *out);
+/* Answers 500/503 for an unexpected failure (logged). */
+void pf_internal(struct req *r, const char *what, const struct sm_err *e);
+/* The fields of the steps in mask (bit 3 applicant, 4 billing, 5 CSR) for product p as
+ * template groups [{"id","legend","fields":[{"name","id","label","v","err","hint",
+ * "is_text","is_area","is_select","is_check","checked","options"}]}] with values from get
+ * and the errors of errs (may be NULL) beside each field (h_portal_form.c). */
+json_t *pf_groups(const char *lang, const struct product *p, unsigned mask, pf_get_fn get,
+                  void *arg, const struct appform_result *errs);
+/* [{"label","v"}] of every non-empty field except the CSR, for confirmation pages. */
+json_t *pf_summary(const char *lang, const struct product *p, pf_get_fn get, void *arg);
+/* An order as the API shows it (without domains). product may be NULL. */
+json_t *pf_order_json(const struct order_rec *o, const struct product *p, const char *lang);
 
 #endif

@@ -1,0 +1,501 @@
+/* SPDX-License-Identifier: MIT */
+/* The order API of customers and resellers (R-API-1; Bearer API key): the catalog, apply
+ * in one call (the wizard's fields as JSON; 422 problem+json listing every field error),
+ * the caller's orders, one order with its domains' DCV instructions and ETA and the
+ * certificate serial once issued, DCV method change / check now, document upload (raw
+ * body), cancel; and the payment callback POST /api/v1/payments (R-PAY-1), public and
+ * authenticated by the HMAC-SHA256 of its body in X-Shomei-Signature. */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "ra/notice.h"
+#include "ra/review.h"
+#include "ra/validate.h"
+#include "store/certs.h"
+#include "store/users.h"
+#include "web/handlers.h"
+#include "web/i18n.h"
+#include "web/portal.h"
+
+/* ---- reading the JSON application ---- */
+
+struct jin {
+    json_t *body;
+    struct buf sans;   /* "sans" as given as an array, joined by newlines */
+    char scratch[4][8]; /* booleans as "1" / "" */
+    int nscratch;
+};
+
+/* "org.name_ja" -> body.org.name_ja; "notify_email2" also from body.notify_emails[1]. */
+static const char *jin_get(void *arg, const char *name)
+{
+    struct jin *j = arg;
+    if (strcmp(name, "sans") == 0) {
+        json_t *s = json_object_get(j->body, "sans");
+        if (json_is_array(s)) {
+            size_t i;
+            json_t *v;
+            buf_reset(&j->sans);
+            json_array_foreach(s, i, v) if (json_is_string(v))
+                buf_printf(&j->sans, "%s%s", j->sans.len ? "\n" : "", json_string_value(v));
+            return j->sans.p ? j->sans.p : "";
+        }
+        return json_string_value(s);
+    }
+    if (strncmp(name, "notify_email", 12) == 0 && name[12] >= '1' && name[12] <= '3') {
+        json_t *a = json_object_get(j->body, "notify_emails");
+        if (json_is_array(a))
+            return json_string_value(json_array_get(a, (size_t)(name[12] - '1')));
+    }
+    const json_t *cur = j->body;
+    char seg[40];
+    const char *p = name;
+    for (;;) {
+        size_t n = strcspn(p, ".");
+        if (n >= sizeof seg)
+            return NULL;
+        memcpy(seg, p, n);
+        seg[n] = '\0';
+        cur = json_object_get(cur, seg);
+        if (p[n] == '\0')
+            break;
+        p += n + 1;
+    }
+    if (json_is_boolean(cur) && j->nscratch < 4) {
+        char *s = j->scratch[j->nscratch++];
+        snprintf(s, 8, "%s", json_is_true(cur) ? "1" : "");
+        return s;
+    }
+    return json_string_value(cur);
+}
+
+/* ---- answers ---- */
+
+static void problem_fields(struct req *r, int status, const char *key, json_t *errors)
+{
+    struct buf m = BUF_INIT;
+    i18n_format(&m, r->lang, key, NULL);
+    json_t *j = json_pack("{s:s, s:s, s:i, s:s, s:s, s:o}", "type", "about:blank", "title",
+                          http_status_text(status), "status", status, "detail",
+                          m.p ? m.p : "", "code", key, "errors", errors ? errors : json_array());
+    buf_free(&m);
+    http_reply_json(r, status, j);
+}
+
+/* Answers an ra/ failure as problem+json. */
+static void api_failed(struct req *r, struct portal *p, int rc, const struct sm_err *e)
+{
+    if (rc == -SM_E_NOTFOUND) {
+        http_reply_error(r, 404, "web.notfound", NULL);
+        return;
+    }
+    if (rc != -SM_E_INVALID && rc != -SM_E_POLICY && rc != -SM_E_CONFLICT &&
+        rc != -SM_E_TOO_LARGE && rc != -SM_E_FORBIDDEN) {
+        pf_internal(r, "order api", e);
+        return;
+    }
+    char until[40] = "", maxup[32];
+    snprintf(maxup, sizeof maxup, "%lld MB",
+             (long long)((p && p->env.max_upload ? p->env.max_upload : 10 << 20) >> 20));
+    int maint = strcmp(e->field, "maintenance") == 0;
+    if (maint && p != NULL)
+        pf_maint_until(p, until, sizeof until);
+    int status = maint                     ? 503
+                 : rc == -SM_E_CONFLICT    ? 409
+                 : rc == -SM_E_TOO_LARGE   ? 413
+                 : rc == -SM_E_FORBIDDEN   ? 403
+                                           : 422;
+    const char *key = order_err_key(e);
+    if (strcmp(e->field, "method") == 0 || strcmp(e->field, "dcv_method") == 0)
+        key = rc == -SM_E_POLICY ? "order.err.dcv_email_off" : "order.err.dcv_method";
+    http_reply_error(r, status, key, maint ? until : rc == -SM_E_TOO_LARGE ? maxup : e->field);
+}
+
+static int load(struct req *r, struct portal *p, struct order_rec **o, struct product *prod)
+{
+    int64_t id;
+    struct sm_err e = {0};
+    *o = NULL;
+    if (portal_or_reply(r, p) < 0)
+        return -1;
+    if (pf_parse_id(req_param(r, "id"), &id) < 0)
+        return http_reply_error(r, 404, "web.notfound", NULL), -1;
+    int rc = orders_get(p->db, id, &p->who.scope, o, &e);
+    if (rc == 0)
+        rc = products_get(p->db, (*o)->product_id, prod, &e);
+    if (rc < 0)
+        api_failed(r, p, rc, &e);
+    return rc < 0 ? -1 : 0;
+}
+
+static json_t *domains_json(struct req *r, struct portal *p, int64_t id)
+{
+    struct validate_todo *t = NULL;
+    size_t n = 0;
+    struct sm_err e = {0};
+    json_t *a = json_array();
+    if (validate_todo_list(&p->env, &p->who, r->web->cfg, id, &t, &n, &e) < 0)
+        log_warn("order api: dcv", "detail", e.detail);
+    for (size_t i = 0; a != NULL && i < n; i++) {
+        json_t *d = json_pack("{s:s, s:s, s:s}", "name", t[i].name, "method", t[i].method,
+                              "state", t[i].state);
+        json_t *ins = json_object();
+        if (t[i].record_name[0])
+            json_object_set_new(ins, "dns_record", json_string(t[i].record_name));
+        if (t[i].value[0])
+            json_object_set_new(ins, "value", json_string(t[i].value));
+        if (t[i].url[0])
+            json_object_set_new(ins, "url", json_string(t[i].url));
+        if (t[i].email[0])
+            json_object_set_new(ins, "email", json_string(t[i].email));
+        if (t[i].expires_at) {
+            char x[24];
+            clock_format_utc((time_t)t[i].expires_at, x, sizeof x);
+            json_object_set_new(ins, "expires_at", json_string(x));
+        }
+        json_object_set_new(d, "instructions", ins);
+        if (t[i].validated_at) {
+            char x[24];
+            clock_format_utc((time_t)t[i].validated_at, x, sizeof x);
+            json_object_set_new(d, "validated_at", json_string(x));
+        }
+        if (t[i].reason[0])
+            json_object_set_new(d, "reason", json_string(t[i].reason));
+        json_array_append_new(a, d);
+    }
+    free(t);
+    return a;
+}
+
+static void reply_order(struct req *r, struct portal *p, const struct order_rec *o,
+                        const struct product *prod, int status)
+{
+    json_t *j = pf_order_json(o, prod, r->lang);
+    if (j == NULL) {
+        http_reply_error(r, 503, "err.nomem", NULL);
+        return;
+    }
+    json_object_set_new(j, "domains", domains_json(r, p, o->id));
+    if (o->cert_id > 0) {
+        struct certs_row *c = NULL;
+        struct sm_err e = {0};
+        if (certs_get_id(p->db, o->cert_id, &c, &e) == 0)
+            json_object_set_new(j, "cert_serial", json_string(c->serial));
+        certs_row_free(c);
+    }
+    http_reply_json(r, status, j);
+}
+
+/* ---- handlers ---- */
+
+void h_api_products(struct req *r)
+{
+    struct db *db = req_db_or_reply(r);
+    if (db == NULL)
+        return;
+    struct product *cat = NULL;
+    size_t n = 0;
+    struct sm_err e = {0};
+    if (products_list(db, 0, &cat, &n, &e) < 0) {
+        pf_internal(r, "api products", &e);
+        return;
+    }
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < n; i++)
+        json_array_append_new(a, pf_product_json(&cat[i], r->lang));
+    free(cat);
+    http_reply_json(r, 200, json_pack("{s:o}", "products", a));
+}
+
+void h_api_orders(struct req *r)
+{
+    struct portal p;
+    if (portal_or_reply(r, &p) < 0) {
+        portal_clear(&p);
+        return;
+    }
+    struct product *cat = NULL;
+    size_t ncat = 0, n = 0;
+    struct order_rec *rows = NULL;
+    struct sm_err e = {0};
+    struct orders_filter f = {.scope = p.who.scope, .sort = ORDERS_SORT_NEWEST, .limit = 200};
+    const char *st = req_query(r, "state");
+    enum order_state es;
+    if (st != NULL && order_state_parse(st, &es) == 0) {
+        f.states = &st;
+        f.nstates = 1;
+    }
+    if (products_list(p.db, 1, &cat, &ncat, &e) < 0 ||
+        orders_list(p.db, &f, &rows, &n, NULL, &e) < 0) {
+        pf_internal(r, "api orders", &e);
+    } else {
+        json_t *a = json_array();
+        for (size_t i = 0; a != NULL && i < n; i++) {
+            const struct product *pr = NULL;
+            for (size_t k = 0; k < ncat; k++)
+                if (cat[k].id == rows[i].product_id)
+                    pr = &cat[k];
+            json_array_append_new(a, pf_order_json(&rows[i], pr, r->lang));
+        }
+        http_reply_json(r, 200, json_pack("{s:o}", "orders", a));
+    }
+    orders_recs_free(rows, n);
+    free(cat);
+    portal_clear(&p);
+}
+
+static int org_for(struct req *r, struct portal *p, json_t *body, int64_t *org)
+{
+    json_t *v = json_object_get(body, "org_id");
+    *org = p->user->org_id;
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (!json_is_integer(v))
+        return -1;
+    struct org_scope sc = req_scope(r);
+    struct sm_err e = {0};
+    int in = org_in_scope(p->db, &sc, (int64_t)json_integer_value(v), &e);
+    if (in != 1)
+        return -1;
+    *org = (int64_t)json_integer_value(v);
+    return 0;
+}
+
+void h_api_order_create(struct req *r)
+{
+    struct portal p;
+    struct jin j;
+    struct pf_input in;
+    struct appform_result res;
+    int checked = 0;
+    memset(&j, 0, sizeof j);
+    memset(&in, 0, sizeof in);
+    if (portal_or_reply(r, &p) < 0 || (j.body = req_json_or_reply(r)) == NULL)
+        goto out;
+    struct sm_err e = {0};
+    struct product prod;
+    const char *code = json_string_value(json_object_get(j.body, "product"));
+    int rc = code ? products_get_by_code(p.db, code, &prod, &e) : -SM_E_NOTFOUND;
+    if (rc == 0 && !prod.active)
+        rc = -SM_E_NOTFOUND;
+    if (rc < 0) {
+        if (rc != -SM_E_NOTFOUND) {
+            pf_internal(r, "api apply: product", &e);
+        } else {
+            json_t *errs = json_pack("[{s:s, s:s, s:s}]", "field", "product", "code",
+                                     "portal.err.product", "message",
+                                     i18n_text(r->lang, "portal.err.product"));
+            problem_fields(r, 422, "order.err.form", errs);
+        }
+        goto out;
+    }
+    int64_t org = 0;
+    if (org_for(r, &p, j.body, &org) < 0) {
+        json_t *errs = json_pack("[{s:s, s:s, s:s}]", "field", "org_id", "code", "portal.err.org",
+                                 "message", i18n_text(r->lang, "portal.err.org"));
+        problem_fields(r, 422, "order.err.form", errs);
+        goto out;
+    }
+    if (pf_input_fill(&in, jin_get, &j, NULL) < 0) {
+        http_reply_error(r, 503, "err.nomem", NULL);
+        goto out;
+    }
+    rc = appform_check(&in.in, &prod, clock_now(), &res, &e);
+    checked = 1;
+    if (rc < 0) {
+        pf_internal(r, "api apply: check", &e);
+        goto out;
+    }
+    if (res.nerrors > 0) {
+        problem_fields(r, 422, res.ineligible ? "portal.err.ineligible" : "order.err.form",
+                       pf_errors_json(r->lang, &res));
+        goto out;
+    }
+    const char *idem = json_string_value(json_object_get(j.body, "idem_key"));
+    if (idem == NULL)
+        idem = req_header(r, "Idempotency-Key");
+    char rnd[40];
+    if (idem == NULL) {
+        /* no key given: every call is a new application */
+        unsigned char b[16];
+        randombytes_buf(b, sizeof b);
+        sodium_bin2hex(rnd, sizeof rnd, b, sizeof b);
+        idem = rnd;
+    }
+    const char *pay = json_string_value(json_object_get(j.body, "pay_method"));
+    struct order_new n = {.org_id = org,
+                          .product = &prod,
+                          .kind = in.in.kind,
+                          .idem_key = idem,
+                          .form = &res,
+                          .pay_method = pay ? pay : "invoice",
+                          .draft = json_is_true(json_object_get(j.body, "draft"))};
+    struct order_rec *o = NULL;
+    int created = 0;
+    rc = order_create(&p.env, &p.who, &n, &o, &created, &e);
+    if (rc < 0) {
+        api_failed(r, &p, rc, &e);
+        goto out;
+    }
+    json_t *dm = json_object_get(j.body, "dcv_methods");
+    const char *name;
+    json_t *mv;
+    if (created)
+        json_object_foreach(dm, name, mv)
+        {
+            struct sm_err me = {0};
+            if (json_is_string(mv) &&
+                validate_set_method(&p.env, &p.who, r->web->cfg, o->id, name,
+                                    json_string_value(mv), &me) < 0)
+                log_warn("api apply: dcv method not set", "name", name, "detail", me.detail);
+        }
+    reply_order(r, &p, o, &prod, created ? 201 : 200);
+    orders_rec_free(o);
+out:
+    if (checked)
+        appform_result_free(&res);
+    pf_input_clear(&in);
+    buf_free(&j.sans);
+    json_decref(j.body);
+    portal_clear(&p);
+}
+
+void h_api_order(struct req *r)
+{
+    struct portal p;
+    struct order_rec *o = NULL;
+    struct product prod;
+    if (load(r, &p, &o, &prod) == 0)
+        reply_order(r, &p, o, &prod, 200);
+    orders_rec_free(o);
+    portal_clear(&p);
+}
+
+void h_api_order_dcv(struct req *r)
+{
+    struct portal p;
+    struct order_rec *o = NULL;
+    struct product prod;
+    json_t *body = NULL;
+    if (load(r, &p, &o, &prod) < 0 || (body = req_json_or_reply(r)) == NULL)
+        goto out;
+    const char *action = json_string_value(json_object_get(body, "action"));
+    struct sm_err e = {0};
+    int rc;
+    if (action != NULL && strcmp(action, "set_method") == 0) {
+        const char *name = json_string_value(json_object_get(body, "name"));
+        const char *m = json_string_value(json_object_get(body, "method"));
+        rc = validate_set_method(&p.env, &p.who, r->web->cfg, o->id, name ? name : "",
+                                 m ? m : "", &e);
+    } else if (action != NULL && strcmp(action, "check") == 0) {
+        rc = validate_check_now(&p.env, &p.who, r->web->cfg, o->id, NULL, &e);
+    } else {
+        http_reply_error(r, 422, "portal.err.action", "action");
+        goto out;
+    }
+    if (rc < 0) {
+        api_failed(r, &p, rc, &e);
+        goto out;
+    }
+    int64_t id = o->id;
+    orders_rec_free(o);
+    o = NULL;
+    if ((rc = orders_get(p.db, id, &p.who.scope, &o, &e)) < 0)
+        api_failed(r, &p, rc, &e);
+    else
+        reply_order(r, &p, o, &prod, 200);
+out:
+    json_decref(body);
+    orders_rec_free(o);
+    portal_clear(&p);
+}
+
+void h_api_order_documents(struct req *r)
+{
+    struct portal p;
+    struct order_rec *o = NULL;
+    struct product prod;
+    if (load(r, &p, &o, &prod) < 0)
+        goto out;
+    const char *kind = req_query(r, "kind"), *name = req_query(r, "file_name");
+    struct sm_err e = {0};
+    int64_t doc = 0;
+    int rc = review_upload(&p.env, &p.who, o->id, kind ? kind : "", name ? name : "",
+                           (const unsigned char *)(r->body.p ? r->body.p : ""), r->body.len, &doc,
+                           &e);
+    if (rc < 0)
+        api_failed(r, &p, rc, &e);
+    else
+        http_reply_json(r, 201, json_pack("{s:I, s:I, s:s}", "id", (json_int_t)doc, "order_id",
+                                          (json_int_t)o->id, "type",
+                                          review_sniff((const unsigned char *)r->body.p,
+                                                       r->body.len)));
+out:
+    orders_rec_free(o);
+    portal_clear(&p);
+}
+
+void h_api_order_cancel(struct req *r)
+{
+    struct portal p;
+    struct order_rec *o = NULL;
+    struct product prod;
+    if (load(r, &p, &o, &prod) < 0)
+        goto out;
+    json_t *body = r->body.len ? json_loadb(r->body.p, r->body.len, 0, NULL) : NULL;
+    const char *reason = json_string_value(json_object_get(body, "reason"));
+    struct sm_err e = {0};
+    int rc = order_cancel(&p.env, &p.who, o->id, 0, reason, &e);
+    json_decref(body);
+    if (rc < 0) {
+        api_failed(r, &p, rc, &e);
+        goto out;
+    }
+    int64_t id = o->id;
+    orders_rec_free(o);
+    o = NULL;
+    if ((rc = orders_get(p.db, id, &p.who.scope, &o, &e)) < 0)
+        api_failed(r, &p, rc, &e);
+    else
+        reply_order(r, &p, o, &prod, 200);
+out:
+    orders_rec_free(o);
+    portal_clear(&p);
+}
+
+void h_api_payments(struct req *r)
+{
+    struct db *db = req_db_or_reply(r);
+    if (db == NULL)
+        return;
+    struct order_hooks hooks;
+    struct maint_policy maint;
+    struct order_env env;
+    struct sm_err e = {0};
+    notice_hooks_init(&hooks, r->web->cfg);
+    if (order_env_init(&env, db, &hooks, r->web->cfg, &maint, &e) < 0) {
+        pf_internal(r, "payment: configuration", &e);
+        return;
+    }
+    const char *sig = req_header(r, "X-Shomei-Signature");
+    int64_t id = 0;
+    int rc = order_payment_callback(&env, (const unsigned char *)(r->body.p ? r->body.p : ""),
+                                    r->body.len, sig ? sig : "", &id, &e);
+    if (rc == -SM_E_FORBIDDEN) {
+        http_reply_error(r, 401, "order.err.payment_signature", NULL);
+    } else if (rc < 0) {
+        api_failed(r, NULL, rc, &e);
+    } else {
+        struct order_rec *o = NULL;
+        if (orders_get(db, id, &ORDERS_SCOPE_ALL, &o, &e) == 0)
+            http_reply_json(r, 200, json_pack("{s:I, s:s, s:s, s:s}", "order_id", (json_int_t)id,
+                                              "receipt_no", o->receipt_no, "invoice_no",
+                                              o->invoice_no, "state", o->state));
+        else
+            http_reply_json(r, 200, json_pack("{s:I}", "order_id", (json_int_t)id));
+        orders_rec_free(o);
+    }
+}

@@ -1,0 +1,617 @@
+/* SPDX-License-Identifier: MIT */
+/* The customer's and reseller's order pages: the list (newest first), the detail page
+ * with every field, the DCV instructions per domain with "check now" and the method
+ * change (R-VAL-1), the expected completion date (R-VAL-7, R-CAL-1), the documents an
+ * officer asked for with the upload form (R-VAL-6), re-application before approval
+ * (R-APP-1) and cancel; and the public e-mail DCV link, which validates only on a POST
+ * from its confirmation page so that mail scanners fetching the link validate nothing.
+ * Every order is read through the actor's scope: another organization's order is 404. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "ra/notice.h"
+#include "ra/review.h"
+#include "ra/validate.h"
+#include "store/vetting.h"
+#include "web/handlers.h"
+#include "web/i18n.h"
+#include "web/portal.h"
+
+/* ---- an order's stored application as a pf_get_fn ---- */
+
+struct stored {
+    const struct order_rec *o;
+    json_t *app, *contact, *billing;
+    char *sans; /* names after the CN, one per line (owned) */
+};
+
+static void stored_init(struct stored *s, const struct order_rec *o)
+{
+    memset(s, 0, sizeof *s);
+    s->o = o;
+    s->app = o->applicant ? json_loads(o->applicant, 0, NULL) : NULL;
+    s->contact = o->contact ? json_loads(o->contact, 0, NULL) : NULL;
+    s->billing = o->billing ? json_loads(o->billing, 0, NULL) : NULL;
+    json_t *names = o->names ? json_loads(o->names, 0, NULL) : NULL;
+    struct buf b = BUF_INIT;
+    size_t i;
+    json_t *v;
+    json_array_foreach(names, i, v)
+    {
+        const char *n = json_string_value(v);
+        /* the CN and the automatic www / apex name are not user SANs */
+        if (i == 0 || n == NULL || (o->cn && strcmp(n + (strncmp(n, "www.", 4) ? 0 : 4),
+                                                    o->cn + (strncmp(o->cn, "www.", 4) ? 0 : 4)) == 0))
+            continue;
+        buf_printf(&b, "%s%s", b.len ? "\n" : "", n);
+    }
+    json_decref(names);
+    s->sans = buf_detach(&b, NULL);
+}
+
+static void stored_clear(struct stored *s)
+{
+    json_decref(s->app);
+    json_decref(s->contact);
+    json_decref(s->billing);
+    free(s->sans);
+}
+
+static const char *jget(const json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+static const char *sget(void *arg, const char *name)
+{
+    struct stored *s = arg;
+    const struct order_rec *o = s->o;
+    if (strcmp(name, "cn") == 0)
+        return o->cn;
+    if (strcmp(name, "sans") == 0)
+        return s->sans;
+    if (strcmp(name, "csr") == 0)
+        return o->csr_pem;
+    if (strcmp(name, "root") == 0)
+        return o->root_option;
+    if (strcmp(name, "double_address") == 0) {
+        if (o->cn == NULL || o->names == NULL)
+            return "";
+        char www[300];
+        snprintf(www, sizeof www, "\"www.%s\"", o->cn);
+        return strncmp(o->cn, "www.", 4) != 0 && strstr(o->names, www) ? "1" : "";
+    }
+    if (strncmp(name, "notify_email", 12) == 0 && name[12] >= '1' && name[12] <= '3')
+        return o->notify_email[name[12] - '1'];
+    if (strcmp(name, "po_number") == 0)
+        return o->po_number;
+    if (strcmp(name, "remarks") == 0)
+        return o->remarks;
+    if (strcmp(name, "server_software") == 0)
+        return o->server_software;
+    if (strcmp(name, "subject_l") == 0)
+        return jget(json_object_get(s->app, "subject"), "l");
+    if (strcmp(name, "subject_st") == 0)
+        return jget(json_object_get(s->app, "subject"), "st");
+    if (strcmp(name, "ev_name_lang") == 0)
+        return jget(s->app, "ev_name_lang");
+    if (strncmp(name, "org.", 4) == 0)
+        return jget(json_object_get(s->app, "org"), name + 4);
+    if (strncmp(name, "resp.", 5) == 0)
+        return jget(json_object_get(s->app, "responsible"), name + 5);
+    if (strncmp(name, "contact.", 8) == 0)
+        return jget(s->contact, name + 8);
+    if (strncmp(name, "billing.", 8) == 0)
+        return jget(s->billing, name + 8);
+    return NULL;
+}
+
+static const char *fget(void *arg, const char *name)
+{
+    return req_form_text((struct req *)arg, name);
+}
+
+/* ---- helpers ---- */
+
+/* The order of route parameter :id in scope; 0, or negative after answering 404/500. */
+static int load_order(struct req *r, struct portal *p, struct order_rec **o, struct product *prod)
+{
+    int64_t id;
+    struct sm_err e = {0};
+    *o = NULL;
+    if (pf_parse_id(req_param(r, "id"), &id) < 0)
+        return http_reply_error(r, 404, "web.notfound", NULL), -SM_E_NOTFOUND;
+    int rc = orders_get(p->db, id, &p->who.scope, o, &e);
+    if (rc == -SM_E_NOTFOUND)
+        return http_reply_error(r, 404, "web.notfound", NULL), rc;
+    if (rc == 0 && prod != NULL)
+        rc = products_get(p->db, (*o)->product_id, prod, &e);
+    if (rc < 0) {
+        pf_internal(r, "order", &e);
+        orders_rec_free(*o);
+        *o = NULL;
+    }
+    return rc;
+}
+
+static const char *product_name(const char *lang, const struct product *p)
+{
+    return strcmp(lang, "en") == 0 ? p->name_en : p->name_ja;
+}
+
+static int state_is(const struct order_rec *o, const char *a, const char *b, const char *c)
+{
+    return strcmp(o->state, a) == 0 || (b && strcmp(o->state, b) == 0) ||
+           (c && strcmp(o->state, c) == 0);
+}
+
+static int editable(const struct order_rec *o)
+{
+    enum order_state s;
+    return order_state_parse(o->state, &s) == 0 && order_editable(s);
+}
+
+/* ---- the list ---- */
+
+void h_orders(struct req *r)
+{
+    struct portal p;
+    if (portal_or_reply(r, &p) < 0) {
+        portal_clear(&p);
+        return;
+    }
+    struct product *cat = NULL;
+    size_t ncat = 0, n = 0;
+    struct order_rec *rows = NULL;
+    struct sm_err e = {0};
+    struct orders_filter f = {.scope = p.who.scope, .sort = ORDERS_SORT_NEWEST, .limit = 200};
+    if (products_list(p.db, 1, &cat, &ncat, &e) < 0 ||
+        orders_list(p.db, &f, &rows, &n, NULL, &e) < 0) {
+        pf_internal(r, "orders", &e);
+        free(cat);
+        portal_clear(&p);
+        return;
+    }
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < n; i++) {
+        const struct product *pr = NULL;
+        for (size_t k = 0; k < ncat; k++)
+            if (cat[k].id == rows[i].product_id)
+                pr = &cat[k];
+        char eta[16], created[32];
+        pf_eta(&rows[i], pr, eta, sizeof eta);
+        pf_date(rows[i].submitted_at ? rows[i].submitted_at : rows[i].created_at, created,
+                sizeof created);
+        json_array_append_new(
+            a, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)rows[i].id,
+                         "receipt_no", rows[i].receipt_no, "state", rows[i].state, "state_label",
+                         pf_state_label(r->lang, rows[i].state), "cn",
+                         rows[i].cn ? rows[i].cn : "", "product",
+                         pr ? product_name(r->lang, pr) : "", "eta", eta, "date", created));
+    }
+    orders_recs_free(rows, n);
+    free(cat);
+    http_reply_page(r, 200, "portal_orders", "portal.orders.title",
+                    json_pack("{s:o, s:b}", "orders", a, "empty", n == 0));
+    portal_clear(&p);
+}
+
+/* ---- the detail page ---- */
+
+static const char *const doc_kinds[] = {"phone_bill", "authorization_letter", "pledge", "other"};
+
+static json_t *todo_json(const char *lang, const struct validate_todo *t, int can_dcv)
+{
+    char label[48], exp[32], done[32];
+    snprintf(label, sizeof label, "portal.dcv.%.*s", (int)strcspn(t->method, ":"), t->method);
+    pf_datetime(t->expires_at, exp, sizeof exp);
+    pf_datetime(t->validated_at, done, sizeof done);
+    int dns = strcmp(t->method, "dns") == 0, http = strcmp(t->method, "http") == 0;
+    int email = strncmp(t->method, "email", 5) == 0;
+    int validated = strcmp(t->state, "validated") == 0;
+    char skey[48];
+    snprintf(skey, sizeof skey, "portal.dcv.state.%s", t->state);
+    json_t *opts = json_array();
+    static const char *const ms[] = {"dns", "http", "email:admin", "email:administrator",
+                                     "email:webmaster", "email:hostmaster", "email:postmaster"};
+    for (size_t i = 0; opts != NULL && i < sizeof ms / sizeof ms[0]; i++) {
+        char l[64];
+        snprintf(l, sizeof l, "portal.dcv.%.*s", (int)strcspn(ms[i], ":"), ms[i]);
+        char txt[160];
+        snprintf(txt, sizeof txt, "%s%s%s", i18n_text(lang, l), i >= 2 ? " " : "",
+                 i >= 2 ? ms[i] + 6 : "");
+        json_array_append_new(opts, json_pack("{s:s, s:s, s:b}", "v", ms[i], "l", txt, "sel",
+                                              strcmp(ms[i], t->method) == 0));
+    }
+    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:s, s:s, s:s, s:s, s:s, s:s, "
+                     "s:o, s:b, s:s}",
+                     "name", t->name, "method", t->method, "method_label", i18n_text(lang, label),
+                     "state_label", i18n_text(lang, skey), "validated", validated, "is_dns",
+                     dns && !validated, "is_http", http && !validated, "is_email",
+                     email && !validated, "record_name", t->record_name, "value", t->value, "url",
+                     t->url, "email", t->email, "expires", exp, "validated_at", done, "options",
+                     opts, "can_change", can_dcv && !validated, "reason", t->reason);
+}
+
+static json_t *docs_json(struct req *r, struct portal *p, const struct order_rec *o,
+                         json_t **reqs_out)
+{
+    struct doc_request *rq = NULL;
+    struct document *dc = NULL;
+    size_t nrq = 0, ndc = 0;
+    struct sm_err e = {0};
+    json_t *reqs = json_array(), *docs = json_array();
+    if (vetting_docreqs_list(p->db, o->id, &rq, &nrq, &e) < 0)
+        log_error("order page: document requests", "detail", e.detail);
+    if (vetting_docs_list(p->db, o->id, &dc, &ndc, &e) < 0)
+        log_error("order page: documents", "detail", e.detail);
+    for (size_t i = 0; reqs != NULL && i < nrq; i++) {
+        char key[48], at[32];
+        snprintf(key, sizeof key, "order.doc_kind.%s", rq[i].kind);
+        pf_date(rq[i].at, at, sizeof at);
+        json_array_append_new(reqs, json_pack("{s:s, s:s, s:s, s:b}", "kind",
+                                              i18n_text(r->lang, key), "note", rq[i].note, "at",
+                                              at, "open", rq[i].fulfilled_at == 0));
+    }
+    for (size_t i = 0; docs != NULL && i < ndc; i++) {
+        char key[48], at[32];
+        snprintf(key, sizeof key, "order.doc_kind.%s", dc[i].kind);
+        pf_datetime(dc[i].at, at, sizeof at);
+        json_array_append_new(docs, json_pack("{s:s, s:s, s:s, s:I, s:s}", "kind",
+                                              i18n_text(r->lang, key), "file_name",
+                                              dc[i].file_name, "type", dc[i].sniffed_type, "size",
+                                              (json_int_t)dc[i].size, "at", at));
+    }
+    free(rq);
+    free(dc);
+    *reqs_out = reqs;
+    return docs;
+}
+
+static json_t *kinds_json(const char *lang)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < 4; i++) {
+        char key[48];
+        snprintf(key, sizeof key, "order.doc_kind.%s", doc_kinds[i]);
+        json_array_append_new(a, json_pack("{s:s, s:s}", "v", doc_kinds[i], "l",
+                                           i18n_text(lang, key)));
+    }
+    return a;
+}
+
+/* Renders the detail page of o; area ("dcv", "upload", "cancel") gets msg (may be NULL). */
+static void order_page(struct req *r, struct portal *p, struct order_rec *o,
+                       const struct product *prod, int status, const char *area, const char *msg)
+{
+    const char *lang = r->lang;
+    struct validate_todo *todo = NULL;
+    size_t nt = 0;
+    struct sm_err e = {0};
+    if (validate_todo_list(&p->env, &p->who, r->web->cfg, o->id, &todo, &nt, &e) < 0)
+        log_warn("order page: dcv", "detail", e.detail);
+    int can_dcv = state_is(o, "awaiting_payment", "vetting", "on_hold");
+    json_t *doms = json_array();
+    for (size_t i = 0; doms != NULL && i < nt; i++)
+        json_array_append_new(doms, todo_json(lang, &todo[i], can_dcv));
+    free(todo);
+    json_t *reqs = NULL;
+    json_t *docs = docs_json(r, p, o, &reqs);
+    struct stored s;
+    stored_init(&s, o);
+    char eta[16], submitted[32], paid[32], maxup[32];
+    pf_eta(o, prod, eta, sizeof eta);
+    pf_datetime(o->submitted_at, submitted, sizeof submitted);
+    pf_datetime(o->paid_at, paid, sizeof paid);
+    snprintf(maxup, sizeof maxup, "%lld MB", (long long)((p->env.max_upload ? p->env.max_upload
+                                                                            : 10 << 20) >> 20));
+    const char *ok = req_query(r, "ok");
+    char okkey[48] = "";
+    if (ok != NULL && strlen(ok) < 20 && strspn(ok, "abcdefghijklmnopqrstuvwxyz") == strlen(ok))
+        snprintf(okkey, sizeof okkey, "portal.flash.%s", ok);
+    const char *flash = okkey[0] ? i18n_get(lang, okkey) : NULL;
+    char amount[32];
+    snprintf(amount, sizeof amount, "%lld", (long long)o->amount);
+    char kkey[32];
+    snprintf(kkey, sizeof kkey, "order.kind.%s", o->kind);
+    json_t *d = json_pack(
+        "{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, "
+        "s:o, s:o, s:b, s:b, s:b, s:b, s:s, s:s, s:s, s:s, s:s, s:o}",
+        "id", (json_int_t)o->id, "version", (json_int_t)o->version, "receipt_no", o->receipt_no,
+        "state", o->state, "state_label", pf_state_label(lang, o->state), "kind",
+        i18n_text(lang, kkey), "product", product_name(lang, prod), "cn", o->cn ? o->cn : "",
+        "root", o->root_option, "amount", amount, "invoice_no", o->invoice_no, "submitted",
+        submitted, "paid", paid, "eta", eta, "note", o->decision_note ? o->decision_note : "",
+        "rows", pf_summary(lang, prod, sget, &s), "domains", doms, "reqs", reqs, "docs", docs,
+        "can_dcv", can_dcv, "can_upload", can_dcv, "can_edit", editable(o), "on_hold",
+        strcmp(o->state, "on_hold") == 0, "flash", flash ? flash : "", "dcv_err",
+        area && strcmp(area, "dcv") == 0 && msg ? msg : "", "upload_err",
+        area && strcmp(area, "upload") == 0 && msg ? msg : "", "cancel_err",
+        area && strcmp(area, "cancel") == 0 && msg ? msg : "", "max_upload", maxup, "kinds",
+        kinds_json(lang));
+    stored_clear(&s);
+    http_reply_page(r, status, "portal_order", "portal.order.title", d);
+}
+
+void h_order(struct req *r)
+{
+    struct portal p;
+    struct order_rec *o = NULL;
+    struct product prod;
+    if (portal_or_reply(r, &p) == 0 && load_order(r, &p, &o, &prod) == 0)
+        order_page(r, &p, o, &prod, 200, NULL, NULL);
+    orders_rec_free(o);
+    portal_clear(&p);
+}
+
+/* Answers an ra/ failure of an action on the order page: 404, the page with the message
+ * in area (4xx), or 500. */
+static void action_failed(struct req *r, struct portal *p, struct order_rec *o,
+                          const struct product *prod, const char *area, int rc,
+                          const struct sm_err *e)
+{
+    if (rc == -SM_E_NOTFOUND) {
+        http_reply_error(r, 404, "web.notfound", NULL);
+        return;
+    }
+    if (rc != -SM_E_INVALID && rc != -SM_E_POLICY && rc != -SM_E_CONFLICT &&
+        rc != -SM_E_TOO_LARGE && rc != -SM_E_FORBIDDEN) {
+        pf_internal(r, "order action", e);
+        return;
+    }
+    struct buf m = BUF_INIT;
+    char until[40] = "", maxup[32];
+    snprintf(maxup, sizeof maxup, "%lld MB",
+             (long long)((p->env.max_upload ? p->env.max_upload : 10 << 20) >> 20));
+    if (strcmp(e->field, "maintenance") == 0)
+        pf_maint_until(p, until, sizeof until);
+    const char *key = order_err_key(e);
+    if (strcmp(e->field, "method") == 0 || strcmp(e->field, "dcv_method") == 0)
+        key = rc == -SM_E_POLICY ? "order.err.dcv_email_off" : "order.err.dcv_method";
+    i18n_format(&m, r->lang, key,
+                strcmp(e->field, "maintenance") == 0 ? until
+                : rc == -SM_E_TOO_LARGE               ? maxup
+                                                      : e->field);
+    order_page(r, p, o, prod, rc == -SM_E_TOO_LARGE ? 413 : rc == -SM_E_CONFLICT ? 409 : 422,
+               area, m.p);
+    buf_free(&m);
+}
+
+static void redirect_ok(struct req *r, int64_t id, const char *what)
+{
+    char loc[80];
+    snprintf(loc, sizeof loc, "/orders/%lld?ok=%s", (long long)id, what);
+    http_redirect(r, 303, loc);
+}
+
+void h_order_dcv(struct req *r)
+{
+    struct portal p;
+    struct order_rec *o = NULL;
+    struct product prod;
+    if (portal_or_reply(r, &p) < 0 || load_order(r, &p, &o, &prod) < 0)
+        goto out;
+    const char *action = req_form_text(r, "action");
+    struct sm_err e = {0};
+    int rc;
+    if (action != NULL && strcmp(action, "method") == 0) {
+        const char *name = req_form_text(r, "name"), *m = req_form_text(r, "method");
+        rc = validate_set_method(&p.env, &p.who, r->web->cfg, o->id, name ? name : "",
+                                 m ? m : "", &e);
+        if (rc == 0)
+            redirect_ok(r, o->id, "method");
+    } else {
+        int pending = 0;
+        rc = validate_check_now(&p.env, &p.who, r->web->cfg, o->id, &pending, &e);
+        if (rc == 0)
+            redirect_ok(r, o->id, pending ? "checked" : "validated");
+    }
+    if (rc < 0)
+        action_failed(r, &p, o, &prod, "dcv", rc, &e);
+out:
+    orders_rec_free(o);
+    portal_clear(&p);
+}
+
+void h_order_upload(struct req *r)
+{
+    struct portal p;
+    struct order_rec *o = NULL;
+    struct product prod;
+    if (portal_or_reply(r, &p) < 0 || load_order(r, &p, &o, &prod) < 0)
+        goto out;
+    const struct form_field *f = req_form_field(r, "file");
+    const char *kind = req_form_text(r, "kind");
+    struct sm_err e = {0};
+    int rc;
+    if (f == NULL || f->filename == NULL || f->len == 0) {
+        rc = sm_err_set(&e, SM_E_INVALID, "file", "no file");
+    } else {
+        /* the name as the browser sent it, without any directory part */
+        const char *base = f->filename;
+        for (const char *s = f->filename; *s; s++)
+            if (*s == '/' || *s == '\\')
+                base = s + 1;
+        rc = review_upload(&p.env, &p.who, o->id, kind ? kind : "", base,
+                           (const unsigned char *)f->value, f->len, NULL, &e);
+    }
+    if (rc == 0)
+        redirect_ok(r, o->id, "uploaded");
+    else
+        action_failed(r, &p, o, &prod, "upload", rc, &e);
+out:
+    orders_rec_free(o);
+    portal_clear(&p);
+}
+
+void h_order_cancel(struct req *r)
+{
+    struct portal p;
+    struct order_rec *o = NULL;
+    struct product prod;
+    if (portal_or_reply(r, &p) < 0 || load_order(r, &p, &o, &prod) < 0)
+        goto out;
+    int64_t version = 0;
+    const char *vs = req_form_text(r, "version");
+    if (vs != NULL && pf_parse_id(vs, &version) < 0)
+        version = 0;
+    struct sm_err e = {0};
+    int rc = order_cancel(&p.env, &p.who, o->id, version, req_form_text(r, "reason"), &e);
+    if (rc == 0)
+        redirect_ok(r, o->id, "cancelled");
+    else
+        action_failed(r, &p, o, &prod, "cancel", rc, &e);
+out:
+    orders_rec_free(o);
+    portal_clear(&p);
+}
+
+/* ---- re-application ---- */
+
+static void edit_page(struct req *r, const struct order_rec *o, const struct product *prod,
+                      int status, pf_get_fn get, void *arg, const struct appform_result *errs,
+                      const char *banner)
+{
+    const char *v = get(arg, "version");
+    char ver[24];
+    snprintf(ver, sizeof ver, "%lld", (long long)o->version);
+    json_t *groups = pf_groups(r->lang, prod, 1u << 3 | 1u << 4 | 1u << 5, get, arg, errs);
+    json_t *d = json_pack("{s:I, s:s, s:s, s:s, s:o, s:s}", "id", (json_int_t)o->id, "receipt_no",
+                          o->receipt_no, "version", v && get == fget ? v : ver, "product",
+                          product_name(r->lang, prod), "groups", groups ? groups : json_array(),
+                          "banner", banner ? banner : "");
+    http_reply_page(r, status, "portal_order_edit", "portal.edit.title", d);
+}
+
+static const char *sget_v(void *arg, const char *name)
+{
+    return strcmp(name, "version") == 0 ? NULL : sget(arg, name);
+}
+
+void h_order_edit_form(struct req *r)
+{
+    struct portal p;
+    struct order_rec *o = NULL;
+    struct product prod;
+    if (portal_or_reply(r, &p) < 0 || load_order(r, &p, &o, &prod) < 0)
+        goto out;
+    if (!editable(o)) {
+        http_reply_error(r, 409, "order.err.state", NULL);
+        goto out;
+    }
+    struct stored s;
+    stored_init(&s, o);
+    edit_page(r, o, &prod, 200, sget_v, &s, NULL, NULL);
+    stored_clear(&s);
+out:
+    orders_rec_free(o);
+    portal_clear(&p);
+}
+
+void h_order_edit(struct req *r)
+{
+    struct portal p;
+    struct order_rec *o = NULL;
+    struct product prod;
+    struct pf_input in;
+    struct appform_result res;
+    int checked = 0;
+    memset(&in, 0, sizeof in);
+    if (portal_or_reply(r, &p) < 0 || load_order(r, &p, &o, &prod) < 0)
+        goto out;
+    struct sm_err e = {0};
+    int64_t version = 0;
+    if (pf_parse_id(req_form_text(r, "version"), &version) < 0)
+        version = o->version;
+    if (pf_input_fill(&in, fget, r, o->kind) < 0) {
+        http_reply_error(r, 503, "err.nomem", NULL);
+        goto out;
+    }
+    in.in.root = o->root_option;
+    int rc = appform_check(&in.in, &prod, clock_now(), &res, &e);
+    checked = 1;
+    if (rc < 0) {
+        pf_internal(r, "re-application check", &e);
+        goto out;
+    }
+    if (res.nerrors > 0) {
+        struct buf b = BUF_INIT;
+        i18n_format(&b, r->lang, res.ineligible ? "portal.err.ineligible" : "order.err.form", NULL);
+        edit_page(r, o, &prod, 422, fget, r, &res, b.p);
+        buf_free(&b);
+        goto out;
+    }
+    rc = order_reapply(&p.env, &p.who, o->id, version, &res, NULL, &e);
+    if (rc == 0) {
+        redirect_ok(r, o->id, "reapplied");
+    } else if (rc == -SM_E_CONFLICT || rc == -SM_E_POLICY || rc == -SM_E_INVALID) {
+        struct buf b = BUF_INIT;
+        char until[40] = "";
+        if (strcmp(e.field, "maintenance") == 0)
+            pf_maint_until(&p, until, sizeof until);
+        i18n_format(&b, r->lang, order_err_key(&e), until);
+        edit_page(r, o, &prod, rc == -SM_E_CONFLICT ? 409 : 422, fget, r, NULL, b.p);
+        buf_free(&b);
+    } else if (rc == -SM_E_NOTFOUND) {
+        http_reply_error(r, 404, "web.notfound", NULL);
+    } else {
+        pf_internal(r, "re-application", &e);
+    }
+out:
+    if (checked)
+        appform_result_free(&res);
+    pf_input_clear(&in);
+    orders_rec_free(o);
+    portal_clear(&p);
+}
+
+/* ---- the e-mail DCV link (public) ---- */
+
+static int token_ok(const char *t)
+{
+    size_t n = t ? strlen(t) : 0;
+    return n > 0 && n <= 128 &&
+           strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == n;
+}
+
+void h_dcv_confirm_form(struct req *r)
+{
+    const char *t = req_param(r, "token");
+    if (!token_ok(t)) {
+        http_reply_error(r, 404, "web.notfound", NULL);
+        return;
+    }
+    http_reply_page(r, 200, "portal_dcv_confirm", "portal.dcvc.title",
+                    json_pack("{s:s, s:b}", "token", t, "done", 0));
+}
+
+void h_dcv_confirm(struct req *r)
+{
+    const char *t = req_param(r, "token");
+    struct db *db;
+    if (!token_ok(t)) {
+        http_reply_error(r, 404, "web.notfound", NULL);
+        return;
+    }
+    if ((db = req_db_or_reply(r)) == NULL)
+        return;
+    struct order_hooks hooks;
+    struct maint_policy maint;
+    struct order_env env;
+    struct sm_err e = {0};
+    notice_hooks_init(&hooks, r->web->cfg);
+    if (order_env_init(&env, db, &hooks, r->web->cfg, &maint, &e) < 0) {
+        pf_internal(r, "dcv confirm: configuration", &e);
+        return;
+    }
+    int rc = validate_email_confirm(&env, r->web->cfg, t, &e);
+    if (rc == -SM_E_NOTFOUND || rc == -SM_E_INVALID)
+        http_reply_error(r, 404, "portal.err.dcv_token", NULL);
+    else if (rc < 0)
+        pf_internal(r, "dcv confirm", &e);
+    else
+        http_reply_page(r, 200, "portal_dcv_confirm", "portal.dcvc.title",
+                        json_pack("{s:s, s:b}", "token", t, "done", 1));
+}

@@ -1,0 +1,663 @@
+/* SPDX-License-Identifier: MIT */
+/* The application wizard (R-APP-2..7, R-CSR-2, R-VAL-1 choice of method): product → term
+ * and root → applicant data → billing data → CSR → DCV method per domain → confirmation
+ * with the agreement tick → done page with the receipt number. The state between steps
+ * travels in ONE hidden field "state" (a JSON object of every value entered so far); each
+ * POST overlays the fields of the step shown, re-checks the whole application with
+ * ra/appform and either shows the first step that has errors (messages beside the fields)
+ * or the next step. Nothing is stored before the final submission; the idempotency key
+ * made when the wizard opens makes a double submission return the first order. */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/log.h"
+#include "ra/dcv.h"
+#include "ra/validate.h"
+#include "store/users.h"
+#include "web/handlers.h"
+#include "web/i18n.h"
+#include "web/portal.h"
+
+#define NSTEPS 7
+
+struct wiz {
+    struct req *r;
+    struct portal p;
+    json_t *vals; /* every value entered so far: name -> string */
+    struct product *cat;
+    size_t ncat;
+    struct product prod;
+    int have_prod;
+    struct org *orgs; /* the organizations a reseller may apply for */
+    size_t norgs;
+    int64_t org_id;
+    struct pf_input in;
+    struct appform_result res;
+    int checked;
+    json_t *dcv_err; /* name -> message */
+    struct buf banner;
+    const char *product_err, *org_err, *agree_err; /* message keys */
+};
+
+static const char *vget(void *arg, const char *name)
+{
+    return json_string_value(json_object_get((const json_t *)arg, name));
+}
+
+static void vset(struct wiz *w, const char *name, const char *v)
+{
+    json_object_set_new(w->vals, name, json_string(v ? v : ""));
+}
+
+static void wiz_free(struct wiz *w)
+{
+    json_decref(w->vals);
+    json_decref(w->dcv_err);
+    free(w->cat);
+    free(w->orgs);
+    pf_input_clear(&w->in);
+    if (w->checked)
+        appform_result_free(&w->res);
+    buf_free(&w->banner);
+    portal_clear(&w->p);
+}
+
+/* ---- what the steps show ---- */
+
+static json_t *steps_json(const char *lang, int cur)
+{
+    json_t *a = json_array();
+    for (int i = 1; a != NULL && i <= NSTEPS; i++) {
+        char key[32];
+        snprintf(key, sizeof key, "portal.step.%d", i);
+        json_array_append_new(a, json_pack("{s:i, s:s, s:b, s:b}", "n", i, "label",
+                                           i18n_text(lang, key), "cur", i == cur, "done", i < cur));
+    }
+    return a;
+}
+
+static json_t *product_item(const struct product *p, const char *lang, const char *cur)
+{
+    json_t *j = pf_product_json(p, lang);
+    char key[32], price[32];
+    snprintf(key, sizeof key, "portal.level.%s", p->level);
+    snprintf(price, sizeof price, "%lld", (long long)p->list_price);
+    json_object_set_new(j, "level_label", json_string(i18n_text(lang, key)));
+    json_object_set_new(j, "price", json_string(price));
+    json_object_set_new(j, "sel", json_boolean(cur != NULL && strcmp(cur, p->code) == 0));
+    return j;
+}
+
+static int same_family(const struct product *a, const struct product *b)
+{
+    return strcmp(a->level, b->level) == 0 && a->multi_domain == b->multi_domain &&
+           a->wildcard == b->wildcard;
+}
+
+static json_t *products_json(struct wiz *w, int family_only)
+{
+    const char *lang = w->r->lang, *cur = vget(w->vals, "product");
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < w->ncat; i++)
+        if (!family_only || (w->have_prod && same_family(&w->cat[i], &w->prod)))
+            json_array_append_new(a, product_item(&w->cat[i], lang, cur));
+    return a;
+}
+
+static json_t *roots_json(struct wiz *w)
+{
+    json_t *a = json_array();
+    const char *cur = vget(w->vals, "root");
+    int first = cur == NULL || *cur == '\0';
+    for (const char *s = w->prod.root_options; a != NULL && *s != '\0'; s++) {
+        if (*s == ',')
+            continue;
+        char v[2] = {*s, '\0'}, key[32];
+        snprintf(key, sizeof key, "portal.root.%s", v);
+        json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "v", v, "l", i18n_text(w->r->lang, key),
+                                           "sel", first ? 1 : strcmp(cur, v) == 0));
+        first = 0;
+    }
+    return a;
+}
+
+static json_t *orgs_json(struct wiz *w)
+{
+    json_t *a = json_array();
+    int en = strcmp(w->r->lang, "en") == 0;
+    for (size_t i = 0; a != NULL && i < w->norgs; i++) {
+        const struct org *o = &w->orgs[i];
+        json_array_append_new(a, json_pack("{s:I, s:s, s:b}", "id", (json_int_t)o->id, "name",
+                                           en && o->name_en[0] ? o->name_en : o->name_ja, "sel",
+                                           o->id == w->org_id));
+    }
+    return a;
+}
+
+static const char *const email_locals[] = {"admin", "administrator", "webmaster", "hostmaster",
+                                           "postmaster"};
+
+/* The methods offered for name: dns, http (not for wildcards), and the constructed
+ * e-mail addresses while the dated policy allows them. */
+static json_t *method_options(const char *lang, const char *name, const char *cur, int email_ok)
+{
+    json_t *a = json_array();
+    const char *c = cur && *cur ? cur : "dns";
+    json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "v", "dns", "l",
+                                       i18n_text(lang, "portal.dcv.dns"), "sel",
+                                       strcmp(c, "dns") == 0));
+    if (strncmp(name, "*.", 2) != 0)
+        json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "v", "http", "l",
+                                           i18n_text(lang, "portal.dcv.http"), "sel",
+                                           strcmp(c, "http") == 0));
+    for (size_t i = 0; email_ok && i < 5; i++) {
+        char v[32], l[320];
+        snprintf(v, sizeof v, "email:%s", email_locals[i]);
+        const char *bare = strncmp(name, "*.", 2) == 0 ? name + 2 : name;
+        snprintf(l, sizeof l, "%s %s@%s", i18n_text(lang, "portal.dcv.email"), email_locals[i],
+                 bare);
+        json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "v", v, "l", l, "sel",
+                                           strcmp(c, v) == 0));
+    }
+    return a;
+}
+
+static int method_ok(const char *name, const char *m, int email_ok)
+{
+    if (strcmp(m, "dns") == 0)
+        return 1;
+    if (strcmp(m, "http") == 0)
+        return strncmp(name, "*.", 2) != 0;
+    for (size_t i = 0; email_ok && i < 5; i++)
+        if (strncmp(m, "email:", 6) == 0 && strcmp(m + 6, email_locals[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static const char *method_of(struct wiz *w, const char *name)
+{
+    char key[300];
+    snprintf(key, sizeof key, "dcv:%s", name);
+    const char *m = vget(w->vals, key);
+    return m && *m ? m : "dns";
+}
+
+static json_t *domains_json(struct wiz *w)
+{
+    json_t *a = json_array();
+    int email_ok = dcv_method_allowed(DCV_EMAIL, clock_now());
+    for (size_t i = 0; a != NULL && w->checked && i < w->res.nnames; i++) {
+        const char *name = w->res.names[i];
+        char field[300];
+        snprintf(field, sizeof field, "dcv:%s", name);
+        const char *m = method_of(w, name), *err = vget(w->dcv_err, name);
+        char label[64];
+        snprintf(label, sizeof label, "portal.dcv.%.*s", (int)strcspn(m, ":"), m);
+        json_array_append_new(
+            a, json_pack("{s:s, s:s, s:s, s:o, s:s, s:s}", "name", name, "field", field, "id",
+                         field, "options", method_options(w->r->lang, name, m, email_ok), "err",
+                         err ? err : "", "method", i18n_text(w->r->lang, label)));
+    }
+    return a;
+}
+
+static json_t *compare_rows(const char *lang, const json_t *cmp)
+{
+    json_t *rows = json_array();
+    const json_t *c = json_object_get(cmp, "csr"), *a = json_object_get(cmp, "application");
+    static const char *const keys[] = {"cn", "o", "ou", "l", "st", "c"};
+    for (size_t i = 0; rows != NULL && i < 6; i++) {
+        const char *cv = json_string_value(json_object_get(c, keys[i]));
+        const char *av = json_string_value(json_object_get(a, keys[i]));
+        char label[32];
+        snprintf(label, sizeof label, "portal.subject.%s", keys[i]);
+        json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:b}", "label",
+                                              i18n_text(lang, label), "csr", cv ? cv : "—", "app",
+                                              av ? av : "—", "differ",
+                                              (cv || av) && (!cv || !av || strcmp(cv, av) != 0)));
+    }
+    struct buf cs = BUF_INIT, as = BUF_INIT;
+    size_t i;
+    const json_t *v;
+    json_array_foreach(json_object_get(c, "sans"), i, v)
+        buf_printf(&cs, "%s%s", i ? ", " : "", json_string_value(v));
+    json_array_foreach(json_object_get(a, "names"), i, v)
+        buf_printf(&as, "%s%s", i ? ", " : "", json_string_value(v));
+    json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:b}", "label",
+                                          i18n_text(lang, "portal.subject.names"), "csr",
+                                          cs.p ? cs.p : "—", "app", as.p ? as.p : "—", "differ", 0));
+    buf_free(&cs);
+    buf_free(&as);
+    return rows;
+}
+
+static const char *org_name(struct wiz *w)
+{
+    for (size_t i = 0; i < w->norgs; i++)
+        if (w->orgs[i].id == w->org_id)
+            return strcmp(w->r->lang, "en") == 0 && w->orgs[i].name_en[0] ? w->orgs[i].name_en
+                                                                           : w->orgs[i].name_ja;
+    return "";
+}
+
+static void render(struct wiz *w, int step, int status)
+{
+    struct req *r = w->r;
+    const char *lang = r->lang;
+    char *state = json_dumps(w->vals, JSON_COMPACT);
+    char maint[40];
+    int in_maint = pf_maint_until(&w->p, maint, sizeof maint);
+    struct buf mnote = BUF_INIT;
+    if (in_maint)
+        i18n_format(&mnote, lang, "order.err.maintenance", maint);
+    struct pf_input tmp;
+    pf_input_fill(&tmp, vget, w->vals, "new");
+    json_t *d = json_pack("{s:i, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:o, s:s, s:s, s:s}", "step",
+                          step, "s1", step == 1, "s2", step == 2, "s3", step == 3, "s4", step == 4,
+                          "s5", step == 5, "s6", step == 6, "s7", step == 7, "steps",
+                          steps_json(lang, step), "state", state ? state : "{}", "banner",
+                          w->banner.p ? w->banner.p : "", "maint_note", mnote.p ? mnote.p : "");
+    free(state);
+    buf_free(&mnote);
+    pf_input_clear(&tmp);
+    if (d == NULL) {
+        http_reply_error(r, 503, "err.nomem", NULL);
+        return;
+    }
+    json_object_set_new(d, "products", step <= 2 ? products_json(w, step == 2) : json_array());
+    json_object_set_new(d, "product_err",
+                        json_string(w->product_err ? i18n_text(lang, w->product_err) : ""));
+    json_object_set_new(d, "orgs", orgs_json(w));
+    json_object_set_new(d, "pick_org", json_boolean(w->norgs > 1));
+    json_object_set_new(d, "org_err", json_string(w->org_err ? i18n_text(lang, w->org_err) : ""));
+    json_object_set_new(d, "roots", w->have_prod ? roots_json(w) : json_array());
+    unsigned mask = step >= 3 && step <= 5 ? 1u << step : 0;
+    json_t *groups = w->have_prod ? pf_groups(lang, &w->prod, mask, vget, w->vals,
+                                              w->checked ? &w->res : NULL)
+                                  : json_array();
+    json_object_set_new(d, "groups", groups ? groups : json_array());
+    int has_cmp = w->checked && w->res.compare != NULL && step >= 6;
+    json_object_set_new(d, "compare",
+                        has_cmp ? compare_rows(lang, w->res.compare) : json_array());
+    json_object_set_new(d, "cn_mismatch",
+                        json_boolean(has_cmp && !json_is_true(json_object_get(
+                                                    w->res.compare, "cn_matches"))));
+    json_object_set_new(d, "domains", step >= 6 ? domains_json(w) : json_array());
+    json_object_set_new(d, "email_allowed",
+                        json_boolean(dcv_method_allowed(DCV_EMAIL, clock_now())));
+    json_object_set_new(d, "agree_err",
+                        json_string(w->agree_err ? i18n_text(lang, w->agree_err) : ""));
+    json_t *sum = json_object();
+    if (step == 7 && w->checked && sum != NULL) {
+        char amount[32];
+        snprintf(amount, sizeof amount, "%lld", (long long)order_amount(&w->prod, &w->res));
+        json_object_set_new(sum, "product",
+                            json_string(strcmp(lang, "en") == 0 ? w->prod.name_en : w->prod.name_ja));
+        json_object_set_new(sum, "org", json_string(org_name(w)));
+        json_object_set_new(sum, "amount", json_string(amount));
+        json_object_set_new(sum, "term", json_integer(w->prod.term_months));
+        json_object_set_new(sum, "root", json_string(w->res.root));
+        json_object_set_new(sum, "rows", pf_summary(lang, &w->prod, vget, w->vals));
+    }
+    json_object_set_new(d, "sum", sum);
+    http_reply_page(r, status, "portal_apply", "portal.apply.title", d);
+}
+
+/* ---- reading and checking ---- */
+
+static int load(struct wiz *w, struct req *r)
+{
+    memset(w, 0, sizeof *w);
+    w->r = r;
+    w->dcv_err = json_object();
+    if (portal_or_reply(r, &w->p) < 0)
+        return -1;
+    struct sm_err e = {0};
+    if (products_list(w->p.db, 0, &w->cat, &w->ncat, &e) < 0) {
+        pf_internal(r, "wizard: products", &e);
+        return -1;
+    }
+    const struct user *u = w->p.user;
+    w->org_id = u->org_id;
+    if (u->role == USER_RESELLER) {
+        struct org_scope sc = req_scope(r);
+        if (org_list_scope(w->p.db, &sc, &w->orgs, &w->norgs, &e) < 0) {
+            pf_internal(r, "wizard: organizations", &e);
+            return -1;
+        }
+        for (size_t i = 0; i < w->norgs; i++)
+            if (strcmp(w->orgs[i].kind, "customer") == 0) {
+                w->org_id = w->orgs[i].id;
+                break;
+            }
+    } else {
+        w->orgs = calloc(1, sizeof *w->orgs);
+        if (w->orgs == NULL || org_get(w->p.db, u->org_id, w->orgs, &e) < 0) {
+            if (w->orgs == NULL)
+                e.code = SM_E_NOMEM;
+            pf_internal(r, "wizard: organization", &e);
+            return -1;
+        }
+        w->norgs = 1;
+    }
+    return 0;
+}
+
+static int find_product(struct wiz *w)
+{
+    const char *code = vget(w->vals, "product");
+    for (size_t i = 0; code != NULL && i < w->ncat; i++)
+        if (strcmp(w->cat[i].code, code) == 0) {
+            w->prod = w->cat[i];
+            w->have_prod = 1;
+            return 1;
+        }
+    return 0;
+}
+
+static int find_org(struct wiz *w)
+{
+    const char *s = vget(w->vals, "org_id");
+    int64_t id;
+    if (s == NULL || *s == '\0')
+        return 1; /* the default chosen by load() */
+    if (pf_parse_id(s, &id) < 0)
+        return 0;
+    for (size_t i = 0; i < w->norgs; i++)
+        if (w->orgs[i].id == id) {
+            w->org_id = id;
+            return 1;
+        }
+    return 0;
+}
+
+/* Runs appform_check on the values; the CN's DCV method is the application's method. */
+static int check(struct wiz *w)
+{
+    struct sm_err e = {0};
+    if (w->checked) {
+        appform_result_free(&w->res);
+        pf_input_clear(&w->in);
+        w->checked = 0;
+    }
+    if (pf_input_fill(&w->in, vget, w->vals, "new") < 0)
+        return -SM_E_NOMEM;
+    const char *cn_method = NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        w->in.in.dcv_method = cn_method;
+        if (w->checked)
+            appform_result_free(&w->res);
+        int rc = appform_check(&w->in.in, &w->prod, clock_now(), &w->res, &e);
+        w->checked = 1;
+        if (rc < 0)
+            return rc;
+        if (w->res.nnames == 0)
+            break;
+        const char *m = method_of(w, w->res.names[0]);
+        if (pass == 0 && strcmp(m, "dns") != 0 && method_ok(w->res.names[0], m, 1))
+            cn_method = m;
+        else
+            break;
+    }
+    return 0;
+}
+
+/* The first step up to `upto` that has an application error, or 0. */
+static int error_step(struct wiz *w, int upto)
+{
+    int first = 0;
+    for (size_t i = 0; i < w->res.nerrors; i++) {
+        int s = pf_field_step(w->res.errors[i].field);
+        if (s <= upto && (first == 0 || s < first))
+            first = s;
+    }
+    return first;
+}
+
+static int check_methods(struct wiz *w)
+{
+    int bad = 0, email_ok = dcv_method_allowed(DCV_EMAIL, clock_now());
+    for (size_t i = 0; i < w->res.nnames; i++) {
+        const char *name = w->res.names[i], *m = method_of(w, name);
+        if (!method_ok(name, m, email_ok)) {
+            const char *key = strncmp(m, "email:", 6) == 0 && !email_ok ? "order.err.dcv_email_off"
+                                                                        : "order.err.dcv_method";
+            json_object_set_new(w->dcv_err, name, json_string(i18n_text(w->r->lang, key)));
+            bad = 1;
+        }
+    }
+    return bad;
+}
+
+static void read_form(struct wiz *w, int step)
+{
+    struct req *r = w->r;
+    json_t *st = NULL;
+    const char *s = req_form_text(r, "state");
+    if (s != NULL)
+        st = json_loads(s, 0, NULL);
+    w->vals = json_is_object(st) ? st : json_object();
+    if (st != NULL && w->vals != st)
+        json_decref(st);
+    /* values must be strings: anything else from a tampered state is dropped */
+    const char *k;
+    json_t *v;
+    void *tmp;
+    json_object_foreach_safe(w->vals, tmp, k, v)
+    {
+        if (!json_is_string(v))
+            json_object_del(w->vals, k);
+    }
+    /* the checkboxes of the step shown are off unless sent */
+    if (step == 3) {
+        vset(w, "double_address", "");
+        vset(w, "org.registered", "");
+    } else if (step == 4) {
+        vset(w, "billing_same", "");
+    }
+    for (int i = 0; i < r->form.n; i++) {
+        const struct form_field *f = &r->form.f[i];
+        if (f->filename != NULL || strcmp(f->name, "csrf") == 0 ||
+            strcmp(f->name, "state") == 0 || strcmp(f->name, "step") == 0 ||
+            strcmp(f->name, "go") == 0 || strcmp(f->name, "agree") == 0 ||
+            strcmp(f->name, "csr_file") == 0)
+            continue;
+        vset(w, f->name, f->value);
+    }
+    const struct form_field *file = req_form_field(r, "csr_file");
+    if (step == 5 && file != NULL && file->filename != NULL && file->len > 0) {
+        if (form_utf8_valid(file->value, file->len)) {
+            vset(w, "csr", file->value);
+        } else {
+            /* DER: hand it to the check as base64 text (appform accepts PEM and DER) */
+            size_t n = sodium_base64_encoded_len(file->len, sodium_base64_VARIANT_ORIGINAL);
+            char *b64 = malloc(n);
+            if (b64 != NULL) {
+                sodium_bin2base64(b64, n, (const unsigned char *)file->value, file->len,
+                                  sodium_base64_VARIANT_ORIGINAL);
+                struct buf pem = BUF_INIT;
+                buf_printf(&pem, "-----BEGIN CERTIFICATE REQUEST-----\n%s\n"
+                                 "-----END CERTIFICATE REQUEST-----\n", b64);
+                vset(w, "csr", pem.p);
+                buf_free(&pem);
+                free(b64);
+            }
+        }
+    }
+}
+
+void h_apply_form(struct req *r)
+{
+    struct wiz w;
+    if (load(&w, r) < 0) {
+        wiz_free(&w);
+        return;
+    }
+    w.vals = json_object();
+    unsigned char rnd[16];
+    char idem[33];
+    randombytes_buf(rnd, sizeof rnd);
+    sodium_bin2hex(idem, sizeof idem, rnd, sizeof rnd);
+    vset(&w, "idem_key", idem);
+    const char *pc = req_query(r, "product");
+    if (pc != NULL) {
+        vset(&w, "product", pc);
+        if (!find_product(&w))
+            json_object_del(w.vals, "product");
+    }
+    render(&w, 1, 200);
+    wiz_free(&w);
+}
+
+static void set_methods(struct wiz *w, int64_t id)
+{
+    for (size_t i = 1; i < w->res.nnames; i++) {
+        const char *m = method_of(w, w->res.names[i]);
+        if (strcmp(m, w->res.dcv_method[0] ? w->res.dcv_method : "dns") == 0)
+            continue;
+        struct sm_err e = {0};
+        if (validate_set_method(&w->p.env, &w->p.who, w->r->web->cfg, id, w->res.names[i], m,
+                                &e) < 0)
+            log_warn("wizard: dcv method not set", "name", w->res.names[i], "detail", e.detail);
+    }
+}
+
+static void submit(struct wiz *w)
+{
+    struct req *r = w->r;
+    const char *agree = req_form_text(r, "agree");
+    if (agree == NULL || strcmp(agree, "1") != 0) {
+        w->agree_err = "portal.err.agree";
+        render(w, 7, 422);
+        return;
+    }
+    char until[40];
+    if (pf_maint_until(&w->p, until, sizeof until)) {
+        i18n_format(&w->banner, r->lang, "order.err.maintenance", until);
+        render(w, 7, 503);
+        return;
+    }
+    struct order_new n = {.org_id = w->org_id,
+                          .product = &w->prod,
+                          .kind = "new",
+                          .idem_key = vget(w->vals, "idem_key"),
+                          .form = &w->res,
+                          .pay_method = "invoice"};
+    struct order_rec *o = NULL;
+    int created = 0;
+    struct sm_err e = {0};
+    int rc = order_create(&w->p.env, &w->p.who, &n, &o, &created, &e);
+    if (rc == -SM_E_INVALID || rc == -SM_E_POLICY || rc == -SM_E_CONFLICT) {
+        if (strcmp(e.field, "maintenance") == 0)
+            pf_maint_until(&w->p, until, sizeof until);
+        i18n_format(&w->banner, r->lang, order_err_key(&e),
+                    strcmp(e.field, "maintenance") == 0 ? until : NULL);
+        render(w, 7, rc == -SM_E_POLICY ? 503 : 422);
+        return;
+    }
+    if (rc < 0) {
+        pf_internal(r, "wizard: order", &e);
+        return;
+    }
+    if (created)
+        set_methods(w, o->id);
+    char loc[64];
+    snprintf(loc, sizeof loc, "/apply/done/%lld", (long long)o->id);
+    orders_rec_free(o);
+    http_redirect(r, 303, loc);
+}
+
+void h_apply(struct req *r)
+{
+    struct wiz w;
+    if (load(&w, r) < 0) {
+        wiz_free(&w);
+        return;
+    }
+    const char *ss = req_form_text(r, "step"), *go = req_form_text(r, "go");
+    int step = ss && ss[0] >= '1' && ss[0] <= '7' && ss[1] == '\0' ? ss[0] - '0' : 1;
+    read_form(&w, step);
+    int back = go != NULL && strcmp(go, "back") == 0;
+    int ok_prod = find_product(&w), ok_org = find_org(&w);
+    if (back || !ok_prod || !ok_org) {
+        if (!back) {
+            w.product_err = ok_prod ? NULL : "portal.err.product";
+            w.org_err = ok_org ? NULL : "portal.err.org";
+        }
+        int to = back && step > 1 ? step - 1 : 1;
+        if (to >= 6 && check(&w) < 0) {
+            http_reply_error(r, 503, "err.nomem", NULL);
+        } else {
+            /* going back shows no errors of the page left */
+            if (w.checked)
+                w.res.nerrors = 0;
+            render(&w, back ? to : 1, back ? 200 : 422);
+        }
+        wiz_free(&w);
+        return;
+    }
+    if (step == 1) {
+        render(&w, 2, 200);
+        wiz_free(&w);
+        return;
+    }
+    if (check(&w) < 0) {
+        http_reply_error(r, 503, "err.nomem", NULL);
+        wiz_free(&w);
+        return;
+    }
+    int es = error_step(&w, step >= 6 ? 6 : step);
+    if (es != 0) {
+        if (w.res.ineligible)
+            i18n_format(&w.banner, r->lang, "portal.err.ineligible", NULL);
+        else
+            i18n_format(&w.banner, r->lang, "order.err.form", NULL);
+        render(&w, es < 2 ? 2 : es, 422);
+    } else if (step >= 6 && check_methods(&w)) {
+        i18n_format(&w.banner, r->lang, "order.err.form", NULL);
+        render(&w, 6, 422);
+    } else if (step < 7) {
+        if (step == 5 && w.res.csr_pem != NULL)
+            vset(&w, "csr", w.res.csr_pem);
+        render(&w, step + 1, 200);
+    } else {
+        submit(&w);
+    }
+    wiz_free(&w);
+}
+
+void h_apply_done(struct req *r)
+{
+    int64_t id;
+    if (pf_parse_id(req_param(r, "id"), &id) < 0) {
+        http_reply_error(r, 404, "web.notfound", NULL);
+        return;
+    }
+    struct portal p;
+    if (portal_or_reply(r, &p) < 0) {
+        portal_clear(&p);
+        return;
+    }
+    struct order_rec *o = NULL;
+    struct product prod;
+    struct sm_err e = {0};
+    int rc = orders_get(p.db, id, &p.who.scope, &o, &e);
+    if (rc == -SM_E_NOTFOUND) {
+        http_reply_error(r, 404, "web.notfound", NULL);
+    } else if (rc < 0 || (rc = products_get(p.db, o->product_id, &prod, &e)) < 0) {
+        pf_internal(r, "apply done", &e);
+    } else {
+        char eta[16];
+        pf_eta(o, &prod, eta, sizeof eta);
+        json_t *d = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)o->id,
+                              "receipt_no", o->receipt_no, "cn", o->cn ? o->cn : "", "product",
+                              strcmp(r->lang, "en") == 0 ? prod.name_en : prod.name_ja, "state",
+                              pf_state_label(r->lang, o->state), "invoice_no", o->invoice_no,
+                              "eta", eta);
+        http_reply_page(r, 200, "portal_done", "portal.done.title", d);
+    }
+    orders_rec_free(o);
+    portal_clear(&p);
+}
