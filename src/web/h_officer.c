@@ -432,7 +432,7 @@ static json_t *kinds_json(struct req *r, const char *prefix, const char *const *
     json_t *arr = json_array();
     for (size_t i = 0; arr != NULL && i < n; i++)
         json_array_append_new(arr, json_pack("{s:s, s:s, s:b}", "code", v[i], "label",
-                                             label(r, prefix, v[i]),
+                                             label(r, prefix, v[i]), "selected",
                                              sel != NULL && strcmp(sel, v[i]) == 0));
     return arr;
 }
@@ -451,6 +451,8 @@ static const char *err_key(const struct sm_err *e)
         {"check.callee", "officer.err.callee"},
         {"issue", "officer.err.issue"},
         {"caa", "officer.err.caa"},
+        {"cn_limit", "officer.err.cn_limit"},
+        {"csr", "officer.err.csr"},
     };
     for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
         if (strcmp(e->field, own[i].field) == 0)
@@ -511,10 +513,9 @@ static void error_text(struct req *r, const struct sm_err *err, struct buf *out)
         buf_free(&l);
         return;
     }
-    if (strcmp(err->field, "domains") == 0) {
-        const char *sp = strchr(err->detail, ' ');
+    if (strcmp(err->field, "domains") == 0 || strcmp(err->field, "caa") == 0) {
         char name[256];
-        snprintf(name, sizeof name, "%.*s", sp ? (int)(sp - err->detail) : 255, err->detail);
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(err->detail, " :"), err->detail);
         i18n_format(out, r->lang, key, name);
         return;
     }

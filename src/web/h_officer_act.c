@@ -36,6 +36,8 @@ static int status_of(const struct sm_err *e)
         return 422;
     case SM_E_CONFLICT:
     case SM_E_POLICY:
+    case SM_E_CSR:
+    case SM_E_LINT:
         return 409;
     case SM_E_NOTFOUND:
         return 404;
