@@ -111,6 +111,8 @@ static json_t *roots_json(struct wiz *w)
     json_t *a = json_array();
     const char *cur = vget(w->vals, "root");
     int first = cur == NULL || *cur == '\0';
+    if (cur == NULL)
+        cur = "";
     for (const char *s = w->prod.root_options; a != NULL && *s != '\0'; s++) {
         if (*s == ',')
             continue;
@@ -281,6 +283,7 @@ static void render(struct wiz *w, int step, int status)
     int has_cmp = w->checked && w->res.compare != NULL && step >= 6;
     json_object_set_new(d, "compare",
                         has_cmp ? compare_rows(lang, w->res.compare) : json_array());
+    json_object_set_new(d, "has_compare", json_boolean(has_cmp));
     json_object_set_new(d, "cn_mismatch",
                         json_boolean(has_cmp && !json_is_true(json_object_get(
                                                     w->res.compare, "cn_matches"))));
