@@ -36,6 +36,7 @@ void h_dcv_confirm(struct req *r);
 
 /* h_portal_api.c: the order API (R-API-1) and the payment callback (R-PAY-1) */
 void h_api_products(struct req *r);
+void h_api_organizations(struct req *r);
 void h_api_orders(struct req *r);
 void h_api_order_create(struct req *r);
 void h_api_order(struct req *r);

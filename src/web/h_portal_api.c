@@ -210,6 +210,29 @@ void h_api_products(struct req *r)
     http_reply_json(r, 200, json_pack("{s:o}", "products", a));
 }
 
+void h_api_organizations(struct req *r)
+{
+    struct db *db = req_db_or_reply(r);
+    if (db == NULL)
+        return;
+    struct org_scope sc = req_scope(r);
+    struct org *orgs = NULL;
+    size_t n = 0;
+    struct sm_err e = {0};
+    if (org_list_scope(db, &sc, &orgs, &n, &e) < 0) {
+        pf_internal(r, "api organizations", &e);
+        return;
+    }
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < n; i++)
+        json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:s, s:b}", "id",
+                                           (json_int_t)orgs[i].id, "kind", orgs[i].kind,
+                                           "name_ja", orgs[i].name_ja, "name_en", orgs[i].name_en,
+                                           "own", orgs[i].id == req_user(r)->org_id));
+    free(orgs);
+    http_reply_json(r, 200, json_pack("{s:o}", "organizations", a));
+}
+
 void h_api_orders(struct req *r)
 {
     struct portal p;

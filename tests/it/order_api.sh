@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# R-API-1 as a reseller's script uses it (Bearer API key, JSON): the catalog and the
+# organizations it manages, apply in one call for a managed organization (R-APP-3/4: a 422
+# problem+json listing EVERY field error, nothing saved; R-APP-6 ineligible), idempotent
+# re-submission (one order), the order list and status with ETA (R-VAL-7, R-CAL-1), the
+# payment callback POST /api/v1/payments with a wrong and a correct HMAC signature and a
+# wrong amount (R-PAY-1), DCV instructions per domain and method changes incl. the
+# discouraged e-mail method (R-VAL-1), document upload (R-VAL-6), cancel, and another
+# organization's order answering 404 (R-ACT-1).
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+S=$SHOMEI_BIN
+D=$IT_TMP/data
+SECRET=order-api-hmac-secret
+
+if ! "$S" init --dir "$D" --demo --set server.secure_cookies=false \
+  --set "payment.hmac_secret=$SECRET" \
+  ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} >"$IT_TMP/init.log" 2>&1; then
+  not_ok "shomei init"; sed 's/^/# /' "$IT_TMP/init.log"; it_done
+fi
+PW=orderapi-Horse-77
+add() { printf '%s\n' "$PW" | "$S" user add --dir "$D" --password-stdin "$@" >/dev/null; }
+add --login resel-r --role reseller --email r@r.example.jp --name "Reseller R" --org-name "Org R"
+add --login client-m --role customer --email m@m.example.jp --name "Client M" \
+  --org-name "Managed M" --reseller resel-r
+add --login cust-b --role customer --email b@b.example.jp --name "Customer B" --org-name "Org B"
+export SHOMEI_FAKE_NOW=2026-12-01T03:00:00Z
+start_server "$D" || { not_ok "server starts"; it_done; }
+url=$IT_URL
+
+BODY=$IT_TMP/body
+# apikey LOGIN: logs in through the pages and makes an API key
+apikey() {
+  local jar=$IT_TMP/jar-$1 tok
+  curl -s -c "$jar" -b "$jar" -o "$BODY" "$url/login"
+  tok=$(grep -o 'name="csrf" value="[^"]*"' "$BODY" | head -1 | sed 's/.*value="//; s/"$//')
+  curl -s -c "$jar" -b "$jar" -o /dev/null --data-urlencode "csrf=$tok" \
+    --data-urlencode "login_id=$1" --data-urlencode "password=$PW" "$url/login"
+  curl -s -c "$jar" -b "$jar" -o "$BODY" --data-urlencode "csrf=$tok" \
+    --data-urlencode "label=script" "$url/account/keys"
+  sed -n 's/.*id="new-key">\([^<]*\)<.*/\1/p' "$BODY"
+}
+KEY=$(apikey resel-r)
+KEY_B=$(apikey cust-b)
+check "API keys made" test -n "$KEY" -a -n "$KEY_B"
+# api METHOD PATH [JSON]: as the reseller; code in $code, body in $BODY
+api() {
+  local k=${AS_KEY:-$KEY}
+  if [ $# -ge 3 ]; then
+    code=$(curl -s -o "$BODY" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $k" \
+      -H 'Content-Type: application/json' --data-binary "$3" "$url$2")
+  else
+    code=$(curl -s -o "$BODY" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $k" "$url$2")
+  fi
+}
+jq_() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
+  "$BODY" "$1"; }
+
+api GET /api/v1/products
+check_eq "GET /api/v1/products" 200 "$code"
+check "  the catalog has ov-1y" test "$(jq_ '[p["code"] for p in d["products"]].count("ov-1y")')" = 1
+api GET /api/v1/organizations
+M_ORG=$(jq_ '[o["id"] for o in d["organizations"] if o["name_ja"]=="Managed M"][0]')
+check "the reseller's managed organization is listed" test -n "$M_ORG"
+
+openssl ecparam -name prime256v1 -genkey -noout -out "$IT_TMP/key.pem" 2>/dev/null
+openssl req -new -key "$IT_TMP/key.pem" -subj "/CN=www.api-test.co.jp" -out "$IT_TMP/req.pem" \
+  2>/dev/null
+# app EXTRA_PYTHON: the application JSON with a change applied (python statement on d)
+app() {
+  CSR_FILE=$IT_TMP/req.pem ORG=$M_ORG python3 - "$1" <<'EOF'
+import json, os, sys
+d = {
+  "product": "ov-1y", "org_id": int(os.environ["ORG"]), "csr": open(os.environ["CSR_FILE"]).read(),
+  "cn": "www.api-test.co.jp", "subject_l": "Minato-ku", "subject_st": "Tokyo",
+  "org": {"name_ja": "株式会社API試験", "name_en": "API Test K.K.", "entity_type": "株式会社",
+          "category": "private", "reg_no": "010401123456", "rep_name": "鈴木 一郎",
+          "postal": "105-0011", "pref": "東京都", "city": "港区", "street": "芝公園1-1",
+          "building": "なし", "phone": "03-2222-3333"},
+  "resp": {"name": "鈴木 次郎", "name_kana": "すずき じろう", "dept": "情報システム部",
+           "title": "課長", "phone": "03-2222-3334"},
+  "contact": {"org": "株式会社API試験", "name": "高橋 三郎", "name_kana": "たかはし さぶろう",
+              "postal": "105-0011", "pref": "東京都", "city": "港区", "street": "芝公園1-1",
+              "phone": "03-2222-3335", "email": "ops@api-test.co.jp"},
+  "billing_same": True, "notify_emails": ["cert@api-test.co.jp"],
+  "dcv_methods": {"api-test.co.jp": "http"}, "idem_key": "script-run-1"}
+exec(sys.argv[1])
+print(json.dumps(d, ensure_ascii=False))
+EOF
+}
+
+# ---- every field error at once, nothing saved ----
+api POST /api/v1/orders "$(app 'd["org"]["postal"]="1"; d["resp"]["name_kana"]="SUZUKI"; d["contact"]["email"]="x"; d["idem_key"]="bad-1"')"
+check_eq "bad application: 422" 422 "$code"
+check "  as problem+json" grep -q '"status":422' "$BODY"
+FIELDS=$(jq_ '" ".join(sorted(e["field"] for e in d["errors"]))')
+check_eq "  listing every field error" "contact.email org.postal resp.name_kana" "$FIELDS"
+check "  with messages in the key's language (ja)" grep -q '郵便番号' "$BODY"
+code=$(curl -s -o "$BODY" -w '%{http_code}' -H "Authorization: Bearer $KEY" -H 'Accept-Language: en' \
+  -H 'Content-Type: application/json' --data-binary "$(app 'd["org"]["postal"]="1"; d["idem_key"]="bad-2"')" \
+  "$url/api/v1/orders?lang=en")
+check "  and in English with ?lang=en" grep -q 'NNN-NNNN' "$BODY"
+api POST /api/v1/orders "$(app 'd["cn"]="server.local"; d["idem_key"]="bad-3"')"
+check_eq "ineligible CN: 422" 422 "$code"
+check "  names the CN" test "$(jq_ '[e["field"] for e in d["errors"]]')" = "['cn']"
+api POST /api/v1/orders "$(app 'd["product"]="no-such-product"')"
+check_eq "unknown product: 422" 422 "$code"
+api POST /api/v1/orders "$(app 'd["org_id"]=999999')"
+check_eq "an organization outside the scope: 422" 422 "$code"
+api POST /api/v1/orders '{"product":'
+check_eq "broken JSON: 400" 400 "$code"
+api GET /api/v1/orders
+check_eq "nothing was saved" 0 "$(jq_ 'len(d["orders"])')"
+
+# ---- apply, idempotently ----
+api POST /api/v1/orders "$(app '')"
+check_eq "apply: 201" 201 "$code"
+OID=$(jq_ 'd["id"]')
+INVOICE=$(jq_ 'd["invoice_no"]')
+AMOUNT=$(jq_ 'd["amount"]')
+check "  receipt number" grep -q '"receipt_no":"R20261201-[0-9]\{5\}"' "$BODY"
+check "  invoice number BILL-YYYYMM-NNNNN" grep -q '^BILL-202612-[0-9]\{5\}$' <<<"$INVOICE"
+check_eq "  for the managed organization" "$M_ORG" "$(jq_ 'd["org_id"]')"
+check_eq "  waiting for payment" awaiting_payment "$(jq_ 'd["state"]')"
+check_eq "  names: www and the apex (R-APP-5)" "['www.api-test.co.jp', 'api-test.co.jp']" \
+  "$(jq_ 'd["names"]')"
+api POST /api/v1/orders "$(app '')"
+check_eq "the same idem_key again: 200 with the same order" "200 $OID" "$code $(jq_ 'd["id"]')"
+api GET /api/v1/orders
+check_eq "one order listed" 1 "$(jq_ 'len(d["orders"])')"
+api GET "/api/v1/orders/$OID"
+check_eq "GET /api/v1/orders/:id" 200 "$code"
+check "  R-VAL-7: with the expected completion date" grep -q '"eta":"2026-12-[0-9][0-9]"' "$BODY"
+
+# ---- payment callback (R-PAY-1) ----
+pay() { # pay BODY SIGNATURE
+  code=$(curl -s -o "$BODY" -w '%{http_code}' -H "X-Shomei-Signature: $2" \
+    -H 'Content-Type: application/json' --data-binary "$1" "$url/api/v1/payments")
+}
+sig() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/.*= //'; }
+P="{\"invoice_no\":\"$INVOICE\",\"amount\":$AMOUNT}"
+pay "$P" "sha256=$(sig "$P" | tr 0-9a-f a-j0-9 | head -c 64)"
+check_eq "payment callback with a wrong signature: 401" 401 "$code"
+pay "$P" ""
+check_eq "payment callback without a signature: 401" 401 "$code"
+api GET "/api/v1/orders/$OID"
+check_eq "  the order still waits for payment" awaiting_payment "$(jq_ 'd["state"]')"
+PW2="{\"invoice_no\":\"$INVOICE\",\"amount\":1}"
+pay "$PW2" "sha256=$(sig "$PW2")"
+check_eq "payment callback with a wrong amount: 422" 422 "$code"
+pay "$P" "sha256=$(sig "$P")"
+check_eq "payment callback with the correct signature: 200" 200 "$code"
+check_eq "  the order is in vetting" vetting "$(jq_ 'd["state"]')"
+pay "$P" "sha256=$(sig "$P")"
+check_eq "a repeated callback changes nothing: 200" "200 vetting" "$code $(jq_ 'd["state"]')"
+
+# ---- DCV instructions per domain (R-VAL-1) ----
+api GET "/api/v1/orders/$OID"
+check_eq "  state vetting" vetting "$(jq_ 'd["state"]')"
+check "www: DNS TXT record name" test "$(jq_ '[x["instructions"].get("dns_record","") for x in d["domains"] if x["name"]=="www.api-test.co.jp"][0]')" != ""
+check "apex: the web-page URL (method chosen at application)" \
+  grep -q '/.well-known/pki-validation/' <<<"$(jq_ '[x["instructions"].get("url","") for x in d["domains"] if x["name"]=="api-test.co.jp"][0]')"
+check "random values of 32 characters" test "$(jq_ 'len(d["domains"][0]["instructions"]["value"])')" = 32
+api POST "/api/v1/orders/$OID/dcv" '{"action":"set_method","name":"www.api-test.co.jp","method":"email:admin"}'
+check_eq "method change to e-mail (still allowed in 2026): 200" 200 "$code"
+check "  the e-mail instructions name the constructed address" \
+  grep -q 'admin@' <<<"$(jq_ '[x["instructions"].get("email","") for x in d["domains"] if x["name"]=="www.api-test.co.jp"][0]')"
+api POST "/api/v1/orders/$OID/dcv" '{"action":"set_method","name":"www.api-test.co.jp","method":"whois"}'
+check_eq "WHOIS-based method refused: 422" 422 "$code"
+api POST "/api/v1/orders/$OID/dcv" '{"action":"dance"}'
+check_eq "unknown action: 422" 422 "$code"
+
+# ---- documents (R-VAL-6) ----
+printf '%%PDF-1.4\n%%test\n' >"$IT_TMP/doc.pdf"
+code=$(curl -s -o "$BODY" -w '%{http_code}' -H "Authorization: Bearer $KEY" \
+  -H 'Content-Type: application/pdf' --data-binary "@$IT_TMP/doc.pdf" \
+  "$url/api/v1/orders/$OID/documents?kind=other&file_name=doc.pdf")
+check_eq "PDF upload: 201" "201 application/pdf" "$code $(jq_ 'd["type"]')"
+code=$(curl -s -o "$BODY" -w '%{http_code}' -H "Authorization: Bearer $KEY" \
+  -H 'Content-Type: text/plain' --data-binary 'hello' \
+  "$url/api/v1/orders/$OID/documents?kind=other&file_name=a.txt")
+check_eq "text upload refused: 422" 422 "$code"
+
+# ---- isolation (R-ACT-1) and authentication ----
+AS_KEY=$KEY_B api GET "/api/v1/orders/$OID"
+check_eq "another organization's order: 404" 404 "$code"
+check "  without its data" bash -c "! grep -q api-test '$BODY'"
+AS_KEY=$KEY_B api POST "/api/v1/orders/$OID/cancel" '{}'
+check_eq "cancelling another organization's order: 404" 404 "$code"
+AS_KEY=$KEY_B api GET /api/v1/orders
+check_eq "its list is empty" 0 "$(jq_ 'len(d["orders"])')"
+code=$(curl -s -o /dev/null -w '%{http_code}' "$url/api/v1/orders")
+check_eq "no API key: 401" 401 "$code"
+
+# ---- cancel ----
+api POST /api/v1/orders "$(app 'd["idem_key"]="script-run-2"')"
+O2=$(jq_ 'd["id"]')
+api POST "/api/v1/orders/$O2/cancel" '{"reason":"duplicate"}'
+check_eq "cancel: 200 cancelled" "200 cancelled" "$code $(jq_ 'd["state"]')"
+api POST "/api/v1/orders/$O2/cancel" '{}'
+check_eq "cancel again: 409" 409 "$code"
+it_done
