@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "pki/csr.h"
 #include "ra/review.h"
+#include "ra/validate.h"
 #include "store/outbox.h"
 #include "store/users.h"
 #include "store/vetting.h"
@@ -50,7 +51,7 @@ static void tokyo_day(int64_t t, char out[16])
              (unsigned)d % 100u);
 }
 
-static void tokyo_time(int64_t t, char out[24])
+static void tokyo_time(int64_t t, char out[32])
 {
     char day[16];
     tokyo_day(t, day);
@@ -59,7 +60,7 @@ static void tokyo_time(int64_t t, char out[24])
         return;
     }
     int64_t local = t + 9 * 3600;
-    snprintf(out, 24, "%s %02u:%02u", day, (unsigned)((local / 3600) % 24),
+    snprintf(out, 32, "%s %02u:%02u JST", day, (unsigned)((local / 3600) % 24),
              (unsigned)((local / 60) % 60));
 }
 
@@ -282,28 +283,47 @@ static json_t *csr_compare(struct req *r, const struct order_rec *o, const json_
     return out;
 }
 
-static json_t *domains_json(struct req *r, struct db *db, int64_t id, int *pending)
+/* The DCV state of each domain with its evidence, and for domains not validated yet what
+ * the customer has to publish (validate_todo_list) and the last failure. */
+static json_t *domains_json(struct req *r, struct portal *p, int64_t id, int *pending)
 {
     struct order_domain *d = NULL;
-    size_t n = 0;
+    struct validate_todo *todo = NULL;
+    size_t n = 0, nt = 0;
     *pending = 0;
     json_t *arr = json_array();
-    if (orders_domains_list(db, id, &d, &n, NULL) < 0)
+    if (orders_domains_list(p->db, id, &d, &n, NULL) < 0)
         return arr;
+    struct sm_err e = {0};
+    if (validate_todo_list(&p->env, &p->who, r->web->cfg, id, &todo, &nt, &e) < 0) {
+        log_warn("officer: dcv instructions", "detail", e.detail);
+        nt = 0;
+    }
     for (size_t i = 0; arr != NULL && i < n; i++) {
-        char at[24], exp[24];
+        char at[32], exp[32];
         tokyo_time(d[i].validated_at, at);
         tokyo_time(d[i].value_expires_at, exp);
-        if (strcmp(d[i].state, "validated") != 0)
+        int ok = strcmp(d[i].state, "validated") == 0;
+        if (!ok)
             (*pending)++;
-        json_array_append_new(
-            arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "name", d[i].name,
-                           "method", d[i].dcv_method ? d[i].dcv_method : "", "state", d[i].state,
-                           "state_label", label(r, "officer.dcv.", d[i].state), "validated_at",
-                           at, "expires", exp, "br_version", d[i].br_version ? d[i].br_version : "",
-                           "evidence", d[i].evidence ? d[i].evidence : "", "ok",
-                           strcmp(d[i].state, "validated") == 0));
+        const struct validate_todo *t = NULL;
+        for (size_t j = 0; j < nt && t == NULL; j++)
+            if (strcmp(todo[j].name, d[i].name) == 0)
+                t = &todo[j];
+        const char *where = "";
+        if (t != NULL && !ok)
+            where = t->url[0] ? t->url : t->record_name[0] ? t->record_name : t->email;
+        json_t *x = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "name", d[i].name,
+                              "method", d[i].dcv_method ? d[i].dcv_method : "", "state",
+                              d[i].state, "state_label", label(r, "officer.dcv.", d[i].state),
+                              "validated_at", at, "expires", exp, "br_version",
+                              d[i].br_version ? d[i].br_version : "", "evidence",
+                              d[i].evidence ? d[i].evidence : "", "ok", ok);
+        json_object_set_new(x, "where", json_string(where));
+        json_object_set_new(x, "reason", json_string(t != NULL && !ok ? t->reason : ""));
+        json_array_append_new(arr, x);
     }
+    free(todo);
     orders_domains_free(d, n);
     return arr;
 }
@@ -325,7 +345,7 @@ static json_t *checks_json(struct req *r, struct db *db, int64_t id)
     if (vetting_checks_list(db, id, &v, &n, NULL) < 0)
         return arr;
     for (size_t i = 0; arr != NULL && i < n; i++) {
-        char at[24], who[512];
+        char at[32], who[512];
         tokyo_time(v[i].at, at);
         officer_name(db, v[i].officer_id, who, sizeof who);
         json_array_append_new(
@@ -351,7 +371,7 @@ static json_t *docs_json(struct req *r, struct db *db, int64_t id)
     json_t *reqs = json_array(), *docs = json_array();
     if (vetting_docreqs_list(db, id, &q, &nq, NULL) == 0) {
         for (size_t i = 0; reqs != NULL && i < nq; i++) {
-            char at[24], done[24];
+            char at[32], done[32];
             tokyo_time(q[i].at, at);
             tokyo_time(q[i].fulfilled_at, done);
             json_array_append_new(reqs, json_pack("{s:s, s:s, s:s, s:s}", "kind",
@@ -362,7 +382,7 @@ static json_t *docs_json(struct req *r, struct db *db, int64_t id)
     }
     if (vetting_docs_list(db, id, &d, &nd, NULL) == 0) {
         for (size_t i = 0; docs != NULL && i < nd; i++) {
-            char at[24];
+            char at[32];
             tokyo_time(d[i].at, at);
             json_array_append_new(
                 docs, json_pack("{s:I, s:s, s:s, s:s, s:I, s:s}", "id", (json_int_t)d[i].id,
@@ -385,7 +405,7 @@ static json_t *mails_json(struct db *db, int64_t id)
     if (outbox_list_by_order(db, id, 100, &m, &n, NULL) < 0)
         return arr;
     for (size_t i = 0; arr != NULL && i < n; i++) {
-        char at[24], sent[24];
+        char at[32], sent[32];
         tokyo_time(m[i].created_at, at);
         tokyo_time(m[i].sent_at, sent);
         json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "to",
@@ -411,11 +431,12 @@ static json_t *review_json(struct req *r, struct portal *p, const struct order_r
         for (size_t i = 0; arr != NULL && i < nm; i++)
             json_array_append_new(arr, json_pack("{s:s, s:s}", "code", missing[i], "label",
                                                  label(r, "order.check_kind.", missing[i])));
+    json_object_set_new(out, "has_missing", json_boolean(json_array_size(arr) > 0));
     json_object_set_new(out, "missing", arr);
     struct vetting_check c;
     int reuse = review_phone_reusable(&p->env, o, now, &c, &e);
     if (reuse == 1) {
-        char at[24];
+        char at[32];
         tokyo_time(c.at, at);
         json_object_set_new(out, "phone_reuse",
                             json_pack("{s:s, s:s, s:s}", "at", at, "phone", c.phone, "source",
@@ -522,10 +543,26 @@ static void error_text(struct req *r, const struct sm_err *err, struct buf *out)
     i18n_format(out, r->lang, key, NULL);
 }
 
+/* 68000 -> "68,000". */
+static void yen(int64_t v, char *out, size_t n)
+{
+    char digits[24];
+    int len = snprintf(digits, sizeof digits, "%lld", (long long)(v < 0 ? -v : v));
+    size_t j = 0;
+    if (v < 0 && j + 1 < n)
+        out[j++] = '-';
+    for (int i = 0; i < len && j + 2 < n; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            out[j++] = ',';
+        out[j++] = digits[i];
+    }
+    out[j] = '\0';
+}
+
 static json_t *order_base(struct req *r, struct portal *p, const struct order_rec *o,
                           const struct product *pr)
 {
-    char org[ORG_NAME_MAX + 1], sub[24], paid[24], created[24], decided[24];
+    char org[ORG_NAME_MAX + 1], sub[32], paid[32], created[32], decided[32];
     org_name(r, p->db, o, org, sizeof org);
     tokyo_time(o->submitted_at, sub);
     tokyo_time(o->paid_at, paid);
@@ -549,6 +586,10 @@ static json_t *order_base(struct req *r, struct portal *p, const struct order_re
                      o->po_number ? o->po_number : "", "remarks", o->remarks ? o->remarks : "",
                      "server_software", o->server_software ? o->server_software : "",
                      "cert_id", o->cert_id > 0 ? "1" : ""));
+    json_object_set_new(x, "pay_label", json_string(label(r, "officer.pay.", o->pay_method)));
+    char amount[32];
+    yen(o->amount, amount, sizeof amount);
+    json_object_set_new(x, "amount_fmt", json_string(amount));
     json_t *mails = json_array();
     for (int i = 0; mails != NULL && i < 3; i++)
         if (o->notify_email[i] != NULL && o->notify_email[i][0] != '\0')
@@ -604,7 +645,7 @@ void officer_order_page(struct req *r, struct portal *p, int64_t id, int status,
     json_object_set_new(d, "billing_rows", rows_of(r, billing, "billing", person_keys,
                                                     sizeof person_keys / sizeof person_keys[0]));
     json_object_set_new(d, "csr", csr_compare(r, o, app, names));
-    json_object_set_new(d, "domains", domains_json(r, p->db, o->id, &pending));
+    json_object_set_new(d, "domains", domains_json(r, p, o->id, &pending));
     json_object_set_new(d, "dcv_pending", json_integer(pending));
     json_object_set_new(d, "checks", checks_json(r, p->db, o->id));
     json_object_set_new(d, "review", review_json(r, p, o, pr));

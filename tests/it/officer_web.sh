@@ -201,7 +201,7 @@ post "/officer/orders/$O1/pay" "version=$(version)"
 check_eq "R-PAY-1 officer confirms payment: 303" 303 "$code"
 get "/officer/orders/$O1"
 check "R-PAY-1 order is in vetting" grep -q 'id="order-state">審査中' "$BODY"
-check "R-PAY-1 paid by the officer" has "officer"
+check "R-PAY-1 paid by the officer" grep -q 'id="paid-by">担当者が確認' "$BODY"
 check "R-PAY-1 payment notice queued and listed with the order" has "order_paid"
 check "R-PAY-1 payment notice in the outbox" bash -c "\"$S\" mail list --dir \"$D\" | grep -q order_paid"
 
