@@ -10,7 +10,7 @@ set -euo pipefail
 S=$(realpath "${1:?shomei binary}")
 N=${2:-10000}
 DUR=${3:-10}
-T=$(mktemp -d "${TMPDIR:-/tmp}/shomei-bench.XXXXXX")
+T=$(mktemp -d)
 PIDS=()
 cleanup() {
   local p
@@ -24,7 +24,8 @@ command -v wrk >/dev/null || { echo "wrk is not installed" >&2; exit 1; }
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [ -x "$NGINX" ] || { echo "nginx is not installed" >&2; exit 1; }
 free_port() {
-  python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1]);s.close()'
+  python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0))
+print(s.getsockname()[1]);s.close()'
 }
 wait_url() {
   for _ in $(seq 1 100); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done

@@ -22,11 +22,11 @@
     "LEFT JOIN products p ON p.id = o.product_id "
 #define COLS                                                                                       \
     "c.id, c.order_id, c.org_id, c.serial, c.state, c.level, c.root, c.cn, c.not_before, "         \
-    "c.not_after, c.revoked_at, o.receipt_no, o.kind, p.code, p.name_ja, p.name_en, "               \
+    "c.not_after, c.revoked_at, o.receipt_no, o.kind, p.code, p.name_ja, p.name_en, "              \
     "o.applicant, o.contact"
-#define NCOLS 18
+#define NCOLS       18
 #define DETAIL_COLS COLS ", c.names, c.sha256, c.der, o.server_software"
-#define STATES " c.state IN ('issued', 'revoked')"
+#define STATES      " c.state IN ('issued', 'revoked')"
 
 static void cpy(char *dst, size_t n, const struct db_val *v)
 {
@@ -372,8 +372,7 @@ int certlist_get(struct db *db, const struct orders_scope *scope, const char *se
 }
 
 int certlist_mail_queue(struct db *db, const struct outbox_mail *m, const char *actor,
-                        const char *object, const char *detail_json, int64_t *id,
-                        struct sm_err *e)
+                        const char *object, const char *detail_json, int64_t *id, struct sm_err *e)
 {
     int rc = db_begin(db, e);
     if (rc < 0)

@@ -74,7 +74,6 @@ void certlist_detail_free(struct certlist_detail *d);
  * (actor, "certificate.redownload_mail", object, detail_json) in one transaction of its
  * own. *id (may be NULL) gets the outbox id. Errors of outbox_enqueue as they come. */
 int certlist_mail_queue(struct db *db, const struct outbox_mail *m, const char *actor,
-                        const char *object, const char *detail_json, int64_t *id,
-                        struct sm_err *e);
+                        const char *object, const char *detail_json, int64_t *id, struct sm_err *e);
 
 #endif

@@ -132,14 +132,14 @@ static json_t *row_json(const struct req *r, const struct certlist_row *c, int64
                          "serial", c->serial, "cn", c->cn ? c->cn : "", "status", status,
                          "receipt_no", c->receipt_no, "kind", c->kind, "level", c->level, "root",
                          c->root, "product", c->product_code, "organization_ja", c->org_name_ja,
-                         "organization_en", c->org_name_en, "department", c->dept, "not_before",
-                         nb, "not_after", na);
+                         "organization_en", c->org_name_en, "department", c->dept, "not_before", nb,
+                         "not_after", na);
     }
     char nb[16], na[16];
     jst(c->not_before, 0, nb, sizeof nb);
     jst(c->not_after, 0, na, sizeof na);
-    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:s}", "serial",
-                     c->serial, "cn", c->cn ? c->cn : "", "status", status, "status_label",
+    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:s}", "serial", c->serial,
+                     "cn", c->cn ? c->cn : "", "status", status, "status_label",
                      status_label(r, status), "downloadable", strcmp(status, "revoked") != 0,
                      "receipt_no", c->receipt_no[0] ? c->receipt_no : "-", "product",
                      product_name(r, c)[0] ? product_name(r, c) : "-", "org", org_name(r, c),
@@ -240,11 +240,10 @@ static void list(struct req *r, int api)
     if (shown > 0)
         snprintf(info, sizeof info, "%lld–%lld", (long long)f.offset + 1,
                  (long long)f.offset + (long long)shown);
-    json_t *d = json_pack("{s:o, s:b, s:s, s:b, s:s, s:o, s:o, s:b}", "certs", items,
-                          "has_certs", shown > 0, "q", f.q, "searched", f.q[0] != '\0',
-                          "range", info, "prev", page_url(f.q, page - 1, page),
-                          "next", page_url(f.q, page + 1, more ? page + 1 : page),
-                          "paged", more || page > 1);
+    json_t *d = json_pack(
+        "{s:o, s:b, s:s, s:b, s:s, s:o, s:o, s:b}", "certs", items, "has_certs", shown > 0, "q",
+        f.q, "searched", f.q[0] != '\0', "range", info, "prev", page_url(f.q, page - 1, page),
+        "next", page_url(f.q, page + 1, more ? page + 1 : page), "paged", more || page > 1);
     http_reply_page(r, 200, "cert_list", "certs.list.title", d);
 out:
     certlist_rows_free(rows, n);
@@ -319,8 +318,7 @@ static json_t *formats_json(const struct req *r, const char *serial, int api)
             json_object_set_new(a, fi->key, json_string(url));
         else
             json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s}", "key", fi->key, "url", url,
-                                               "label", i18n_text(r->lang, key), "file",
-                                               fi->file));
+                                               "label", i18n_text(r->lang, key), "file", fi->file));
     }
     return a;
 }
@@ -352,10 +350,10 @@ void h_cert_detail(struct req *r)
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:b, "
         "s:o, s:s, s:s, s:s}",
         "serial", c->serial, "serial_colon", sn, "cn", c->cn ? c->cn : "", "product",
-        product_name(r, c)[0] ? product_name(r, c) : "-", "kind", kind_label(r, c->kind),
-        "status", status, "status_label", status_label(r, status), "receipt_no",
-        c->receipt_no[0] ? c->receipt_no : "-", "subject", dn, "sans", sans_of(d), "not_before",
-        nb, "not_after", na, "server_software", d->server_software ? d->server_software : "-",
+        product_name(r, c)[0] ? product_name(r, c) : "-", "kind", kind_label(r, c->kind), "status",
+        status, "status_label", status_label(r, status), "receipt_no",
+        c->receipt_no[0] ? c->receipt_no : "-", "subject", dn, "sans", sans_of(d), "not_before", nb,
+        "not_after", na, "server_software", d->server_software ? d->server_software : "-",
         "tdb_code", d->tdb_code ? d->tdb_code : "-", "root",
         i18n_text(r->lang, strcmp(c->root, "b") == 0 ? "certs.root.b" : "certs.root.a"),
         "fingerprint", fp, "downloadable", strcmp(status, "revoked") != 0, "formats",
@@ -391,13 +389,12 @@ void h_api_cert(struct req *r)
         "{s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}, s:s, s:s, s:s, s:s, s:s?, "
         "s:s?, s:s?, s:s?, s:s?, s:o, s:o}",
         "serial", c->serial, "cn", c->cn ? c->cn : "", "names", sans_of(d), "status",
-        status_of(c, clock_now()), "receipt_no", c->receipt_no, "kind", c->kind, "level",
-        c->level, "root", c->root, "product", "code", c->product_code, "name_ja", c->product_ja,
-        "name_en", c->product_en, "subject", dn, "not_before", nb, "not_after", na,
-        "sha256", d->sha256 ? d->sha256 : "", "server_software", d->server_software,
-        "tdb_code", d->tdb_code, "organization_ja", c->org_name_ja, "organization_en",
-        c->org_name_en, "department", c->dept, "pem", pem, "downloads",
-        formats_json(r, c->serial, 1));
+        status_of(c, clock_now()), "receipt_no", c->receipt_no, "kind", c->kind, "level", c->level,
+        "root", c->root, "product", "code", c->product_code, "name_ja", c->product_ja, "name_en",
+        c->product_en, "subject", dn, "not_before", nb, "not_after", na, "sha256",
+        d->sha256 ? d->sha256 : "", "server_software", d->server_software, "tdb_code", d->tdb_code,
+        "organization_ja", c->org_name_ja, "organization_en", c->org_name_en, "department", c->dept,
+        "pem", pem, "downloads", formats_json(r, c->serial, 1));
     http_reply_json(r, 200, j);
 out:
     bundle_clear(&b);
@@ -466,8 +463,8 @@ void h_cert_mail(struct req *r)
     snprintf(key, sizeof key, "certs.fmt.%s", fi->key);
     snprintf(actor, sizeof actor, "user:%lld", (long long)p.user->id);
     snprintf(object, sizeof object, "certificate:%s", serial);
-    vars = json_pack("{s:s, s:s, s:s}", "serial", serial, "format", i18n_text(lang, key),
-                     "file", b.filename);
+    vars = json_pack("{s:s, s:s, s:s}", "serial", serial, "format", i18n_text(lang, key), "file",
+                     b.filename);
     vtext = vars ? json_dumps(vars, JSON_COMPACT) : NULL;
     json_t *dj = json_pack("{s:s, s:s}", "format", fi->key, "to", p.user->email);
     detail = dj ? json_dumps(dj, JSON_COMPACT) : NULL;

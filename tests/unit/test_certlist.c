@@ -46,14 +46,18 @@ static const struct db_stmt st_cert = {
     "'[\"x\"]', $6, 100, $7, 0, 'ab')",
     NULL, NULL};
 
-static void cert(struct db *db, const char *serial, const char *state, int64_t order,
-                 int64_t org, const char *cn, int64_t not_after)
+static void cert(struct db *db, const char *serial, const char *state, int64_t order, int64_t org,
+                 const char *cn, int64_t not_after)
 {
     struct sm_err e = {0};
     static const unsigned char der[] = {0x30, 0x00};
-    struct db_val p[7] = {DBV_TEXT(serial), DBV_TEXT(state),
-                          order ? DBV_INT(order) : DBV_NULL, org ? DBV_INT(org) : DBV_NULL,
-                          DBV_TEXT(cn), DBV_BLOB(der, 2), DBV_INT(not_after)};
+    struct db_val p[7] = {DBV_TEXT(serial),
+                          DBV_TEXT(state),
+                          order ? DBV_INT(order) : DBV_NULL,
+                          org ? DBV_INT(org) : DBV_NULL,
+                          DBV_TEXT(cn),
+                          DBV_BLOB(der, 2),
+                          DBV_INT(not_after)};
     assert_int_equal(db_run(db, &st_cert, p, 7, NULL, NULL, &e), 0);
 }
 
@@ -61,7 +65,10 @@ static int fx_setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/shomei-certlist.%s", "XXXX" "XX");
+    char six[7];
+    memset(six, 'X', 6);
+    six[6] = '\0';
+    snprintf(f->dir, sizeof f->dir, "/tmp/shomei-certlist.%s", six);
     assert_non_null(mkdtemp(f->dir));
     struct sm_err e = {0};
     assert_int_equal(db_open("sqlite:certlist.db", f->dir, &f->db, &e), 0);
@@ -157,15 +164,15 @@ static void test_certlist_list_search(void **state)
     static const struct {
         const char *q, *want;
     } cases[] = {
-        {"ALPHA", "a2 a3 a1"},         /* CN, case-insensitive */
-        {"shop", "a2"},                /* CN substring */
-        {"00:A1", "a1"},               /* serial with colons and leading zeros */
-        {"R20261129-00001", "a1"},     /* receipt number */
-        {"R20261129", ""},             /* receipt numbers match whole */
-        {"%", ""},                     /* wildcards are literal */
-        {"_", "a3"},                   /* ... '_' only where the CN has one */
-        {"www.beta.co.jp", ""},        /* another organization's CN */
-        {"b1", ""},                    /* another organization's serial */
+        {"ALPHA", "a2 a3 a1"},     /* CN, case-insensitive */
+        {"shop", "a2"},            /* CN substring */
+        {"00:A1", "a1"},           /* serial with colons and leading zeros */
+        {"R20261129-00001", "a1"}, /* receipt number */
+        {"R20261129", ""},         /* receipt numbers match whole */
+        {"%", ""},                 /* wildcards are literal */
+        {"_", "a3"},               /* ... '_' only where the CN has one */
+        {"www.beta.co.jp", ""},    /* another organization's CN */
+        {"b1", ""},                /* another organization's serial */
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         list(f->db, a, cases[i].q, 0, 0, s, sizeof s, &total);
