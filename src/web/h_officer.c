@@ -98,8 +98,8 @@ static void org_name(struct req *r, struct db *db, const struct order_rec *o, ch
     } else {
         struct org g;
         if (org_get(db, o->org_id, &g, NULL) == 0)
-            snprintf(out, n, "%s", strcmp(r->lang, "en") == 0 && g.name_en[0] ? g.name_en
-                                                                                 : g.name_ja);
+            snprintf(out, n, "%s",
+                     strcmp(r->lang, "en") == 0 && g.name_en[0] ? g.name_en : g.name_ja);
         else
             out[0] = '\0';
     }
@@ -164,23 +164,21 @@ void h_officer_queue(struct req *r)
         json_t *x = eta_of(o, pr, now);
         if (json_is_true(json_object_get(x, "overdue")))
             overdue++;
-        json_object_update_new(x, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
-                                        (json_int_t)o->id, "receipt_no", o->receipt_no, "org",
-                                        org, "product",
-                                        pr ? (ja ? pr->name_ja : pr->name_en) : "", "level",
-                                        pr ? pr->level : "", "cn", o->cn ? o->cn : "", "state",
-                                        o->state, "state_label",
-                                        label(r, "order.state.", o->state), "submitted", sub));
+        json_object_update_new(
+            x, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)o->id,
+                         "receipt_no", o->receipt_no, "org", org, "product",
+                         pr ? (ja ? pr->name_ja : pr->name_en) : "", "level", pr ? pr->level : "",
+                         "cn", o->cn ? o->cn : "", "state", o->state, "state_label",
+                         label(r, "order.state.", o->state), "submitted", sub));
         json_array_append_new(arr, x);
     }
     json_t *filters = json_array();
     static const char *const fl[] = {"all", "awaiting_payment", "vetting", "on_hold"};
     for (size_t i = 0; filters != NULL && i < 4; i++)
-        json_array_append_new(filters,
-                              json_pack("{s:s, s:s, s:b}", "value", fl[i], "label",
-                                        i == 0 ? i18n_text(r->lang, "officer.queue.all")
-                                               : label(r, "order.state.", fl[i]),
-                                        "current", strcmp(sel, fl[i]) == 0));
+        json_array_append_new(filters, json_pack("{s:s, s:s, s:b}", "value", fl[i], "label",
+                                                 i == 0 ? i18n_text(r->lang, "officer.queue.all")
+                                                        : label(r, "order.state.", fl[i]),
+                                                 "current", strcmp(sel, fl[i]) == 0));
     json_t *d = json_pack("{s:o, s:o, s:I, s:i, s:b, s:b}", "orders", arr, "filters", filters,
                           "total", (json_int_t)total, "overdue", overdue, "more",
                           total > (int64_t)n, "has_orders", n > 0);
@@ -193,13 +191,13 @@ out:
 
 /* ---- the order page ---- */
 
-static const char *const org_keys[] = {
-    "name_ja", "name_en", "building", "reg_no",   "rep_name", "entity_type",
-    "tdb_code", "category", "postal", "pref", "city",       "street",
-    "phone",   "country",  "birth_date", "registered"};
+static const char *const org_keys[] = {"name_ja",  "name_en",     "building",   "reg_no",
+                                       "rep_name", "entity_type", "tdb_code",   "category",
+                                       "postal",   "pref",        "city",       "street",
+                                       "phone",    "country",     "birth_date", "registered"};
 static const char *const resp_keys[] = {"name", "name_kana", "dept", "title", "phone"};
-static const char *const person_keys[] = {"org",  "dept",   "name",     "name_kana",
-                                          "postal", "pref", "city",     "street",
+static const char *const person_keys[] = {"org",      "dept",  "name", "name_kana",
+                                          "postal",   "pref",  "city", "street",
                                           "building", "phone", "email"};
 
 /* [{"label","value"}] of the keys of obj that are set, labels "order.field.PREFIX.KEY". */
@@ -270,8 +268,7 @@ static json_t *csr_compare(struct req *r, const struct order_rec *o, const json_
     json_array_append_new(rows, cmp_row(r, "l", ci->l, al, same_text(ci->l, al)));
     json_array_append_new(rows, cmp_row(r, "st", ci->st, ast, same_text(ci->st, ast)));
     json_array_append_new(rows, cmp_row(r, "c", ci->c, ac, same_text(ci->c, ac)));
-    json_array_append_new(rows, cmp_row(r, "sans", cs.p ? cs.p : "",
-                                        as.p ? as.p : "", 1));
+    json_array_append_new(rows, cmp_row(r, "sans", cs.p ? cs.p : "", as.p ? as.p : "", 1));
     char key[96];
     snprintf(key, sizeof key, "%s %d", ci->key_type ? ci->key_type : "?", ci->key_bits);
     json_t *out = json_pack("{s:b, s:o, s:b, s:s, s:s, s:s}", "present", 1, "rows", rows,
@@ -313,12 +310,12 @@ static json_t *domains_json(struct req *r, struct portal *p, int64_t id, int *pe
         const char *where = "";
         if (t != NULL && !ok)
             where = t->url[0] ? t->url : t->record_name[0] ? t->record_name : t->email;
-        json_t *x = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "name", d[i].name,
-                              "method", d[i].dcv_method ? d[i].dcv_method : "", "state",
-                              d[i].state, "state_label", label(r, "officer.dcv.", d[i].state),
-                              "validated_at", at, "expires", exp, "br_version",
-                              d[i].br_version ? d[i].br_version : "", "evidence",
-                              d[i].evidence ? d[i].evidence : "", "ok", ok);
+        json_t *x =
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "name", d[i].name, "method",
+                      d[i].dcv_method ? d[i].dcv_method : "", "state", d[i].state, "state_label",
+                      label(r, "officer.dcv.", d[i].state), "validated_at", at, "expires", exp,
+                      "br_version", d[i].br_version ? d[i].br_version : "", "evidence",
+                      d[i].evidence ? d[i].evidence : "", "ok", ok);
         json_object_set_new(x, "where", json_string(where));
         json_object_set_new(x, "reason", json_string(t != NULL && !ok ? t->reason : ""));
         json_array_append_new(arr, x);
@@ -352,9 +349,8 @@ static json_t *checks_json(struct req *r, struct db *db, int64_t id)
             arr, json_pack("{s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:s}", "kind",
                            label(r, "order.check_kind.", v[i].kind), "kind_code", v[i].kind,
                            "result", strcmp(v[i].result, "ok") == 0 ? "OK" : "NG", "ok",
-                           strcmp(v[i].result, "ok") == 0, "source", v[i].source, "note",
-                           v[i].note, "phone", v[i].phone, "phone_source", v[i].phone_source,
-                           "who_at", at));
+                           strcmp(v[i].result, "ok") == 0, "source", v[i].source, "note", v[i].note,
+                           "phone", v[i].phone, "phone_source", v[i].phone_source, "who_at", at));
         json_object_set_new(json_array_get(arr, json_array_size(arr) - 1), "officer",
                             json_string(who));
     }
@@ -385,10 +381,10 @@ static json_t *docs_json(struct req *r, struct db *db, int64_t id)
             char at[32];
             tokyo_time(d[i].at, at);
             json_array_append_new(
-                docs, json_pack("{s:I, s:s, s:s, s:s, s:I, s:s}", "id", (json_int_t)d[i].id,
-                                "kind", label(r, "order.doc_kind.", d[i].kind), "file_name",
-                                d[i].file_name, "type", d[i].sniffed_type, "size",
-                                (json_int_t)d[i].size, "at", at));
+                docs,
+                json_pack("{s:I, s:s, s:s, s:s, s:I, s:s}", "id", (json_int_t)d[i].id, "kind",
+                          label(r, "order.doc_kind.", d[i].kind), "file_name", d[i].file_name,
+                          "type", d[i].sniffed_type, "size", (json_int_t)d[i].size, "at", at));
         }
         free(d);
     }
@@ -408,11 +404,10 @@ static json_t *mails_json(struct db *db, int64_t id)
         char at[32], sent[32];
         tokyo_time(m[i].created_at, at);
         tokyo_time(m[i].sent_at, sent);
-        json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "to",
-                                             m[i].to ? m[i].to : "", "tmpl",
-                                             m[i].tmpl ? m[i].tmpl : "", "lang",
-                                             m[i].lang ? m[i].lang : "", "state",
-                                             m[i].state ? m[i].state : "", "at", at, "sent", sent));
+        json_array_append_new(
+            arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "to", m[i].to ? m[i].to : "", "tmpl",
+                           m[i].tmpl ? m[i].tmpl : "", "lang", m[i].lang ? m[i].lang : "", "state",
+                           m[i].state ? m[i].state : "", "at", at, "sent", sent));
     }
     outbox_rows_free(m, n);
     return arr;
@@ -438,9 +433,9 @@ static json_t *review_json(struct req *r, struct portal *p, const struct order_r
     if (reuse == 1) {
         char at[32];
         tokyo_time(c.at, at);
-        json_object_set_new(out, "phone_reuse",
-                            json_pack("{s:s, s:s, s:s}", "at", at, "phone", c.phone, "source",
-                                      c.phone_source));
+        json_object_set_new(
+            out, "phone_reuse",
+            json_pack("{s:s, s:s, s:s}", "at", at, "phone", c.phone, "source", c.phone_source));
     } else {
         json_object_set_new(out, "phone_reuse", json_false());
     }
@@ -458,8 +453,7 @@ static json_t *kinds_json(struct req *r, const char *prefix, const char *const *
     return arr;
 }
 
-static const char *const check_kinds[] = {"registry", "tdb", "name_match", "domain_owner",
-                                          "phone"};
+static const char *const check_kinds[] = {"registry", "tdb", "name_match", "domain_owner", "phone"};
 static const char *const doc_kinds[] = {"phone_bill", "authorization_letter", "pledge", "other"};
 
 /* The message key of a failed action's error (ra/order's keys, and this page's own). */
@@ -484,17 +478,16 @@ static const char *err_key(const struct sm_err *e)
 /* The check form's values (kept after an error) and the message beside its field. */
 static json_t *check_form(struct req *r, const struct sm_err *err)
 {
-    static const char *const f[] = {"source", "note", "phone", "phone_source", "called_at",
-                                    "callee"};
+    static const char *const f[] = {"source",       "note",      "phone",
+                                    "phone_source", "called_at", "callee"};
     int posted = err != NULL && strncmp(err->field, "check.", 6) == 0;
     json_t *o = json_object();
     for (size_t i = 0; o != NULL && i < sizeof f / sizeof f[0]; i++) {
         const char *v = posted ? req_form_text(r, f[i]) : NULL;
         char fld[40];
         snprintf(fld, sizeof fld, "check.%s", f[i]);
-        const char *msg = posted && strcmp(err->field, fld) == 0
-                              ? i18n_text(r->lang, err_key(err))
-                              : "";
+        const char *msg =
+            posted && strcmp(err->field, fld) == 0 ? i18n_text(r->lang, err_key(err)) : "";
         json_object_set_new(o, f[i], json_pack("{s:s, s:s}", "v", v ? v : "", "err", msg));
     }
     const char *kind = posted ? req_form_text(r, "kind") : NULL;
@@ -502,10 +495,10 @@ static json_t *check_form(struct req *r, const struct sm_err *err)
     const char *res = posted ? req_form_text(r, "result") : NULL;
     json_object_set_new(o, "ok", json_boolean(res != NULL && strcmp(res, "ok") == 0));
     json_object_set_new(o, "ng", json_boolean(res != NULL && strcmp(res, "ng") == 0));
-    const char *ke = posted && (strcmp(err->field, "check.kind") == 0 ||
-                                strcmp(err->field, "check.result") == 0)
-                         ? i18n_text(r->lang, err_key(err))
-                         : "";
+    const char *ke =
+        posted && (strcmp(err->field, "check.kind") == 0 || strcmp(err->field, "check.result") == 0)
+            ? i18n_text(r->lang, err_key(err))
+            : "";
     json_object_set_new(o, "kind_err", json_string(ke));
     return o;
 }
@@ -571,21 +564,21 @@ static json_t *order_base(struct req *r, struct portal *p, const struct order_re
     int ja = strcmp(r->lang, "en") != 0;
     json_t *x = eta_of(o, pr, clock_now());
     json_object_update_new(
-        x, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
-                     (json_int_t)o->id, "version", (json_int_t)o->version, "receipt_no",
-                     o->receipt_no, "org", org, "state", o->state, "state_label",
-                     label(r, "order.state.", o->state), "kind", label(r, "order.kind.", o->kind),
-                     "product", pr ? (ja ? pr->name_ja : pr->name_en) : "", "level",
-                     pr ? pr->level : "", "cn", o->cn ? o->cn : "", "root",
-                     o->root_option, "submitted", sub, "paid", paid));
+        x,
+        json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
+                  (json_int_t)o->id, "version", (json_int_t)o->version, "receipt_no", o->receipt_no,
+                  "org", org, "state", o->state, "state_label", label(r, "order.state.", o->state),
+                  "kind", label(r, "order.kind.", o->kind), "product",
+                  pr ? (ja ? pr->name_ja : pr->name_en) : "", "level", pr ? pr->level : "", "cn",
+                  o->cn ? o->cn : "", "root", o->root_option, "submitted", sub, "paid", paid));
     json_object_update_new(
         x, json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "created", created,
                      "decided", decided, "amount", (json_int_t)o->amount, "invoice_no",
                      o->invoice_no, "pay_method", o->pay_method, "decision_note",
                      o->decision_note ? o->decision_note : "", "po_number",
                      o->po_number ? o->po_number : "", "remarks", o->remarks ? o->remarks : "",
-                     "server_software", o->server_software ? o->server_software : "",
-                     "cert_id", o->cert_id > 0 ? "1" : ""));
+                     "server_software", o->server_software ? o->server_software : "", "cert_id",
+                     o->cert_id > 0 ? "1" : ""));
     json_object_set_new(x, "pay_label", json_string(label(r, "officer.pay.", o->pay_method)));
     char amount[32];
     yen(o->amount, amount, sizeof amount);
@@ -635,15 +628,18 @@ void officer_order_page(struct req *r, struct portal *p, int64_t id, int status,
     json_t *d = json_object();
     json_object_set_new(d, "o", order_base(r, p, o, pr));
     json_object_set(d, "names", names);
-    json_object_set_new(d, "org_rows", rows_of(r, json_object_get(app, "org"), "org", org_keys,
-                                                sizeof org_keys / sizeof org_keys[0]));
+    json_object_set_new(d, "org_rows",
+                        rows_of(r, json_object_get(app, "org"), "org", org_keys,
+                                sizeof org_keys / sizeof org_keys[0]));
     json_object_set_new(d, "resp_rows",
                         rows_of(r, json_object_get(app, "responsible"), "resp", resp_keys,
                                 sizeof resp_keys / sizeof resp_keys[0]));
-    json_object_set_new(d, "contact_rows", rows_of(r, contact, "contact", person_keys,
-                                                    sizeof person_keys / sizeof person_keys[0]));
-    json_object_set_new(d, "billing_rows", rows_of(r, billing, "billing", person_keys,
-                                                    sizeof person_keys / sizeof person_keys[0]));
+    json_object_set_new(
+        d, "contact_rows",
+        rows_of(r, contact, "contact", person_keys, sizeof person_keys / sizeof person_keys[0]));
+    json_object_set_new(
+        d, "billing_rows",
+        rows_of(r, billing, "billing", person_keys, sizeof person_keys / sizeof person_keys[0]));
     json_object_set_new(d, "csr", csr_compare(r, o, app, names));
     json_object_set_new(d, "domains", domains_json(r, p, o->id, &pending));
     json_object_set_new(d, "dcv_pending", json_integer(pending));
@@ -655,11 +651,11 @@ void officer_order_page(struct req *r, struct portal *p, int64_t id, int status,
     json_object_set_new(d, "doc_kinds", kinds_json(r, "order.doc_kind.", doc_kinds, 4, NULL));
     const char *done = req_query(r, "done");
     char dk[48] = "";
-    if (done != NULL && strlen(done) < 20 && strspn(done, "abcdefghijklmnopqrstuvwxyz_") ==
-                                                 strlen(done))
+    if (done != NULL && strlen(done) < 20 &&
+        strspn(done, "abcdefghijklmnopqrstuvwxyz_") == strlen(done))
         snprintf(dk, sizeof dk, "officer.done.%s", done);
-    json_object_set_new(d, "done", json_string(dk[0] && i18n_get(r->lang, dk) ? i18n_get(r->lang, dk)
-                                                                                : ""));
+    json_object_set_new(d, "done",
+                        json_string(dk[0] && i18n_get(r->lang, dk) ? i18n_get(r->lang, dk) : ""));
     struct buf msg = BUF_INIT;
     if (err != NULL)
         error_text(r, err, &msg);

@@ -32,17 +32,13 @@ static int status_of(const struct sm_err *e)
 {
     switch (e->code) {
     case SM_E_INVALID:
-    case SM_E_TOO_LARGE:
-        return 422;
+    case SM_E_TOO_LARGE: return 422;
     case SM_E_CONFLICT:
     case SM_E_POLICY:
     case SM_E_CSR:
-    case SM_E_LINT:
-        return 409;
-    case SM_E_NOTFOUND:
-        return 404;
-    default:
-        return 500;
+    case SM_E_LINT: return 409;
+    case SM_E_NOTFOUND: return 404;
+    default: return 500;
     }
 }
 
@@ -247,9 +243,9 @@ void h_officer_reject(struct req *r)
     struct sm_err e = {0};
     if (begin(r, &p, &id, &version, &e) < 0)
         goto out;
-    int rc = version < 0 ? -SM_E_CONFLICT
-                         : review_reject(&p.env, &p.who, id, version, req_form_text(r, "reason"),
-                                         &e);
+    int rc = version < 0
+                 ? -SM_E_CONFLICT
+                 : review_reject(&p.env, &p.who, id, version, req_form_text(r, "reason"), &e);
     finish(r, &p, id, rc, &e, "rejected");
 out:
     portal_clear(&p);
@@ -272,8 +268,8 @@ void h_officer_approve(struct req *r)
     struct sm_err e = {0};
     if (begin(r, &p, &id, &version, &e) < 0)
         goto out;
-    int rc = version < 0 ? -SM_E_CONFLICT
-                         : fulfil_approve(&p.env, &p.who, r->web->cfg, id, version, &e);
+    int rc =
+        version < 0 ? -SM_E_CONFLICT : fulfil_approve(&p.env, &p.who, r->web->cfg, id, version, &e);
     char st[24];
     state_now(&p, id, st);
     if (rc < 0 && strcmp(st, "approved") == 0) {
@@ -322,7 +318,7 @@ static void safe_name(const struct document *d, const char *type, char *out, siz
             base[j++] = okc ? (char)c : '_';
     }
     base[j] = '\0';
-    const char *ext = type == NULL                          ? "bin"
+    const char *ext = type == NULL                           ? "bin"
                       : strcmp(type, "application/pdf") == 0 ? "pdf"
                       : strcmp(type, "image/png") == 0       ? "png"
                                                              : "jpg";

@@ -155,9 +155,9 @@ static json_t *fv(struct req *r, const char *value, const struct perr *pe, const
 static void form_page(struct req *r, int status, const struct product *p, int from_form,
                       const struct perr *pe)
 {
-    static const char *const nums[] = {"term_months", "sans_included", "sans_max",
-                                       "list_price",  "extra_san_price", "review_days_min",
-                                       "review_days_max", "reissue_days", "reissue_yen"};
+    static const char *const nums[] = {"term_months",     "sans_included",   "sans_max",
+                                       "list_price",      "extra_san_price", "review_days_min",
+                                       "review_days_max", "reissue_days",    "reissue_yen"};
     char buf[9][24];
     long long days = 0, yen = 0;
     int after = strncmp(p->reissue_fee, "after:", 6) == 0;
@@ -167,9 +167,15 @@ static void form_page(struct req *r, int status, const struct product *p, int fr
         if (*end == ':')
             yen = strtoll(end + 1, NULL, 10);
     }
-    long long vals[9] = {p->term_months,     p->sans_included,   p->sans_max,
-                         p->list_price,      p->extra_san_price, p->review_days_min,
-                         p->review_days_max, days,               yen};
+    long long vals[9] = {p->term_months,
+                         p->sans_included,
+                         p->sans_max,
+                         p->list_price,
+                         p->extra_san_price,
+                         p->review_days_min,
+                         p->review_days_max,
+                         days,
+                         yen};
     json_t *f = json_object();
     for (size_t i = 0; f != NULL && i < 9; i++) {
         snprintf(buf[i], sizeof buf[i], "%lld", vals[i]);
@@ -195,17 +201,18 @@ static void form_page(struct req *r, int status, const struct product *p, int fr
     else
         snprintf(action, sizeof action, "/admin/products");
     json_t *d = json_pack(
-        "{s:o, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b}", "f",
-        f, "action", action, "edit", p->id > 0, "dv", strcmp(lv, "dv") == 0, "ov",
+        "{s:o, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b}", "f", f,
+        "action", action, "edit", p->id > 0, "dv", strcmp(lv, "dv") == 0, "ov",
         strcmp(lv, "ov") == 0, "ev", strcmp(lv, "ev") == 0, "multi_domain",
         from_form ? flag(r, "multi_domain") : p->multi_domain, "wildcard",
         from_form ? flag(r, "wildcard") : p->wildcard, "allow_ip",
         from_form ? flag(r, "allow_ip") : p->allow_ip, "active",
         from_form ? flag(r, "active") : p->active, "root_a", ra, "root_b", rb, "fee_free",
-        mode != NULL && strcmp(mode, "free") == 0, "fee_after", mode != NULL && strcmp(mode, "after") == 0,
-        "has_errors", pe != NULL && pe->n > 0, "saved", req_query(r, "saved") != NULL);
-    http_reply_page(r, status, "admin_product", p->id > 0 ? "officer.product.edit.title" : "officer.product.new.title",
-                    d);
+        mode != NULL && strcmp(mode, "free") == 0, "fee_after",
+        mode != NULL && strcmp(mode, "after") == 0, "has_errors", pe != NULL && pe->n > 0, "saved",
+        req_query(r, "saved") != NULL);
+    http_reply_page(r, status, "admin_product",
+                    p->id > 0 ? "officer.product.edit.title" : "officer.product.new.title", d);
 }
 
 static void internal(struct req *r, const char *what, const struct sm_err *e)
@@ -246,13 +253,13 @@ void h_admin_products(struct req *r)
         char review[32];
         snprintf(review, sizeof review, "%d–%d", v[i].review_days_min, v[i].review_days_max);
         json_array_append_new(
-            arr, json_pack("{s:I, s:s, s:s, s:s, s:i, s:b, s:s, s:b, s:I, s:s, s:s, s:s, s:b}",
-                           "id", (json_int_t)v[i].id, "code", v[i].code, "name",
-                           ja ? v[i].name_ja : v[i].name_en, "level", v[i].level, "term",
-                           v[i].term_months, "multi", v[i].multi_domain, "sans", sans,
-                           "wildcard", v[i].wildcard, "price", (json_int_t)v[i].list_price,
-                           "fee", v[i].reissue_fee, "review", review, "roots",
-                           v[i].root_options, "active", v[i].active));
+            arr,
+            json_pack("{s:I, s:s, s:s, s:s, s:i, s:b, s:s, s:b, s:I, s:s, s:s, s:s, s:b}", "id",
+                      (json_int_t)v[i].id, "code", v[i].code, "name",
+                      ja ? v[i].name_ja : v[i].name_en, "level", v[i].level, "term",
+                      v[i].term_months, "multi", v[i].multi_domain, "sans", sans, "wildcard",
+                      v[i].wildcard, "price", (json_int_t)v[i].list_price, "fee", v[i].reissue_fee,
+                      "review", review, "roots", v[i].root_options, "active", v[i].active));
     }
     free(v);
     const char *saved = req_query(r, "saved");
@@ -307,15 +314,15 @@ static void save(struct req *r, int64_t id)
             add(&pe, "code", "officer.product.err.code_taken");
         } else if (rc == -SM_E_INVALID) {
             /* a rule of store/products not caught above: beside its field */
-            static const char *const fields[] = {"code",        "name_ja",   "name_en",
-                                                 "level",       "term_months", "sans_max",
-                                                 "list_price",  "reissue_fee", "review_days_max",
-                                                 "root_options"};
+            static const char *const fields[] = {
+                "code",     "name_ja",    "name_en",     "level",           "term_months",
+                "sans_max", "list_price", "reissue_fee", "review_days_max", "root_options"};
             const char *f = "code";
             for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
                 if (strcmp(e.field, fields[i]) == 0)
                     f = fields[i];
-            add(&pe, strcmp(f, "reissue_fee") == 0 ? "reissue_mode" : f, "officer.product.err.invalid");
+            add(&pe, strcmp(f, "reissue_fee") == 0 ? "reissue_mode" : f,
+                "officer.product.err.invalid");
         } else if (rc < 0) {
             internal(r, "product save", &e);
             return;

@@ -18,7 +18,8 @@ let server;
 let browser;
 try {
   server = await startServer();
-  const env = { ...process.env, SHOMEI_CA_PASSPHRASE: process.env.SHOMEI_CA_PASSPHRASE || 'browser-test' };
+  const env = { ...process.env,
+    SHOMEI_CA_PASSPHRASE: process.env.SHOMEI_CA_PASSPHRASE || 'browser-test' };
   const addUser = (...args) => execFileSync(bin, ['user', 'add', '--dir', server.dir, ...args,
     '--password-stdin'], { env, input: `${PW}\n`, stdio: ['pipe', 'ignore', 'pipe'] });
   addUser('--login', 'boss', '--role', 'admin', '--email', 'boss@ca.example', '--name', '管理 太郎');
@@ -125,7 +126,8 @@ try {
   await off.goto(`${server.url}/officer?lang=en`);
   await shot(off, 'queue-en');
   await off.goto(`${server.url}/officer/orders/${o1.id}?lang=ja`);
-  t.ok((await off.textContent('#receipt-no')) === o1.receipt_no, 'the order page shows the receipt number');
+  t.ok((await off.textContent('#receipt-no')) === o1.receipt_no,
+    'the order page shows the receipt number');
   await shot(off, 'order-unpaid-ja');
   await off.click('#f-pay button[type=submit]');
   await off.waitForURL('**?done=paid');
