@@ -313,6 +313,29 @@ check "the customer sees the serial" test -n "$(jget cert_serial)"
 get "/officer"
 check "issued orders leave the queue" lacks "data-id=\"$O1\""
 
+# ---- phone verification reuse on an unchanged renewal (R-VAL-5) ----
+# The order API applies for new certificates only, so the renewal is made from a new order
+# with sqlite3 (kind and predecessor certificate); SQLite runs only.
+if [ -z "${SHOMEI_TEST_PG_URL:-}" ] && command -v sqlite3 >/dev/null; then
+  AS=kaisha
+  O4=$(apply www.shomei-vet.com "Web Team")
+  CERT=$(sqlite3 -batch "$D/shomei.db" "SELECT cert_id FROM orders WHERE id = $O1")
+  sqlite3 -batch "$D/shomei.db" \
+    "UPDATE orders SET kind = 'renewal', predecessor_cert_id = $CERT WHERE id = $O4"
+  AS=vetter
+  get "/officer/orders/$O4"
+  post "/officer/orders/$O4/pay" "version=$(version)"
+  get "/officer/orders/$O4"
+  check "R-VAL-5 an unchanged renewal shows the reusable phone verification" \
+    has 'id="phone-reuse"'
+  check "R-VAL-5 the reused check's number is shown" \
+    grep -q 'id="phone-reuse".*03-1234-5679' "$BODY"
+  check "R-VAL-5 phone verification is not among the missing checks" \
+    lacks 'data-kind="phone"'
+  get "/officer/orders/$O3"
+  check "R-VAL-5 no reuse for a new application" lacks 'id="phone-reuse"'
+fi
+
 # ---- NG (R-VAL-7) ----
 get "/officer/orders/$O2"
 post "/officer/orders/$O2/pay" "version=$(version)"
