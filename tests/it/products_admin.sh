@@ -48,8 +48,7 @@ post() {
 }
 has() { grep -qF -- "$1" "$BODY"; }
 err() { grep -q "data-field=\"$1\">" "$BODY"; }
-count() { sqlite3 -batch "$D/shomei.db" "SELECT count(*) FROM products" 2>/dev/null ||
-  curl -s -b "$IT_TMP/jar-boss" "$url/admin/products" | grep -c 'class="product'; }
+count() { curl -s -b "$IT_TMP/jar-boss" "$url/admin/products" | grep -c 'class="product'; }
 login boss
 login vetter
 login kaisha
@@ -183,9 +182,11 @@ KEY=$(sed -n 's/.*id="new-key">\([^<]*\)<.*/\1/p' "$BODY")
 cat=$(curl -s -H "Authorization: Bearer $KEY" "$url/api/v1/products")
 check "R-PRD-1 the active product is offered in the catalog API" grep -q '"ov-multi-2y"' <<<"$cat"
 
-actions=$(sqlite3 -batch "$D/shomei.db" "SELECT DISTINCT action FROM audit_log" 2>/dev/null)
-check "audit: product.create recorded" grep -qx product.create <<<"$actions"
-check "audit: product.update recorded" grep -qx product.update <<<"$actions"
+if [ -z "${SHOMEI_TEST_PG_URL:-}" ]; then
+  actions=$(sqlite3 -batch "$D/shomei.db" "SELECT DISTINCT action FROM audit_log" 2>/dev/null)
+  check "audit: product.create recorded" grep -qx product.create <<<"$actions"
+  check "audit: product.update recorded" grep -qx product.update <<<"$actions"
+fi
 check "the audit log is intact" "$S" audit verify --dir "$D"
 check "no sanitizer reports from the server" bash -c \
   '! grep -q "ERROR: AddressSanitizer\|runtime error" "$1"/server-*.log' _ "$IT_TMP"
