@@ -52,3 +52,51 @@ start_server() {
   sed 's/^/# /' "$IT_TMP/server-$port.log" >&2
   return 1
 }
+
+# smtp_sink_start NAME [ARGS...]: a real SMTP server (tests/it/smtp_sink.py, aiosmtpd) on a
+# free loopback port writing messages into $IT_TMP/NAME; sets SINK_PORT and SINK_PID.
+smtp_sink_start() {
+  local name=$1 py=
+  shift
+  for p in python3 /usr/bin/python3; do
+    command -v "$p" >/dev/null 2>&1 && "$p" -c 'import aiosmtpd' 2>/dev/null && { py=$p; break; }
+  done
+  [ -n "$py" ] || { echo "# no python3 with aiosmtpd" >&2; return 1; }
+  SINK_PORT=$(free_port)
+  "$py" "$(dirname "${BASH_SOURCE[0]}")/smtp_sink.py" --dir "$IT_TMP/$name" --port "$SINK_PORT" \
+    --ready-file "$IT_TMP/$name.ready" "$@" >"$IT_TMP/$name.log" 2>&1 &
+  SINK_PID=$!
+  IT_PIDS+=("$SINK_PID")
+  for _ in $(seq 1 100); do
+    [ -f "$IT_TMP/$name.ready" ] && return 0
+    sleep 0.1
+  done
+  sed 's/^/# /' "$IT_TMP/$name.log" >&2
+  return 1
+}
+
+# wait_for SECONDS COMMAND...: polls the command every 0.2 s until it succeeds (bounded).
+wait_for() {
+  local n=$(($1 * 5))
+  shift
+  for _ in $(seq 1 "$n"); do
+    "$@" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+# api_key_for URL LOGIN PASSWORD: logs in through the pages (CSRF token and cookies as a
+# browser would) and prints a new API key of that user.
+api_key_for() {
+  local url=$1 jar body tok
+  jar=$(mktemp "$IT_TMP/jar.XXXXXX")
+  body=$(mktemp "$IT_TMP/body.XXXXXX")
+  curl -s -c "$jar" -b "$jar" -o "$body" "$url/login"
+  tok=$(grep -o 'name="csrf" value="[^"]*"' "$body" | head -1 | sed 's/.*value="//; s/"$//')
+  curl -s -c "$jar" -b "$jar" -o /dev/null --data-urlencode "csrf=$tok" \
+    --data-urlencode "login_id=$2" --data-urlencode "password=$3" "$url/login"
+  curl -s -c "$jar" -b "$jar" -o "$body" --data-urlencode "csrf=$tok" \
+    --data-urlencode "label=test" "$url/account/keys"
+  sed -n 's/.*id="new-key">\([^<]*\)<.*/\1/p' "$body"
+}
