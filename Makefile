@@ -74,6 +74,7 @@ test: deps
 bench: deps
 	@$(MAKE) --no-print-directory MODE=release all
 	@bench/issue.sh build/release/shomei
+	@bench/portal.sh build/release/shomei
 
 FUZZ_SECONDS ?= 60
 fuzz: deps
