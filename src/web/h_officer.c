@@ -24,7 +24,11 @@
 
 #define QUEUE_LIMIT 500
 
-static const char *const queue_states[] = {"awaiting_payment", "vetting", "on_hold"};
+/* The queue proper (filter "all"), then approved orders whose issuance has not run yet
+ * (e.g. a CAA refusal), shown only when asked for. */
+static const char *const queue_states[] = {"awaiting_payment", "vetting", "on_hold", "approved"};
+#define QUEUE_ALL  3
+#define QUEUE_NSEL 4
 
 int64_t officer_param_id(struct req *r, const char *name)
 {
@@ -123,13 +127,13 @@ void h_officer_queue(struct req *r)
     struct orders_filter f = {.sort = ORDERS_SORT_AGE, .limit = QUEUE_LIMIT};
     f.scope = ORDERS_SCOPE_ALL;
     f.states = queue_states;
-    f.nstates = 3;
+    f.nstates = QUEUE_ALL;
     const char *sel = "all";
     if (st != NULL && *st != '\0' && strcmp(st, "all") != 0) {
         size_t i = 0;
-        while (i < 3 && strcmp(st, queue_states[i]) != 0)
+        while (i < QUEUE_NSEL && strcmp(st, queue_states[i]) != 0)
             i++;
-        if (i == 3) {
+        if (i == QUEUE_NSEL) {
             http_reply_error(r, 400, "officer.err.state_filter", NULL);
             return;
         }
@@ -173,8 +177,8 @@ void h_officer_queue(struct req *r)
         json_array_append_new(arr, x);
     }
     json_t *filters = json_array();
-    static const char *const fl[] = {"all", "awaiting_payment", "vetting", "on_hold"};
-    for (size_t i = 0; filters != NULL && i < 4; i++)
+    static const char *const fl[] = {"all", "awaiting_payment", "vetting", "on_hold", "approved"};
+    for (size_t i = 0; filters != NULL && i < 5; i++)
         json_array_append_new(filters, json_pack("{s:s, s:s, s:b}", "value", fl[i], "label",
                                                  i == 0 ? i18n_text(r->lang, "officer.queue.all")
                                                         : label(r, "order.state.", fl[i]),

@@ -373,6 +373,10 @@ check "R-VAL-3 the CAA refusal is shown" has "CAA"
 get "/officer/orders/$O3"
 check "R-VAL-3 the order stays approved (not issued)" grep -q 'id="order-state">承認済み' "$BODY"
 check "the officer can retry issuance" has 'id="f-issue"'
+get "/officer?state=approved"
+check "approved orders waiting for issuance have their own filter" has "data-id=\"$O3\""
+get /officer
+check "they are not in the queue proper" lacks "data-id=\"$O3\""
 
 # ---- the English page ----
 get "/officer/orders/$O1?lang=en"
