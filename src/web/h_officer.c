@@ -473,6 +473,8 @@ static const char *err_key(const struct sm_err *e)
         {"cn_limit", "officer.err.cn_limit"},
         {"csr", "officer.err.csr"},
     };
+    if (e->code == SM_E_TOO_LARGE && strncmp(e->field, "check.", 6) == 0)
+        return "officer.err.too_long";
     for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
         if (strcmp(e->field, own[i].field) == 0)
             return own[i].key;
@@ -480,6 +482,19 @@ static const char *err_key(const struct sm_err *e)
 }
 
 /* The check form's values (kept after an error) and the message beside its field. */
+static void error_text(struct req *r, const struct sm_err *err, struct buf *out);
+
+/* json_string of the failed action's message; "" when err is NULL. */
+static json_t *error_json(struct req *r, const struct sm_err *err)
+{
+    struct buf b = BUF_INIT;
+    if (err != NULL)
+        error_text(r, err, &b);
+    json_t *j = json_string(b.p ? b.p : "");
+    buf_free(&b);
+    return j;
+}
+
 static json_t *check_form(struct req *r, const struct sm_err *err)
 {
     static const char *const f[] = {"source",       "note",      "phone",
@@ -490,20 +505,19 @@ static json_t *check_form(struct req *r, const struct sm_err *err)
         const char *v = posted ? req_form_text(r, f[i]) : NULL;
         char fld[40];
         snprintf(fld, sizeof fld, "check.%s", f[i]);
-        const char *msg =
-            posted && strcmp(err->field, fld) == 0 ? i18n_text(r->lang, err_key(err)) : "";
-        json_object_set_new(o, f[i], json_pack("{s:s, s:s}", "v", v ? v : "", "err", msg));
+        int here = posted && strcmp(err->field, fld) == 0;
+        json_object_set_new(
+            o, f[i],
+            json_pack("{s:s, s:o}", "v", v ? v : "", "err", error_json(r, here ? err : NULL)));
     }
     const char *kind = posted ? req_form_text(r, "kind") : NULL;
     json_object_set_new(o, "kinds", kinds_json(r, "order.check_kind.", check_kinds, 5, kind));
     const char *res = posted ? req_form_text(r, "result") : NULL;
     json_object_set_new(o, "ok", json_boolean(res != NULL && strcmp(res, "ok") == 0));
     json_object_set_new(o, "ng", json_boolean(res != NULL && strcmp(res, "ng") == 0));
-    const char *ke =
-        posted && (strcmp(err->field, "check.kind") == 0 || strcmp(err->field, "check.result") == 0)
-            ? i18n_text(r->lang, err_key(err))
-            : "";
-    json_object_set_new(o, "kind_err", json_string(ke));
+    int ke = posted &&
+             (strcmp(err->field, "check.kind") == 0 || strcmp(err->field, "check.result") == 0);
+    json_object_set_new(o, "kind_err", error_json(r, ke ? err : NULL));
     return o;
 }
 
@@ -537,7 +551,8 @@ static void error_text(struct req *r, const struct sm_err *err, struct buf *out)
         i18n_format(out, r->lang, key, name);
         return;
     }
-    i18n_format(out, r->lang, key, NULL);
+    /* the only message with a number in it: order.err.too_long of the note */
+    i18n_format(out, r->lang, key, strcmp(err->field, "check.note") == 0 ? "500" : NULL);
 }
 
 /* 68000 -> "68,000". */

@@ -118,7 +118,7 @@ static int copy_field(struct req *r, const char *name, char *out, size_t n, cons
     if (v == NULL)
         v = "";
     if (strlen(v) >= n)
-        return sm_err_set(e, SM_E_INVALID, field, "too long");
+        return sm_err_set(e, SM_E_TOO_LARGE, field, "too long");
     memcpy(out, v, strlen(v) + 1);
     return 0;
 }

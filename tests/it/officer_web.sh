@@ -232,6 +232,12 @@ check "R-VAL-4 message beside the number source" grep -q 'data-field="phone_sour
 rec phone ok "NTT 番号案内" phone=03-1234-5679 phone_source="タウンページ（第三者の番号案内）" \
   callee="責任 花子" called_at=2026-11-30T10:15
 check_eq "R-VAL-4 phone check with number source, callee and time: 303" 303 "$code"
+rec registry ok "$(printf '登記%.0s' $(seq 1 80))"
+check_eq "R-VAL-4 a too long source: 422" 422 "$code"
+check "R-VAL-4 too long: message beside the source" grep -q 'data-field="source">長すぎます' "$BODY"
+rec registry ok "登記情報提供サービス" "note=$(printf 'x%.0s' $(seq 1 501))"
+check_eq "R-VAL-4 a too long note: 422" 422 "$code"
+check "R-VAL-4 the note's limit is named" grep -q 'data-field="note">500文字以内' "$BODY"
 rec registry ok "登記情報提供サービス 000012050002"
 check_eq "R-VAL-4 registry check recorded" 303 "$code"
 rec tdb ok "TDB 企業コード 123456789"
