@@ -233,6 +233,20 @@ static int64_t param_id(struct req *r)
     return errno != 0 || *end != '\0' ? -1 : v;
 }
 
+/* "180000" -> "180,000" in place (digits only; n is the buffer size). */
+static void thousands(char *s, size_t n)
+{
+    size_t len = strlen(s), commas = len > 0 ? (len - 1) / 3 : 0;
+    if (len + commas + 1 > n)
+        return;
+    s[len + commas] = '\0';
+    for (size_t i = len, j = len + commas, k = 0; i > 0; k++) {
+        if (k > 0 && k % 3 == 0)
+            s[--j] = ',';
+        s[--j] = s[--i];
+    }
+}
+
 void h_admin_products(struct req *r)
 {
     struct db *db = req_db_or_reply(r);
@@ -250,16 +264,18 @@ void h_admin_products(struct req *r)
     for (size_t i = 0; arr != NULL && i < n; i++) {
         char sans[32];
         snprintf(sans, sizeof sans, "%d / %d", v[i].sans_included, v[i].sans_max);
+        char price[32];
+        snprintf(price, sizeof price, "%lld", (long long)v[i].list_price);
+        thousands(price, sizeof price);
         char review[32];
         snprintf(review, sizeof review, "%d–%d", v[i].review_days_min, v[i].review_days_max);
         json_array_append_new(
-            arr,
-            json_pack("{s:I, s:s, s:s, s:s, s:i, s:b, s:s, s:b, s:I, s:s, s:s, s:s, s:b}", "id",
-                      (json_int_t)v[i].id, "code", v[i].code, "name",
-                      ja ? v[i].name_ja : v[i].name_en, "level", v[i].level, "term",
-                      v[i].term_months, "multi", v[i].multi_domain, "sans", sans, "wildcard",
-                      v[i].wildcard, "price", (json_int_t)v[i].list_price, "fee", v[i].reissue_fee,
-                      "review", review, "roots", v[i].root_options, "active", v[i].active));
+            arr, json_pack("{s:I, s:s, s:s, s:s, s:i, s:b, s:s, s:b, s:s, s:s, s:s, s:s, s:b}",
+                           "id", (json_int_t)v[i].id, "code", v[i].code, "name",
+                           ja ? v[i].name_ja : v[i].name_en, "level", v[i].level, "term",
+                           v[i].term_months, "multi", v[i].multi_domain, "sans", sans, "wildcard",
+                           v[i].wildcard, "price", price, "fee", v[i].reissue_fee, "review", review,
+                           "roots", v[i].root_options, "active", v[i].active));
     }
     free(v);
     const char *saved = req_query(r, "saved");
