@@ -222,7 +222,16 @@ json_t *pf_summary(const char *lang, const struct product *p, pf_get_fn get, voi
         if (d->type == FT_CHECK)
             v = i18n_text(lang, strcmp(v, "1") == 0 || strcmp(v, "on") == 0 ? "portal.yes"
                                                                               : "portal.no");
-        json_array_append_new(rows, json_pack("{s:s, s:s}", "label", label, "v", v));
+        json_t *opts = d->sel != FS_NONE ? options(d->sel, lang, v) : NULL;
+        size_t k;
+        json_t *o;
+        json_array_foreach(opts, k, o)
+        {
+            if (json_is_true(json_object_get(o, "sel")) && k > 0)
+                v = json_string_value(json_object_get(o, "l"));
+        }
+        json_array_append_new(rows, json_pack("{s:s, s:s}", "label", label, "v", v ? v : ""));
+        json_decref(opts);
     }
     return rows;
 }

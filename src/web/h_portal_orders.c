@@ -314,15 +314,16 @@ static void order_page(struct req *r, struct portal *p, struct order_rec *o,
     const char *flash = okkey[0] ? i18n_get(lang, okkey) : NULL;
     char amount[32];
     snprintf(amount, sizeof amount, "%lld", (long long)o->amount);
-    char kkey[32];
+    char kkey[32], rkey[24];
     snprintf(kkey, sizeof kkey, "order.kind.%s", o->kind);
+    snprintf(rkey, sizeof rkey, "portal.root.%s", o->root_option);
     json_t *d = json_pack(
         "{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, "
         "s:o, s:o, s:b, s:b, s:b, s:b, s:s, s:s, s:s, s:s, s:s, s:o}",
         "id", (json_int_t)o->id, "version", (json_int_t)o->version, "receipt_no", o->receipt_no,
         "state", o->state, "state_label", pf_state_label(lang, o->state), "kind",
         i18n_text(lang, kkey), "product", product_name(lang, prod), "cn", o->cn ? o->cn : "",
-        "root", o->root_option, "amount", amount, "invoice_no", o->invoice_no, "submitted",
+        "root", i18n_text(lang, rkey), "amount", amount, "invoice_no", o->invoice_no, "submitted",
         submitted, "paid", paid, "eta", eta, "note", o->decision_note ? o->decision_note : "",
         "rows", pf_summary(lang, prod, sget, &s), "domains", doms, "reqs", reqs, "docs", docs,
         "can_dcv", can_dcv, "can_upload", can_dcv, "can_edit", editable(o), "on_hold",

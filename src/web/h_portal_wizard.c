@@ -276,8 +276,9 @@ static void render(struct wiz *w, int step, int status)
     json_object_set_new(d, "org_err", json_string(w->org_err ? i18n_text(lang, w->org_err) : ""));
     json_object_set_new(d, "roots", w->have_prod ? roots_json(w) : json_array());
     unsigned mask = step >= 3 && step <= 5 ? 1u << step : 0;
+    /* errors only on the page that is shown because of them, never on a fresh step */
     json_t *groups = w->have_prod ? pf_groups(lang, &w->prod, mask, vget, w->vals,
-                                              w->checked ? &w->res : NULL)
+                                              w->checked && status >= 400 ? &w->res : NULL)
                                   : json_array();
     json_object_set_new(d, "groups", groups ? groups : json_array());
     int has_cmp = w->checked && w->res.compare != NULL && step >= 6;
@@ -301,7 +302,9 @@ static void render(struct wiz *w, int step, int status)
         json_object_set_new(sum, "org", json_string(org_name(w)));
         json_object_set_new(sum, "amount", json_string(amount));
         json_object_set_new(sum, "term", json_integer(w->prod.term_months));
-        json_object_set_new(sum, "root", json_string(w->res.root));
+        char rk[24];
+        snprintf(rk, sizeof rk, "portal.root.%s", w->res.root);
+        json_object_set_new(sum, "root", json_string(i18n_text(lang, rk)));
         json_object_set_new(sum, "rows", pf_summary(lang, &w->prod, vget, w->vals));
     }
     json_object_set_new(d, "sum", sum);

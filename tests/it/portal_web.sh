@@ -16,7 +16,12 @@ S=$SHOMEI_BIN
 D=$IT_TMP/data
 SECRET=portal-web-hmac-secret
 
+# DNS goes to a closed loopback port and fetches give up fast: the DCV job of the
+# server never leaves 127.0.0.1 (the checks themselves are proven in tests/it/dcv.sh).
+NO_DNS=$(free_port)
 if ! "$S" init --dir "$D" --demo --set server.secure_cookies=false \
+  --set "dns.resolver=127.0.0.1@$NO_DNS" --set dns.timeout=1 --set dcv.connect_timeout=1 \
+  --set dcv.timeout=2 \
   --set "payment.hmac_secret=$SECRET" --set server.max_upload=4096 \
   ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} >"$IT_TMP/init.log" 2>&1; then
   not_ok "shomei init"; sed 's/^/# /' "$IT_TMP/init.log"; it_done
@@ -149,6 +154,13 @@ bm90IGEgY3Ny
 -----END CERTIFICATE REQUEST-----"
 check_eq "a broken CSR: 422, still step 5" "422 5" "$code $(cur_step)"
 check "  the CSR problem is shown beside the CSR" has 'data-field="csr"'
+# a DER file uploaded instead of pasted text (R-CSR-1) is taken too
+openssl req -in "$IT_TMP/req.pem" -outform DER -out "$IT_TMP/req.der" 2>/dev/null
+S5=$STATE
+code=$(curl -s -o "$BODY" -w '%{http_code}' -b "$JAR" -c "$JAR" -F "csrf=$TOK" -F "state=$STATE" \
+  -F step=5 -F go=next -F csr= -F "csr_file=@$IT_TMP/req.der" "$url/apply")
+check_eq "a DER CSR file upload: step 5 -> step 6" "200 6" "$code $(cur_step)"
+STATE=$S5
 step 5 "csr=$CSR"
 check_eq "step 5 -> step 6 (DCV per domain)" "200 6" "$code $(cur_step)"
 check "R-CSR-2: the CSR subject is shown beside the application's" \
@@ -333,6 +345,8 @@ s["idem_key"] = "maintenance-try-1"
 print(json.dumps(s, ensure_ascii=False))
 EOF
 )
+kill "$IT_SERVER_PID"
+for _ in $(seq 1 100); do kill -0 "$IT_SERVER_PID" 2>/dev/null || break; sleep 0.1; done
 export SHOMEI_FAKE_NOW=2026-11-25T12:00:00Z
 start_server "$D" || { not_ok "second server starts"; it_done; }
 url=$IT_URL
