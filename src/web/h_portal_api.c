@@ -24,7 +24,7 @@
 
 struct jin {
     json_t *body;
-    struct buf sans;   /* "sans" as given as an array, joined by newlines */
+    struct buf sans;    /* "sans" as given as an array, joined by newlines */
     char scratch[4][8]; /* booleans as "1" / "" */
     int nscratch;
 };
@@ -79,8 +79,8 @@ static void problem_fields(struct req *r, int status, const char *key, json_t *e
     struct buf m = BUF_INIT;
     i18n_format(&m, r->lang, key, NULL);
     json_t *j = json_pack("{s:s, s:s, s:i, s:s, s:s, s:o}", "type", "about:blank", "title",
-                          http_status_text(status), "status", status, "detail",
-                          m.p ? m.p : "", "code", key, "errors", errors ? errors : json_array());
+                          http_status_text(status), "status", status, "detail", m.p ? m.p : "",
+                          "code", key, "errors", errors ? errors : json_array());
     buf_free(&m);
     http_reply_json(r, status, j);
 }
@@ -103,11 +103,11 @@ static void api_failed(struct req *r, struct portal *p, int rc, const struct sm_
     int maint = strcmp(e->field, "maintenance") == 0;
     if (maint && p != NULL)
         pf_maint_until(p, until, sizeof until);
-    int status = maint                     ? 503
-                 : rc == -SM_E_CONFLICT    ? 409
-                 : rc == -SM_E_TOO_LARGE   ? 413
-                 : rc == -SM_E_FORBIDDEN   ? 403
-                                           : 422;
+    int status = maint                   ? 503
+                 : rc == -SM_E_CONFLICT  ? 409
+                 : rc == -SM_E_TOO_LARGE ? 413
+                 : rc == -SM_E_FORBIDDEN ? 403
+                                         : 422;
     const char *key = order_err_key(e);
     if (strcmp(e->field, "method") == 0 || strcmp(e->field, "dcv_method") == 0)
         key = rc == -SM_E_POLICY ? "order.err.dcv_email_off" : "order.err.dcv_method";
@@ -140,8 +140,8 @@ static json_t *domains_json(struct req *r, struct portal *p, int64_t id)
     if (validate_todo_list(&p->env, &p->who, r->web->cfg, id, &t, &n, &e) < 0)
         log_warn("order api: dcv", "detail", e.detail);
     for (size_t i = 0; a != NULL && i < n; i++) {
-        json_t *d = json_pack("{s:s, s:s, s:s}", "name", t[i].name, "method", t[i].method,
-                              "state", t[i].state);
+        json_t *d = json_pack("{s:s, s:s, s:s}", "name", t[i].name, "method", t[i].method, "state",
+                              t[i].state);
         json_t *ins = json_object();
         if (t[i].record_name[0])
             json_object_set_new(ins, "dns_record", json_string(t[i].record_name));
@@ -225,10 +225,10 @@ void h_api_organizations(struct req *r)
     }
     json_t *a = json_array();
     for (size_t i = 0; a != NULL && i < n; i++)
-        json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:s, s:b}", "id",
-                                           (json_int_t)orgs[i].id, "kind", orgs[i].kind,
-                                           "name_ja", orgs[i].name_ja, "name_en", orgs[i].name_en,
-                                           "own", orgs[i].id == req_user(r)->org_id));
+        json_array_append_new(a,
+                              json_pack("{s:I, s:s, s:s, s:s, s:b}", "id", (json_int_t)orgs[i].id,
+                                        "kind", orgs[i].kind, "name_ja", orgs[i].name_ja, "name_en",
+                                        orgs[i].name_en, "own", orgs[i].id == req_user(r)->org_id));
     free(orgs);
     http_reply_json(r, 200, json_pack("{s:o}", "organizations", a));
 }
@@ -308,9 +308,9 @@ void h_api_order_create(struct req *r)
         if (rc != -SM_E_NOTFOUND) {
             pf_internal(r, "api apply: product", &e);
         } else {
-            json_t *errs = json_pack("[{s:s, s:s, s:s}]", "field", "product", "code",
-                                     "portal.err.product", "message",
-                                     i18n_text(r->lang, "portal.err.product"));
+            json_t *errs =
+                json_pack("[{s:s, s:s, s:s}]", "field", "product", "code", "portal.err.product",
+                          "message", i18n_text(r->lang, "portal.err.product"));
             problem_fields(r, 422, "order.err.form", errs);
         }
         goto out;
@@ -370,9 +370,8 @@ void h_api_order_create(struct req *r)
         json_object_foreach(dm, name, mv)
         {
             struct sm_err me = {0};
-            if (json_is_string(mv) &&
-                validate_set_method(&p.env, &p.who, r->web->cfg, o->id, name,
-                                    json_string_value(mv), &me) < 0)
+            if (json_is_string(mv) && validate_set_method(&p.env, &p.who, r->web->cfg, o->id, name,
+                                                          json_string_value(mv), &me) < 0)
                 log_warn("api apply: dcv method not set", "name", name, "detail", me.detail);
         }
     reply_order(r, &p, o, &prod, created ? 201 : 200);
@@ -411,8 +410,8 @@ void h_api_order_dcv(struct req *r)
     if (action != NULL && strcmp(action, "set_method") == 0) {
         const char *name = json_string_value(json_object_get(body, "name"));
         const char *m = json_string_value(json_object_get(body, "method"));
-        rc = validate_set_method(&p.env, &p.who, r->web->cfg, o->id, name ? name : "",
-                                 m ? m : "", &e);
+        rc = validate_set_method(&p.env, &p.who, r->web->cfg, o->id, name ? name : "", m ? m : "",
+                                 &e);
     } else if (action != NULL && strcmp(action, "check") == 0) {
         rc = validate_check_now(&p.env, &p.who, r->web->cfg, o->id, NULL, &e);
     } else {
@@ -446,16 +445,16 @@ void h_api_order_documents(struct req *r)
     const char *kind = req_query(r, "kind"), *name = req_query(r, "file_name");
     struct sm_err e = {0};
     int64_t doc = 0;
-    int rc = review_upload(&p.env, &p.who, o->id, kind ? kind : "", name ? name : "",
-                           (const unsigned char *)(r->body.p ? r->body.p : ""), r->body.len, &doc,
-                           &e);
+    int rc =
+        review_upload(&p.env, &p.who, o->id, kind ? kind : "", name ? name : "",
+                      (const unsigned char *)(r->body.p ? r->body.p : ""), r->body.len, &doc, &e);
     if (rc < 0)
         api_failed(r, &p, rc, &e);
     else
-        http_reply_json(r, 201, json_pack("{s:I, s:I, s:s}", "id", (json_int_t)doc, "order_id",
-                                          (json_int_t)o->id, "type",
-                                          review_sniff((const unsigned char *)r->body.p,
-                                                       r->body.len)));
+        http_reply_json(r, 201,
+                        json_pack("{s:I, s:I, s:s}", "id", (json_int_t)doc, "order_id",
+                                  (json_int_t)o->id, "type",
+                                  review_sniff((const unsigned char *)r->body.p, r->body.len)));
 out:
     orders_rec_free(o);
     portal_clear(&p);
@@ -514,9 +513,10 @@ void h_api_payments(struct req *r)
     } else {
         struct order_rec *o = NULL;
         if (orders_get(db, id, &ORDERS_SCOPE_ALL, &o, &e) == 0)
-            http_reply_json(r, 200, json_pack("{s:I, s:s, s:s, s:s}", "order_id", (json_int_t)id,
-                                              "receipt_no", o->receipt_no, "invoice_no",
-                                              o->invoice_no, "state", o->state));
+            http_reply_json(r, 200,
+                            json_pack("{s:I, s:s, s:s, s:s}", "order_id", (json_int_t)id,
+                                      "receipt_no", o->receipt_no, "invoice_no", o->invoice_no,
+                                      "state", o->state));
         else
             http_reply_json(r, 200, json_pack("{s:I}", "order_id", (json_int_t)id));
         orders_rec_free(o);

@@ -15,18 +15,65 @@
 #include "web/i18n.h"
 #include "web/portal.h"
 
-const char *const pf_fields[] = {
-    "cn", "sans", "double_address", "subject_l", "subject_st", "ev_name_lang",
-    "server_software", "org.name_ja", "org.name_en", "org.entity_type", "org.category",
-    "org.reg_no", "org.tdb_code", "org.rep_name", "org.postal", "org.pref", "org.city",
-    "org.street", "org.building", "org.phone", "org.country", "org.birth_date",
-    "org.registered", "resp.name", "resp.name_kana", "resp.dept", "resp.title", "resp.phone",
-    "contact.org", "contact.dept", "contact.name", "contact.name_kana", "contact.postal",
-    "contact.pref", "contact.city", "contact.street", "contact.building", "contact.phone",
-    "contact.email", "billing_same", "billing.org", "billing.dept", "billing.name",
-    "billing.name_kana", "billing.postal", "billing.pref", "billing.city", "billing.street",
-    "billing.building", "billing.phone", "billing.email", "notify_email1", "notify_email2",
-    "notify_email3", "po_number", "remarks", "csr", "root", NULL};
+const char *const pf_fields[] = {"cn",
+                                 "sans",
+                                 "double_address",
+                                 "subject_l",
+                                 "subject_st",
+                                 "ev_name_lang",
+                                 "server_software",
+                                 "org.name_ja",
+                                 "org.name_en",
+                                 "org.entity_type",
+                                 "org.category",
+                                 "org.reg_no",
+                                 "org.tdb_code",
+                                 "org.rep_name",
+                                 "org.postal",
+                                 "org.pref",
+                                 "org.city",
+                                 "org.street",
+                                 "org.building",
+                                 "org.phone",
+                                 "org.country",
+                                 "org.birth_date",
+                                 "org.registered",
+                                 "resp.name",
+                                 "resp.name_kana",
+                                 "resp.dept",
+                                 "resp.title",
+                                 "resp.phone",
+                                 "contact.org",
+                                 "contact.dept",
+                                 "contact.name",
+                                 "contact.name_kana",
+                                 "contact.postal",
+                                 "contact.pref",
+                                 "contact.city",
+                                 "contact.street",
+                                 "contact.building",
+                                 "contact.phone",
+                                 "contact.email",
+                                 "billing_same",
+                                 "billing.org",
+                                 "billing.dept",
+                                 "billing.name",
+                                 "billing.name_kana",
+                                 "billing.postal",
+                                 "billing.pref",
+                                 "billing.city",
+                                 "billing.street",
+                                 "billing.building",
+                                 "billing.phone",
+                                 "billing.email",
+                                 "notify_email1",
+                                 "notify_email2",
+                                 "notify_email3",
+                                 "po_number",
+                                 "remarks",
+                                 "csr",
+                                 "root",
+                                 NULL};
 
 int pf_field_step(const char *f)
 {
@@ -51,8 +98,7 @@ static int truthy(const char *s)
 static void person(struct appform_person *p, pf_get_fn get, void *arg, const char *prefix)
 {
     char k[40];
-#define PF_GET(field)                                                                              \
-    (snprintf(k, sizeof k, "%s.%s", prefix, #field), p->field = get(arg, k))
+#define PF_GET(field) (snprintf(k, sizeof k, "%s.%s", prefix, #field), p->field = get(arg, k))
     PF_GET(org);
     PF_GET(dept);
     PF_GET(name);
@@ -161,8 +207,8 @@ json_t *pf_errors_json(const char *lang, const struct appform_result *r)
             json_decref(a);
             return NULL;
         }
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "field", r->errors[i].field,
-                                           "code", r->errors[i].key, "message", m.p));
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s}", "field", r->errors[i].field, "code",
+                                           r->errors[i].key, "message", m.p));
         buf_free(&m);
     }
     return a;
@@ -180,10 +226,10 @@ json_t *pf_product_json(const struct product *p, const char *lang)
     return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:i, s:b, s:i, s:i, s:b, s:I, s:I, s:i, "
                      "s:i, s:o*}",
                      "id", (json_int_t)p->id, "code", p->code, "name", en ? p->name_en : p->name_ja,
-                     "name_ja", p->name_ja, "name_en", p->name_en, "level", p->level,
-                     "term_months", p->term_months, "multi_domain", p->multi_domain,
-                     "sans_included", p->sans_included, "sans_max", p->sans_max, "wildcard",
-                     p->wildcard, "list_price", (json_int_t)p->list_price, "extra_san_price",
+                     "name_ja", p->name_ja, "name_en", p->name_en, "level", p->level, "term_months",
+                     p->term_months, "multi_domain", p->multi_domain, "sans_included",
+                     p->sans_included, "sans_max", p->sans_max, "wildcard", p->wildcard,
+                     "list_price", (json_int_t)p->list_price, "extra_san_price",
                      (json_int_t)p->extra_san_price, "review_days_min", p->review_days_min,
                      "review_days_max", p->review_days_max, "root_options", roots);
 }
@@ -284,18 +330,17 @@ json_t *pf_order_json(const struct order_rec *o, const struct product *p, const 
     for (int i = 0; emails != NULL && i < 3; i++)
         if (o->notify_email[i] != NULL)
             json_array_append_new(emails, json_string(o->notify_email[i]));
-    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s*, s:s*, s:o, s:s, s:I, s:o, s:o, s:o, s:o, "
-                     "s:o, s:o, s:o, s:I, s:s, s:s, s:s, s:s, s:o, s:I}",
-                     "id", (json_int_t)o->id, "receipt_no", o->receipt_no, "kind", o->kind,
-                     "state", o->state, "state_label", pf_state_label(lang, o->state), "product",
-                     p ? p->code : NULL, "product_name",
-                     p ? (strcmp(lang, "en") == 0 ? p->name_en : p->name_ja) : NULL, "cn",
-                     str_or_null(o->cn), "root", o->root_option, "org_id", (json_int_t)o->org_id,
-                     "names", json_text(o->names), "applicant", json_text(o->applicant),
-                     "contact", json_text(o->contact), "billing", json_text(o->billing),
-                     "notify_emails", emails ? emails : json_null(), "po_number",
-                     str_or_null(o->po_number), "remarks", str_or_null(o->remarks), "amount",
-                     (json_int_t)o->amount, "invoice_no", o->invoice_no, "submitted_at",
-                     submitted, "paid_at", paid, "eta", eta, "decision_note",
-                     str_or_null(o->decision_note), "version", (json_int_t)o->version);
+    return json_pack(
+        "{s:I, s:s, s:s, s:s, s:s, s:s*, s:s*, s:o, s:s, s:I, s:o, s:o, s:o, s:o, "
+        "s:o, s:o, s:o, s:I, s:s, s:s, s:s, s:s, s:o, s:I}",
+        "id", (json_int_t)o->id, "receipt_no", o->receipt_no, "kind", o->kind, "state", o->state,
+        "state_label", pf_state_label(lang, o->state), "product", p ? p->code : NULL,
+        "product_name", p ? (strcmp(lang, "en") == 0 ? p->name_en : p->name_ja) : NULL, "cn",
+        str_or_null(o->cn), "root", o->root_option, "org_id", (json_int_t)o->org_id, "names",
+        json_text(o->names), "applicant", json_text(o->applicant), "contact", json_text(o->contact),
+        "billing", json_text(o->billing), "notify_emails", emails ? emails : json_null(),
+        "po_number", str_or_null(o->po_number), "remarks", str_or_null(o->remarks), "amount",
+        (json_int_t)o->amount, "invoice_no", o->invoice_no, "submitted_at", submitted, "paid_at",
+        paid, "eta", eta, "decision_note", str_or_null(o->decision_note), "version",
+        (json_int_t)o->version);
 }

@@ -14,12 +14,12 @@ enum fsel { FS_NONE, FS_ENTITY, FS_CATEGORY, FS_PREF, FS_LANG };
 
 struct fdef {
     const char *name;
-    int step;       /* 3 applicant, 4 billing, 5 CSR */
+    int step; /* 3 applicant, 4 billing, 5 CSR */
     const char *group;
     enum ftype type;
     enum fsel sel;
-    int level;      /* 0 every product, 1 OV and EV, 2 EV only */
-    int multi;      /* 1 multi-domain products only */
+    int level;        /* 0 every product, 1 OV and EV, 2 EV only */
+    int multi;        /* 1 multi-domain products only */
     const char *hint; /* message key or NULL */
 };
 
@@ -94,7 +94,7 @@ static const char *const prefs[47] = {
 static int add_opt(json_t *a, const char *v, const char *label, const char *cur)
 {
     return json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "v", v, "l", label, "sel",
-                                               cur != NULL && strcmp(cur, v) == 0));
+                                              cur != NULL && strcmp(cur, v) == 0));
 }
 
 static json_t *options(enum fsel s, const char *lang, const char *cur)
@@ -190,8 +190,8 @@ json_t *pf_groups(const char *lang, const struct product *p, unsigned steps, pf_
                               err, "hint", d->hint ? i18n_text(lang, d->hint) : "", "is_text",
                               d->type == FT_TEXT, "is_area", d->type == FT_AREA, "is_select",
                               d->type == FT_SELECT, "is_check", d->type == FT_CHECK, "checked",
-                              v != NULL && (strcmp(v, "1") == 0 || strcmp(v, "on") == 0),
-                              "options", d->sel != FS_NONE ? options(d->sel, lang, v) : json_array());
+                              v != NULL && (strcmp(v, "1") == 0 || strcmp(v, "on") == 0), "options",
+                              d->sel != FS_NONE ? options(d->sel, lang, v) : json_array());
         if (f == NULL || json_array_append_new(json_object_get(cur, "fields"), f) < 0) {
             json_decref(groups);
             groups = NULL;
@@ -220,8 +220,8 @@ json_t *pf_summary(const char *lang, const struct product *p, pf_get_fn get, voi
             label = i18n_text(lang, key);
         }
         if (d->type == FT_CHECK)
-            v = i18n_text(lang, strcmp(v, "1") == 0 || strcmp(v, "on") == 0 ? "portal.yes"
-                                                                              : "portal.no");
+            v = i18n_text(lang,
+                          strcmp(v, "1") == 0 || strcmp(v, "on") == 0 ? "portal.yes" : "portal.no");
         json_t *opts = d->sel != FS_NONE ? options(d->sel, lang, v) : NULL;
         size_t k;
         json_t *o;

@@ -42,8 +42,9 @@ static void stored_init(struct stored *s, const struct order_rec *o)
     {
         const char *n = json_string_value(v);
         /* the CN and the automatic www / apex name are not user SANs */
-        if (i == 0 || n == NULL || (o->cn && strcmp(n + (strncmp(n, "www.", 4) ? 0 : 4),
-                                                    o->cn + (strncmp(o->cn, "www.", 4) ? 0 : 4)) == 0))
+        if (i == 0 || n == NULL ||
+            (o->cn && strcmp(n + (strncmp(n, "www.", 4) ? 0 : 4),
+                             o->cn + (strncmp(o->cn, "www.", 4) ? 0 : 4)) == 0))
             continue;
         buf_printf(&b, "%s%s", b.len ? "\n" : "", n);
     }
@@ -185,11 +186,11 @@ void h_orders(struct req *r)
         pf_date(rows[i].submitted_at ? rows[i].submitted_at : rows[i].created_at, created,
                 sizeof created);
         json_array_append_new(
-            a, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)rows[i].id,
-                         "receipt_no", rows[i].receipt_no, "state", rows[i].state, "state_label",
-                         pf_state_label(r->lang, rows[i].state), "cn",
-                         rows[i].cn ? rows[i].cn : "", "product",
-                         pr ? product_name(r->lang, pr) : "", "eta", eta, "date", created));
+            a,
+            json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)rows[i].id,
+                      "receipt_no", rows[i].receipt_no, "state", rows[i].state, "state_label",
+                      pf_state_label(r->lang, rows[i].state), "cn", rows[i].cn ? rows[i].cn : "",
+                      "product", pr ? product_name(r->lang, pr) : "", "eta", eta, "date", created));
     }
     orders_recs_free(rows, n);
     free(cat);
@@ -214,8 +215,13 @@ static json_t *todo_json(const char *lang, const struct validate_todo *t, int ca
     char skey[48];
     snprintf(skey, sizeof skey, "portal.dcv.state.%s", t->state);
     json_t *opts = json_array();
-    static const char *const ms[] = {"dns", "http", "email:admin", "email:administrator",
-                                     "email:webmaster", "email:hostmaster", "email:postmaster"};
+    static const char *const ms[] = {"dns",
+                                     "http",
+                                     "email:admin",
+                                     "email:administrator",
+                                     "email:webmaster",
+                                     "email:hostmaster",
+                                     "email:postmaster"};
     for (size_t i = 0; opts != NULL && i < sizeof ms / sizeof ms[0]; i++) {
         char l[64];
         snprintf(l, sizeof l, "portal.dcv.%.*s", (int)strcspn(ms[i], ":"), ms[i]);
@@ -252,16 +258,16 @@ static json_t *docs_json(struct req *r, struct portal *p, const struct order_rec
         snprintf(key, sizeof key, "order.doc_kind.%s", rq[i].kind);
         pf_date(rq[i].at, at, sizeof at);
         json_array_append_new(reqs, json_pack("{s:s, s:s, s:s, s:b}", "kind",
-                                              i18n_text(r->lang, key), "note", rq[i].note, "at",
-                                              at, "open", rq[i].fulfilled_at == 0));
+                                              i18n_text(r->lang, key), "note", rq[i].note, "at", at,
+                                              "open", rq[i].fulfilled_at == 0));
     }
     for (size_t i = 0; docs != NULL && i < ndc; i++) {
         char key[48], at[32];
         snprintf(key, sizeof key, "order.doc_kind.%s", dc[i].kind);
         pf_datetime(dc[i].at, at, sizeof at);
         json_array_append_new(docs, json_pack("{s:s, s:s, s:s, s:I, s:s}", "kind",
-                                              i18n_text(r->lang, key), "file_name",
-                                              dc[i].file_name, "type", dc[i].sniffed_type, "size",
+                                              i18n_text(r->lang, key), "file_name", dc[i].file_name,
+                                              "type", dc[i].sniffed_type, "size",
                                               (json_int_t)dc[i].size, "at", at));
     }
     free(rq);
@@ -276,8 +282,8 @@ static json_t *kinds_json(const char *lang)
     for (size_t i = 0; a != NULL && i < 4; i++) {
         char key[48];
         snprintf(key, sizeof key, "order.doc_kind.%s", doc_kinds[i]);
-        json_array_append_new(a, json_pack("{s:s, s:s}", "v", doc_kinds[i], "l",
-                                           i18n_text(lang, key)));
+        json_array_append_new(
+            a, json_pack("{s:s, s:s}", "v", doc_kinds[i], "l", i18n_text(lang, key)));
     }
     return a;
 }
@@ -305,8 +311,8 @@ static void order_page(struct req *r, struct portal *p, struct order_rec *o,
     pf_eta(o, prod, eta, sizeof eta);
     pf_datetime(o->submitted_at, submitted, sizeof submitted);
     pf_datetime(o->paid_at, paid, sizeof paid);
-    snprintf(maxup, sizeof maxup, "%lld MB", (long long)((p->env.max_upload ? p->env.max_upload
-                                                                            : 10 << 20) >> 20));
+    snprintf(maxup, sizeof maxup, "%lld MB",
+             (long long)((p->env.max_upload ? p->env.max_upload : 10 << 20) >> 20));
     const char *ok = req_query(r, "ok");
     char okkey[48] = "";
     if (ok != NULL && strlen(ok) < 20 && strspn(ok, "abcdefghijklmnopqrstuvwxyz") == strlen(ok))
@@ -373,9 +379,12 @@ static void action_failed(struct req *r, struct portal *p, struct order_rec *o,
         key = rc == -SM_E_POLICY ? "order.err.dcv_email_off" : "order.err.dcv_method";
     i18n_format(&m, r->lang, key,
                 strcmp(e->field, "maintenance") == 0 ? until
-                : rc == -SM_E_TOO_LARGE               ? maxup
-                                                      : e->field);
-    order_page(r, p, o, prod, rc == -SM_E_TOO_LARGE ? 413 : rc == -SM_E_CONFLICT ? 409 : 422,
+                : rc == -SM_E_TOO_LARGE              ? maxup
+                                                     : e->field);
+    order_page(r, p, o, prod,
+               rc == -SM_E_TOO_LARGE  ? 413
+               : rc == -SM_E_CONFLICT ? 409
+                                      : 422,
                area, m.p);
     buf_free(&m);
 }
@@ -399,8 +408,8 @@ void h_order_dcv(struct req *r)
     int rc;
     if (action != NULL && strcmp(action, "method") == 0) {
         const char *name = req_form_text(r, "name"), *m = req_form_text(r, "method");
-        rc = validate_set_method(&p.env, &p.who, r->web->cfg, o->id, name ? name : "",
-                                 m ? m : "", &e);
+        rc = validate_set_method(&p.env, &p.who, r->web->cfg, o->id, name ? name : "", m ? m : "",
+                                 &e);
         if (rc == 0)
             redirect_ok(r, o->id, "method");
     } else {

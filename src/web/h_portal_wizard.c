@@ -118,8 +118,9 @@ static json_t *roots_json(struct wiz *w)
             continue;
         char v[2] = {*s, '\0'}, key[32];
         snprintf(key, sizeof key, "portal.root.%s", v);
-        json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "v", v, "l", i18n_text(w->r->lang, key),
-                                           "sel", first ? 1 : strcmp(cur, v) == 0));
+        json_array_append_new(a,
+                              json_pack("{s:s, s:s, s:b}", "v", v, "l", i18n_text(w->r->lang, key),
+                                        "sel", first ? 1 : strcmp(cur, v) == 0));
         first = 0;
     }
     return a;
@@ -160,8 +161,8 @@ static json_t *method_options(const char *lang, const char *name, const char *cu
         const char *bare = strncmp(name, "*.", 2) == 0 ? name + 2 : name;
         snprintf(l, sizeof l, "%s %s@%s", i18n_text(lang, "portal.dcv.email"), email_locals[i],
                  bare);
-        json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "v", v, "l", l, "sel",
-                                           strcmp(c, v) == 0));
+        json_array_append_new(
+            a, json_pack("{s:s, s:s, s:b}", "v", v, "l", l, "sel", strcmp(c, v) == 0));
     }
     return a;
 }
@@ -197,10 +198,10 @@ static json_t *domains_json(struct wiz *w)
         const char *m = method_of(w, name), *err = vget(w->dcv_err, name);
         char label[64];
         snprintf(label, sizeof label, "portal.dcv.%.*s", (int)strcspn(m, ":"), m);
-        json_array_append_new(
-            a, json_pack("{s:s, s:s, s:s, s:o, s:s, s:s}", "name", name, "field", field, "id",
-                         field, "options", method_options(w->r->lang, name, m, email_ok), "err",
-                         err ? err : "", "method", i18n_text(w->r->lang, label)));
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o, s:s, s:s}", "name", name, "field",
+                                           field, "id", field, "options",
+                                           method_options(w->r->lang, name, m, email_ok), "err",
+                                           err ? err : "", "method", i18n_text(w->r->lang, label)));
     }
     return a;
 }
@@ -215,10 +216,10 @@ static json_t *compare_rows(const char *lang, const json_t *cmp)
         const char *av = json_string_value(json_object_get(a, keys[i]));
         char label[32];
         snprintf(label, sizeof label, "portal.subject.%s", keys[i]);
-        json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:b}", "label",
-                                              i18n_text(lang, label), "csr", cv ? cv : "—", "app",
-                                              av ? av : "—", "differ",
-                                              (cv || av) && (!cv || !av || strcmp(cv, av) != 0)));
+        json_array_append_new(rows,
+                              json_pack("{s:s, s:s, s:s, s:b}", "label", i18n_text(lang, label),
+                                        "csr", cv ? cv : "—", "app", av ? av : "—", "differ",
+                                        (cv || av) && (!cv || !av || strcmp(cv, av) != 0)));
     }
     struct buf cs = BUF_INIT, as = BUF_INIT;
     size_t i;
@@ -227,9 +228,9 @@ static json_t *compare_rows(const char *lang, const json_t *cmp)
         buf_printf(&cs, "%s%s", i ? ", " : "", json_string_value(v));
     json_array_foreach(json_object_get(a, "names"), i, v)
         buf_printf(&as, "%s%s", i ? ", " : "", json_string_value(v));
-    json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:b}", "label",
-                                          i18n_text(lang, "portal.subject.names"), "csr",
-                                          cs.p ? cs.p : "—", "app", as.p ? as.p : "—", "differ", 0));
+    json_array_append_new(
+        rows, json_pack("{s:s, s:s, s:s, s:b}", "label", i18n_text(lang, "portal.subject.names"),
+                        "csr", cs.p ? cs.p : "—", "app", as.p ? as.p : "—", "differ", 0));
     buf_free(&cs);
     buf_free(&as);
     return rows;
@@ -240,7 +241,7 @@ static const char *org_name(struct wiz *w)
     for (size_t i = 0; i < w->norgs; i++)
         if (w->orgs[i].id == w->org_id)
             return strcmp(w->r->lang, "en") == 0 && w->orgs[i].name_en[0] ? w->orgs[i].name_en
-                                                                           : w->orgs[i].name_ja;
+                                                                          : w->orgs[i].name_ja;
     return "";
 }
 
@@ -282,12 +283,11 @@ static void render(struct wiz *w, int step, int status)
                                   : json_array();
     json_object_set_new(d, "groups", groups ? groups : json_array());
     int has_cmp = w->checked && w->res.compare != NULL && step >= 6;
-    json_object_set_new(d, "compare",
-                        has_cmp ? compare_rows(lang, w->res.compare) : json_array());
+    json_object_set_new(d, "compare", has_cmp ? compare_rows(lang, w->res.compare) : json_array());
     json_object_set_new(d, "has_compare", json_boolean(has_cmp));
-    json_object_set_new(d, "cn_mismatch",
-                        json_boolean(has_cmp && !json_is_true(json_object_get(
-                                                    w->res.compare, "cn_matches"))));
+    json_object_set_new(
+        d, "cn_mismatch",
+        json_boolean(has_cmp && !json_is_true(json_object_get(w->res.compare, "cn_matches"))));
     json_object_set_new(d, "domains", step >= 6 ? domains_json(w) : json_array());
     json_object_set_new(d, "email_allowed",
                         json_boolean(dcv_method_allowed(DCV_EMAIL, clock_now())));
@@ -297,8 +297,9 @@ static void render(struct wiz *w, int step, int status)
     if (step == 7 && w->checked && sum != NULL) {
         char amount[32];
         snprintf(amount, sizeof amount, "%lld", (long long)order_amount(&w->prod, &w->res));
-        json_object_set_new(sum, "product",
-                            json_string(strcmp(lang, "en") == 0 ? w->prod.name_en : w->prod.name_ja));
+        json_object_set_new(
+            sum, "product",
+            json_string(strcmp(lang, "en") == 0 ? w->prod.name_en : w->prod.name_ja));
         json_object_set_new(sum, "org", json_string(org_name(w)));
         json_object_set_new(sum, "amount", json_string(amount));
         json_object_set_new(sum, "term", json_integer(w->prod.term_months));
@@ -465,10 +466,9 @@ static void read_form(struct wiz *w, int step)
     }
     for (int i = 0; i < r->form.n; i++) {
         const struct form_field *f = &r->form.f[i];
-        if (f->filename != NULL || strcmp(f->name, "csrf") == 0 ||
-            strcmp(f->name, "state") == 0 || strcmp(f->name, "step") == 0 ||
-            strcmp(f->name, "go") == 0 || strcmp(f->name, "agree") == 0 ||
-            strcmp(f->name, "csr_file") == 0)
+        if (f->filename != NULL || strcmp(f->name, "csrf") == 0 || strcmp(f->name, "state") == 0 ||
+            strcmp(f->name, "step") == 0 || strcmp(f->name, "go") == 0 ||
+            strcmp(f->name, "agree") == 0 || strcmp(f->name, "csr_file") == 0)
             continue;
         vset(w, f->name, f->value);
     }
@@ -484,8 +484,10 @@ static void read_form(struct wiz *w, int step)
                 sodium_bin2base64(b64, n, (const unsigned char *)file->value, file->len,
                                   sodium_base64_VARIANT_ORIGINAL);
                 struct buf pem = BUF_INIT;
-                buf_printf(&pem, "-----BEGIN CERTIFICATE REQUEST-----\n%s\n"
-                                 "-----END CERTIFICATE REQUEST-----\n", b64);
+                buf_printf(&pem,
+                           "-----BEGIN CERTIFICATE REQUEST-----\n%s\n"
+                           "-----END CERTIFICATE REQUEST-----\n",
+                           b64);
                 vset(w, "csr", pem.p);
                 buf_free(&pem);
                 free(b64);
@@ -524,8 +526,8 @@ static void set_methods(struct wiz *w, int64_t id)
         if (strcmp(m, w->res.dcv_method[0] ? w->res.dcv_method : "dns") == 0)
             continue;
         struct sm_err e = {0};
-        if (validate_set_method(&w->p.env, &w->p.who, w->r->web->cfg, id, w->res.names[i], m,
-                                &e) < 0)
+        if (validate_set_method(&w->p.env, &w->p.who, w->r->web->cfg, id, w->res.names[i], m, &e) <
+            0)
             log_warn("wizard: dcv method not set", "name", w->res.names[i], "detail", e.detail);
     }
 }
@@ -657,11 +659,11 @@ void h_apply_done(struct req *r)
     } else {
         char eta[16];
         pf_eta(o, &prod, eta, sizeof eta);
-        json_t *d = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)o->id,
-                              "receipt_no", o->receipt_no, "cn", o->cn ? o->cn : "", "product",
-                              strcmp(r->lang, "en") == 0 ? prod.name_en : prod.name_ja, "state",
-                              pf_state_label(r->lang, o->state), "invoice_no", o->invoice_no,
-                              "eta", eta);
+        json_t *d =
+            json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)o->id, "receipt_no",
+                      o->receipt_no, "cn", o->cn ? o->cn : "", "product",
+                      strcmp(r->lang, "en") == 0 ? prod.name_en : prod.name_ja, "state",
+                      pf_state_label(r->lang, o->state), "invoice_no", o->invoice_no, "eta", eta);
         http_reply_page(r, 200, "portal_done", "portal.done.title", d);
     }
     orders_rec_free(o);

@@ -25,7 +25,8 @@ function seedProducts(dir) {
 }
 
 function addUser(dir, login, locale) {
-  const env = { ...process.env, SHOMEI_CA_PASSPHRASE: process.env.SHOMEI_CA_PASSPHRASE || 'browser-test' };
+  const env = { ...process.env,
+    SHOMEI_CA_PASSPHRASE: process.env.SHOMEI_CA_PASSPHRASE || 'browser-test' };
   execFileSync(bin, ['user', 'add', '--dir', dir, '--login', login, '--role', 'customer',
     '--email', `${login}@example.jp`, '--name', login, '--org-name', `${login} org`,
     '--locale', locale, '--password-stdin'],
@@ -112,7 +113,8 @@ try {
     await shot('5-csr');
     await next();
     t.equal(await cur(), 6, `${lang}: step 6 (DCV per domain)`);
-    t.ok(await page.isVisible('.pf-cmp'), `${lang}: R-CSR-2 the CSR subject beside the application's`);
+    t.ok(await page.isVisible('.pf-cmp'),
+      `${lang}: R-CSR-2 the CSR subject beside the application's`);
     t.equal(await page.locator('.pf-dcv select').count(), 2, `${lang}: one method per domain`);
     await page.selectOption('select[name="dcv:browser-test.co.jp"]', 'http');
     await shot('6-dcv');
@@ -120,13 +122,15 @@ try {
     t.equal(await cur(), 7, `${lang}: step 7 (confirmation)`);
     await page.click('button[name=go][value=submit]'); // no tick
     await page.waitForLoadState();
-    t.ok(await page.isVisible('.field-error[data-field="agree"]'), `${lang}: the agreement is required`);
+    t.ok(await page.isVisible('.field-error[data-field="agree"]'),
+      `${lang}: the agreement is required`);
     await page.check('#f-agree');
     await shot('7-confirm');
     await page.click('button[name=go][value=submit]');
     await page.waitForURL('**/apply/done/*');
     const receipt = (await page.textContent('#receipt-no')).trim();
-    t.ok(/^R\d{8}-\d{5}$/.test(receipt), `${lang}: the done page shows the receipt number`, receipt);
+    t.ok(/^R\d{8}-\d{5}$/.test(receipt), `${lang}: the done page shows the receipt number`,
+      receipt);
     t.ok(await page.isVisible('#apply-another'), `${lang}: "apply for another product"`);
     await shot('8-done');
     await page.click('a[href^="/orders/"]');

@@ -129,7 +129,8 @@ check "  postal code message beside org.postal (ja)" \
   grep -q 'data-field="org.postal">郵便番号は NNN-NNNN' "$BODY"
 check "  kana message beside resp.name_kana (ja)" \
   grep -q 'data-field="resp.name_kana">ふりがなは' "$BODY"
-check "  registration number message beside org.reg_no" grep -q 'data-field="org.reg_no">会社法人等番号' "$BODY"
+check "  registration number message beside org.reg_no" \
+  grep -q 'data-field="org.reg_no">会社法人等番号' "$BODY"
 S3=$STATE
 post "/apply?lang=en" "csrf=$TOK" "state=$STATE" step=3 go=next "${BAD[@]}"
 check "  the same errors in English" grep -q 'data-field="org.postal">[^<]*NNN-NNNN' "$BODY"
@@ -146,7 +147,8 @@ step 3 "${OV_APPLICANT[@]}"
 check_eq "step 3 -> step 4 (billing)" "200 4" "$code $(cur_step)"
 step 4 "${BILLING[@]}" contact.email=not-an-address
 check_eq "bad contact e-mail: 422, still step 4" "422 4" "$code $(cur_step)"
-check "  e-mail message beside contact.email" grep -q 'data-field="contact.email">メールアドレスの形式' "$BODY"
+check "  e-mail message beside contact.email" \
+  grep -q 'data-field="contact.email">メールアドレスの形式' "$BODY"
 step 4 "${BILLING[@]}"
 check_eq "step 4 -> step 5 (CSR)" "200 5" "$code $(cur_step)"
 step 5 "csr=-----BEGIN CERTIFICATE REQUEST-----
@@ -219,7 +221,8 @@ EDIT=()
 while IFS= read -r kv; do EDIT+=("$kv"); done < <(python3 - "$BODY" <<'EOF'
 import html, re, sys
 t = open(sys.argv[1], encoding="utf-8").read()
-for m in re.finditer(r'<input type="(?:text|hidden)" (?:id="[^"]*" )?name="([^"]*)" value="([^"]*)"', t):
+inp = r'<input type="(?:text|hidden)" (?:id="[^"]*" )?name="([^"]*)" value="([^"]*)"'
+for m in re.finditer(inp, t):
     if m.group(1) != "csrf":
         print("%s=%s" % (m.group(1), html.unescape(m.group(2))))
 for m in re.finditer(r'<select id="[^"]*" name="([^"]*)"[^>]*>(.*?)</select>', t, re.S):

@@ -37,4 +37,5 @@ for p in /apply/done/:id /orders/:id /orders/:id/dcv /orders/:id/documents /orde
 done
 fixture_open token NoSuchDcvToken0123456789
 secret bobsecret-shop
-after_check 'curl -s -H "Authorization: Bearer $B_KEY" "$url/api/v1/orders/'"$P_OID"'" | grep -q "\"state\":\"draft\""'
+after_check 'curl -s -H "Authorization: Bearer $B_KEY" "$url/api/v1/orders/'"$P_OID"'" |
+  grep -q "\"state\":\"draft\""'
