@@ -44,6 +44,7 @@ for t in "$build"/tests/test_*; do
   [ -x "$t" ] && run_one "unit/$(basename "$t")" "$t"
 done
 for t in tests/it/*.sh; do
+  head -c 2 "$t" | grep -q '^#!' || continue # sourced helpers (lib.sh, knot.sh) are not tests
   [ -f "$t" ] && run_one "it/$(basename "$t" .sh)" bash "$t"
 done
 for t in tests/browser/*.mjs; do
