@@ -39,8 +39,11 @@ static const char *jin_get(void *arg, const char *name)
             size_t i;
             json_t *v;
             buf_reset(&j->sans);
-            json_array_foreach(s, i, v) if (json_is_string(v))
-                buf_printf(&j->sans, "%s%s", j->sans.len ? "\n" : "", json_string_value(v));
+            json_array_foreach(s, i, v)
+            {
+                if (json_is_string(v))
+                    buf_printf(&j->sans, "%s%s", j->sans.len ? "\n" : "", json_string_value(v));
+            }
             return j->sans.p ? j->sans.p : "";
         }
         return json_string_value(s);
@@ -366,14 +369,15 @@ void h_api_order_create(struct req *r)
     json_t *dm = json_object_get(j.body, "dcv_methods");
     const char *name;
     json_t *mv;
-    if (created)
-        json_object_foreach(dm, name, mv)
-        {
-            struct sm_err me = {0};
-            if (json_is_string(mv) && validate_set_method(&p.env, &p.who, r->web->cfg, o->id, name,
-                                                          json_string_value(mv), &me) < 0)
-                log_warn("api apply: dcv method not set", "name", name, "detail", me.detail);
-        }
+    if (!created)
+        dm = NULL; /* the first submission set the methods */
+    json_object_foreach(dm, name, mv)
+    {
+        struct sm_err me = {0};
+        if (json_is_string(mv) && validate_set_method(&p.env, &p.who, r->web->cfg, o->id, name,
+                                                      json_string_value(mv), &me) < 0)
+            log_warn("api apply: dcv method not set", "name", name, "detail", me.detail);
+    }
     reply_order(r, &p, o, &prod, created ? 201 : 200);
     orders_rec_free(o);
 out:

@@ -225,9 +225,13 @@ static json_t *compare_rows(const char *lang, const json_t *cmp)
     size_t i;
     const json_t *v;
     json_array_foreach(json_object_get(c, "sans"), i, v)
+    {
         buf_printf(&cs, "%s%s", i ? ", " : "", json_string_value(v));
+    }
     json_array_foreach(json_object_get(a, "names"), i, v)
+    {
         buf_printf(&as, "%s%s", i ? ", " : "", json_string_value(v));
+    }
     json_array_append_new(
         rows, json_pack("{s:s, s:s, s:s, s:b}", "label", i18n_text(lang, "portal.subject.names"),
                         "csr", cs.p ? cs.p : "—", "app", as.p ? as.p : "—", "differ", 0));
