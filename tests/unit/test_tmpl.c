@@ -3,6 +3,7 @@
  * sections, partials, and every error (unknown key, message or partial; bad syntax).
  * The real templates are rendered with realistic data so a renamed key fails here
  * (R-CSR-3 page). */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -91,6 +92,10 @@ static const struct ok_case ok_cases[] = {
      "{\"a\":[{\"a\":[1,2]},{\"a\":[3]}]}", NULL, "(12)(3)"},
     {"keys inside a skipped section are not looked up", "{{#f}}{{missing}}{{/f}}ok",
      "{\"f\":false}", NULL, "ok"},
+    {"skipped sections with messages render nothing", "{{#f}}{{#g}}{{t:csr.title}}{{/g}}{{/f}}ok",
+     "{\"f\":false}", "en", "ok"},
+    {"a section renders again for each element", "{{#l}}{{#l}}{{.}}{{/l}}|{{/l}}",
+     "{\"l\":[{\"l\":[1,2]},{\"l\":[]},{\"l\":[3]}]}", NULL, "12||3|"},
     /* partials */
     {"partial sees the current context", "<ul>{{#l}}{{> item}}{{/l}}</ul>",
      "{\"l\":[{\"name\":\"<x>\"}]}", NULL, "<ul><li>&lt;x&gt;</li></ul>"},
@@ -142,6 +147,12 @@ static const struct err_case err_cases[] = {
     {"unknown message", "{{t:no.such.key}}", "{}", "unknown message 'no.such.key'"},
     {"unknown message in a skipped section", "{{#f}}{{t:no.such}}{{/f}}", "{\"f\":false}",
      "unknown message 'no.such'"},
+    {"unknown message in a nested skipped section", "{{^t}}{{#x}}{{t:no.such}}{{/x}}{{/t}}",
+     "{\"t\":true}", "unknown message 'no.such'"},
+    {"error after a skipped section", "{{#f}}x{{/f}}\n{{nope}}", "{\"f\":false}",
+     "line 2: unknown key 'nope'"},
+    {"syntax error after output names its line", "a\nb\n{{#l}}{{/m}}", "{\"l\":[1]}",
+     "line 3: unexpected close 'm'"},
     {"unknown partial", "{{> nosuch}}", "{}", "unknown partial 'nosuch'"},
     {"page slot without a page", "{{> @page}}", "{}", "no page for slot"},
     {"partial recursion", "{{> self}}", "{}", "nested too deep"},
@@ -289,6 +300,48 @@ static void test_tmpl_render_csr_page_result(void **state)
     json_decref(d);
 }
 
+/* Compiled embedded templates are shared: threads rendering at once get the same page. */
+struct page_job {
+    const char *want;
+    int bad;
+};
+
+static void *render_many(void *arg)
+{
+    struct page_job *j = arg;
+    json_t *d = page_data("en");
+    for (int i = 0; i < 50; i++) {
+        struct buf b = BUF_INIT;
+        struct sm_err e = {0};
+        if (render_page("home", d, "en", &b, &e) != 0 || strcmp(b.p, j->want) != 0)
+            j->bad++;
+        buf_free(&b);
+    }
+    json_decref(d);
+    return NULL;
+}
+
+static void test_tmpl_render_threads_same_page(void **state)
+{
+    (void)state;
+    json_t *d = page_data("en");
+    struct buf want = BUF_INIT;
+    struct sm_err e = {0};
+    assert_int_equal(render_page("home", d, "en", &want, &e), 0);
+    json_decref(d);
+    pthread_t t[4];
+    struct page_job jobs[4];
+    for (int i = 0; i < 4; i++) {
+        jobs[i] = (struct page_job){want.p, 0};
+        assert_int_equal(pthread_create(&t[i], NULL, render_many, &jobs[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        assert_int_equal(jobs[i].bad, 0);
+    }
+    buf_free(&want);
+}
+
 static void test_tmpl_escape_helpers(void **state)
 {
     (void)state;
@@ -314,6 +367,7 @@ int main(void)
         cmocka_unit_test(test_tmpl_render_output_cap),
         cmocka_unit_test(test_tmpl_render_home_and_error_pages),
         cmocka_unit_test(test_tmpl_render_csr_page_result),
+        cmocka_unit_test(test_tmpl_render_threads_same_page),
         cmocka_unit_test(test_tmpl_escape_helpers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
