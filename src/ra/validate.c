@@ -50,6 +50,12 @@ static int method_valid(const char *m)
     return 0;
 }
 
+/* BR 3.2.2.4.18: the web-page method is not suitable for wildcard names. */
+static int method_fits(const char *method, const char *name)
+{
+    return strcmp(method, "http") != 0 || strncmp(name, "*.", 2) != 0;
+}
+
 static const struct order_actor system_actor = {0, {1, NULL, 0}};
 
 /* The registrable domain of name (the shortest ADN); "" when it has none. */
@@ -111,7 +117,8 @@ static const struct order_domain *reusable(const struct order_domain *v, size_t 
     for (size_t i = 0; i < n; i++)
         if (v[i].order_id != order_id && v[i].validated_at > 0 &&
             dcv_reusable((time_t)v[i].validated_at, now) &&
-            (strcmp(v[i].name, name) == 0 || dcv_covers(v[i].name, name)))
+            (strcmp(v[i].name, name) == 0 ||
+             (strcmp(v[i].dcv_method, "http") != 0 && dcv_covers(v[i].name, name))))
             return &v[i];
     return NULL;
 }
@@ -156,6 +163,8 @@ int validate_prepare_tx(const struct order_env *env, const struct config *cfg,
             continue;
         }
         const char *method = method_valid(d[i].dcv_method) ? d[i].dcv_method : "dns";
+        if (!method_fits(method, d[i].name))
+            method = "dns";
         if (d[i].random_value != NULL && d[i].value_expires_at > (int64_t)now &&
             strcmp(method, d[i].dcv_method) == 0)
             continue; /* a usable value was given out already */
@@ -187,6 +196,8 @@ static int check_domain(struct dns *dns, const struct fetch_opts *fo, const stru
         return 0;
     }
     int m = method_of(d->dcv_method);
+    if (m == DCV_HTTP_FILE)
+        k = 1; /* BR 3.2.2.4.18: the file proves control of this FQDN only (adns[0]) */
     for (int i = 0; i < k; i++) {
         dcv_result_free(r);
         memset(r, 0, sizeof *r);
@@ -367,6 +378,8 @@ int validate_set_method(const struct order_env *env, const struct order_actor *w
             found = 1;
     if (rc == 0 && !found)
         rc = sm_err_set(e, SM_E_NOTFOUND, "name", "no pending domain %s", name);
+    if (rc == 0 && !method_fits(method, name))
+        rc = sm_err_set(e, SM_E_POLICY, "dcv_method", "no web-page validation for %s", name);
     if (rc == 0)
         rc = orders_domain_set_method(env->db, order_id, name, method, value, exp, e);
     if (rc == 0) {

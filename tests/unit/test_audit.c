@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "testdir.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,7 +27,7 @@ struct backend {
 };
 
 struct fx {
-    char dir[64];
+    char dir[256];
     char url[1024];
     struct db *db;
 };
@@ -42,8 +44,7 @@ static int fx_setup(void **state)
     struct fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
     if (be->url == NULL) {
-        snprintf(f->dir, sizeof f->dir, "/tmp/shomei-testaudit.XXXXXX");
-        assert_non_null(mkdtemp(f->dir));
+        assert_int_equal(testdir_make(f->dir, sizeof f->dir, "testaudit"), 0);
         snprintf(f->url, sizeof f->url, "sqlite:audit.db");
     } else {
         snprintf(f->url, sizeof f->url, "%s", be->url);
@@ -65,15 +66,7 @@ static int fx_teardown(void **state)
     struct fx *f = *state;
     clock_set(0);
     db_close(f->db);
-    if (f->dir[0] != '\0') {
-        char p[128];
-        const char *names[] = {"audit.db", "audit.db-wal", "audit.db-shm"};
-        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-            snprintf(p, sizeof p, "%s/%s", f->dir, names[i]);
-            unlink(p);
-        }
-        rmdir(f->dir);
-    }
+    testdir_remove(f->dir);
     free(f);
     return 0;
 }

@@ -26,6 +26,7 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include "testdir.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/failalloc.h"
@@ -43,14 +44,6 @@ static struct db *db;
 static unsigned char *leaf_der; /* DV leaf of the dv intermediate */
 static size_t leaf_len;
 static STACK_OF(X509) * dv_a, *dv_b, *ov_a;
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-    (void)st;
-    (void)flag;
-    (void)f;
-    return remove(p);
-}
 
 static int issue_leaf(struct sm_err *e)
 {
@@ -85,13 +78,8 @@ static int setup(void **state)
     (void)state;
     unsetenv("SHOMEI_CA_PASSPHRASE");
     clock_set(NOW);
-    const char *t = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    int w = snprintf(tmpdir, sizeof tmpdir, "%s/shomei-bundle.", t);
-    if (w < 0 || (size_t)w + 7 > sizeof tmpdir)
-        return -1;
-    memset(tmpdir + w, 'X', 6); /* the mkdtemp template */
-    tmpdir[w + 6] = '\0';
-    if (mkdtemp(tmpdir) == NULL || (cfg = config_defaults(tmpdir)) == NULL)
+    if (testdir_make(tmpdir, sizeof tmpdir, "bundle") < 0 ||
+        (cfg = config_defaults(tmpdir)) == NULL)
         return -1;
     config_set(cfg, "ca", "passphrase", PASS);
     struct sm_err e = {0};
@@ -126,7 +114,7 @@ static int teardown(void **state)
     sk_X509_pop_free(ov_a, X509_free);
     db_close(db);
     config_free(cfg);
-    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    testdir_remove(tmpdir);
     clock_set(0);
     return 0;
 }

@@ -20,6 +20,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "testdir.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/failalloc.h"
@@ -35,14 +36,6 @@ static int ndirs;
 static struct config *cfg;       /* the shared hierarchy's config */
 static struct ca_hierarchy hier; /* created once with the default settings */
 
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-    (void)st;
-    (void)flag;
-    (void)f;
-    return remove(p);
-}
-
 /* A fresh directory under tmpdir. */
 static void new_dir(char *out, size_t n)
 {
@@ -55,9 +48,7 @@ static int setup(void **state)
     (void)state;
     unsetenv("SHOMEI_CA_PASSPHRASE");
     clock_set(1795305600); /* 2026-11-22T00:00:00Z */
-    snprintf(tmpdir, sizeof tmpdir, "%s/shomei-ca.XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (mkdtemp(tmpdir) == NULL)
+    if (testdir_make(tmpdir, sizeof tmpdir, "ca") < 0)
         return -1;
     char dir[300];
     snprintf(dir, sizeof dir, "%s/shared", tmpdir);
@@ -76,7 +67,8 @@ static int teardown(void **state)
     ca_hierarchy_clear(&hier);
     config_free(cfg);
     clock_set(0);
-    return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    testdir_remove(tmpdir);
+    return 0;
 }
 
 static X509 *by_name(const struct ca_hierarchy *h, const char *name)

@@ -13,6 +13,8 @@
 
 #include <cmocka.h>
 
+#include "testdir.h"
+
 #include "web/csrf.h"
 
 static const unsigned char key1[CSRF_KEY_LEN] = "0123456789abcdef0123456789abcdef";
@@ -66,8 +68,8 @@ static void test_csrf_nonce_valid_table(void **state)
 static void test_csrf_secret_load_creates_then_reuses(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/shomei-csrf-XXXXXX", path[128];
-    assert_non_null(mkdtemp(dir));
+    char dir[96], path[128];
+    assert_int_equal(testdir_make(dir, sizeof dir, "csrf"), 0);
     snprintf(path, sizeof path, "%s/secret.key", dir);
     unsigned char a[CSRF_KEY_LEN], b[CSRF_KEY_LEN];
     struct sm_err e = {0};
@@ -85,8 +87,8 @@ static void test_csrf_secret_load_creates_then_reuses(void **state)
 static void test_csrf_secret_load_refuses_bad_files(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/shomei-csrf-XXXXXX", path[128], link_path[128];
-    assert_non_null(mkdtemp(dir));
+    char dir[96], path[128], link_path[128];
+    assert_int_equal(testdir_make(dir, sizeof dir, "csrf"), 0);
     snprintf(path, sizeof path, "%s/secret.key", dir);
     snprintf(link_path, sizeof link_path, "%s/link.key", dir);
     FILE *f = fopen(path, "w");

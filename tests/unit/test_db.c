@@ -7,6 +7,8 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "testdir.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +25,7 @@ struct backend {
 };
 
 struct fx {
-    char dir[64];
+    char dir[256];
     char url[1024];
     struct db *db;
 };
@@ -42,8 +44,7 @@ static int fx_setup(void **state)
     struct fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
     if (be->url == NULL) {
-        snprintf(f->dir, sizeof f->dir, "/tmp/shomei-testdb.XXXXXX");
-        assert_non_null(mkdtemp(f->dir));
+        assert_int_equal(testdir_make(f->dir, sizeof f->dir, "testdb"), 0);
         snprintf(f->url, sizeof f->url, "sqlite:test.db");
     } else {
         snprintf(f->url, sizeof f->url, "%s", be->url);
@@ -62,16 +63,7 @@ static int fx_teardown(void **state)
 {
     struct fx *f = *state;
     db_close(f->db);
-    if (f->dir[0] != '\0') {
-        char p[128];
-        const char *names[] = {"test.db", "test.db-wal", "test.db-shm", "sub/x.db", "sub"};
-        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-            snprintf(p, sizeof p, "%s/%s", f->dir, names[i]);
-            unlink(p);
-            rmdir(p);
-        }
-        rmdir(f->dir);
-    }
+    testdir_remove(f->dir);
     free(f);
     return 0;
 }
@@ -514,7 +506,7 @@ static void test_db_open_bad_url_is_config_error(void **state)
         assert_null(db);
     }
     if (f->dir[0] != '\0') {
-        char p[128];
+        char p[300];
         snprintf(p, sizeof p, "%s/sub", f->dir);
         assert_int_equal(db_open("sqlite:sub/x.db", f->dir, &db, &e), -SM_E_DB);
         assert_int_equal(mkdir(p, 0700), 0);

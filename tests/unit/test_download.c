@@ -22,6 +22,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "testdir.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "pki/ca.h"
@@ -44,14 +45,6 @@ static STACK_OF(X509) * dv_a, *dv_b;
 static const int64_t org7[] = {7}, org8[] = {3, 8, 9};
 static const struct orders_scope see7 = {0, org7, 1}, see8 = {0, org8, 3};
 static const struct orders_scope see_none = {0, NULL, 0}, see_all = {1, NULL, 0};
-
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-    (void)st;
-    (void)flag;
-    (void)f;
-    return remove(p);
-}
 
 static int issue(const char *root, const char *name, int64_t org, char *serial, struct sm_err *e)
 {
@@ -86,13 +79,8 @@ static int setup(void **state)
     (void)state;
     unsetenv("SHOMEI_CA_PASSPHRASE");
     clock_set(NOW);
-    const char *t = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-    int w = snprintf(tmpdir, sizeof tmpdir, "%s/shomei-dl.", t);
-    if (w < 0 || (size_t)w + 7 > sizeof tmpdir)
-        return -1;
-    memset(tmpdir + w, 'X', 6); /* the mkdtemp template */
-    tmpdir[w + 6] = '\0';
-    if (mkdtemp(tmpdir) == NULL || (cfg = config_defaults(tmpdir)) == NULL)
+    if (testdir_make(tmpdir, sizeof tmpdir, "dl") < 0 ||
+        (cfg = config_defaults(tmpdir)) == NULL)
         return -1;
     config_set(cfg, "ca", "passphrase", PASS);
     struct sm_err e = {0};
@@ -127,7 +115,7 @@ static int teardown(void **state)
     sk_X509_pop_free(dv_b, X509_free);
     db_close(db);
     config_free(cfg);
-    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    testdir_remove(tmpdir);
     clock_set(0);
     return 0;
 }

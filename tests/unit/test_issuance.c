@@ -19,6 +19,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "testdir.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "pki/ca.h"
@@ -36,22 +37,12 @@ static struct db *db;
 static struct ca_issuer *dv;
 static EVP_PKEY *key;
 
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-    (void)st;
-    (void)flag;
-    (void)f;
-    return remove(p);
-}
-
 static int setup(void **state)
 {
     (void)state;
     unsetenv("SHOMEI_CA_PASSPHRASE");
     clock_set(NOW);
-    snprintf(tmpdir, sizeof tmpdir, "%s/shomei-iss.XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    if (mkdtemp(tmpdir) == NULL || (cfg = config_defaults(tmpdir)) == NULL)
+    if (testdir_make(tmpdir, sizeof tmpdir, "iss") < 0 || (cfg = config_defaults(tmpdir)) == NULL)
         return -1;
     config_set(cfg, "ca", "passphrase", PASS);
     struct sm_err e = {0};
@@ -79,7 +70,7 @@ static int teardown(void **state)
     ca_issuer_free(dv);
     db_close(db);
     config_free(cfg);
-    nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    testdir_remove(tmpdir);
     clock_set(0);
     return 0;
 }

@@ -10,6 +10,8 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "testdir.h"
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <stdio.h>
@@ -30,7 +32,7 @@
 static char *csr_pem;
 
 struct fx {
-    char dir[64];
+    char dir[256];
     struct db *db;
     struct order_env env;
     struct order_hooks hooks;
@@ -63,8 +65,7 @@ static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/shomei-testorder.XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
+    assert_int_equal(testdir_make(f->dir, sizeof f->dir, "testorder"), 0);
     struct sm_err e = {0};
     assert_int_equal(db_open("sqlite:o.db", f->dir, &f->db, &e), 0);
     assert_int_equal(db_migrate(f->db, &e), 0);
@@ -85,13 +86,7 @@ static int teardown(void **state)
     struct fx *f = *state;
     clock_set(0);
     db_close(f->db);
-    char p[128];
-    const char *names[] = {"o.db", "o.db-wal", "o.db-shm"};
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(p, sizeof p, "%s/%s", f->dir, names[i]);
-        unlink(p);
-    }
-    rmdir(f->dir);
+    testdir_remove(f->dir);
     free(f);
     return 0;
 }

@@ -10,6 +10,8 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "testdir.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +30,7 @@ struct backend {
 };
 
 struct fx {
-    char dir[64];
+    char dir[256];
     char url[1024];
     struct db *db;
     int64_t product_id;
@@ -46,8 +48,7 @@ static int fx_setup(void **state)
     struct fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
     if (be->url == NULL) {
-        snprintf(f->dir, sizeof f->dir, "/tmp/shomei-testorders.XXXXXX");
-        assert_non_null(mkdtemp(f->dir));
+        assert_int_equal(testdir_make(f->dir, sizeof f->dir, "testorders"), 0);
         snprintf(f->url, sizeof f->url, "sqlite:orders.db");
     } else {
         snprintf(f->url, sizeof f->url, "%s", be->url);
@@ -73,15 +74,7 @@ static int fx_teardown(void **state)
     struct fx *f = *state;
     clock_set(0);
     db_close(f->db);
-    if (f->dir[0] != '\0') {
-        char p[128];
-        const char *names[] = {"orders.db", "orders.db-wal", "orders.db-shm"};
-        for (size_t i = 0; i < 3; i++) {
-            snprintf(p, sizeof p, "%s/%s", f->dir, names[i]);
-            unlink(p);
-        }
-        rmdir(f->dir);
-    }
+    testdir_remove(f->dir);
     free(f);
     return 0;
 }

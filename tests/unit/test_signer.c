@@ -9,6 +9,8 @@
 
 #include <cmocka.h>
 
+#include "testdir.h"
+
 #include <fcntl.h>
 #include <ftw.h>
 #include <pthread.h>
@@ -26,26 +28,17 @@
 
 static char tmpdir[256];
 
-static int rm_entry(const char *p, const struct stat *st, int flag, struct FTW *f)
-{
-    (void)st;
-    (void)flag;
-    (void)f;
-    return remove(p);
-}
-
 static int setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof tmpdir, "%s/shomei-signer.XXXXXX",
-             getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
-    return mkdtemp(tmpdir) == NULL ? -1 : 0;
+    return testdir_make(tmpdir, sizeof tmpdir, "signer");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    return nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    testdir_remove(tmpdir);
+    return 0;
 }
 
 static void path_of(char *out, size_t n, const char *name)
