@@ -21,6 +21,9 @@
 #include "web/portal.h"
 
 #define NSTEPS 7
+/* Past this many names the DCV step offers one method for all (a form holds at most
+ * FORM_MAX_FIELDS fields); each can still be changed on the order page. */
+#define DCV_SELECTS_MAX 40
 
 struct wiz {
     struct req *r;
@@ -142,8 +145,8 @@ static json_t *orgs_json(struct wiz *w)
 static const char *const email_locals[] = {"admin", "administrator", "webmaster", "hostmaster",
                                            "postmaster"};
 
-/* The methods offered for name: dns, http (not for wildcards), and the constructed
- * e-mail addresses while the dated policy allows them. */
+/* The methods offered for name (NULL: for every name): dns, http (not for wildcards), and
+ * the constructed e-mail addresses while the dated policy allows them. */
 static json_t *method_options(const char *lang, const char *name, const char *cur, int email_ok)
 {
     json_t *a = json_array();
@@ -151,14 +154,14 @@ static json_t *method_options(const char *lang, const char *name, const char *cu
     json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "v", "dns", "l",
                                        i18n_text(lang, "portal.dcv.dns"), "sel",
                                        strcmp(c, "dns") == 0));
-    if (strncmp(name, "*.", 2) != 0)
+    if (name == NULL || strncmp(name, "*.", 2) != 0)
         json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "v", "http", "l",
                                            i18n_text(lang, "portal.dcv.http"), "sel",
                                            strcmp(c, "http") == 0));
     for (size_t i = 0; email_ok && i < 5; i++) {
         char v[32], l[320];
         snprintf(v, sizeof v, "email:%s", email_locals[i]);
-        const char *bare = strncmp(name, "*.", 2) == 0 ? name + 2 : name;
+        const char *bare = name == NULL ? "..." : strncmp(name, "*.", 2) == 0 ? name + 2 : name;
         snprintf(l, sizeof l, "%s %s@%s", i18n_text(lang, "portal.dcv.email"), email_locals[i],
                  bare);
         json_array_append_new(
@@ -198,10 +201,11 @@ static json_t *domains_json(struct wiz *w)
         const char *m = method_of(w, name), *err = vget(w->dcv_err, name);
         char label[64];
         snprintf(label, sizeof label, "portal.dcv.%.*s", (int)strcspn(m, ":"), m);
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o, s:s, s:s}", "name", name, "field",
-                                           field, "id", field, "options",
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:b}", "name", name,
+                                           "field", field, "id", field, "options",
                                            method_options(w->r->lang, name, m, email_ok), "err",
-                                           err ? err : "", "method", i18n_text(w->r->lang, label)));
+                                           err ? err : "", "method", i18n_text(w->r->lang, label),
+                                           "select", w->res.nnames <= DCV_SELECTS_MAX));
     }
     return a;
 }
@@ -293,6 +297,12 @@ static void render(struct wiz *w, int step, int status)
         d, "cn_mismatch",
         json_boolean(has_cmp && !json_is_true(json_object_get(w->res.compare, "cn_matches"))));
     json_object_set_new(d, "domains", step >= 6 ? domains_json(w) : json_array());
+    json_t *all = method_options(lang, NULL, "-", dcv_method_allowed(DCV_EMAIL, clock_now()));
+    json_array_insert_new(
+        all, 0,
+        json_pack("{s:s, s:s, s:b}", "v", "", "l", i18n_text(lang, "portal.dcv.each"), "sel", 1));
+    json_object_set_new(d, "dcv_all", all);
+    json_object_set_new(d, "dcv_many", json_boolean(w->checked && w->res.nnames > DCV_SELECTS_MAX));
     json_object_set_new(d, "email_allowed",
                         json_boolean(dcv_method_allowed(DCV_EMAIL, clock_now())));
     json_object_set_new(d, "agree_err",
@@ -440,6 +450,23 @@ static int check_methods(struct wiz *w)
         }
     }
     return bad;
+}
+
+/* "dcv_all" (one method for every domain) given on the DCV step: every name gets it. */
+static int apply_all(struct wiz *w)
+{
+    const char *all = vget(w->vals, "dcv_all");
+    if (all == NULL || *all == '\0')
+        return 0;
+    char m[32];
+    snprintf(m, sizeof m, "%s", all);
+    for (size_t i = 0; i < w->res.nnames; i++) {
+        char key[300];
+        snprintf(key, sizeof key, "dcv:%s", w->res.names[i]);
+        vset(w, key, m);
+    }
+    vset(w, "dcv_all", "");
+    return check(w);
 }
 
 static void read_form(struct wiz *w, int step)
@@ -627,6 +654,8 @@ void h_apply(struct req *r)
         else
             i18n_format(&w.banner, r->lang, "order.err.form", NULL);
         render(&w, es < 2 ? 2 : es, 422);
+    } else if (step == 6 && apply_all(&w) < 0) {
+        http_reply_error(r, 503, "err.nomem", NULL);
     } else if (step >= 6 && check_methods(&w)) {
         i18n_format(&w.banner, r->lang, "order.err.form", NULL);
         render(&w, 6, 422);

@@ -213,6 +213,25 @@ check "  offers re-application before approval" has 'id="reapply"'
 INVOICE=$(grep -o 'BILL-[0-9]*-[0-9]*' "$BODY" | head -1)
 check "  shows the invoice number" test -n "$INVOICE"
 
+# ---- a multi-domain application with many names: one DCV method for all ----
+get /apply
+STATE=$(field state)
+step 1 product=ov-multi-1y
+step 2 product=ov-multi-1y root=b
+SANS=$(for i in $(seq -w 1 45); do echo "host$i.portal-test.co.jp"; done)
+step 3 "${OV_APPLICANT[@]}" "sans=$SANS"
+check_eq "45 extra names accepted by the multi-domain product" "200 4" "$code $(cur_step)"
+step 4 "${BILLING[@]}"
+step 5 "csr=$CSR"
+check_eq "  DCV step reached" "200 6" "$code $(cur_step)"
+check "  47 names: no select per domain, one method for all" \
+  test "$(grep -c 'name="dcv:' "$BODY")" = 0 -a "$(grep -c 'name="dcv_all"' "$BODY")" = 1
+step 6 dcv_all=http
+check_eq "  one method for all: confirmation" "200 7" "$code $(cur_step)"
+check "  every name uses the web-page method" \
+  test "$(grep -o '<td>ウェブページ（ファイル設置）</td>' "$BODY" | wc -l)" = 47
+check "  the chosen root option (B) is shown" grep -q 'ルートB' "$BODY"
+
 # ---- re-application (R-APP-1) ----
 get "/orders/$OID/edit"
 check_eq "the re-application page" 200 "$code"
