@@ -234,4 +234,18 @@ api POST "/api/v1/orders/$O2/cancel" '{"reason":"duplicate"}'
 check_eq "cancel: 200 cancelled" "200 cancelled" "$code $(jq_ 'd["state"]')"
 api POST "/api/v1/orders/$O2/cancel" '{}'
 check_eq "cancel again: 409" 409 "$code"
+
+# ---- R-APP-7: in the maintenance window (2026-11-25 21:00 JST) submissions answer 503 ----
+kill "$IT_SERVER_PID"
+for _ in $(seq 1 100); do kill -0 "$IT_SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+export SHOMEI_FAKE_NOW=2026-11-25T12:00:00Z
+start_server "$D" || { not_ok "second server starts"; it_done; }
+url=$IT_URL
+api POST /api/v1/orders "$(app 'd["idem_key"]="in-maintenance"')"
+check_eq "apply in the maintenance window: 503" 503 "$code"
+check "  the detail names the window's end in JST" grep -q '2026-11-26 08:00 JST' "$BODY"
+api GET "/api/v1/orders/$OID"
+check_eq "  reading keeps working" 200 "$code"
+api POST /api/v1/orders "$(app 'd["idem_key"]="in-maintenance-draft"; d["draft"]=True')"
+check_eq "  a draft may still be saved" "201 draft" "$code $(jq_ 'd["state"]')"
 it_done
