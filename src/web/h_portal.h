@@ -101,6 +101,13 @@ json_t *pf_groups(const char *lang, const struct product *p, unsigned mask, pf_g
                   void *arg, const struct appform_result *errs);
 /* [{"label","v"}] of every non-empty field except the CSR, for confirmation pages. */
 json_t *pf_summary(const char *lang, const struct product *p, pf_get_fn get, void *arg);
+/* The DCV methods offered for name (NULL: for every name) as [{"v","l","sel"}] with cur
+ * selected: dns, http (not for wildcards), and the constructed e-mail addresses while the
+ * dated policy allows them (email_ok); pf_dcv_method_ok says whether m is one of them. */
+json_t *pf_dcv_options(const char *lang, const char *name, const char *cur, int email_ok);
+int pf_dcv_method_ok(const char *name, const char *m, int email_ok);
+/* Rows [{"label","csr","app","differ"}] of the R-CSR-2 comparison (appform's compare). */
+json_t *pf_compare_rows(const char *lang, const json_t *cmp);
 /* An order as the API shows it (without domains). product may be NULL. */
 json_t *pf_order_json(const struct order_rec *o, const struct product *p, const char *lang);
 

@@ -5,6 +5,8 @@
  * error beside it in the page language. Shared by the wizard and the re-application page. */
 #include <string.h>
 
+#include "core/buf.h"
+
 #include "ra/field.h"
 #include "web/h_portal.h"
 #include "web/i18n.h"
@@ -233,5 +235,79 @@ json_t *pf_summary(const char *lang, const struct product *p, pf_get_fn get, voi
         json_array_append_new(rows, json_pack("{s:s, s:s}", "label", label, "v", v ? v : ""));
         json_decref(opts);
     }
+    return rows;
+}
+
+/* ---- DCV methods and the CSR comparison ---- */
+
+static const char *const email_locals[] = {"admin", "administrator", "webmaster", "hostmaster",
+                                           "postmaster"};
+
+json_t *pf_dcv_options(const char *lang, const char *name, const char *cur, int email_ok)
+{
+    json_t *a = json_array();
+    const char *c = cur && *cur ? cur : "dns";
+    json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "v", "dns", "l",
+                                       i18n_text(lang, "portal.dcv.dns"), "sel",
+                                       strcmp(c, "dns") == 0));
+    if (name == NULL || strncmp(name, "*.", 2) != 0)
+        json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "v", "http", "l",
+                                           i18n_text(lang, "portal.dcv.http"), "sel",
+                                           strcmp(c, "http") == 0));
+    for (size_t i = 0; email_ok && i < 5; i++) {
+        char v[32], l[320];
+        snprintf(v, sizeof v, "email:%s", email_locals[i]);
+        const char *bare = name == NULL ? "..." : strncmp(name, "*.", 2) == 0 ? name + 2 : name;
+        snprintf(l, sizeof l, "%s %s@%s", i18n_text(lang, "portal.dcv.email"), email_locals[i],
+                 bare);
+        json_array_append_new(
+            a, json_pack("{s:s, s:s, s:b}", "v", v, "l", l, "sel", strcmp(c, v) == 0));
+    }
+    return a;
+}
+
+int pf_dcv_method_ok(const char *name, const char *m, int email_ok)
+{
+    if (strcmp(m, "dns") == 0)
+        return 1;
+    if (strcmp(m, "http") == 0)
+        return strncmp(name, "*.", 2) != 0;
+    for (size_t i = 0; email_ok && i < 5; i++)
+        if (strncmp(m, "email:", 6) == 0 && strcmp(m + 6, email_locals[i]) == 0)
+            return 1;
+    return 0;
+}
+
+json_t *pf_compare_rows(const char *lang, const json_t *cmp)
+{
+    json_t *rows = json_array();
+    const json_t *c = json_object_get(cmp, "csr"), *a = json_object_get(cmp, "application");
+    static const char *const keys[] = {"cn", "o", "ou", "l", "st", "c"};
+    for (size_t i = 0; rows != NULL && i < 6; i++) {
+        const char *cv = json_string_value(json_object_get(c, keys[i]));
+        const char *av = json_string_value(json_object_get(a, keys[i]));
+        char label[32];
+        snprintf(label, sizeof label, "portal.subject.%s", keys[i]);
+        json_array_append_new(rows,
+                              json_pack("{s:s, s:s, s:s, s:b}", "label", i18n_text(lang, label),
+                                        "csr", cv ? cv : "—", "app", av ? av : "—", "differ",
+                                        (cv || av) && (!cv || !av || strcmp(cv, av) != 0)));
+    }
+    struct buf cs = BUF_INIT, as = BUF_INIT;
+    size_t i;
+    const json_t *v;
+    json_array_foreach(json_object_get(c, "sans"), i, v)
+    {
+        buf_printf(&cs, "%s%s", i ? ", " : "", json_string_value(v));
+    }
+    json_array_foreach(json_object_get(a, "names"), i, v)
+    {
+        buf_printf(&as, "%s%s", i ? ", " : "", json_string_value(v));
+    }
+    json_array_append_new(
+        rows, json_pack("{s:s, s:s, s:s, s:b}", "label", i18n_text(lang, "portal.subject.names"),
+                        "csr", cs.p ? cs.p : "—", "app", as.p ? as.p : "—", "differ", 0));
+    buf_free(&cs);
+    buf_free(&as);
     return rows;
 }

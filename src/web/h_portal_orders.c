@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "ra/dcv.h"
 #include "ra/notice.h"
 #include "ra/review.h"
 #include "ra/validate.h"
@@ -214,29 +215,16 @@ static json_t *todo_json(const char *lang, const struct validate_todo *t, int ca
     int validated = strcmp(t->state, "validated") == 0;
     char skey[48];
     snprintf(skey, sizeof skey, "portal.dcv.state.%s", t->state);
-    json_t *opts = json_array();
-    static const char *const ms[] = {"dns",
-                                     "http",
-                                     "email:admin",
-                                     "email:administrator",
-                                     "email:webmaster",
-                                     "email:hostmaster",
-                                     "email:postmaster"};
-    for (size_t i = 0; opts != NULL && i < sizeof ms / sizeof ms[0]; i++) {
-        char l[64];
-        snprintf(l, sizeof l, "portal.dcv.%.*s", (int)strcspn(ms[i], ":"), ms[i]);
-        char txt[160];
-        snprintf(txt, sizeof txt, "%s%s%s", i18n_text(lang, l), i >= 2 ? " " : "",
-                 i >= 2 ? ms[i] + 6 : "");
-        json_array_append_new(opts, json_pack("{s:s, s:s, s:b}", "v", ms[i], "l", txt, "sel",
-                                              strcmp(ms[i], t->method) == 0));
-    }
-    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:s, s:s, s:s, s:s, s:s, s:s, "
-                     "s:o, s:b, s:s}",
+    json_t *opts =
+        pf_dcv_options(lang, t->name, t->method, dcv_method_allowed(DCV_EMAIL, clock_now()));
+    /* no random value yet: the instructions come once the order is paid */
+    int ready = !validated && t->value[0] != '\0';
+    return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:s, s:s, s:s, s:s, s:s, "
+                     "s:s, s:o, s:b, s:s}",
                      "name", t->name, "method", t->method, "method_label", i18n_text(lang, label),
                      "state_label", i18n_text(lang, skey), "validated", validated, "is_dns",
-                     dns && !validated, "is_http", http && !validated, "is_email",
-                     email && !validated, "record_name", t->record_name, "value", t->value, "url",
+                     dns && ready, "is_http", http && ready, "is_email", email && ready, "waiting",
+                     !validated && !ready, "record_name", t->record_name, "value", t->value, "url",
                      t->url, "email", t->email, "expires", exp, "validated_at", done, "options",
                      opts, "can_change", can_dcv && !validated, "reason", t->reason);
 }

@@ -142,46 +142,6 @@ static json_t *orgs_json(struct wiz *w)
     return a;
 }
 
-static const char *const email_locals[] = {"admin", "administrator", "webmaster", "hostmaster",
-                                           "postmaster"};
-
-/* The methods offered for name (NULL: for every name): dns, http (not for wildcards), and
- * the constructed e-mail addresses while the dated policy allows them. */
-static json_t *method_options(const char *lang, const char *name, const char *cur, int email_ok)
-{
-    json_t *a = json_array();
-    const char *c = cur && *cur ? cur : "dns";
-    json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "v", "dns", "l",
-                                       i18n_text(lang, "portal.dcv.dns"), "sel",
-                                       strcmp(c, "dns") == 0));
-    if (name == NULL || strncmp(name, "*.", 2) != 0)
-        json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "v", "http", "l",
-                                           i18n_text(lang, "portal.dcv.http"), "sel",
-                                           strcmp(c, "http") == 0));
-    for (size_t i = 0; email_ok && i < 5; i++) {
-        char v[32], l[320];
-        snprintf(v, sizeof v, "email:%s", email_locals[i]);
-        const char *bare = name == NULL ? "..." : strncmp(name, "*.", 2) == 0 ? name + 2 : name;
-        snprintf(l, sizeof l, "%s %s@%s", i18n_text(lang, "portal.dcv.email"), email_locals[i],
-                 bare);
-        json_array_append_new(
-            a, json_pack("{s:s, s:s, s:b}", "v", v, "l", l, "sel", strcmp(c, v) == 0));
-    }
-    return a;
-}
-
-static int method_ok(const char *name, const char *m, int email_ok)
-{
-    if (strcmp(m, "dns") == 0)
-        return 1;
-    if (strcmp(m, "http") == 0)
-        return strncmp(name, "*.", 2) != 0;
-    for (size_t i = 0; email_ok && i < 5; i++)
-        if (strncmp(m, "email:", 6) == 0 && strcmp(m + 6, email_locals[i]) == 0)
-            return 1;
-    return 0;
-}
-
 static const char *method_of(struct wiz *w, const char *name)
 {
     char key[300];
@@ -203,45 +163,11 @@ static json_t *domains_json(struct wiz *w)
         snprintf(label, sizeof label, "portal.dcv.%.*s", (int)strcspn(m, ":"), m);
         json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:b}", "name", name,
                                            "field", field, "id", field, "options",
-                                           method_options(w->r->lang, name, m, email_ok), "err",
+                                           pf_dcv_options(w->r->lang, name, m, email_ok), "err",
                                            err ? err : "", "method", i18n_text(w->r->lang, label),
                                            "select", w->res.nnames <= DCV_SELECTS_MAX));
     }
     return a;
-}
-
-static json_t *compare_rows(const char *lang, const json_t *cmp)
-{
-    json_t *rows = json_array();
-    const json_t *c = json_object_get(cmp, "csr"), *a = json_object_get(cmp, "application");
-    static const char *const keys[] = {"cn", "o", "ou", "l", "st", "c"};
-    for (size_t i = 0; rows != NULL && i < 6; i++) {
-        const char *cv = json_string_value(json_object_get(c, keys[i]));
-        const char *av = json_string_value(json_object_get(a, keys[i]));
-        char label[32];
-        snprintf(label, sizeof label, "portal.subject.%s", keys[i]);
-        json_array_append_new(rows,
-                              json_pack("{s:s, s:s, s:s, s:b}", "label", i18n_text(lang, label),
-                                        "csr", cv ? cv : "—", "app", av ? av : "—", "differ",
-                                        (cv || av) && (!cv || !av || strcmp(cv, av) != 0)));
-    }
-    struct buf cs = BUF_INIT, as = BUF_INIT;
-    size_t i;
-    const json_t *v;
-    json_array_foreach(json_object_get(c, "sans"), i, v)
-    {
-        buf_printf(&cs, "%s%s", i ? ", " : "", json_string_value(v));
-    }
-    json_array_foreach(json_object_get(a, "names"), i, v)
-    {
-        buf_printf(&as, "%s%s", i ? ", " : "", json_string_value(v));
-    }
-    json_array_append_new(
-        rows, json_pack("{s:s, s:s, s:s, s:b}", "label", i18n_text(lang, "portal.subject.names"),
-                        "csr", cs.p ? cs.p : "—", "app", as.p ? as.p : "—", "differ", 0));
-    buf_free(&cs);
-    buf_free(&as);
-    return rows;
 }
 
 static const char *org_name(struct wiz *w)
@@ -291,13 +217,14 @@ static void render(struct wiz *w, int step, int status)
                                   : json_array();
     json_object_set_new(d, "groups", groups ? groups : json_array());
     int has_cmp = w->checked && w->res.compare != NULL && step >= 6;
-    json_object_set_new(d, "compare", has_cmp ? compare_rows(lang, w->res.compare) : json_array());
+    json_object_set_new(d, "compare",
+                        has_cmp ? pf_compare_rows(lang, w->res.compare) : json_array());
     json_object_set_new(d, "has_compare", json_boolean(has_cmp));
     json_object_set_new(
         d, "cn_mismatch",
         json_boolean(has_cmp && !json_is_true(json_object_get(w->res.compare, "cn_matches"))));
     json_object_set_new(d, "domains", step >= 6 ? domains_json(w) : json_array());
-    json_t *all = method_options(lang, NULL, "-", dcv_method_allowed(DCV_EMAIL, clock_now()));
+    json_t *all = pf_dcv_options(lang, NULL, "-", dcv_method_allowed(DCV_EMAIL, clock_now()));
     json_array_insert_new(
         all, 0,
         json_pack("{s:s, s:s, s:b}", "v", "", "l", i18n_text(lang, "portal.dcv.each"), "sel", 1));
@@ -417,7 +344,7 @@ static int check(struct wiz *w)
         if (w->res.nnames == 0)
             break;
         const char *m = method_of(w, w->res.names[0]);
-        if (pass == 0 && strcmp(m, "dns") != 0 && method_ok(w->res.names[0], m, 1))
+        if (pass == 0 && strcmp(m, "dns") != 0 && pf_dcv_method_ok(w->res.names[0], m, 1))
             cn_method = m;
         else
             break;
@@ -442,7 +369,7 @@ static int check_methods(struct wiz *w)
     int bad = 0, email_ok = dcv_method_allowed(DCV_EMAIL, clock_now());
     for (size_t i = 0; i < w->res.nnames; i++) {
         const char *name = w->res.names[i], *m = method_of(w, name);
-        if (!method_ok(name, m, email_ok)) {
+        if (!pf_dcv_method_ok(name, m, email_ok)) {
             const char *key = strncmp(m, "email:", 6) == 0 && !email_ok ? "order.err.dcv_email_off"
                                                                         : "order.err.dcv_method";
             json_object_set_new(w->dcv_err, name, json_string(i18n_text(w->r->lang, key)));

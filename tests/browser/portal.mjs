@@ -128,6 +128,7 @@ try {
     await shot('7-confirm');
     await page.click('button[name=go][value=submit]');
     await page.waitForURL('**/apply/done/*');
+    const orderId = page.url().split('/').pop();
     const receipt = (await page.textContent('#receipt-no')).trim();
     t.ok(/^R\d{8}-\d{5}$/.test(receipt), `${lang}: the done page shows the receipt number`,
       receipt);
@@ -139,7 +140,9 @@ try {
     await shot('9-order');
     await page.goto(`${server.url}/orders`);
     await shot('10-orders');
-    await page.goto(`${server.url}/orders/1/edit`);
+    await page.goto(`${server.url}/orders/${orderId}/edit`);
+    t.equal(await page.inputValue('#f-cn'), 'www.browser-test.co.jp',
+      `${lang}: R-APP-1 the re-application page is filled from the order`);
     await shot('11-reapply');
     t.equal(problems.length, 0, `${lang}: no console errors`);
     await context.close();
