@@ -38,6 +38,11 @@ const t0 = Date.now();
 let server;
 let browser;
 const problems = [];
+// Should the run end early (a signal), the temporary directories go too.
+process.on('exit', () => {
+  rmSync(tmp, { recursive: true, force: true });
+  if (server) rmSync(path.dirname(server.dir), { recursive: true, force: true });
+});
 
 // Tokyo wall-clock time minutes ago, as a datetime-local value (YYYY-MM-DDTHH:MM).
 function tokyoLocal(minutesAgo) {

@@ -5,10 +5,12 @@
 // Every started process is remembered; stopPeers() ends those still running (also called
 // on exit and on SIGINT/SIGTERM, so a failing test leaves nothing behind).
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
-import { freePort, top } from './lib.mjs';
+import { fileURLToPath } from 'node:url';
+import { Tap, freePort, top } from './lib.mjs';
 
 const PY = '/usr/bin/python3'; // Debian's interpreter: it has aiosmtpd
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -109,8 +111,9 @@ function dig(port, name, type) {
 }
 
 function zoneText(zone, records) {
-  return [`$ORIGIN ${zone}.`, '$TTL 60', `@ SOA ns.${zone}. hostmaster.${zone}. 1 3600 600 86400 60`,
-    `@ NS ns.${zone}.`, 'ns A 127.0.0.1', ...records, ''].join('\n');
+  return [`$ORIGIN ${zone}.`, '$TTL 60',
+    `@ SOA ns.${zone}. hostmaster.${zone}. 1 3600 600 86400 60`, `@ NS ns.${zone}.`,
+    'ns A 127.0.0.1', ...records, ''].join('\n');
 }
 
 // knotd on 127.0.0.1:free port serving unsigned zones. zones: {"co.jp": ["www A 127.0.0.1",
@@ -190,4 +193,59 @@ print(json.dumps(res))
         'utf8')).rcpt_tos }));
   };
   return { port, pid: rec.child.pid, mails, stop: () => stopOne(rec) };
+}
+
+// Run by itself (tests/run.sh runs every .mjs here) it proves the peers: each starts,
+// answers on loopback, and is gone after stopPeers().
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const t = new Tap();
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'shomei-peers-'));
+  const alive = (pid) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  try {
+    const knot = await startKnot(path.join(tmp, 'knot'), { test: [],
+      'peer.test': ['web A 127.0.0.1', '@ CAA 0 issue "shomei.example"'] },
+    ['peer.test', 'CAA']);
+    t.equal(knot.dig('web.peer.test', 'A'), '127.0.0.1', 'knotd answers A from its zone');
+    t.ok(knot.dig('peer.test', 'CAA').includes('shomei.example'), 'knotd answers CAA');
+    const web = await startHttp(path.join(tmp, 'www'));
+    writeFileSync(path.join(tmp, 'www', 'v.txt'), 'value\n');
+    const got = await (await fetch(`http://127.0.0.1:${web.port}/v.txt`)).text();
+    t.equal(got, 'value\n', 'http.server serves the file');
+    const sink = await startSmtpSink(path.join(tmp, 'sink'));
+    execFileSync(PY, ['-c', `
+import smtplib, sys
+from email.message import EmailMessage
+m = EmailMessage()
+m["From"] = "a@peer.test"
+m["To"] = "b@peer.test"
+m["Subject"] = "証明書発行のお知らせ"
+m.set_content("本文")
+with smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10) as s:
+    s.send_message(m)
+`, String(sink.port)]);
+    let mails = [];
+    for (let i = 0; i < 50 && mails.length === 0; i++) {
+      mails = sink.mails();
+      if (mails.length === 0) await sleep(100);
+    }
+    t.ok(mails.length === 1 && mails[0].subject === '証明書発行のお知らせ' &&
+      mails[0].to.includes('b@peer.test'), 'the SMTP sink catches the mail (subject decoded)',
+    JSON.stringify(mails));
+    const pids = [knot.pid, web.pid, sink.pid];
+    await stopPeers();
+    t.ok(pids.every((p) => !alive(p)), 'every peer is stopped by its PID', pids.join(' '));
+  } catch (e) {
+    t.ok(false, 'the peers run', e.stack || String(e));
+  } finally {
+    await stopPeers();
+    rmSync(tmp, { recursive: true, force: true });
+    t.done();
+  }
 }
