@@ -332,15 +332,15 @@ json_t *pf_order_json(const struct order_rec *o, const struct product *p, const 
             json_array_append_new(emails, json_string(o->notify_email[i]));
     return json_pack(
         "{s:I, s:s, s:s, s:s, s:s, s:s*, s:s*, s:o, s:s, s:I, s:o, s:o, s:o, s:o, "
-        "s:o, s:o, s:o, s:I, s:s, s:s, s:s, s:s, s:o, s:I}",
+        "s:o, s:o, s:o, s:o, s:I, s:s, s:s, s:s, s:s, s:o, s:I}",
         "id", (json_int_t)o->id, "receipt_no", o->receipt_no, "kind", o->kind, "state", o->state,
         "state_label", pf_state_label(lang, o->state), "product", p ? p->code : NULL,
         "product_name", p ? (strcmp(lang, "en") == 0 ? p->name_en : p->name_ja) : NULL, "cn",
         str_or_null(o->cn), "root", o->root_option, "org_id", (json_int_t)o->org_id, "names",
         json_text(o->names), "applicant", json_text(o->applicant), "contact", json_text(o->contact),
         "billing", json_text(o->billing), "notify_emails", emails ? emails : json_null(),
-        "po_number", str_or_null(o->po_number), "remarks", str_or_null(o->remarks), "amount",
-        (json_int_t)o->amount, "invoice_no", o->invoice_no, "submitted_at", submitted, "paid_at",
-        paid, "eta", eta, "decision_note", str_or_null(o->decision_note), "version",
-        (json_int_t)o->version);
+        "po_number", str_or_null(o->po_number), "remarks", str_or_null(o->remarks),
+        "server_software", str_or_null(o->server_software), "amount", (json_int_t)o->amount,
+        "invoice_no", o->invoice_no, "submitted_at", submitted, "paid_at", paid, "eta", eta,
+        "decision_note", str_or_null(o->decision_note), "version", (json_int_t)o->version);
 }
