@@ -286,6 +286,7 @@ try {
     domain_owner: 'WHOIS（JPRS）の登録者名',
     phone: 'タウンページで調べた代表番号に電話',
   };
+  const calledAt = tokyoLocal(10);
   for (const kind of missing) {
     await off.selectOption('#c-kind', kind);
     await off.check('input[name=result][value=ok]');
@@ -294,7 +295,7 @@ try {
       await off.fill('#c-phone', '03-1234-5678');
       await off.fill('#c-psrc', 'タウンページ（第三者の番号案内）');
       await off.fill('#c-callee', '全経 花子（情報システム部 部長）');
-      await off.fill('#c-at', tokyoLocal(10));
+      await off.fill('#c-at', calledAt);
       await off.fill('#c-note', '在籍と申請の意思を確認しました。');
     }
     await off.click('#f-check button[type=submit]');
@@ -303,8 +304,9 @@ try {
   t.ok(await off.isVisible('#missing-none'), 'R-VAL-4 every required check is recorded');
   const checks = await off.textContent('#checks');
   t.ok(checks.includes('タウンページ（第三者の番号案内）') && checks.includes('03-1234-5678') &&
-    checks.includes('全経 花子'), 'R-VAL-4 the phone verification shows who, the number and ' +
-    'its third-party source', checks);
+    checks.includes('全経 花子') && checks.includes(calledAt.replace('T', ' ')) &&
+    checks.includes(OFFICER.login), 'R-VAL-4 the phone verification shows who called whom, ' +
+    'when, the number and its third-party source', checks);
   await shot(off, 'ja', 'officer-order-checked');
   await off.click('#f-approve button[type=submit]');
   await off.waitForURL(/\?done=(issued|approved)/);
