@@ -248,4 +248,6 @@ api GET "/api/v1/orders/$OID"
 check_eq "  reading keeps working" 200 "$code"
 api POST /api/v1/orders "$(app 'd["idem_key"]="in-maintenance-draft"; d["draft"]=True')"
 check_eq "  a draft may still be saved" "201 draft" "$code $(jq_ 'd["state"]')"
+check "no sanitizer reports from the servers" \
+  bash -c "! cat '$IT_TMP'/server-*.log | grep -q -e 'runtime error' -e Sanitizer"
 it_done

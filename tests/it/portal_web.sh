@@ -381,4 +381,6 @@ get "/orders/$OID"
 check_eq "  reading an order still works" 200 "$code"
 get /orders
 check_eq "  and no order was added" 1 "$(grep -c 'data-id=' "$BODY")"
+check "no sanitizer reports from the servers" \
+  bash -c "! cat '$IT_TMP'/server-*.log | grep -q -e 'runtime error' -e Sanitizer"
 it_done
