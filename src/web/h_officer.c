@@ -314,14 +314,19 @@ static json_t *domains_json(struct req *r, struct portal *p, int64_t id, int *pe
         const char *where = "";
         if (t != NULL && !ok)
             where = t->url[0] ? t->url : t->record_name[0] ? t->record_name : t->email;
+        char mkey[48];
+        const char *m = d[i].dcv_method ? d[i].dcv_method : "";
+        snprintf(mkey, sizeof mkey, "portal.dcv.%.*s", (int)strcspn(m, ":"), m);
         json_t *x =
             json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "name", d[i].name, "method",
-                      d[i].dcv_method ? d[i].dcv_method : "", "state", d[i].state, "state_label",
+                      i18n_text(r->lang, mkey), "state", d[i].state, "state_label",
                       label(r, "officer.dcv.", d[i].state), "validated_at", at, "expires", exp,
                       "br_version", d[i].br_version ? d[i].br_version : "", "evidence",
                       d[i].evidence ? d[i].evidence : "", "ok", ok);
         json_object_set_new(x, "where", json_string(where));
-        json_object_set_new(x, "reason", json_string(t != NULL && !ok ? t->reason : ""));
+        json_object_set_new(x, "reason", json_string(t != NULL && !ok && t->reason[0]
+                                                         ? i18n_text(r->lang, t->reason)
+                                                         : ""));
         json_array_append_new(arr, x);
     }
     free(todo);
@@ -556,19 +561,9 @@ static void error_text(struct req *r, const struct sm_err *err, struct buf *out)
 }
 
 /* 68000 -> "68,000". */
-static void yen(int64_t v, char *out, size_t n)
+static const char *root_label(struct req *r, const char *root)
 {
-    char digits[24];
-    int len = snprintf(digits, sizeof digits, "%lld", (long long)(v < 0 ? -v : v));
-    size_t j = 0;
-    if (v < 0 && j + 1 < n)
-        out[j++] = '-';
-    for (int i = 0; i < len && j + 2 < n; i++) {
-        if (i > 0 && (len - i) % 3 == 0)
-            out[j++] = ',';
-        out[j++] = digits[i];
-    }
-    out[j] = '\0';
+    return i18n_text(r->lang, strcmp(root, "b") == 0 ? "portal.root.b" : "portal.root.a");
 }
 
 static json_t *order_base(struct req *r, struct portal *p, const struct order_rec *o,
@@ -589,7 +584,7 @@ static json_t *order_base(struct req *r, struct portal *p, const struct order_re
                   "org", org, "state", o->state, "state_label", label(r, "order.state.", o->state),
                   "kind", label(r, "order.kind.", o->kind), "product",
                   pr ? (ja ? pr->name_ja : pr->name_en) : "", "level", pr ? pr->level : "", "cn",
-                  o->cn ? o->cn : "", "root", o->root_option, "submitted", sub, "paid", paid));
+                  o->cn ? o->cn : "", "root", root_label(r, o->root_option), "submitted", sub, "paid", paid));
     json_object_update_new(
         x, json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "created", created,
                      "decided", decided, "amount", (json_int_t)o->amount, "invoice_no",
@@ -600,7 +595,7 @@ static json_t *order_base(struct req *r, struct portal *p, const struct order_re
                      o->cert_id > 0 ? "1" : ""));
     json_object_set_new(x, "pay_label", json_string(label(r, "officer.pay.", o->pay_method)));
     char amount[32];
-    yen(o->amount, amount, sizeof amount);
+    portal_yen(o->amount, amount, sizeof amount);
     json_object_set_new(x, "amount_fmt", json_string(amount));
     json_t *mails = json_array();
     for (int i = 0; mails != NULL && i < 3; i++)

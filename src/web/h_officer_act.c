@@ -154,8 +154,8 @@ static int phone_note(struct req *r, struct vetting_check *c, struct sm_err *e)
         when[16] = '\0';
     }
     char note[sizeof c->note];
-    int n = snprintf(note, sizeof note, "called_at=%s JST; with=%s%s%s", when, with,
-                     c->note[0] ? "; " : "", c->note);
+    int n = snprintf(note, sizeof note, "%s JST / %s%s%s", when, with, c->note[0] ? " / " : "",
+                     c->note);
     if (n < 0 || (size_t)n >= sizeof note)
         return sm_err_set(e, SM_E_INVALID, "check.note", "too long");
     memcpy(c->note, note, (size_t)n + 1);

@@ -18,6 +18,7 @@
 #include "store/vetting.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
+#include "store/certs.h"
 #include "web/portal.h"
 
 /* ---- an order's stored application as a pf_get_fn ---- */
@@ -226,7 +227,8 @@ static json_t *todo_json(const char *lang, const struct validate_todo *t, int ca
                      dns && ready, "is_http", http && ready, "is_email", email && ready, "waiting",
                      !validated && !ready, "record_name", t->record_name, "value", t->value, "url",
                      t->url, "email", t->email, "expires", exp, "validated_at", done, "options",
-                     opts, "can_change", can_dcv && !validated, "reason", t->reason);
+                     opts, "can_change", can_dcv && !validated, "reason",
+                     t->reason[0] ? i18n_text(lang, t->reason) : "");
 }
 
 static json_t *docs_json(struct req *r, struct portal *p, const struct order_rec *o,
@@ -307,7 +309,16 @@ static void order_page(struct req *r, struct portal *p, struct order_rec *o,
         snprintf(okkey, sizeof okkey, "portal.flash.%s", ok);
     const char *flash = okkey[0] ? i18n_get(lang, okkey) : NULL;
     char amount[32];
-    snprintf(amount, sizeof amount, "%lld", (long long)o->amount);
+    portal_yen(o->amount, amount, sizeof amount);
+    char serial[CERTS_SERIAL_HEX_MAX] = "";
+    struct certs_row *cert = NULL;
+    if (o->cert_id > 0 && certs_get_id(p->db, o->cert_id, &cert, NULL) == 0)
+        snprintf(serial, sizeof serial, "%s", cert->serial);
+    certs_row_free(cert);
+    int on_hold = strcmp(o->state, "on_hold") == 0;
+    /* documents may be sent before they are asked for (e.g. a registry extract) */
+    int can_upload = state_is(o, "awaiting_payment", "vetting", "on_hold");
+    int can_check = state_is(o, "vetting", "on_hold", "approved");
     char kkey[32], rkey[24];
     snprintf(kkey, sizeof kkey, "order.kind.%s", o->kind);
     snprintf(rkey, sizeof rkey, "portal.root.%s", o->root_option);
@@ -320,12 +331,15 @@ static void order_page(struct req *r, struct portal *p, struct order_rec *o,
         "root", i18n_text(lang, rkey), "amount", amount, "invoice_no", o->invoice_no, "submitted",
         submitted, "paid", paid, "eta", eta, "note", o->decision_note ? o->decision_note : "",
         "rows", pf_summary(lang, prod, sget, &s), "domains", doms, "reqs", reqs, "docs", docs,
-        "can_dcv", can_dcv, "can_upload", can_dcv, "can_edit", editable(o), "on_hold",
-        strcmp(o->state, "on_hold") == 0, "flash", flash ? flash : "", "dcv_err",
+        "can_dcv", can_check, "can_upload", can_upload, "can_edit", editable(o), "on_hold",
+        on_hold, "flash", flash ? flash : "", "dcv_err",
         area && strcmp(area, "dcv") == 0 && msg ? msg : "", "upload_err",
         area && strcmp(area, "upload") == 0 && msg ? msg : "", "cancel_err",
         area && strcmp(area, "cancel") == 0 && msg ? msg : "", "max_upload", maxup, "kinds",
         kinds_json(lang));
+    json_object_set_new(d, "cert_serial", json_string(serial));
+    json_object_set_new(d, "show_docs",
+                        json_boolean(can_upload || json_array_size(docs) > 0));
     stored_clear(&s);
     http_reply_page(r, status, "portal_order", "portal.order.title", d);
 }

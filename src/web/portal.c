@@ -2,6 +2,7 @@
 /* The RA context of a portal request (see portal.h): order environment with the notice
  * hooks, and the actor's organization scope turned into the list of organization ids that
  * store/orders filters by. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,23 @@
 #include "ra/notice.h"
 #include "web/http.h"
 #include "web/portal.h"
+
+void portal_yen(int64_t v, char *out, size_t n)
+{
+    char digits[24];
+    int len = snprintf(digits, sizeof digits, "%lld", (long long)(v < 0 ? -v : v));
+    size_t j = 0;
+    if (n == 0)
+        return;
+    if (v < 0 && j + 1 < n)
+        out[j++] = '-';
+    for (int i = 0; i < len && j + 2 < n; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            out[j++] = ',';
+        out[j++] = digits[i];
+    }
+    out[j] = '\0';
+}
 
 int portal_is_staff(const struct portal *p)
 {

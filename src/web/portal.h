@@ -30,6 +30,8 @@ struct portal {
  * just returns. Free with portal_clear (also after a failure). */
 int portal_or_reply(struct req *r, struct portal *p);
 void portal_clear(struct portal *p);
+/* An amount of yen with thousands separators ("60,000"). */
+void portal_yen(int64_t v, char *out, size_t n);
 /* 1 for officer and admin users (CA staff). */
 int portal_is_staff(const struct portal *p);
 

@@ -43,7 +43,7 @@ try {
   await page.click('form[action="/admin/announcements"] button[type=submit]');
   await page.waitForURL('**/admin/announcements?posted=1');
   await shot('admin-announcements-ja');
-  await page.click('.usernav form button');
+  await page.click('.useracct form button');
   await page.waitForURL('**/login?bye=1');
   t.ok((await page.textContent('.ann-title')) === '年末年始の営業について',
     'R-ACT-3 the login page shows the announcement');

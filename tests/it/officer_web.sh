@@ -249,7 +249,7 @@ check_eq "R-VAL-4 domain owner recorded" 303 "$code"
 get "/officer/orders/$O1"
 check "R-VAL-4 the phone check shows number and source" has "タウンページ（第三者の番号案内）"
 check "R-VAL-4 the phone check shows callee and time" \
-  has "called_at=2026-11-30 10:15 JST; with=責任 花子"
+  has "2026-11-30 10:15 JST / 責任 花子"
 check "R-VAL-4 the officer who recorded it" has "審査 一郎"
 check "R-VAL-4 no checks missing any more" has 'id="missing-none"'
 

@@ -281,7 +281,7 @@ get "/orders/$OID"
 check "  the document is listed" has 'doc.png'
 
 # ---- payment callback, then DCV instructions and ETA on the page (R-PAY-1, R-VAL-1/7) ----
-AMOUNT=$(curl -s -b "$JAR" "$url/orders/$OID" | grep -o '[0-9]* 円' | head -1 | tr -cd '0-9')
+AMOUNT=$(curl -s -b "$JAR" "$url/orders/$OID" | grep -o '[0-9,]* 円' | head -1 | tr -cd '0-9')
 PAY="{\"invoice_no\":\"$INVOICE\",\"amount\":$AMOUNT}"
 SIG=$(printf '%s' "$PAY" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/.*= //')
 code=$(curl -s -o "$BODY" -w '%{http_code}' -H "X-Shomei-Signature: sha256=$SIG" \
