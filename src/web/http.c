@@ -3,6 +3,7 @@
  * pages through the template engine, error pages and RFC 9457 problem documents.
  * Everything here works on one struct req; nothing is shared between requests. */
 #include <microhttpd.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,9 @@
 #include "web/tmpl.h"
 
 #define PAGE_MAX ((size_t)4 << 20)
+/* Pages are rendered into one block of this size that most of them fit (growing by
+ * doubling from nothing copies the page several times). */
+#define PAGE_START ((size_t)48 << 10)
 
 static const char csp[] = "default-src 'self'; script-src 'self'; style-src 'self'; "
                           "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
@@ -272,6 +276,53 @@ static int reply_broken(struct req *r)
     return http_reply_static(r, 500, "text/html; charset=utf-8", page, sizeof page - 1);
 }
 
+/* ---- page blocks ----
+ * Each thread keeps one spare PAGE_START block: a page is rendered into it and the response
+ * gives it back when sent (the slot is per thread, so whichever thread releases it keeps
+ * it). This saves allocating and releasing a large block per page, whose release also makes
+ * malloc consolidate its free lists. A block that had to grow is freed instead. */
+static pthread_key_t spare_key;
+static pthread_once_t spare_once = PTHREAD_ONCE_INIT;
+static int spare_ok;
+
+static void spare_init(void) { spare_ok = pthread_key_create(&spare_key, free) == 0; }
+
+/* A PAGE_START block (owned by the caller), or NULL without memory. */
+static char *page_block(void)
+{
+    pthread_once(&spare_once, spare_init);
+    char *p = spare_ok ? pthread_getspecific(spare_key) : NULL;
+    if (p != NULL && pthread_setspecific(spare_key, NULL) == 0)
+        return p;
+    return malloc(PAGE_START);
+}
+
+/* Takes back a block of page_block (the response's free callback). */
+static void page_block_release(void *p)
+{
+    if (p != NULL && spare_ok && pthread_getspecific(spare_key) == NULL &&
+        pthread_setspecific(spare_key, p) == 0)
+        return;
+    free(p);
+}
+
+/* Answers the page in b (taken, left empty); b's block goes back to the spare slot when
+ * it is still the PAGE_START block of page_block. */
+static int reply_page_buf(struct req *r, int status, struct buf *b)
+{
+    static const char ctype[] = "text/html; charset=utf-8";
+    if (b->cap != PAGE_START)
+        return http_reply_buf(r, status, ctype, b);
+    size_t len = b->len;
+    char *p = b->p;
+    *b = (struct buf)BUF_INIT;
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer_with_free_callback(len, p, page_block_release);
+    if (resp == NULL)
+        page_block_release(p);
+    return queue(r, status, ctype, resp, len);
+}
+
 static int page_common(struct req *r, json_t *data, const char *title_key)
 {
     const char *other = strcmp(r->lang, "ja") == 0 ? "en" : "ja";
@@ -304,15 +355,23 @@ int http_reply_page(struct req *r, int status, const char *page, const char *tit
     }
     struct buf b = BUF_INIT;
     b.max = PAGE_MAX;
+    if ((b.p = page_block()) != NULL) { /* else buf_append allocates as it goes */
+        b.cap = PAGE_START;
+        b.p[0] = '\0';
+    }
     struct tmpl_ctx c = {.lang = r->lang, .page = page};
     int rc = tmpl_render("layout", data, &c, &b, &e);
     json_decref(data);
     if (rc < 0) {
+        if (b.cap == PAGE_START) {
+            page_block_release(b.p);
+            b = (struct buf)BUF_INIT;
+        }
         buf_free(&b);
         log_error("page rendering failed", "path", r->path, "page", page, "detail", e.detail);
         return reply_broken(r);
     }
-    return http_reply_buf(r, status, "text/html; charset=utf-8", &b);
+    return reply_page_buf(r, status, &b);
 }
 
 static int reply_problem(struct req *r, int status, const char *msgkey, const char *msg,
