@@ -1,46 +1,74 @@
 /* SPDX-License-Identifier: MIT */
-/* logfmt-style structured logging; see log.h. */
-#include <pthread.h>
+/* logfmt-style structured logging; see log.h. Each event is formatted into a local buffer
+ * and written with one call, so lines of several threads never interleave. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/clock.h"
 #include "core/log.h"
 
+#define LINE_MAX_BYTES 4096
+
 static enum log_level min_level = LOG_INFO;
-static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static const char *names[] = {"debug", "info", "warn", "error"};
 
 void log_set_level(enum log_level l) { min_level = l; }
 
-static void put_value(FILE *f, const char *v)
+struct line {
+    char b[LINE_MAX_BYTES];
+    size_t n;
+};
+
+static void put(struct line *ln, const char *s, size_t len)
+{
+    if (len > sizeof ln->b - 1 - ln->n)
+        len = sizeof ln->b - 1 - ln->n; /* a too long line is cut, never overrun */
+    memcpy(ln->b + ln->n, s, len);
+    ln->n += len;
+}
+
+static void put_value(struct line *ln, const char *v)
 {
     int quote = v[0] == '\0' || strpbrk(v, " =\"") != NULL;
     if (quote)
-        fputc('"', f);
+        put(ln, "\"", 1);
     for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20 || *p == 0x7f)
-            fprintf(f, "\\x%02x", *p);
-        else
-            fputc(*p, f);
+        char esc[8];
+        if (*p == '"' || *p == '\\') {
+            esc[0] = '\\';
+            esc[1] = (char)*p;
+            put(ln, esc, 2);
+        } else if (*p < 0x20 || *p == 0x7f) {
+            snprintf(esc, sizeof esc, "\\x%02x", *p);
+            put(ln, esc, 4);
+        } else {
+            size_t run = 1;
+            while (p[run] >= 0x20 && p[run] != 0x7f && p[run] != '"' && p[run] != '\\')
+                run++;
+            put(ln, (const char *)p, run);
+            p += run - 1;
+        }
     }
     if (quote)
-        fputc('"', f);
+        put(ln, "\"", 1);
 }
 
 void log_event(enum log_level l, const char *msg, ...)
 {
     if (l < min_level)
         return;
+    struct line ln = {.n = 0};
     char ts[32];
     clock_format_utc(time(NULL), ts, sizeof ts);
-    pthread_mutex_lock(&mu);
-    fprintf(stderr, "ts=%s level=%s msg=", ts, names[l]);
-    put_value(stderr, msg);
+    put(&ln, "ts=", 3);
+    put(&ln, ts, strlen(ts));
+    put(&ln, " level=", 7);
+    put(&ln, names[l], strlen(names[l]));
+    put(&ln, " msg=", 5);
+    put_value(&ln, msg);
     va_list ap;
     va_start(ap, msg);
     for (;;) {
@@ -48,10 +76,15 @@ void log_event(enum log_level l, const char *msg, ...)
         if (k == NULL)
             break;
         const char *v = va_arg(ap, const char *);
-        fprintf(stderr, " %s=", k);
-        put_value(stderr, v ? v : "");
+        put(&ln, " ", 1);
+        put(&ln, k, strlen(k));
+        put(&ln, "=", 1);
+        put_value(&ln, v ? v : "");
     }
     va_end(ap);
-    fputc('\n', stderr);
-    pthread_mutex_unlock(&mu);
+    ln.b[ln.n++] = '\n';
+    /* one write(2) per line: atomic for lines up to PIPE_BUF on pipes, never interleaved
+     * within this process's buffer */
+    ssize_t w = write(STDERR_FILENO, ln.b, ln.n);
+    (void)w;
 }
