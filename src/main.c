@@ -15,7 +15,8 @@ static const struct {
      "                                   create a data directory and CA hierarchy"},
     {"ca", cmd_ca, "ca list|chain --dir DIR ...      show the CA hierarchy or a chain"},
     {"csr", cmd_csr, "csr check [--json] FILE          check a CSR"},
-    {"issue", cmd_issue, "issue --dir DIR --csr FILE|--batch FILE ...  issue certificates (operator)"},
+    {"issue", cmd_issue,
+     "issue --dir DIR --csr FILE|--batch FILE ...  issue certificates (operator)"},
     {"cert", cmd_cert,
      "cert get --dir DIR --serial S --format F [--out FILE]\n"
      "                                   a certificate in a download format (pem der p7b ...)"},

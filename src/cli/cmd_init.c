@@ -41,9 +41,7 @@ static int seed_products(struct db *db, const struct config *c, struct sm_err *e
 }
 
 static const demo_seed_fn demo_seeds[] = {
-    seed_products,
-    user_seed_demo,
-    NULL, /* end of the list */
+    seed_products, user_seed_demo, NULL, /* end of the list */
 };
 
 struct opts {

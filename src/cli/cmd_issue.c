@@ -30,7 +30,7 @@
 #include "store/db.h"
 
 #define MAX_NAMES 100
-#define CSR_MAX (64 * 1024)
+#define CSR_MAX   (64 * 1024)
 
 struct opts {
     const char *dir, *csr, *batch, *out, *level, *root;
@@ -190,8 +190,7 @@ static int load_csr(struct job *j)
     info->pkey = NULL;
     info->spki = NULL;
     if (j->key == NULL || j->spki == NULL) {
-        fail_msg("CSR の公開鍵を読めません", "cannot read the CSR's public key", j->csr_path,
-                 NULL);
+        fail_msg("CSR の公開鍵を読めません", "cannot read the CSR's public key", j->csr_path, NULL);
         goto out;
     }
     rc = 0;
@@ -272,7 +271,7 @@ static void *csr_slice_run(void *arg)
  * the most expensive step of bulk issuance). 0 when all are acceptable. */
 static int load_csrs(struct job *jobs, size_t n, int threads)
 {
-    struct csr_slice sl[8];
+    struct csr_slice sl[8] = {0};
     pthread_t th[8];
     int started[8] = {0};
     if (threads < 1 || n < 64)
@@ -362,8 +361,7 @@ static int write_pem(const struct opts *o, const struct issuance_item *it)
     return rc;
 }
 
-static int open_all(const struct opts *o, struct config **c, struct db **db,
-                    struct ca_issuer **is)
+static int open_all(const struct opts *o, struct config **c, struct db **db, struct ca_issuer **is)
 {
     struct sm_err e = {0};
     int64_t lease = 600, abandoned = 0;
@@ -371,8 +369,7 @@ static int open_all(const struct opts *o, struct config **c, struct db **db,
         fail_msg("設定を読めません", "cannot read the configuration", o->dir, &e);
         return -1;
     }
-    if (db_open(config_str(*c, "database", "url"), o->dir, db, &e) < 0 ||
-        db_migrate(*db, &e) < 0) {
+    if (db_open(config_str(*c, "database", "url"), o->dir, db, &e) < 0 || db_migrate(*db, &e) < 0) {
         fail_msg("データベースを開けません", "cannot open the database", NULL, &e);
         return -1;
     }
@@ -382,8 +379,10 @@ static int open_all(const struct opts *o, struct config **c, struct db **db,
         return -1;
     }
     if (abandoned > 0)
-        fprintf(stderr, "shomei issue: %lld reserved serial(s) of ended processes marked "
-                        "abandoned\n", (long long)abandoned);
+        fprintf(stderr,
+                "shomei issue: %lld reserved serial(s) of ended processes marked "
+                "abandoned\n",
+                (long long)abandoned);
     if (ca_load_issuer(*db, *c, o->level, o->root, is, &e) < 0) {
         fail_msg("発行 CA を読み込めません", "cannot load the issuing CA", o->level, &e);
         return -1;
@@ -391,8 +390,8 @@ static int open_all(const struct opts *o, struct config **c, struct db **db,
     return 0;
 }
 
-static int issue_all(const struct opts *o, struct config *c, struct db *db,
-                     struct ca_issuer *is, struct job *jobs, size_t n)
+static int issue_all(const struct opts *o, struct config *c, struct db *db, struct ca_issuer *is,
+                     struct job *jobs, size_t n)
 {
     struct sm_err e = {0};
     int64_t batch = 64;
@@ -456,8 +455,7 @@ int cmd_issue(int argc, char **argv)
     if (load_jobs(&o, &jobs, &n) < 0)
         goto out; /* nothing reserved: every input is checked first */
     if (o.out != NULL && mkdir(o.out, 0755) < 0 && errno != EEXIST) {
-        fail_msg("出力ディレクトリを作れません", "cannot create the output directory", o.out,
-                 NULL);
+        fail_msg("出力ディレクトリを作れません", "cannot create the output directory", o.out, NULL);
         goto out;
     }
     if (open_all(&o, &c, &db, &is) < 0)

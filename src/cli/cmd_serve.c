@@ -25,8 +25,8 @@ static void set_log_level(const struct config *cfg)
     static const struct {
         const char *name;
         enum log_level level;
-    } levels[] = {{"debug", LOG_DEBUG}, {"info", LOG_INFO}, {"warn", LOG_WARN},
-                  {"error", LOG_ERROR}};
+    } levels[] = {
+        {"debug", LOG_DEBUG}, {"info", LOG_INFO}, {"warn", LOG_WARN}, {"error", LOG_ERROR}};
     const char *l = config_str(cfg, "log", "level");
     for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
         if (strcmp(l, levels[i].name) == 0)

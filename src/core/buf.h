@@ -12,7 +12,10 @@ struct buf {
     size_t max; /* 0 = default cap (64 MiB) */
 };
 
-#define BUF_INIT {NULL, 0, 0, 0}
+#define BUF_INIT                                                                                   \
+    {                                                                                              \
+        NULL, 0, 0, 0                                                                              \
+    }
 
 /* Each returns 0, or -SM_E_NOMEM / -SM_E_TOO_LARGE (buffer unchanged then). */
 int buf_append(struct buf *b, const void *data, size_t n);

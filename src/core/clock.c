@@ -62,9 +62,9 @@ int clock_parse_utc(const char *s, time_t *out)
     if (digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
         digits(s + 8, 2, &d))
         return -1;
-    if (len == 20 && (s[10] != 'T' || digits(s + 11, 2, &h) || s[13] != ':' ||
-                      digits(s + 14, 2, &mi) || s[16] != ':' || digits(s + 17, 2, &se) ||
-                      s[19] != 'Z'))
+    if (len == 20 &&
+        (s[10] != 'T' || digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) ||
+         s[16] != ':' || digits(s + 17, 2, &se) || s[19] != 'Z'))
         return -1;
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
         return -1;

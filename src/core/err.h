@@ -12,23 +12,23 @@ enum sm_code {
     SM_E_INVALID,   /* bad input; field names it */
     SM_E_TOO_LARGE, /* input past a size limit */
     SM_E_NOTFOUND,
-    SM_E_EXISTS,    /* refuses to overwrite */
-    SM_E_CONFLICT,  /* state does not allow it */
+    SM_E_EXISTS,   /* refuses to overwrite */
+    SM_E_CONFLICT, /* state does not allow it */
     SM_E_FORBIDDEN,
-    SM_E_DB,        /* database failure */
-    SM_E_CRYPTO,    /* OpenSSL failure */
-    SM_E_CONFIG,    /* configuration invalid */
-    SM_E_CSR,       /* CSR rejected; details in the CSR problem list */
-    SM_E_LINT,      /* to-be-signed certificate failed lint */
-    SM_E_POLICY,    /* refused by policy */
+    SM_E_DB,     /* database failure */
+    SM_E_CRYPTO, /* OpenSSL failure */
+    SM_E_CONFIG, /* configuration invalid */
+    SM_E_CSR,    /* CSR rejected; details in the CSR problem list */
+    SM_E_LINT,   /* to-be-signed certificate failed lint */
+    SM_E_POLICY, /* refused by policy */
     SM_E_INTERNAL,
     SM_E__COUNT
 };
 
 struct sm_err {
-    int code;          /* enum sm_code */
-    char field[64];    /* offending field or object, may be empty */
-    char detail[256];  /* log detail in English (never shown raw to users) */
+    int code;         /* enum sm_code */
+    char field[64];   /* offending field or object, may be empty */
+    char detail[256]; /* log detail in English (never shown raw to users) */
 };
 
 /* Fills e (if not NULL) and returns -code. detail is printf-style. */
@@ -38,8 +38,8 @@ int sm_err_set(struct sm_err *e, int code, const char *field, const char *fmt, .
 int sm_err_openssl(struct sm_err *e, const char *what);
 void sm_err_clear(struct sm_err *e);
 
-const char *sm_err_name(int code);       /* "SM_E_INVALID" */
-int sm_err_http(int code);               /* 400, 404, ... */
-const char *sm_err_msgkey(int code);     /* i18n key, e.g. "err.invalid" */
+const char *sm_err_name(int code);   /* "SM_E_INVALID" */
+int sm_err_http(int code);           /* 400, 404, ... */
+const char *sm_err_msgkey(int code); /* i18n key, e.g. "err.invalid" */
 
 #endif

@@ -25,7 +25,10 @@ void failalloc_set(long nth)
 long failalloc_count(void) { return atomic_load(&count); }
 
 void *sm_malloc(size_t n) { return should_fail() ? NULL : malloc(n ? n : 1); }
-void *sm_calloc(size_t n, size_t size) { return should_fail() ? NULL : calloc(n ? n : 1, size ? size : 1); }
+void *sm_calloc(size_t n, size_t size)
+{
+    return should_fail() ? NULL : calloc(n ? n : 1, size ? size : 1);
+}
 void *sm_realloc(void *p, size_t n) { return should_fail() ? NULL : realloc(p, n ? n : 1); }
 
 char *sm_strndup(const char *s, size_t n)

@@ -10,8 +10,8 @@ void log_set_level(enum log_level l);
 /* kv: NULL-terminated list of key, value pairs (const char *). */
 void log_event(enum log_level l, const char *msg, ...);
 
-#define log_info(msg, ...) log_event(LOG_INFO, msg, ##__VA_ARGS__, (const char *)0)
-#define log_warn(msg, ...) log_event(LOG_WARN, msg, ##__VA_ARGS__, (const char *)0)
+#define log_info(msg, ...)  log_event(LOG_INFO, msg, ##__VA_ARGS__, (const char *)0)
+#define log_warn(msg, ...)  log_event(LOG_WARN, msg, ##__VA_ARGS__, (const char *)0)
 #define log_error(msg, ...) log_event(LOG_ERROR, msg, ##__VA_ARGS__, (const char *)0)
 #define log_debug(msg, ...) log_event(LOG_DEBUG, msg, ##__VA_ARGS__, (const char *)0)
 

@@ -45,8 +45,7 @@ static const struct {
 } tables[POLICY__COUNT] = {
     [POLICY_MAX_VALIDITY_DAYS] = {"max_validity_days", max_validity,
                                   sizeof max_validity / sizeof max_validity[0]},
-    [POLICY_DCV_REUSE_DAYS] = {"dcv_reuse_days", dcv_reuse,
-                               sizeof dcv_reuse / sizeof dcv_reuse[0]},
+    [POLICY_DCV_REUSE_DAYS] = {"dcv_reuse_days", dcv_reuse, sizeof dcv_reuse / sizeof dcv_reuse[0]},
     [POLICY_EMAIL_DCV_ALLOWED] = {"email_dcv_allowed", email_dcv,
                                   sizeof email_dcv / sizeof email_dcv[0]},
     [POLICY_IDENTITY_REUSE_DAYS] = {"identity_reuse_days", identity_reuse,
@@ -131,10 +130,7 @@ const char *policy_name(enum policy_id id)
 int policy_max_validity_days(time_t at) { return policy_value(POLICY_MAX_VALIDITY_DAYS, at); }
 int policy_dcv_reuse_days(time_t at) { return policy_value(POLICY_DCV_REUSE_DAYS, at); }
 int policy_email_dcv_allowed(time_t at) { return policy_value(POLICY_EMAIL_DCV_ALLOWED, at); }
-int policy_identity_reuse_days(time_t at)
-{
-    return policy_value(POLICY_IDENTITY_REUSE_DAYS, at);
-}
+int policy_identity_reuse_days(time_t at) { return policy_value(POLICY_IDENTITY_REUSE_DAYS, at); }
 
 const char *policy_br_version(time_t at)
 {

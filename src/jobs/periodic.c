@@ -50,8 +50,8 @@ static void *run(void *arg)
     return NULL;
 }
 
-int periodic_start(const char *name, const struct config *cfg, int64_t poll_seconds,
-                   periodic_fn fn, struct periodic **out, struct sm_err *e)
+int periodic_start(const char *name, const struct config *cfg, int64_t poll_seconds, periodic_fn fn,
+                   struct periodic **out, struct sm_err *e)
 {
     *out = NULL;
     struct periodic *p = calloc(1, sizeof *p);

@@ -15,8 +15,8 @@ struct periodic;
 typedef int (*periodic_fn)(struct db *db, const struct config *cfg, struct sm_err *e);
 
 /* Starts the thread; cfg must outlive periodic_stop. name is for logs. */
-int periodic_start(const char *name, const struct config *cfg, int64_t poll_seconds,
-                   periodic_fn fn, struct periodic **out, struct sm_err *e);
+int periodic_start(const char *name, const struct config *cfg, int64_t poll_seconds, periodic_fn fn,
+                   struct periodic **out, struct sm_err *e);
 /* Stops the thread and waits for a run in progress; frees p. NULL is a no-op. */
 void periodic_stop(struct periodic *p);
 

@@ -245,12 +245,9 @@ const char *dns_rcode_name(int rcode)
 const char *dns_security_name(int security)
 {
     switch (security) {
-    case DNS_SECURE:
-        return "secure";
-    case DNS_BOGUS:
-        return "bogus";
-    default:
-        return "insecure";
+    case DNS_SECURE: return "secure";
+    case DNS_BOGUS: return "bogus";
+    default: return "insecure";
     }
 }
 

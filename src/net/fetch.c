@@ -127,17 +127,13 @@ const char *fetch_addr_class_name(int cls)
 int fetch_class_allowed(const struct fetch_opts *o, int cls)
 {
     switch (cls) {
-    case FETCH_ADDR_PUBLIC:
-        return 1;
-    case FETCH_ADDR_LOOPBACK:
-        return o->allow_loopback;
+    case FETCH_ADDR_PUBLIC: return 1;
+    case FETCH_ADDR_LOOPBACK: return o->allow_loopback;
     case FETCH_ADDR_PRIVATE:
     case FETCH_ADDR_CGNAT:
     case FETCH_ADDR_LINKLOCAL:
-    case FETCH_ADDR_ULA:
-        return o->allow_private;
-    default:
-        return 0;
+    case FETCH_ADDR_ULA: return o->allow_private;
+    default: return 0;
     }
 }
 
@@ -165,10 +161,7 @@ int fetch_opts_from_config(const struct config *c, struct fetch_opts *o, struct 
 /* ---- one hop ---- */
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init(void)
-{
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-}
+static void curl_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
 
 __attribute__((format(printf, 3, 4))) static int fail(struct fetch_result *r, const char *reason,
                                                       const char *fmt, ...)

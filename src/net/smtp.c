@@ -12,9 +12,9 @@
 #include "core/config.h"
 #include "net/smtp.h"
 
-#define LINE_SOFT 78     /* preferred header line length */
-#define LINE_WORDS 76    /* lines holding encoded-words (RFC 2047 section 2) */
-#define WORD_MAX 75      /* one encoded-word */
+#define LINE_SOFT     78 /* preferred header line length */
+#define LINE_WORDS    76 /* lines holding encoded-words (RFC 2047 section 2) */
+#define WORD_MAX      75 /* one encoded-word */
 #define WORD_OVERHEAD 12 /* "=?UTF-8?B?" and "?=" */
 
 static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -24,9 +24,9 @@
 #include "pki/keyfile.h"
 #include "store/cas.h"
 
-#define DAY 86400
+#define DAY      86400
 #define MAX_DAYS 36525 /* 100 years */
-#define UB_NAME 64     /* ub-common-name, ub-organization-name (RFC 5280) */
+#define UB_NAME  64    /* ub-common-name, ub-organization-name (RFC 5280) */
 
 static const struct {
     const char *level, *oid;
@@ -615,7 +615,7 @@ static void issuer_name(const char *level, const char *root, char *out, size_t n
     snprintf(out, n, strcmp(root, "a") == 0 ? "%s" : "%s-cross-b", level);
 }
 
-static int load_pair(struct db *db, const char *level, const char *root, STACK_OF(X509) **out,
+static int load_pair(struct db *db, const char *level, const char *root, STACK_OF(X509) * *out,
                      int64_t *id, char **key_ref, struct sm_err *e)
 {
     *out = NULL;
@@ -653,7 +653,7 @@ static int load_pair(struct db *db, const char *level, const char *root, STACK_O
     return 0;
 }
 
-int ca_load_chain(struct db *db, const char *level, const char *root, STACK_OF(X509) **out,
+int ca_load_chain(struct db *db, const char *level, const char *root, STACK_OF(X509) * *out,
                   struct sm_err *e)
 {
     return load_pair(db, level, root, out, NULL, NULL, e);

@@ -17,8 +17,8 @@
 
 struct db;
 
-#define CA_NAME_MAX 32
-#define CA_URL_MAX 512
+#define CA_NAME_MAX    32
+#define CA_URL_MAX     512
 #define CA_HIERARCHY_N 8 /* root-a root-b dv ov ev dv-cross-b ov-cross-b ev-cross-b */
 
 /* CA/Browser Forum policy OID of a level ("dv" -> "2.23.140.1.2.1"); NULL if unknown. */
@@ -73,7 +73,7 @@ struct ca_issuer {
     char root[2];           /* "a", "b" */
     X509 *cert;             /* the issuing certificate (intermediate or its cross variant) */
     struct signer *signer;  /* the intermediate's key (the same for both roots) */
-    STACK_OF(X509) *chain;  /* cert first, the root last */
+    STACK_OF(X509) * chain; /* cert first, the root last */
     char ca_issuers_url[CA_URL_MAX]; /* {repository}/{name}.crt */
     char crl_url[CA_URL_MAX];        /* {repository}/{level}.crl */
     char cps_url[CA_URL_MAX];        /* [ca] cps_url or {repository}/cps */
@@ -89,7 +89,7 @@ void ca_issuer_free(struct ca_issuer *is);
 
 /* The chain for level and root without opening any key: issuing certificate first, root
  * last. The caller frees with sk_X509_pop_free(chain, X509_free). */
-int ca_load_chain(struct db *db, const char *level, const char *root, STACK_OF(X509) **out,
+int ca_load_chain(struct db *db, const char *level, const char *root, STACK_OF(X509) * *out,
                   struct sm_err *e);
 
 /* Display helpers: RFC 2253 subject in UTF-8, lower-case hex SHA-256 fingerprint of the

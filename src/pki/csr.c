@@ -21,9 +21,9 @@
 #include "pki/weakkey.h"
 
 #define DEFAULT_MAX_LEN (64 * 1024)
-#define RSA_MIN_BITS 2048
-#define RSA_MAX_BITS 8192
-#define MAX_BLOCKS 8
+#define RSA_MIN_BITS    2048
+#define RSA_MAX_BITS    8192
+#define MAX_BLOCKS      8
 
 /* ---------------------------------------------------------------- problem table */
 
@@ -272,10 +272,15 @@ static char *utf8_clean(const unsigned char *s, size_t n, int *bad)
     size_t i = 0, o = 0;
     while (i < n) {
         unsigned char b = s[i];
-        size_t len = b < 0x80 ? 1 : (b & 0xe0) == 0xc0 ? 2 : (b & 0xf0) == 0xe0 ? 3
-                                   : (b & 0xf8) == 0xf0 ? 4 : 0;
-        unsigned long cp = len == 1 ? b : len == 2 ? (b & 0x1fu) : len == 3 ? (b & 0x0fu)
-                                                                            : (b & 0x07u);
+        size_t len = b < 0x80             ? 1
+                     : (b & 0xe0) == 0xc0 ? 2
+                     : (b & 0xf0) == 0xe0 ? 3
+                     : (b & 0xf8) == 0xf0 ? 4
+                                          : 0;
+        unsigned long cp = len == 1   ? b
+                           : len == 2 ? (b & 0x1fu)
+                           : len == 3 ? (b & 0x0fu)
+                                      : (b & 0x07u);
         int ok = len > 0 && i + len <= n;
         for (size_t k = 1; ok && k < len; k++) {
             ok = (s[i + k] & 0xc0) == 0x80;
@@ -283,8 +288,7 @@ static char *utf8_clean(const unsigned char *s, size_t n, int *bad)
         }
         if (ok) /* overlong, surrogates, out of range */
             ok = !(len == 2 && cp < 0x80) && !(len == 3 && cp < 0x800) &&
-                 !(len == 4 && (cp < 0x10000 || cp > 0x10ffff)) &&
-                 !(cp >= 0xd800 && cp <= 0xdfff);
+                 !(len == 4 && (cp < 0x10000 || cp > 0x10ffff)) && !(cp >= 0xd800 && cp <= 0xdfff);
         if (!ok || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
             d[o++] = '?'; /* one '?' per bad byte, or per control character */
             *bad = 1;
@@ -304,11 +308,11 @@ static char *utf8_clean(const unsigned char *s, size_t n, int *bad)
 enum kind { K_CSR, K_CERT, K_PRIVKEY, K_OTHER };
 
 struct block {
-    char label[64];       /* normalized: upper case, single spaces */
+    char label[64]; /* normalized: upper case, single spaces */
     const unsigned char *body;
     size_t body_len;
-    size_t body_line;     /* 1-based line number of the body's first line */
-    int has_end;          /* END line found with the same label */
+    size_t body_line; /* 1-based line number of the body's first line */
+    int has_end;      /* END line found with the same label */
 };
 
 static int is_space(unsigned char c)
@@ -660,8 +664,8 @@ static void read_subject(struct check *c, X509_REQ *req)
 {
     struct csr_info *info = c->info;
     const X509_NAME *name = X509_REQ_get_subject_name(req);
-    unsigned long flags = (XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB & ~XN_FLAG_SEP_MASK) |
-                          XN_FLAG_SEP_CPLUS_SPC;
+    unsigned long flags =
+        (XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB & ~XN_FLAG_SEP_MASK) | XN_FLAG_SEP_CPLUS_SPC;
     BIO *bio = BIO_new(BIO_s_mem());
     char *data = NULL;
     int bad = 0;
@@ -866,8 +870,8 @@ static void check_signature(struct check *c, X509_REQ *req)
     else if (md == NID_md2 || md == NID_md4 || md == NID_mdc2 || md == NID_ripemd160 ||
              md == NID_sha224)
         add(c, "csr.sig.weak", "%s", name);
-    else if (md != NID_sha256 && md != NID_sha384 && md != NID_sha512 &&
-             nid != NID_rsassaPss && !c->key_bad)
+    else if (md != NID_sha256 && md != NID_sha384 && md != NID_sha512 && nid != NID_rsassaPss &&
+             !c->key_bad)
         add(c, "csr.sig.unsupported", "%s", name);
     if (c->info->pkey != NULL && X509_REQ_verify(req, c->info->pkey) != 1)
         add(c, "csr.sig.invalid", NULL);
@@ -889,8 +893,7 @@ static void push_san(struct check *c, const char *text, int decode)
     if (p != NULL)
         info->sans_unicode = p;
     char *t = p != NULL ? sm_strdup(text) : NULL;
-    if (t != NULL && decode && strstr(t, "xn--") != NULL &&
-        names_to_unicode(t, &u) == -SM_E_NOMEM)
+    if (t != NULL && decode && strstr(t, "xn--") != NULL && names_to_unicode(t, &u) == -SM_E_NOMEM)
         c->nomem = 1;
     if (t != NULL && u == NULL)
         u = sm_strdup(t);

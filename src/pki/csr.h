@@ -31,34 +31,34 @@ struct csr_problem {
     int severity;
     const char *msg_ja;
     const char *msg_en;
-    char detail[128];   /* e.g. "1024 bits", "secp521r1", the offending name; may be "" */
+    char detail[128]; /* e.g. "1024 bits", "secp521r1", the offending name; may be "" */
 };
 
 /* Everything shown to the user. All strings are UTF-8 and owned by the struct;
  * csr_info_free releases all of it. Fields that could not be read are NULL / 0. */
 struct csr_info {
-    unsigned char *der;       /* the CSR in DER (for storing with the application) */
+    unsigned char *der; /* the CSR in DER (for storing with the application) */
     size_t der_len;
-    char *subject_utf8;       /* one line, most specific first (RFC 2253 order), as
-                                 "CN=..., O=..., C=JP"; UTF-8 values byte-exact, control
-                                 characters shown as '?' or escaped */
+    char *subject_utf8;             /* one line, most specific first (RFC 2253 order), as
+                                       "CN=..., O=..., C=JP"; UTF-8 values byte-exact, control
+                                       characters shown as '?' or escaped */
     char *cn, *o, *ou, *l, *st, *c; /* NULL when absent (first occurrence) */
-    char *key_type;           /* "RSA", "RSA-PSS", "EC", "ED25519", "ED448", "DSA", ... */
-    int key_bits;             /* modulus / field size in bits, 0 if unknown */
-    char *curve;              /* "P-256", "P-384", "P-521", other OpenSSL short name,
-                                 "explicit" for explicit parameters; NULL if not EC */
-    char *sig_alg;            /* "sha256WithRSAEncryption", "ecdsa-with-SHA256", ... */
-    char **sans;              /* requested dNSName / iPAddress entries as text */
-    char **sans_unicode;      /* same length: display form, xn-- labels decoded to UTF-8
-                                 (equal to sans[i] when there is nothing to decode) */
+    char *key_type;                 /* "RSA", "RSA-PSS", "EC", "ED25519", "ED448", "DSA", ... */
+    int key_bits;                   /* modulus / field size in bits, 0 if unknown */
+    char *curve;                    /* "P-256", "P-384", "P-521", other OpenSSL short name,
+                                       "explicit" for explicit parameters; NULL if not EC */
+    char *sig_alg;                  /* "sha256WithRSAEncryption", "ecdsa-with-SHA256", ... */
+    char **sans;                    /* requested dNSName / iPAddress entries as text */
+    char **sans_unicode;            /* same length: display form, xn-- labels decoded to UTF-8
+                                       (equal to sans[i] when there is nothing to decode) */
     size_t nsans;
-    char *spki_sha256_hex;    /* SHA-256 of the DER SubjectPublicKeyInfo, 64 lower-case hex */
-    EVP_PKEY *pkey;           /* the public key (owned), NULL if not decodable */
-    X509_PUBKEY *spki;        /* the SubjectPublicKeyInfo as sent, with its decoded key
-                                 (owned; for issuance without re-encoding), or NULL */
+    char *spki_sha256_hex;        /* SHA-256 of the DER SubjectPublicKeyInfo, 64 lower-case hex */
+    EVP_PKEY *pkey;               /* the public key (owned), NULL if not decodable */
+    X509_PUBKEY *spki;            /* the SubjectPublicKeyInfo as sent, with its decoded key
+                                     (owned; for issuance without re-encoding), or NULL */
     struct csr_problem *problems; /* every problem, errors and notices, in check order */
     size_t nproblems;
-    int acceptable;           /* 1 when no problem has severity CSR_SEV_ERROR */
+    int acceptable; /* 1 when no problem has severity CSR_SEV_ERROR */
 };
 
 /* Compromised-key blocklist hook. Called with the SHA-256 of the DER SPKI (raw and as
@@ -70,10 +70,10 @@ typedef int (*csr_blocklist_fn)(void *arg, const unsigned char spki_sha256[32],
 struct csr_check_opts {
     csr_blocklist_fn blocklist; /* NULL: no blocklist lookup */
     void *blocklist_arg;
-    int allow_ip;     /* 1: public IP address SANs are fine (product allows them);
-                         0: any IP address SAN is "name.ip_not_allowed". Reserved IP
-                         ranges are always an error. */
-    size_t max_len;   /* input size cap; 0 = 64 KiB. Larger input: "csr.too_large" */
+    int allow_ip;   /* 1: public IP address SANs are fine (product allows them);
+                       0: any IP address SAN is "name.ip_not_allowed". Reserved IP
+                       ranges are always an error. */
+    size_t max_len; /* input size cap; 0 = 64 KiB. Larger input: "csr.too_large" */
 };
 
 /* Checks a pasted CSR (PEM, with the usual variations, or DER). opts may be NULL.

@@ -20,9 +20,9 @@
 #include "pki/keyfile.h"
 
 #define KEYFILE_MAX 65536 /* bytes read at most */
-#define SCRYPT_N 16384
-#define SCRYPT_R 8
-#define SCRYPT_P 1
+#define SCRYPT_N    16384
+#define SCRYPT_R    8
+#define SCRYPT_P    1
 
 static const struct {
     enum keyfile_type t;

@@ -214,8 +214,8 @@ static void check_validity(struct lint *l)
     if (na < nb)
         add(l, "lint.validity.inverted", "notAfter before notBefore");
     else if (!policy_validity_fits(nb, na, max))
-        add(l, "lint.validity.too_long", "%lld s > %d days (%s)",
-            policy_validity_seconds(nb, na), max, policy_br_version(c->now));
+        add(l, "lint.validity.too_long", "%lld s > %d days (%s)", policy_validity_seconds(nb, na),
+            max, policy_br_version(c->now));
     if (c->subscription_end != 0 && na > c->subscription_end)
         add(l, "lint.validity.past_subscription", "notAfter %lld s past the subscription",
             (long long)(na - c->subscription_end));
@@ -227,8 +227,7 @@ static void check_validity(struct lint *l)
         add(l, "lint.validity.past_issuer", "notAfter %lld s past the issuer's",
             (long long)(na - ia));
     if (nb < c->now - 48 * 3600 || nb > c->now)
-        add(l, "lint.notbefore.far", "notBefore is %lld s from signing",
-            (long long)(nb - c->now));
+        add(l, "lint.notbefore.far", "notBefore is %lld s from signing", (long long)(nb - c->now));
 }
 
 /* ---- subject ---- */
@@ -238,7 +237,7 @@ static const struct {
     int group;     /* BR 7.1.4.1 relative order; 0 = EV attribute, any position */
     int printable; /* must be PrintableString */
     size_t maxchars;
-    int levels;    /* bit per enum cert_level */
+    int levels; /* bit per enum cert_level */
 } subject_attrs[] = {
     {NID_countryName, 1, 1, 2, 7},
     {NID_stateOrProvinceName, 2, 0, 128, 6},
@@ -373,15 +372,18 @@ static const char *name_problem(const char *n, int allow_wildcard, char *why, si
 
 enum { X_SAN, X_EKU, X_KU, X_BC, X_AKI, X_AIA, X_CRLDP, X_CP, X__N };
 static const int ext_nids[X__N] = {
-    [X_SAN] = NID_subject_alt_name,          [X_EKU] = NID_ext_key_usage,
-    [X_KU] = NID_key_usage,                  [X_BC] = NID_basic_constraints,
-    [X_AKI] = NID_authority_key_identifier,  [X_AIA] = NID_info_access,
-    [X_CRLDP] = NID_crl_distribution_points, [X_CP] = NID_certificate_policies,
+    [X_SAN] = NID_subject_alt_name,
+    [X_EKU] = NID_ext_key_usage,
+    [X_KU] = NID_key_usage,
+    [X_BC] = NID_basic_constraints,
+    [X_AKI] = NID_authority_key_identifier,
+    [X_AIA] = NID_info_access,
+    [X_CRLDP] = NID_crl_distribution_points,
+    [X_CP] = NID_certificate_policies,
 };
 static const char *const missing_ids[X__N] = {
-    [X_SAN] = "lint.san.missing",     [X_EKU] = "lint.eku.missing",
-    [X_KU] = "lint.ku.missing",       [X_BC] = "lint.bc.missing",
-    [X_AKI] = "lint.aki.missing",     [X_AIA] = "lint.aia.missing",
+    [X_SAN] = "lint.san.missing",     [X_EKU] = "lint.eku.missing",   [X_KU] = "lint.ku.missing",
+    [X_BC] = "lint.bc.missing",       [X_AKI] = "lint.aki.missing",   [X_AIA] = "lint.aia.missing",
     [X_CRLDP] = "lint.crldp.missing", [X_CP] = "lint.policy.missing",
 };
 
@@ -414,8 +416,8 @@ static void check_san(struct lint *l, const GENERAL_NAMES *gens)
         if (wild && c->level == LEVEL_EV)
             add(l, "lint.ev.wildcard", "%s", name);
         char whybuf[64];
-        const char *why = name_problem(name, c->allow_wildcard || c->level == LEVEL_EV,
-                                       whybuf, sizeof whybuf);
+        const char *why =
+            name_problem(name, c->allow_wildcard || c->level == LEVEL_EV, whybuf, sizeof whybuf);
         if (why != NULL)
             add(l, "lint.name.invalid", "%s: %s", name, why);
         int expected = 0;
@@ -484,8 +486,8 @@ static void check_aki(struct lint *l, const AUTHORITY_KEYID *akid)
     if (akid->issuer != NULL || akid->serial != NULL)
         add(l, "lint.aki.mismatch", "authorityCertIssuer or serial present");
     else if (akid->keyid == NULL || ski == NULL || ASN1_OCTET_STRING_cmp(akid->keyid, ski))
-        add(l, "lint.aki.mismatch", "%s", ski ? "keyid differs from issuer SKI"
-                                              : "issuer has no SKI or keyid missing");
+        add(l, "lint.aki.mismatch", "%s",
+            ski ? "keyid differs from issuer SKI" : "issuer has no SKI or keyid missing");
     ASN1_OCTET_STRING_free(ski);
 }
 
@@ -534,8 +536,8 @@ static void check_crldp(struct lint *l, const CRL_DIST_POINTS *cdp)
         why = "no fullName";
     else {
         const GENERAL_NAME *gn = sk_GENERAL_NAME_value(dp->distpoint->name.fullname, 0);
-        if (gn->type != GEN_URI ||
-            ia5_text(gn->d.uniformResourceIdentifier, url, sizeof url) < 0 || !is_http(url))
+        if (gn->type != GEN_URI || ia5_text(gn->d.uniformResourceIdentifier, url, sizeof url) < 0 ||
+            !is_http(url))
             why = "first name is not an http URL";
         else if (l->ctx->crl_url != NULL && strcmp(url, l->ctx->crl_url) != 0)
             why = "URL differs from the issuer's CRL";
@@ -544,7 +546,7 @@ static void check_crldp(struct lint *l, const CRL_DIST_POINTS *cdp)
         add(l, "lint.crldp.bad", "%s", why);
 }
 
-static void check_cps(struct lint *l, const STACK_OF(POLICYQUALINFO) *qs)
+static void check_cps(struct lint *l, const STACK_OF(POLICYQUALINFO) * qs)
 {
     char url[1100];
     int n = sk_POLICYQUALINFO_num(qs), cps = 0;
@@ -598,14 +600,38 @@ static void check_known(struct lint *l, int k, const X509_EXTENSION *ext, int rs
     if (v == NULL)
         return;
     switch (k) {
-    case X_SAN: check_san(l, v); GENERAL_NAMES_free(v); break;
-    case X_EKU: check_eku(l, v); EXTENDED_KEY_USAGE_free(v); break;
-    case X_KU: check_ku(l, v, rsa); ASN1_BIT_STRING_free(v); break;
-    case X_BC: check_bc(l, v, ext); BASIC_CONSTRAINTS_free(v); break;
-    case X_AKI: check_aki(l, v); AUTHORITY_KEYID_free(v); break;
-    case X_AIA: check_aia(l, v); AUTHORITY_INFO_ACCESS_free(v); break;
-    case X_CRLDP: check_crldp(l, v); CRL_DIST_POINTS_free(v); break;
-    case X_CP: check_policies(l, v); CERTIFICATEPOLICIES_free(v); break;
+    case X_SAN:
+        check_san(l, v);
+        GENERAL_NAMES_free(v);
+        break;
+    case X_EKU:
+        check_eku(l, v);
+        EXTENDED_KEY_USAGE_free(v);
+        break;
+    case X_KU:
+        check_ku(l, v, rsa);
+        ASN1_BIT_STRING_free(v);
+        break;
+    case X_BC:
+        check_bc(l, v, ext);
+        BASIC_CONSTRAINTS_free(v);
+        break;
+    case X_AKI:
+        check_aki(l, v);
+        AUTHORITY_KEYID_free(v);
+        break;
+    case X_AIA:
+        check_aia(l, v);
+        AUTHORITY_INFO_ACCESS_free(v);
+        break;
+    case X_CRLDP:
+        check_crldp(l, v);
+        CRL_DIST_POINTS_free(v);
+        break;
+    case X_CP:
+        check_policies(l, v);
+        CERTIFICATEPOLICIES_free(v);
+        break;
     }
 }
 
@@ -653,7 +679,7 @@ static void check_extensions(struct lint *l, int rsa)
 
 /* ---- key and signature algorithm ---- */
 
-#define ALG_RSA "300d06092a864886f70d0101010500"
+#define ALG_RSA  "300d06092a864886f70d0101010500"
 #define ALG_P256 "301306072a8648ce3d020106082a8648ce3d030107"
 #define ALG_P384 "301006072a8648ce3d020106052b81040022"
 
@@ -705,8 +731,8 @@ static int check_key(struct lint *l)
         return 1;
     }
     if (EVP_PKEY_is_a(pk, "EC")) {
-        if (!EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group,
-                                            sizeof group, NULL))
+        if (!EVP_PKEY_get_utf8_string_param(pk, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                            NULL))
             snprintf(group, sizeof group, "explicit");
         int p256 = strcmp(group, "prime256v1") == 0, p384 = strcmp(group, "secp384r1") == 0;
         if (!p256 && !p384)
@@ -723,7 +749,8 @@ static int check_key(struct lint *l)
 static void check_sigalg(struct lint *l)
 {
     static const char *const rsa_algs[] = {
-        "300d06092a864886f70d01010b0500", "300d06092a864886f70d01010c0500",
+        "300d06092a864886f70d01010b0500",
+        "300d06092a864886f70d01010c0500",
         "300d06092a864886f70d01010d0500",
         "304106092a864886f70d01010a3034a00f300d06096086480165030402010500a11c301a06092a8648"
         "86f70d010108300d06096086480165030402010500a203020120",
@@ -753,8 +780,8 @@ static void check_sigalg(struct lint *l)
         for (size_t i = 0; i < sizeof rsa_algs / sizeof rsa_algs[0]; i++)
             ok |= strcmp(a, rsa_algs[i]) == 0;
     } else if (ik != NULL && EVP_PKEY_is_a(ik, "EC") &&
-               EVP_PKEY_get_utf8_string_param(ik, OSSL_PKEY_PARAM_GROUP_NAME, group,
-                                              sizeof group, NULL)) {
+               EVP_PKEY_get_utf8_string_param(ik, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof group,
+                                              NULL)) {
         const char *want = strcmp(group, "prime256v1") == 0  ? "300a06082a8648ce3d040302"
                            : strcmp(group, "secp384r1") == 0 ? "300a06082a8648ce3d040303"
                            : strcmp(group, "secp521r1") == 0 ? "300a06082a8648ce3d040304"
@@ -800,8 +827,8 @@ size_t lint_report_format(const struct lint_report *r, char *buf, size_t n)
         return r->n;
     buf[0] = '\0';
     for (size_t i = 0; i < r->n && used < n; i++) {
-        int w = snprintf(buf + used, n - used, "%s%s: %s", i ? "; " : "", r->f[i].id,
-                         r->f[i].detail);
+        int w =
+            snprintf(buf + used, n - used, "%s%s: %s", i ? "; " : "", r->f[i].id, r->f[i].detail);
         if (w < 0)
             break;
         used += (size_t)w;

@@ -15,15 +15,15 @@
 
 struct lint_ctx {
     enum cert_level level;
-    const X509 *issuer;         /* issuing CA certificate (required) */
-    time_t now;                 /* signing time (required) */
-    time_t subscription_end;    /* last second of the subscription; 0 = no limit */
-    const char *const *names;   /* the vetted names: the SAN must be exactly this set */
+    const X509 *issuer;       /* issuing CA certificate (required) */
+    time_t now;               /* signing time (required) */
+    time_t subscription_end;  /* last second of the subscription; 0 = no limit */
+    const char *const *names; /* the vetted names: the SAN must be exactly this set */
     size_t nnames;
-    int allow_wildcard;         /* the product allows wildcard names (never for EV) */
-    const X509_PUBKEY *spki;    /* the CSR's key; NULL = not compared. When given, the
-                                   certificate's subjectPublicKeyInfo must equal it byte for
-                                   byte, and the key checks read its decoded key */
+    int allow_wildcard;      /* the product allows wildcard names (never for EV) */
+    const X509_PUBKEY *spki; /* the CSR's key; NULL = not compared. When given, the
+                                certificate's subjectPublicKeyInfo must equal it byte for
+                                byte, and the key checks read its decoded key */
     /* Expected URLs; NULL = only the shape is checked (http:// etc.). */
     const char *ca_issuers_url, *ocsp_url, *crl_url, *cps_url;
 };
@@ -36,8 +36,8 @@ struct lint_finding {
 };
 
 struct lint_report {
-    size_t n;                 /* findings in f */
-    int truncated;            /* more than LINT_MAX_FINDINGS were found */
+    size_t n;      /* findings in f */
+    int truncated; /* more than LINT_MAX_FINDINGS were found */
     struct lint_finding f[LINT_MAX_FINDINGS];
 };
 

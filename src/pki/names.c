@@ -15,12 +15,11 @@
 #include "core/failalloc.h"
 #include "pki/names.h"
 
-#define DNS_MAX 253
+#define DNS_MAX   253
 #define LABEL_MAX 63
 
 static const struct names_problem_def defs[] = {
-    {"name.empty", NAMES_SEV_ERROR, "名前が空です。",
-     "The name is empty."},
+    {"name.empty", NAMES_SEV_ERROR, "名前が空です。", "The name is empty."},
     {"name.too_long", NAMES_SEV_ERROR, "ドメイン名が長すぎます（253文字まで）。",
      "The domain name is too long (at most 253 characters)."},
     {"name.label_too_long", NAMES_SEV_ERROR,
@@ -42,8 +41,7 @@ static const struct names_problem_def defs[] = {
      "ラベルの先頭・末尾のハイフン、または3・4文字目の連続ハイフン（xn--以外）は使えません。",
      "A label must not start or end with a hyphen, nor have hyphens in the 3rd and 4th "
      "positions unless it is an xn-- label."},
-    {"name.idna_invalid", NAMES_SEV_ERROR,
-     "国際化ドメイン名が IDNA2008 として正しくありません。",
+    {"name.idna_invalid", NAMES_SEV_ERROR, "国際化ドメイン名が IDNA2008 として正しくありません。",
      "The internationalized domain name is not valid under IDNA2008."},
     {"name.u_label", NAMES_SEV_ERROR,
      "日本語ドメイン名は Punycode（xn--で始まる形式）で入力してください。",
@@ -53,8 +51,7 @@ static const struct names_problem_def defs[] = {
     {"name.wildcard_position", NAMES_SEV_ERROR,
      "ワイルドカード（*）は左端のラベル全体（*.example.jp の形）にだけ使えます。",
      "A wildcard (*) is allowed only as the whole left-most label (as in *.example.jp)."},
-    {"name.wildcard_not_allowed", NAMES_SEV_ERROR,
-     "この名前にはワイルドカードを使えません。",
+    {"name.wildcard_not_allowed", NAMES_SEV_ERROR, "この名前にはワイルドカードを使えません。",
      "A wildcard is not allowed for this name."},
     {"name.wildcard_public_suffix", NAMES_SEV_ERROR,
      "パブリックサフィックス（co.jp など）の直下にワイルドカードは使えません。",
@@ -78,16 +75,15 @@ static const struct names_problem_def defs[] = {
     {"name.ip_reserved", NAMES_SEV_ERROR,
      "プライベート・予約済みのIPアドレスには証明書を発行できません。",
      "Certificates cannot be issued for private or reserved IP addresses."},
-    {"name.ip_not_allowed", NAMES_SEV_ERROR,
-     "この商品ではIPアドレスの証明書は発行できません。",
+    {"name.ip_not_allowed", NAMES_SEV_ERROR, "この商品ではIPアドレスの証明書は発行できません。",
      "This product does not allow IP addresses."},
 };
 
 /* Top-level names that are internal or reserved (RFC 2606, 6761, 6762, 9476, ICANN name
  * collision list). The public suffix list check catches the rest. */
 static const char *const reserved_tlds[] = {
-    "local", "localhost", "internal", "test", "example", "invalid", "arpa", "onion", "alt",
-    "lan", "home", "corp", "localdomain", "intranet", "private", "mail", "domain",
+    "local", "localhost", "internal", "test",        "example",  "invalid", "arpa", "onion",  "alt",
+    "lan",   "home",      "corp",     "localdomain", "intranet", "private", "mail", "domain",
 };
 
 const struct names_problem_def *names_problem_table(size_t *n)
@@ -148,11 +144,24 @@ struct range {
 
 /* IANA IPv4 special-purpose registry plus multicast and class E. */
 static const struct range v4_reserved[] = {
-    {{0}, 8},              {{10}, 8},            {{100, 64}, 10},     {{127}, 8},
-    {{169, 254}, 16},      {{172, 16}, 12},      {{192, 0, 0}, 24},   {{192, 0, 2}, 24},
-    {{192, 31, 196}, 24},  {{192, 52, 193}, 24}, {{192, 88, 99}, 24}, {{192, 168}, 16},
-    {{192, 175, 48}, 24},  {{198, 18}, 15},      {{198, 51, 100}, 24}, {{203, 0, 113}, 24},
-    {{224}, 4},            {{240}, 4},
+    {{0}, 8},
+    {{10}, 8},
+    {{100, 64}, 10},
+    {{127}, 8},
+    {{169, 254}, 16},
+    {{172, 16}, 12},
+    {{192, 0, 0}, 24},
+    {{192, 0, 2}, 24},
+    {{192, 31, 196}, 24},
+    {{192, 52, 193}, 24},
+    {{192, 88, 99}, 24},
+    {{192, 168}, 16},
+    {{192, 175, 48}, 24},
+    {{198, 18}, 15},
+    {{198, 51, 100}, 24},
+    {{203, 0, 113}, 24},
+    {{224}, 4},
+    {{240}, 4},
 };
 
 /* IPv6: everything outside 2000::/3 is reserved or not global unicast; inside it the
@@ -204,8 +213,7 @@ int names_check_ip_bytes(const unsigned char *addr, size_t len, int allow_ip, ch
 int names_is_ip(const char *text)
 {
     unsigned char a[16];
-    return text != NULL &&
-           (inet_pton(AF_INET, text, a) == 1 || inet_pton(AF_INET6, text, a) == 1);
+    return text != NULL && (inet_pton(AF_INET, text, a) == 1 || inet_pton(AF_INET6, text, a) == 1);
 }
 
 int names_check_ip(const char *text, int allow_ip, char *norm, struct names_problem *out)
@@ -221,10 +229,7 @@ int names_check_ip(const char *text, int allow_ip, char *norm, struct names_prob
 
 /* ---- DNS names ---- */
 
-static int is_ldh(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-}
+static int is_ldh(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; }
 
 /* Checks one lower-case ASCII label [s, s+n). Returns a code or NULL. */
 static const char *label_problem(const char *s, size_t n)
@@ -280,8 +285,7 @@ static int check_ulabel(const char *name, struct names_problem *out)
 {
     char *a = NULL;
     char detail[128];
-    if (idn2_lookup_u8((const uint8_t *)name, (uint8_t **)&a, IDN2_NONTRANSITIONAL) !=
-        IDN2_OK)
+    if (idn2_lookup_u8((const uint8_t *)name, (uint8_t **)&a, IDN2_NONTRANSITIONAL) != IDN2_OK)
         return report(out, "name.idna_invalid", "");
     snprintf(detail, sizeof detail, "%s", a);
     idn2_free(a);

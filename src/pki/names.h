@@ -14,8 +14,8 @@ enum names_severity { NAMES_SEV_ERROR = 0, NAMES_SEV_NOTICE = 1 };
 #define NAMES_NORM_MAX 256
 
 struct names_problem_def {
-    const char *code;   /* stable, e.g. "name.underscore" */
-    int severity;       /* enum names_severity */
+    const char *code; /* stable, e.g. "name.underscore" */
+    int severity;     /* enum names_severity */
     const char *msg_ja;
     const char *msg_en;
 };
@@ -26,7 +26,7 @@ struct names_problem {
     int severity;
     const char *msg_ja;
     const char *msg_en;
-    char detail[128];   /* the offending name (truncated) and, for IDNs, its A-label form */
+    char detail[128]; /* the offending name (truncated) and, for IDNs, its A-label form */
 };
 
 /* Checks a DNS name (wildcard "*.x" accepted only when allow_wildcard).

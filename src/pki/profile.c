@@ -143,7 +143,7 @@ enum profile_text profile_text_check(const unsigned char *s, size_t n, int print
 struct attr {
     const char *field; /* for errors */
     int nid;
-    int printable;     /* PrintableString instead of UTF8String */
+    int printable; /* PrintableString instead of UTF8String */
     size_t maxchars;
     const char *value;
 };
@@ -156,7 +156,10 @@ static int country_ok(const char *c)
 }
 
 static const char *const business_categories[] = {
-    "Private Organization", "Government Entity", "Business Entity", "Non-Commercial Entity",
+    "Private Organization",
+    "Government Entity",
+    "Business Entity",
+    "Non-Commercial Entity",
 };
 
 static int subject_check(const struct profile_req *r, struct sm_err *e)
@@ -230,11 +233,12 @@ static int subject_build(X509 *x, const struct profile_req *r, struct sm_err *e)
             profile_text_check((const unsigned char *)a->value, n, a->printable, a->maxchars);
         if (t != PROFILE_TEXT_OK)
             return sm_err_set(e, SM_E_INVALID, a->field, "%s",
-                              t == PROFILE_TEXT_TOO_LONG ? "too long"
-                              : t == PROFILE_TEXT_ENCODING ? "bad characters" : "not a value");
+                              t == PROFILE_TEXT_TOO_LONG   ? "too long"
+                              : t == PROFILE_TEXT_ENCODING ? "bad characters"
+                                                           : "not a value");
         int type = a->printable ? V_ASN1_PRINTABLESTRING : V_ASN1_UTF8STRING;
-        if (!X509_NAME_add_entry_by_NID(name, a->nid, type, (const unsigned char *)a->value,
-                                        (int)n, -1, 0))
+        if (!X509_NAME_add_entry_by_NID(name, a->nid, type, (const unsigned char *)a->value, (int)n,
+                                        -1, 0))
             return sm_err_openssl(e, "subject");
     }
     return 0;
@@ -438,8 +442,7 @@ static int name_shape_ok(const char *n)
         return 0;
     for (size_t i = 0; i < len; i++) {
         char c = n[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
-              c == '*'))
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '*'))
             return 0;
     }
     return 1;
@@ -534,8 +537,7 @@ static int set_basics(X509 *x, const struct profile_req *r, struct sm_err *e)
     int ok = 0;
     BIGNUM *bn = BN_bin2bn(r->serial, (int)r->serial_len, NULL);
     ASN1_INTEGER *serial = bn ? BN_to_ASN1_INTEGER(bn, NULL) : NULL;
-    if (serial != NULL && X509_set_version(x, X509_VERSION_3) &&
-        X509_set_serialNumber(x, serial) &&
+    if (serial != NULL && X509_set_version(x, X509_VERSION_3) && X509_set_serialNumber(x, serial) &&
         X509_set_issuer_name(x, X509_get_subject_name(r->issuer)) &&
         ASN1_TIME_set(X509_getm_notBefore(x), r->not_before) != NULL &&
         ASN1_TIME_set(X509_getm_notAfter(x), r->not_after) != NULL &&

@@ -20,11 +20,11 @@ enum cert_level { LEVEL_DV, LEVEL_OV, LEVEL_EV };
  * OV: c, o and at least one of st / l are required.
  * EV: as OV plus business_category, jurisdiction_c and serial_number (EVG 7.1.4.2). */
 struct profile_subject {
-    const char *cn;  /* commonName, <= 64 chars; must be one of the names */
-    const char *o;   /* organizationName, <= 64 chars */
-    const char *l;   /* localityName, <= 128 chars */
-    const char *st;  /* stateOrProvinceName, <= 128 chars */
-    const char *c;   /* countryName, 2 upper-case letters (PrintableString) */
+    const char *cn; /* commonName, <= 64 chars; must be one of the names */
+    const char *o;  /* organizationName, <= 64 chars */
+    const char *l;  /* localityName, <= 128 chars */
+    const char *st; /* stateOrProvinceName, <= 128 chars */
+    const char *c;  /* countryName, 2 upper-case letters (PrintableString) */
     /* EV only */
     const char *business_category; /* "Private Organization", "Government Entity",
                                       "Business Entity" or "Non-Commercial Entity" */
@@ -40,22 +40,22 @@ struct profile_req {
     const struct profile_subject *subj; /* may be NULL for a DV certificate (empty subject) */
     const char *const *names;           /* DNS names, already checked, lower-case A-labels */
     size_t nnames;
-    EVP_PKEY *pubkey;                   /* subscriber key from the CSR (RSA or EC) */
-    const X509_PUBKEY *spki;            /* optional: pubkey's SubjectPublicKeyInfo as it came
-                                           in the CSR; copied as is instead of re-encoding
-                                           pubkey (which OpenSSL 3.0 does slowly) */
-    const unsigned char *serial;        /* big-endian magnitude, from profile_serial_new */
+    EVP_PKEY *pubkey;            /* subscriber key from the CSR (RSA or EC) */
+    const X509_PUBKEY *spki;     /* optional: pubkey's SubjectPublicKeyInfo as it came
+                                    in the CSR; copied as is instead of re-encoding
+                                    pubkey (which OpenSSL 3.0 does slowly) */
+    const unsigned char *serial; /* big-endian magnitude, from profile_serial_new */
     size_t serial_len;
-    time_t not_before, not_after;       /* from profile_validity() */
-    X509 *issuer;                       /* issuing CA certificate (must carry an SKI) */
-    const char *ca_issuers_url;         /* http:// URL of the issuer certificate */
-    const char *ocsp_url;               /* http:// URL of the OCSP responder; NULL = none */
-    const char *crl_url;                /* http:// URL of the issuer's CRL */
-    const char *cps_url;                /* http:// or https:// URL of the CPS */
+    time_t not_before, not_after; /* from profile_validity() */
+    X509 *issuer;                 /* issuing CA certificate (must carry an SKI) */
+    const char *ca_issuers_url;   /* http:// URL of the issuer certificate */
+    const char *ocsp_url;         /* http:// URL of the OCSP responder; NULL = none */
+    const char *crl_url;          /* http:// URL of the issuer's CRL */
+    const char *cps_url;          /* http:// or https:// URL of the CPS */
 };
 
-#define PROFILE_SERIAL_MAX 20          /* octets (BR 7.1, RFC 5280 4.1.2.2) */
-#define PROFILE_BACKDATE_SECONDS 60    /* notBefore = signing time - 1 minute (BR: <= 48 h) */
+#define PROFILE_SERIAL_MAX       20 /* octets (BR 7.1, RFC 5280 4.1.2.2) */
+#define PROFILE_BACKDATE_SECONDS 60 /* notBefore = signing time - 1 minute (BR: <= 48 h) */
 
 /* New serial: 16 octets from RAND_bytes (127 random bits, top bit cleared so the number
  * is positive and its DER form needs no sign octet; first octet never zero).

@@ -12,11 +12,11 @@
 
 /* The primes of the ROCA detector. */
 static const unsigned roca_primes[] = {
-    3,  5,  7,  11, 13, 17, 19, 23, 29,  31,  37,  41,  43,  47,  53,  59,  61,  67,  71,
+    3,  5,  7,  11, 13, 17,  19,  23,  29,  31,  37,  41,  43,  47,  53,  59,  61,  67,  71,
     73, 79, 83, 89, 97, 101, 103, 107, 109, 113, 127, 131, 137, 139, 149, 151, 157, 163, 167,
 };
 #define ROCA_NPRIMES (sizeof roca_primes / sizeof roca_primes[0])
-#define ROCA_GEN 65537u
+#define ROCA_GEN     65537u
 
 /* member[p] has bit r set when r is in <65537 mod p>. Computed on each call: at most
  * 38 small cycles, cheaper than sharing state between threads. */

@@ -546,7 +546,7 @@ int account_session_user(struct db *db, const struct account_policy *p, const ch
         return sm_err_set(e, SM_E_NOTFOUND, "session", "no session");
     char h[TOKEN_HASH_HEX];
     account_token_hash(token, h);
-    struct session s;
+    struct session s = {0};
     int rc = session_get(db, h, &s, e);
     if (rc < 0)
         return rc;
@@ -640,14 +640,14 @@ static int valid_reset(struct db *db, const char *token, struct pwreset *t, stru
 
 int account_reset_check(struct db *db, const char *token, struct sm_err *e)
 {
-    struct pwreset t;
+    struct pwreset t = {0};
     return valid_reset(db, token, &t, e);
 }
 
 int account_reset_confirm(struct db *db, const char *token, const char *password,
                           const char *password_confirm, struct account_errors *fe, struct sm_err *e)
 {
-    struct pwreset t;
+    struct pwreset t = {0};
     struct user u;
     int rc = valid_reset(db, token, &t, e);
     if (rc == 0)
@@ -808,7 +808,7 @@ int account_apikey_user(struct db *db, const char *key, struct user *u, struct s
         return sm_err_set(e, SM_E_NOTFOUND, "api_key", "not an API key");
     char h[TOKEN_HASH_HEX];
     account_token_hash(key, h);
-    struct apikey k;
+    struct apikey k = {0};
     int rc = apikey_find(db, h, &k, e);
     if (rc == 0 && k.revoked_at != 0)
         rc = sm_err_set(e, SM_E_NOTFOUND, "api_key", "key revoked");

@@ -97,10 +97,7 @@ static int weekday_of(long long z)
     return (int)(w < 0 ? w + 7 : w);
 }
 
-static int is_leap(int y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
+static int is_leap(int y) { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
 
 static int month_days(int y, int m)
 {
@@ -142,10 +139,7 @@ int calendar_parse_date(const char *s, int *y, int *m, int *d)
     return 0;
 }
 
-int calendar_weekday(int y, int m, int d)
-{
-    return weekday_of(days_from_civil(y, m, d));
-}
+int calendar_weekday(int y, int m, int d) { return weekday_of(days_from_civil(y, m, d)); }
 
 void calendar_add_days(int y, int m, int d, int n, int *oy, int *om, int *od)
 {
@@ -167,10 +161,7 @@ static int autumnal_day(int y)
 }
 
 /* 1 if d (a Monday when wd == 1) is the n-th Monday of its month. */
-static int nth_monday(int d, int wd, int n)
-{
-    return wd == 1 && (d - 1) / 7 == n - 1;
-}
+static int nth_monday(int d, int wd, int n) { return wd == 1 && (d - 1) / 7 == n - 1; }
 
 /* The holidays of Article 2 (国民の祝日) and the days special laws treat as such. */
 static enum holiday national_day(int y, int m, int d, int wd)

@@ -31,18 +31,9 @@ static const struct {
     [DCV_ACME_TLSALPN01] = {"acme_tlsalpn01", "3.2.2.4.20", "tls-alpn-01"},
 };
 
-const char *dcv_method_name(int m)
-{
-    return m >= 0 && m < DCV__COUNT ? methods[m].name : "?";
-}
-const char *dcv_method_br_section(int m)
-{
-    return m >= 0 && m < DCV__COUNT ? methods[m].br : "?";
-}
-const char *dcv_method_caa_label(int m)
-{
-    return m >= 0 && m < DCV__COUNT ? methods[m].caa : "?";
-}
+const char *dcv_method_name(int m) { return m >= 0 && m < DCV__COUNT ? methods[m].name : "?"; }
+const char *dcv_method_br_section(int m) { return m >= 0 && m < DCV__COUNT ? methods[m].br : "?"; }
+const char *dcv_method_caa_label(int m) { return m >= 0 && m < DCV__COUNT ? methods[m].caa : "?"; }
 
 int dcv_method_parse(const char *name)
 {
@@ -93,19 +84,13 @@ int dcv_value_usable(time_t created, time_t now)
     return created <= now && now < dcv_value_expires(created);
 }
 
-int dcv_reusable(time_t validated_at, time_t now)
-{
-    return policy_dcv_reusable(validated_at, now);
-}
+int dcv_reusable(time_t validated_at, time_t now) { return policy_dcv_reusable(validated_at, now); }
 
 /* ---- names ---- */
 
 static psl_ctx_t *psl_ctx;
 static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
-static void psl_init(void)
-{
-    psl_ctx = psl_latest(NULL);
-}
+static void psl_init(void) { psl_ctx = psl_latest(NULL); }
 static const psl_ctx_t *psl(void)
 {
     pthread_once(&psl_once, psl_init);
@@ -170,7 +155,7 @@ int dcv_email_addresses(const char *name, char (*addrs)[320], size_t max)
     size_t k = 0;
     for (int i = 0; i < n; i++)
         for (size_t j = 0; j < 5 && k < max; j++)
-            snprintf(addrs[k++], 320, "%s@%s", locals[j], adns[i]);
+            snprintf(addrs[k++], 320, "%s@%.255s", locals[j], adns[i]);
     return (int)k;
 }
 

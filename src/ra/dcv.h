@@ -35,8 +35,8 @@ int dcv_method_allowed(int m, time_t at);
 /* Random values (BR 1.6.1): 24 bytes (192 bits) from libsodium as unpadded base64url,
  * 32 characters. They expire 30 days after creation. */
 #define DCV_VALUE_BYTES 24
-#define DCV_VALUE_LEN 32
-#define DCV_VALUE_DAYS 30
+#define DCV_VALUE_LEN   32
+#define DCV_VALUE_DAYS  30
 /* out: at least DCV_VALUE_LEN + 1 bytes. 0 or -SM_E_CRYPTO. */
 int dcv_random_value(char *out, size_t n);
 /* 1 if value has the format of dcv_random_value (length and alphabet). */

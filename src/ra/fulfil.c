@@ -32,8 +32,8 @@ static const struct order_actor system_actor = {0, {1, NULL, 0}};
 static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct ca_issuer *cache[3][2]; /* [dv, ov, ev][root a, b]; kept for the process */
 
-static int issuer_get(struct db *db, const struct config *cfg, const char *level,
-                      const char *root, struct ca_issuer **out, struct sm_err *e)
+static int issuer_get(struct db *db, const struct config *cfg, const char *level, const char *root,
+                      struct ca_issuer **out, struct sm_err *e)
 {
     static const char *const levels[] = {"dv", "ov", "ev"};
     int l = -1, r = strcmp(root, "b") == 0 ? 1 : 0;
@@ -93,10 +93,9 @@ static void subject_of(const struct product *p, struct vetted *v, const struct o
     v->subj.c = jstr(v->applicant, "subject", "c");
     if (strcmp(p->level, "ev") == 0) {
         const char *cat = jstr(v->applicant, "org", "category");
-        v->subj.business_category =
-            cat && strcmp(cat, "government") == 0 ? "Government Entity"
-            : cat && strcmp(cat, "private") == 0  ? "Private Organization"
-                                                  : "Business Entity";
+        v->subj.business_category = cat && strcmp(cat, "government") == 0 ? "Government Entity"
+                                    : cat && strcmp(cat, "private") == 0  ? "Private Organization"
+                                                                          : "Business Entity";
         v->subj.jurisdiction_c = "JP";
         v->subj.serial_number = jstr(v->applicant, "org", "reg_no");
     }
@@ -128,9 +127,8 @@ static int load_vetted(struct db *db, const struct product *p, const struct orde
             v->names[i] = t, v->methods[i] = m;
         }
     orders_domains_free(d, n);
-    if (rc == 0 && (o->csr_pem == NULL ||
-                    csr_check((const unsigned char *)o->csr_pem, strlen(o->csr_pem), NULL,
-                              &v->csr, e) < 0))
+    if (rc == 0 && (o->csr_pem == NULL || csr_check((const unsigned char *)o->csr_pem,
+                                                    strlen(o->csr_pem), NULL, &v->csr, e) < 0))
         rc = e && e->code ? -e->code : sm_err_set(e, SM_E_CSR, "csr", "no CSR");
     if (rc == 0 && (!v->csr->acceptable || v->csr->pkey == NULL || v->csr->spki == NULL))
         rc = sm_err_set(e, SM_E_CSR, "csr", "the stored CSR is not acceptable");
@@ -181,8 +179,7 @@ static int blocked(const struct order_env *env, const struct order_actor *who, i
 }
 
 static int check_caa(const struct order_env *env, const struct order_actor *who,
-                     const struct config *cfg, int64_t id, const struct vetted *v,
-                     struct sm_err *e)
+                     const struct config *cfg, int64_t id, const struct vetted *v, struct sm_err *e)
 {
     struct dns *dns = NULL;
     int rc = dns_open(cfg, &dns, e);
@@ -297,8 +294,7 @@ out:
 }
 
 int fulfil_approve(const struct order_env *env, const struct order_actor *who,
-                   const struct config *cfg, int64_t order_id, int64_t version,
-                   struct sm_err *e)
+                   const struct config *cfg, int64_t order_id, int64_t version, struct sm_err *e)
 {
     int rc = review_approve(env, who, order_id, version, e);
     if (rc == 0)
@@ -306,8 +302,8 @@ int fulfil_approve(const struct order_env *env, const struct order_actor *who,
     return rc;
 }
 
-int fulfil_after_validation(const struct order_env *env, const struct config *cfg,
-                            int64_t order_id, struct sm_err *e)
+int fulfil_after_validation(const struct order_env *env, const struct config *cfg, int64_t order_id,
+                            struct sm_err *e)
 {
     struct order_rec *o = NULL;
     struct product p;
@@ -323,8 +319,7 @@ int fulfil_after_validation(const struct order_env *env, const struct config *cf
     return rc;
 }
 
-int fulfil_due(const struct order_env *env, const struct config *cfg, int *done,
-               struct sm_err *e)
+int fulfil_due(const struct order_env *env, const struct config *cfg, int *done, struct sm_err *e)
 {
     static const char *const states[] = {"approved", "vetting"};
     struct orders_filter f = {ORDERS_SCOPE_ALL, states, 2, 0, ORDERS_SORT_AGE, 100, 0};

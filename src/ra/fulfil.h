@@ -18,19 +18,17 @@ struct config;
  * run yet (a domain not validated, CAA refusal, per-CN limit) the order stays approved and
  * e tells why; the job retries. */
 int fulfil_approve(const struct order_env *env, const struct order_actor *who,
-                   const struct config *cfg, int64_t order_id, int64_t version,
-                   struct sm_err *e);
+                   const struct config *cfg, int64_t order_id, int64_t version, struct sm_err *e);
 /* Issues an approved order now. 0 when issued (or already issued). */
 int fulfil_issue(const struct order_env *env, const struct order_actor *who,
                  const struct config *cfg, int64_t order_id, struct sm_err *e);
 /* Called when every domain of order id is validated: a DV order in vetting is approved by
  * the system and issued (DV needs no officer, R-PRD-1 review target in minutes); an
  * approved order is issued. Other orders are left alone (0). */
-int fulfil_after_validation(const struct order_env *env, const struct config *cfg,
-                            int64_t order_id, struct sm_err *e);
+int fulfil_after_validation(const struct order_env *env, const struct config *cfg, int64_t order_id,
+                            struct sm_err *e);
 /* The job's pass: DV orders in vetting with every domain validated are approved by the
  * system and issued; approved orders not yet issued are retried. *done counts issuances. */
-int fulfil_due(const struct order_env *env, const struct config *cfg, int *done,
-               struct sm_err *e);
+int fulfil_due(const struct order_env *env, const struct config *cfg, int *done, struct sm_err *e);
 
 #endif

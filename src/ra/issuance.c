@@ -183,8 +183,8 @@ static int reserve_one(struct db *db, const struct run *r, const char *actor, co
         json_decref(names);
         return sm_err_set(e, SM_E_NOMEM, "names", "out of memory");
     }
-    struct certs_new c = {it->serial, r->is->ca_id, r->is->level, r->is->root,
-                          it->names[0], names_s,    it->order_id,  it->org_id};
+    struct certs_new c = {it->serial,   r->is->ca_id, r->is->level, r->is->root,
+                          it->names[0], names_s,      it->order_id, it->org_id};
     int rc = certs_reserve(db, &c, owner, (int64_t)r->now, e);
     free(names_s);
     if (rc < 0) {
@@ -197,9 +197,8 @@ static int reserve_one(struct db *db, const struct run *r, const char *actor, co
     return audit_json(db, actor, "cert.reserve", it->serial, d, e);
 }
 
-static int reserve_batch(struct db *db, const struct run *r, const char *actor,
-                         const char *owner, struct issuance_item *items, size_t n,
-                         struct sm_err *e)
+static int reserve_batch(struct db *db, const struct run *r, const char *actor, const char *owner,
+                         struct issuance_item *items, size_t n, struct sm_err *e)
 {
     int rc = db_begin(db, e);
     for (size_t i = 0; rc == 0 && i < n; i++)
@@ -307,7 +306,7 @@ static void *sign_slice(void *arg)
 
 static void sign_batch(const struct run *r, struct issuance_item *items, size_t n, int threads)
 {
-    struct slice sl[THREADS_MAX];
+    struct slice sl[THREADS_MAX] = {0};
     pthread_t th[THREADS_MAX];
     int started[THREADS_MAX] = {0};
     if (threads < 1)
@@ -345,8 +344,7 @@ static int store_one(struct db *db, const struct run *r, const char *actor,
         if (rc < 0)
             return rc;
         json_t *d = json_pack("{s:s, s:I, s:I}", "sha256", it->sha256, "not_before",
-                              (json_int_t)it->not_before, "not_after",
-                              (json_int_t)it->not_after);
+                              (json_int_t)it->not_before, "not_after", (json_int_t)it->not_after);
         rc = audit_json(db, actor, "cert.issue", it->serial, d, e);
         if (rc == 0 && r->o->stored != NULL)
             rc = r->o->stored(r->o->stored_arg, db, it, id, e);
@@ -391,8 +389,7 @@ static void fail_unstored(struct issuance_item *items, size_t n, const struct sm
 
 /* After a failed store: marks the batch's reservations abandoned in a transaction of its
  * own, so that a long-running process does not keep them reserved until it ends. */
-static void abandon_batch(struct db *db, const char *actor, struct issuance_item *items,
-                          size_t n)
+static void abandon_batch(struct db *db, const char *actor, struct issuance_item *items, size_t n)
 {
     struct sm_err e = {0};
     int rc = db_begin(db, &e);
@@ -401,8 +398,8 @@ static void abandon_batch(struct db *db, const char *actor, struct issuance_item
             continue;
         rc = certs_set_abandoned(db, items[i].serial, &e);
         if (rc == 0) {
-            json_t *d = json_pack("{s:s, s:s}", "reason", "not stored", "detail",
-                                  items[i].err.detail);
+            json_t *d =
+                json_pack("{s:s, s:s}", "reason", "not stored", "detail", items[i].err.detail);
             rc = audit_json(db, actor, "cert.abandon", items[i].serial, d, &e);
         }
     }
@@ -486,8 +483,8 @@ static int abandon_one(struct db *db, const char *actor, const struct certs_pend
     if (rc == 0)
         rc = certs_set_abandoned(db, p->serial, e);
     if (rc == 0) {
-        json_t *d = json_pack("{s:s, s:s, s:I}", "reason", "reserving process ended",
-                              "owner", p->reserved_by, "reserved_at", (json_int_t)p->reserved_at);
+        json_t *d = json_pack("{s:s, s:s, s:I}", "reason", "reserving process ended", "owner",
+                              p->reserved_by, "reserved_at", (json_int_t)p->reserved_at);
         rc = audit_json(db, actor, "cert.abandon", p->serial, d, e);
     }
     if (rc == 0)

@@ -21,16 +21,16 @@ struct ca_issuer;
 
 /* One certificate to issue. The inputs are borrowed and must outlive issuance_run. */
 struct issuance_item {
-    EVP_PKEY *pubkey;                  /* subscriber key from an accepted CSR */
-    const X509_PUBKEY *spki;           /* the CSR's SubjectPublicKeyInfo of pubkey (optional:
-                                          copied byte for byte and compared by the linter) */
-    const char *const *names;          /* checked lower-case names; names[0] is the CN */
+    EVP_PKEY *pubkey;         /* subscriber key from an accepted CSR */
+    const X509_PUBKEY *spki;  /* the CSR's SubjectPublicKeyInfo of pubkey (optional:
+                                 copied byte for byte and compared by the linter) */
+    const char *const *names; /* checked lower-case names; names[0] is the CN */
     size_t nnames;
     const struct profile_subject *subj; /* vetted subject; NULL = CN only (DV) */
-    int days;                          /* requested validity; 0 = the policy maximum */
-    int64_t subscription_end;          /* last second of the subscription; 0 = none */
-    int64_t order_id, org_id;          /* 0 = operator issuance without an order */
-    int allow_wildcard;                /* the product allows wildcard names */
+    int days;                           /* requested validity; 0 = the policy maximum */
+    int64_t subscription_end;           /* last second of the subscription; 0 = none */
+    int64_t order_id, org_id;           /* 0 = operator issuance without an order */
+    int allow_wildcard;                 /* the product allows wildcard names */
 
     /* Results, filled by issuance_run. Free der with issuance_item_clear. */
     int rc;                            /* 0 issued; negative SM_E_* why not */
@@ -38,7 +38,7 @@ struct issuance_item {
     char serial[CERTS_SERIAL_HEX_MAX]; /* lower-case hex; "" when never reserved */
     unsigned char serial_bin[PROFILE_SERIAL_MAX];
     size_t serial_len;
-    unsigned char *der;                /* the stored certificate (owned) */
+    unsigned char *der; /* the stored certificate (owned) */
     size_t der_len;
     int64_t not_before, not_after;
     char sha256[65];

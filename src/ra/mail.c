@@ -19,7 +19,7 @@
 #include "store/outbox.h"
 
 #define MAX_VAR_NAME 64
-#define MAX_SUBJECT 1000 /* bytes after substitution */
+#define MAX_SUBJECT  1000 /* bytes after substitution */
 
 void mail_text_free(struct mail_text *m)
 {

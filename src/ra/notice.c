@@ -53,8 +53,8 @@ static json_t *vars_for(struct db *db, const struct config *cfg, const struct or
     const char *base = cfg ? config_str(cfg, "server", "base_url") : "";
     char url[600];
     snprintf(url, sizeof url, "%s/orders/%lld", base, (long long)o->id);
-    json_t *v = json_pack("{s:s, s:s, s:s}", "receipt_no", o->receipt_no, "cn",
-                          o->cn ? o->cn : "", "url", url);
+    json_t *v = json_pack("{s:s, s:s, s:s}", "receipt_no", o->receipt_no, "cn", o->cn ? o->cn : "",
+                          "url", url);
     if (v == NULL)
         return NULL;
     json_t *d = detail_json ? json_loads(detail_json, 0, NULL) : NULL;
@@ -89,8 +89,8 @@ static json_t *vars_for(struct db *db, const struct config *cfg, const struct or
     return v;
 }
 
-static int queue(struct db *db, const char *to, const char *lang, const char *tmpl, const char *vars,
-                 int64_t order_id, struct sm_err *e)
+static int queue(struct db *db, const char *to, const char *lang, const char *tmpl,
+                 const char *vars, int64_t order_id, struct sm_err *e)
 {
     struct outbox_mail m = {0};
     m.to = to;

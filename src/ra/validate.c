@@ -20,8 +20,8 @@
 #include "store/db.h"
 #include "store/outbox.h"
 
-static const char *const email_locals[] = {"admin", "administrator", "webmaster", "hostmaster",
-                                           "postmaster", NULL};
+static const char *const email_locals[] = {"admin",      "administrator", "webmaster",
+                                           "hostmaster", "postmaster",    NULL};
 
 /* The ra/dcv method of a stored method ("dns", "http", "email:admin"); -1 for "reuse". */
 static int method_of(const char *m)
@@ -111,8 +111,8 @@ static int mail_link(const struct order_env *env, const struct config *cfg,
 
 /* An earlier validation of the same organization that covers name and may be reused
  * now (R-VAL-2), or NULL. */
-static const struct order_domain *reusable(const struct order_domain *v, size_t n,
-                                           int64_t order_id, const char *name, time_t now)
+static const struct order_domain *reusable(const struct order_domain *v, size_t n, int64_t order_id,
+                                           const char *name, time_t now)
 {
     for (size_t i = 0; i < n; i++)
         if (v[i].order_id != order_id && v[i].validated_at > 0 &&
@@ -152,8 +152,8 @@ int validate_prepare_tx(const struct order_env *env, const struct config *cfg,
     time_t now = clock_now();
     int rc = orders_domains_list(env->db, o->id, &d, &n, e);
     if (rc == 0)
-        rc = orders_domains_org_validated(env->db, o->org_id, (int64_t)now - 400LL * 86400,
-                                          &old, &nold, e);
+        rc = orders_domains_org_validated(env->db, o->org_id, (int64_t)now - 400LL * 86400, &old,
+                                          &nold, e);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         if (strcmp(d[i].state, "validated") == 0)
             continue;
@@ -222,7 +222,8 @@ static int store_result(const struct order_env *env, const struct order_actor *w
         ev = json_object();
     if (ev == NULL)
         return sm_err_set(e, SM_E_NOMEM, "evidence", "out of memory");
-    json_object_set_new(ev, "reason", r->ok ? json_null() : json_string(r->reason ? r->reason : ""));
+    json_object_set_new(ev, "reason",
+                        r->ok ? json_null() : json_string(r->reason ? r->reason : ""));
     char *evs = json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(ev);
     if (evs == NULL)
@@ -255,8 +256,7 @@ static int checkable_state(const char *s)
 }
 
 int validate_check_now(const struct order_env *env, const struct order_actor *who,
-                       const struct config *cfg, int64_t order_id, int *pending,
-                       struct sm_err *e)
+                       const struct config *cfg, int64_t order_id, int *pending, struct sm_err *e)
 {
     struct order_rec *o = NULL;
     struct order_domain *d = NULL;
@@ -305,8 +305,8 @@ int validate_check_now(const struct order_env *env, const struct order_actor *wh
     return rc;
 }
 
-int validate_email_confirm(const struct order_env *env, const struct config *cfg,
-                           const char *token, struct sm_err *e)
+int validate_email_confirm(const struct order_env *env, const struct config *cfg, const char *token,
+                           struct sm_err *e)
 {
     struct order_domain *d = NULL;
     struct order_rec *o = NULL;
@@ -327,10 +327,10 @@ int validate_email_confirm(const struct order_env *env, const struct config *cfg
         char base[256], to[320];
         base_domain(d->name, base, sizeof base);
         snprintf(to, sizeof to, "%s@%s", d->dcv_method + 6, base);
-        json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:I}", "method", "email", "br_section",
-                               dcv_method_br_section(DCV_EMAIL), "br_version",
-                               policy_br_version(now), "address", to, "confirmed_at",
-                               (json_int_t)now);
+        json_t *ev =
+            json_pack("{s:s, s:s, s:s, s:s, s:I}", "method", "email", "br_section",
+                      dcv_method_br_section(DCV_EMAIL), "br_version", policy_br_version(now),
+                      "address", to, "confirmed_at", (json_int_t)now);
         char *s = ev ? json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
         json_decref(ev);
         struct dcv_result r = {.ok = 1, .evidence = s};
@@ -354,8 +354,7 @@ int validate_set_method(const struct order_env *env, const struct order_actor *w
 {
     time_t now = clock_now();
     if (!method_valid(method))
-        return sm_err_set(e, SM_E_INVALID, "dcv_method", "unknown method %s",
-                          method ? method : "");
+        return sm_err_set(e, SM_E_INVALID, "dcv_method", "unknown method %s", method ? method : "");
     if (method_of(method) == DCV_EMAIL && !dcv_method_allowed(DCV_EMAIL, now))
         return sm_err_set(e, SM_E_POLICY, "dcv_method", "validation by e-mail has ended");
     struct order_rec *o = NULL;

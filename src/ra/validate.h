@@ -17,15 +17,15 @@ struct config;
 /* What a customer needs to pass the check of one domain, for pages and the API. */
 struct validate_todo {
     char name[256];
-    char method[24];        /* dns | http | email:LOCALPART | reuse */
-    char state[12];         /* pending | validated | failed */
-    char record_name[300];  /* dns: the TXT owner name to create */
-    char value[64];         /* the random value (dns TXT text, http file content) */
-    char url[400];          /* http: the URL that must serve value */
-    char email[320];        /* email: where the link was (or will be) sent */
-    int64_t expires_at;     /* the random value's expiry */
+    char method[24];       /* dns | http | email:LOCALPART | reuse */
+    char state[12];        /* pending | validated | failed */
+    char record_name[300]; /* dns: the TXT owner name to create */
+    char value[64];        /* the random value (dns TXT text, http file content) */
+    char url[400];         /* http: the URL that must serve value */
+    char email[320];       /* email: where the link was (or will be) sent */
+    int64_t expires_at;    /* the random value's expiry */
     int64_t validated_at;
-    char reason[64];        /* last failure reason code (ra/dcv), "" when none */
+    char reason[64]; /* last failure reason code (ra/dcv), "" when none */
 };
 
 /* Prepares the domains of an order for validation (random values, reuse of validations
@@ -42,12 +42,11 @@ int validate_set_method(const struct order_env *env, const struct order_actor *w
 /* Runs the DNS / web-page check of every pending domain of order id now (network).
  * *pending (may be NULL) receives the number still not validated. */
 int validate_check_now(const struct order_env *env, const struct order_actor *who,
-                       const struct config *cfg, int64_t order_id, int *pending,
-                       struct sm_err *e);
+                       const struct config *cfg, int64_t order_id, int *pending, struct sm_err *e);
 /* The e-mail method's link: /dcv/confirm/TOKEN. Validates the domain whose value the
  * token carries (not expired). -SM_E_NOTFOUND for unknown or expired tokens. */
-int validate_email_confirm(const struct order_env *env, const struct config *cfg,
-                           const char *token, struct sm_err *e);
+int validate_email_confirm(const struct order_env *env, const struct config *cfg, const char *token,
+                           struct sm_err *e);
 /* The instructions and state of every domain of order id (scoped like orders_get).
  * *out freed by the caller with free(). */
 int validate_todo_list(const struct order_env *env, const struct order_actor *who,

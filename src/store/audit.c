@@ -11,9 +11,9 @@
 #include "store/audit.h"
 #include "store/db.h"
 
-static const struct db_stmt st_head = {
-    "audit.head", "SELECT seq, hash FROM audit_head WHERE id = 1", NULL,
-    "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE"};
+static const struct db_stmt st_head = {"audit.head",
+                                       "SELECT seq, hash FROM audit_head WHERE id = 1", NULL,
+                                       "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE"};
 static const struct db_stmt st_insert = {
     "audit.insert",
     "INSERT INTO audit_log (seq, at, actor, action, object, detail, prev_hash, hash) "
@@ -112,14 +112,14 @@ int audit_append(struct db *db, const char *actor, const char *action, const cha
     snprintf(sseq, sizeof sseq, "%lld", (long long)seq);
     snprintf(sat, sizeof sat, "%lld", (long long)at);
     struct hashchain_field f[6];
-    link_fields(f, sseq, sat, actor, strlen(actor), action, strlen(action), object,
-                strlen(object), detail_json, strlen(detail_json));
+    link_fields(f, sseq, sat, actor, strlen(actor), action, strlen(action), object, strlen(object),
+                detail_json, strlen(detail_json));
     rc = hashchain_next(h.hash, f, 6, hash);
     if (rc < 0)
         return sm_err_set(e, -rc, "audit", "cannot hash audit record");
-    struct db_val p[8] = {DBV_INT(seq),         DBV_INT(at),           DBV_TEXT(actor),
-                          DBV_TEXT(action),     DBV_TEXT(object),      DBV_TEXT(detail_json),
-                          DBV_TEXT(h.hash),     DBV_TEXT(hash)};
+    struct db_val p[8] = {DBV_INT(seq),     DBV_INT(at),      DBV_TEXT(actor),
+                          DBV_TEXT(action), DBV_TEXT(object), DBV_TEXT(detail_json),
+                          DBV_TEXT(h.hash), DBV_TEXT(hash)};
     rc = db_run(db, &st_insert, p, 8, NULL, NULL, e);
     if (rc < 0)
         return rc;
@@ -135,8 +135,8 @@ int audit_append(struct db *db, const char *actor, const char *action, const cha
 /* ---- verification ---- */
 
 struct walk {
-    int64_t expect;            /* next expected seq */
-    char last[HASHCHAIN_HEX];  /* hash of the previous record */
+    int64_t expect;           /* next expected seq */
+    char last[HASHCHAIN_HEX]; /* hash of the previous record */
     int64_t bad;
     char why[160];
 };
@@ -158,8 +158,7 @@ static int walk_row(void *ctx, const struct db_val *c, int ncols)
     int64_t seq = db_col_int(&c[0]);
     if (seq != w->expect) {
         char why[96];
-        snprintf(why, sizeof why, "record %lld is missing (sequence gap)",
-                 (long long)w->expect);
+        snprintf(why, sizeof why, "record %lld is missing (sequence gap)", (long long)w->expect);
         return broken(w, w->expect, why);
     }
     for (int i = 2; i < 8; i++)
@@ -168,8 +167,9 @@ static int walk_row(void *ctx, const struct db_val *c, int ncols)
     if (c[1].t != DB_INT)
         return broken(w, seq, "time is not an integer");
     if (c[6].n != HASHCHAIN_HEX - 1 || memcmp(c[6].p, w->last, HASHCHAIN_HEX - 1) != 0)
-        return broken(w, seq, "prev_hash does not match the previous record "
-                              "(deleted, inserted or reordered records)");
+        return broken(w, seq,
+                      "prev_hash does not match the previous record "
+                      "(deleted, inserted or reordered records)");
     char sseq[24], sat[24], hash[HASHCHAIN_HEX];
     snprintf(sseq, sizeof sseq, "%lld", (long long)seq);
     snprintf(sat, sizeof sat, "%lld", (long long)c[1].i);

@@ -33,16 +33,14 @@ static const struct db_stmt st_reserved = {
     NULL, NULL};
 
 #define COLS                                                                                       \
-    "id, ca_id, order_id, org_id, serial, state, level, root, cn, names, sha256, der, "           \
+    "id, ca_id, order_id, org_id, serial, state, level, root, cn, names, sha256, der, "            \
     "not_before, not_after, reserved_at, issued_at, revoked_at, revocation_reason"
 
-static const struct db_stmt st_get = {"certs.get",
-                                      "SELECT " COLS " FROM certificates WHERE serial = $1", NULL,
-                                      NULL};
+static const struct db_stmt st_get = {
+    "certs.get", "SELECT " COLS " FROM certificates WHERE serial = $1", NULL, NULL};
 
-static const struct db_stmt st_get_id = {"certs.get_id",
-                                         "SELECT " COLS " FROM certificates WHERE id = $1", NULL,
-                                         NULL};
+static const struct db_stmt st_get_id = {
+    "certs.get_id", "SELECT " COLS " FROM certificates WHERE id = $1", NULL, NULL};
 
 static const struct db_stmt st_count_cn = {
     "certs.count_cn",
@@ -58,16 +56,16 @@ static const struct db_stmt st_count_all = {"certs.count_all", "SELECT COUNT(*) 
 static struct db_val text_or_null(const char *s) { return s ? DBV_TEXT(s) : DBV_NULL; }
 static struct db_val id_or_null(int64_t v) { return v > 0 ? DBV_INT(v) : DBV_NULL; }
 
-int certs_reserve(struct db *db, const struct certs_new *c, const char *reserved_by,
-                  int64_t now, struct sm_err *e)
+int certs_reserve(struct db *db, const struct certs_new *c, const char *reserved_by, int64_t now,
+                  struct sm_err *e)
 {
     if (c == NULL || c->serial == NULL || c->serial[0] == '\0' || c->level == NULL ||
         c->root == NULL || reserved_by == NULL)
         return sm_err_set(e, SM_E_INVALID, "serial", "incomplete reservation");
     struct db_val p[10] = {
-        DBV_TEXT(c->serial),       DBV_INT(c->ca_id),      id_or_null(c->order_id),
-        id_or_null(c->org_id),     DBV_TEXT(c->level),     DBV_TEXT(c->root),
-        text_or_null(c->cn),       text_or_null(c->names_json), DBV_TEXT(reserved_by),
+        DBV_TEXT(c->serial),   DBV_INT(c->ca_id),           id_or_null(c->order_id),
+        id_or_null(c->org_id), DBV_TEXT(c->level),          DBV_TEXT(c->root),
+        text_or_null(c->cn),   text_or_null(c->names_json), DBV_TEXT(reserved_by),
         DBV_INT(now),
     };
     return db_run(db, &st_reserve, p, 10, NULL, NULL, e);
@@ -100,7 +98,7 @@ int certs_set_issued(struct db *db, const char *serial, const unsigned char *der
         *id = 0;
     if (serial == NULL || der == NULL || len == 0 || sha256 == NULL)
         return sm_err_set(e, SM_E_INVALID, "der", "no certificate to store");
-    struct db_val p[6] = {DBV_TEXT(serial),    DBV_BLOB(der, len), DBV_INT(not_before),
+    struct db_val p[6] = {DBV_TEXT(serial),   DBV_BLOB(der, len), DBV_INT(not_before),
                           DBV_INT(not_after), DBV_TEXT(sha256),   DBV_INT(now)};
     int rc = db_run(db, &st_issued, p, 6, got_id, &got, e);
     if (rc < 0)
@@ -273,8 +271,8 @@ static int got_count(void *ctx, const struct db_val *cols, int ncols)
     return 0;
 }
 
-int certs_count_valid_cn(struct db *db, int64_t org_id, const char *cn, int64_t now,
-                         int64_t *count, struct sm_err *e)
+int certs_count_valid_cn(struct db *db, int64_t org_id, const char *cn, int64_t now, int64_t *count,
+                         struct sm_err *e)
 {
     *count = 0;
     if (cn == NULL)

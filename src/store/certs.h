@@ -23,8 +23,8 @@ struct certs_new {
 
 /* Records the serial in state "reserved" by reserved_by ("host/pid/start"). Must run
  * inside the caller's transaction. A serial used before gives -SM_E_CONFLICT. */
-int certs_reserve(struct db *db, const struct certs_new *c, const char *reserved_by,
-                  int64_t now, struct sm_err *e);
+int certs_reserve(struct db *db, const struct certs_new *c, const char *reserved_by, int64_t now,
+                  struct sm_err *e);
 /* reserved -> issued with the signed DER; *id (may be NULL) gets certificates.id.
  * -SM_E_CONFLICT when the serial is not reserved (already issued, abandoned, or unknown):
  * nothing is changed then. */
@@ -62,8 +62,8 @@ int certs_get_id(struct db *db, int64_t id, struct certs_row **out, struct sm_er
 void certs_row_free(struct certs_row *r);
 
 /* Certificates of org_id for cn in state issued and not expired at now (R-ISS-6). */
-int certs_count_valid_cn(struct db *db, int64_t org_id, const char *cn, int64_t now,
-                         int64_t *count, struct sm_err *e);
+int certs_count_valid_cn(struct db *db, int64_t org_id, const char *cn, int64_t now, int64_t *count,
+                         struct sm_err *e);
 /* Number of certificates in state (any state when state is NULL). */
 int certs_count_state(struct db *db, const char *state, int64_t *count, struct sm_err *e);
 

@@ -294,8 +294,7 @@ static const struct db_stmt st_mig_applied = {
     "migrate.applied", "SELECT 1 FROM schema_migrations WHERE name = $1", NULL, NULL};
 static const struct db_stmt st_mig_record = {
     "migrate.record",
-    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", NULL,
-    NULL};
+    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)", NULL, NULL};
 
 static int found_row(void *ctx, const struct db_val *cols, int ncols)
 {

@@ -22,11 +22,11 @@ struct db_val {
     size_t n;      /* bytes of p */
 };
 
-#define DBV_NULL ((struct db_val){DB_NULL, 0, NULL, 0})
-#define DBV_INT(v) ((struct db_val){DB_INT, (int64_t)(v), NULL, 0})
-#define DBV_TEXT(s) ((struct db_val){DB_TEXT, 0, (s), strlen(s)})
+#define DBV_NULL          ((struct db_val){DB_NULL, 0, NULL, 0})
+#define DBV_INT(v)        ((struct db_val){DB_INT, (int64_t)(v), NULL, 0})
+#define DBV_TEXT(s)       ((struct db_val){DB_TEXT, 0, (s), strlen(s)})
 #define DBV_TEXTN(s, len) ((struct db_val){DB_TEXT, 0, (s), (len)})
-#define DBV_BLOB(d, len) ((struct db_val){DB_BLOB, 0, (d), (len)})
+#define DBV_BLOB(d, len)  ((struct db_val){DB_BLOB, 0, (d), (len)})
 
 /* A statement: sql uses $1..$N for both backends (sqlite.c rewrites to ?N);
  * sql_pg / sql_sqlite replace it for one backend when the dialects differ. */

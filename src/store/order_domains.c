@@ -45,8 +45,8 @@ static const struct db_stmt st_org_validated = {
     "AND d.validated_at >= $2 ORDER BY d.validated_at DESC",
     NULL, NULL};
 static const struct db_stmt st_by_value = {
-    "order_domains.by_value",
-    "SELECT " DCOLS " FROM order_domains WHERE random_value = $1", NULL, NULL};
+    "order_domains.by_value", "SELECT " DCOLS " FROM order_domains WHERE random_value = $1", NULL,
+    NULL};
 /* Pending domains of orders that are being vetted or wait for issuance (the job). */
 static const struct db_stmt st_pending = {
     "order_domains.pending",

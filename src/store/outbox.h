@@ -33,8 +33,8 @@ struct outbox_mail {
 int outbox_enqueue(struct db *db, const struct outbox_mail *m, int64_t *id, struct sm_err *e);
 
 /* Limits checked by outbox_enqueue (-SM_E_INVALID / -SM_E_TOO_LARGE naming the field). */
-#define OUTBOX_MAX_ADDR 254
-#define OUTBOX_MAX_VARS 65536
+#define OUTBOX_MAX_ADDR   254
+#define OUTBOX_MAX_VARS   65536
 #define OUTBOX_MAX_ATTACH (10 * 1024 * 1024)
 
 /* A stored mail. Every pointer is owned by the row (NULL when the column is NULL). */

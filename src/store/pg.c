@@ -11,13 +11,13 @@
 #include "core/failalloc.h"
 #include "store/db.h"
 
-#define OID_BOOL 16
-#define OID_BYTEA 17
-#define OID_INT8 20
-#define OID_INT2 21
-#define OID_INT4 23
+#define OID_BOOL     16
+#define OID_BYTEA    17
+#define OID_INT8     20
+#define OID_INT2     21
+#define OID_INT4     23
 #define STACK_PARAMS 16
-#define STACK_COLS 32
+#define STACK_COLS   32
 
 struct pg {
     PGconn *c;
@@ -68,8 +68,8 @@ static int pg_open(const char *url, void **handle, struct sm_err *e)
         size_t n = strlen(msg);
         while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
             n--;
-        int r = sm_err_set(e, SM_E_DB, "database.url", "cannot connect to postgres: %.*s",
-                           (int)n, msg);
+        int r =
+            sm_err_set(e, SM_E_DB, "database.url", "cannot connect to postgres: %.*s", (int)n, msg);
         PQfinish(p->c);
         free(p);
         return r;
@@ -213,8 +213,8 @@ static int convert_row(PGresult *res, int row, int ncols, struct db_val *cols,
 }
 
 /* Text parameters must be NUL-terminated for libpq: copies are made in one block. */
-static int make_params(const struct db_val *params, int n, const char **vals, int *lens,
-                       int *fmts, Oid *types, char **block, struct sm_err *e)
+static int make_params(const struct db_val *params, int n, const char **vals, int *lens, int *fmts,
+                       Oid *types, char **block, struct sm_err *e)
 {
     size_t need = 0;
     for (int i = 0; i < n; i++)
@@ -271,8 +271,7 @@ static int make_params(const struct db_val *params, int n, const char **vals, in
             fmts[i] = 1;
             types[i] = OID_BYTEA;
             break;
-        default:
-            break;
+        default: break;
         }
     }
     return 0;

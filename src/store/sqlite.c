@@ -12,10 +12,10 @@
 #include "core/failalloc.h"
 #include "store/db.h"
 
-#define CACHE_SLOTS 256 /* open addressing; at most CACHE_MAX entries */
-#define CACHE_MAX 192
+#define CACHE_SLOTS     256 /* open addressing; at most CACHE_MAX entries */
+#define CACHE_MAX       192
 #define BUSY_TIMEOUT_MS 10000
-#define STACK_COLS 32
+#define STACK_COLS      32
 
 struct cached {
     char *sql; /* original text ($N placeholders); NULL = empty slot */
@@ -49,8 +49,8 @@ static int sq_open(const char *path, void **handle, struct sm_err *e)
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
     int rc = sqlite3_open_v2(path, &s->db, flags, NULL);
     if (rc != SQLITE_OK) {
-        int r = sm_err_set(e, SM_E_DB, "database.url", "cannot open sqlite database %s: %s",
-                           path, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        int r = sm_err_set(e, SM_E_DB, "database.url", "cannot open sqlite database %s: %s", path,
+                           s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
         sqlite3_close(s->db);
         free(s);
         return r;
@@ -176,8 +176,7 @@ static int prepare(struct sq *s, const char *sql, sqlite3_stmt **out, struct sm_
 
 /* Returns a statement for sql: cached when possible. *owned = 1 when the caller must
  * finalize it (cache full, or the cached one is in use by an enclosing db_run). */
-static int lookup(struct sq *s, const char *sql, sqlite3_stmt **out, int *owned,
-                  struct sm_err *e)
+static int lookup(struct sq *s, const char *sql, sqlite3_stmt **out, int *owned, struct sm_err *e)
 {
     uint64_t h = fnv1a(sql);
     unsigned i = (unsigned)(h % CACHE_SLOTS);
@@ -215,15 +214,13 @@ static int bind(struct sq *s, sqlite3_stmt *st, const struct db_val *params, int
 {
     int want = sqlite3_bind_parameter_count(st);
     if (nparams < want)
-        return sm_err_set(e, SM_E_INTERNAL, NULL, "statement needs %d parameters, got %d",
-                          want, nparams);
+        return sm_err_set(e, SM_E_INTERNAL, NULL, "statement needs %d parameters, got %d", want,
+                          nparams);
     for (int i = 0; i < nparams && i < want; i++) {
         const struct db_val *v = &params[i];
         int rc;
         switch (v->t) {
-        case DB_INT:
-            rc = sqlite3_bind_int64(st, i + 1, v->i);
-            break;
+        case DB_INT: rc = sqlite3_bind_int64(st, i + 1, v->i); break;
         case DB_TEXT:
             rc = sqlite3_bind_text64(st, i + 1, v->p ? v->p : "", v->n, SQLITE_TRANSIENT,
                                      SQLITE_UTF8);
@@ -231,9 +228,7 @@ static int bind(struct sq *s, sqlite3_stmt *st, const struct db_val *params, int
         case DB_BLOB:
             rc = sqlite3_bind_blob64(st, i + 1, v->p ? v->p : "", v->n, SQLITE_TRANSIENT);
             break;
-        default:
-            rc = sqlite3_bind_null(st, i + 1);
-            break;
+        default: rc = sqlite3_bind_null(st, i + 1); break;
         }
         if (rc != SQLITE_OK)
             return sq_err(s, rc, "bind", e);
@@ -265,9 +260,7 @@ static void column(sqlite3_stmt *st, int i, struct db_val *v)
         if (v->p == NULL)
             v->p = "";
         break;
-    default:
-        v->t = DB_NULL;
-        break;
+    default: v->t = DB_NULL; break;
     }
 }
 

@@ -90,7 +90,7 @@ static void copy_col(char *dst, size_t n, const struct db_val *v)
 static void login_key(const char *login, char out[USER_LOGIN_MAX + 1])
 {
     size_t i = 0;
-    for (; login[i] != '\0' && i < USER_LOGIN_MAX; i++)
+    for (; i < USER_LOGIN_MAX && login[i] != '\0'; i++)
         out[i] = (char)(login[i] >= 'A' && login[i] <= 'Z' ? login[i] + 32 : login[i]);
     out[i] = '\0';
 }
@@ -313,8 +313,7 @@ int user_list(struct db *db, struct user **rows, size_t *n, struct sm_err *e)
     return rc;
 }
 
-int user_list_org(struct db *db, int64_t org_id, struct user **rows, size_t *n,
-                  struct sm_err *e)
+int user_list_org(struct db *db, int64_t org_id, struct user **rows, size_t *n, struct sm_err *e)
 {
     struct rows rs = {.size = sizeof(struct user), .ncols = NUSER_COLS, .fill = fill_user_v};
     struct db_val p[1] = {DBV_INT(org_id)};

@@ -78,8 +78,7 @@ int user_set_profile(struct db *db, int64_t id, const char *display_name, const 
 /* Every user ordered by id. *rows is freed by the caller with free(). */
 int user_list(struct db *db, struct user **rows, size_t *n, struct sm_err *e);
 /* The enabled users of one organization ordered by id (notices, R-ISS-5). Freed with free(). */
-int user_list_org(struct db *db, int64_t org_id, struct user **rows, size_t *n,
-                  struct sm_err *e);
+int user_list_org(struct db *db, int64_t org_id, struct user **rows, size_t *n, struct sm_err *e);
 
 /* ---- isolation (R-ACT-1) ----
  * The organizations a user may see, as three bound integers:

@@ -16,9 +16,9 @@ static int read_key(const char *path, unsigned char key[CSRF_KEY_LEN], struct sm
 {
     int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0)
-        return errno == ENOENT ? -SM_E_NOTFOUND
-                               : sm_err_set(e, SM_E_IO, path, "cannot open %s: %s", path,
-                                            strerror(errno));
+        return errno == ENOENT
+                   ? -SM_E_NOTFOUND
+                   : sm_err_set(e, SM_E_IO, path, "cannot open %s: %s", path, strerror(errno));
     unsigned char tmp[CSRF_KEY_LEN + 1];
     ssize_t n = read(fd, tmp, sizeof tmp);
     close(fd);
@@ -74,8 +74,7 @@ int csrf_nonce(char out[CSRF_NONCE_SIZE])
     if (sodium_init() < 0)
         return -SM_E_CRYPTO;
     randombytes_buf(r, sizeof r);
-    sodium_bin2base64(out, CSRF_NONCE_SIZE, r, sizeof r,
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_bin2base64(out, CSRF_NONCE_SIZE, r, sizeof r, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     return 0;
 }
 

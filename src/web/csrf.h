@@ -8,11 +8,11 @@
 
 #include "core/err.h"
 
-#define CSRF_KEY_LEN 32
+#define CSRF_KEY_LEN    32
 #define CSRF_NONCE_SIZE 44 /* 32 random bytes in base64url without padding, + NUL */
 #define CSRF_TOKEN_SIZE 44
-#define CSRF_COOKIE "csrf"
-#define CSRF_FIELD "csrf"
+#define CSRF_COOKIE     "csrf"
+#define CSRF_FIELD      "csrf"
 
 /* Reads the secret at path, creating it when missing (O_EXCL temporary file, fsync,
  * link into place; a concurrent creator wins and its key is read). */

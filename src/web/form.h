@@ -12,8 +12,8 @@
 #define FORM_MAX_FIELDS 64
 
 struct form_field {
-    char *name;     /* NUL-terminated UTF-8 */
-    char *value;    /* NUL-terminated (bytes of a file may contain NUL: use len) */
+    char *name;  /* NUL-terminated UTF-8 */
+    char *value; /* NUL-terminated (bytes of a file may contain NUL: use len) */
     size_t len;
     char *filename; /* NULL unless a multipart file part */
     char *type;     /* Content-Type of a multipart part, or NULL */

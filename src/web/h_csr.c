@@ -38,8 +38,8 @@ static json_t *check(const unsigned char *in, size_t len, const char *lang, int 
         json_object_del(p, "message_en");
         const char *sev = json_string_value(json_object_get(p, "severity"));
         if (for_page)
-            rc |= json_object_set_new(p, "is_error",
-                                      json_boolean(sev && strcmp(sev, "error") == 0));
+            rc |=
+                json_object_set_new(p, "is_error", json_boolean(sev && strcmp(sev, "error") == 0));
     }
     rc |= json_object_set_new(j, "lang", json_string(lang));
     if (for_page) {

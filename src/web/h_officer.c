@@ -78,7 +78,7 @@ static void internal(struct req *r, const char *what, const struct sm_err *e)
 /* A message key with a dynamic part: "order.state." + state. */
 static const char *label(struct req *r, const char *prefix, const char *what)
 {
-    char key[96];
+    char key[400];
     snprintf(key, sizeof key, "%s%s", prefix, what ? what : "");
     const char *t = i18n_get(r->lang, key);
     return t ? t : (what ? what : "");
@@ -324,9 +324,9 @@ static json_t *domains_json(struct req *r, struct portal *p, int64_t id, int *pe
                       "br_version", d[i].br_version ? d[i].br_version : "", "evidence",
                       d[i].evidence ? d[i].evidence : "", "ok", ok);
         json_object_set_new(x, "where", json_string(where));
-        json_object_set_new(x, "reason", json_string(t != NULL && !ok && t->reason[0]
-                                                         ? i18n_text(r->lang, t->reason)
-                                                         : ""));
+        json_object_set_new(
+            x, "reason",
+            json_string(t != NULL && !ok && t->reason[0] ? i18n_text(r->lang, t->reason) : ""));
         json_array_append_new(arr, x);
     }
     free(todo);
@@ -578,13 +578,13 @@ static json_t *order_base(struct req *r, struct portal *p, const struct order_re
     int ja = strcmp(r->lang, "en") != 0;
     json_t *x = eta_of(o, pr, clock_now());
     json_object_update_new(
-        x,
-        json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
-                  (json_int_t)o->id, "version", (json_int_t)o->version, "receipt_no", o->receipt_no,
-                  "org", org, "state", o->state, "state_label", label(r, "order.state.", o->state),
-                  "kind", label(r, "order.kind.", o->kind), "product",
-                  pr ? (ja ? pr->name_ja : pr->name_en) : "", "level", pr ? pr->level : "", "cn",
-                  o->cn ? o->cn : "", "root", root_label(r, o->root_option), "submitted", sub, "paid", paid));
+        x, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
+                     (json_int_t)o->id, "version", (json_int_t)o->version, "receipt_no",
+                     o->receipt_no, "org", org, "state", o->state, "state_label",
+                     label(r, "order.state.", o->state), "kind", label(r, "order.kind.", o->kind),
+                     "product", pr ? (ja ? pr->name_ja : pr->name_en) : "", "level",
+                     pr ? pr->level : "", "cn", o->cn ? o->cn : "", "root",
+                     root_label(r, o->root_option), "submitted", sub, "paid", paid));
     json_object_update_new(
         x, json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "created", created,
                      "decided", decided, "amount", (json_int_t)o->amount, "invoice_no",

@@ -331,15 +331,13 @@ static void order_page(struct req *r, struct portal *p, struct order_rec *o,
         "root", i18n_text(lang, rkey), "amount", amount, "invoice_no", o->invoice_no, "submitted",
         submitted, "paid", paid, "eta", eta, "note", o->decision_note ? o->decision_note : "",
         "rows", pf_summary(lang, prod, sget, &s), "domains", doms, "reqs", reqs, "docs", docs,
-        "can_dcv", can_check, "can_upload", can_upload, "can_edit", editable(o), "on_hold",
-        on_hold, "flash", flash ? flash : "", "dcv_err",
-        area && strcmp(area, "dcv") == 0 && msg ? msg : "", "upload_err",
-        area && strcmp(area, "upload") == 0 && msg ? msg : "", "cancel_err",
+        "can_dcv", can_check, "can_upload", can_upload, "can_edit", editable(o), "on_hold", on_hold,
+        "flash", flash ? flash : "", "dcv_err", area && strcmp(area, "dcv") == 0 && msg ? msg : "",
+        "upload_err", area && strcmp(area, "upload") == 0 && msg ? msg : "", "cancel_err",
         area && strcmp(area, "cancel") == 0 && msg ? msg : "", "max_upload", maxup, "kinds",
         kinds_json(lang));
     json_object_set_new(d, "cert_serial", json_string(serial));
-    json_object_set_new(d, "show_docs",
-                        json_boolean(can_upload || json_array_size(docs) > 0));
+    json_object_set_new(d, "show_docs", json_boolean(can_upload || json_array_size(docs) > 0));
     stored_clear(&s);
     http_reply_page(r, status, "portal_order", "portal.order.title", d);
 }

@@ -44,8 +44,7 @@ static int merge_file(const struct asset *a, json_t **cat)
             goto out;
         }
         if (json_object_get(*cat, k) != NULL) {
-            rc = sm_err_set(&load_err, SM_E_CONFIG, a->path, "%s: %s is defined twice", a->path,
-                            k);
+            rc = sm_err_set(&load_err, SM_E_CONFIG, a->path, "%s: %s is defined twice", a->path, k);
             goto out;
         }
         if (json_object_set(*cat, k, v) < 0) {
@@ -206,8 +205,7 @@ static const char *from_accept(const char *h)
         while (primary < tag_len && tag[primary] != '-')
             primary++;
         for (int i = 0; i < NLANGS && q > best_q; i++) {
-            if (primary == strlen(i18n_langs[i]) &&
-                strncasecmp(tag, i18n_langs[i], primary) == 0) {
+            if (primary == strlen(i18n_langs[i]) && strncasecmp(tag, i18n_langs[i], primary) == 0) {
                 best = i18n_langs[i];
                 best_q = q;
             }
