@@ -48,12 +48,16 @@ static json_t *locale_choice(const char *locale)
 }
 
 /* A local path to go to after login: next when it is one ("/x", not "//"), else
- * /dashboard. */
+ * /dashboard. Control characters are refused anywhere: browsers drop tabs and line
+ * breaks from a Location, so "/\t/host" would become "//host", another site. */
 static const char *safe_next(const char *next)
 {
     if (next == NULL || next[0] != '/' || next[1] == '/' || next[1] == '\\' ||
-        strpbrk(next, "\r\n") != NULL || strlen(next) > 512 || strncmp(next, "/login", 6) == 0)
+        strlen(next) > 512 || strncmp(next, "/login", 6) == 0)
         return "/dashboard";
+    for (const unsigned char *s = (const unsigned char *)next; *s; s++)
+        if (*s < 0x20 || *s == 0x7f)
+            return "/dashboard";
     return next;
 }
 

@@ -412,8 +412,11 @@ int http_reply_405(struct req *r, const char *allow)
 
 int http_redirect(struct req *r, int status, const char *location)
 {
+    int ctl = 0; /* a tab or line break dropped by the browser could make "//host" */
+    for (const unsigned char *s = (const unsigned char *)location; s != NULL && *s; s++)
+        ctl |= *s < 0x20 || *s == 0x7f;
     if (status < 300 || status > 308 || location == NULL || location[0] != '/' ||
-        location[1] == '/' || location[1] == '\\' || strpbrk(location, "\r\n") != NULL) {
+        location[1] == '/' || location[1] == '\\' || ctl) {
         log_error("refused redirect", "path", r->path, "location", location ? location : "");
         return http_reply_error(r, 500, "err.internal", NULL);
     }

@@ -179,6 +179,13 @@ check "R-ACT-2 user list shows the lock" \
 sleep 3.2
 login hanako2 second-horse-2
 check_eq "R-ACT-2 the lock ends after lock_seconds" 303 "$code"
+# a tab or line break in next is dropped by browsers: "/<TAB>/host" would be "//host"
+req "/login?next=%2F%09%2Fevil.example"
+check "next with a tab does not leave the site (logged in)" hdr '^Location: /dashboard$'
+SID=""
+req /login
+post /login login_id=hanako2 password=second-horse-2 $'next=/\t/evil.example'
+check "next with a tab does not leave the site (login)" hdr '^Location: /dashboard$'
 SID=""
 
 # ---- password reset by mail (R-ACT-2) ----
