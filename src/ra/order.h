@@ -56,7 +56,7 @@ int order_editable(enum order_state s);
  * is after the change, the event name ("order.submitted", "order.paid", "order.hold",
  * "order.resumed", "order.rejected", "order.approved", "order.issued", "order.cancelled",
  * "order.reapplied", "order.document") and the audit detail JSON. A negative return
- * rolls the change back. The lead connects outbox_enqueue here (R-NOT-1/2). */
+ * rolls the change back. ra/notice queues the mails here (R-NOT-1/2). */
 struct order_hooks {
     int (*notify)(void *arg, struct db *db, const struct order_rec *o, const char *event,
                   const char *detail_json, struct sm_err *e);
