@@ -418,10 +418,13 @@ int validate_todo_list(const struct order_env *env, const struct order_actor *wh
         snprintf(t[i].name, sizeof t[i].name, "%s", d[i].name);
         snprintf(t[i].method, sizeof t[i].method, "%s", d[i].dcv_method);
         snprintf(t[i].state, sizeof t[i].state, "%s", d[i].state);
-        snprintf(t[i].value, sizeof t[i].value, "%s", d[i].random_value ? d[i].random_value : "");
+        int m = method_of(d[i].dcv_method);
+        t[i].issued = d[i].random_value != NULL && d[i].random_value[0] != '\0';
+        if (m != DCV_EMAIL) /* BR 3.2.2.4.4: the e-mailed value goes to the mailbox only */
+            snprintf(t[i].value, sizeof t[i].value, "%s",
+                     d[i].random_value ? d[i].random_value : "");
         t[i].expires_at = d[i].value_expires_at;
         t[i].validated_at = d[i].validated_at;
-        int m = method_of(d[i].dcv_method);
         if (m == DCV_DNS_TXT)
             snprintf(t[i].record_name, sizeof t[i].record_name, "%s.%s", DCV_DNS_LABEL, host);
         if (m == DCV_HTTP_FILE && d[i].random_value != NULL &&

@@ -20,7 +20,10 @@ struct validate_todo {
     char method[24];       /* dns | http | email:LOCALPART | reuse */
     char state[12];        /* pending | validated | failed */
     char record_name[300]; /* dns: the TXT owner name to create */
-    char value[64];        /* the random value (dns TXT text, http file content) */
+    char value[64];        /* the random value (dns TXT text, http file content); never
+                              the e-mail method's: that one is the link mailed to the
+                              domain's address and proves control only while unseen */
+    int issued;            /* a random value exists (for every method) */
     char url[400];         /* http: the URL that must serve value */
     char email[320];       /* email: where the link was (or will be) sent */
     int64_t expires_at;    /* the random value's expiry */

@@ -219,7 +219,7 @@ static json_t *todo_json(const char *lang, const struct validate_todo *t, int ca
     json_t *opts =
         pf_dcv_options(lang, t->name, t->method, dcv_method_allowed(DCV_EMAIL, clock_now()));
     /* no random value yet: the instructions come once the order is paid */
-    int ready = !validated && t->value[0] != '\0';
+    int ready = !validated && t->issued;
     return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:s, s:s, s:s, s:s, s:s, "
                      "s:s, s:o, s:b, s:s}",
                      "name", t->name, "method", t->method, "method_label", i18n_text(lang, label),

@@ -262,6 +262,10 @@ static void test_validate_todo_list(void **state)
     assert_int_equal(strlen(t[0].value), 32);
     assert_non_null(strstr(t[1].url, "http://www.todo.co.jp/.well-known/pki-validation/shomei-"));
     assert_string_equal(t[2].email, "hostmaster@todo.co.jp");
+    /* the e-mail method's value is the mailed link: never shown, or the applicant could
+     * confirm without the mailbox (BR 3.2.2.4.4) */
+    assert_true(t[0].issued && t[1].issued && t[2].issued);
+    assert_string_equal(t[2].value, "");
     free(t);
     const struct order_actor stranger = {5, {0, (const int64_t[]){12}, 1}};
     assert_int_equal(validate_todo_list(&env, &stranger, cfg, id, &t, &n, NULL), -SM_E_NOTFOUND);
