@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# R-SCL-1: the store tests (test_db) and the audit-log tests (test_audit) against a real
-# PostgreSQL server started by tests/pg.sh; their TAP lines pass through.
+# R-SCL-1: the store tests (test_db, test_audit, test_orders_store, test_users, test_outbox)
+# and the whole order path (it/order_flow) against a real PostgreSQL server started by
+# tests/pg.sh; their TAP lines pass through.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/../pg.sh"
@@ -12,11 +13,17 @@ if ! pg_start; then
   it_done
 fi
 ok "start a PostgreSQL server"
-for t in test_db test_audit test_orders_store; do
+for t in test_db test_audit test_orders_store test_users test_outbox; do
   if [ ! -x "$bindir/$t" ]; then
     not_ok "$t is built"
     continue
   fi
   CMOCKA_MESSAGE_OUTPUT=TAP "$bindir/$t" || IT_FAILED=1
 done
+# a fresh schema for a data directory made by shomei init
+psql -X -q "$SHOMEI_TEST_PG_URL" -c 'DROP SCHEMA public CASCADE; CREATE SCHEMA public' ||
+  not_ok "reset the schema"
+bash "$here/order_flow.sh" >"$IT_TMP/order_flow.log" 2>&1 || IT_FAILED=1
+grep -E '^(not )?ok ' "$IT_TMP/order_flow.log" | sed 's/^\(ok\|not ok\) [0-9]*/& [pg]/'
+check "the order path ran on PostgreSQL" grep -q '^ok .*R-OPS-1 the audit chain' "$IT_TMP/order_flow.log"
 it_done
