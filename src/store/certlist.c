@@ -24,7 +24,25 @@
     "c.id, c.order_id, c.org_id, c.serial, c.state, c.level, c.root, c.cn, c.not_before, "         \
     "c.not_after, c.revoked_at, o.receipt_no, o.kind, p.code, p.name_ja, p.name_en, "              \
     "o.applicant, o.contact"
-#define NCOLS       18
+#define NCOLS 18
+/* The list reads the five applicant fields it shows straight from the JSON in SQL instead
+ * of parsing two JSON documents per row (the most expensive part of a list page). */
+#define BASE_COLS                                                                                  \
+    "c.id, c.order_id, c.org_id, c.serial, c.state, c.level, c.root, c.cn, c.not_before, "         \
+    "c.not_after, c.revoked_at, o.receipt_no, o.kind, p.code, p.name_ja, p.name_en, "
+#define JX_SQLITE(col, path)                                                                       \
+    "CASE WHEN json_valid(" col ") THEN json_extract(" col ", '" path "') END"
+#define LIST_COLS_SQLITE                                                                                         \
+    BASE_COLS                                                                                                    \
+        JX_SQLITE("o.applicant", "$.org.name_ja") ", " JX_SQLITE("o.applicant", "$.org.name_en") ", " JX_SQLITE( \
+            "o.applicant",                                                                                       \
+            "$.responsible.dept") ", " JX_SQLITE("o.contact", "$.org") ", " JX_SQLITE("o.contact",               \
+                                                                                      "$.dept")
+#define LIST_COLS_PG                                                                               \
+    BASE_COLS "o.applicant::jsonb #>> '{org,name_ja}', o.applicant::jsonb #>> '{org,name_en}', "   \
+              "o.applicant::jsonb #>> '{responsible,dept}', o.contact::jsonb #>> '{org}', "        \
+              "o.contact::jsonb #>> '{dept}'"
+#define NLIST_COLS  21
 #define DETAIL_COLS COLS ", c.names, c.sha256, c.der, o.server_software"
 #define STATES      " c.state IN ('issued', 'revoked')"
 
@@ -82,8 +100,8 @@ static void row_clear(struct certlist_row *r)
     memset(r, 0, sizeof *r);
 }
 
-/* Fills r from the first NCOLS columns; tdb as in applicant_fields. -1 on no memory. */
-static int fill_row(struct certlist_row *r, const struct db_val *v, char **tdb)
+/* Fills r from the first 16 columns (everything but the applicant fields). */
+static int fill_base(struct certlist_row *r, const struct db_val *v)
 {
     memset(r, 0, sizeof *r);
     r->id = db_col_int(&v[0]);
@@ -102,7 +120,13 @@ static int fill_row(struct certlist_row *r, const struct db_val *v, char **tdb)
     cpy(r->product_code, sizeof r->product_code, &v[13]);
     cpy(r->product_ja, sizeof r->product_ja, &v[14]);
     cpy(r->product_en, sizeof r->product_en, &v[15]);
-    if ((v[7].t != DB_NULL && r->cn == NULL) || applicant_fields(&v[16], &v[17], r, tdb) < 0)
+    return v[7].t != DB_NULL && r->cn == NULL ? -1 : 0;
+}
+
+/* Fills r from the first NCOLS columns; tdb as in applicant_fields. -1 on no memory. */
+static int fill_row(struct certlist_row *r, const struct db_val *v, char **tdb)
+{
+    if (fill_base(r, v) < 0 || applicant_fields(&v[16], &v[17], r, tdb) < 0)
         return -1;
     return 0;
 }
@@ -113,10 +137,35 @@ struct rows {
     int nomem;
 };
 
+/* Text of a column extracted from JSON: NULL unless it is a non-empty string. */
+static const char *jtext(const struct db_val *v, char *tmp, size_t n)
+{
+    if (v->t != DB_TEXT || v->n == 0)
+        return NULL;
+    cpy(tmp, n, v);
+    return tmp;
+}
+
+/* The list's applicant fields (columns 16..20), as applicant_fields picks them. */
+static int list_fields(const struct db_val *v, struct certlist_row *r)
+{
+    char ja[256], en[256], dept[256], corg[256], cdept[256];
+    const char *a_ja = jtext(&v[16], ja, sizeof ja), *a_en = jtext(&v[17], en, sizeof en);
+    const char *d = jtext(&v[18], dept, sizeof dept);
+    if (a_ja == NULL && a_en == NULL)
+        a_ja = jtext(&v[19], corg, sizeof corg);
+    if (d == NULL)
+        d = jtext(&v[20], cdept, sizeof cdept);
+    if ((a_ja && (r->org_name_ja = strdup(a_ja)) == NULL) ||
+        (a_en && (r->org_name_en = strdup(a_en)) == NULL) || (d && (r->dept = strdup(d)) == NULL))
+        return -1;
+    return 0;
+}
+
 static int add_row(void *ctx, const struct db_val *cols, int ncols)
 {
     struct rows *rs = ctx;
-    if (ncols < NCOLS)
+    if (ncols < NLIST_COLS)
         return -SM_E_INTERNAL;
     if (rs->n == rs->cap) {
         size_t cap = rs->cap ? rs->cap * 2 : 16;
@@ -128,7 +177,7 @@ static int add_row(void *ctx, const struct db_val *cols, int ncols)
         rs->v = v;
         rs->cap = cap;
     }
-    if (fill_row(&rs->v[rs->n], cols, NULL) < 0) {
+    if (fill_base(&rs->v[rs->n], cols) < 0 || list_fields(cols, &rs->v[rs->n]) < 0) {
         row_clear(&rs->v[rs->n]);
         rs->nomem = 1;
         return -SM_E_NOMEM;
@@ -214,7 +263,8 @@ int certlist_list(struct db *db, const struct certlist_filter *f, struct certlis
     if (!f->scope.all && f->scope.n > ORDERS_SCOPE_MAX)
         return sm_err_set(e, SM_E_TOO_LARGE, "scope", "too many organizations");
     struct db_val *p = sm_calloc((f->scope.all ? 0 : f->scope.n) + 5, sizeof *p);
-    struct buf where = BUF_INIT, sql = BUF_INIT, pcn = BUF_INIT, pserial = BUF_INIT;
+    struct buf where = BUF_INIT, sql = BUF_INIT, sql_pg = BUF_INIT, pcn = BUF_INIT;
+    struct buf pserial = BUF_INIT;
     struct rows rs = {0};
     int np = 0, rc = p == NULL ? -SM_E_NOMEM : 0;
     if (rc == 0)
@@ -254,12 +304,17 @@ int certlist_list(struct db *db, const struct certlist_filter *f, struct certlis
     p[np] = DBV_INT(f->limit ? f->limit : 50);
     p[np + 1] = DBV_INT(f->offset);
     if (buf_printf(&sql,
-                   "SELECT " COLS FROM "WHERE %s ORDER BY c.not_after, c.id LIMIT $%d OFFSET $%d",
+                   "SELECT " LIST_COLS_SQLITE FROM
+                   "WHERE %s ORDER BY c.not_after, c.id LIMIT $%d OFFSET $%d",
+                   where.p, np + 1, np + 2) < 0 ||
+        buf_printf(&sql_pg,
+                   "SELECT " LIST_COLS_PG FROM
+                   "WHERE %s ORDER BY c.not_after, c.id LIMIT $%d OFFSET $%d",
                    where.p, np + 1, np + 2) < 0) {
         rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
         goto out;
     }
-    struct db_stmt st = {"certlist.list", sql.p, NULL, NULL};
+    struct db_stmt st = {"certlist.list", sql.p, NULL, sql_pg.p};
     rc = db_run(db, &st, p, np + 2, add_row, &rs, e);
     if (rc < 0 && rs.nomem)
         rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
@@ -276,6 +331,7 @@ int certlist_list(struct db *db, const struct certlist_filter *f, struct certlis
 out:
     buf_free(&where);
     buf_free(&sql);
+    buf_free(&sql_pg);
     buf_free(&pcn);
     buf_free(&pserial);
     free(p);

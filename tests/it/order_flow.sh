@@ -76,7 +76,7 @@ apply() { # DOMAIN IDEM -> order id in $OID (www.DOMAIN with the apex added, R-A
 import json, os, sys
 print(json.dumps({"product": "dv-1y", "csr": open(os.environ["CSR"]).read(), "cn": "www." + sys.argv[1],
   "dcv_methods": {"www." + sys.argv[1]: "dns", sys.argv[1]: "http"},
-  "contact": {"name": "山田 太郎", "name_kana": "やまだ たろう", "postal": "100-0001", "pref": "東京都",
+  "contact": {"org": "フロー試験株式会社", "dept": "情報システム部", "name": "山田 太郎", "name_kana": "やまだ たろう", "postal": "100-0001", "pref": "東京都",
               "city": "千代田区", "street": "千代田1-1", "phone": "03-1111-2222",
               "email": "ops@" + sys.argv[1]},
   "billing_same": True, "notify_emails": ["cert@" + sys.argv[1]], "idem_key": sys.argv[2]},
@@ -116,6 +116,11 @@ SERIAL=$(jq_ 'd.get("cert_serial", "")')
 check "the order names its certificate" test -n "$SERIAL"
 check_eq "R-VAL-1 both domains validated" "['validated', 'validated']" \
   "$(jq_ '[x["state"] for x in d["domains"]]')"
+
+api GET "/api/v1/certificates?q=$SERIAL"
+check_eq "R-MNG-1 the certificate list finds it (with its organization's fields)" \
+  "200 1 www.flow-test.co.jp フロー試験株式会社 情報システム部" \
+  "$code $(jq_ 'len(d["items"])') $(jq_ 'd["items"][0]["cn"]') $(jq_ 'd["items"][0]["organization_ja"]') $(jq_ 'd["items"][0]["department"]')"
 
 # ---- downloads verify (R-DL-1), subject from the application (R-CSR-2) ----
 "$S" ca chain --dir "$D" --level dv --root a | awk -v a="$IT_TMP/int.pem" \
