@@ -96,10 +96,10 @@ static int load_visible(struct db *db, const struct orders_scope *scope, const c
                         struct certs_row **out, struct sm_err *e)
 {
     struct certs_row *r = NULL;
-    int rc = certs_get(db, serial, &r, e);
+    int rc = scope != NULL ? certs_get_scoped(db, serial, scope, &r, e) : -SM_E_NOTFOUND;
     if (rc < 0 && rc != -SM_E_NOTFOUND)
         return rc;
-    if (rc == 0 && sees(scope, r->org_id) &&
+    if (rc == 0 && sees(scope, r->org_id) && /* the SQL filtered already; kept as a guard */
         (strcmp(r->state, "issued") == 0 || strcmp(r->state, "revoked") == 0)) {
         *out = r;
         return 0;

@@ -32,12 +32,13 @@
     "c.not_after, c.revoked_at, o.receipt_no, o.kind, p.code, p.name_ja, p.name_en, "
 #define JX_SQLITE(col, path)                                                                       \
     "CASE WHEN json_valid(" col ") THEN json_extract(" col ", '" path "') END"
-#define LIST_COLS_SQLITE                                                                                         \
-    BASE_COLS                                                                                                    \
-        JX_SQLITE("o.applicant", "$.org.name_ja") ", " JX_SQLITE("o.applicant", "$.org.name_en") ", " JX_SQLITE( \
-            "o.applicant",                                                                                       \
-            "$.responsible.dept") ", " JX_SQLITE("o.contact", "$.org") ", " JX_SQLITE("o.contact",               \
-                                                                                      "$.dept")
+#define LIST_COLS_SQLITE                                                                           \
+    BASE_COLS                                                                                      \
+    JX_SQLITE("o.applicant", "$.org.name_ja")                                                      \
+    ", " JX_SQLITE("o.applicant", "$.org.name_en") ", " JX_SQLITE(                                 \
+        "o.applicant", "$.responsible.dept") ", " JX_SQLITE("o.contact",                           \
+                                                            "$.org") ", " JX_SQLITE("o.contact",   \
+                                                                                    "$.dept")
 #define LIST_COLS_PG                                                                               \
     BASE_COLS "o.applicant::jsonb #>> '{org,name_ja}', o.applicant::jsonb #>> '{org,name_en}', "   \
               "o.applicant::jsonb #>> '{responsible,dept}', o.contact::jsonb #>> '{org}', "        \
@@ -193,21 +194,6 @@ void certlist_rows_free(struct certlist_row *rows, size_t n)
     free(rows);
 }
 
-/* " AND c.org_id IN ($k, ...)" binding the ids into p from *np; nothing for all. */
-static int scope_sql(struct buf *sql, const struct orders_scope *s, struct db_val *p, int *np)
-{
-    if (s->all)
-        return 0;
-    if (s->n == 0)
-        return buf_puts(sql, " AND 1 = 0");
-    int rc = buf_puts(sql, " AND c.org_id IN (");
-    for (size_t i = 0; i < s->n && rc == 0; i++) {
-        p[(*np)++] = DBV_INT(s->org_ids[i]);
-        rc = buf_printf(sql, "%s$%d", i ? ", " : "", *np);
-    }
-    return rc == 0 ? buf_puts(sql, ")") : rc;
-}
-
 /* LIKE patterns for q: "%q%" over the lower-cased CN and "s%" over the serial as
  * download_serial_norm writes it ("" when q is no serial: matches nothing useful). */
 static int patterns(const char *q, struct buf *cn, struct buf *serial)
@@ -270,7 +256,7 @@ int certlist_list(struct db *db, const struct certlist_filter *f, struct certlis
     if (rc == 0)
         rc = buf_puts(&where, STATES);
     if (rc == 0)
-        rc = scope_sql(&where, &f->scope, p, &np);
+        rc = orders_scope_sql(&where, "c.org_id", &f->scope, p, &np, NULL);
     if (rc == 0 && q[0]) {
         rc = patterns(q, &pcn, &pserial);
         if (rc == 0) {
@@ -405,7 +391,7 @@ int certlist_get(struct db *db, const struct orders_scope *scope, const char *se
     int np = 1;
     int rc = buf_puts(&sql, "SELECT " DETAIL_COLS FROM "WHERE c.serial = $1 AND" STATES);
     if (rc == 0)
-        rc = scope_sql(&sql, scope, p, &np);
+        rc = orders_scope_sql(&sql, "c.org_id", scope, p, &np, NULL);
     if (rc < 0) {
         rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     } else {

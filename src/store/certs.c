@@ -6,7 +6,9 @@
 #include <string.h>
 
 #include "core/failalloc.h"
+#include "core/buf.h"
 #include "store/certs.h"
+#include "store/orders.h"
 #include "store/db.h"
 
 static const struct db_stmt st_reserve = {
@@ -237,6 +239,38 @@ int certs_get(struct db *db, const char *serial, struct certs_row **out, struct 
     if (*out == NULL)
         return sm_err_set(e, SM_E_NOTFOUND, "serial", "no certificate with serial %s", serial);
     return 0;
+}
+
+int certs_get_scoped(struct db *db, const char *serial, const struct orders_scope *scope,
+                     struct certs_row **out, struct sm_err *e)
+{
+    *out = NULL;
+    if (serial == NULL || scope == NULL)
+        return sm_err_set(e, SM_E_INVALID, "serial", "no serial or scope");
+    if (!scope->all && scope->n > ORDERS_SCOPE_MAX)
+        return sm_err_set(e, SM_E_TOO_LARGE, "scope", "too many organizations");
+    struct db_val *p = sm_calloc(1 + (scope->all ? 0 : scope->n), sizeof *p);
+    struct buf sql = BUF_INIT;
+    if (p == NULL)
+        return sm_err_set(e, SM_E_NOMEM, "certificates", "out of memory");
+    p[0] = DBV_TEXT(serial);
+    int np = 1;
+    int rc = buf_puts(&sql, "SELECT " COLS " FROM certificates WHERE serial = $1") < 0
+                 ? sm_err_set(e, SM_E_NOMEM, "certificates", "out of memory")
+                 : orders_scope_sql(&sql, "org_id", scope, p, &np, e);
+    if (rc == 0) {
+        struct db_stmt st = {"certs.get_scoped", sql.p, NULL, NULL};
+        rc = db_run(db, &st, p, np, on_row, out, e);
+        if (rc == -SM_E_NOMEM)
+            rc = sm_err_set(e, SM_E_NOMEM, "certificates", "out of memory");
+        else if (rc > 0)
+            rc = 0;
+        if (rc == 0 && *out == NULL)
+            rc = sm_err_set(e, SM_E_NOTFOUND, "serial", "no certificate with serial %s", serial);
+    }
+    buf_free(&sql);
+    free(p);
+    return rc;
 }
 
 int certs_get_id(struct db *db, int64_t id, struct certs_row **out, struct sm_err *e)

@@ -57,6 +57,11 @@ struct certs_row {
 };
 /* The certificate with this serial; -SM_E_NOTFOUND when absent. Free with certs_row_free. */
 int certs_get(struct db *db, const char *serial, struct certs_row **out, struct sm_err *e);
+/* The same, limited in SQL to certificates of organizations in scope (a certificate
+ * without an organization only with an "all" scope); -SM_E_NOTFOUND otherwise. */
+struct orders_scope;
+int certs_get_scoped(struct db *db, const char *serial, const struct orders_scope *scope,
+                     struct certs_row **out, struct sm_err *e);
 /* The same by certificates.id. */
 int certs_get_id(struct db *db, int64_t id, struct certs_row **out, struct sm_err *e);
 void certs_row_free(struct certs_row *r);

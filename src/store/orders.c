@@ -270,10 +270,8 @@ static int one(struct rows *rs, int rc, struct order_rec **out, struct sm_err *e
     return 0;
 }
 
-/* Appends " AND org_id IN ($k, ...)" for a limited scope, binding the ids from p[*np].
- * An empty scope becomes " AND 1 = 0". */
-static int scope_sql(struct buf *sql, const struct orders_scope *s, struct db_val *p, int *np,
-                     struct sm_err *e)
+int orders_scope_sql(struct buf *sql, const char *col, const struct orders_scope *s,
+                     struct db_val *p, int *np, struct sm_err *e)
 {
     if (s == NULL)
         return sm_err_set(e, SM_E_INTERNAL, "scope", "no scope given");
@@ -283,7 +281,7 @@ static int scope_sql(struct buf *sql, const struct orders_scope *s, struct db_va
         return buf_puts(sql, " AND 1 = 0") < 0 ? sm_err_set(e, SM_E_NOMEM, NULL, "no memory") : 0;
     if (s->n > ORDERS_SCOPE_MAX)
         return sm_err_set(e, SM_E_TOO_LARGE, "scope", "too many organizations (%zu)", s->n);
-    int rc = buf_puts(sql, " AND org_id IN (");
+    int rc = buf_printf(sql, " AND %s IN (", col);
     for (size_t i = 0; i < s->n && rc == 0; i++) {
         p[*np] = DBV_INT(s->org_ids[i]);
         (*np)++;
@@ -309,7 +307,7 @@ static int get_scoped(struct db *db, const char *name, const char *where, struct
                  ? sm_err_set(e, SM_E_NOMEM, NULL, "out of memory")
                  : 0;
     if (rc == 0)
-        rc = scope_sql(&sql, scope, p, &np, e);
+        rc = orders_scope_sql(&sql, "org_id", scope, p, &np, e);
     struct rows rs = {0};
     if (rc == 0) {
         struct db_stmt st = {name, sql.p, NULL, NULL};
@@ -373,7 +371,7 @@ static int list_where(struct buf *w, const struct orders_filter *f, struct db_va
     }
     if (rc < 0)
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
-    return scope_sql(w, &f->scope, p, np, e);
+    return orders_scope_sql(w, "org_id", &f->scope, p, np, e);
 }
 
 static int count_rows(void *ctx, const struct db_val *cols, int ncols)

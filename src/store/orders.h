@@ -24,6 +24,14 @@ struct orders_scope {
 #define ORDERS_SCOPE_MAX 10000
 #define ORDERS_SCOPE_ALL ((struct orders_scope){1, NULL, 0})
 
+struct buf;
+struct db_val;
+/* For store modules: appends " AND <col> IN ($k, ...)" for a limited scope (binding the
+ * ids into p from p[*np] on; p needs room for s->n more), " AND 1 = 0" for an empty one,
+ * nothing for "all". 0, -SM_E_TOO_LARGE past ORDERS_SCOPE_MAX, -SM_E_NOMEM. */
+int orders_scope_sql(struct buf *sql, const char *col, const struct orders_scope *s,
+                     struct db_val *p, int *np, struct sm_err *e);
+
 /* A stored order. Strings: fixed arrays are always NUL-terminated; pointers are owned
  * by the record (NULL when the column is NULL) and freed by orders_rec_free. Times are
  * UTC seconds, 0 = not set. JSON columns hold text as stored. */
