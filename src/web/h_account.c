@@ -52,8 +52,8 @@ static json_t *locale_choice(const char *locale)
  * breaks from a Location, so "/\t/host" would become "//host", another site. */
 static const char *safe_next(const char *next)
 {
-    if (next == NULL || next[0] != '/' || next[1] == '/' || next[1] == '\\' ||
-        strlen(next) > 512 || strncmp(next, "/login", 6) == 0)
+    if (next == NULL || next[0] != '/' || next[1] == '/' || next[1] == '\\' || strlen(next) > 512 ||
+        strncmp(next, "/login", 6) == 0)
         return "/dashboard";
     for (const unsigned char *s = (const unsigned char *)next; *s; s++)
         if (*s < 0x20 || *s == 0x7f)
