@@ -683,24 +683,36 @@ int account_reset_confirm(struct db *db, const char *token, const char *password
 
 /* ---- changes by the user ---- */
 
-static int check_current(struct db *db, const struct user *u, const char *pw,
-                         struct account_errors *fe, struct sm_err *e)
+/* The current password before a change of login ID or password. A wrong one counts
+ * towards the lockout like a failed login (a stolen session cannot guess it without
+ * limit), and a locked account changes nothing until the lock ends. */
+static int check_current(struct db *db, const struct account_policy *p, const struct user *u,
+                         const char *pw, struct account_errors *fe, struct sm_err *e)
 {
     struct user fresh;
+    int64_t now = (int64_t)clock_now();
     int rc = user_get(db, u->id, &fresh, e);
     if (rc < 0)
         return rc;
-    if (pw == NULL || *pw == '\0')
+    if (fresh.locked_until > now) {
+        add_error(fe, "current_password", "account.err.current_locked");
+    } else if (pw == NULL || *pw == '\0') {
         add_error(fe, "current_password", "account.err.current_required");
-    else if (!password_ok(fresh.password_hash, pw))
+    } else if (!password_ok(fresh.password_hash, pw)) {
         add_error(fe, "current_password", "account.err.current_password");
-    return 0;
+        rc = db_begin(db, e);
+        if (rc == 0)
+            rc = record_failure(db, p, &fresh, now, e);
+        rc = finish(db, rc, e);
+    }
+    return rc;
 }
 
-int account_change_login_id(struct db *db, const struct user *u, const char *current_password,
-                            const char *login_id, struct account_errors *fe, struct sm_err *e)
+int account_change_login_id(struct db *db, const struct account_policy *p, const struct user *u,
+                            const char *current_password, const char *login_id,
+                            struct account_errors *fe, struct sm_err *e)
 {
-    int rc = check_current(db, u, current_password, fe, e);
+    int rc = check_current(db, p, u, current_password, fe, e);
     if (rc < 0)
         return rc;
     add_error(fe, "login_id", account_check_login_id(login_id));
@@ -720,11 +732,12 @@ int account_change_login_id(struct db *db, const struct user *u, const char *cur
     return finish(db, rc, e);
 }
 
-int account_change_password(struct db *db, const struct user *u, const char *current_password,
-                            const char *password, const char *password_confirm,
-                            const char *keep_hash, struct account_errors *fe, struct sm_err *e)
+int account_change_password(struct db *db, const struct account_policy *p, const struct user *u,
+                            const char *current_password, const char *password,
+                            const char *password_confirm, const char *keep_hash,
+                            struct account_errors *fe, struct sm_err *e)
 {
-    int rc = check_current(db, u, current_password, fe, e);
+    int rc = check_current(db, p, u, current_password, fe, e);
     if (rc < 0)
         return rc;
     add_error(fe, "password", account_check_password(password, u->login_id));

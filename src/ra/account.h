@@ -122,12 +122,14 @@ int account_reset_confirm(struct db *db, const char *token, const char *password
                           struct sm_err *e);
 
 /* ---- changes by the user (all need the current password except the profile) ---- */
-int account_change_login_id(struct db *db, const struct user *u, const char *current_password,
-                            const char *login_id, struct account_errors *fe, struct sm_err *e);
+int account_change_login_id(struct db *db, const struct account_policy *p, const struct user *u,
+                            const char *current_password, const char *login_id,
+                            struct account_errors *fe, struct sm_err *e);
 /* Ends every other session of the user (keep_hash = the current one, may be NULL). */
-int account_change_password(struct db *db, const struct user *u, const char *current_password,
-                            const char *password, const char *password_confirm,
-                            const char *keep_hash, struct account_errors *fe, struct sm_err *e);
+int account_change_password(struct db *db, const struct account_policy *p, const struct user *u,
+                            const char *current_password, const char *password,
+                            const char *password_confirm, const char *keep_hash,
+                            struct account_errors *fe, struct sm_err *e);
 int account_change_profile(struct db *db, const struct user *u, const char *display_name,
                            const char *email, const char *locale, struct account_errors *fe,
                            struct sm_err *e);

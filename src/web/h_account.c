@@ -399,7 +399,8 @@ void h_account_login_id(struct req *r)
         return;
     struct account_errors fe = {0};
     struct sm_err e = {0};
-    int rc = account_change_login_id(db, req_user(r), req_form_text(r, "current_password"),
+    int rc = account_change_login_id(db, &r->web->acct, req_user(r),
+                                     req_form_text(r, "current_password"),
                                      req_form_text(r, "login_id"), &fe, &e);
     account_done(r, rc, AF_LOGIN, &fe, &e, "login_id");
 }
@@ -412,7 +413,8 @@ void h_account_password(struct req *r)
     struct account_errors fe = {0};
     struct sm_err e = {0};
     const char *confirm = req_form_text(r, "password_confirm");
-    int rc = account_change_password(db, req_user(r), req_form_text(r, "current_password"),
+    int rc = account_change_password(db, &r->web->acct, req_user(r),
+                                     req_form_text(r, "current_password"),
                                      req_form_text(r, "password"), confirm ? confirm : "",
                                      r->auth == AUTH_SESSION ? r->session_hash : NULL, &fe, &e);
     account_done(r, rc, AF_PASSWORD, &fe, &e, "password");

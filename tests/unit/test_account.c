@@ -472,26 +472,26 @@ static void test_change_login_password_profile(void **state)
     struct account_errors fe = {0};
     char tok[ACCOUNT_TOKEN_SIZE];
     assert_int_equal(user_get(f->db, a, &u, &e), 0);
-    assert_int_equal(account_change_login_id(f->db, &u, "wrong-pass-1", "taro2", &fe, &e),
+    assert_int_equal(account_change_login_id(f->db, &f->p, &u, "wrong-pass-1", "taro2", &fe, &e),
                      -SM_E_INVALID);
     assert_string_equal(account_error(&fe, "current_password"), "account.err.current_password");
     memset(&fe, 0, sizeof fe);
-    assert_int_equal(account_change_login_id(f->db, &u, "correct-horse-9", "JIRO", &fe, &e),
+    assert_int_equal(account_change_login_id(f->db, &f->p, &u, "correct-horse-9", "JIRO", &fe, &e),
                      -SM_E_INVALID);
     assert_string_equal(account_error(&fe, "login_id"), "account.err.login_taken");
     memset(&fe, 0, sizeof fe);
-    assert_int_equal(account_change_login_id(f->db, &u, "correct-horse-9", "taro2", &fe, &e), 0);
+    assert_int_equal(account_change_login_id(f->db, &f->p, &u, "correct-horse-9", "taro2", &fe, &e), 0);
     assert_int_equal(login(f, "taro", "correct-horse-9", tok), -SM_E_FORBIDDEN);
     assert_int_equal(login(f, "taro2", "correct-horse-9", tok), 0);
     assert_int_equal(user_get(f->db, a, &u, &e), 0);
-    assert_int_equal(account_change_password(f->db, &u, "", "n", "n", NULL, &fe, &e),
+    assert_int_equal(account_change_password(f->db, &f->p, &u, "", "n", "n", NULL, &fe, &e),
                      -SM_E_INVALID);
     assert_string_equal(account_error(&fe, "current_password"), "account.err.current_required");
     assert_string_equal(account_error(&fe, "password"), "account.err.password_short");
     memset(&fe, 0, sizeof fe);
     char h[TOKEN_HASH_HEX];
     assert_int_equal(account_session_user(f->db, &f->p, tok, &u, h, &e), 0);
-    assert_int_equal(account_change_password(f->db, &u, "correct-horse-9", "fresh-horse-5",
+    assert_int_equal(account_change_password(f->db, &f->p, &u, "correct-horse-9", "fresh-horse-5",
                                              "fresh-horse-5", h, &fe, &e),
                      0);
     assert_int_equal(account_session_user(f->db, &f->p, tok, &u, h, &e), 0); /* kept */
@@ -636,6 +636,39 @@ static void test_seed_demo_one_user_per_role(void **state)
     free(u);
 }
 
+/* R-ACT-2: a wrong current password on a change counts towards the lockout like a failed
+ * login; once locked, even the right password changes nothing until the lock ends. */
+static void test_change_wrong_current_password_locks(void **state)
+{
+    struct fx *f = *state;
+    int64_t a = reg(f, "hana", "correct-horse-9");
+    struct user u;
+    struct sm_err e = {0};
+    struct account_errors fe = {0};
+    char tok[ACCOUNT_TOKEN_SIZE];
+    assert_int_equal(user_get(f->db, a, &u, &e), 0);
+    for (int i = 0; i < 3; i++) {
+        memset(&fe, 0, sizeof fe);
+        assert_int_equal(account_change_password(f->db, &f->p, &u, "guess-horse-1",
+                                                 "fresh-horse-5", "fresh-horse-5", NULL, &fe, &e),
+                         -SM_E_INVALID);
+        assert_string_equal(account_error(&fe, "current_password"),
+                            "account.err.current_password");
+    }
+    memset(&fe, 0, sizeof fe);
+    assert_int_equal(account_change_login_id(f->db, &f->p, &u, "correct-horse-9", "hana2", &fe,
+                                             &e),
+                     -SM_E_INVALID);
+    assert_string_equal(account_error(&fe, "current_password"), "account.err.current_locked");
+    assert_int_equal(login(f, "hana", "correct-horse-9", tok), -SM_E_FORBIDDEN); /* locked */
+    clock_set(T0 + 301);
+    memset(&fe, 0, sizeof fe);
+    assert_int_equal(account_change_login_id(f->db, &f->p, &u, "correct-horse-9", "hana2", &fe,
+                                             &e),
+                     0);
+    clock_set(T0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fx_setup, fx_teardown)
 
 int main(void)
@@ -658,6 +691,7 @@ int main(void)
         T(test_apikey_hashed_and_revocable),
         T(test_apikey_revoked_key_refused),
         T(test_change_login_password_profile),
+        T(test_change_wrong_current_password_locks),
         T(test_announce_admin_only_newest_first),
         T(test_can_see_org_every_role_pair),
         T(test_seed_demo_one_user_per_role),
