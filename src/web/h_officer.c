@@ -220,6 +220,12 @@ static json_t *rows_of(struct req *r, const json_t *obj, const char *prefix,
             snprintf(key, sizeof key, "officer.field.%s.%s", prefix, keys[i]);
             l = i18n_text(r->lang, key);
         }
+        if (strcmp(keys[i], "category") == 0) { /* a code: show its label */
+            char ck[64];
+            snprintf(ck, sizeof ck, "order.category.%s", v);
+            const char *cl = i18n_get(r->lang, ck);
+            v = cl ? cl : v;
+        }
         json_array_append_new(arr, json_pack("{s:s, s:s}", "label", l, "value", v));
     }
     return arr;
