@@ -397,9 +397,9 @@ int validate_set_method(const struct order_env *env, const struct order_actor *w
     return rc;
 }
 
-int validate_todo_list(const struct order_env *env, const struct order_actor *who,
-                       const struct config *cfg, int64_t order_id, struct validate_todo **out,
-                       size_t *nout, struct sm_err *e)
+int validate_steps_list(const struct order_env *env, const struct order_actor *who,
+                        const struct config *cfg, int64_t order_id, struct validate_step **out,
+                        size_t *nout, struct sm_err *e)
 {
     struct order_rec *o = NULL;
     struct order_domain *d = NULL;
@@ -409,7 +409,7 @@ int validate_todo_list(const struct order_env *env, const struct order_actor *wh
     int rc = orders_get(env->db, order_id, &who->scope, &o, e);
     if (rc == 0)
         rc = orders_domains_list(env->db, order_id, &d, &n, e);
-    struct validate_todo *t = rc == 0 ? calloc(n ? n : 1, sizeof *t) : NULL;
+    struct validate_step *t = rc == 0 ? calloc(n ? n : 1, sizeof *t) : NULL;
     if (rc == 0 && t == NULL)
         rc = sm_err_set(e, SM_E_NOMEM, "domains", "out of memory");
     for (size_t i = 0; rc == 0 && i < n; i++) {

@@ -15,7 +15,7 @@
 struct config;
 
 /* What a customer needs to pass the check of one domain, for pages and the API. */
-struct validate_todo {
+struct validate_step {
     char name[256];
     char method[24];       /* dns | http | email:LOCALPART | reuse */
     char state[12];        /* pending | validated | failed */
@@ -52,9 +52,9 @@ int validate_email_confirm(const struct order_env *env, const struct config *cfg
                            struct sm_err *e);
 /* The instructions and state of every domain of order id (scoped like orders_get).
  * *out freed by the caller with free(). */
-int validate_todo_list(const struct order_env *env, const struct order_actor *who,
-                       const struct config *cfg, int64_t order_id, struct validate_todo **out,
-                       size_t *n, struct sm_err *e);
+int validate_steps_list(const struct order_env *env, const struct order_actor *who,
+                        const struct config *cfg, int64_t order_id, struct validate_step **out,
+                        size_t *n, struct sm_err *e);
 
 /* The job's pass: runs the DNS / web-page checks of up to `limit` pending domains of
  * orders being vetted (retried until success or the value's expiry). *checked counts

@@ -118,7 +118,7 @@ static int header_word_ok(const char *s, size_t max)
 }
 
 /* The first {{name}} of template a that vars lacks, copied into key; 0 = none.
- * Malformed placeholders are left to the renderer (ra/mail), which refuses them. */
+ * Malformed {{var}} markers are left to the renderer (ra/mail), which refuses them. */
 static int missing_var(const struct asset *a, json_t *vars, char *key, size_t n)
 {
     const char *t = (const char *)a->data, *end = t + a->len;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Account pages (R-ACT-1..3): login with announcements, logout, registration, password
  * reset by mail, the account page (profile, login id, password), API keys, the admins'
- * announcements page, a dashboard placeholder and GET /api/v1/me. Thin: read the form,
+ * announcements page, the dashboard (menu of the portal) and GET /api/v1/me. Thin: read the form,
  * call ra/account, render. Form errors answer 422 with the message beside each field;
  * nothing is saved then. Passwords are never echoed back. */
 #include <errno.h>

@@ -291,18 +291,18 @@ static json_t *csr_compare(struct req *r, const struct order_rec *o, const json_
 }
 
 /* The DCV state of each domain with its evidence, and for domains not validated yet what
- * the customer has to publish (validate_todo_list) and the last failure. */
+ * the customer has to publish (validate_steps_list) and the last failure. */
 static json_t *domains_json(struct req *r, struct portal *p, int64_t id, int *pending)
 {
     struct order_domain *d = NULL;
-    struct validate_todo *todo = NULL;
+    struct validate_step *steps = NULL;
     size_t n = 0, nt = 0;
     *pending = 0;
     json_t *arr = json_array();
     if (orders_domains_list(p->db, id, &d, &n, NULL) < 0)
         return arr;
     struct sm_err e = {0};
-    if (validate_todo_list(&p->env, &p->who, r->web->cfg, id, &todo, &nt, &e) < 0) {
+    if (validate_steps_list(&p->env, &p->who, r->web->cfg, id, &steps, &nt, &e) < 0) {
         log_warn("officer: dcv instructions", "detail", e.detail);
         nt = 0;
     }
@@ -313,10 +313,10 @@ static json_t *domains_json(struct req *r, struct portal *p, int64_t id, int *pe
         int ok = strcmp(d[i].state, "validated") == 0;
         if (!ok)
             (*pending)++;
-        const struct validate_todo *t = NULL;
+        const struct validate_step *t = NULL;
         for (size_t j = 0; j < nt && t == NULL; j++)
-            if (strcmp(todo[j].name, d[i].name) == 0)
-                t = &todo[j];
+            if (strcmp(steps[j].name, d[i].name) == 0)
+                t = &steps[j];
         const char *where = "";
         if (t != NULL && !ok)
             where = t->url[0] ? t->url : t->record_name[0] ? t->record_name : t->email;
@@ -335,7 +335,7 @@ static json_t *domains_json(struct req *r, struct portal *p, int64_t id, int *pe
             json_string(t != NULL && !ok && t->reason[0] ? i18n_text(r->lang, t->reason) : ""));
         json_array_append_new(arr, x);
     }
-    free(todo);
+    free(steps);
     orders_domains_free(d, n);
     return arr;
 }

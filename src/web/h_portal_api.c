@@ -136,11 +136,11 @@ static int load(struct req *r, struct portal *p, struct order_rec **o, struct pr
 
 static json_t *domains_json(struct req *r, struct portal *p, int64_t id)
 {
-    struct validate_todo *t = NULL;
+    struct validate_step *t = NULL;
     size_t n = 0;
     struct sm_err e = {0};
     json_t *a = json_array();
-    if (validate_todo_list(&p->env, &p->who, r->web->cfg, id, &t, &n, &e) < 0)
+    if (validate_steps_list(&p->env, &p->who, r->web->cfg, id, &t, &n, &e) < 0)
         log_warn("order api: dcv", "detail", e.detail);
     for (size_t i = 0; a != NULL && i < n; i++) {
         json_t *d = json_pack("{s:s, s:s, s:s}", "name", t[i].name, "method", t[i].method, "state",

@@ -205,7 +205,7 @@ void h_orders(struct req *r)
 
 static const char *const doc_kinds[] = {"phone_bill", "authorization_letter", "pledge", "other"};
 
-static json_t *todo_json(const char *lang, const struct validate_todo *t, int can_dcv)
+static json_t *step_json(const char *lang, const struct validate_step *t, int can_dcv)
 {
     char label[48], exp[32], done[32];
     snprintf(label, sizeof label, "portal.dcv.%.*s", (int)strcspn(t->method, ":"), t->method);
@@ -283,16 +283,16 @@ static void order_page(struct req *r, struct portal *p, struct order_rec *o,
                        const struct product *prod, int status, const char *area, const char *msg)
 {
     const char *lang = r->lang;
-    struct validate_todo *todo = NULL;
+    struct validate_step *steps = NULL;
     size_t nt = 0;
     struct sm_err e = {0};
-    if (validate_todo_list(&p->env, &p->who, r->web->cfg, o->id, &todo, &nt, &e) < 0)
+    if (validate_steps_list(&p->env, &p->who, r->web->cfg, o->id, &steps, &nt, &e) < 0)
         log_warn("order page: dcv", "detail", e.detail);
     int can_dcv = state_is(o, "awaiting_payment", "vetting", "on_hold");
     json_t *doms = json_array();
     for (size_t i = 0; doms != NULL && i < nt; i++)
-        json_array_append_new(doms, todo_json(lang, &todo[i], can_dcv));
-    free(todo);
+        json_array_append_new(doms, step_json(lang, &steps[i], can_dcv));
+    free(steps);
     json_t *reqs = NULL;
     json_t *docs = docs_json(r, p, o, &reqs);
     struct stored s;

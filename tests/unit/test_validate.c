@@ -247,28 +247,28 @@ static void test_validate_email_link(void **state)
 }
 
 /* R-VAL-1: what a customer is told to publish, per method. */
-static void test_validate_todo_list(void **state)
+static void test_validate_steps_list(void **state)
 {
     (void)state;
-    const char *names[] = {"todo.co.jp", "www.todo.co.jp", "m.todo.co.jp"};
+    const char *names[] = {"steps.co.jp", "www.steps.co.jp", "m.steps.co.jp"};
     const char *methods[] = {"dns", "http", "email:hostmaster"};
-    int64_t id = order(11, "todo", names, methods, 3);
+    int64_t id = order(11, "steps", names, methods, 3);
     prepare(id);
-    struct validate_todo *t = NULL;
+    struct validate_step *t = NULL;
     size_t n = 0;
-    assert_int_equal(validate_todo_list(&env, &sys, cfg, id, &t, &n, NULL), 0);
+    assert_int_equal(validate_steps_list(&env, &sys, cfg, id, &t, &n, NULL), 0);
     assert_int_equal(n, 3);
-    assert_string_equal(t[0].record_name, "_pki-validation.todo.co.jp");
+    assert_string_equal(t[0].record_name, "_pki-validation.steps.co.jp");
     assert_int_equal(strlen(t[0].value), 32);
-    assert_non_null(strstr(t[1].url, "http://www.todo.co.jp/.well-known/pki-validation/shomei-"));
-    assert_string_equal(t[2].email, "hostmaster@todo.co.jp");
+    assert_non_null(strstr(t[1].url, "http://www.steps.co.jp/.well-known/pki-validation/shomei-"));
+    assert_string_equal(t[2].email, "hostmaster@steps.co.jp");
     /* the e-mail method's value is the mailed link: never shown, or the applicant could
      * confirm without the mailbox (BR 3.2.2.4.4) */
     assert_true(t[0].issued && t[1].issued && t[2].issued);
     assert_string_equal(t[2].value, "");
     free(t);
     const struct order_actor stranger = {5, {0, (const int64_t[]){12}, 1}};
-    assert_int_equal(validate_todo_list(&env, &stranger, cfg, id, &t, &n, NULL), -SM_E_NOTFOUND);
+    assert_int_equal(validate_steps_list(&env, &stranger, cfg, id, &t, &n, NULL), -SM_E_NOTFOUND);
 }
 
 int main(void)
@@ -278,7 +278,7 @@ int main(void)
         cmocka_unit_test(test_validate_prepare_reuse_rules),
         cmocka_unit_test(test_validate_prepare_http_does_not_cover_subdomains),
         cmocka_unit_test(test_validate_email_link),
-        cmocka_unit_test(test_validate_todo_list),
+        cmocka_unit_test(test_validate_steps_list),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
