@@ -111,4 +111,18 @@ json_t *pf_compare_rows(const char *lang, const json_t *cmp);
 /* An order as the API shows it (without domains). product may be NULL. */
 json_t *pf_order_json(const struct order_rec *o, const struct product *p, const char *lang);
 
+/* The caller's orders, newest first (at most 200), with the catalog to name their
+ * products: shared by the order list page and GET /api/v1/orders. state (may be NULL or
+ * unknown: all states) filters. Free with pf_order_list_clear. */
+struct pf_order_list {
+    struct order_rec *rows;
+    size_t n;
+    struct product *cat;
+    size_t ncat;
+};
+int pf_order_list(struct portal *p, const char *state, struct pf_order_list *out, struct sm_err *e);
+/* The product of rows[i] (NULL when not in the catalog). */
+const struct product *pf_order_list_product(const struct pf_order_list *l, size_t i);
+void pf_order_list_clear(struct pf_order_list *l);
+
 #endif

@@ -239,37 +239,22 @@ void h_api_organizations(struct req *r)
 void h_api_orders(struct req *r)
 {
     struct portal p;
+    struct pf_order_list l;
+    struct sm_err e = {0};
     if (portal_or_reply(r, &p) < 0) {
         portal_clear(&p);
         return;
     }
-    struct product *cat = NULL;
-    size_t ncat = 0, n = 0;
-    struct order_rec *rows = NULL;
-    struct sm_err e = {0};
-    struct orders_filter f = {.scope = p.who.scope, .sort = ORDERS_SORT_NEWEST, .limit = 200};
-    const char *st = req_query(r, "state");
-    enum order_state es;
-    if (st != NULL && order_state_parse(st, &es) == 0) {
-        f.states = &st;
-        f.nstates = 1;
-    }
-    if (products_list(p.db, 1, &cat, &ncat, &e) < 0 ||
-        orders_list(p.db, &f, &rows, &n, NULL, &e) < 0) {
+    if (pf_order_list(&p, req_query(r, "state"), &l, &e) < 0) {
         pf_internal(r, "api orders", &e);
     } else {
         json_t *a = json_array();
-        for (size_t i = 0; a != NULL && i < n; i++) {
-            const struct product *pr = NULL;
-            for (size_t k = 0; k < ncat; k++)
-                if (cat[k].id == rows[i].product_id)
-                    pr = &cat[k];
-            json_array_append_new(a, pf_order_json(&rows[i], pr, r->lang));
-        }
+        for (size_t i = 0; a != NULL && i < l.n; i++)
+            json_array_append_new(a,
+                                  pf_order_json(&l.rows[i], pf_order_list_product(&l, i), r->lang));
         http_reply_json(r, 200, json_pack("{s:o}", "orders", a));
+        pf_order_list_clear(&l);
     }
-    orders_recs_free(rows, n);
-    free(cat);
     portal_clear(&p);
 }
 

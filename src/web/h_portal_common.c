@@ -344,3 +344,35 @@ json_t *pf_order_json(const struct order_rec *o, const struct product *p, const 
         "invoice_no", o->invoice_no, "submitted_at", submitted, "paid_at", paid, "eta", eta,
         "decision_note", str_or_null(o->decision_note), "version", (json_int_t)o->version);
 }
+
+int pf_order_list(struct portal *p, const char *state, struct pf_order_list *out, struct sm_err *e)
+{
+    memset(out, 0, sizeof *out);
+    struct orders_filter f = {.scope = p->who.scope, .sort = ORDERS_SORT_NEWEST, .limit = 200};
+    enum order_state es;
+    if (state != NULL && order_state_parse(state, &es) == 0) {
+        f.states = &state;
+        f.nstates = 1;
+    }
+    int rc = products_list(p->db, 1, &out->cat, &out->ncat, e);
+    if (rc == 0)
+        rc = orders_list(p->db, &f, &out->rows, &out->n, NULL, e);
+    if (rc < 0)
+        pf_order_list_clear(out);
+    return rc;
+}
+
+const struct product *pf_order_list_product(const struct pf_order_list *l, size_t i)
+{
+    for (size_t k = 0; k < l->ncat; k++)
+        if (l->cat[k].id == l->rows[i].product_id)
+            return &l->cat[k];
+    return NULL;
+}
+
+void pf_order_list_clear(struct pf_order_list *l)
+{
+    orders_recs_free(l->rows, l->n);
+    free(l->cat);
+    memset(l, 0, sizeof *l);
+}

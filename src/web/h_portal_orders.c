@@ -161,43 +161,33 @@ static int editable(const struct order_rec *o)
 void h_orders(struct req *r)
 {
     struct portal p;
+    struct pf_order_list l;
+    struct sm_err e = {0};
     if (portal_or_reply(r, &p) < 0) {
         portal_clear(&p);
         return;
     }
-    struct product *cat = NULL;
-    size_t ncat = 0, n = 0;
-    struct order_rec *rows = NULL;
-    struct sm_err e = {0};
-    struct orders_filter f = {.scope = p.who.scope, .sort = ORDERS_SORT_NEWEST, .limit = 200};
-    if (products_list(p.db, 1, &cat, &ncat, &e) < 0 ||
-        orders_list(p.db, &f, &rows, &n, NULL, &e) < 0) {
+    if (pf_order_list(&p, req_query(r, "state"), &l, &e) < 0) {
         pf_internal(r, "orders", &e);
-        free(cat);
         portal_clear(&p);
         return;
     }
     json_t *a = json_array();
-    for (size_t i = 0; a != NULL && i < n; i++) {
-        const struct product *pr = NULL;
-        for (size_t k = 0; k < ncat; k++)
-            if (cat[k].id == rows[i].product_id)
-                pr = &cat[k];
+    for (size_t i = 0; a != NULL && i < l.n; i++) {
+        const struct order_rec *o = &l.rows[i];
+        const struct product *pr = pf_order_list_product(&l, i);
         char eta[16], created[32];
-        pf_eta(&rows[i], pr, eta, sizeof eta);
-        pf_date(rows[i].submitted_at ? rows[i].submitted_at : rows[i].created_at, created,
-                sizeof created);
+        pf_eta(o, pr, eta, sizeof eta);
+        pf_date(o->submitted_at ? o->submitted_at : o->created_at, created, sizeof created);
         json_array_append_new(
-            a,
-            json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)rows[i].id,
-                      "receipt_no", rows[i].receipt_no, "state", rows[i].state, "state_label",
-                      pf_state_label(r->lang, rows[i].state), "cn", rows[i].cn ? rows[i].cn : "",
-                      "product", pr ? product_name(r->lang, pr) : "", "eta", eta, "date", created));
+            a, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)o->id,
+                         "receipt_no", o->receipt_no, "state", o->state, "state_label",
+                         pf_state_label(r->lang, o->state), "cn", o->cn ? o->cn : "", "product",
+                         pr ? product_name(r->lang, pr) : "", "eta", eta, "date", created));
     }
-    orders_recs_free(rows, n);
-    free(cat);
     http_reply_page(r, 200, "portal_orders", "portal.orders.title",
-                    json_pack("{s:o, s:b}", "orders", a, "empty", n == 0));
+                    json_pack("{s:o, s:b}", "orders", a, "empty", l.n == 0));
+    pf_order_list_clear(&l);
     portal_clear(&p);
 }
 
