@@ -95,20 +95,35 @@ static int still_current(struct portal *p, int64_t id, int64_t version, struct s
     return rc;
 }
 
-void h_officer_pay(struct req *r)
+/* One officer action on order id at the version the page showed; fills e and returns
+ * negative to show the order page with the message, may change *done (the outcome named
+ * in the redirect after success). */
+typedef int (*action_fn)(struct req *r, struct portal *p, int64_t id, int64_t version,
+                         const char **done, struct sm_err *e);
+
+/* The frame of every action: id and version from the request, the action, then the
+ * redirect or the order page with the message. */
+static void run_action(struct req *r, action_fn fn, const char *done)
 {
     struct portal p;
     int64_t id, version;
     struct sm_err e = {0};
-    if (begin(r, &p, &id, &version, &e) < 0)
-        goto out;
-    int rc = version < 0 ? -SM_E_CONFLICT : still_current(&p, id, version, &e);
-    if (rc == 0)
-        rc = order_confirm_payment(&p.env, &p.who, id, "officer", &e);
-    finish(r, &p, id, rc, &e, "paid");
-out:
+    memset(&p, 0, sizeof p);
+    if (begin(r, &p, &id, &version, &e) == 0) {
+        int rc = version < 0 ? -SM_E_CONFLICT : fn(r, &p, id, version, &done, &e);
+        finish(r, &p, id, rc, &e, done);
+    }
     portal_clear(&p);
 }
+
+static int act_pay(struct req *r, struct portal *p, int64_t id, int64_t version, const char **done,
+                   struct sm_err *e)
+{
+    int rc = still_current(p, id, version, e);
+    return rc == 0 ? order_confirm_payment(&p->env, &p->who, id, "officer", e) : rc;
+}
+
+void h_officer_pay(struct req *r) { run_action(r, act_pay, "paid"); }
 
 /* Copies text of form field name into out; -SM_E_INVALID naming field when too long. */
 static int copy_field(struct req *r, const char *name, char *out, size_t n, const char *field,
@@ -162,48 +177,38 @@ static int phone_note(struct req *r, struct vetting_check *c, struct sm_err *e)
     return 0;
 }
 
-void h_officer_check(struct req *r)
+static int act_check(struct req *r, struct portal *p, int64_t id, int64_t version,
+                     const char **done, struct sm_err *e)
 {
-    struct portal p;
-    int64_t id, version;
-    struct sm_err e = {0};
-    if (begin(r, &p, &id, &version, &e) < 0)
-        goto out;
     struct vetting_check c = {0};
-    int rc = copy_field(r, "kind", c.kind, sizeof c.kind, "check.kind", &e);
+    int rc = copy_field(r, "kind", c.kind, sizeof c.kind, "check.kind", e);
     if (rc == 0)
-        rc = copy_field(r, "result", c.result, sizeof c.result, "check.result", &e);
+        rc = copy_field(r, "result", c.result, sizeof c.result, "check.result", e);
     if (rc == 0)
-        rc = copy_field(r, "source", c.source, sizeof c.source, "check.source", &e);
+        rc = copy_field(r, "source", c.source, sizeof c.source, "check.source", e);
     if (rc == 0)
-        rc = copy_field(r, "note", c.note, sizeof c.note, "check.note", &e);
+        rc = copy_field(r, "note", c.note, sizeof c.note, "check.note", e);
     if (rc == 0 && strcmp(c.kind, "phone") == 0) {
-        rc = copy_field(r, "phone", c.phone, sizeof c.phone, "check.phone", &e);
+        rc = copy_field(r, "phone", c.phone, sizeof c.phone, "check.phone", e);
         if (rc == 0)
             rc = copy_field(r, "phone_source", c.phone_source, sizeof c.phone_source,
-                            "check.phone_source", &e);
+                            "check.phone_source", e);
         if (rc == 0 && c.phone[0] != '\0' && c.phone_source[0] != '\0')
-            rc = phone_note(r, &c, &e);
+            rc = phone_note(r, &c, e);
     }
-    if (rc == 0 && version < 0)
-        rc = -SM_E_CONFLICT;
     if (rc == 0)
-        rc = still_current(&p, id, version, &e);
+        rc = still_current(p, id, version, e);
     if (rc == 0)
-        rc = review_record_check(&p.env, &p.who, id, &c, NULL, &e);
-    finish(r, &p, id, rc, &e, "checked");
-out:
-    portal_clear(&p);
+        rc = review_record_check(&p->env, &p->who, id, &c, NULL, e);
+    return rc;
 }
 
-void h_officer_hold(struct req *r)
+void h_officer_check(struct req *r) { run_action(r, act_check, "checked"); }
+
+static int act_hold(struct req *r, struct portal *p, int64_t id, int64_t version, const char **done,
+                    struct sm_err *e)
 {
     static const char *const kinds[] = {"phone_bill", "authorization_letter", "pledge", "other"};
-    struct portal p;
-    int64_t id, version;
-    struct sm_err e = {0};
-    if (begin(r, &p, &id, &version, &e) < 0)
-        goto out;
     const char *chosen[4];
     size_t n = 0;
     for (size_t i = 0; i < 4; i++) {
@@ -213,43 +218,26 @@ void h_officer_hold(struct req *r)
         if (v != NULL && *v != '\0')
             chosen[n++] = kinds[i];
     }
-    int rc = version < 0 ? -SM_E_CONFLICT : 0;
-    if (rc == 0 && n == 0)
-        rc = sm_err_set(&e, SM_E_INVALID, "doc.kind", "choose at least one document");
-    if (rc == 0)
-        rc = review_hold(&p.env, &p.who, id, version, chosen, n, req_form_text(r, "note"), &e);
-    finish(r, &p, id, rc, &e, "held");
-out:
-    portal_clear(&p);
+    if (n == 0)
+        return sm_err_set(e, SM_E_INVALID, "doc.kind", "choose at least one document");
+    return review_hold(&p->env, &p->who, id, version, chosen, n, req_form_text(r, "note"), e);
 }
 
-void h_officer_resume(struct req *r)
+static int act_resume(struct req *r, struct portal *p, int64_t id, int64_t version,
+                      const char **done, struct sm_err *e)
 {
-    struct portal p;
-    int64_t id, version;
-    struct sm_err e = {0};
-    if (begin(r, &p, &id, &version, &e) < 0)
-        goto out;
-    int rc = version < 0 ? -SM_E_CONFLICT : review_resume(&p.env, &p.who, id, version, &e);
-    finish(r, &p, id, rc, &e, "resumed");
-out:
-    portal_clear(&p);
+    return review_resume(&p->env, &p->who, id, version, e);
 }
 
-void h_officer_reject(struct req *r)
+static int act_reject(struct req *r, struct portal *p, int64_t id, int64_t version,
+                      const char **done, struct sm_err *e)
 {
-    struct portal p;
-    int64_t id, version;
-    struct sm_err e = {0};
-    if (begin(r, &p, &id, &version, &e) < 0)
-        goto out;
-    int rc = version < 0
-                 ? -SM_E_CONFLICT
-                 : review_reject(&p.env, &p.who, id, version, req_form_text(r, "reason"), &e);
-    finish(r, &p, id, rc, &e, "rejected");
-out:
-    portal_clear(&p);
+    return review_reject(&p->env, &p->who, id, version, req_form_text(r, "reason"), e);
 }
+
+void h_officer_hold(struct req *r) { run_action(r, act_hold, "held"); }
+void h_officer_resume(struct req *r) { run_action(r, act_resume, "resumed"); }
+void h_officer_reject(struct req *r) { run_action(r, act_reject, "rejected"); }
 
 /* The order's state now ("" when unreadable). */
 static void state_now(struct portal *p, int64_t id, char out[24])
@@ -261,46 +249,37 @@ static void state_now(struct portal *p, int64_t id, char out[24])
     orders_rec_free(o);
 }
 
-void h_officer_approve(struct req *r)
+static int act_approve(struct req *r, struct portal *p, int64_t id, int64_t version,
+                       const char **done, struct sm_err *e)
 {
-    struct portal p;
-    int64_t id, version;
-    struct sm_err e = {0};
-    if (begin(r, &p, &id, &version, &e) < 0)
-        goto out;
-    int rc =
-        version < 0 ? -SM_E_CONFLICT : fulfil_approve(&p.env, &p.who, r->web->cfg, id, version, &e);
+    int rc = fulfil_approve(&p->env, &p->who, r->web->cfg, id, version, e);
     char st[24];
-    state_now(&p, id, st);
+    state_now(p, id, st);
     if (rc < 0 && strcmp(st, "approved") == 0) {
         /* approved, but issuance could not run yet: say why on the page */
-        log_info("officer: approved, issuance pending", "field", e.field, "detail", e.detail);
-        if (status_of(&e) == 500)
-            sm_err_set(&e, SM_E_CONFLICT, "issue", "%s", e.detail);
+        log_info("officer: approved, issuance pending", "field", e->field, "detail", e->detail);
+        if (status_of(e) == 500)
+            sm_err_set(e, SM_E_CONFLICT, "issue", "%s", e->detail);
     }
-    finish(r, &p, id, rc, &e, strcmp(st, "issued") == 0 ? "issued" : "approved");
-out:
-    portal_clear(&p);
+    *done = strcmp(st, "issued") == 0 ? "issued" : "approved";
+    return rc;
 }
 
-void h_officer_issue(struct req *r)
+static int act_issue(struct req *r, struct portal *p, int64_t id, int64_t version,
+                     const char **done, struct sm_err *e)
 {
-    struct portal p;
-    int64_t id, version;
-    struct sm_err e = {0};
-    if (begin(r, &p, &id, &version, &e) < 0)
-        goto out;
-    int rc = version < 0 ? -SM_E_CONFLICT : still_current(&p, id, version, &e);
+    int rc = still_current(p, id, version, e);
     if (rc == 0)
-        rc = fulfil_issue(&p.env, &p.who, r->web->cfg, id, &e);
-    if (rc < 0 && status_of(&e) == 500 && e.code != SM_E_NOMEM && e.code != SM_E_DB) {
-        log_info("officer: issuance refused", "field", e.field, "detail", e.detail);
-        sm_err_set(&e, SM_E_CONFLICT, "issue", "%s", e.detail);
+        rc = fulfil_issue(&p->env, &p->who, r->web->cfg, id, e);
+    if (rc < 0 && status_of(e) == 500 && e->code != SM_E_NOMEM && e->code != SM_E_DB) {
+        log_info("officer: issuance refused", "field", e->field, "detail", e->detail);
+        sm_err_set(e, SM_E_CONFLICT, "issue", "%s", e->detail);
     }
-    finish(r, &p, id, rc, &e, "issued");
-out:
-    portal_clear(&p);
+    return rc;
 }
+
+void h_officer_approve(struct req *r) { run_action(r, act_approve, "approved"); }
+void h_officer_issue(struct req *r) { run_action(r, act_issue, "issued"); }
 
 /* "document-ID-NAME" for Content-Disposition: letters, digits, '.', '-', '_' of the
  * uploaded name (others become '_'), the extension of the sniffed type. */

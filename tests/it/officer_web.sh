@@ -192,6 +192,10 @@ check "R-CSR-2 the CSR subject is shown beside the application" has 'id="csr-com
 check "R-CSR-2 the CSR's OU is flagged (never in the certificate)" \
   grep -q 'class="mismatch"><th scope="row">部署名 (OU' "$BODY"
 V=$(version)
+post "/officer/orders/not-a-number/pay" "version=$V"
+check_eq "an action on a malformed order id: 404" 404 "$code"
+get "/officer/orders/$O1"
+V=$(version)
 post "/officer/orders/$O1/pay" "version=$((V + 5))"
 check_eq "stale version: 409" 409 "$code"
 check "stale version: clear message" has "他の操作で更新されました"
