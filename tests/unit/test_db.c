@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "testdir.h"
+#include "dbfixture.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,11 +19,6 @@
 #include "core/asset.h"
 #include "core/failalloc.h"
 #include "store/db.h"
-
-struct backend {
-    const char *label;
-    const char *url; /* NULL = temporary SQLite file */
-};
 
 struct fx {
     char dir[256];

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "testdir.h"
+#include "dbfixture.h"
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,11 +25,6 @@
 #include "store/products.h"
 #include "store/vetting.h"
 
-struct backend {
-    const char *label;
-    const char *url; /* NULL = temporary SQLite file */
-};
-
 struct fx {
     char dir[256];
     char url[1024];
@@ -39,27 +35,14 @@ struct fx {
 static struct backend be_sqlite = {"sqlite", NULL};
 static struct backend be_pg = {"pg", NULL};
 
-static const struct db_stmt st_drop = {"t.drop", "SELECT 1", NULL, "DROP SCHEMA public CASCADE"};
-static const struct db_stmt st_mkschema = {"t.schema", "SELECT 1", NULL, "CREATE SCHEMA public"};
 
 static int fx_setup(void **state)
 {
     const struct backend *be = *state;
     struct fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    if (be->url == NULL) {
-        assert_int_equal(testdir_make(f->dir, sizeof f->dir, "testorders"), 0);
-        snprintf(f->url, sizeof f->url, "sqlite:orders.db");
-    } else {
-        snprintf(f->url, sizeof f->url, "%s", be->url);
-    }
+    f->db = dbfx_open(be, "orders", f->dir, sizeof f->dir, f->url, sizeof f->url);
     struct sm_err e = {0};
-    assert_int_equal(db_open(f->url, f->dir, &f->db, &e), 0);
-    if (be->url != NULL) {
-        assert_int_equal(db_run(f->db, &st_drop, NULL, 0, NULL, NULL, &e), 0);
-        assert_int_equal(db_run(f->db, &st_mkschema, NULL, 0, NULL, NULL, &e), 0);
-    }
-    assert_int_equal(db_migrate(f->db, &e), 0);
     clock_set(1795000000);
     assert_int_equal(products_seed_demo(f->db, "cli", NULL, &e), 0);
     struct product p;

@@ -10,6 +10,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "testdir.h"
+#include "dbfixture.h"
+
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,13 +26,8 @@
 
 #define T0 1700000000
 
-struct backend {
-    const char *label;
-    const char *url; /* NULL = temporary SQLite file */
-};
-
 struct fx {
-    char dir[64];
+    char dir[256];
     char url[1024];
     struct db *db;
 };
@@ -37,31 +35,13 @@ struct fx {
 static struct backend be_sqlite = {"sqlite", NULL};
 static struct backend be_pg = {"pg", NULL};
 
-static const struct db_stmt st_drop = {"t.drop", "SELECT 1", NULL, "DROP SCHEMA public CASCADE"};
-static const struct db_stmt st_mkschema = {"t.schema", "SELECT 1", NULL, "CREATE SCHEMA public"};
 
 static int fx_setup(void **state)
 {
     const struct backend *be = *state;
     struct fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    if (be->url == NULL) {
-        char six[7];
-        memset(six, 'X', 6);
-        six[6] = '\0';
-        snprintf(f->dir, sizeof f->dir, "/tmp/shomei-testoutbox.%s", six);
-        assert_non_null(mkdtemp(f->dir));
-        snprintf(f->url, sizeof f->url, "sqlite:outbox.db");
-    } else {
-        snprintf(f->url, sizeof f->url, "%s", be->url);
-    }
-    struct sm_err e = {0};
-    assert_int_equal(db_open(f->url, f->dir, &f->db, &e), 0);
-    if (be->url != NULL) {
-        assert_int_equal(db_run(f->db, &st_drop, NULL, 0, NULL, NULL, &e), 0);
-        assert_int_equal(db_run(f->db, &st_mkschema, NULL, 0, NULL, NULL, &e), 0);
-    }
-    assert_int_equal(db_migrate(f->db, &e), 0);
+    f->db = dbfx_open(be, "outbox", f->dir, sizeof f->dir, f->url, sizeof f->url);
     clock_set(T0);
     *state = f;
     return 0;
@@ -73,15 +53,7 @@ static int fx_teardown(void **state)
     clock_set(0);
     failalloc_set(0);
     db_close(f->db);
-    if (f->dir[0] != '\0') {
-        char p[128];
-        const char *names[] = {"outbox.db", "outbox.db-wal", "outbox.db-shm"};
-        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-            snprintf(p, sizeof p, "%s/%s", f->dir, names[i]);
-            unlink(p);
-        }
-        rmdir(f->dir);
-    }
+    testdir_remove(f->dir);
     free(f);
     return 0;
 }

@@ -9,6 +9,9 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+
+#include "testdir.h"
+#include "dbfixture.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,41 +23,21 @@
 #include "store/sessions.h"
 #include "store/users.h"
 
-struct backend {
-    const char *url; /* NULL = temporary SQLite file */
-};
-
 struct fx {
-    char dir[64];
+    char dir[256];
+    char url[1024];
     struct db *db;
 };
 
-static struct backend be_sqlite = {NULL};
-static struct backend be_pg = {NULL};
-
-static const struct db_stmt st_drop = {"t.drop", "SELECT 1", NULL, "DROP SCHEMA public CASCADE"};
-static const struct db_stmt st_mkschema = {"t.schema", "SELECT 1", NULL, "CREATE SCHEMA public"};
+static struct backend be_sqlite = {"sqlite", NULL};
+static struct backend be_pg = {"pg", NULL};
 
 static int fx_setup(void **state)
 {
     const struct backend *be = *state;
     struct fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    struct sm_err e = {0};
-    if (be->url == NULL) {
-        char tmpl[32] = "/tmp/shomei-users.";
-        size_t n = strlen(tmpl);
-        memset(tmpl + n, 'X', 6);
-        tmpl[n + 6] = '\0';
-        assert_non_null(mkdtemp(tmpl));
-        snprintf(f->dir, sizeof f->dir, "%s", tmpl);
-        assert_int_equal(db_open("sqlite:t.db", f->dir, &f->db, &e), 0);
-    } else {
-        assert_int_equal(db_open(be->url, NULL, &f->db, &e), 0);
-        assert_int_equal(db_run(f->db, &st_drop, NULL, 0, NULL, NULL, &e), 0);
-        assert_int_equal(db_run(f->db, &st_mkschema, NULL, 0, NULL, NULL, &e), 0);
-    }
-    assert_int_equal(db_migrate(f->db, &e), 0);
+    f->db = dbfx_open(be, "users", f->dir, sizeof f->dir, f->url, sizeof f->url);
     clock_set(1800000000);
     *state = f;
     return 0;
@@ -65,15 +48,7 @@ static int fx_teardown(void **state)
     struct fx *f = *state;
     clock_set(0);
     db_close(f->db);
-    if (f->dir[0] != '\0') {
-        const char *names[] = {"t.db", "t.db-wal", "t.db-shm"};
-        for (size_t i = 0; i < 3; i++) {
-            char p[128];
-            snprintf(p, sizeof p, "%s/%s", f->dir, names[i]);
-            unlink(p);
-        }
-        rmdir(f->dir);
-    }
+    testdir_remove(f->dir);
     free(f);
     return 0;
 }
