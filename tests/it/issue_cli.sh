@@ -146,6 +146,16 @@ check_eq "unknown level is a usage error (exit 2)" 2 $?
 check_eq "unknown flag is a usage error (exit 2)" 2 $?
 "$S" issue --dir "$D" --csr "$W/nonexistent.csr" --name www.example.com --level dv >"$W/o" 2>&1
 check_eq "missing CSR file: exit 1" 1 $?
+printf '%s\n' "$W/dv.csr" >"$W/bad-batch.txt"
+"$S" issue --dir "$D" --batch "$W/bad-batch.txt" --level dv >"$W/o" 2>"$W/bb.err"
+check_eq "R-ISS-4 a batch line without names: exit 1" 1 $?
+check "  the refusal says so" grep -q 'no names' "$W/bb.err"
+printf '%s www.example.com\n%s a.example.com\n' "$W/dv.csr" "$W/missing.csr" >"$W/bad-batch.txt"
+"$S" issue --dir "$D" --batch "$W/bad-batch.txt" --level dv >"$W/o" 2>"$W/bb.err"
+check_eq "R-ISS-4 a batch with one unreadable CSR: exit 1, nothing issued" "1 0" \
+  "$? $(grep -c 'BEGIN CERTIFICATE' "$W/o")"
+"$S" issue --dir "$D" --batch "$W/no-such-batch.txt" --level dv >"$W/o" 2>&1
+check_eq "a missing batch file: exit 1" 1 $?
 after=$(count)
 # The OV refusal happens at profile build time after reservation: it is recorded abandoned.
 check_eq "R-ISS-4 refused CSRs and names reserve no serial" 0 \
