@@ -23,7 +23,7 @@ for i in $(seq 1 "$N"); do
 done
 
 # --- (a) shomei, one process ---
-"$S" init --dir "$T/shomei" >/dev/null
+"$S" init --dir "$T/shomei" --test-ca >/dev/null
 run_shomei() { # THREADS -> elapsed ms
   local t0 t1
   t0=$(now_ms)

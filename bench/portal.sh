@@ -44,7 +44,7 @@ if [ -e "$D" ]; then
   echo "$D exists and is not a prepared bench directory for N=$N" >&2
   exit 1
 fi
-"$S" init --dir "$D" --demo --set server.secure_cookies=false >"$T/init.log" 2>&1
+"$S" init --dir "$D" --demo --test-ca --set server.secure_cookies=false >"$T/init.log" 2>&1
 printf '%s\n' "$PW" | "$S" user add --dir "$D" --password-stdin --login bench-c \
   --role customer --email bench@bench-shop.example.jp --name "Bench" \
   --org-name "ベンチ商事株式会社" >/dev/null

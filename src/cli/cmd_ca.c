@@ -54,8 +54,8 @@ static void print_row(const struct cas_row *r)
         ca_fingerprint(x, fp, sizeof fp);
     }
     clock_format_utc((time_t)r->not_after, until, sizeof until);
-    printf("%-11s %-12s %-5s %-8s %-20s %s\n", r->name, r->role, r->level ? r->level : "-",
-           r->key_type, until, fp);
+    printf("%-11s %-12s %-5s %-8s %-20s %s%s\n", r->name, r->role, r->level ? r->level : "-",
+           r->key_type, until, fp, r->test ? "  TEST" : "");
     printf("            subject: %s\n            issuer:  %s\n", r->subject, issuer);
     X509_free(x);
 }
@@ -75,6 +75,12 @@ static int ca_list(const char *dir)
                  "cannot read the CAs (was shomei init run?)", &e);
         goto out;
     }
+    int test = 0;
+    for (size_t i = 0; i < n; i++)
+        test |= rows[i].test;
+    if (test)
+        printf("試験用 CA (shomei init --test-ca): 本番には使えません / "
+               "TEST CAs (shomei init --test-ca): not for production\n");
     printf("%-11s %-12s %-5s %-8s %-20s %s\n", "NAME", "ROLE", "LEVEL", "KEY", "NOT_AFTER",
            "SHA256");
     for (size_t i = 0; i < n; i++)

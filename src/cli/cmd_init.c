@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* shomei init --dir DIR [--demo] [--port P] [--set section.key=value ...] (R-OPS-1):
+/* shomei init --dir DIR [--demo] [--test-ca] [--port P] [--set section.key=value ...]
+ * (R-OPS-1):
  * creates the data directory (0700), its documented shomei.ini, the database with every
  * migration, the CA hierarchy (R-ISS-1: encrypted keys in DIR/keys, CA rows and audit
  * records in one transaction) and the repository files DIR/repository/<name>.crt|.pem.
  * Refuses a non-empty DIR without touching it; on any later failure removes what it made.
+ * --test-ca makes a test hierarchy ([ca] test_ca = true): every CA name says TEST, the
+ * rows are marked test, and only there does `shomei issue` sign without an order.
  * Exit 0 done, 1 failed or refused, 2 usage. */
 #include <dirent.h>
 #include <errno.h>
@@ -47,6 +50,7 @@ static const demo_seed_fn demo_seeds[] = {
 struct opts {
     const char *dir;
     int demo;
+    int test_ca;
     char port[8];
     char base_url[64]; /* from --port */
     /* settings written into shomei.ini: name ("section.key") / value pairs, NULL-ended */
@@ -57,8 +61,8 @@ struct opts {
 
 static int usage(void)
 {
-    fprintf(stderr,
-            "usage: shomei init --dir DIR [--demo] [--port P] [--set section.key=value ...]\n");
+    fprintf(stderr, "usage: shomei init --dir DIR [--demo] [--test-ca] [--port P]"
+                    " [--set section.key=value ...]\n");
     return 2;
 }
 
@@ -124,6 +128,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "--demo") == 0) {
             o->demo = 1;
+        } else if (strcmp(a, "--test-ca") == 0) {
+            o->test_ca = 1;
         } else if (strcmp(a, "--dir") == 0 && v != NULL && o->dir == NULL && *v != '\0') {
             o->dir = v;
             i++;
@@ -143,6 +149,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
     }
     if (o->dir == NULL)
         return -1;
+    if (o->test_ca)
+        put_setting(o, "ca.test_ca", 10, "true");
     /* --port first, so that an explicit --set server.base_url wins over it. */
     if (o->port[0] != '\0') {
         snprintf(o->base_url, sizeof o->base_url, "http://127.0.0.1:%s", o->port);
@@ -278,6 +286,8 @@ static int populate(const struct opts *o, struct sm_err *e)
         ca_name_string(X509_get_subject_name(h.ca[i].cert), subject, sizeof subject);
         printf("  %-11s %-8s %s\n", h.ca[i].name, h.ca[i].key_type, subject);
     }
+    if (h.test)
+        printf("  試験用 CA です。本番には使えません / TEST CAs: not for production\n");
     printf("  CA 鍵 / CA keys: %s/keys/ (暗号化 / encrypted, 0600)\n"
            "  CA 証明書 / CA certificates: %s/repository/\n",
            o->dir, o->dir);

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* shomei issue: the audited operator command that issues certificates without an order
- * (tests, benches, manual operations). One certificate:
+ * (tests, benches). It signs only with a test hierarchy (`shomei init --test-ca`, issue 8
+ * item 22): with production CAs there is no validated domain and no CAA check behind the
+ * names, so it refuses before any serial is reserved; production certificates are
+ * applied for through the portal or the API. One certificate:
  *   shomei issue --dir DIR --csr FILE --name N [--name N...] --level dv|ov|ev
  *                [--org O --locality L --state S --country C] [--days D] [--root a|b]
  * Many (one line per certificate: "CSRFILE NAME [NAME...]"; the subject flags apply to all):
@@ -27,6 +30,7 @@
 #include "pki/csr.h"
 #include "pki/names.h"
 #include "ra/issuance.h"
+#include "ra/keyblock.h"
 #include "store/db.h"
 
 #define MAX_NAMES 100
@@ -44,6 +48,7 @@ struct job {
     char *csr_path;
     EVP_PKEY *key;
     X509_PUBKEY *spki;
+    char spki_hex[65]; /* SHA-256 of the SPKI, for the compromised-key blocklist */
     char *names[MAX_NAMES];
     int nnames;
 };
@@ -185,6 +190,8 @@ static int load_csr(struct job *j)
                         info->problems[i].detail);
         goto out;
     }
+    snprintf(j->spki_hex, sizeof j->spki_hex, "%s",
+             info->spki_sha256_hex ? info->spki_sha256_hex : "");
     j->key = info->pkey; /* taken over: decoded once */
     j->spki = info->spki;
     info->pkey = NULL;
@@ -387,7 +394,38 @@ static int open_all(const struct opts *o, struct config **c, struct db **db, str
         fail_msg("発行 CA を読み込めません", "cannot load the issuing CA", o->level, &e);
         return -1;
     }
+    if (!(*is)->test) {
+        fprintf(stderr,
+                "shomei issue: 本番の CA では注文なしに発行できません。ドメイン認証と CAA の確認を"
+                "経るよう、ポータルまたは API から申請してください（このコマンドは shomei init "
+                "--test-ca で作った試験用データディレクトリ専用です）。何も発行していません / "
+                "refused: the CAs of %s are production CAs; certificates need validated domains "
+                "and a CAA check, so apply through the portal or the API (this command signs "
+                "only in a data directory made with shomei init --test-ca). Nothing was "
+                "issued.\n",
+                o->dir);
+        return -1;
+    }
     return 0;
+}
+
+/* The compromised-key blocklist (BR 6.1.1.3, issue 8 item 23), before any serial is
+ * reserved: -1 after printing every listed key (or a failed lookup). */
+static int blocklisted(struct db *db, const struct job *jobs, size_t n)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        int r = ra_keyblock_lookup(db, NULL, jobs[i].spki_hex);
+        if (r != 0) {
+            fail_msg(r > 0 ? "危殆化した鍵として登録されています"
+                           : "鍵の危殆化チェックができません",
+                     r > 0 ? "the key is listed as compromised"
+                           : "the compromised-key check could not be run",
+                     jobs[i].csr_path, NULL);
+            rc = -1;
+        }
+    }
+    return rc;
 }
 
 static int issue_all(const struct opts *o, struct config *c, struct db *db, struct ca_issuer *is,
@@ -458,7 +496,7 @@ int cmd_issue(int argc, char **argv)
         fail_msg("出力ディレクトリを作れません", "cannot create the output directory", o.out, NULL);
         goto out;
     }
-    if (open_all(&o, &c, &db, &is) < 0)
+    if (open_all(&o, &c, &db, &is) < 0 || blocklisted(db, jobs, n) < 0)
         goto out;
     status = issue_all(&o, c, db, is, jobs, n);
 out:

@@ -46,12 +46,16 @@ static const struct setting settings[] = {
     {"ca", "dv_key", "ec-p256", "Key type of the DV issuing intermediate."},
     {"ca", "ov_key", "ec-p256", "Key type of the OV issuing intermediate."},
     {"ca", "ev_key", "ec-p256", "Key type of the EV issuing intermediate."},
-    {"ca", "root_days", "9125", "Validity of root certificates in days."},
+    {"ca", "root_days", "9125",
+     "Validity of root certificates in days (BR 7.1.2.1.1: 2922 to 9132)."},
     {"ca", "intermediate_days", "1825", "Validity of intermediate certificates in days."},
     {"ca", "repository_url", "",
      "Base URL of the CA repository (caIssuers, CRLs); empty = base_url + /repository."},
     {"ca", "ocsp_url", "", "OCSP responder URL put into AIA; empty = no OCSP entry."},
     {"ca", "cps_url", "", "CPS URI in certificatePolicies; empty = repository_url + /cps."},
+    {"ca", "test_ca", "false",
+     "Set by `shomei init --test-ca`: the CA names say TEST, every page says so, and\n"
+     "`shomei issue` may sign without an order. Read when the CAs are created only."},
 
     {"issue", "batch", "64",
      "Certificates signed per database commit by bulk issuance (serials are always\n"

@@ -26,7 +26,14 @@
 
 #define DAY      86400
 #define MAX_DAYS 36525 /* 100 years */
-#define UB_NAME  64    /* ub-common-name, ub-organization-name (RFC 5280) */
+/* BR 7.1.2.1.1: a root certificate is valid for 2922 to 9132 days. */
+#define ROOT_MIN_DAYS 2922
+#define ROOT_MAX_DAYS 9132
+/* CA certificates start an hour before their creation, so that a leaf signed right
+ * after init (notBefore = signing time - PROFILE_BACKDATE_SECONDS) does not start before
+ * its issuer (issue 8 item 28). BR 7.1.2.10.2 allows notBefore up to 48 h back. */
+#define CA_BACKDATE 3600
+#define UB_NAME     64 /* ub-common-name, ub-organization-name (RFC 5280) */
 
 static const struct {
     const char *level, *oid;
@@ -103,14 +110,16 @@ static int url_ok(const char *u)
     return 1;
 }
 
-/* Organization without a trailing " CA": the stem of every CA common name. */
+/* Organization without a trailing " CA": the stem of every CA common name; a test
+ * hierarchy ([ca] test_ca, set by `shomei init --test-ca`) adds " TEST" to it, so that
+ * every CA name says so ("Shomei Demo TEST Root CA A"). */
 static void cn_stem(const struct config *c, char *out, size_t n)
 {
     const char *org = config_str(c, "ca", "organization");
     size_t len = strlen(org);
     if (len > 3 && strcmp(org + len - 3, " CA") == 0)
         len -= 3;
-    snprintf(out, n, "%.*s", (int)len, org);
+    snprintf(out, n, "%.*s%s", (int)len, org, config_bool(c, "ca", "test_ca") ? " TEST" : "");
 }
 
 int ca_check_config(const struct config *c, struct sm_err *e)
@@ -136,7 +145,7 @@ int ca_check_config(const struct config *c, struct sm_err *e)
         return sm_err_set(e, SM_E_CONFIG, "country",
                           "[ca] country must be two upper-case letters (ISO 3166-1)");
     int64_t root_days, int_days;
-    int rc = config_int(c, "ca", "root_days", 1, MAX_DAYS, &root_days, e);
+    int rc = config_int(c, "ca", "root_days", ROOT_MIN_DAYS, ROOT_MAX_DAYS, &root_days, e);
     if (rc == 0)
         rc = config_int(c, "ca", "intermediate_days", 1, root_days, &int_days, e);
     if (rc < 0)
@@ -332,20 +341,20 @@ static int make_entry(struct build *b, struct ca_hierarchy *h, int i, struct sm_
     if (rc < 0)
         return rc;
 
-    struct profile p = {.pub = b->keys[i], .not_before = b->now};
+    struct profile p = {.pub = b->keys[i], .not_before = b->now - CA_BACKDATE};
     char stem[256], cn[512], aia[CA_URL_MAX + 64], crl[CA_URL_MAX + 64];
     X509_NAME *own = NULL;
     cn_stem(b->c, stem, sizeof stem);
     if (s->parent == NULL) {
         snprintf(cn, sizeof cn, "%s Root CA %c", stem, s->root[0] - 'a' + 'A');
         p.sig = b->signers[i];
-        p.not_after = b->now + (time_t)b->root_days * DAY;
+        p.not_after = p.not_before + (time_t)b->root_days * DAY - 1; /* BR 6.3.2 count */
     } else {
         int par = spec_index(s->parent);
         p.issuer = h->ca[par].cert;
         p.sig = b->signers[par];
         p.policy = ca_level_policy(s->level);
-        p.not_after = b->now + (time_t)b->int_days * DAY;
+        p.not_after = p.not_before + (time_t)b->int_days * DAY - 1;
         int64_t parent_end;
         if (ca_time_unix(X509_get0_notAfter(p.issuer), &parent_end) == 0 &&
             parent_end < p.not_after)
@@ -376,6 +385,7 @@ int ca_hierarchy_create(const struct config *c, const char *pass, struct ca_hier
 {
     memset(h, 0, sizeof *h);
     int rc = ca_check_config(c, e);
+    h->test = config_bool(c, "ca", "test_ca");
     if (rc < 0)
         return rc;
     if (pass == NULL || pass[0] == '\0')
@@ -387,7 +397,7 @@ int ca_hierarchy_create(const struct config *c, const char *pass, struct ca_hier
     b->pass = pass;
     b->now = clock_now();
     ca_repository_url(c, b->repo, sizeof b->repo);
-    config_int(c, "ca", "root_days", 1, MAX_DAYS, &b->root_days, NULL);
+    config_int(c, "ca", "root_days", ROOT_MIN_DAYS, ROOT_MAX_DAYS, &b->root_days, NULL);
     config_int(c, "ca", "intermediate_days", 1, b->root_days, &b->int_days, NULL);
 
     char keydir[4096];
@@ -517,6 +527,7 @@ int ca_hierarchy_store(struct db *db, const struct ca_hierarchy *h, struct sm_er
         r->ski = skis[i];
         r->der = ders[i];
         r->der_len = (size_t)len;
+        r->test = h->test;
     }
     if (rc == 0)
         rc = cas_create_all(db, rows, (size_t)h->n, "cli", e);
@@ -589,7 +600,7 @@ static int check_level_root(const char *level, const char *root, struct sm_err *
 
 /* Reads the CA called name: its certificate, and optionally its id and key reference. */
 static int load_ca(struct db *db, const char *name, X509 **cert, int64_t *id, char **key_ref,
-                   struct sm_err *e)
+                   int *test, struct sm_err *e)
 {
     struct cas_row *r = NULL;
     int rc = cas_get(db, name, &r, e);
@@ -601,6 +612,8 @@ static int load_ca(struct db *db, const char *name, X509 **cert, int64_t *id, ch
         rc = sm_err_openssl(e, "stored CA certificate");
     if (rc == 0 && id != NULL)
         *id = r->id;
+    if (rc == 0 && test != NULL)
+        *test = r->test;
     if (rc == 0 && key_ref != NULL) {
         *key_ref = r->key_ref;
         r->key_ref = NULL; /* handed over */
@@ -616,7 +629,7 @@ static void issuer_name(const char *level, const char *root, char *out, size_t n
 }
 
 static int load_pair(struct db *db, const char *level, const char *root, STACK_OF(X509) * *out,
-                     int64_t *id, char **key_ref, struct sm_err *e)
+                     int64_t *id, char **key_ref, int *test, struct sm_err *e)
 {
     *out = NULL;
     int rc = check_level_root(level, root, e);
@@ -626,9 +639,9 @@ static int load_pair(struct db *db, const char *level, const char *root, STACK_O
     issuer_name(level, root, name, sizeof name);
     snprintf(rname, sizeof rname, "root-%s", root);
     X509 *cert = NULL, *rcert = NULL;
-    rc = load_ca(db, name, &cert, id, key_ref, e);
+    rc = load_ca(db, name, &cert, id, key_ref, test, e);
     if (rc == 0)
-        rc = load_ca(db, rname, &rcert, NULL, NULL, e);
+        rc = load_ca(db, rname, &rcert, NULL, NULL, NULL, e);
     STACK_OF(X509) *sk = rc == 0 ? sk_X509_new_null() : NULL;
     if (rc == 0 && (sk == NULL || !sk_X509_push(sk, cert))) {
         rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
@@ -656,7 +669,7 @@ static int load_pair(struct db *db, const char *level, const char *root, STACK_O
 int ca_load_chain(struct db *db, const char *level, const char *root, STACK_OF(X509) * *out,
                   struct sm_err *e)
 {
-    return load_pair(db, level, root, out, NULL, NULL, e);
+    return load_pair(db, level, root, out, NULL, NULL, NULL, e);
 }
 
 static int issuer_urls(const struct config *c, struct ca_issuer *is, struct sm_err *e)
@@ -691,7 +704,7 @@ int ca_load_issuer(struct db *db, const struct config *c, const char *level, con
     snprintf(is->level, sizeof is->level, "%s", level);
     snprintf(is->root, sizeof is->root, "%s", root);
     char *key_ref = NULL;
-    rc = load_pair(db, level, root, &is->chain, &is->ca_id, &key_ref, e);
+    rc = load_pair(db, level, root, &is->chain, &is->ca_id, &key_ref, &is->test, e);
     if (rc == 0) {
         is->cert = sk_X509_value(is->chain, 0);
         rc = signer_open_ref(key_ref, config_dir(c), pass, &is->signer, e);

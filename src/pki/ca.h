@@ -48,6 +48,7 @@ struct ca_entry {
 struct ca_hierarchy {
     struct ca_entry ca[CA_HIERARCHY_N]; /* parents come before their children */
     int n;
+    int test; /* [ca] test_ca: names say TEST, rows are marked test (issue 8 item 22) */
 };
 
 /* Generates the five keys (encrypted with pass into DIR/keys/<name>.key; DIR/keys is
@@ -78,6 +79,7 @@ struct ca_issuer {
     char crl_url[CA_URL_MAX];        /* {repository}/{level}.crl */
     char cps_url[CA_URL_MAX];        /* [ca] cps_url or {repository}/cps */
     char ocsp_url[CA_URL_MAX];       /* [ca] ocsp_url; empty = no OCSP entry */
+    int test; /* 1: a test CA (`shomei init --test-ca`): `shomei issue` may sign with it */
 };
 
 /* level: dv|ov|ev, root: a|b. -SM_E_INVALID for other values, -SM_E_NOTFOUND when the

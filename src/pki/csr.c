@@ -122,6 +122,11 @@ static const struct csr_problem_def csr_defs[] = {
     {"csr.key.fermat", CSR_SEV_ERROR,
      "この鍵は素因数分解できる弱い鍵です（2つの素数が近すぎます）。新しい鍵を生成してください。",
      "This key can be factored (its two primes are too close). Generate a new key."},
+    {"csr.key.debian_weak", CSR_SEV_ERROR,
+     "この鍵は2008年のDebian OpenSSLの不具合（CVE-2008-0166）で作られた、推測可能な弱い鍵です。"
+     "最新のOpenSSLで新しい鍵を生成してください。",
+     "This key is one of the predictable Debian weak keys (CVE-2008-0166). Generate a new key "
+     "with a current OpenSSL."},
     {"csr.key.small_factor", CSR_SEV_ERROR, "この鍵の法は小さな素因数を持つ不正なものです。",
      "The key's modulus has a small prime factor and is broken."},
     {"csr.subject.bad_encoding", CSR_SEV_NOTICE,

@@ -31,6 +31,7 @@ static const struct lint_rule rules[] = {
     {"lint.validity.past_subscription", "R-ISS-2", "notAfter is after the subscription end"},
     {"lint.validity.past_issuer", "BR 7.1.2.7", "notAfter is after the issuer's notAfter"},
     {"lint.notbefore.far", "BR 7.1.2.7", "notBefore not within 48 hours before signing"},
+    {"lint.notbefore.before_issuer", "RFC 5280 6.1.3", "notBefore is before the issuer's"},
     {"lint.subject.ou_present", "BR 7.1.2.7.4", "organizationalUnitName present"},
     {"lint.subject.attr_unexpected", "R-ISS-2", "subject attribute outside the profile"},
     {"lint.dv.subject_extra_attr", "R-ISS-2", "DV subject carries more than CN and C"},
@@ -79,6 +80,7 @@ static const struct lint_rule rules[] = {
     {"lint.policy.cps", "R-ISS-2", "CPS qualifier missing, wrong or with other qualifiers"},
     {"lint.sigalg.bad", "BR 7.1.3.2", "signature algorithm not allowed for the issuer key"},
     {"lint.sigalg.mismatch", "BR 7.1.2.7", "tbs and outer signature algorithms differ"},
+    {"lint.sigalg.unknown", "BR 7.1.3.2", "unsigned certificate and no signing digest given"},
 };
 
 const struct lint_rule *lint_rules(size_t *n)
@@ -228,6 +230,12 @@ static void check_validity(struct lint *l)
             (long long)(na - ia));
     if (nb < c->now - 48 * 3600 || nb > c->now)
         add(l, "lint.notbefore.far", "notBefore is %lld s from signing", (long long)(nb - c->now));
+    time_t ib;
+    if (!ASN1_TIME_to_tm(X509_get0_notBefore(c->issuer), &tm))
+        add(l, "lint.internal", "issuer notBefore unreadable");
+    else if (nb < (ib = timegm(&tm)))
+        add(l, "lint.notbefore.before_issuer", "notBefore %lld s before the issuer's",
+            (long long)(ib - nb));
 }
 
 /* ---- subject ---- */
@@ -746,6 +754,27 @@ static int check_key(struct lint *l)
     return 0;
 }
 
+/* The DER (hex) of the AlgorithmIdentifier that signing with digest md ("SHA256",
+ * "SHA384", "SHA512") and the issuer key ik writes: PKCS#1 v1.5 for RSA (NULL
+ * parameters), ECDSA for EC. 0, or -1 when there is no such algorithm. */
+static int planned_alg(EVP_PKEY *ik, const char *md, char *out, size_t n)
+{
+    static const struct {
+        const char *md, *rsa, *ec;
+    } algs[] = {
+        {"SHA256", "300d06092a864886f70d01010b0500", "300a06082a8648ce3d040302"},
+        {"SHA384", "300d06092a864886f70d01010c0500", "300a06082a8648ce3d040303"},
+        {"SHA512", "300d06092a864886f70d01010d0500", "300a06082a8648ce3d040304"},
+    };
+    if (ik == NULL || md == NULL)
+        return -1;
+    int rsa = EVP_PKEY_is_a(ik, "RSA"), ec = EVP_PKEY_is_a(ik, "EC");
+    for (size_t i = 0; i < sizeof algs / sizeof algs[0]; i++)
+        if (strcmp(md, algs[i].md) == 0 && (rsa || ec))
+            return snprintf(out, n, "%s", rsa ? algs[i].rsa : algs[i].ec) < (int)n ? 0 : -1;
+    return -1;
+}
+
 static void check_sigalg(struct lint *l)
 {
     static const char *const rsa_algs[] = {
@@ -761,20 +790,27 @@ static void check_sigalg(struct lint *l)
     };
     const X509_ALGOR *tbs = X509_get0_tbs_sigalg(l->x), *outer = NULL;
     const ASN1_OBJECT *obj = NULL;
+    char a[256], b[256], group[64];
     if (tbs != NULL)
         X509_ALGOR_get0(&obj, NULL, NULL, tbs);
-    if (obj == NULL || OBJ_obj2nid(obj) == NID_undef)
-        return; /* not signed yet: the signer sets the algorithm */
-    const ASN1_BIT_STRING *sig = NULL;
-    X509_get0_signature(&sig, &outer, l->x);
-    char a[256], b[256], group[64];
-    if (algor_hex(tbs, a, sizeof a) < 0 || outer == NULL || algor_hex(outer, b, sizeof b) < 0) {
-        add(l, "lint.internal", "signature algorithm unreadable");
-        return;
-    }
-    if (strcmp(a, b) != 0)
-        add(l, "lint.sigalg.mismatch", "tbs %s, outer %s", a, b);
     EVP_PKEY *ik = X509_get0_pubkey(l->ctx->issuer);
+    if (obj == NULL || OBJ_obj2nid(obj) == NID_undef) {
+        /* not signed yet: the algorithm the signer will write (issue 8 item 28) */
+        if (planned_alg(ik, l->ctx->sig_md, a, sizeof a) < 0) {
+            add(l, "lint.sigalg.unknown", "digest %s for the issuer key",
+                l->ctx->sig_md ? l->ctx->sig_md : "(none)");
+            return;
+        }
+    } else {
+        const ASN1_BIT_STRING *sig = NULL;
+        X509_get0_signature(&sig, &outer, l->x);
+        if (algor_hex(tbs, a, sizeof a) < 0 || outer == NULL || algor_hex(outer, b, sizeof b) < 0) {
+            add(l, "lint.internal", "signature algorithm unreadable");
+            return;
+        }
+        if (strcmp(a, b) != 0)
+            add(l, "lint.sigalg.mismatch", "tbs %s, outer %s", a, b);
+    }
     int ok = 0;
     if (ik != NULL && EVP_PKEY_is_a(ik, "RSA")) {
         for (size_t i = 0; i < sizeof rsa_algs / sizeof rsa_algs[0]; i++)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Pre-signing linter (BR 4.3.1.2, R-ISS-3): checks a to-be-signed leaf certificate
  * against the product's profile (pki/profile, BR 7.1.2.7) and reports every failed rule
- * with a stable id. It reads the unsigned X509 as built by profile_build; after signing
- * it also checks the signature algorithm fields. It never modifies the certificate and
+ * with a stable id. It reads the unsigned X509 as built by profile_build, with the
+ * signature algorithm the signer will use (ctx->sig_md); after signing it checks the
+ * certificate's signature algorithm fields. It never modifies the certificate and
  * never decides on its own to skip a rule: a rule it cannot evaluate is a finding. */
 #ifndef SM_PKI_LINT_H
 #define SM_PKI_LINT_H
@@ -24,6 +25,10 @@ struct lint_ctx {
     const X509_PUBKEY *spki; /* the CSR's key; NULL = not compared. When given, the
                                 certificate's subjectPublicKeyInfo must equal it byte for
                                 byte, and the key checks read its decoded key */
+    /* Digest the signer will use ("SHA256", "SHA384", "SHA512": signer_digest). Required
+     * before signing: the algorithm it makes with the issuer key must be allowed
+     * (BR 7.1.3.2); after signing the certificate's own algorithm fields are checked. */
+    const char *sig_md;
     /* Expected URLs; NULL = only the shape is checked (http:// etc.). */
     const char *ca_issuers_url, *ocsp_url, *crl_url, *cps_url;
 };

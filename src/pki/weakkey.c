@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /* Weak RSA modulus detection: ROCA residue fingerprint (the "moduli" test of the
  * published roca-detect tool: primes 3..167, generator 65537), bounded Fermat factoring,
- * small prime factors. Works on the public modulus only. */
+ * small prime factors, and the Debian weak-key fingerprint lists. Works on the public
+ * modulus only. */
+#include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
+#include <openssl/crypto.h>
 
+#include "core/asset.h"
 #include "core/err.h"
+#include "core/failalloc.h"
 #include "pki/weakkey.h"
 
 /* The primes of the ROCA detector. */
@@ -146,7 +153,164 @@ int weakkey_small_factor(const BIGNUM *n)
     return 0;
 }
 
+/* ---- Debian weak keys ---- */
+
+struct wk_entry {
+    uint32_t bits;
+    unsigned char fp[10];
+};
+
+struct weakkey_list {
+    struct wk_entry *v; /* sorted by (bits, fp) */
+    size_t n;
+};
+
+static int wk_cmp(const void *a, const void *b)
+{
+    const struct wk_entry *x = a, *y = b;
+    if (x->bits != y->bits)
+        return x->bits < y->bits ? -1 : 1;
+    return memcmp(x->fp, y->fp, sizeof x->fp);
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+/* One line without its end: 1 entry read, 0 comment/blank, -1 malformed. */
+static int wk_line(const char *s, size_t n, struct wk_entry *out)
+{
+    while (n > 0 && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if (n == 0 || s[0] == '#')
+        return 0;
+    size_t i = 0;
+    uint32_t bits = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9' && bits < 100000)
+        bits = bits * 10 + (uint32_t)(s[i++] - '0');
+    if (i == 0 || bits < 512 || bits > 16384 || i >= n || s[i] != ' ' || n - i - 1 != 20)
+        return -1;
+    for (size_t k = 0; k < 10; k++) {
+        int hi = hexval(s[i + 1 + 2 * k]), lo = hexval(s[i + 2 + 2 * k]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        out->fp[k] = (unsigned char)(hi << 4 | lo);
+    }
+    out->bits = bits;
+    return 1;
+}
+
+int weakkey_list_parse(const char *text, size_t len, struct weakkey_list **out, size_t *bad_line)
+{
+    *out = NULL;
+    if (bad_line != NULL)
+        *bad_line = 0;
+    size_t lines = 1;
+    for (size_t i = 0; i < len; i++)
+        lines += text[i] == '\n';
+    struct weakkey_list *l = sm_calloc(1, sizeof *l);
+    if (l == NULL || (l->v = sm_calloc(lines, sizeof *l->v)) == NULL) {
+        free(l);
+        return -SM_E_NOMEM;
+    }
+    size_t start = 0, line = 0;
+    while (start < len) {
+        const char *nl = memchr(text + start, '\n', len - start);
+        size_t end = nl ? (size_t)(nl - text) : len;
+        line++;
+        int rc = wk_line(text + start, end - start, &l->v[l->n]);
+        if (rc < 0) {
+            if (bad_line != NULL)
+                *bad_line = line;
+            weakkey_list_free(l);
+            return -SM_E_INVALID;
+        }
+        l->n += (size_t)rc;
+        start = end + 1;
+    }
+    if (l->n > 1)
+        qsort(l->v, l->n, sizeof *l->v, wk_cmp);
+    *out = l;
+    return 0;
+}
+
+void weakkey_list_free(struct weakkey_list *l)
+{
+    if (l == NULL)
+        return;
+    free(l->v);
+    free(l);
+}
+
+size_t weakkey_list_count(const struct weakkey_list *l) { return l ? l->n : 0; }
+
+static struct weakkey_list *debian_list;
+static pthread_once_t debian_once = PTHREAD_ONCE_INIT;
+
+static void debian_load(void)
+{
+    const struct asset *a = asset_get(WEAKKEY_DEBIAN_ASSET);
+    if (a != NULL)
+        weakkey_list_parse((const char *)a->data, a->len, &debian_list, NULL);
+}
+
+const struct weakkey_list *weakkey_debian_list(void)
+{
+    pthread_once(&debian_once, debian_load);
+    return debian_list;
+}
+
+int weakkey_debian_fp(const BIGNUM *n, unsigned char fp[10])
+{
+    char *hex = BN_bn2hex(n); /* upper case; may start with one '0' nibble */
+    if (hex == NULL)
+        return -SM_E_NOMEM;
+    const char *h = hex;
+    while (h[0] == '0' && h[1] != '\0')
+        h++;
+    size_t len = strlen(h) + 10;
+    char *line = sm_malloc(len);
+    unsigned char md[20];
+    unsigned int mdlen = 0;
+    int rc = -SM_E_NOMEM;
+    if (line != NULL) {
+        snprintf(line, len, "Modulus=%s\n", h);
+        rc = EVP_Digest(line, strlen(line), md, &mdlen, EVP_sha1(), NULL) == 1 && mdlen == 20
+                 ? 0
+                 : -SM_E_CRYPTO;
+    }
+    if (rc == 0)
+        memcpy(fp, md + 10, 10);
+    free(line);
+    OPENSSL_free(hex);
+    return rc;
+}
+
+int weakkey_debian(const struct weakkey_list *l, int bits, const BIGNUM *n)
+{
+    if (l == NULL)
+        return -SM_E_INTERNAL;
+    if (l->n == 0 || bits <= 0)
+        return 0;
+    struct wk_entry key = {(uint32_t)bits, {0}};
+    int rc = weakkey_debian_fp(n, key.fp);
+    if (rc < 0)
+        return rc;
+    return bsearch(&key, l->v, l->n, sizeof *l->v, wk_cmp) != NULL;
+}
+
 int weakkey_check_rsa(const EVP_PKEY *pkey, const char **code)
+{
+    return weakkey_check_rsa_list(pkey, weakkey_debian_list(), code);
+}
+
+int weakkey_check_rsa_list(const EVP_PKEY *pkey, const struct weakkey_list *debian,
+                           const char **code)
 {
     BIGNUM *n = NULL;
     int rc;
@@ -167,6 +331,11 @@ int weakkey_check_rsa(const EVP_PKEY *pkey, const char **code)
         rc = weakkey_fermat(n, WEAKKEY_FERMAT_ROUNDS, NULL);
         if (rc == 1)
             *code = "csr.key.fermat";
+    }
+    if (rc == 0) {
+        rc = weakkey_debian(debian, EVP_PKEY_get_bits(pkey), n);
+        if (rc == 1)
+            *code = "csr.key.debian_weak";
     }
     BN_free(n);
     return rc < 0 ? rc : 0;

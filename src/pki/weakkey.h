@@ -25,9 +25,34 @@ int weakkey_fermat(const BIGNUM *n, unsigned rounds, BIGNUM **p_out);
 /* 1 if n has a prime factor below 1000 (a broken modulus), 0 if not, <0 on failure. */
 int weakkey_small_factor(const BIGNUM *n);
 
+/* ---- Debian weak keys (CVE-2008-0166, BR 6.1.1.3) ----
+ * A list of fingerprints in the format of src/pki/data/debian_weak_keys.txt (which names
+ * its source): "<bits> <20 hex digits>" a line, '#' comments. The fingerprint of a modulus
+ * n is the last 10 octets of SHA-1("Modulus=" + upper-case hex of n without leading
+ * zeros + "\n"), as openssl-vulnkey(1) computes it. */
+#define WEAKKEY_DEBIAN_ASSET "src/pki/data/debian_weak_keys.txt"
+struct weakkey_list;
+
+/* Parses text (len bytes). Returns 0 and *out (free with weakkey_list_free), -SM_E_INVALID
+ * with *bad_line set (1-based) for a malformed line, -SM_E_NOMEM. */
+int weakkey_list_parse(const char *text, size_t len, struct weakkey_list **out, size_t *bad_line);
+void weakkey_list_free(struct weakkey_list *l);
+size_t weakkey_list_count(const struct weakkey_list *l);
+/* The list compiled into the binary (parsed once, shared, never freed); NULL if it does
+ * not parse (a build error the unit test catches; the checks then fail closed). */
+const struct weakkey_list *weakkey_debian_list(void);
+/* fp receives the 10-octet fingerprint of n. 0, or -SM_E_CRYPTO / -SM_E_NOMEM. */
+int weakkey_debian_fp(const BIGNUM *n, unsigned char fp[10]);
+/* 1 if the bits-bit modulus n is listed in l, 0 if not, <0 on failure. */
+int weakkey_debian(const struct weakkey_list *l, int bits, const BIGNUM *n);
+
 /* Runs every check on an RSA key. Returns 0 and sets *code to NULL (no weakness found)
- * or to "csr.key.roca", "csr.key.fermat" or "csr.key.small_factor"; <0 on failure or if
- * pkey is not RSA (-SM_E_INVALID). */
+ * or to "csr.key.roca", "csr.key.fermat", "csr.key.small_factor" or
+ * "csr.key.debian_weak" (the compiled-in Debian list); <0 on failure or if pkey is not
+ * RSA (-SM_E_INVALID). */
 int weakkey_check_rsa(const EVP_PKEY *pkey, const char **code);
+/* The same with another Debian list (tests, or a list loaded at run time). */
+int weakkey_check_rsa_list(const EVP_PKEY *pkey, const struct weakkey_list *debian,
+                           const char **code);
 
 #endif

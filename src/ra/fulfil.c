@@ -14,6 +14,7 @@
 #include "net/dns.h"
 #include "pki/ca.h"
 #include "pki/csr.h"
+#include "ra/keyblock.h"
 #include "ra/caa.h"
 #include "ra/dcv.h"
 #include "ra/fulfil.h"
@@ -127,8 +128,10 @@ static int load_vetted(struct db *db, const struct product *p, const struct orde
             v->names[i] = t, v->methods[i] = m;
         }
     orders_domains_free(d, n);
+    /* the compromised-key blocklist is read again right before signing (BR 6.1.1.3) */
+    struct csr_check_opts copts = {ra_keyblock_lookup, db, 0, 0};
     if (rc == 0 && (o->csr_pem == NULL || csr_check((const unsigned char *)o->csr_pem,
-                                                    strlen(o->csr_pem), NULL, &v->csr, e) < 0))
+                                                    strlen(o->csr_pem), &copts, &v->csr, e) < 0))
         rc = e && e->code ? -e->code : sm_err_set(e, SM_E_CSR, "csr", "no CSR");
     if (rc == 0 && (!v->csr->acceptable || v->csr->pkey == NULL || v->csr->spki == NULL))
         rc = sm_err_set(e, SM_E_CSR, "csr", "the stored CSR is not acceptable");

@@ -15,13 +15,13 @@
 static const struct db_stmt st_insert = {
     "cas.insert",
     "INSERT INTO cas (name, role, level, root, parent_id, key_ref, key_type, cert_der, subject, "
-    "ski, not_before, not_after, created_at) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+    "ski, not_before, not_after, created_at, test) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
     NULL, NULL};
 
 #define COLS                                                                                       \
     "id, name, role, level, root, parent_id, key_ref, key_type, cert_der, subject, ski, "          \
-    "not_before, not_after, created_at"
+    "not_before, not_after, created_at, test"
 
 static const struct db_stmt st_get = {"cas.get", "SELECT " COLS " FROM cas WHERE name = $1", NULL,
                                       NULL};
@@ -40,7 +40,7 @@ static int got_id(void *ctx, const struct db_val *cols, int ncols)
 static int insert_one(struct db *db, const struct cas_new *r, int64_t parent_id, int64_t now,
                       int64_t *id, struct sm_err *e)
 {
-    struct db_val p[13] = {
+    struct db_val p[14] = {
         DBV_TEXT(r->name),
         DBV_TEXT(r->role),
         text_or_null(r->level),
@@ -54,9 +54,10 @@ static int insert_one(struct db *db, const struct cas_new *r, int64_t parent_id,
         DBV_INT(r->not_before),
         DBV_INT(r->not_after),
         DBV_INT(now),
+        DBV_INT(r->test ? 1 : 0),
     };
     *id = 0;
-    int rc = db_run(db, &st_insert, p, 13, got_id, id, e);
+    int rc = db_run(db, &st_insert, p, 14, got_id, id, e);
     if (rc == 0 && *id <= 0)
         rc = sm_err_set(e, SM_E_DB, "cas.insert", "no id returned for CA %s", r->name);
     return rc;
@@ -66,11 +67,11 @@ static int insert_one(struct db *db, const struct cas_new *r, int64_t parent_id,
 static int audit_one(struct db *db, const struct cas_new *r, int64_t id, const char *actor,
                      struct sm_err *e)
 {
-    json_t *d = json_pack("{s:I, s:s, s:s?, s:s?, s:s?, s:s, s:s, s:s, s:s, s:I, s:I}", "id",
-                          (json_int_t)id, "role", r->role, "level", r->level, "root", r->root,
-                          "parent", r->parent, "key_ref", r->key_ref, "key_type", r->key_type,
-                          "subject", r->subject, "ski", r->ski, "not_before",
-                          (json_int_t)r->not_before, "not_after", (json_int_t)r->not_after);
+    json_t *d = json_pack(
+        "{s:I, s:s, s:s?, s:s?, s:s?, s:s, s:s, s:s, s:s, s:I, s:I, s:b}", "id", (json_int_t)id,
+        "role", r->role, "level", r->level, "root", r->root, "parent", r->parent, "key_ref",
+        r->key_ref, "key_type", r->key_type, "subject", r->subject, "ski", r->ski, "not_before",
+        (json_int_t)r->not_before, "not_after", (json_int_t)r->not_after, "test", r->test);
     char *detail = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(d);
     if (detail == NULL)
@@ -137,6 +138,7 @@ static int fill(struct cas_row *r, const struct db_val *c)
     r->not_before = db_col_int(&c[11]);
     r->not_after = db_col_int(&c[12]);
     r->created_at = db_col_int(&c[13]);
+    r->test = db_col_int(&c[14]) != 0;
     int bad = r->name == NULL || r->role == NULL || (c[3].t != DB_NULL && r->level == NULL) ||
               (c[4].t != DB_NULL && r->root == NULL) || r->key_ref == NULL || r->key_type == NULL ||
               r->der == NULL || r->subject == NULL || r->ski == NULL;
@@ -160,7 +162,7 @@ static void clear(struct cas_row *r)
 static int on_row(void *ctx, const struct db_val *cols, int ncols)
 {
     struct rows *rs = ctx;
-    if (ncols < 14)
+    if (ncols < 15)
         return -SM_E_DB;
     if (rs->n == rs->cap) {
         size_t cap = rs->cap ? rs->cap * 2 : 8;

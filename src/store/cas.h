@@ -18,6 +18,7 @@ struct cas_new {
     const unsigned char *der;
     size_t der_len;
     int64_t not_before, not_after;
+    int test; /* 1: made by `shomei init --test-ca` (names say TEST) */
 };
 
 /* A stored CA; every string is owned by the row (level may be NULL). */
@@ -28,6 +29,7 @@ struct cas_row {
     unsigned char *der;
     size_t der_len;
     int64_t not_before, not_after, created_at;
+    int test; /* 1: a test CA (`shomei init --test-ca`) */
 };
 
 /* Inserts n CAs in one transaction (opened here; the caller must not hold one), with one

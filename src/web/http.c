@@ -332,6 +332,7 @@ static int page_common(struct req *r, json_t *data, const char *title_key)
     rc |= json_object_set_new(data, "is_ja", json_boolean(strcmp(r->lang, "ja") == 0));
     rc |= json_object_set_new(data, "is_en", json_boolean(strcmp(r->lang, "en") == 0));
     rc |= json_object_set_new(data, "other_lang", json_string(other));
+    rc |= json_object_set_new(data, "test_ca", json_boolean(r->web != NULL && r->web->test_ca));
     const struct user *u = req_user(r);
     if (u != NULL)
         rc |= json_object_set_new(

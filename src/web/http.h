@@ -34,6 +34,7 @@ struct web {
     size_t nroutes;
     struct dbpool *pool;        /* database connections lent to requests (may be NULL) */
     struct account_policy acct; /* [account] settings */
+    int test_ca;                /* [ca] test_ca: every page says the CAs are TEST CAs */
 };
 
 #define SESSION_COOKIE "sid"

@@ -328,6 +328,7 @@ static int settings(struct config *cfg, struct web *w, int64_t *port, int64_t *t
     w->cfg = cfg;
     w->max_body = (size_t)max_body;
     w->secure_cookies = config_bool(cfg, "server", "secure_cookies");
+    w->test_ca = config_bool(cfg, "ca", "test_ca");
     w->routes = web_routes;
     w->nroutes = web_nroutes;
     rc = account_policy_load(cfg, &w->acct, e);

@@ -17,7 +17,7 @@ const work = mkdtempSync(path.join(os.tmpdir(), 'shomei-certs-'));
 let server;
 let browser;
 try {
-  server = await startServer();
+  server = await startServer(['server.secure_cookies=false', 'ca.test_ca=true']); // shomei issue needs a test CA
   const env = { ...process.env, SHOMEI_CA_PASSPHRASE: process.env.SHOMEI_CA_PASSPHRASE || 'browser-test' };
   const run = (args, input) => execFileSync(bin, args, { env, input, stdio: ['pipe', 'pipe', 'pipe'] });
   const db = path.join(server.dir, 'shomei.db');

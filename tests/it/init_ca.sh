@@ -173,4 +173,31 @@ check_eq "R-OPS-1 init with a value the INI cannot hold exits 1" 1 $?
 check "R-OPS-1 a failed init into an empty directory leaves it empty" \
   test -d "$IT_TMP/empty" -a -z "$(ls -A "$IT_TMP/empty")"
 
+# --- issue 8 item 28: root validity within BR 7.1.2.1.1; a leaf never starts before its CA ---
+for d in 2921 9133 36500; do
+  "$S" init --dir "$IT_TMP/rd$d" --set ca.root_days=$d >"$IT_TMP/rd.out" 2>&1
+  check_eq "issue 8 item 28 BR 7.1.2.1.1 root_days=$d is refused" 1 $?
+  check "issue 8 item 28 the refusal names root_days ($d)" grep -q root_days "$IT_TMP/rd.out"
+  check "issue 8 item 28 a refused root_days=$d created nothing" test ! -e "$IT_TMP/rd$d"
+done
+for d in 2922 9132; do
+  "$S" init --dir "$IT_TMP/rd$d" --set ca.root_days=$d --set ca.intermediate_days=1000 \
+    >/dev/null 2>&1
+  check_eq "issue 8 item 28 BR 7.1.2.1.1 root_days=$d is accepted" 0 $?
+done
+T=$IT_TMP/nb
+"$S" init --dir "$T" --test-ca >/dev/null 2>&1 || not_ok "issue 8 item 28 test-ca init"
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$IT_TMP/nb.key" \
+  -out "$IT_TMP/nb.csr" -subj /CN=nb.example.com 2>/dev/null
+"$S" issue --dir "$T" --csr "$IT_TMP/nb.csr" --name nb.example.com --level dv >"$IT_TMP/nb.pem" \
+  2>/dev/null
+check_eq "issue 8 item 28 a leaf signed right after init is issued" 0 $?
+leaf_nb=$(date -d "$(openssl x509 -in "$IT_TMP/nb.pem" -noout -startdate | cut -d= -f2)" +%s)
+ca_nb=$(date -d "$(openssl x509 -in "$T/repository/dv.pem" -noout -startdate | cut -d= -f2)" +%s)
+check "issue 8 item 28 the leaf's notBefore is not before its issuer's ($leaf_nb >= $ca_nb)" \
+  test "$leaf_nb" -ge "$ca_nb"
+check "issue 8 item 28 the leaf verifies at its own notBefore" openssl verify -x509_strict \
+  -attime "$leaf_nb" -CAfile "$T/repository/root-a.pem" -untrusted "$T/repository/dv.pem" \
+  "$IT_TMP/nb.pem"
+
 it_done

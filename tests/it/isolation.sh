@@ -26,7 +26,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 S=$SHOMEI_BIN
 D=$IT_TMP/data
 
-if ! "$S" init --dir "$D" --set server.secure_cookies=false \
+if ! "$S" init --dir "$D" --test-ca --set server.secure_cookies=false \
   ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} >"$IT_TMP/init.log" 2>&1; then
   not_ok "shomei init"; sed 's/^/# /' "$IT_TMP/init.log"; it_done
 fi

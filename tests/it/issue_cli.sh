@@ -11,7 +11,7 @@ S=$SHOMEI_BIN
 D=$IT_TMP/data
 W=$IT_TMP/work
 mkdir -p "$W"
-"$S" init --dir "$D" >/dev/null 2>&1 || { not_ok "init"; it_done; }
+"$S" init --dir "$D" --test-ca >/dev/null 2>&1 || { not_ok "init"; it_done; }
 
 csr() { # NAME KEYSPEC SUBJECT -> $W/NAME.csr
   openssl req -new -newkey "$2" -nodes -keyout "$W/$1.key" -out "$W/$1.csr" -subj "$3" \
@@ -189,4 +189,43 @@ check_eq "R-OPS-1 audit log verifies after issuance" 0 $?
 check "R-OPS-1 reservations and issuances are audited" \
   test "$(sq "SELECT COUNT(*) FROM audit_log WHERE action = 'cert.issue'")" = \
   "$(sq "SELECT COUNT(*) FROM certificates WHERE state = 'issued'")"
+# --- issue 8 item 23: a key on the compromised-key blocklist is never certified ---
+csr comp ec:<(openssl ecparam -name prime256v1) "/CN=comp.example.com"
+h=$(openssl req -in "$W/comp.csr" -noout -pubkey | openssl pkey -pubin -outform DER | sha256sum |
+  cut -d' ' -f1)
+sq "INSERT INTO compromised_keys (spki_sha256, reason, source, added_at)
+    VALUES ('$h', 'test', 'cli', 0)"
+before=$(sq "SELECT COUNT(*) FROM certificates")
+"$S" issue --dir "$D" --csr "$W/comp.csr" --name comp.example.com --level dv >"$W/comp.pem" \
+  2>"$W/comp.err"
+check_eq "issue 8 item 23 BR 6.1.1.3 a blocklisted key is refused (exit 1)" 1 $?
+check "issue 8 item 23 the refusal says the key is compromised" \
+  grep -q 'listed as compromised' "$W/comp.err"
+check_eq "issue 8 item 23 no serial reserved for a blocklisted key" "$before" \
+  "$(sq "SELECT COUNT(*) FROM certificates")"
+
+# --- issue 8 item 22: test CAs say TEST; a production data directory refuses ---
+check "issue 8 item 22 init --test-ca: every CA subject says TEST" \
+  test "$(sq "SELECT COUNT(*) FROM cas WHERE test = 1 AND subject LIKE '%TEST%'")" = \
+  "$(sq "SELECT COUNT(*) FROM cas")"
+"$S" ca list --dir "$D" >"$W/calist.out" 2>&1
+check "issue 8 item 22 ca list says the CAs are TEST CAs" grep -q 'TEST CAs' "$W/calist.out"
+check "issue 8 item 22 the leaf's issuer says TEST" \
+  grep -q 'TEST DV CA' <<<"$(openssl x509 -in "$W/dv.pem" -noout -issuer)"
+P=$IT_TMP/prod
+"$S" init --dir "$P" >/dev/null 2>&1 || not_ok "issue 8 item 22 production init"
+check_eq "issue 8 item 22 production CAs are not marked test" 0 \
+  "$(sqlite3 "$P/shomei.db" "SELECT COUNT(*) FROM cas WHERE test = 1 OR subject LIKE '%TEST%'")"
+csr goog ec:<(openssl ecparam -name prime256v1) "/CN=www.google.com"
+"$S" issue --dir "$P" --csr "$W/goog.csr" --name www.google.com --name '*.google.com' \
+  --level ov --org "Google LLC" --locality "Mountain View" --state California --country US \
+  >"$W/goog.pem" 2>"$W/goog.err"
+check_eq "issue 8 item 22 shomei issue in a production data directory exits 1" 1 $?
+check "issue 8 item 22 nothing is printed" test ! -s "$W/goog.pem"
+check "issue 8 item 22 the refusal says to apply through the portal or the API" \
+  grep -q 'apply through the portal or the API' "$W/goog.err"
+check_eq "issue 8 item 22 no serial reserved or certificate stored" 0 \
+  "$(sqlite3 "$P/shomei.db" "SELECT COUNT(*) FROM certificates")"
+check_eq "issue 8 item 22 no cert.* audit record" 0 \
+  "$(sqlite3 "$P/shomei.db" "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'cert.%'")"
 it_done

@@ -11,7 +11,7 @@ D=$IT_TMP/data
 W=$IT_TMP/work
 ROUNDS=${CRASH_ROUNDS:-16}
 mkdir -p "$W"
-"$S" init --dir "$D" --set issue.batch=8 >/dev/null 2>&1 || { not_ok "init"; it_done; }
+"$S" init --dir "$D" --test-ca --set issue.batch=8 >/dev/null 2>&1 || { not_ok "init"; it_done; }
 sq() { sqlite3 "$D/shomei.db" "$@"; }
 
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null \

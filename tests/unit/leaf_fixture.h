@@ -149,6 +149,7 @@ static void fx_leaf_init(struct fx_leaf *f, enum cert_level level, EVP_PKEY *key
     struct lint_ctx *c = &f->ctx;
     c->level = level;
     c->issuer = ca;
+    c->sig_md = fx_md_for(X509_get0_pubkey(ca)) == EVP_sha384() ? "SHA384" : "SHA256";
     c->now = now;
     c->subscription_end = now + 365 * FX_DAY;
     c->names = f->names;

@@ -263,18 +263,20 @@ static void test_ca_hierarchy_create_cross_same_subject_and_key(void **state)
     }
 }
 
-/* Validity comes from [ca] root_days and intermediate_days, starting now. */
+/* Validity comes from [ca] root_days and intermediate_days (counted with both end
+ * seconds, BR 6.3.2), starting an hour before now (issue 8 item 28: a leaf backdated a
+ * minute must not start before its CA). */
 static void test_ca_hierarchy_create_validity(void **state)
 {
     (void)state;
     int64_t nb, na;
     assert_int_equal(ca_time_unix(X509_get0_notBefore(by_name(&hier, "root-a")), &nb), 0);
     assert_int_equal(ca_time_unix(X509_get0_notAfter(by_name(&hier, "root-a")), &na), 0);
-    assert_int_equal(nb, 1795305600);
-    assert_int_equal(na - nb, 9125LL * 86400);
+    assert_int_equal(nb, 1795305600 - 3600);
+    assert_int_equal(na - nb + 1, 9125LL * 86400);
     assert_int_equal(ca_time_unix(X509_get0_notBefore(by_name(&hier, "ev-cross-b")), &nb), 0);
     assert_int_equal(ca_time_unix(X509_get0_notAfter(by_name(&hier, "ev-cross-b")), &na), 0);
-    assert_int_equal(na - nb, 1825LL * 86400);
+    assert_int_equal(na - nb + 1, 1825LL * 86400);
 }
 
 /* R-OPS-1: five encrypted key files of mode 0600 in a 0700 keys directory. */
@@ -401,6 +403,10 @@ static void test_ca_check_config_rejects_bad_settings(void **state)
         {"ca", "country", "", "country"},
         {"ca", "root_days", "0", "root_days"},
         {"ca", "root_days", "x", "root_days"},
+        /* issue 8 item 28: BR 7.1.2.1.1 allows 2922 to 9132 days */
+        {"ca", "root_days", "2921", "root_days"},
+        {"ca", "root_days", "9133", "root_days"},
+        {"ca", "root_days", "36525", "root_days"},
         {"ca", "intermediate_days", "9126", "intermediate_days"},
         {"ca", "repository_url", "ftp://example.jp/repo", "repository_url"},
         {"ca", "repository_url", "http://example.jp/a,b", "repository_url"},

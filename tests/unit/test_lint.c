@@ -21,7 +21,7 @@
 
 #include "leaf_fixture.h"
 
-static X509 *ca_rsa, *ca_p384, *ca_short;
+static X509 *ca_rsa, *ca_p384, *ca_short, *ca_fresh;
 
 static int setup(void **state)
 {
@@ -31,6 +31,10 @@ static int setup(void **state)
     ca_rsa = fx_ca(fx_key(FX_RSA2048), "Test CA RSA", now, now + 5 * 365 * FX_DAY, 1);
     ca_p384 = fx_ca(fx_key(FX_P384), "Test CA P-384", now, now + 5 * 365 * FX_DAY, 1);
     ca_short = fx_ca(fx_key(FX_P256), "Test CA ending soon", now, now + 30 * FX_DAY, 1);
+    /* a CA created right now (issue 8 item 28: a leaf backdated 60 s starts before it) */
+    ca_fresh = fx_ca(fx_key(FX_RSA2048), "Test CA fresh", now, now + 5 * 365 * FX_DAY, 1);
+    assert_non_null(ASN1_TIME_set(X509_getm_notBefore(ca_fresh), now));
+    assert_true(X509_sign(ca_fresh, fx_key(FX_RSA2048), EVP_sha256()) > 0);
     return 0;
 }
 
@@ -42,6 +46,7 @@ static int teardown(void **state)
     X509_free(ca_rsa);
     X509_free(ca_p384);
     X509_free(ca_short);
+    X509_free(ca_fresh);
     X509_free(spki_other);
     fx_free_keys();
     clock_set(0);
@@ -550,6 +555,15 @@ static void b_sign_p384_sha256(X509 *x, struct fx_leaf *f)
 {
     assert_true(X509_sign(x, fx_key(FX_P384), EVP_sha256()) > 0);
 }
+/* issue 8 item 28: the algorithm the signer will use is linted before signing */
+static void p_unsigned_p384_sha256(struct fx_leaf *f)
+{
+    f->ctx.issuer = f->req.issuer = ca_p384;
+    f->ctx.sig_md = "SHA256";
+}
+static void p_unsigned_no_md(struct fx_leaf *f) { f->ctx.sig_md = NULL; }
+static void p_unsigned_sha1(struct fx_leaf *f) { f->ctx.sig_md = "SHA1"; }
+static void p_fresh_issuer(struct fx_leaf *f) { f->ctx.issuer = f->req.issuer = ca_fresh; }
 static void b_outer_differs(X509 *x, struct fx_leaf *f)
 {
     assert_true(X509_sign(x, fx_key(FX_RSA2048), EVP_sha256()) > 0);
@@ -648,6 +662,12 @@ static const struct row rows[] = {
     R("p384_issuer_signed_sha256", "lint.sigalg.bad", DV, FX_P256, p_issuer_p384,
       b_sign_p384_sha256),
     R("outer_sigalg_differs", "lint.sigalg.mismatch", DV, FX_P256, NULL, b_outer_differs),
+    R("item28_unsigned_p384_issuer_sha256", "lint.sigalg.bad", DV, FX_P256,
+      p_unsigned_p384_sha256, NULL),
+    R("item28_unsigned_no_digest", "lint.sigalg.unknown", DV, FX_P256, p_unsigned_no_md, NULL),
+    R("item28_unsigned_sha1", "lint.sigalg.unknown", DV, FX_P256, p_unsigned_sha1, NULL),
+    R("item28_notbefore_before_issuer", "lint.notbefore.before_issuer", DV, FX_P256,
+      p_fresh_issuer, NULL),
 };
 
 static void run_row(void **state)

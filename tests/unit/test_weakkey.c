@@ -14,8 +14,14 @@
 #include <openssl/ec.h>
 #include <openssl/rsa.h>
 
+#include <openssl/pem.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "core/asset.h"
 #include "core/err.h"
 #include "pki/weakkey.h"
+#include "testdir.h"
 
 static BIGNUM *primorial167(void)
 {
@@ -305,6 +311,91 @@ static void test_weakkey_check_rsa_rejects_non_rsa(void **state)
     EVP_PKEY_free(k);
 }
 
+/* issue 8 item 23 (BR 6.1.1.3): the Debian weak-key fingerprint, computed by openssl
+ * itself as openssl-vulnkey does (`openssl rsa -noout -modulus | sha1sum`, last 20 hex
+ * digits), is found by the check; the key is then reported as csr.key.debian_weak. */
+static void test_weakkey_debian_list_from_openssl_fingerprint(void **state)
+{
+    (void)state;
+    char dir[256], path[300], cmd[700], fp[64] = "";
+    assert_int_equal(testdir_make(dir, sizeof dir, "weakkey"), 0);
+    snprintf(path, sizeof path, "%s/k.pem", dir);
+    EVP_PKEY *k = EVP_RSA_gen(2048), *other = EVP_RSA_gen(2048);
+    assert_non_null(k);
+    assert_non_null(other);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_true(PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL));
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "openssl rsa -in '%s' -noout -modulus | sha1sum | cut -c21-40",
+             path);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    assert_non_null(fgets(fp, sizeof fp, p));
+    assert_int_equal(pclose(p), 0);
+    fp[strcspn(fp, "\n")] = '\0';
+    assert_int_equal(strlen(fp), 20);
+    testdir_remove(dir);
+
+    char text[256];
+    snprintf(text, sizeof text, "# test list\n\n1024 00000000000000000000\n2048 %s\n", fp);
+    struct weakkey_list *l = NULL;
+    size_t bad = 0;
+    assert_int_equal(weakkey_list_parse(text, strlen(text), &l, &bad), 0);
+    assert_int_equal(weakkey_list_count(l), 2);
+    const char *code = NULL;
+    assert_int_equal(weakkey_check_rsa_list(k, l, &code), 0);
+    assert_non_null(code);
+    assert_string_equal(code, "csr.key.debian_weak");
+    assert_int_equal(weakkey_check_rsa_list(other, l, &code), 0);
+    assert_null(code);
+    /* the same fingerprint under another key size is not a match */
+    snprintf(text, sizeof text, "4096 %s\n", fp);
+    weakkey_list_free(l);
+    assert_int_equal(weakkey_list_parse(text, strlen(text), &l, &bad), 0);
+    assert_int_equal(weakkey_check_rsa_list(k, l, &code), 0);
+    assert_null(code);
+    weakkey_list_free(l);
+    EVP_PKEY_free(k);
+    EVP_PKEY_free(other);
+}
+
+/* issue 8 item 23: malformed list lines are refused with their line number; a missing
+ * list fails closed. */
+static void test_weakkey_debian_list_parse_errors(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "2048 0123456789abcdef012\n",   /* 19 digits */
+        "2048 0123456789ABCDEF0123\n",  /* upper case */
+        "# c\nabc 0123456789abcdef0123\n", /* no bits */
+        "2048\t0123456789abcdef0123\n",
+        "100 0123456789abcdef0123\n", /* no such key size */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct weakkey_list *l = (struct weakkey_list *)1;
+        size_t line = 0;
+        assert_int_equal(weakkey_list_parse(bad[i], strlen(bad[i]), &l, &line), -SM_E_INVALID);
+        assert_null(l);
+        assert_int_equal(line, i == 2 ? 2 : 1);
+    }
+    BIGNUM *n = BN_new();
+    assert_true(BN_set_word(n, 65537));
+    assert_true(weakkey_debian(NULL, 2048, n) < 0);
+    BN_free(n);
+}
+
+/* issue 8 item 23: the list compiled into the binary parses and names its source. */
+static void test_weakkey_debian_list_shipped(void **state)
+{
+    (void)state;
+    const struct asset *a = asset_get(WEAKKEY_DEBIAN_ASSET);
+    assert_non_null(a);
+    assert_non_null(strstr((const char *)a->data, "Source: the Debian package openssl-blacklist"));
+    assert_non_null(strstr((const char *)a->data, "CVE-2008-0166"));
+    assert_non_null(weakkey_debian_list());
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -317,6 +408,9 @@ int main(void)
         cmocka_unit_test(test_weakkey_fermat_degenerate_inputs),
         cmocka_unit_test(test_weakkey_small_factor_found),
         cmocka_unit_test(test_weakkey_check_rsa_rejects_non_rsa),
+        cmocka_unit_test(test_weakkey_debian_list_from_openssl_fingerprint),
+        cmocka_unit_test(test_weakkey_debian_list_parse_errors),
+        cmocka_unit_test(test_weakkey_debian_list_shipped),
     };
     return cmocka_run_group_tests_name("weakkey", tests, NULL, NULL);
 }

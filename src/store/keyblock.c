@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/* The compromised_keys table; see keyblock.h. */
+#include <string.h>
+
+#include "core/clock.h"
+#include "store/db.h"
+#include "store/keyblock.h"
+
+static const struct db_stmt st_has = {
+    "keyblock.has", "SELECT 1 FROM compromised_keys WHERE spki_sha256 = $1", NULL, NULL};
+static const struct db_stmt st_add = {
+    "keyblock.add",
+    "INSERT INTO compromised_keys (spki_sha256, reason, source, added_at) VALUES ($1, $2, $3, "
+    "$4) ON CONFLICT (spki_sha256) DO NOTHING",
+    NULL, NULL};
+
+static int hex64(const char *s)
+{
+    if (s == NULL || strlen(s) != 64)
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+            return 0;
+    return 1;
+}
+
+static int seen(void *ctx, const struct db_val *cols, int ncols)
+{
+    (void)cols;
+    (void)ncols;
+    *(int *)ctx = 1;
+    return 0;
+}
+
+int keyblock_has(struct db *db, const char *spki_sha256_hex, int *found, struct sm_err *e)
+{
+    *found = 0;
+    if (!hex64(spki_sha256_hex))
+        return sm_err_set(e, SM_E_INVALID, "spki_sha256", "not 64 lower-case hex digits");
+    struct db_val p[1] = {DBV_TEXT(spki_sha256_hex)};
+    return db_run(db, &st_has, p, 1, seen, found, e);
+}
+
+int keyblock_add(struct db *db, const char *spki_sha256_hex, const char *reason, const char *source,
+                 struct sm_err *e)
+{
+    if (!hex64(spki_sha256_hex))
+        return sm_err_set(e, SM_E_INVALID, "spki_sha256", "not 64 lower-case hex digits");
+    struct db_val p[4] = {DBV_TEXT(spki_sha256_hex), DBV_TEXT(reason ? reason : ""),
+                          DBV_TEXT(source ? source : ""), DBV_INT(clock_now())};
+    return db_run(db, &st_add, p, 4, NULL, NULL, e);
+}
