@@ -36,7 +36,7 @@ IT_PIDS+=("$!")
 for _ in $(seq 1 100); do [ -f "$IT_TMP/sink.ready" ] && break; sleep 0.1; done
 check "the SMTP sink runs" test -f "$IT_TMP/sink.ready"
 
-"$S" init --dir "$D" --demo --set server.secure_cookies=false --set mail.enabled=true \
+"$S" init --dir "$D" --demo --test-ca --set server.secure_cookies=false --set mail.enabled=true \
   --set "mail.url=smtp://127.0.0.1:$SPORT" --set mail.starttls=none \
   --set mail.from=ca@shomei.example.jp --set mail.timeout=5 >"$IT_TMP/init.log" 2>&1 ||
   { not_ok "init"; sed 's/^/# /' "$IT_TMP/init.log"; it_done; }
@@ -81,6 +81,13 @@ COMMIT;"
 
 start_server "$D" || { not_ok "server starts"; it_done; }
 url=$IT_URL
+# issue 8 item 22: a data directory made with --test-ca says so on every page
+for pg in / /tools/csr /login; do
+  check "issue 8 item 22 TEST CA banner on $pg (ja)" \
+    grep -q 'class="test-ca-banner".*試験用 CA' <(curl -s "$url$pg")
+done
+check "issue 8 item 22 TEST CA banner in English" \
+  grep -q 'Running with TEST CAs' <(curl -s "$url/?lang=en")
 BODY=$W/body
 HDR=$W/headers
 
