@@ -152,8 +152,14 @@ static int read_file(const char *path, unsigned char **buf, size_t *len)
     FILE *f = fopen(path, "rb");
     if (f == NULL)
         return -1;
-    unsigned char *b = sm_malloc(CSR_MAX + 1);
-    size_t n = b ? fread(b, 1, CSR_MAX + 1, f) : 0;
+    /* sized from the file (a 64 KiB buffer per CSR cost more than parsing it), still
+     * reading one byte past CSR_MAX so that the check sees an oversized file */
+    struct stat st;
+    size_t want = fstat(fileno(f), &st) == 0 && st.st_size >= 0 && st.st_size < CSR_MAX
+                      ? (size_t)st.st_size + 1
+                      : CSR_MAX + 1;
+    unsigned char *b = sm_malloc(want);
+    size_t n = b ? fread(b, 1, want, f) : 0;
     int err = ferror(f);
     fclose(f);
     if (b == NULL || err) {

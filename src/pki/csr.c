@@ -12,6 +12,7 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
+#include <openssl/param_build.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -196,14 +197,232 @@ const struct csr_problem_def *csr_problem_find(const char *code)
     return NULL;
 }
 
+/* ---------------------------------------------------------------- raw parse (fast path) */
+
+/* OpenSSL 3.0 decodes the public key of every parsed request with its provider decoders,
+ * which costs more than the signature check (issue 8 item 29). Well-formed DER requests are
+ * therefore taken apart here: the CertificationRequestInfo bytes are kept for the signature
+ * check, the key is built from its raw parameters (EVP_PKEY_fromdata), and an X509_REQ
+ * without a key carries the subject and attributes for the other checks. Anything this
+ * parser does not take falls back to d2i_X509_REQ, which then reports what is wrong. */
+
+struct tlv {
+    unsigned char tag;
+    const unsigned char *start, *p; /* element, content */
+    size_t len, total;              /* content length, element length */
+};
+
+/* One DER element (low tag numbers, definite minimal lengths) at p[0..n). 0 or -1. */
+static int tlv_read(const unsigned char *p, size_t n, struct tlv *t)
+{
+    if (n < 2 || (p[0] & 0x1f) == 0x1f)
+        return -1;
+    size_t len = p[1], hdr = 2;
+    if (len & 0x80) {
+        size_t k = len & 0x7f;
+        if (k == 0 || k > 3 || n < 2 + k || p[2] == 0)
+            return -1;
+        len = 0;
+        for (size_t i = 0; i < k; i++)
+            len = len << 8 | p[2 + i];
+        if (len < 128)
+            return -1;
+        hdr += k;
+    }
+    if (len > n - hdr)
+        return -1;
+    *t = (struct tlv){p[0], p, p + hdr, len, hdr + len};
+    return 0;
+}
+
+struct raw_req {
+    const unsigned char *cri, *subject, *spki, *attrs, *sigalg, *sig;
+    size_t cri_len, subject_len, spki_len, attrs_len, sigalg_len, sig_len;
+    long version;
+    size_t used; /* bytes of the whole request */
+};
+
+static int raw_split(const unsigned char *der, size_t len, struct raw_req *r)
+{
+    struct tlv outer, cri, v, subj, spki, attrs, alg, sig;
+    if (tlv_read(der, len, &outer) < 0 || outer.tag != 0x30)
+        return -1;
+    const unsigned char *p = outer.p, *end = outer.p + outer.len;
+    if (tlv_read(p, (size_t)(end - p), &cri) < 0 || cri.tag != 0x30)
+        return -1;
+    p += cri.total;
+    if (tlv_read(p, (size_t)(end - p), &alg) < 0 || alg.tag != 0x30)
+        return -1;
+    p += alg.total;
+    if (tlv_read(p, (size_t)(end - p), &sig) < 0 || sig.tag != 0x03 || p + sig.total != end ||
+        sig.len < 2 || sig.p[0] != 0)
+        return -1;
+    const unsigned char *q = cri.p, *qend = cri.p + cri.len;
+    if (tlv_read(q, (size_t)(qend - q), &v) < 0 || v.tag != 0x02 || v.len != 1 || v.p[0] > 2)
+        return -1;
+    q += v.total;
+    if (tlv_read(q, (size_t)(qend - q), &subj) < 0 || subj.tag != 0x30)
+        return -1;
+    q += subj.total;
+    if (tlv_read(q, (size_t)(qend - q), &spki) < 0 || spki.tag != 0x30)
+        return -1;
+    q += spki.total;
+    if (tlv_read(q, (size_t)(qend - q), &attrs) < 0 || attrs.tag != 0xa0 || q + attrs.total != qend)
+        return -1;
+    *r = (struct raw_req){cri.start, subj.start,  spki.start, attrs.p,    alg.start,
+                          sig.p + 1, cri.total,   subj.total, spki.total, attrs.len,
+                          alg.total, sig.len - 1, v.p[0],     outer.total};
+    return 0;
+}
+
+/* A key-less X509_REQ with r's version, subject and attributes; NULL if they do not
+ * parse exactly. */
+static X509_REQ *raw_req_body(const struct raw_req *r)
+{
+    X509_REQ *req = X509_REQ_new();
+    const unsigned char *p = r->subject;
+    X509_NAME *name = d2i_X509_NAME(NULL, &p, (long)r->subject_len);
+    int ok = req != NULL && name != NULL && p == r->subject + r->subject_len &&
+             X509_REQ_set_version(req, r->version) && X509_REQ_set_subject_name(req, name);
+    X509_NAME_free(name);
+    const unsigned char *a = r->attrs, *end = r->attrs + r->attrs_len;
+    while (ok && a < end) {
+        struct tlv t;
+        X509_ATTRIBUTE *at = NULL;
+        p = a;
+        ok = tlv_read(a, (size_t)(end - a), &t) == 0 &&
+             (at = d2i_X509_ATTRIBUTE(NULL, &p, (long)t.total)) != NULL && p == a + t.total &&
+             X509_REQ_add1_attr(req, at);
+        X509_ATTRIBUTE_free(at);
+        a += ok ? t.total : 0;
+    }
+    if (!ok) {
+        X509_REQ_free(req);
+        return NULL;
+    }
+    return req;
+}
+
+/* An INTEGER's magnitude as a BIGNUM (positive DER integers only). */
+static BIGNUM *der_uint(const unsigned char **p, const unsigned char *end)
+{
+    struct tlv t;
+    if (tlv_read(*p, (size_t)(end - *p), &t) < 0 || t.tag != 0x02 || t.len == 0 ||
+        (t.p[0] & 0x80) || (t.len > 1 && t.p[0] == 0 && !(t.p[1] & 0x80)))
+        return NULL;
+    *p += t.total;
+    return BN_bin2bn(t.p, (int)t.len, NULL);
+}
+
+static EVP_PKEY *from_params(const char *type, OSSL_PARAM_BLD *bld)
+{
+    OSSL_PARAM *params = bld ? OSSL_PARAM_BLD_to_param(bld) : NULL;
+    EVP_PKEY_CTX *ctx = params ? EVP_PKEY_CTX_new_from_name(NULL, type, NULL) : NULL;
+    EVP_PKEY *k = NULL;
+    if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) != 1 ||
+        EVP_PKEY_fromdata(ctx, &k, EVP_PKEY_PUBLIC_KEY, params) != 1)
+        k = NULL;
+    EVP_PKEY_CTX_free(ctx);
+    OSSL_PARAM_free(params);
+    return k;
+}
+
+/* The key of an rsaEncryption or named P-256/P-384 SubjectPublicKeyInfo, built from its
+ * raw parameters; NULL for other keys or bad encodings (the caller then decodes it the
+ * general way, which reports what is wrong). */
+static EVP_PKEY *raw_key(const X509_PUBKEY *xpk)
+{
+    ASN1_OBJECT *kobj = NULL;
+    const unsigned char *bits = NULL;
+    int nbits = 0, ptype = 0;
+    X509_ALGOR *alg = NULL;
+    const void *pval = NULL;
+    if (!X509_PUBKEY_get0_param(&kobj, &bits, &nbits, &alg, xpk) || nbits <= 0)
+        return NULL;
+    X509_ALGOR_get0(NULL, &ptype, &pval, alg);
+    int nid = OBJ_obj2nid(kobj);
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    EVP_PKEY *k = NULL;
+    if (nid == NID_X9_62_id_ecPublicKey && ptype == V_ASN1_OBJECT && bld != NULL) {
+        int curve = OBJ_obj2nid(pval);
+        const char *group = curve == NID_X9_62_prime256v1 ? "P-256"
+                            : curve == NID_secp384r1      ? "P-384"
+                                                          : NULL;
+        if (group != NULL && bits[0] == 0x04 &&
+            OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) &&
+            OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, bits, (size_t)nbits))
+            k = from_params("EC", bld);
+    } else if (nid == NID_rsaEncryption && ptype == V_ASN1_NULL && bld != NULL) {
+        struct tlv seq;
+        const unsigned char *p;
+        BIGNUM *n = NULL, *e = NULL;
+        if (tlv_read(bits, (size_t)nbits, &seq) == 0 && seq.tag == 0x30 &&
+            seq.total == (size_t)nbits && (p = seq.p, n = der_uint(&p, seq.p + seq.len)) != NULL &&
+            (e = der_uint(&p, seq.p + seq.len)) != NULL && p == seq.p + seq.len &&
+            OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, n) &&
+            OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, e))
+            k = from_params("RSA", bld);
+        BN_free(n);
+        BN_free(e);
+    }
+    OSSL_PARAM_BLD_free(bld);
+    ERR_clear_error();
+    return k;
+}
+
+/* r's SubjectPublicKeyInfo as an X509_PUBKEY without a decoded key. NULL if malformed. */
+static X509_PUBKEY *raw_spki(const struct raw_req *r)
+{
+    struct tlv spki, alg, bits;
+    if (tlv_read(r->spki, r->spki_len, &spki) < 0 || tlv_read(spki.p, spki.len, &alg) < 0 ||
+        alg.tag != 0x30 || tlv_read(spki.p + alg.total, spki.len - alg.total, &bits) < 0 ||
+        bits.tag != 0x03 || alg.total + bits.total != spki.len || bits.len < 2 || bits.p[0] != 0)
+        return NULL;
+    const unsigned char *p = alg.start;
+    X509_ALGOR *a = d2i_X509_ALGOR(NULL, &p, (long)alg.total);
+    X509_PUBKEY *xpk = X509_PUBKEY_new();
+    unsigned char *penc = OPENSSL_memdup(bits.p + 1, bits.len - 1);
+    ASN1_OBJECT *obj = NULL;
+    int ptype = V_ASN1_UNDEF;
+    const void *pval = NULL;
+    void *param = NULL;
+    int ok = a != NULL && xpk != NULL && penc != NULL && p == alg.start + alg.total;
+    if (ok) {
+        const ASN1_OBJECT *o = NULL;
+        X509_ALGOR_get0(&o, &ptype, &pval, a);
+        obj = OBJ_dup(o);
+        if (ptype == V_ASN1_OBJECT)
+            param = OBJ_dup(pval);
+        else if (ptype == V_ASN1_SEQUENCE)
+            param = ASN1_STRING_dup(pval);
+        ok = obj != NULL && (ptype == V_ASN1_UNDEF || ptype == V_ASN1_NULL || param != NULL) &&
+             X509_PUBKEY_set0_param(xpk, obj, ptype, param, penc, (int)(bits.len - 1));
+    }
+    X509_ALGOR_free(a);
+    if (!ok) {
+        ASN1_OBJECT_free(obj);
+        if (ptype == V_ASN1_OBJECT)
+            ASN1_OBJECT_free(param);
+        else
+            ASN1_STRING_free(param);
+        OPENSSL_free(penc);
+        X509_PUBKEY_free(xpk);
+        return NULL;
+    }
+    return xpk;
+}
+
 /* ---------------------------------------------------------------- check state */
 
 struct check {
     struct csr_info *info;
     const struct csr_check_opts *opts;
-    size_t cap;  /* of info->problems */
-    int nomem;   /* an allocation failed: csr_check returns -SM_E_NOMEM */
-    int key_bad; /* a key problem was reported (skip signature-algorithm noise) */
+    size_t cap;           /* of info->problems */
+    int nomem;            /* an allocation failed: csr_check returns -SM_E_NOMEM */
+    int key_bad;          /* a key problem was reported (skip signature-algorithm noise) */
+    int fast;             /* the request was taken apart by raw_split: see "raw parse" */
+    struct raw_req raw;   /* when fast: pointers into info->der */
+    X509_PUBKEY *raw_xpk; /* when fast: the key-less SPKI until read_key takes it */
 };
 
 /* snprintf that never cuts a UTF-8 sequence in half. */
@@ -531,8 +750,38 @@ static void keep_der(struct check *c, const unsigned char *der, size_t len)
     c->info->der_len = len;
 }
 
+/* The fast path for well-formed DER (see "raw parse"); NULL to take the general one. */
+static X509_REQ *from_raw(struct check *c, const unsigned char *der, size_t len)
+{
+    struct raw_req r;
+    if (raw_split(der, len, &r) < 0)
+        return NULL;
+    keep_der(c, der, r.used);
+    if (c->nomem || raw_split(c->info->der, c->info->der_len, &c->raw) < 0)
+        return NULL;
+    X509_REQ *req = raw_req_body(&c->raw);
+    c->raw_xpk = req != NULL ? raw_spki(&c->raw) : NULL;
+    ERR_clear_error();
+    if (req == NULL || c->raw_xpk == NULL) {
+        X509_REQ_free(req);
+        X509_PUBKEY_free(c->raw_xpk);
+        c->raw_xpk = NULL;
+        free(c->info->der);
+        c->info->der = NULL;
+        c->info->der_len = 0;
+        return NULL;
+    }
+    c->fast = 1;
+    if (r.used != len)
+        add(c, "csr.input.trailing_data", "%zu bytes after the CSR", len - r.used);
+    return req;
+}
+
 static X509_REQ *from_der(struct check *c, const unsigned char *der, size_t len, int labelled)
 {
+    X509_REQ *fast = from_raw(c, der, len);
+    if (fast != NULL || c->nomem)
+        return fast;
     size_t used = 0;
     X509_REQ *req = parse_der(c, der, len, &used, labelled);
     if (req == NULL)
@@ -806,7 +1055,7 @@ static void spki_hash(struct check *c, X509_PUBKEY *xpk)
 static void read_key(struct check *c, X509_REQ *req)
 {
     struct csr_info *info = c->info;
-    X509_PUBKEY *xpk = X509_REQ_get_X509_PUBKEY(req);
+    X509_PUBKEY *xpk = c->fast ? c->raw_xpk : X509_REQ_get_X509_PUBKEY(req);
     ASN1_OBJECT *algobj = NULL;
     X509_ALGOR *alg = NULL;
     char oid[80];
@@ -815,8 +1064,17 @@ static void read_key(struct check *c, X509_REQ *req)
         return;
     }
     spki_hash(c, xpk);
-    info->pkey = X509_REQ_get_pubkey(req);
-    info->spki = X509_PUBKEY_dup(xpk);
+    if (c->fast) { /* no decoder: see "raw parse" */
+        const unsigned char *p = c->raw.spki;
+        info->pkey = raw_key(xpk);
+        if (info->pkey == NULL)
+            info->pkey = d2i_PUBKEY(NULL, &p, (long)c->raw.spki_len);
+        info->spki = xpk; /* handed over */
+        c->raw_xpk = NULL;
+    } else {
+        info->pkey = X509_REQ_get_pubkey(req);
+        info->spki = X509_PUBKEY_dup(xpk);
+    }
     ERR_clear_error();
     if (info->pkey != NULL)
         info->key_bits = EVP_PKEY_get_bits(info->pkey);
@@ -853,15 +1111,51 @@ static void read_key(struct check *c, X509_REQ *req)
 
 /* ---------------------------------------------------------------- signature */
 
+/* The request's signature checked over the raw CertificationRequestInfo bytes with
+ * the key already built (fast path); other algorithms go through X509_REQ_verify on a
+ * full decode. 1 valid, 0 not. */
+static int raw_verify(struct check *c, int md, int pk, int ptype)
+{
+    EVP_PKEY *k = c->info->pkey;
+    const char *mdname = md == NID_sha256   ? "SHA256"
+                         : md == NID_sha384 ? "SHA384"
+                         : md == NID_sha512 ? "SHA512"
+                                            : NULL;
+    int rsa = pk == NID_rsaEncryption && EVP_PKEY_is_a(k, "RSA") &&
+              (ptype == V_ASN1_NULL || ptype == V_ASN1_UNDEF);
+    int ec = pk == NID_X9_62_id_ecPublicKey && EVP_PKEY_is_a(k, "EC") && ptype == V_ASN1_UNDEF;
+    int ok = 0;
+    if (mdname != NULL && (rsa || ec)) {
+        EVP_MD_CTX *m = EVP_MD_CTX_new();
+        ok = m != NULL && EVP_DigestVerifyInit_ex(m, NULL, mdname, NULL, NULL, k, NULL) == 1 &&
+             EVP_DigestVerify(m, c->raw.sig, c->raw.sig_len, c->raw.cri, c->raw.cri_len) == 1;
+        EVP_MD_CTX_free(m);
+    } else {
+        const unsigned char *p = c->info->der;
+        X509_REQ *full = d2i_X509_REQ(NULL, &p, (long)c->info->der_len);
+        ok = full != NULL && X509_REQ_verify(full, k) == 1;
+        X509_REQ_free(full);
+    }
+    ERR_clear_error();
+    return ok;
+}
+
 static void check_signature(struct check *c, X509_REQ *req)
 {
     const ASN1_BIT_STRING *sig = NULL;
     const X509_ALGOR *alg = NULL;
     const ASN1_OBJECT *obj = NULL;
+    X509_ALGOR *own = NULL;
     char name[80] = "";
-    int md = NID_undef, pk = NID_undef;
-    X509_REQ_get0_signature(req, &sig, &alg);
-    X509_ALGOR_get0(&obj, NULL, NULL, alg);
+    int md = NID_undef, pk = NID_undef, ptype = V_ASN1_UNDEF;
+    if (c->fast) {
+        const unsigned char *p = c->raw.sigalg;
+        alg = own = d2i_X509_ALGOR(NULL, &p, (long)c->raw.sigalg_len);
+    } else {
+        X509_REQ_get0_signature(req, &sig, &alg);
+    }
+    if (alg != NULL)
+        X509_ALGOR_get0(&obj, &ptype, NULL, alg);
     if (obj != NULL)
         OBJ_obj2txt(name, sizeof name, obj, 0);
     set_str(c, &c->info->sig_alg, name);
@@ -878,8 +1172,10 @@ static void check_signature(struct check *c, X509_REQ *req)
     else if (md != NID_sha256 && md != NID_sha384 && md != NID_sha512 && nid != NID_rsassaPss &&
              !c->key_bad)
         add(c, "csr.sig.unsupported", "%s", name);
-    if (c->info->pkey != NULL && X509_REQ_verify(req, c->info->pkey) != 1)
+    if (c->info->pkey != NULL &&
+        (c->fast ? !raw_verify(c, md, pk, ptype) : X509_REQ_verify(req, c->info->pkey) != 1))
         add(c, "csr.sig.invalid", NULL);
+    X509_ALGOR_free(own);
     ERR_clear_error();
 }
 
@@ -1034,6 +1330,7 @@ int csr_check(const unsigned char *in, size_t len, const struct csr_check_opts *
     if (req != NULL && !c.nomem)
         examine(&c, req);
     X509_REQ_free(req);
+    X509_PUBKEY_free(c.raw_xpk);
     ERR_clear_error();
     if (c.nomem) {
         csr_info_free(c.info);

@@ -54,8 +54,9 @@ struct csr_info {
     size_t nsans;
     char *spki_sha256_hex;        /* SHA-256 of the DER SubjectPublicKeyInfo, 64 lower-case hex */
     EVP_PKEY *pkey;               /* the public key (owned), NULL if not decodable */
-    X509_PUBKEY *spki;            /* the SubjectPublicKeyInfo as sent, with its decoded key
-                                     (owned; for issuance without re-encoding), or NULL */
+    X509_PUBKEY *spki;            /* the SubjectPublicKeyInfo as sent (owned; for issuance
+                                     without re-encoding), or NULL. Its decoded key may be
+                                     absent (X509_PUBKEY_get0 NULL): use pkey */
     struct csr_problem *problems; /* every problem, errors and notices, in check order */
     size_t nproblems;
     int acceptable; /* 1 when no problem has severity CSR_SEV_ERROR */

@@ -710,7 +710,8 @@ static int check_key(struct lint *l)
     X509_PUBKEY *xpk = X509_get_X509_PUBKEY(l->x);
     EVP_PKEY *pk = NULL;
     if (l->ctx->spki != NULL && same_spki(xpk, l->ctx->spki)) {
-        pk = X509_PUBKEY_get0(l->ctx->spki); /* the same bytes, decoded once with the CSR */
+        /* the same bytes, decoded once with the CSR */
+        pk = l->ctx->spki_key != NULL ? l->ctx->spki_key : X509_PUBKEY_get0(l->ctx->spki);
     } else {
         if (l->ctx->spki != NULL)
             add(l, "lint.key.mismatch", "the certified key differs from the CSR's");

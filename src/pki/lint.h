@@ -24,7 +24,9 @@ struct lint_ctx {
     int allow_wildcard;      /* the product allows wildcard names (never for EV) */
     const X509_PUBKEY *spki; /* the CSR's key; NULL = not compared. When given, the
                                 certificate's subjectPublicKeyInfo must equal it byte for
-                                byte, and the key checks read its decoded key */
+                                byte, and the key checks read spki_key (or its decoded
+                                key when spki_key is NULL) */
+    EVP_PKEY *spki_key;      /* spki's key, decoded once with the CSR; may be NULL */
     /* Digest the signer will use ("SHA256", "SHA384", "SHA512": signer_digest). Required
      * before signing: the algorithm it makes with the issuer key must be allowed
      * (BR 7.1.3.2); after signing the certificate's own algorithm fields are checked. */

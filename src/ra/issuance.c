@@ -253,6 +253,7 @@ static void sign_one(const struct run *r, struct issuance_item *it)
         .nnames = it->nnames,
         .allow_wildcard = it->allow_wildcard,
         .spki = it->spki,
+        .spki_key = it->pubkey,
         .sig_md = signer_digest(is->signer),
         .ca_issuers_url = is->ca_issuers_url,
         .ocsp_url = is->ocsp_url[0] ? is->ocsp_url : NULL,

@@ -728,6 +728,53 @@ static void test_csr_check_alloc_failures(void **state)
     }
 }
 
+/* issue 8 item 29: the request taken apart without OpenSSL's key decoders gives the same
+ * key, SPKI and verdict as a full decode: P-256, P-384 and RSA keys, SHA-256/384/512;
+ * one flipped byte of the signed part (the CN) or of the signature is csr.sig.invalid. */
+static void test_csr_check_raw_parse_same_as_full_decode(void **state)
+{
+    (void)state;
+    EVP_PKEY *keys[] = {EVP_EC_gen("P-256"), EVP_EC_gen("P-384"), EVP_RSA_gen(2048)};
+    const EVP_MD *mds[] = {EVP_sha256(), EVP_sha384(), EVP_sha512()};
+    for (size_t i = 0; i < 3; i++) {
+        assert_non_null(keys[i]);
+        size_t len = 0;
+        unsigned char *der = make_csr(keys[i], mds[i], "raw.example.com", 0, NULL, 0, &len);
+        struct csr_info *info = check_buf(der, len, NULL);
+        if (!info->acceptable)
+            dump_problems(info);
+        assert_true(info->acceptable);
+        assert_non_null(info->pkey);
+        assert_int_equal(EVP_PKEY_eq(info->pkey, keys[i]), 1);
+        const unsigned char *p = der;
+        X509_REQ *full = d2i_X509_REQ(NULL, &p, (long)len);
+        unsigned char *a = NULL, *b = NULL;
+        int la = i2d_X509_PUBKEY(info->spki, &a);
+        int lb = i2d_X509_PUBKEY(X509_REQ_get_X509_PUBKEY(full), &b);
+        assert_true(la > 0);
+        assert_int_equal(la, lb);
+        assert_memory_equal(a, b, (size_t)la);
+        OPENSSL_free(a);
+        OPENSSL_free(b);
+        X509_REQ_free(full);
+        csr_info_free(info);
+
+        unsigned char *cn = memmem(der, len, "raw.example.com", 15);
+        assert_non_null(cn);
+        cn[0] = 'x';
+        info = check_buf(der, len, NULL);
+        assert_true(csr_info_has(info, "csr.sig.invalid"));
+        csr_info_free(info);
+        cn[0] = 'r';
+        der[len - 3] ^= 0x01; /* inside the signature */
+        info = check_buf(der, len, NULL);
+        assert_true(csr_info_has(info, "csr.sig.invalid"));
+        csr_info_free(info);
+        free(der);
+        EVP_PKEY_free(keys[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -749,6 +796,7 @@ int main(void)
         cmocka_unit_test(test_csr_cn_matches_names),
         cmocka_unit_test(test_csr_problem_table_complete),
         cmocka_unit_test(test_csr_check_alloc_failures),
+        cmocka_unit_test(test_csr_check_raw_parse_same_as_full_decode),
     };
     return cmocka_run_group_tests_name("csr", tests, NULL, NULL);
 }
