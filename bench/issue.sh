@@ -27,8 +27,9 @@ done
 run_shomei() { # THREADS -> elapsed ms
   local t0 t1
   t0=$(now_ms)
-  "$S" issue --dir "$T/shomei" --batch "$T/batch.txt" --level dv --threads "$1" \
-    >"$T/out.pem" 2>"$T/shomei.err" || { cat "$T/shomei.err" >&2; exit 1; }
+  SHOMEI_ISSUE_TIMING=1 "$S" issue --dir "$T/shomei" --batch "$T/batch.txt" --level dv \
+    --threads "$1" >"$T/out.pem" 2>"$T/shomei.err" || { cat "$T/shomei.err" >&2; exit 1; }
+  grep '^timing:' "$T/shomei.err" >"$T/timing-$1.txt" || true
   t1=$(now_ms)
   [ "$(grep -c 'BEGIN CERTIFICATE' "$T/out.pem")" -eq "$N" ] ||
     { echo "shomei issued too few" >&2; exit 1; }
@@ -104,3 +105,8 @@ awk -v n="$N" -v ms1="$ms1" -v ms2="$ms2" -v mso="$ms_ossl" -v s="$sign" -v v="$
   printf "shomei best / limit: %.0f%%\n", 100 * best / limit
   printf "fixed cost of one run (start, CA key decryption, recovery): %d ms\n", fixed
 }'
+# where the time goes (wall and CPU per phase; the limit above is CPU time of one core)
+echo "1 thread:"
+sed 's/^timing: /  /' "$T/timing-1.txt"
+echo "2 threads:"
+sed 's/^timing: /  /' "$T/timing-2.txt"
