@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/* Issue 8 item 23 (BR 6.1.1.3): the compromised-key blocklist (migration 0009) and the
+ * lookup ra/ hands to the CSR check: a listed SPKI hash is found, others are not, adding
+ * twice keeps one entry, a malformed hash is refused, and a CSR with a listed key is not
+ * acceptable (csr.key.compromised). Also the cas.test column of migration 0009. Runs on
+ * SQLite, and on PostgreSQL too when SHOMEI_TEST_PG_URL is set. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "testdir.h"
+#include "dbfixture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "pki/csr.h"
+#include "ra/keyblock.h"
+#include "store/keyblock.h"
+
+struct fx {
+    char dir[256];
+    char url[1024];
+    struct db *db;
+};
+
+static struct backend be_sqlite = {"sqlite", NULL};
+static struct backend be_pg = {"pg", NULL};
+
+static int fx_setup(void **state)
+{
+    const struct backend *be = *state;
+    struct fx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->db = dbfx_open(be, "keyblock", f->dir, sizeof f->dir, f->url, sizeof f->url);
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    struct fx *f = *state;
+    db_close(f->db);
+    testdir_remove(f->dir);
+    free(f);
+    return 0;
+}
+
+#define H1 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define H2 "1123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static void test_keyblock_add_and_find(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    int found = -1;
+    assert_int_equal(keyblock_has(f->db, H1, &found, &e), 0);
+    assert_int_equal(found, 0);
+    assert_int_equal(keyblock_add(f->db, H1, "key published", "report:1", &e), 0);
+    assert_int_equal(keyblock_add(f->db, H1, "again", "report:2", &e), 0);
+    assert_int_equal(keyblock_has(f->db, H1, &found, &e), 0);
+    assert_int_equal(found, 1);
+    assert_int_equal(keyblock_has(f->db, H2, &found, &e), 0);
+    assert_int_equal(found, 0);
+    assert_int_equal(keyblock_add(f->db, "ABC", "x", "cli", &e), -SM_E_INVALID);
+    assert_int_equal(keyblock_has(f->db, H1 "00", &found, &e), -SM_E_INVALID);
+    assert_int_equal(ra_keyblock_lookup(f->db, NULL, H1), 1);
+    assert_int_equal(ra_keyblock_lookup(f->db, NULL, H2), 0);
+    assert_true(ra_keyblock_lookup(NULL, NULL, H1) < 0);
+}
+
+/* A CSR whose key is listed is refused by the CSR check through the ra/ hook. */
+static void test_keyblock_csr_check_refuses_listed_key(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    EVP_PKEY *k = EVP_EC_gen("P-256");
+    X509_REQ *r = X509_REQ_new();
+    assert_non_null(k);
+    assert_non_null(r);
+    assert_true(X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(r), "CN", MBSTRING_UTF8,
+                                           (const unsigned char *)"kb.example.com", -1, -1, 0));
+    assert_true(X509_REQ_set_pubkey(r, k));
+    assert_true(X509_REQ_sign(r, k, EVP_sha256()) > 0);
+    unsigned char *der = NULL;
+    int len = i2d_X509_REQ(r, &der);
+    assert_true(len > 0);
+    struct csr_check_opts o = {ra_keyblock_lookup, f->db, 0, 0};
+    struct csr_info *info = NULL;
+    assert_int_equal(csr_check(der, (size_t)len, &o, &info, &e), 0);
+    assert_true(info->acceptable);
+    assert_int_equal(keyblock_add(f->db, info->spki_sha256_hex, "test", "cli", &e), 0);
+    csr_info_free(info);
+    assert_int_equal(csr_check(der, (size_t)len, &o, &info, &e), 0);
+    assert_false(info->acceptable);
+    assert_true(csr_info_has(info, "csr.key.compromised"));
+    csr_info_free(info);
+    OPENSSL_free(der);
+    X509_REQ_free(r);
+    EVP_PKEY_free(k);
+}
+
+static const struct CMUnitTest table[] = {
+    cmocka_unit_test_setup_teardown(test_keyblock_add_and_find, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(test_keyblock_csr_check_refuses_listed_key, fx_setup,
+                                    fx_teardown),
+};
+
+#define NT (sizeof table / sizeof table[0])
+
+static int run_on(struct backend *be)
+{
+    struct CMUnitTest tests[NT];
+    static char names[NT][128];
+    for (size_t i = 0; i < NT; i++) {
+        tests[i] = table[i];
+        snprintf(names[i], sizeof names[i], "%s_%s", table[i].name, be->label);
+        tests[i].name = names[i];
+        tests[i].initial_state = be;
+    }
+    char group[32];
+    snprintf(group, sizeof group, "keyblock_%s", be->label);
+    return _cmocka_run_group_tests(group, tests, NT, NULL, NULL);
+}
+
+int main(void)
+{
+    int failed = run_on(&be_sqlite);
+    const char *pg = getenv("SHOMEI_TEST_PG_URL");
+    if (pg != NULL && *pg != '\0') {
+        be_pg.url = pg;
+        failed += run_on(&be_pg);
+    }
+    return failed;
+}
