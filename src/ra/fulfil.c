@@ -189,7 +189,9 @@ static int check_caa(const struct order_env *env, const struct order_actor *who,
         struct caa_result r = {0};
         rc = caa_check(dns, &q, clock_now(), &r);
         if (rc == 0 && !r.ok) {
-            sm_err_set(e, SM_E_POLICY, "caa", "%s: %s (%s)", v->names[i], r.reason, r.detail);
+            /* a DNS failure has its own field (and message), never a CAA refusal's */
+            sm_err_set(e, SM_E_POLICY, caa_dns_failure(r.reason) ? r.reason : "caa", "%s: %s (%s)",
+                       v->names[i], r.reason, r.detail);
             json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "name", v->names[i], "reason", r.reason,
                                   "detail", r.detail, "evidence", r.evidence ? r.evidence : "");
             rc = blocked(env, who, id, "order.caa_blocked", d, SM_E_POLICY, NULL);

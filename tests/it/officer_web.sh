@@ -48,7 +48,7 @@ check "http fixture starts" grep -q ready "$IT_TMP/fixture.out"
 
 if ! "$S" init --dir "$D" --demo --set server.secure_cookies=false \
   --set "dns.resolver=$KNOT_ADDR" --set "dns.trust_anchor_file=$KNOT_TA" --set dns.timeout=3 \
-  --set dcv.allow_loopback=true --set "dcv.http_port=$WEB_PORT" --set dcv.timeout=3 \
+  --set testing.not_for_production=true --set dcv.allow_loopback=true --set "dcv.http_port=$WEB_PORT" --set dcv.timeout=3 \
   ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} >"$IT_TMP/init.log" 2>&1; then
   not_ok "shomei init"; sed 's/^/# /' "$IT_TMP/init.log"; it_done
 fi
