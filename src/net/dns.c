@@ -321,6 +321,12 @@ int dns_lookup(struct dns *d, const char *name, int type, struct dns_answer *a)
     return 0;
 }
 
+void dns_cap_timeout(struct dns *d, int ms)
+{
+    if (ms > 0 && ms < d->timeout_ms)
+        d->timeout_ms = ms;
+}
+
 int dns_check_anchor(struct dns *d, struct sm_err *e)
 {
     if (d->own_anchors)

@@ -48,6 +48,10 @@ struct dns_answer {
 int dns_open(const struct config *c, struct dns **out, struct sm_err *e);
 void dns_close(struct dns *d);
 
+/* Lowers the time-out of each later lookup to ms (never raises it): for a caller that
+ * has a person waiting. */
+void dns_cap_timeout(struct dns *d, int ms);
+
 /* The start-up check of the root trust anchor (issue 8 item 25): asks for the root's
  * DNSKEY set, waiting at most DNS_CHECK_MS. 0 when it validates (or own anchors replace
  * the root); -SM_E_CONFIG when the anchor does not validate it (it misses the root's

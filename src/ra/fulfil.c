@@ -183,6 +183,11 @@ static int check_caa(const struct order_env *env, const struct order_actor *who,
 {
     struct dns *dns = NULL;
     int rc = dns_open(cfg, &dns, e);
+    /* issue 8 item 5: a person waiting (approve, issue) is not held for the full DNS
+     * time-out; a DNS failure then leaves the order approved and the vetting worker
+     * retries it in the background with the full time-out. */
+    if (rc == 0 && who != &system_actor)
+        dns_cap_timeout(dns, FULFIL_WAIT_DNS_MS);
     for (size_t i = 0; rc == 0 && i < v->nnames; i++) {
         struct caa_request q = {v->names[i], config_str(cfg, "caa", "identities"), NULL,
                                 caa_label(v->methods[i])};
