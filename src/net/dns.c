@@ -57,18 +57,32 @@ static int add_forwarders(struct ub_ctx *ctx, const char *list, struct sm_err *e
 /* 1 if the anchor file at path can be read and holds at least one DS or DNSKEY line
  * whose owner is the root ("."). libunbound reads anchor files only at the first query,
  * so a missing or empty file is found here to give a clear error at set-up. */
+static int root_key_line(const char *line)
+{
+    static const char sep[] = " \t\r\n";
+    const char *p = line + strspn(line, sep);
+    if (p[0] != '.' || strchr(sep, p[1]) == NULL || p[1] == '\0')
+        return 0; /* owner is not the root */
+    p += 1;
+    for (int i = 0; i < 3; i++) { /* [TTL] [CLASS] TYPE */
+        p += strspn(p, sep);
+        size_t n = strcspn(p, sep);
+        if ((n == 2 && strncmp(p, "DS", 2) == 0) || (n == 6 && strncmp(p, "DNSKEY", 6) == 0))
+            return 1;
+        p += n;
+    }
+    return 0;
+}
+
 static int root_anchor_readable(const char *path)
 {
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return 0;
-    char line[4096], owner[8], w[3][16];
+    char line[4096];
     int found = 0;
-    for (int i = 0; i < 10000 && !found && fgets(line, sizeof line, f) != NULL; i++) {
-        int k = sscanf(line, "%7s %15s %15s %15s", owner, w[0], w[1], w[2]);
-        for (int j = 0; j + 1 < k && strcmp(owner, ".") == 0; j++)
-            found |= strcmp(w[j], "DS") == 0 || strcmp(w[j], "DNSKEY") == 0;
-    }
+    for (int i = 0; i < 10000 && !found && fgets(line, sizeof line, f) != NULL; i++)
+        found = root_key_line(line);
     fclose(f);
     return found;
 }
