@@ -225,9 +225,9 @@ static void test_tmpl_render_output_cap(void **state)
 static json_t *page_data(const char *lang)
 {
     /* as http_reply_page builds it for an anonymous visitor (me = false) */
-    return json_pack("{s:s, s:s, s:s, s:b, s:b, s:s, s:b}", "lang", lang, "title", "T", "csrf",
-                     "tok\"en", "is_ja", strcmp(lang, "ja") == 0, "is_en",
-                     strcmp(lang, "en") == 0, "other_lang", "en", "me", 0);
+    return json_pack("{s:s, s:s, s:s, s:b, s:b, s:s, s:b, s:b}", "lang", lang, "title", "T",
+                     "csrf", "tok\"en", "is_ja", strcmp(lang, "ja") == 0, "is_en",
+                     strcmp(lang, "en") == 0, "other_lang", "en", "me", 0, "test_ca", 0);
 }
 
 static int render_page(const char *page, json_t *d, const char *lang, struct buf *b,
