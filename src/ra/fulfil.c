@@ -152,17 +152,24 @@ static const char *caa_label(const char *stored)
     return NULL; /* reused: the original method is in the evidence */
 }
 
-/* Records a refused issuance (R-VAL-3: a blocked issuance is logged) and returns err. */
+/* Records a refused issuance (R-VAL-3: a blocked issuance is logged) and returns err: the
+ * audit record and, on the order, the refusal code (the order pages' message key suffix,
+ * e.g. "issue.cn_limit", "caa.forbidden") with its time, in one transaction. */
 static int blocked(const struct order_env *env, const struct order_actor *who, int64_t id,
-                   const char *what, json_t *detail, int err, struct sm_err *e)
+                   const char *what, const char *code, json_t *detail, int err, struct sm_err *e)
 {
     struct order_rec *o = NULL;
     struct sm_err ae = {0};
+    (void)e;
     int rc = db_begin(env->db, &ae);
     if (rc == 0)
         rc = orders_get(env->db, id, &system_actor.scope, &o, &ae);
+    if (rc == 0 && code != NULL)
+        json_object_set_new(detail, "refusal", json_string(code));
     if (rc == 0)
         rc = order_audit(env, who, o, what, detail, &ae);
+    if (rc == 0)
+        rc = orders_set_refusal(env->db, id, code, (int64_t)clock_now(), &ae);
     if (rc == 0)
         rc = db_commit(env->db, &ae);
     if (rc < 0) {
@@ -192,7 +199,8 @@ static int check_caa(const struct order_env *env, const struct order_actor *who,
             sm_err_set(e, SM_E_POLICY, "caa", "%s: %s (%s)", v->names[i], r.reason, r.detail);
             json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "name", v->names[i], "reason", r.reason,
                                   "detail", r.detail, "evidence", r.evidence ? r.evidence : "");
-            rc = blocked(env, who, id, "order.caa_blocked", d, SM_E_POLICY, NULL);
+            rc = blocked(env, who, id, "order.caa_blocked", r.reason ? r.reason : "caa.refused",
+                         d, SM_E_POLICY, NULL);
         }
         caa_result_free(&r);
     }
@@ -225,6 +233,8 @@ static int on_stored(void *arg, struct db *db, const struct issuance_item *it, i
     int rc = orders_get(db, a->order_id, &system_actor.scope, &o, e);
     if (rc == 0)
         rc = order_mark_issued_tx(a->env, a->who, o, cert_id, e);
+    if (rc == 0 && o->issue_refusal[0] != '\0')
+        rc = orders_set_refusal(db, a->order_id, NULL, 0, e); /* no longer waiting */
     orders_rec_free(o);
     return rc;
 }
@@ -254,7 +264,7 @@ int fulfil_issue(const struct order_env *env, const struct order_actor *who,
     if (rc == 0 && count >= max_cn) { /* R-ISS-6 */
         sm_err_set(e, SM_E_POLICY, "cn_limit", "%lld valid certificates for %s already",
                    (long long)count, v.names[0]);
-        rc = blocked(env, who, order_id, "order.cn_limit",
+        rc = blocked(env, who, order_id, "order.cn_limit", "issue.cn_limit",
                      json_pack("{s:s, s:I}", "cn", v.names[0], "valid", (json_int_t)count),
                      SM_E_POLICY, NULL);
     }
@@ -282,6 +292,9 @@ int fulfil_issue(const struct order_env *env, const struct order_actor *who,
             rc = it.rc;
             if (e != NULL)
                 *e = it.err;
+            if (rc == -SM_E_LINT) /* logged and audited by ra/issuance; shown on the order */
+                blocked(env, who, order_id, "order.lint_blocked", "issue.lint",
+                        json_pack("{s:s}", "detail", it.err.detail), SM_E_LINT, NULL);
         }
         if (rc == 0)
             log_info("certificate issued", "order", o->receipt_no, "serial", it.serial);

@@ -552,7 +552,13 @@ int order_eta(const struct order_rec *o, const struct product *p, time_t *eta)
 int order_overdue(const struct order_rec *o, const struct product *p, time_t now)
 {
     time_t eta;
+    int y, m, d;
     if (strcmp(o->state, "vetting") != 0 && strcmp(o->state, "on_hold") != 0)
         return 0;
-    return order_eta(o, p, &eta) == 0 && now > eta;
+    if (order_eta(o, p, &eta) < 0)
+        return 0;
+    /* the ETA is a date (shown as one): overdue from the next Tokyo midnight on, so a DV
+     * order (review in minutes) is not overdue on the day it was paid */
+    clock_tokyo_date(eta, &y, &m, &d);
+    return now >= calendar_tokyo_midnight(y, m, d) + 86400;
 }

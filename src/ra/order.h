@@ -188,7 +188,8 @@ int order_mark_issued_tx(const struct order_env *env, const struct order_actor *
  * the product's review_days_max business days in Asia/Tokyo. 0, or -1 when the order has
  * not started (draft). */
 int order_eta(const struct order_rec *o, const struct product *p, time_t *eta);
-/* 1 if the order is still being reviewed (vetting, on_hold) and now is past its ETA. */
+/* 1 if the order is still being reviewed (vetting, on_hold) and now is past the Tokyo
+ * day of its ETA (the date the customer is shown). */
 int order_overdue(const struct order_rec *o, const struct product *p, time_t now);
 
 /* Amount of an application in yen (tax excluded): list price + extra names. */

@@ -57,6 +57,10 @@ struct order_rec {
     int64_t created_at, updated_at;
     int64_t version;
     char *idem_key;
+    /* The last refusal of issuance while approved (R-VAL-3, R-ISS-6): a code such as
+     * "issue.cn_limit" or "caa.forbidden", "" when none; and when (0 = none). */
+    char issue_refusal[48];
+    int64_t issue_refused_at;
 };
 
 void orders_rec_free(struct order_rec *o);            /* one record from orders_get* */
@@ -117,6 +121,11 @@ struct orders_state_set {
  * "version"). Runs in the caller's transaction. */
 int orders_set_state(struct db *db, int64_t id, int64_t version, const char *from, const char *to,
                      const struct orders_state_set *set, struct sm_err *e);
+
+/* Records (code non-NULL, at) or clears (code NULL) the issuance refusal of order id.
+ * Caller's transaction; -SM_E_NOTFOUND when there is no such order. */
+int orders_set_refusal(struct db *db, int64_t id, const char *code, int64_t at,
+                       struct sm_err *e);
 
 /* Re-application (R-APP-1): replaces the editable application columns of order o->id
  * (csr_pem, cn, names, root_option, applicant, contact, billing, notify_email[0..2],

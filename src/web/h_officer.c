@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "core/clock.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "pki/csr.h"
 #include "ra/review.h"
@@ -18,16 +19,18 @@
 #include "store/outbox.h"
 #include "store/users.h"
 #include "store/vetting.h"
+#include "web/h_portal.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
 #include "web/portal.h"
 
 #define QUEUE_LIMIT 500
 
-/* The queue proper (filter "all"), then approved orders whose issuance has not run yet
- * (e.g. a CAA refusal), shown only when asked for. */
+/* The queue (filter "all"): every order an officer may have to act on, approved orders
+ * whose issuance has not run or was refused (CAA, DNS, per-CN limit: issue 8 item 1)
+ * included; each state is also a filter of its own. */
 static const char *const queue_states[] = {"awaiting_payment", "vetting", "on_hold", "approved"};
-#define QUEUE_ALL  3
+#define QUEUE_ALL  4
 #define QUEUE_NSEL 4
 
 int64_t officer_param_id(struct req *r, const char *name)
@@ -158,7 +161,7 @@ void h_officer_queue(struct req *r)
     }
     time_t now = clock_now();
     json_t *arr = json_array();
-    int ja = strcmp(r->lang, "en") != 0, overdue = 0;
+    int ja = strcmp(r->lang, "en") != 0, overdue = 0, refused = 0;
     for (size_t i = 0; arr != NULL && i < n; i++) {
         const struct order_rec *o = &rows[i];
         const struct product *pr = find_product(prods, np, o->product_id);
@@ -168,6 +171,9 @@ void h_officer_queue(struct req *r)
         json_t *x = eta_of(o, pr, now);
         if (json_is_true(json_object_get(x, "overdue")))
             overdue++;
+        int waits = strcmp(o->state, "approved") == 0 && o->issue_refusal[0] != '\0';
+        refused += waits;
+        json_object_set_new(x, "refused", json_boolean(waits));
         json_object_update_new(
             x, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)o->id,
                          "receipt_no", o->receipt_no, "org", org, "product",
@@ -183,9 +189,11 @@ void h_officer_queue(struct req *r)
                                                  i == 0 ? i18n_text(r->lang, "officer.queue.all")
                                                         : label(r, "order.state.", fl[i]),
                                                  "current", strcmp(sel, fl[i]) == 0));
-    json_t *d = json_pack("{s:o, s:o, s:I, s:i, s:b, s:b}", "orders", arr, "filters", filters,
-                          "total", (json_int_t)total, "overdue", overdue, "more",
-                          total > (int64_t)n, "has_orders", n > 0);
+    /* needs action: past the completion date, or refused at issuance */
+    json_t *d = json_pack("{s:o, s:o, s:I, s:i, s:i, s:i, s:b, s:b}", "orders", arr, "filters",
+                          filters, "total", (json_int_t)total, "overdue", overdue, "refused",
+                          refused, "action", overdue + refused, "more", total > (int64_t)n,
+                          "has_orders", n > 0);
     http_reply_page(r, 200, "officer_queue", "officer.queue.title", d);
 out:
     orders_recs_free(rows, n);
@@ -647,6 +655,9 @@ void officer_order_page(struct req *r, struct portal *p, int64_t id, int status,
     int pending = 0;
     json_t *d = json_object();
     json_object_set_new(d, "o", order_base(r, p, o, pr));
+    json_object_set_new(
+        d, "refusal",
+        pf_refusal_json(r->lang, o, config_str(r->web->cfg, "caa", "identities")));
     json_object_set(d, "names", names);
     json_object_set_new(d, "org_rows",
                         rows_of(r, json_object_get(app, "org"), "org", org_keys,

@@ -125,4 +125,11 @@ int pf_order_list(struct portal *p, const char *state, struct pf_order_list *out
 const struct product *pf_order_list_product(const struct pf_order_list *l, size_t i);
 void pf_order_list_clear(struct pf_order_list *l);
 
+/* Why an approved order waits (R-VAL-3, R-ISS-6, R-VAL-7): its last recorded issuance
+ * refusal as {"code","reason","next","at"} in lang, or JSON null when it has none (any
+ * state but approved). A code without its own message gets the message of its family
+ * (caa.*, dns.*, issue.*), then a general one. caa_ids is the CA's CAA issuer domain
+ * names for the next step (may be NULL). New reference. (h_portal_orders.c) */
+json_t *pf_refusal_json(const char *lang, const struct order_rec *o, const char *caa_ids);
+
 #endif

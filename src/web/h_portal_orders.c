@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "ra/dcv.h"
 #include "ra/notice.h"
@@ -268,6 +269,45 @@ static json_t *kinds_json(const char *lang)
     return a;
 }
 
+/* The first message of keys[0..n) that lang has, else NULL. */
+static const char *first_msg(const char *lang, char keys[][96], size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *t = i18n_get(lang, keys[i]);
+        if (t != NULL)
+            return keys[i];
+    }
+    return NULL;
+}
+
+json_t *pf_refusal_json(const char *lang, const struct order_rec *o, const char *caa_ids)
+{
+    if (strcmp(o->state, "approved") != 0 || o->issue_refusal[0] == '\0')
+        return json_null();
+    const char *code = o->issue_refusal;
+    int fam = (int)strcspn(code, ".");
+    char k[3][96];
+    /* the reason: the code itself (caa.* are catalog keys), its own, its family's */
+    snprintf(k[0], sizeof k[0], "%s", code);
+    snprintf(k[1], sizeof k[1], "order.refusal.%s", code);
+    snprintf(k[2], sizeof k[2], "order.refusal.%.*s", fam, code);
+    const char *key = first_msg(lang, k, 3);
+    struct buf reason = BUF_INIT, next = BUF_INIT;
+    i18n_format(&reason, lang, key ? key : "order.refusal.other", code);
+    /* what to do next: the code's own, its family's */
+    snprintf(k[0], sizeof k[0], "order.refusal.next.%s", code);
+    snprintf(k[1], sizeof k[1], "order.refusal.next.%.*s", fam, code);
+    key = first_msg(lang, k, 2);
+    i18n_format(&next, lang, key ? key : "order.refusal.next.other", caa_ids ? caa_ids : "");
+    char at[32];
+    pf_datetime(o->issue_refused_at, at, sizeof at);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "code", code, "reason", reason.p ? reason.p : "",
+                          "next", next.p ? next.p : "", "at", at);
+    buf_free(&reason);
+    buf_free(&next);
+    return j ? j : json_null();
+}
+
 /* Renders the detail page of o; area ("dcv", "upload", "cancel") gets msg (may be NULL). */
 static void order_page(struct req *r, struct portal *p, struct order_rec *o,
                        const struct product *prod, int status, const char *area, const char *msg)
@@ -328,6 +368,8 @@ static void order_page(struct req *r, struct portal *p, struct order_rec *o,
         kinds_json(lang));
     json_object_set_new(d, "cert_serial", json_string(serial));
     json_object_set_new(d, "show_docs", json_boolean(can_upload || json_array_size(docs) > 0));
+    json_object_set_new(
+        d, "refusal", pf_refusal_json(lang, o, config_str(r->web->cfg, "caa", "identities")));
     stored_clear(&s);
     http_reply_page(r, status, "portal_order", "portal.order.title", d);
 }

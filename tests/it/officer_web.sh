@@ -17,7 +17,9 @@
 #          validated; approve issues at once (ra/fulfil) once DCV (web-page file on a
 #          loopback HTTP server, names resolved by a real knot server) and the checks are
 #          done; NG needs a reason, is mailed; a CAA record forbidding the CA leaves the
-#          order approved with the refusal shown.
+#          order approved with the refusal shown (issue 8 item 1: recorded on the order,
+#          on the customer's and the officer's page with what to do next, kept in the
+#          default queue and counted in its "needs action").
 # R-CSR-2  the order page shows the CSR subject beside the application and flags the OU.
 # R-ACT-1  customers get 404 on every officer route; CSRF is required; a stale version
 #          (order changed meanwhile) answers 409 with the stale message and changes nothing.
@@ -383,10 +385,30 @@ check "R-VAL-3 the CAA refusal is shown" has "CAA"
 get "/officer/orders/$O3"
 check "R-VAL-3 the order stays approved (not issued)" grep -q 'id="order-state">承認済み' "$BODY"
 check "the officer can retry issuance" has 'id="f-issue"'
+check "issue 8 item 1: the refusal is shown on the officer's order page" has 'id="refusal" data-code="caa.forbidden"'
+check "issue 8 item 1: the officer sees what to do next (the CA's CAA name)" \
+  grep -q 'id="refusal".*次にすること.*shomei.example' "$BODY"
 get "/officer?state=approved"
 check "approved orders waiting for issuance have their own filter" has "data-id=\"$O3\""
 get /officer
-check "they are not in the queue proper" lacks "data-id=\"$O3\""
+check "issue 8 item 1: a refused order stays in the default queue" has "data-id=\"$O3\""
+check "issue 8 item 1: flagged as refused in the queue" \
+  grep -q "class=\"order refused\" data-id=\"$O3\"" "$BODY"
+check "issue 8 item 1: counted in the queue's needs action" \
+  grep -Eq 'id="needs-action">要対応 [1-9]' "$BODY"
+AS=kaisha
+get "/orders/$O3"
+check "issue 8 item 1: the customer's order page shows the refusal" \
+  has 'id="refusal" data-code="caa.forbidden"'
+check "issue 8 item 1: with the reason and what to do next" \
+  grep -q 'id="refusal".*CAA.*次にすること.*0 issue &quot;shomei.example&quot;' "$BODY"
+get "/orders/$O3?lang=en"
+check "issue 8 item 1: the refusal in English" grep -q 'id="refusal".*What to do next' "$BODY"
+if [ -z "${SHOMEI_TEST_PG_URL:-}" ] && command -v sqlite3 >/dev/null; then
+  check_eq "issue 8 item 1: the refusal is recorded on the order" caa.forbidden \
+    "$(sqlite3 -batch "$D/shomei.db" "SELECT issue_refusal FROM orders WHERE id = $O3")"
+fi
+AS=vetter
 
 # ---- the English page ----
 get "/officer/orders/$O1?lang=en"

@@ -710,12 +710,31 @@ static void test_order_eta_with_holidays(void **state)
     assert_int_equal(order_eta(&o, &p, &eta), 0);
     assert_int_equal(eta, jst(2027, 1, 7, 9, 0));
     snprintf(o.state, sizeof o.state, "vetting");
+    time_t next_day = jst(2027, 1, 8, 0, 0);
     assert_int_equal(order_overdue(&o, &p, eta), 0);
-    assert_int_equal(order_overdue(&o, &p, eta + 1), 1);
+    assert_int_equal(order_overdue(&o, &p, next_day - 1), 0); /* the ETA date still */
+    assert_int_equal(order_overdue(&o, &p, next_day), 1);
     snprintf(o.state, sizeof o.state, "on_hold");
-    assert_int_equal(order_overdue(&o, &p, eta + 1), 1);
+    assert_int_equal(order_overdue(&o, &p, next_day), 1);
     snprintf(o.state, sizeof o.state, "approved");
-    assert_int_equal(order_overdue(&o, &p, eta + 1), 0);
+    assert_int_equal(order_overdue(&o, &p, next_day), 0);
+}
+
+/* Issue 8 item 9, R-VAL-7: a DV order (review target 0 business days: minutes) paid in
+ * the morning is not overdue later that day; it is from the next day on. */
+static void test_order_overdue_same_day_dv(void **state)
+{
+    (void)state;
+    struct product p;
+    struct order_rec o;
+    memset(&p, 0, sizeof p);
+    memset(&o, 0, sizeof o);
+    snprintf(o.state, sizeof o.state, "vetting");
+    o.submitted_at = jst(2026, 12, 1, 9, 0);
+    o.paid_at = jst(2026, 12, 1, 9, 5);
+    assert_int_equal(order_overdue(&o, &p, jst(2026, 12, 1, 9, 6)), 0);
+    assert_int_equal(order_overdue(&o, &p, jst(2026, 12, 1, 23, 59)), 0);
+    assert_int_equal(order_overdue(&o, &p, jst(2026, 12, 2, 0, 0)), 1);
 }
 
 /* R-VAL-6: uploads are PDF/JPEG/PNG by magic bytes, size-limited, safe file names. */
@@ -817,6 +836,7 @@ int main(void)
         T(test_order_review_approve_reject_hold),
         T(test_order_phone_reuse_by_date),
         cmocka_unit_test(test_order_eta_with_holidays),
+        cmocka_unit_test(test_order_overdue_same_day_dv),
         T(test_order_upload_sniffing_and_limits),
         cmocka_unit_test(test_order_env_init_from_config),
     };
