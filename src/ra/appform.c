@@ -332,7 +332,16 @@ static int check_name(struct ctx *c, const char *field, const char *name, int is
     }
     if (rc == 0)
         return 1;
-    if (is_cn) {
+    /* the CN's ineligibility (R-APP-6: not a public FQDN) has its own message; a name
+     * merely mistyped (full-width, a bad character) gets the message of its mistake */
+    static const char *const inelig[] = {"name.single_label", "name.internal",
+                                         "name.unknown_tld",  "name.public_suffix",
+                                         "name.ip_reserved",  "name.ip_not_allowed",
+                                         "name.ip_invalid"};
+    int ineligible = 0;
+    for (size_t i = 0; i < sizeof inelig / sizeof inelig[0]; i++)
+        ineligible |= pb.code != NULL && strcmp(pb.code, inelig[i]) == 0;
+    if (is_cn && ineligible) {
         char d[128];
         snprintf(d, sizeof d, "%s: %s", pb.code, name);
         add_err(c, field, "order.inelig.cn", d);

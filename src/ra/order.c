@@ -519,6 +519,17 @@ static int do_cancel(const struct order_env *env, const struct order_actor *who,
     return rc;
 }
 
+const char *const order_cancel_reasons[] = {"duplicate", "mistake",  "not_needed",
+                                            "other_ca",  "other",    NULL};
+
+int order_cancel_reason_ok(const char *code)
+{
+    for (size_t i = 0; code != NULL && order_cancel_reasons[i] != NULL; i++)
+        if (strcmp(code, order_cancel_reasons[i]) == 0)
+            return 1;
+    return 0;
+}
+
 int order_cancel(const struct order_env *env, const struct order_actor *who, int64_t id,
                  int64_t version, const char *reason, struct sm_err *e)
 {

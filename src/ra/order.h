@@ -157,6 +157,13 @@ void order_actor_name(const struct order_actor *who, char *out, size_t n);
 int order_audit(const struct order_env *env, const struct order_actor *who,
                 const struct order_rec *o, const char *action, json_t *detail, struct sm_err *e);
 
+/* The reasons a customer picks from when cancelling on the order page (issue 8 item 6),
+ * NULL-terminated: their labels are the messages "order.cancel_reason.CODE". "other"
+ * needs a text of its own. */
+extern const char *const order_cancel_reasons[];
+/* 1 if code is one of order_cancel_reasons. */
+int order_cancel_reason_ok(const char *code);
+
 /* Cancels an order not yet approved (reason optional). */
 int order_cancel(const struct order_env *env, const struct order_actor *who, int64_t id,
                  int64_t version, const char *reason, struct sm_err *e);

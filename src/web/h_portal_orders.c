@@ -16,6 +16,7 @@
 #include "ra/notice.h"
 #include "ra/review.h"
 #include "ra/validate.h"
+#include "store/users.h"
 #include "store/vetting.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
@@ -173,11 +174,17 @@ void h_orders(struct req *r)
         portal_clear(&p);
         return;
     }
+    /* a reseller sees whose order each one is (issue 8 item 9) */
+    int many = p.user != NULL && (p.user->role == USER_RESELLER || p.norgs > 1);
     json_t *a = json_array();
     for (size_t i = 0; a != NULL && i < l.n; i++) {
         const struct order_rec *o = &l.rows[i];
         const struct product *pr = pf_order_list_product(&l, i);
-        char eta[16], created[32];
+        char eta[16], created[32], org[ORG_NAME_MAX + 1] = "";
+        struct org g;
+        if (many && org_get(p.db, o->org_id, &g, NULL) == 0)
+            snprintf(org, sizeof org, "%s",
+                     strcmp(r->lang, "en") == 0 && g.name_en[0] ? g.name_en : g.name_ja);
         pf_eta(o, pr, eta, sizeof eta);
         pf_date(o->submitted_at ? o->submitted_at : o->created_at, created, sizeof created);
         json_array_append_new(
@@ -185,9 +192,10 @@ void h_orders(struct req *r)
                          "receipt_no", o->receipt_no, "state", o->state, "state_label",
                          pf_state_label(r->lang, o->state), "cn", o->cn ? o->cn : "", "product",
                          pr ? product_name(r->lang, pr) : "", "eta", eta, "date", created));
+        json_object_set_new(json_array_get(a, json_array_size(a) - 1), "org", json_string(org));
     }
     http_reply_page(r, 200, "portal_orders", "portal.orders.title",
-                    json_pack("{s:o, s:b}", "orders", a, "empty", l.n == 0));
+                    json_pack("{s:o, s:b, s:b}", "orders", a, "empty", l.n == 0, "many", many));
     pf_order_list_clear(&l);
     portal_clear(&p);
 }
@@ -367,6 +375,16 @@ static void order_page(struct req *r, struct portal *p, struct order_rec *o,
         area && strcmp(area, "cancel") == 0 && msg ? msg : "", "max_upload", maxup, "kinds",
         kinds_json(lang));
     json_object_set_new(d, "cert_serial", json_string(serial));
+    /* a check that left a domain unvalidated is not a success (issue 8 item 9) */
+    json_object_set_new(d, "flash_warn", json_boolean(ok != NULL && strcmp(ok, "checked") == 0));
+    json_t *cr = json_array();
+    for (size_t i = 0; cr != NULL && order_cancel_reasons[i] != NULL; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "order.cancel_reason.%s", order_cancel_reasons[i]);
+        json_array_append_new(cr, json_pack("{s:s, s:s}", "v", order_cancel_reasons[i], "l",
+                                            i18n_text(lang, key)));
+    }
+    json_object_set_new(d, "cancel_reasons", cr);
     json_object_set_new(d, "show_docs", json_boolean(can_upload || json_array_size(docs) > 0));
     json_object_set_new(
         d, "refusal", pf_refusal_json(lang, o, config_str(r->web->cfg, "caa", "identities")));
@@ -488,11 +506,35 @@ out:
     portal_clear(&p);
 }
 
+/* The cancel form asks, as every destructive action, for a confirmation and a reason
+ * (issue 8 item 6); the message key of what is missing, or NULL. The note kept on the
+ * order is the reason's label, then the customer's own words. */
+static const char *cancel_reason(struct req *r, struct buf *note)
+{
+    const char *code = req_form_text(r, "reason_code");
+    const char *text = req_form_text(r, "reason");
+    int has_text = text != NULL && text[strspn(text, " \t\r\n")] != '\0';
+    const char *confirm = req_form_text(r, "confirm");
+    if (!order_cancel_reason_ok(code))
+        return "portal.cancel.err.reason";
+    if (strcmp(code, "other") == 0 && !has_text)
+        return "portal.cancel.err.other";
+    if (confirm == NULL || strcmp(confirm, "1") != 0)
+        return "portal.cancel.err.confirm";
+    char key[64];
+    snprintf(key, sizeof key, "order.cancel_reason.%s", code);
+    buf_puts(note, i18n_text(r->lang, key));
+    if (has_text)
+        buf_printf(note, "%s%s", strcmp(r->lang, "en") == 0 ? ": " : "：", text);
+    return NULL;
+}
+
 void h_order_cancel(struct req *r)
 {
     struct portal p;
     struct order_rec *o = NULL;
     struct product prod;
+    struct buf note = BUF_INIT;
     if (portal_or_reply(r, &p) < 0 || load_order(r, &p, &o, &prod) < 0)
         goto out;
     int64_t version = 0;
@@ -500,12 +542,18 @@ void h_order_cancel(struct req *r)
     if (vs != NULL && pf_parse_id(vs, &version) < 0)
         version = 0;
     struct sm_err e = {0};
-    int rc = order_cancel(&p.env, &p.who, o->id, version, req_form_text(r, "reason"), &e);
+    const char *missing = cancel_reason(r, &note);
+    if (missing != NULL) {
+        order_page(r, &p, o, &prod, 422, "cancel", i18n_text(r->lang, missing));
+        goto out;
+    }
+    int rc = order_cancel(&p.env, &p.who, o->id, version, note.p, &e);
     if (rc == 0)
         redirect_ok(r, o->id, "cancelled");
     else
         action_failed(r, &p, o, &prod, "cancel", rc, &e);
 out:
+    buf_free(&note);
     orders_rec_free(o);
     portal_clear(&p);
 }

@@ -10,6 +10,8 @@
 # R-APP-1 (re-application before approval), R-PAY-1 (payment callback moves the order to
 # vetting), CSRF (missing token: 403), double submission (one order), a reseller applying
 # for a managed organization, and R-ACT-1 (another organization's order: 404).
+# Issue 8 item 6: cancel asks for a reason (list + text) and a confirmation; item 9: the
+# reseller's order list names the customer organization of each order.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 S=$SHOMEI_BIN
@@ -142,6 +144,13 @@ step 3 "${OV_APPLICANT[@]}" cn=intranet.local
 check_eq "internal CN refused: 422" 422 "$code"
 check "  the reason is shown beside the CN" grep -q 'data-field="cn">コモンネームがインターネット上' "$BODY"
 check "  and the refusal banner" has 'この内容ではお申し込みいただけません'
+STATE=$S3
+# issue 8 item 9: a full-width CN gets the full-width message, not the intranet one
+step 3 "${OV_APPLICANT[@]}" "cn=ｗｗｗ．ｐｏｒｔａｌ－ｔｅｓｔ．ｃｏ．ｊｐ"
+check_eq "full-width CN refused: 422" 422 "$code"
+check "  with the full-width message beside the CN" grep -q 'data-field="cn">ドメイン名に全角文字' "$BODY"
+check "  not the intranet message" bash -c "! grep -q 'data-field=\"cn\">コモンネームがインターネット上' \"$BODY\""
+STATE=$S3
 
 step 3 "${OV_APPLICANT[@]}"
 check_eq "step 3 -> step 4 (billing)" "200 4" "$code $(cur_step)"
@@ -297,6 +306,13 @@ post "/orders/$OID/dcv" "csrf=$TOK" action=method name=portal-test.co.jp method=
 check_eq "method change: 303" "303 /orders/$OID?ok=method" "$code $(location)"
 post "/orders/$OID/dcv" "csrf=$TOK" action=method name=portal-test.co.jp method=smoke-signal
 check_eq "unknown method refused: 422" 422 "$code"
+post "/orders/$OID/dcv" "csrf=$TOK" action=check
+check_eq "check now: 303" "303 /orders/$OID?ok=checked" "$code $(location)"
+get "/orders/$OID?ok=checked"
+check "issue 8 item 9: a check that validated nothing is not shown as a success (warning)" \
+  has 'class="banner banner-warn" role="status" id="flash"'
+get "/orders/$OID?ok=method"
+check "  a done action keeps the success banner" has 'class="banner banner-ok" role="status" id="flash"'
 
 # ---- R-ACT-1: customer B sees none of it ----
 login cust-b
@@ -356,6 +372,40 @@ check_eq "the managed organization's customer sees the order" 200 "$code"
 login cust-a
 get "/orders/$ROID"
 check_eq "customer A does not (404)" 404 "$code"
+login resel-r
+get /orders
+check "issue 8 item 9: the reseller's order list has a customer column" \
+  has '<th data-col="customer">'
+check "  naming the managed organization of the order" \
+  grep -q "data-id=\"$ROID\".*<td data-col=\"customer\">Managed M</td>" "$BODY"
+login cust-a
+get /orders
+check "  a customer's own list has none" bash -c "! grep -q data-col=.customer \"$BODY\""
+
+# ---- cancel asks for a reason and a confirmation (issue 8 item 6) ----
+login client-m
+get "/orders/$ROID"
+check "issue 8 item 6: the cancel form has a reason list" has 'name="reason_code"'
+check "  and a confirmation tick" has 'id="cancel-confirm"'
+post "/orders/$ROID/cancel" "csrf=$TOK" "version=$(field version)"
+check_eq "issue 8 item 6: cancel without a reason: 422" 422 "$code"
+check "  asks for the reason" has '取り消しの理由を選んでください'
+post "/orders/$ROID/cancel" "csrf=$TOK" "version=$(field version)" reason_code=other
+check_eq "  \"other\" without a text: 422" 422 "$code"
+check "  asks for the text" has '理由を入力してください'
+post "/orders/$ROID/cancel" "csrf=$TOK" "version=$(field version)" reason_code=not_needed
+check_eq "  without the confirmation tick: 422" 422 "$code"
+check "  asks for the confirmation" has '確認のチェックを入れてください'
+post "/orders/$ROID/cancel" "csrf=$TOK" "version=$(field version)" reason_code=bogus confirm=1
+check_eq "  an unknown reason: 422" 422 "$code"
+get "/orders/$ROID"
+check "  none of them cancelled the order" has 'data-state="awaiting_payment"'
+post "/orders/$ROID/cancel" "csrf=$TOK" "version=$(field version)" reason_code=other \
+  "reason=社内の手続きが変わったため" confirm=1
+check_eq "issue 8 item 6: reason + confirmation: 303" 303 "$code"
+get "/orders/$ROID"
+check "  the order is cancelled" has 'data-state="cancelled"'
+check "  with the reason kept" has 'その他：社内の手続きが変わったため'
 
 # ---- R-APP-7: the maintenance window (4th Wednesday, 2026-11-25 21:00 JST) ----
 login cust-a
