@@ -14,6 +14,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "pki/csr.h"
+#include "ra/field.h"
 #include "ra/review.h"
 #include "ra/validate.h"
 #include "store/outbox.h"
@@ -228,6 +229,11 @@ static json_t *rows_of(struct req *r, const json_t *obj, const char *prefix,
             snprintf(key, sizeof key, "officer.field.%s.%s", prefix, keys[i]);
             l = i18n_text(r->lang, key);
         }
+        if (strcmp(keys[i], "entity_type") == 0 && strcmp(r->lang, "en") == 0) {
+            const struct field_entity *def = NULL; /* stored in Japanese: its English name */
+            if (field_entity(v, &def) >= 0 && def != NULL && def->name_en != NULL)
+                v = def->name_en;
+        }
         if (strcmp(keys[i], "category") == 0) { /* a code: show its label */
             char ck[64];
             snprintf(ck, sizeof ck, "order.category.%s", v);
@@ -298,6 +304,52 @@ static json_t *csr_compare(struct req *r, const struct order_rec *o, const json_
     return out;
 }
 
+/* The evidence JSON of a domain as readable rows [{"label","value"}] (issue 8 item 9):
+ * labels "officer.evidence.KEY" (else the key), a reason code as its message, the result as
+ * OK / NG, nested values as compact JSON. Text that is not a JSON object: one row. */
+static json_t *evidence_rows(struct req *r, const char *text)
+{
+    json_t *arr = json_array();
+    if (arr == NULL || text == NULL || *text == '\0')
+        return arr;
+    json_t *ev = json_loads(text, 0, NULL);
+    if (!json_is_object(ev)) {
+        json_array_append_new(arr, json_pack("{s:s, s:s}", "label", "", "value", text));
+        json_decref(ev);
+        return arr;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(ev, k, v)
+    {
+        char key[96];
+        snprintf(key, sizeof key, "officer.evidence.%s", k);
+        const char *l = i18n_get(r->lang, key);
+        char *dump = NULL;
+        const char *val = json_string_value(v);
+        if (val != NULL && strcmp(k, "result") == 0)
+            val = strcmp(val, "ok") == 0 ? "OK" : "NG";
+        else if (val != NULL && strcmp(k, "reason") == 0 && i18n_get(r->lang, val) != NULL)
+            val = i18n_get(r->lang, val);
+        char when[32];
+        size_t kl = strlen(k);
+        if (val == NULL && json_is_integer(v) && kl > 3 && strcmp(k + kl - 3, "_at") == 0) {
+            tokyo_time(json_integer_value(v), when); /* UTC seconds */
+            val = when;
+        } else if (val == NULL && json_is_boolean(v)) {
+            val = i18n_text(r->lang, json_is_true(v) ? "officer.bool.true" : "officer.bool.false");
+        }
+        if (val == NULL)
+            val = dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        json_array_append_new(arr,
+                              json_pack("{s:s, s:s, s:s}", "label", l ? l : k, "code", k, "value",
+                                        val ? val : ""));
+        free(dump);
+    }
+    json_decref(ev);
+    return arr;
+}
+
 /* The DCV state of each domain with its evidence, and for domains not validated yet what
  * the customer has to publish (validate_steps_list) and the last failure. */
 static json_t *domains_json(struct req *r, struct portal *p, int64_t id, int *pending)
@@ -338,6 +390,9 @@ static json_t *domains_json(struct req *r, struct portal *p, int64_t id, int *pe
                       "br_version", d[i].br_version ? d[i].br_version : "", "evidence",
                       d[i].evidence ? d[i].evidence : "", "ok", ok);
         json_object_set_new(x, "where", json_string(where));
+        json_t *ev = evidence_rows(r, d[i].evidence);
+        json_object_set_new(x, "has_evidence", json_boolean(json_array_size(ev) > 0));
+        json_object_set_new(x, "evidence_rows", ev);
         json_object_set_new(
             x, "reason",
             json_string(t != NULL && !ok && t->reason[0] ? i18n_text(r->lang, t->reason) : ""));
@@ -416,7 +471,7 @@ static json_t *docs_json(struct req *r, struct db *db, int64_t id)
     return out;
 }
 
-static json_t *mails_json(struct db *db, int64_t id)
+static json_t *mails_json(struct req *r, struct db *db, int64_t id)
 {
     struct outbox_row *m = NULL;
     size_t n = 0;
@@ -427,10 +482,14 @@ static json_t *mails_json(struct db *db, int64_t id)
         char at[32], sent[32];
         tokyo_time(m[i].created_at, at);
         tokyo_time(m[i].sent_at, sent);
+        /* the notice's name and state in words; the template name stays as data */
         json_array_append_new(
-            arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "to", m[i].to ? m[i].to : "", "tmpl",
-                           m[i].tmpl ? m[i].tmpl : "", "lang", m[i].lang ? m[i].lang : "", "state",
-                           m[i].state ? m[i].state : "", "at", at, "sent", sent));
+            arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "to",
+                           m[i].to ? m[i].to : "", "tmpl", m[i].tmpl ? m[i].tmpl : "", "name",
+                           label(r, "officer.mail.", m[i].tmpl), "lang",
+                           label(r, "officer.mail_lang.", m[i].lang), "state",
+                           m[i].state ? m[i].state : "", "state_label",
+                           label(r, "officer.mail_state.", m[i].state), "at", at, "sent", sent));
     }
     outbox_rows_free(m, n);
     return arr;
@@ -677,7 +736,9 @@ void officer_order_page(struct req *r, struct portal *p, int64_t id, int status,
     json_object_set_new(d, "checks", checks_json(r, p->db, o->id));
     json_object_set_new(d, "review", review_json(r, p, o, pr));
     json_object_set_new(d, "docs", docs_json(r, p->db, o->id));
-    json_object_set_new(d, "mails", mails_json(p->db, o->id));
+    json_t *mails = mails_json(r, p->db, o->id);
+    json_object_set_new(d, "has_mails", json_boolean(json_array_size(mails) > 0));
+    json_object_set_new(d, "mails", mails);
     json_object_set_new(d, "cf", check_form(r, err));
     json_object_set_new(d, "doc_kinds", kinds_json(r, "order.doc_kind.", doc_kinds, 4, NULL));
     const char *done = req_query(r, "done");

@@ -315,6 +315,11 @@ check "R-VAL-1 no domain is pending any more (shown to the officer)" \
   lacks 'class="domain domain-pending"'
 check "R-VAL-1 the domains are validated" has 'class="domain domain-validated"'
 check "R-VAL-1 the DCV evidence is shown" has "http_file"
+check "issue 8 item 9: the evidence is shown as labelled rows" \
+  grep -q 'data-key="method"><th scope="row">認証方法</th><td class="mono">http_file' "$BODY"
+check "  not as raw JSON" bash -c '! grep -q "&quot;br_section&quot;" "$1"' _ "$BODY"
+check "issue 8 item 9: notices are named in words (template name only as data)" \
+  grep -q 'data-tmpl="order_paid"><td>入金確認のお知らせ</td>' "$BODY"
 post "/officer/orders/$O1/approve" "version=$(version)"
 check_eq "R-VAL-7 approve: 303" 303 "$code"
 get "/officer/orders/$O1"
@@ -322,6 +327,14 @@ check "R-VAL-7 approve issues at once" grep -q 'id="order-state">発行済み' "
 check "R-ISS-5 the issuance notice is queued" has "order_issued"
 api GET "/api/v1/orders/$O1"
 check "the customer sees the serial" test -n "$(jget cert_serial)"
+SERIAL=$(jget cert_serial)
+AS=kaisha
+get "/certificates/$SERIAL"
+check "issue 8 item 8: the certificate page gives its validity and the subscription's term" \
+  grep -q 'id="term-note">この証明書の有効期間は [0-9]* 日です。ご契約期間は 12 か月です' "$BODY"
+check "  with the cap in force and the free next certificate" \
+  grep -q 'id="term-note">[^<]*以降に発行する証明書の有効期間は最長 [0-9]* 日[^<]*追加料金なし' "$BODY"
+AS=vetter
 get "/officer"
 check "issued orders leave the queue" lacks "data-id=\"$O1\""
 
@@ -413,6 +426,9 @@ AS=vetter
 # ---- the English page ----
 get "/officer/orders/$O1?lang=en"
 check "order page in English" has "Organization vetting"
+check "issue 8 item 9: the legal-entity type in English" has "<td>Kabushiki Kaisha</td>"
+check "  not the Japanese one" lacks "<td>株式会社</td>"
+check "issue 8 item 9: notices in English" grep -q 'data-tmpl="order_paid"><td>Payment confirmed</td>' "$BODY"
 check "no sanitizer reports from the server" bash -c \
   '! grep -q "ERROR: AddressSanitizer\|runtime error" "$1"/server-*.log' _ "$IT_TMP"
 check "the audit log is intact" "$S" audit verify --dir "$D"

@@ -10,7 +10,8 @@
 # R-APP-1 (re-application before approval), R-PAY-1 (payment callback moves the order to
 # vetting), CSRF (missing token: 403), double submission (one order), a reseller applying
 # for a managed organization, and R-ACT-1 (another organization's order: 404).
-# Issue 8 item 6: cancel asks for a reason (list + text) and a confirmation; item 9: the
+# Issue 8 item 8: the product choice and the confirmation say that a subscription outlasts
+# the validity cap (dated) and the next certificate is free. Issue 8 item 6: cancel asks for a reason (list + text) and a confirmation; item 9: the
 # reseller's order list names the customer organization of each order.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -111,6 +112,9 @@ BILLING=("contact.org=株式会社ポータル試験" "contact.dept=総務部" "
 login cust-a
 check_eq "the wizard opens (step 1: products from the catalog)" 200 "$code"
 check "step 1 lists the demo catalog" has 'value="ov-1y"'
+check "issue 8 item 9: prices with thousands separators in the wizard" \
+  grep -Eq '[0-9],[0-9]{3} 円' "$BODY"
+check "  never unformatted" bash -c "! grep -Eq '[0-9]{4,} 円' \"$BODY\""
 STATE=$(field state)
 check "an idempotency key is made when the wizard opens" grep -q idem_key <<<"$STATE"
 step 1
@@ -119,6 +123,10 @@ check "  the product error is shown beside the choice" has 'data-field="product"
 step 1 product=ov-1y
 check_eq "step 1 -> step 2 (term)" "200 2" "$code $(cur_step)"
 check "  step 2 offers the root options" has 'name="root"'
+check "issue 8 item 8: the term choice says a 12-month subscription outlasts the 200-day cap" \
+  grep -q 'data-term-note="ov-1y">[^<]*12 か月[^<]*2026-03-15 以降[^<]*最長 200 日[^<]*追加料金なし' "$BODY"
+check "  and when the cap tightens next" grep -q 'data-term-note="ov-1y">[^<]*2027-03-15 以降は最長 100 日' "$BODY"
+check "  prices formatted there too" bash -c "! grep -Eq '[0-9]{4,} 円' \"$BODY\""
 step 2 product=ov-1y root=a
 check_eq "step 2 -> step 3 (applicant)" "200 3" "$code $(cur_step)"
 check "  step 3 has the organization fields" has 'name="org.reg_no"'
@@ -187,6 +195,8 @@ check "the confirmation page shows the organization" has '株式会社ポータ�
 check "the confirmation page shows the PO number" has 'PO-4711'
 check "the confirmation page shows the DCV choice per domain" has 'ウェブページ'
 check "the confirmation page shows the amount" grep -q '[0-9] 円' "$BODY"
+check "issue 8 item 8: the confirmation page says the certificate is capped, next one free" \
+  grep -q 'id="term-note">[^<]*最長 200 日[^<]*追加料金なし' "$BODY"
 FINAL=$STATE
 step 7
 check_eq "no agreement tick: 422" 422 "$code"
