@@ -334,10 +334,9 @@ static int check_name(struct ctx *c, const char *field, const char *name, int is
         return 1;
     /* the CN's ineligibility (R-APP-6: not a public FQDN) has its own message; a name
      * merely mistyped (full-width, a bad character) gets the message of its mistake */
-    static const char *const inelig[] = {"name.single_label", "name.internal",
-                                         "name.unknown_tld",  "name.public_suffix",
-                                         "name.ip_reserved",  "name.ip_not_allowed",
-                                         "name.ip_invalid"};
+    static const char *const inelig[] = {
+        "name.single_label", "name.internal",       "name.unknown_tld", "name.public_suffix",
+        "name.ip_reserved",  "name.ip_not_allowed", "name.ip_invalid"};
     int ineligible = 0;
     for (size_t i = 0; i < sizeof inelig / sizeof inelig[0]; i++)
         ineligible |= pb.code != NULL && strcmp(pb.code, inelig[i]) == 0;

@@ -199,8 +199,8 @@ static int check_caa(const struct order_env *env, const struct order_actor *who,
             sm_err_set(e, SM_E_POLICY, "caa", "%s: %s (%s)", v->names[i], r.reason, r.detail);
             json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "name", v->names[i], "reason", r.reason,
                                   "detail", r.detail, "evidence", r.evidence ? r.evidence : "");
-            rc = blocked(env, who, id, "order.caa_blocked", r.reason ? r.reason : "caa.refused",
-                         d, SM_E_POLICY, NULL);
+            rc = blocked(env, who, id, "order.caa_blocked", r.reason ? r.reason : "caa.refused", d,
+                         SM_E_POLICY, NULL);
         }
         caa_result_free(&r);
     }

@@ -519,8 +519,8 @@ static int do_cancel(const struct order_env *env, const struct order_actor *who,
     return rc;
 }
 
-const char *const order_cancel_reasons[] = {"duplicate", "mistake",  "not_needed",
-                                            "other_ca",  "other",    NULL};
+const char *const order_cancel_reasons[] = {"duplicate", "mistake", "not_needed",
+                                            "other_ca",  "other",   NULL};
 
 int order_cancel_reason_ok(const char *code)
 {

@@ -65,8 +65,8 @@ static const struct db_stmt st_invoice_set = {
 static const struct db_stmt st_invoice_paid = {
     "orders.invoice_paid", "UPDATE invoices SET paid_at = $1 WHERE order_id = $2", NULL, NULL};
 static const struct db_stmt st_refusal = {
-    "orders.refusal",
-    "UPDATE orders SET issue_refusal = $1, issue_refused_at = $2 WHERE id = $3", NULL, NULL};
+    "orders.refusal", "UPDATE orders SET issue_refusal = $1, issue_refused_at = $2 WHERE id = $3",
+    NULL, NULL};
 static const struct db_stmt st_of_cert = {
     "orders.of_cert", "SELECT order_id FROM certificates WHERE id = $1", NULL, NULL};
 
@@ -466,8 +466,7 @@ int orders_set_state(struct db *db, int64_t id, int64_t version, const char *fro
     return rc;
 }
 
-int orders_set_refusal(struct db *db, int64_t id, const char *code, int64_t at,
-                       struct sm_err *e)
+int orders_set_refusal(struct db *db, int64_t id, const char *code, int64_t at, struct sm_err *e)
 {
     struct db_val p[3] = {text_or_null(code), int_or_null(code ? at : 0), DBV_INT(id)};
     int rc = db_run(db, &st_refusal, p, 3, NULL, NULL, e);

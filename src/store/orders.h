@@ -124,8 +124,7 @@ int orders_set_state(struct db *db, int64_t id, int64_t version, const char *fro
 
 /* Records (code non-NULL, at) or clears (code NULL) the issuance refusal of order id.
  * Caller's transaction; -SM_E_NOTFOUND when there is no such order. */
-int orders_set_refusal(struct db *db, int64_t id, const char *code, int64_t at,
-                       struct sm_err *e);
+int orders_set_refusal(struct db *db, int64_t id, const char *code, int64_t at, struct sm_err *e);
 
 /* Re-application (R-APP-1): replaces the editable application columns of order o->id
  * (csr_pem, cn, names, root_option, applicant, contact, billing, notify_email[0..2],

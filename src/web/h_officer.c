@@ -191,10 +191,10 @@ void h_officer_queue(struct req *r)
                                                         : label(r, "order.state.", fl[i]),
                                                  "current", strcmp(sel, fl[i]) == 0));
     /* needs action: past the completion date, or refused at issuance */
-    json_t *d = json_pack("{s:o, s:o, s:I, s:i, s:i, s:i, s:b, s:b}", "orders", arr, "filters",
-                          filters, "total", (json_int_t)total, "overdue", overdue, "refused",
-                          refused, "action", overdue + refused, "more", total > (int64_t)n,
-                          "has_orders", n > 0);
+    json_t *d =
+        json_pack("{s:o, s:o, s:I, s:i, s:i, s:i, s:b, s:b}", "orders", arr, "filters", filters,
+                  "total", (json_int_t)total, "overdue", overdue, "refused", refused, "action",
+                  overdue + refused, "more", total > (int64_t)n, "has_orders", n > 0);
     http_reply_page(r, 200, "officer_queue", "officer.queue.title", d);
 out:
     orders_recs_free(rows, n);
@@ -341,9 +341,8 @@ static json_t *evidence_rows(struct req *r, const char *text)
         }
         if (val == NULL)
             val = dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-        json_array_append_new(arr,
-                              json_pack("{s:s, s:s, s:s}", "label", l ? l : k, "code", k, "value",
-                                        val ? val : ""));
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "label", l ? l : k, "code", k,
+                                             "value", val ? val : ""));
         free(dump);
     }
     json_decref(ev);
@@ -484,8 +483,8 @@ static json_t *mails_json(struct req *r, struct db *db, int64_t id)
         tokyo_time(m[i].sent_at, sent);
         /* the notice's name and state in words; the template name stays as data */
         json_array_append_new(
-            arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "to",
-                           m[i].to ? m[i].to : "", "tmpl", m[i].tmpl ? m[i].tmpl : "", "name",
+            arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "to", m[i].to ? m[i].to : "",
+                           "tmpl", m[i].tmpl ? m[i].tmpl : "", "name",
                            label(r, "officer.mail.", m[i].tmpl), "lang",
                            label(r, "officer.mail_lang.", m[i].lang), "state",
                            m[i].state ? m[i].state : "", "state_label",
@@ -714,9 +713,8 @@ void officer_order_page(struct req *r, struct portal *p, int64_t id, int status,
     int pending = 0;
     json_t *d = json_object();
     json_object_set_new(d, "o", order_base(r, p, o, pr));
-    json_object_set_new(
-        d, "refusal",
-        pf_refusal_json(r->lang, o, config_str(r->web->cfg, "caa", "identities")));
+    json_object_set_new(d, "refusal",
+                        pf_refusal_json(r->lang, o, config_str(r->web->cfg, "caa", "identities")));
     json_object_set(d, "names", names);
     json_object_set_new(d, "org_rows",
                         rows_of(r, json_object_get(app, "org"), "org", org_keys,

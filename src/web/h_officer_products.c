@@ -333,14 +333,14 @@ void h_admin_products(struct req *r)
         snprintf(term, sizeof term, "%s", tb.p ? tb.p : "");
         buf_free(&tb);
         json_array_append_new(
-            arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:b, s:s, s:s, s:s, s:s, "
-                           "s:s, s:b}",
-                           "id", (json_int_t)v[i].id, "code", v[i].code, "name",
-                           ja ? v[i].name_ja : v[i].name_en, "level", v[i].level, "level_label",
-                           level, "term", term, "multi", v[i].multi_domain, "sans", sans,
-                           "wildcard", v[i].wildcard, "price", price, "fee", fee, "fee_rule",
-                           v[i].reissue_fee, "review", review, "roots", roots, "active",
-                           v[i].active));
+            arr,
+            json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:b, s:s, s:s, s:s, s:s, "
+                      "s:s, s:b}",
+                      "id", (json_int_t)v[i].id, "code", v[i].code, "name",
+                      ja ? v[i].name_ja : v[i].name_en, "level", v[i].level, "level_label", level,
+                      "term", term, "multi", v[i].multi_domain, "sans", sans, "wildcard",
+                      v[i].wildcard, "price", price, "fee", fee, "fee_rule", v[i].reissue_fee,
+                      "review", review, "roots", roots, "active", v[i].active));
     }
     free(v);
     const char *saved = req_query(r, "saved");

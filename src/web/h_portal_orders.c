@@ -381,13 +381,13 @@ static void order_page(struct req *r, struct portal *p, struct order_rec *o,
     for (size_t i = 0; cr != NULL && order_cancel_reasons[i] != NULL; i++) {
         char key[64];
         snprintf(key, sizeof key, "order.cancel_reason.%s", order_cancel_reasons[i]);
-        json_array_append_new(cr, json_pack("{s:s, s:s}", "v", order_cancel_reasons[i], "l",
-                                            i18n_text(lang, key)));
+        json_array_append_new(
+            cr, json_pack("{s:s, s:s}", "v", order_cancel_reasons[i], "l", i18n_text(lang, key)));
     }
     json_object_set_new(d, "cancel_reasons", cr);
     json_object_set_new(d, "show_docs", json_boolean(can_upload || json_array_size(docs) > 0));
-    json_object_set_new(
-        d, "refusal", pf_refusal_json(lang, o, config_str(r->web->cfg, "caa", "identities")));
+    json_object_set_new(d, "refusal",
+                        pf_refusal_json(lang, o, config_str(r->web->cfg, "caa", "identities")));
     stored_clear(&s);
     http_reply_page(r, status, "portal_order", "portal.order.title", d);
 }

@@ -127,7 +127,7 @@ int pf_term_note(struct buf *out, const char *lang, int term_months, time_t at, 
         snprintf(next_days, sizeof next_days, "%d", st[cur + 1].value);
         day_text(st[cur + 1].from, next_from, sizeof next_from);
     }
-    static const char *const names[] = {"{term}", "{days}", "{from}",
+    static const char *const names[] = {"{term}",      "{days}",      "{from}",
                                         "{cert_days}", "{next_days}", "{next_from}"};
     const char *vals[] = {term, days, from, cd, next_days, next_from};
     int rc = 0;

@@ -76,6 +76,13 @@ try {
   await admin.goto(`${server.url}/admin/products`);
   t.ok(await admin.isVisible('tr[data-code="ov-1y"]'), 'R-PRD-1 the product is listed');
   await shot(admin, 'products-ja');
+  // issue 8 item 9: the headers stay on one line (no one-character-per-line columns), the
+  // reissue rule is in words
+  const hs = await admin.$$eval('#products thead th', (ths) =>
+    ths.map((th) => th.getBoundingClientRect().height));
+  t.ok(Math.max(...hs) < 2 * Math.min(...hs) + 1, 'issue 8 item 9: product table headers on one line');
+  t.ok(!(await admin.textContent('#products')).includes('after:'),
+    'issue 8 item 9: no raw reissue rule in the product table');
   await admin.goto(`${server.url}/admin/products?lang=en`);
   await shot(admin, 'products-en');
 
