@@ -54,8 +54,8 @@ scenario() { # LABEL
     return
   fi
   for i in $(seq 1 $N); do
-    "$S" mail test --dir "$D" --to "first-$i@example.test" >/dev/null 2>&1 ||
-      not_ok "[$label] queue mail $i"
+    "$S" mail test --dir "$D" --to "first-$i@example.test" >"$IT_TMP/queue.log" 2>&1 ||
+      { not_ok "[$label] queue mail $i"; sed 's/^/# /' "$IT_TMP/queue.log"; }
   done
 
   # ---- 1. two servers, one database: every mail exactly once ----
@@ -76,8 +76,8 @@ vetting.sweep|1" "$(sql "$label" "SELECT kind, COUNT(*) FROM jobs GROUP BY kind 
   # ---- 2. the job's holder dies mid-delivery: the other server takes over ----
   touch "$IT_TMP/$sink.hold"
   for i in $(seq 1 $M); do
-    "$S" mail test --dir "$D" --to "second-$i@example.test" >/dev/null 2>&1 ||
-      not_ok "[$label] queue second mail $i"
+    "$S" mail test --dir "$D" --to "second-$i@example.test" >"$IT_TMP/queue.log" 2>&1 ||
+      { not_ok "[$label] queue second mail $i"; sed 's/^/# /' "$IT_TMP/queue.log"; }
   done
   if ! wait_for 30 test -f "$IT_TMP/$sink.hold.waiting"; then
     not_ok "[$label] a server started a delivery"
