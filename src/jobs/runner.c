@@ -81,7 +81,7 @@ int jobs_runner_add(struct jobs_runner *r, const char *kind, int64_t every_secon
 {
     if (r->started)
         return sm_err_set(e, SM_E_CONFLICT, kind, "runner already started");
-    if (r->nkinds == JOBS_RUNNER_MAX_KINDS || fn == NULL || every_seconds < 1 || kind == NULL ||
+    if (r->nkinds == JOBS_RUNNER_MAX_KINDS || fn == NULL || every_seconds < 0 || kind == NULL ||
         *kind == '\0' || strlen(kind) > JOBS_MAX_KIND || strchr(kind, ',') != NULL)
         return sm_err_set(e, SM_E_INVALID, "kind", "cannot register job kind %s",
                           kind ? kind : "(null)");
@@ -98,7 +98,8 @@ int jobs_runner_ensure(const struct jobs_runner *r, struct db *db, struct sm_err
 {
     int rc = 0;
     for (int i = 0; rc == 0 && i < r->nkinds; i++)
-        rc = jobs_ensure(db, r->kinds[i].name, "", r->kinds[i].every, wall_now(), e);
+        if (r->kinds[i].every > 0)
+            rc = jobs_ensure(db, r->kinds[i].name, "", r->kinds[i].every, wall_now(), e);
     return rc;
 }
 

@@ -28,11 +28,12 @@ typedef int (*job_fn)(struct db *db, const struct config *cfg, const struct job_
  * lease_seconds. The owner name is "host/pid/start". Free with jobs_runner_free. */
 int jobs_runner_new(const char *name, const struct config *cfg, struct jobs_runner **out,
                     struct sm_err *e);
-/* Registers kind ([a-z0-9.-]) run by fn, a recurring job (key "") every every_seconds
- * (> 0). Before jobs_runner_start only. */
+/* Registers kind ([a-z0-9.-]) run by fn. every_seconds > 0: a recurring job (key "")
+ * that jobs_runner_ensure creates; 0: one-shot jobs of that kind, created by the change
+ * that calls for them (jobs_ensure with their key and date). Before jobs_runner_start. */
 int jobs_runner_add(struct jobs_runner *r, const char *kind, int64_t every_seconds, job_fn fn,
                     struct sm_err *e);
-/* Creates the rows of the registered kinds (jobs_ensure, due now) on db. */
+/* Creates the rows of the registered recurring kinds (jobs_ensure, due now) on db. */
 int jobs_runner_ensure(const struct jobs_runner *r, struct db *db, struct sm_err *e);
 /* Claims and runs due jobs of the registered kinds one after another on db, at most max,
  * at wall-clock time; *ran (may be NULL) counts the runs. Failed runs are rescheduled,

@@ -3,7 +3,9 @@
  * atomic statement: two owners never hold the same job, a lease that ran out is taken
  * over and the old owner can no longer complete, renew or fail it; completing schedules
  * the next run (or ends a one-shot job), failing backs off; bad input refused naming the
- * field. Runs on SQLite, and on PostgreSQL too when SHOMEI_TEST_PG_URL is set. */
+ * field; the runner (jobs/runner.c) runs a due job once, reschedules it after its period
+ * or with back-off after a failure, and runs a one-shot job once. Runs on SQLite, and on PostgreSQL
+ * too when SHOMEI_TEST_PG_URL is set. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -17,7 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "core/config.h"
+#include "jobs/runner.h"
 #include "store/db.h"
 #include "store/jobs.h"
 
@@ -309,6 +314,92 @@ static void test_jobs_claim_concurrent_owners_exactly_once(void **state)
         assert_int_equal(seen[i], 1);
 }
 
+/* ---- the runner ---- */
+
+static int calls, fail_next;
+
+static int count_fn(struct db *db, const struct config *cfg, const struct job_row *job,
+                    struct sm_err *e)
+{
+    calls++;
+    if (fail_next) {
+        fail_next = 0;
+        return sm_err_set(e, SM_E_IO, "smtp", "server down");
+    }
+    return 0;
+}
+
+static struct jobs_runner *runner(const struct fx *f, struct config **cfg)
+{
+    struct sm_err e = {0};
+    *cfg = config_defaults(f->dir);
+    assert_non_null(*cfg);
+    struct jobs_runner *r = NULL;
+    assert_int_equal(jobs_runner_new("test", *cfg, &r, &e), 0);
+    assert_int_equal(jobs_runner_add(r, "test.every", 3600, count_fn, &e), 0);
+    assert_int_equal(jobs_runner_add(r, "test.once", 0, count_fn, &e), 0);
+    assert_int_equal(jobs_runner_add(r, "bad,kind", 10, count_fn, &e), -SM_E_INVALID);
+    assert_int_equal(jobs_runner_ensure(r, f->db, &e), 0);
+    return r;
+}
+
+static void test_jobs_runner_runs_due_job_once_then_waits(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct config *cfg;
+    struct jobs_runner *r = runner(f, &cfg);
+    int ran = -1;
+    calls = 0;
+    assert_int_equal(jobs_runner_run_due(r, f->db, 10, &ran, &e), 0);
+    assert_int_equal(ran, 1);
+    assert_int_equal(calls, 1);
+    assert_int_equal(jobs_runner_run_due(r, f->db, 10, &ran, &e), 0);
+    assert_int_equal(ran, 0); /* next run in an hour */
+    struct job_row j;
+    assert_int_equal(jobs_get(f->db, "test.every", "", &j, &e), 0);
+    assert_int_equal(j.runs, 1);
+    assert_true(j.next_run_at >= j.last_run_at + 3600);
+    assert_string_equal(j.owner, jobs_runner_owner(r));
+    job_row_clear(&j);
+    /* no row for the one-shot kind until something schedules one */
+    assert_int_equal(jobs_get(f->db, "test.once", "", &j, &e), -SM_E_NOTFOUND);
+    jobs_runner_free(r);
+    config_free(cfg);
+}
+
+static void test_jobs_runner_failure_backs_off_one_shot_runs_once(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct config *cfg;
+    struct jobs_runner *r = runner(f, &cfg);
+    /* due now, after test.every (ensured first): claims go oldest due first */
+    assert_int_equal(jobs_ensure(f->db, "test.once", "serial-42", 0, (int64_t)time(NULL), &e), 0);
+    int ran = -1;
+    calls = 0;
+    fail_next = 1;
+    assert_int_equal(jobs_runner_run_due(r, f->db, 1, &ran, &e), 0); /* test.every fails */
+    assert_int_equal(ran, 1);
+    struct job_row j;
+    assert_int_equal(jobs_get(f->db, "test.every", "", &j, &e), 0);
+    assert_int_equal(j.attempts, 1);
+    assert_string_equal(j.last_error, "server down");
+    assert_int_equal(j.runs, 0);
+    job_row_clear(&j);
+    assert_int_equal(jobs_runner_run_due(r, f->db, 10, &ran, &e), 0);
+    assert_int_equal(ran, 1); /* the one-shot job; test.every waits for its back-off */
+    assert_int_equal(jobs_runner_run_due(r, f->db, 10, &ran, &e), 0);
+    assert_int_equal(ran, 0);
+    assert_int_equal(calls, 2);
+    assert_int_equal(jobs_get(f->db, "test.once", "serial-42", &j, &e), 0);
+    assert_int_equal(j.done, 1);
+    assert_int_equal(j.runs, 1);
+    job_row_clear(&j);
+    jobs_runner_free(r);
+    config_free(cfg);
+}
+
 #define T(fn)                                                                                      \
     {                                                                                              \
 #fn, fn, fx_setup, fx_teardown, NULL                                                       \
@@ -325,6 +416,8 @@ static const struct CMUnitTest table[] = {
     T(test_jobs_claim_only_its_kinds),
     T(test_jobs_bad_input_refused),
     T(test_jobs_claim_concurrent_owners_exactly_once),
+    T(test_jobs_runner_runs_due_job_once_then_waits),
+    T(test_jobs_runner_failure_backs_off_one_shot_runs_once),
 };
 
 #define NT (sizeof table / sizeof table[0])
