@@ -32,6 +32,11 @@ static const struct db_stmt st_claim = {
     "WHERE " CLAIM_WHERE
     " ORDER BY next_run_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) AND " CLAIM_WHERE
     " RETURNING " COLS};
+static const struct db_stmt st_any_due = {
+    "jobs.any_due",
+    "SELECT id FROM jobs WHERE done = 0 AND next_run_at <= $1 AND lease_until < $1 "
+    "AND (',' || CAST($2 AS TEXT) || ',') LIKE ('%,' || kind || ',%') LIMIT 1",
+    NULL, NULL};
 static const struct db_stmt st_renew = {
     "jobs.renew",
     "UPDATE jobs SET lease_until = $1 WHERE id = $2 AND owner = $3 AND lease_until > 0 "
@@ -152,6 +157,12 @@ static int take_one(struct rows *rs, struct job_row *out)
     return got;
 }
 
+static int first_id(void *ctx, const struct db_val *cols, int ncols)
+{
+    *(int64_t *)ctx = ncols > 0 ? db_col_int(&cols[0]) : 0;
+    return 1; /* one row is enough */
+}
+
 /* ---- checks ---- */
 
 static int name_ok(const char *s, size_t max)
@@ -214,6 +225,12 @@ int jobs_claim(struct db *db, const char *owner, const char *kinds, int64_t now,
         return sm_err_set(e, SM_E_INTERNAL, "jobs", "jobs_claim inside a transaction");
     struct db_val p[4] = {DBV_TEXT(owner), DBV_INT(now + lease_seconds), DBV_INT(now),
                           DBV_TEXT(kinds)};
+    /* A read first: an idle runner polls often and must not take SQLite's write lock
+     * each time. */
+    int64_t any = 0;
+    rc = db_run(db, &st_any_due, p + 2, 2, first_id, &any, e);
+    if (rc < 0 || any == 0)
+        return rc < 0 ? rc : 0;
     struct rows rs;
     rc = db_begin(db, e); /* SQLite: BEGIN IMMEDIATE, so claims serialize */
     if (rc == 0)
