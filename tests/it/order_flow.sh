@@ -164,8 +164,18 @@ pay
 wait_for 20 state_is issued
 check_eq "R-VAL-2 a second order of the organization reuses the validation and issues" issued \
   "$(jq_ 'd["state"]')"
-check_eq "R-VAL-2 its domains carry the method reuse" "['reuse', 'reuse']" \
-  "$(jq_ '[x["method"] for x in d["domains"]]')"
+# issue 8 item 20: a reuse keeps the original method (web page for the apex, DNS for www)
+check_eq "R-VAL-2 its domains are reused and keep the original methods" \
+  "[('www.flow-test.co.jp', 'dns', True), ('flow-test.co.jp', 'http', True)]" \
+  "$(jq_ '[(x["name"], x["method"], x["reused"]) for x in d["domains"]]')"
+check_eq "R-VAL-2 each reused row names the original validation, not another reuse" 0 \
+  "$(sq "SELECT COUNT(*) FROM order_domains d WHERE d.order_id = $OID AND (d.reused_from IS NULL
+        OR (SELECT o.reused_from FROM order_domains o WHERE o.id = d.reused_from) IS NOT NULL)")"
+CERT2=$(sq "SELECT cert_id FROM orders WHERE id = $OID")
+# issue 8 item 24 (BR 5.4.1): every CAA check that allowed the certificate is kept with it
+check_eq "BR 5.4.1 a CAA check per name is recorded with the certificate it allowed" 2 \
+  "$(sq "SELECT COUNT(DISTINCT name) FROM caa_checks WHERE cert_id = $CERT2 AND ok = 1
+        AND dnssec IS NOT NULL AND checked_at > 0 AND evidence LIKE '%\"steps\"%'")"
 
 # ---- the per-CN limit (R-ISS-6: two valid certificates per CN and organization) ----
 apply flow-test.co.jp flow-3
@@ -191,6 +201,9 @@ check "R-VAL-3 a CAA record naming another CA blocks issuance (audited)" blocked
 api GET "/api/v1/orders/$OID"
 check "R-VAL-3 the order is not issued" test "$(jq_ 'd["state"]')" != issued
 check "R-VAL-3 the blocked issuance is logged" grep -q 'issuance blocked' "$IT_TMP"/server-*.log
+check "BR 5.4.1 the blocking CAA check is recorded without a certificate (issue 8 item 24)" \
+  test "$(sq "SELECT COUNT(*) FROM caa_checks WHERE order_id = $OID AND ok = 0
+        AND reason = 'caa.forbidden' AND cert_id IS NULL")" -gt 0
 check_eq "R-VAL-3 no certificate exists for the forbidden name" 0 \
   "$(sq "SELECT COUNT(*) FROM certificates WHERE cn = 'www.forbid-test.co.jp' AND state = 'issued'")"
 "$S" audit verify --dir "$D" >/dev/null 2>&1
