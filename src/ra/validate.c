@@ -526,7 +526,7 @@ int validate_email_lookup(const struct order_env *env, const char *token,
 static const char *evidence_problem(const struct order_domain *d, time_t now)
 {
     int m = method_of(d->dcv_method);
-    if (strcmp(d->state, "validated") != 0 || d->validated_at <= 0)
+    if (d->validated_at <= 0)
         return "dcv.not_validated";
     if (m < 0)
         return "dcv.evidence_unknown"; /* e.g. a "reuse" row of older versions */
@@ -549,6 +549,8 @@ int validate_evidence_current(const struct order_env *env, int64_t order_id, tim
     if (rc == 0 && nd == 0)
         rc = sm_err_set(e, SM_E_CONFLICT, "domains", "the order has no domains");
     for (size_t i = 0; rc == 0 && i < nd; i++) {
+        if (strcmp(d[i].state, "validated") != 0)
+            continue; /* still being validated: issuance refuses it as it is */
         const char *why = evidence_problem(&d[i], now);
         if (why == NULL)
             continue;

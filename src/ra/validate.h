@@ -83,8 +83,10 @@ struct validate_stale {
     char name[256];
     const char *why;
 };
-/* Checks every domain of order order_id at now; writes up to max problems into out and
- * their total count into *n (0 = every domain may be relied on). Changes nothing. */
+/* Checks every validated domain of order order_id at now (domains still pending are not
+ * listed: issuance refuses them as they are); writes up to max problems into out and
+ * their total count into *n (0 = every validated domain may be relied on). Changes
+ * nothing. */
 int validate_evidence_current(const struct order_env *env, int64_t order_id, time_t now,
                               struct validate_stale *out, size_t max, size_t *n, struct sm_err *e);
 /* Sends an approved order back to validation (approved -> vetting, event
