@@ -206,6 +206,26 @@ check "BR 5.4.1 the blocking CAA check is recorded without a certificate (issue 
         AND reason = 'caa.forbidden' AND cert_id IS NULL")" -gt 0
 check_eq "R-VAL-3 no certificate exists for the forbidden name" 0 \
   "$(sq "SELECT COUNT(*) FROM certificates WHERE cn = 'www.forbid-test.co.jp' AND state = 'issued'")"
+
+# ---- evidence too old at signing (issue 8 item 21, R-VAL-2) ----
+# The CAA-blocked order waits approved with its domains validated now. The same data
+# directory served 244 days later: the job's retry checks the evidence before signing,
+# finds it past the reuse period and sends the order back to validation.
+check_eq "the blocked order waits approved" approved "$(sq "SELECT state FROM orders WHERE id = $OID")"
+kill "$IT_SERVER_PID" 2>/dev/null
+wait "$IT_SERVER_PID" 2>/dev/null
+SHOMEI_FAKE_NOW=$(($(date +%s) + 244 * 86400)) start_server "$D" ||
+  { not_ok "server starts 244 days later"; it_done; }
+back() { [ "$(sq "SELECT state FROM orders WHERE id = $OID")" = vetting ]; }
+wait_for 20 back
+check "R-VAL-2 244 days later the order is back in vetting, not issued" back
+check_eq "  its domains are pending again, with the reason dcv.stale and a new value" 2 \
+  "$(sq "SELECT COUNT(*) FROM order_domains WHERE order_id = $OID AND state = 'pending'
+        AND evidence LIKE '%dcv.stale%' AND random_value IS NOT NULL")"
+check "  the return is audited (order.revalidate)" test \
+  "$(sq "SELECT COUNT(*) FROM audit_log WHERE action = 'order.revalidate'")" -gt 0
+check_eq "  still no certificate for the name" 0 \
+  "$(sq "SELECT COUNT(*) FROM certificates WHERE cn = 'www.forbid-test.co.jp' AND state = 'issued'")"
 "$S" audit verify --dir "$D" >/dev/null 2>&1
 check_eq "R-OPS-1 the audit chain verifies after the whole path" 0 $?
 it_done
