@@ -9,6 +9,8 @@
  *   draft ──submit──▶ awaiting_payment ──paid──▶ vetting ◀──resume── on_hold
  *     │                   │                       │  ──hold──────────▶ │
  *     │                   │                       ├──approve──▶ approved ──issued──▶ issued
+ *     │                   │                       │◀──revalidate── approved (evidence too old
+ *     │                   │                       │               at signing, ra/validate)
  *     │                   │                       ├──NG───────▶ rejected ◀──NG── on_hold
  *     └──────cancel───────┴───────cancel──────────┴──cancel──▶ cancelled ◀─cancel─┘
  *

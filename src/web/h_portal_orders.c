@@ -206,8 +206,12 @@ static const char *const doc_kinds[] = {"phone_bill", "authorization_letter", "p
 
 static json_t *step_json(const char *lang, const struct validate_step *t, int can_dcv)
 {
-    char label[48], exp[32], done[32];
+    char label[48], exp[32], done[32], mlabel[400];
     snprintf(label, sizeof label, "portal.dcv.%.*s", (int)strcspn(t->method, ":"), t->method);
+    /* e-mail: the exact address written to; a reuse: the original method it relies on */
+    snprintf(mlabel, sizeof mlabel, "%s%s%s%s%s",
+             t->reused ? i18n_text(lang, "portal.dcv.reuse") : "", t->reused ? " · " : "",
+             i18n_text(lang, label), t->email[0] ? " " : "", t->email);
     pf_datetime(t->expires_at, exp, sizeof exp);
     pf_datetime(t->validated_at, done, sizeof done);
     int dns = strcmp(t->method, "dns") == 0, http = strcmp(t->method, "http") == 0;
@@ -221,9 +225,9 @@ static json_t *step_json(const char *lang, const struct validate_step *t, int ca
     int ready = !validated && t->issued;
     return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:s, s:s, s:s, s:s, s:s, "
                      "s:s, s:o, s:b, s:s}",
-                     "name", t->name, "method", t->method, "method_label", i18n_text(lang, label),
-                     "state_label", i18n_text(lang, skey), "validated", validated, "is_dns",
-                     dns && ready, "is_http", http && ready, "is_email", email && ready, "waiting",
+                     "name", t->name, "method", t->method, "method_label", mlabel, "state_label",
+                     i18n_text(lang, skey), "validated", validated, "is_dns", dns && ready,
+                     "is_http", http && ready, "is_email", email && ready, "waiting",
                      !validated && !ready, "record_name", t->record_name, "value", t->value, "url",
                      t->url, "email", t->email, "expires", exp, "validated_at", done, "options",
                      opts, "can_change", can_dcv && !validated, "reason",
@@ -666,42 +670,85 @@ static int token_ok(const char *t)
            strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == n;
 }
 
+/* What the mailbox owner approves (issue 8 item 7): the domain, the address, the
+ * applicant organization, the receipt number and when it was requested. NULL when the
+ * token is unknown or expired (e names the error). */
+static json_t *confirm_json(struct req *r, struct order_env *env, const char *t, int done, int *rc,
+                            struct sm_err *e)
+{
+    struct validate_email_info in;
+    *rc = validate_email_lookup(env, t, &in, e);
+    if (*rc < 0)
+        return NULL;
+    char req_at[32], exp[32];
+    pf_datetime(in.requested_at, req_at, sizeof req_at);
+    pf_datetime(in.expires_at, exp, sizeof exp);
+    return json_pack("{s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:s}", "token", t, "done",
+                     done || in.validated, "domain", in.domain, "address", in.address, "org",
+                     strcmp(r->lang, "en") == 0 ? in.org_en : in.org_ja, "receipt_no",
+                     in.receipt_no, "requested", req_at, "expires", exp);
+}
+
+/* The environment of the public DCV pages; 0, or -1 when a reply was sent. */
+static int confirm_env(struct req *r, struct order_env *env, struct order_hooks *hooks,
+                       struct maint_policy *maint)
+{
+    struct db *db;
+    struct sm_err e = {0};
+    if ((db = req_db_or_reply(r)) == NULL)
+        return -1;
+    notice_hooks_init(hooks, r->web->cfg);
+    if (order_env_init(env, db, hooks, r->web->cfg, maint, &e) < 0) {
+        pf_internal(r, "dcv confirm: configuration", &e);
+        return -1;
+    }
+    return 0;
+}
+
 void h_dcv_confirm_form(struct req *r)
 {
     const char *t = req_param(r, "token");
+    struct order_hooks hooks;
+    struct maint_policy maint;
+    struct order_env env;
+    int rc = 0;
     if (!token_ok(t)) {
         http_reply_error(r, 404, "web.notfound", NULL);
         return;
     }
-    http_reply_page(r, 200, "portal_dcv_confirm", "portal.dcvc.title",
-                    json_pack("{s:s, s:b}", "token", t, "done", 0));
+    if (confirm_env(r, &env, &hooks, &maint) < 0)
+        return;
+    struct sm_err e = {0};
+    json_t *d = confirm_json(r, &env, t, 0, &rc, &e);
+    if (rc == -SM_E_NOTFOUND || rc == -SM_E_INVALID)
+        http_reply_error(r, 404, "portal.err.dcv_token", NULL);
+    else if (d == NULL)
+        pf_internal(r, "dcv confirm page", &e);
+    else
+        http_reply_page(r, 200, "portal_dcv_confirm", "portal.dcvc.title", d);
 }
 
 void h_dcv_confirm(struct req *r)
 {
     const char *t = req_param(r, "token");
-    struct db *db;
-    if (!token_ok(t)) {
-        http_reply_error(r, 404, "web.notfound", NULL);
-        return;
-    }
-    if ((db = req_db_or_reply(r)) == NULL)
-        return;
     struct order_hooks hooks;
     struct maint_policy maint;
     struct order_env env;
     struct sm_err e = {0};
-    notice_hooks_init(&hooks, r->web->cfg);
-    if (order_env_init(&env, db, &hooks, r->web->cfg, &maint, &e) < 0) {
-        pf_internal(r, "dcv confirm: configuration", &e);
+    if (!token_ok(t)) {
+        http_reply_error(r, 404, "web.notfound", NULL);
         return;
     }
+    if (confirm_env(r, &env, &hooks, &maint) < 0)
+        return;
     int rc = validate_email_confirm(&env, r->web->cfg, t, &e);
+    json_t *d = NULL;
+    if (rc == 0)
+        d = confirm_json(r, &env, t, 1, &rc, &e);
     if (rc == -SM_E_NOTFOUND || rc == -SM_E_INVALID)
         http_reply_error(r, 404, "portal.err.dcv_token", NULL);
-    else if (rc < 0)
+    else if (d == NULL)
         pf_internal(r, "dcv confirm", &e);
     else
-        http_reply_page(r, 200, "portal_dcv_confirm", "portal.dcvc.title",
-                        json_pack("{s:s, s:b}", "token", t, "done", 1));
+        http_reply_page(r, 200, "portal_dcv_confirm", "portal.dcvc.title", d);
 }

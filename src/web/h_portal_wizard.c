@@ -455,9 +455,12 @@ static int apply_all(struct wiz *w)
     char m[32];
     snprintf(m, sizeof m, "%s", all);
     for (size_t i = 0; i < w->res.nnames; i++) {
-        char key[300];
+        char key[300], norm[300];
         snprintf(key, sizeof key, "dcv:%s", w->res.names[i]);
-        vset(w, key, m);
+        /* e-mail: the constructed address at this very name, as the table then shows it */
+        if (dcv_method_for_name(m, w->res.names[i], norm, sizeof norm) < 0)
+            snprintf(norm, sizeof norm, "%s", m);
+        vset(w, key, norm);
     }
     vset(w, "dcv_all", "");
     return check(w);
