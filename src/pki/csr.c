@@ -787,7 +787,7 @@ static X509_REQ *from_der(struct check *c, const unsigned char *der, size_t len,
     if (req == NULL)
         return NULL;
     if (used != len)
-        add(c, "csr.input.trailing_data", "%zu bytes after the CSR", len - used);
+        add(c, "csr.input.trailing_data", "+%zu B", len - used);
     keep_der(c, der, used);
     return req;
 }
@@ -857,7 +857,7 @@ static X509_REQ *from_pem(struct check *c, const unsigned char *in, size_t len)
     if (csr == NULL)
         return NULL;
     if (!csr->has_end) {
-        add(c, "csr.input.bad_pem", "END line missing or different");
+        add(c, "csr.input.bad_pem", NULL); /* the message says it all */
         return NULL;
     }
     return from_base64(c, csr->body, csr->body_len, csr->body_line, 1);
@@ -867,7 +867,7 @@ static X509_REQ *decode_input(struct check *c, const unsigned char *in, size_t l
 {
     size_t max = c->opts && c->opts->max_len ? c->opts->max_len : DEFAULT_MAX_LEN;
     if (len > max) {
-        add(c, "csr.too_large", "%zu bytes (limit %zu)", len, max);
+        add(c, "csr.too_large", "%zu B > %zu B", len, max);
         return NULL;
     }
     if (len > 0 && in[0] == 0x30) /* ASN.1 SEQUENCE: DER */
@@ -973,7 +973,7 @@ static void check_rsa(struct check *c, EVP_PKEY *pkey)
     BIGNUM *e = NULL;
     const char *weak = NULL;
     char d[32];
-    snprintf(d, sizeof d, "%d bits", info->key_bits);
+    snprintf(d, sizeof d, "RSA-%d", info->key_bits);
     if (info->key_bits < RSA_MIN_BITS)
         key_problem(c, "csr.key.rsa_too_small", d);
     else if (info->key_bits > RSA_MAX_BITS)

@@ -31,7 +31,8 @@ struct csr_problem {
     int severity;
     const char *msg_ja;
     const char *msg_en;
-    char detail[128]; /* e.g. "1024 bits", "secp521r1", the offending name; may be "" */
+    char detail[128]; /* language-neutral, shown after the message in either language:
+                         e.g. "RSA-1024", "secp521r1", the offending name; may be "" */
 };
 
 /* Everything shown to the user. All strings are UTF-8 and owned by the struct;

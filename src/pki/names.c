@@ -43,6 +43,10 @@ static const struct names_problem_def defs[] = {
      "positions unless it is an xn-- label."},
     {"name.idna_invalid", NAMES_SEV_ERROR, "国際化ドメイン名が IDNA2008 として正しくありません。",
      "The internationalized domain name is not valid under IDNA2008."},
+    {"name.fullwidth", NAMES_SEV_ERROR,
+     "ドメイン名に全角文字が含まれています。半角の英数字・ハイフン・ドットで入力してください。",
+     "The domain name contains full-width characters. Enter it in half-width (ASCII) "
+     "letters, digits, hyphens and dots."},
     {"name.u_label", NAMES_SEV_ERROR,
      "日本語ドメイン名は Punycode（xn--で始まる形式）で入力してください。",
      "Enter internationalized domain names in Punycode (the xn-- form)."},
@@ -308,6 +312,23 @@ static const char *labels_problem(const char *base)
     }
 }
 
+/* Full-width forms of ASCII (U+FF01..U+FF5E, UTF-8 EF BC 81 .. EF BD 9E), the
+ * ideographic full stop and space (U+3002, U+3000): typed with a Japanese input method
+ * where half-width was meant (issue 8 item 9). */
+static int has_fullwidth(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    for (; *p; p++) {
+        if (p[0] == 0xef && p[1] == 0xbc && p[2] >= 0x81 && p[2] <= 0xbf)
+            return 1;
+        if (p[0] == 0xef && p[1] == 0xbd && p[2] >= 0x80 && p[2] <= 0x9e)
+            return 1;
+        if (p[0] == 0xe3 && p[1] == 0x80 && (p[2] == 0x82 || p[2] == 0x80))
+            return 1;
+    }
+    return 0;
+}
+
 int names_check_dns(const char *name, int allow_wildcard, char *norm, struct names_problem *out)
 {
     char low[DNS_MAX + 1];
@@ -316,6 +337,8 @@ int names_check_dns(const char *name, int allow_wildcard, char *norm, struct nam
     if (name == NULL || name[0] == '\0')
         return report(out, "name.empty", "");
     size_t len = strlen(name);
+    if (has_fullwidth(name))
+        return report(out, "name.fullwidth", name);
     if (has_nonascii(name))
         return check_ulabel(name, out);
     if (len > DNS_MAX + 1 || (len == DNS_MAX + 1 && name[len - 1] != '.'))

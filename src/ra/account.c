@@ -506,6 +506,12 @@ int account_login(struct db *db, const struct account_policy *p, const char *log
     if (cur.disabled || cur.locked_until > now) {
         db_rollback(db);
         log_info("login refused", "reason", cur.disabled ? "disabled" : "locked");
+        if (!cur.disabled && good) {
+            /* only who knows the password learns of the lock: nothing about unknown ids */
+            memset(u, 0, sizeof *u);
+            u->locked_until = cur.locked_until;
+            return sm_err_set(e, SM_E_FORBIDDEN, "locked", "account locked");
+        }
         return deny(e);
     }
     if (!good) {

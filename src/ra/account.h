@@ -95,7 +95,9 @@ int account_create_user(struct db *db, const struct account_new *n, const char *
 /* Checks login_id/password in constant time whether or not the id exists. On success
  * fills u and token (the session cookie value; only its hash is stored). Failures within
  * the window lock the account for lock_seconds after max_failures. Every failure (unknown
- * id, wrong password, locked, disabled) is -SM_E_FORBIDDEN with field "credentials". */
+ * id, wrong password, locked, disabled) is -SM_E_FORBIDDEN with field "credentials" --
+ * except the right password of a locked account: field "locked" and u->locked_until (the
+ * rest of u zeroed), so the owner is told until when, and an unknown id stays unknown. */
 int account_login(struct db *db, const struct account_policy *p, const char *login_id,
                   const char *password, struct user *u, char token[ACCOUNT_TOKEN_SIZE],
                   struct sm_err *e);

@@ -18,6 +18,7 @@
 #include "pki/names.h"
 #include "ra/appform.h"
 #include "ra/calendar.h"
+#include "ra/dcv.h"
 #include "ra/field.h"
 
 #define MAX_INPUT_NAMES 1000
@@ -332,7 +333,15 @@ static int check_name(struct ctx *c, const char *field, const char *name, int is
     }
     if (rc == 0)
         return 1;
-    if (is_cn) {
+    /* the CN's ineligibility (R-APP-6: not a public FQDN) has its own message; a name
+     * merely mistyped (full-width, a bad character) gets the message of its mistake */
+    static const char *const inelig[] = {
+        "name.single_label", "name.internal",       "name.unknown_tld", "name.public_suffix",
+        "name.ip_reserved",  "name.ip_not_allowed", "name.ip_invalid"};
+    int ineligible = 0;
+    for (size_t i = 0; i < sizeof inelig / sizeof inelig[0]; i++)
+        ineligible |= pb.code != NULL && strcmp(pb.code, inelig[i]) == 0;
+    if (is_cn && ineligible) {
         char d[128];
         snprintf(d, sizeof d, "%s: %s", pb.code, name);
         add_err(c, field, "order.inelig.cn", d);
@@ -496,9 +505,13 @@ static void check_options(struct ctx *c)
     static const char *const mailboxes[] = {"admin", "administrator", "webmaster", "hostmaster",
                                             "postmaster"};
     int ok = strcmp(m, "dns") == 0 || strcmp(m, "http") == 0;
-    for (size_t i = 0; !ok && i < 5; i++)
-        ok = strncmp(m, "email:", 6) == 0 && strcmp(m + 6, mailboxes[i]) == 0;
-    if (!ok)
+    /* email:LOCAL (at the CN itself) or email:LOCAL@ADN; the ADN is matched to the CN in
+       check_method_fits once the names are known */
+    size_t ll = strncmp(m, "email:", 6) == 0 ? strcspn(m + 6, "@") : 0;
+    for (size_t i = 0; !ok && ll > 0 && i < 5; i++)
+        ok = strlen(mailboxes[i]) == ll && strncmp(m + 6, mailboxes[i], ll) == 0 &&
+             (m[6 + ll] == '\0' || m[7 + ll] != '\0');
+    if (!ok || strlen(m) >= sizeof r->dcv_method)
         add_err(c, "dcv_method", "order.err.dcv_method", m);
     else if (strncmp(m, "email:", 6) == 0 && !policy_email_dcv_allowed(c->now))
         add_err(c, "dcv_method", "order.err.dcv_email_off", m);
@@ -522,6 +535,18 @@ static void check_options(struct ctx *c)
 }
 
 /* R-CSR-2: on renewal and reissue the CN must stay the predecessor's. */
+/* The CN's method must apply to the CN (an e-mail address at one of its Authorization
+ * Domain Names; no web page for a wildcard: BR 3.2.2.4.4, 3.2.2.4.18). */
+static void check_method_fits(struct ctx *c)
+{
+    struct appform_result *r = c->r;
+    char norm[300];
+    if (r->dcv_method[0] == '\0' || r->nnames == 0)
+        return;
+    if (dcv_method_for_name(r->dcv_method, r->names[0], norm, sizeof norm) < 0)
+        add_err(c, "dcv_method", "order.err.dcv_method", r->dcv_method);
+}
+
 static void check_same_cn(struct ctx *c)
 {
     const struct appform_in *in = c->in;
@@ -586,6 +611,7 @@ int appform_check(const struct appform_in *in, const struct product *p, time_t n
     check_csr(&c);
     const char *cn = given(in->cn) ? in->cn : (r->csr != NULL ? r->csr->cn : NULL);
     check_names(&c, cn);
+    check_method_fits(&c);
     check_same_cn(&c);
     json_t *applicant = json_object(), *contact = json_object(), *billing = json_object();
     json_t *names = json_array();

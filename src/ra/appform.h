@@ -56,8 +56,9 @@ struct appform_in {
     size_t nsans;
     int double_address;                 /* apex CN: also add www.<cn> (R-APP-3) */
     const char *root;                   /* a | b; "" = the product's first root option */
-    const char *dcv_method;             /* dns | http | email:admin|administrator|webmaster|
-                                           hostmaster|postmaster; "" = dns */
+    const char *dcv_method;             /* dns | http | email:LOCAL[@ADN] (LOCAL one of
+                                           admin|administrator|webmaster|hostmaster|
+                                           postmaster; ADN one of the CN's) ; "" = dns */
     const char *subject_l, *subject_st; /* English locality and prefecture (OV/EV) */
     const char *notify_email[3];
     const char *po_number, *remarks, *server_software;
@@ -87,7 +88,7 @@ struct appform_result {
     int user_names; /* names counted against the product (auto www/apex free) */
     int extra_sans; /* names past the product's sans_included (billed) */
     char root[2];
-    char dcv_method[24];
+    char dcv_method[300];
     char reg_no[13];      /* "" for DV and when not given */
     char *names_json;     /* JSON array of names */
     char *applicant_json; /* {"subject":{..},"org":{..},"responsible":{..},..} */

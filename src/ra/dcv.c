@@ -76,7 +76,10 @@ int dcv_value_well_formed(const char *value)
 
 time_t dcv_value_expires(time_t created)
 {
-    return created + (time_t)DCV_VALUE_DAYS * POLICY_DAY_SECONDS;
+    int days = policy_dcv_reuse_days(created);
+    if (days <= 0 || days > DCV_VALUE_DAYS)
+        days = DCV_VALUE_DAYS;
+    return created + (time_t)days * POLICY_DAY_SECONDS;
 }
 
 int dcv_value_usable(time_t created, time_t now)
@@ -85,6 +88,30 @@ int dcv_value_usable(time_t created, time_t now)
 }
 
 int dcv_reusable(time_t validated_at, time_t now) { return policy_dcv_reusable(validated_at, now); }
+
+int dcv_stored_method(const char *stored)
+{
+    if (stored == NULL)
+        return -1;
+    if (strcmp(stored, "dns") == 0)
+        return DCV_DNS_TXT;
+    if (strcmp(stored, "http") == 0)
+        return DCV_HTTP_FILE;
+    if (strncmp(stored, "email:", 6) == 0)
+        return DCV_EMAIL;
+    return -1;
+}
+
+static const char *const email_locals[] = {"admin", "administrator", "webmaster", "hostmaster",
+                                           "postmaster"};
+
+static int email_local_ok(const char *p, size_t n)
+{
+    for (size_t i = 0; i < 5; i++)
+        if (strlen(email_locals[i]) == n && strncmp(p, email_locals[i], n) == 0)
+            return 1;
+    return 0;
+}
 
 /* ---- names ---- */
 
@@ -146,8 +173,7 @@ int dcv_covers(const char *adn, const char *name)
 
 int dcv_email_addresses(const char *name, char (*addrs)[320], size_t max)
 {
-    static const char *const locals[] = {"admin", "administrator", "webmaster", "hostmaster",
-                                         "postmaster"};
+    const char *const *locals = email_locals;
     char adns[DCV_ADN_MAX][256];
     int n = dcv_adns(name, adns, DCV_ADN_MAX);
     if (n < 0)
@@ -157,6 +183,61 @@ int dcv_email_addresses(const char *name, char (*addrs)[320], size_t max)
         for (size_t j = 0; j < 5 && k < max; j++)
             snprintf(addrs[k++], 320, "%s@%.255s", locals[j], adns[i]);
     return (int)k;
+}
+
+int dcv_method_for_name(const char *method, const char *name, char *out, size_t n)
+{
+    char adns[DCV_ADN_MAX][256];
+    int k = dcv_adns(name, adns, DCV_ADN_MAX);
+    int m = dcv_stored_method(method);
+    int len = -1;
+    if (k <= 0 || m < 0)
+        return -1;
+    if (m == DCV_DNS_TXT)
+        len = snprintf(out, n, "dns");
+    else if (m == DCV_HTTP_FILE && strncmp(name, "*.", 2) != 0) /* BR 3.2.2.4.18 */
+        len = snprintf(out, n, "http");
+    if (m != DCV_EMAIL)
+        return len < 0 || (size_t)len >= n ? -1 : 0;
+    const char *local = method + 6, *at = strchr(local, '@');
+    if (!email_local_ok(local, at ? (size_t)(at - local) : strlen(local)))
+        return -1;
+    int pick = at == NULL ? 0 : -1; /* LOCAL alone: at the name itself */
+    for (int i = 0; at != NULL && i < k; i++)
+        if (strcasecmp(at + 1, adns[i]) == 0)
+            pick = i;
+    if (pick < 0)
+        return -1;
+    len = snprintf(out, n, "email:%.*s@%s", (int)(at ? (size_t)(at - local) : strlen(local)), local,
+                   adns[pick]);
+    return len < 0 || (size_t)len >= n ? -1 : 0;
+}
+
+int dcv_email_address(const char *stored, const char *name, char *out, size_t n)
+{
+    if (dcv_stored_method(stored) != DCV_EMAIL)
+        return -1;
+    const char *local = stored + 6;
+    int len;
+    if (strchr(local, '@') != NULL) {
+        len = snprintf(out, n, "%s", local);
+    } else { /* rows of older versions: the link went to the registrable domain */
+        char adns[DCV_ADN_MAX][256];
+        int k = dcv_adns(name, adns, DCV_ADN_MAX);
+        if (k <= 0)
+            return -1;
+        len = snprintf(out, n, "%s@%s", local, adns[k - 1]);
+    }
+    return len < 0 || (size_t)len >= n ? -1 : 0;
+}
+
+int dcv_covers_evidence(int method, const char *adn, const char *name)
+{
+    if (method < 0 || adn == NULL || adn[0] == '\0' || name == NULL)
+        return 0;
+    if (method == DCV_HTTP_FILE || method == DCV_ACME_HTTP01 || method == DCV_ACME_TLSALPN01)
+        return strncmp(name, "*.", 2) != 0 && strcasecmp(adn, name) == 0;
+    return dcv_covers(adn, name);
 }
 
 int dcv_http_file_name(const char *value, char *out, size_t n)

@@ -32,8 +32,28 @@ const char *dcv_method_caa_label(int m);
 /* 1 if the method may be used at `at` (dated policy: e-mail off from 2028-03-15). */
 int dcv_method_allowed(int m, time_t at);
 
+/* The ra/dcv method of a stored order_domains.dcv_method ("dns", "http", "email:..."),
+ * -1 for anything else (e.g. "reuse" of older versions). */
+int dcv_stored_method(const char *stored);
+/* The stored form of method for name, or -1 when method does not apply to it: "dns";
+ * "http" except for wildcard names (BR 3.2.2.4.18); "email:LOCAL@ADN" with LOCAL one of
+ * the constructed local parts and ADN one of the Authorization Domain Names of name
+ * (lower-cased), where "email:LOCAL" alone means LOCAL at the name itself ("*." removed).
+ * out: at least 300 bytes. No date policy here (dcv_method_allowed). */
+int dcv_method_for_name(const char *method, const char *name, char *out, size_t n);
+/* The address a stored e-mail method writes to: "email:LOCAL@ADN" -> LOCAL@ADN; the
+ * "email:LOCAL" of rows of older versions -> LOCAL@registrable domain of name (where
+ * those versions sent the link). -1 when stored is not an e-mail method. */
+int dcv_email_address(const char *stored, const char *name, char *out, size_t n);
+/* 1 if evidence of method shown for adn covers name (R-VAL-2 reuse, issuance): the
+ * web-page and ACME http-01 / tls-alpn-01 methods only the exact FQDN adn, never a
+ * wildcard (BR 3.2.2.4.18/19/20); the other methods adn and every name under it (a
+ * wildcard "*.X" counts as X). */
+int dcv_covers_evidence(int method, const char *adn, const char *name);
+
 /* Random values (BR 1.6.1): 24 bytes (192 bits) from libsodium as unpadded base64url,
- * 32 characters. They expire 30 days after creation. */
+ * 32 characters. They expire 30 days after creation, or after the reuse period in force
+ * at creation when that is shorter (10 days from 2029-03-15; R-VAL-1, R-VAL-2). */
 #define DCV_VALUE_BYTES 24
 #define DCV_VALUE_LEN   32
 #define DCV_VALUE_DAYS  30

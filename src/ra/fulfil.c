@@ -20,6 +20,8 @@
 #include "ra/fulfil.h"
 #include "ra/issuance.h"
 #include "ra/review.h"
+#include "ra/validate.h"
+#include "store/caa_checks.h"
 #include "store/certs.h"
 #include "store/db.h"
 #include "store/products.h"
@@ -142,30 +144,114 @@ static int load_vetted(struct db *db, const struct product *p, const struct orde
 
 /* ---- checks right before signing ---- */
 
+/* RFC 8657 label of the stored method (a reuse keeps the original method). */
 static const char *caa_label(const char *stored)
 {
-    if (stored == NULL)
-        return NULL;
-    if (strcmp(stored, "dns") == 0)
-        return dcv_method_caa_label(DCV_DNS_TXT);
-    if (strcmp(stored, "http") == 0)
-        return dcv_method_caa_label(DCV_HTTP_FILE);
-    if (strncmp(stored, "email:", 6) == 0)
-        return dcv_method_caa_label(DCV_EMAIL);
-    return NULL; /* reused: the original method is in the evidence */
+    int m = dcv_stored_method(stored);
+    return m < 0 ? NULL : dcv_method_caa_label(m);
 }
 
-/* Records a refused issuance (R-VAL-3: a blocked issuance is logged) and returns err. */
+/* ---- the CAA checks of one issuance (R-VAL-3, BR 5.4.1; issue 8 item 24) ---- */
+
+struct caa_log {
+    struct caa_check_row rows[MAX_NAMES];
+    size_t n;
+};
+
+static void caa_log_clear(struct caa_log *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->rows[i].name);
+        free(l->rows[i].reason);
+        free(l->rows[i].relevant);
+        free(l->rows[i].dnssec);
+        free(l->rows[i].evidence);
+    }
+    l->n = 0;
+}
+
+static char *dup_or_null(const char *s) { return s ? strdup(s) : NULL; }
+
+/* The DNSSEC state of the answer that decided: the last query of the climb. */
+static char *deciding_dnssec(const char *evidence)
+{
+    json_t *ev = evidence ? json_loads(evidence, 0, NULL) : NULL;
+    json_t *steps = json_object_get(ev, "steps");
+    size_t k = json_array_size(steps);
+    const char *s =
+        k ? json_string_value(json_object_get(json_array_get(steps, k - 1), "dnssec")) : NULL;
+    char *out = strdup(s ? s : "");
+    json_decref(ev);
+    return out;
+}
+
+/* Keeps the outcome of one CAA check of name for the record. */
+static int caa_log_add(struct caa_log *l, int64_t order_id, const char *name,
+                       const struct caa_result *r, time_t at, struct sm_err *e)
+{
+    if (l->n >= MAX_NAMES)
+        return sm_err_set(e, SM_E_INTERNAL, "caa", "too many CAA checks");
+    struct caa_check_row *c = &l->rows[l->n];
+    memset(c, 0, sizeof *c);
+    c->order_id = order_id;
+    c->ok = r->ok;
+    c->checked_at = (int64_t)at;
+    c->name = strdup(name);
+    c->reason = dup_or_null(r->reason);
+    c->relevant = strdup(r->relevant);
+    c->dnssec = deciding_dnssec(r->evidence);
+    c->evidence = strdup(r->evidence ? r->evidence : "{}");
+    l->n++;
+    if (c->name == NULL || (r->reason && !c->reason) || !c->relevant || !c->dnssec || !c->evidence)
+        return sm_err_set(e, SM_E_NOMEM, "caa", "out of memory");
+    return 0;
+}
+
+/* Stores every kept check with cert_id (0 = it allowed no certificate). Caller's
+ * transaction. */
+static int caa_log_store(struct db *db, struct caa_log *l, int64_t cert_id, struct sm_err *e)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < l->n; i++) {
+        l->rows[i].cert_id = cert_id;
+        rc = caa_check_insert(db, &l->rows[i], e);
+    }
+    return rc;
+}
+
+/* Stores the checks of an issuance that did not happen in a transaction of their own. */
+static void caa_log_store_alone(struct db *db, struct caa_log *l)
+{
+    struct sm_err e = {0};
+    int rc = db_begin(db, &e);
+    if (rc == 0)
+        rc = caa_log_store(db, l, 0, &e);
+    if (rc == 0)
+        rc = db_commit(db, &e);
+    if (rc < 0) {
+        db_rollback(db);
+        log_error("could not record CAA checks", "why", e.detail);
+    }
+}
+
+/* Records a refused issuance (R-VAL-3: a blocked issuance is logged) and returns err: the
+ * audit record and, on the order, the refusal code (the order pages' message key suffix,
+ * e.g. "issue.cn_limit", "caa.forbidden") with its time, in one transaction. */
 static int blocked(const struct order_env *env, const struct order_actor *who, int64_t id,
-                   const char *what, json_t *detail, int err, struct sm_err *e)
+                   const char *what, const char *code, json_t *detail, int err, struct sm_err *e)
 {
     struct order_rec *o = NULL;
     struct sm_err ae = {0};
+    (void)e;
     int rc = db_begin(env->db, &ae);
     if (rc == 0)
         rc = orders_get(env->db, id, &system_actor.scope, &o, &ae);
+    if (rc == 0 && code != NULL)
+        json_object_set_new(detail, "refusal", json_string(code));
     if (rc == 0)
         rc = order_audit(env, who, o, what, detail, &ae);
+    if (rc == 0)
+        rc = orders_set_refusal(env->db, id, code, (int64_t)clock_now(), &ae);
     if (rc == 0)
         rc = db_commit(env->db, &ae);
     if (rc < 0) {
@@ -181,8 +267,11 @@ static int blocked(const struct order_env *env, const struct order_actor *who, i
     return -err;
 }
 
+/* Checks CAA of every name; every outcome is kept in log (stored with the certificate, or
+ * without one when nothing was issued). */
 static int check_caa(const struct order_env *env, const struct order_actor *who,
-                     const struct config *cfg, int64_t id, const struct vetted *v, struct sm_err *e)
+                     const struct config *cfg, int64_t id, const struct vetted *v,
+                     struct caa_log *log, struct sm_err *e)
 {
     struct dns *dns = NULL;
     int rc = dns_open(cfg, &dns, e);
@@ -195,18 +284,63 @@ static int check_caa(const struct order_env *env, const struct order_actor *who,
         struct caa_request q = {v->names[i], config_str(cfg, "caa", "identities"), NULL,
                                 caa_label(v->methods[i])};
         struct caa_result r = {0};
-        rc = caa_check(dns, &q, clock_now(), &r);
+        time_t at = clock_now();
+        rc = caa_check(dns, &q, at, &r);
+        if (rc == 0)
+            rc = caa_log_add(log, id, v->names[i], &r, at, e);
         if (rc == 0 && !r.ok) {
             /* a DNS failure has its own field (and message), never a CAA refusal's */
             sm_err_set(e, SM_E_POLICY, caa_dns_failure(r.reason) ? r.reason : "caa", "%s: %s (%s)",
                        v->names[i], r.reason, r.detail);
             json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "name", v->names[i], "reason", r.reason,
                                   "detail", r.detail, "evidence", r.evidence ? r.evidence : "");
-            rc = blocked(env, who, id, "order.caa_blocked", d, SM_E_POLICY, NULL);
+            rc = blocked(env, who, id, "order.caa_blocked", r.reason ? r.reason : "caa.refused", d,
+                         SM_E_POLICY, NULL);
         }
         caa_result_free(&r);
     }
     dns_close(dns);
+    return rc;
+}
+
+/* ---- the evidence right before signing (issue 8 items 20, 21) ---- */
+
+/* Every domain's evidence inside the dated reuse period, by a method not switched off and
+ * covering its name, and (OV/EV) every organization check inside the identity reuse period
+ * (R-VAL-2, R-VAL-4). Otherwise the order goes back to validation (validate_revalidate)
+ * and -SM_E_CONFLICT (field "evidence") says what was too old. */
+static int evidence_current(const struct order_env *env, const struct order_actor *who,
+                            const struct config *cfg, const struct order_rec *o,
+                            const struct product *p, struct sm_err *e)
+{
+    time_t now = clock_now();
+    struct validate_stale *st = calloc(MAX_NAMES, sizeof *st);
+    const char *missing[5];
+    size_t n = 0, nm = 0;
+    int rc = st ? 0 : sm_err_set(e, SM_E_NOMEM, "evidence", "out of memory");
+    if (rc == 0)
+        rc = validate_evidence_current(env, o->id, now, st, MAX_NAMES, &n, e);
+    if (rc == 0)
+        rc = review_checks_missing(env, o, p, now, missing, &nm, e);
+    if (rc == 0 && (n > 0 || nm > 0)) {
+        char what[200] = "";
+        size_t k = 0;
+        for (size_t i = 0; i < n && i < MAX_NAMES && k < sizeof what; i++)
+            k += (size_t)snprintf(what + k, sizeof what - k, "%s%s (%s)", k ? ", " : "", st[i].name,
+                                  st[i].why);
+        for (size_t i = 0; i < nm && k < sizeof what; i++)
+            k += (size_t)snprintf(what + k, sizeof what - k, "%scheck %s", k ? ", " : "",
+                                  missing[i]);
+        struct sm_err re = {0};
+        if (validate_revalidate(env, who, cfg, o->id, st, n < MAX_NAMES ? n : MAX_NAMES, missing,
+                                nm, &re) < 0)
+            log_error("could not send the order back to validation", "order", o->receipt_no, "why",
+                      re.detail);
+        log_warn("issuance refused: evidence too old, back to validation", "order", o->receipt_no,
+                 "what", what);
+        rc = sm_err_set(e, SM_E_CONFLICT, "evidence", "%s", what);
+    }
+    free(st);
     return rc;
 }
 
@@ -224,6 +358,7 @@ struct stored_arg {
     const struct order_env *env;
     const struct order_actor *who;
     int64_t order_id;
+    struct caa_log *caa;
 };
 
 static int on_stored(void *arg, struct db *db, const struct issuance_item *it, int64_t cert_id,
@@ -234,7 +369,11 @@ static int on_stored(void *arg, struct db *db, const struct issuance_item *it, i
     (void)it;
     int rc = orders_get(db, a->order_id, &system_actor.scope, &o, e);
     if (rc == 0)
+        rc = caa_log_store(db, a->caa, cert_id, e); /* BR 5.4.1: with the certificate */
+    if (rc == 0)
         rc = order_mark_issued_tx(a->env, a->who, o, cert_id, e);
+    if (rc == 0 && o->issue_refusal[0] != '\0')
+        rc = orders_set_refusal(db, a->order_id, NULL, 0, e); /* no longer waiting */
     orders_rec_free(o);
     return rc;
 }
@@ -246,6 +385,7 @@ int fulfil_issue(const struct order_env *env, const struct order_actor *who,
     struct product p;
     struct vetted v = {0};
     struct ca_issuer *is = NULL;
+    struct caa_log *caa = calloc(1, sizeof *caa);
     int64_t max_cn = 2, count = 0;
     time_t now = clock_now();
     int rc = orders_get(env->db, order_id, &who->scope, &o, e);
@@ -253,8 +393,12 @@ int fulfil_issue(const struct order_env *env, const struct order_actor *who,
         goto out;
     if (rc == 0 && strcmp(o->state, "approved") != 0)
         rc = sm_err_set(e, SM_E_CONFLICT, "state", "order %s is %s", o->receipt_no, o->state);
+    if (rc == 0 && caa == NULL)
+        rc = sm_err_set(e, SM_E_NOMEM, "caa", "out of memory");
     if (rc == 0)
         rc = products_get(env->db, o->product_id, &p, e);
+    if (rc == 0) /* before the network: nothing to look up for an order going back */
+        rc = evidence_current(env, who, cfg, o, &p, e);
     if (rc == 0)
         rc = load_vetted(env->db, &p, o, &v, e);
     if (rc == 0)
@@ -264,18 +408,20 @@ int fulfil_issue(const struct order_env *env, const struct order_actor *who,
     if (rc == 0 && count >= max_cn) { /* R-ISS-6 */
         sm_err_set(e, SM_E_POLICY, "cn_limit", "%lld valid certificates for %s already",
                    (long long)count, v.names[0]);
-        rc = blocked(env, who, order_id, "order.cn_limit",
+        rc = blocked(env, who, order_id, "order.cn_limit", "issue.cn_limit",
                      json_pack("{s:s, s:I}", "cn", v.names[0], "valid", (json_int_t)count),
                      SM_E_POLICY, NULL);
     }
     if (rc == 0)
-        rc = check_caa(env, who, cfg, order_id, &v, e); /* R-VAL-3: right before signing */
+        rc = check_caa(env, who, cfg, order_id, &v, caa, e); /* R-VAL-3: right before signing */
     if (rc == 0)
         rc = issuer_get(env->db, cfg, p.level, o->root_option[0] ? o->root_option : "a", &is, e);
+    if (rc == 0) /* again after the lookups: the last moment before the serial and signing */
+        rc = evidence_current(env, who, cfg, o, &p, e);
     if (rc == 0) {
         char actor[32];
         order_actor_name(who, actor, sizeof actor);
-        struct stored_arg sa = {env, who, order_id};
+        struct stored_arg sa = {env, who, order_id, caa};
         struct issuance_opts io = {actor, 1, 1, on_stored, &sa};
         struct issuance_item it = {0};
         it.pubkey = v.csr->pkey;
@@ -292,12 +438,22 @@ int fulfil_issue(const struct order_env *env, const struct order_actor *who,
             rc = it.rc;
             if (e != NULL)
                 *e = it.err;
+            if (rc == -SM_E_LINT) /* logged and audited by ra/issuance; shown on the order */
+                blocked(env, who, order_id, "order.lint_blocked", "issue.lint",
+                        json_pack("{s:s}", "detail", it.err.detail), SM_E_LINT, NULL);
         }
-        if (rc == 0)
+        if (rc == 0) {
             log_info("certificate issued", "order", o->receipt_no, "serial", it.serial);
+            caa_log_clear(caa); /* stored with the certificate */
+        }
         issuance_item_clear(&it);
     }
 out:
+    if (caa != NULL && caa->n > 0)
+        caa_log_store_alone(env->db, caa); /* checks that allowed no certificate */
+    if (caa != NULL)
+        caa_log_clear(caa);
+    free(caa);
     vetted_clear(&v);
     orders_rec_free(o);
     return rc;

@@ -2,8 +2,11 @@
 /* Issuance of approved orders (R-ISS-5, R-ISS-6, R-VAL-3, R-CSR-2): every domain validated,
  * CAA of every name checked right before signing (a refusal is logged and audited), at
  * most the policy number of valid certificates per CN and organization, the subject from
- * the vetted application, then ra/issuance signs and stores the certificate and, in the
- * same transaction, the order becomes issued and the issuance notice is queued. Also the
+ * the vetted application, the evidence of every domain and organization check still inside
+ * its dated reuse period (else the order goes back to vetting, ra/validate), then
+ * ra/issuance signs and stores the certificate and, in the same transaction, every CAA
+ * check it passed (store/caa_checks, BR 5.4.1), the order becomes issued and the issuance
+ * notice is queued. Every path that signs for an order comes through fulfil_issue. Also the
  * automatic approval of DV orders whose domains are all validated. */
 #ifndef SM_RA_FULFIL_H
 #define SM_RA_FULFIL_H

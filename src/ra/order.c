@@ -10,6 +10,7 @@
 #include "core/config.h"
 #include "core/failalloc.h"
 #include "ra/calendar.h"
+#include "ra/dcv.h"
 #include "ra/field.h"
 #include "ra/order.h"
 #include "store/audit.h"
@@ -41,7 +42,8 @@ static const unsigned char edges[ORDER__NSTATES][ORDER__NSTATES] = {
     [ORDER_VETTING] =
         {[ORDER_ON_HOLD] = 1, [ORDER_APPROVED] = 1, [ORDER_REJECTED] = 1, [ORDER_CANCELLED] = 1},
     [ORDER_ON_HOLD] = {[ORDER_VETTING] = 1, [ORDER_REJECTED] = 1, [ORDER_CANCELLED] = 1},
-    [ORDER_APPROVED] = {[ORDER_ISSUED] = 1},
+    /* approved -> vetting: evidence too old at signing goes back to validation (R-VAL-2) */
+    [ORDER_APPROVED] = {[ORDER_ISSUED] = 1, [ORDER_VETTING] = 1},
 };
 
 int order_edge_allowed(enum order_state from, enum order_state to)
@@ -76,6 +78,7 @@ static const struct {
     {"note", 0, "order.err.note_required"},
     {"checks", 0, "order.err.checks_missing"},
     {"domains", 0, "order.err.dcv_pending"},
+    {"evidence", 0, "order.err.evidence_stale"},
     {"check.kind", 0, "order.err.check_kind"},
     {"check.result", 0, "order.err.check_result"},
     {"check.source", 0, "order.err.check_source"},
@@ -95,6 +98,29 @@ const char *order_err_key(const struct sm_err *e)
             (err_keys[i].code == 0 || err_keys[i].code == e->code))
             return err_keys[i].key;
     return sm_err_msgkey(e->code);
+}
+
+/* The domain rows of order id from form f: each name gets the application's method in
+ * its stored form for that name (e-mail: the constructed address chosen), or DNS where
+ * that method does not apply to the name (R-VAL-1, BR 3.2.2.4). */
+static int replace_domains(const struct order_env *env, int64_t id, const struct appform_result *f,
+                           struct sm_err *e)
+{
+    char(*m)[300] = sm_calloc(f->nnames ? f->nnames : 1, sizeof *m);
+    const char **methods = sm_calloc(f->nnames ? f->nnames : 1, sizeof *methods);
+    int rc = m && methods ? 0 : sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    for (size_t i = 0; rc == 0 && i < f->nnames; i++) {
+        if (dcv_method_for_name(f->dcv_method[0] ? f->dcv_method : "dns", f->names[i], m[i],
+                                sizeof m[i]) < 0)
+            snprintf(m[i], sizeof m[i], "dns");
+        methods[i] = m[i];
+    }
+    if (rc == 0)
+        rc = orders_domains_replace(env->db, id, (const char *const *)f->names, methods, f->nnames,
+                                    e);
+    free(methods);
+    free(m);
+    return rc;
 }
 
 int order_env_init(struct order_env *env, struct db *db, const struct order_hooks *hooks,
@@ -325,14 +351,7 @@ static int insert_order(const struct order_env *env, const struct order_actor *w
     rc = orders_insert(env->db, &r, id, e);
     if (rc < 0)
         return rc;
-    const char **methods = sm_calloc(f->nnames, sizeof *methods);
-    if (methods == NULL)
-        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
-    for (size_t i = 0; i < f->nnames; i++)
-        methods[i] = f->dcv_method[0] ? f->dcv_method : "dns";
-    rc = orders_domains_replace(env->db, *id, (const char *const *)f->names, methods, f->nnames, e);
-    free(methods);
-    return rc;
+    return replace_domains(env, *id, f, e);
 }
 
 static json_t *names_array(const struct appform_result *f)
@@ -476,14 +495,7 @@ static int do_reapply(const struct order_env *env, const struct order_actor *who
         return rc;
     o->version++;
     o->amount = u.amount;
-    const char **methods = sm_calloc(f->nnames, sizeof *methods);
-    if (methods == NULL)
-        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
-    for (size_t i = 0; i < f->nnames; i++)
-        methods[i] = f->dcv_method[0] ? f->dcv_method : "dns";
-    rc = orders_domains_replace(env->db, o->id, (const char *const *)f->names, methods, f->nnames,
-                                e);
-    free(methods);
+    rc = replace_domains(env, o->id, f, e);
     json_t *d = json_pack("{s:s, s:o*, s:b}", "cn", f->cn, "names", names_array(f), "csr",
                           u.csr_pem != NULL);
     if (rc == 0 && d == NULL)
@@ -519,6 +531,17 @@ static int do_cancel(const struct order_env *env, const struct order_actor *who,
     return rc;
 }
 
+const char *const order_cancel_reasons[] = {"duplicate", "mistake", "not_needed",
+                                            "other_ca",  "other",   NULL};
+
+int order_cancel_reason_ok(const char *code)
+{
+    for (size_t i = 0; code != NULL && order_cancel_reasons[i] != NULL; i++)
+        if (strcmp(code, order_cancel_reasons[i]) == 0)
+            return 1;
+    return 0;
+}
+
 int order_cancel(const struct order_env *env, const struct order_actor *who, int64_t id,
                  int64_t version, const char *reason, struct sm_err *e)
 {
@@ -552,7 +575,13 @@ int order_eta(const struct order_rec *o, const struct product *p, time_t *eta)
 int order_overdue(const struct order_rec *o, const struct product *p, time_t now)
 {
     time_t eta;
+    int y, m, d;
     if (strcmp(o->state, "vetting") != 0 && strcmp(o->state, "on_hold") != 0)
         return 0;
-    return order_eta(o, p, &eta) == 0 && now > eta;
+    if (order_eta(o, p, &eta) < 0)
+        return 0;
+    /* the ETA is a date (shown as one): overdue from the next Tokyo midnight on, so a DV
+     * order (review in minutes) is not overdue on the day it was paid */
+    clock_tokyo_date(eta, &y, &m, &d);
+    return now >= calendar_tokyo_midnight(y, m, d) + 86400;
 }

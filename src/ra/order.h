@@ -9,6 +9,8 @@
  *   draft ──submit──▶ awaiting_payment ──paid──▶ vetting ◀──resume── on_hold
  *     │                   │                       │  ──hold──────────▶ │
  *     │                   │                       ├──approve──▶ approved ──issued──▶ issued
+ *     │                   │                       │◀──revalidate── approved (evidence too old
+ *     │                   │                       │               at signing, ra/validate)
  *     │                   │                       ├──NG───────▶ rejected ◀──NG── on_hold
  *     └──────cancel───────┴───────cancel──────────┴──cancel──▶ cancelled ◀─cancel─┘
  *
@@ -157,6 +159,13 @@ void order_actor_name(const struct order_actor *who, char *out, size_t n);
 int order_audit(const struct order_env *env, const struct order_actor *who,
                 const struct order_rec *o, const char *action, json_t *detail, struct sm_err *e);
 
+/* The reasons a customer picks from when cancelling on the order page (issue 8 item 6),
+ * NULL-terminated: their labels are the messages "order.cancel_reason.CODE". "other"
+ * needs a text of its own. */
+extern const char *const order_cancel_reasons[];
+/* 1 if code is one of order_cancel_reasons. */
+int order_cancel_reason_ok(const char *code);
+
 /* Cancels an order not yet approved (reason optional). */
 int order_cancel(const struct order_env *env, const struct order_actor *who, int64_t id,
                  int64_t version, const char *reason, struct sm_err *e);
@@ -188,7 +197,8 @@ int order_mark_issued_tx(const struct order_env *env, const struct order_actor *
  * the product's review_days_max business days in Asia/Tokyo. 0, or -1 when the order has
  * not started (draft). */
 int order_eta(const struct order_rec *o, const struct product *p, time_t *eta);
-/* 1 if the order is still being reviewed (vetting, on_hold) and now is past its ETA. */
+/* 1 if the order is still being reviewed (vetting, on_hold) and now is past the Tokyo
+ * day of its ETA (the date the customer is shown). */
 int order_overdue(const struct order_rec *o, const struct product *p, time_t now);
 
 /* Amount of an application in yen (tax excluded): list price + extra names. */

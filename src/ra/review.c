@@ -137,12 +137,13 @@ int review_phone_reusable(const struct order_env *env, const struct order_rec *o
     return 1;
 }
 
-/* The newest result per kind among the order's checks: 1 ok, 0 ng, -1 none. */
-static int latest(const struct vetting_check *v, size_t n, const char *kind)
+/* The newest result per kind among the order's checks still inside the identity reuse
+ * period at now (R-VAL-4, 398 days; issue 8 item 21): 1 ok, 0 ng, -1 none. */
+static int latest(const struct vetting_check *v, size_t n, const char *kind, time_t now)
 {
     int r = -1;
     for (size_t i = 0; i < n; i++) /* oldest first: the last one wins */
-        if (strcmp(v[i].kind, kind) == 0)
+        if (strcmp(v[i].kind, kind) == 0 && policy_identity_reusable((time_t)v[i].at, now))
             r = strcmp(v[i].result, "ok") == 0;
     return r;
 }
@@ -167,9 +168,9 @@ int review_checks_missing(const struct order_env *env, const struct order_rec *o
         const char *k = check_kinds[i];
         if (strcmp(k, "tdb") == 0 && !want_tdb)
             continue;
-        if (latest(v, nv, k) == 1)
+        if (latest(v, nv, k, now) == 1)
             continue;
-        if (strcmp(k, "phone") == 0 && latest(v, nv, k) == -1) {
+        if (strcmp(k, "phone") == 0 && latest(v, nv, k, now) == -1) {
             rc = review_phone_reusable(env, o, now, NULL, e);
             if (rc < 0)
                 break;

@@ -31,7 +31,9 @@ int review_phone_reusable(const struct order_env *env, const struct order_rec *o
                           struct vetting_check *found, struct sm_err *e);
 
 /* Kinds of checks still missing before approval of o (OV/EV: registry, name_match,
- * domain_owner, phone unless reusable, tdb when the applicant gave a TDB code; DV: none):
+ * domain_owner, phone unless reusable, tdb when the applicant gave a TDB code; DV: none);
+ * a check older than the identity reuse period at now (398 days) counts as missing, at
+ * approval and again right before signing (ra/fulfil):
  * writes up to 5 static kind names into missing and their count into *n. */
 int review_checks_missing(const struct order_env *env, const struct order_rec *o,
                           const struct product *p, time_t now, const char *missing[5], size_t *n,

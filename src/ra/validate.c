@@ -19,52 +19,21 @@
 #include "ra/validate.h"
 #include "store/db.h"
 #include "store/outbox.h"
+#include "store/users.h"
 
-static const char *const email_locals[] = {"admin",      "administrator", "webmaster",
-                                           "hostmaster", "postmaster",    NULL};
+/* The ra/dcv method of a stored method ("dns", "http", "email:..."); -1 otherwise. */
+static int method_of(const char *m) { return dcv_stored_method(m); }
 
-/* The ra/dcv method of a stored method ("dns", "http", "email:admin"); -1 for "reuse". */
-static int method_of(const char *m)
+/* The ADN of the evidence of a validated row: the stored one, or for rows of older
+ * versions the name itself ("*." removed), which any ADN shown for it covers. */
+static const char *evidence_adn(const struct order_domain *d)
 {
-    if (m == NULL)
-        return -1;
-    if (strcmp(m, "dns") == 0)
-        return DCV_DNS_TXT;
-    if (strcmp(m, "http") == 0)
-        return DCV_HTTP_FILE;
-    if (strncmp(m, "email:", 6) == 0)
-        return DCV_EMAIL;
-    return -1;
-}
-
-/* 1 when m is a method a customer may choose ("dns", "http", "email:LOCAL"). */
-static int method_valid(const char *m)
-{
-    if (m == NULL)
-        return 0;
-    if (strcmp(m, "dns") == 0 || strcmp(m, "http") == 0)
-        return 1;
-    for (int i = 0; strncmp(m, "email:", 6) == 0 && email_locals[i] != NULL; i++)
-        if (strcmp(m + 6, email_locals[i]) == 0)
-            return 1;
-    return 0;
-}
-
-/* BR 3.2.2.4.18: the web-page method is not suitable for wildcard names. */
-static int method_fits(const char *method, const char *name)
-{
-    return strcmp(method, "http") != 0 || strncmp(name, "*.", 2) != 0;
+    if (d->adn != NULL && d->adn[0] != '\0')
+        return d->adn;
+    return strncmp(d->name, "*.", 2) == 0 ? d->name + 2 : d->name;
 }
 
 static const struct order_actor system_actor = {0, {1, NULL, 0}};
-
-/* The registrable domain of name (the shortest ADN); "" when it has none. */
-static void base_domain(const char *name, char *out, size_t n)
-{
-    char adns[DCV_ADN_MAX][256];
-    int k = dcv_adns(name, adns, DCV_ADN_MAX);
-    snprintf(out, n, "%s", k > 0 ? adns[k - 1] : "");
-}
 
 static void tokyo_text(time_t t, char *out, size_t n)
 {
@@ -80,11 +49,9 @@ static int mail_link(const struct order_env *env, const struct config *cfg,
                      const struct order_rec *o, const char *name, const char *method,
                      const char *value, time_t expires, struct sm_err *e)
 {
-    char base[256], to[320], url[600], exp[40];
-    base_domain(name, base, sizeof base);
-    if (base[0] == '\0')
-        return sm_err_set(e, SM_E_INVALID, "name", "no registrable domain: %s", name);
-    snprintf(to, sizeof to, "%s@%s", method + 6, base);
+    char to[320], url[600], exp[40];
+    if (dcv_email_address(method, name, to, sizeof to) < 0)
+        return sm_err_set(e, SM_E_INVALID, "name", "no constructed address for %s", name);
     snprintf(url, sizeof url, "%s/dcv/confirm/%s", config_str(cfg, "server", "base_url"), value);
     tokyo_text(expires, exp, sizeof exp);
     json_t *v = json_pack("{s:s, s:s, s:s, s:s}", "domain", name, "receipt_no", o->receipt_no,
@@ -109,39 +76,70 @@ static int mail_link(const struct order_env *env, const struct config *cfg,
     return rc;
 }
 
-/* An earlier validation of the same organization that covers name and may be reused
- * now (R-VAL-2), or NULL. */
+/* An earlier validation of the same organization that covers name and may be relied on
+ * now (R-VAL-2): the row's own evidence (never a reuse of a reuse), inside the dated reuse
+ * period, by a method not switched off since, and covering name (the web-page method only
+ * its exact FQDN and never a wildcard: BR 3.2.2.4.18). NULL when none. */
 static const struct order_domain *reusable(const struct order_domain *v, size_t n, int64_t order_id,
                                            const char *name, time_t now)
 {
-    for (size_t i = 0; i < n; i++)
-        if (v[i].order_id != order_id && v[i].validated_at > 0 &&
-            dcv_reusable((time_t)v[i].validated_at, now) &&
-            (strcmp(v[i].name, name) == 0 ||
-             (strcmp(v[i].dcv_method, "http") != 0 && dcv_covers(v[i].name, name))))
+    for (size_t i = 0; i < n; i++) {
+        int m = method_of(v[i].dcv_method);
+        if (v[i].order_id == order_id || v[i].validated_at <= 0 || v[i].reused_from > 0 || m < 0 ||
+            !dcv_method_allowed(m, now) || !dcv_reusable((time_t)v[i].validated_at, now))
+            continue;
+        if (dcv_covers_evidence(m, evidence_adn(&v[i]), name))
             return &v[i];
+    }
     return NULL;
 }
 
+/* Domain d of o relies on the original validation from: the row keeps its method, ADN,
+ * BR section, BR version and date, and names the row it relies on. */
 static int reuse_one(const struct order_env *env, const struct order_rec *o,
                      const struct order_domain *d, const struct order_domain *from,
                      struct sm_err *e)
 {
-    json_t *ev = json_pack("{s:b, s:I, s:s, s:s, s:I}", "reused", 1, "from_order",
-                           (json_int_t)from->order_id, "from_name", from->name, "method",
-                           from->dcv_method, "validated_at", (json_int_t)from->validated_at);
+    int m = method_of(from->dcv_method);
+    const char *section = from->br_section ? from->br_section : dcv_method_br_section(m);
+    const char *adn = evidence_adn(from);
+    json_t *orig = from->evidence ? json_loads(from->evidence, 0, NULL) : NULL;
+    json_t *ev =
+        json_pack("{s:{s:I, s:I, s:s}, s:s, s:s, s:s, s:s, s:I, s:o}", "reused_from", "id",
+                  (json_int_t)from->id, "order_id", (json_int_t)from->order_id, "name", from->name,
+                  "method", from->dcv_method, "br_section", section, "br_version",
+                  from->br_version ? from->br_version : "", "adn", adn, "validated_at",
+                  (json_int_t)from->validated_at, "original", orig ? orig : json_object());
     char *evs = ev ? json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     int rc = evs ? 0 : sm_err_set(e, SM_E_NOMEM, "evidence", "out of memory");
     if (rc == 0)
-        rc = orders_domain_set_method(env->db, o->id, d->name, "reuse", NULL, 0, e);
+        rc = orders_domain_set_method(env->db, o->id, d->name, from->dcv_method, NULL, 0, e);
     if (rc == 0)
         rc = orders_domain_set_result(env->db, o->id, d->name, "validated", from->validated_at,
                                       from->br_version ? from->br_version : "", evs, e);
     if (rc == 0)
-        rc = order_audit(env, &system_actor, o, "order.dcv_reuse", ev, e);
+        rc = orders_domain_set_origin(env->db, o->id, d->name, adn, section, from->id, e);
+    if (rc == 0) {
+        json_t *a =
+            json_pack("{s:s, s:I, s:I, s:s, s:s, s:I}", "name", d->name, "from_id",
+                      (json_int_t)from->id, "from_order", (json_int_t)from->order_id, "method",
+                      from->dcv_method, "adn", adn, "validated_at", (json_int_t)from->validated_at);
+        rc = a ? order_audit(env, &system_actor, o, "order.dcv_reuse", a, e)
+               : sm_err_set(e, SM_E_NOMEM, "evidence", "out of memory");
+        json_decref(a);
+    }
     free(evs);
     json_decref(ev);
     return rc;
+}
+
+/* The method domain d gets values for: its own when it applies to the name and is not
+ * switched off at now, else DNS (R-VAL-1). out: 300 bytes. */
+static void method_now(const struct order_domain *d, time_t now, char *out, size_t n)
+{
+    if (dcv_method_for_name(d->dcv_method, d->name, out, n) < 0 ||
+        !dcv_method_allowed(method_of(out), now))
+        snprintf(out, n, "dns");
 }
 
 int validate_prepare_tx(const struct order_env *env, const struct config *cfg,
@@ -162,9 +160,8 @@ int validate_prepare_tx(const struct order_env *env, const struct config *cfg,
             rc = reuse_one(env, o, &d[i], from, e);
             continue;
         }
-        const char *method = method_valid(d[i].dcv_method) ? d[i].dcv_method : "dns";
-        if (!method_fits(method, d[i].name))
-            method = "dns";
+        char method[300];
+        method_now(&d[i], now, method, sizeof method);
         if (d[i].random_value != NULL && d[i].value_expires_at > (int64_t)now &&
             strcmp(method, d[i].dcv_method) == 0)
             continue; /* a usable value was given out already */
@@ -184,10 +181,12 @@ int validate_prepare_tx(const struct order_env *env, const struct config *cfg,
 /* ---- checks over the network ---- */
 
 /* Runs the check of domain d at every Authorization Domain Name (longest first) until one
- * passes. 0 with r filled (the passing result, or the last failure), negative on memory. */
+ * passes. 0 with r filled (the passing result, or the last failure) and adn (256 bytes) the
+ * ADN that passed, negative on memory. */
 static int check_domain(struct dns *dns, const struct fetch_opts *fo, const struct order_domain *d,
-                        time_t now, struct dcv_result *r)
+                        time_t now, struct dcv_result *r, char *adn)
 {
+    adn[0] = '\0';
     char adns[DCV_ADN_MAX][256];
     int k = dcv_adns(d->name, adns, DCV_ADN_MAX);
     memset(r, 0, sizeof *r);
@@ -205,17 +204,19 @@ static int check_domain(struct dns *dns, const struct fetch_opts *fo, const stru
                                   : dcv_check_http(fo, adns[i], d->random_value, NULL, now, r);
         if (rc < 0)
             return rc;
-        if (r->ok)
+        if (r->ok) {
+            snprintf(adn, 256, "%s", adns[i]);
             return 0;
+        }
     }
     return 0;
 }
 
-/* Stores the outcome of one check (validated, or still pending with the failure in the
- * evidence) with its audit record. */
+/* Stores the outcome of one check (validated at adn, or still pending with the failure in
+ * the evidence) with its audit record. */
 static int store_result(const struct order_env *env, const struct order_actor *who, int64_t id,
-                        const struct order_domain *d, const struct dcv_result *r, time_t now,
-                        struct sm_err *e)
+                        const struct order_domain *d, const struct dcv_result *r, const char *adn,
+                        time_t now, struct sm_err *e)
 {
     json_t *ev = r->evidence ? json_loads(r->evidence, 0, NULL) : NULL;
     if (ev == NULL)
@@ -235,6 +236,9 @@ static int store_result(const struct order_env *env, const struct order_actor *w
     if (rc == 0)
         rc = orders_domain_set_result(env->db, id, d->name, r->ok ? "validated" : "pending",
                                       r->ok ? (int64_t)now : 0, policy_br_version(now), evs, e);
+    if (rc == 0 && r->ok)
+        rc = orders_domain_set_origin(env->db, id, d->name, adn,
+                                      dcv_method_br_section(method_of(d->dcv_method)), 0, e);
     if (rc == 0) {
         json_t *a = json_pack("{s:s, s:s, s:b, s:s}", "name", d->name, "method", d->dcv_method,
                               "ok", r->ok, "reason", r->ok ? "" : (r->reason ? r->reason : ""));
@@ -285,9 +289,10 @@ int validate_check_now(const struct order_env *env, const struct order_actor *wh
             continue;
         }
         struct dcv_result r;
-        rc = check_domain(dns, &fo, &d[i], now, &r);
+        char adn[256];
+        rc = check_domain(dns, &fo, &d[i], now, &r, adn);
         if (rc == 0)
-            rc = store_result(env, who, order_id, &d[i], &r, now, e);
+            rc = store_result(env, who, order_id, &d[i], &r, adn, now, e);
         if (rc == 0 && !r.ok)
             left++;
         dcv_result_free(&r);
@@ -324,9 +329,9 @@ int validate_email_confirm(const struct order_env *env, const struct config *cfg
     if (rc == 0 && !checkable_state(o->state))
         rc = sm_err_set(e, SM_E_CONFLICT, "state", "order %s is %s", o->receipt_no, o->state);
     if (rc == 0 && strcmp(d->state, "validated") != 0) {
-        char base[256], to[320];
-        base_domain(d->name, base, sizeof base);
-        snprintf(to, sizeof to, "%s@%s", d->dcv_method + 6, base);
+        char to[320] = "";
+        dcv_email_address(d->dcv_method, d->name, to, sizeof to);
+        const char *adn = strchr(to, '@') ? strchr(to, '@') + 1 : "";
         json_t *ev =
             json_pack("{s:s, s:s, s:s, s:s, s:I}", "method", "email", "br_section",
                       dcv_method_br_section(DCV_EMAIL), "br_version", policy_br_version(now),
@@ -334,7 +339,7 @@ int validate_email_confirm(const struct order_env *env, const struct config *cfg
         char *s = ev ? json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
         json_decref(ev);
         struct dcv_result r = {.ok = 1, .evidence = s};
-        rc = s ? store_result(env, &system_actor, order_id, d, &r, now, e)
+        rc = s ? store_result(env, &system_actor, order_id, d, &r, adn, now, e)
                : sm_err_set(e, SM_E_NOMEM, "evidence", "out of memory");
         free(s);
     }
@@ -353,10 +358,17 @@ int validate_set_method(const struct order_env *env, const struct order_actor *w
                         const char *method, struct sm_err *e)
 {
     time_t now = clock_now();
-    if (!method_valid(method))
+    char stored[300];
+    if (method == NULL || name == NULL || method_of(method) < 0)
         return sm_err_set(e, SM_E_INVALID, "dcv_method", "unknown method %s", method ? method : "");
     if (method_of(method) == DCV_EMAIL && !dcv_method_allowed(DCV_EMAIL, now))
         return sm_err_set(e, SM_E_POLICY, "dcv_method", "validation by e-mail has ended");
+    if (method_of(method) == DCV_HTTP_FILE && strncmp(name, "*.", 2) == 0)
+        return sm_err_set(e, SM_E_POLICY, "dcv_method", "no web-page validation for %s", name);
+    if (dcv_method_for_name(method, name, stored, sizeof stored) < 0)
+        return sm_err_set(e, SM_E_INVALID, "dcv_method", "method %s does not apply to %s", method,
+                          name);
+    method = stored;
     struct order_rec *o = NULL;
     struct order_domain *d = NULL;
     size_t n = 0, found = 0;
@@ -377,8 +389,6 @@ int validate_set_method(const struct order_env *env, const struct order_actor *w
             found = 1;
     if (rc == 0 && !found)
         rc = sm_err_set(e, SM_E_NOTFOUND, "name", "no pending domain %s", name);
-    if (rc == 0 && !method_fits(method, name))
-        rc = sm_err_set(e, SM_E_POLICY, "dcv_method", "no web-page validation for %s", name);
     if (rc == 0)
         rc = orders_domain_set_method(env->db, order_id, name, method, value, exp, e);
     if (rc == 0) {
@@ -414,7 +424,7 @@ int validate_steps_list(const struct order_env *env, const struct order_actor *w
         rc = sm_err_set(e, SM_E_NOMEM, "domains", "out of memory");
     for (size_t i = 0; rc == 0 && i < n; i++) {
         const char *host = strncmp(d[i].name, "*.", 2) == 0 ? d[i].name + 2 : d[i].name;
-        char file[64] = "", base[256];
+        char file[64] = "";
         snprintf(t[i].name, sizeof t[i].name, "%s", d[i].name);
         snprintf(t[i].method, sizeof t[i].method, "%s", d[i].dcv_method);
         snprintf(t[i].state, sizeof t[i].state, "%s", d[i].state);
@@ -430,10 +440,9 @@ int validate_steps_list(const struct order_env *env, const struct order_actor *w
         if (m == DCV_HTTP_FILE && d[i].random_value != NULL &&
             dcv_http_file_name(d[i].random_value, file, sizeof file) == 0)
             snprintf(t[i].url, sizeof t[i].url, "http://%s%s%s", host, DCV_HTTP_PATH, file);
-        if (m == DCV_EMAIL) {
-            base_domain(host, base, sizeof base);
-            snprintf(t[i].email, sizeof t[i].email, "%s@%s", d[i].dcv_method + 6, base);
-        }
+        if (m == DCV_EMAIL) /* exactly where the link is (or was) sent */
+            dcv_email_address(d[i].dcv_method, d[i].name, t[i].email, sizeof t[i].email);
+        t[i].reused = d[i].reused_from > 0;
         json_t *ev = d[i].evidence ? json_loads(d[i].evidence, 0, NULL) : NULL;
         const char *reason = json_string_value(json_object_get(ev, "reason"));
         snprintf(t[i].reason, sizeof t[i].reason, "%s", reason ? reason : "");
@@ -475,4 +484,148 @@ int validate_due(const struct order_env *env, const struct config *cfg, int limi
     if (checked != NULL)
         *checked = count;
     return rc;
+}
+
+/* ---- the e-mail link's confirmation page ---- */
+
+int validate_email_lookup(const struct order_env *env, const char *token,
+                          struct validate_email_info *out, struct sm_err *e)
+{
+    struct order_domain *d = NULL;
+    struct order_rec *o = NULL;
+    struct org org;
+    time_t now = clock_now();
+    memset(out, 0, sizeof *out);
+    if (!dcv_value_well_formed(token))
+        return sm_err_set(e, SM_E_NOTFOUND, "token", "malformed token");
+    int rc = orders_domain_by_value(env->db, token, &d, e);
+    if (rc == 0 && (method_of(d->dcv_method) != DCV_EMAIL || d->value_expires_at <= (int64_t)now))
+        rc = sm_err_set(e, SM_E_NOTFOUND, "token", "token expired or not an e-mail validation");
+    if (rc == 0)
+        rc = orders_get(env->db, d->order_id, &system_actor.scope, &o, e);
+    if (rc == 0)
+        rc = org_get(env->db, o->org_id, &org, e);
+    if (rc == 0) {
+        snprintf(out->domain, sizeof out->domain, "%s", d->name);
+        dcv_email_address(d->dcv_method, d->name, out->address, sizeof out->address);
+        snprintf(out->receipt_no, sizeof out->receipt_no, "%s", o->receipt_no);
+        snprintf(out->org_ja, sizeof out->org_ja, "%s", org.name_ja);
+        snprintf(out->org_en, sizeof out->org_en, "%s", org.name_en[0] ? org.name_en : org.name_ja);
+        out->requested_at = o->submitted_at > 0 ? o->submitted_at : o->created_at;
+        out->expires_at = d->value_expires_at;
+        out->validated = strcmp(d->state, "validated") == 0;
+    }
+    orders_domains_free(d, d ? 1 : 0);
+    orders_rec_free(o);
+    return rc;
+}
+
+/* ---- the evidence right before signing (issue 8 items 20, 21) ---- */
+
+/* Why the evidence of validated row d may not be relied on at now; NULL when it may. */
+static const char *evidence_problem(const struct order_domain *d, time_t now)
+{
+    int m = method_of(d->dcv_method);
+    if (d->validated_at <= 0)
+        return "dcv.not_validated";
+    if (m < 0)
+        return "dcv.evidence_unknown"; /* e.g. a "reuse" row of older versions */
+    if (!dcv_method_allowed(m, now))
+        return "dcv.method_off";
+    if (!dcv_reusable((time_t)d->validated_at, now))
+        return "dcv.stale";
+    if (!dcv_covers_evidence(m, evidence_adn(d), d->name))
+        return "dcv.scope";
+    return NULL;
+}
+
+int validate_evidence_current(const struct order_env *env, int64_t order_id, time_t now,
+                              struct validate_stale *out, size_t max, size_t *n, struct sm_err *e)
+{
+    struct order_domain *d = NULL;
+    size_t nd = 0;
+    *n = 0;
+    int rc = orders_domains_list(env->db, order_id, &d, &nd, e);
+    if (rc == 0 && nd == 0)
+        rc = sm_err_set(e, SM_E_CONFLICT, "domains", "the order has no domains");
+    for (size_t i = 0; rc == 0 && i < nd; i++) {
+        if (strcmp(d[i].state, "validated") != 0)
+            continue; /* still being validated: issuance refuses it as it is */
+        const char *why = evidence_problem(&d[i], now);
+        if (why == NULL)
+            continue;
+        if (*n < max) {
+            snprintf(out[*n].name, sizeof out[*n].name, "%s", d[i].name);
+            out[*n].why = why;
+        }
+        (*n)++;
+    }
+    orders_domains_free(d, nd);
+    return rc;
+}
+
+struct revalidate_arg {
+    const struct config *cfg;
+    const struct validate_stale *st;
+    size_t n;
+    const char *const *checks;
+    size_t nchecks;
+};
+
+/* Sends stale domain name of o back to pending, with why and the old evidence kept. */
+static int reset_domain(const struct order_env *env, const struct order_rec *o,
+                        const struct order_domain *d, const char *why, time_t now, struct sm_err *e)
+{
+    char method[300];
+    method_now(d, now, method, sizeof method);
+    json_t *old = d->evidence ? json_loads(d->evidence, 0, NULL) : NULL;
+    json_t *ev = json_pack("{s:s, s:s, s:I, s:o}", "reason", why, "previous_method", d->dcv_method,
+                           "previous_validated_at", (json_int_t)d->validated_at, "previous",
+                           old ? old : json_null());
+    char *evs = ev ? json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(ev);
+    int rc = evs ? 0 : sm_err_set(e, SM_E_NOMEM, "evidence", "out of memory");
+    if (rc == 0)
+        rc = orders_domain_set_method(env->db, o->id, d->name, method, NULL, 0, e);
+    if (rc == 0)
+        rc = orders_domain_set_result(env->db, o->id, d->name, "pending", 0, NULL, evs, e);
+    free(evs);
+    return rc;
+}
+
+static int do_revalidate(const struct order_env *env, const struct order_actor *who,
+                         struct order_rec *o, void *arg, struct sm_err *e)
+{
+    struct revalidate_arg *a = arg;
+    struct order_domain *d = NULL;
+    size_t nd = 0;
+    time_t now = clock_now();
+    json_t *det = json_pack("{s:[], s:[]}", "domains", "checks");
+    if (det == NULL)
+        return sm_err_set(e, SM_E_NOMEM, "evidence", "out of memory");
+    for (size_t i = 0; i < a->n; i++)
+        json_array_append_new(json_object_get(det, "domains"),
+                              json_pack("{s:s, s:s}", "name", a->st[i].name, "why", a->st[i].why));
+    for (size_t i = 0; i < a->nchecks; i++)
+        json_array_append_new(json_object_get(det, "checks"), json_string(a->checks[i]));
+    int rc = order_transition_tx(env, who, o, ORDER_VETTING, "revalidate", NULL, det, e);
+    json_decref(det);
+    if (rc == 0)
+        rc = orders_domains_list(env->db, o->id, &d, &nd, e);
+    for (size_t i = 0; rc == 0 && i < nd; i++)
+        for (size_t k = 0; rc == 0 && k < a->n; k++)
+            if (strcmp(d[i].name, a->st[k].name) == 0 && strcmp(d[i].state, "validated") == 0)
+                rc = reset_domain(env, o, &d[i], a->st[k].why, now, e);
+    orders_domains_free(d, nd);
+    if (rc == 0 && a->n > 0)
+        rc = validate_prepare_tx(env, a->cfg, o, e);
+    return rc;
+}
+
+int validate_revalidate(const struct order_env *env, const struct order_actor *who,
+                        const struct config *cfg, int64_t order_id, const struct validate_stale *st,
+                        size_t n, const char *const *checks, size_t nchecks, struct sm_err *e)
+{
+    struct revalidate_arg a = {cfg, st, n, checks, nchecks};
+    return order_with(env, who, order_id, 0, do_revalidate, &a, e);
 }

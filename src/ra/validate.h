@@ -17,7 +17,8 @@ struct config;
 /* What a customer needs to pass the check of one domain, for pages and the API. */
 struct validate_step {
     char name[256];
-    char method[24];       /* dns | http | email:LOCALPART | reuse */
+    char method[300];      /* dns | http | email:LOCAL@ADN (the stored method) */
+    int reused;            /* validated by reusing an earlier validation (R-VAL-2) */
     char state[12];        /* pending | validated | failed */
     char record_name[300]; /* dns: the TXT owner name to create */
     char value[64];        /* the random value (dns TXT text, http file content); never
@@ -55,6 +56,47 @@ int validate_email_confirm(const struct order_env *env, const struct config *cfg
 int validate_steps_list(const struct order_env *env, const struct order_actor *who,
                         const struct config *cfg, int64_t order_id, struct validate_step **out,
                         size_t *n, struct sm_err *e);
+
+/* The public confirmation page of the e-mail link (issue 8 item 7): what the mailbox
+ * owner approves. */
+struct validate_email_info {
+    char domain[256];
+    char address[320]; /* where the link was sent */
+    char receipt_no[32];
+    char org_ja[401], org_en[401]; /* the applicant organization (en falls back to ja) */
+    int64_t requested_at;          /* when the order was submitted (created, if never) */
+    int64_t expires_at;            /* the link's expiry */
+    int validated;                 /* already confirmed */
+};
+/* Fills out for the e-mail link's token; -SM_E_NOTFOUND for unknown, malformed or
+ * expired tokens and tokens of other methods. Changes nothing. */
+int validate_email_lookup(const struct order_env *env, const char *token,
+                          struct validate_email_info *out, struct sm_err *e);
+
+/* Right before signing (R-VAL-1, R-VAL-2; issue 8 items 20, 21): a domain whose evidence
+ * may no longer be relied on, and why: dcv.not_validated, dcv.evidence_unknown (a "reuse"
+ * row of older versions, which names no original method), dcv.method_off (the method has
+ * been switched off since), dcv.stale (older than the dated reuse period at `now`),
+ * dcv.scope (web-page evidence for another FQDN, or for a wildcard). why is static and
+ * also the i18n key (the dcv catalogs of web/i18n). */
+struct validate_stale {
+    char name[256];
+    const char *why;
+};
+/* Checks every validated domain of order order_id at now (domains still pending are not
+ * listed: issuance refuses them as they are); writes up to max problems into out and
+ * their total count into *n (0 = every validated domain may be relied on). Changes
+ * nothing. */
+int validate_evidence_current(const struct order_env *env, int64_t order_id, time_t now,
+                              struct validate_stale *out, size_t max, size_t *n, struct sm_err *e);
+/* Sends an approved order back to validation (approved -> vetting, event
+ * "order.revalidate" whose audit detail lists st[0..n) and the organization checks
+ * checks[0..nchecks) to redo): each listed domain goes back to pending with why in its
+ * evidence (shown with the instructions) and a new random value (the e-mail method mails
+ * a new link), or is reused from a fresher validation. One transaction. */
+int validate_revalidate(const struct order_env *env, const struct order_actor *who,
+                        const struct config *cfg, int64_t order_id, const struct validate_stale *st,
+                        size_t n, const char *const *checks, size_t nchecks, struct sm_err *e);
 
 /* The job's pass: runs the DNS / web-page checks of up to `limit` pending domains of
  * orders being vetted (retried until success or the value's expiry). *checked counts

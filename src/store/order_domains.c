@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The order_domains table (migration 0006_orders.sql): the names of an order with their
- * domain-validation method, random value and outcome (R-VAL-1). Declared in orders.h;
+/* The order_domains table (migrations 0006_orders.sql, 0008_dcv_evidence.sql): the names of
+ * an order with their domain-validation method, random value, outcome and the origin of
+ * the evidence (ADN, BR section, reused row) (R-VAL-1, R-VAL-2). Declared in orders.h;
  * the validation itself lives in the net and ra layers. */
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 
 #define DCOLS                                                                                      \
     "id, order_id, name, dcv_method, random_value, value_expires_at, state, validated_at, "        \
-    "br_version, evidence"
+    "br_version, evidence, adn, br_section, reused_from"
 
 static const struct db_stmt st_list = {
     "order_domains.list", "SELECT " DCOLS " FROM order_domains WHERE order_id = $1 ORDER BY id",
@@ -27,11 +28,17 @@ static const struct db_stmt st_delete = {
 static const struct db_stmt st_method = {
     "order_domains.method",
     "UPDATE order_domains SET dcv_method = $3, random_value = $4, value_expires_at = $5, "
-    "state = 'pending', validated_at = NULL WHERE order_id = $1 AND name = $2",
+    "state = 'pending', validated_at = NULL, adn = NULL, br_section = NULL, reused_from = NULL "
+    "WHERE order_id = $1 AND name = $2",
     NULL, NULL};
 static const struct db_stmt st_result = {
     "order_domains.result",
     "UPDATE order_domains SET state = $3, validated_at = $4, br_version = $5, evidence = $6 "
+    "WHERE order_id = $1 AND name = $2",
+    NULL, NULL};
+static const struct db_stmt st_origin = {
+    "order_domains.origin",
+    "UPDATE order_domains SET adn = $3, br_section = $4, reused_from = $5 "
     "WHERE order_id = $1 AND name = $2",
     NULL, NULL};
 
@@ -40,8 +47,9 @@ static const struct db_stmt st_result = {
 static const struct db_stmt st_org_validated = {
     "order_domains.org_validated",
     "SELECT d.id, d.order_id, d.name, d.dcv_method, d.random_value, d.value_expires_at, "
-    "d.state, d.validated_at, d.br_version, d.evidence FROM order_domains d "
-    "JOIN orders o ON o.id = d.order_id WHERE o.org_id = $1 AND d.state = 'validated' "
+    "d.state, d.validated_at, d.br_version, d.evidence, d.adn, d.br_section, d.reused_from "
+    "FROM order_domains d JOIN orders o ON o.id = d.order_id WHERE o.org_id = $1 AND d.state = "
+    "'validated' "
     "AND d.validated_at >= $2 ORDER BY d.validated_at DESC",
     NULL, NULL};
 static const struct db_stmt st_by_value = {
@@ -51,8 +59,8 @@ static const struct db_stmt st_by_value = {
 static const struct db_stmt st_pending = {
     "order_domains.pending",
     "SELECT d.id, d.order_id, d.name, d.dcv_method, d.random_value, d.value_expires_at, "
-    "d.state, d.validated_at, d.br_version, d.evidence FROM order_domains d "
-    "JOIN orders o ON o.id = d.order_id WHERE d.state = 'pending' "
+    "d.state, d.validated_at, d.br_version, d.evidence, d.adn, d.br_section, d.reused_from "
+    "FROM order_domains d JOIN orders o ON o.id = d.order_id WHERE d.state = 'pending' "
     "AND o.state IN ('vetting', 'on_hold', 'approved') ORDER BY d.id LIMIT $1",
     NULL, NULL};
 
@@ -63,6 +71,8 @@ static void clear(struct order_domain *d)
     free(d->random_value);
     free(d->br_version);
     free(d->evidence);
+    free(d->adn);
+    free(d->br_section);
     memset(d, 0, sizeof *d);
 }
 
@@ -82,7 +92,7 @@ struct rows {
 static int on_row(void *ctx, const struct db_val *c, int ncols)
 {
     struct rows *rs = ctx;
-    if (ncols < 10)
+    if (ncols < 13)
         return -SM_E_DB;
     if (rs->n == rs->cap) {
         size_t cap = rs->cap ? rs->cap * 2 : 8;
@@ -109,8 +119,12 @@ static int on_row(void *ctx, const struct db_val *c, int ncols)
     d->validated_at = db_col_int(&c[7]);
     d->br_version = db_col_strdup(&c[8]);
     d->evidence = db_col_strdup(&c[9]);
+    d->adn = db_col_strdup(&c[10]);
+    d->br_section = db_col_strdup(&c[11]);
+    d->reused_from = db_col_int(&c[12]);
     if (d->name == NULL || d->dcv_method == NULL || (c[4].t != DB_NULL && !d->random_value) ||
-        (c[8].t != DB_NULL && !d->br_version) || (c[9].t != DB_NULL && !d->evidence)) {
+        (c[8].t != DB_NULL && !d->br_version) || (c[9].t != DB_NULL && !d->evidence) ||
+        (c[10].t != DB_NULL && !d->adn) || (c[11].t != DB_NULL && !d->br_section)) {
         clear(d);
         rs->nomem = 1;
         return 1;
@@ -246,4 +260,13 @@ int orders_domain_set_result(struct db *db, int64_t order_id, const char *name, 
                           br_version ? DBV_TEXT(br_version) : DBV_NULL,
                           evidence ? DBV_TEXT(evidence) : DBV_NULL};
     return changed_one(db, db_run(db, &st_result, p, 6, NULL, NULL, e), name, e);
+}
+
+int orders_domain_set_origin(struct db *db, int64_t order_id, const char *name, const char *adn,
+                             const char *br_section, int64_t reused_from, struct sm_err *e)
+{
+    struct db_val p[5] = {DBV_INT(order_id), DBV_TEXT(name), adn ? DBV_TEXT(adn) : DBV_NULL,
+                          br_section ? DBV_TEXT(br_section) : DBV_NULL,
+                          reused_from > 0 ? DBV_INT(reused_from) : DBV_NULL};
+    return changed_one(db, db_run(db, &st_origin, p, 5, NULL, NULL, e), name, e);
 }

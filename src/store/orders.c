@@ -17,10 +17,10 @@
     "cn, names, root_option, applicant, contact, billing, notify_email1, notify_email2, "          \
     "notify_email3, po_number, remarks, server_software, amount, invoice_no, pay_method, "         \
     "paid_at, submitted_at, decided_at, decision_note, predecessor_cert_id, cert_id, "             \
-    "created_at, updated_at, version, idem_key"
+    "created_at, updated_at, version, idem_key, issue_refusal, issue_refused_at"
 #define COLS      COLS_HEAD "csr_pem, " COLS_TAIL
 #define COLS_LIST COLS_HEAD "NULL, " COLS_TAIL
-#define NCOLS     35
+#define NCOLS     35 /* columns of COLS */
 
 static const struct db_stmt st_counter = {
     "orders.counter",
@@ -64,6 +64,9 @@ static const struct db_stmt st_invoice_set = {
     "orders.invoice_set", "UPDATE orders SET invoice_no = $1 WHERE id = $2", NULL, NULL};
 static const struct db_stmt st_invoice_paid = {
     "orders.invoice_paid", "UPDATE invoices SET paid_at = $1 WHERE order_id = $2", NULL, NULL};
+static const struct db_stmt st_refusal = {
+    "orders.refusal", "UPDATE orders SET issue_refusal = $1, issue_refused_at = $2 WHERE id = $3",
+    NULL, NULL};
 static const struct db_stmt st_of_cert = {
     "orders.of_cert", "SELECT order_id FROM certificates WHERE id = $1", NULL, NULL};
 
@@ -200,6 +203,8 @@ static int fill(struct order_rec *o, const struct db_val *c)
     o->updated_at = db_col_int(&c[30]);
     o->version = db_col_int(&c[31]);
     bad |= dup_col(&o->idem_key, &c[32]);
+    copy_fixed(o->issue_refusal, sizeof o->issue_refusal, &c[33]);
+    o->issue_refused_at = db_col_int(&c[34]);
     if (bad)
         rec_clear(o);
     return bad ? -1 : 0;
@@ -223,7 +228,7 @@ struct rows {
 static int on_row(void *ctx, const struct db_val *cols, int ncols)
 {
     struct rows *rs = ctx;
-    if (ncols < NCOLS - 2)
+    if (ncols < NCOLS)
         return -SM_E_DB;
     if (rs->n == rs->cap) {
         size_t cap = rs->cap ? rs->cap * 2 : 8;
@@ -458,6 +463,15 @@ int orders_set_state(struct db *db, int64_t id, int64_t version, const char *fro
     int rc = db_run(db, &st_set_state, p, 11, NULL, NULL, e);
     if (rc == 0 && db_changes(db) != 1)
         rc = sm_err_set(e, SM_E_CONFLICT, "version", "order %lld changed meanwhile", (long long)id);
+    return rc;
+}
+
+int orders_set_refusal(struct db *db, int64_t id, const char *code, int64_t at, struct sm_err *e)
+{
+    struct db_val p[3] = {text_or_null(code), int_or_null(code ? at : 0), DBV_INT(id)};
+    int rc = db_run(db, &st_refusal, p, 3, NULL, NULL, e);
+    if (rc == 0 && db_changes(db) != 1)
+        rc = sm_err_set(e, SM_E_NOTFOUND, "order", "no order %lld", (long long)id);
     return rc;
 }
 

@@ -57,6 +57,10 @@ struct order_rec {
     int64_t created_at, updated_at;
     int64_t version;
     char *idem_key;
+    /* The last refusal of issuance while approved (R-VAL-3, R-ISS-6): a code such as
+     * "issue.cn_limit" or "caa.forbidden", "" when none; and when (0 = none). */
+    char issue_refusal[48];
+    int64_t issue_refused_at;
 };
 
 void orders_rec_free(struct order_rec *o);            /* one record from orders_get* */
@@ -118,6 +122,10 @@ struct orders_state_set {
 int orders_set_state(struct db *db, int64_t id, int64_t version, const char *from, const char *to,
                      const struct orders_state_set *set, struct sm_err *e);
 
+/* Records (code non-NULL, at) or clears (code NULL) the issuance refusal of order id.
+ * Caller's transaction; -SM_E_NOTFOUND when there is no such order. */
+int orders_set_refusal(struct db *db, int64_t id, const char *code, int64_t at, struct sm_err *e);
+
 /* Re-application (R-APP-1): replaces the editable application columns of order o->id
  * (csr_pem, cn, names, root_option, applicant, contact, billing, notify_email[0..2],
  * po_number, remarks, server_software, amount) when its version is still o->version;
@@ -135,13 +143,21 @@ int orders_invoice_paid(struct db *db, int64_t order_id, int64_t at, struct sm_e
 struct order_domain {
     int64_t id, order_id;
     char *name;
-    char *dcv_method;   /* email:LOCALPART | dns | http | reuse */
+    char *dcv_method;   /* dns | http | email:LOCAL@ADN (email:LOCAL in rows of older
+                           versions: LOCAL@registrable domain); "reuse" in rows of older
+                           versions only: a reuse now keeps the original method */
     char *random_value; /* NULL until a value is issued */
     int64_t value_expires_at;
     char state[12]; /* pending | validated | failed */
     int64_t validated_at;
     char *br_version;
-    char *evidence; /* JSON */
+    char *evidence;      /* JSON */
+    char *adn;           /* the Authorization Domain Name whose control was shown (the exact
+                            FQDN for the web-page method); NULL when not validated or in
+                            rows of older versions */
+    char *br_section;    /* BR section of the method ("3.2.2.4.7"); NULL as adn */
+    int64_t reused_from; /* order_domains.id of the original validation this row relies
+                            on (R-VAL-2 reuse), 0 = the row's own validation */
 };
 void orders_domains_free(struct order_domain *v, size_t n);
 
@@ -161,6 +177,11 @@ int orders_domain_set_method(struct db *db, int64_t order_id, const char *name, 
 int orders_domain_set_result(struct db *db, int64_t order_id, const char *name, const char *state,
                              int64_t at, const char *br_version, const char *evidence,
                              struct sm_err *e);
+
+/* Records where the evidence of a validated domain comes from: adn, BR section and, for a
+ * reuse, the original row's id (0 = none). Caller's transaction. */
+int orders_domain_set_origin(struct db *db, int64_t order_id, const char *name, const char *adn,
+                             const char *br_section, int64_t reused_from, struct sm_err *e);
 
 /* Validated domains of orders of org_id validated at or after since, newest first
  * (reuse, R-VAL-2). */

@@ -82,6 +82,16 @@ static void date_of(int64_t t, char out[16])
              (unsigned)d % 100u);
 }
 
+/* "YYYY-MM-DD HH:MM JST" */
+static void tokyo_minute(int64_t t, char *out, size_t n)
+{
+    char day[16];
+    date_of(t, day);
+    int64_t local = t + 9 * 3600;
+    snprintf(out, n, "%s %02u:%02u JST", day, (unsigned)((local / 3600) % 24),
+             (unsigned)((local / 60) % 60));
+}
+
 /* Answers 500 for an unexpected failure of ra/ or store/ (logged). */
 static void internal(struct req *r, const char *what, const struct sm_err *e)
 {
@@ -116,7 +126,17 @@ static json_t *announcements(struct req *r, struct db *db, size_t limit)
 
 /* ---- login and logout ---- */
 
+/* failed: 0 none, 1 wrong credentials, 2 locked until locked_until (issue 8 item 9) */
+static void login_page_locked(struct req *r, int status, const char *next, int failed,
+                              int64_t locked_until);
+
 static void login_page(struct req *r, int status, const char *next, int failed)
+{
+    login_page_locked(r, status, next, failed, 0);
+}
+
+static void login_page_locked(struct req *r, int status, const char *next, int failed,
+                              int64_t locked_until)
 {
     struct db *db = req_db_or_reply(r);
     if (db == NULL)
@@ -130,9 +150,24 @@ static void login_page(struct req *r, int status, const char *next, int failed)
         flash = "account.flash.logged_out";
     struct fv f[] = {{"login_id", NULL}};
     json_t *d = json_pack("{s:o, s:s, s:b, s:s, s:o, s:b}", "f", fieldset(r, f, 1, NULL), "next",
-                          safe_next(next), "failed", failed, "flash",
+                          safe_next(next), "failed", failed == 1, "flash",
                           flash ? i18n_text(r->lang, flash) : "", "announcements",
                           announcements(r, db, 10), "registration", r->web->acct.registration);
+    struct buf lk = BUF_INIT, fail = BUF_INIT;
+    if (failed == 2) {
+        char until[40];
+        int64_t t = locked_until + 59; /* "until HH:MM": round up to the minute */
+        tokyo_minute(t - t % 60, until, sizeof until);
+        i18n_format(&lk, r->lang, "account.err.locked", until);
+    }
+    /* the lock's duration, for everyone: it tells nothing about any id */
+    char mins[24];
+    snprintf(mins, sizeof mins, "%lld", (long long)((r->web->acct.lock_seconds + 59) / 60));
+    i18n_format(&fail, r->lang, "account.err.lock_policy", mins);
+    json_object_set_new(d, "locked", json_string(lk.p ? lk.p : ""));
+    json_object_set_new(d, "lock_policy", json_string(fail.p ? fail.p : ""));
+    buf_free(&lk);
+    buf_free(&fail);
     http_reply_page(r, status, "login", "account.login.title", d);
 }
 
@@ -157,7 +192,8 @@ void h_login(struct req *r)
     int rc = account_login(db, &r->web->acct, req_form_text(r, "login_id"),
                            req_form_text(r, "password"), &u, token, &e);
     if (rc == -SM_E_FORBIDDEN) {
-        login_page(r, 422, next, 1);
+        int locked = strcmp(e.field, "locked") == 0;
+        login_page_locked(r, 422, next, locked ? 2 : 1, locked ? u.locked_until : 0);
         return;
     }
     if (rc < 0) {

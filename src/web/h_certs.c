@@ -17,6 +17,7 @@
 #include "ra/download.h"
 #include "store/certlist.h"
 #include "store/outbox.h"
+#include "web/h_portal.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
 #include "web/portal.h"
@@ -359,6 +360,14 @@ void h_cert_detail(struct req *r)
         "fingerprint", fp, "downloadable", strcmp(status, "revoked") != 0, "formats",
         formats_json(r, c->serial, 0), "mailed", mailed_label, "email", p.user->email, "org",
         org_name(r, c));
+    /* issue 8 item 8: a subscription longer than the certificate says so */
+    struct product prod;
+    struct buf note = BUF_INIT;
+    if (c->product_code[0] && products_get_by_code(p.db, c->product_code, &prod, NULL) == 0)
+        pf_term_note(&note, r->lang, prod.term_months, (time_t)c->not_before,
+                     (int)((c->not_after - c->not_before + 1) / 86400));
+    json_object_set_new(data, "term_note", json_string(note.p ? note.p : ""));
+    buf_free(&note);
     http_reply_page(r, 200, "cert_detail", "certs.detail.title", data);
 out:
     certlist_detail_free(d);

@@ -54,13 +54,31 @@ static json_t *check(const unsigned char *in, size_t len, const char *lang, int 
     return j;
 }
 
-/* Renders the checker page; result (stolen) may be NULL, error is a message key or NULL. */
+/* 1 if the result reports a pasted private key. */
+static int has_private_key(const json_t *result)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(result, "problems"), i, p)
+    {
+        const char *c = json_string_value(json_object_get(p, "code"));
+        if (c != NULL && strcmp(c, "csr.input.private_key") == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* Renders the checker page; result (stolen) may be NULL, error is a message key or NULL.
+ * A pasted private key is refused with a warning of its own and never sent back: the
+ * text area stays empty (issue 8 item 9, R-CSR-1). */
 static void page(struct req *r, int status, const char *text, json_t *result, const char *error)
 {
-    json_t *d = json_pack("{s:s, s:o, s:o}", "csr_text", text ? text : "", "result",
+    int key = result != NULL && has_private_key(result);
+    json_t *d = json_pack("{s:s, s:o, s:o, s:b}", "csr_text", text && !key ? text : "", "result",
                           result ? result : json_false(), "input_error",
-                          error ? json_string(i18n_text(r->lang, error)) : json_false());
-    http_reply_page(r, status, "csr", "csr.title", d);
+                          error ? json_string(i18n_text(r->lang, error)) : json_false(),
+                          "private_key", key);
+    http_reply_page(r, key ? 422 : status, "csr", "csr.title", d);
 }
 
 void h_csr_form(struct req *r) { page(r, 200, NULL, NULL, NULL); }

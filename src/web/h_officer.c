@@ -11,23 +11,27 @@
 #include <strings.h>
 
 #include "core/clock.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "pki/csr.h"
+#include "ra/field.h"
 #include "ra/review.h"
 #include "ra/validate.h"
 #include "store/outbox.h"
 #include "store/users.h"
 #include "store/vetting.h"
+#include "web/h_portal.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
 #include "web/portal.h"
 
 #define QUEUE_LIMIT 500
 
-/* The queue proper (filter "all"), then approved orders whose issuance has not run yet
- * (e.g. a CAA refusal), shown only when asked for. */
+/* The queue (filter "all"): every order an officer may have to act on, approved orders
+ * whose issuance has not run or was refused (CAA, DNS, per-CN limit: issue 8 item 1)
+ * included; each state is also a filter of its own. */
 static const char *const queue_states[] = {"awaiting_payment", "vetting", "on_hold", "approved"};
-#define QUEUE_ALL  3
+#define QUEUE_ALL  4
 #define QUEUE_NSEL 4
 
 int64_t officer_param_id(struct req *r, const char *name)
@@ -158,7 +162,7 @@ void h_officer_queue(struct req *r)
     }
     time_t now = clock_now();
     json_t *arr = json_array();
-    int ja = strcmp(r->lang, "en") != 0, overdue = 0;
+    int ja = strcmp(r->lang, "en") != 0, overdue = 0, refused = 0;
     for (size_t i = 0; arr != NULL && i < n; i++) {
         const struct order_rec *o = &rows[i];
         const struct product *pr = find_product(prods, np, o->product_id);
@@ -168,6 +172,9 @@ void h_officer_queue(struct req *r)
         json_t *x = eta_of(o, pr, now);
         if (json_is_true(json_object_get(x, "overdue")))
             overdue++;
+        int waits = strcmp(o->state, "approved") == 0 && o->issue_refusal[0] != '\0';
+        refused += waits;
+        json_object_set_new(x, "refused", json_boolean(waits));
         json_object_update_new(
             x, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id", (json_int_t)o->id,
                          "receipt_no", o->receipt_no, "org", org, "product",
@@ -183,9 +190,11 @@ void h_officer_queue(struct req *r)
                                                  i == 0 ? i18n_text(r->lang, "officer.queue.all")
                                                         : label(r, "order.state.", fl[i]),
                                                  "current", strcmp(sel, fl[i]) == 0));
-    json_t *d = json_pack("{s:o, s:o, s:I, s:i, s:b, s:b}", "orders", arr, "filters", filters,
-                          "total", (json_int_t)total, "overdue", overdue, "more",
-                          total > (int64_t)n, "has_orders", n > 0);
+    /* needs action: past the completion date, or refused at issuance */
+    json_t *d =
+        json_pack("{s:o, s:o, s:I, s:i, s:i, s:i, s:b, s:b}", "orders", arr, "filters", filters,
+                  "total", (json_int_t)total, "overdue", overdue, "refused", refused, "action",
+                  overdue + refused, "more", total > (int64_t)n, "has_orders", n > 0);
     http_reply_page(r, 200, "officer_queue", "officer.queue.title", d);
 out:
     orders_recs_free(rows, n);
@@ -219,6 +228,11 @@ static json_t *rows_of(struct req *r, const json_t *obj, const char *prefix,
         if (l == NULL) {
             snprintf(key, sizeof key, "officer.field.%s.%s", prefix, keys[i]);
             l = i18n_text(r->lang, key);
+        }
+        if (strcmp(keys[i], "entity_type") == 0 && strcmp(r->lang, "en") == 0) {
+            const struct field_entity *def = NULL; /* stored in Japanese: its English name */
+            if (field_entity(v, &def) >= 0 && def != NULL && def->name_en != NULL)
+                v = def->name_en;
         }
         if (strcmp(keys[i], "category") == 0) { /* a code: show its label */
             char ck[64];
@@ -290,6 +304,51 @@ static json_t *csr_compare(struct req *r, const struct order_rec *o, const json_
     return out;
 }
 
+/* The evidence JSON of a domain as readable rows [{"label","value"}] (issue 8 item 9):
+ * labels "officer.evidence.KEY" (else the key), a reason code as its message, the result as
+ * OK / NG, nested values as compact JSON. Text that is not a JSON object: one row. */
+static json_t *evidence_rows(struct req *r, const char *text)
+{
+    json_t *arr = json_array();
+    if (arr == NULL || text == NULL || *text == '\0')
+        return arr;
+    json_t *ev = json_loads(text, 0, NULL);
+    if (!json_is_object(ev)) {
+        json_array_append_new(arr, json_pack("{s:s, s:s}", "label", "", "value", text));
+        json_decref(ev);
+        return arr;
+    }
+    const char *k;
+    json_t *v;
+    json_object_foreach(ev, k, v)
+    {
+        char key[96];
+        snprintf(key, sizeof key, "officer.evidence.%s", k);
+        const char *l = i18n_get(r->lang, key);
+        char *dump = NULL;
+        const char *val = json_string_value(v);
+        if (val != NULL && strcmp(k, "result") == 0)
+            val = strcmp(val, "ok") == 0 ? "OK" : "NG";
+        else if (val != NULL && strcmp(k, "reason") == 0 && i18n_get(r->lang, val) != NULL)
+            val = i18n_get(r->lang, val);
+        char when[32];
+        size_t kl = strlen(k);
+        if (val == NULL && json_is_integer(v) && kl > 3 && strcmp(k + kl - 3, "_at") == 0) {
+            tokyo_time(json_integer_value(v), when); /* UTC seconds */
+            val = when;
+        } else if (val == NULL && json_is_boolean(v)) {
+            val = i18n_text(r->lang, json_is_true(v) ? "officer.bool.true" : "officer.bool.false");
+        }
+        if (val == NULL)
+            val = dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+        json_array_append_new(arr, json_pack("{s:s, s:s, s:s}", "label", l ? l : k, "code", k,
+                                             "value", val ? val : ""));
+        free(dump);
+    }
+    json_decref(ev);
+    return arr;
+}
+
 /* The DCV state of each domain with its evidence, and for domains not validated yet what
  * the customer has to publish (validate_steps_list) and the last failure. */
 static json_t *domains_json(struct req *r, struct portal *p, int64_t id, int *pending)
@@ -330,6 +389,9 @@ static json_t *domains_json(struct req *r, struct portal *p, int64_t id, int *pe
                       "br_version", d[i].br_version ? d[i].br_version : "", "evidence",
                       d[i].evidence ? d[i].evidence : "", "ok", ok);
         json_object_set_new(x, "where", json_string(where));
+        json_t *ev = evidence_rows(r, d[i].evidence);
+        json_object_set_new(x, "has_evidence", json_boolean(json_array_size(ev) > 0));
+        json_object_set_new(x, "evidence_rows", ev);
         json_object_set_new(
             x, "reason",
             json_string(t != NULL && !ok && t->reason[0] ? i18n_text(r->lang, t->reason) : ""));
@@ -408,7 +470,7 @@ static json_t *docs_json(struct req *r, struct db *db, int64_t id)
     return out;
 }
 
-static json_t *mails_json(struct db *db, int64_t id)
+static json_t *mails_json(struct req *r, struct db *db, int64_t id)
 {
     struct outbox_row *m = NULL;
     size_t n = 0;
@@ -419,10 +481,14 @@ static json_t *mails_json(struct db *db, int64_t id)
         char at[32], sent[32];
         tokyo_time(m[i].created_at, at);
         tokyo_time(m[i].sent_at, sent);
+        /* the notice's name and state in words; the template name stays as data */
         json_array_append_new(
-            arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "to", m[i].to ? m[i].to : "", "tmpl",
-                           m[i].tmpl ? m[i].tmpl : "", "lang", m[i].lang ? m[i].lang : "", "state",
-                           m[i].state ? m[i].state : "", "at", at, "sent", sent));
+            arr, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "to", m[i].to ? m[i].to : "",
+                           "tmpl", m[i].tmpl ? m[i].tmpl : "", "name",
+                           label(r, "officer.mail.", m[i].tmpl), "lang",
+                           label(r, "officer.mail_lang.", m[i].lang), "state",
+                           m[i].state ? m[i].state : "", "state_label",
+                           label(r, "officer.mail_state.", m[i].state), "at", at, "sent", sent));
     }
     outbox_rows_free(m, n);
     return arr;
@@ -651,6 +717,8 @@ void officer_order_page(struct req *r, struct portal *p, int64_t id, int status,
     int pending = 0;
     json_t *d = json_object();
     json_object_set_new(d, "o", order_base(r, p, o, pr));
+    json_object_set_new(d, "refusal",
+                        pf_refusal_json(r->lang, o, config_str(r->web->cfg, "caa", "identities")));
     json_object_set(d, "names", names);
     json_object_set_new(d, "org_rows",
                         rows_of(r, json_object_get(app, "org"), "org", org_keys,
@@ -670,7 +738,9 @@ void officer_order_page(struct req *r, struct portal *p, int64_t id, int status,
     json_object_set_new(d, "checks", checks_json(r, p->db, o->id));
     json_object_set_new(d, "review", review_json(r, p, o, pr));
     json_object_set_new(d, "docs", docs_json(r, p->db, o->id));
-    json_object_set_new(d, "mails", mails_json(p->db, o->id));
+    json_t *mails = mails_json(r, p->db, o->id);
+    json_object_set_new(d, "has_mails", json_boolean(json_array_size(mails) > 0));
+    json_object_set_new(d, "mails", mails);
     json_object_set_new(d, "cf", check_form(r, err));
     json_object_set_new(d, "doc_kinds", kinds_json(r, "order.doc_kind.", doc_kinds, 4, NULL));
     const char *done = req_query(r, "done");

@@ -247,6 +247,61 @@ static void thousands(char *s, size_t n)
     }
 }
 
+/* The reissue-fee rule in words (issue 8 item 9): "free" -> 無料 / Free, "after:D:Y" -> the
+ * message with {days} and {yen} (thousands separators) filled in; other text as stored. */
+static void fee_text(struct req *r, const char *rule, char *out, size_t n)
+{
+    long long days = 0, yen = 0;
+    char *end = NULL;
+    if (strcmp(rule, "free") == 0) {
+        snprintf(out, n, "%s", i18n_text(r->lang, "officer.product.fee.free"));
+        return;
+    }
+    if (strncmp(rule, "after:", 6) == 0) {
+        days = strtoll(rule + 6, &end, 10);
+        if (end != NULL && *end == ':')
+            yen = strtoll(end + 1, &end, 10);
+    }
+    if (end == NULL || *end != '\0') {
+        snprintf(out, n, "%s", rule);
+        return;
+    }
+    char d[24], y[32];
+    snprintf(d, sizeof d, "%lld", days);
+    snprintf(y, sizeof y, "%lld", yen);
+    thousands(y, sizeof y);
+    const char *m = i18n_text(r->lang, "officer.product.fee.after");
+    struct buf b = BUF_INIT;
+    for (const char *c = m; *c;) {
+        if (strncmp(c, "{days}", 6) == 0) {
+            buf_puts(&b, d);
+            c += 6;
+        } else if (strncmp(c, "{yen}", 5) == 0) {
+            buf_puts(&b, y);
+            c += 5;
+        } else {
+            buf_append(&b, c++, 1);
+        }
+    }
+    snprintf(out, n, "%s", b.p ? b.p : rule);
+    buf_free(&b);
+}
+
+/* "a,b" -> "A, B" */
+static void roots_text(const char *roots, char *out, size_t n)
+{
+    size_t o = 0;
+    for (const char *c = roots; *c && o + 3 < n; c++) {
+        if (*c == ',') {
+            out[o++] = ',';
+            out[o++] = ' ';
+        } else {
+            out[o++] = (char)(*c >= 'a' && *c <= 'z' ? *c - 32 : *c);
+        }
+    }
+    out[o] = '\0';
+}
+
 void h_admin_products(struct req *r)
 {
     struct db *db = req_db_or_reply(r);
@@ -267,15 +322,25 @@ void h_admin_products(struct req *r)
         char price[32];
         snprintf(price, sizeof price, "%lld", (long long)v[i].list_price);
         thousands(price, sizeof price);
-        char review[32];
+        char review[32], fee[160], roots[32], term[24], level[8];
         snprintf(review, sizeof review, "%d–%d", v[i].review_days_min, v[i].review_days_max);
+        fee_text(r, v[i].reissue_fee, fee, sizeof fee);
+        roots_text(v[i].root_options, roots, sizeof roots);
+        snprintf(term, sizeof term, "%d", v[i].term_months);
+        roots_text(v[i].level, level, sizeof level);
+        struct buf tb = BUF_INIT;
+        i18n_format(&tb, r->lang, "officer.product.term", term);
+        snprintf(term, sizeof term, "%s", tb.p ? tb.p : "");
+        buf_free(&tb);
         json_array_append_new(
-            arr, json_pack("{s:I, s:s, s:s, s:s, s:i, s:b, s:s, s:b, s:s, s:s, s:s, s:s, s:b}",
-                           "id", (json_int_t)v[i].id, "code", v[i].code, "name",
-                           ja ? v[i].name_ja : v[i].name_en, "level", v[i].level, "term",
-                           v[i].term_months, "multi", v[i].multi_domain, "sans", sans, "wildcard",
-                           v[i].wildcard, "price", price, "fee", v[i].reissue_fee, "review", review,
-                           "roots", v[i].root_options, "active", v[i].active));
+            arr,
+            json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:b, s:s, s:s, s:s, s:s, "
+                      "s:s, s:b}",
+                      "id", (json_int_t)v[i].id, "code", v[i].code, "name",
+                      ja ? v[i].name_ja : v[i].name_en, "level", v[i].level, "level_label", level,
+                      "term", term, "multi", v[i].multi_domain, "sans", sans, "wildcard",
+                      v[i].wildcard, "price", price, "fee", fee, "fee_rule", v[i].reissue_fee,
+                      "review", review, "roots", roots, "active", v[i].active));
     }
     free(v);
     const char *saved = req_query(r, "saved");

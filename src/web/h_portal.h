@@ -6,6 +6,7 @@
 #define SM_WEB_H_PORTAL_H
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -124,5 +125,20 @@ int pf_order_list(struct portal *p, const char *state, struct pf_order_list *out
 /* The product of rows[i] (NULL when not in the catalog). */
 const struct product *pf_order_list_product(const struct pf_order_list *l, size_t i);
 void pf_order_list_clear(struct pf_order_list *l);
+
+/* Issue 8 item 8, R-REN-6, R-ISS-2: when a subscription of term_months outlasts the
+ * validity cap in force at `at`, appends the note that says so: the subscription's term,
+ * the cap and the date it applies from (and the next tightening, if one is scheduled), and
+ * that the next certificate within the subscription is free. cert_days > 0 (a certificate
+ * page) names that certificate's validity too. Appends nothing when the cap covers the
+ * term. 0 or a negative buf error. (h_portal_wizard.c) */
+int pf_term_note(struct buf *out, const char *lang, int term_months, time_t at, int cert_days);
+
+/* Why an approved order waits (R-VAL-3, R-ISS-6, R-VAL-7): its last recorded issuance
+ * refusal as {"code","reason","next","at"} in lang, or JSON null when it has none (any
+ * state but approved). A code without its own message gets the message of its family
+ * (caa.*, dns.*, issue.*), then a general one. caa_ids is the CA's CAA issuer domain
+ * names for the next step (may be NULL). New reference. (h_portal_orders.c) */
+json_t *pf_refusal_json(const char *lang, const struct order_rec *o, const char *caa_ids);
 
 #endif

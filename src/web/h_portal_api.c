@@ -143,8 +143,8 @@ static json_t *domains_json(struct req *r, struct portal *p, int64_t id)
     if (validate_steps_list(&p->env, &p->who, r->web->cfg, id, &t, &n, &e) < 0)
         log_warn("order api: dcv", "detail", e.detail);
     for (size_t i = 0; a != NULL && i < n; i++) {
-        json_t *d = json_pack("{s:s, s:s, s:s}", "name", t[i].name, "method", t[i].method, "state",
-                              t[i].state);
+        json_t *d = json_pack("{s:s, s:s, s:s, s:b}", "name", t[i].name, "method", t[i].method,
+                              "state", t[i].state, "reused", t[i].reused);
         json_t *ins = json_object();
         if (t[i].record_name[0])
             json_object_set_new(ins, "dns_record", json_string(t[i].record_name));

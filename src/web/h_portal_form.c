@@ -7,6 +7,7 @@
 
 #include "core/buf.h"
 
+#include "ra/dcv.h"
 #include "ra/field.h"
 #include "web/h_portal.h"
 #include "web/i18n.h"
@@ -243,6 +244,23 @@ json_t *pf_summary(const char *lang, const struct product *p, pf_get_fn get, voi
 static const char *const email_locals[] = {"admin", "administrator", "webmaster", "hostmaster",
                                            "postmaster"};
 
+/* Appends the e-mail options of name: every constructed address at every Authorization
+ * Domain Name (BR 3.2.2.4.4), valued "email:ADDRESS", exactly where the link will go. */
+static void email_options(json_t *a, const char *lang, const char *name, const char *cur)
+{
+    char addrs[DCV_EMAIL_MAX][320], norm[300] = "";
+    int k = dcv_email_addresses(name, addrs, DCV_EMAIL_MAX);
+    if (cur != NULL && dcv_method_for_name(cur, name, norm, sizeof norm) < 0)
+        norm[0] = '\0';
+    for (int i = 0; i < k; i++) {
+        char v[340], l[400];
+        snprintf(v, sizeof v, "email:%s", addrs[i]);
+        snprintf(l, sizeof l, "%s %s", i18n_text(lang, "portal.dcv.email"), addrs[i]);
+        json_array_append_new(
+            a, json_pack("{s:s, s:s, s:b}", "v", v, "l", l, "sel", strcmp(norm, v) == 0));
+    }
+}
+
 json_t *pf_dcv_options(const char *lang, const char *name, const char *cur, int email_ok)
 {
     json_t *a = json_array();
@@ -254,12 +272,15 @@ json_t *pf_dcv_options(const char *lang, const char *name, const char *cur, int 
         json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "v", "http", "l",
                                            i18n_text(lang, "portal.dcv.http"), "sel",
                                            strcmp(c, "http") == 0));
-    for (size_t i = 0; email_ok && i < 5; i++) {
+    if (email_ok && name != NULL) {
+        email_options(a, lang, name, c);
+        return a;
+    }
+    for (size_t i = 0; email_ok && i < 5; i++) { /* one method for every name: at each name */
         char v[32], l[320];
         snprintf(v, sizeof v, "email:%s", email_locals[i]);
-        const char *bare = name == NULL ? "..." : strncmp(name, "*.", 2) == 0 ? name + 2 : name;
         snprintf(l, sizeof l, "%s %s@%s", i18n_text(lang, "portal.dcv.email"), email_locals[i],
-                 bare);
+                 i18n_text(lang, "portal.dcv.each_name"));
         json_array_append_new(
             a, json_pack("{s:s, s:s, s:b}", "v", v, "l", l, "sel", strcmp(c, v) == 0));
     }
@@ -268,14 +289,10 @@ json_t *pf_dcv_options(const char *lang, const char *name, const char *cur, int 
 
 int pf_dcv_method_ok(const char *name, const char *m, int email_ok)
 {
-    if (strcmp(m, "dns") == 0)
-        return 1;
-    if (strcmp(m, "http") == 0)
-        return strncmp(name, "*.", 2) != 0;
-    for (size_t i = 0; email_ok && i < 5; i++)
-        if (strncmp(m, "email:", 6) == 0 && strcmp(m + 6, email_locals[i]) == 0)
-            return 1;
-    return 0;
+    char norm[300];
+    if (dcv_method_for_name(m, name, norm, sizeof norm) < 0)
+        return 0;
+    return email_ok || dcv_stored_method(norm) != DCV_EMAIL;
 }
 
 json_t *pf_compare_rows(const char *lang, const json_t *cmp)

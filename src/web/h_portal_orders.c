@@ -10,11 +10,13 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/config.h"
 #include "core/log.h"
 #include "ra/dcv.h"
 #include "ra/notice.h"
 #include "ra/review.h"
 #include "ra/validate.h"
+#include "store/users.h"
 #include "store/vetting.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
@@ -172,11 +174,17 @@ void h_orders(struct req *r)
         portal_clear(&p);
         return;
     }
+    /* a reseller sees whose order each one is (issue 8 item 9) */
+    int many = p.user != NULL && (p.user->role == USER_RESELLER || p.norgs > 1);
     json_t *a = json_array();
     for (size_t i = 0; a != NULL && i < l.n; i++) {
         const struct order_rec *o = &l.rows[i];
         const struct product *pr = pf_order_list_product(&l, i);
-        char eta[16], created[32];
+        char eta[16], created[32], org[ORG_NAME_MAX + 1] = "";
+        struct org g;
+        if (many && org_get(p.db, o->org_id, &g, NULL) == 0)
+            snprintf(org, sizeof org, "%s",
+                     strcmp(r->lang, "en") == 0 && g.name_en[0] ? g.name_en : g.name_ja);
         pf_eta(o, pr, eta, sizeof eta);
         pf_date(o->submitted_at ? o->submitted_at : o->created_at, created, sizeof created);
         json_array_append_new(
@@ -184,9 +192,10 @@ void h_orders(struct req *r)
                          "receipt_no", o->receipt_no, "state", o->state, "state_label",
                          pf_state_label(r->lang, o->state), "cn", o->cn ? o->cn : "", "product",
                          pr ? product_name(r->lang, pr) : "", "eta", eta, "date", created));
+        json_object_set_new(json_array_get(a, json_array_size(a) - 1), "org", json_string(org));
     }
     http_reply_page(r, 200, "portal_orders", "portal.orders.title",
-                    json_pack("{s:o, s:b}", "orders", a, "empty", l.n == 0));
+                    json_pack("{s:o, s:b, s:b}", "orders", a, "empty", l.n == 0, "many", many));
     pf_order_list_clear(&l);
     portal_clear(&p);
 }
@@ -197,8 +206,12 @@ static const char *const doc_kinds[] = {"phone_bill", "authorization_letter", "p
 
 static json_t *step_json(const char *lang, const struct validate_step *t, int can_dcv)
 {
-    char label[48], exp[32], done[32];
+    char label[48], exp[32], done[32], mlabel[400];
     snprintf(label, sizeof label, "portal.dcv.%.*s", (int)strcspn(t->method, ":"), t->method);
+    /* e-mail: the exact address written to; a reuse: the original method it relies on */
+    snprintf(mlabel, sizeof mlabel, "%s%s%s%s%s",
+             t->reused ? i18n_text(lang, "portal.dcv.reuse") : "", t->reused ? " · " : "",
+             i18n_text(lang, label), t->email[0] ? " " : "", t->email);
     pf_datetime(t->expires_at, exp, sizeof exp);
     pf_datetime(t->validated_at, done, sizeof done);
     int dns = strcmp(t->method, "dns") == 0, http = strcmp(t->method, "http") == 0;
@@ -212,9 +225,9 @@ static json_t *step_json(const char *lang, const struct validate_step *t, int ca
     int ready = !validated && t->issued;
     return json_pack("{s:s, s:s, s:s, s:s, s:b, s:b, s:b, s:b, s:b, s:s, s:s, s:s, s:s, s:s, "
                      "s:s, s:o, s:b, s:s}",
-                     "name", t->name, "method", t->method, "method_label", i18n_text(lang, label),
-                     "state_label", i18n_text(lang, skey), "validated", validated, "is_dns",
-                     dns && ready, "is_http", http && ready, "is_email", email && ready, "waiting",
+                     "name", t->name, "method", t->method, "method_label", mlabel, "state_label",
+                     i18n_text(lang, skey), "validated", validated, "is_dns", dns && ready,
+                     "is_http", http && ready, "is_email", email && ready, "waiting",
                      !validated && !ready, "record_name", t->record_name, "value", t->value, "url",
                      t->url, "email", t->email, "expires", exp, "validated_at", done, "options",
                      opts, "can_change", can_dcv && !validated, "reason",
@@ -266,6 +279,45 @@ static json_t *kinds_json(const char *lang)
             a, json_pack("{s:s, s:s}", "v", doc_kinds[i], "l", i18n_text(lang, key)));
     }
     return a;
+}
+
+/* The first message of keys[0..n) that lang has, else NULL. */
+static const char *first_msg(const char *lang, char keys[][96], size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *t = i18n_get(lang, keys[i]);
+        if (t != NULL)
+            return keys[i];
+    }
+    return NULL;
+}
+
+json_t *pf_refusal_json(const char *lang, const struct order_rec *o, const char *caa_ids)
+{
+    if (strcmp(o->state, "approved") != 0 || o->issue_refusal[0] == '\0')
+        return json_null();
+    const char *code = o->issue_refusal;
+    int fam = (int)strcspn(code, ".");
+    char k[3][96];
+    /* the reason: the code itself (caa.* are catalog keys), its own, its family's */
+    snprintf(k[0], sizeof k[0], "%s", code);
+    snprintf(k[1], sizeof k[1], "order.refusal.%s", code);
+    snprintf(k[2], sizeof k[2], "order.refusal.%.*s", fam, code);
+    const char *key = first_msg(lang, k, 3);
+    struct buf reason = BUF_INIT, next = BUF_INIT;
+    i18n_format(&reason, lang, key ? key : "order.refusal.other", code);
+    /* what to do next: the code's own, its family's */
+    snprintf(k[0], sizeof k[0], "order.refusal.next.%s", code);
+    snprintf(k[1], sizeof k[1], "order.refusal.next.%.*s", fam, code);
+    key = first_msg(lang, k, 2);
+    i18n_format(&next, lang, key ? key : "order.refusal.next.other", caa_ids ? caa_ids : "");
+    char at[32];
+    pf_datetime(o->issue_refused_at, at, sizeof at);
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "code", code, "reason", reason.p ? reason.p : "",
+                          "next", next.p ? next.p : "", "at", at);
+    buf_free(&reason);
+    buf_free(&next);
+    return j ? j : json_null();
 }
 
 /* Renders the detail page of o; area ("dcv", "upload", "cancel") gets msg (may be NULL). */
@@ -327,7 +379,19 @@ static void order_page(struct req *r, struct portal *p, struct order_rec *o,
         area && strcmp(area, "cancel") == 0 && msg ? msg : "", "max_upload", maxup, "kinds",
         kinds_json(lang));
     json_object_set_new(d, "cert_serial", json_string(serial));
+    /* a check that left a domain unvalidated is not a success (issue 8 item 9) */
+    json_object_set_new(d, "flash_warn", json_boolean(ok != NULL && strcmp(ok, "checked") == 0));
+    json_t *cr = json_array();
+    for (size_t i = 0; cr != NULL && order_cancel_reasons[i] != NULL; i++) {
+        char key[64];
+        snprintf(key, sizeof key, "order.cancel_reason.%s", order_cancel_reasons[i]);
+        json_array_append_new(
+            cr, json_pack("{s:s, s:s}", "v", order_cancel_reasons[i], "l", i18n_text(lang, key)));
+    }
+    json_object_set_new(d, "cancel_reasons", cr);
     json_object_set_new(d, "show_docs", json_boolean(can_upload || json_array_size(docs) > 0));
+    json_object_set_new(d, "refusal",
+                        pf_refusal_json(lang, o, config_str(r->web->cfg, "caa", "identities")));
     stored_clear(&s);
     http_reply_page(r, status, "portal_order", "portal.order.title", d);
 }
@@ -446,11 +510,35 @@ out:
     portal_clear(&p);
 }
 
+/* The cancel form asks, as every destructive action, for a confirmation and a reason
+ * (issue 8 item 6); the message key of what is missing, or NULL. The note kept on the
+ * order is the reason's label, then the customer's own words. */
+static const char *cancel_reason(struct req *r, struct buf *note)
+{
+    const char *code = req_form_text(r, "reason_code");
+    const char *text = req_form_text(r, "reason");
+    int has_text = text != NULL && text[strspn(text, " \t\r\n")] != '\0';
+    const char *confirm = req_form_text(r, "confirm");
+    if (!order_cancel_reason_ok(code))
+        return "portal.cancel.err.reason";
+    if (strcmp(code, "other") == 0 && !has_text)
+        return "portal.cancel.err.other";
+    if (confirm == NULL || strcmp(confirm, "1") != 0)
+        return "portal.cancel.err.confirm";
+    char key[64];
+    snprintf(key, sizeof key, "order.cancel_reason.%s", code);
+    buf_puts(note, i18n_text(r->lang, key));
+    if (has_text)
+        buf_printf(note, "%s%s", strcmp(r->lang, "en") == 0 ? ": " : "：", text);
+    return NULL;
+}
+
 void h_order_cancel(struct req *r)
 {
     struct portal p;
     struct order_rec *o = NULL;
     struct product prod;
+    struct buf note = BUF_INIT;
     if (portal_or_reply(r, &p) < 0 || load_order(r, &p, &o, &prod) < 0)
         goto out;
     int64_t version = 0;
@@ -458,12 +546,18 @@ void h_order_cancel(struct req *r)
     if (vs != NULL && pf_parse_id(vs, &version) < 0)
         version = 0;
     struct sm_err e = {0};
-    int rc = order_cancel(&p.env, &p.who, o->id, version, req_form_text(r, "reason"), &e);
+    const char *missing = cancel_reason(r, &note);
+    if (missing != NULL) {
+        order_page(r, &p, o, &prod, 422, "cancel", i18n_text(r->lang, missing));
+        goto out;
+    }
+    int rc = order_cancel(&p.env, &p.who, o->id, version, note.p, &e);
     if (rc == 0)
         redirect_ok(r, o->id, "cancelled");
     else
         action_failed(r, &p, o, &prod, "cancel", rc, &e);
 out:
+    buf_free(&note);
     orders_rec_free(o);
     portal_clear(&p);
 }
@@ -576,42 +670,85 @@ static int token_ok(const char *t)
            strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") == n;
 }
 
+/* What the mailbox owner approves (issue 8 item 7): the domain, the address, the
+ * applicant organization, the receipt number and when it was requested. NULL when the
+ * token is unknown or expired (e names the error). */
+static json_t *confirm_json(struct req *r, struct order_env *env, const char *t, int done, int *rc,
+                            struct sm_err *e)
+{
+    struct validate_email_info in;
+    *rc = validate_email_lookup(env, t, &in, e);
+    if (*rc < 0)
+        return NULL;
+    char req_at[32], exp[32];
+    pf_datetime(in.requested_at, req_at, sizeof req_at);
+    pf_datetime(in.expires_at, exp, sizeof exp);
+    return json_pack("{s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:s}", "token", t, "done",
+                     done || in.validated, "domain", in.domain, "address", in.address, "org",
+                     strcmp(r->lang, "en") == 0 ? in.org_en : in.org_ja, "receipt_no",
+                     in.receipt_no, "requested", req_at, "expires", exp);
+}
+
+/* The environment of the public DCV pages; 0, or -1 when a reply was sent. */
+static int confirm_env(struct req *r, struct order_env *env, struct order_hooks *hooks,
+                       struct maint_policy *maint)
+{
+    struct db *db;
+    struct sm_err e = {0};
+    if ((db = req_db_or_reply(r)) == NULL)
+        return -1;
+    notice_hooks_init(hooks, r->web->cfg);
+    if (order_env_init(env, db, hooks, r->web->cfg, maint, &e) < 0) {
+        pf_internal(r, "dcv confirm: configuration", &e);
+        return -1;
+    }
+    return 0;
+}
+
 void h_dcv_confirm_form(struct req *r)
 {
     const char *t = req_param(r, "token");
+    struct order_hooks hooks;
+    struct maint_policy maint;
+    struct order_env env;
+    int rc = 0;
     if (!token_ok(t)) {
         http_reply_error(r, 404, "web.notfound", NULL);
         return;
     }
-    http_reply_page(r, 200, "portal_dcv_confirm", "portal.dcvc.title",
-                    json_pack("{s:s, s:b}", "token", t, "done", 0));
+    if (confirm_env(r, &env, &hooks, &maint) < 0)
+        return;
+    struct sm_err e = {0};
+    json_t *d = confirm_json(r, &env, t, 0, &rc, &e);
+    if (rc == -SM_E_NOTFOUND || rc == -SM_E_INVALID)
+        http_reply_error(r, 404, "portal.err.dcv_token", NULL);
+    else if (d == NULL)
+        pf_internal(r, "dcv confirm page", &e);
+    else
+        http_reply_page(r, 200, "portal_dcv_confirm", "portal.dcvc.title", d);
 }
 
 void h_dcv_confirm(struct req *r)
 {
     const char *t = req_param(r, "token");
-    struct db *db;
-    if (!token_ok(t)) {
-        http_reply_error(r, 404, "web.notfound", NULL);
-        return;
-    }
-    if ((db = req_db_or_reply(r)) == NULL)
-        return;
     struct order_hooks hooks;
     struct maint_policy maint;
     struct order_env env;
     struct sm_err e = {0};
-    notice_hooks_init(&hooks, r->web->cfg);
-    if (order_env_init(&env, db, &hooks, r->web->cfg, &maint, &e) < 0) {
-        pf_internal(r, "dcv confirm: configuration", &e);
+    if (!token_ok(t)) {
+        http_reply_error(r, 404, "web.notfound", NULL);
         return;
     }
+    if (confirm_env(r, &env, &hooks, &maint) < 0)
+        return;
     int rc = validate_email_confirm(&env, r->web->cfg, t, &e);
+    json_t *d = NULL;
+    if (rc == 0)
+        d = confirm_json(r, &env, t, 1, &rc, &e);
     if (rc == -SM_E_NOTFOUND || rc == -SM_E_INVALID)
         http_reply_error(r, 404, "portal.err.dcv_token", NULL);
-    else if (rc < 0)
+    else if (d == NULL)
         pf_internal(r, "dcv confirm", &e);
     else
-        http_reply_page(r, 200, "portal_dcv_confirm", "portal.dcvc.title",
-                        json_pack("{s:s, s:b}", "token", t, "done", 1));
+        http_reply_page(r, 200, "portal_dcv_confirm", "portal.dcvc.title", d);
 }

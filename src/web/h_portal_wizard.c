@@ -13,6 +13,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/policy.h"
 #include "ra/dcv.h"
 #include "ra/validate.h"
 #include "store/users.h"
@@ -81,12 +82,74 @@ static json_t *steps_json(const char *lang, int cur)
     return a;
 }
 
+/* Appends msg with each "{name}" of names[0..n) replaced by vals[i]. */
+static int subst(struct buf *out, const char *msg, const char *const *names,
+                 const char *const *vals, size_t n)
+{
+    int rc = 0;
+    for (const char *c = msg; rc == 0 && *c;) {
+        size_t i = 0;
+        while (i < n && strncmp(c, names[i], strlen(names[i])) != 0)
+            i++;
+        if (i < n) {
+            rc = buf_puts(out, vals[i]);
+            c += strlen(names[i]);
+        } else {
+            rc = buf_append(out, c++, 1);
+        }
+    }
+    return rc;
+}
+
+static void day_text(time_t t, char *out, size_t n)
+{
+    int y, m, d;
+    clock_tokyo_date(t, &y, &m, &d);
+    snprintf(out, n, "%04d-%02d-%02d", y, m, d);
+}
+
+int pf_term_note(struct buf *out, const char *lang, int term_months, time_t at, int cert_days)
+{
+    const struct policy_step *st = NULL;
+    size_t n = policy_steps(POLICY_MAX_VALIDITY_DAYS, &st);
+    size_t cur = 0;
+    for (size_t i = 0; i < n; i++)
+        if (st[i].from <= at)
+            cur = i;
+    if (n == 0 || (long long)term_months * 31 <= st[cur].value)
+        return 0;
+    char term[16], days[16], from[16], cd[16], next_days[16] = "", next_from[16] = "";
+    snprintf(term, sizeof term, "%d", term_months);
+    snprintf(days, sizeof days, "%d", st[cur].value);
+    day_text(st[cur].from, from, sizeof from);
+    snprintf(cd, sizeof cd, "%d", cert_days);
+    if (cur + 1 < n) {
+        snprintf(next_days, sizeof next_days, "%d", st[cur + 1].value);
+        day_text(st[cur + 1].from, next_from, sizeof next_from);
+    }
+    static const char *const names[] = {"{term}",      "{days}",      "{from}",
+                                        "{cert_days}", "{next_days}", "{next_from}"};
+    const char *vals[] = {term, days, from, cd, next_days, next_from};
+    int rc = 0;
+    if (cert_days > 0)
+        rc = subst(out, i18n_text(lang, "portal.term_note.cert"), names, vals, 6);
+    if (rc == 0)
+        rc = subst(out, i18n_text(lang, "portal.term_note.main"), names, vals, 6);
+    if (rc == 0 && cur + 1 < n)
+        rc = subst(out, i18n_text(lang, "portal.term_note.next"), names, vals, 6);
+    return rc;
+}
+
 static json_t *product_item(const struct product *p, const char *lang, const char *cur)
 {
     json_t *j = pf_product_json(p, lang);
     char key[32], price[32];
     snprintf(key, sizeof key, "portal.level.%s", p->level);
-    snprintf(price, sizeof price, "%lld", (long long)p->list_price);
+    portal_yen(p->list_price, price, sizeof price); /* "60,000" */
+    struct buf note = BUF_INIT;
+    pf_term_note(&note, lang, p->term_months, clock_now(), 0);
+    json_object_set_new(j, "term_note", json_string(note.p ? note.p : ""));
+    buf_free(&note);
     json_object_set_new(j, "level_label", json_string(i18n_text(lang, key)));
     json_object_set_new(j, "price", json_string(price));
     json_object_set_new(j, "sel", json_boolean(cur != NULL && strcmp(cur, p->code) == 0));
@@ -237,7 +300,11 @@ static void render(struct wiz *w, int step, int status)
     json_t *sum = json_object();
     if (step == 7 && w->checked && sum != NULL) {
         char amount[32];
-        snprintf(amount, sizeof amount, "%lld", (long long)order_amount(&w->prod, &w->res));
+        portal_yen(order_amount(&w->prod, &w->res), amount, sizeof amount);
+        struct buf note = BUF_INIT;
+        pf_term_note(&note, lang, w->prod.term_months, clock_now(), 0);
+        json_object_set_new(sum, "term_note", json_string(note.p ? note.p : ""));
+        buf_free(&note);
         json_object_set_new(
             sum, "product",
             json_string(strcmp(lang, "en") == 0 ? w->prod.name_en : w->prod.name_ja));
@@ -388,9 +455,12 @@ static int apply_all(struct wiz *w)
     char m[32];
     snprintf(m, sizeof m, "%s", all);
     for (size_t i = 0; i < w->res.nnames; i++) {
-        char key[300];
+        char key[300], norm[300];
         snprintf(key, sizeof key, "dcv:%s", w->res.names[i]);
-        vset(w, key, m);
+        /* e-mail: the constructed address at this very name, as the table then shows it */
+        if (dcv_method_for_name(m, w->res.names[i], norm, sizeof norm) < 0)
+            snprintf(norm, sizeof norm, "%s", m);
+        vset(w, key, norm);
     }
     vset(w, "dcv_all", "");
     return check(w);

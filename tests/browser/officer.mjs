@@ -76,6 +76,15 @@ try {
   await admin.goto(`${server.url}/admin/products`);
   t.ok(await admin.isVisible('tr[data-code="ov-1y"]'), 'R-PRD-1 the product is listed');
   await shot(admin, 'products-ja');
+  // issue 8 item 9: the headers wrap between words only (no one-character-per-line columns), the
+  // reissue rule is in words
+  const hs = await admin.$$eval('#products thead th', (ths) =>
+    ths.map((th) => th.getBoundingClientRect().height));
+  t.ok(Math.max(...hs) < 2.6 * Math.min(...hs),
+    'issue 8 item 9: product table headers wrap at most once (never a character per line)',
+    `heights ${hs.join(', ')}`);
+  t.ok(!(await admin.textContent('#products')).includes('after:'),
+    'issue 8 item 9: no raw reissue rule in the product table');
   await admin.goto(`${server.url}/admin/products?lang=en`);
   await shot(admin, 'products-en');
 
@@ -158,8 +167,9 @@ try {
   await off.click('#f-hold button[type=submit]');
   await off.waitForURL('**?done=held');
   t.ok((await off.textContent('#order-state')).includes('保留'), 'R-VAL-6 the order is on hold');
-  t.ok((await off.textContent('#mails')).includes('order_hold'),
-    'R-VAL-6 the customer is mailed the request (listed with the order)');
+  t.ok(await off.isVisible('#mails tr[data-tmpl="order_hold"]') &&
+    (await off.textContent('#mails')).includes('審査保留・書類提出のお願い'),
+    'R-VAL-6 the customer is mailed the request (listed with the order, named in words)');
   await shot(off, 'order-hold-ja');
   await off.goto(`${server.url}/officer?state=on_hold`);
   t.ok(await off.isVisible(`#queue tr[data-id="${o1.id}"]`), 'the on-hold filter shows the order');

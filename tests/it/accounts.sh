@@ -28,7 +28,7 @@ for _ in $(seq 1 100); do [ -f "$IT_TMP/sink.ready" ] && break; sleep 0.1; done
 WEB_PORT=$(free_port)
 url=http://127.0.0.1:$WEB_PORT
 if ! "$S" init --dir "$D" --set server.secure_cookies=true --set account.max_failures=3 \
-  --set account.lock_seconds=3 --set mail.enabled=true --set "server.base_url=$url" \
+  --set account.lock_seconds=8 --set mail.enabled=true --set "server.base_url=$url" \
   --set "mail.url=smtp://127.0.0.1:$SMTP_PORT" --set mail.starttls=none \
   --set mail.from=ca@shomei.example.jp --set mail.timeout=5 \
   ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} >"$IT_TMP/init.log" 2>&1; then
@@ -176,7 +176,17 @@ login hanako2 second-horse-2
 check_eq "R-ACT-2 locked after max_failures: the right password is refused" 422 "$code"
 check "R-ACT-2 user list shows the lock" \
   bash -c '"$1" user list --dir "$2" | grep hanako2 | grep -q locked' _ "$S" "$D"
-sleep 3.2
+check "issue 8 item 9, R-ACT-2: the owner (right password) is told the account is locked" \
+  grep -Eq 'id="login-locked">[^<]*(locked|ロックされています)[^<]*[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} JST' "$B"
+login hanako2 bad-password-1
+check_eq "issue 8 item 9: a wrong password on a locked account: the usual message" "$fail_body" \
+  "$(sed -n 's/.*id="login-error">\([^<]*\)<.*/\1/p' "$B")"
+check "  and no word of the lock" bash -c '! grep -q login-locked "$1"' _ "$B"
+for _ in 1 2 3 4; do login nobody-here bad-password-1; done
+check "issue 8 item 9: an unknown id is never reported locked" bash -c '! grep -q login-locked "$1"' _ "$B"
+check "issue 8 item 9: the failure message gives the lock duration" \
+  grep -Eq 'id="login-error">[^<]*(1 minutes|1 分間)' "$B"
+sleep 8.2
 login hanako2 second-horse-2
 check_eq "R-ACT-2 the lock ends after lock_seconds" 303 "$code"
 # a tab or line break in next is dropped by browsers: "/<TAB>/host" would be "//host"

@@ -92,6 +92,19 @@ check "form ja: uploaded PEM file is checked" has "$page" 'data-code="csr.key.rs
 page=$(curl -s -b "$jar" -F "csrf=$token" -F "csr=  " "$url/tools/csr")
 check "form ja: empty input asks for a CSR" has "$page" "CSRを貼り付けるか、ファイルを選択してください"
 
+# issue 8 item 9, R-CSR-1: a pasted private key is refused with a warning and never echoed
+key_line=$(sed -n 2p "$IT_TMP/good.key")
+out=$(curl -s -w '\n%{http_code}' -b "$jar" -F "csrf=$token" -F "csr=<$IT_TMP/good.key" "$url/tools/csr")
+check_eq "form ja: a pasted private key: 422" 422 "$(tail -1 <<<"$out")"
+check "form ja: a clear private-key warning" has "$out" 'id="private-key-warning"'
+check "form ja: the warning is in Japanese" has "$out" "秘密鍵が貼り付けられました"
+check "form ja: no line of the key is sent back" bash -c '! grep -qF -- "$2" <<<"$1"' _ "$out" "$key_line"
+check "form ja: no PRIVATE KEY header is sent back" bash -c '! grep -q "BEGIN [A-Z ]*PRIVATE KEY" <<<"$1"' _ "$out"
+cat "$good" "$IT_TMP/good.key" >"$IT_TMP/both.pem"
+out=$(curl -s -b "$jar" -F "csrf=$token" -F "csr=<$IT_TMP/both.pem" "$url/tools/csr")
+check "form ja: CSR + key pasted together: warned, key not echoed" bash -c \
+  'grep -q private-key-warning <<<"$1" && ! grep -qF -- "$2" <<<"$1"' _ "$out" "$key_line"
+
 # ---- form, English (lang cookie from ?lang=en) ----
 jar2=$IT_TMP/jar2
 token=$(curl -s -c "$jar2" -b "$jar2" "$url/tools/csr?lang=en" | grep -o 'name="csrf" value="[^"]*"' | sed 's/.*value="//; s/"$//')

@@ -126,6 +126,7 @@ check_eq "nothing was saved" 0 "$(jq_ 'len(d["orders"])')"
 api POST /api/v1/orders "$(app '')"
 check_eq "apply: 201" 201 "$code"
 OID=$(jq_ 'd["id"]')
+RECEIPT=$(jq_ 'd["receipt_no"]')
 INVOICE=$(jq_ 'd["invoice_no"]')
 AMOUNT=$(jq_ 'd["amount"]')
 check "  receipt number" grep -q '"receipt_no":"R20261201-[0-9]\{5\}"' "$BODY"
@@ -176,8 +177,17 @@ check "random values of 32 characters" \
 api POST "/api/v1/orders/$OID/dcv" \
   '{"action":"set_method","name":"www.api-test.co.jp","method":"email:admin"}'
 check_eq "method change to e-mail (still allowed in 2026): 200" 200 "$code"
-check "  the e-mail instructions name the constructed address" \
-  grep -q 'admin@' <<<"$(dom www.api-test.co.jp 'x["instructions"].get("email","")')"
+check_eq "  the e-mail instructions name the constructed address at the name itself" \
+  admin@www.api-test.co.jp "$(dom www.api-test.co.jp 'x["instructions"].get("email","")')"
+api POST "/api/v1/orders/$OID/dcv" \
+  '{"action":"set_method","name":"www.api-test.co.jp","method":"email:admin@example.co.jp"}'
+check_eq "an address at another domain than the name's is refused: 422 (issue 8 item 4)" 422 \
+  "$code"
+api POST "/api/v1/orders/$OID/dcv" \
+  '{"action":"set_method","name":"www.api-test.co.jp","method":"email:hostmaster@api-test.co.jp"}'
+check_eq "the constructed address at the parent ADN may be chosen: 200" 200 "$code"
+check_eq "  the instructions name exactly that address (issue 8 item 4)" \
+  hostmaster@api-test.co.jp "$(dom www.api-test.co.jp 'x["instructions"].get("email","")')"
 # the mailed link: a GET (as a mail scanner's prefetch) validates nothing, the POST of its
 # confirmation page does (sqlite3 reads the link from the outbox; PostgreSQL runs skip it)
 if [ -z "${SHOMEI_TEST_PG_URL:-}" ]; then
@@ -188,6 +198,15 @@ if [ -z "${SHOMEI_TEST_PG_URL:-}" ]; then
   JAR=$IT_TMP/jar-mail
   code=$(curl -s -c "$JAR" -b "$JAR" -o "$BODY" -w '%{http_code}' "$url$LPATH")
   check_eq "  GET of the link: the confirmation page" 200 "$code"
+  LTO=$(sqlite3 -batch "$D/shomei.db" "SELECT to_addr FROM outbox WHERE tmpl = 'dcv_email'
+    ORDER BY id DESC LIMIT 1")
+  check_eq "  the link went to the address shown (issue 8 item 4)" hostmaster@api-test.co.jp "$LTO"
+  check "  the page names the domain (issue 8 item 7)" \
+    grep -q 'data-dcvc="domain">www.api-test.co.jp<' "$BODY"
+  check "  the page names the organization" grep -q 'data-dcvc="org">Managed M<' "$BODY"
+  check "  the page names the receipt number" grep -q "data-dcvc=\"receipt_no\">$RECEIPT<" "$BODY"
+  check "  the page names the date requested" \
+    grep -q 'data-dcvc="requested">20[0-9][0-9]-[0-9][0-9]-[0-9][0-9]' "$BODY"
   LTOK=$(grep -o 'name="csrf" value="[^"]*"' "$BODY" | head -1 | sed 's/.*value="//; s/"$//')
   api GET "/api/v1/orders/$OID"
   check_eq "  the GET validated nothing" pending \

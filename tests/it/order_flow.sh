@@ -165,8 +165,18 @@ pay
 wait_for 20 state_is issued
 check_eq "R-VAL-2 a second order of the organization reuses the validation and issues" issued \
   "$(jq_ 'd["state"]')"
-check_eq "R-VAL-2 its domains carry the method reuse" "['reuse', 'reuse']" \
-  "$(jq_ '[x["method"] for x in d["domains"]]')"
+# issue 8 item 20: a reuse keeps the original method (web page for the apex, DNS for www)
+check_eq "R-VAL-2 its domains are reused and keep the original methods" \
+  "[('www.flow-test.co.jp', 'dns', True), ('flow-test.co.jp', 'http', True)]" \
+  "$(jq_ '[(x["name"], x["method"], x["reused"]) for x in d["domains"]]')"
+check_eq "R-VAL-2 each reused row names the original validation, not another reuse" 0 \
+  "$(sq "SELECT COUNT(*) FROM order_domains d WHERE d.order_id = $OID AND (d.reused_from IS NULL
+        OR (SELECT o.reused_from FROM order_domains o WHERE o.id = d.reused_from) IS NOT NULL)")"
+CERT2=$(sq "SELECT cert_id FROM orders WHERE id = $OID")
+# issue 8 item 24 (BR 5.4.1): every CAA check that allowed the certificate is kept with it
+check_eq "BR 5.4.1 a CAA check per name is recorded with the certificate it allowed" 2 \
+  "$(sq "SELECT COUNT(DISTINCT name) FROM caa_checks WHERE cert_id = $CERT2 AND ok = 1
+        AND dnssec IS NOT NULL AND checked_at > 0 AND evidence LIKE '%\"steps\"%'")"
 
 # ---- the per-CN limit (R-ISS-6: two valid certificates per CN and organization) ----
 apply flow-test.co.jp flow-3
@@ -192,7 +202,30 @@ check "R-VAL-3 a CAA record naming another CA blocks issuance (audited)" blocked
 api GET "/api/v1/orders/$OID"
 check "R-VAL-3 the order is not issued" test "$(jq_ 'd["state"]')" != issued
 check "R-VAL-3 the blocked issuance is logged" grep -q 'issuance blocked' "$IT_TMP"/server-*.log
+check "BR 5.4.1 the blocking CAA check is recorded without a certificate (issue 8 item 24)" \
+  test "$(sq "SELECT COUNT(*) FROM caa_checks WHERE order_id = $OID AND ok = 0
+        AND reason = 'caa.forbidden' AND cert_id IS NULL")" -gt 0
 check_eq "R-VAL-3 no certificate exists for the forbidden name" 0 \
+  "$(sq "SELECT COUNT(*) FROM certificates WHERE cn = 'www.forbid-test.co.jp' AND state = 'issued'")"
+
+# ---- evidence too old at signing (issue 8 item 21, R-VAL-2) ----
+# The CAA-blocked order waits approved with its domains validated now. The same data
+# directory served 244 days later: the job's retry checks the evidence before signing,
+# finds it past the reuse period and sends the order back to validation.
+check_eq "the blocked order waits approved" approved "$(sq "SELECT state FROM orders WHERE id = $OID")"
+kill "$IT_SERVER_PID" 2>/dev/null
+wait "$IT_SERVER_PID" 2>/dev/null
+SHOMEI_FAKE_NOW=$(($(date +%s) + 244 * 86400)) start_server "$D" ||
+  { not_ok "server starts 244 days later"; it_done; }
+back() { [ "$(sq "SELECT state FROM orders WHERE id = $OID")" = vetting ]; }
+wait_for 20 back
+check "R-VAL-2 244 days later the order is back in vetting, not issued" back
+check_eq "  its domains are pending again, with the reason dcv.stale and a new value" 2 \
+  "$(sq "SELECT COUNT(*) FROM order_domains WHERE order_id = $OID AND state = 'pending'
+        AND evidence LIKE '%dcv.stale%' AND random_value IS NOT NULL")"
+check "  the return is audited (order.revalidate)" test \
+  "$(sq "SELECT COUNT(*) FROM audit_log WHERE action = 'order.revalidate'")" -gt 0
+check_eq "  still no certificate for the name" 0 \
   "$(sq "SELECT COUNT(*) FROM certificates WHERE cn = 'www.forbid-test.co.jp' AND state = 'issued'")"
 "$S" audit verify --dir "$D" >/dev/null 2>&1
 check_eq "R-OPS-1 the audit chain verifies after the whole path" 0 $?

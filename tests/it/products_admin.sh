@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# R-PRD-1 the admins' product pages over HTTP: the demo catalog is listed; a product is
+# R-PRD-1 the admins' product pages over HTTP (issue 8 item 9: the list in words, one
+# name for products in menu and page): the demo catalog is listed; a product is
 # created with every field (code, names ja/en, level, term, multi-domain with included and
 # maximum names, wildcard, IP names, list price, price per extra name, reissue-fee rule,
 # review target in business days, root options, active) and edited; bad values get a
@@ -133,6 +134,18 @@ check "wildcard ticked" grep -q 'name="wildcard" value="1" checked' "$BODY"
 check "root B ticked" grep -q 'name="root_b" value="1" checked' "$BODY"
 PID=${loc#/admin/products/}
 PID=${PID%%\?*}
+# issue 8 item 9: the list shows the rules in words, not stored values
+get /admin/products
+row=$(grep -o '<tr class="product[^"]*" data-code="ov-multi-2y">.*</tr>' "$BODY")
+check "issue 8 item 9: the reissue rule in words" \
+  grep -q 'data-fee="after:30:5000">発行から 30 日までは無料、以降 5,000 円</td>' <<<"$row"
+check "  the term with its unit" grep -q '<td>24 か月</td>' <<<"$row"
+check "  the root options as names" grep -q '<td>A, B</td>' <<<"$row"
+check "  a free rule reads 無料" grep -q 'data-fee="free">無料</td>' "$BODY"
+check "  no raw rule text is shown" bash -c '! grep -q ">after:[0-9]*:[0-9]*<\|>free<" "$1"' _ "$BODY"
+check "  headers never wrap one character per line" grep -q '#products thead th { white-space: normal; word-break: keep-all' \
+  <(curl -s "$url/static/officer.css")
+check "issue 8 item 9: the menu says 製品 like the page" grep -q '>製品</a>' "$BODY"
 
 # duplicate code
 get /admin/products/new

@@ -278,7 +278,11 @@ static const struct row rows[] = {
     {F_CN, "192.0.2.10", "cn", "order.inelig.cn"},
     {F_CN, "www.example.invalid", "cn", "order.inelig.cn"},
     {F_CN, "*.example.co.jp", "cn", "order.err.wildcard_not_allowed"},
-    {F_CN, "mail_server.example.co.jp", "cn", "order.inelig.cn"},
+    /* issue 8 item 9: a mistyped name gets the message of its mistake, not R-APP-6's */
+    {F_CN, "mail_server.example.co.jp", "cn", "name.underscore"},
+    {F_CN, "ｗｗｗ．ｅｘａｍｐｌｅ．ｃｏ．ｊｐ", "cn", "name.fullwidth"},
+    {F_CN, "www。example。co。jp", "cn", "name.fullwidth"},
+    {F_CN, "www.ｅｘａｍｐｌｅ.co.jp", "cn", "name.fullwidth"},
     {F_ROOT, "b", NULL, NULL},
     {F_ROOT, "c", "root", "order.err.root"},
     {F_DCV, "http", NULL, NULL},

@@ -205,6 +205,44 @@ static void test_csr_check_single_problem_is_exact(void **state)
     }
 }
 
+/* Issue 8 item 9, R-CSR-3: a problem's detail is shown after the message in Japanese too,
+ * so it carries no English words ("END line missing", "1024 bits", "bytes after") */
+static void test_csr_problem_details_language_neutral(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *file, *code, *detail;
+    } t[] = {
+        {"bad_no_end.pem", "csr.input.bad_pem", ""},
+        {"bad_rsa1024.pem", "csr.key.rsa_too_small", "RSA-1024"},
+        {"bad_rsa2047.pem", "csr.key.rsa_bits_not_multiple_of_8", "RSA-2047"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        struct csr_info *info = check_file(t[i].file, NULL);
+        int found = 0;
+        for (size_t k = 0; k < info->nproblems; k++)
+            if (strcmp(info->problems[k].code, t[i].code) == 0) {
+                found = 1;
+                assert_string_equal(info->problems[k].detail, t[i].detail);
+            }
+        assert_true(found);
+        csr_info_free(info);
+    }
+    static const char *const files[] = {"bad_trailing.pem", "bad_trailing.der",
+                                        "bad_text_around.pem"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        struct csr_info *info = check_file(files[i], NULL);
+        for (size_t k = 0; k < info->nproblems; k++) {
+            const char *d = info->problems[k].detail;
+            if (strstr(d, "bytes") || strstr(d, "after") || strstr(d, "missing") ||
+                strstr(d, "bits") || strstr(d, "limit"))
+                fail_msg("%s: English in the detail of %s: %s", files[i],
+                         info->problems[k].code, d);
+        }
+        csr_info_free(info);
+    }
+}
+
 /* R-CSR-2, R-CSR-3: a Japanese UTF8String subject survives byte-exact */
 static void test_csr_check_japanese_subject_byte_exact(void **state)
 {
@@ -781,6 +819,7 @@ int main(void)
         cmocka_unit_test(test_csr_check_accepts_variants),
         cmocka_unit_test(test_csr_check_rejects_with_code),
         cmocka_unit_test(test_csr_check_single_problem_is_exact),
+        cmocka_unit_test(test_csr_problem_details_language_neutral),
         cmocka_unit_test(test_csr_check_japanese_subject_byte_exact),
         cmocka_unit_test(test_csr_check_private_key_not_echoed),
         cmocka_unit_test(test_csr_check_blocklist_compromised),

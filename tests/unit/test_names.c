@@ -67,6 +67,10 @@ static const struct dns_case dns_cases[] = {
     {"*", 1, "name.wildcard_position", 1, NULL},
     {"ドメイン.jp", 0, "name.u_label", 1, NULL},
     {"株式会社テスト.jp", 0, "name.u_label", 1, NULL},
+    /* issue 8 item 9: full-width ASCII and the ideographic full stop */
+    {"ｗｗｗ．ｅｘａｍｐｌｅ．ｊｐ", 0, "name.fullwidth", 1, NULL},
+    {"www。example。jp", 0, "name.fullwidth", 1, NULL},
+    {"www.exampl ｅ.jp", 0, "name.fullwidth", 1, NULL},
     {"xn--zz.jp", 0, "name.idna_invalid", 1, NULL},
     {"xn--abc.com", 0, "name.idna_invalid", 1, NULL},
     {"xn--Eckwd4c7c-.jp", 0, "name.hyphen", 1, NULL},

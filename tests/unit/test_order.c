@@ -223,8 +223,8 @@ static void test_order_transition_every_edge(void **state)
             orders_rec_free(after);
             orders_rec_free(o);
         }
-    assert_int_equal(allowed, 12);
-    assert_int_equal(refused, ORDER__NSTATES * ORDER__NSTATES - 12);
+    assert_int_equal(allowed, 13); /* approved -> vetting: issue 8 item 21 */
+    assert_int_equal(refused, ORDER__NSTATES * ORDER__NSTATES - 13);
     /* the final states have no way out */
     for (int to = 0; to < ORDER__NSTATES; to++) {
         assert_false(order_edge_allowed(ORDER_ISSUED, (enum order_state)to));
@@ -675,6 +675,31 @@ static void test_order_phone_reuse_by_date(void **state)
     orders_rec_free(fresh);
 }
 
+/* Issue 8 item 21, R-VAL-4: an organization check counts only inside the identity reuse
+ * period (398 days) at the time asked, at approval and right before signing. */
+static void test_order_org_checks_expire(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    time_t t0 = jst(2026, 12, 1, 10, 0);
+    clock_set(t0);
+    struct order_rec *o = create(f, &f->ov, "sii", 0, NULL);
+    assert_int_equal(order_confirm_payment(&f->env, &officer, o->id, "officer", &e), 0);
+    check_ok(f, o->id, "registry", "ok");
+    check_ok(f, o->id, "name_match", "ok");
+    check_ok(f, o->id, "domain_owner", "ok");
+    check_ok(f, o->id, "phone", "ok");
+    const char *missing[5];
+    size_t nm = 9;
+    assert_int_equal(review_checks_missing(&f->env, o, &f->ov, t0 + 398 * 86400, missing, &nm, &e),
+                     0);
+    assert_int_equal(nm, 0);
+    assert_int_equal(
+        review_checks_missing(&f->env, o, &f->ov, t0 + 398 * 86400 + 1, missing, &nm, &e), 0);
+    assert_int_equal(nm, 4); /* every check is older than 398 days */
+    orders_rec_free(o);
+}
+
 /* R-VAL-7, R-CAL-1: expected completion in business days (weekends, holidays, the
  * year-end closure); overdue only while in review. */
 static void test_order_eta_with_holidays(void **state)
@@ -710,12 +735,31 @@ static void test_order_eta_with_holidays(void **state)
     assert_int_equal(order_eta(&o, &p, &eta), 0);
     assert_int_equal(eta, jst(2027, 1, 7, 9, 0));
     snprintf(o.state, sizeof o.state, "vetting");
+    time_t next_day = jst(2027, 1, 8, 0, 0);
     assert_int_equal(order_overdue(&o, &p, eta), 0);
-    assert_int_equal(order_overdue(&o, &p, eta + 1), 1);
+    assert_int_equal(order_overdue(&o, &p, next_day - 1), 0); /* the ETA date still */
+    assert_int_equal(order_overdue(&o, &p, next_day), 1);
     snprintf(o.state, sizeof o.state, "on_hold");
-    assert_int_equal(order_overdue(&o, &p, eta + 1), 1);
+    assert_int_equal(order_overdue(&o, &p, next_day), 1);
     snprintf(o.state, sizeof o.state, "approved");
-    assert_int_equal(order_overdue(&o, &p, eta + 1), 0);
+    assert_int_equal(order_overdue(&o, &p, next_day), 0);
+}
+
+/* Issue 8 item 9, R-VAL-7: a DV order (review target 0 business days: minutes) paid in
+ * the morning is not overdue later that day; it is from the next day on. */
+static void test_order_overdue_same_day_dv(void **state)
+{
+    (void)state;
+    struct product p;
+    struct order_rec o;
+    memset(&p, 0, sizeof p);
+    memset(&o, 0, sizeof o);
+    snprintf(o.state, sizeof o.state, "vetting");
+    o.submitted_at = jst(2026, 12, 1, 9, 0);
+    o.paid_at = jst(2026, 12, 1, 9, 5);
+    assert_int_equal(order_overdue(&o, &p, jst(2026, 12, 1, 9, 6)), 0);
+    assert_int_equal(order_overdue(&o, &p, jst(2026, 12, 1, 23, 59)), 0);
+    assert_int_equal(order_overdue(&o, &p, jst(2026, 12, 2, 0, 0)), 1);
 }
 
 /* R-VAL-6: uploads are PDF/JPEG/PNG by magic bytes, size-limited, safe file names. */
@@ -816,7 +860,9 @@ int main(void)
         T(test_order_payment_callback),
         T(test_order_review_approve_reject_hold),
         T(test_order_phone_reuse_by_date),
+        T(test_order_org_checks_expire),
         cmocka_unit_test(test_order_eta_with_holidays),
+        cmocka_unit_test(test_order_overdue_same_day_dv),
         T(test_order_upload_sniffing_and_limits),
         cmocka_unit_test(test_order_env_init_from_config),
     };

@@ -312,6 +312,45 @@ static void test_orders_set_state_version(void **state)
     assert_int_equal(orders_get_by_invoice(f->db, "BILL-000000-00000", &o, &e), -SM_E_NOTFOUND);
 }
 
+/* Issue 8 item 1: the last issuance refusal (code, time) is kept on the order, read back
+ * with it (lists included) and cleared; an unknown order is NOTFOUND. */
+static void test_orders_refusal_set_clear(void **state)
+{
+    struct fx *f = *state;
+    int64_t id = add_order(f, 1, 1, "rf", "approved", 10);
+    struct sm_err e = {0};
+    struct order_rec *o = NULL;
+    assert_int_equal(orders_get(f->db, id, &ORDERS_SCOPE_ALL, &o, &e), 0);
+    assert_string_equal(o->issue_refusal, "");
+    assert_int_equal(o->issue_refused_at, 0);
+    orders_rec_free(o);
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(orders_set_refusal(f->db, id, "caa.forbidden", 1800000000, &e), 0);
+    assert_int_equal(orders_set_refusal(f->db, id + 1000, "caa.forbidden", 1, &e), -SM_E_NOTFOUND);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    assert_int_equal(orders_get(f->db, id, &ORDERS_SCOPE_ALL, &o, &e), 0);
+    assert_string_equal(o->issue_refusal, "caa.forbidden");
+    assert_int_equal(o->issue_refused_at, 1800000000);
+    orders_rec_free(o);
+    static const char *const st[] = {"approved"};
+    struct orders_filter fl = {ORDERS_SCOPE_ALL, st, 1, 0, ORDERS_SORT_AGE, 10, 0};
+    struct order_rec *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(orders_list(f->db, &fl, &rows, &n, NULL, &e), 0);
+    int seen = 0;
+    for (size_t i = 0; i < n; i++)
+        seen |= rows[i].id == id && strcmp(rows[i].issue_refusal, "caa.forbidden") == 0;
+    assert_true(seen);
+    orders_recs_free(rows, n);
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(orders_set_refusal(f->db, id, NULL, 0, &e), 0);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    assert_int_equal(orders_get(f->db, id, &ORDERS_SCOPE_ALL, &o, &e), 0);
+    assert_string_equal(o->issue_refusal, "");
+    assert_int_equal(o->issue_refused_at, 0);
+    orders_rec_free(o);
+}
+
 static void test_orders_domains_replace_keeps_validation(void **state)
 {
     struct fx *f = *state;
@@ -470,6 +509,7 @@ static const struct CMUnitTest table[] = {
     T(test_orders_scope_isolation),
     T(test_orders_list_queue_paging),
     T(test_orders_set_state_version),
+    T(test_orders_refusal_set_clear),
     T(test_orders_domains_replace_keeps_validation),
     T(test_vetting_checks_last_ok),
     T(test_orders_counter_concurrent),
