@@ -773,7 +773,7 @@ static X509_REQ *from_raw(struct check *c, const unsigned char *der, size_t len)
     }
     c->fast = 1;
     if (r.used != len)
-        add(c, "csr.input.trailing_data", "%zu bytes after the CSR", len - r.used);
+        add(c, "csr.input.trailing_data", "+%zu B", len - r.used);
     return req;
 }
 
