@@ -58,6 +58,7 @@ struct req {
     int status;  /* what was answered, for the access log */
     size_t sent; /* body bytes answered */
     int replied;
+    int retry_after; /* seconds for Retry-After on a 503/429 answer; 0 = none */
     int too_large;
     size_t discarded;
     struct timespec started;
@@ -124,6 +125,14 @@ int http_reply_page(struct req *r, int status, const char *page, const char *tit
  * "{field}" replaced by field. allow (405 only) may be NULL. */
 int http_reply_error(struct req *r, int status, const char *msgkey, const char *field);
 int http_reply_405(struct req *r, const char *allow);
+/* The one way an error (struct sm_err) becomes an answer: status and RFC 9457 problem type
+ * from the core/err table, message key the code's (or key when not NULL; ignored for 5xx
+ * other than maintenance) with {field} = arg (or e->field for 4xx). 5xx details are logged,
+ * never shown; 503 and 429 carry Retry-After. HTML pages get a localized title. */
+int http_reply_err(struct req *r, const struct sm_err *e);
+int http_reply_err_msg(struct req *r, const struct sm_err *e, const char *key, const char *arg);
+/* The status http_reply_err answers for e (the core/err table). */
+int http_err_status(const struct sm_err *e);
 /* 303 See Other (after a POST) or another 3xx to a local path ("/x", never "//host");
  * anything else answers 500. */
 int http_redirect(struct req *r, int status, const char *location);
@@ -137,5 +146,8 @@ int req_csrf_or_reply(struct req *r);
 json_t *req_json_or_reply(struct req *r);
 
 const char *http_status_text(int status);
+/* The title of status in the request language (catalog key "http.404"), else the English
+ * reason phrase. */
+const char *http_status_title(const struct req *r, int status);
 
 #endif
