@@ -30,6 +30,22 @@ static void put(struct line *ln, const char *s, size_t len)
     ln->n += len;
 }
 
+/* The length of the well-formed UTF-8 sequence at p (RFC 3629: no overlongs, no
+ * surrogates, at most U+10FFFF), or 0 when p does not start one. */
+static size_t utf8_len(const unsigned char *p)
+{
+    size_t n = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+    if (n == 0 || p[0] > 0xf4)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) ||
+        (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
+        return 0;
+    return n;
+}
+
 static void put_value(struct line *ln, const char *v)
 {
     int quote = v[0] == '\0' || strpbrk(v, " =\"") != NULL;
@@ -41,12 +57,16 @@ static void put_value(struct line *ln, const char *v)
             esc[0] = '\\';
             esc[1] = (char)*p;
             put(ln, esc, 2);
-        } else if (*p < 0x20 || *p == 0x7f) {
-            snprintf(esc, sizeof esc, "\\x%02x", *p);
+        } else if (*p < 0x20 || *p == 0x7f || (*p >= 0x80 && utf8_len(p) == 0)) {
+            snprintf(esc, sizeof esc, "\\x%02x", *p); /* control or not UTF-8 */
             put(ln, esc, 4);
+        } else if (*p >= 0x80) {
+            size_t len = utf8_len(p);
+            put(ln, (const char *)p, len);
+            p += len - 1;
         } else {
             size_t run = 1;
-            while (p[run] >= 0x20 && p[run] != 0x7f && p[run] != '"' && p[run] != '\\')
+            while (p[run] >= 0x20 && p[run] < 0x7f && p[run] != '"' && p[run] != '\\')
                 run++;
             put(ln, (const char *)p, run);
             p += run - 1;

@@ -100,6 +100,8 @@ const char *req_csrf_token(struct req *r)
     return r->csrf_token;
 }
 
+const char *req_client(const struct req *r) { return r->client; }
+
 int req_wants_json(const struct req *r)
 {
     if (r->route != NULL)
@@ -179,6 +181,8 @@ static int add_headers(struct req *r, struct MHD_Response *resp, const char *cty
     if (r->status == 401 && req_wants_json(r) &&
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                 "Bearer realm=\"shomei\"") != MHD_YES)
+        return -1;
+    if (r->close && MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES)
         return -1;
     char ra[16];
     snprintf(ra, sizeof ra, "%d", r->retry_after);
@@ -407,6 +411,13 @@ static int reply_problem(struct req *r, int status, int code, const char *msgkey
 /* The error page or problem document of status with code's problem type. */
 static int reply_coded(struct req *r, int status, int code, const char *msgkey, const char *field)
 {
+    int f = status == 500 && r->db != NULL ? dbpool_failure(r->db) : 0;
+    if (f != 0) { /* a handler's generic failure that was a busy or full database */
+        code = f;
+        status = sm_err_http(f);
+        msgkey = sm_err_msgkey(f);
+        field = NULL;
+    }
     struct buf msg = BUF_INIT;
     if (i18n_format(&msg, r->lang, msgkey, field) < 0 || msg.p == NULL) {
         buf_free(&msg);
