@@ -24,11 +24,13 @@ url=$IT_URL
 port=${url##*:}
 log=$IT_TMP/server-$port.log
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3 # the distribution's, quick to start
 
 # ---- item 10: slow clients ----
 # The attacker is another loopback address (127.0.0.2), as another client on the network
 # would be; the normal client is 127.0.0.1.
-python3 "$here/slow_clients.py" --port "$port" --source 127.0.0.2 --conns 1000 --interval 1 \
+"$PY" "$here/slow_clients.py" --port "$port" --source 127.0.0.2 --conns 1000 --interval 1 \
   --duration 12 --ready-file "$IT_TMP/attack.ready" >"$IT_TMP/attack.json" 2>"$IT_TMP/attack.err" &
 attack=$!
 IT_PIDS+=("$attack")
@@ -43,18 +45,18 @@ check_eq "healthz answers within 1 s, 5 times during a 1,000-connection slow att
 check_eq "the home page answers during the attack" 200 "$(code -m 3 "$url/")"
 wait "$attack"
 sed 's/^/# /' "$IT_TMP/attack.json" "$IT_TMP/attack.err"
-field() { python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$IT_TMP/attack.json" "$1"; }
+field() { "$PY" -c 'import json,sys;print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$IT_TMP/attack.json" "$1"; }
 check_eq "every attacking connection was closed by the server" 0 "$(field still_open)"
 held=$(field max_held_s)
 check "no trickling connection outlived the 3 s head deadline by more than 2 s ($held s)" \
-  python3 -c "import sys; sys.exit(0 if $held <= 5 else 1)"
+  "$PY" -c "import sys; sys.exit(0 if $held <= 5 else 1)"
 check "the deadline closings are logged" grep -q 'msg="closed connections past their deadline"' "$log"
 # the per-address limit: of 24 idle connections from one address 16 are kept
-python3 "$here/slow_clients.py" --port "$port" --source 127.0.0.3 --conns 24 --interval 5 \
+"$PY" "$here/slow_clients.py" --port "$port" --source 127.0.0.3 --conns 24 --interval 5 \
   --duration 1.5 >"$IT_TMP/perip.json"
 sed 's/^/# /' "$IT_TMP/perip.json"
 check_eq "one address holds at most 16 connections" 16 \
-  "$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["still_open"])' "$IT_TMP/perip.json")"
+  "$("$PY" -c 'import json,sys;print(json.load(open(sys.argv[1]))["still_open"])' "$IT_TMP/perip.json")"
 
 # ---- item 13: URLs that are not UTF-8 ----
 check_eq "/password/reset/%ff answers 400" 400 "$(code "$url/password/reset/%ff")"
@@ -63,7 +65,7 @@ curl -s "$url/password/reset/%ff" >"$IT_TMP/u8.html"
 check "the 400 page says the address is not UTF-8 (ja)" grep -q 'アドレス (URL) に UTF-8' "$IT_TMP/u8.html"
 check "the 400 page has a Japanese title, not 'Bad Request'" grep -q '<h1>不正なリクエスト</h1>' "$IT_TMP/u8.html"
 check_eq "the API answers a problem document" "400 urn:shomei:problem:invalid" \
-  "$(curl -s -w '%{http_code}' -o "$IT_TMP/u8.json" "$url/api/v1/orders?x=%c0%af"; echo " $(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["type"])' "$IT_TMP/u8.json")")"
+  "$(curl -s -w '%{http_code}' -o "$IT_TMP/u8.json" "$url/api/v1/orders?x=%c0%af"; echo " $("$PY" -c 'import json,sys;print(json.load(open(sys.argv[1]))["type"])' "$IT_TMP/u8.json")")"
 check "the access log escapes the byte" grep -qF 'path=/password/reset/\xff status=400' "$log"
 check "no raw 0xff byte in the log" bash -c "! LC_ALL=C grep -q \$'\\xff' '$log'"
 
@@ -81,7 +83,7 @@ check_eq "past max_upload the upload API answers 413" 413 \
   "$(code "${auth[@]}" --data-binary @"$IT_TMP/huge.bin" "$url/api/v1/orders/999999/documents")"
 
 # ---- item 17: framing ----
-raw() { python3 "$here/raw_http.py" "$port" "$1"; }
+raw() { "$PY" "$here/raw_http.py" "$port" "$1"; }
 check_eq "conflicting Content-Length: 400 and close, no second request" "400 close eof 1" "$(raw dup_cl)"
 check_eq "Transfer-Encoding: gzip, chunked: 400 and close" "400 close eof 1" "$(raw te_gzip)"
 check_eq "Transfer-Encoding with Content-Length: 400 and close" "400 close eof 1" "$(raw te_cl)"
