@@ -4,7 +4,6 @@
  * Everything here works on one struct req; nothing is shared between requests. */
 #include <microhttpd.h>
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -443,25 +442,13 @@ int http_reply_error(struct req *r, int status, const char *msgkey, const char *
 
 int http_err_status(const struct sm_err *e) { return e != NULL ? sm_err_http(e->code) : 500; }
 
-/* 1 when a failure of code should be logged now: database busy and storage full are
- * logged once a minute (each request would flood the log while they last), others always. */
-static int log_due(int code)
-{
-    static _Atomic long long last[SM_E__COUNT];
-    if (code != SM_E_DB_BUSY && code != SM_E_STORAGE_FULL)
-        return 1;
-    long long now = (long long)time(NULL), was = atomic_load(&last[code]);
-    return now - was >= 60 && atomic_compare_exchange_strong(&last[code], &was, now);
-}
-
 int http_reply_err_msg(struct req *r, const struct sm_err *e, const char *key, const char *arg)
 {
     int code = e != NULL && e->code > SM_OK && e->code < SM_E__COUNT ? e->code : SM_E_INTERNAL;
     int status = sm_err_http(code);
     if (status >= 500 && code != SM_E_MAINTENANCE) { /* details go to the log only */
-        if (log_due(code))
-            log_error("request failed", "path", r->path, "code", sm_err_name(code), "field",
-                      e ? e->field : "", "detail", e ? e->detail : "");
+        log_error("request failed", "path", r->path, "code", sm_err_name(code), "field",
+                  e ? e->field : "", "detail", e ? e->detail : "");
         key = NULL;
         arg = NULL;
     }
