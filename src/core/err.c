@@ -17,7 +17,7 @@ static const struct {
     [SM_OK] = {"SM_OK", 200, "err.ok", "urn:shomei:problem:ok"},
     [SM_E_NOMEM] = {"SM_E_NOMEM", 503, "err.nomem", "urn:shomei:problem:nomem"},
     [SM_E_IO] = {"SM_E_IO", 500, "err.io", "urn:shomei:problem:io"},
-    [SM_E_INVALID] = {"SM_E_INVALID", 400, "err.invalid", "urn:shomei:problem:invalid"},
+    [SM_E_INVALID] = {"SM_E_INVALID", 422, "err.invalid", "urn:shomei:problem:invalid"},
     [SM_E_TOO_LARGE] = {"SM_E_TOO_LARGE", 413, "err.too_large", "urn:shomei:problem:too_large"},
     [SM_E_NOTFOUND] = {"SM_E_NOTFOUND", 404, "err.notfound", "urn:shomei:problem:notfound"},
     [SM_E_EXISTS] = {"SM_E_EXISTS", 409, "err.exists", "urn:shomei:problem:exists"},
@@ -40,6 +40,7 @@ static const struct {
     [SM_E_DB_BUSY] = {"SM_E_DB_BUSY", 503, "web.db_unavailable", "urn:shomei:problem:db_busy"},
     [SM_E_STORAGE_FULL] = {"SM_E_STORAGE_FULL", 507, "err.storage_full",
                            "urn:shomei:problem:storage_full"},
+    [SM_E_MALFORMED] = {"SM_E_MALFORMED", 400, "web.bad_request", "urn:shomei:problem:malformed"},
 };
 
 static int valid(int code) { return code >= 0 && code < SM_E__COUNT; }

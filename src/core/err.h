@@ -29,6 +29,7 @@ enum sm_code {
     SM_E_RATE_LIMITED, /* too many requests; try later */
     SM_E_DB_BUSY,      /* database locked or unreachable past the bounded wait */
     SM_E_STORAGE_FULL, /* disk or database storage full */
+    SM_E_MALFORMED,    /* the request itself cannot be read (framing, encoding, syntax) */
     SM_E__COUNT
 };
 

@@ -64,7 +64,7 @@ check_eq "/certificates?q=%ff answers 400" 400 "$(code "$url/certificates?q=%ff"
 curl -s "$url/password/reset/%ff" >"$IT_TMP/u8.html"
 check "the 400 page says the address is not UTF-8 (ja)" grep -q 'アドレス (URL) に UTF-8' "$IT_TMP/u8.html"
 check "the 400 page has a Japanese title, not 'Bad Request'" grep -q '<h1>不正なリクエスト</h1>' "$IT_TMP/u8.html"
-check_eq "the API answers a problem document" "400 urn:shomei:problem:invalid" \
+check_eq "the API answers a problem document" "400 urn:shomei:problem:malformed" \
   "$(curl -s -w '%{http_code}' -o "$IT_TMP/u8.json" "$url/api/v1/orders?x=%c0%af"; echo " $("$PY" -c 'import json,sys;print(json.load(open(sys.argv[1]))["type"])' "$IT_TMP/u8.json")")"
 check "the access log escapes the byte" grep -qF 'path=/password/reset/\xff status=400' "$log"
 check "no raw 0xff byte in the log" bash -c "! LC_ALL=C grep -q \$'\\xff' '$log'"

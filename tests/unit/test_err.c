@@ -58,6 +58,9 @@ static void test_err_codes_of_former_field_strings(void **state)
     assert_int_equal(sm_err_lookup("web.db_unavailable", 503), SM_E_DB_BUSY);
     assert_int_equal(sm_err_lookup("web.notfound", 404), SM_E_NOTFOUND);
     assert_int_equal(sm_err_lookup(NULL, 401), -1);
+    assert_int_equal(sm_err_lookup("web.utf8", 400), SM_E_MALFORMED);
+    /* bad input in a readable request keeps the portal's and API's former 422 */
+    assert_int_equal(sm_err_http(SM_E_INVALID), 422);
     /* out-of-range codes answer as internal errors */
     assert_int_equal(sm_err_http(-3), 500);
     assert_int_equal(sm_err_http(SM_E__COUNT), 500);
