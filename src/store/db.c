@@ -21,7 +21,7 @@ struct db {
     int last_fail; /* SM_E_DB_BUSY / SM_E_STORAGE_FULL seen since db_clear_failure */
 };
 
-static _Atomic int busy_timeout_ms = 2000;
+static _Atomic int busy_timeout_ms = 10000;
 
 void db_set_busy_timeout(int ms) { atomic_store(&busy_timeout_ms, ms > 0 ? ms : 1); }
 int db_busy_timeout(void) { return atomic_load(&busy_timeout_ms); }
