@@ -15,7 +15,11 @@ if ! "$SHOMEI_BIN" init --dir "$dir" --set server.secure_cookies=false \
   >"$IT_TMP/init.log" 2>&1; then
   not_ok "shomei init"; sed 's/^/# /' "$IT_TMP/init.log"; it_done
 fi
+PW=front-Horse-77
+printf '%s\n' "$PW" | "$SHOMEI_BIN" user add --dir "$dir" --password-stdin --login front-c \
+  --role customer --email c@c.example.jp --name "Front C" --org-name "Org C" >/dev/null
 start_server "$dir" || { not_ok "server starts"; it_done; }
+key=$(api_key_for "$IT_URL" front-c "$PW")
 sport=${IT_URL##*:}
 log=$IT_TMP/server-$sport.log
 
@@ -63,7 +67,8 @@ head -c 2000000 /dev/zero >"$IT_TMP/big.bin"
 check_eq "a 2 MB body past the front's limit: 413" 413 \
   "$(curl -s "${tls[@]}" -o /dev/null -w '%{http_code}' -H 'Content-Type: application/octet-stream' \
     --data-binary @"$IT_TMP/big.bin" "$front/api/v1/csr/check")"
-check_eq "the upload route passes 2 MB on to shomei (anonymous: 401)" 401 \
+check_eq "the upload route passes 2 MB on to shomei's handler (no such order: 404)" 404 \
   "$(curl -s "${tls[@]}" -o /dev/null -w '%{http_code}' -H 'Content-Type: application/pdf' \
-    --data-binary @"$IT_TMP/big.bin" "$front/api/v1/orders/1/documents")"
+    -H "Authorization: Bearer $key" --data-binary @"$IT_TMP/big.bin" \
+    "$front/api/v1/orders/999999/documents")"
 it_done
