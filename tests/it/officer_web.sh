@@ -415,7 +415,7 @@ get "/officer/orders/$O3"
 start=$SECONDS
 post "/officer/orders/$O3/issue" "version=$(version)"
 took=$((SECONDS - start))
-check_eq "item 5: issue while the DNS is silent: 409" 409 "$code"
+check_eq "item 5: issue while the DNS is silent: 422 (a policy refusal, core/err table)" 422 "$code"
 check "item 5: the DNS time-out has its own message" has "時間内に応答しませんでした"
 check "item 5: it is not reported as a CAA refusal" lacks "CAA レコードにより発行が拒否されました"
 check "item 5: the officer waits ${took}s, not the 10 s DNS time-out" test "$took" -le 6
