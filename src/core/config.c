@@ -152,6 +152,9 @@ static const struct setting settings[] = {
     {"jobs", "vetting_seconds", "60",
      "Seconds between passes of the vetting worker: domain validation retries and issuance\n"
      "of orders whose validation is complete."},
+    {"jobs", "lease_seconds", "60",
+     "Seconds a server holds a scheduled job it runs (renewed while it runs); a job of a\n"
+     "server that died is taken over by another one after this long (R-SCL-1)."},
 
     {"log", "level", "info", "debug, info, warn or error."},
 
