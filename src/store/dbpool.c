@@ -141,4 +141,4 @@ int dbpool_ping(struct dbpool *p, int timeout_ms, struct sm_err *e)
     return rc;
 }
 
-void dbpool_set_busy_timeout(int ms) { db_set_busy_timeout(ms); }
+void dbpool_busy_wait(int ms) { db_set_busy_timeout(ms); }

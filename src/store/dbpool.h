@@ -23,7 +23,7 @@ struct db *dbpool_acquire(struct dbpool *p, int timeout_ms);
 void dbpool_release(struct dbpool *p, struct db *db);
 /* db_set_busy_timeout for the layers that do not include db.h: the longest wait for a
  * locked database of connections opened from now on. */
-void dbpool_set_busy_timeout(int ms);
+void dbpool_busy_wait(int ms);
 /* SM_E_DB_BUSY or SM_E_STORAGE_FULL when a statement on db (lent by the pool) failed so
  * since it was lent, else 0 (db_last_failure for the layers that do not include db.h). */
 int dbpool_failure(const struct db *db);

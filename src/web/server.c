@@ -508,7 +508,7 @@ static int settings(struct config *cfg, struct web *w, int64_t *port, int64_t *t
         !ip_text(proxy, strlen(proxy), w->trusted_proxy, sizeof w->trusted_proxy))
         return sm_err_set(e, SM_E_CONFIG, "trusted_proxy",
                           "[server] trusted_proxy = '%s' is not an IP address", proxy);
-    dbpool_set_busy_timeout((int)busy_ms);
+    dbpool_busy_wait((int)busy_ms);
     w->cfg = cfg;
     w->max_body = (size_t)max_body;
     w->max_upload = (size_t)max_upload + UPLOAD_OVERHEAD;
