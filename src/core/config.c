@@ -49,7 +49,7 @@ static const struct setting settings[] = {
 
     {"database", "url", "sqlite:shomei.db",
      "sqlite:PATH (relative to the data directory) or postgres://user@host:port/db."},
-    {"database", "busy_timeout_ms", "2000",
+    {"database", "busy_timeout_ms", "5000",
      "Longest wait for a locked database, in milliseconds; past it a request gets 503\n"
      "with Retry-After."},
 

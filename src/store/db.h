@@ -73,7 +73,7 @@ int db_in_transaction(const struct db *db);
 
 /* The wait for a locked database (SQLite busy timeout, PostgreSQL lock_timeout) of
  * connections opened from now on, in milliseconds (default 10000 for the commands; the
- * server sets [database] busy_timeout_ms, 2000). A wait past it fails with -SM_E_DB_BUSY. */
+ * server sets [database] busy_timeout_ms, 5000). A wait past it fails with -SM_E_DB_BUSY. */
 void db_set_busy_timeout(int ms);
 int db_busy_timeout(void);
 /* SM_E_DB_BUSY or SM_E_STORAGE_FULL when a statement on db failed so since the last
