@@ -276,6 +276,7 @@ static void test_tmpl_render_csr_page_result(void **state)
     json_object_set_new(d, "result", json_loads(result, 0, &je));
     json_object_set_new(d, "csr_text", json_string("</textarea><script>"));
     json_object_set_new(d, "input_error", json_false());
+    json_object_set_new(d, "private_key", json_false());
     struct buf b = BUF_INIT;
     struct sm_err e = {0};
     int rc = render_page("csr", d, "ja", &b, &e);
