@@ -18,11 +18,8 @@ int cmd_routes(int argc, char **argv)
     static const struct {
         unsigned flag;
         const char *name;
-    } names[] = {{RF_CSRF, "csrf"},
-                 {RF_FORM, "form"},
-                 {RF_API, "api"},
-                 {RF_CACHE, "cache"},
-                 {RF_BODY, "body"}};
+    } names[] = {{RF_CSRF, "csrf"}, {RF_FORM, "form"},     {RF_API, "api"},  {RF_CACHE, "cache"},
+                 {RF_BODY, "body"}, {RF_UPLOAD, "upload"}, {RF_NODB, "nodb"}};
     for (size_t i = 0; i < web_nroutes; i++) {
         const struct route *r = &web_routes[i];
         char flags[64] = "";

@@ -26,7 +26,22 @@ static const struct setting settings[] = {
     {"server", "threads", "4", "Worker threads of the HTTP server's thread pool."},
     {"server", "max_body", "1048576",
      "Largest request body accepted, in bytes; larger bodies get 413."},
-    {"server", "max_upload", "10485760", "Largest document upload, in bytes."},
+    {"server", "max_upload", "10485760",
+     "Largest document upload, in bytes (the body limit of the upload routes)."},
+    {"server", "per_ip_connections", "16",
+     "Most simultaneous connections from one client address; 0 = no limit. Behind a\n"
+     "reverse proxy every connection comes from the proxy: raise it to the proxy's\n"
+     "connections to this server and let the proxy limit each client."},
+    {"server", "max_connections", "0",
+     "Most simultaneous connections; 0 = 64 per worker thread ([server] threads)."},
+    {"server", "header_timeout", "10",
+     "Seconds a client has to send a whole request head, from connecting or from the end\n"
+     "of its previous request; bytes sent slowly do not extend it."},
+    {"server", "body_timeout", "120",
+     "Seconds a client has to send a request body after its head; bytes do not extend it."},
+    {"server", "trusted_proxy", "",
+     "Address of the reverse proxy in front (e.g. 127.0.0.1): from it alone X-Real-IP or\n"
+     "the last X-Forwarded-For address names the client in the access log. Empty = none."},
     {"server", "base_url", "http://127.0.0.1:8080",
      "Public URL of the portal; used in mails and in URLs put into certificates."},
     {"server", "secure_cookies", "true",
@@ -34,6 +49,9 @@ static const struct setting settings[] = {
 
     {"database", "url", "sqlite:shomei.db",
      "sqlite:PATH (relative to the data directory) or postgres://user@host:port/db."},
+    {"database", "busy_timeout_ms", "5000",
+     "Longest wait for a locked database, in milliseconds; past it a request gets 503\n"
+     "with Retry-After."},
 
     {"ca", "passphrase", "",
      "Passphrase that encrypts CA private keys. SHOMEI_CA_PASSPHRASE in the environment\n"

@@ -12,23 +12,35 @@ static const struct {
     const char *name;
     int http;
     const char *key;
+    const char *type; /* problem type: "urn:shomei:problem:" + this */
 } table[SM_E__COUNT] = {
-    [SM_OK] = {"SM_OK", 200, "err.ok"},
-    [SM_E_NOMEM] = {"SM_E_NOMEM", 503, "err.nomem"},
-    [SM_E_IO] = {"SM_E_IO", 500, "err.io"},
-    [SM_E_INVALID] = {"SM_E_INVALID", 400, "err.invalid"},
-    [SM_E_TOO_LARGE] = {"SM_E_TOO_LARGE", 413, "err.too_large"},
-    [SM_E_NOTFOUND] = {"SM_E_NOTFOUND", 404, "err.notfound"},
-    [SM_E_EXISTS] = {"SM_E_EXISTS", 409, "err.exists"},
-    [SM_E_CONFLICT] = {"SM_E_CONFLICT", 409, "err.conflict"},
-    [SM_E_FORBIDDEN] = {"SM_E_FORBIDDEN", 403, "err.forbidden"},
-    [SM_E_DB] = {"SM_E_DB", 500, "err.db"},
-    [SM_E_CRYPTO] = {"SM_E_CRYPTO", 500, "err.crypto"},
-    [SM_E_CONFIG] = {"SM_E_CONFIG", 500, "err.config"},
-    [SM_E_CSR] = {"SM_E_CSR", 422, "err.csr"},
-    [SM_E_LINT] = {"SM_E_LINT", 500, "err.lint"},
-    [SM_E_POLICY] = {"SM_E_POLICY", 422, "err.policy"},
-    [SM_E_INTERNAL] = {"SM_E_INTERNAL", 500, "err.internal"},
+    [SM_OK] = {"SM_OK", 200, "err.ok", "urn:shomei:problem:ok"},
+    [SM_E_NOMEM] = {"SM_E_NOMEM", 503, "err.nomem", "urn:shomei:problem:nomem"},
+    [SM_E_IO] = {"SM_E_IO", 500, "err.io", "urn:shomei:problem:io"},
+    [SM_E_INVALID] = {"SM_E_INVALID", 422, "err.invalid", "urn:shomei:problem:invalid"},
+    [SM_E_TOO_LARGE] = {"SM_E_TOO_LARGE", 413, "err.too_large", "urn:shomei:problem:too_large"},
+    [SM_E_NOTFOUND] = {"SM_E_NOTFOUND", 404, "err.notfound", "urn:shomei:problem:notfound"},
+    [SM_E_EXISTS] = {"SM_E_EXISTS", 409, "err.exists", "urn:shomei:problem:exists"},
+    [SM_E_CONFLICT] = {"SM_E_CONFLICT", 409, "err.conflict", "urn:shomei:problem:conflict"},
+    [SM_E_FORBIDDEN] = {"SM_E_FORBIDDEN", 403, "err.forbidden", "urn:shomei:problem:forbidden"},
+    [SM_E_DB] = {"SM_E_DB", 500, "err.db", "urn:shomei:problem:db"},
+    [SM_E_CRYPTO] = {"SM_E_CRYPTO", 500, "err.crypto", "urn:shomei:problem:crypto"},
+    [SM_E_CONFIG] = {"SM_E_CONFIG", 500, "err.config", "urn:shomei:problem:config"},
+    [SM_E_CSR] = {"SM_E_CSR", 422, "err.csr", "urn:shomei:problem:csr"},
+    [SM_E_LINT] = {"SM_E_LINT", 500, "err.lint", "urn:shomei:problem:lint"},
+    [SM_E_POLICY] = {"SM_E_POLICY", 422, "err.policy", "urn:shomei:problem:policy"},
+    [SM_E_INTERNAL] = {"SM_E_INTERNAL", 500, "err.internal", "urn:shomei:problem:internal"},
+    [SM_E_MAINTENANCE] = {"SM_E_MAINTENANCE", 503, "err.maintenance",
+                          "urn:shomei:problem:maintenance"},
+    [SM_E_STALE] = {"SM_E_STALE", 409, "err.stale", "urn:shomei:problem:stale"},
+    [SM_E_MEDIA_TYPE] = {"SM_E_MEDIA_TYPE", 415, "err.media_type", "urn:shomei:problem:media_type"},
+    [SM_E_DCV_METHOD] = {"SM_E_DCV_METHOD", 422, "err.dcv_method", "urn:shomei:problem:dcv_method"},
+    [SM_E_RATE_LIMITED] = {"SM_E_RATE_LIMITED", 429, "err.rate_limited",
+                           "urn:shomei:problem:rate_limited"},
+    [SM_E_DB_BUSY] = {"SM_E_DB_BUSY", 503, "web.db_unavailable", "urn:shomei:problem:db_busy"},
+    [SM_E_STORAGE_FULL] = {"SM_E_STORAGE_FULL", 507, "err.storage_full",
+                           "urn:shomei:problem:storage_full"},
+    [SM_E_MALFORMED] = {"SM_E_MALFORMED", 400, "web.bad_request", "urn:shomei:problem:malformed"},
 };
 
 static int valid(int code) { return code >= 0 && code < SM_E__COUNT; }
@@ -72,3 +84,18 @@ void sm_err_clear(struct sm_err *e)
 const char *sm_err_name(int code) { return valid(code) ? table[code].name : "SM_E_?"; }
 int sm_err_http(int code) { return valid(code) ? table[code].http : 500; }
 const char *sm_err_msgkey(int code) { return valid(code) ? table[code].key : "err.internal"; }
+const char *sm_err_type(int code)
+{
+    return valid(code) ? table[code].type : table[SM_E_INTERNAL].type;
+}
+
+int sm_err_lookup(const char *key, int status)
+{
+    for (int i = 1; key != NULL && i < SM_E__COUNT; i++)
+        if (strcmp(table[i].key, key) == 0)
+            return i;
+    for (int i = 1; i < SM_E__COUNT; i++)
+        if (table[i].http == status)
+            return i;
+    return -1;
+}

@@ -22,6 +22,14 @@ enum sm_code {
     SM_E_LINT,   /* to-be-signed certificate failed lint */
     SM_E_POLICY, /* refused by policy */
     SM_E_INTERNAL,
+    SM_E_MAINTENANCE,  /* refused inside the maintenance window; field = when it ends */
+    SM_E_STALE,        /* the object changed since it was shown (version mismatch) */
+    SM_E_MEDIA_TYPE,   /* unsupported body or file type */
+    SM_E_DCV_METHOD,   /* domain validation method not allowed for this name or date */
+    SM_E_RATE_LIMITED, /* too many requests; try later */
+    SM_E_DB_BUSY,      /* database locked or unreachable past the bounded wait */
+    SM_E_STORAGE_FULL, /* disk or database storage full */
+    SM_E_MALFORMED,    /* the request itself cannot be read (framing, encoding, syntax) */
     SM_E__COUNT
 };
 
@@ -41,5 +49,10 @@ void sm_err_clear(struct sm_err *e);
 const char *sm_err_name(int code);   /* "SM_E_INVALID" */
 int sm_err_http(int code);           /* 400, 404, ... */
 const char *sm_err_msgkey(int code); /* i18n key, e.g. "err.invalid" */
+/* The stable RFC 9457 problem type of code, "urn:shomei:problem:invalid" (static). */
+const char *sm_err_type(int code);
+/* The code whose message key is key, else the first code answered with status, else -1
+ * (401, 405): the problem type of an answer made from a status and a message key. */
+int sm_err_lookup(const char *key, int status);
 
 #endif

@@ -2,6 +2,7 @@
 /* logfmt-style structured logging; see log.h. Each event is formatted into a local buffer
  * and written with one call, so lines of several threads never interleave. */
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -30,6 +31,22 @@ static void put(struct line *ln, const char *s, size_t len)
     ln->n += len;
 }
 
+/* The length of the well-formed UTF-8 sequence at p (RFC 3629: no overlongs, no
+ * surrogates, at most U+10FFFF), or 0 when p does not start one. */
+static size_t utf8_len(const unsigned char *p)
+{
+    size_t n = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 ? 2 : 0;
+    if (n == 0 || p[0] > 0xf4)
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] >= 0xa0) ||
+        (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] >= 0x90))
+        return 0;
+    return n;
+}
+
 static void put_value(struct line *ln, const char *v)
 {
     int quote = v[0] == '\0' || strpbrk(v, " =\"") != NULL;
@@ -41,12 +58,16 @@ static void put_value(struct line *ln, const char *v)
             esc[0] = '\\';
             esc[1] = (char)*p;
             put(ln, esc, 2);
-        } else if (*p < 0x20 || *p == 0x7f) {
-            snprintf(esc, sizeof esc, "\\x%02x", *p);
+        } else if (*p < 0x20 || *p == 0x7f || (*p >= 0x80 && utf8_len(p) == 0)) {
+            snprintf(esc, sizeof esc, "\\x%02x", *p); /* control or not UTF-8 */
             put(ln, esc, 4);
+        } else if (*p >= 0x80) {
+            size_t len = utf8_len(p);
+            put(ln, (const char *)p, len);
+            p += len - 1;
         } else {
             size_t run = 1;
-            while (p[run] >= 0x20 && p[run] != 0x7f && p[run] != '"' && p[run] != '\\')
+            while (p[run] >= 0x20 && p[run] < 0x7f && p[run] != '"' && p[run] != '\\')
                 run++;
             put(ln, (const char *)p, run);
             p += run - 1;
@@ -56,9 +77,53 @@ static void put_value(struct line *ln, const char *v)
         put(ln, "\"", 1);
 }
 
+/* Conditions that fail every request while they last (a full disk, a locked database) are
+ * logged once a minute: a line whose "code" is one of these is dropped when another was
+ * written less than QUIET_S seconds ago, and the next one written says how many were. */
+#define QUIET_S 60
+static const char *const quiet_codes[] = {"SM_E_STORAGE_FULL", "SM_E_DB_BUSY"};
+#define NQUIET (sizeof quiet_codes / sizeof quiet_codes[0])
+static _Atomic long long quiet_last[NQUIET];
+static _Atomic unsigned long quiet_dropped[NQUIET];
+
+/* The quiet_codes index of the "code" value among the key/value pairs of ap, or -1. */
+static int quiet_index(va_list ap)
+{
+    for (;;) {
+        const char *k = va_arg(ap, const char *);
+        if (k == NULL)
+            return -1;
+        const char *v = va_arg(ap, const char *);
+        if (strcmp(k, "code") != 0 || v == NULL)
+            continue;
+        for (size_t i = 0; i < NQUIET; i++)
+            if (strcmp(v, quiet_codes[i]) == 0)
+                return (int)i;
+    }
+}
+
+/* 1 when a line of quiet code q may be written now (and *dropped says how many were not). */
+static int quiet_due(int q, unsigned long *dropped)
+{
+    long long now = (long long)time(NULL), was = atomic_load(&quiet_last[q]);
+    if (now - was < QUIET_S || !atomic_compare_exchange_strong(&quiet_last[q], &was, now)) {
+        atomic_fetch_add(&quiet_dropped[q], 1);
+        return 0;
+    }
+    *dropped = atomic_exchange(&quiet_dropped[q], 0);
+    return 1;
+}
+
 void log_event(enum log_level l, const char *msg, ...)
 {
     if (l < min_level)
+        return;
+    unsigned long dropped = 0;
+    va_list scan;
+    va_start(scan, msg);
+    int q = quiet_index(scan);
+    va_end(scan);
+    if (q >= 0 && !quiet_due(q, &dropped))
         return;
     struct line ln = {.n = 0};
     char ts[32];
@@ -82,6 +147,11 @@ void log_event(enum log_level l, const char *msg, ...)
         put_value(&ln, v ? v : "");
     }
     va_end(ap);
+    if (dropped > 0) {
+        char d[48];
+        int n = snprintf(d, sizeof d, " dropped_since_last=%lu", dropped);
+        put(&ln, d, (size_t)n);
+    }
     ln.b[ln.n++] = '\n';
     /* one write(2) per line: atomic for lines up to PIPE_BUF on pipes, never interleaved
      * within this process's buffer */

@@ -7,7 +7,9 @@
 enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 void log_set_level(enum log_level l);
-/* kv: NULL-terminated list of key, value pairs (const char *). */
+/* kv: NULL-terminated list of key, value pairs (const char *). A line with "code" =
+ * SM_E_STORAGE_FULL or SM_E_DB_BUSY is written at most once a minute per code (the next
+ * one written counts the dropped ones): such conditions fail every request while they last. */
 void log_event(enum log_level l, const char *msg, ...);
 
 #define log_info(msg, ...)  log_event(LOG_INFO, msg, ##__VA_ARGS__, (const char *)0)

@@ -223,7 +223,7 @@ int order_with(const struct order_env *env, const struct order_actor *who, int64
         return rc;
     rc = orders_get(env->db, id, &who->scope, &o, e);
     if (rc == 0 && version != 0 && o->version != version)
-        rc = sm_err_set(e, SM_E_CONFLICT, "version", "order %lld is at version %lld, not %lld",
+        rc = sm_err_set(e, SM_E_STALE, "version", "order %lld is at version %lld, not %lld",
                         (long long)id, (long long)o->version, (long long)version);
     if (rc == 0)
         rc = fn(env, who, o, arg, e);
@@ -261,7 +261,7 @@ static int maint_refuse(const struct order_env *env, time_t now, struct sm_err *
         return 0;
     char until[24];
     clock_format_utc(end, until, sizeof until);
-    return sm_err_set(e, SM_E_POLICY, "maintenance", "maintenance window until %s", until);
+    return sm_err_set(e, SM_E_MAINTENANCE, "maintenance", "maintenance window until %s", until);
 }
 
 /* Next receipt or invoice number of the Tokyo day / month of now. Caller's transaction. */

@@ -374,7 +374,7 @@ int review_upload(const struct order_env *env, const struct order_actor *who, in
         return sm_err_set(e, SM_E_TOO_LARGE, "file", "%zu bytes > %lld", len, (long long)max);
     const char *type = data ? review_sniff(data, len) : NULL;
     if (type == NULL)
-        return sm_err_set(e, SM_E_INVALID, "file", "not a PDF, JPEG or PNG file");
+        return sm_err_set(e, SM_E_MEDIA_TYPE, "file", "not a PDF, JPEG or PNG file");
     struct up_arg a = {kind, file_name, type, data, len, doc_id};
     return order_with(env, who, order_id, 0, do_upload, &a, e);
 }

@@ -322,7 +322,7 @@ int validate_email_confirm(const struct order_env *env, const struct config *cfg
     if (rc == 0 && (method_of(d->dcv_method) != DCV_EMAIL || d->value_expires_at <= (int64_t)now))
         rc = sm_err_set(e, SM_E_NOTFOUND, "token", "token expired or not an e-mail validation");
     if (rc == 0 && !dcv_method_allowed(DCV_EMAIL, now))
-        rc = sm_err_set(e, SM_E_POLICY, "method", "validation by e-mail has ended");
+        rc = sm_err_set(e, SM_E_DCV_METHOD, "method", "validation by e-mail has ended");
     int64_t order_id = d ? d->order_id : 0;
     if (rc == 0)
         rc = orders_get(env->db, order_id, &system_actor.scope, &o, e);
@@ -362,9 +362,9 @@ int validate_set_method(const struct order_env *env, const struct order_actor *w
     if (method == NULL || name == NULL || method_of(method) < 0)
         return sm_err_set(e, SM_E_INVALID, "dcv_method", "unknown method %s", method ? method : "");
     if (method_of(method) == DCV_EMAIL && !dcv_method_allowed(DCV_EMAIL, now))
-        return sm_err_set(e, SM_E_POLICY, "dcv_method", "validation by e-mail has ended");
+        return sm_err_set(e, SM_E_DCV_METHOD, "dcv_method", "validation by e-mail has ended");
     if (method_of(method) == DCV_HTTP_FILE && strncmp(name, "*.", 2) == 0)
-        return sm_err_set(e, SM_E_POLICY, "dcv_method", "no web-page validation for %s", name);
+        return sm_err_set(e, SM_E_DCV_METHOD, "dcv_method", "no web-page validation for %s", name);
     if (dcv_method_for_name(method, name, stored, sizeof stored) < 0)
         return sm_err_set(e, SM_E_INVALID, "dcv_method", "method %s does not apply to %s", method,
                           name);

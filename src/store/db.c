@@ -3,6 +3,7 @@
  * runs statements with bound parameters, and applies the embedded numbered migrations.
  * Backend specifics (SQL dialect, connection) live in sqlite.c and pg.c only.
  * A struct db is one connection: use it from one thread at a time. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,7 +18,29 @@ struct db {
     void *h;
     int64_t changes;
     int in_tx;
+    int last_fail; /* SM_E_DB_BUSY / SM_E_STORAGE_FULL seen since db_clear_failure */
 };
+
+static _Atomic int busy_timeout_ms = 10000;
+
+void db_set_busy_timeout(int ms) { atomic_store(&busy_timeout_ms, ms > 0 ? ms : 1); }
+int db_busy_timeout(void) { return atomic_load(&busy_timeout_ms); }
+
+/* Remembers a busy or full database on db; returns rc. */
+static int note(struct db *db, int rc)
+{
+    if (rc == -SM_E_DB_BUSY || rc == -SM_E_STORAGE_FULL)
+        db->last_fail = -rc;
+    return rc;
+}
+
+int db_last_failure(const struct db *db) { return db != NULL ? db->last_fail : 0; }
+
+void db_clear_failure(struct db *db)
+{
+    if (db != NULL)
+        db->last_fail = 0;
+}
 
 #define MIGRATION_DIR "src/store/migrations/"
 
@@ -98,7 +121,7 @@ int db_run(struct db *db, const struct db_stmt *st, const struct db_val *params,
     else if (db->ops == &db_pg_ops && st->sql_pg != NULL)
         sql = st->sql_pg;
     db->changes = 0;
-    int rc = db->ops->run(db->h, sql, params, nparams, fn, ctx, &db->changes, e);
+    int rc = note(db, db->ops->run(db->h, sql, params, nparams, fn, ctx, &db->changes, e));
     if (rc < 0 && e != NULL && e->field[0] == '\0' && st->name != NULL) {
         size_t n = strlen(st->name);
         if (n >= sizeof e->field)
@@ -116,7 +139,15 @@ int db_in_transaction(const struct db *db) { return db->in_tx; }
 static int exec_plain(struct db *db, const char *sql, struct sm_err *e)
 {
     int64_t ch = 0;
-    return db->ops->run(db->h, sql, NULL, 0, NULL, NULL, &ch, e);
+    return note(db, db->ops->run(db->h, sql, NULL, 0, NULL, NULL, &ch, e));
+}
+
+int db_ping(struct db *db, struct sm_err *e)
+{
+    int rc = db_begin(db, e);
+    if (rc == 0)
+        db_rollback(db);
+    return rc;
 }
 
 int db_begin(struct db *db, struct sm_err *e)

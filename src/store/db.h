@@ -71,6 +71,20 @@ int db_rollback(struct db *db); /* never fails visibly; safe when no transaction
 /* 1 between a successful db_begin and its commit/rollback (audit_append checks it). */
 int db_in_transaction(const struct db *db);
 
+/* The wait for a locked database (SQLite busy timeout, PostgreSQL lock_timeout) of
+ * connections opened from now on, in milliseconds (default 10000 for the commands; the
+ * server sets [database] busy_timeout_ms, 5000). A wait past it fails with -SM_E_DB_BUSY. */
+void db_set_busy_timeout(int ms);
+int db_busy_timeout(void);
+/* SM_E_DB_BUSY or SM_E_STORAGE_FULL when a statement on db failed so since the last
+ * db_clear_failure, else 0: lets the web layer answer 503/507 where a handler only saw a
+ * failure. */
+int db_last_failure(const struct db *db);
+void db_clear_failure(struct db *db);
+/* Whether the database takes a write now: opens and rolls back a write transaction
+ * (BEGIN IMMEDIATE on SQLite, so a held write lock shows). 0 or negative. */
+int db_ping(struct db *db, struct sm_err *e);
+
 /* Row helpers for callbacks: copy a column out (caller frees), or read an int. */
 char *db_col_strdup(const struct db_val *v); /* NULL for DB_NULL or no memory */
 int64_t db_col_int(const struct db_val *v);  /* 0 for DB_NULL */

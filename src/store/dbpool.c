@@ -91,6 +91,7 @@ struct db *dbpool_acquire(struct dbpool *p, int timeout_ms)
     if (p->nidle > 0) {
         struct db *db = p->idle[--p->nidle];
         pthread_mutex_unlock(&p->mu);
+        db_clear_failure(db);
         return db;
     }
     p->opened++; /* reserve the slot, open outside the lock */
@@ -127,3 +128,17 @@ void dbpool_release(struct dbpool *p, struct db *db)
     pthread_mutex_unlock(&p->mu);
     db_close(db);
 }
+
+int dbpool_failure(const struct db *db) { return db_last_failure(db); }
+
+int dbpool_ping(struct dbpool *p, int timeout_ms, struct sm_err *e)
+{
+    struct db *db = dbpool_acquire(p, timeout_ms);
+    if (db == NULL)
+        return sm_err_set(e, SM_E_DB_BUSY, NULL, "no database connection within %d ms", timeout_ms);
+    int rc = db_ping(db, e);
+    dbpool_release(p, db);
+    return rc;
+}
+
+void dbpool_busy_wait(int ms) { db_set_busy_timeout(ms); }

@@ -21,5 +21,14 @@ void dbpool_close(struct dbpool *p);
  * lent; NULL on timeout or when a new connection cannot be opened (logged). */
 struct db *dbpool_acquire(struct dbpool *p, int timeout_ms);
 void dbpool_release(struct dbpool *p, struct db *db);
+/* db_set_busy_timeout for the layers that do not include db.h: the longest wait for a
+ * locked database of connections opened from now on. */
+void dbpool_busy_wait(int ms);
+/* SM_E_DB_BUSY or SM_E_STORAGE_FULL when a statement on db (lent by the pool) failed so
+ * since it was lent, else 0 (db_last_failure for the layers that do not include db.h). */
+int dbpool_failure(const struct db *db);
+/* A write probe on a connection of the pool within timeout_ms (db_ping): 0, or
+ * -SM_E_DB_BUSY when none is free or the database is locked, or another negative code. */
+int dbpool_ping(struct dbpool *p, int timeout_ms, struct sm_err *e);
 
 #endif

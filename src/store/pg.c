@@ -5,6 +5,7 @@
  * READ COMMITTED; statements that need exclusion take row locks (SELECT ... FOR UPDATE)
  * or transaction-scoped advisory locks. One handle = one connection, one thread at a time. */
 #include <libpq-fe.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +37,12 @@ static int pg_err(struct pg *p, PGresult *res, const char *what, struct sm_err *
     int code = SM_E_DB;
     if (state != NULL && strcmp(state, "23505") == 0)
         code = SM_E_CONFLICT;
+    else if (state != NULL && (strcmp(state, "55P03") == 0 || strcmp(state, "40P01") == 0))
+        code = SM_E_DB_BUSY; /* lock_not_available (lock_timeout), deadlock_detected */
+    else if (state != NULL && strcmp(state, "53100") == 0)
+        code = SM_E_STORAGE_FULL; /* disk_full */
+    else if (state != NULL && strcmp(state, "53300") == 0)
+        code = SM_E_DB_BUSY; /* too_many_connections */
     const char *msg = res ? PQresultErrorMessage(res) : PQerrorMessage(p->c);
     size_t n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
@@ -48,7 +55,11 @@ static int settings(struct pg *p, struct sm_err *e)
 {
     PQsetNoticeProcessor(p->c, quiet_notice, NULL);
     /* UTF-8 text and UTC; the connection's defaults must not change results. */
-    PGresult *res = PQexec(p->c, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'");
+    char sql[128];
+    snprintf(sql, sizeof sql,
+             "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; SET lock_timeout = %d",
+             db_busy_timeout());
+    PGresult *res = PQexec(p->c, sql);
     int r = 0;
     if (PQresultStatus(res) != PGRES_COMMAND_OK)
         r = pg_err(p, res, "connection settings", e);

@@ -12,10 +12,9 @@
 #include "core/failalloc.h"
 #include "store/db.h"
 
-#define CACHE_SLOTS     256 /* open addressing; at most CACHE_MAX entries */
-#define CACHE_MAX       192
-#define BUSY_TIMEOUT_MS 10000
-#define STACK_COLS      32
+#define CACHE_SLOTS 256 /* open addressing; at most CACHE_MAX entries */
+#define CACHE_MAX   192
+#define STACK_COLS  32
 
 struct cached {
     char *sql; /* original text ($N placeholders); NULL = empty slot */
@@ -36,6 +35,10 @@ static int sq_err(struct sq *s, int rc, const char *what, struct sm_err *e)
         code = SM_E_CONFLICT;
     else if ((rc & 0xff) == SQLITE_NOMEM)
         code = SM_E_NOMEM;
+    else if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+        code = SM_E_DB_BUSY;
+    else if ((rc & 0xff) == SQLITE_FULL)
+        code = SM_E_STORAGE_FULL;
     return sm_err_set(e, code, NULL, "sqlite %s: %s (%d)", what,
                       s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc), rc);
 }
@@ -56,7 +59,7 @@ static int sq_open(const char *path, void **handle, struct sm_err *e)
         return r;
     }
     sqlite3_extended_result_codes(s->db, 1);
-    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+    sqlite3_busy_timeout(s->db, db_busy_timeout());
     /* journal_mode returns a row; the others do not. In-memory databases keep "memory". */
     static const char *const pragmas[] = {
         "PRAGMA journal_mode=WAL",

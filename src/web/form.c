@@ -337,7 +337,7 @@ int form_parse(struct form *f, const char *content_type, const char *body, size_
              (ct[19] == ';' || ct[19] == ' ' || ct[19] == '\0'))
         rc = multipart(f, ct, body, len, e);
     else
-        rc = sm_err_set(e, SM_E_INVALID, "body", "unsupported content type '%.60s'", ct);
+        rc = sm_err_set(e, SM_E_MEDIA_TYPE, "body", "unsupported content type '%.60s'", ct);
     if (rc < 0)
         form_free(f);
     return rc;

@@ -28,20 +28,6 @@ static int64_t form_version(struct req *r)
     return errno != 0 || *end != '\0' ? -1 : v;
 }
 
-static int status_of(const struct sm_err *e)
-{
-    switch (e->code) {
-    case SM_E_INVALID:
-    case SM_E_TOO_LARGE: return 422;
-    case SM_E_CONFLICT:
-    case SM_E_POLICY:
-    case SM_E_CSR:
-    case SM_E_LINT: return 409;
-    case SM_E_NOTFOUND: return 404;
-    default: return 500;
-    }
-}
-
 /* After an action: 303 to the order page, or the page with the error. */
 static void finish(struct req *r, struct portal *p, int64_t id, int rc, const struct sm_err *e,
                    const char *done)
@@ -52,19 +38,13 @@ static void finish(struct req *r, struct portal *p, int64_t id, int rc, const st
         http_redirect(r, 303, loc);
         return;
     }
-    int st = status_of(e);
-    if (st == 404) {
-        http_reply_error(r, 404, "web.notfound", NULL);
-        return;
-    }
-    if (st == 500) {
-        log_error("officer action failed", "code", sm_err_name(e->code), "field", e->field,
-                  "detail", e->detail);
-        http_reply_error(r, e->code == SM_E_NOMEM ? 503 : 500,
-                         e->code == SM_E_NOMEM ? "err.nomem" : "err.internal", NULL);
-        return;
-    }
-    officer_order_page(r, p, id, st, e);
+    int st = http_err_status(e);
+    if (e->code == SM_E_NOTFOUND)
+        http_reply_err_msg(r, e, "web.notfound", NULL);
+    else if (st >= 500)
+        http_reply_err(r, e);
+    else
+        officer_order_page(r, p, id, st, e);
 }
 
 /* Common start of every action: the order id, the RA context, the version shown. */
@@ -79,17 +59,17 @@ static int begin(struct req *r, struct portal *p, int64_t *id, int64_t *version,
         return -1;
     *version = form_version(r);
     if (*version < 0)
-        sm_err_set(e, SM_E_CONFLICT, "version", "no version in the form");
+        sm_err_set(e, SM_E_STALE, "version", "no version in the form");
     return 0;
 }
 
-/* -SM_E_CONFLICT (field "version") when order id is no longer at version. */
+/* -SM_E_STALE (field "version") when order id is no longer at version. */
 static int still_current(struct portal *p, int64_t id, int64_t version, struct sm_err *e)
 {
     struct order_rec *o = NULL;
     int rc = orders_get(p->db, id, &p->who.scope, &o, e);
     if (rc == 0 && o->version != version)
-        rc = sm_err_set(e, SM_E_CONFLICT, "version", "order changed: %lld != %lld",
+        rc = sm_err_set(e, SM_E_STALE, "version", "order changed: %lld != %lld",
                         (long long)o->version, (long long)version);
     orders_rec_free(o);
     return rc;
@@ -110,7 +90,7 @@ static void run_action(struct req *r, action_fn fn, const char *done)
     struct sm_err e = {0};
     memset(&p, 0, sizeof p);
     if (begin(r, &p, &id, &version, &e) == 0) {
-        int rc = version < 0 ? -SM_E_CONFLICT : fn(r, &p, id, version, &done, &e);
+        int rc = version < 0 ? -SM_E_STALE : fn(r, &p, id, version, &done, &e);
         finish(r, &p, id, rc, &e, done);
     }
     portal_clear(&p);
@@ -258,7 +238,7 @@ static int act_approve(struct req *r, struct portal *p, int64_t id, int64_t vers
     if (rc < 0 && strcmp(st, "approved") == 0) {
         /* approved, but issuance could not run yet: say why on the page */
         log_info("officer: approved, issuance pending", "field", e->field, "detail", e->detail);
-        if (status_of(e) == 500)
+        if (http_err_status(e) == 500)
             sm_err_set(e, SM_E_CONFLICT, "issue", "%s", e->detail);
     }
     *done = strcmp(st, "issued") == 0 ? "issued" : "approved";
@@ -271,7 +251,7 @@ static int act_issue(struct req *r, struct portal *p, int64_t id, int64_t versio
     int rc = still_current(p, id, version, e);
     if (rc == 0)
         rc = fulfil_issue(&p->env, &p->who, r->web->cfg, id, e);
-    if (rc < 0 && status_of(e) == 500 && e->code != SM_E_NOMEM && e->code != SM_E_DB) {
+    if (rc < 0 && http_err_status(e) == 500 && e->code != SM_E_DB) {
         log_info("officer: issuance refused", "field", e->field, "detail", e->detail);
         sm_err_set(e, SM_E_CONFLICT, "issue", "%s", e->detail);
     }

@@ -94,6 +94,12 @@ int pf_maint_until(const struct portal *p, char *out, size_t n);
 int pf_parse_id(const char *s, int64_t *out);
 /* Answers 500/503 for an unexpected failure (logged). */
 void pf_internal(struct req *r, const char *what, const struct sm_err *e);
+/* The message key of an ra/ order error (order_err_key, the e-mail/DCV method variants)
+ * and its {field} argument in arg: the end of the maintenance window, the upload limit or
+ * the field. The status is the core/err table's (http_err_status); p may be NULL. */
+const char *pf_err_key(const struct portal *p, const struct sm_err *e, char *arg, size_t n);
+/* Answers an ra/ order error through http_reply_err with the pf_err_key message. */
+void pf_reply_err(struct req *r, const struct portal *p, const struct sm_err *e);
 /* The fields of the steps in mask (bit 3 applicant, 4 billing, 5 CSR) for product p as
  * template groups [{"id","legend","fields":[{"name","id","label","v","err","hint",
  * "is_text","is_area","is_select","is_check","checked","options"}]}] with values from get

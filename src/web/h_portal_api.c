@@ -81,40 +81,11 @@ static void problem_fields(struct req *r, int status, const char *key, json_t *e
 {
     struct buf m = BUF_INIT;
     i18n_format(&m, r->lang, key, NULL);
-    json_t *j = json_pack("{s:s, s:s, s:i, s:s, s:s, s:o}", "type", "about:blank", "title",
-                          http_status_text(status), "status", status, "detail", m.p ? m.p : "",
-                          "code", key, "errors", errors ? errors : json_array());
+    json_t *j = json_pack("{s:s, s:s, s:i, s:s, s:s, s:o}", "type", sm_err_type(SM_E_INVALID),
+                          "title", http_status_title(r, status), "status", status, "detail",
+                          m.p ? m.p : "", "code", key, "errors", errors ? errors : json_array());
     buf_free(&m);
     http_reply_json(r, status, j);
-}
-
-/* Answers an ra/ failure as problem+json. */
-static void api_failed(struct req *r, struct portal *p, int rc, const struct sm_err *e)
-{
-    if (rc == -SM_E_NOTFOUND) {
-        http_reply_error(r, 404, "web.notfound", NULL);
-        return;
-    }
-    if (rc != -SM_E_INVALID && rc != -SM_E_POLICY && rc != -SM_E_CONFLICT &&
-        rc != -SM_E_TOO_LARGE && rc != -SM_E_FORBIDDEN) {
-        pf_internal(r, "order api", e);
-        return;
-    }
-    char until[40] = "", maxup[32];
-    snprintf(maxup, sizeof maxup, "%lld MB",
-             (long long)((p && p->env.max_upload ? p->env.max_upload : 10 << 20) >> 20));
-    int maint = strcmp(e->field, "maintenance") == 0;
-    if (maint && p != NULL)
-        pf_maint_until(p, until, sizeof until);
-    int status = maint                   ? 503
-                 : rc == -SM_E_CONFLICT  ? 409
-                 : rc == -SM_E_TOO_LARGE ? 413
-                 : rc == -SM_E_FORBIDDEN ? 403
-                                         : 422;
-    const char *key = order_err_key(e);
-    if (strcmp(e->field, "method") == 0 || strcmp(e->field, "dcv_method") == 0)
-        key = rc == -SM_E_POLICY ? "order.err.dcv_email_off" : "order.err.dcv_method";
-    http_reply_error(r, status, key, maint ? until : rc == -SM_E_TOO_LARGE ? maxup : e->field);
 }
 
 static int load(struct req *r, struct portal *p, struct order_rec **o, struct product *prod)
@@ -130,7 +101,7 @@ static int load(struct req *r, struct portal *p, struct order_rec **o, struct pr
     if (rc == 0)
         rc = products_get(p->db, (*o)->product_id, prod, &e);
     if (rc < 0)
-        api_failed(r, p, rc, &e);
+        pf_reply_err(r, p, &e);
     return rc < 0 ? -1 : 0;
 }
 
@@ -348,7 +319,7 @@ void h_api_order_create(struct req *r)
     int created = 0;
     rc = order_create(&p.env, &p.who, &n, &o, &created, &e);
     if (rc < 0) {
-        api_failed(r, &p, rc, &e);
+        pf_reply_err(r, &p, &e);
         goto out;
     }
     json_t *dm = json_object_get(j.body, "dcv_methods");
@@ -408,14 +379,14 @@ void h_api_order_dcv(struct req *r)
         goto out;
     }
     if (rc < 0) {
-        api_failed(r, &p, rc, &e);
+        pf_reply_err(r, &p, &e);
         goto out;
     }
     int64_t id = o->id;
     orders_rec_free(o);
     o = NULL;
     if ((rc = orders_get(p.db, id, &p.who.scope, &o, &e)) < 0)
-        api_failed(r, &p, rc, &e);
+        pf_reply_err(r, &p, &e);
     else
         reply_order(r, &p, o, &prod, 200);
 out:
@@ -438,7 +409,7 @@ void h_api_order_documents(struct req *r)
         review_upload(&p.env, &p.who, o->id, kind ? kind : "", name ? name : "",
                       (const unsigned char *)(r->body.p ? r->body.p : ""), r->body.len, &doc, &e);
     if (rc < 0)
-        api_failed(r, &p, rc, &e);
+        pf_reply_err(r, &p, &e);
     else
         http_reply_json(r, 201,
                         json_pack("{s:I, s:I, s:s}", "id", (json_int_t)doc, "order_id",
@@ -462,14 +433,14 @@ void h_api_order_cancel(struct req *r)
     int rc = order_cancel(&p.env, &p.who, o->id, 0, reason, &e);
     json_decref(body);
     if (rc < 0) {
-        api_failed(r, &p, rc, &e);
+        pf_reply_err(r, &p, &e);
         goto out;
     }
     int64_t id = o->id;
     orders_rec_free(o);
     o = NULL;
     if ((rc = orders_get(p.db, id, &p.who.scope, &o, &e)) < 0)
-        api_failed(r, &p, rc, &e);
+        pf_reply_err(r, &p, &e);
     else
         reply_order(r, &p, o, &prod, 200);
 out:
@@ -498,7 +469,7 @@ void h_api_payments(struct req *r)
     if (rc == -SM_E_FORBIDDEN) {
         http_reply_error(r, 401, "order.err.payment_signature", NULL);
     } else if (rc < 0) {
-        api_failed(r, NULL, rc, &e);
+        pf_reply_err(r, NULL, &e);
     } else {
         struct order_rec *o = NULL;
         if (orders_get(db, id, &ORDERS_SCOPE_ALL, &o, &e) == 0)

@@ -303,9 +303,36 @@ int pf_parse_id(const char *s, int64_t *out)
 
 void pf_internal(struct req *r, const char *what, const struct sm_err *e)
 {
-    log_error(what, "code", sm_err_name(e->code), "detail", e->detail);
-    http_reply_error(r, e->code == SM_E_NOMEM ? 503 : 500,
-                     e->code == SM_E_NOMEM ? "err.nomem" : "err.internal", NULL);
+    if (e->code != SM_E_DB_BUSY && e->code != SM_E_STORAGE_FULL)
+        log_error(what, "code", sm_err_name(e->code), "detail", e->detail);
+    struct sm_err x = *e;
+    if (http_err_status(&x) < 500) /* an unexpected refusal is still a server failure */
+        x.code = SM_E_INTERNAL;
+    http_reply_err(r, &x);
+}
+
+const char *pf_err_key(const struct portal *p, const struct sm_err *e, char *arg, size_t n)
+{
+    snprintf(arg, n, "%s", e->field);
+    if (e->code == SM_E_MAINTENANCE) {
+        if (p == NULL || !pf_maint_until(p, arg, n))
+            snprintf(arg, n, "%s", "");
+    } else if (e->code == SM_E_TOO_LARGE) {
+        snprintf(arg, n, "%lld MB",
+                 (long long)((p && p->env.max_upload ? p->env.max_upload : 10 << 20) >> 20));
+    }
+    if (strcmp(e->field, "method") == 0 || strcmp(e->field, "dcv_method") == 0)
+        return e->code == SM_E_DCV_METHOD ? "order.err.dcv_email_off" : "order.err.dcv_method";
+    return order_err_key(e);
+}
+
+void pf_reply_err(struct req *r, const struct portal *p, const struct sm_err *e)
+{
+    char arg[64];
+    const char *key = pf_err_key(p, e, arg, sizeof arg);
+    if (e->code == SM_E_NOTFOUND)
+        key = "web.notfound";
+    http_reply_err_msg(r, e, key, arg);
 }
 
 static json_t *json_text(const char *s)

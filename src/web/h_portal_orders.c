@@ -407,39 +407,20 @@ void h_order(struct req *r)
     portal_clear(&p);
 }
 
-/* Answers an ra/ failure of an action on the order page: 404, the page with the message
- * in area (4xx), or 500. */
-static void action_failed(struct req *r, struct portal *p, struct order_rec *o,
-                          const struct product *prod, const char *area, int rc,
-                          const struct sm_err *e)
+/* After a failed action: the order page with the message in area (4xx), or the error
+ * answer (404, 5xx); the status comes from the core/err table. */
+static void show_failure(struct req *r, struct portal *p, struct order_rec *o,
+                         const struct product *prod, const char *area, const struct sm_err *e)
 {
-    if (rc == -SM_E_NOTFOUND) {
-        http_reply_error(r, 404, "web.notfound", NULL);
-        return;
-    }
-    if (rc != -SM_E_INVALID && rc != -SM_E_POLICY && rc != -SM_E_CONFLICT &&
-        rc != -SM_E_TOO_LARGE && rc != -SM_E_FORBIDDEN) {
-        pf_internal(r, "order action", e);
+    int status = http_err_status(e);
+    if (e->code == SM_E_NOTFOUND || (status >= 500 && e->code != SM_E_MAINTENANCE)) {
+        pf_reply_err(r, p, e);
         return;
     }
     struct buf m = BUF_INIT;
-    char until[40] = "", maxup[32];
-    snprintf(maxup, sizeof maxup, "%lld MB",
-             (long long)((p->env.max_upload ? p->env.max_upload : 10 << 20) >> 20));
-    if (strcmp(e->field, "maintenance") == 0)
-        pf_maint_until(p, until, sizeof until);
-    const char *key = order_err_key(e);
-    if (strcmp(e->field, "method") == 0 || strcmp(e->field, "dcv_method") == 0)
-        key = rc == -SM_E_POLICY ? "order.err.dcv_email_off" : "order.err.dcv_method";
-    i18n_format(&m, r->lang, key,
-                strcmp(e->field, "maintenance") == 0 ? until
-                : rc == -SM_E_TOO_LARGE              ? maxup
-                                                     : e->field);
-    order_page(r, p, o, prod,
-               rc == -SM_E_TOO_LARGE  ? 413
-               : rc == -SM_E_CONFLICT ? 409
-                                      : 422,
-               area, m.p);
+    char arg[64];
+    i18n_format(&m, r->lang, pf_err_key(p, e, arg, sizeof arg), arg);
+    order_page(r, p, o, prod, status, area, m.p);
     buf_free(&m);
 }
 
@@ -473,7 +454,7 @@ void h_order_dcv(struct req *r)
             redirect_ok(r, o->id, pending ? "checked" : "validated");
     }
     if (rc < 0)
-        action_failed(r, &p, o, &prod, "dcv", rc, &e);
+        show_failure(r, &p, o, &prod, "dcv", &e);
 out:
     orders_rec_free(o);
     portal_clear(&p);
@@ -504,7 +485,7 @@ void h_order_upload(struct req *r)
     if (rc == 0)
         redirect_ok(r, o->id, "uploaded");
     else
-        action_failed(r, &p, o, &prod, "upload", rc, &e);
+        show_failure(r, &p, o, &prod, "upload", &e);
 out:
     orders_rec_free(o);
     portal_clear(&p);
@@ -555,7 +536,7 @@ void h_order_cancel(struct req *r)
     if (rc == 0)
         redirect_ok(r, o->id, "cancelled");
     else
-        action_failed(r, &p, o, &prod, "cancel", rc, &e);
+        show_failure(r, &p, o, &prod, "cancel", &e);
 out:
     buf_free(&note);
     orders_rec_free(o);
@@ -640,18 +621,15 @@ void h_order_edit(struct req *r)
     rc = order_reapply(&p.env, &p.who, o->id, version, &res, NULL, &e);
     if (rc == 0) {
         redirect_ok(r, o->id, "reapplied");
-    } else if (rc == -SM_E_CONFLICT || rc == -SM_E_POLICY || rc == -SM_E_INVALID) {
+    } else if (e.code != SM_E_NOTFOUND &&
+               (http_err_status(&e) < 500 || e.code == SM_E_MAINTENANCE)) {
         struct buf b = BUF_INIT;
-        char until[40] = "";
-        if (strcmp(e.field, "maintenance") == 0)
-            pf_maint_until(&p, until, sizeof until);
-        i18n_format(&b, r->lang, order_err_key(&e), until);
-        edit_page(r, o, &prod, rc == -SM_E_CONFLICT ? 409 : 422, fget, r, NULL, b.p);
+        char arg[64];
+        i18n_format(&b, r->lang, pf_err_key(&p, &e, arg, sizeof arg), arg);
+        edit_page(r, o, &prod, http_err_status(&e), fget, r, NULL, b.p);
         buf_free(&b);
-    } else if (rc == -SM_E_NOTFOUND) {
-        http_reply_error(r, 404, "web.notfound", NULL);
     } else {
-        pf_internal(r, "re-application", &e);
+        pf_reply_err(r, &p, &e);
     }
 out:
     if (checked)

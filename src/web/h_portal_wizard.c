@@ -585,16 +585,15 @@ static void submit(struct wiz *w)
     int created = 0;
     struct sm_err e = {0};
     int rc = order_create(&w->p.env, &w->p.who, &n, &o, &created, &e);
-    if (rc == -SM_E_INVALID || rc == -SM_E_POLICY || rc == -SM_E_CONFLICT) {
-        if (strcmp(e.field, "maintenance") == 0)
-            pf_maint_until(&w->p, until, sizeof until);
-        i18n_format(&w->banner, r->lang, order_err_key(&e),
-                    strcmp(e.field, "maintenance") == 0 ? until : NULL);
-        render(w, 7, rc == -SM_E_POLICY ? 503 : 422);
+    if (rc < 0 && (http_err_status(&e) < 500 || e.code == SM_E_MAINTENANCE)) {
+        char arg[64];
+        i18n_format(&w->banner, r->lang, pf_err_key(&w->p, &e, arg, sizeof arg),
+                    e.code == SM_E_MAINTENANCE ? arg : NULL);
+        render(w, 7, http_err_status(&e));
         return;
     }
     if (rc < 0) {
-        pf_internal(r, "wizard: order", &e);
+        pf_reply_err(r, &w->p, &e);
         return;
     }
     if (created)

@@ -45,7 +45,8 @@ const char *http_status_text(int status)
              {422, "Unprocessable Content"},
              {429, "Too Many Requests"},
              {500, "Internal Server Error"},
-             {503, "Service Unavailable"}};
+             {503, "Service Unavailable"},
+             {507, "Insufficient Storage"}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
         if (t[i].status == status)
             return t[i].text;
@@ -97,6 +98,8 @@ const char *req_csrf_token(struct req *r)
     csrf_token(r->web->secret, r->csrf_binding, r->csrf_token);
     return r->csrf_token;
 }
+
+const char *req_client(const struct req *r) { return r->client; }
 
 int req_wants_json(const struct req *r)
 {
@@ -177,6 +180,13 @@ static int add_headers(struct req *r, struct MHD_Response *resp, const char *cty
     if (r->status == 401 && req_wants_json(r) &&
         MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
                                 "Bearer realm=\"shomei\"") != MHD_YES)
+        return -1;
+    if (r->close && MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES)
+        return -1;
+    char ra[16];
+    snprintf(ra, sizeof ra, "%d", r->retry_after);
+    if (r->retry_after > 0 && r->status >= 400 &&
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra) != MHD_YES)
         return -1;
     if (r->allow[0] != '\0' &&
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow) != MHD_YES)
@@ -378,34 +388,84 @@ int http_reply_page(struct req *r, int status, const char *page, const char *tit
     return reply_page_buf(r, status, &b);
 }
 
-static int reply_problem(struct req *r, int status, const char *msgkey, const char *msg,
+/* The title of status in the request language ("http.404"), else the English reason. */
+const char *http_status_title(const struct req *r, int status)
+{
+    char key[16];
+    snprintf(key, sizeof key, "http.%d", status);
+    const char *t = i18n_get(r->lang, key);
+    return t != NULL ? t : http_status_text(status);
+}
+
+/* Seconds a client should wait before retrying an answer of status (Retry-After). */
+static int retry_seconds(int status) { return status == 503 || status == 429 ? 5 : 0; }
+
+static int reply_problem(struct req *r, int status, int code, const char *msgkey, const char *msg,
                          const char *field)
 {
-    json_t *j =
-        json_pack("{s:s, s:s, s:i, s:s, s:s}", "type", "about:blank", "title",
-                  http_status_text(status), "status", status, "detail", msg, "code", msgkey);
+    json_t *j = json_pack(
+        "{s:s, s:s, s:i, s:s, s:s}", "type", code > 0 ? sm_err_type(code) : "about:blank", "title",
+        http_status_title(r, status), "status", status, "detail", msg, "code", msgkey);
     if (j != NULL && field != NULL && field[0] != '\0')
         json_object_set_new(j, "field", json_string(field));
     return http_reply_json(r, status, j);
 }
 
-int http_reply_error(struct req *r, int status, const char *msgkey, const char *field)
+/* The error page or problem document of status with code's problem type. */
+static int reply_coded(struct req *r, int status, int code, const char *msgkey, const char *field)
 {
+    int f = status == 500 && r->db != NULL ? dbpool_failure(r->db) : 0;
+    if (f != 0) { /* a handler's generic failure that was a busy or full database */
+        code = f;
+        status = sm_err_http(f);
+        msgkey = sm_err_msgkey(f);
+        field = NULL;
+    }
     struct buf msg = BUF_INIT;
     if (i18n_format(&msg, r->lang, msgkey, field) < 0 || msg.p == NULL) {
         buf_free(&msg);
         return reply_broken(r);
     }
+    r->retry_after = retry_seconds(status);
     int rc;
     if (req_wants_json(r)) {
-        rc = reply_problem(r, status, msgkey, msg.p, field);
+        rc = reply_problem(r, status, code, msgkey, msg.p, field);
     } else {
         json_t *d = json_pack("{s:i, s:s, s:s}", "status", status, "status_text",
-                              http_status_text(status), "message", msg.p);
+                              http_status_title(r, status), "message", msg.p);
         rc = http_reply_page(r, status, "error", "error.title", d);
     }
     buf_free(&msg);
     return rc;
+}
+
+int http_reply_error(struct req *r, int status, const char *msgkey, const char *field)
+{
+    return reply_coded(r, status, sm_err_lookup(msgkey, status), msgkey, field);
+}
+
+int http_err_status(const struct sm_err *e) { return e != NULL ? sm_err_http(e->code) : 500; }
+
+int http_reply_err_msg(struct req *r, const struct sm_err *e, const char *key, const char *arg)
+{
+    int code = e != NULL && e->code > SM_OK && e->code < SM_E__COUNT ? e->code : SM_E_INTERNAL;
+    int status = sm_err_http(code);
+    if (status >= 500 && code != SM_E_MAINTENANCE) { /* details go to the log only */
+        log_error("request failed", "path", r->path, "code", sm_err_name(code), "field",
+                  e ? e->field : "", "detail", e ? e->detail : "");
+        key = NULL;
+        arg = NULL;
+    }
+    if (key == NULL)
+        key = sm_err_msgkey(code);
+    if (arg == NULL && status < 500 && e != NULL)
+        arg = e->field;
+    return reply_coded(r, status, code, key, arg);
+}
+
+int http_reply_err(struct req *r, const struct sm_err *e)
+{
+    return http_reply_err_msg(r, e, NULL, NULL);
 }
 
 int http_reply_405(struct req *r, const char *allow)

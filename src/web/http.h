@@ -5,6 +5,7 @@
  * just returns. Handlers keep no statics: all request state lives in struct req. */
 #ifndef SM_WEB_HTTP_H
 #define SM_WEB_HTTP_H
+#include <stdatomic.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -24,11 +25,25 @@ struct dbpool;
 #define HTTP_MAX_COOKIES 4
 #define HTTP_COOKIE_MAX  320
 
+/* What /healthz reports: the database's state from the last background check (the
+ * health check itself never waits for the database). */
+struct web_health {
+    _Atomic int db;               /* 1 takes writes, 0 failing, -1 not checked yet */
+    _Atomic int db_code;          /* enum sm_code of the last failure */
+    _Atomic long long db_checked; /* time() of the last check */
+};
+
+struct guard;
+
 /* Server-wide state, read-only while serving. */
 struct web {
     struct config *cfg;
     unsigned char secret[CSRF_KEY_LEN];
     size_t max_body;
+    size_t max_upload;         /* body limit of RF_UPLOAD routes (max_upload + form overhead) */
+    struct guard *guard;       /* connection deadlines (may be NULL) */
+    struct web_health *health; /* written by the health thread (may be NULL) */
+    char trusted_proxy[64];    /* [server] trusted_proxy, "" = none */
     int secure_cookies;
     const struct route *routes;
     size_t nroutes;
@@ -46,7 +61,9 @@ struct req {
     const struct web *web;
     const struct route *route; /* NULL before routing or when none matched */
     char method[16];
-    char *path; /* decoded path without the query (owned) */
+    char *path;      /* decoded path without the query (owned) */
+    char client[48]; /* client address: the peer, or what a trusted proxy forwarded */
+    int close;       /* answer with Connection: close (malformed framing) */
     struct router_params params;
     struct buf body;  /* raw body for RF_FORM / RF_BODY routes, capped at max_body */
     struct form form; /* parsed body of RF_FORM routes */
@@ -59,6 +76,7 @@ struct req {
     int status;  /* what was answered, for the access log */
     size_t sent; /* body bytes answered */
     int replied;
+    int retry_after; /* seconds for Retry-After on a 503/429 answer; 0 = none */
     int too_large;
     size_t discarded;
     struct timespec started;
@@ -85,6 +103,8 @@ const struct form_field *req_form_field(struct req *r, const char *name);
 /* The CSRF token for forms of this response (sets the binding cookie when new).
  * Never NULL; "" only when randomness failed. */
 const char *req_csrf_token(struct req *r);
+/* The client address (see struct req client). */
+const char *req_client(const struct req *r);
 /* 1 when errors of this request answer JSON (API routes and paths under /api/). */
 int req_wants_json(const struct req *r);
 
@@ -125,6 +145,14 @@ int http_reply_page(struct req *r, int status, const char *page, const char *tit
  * "{field}" replaced by field. allow (405 only) may be NULL. */
 int http_reply_error(struct req *r, int status, const char *msgkey, const char *field);
 int http_reply_405(struct req *r, const char *allow);
+/* The one way an error (struct sm_err) becomes an answer: status and RFC 9457 problem type
+ * from the core/err table, message key the code's (or key when not NULL; ignored for 5xx
+ * other than maintenance) with {field} = arg (or e->field for 4xx). 5xx details are logged,
+ * never shown; 503 and 429 carry Retry-After. HTML pages get a localized title. */
+int http_reply_err(struct req *r, const struct sm_err *e);
+int http_reply_err_msg(struct req *r, const struct sm_err *e, const char *key, const char *arg);
+/* The status http_reply_err answers for e (the core/err table). */
+int http_err_status(const struct sm_err *e);
 /* 303 See Other (after a POST) or another 3xx to a local path ("/x", never "//host");
  * anything else answers 500. */
 int http_redirect(struct req *r, int status, const char *location);
@@ -138,5 +166,8 @@ int req_csrf_or_reply(struct req *r);
 json_t *req_json_or_reply(struct req *r);
 
 const char *http_status_text(int status);
+/* The title of status in the request language (catalog key "http.404"), else the English
+ * reason phrase. */
+const char *http_status_title(const struct req *r, int status);
 
 #endif

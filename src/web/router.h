@@ -22,11 +22,13 @@ enum route_role { ROLE_PUBLIC, ROLE_CUSTOMER, ROLE_RESELLER, ROLE_OFFICER, ROLE_
 const char *router_role_name(enum route_role role);
 
 enum route_flag {
-    RF_CSRF = 1 << 0,  /* POST must carry a valid CSRF token (form field "csrf") */
-    RF_FORM = 1 << 1,  /* body is a form (urlencoded or multipart), parsed before the handler */
-    RF_API = 1 << 2,   /* errors answer application/problem+json */
-    RF_CACHE = 1 << 3, /* cacheable (static files); otherwise Cache-Control: no-store */
-    RF_BODY = 1 << 4,  /* raw body is read (up to [server] max_body) */
+    RF_CSRF = 1 << 0,   /* POST must carry a valid CSRF token (form field "csrf") */
+    RF_FORM = 1 << 1,   /* body is a form (urlencoded or multipart), parsed before the handler */
+    RF_API = 1 << 2,    /* errors answer application/problem+json */
+    RF_CACHE = 1 << 3,  /* cacheable (static files); otherwise Cache-Control: no-store */
+    RF_BODY = 1 << 4,   /* raw body is read (up to [server] max_body) */
+    RF_UPLOAD = 1 << 5, /* body limit [server] max_upload (plus form overhead), not max_body */
+    RF_NODB = 1 << 6,   /* never touches the database, not even to look up the user */
 };
 
 struct route {

@@ -4,7 +4,7 @@
 #include "web/handlers.h"
 
 const struct route web_routes[] = {
-    {"GET", "/healthz", h_health, ROLE_PUBLIC, 0},
+    {"GET", "/healthz", h_health, ROLE_PUBLIC, RF_NODB},
     {"GET", "/", h_home, ROLE_PUBLIC, 0},
     {"GET", "/static/:name", h_static, ROLE_PUBLIC, RF_CACHE},
     {"GET", "/repository/:name", h_repository, ROLE_PUBLIC, RF_CACHE},

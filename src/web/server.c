@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "core/failalloc.h"
 #include "core/log.h"
 #include "store/dbpool.h"
+#include "web/guard.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
 #include "web/tmpl.h"
@@ -26,6 +28,13 @@
  * connection is closed (only chunked bodies get here: a Content-Length over the cap is
  * answered 413 before any of the body is read). */
 #define DISCARD_FACTOR 4
+/* Multipart framing around an uploaded file (boundaries, part headers, the other fields). */
+#define UPLOAD_OVERHEAD ((size_t)64 << 10)
+/* Connections per worker thread when [server] max_connections is 0. */
+#define CONN_PER_THREAD 64
+/* Seconds between the health thread's database checks, and its longest wait. */
+#define HEALTH_PERIOD_S 2
+#define HEALTH_WAIT_MS  500
 
 static void release_db(struct req *r);
 
@@ -52,7 +61,6 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)conn;
     struct req *r = *con_cls;
     if (r == NULL)
         return;
@@ -61,8 +69,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     snprintf(bytes, sizeof bytes, "%zu", r->sent);
     snprintf(ms, sizeof ms, "%.1f", elapsed_ms(&r->started));
     log_info("request", "method", r->method, "path", r->path, "status", status, "bytes", bytes,
-             "ms", ms, "lang", r->lang, "end",
+             "ms", ms, "lang", r->lang, "client", r->client, "end",
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "ok" : "aborted");
+    guard_request_done(r->web->guard, conn);
     req_free(r);
     *con_cls = NULL;
 }
@@ -76,6 +85,55 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         msg[--n] = '\0';
     log_warn("http server", "detail", msg);
+}
+
+/* An IP address in text form (v4 or v6) fitting n bytes; 1 when s is one. */
+static int ip_text(const char *s, size_t len, char *out, size_t n)
+{
+    unsigned char a[sizeof(struct in6_addr)];
+    char tmp[64];
+    if (len == 0 || len >= sizeof tmp || len >= n)
+        return 0;
+    memcpy(tmp, s, len);
+    tmp[len] = '\0';
+    if (inet_pton(AF_INET, tmp, a) != 1 && inet_pton(AF_INET6, tmp, a) != 1)
+        return 0;
+    memcpy(out, tmp, len + 1);
+    return 1;
+}
+
+/* r->client: the peer address; from [server] trusted_proxy, the client it names in
+ * X-Real-IP, else the last address of X-Forwarded-For (the one the proxy appended). */
+static void client_addr(struct req *r)
+{
+    snprintf(r->client, sizeof r->client, "-");
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+    if (sa == NULL)
+        return;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, r->client,
+                  sizeof r->client);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, r->client,
+                  sizeof r->client);
+    if (r->web->trusted_proxy[0] == '\0' || strcmp(r->client, r->web->trusted_proxy) != 0)
+        return;
+    const char *real = req_header(r, "X-Real-IP");
+    if (real != NULL && ip_text(real, strlen(real), r->client, sizeof r->client))
+        return;
+    const char *xff = req_header(r, "X-Forwarded-For");
+    if (xff == NULL)
+        return;
+    const char *last = strrchr(xff, ',');
+    last = last ? last + 1 : xff;
+    while (*last == ' ')
+        last++;
+    size_t n = strlen(last);
+    while (n > 0 && last[n - 1] == ' ')
+        n--;
+    ip_text(last, n, r->client, sizeof r->client);
 }
 
 static struct req *req_new(const struct web *w, struct MHD_Connection *conn, const char *url,
@@ -94,6 +152,7 @@ static struct req *req_new(const struct web *w, struct MHD_Connection *conn, con
         return NULL;
     }
     r->body.max = w->max_body;
+    client_addr(r);
     const char *ql = req_query(r, "lang");
     r->lang_forced = i18n_lang(ql) != NULL;
     r->lang = i18n_choose(ql, req_cookie(r, "lang"), req_header(r, "Accept-Language"));
@@ -118,7 +177,7 @@ static int authenticate(struct req *r)
         cred = req_cookie(r, SESSION_COOKIE);
     }
     /* static files and the repository need no user: no database lookup for them */
-    if (cred == NULL || *cred == '\0' || w->pool == NULL ||
+    if (cred == NULL || *cred == '\0' || w->pool == NULL || (r->route->flags & RF_NODB) ||
         (r->route->role == ROLE_PUBLIC && (r->route->flags & RF_CACHE)))
         return 0;
     struct db *db = req_db(r);
@@ -176,11 +235,100 @@ static int authorize(struct req *r)
     return 0;
 }
 
-/* Routes a request on its first call; may answer (404, 405, 413) at once. */
-static void begin(struct req *r)
+/* The body limit of the request's route. */
+static size_t body_limit(const struct req *r)
+{
+    const struct web *w = r->web;
+    return r->route != NULL && (r->route->flags & RF_UPLOAD) ? w->max_upload : w->max_body;
+}
+
+struct framing {
+    int content_lengths;
+    char first_cl[32];
+    int conflicting_cl;
+    int bad_bytes; /* NUL or CR inside a header line */
+    int transfer_encodings;
+};
+
+static enum MHD_Result framing_header(void *cls, enum MHD_ValueKind kind, const char *key,
+                                      size_t key_size, const char *value, size_t value_size)
+{
+    (void)kind;
+    struct framing *f = cls;
+    if (strlen(key) != key_size || (value != NULL && strlen(value) != value_size) ||
+        memchr(key, '\r', key_size) != NULL ||
+        (value != NULL && memchr(value, '\r', value_size) != NULL))
+        f->bad_bytes = 1;
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        if (f->content_lengths++ == 0)
+            snprintf(f->first_cl, sizeof f->first_cl, "%s", value ? value : "");
+        else if (value == NULL || strcmp(value, f->first_cl) != 0)
+            f->conflicting_cl = 1;
+    }
+    if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0)
+        f->transfer_encodings++;
+    return MHD_YES;
+}
+
+/* Refuses what a request smuggler or a broken client sends (issue 8 item 17): conflicting
+ * Content-Length headers, Transfer-Encoding other than one "chunked" or with a
+ * Content-Length, NUL or a bare CR inside a header, HTTP/1.1 without Host. 0, or negative
+ * after answering 400 with Connection: close. */
+static int framing_ok(struct req *r, const char *version)
+{
+    struct framing f = {0};
+    MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, framing_header, &f);
+    const char *te = req_header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    const char *why = NULL;
+    if (f.bad_bytes)
+        why = "control byte in a header";
+    else if (f.conflicting_cl)
+        why = "conflicting Content-Length";
+    else if (f.transfer_encodings > 1 || (te != NULL && strcasecmp(te, "chunked") != 0))
+        why = "unsupported Transfer-Encoding";
+    else if (te != NULL && f.content_lengths > 0)
+        why = "Transfer-Encoding with Content-Length";
+    else if (version != NULL && strcmp(version, MHD_HTTP_VERSION_1_1) == 0 &&
+             req_header(r, MHD_HTTP_HEADER_HOST) == NULL)
+        why = "HTTP/1.1 without Host";
+    if (why == NULL)
+        return 0;
+    log_info("malformed request refused", "client", r->client, "detail", why);
+    r->close = 1;
+    http_reply_error(r, 400, "web.bad_request", NULL);
+    return -1;
+}
+
+static enum MHD_Result utf8_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    (void)kind;
+    int *bad = cls;
+    if (!form_utf8_valid(key, strlen(key)) ||
+        (value != NULL && !form_utf8_valid(value, strlen(value))))
+        *bad = 1;
+    return *bad ? MHD_NO : MHD_YES;
+}
+
+/* 400 for a path or query that is not UTF-8 once decoded (issue 8 item 13). */
+static int url_ok(struct req *r)
+{
+    int bad = !form_utf8_valid(r->path, strlen(r->path));
+    if (!bad)
+        MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, utf8_arg, &bad);
+    if (!bad)
+        return 0;
+    http_reply_error(r, 400, "web.url_utf8", NULL);
+    return -1;
+}
+
+/* Routes a request on its first call; may answer (400, 404, 405, 413) at once. */
+static void begin(struct req *r, const char *version)
 {
     const struct web *w = r->web;
     char allow[64];
+    if (framing_ok(r, version) < 0 || url_ok(r) < 0)
+        return;
     int i =
         router_match(w->routes, w->nroutes, r->method, r->path, &r->params, allow, sizeof allow);
     if (i == ROUTER_NOT_FOUND) {
@@ -192,6 +340,7 @@ static void begin(struct req *r)
         return;
     }
     r->route = &w->routes[i];
+    r->body.max = body_limit(r);
     if (authenticate(r) < 0 || authorize(r) < 0)
         return;
     const char *cl = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -199,7 +348,8 @@ static void begin(struct req *r)
         char *end;
         errno = 0;
         long long n = strtoll(cl, &end, 10);
-        if (errno != 0 || end == cl || *end != '\0' || n < 0 || (unsigned long long)n > w->max_body)
+        if (errno != 0 || end == cl || *end != '\0' || n < 0 ||
+            (unsigned long long)n > body_limit(r))
             http_reply_error(r, 413, "web.too_large", NULL);
     }
 }
@@ -217,9 +367,9 @@ static int take_body(struct req *r, const char *data, size_t n)
         buf_free(&r->body);
     }
     r->discarded += n;
-    if (!wants && r->discarded > r->web->max_body && !r->too_large)
+    if (!wants && r->discarded > body_limit(r) && !r->too_large)
         r->too_large = 1;
-    if (r->too_large && r->discarded > DISCARD_FACTOR * r->web->max_body)
+    if (r->too_large && r->discarded > DISCARD_FACTOR * body_limit(r))
         return -1;
     return 0;
 }
@@ -262,19 +412,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
 {
-    (void)version;
     const struct web *w = cls;
     struct req *r = *con_cls;
     if (r == NULL) {
+        guard_head_done(w->guard, conn);
         r = req_new(w, conn, url, method);
         if (r == NULL)
             return MHD_NO;
         *con_cls = r;
-        begin(r);
+        begin(r, version);
         release_db(r);
+        if (r->replied)
+            guard_answered(w->guard, conn);
         return MHD_YES;
     }
     if (r->replied) { /* answered on the first call; MHD drops the rest */
+        if (r->close)
+            return MHD_NO; /* framing refused: do not read what follows */
         *upload_data_size = 0;
         return MHD_YES;
     }
@@ -284,6 +438,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return rc == 0 ? MHD_YES : MHD_NO;
     }
     dispatch(r);
+    guard_answered(w->guard, conn);
     return MHD_YES;
 }
 
@@ -314,19 +469,49 @@ static int parse_bind(const char *bind, uint16_t port, struct listen_addr *a)
     return -1;
 }
 
+/* Connection limits and deadlines of [server] (issue 8 item 10). */
+struct limits {
+    int64_t per_ip, max_conn, head_s, body_s;
+};
+
+static int limit_settings(struct config *cfg, int64_t threads, struct limits *l, struct sm_err *e)
+{
+    int rc = config_int(cfg, "server", "per_ip_connections", 0, 100000, &l->per_ip, e);
+    if (rc == 0)
+        rc = config_int(cfg, "server", "max_connections", 0, 100000, &l->max_conn, e);
+    if (rc == 0)
+        rc = config_int(cfg, "server", "header_timeout", 1, 3600, &l->head_s, e);
+    if (rc == 0)
+        rc = config_int(cfg, "server", "body_timeout", 1, 86400, &l->body_s, e);
+    if (rc == 0 && l->max_conn == 0)
+        l->max_conn = threads * CONN_PER_THREAD;
+    return rc;
+}
+
 static int settings(struct config *cfg, struct web *w, int64_t *port, int64_t *threads,
                     struct sm_err *e)
 {
-    int64_t max_body;
+    int64_t max_body, max_upload, busy_ms;
     int rc = config_int(cfg, "server", "port", 0, 65535, port, e);
     if (rc == 0)
         rc = config_int(cfg, "server", "threads", 1, 256, threads, e);
     if (rc == 0)
         rc = config_int(cfg, "server", "max_body", 1024, (int64_t)1 << 30, &max_body, e);
+    if (rc == 0)
+        rc = config_int(cfg, "server", "max_upload", 1024, (int64_t)1 << 31, &max_upload, e);
+    if (rc == 0)
+        rc = config_int(cfg, "database", "busy_timeout_ms", 10, 600000, &busy_ms, e);
     if (rc < 0)
         return rc;
+    const char *proxy = config_str(cfg, "server", "trusted_proxy");
+    if (proxy[0] != '\0' &&
+        !ip_text(proxy, strlen(proxy), w->trusted_proxy, sizeof w->trusted_proxy))
+        return sm_err_set(e, SM_E_CONFIG, "trusted_proxy",
+                          "[server] trusted_proxy = '%s' is not an IP address", proxy);
+    dbpool_busy_wait((int)busy_ms);
     w->cfg = cfg;
     w->max_body = (size_t)max_body;
+    w->max_upload = (size_t)max_upload + UPLOAD_OVERHEAD;
     w->secure_cookies = config_bool(cfg, "server", "secure_cookies");
     w->test_ca = config_bool(cfg, "ca", "test_ca");
     w->routes = web_routes;
@@ -343,13 +528,101 @@ static int settings(struct config *cfg, struct web *w, int64_t *port, int64_t *t
     return csrf_secret_load(path, w->secret, e);
 }
 
+/* The health thread: checks every HEALTH_PERIOD_S that the database takes a write,
+ * waiting at most HEALTH_WAIT_MS for a connection, and records the result for /healthz. */
+struct health_loop {
+    struct web_health state;
+    struct dbpool *pool;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stop;
+    pthread_t thread;
+    int running;
+};
+
+static void health_check(struct health_loop *h)
+{
+    struct sm_err e = {0};
+    int rc = dbpool_ping(h->pool, HEALTH_WAIT_MS, &e);
+    int was = atomic_exchange(&h->state.db, rc == 0 ? 1 : 0);
+    atomic_store(&h->state.db_code, rc == 0 ? SM_OK : -rc);
+    atomic_store(&h->state.db_checked, (long long)time(NULL));
+    if (rc < 0 && was != 0)
+        log_warn("database check failed", "code", sm_err_name(-rc), "detail", e.detail);
+    else if (rc == 0 && was == 0)
+        log_info("database check ok again");
+}
+
+static void *health_run(void *arg)
+{
+    struct health_loop *h = arg;
+    pthread_mutex_lock(&h->mu);
+    while (!h->stop) {
+        pthread_mutex_unlock(&h->mu);
+        health_check(h);
+        pthread_mutex_lock(&h->mu);
+        struct timespec t;
+        clock_gettime(CLOCK_REALTIME, &t);
+        t.tv_sec += HEALTH_PERIOD_S;
+        if (!h->stop)
+            pthread_cond_timedwait(&h->cv, &h->mu, &t);
+    }
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+}
+
+static void health_start(struct health_loop *h, struct dbpool *pool)
+{
+    memset(h, 0, sizeof *h);
+    atomic_store(&h->state.db, -1);
+    h->pool = pool;
+    pthread_mutex_init(&h->mu, NULL);
+    pthread_cond_init(&h->cv, NULL);
+    h->running = pool != NULL && pthread_create(&h->thread, NULL, health_run, h) == 0;
+}
+
+static void health_stop(struct health_loop *h)
+{
+    pthread_mutex_lock(&h->mu);
+    h->stop = 1;
+    pthread_cond_signal(&h->cv);
+    pthread_mutex_unlock(&h->mu);
+    if (h->running)
+        pthread_join(h->thread, NULL);
+    pthread_cond_destroy(&h->cv);
+    pthread_mutex_destroy(&h->mu);
+}
+
+static struct MHD_Daemon *start_daemon(struct web *w, const struct listen_addr *la, int64_t port,
+                                       int64_t threads, const struct limits *l)
+{
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+    if (la->v6)
+        flags |= MHD_USE_IPv6;
+    /* The inactivity timeout stays as a backstop; the guard's deadlines are shorter.
+     * MHD_OPTION_STRICT_FOR_CLIENT is not set: in 0.9.75 its missing-Host answer sends
+     * the status line twice; framing_ok refuses such requests itself. */
+    return MHD_start_daemon(
+        flags, (uint16_t)port, NULL, NULL, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
+        NULL, MHD_OPTION_SOCK_ADDR, &la->sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, guard_notify,
+        w->guard, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)l->max_conn, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)l->per_ip,
+        MHD_OPTION_END);
+}
+
 int server_run(struct config *cfg, struct sm_err *e)
 {
     struct web w = {0};
     int64_t port, threads;
+    struct limits lim;
     int rc = i18n_init(e);
     if (rc == 0)
         rc = settings(cfg, &w, &port, &threads, e);
+    if (rc == 0)
+        rc = limit_settings(cfg, threads, &lim, e);
+    if (rc == 0)
+        rc = guard_start((unsigned)lim.head_s, (unsigned)lim.body_s, &w.guard, e);
     if (rc < 0) {
         dbpool_close(w.pool);
         return rc;
@@ -357,6 +630,7 @@ int server_run(struct config *cfg, struct sm_err *e)
     const char *bind = config_str(cfg, "server", "bind");
     struct listen_addr la;
     if (parse_bind(bind, (uint16_t)port, &la) < 0) {
+        guard_stop(w.guard);
         dbpool_close(w.pool);
         return sm_err_set(e, SM_E_CONFIG, "bind", "[server] bind = '%s' is not an IP address",
                           bind);
@@ -375,16 +649,14 @@ int server_run(struct config *cfg, struct sm_err *e)
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, &old);
 
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-    if (la.v6)
-        flags |= MHD_USE_IPv6;
-    struct MHD_Daemon *d = MHD_start_daemon(
-        flags, (uint16_t)port, NULL, NULL, on_request, &w, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
-        NULL, MHD_OPTION_SOCK_ADDR, &la.sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)30, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1000, MHD_OPTION_END);
+    struct health_loop health;
+    health_start(&health, w.pool);
+    w.health = &health.state;
+    struct MHD_Daemon *d = start_daemon(&w, &la, port, threads, &lim);
     if (d == NULL) {
         pthread_sigmask(SIG_SETMASK, &old, NULL);
+        health_stop(&health);
+        guard_stop(w.guard);
         dbpool_close(w.pool);
         return sm_err_set(e, SM_E_IO, "port", "cannot listen on %s port %lld", bind,
                           (long long)port);
@@ -404,6 +676,8 @@ int server_run(struct config *cfg, struct sm_err *e)
     log_info("server stopping", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM");
     MHD_stop_daemon(d);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
+    health_stop(&health);
+    guard_stop(w.guard);
     dbpool_close(w.pool);
     sodium_memzero(w.secret, sizeof w.secret);
     log_info("server stopped");

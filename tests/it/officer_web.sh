@@ -256,7 +256,7 @@ rec phone ok "NTT 番号案内" phone=03-1234-5679 phone_source="タウンペー
   callee="責任 花子" called_at=2026-11-30T10:15
 check_eq "R-VAL-4 phone check with number source, callee and time: 303" 303 "$code"
 rec registry ok "$(printf '登記%.0s' $(seq 1 80))"
-check_eq "R-VAL-4 a too long source: 422" 422 "$code"
+check_eq "R-VAL-4 a too long source: 413 (core/err table, issue 7)" 413 "$code"
 check "R-VAL-4 too long: message beside the source" grep -q 'data-field="source">長すぎます' "$BODY"
 rec registry ok "登記情報提供サービス" "note=$(printf 'x%.0s' $(seq 1 501))"
 check_eq "R-VAL-4 a too long note: 422" 422 "$code"
@@ -410,7 +410,7 @@ for k in phone registry tdb name_match domain_owner; do
 done
 get "/officer/orders/$O3"
 post "/officer/orders/$O3/approve" "version=$(version)"
-check_eq "R-VAL-3 approve with a CAA refusal: 409" 409 "$code"
+check_eq "R-VAL-3 approve with a CAA refusal: 422 (core/err table, issue 7)" 422 "$code"
 check "R-VAL-3 the CAA refusal is shown" has "CAA"
 check "issue 8 item 5: a CAA refusal has the CAA record's message" \
   has "CAA レコードにより発行が拒否されました"
@@ -451,7 +451,7 @@ get "/officer/orders/$O3"
 start=$SECONDS
 post "/officer/orders/$O3/issue" "version=$(version)"
 took=$((SECONDS - start))
-check_eq "item 5: issue while the DNS is silent: 409" 409 "$code"
+check_eq "item 5: issue while the DNS is silent: 422 (a policy refusal, core/err table)" 422 "$code"
 check "item 5: the DNS time-out has its own message" has "時間内に応答しませんでした"
 check "item 5: it is not reported as a CAA refusal" lacks "CAA レコードにより発行が拒否されました"
 check "item 5: the officer waits ${took}s, not the 10 s DNS time-out" test "$took" -le 6

@@ -233,7 +233,7 @@ check_eq "PDF upload: 201" "201 application/pdf" "$code $(jq_ 'd["type"]')"
 code=$(curl -s -o "$BODY" -w '%{http_code}' -H "Authorization: Bearer $KEY" \
   -H 'Content-Type: text/plain' --data-binary 'hello' \
   "$url/api/v1/orders/$OID/documents?kind=other&file_name=a.txt")
-check_eq "text upload refused: 422" 422 "$code"
+check_eq "text upload refused: 415 (unsupported media type, issue 7)" 415 "$code"
 
 # ---- isolation (R-ACT-1) and authentication ----
 AS_KEY=$KEY_B api GET "/api/v1/orders/$OID"

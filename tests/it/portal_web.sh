@@ -299,7 +299,7 @@ up() {
     -F "file=@$1" "$url/orders/$OID/documents")
 }
 up "$IT_TMP/doc.txt"
-check_eq "upload of a text file refused: 422" 422 "$code"
+check_eq "upload of a text file refused: 415 (unsupported media type, issue 7)" 415 "$code"
 check "  with the type message" grep -q 'data-field="file">アップロードできるのは PDF' "$BODY"
 up "$IT_TMP/big.pdf"
 check_eq "upload over the size limit refused: 413" 413 "$code"

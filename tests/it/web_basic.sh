@@ -25,7 +25,9 @@ has() { grep -qiF -- "$2" <<<"$1"; } # has TEXT NEEDLE (case-insensitive, fixed 
 # ---- basics ----
 check "issue 8 item 22 no TEST CA banner with production CAs" \
   bash -c '! curl -s "$1/" | grep -q test-ca-banner' _ "$url"
-check_eq "GET /healthz answers ok" "200 ok" "$(curl -s -w '%{http_code} ' -o "$IT_TMP/h" "$url/healthz"; cat "$IT_TMP/h")"
+check_eq "GET /healthz answers ok" "200 ok" "$(curl -s -w '%{http_code} ' -o "$IT_TMP/h" "$url/healthz"; head -1 "$IT_TMP/h")"
+check "GET /healthz reports the database state of the last check" \
+  grep -qE '^database (ok|unchecked)' "$IT_TMP/h"
 check "start-up line names the URL" grep -q "^shomei serving on http://127.0.0.1:$port\$" "$log"
 check "secret.key created 0600" test "$(stat -c %a "$dir/secret.key" 2>/dev/null)" = 600
 check_eq "secret.key holds 32 bytes" 32 "$(stat -c %s "$dir/secret.key" 2>/dev/null)"

@@ -241,7 +241,7 @@ static void test_order_transition_stale_version_and_hook_failure(void **state)
     struct sm_err e = {0};
     assert_int_equal(order_transition(&f->env, &officer, o->id, o->version + 1, ORDER_CANCELLED,
                                       "cancelled", &e),
-                     -SM_E_CONFLICT);
+                     -SM_E_STALE);
     assert_string_equal(order_err_key(&e), "order.err.stale");
     f->fail_hook = 1;
     int64_t before = audit_records(f);
@@ -341,12 +341,12 @@ static void test_order_create_refused_in_maintenance(void **state)
                           .amount = -1};
     struct order_rec *o = NULL;
     struct sm_err e = {0};
-    assert_int_equal(order_create(&f->env, &customer, &n, &o, NULL, &e), -SM_E_POLICY);
+    assert_int_equal(order_create(&f->env, &customer, &n, &o, NULL, &e), -SM_E_MAINTENANCE);
     assert_string_equal(order_err_key(&e), "order.err.maintenance");
     assert_null(o);
     n.draft = 1;
     assert_int_equal(order_create(&f->env, &customer, &n, &o, NULL, &e), 0);
-    assert_int_equal(order_submit(&f->env, &customer, o->id, o->version, &e), -SM_E_POLICY);
+    assert_int_equal(order_submit(&f->env, &customer, o->id, o->version, &e), -SM_E_MAINTENANCE);
     clock_set(jst(2026, 11, 26, 8, 0));
     assert_int_equal(order_submit(&f->env, &customer, o->id, o->version, &e), 0);
     orders_rec_free(o);
@@ -368,7 +368,7 @@ static void test_order_reapply_before_issuance_only(void **state)
     form(&f->ov, "example.co.jp", &r);
     form_email2 = NULL;
     assert_int_equal(order_reapply(&f->env, &customer, o->id, o->version, &r, NULL, &e),
-                     -SM_E_CONFLICT); /* stale: payment moved the version on */
+                     -SM_E_STALE); /* payment moved the version on */
     struct order_rec *cur = NULL;
     assert_int_equal(orders_get(f->db, o->id, &customer.scope, &cur, &e), 0);
     assert_int_equal(order_reapply(&f->env, &customer, o->id, cur->version, &r, NULL, &e), 0);
@@ -782,7 +782,7 @@ static void test_order_upload_sniffing_and_limits(void **state)
     int64_t id = 0;
     assert_int_equal(
         review_upload(&f->env, &customer, o->id, "other", "a.gif", gif, sizeof gif - 1, &id, &e),
-        -SM_E_INVALID);
+        -SM_E_MEDIA_TYPE);
     assert_string_equal(order_err_key(&e), "order.err.file_type");
     unsigned char big[1025];
     memset(big, 0, sizeof big);

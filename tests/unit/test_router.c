@@ -145,9 +145,36 @@ static void test_router_match_web_routes(void **state)
             assert_true(web_routes[k].flags & RF_CSRF);
 }
 
+/* Issue 8 item 15: the body limit is the route table's. The document upload routes (page
+ * and API) take [server] max_upload (RF_UPLOAD) and read a body; no other route does;
+ * /healthz never touches the database (RF_NODB, issue 8 item 12). */
+static void test_router_body_limits_from_the_table(void **state)
+{
+    (void)state;
+    struct router_params p;
+    const char *uploads[] = {"/orders/7/documents", "/api/v1/orders/7/documents"};
+    for (size_t k = 0; k < 2; k++) {
+        int i = router_match(web_routes, web_nroutes, "POST", uploads[k], &p, NULL, 0);
+        assert_true(i >= 0);
+        assert_true(web_routes[i].flags & RF_UPLOAD);
+    }
+    int nupload = 0;
+    for (size_t k = 0; k < web_nroutes; k++) {
+        if (!(web_routes[k].flags & RF_UPLOAD))
+            continue;
+        nupload++;
+        assert_true(web_routes[k].flags & (RF_FORM | RF_BODY));
+        assert_non_null(strstr(web_routes[k].pattern, "/documents"));
+    }
+    assert_int_equal(nupload, 2);
+    int i = router_match(web_routes, web_nroutes, "GET", "/healthz", &p, NULL, 0);
+    assert_true(web_routes[i].flags & RF_NODB);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_router_body_limits_from_the_table),
         cmocka_unit_test(test_router_match_table),
         cmocka_unit_test(test_router_match_405_allow),
         cmocka_unit_test(test_router_match_param_too_long),

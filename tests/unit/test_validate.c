@@ -140,7 +140,7 @@ static void test_validate_prepare_values_and_wildcard(void **state)
     orders_domains_free(d, n);
     struct sm_err e = {0};
     assert_int_equal(validate_set_method(&env, &sys, cfg, id, "*.prep.co.jp", "http", &e),
-                     -SM_E_POLICY);
+                     -SM_E_DCV_METHOD);
     assert_int_equal(validate_set_method(&env, &sys, cfg, id, "www.prep.co.jp", "whois", &e),
                      -SM_E_INVALID);
 }
@@ -242,8 +242,9 @@ static void test_validate_email_link(void **state)
     orders_domains_free(d, n);
 
     clock_set(1836691200); /* 2028-03-15T00:00:00Z */
-    assert_int_equal(validate_set_method(&env, &sys, cfg, id, "mail.link.co.jp", "email:admin", &e),
-                     -SM_E_POLICY);
+    assert_int_equal(validate_set_method(&env, &sys, cfg, id, "mail.link.co.jp", "email:admin",
+                                         &e),
+                     -SM_E_DCV_METHOD);
     clock_set(NOW);
 }
 
