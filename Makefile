@@ -29,7 +29,7 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 PORT      ?= 8080
 DATA      ?= demo-data
 
-.PHONY: all run test unit bench fuzz lint clean deps coverage-spec
+.PHONY: all run test unit it check unit-bins bench fuzz lint clean deps coverage-spec
 all: $(B)/shomei
 
 deps:
@@ -67,9 +67,26 @@ run: deps
 	  build/release/shomei init --dir $(DATA) --demo; fi
 	@build/release/shomei serve --dir $(DATA) --port $(PORT)
 
+# make test = lint, then every test (unit, integration, browser) under sanitizers.
+# make unit / make it run one kind; make check T=NAME runs the tests whose name contains
+# NAME (e.g. T=unit/test_order, T=it/order_flow, T=outbox).
 test: deps
+	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory MODE=asan all unit-bins
 	@tests/run.sh build/asan
+
+unit: deps
+	@$(MAKE) --no-print-directory MODE=asan all unit-bins
+	@tests/run.sh build/asan unit/
+
+it: deps
+	@$(MAKE) --no-print-directory MODE=asan all
+	@tests/run.sh build/asan it/
+
+check: deps
+	@if [ -z "$(T)" ]; then echo "usage: make check T=NAME (e.g. T=it/order_flow)" >&2; exit 2; fi
+	@$(MAKE) --no-print-directory MODE=asan all unit-bins
+	@tests/run.sh build/asan '$(T)'
 
 bench: deps
 	@$(MAKE) --no-print-directory MODE=release all
@@ -91,6 +108,7 @@ coverage-spec:
 	@mkdir -p docs && scripts/spec-coverage > docs/spec-coverage.md && echo "docs/spec-coverage.md written"
 
 lint:
+	@scripts/layers
 	@scripts/banned-check
 	@clang-format --dry-run --Werror src/*/*.c src/*/*.h src/main.c
 	@cppcheck --quiet --error-exitcode=1 --enable=warning,portability -Isrc \

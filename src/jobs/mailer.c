@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: MIT */
-/* The outbox worker's background thread; each run is ra/mail's mail_send_due.
- * See outbox.h. */
+/* The outbox worker: job "mail.send" of the jobs table, run every [mail] poll_seconds by
+ * one process at a time; each run is ra/mail's mail_send_due. See mailer.h. */
 #include <stdint.h>
 
 #include "core/config.h"
 #include "core/log.h"
 #include "jobs/mailer.h"
-#include "jobs/periodic.h"
+#include "jobs/runner.h"
 #include "ra/mail.h"
-#include "store/db.h"
 
 int outbox_run_once(struct db *db, const struct config *cfg, int *sent, int *failed,
                     struct sm_err *e)
@@ -16,11 +15,12 @@ int outbox_run_once(struct db *db, const struct config *cfg, int *sent, int *fai
     return mail_send_due(db, cfg, sent, failed, e);
 }
 
-/* ---- background thread ---- */
+/* ---- the job ---- */
 
-static struct periodic *worker;
+static struct jobs_runner *worker;
 
-static int run_periodic(struct db *db, const struct config *cfg, struct sm_err *e)
+static int run_job(struct db *db, const struct config *cfg, const struct job_row *job,
+                   struct sm_err *e)
 {
     return outbox_run_once(db, cfg, NULL, NULL, e);
 }
@@ -39,11 +39,22 @@ int outbox_worker_start(const struct config *cfg, struct sm_err *e)
         return rc;
     if (worker != NULL)
         return sm_err_set(e, SM_E_CONFLICT, "mail", "mail worker already running");
-    return periodic_start("mail", cfg, poll, run_periodic, &worker, e);
+    struct jobs_runner *r = NULL;
+    rc = jobs_runner_new("mail", cfg, &r, e);
+    if (rc == 0)
+        rc = jobs_runner_add(r, OUTBOX_JOB_KIND, poll, run_job, e);
+    if (rc == 0)
+        rc = jobs_runner_start(r, e);
+    if (rc < 0) {
+        jobs_runner_free(r);
+        return rc;
+    }
+    worker = r;
+    return 0;
 }
 
 void outbox_worker_stop(void)
 {
-    periodic_stop(worker);
+    jobs_runner_free(worker);
     worker = NULL;
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The outbox worker (R-NOT-1): runs ra/mail's mail_send_due (claim due mails with a lease,
- * render, send, mark sent or failed). One-shot for the CLI and tests, or a background
- * thread for shomei serve with its own database connection. */
+/* The outbox worker (R-NOT-1, R-SCL-1): runs ra/mail's mail_send_due (claim due mails with
+ * a lease, render, send, mark sent or failed). One-shot for the CLI and tests, or job
+ * "mail.send" of the jobs table (jobs/runner.h) for shomei serve and shomei mail run, so
+ * that one process at a time sends. */
 #ifndef SM_JOBS_OUTBOX_H
 #define SM_JOBS_OUTBOX_H
 
@@ -17,8 +18,11 @@ struct db;
 int outbox_run_once(struct db *db, const struct config *cfg, int *sent, int *failed,
                     struct sm_err *e);
 
-/* Starts the background worker: a thread that opens its own connection to [database]
- * url and runs outbox_run_once every [mail] poll_seconds until outbox_worker_stop().
+#define OUTBOX_JOB_KIND "mail.send"
+
+/* Starts the background worker: a jobs runner (own connections to [database] url) that
+ * runs job "mail.send" with outbox_run_once every [mail] poll_seconds, whichever process
+ * on the database claims it, until outbox_worker_stop().
  * cfg must stay valid until outbox_worker_stop() returns. When [mail] enabled is false it
  * starts nothing and returns 0. -SM_E_CONFLICT when already running. */
 int outbox_worker_start(const struct config *cfg, struct sm_err *e);

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* The vetting worker (see vetting.h). */
+/* The vetting worker: job "vetting.sweep" of the jobs table, run every [jobs]
+ * vetting_seconds by one process at a time (see vetting.h). */
 #include "core/config.h"
-#include "jobs/periodic.h"
+#include "jobs/runner.h"
 #include "jobs/vetting.h"
 #include "ra/fulfil.h"
 #include "ra/notice.h"
 #include "ra/validate.h"
 
-static struct periodic *worker;
+static struct jobs_runner *worker;
 
 int vetting_run_once(struct db *db, const struct config *cfg, struct sm_err *e)
 {
@@ -24,17 +25,34 @@ int vetting_run_once(struct db *db, const struct config *cfg, struct sm_err *e)
     return rc;
 }
 
+static int run_job(struct db *db, const struct config *cfg, const struct job_row *job,
+                   struct sm_err *e)
+{
+    return vetting_run_once(db, cfg, e);
+}
+
 int vetting_worker_start(const struct config *cfg, struct sm_err *e)
 {
     int64_t poll = 60;
     int rc = config_int(cfg, "jobs", "vetting_seconds", 1, 86400, &poll, e);
-    if (rc == 0 && worker == NULL)
-        rc = periodic_start("vetting", cfg, poll, vetting_run_once, &worker, e);
-    return rc;
+    if (rc < 0 || worker != NULL)
+        return rc;
+    struct jobs_runner *r = NULL;
+    rc = jobs_runner_new("vetting", cfg, &r, e);
+    if (rc == 0)
+        rc = jobs_runner_add(r, VETTING_JOB_KIND, poll, run_job, e);
+    if (rc == 0)
+        rc = jobs_runner_start(r, e);
+    if (rc < 0) {
+        jobs_runner_free(r);
+        return rc;
+    }
+    worker = r;
+    return 0;
 }
 
 void vetting_worker_stop(void)
 {
-    periodic_stop(worker);
+    jobs_runner_free(worker);
     worker = NULL;
 }

@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "pki/ca.h"
 #include "pki/lint.h"
+#include "ra/cert.h"
 #include "ra/issuance.h"
 #include "store/audit.h"
 #include "store/db.h"
@@ -141,6 +142,14 @@ static int audit_json(struct db *db, const char *actor, const char *action, cons
     int rc = audit_append(db, actor, action, object, s, e);
     free(s);
     return rc;
+}
+
+/* reserved -> abandoned through the certificate state machine (ra/cert.h); d is taken. */
+static int abandon_tx(struct db *db, const char *actor, const char *serial, json_t *d,
+                      struct sm_err *e)
+{
+    struct cert_change c = {.actor = actor, .serial = serial, .to = CERT_ABANDONED, .detail = d};
+    return cert_transition_tx(db, &c, NULL, e);
 }
 
 static json_t *names_array(const struct issuance_item *it)
@@ -339,22 +348,25 @@ static int store_one(struct db *db, const struct run *r, const char *actor,
 {
     if (it->rc == 0) {
         int64_t id = 0;
-        int rc = certs_set_issued(db, it->serial, it->der, it->der_len, it->not_before,
-                                  it->not_after, it->sha256, (int64_t)r->now, &id, e);
-        if (rc < 0)
-            return rc;
         json_t *d = json_pack("{s:s, s:I, s:I}", "sha256", it->sha256, "not_before",
                               (json_int_t)it->not_before, "not_after", (json_int_t)it->not_after);
-        rc = audit_json(db, actor, "cert.issue", it->serial, d, e);
+        struct cert_change c = {.actor = actor,
+                                .serial = it->serial,
+                                .to = CERT_ISSUED,
+                                .der = it->der,
+                                .der_len = it->der_len,
+                                .not_before = it->not_before,
+                                .not_after = it->not_after,
+                                .now = (int64_t)r->now,
+                                .sha256 = it->sha256,
+                                .detail = d};
+        int rc = cert_transition_tx(db, &c, &id, e);
         if (rc == 0 && r->o->stored != NULL)
             rc = r->o->stored(r->o->stored_arg, db, it, id, e);
         return rc;
     }
-    int rc = certs_set_abandoned(db, it->serial, e);
-    if (rc < 0)
-        return rc;
     json_t *d = json_pack("{s:s, s:s}", "reason", sm_err_name(-it->rc), "detail", it->err.detail);
-    return audit_json(db, actor, "cert.abandon", it->serial, d, e);
+    return abandon_tx(db, actor, it->serial, d, e);
 }
 
 static int store_batch(struct db *db, const struct run *r, const char *actor,
@@ -396,12 +408,8 @@ static void abandon_batch(struct db *db, const char *actor, struct issuance_item
     for (size_t i = 0; rc == 0 && i < n; i++) {
         if (items[i].serial[0] == '\0')
             continue;
-        rc = certs_set_abandoned(db, items[i].serial, &e);
-        if (rc == 0) {
-            json_t *d =
-                json_pack("{s:s, s:s}", "reason", "not stored", "detail", items[i].err.detail);
-            rc = audit_json(db, actor, "cert.abandon", items[i].serial, d, &e);
-        }
+        json_t *d = json_pack("{s:s, s:s}", "reason", "not stored", "detail", items[i].err.detail);
+        rc = abandon_tx(db, actor, items[i].serial, d, &e);
     }
     if (rc == 0)
         rc = db_commit(db, &e);
@@ -480,12 +488,10 @@ static int abandon_one(struct db *db, const char *actor, const struct certs_pend
                        struct sm_err *e)
 {
     int rc = db_begin(db, e);
-    if (rc == 0)
-        rc = certs_set_abandoned(db, p->serial, e);
     if (rc == 0) {
         json_t *d = json_pack("{s:s, s:s, s:I}", "reason", "reserving process ended", "owner",
                               p->reserved_by, "reserved_at", (json_int_t)p->reserved_at);
-        rc = audit_json(db, actor, "cert.abandon", p->serial, d, e);
+        rc = abandon_tx(db, actor, p->serial, d, e);
     }
     if (rc == 0)
         rc = db_commit(db, e);

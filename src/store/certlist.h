@@ -32,7 +32,7 @@ struct certlist_filter {
 struct certlist_row {
     int64_t id, order_id, org_id;
     char serial[CERTS_SERIAL_HEX_MAX];
-    char state[16]; /* issued | revoked (expiry is the caller's to compare) */
+    char state[24]; /* issued | revoked ... (expiry is the caller's to compare) */
     char level[4], root[2];
     char *cn;
     int64_t not_before, not_after, revoked_at;

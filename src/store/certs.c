@@ -28,6 +28,10 @@ static const struct db_stmt st_abandoned = {
     "UPDATE certificates SET state = 'abandoned' WHERE serial = $1 AND state = 'reserved'", NULL,
     NULL};
 
+static const struct db_stmt st_set_state = {
+    "certs.set_state", "UPDATE certificates SET state = $1 WHERE serial = $2 AND state = $3", NULL,
+    NULL};
+
 static const struct db_stmt st_reserved = {
     "certs.reserved",
     "SELECT serial, reserved_by, reserved_at FROM certificates WHERE state = 'reserved' "
@@ -118,6 +122,18 @@ int certs_set_abandoned(struct db *db, const char *serial, struct sm_err *e)
         return sm_err_set(e, SM_E_INVALID, "serial", "no serial");
     struct db_val p[1] = {DBV_TEXT(serial)};
     return change_one(db, &st_abandoned, p, 1, serial, e);
+}
+
+int certs_set_state(struct db *db, const char *serial, const char *from, const char *to,
+                    struct sm_err *e)
+{
+    if (serial == NULL || from == NULL || to == NULL)
+        return sm_err_set(e, SM_E_INVALID, "serial", "no serial or state");
+    struct db_val p[3] = {DBV_TEXT(to), DBV_TEXT(serial), DBV_TEXT(from)};
+    int rc = db_run(db, &st_set_state, p, 3, NULL, NULL, e);
+    if (rc == 0 && db_changes(db) != 1)
+        rc = sm_err_set(e, SM_E_CONFLICT, "state", "certificate %s is not %s", serial, from);
+    return rc;
 }
 
 static void copy_text(char *dst, size_t n, const struct db_val *v)

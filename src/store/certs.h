@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* The certificates aggregate: every serial the CA ever used, from its reservation before
  * signing to its issued (or abandoned, revoked) state (R-ISS-4). All SQL for the
- * certificates table lives here; callers (ra/issuance) write the audit records in the
- * same transaction. Serials are lower-case hex without leading zeros. */
+ * certificates table lives here. The state setters (certs_set_*) are called only by
+ * ra/cert.c's cert_transition_tx, which checks the edge and writes the audit record in the
+ * same transaction (scripts/layers checks). Serials are lower-case hex without leading zeros. */
 #ifndef SM_CERTS_H
 #define SM_CERTS_H
 #include <stddef.h>
@@ -34,6 +35,10 @@ int certs_set_issued(struct db *db, const char *serial, const unsigned char *der
 /* reserved -> abandoned (never signed, or signed and never stored). -SM_E_CONFLICT when
  * the serial is not reserved. */
 int certs_set_abandoned(struct db *db, const char *serial, struct sm_err *e);
+/* from -> to for the edges without data of their own (ra/cert.c checks the edge).
+ * -SM_E_CONFLICT when the serial is not in state from: nothing is changed then. */
+int certs_set_state(struct db *db, const char *serial, const char *from, const char *to,
+                    struct sm_err *e);
 
 /* A reservation not yet resolved. */
 struct certs_pending {
@@ -48,7 +53,7 @@ int certs_list_reserved(struct db *db, struct certs_pending **out, size_t *n, st
 struct certs_row {
     int64_t id, ca_id, order_id, org_id;
     char serial[CERTS_SERIAL_HEX_MAX];
-    char state[16];
+    char state[24]; /* longest: "revocation_scheduled" */
     char level[4], root[2];
     char *cn, *names_json, *sha256;
     unsigned char *der;

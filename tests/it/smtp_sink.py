@@ -18,6 +18,9 @@ Flags:
                        offered only after STARTTLS when --cert is given, else in clear text.
   --reject ADDR        answer 550 to RCPT TO:<ADDR> (repeatable), for permanent failures.
   --ready-file FILE    also write the ready line to FILE.
+  --hold-file FILE     while FILE exists, every RCPT TO waits (up to 60 s) before its
+                       answer, and FILE.waiting is written while one waits: a test can
+                       kill a client in the middle of a delivery that then never arrives.
 
 On start it prints one line to stdout and flushes it:
   READY port=PORT pid=PID
@@ -25,6 +28,7 @@ Stop it with SIGTERM or SIGINT (tests do this by PID). Exit status 0 on a clean 
 Needs python3-aiosmtpd (Debian); run it with an interpreter that has it (/usr/bin/python3).
 """
 import argparse
+import asyncio
 import json
 import os
 import signal
@@ -37,15 +41,23 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Sink:
-    def __init__(self, directory, reject):
+    def __init__(self, directory, reject, hold=None):
         self.dir = directory
         self.reject = {a.lower() for a in reject}
+        self.hold = hold
         self.lock = threading.Lock()
         self.seq = 0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.lower() in self.reject:
             return "550 5.1.1 mailbox unavailable"
+        if self.hold and os.path.exists(self.hold):
+            with open(self.hold + ".waiting", "w") as f:
+                f.write(address + "\n")
+            for _ in range(600):
+                if not os.path.exists(self.hold):
+                    break
+                await asyncio.sleep(0.1)
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -85,6 +97,7 @@ def main():
     ap.add_argument("--password")
     ap.add_argument("--reject", action="append", default=[])
     ap.add_argument("--ready-file")
+    ap.add_argument("--hold-file")
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
 
@@ -118,7 +131,7 @@ def main():
         kw["auth_required"] = True
         kw["auth_require_tls"] = bool(a.cert)
 
-    ctl = Controller(Sink(a.dir, a.reject), hostname="127.0.0.1", port=port, **kw)
+    ctl = Controller(Sink(a.dir, a.reject, a.hold_file), hostname="127.0.0.1", port=port, **kw)
     ctl.start()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -1,0 +1,353 @@
+/* SPDX-License-Identifier: MIT */
+/* R-ISS-4 (issue 7): the certificate state machine of ra/cert.c. cert_transition_tx
+ * allows exactly the edges of the drawing in ra/cert.h, writes the row and its audit record
+ * in the caller's transaction (a rollback undoes both), and refuses every other edge with
+ * -SM_E_CONFLICT changing nothing. Runs on SQLite, and on PostgreSQL too when
+ * SHOMEI_TEST_PG_URL is set. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "testdir.h"
+#include "dbfixture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ra/cert.h"
+#include "store/certs.h"
+#include "store/db.h"
+
+#define NOW 1800000000
+
+struct fx {
+    char dir[256];
+    char url[1024];
+    struct db *db;
+};
+
+static struct backend be_sqlite = {"sqlite", NULL};
+static struct backend be_pg = {"pg", NULL};
+
+static const struct db_stmt st_ca = {
+    "t.ca",
+    "INSERT INTO cas (name, role, level, root, key_ref, key_type, cert_der, subject, ski, "
+    "not_before, not_after, created_at) VALUES ('dv-a', 'intermediate', 'dv', 'a', 'file:x', "
+    "'ec-p256', $1, 'CN=t', '00', 0, 4000000000, 0) RETURNING id",
+    NULL, NULL};
+static const struct db_stmt st_audit = {
+    "t.audit", "SELECT action, detail FROM audit_log WHERE object = $1 ORDER BY seq", NULL, NULL};
+
+static int64_t ca_id;
+
+static int got_id(void *ctx, const struct db_val *c, int n)
+{
+    *(int64_t *)ctx = n > 0 ? db_col_int(&c[0]) : 0;
+    return 0;
+}
+
+static int fx_setup(void **state)
+{
+    const struct backend *be = *state;
+    struct fx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->db = dbfx_open(be, "cert", f->dir, sizeof f->dir, f->url, sizeof f->url);
+    static const unsigned char der[] = {0x30, 0x00};
+    struct db_val p[1] = {DBV_BLOB(der, 2)};
+    struct sm_err e = {0};
+    assert_int_equal(db_run(f->db, &st_ca, p, 1, got_id, &ca_id, &e), 0);
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    struct fx *f = *state;
+    db_close(f->db);
+    testdir_remove(f->dir);
+    free(f);
+    return 0;
+}
+
+static void reserve(struct db *db, const char *serial)
+{
+    struct sm_err e = {0};
+    struct certs_new c = {.serial = serial,
+                          .ca_id = ca_id,
+                          .level = "dv",
+                          .root = "a",
+                          .cn = "www.example.jp",
+                          .names_json = "[\"www.example.jp\"]"};
+    assert_int_equal(db_begin(db, &e), 0);
+    assert_int_equal(certs_reserve(db, &c, "test/1/1", NOW, &e), 0);
+    assert_int_equal(db_commit(db, &e), 0);
+}
+
+static const unsigned char leaf[] = {0x30, 0x03, 0x02, 0x01, 0x01};
+
+/* One transition in a transaction of its own; returns its result. */
+static int move(struct db *db, const char *serial, enum cert_state to, struct sm_err *e)
+{
+    struct cert_change c = {.actor = "test", .serial = serial, .to = to};
+    if (to == CERT_ISSUED) {
+        c.der = leaf;
+        c.der_len = sizeof leaf;
+        c.not_before = NOW;
+        c.not_after = NOW + 86400;
+        c.now = NOW;
+        c.sha256 = "00ff";
+    }
+    assert_int_equal(db_begin(db, e), 0);
+    int rc = cert_transition_tx(db, &c, NULL, e);
+    if (rc == 0)
+        assert_int_equal(db_commit(db, e), 0);
+    else
+        db_rollback(db);
+    return rc;
+}
+
+static enum cert_state state_of(struct db *db, const char *serial)
+{
+    struct certs_row *r = NULL;
+    struct sm_err e = {0};
+    enum cert_state s = CERT__NSTATES;
+    assert_int_equal(certs_get(db, serial, &r, &e), 0);
+    assert_int_equal(cert_state_parse(r->state, &s), 0);
+    certs_row_free(r);
+    return s;
+}
+
+struct audit {
+    char actions[512];
+    int n;
+};
+
+static int on_audit(void *ctx, const struct db_val *c, int n)
+{
+    struct audit *a = ctx;
+    size_t used = strlen(a->actions);
+    snprintf(a->actions + used, sizeof a->actions - used, "%s%.*s", a->n ? "," : "", (int)c[0].n,
+             (const char *)c[0].p);
+    a->n++;
+    return 0;
+}
+
+/* The audit actions of a certificate, comma-separated in order. */
+static void audit_of(struct db *db, const char *serial, struct audit *a)
+{
+    char object[64];
+    snprintf(object, sizeof object, "cert:%s", serial);
+    struct db_val p[1] = {DBV_TEXT(object)};
+    struct sm_err e = {0};
+    memset(a, 0, sizeof *a);
+    assert_int_equal(db_run(db, &st_audit, p, 1, on_audit, a, &e), 0);
+}
+
+static void test_cert_edge_table_is_exactly_the_drawing(void **state)
+{
+    (void)state;
+    static const char *const allowed[] = {
+        "reserved>issued",
+        "reserved>abandoned",
+        "issued>revocation_scheduled",
+        "issued>revoked",
+        "issued>expired",
+        "revocation_scheduled>issued",
+        "revocation_scheduled>revoked",
+        "revocation_scheduled>expired",
+    };
+    int nallowed = 0;
+    for (int f = 0; f < CERT__NSTATES; f++)
+        for (int t = 0; t < CERT__NSTATES; t++) {
+            char edge[64];
+            snprintf(edge, sizeof edge, "%s>%s", cert_state_name((enum cert_state)f),
+                     cert_state_name((enum cert_state)t));
+            int want = 0;
+            for (size_t i = 0; i < sizeof allowed / sizeof allowed[0]; i++)
+                want |= strcmp(edge, allowed[i]) == 0;
+            if (cert_edge_allowed((enum cert_state)f, (enum cert_state)t) != want)
+                fail_msg("edge %s: expected %s", edge, want ? "allowed" : "refused");
+            nallowed += want;
+        }
+    assert_int_equal(nallowed, 8);
+    assert_int_equal(cert_edge_allowed(CERT__NSTATES, CERT_ISSUED), 0);
+    assert_int_equal(cert_edge_allowed(CERT_ISSUED, (enum cert_state) - 1), 0);
+    enum cert_state s;
+    for (int i = 0; i < CERT__NSTATES; i++) {
+        assert_int_equal(cert_state_parse(cert_state_name((enum cert_state)i), &s), 0);
+        assert_int_equal(s, i);
+    }
+    assert_int_equal(cert_state_parse("valid", &s), -1);
+    assert_int_equal(cert_state_parse(NULL, &s), -1);
+    assert_string_equal(cert_state_name(CERT__NSTATES), "?");
+}
+
+static void test_cert_issue_writes_row_and_audit(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    reserve(f->db, "0a01");
+    int64_t id = 0;
+    struct cert_change c = {.actor = "test",
+                            .serial = "0a01",
+                            .to = CERT_ISSUED,
+                            .der = leaf,
+                            .der_len = sizeof leaf,
+                            .not_before = NOW,
+                            .not_after = NOW + 86400,
+                            .now = NOW,
+                            .sha256 = "00ff"};
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(cert_transition_tx(f->db, &c, &id, &e), 0);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    assert_true(id > 0);
+    struct certs_row *r = NULL;
+    assert_int_equal(certs_get(f->db, "0a01", &r, &e), 0);
+    assert_string_equal(r->state, "issued");
+    assert_int_equal(r->der_len, sizeof leaf);
+    assert_int_equal(r->not_after, NOW + 86400);
+    assert_int_equal(r->id, id);
+    certs_row_free(r);
+    struct audit a;
+    audit_of(f->db, "0a01", &a);
+    assert_string_equal(a.actions, "cert.issue");
+}
+
+static void test_cert_full_lifecycle_allowed(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    reserve(f->db, "0b01");
+    assert_int_equal(move(f->db, "0b01", CERT_ISSUED, &e), 0);
+    assert_int_equal(move(f->db, "0b01", CERT_REVOCATION_SCHEDULED, &e), 0);
+    assert_int_equal(move(f->db, "0b01", CERT_ISSUED, &e), 0); /* withdrawn */
+    assert_int_equal(move(f->db, "0b01", CERT_REVOCATION_SCHEDULED, &e), 0);
+    assert_int_equal(move(f->db, "0b01", CERT_REVOKED, &e), 0);
+    assert_int_equal(state_of(f->db, "0b01"), CERT_REVOKED);
+    struct audit a;
+    audit_of(f->db, "0b01", &a);
+    assert_string_equal(a.actions, "cert.issue,cert.revocation_scheduled,"
+                                   "cert.revocation_withdrawn,cert.revocation_scheduled,"
+                                   "cert.revoke");
+    reserve(f->db, "0b02");
+    assert_int_equal(move(f->db, "0b02", CERT_ABANDONED, &e), 0);
+    reserve(f->db, "0b03");
+    assert_int_equal(move(f->db, "0b03", CERT_ISSUED, &e), 0);
+    assert_int_equal(move(f->db, "0b03", CERT_EXPIRED, &e), 0);
+    audit_of(f->db, "0b03", &a);
+    assert_string_equal(a.actions, "cert.issue,cert.expire");
+}
+
+/* Refused edges answer -SM_E_CONFLICT naming the state, and change neither the row nor
+ * the audit log. */
+static void test_cert_refused_edges_change_nothing(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct audit a;
+    reserve(f->db, "0c01");
+    assert_int_equal(move(f->db, "0c01", CERT_REVOKED, &e), -SM_E_CONFLICT);
+    assert_string_equal(e.field, "state");
+    assert_int_equal(move(f->db, "0c01", CERT_REVOCATION_SCHEDULED, &e), -SM_E_CONFLICT);
+    assert_int_equal(move(f->db, "0c01", CERT_EXPIRED, &e), -SM_E_CONFLICT);
+    assert_int_equal(move(f->db, "0c01", CERT_RESERVED, &e), -SM_E_CONFLICT);
+    assert_int_equal(state_of(f->db, "0c01"), CERT_RESERVED);
+    audit_of(f->db, "0c01", &a);
+    assert_int_equal(a.n, 0);
+
+    assert_int_equal(move(f->db, "0c01", CERT_ABANDONED, &e), 0);
+    for (int t = 0; t < CERT__NSTATES; t++) /* abandoned is final */
+        assert_int_equal(move(f->db, "0c01", (enum cert_state)t, &e), -SM_E_CONFLICT);
+    assert_int_equal(state_of(f->db, "0c01"), CERT_ABANDONED);
+
+    reserve(f->db, "0c02");
+    assert_int_equal(move(f->db, "0c02", CERT_ISSUED, &e), 0);
+    assert_int_equal(move(f->db, "0c02", CERT_ISSUED, &e), -SM_E_CONFLICT); /* not twice */
+    assert_int_equal(move(f->db, "0c02", CERT_ABANDONED, &e), -SM_E_CONFLICT);
+    assert_int_equal(move(f->db, "0c02", CERT_RESERVED, &e), -SM_E_CONFLICT);
+    assert_int_equal(move(f->db, "0c02", CERT_REVOKED, &e), 0);
+    for (int t = 0; t < CERT__NSTATES; t++) /* revoked is final */
+        assert_int_equal(move(f->db, "0c02", (enum cert_state)t, &e), -SM_E_CONFLICT);
+    audit_of(f->db, "0c02", &a);
+    assert_string_equal(a.actions, "cert.issue,cert.revoke");
+}
+
+/* The caller owns the transaction: a rollback undoes the row and the audit record. */
+static void test_cert_rollback_undoes_row_and_audit(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    reserve(f->db, "0d01");
+    struct cert_change c = {.actor = "test", .serial = "0d01", .to = CERT_ABANDONED};
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(cert_transition_tx(f->db, &c, NULL, &e), 0);
+    db_rollback(f->db);
+    assert_int_equal(state_of(f->db, "0d01"), CERT_RESERVED);
+    struct audit a;
+    audit_of(f->db, "0d01", &a);
+    assert_int_equal(a.n, 0);
+}
+
+static void test_cert_bad_calls_refused(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    reserve(f->db, "0e01");
+    struct cert_change c = {.actor = "test", .serial = "0e01", .to = CERT_ABANDONED};
+    assert_int_equal(cert_transition_tx(f->db, &c, NULL, &e), -SM_E_INTERNAL); /* no tx */
+    assert_int_equal(state_of(f->db, "0e01"), CERT_RESERVED);
+    assert_int_equal(move(f->db, "ffff", CERT_ABANDONED, &e), -SM_E_NOTFOUND);
+    assert_int_equal(move(f->db, "", CERT_ABANDONED, &e), -SM_E_INVALID);
+    assert_int_equal(move(f->db, "0e01", CERT__NSTATES, &e), -SM_E_CONFLICT);
+    /* issuing without a certificate is refused by the store, nothing written */
+    c.to = CERT_ISSUED;
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(cert_transition_tx(f->db, &c, NULL, &e), -SM_E_INVALID);
+    db_rollback(f->db);
+    assert_int_equal(state_of(f->db, "0e01"), CERT_RESERVED);
+}
+
+#define T(fn)                                                                                      \
+    {                                                                                              \
+#fn, fn, fx_setup, fx_teardown, NULL                                                       \
+    }
+
+static const struct CMUnitTest table[] = {
+    T(test_cert_edge_table_is_exactly_the_drawing),
+    T(test_cert_issue_writes_row_and_audit),
+    T(test_cert_full_lifecycle_allowed),
+    T(test_cert_refused_edges_change_nothing),
+    T(test_cert_rollback_undoes_row_and_audit),
+    T(test_cert_bad_calls_refused),
+};
+
+#define NT (sizeof table / sizeof table[0])
+
+static int run_on(struct backend *be)
+{
+    struct CMUnitTest tests[NT];
+    static char names[NT][128];
+    for (size_t i = 0; i < NT; i++) {
+        tests[i] = table[i];
+        snprintf(names[i], sizeof names[i], "%s_%s", table[i].name, be->label);
+        tests[i].name = names[i];
+        tests[i].initial_state = be;
+    }
+    char group[32];
+    snprintf(group, sizeof group, "cert_%s", be->label);
+    return _cmocka_run_group_tests(group, tests, NT, NULL, NULL);
+}
+
+int main(void)
+{
+    int failed = run_on(&be_sqlite);
+    const char *pg = getenv("SHOMEI_TEST_PG_URL");
+    if (pg != NULL && *pg != '\0') {
+        be_pg.url = pg;
+        failed += run_on(&be_pg);
+    }
+    return failed;
+}
