@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* shomei serve --dir DIR [--port P]: loads DIR/shomei.ini and runs the web server until
- * SIGINT or SIGTERM. Flag parsing and configuration only; the server is web/server.c. */
+ * SIGINT or SIGTERM. Flag parsing and configuration only; the server is web/server.c.
+ * --port also moves base_url when that is not set (see core/config.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,45 @@ static void set_log_level(const struct config *cfg)
     for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
         if (strcmp(l, levels[i].name) == 0)
             log_set_level(levels[i].level);
+}
+
+/* The port of an http(s) URL (80 / 443 when not written), or -1. */
+static long url_port(const char *url)
+{
+    long def = strncmp(url, "https://", 8) == 0 ? 443 : strncmp(url, "http://", 7) == 0 ? 80 : -1;
+    if (def < 0)
+        return -1;
+    const char *host = strstr(url, "://") + 3;
+    size_t n = strcspn(host, "/?#");
+    const char *end = host + n, *colon = NULL;
+    for (const char *p = host; p < end; p++)
+        if (*p == ':')
+            colon = p;
+        else if (*p == ']')
+            colon = NULL; /* a colon inside [v6] is not the port's */
+    if (colon == NULL || colon + 1 == end)
+        return def;
+    char *stop;
+    long v = strtol(colon + 1, &stop, 10);
+    return stop == end && v > 0 && v <= 65535 ? v : -1;
+}
+
+/* Issue 8 item 3: links in mails and certificates use base_url; an explicit one that
+ * names another port than the one served here is said at start (right only behind a
+ * proxy that forwards that address here). */
+static void check_base_url(const struct config *cfg)
+{
+    const char *base = config_str(cfg, "server", "base_url");
+    const char *port = config_str(cfg, "server", "port");
+    if (!config_base_url_explicit(cfg)) {
+        log_info("base_url follows the listening port", "base_url", base);
+        return;
+    }
+    long p = url_port(base);
+    if (p < 0 || p != strtol(port, NULL, 10))
+        log_warn("[server] base_url does not point at the port this server listens on; links "
+                 "in mails and certificates use base_url",
+                 "base_url", base, "port", port);
 }
 
 static int migrate(const struct config *cfg, struct sm_err *e)
@@ -73,6 +113,8 @@ int cmd_serve(int argc, char **argv)
     }
     set_log_level(cfg);
     int rc = port ? config_set(cfg, "server", "port", port) : 0;
+    if (rc == 0)
+        check_base_url(cfg);
     if (rc == 0)
         rc = migrate(cfg, &e); /* a data directory of an older version gets the new tables */
     if (rc == 0)
