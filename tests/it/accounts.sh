@@ -322,6 +322,20 @@ check "R-ACT-3 newest first" bash -c \
 check "R-ACT-3 English title for English readers" \
   grep -qF 'Maintenance' <<<"$(curl -s "$url/login?lang=en")"
 
+# ---- issue 8 item 3: an explicit base_url that names another port is said at start ----
+check "no base_url warning when it names the port served" \
+  bash -c '! grep -q "base_url does not point" "$1"' _ "$IT_TMP/server-$WEB_PORT.log"
+P2=$(free_port)
+"$S" serve --dir "$D" --port "$P2" >"$IT_TMP/server-$P2.log" 2>&1 &
+P2_PID=$!
+IT_PIDS+=("$P2_PID")
+wait_for 20 curl -fsS -o /dev/null "http://127.0.0.1:$P2/healthz"
+check "serve --port with an explicit base_url on another port logs a warning" \
+  grep -q 'level=warn.*base_url does not point.*base_url=http://127.0.0.1:'"$WEB_PORT" \
+  "$IT_TMP/server-$P2.log"
+kill "$P2_PID"
+wait_for 10 bash -c "! kill -0 $P2_PID 2>/dev/null"
+
 # ---- audit ----
 check "every change left an intact audit log" \
   bash -c '"$1" audit verify --dir "$2" | grep -q "audit log OK"' _ "$S" "$D"
