@@ -3,6 +3,8 @@
  * SIGINT or SIGTERM. Flag parsing and configuration only; the server is web/server.c.
  * --port also moves base_url when that is not set (see core/config.h). */
 #include <errno.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,6 +75,36 @@ static void check_base_url(const struct config *cfg)
                  "base_url", base, "port", port);
 }
 
+static void on_hup(int sig)
+{
+    (void)sig;
+    log_reopen();
+}
+
+/* [log] file: the log (access log included) goes to a file rotated by size; SIGHUP
+ * reopens it for an external logrotate (issue 8 item 18). */
+static int open_log(const struct config *cfg, struct sm_err *e)
+{
+    const char *f = config_str(cfg, "log", "file");
+    char path[LOG_PATH_MAX];
+    int64_t max = 0, keep = 0;
+    if (f[0] == '\0')
+        return 0;
+    if (config_path(cfg, f, path, sizeof path) < 0)
+        return sm_err_set(e, SM_E_CONFIG, "log.file", "[log] file: path too long");
+    int rc = config_int(cfg, "log", "max_bytes", 0, INT64_MAX, &max, e);
+    if (rc == 0)
+        rc = config_int(cfg, "log", "keep", 1, 99, &keep, e);
+    if (rc == 0)
+        rc = log_open_file(path, max, (int)keep, e);
+    if (rc == 0) {
+        struct sigaction sa = {.sa_handler = on_hup, .sa_flags = SA_RESTART};
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGHUP, &sa, NULL);
+    }
+    return rc;
+}
+
 static int migrate(const struct config *cfg, struct sm_err *e)
 {
     struct db *db = NULL;
@@ -113,6 +145,8 @@ int cmd_serve(int argc, char **argv)
     }
     set_log_level(cfg);
     int rc = port ? config_set(cfg, "server", "port", port) : 0;
+    if (rc == 0)
+        rc = open_log(cfg, &e);
     if (rc == 0)
         check_base_url(cfg);
     if (rc == 0)

@@ -129,6 +129,13 @@ static const struct setting settings[] = {
      "of orders whose validation is complete."},
 
     {"log", "level", "info", "debug, info, warn or error."},
+    {"log", "file", "",
+     "File of serve's log (the access log included), relative to the data directory;\n"
+     "empty = stderr. SIGHUP reopens it (for an external logrotate: move the file, then\n"
+     "kill -HUP the server)."},
+    {"log", "max_bytes", "104857600",
+     "With [log] file: rotate the file at this size into FILE.1 .. FILE.KEEP; 0 = never."},
+    {"log", "keep", "5", "With [log] file: rotated files kept (1..99)."},
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])

@@ -325,6 +325,10 @@ check "R-ACT-3 English title for English readers" \
 # ---- issue 8 item 3: an explicit base_url that names another port is said at start ----
 check "no base_url warning when it names the port served" \
   bash -c '! grep -q "base_url does not point" "$1"' _ "$IT_TMP/server-$WEB_PORT.log"
+# ... and (issue 8 item 18) this server's log, the access log included, goes to [log] file,
+# which SIGHUP reopens after an external logrotate moved it (size rotation: unit/test_log)
+cp "$D/shomei.ini" "$IT_TMP/shomei.ini.saved"
+printf '\n[log]\nfile = serve-2.log\n' >>"$D/shomei.ini"
 P2=$(free_port)
 "$S" serve --dir "$D" --port "$P2" >"$IT_TMP/server-$P2.log" 2>&1 &
 P2_PID=$!
@@ -332,9 +336,18 @@ IT_PIDS+=("$P2_PID")
 wait_for 20 curl -fsS -o /dev/null "http://127.0.0.1:$P2/healthz"
 check "serve --port with an explicit base_url on another port logs a warning" \
   grep -q 'level=warn.*base_url does not point.*base_url=http://127.0.0.1:'"$WEB_PORT" \
-  "$IT_TMP/server-$P2.log"
+  "$D/serve-2.log"
+check "the access log is in [log] file" grep -q 'msg=request.*path=/healthz' "$D/serve-2.log"
+mv "$D/serve-2.log" "$D/serve-2.log.moved"
+kill -HUP "$P2_PID"
+wait_for 10 test -f "$D/serve-2.log"
+curl -s -o /dev/null "http://127.0.0.1:$P2/login?after-hup"
+check "SIGHUP reopens the log file under its name" \
+  grep -q 'msg=request.*path=/login' "$D/serve-2.log"
+check "  the server goes on after SIGHUP" kill -0 "$P2_PID"
 kill "$P2_PID"
 wait_for 10 bash -c "! kill -0 $P2_PID 2>/dev/null"
+cp "$IT_TMP/shomei.ini.saved" "$D/shomei.ini"
 
 # ---- audit ----
 check "every change left an intact audit log" \
