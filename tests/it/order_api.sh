@@ -66,6 +66,25 @@ dom() { jq_ "[$2 for x in d[\"domains\"] if x[\"name\"]==\"$1\"][0]"; }
 jq_() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
   "$BODY" "$1"; }
 
+# ---- issue 8 item 2: the documents the wizard and certificates link to are served ----
+for doc in subscriber-agreement privacy cps; do
+  code=$(curl -s -o "$BODY" -w '%{http_code}' "$url/repository/$doc")
+  check "GET /repository/$doc: 200, the Japanese default naming the demo CA ($code)" \
+    grep -q 'デモ' "$BODY"
+  code=$(curl -s -o "$BODY" -w '%{http_code}' "$url/repository/$doc?lang=en")
+  check "  in English with ?lang=en ($code)" grep -q 'demonstration' "$BODY"
+done
+mkdir -p "$D/documents"
+printf 'Our privacy policy\n\nWe keep <nothing>.\n' >"$D/documents/privacy.en.txt"
+curl -s -o "$BODY" "$url/repository/privacy?lang=en"
+check "the operator's text file in the data directory replaces the default, escaped" \
+  grep -q '<h1>Our privacy policy</h1>' "$BODY"
+check "  (its text escaped)" grep -qF 'We keep &lt;nothing&gt;.' "$BODY"
+curl -s -o "$BODY" "$url/repository/privacy"
+check "  the other language keeps its default" grep -q 'デモ' "$BODY"
+check_eq "an unknown document name stays 404" 404 \
+  "$(curl -s -o /dev/null -w '%{http_code}' "$url/repository/terms")"
+
 api GET /api/v1/products
 check_eq "GET /api/v1/products" 200 "$code"
 check "  the catalog has ov-1y" \
