@@ -53,8 +53,9 @@ static long url_port(const char *url)
     if (colon == NULL || colon + 1 == end)
         return def;
     char *stop;
-    long v = strtol(colon + 1, &stop, 10);
-    return stop == end && v > 0 && v <= 65535 ? v : -1;
+    errno = 0;
+    long long v = strtoll(colon + 1, &stop, 10);
+    return errno == 0 && stop == end && v > 0 && v <= 65535 ? (long)v : -1;
 }
 
 /* Issue 8 item 3: links in mails and certificates use base_url; an explicit one that
@@ -69,7 +70,10 @@ static void check_base_url(const struct config *cfg)
         return;
     }
     long p = url_port(base);
-    if (p < 0 || p != strtol(port, NULL, 10))
+    char *stop;
+    errno = 0;
+    long long want = strtoll(port, &stop, 10);
+    if (p < 0 || errno != 0 || *stop != '\0' || p != want)
         log_warn("[server] base_url does not point at the port this server listens on; links "
                  "in mails and certificates use base_url",
                  "base_url", base, "port", port);
