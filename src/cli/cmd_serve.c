@@ -14,6 +14,8 @@
 #include "core/log.h"
 #include "jobs/mailer.h"
 #include "jobs/vetting.h"
+#include "net/dns.h"
+#include "net/fetch.h"
 #include "store/db.h"
 #include "web/server.h"
 
@@ -119,6 +121,29 @@ static int migrate(const struct config *cfg, struct sm_err *e)
     return rc;
 }
 
+/* Refuses to start with a relaxation outside test mode or without a usable root trust
+ * anchor (issue 8 items 25-27); says loudly when the test relaxations are on. */
+static int check_validation(const struct config *cfg, struct sm_err *e)
+{
+    if (config_not_for_production(cfg))
+        log_warn("NOT FOR PRODUCTION: [testing] not_for_production = true allows own trust "
+                 "anchors, the test. zone, other DCV ports and loopback targets",
+                 "data_dir", config_dir(cfg));
+    struct fetch_opts fo;
+    struct dns *d = NULL;
+    int rc = fetch_opts_from_config(cfg, &fo, e);
+    if (rc == 0)
+        rc = dns_open(cfg, &d, e);
+    if (rc == 0)
+        rc = dns_check_anchor(d, e);
+    dns_close(d);
+    if (rc == -SM_E_IO) { /* no answer now (offline?): lookups fail closed until there is */
+        log_warn("DNSSEC root trust anchor not checked at start", "why", e->detail);
+        rc = 0;
+    }
+    return rc;
+}
+
 int cmd_serve(int argc, char **argv)
 {
     const char *dir = NULL, *port = NULL;
@@ -153,6 +178,8 @@ int cmd_serve(int argc, char **argv)
         rc = open_log(cfg, &e);
     if (rc == 0)
         check_base_url(cfg);
+    if (rc == 0)
+        rc = check_validation(cfg, &e);
     if (rc == 0)
         rc = migrate(cfg, &e); /* a data directory of an older version gets the new tables */
     if (rc == 0)

@@ -85,20 +85,31 @@ static const struct setting settings[] = {
     {"mail", "batch", "20", "Mails claimed per poll."},
 
     {"dns", "resolver", "recursive",
-     "How DNS is resolved for validation and CAA (always DNSSEC-validating): \"recursive\"\n"
-     "(full recursion from the root) or a comma list of ADDR[@PORT] forwarders."},
-    {"dns", "root_trust_anchor", "",
-     "File with the root zone's trust anchor (DS or DNSKEY lines); empty = built-in KSK."},
+     "How DNS is resolved for validation and CAA: \"recursive\" (full recursion from the\n"
+     "root) or a comma list of ADDR[@PORT] forwarders (e.g. a local validating resolver).\n"
+     "Either way every answer is DNSSEC-validated back to the IANA root trust anchor\n"
+     "(BR 3.2.2.4, 3.2.2.8.1)."},
+    {"dns", "root_trust_anchor", "/usr/share/dns/root.ds",
+     "The IANA root zone's trust anchor (DS or DNSKEY lines); the default is Debian's\n"
+     "dns-root-data, which lists every current root KSK. It seeds root_anchor_state."},
+    {"dns", "root_anchor_state", "dns-root-anchor.key",
+     "Writable file (relative to the data directory) where the resolver keeps the root\n"
+     "trust anchor up to date by RFC 5011 (key rollovers of the root). Created from\n"
+     "root_trust_anchor when absent; delete it to start again from root_trust_anchor."},
     {"dns", "trust_anchor_file", "",
-     "Extra trust anchors (zone-file DS or DNSKEY lines), e.g. for a test zone; empty = none."},
+     "Own trust anchors (zone-file DS or DNSKEY lines) that REPLACE the root trust anchor,\n"
+     "for a test hierarchy. Only with [testing] not_for_production = true; empty = none."},
     {"dns", "timeout", "10", "Seconds one DNS lookup may take."},
 
     {"dcv", "allow_private", "false",
-     "Allow validation fetches to private, CGNAT, ULA and link-local addresses\n"
-     "(multicast and reserved ranges are never fetched)."},
-    {"dcv", "allow_loopback", "false", "Allow validation fetches to loopback addresses."},
+     "Allow validation fetches to private, CGNAT, ULA and link-local addresses (multicast\n"
+     "and reserved ranges are never fetched). Only with [testing] not_for_production."},
+    {"dcv", "allow_loopback", "false",
+     "Allow validation fetches to loopback addresses. Only with [testing]\n"
+     "not_for_production."},
     {"dcv", "http_port", "80",
-     "Port of http:// validation URLs. BR requires 80; change only for tests."},
+     "Port of http:// validation URLs. BR 1.6.1 (Authorized Ports) allows only 80 (443 for\n"
+     "https); another port only with [testing] not_for_production."},
     {"dcv", "connect_timeout", "5", "Seconds to connect for one validation fetch."},
     {"dcv", "timeout", "15", "Seconds a validation fetch may take, redirects included."},
     {"dcv", "max_body", "65536", "Largest validation response body, in bytes."},
@@ -136,6 +147,14 @@ static const struct setting settings[] = {
     {"log", "max_bytes", "104857600",
      "With [log] file: rotate the file at this size into FILE.1 .. FILE.KEEP; 0 = never."},
     {"log", "keep", "5", "With [log] file: rotated files kept (1..99)."},
+
+    {"testing", "not_for_production", "false",
+     "!!! NOT FOR PRODUCTION. NEVER SET THIS ON A CA THAT ISSUES REAL CERTIFICATES. !!!\n"
+     "true allows the test relaxations, and only it does: [dns] trust_anchor_file (own\n"
+     "trust anchors instead of the IANA root), the RFC 6761 test. zone asked of the\n"
+     "configured DNS servers, [dcv] http_port other than 80, and validation fetches to\n"
+     "loopback or private addresses ([dcv] allow_loopback, allow_private). The server\n"
+     "logs a warning at start and shows one on every officer and operator page."},
 };
 
 #define NSETTINGS (sizeof settings / sizeof settings[0])
@@ -302,6 +321,21 @@ int config_bool(const struct config *c, const char *section, const char *key)
 }
 
 const char *config_dir(const struct config *c) { return c->dir; }
+
+int config_not_for_production(const struct config *c)
+{
+    return config_bool(c, "testing", "not_for_production");
+}
+
+int config_test_only(const struct config *c, const char *section, const char *key, struct sm_err *e)
+{
+    if (config_not_for_production(c))
+        return 0;
+    return sm_err_set(e, SM_E_CONFIG, key,
+                      "[%s] %s = %s is a test relaxation: it needs [testing] "
+                      "not_for_production = true (never on a production CA)",
+                      section, key, config_str(c, section, key));
+}
 
 int config_path(const struct config *c, const char *rel, char *out, size_t n)
 {

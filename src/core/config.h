@@ -32,6 +32,15 @@ int config_bool(const struct config *c, const char *section, const char *key);
 /* Overrides a value in memory (command-line flags, tests). 0 or -SM_E_NOMEM/-SM_E_INVALID. */
 int config_set(struct config *c, const char *section, const char *key, const char *value);
 const char *config_dir(const struct config *c);
+
+/* [testing] not_for_production: 1 when this data directory allows the test relaxations
+ * (own trust anchors, the test. zone, DCV ports other than 80, loopback and private
+ * validation targets). Every relaxation checks it through config_test_only(). */
+int config_not_for_production(const struct config *c);
+/* The one gate of a relaxation: 0 under not_for_production, else SM_E_CONFIG naming
+ * [section] key and the setting it needs. Call it only when the relaxation is asked for. */
+int config_test_only(const struct config *c, const char *section, const char *key,
+                     struct sm_err *e);
 /* Joins the data directory and a relative path into out; absolute paths stay. */
 int config_path(const struct config *c, const char *rel, char *out, size_t n);
 

@@ -8,20 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <unbound.h>
 
 #include "core/config.h"
 #include "core/failalloc.h"
 #include "net/dns.h"
 
-/* The root zone's KSK-2017 (key tag 20326) as a DS record: the default trust anchor when
- * resolving recursively and no root_trust_anchor file is configured. */
-static const char root_ds[] = ". IN DS 20326 8 2 "
-                              "E06D44B80B8F1D39A95C0B0D7C65D08458E880409BBC683457104237C7F8EC8D";
-
 struct dns {
     struct ub_ctx *ctx;
     int timeout_ms;
+    int own_anchors; /* [dns] trust_anchor_file replaces the root anchor (test mode) */
 };
 
 static int ub_fail(struct sm_err *e, const char *what, int rc)
@@ -57,6 +54,126 @@ static int add_forwarders(struct ub_ctx *ctx, const char *list, struct sm_err *e
     return 0;
 }
 
+/* 1 if the anchor file at path can be read and holds at least one DS or DNSKEY line
+ * whose owner is the root ("."). libunbound reads anchor files only at the first query,
+ * so a missing or empty file is found here to give a clear error at set-up. */
+static int root_key_line(const char *line)
+{
+    static const char sep[] = " \t\r\n";
+    const char *p = line + strspn(line, sep);
+    if (p[0] != '.' || strchr(sep, p[1]) == NULL || p[1] == '\0')
+        return 0; /* owner is not the root */
+    p += 1;
+    for (int i = 0; i < 3; i++) { /* [TTL] [CLASS] TYPE */
+        p += strspn(p, sep);
+        size_t n = strcspn(p, sep);
+        if ((n == 2 && strncmp(p, "DS", 2) == 0) || (n == 6 && strncmp(p, "DNSKEY", 6) == 0))
+            return 1;
+        p += n;
+    }
+    return 0;
+}
+
+static int root_anchor_readable(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    char line[4096];
+    int found = 0;
+    for (int i = 0; i < 10000 && !found && fgets(line, sizeof line, f) != NULL; i++)
+        found = root_key_line(line);
+    fclose(f);
+    return found;
+}
+
+/* Creates the writable RFC 5011 state file from the distribution's anchor when it does
+ * not exist yet: written to a temporary file, then linked into place (another process
+ * seeding at the same time wins, and no reader sees half a file). */
+static int seed_state(const char *from, const char *to, struct sm_err *e)
+{
+    if (access(to, F_OK) == 0)
+        return 0;
+    char tmp[4200];
+    if (snprintf(tmp, sizeof tmp, "%s.XXXXXX", to) >= (int)sizeof tmp)
+        return sm_err_set(e, SM_E_CONFIG, "root_anchor_state", "path too long");
+    FILE *in = fopen(from, "r");
+    int fd = in ? mkstemp(tmp) : -1;
+    FILE *out = fd >= 0 ? fdopen(fd, "w") : NULL;
+    int ok = out != NULL;
+    char buf[4096];
+    size_t n;
+    while (ok && (n = fread(buf, 1, sizeof buf, in)) > 0)
+        ok = fwrite(buf, 1, n, out) == n;
+    ok = ok && !ferror(in) && fflush(out) == 0 && fsync(fileno(out)) == 0;
+    if (out != NULL)
+        ok = fclose(out) == 0 && ok;
+    else if (fd >= 0)
+        close(fd);
+    if (in != NULL)
+        fclose(in);
+    if (ok && link(tmp, to) < 0 && errno != EEXIST)
+        ok = 0;
+    int saved = errno;
+    if (fd >= 0)
+        unlink(tmp);
+    if (!ok)
+        return sm_err_set(e, SM_E_CONFIG, "root_anchor_state",
+                          "[dns] root_anchor_state %s cannot be created from %s: %s", to, from,
+                          strerror(saved));
+    return 0;
+}
+
+/* The IANA root anchor (issue 8 items 25, 27): the distribution's file seeds a state file
+ * in the data directory that libunbound keeps current by RFC 5011. */
+static int add_root_anchor(struct ub_ctx *ctx, const struct config *c, struct sm_err *e)
+{
+    char from[4096], state[4096];
+    const char *root = config_str(c, "dns", "root_trust_anchor");
+    if (*root == '\0' || config_path(c, root, from, sizeof from) < 0 ||
+        config_path(c, config_str(c, "dns", "root_anchor_state"), state, sizeof state) < 0)
+        return sm_err_set(e, SM_E_CONFIG, "root_trust_anchor",
+                          "[dns] root_trust_anchor or root_anchor_state is empty or too long");
+    errno = 0;
+    if (!root_anchor_readable(from))
+        return sm_err_set(e, SM_E_CONFIG, "root_trust_anchor",
+                          "[dns] root_trust_anchor %s holds no root DS or DNSKEY record (%s); "
+                          "install the dns-root-data package or point the setting at the "
+                          "root trust anchor: DNS validation cannot work without it",
+                          from, errno ? strerror(errno) : "no record");
+    int rc = seed_state(from, state, e);
+    if (rc < 0)
+        return rc;
+    if (!root_anchor_readable(state))
+        return sm_err_set(e, SM_E_CONFIG, "root_anchor_state",
+                          "[dns] root_anchor_state %s holds no root DS or DNSKEY record; "
+                          "delete it to start again from %s",
+                          state, from);
+    if ((rc = ub_ctx_add_ta_autr(ctx, state)) != 0)
+        return sm_err_set(e, SM_E_CONFIG, "root_anchor_state", "[dns] root_anchor_state %s: %s",
+                          state, ub_strerror(rc));
+    return 0;
+}
+
+/* Own anchors instead of the root (test mode only). */
+static int add_own_anchors(struct ub_ctx *ctx, const struct config *c, const char *ta,
+                           struct sm_err *e)
+{
+    char path[4096];
+    int rc = config_test_only(c, "dns", "trust_anchor_file", e);
+    if (rc < 0)
+        return rc;
+    if (config_path(c, ta, path, sizeof path) < 0)
+        return sm_err_set(e, SM_E_CONFIG, "trust_anchor_file", "path too long");
+    if (access(path, R_OK) < 0)
+        return sm_err_set(e, SM_E_CONFIG, "trust_anchor_file", "[dns] trust_anchor_file %s: %s",
+                          path, strerror(errno));
+    if ((rc = ub_ctx_add_ta_file(ctx, path)) != 0)
+        return sm_err_set(e, SM_E_CONFIG, "trust_anchor_file", "[dns] trust_anchor_file %s: %s",
+                          path, ub_strerror(rc));
+    return 0;
+}
+
 static int setup(struct dns *d, const struct config *c, struct sm_err *e)
 {
     struct ub_ctx *ctx = d->ctx;
@@ -65,7 +182,7 @@ static int setup(struct dns *d, const struct config *c, struct sm_err *e)
     if (config_int(c, "dns", "timeout", 1, 120, &t, e) < 0)
         return -SM_E_CONFIG;
     d->timeout_ms = (int)t * 1000;
-    /* Loopback servers are legitimate upstreams here (local resolver, test servers). */
+    /* Loopback servers are legitimate upstreams (a local validating resolver). */
     if ((rc = ub_ctx_set_option(ctx, "do-not-query-localhost:", "no")) != 0)
         return ub_fail(e, "do-not-query-localhost", rc);
     if ((rc = ub_ctx_set_option(ctx, "val-log-level:", "2")) != 0)
@@ -74,37 +191,20 @@ static int setup(struct dns *d, const struct config *c, struct sm_err *e)
         return ub_fail(e, "async", rc);
 
     const char *mode = config_str(c, "dns", "resolver");
-    if (strcmp(mode, "recursive") == 0) {
-        const char *root = config_str(c, "dns", "root_trust_anchor");
-        if (*root == '\0') {
-            if ((rc = ub_ctx_add_ta(ctx, root_ds)) != 0)
-                return ub_fail(e, "root trust anchor", rc);
-        } else {
-            char path[4096];
-            if (config_path(c, root, path, sizeof path) < 0)
-                return sm_err_set(e, SM_E_CONFIG, "root_trust_anchor", "path too long");
-            if ((rc = ub_ctx_add_ta_file(ctx, path)) != 0)
-                return sm_err_set(e, SM_E_CONFIG, "root_trust_anchor",
-                                  "[dns] root_trust_anchor %s: %s", path, ub_strerror(rc));
-        }
-    } else {
-        if (add_forwarders(ctx, mode, e) < 0)
-            return -SM_E_CONFIG;
-        /* RFC 6761 6.2: configured servers may serve test.; unbound would answer it from
-         * a built-in empty zone instead of asking the forwarders. */
-        if ((rc = ub_ctx_set_option(ctx, "local-zone:", "test. transparent")) != 0)
-            return ub_fail(e, "local-zone test.", rc);
-    }
-
+    if (strcmp(mode, "recursive") != 0 && add_forwarders(ctx, mode, e) < 0)
+        return -SM_E_CONFIG;
+    /* Validation back to the IANA root in both modes (BR 3.2.2.4, 3.2.2.8.1); only a test
+     * data directory may replace the root with its own hierarchy. */
     const char *ta = config_str(c, "dns", "trust_anchor_file");
-    if (*ta != '\0') {
-        char path[4096];
-        if (config_path(c, ta, path, sizeof path) < 0)
-            return sm_err_set(e, SM_E_CONFIG, "trust_anchor_file", "path too long");
-        if ((rc = ub_ctx_add_ta_file(ctx, path)) != 0)
-            return sm_err_set(e, SM_E_CONFIG, "trust_anchor_file", "[dns] trust_anchor_file %s: %s",
-                              path, ub_strerror(rc));
-    }
+    d->own_anchors = *ta != '\0';
+    rc = d->own_anchors ? add_own_anchors(ctx, c, ta, e) : add_root_anchor(ctx, c, e);
+    if (rc < 0)
+        return rc;
+    /* RFC 6761 6.2: unbound answers test. from a built-in empty zone; a test data
+     * directory asks its configured servers instead. */
+    if (config_not_for_production(c) &&
+        (rc = ub_ctx_set_option(ctx, "local-zone:", "test. transparent")) != 0)
+        return ub_fail(e, "local-zone test.", rc);
     return 0;
 }
 
@@ -194,13 +294,16 @@ int dns_lookup(struct dns *d, const char *name, int type, struct dns_answer *a)
     struct pending p = {0, 0, NULL};
     int id = 0;
     int rc = ub_resolve_async(d->ctx, name, type, 1 /* IN */, &p, on_result, &id);
-    if (rc != 0)
-        return a->status = -SM_E_IO;
+    if (rc != 0) { /* the resolver cannot start: its set-up (anchors, options) is broken */
+        snprintf(a->error, sizeof a->error, "resolver: %s", ub_strerror(rc));
+        return a->status = -SM_E_CONFIG;
+    }
     long long deadline = now_ms() + d->timeout_ms;
     while (!p.done) {
         long long left = deadline - now_ms();
         if (left <= 0) {
             ub_cancel(d->ctx, id);
+            snprintf(a->error, sizeof a->error, "no answer within %d s", d->timeout_ms / 1000);
             return a->status = -SM_E_IO;
         }
         struct pollfd pfd = {ub_fd(d->ctx), POLLIN, 0};
@@ -220,7 +323,8 @@ int dns_lookup(struct dns *d, const char *name, int type, struct dns_answer *a)
     if (p.err != 0 || p.result == NULL) {
         if (p.result != NULL)
             ub_resolve_free(p.result);
-        return a->status = -SM_E_IO;
+        snprintf(a->error, sizeof a->error, "resolver: %s", ub_strerror(p.err));
+        return a->status = p.err == UB_NOMEM ? -SM_E_NOMEM : -SM_E_CONFIG;
     }
     rc = copy_result(p.result, a);
     ub_resolve_free(p.result);
@@ -229,6 +333,47 @@ int dns_lookup(struct dns *d, const char *name, int type, struct dns_answer *a)
         return a->status = rc;
     }
     return 0;
+}
+
+void dns_cap_timeout(struct dns *d, int ms)
+{
+    if (ms > 0 && ms < d->timeout_ms)
+        d->timeout_ms = ms;
+}
+
+int dns_check_anchor(struct dns *d, struct sm_err *e)
+{
+    if (d->own_anchors)
+        return 0; /* a test hierarchy: its anchors need not cover the root */
+    struct dns_answer a;
+    int saved = d->timeout_ms;
+    d->timeout_ms = saved < DNS_CHECK_MS ? saved : DNS_CHECK_MS;
+    int rc = dns_lookup(d, ".", DNS_DNSKEY, &a);
+    d->timeout_ms = saved;
+    if (rc < 0 && a.status == -SM_E_CONFIG)
+        return sm_err_set(e, SM_E_CONFIG, "dns", "the DNS resolver cannot start: %s", a.error);
+    if (rc < 0)
+        return sm_err_set(e, -a.status, "dns",
+                          "the root trust anchor could not be checked at start (%s); "
+                          "DNS answers stay unusable until the root's DNSKEY set validates",
+                          a.error);
+    int security = a.security, rcode = a.rcode;
+    char why[sizeof a.why_bogus];
+    snprintf(why, sizeof why, "%s", a.why_bogus);
+    dns_answer_free(&a);
+    if (security == DNS_SECURE)
+        return 0;
+    if (security == DNS_BOGUS || rcode == 0)
+        return sm_err_set(e, SM_E_CONFIG, "root_trust_anchor",
+                          "the root trust anchor does not validate the root zone's DNSKEY set "
+                          "(%s%s): it lacks the key that signs the root now (a KSK rollover?). "
+                          "Update the dns-root-data package or [dns] root_trust_anchor, and "
+                          "delete [dns] root_anchor_state to start again from it",
+                          security == DNS_BOGUS ? "bogus: " : "insecure",
+                          security == DNS_BOGUS ? why : "");
+    return sm_err_set(e, SM_E_IO, "dns",
+                      "the root trust anchor could not be checked at start (root DNSKEY: %s)",
+                      dns_rcode_name(rcode));
 }
 
 const char *dns_rcode_name(int rcode)

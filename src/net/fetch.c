@@ -149,6 +149,12 @@ int fetch_opts_from_config(const struct config *c, struct fetch_opts *o, struct 
         return -SM_E_CONFIG;
     o->allow_private = config_bool(c, "dcv", "allow_private");
     o->allow_loopback = config_bool(c, "dcv", "allow_loopback");
+    /* BR 1.6.1 Authorized Ports and no fetches into the CA's own networks: anything else
+     * is a test relaxation (issue 8 item 26). */
+    if ((o->allow_private && config_test_only(c, "dcv", "allow_private", e) < 0) ||
+        (o->allow_loopback && config_test_only(c, "dcv", "allow_loopback", e) < 0) ||
+        (port != 80 && config_test_only(c, "dcv", "http_port", e) < 0))
+        return -SM_E_CONFIG;
     o->http_port = (int)port;
     o->https_port = 443;
     o->connect_timeout_ms = (long)ct * 1000;

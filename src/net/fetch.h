@@ -28,7 +28,7 @@ enum fetch_addr_class {
 struct fetch_opts {
     int allow_private;  /* PRIVATE, CGNAT, LINKLOCAL, ULA */
     int allow_loopback; /* LOOPBACK */
-    int http_port;      /* authorized port of http:// (80; tests may change it) */
+    int http_port;      /* authorized port of http:// (80; other only not_for_production) */
     int https_port;     /* authorized port of https:// (443) */
     long connect_timeout_ms;
     long timeout_ms; /* whole fetch, all hops */
@@ -38,7 +38,8 @@ struct fetch_opts {
 };
 
 /* Reads [dcv] allow_private, allow_loopback, http_port, connect_timeout, timeout,
- * max_body, max_redirects; dns is left NULL. */
+ * max_body, max_redirects; dns is left NULL. allow_* true or http_port other than 80
+ * need [testing] not_for_production (SM_E_CONFIG otherwise). */
 int fetch_opts_from_config(const struct config *c, struct fetch_opts *o, struct sm_err *e);
 
 /* Classifies an AF_INET/AF_INET6 address (IPv4-mapped, NAT64 and 6to4 addresses by their

@@ -255,7 +255,7 @@ static json_t *step_json(const char *qname, const struct dns_answer *a, int look
     if (s == NULL)
         return NULL;
     if (!looked_up) {
-        json_object_set_new(s, "error", json_string("no answer"));
+        json_object_set_new(s, "error", json_string(a->error[0] ? a->error : "no answer"));
         return s;
     }
     json_object_set_new(s, "rcode", json_string(dns_rcode_name(a->rcode)));
@@ -275,6 +275,22 @@ static json_t *step_json(const char *qname, const struct dns_answer *a, int look
         return NULL;
     }
     return s;
+}
+
+/* ---- a lookup without an answer (issue 8 item 5): which failure, told apart from a
+ * refusal by CAA ---- */
+
+/* caa.resolver when this CA's own resolver cannot work (its set-up: an operator's
+ * matter), else caa.timeout (no answer in time: the domain's DNS servers, or the network). */
+static const char *no_answer_reason(const struct dns_answer *a)
+{
+    return a->status == -SM_E_CONFIG ? "caa.resolver" : "caa.timeout";
+}
+
+static const char *no_answer_detail(const struct dns_answer *a, const char *x, char *out, size_t n)
+{
+    snprintf(out, n, "no answer for CAA %.140s: %.90s", x, a->error[0] ? a->error : "no answer");
+    return out;
 }
 
 int caa_check_with(caa_lookup_fn fn, void *ctx, const struct caa_request *q, time_t now,
@@ -308,7 +324,7 @@ int caa_check_with(caa_lookup_fn fn, void *ctx, const struct caa_request *q, tim
 
     const char *x = base;
     for (;;) {
-        struct dns_answer a;
+        struct dns_answer a = {0};
         struct caa_record set[CAA_MAX_SET];
         size_t n = 0;
         int malformed = 0;
@@ -331,10 +347,9 @@ int caa_check_with(caa_lookup_fn fn, void *ctx, const struct caa_request *q, tim
             json_decref(ev);
             return -SM_E_NOMEM;
         }
-        if (rc < 0) {
-            snprintf(detail, sizeof detail, "no answer for CAA %.200s", x);
-            return finish(r, ev, "caa.lookup_failed", detail);
-        }
+        if (rc < 0)
+            return finish(r, ev, no_answer_reason(&a),
+                          no_answer_detail(&a, x, detail, sizeof detail));
         int security = a.security, rcode = a.rcode;
         size_t total = a.n;
         dns_answer_free(&a);
@@ -342,9 +357,10 @@ int caa_check_with(caa_lookup_fn fn, void *ctx, const struct caa_request *q, tim
             snprintf(detail, sizeof detail, "DNSSEC validation failed for CAA %.200s", x);
             return finish(r, ev, "caa.bogus", detail);
         }
-        if (rcode != 0 && rcode != 3) {
-            snprintf(detail, sizeof detail, "CAA %.200s: %s", x, dns_rcode_name(rcode));
-            return finish(r, ev, "caa.lookup_failed", detail);
+        if (rcode != 0 && rcode != 3) { /* SERVFAIL, REFUSED ...: the DNS failed, not CAA */
+            snprintf(detail, sizeof detail, "the DNS servers answered CAA %.200s with %s", x,
+                     dns_rcode_name(rcode));
+            return finish(r, ev, "caa.servfail", detail);
         }
         if (total > 0) {
             snprintf(r->relevant, sizeof r->relevant, "%s", x);
@@ -373,4 +389,13 @@ static int dns_fn(void *ctx, const char *name, struct dns_answer *a)
 int caa_check(struct dns *d, const struct caa_request *q, time_t now, struct caa_result *r)
 {
     return caa_check_with(dns_fn, d, q, now, r);
+}
+
+int caa_dns_failure(const char *reason)
+{
+    static const char *const dns[] = {"caa.bogus", "caa.servfail", "caa.timeout", "caa.resolver"};
+    for (size_t i = 0; reason != NULL && i < sizeof dns / sizeof dns[0]; i++)
+        if (strcmp(reason, dns[i]) == 0)
+            return 1;
+    return 0;
 }

@@ -65,12 +65,17 @@ void caa_result_free(struct caa_result *r);
 typedef int (*caa_lookup_fn)(void *ctx, const char *name, struct dns_answer *a);
 
 /* Climbs from the name (wildcard label removed) towards the TLD until the first non-empty
- * CAA RRset and evaluates it. Any DNSSEC-bogus answer, resolver failure or error rcode on
- * the way refuses (caa.bogus, caa.lookup_failed); a malformed record refuses
+ * CAA RRset and evaluates it. A failure of the DNS on the way refuses with its own reason
+ * (issue 8 item 5), never one of CAA's: caa.bogus (DNSSEC validation failed), caa.servfail
+ * (an error rcode such as SERVFAIL or REFUSED), caa.timeout (no answer in time),
+ * caa.resolver (this CA's resolver cannot work, e.g. no trust anchor); a malformed record refuses
  * (caa.malformed); a bad name refuses (caa.name_invalid). Returns 0 (r filled) or
  * -SM_E_NOMEM. */
 int caa_check_with(caa_lookup_fn fn, void *ctx, const struct caa_request *q, time_t now,
                    struct caa_result *r);
 int caa_check(struct dns *d, const struct caa_request *q, time_t now, struct caa_result *r);
+/* 1 if reason is a DNS failure (caa.bogus, caa.servfail, caa.timeout, caa.resolver)
+ * rather than a refusal by the domain's CAA records. */
+int caa_dns_failure(const char *reason);
 
 #endif

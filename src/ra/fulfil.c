@@ -183,13 +183,20 @@ static int check_caa(const struct order_env *env, const struct order_actor *who,
 {
     struct dns *dns = NULL;
     int rc = dns_open(cfg, &dns, e);
+    /* issue 8 item 5: a person waiting (approve, issue) is not held for the full DNS
+     * time-out; a DNS failure then leaves the order approved and the vetting worker
+     * retries it in the background with the full time-out. */
+    if (rc == 0 && who != &system_actor)
+        dns_cap_timeout(dns, FULFIL_WAIT_DNS_MS);
     for (size_t i = 0; rc == 0 && i < v->nnames; i++) {
         struct caa_request q = {v->names[i], config_str(cfg, "caa", "identities"), NULL,
                                 caa_label(v->methods[i])};
         struct caa_result r = {0};
         rc = caa_check(dns, &q, clock_now(), &r);
         if (rc == 0 && !r.ok) {
-            sm_err_set(e, SM_E_POLICY, "caa", "%s: %s (%s)", v->names[i], r.reason, r.detail);
+            /* a DNS failure has its own field (and message), never a CAA refusal's */
+            sm_err_set(e, SM_E_POLICY, caa_dns_failure(r.reason) ? r.reason : "caa", "%s: %s (%s)",
+                       v->names[i], r.reason, r.detail);
             json_t *d = json_pack("{s:s, s:s, s:s, s:s}", "name", v->names[i], "reason", r.reason,
                                   "detail", r.detail, "evidence", r.evidence ? r.evidence : "");
             rc = blocked(env, who, id, "order.caa_blocked", d, SM_E_POLICY, NULL);

@@ -19,7 +19,11 @@ struct config;
  * e tells why; the job retries. */
 int fulfil_approve(const struct order_env *env, const struct order_actor *who,
                    const struct config *cfg, int64_t order_id, int64_t version, struct sm_err *e);
-/* Issues an approved order now. 0 when issued (or already issued). */
+/* Issues an approved order now. 0 when issued (or already issued). For a person's request
+ * (who is not the system) each CAA lookup waits at most FULFIL_WAIT_DNS_MS; a DNS failure
+ * is then an error of its own field (caa.timeout, caa.servfail, caa.bogus, caa.resolver;
+ * a refusal by CAA records is field "caa") and the worker retries in the background. */
+#define FULFIL_WAIT_DNS_MS 2000
 int fulfil_issue(const struct order_env *env, const struct order_actor *who,
                  const struct config *cfg, int64_t order_id, struct sm_err *e);
 /* Called when every domain of order id is validated: a DV order in vetting is approved by

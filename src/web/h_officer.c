@@ -481,6 +481,10 @@ static const char *err_key(const struct sm_err *e)
         {"check.callee", "officer.err.callee"},
         {"issue", "officer.err.issue"},
         {"caa", "officer.err.caa"},
+        {"caa.servfail", "officer.err.caa_servfail"}, /* issue 8 item 5: DNS failures */
+        {"caa.timeout", "officer.err.caa_timeout"},
+        {"caa.bogus", "officer.err.caa_bogus"},
+        {"caa.resolver", "officer.err.caa_resolver"},
         {"cn_limit", "officer.err.cn_limit"},
         {"csr", "officer.err.csr"},
     };
@@ -556,7 +560,7 @@ static void error_text(struct req *r, const struct sm_err *err, struct buf *out)
         buf_free(&l);
         return;
     }
-    if (strcmp(err->field, "domains") == 0 || strcmp(err->field, "caa") == 0) {
+    if (strcmp(err->field, "domains") == 0 || strncmp(err->field, "caa", 3) == 0) {
         char name[256];
         snprintf(name, sizeof name, "%.*s", (int)strcspn(err->detail, " :"), err->detail);
         i18n_format(out, r->lang, key, name);

@@ -351,8 +351,11 @@ static int page_common(struct req *r, json_t *data, const char *title_key)
     if (u != NULL)
         rc |= json_object_set_new(
             data, "me",
-            json_pack("{s:s, s:s, s:b, s:b}", "name", u->display_name, "login_id", u->login_id,
-                      "is_admin", u->role == USER_ADMIN, "is_staff", u->role >= USER_OFFICER));
+            json_pack("{s:s, s:s, s:b, s:b, s:b}", "name", u->display_name, "login_id", u->login_id,
+                      "is_admin", u->role == USER_ADMIN, "is_staff", u->role >= USER_OFFICER,
+                      "not_for_production", /* issue 8 item 27 */
+                      u->role >= USER_OFFICER && r->web != NULL &&
+                          config_not_for_production(r->web->cfg)));
     else
         rc |= json_object_set_new(data, "me", json_false());
     return rc ? -SM_E_NOMEM : 0;

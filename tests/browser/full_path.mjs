@@ -152,9 +152,14 @@ try {
   const webRoot = path.join(tmp, 'www');
   const web = await startHttp(webRoot);
   const sink = await startSmtpSink(path.join(tmp, 'sink'));
+  // Own trust anchors replace the IANA root (a test relaxation): one for a zone never
+  // asked, so knot's unsigned zones are insecure rather than unverifiable.
+  const anchors = path.join(tmp, 'anchors');
+  writeFileSync(anchors, `unused.test. DS 4711 13 2 ${'00'.repeat(32)}\n`);
 
   server = await startServer(['server.secure_cookies=false', 'portal.maintenance=none',
-    `dns.resolver=${knot.addr}`, 'dcv.allow_loopback=true', `dcv.http_port=${web.port}`,
+    `dns.resolver=${knot.addr}`, `dns.trust_anchor_file=${anchors}`,
+    'testing.not_for_production=true', 'dcv.allow_loopback=true', `dcv.http_port=${web.port}`,
     'mail.enabled=true', `mail.url=smtp://127.0.0.1:${sink.port}`, 'mail.poll_seconds=1',
     'jobs.vetting_seconds=1']);
   killOnExit(server.pid);

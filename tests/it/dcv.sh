@@ -4,7 +4,8 @@
 # records (plain, DNSSEC-signed and bogus zones, see knot.sh) and tests/it/http_fixture.py
 # serving validation files, redirects (BR 3.2.2.4.18), a redirect loop, a slow and a huge
 # response. Loopback fetches are allowed explicitly in the test config; the BR port 80 is
-# replaced by the fixture's port through [dcv] http_port (test-only setting).
+# replaced by the fixture's port through [dcv] http_port (a test relaxation: the data
+# directories set [testing] not_for_production, as for own anchors and loopback).
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/knot.sh"
 
@@ -34,6 +35,8 @@ allow_loopback = $3
 http_port = $WEB_PORT
 timeout = 3
 connect_timeout = 2
+[testing]
+not_for_production = true
 EOF
   echo "$IT_TMP/$1"
 }

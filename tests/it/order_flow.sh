@@ -35,6 +35,7 @@ IT_PIDS+=($!)
 
 "$S" init --dir "$D" --demo --set server.secure_cookies=false \
   --set "payment.hmac_secret=$SECRET" --set "dns.resolver=$KNOT_ADDR" \
+  --set "dns.trust_anchor_file=$KNOT_TA" --set testing.not_for_production=true \
   --set dcv.allow_loopback=true --set "dcv.http_port=$HP" --set mail.enabled=true \
   --set "mail.url=smtp://127.0.0.1:$SINK_PORT" --set mail.poll_seconds=1 \
   --set jobs.vetting_seconds=1 ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} \

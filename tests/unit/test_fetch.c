@@ -171,6 +171,29 @@ static void test_fetch_opts_from_config_defaults_and_errors(void **state)
     config_free(c);
 }
 
+/* R-VAL-1, issue 8 items 26 and 27 (BR 1.6.1 Authorized Ports): another http port and
+ * loopback or private targets are test relaxations, refused without [testing]
+ * not_for_production and taken with it. */
+static void test_fetch_opts_relaxations_need_test_mode(void **state)
+{
+    (void)state;
+    static const char *const relax[][2] = {
+        {"http_port", "8080"}, {"allow_loopback", "true"}, {"allow_private", "true"}};
+    for (size_t i = 0; i < sizeof relax / sizeof relax[0]; i++) {
+        struct config *c = config_defaults(".");
+        struct fetch_opts o;
+        struct sm_err e = {0};
+        assert_non_null(c);
+        assert_int_equal(config_set(c, "dcv", relax[i][0], relax[i][1]), 0);
+        assert_int_equal(fetch_opts_from_config(c, &o, &e), -SM_E_CONFIG);
+        assert_string_equal(e.field, relax[i][0]);
+        assert_non_null(strstr(e.detail, "not_for_production"));
+        assert_int_equal(config_set(c, "testing", "not_for_production", "true"), 0);
+        assert_int_equal(fetch_opts_from_config(c, &o, &e), 0);
+        config_free(c);
+    }
+}
+
 struct refusal {
     const char *url;
     const char *reason;
@@ -219,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_fetch_addr_class_not_ip),
         cmocka_unit_test(test_fetch_class_allowed_switches),
         cmocka_unit_test(test_fetch_opts_from_config_defaults_and_errors),
+        cmocka_unit_test(test_fetch_opts_relaxations_need_test_mode),
         cmocka_unit_test(test_fetch_get_refuses_before_connecting),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
