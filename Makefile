@@ -22,7 +22,7 @@ LIB_SRC   := $(filter-out src/main.c,$(wildcard src/*/*.c))
 LIB_OBJ   := $(patsubst src/%.c,$(B)/obj/%.o,$(LIB_SRC))
 GEN_C     := $(B)/gen/assets.c
 GEN_OBJ   := $(B)/obj/gen/assets.o
-ASSETS    := $(sort $(wildcard web/templates/*.html web/static/* web/i18n/*.json web/mail/*.txt src/store/migrations/*.sql src/pki/data/*.txt))
+ASSETS    := $(sort $(wildcard web/templates/*.html web/static/* web/i18n/*.json web/mail/*.txt web/documents/*.txt src/store/migrations/*.sql src/pki/data/*.txt))
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 

@@ -52,7 +52,6 @@ struct opts {
     int demo;
     int test_ca;
     char port[8];
-    char base_url[64]; /* from --port */
     /* settings written into shomei.ini: name ("section.key") / value pairs, NULL-ended */
     const char *ov[2 * MAX_SETTINGS + 1];
     char names[MAX_SETTINGS][96];
@@ -151,12 +150,10 @@ static int parse_args(int argc, char **argv, struct opts *o)
         return -1;
     if (o->test_ca)
         put_setting(o, "ca.test_ca", 10, "true");
-    /* --port first, so that an explicit --set server.base_url wins over it. */
-    if (o->port[0] != '\0') {
-        snprintf(o->base_url, sizeof o->base_url, "http://127.0.0.1:%s", o->port);
+    /* --port first, so that an explicit --set server.port wins over it; base_url stays
+     * empty unless set, and then follows the port (also serve --port). */
+    if (o->port[0] != '\0')
         put_setting(o, "server.port", 11, o->port);
-        put_setting(o, "server.base_url", 15, o->base_url);
-    }
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "--set") == 0 && parse_set(o, argv[++i]) < 0)
             return -1;

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* shomei serve --dir DIR [--port P]: loads DIR/shomei.ini and runs the web server until
- * SIGINT or SIGTERM. Flag parsing and configuration only; the server is web/server.c. */
+ * SIGINT or SIGTERM. Flag parsing and configuration only; the server is web/server.c.
+ * --port also moves base_url when that is not set (see core/config.h). */
 #include <errno.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +36,79 @@ static void set_log_level(const struct config *cfg)
     for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
         if (strcmp(l, levels[i].name) == 0)
             log_set_level(levels[i].level);
+}
+
+/* The port of an http(s) URL (80 / 443 when not written), or -1. */
+static long url_port(const char *url)
+{
+    long def = strncmp(url, "https://", 8) == 0 ? 443 : strncmp(url, "http://", 7) == 0 ? 80 : -1;
+    if (def < 0)
+        return -1;
+    const char *host = strstr(url, "://") + 3;
+    size_t n = strcspn(host, "/?#");
+    const char *end = host + n, *colon = NULL;
+    for (const char *p = host; p < end; p++)
+        if (*p == ':')
+            colon = p;
+        else if (*p == ']')
+            colon = NULL; /* a colon inside [v6] is not the port's */
+    if (colon == NULL || colon + 1 == end)
+        return def;
+    char *stop;
+    errno = 0;
+    long long v = strtoll(colon + 1, &stop, 10);
+    return errno == 0 && stop == end && v > 0 && v <= 65535 ? (long)v : -1;
+}
+
+/* Issue 8 item 3: links in mails and certificates use base_url; an explicit one that
+ * names another port than the one served here is said at start (right only behind a
+ * proxy that forwards that address here). */
+static void check_base_url(const struct config *cfg)
+{
+    const char *base = config_str(cfg, "server", "base_url");
+    const char *port = config_str(cfg, "server", "port");
+    if (!config_base_url_explicit(cfg)) {
+        log_info("base_url follows the listening port", "base_url", base);
+        return;
+    }
+    long p = url_port(base);
+    char *stop;
+    errno = 0;
+    long long want = strtoll(port, &stop, 10);
+    if (p < 0 || errno != 0 || *stop != '\0' || p != want)
+        log_warn("[server] base_url does not point at the port this server listens on; links "
+                 "in mails and certificates use base_url",
+                 "base_url", base, "port", port);
+}
+
+static void on_hup(int sig)
+{
+    (void)sig;
+    log_reopen();
+}
+
+/* [log] file: the log (access log included) goes to a file rotated by size; SIGHUP
+ * reopens it for an external logrotate (issue 8 item 18). */
+static int open_log(const struct config *cfg, struct sm_err *e)
+{
+    const char *f = config_str(cfg, "log", "file");
+    char path[LOG_PATH_MAX];
+    int64_t max = 0, keep = 0;
+    if (f[0] == '\0')
+        return 0;
+    if (config_path(cfg, f, path, sizeof path) < 0)
+        return sm_err_set(e, SM_E_CONFIG, "log.file", "[log] file: path too long");
+    int rc = config_int(cfg, "log", "max_bytes", 0, INT64_MAX, &max, e);
+    if (rc == 0)
+        rc = config_int(cfg, "log", "keep", 1, 99, &keep, e);
+    if (rc == 0)
+        rc = log_open_file(path, max, (int)keep, e);
+    if (rc == 0) {
+        struct sigaction sa = {.sa_handler = on_hup, .sa_flags = SA_RESTART};
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGHUP, &sa, NULL);
+    }
+    return rc;
 }
 
 static int migrate(const struct config *cfg, struct sm_err *e)
@@ -98,6 +174,10 @@ int cmd_serve(int argc, char **argv)
     }
     set_log_level(cfg);
     int rc = port ? config_set(cfg, "server", "port", port) : 0;
+    if (rc == 0)
+        rc = open_log(cfg, &e);
+    if (rc == 0)
+        check_base_url(cfg);
     if (rc == 0)
         rc = check_validation(cfg, &e);
     if (rc == 0)

@@ -42,8 +42,12 @@ static const struct setting settings[] = {
     {"server", "trusted_proxy", "",
      "Address of the reverse proxy in front (e.g. 127.0.0.1): from it alone X-Real-IP or\n"
      "the last X-Forwarded-For address names the client in the access log. Empty = none."},
-    {"server", "base_url", "http://127.0.0.1:8080",
-     "Public URL of the portal; used in mails and in URLs put into certificates."},
+    {"server", "base_url", "",
+     "Public URL of the portal, used in mails (DCV, password reset, order pages) and in the\n"
+     "URLs put into certificates (AIA, CRL, CPS). Empty = http://BIND:PORT of this server,\n"
+     "following [server] port and serve --port (127.0.0.1 for an any-address bind). When\n"
+     "set, it is used as given (e.g. behind a reverse proxy); serve warns at start when\n"
+     "its port is not the one the server listens on."},
     {"server", "secure_cookies", "true",
      "Mark session cookies Secure (keep true in production behind TLS)."},
 
@@ -161,6 +165,13 @@ static const struct setting settings[] = {
      "server that died is taken over by another one after this long (R-SCL-1)."},
 
     {"log", "level", "info", "debug, info, warn or error."},
+    {"log", "file", "",
+     "File of serve's log (the access log included), relative to the data directory;\n"
+     "empty = stderr. SIGHUP reopens it (for an external logrotate: move the file, then\n"
+     "kill -HUP the server)."},
+    {"log", "max_bytes", "104857600",
+     "With [log] file: rotate the file at this size into FILE.1 .. FILE.KEEP; 0 = never."},
+    {"log", "keep", "5", "With [log] file: rotated files kept (1..99)."},
 
     {"testing", "not_for_production", "false",
      "!!! NOT FOR PRODUCTION. NEVER SET THIS ON A CA THAT ISSUES REAL CERTIFICATES. !!!\n"
@@ -176,6 +187,7 @@ static const struct setting settings[] = {
 struct config {
     char *dir;
     char *values[NSETTINGS]; /* NULL = default */
+    char base_url[320];      /* [server] base_url when left empty (derive_base_url) */
 };
 
 static int find(const char *section, const char *key)
@@ -184,6 +196,28 @@ static int find(const char *section, const char *key)
         if (strcmp(settings[i].section, section) == 0 && strcmp(settings[i].key, key) == 0)
             return (int)i;
     return -1;
+}
+
+/* The URL of this server from [server] bind and port, for an empty base_url. */
+static void derive_base_url(struct config *c)
+{
+    const char *bind = config_str(c, "server", "bind"), *port = config_str(c, "server", "port");
+    const char *host = bind, *open = "", *close = "";
+    if (bind[0] == '\0' || strcmp(bind, "0.0.0.0") == 0 || strcmp(bind, "*") == 0)
+        host = "127.0.0.1";
+    else if (strcmp(bind, "::") == 0)
+        host = "::1";
+    if (strchr(host, ':') != NULL) {
+        open = "[";
+        close = "]";
+    }
+    snprintf(c->base_url, sizeof c->base_url, "http://%s%s%s:%s", open, host, close, port);
+}
+
+int config_base_url_explicit(const struct config *c)
+{
+    int i = find("server", "base_url");
+    return i >= 0 && c->values[i] != NULL && c->values[i][0] != '\0';
 }
 
 struct config *config_defaults(const char *dir)
@@ -196,6 +230,7 @@ struct config *config_defaults(const char *dir)
         free(c);
         return NULL;
     }
+    derive_base_url(c);
     return c;
 }
 
@@ -219,6 +254,8 @@ int config_set(struct config *c, const char *section, const char *key, const cha
         return -SM_E_NOMEM;
     free(c->values[i]);
     c->values[i] = v;
+    if (strcmp(section, "server") == 0 && (strcmp(key, "port") == 0 || strcmp(key, "bind") == 0))
+        derive_base_url(c);
     return 0;
 }
 
@@ -281,7 +318,10 @@ const char *config_str(const struct config *c, const char *section, const char *
     int i = find(section, key);
     if (i < 0)
         return "";
-    return c->values[i] ? c->values[i] : settings[i].def;
+    const char *v = c->values[i] ? c->values[i] : settings[i].def;
+    if (v[0] == '\0' && strcmp(section, "server") == 0 && strcmp(key, "base_url") == 0)
+        return c->base_url;
+    return v;
 }
 
 int config_int(const struct config *c, const char *section, const char *key, int64_t min,

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* logfmt-style structured logging; see log.h. Each event is formatted into a local buffer
  * and written with one call, so lines of several threads never interleave. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,6 +21,88 @@ static enum log_level min_level = LOG_INFO;
 static const char *names[] = {"debug", "info", "warn", "error"};
 
 void log_set_level(enum log_level l) { min_level = l; }
+
+/* ---- the log file (log_open_file): stderr is the file, so library messages go there too ---- */
+
+static char file_path[LOG_PATH_MAX]; /* "" = plain stderr */
+static int64_t file_max;             /* bytes before a rotation; 0 = never */
+static int file_keep;
+static int saved_stderr = -1; /* the process's stderr before log_open_file */
+static atomic_llong file_size;
+static pthread_mutex_t rotate_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Opens file_path onto STDERR_FILENO; async-signal-safe (open, fstat, dup2, close). */
+static int attach(void)
+{
+    int fd = open(file_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+    if (fd < 0)
+        return -1;
+    struct stat st;
+    atomic_store(&file_size, fstat(fd, &st) == 0 ? (long long)st.st_size : 0);
+    int rc = dup2(fd, STDERR_FILENO) < 0 ? -1 : 0;
+    close(fd);
+    return rc;
+}
+
+int log_open_file(const char *path, int64_t max_bytes, int keep, struct sm_err *e)
+{
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof file_path - 4)
+        return sm_err_set(e, SM_E_CONFIG, "log.file", "log file path empty or too long");
+    if (max_bytes < 0 || keep < 1 || keep > 99)
+        return sm_err_set(e, SM_E_CONFIG, "log.max_bytes", "bad log rotation settings");
+    if (saved_stderr < 0 && (saved_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3)) < 0)
+        return sm_err_set(e, SM_E_IO, "log.file", "cannot keep stderr: %s", strerror(errno));
+    memcpy(file_path, path, n + 1);
+    file_max = max_bytes;
+    file_keep = keep;
+    if (attach() < 0) {
+        int err = errno;
+        file_path[0] = '\0';
+        return sm_err_set(e, SM_E_IO, "log.file", "cannot open log file %s: %s", path,
+                          strerror(err));
+    }
+    return 0;
+}
+
+void log_reopen(void)
+{
+    if (file_path[0] != '\0')
+        (void)attach();
+}
+
+void log_close_file(void)
+{
+    if (saved_stderr >= 0) {
+        dup2(saved_stderr, STDERR_FILENO);
+        close(saved_stderr);
+        saved_stderr = -1;
+    }
+    file_path[0] = '\0';
+    file_max = 0;
+}
+
+/* PATH.K-1 -> PATH.K ... PATH -> PATH.1 (the oldest dropped), then a new PATH. One thread
+ * rotates; the others keep writing to the old file until the new one is in place. */
+static void rotate(void)
+{
+    if (pthread_mutex_trylock(&rotate_mu) != 0)
+        return;
+    struct stat st;
+    if (atomic_load(&file_size) >= file_max &&
+        (fstat(STDERR_FILENO, &st) != 0 || st.st_size >= file_max)) {
+        char from[LOG_PATH_MAX + 16], to[LOG_PATH_MAX + 16];
+        for (int k = file_keep; k >= 1; k--) {
+            int a = snprintf(to, sizeof to, "%s.%d", file_path, k);
+            int b = k > 1 ? snprintf(from, sizeof from, "%s.%d", file_path, k - 1)
+                          : snprintf(from, sizeof from, "%s", file_path);
+            if (a > 0 && b > 0 && (size_t)a < sizeof to && (size_t)b < sizeof from)
+                (void)rename(from, to);
+        }
+        (void)attach();
+    }
+    pthread_mutex_unlock(&rotate_mu);
+}
 
 struct line {
     char b[LINE_MAX_BYTES];
@@ -156,5 +242,6 @@ void log_event(enum log_level l, const char *msg, ...)
     /* one write(2) per line: atomic for lines up to PIPE_BUF on pipes, never interleaved
      * within this process's buffer */
     ssize_t w = write(STDERR_FILENO, ln.b, ln.n);
-    (void)w;
+    if (w > 0 && file_max > 0 && atomic_fetch_add(&file_size, (long long)w) + w >= file_max)
+        rotate();
 }

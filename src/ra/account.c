@@ -679,6 +679,8 @@ int account_reset_confirm(struct db *db, const char *token, const char *password
     if (rc == 0)
         rc = user_set_password(db, u.id, hash, e);
     if (rc == 0)
+        rc = pwreset_revoke_user(db, u.id, clock_now(), e);
+    if (rc == 0)
         rc = user_set_failures(db, u.id, 0, 0, 0, e);
     if (rc == 0)
         rc = session_delete_user(db, u.id, NULL, e);
@@ -758,6 +760,8 @@ int account_change_password(struct db *db, const struct account_policy *p, const
     if (rc < 0)
         return rc;
     rc = user_set_password(db, u->id, hash, e);
+    if (rc == 0)
+        rc = pwreset_revoke_user(db, u->id, clock_now(), e);
     if (rc == 0)
         rc = session_delete_user(db, u->id, keep_hash, e);
     if (rc == 0)

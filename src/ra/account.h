@@ -117,8 +117,9 @@ int account_reset_request(struct db *db, const struct account_policy *p, const c
                           struct sm_err *e);
 /* 0 when token is an unused, unexpired reset token; -SM_E_NOTFOUND otherwise. */
 int account_reset_check(struct db *db, const char *token, struct sm_err *e);
-/* Sets the new password, uses the token up, clears the lock, ends every session of the
- * user. -SM_E_NOTFOUND for unknown/used/expired tokens; -SM_E_INVALID with fe. */
+/* Sets the new password, uses the token up, ends every other pending reset link of the
+ * user, clears the lock, ends every session of the user. -SM_E_NOTFOUND for unknown/used/expired
+ * tokens; -SM_E_INVALID with fe. */
 int account_reset_confirm(struct db *db, const char *token, const char *password,
                           const char *password_confirm, struct account_errors *fe,
                           struct sm_err *e);
@@ -127,7 +128,8 @@ int account_reset_confirm(struct db *db, const char *token, const char *password
 int account_change_login_id(struct db *db, const struct account_policy *p, const struct user *u,
                             const char *current_password, const char *login_id,
                             struct account_errors *fe, struct sm_err *e);
-/* Ends every other session of the user (keep_hash = the current one, may be NULL). */
+/* Ends every other session of the user (keep_hash = the current one, may be NULL) and
+ * every pending password-reset link. */
 int account_change_password(struct db *db, const struct account_policy *p, const struct user *u,
                             const char *current_password, const char *password,
                             const char *password_confirm, const char *keep_hash,

@@ -175,8 +175,8 @@ int order_cancel(const struct order_env *env, const struct order_actor *who, int
  * and returns 0 (callbacks are delivered at least once). */
 int order_confirm_payment(const struct order_env *env, const struct order_actor *who, int64_t id,
                           const char *method, struct sm_err *e);
-/* Verifies a callback signature: sig is the lower- or upper-case hex HMAC-SHA256 of
- * body under secret, optionally prefixed "sha256="; compared in constant time.
+/* Verifies a callback signature: sig is "sha256=" and the lower- or upper-case hex
+ * HMAC-SHA256 of body under secret (the prefix is required); compared in constant time.
  * 0, or -SM_E_FORBIDDEN (also for an empty secret). */
 int order_payment_verify(const char *secret, const unsigned char *body, size_t len, const char *sig,
                          struct sm_err *e);

@@ -53,8 +53,9 @@ int order_payment_verify(const char *secret, const unsigned char *body, size_t l
         return sm_err_set(e, SM_E_FORBIDDEN, "signature", "payment callback not configured");
     if (sig == NULL)
         return sm_err_set(e, SM_E_FORBIDDEN, "signature", "no signature");
-    if (strncmp(sig, "sha256=", 7) == 0)
-        sig += 7;
+    if (strncmp(sig, "sha256=", 7) != 0) /* the documented form only (issue 8 item 18) */
+        return sm_err_set(e, SM_E_FORBIDDEN, "signature", "signature without sha256= prefix");
+    sig += 7;
     if (strlen(sig) != 64)
         return sm_err_set(e, SM_E_FORBIDDEN, "signature", "malformed signature");
     for (int i = 0; i < 32; i++) {

@@ -57,6 +57,9 @@ static const struct db_stmt st_r_use = {
     "pwreset.use",
     "UPDATE password_resets SET used_at = $2 WHERE token_hash = $1 AND used_at IS NULL", NULL,
     NULL};
+static const struct db_stmt st_r_revoke_user = {
+    "pwreset.revoke_user",
+    "UPDATE password_resets SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL", NULL, NULL};
 
 static void copy_col(char *dst, size_t n, const struct db_val *v)
 {
@@ -276,4 +279,10 @@ int pwreset_use(struct db *db, const char *token_hash, int64_t now, struct sm_er
     if (rc == 0 && db_changes(db) != 1)
         rc = sm_err_set(e, SM_E_CONFLICT, "token", "reset token already used");
     return rc;
+}
+
+int pwreset_revoke_user(struct db *db, int64_t user_id, int64_t now, struct sm_err *e)
+{
+    struct db_val p[2] = {DBV_INT(user_id), DBV_INT(now)};
+    return db_run(db, &st_r_revoke_user, p, 2, NULL, NULL, e);
 }

@@ -59,5 +59,8 @@ int pwreset_get(struct db *db, const char *token_hash, struct pwreset *out, stru
 /* Marks the token used at now if it was unused; -SM_E_CONFLICT when it was already used
  * (so two concurrent confirmations cannot both succeed). */
 int pwreset_use(struct db *db, const char *token_hash, int64_t now, struct sm_err *e);
+/* Ends every pending (unused) reset token of user_id at now: after a reset or a password
+ * change no older link works. */
+int pwreset_revoke_user(struct db *db, int64_t user_id, int64_t now, struct sm_err *e);
 
 #endif

@@ -89,6 +89,25 @@ int csrf_nonce_valid(const char *s)
     return 1;
 }
 
+int csrf_bind_anon(const char *nonce, char out[CSRF_BINDING_SIZE])
+{
+    out[0] = '\0';
+    if (!csrf_nonce_valid(nonce))
+        return -SM_E_INVALID;
+    snprintf(out, CSRF_BINDING_SIZE, "a:%s", nonce);
+    return 0;
+}
+
+int csrf_bind_session(const char *session_hash, char out[CSRF_BINDING_SIZE])
+{
+    out[0] = '\0';
+    if (session_hash == NULL || strlen(session_hash) != 64 ||
+        strspn(session_hash, "0123456789abcdef") != 64)
+        return -SM_E_INVALID;
+    snprintf(out, CSRF_BINDING_SIZE, "s:%s", session_hash);
+    return 0;
+}
+
 void csrf_token(const unsigned char key[CSRF_KEY_LEN], const char *binding,
                 char out[CSRF_TOKEN_SIZE])
 {

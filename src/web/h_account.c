@@ -202,6 +202,7 @@ void h_login(struct req *r)
     }
     rc = http_set_cookie(r, SESSION_COOKIE, token, -1);
     sodium_memzero(token, sizeof token);
+    req_csrf_rotate(r);
     if (rc < 0) {
         http_reply_error(r, 500, "err.internal", NULL);
         return;
@@ -220,6 +221,7 @@ void h_logout(struct req *r)
         return;
     }
     http_set_cookie(r, SESSION_COOKIE, "", 0);
+    req_csrf_rotate(r);
     http_redirect(r, 303, "/login?bye=1");
 }
 
@@ -285,6 +287,7 @@ void h_register(struct req *r)
     if (account_login(db, &r->web->acct, g.login_id, g.password, &u, token, &e) == 0 &&
         http_set_cookie(r, SESSION_COOKIE, token, -1) == 0) {
         sodium_memzero(token, sizeof token);
+        req_csrf_rotate(r);
         http_redirect(r, 303, "/dashboard");
         return;
     }

@@ -119,8 +119,9 @@ json_t *pf_compare_rows(const char *lang, const json_t *cmp);
 json_t *pf_order_json(const struct order_rec *o, const struct product *p, const char *lang);
 
 /* The caller's orders, newest first (at most 200), with the catalog to name their
- * products: shared by the order list page and GET /api/v1/orders. state (may be NULL or
- * unknown: all states) filters. Free with pf_order_list_clear. */
+ * products: shared by the order list page and GET /api/v1/orders. state filters (NULL or
+ * "": all states; an unknown state is -SM_E_INVALID with field "state", answer 400). Free
+ * with pf_order_list_clear. */
 struct pf_order_list {
     struct order_rec *rows;
     size_t n;

@@ -216,7 +216,10 @@ void h_api_orders(struct req *r)
         portal_clear(&p);
         return;
     }
-    if (pf_order_list(&p, req_query(r, "state"), &l, &e) < 0) {
+    int rc = pf_order_list(&p, req_query(r, "state"), &l, &e);
+    if (rc == -SM_E_INVALID) {
+        http_reply_error(r, 400, "portal.err.state_filter", "state");
+    } else if (rc < 0) {
         pf_internal(r, "api orders", &e);
     } else {
         json_t *a = json_array();
@@ -227,6 +230,23 @@ void h_api_orders(struct req *r)
         pf_order_list_clear(&l);
     }
     portal_clear(&p);
+}
+
+/* Rules of the API's application beyond the form's (issue 8 item 18): kind, when given,
+ * is "new" (the only kind applied for here), and at most 3 notification addresses; each
+ * broken one is appended to errs as a field error. */
+static void api_field_errors(struct req *r, json_t *body, json_t *errs)
+{
+    static const char *const f[2] = {"kind", "notify_emails"};
+    static const char *const k[2] = {"order.err.kind", "order.err.notify_max"};
+    json_t *kind = json_object_get(body, "kind"), *a = json_object_get(body, "notify_emails");
+    int bad[2] = {kind != NULL && !json_is_null(kind) &&
+                      !(json_is_string(kind) && strcmp(json_string_value(kind), "new") == 0),
+                  json_is_array(a) && json_array_size(a) > 3};
+    for (int i = 0; i < 2; i++)
+        if (bad[i])
+            json_array_append_new(errs, json_pack("{s:s, s:s, s:s}", "field", f[i], "code", k[i],
+                                                  "message", i18n_text(r->lang, k[i])));
 }
 
 static int org_for(struct req *r, struct portal *p, json_t *body, int64_t *org)
@@ -291,11 +311,14 @@ void h_api_order_create(struct req *r)
         pf_internal(r, "api apply: check", &e);
         goto out;
     }
-    if (res.nerrors > 0) {
-        problem_fields(r, 422, res.ineligible ? "portal.err.ineligible" : "order.err.form",
-                       pf_errors_json(r->lang, &res));
+    json_t *errs = res.nerrors > 0 ? pf_errors_json(r->lang, &res) : json_array();
+    if (errs != NULL)
+        api_field_errors(r, j.body, errs);
+    if (errs == NULL || json_array_size(errs) > 0) {
+        problem_fields(r, 422, res.ineligible ? "portal.err.ineligible" : "order.err.form", errs);
         goto out;
     }
+    json_decref(errs);
     const char *idem = json_string_value(json_object_get(j.body, "idem_key"));
     if (idem == NULL)
         idem = req_header(r, "Idempotency-Key");

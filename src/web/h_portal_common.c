@@ -377,7 +377,9 @@ int pf_order_list(struct portal *p, const char *state, struct pf_order_list *out
     memset(out, 0, sizeof *out);
     struct orders_filter f = {.scope = p->who.scope, .sort = ORDERS_SORT_NEWEST, .limit = 200};
     enum order_state es;
-    if (state != NULL && order_state_parse(state, &es) == 0) {
+    if (state != NULL && state[0] != '\0') {
+        if (order_state_parse(state, &es) < 0) /* issue 8 item 18: never "everything" */
+            return sm_err_set(e, SM_E_INVALID, "state", "unknown state filter");
         f.states = &state;
         f.nstates = 1;
     }

@@ -169,8 +169,12 @@ void h_orders(struct req *r)
         portal_clear(&p);
         return;
     }
-    if (pf_order_list(&p, req_query(r, "state"), &l, &e) < 0) {
-        pf_internal(r, "orders", &e);
+    int rc = pf_order_list(&p, req_query(r, "state"), &l, &e);
+    if (rc < 0) {
+        if (rc == -SM_E_INVALID)
+            http_reply_error(r, 400, "portal.err.state_filter", "state");
+        else
+            pf_internal(r, "orders", &e);
         portal_clear(&p);
         return;
     }

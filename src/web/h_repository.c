@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* GET /repository/NAME: the CA repository folder DIR/repository (CA certificates in DER
  * and PEM, CRLs) that `shomei init` and the CRL job write. Only names matching
- * [a-z0-9-]+\.(crt|pem|crl) are served, regular files only, no symbolic links. */
+ * [a-z0-9-]+\.(crt|pem|crl) are served, regular files only, no symbolic links.
+ * GET /repository/cps, /subscriber-agreement, /privacy: the documents certificates and the
+ * application wizard link to, as pages in the reader's language: the operator's text file
+ * DIR/documents/NAME.LANG.txt when there is one, else the built-in demo CA text
+ * (web/documents/); first line the heading, paragraphs apart by blank lines. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -9,6 +13,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <stdlib.h>
+
+#include "core/asset.h"
 #include "core/log.h"
 #include "web/handlers.h"
 
@@ -56,4 +63,114 @@ void h_repository(struct req *r)
         return;
     }
     http_reply_fd(r, 200, type, fd, (size_t)st.st_size);
+}
+
+/* ---- documents (issue 8 item 2) ---- */
+
+#define DOC_FILE_MAX ((off_t)256 << 10)
+
+static const struct {
+    const char *name, *title_key;
+} documents[] = {{"cps", "doc.cps"},
+                 {"subscriber-agreement", "portal.agreement"},
+                 {"privacy", "portal.privacy"}};
+
+/* The operator's DIR/documents/NAME.LANG.txt (malloc'ed, NUL-terminated), or NULL when
+ * there is none or it cannot be used (logged). */
+static char *doc_file(const struct config *cfg, const char *name, const char *lang)
+{
+    char rel[96], path[4096];
+    snprintf(rel, sizeof rel, "documents/%s.%s.txt", name, lang);
+    if (config_path(cfg, rel, path, sizeof path) < 0)
+        return NULL;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno != ENOENT)
+            log_warn("document unreadable", "path", path, "error", strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    char *s = NULL;
+    size_t got = 0;
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size <= DOC_FILE_MAX &&
+        (s = malloc((size_t)st.st_size + 1)) != NULL) {
+        ssize_t n;
+        while (got < (size_t)st.st_size && (n = read(fd, s + got, (size_t)st.st_size - got)) > 0)
+            got += (size_t)n;
+        s[got] = '\0';
+    }
+    close(fd);
+    if (s == NULL)
+        log_warn("document not used (not a regular file, too large or no memory)", "path", path);
+    return s;
+}
+
+/* Heading and paragraphs of text into d; -1 when the text is not valid UTF-8 text. */
+static int doc_fill(json_t *d, const char *text)
+{
+    json_t *paras = json_array();
+    struct buf para = BUF_INIT;
+    int heading = 0, rc = paras ? 0 : -1;
+    for (const char *p = text; rc == 0;) {
+        size_t n = strcspn(p, "\n");
+        size_t len = n > 0 && p[n - 1] == '\r' ? n - 1 : n;
+        if (len > 0 && !heading) {
+            json_t *h = json_stringn(p, len);
+            rc = h ? json_object_set_new(d, "heading", h) : -1;
+            heading = 1;
+        } else if (len > 0) {
+            rc = buf_printf(&para, "%s%.*s", para.len ? "\n" : "", (int)len, p) < 0 ? -1 : 0;
+        }
+        if (rc == 0 && (len == 0 || p[n] == '\0') && para.len > 0) {
+            json_t *t = json_stringn(para.p, para.len);
+            rc = t ? json_array_append_new(paras, json_pack("{s:o}", "text", t)) : -1;
+            buf_reset(&para);
+        }
+        if (p[n] == '\0')
+            break;
+        p += n + 1;
+    }
+    buf_free(&para);
+    if (rc == 0 && heading)
+        return json_object_set_new(d, "paras", paras);
+    json_decref(paras);
+    return -1;
+}
+
+void h_document(struct req *r)
+{
+    const char *name = strrchr(r->path, '/');
+    size_t i = 0, n = sizeof documents / sizeof documents[0];
+    while (name != NULL && i < n && strcmp(name + 1, documents[i].name) != 0)
+        i++;
+    if (name == NULL || i == n) {
+        http_reply_error(r, 404, "web.notfound", NULL);
+        return;
+    }
+    const char *lang = strcmp(r->lang, "en") == 0 ? "en" : "ja";
+    json_t *d = json_pack("{s:s}", "name", documents[i].name);
+    char *own = doc_file(r->web->cfg, documents[i].name, lang);
+    if (d != NULL && own != NULL && doc_fill(d, own) < 0) {
+        log_warn("operator document not valid UTF-8 text; the built-in one is shown", "name",
+                 documents[i].name, "lang", lang);
+        json_object_clear(d);
+        json_object_set_new(d, "name", json_string(documents[i].name));
+        free(own);
+        own = NULL;
+    }
+    if (d != NULL && own == NULL) {
+        char ap[96];
+        snprintf(ap, sizeof ap, "web/documents/%s.%s.txt", documents[i].name, lang);
+        const struct asset *a = asset_get(ap);
+        if (a == NULL || doc_fill(d, (const char *)a->data) < 0) {
+            json_decref(d);
+            d = NULL;
+        }
+    }
+    free(own);
+    if (d == NULL) {
+        http_reply_error(r, 500, "err.internal", NULL);
+        return;
+    }
+    http_reply_page(r, 200, "document", documents[i].title_key, d);
 }

@@ -15,6 +15,7 @@ void h_health(struct req *r);        /* h_health.c */
 void h_home(struct req *r);          /* h_home.c */
 void h_static(struct req *r);        /* h_static.c */
 void h_repository(struct req *r);    /* h_repository.c */
+void h_document(struct req *r);      /* h_repository.c: CPS, subscriber agreement, privacy */
 void h_csr_form(struct req *r);      /* h_csr.c */
 void h_csr_check(struct req *r);     /* h_csr.c */
 void h_api_csr_check(struct req *r); /* h_csr.c */

@@ -83,16 +83,24 @@ const char *req_form_text(struct req *r, const char *name)
     return f && f->filename == NULL ? f->value : NULL;
 }
 
+/* The binding a form of this request is checked against: the session when logged in,
+ * else the anonymous cookie. 0, or negative when there is none. */
+static int csrf_binding_of(struct req *r, char out[CSRF_BINDING_SIZE])
+{
+    if (r->auth == AUTH_SESSION)
+        return csrf_bind_session(r->session_hash, out);
+    return csrf_bind_anon(req_cookie(r, CSRF_COOKIE), out);
+}
+
 const char *req_csrf_token(struct req *r)
 {
     if (r->csrf_token[0] != '\0')
         return r->csrf_token;
-    const char *c = req_cookie(r, CSRF_COOKIE);
-    if (csrf_nonce_valid(c)) {
-        memcpy(r->csrf_binding, c, CSRF_NONCE_SIZE);
-    } else {
-        if (csrf_nonce(r->csrf_binding) < 0 ||
-            http_set_cookie(r, CSRF_COOKIE, r->csrf_binding, -1) < 0)
+    if (csrf_binding_of(r, r->csrf_binding) < 0) {
+        char nonce[CSRF_NONCE_SIZE];
+        if (r->auth == AUTH_SESSION || csrf_nonce(nonce) < 0 ||
+            http_set_cookie(r, CSRF_COOKIE, nonce, -1) < 0 ||
+            csrf_bind_anon(nonce, r->csrf_binding) < 0)
             return "";
     }
     csrf_token(r->web->secret, r->csrf_binding, r->csrf_token);
@@ -100,6 +108,13 @@ const char *req_csrf_token(struct req *r)
 }
 
 const char *req_client(const struct req *r) { return r->client; }
+
+void req_csrf_rotate(struct req *r)
+{
+    char nonce[CSRF_NONCE_SIZE];
+    if (csrf_nonce(nonce) == 0)
+        http_set_cookie(r, CSRF_COOKIE, nonce, -1);
+}
 
 int req_wants_json(const struct req *r)
 {
@@ -519,11 +534,14 @@ int req_form_or_reply(struct req *r)
 
 int req_csrf_or_reply(struct req *r)
 {
-    const char *binding = req_cookie(r, CSRF_COOKIE);
+    char binding[CSRF_BINDING_SIZE];
     const char *token = req_form_text(r, CSRF_FIELD);
-    if (csrf_nonce_valid(binding) && csrf_check(r->web->secret, binding, token))
+    if (csrf_binding_of(r, binding) == 0 && csrf_check(r->web->secret, binding, token))
         return 0;
-    log_info("csrf token rejected", "path", r->path, "cookie", binding ? "present" : "absent",
+    log_info("csrf token rejected", "path", r->path, "binding",
+             r->auth == AUTH_SESSION              ? "session"
+             : req_cookie(r, CSRF_COOKIE) != NULL ? "cookie"
+                                                  : "absent",
              "token", token ? "present" : "absent");
     http_reply_error(r, 403, "web.csrf", NULL);
     return -SM_E_FORBIDDEN;

@@ -68,7 +68,7 @@ struct req {
     struct buf body;  /* raw body for RF_FORM / RF_BODY routes, capped at max_body */
     struct form form; /* parsed body of RF_FORM routes */
     const char *lang; /* "ja" or "en" */
-    char csrf_binding[CSRF_NONCE_SIZE];
+    char csrf_binding[CSRF_BINDING_SIZE];
     char csrf_token[CSRF_TOKEN_SIZE];
     char allow[64]; /* Allow header of a 405 */
     int ncookies;   /* Set-Cookie headers of the answer */
@@ -100,11 +100,14 @@ const char *req_param(struct req *r, const char *name); /* :name from the route 
 const char *req_form_text(struct req *r, const char *name);
 /* The form field name (text or file), or NULL. */
 const struct form_field *req_form_field(struct req *r, const char *name);
-/* The CSRF token for forms of this response (sets the binding cookie when new).
- * Never NULL; "" only when randomness failed. */
+/* The CSRF token for forms of this response (see web/csrf.h): bound to the session when
+ * logged in, else to the anonymous cookie (set when new). Never NULL; "" only when
+ * randomness failed. */
 const char *req_csrf_token(struct req *r);
 /* The client address (see struct req client). */
 const char *req_client(const struct req *r);
+/* At login and logout: a new anonymous CSRF cookie, so a planted one does not survive. */
+void req_csrf_rotate(struct req *r);
 /* 1 when errors of this request answer JSON (API routes and paths under /api/). */
 int req_wants_json(const struct req *r);
 

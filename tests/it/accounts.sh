@@ -3,7 +3,8 @@
 # (nothing stored on error), login and the session cookie's flags (HttpOnly; Secure;
 # SameSite=Lax), the account's language, profile change, CSRF, logout, lockout after
 # repeated failures, password reset through a mailed one-time link caught by a real SMTP
-# server (tests/it/smtp_sink.py), API keys (shown once, Bearer use, revocation), the
+# server (tests/it/smtp_sink.py), the CSRF token bound to the session (a planted anonymous
+# cookie and token pair is refused once logged in; issue 8 item 16), API keys (shown once, Bearer use, revocation), the
 # announcements admins post on the login page, and an intact audit log afterwards.
 # With SHOMEI_TEST_PG_URL set (tests/pg.sh bash tests/it/accounts.sh) it runs on PostgreSQL.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -238,6 +239,45 @@ check_eq "the old password no longer works" 422 "$code"
 login hanako2 third-horse-3
 check_eq "the new password works" 303 "$code"
 
+# ---- issue 8 item 16: the CSRF token is bound to the session, not to a cookie ----
+# The attacker's own anonymous cookie and token pair (what a sibling subdomain could plant
+# in the victim's browser):
+AJAR=$IT_TMP/jar-attacker
+atok=$(curl -s -c "$AJAR" "$url/login" | grep -o 'name="csrf" value="[^"]*"' | head -1 |
+  sed 's/.*value="//; s/"$//')
+acookie=$(awk '$6=="csrf"{print $7}' "$AJAR")
+check "the attacker holds an anonymous cookie and token pair" test -n "$atok" -a -n "$acookie"
+# the victim logs in with a browser state of its own
+SID=""
+CSRFC=""
+req /login
+pre=$(token)
+post /login login_id=hanako2 password=third-horse-3 next=/account
+check_eq "the victim logs in" 303 "$code"
+check "login rotates the anonymous CSRF cookie" hdr '^Set-Cookie: csrf='
+plant() { # plant CSRF_COOKIE TOKEN: a profile change in the victim's session
+  code=$(curl -s -o "$B" -w '%{http_code}' -b "lang=ja; sid=$SID; csrf=$1"     --data-urlencode "csrf=$2" --data-urlencode "display_name=Planted"     --data-urlencode email=evil@example.jp --data-urlencode locale=ja "$url/account/profile")
+}
+plant "$acookie" "$atok"
+check_eq "a planted anonymous cookie and token pair is refused in a session: 403" 403 "$code"
+plant "$CSRFC" "$pre"
+check_eq "the victim's own pre-login token no longer works after login: 403" 403 "$code"
+req /account
+check "nothing was changed by the refused posts" bash -c '! grep -q Planted "$1"' _ "$B"
+stok=$(token)
+plant "$acookie" "$stok"
+check_eq "the session's token works whatever the csrf cookie holds" 303 "$code"
+req /account
+check "  and the change is stored" has 'value="Planted"'
+post /account/profile display_name="花子 山田" email=hanako@example.org locale=en
+VSID=$SID
+SID=""
+login hanako2 third-horse-3
+check "a second session of the same user" test "$SID" != "$VSID"
+plant "$CSRFC" "$stok"
+check_eq "a token of one session is refused in another: 403" 403 "$code"
+req /account
+
 # ---- API keys ----
 req /account/keys
 post /account/keys label="ci script"
@@ -291,6 +331,33 @@ check "R-ACT-3 newest first" bash -c \
   'grep -o "ann-title\">[^<]*" <<<"$1" | head -1 | grep -q メンテナンス' _ "$page"
 check "R-ACT-3 English title for English readers" \
   grep -qF 'Maintenance' <<<"$(curl -s "$url/login?lang=en")"
+
+# ---- issue 8 item 3: an explicit base_url that names another port is said at start ----
+check "no base_url warning when it names the port served" \
+  bash -c '! grep -q "base_url does not point" "$1"' _ "$IT_TMP/server-$WEB_PORT.log"
+# ... and (issue 8 item 18) this server's log, the access log included, goes to [log] file,
+# which SIGHUP reopens after an external logrotate moved it (size rotation: unit/test_log)
+cp "$D/shomei.ini" "$IT_TMP/shomei.ini.saved"
+printf '\n[log]\nfile = serve-2.log\n' >>"$D/shomei.ini"
+P2=$(free_port)
+"$S" serve --dir "$D" --port "$P2" >"$IT_TMP/server-$P2.log" 2>&1 &
+P2_PID=$!
+IT_PIDS+=("$P2_PID")
+wait_for 20 curl -fsS -o /dev/null "http://127.0.0.1:$P2/healthz"
+check "serve --port with an explicit base_url on another port logs a warning" \
+  grep -q 'level=warn.*base_url does not point.*base_url=http://127.0.0.1:'"$WEB_PORT" \
+  "$D/serve-2.log"
+check "the access log is in [log] file" grep -q 'msg=request.*path=/healthz' "$D/serve-2.log"
+mv "$D/serve-2.log" "$D/serve-2.log.moved"
+kill -HUP "$P2_PID"
+wait_for 10 test -f "$D/serve-2.log"
+curl -s -o /dev/null "http://127.0.0.1:$P2/login?after-hup"
+check "SIGHUP reopens the log file under its name" \
+  grep -q 'msg=request.*path=/login' "$D/serve-2.log"
+check "  the server goes on after SIGHUP" kill -0 "$P2_PID"
+kill "$P2_PID"
+wait_for 10 bash -c "! kill -0 $P2_PID 2>/dev/null"
+cp "$IT_TMP/shomei.ini.saved" "$D/shomei.ini"
 
 # ---- audit ----
 check "every change left an intact audit log" \

@@ -21,8 +21,9 @@ check_eq "R-OPS-1 init exits 0" 0 $?
 check "R-OPS-1 init created shomei.ini, database, keys and repository" \
   test -f "$D/shomei.ini" -a -f "$D/shomei.db" -a -d "$D/keys" -a -d "$D/repository"
 check_eq "R-OPS-1 data directory is mode 700" 700 "$(stat -c %a "$D")"
-check "R-OPS-1 --port goes into base_url" \
-  grep -qx 'base_url = http://127.0.0.1:9443' "$D/shomei.ini"
+check "R-OPS-1 --port goes into [server] port" grep -qx 'port = 9443' "$D/shomei.ini"
+check "  and base_url stays empty: it follows the port (issue 8 item 3)" \
+  grep -qx 'base_url = ' "$D/shomei.ini"
 check "R-OPS-1 every setting is documented in shomei.ini" \
   grep -q '^; Key type of root A' "$D/shomei.ini"
 

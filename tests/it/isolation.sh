@@ -56,6 +56,9 @@ login() {
   tok=$(grep -o 'name="csrf" value="[^"]*"' "$BODY" | head -1 | sed 's/.*value="//; s/"$//')
   curl -s -c "$jar" -b "$jar" -o /dev/null --data-urlencode "csrf=$tok" \
     --data-urlencode "login_id=$1" --data-urlencode "password=$PW" "$url/login"
+  # forms of a session carry the session's token (not the login page's)
+  tok=$(curl -s -c "$jar" -b "$jar" "$url/account" | grep -o 'name="csrf" value="[^"]*"' |
+    head -1 | sed 's/.*value="//; s/"$//')
   printf '%s %s %s\n' "$(awk '$6=="sid"{print $7}' "$jar")" \
     "$(awk '$6=="csrf"{print $7}' "$jar")" "$tok"
 }

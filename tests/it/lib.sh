@@ -96,6 +96,9 @@ api_key_for() {
   tok=$(grep -o 'name="csrf" value="[^"]*"' "$body" | head -1 | sed 's/.*value="//; s/"$//')
   curl -s -c "$jar" -b "$jar" -o /dev/null --data-urlencode "csrf=$tok" \
     --data-urlencode "login_id=$2" --data-urlencode "password=$3" "$url/login"
+  # forms of a session carry the session's token (not the login page's)
+  tok=$(curl -s -c "$jar" -b "$jar" "$url/account/keys" | grep -o 'name="csrf" value="[^"]*"' |
+    head -1 | sed 's/.*value="//; s/"$//')
   curl -s -c "$jar" -b "$jar" -o "$body" --data-urlencode "csrf=$tok" \
     --data-urlencode "label=test" "$url/account/keys"
   sed -n 's/.*id="new-key">\([^<]*\)<.*/\1/p' "$body"

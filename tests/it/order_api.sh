@@ -41,6 +41,9 @@ apikey() {
   tok=$(grep -o 'name="csrf" value="[^"]*"' "$BODY" | head -1 | sed 's/.*value="//; s/"$//')
   curl -s -c "$jar" -b "$jar" -o /dev/null --data-urlencode "csrf=$tok" \
     --data-urlencode "login_id=$1" --data-urlencode "password=$PW" "$url/login"
+  # forms of a session carry the session's token (not the login page's)
+  tok=$(curl -s -c "$jar" -b "$jar" "$url/account/keys" | grep -o 'name="csrf" value="[^"]*"' |
+    head -1 | sed 's/.*value="//; s/"$//')
   curl -s -c "$jar" -b "$jar" -o "$BODY" --data-urlencode "csrf=$tok" \
     --data-urlencode "label=script" "$url/account/keys"
   sed -n 's/.*id="new-key">\([^<]*\)<.*/\1/p' "$BODY"
@@ -62,6 +65,25 @@ api() {
 dom() { jq_ "[$2 for x in d[\"domains\"] if x[\"name\"]==\"$1\"][0]"; }
 jq_() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
   "$BODY" "$1"; }
+
+# ---- issue 8 item 2: the documents the wizard and certificates link to are served ----
+for doc in subscriber-agreement privacy cps; do
+  code=$(curl -s -o "$BODY" -w '%{http_code}' "$url/repository/$doc")
+  check "GET /repository/$doc: 200, the Japanese default naming the demo CA ($code)" \
+    grep -q 'デモ' "$BODY"
+  code=$(curl -s -o "$BODY" -w '%{http_code}' "$url/repository/$doc?lang=en")
+  check "  in English with ?lang=en ($code)" grep -q 'demonstration' "$BODY"
+done
+mkdir -p "$D/documents"
+printf 'Our privacy policy\n\nWe keep <nothing>.\n' >"$D/documents/privacy.en.txt"
+curl -s -o "$BODY" "$url/repository/privacy?lang=en"
+check "the operator's text file in the data directory replaces the default, escaped" \
+  grep -q '<h1>Our privacy policy</h1>' "$BODY"
+check "  (its text escaped)" grep -qF 'We keep &lt;nothing&gt;.' "$BODY"
+curl -s -o "$BODY" "$url/repository/privacy"
+check "  the other language keeps its default" grep -q 'デモ' "$BODY"
+check_eq "an unknown document name stays 404" 404 \
+  "$(curl -s -o /dev/null -w '%{http_code}' "$url/repository/terms")"
 
 api GET /api/v1/products
 check_eq "GET /api/v1/products" 200 "$code"
@@ -119,6 +141,20 @@ api POST /api/v1/orders "$(app 'd["org_id"]=999999')"
 check_eq "an organization outside the scope: 422" 422 "$code"
 api POST /api/v1/orders '{"product":'
 check_eq "broken JSON: 400" 400 "$code"
+# issue 8 item 18 (R-APP-3, R-API-1): nothing is cut or ignored silently
+api POST /api/v1/orders "$(app 'd["notify_emails"]=["a@api-test.co.jp","b@api-test.co.jp",
+  "c@api-test.co.jp","d@api-test.co.jp"]; d["idem_key"]="four-mails"')"
+check_eq "R-APP-3 four notification addresses: 422" 422 "$code"
+check "  naming notify_emails" test "$(jq_ '[e["field"] for e in d["errors"]]')" = "['notify_emails']"
+api POST /api/v1/orders "$(app 'd["kind"]="upgrade"; d["idem_key"]="bad-kind"')"
+check_eq "an invalid kind: 422" 422 "$code"
+check "  naming kind" test "$(jq_ '[e["field"] for e in d["errors"]]')" = "['kind']"
+api POST /api/v1/orders "$(app 'd["kind"]=7; d["org"]["postal"]="1"; d["idem_key"]="bad-kind-2"')"
+check_eq "a kind that is not a string, with another error: 422 listing both" \
+  "422 kind org.postal" "$code $(jq_ '" ".join(sorted(e["field"] for e in d["errors"]))')"
+api GET "/api/v1/orders?state=no-such-state"
+check_eq "an unknown state filter: 400" 400 "$code"
+check "  as problem+json naming state" grep -q '"state"' "$BODY"
 api GET /api/v1/orders
 check_eq "nothing was saved" 0 "$(jq_ 'len(d["orders"])')"
 
@@ -139,6 +175,10 @@ api POST /api/v1/orders "$(app '')"
 check_eq "the same idem_key again: 200 with the same order" "200 $OID" "$code $(jq_ 'd["id"]')"
 api GET /api/v1/orders
 check_eq "one order listed" 1 "$(jq_ 'len(d["orders"])')"
+api GET "/api/v1/orders?state=awaiting_payment"
+check_eq "the state filter finds it" "200 1" "$code $(jq_ 'len(d["orders"])')"
+api GET "/api/v1/orders?state=issued"
+check_eq "  and not under another state" "200 0" "$code $(jq_ 'len(d["orders"])')"
 api GET "/api/v1/orders/$OID"
 check_eq "GET /api/v1/orders/:id" 200 "$code"
 check "  R-VAL-7: with the expected completion date" grep -q '"eta":"2026-12-[0-9][0-9]"' "$BODY"
@@ -154,6 +194,8 @@ pay "$P" "sha256=$(sig "$P" | tr 0-9a-f a-j0-9 | head -c 64)"
 check_eq "payment callback with a wrong signature: 401" 401 "$code"
 pay "$P" ""
 check_eq "payment callback without a signature: 401" 401 "$code"
+pay "$P" "$(sig "$P")"
+check_eq "R-PAY-1 the right HMAC without its sha256= prefix: 401 (issue 8 item 18)" 401 "$code"
 api GET "/api/v1/orders/$OID"
 check_eq "  the order still waits for payment" awaiting_payment "$(jq_ 'd["state"]')"
 PW2="{\"invoice_no\":\"$INVOICE\",\"amount\":1}"
@@ -195,6 +237,8 @@ if [ -z "${SHOMEI_TEST_PG_URL:-}" ]; then
     ORDER BY id DESC LIMIT 1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["url"])')
   LPATH=/dcv/confirm/${LINK##*/dcv/confirm/}
   check "the DCV mail carries a /dcv/confirm/ link" test "$LPATH" != /dcv/confirm/
+  check "  under the port served (base_url not set follows serve --port; issue 8 item 3)" \
+    grep -q "^$url/dcv/confirm/" <<<"$LINK"
   JAR=$IT_TMP/jar-mail
   code=$(curl -s -c "$JAR" -b "$JAR" -o "$BODY" -w '%{http_code}' "$url$LPATH")
   check_eq "  GET of the link: the confirmation page" 200 "$code"

@@ -135,6 +135,16 @@ check_eq "R-CSR-2 subject from the application only" "subject=CN = www.flow-test
   "$(openssl x509 -in "$IT_TMP/full.pem" -noout -subject)"
 check "R-ISS-2 SAN has both names" bash -c "openssl x509 -in '$IT_TMP/full.pem' -noout \
   -ext subjectAltName | grep -q 'DNS:www.flow-test.co.jp, DNS:flow-test.co.jp'"
+# R-ISS-2, issue 8 items 2 and 3: the CPS URI and the AIA caIssuers URL of the certificate
+# point at this server (base_url follows serve --port) and answer
+CPS=$(openssl x509 -in "$IT_TMP/full.pem" -noout -ext certificatePolicies | sed -n 's/.*CPS: *//p')
+AIA=$(openssl x509 -in "$IT_TMP/full.pem" -noout -ext authorityInfoAccess |
+  sed -n 's/.*CA Issuers - URI:*//p')
+check "R-ISS-2 the CPS URI is on the served port: $CPS" grep -q "^$url/repository/cps$" <<<"$CPS"
+check_eq "  and answers 200" 200 "$(curl -s -o "$IT_TMP/cps.html" -w '%{http_code}' "$CPS")"
+check "  with the CPS of the demo CA" grep -q 'id="document" data-name="cps"' "$IT_TMP/cps.html"
+check "the AIA caIssuers URL is on the served port: $AIA" grep -q "^$url/repository/" <<<"$AIA"
+check_eq "  and answers 200" 200 "$(curl -s -o /dev/null -w '%{http_code}' "$AIA")"
 
 # ---- the issuance notice (R-ISS-5, R-NOT-1) ----
 has_issued_mail() {

@@ -408,6 +408,48 @@ static void test_reset_token_single_use_and_expiry(void **state)
     assert_int_equal(login(f, "taro", "new-horse-77", tmp), 0);
 }
 
+/* R-ACT-2, issue 8 item 11: a reset or a password change ends every pending reset link of
+ * the user; an older link can no longer set the password. */
+static void test_reset_links_revoked_by_reset_and_change(void **state)
+{
+    struct fx *f = *state;
+    int64_t a = reg(f, "taro", "correct-horse-9");
+    reg(f, "jiro", "correct-horse-9");
+    struct sm_err e = {0};
+    struct account_errors fe = {0};
+    char t1[ACCOUNT_TOKEN_SIZE], t2[ACCOUNT_TOKEN_SIZE], t3[ACCOUNT_TOKEN_SIZE],
+        other[ACCOUNT_TOKEN_SIZE], tmp[ACCOUNT_TOKEN_SIZE];
+    size_t n;
+    assert_int_equal(account_reset_request(f->db, &f->p, "taro", &e), 0);
+    mailed_token(f, t1, &n);
+    assert_int_equal(account_reset_request(f->db, &f->p, "jiro", &e), 0);
+    mailed_token(f, other, &n);
+    assert_int_equal(account_reset_request(f->db, &f->p, "taro", &e), 0);
+    mailed_token(f, t2, &n);
+    assert_int_equal(n, 3);
+    /* using the newer link ends the older one, not another user's */
+    assert_int_equal(account_reset_confirm(f->db, t2, "new-horse-77", NULL, &fe, &e), 0);
+    assert_int_equal(account_reset_check(f->db, t1, &e), -SM_E_NOTFOUND);
+    assert_int_equal(account_reset_confirm(f->db, t1, "evil-horse-66", NULL, &fe, &e),
+                     -SM_E_NOTFOUND);
+    assert_int_equal(login(f, "taro", "new-horse-77", tmp), 0);
+    assert_int_equal(account_reset_check(f->db, other, &e), 0);
+    /* a password change ends the pending link too */
+    assert_int_equal(account_reset_request(f->db, &f->p, "taro", &e), 0);
+    mailed_token(f, t3, &n);
+    assert_int_equal(account_reset_check(f->db, t3, &e), 0);
+    struct user u;
+    assert_int_equal(user_get(f->db, a, &u, &e), 0);
+    assert_int_equal(account_change_password(f->db, &f->p, &u, "new-horse-77", "fresh-horse-5",
+                                             "fresh-horse-5", NULL, &fe, &e),
+                     0);
+    assert_int_equal(account_reset_check(f->db, t3, &e), -SM_E_NOTFOUND);
+    assert_int_equal(account_reset_confirm(f->db, t3, "evil-horse-66", NULL, &fe, &e),
+                     -SM_E_NOTFOUND);
+    assert_int_equal(login(f, "taro", "fresh-horse-5", tmp), 0);
+    assert_int_equal(account_reset_check(f->db, other, &e), 0);
+}
+
 /* ---- API keys ---- */
 
 static void test_apikey_hashed_and_revocable(void **state)
@@ -480,7 +522,8 @@ static void test_change_login_password_profile(void **state)
                      -SM_E_INVALID);
     assert_string_equal(account_error(&fe, "login_id"), "account.err.login_taken");
     memset(&fe, 0, sizeof fe);
-    assert_int_equal(account_change_login_id(f->db, &f->p, &u, "correct-horse-9", "taro2", &fe, &e), 0);
+    assert_int_equal(account_change_login_id(f->db, &f->p, &u, "correct-horse-9", "taro2", &fe, &e),
+                     0);
     assert_int_equal(login(f, "taro", "correct-horse-9", tok), -SM_E_FORBIDDEN);
     assert_int_equal(login(f, "taro2", "correct-horse-9", tok), 0);
     assert_int_equal(user_get(f->db, a, &u, &e), 0);
@@ -649,22 +692,19 @@ static void test_change_wrong_current_password_locks(void **state)
     assert_int_equal(user_get(f->db, a, &u, &e), 0);
     for (int i = 0; i < 3; i++) {
         memset(&fe, 0, sizeof fe);
-        assert_int_equal(account_change_password(f->db, &f->p, &u, "guess-horse-1",
-                                                 "fresh-horse-5", "fresh-horse-5", NULL, &fe, &e),
+        assert_int_equal(account_change_password(f->db, &f->p, &u, "guess-horse-1", "fresh-horse-5",
+                                                 "fresh-horse-5", NULL, &fe, &e),
                          -SM_E_INVALID);
-        assert_string_equal(account_error(&fe, "current_password"),
-                            "account.err.current_password");
+        assert_string_equal(account_error(&fe, "current_password"), "account.err.current_password");
     }
     memset(&fe, 0, sizeof fe);
-    assert_int_equal(account_change_login_id(f->db, &f->p, &u, "correct-horse-9", "hana2", &fe,
-                                             &e),
+    assert_int_equal(account_change_login_id(f->db, &f->p, &u, "correct-horse-9", "hana2", &fe, &e),
                      -SM_E_INVALID);
     assert_string_equal(account_error(&fe, "current_password"), "account.err.current_locked");
     assert_int_equal(login(f, "hana", "correct-horse-9", tok), -SM_E_FORBIDDEN); /* locked */
     clock_set(T0 + 301);
     memset(&fe, 0, sizeof fe);
-    assert_int_equal(account_change_login_id(f->db, &f->p, &u, "correct-horse-9", "hana2", &fe,
-                                             &e),
+    assert_int_equal(account_change_login_id(f->db, &f->p, &u, "correct-horse-9", "hana2", &fe, &e),
                      0);
     clock_set(T0);
 }
@@ -688,6 +728,7 @@ int main(void)
         T(test_logout_ends_session),
         T(test_reset_unknown_id_same_answer_no_mail),
         T(test_reset_token_single_use_and_expiry),
+        T(test_reset_links_revoked_by_reset_and_change),
         T(test_apikey_hashed_and_revocable),
         T(test_apikey_revoked_key_refused),
         T(test_change_login_password_profile),

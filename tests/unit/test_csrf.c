@@ -65,6 +65,40 @@ static void test_csrf_nonce_valid_table(void **state)
     assert_true(csrf_nonce_valid("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA-_"));
 }
 
+/* Issue 8 item 16: a token made for an anonymous cookie does not fit a session (a planted
+ * cookie and token pair is refused once logged in), a token of one session does not fit
+ * another, and only well-formed cookie values and session hashes make a binding. */
+static void test_csrf_session_binding_apart_from_cookie(void **state)
+{
+    (void)state;
+    char nonce[CSRF_NONCE_SIZE], anon[CSRF_BINDING_SIZE], s1[CSRF_BINDING_SIZE],
+        s2[CSRF_BINDING_SIZE], tok[CSRF_TOKEN_SIZE];
+    const char *h1 = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    const char *h2 = "f123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    assert_int_equal(csrf_nonce(nonce), 0);
+    assert_int_equal(csrf_bind_anon(nonce, anon), 0);
+    assert_int_equal(csrf_bind_session(h1, s1), 0);
+    assert_int_equal(csrf_bind_session(h2, s2), 0);
+    csrf_token(key1, anon, tok);
+    assert_true(csrf_check(key1, anon, tok));
+    assert_false(csrf_check(key1, s1, tok)); /* the planted pair, in a session */
+    csrf_token(key1, s1, tok);
+    assert_true(csrf_check(key1, s1, tok));
+    assert_false(csrf_check(key1, s2, tok)); /* another session */
+    assert_false(csrf_check(key1, anon, tok));
+    /* a cookie holding a session hash cannot pose as the session */
+    assert_int_equal(csrf_bind_anon(h1, anon), -SM_E_INVALID);
+    assert_string_equal(anon, "");
+    assert_int_equal(csrf_bind_anon(NULL, anon), -SM_E_INVALID);
+    assert_int_equal(csrf_bind_session(NULL, s1), -SM_E_INVALID);
+    assert_int_equal(csrf_bind_session("", s1), -SM_E_INVALID);
+    assert_int_equal(csrf_bind_session(nonce, s1), -SM_E_INVALID);
+    assert_int_equal(
+        csrf_bind_session("0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", s1),
+        -SM_E_INVALID);
+    assert_false(csrf_check(key1, s1, tok));
+}
+
 static void test_csrf_secret_load_creates_then_reuses(void **state)
 {
     (void)state;
@@ -115,6 +149,7 @@ int main(void)
         cmocka_unit_test(test_csrf_check_accepts_own_token),
         cmocka_unit_test(test_csrf_check_refuses),
         cmocka_unit_test(test_csrf_nonce_valid_table),
+        cmocka_unit_test(test_csrf_session_binding_apart_from_cookie),
         cmocka_unit_test(test_csrf_secret_load_creates_then_reuses),
         cmocka_unit_test(test_csrf_secret_load_refuses_bad_files),
     };

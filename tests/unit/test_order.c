@@ -402,21 +402,24 @@ static void test_order_reapply_before_issuance_only(void **state)
     orders_rec_free(after);
 }
 
-static void hmac_hex(const char *key, const char *body, char out[65])
+/* "sha256=" + the hex HMAC-SHA256 of body under key (the documented header form). */
+static void hmac_hex(const char *key, const char *body, char out[72])
 {
     unsigned char md[32];
     unsigned int n = 0;
     HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)body, strlen(body), md, &n);
+    memcpy(out, "sha256=", 7);
     for (int i = 0; i < 32; i++)
-        snprintf(out + 2 * i, 3, "%02x", md[i]);
+        snprintf(out + 7 + 2 * i, 3, "%02x", md[i]);
 }
 
-/* RFC 4231 test case 2 and the usual ways to get a signature wrong. */
+/* RFC 4231 test case 2 and the usual ways to get a signature wrong; the documented form
+ * "sha256=<hex>" only: the bare hex is refused (R-PAY-1, issue 8 item 18). */
 static void test_order_payment_verify(void **state)
 {
     (void)state;
     const char *body = "what do ya want for nothing?";
-    const char *sig = "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
+    const char *sig = "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843";
     const unsigned char *b = (const unsigned char *)body;
     size_t n = strlen(body);
     struct sm_err e = {0};
@@ -427,10 +430,12 @@ static void test_order_payment_verify(void **state)
                                           &e),
                      0);
     static const char *const bad[] = {
-        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3844",
-        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec38",
-        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843a",
-        "zbdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", /* no prefix */
+        "SHA256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+        "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3844",
+        "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec38",
+        "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843a",
+        "sha256=zbdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
         "",
         "sha256="};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -448,7 +453,7 @@ static void test_order_payment_callback(void **state)
 {
     struct fx *f = *state;
     struct order_rec *o = create(f, &f->ov, "p1", 0, NULL);
-    char body[128], sig[65];
+    char body[128], sig[72];
     snprintf(body, sizeof body, "{\"invoice_no\":\"%s\",\"amount\":59999}", o->invoice_no);
     hmac_hex("s3cret", body, sig);
     struct sm_err e = {0};
