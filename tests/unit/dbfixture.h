@@ -5,6 +5,7 @@
 #ifndef TEST_DBFIXTURE_H
 #define TEST_DBFIXTURE_H
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "store/db.h"
 
@@ -38,6 +39,53 @@ __attribute__((unused)) static struct db *dbfx_open(const struct backend *be, co
     if (db_migrate(db, &e) != 0)
         fail_msg("migrate: %s", e.detail);
     return db;
+}
+
+/* Most tests one table may hold for dbfx_run_both. */
+#define DBFX_MAX_TESTS 64
+
+static int dbfx_run_on(const char *group, const struct CMUnitTest *t, size_t n,
+                       const struct CMUnitTest *pg_only, size_t npg, struct backend *be)
+{
+    static struct CMUnitTest tests[DBFX_MAX_TESTS];
+    static char names[DBFX_MAX_TESTS][128];
+    if (n + npg > DBFX_MAX_TESTS) {
+        fprintf(stderr, "dbfixture: %zu tests, at most %d\n", n + npg, DBFX_MAX_TESTS);
+        return 1;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++, k++) {
+        tests[k] = t[i];
+        snprintf(names[k], sizeof names[k], "%s_%s", t[i].name, be->label);
+        tests[k].name = names[k];
+        tests[k].initial_state = be;
+    }
+    for (size_t i = 0; i < npg; i++, k++) {
+        tests[k] = pg_only[i];
+        tests[k].initial_state = be;
+    }
+    char g[64];
+    snprintf(g, sizeof g, "%s_%s", group, be->label);
+    return _cmocka_run_group_tests(g, tests, k, NULL, NULL);
+}
+
+/* The one runner of the tests that prove a store on both databases: the table t (n tests)
+ * runs on a temporary SQLite database and, when tests/pg.sh set SHOMEI_TEST_PG_URL, on that
+ * PostgreSQL server too, each test getting its struct backend as initial state and the
+ * backend's label appended to its name; pg_only (npg tests, may be NULL) run on PostgreSQL
+ * alone. Returns the number of failures (main's exit status). */
+__attribute__((unused)) static int dbfx_run_both(const char *group, const struct CMUnitTest *t,
+                                                 size_t n, const struct CMUnitTest *pg_only,
+                                                 size_t npg)
+{
+    static struct backend sqlite = {"sqlite", NULL}, pg = {"pg", NULL};
+    int failed = dbfx_run_on(group, t, n, NULL, 0, &sqlite);
+    const char *url = getenv("SHOMEI_TEST_PG_URL");
+    if (url != NULL && *url != '\0') {
+        pg.url = url;
+        failed += dbfx_run_on(group, t, n, pg_only, npg, &pg);
+    }
+    return failed;
 }
 
 #endif

@@ -26,8 +26,6 @@ struct fx {
     struct db *db;
 };
 
-static struct backend be_sqlite = {"sqlite", NULL};
-static struct backend be_pg = {"pg", NULL};
 
 static const struct db_stmt st_reset_pg = {
     "test.reset", "SELECT 1", NULL, "DROP SCHEMA public CASCADE"};
@@ -635,33 +633,4 @@ static const struct CMUnitTest table_pg_only[] = {
 
 #define NPG (sizeof table_pg_only / sizeof table_pg_only[0])
 
-static int run_on(struct backend *be, int pg)
-{
-    struct CMUnitTest tests[NT + NPG];
-    static char names[NT][128];
-    size_t n = 0;
-    for (size_t i = 0; i < NT; i++) {
-        tests[n] = table[i];
-        snprintf(names[i], sizeof names[i], "%s_%s", table[i].name, be->label);
-        tests[n].name = names[i];
-        tests[n++].initial_state = be;
-    }
-    for (size_t i = 0; pg && i < NPG; i++) {
-        tests[n] = table_pg_only[i];
-        tests[n++].initial_state = be;
-    }
-    char group[32];
-    snprintf(group, sizeof group, "db_%s", be->label);
-    return _cmocka_run_group_tests(group, tests, n, NULL, NULL);
-}
-
-int main(void)
-{
-    int failed = run_on(&be_sqlite, 0);
-    const char *pg = getenv("SHOMEI_TEST_PG_URL");
-    if (pg != NULL && *pg != '\0') {
-        be_pg.url = pg;
-        failed += run_on(&be_pg, 1);
-    }
-    return failed;
-}
+int main(void) { return dbfx_run_both("db", table, NT, table_pg_only, NPG); }

@@ -32,8 +32,6 @@ struct fx {
     int64_t product_id;
 };
 
-static struct backend be_sqlite = {"sqlite", NULL};
-static struct backend be_pg = {"pg", NULL};
 
 
 static int fx_setup(void **state)
@@ -517,28 +515,4 @@ static const struct CMUnitTest table[] = {
 
 #define NT (sizeof table / sizeof table[0])
 
-static int run_on(struct backend *be)
-{
-    struct CMUnitTest tests[NT];
-    static char names[NT][128];
-    for (size_t i = 0; i < NT; i++) {
-        tests[i] = table[i];
-        snprintf(names[i], sizeof names[i], "%s_%s", table[i].name, be->label);
-        tests[i].name = names[i];
-        tests[i].initial_state = be;
-    }
-    char group[32];
-    snprintf(group, sizeof group, "orders_store_%s", be->label);
-    return _cmocka_run_group_tests(group, tests, NT, NULL, NULL);
-}
-
-int main(void)
-{
-    int failed = run_on(&be_sqlite);
-    const char *pg = getenv("SHOMEI_TEST_PG_URL");
-    if (pg != NULL && *pg != '\0') {
-        be_pg.url = pg;
-        failed += run_on(&be_pg);
-    }
-    return failed;
-}
+int main(void) { return dbfx_run_both("orders_store", table, NT, NULL, 0); }
