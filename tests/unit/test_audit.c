@@ -28,8 +28,6 @@ struct fx {
     struct db *db;
 };
 
-
-
 static int fx_setup(void **state)
 {
     const struct backend *be = *state;
@@ -104,9 +102,12 @@ static int copy_text(void *ctx, const struct db_val *c, int ncols)
 static void test_hashchain_next_matches_reference(void **state)
 {
     (void)state;
-    struct hashchain_field f[6] = {
-        {"1", 1}, {"1700000000", 10}, {"user:7", 6}, {"order.approve", 13},
-        {"order:2024-0001", 15}, {"{\"note\":\"承認\"}", 17}};
+    struct hashchain_field f[6] = {{"1", 1},
+                                   {"1700000000", 10},
+                                   {"user:7", 6},
+                                   {"order.approve", 13},
+                                   {"order:2024-0001", 15},
+                                   {"{\"note\":\"承認\"}", 17}};
     char out[HASHCHAIN_HEX];
     assert_int_equal(hashchain_next(hashchain_genesis, f, 6, out), 0);
     assert_string_equal(out, "3e3d8b7c3eb7b2f5e7633bea5b2791c42b18922e8f133c781a43badd23d964b1");
@@ -155,16 +156,20 @@ static void test_audit_append_invalid_input_refused(void **state)
         const char *actor, *action, *detail;
         int rc;
     } cases[] = {
-        {NULL, "a", NULL, -SM_E_INVALID},   {"", "a", NULL, -SM_E_INVALID},
-        {"u", NULL, NULL, -SM_E_INVALID},   {"u", "", NULL, -SM_E_INVALID},
-        {"u", "a", "not json", -SM_E_INVALID}, {"u", "a", "[1]", -SM_E_INVALID},
-        {"u", "a", "{\"a\":1,\"a\":2}", -SM_E_INVALID}, {"u", "a", big, -SM_E_TOO_LARGE},
+        {NULL, "a", NULL, -SM_E_INVALID},
+        {"", "a", NULL, -SM_E_INVALID},
+        {"u", NULL, NULL, -SM_E_INVALID},
+        {"u", "", NULL, -SM_E_INVALID},
+        {"u", "a", "not json", -SM_E_INVALID},
+        {"u", "a", "[1]", -SM_E_INVALID},
+        {"u", "a", "{\"a\":1,\"a\":2}", -SM_E_INVALID},
+        {"u", "a", big, -SM_E_TOO_LARGE},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct sm_err e = {0};
-        assert_int_equal(append_tx(f->db, cases[i].actor, cases[i].action, "o", cases[i].detail,
-                                   &e),
-                         cases[i].rc);
+        assert_int_equal(
+            append_tx(f->db, cases[i].actor, cases[i].action, "o", cases[i].detail, &e),
+            cases[i].rc);
     }
     assert_int_equal(verify(f->db, NULL, NULL, 0), 0);
 }
@@ -192,8 +197,7 @@ static const struct tamper tampers[] = {
     {"actor", {"UPDATE audit_log SET actor = 'user:8' WHERE seq = 3"}, 3, "changed"},
     {"action", {"UPDATE audit_log SET action = 'order.reject' WHERE seq = 2"}, 2, "changed"},
     {"object", {"UPDATE audit_log SET object = 'order:9' WHERE seq = 5"}, 5, "changed"},
-    {"detail", {"UPDATE audit_log SET detail = '{\"note\":\"否認\"}' WHERE seq = 2"}, 2,
-     "changed"},
+    {"detail", {"UPDATE audit_log SET detail = '{\"note\":\"否認\"}' WHERE seq = 2"}, 2, "changed"},
     {"at", {"UPDATE audit_log SET at = at + 1 WHERE seq = 1"}, 1, "changed"},
     {"hash", {"UPDATE audit_log SET hash = prev_hash WHERE seq = 4"}, 4, "changed"},
     {"prev_hash", {"UPDATE audit_log SET prev_hash = hash WHERE seq = 3"}, 3, "prev_hash"},
@@ -204,27 +208,33 @@ static const struct tamper tampers[] = {
     {"swap 2 and 4",
      {"UPDATE audit_log SET seq = -2 WHERE seq = 2", "UPDATE audit_log SET seq = 2 WHERE seq = 4",
       "UPDATE audit_log SET seq = 4 WHERE seq = -2"},
-     2, "prev_hash"},
+     2,
+     "prev_hash"},
     {"renumber after delete",
      {"DELETE FROM audit_log WHERE seq = 2", "UPDATE audit_log SET seq = -seq WHERE seq > 2",
       "UPDATE audit_log SET seq = -seq - 1 WHERE seq < 0"},
-     2, "prev_hash"},
+     2,
+     "prev_hash"},
     {"head rewound", {"UPDATE audit_head SET seq = 4"}, 4, "head changed"},
     {"head rewound with hash",
-     {"UPDATE audit_head SET seq = 4, hash = (SELECT hash FROM audit_log WHERE seq = 4)"}, 5,
+     {"UPDATE audit_head SET seq = 4, hash = (SELECT hash FROM audit_log WHERE seq = 4)"},
+     5,
      "beyond the head"},
-    {"head hash", {"UPDATE audit_head SET hash = (SELECT hash FROM audit_log WHERE seq = 4)"}, 5,
+    {"head hash",
+     {"UPDATE audit_head SET hash = (SELECT hash FROM audit_log WHERE seq = 4)"},
+     5,
      "head changed"},
     {"record added",
      {"INSERT INTO audit_log (seq, at, actor, action, object, detail, prev_hash, hash) "
       "SELECT 6, at, actor, action, object, detail, hash, hash FROM audit_log WHERE seq = 5"},
-     6, "beyond the head"},
+     6,
+     "beyond the head"},
 };
 
-static const struct db_stmt st_unguard1 = {"t.unguard1", "DROP TRIGGER audit_log_no_update",
-                                           NULL, "DROP TRIGGER audit_log_no_change ON audit_log"};
-static const struct db_stmt st_unguard2 = {"t.unguard2", "DROP TRIGGER audit_log_no_delete",
-                                           NULL, "SELECT 1"};
+static const struct db_stmt st_unguard1 = {"t.unguard1", "DROP TRIGGER audit_log_no_update", NULL,
+                                           "DROP TRIGGER audit_log_no_change ON audit_log"};
+static const struct db_stmt st_unguard2 = {"t.unguard2", "DROP TRIGGER audit_log_no_delete", NULL,
+                                           "SELECT 1"};
 
 /* What an attacker with database access does first: drop the append-only triggers. */
 static void unguard(struct db *db)
@@ -241,8 +251,7 @@ static void test_audit_log_refuses_update_and_delete(void **state)
     append_five(f->db);
     static const struct db_stmt upd = {"t.upd", "UPDATE audit_log SET actor = 'x' WHERE seq = 1",
                                        NULL, NULL};
-    static const struct db_stmt del = {"t.del", "DELETE FROM audit_log WHERE seq = 5", NULL,
-                                       NULL};
+    static const struct db_stmt del = {"t.del", "DELETE FROM audit_log WHERE seq = 5", NULL, NULL};
     static const struct db_stmt trunc = {"t.trunc", "DELETE FROM audit_log", NULL,
                                          "TRUNCATE audit_log"};
     const struct db_stmt *bad[] = {&upd, &del, &trunc};
@@ -295,14 +304,14 @@ static void test_audit_verify_rehashed_record_detected(void **state)
     struct fx *f = *state;
     append_five(f->db);
     unguard(f->db);
-    struct hashchain_field fl[6] = {{"3", 1},        {"1700000002", 10}, {"user:666", 8},
-                                    {"order.approve", 13}, {"order:3", 7}, {"{\"a\":[1,2]}", 11}};
+    struct hashchain_field fl[6] = {{"3", 1},        {"1700000002", 10},
+                                    {"user:666", 8}, {"order.approve", 13},
+                                    {"order:3", 7},  {"{\"a\":[1,2]}", 11}};
     char prev[HASHCHAIN_HEX] = "", forged[HASHCHAIN_HEX];
     static const struct db_stmt get = {"t.prev", "SELECT prev_hash FROM audit_log WHERE seq = 3",
                                        NULL, NULL};
     static const struct db_stmt put = {
-        "t.forge", "UPDATE audit_log SET actor = 'user:666', hash = $1 WHERE seq = 3", NULL,
-        NULL};
+        "t.forge", "UPDATE audit_log SET actor = 'user:666', hash = $1 WHERE seq = 3", NULL, NULL};
     struct sm_err e = {0};
     assert_int_equal(db_run(f->db, &get, NULL, 0, copy_text, prev, &e), 0);
     assert_int_equal(hashchain_next(prev, fl, 6, forged), 0);
@@ -382,7 +391,10 @@ static void test_audit_append_concurrent_connections(void **state)
     assert_int_equal(verify(f->db, NULL, NULL, 0), 120);
 }
 
-#define T(fn) {#fn, fn, fx_setup, fx_teardown, NULL}
+#define T(fn)                                                                                      \
+    {                                                                                              \
+#fn, fn, fx_setup, fx_teardown, NULL                                                       \
+    }
 
 static const struct CMUnitTest table[] = {
     T(test_audit_verify_intact_chain),

@@ -29,7 +29,6 @@ struct fx {
     struct db *db;
 };
 
-
 static const struct db_stmt st_ca = {
     "t.ca",
     "INSERT INTO cas (name, role, level, root, key_ref, key_type, cert_der, subject, ski, "

@@ -32,8 +32,6 @@ struct fx {
     int64_t product_id;
 };
 
-
-
 static int fx_setup(void **state)
 {
     const struct backend *be = *state;
@@ -503,14 +501,10 @@ static void test_orders_counter_concurrent(void **state)
     }
 
 static const struct CMUnitTest table[] = {
-    T(test_products_create_validate_update),
-    T(test_orders_scope_isolation),
-    T(test_orders_list_queue_paging),
-    T(test_orders_set_state_version),
-    T(test_orders_refusal_set_clear),
-    T(test_orders_domains_replace_keeps_validation),
-    T(test_vetting_checks_last_ok),
-    T(test_orders_counter_concurrent),
+    T(test_products_create_validate_update), T(test_orders_scope_isolation),
+    T(test_orders_list_queue_paging),        T(test_orders_set_state_version),
+    T(test_orders_refusal_set_clear),        T(test_orders_domains_replace_keeps_validation),
+    T(test_vetting_checks_last_ok),          T(test_orders_counter_concurrent),
 };
 
 #define NT (sizeof table / sizeof table[0])

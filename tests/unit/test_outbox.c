@@ -32,8 +32,6 @@ struct fx {
     struct db *db;
 };
 
-
-
 static int fx_setup(void **state)
 {
     const struct backend *be = *state;
