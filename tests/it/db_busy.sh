@@ -27,6 +27,14 @@ curl -s -c "$jar" -b "$jar" -o "$IT_TMP/login.html" "$url/login"
 tok=$(grep -o 'name="csrf" value="[^"]*"' "$IT_TMP/login.html" | head -1 | sed 's/.*value="//; s/"$//')
 curl -s -c "$jar" -b "$jar" -o /dev/null --data-urlencode "csrf=$tok" \
   --data-urlencode "login_id=busy-c" --data-urlencode "password=$PW" "$url/login"
+# forms of a logged-in session take the session's token (issue 8 item 16)
+tok=$(curl -s -c "$jar" -b "$jar" "$url/account/keys" | grep -o 'name="csrf" value="[^"]*"' |
+  head -1 | sed 's/.*value="//; s/"$//')
+check "a session token for the forms" test -n "$tok"
+# an anonymous browser with its own login form token, for a login during the lock
+ajar=$IT_TMP/ajar
+atok=$(curl -s -c "$ajar" -b "$ajar" "$url/login" | grep -o 'name="csrf" value="[^"]*"' |
+  head -1 | sed 's/.*value="//; s/"$//')
 
 # hold the write lock for 10 s from another process
 "$PY" -c 'import sqlite3,sys,time
@@ -48,8 +56,8 @@ check "page write while locked: the database message in Japanese" \
   grep -q 'データベースに接続できません' "$IT_TMP/b1"
 # logging in writes a session
 s=$(curl -s -o "$IT_TMP/b2" -D "$IT_TMP/h2" -m 5 -w '%{http_code} %{time_total}' \
-  --data-urlencode "csrf=$tok" --data-urlencode "login_id=busy-c" \
-  --data-urlencode "password=$PW" -b "$jar" "$url/login")
+  --data-urlencode "csrf=$atok" --data-urlencode "login_id=busy-c" \
+  --data-urlencode "password=$PW" -b "$ajar" "$url/login")
 check "login (a session write) while locked: 503" grep -q '^HTTP/1.1 503' "$IT_TMP/h2"
 t=${s#* }
 check "the wait is bounded (under 3 s: $t s)" "$PY" -c "import sys; sys.exit(0 if $t < 3 else 1)"

@@ -29,6 +29,10 @@ curl -s -c "$jar" -b "$jar" -o "$IT_TMP/login.html" "$url/login"
 tok=$(grep -o 'name="csrf" value="[^"]*"' "$IT_TMP/login.html" | head -1 | sed 's/.*value="//; s/"$//')
 curl -s -c "$jar" -b "$jar" -o /dev/null --data-urlencode "csrf=$tok" \
   --data-urlencode "login_id=full-c" --data-urlencode "password=$PW" "$url/login"
+# forms of a logged-in session take the session's token (issue 8 item 16)
+tok=$(curl -s -c "$jar" -b "$jar" "$url/account/keys" | grep -o 'name="csrf" value="[^"]*"' |
+  head -1 | sed 's/.*value="//; s/"$//')
+check "a session token for the forms" test -n "$tok"
 check_eq "logged in before the disk fills" 200 \
   "$(curl -s -o /dev/null -w '%{http_code}' -b "$jar" "$url/account")"
 
