@@ -39,18 +39,7 @@ int outbox_worker_start(const struct config *cfg, struct sm_err *e)
         return rc;
     if (worker != NULL)
         return sm_err_set(e, SM_E_CONFLICT, "mail", "mail worker already running");
-    struct jobs_runner *r = NULL;
-    rc = jobs_runner_new("mail", cfg, &r, e);
-    if (rc == 0)
-        rc = jobs_runner_add(r, OUTBOX_JOB_KIND, poll, run_job, e);
-    if (rc == 0)
-        rc = jobs_runner_start(r, e);
-    if (rc < 0) {
-        jobs_runner_free(r);
-        return rc;
-    }
-    worker = r;
-    return 0;
+    return jobs_runner_start_one("mail", cfg, OUTBOX_JOB_KIND, poll, run_job, &worker, e);
 }
 
 void outbox_worker_stop(void)

@@ -283,3 +283,21 @@ void jobs_runner_free(struct jobs_runner *r)
     pthread_cond_destroy(&r->cv);
     free(r);
 }
+
+int jobs_runner_start_one(const char *name, const struct config *cfg, const char *kind,
+                          int64_t every_seconds, job_fn fn, struct jobs_runner **out,
+                          struct sm_err *e)
+{
+    struct jobs_runner *r = NULL;
+    int rc = jobs_runner_new(name, cfg, &r, e);
+    if (rc == 0)
+        rc = jobs_runner_add(r, kind, every_seconds, fn, e);
+    if (rc == 0)
+        rc = jobs_runner_start(r, e);
+    if (rc < 0) {
+        jobs_runner_free(r);
+        return rc;
+    }
+    *out = r;
+    return 0;
+}

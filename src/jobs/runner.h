@@ -42,6 +42,12 @@ int jobs_runner_run_due(struct jobs_runner *r, struct db *db, int max, int *ran,
 /* Creates the rows and starts the worker and heartbeat threads, each with its own
  * connection to [database] url. -SM_E_CONFLICT when already started. */
 int jobs_runner_start(struct jobs_runner *r, struct sm_err *e);
+/* A runner named name with the one recurring kind (every_seconds, fn), started: new, add
+ * and start in one. *out receives it (caller frees with jobs_runner_free); on failure
+ * nothing is left running and *out is untouched. */
+int jobs_runner_start_one(const char *name, const struct config *cfg, const char *kind,
+                          int64_t every_seconds, job_fn fn, struct jobs_runner **out,
+                          struct sm_err *e);
 /* Stops the threads (a run in progress finishes first) and frees r. NULL is a no-op. */
 void jobs_runner_free(struct jobs_runner *r);
 /* "host/pid/start" of this process. */

@@ -37,18 +37,7 @@ int vetting_worker_start(const struct config *cfg, struct sm_err *e)
     int rc = config_int(cfg, "jobs", "vetting_seconds", 1, 86400, &poll, e);
     if (rc < 0 || worker != NULL)
         return rc;
-    struct jobs_runner *r = NULL;
-    rc = jobs_runner_new("vetting", cfg, &r, e);
-    if (rc == 0)
-        rc = jobs_runner_add(r, VETTING_JOB_KIND, poll, run_job, e);
-    if (rc == 0)
-        rc = jobs_runner_start(r, e);
-    if (rc < 0) {
-        jobs_runner_free(r);
-        return rc;
-    }
-    worker = r;
-    return 0;
+    return jobs_runner_start_one("vetting", cfg, VETTING_JOB_KIND, poll, run_job, &worker, e);
 }
 
 void vetting_worker_stop(void)
