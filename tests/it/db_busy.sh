@@ -61,6 +61,8 @@ s=$(curl -s -o "$IT_TMP/b2" -D "$IT_TMP/h2" -m 5 -w '%{http_code} %{time_total}'
 check "login (a session write) while locked: 503" grep -q '^HTTP/1.1 503' "$IT_TMP/h2"
 t=${s#* }
 check "the wait is bounded (under 3 s: $t s)" "$PY" -c "import sys; sys.exit(0 if $t < 3 else 1)"
+# the health thread checks every few seconds: wait (bounded) until it has seen the lock
+wait_for 5 bash -c "curl -s -m 2 '$url/healthz' | grep -q 'database busy'"
 ok=0
 for i in 1 2 3; do
   h=$(curl -s -m 2 -w ' %{time_total}' "$url/healthz")
