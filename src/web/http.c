@@ -45,6 +45,7 @@ const char *http_status_text(int status)
              {422, "Unprocessable Content"},
              {429, "Too Many Requests"},
              {500, "Internal Server Error"},
+             {501, "Not Implemented"},
              {503, "Service Unavailable"},
              {507, "Insufficient Storage"}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
