@@ -5,6 +5,7 @@
 #include "jobs/revocation.h"
 #include "jobs/runner.h"
 #include "ra/crl.h"
+#include "ra/ocsp.h"
 #include "ra/revoke.h"
 #include "store/jobs.h"
 
@@ -13,7 +14,9 @@ static struct jobs_runner *worker;
 static int run_crl(struct db *db, const struct config *cfg, const struct job_row *job,
                    struct sm_err *e)
 {
-    return crl_refresh(db, cfg, (int64_t)clock_now(), 0, NULL, e);
+    int64_t now = (int64_t)clock_now();
+    int rc = ocsp_responders_ensure(db, cfg, now, NULL, e); /* renewed ahead of expiry */
+    return rc == 0 ? crl_refresh(db, cfg, now, 0, NULL, e) : rc;
 }
 
 static int run_revoke(struct db *db, const struct config *cfg, const struct job_row *job,

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/* The OCSP responder over HTTP (RFC 6960 A.1): POST with the DER request as body
+ * (application/ocsp-request), or GET with its base64 in the path. Answers are always
+ * 200 application/ocsp-response (malformedRequest for anything unreadable), except a
+ * request over OCSP_REQUEST_MAX bytes, refused with 413. ra/ocsp.h does the rest. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "core/clock.h"
+#include "pki/ocsp.h"
+#include "ra/ocsp.h"
+#include "web/handlers.h"
+
+#define OCSP_CTYPE "application/ocsp-response"
+
+static void answer(struct req *r, const unsigned char *der, size_t len)
+{
+    struct db *db = req_db_or_reply(r);
+    if (db == NULL)
+        return;
+    unsigned char *resp = NULL;
+    size_t rlen = 0;
+    struct sm_err e = {0};
+    if (ocsp_answer(db, r->web->cfg, der, len, (int64_t)clock_now(), &resp, &rlen, &e) < 0) {
+        http_reply_err(r, &e);
+        return;
+    }
+    http_reply(r, 200, OCSP_CTYPE, resp, rlen);
+    OPENSSL_free(resp);
+}
+
+static void too_large(struct req *r)
+{
+    struct sm_err e = {0};
+    sm_err_set(&e, SM_E_TOO_LARGE, "request", "OCSP request too large");
+    http_reply_err(r, &e);
+}
+
+void h_ocsp_post(struct req *r)
+{
+    if (r->body.len > OCSP_REQUEST_MAX) {
+        too_large(r);
+        return;
+    }
+    answer(r, (const unsigned char *)(r->body.p ? r->body.p : ""), r->body.len);
+}
+
+void h_ocsp_get(struct req *r)
+{
+    const char *b64 = r->path != NULL && strncmp(r->path, "/ocsp/", 6) == 0 ? r->path + 6 : "";
+    if (strlen(b64) > OCSP_REQUEST_MAX * 4 / 3 + 4) {
+        too_large(r);
+        return;
+    }
+    unsigned char der[OCSP_REQUEST_MAX];
+    int n = ocsp_b64_decode(b64, der, sizeof der);
+    answer(r, der, n > 0 ? (size_t)n : 0);
+}
