@@ -25,18 +25,25 @@ static int run_revoke(struct db *db, const struct config *cfg, const struct job_
     return revoke_run_due(db, job->key, (int64_t)clock_now(), NULL, e);
 }
 
-int revocation_worker_start(const struct config *cfg, struct sm_err *e)
+int revocation_jobs_add(struct jobs_runner *r, const struct config *cfg, struct sm_err *e)
 {
     int64_t period = 300;
     int rc = config_int(cfg, "revocation", "crl_check_seconds", 1, 3600, &period, e);
-    if (rc < 0 || worker != NULL)
-        return rc;
-    struct jobs_runner *r = NULL;
-    rc = jobs_runner_new("revocation", cfg, &r, e);
     if (rc == 0)
         rc = jobs_runner_add(r, CRL_JOB_KIND, period, run_crl, e);
     if (rc == 0)
         rc = jobs_runner_add(r, REVOKE_JOB_KIND, 0, run_revoke, e);
+    return rc;
+}
+
+int revocation_worker_start(const struct config *cfg, struct sm_err *e)
+{
+    if (worker != NULL)
+        return 0;
+    struct jobs_runner *r = NULL;
+    int rc = jobs_runner_new("revocation", cfg, &r, e);
+    if (rc == 0)
+        rc = revocation_jobs_add(r, cfg, e);
     if (rc == 0)
         rc = jobs_runner_start(r, e);
     if (rc < 0) {

@@ -8,6 +8,10 @@
 #include "core/err.h"
 
 struct config;
+struct jobs_runner;
+
+/* Registers the kinds crl.sign and cert.revoke on r (for the worker and tests). */
+int revocation_jobs_add(struct jobs_runner *r, const struct config *cfg, struct sm_err *e);
 
 /* Starts the runner (cfg must outlive revocation_worker_stop). */
 int revocation_worker_start(const struct config *cfg, struct sm_err *e);

@@ -3,12 +3,16 @@
  * (application/ocsp-request), or GET with its base64 in the path. Answers are always
  * 200 application/ocsp-response (malformedRequest for anything unreadable), except a
  * request over OCSP_REQUEST_MAX bytes, refused with 413. ra/ocsp.h does the rest. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 
 #include "core/clock.h"
+#include "core/config.h"
+#include "pki/ca.h"
 #include "pki/ocsp.h"
 #include "ra/ocsp.h"
 #include "web/handlers.h"
@@ -57,4 +61,28 @@ void h_ocsp_get(struct req *r)
     unsigned char der[OCSP_REQUEST_MAX];
     int n = ocsp_b64_decode(b64, der, sizeof der);
     answer(r, der, n > 0 ? (size_t)n : 0);
+}
+
+/* GET /crl-urls.json: the JSON array of every full CRL URL (CCADB "JSON Array of Partitioned
+ * CRLs"): {repository}/{level}.crl for each level whose CRL has been published. */
+void h_crl_urls(struct req *r)
+{
+    static const char *const levels[] = {"dv", "ov", "ev"};
+    char repo[CA_URL_MAX], url[CA_URL_MAX + 16], rel[64], path[4096];
+    json_t *a = json_array();
+    if (a == NULL || ca_repository_url(r->web->cfg, repo, sizeof repo) < 0) {
+        json_decref(a);
+        http_reply_error(r, 500, "err.internal", NULL);
+        return;
+    }
+    for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+        struct stat st;
+        snprintf(rel, sizeof rel, "repository/%s.crl", levels[i]);
+        if (config_path(r->web->cfg, rel, path, sizeof path) < 0 || stat(path, &st) < 0 ||
+            !S_ISREG(st.st_mode))
+            continue;
+        snprintf(url, sizeof url, "%s/%s.crl", repo, levels[i]);
+        json_array_append_new(a, json_string(url));
+    }
+    http_reply_json(r, 200, a);
 }

@@ -59,6 +59,10 @@ check "R-REV-2 CRL verifies with the issuing CA (openssl crl -verify)" \
 check_eq "R-REV-2 CRL served as application/pkix-crl" "application/pkix-crl" \
   "$(curl -s -o /dev/null -w '%{content_type}' "$IT_URL/repository/dv.crl")"
 check "R-REV-2 no revoked certificates yet" grep -q 'No Revoked Certificates' "$W/dv.txt"
+json=$(curl -fsS "$IT_URL/crl-urls.json")
+check "R-REV-2 the JSON array of full CRL URLs (CCADB) lists every level's CRL" \
+  /usr/bin/python3 -c 'import json, sys; a = json.loads(sys.argv[1]); u = sys.argv[2]
+assert len(a) == 3 and u + "/dv.crl" in a and u + "/ev.crl" in a, a' "$json" "$IT_URL/repository"
 
 # --- revocation by the operator ---
 out=$("$S" revoke --dir "$D" --serial "$(ser kc)" --reason keyCompromise \

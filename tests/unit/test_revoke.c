@@ -32,6 +32,11 @@
 #include "store/keyblock.h"
 #include "store/orders.h"
 #include "store/revocations.h"
+#include "core/config.h"
+#include "jobs/revocation.h"
+#include "jobs/runner.h"
+#include <unistd.h>
+#include <time.h>
 
 #define NOW 1800000000
 #define DAY 86400
@@ -373,6 +378,43 @@ static void test_rev1_not_issued_or_expired_refused(void **state)
     assert_state(f->db, "f2", "reserved");
 }
 
+/* R-SCL-1: the job cert.revoke, run by the jobs runner, revokes on the date and only once. */
+static void test_rev1_scheduled_job_runs_once_through_runner(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct revoke_result res;
+    clock_set(0); /* the runner claims by the wall clock */
+    issue(f->db, "ab1", 1, 90);
+    int64_t when = (int64_t)time(NULL) + 1;
+    assert_int_equal(do_revoke(f->db, "ab1", REVOKE_SUPERSEDED, when, 1, &res, &e), 0);
+    assert_int_equal(res.revoked, 0);
+    struct config *cfg = config_defaults(f->dir);
+    assert_non_null(cfg);
+    struct jobs_runner *r = NULL;
+    assert_int_equal(jobs_runner_new("test", cfg, &r, &e), 0);
+    assert_int_equal(revocation_jobs_add(r, cfg, &e), 0);
+    int ran = -1;
+    assert_int_equal(jobs_runner_run_due(r, f->db, 10, &ran, &e), 0);
+    if (time(NULL) < when) {
+        assert_int_equal(ran, 0); /* not yet */
+        assert_state(f->db, "ab1", "revocation_scheduled");
+    }
+    for (int i = 0; i < 30 && time(NULL) <= when; i++)
+        usleep(100000);
+    assert_int_equal(jobs_runner_run_due(r, f->db, 10, &ran, &e), 0);
+    assert_state(f->db, "ab1", "revoked");
+    assert_int_equal(jobs_runner_run_due(r, f->db, 10, &ran, &e), 0);
+    assert_int_equal(ran, 0);
+    struct job_row j = {0};
+    assert_int_equal(jobs_get(f->db, REVOKE_JOB_KIND, "ab1", &j, &e), 0);
+    assert_int_equal(j.done, 1);
+    assert_int_equal(j.runs, 1);
+    job_row_clear(&j);
+    jobs_runner_free(r);
+    config_free(cfg);
+}
+
 static void test_rev2_crl_number_only_grows(void **state)
 {
     struct fx *f = *state;
@@ -414,6 +456,8 @@ int main(void)
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_rev1_refusals_change_nothing, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_rev1_not_issued_or_expired_refused, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_rev1_scheduled_job_runs_once_through_runner, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_rev2_crl_number_only_grows, fx_setup, fx_teardown),
     };
