@@ -92,4 +92,20 @@ check_eq "R-REV-2 an oversized request is refused (413)" 413 \
 python3 -c "import socket; s=socket.create_connection(('127.0.0.1', $PORT)); s.close()"
 out=$(ask -cert "$W/good.pem")
 check "R-REV-2 still answering after an empty connection" grep -q "good.pem: good" <<<"$out"
+# half a request that stalls does not block other clients either
+/usr/bin/python3 -c "
+import socket, time
+s = socket.create_connection(('127.0.0.1', $PORT))
+s.sendall(b'POST /ocsp HTTP/1.1\r\nHost: x\r\nContent-Type: application/ocsp-request\r\n'
+          b'Content-Length: 200\r\n\r\n0\x82')
+time.sleep(6)
+s.close()" &
+STALL=$!
+IT_PIDS+=("$STALL")
+sleep 0.5
+out=$(timeout 5 openssl ocsp -issuer "$W/int.pem" -CAfile "$W/chain.pem" -url "$URL/ocsp" \
+  -cert "$W/rev.pem" 2>&1)
+check "R-REV-2 answering while another client stalls half-way through a request" \
+  grep -q "rev.pem: revoked" <<<"$out"
+wait "$STALL" 2>/dev/null
 it_done
