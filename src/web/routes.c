@@ -47,6 +47,7 @@ const struct route web_routes[] = {
 #include "web/routes_portal.inc"
 #include "web/routes_officer.inc"
 #include "web/routes_certs.inc"
+#include "web/routes_lifecycle.inc"
 };
 /* clang-format on */
 

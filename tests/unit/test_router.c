@@ -221,6 +221,8 @@ static void test_router_every_route_has_its_authenticator(void **state)
         {"POST", "/logout", AUTH_SESSION},
         {"GET", "/api/v1/me", AUTH_API_KEY},
         {"POST", "/api/v1/payments", AUTH_API_KEY},
+        {"POST", "/ocsp", AUTH_NONE},
+        {"GET", "/ocsp/MFQwUjBQ", AUTH_NONE},
     };
     for (size_t k = 0; k < sizeof named / sizeof named[0]; k++) {
         struct router_params p;
