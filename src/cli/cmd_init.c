@@ -20,9 +20,9 @@
 #include <openssl/rand.h>
 
 #include "cli/cli.h"
-#include "store/products.h"
 #include "core/config.h"
 #include "pki/ca.h"
+#include "ra/product.h"
 #include "store/db.h"
 
 #define MAX_SETTINGS 64
@@ -37,7 +37,7 @@ static int seed_products(struct db *db, const struct config *c, struct sm_err *e
 {
     (void)c;
     int n = 0;
-    int rc = products_seed_demo(db, "cli", &n, e);
+    int rc = product_seed_demo(db, "cli", &n, e);
     if (rc == 0)
         printf("demo products: %d\n", n);
     return rc;
