@@ -22,6 +22,7 @@
 #include "cli/cli.h"
 #include "core/config.h"
 #include "pki/ca.h"
+#include "ra/issuer.h"
 #include "ra/product.h"
 #include "store/db.h"
 
@@ -263,7 +264,7 @@ static int populate(const struct opts *o, struct sm_err *e)
         fail_msg("データベースを作成できません", "cannot create the database", e);
         goto out;
     }
-    if (ca_hierarchy_create(c, pass, &h, e) < 0 || ca_hierarchy_store(db, &h, e) < 0) {
+    if (ca_hierarchy_create(c, pass, &h, e) < 0 || issuer_store_hierarchy(db, &h, "cli", e) < 0) {
         fail_msg("CA 階層を作成できません", "cannot create the CA hierarchy", e);
         goto out;
     }

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pki/ca.h"
+#include "ra/issuer.h"
 
 #define SERIAL_IN_MAX 128 /* 20 octets with ':' between them is 59 characters */
 #define CN_NAME_MAX   64
@@ -139,9 +139,9 @@ int download_get(struct db *db, const struct orders_scope *scope, const char *se
         rc = sm_err_set(e, SM_E_INTERNAL, "certificate", "issued %s has no DER", norm);
     unsigned need = rc == 0 ? bundle_needs(f, r->root) : 0;
     if (rc == 0 && (need & BUNDLE_NEED_A))
-        rc = ca_load_chain(db, r->level, "a", &a, e);
+        rc = issuer_chain(db, r->level, "a", &a, e);
     if (rc == 0 && (need & BUNDLE_NEED_B))
-        rc = ca_load_chain(db, r->level, "b", &b, e);
+        rc = issuer_chain(db, r->level, "b", &b, e);
     if (rc == 0) {
         struct bundle_chains ch = {r->root, a, b};
         rc = bundle_make(f, r->der, r->der_len, &ch, out, e);

@@ -26,6 +26,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "pki/ca.h"
+#include "ra/issuer.h"
 #include "ra/download.h"
 #include "ra/issuance.h"
 #include "store/certs.h"
@@ -53,7 +54,7 @@ static int issue(const char *root, const char *name, int64_t org, char *serial, 
     const char *names[] = {name};
     struct issuance_item it = {0};
     static const struct issuance_opts o = {"test", 1, 1, NULL, NULL};
-    int rc = key != NULL ? ca_load_issuer(db, cfg, "dv", root, &is, e) : -1;
+    int rc = key != NULL ? issuer_load(db, cfg, "dv", root, &is, e) : -1;
     if (rc == 0) {
         it.pubkey = key;
         it.names = names;
@@ -91,7 +92,7 @@ static int setup(void **state)
     if (rc == 0)
         rc = ca_hierarchy_create(cfg, PASS, &h, &e);
     if (rc == 0)
-        rc = ca_hierarchy_store(db, &h, &e);
+        rc = issuer_store_hierarchy(db, &h, "cli", &e);
     ca_hierarchy_clear(&h);
     if (rc == 0)
         rc = issue("a", "*.example.com", 7, serial_a, &e);
@@ -100,9 +101,9 @@ static int setup(void **state)
     if (rc == 0)
         rc = issue("a", "op.example.com", 0, serial_op, &e);
     if (rc == 0)
-        rc = ca_load_chain(db, "dv", "a", &dv_a, &e);
+        rc = issuer_chain(db, "dv", "a", &dv_a, &e);
     if (rc == 0)
-        rc = ca_load_chain(db, "dv", "b", &dv_b, &e);
+        rc = issuer_chain(db, "dv", "b", &dv_b, &e);
     if (rc < 0)
         fprintf(stderr, "# setup: %s %s\n", e.field, e.detail);
     return rc < 0 ? -1 : 0;
