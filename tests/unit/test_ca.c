@@ -664,6 +664,56 @@ static void test_ca_load_issuer_each_allocation_failure(void **state)
     db_close(db);
 }
 
+/* issue 7 item 1, R-ISS-1: pki/ca opens an issuer from bytes alone, with no database: the
+ * facts storage keeps of a certificate give back the same chain and a signing issuer; DER
+ * that does not parse, a root that is not DER and a key of another CA are refused. */
+static void test_ca_issuer_open_from_bytes(void **state)
+{
+    (void)state;
+    struct ca_facts dv, ra;
+    assert_int_equal(ca_facts_of(by_name(&hier, "dv"), &dv, NULL), 0);
+    assert_int_equal(ca_facts_of(by_name(&hier, "root-a"), &ra, NULL), 0);
+    assert_string_equal(dv.subject, "CN=Shomei Demo DV CA 2026,O=Shomei Demo CA,C=JP");
+    assert_int_equal(strlen(dv.ski), 40);
+    assert_true(dv.not_before < dv.not_after);
+    config_set(cfg, "ca", "passphrase", PASS);
+    struct ca_stored st = {42, dv.der, dv.der_len, ra.der, ra.der_len, "file:keys/dv.key", 0};
+    struct ca_issuer *is = NULL;
+    assert_int_equal(ca_issuer_open(cfg, "dv", "a", &st, &is, NULL), 0);
+    assert_int_equal(is->ca_id, 42);
+    assert_string_equal(is->name, "dv");
+    assert_int_equal(X509_cmp(is->cert, by_name(&hier, "dv")), 0);
+    assert_int_equal(X509_cmp(sk_X509_value(is->chain, 1), by_name(&hier, "root-a")), 0);
+    ca_issuer_free(is);
+
+    STACK_OF(X509) *chain = NULL;
+    assert_int_equal(ca_chain_parse(dv.der, dv.der_len, ra.der, ra.der_len, &chain, NULL), 0);
+    assert_int_equal(sk_X509_num(chain), 2);
+    sk_X509_pop_free(chain, X509_free);
+    static const unsigned char junk[] = {0x30, 0x03, 0x02, 0x01, 0x01};
+    assert_int_equal(ca_chain_parse(junk, sizeof junk, ra.der, ra.der_len, &chain, NULL),
+                     -SM_E_CRYPTO);
+    assert_null(chain);
+    assert_int_equal(ca_chain_parse(dv.der, dv.der_len, dv.der, dv.der_len - 1, &chain, NULL),
+                     -SM_E_CRYPTO);
+    assert_int_equal(ca_chain_parse(NULL, 0, ra.der, ra.der_len, &chain, NULL), -SM_E_CRYPTO);
+    struct ca_stored bad = st;
+    bad.der = junk;
+    bad.der_len = sizeof junk;
+    assert_int_equal(ca_issuer_open(cfg, "dv", "a", &bad, &is, NULL), -SM_E_CRYPTO);
+    assert_null(is);
+    bad = st;
+    bad.key_ref = "file:keys/ov.key";
+    assert_int_equal(ca_issuer_open(cfg, "dv", "a", &bad, &is, NULL), -SM_E_CRYPTO);
+    assert_null(is);
+    struct sm_err e = {0};
+    assert_int_equal(ca_issuer_open(cfg, "xv", "a", &st, &is, &e), -SM_E_INVALID);
+    assert_string_equal(e.field, "level");
+    config_set(cfg, "ca", "passphrase", "");
+    ca_facts_clear(&dv);
+    ca_facts_clear(&ra);
+}
+
 /* R-ISS-1: repository files (DER and PEM) of a CA certificate, readable by the server. */
 static void test_ca_repository_write_der_and_pem(void **state)
 {
@@ -727,6 +777,7 @@ int main(void)
         cmocka_unit_test(test_ca_load_issuer_each_level_and_root),
         cmocka_unit_test(test_ca_load_issuer_failures),
         cmocka_unit_test(test_ca_load_issuer_each_allocation_failure),
+        cmocka_unit_test(test_ca_issuer_open_from_bytes),
         cmocka_unit_test(test_ca_repository_write_der_and_pem),
         cmocka_unit_test(test_ca_fingerprint_and_ski_hex),
     };
