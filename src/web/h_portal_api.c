@@ -5,7 +5,6 @@
  * certificate serial once issued, DCV method change / check now, document upload (raw
  * body), cancel; and the payment callback POST /api/v1/payments (R-PAY-1), public and
  * authenticated by the HMAC-SHA256 of its body in X-Shomei-Signature. */
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 

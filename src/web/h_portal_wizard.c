@@ -12,11 +12,9 @@
 #include <string.h>
 
 #include "core/clock.h"
-#include "core/log.h"
 #include "core/policy.h"
 #include "ra/dcv.h"
 #include "ra/order_apply.h"
-#include "ra/validate.h"
 #include "store/users.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
