@@ -23,6 +23,7 @@
 #include "ra/calendar.h"
 #include "ra/context.h"
 #include "ra/order_apply.h"
+#include "ra/product.h"
 #include "store/db.h"
 #include "store/orders.h"
 #include "store/products.h"
@@ -52,7 +53,7 @@ static int fx_setup(void **state)
     clock_set(calendar_tokyo_midnight(2026, 11, 30) + 10 * 3600);
     struct sm_err e = {0};
     int made = 0;
-    assert_int_equal(products_seed_demo(f->db, "cli", &made, &e), 0);
+    assert_int_equal(product_seed_demo(f->db, "cli", &made, &e), 0);
     struct org a = {.kind = "customer", .name_ja = "株式会社エグザンプル", .name_en = "Example"};
     struct org b = {.kind = "customer", .name_ja = "他社株式会社", .name_en = "Other"};
     assert_int_equal(org_insert(f->db, &a, &f->org, &e), 0);
