@@ -112,14 +112,6 @@ struct order_new {
                                     negotiated price (R-PRD-2) */
 };
 
-/* Creates (or, for a repeated idem_key of the same user, returns) an order. Submitting
- * is refused inside the maintenance window (-SM_E_POLICY, field "maintenance"); an
- * application with errors is -SM_E_INVALID (field "form"). On success *out (caller frees
- * with orders_rec_free) is the order and *created (may be NULL) is 1 when it was created
- * now, 0 when an earlier submission with the same key was found. */
-int order_create(const struct order_env *env, const struct order_actor *who,
-                 const struct order_new *n, struct order_rec **out, int *created, struct sm_err *e);
-
 /* Submits a draft (draft → awaiting_payment): receipt time, invoice number. */
 int order_submit(const struct order_env *env, const struct order_actor *who, int64_t id,
                  int64_t version, struct sm_err *e);
@@ -152,6 +144,22 @@ typedef int (*order_fn)(const struct order_env *env, const struct order_actor *w
                         struct order_rec *o, void *arg, struct sm_err *e);
 int order_with(const struct order_env *env, const struct order_actor *who, int64_t id,
                int64_t version, order_fn fn, void *arg, struct sm_err *e);
+
+/* Creates (or, for a repeated idem_key of the same user, returns) an order. Submitting
+ * is refused inside the maintenance window (-SM_E_MAINTENANCE, field "maintenance"); an
+ * application with errors is -SM_E_INVALID (field "form"). On success *out (caller frees
+ * with orders_rec_free) is the order and *created (may be NULL) is 1 when it was created
+ * now, 0 when an earlier submission with the same key was found. Placing an order from a
+ * portal or API application is order_apply (ra/order_apply.h), which calls this. */
+int order_create(const struct order_env *env, const struct order_actor *who,
+                 const struct order_new *n, struct order_rec **out, int *created, struct sm_err *e);
+/* The same with more work in the creating transaction: then(env, who, o, arg, e) runs on
+ * the new order after its row, domains, audit record and mails are written and before the
+ * commit; a negative return rolls everything back. Not called for an earlier submission
+ * with the same key. then NULL = order_create. */
+int order_create_then(const struct order_env *env, const struct order_actor *who,
+                      const struct order_new *n, order_fn then, void *arg, struct order_rec **out,
+                      int *created, struct sm_err *e);
 /* "user:42" or "system" for user_id 0. */
 void order_actor_name(const struct order_actor *who, char *out, size_t n);
 /* Appends the audit record of a change that is not a transition (action, detail JSON

@@ -353,44 +353,51 @@ int validate_email_confirm(const struct order_env *env, const struct config *cfg
     return rc;
 }
 
-int validate_set_method(const struct order_env *env, const struct order_actor *who,
-                        const struct config *cfg, int64_t order_id, const char *name,
-                        const char *method, struct sm_err *e)
+/* The stored form of method for name in *stored, or the refusal: an unknown method
+ * -SM_E_INVALID, one switched off by date or not applicable to the name
+ * -SM_E_DCV_METHOD (field "dcv_method"). */
+static int method_for(const char *name, const char *method, time_t now, char *stored, size_t n,
+                      struct sm_err *e)
 {
-    time_t now = clock_now();
-    char stored[300];
     if (method == NULL || name == NULL || method_of(method) < 0)
         return sm_err_set(e, SM_E_INVALID, "dcv_method", "unknown method %s", method ? method : "");
     if (method_of(method) == DCV_EMAIL && !dcv_method_allowed(DCV_EMAIL, now))
         return sm_err_set(e, SM_E_DCV_METHOD, "dcv_method", "validation by e-mail has ended");
     if (method_of(method) == DCV_HTTP_FILE && strncmp(name, "*.", 2) == 0)
         return sm_err_set(e, SM_E_DCV_METHOD, "dcv_method", "no web-page validation for %s", name);
-    if (dcv_method_for_name(method, name, stored, sizeof stored) < 0)
+    if (dcv_method_for_name(method, name, stored, n) < 0)
         return sm_err_set(e, SM_E_INVALID, "dcv_method", "method %s does not apply to %s", method,
                           name);
+    return 0;
+}
+
+int validate_set_method_tx(const struct order_env *env, const struct order_actor *who,
+                           const struct config *cfg, const struct order_rec *o, const char *name,
+                           const char *method, struct sm_err *e)
+{
+    time_t now = clock_now();
+    char stored[300];
+    int rc = method_for(name, method, now, stored, sizeof stored, e);
+    if (rc < 0)
+        return rc;
     method = stored;
-    struct order_rec *o = NULL;
     struct order_domain *d = NULL;
     size_t n = 0, found = 0;
     char value[DCV_VALUE_LEN + 1];
     time_t exp = dcv_value_expires(now);
-    int rc = dcv_random_value(value, sizeof value);
-    if (rc == 0)
-        rc = db_begin(env->db, e);
-    if (rc == 0)
-        rc = orders_get(env->db, order_id, &who->scope, &o, e);
+    rc = dcv_random_value(value, sizeof value);
     enum order_state st = ORDER_CANCELLED;
     if (rc == 0 && (order_state_parse(o->state, &st) < 0 || !order_editable(st)))
         rc = sm_err_set(e, SM_E_CONFLICT, "state", "order %s is %s", o->receipt_no, o->state);
     if (rc == 0)
-        rc = orders_domains_list(env->db, order_id, &d, &n, e);
+        rc = orders_domains_list(env->db, o->id, &d, &n, e);
     for (size_t i = 0; rc == 0 && i < n; i++)
         if (strcmp(d[i].name, name) == 0 && strcmp(d[i].state, "validated") != 0)
             found = 1;
     if (rc == 0 && !found)
         rc = sm_err_set(e, SM_E_NOTFOUND, "name", "no pending domain %s", name);
     if (rc == 0)
-        rc = orders_domain_set_method(env->db, order_id, name, method, value, exp, e);
+        rc = orders_domain_set_method(env->db, o->id, name, method, value, exp, e);
     if (rc == 0) {
         json_t *a = json_pack("{s:s, s:s}", "name", name, "method", method);
         rc = order_audit(env, who, o, "order.dcv_method", a, e);
@@ -398,11 +405,28 @@ int validate_set_method(const struct order_env *env, const struct order_actor *w
     }
     if (rc == 0 && method_of(method) == DCV_EMAIL && checkable_state(o->state))
         rc = mail_link(env, cfg, o, name, method, value, exp, e);
+    orders_domains_free(d, n);
+    return rc;
+}
+
+int validate_set_method(const struct order_env *env, const struct order_actor *who,
+                        const struct config *cfg, int64_t order_id, const char *name,
+                        const char *method, struct sm_err *e)
+{
+    char stored[300];
+    int rc = method_for(name, method, clock_now(), stored, sizeof stored, e);
+    struct order_rec *o = NULL;
+    if (rc == 0)
+        rc = db_begin(env->db, e);
+    if (rc < 0)
+        return rc;
+    rc = orders_get(env->db, order_id, &who->scope, &o, e);
+    if (rc == 0)
+        rc = validate_set_method_tx(env, who, cfg, o, name, method, e);
     if (rc == 0)
         rc = db_commit(env->db, e);
     if (rc < 0)
         db_rollback(env->db);
-    orders_domains_free(d, n);
     orders_rec_free(o);
     return rc;
 }
