@@ -12,6 +12,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "ra/account.h"
 #include "store/announcements.h"
 #include "store/audit.h"
@@ -92,20 +93,7 @@ const char *account_check_email(const char *s)
 {
     if (s == NULL || *s == '\0')
         return "account.err.email_required";
-    size_t n = strlen(s);
-    const char *at = strchr(s, '@');
-    if (n > USER_EMAIL_MAX || at == NULL || at == s || strchr(at + 1, '@') != NULL || at - s > 64)
-        return "account.err.email_invalid";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p <= 0x20 || *p >= 0x7f || strchr("\"(),:;<>[\\]", *p) != NULL)
-            return "account.err.email_invalid";
-    const char *dom = at + 1;
-    const char *dot = strchr(dom, '.');
-    size_t dl = strlen(dom);
-    if (dl < 3 || dot == NULL || dom[0] == '.' || dom[dl - 1] == '.' || strstr(dom, "..") ||
-        s[0] == '.' || at[-1] == '.')
-        return "account.err.email_invalid";
-    return NULL;
+    return text_email_ok(s, 0) ? NULL : "account.err.email_invalid";
 }
 
 /* Number of UTF-8 characters of s, or -1 when s is not valid UTF-8 or holds control

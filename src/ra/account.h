@@ -56,7 +56,7 @@ const char *account_error(const struct account_errors *fe, const char *field);
 
 /* Field rules; each returns NULL when valid or the message key of the problem.
  * login id: 3..64 of A-Z a-z 0-9 . _ - @, starting with a letter or digit.
- * email: addr-spec without spaces, one @, a dotted domain, at most 254 bytes.
+ * email: the address syntax of core/text.h (text_email_ok, RFC 5321 limits).
  * password: 10..128 characters, two of lower/upper/digit/other, not one repeated
  * character, not containing the login id. display name: 1..100 characters of valid UTF-8
  * without control characters. locale: "ja" or "en". */

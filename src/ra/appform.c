@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "core/failalloc.h"
 #include "core/policy.h"
+#include "core/text.h"
 #include "pki/csr.h"
 #include "pki/names.h"
 #include "ra/appform.h"
@@ -136,7 +137,7 @@ static void check_person(struct ctx *c, const char *prefix, const struct appform
     if (text(c, f, x->phone, 1, 20, 0) == 1 && !field_phone(x->phone))
         add_err(c, f, "order.err.phone", x->phone);
     fieldname(f, sizeof f, prefix, "email");
-    if (text(c, f, x->email, 1, 254, 0) == 1 && !field_email(x->email))
+    if (text(c, f, x->email, 1, 254, 0) == 1 && !text_email_ok(x->email, 0))
         add_err(c, f, "order.err.email", x->email);
     set_opt(c, obj, "org", x->org);
     set_opt(c, obj, "dept", x->dept);
@@ -521,7 +522,7 @@ static void check_options(struct ctx *c)
         char f[24];
         snprintf(f, sizeof f, "notify_email%d", i + 1);
         if (text(c, f, in->notify_email[i], i == 0, 254, 0) == 1 &&
-            !field_email(in->notify_email[i]))
+            !text_email_ok(in->notify_email[i], 0))
             add_err(c, f, "order.err.email", in->notify_email[i]);
     }
     text(c, "po_number", in->po_number, 0, 64, 0);
