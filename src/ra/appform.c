@@ -2,11 +2,9 @@
 /* Application form checks (R-APP-3..6, R-CSR-2): every field, the names of the
  * certificate, the CSR and the eligibility rules; collects every error and builds the
  * normalized JSON an order stores. See appform.h; single-field syntax is in ra/field.c. */
-#include <libpsl.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,21 +269,11 @@ static void check_resp(struct ctx *c, const struct appform_resp *x, json_t *obj)
     set_opt(c, obj, "phone", x->phone);
 }
 
-static psl_ctx_t *psl_ctx;
-static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
-static void psl_init(void) { psl_ctx = psl_latest(NULL); }
-static const psl_ctx_t *psl(void)
-{
-    pthread_once(&psl_once, psl_init);
-    return psl_ctx != NULL ? psl_ctx : psl_builtin();
-}
-
 int appform_registrable(const char *name)
 {
-    const psl_ctx_t *ctx = psl();
-    if (ctx == NULL || !given(name))
+    if (!given(name))
         return 0;
-    const char *reg = psl_registrable_domain(ctx, name);
+    const char *reg = names_registrable_domain(name);
     return reg != NULL && reg == name;
 }
 

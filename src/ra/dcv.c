@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Domain control validation rules (R-VAL-1, R-VAL-2): method table with BR sections and
- * dated policy, random values (libsodium), ADNs and constructed addresses (libpsl), the
- * DNS TXT and web-page checks with their evidence (jansson). No storage, no HTTP server. */
+ * dated policy, random values (libsodium), ADNs (public suffix list of pki/names) and constructed
+ * addresses, the DNS TXT and web-page checks with their evidence (jansson). No storage, no HTTP
+ * server. */
 #include <jansson.h>
-#include <libpsl.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include "core/policy.h"
 #include "net/dns.h"
 #include "net/fetch.h"
+#include "pki/names.h"
 #include "ra/dcv.h"
 
 static const struct {
@@ -115,15 +115,6 @@ static int email_local_ok(const char *p, size_t n)
 
 /* ---- names ---- */
 
-static psl_ctx_t *psl_ctx;
-static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
-static void psl_init(void) { psl_ctx = psl_latest(NULL); }
-static const psl_ctx_t *psl(void)
-{
-    pthread_once(&psl_once, psl_init);
-    return psl_ctx != NULL ? psl_ctx : psl_builtin();
-}
-
 int dcv_adns(const char *name, char (*adns)[256], size_t max)
 {
     char low[256];
@@ -143,7 +134,7 @@ int dcv_adns(const char *name, char (*adns)[256], size_t max)
             return -SM_E_INVALID;
     }
     low[len] = '\0';
-    const char *reg = psl_registrable_domain(psl(), low);
+    const char *reg = names_registrable_domain(low);
     if (reg == NULL)
         return -SM_E_INVALID;
     size_t n = 0;
