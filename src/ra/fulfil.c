@@ -148,7 +148,7 @@ static int load_vetted(struct db *db, const struct product *p, const struct orde
 /* RFC 8657 label of the stored method (a reuse keeps the original method). */
 static const char *caa_label(const char *stored)
 {
-    int m = dcv_stored_method(stored);
+    int m = dcv_method_parse(stored);
     return m < 0 ? NULL : dcv_method_caa_label(m);
 }
 

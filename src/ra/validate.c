@@ -21,9 +21,6 @@
 #include "store/outbox.h"
 #include "store/users.h"
 
-/* The ra/dcv method of a stored method ("dns", "http", "email:..."); -1 otherwise. */
-static int method_of(const char *m) { return dcv_stored_method(m); }
-
 /* The ADN of the evidence of a validated row: the stored one, or for rows of older
  * versions the name itself ("*." removed), which any ADN shown for it covers. */
 static const char *evidence_adn(const struct order_domain *d)
@@ -84,7 +81,7 @@ static const struct order_domain *reusable(const struct order_domain *v, size_t 
                                            const char *name, time_t now)
 {
     for (size_t i = 0; i < n; i++) {
-        int m = method_of(v[i].dcv_method);
+        int m = dcv_method_parse(v[i].dcv_method);
         if (v[i].order_id == order_id || v[i].validated_at <= 0 || v[i].reused_from > 0 || m < 0 ||
             !dcv_method_allowed(m, now) || !dcv_reusable((time_t)v[i].validated_at, now))
             continue;
@@ -100,7 +97,7 @@ static int reuse_one(const struct order_env *env, const struct order_rec *o,
                      const struct order_domain *d, const struct order_domain *from,
                      struct sm_err *e)
 {
-    int m = method_of(from->dcv_method);
+    int m = dcv_method_parse(from->dcv_method);
     const char *section = from->br_section ? from->br_section : dcv_method_br_section(m);
     const char *adn = evidence_adn(from);
     json_t *orig = from->evidence ? json_loads(from->evidence, 0, NULL) : NULL;
@@ -138,8 +135,8 @@ static int reuse_one(const struct order_env *env, const struct order_rec *o,
 static void method_now(const struct order_domain *d, time_t now, char *out, size_t n)
 {
     if (dcv_method_for_name(d->dcv_method, d->name, out, n) < 0 ||
-        !dcv_method_allowed(method_of(out), now))
-        snprintf(out, n, "dns");
+        !dcv_method_allowed_for(dcv_method_parse(out), d->name, now))
+        snprintf(out, n, "%s", dcv_method_name(DCV_DNS_TXT));
 }
 
 int validate_prepare_tx(const struct order_env *env, const struct config *cfg,
@@ -170,7 +167,7 @@ int validate_prepare_tx(const struct order_env *env, const struct config *cfg,
         rc = dcv_random_value(value, sizeof value);
         if (rc == 0)
             rc = orders_domain_set_method(env->db, o->id, d[i].name, method, value, exp, e);
-        if (rc == 0 && method_of(method) == DCV_EMAIL)
+        if (rc == 0 && dcv_method_parse(method) == DCV_EMAIL)
             rc = mail_link(env, cfg, o, d[i].name, method, value, exp, e);
     }
     orders_domains_free(d, n);
@@ -194,7 +191,7 @@ static int check_domain(struct dns *dns, const struct fetch_opts *fo, const stru
         r->reason = "dcv.name_invalid";
         return 0;
     }
-    int m = method_of(d->dcv_method);
+    int m = dcv_method_parse(d->dcv_method);
     if (m == DCV_HTTP_FILE)
         k = 1; /* BR 3.2.2.4.18: the file proves control of this FQDN only (adns[0]) */
     for (int i = 0; i < k; i++) {
@@ -238,7 +235,7 @@ static int store_result(const struct order_env *env, const struct order_actor *w
                                       r->ok ? (int64_t)now : 0, policy_br_version(now), evs, e);
     if (rc == 0 && r->ok)
         rc = orders_domain_set_origin(env->db, id, d->name, adn,
-                                      dcv_method_br_section(method_of(d->dcv_method)), 0, e);
+                                      dcv_method_br_section(dcv_method_parse(d->dcv_method)), 0, e);
     if (rc == 0) {
         json_t *a = json_pack("{s:s, s:s, s:b, s:s}", "name", d->name, "method", d->dcv_method,
                               "ok", r->ok, "reason", r->ok ? "" : (r->reason ? r->reason : ""));
@@ -282,7 +279,7 @@ int validate_check_now(const struct order_env *env, const struct order_actor *wh
     for (size_t i = 0; rc == 0 && i < n; i++) {
         if (strcmp(d[i].state, "validated") == 0)
             continue;
-        int m = method_of(d[i].dcv_method);
+        int m = dcv_method_parse(d[i].dcv_method);
         if ((m != DCV_DNS_TXT && m != DCV_HTTP_FILE) || d[i].random_value == NULL ||
             d[i].value_expires_at <= (int64_t)now) {
             left++;
@@ -319,7 +316,8 @@ int validate_email_confirm(const struct order_env *env, const struct config *cfg
     if (!dcv_value_well_formed(token))
         return sm_err_set(e, SM_E_NOTFOUND, "token", "malformed token");
     int rc = orders_domain_by_value(env->db, token, &d, e);
-    if (rc == 0 && (method_of(d->dcv_method) != DCV_EMAIL || d->value_expires_at <= (int64_t)now))
+    if (rc == 0 &&
+        (dcv_method_parse(d->dcv_method) != DCV_EMAIL || d->value_expires_at <= (int64_t)now))
         rc = sm_err_set(e, SM_E_NOTFOUND, "token", "token expired or not an e-mail validation");
     if (rc == 0 && !dcv_method_allowed(DCV_EMAIL, now))
         rc = sm_err_set(e, SM_E_DCV_METHOD, "method", "validation by e-mail has ended");
@@ -359,12 +357,14 @@ int validate_email_confirm(const struct order_env *env, const struct config *cfg
 static int method_for(const char *name, const char *method, time_t now, char *stored, size_t n,
                       struct sm_err *e)
 {
-    if (method == NULL || name == NULL || method_of(method) < 0)
+    if (method == NULL || name == NULL || dcv_method_parse(method) < 0)
         return sm_err_set(e, SM_E_INVALID, "dcv_method", "unknown method %s", method ? method : "");
-    if (method_of(method) == DCV_EMAIL && !dcv_method_allowed(DCV_EMAIL, now))
+    int m = dcv_method_parse(method);
+    if (!dcv_method_allowed(m, now))
         return sm_err_set(e, SM_E_DCV_METHOD, "dcv_method", "validation by e-mail has ended");
-    if (method_of(method) == DCV_HTTP_FILE && strncmp(name, "*.", 2) == 0)
-        return sm_err_set(e, SM_E_DCV_METHOD, "dcv_method", "no web-page validation for %s", name);
+    if (strncmp(name, "*.", 2) == 0 && !dcv_method_applies(m, name))
+        return sm_err_set(e, SM_E_DCV_METHOD, "dcv_method", "no %s validation for %s", method,
+                          name);
     if (dcv_method_for_name(method, name, stored, n) < 0)
         return sm_err_set(e, SM_E_INVALID, "dcv_method", "method %s does not apply to %s", method,
                           name);
@@ -403,7 +403,7 @@ int validate_set_method_tx(const struct order_env *env, const struct order_actor
         rc = order_audit(env, who, o, "order.dcv_method", a, e);
         json_decref(a);
     }
-    if (rc == 0 && method_of(method) == DCV_EMAIL && checkable_state(o->state))
+    if (rc == 0 && dcv_method_parse(method) == DCV_EMAIL && checkable_state(o->state))
         rc = mail_link(env, cfg, o, name, method, value, exp, e);
     orders_domains_free(d, n);
     return rc;
@@ -452,7 +452,7 @@ int validate_steps_list(const struct order_env *env, const struct order_actor *w
         snprintf(t[i].name, sizeof t[i].name, "%s", d[i].name);
         snprintf(t[i].method, sizeof t[i].method, "%s", d[i].dcv_method);
         snprintf(t[i].state, sizeof t[i].state, "%s", d[i].state);
-        int m = method_of(d[i].dcv_method);
+        int m = dcv_method_parse(d[i].dcv_method);
         t[i].issued = d[i].random_value != NULL && d[i].random_value[0] != '\0';
         if (m != DCV_EMAIL) /* BR 3.2.2.4.4: the e-mailed value goes to the mailbox only */
             snprintf(t[i].value, sizeof t[i].value, "%s",
@@ -495,7 +495,7 @@ int validate_due(const struct order_env *env, const struct config *cfg, int limi
         int seen = 0;
         for (size_t j = 0; j < i; j++)
             seen |= d[j].order_id == d[i].order_id;
-        int m = method_of(d[i].dcv_method);
+        int m = dcv_method_parse(d[i].dcv_method);
         if (seen || (m != DCV_DNS_TXT && m != DCV_HTTP_FILE))
             continue;
         struct sm_err ce = {0};
@@ -523,7 +523,8 @@ int validate_email_lookup(const struct order_env *env, const char *token,
     if (!dcv_value_well_formed(token))
         return sm_err_set(e, SM_E_NOTFOUND, "token", "malformed token");
     int rc = orders_domain_by_value(env->db, token, &d, e);
-    if (rc == 0 && (method_of(d->dcv_method) != DCV_EMAIL || d->value_expires_at <= (int64_t)now))
+    if (rc == 0 &&
+        (dcv_method_parse(d->dcv_method) != DCV_EMAIL || d->value_expires_at <= (int64_t)now))
         rc = sm_err_set(e, SM_E_NOTFOUND, "token", "token expired or not an e-mail validation");
     if (rc == 0)
         rc = orders_get(env->db, d->order_id, &system_actor.scope, &o, e);
@@ -549,7 +550,7 @@ int validate_email_lookup(const struct order_env *env, const char *token,
 /* Why the evidence of validated row d may not be relied on at now; NULL when it may. */
 static const char *evidence_problem(const struct order_domain *d, time_t now)
 {
-    int m = method_of(d->dcv_method);
+    int m = dcv_method_parse(d->dcv_method);
     if (d->validated_at <= 0)
         return "dcv.not_validated";
     if (m < 0)

@@ -17,6 +17,8 @@
 
 #include "core/failalloc.h"
 #include "core/log.h"
+#include "ra/apikey.h"
+#include "ra/login.h"
 #include "store/dbpool.h"
 #include "web/auth.h"
 #include "web/guard.h"
