@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* The order_domains table (migrations 0006_orders.sql, 0008_dcv_evidence.sql): the names of
  * an order with their domain-validation method, random value, outcome and the origin of
- * the evidence (ADN, BR section, reused row) (R-VAL-1, R-VAL-2). Declared in orders.h;
+ * the evidence (ADN, BR section, reused row) (R-VAL-1, R-VAL-2). See order_domains.h;
  * the validation itself lives in the net and ra layers. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/failalloc.h"
 #include "store/db.h"
-#include "store/orders.h"
+#include "store/order_domains.h"
 
 #define DCOLS                                                                                      \
     "id, order_id, name, dcv_method, random_value, value_expires_at, state, validated_at, "        \
@@ -66,7 +66,7 @@ static const struct db_stmt st_pending = {
 
 static void clear(void *row)
 {
-    struct order_domain *d = row;
+    struct order_domain_row *d = row;
     free(d->name);
     free(d->dcv_method);
     free(d->random_value);
@@ -77,7 +77,7 @@ static void clear(void *row)
     memset(d, 0, sizeof *d);
 }
 
-void orders_domains_free(struct order_domain *v, size_t n)
+void order_domain_rows_free(struct order_domain_row *v, size_t n)
 {
     for (size_t i = 0; v != NULL && i < n; i++)
         clear(&v[i]);
@@ -86,7 +86,7 @@ void orders_domains_free(struct order_domain *v, size_t n)
 
 static int fill(void *row, const struct db_val *c)
 {
-    struct order_domain *d = row;
+    struct order_domain_row *d = row;
     int bad = 0;
     d->id = db_col_int(&c[0]);
     d->order_id = db_col_int(&c[1]);
@@ -106,30 +106,30 @@ static int fill(void *row, const struct db_val *c)
     return bad ? -1 : 0;
 }
 
-static const struct db_rowtype domain_rowtype = {sizeof(struct order_domain), 13, fill, clear,
+static const struct db_rowtype domain_rowtype = {sizeof(struct order_domain_row), 13, fill, clear,
                                                  "domain"};
 
-int orders_domains_list(struct db *db, int64_t order_id, struct order_domain **rows, size_t *n,
-                        struct sm_err *e)
+int order_domains_list(struct db *db, int64_t order_id, struct order_domain_row **rows, size_t *n,
+                       struct sm_err *e)
 {
     struct db_val p[1] = {DBV_INT(order_id)};
     return db_collect(db, &st_list, p, 1, &domain_rowtype, rows, n, e);
 }
 
-int orders_domains_org_validated(struct db *db, int64_t org_id, int64_t since,
-                                 struct order_domain **rows, size_t *n, struct sm_err *e)
+int order_domains_org_validated(struct db *db, int64_t org_id, int64_t since,
+                                struct order_domain_row **rows, size_t *n, struct sm_err *e)
 {
     struct db_val p[2] = {DBV_INT(org_id), DBV_INT(since)};
     return db_collect(db, &st_org_validated, p, 2, &domain_rowtype, rows, n, e);
 }
 
-int orders_domain_by_value(struct db *db, const char *value, struct order_domain **row,
+int order_domains_by_value(struct db *db, const char *value, struct order_domain_row **row,
                            struct sm_err *e)
 {
     *row = NULL;
     if (value == NULL || value[0] == '\0')
         return sm_err_set(e, SM_E_NOTFOUND, "token", "no value");
-    struct order_domain *d = sm_calloc(1, sizeof *d);
+    struct order_domain_row *d = sm_calloc(1, sizeof *d);
     if (d == NULL)
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     struct db_val p[1] = {DBV_TEXT(value)};
@@ -143,8 +143,8 @@ int orders_domain_by_value(struct db *db, const char *value, struct order_domain
     return rc;
 }
 
-int orders_domains_pending(struct db *db, int limit, struct order_domain **rows, size_t *n,
-                           struct sm_err *e)
+int order_domains_pending(struct db *db, int limit, struct order_domain_row **rows, size_t *n,
+                          struct sm_err *e)
 {
     struct db_val p[1] = {DBV_INT(limit > 0 ? limit : 100)};
     return db_collect(db, &st_pending, p, 1, &domain_rowtype, rows, n, e);
@@ -158,12 +158,12 @@ static int listed(const char *name, const char *const *names, size_t n)
     return 0;
 }
 
-int orders_domains_replace(struct db *db, int64_t order_id, const char *const *names,
-                           const char *const *methods, size_t n, struct sm_err *e)
+int order_domains_replace(struct db *db, int64_t order_id, const char *const *names,
+                          const char *const *methods, size_t n, struct sm_err *e)
 {
-    struct order_domain *cur = NULL;
+    struct order_domain_row *cur = NULL;
     size_t ncur = 0;
-    int rc = orders_domains_list(db, order_id, &cur, &ncur, e);
+    int rc = order_domains_list(db, order_id, &cur, &ncur, e);
     for (size_t i = 0; i < ncur && rc == 0; i++) {
         if (listed(cur[i].name, names, n))
             continue;
@@ -180,7 +180,7 @@ int orders_domains_replace(struct db *db, int64_t order_id, const char *const *n
         struct db_val p[3] = {DBV_INT(order_id), DBV_TEXT(names[i]), DBV_TEXT(m)};
         rc = db_run(db, &st_insert, p, 3, NULL, NULL, e);
     }
-    orders_domains_free(cur, ncur);
+    order_domain_rows_free(cur, ncur);
     return rc;
 }
 
@@ -191,7 +191,7 @@ static int changed_one(struct db *db, int rc, const char *name, struct sm_err *e
     return rc;
 }
 
-int orders_domain_set_method(struct db *db, int64_t order_id, const char *name, const char *method,
+int order_domains_set_method(struct db *db, int64_t order_id, const char *name, const char *method,
                              const char *random_value, int64_t expires_at, struct sm_err *e)
 {
     struct db_val p[5] = {DBV_INT(order_id), DBV_TEXT(name), DBV_TEXT(method),
@@ -199,7 +199,7 @@ int orders_domain_set_method(struct db *db, int64_t order_id, const char *name, 
     return changed_one(db, db_run(db, &st_method, p, 5, NULL, NULL, e), name, e);
 }
 
-int orders_domain_set_result(struct db *db, int64_t order_id, const char *name, const char *state,
+int order_domains_set_result(struct db *db, int64_t order_id, const char *name, const char *state,
                              int64_t at, const char *br_version, const char *evidence,
                              struct sm_err *e)
 {
@@ -215,7 +215,7 @@ int orders_domain_set_result(struct db *db, int64_t order_id, const char *name, 
     return changed_one(db, db_run(db, &st_result, p, 6, NULL, NULL, e), name, e);
 }
 
-int orders_domain_set_origin(struct db *db, int64_t order_id, const char *name, const char *adn,
+int order_domains_set_origin(struct db *db, int64_t order_id, const char *name, const char *adn,
                              const char *br_section, int64_t reused_from, struct sm_err *e)
 {
     struct db_val p[5] = {DBV_INT(order_id), DBV_TEXT(name), dbv_text_or_null(adn),
