@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "ra/notice.h"
+#include "ra/payment.h"
 #include "ra/review.h"
 #include "ra/validate.h"
 #include "store/certs.h"

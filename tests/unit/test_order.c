@@ -23,6 +23,7 @@
 #include "core/config.h"
 #include "ra/calendar.h"
 #include "ra/order.h"
+#include "ra/payment.h"
 #include "ra/review.h"
 #include "store/audit.h"
 #include "store/db.h"
