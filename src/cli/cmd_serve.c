@@ -186,7 +186,7 @@ int cmd_serve(int argc, char **argv)
     if (rc == 0)
         rc = migrate(cfg, &e); /* a data directory of an older version gets the new tables */
     if (rc == 0)
-        rc = outbox_worker_start(cfg, &e); /* R-NOT-2: queued notices go out */
+        rc = mailer_worker_start(cfg, &e); /* R-NOT-2: queued notices go out */
     if (rc == 0)
         rc = ra_ctx_init(&ra, cfg, &e); /* the RA context, once for requests and jobs */
     if (rc == 0)
@@ -197,7 +197,7 @@ int cmd_serve(int argc, char **argv)
         rc = server_run(cfg, &ra, &e);
     revocation_worker_stop();
     vetting_worker_stop();
-    outbox_worker_stop();
+    mailer_worker_stop();
     config_free(cfg);
     if (rc < 0) {
         fprintf(stderr, "shomei serve: %s\n", e.detail[0] ? e.detail : sm_err_name(-rc));

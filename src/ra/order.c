@@ -116,8 +116,8 @@ static int replace_domains(const struct order_env *env, int64_t id, const struct
         methods[i] = m[i];
     }
     if (rc == 0)
-        rc = orders_domains_replace(env->db, id, (const char *const *)f->names, methods, f->nnames,
-                                    e);
+        rc = order_domains_replace(env->db, id, (const char *const *)f->names, methods, f->nnames,
+                                   e);
     free(methods);
     free(m);
     return rc;

@@ -178,23 +178,6 @@ int order_cancel_reason_ok(const char *code);
 int order_cancel(const struct order_env *env, const struct order_actor *who, int64_t id,
                  int64_t version, const char *reason, struct sm_err *e);
 
-/* Payment (R-PAY-1). Officer or callback: awaiting_payment → vetting with paid_at and
- * pay method ("officer", "callback", "card"). Repeating it on a paid order changes nothing
- * and returns 0 (callbacks are delivered at least once). */
-int order_confirm_payment(const struct order_env *env, const struct order_actor *who, int64_t id,
-                          const char *method, struct sm_err *e);
-/* Verifies a callback signature: sig is "sha256=" and the lower- or upper-case hex
- * HMAC-SHA256 of body under secret (the prefix is required); compared in constant time.
- * 0, or -SM_E_FORBIDDEN (also for an empty secret). */
-int order_payment_verify(const char *secret, const unsigned char *body, size_t len, const char *sig,
-                         struct sm_err *e);
-/* The callback POST /api/v1/payments: verifies the signature, reads
- * {"invoice_no":"BILL-...","amount":N} and confirms the payment of that invoice when the
- * amount matches (-SM_E_INVALID field "amount" otherwise; unknown invoice
- * -SM_E_NOTFOUND). *order_id (may be NULL) gets the order. */
-int order_payment_callback(const struct order_env *env, const unsigned char *body, size_t len,
-                           const char *sig, int64_t *order_id, struct sm_err *e);
-
 /* Marks an approved order issued with its certificate (approved → issued). Called by
  * the issuance engine in its own transaction (db_begin held by the caller) right after it
  * stores the certificate. */

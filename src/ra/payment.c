@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Payment of orders (R-PAY-1): confirmation by an officer, by card at once or by the
  * payment provider's callback, whose body is authenticated with HMAC-SHA256 under
- * [payment] hmac_secret and compared in constant time. Declared in ra/order.h. */
+ * [payment] hmac_secret and compared in constant time. See ra/payment.h. */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -9,7 +9,7 @@
 
 #include "core/clock.h"
 #include "core/text.h"
-#include "ra/order.h"
+#include "ra/payment.h"
 
 static int do_pay(const struct order_env *env, const struct order_actor *who, struct order_rec *o,
                   void *arg, struct sm_err *e)

@@ -194,14 +194,14 @@ static void test_order_apply_valid_creates_everything_in_one_transaction(void **
     assert_int_equal(after[4], before[4] + 1); /* the invoice */
 
     /* the method asked for is set; the other names keep the application's */
-    struct order_domain *d = NULL;
+    struct order_domain_row *d = NULL;
     size_t n = 0;
-    assert_int_equal(orders_domains_list(f->db, out.order->id, &d, &n, &e), 0);
+    assert_int_equal(order_domains_list(f->db, out.order->id, &d, &n, &e), 0);
     assert_int_equal(n, out.form.nnames);
     for (size_t i = 0; i < n; i++)
         assert_string_equal(d[i].dcv_method,
                             strcmp(d[i].name, "www.example.co.jp") == 0 ? "http" : "dns");
-    orders_domains_free(d, n);
+    order_domain_rows_free(d, n);
     int64_t id = out.order->id;
     order_applied_free(&out);
 
