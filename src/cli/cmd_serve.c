@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "jobs/mailer.h"
+#include "jobs/issuer.h"
 #include "jobs/vetting.h"
 #include "net/dns.h"
 #include "net/fetch.h"
@@ -185,9 +186,12 @@ int cmd_serve(int argc, char **argv)
     if (rc == 0)
         rc = outbox_worker_start(cfg, &e); /* R-NOT-2: queued notices go out */
     if (rc == 0)
-        rc = vetting_worker_start(cfg, &e); /* DCV retries, issuance of validated orders */
+        rc = vetting_worker_start(cfg, &e); /* DCV retries, approval of validated DV orders */
+    if (rc == 0)
+        rc = issuer_worker_start(cfg, &e); /* issuance of approved orders (issue 8 item 5) */
     if (rc == 0)
         rc = server_run(cfg, &e);
+    issuer_worker_stop();
     vetting_worker_stop();
     outbox_worker_stop();
     config_free(cfg);

@@ -15,6 +15,7 @@
 #include "ra/order.h"
 #include "store/audit.h"
 #include "store/db.h"
+#include "store/jobs.h"
 
 static const char *const state_names[ORDER__NSTATES] = {"draft",    "awaiting_payment", "vetting",
                                                         "on_hold",  "approved",         "issued",
@@ -211,7 +212,29 @@ int order_transition_tx(const struct order_env *env, const struct order_actor *w
     if (rc == 0)
         rc = order_audit(env, who, o, action, d, e);
     json_decref(d);
+    if (rc == 0 && to == ORDER_APPROVED) /* issue 8 item 5: issued by the job, not here */
+        rc = order_issue_schedule(env->db, o->id, e);
     return rc;
+}
+
+int order_issue_schedule(struct db *db, int64_t id, struct sm_err *e)
+{
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)id);
+    /* the jobs table runs on the wall clock (leases are about processes, not dates) */
+    return jobs_rearm(db, ORDER_ISSUE_JOB, key, (int64_t)time(NULL), e);
+}
+
+int order_issue_pending(struct db *db, int64_t id, int64_t *attempts)
+{
+    char key[24];
+    struct job_row j;
+    snprintf(key, sizeof key, "%lld", (long long)id);
+    int pending = jobs_get(db, ORDER_ISSUE_JOB, key, &j, NULL) == 0 && !j.done;
+    if (attempts != NULL)
+        *attempts = pending ? j.attempts : 0;
+    job_row_clear(&j);
+    return pending;
 }
 
 int order_with(const struct order_env *env, const struct order_actor *who, int64_t id,

@@ -137,7 +137,9 @@ int order_reapply(const struct order_env *env, const struct order_actor *who, in
  * transaction) to `to` if the edge exists and o->version is current, sets the columns in
  * set (may be NULL), appends the audit record (action "order." + event, object
  * "order:" + receipt_no, detail = {"from","to"} merged with detail, which may be NULL) and
- * calls the hook. o is updated in memory (state, version). */
+ * calls the hook. o is updated in memory (state, version). A move to approved schedules
+ * the order's issuance job (ORDER_ISSUE_JOB, issue 8 item 5) in the same transaction:
+ * signing never runs inside the request that approves. */
 int order_transition_tx(const struct order_env *env, const struct order_actor *who,
                         struct order_rec *o, enum order_state to, const char *event,
                         const struct orders_state_set *set, json_t *detail, struct sm_err *e);
@@ -186,6 +188,20 @@ int order_payment_verify(const char *secret, const unsigned char *body, size_t l
  * -SM_E_NOTFOUND). *order_id (may be NULL) gets the order. */
 int order_payment_callback(const struct order_env *env, const unsigned char *body, size_t len,
                            const char *sig, int64_t *order_id, struct sm_err *e);
+
+/* The one-shot job of the jobs table that issues an approved order (jobs/issuer.c); its
+ * key is the order id in decimal. */
+#define ORDER_ISSUE_JOB "order.issue"
+/* The notice event (not an audit action) of a new issuance refusal: the customer is mailed
+ * once per refusal, not on every retry that meets the same one (ra/fulfil). */
+#define ORDER_ISSUE_REFUSED "order.issue_refused"
+/* Schedules (or schedules again, when its last run has ended) the issuance job of order
+ * id, due now by the wall clock. Works inside or outside a transaction. */
+int order_issue_schedule(struct db *db, int64_t id, struct sm_err *e);
+/* 1 when the issuance job of order id is queued, running or waiting to be retried, 0
+ * when there is none or it has ended (also on a read error). *attempts (may be NULL)
+ * gets its failed runs in a row. */
+int order_issue_pending(struct db *db, int64_t id, int64_t *attempts);
 
 /* Marks an approved order issued with its certificate (approved → issued). Called by
  * the issuance engine in its own transaction (db_begin held by the caller) right after it
