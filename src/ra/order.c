@@ -135,7 +135,8 @@ int order_env_init(struct order_env *env, struct db *db, const struct order_hook
     int rc = config_int(cfg, "server", "max_upload", 1024, INT64_C(1) << 31, &max, e);
     if (rc < 0)
         return rc;
-    *env = (struct order_env){db, hooks, maint, max, config_str(cfg, "payment", "hmac_secret")};
+    *env =
+        (struct order_env){db, hooks, maint, max, config_str(cfg, "payment", "hmac_secret"), NULL};
     return 0;
 }
 
@@ -156,7 +157,7 @@ int order_audit(const struct order_env *env, const struct order_actor *who,
     char *d = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     if (detail != NULL && d == NULL)
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
-    int rc = audit_append(env->db, actor, action, object, d, e);
+    int rc = audit_append_from(env->db, actor, env->client_ip, action, object, d, e);
     if (rc == 0 && env->hooks != NULL && env->hooks->notify != NULL)
         rc = env->hooks->notify(env->hooks->arg, env->db, o, action, d ? d : "{}", e);
     free(d);

@@ -73,6 +73,8 @@ struct order_env {
     const struct maint_policy *maint; /* NULL = default window; {0} = never */
     int64_t max_upload;               /* bytes; 0 = 10 MiB */
     const char *hmac_secret;          /* payment callback; NULL/"" = callback refused */
+    const char *client_ip;            /* the request's client address for the audit log; NULL = none
+                                         (jobs, CLI) */
 };
 
 struct config;

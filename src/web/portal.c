@@ -48,6 +48,7 @@ int portal_or_reply(struct req *r, struct portal *p)
         log_error("portal: configuration", "detail", e.detail);
         return http_reply_error(r, 500, "err.internal", NULL), -SM_E_CONFIG;
     }
+    p->env.client_ip = r->client; /* the audit records of this request name it */
     p->who.user_id = p->user->id;
     if (portal_is_staff(p)) {
         p->who.scope = ORDERS_SCOPE_ALL;

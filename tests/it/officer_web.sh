@@ -516,5 +516,11 @@ check "  not the Japanese one" lacks "<td>株式会社</td>"
 check "issue 8 item 9: notices in English" grep -q 'data-tmpl="order_paid"><td>Payment confirmed</td>' "$BODY"
 check "no sanitizer reports from the server" bash -c \
   '! grep -q "ERROR: AddressSanitizer\|runtime error" "$1"/server-*.log' _ "$IT_TMP"
-check "the audit log is intact" "$S" audit verify --dir "$D"
+if [ -z "${SHOMEI_TEST_PG_URL:-}" ] && command -v sqlite3 >/dev/null; then
+  check_eq "issue 8: the officer's approval is audited with the client address" 127.0.0.1 \
+    "$(sqlite3 -batch "$D/shomei.db" "SELECT client_ip FROM audit_log WHERE action = 'order.approved' ORDER BY seq LIMIT 1")"
+  check_eq "  the issuance job's records have none (no request behind them)" "" \
+    "$(sqlite3 -batch "$D/shomei.db" "SELECT client_ip FROM audit_log WHERE action = 'order.issued' ORDER BY seq LIMIT 1")"
+fi
+check "the audit log is intact (records with and without a client address)" "$S" audit verify --dir "$D"
 it_done
