@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "jobs/mailer.h"
 #include "jobs/issuer.h"
+#include "jobs/revocation.h"
 #include "jobs/vetting.h"
 #include "net/dns.h"
 #include "net/fetch.h"
@@ -190,7 +191,10 @@ int cmd_serve(int argc, char **argv)
     if (rc == 0)
         rc = issuer_worker_start(cfg, &e); /* issuance of approved orders (issue 8 item 5) */
     if (rc == 0)
+        rc = revocation_worker_start(cfg, &e); /* CRLs, scheduled revocations (R-REV-1/2) */
+    if (rc == 0)
         rc = server_run(cfg, &e);
+    revocation_worker_stop();
     issuer_worker_stop();
     vetting_worker_stop();
     outbox_worker_stop();

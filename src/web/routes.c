@@ -40,6 +40,7 @@ const struct route web_routes[] = {
 #include "web/routes_portal.inc"
 #include "web/routes_officer.inc"
 #include "web/routes_certs.inc"
+#include "web/routes_lifecycle.inc"
 };
 
 const size_t web_nroutes = sizeof web_routes / sizeof web_routes[0];
