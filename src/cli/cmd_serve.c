@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "jobs/mailer.h"
+#include "jobs/issuer.h"
 #include "jobs/revocation.h"
 #include "jobs/vetting.h"
 #include "net/dns.h"
@@ -192,10 +193,13 @@ int cmd_serve(int argc, char **argv)
     if (rc == 0)
         rc = vetting_worker_start(&ra, cfg, &e); /* DCV retries, issuance of validated orders */
     if (rc == 0)
+        rc = issuer_worker_start(&ra, cfg, &e); /* issuance of approved orders (issue 8 item 5) */
+    if (rc == 0)
         rc = revocation_worker_start(cfg, &e); /* CRLs, scheduled revocations (R-REV-1/2) */
     if (rc == 0)
         rc = server_run(cfg, &ra, &e);
     revocation_worker_stop();
+    issuer_worker_stop();
     vetting_worker_stop();
     mailer_worker_stop();
     config_free(cfg);

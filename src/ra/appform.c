@@ -455,7 +455,7 @@ static void check_csr(struct ctx *c)
         add_err(c, "csr", "order.err.required", NULL);
         return;
     }
-    struct csr_check_opts opts = {NULL, NULL, c->p->allow_ip, 0};
+    struct csr_check_opts opts = {in->key_blocklist, in->key_blocklist_arg, c->p->allow_ip, 0};
     struct sm_err e = {0};
     size_t len = in->csr_len ? in->csr_len : strlen(in->csr);
     if (csr_check((const unsigned char *)in->csr, len, &opts, &c->r->csr, &e) < 0) {

@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "pki/csr.h"
 #include "store/products.h"
 
 struct csr_info;
@@ -69,6 +70,11 @@ struct appform_in {
     struct appform_org org;
     struct appform_resp resp;
     const char *expected_cn; /* renewal/reissue: the predecessor's CN (R-CSR-2) */
+    /* the compromised-key blocklist (BR 6.1.1.3, issue 8 item 23): ra_keyblock_lookup
+     * with the request's database; a listed key is the error csr.key.compromised of field
+     * "csr". NULL: not consulted here (issuance consults it again in any case). */
+    csr_blocklist_fn key_blocklist;
+    void *key_blocklist_arg;
 };
 
 struct appform_error {

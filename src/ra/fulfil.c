@@ -251,6 +251,14 @@ static int blocked(const struct order_env *env, const struct order_actor *who, i
         json_object_set_new(detail, "refusal", json_string(code));
     if (rc == 0)
         rc = order_audit(env, who, o, what, detail, &ae);
+    /* the customer hears of a refusal once, not of every retry that meets it again */
+    int news = rc == 0 && code != NULL && strcmp(o->issue_refusal, code) != 0;
+    if (news && env->hooks != NULL && env->hooks->notify != NULL) {
+        char *dj = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+        rc = dj ? env->hooks->notify(env->hooks->arg, env->db, o, ORDER_ISSUE_REFUSED, dj, &ae)
+                : sm_err_set(&ae, SM_E_NOMEM, "notice", "out of memory");
+        free(dj);
+    }
     if (rc == 0)
         rc = orders_set_refusal(env->db, id, code, (int64_t)clock_now(), &ae);
     if (rc == 0)
@@ -463,9 +471,30 @@ out:
 int fulfil_approve(const struct order_env *env, const struct order_actor *who,
                    const struct config *cfg, int64_t order_id, int64_t version, struct sm_err *e)
 {
-    int rc = review_approve(env, who, order_id, version, e);
+    (void)cfg; /* the move to approved schedules the issuance job (order_transition_tx) */
+    return review_approve(env, who, order_id, version, e);
+}
+
+/* Schedules the issuance job of order id if it is approved, the state read in the same
+ * transaction as the schedule (an order issued meanwhile is not scheduled again).
+ * -SM_E_CONFLICT field "state" otherwise. */
+static int schedule_if_approved(const struct order_env *env, int64_t order_id,
+                                const struct order_actor *who, struct sm_err *e)
+{
+    struct order_rec *o = NULL;
+    int rc = db_begin(env->db, e);
+    if (rc < 0)
+        return rc;
+    rc = orders_get(env->db, order_id, &who->scope, &o, e);
+    if (rc == 0 && strcmp(o->state, "approved") != 0)
+        rc = sm_err_set(e, SM_E_CONFLICT, "state", "order %s is %s", o->receipt_no, o->state);
     if (rc == 0)
-        rc = fulfil_issue(env, who, cfg, order_id, e);
+        rc = order_issue_schedule(env->db, order_id, e);
+    if (rc == 0)
+        rc = db_commit(env->db, e);
+    else
+        db_rollback(env->db);
+    orders_rec_free(o);
     return rc;
 }
 
@@ -480,10 +509,51 @@ int fulfil_after_validation(const struct order_env *env, const struct config *cf
         if (rc == 0 && strcmp(p.level, "dv") == 0)
             rc = fulfil_approve(env, &system_actor, cfg, order_id, 0, e);
     } else if (rc == 0 && strcmp(o->state, "approved") == 0) {
-        rc = fulfil_issue(env, &system_actor, cfg, order_id, e);
+        rc = schedule_if_approved(env, order_id, &system_actor, e);
     }
     orders_rec_free(o);
     return rc;
+}
+
+int fulfil_retry(const struct order_env *env, const struct order_actor *who, int64_t order_id,
+                 struct sm_err *e)
+{
+    return schedule_if_approved(env, order_id, who, e);
+}
+
+/* A DNS failure that may pass: the job tries again later (issue 8 item 5). */
+static int dns_may_recover(const char *field)
+{
+    static const char *const codes[] = {"caa.servfail", "caa.timeout", "caa.resolver"};
+    for (size_t i = 0; field != NULL && i < sizeof codes / sizeof codes[0]; i++)
+        if (strcmp(field, codes[i]) == 0)
+            return 1;
+    return 0;
+}
+
+int fulfil_issue_job(const struct order_env *env, const struct config *cfg, int64_t order_id,
+                     struct sm_err *e)
+{
+    struct sm_err fe = {0};
+    int rc = fulfil_issue(env, &system_actor, cfg, order_id, &fe);
+    if (rc == 0)
+        return 0;
+    int code = -rc;
+    int retry = dns_may_recover(fe.field) || code == SM_E_DB || code == SM_E_DB_BUSY ||
+                code == SM_E_NOMEM || code == SM_E_IO || code == SM_E_STORAGE_FULL ||
+                code == SM_E_CRYPTO || code == SM_E_INTERNAL;
+    if (e != NULL)
+        *e = fe;
+    if (retry)
+        return rc;
+    /* refused for good until something changes: the refusal is on the order (or the order
+     * went back to vetting, or is no longer approved); the vetting sweep schedules the
+     * job again for an order still approved */
+    char id[24];
+    snprintf(id, sizeof id, "%lld", (long long)order_id);
+    log_info("issuance job ended without a certificate", "order_id", id, "field", fe.field, "why",
+             fe.detail);
+    return 0;
 }
 
 int fulfil_due(const struct order_env *env, const struct config *cfg, int *done, struct sm_err *e)

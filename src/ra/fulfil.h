@@ -17,11 +17,15 @@
 struct config;
 
 /* Approves order id (vetting -> approved, by an officer; the checks of R-VAL-4 are the
- * officer's to record first, see ra/review) and issues it at once. When issuance cannot
- * run yet (a domain not validated, CAA refusal, per-CN limit) the order stays approved and
- * e tells why; the job retries. */
+ * officer's to record first, see ra/review). The approval schedules the issuance job
+ * (ORDER_ISSUE_JOB, in the approval's transaction) and returns at once: CAA lookups and
+ * signing never hold the request (issue 8 item 5). */
 int fulfil_approve(const struct order_env *env, const struct order_actor *who,
                    const struct config *cfg, int64_t order_id, int64_t version, struct sm_err *e);
+/* An officer's "issue again" after a refusal: schedules the issuance job of approved order
+ * id again (-SM_E_CONFLICT field "state" when the order is not approved). */
+int fulfil_retry(const struct order_env *env, const struct order_actor *who, int64_t order_id,
+                 struct sm_err *e);
 /* Issues an approved order now. 0 when issued (or already issued). For a person's request
  * (who is not the system) each CAA lookup waits at most FULFIL_WAIT_DNS_MS; a DNS failure
  * is then an error of its own field (caa.timeout, caa.servfail, caa.bogus, caa.resolver;
@@ -30,12 +34,22 @@ int fulfil_approve(const struct order_env *env, const struct order_actor *who,
 int fulfil_issue(const struct order_env *env, const struct order_actor *who,
                  const struct config *cfg, int64_t order_id, struct sm_err *e);
 /* Called when every domain of order id is validated: a DV order in vetting is approved by
- * the system and issued (DV needs no officer, R-PRD-1 review target in minutes); an
- * approved order is issued. Other orders are left alone (0). */
+ * the system (DV needs no officer, R-PRD-1 review target in minutes) and an approved
+ * order's issuance job is scheduled again; the job issues. Other orders are left alone. */
 int fulfil_after_validation(const struct order_env *env, const struct config *cfg, int64_t order_id,
                             struct sm_err *e);
-/* The job's pass: DV orders in vetting with every domain validated are approved by the
- * system and issued; approved orders not yet issued are retried. *done counts issuances. */
+/* The sweep's pass: DV orders in vetting with every domain validated are approved by the
+ * system; approved orders not yet issued get their issuance job scheduled again (a job
+ * that has not ended is left to its back-off). *done counts the orders handed on. */
+/* The issuance job of order id (jobs/issuer.c): fulfil_issue as the system, with the full
+ * DNS time-out. 0 when the job has ended: issued, or refused until something changes (the
+ * refusal is recorded on the order; the sweep schedules it again). Negative (e filled)
+ * when it should run again after a back-off: a DNS failure that may pass (caa.servfail,
+ * caa.timeout, caa.resolver) or a database or system failure. One process at a time
+ * runs it (the job's lease), and the order moves to issued once, in the transaction that
+ * stores the certificate. */
+int fulfil_issue_job(const struct order_env *env, const struct config *cfg, int64_t order_id,
+                     struct sm_err *e);
 int fulfil_due(const struct order_env *env, const struct config *cfg, int *done, struct sm_err *e);
 
 #endif

@@ -21,9 +21,13 @@
 static const struct {
     const char *event, *tmpl;
 } events[] = {
-    {"order.submitted", "order_submitted"}, {"order.paid", "order_paid"},
-    {"order.hold", "order_hold"},           {"order.rejected", "order_rejected"},
-    {"order.issued", "order_issued"},       {"order.cancelled", "order_cancelled"},
+    {"order.submitted", "order_submitted"},
+    {"order.paid", "order_paid"},
+    {"order.hold", "order_hold"},
+    {"order.rejected", "order_rejected"},
+    {"order.issued", "order_issued"},
+    {"order.cancelled", "order_cancelled"},
+    {ORDER_ISSUE_REFUSED, "order_issue_refused"},
 };
 
 const char *notice_org_lang(struct db *db, int64_t org_id)
@@ -59,7 +63,13 @@ static json_t *vars_for(struct db *db, const struct config *cfg, const struct or
         return NULL;
     json_t *d = detail_json ? json_loads(detail_json, 0, NULL) : NULL;
     const char *note = NULL;
-    if (d != NULL) {
+    const char *refusal = json_string_value(json_object_get(d, "refusal"));
+    json_object_set_new(v, "refusal", json_string(refusal ? refusal : ""));
+    if (d != NULL && strcmp(event, ORDER_ISSUE_REFUSED) == 0) {
+        note = json_string_value(json_object_get(d, "detail"));
+        if (note == NULL && json_object_get(d, "valid") != NULL)
+            note = ""; /* the per-CN limit: the code says it all */
+    } else if (d != NULL) {
         note = json_string_value(json_object_get(d, "reason"));
         if (note == NULL)
             note = json_string_value(json_object_get(d, "note"));

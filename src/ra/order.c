@@ -15,6 +15,7 @@
 #include "ra/order.h"
 #include "store/audit.h"
 #include "store/db.h"
+#include "store/jobs.h"
 
 static const char *const state_names[ORDER__NSTATES] = {"draft",    "awaiting_payment", "vetting",
                                                         "on_hold",  "approved",         "issued",
@@ -134,7 +135,8 @@ int order_env_init(struct order_env *env, struct db *db, const struct order_hook
     int rc = config_int(cfg, "server", "max_upload", 1024, INT64_C(1) << 31, &max, e);
     if (rc < 0)
         return rc;
-    *env = (struct order_env){db, hooks, maint, max, config_str(cfg, "payment", "hmac_secret")};
+    *env =
+        (struct order_env){db, hooks, maint, max, config_str(cfg, "payment", "hmac_secret"), NULL};
     return 0;
 }
 
@@ -155,7 +157,7 @@ int order_audit(const struct order_env *env, const struct order_actor *who,
     char *d = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     if (detail != NULL && d == NULL)
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
-    int rc = audit_append(env->db, actor, action, object, d, e);
+    int rc = audit_append_from(env->db, actor, env->client_ip, action, object, d, e);
     if (rc == 0 && env->hooks != NULL && env->hooks->notify != NULL)
         rc = env->hooks->notify(env->hooks->arg, env->db, o, action, d ? d : "{}", e);
     free(d);
@@ -211,7 +213,29 @@ int order_transition_tx(const struct order_env *env, const struct order_actor *w
     if (rc == 0)
         rc = order_audit(env, who, o, action, d, e);
     json_decref(d);
+    if (rc == 0 && to == ORDER_APPROVED) /* issue 8 item 5: issued by the job, not here */
+        rc = order_issue_schedule(env->db, o->id, e);
     return rc;
+}
+
+int order_issue_schedule(struct db *db, int64_t id, struct sm_err *e)
+{
+    char key[24];
+    snprintf(key, sizeof key, "%lld", (long long)id);
+    /* the jobs table runs on the wall clock (leases are about processes, not dates) */
+    return jobs_rearm(db, ORDER_ISSUE_JOB, key, (int64_t)time(NULL), e);
+}
+
+int order_issue_pending(struct db *db, int64_t id, int64_t *attempts)
+{
+    char key[24];
+    struct job_row j;
+    snprintf(key, sizeof key, "%lld", (long long)id);
+    int pending = jobs_get(db, ORDER_ISSUE_JOB, key, &j, NULL) == 0 && !j.done;
+    if (attempts != NULL)
+        *attempts = pending ? j.attempts : 0;
+    job_row_clear(&j);
+    return pending;
 }
 
 int order_with(const struct order_env *env, const struct order_actor *who, int64_t id,

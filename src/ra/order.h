@@ -73,6 +73,8 @@ struct order_env {
     const struct maint_policy *maint; /* NULL = default window; {0} = never */
     int64_t max_upload;               /* bytes; 0 = 10 MiB */
     const char *hmac_secret;          /* payment callback; NULL/"" = callback refused */
+    const char *client_ip;            /* the request's client address for the audit log; NULL = none
+                                         (jobs, CLI) */
 };
 
 struct config;
@@ -129,7 +131,9 @@ int order_reapply(const struct order_env *env, const struct order_actor *who, in
  * transaction) to `to` if the edge exists and o->version is current, sets the columns in
  * set (may be NULL), appends the audit record (action "order." + event, object
  * "order:" + receipt_no, detail = {"from","to"} merged with detail, which may be NULL) and
- * calls the hook. o is updated in memory (state, version). */
+ * calls the hook. o is updated in memory (state, version). A move to approved schedules
+ * the order's issuance job (ORDER_ISSUE_JOB, issue 8 item 5) in the same transaction:
+ * signing never runs inside the request that approves. */
 int order_transition_tx(const struct order_env *env, const struct order_actor *who,
                         struct order_rec *o, enum order_state to, const char *event,
                         const struct orders_state_set *set, json_t *detail, struct sm_err *e);
@@ -177,6 +181,20 @@ int order_cancel_reason_ok(const char *code);
 /* Cancels an order not yet approved (reason optional). */
 int order_cancel(const struct order_env *env, const struct order_actor *who, int64_t id,
                  int64_t version, const char *reason, struct sm_err *e);
+
+/* The one-shot job of the jobs table that issues an approved order (jobs/issuer.c); its
+ * key is the order id in decimal. */
+#define ORDER_ISSUE_JOB "order.issue"
+/* The notice event (not an audit action) of a new issuance refusal: the customer is mailed
+ * once per refusal, not on every retry that meets the same one (ra/fulfil). */
+#define ORDER_ISSUE_REFUSED "order.issue_refused"
+/* Schedules (or schedules again, when its last run has ended) the issuance job of order
+ * id, due now by the wall clock. Works inside or outside a transaction. */
+int order_issue_schedule(struct db *db, int64_t id, struct sm_err *e);
+/* 1 when the issuance job of order id is queued, running or waiting to be retried, 0
+ * when there is none or it has ended (also on a read error). *attempts (may be NULL)
+ * gets its failed runs in a row. */
+int order_issue_pending(struct db *db, int64_t id, int64_t *attempts);
 
 /* Marks an approved order issued with its certificate (approved → issued). Called by
  * the issuance engine in its own transaction (db_begin held by the caller) right after it

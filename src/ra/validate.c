@@ -51,8 +51,14 @@ static int mail_link(const struct order_env *env, const struct config *cfg,
         return sm_err_set(e, SM_E_INVALID, "name", "no constructed address for %s", name);
     snprintf(url, sizeof url, "%s/dcv/confirm/%s", config_str(cfg, "server", "base_url"), value);
     tokyo_text(expires, exp, sizeof exp);
-    json_t *v = json_pack("{s:s, s:s, s:s, s:s}", "domain", name, "receipt_no", o->receipt_no,
-                          "url", url, "expires", exp);
+    /* the mailbox owner learns who applies (issue 8 item 7): the organization's names */
+    struct org org;
+    int rc = org_get(env->db, o->org_id, &org, e);
+    if (rc < 0)
+        return rc;
+    json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "domain", name, "receipt_no",
+                          o->receipt_no, "url", url, "expires", exp, "org", org.name_ja, "org_en",
+                          org.name_en[0] ? org.name_en : org.name_ja);
     char *vars = v ? json_dumps(v, JSON_COMPACT) : NULL;
     json_decref(v);
     if (vars == NULL)
@@ -63,7 +69,7 @@ static int mail_link(const struct order_env *env, const struct config *cfg,
     m.tmpl = "dcv_email";
     m.vars_json = vars;
     m.order_id = o->id;
-    int rc = outbox_enqueue(env->db, &m, NULL, e);
+    rc = outbox_enqueue(env->db, &m, NULL, e);
     free(vars);
     if (rc == 0) {
         json_t *d = json_pack("{s:s, s:s}", "name", name, "to", to);
@@ -317,7 +323,8 @@ int validate_email_confirm(const struct order_env *env, const struct config *cfg
     if (!dcv_value_well_formed(token))
         return sm_err_set(e, SM_E_NOTFOUND, "token", "malformed token");
     int rc = order_domains_by_value(env->db, token, &d, e);
-    if (rc == 0 && (dcv_method_parse(d->dcv_method) != DCV_EMAIL || d->value_expires_at <= (int64_t)now))
+    if (rc == 0 &&
+        (dcv_method_parse(d->dcv_method) != DCV_EMAIL || d->value_expires_at <= (int64_t)now))
         rc = sm_err_set(e, SM_E_NOTFOUND, "token", "token expired or not an e-mail validation");
     if (rc == 0 && !dcv_method_allowed(DCV_EMAIL, now))
         rc = sm_err_set(e, SM_E_DCV_METHOD, "method", "validation by e-mail has ended");
@@ -523,7 +530,8 @@ int validate_email_lookup(const struct order_env *env, const char *token,
     if (!dcv_value_well_formed(token))
         return sm_err_set(e, SM_E_NOTFOUND, "token", "malformed token");
     int rc = order_domains_by_value(env->db, token, &d, e);
-    if (rc == 0 && (dcv_method_parse(d->dcv_method) != DCV_EMAIL || d->value_expires_at <= (int64_t)now))
+    if (rc == 0 &&
+        (dcv_method_parse(d->dcv_method) != DCV_EMAIL || d->value_expires_at <= (int64_t)now))
         rc = sm_err_set(e, SM_E_NOTFOUND, "token", "token expired or not an e-mail validation");
     if (rc == 0)
         rc = orders_get(env->db, d->order_id, &system_actor.scope, &o, e);

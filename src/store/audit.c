@@ -16,14 +16,14 @@ static const struct db_stmt st_head = {"audit.head",
                                        "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE"};
 static const struct db_stmt st_insert = {
     "audit.insert",
-    "INSERT INTO audit_log (seq, at, actor, action, object, detail, prev_hash, hash) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    "INSERT INTO audit_log (seq, at, actor, action, object, detail, prev_hash, hash, client_ip) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     NULL, NULL};
 static const struct db_stmt st_set_head = {
     "audit.set_head", "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", NULL, NULL};
 static const struct db_stmt st_walk = {
     "audit.walk",
-    "SELECT seq, at, actor, action, object, detail, prev_hash, hash FROM audit_log "
+    "SELECT seq, at, actor, action, object, detail, prev_hash, hash, client_ip FROM audit_log "
     "WHERE seq <= $1 ORDER BY seq",
     NULL, NULL};
 static const struct db_stmt st_after = {
@@ -60,9 +60,13 @@ static int get_head(struct db *db, struct head *h, struct sm_err *e)
     return 0;
 }
 
-static void link_fields(struct hashchain_field f[6], const char *seq, const char *at,
-                        const void *actor, size_t na, const void *action, size_t nb,
-                        const void *object, size_t no, const void *detail, size_t nd)
+/* The hashed fields of a record: six, and the client address as a seventh when the
+ * record has one (records before migration 0019 and records without a request have none
+ * and hash as they always did). Returns the number of fields. */
+static size_t link_fields(struct hashchain_field f[7], const char *seq, const char *at,
+                          const void *actor, size_t na, const void *action, size_t nb,
+                          const void *object, size_t no, const void *detail, size_t nd,
+                          const void *ip, size_t ni)
 {
     f[0] = (struct hashchain_field){seq, strlen(seq)};
     f[1] = (struct hashchain_field){at, strlen(at)};
@@ -70,6 +74,10 @@ static void link_fields(struct hashchain_field f[6], const char *seq, const char
     f[3] = (struct hashchain_field){action, nb};
     f[4] = (struct hashchain_field){object, no};
     f[5] = (struct hashchain_field){detail, nd};
+    if (ip == NULL)
+        return 6;
+    f[6] = (struct hashchain_field){ip, ni};
+    return 7;
 }
 
 static int check_detail(const char *detail, struct sm_err *e)
@@ -89,6 +97,16 @@ static int check_detail(const char *detail, struct sm_err *e)
 int audit_append(struct db *db, const char *actor, const char *action, const char *object,
                  const char *detail_json, struct sm_err *e)
 {
+    return audit_append_from(db, actor, NULL, action, object, detail_json, e);
+}
+
+int audit_append_from(struct db *db, const char *actor, const char *client_ip, const char *action,
+                      const char *object, const char *detail_json, struct sm_err *e)
+{
+    if (client_ip != NULL && *client_ip == '\0')
+        client_ip = NULL;
+    if (client_ip != NULL && strlen(client_ip) > AUDIT_MAX_CLIENT_IP)
+        return sm_err_set(e, SM_E_TOO_LARGE, "client_ip", "client address too long");
     if (!db_in_transaction(db))
         return sm_err_set(e, SM_E_INTERNAL, "audit", "audit_append outside a transaction");
     if (actor == NULL || *actor == '\0')
@@ -111,16 +129,19 @@ int audit_append(struct db *db, const char *actor, const char *action, const cha
     char sseq[24], sat[24], hash[HASHCHAIN_HEX];
     snprintf(sseq, sizeof sseq, "%lld", (long long)seq);
     snprintf(sat, sizeof sat, "%lld", (long long)at);
-    struct hashchain_field f[6];
-    link_fields(f, sseq, sat, actor, strlen(actor), action, strlen(action), object, strlen(object),
-                detail_json, strlen(detail_json));
-    rc = hashchain_next(h.hash, f, 6, hash);
+    struct hashchain_field f[7];
+    size_t nf = link_fields(f, sseq, sat, actor, strlen(actor), action, strlen(action), object,
+                            strlen(object), detail_json, strlen(detail_json), client_ip,
+                            client_ip ? strlen(client_ip) : 0);
+    rc = hashchain_next(h.hash, f, nf, hash);
     if (rc < 0)
         return sm_err_set(e, -rc, "audit", "cannot hash audit record");
-    struct db_val p[8] = {DBV_INT(seq),     DBV_INT(at),      DBV_TEXT(actor),
+    struct db_val p[9] = {DBV_INT(seq),     DBV_INT(at),      DBV_TEXT(actor),
                           DBV_TEXT(action), DBV_TEXT(object), DBV_TEXT(detail_json),
-                          DBV_TEXT(h.hash), DBV_TEXT(hash)};
-    rc = db_run(db, &st_insert, p, 8, NULL, NULL, e);
+                          DBV_TEXT(h.hash), DBV_TEXT(hash),   DBV_NULL};
+    if (client_ip != NULL)
+        p[8] = DBV_TEXT(client_ip);
+    rc = db_run(db, &st_insert, p, 9, NULL, NULL, e);
     if (rc < 0)
         return rc;
     struct db_val q[2] = {DBV_INT(seq), DBV_TEXT(hash)};
@@ -153,7 +174,7 @@ static int is_text(const struct db_val *v) { return v->t == DB_TEXT; }
 static int walk_row(void *ctx, const struct db_val *c, int ncols)
 {
     struct walk *w = ctx;
-    if (ncols != 8)
+    if (ncols != 9)
         return -SM_E_DB;
     int64_t seq = db_col_int(&c[0]);
     if (seq != w->expect) {
@@ -166,6 +187,8 @@ static int walk_row(void *ctx, const struct db_val *c, int ncols)
             return broken(w, seq, "a field is not text");
     if (c[1].t != DB_INT)
         return broken(w, seq, "time is not an integer");
+    if (c[8].t != DB_NULL && !is_text(&c[8]))
+        return broken(w, seq, "the client address is not text");
     if (c[6].n != HASHCHAIN_HEX - 1 || memcmp(c[6].p, w->last, HASHCHAIN_HEX - 1) != 0)
         return broken(w, seq,
                       "prev_hash does not match the previous record "
@@ -173,9 +196,10 @@ static int walk_row(void *ctx, const struct db_val *c, int ncols)
     char sseq[24], sat[24], hash[HASHCHAIN_HEX];
     snprintf(sseq, sizeof sseq, "%lld", (long long)seq);
     snprintf(sat, sizeof sat, "%lld", (long long)c[1].i);
-    struct hashchain_field f[6];
-    link_fields(f, sseq, sat, c[2].p, c[2].n, c[3].p, c[3].n, c[4].p, c[4].n, c[5].p, c[5].n);
-    if (hashchain_next(w->last, f, 6, hash) < 0)
+    struct hashchain_field f[7];
+    size_t nf = link_fields(f, sseq, sat, c[2].p, c[2].n, c[3].p, c[3].n, c[4].p, c[4].n, c[5].p,
+                            c[5].n, c[8].t == DB_NULL ? NULL : c[8].p, c[8].n);
+    if (hashchain_next(w->last, f, nf, hash) < 0)
         return -SM_E_CRYPTO;
     if (c[7].n != HASHCHAIN_HEX - 1 || memcmp(c[7].p, hash, HASHCHAIN_HEX - 1) != 0)
         return broken(w, seq, "record contents do not match its hash (changed record)");

@@ -4,8 +4,10 @@
  * or rewrites records: they are kept for at least two years (in practice, forever).
  *
  * Record hash (see core/hashchain.h): hash = hex(SHA-256(prev_hash || N(seq) || N(at) ||
- * N(actor) || N(action) || N(object) || N(detail))) where N(x) = "<byte length>:<x>," and
- * seq and at are decimal; the first record's prev_hash is 64 '0' characters. */
+ * N(actor) || N(action) || N(object) || N(detail) [|| N(client_ip)])) where N(x) =
+ * "<byte length>:<x>," and seq and at are decimal; the first record's prev_hash is 64 '0'
+ * characters. The client address (migration 0019) is hashed only when the record has one:
+ * records written before it, and records of jobs and the CLI, hash as six fields. */
 #ifndef SM_AUDIT_H
 #define SM_AUDIT_H
 #include <stddef.h>
@@ -15,7 +17,8 @@
 
 struct db;
 
-#define AUDIT_MAX_DETAIL 65536 /* bytes of detail JSON */
+#define AUDIT_MAX_DETAIL    65536 /* bytes of detail JSON */
+#define AUDIT_MAX_CLIENT_IP 64    /* bytes of a client address */
 
 /* Appends one record at clock_now(). Must run inside the caller's transaction (db_begin)
  * so the record commits or rolls back with the change it describes; it locks the chain
@@ -27,6 +30,12 @@ struct db;
  * transaction) or a database error. */
 int audit_append(struct db *db, const char *actor, const char *action, const char *object,
                  const char *detail_json, struct sm_err *e);
+
+/* The same, for a change asked for over HTTP: client_ip is the request's client address
+ * (the peer, or what a trusted proxy forwarded; issue 8), kept with the record and
+ * hashed with it. NULL or "" = none (as audit_append). */
+int audit_append_from(struct db *db, const char *actor, const char *client_ip, const char *action,
+                      const char *object, const char *detail_json, struct sm_err *e);
 
 /* Walks the whole chain. Returns 0 when intact; -SM_E_CONFLICT when broken, with
  * *bad_seq = the first bad record and why = the reason (changed record, missing record

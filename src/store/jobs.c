@@ -54,6 +54,16 @@ static const struct db_stmt st_fail = {
     NULL, NULL};
 static const struct db_stmt st_get = {
     "jobs.get", "SELECT " COLS " FROM jobs WHERE kind = $1 AND key = $2", NULL, NULL};
+/* A one-shot job due again: created, or an ended one (done = 1) made due with a fresh count
+ * of attempts; a job not ended (queued, running, waiting after a failure) is left as it is,
+ * so that one job of a key runs at a time. */
+static const struct db_stmt st_rearm = {
+    "jobs.rearm",
+    "INSERT INTO jobs (kind, key, every_seconds, next_run_at, created_at) "
+    "VALUES ($1, $2, 0, $3, $3) "
+    "ON CONFLICT (kind, key) DO UPDATE SET done = 0, attempts = 0, last_error = NULL, "
+    "next_run_at = excluded.next_run_at WHERE jobs.done = 1",
+    NULL, NULL};
 static const struct db_stmt st_list = {"jobs.list", "SELECT " COLS " FROM jobs ORDER BY id", NULL,
                                        NULL};
 
@@ -150,6 +160,18 @@ int jobs_ensure(struct db *db, const char *kind, const char *key, int64_t every_
     struct db_val p[5] = {DBV_TEXT(kind), DBV_TEXT(key), DBV_INT(every_seconds),
                           DBV_INT(first_run_at), DBV_INT(first_run_at)};
     return db_run(db, &st_ensure, p, 5, NULL, NULL, e);
+}
+
+int jobs_rearm(struct db *db, const char *kind, const char *key, int64_t run_at, struct sm_err *e)
+{
+    if (kind == NULL || *kind == '\0' || !name_ok(kind, JOBS_MAX_KIND))
+        return sm_err_set(e, SM_E_INVALID, "kind", "job kind must be 1..%d of [a-z0-9.-]",
+                          JOBS_MAX_KIND);
+    if (key == NULL || strlen(key) > JOBS_MAX_KEY)
+        return sm_err_set(e, SM_E_TOO_LARGE, "key", "job key missing or longer than %d bytes",
+                          JOBS_MAX_KEY);
+    struct db_val p[3] = {DBV_TEXT(kind), DBV_TEXT(key), DBV_INT(run_at)};
+    return db_run(db, &st_rearm, p, 3, NULL, NULL, e);
 }
 
 int jobs_claim(struct db *db, const char *owner, const char *kinds, int64_t now,

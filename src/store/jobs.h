@@ -4,7 +4,8 @@
  * database never hold the same job; a process that dies stops renewing and its job is
  * claimed again once the lease runs out. Times are UTC seconds passed in by the caller
  * (the runner uses the wall clock: leases are about processes, not business dates).
- * All SQL for jobs lives here; jobs/runner.c is the only caller besides tests. */
+ * All SQL for jobs lives here; jobs/runner.c claims and runs them, ra/ schedules one-shot
+ * jobs in the transaction of the change that calls for them (jobs_ensure, jobs_rearm). */
 #ifndef SM_STORE_JOBS_H
 #define SM_STORE_JOBS_H
 #include <stddef.h>
@@ -38,6 +39,12 @@ void job_rows_free(struct job_row *rows, size_t n); /* an array from jobs_list *
  * kind, a too long key, or every_seconds < 0. */
 int jobs_ensure(struct db *db, const char *kind, const char *key, int64_t every_seconds,
                 int64_t first_run_at, struct sm_err *e);
+
+/* Schedules one-shot job (kind, key) due at run_at: creates it, or makes an ended one
+ * (done = 1) due again with attempts and last_error reset. A job that has not ended
+ * (queued, running, or waiting to be retried) is left untouched, so a key never has two
+ * runs at once and a retry keeps its back-off. Works inside a transaction. */
+int jobs_rearm(struct db *db, const char *kind, const char *key, int64_t run_at, struct sm_err *e);
 
 /* Claims one job that is not done, due (next_run_at <= now) and free (lease_until < now),
  * of one of the kinds in kinds (a comma list, e.g. "mail.send,vetting.sweep"), oldest due

@@ -389,6 +389,11 @@ static json_t *domains_json(struct req *r, struct portal *p, int64_t id, int *pe
                       "br_version", d[i].br_version ? d[i].br_version : "", "evidence",
                       d[i].evidence ? d[i].evidence : "", "ok", ok);
         json_object_set_new(x, "where", json_string(where));
+        /* issue 8 item 20: evidence relied on from an earlier validation says so */
+        json_object_set_new(x, "reused", json_boolean(d[i].reused_from > 0));
+        char from[24];
+        snprintf(from, sizeof from, "%lld", (long long)d[i].reused_from);
+        json_object_set_new(x, "reused_from", json_string(from));
         json_t *ev = evidence_rows(r, d[i].evidence);
         json_object_set_new(x, "has_evidence", json_boolean(json_array_size(ev) > 0));
         json_object_set_new(x, "evidence_rows", ev);
@@ -719,6 +724,7 @@ void officer_order_page(struct req *r, struct portal *p, int64_t id, int status,
     json_object_set_new(d, "o", order_base(r, p, o, pr));
     json_object_set_new(d, "refusal",
                         pf_refusal_json(r->lang, o, config_str(r->web->cfg, "caa", "identities")));
+    json_object_set_new(d, "issuing", json_boolean(pf_issuing(p->db, o)));
     json_object_set(d, "names", names);
     json_object_set_new(d, "org_rows",
                         rows_of(r, json_object_get(app, "org"), "org", org_keys,

@@ -220,47 +220,28 @@ void h_officer_hold(struct req *r) { run_action(r, act_hold, "held"); }
 void h_officer_resume(struct req *r) { run_action(r, act_resume, "resumed"); }
 void h_officer_reject(struct req *r) { run_action(r, act_reject, "rejected"); }
 
-/* The order's state now ("" when unreadable). */
-static void state_now(struct portal *p, int64_t id, char out[24])
-{
-    struct order_rec *o = NULL;
-    out[0] = '\0';
-    if (orders_get(p->db, id, &p->who.scope, &o, NULL) == 0)
-        snprintf(out, 24, "%s", o->state);
-    orders_rec_free(o);
-}
-
+/* Approve hands issuance to the job (issue 8 item 5): the answer comes at once and the
+ * order page says "issuing" until the job has run. */
 static int act_approve(struct req *r, struct portal *p, int64_t id, int64_t version,
                        const char **done, struct sm_err *e)
 {
-    int rc = fulfil_approve(&p->env, &p->who, r->web->cfg, id, version, e);
-    char st[24];
-    state_now(p, id, st);
-    if (rc < 0 && strcmp(st, "approved") == 0) {
-        /* approved, but issuance could not run yet: say why on the page */
-        log_info("officer: approved, issuance pending", "field", e->field, "detail", e->detail);
-        if (http_err_status(e) == 500)
-            sm_err_set(e, SM_E_CONFLICT, "issue", "%s", e->detail);
-    }
-    *done = strcmp(st, "issued") == 0 ? "issued" : "approved";
-    return rc;
+    *done = "issuing";
+    return fulfil_approve(&p->env, &p->who, r->web->cfg, id, version, e);
 }
 
+/* Issue again after a refusal: schedules the job again (never signs in the request). */
 static int act_issue(struct req *r, struct portal *p, int64_t id, int64_t version,
                      const char **done, struct sm_err *e)
 {
     int rc = still_current(p, id, version, e);
+    *done = "issuing";
     if (rc == 0)
-        rc = fulfil_issue(&p->env, &p->who, r->web->cfg, id, e);
-    if (rc < 0 && http_err_status(e) == 500 && e->code != SM_E_DB) {
-        log_info("officer: issuance refused", "field", e->field, "detail", e->detail);
-        sm_err_set(e, SM_E_CONFLICT, "issue", "%s", e->detail);
-    }
+        rc = fulfil_retry(&p->env, &p->who, id, e);
     return rc;
 }
 
-void h_officer_approve(struct req *r) { run_action(r, act_approve, "approved"); }
-void h_officer_issue(struct req *r) { run_action(r, act_issue, "issued"); }
+void h_officer_approve(struct req *r) { run_action(r, act_approve, "issuing"); }
+void h_officer_issue(struct req *r) { run_action(r, act_issue, "issuing"); }
 
 /* "document-ID-NAME" for Content-Disposition: letters, digits, '.', '-', '_' of the
  * uploaded name (others become '_'), the extension of the sniffed type. */

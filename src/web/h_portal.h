@@ -147,5 +147,9 @@ int pf_term_note(struct buf *out, const char *lang, int term_months, time_t at, 
  * (caa.*, dns.*, issue.*), then a general one. caa_ids is the CA's CAA issuer domain
  * names for the next step (may be NULL). New reference. (h_portal_orders.c) */
 json_t *pf_refusal_json(const char *lang, const struct order_rec *o, const char *caa_ids);
+/* 1 when approved order o has its issuance job queued, running or waiting to be retried:
+ * the order pages say "issuing" (issue 8 item 5), beside the last refusal if there is one.
+ * (h_portal_orders.c) */
+int pf_issuing(struct db *db, const struct order_rec *o);
 
 #endif

@@ -162,6 +162,18 @@ static void reply_order(struct req *r, struct portal *p, const struct order_rec 
             json_object_set_new(j, "cert_serial", json_string(c->serial));
         certs_row_free(c);
     }
+    /* issue 8 items 1, 5: why an approved order waits, and whether issuance is under way */
+    json_object_set_new(j, "issuing", json_boolean(pf_issuing(p->db, o)));
+    json_t *ref = pf_refusal_json(r->lang, o, config_str(r->web->cfg, "caa", "identities"));
+    if (json_is_object(ref)) {
+        char at[24];
+        clock_format_utc((time_t)o->issue_refused_at, at, sizeof at);
+        json_object_set_new(j, "issue_refusal",
+                            json_pack("{s:O, s:O, s:O, s:s}", "code", json_object_get(ref, "code"),
+                                      "message", json_object_get(ref, "reason"), "next_step",
+                                      json_object_get(ref, "next"), "at", at));
+    }
+    json_decref(ref);
     http_reply_json(r, status, j);
 }
 

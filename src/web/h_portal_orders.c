@@ -18,6 +18,7 @@
 #include "ra/validate.h"
 #include "store/users.h"
 #include "store/vetting.h"
+#include "ra/keyblock.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
 #include "store/certs.h"
@@ -296,6 +297,11 @@ static const char *first_msg(const char *lang, char keys[][96], size_t n)
     return NULL;
 }
 
+int pf_issuing(struct db *db, const struct order_rec *o)
+{
+    return strcmp(o->state, "approved") == 0 && order_issue_pending(db, o->id, NULL);
+}
+
 json_t *pf_refusal_json(const char *lang, const struct order_rec *o, const char *caa_ids)
 {
     if (strcmp(o->state, "approved") != 0 || o->issue_refusal[0] == '\0')
@@ -396,6 +402,7 @@ static void order_page(struct req *r, struct portal *p, struct order_rec *o,
     json_object_set_new(d, "show_docs", json_boolean(can_upload || json_array_size(docs) > 0));
     json_object_set_new(d, "refusal",
                         pf_refusal_json(lang, o, config_str(r->web->cfg, "caa", "identities")));
+    json_object_set_new(d, "issuing", json_boolean(pf_issuing(p->db, o)));
     stored_clear(&s);
     http_reply_page(r, status, "portal_order", "portal.order.title", d);
 }
@@ -609,6 +616,8 @@ void h_order_edit(struct req *r)
         goto out;
     }
     in.in.root = o->root_option;
+    in.in.key_blocklist = ra_keyblock_lookup; /* issue 8 item 23 */
+    in.in.key_blocklist_arg = p.db;
     int rc = appform_check(&in.in, &prod, clock_now(), &res, &e);
     checked = 1;
     if (rc < 0) {

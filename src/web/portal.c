@@ -44,6 +44,7 @@ int portal_or_reply(struct req *r, struct portal *p)
     if ((p->db = req_db_or_reply(r)) == NULL)
         return -SM_E_DB;
     p->env = ra_env(r->web->ra, p->db);
+    p->env.client_ip = r->client; /* the audit records of this request name it */
     p->who.user_id = p->user->id;
     if (portal_is_staff(p)) {
         p->who.scope = ORDERS_SCOPE_ALL;

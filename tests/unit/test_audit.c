@@ -303,6 +303,76 @@ static void test_audit_verify_rehashed_record_detected(void **state)
     assert_non_null(strstr(why, "prev_hash"));
 }
 
+/* Issue 8 (migration 0019): a record of an HTTP request keeps the client address and
+ * hashes it as a seventh field; records without one (those written before the column
+ * existed, jobs, CLI) hash as six fields, so an old chain verifies unchanged. Changing,
+ * removing or adding an address is caught at that record. */
+static const struct db_stmt st_ip_of = {"t.ip_of", "SELECT client_ip FROM audit_log WHERE seq = $1",
+                                        NULL, NULL};
+static const struct db_stmt st_hash_of = {"t.hash_of", "SELECT hash FROM audit_log WHERE seq = $1",
+                                          NULL, NULL};
+
+static void ip_chain(struct db *db, int clear) /* clear: after unguard only */
+{
+    struct sm_err e = {0};
+    struct db_val g = DBV_TEXT(hashchain_genesis);
+    if (clear) {
+        assert_int_equal(db_run(db, &st_clear_log, NULL, 0, NULL, NULL, &e), 0);
+        assert_int_equal(db_run(db, &st_clear_head, &g, 1, NULL, NULL, &e), 0);
+    }
+    clock_set(1700000000);
+    assert_int_equal(append_tx(db, "system", "order.issued", "order:1", "{}", &e), 0);
+    assert_int_equal(append_tx(db, "cli", "ca.init", "ca:dv", "{}", &e), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(db_begin(db, &e), 0);
+        assert_int_equal(audit_append_from(db, "user:7", i ? "2001:db8::7" : "192.0.2.7",
+                                           "order.approve", "order:1", "{}", &e),
+                         0);
+        assert_int_equal(db_commit(db, &e), 0);
+    }
+}
+
+static void test_audit_client_ip_hashed_for_new_records_only(void **state)
+{
+    struct dbfx *f = *state;
+    struct sm_err e = {0};
+    ip_chain(f->db, 0);
+    assert_int_equal(verify(f->db, NULL, NULL, 0), 4);
+    char got[HASHCHAIN_HEX];
+    struct db_val s3 = DBV_INT(3), s1 = DBV_INT(1);
+    assert_true(db_run(f->db, &st_ip_of, &s3, 1, copy_text, got, &e) >= 0);
+    assert_string_equal(got, "192.0.2.7");
+    /* a record without an address hashes exactly as before the column existed */
+    struct hashchain_field six[6] = {{"1", 1},       {"1700000000", 10},
+                                     {"system", 6},  {"order.issued", 12},
+                                     {"order:1", 7}, {"{}", 2}};
+    char want[HASHCHAIN_HEX];
+    assert_int_equal(hashchain_next(hashchain_genesis, six, 6, want), 0);
+    assert_true(db_run(f->db, &st_hash_of, &s1, 1, copy_text, got, &e) >= 0);
+    assert_string_equal(got, want);
+    assert_int_equal(audit_append_from(f->db, "user:7", "192.0.2.7", "x", "", "{}", &e),
+                     -SM_E_INTERNAL); /* outside a transaction */
+    unguard(f->db);
+    static const struct {
+        const char *sql;
+        int64_t bad;
+    } cases[] = {
+        {"UPDATE audit_log SET client_ip = '198.51.100.1' WHERE seq = 3", 3},
+        {"UPDATE audit_log SET client_ip = NULL WHERE seq = 4", 4},
+        {"UPDATE audit_log SET client_ip = '198.51.100.1' WHERE seq = 2", 2},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ip_chain(f->db, 1);
+        struct db_stmt st = {"t.ip_tamper", cases[i].sql, NULL, NULL};
+        assert_int_equal(db_run(f->db, &st, NULL, 0, NULL, NULL, &e), 0);
+        int64_t bad = 0;
+        char why[160];
+        assert_int_equal(verify(f->db, &bad, why, sizeof why), -1);
+        assert_int_equal(bad, cases[i].bad);
+        assert_non_null(strstr(why, "changed"));
+    }
+}
+
 /* Allocation failures during append and verify are reported, never crash or leak. */
 static void test_audit_append_failalloc(void **state)
 {
@@ -383,6 +453,7 @@ static const struct CMUnitTest table[] = {
     T(test_audit_log_refuses_update_and_delete),
     T(test_audit_verify_tampering_detected),
     T(test_audit_verify_rehashed_record_detected),
+    T(test_audit_client_ip_hashed_for_new_records_only),
     T(test_audit_append_failalloc),
     T(test_audit_append_concurrent_connections),
 };

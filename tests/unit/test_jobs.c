@@ -137,6 +137,43 @@ static void test_jobs_one_shot_runs_once(void **state)
     job_row_clear(&j);
 }
 
+/* issue 8 item 5: an order's issuance job (order.issue) is scheduled by jobs_rearm: an
+ * ended job runs again, one that is queued, held or waiting after a failure is left as it
+ * is (one run at a time, the back-off kept). */
+static void test_jobs_rearm_only_ended_jobs(void **state)
+{
+    struct dbfx *f = *state;
+    struct sm_err e = {0};
+    struct job_row j;
+    assert_int_equal(jobs_rearm(f->db, "order.issue", "7", T0, &e), 0);
+    assert_int_equal(jobs_rearm(f->db, "order.issue", "7", T0 + 50, &e), 0); /* queued: kept */
+    assert_int_equal(jobs_claim(f->db, "a", "order.issue", T0, 60, &j, &e), 1);
+    int64_t id = j.id;
+    job_row_clear(&j);
+    /* held by a: a second schedule neither frees nor duplicates it */
+    assert_int_equal(jobs_rearm(f->db, "order.issue", "7", T0 + 1, &e), 0);
+    assert_int_equal(jobs_claim(f->db, "b", "order.issue", T0 + 1, 60, &j, &e), 0);
+    assert_int_equal(jobs_fail(f->db, id, "a", "caa.timeout", T0 + 30, &e), 0);
+    /* waiting for its retry: the back-off is kept */
+    assert_int_equal(jobs_rearm(f->db, "order.issue", "7", T0 + 2, &e), 0);
+    assert_int_equal(jobs_claim(f->db, "b", "order.issue", T0 + 29, 60, &j, &e), 0);
+    assert_int_equal(jobs_claim(f->db, "b", "order.issue", T0 + 30, 60, &j, &e), 1);
+    assert_int_equal(j.attempts, 1);
+    job_row_clear(&j);
+    assert_int_equal(jobs_complete(f->db, id, "b", T0 + 31, 0, &e), 0);
+    assert_int_equal(jobs_claim(f->db, "b", "order.issue", T0 + 999, 60, &j, &e), 0);
+    /* ended: scheduled again, due at the new time with a fresh count */
+    assert_int_equal(jobs_rearm(f->db, "order.issue", "7", T0 + 100, &e), 0);
+    assert_int_equal(jobs_claim(f->db, "c", "order.issue", T0 + 99, 60, &j, &e), 0);
+    assert_int_equal(jobs_claim(f->db, "c", "order.issue", T0 + 100, 60, &j, &e), 1);
+    assert_int_equal(j.id, id);
+    assert_int_equal(j.attempts, 0);
+    assert_int_equal(j.done, 0);
+    job_row_clear(&j);
+    assert_int_equal(jobs_rearm(f->db, "Order Issue", "7", T0, &e), -SM_E_INVALID);
+    assert_string_equal(e.field, "kind");
+}
+
 static void test_jobs_fail_backs_off(void **state)
 {
     struct dbfx *f = *state;
@@ -390,6 +427,7 @@ static const struct CMUnitTest table[] = {
     T(test_jobs_complete_schedules_next_run),
     T(test_jobs_one_shot_runs_once),
     T(test_jobs_fail_backs_off),
+    T(test_jobs_rearm_only_ended_jobs),
     T(test_jobs_backoff_schedule),
     T(test_jobs_claim_only_its_kinds),
     T(test_jobs_bad_input_refused),

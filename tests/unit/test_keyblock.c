@@ -21,6 +21,7 @@
 #include <openssl/x509.h>
 
 #include "pki/csr.h"
+#include "ra/appform.h"
 #include "ra/keyblock.h"
 #include "store/keyblock.h"
 
@@ -84,7 +85,66 @@ static void test_keyblock_csr_check_refuses_listed_key(void **state)
     EVP_PKEY_free(k);
 }
 
+/* Issue 8 item 23: the application form consults the blocklist for the CSR's key and
+ * refuses a listed one on field "csr" with its own message (csr.key.compromised). */
+static void test_keyblock_appform_refuses_listed_key(void **state)
+{
+    struct dbfx *f = *state;
+    struct sm_err e = {0};
+    EVP_PKEY *k = EVP_EC_gen("P-256");
+    X509_REQ *r = X509_REQ_new();
+    assert_non_null(k);
+    assert_non_null(r);
+    assert_true(X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(r), "CN", MBSTRING_UTF8,
+                                           (const unsigned char *)"form.example.com", -1, -1, 0));
+    assert_true(X509_REQ_set_pubkey(r, k));
+    assert_true(X509_REQ_sign(r, k, EVP_sha256()) > 0);
+    unsigned char *der = NULL;
+    int len = i2d_X509_REQ(r, &der);
+    assert_true(len > 0);
+    struct product p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.code, sizeof p.code, "dv-1y");
+    snprintf(p.level, sizeof p.level, "dv");
+    snprintf(p.root_options, sizeof p.root_options, "a");
+    p.term_months = 12;
+    p.sans_included = p.sans_max = 1;
+    p.active = 1;
+    struct appform_in in;
+    memset(&in, 0, sizeof in);
+    in.kind = "new";
+    in.csr = (const char *)der;
+    in.csr_len = (size_t)len;
+    in.key_blocklist = ra_keyblock_lookup;
+    in.key_blocklist_arg = f->db;
+    struct appform_result res;
+    assert_int_equal(appform_check(&in, &p, 1780000000, &res, &e), 0);
+    for (size_t i = 0; i < res.nerrors; i++)
+        assert_false(strcmp(res.errors[i].key, "csr.key.compromised") == 0);
+    assert_non_null(res.csr);
+    char hex[65];
+    snprintf(hex, sizeof hex, "%s", res.csr->spki_sha256_hex);
+    appform_result_free(&res);
+    assert_int_equal(keyblock_add(f->db, hex, "published private key", "test", &e), 0);
+    assert_int_equal(appform_check(&in, &p, 1780000000, &res, &e), 0);
+    int found = 0;
+    for (size_t i = 0; i < res.nerrors; i++)
+        if (strcmp(res.errors[i].key, "csr.key.compromised") == 0) {
+            assert_string_equal(res.errors[i].field, "csr");
+            found = 1;
+        }
+    assert_true(found);
+    const struct csr_problem_def *def = csr_problem_find("csr.key.compromised");
+    assert_non_null(def);
+    appform_result_free(&res);
+    OPENSSL_free(der);
+    X509_REQ_free(r);
+    EVP_PKEY_free(k);
+}
+
 static const struct CMUnitTest table[] = {
+    cmocka_unit_test_setup_teardown(test_keyblock_appform_refuses_listed_key, fx_setup,
+                                    dbfx_teardown),
     cmocka_unit_test_setup_teardown(test_keyblock_add_and_find, fx_setup, dbfx_teardown),
     cmocka_unit_test_setup_teardown(test_keyblock_csr_check_refuses_listed_key, fx_setup,
                                     dbfx_teardown),

@@ -78,7 +78,7 @@ static int setup(void **state)
     assert_int_equal(products_get_by_code(f->db, "ov-1y", &f->ov, &e), 0);
     assert_int_equal(products_get_by_code(f->db, "dv-1y", &f->dv, &e), 0);
     f->hooks = (struct order_hooks){hook, f};
-    f->env = (struct order_env){f->db, &f->hooks, NULL, 1024, "s3cret"};
+    f->env = (struct order_env){f->db, &f->hooks, NULL, 1024, "s3cret", NULL};
     *state = f;
     return 0;
 }

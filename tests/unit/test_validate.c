@@ -53,6 +53,19 @@ static int setup(void **state)
     }
     product_id = p.id;
     env.db = db;
+    /* the organizations 1..30 that order() names (the DCV mail names its organization) */
+    for (int i = 1; i <= 30; i++) {
+        struct org org;
+        int64_t id = 0;
+        memset(&org, 0, sizeof org);
+        snprintf(org.kind, sizeof org.kind, "customer");
+        snprintf(org.name_ja, sizeof org.name_ja, "組織%d", i);
+        if (db_begin(db, &e) < 0 || org_insert(db, &org, &id, &e) < 0 || db_commit(db, &e) < 0 ||
+            id != i) {
+            fprintf(stderr, "# setup: organization %d: %s\n", i, e.detail);
+            return -1;
+        }
+    }
     return 0;
 }
 
@@ -554,6 +567,14 @@ static void test_validate_email_lookup_names_the_request(void **state)
     assert_string_equal(in.org_en, "Kakunin Shoji");
     assert_true(in.requested_at > 0);
     assert_false(in.validated);
+    /* issue 8 item 7: the mail itself names the applying organization too */
+    struct outbox_row *rows = NULL;
+    size_t nr = 0;
+    assert_int_equal(outbox_list_by_order(db, id, 10, &rows, &nr, NULL), 0);
+    assert_int_equal(nr, 1);
+    assert_non_null(strstr(rows[0].vars_json, "\"org\":\"確認商事株式会社\""));
+    assert_non_null(strstr(rows[0].vars_json, "\"org_en\":\"Kakunin Shoji\""));
+    outbox_rows_free(rows, nr);
     assert_int_equal(validate_email_lookup(&env, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &in, &e),
                      -SM_E_NOTFOUND);
 }
