@@ -407,7 +407,7 @@ int subscription_continue(const struct order_env *env, const struct order_actor 
             rc = sm_err_set(e, SM_E_POLICY, "continue.state", "the certificate is %s",
                             c.cert->state);
         else if (now < (time_t)(c.cert->not_after + 1 - SUB_CONTINUE_WINDOW_DAYS * DAY))
-            rc = sm_err_set(e, SM_E_POLICY, "continue.window", "from %s", from);
+            rc = sm_err_set(e, SM_E_POLICY, "continue.window", "%s", from);
     }
     const char *csr = NULL;
     if (rc == 0)
@@ -536,7 +536,7 @@ int subscription_renew(const struct order_env *env, const struct order_actor *wh
     if (rc == 0 && !sub_renewal_open((time_t)c.sub.ends_at, now)) {
         char from[16];
         utc_date(sub_renewal_from((time_t)c.sub.ends_at), from, sizeof from);
-        rc = sm_err_set(e, SM_E_POLICY, "renewal.window", "from %s", from);
+        rc = sm_err_set(e, SM_E_POLICY, "renewal.window", "%s", from);
     }
     if (rc == 0)
         rc = products_get(env->db, c.prev->product_id, &p, e);

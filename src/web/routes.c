@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The route table: every URL the server answers, with its role and input flags.
  * Order matters only among patterns that match the same path (first wins). */
+#include "web/h_subscriptions.h"
 #include "web/handlers.h"
 
 const struct route web_routes[] = {
@@ -40,6 +41,7 @@ const struct route web_routes[] = {
 #include "web/routes_portal.inc"
 #include "web/routes_officer.inc"
 #include "web/routes_certs.inc"
+#include "web/routes_subscriptions.inc"
 };
 
 const size_t web_nroutes = sizeof web_routes / sizeof web_routes[0];
