@@ -167,7 +167,7 @@ int subscription_plan(struct db *db, const struct order_rec *o, const struct pro
                       struct sub_plan *plan, struct sm_err *e)
 {
     memset(plan, 0, sizeof *plan);
-    struct subscription s;
+    struct subscription s = {0};
     struct sm_err ne = {0};
     int rc = subscriptions_get_by_order(db, o->id, &s, NULL, &ne);
     if (rc == 0) { /* a continued certificate: the subscription's end */
@@ -233,7 +233,7 @@ int subscription_record_tx(struct db *db, const struct order_rec *o, const struc
 
 int subscription_cert_locked(struct db *db, int64_t cert_id, struct sm_err *e)
 {
-    struct subscription s;
+    struct subscription s = {0};
     struct sm_err ne = {0};
     int rc = subscriptions_get_by_cert(db, cert_id, &s, &ne);
     if (rc == -SM_E_NOTFOUND)
@@ -686,7 +686,7 @@ static int notice_once(struct db *db, const struct config *cfg, const struct sub
                        int *sent, struct sm_err *e)
 {
     struct order_rec *o = NULL;
-    struct subscription_cert l;
+    struct subscription_cert l = {0};
     int inserted = 0;
     *sent = 0;
     int rc = db_begin(db, e);
@@ -722,7 +722,7 @@ static int cancel_one(struct db *db, const struct config *cfg, const struct subs
                       int *done, struct sm_err *e)
 {
     struct order_rec *o = NULL;
-    struct subscription_cert l;
+    struct subscription_cert l = {0};
     int inserted = 0;
     time_t now = clock_now();
     *done = 0;

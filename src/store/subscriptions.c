@@ -180,7 +180,7 @@ int subscriptions_get_by_cert(struct db *db, int64_t cert_id, struct subscriptio
 int subscriptions_get_by_order(struct db *db, int64_t order_id, struct subscription *out,
                                struct subscription_cert *link, struct sm_err *e)
 {
-    struct subscription_cert tmp;
+    struct subscription_cert tmp = {0};
     return get_one(db, &st_by_order, order_id, out, link ? link : &tmp, e);
 }
 

@@ -70,7 +70,7 @@ static void reply_err(struct req *r, const struct sm_err *e)
 
 json_t *hs_cert_subscription(struct req *r, struct portal *p, int64_t cert_id)
 {
-    struct subscription s;
+    struct subscription s = {0};
     struct subscription_cert *l = NULL;
     size_t n = 0;
     if (subscriptions_get_by_cert(p->db, cert_id, &s, NULL) < 0 ||
@@ -88,10 +88,11 @@ json_t *hs_cert_subscription(struct req *r, struct portal *p, int64_t cert_id)
         jst_date(l[i].not_before, nb, sizeof nb);
         jst_date(l[i].not_after, na, sizeof na);
         snprintf(key, sizeof key, "sub.reason.%s", l[i].reason);
-        json_array_append_new(
-            certs, json_pack("{s:s, s:s, s:s, s:s, s:s, s:b}", "serial", l[i].serial, "reason",
-                             i18n_text(r->lang, key), "not_before", nb, "not_after", na,
-                             "state", l[i].cert_state, "this", l[i].cert_id == cert_id));
+        json_array_append_new(certs, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "serial",
+                                               l[i].serial, "reason", i18n_text(r->lang, key),
+                                               "reason_code", l[i].reason, "not_before", nb,
+                                               "not_after", na, "state", l[i].cert_state, "this",
+                                               l[i].cert_id == cert_id));
     }
     int64_t pending = 0;
     for (size_t i = 0; i < n; i++)
@@ -115,10 +116,10 @@ json_t *hs_cert_subscription(struct req *r, struct portal *p, int64_t cert_id)
     snprintf(state_key, sizeof state_key, "sub.state.%s", s.state);
     json_t *j = json_pack(
         "{s:I, s:s, s:s, s:s, s:s, s:I, s:o, s:b, s:s, s:s, s:b, s:s, s:b, s:I, s:I}", "id",
-        (json_int_t)s.id, "state", s.state, "state_label", i18n_text(r->lang, state_key),
-        "starts", starts, "ends", ends, "carried_days", (json_int_t)s.carried_days, "certs", certs,
-        "more", more, "next_from", next_from, "next_until", next_until, "can_continue",
-        can_continue, "renew_from", renew_from, "can_renew",
+        (json_int_t)s.id, "state", s.state, "state_label", i18n_text(r->lang, state_key), "starts",
+        starts, "ends", ends, "carried_days", (json_int_t)s.carried_days, "certs", certs, "more",
+        more, "next_from", next_from, "next_until", next_until, "can_continue", can_continue,
+        "renew_from", renew_from, "can_renew",
         active && sub_renewal_open((time_t)s.ends_at, now) && s.renewal_order_id == 0,
         "continue_order", (json_int_t)pending, "renewal_order", (json_int_t)s.renewal_order_id);
     free(l);
@@ -136,7 +137,7 @@ void h_api_cert_subscription(struct req *r)
         reply_err(r, &e);
         goto out;
     }
-    struct subscription s;
+    struct subscription s = {0};
     if (subscriptions_get_by_cert(p.db, c->id, &s, &e) < 0) {
         e.code = SM_E_NOTFOUND;
         reply_err(r, &e);

@@ -9,11 +9,11 @@
 struct req;
 struct portal;
 
-void h_cert_continue(struct req *r);          /* POST /certificates/:serial/continue */
-void h_cert_renew(struct req *r);             /* POST /certificates/:serial/renew */
-void h_api_cert_subscription(struct req *r);  /* GET /api/v1/certificates/:serial/subscription */
-void h_api_cert_continue(struct req *r);      /* POST /api/v1/certificates/:serial/continue */
-void h_api_cert_renew(struct req *r);         /* POST /api/v1/certificates/:serial/renew */
+void h_cert_continue(struct req *r);         /* POST /certificates/:serial/continue */
+void h_cert_renew(struct req *r);            /* POST /certificates/:serial/renew */
+void h_api_cert_subscription(struct req *r); /* GET /api/v1/certificates/:serial/subscription */
+void h_api_cert_continue(struct req *r);     /* POST /api/v1/certificates/:serial/continue */
+void h_api_cert_renew(struct req *r);        /* POST /api/v1/certificates/:serial/renew */
 
 /* The subscription of certificate cert_id for the certificate page (R-REN-6: the
  * subscription, its certificates and what comes next), or JSON false when it has none.

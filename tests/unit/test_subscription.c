@@ -239,7 +239,7 @@ static void test_plan_and_record(void **state)
     int64_t c1 = issue(f, o1, T_2026_12_01, &plan);
     assert_int_equal(plan.kind, 0);
     assert_int_equal(plan.ends_at, sub_term_end(T_2026_12_01, 12));
-    struct subscription s;
+    struct subscription s = {0};
     assert_int_equal(subscriptions_get_by_cert(f->db, c1, &s, &e), 0);
     assert_string_equal(s.state, "active");
     assert_int_equal(s.ends_at, plan.ends_at);
@@ -269,7 +269,7 @@ static void test_plan_and_record(void **state)
     assert_int_equal(plan.kind, 2);
     assert_int_equal(plan.carried_days, 40);
     assert_int_equal(plan.ends_at, sub_term_end(at, 12) + 40 * DAY);
-    struct subscription s2, old;
+    struct subscription s2 = {0}, old = {0};
     assert_int_equal(subscriptions_get_by_cert(f->db, c3, &s2, &e), 0);
     assert_int_equal(s2.predecessor_id, s.id);
     assert_int_equal(s2.carried_days, 40);
@@ -419,7 +419,7 @@ static void test_refusals(void **state)
     r.nnames = f->p.sans_max + 1;
     assert_int_equal(subscription_renew(&env, &who, c->serial, &r, &id, &e), -SM_E_POLICY);
     assert_string_equal(e.detail, "names");
-    struct subscription s;
+    struct subscription s = {0};
     assert_int_equal(subscriptions_get_by_cert(f->db, c1, &s, &e), 0);
     assert_int_equal(s.renewal_order_id, 0);
     /* the same postal code is no change; the renewal opens once and locks the certificate */
