@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
@@ -23,6 +24,8 @@
 #include "store/products.h"
 #include "core/config.h"
 #include "pki/ca.h"
+#include "ra/crl.h"
+#include "ra/ocsp.h"
 #include "store/db.h"
 
 #define MAX_SETTINGS 64
@@ -272,6 +275,13 @@ static int populate(const struct opts *o, struct sm_err *e)
             fail_msg("リポジトリに書けません", "cannot write the repository", e);
             goto out;
         }
+    /* the delegated OCSP responders and the first CRLs (R-REV-2) */
+    if (ocsp_responders_ensure(db, c, (int64_t)time(NULL), NULL, e) < 0 ||
+        crl_refresh(db, c, (int64_t)time(NULL), 1, NULL, e) < 0) {
+        fail_msg("OCSP 応答者と CRL を作成できません", "cannot create the OCSP responders and CRLs",
+                 e);
+        goto out;
+    }
     for (size_t i = 0; o->demo && demo_seeds[i] != NULL; i++)
         if (demo_seeds[i](db, c, e) < 0) {
             fail_msg("デモデータを作成できません", "cannot seed demo data", e);

@@ -13,6 +13,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "jobs/mailer.h"
+#include "jobs/revocation.h"
 #include "jobs/subscriptions.h"
 #include "jobs/vetting.h"
 #include "net/dns.h"
@@ -188,10 +189,13 @@ int cmd_serve(int argc, char **argv)
     if (rc == 0)
         rc = vetting_worker_start(cfg, &e); /* DCV retries, issuance of validated orders */
     if (rc == 0)
+        rc = revocation_worker_start(cfg, &e); /* CRLs, scheduled revocations (R-REV-1/2) */
+    if (rc == 0)
         rc = subscription_worker_start(cfg, &e); /* reminders, auto-cancel (R-REN-1, R-REN-4) */
     if (rc == 0)
         rc = server_run(cfg, &e);
     subscription_worker_stop();
+    revocation_worker_stop();
     vetting_worker_stop();
     outbox_worker_stop();
     config_free(cfg);

@@ -168,6 +168,18 @@ static const struct setting settings[] = {
      "Seconds a server holds a scheduled job it runs (renewed while it runs); a job of a\n"
      "server that died is taken over by another one after this long (R-SCL-1)."},
 
+    {"revocation", "crl_check_seconds", "300",
+     "Seconds between passes of the CRL job: a CRL is re-signed when a certificate of its\n"
+     "CA was revoked since it was signed, and at least every half of its validity (R-REV-2:\n"
+     "within an hour of a revocation, at least every 7 days). 1..3600."},
+    {"revocation", "crl_validity_days", "7",
+     "Days from thisUpdate to nextUpdate of a CRL (1..10, BR 4.9.7)."},
+    {"revocation", "ocsp_validity_hours", "24",
+     "Hours an OCSP response is valid (nextUpdate - thisUpdate; 8..240, R-REV-2)."},
+    {"revocation", "ocsp_responder_days", "90",
+     "Validity of the delegated OCSP responder certificates, in days (7..365); a new one\n"
+     "is made when less than a third of it remains."},
+
     {"log", "level", "info", "debug, info, warn or error."},
     {"log", "file", "",
      "File of serve's log (the access log included), relative to the data directory;\n"

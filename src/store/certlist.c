@@ -45,7 +45,7 @@
               "o.contact::jsonb #>> '{dept}'"
 #define NLIST_COLS  21
 #define DETAIL_COLS COLS ", c.names, c.sha256, c.der, o.server_software"
-#define STATES      " c.state IN ('issued', 'revoked')"
+#define STATES      " c.state IN ('issued', 'revocation_scheduled', 'revoked')" /* issued ones */
 
 static void cpy(char *dst, size_t n, const struct db_val *v)
 {

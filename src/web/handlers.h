@@ -42,8 +42,9 @@ void h_admin_announce(struct req *r);
 void h_dashboard(struct req *r);
 void h_api_me(struct req *r);
 
-#include "web/h_portal.h"  /* applications and orders of customers and resellers */
-#include "web/h_officer.h" /* vetting, payment and products for CA staff */
-#include "web/h_certs.h"   /* certificate list, detail and downloads */
+#include "web/h_portal.h"    /* applications and orders of customers and resellers */
+#include "web/h_officer.h"   /* vetting, payment and products for CA staff */
+#include "web/h_certs.h"     /* certificate list, detail and downloads */
+#include "web/h_lifecycle.h" /* revocation requests, OCSP, CRL URLs */
 
 #endif

@@ -41,6 +41,7 @@ const struct route web_routes[] = {
 #include "web/routes_portal.inc"
 #include "web/routes_officer.inc"
 #include "web/routes_certs.inc"
+#include "web/routes_lifecycle.inc"
 #include "web/routes_subscriptions.inc"
 };
 

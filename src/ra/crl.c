@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: MIT */
+/* CRL publication (see crl.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "core/config.h"
+#include "core/log.h"
+#include "pki/ca.h"
+#include "pki/crl.h"
+#include "ra/crl.h"
+#include "store/cas.h"
+#include "store/crls.h"
+#include "store/db.h"
+#include "store/revocations.h"
+
+static const char *const levels[] = {"dv", "ov", "ev"};
+
+/* DIR/repository/LEVEL.crl, replaced atomically. */
+static int write_file(const struct config *cfg, const char *level, const unsigned char *der,
+                      size_t len, struct sm_err *e)
+{
+    char dir[1024], path[1100], tmp[1120];
+    snprintf(dir, sizeof dir, "%s/repository", config_dir(cfg));
+    if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+        return sm_err_set(e, SM_E_IO, "repository", "cannot create %s: %s", dir, strerror(errno));
+    snprintf(path, sizeof path, "%s/%s.crl", dir, level);
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return sm_err_set(e, SM_E_IO, "repository", "cannot write %s: %s", tmp, strerror(errno));
+    size_t off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, der + off, len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            break;
+        off += (size_t)w;
+    }
+    int ok = off == len && fsync(fd) == 0;
+    if (close(fd) < 0)
+        ok = 0;
+    if (!ok || rename(tmp, path) < 0) {
+        int err = errno;
+        unlink(tmp);
+        return sm_err_set(e, SM_E_IO, "repository", "cannot write %s: %s", path, strerror(err));
+    }
+    return 0;
+}
+
+/* Signs and stores the CRL of level from the revoked certificates read now. */
+static int sign_level(struct db *db, const struct config *cfg, const char *level, int64_t now,
+                      const struct crls_row *prev, int have_prev, int64_t validity,
+                      struct sm_err *e)
+{
+    struct ca_issuer *is = NULL;
+    struct revoked_entry *v = NULL;
+    struct crl_entry *ent = NULL;
+    size_t n = 0;
+    struct crls_row row = {0};
+    int rc = revocations_list_level(db, level, &v, &n, e);
+    if (rc == 0)
+        rc = ca_load_issuer(db, cfg, level, "a", &is, e);
+    if (rc == 0 && n > 0 && (ent = calloc(n, sizeof *ent)) == NULL)
+        rc = sm_err_set(e, SM_E_NOMEM, "crl", "out of memory");
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        ent[i] = (struct crl_entry){v[i].serial, v[i].revoked_at < now ? v[i].revoked_at : now,
+                                    v[i].reason};
+    unsigned char *der = NULL;
+    size_t len = 0;
+    /* The next number is above the stored one and above the clock, so that a CRL number
+     * keeps growing even if the crls row were lost. */
+    int64_t number = have_prev ? prev->crl_number + 1 : 1;
+    if (number < now)
+        number = now;
+    if (rc == 0) {
+        struct crl_params p = {is->cert, is->signer, number, now, now + validity};
+        rc = crl_sign(&p, ent, n, &der, &len, e);
+    }
+    if (rc == 0) {
+        snprintf(row.issuer, sizeof row.issuer, "%s", level);
+        row.crl_number = number;
+        row.this_update = now;
+        row.next_update = now + validity;
+        row.revoked_count = (int64_t)n;
+        row.der = der;
+        row.der_len = len;
+        row.updated_at = now;
+        rc = crls_set(db, &row, have_prev ? prev->crl_number : 0, e);
+    }
+    if (rc == 0)
+        rc = write_file(cfg, level, der, len, e);
+    if (rc == 0) {
+        char num[24], cnt[24];
+        snprintf(num, sizeof num, "%lld", (long long)number);
+        snprintf(cnt, sizeof cnt, "%zu", n);
+        log_info("CRL signed", "issuer", level, "crl_number", num, "entries", cnt);
+    }
+    OPENSSL_free(der);
+    free(ent);
+    free(v);
+    ca_issuer_free(is);
+    return rc;
+}
+
+/* 1 when the CRL of level must be signed anew. */
+static int stale(struct db *db, const char *level, int64_t now, const struct crls_row *prev,
+                 int have_prev, int64_t validity, struct sm_err *e, int *rcp)
+{
+    if (!have_prev)
+        return 1;
+    if (now >= prev->this_update + validity / 2 || now >= prev->next_update)
+        return 1;
+    int64_t count = 0;
+    *rcp = revocations_count_level(db, level, &count, e);
+    return *rcp == 0 && count != prev->revoked_count;
+}
+
+int crl_refresh(struct db *db, const struct config *cfg, int64_t now, int force, int *signed_n,
+                struct sm_err *e)
+{
+    int64_t days = 7;
+    int rc = config_int(cfg, "revocation", "crl_validity_days", 1, 10, &days, e);
+    if (signed_n != NULL)
+        *signed_n = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof levels / sizeof levels[0]; i++) {
+        struct cas_row *ca = NULL;
+        rc = cas_get(db, levels[i], &ca, e);
+        cas_row_free(ca);
+        if (rc == -SM_E_NOTFOUND) {
+            sm_err_clear(e);
+            rc = 0;
+            continue;
+        }
+        struct crls_row prev;
+        int have = 0;
+        if (rc == 0) {
+            rc = crls_get(db, levels[i], 0, &prev, e);
+            have = rc == 0;
+            if (rc == 1)
+                rc = 0;
+        }
+        if (rc == 0 && (force || stale(db, levels[i], now, &prev, have, days * 86400, e, &rc)) &&
+            rc == 0) {
+            rc = sign_level(db, cfg, levels[i], now, &prev, have, days * 86400, e);
+            if (rc == 0 && signed_n != NULL)
+                (*signed_n)++;
+        }
+        if (have)
+            crls_row_clear(&prev);
+    }
+    return rc;
+}

@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: MIT */
+/* Revocation now or on a date (see revoke.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core/clock.h"
+#include "pki/crl.h"
+#include "ra/cert.h"
+#include "ra/revoke.h"
+#include "store/certs.h"
+#include "store/db.h"
+#include "store/jobs.h"
+#include "store/keyblock.h"
+#include "store/orders.h"
+#include "store/revocations.h"
+
+static const struct {
+    int code;
+    const char *name;
+} reasons[] = {
+    {REVOKE_UNSPECIFIED, "unspecified"},
+    {REVOKE_KEY_COMPROMISE, "keyCompromise"},
+    {REVOKE_AFFILIATION_CHANGED, "affiliationChanged"},
+    {REVOKE_SUPERSEDED, "superseded"},
+    {REVOKE_CESSATION_OF_OPERATION, "cessationOfOperation"},
+    {REVOKE_PRIVILEGE_WITHDRAWN, "privilegeWithdrawn"},
+};
+
+#define NREASONS (sizeof reasons / sizeof reasons[0])
+#define DAY      86400
+
+const char *revoke_reason_name(int code)
+{
+    for (size_t i = 0; i < NREASONS; i++)
+        if (reasons[i].code == code)
+            return reasons[i].name;
+    return NULL;
+}
+
+int revoke_reason_parse(const char *s, int *code)
+{
+    if (s == NULL)
+        return -1;
+    if (s[0] == '\0' || strcmp(s, "none") == 0) {
+        *code = REVOKE_UNSPECIFIED;
+        return 0;
+    }
+    for (size_t i = 0; i < NREASONS; i++)
+        if (strcmp(s, reasons[i].name) == 0) {
+            *code = reasons[i].code;
+            return 0;
+        }
+    return -1;
+}
+
+int revoke_serial_norm(const char *s, char out[41])
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+        s += 2;
+        n -= 2;
+    }
+    if (n == 0 || n > 40)
+        return -1;
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c >= 'A' && c <= 'F')
+            c = (char)(c - 'A' + 'a');
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+            return -1;
+        if (k == 0 && c == '0')
+            continue; /* leading zero */
+        out[k++] = c;
+    }
+    if (k == 0)
+        out[k++] = '0';
+    out[k] = '\0';
+    return 0;
+}
+
+/* Puts the public key of the certificate on the blocklist (keyCompromise). */
+static int block_key(struct db *db, const struct certs_row *c, struct sm_err *e)
+{
+    char hex[65], source[64];
+    if (pki_cert_spki_sha256(c->der, c->der_len, hex) < 0)
+        return sm_err_set(e, SM_E_INTERNAL, "serial", "certificate %s has no readable key",
+                          c->serial);
+    snprintf(source, sizeof source, "revocation:%s", c->serial);
+    return keyblock_add(db, hex, "keyCompromise", source, e);
+}
+
+static json_t *detail_of(const struct revoke_req *r, int reason, int64_t at, int scheduled)
+{
+    return json_pack("{s:s, s:I, s:s, s:s}", "reason", revoke_reason_name(reason),
+                     scheduled ? "due_at" : "revoked_at", (json_int_t)at, "source",
+                     r->source ? r->source : "cli", "requested_by", r->actor ? r->actor : "system");
+}
+
+int revoke_tx(struct db *db, const struct revoke_req *r, int64_t now, struct revoke_result *out,
+              struct sm_err *e)
+{
+    struct revoke_result res = {0};
+    char serial[41];
+    if (out != NULL)
+        *out = res;
+    if (r == NULL || revoke_serial_norm(r->serial, serial) < 0)
+        return sm_err_set(e, SM_E_INVALID, "serial", "a serial is 1 to 40 hexadecimal digits");
+    if (revoke_reason_name(r->reason) == NULL)
+        return sm_err_set(e, SM_E_INVALID, "reason", "reason %d is not allowed", r->reason);
+    if (r->reason == REVOKE_PRIVILEGE_WITHDRAWN && !r->officer)
+        return sm_err_set(e, SM_E_INVALID, "reason", "privilegeWithdrawn is for officers only");
+    /* The desired date: today (the last 24 hours count as today) .. today + 60 days. */
+    int64_t when = r->when;
+    if (when != 0 && when < now - DAY)
+        return sm_err_set(e, SM_E_INVALID, "date", "the revocation date is in the past");
+    if (when > now + (int64_t)REVOKE_MAX_DAYS * DAY + DAY)
+        return sm_err_set(e, SM_E_INVALID, "date", "the revocation date is more than %d days ahead",
+                          REVOKE_MAX_DAYS);
+    if (r->reason == REVOKE_KEY_COMPROMISE)
+        when = 0; /* within 24 hours whatever was asked: now */
+    int now_ = when <= now;
+
+    struct certs_row *c = NULL;
+    int rc =
+        r->scope ? certs_get_scoped(db, serial, r->scope, &c, e) : certs_get(db, serial, &c, e);
+    if (rc < 0)
+        return rc;
+    enum cert_state st = CERT__NSTATES;
+    if (cert_state_parse(c->state, &st) < 0 ||
+        (st != CERT_ISSUED && st != CERT_REVOCATION_SCHEDULED))
+        rc = sm_err_set(e, SM_E_CONFLICT, "state", "certificate %s is %s", serial, c->state);
+    else if (c->not_after > 0 && c->not_after < now)
+        rc = sm_err_set(e, SM_E_CONFLICT, "state", "certificate %s has expired", serial);
+    else if (st == CERT_REVOCATION_SCHEDULED && !now_)
+        rc = sm_err_set(e, SM_E_CONFLICT, "state",
+                        "certificate %s already has a scheduled revocation", serial);
+    if (rc == 0) {
+        struct cert_change ch = {.actor = r->actor ? r->actor : "system",
+                                 .serial = serial,
+                                 .to = now_ ? CERT_REVOKED : CERT_REVOCATION_SCHEDULED,
+                                 .now = now,
+                                 .detail = detail_of(r, r->reason, now_ ? now : when, !now_)};
+        rc = cert_transition_tx(db, &ch, NULL, e);
+    }
+    if (rc == 0)
+        rc = revocations_set(db, serial, now_ ? now : 0, r->reason, now_ ? 0 : when,
+                             r->source ? r->source : "cli", e);
+    if (rc == 0 && !now_)
+        rc = jobs_ensure(db, REVOKE_JOB_KIND, serial, 0, when, e);
+    if (rc == 0 && r->reason == REVOKE_KEY_COMPROMISE) {
+        rc = block_key(db, c, e);
+        res.key_blocked = rc == 0;
+    }
+    certs_row_free(c);
+    if (rc < 0)
+        return rc;
+    res.revoked = now_;
+    res.at = now_ ? now : when;
+    if (out != NULL)
+        *out = res;
+    return 0;
+}
+
+int revoke_cert(struct db *db, const struct revoke_req *r, struct revoke_result *out,
+                struct sm_err *e)
+{
+    int rc = db_begin(db, e);
+    if (rc < 0)
+        return rc;
+    rc = revoke_tx(db, r, (int64_t)clock_now(), out, e);
+    if (rc == 0)
+        rc = db_commit(db, e);
+    if (rc < 0)
+        db_rollback(db);
+    return rc;
+}
+
+int revoke_run_due(struct db *db, const char *serial, int64_t now, int *done, struct sm_err *e)
+{
+    if (done != NULL)
+        *done = 0;
+    int rc = db_begin(db, e);
+    if (rc < 0)
+        return rc;
+    struct certs_row *c = NULL;
+    int64_t due = 0;
+    int reason = -1, did = 0;
+    rc = certs_get(db, serial, &c, e);
+    if (rc == 0)
+        rc = revocations_get_due(db, serial, &due, &reason, e);
+    if (rc == 0 && strcmp(c->state, "revocation_scheduled") == 0 && due <= now) {
+        if (revoke_reason_name(reason) == NULL)
+            reason = REVOKE_UNSPECIFIED;
+        struct revoke_req r = {.actor = "system", .source = "schedule", .serial = serial};
+        struct cert_change ch = {.actor = "system",
+                                 .serial = c->serial,
+                                 .to = CERT_REVOKED,
+                                 .now = now,
+                                 .detail = detail_of(&r, reason, now, 0)};
+        rc = cert_transition_tx(db, &ch, NULL, e);
+        if (rc == 0)
+            rc = revocations_set(db, c->serial, now, reason, due, "schedule", e);
+        did = rc == 0;
+    } else if (rc == 0 && strcmp(c->state, "revocation_scheduled") == 0) {
+        rc = sm_err_set(e, SM_E_CONFLICT, "date", "revocation of %s is not due yet", serial);
+    }
+    certs_row_free(c);
+    if (rc == 0)
+        rc = db_commit(db, e);
+    if (rc < 0) {
+        db_rollback(db);
+        return rc;
+    }
+    if (done != NULL)
+        *done = did;
+    return 0;
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* Revocation of certificates (R-REV-1, R-REV-3; BR 4.9.1.1, 7.2.2). One action revokes a
+ * certificate now or schedules its revocation for a date, through the certificate state
+ * machine (ra/cert.c: issued -> revoked, issued -> revocation_scheduled -> revoked), with
+ * its audit record and, for a scheduled one, the one-shot job cert.revoke (key = serial)
+ * that carries it out on its date, all in one transaction.
+ *
+ * Reasons are the RFC 5280 CRLReason codes BR 7.2.2 allows: unspecified (0, no
+ * reasonCode on the CRL), keyCompromise (1), affiliationChanged (3), superseded (4),
+ * cessationOfOperation (5), and privilegeWithdrawn (9) for officers only. keyCompromise
+ * is revoked at once whatever date was asked (within 24 hours, BR 4.9.1.1) and puts the
+ * certificate's public key on the compromised-key blocklist, so no CSR with it is ever
+ * accepted again. A revocation never waits for a CRL: the CRL job notices it (ra/crl.h). */
+#ifndef SM_RA_REVOKE_H
+#define SM_RA_REVOKE_H
+#include <stdint.h>
+
+#include "core/err.h"
+
+struct db;
+struct orders_scope;
+
+enum revoke_reason {
+    REVOKE_UNSPECIFIED = 0,
+    REVOKE_KEY_COMPROMISE = 1,
+    REVOKE_AFFILIATION_CHANGED = 3,
+    REVOKE_SUPERSEDED = 4,
+    REVOKE_CESSATION_OF_OPERATION = 5,
+    REVOKE_PRIVILEGE_WITHDRAWN = 9,
+};
+
+#define REVOKE_MAX_DAYS 60 /* a desired date is today .. today + 60 days (R-RI-2) */
+#define REVOKE_JOB_KIND "cert.revoke"
+
+/* "unspecified", "keyCompromise", ... (RFC 5280 names); NULL for a code not allowed. */
+const char *revoke_reason_name(int code);
+/* Parses a reason name (also "" and "none" for unspecified); -1 when not in the list. */
+int revoke_reason_parse(const char *s, int *code);
+
+struct revoke_req {
+    const char *actor;                /* audit actor: "user:42", "cli", "system" */
+    const char *source;               /* cli | customer | officer | reissue */
+    const char *serial;               /* lower-case hex (upper case and leading zeros taken) */
+    int reason;                       /* enum revoke_reason */
+    int64_t when;                     /* desired date (UTC seconds); 0 or <= now = now */
+    int officer;                      /* 1: an officer or operator (privilegeWithdrawn) */
+    const struct orders_scope *scope; /* the actor's organizations; NULL = every one */
+};
+
+/* What the action did. */
+struct revoke_result {
+    int revoked;     /* 1: revoked now; 0: scheduled */
+    int64_t at;      /* revoked_at, or the date it is scheduled for */
+    int key_blocked; /* 1: the public key was put on the blocklist */
+};
+
+/* The action inside the caller's transaction. Refusals change nothing the caller's
+ * rollback does not undo: -SM_E_INVALID (field reason or date: not in the list,
+ * privilegeWithdrawn from a customer, a date before today or after today + 60 days),
+ * -SM_E_NOTFOUND (unknown serial or outside scope), -SM_E_CONFLICT (field state: not
+ * issued or scheduled, already scheduled and not asked for now, or expired). */
+int revoke_tx(struct db *db, const struct revoke_req *r, int64_t now, struct revoke_result *out,
+              struct sm_err *e);
+/* The same in a transaction of its own, at clock_now(). */
+int revoke_cert(struct db *db, const struct revoke_req *r, struct revoke_result *out,
+                struct sm_err *e);
+
+/* Carries out the scheduled revocation of serial if it is due at now (job cert.revoke);
+ * a certificate no longer scheduled (withdrawn, already revoked, expired) is left as it
+ * is and counts as done. *done (may be NULL) = 1 when it revoked. Own transaction. */
+int revoke_run_due(struct db *db, const char *serial, int64_t now, int *done, struct sm_err *e);
+
+/* Canonical serial (lower-case hex, no leading zeros) of s into out (41 bytes); -1 when s
+ * is not 1..40 hex digits. */
+int revoke_serial_norm(const char *s, char out[41]);
+
+#endif

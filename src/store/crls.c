@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/* The crls table; see crls.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/failalloc.h"
+#include "store/crls.h"
+#include "store/db.h"
+
+static const struct db_stmt st_get = {
+    "crls.get",
+    "SELECT crl_number, this_update, next_update, revoked_count, updated_at, der FROM crls "
+    "WHERE issuer = $1",
+    NULL, NULL};
+static const struct db_stmt st_get_meta = {
+    "crls.get_meta",
+    "SELECT crl_number, this_update, next_update, revoked_count, updated_at FROM crls "
+    "WHERE issuer = $1",
+    NULL, NULL};
+static const struct db_stmt st_insert = {
+    "crls.insert",
+    "INSERT INTO crls (issuer, crl_number, this_update, next_update, revoked_count, der, "
+    "updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (issuer) DO NOTHING",
+    NULL, NULL};
+static const struct db_stmt st_update = {
+    "crls.update",
+    "UPDATE crls SET crl_number = $2, this_update = $3, next_update = $4, revoked_count = $5, "
+    "der = $6, updated_at = $7 WHERE issuer = $1 AND crl_number = $8 AND crl_number < $2",
+    NULL, NULL};
+
+void crls_row_clear(struct crls_row *r)
+{
+    if (r == NULL)
+        return;
+    free(r->der);
+    memset(r, 0, sizeof *r);
+}
+
+static int on_row(void *ctx, const struct db_val *c, int n)
+{
+    struct crls_row *r = ctx;
+    if (n < 5)
+        return -SM_E_DB;
+    r->crl_number = db_col_int(&c[0]);
+    r->this_update = db_col_int(&c[1]);
+    r->next_update = db_col_int(&c[2]);
+    r->revoked_count = db_col_int(&c[3]);
+    r->updated_at = db_col_int(&c[4]);
+    if (n > 5 && c[5].t == DB_BLOB && c[5].n > 0) {
+        r->der = sm_malloc(c[5].n);
+        if (r->der == NULL)
+            return -SM_E_NOMEM;
+        memcpy(r->der, c[5].p, c[5].n);
+        r->der_len = c[5].n;
+    }
+    return 1;
+}
+
+int crls_get(struct db *db, const char *issuer, int with_der, struct crls_row *out,
+             struct sm_err *e)
+{
+    memset(out, 0, sizeof *out);
+    if (issuer == NULL || strlen(issuer) >= sizeof out->issuer)
+        return sm_err_set(e, SM_E_INVALID, "issuer", "bad issuer");
+    memcpy(out->issuer, issuer, strlen(issuer) + 1);
+    struct db_val p[1] = {DBV_TEXT(issuer)};
+    int rc = db_run(db, with_der ? &st_get : &st_get_meta, p, 1, on_row, out, e);
+    if (rc == -SM_E_NOMEM)
+        return sm_err_set(e, SM_E_NOMEM, "crls", "out of memory");
+    if (rc < 0)
+        return rc;
+    return rc == 1 ? 0 : 1;
+}
+
+int crls_set(struct db *db, const struct crls_row *r, int64_t prev_number, struct sm_err *e)
+{
+    if (r == NULL || r->der == NULL || r->der_len == 0 || r->crl_number <= prev_number)
+        return sm_err_set(e, SM_E_INVALID, "crl_number",
+                          "no CRL or a CRL number that does not "
+                          "grow");
+    struct db_val p[8] = {DBV_TEXT(r->issuer),       DBV_INT(r->crl_number),
+                          DBV_INT(r->this_update),   DBV_INT(r->next_update),
+                          DBV_INT(r->revoked_count), DBV_BLOB(r->der, r->der_len),
+                          DBV_INT(r->updated_at),    DBV_INT(prev_number)};
+    int rc = db_run(db, prev_number == 0 ? &st_insert : &st_update, p, prev_number == 0 ? 7 : 8,
+                    NULL, NULL, e);
+    if (rc == 0 && db_changes(db) != 1)
+        rc = sm_err_set(e, SM_E_CONFLICT, "crl_number", "the CRL of %s changed meanwhile",
+                        r->issuer);
+    return rc;
+}

@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: MIT */
+/* R-REV-1, R-REV-3 (issue 9 item 4): revocation through ra/revoke.c. Revoke now and on a
+ * date through the certificate state machine, with the audit record and the one-shot job
+ * cert.revoke in the same transaction; the BR 7.2.2 reason list (privilegeWithdrawn only
+ * for officers, nothing else); dates only today .. +60 days; keyCompromise revoked now
+ * whatever date was asked and its key put on the blocklist; refusals (revoked, reserved,
+ * expired, unknown, another organization's) change nothing. Also the crls table's CRL
+ * number only grows (R-REV-2). Runs on SQLite, and on PostgreSQL when SHOMEI_TEST_PG_URL is
+ * set. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "testdir.h"
+#include "dbfixture.h"
+#include "leaf_fixture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "pki/crl.h"
+#include "ra/cert.h"
+#include "ra/revoke.h"
+#include "store/certs.h"
+#include "store/crls.h"
+#include "store/db.h"
+#include "store/jobs.h"
+#include "store/keyblock.h"
+#include "store/orders.h"
+#include "store/revocations.h"
+#include "core/config.h"
+#include "jobs/revocation.h"
+#include "jobs/runner.h"
+#include <unistd.h>
+#include <time.h>
+
+#define NOW 1800000000
+#define DAY 86400
+
+struct fx {
+    char dir[256];
+    char url[1024];
+    struct db *db;
+};
+
+static const struct db_stmt st_ca = {
+    "t.ca",
+    "INSERT INTO cas (name, role, level, root, key_ref, key_type, cert_der, subject, ski, "
+    "not_before, not_after, created_at) VALUES ('dv', 'intermediate', 'dv', 'a', 'file:x', "
+    "'ec-p256', $1, 'CN=t', '00', 0, 4000000000, 0) RETURNING id",
+    NULL, NULL};
+static const struct db_stmt st_audit = {
+    "t.audit", "SELECT action FROM audit_log WHERE object = $1 ORDER BY seq", NULL, NULL};
+
+static int64_t ca_id;
+static unsigned char *leaf_der;
+static int leaf_len;
+
+static int got_id(void *ctx, const struct db_val *c, int n)
+{
+    *(int64_t *)ctx = n > 0 ? db_col_int(&c[0]) : 0;
+    return 0;
+}
+
+static int fx_setup(void **state)
+{
+    const struct backend *be = *state;
+    struct fx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->db = dbfx_open(be, "revoke", f->dir, sizeof f->dir, f->url, sizeof f->url);
+    static const unsigned char der[] = {0x30, 0x00};
+    struct db_val p[1] = {DBV_BLOB(der, 2)};
+    struct sm_err e = {0};
+    assert_int_equal(db_run(f->db, &st_ca, p, 1, got_id, &ca_id, &e), 0);
+    if (leaf_der == NULL) {
+        X509 *x = fx_ca(fx_key(FX_P256), "leaf", NOW, NOW + 90 * DAY, 1);
+        leaf_len = i2d_X509(x, &leaf_der);
+        assert_true(leaf_len > 0);
+        X509_free(x);
+    }
+    clock_set(NOW);
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    struct fx *f = *state;
+    db_close(f->db);
+    testdir_remove(f->dir);
+    free(f);
+    clock_set(0);
+    return 0;
+}
+
+/* A certificate of organization org, issued at NOW, valid for days. */
+static void issue(struct db *db, const char *serial, int64_t org, int days)
+{
+    struct sm_err e = {0};
+    struct certs_new c = {.serial = serial,
+                          .ca_id = ca_id,
+                          .level = "dv",
+                          .root = "a",
+                          .cn = "www.example.jp",
+                          .names_json = "[\"www.example.jp\"]",
+                          .org_id = org};
+    struct cert_change ch = {.actor = "test",
+                             .serial = serial,
+                             .to = CERT_ISSUED,
+                             .der = leaf_der,
+                             .der_len = (size_t)leaf_len,
+                             .not_before = NOW - DAY,
+                             .not_after = NOW + (int64_t)days * DAY,
+                             .now = NOW,
+                             .sha256 = "00ff"};
+    assert_int_equal(db_begin(db, &e), 0);
+    assert_int_equal(certs_reserve(db, &c, "test/1/1", NOW, &e), 0);
+    assert_int_equal(cert_transition_tx(db, &ch, NULL, &e), 0);
+    assert_int_equal(db_commit(db, &e), 0);
+}
+
+static int do_revoke(struct db *db, const char *serial, int reason, int64_t when, int officer,
+                     struct revoke_result *res, struct sm_err *e)
+{
+    struct revoke_req r = {.actor = "user:1",
+                           .source = officer ? "officer" : "customer",
+                           .serial = serial,
+                           .reason = reason,
+                           .when = when,
+                           .officer = officer};
+    sm_err_clear(e);
+    return revoke_cert(db, &r, res, e);
+}
+
+static struct certs_row *row_of(struct db *db, const char *serial)
+{
+    struct certs_row *r = NULL;
+    struct sm_err e = {0};
+    assert_int_equal(certs_get(db, serial, &r, &e), 0);
+    return r;
+}
+
+static void assert_state(struct db *db, const char *serial, const char *state)
+{
+    struct certs_row *r = row_of(db, serial);
+    assert_string_equal(r->state, state);
+    certs_row_free(r);
+}
+
+static int on_audit(void *ctx, const struct db_val *c, int n)
+{
+    char *a = ctx;
+    size_t used = strlen(a);
+    snprintf(a + used, 512 - used, "%s%.*s", used ? "," : "", (int)c[0].n, (const char *)c[0].p);
+    return 0;
+}
+
+static void audit_of(struct db *db, const char *serial, char out[512])
+{
+    char object[64];
+    snprintf(object, sizeof object, "cert:%s", serial);
+    struct db_val p[1] = {DBV_TEXT(object)};
+    struct sm_err e = {0};
+    out[0] = '\0';
+    assert_int_equal(db_run(db, &st_audit, p, 1, on_audit, out, &e), 0);
+}
+
+static void test_rev1_reason_list_is_br_7_2_2(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        int code;
+    } ok[] = {{"unspecified", 0},
+              {"", 0},
+              {"none", 0},
+              {"keyCompromise", 1},
+              {"affiliationChanged", 3},
+              {"superseded", 4},
+              {"cessationOfOperation", 5},
+              {"privilegeWithdrawn", 9}};
+    for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
+        int c = -1;
+        assert_int_equal(revoke_reason_parse(ok[i].name, &c), 0);
+        assert_int_equal(c, ok[i].code);
+    }
+    static const char *const bad[] = {"cACompromise",
+                                      "certificateHold",
+                                      "removeFromCRL",
+                                      "aACompromise",
+                                      "keycompromise",
+                                      "2",
+                                      NULL};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int c = -7;
+        assert_int_equal(revoke_reason_parse(bad[i], &c), -1);
+    }
+    for (int code = -1; code < 12; code++) {
+        int allowed = code == 0 || code == 1 || code == 3 || code == 4 || code == 5 || code == 9;
+        assert_int_equal(revoke_reason_name(code) != NULL, allowed);
+        assert_int_equal(crl_reason_allowed(code), allowed);
+    }
+    char s[41];
+    assert_int_equal(revoke_serial_norm("0x00AbC1", s), 0);
+    assert_string_equal(s, "abc1");
+    assert_int_equal(revoke_serial_norm("xyz", s), -1);
+    assert_int_equal(revoke_serial_norm("", s), -1);
+}
+
+static void test_rev1_revoke_now_audited(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct revoke_result res;
+    issue(f->db, "a1", 1, 90);
+    assert_int_equal(do_revoke(f->db, "A1", REVOKE_SUPERSEDED, 0, 0, &res, &e), 0);
+    assert_int_equal(res.revoked, 1);
+    assert_int_equal(res.at, NOW);
+    struct certs_row *r = row_of(f->db, "a1");
+    assert_string_equal(r->state, "revoked");
+    assert_int_equal(r->revoked_at, NOW);
+    assert_int_equal(r->revocation_reason, REVOKE_SUPERSEDED);
+    certs_row_free(r);
+    char a[512];
+    audit_of(f->db, "a1", a);
+    assert_string_equal(a, "cert.issue,cert.revoke");
+    /* revoked is final: a second revocation is refused */
+    assert_int_equal(do_revoke(f->db, "a1", REVOKE_UNSPECIFIED, 0, 1, &res, &e), -SM_E_CONFLICT);
+    assert_string_equal(e.field, "state");
+    audit_of(f->db, "a1", a);
+    assert_string_equal(a, "cert.issue,cert.revoke");
+    /* the CRL reads it */
+    struct revoked_entry *v = NULL;
+    size_t n = 0;
+    int64_t count = 0;
+    assert_int_equal(revocations_list_level(f->db, "dv", &v, &n, &e), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0].serial, "a1");
+    assert_int_equal(v[0].reason, REVOKE_SUPERSEDED);
+    free(v);
+    assert_int_equal(revocations_count_level(f->db, "dv", &count, &e), 0);
+    assert_int_equal(count, 1);
+}
+
+static void test_rev1_scheduled_runs_on_its_date_once(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct revoke_result res;
+    issue(f->db, "b1", 1, 90);
+    int64_t when = NOW + 10 * DAY;
+    assert_int_equal(do_revoke(f->db, "b1", REVOKE_CESSATION_OF_OPERATION, when, 0, &res, &e), 0);
+    assert_int_equal(res.revoked, 0);
+    assert_int_equal(res.at, when);
+    assert_state(f->db, "b1", "revocation_scheduled");
+    struct job_row j = {0};
+    assert_int_equal(jobs_get(f->db, REVOKE_JOB_KIND, "b1", &j, &e), 0);
+    assert_int_equal(j.next_run_at, when);
+    assert_int_equal(j.every_seconds, 0);
+    job_row_clear(&j);
+    /* a second schedule is refused, nothing changes */
+    assert_int_equal(do_revoke(f->db, "b1", REVOKE_UNSPECIFIED, NOW + 5 * DAY, 0, &res, &e),
+                     -SM_E_CONFLICT);
+    /* not due yet: stays scheduled */
+    int done = -1;
+    assert_int_equal(revoke_run_due(f->db, "b1", when - 1, &done, &e), -SM_E_CONFLICT);
+    assert_state(f->db, "b1", "revocation_scheduled");
+    assert_int_equal(revoke_run_due(f->db, "b1", when, &done, &e), 0);
+    assert_int_equal(done, 1);
+    struct certs_row *r = row_of(f->db, "b1");
+    assert_string_equal(r->state, "revoked");
+    assert_int_equal(r->revoked_at, when);
+    assert_int_equal(r->revocation_reason, REVOKE_CESSATION_OF_OPERATION);
+    certs_row_free(r);
+    /* again (a retried job): nothing more happens */
+    assert_int_equal(revoke_run_due(f->db, "b1", when + 60, &done, &e), 0);
+    assert_int_equal(done, 0);
+    char a[512];
+    audit_of(f->db, "b1", a);
+    assert_string_equal(a, "cert.issue,cert.revocation_scheduled,cert.revoke");
+}
+
+static void test_rev1_scheduled_then_now(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct revoke_result res;
+    issue(f->db, "c1", 1, 90);
+    assert_int_equal(do_revoke(f->db, "c1", REVOKE_UNSPECIFIED, NOW + 30 * DAY, 0, &res, &e), 0);
+    assert_int_equal(do_revoke(f->db, "c1", REVOKE_AFFILIATION_CHANGED, 0, 0, &res, &e), 0);
+    assert_int_equal(res.revoked, 1);
+    assert_state(f->db, "c1", "revoked");
+    /* the job finds nothing to do */
+    int done = -1;
+    assert_int_equal(revoke_run_due(f->db, "c1", NOW + 30 * DAY, &done, &e), 0);
+    assert_int_equal(done, 0);
+}
+
+static void test_rev1_key_compromise_now_and_blocked(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct revoke_result res;
+    issue(f->db, "d1", 1, 90);
+    char hex[65];
+    assert_int_equal(pki_cert_spki_sha256(leaf_der, (size_t)leaf_len, hex), 0);
+    int found = -1;
+    assert_int_equal(keyblock_has(f->db, hex, &found, &e), 0);
+    assert_int_equal(found, 0);
+    /* asked for in 30 days: revoked now all the same (BR 4.9.1.1, 24 hours) */
+    assert_int_equal(do_revoke(f->db, "d1", REVOKE_KEY_COMPROMISE, NOW + 30 * DAY, 0, &res, &e), 0);
+    assert_int_equal(res.revoked, 1);
+    assert_int_equal(res.key_blocked, 1);
+    assert_state(f->db, "d1", "revoked");
+    assert_int_equal(keyblock_has(f->db, hex, &found, &e), 0);
+    assert_int_equal(found, 1);
+}
+
+static void test_rev1_refusals_change_nothing(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct revoke_result res;
+    issue(f->db, "e1", 1, 90);
+    /* privilegeWithdrawn: officers only */
+    assert_int_equal(do_revoke(f->db, "e1", REVOKE_PRIVILEGE_WITHDRAWN, 0, 0, &res, &e),
+                     -SM_E_INVALID);
+    assert_string_equal(e.field, "reason");
+    /* not in the list */
+    assert_int_equal(do_revoke(f->db, "e1", 2, 0, 1, &res, &e), -SM_E_INVALID);
+    assert_string_equal(e.field, "reason");
+    assert_int_equal(do_revoke(f->db, "e1", 6, 0, 1, &res, &e), -SM_E_INVALID);
+    /* dates: before today, after +60 days */
+    assert_int_equal(do_revoke(f->db, "e1", 0, NOW - 2 * DAY, 0, &res, &e), -SM_E_INVALID);
+    assert_string_equal(e.field, "date");
+    assert_int_equal(do_revoke(f->db, "e1", 0, NOW + 62 * DAY, 0, &res, &e), -SM_E_INVALID);
+    assert_string_equal(e.field, "date");
+    /* bad and unknown serials */
+    assert_int_equal(do_revoke(f->db, "zz", 0, 0, 1, &res, &e), -SM_E_INVALID);
+    assert_string_equal(e.field, "serial");
+    assert_int_equal(do_revoke(f->db, "ffff", 0, 0, 1, &res, &e), -SM_E_NOTFOUND);
+    /* another organization's certificate: not found */
+    int64_t org2 = 2;
+    struct orders_scope other = {0, &org2, 1};
+    struct revoke_req r = {
+        .actor = "user:9", .source = "customer", .serial = "e1", .scope = &other};
+    assert_int_equal(revoke_cert(f->db, &r, &res, &e), -SM_E_NOTFOUND);
+    assert_state(f->db, "e1", "issued");
+    char a[512];
+    audit_of(f->db, "e1", a);
+    assert_string_equal(a, "cert.issue");
+    /* the officer may use privilegeWithdrawn, on the last day of the range */
+    assert_int_equal(
+        do_revoke(f->db, "e1", REVOKE_PRIVILEGE_WITHDRAWN, NOW + 60 * DAY, 1, &res, &e), 0);
+    assert_state(f->db, "e1", "revocation_scheduled");
+}
+
+static void test_rev1_not_issued_or_expired_refused(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct revoke_result res;
+    issue(f->db, "f1", 1, 1);
+    clock_set(NOW + 3 * DAY); /* expired */
+    assert_int_equal(do_revoke(f->db, "f1", 0, 0, 1, &res, &e), -SM_E_CONFLICT);
+    assert_string_equal(e.field, "state");
+    assert_state(f->db, "f1", "issued");
+    clock_set(NOW);
+    struct certs_new c = {.serial = "f2", .ca_id = ca_id, .level = "dv", .root = "a"};
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(certs_reserve(f->db, &c, "test/1/1", NOW, &e), 0);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    assert_int_equal(do_revoke(f->db, "f2", 0, 0, 1, &res, &e), -SM_E_CONFLICT);
+    assert_state(f->db, "f2", "reserved");
+}
+
+/* R-SCL-1: the job cert.revoke, run by the jobs runner, revokes on the date and only once. */
+static void test_rev1_scheduled_job_runs_once_through_runner(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct revoke_result res;
+    clock_set(0); /* the runner claims by the wall clock */
+    issue(f->db, "ab1", 1, 90);
+    int64_t when = (int64_t)time(NULL) + 1;
+    assert_int_equal(do_revoke(f->db, "ab1", REVOKE_SUPERSEDED, when, 1, &res, &e), 0);
+    assert_int_equal(res.revoked, 0);
+    struct config *cfg = config_defaults(f->dir);
+    assert_non_null(cfg);
+    struct jobs_runner *r = NULL;
+    assert_int_equal(jobs_runner_new("test", cfg, &r, &e), 0);
+    assert_int_equal(revocation_jobs_add(r, cfg, &e), 0);
+    int ran = -1;
+    assert_int_equal(jobs_runner_run_due(r, f->db, 10, &ran, &e), 0);
+    if (time(NULL) < when) {
+        assert_int_equal(ran, 0); /* not yet */
+        assert_state(f->db, "ab1", "revocation_scheduled");
+    }
+    for (int i = 0; i < 30 && time(NULL) <= when; i++)
+        usleep(100000);
+    assert_int_equal(jobs_runner_run_due(r, f->db, 10, &ran, &e), 0);
+    assert_state(f->db, "ab1", "revoked");
+    assert_int_equal(jobs_runner_run_due(r, f->db, 10, &ran, &e), 0);
+    assert_int_equal(ran, 0);
+    struct job_row j = {0};
+    assert_int_equal(jobs_get(f->db, REVOKE_JOB_KIND, "ab1", &j, &e), 0);
+    assert_int_equal(j.done, 1);
+    assert_int_equal(j.runs, 1);
+    job_row_clear(&j);
+    jobs_runner_free(r);
+    config_free(cfg);
+}
+
+static void test_rev2_crl_number_only_grows(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    static unsigned char der[] = {0x30, 0x00};
+    struct crls_row r = {.issuer = "dv",
+                         .crl_number = 5,
+                         .this_update = NOW,
+                         .next_update = NOW + 7 * DAY,
+                         .der = der,
+                         .der_len = 2};
+    struct crls_row got;
+    assert_int_equal(crls_get(f->db, "dv", 1, &got, &e), 1);
+    assert_int_equal(crls_set(f->db, &r, 0, &e), 0);
+    assert_int_equal(crls_set(f->db, &r, 0, &e), -SM_E_CONFLICT); /* stored meanwhile */
+    r.crl_number = 6;
+    assert_int_equal(crls_set(f->db, &r, 4, &e), -SM_E_CONFLICT); /* stale view */
+    assert_int_equal(crls_set(f->db, &r, 5, &e), 0);
+    r.crl_number = 6;
+    assert_int_equal(crls_set(f->db, &r, 6, &e), -SM_E_INVALID); /* not greater */
+    assert_int_equal(crls_get(f->db, "dv", 1, &got, &e), 0);
+    assert_int_equal(got.crl_number, 6);
+    assert_int_equal(got.der_len, 2);
+    crls_row_clear(&got);
+}
+
+int main(void)
+{
+    (void)fx_build; /* the rest of leaf_fixture.h is for the profile tests */
+    (void)fx_leaf_init;
+    (void)fx_now;
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rev1_reason_list_is_br_7_2_2),
+        cmocka_unit_test_setup_teardown(test_rev1_revoke_now_audited, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_rev1_scheduled_runs_on_its_date_once, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_rev1_scheduled_then_now, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_rev1_key_compromise_now_and_blocked, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_rev1_refusals_change_nothing, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_rev1_not_issued_or_expired_refused, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_rev1_scheduled_job_runs_once_through_runner, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_rev2_crl_number_only_grows, fx_setup, fx_teardown),
+    };
+    int rc = dbfx_run_both("revoke", tests, sizeof tests / sizeof tests[0], NULL, 0);
+    OPENSSL_free(leaf_der);
+    fx_free_keys();
+    return rc;
+}
