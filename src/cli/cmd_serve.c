@@ -15,6 +15,7 @@
 #include "jobs/mailer.h"
 #include "jobs/issuer.h"
 #include "jobs/revocation.h"
+#include "jobs/subscriptions.h"
 #include "jobs/vetting.h"
 #include "net/dns.h"
 #include "net/fetch.h"
@@ -197,7 +198,10 @@ int cmd_serve(int argc, char **argv)
     if (rc == 0)
         rc = revocation_worker_start(cfg, &e); /* CRLs, scheduled revocations (R-REV-1/2) */
     if (rc == 0)
+        rc = subscription_worker_start(cfg, &e); /* reminders, auto-cancel (R-REN-1, R-REN-4) */
+    if (rc == 0)
         rc = server_run(cfg, &ra, &e);
+    subscription_worker_stop();
     revocation_worker_stop();
     issuer_worker_stop();
     vetting_worker_stop();

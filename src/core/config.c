@@ -161,6 +161,10 @@ static const struct setting settings[] = {
     {"jobs", "vetting_seconds", "60",
      "Seconds between passes of the vetting worker: domain validation retries and issuance\n"
      "of orders whose validation is complete."},
+    {"jobs", "subscription_seconds", "3600",
+     "Seconds between passes of the subscription sweep: renewal reminders at 90/60/45/30/15\n"
+     "days before a subscription ends, the reminder before each certificate of a subscription\n"
+     "ends, automatic cancellation at the end date (R-REN-1, R-REN-4, R-REN-6)."},
     {"jobs", "lease_seconds", "60",
      "Seconds a server holds a scheduled job it runs (renewed while it runs); a job of a\n"
      "server that died is taken over by another one after this long (R-SCL-1)."},

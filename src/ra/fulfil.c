@@ -21,6 +21,7 @@
 #include "ra/issuance.h"
 #include "ra/issuer.h"
 #include "ra/review.h"
+#include "ra/subscription.h"
 #include "ra/validate.h"
 #include "store/caa_checks.h"
 #include "store/certs.h"
@@ -353,14 +354,6 @@ static int evidence_current(const struct order_env *env, const struct order_acto
     return rc;
 }
 
-static time_t add_months(time_t t, int months)
-{
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    tm.tm_mon += months;
-    return timegm(&tm);
-}
-
 /* ---- issuance ---- */
 
 struct stored_arg {
@@ -368,6 +361,7 @@ struct stored_arg {
     const struct order_actor *who;
     int64_t order_id;
     struct caa_log *caa;
+    const struct sub_plan *plan; /* R-REN-6: the subscription the certificate belongs to */
 };
 
 static int on_stored(void *arg, struct db *db, const struct issuance_item *it, int64_t cert_id,
@@ -379,6 +373,8 @@ static int on_stored(void *arg, struct db *db, const struct issuance_item *it, i
     int rc = orders_get(db, a->order_id, &system_actor.scope, &o, e);
     if (rc == 0)
         rc = caa_log_store(db, a->caa, cert_id, e); /* BR 5.4.1: with the certificate */
+    if (rc == 0)
+        rc = subscription_record_tx(db, o, a->plan, cert_id, clock_now(), e);
     if (rc == 0)
         rc = order_mark_issued_tx(a->env, a->who, o, cert_id, e);
     if (rc == 0 && o->issue_refusal[0] != '\0')
@@ -394,6 +390,7 @@ int fulfil_issue(const struct order_env *env, const struct order_actor *who,
     struct product p;
     struct vetted v = {0};
     struct ca_issuer *is = NULL;
+    struct sub_plan plan;
     struct caa_log *caa = calloc(1, sizeof *caa);
     int64_t max_cn = 2, count = 0;
     time_t now = clock_now();
@@ -406,6 +403,8 @@ int fulfil_issue(const struct order_env *env, const struct order_actor *who,
         rc = sm_err_set(e, SM_E_NOMEM, "caa", "out of memory");
     if (rc == 0)
         rc = products_get(env->db, o->product_id, &p, e);
+    if (rc == 0) /* R-REN-6: a continuation never passes its subscription's end */
+        rc = subscription_plan(env->db, o, &p, now, &plan, e);
     if (rc == 0) /* before the network: nothing to look up for an order going back */
         rc = evidence_current(env, who, cfg, o, &p, e);
     if (rc == 0)
@@ -430,7 +429,7 @@ int fulfil_issue(const struct order_env *env, const struct order_actor *who,
     if (rc == 0) {
         char actor[32];
         order_actor_name(who, actor, sizeof actor);
-        struct stored_arg sa = {env, who, order_id, caa};
+        struct stored_arg sa = {env, who, order_id, caa, &plan};
         struct issuance_opts io = {actor, 1, 1, on_stored, &sa};
         struct issuance_item it = {0};
         it.pubkey = v.csr->pkey;
@@ -438,7 +437,7 @@ int fulfil_issue(const struct order_env *env, const struct order_actor *who,
         it.names = (const char *const *)v.names;
         it.nnames = v.nnames;
         it.subj = strcmp(p.level, "dv") == 0 ? NULL : &v.subj;
-        it.subscription_end = (int64_t)add_months(now, p.term_months) - 1;
+        it.subscription_end = plan.ends_at;
         it.order_id = o->id;
         it.org_id = o->org_id;
         it.allow_wildcard = p.wildcard;

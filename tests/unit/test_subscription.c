@@ -1,0 +1,464 @@
+/* SPDX-License-Identifier: MIT */
+/* R-REN-1, R-REN-2, R-REN-4, R-REN-6, R-SCL-1 (issue 9 items 1 and 2): the rules of
+ * ra/subscription.c and its tables (store/subscriptions.c) on SQLite, and on PostgreSQL too
+ * when SHOMEI_TEST_PG_URL is set: each certificate's validity capped by the dated policy and
+ * never past the subscription end; the renewal window from 60 days before the end; the
+ * days carried into a renewal within the policy maximum; the reminders at 90/60/45/30/15
+ * days each recorded and mailed once under a moving clock, also when two connections sweep
+ * at once; auto-cancel at the end with its notice; the refusals of a continued issuance
+ * and of a renewal that changes what it cannot. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "testdir.h"
+#include "dbfixture.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/policy.h"
+#include "ra/product.h"
+#include "ra/subscription.h"
+#include "store/certs.h"
+#include "store/db.h"
+#include "store/orders.h"
+#include "store/products.h"
+#include "store/subscriptions.h"
+
+#define DAY          86400
+#define T_2026_12_01 ((time_t)1796083200) /* 2026-12-01T00:00:00Z */
+#define T_2027_06_01 ((time_t)1811808000)
+#define T_2029_04_01 ((time_t)1869696000)
+
+struct fx {
+    char dir[256];
+    char url[1024];
+    struct db *db;
+    struct product p;
+    int64_t ca_id, org_id;
+};
+
+static const struct db_stmt st_ca = {
+    "t.ca",
+    "INSERT INTO cas (name, role, level, root, key_ref, key_type, cert_der, subject, ski, "
+    "not_before, not_after, created_at) VALUES ('dv-a', 'intermediate', 'dv', 'a', 'file:x', "
+    "'ec-p256', $1, 'CN=t', '00', 0, 4000000000, 0) RETURNING id",
+    NULL, NULL};
+static const struct db_stmt st_mails = {"t.mails", "SELECT COUNT(*) FROM outbox WHERE tmpl = $1",
+                                        NULL, NULL};
+static const struct db_stmt st_notices = {
+    "t.notices",
+    "SELECT COUNT(*) FROM subscription_notices WHERE kind = $1 AND notice_key = $2 AND mailed = $3",
+    NULL, NULL};
+
+static int got_int(void *ctx, const struct db_val *c, int n)
+{
+    *(int64_t *)ctx = n > 0 ? db_col_int(&c[0]) : 0;
+    return 0;
+}
+
+static int64_t count1(struct db *db, const struct db_stmt *st, struct db_val *p, int np)
+{
+    int64_t v = -1;
+    struct sm_err e = {0};
+    assert_int_equal(db_run(db, st, p, np, got_int, &v, &e), 0);
+    return v;
+}
+
+static int64_t mails(struct db *db, const char *tmpl)
+{
+    struct db_val p[1] = {DBV_TEXT(tmpl)};
+    return count1(db, &st_mails, p, 1);
+}
+
+static int64_t notices(struct db *db, const char *kind, const char *key, int mailed)
+{
+    struct db_val p[3] = {DBV_TEXT(kind), DBV_TEXT(key), DBV_INT(mailed)};
+    return count1(db, &st_notices, p, 3);
+}
+
+static int fx_setup(void **state)
+{
+    const struct backend *be = *state;
+    struct fx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->db = dbfx_open(be, "subscription", f->dir, sizeof f->dir, f->url, sizeof f->url);
+    struct sm_err e = {0};
+    int created = 0;
+    assert_int_equal(product_seed_demo(f->db, "test", &created, &e), 0);
+    assert_int_equal(products_get_by_code(f->db, "dv-1y", &f->p, &e), 0);
+    static const unsigned char der[] = {0x30, 0x00};
+    struct db_val p[1] = {DBV_BLOB(der, 2)};
+    assert_int_equal(db_run(f->db, &st_ca, p, 1, got_int, &f->ca_id, &e), 0);
+    f->org_id = 7;
+    *state = f;
+    return 0;
+}
+
+static int fx_teardown(void **state)
+{
+    struct fx *f = *state;
+    db_close(f->db);
+    free(f);
+    clock_set(0);
+    return 0;
+}
+
+/* An order of kind in state, cn www.sub-test.co.jp. */
+static int64_t add_order(struct fx *f, const char *kind, const char *state, int64_t pred)
+{
+    static int seq;
+    struct sm_err e = {0};
+    struct order_rec o;
+    memset(&o, 0, sizeof o);
+    snprintf(o.receipt_no, sizeof o.receipt_no, "R-test-%05d", ++seq);
+    snprintf(o.kind, sizeof o.kind, "%s", kind);
+    snprintf(o.state, sizeof o.state, "%s", state);
+    o.product_id = f->p.id;
+    o.org_id = f->org_id;
+    o.created_by = 1;
+    o.cn = "www.sub-test.co.jp";
+    o.names = "[\"www.sub-test.co.jp\"]";
+    o.notify_email[0] = "cert@sub-test.co.jp";
+    o.applicant = "{\"org\":{\"name_ja\":\"株式会社サブ\",\"postal\":\"100-0001\"}}";
+    o.predecessor_cert_id = pred;
+    char key[32];
+    snprintf(key, sizeof key, "k-%d", seq);
+    o.idem_key = key;
+    int64_t id = 0;
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(orders_insert(f->db, &o, &id, &e), 0);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    return id;
+}
+
+/* Issues order oid at now the way ra/fulfil does: plan, certificate, record. */
+static int64_t issue(struct fx *f, int64_t oid, time_t now, struct sub_plan *plan)
+{
+    static int seq;
+    struct sm_err e = {0};
+    struct order_rec *o = NULL;
+    static const struct orders_scope all = {1, NULL, 0};
+    assert_int_equal(orders_get(f->db, oid, &all, &o, &e), 0);
+    assert_int_equal(subscription_plan(f->db, o, &f->p, now, plan, &e), 0);
+    char serial[24];
+    snprintf(serial, sizeof serial, "5ab%04d", ++seq);
+    struct certs_new c = {.serial = serial,
+                          .ca_id = f->ca_id,
+                          .level = "dv",
+                          .root = "a",
+                          .cn = "www.sub-test.co.jp",
+                          .names_json = "[\"www.sub-test.co.jp\"]",
+                          .order_id = oid,
+                          .org_id = f->org_id};
+    static const unsigned char leaf[] = {0x30, 0x03, 0x02, 0x01, 0x01};
+    int64_t id = 0;
+    time_t na = sub_cert_not_after(now, now, (time_t)plan->ends_at);
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(certs_reserve(f->db, &c, "test/1/1", now, &e), 0);
+    assert_int_equal(
+        certs_set_issued(f->db, serial, leaf, sizeof leaf, now, na, "00", now, &id, &e), 0);
+    if (subscription_record_tx(f->db, o, plan, id, now, &e) != 0)
+        fail_msg("record: %s", e.detail);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    orders_rec_free(o);
+    return id;
+}
+
+/* ---- pure rules ---- */
+
+static void test_cap_by_date(void **state)
+{
+    (void)state;
+    time_t end = sub_term_end(T_2026_12_01, 24);
+    /* R-REN-6: 200 days now, 100 from 2027-03-15, 47 from 2029-03-15 */
+    assert_int_equal(sub_cert_not_after(T_2026_12_01, T_2026_12_01, end),
+                     T_2026_12_01 + 200 * DAY - 1);
+    assert_int_equal(sub_cert_not_after(T_2027_06_01, T_2027_06_01, end),
+                     T_2027_06_01 + 100 * DAY - 1);
+    assert_int_equal(sub_cert_not_after(T_2029_04_01, T_2029_04_01, 0),
+                     T_2029_04_01 + 47 * DAY - 1);
+    /* never past the subscription end */
+    time_t end1 = sub_term_end(T_2026_12_01, 12);
+    assert_int_equal(end1, T_2026_12_01 + 365 * DAY - 1);
+    assert_int_equal(sub_cert_not_after(end1 - 50 * DAY, end1 - 50 * DAY, end1), end1);
+    assert_true(policy_validity_fits(T_2026_12_01,
+                                     sub_cert_not_after(T_2026_12_01, T_2026_12_01, 0),
+                                     policy_max_validity_days(T_2026_12_01)));
+}
+
+static void test_window_and_carry(void **state)
+{
+    (void)state;
+    time_t end = sub_term_end(T_2026_12_01, 12);
+    /* R-REN-2: from 60 days before the end */
+    assert_false(sub_renewal_open(end, end - 60 * DAY));
+    assert_true(sub_renewal_open(end, end + 1 - 60 * DAY));
+    assert_true(sub_renewal_open(end, end));
+    assert_false(sub_renewal_open(end, end + 1));
+    assert_int_equal(sub_renewal_from(end), end + 1 - 60 * DAY);
+    /* the days left, whole days, within the policy maximum */
+    assert_int_equal(sub_carry_days(end, end + 1 - 40 * DAY), 40);
+    assert_int_equal(sub_carry_days(end, end - 40 * DAY), 40); /* a part day is not carried */
+    assert_int_equal(sub_carry_days(end, end + 1), 0);
+    time_t late = T_2029_04_01 + 60 * DAY - 1; /* 60 days left, cap 47 */
+    assert_int_equal(sub_carry_days(late, T_2029_04_01), 47);
+}
+
+static void test_thresholds(void **state)
+{
+    (void)state;
+    time_t end = sub_term_end(T_2026_12_01, 12);
+    size_t due[SUB_NREMINDERS];
+    assert_int_equal(sub_reminders_due(end, end - 91 * DAY, due), 0);
+    assert_int_equal(sub_reminders_due(end, end + 1 - 90 * DAY, due), 1);
+    assert_int_equal(sub_reminder_days[due[0]], 90);
+    assert_int_equal(sub_reminders_due(end, end - 50 * DAY, due), 2);
+    assert_int_equal(sub_reminder_days[due[1]], 60);
+    assert_int_equal(sub_reminders_due(end, end - 1 * DAY, due), 5);
+    assert_int_equal(sub_reminder_days[due[4]], 15);
+    assert_int_equal(sub_reminders_due(end, end + 1, due), 0);
+}
+
+/* ---- with the database ---- */
+
+/* R-REN-6 R-REN-2: a new order opens a subscription of the product's term; a continued
+ * order is capped at its end; a renewal carries the days left over and closes the old. */
+static void test_plan_and_record(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct sub_plan plan;
+    int64_t o1 = add_order(f, "new", "approved", 0);
+    int64_t c1 = issue(f, o1, T_2026_12_01, &plan);
+    assert_int_equal(plan.kind, 0);
+    assert_int_equal(plan.ends_at, sub_term_end(T_2026_12_01, 12));
+    struct subscription s = {0};
+    assert_int_equal(subscriptions_get_by_cert(f->db, c1, &s, &e), 0);
+    assert_string_equal(s.state, "active");
+    assert_int_equal(s.ends_at, plan.ends_at);
+
+    /* a continuation linked to the subscription: the same end */
+    int64_t o2 = add_order(f, "new", "approved", 0);
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(subscription_certs_insert(f->db, s.id, o2, 0, "continued", T_2027_06_01, &e),
+                     0);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    int64_t c2 = issue(f, o2, T_2027_06_01, &plan);
+    assert_int_equal(plan.kind, 1);
+    assert_int_equal(plan.ends_at, s.ends_at);
+    struct subscription_cert *l = NULL;
+    size_t n = 0;
+    assert_int_equal(subscription_certs_list(f->db, s.id, &l, &n, &e), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(l[1].cert_id, c2);
+    assert_string_equal(l[1].reason, "continued");
+    assert_int_equal(l[1].not_after, T_2027_06_01 + 100 * DAY - 1); /* the cap of 2027-06 */
+    free(l);
+
+    /* a renewal 40 days before the end carries 40 days */
+    time_t at = (time_t)s.ends_at + 1 - 40 * DAY;
+    int64_t o3 = add_order(f, "renewal", "approved", c2);
+    int64_t c3 = issue(f, o3, at, &plan);
+    assert_int_equal(plan.kind, 2);
+    assert_int_equal(plan.carried_days, 40);
+    assert_int_equal(plan.ends_at, sub_term_end(at, 12) + 40 * DAY);
+    struct subscription s2 = {0}, old = {0};
+    assert_int_equal(subscriptions_get_by_cert(f->db, c3, &s2, &e), 0);
+    assert_int_equal(s2.predecessor_id, s.id);
+    assert_int_equal(s2.carried_days, 40);
+    assert_int_equal(subscriptions_get(f->db, s.id, &old, &e), 0);
+    assert_string_equal(old.state, "renewed");
+
+    /* a continuation of a cancelled subscription is refused */
+    int64_t o4 = add_order(f, "new", "approved", 0);
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(subscription_certs_insert(f->db, s.id, o4, 0, "continued", at, &e), 0);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    struct order_rec *o = NULL;
+    static const struct orders_scope all = {1, NULL, 0};
+    assert_int_equal(orders_get(f->db, o4, &all, &o, &e), 0);
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(subscriptions_set_state(f->db, s2.id, "active", "cancelled", at, &e), 0);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    assert_int_equal(subscriptions_set_state(f->db, s2.id, "active", "cancelled", at, &e),
+                     -SM_E_CONFLICT);
+    orders_rec_free(o);
+}
+
+/* R-REN-1 R-REN-4 R-SCL-1: under a moving clock each reminder is mailed once, reminders
+ * skipped over by a jump are recorded but not mailed, the end cancels with one notice. */
+static void test_reminders_once(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct sub_plan plan;
+    int64_t o1 = add_order(f, "new", "approved", 0);
+    issue(f, o1, T_2026_12_01, &plan);
+    time_t end = (time_t)plan.ends_at;
+    struct sub_sweep_stats st;
+    time_t steps[] = {end - 100 * DAY, end + 1 - 90 * DAY, end - 89 * DAY,
+                      end - 44 * DAY, /* 60 and 45 both due: 45 mailed, 60 passed over */
+                      end - 44 * DAY,  end - 29 * DAY,     end - 10 * DAY,
+                      end - 10 * DAY};
+    int want_total[] = {0, 1, 1, 2, 2, 3, 4, 4};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        clock_set(steps[i]);
+        if (subscription_sweep(f->db, NULL, &st, &e) != 0)
+            fail_msg("sweep: %s", e.detail);
+        assert_int_equal(mails(f->db, "subscription_reminder"), want_total[i]);
+    }
+    assert_int_equal(notices(f->db, "renewal", "90", 1), 1);
+    assert_int_equal(notices(f->db, "renewal", "60", 0), 1);
+    assert_int_equal(notices(f->db, "renewal", "45", 1), 1);
+    assert_int_equal(notices(f->db, "renewal", "30", 1), 1);
+    assert_int_equal(notices(f->db, "renewal", "15", 1), 1);
+    /* the certificate (200 days) ends inside the subscription: one continuation notice */
+    assert_int_equal(mails(f->db, "subscription_continue"), 1);
+    /* R-REN-4: at the end, cancelled with one notice; again: nothing */
+    clock_set(end + 1);
+    assert_int_equal(subscription_sweep(f->db, NULL, &st, &e), 0);
+    assert_int_equal(st.cancelled, 1);
+    assert_int_equal(subscription_sweep(f->db, NULL, &st, &e), 0);
+    assert_int_equal(st.cancelled, 0);
+    assert_int_equal(mails(f->db, "subscription_cancelled"), 1);
+    assert_int_equal(mails(f->db, "subscription_reminder"), 4);
+}
+
+struct sweeper {
+    const char *url, *dir;
+    int rc;
+    struct sub_sweep_stats st;
+};
+
+static void *sweep_thread(void *arg)
+{
+    struct sweeper *s = arg;
+    struct db *db = NULL;
+    struct sm_err e = {0};
+    s->rc = db_open(s->url, s->dir, &db, &e);
+    for (int i = 0; s->rc == 0 && i < 5; i++) {
+        struct sub_sweep_stats st;
+        s->rc = subscription_sweep(db, NULL, &st, &e);
+        s->st.reminders += st.reminders;
+        s->st.continue_notices += st.continue_notices;
+    }
+    db_close(db);
+    return NULL;
+}
+
+/* R-SCL-1: two connections sweeping at once (as two servers would) send each notice once. */
+static void test_two_sweepers(void **state)
+{
+    struct fx *f = *state;
+    struct sub_plan plan;
+    int64_t o1 = add_order(f, "new", "approved", 0);
+    issue(f, o1, T_2026_12_01, &plan);
+    clock_set((time_t)plan.ends_at - 20 * DAY); /* the cert ended: continue + 30 due */
+    struct sweeper a = {f->url, f->dir, 0, {0}}, b = {f->url, f->dir, 0, {0}};
+    pthread_t ta, tb;
+    assert_int_equal(pthread_create(&ta, NULL, sweep_thread, &a), 0);
+    assert_int_equal(pthread_create(&tb, NULL, sweep_thread, &b), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    assert_int_equal(a.rc, 0);
+    assert_int_equal(b.rc, 0);
+    assert_int_equal(a.st.reminders + b.st.reminders, 1);
+    assert_int_equal(mails(f->db, "subscription_reminder"), 1);
+    assert_int_equal(mails(f->db, "subscription_continue"), 1);
+    assert_int_equal(notices(f->db, "renewal", "30", 1), 1);
+    assert_int_equal(notices(f->db, "renewal", "90", 0), 1);
+}
+
+/* R-REN-6 R-REN-2 R-REN-3: the refusals of continued issuance and renewal name their
+ * field and change nothing. */
+static void test_refusals(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct sub_plan plan;
+    int64_t o1 = add_order(f, "new", "approved", 0);
+    int64_t c1 = issue(f, o1, T_2026_12_01, &plan);
+    struct certs_row *c = NULL;
+    assert_int_equal(certs_get_id(f->db, c1, &c, &e), 0);
+    struct config *cfg = config_defaults(f->dir);
+    struct order_env env = {.db = f->db};
+    int64_t org = f->org_id;
+    struct order_actor who = {1, {0, &org, 1}}, other = {2, {0, &(int64_t){99}, 1}};
+    int64_t id = 0;
+    /* too early: the window opens 30 days before the certificate ends */
+    clock_set(T_2026_12_01 + 10 * DAY);
+    assert_int_equal(subscription_continue(&env, &who, cfg, c->serial, NULL, &id, &e),
+                     -SM_E_POLICY);
+    assert_string_equal(e.field, "continue.window");
+    /* another organization: not found */
+    sm_err_clear(&e);
+    assert_int_equal(subscription_continue(&env, &other, cfg, c->serial, NULL, &id, &e),
+                     -SM_E_NOTFOUND);
+    /* renewal before its window; a forbidden change */
+    assert_int_equal(subscription_renew(&env, &who, c->serial, NULL, &id, &e), -SM_E_POLICY);
+    assert_string_equal(e.field, "renewal.window");
+    clock_set((time_t)plan.ends_at - 30 * DAY);
+    struct sub_renewal r = {0};
+    r.org_name_ja = "株式会社ベツ";
+    sm_err_clear(&e);
+    assert_int_equal(subscription_renew(&env, &who, c->serial, &r, &id, &e), -SM_E_POLICY);
+    assert_string_equal(e.field, "renewal.forbidden");
+    assert_string_equal(e.detail, "org.name_ja");
+    r.org_name_ja = NULL;
+    r.cn = "other.sub-test.co.jp";
+    assert_int_equal(subscription_renew(&env, &who, c->serial, &r, &id, &e), -SM_E_POLICY);
+    assert_string_equal(e.detail, "cn");
+    r.cn = NULL;
+    r.nnames = f->p.sans_max + 1;
+    assert_int_equal(subscription_renew(&env, &who, c->serial, &r, &id, &e), -SM_E_POLICY);
+    assert_string_equal(e.detail, "names");
+    struct subscription s = {0};
+    assert_int_equal(subscriptions_get_by_cert(f->db, c1, &s, &e), 0);
+    assert_int_equal(s.renewal_order_id, 0);
+    /* the same postal code is no change; the renewal opens once and locks the certificate */
+    r.nnames = 0;
+    r.org_postal = "100-0001";
+    assert_int_equal(subscription_renew(&env, &who, c->serial, &r, &id, &e), 0);
+    assert_true(id > 0);
+    int64_t again = 0;
+    assert_int_equal(subscription_renew(&env, &who, c->serial, &r, &again, &e), 0);
+    assert_int_equal(again, id);
+    assert_int_equal(subscription_cert_locked(f->db, c1, &e), 1); /* R-REN-5 */
+    struct order_rec *o = NULL;
+    static const struct orders_scope all = {1, NULL, 0};
+    assert_int_equal(orders_get(f->db, id, &all, &o, &e), 0);
+    assert_string_equal(o->kind, "renewal");
+    assert_string_equal(o->state, "awaiting_payment");
+    assert_int_equal(o->predecessor_cert_id, c1);
+    assert_string_equal(o->cn, "www.sub-test.co.jp");
+    assert_int_equal(o->amount, f->p.list_price);
+    assert_true(o->invoice_no[0] != '\0');
+    orders_rec_free(o);
+    certs_row_free(c);
+    config_free(cfg);
+}
+
+int main(void)
+{
+    const struct CMUnitTest pure[] = {
+        cmocka_unit_test(test_cap_by_date),
+        cmocka_unit_test(test_window_and_carry),
+        cmocka_unit_test(test_thresholds),
+    };
+    const struct CMUnitTest t[] = {
+        cmocka_unit_test_setup_teardown(test_plan_and_record, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_reminders_once, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_two_sweepers, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_refusals, fx_setup, fx_teardown),
+    };
+    int failed = cmocka_run_group_tests_name("subscription_rules", pure, NULL, NULL);
+    return failed + dbfx_run_both("subscription", t, sizeof t / sizeof t[0], NULL, 0);
+}
