@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "pki/ca.h"
+#include "ra/issuer.h"
 #include "store/cas.h"
 #include "store/db.h"
 
@@ -102,7 +103,7 @@ static int ca_chain(const char *dir, const char *level, const char *root)
     int status = 1;
     if (open_dir(dir, &c, &db) < 0)
         goto out;
-    if (ca_load_chain(db, level, root, &chain, &e) < 0) {
+    if (issuer_chain(db, level, root, &chain, &e) < 0) {
         fail_msg("チェーンを読めません", "cannot read the chain", &e);
         goto out;
     }

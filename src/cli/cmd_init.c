@@ -21,11 +21,12 @@
 #include <openssl/rand.h>
 
 #include "cli/cli.h"
-#include "store/products.h"
 #include "core/config.h"
 #include "pki/ca.h"
 #include "ra/crl.h"
+#include "ra/issuer.h"
 #include "ra/ocsp.h"
+#include "ra/product.h"
 #include "store/db.h"
 
 #define MAX_SETTINGS 64
@@ -40,7 +41,7 @@ static int seed_products(struct db *db, const struct config *c, struct sm_err *e
 {
     (void)c;
     int n = 0;
-    int rc = products_seed_demo(db, "cli", &n, e);
+    int rc = product_seed_demo(db, "cli", &n, e);
     if (rc == 0)
         printf("demo products: %d\n", n);
     return rc;
@@ -266,7 +267,7 @@ static int populate(const struct opts *o, struct sm_err *e)
         fail_msg("データベースを作成できません", "cannot create the database", e);
         goto out;
     }
-    if (ca_hierarchy_create(c, pass, &h, e) < 0 || ca_hierarchy_store(db, &h, e) < 0) {
+    if (ca_hierarchy_create(c, pass, &h, e) < 0 || issuer_store_hierarchy(db, &h, "cli", e) < 0) {
         fail_msg("CA 階層を作成できません", "cannot create the CA hierarchy", e);
         goto out;
     }

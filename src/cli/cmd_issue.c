@@ -32,6 +32,7 @@
 #include "pki/csr.h"
 #include "pki/names.h"
 #include "ra/issuance.h"
+#include "ra/issuer.h"
 #include "ra/keyblock.h"
 #include "store/db.h"
 
@@ -398,7 +399,7 @@ static int open_all(const struct opts *o, struct config **c, struct db **db, str
                 "shomei issue: %lld reserved serial(s) of ended processes marked "
                 "abandoned\n",
                 (long long)abandoned);
-    if (ca_load_issuer(*db, *c, o->level, o->root, is, &e) < 0) {
+    if (issuer_load(*db, *c, o->level, o->root, is, &e) < 0) {
         fail_msg("発行 CA を読み込めません", "cannot load the issuing CA", o->level, &e);
         return -1;
     }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* shomei routes: prints the route table, one route a line: METHOD PATTERN ROLE FLAGS
- * (FLAGS: comma list of csrf, form, api, cache, body, or "-"). The isolation test reads it
- * so that every route, including ones added later, is checked. */
+/* shomei routes: prints the route table, one route a line: METHOD PATTERN ROLE AUTH FLAGS
+ * (AUTH: the authenticator, none, session, api-key or jws; FLAGS: comma list of csrf, form,
+ * api, cache, body, upload, nodb, or "-"). The isolation test reads it so that every route,
+ * including ones added later, is checked. */
 #include <stdio.h>
 #include <string.h>
 
@@ -28,8 +29,8 @@ int cmd_routes(int argc, char **argv)
             if (r->flags & names[k].flag)
                 len += (size_t)snprintf(flags + len, sizeof flags - len, "%s%s", len ? "," : "",
                                         names[k].name);
-        printf("%s %s %s %s\n", r->method, r->pattern, router_role_name(r->role),
-               len ? flags : "-");
+        printf("%s %s %s %s %s\n", r->method, r->pattern, router_role_name(r->role),
+               router_auth_name(r->auth), len ? flags : "-");
     }
     return 0;
 }

@@ -41,6 +41,8 @@ static const struct {
     [SM_E_STORAGE_FULL] = {"SM_E_STORAGE_FULL", 507, "err.storage_full",
                            "urn:shomei:problem:storage_full"},
     [SM_E_MALFORMED] = {"SM_E_MALFORMED", 400, "web.bad_request", "urn:shomei:problem:malformed"},
+    [SM_E_NOT_IMPLEMENTED] = {"SM_E_NOT_IMPLEMENTED", 501, "err.not_implemented",
+                              "urn:shomei:problem:not_implemented"},
 };
 
 static int valid(int code) { return code >= 0 && code < SM_E__COUNT; }

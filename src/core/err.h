@@ -30,6 +30,8 @@ enum sm_code {
     SM_E_DB_BUSY,      /* database locked or unreachable past the bounded wait */
     SM_E_STORAGE_FULL, /* disk or database storage full */
     SM_E_MALFORMED,    /* the request itself cannot be read (framing, encoding, syntax) */
+    /* not done yet: a route whose authenticator is reserved (AUTH_JWS before ACME) */
+    SM_E_NOT_IMPLEMENTED,
     SM_E__COUNT
 };
 

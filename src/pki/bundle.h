@@ -38,7 +38,7 @@ const struct bundle_format_info *bundle_format_info(enum bundle_format f);
  * 0, or -SM_E_INVALID with field "format" (*out unchanged). */
 int bundle_format_parse(const char *s, enum bundle_format *out, struct sm_err *e);
 
-/* The chains a bundle may use, each as ca_load_chain gives it: issuing certificate first,
+/* The chains a bundle may use, each as ca_chain_parse gives it: issuing certificate first,
  * root last (borrowed). root is the leaf's root option, "a" or "b". */
 struct bundle_chains {
     const char *root;

@@ -3,7 +3,7 @@
  * see ca.h. Profiles follow BR 7.1.2.1 (roots) and 7.1.2.10 (TLS subordinate CAs):
  * roots carry basicConstraints CA:TRUE and keyCertSign+cRLSign, both critical, and an SKI;
  * intermediates add pathlen:0, EKU serverAuth, the level's policy OID, AKI, AIA caIssuers
- * and a CRL distribution point. SQL stays in store/cas. */
+ * and a CRL distribution point. No database here: ra/issuer stores and loads. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,7 +22,6 @@
 #include "core/failalloc.h"
 #include "pki/ca.h"
 #include "pki/keyfile.h"
-#include "store/cas.h"
 
 #define DAY      86400
 #define MAX_DAYS 36525 /* 100 years */
@@ -492,48 +491,31 @@ int ca_time_unix(const ASN1_TIME *t, int64_t *out)
     return 0;
 }
 
-/* ---- storage and repository ---- */
+/* ---- what storage keeps, and the repository ---- */
 
-int ca_hierarchy_store(struct db *db, const struct ca_hierarchy *h, struct sm_err *e)
+int ca_facts_of(X509 *cert, struct ca_facts *out, struct sm_err *e)
 {
-    struct cas_new rows[CA_HIERARCHY_N];
-    char subjects[CA_HIERARCHY_N][512], skis[CA_HIERARCHY_N][2 * EVP_MAX_MD_SIZE + 1];
-    unsigned char *ders[CA_HIERARCHY_N] = {0};
-    int rc = 0;
-    for (int i = 0; i < h->n && rc == 0; i++) {
-        const struct ca_entry *ca = &h->ca[i];
-        struct cas_new *r = &rows[i];
-        memset(r, 0, sizeof *r);
-        int len = i2d_X509(ca->cert, &ders[i]);
-        if (len <= 0) {
-            rc = sm_err_openssl(e, "encode CA certificate");
-            break;
-        }
-        if (ca_name_string(X509_get_subject_name(ca->cert), subjects[i], sizeof subjects[i]) < 0 ||
-            ca_ski_hex(ca->cert, skis[i], sizeof skis[i]) < 0 ||
-            ca_time_unix(X509_get0_notBefore(ca->cert), &r->not_before) < 0 ||
-            ca_time_unix(X509_get0_notAfter(ca->cert), &r->not_after) < 0) {
-            rc = sm_err_set(e, SM_E_INTERNAL, ca->name, "cannot describe CA %s", ca->name);
-            break;
-        }
-        r->name = ca->name;
-        r->role = ca->role;
-        r->level = ca->level;
-        r->root = ca->root;
-        r->parent = ca->parent;
-        r->key_ref = ca->key_ref;
-        r->key_type = ca->key_type;
-        r->subject = subjects[i];
-        r->ski = skis[i];
-        r->der = ders[i];
-        r->der_len = (size_t)len;
-        r->test = h->test;
+    memset(out, 0, sizeof *out);
+    int len = i2d_X509(cert, &out->der);
+    if (len <= 0) {
+        out->der = NULL;
+        return sm_err_openssl(e, "encode CA certificate");
     }
-    if (rc == 0)
-        rc = cas_create_all(db, rows, (size_t)h->n, "cli", e);
-    for (int i = 0; i < CA_HIERARCHY_N; i++)
-        OPENSSL_free(ders[i]);
-    return rc;
+    out->der_len = (size_t)len;
+    if (ca_name_string(X509_get_subject_name(cert), out->subject, sizeof out->subject) < 0 ||
+        ca_ski_hex(cert, out->ski, sizeof out->ski) < 0 ||
+        ca_time_unix(X509_get0_notBefore(cert), &out->not_before) < 0 ||
+        ca_time_unix(X509_get0_notAfter(cert), &out->not_after) < 0) {
+        ca_facts_clear(out);
+        return sm_err_set(e, SM_E_INTERNAL, "certificate", "cannot describe a CA certificate");
+    }
+    return 0;
+}
+
+void ca_facts_clear(struct ca_facts *f)
+{
+    OPENSSL_free(f->der);
+    memset(f, 0, sizeof *f);
 }
 
 /* Writes data to path through a temporary file and a rename (replaces path). */
@@ -587,7 +569,7 @@ int ca_repository_write(const struct config *c, const char *name, X509 *cert, st
     return rc;
 }
 
-/* ---- loading ---- */
+/* ---- issuers from their stored bytes ---- */
 
 static int check_level_root(const char *level, const char *root, struct sm_err *e)
 {
@@ -598,78 +580,44 @@ static int check_level_root(const char *level, const char *root, struct sm_err *
     return 0;
 }
 
-/* Reads the CA called name: its certificate, and optionally its id and key reference. */
-static int load_ca(struct db *db, const char *name, X509 **cert, int64_t *id, char **key_ref,
-                   int *test, struct sm_err *e)
+int ca_issuer_name(const char *level, const char *root, char *out, size_t n, struct sm_err *e)
 {
-    struct cas_row *r = NULL;
-    int rc = cas_get(db, name, &r, e);
-    if (rc < 0)
-        return rc;
-    const unsigned char *p = r->der;
-    *cert = d2i_X509(NULL, &p, (long)r->der_len);
-    if (*cert == NULL)
-        rc = sm_err_openssl(e, "stored CA certificate");
-    if (rc == 0 && id != NULL)
-        *id = r->id;
-    if (rc == 0 && test != NULL)
-        *test = r->test;
-    if (rc == 0 && key_ref != NULL) {
-        *key_ref = r->key_ref;
-        r->key_ref = NULL; /* handed over */
-    }
-    cas_row_free(r);
+    int rc = check_level_root(level, root, e);
+    if (rc == 0)
+        snprintf(out, n, strcmp(root, "a") == 0 ? "%s" : "%s-cross-b", level);
     return rc;
 }
 
-/* Issuing CA name for level/root: "dv" or "dv-cross-b". */
-static void issuer_name(const char *level, const char *root, char *out, size_t n)
+static X509 *parse_der(const unsigned char *der, size_t len)
 {
-    snprintf(out, n, strcmp(root, "a") == 0 ? "%s" : "%s-cross-b", level);
+    const unsigned char *p = der;
+    return der != NULL && len > 0 && len <= INT32_MAX ? d2i_X509(NULL, &p, (long)len) : NULL;
 }
 
-static int load_pair(struct db *db, const char *level, const char *root, STACK_OF(X509) * *out,
-                     int64_t *id, char **key_ref, int *test, struct sm_err *e)
+int ca_chain_parse(const unsigned char *der, size_t der_len, const unsigned char *root_der,
+                   size_t root_der_len, STACK_OF(X509) * *out, struct sm_err *e)
 {
     *out = NULL;
-    int rc = check_level_root(level, root, e);
-    if (rc < 0)
-        return rc;
-    char name[CA_NAME_MAX], rname[CA_NAME_MAX];
-    issuer_name(level, root, name, sizeof name);
-    snprintf(rname, sizeof rname, "root-%s", root);
-    X509 *cert = NULL, *rcert = NULL;
-    rc = load_ca(db, name, &cert, id, key_ref, test, e);
-    if (rc == 0)
-        rc = load_ca(db, rname, &rcert, NULL, NULL, NULL, e);
-    STACK_OF(X509) *sk = rc == 0 ? sk_X509_new_null() : NULL;
-    if (rc == 0 && (sk == NULL || !sk_X509_push(sk, cert))) {
-        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
-    } else if (rc == 0) {
-        cert = NULL;
-        if (!sk_X509_push(sk, rcert))
-            rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
-        else
-            rcert = NULL;
+    X509 *cert = parse_der(der, der_len);
+    X509 *root = cert != NULL ? parse_der(root_der, root_der_len) : NULL;
+    if (cert == NULL || root == NULL) {
+        X509_free(cert);
+        return sm_err_openssl(e, "stored CA certificate");
     }
-    X509_free(cert);
-    X509_free(rcert);
-    if (rc < 0) {
+    STACK_OF(X509) *sk = sk_X509_new_null();
+    if (sk != NULL && sk_X509_push(sk, cert)) {
+        cert = NULL; /* owned by sk */
+        if (sk_X509_push(sk, root))
+            root = NULL;
+    }
+    if (cert != NULL || root != NULL) {
+        X509_free(cert);
+        X509_free(root);
         sk_X509_pop_free(sk, X509_free);
-        if (key_ref != NULL) {
-            free(*key_ref);
-            *key_ref = NULL;
-        }
-        return rc;
+        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     }
     *out = sk;
     return 0;
-}
-
-int ca_load_chain(struct db *db, const char *level, const char *root, STACK_OF(X509) * *out,
-                  struct sm_err *e)
-{
-    return load_pair(db, level, root, out, NULL, NULL, NULL, e);
 }
 
 static int issuer_urls(const struct config *c, struct ca_issuer *is, struct sm_err *e)
@@ -687,12 +635,13 @@ static int issuer_urls(const struct config *c, struct ca_issuer *is, struct sm_e
     return 0;
 }
 
-int ca_load_issuer(struct db *db, const struct config *c, const char *level, const char *root,
-                   struct ca_issuer **out, struct sm_err *e)
+int ca_issuer_open(const struct config *c, const char *level, const char *root,
+                   const struct ca_stored *s, struct ca_issuer **out, struct sm_err *e)
 {
     *out = NULL;
     const char *pass = NULL;
-    int rc = check_level_root(level, root, e);
+    char name[CA_NAME_MAX];
+    int rc = ca_issuer_name(level, root, name, sizeof name, e);
     if (rc == 0)
         rc = ca_passphrase(c, &pass, e);
     if (rc < 0)
@@ -700,21 +649,21 @@ int ca_load_issuer(struct db *db, const struct config *c, const char *level, con
     struct ca_issuer *is = sm_calloc(1, sizeof *is);
     if (is == NULL)
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
-    issuer_name(level, root, is->name, sizeof is->name);
+    snprintf(is->name, sizeof is->name, "%s", name);
     snprintf(is->level, sizeof is->level, "%s", level);
     snprintf(is->root, sizeof is->root, "%s", root);
-    char *key_ref = NULL;
-    rc = load_pair(db, level, root, &is->chain, &is->ca_id, &key_ref, &is->test, e);
+    is->ca_id = s->id;
+    is->test = s->test;
+    rc = ca_chain_parse(s->der, s->der_len, s->root_der, s->root_der_len, &is->chain, e);
     if (rc == 0) {
         is->cert = sk_X509_value(is->chain, 0);
-        rc = signer_open_ref(key_ref, config_dir(c), pass, &is->signer, e);
+        rc = signer_open_ref(s->key_ref, config_dir(c), pass, &is->signer, e);
     }
     if (rc == 0 && EVP_PKEY_eq(X509_get0_pubkey(is->cert), signer_public(is->signer)) != 1)
         rc = sm_err_set(e, SM_E_CRYPTO, is->name, "key %s does not match CA certificate %s",
-                        key_ref, is->name);
+                        s->key_ref, is->name);
     if (rc == 0)
         rc = issuer_urls(c, is, e);
-    free(key_ref);
     if (rc < 0) {
         ca_issuer_free(is);
         return rc;

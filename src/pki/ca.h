@@ -2,8 +2,9 @@
 /* The CA hierarchy (R-ISS-1): roots A and B, one issuing intermediate per validation level
  * (dv, ov, ev) signed by root A, and a cross-certificate of each intermediate (same key, same
  * subject) signed by root B. Owns the CA certificate profiles, their creation (keys written
- * through pki/keyfile), the repository URLs, and loading an issuer for leaf issuance.
- * Storage goes through store/cas; this module writes no SQL. */
+ * through pki/keyfile), the repository URLs, and opening an issuer for leaf issuance from
+ * the bytes its storage keeps. Bytes and structs in, bytes and structs out: no database
+ * handle here; ra/issuer stores the hierarchy and reads it back. */
 #ifndef SM_CA_H
 #define SM_CA_H
 #include <stddef.h>
@@ -14,8 +15,6 @@
 #include "core/config.h"
 #include "core/err.h"
 #include "pki/signer.h"
-
-struct db;
 
 #define CA_NAME_MAX    32
 #define CA_URL_MAX     512
@@ -59,8 +58,17 @@ int ca_hierarchy_create(const struct config *c, const char *pass, struct ca_hier
                         struct sm_err *e);
 void ca_hierarchy_clear(struct ca_hierarchy *h);
 
-/* Stores every CA of h in the cas table (one transaction, one audit record per CA). */
-int ca_hierarchy_store(struct db *db, const struct ca_hierarchy *h, struct sm_err *e);
+/* What storage keeps of a CA certificate besides its place in the hierarchy. */
+struct ca_facts {
+    unsigned char *der; /* owned (OPENSSL_malloc); free with ca_facts_clear */
+    size_t der_len;
+    char subject[512]; /* RFC 2253, UTF-8 */
+    char ski[2 * EVP_MAX_MD_SIZE + 1];
+    int64_t not_before, not_after;
+};
+/* The facts of cert. 0, or an error with nothing to free. */
+int ca_facts_of(X509 *cert, struct ca_facts *out, struct sm_err *e);
+void ca_facts_clear(struct ca_facts *f);
 
 /* Writes DIR/repository/<name>.crt (DER) and <name>.pem for cert (mode 0644 files in a
  * 0755 directory, created when missing; existing files are replaced atomically). */
@@ -82,17 +90,35 @@ struct ca_issuer {
     int test; /* 1: a test CA (`shomei init --test-ca`): `shomei issue` may sign with it */
 };
 
-/* level: dv|ov|ev, root: a|b. -SM_E_INVALID for other values, -SM_E_NOTFOUND when the
- * hierarchy is not in the database, -SM_E_CONFIG without a passphrase, -SM_E_CRYPTO for a
- * wrong passphrase or a key that does not match the certificate. Free with ca_issuer_free. */
-int ca_load_issuer(struct db *db, const struct config *c, const char *level, const char *root,
-                   struct ca_issuer **out, struct sm_err *e);
-void ca_issuer_free(struct ca_issuer *is);
+/* The CA that signs leaves of level under root: "dv" (root a) or "dv-cross-b" (root b), into
+ * out (n bytes). 0, or -SM_E_INVALID naming "level" (not dv|ov|ev) or "root" (not a|b). */
+int ca_issuer_name(const char *level, const char *root, char *out, size_t n, struct sm_err *e);
 
-/* The chain for level and root without opening any key: issuing certificate first, root
- * last. The caller frees with sk_X509_pop_free(chain, X509_free). */
-int ca_load_chain(struct db *db, const char *level, const char *root, STACK_OF(X509) * *out,
-                  struct sm_err *e);
+/* The chain of an issuing CA from the DER its storage keeps: the issuing certificate first,
+ * its root last. -SM_E_CRYPTO for DER that does not parse. The caller frees with
+ * sk_X509_pop_free(chain, X509_free). */
+int ca_chain_parse(const unsigned char *der, size_t der_len, const unsigned char *root_der,
+                   size_t root_der_len, STACK_OF(X509) * *out, struct sm_err *e);
+
+/* An issuing CA as its storage keeps it (ra/issuer reads it). */
+struct ca_stored {
+    int64_t id;               /* becomes ca_issuer.ca_id */
+    const unsigned char *der; /* the issuing certificate */
+    size_t der_len;
+    const unsigned char *root_der; /* the root that signed it */
+    size_t root_der_len;
+    const char *key_ref; /* "file:keys/dv.key", relative to the data directory */
+    int test;
+};
+
+/* Opens the issuer of level (dv|ov|ev) and root (a|b) from s: parses the chain, opens the
+ * key (passphrase: ca_passphrase of c), checks that it matches the certificate and fills the
+ * URLs for leaves. -SM_E_INVALID for other level/root values, -SM_E_CONFIG without a
+ * passphrase, -SM_E_CRYPTO for a wrong passphrase, a key that does not match or DER that
+ * does not parse. Free with ca_issuer_free. */
+int ca_issuer_open(const struct config *c, const char *level, const char *root,
+                   const struct ca_stored *s, struct ca_issuer **out, struct sm_err *e);
+void ca_issuer_free(struct ca_issuer *is);
 
 /* Display helpers: RFC 2253 subject in UTF-8, lower-case hex SHA-256 fingerprint of the
  * DER (64 chars), lower-case hex SKI, and a time as seconds since the epoch. */

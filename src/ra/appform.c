@@ -20,6 +20,7 @@
 #include "ra/calendar.h"
 #include "ra/dcv.h"
 #include "ra/field.h"
+#include "ra/product.h"
 
 #define MAX_INPUT_NAMES 1000
 
@@ -496,7 +497,7 @@ static void check_options(struct ctx *c)
     if (!given(in->root)) {
         r->root[0] = c->p->root_options[0];
         r->root[1] = '\0';
-    } else if (!products_has_root(c->p, in->root)) {
+    } else if (!product_has_root(c->p, in->root)) {
         add_err(c, "root", "order.err.root", in->root);
     } else {
         snprintf(r->root, sizeof r->root, "%s", in->root);

@@ -15,6 +15,7 @@
 #include "pki/ca.h"
 #include "pki/crl.h"
 #include "ra/crl.h"
+#include "ra/issuer.h"
 #include "store/cas.h"
 #include "store/crls.h"
 #include "store/db.h"
@@ -67,7 +68,7 @@ static int sign_level(struct db *db, const struct config *cfg, const char *level
     struct crls_row row = {0};
     int rc = revocations_list_level(db, level, &v, &n, e);
     if (rc == 0)
-        rc = ca_load_issuer(db, cfg, level, "a", &is, e);
+        rc = issuer_load(db, cfg, level, "a", &is, e);
     if (rc == 0 && n > 0 && (ent = calloc(n, sizeof *ent)) == NULL)
         rc = sm_err_set(e, SM_E_NOMEM, "crl", "out of memory");
     for (size_t i = 0; rc == 0 && i < n; i++)

@@ -1,13 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /* Certificate downloads (R-DL-1): serial → stored certificate → visibility and state →
  * chains of its level (only those the format needs) → pki/bundle → file name. An unknown
- * serial and another organization's certificate give the same error, byte for byte. */
+ * serial and another organization's certificate give the same error, byte for byte. The
+ * re-download by mail checks the same way, then queues the mail and its audit record in the
+ * one transaction. */
 #include "ra/download.h"
 
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include "pki/ca.h"
+#include "ra/issuer.h"
+#include "store/audit.h"
+#include "store/db.h"
+#include "store/outbox.h"
 
 #define SERIAL_IN_MAX 128 /* 20 octets with ':' between them is 59 characters */
 #define CN_NAME_MAX   64
@@ -139,9 +146,9 @@ int download_get(struct db *db, const struct orders_scope *scope, const char *se
         rc = sm_err_set(e, SM_E_INTERNAL, "certificate", "issued %s has no DER", norm);
     unsigned need = rc == 0 ? bundle_needs(f, r->root) : 0;
     if (rc == 0 && (need & BUNDLE_NEED_A))
-        rc = ca_load_chain(db, r->level, "a", &a, e);
+        rc = issuer_chain(db, r->level, "a", &a, e);
     if (rc == 0 && (need & BUNDLE_NEED_B))
-        rc = ca_load_chain(db, r->level, "b", &b, e);
+        rc = issuer_chain(db, r->level, "b", &b, e);
     if (rc == 0) {
         struct bundle_chains ch = {r->root, a, b};
         rc = bundle_make(f, r->der, r->der_len, &ch, out, e);
@@ -153,5 +160,64 @@ int download_get(struct db *db, const struct orders_scope *scope, const char *se
     sk_X509_pop_free(a, X509_free);
     sk_X509_pop_free(b, X509_free);
     certs_row_free(r);
+    return rc;
+}
+
+/* The mail's template variables and the audit detail of a re-download. */
+static int mail_texts(const struct download_mail_req *m, const char *serial, const struct bundle *b,
+                      char **vars, char **detail, struct sm_err *e)
+{
+    const struct bundle_format_info *fi = bundle_format_info(m->format);
+    json_t *v = json_pack("{s:s, s:s, s:s}", "serial", serial, "format",
+                          m->format_label != NULL ? m->format_label : fi->key, "file", b->filename);
+    json_t *d = json_pack("{s:s, s:s}", "format", fi->key, "to", m->to != NULL ? m->to : "");
+    *vars = v != NULL ? json_dumps(v, JSON_COMPACT) : NULL;
+    *detail = d != NULL ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(v);
+    json_decref(d);
+    if (*vars == NULL || *detail == NULL)
+        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    return 0;
+}
+
+int download_mail(struct db *db, const struct download_mail_req *m, int64_t *outbox_id,
+                  struct sm_err *e)
+{
+    char serial[CERTS_SERIAL_HEX_MAX], object[16 + CERTS_SERIAL_HEX_MAX];
+    struct bundle b = {0};
+    char *vars = NULL, *detail = NULL;
+    int64_t id = 0;
+    int rc = download_serial_norm(m->serial, serial, e);
+    if (rc < 0)
+        return rc;
+    rc = db_begin(db, e);
+    if (rc < 0)
+        return rc;
+    rc = download_get(db, m->scope, serial, m->format, &b, e);
+    if (rc == 0)
+        rc = mail_texts(m, serial, &b, &vars, &detail, e);
+    if (rc == 0) {
+        struct outbox_mail mail = {.to = m->to,
+                                   .lang = m->lang,
+                                   .tmpl = "cert_redownload",
+                                   .vars_json = vars,
+                                   .attach_name = b.filename,
+                                   .attach = b.data,
+                                   .attach_len = b.len,
+                                   .attach_type = b.media_type};
+        rc = outbox_enqueue(db, &mail, &id, e);
+    }
+    snprintf(object, sizeof object, "certificate:%s", serial);
+    if (rc == 0)
+        rc = audit_append(db, m->actor, "certificate.redownload_mail", object, detail, e);
+    if (rc == 0)
+        rc = db_commit(db, e);
+    if (rc < 0)
+        db_rollback(db);
+    else if (outbox_id != NULL)
+        *outbox_id = id;
+    free(vars);
+    free(detail);
+    bundle_clear(&b);
     return rc;
 }

@@ -2,7 +2,8 @@
 /* Certificate downloads (R-DL-1): the one call web pages, the API and the CLI make to get a
  * certificate in a download format. Finds the certificate by serial, refuses callers who may
  * not see its organization exactly as if it did not exist, picks the chain of its level and
- * root option (both roots for the cross-certificate) and names the file. No HTTP, no SQL. */
+ * root option (both roots for the cross-certificate) and names the file. Re-download by
+ * mail is one action here too (download_mail). No HTTP, no SQL. */
 #ifndef SM_RA_DOWNLOAD_H
 #define SM_RA_DOWNLOAD_H
 #include <stdint.h>
@@ -34,5 +35,26 @@ void download_filename(const char *cn, const char *serial, enum bundle_format f,
  * malformed serial or format; store and chain errors as they come. */
 int download_get(struct db *db, const struct orders_scope *scope, const char *serial,
                  enum bundle_format f, struct bundle *out, struct sm_err *e);
+
+/* A re-download by mail: who asks, for what, and where the file goes. */
+struct download_mail_req {
+    const struct orders_scope *scope; /* the organizations the caller sees */
+    const char *serial;               /* as the caller wrote it (download_serial_norm) */
+    enum bundle_format format;
+    const char *to;           /* the caller's own address */
+    const char *lang;         /* "ja" or "en": the mail's language */
+    const char *format_label; /* the format's name in lang, shown in the mail */
+    const char *actor;        /* audit actor, "user:42" */
+};
+
+/* Re-download by mail (R-DL-1): in one transaction, the checks of download_get (the same
+ * errors: another organization's certificate is -SM_E_NOTFOUND like an unknown serial, a
+ * revoked one -SM_E_CONFLICT), then the mail "cert_redownload" to m->to with the file
+ * attached (store/outbox) and the audit record "certificate.redownload_mail" (object
+ * "certificate:<serial>", detail {format, to}). On any error nothing is queued or recorded.
+ * -SM_E_INVALID for a malformed serial or format and the outbox's refusals (field "to",
+ * "lang"). *outbox_id (may be NULL) gets the mail's id, and is left alone on an error. */
+int download_mail(struct db *db, const struct download_mail_req *m, int64_t *outbox_id,
+                  struct sm_err *e);
 
 #endif

@@ -19,6 +19,7 @@
 #include "ra/dcv.h"
 #include "ra/fulfil.h"
 #include "ra/issuance.h"
+#include "ra/issuer.h"
 #include "ra/review.h"
 #include "ra/validate.h"
 #include "store/caa_checks.h"
@@ -48,7 +49,7 @@ static int issuer_get(struct db *db, const struct config *cfg, const char *level
     pthread_mutex_lock(&cache_lock);
     int rc = 0;
     if (cache[l][r] == NULL)
-        rc = ca_load_issuer(db, cfg, level, root, &cache[l][r], e);
+        rc = issuer_load(db, cfg, level, root, &cache[l][r], e);
     *out = cache[l][r];
     pthread_mutex_unlock(&cache_lock);
     return rc;

@@ -14,6 +14,7 @@
 #include "pki/keyfile.h"
 #include "pki/ocsp.h"
 #include "pki/signer.h"
+#include "ra/issuer.h"
 #include "ra/ocsp.h"
 #include "store/cas.h"
 #include "store/certs.h"
@@ -41,7 +42,7 @@ static int make_responder(struct db *db, const struct config *cfg, const char *l
     snprintf(row.key_ref, sizeof row.key_ref, "file:keys/ocsp-%s-%lld.key", level, (long long)now);
     int rc = ca_passphrase(cfg, &pass, e);
     if (rc == 0)
-        rc = ca_load_issuer(db, cfg, level, "a", &is, e);
+        rc = issuer_load(db, cfg, level, "a", &is, e);
     if (rc == 0)
         rc = keyfile_generate(KEYFILE_EC_P256, &key, e);
     if (rc == 0 && config_path(cfg, row.key_ref + 5, path, sizeof path) < 0)

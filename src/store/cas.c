@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: MIT */
-/* The cas table (migration 0002_ca.sql): insert the hierarchy in one transaction with an
- * audit record per CA, read one CA by name, list them all. See cas.h. */
-#include <jansson.h>
+/* The cas table (migration 0002_ca.sql): insert one CA, read one CA by name, list them
+ * all. See cas.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
 #include "core/failalloc.h"
-#include "store/audit.h"
 #include "store/cas.h"
 #include "store/db.h"
 
@@ -37,15 +35,14 @@ static int got_id(void *ctx, const struct db_val *cols, int ncols)
     return 0;
 }
 
-static int insert_one(struct db *db, const struct cas_new *r, int64_t parent_id, int64_t now,
-                      int64_t *id, struct sm_err *e)
+int cas_insert(struct db *db, const struct cas_new *r, int64_t *id, struct sm_err *e)
 {
     struct db_val p[14] = {
         DBV_TEXT(r->name),
         DBV_TEXT(r->role),
         text_or_null(r->level),
         text_or_null(r->root),
-        parent_id > 0 ? DBV_INT(parent_id) : DBV_NULL,
+        r->parent_id > 0 ? DBV_INT(r->parent_id) : DBV_NULL,
         DBV_TEXT(r->key_ref),
         DBV_TEXT(r->key_type),
         DBV_BLOB(r->der, r->der_len),
@@ -53,62 +50,13 @@ static int insert_one(struct db *db, const struct cas_new *r, int64_t parent_id,
         DBV_TEXT(r->ski),
         DBV_INT(r->not_before),
         DBV_INT(r->not_after),
-        DBV_INT(now),
+        DBV_INT(clock_now()),
         DBV_INT(r->test ? 1 : 0),
     };
     *id = 0;
     int rc = db_run(db, &st_insert, p, 14, got_id, id, e);
     if (rc == 0 && *id <= 0)
         rc = sm_err_set(e, SM_E_DB, "cas.insert", "no id returned for CA %s", r->name);
-    return rc;
-}
-
-/* The audit record of one new CA: action "ca.create", object "ca:NAME". */
-static int audit_one(struct db *db, const struct cas_new *r, int64_t id, const char *actor,
-                     struct sm_err *e)
-{
-    json_t *d = json_pack(
-        "{s:I, s:s, s:s?, s:s?, s:s?, s:s, s:s, s:s, s:s, s:I, s:I, s:b}", "id", (json_int_t)id,
-        "role", r->role, "level", r->level, "root", r->root, "parent", r->parent, "key_ref",
-        r->key_ref, "key_type", r->key_type, "subject", r->subject, "ski", r->ski, "not_before",
-        (json_int_t)r->not_before, "not_after", (json_int_t)r->not_after, "test", r->test);
-    char *detail = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(d);
-    if (detail == NULL)
-        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
-    char object[96];
-    snprintf(object, sizeof object, "ca:%s", r->name);
-    int rc = audit_append(db, actor, "ca.create", object, detail, e);
-    free(detail);
-    return rc;
-}
-
-int cas_create_all(struct db *db, const struct cas_new *cas, size_t n, const char *actor,
-                   struct sm_err *e)
-{
-    int64_t *ids = sm_calloc(n ? n : 1, sizeof *ids);
-    if (ids == NULL)
-        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
-    int64_t now = clock_now();
-    int rc = db_begin(db, e);
-    for (size_t i = 0; i < n && rc == 0; i++) {
-        int64_t parent_id = 0;
-        for (size_t k = 0; cas[i].parent != NULL && k < i; k++)
-            if (strcmp(cas[k].name, cas[i].parent) == 0)
-                parent_id = ids[k];
-        if (cas[i].parent != NULL && parent_id == 0) {
-            rc = sm_err_set(e, SM_E_INTERNAL, cas[i].name, "parent %s of CA %s not inserted first",
-                            cas[i].parent, cas[i].name);
-            break;
-        }
-        rc = insert_one(db, &cas[i], parent_id, now, &ids[i], e);
-        if (rc == 0)
-            rc = audit_one(db, &cas[i], ids[i], actor, e);
-    }
-    free(ids);
-    if (rc == 0)
-        return db_commit(db, e);
-    db_rollback(db);
     return rc;
 }
 

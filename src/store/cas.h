@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The cas aggregate: the CA certificates of the hierarchy (roots, issuing intermediates,
- * cross-certificates) with their key references. Rows are written once by init and read
- * by issuance and the CLI. All SQL for the cas table lives here. */
+ * cross-certificates) with their key references. Rows are written once by init (through
+ * ra/issuer, which holds the transaction and the audit records) and read by ra/issuer and
+ * the CLI. All SQL for the cas table lives here. */
 #ifndef SM_CAS_H
 #define SM_CAS_H
 #include <stddef.h>
@@ -11,9 +12,10 @@
 
 struct db;
 
-/* A CA to insert. parent names a CA inserted earlier in the same call (or NULL). */
+/* A CA to insert. parent_id: the id of its signing CA, 0 for roots. */
 struct cas_new {
-    const char *name, *role, *level, *root, *parent;
+    const char *name, *role, *level, *root;
+    int64_t parent_id;
     const char *key_ref, *key_type, *subject, *ski;
     const unsigned char *der;
     size_t der_len;
@@ -32,10 +34,9 @@ struct cas_row {
     int test; /* 1: a test CA (`shomei init --test-ca`) */
 };
 
-/* Inserts n CAs in one transaction (opened here; the caller must not hold one), with one
- * audit record per CA by actor. A duplicate name gives -SM_E_CONFLICT and stores nothing. */
-int cas_create_all(struct db *db, const struct cas_new *cas, size_t n, const char *actor,
-                   struct sm_err *e);
+/* Inserts one CA inside the caller's transaction; *id gets its id. A duplicate name gives
+ * -SM_E_CONFLICT. */
+int cas_insert(struct db *db, const struct cas_new *r, int64_t *id, struct sm_err *e);
 /* The CA called name; -SM_E_NOTFOUND when absent. Free with cas_row_free. */
 int cas_get(struct db *db, const char *name, struct cas_row **out, struct sm_err *e);
 /* Every CA ordered by id. Free with cas_rows_free(rows, n). */

@@ -12,10 +12,8 @@
 
 #include "core/buf.h"
 #include "core/failalloc.h"
-#include "store/audit.h"
 #include "store/certlist.h"
 #include "store/db.h"
-#include "store/outbox.h"
 
 #define FROM                                                                                       \
     " FROM certificates c LEFT JOIN orders o ON o.id = c.order_id "                                \
@@ -410,21 +408,5 @@ int certlist_get(struct db *db, const struct orders_scope *scope, const char *se
         certlist_detail_free(o.d);
     buf_free(&sql);
     free(p);
-    return rc;
-}
-
-int certlist_mail_queue(struct db *db, const struct outbox_mail *m, const char *actor,
-                        const char *object, const char *detail_json, int64_t *id, struct sm_err *e)
-{
-    int rc = db_begin(db, e);
-    if (rc < 0)
-        return rc;
-    rc = outbox_enqueue(db, m, id, e);
-    if (rc == 0)
-        rc = audit_append(db, actor, "certificate.redownload_mail", object, detail_json, e);
-    if (rc == 0)
-        rc = db_commit(db, e);
-    if (rc < 0)
-        db_rollback(db);
     return rc;
 }

@@ -2,8 +2,8 @@
 /* The certificate list and detail reads of the portal (R-MNG-1 list, R-MNG-2): issued and
  * revoked certificates joined with their order (receipt number, kind, applicant data) and
  * product, filtered in SQL by the caller's struct orders_scope, searched by CN, serial or
- * receipt number, sorted by expiry, one page at a time. Read-only except
- * certlist_mail_queue, which queues a re-download mail with its audit record. */
+ * receipt number, sorted by expiry, one page at a time. Read-only (the re-download mail is
+ * ra/download's). */
 #ifndef SM_CERTLIST_H
 #define SM_CERTLIST_H
 #include <stddef.h>
@@ -14,7 +14,6 @@
 #include "store/orders.h"
 
 struct db;
-struct outbox_mail;
 
 #define CERTLIST_Q_MAX 128 /* bytes of a search text */
 
@@ -69,11 +68,5 @@ struct certlist_detail {
 int certlist_get(struct db *db, const struct orders_scope *scope, const char *serial,
                  struct certlist_detail **out, struct sm_err *e);
 void certlist_detail_free(struct certlist_detail *d);
-
-/* Re-download by mail (R-DL-1): queues m (store/outbox) and the audit record
- * (actor, "certificate.redownload_mail", object, detail_json) in one transaction of its
- * own. *id (may be NULL) gets the outbox id. Errors of outbox_enqueue as they come. */
-int certlist_mail_queue(struct db *db, const struct outbox_mail *m, const char *actor,
-                        const char *object, const char *detail_json, int64_t *id, struct sm_err *e);
 
 #endif

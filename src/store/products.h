@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* The products aggregate (R-PRD-1): the catalog of certificate products with level, term,
+/* The products table (R-PRD-1): the catalog of certificate products with level, term,
  * name limits, price, reissue-fee rule, review target and root options. All SQL for the
  * products table lives here; callers get plain structs (fixed-size strings, nothing to
- * free but the array). */
+ * free but the array). The rules (checks, audit, the demo catalog) are in ra/product. */
 #ifndef SM_PRODUCTS_H
 #define SM_PRODUCTS_H
 #include <stddef.h>
@@ -12,7 +12,7 @@
 
 struct db;
 
-/* One product. Text limits are checked by products_create (longer input: -SM_E_INVALID). */
+/* One product. Its fields are checked by ra/product (product_validate). */
 struct product {
     int64_t id;    /* 0 when not stored yet */
     char code[32]; /* unique, [a-z0-9-] */
@@ -35,31 +35,17 @@ struct product {
     int64_t created_at;
 };
 
-/* Checks a product's fields (code syntax, level, limits, reissue rule, root options).
- * 0 or -SM_E_INVALID with e->field naming the field. */
-int products_validate(const struct product *p, struct sm_err *e);
-/* Inserts p (validated first) with an audit record "product.create" by actor, in a
- * transaction of its own unless the caller holds one. *id may be NULL. Duplicate code:
- * -SM_E_CONFLICT. */
-int products_create(struct db *db, const struct product *p, const char *actor, int64_t *id,
-                    struct sm_err *e);
-/* Updates every field of the product p->id (code included) with an audit record
- * "product.update"; -SM_E_NOTFOUND when absent. */
-int products_update(struct db *db, const struct product *p, const char *actor, struct sm_err *e);
+/* Inserts p as it is (created_at included) inside the caller's transaction; *id (may be
+ * NULL) gets the new id. A duplicate code: -SM_E_CONFLICT. */
+int products_insert(struct db *db, const struct product *p, int64_t *id, struct sm_err *e);
+/* Writes every field of the product p->id but created_at, inside the caller's transaction;
+ * -SM_E_NOTFOUND when absent. */
+int products_update(struct db *db, const struct product *p, struct sm_err *e);
 /* One product by id or code; -SM_E_NOTFOUND when absent. */
 int products_get(struct db *db, int64_t id, struct product *out, struct sm_err *e);
 int products_get_by_code(struct db *db, const char *code, struct product *out, struct sm_err *e);
 /* Products ordered by id; only active ones unless all. *rows is malloc'd (free()),
  * NULL when *n == 0. */
 int products_list(struct db *db, int all, struct product **rows, size_t *n, struct sm_err *e);
-
-/* 1 if root ("a", "b") is one of p's root options. */
-int products_has_root(const struct product *p, const char *root);
-
-/* The demo catalog for `init --demo` (R-PRD-1): dv-1y, ov-1y, ov-multi-1y (5 names
- * included, up to 100), ev-1y, ov-wildcard-1y. Products whose code exists are skipped, so
- * running it twice is harmless. Returns 0 or negative; *created (may be NULL) counts the
- * new rows. */
-int products_seed_demo(struct db *db, const char *actor, int *created, struct sm_err *e);
 
 #endif

@@ -216,7 +216,7 @@ void h_logout(struct req *r)
     if (db == NULL)
         return;
     struct sm_err e = {0};
-    if (r->auth == AUTH_SESSION && account_logout(db, &r->user, r->session_hash, &e) < 0) {
+    if (r->cred == CRED_SESSION && account_logout(db, &r->user, r->session_hash, &e) < 0) {
         internal(r, "logout failed", &e);
         return;
     }
@@ -455,7 +455,7 @@ void h_account_password(struct req *r)
     int rc = account_change_password(db, &r->web->acct, req_user(r),
                                      req_form_text(r, "current_password"),
                                      req_form_text(r, "password"), confirm ? confirm : "",
-                                     r->auth == AUTH_SESSION ? r->session_hash : NULL, &fe, &e);
+                                     r->cred == CRED_SESSION ? r->session_hash : NULL, &fe, &e);
     account_done(r, rc, AF_PASSWORD, &fe, &e, "password");
 }
 

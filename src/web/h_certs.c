@@ -2,7 +2,8 @@
 /* Certificate pages and API (R-MNG-1 list, R-MNG-2, R-DL-1, R-API-1): the list of the
  * caller's certificates (store/certlist, scoped by the portal's orders_scope), the detail
  * page, downloads in every format of pki/bundle through ra/download, and re-download by
- * mail. Thin: parse, read, render. Another organization's certificate is 404 everywhere. */
+ * mail (ra/download too). Thin: parse, read, render. Another organization's certificate
+ * is 404 everywhere. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +17,6 @@
 #include "pki/ca.h"
 #include "ra/download.h"
 #include "store/certlist.h"
-#include "store/outbox.h"
 #include "web/h_portal.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
@@ -414,27 +414,47 @@ out:
 
 /* ---- downloads (R-DL-1) ---- */
 
+/* The format fmt_text into *f, or answers 404 (a certificate the caller may not see, whatever
+ * the format) or 400. */
+static int format_or_reply(struct req *r, const struct portal *p, const char *fmt_text,
+                           enum bundle_format *f)
+{
+    struct sm_err e = {0};
+    if (fmt_text != NULL && bundle_format_parse(fmt_text, f, &e) == 0)
+        return 0;
+    /* Another organization's certificate stays 404 whatever the format. */
+    struct certlist_detail *d = NULL;
+    if (detail_or_reply(r, p, &d) < 0)
+        return -1;
+    certlist_detail_free(d);
+    return http_reply_error(r, 400, "certs.err.format", "format"), -1;
+}
+
+/* Answers a failed ra/download call: 404 for a serial the caller may not have (or a
+ * malformed one), 409 for a revoked certificate, 500 otherwise. */
+static void download_failed(struct req *r, int rc, const struct sm_err *e, const char *what)
+{
+    if (rc == -SM_E_NOTFOUND || (rc == -SM_E_INVALID && strcmp(e->field, "serial") == 0))
+        http_reply_error(r, 404, "certs.err.notfound", NULL);
+    else if (rc == -SM_E_CONFLICT)
+        http_reply_error(r, 409, "certs.err.revoked", "state");
+    else
+        internal(r, what, e);
+}
+
 /* The bundle of the route's :serial in format fmt_text, or answers 400/404/409/500. */
 static int bundle_or_reply(struct req *r, const struct portal *p, const char *fmt_text,
                            struct bundle *b)
 {
     enum bundle_format f;
     struct sm_err e = {0};
-    if (fmt_text == NULL || bundle_format_parse(fmt_text, &f, &e) < 0) {
-        /* Another organization's certificate stays 404 whatever the format. */
-        struct certlist_detail *d = NULL;
-        if (detail_or_reply(r, p, &d) < 0)
-            return -1;
-        certlist_detail_free(d);
-        return http_reply_error(r, 400, "certs.err.format", "format"), -1;
-    }
+    if (format_or_reply(r, p, fmt_text, &f) < 0)
+        return -1;
     int rc = download_get(p->db, &p->who.scope, req_param(r, "serial"), f, b, &e);
-    if (rc == -SM_E_NOTFOUND || rc == -SM_E_INVALID)
-        return http_reply_error(r, 404, "certs.err.notfound", NULL), -1;
-    if (rc == -SM_E_CONFLICT)
-        return http_reply_error(r, 409, "certs.err.revoked", "state"), -1;
-    if (rc < 0)
-        return internal(r, "certificate download", &e), -1;
+    if (rc < 0) {
+        download_failed(r, rc, &e, "certificate download");
+        return -1;
+    }
     return 0;
 }
 
@@ -455,53 +475,37 @@ out:
 void h_api_cert_download(struct req *r) { h_cert_download(r); }
 
 /* POST /certificates/:serial/mail (format): the chosen format as an attachment to the
- * logged-in user's address, through the outbox with an audit record; then back to the
- * detail page. */
+ * logged-in user's address (ra/download's download_mail: checks, mail and audit record in
+ * one transaction); then back to the detail page. */
 void h_cert_mail(struct req *r)
 {
     struct portal p;
-    struct bundle b = {0};
-    json_t *vars = NULL;
-    char *vtext = NULL, *detail = NULL;
-    if (portal_or_reply(r, &p) < 0 || bundle_or_reply(r, &p, req_form_text(r, "format"), &b) < 0)
+    enum bundle_format f;
+    if (portal_or_reply(r, &p) < 0 || format_or_reply(r, &p, req_form_text(r, "format"), &f) < 0)
         goto out;
     struct sm_err e = {0};
-    const struct bundle_format_info *fi = bundle_format_info(b.format);
+    const struct bundle_format_info *fi = bundle_format_info(f);
     const char *lang = strcmp(p.user->locale, "en") == 0 ? "en" : "ja";
-    char serial[CERTS_SERIAL_HEX_MAX], key[48], actor[40], object[80];
-    download_serial_norm(req_param(r, "serial"), serial, &e);
+    char serial[CERTS_SERIAL_HEX_MAX], key[48], actor[40];
     snprintf(key, sizeof key, "certs.fmt.%s", fi->key);
     snprintf(actor, sizeof actor, "user:%lld", (long long)p.user->id);
-    snprintf(object, sizeof object, "certificate:%s", serial);
-    vars = json_pack("{s:s, s:s, s:s}", "serial", serial, "format", i18n_text(lang, key), "file",
-                     b.filename);
-    vtext = vars ? json_dumps(vars, JSON_COMPACT) : NULL;
-    json_t *dj = json_pack("{s:s, s:s}", "format", fi->key, "to", p.user->email);
-    detail = dj ? json_dumps(dj, JSON_COMPACT) : NULL;
-    json_decref(dj);
-    if (vtext == NULL || detail == NULL) {
-        http_reply_error(r, 503, "err.nomem", NULL);
-        goto out;
-    }
-    struct outbox_mail m = {.to = p.user->email,
-                            .lang = lang,
-                            .tmpl = "cert_redownload",
-                            .vars_json = vtext,
-                            .attach_name = b.filename,
-                            .attach = b.data,
-                            .attach_len = b.len,
-                            .attach_type = b.media_type};
-    if (certlist_mail_queue(p.db, &m, actor, object, detail, NULL, &e) < 0) {
-        internal(r, "certificate mail", &e);
+    struct download_mail_req m = {.scope = &p.who.scope,
+                                  .serial = req_param(r, "serial"),
+                                  .format = f,
+                                  .to = p.user->email,
+                                  .lang = lang,
+                                  .format_label = i18n_text(lang, key),
+                                  .actor = actor};
+    int rc = download_mail(p.db, &m, NULL, &e);
+    if (rc == 0)
+        rc = download_serial_norm(m.serial, serial, &e);
+    if (rc < 0) {
+        download_failed(r, rc, &e, "certificate mail");
         goto out;
     }
     char loc[128];
     snprintf(loc, sizeof loc, "/certificates/%s?mailed=%s", serial, fi->key);
     http_redirect(r, 303, loc);
 out:
-    json_decref(vars);
-    free(vtext);
-    free(detail);
-    bundle_clear(&b);
     portal_clear(&p);
 }

@@ -2,13 +2,14 @@
 /* The admins' product catalog (R-PRD-1): list, create and edit every field of a product
  * (code, names, level, term, multi-domain with included and maximum names, wildcard, IP
  * names, prices, reissue-fee rule, review target in business days, root options, active).
- * Each field is checked here with its own message beside it (ja/en); store/products
- * checks again and writes the product with its audit record. Bad input saves nothing. */
+ * Each field is checked here with its own message beside it (ja/en); ra/product checks
+ * again and writes the product with its audit record. Bad input saves nothing. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
+#include "ra/product.h"
 #include "store/products.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
@@ -390,11 +391,11 @@ static void save(struct req *r, int64_t id)
     if (pe.n == 0) {
         char actor[32];
         snprintf(actor, sizeof actor, "user:%lld", (long long)req_user(r)->id);
-        rc = id > 0 ? products_update(db, &p, actor, &e) : products_create(db, &p, actor, &id, &e);
+        rc = id > 0 ? product_update(db, &p, actor, &e) : product_create(db, &p, actor, &id, &e);
         if (rc == -SM_E_CONFLICT || rc == -SM_E_EXISTS) {
             add(&pe, "code", "officer.product.err.code_taken");
         } else if (rc == -SM_E_INVALID) {
-            /* a rule of store/products not caught above: beside its field */
+            /* a rule of ra/product not caught above: beside its field */
             static const char *const fields[] = {
                 "code",     "name_ja",    "name_en",     "level",           "term_months",
                 "sans_max", "list_price", "reissue_fee", "review_days_max", "root_options"};

@@ -45,6 +45,7 @@ const char *http_status_text(int status)
              {422, "Unprocessable Content"},
              {429, "Too Many Requests"},
              {500, "Internal Server Error"},
+             {501, "Not Implemented"},
              {503, "Service Unavailable"},
              {507, "Insufficient Storage"}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
@@ -87,7 +88,7 @@ const char *req_form_text(struct req *r, const char *name)
  * else the anonymous cookie. 0, or negative when there is none. */
 static int csrf_binding_of(struct req *r, char out[CSRF_BINDING_SIZE])
 {
-    if (r->auth == AUTH_SESSION)
+    if (r->cred == CRED_SESSION)
         return csrf_bind_session(r->session_hash, out);
     return csrf_bind_anon(req_cookie(r, CSRF_COOKIE), out);
 }
@@ -98,7 +99,7 @@ const char *req_csrf_token(struct req *r)
         return r->csrf_token;
     if (csrf_binding_of(r, r->csrf_binding) < 0) {
         char nonce[CSRF_NONCE_SIZE];
-        if (r->auth == AUTH_SESSION || csrf_nonce(nonce) < 0 ||
+        if (r->cred == CRED_SESSION || csrf_nonce(nonce) < 0 ||
             http_set_cookie(r, CSRF_COOKIE, nonce, -1) < 0 ||
             csrf_bind_anon(nonce, r->csrf_binding) < 0)
             return "";
@@ -138,7 +139,7 @@ struct db *req_db_or_reply(struct req *r)
     return db;
 }
 
-const struct user *req_user(const struct req *r) { return r->auth != AUTH_NONE ? &r->user : NULL; }
+const struct user *req_user(const struct req *r) { return r->cred != CRED_NONE ? &r->user : NULL; }
 
 struct org_scope req_scope(const struct req *r) { return account_scope(req_user(r)); }
 
@@ -539,7 +540,7 @@ int req_csrf_or_reply(struct req *r)
     if (csrf_binding_of(r, binding) == 0 && csrf_check(r->web->secret, binding, token))
         return 0;
     log_info("csrf token rejected", "path", r->path, "binding",
-             r->auth == AUTH_SESSION              ? "session"
+             r->cred == CRED_SESSION              ? "session"
              : req_cookie(r, CSRF_COOKIE) != NULL ? "cookie"
                                                   : "absent",
              "token", token ? "present" : "absent");

@@ -54,7 +54,8 @@ struct web {
 
 #define SESSION_COOKIE "sid"
 
-enum req_auth { AUTH_NONE, AUTH_SESSION, AUTH_API_KEY };
+/* The credential that identified the caller (set by the route's authenticator). */
+enum req_cred { CRED_NONE, CRED_SESSION, CRED_API_KEY };
 
 struct req {
     struct MHD_Connection *conn;
@@ -80,11 +81,12 @@ struct req {
     int too_large;
     size_t discarded;
     struct timespec started;
-    /* Who is asking, filled before dispatch: from the session cookie (HTML routes) or
-     * "Authorization: Bearer <API key>" (RF_API routes only). */
-    enum req_auth auth;
-    struct user user;                  /* valid when auth != AUTH_NONE */
-    char session_hash[TOKEN_HASH_HEX]; /* AUTH_SESSION: hash of the cookie value */
+    /* Who is asking, filled before dispatch by the route's authenticator (web/auth.h):
+     * the session cookie (AUTH_SESSION routes) or "Authorization: Bearer <API key>"
+     * (AUTH_API_KEY routes). */
+    enum req_cred cred;
+    struct user user;                  /* valid when cred != CRED_NONE */
+    char session_hash[TOKEN_HASH_HEX]; /* CRED_SESSION: hash of the cookie value */
     struct db *db;                     /* lent by the pool on first req_db() */
     int lang_forced;                   /* ?lang= given: it beats the account's locale */
     const char *attachment; /* set before replying: Content-Disposition: attachment; filename=".."

@@ -93,3 +93,9 @@ const char *router_role_name(enum route_role role)
     static const char *const names[] = {"public", "customer", "reseller", "officer", "admin"};
     return (unsigned)role < sizeof names / sizeof names[0] ? names[role] : "unknown";
 }
+
+const char *router_auth_name(enum route_auth auth)
+{
+    static const char *const names[] = {"unset", "none", "session", "api-key", "jws"};
+    return (unsigned)auth < sizeof names / sizeof names[0] ? names[auth] : "unknown";
+}

@@ -11,11 +11,12 @@ struct req;
 /* Who may use a route, checked by the server before the handler runs. Roles are ordered:
  * a route of role R is open to users whose role is R or above (ROLE_CUSTOMER = any
  * logged-in user; ROLE_RESELLER = resellers, officers, admins; ROLE_OFFICER = officers and
- * admins; ROLE_ADMIN = admins). Anonymous requests to a non-public route are redirected
- * to /login?next=PATH (HTML) or answered 401 (RF_API); a logged-in user below the role
- * gets 404, the same answer as for an object of another organization (R-ACT-1), so a
- * route's existence is not revealed. Which objects a user may touch is the handler's
- * query's business (req_scope, ORG_SCOPE_SQL). The values equal enum user_role. */
+ * admins; ROLE_ADMIN = admins). Anonymous requests to a non-public route get the answer
+ * of the route's authenticator (enum route_auth: a redirect to /login?next=PATH, or 401);
+ * a logged-in user below the role gets 404, the same answer as for an object of another
+ * organization (R-ACT-1), so a route's existence is not revealed. Which objects a user
+ * may touch is the handler's query's business (req_scope, ORG_SCOPE_SQL). The values equal
+ * enum user_role. */
 enum route_role { ROLE_PUBLIC, ROLE_CUSTOMER, ROLE_RESELLER, ROLE_OFFICER, ROLE_ADMIN };
 
 /* "public", "customer", "reseller", "officer", "admin". */
@@ -31,13 +32,63 @@ enum route_flag {
     RF_NODB = 1 << 6,   /* never touches the database, not even to look up the user */
 };
 
+/* How the server learns who is asking, one authenticator per route (issue 7 item 5). The
+ * authenticator reads its credential and fills the request's user, or leaves the request
+ * anonymous; the route's role then decides whether anonymous is enough, and an anonymous
+ * request to a non-public route gets the authenticator's own answer. Value 0 is no
+ * authenticator at all: a route that forgot .auth, which the server refuses (500) and the
+ * route table test finds. The table itself is in web/auth.c. */
+enum route_auth {
+    AUTH_UNSET,   /* not a valid choice: every route names its authenticator */
+    AUTH_NONE,    /* reads no credential, never touches the database: the request stays
+                   * anonymous (public routes only: health, static files, repository files) */
+    AUTH_SESSION, /* the session cookie; anonymous: 303 to /login?next=PATH */
+    AUTH_API_KEY, /* "Authorization: Bearer <API key>" (RF_API routes); anonymous: 401
+                   * problem+json with WWW-Authenticate: Bearer */
+    AUTH_JWS,     /* reserved for ACME (RFC 8555): identity from the JWS-signed body. Not
+                   * implemented: every request answers 501 problem+json (RF_API routes) */
+};
+
+/* "unset", "none", "session", "api-key", "jws". */
+const char *router_auth_name(enum route_auth auth);
+
+/* A route is written with designated initializers, so that a field added here breaks no
+ * table; the common shapes below spell out every field but the varying ones. A route of
+ * role ROLE_PUBLIC still reads its credential: a logged-in user browsing a public page
+ * keeps the session (navigation, session-bound CSRF tokens), an API key on a public API
+ * route sets the answer's language. */
 struct route {
     const char *method;  /* "GET", "POST", ...; GET also answers HEAD */
     const char *pattern; /* "/tools/csr", "/repository/:name"; a last "*rest" takes the rest */
     void (*handler)(struct req *r);
     enum route_role role;
-    unsigned flags; /* enum route_flag */
+    unsigned flags;       /* enum route_flag */
+    enum route_auth auth; /* who is asking; see enum route_auth */
 };
+
+/* A page: GET, session cookie, no body. */
+#define GET_PAGE(pat, fn, rl)                                                                      \
+    {                                                                                              \
+        .method = "GET", .pattern = (pat), .handler = (fn), .role = (rl), .auth = AUTH_SESSION     \
+    }
+/* A form post: POST, session cookie, form body with a CSRF token. */
+#define POST_FORM(pat, fn, rl)                                                                     \
+    {                                                                                              \
+        .method = "POST", .pattern = (pat), .handler = (fn), .role = (rl),                         \
+        .flags = RF_FORM | RF_CSRF, .auth = AUTH_SESSION                                           \
+    }
+/* An API read: GET, API key, problem+json errors. */
+#define GET_API(pat, fn, rl)                                                                       \
+    {                                                                                              \
+        .method = "GET", .pattern = (pat), .handler = (fn), .role = (rl), .flags = RF_API,         \
+        .auth = AUTH_API_KEY                                                                       \
+    }
+/* An API call with a body: POST, API key, raw (JSON) body, problem+json errors. */
+#define POST_API(pat, fn, rl)                                                                      \
+    {                                                                                              \
+        .method = "POST", .pattern = (pat), .handler = (fn), .role = (rl),                         \
+        .flags = RF_API | RF_BODY, .auth = AUTH_API_KEY                                            \
+    }
 
 #define ROUTER_MAX_PARAMS 4
 #define ROUTER_PARAM_MAX  256

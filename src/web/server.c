@@ -18,10 +18,10 @@
 #include "core/failalloc.h"
 #include "core/log.h"
 #include "store/dbpool.h"
+#include "web/auth.h"
 #include "web/guard.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
-#include "web/tmpl.h"
 #include "web/server.h"
 
 /* Past the cap a body is read and dropped up to this many times max_body, then the
@@ -161,80 +161,6 @@ static struct req *req_new(const struct web *w, struct MHD_Connection *conn, con
     return r;
 }
 
-/* The credential of the request: a Bearer API key on RF_API routes, the session cookie
- * elsewhere. Fills r->user; an invalid credential leaves the request anonymous. Negative
- * after answering 503 when a non-public route cannot reach the database. */
-static int authenticate(struct req *r)
-{
-    const struct web *w = r->web;
-    const char *cred = NULL;
-    int api = (r->route->flags & RF_API) != 0;
-    if (api) {
-        const char *h = req_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
-        if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0)
-            cred = h + 7;
-    } else {
-        cred = req_cookie(r, SESSION_COOKIE);
-    }
-    /* static files and the repository need no user: no database lookup for them */
-    if (cred == NULL || *cred == '\0' || w->pool == NULL || (r->route->flags & RF_NODB) ||
-        (r->route->role == ROLE_PUBLIC && (r->route->flags & RF_CACHE)))
-        return 0;
-    struct db *db = req_db(r);
-    if (db == NULL) {
-        if (r->route->role == ROLE_PUBLIC)
-            return 0;
-        http_reply_error(r, 503, "web.db_unavailable", NULL);
-        return -1;
-    }
-    struct sm_err e = {0};
-    int rc = api ? account_apikey_user(db, cred, &r->user, &e)
-                 : account_session_user(db, &w->acct, cred, &r->user, r->session_hash, &e);
-    if (rc < 0) {
-        memset(&r->user, 0, sizeof r->user);
-        if (rc != -SM_E_NOTFOUND)
-            log_error("authentication failed", "code", sm_err_name(-rc), "detail", e.detail);
-        else if (!api)
-            http_set_cookie(r, SESSION_COOKIE, "", 0); /* stale cookie: drop it */
-        return 0;
-    }
-    r->auth = api ? AUTH_API_KEY : AUTH_SESSION;
-    if (!r->lang_forced && i18n_lang(r->user.locale) != NULL)
-        r->lang = i18n_lang(r->user.locale);
-    return 0;
-}
-
-/* Role of the route against the user (see router.h). Negative after answering. */
-static int authorize(struct req *r)
-{
-    enum route_role need = r->route->role;
-    if (need == ROLE_PUBLIC)
-        return 0;
-    if (r->auth == AUTH_NONE) {
-        if (req_wants_json(r)) {
-            http_reply_error(r, 401, "web.unauthorized", NULL);
-            return -1;
-        }
-        struct buf loc = BUF_INIT;
-        int rc = buf_puts(&loc, "/login?next=");
-        if (rc == 0)
-            rc = tmpl_escape_url(&loc, r->path);
-        if (rc == 0)
-            http_redirect(r, 303, loc.p);
-        else
-            http_reply_error(r, 503, "err.nomem", NULL);
-        buf_free(&loc);
-        return -1;
-    }
-    if ((int)r->user.role < (int)need) {
-        log_info("role refused", "path", r->path, "role", user_role_name(r->user.role), "need",
-                 router_role_name(need));
-        http_reply_error(r, 404, "web.notfound", NULL);
-        return -1;
-    }
-    return 0;
-}
-
 /* The body limit of the request's route. */
 static size_t body_limit(const struct req *r)
 {
@@ -341,7 +267,7 @@ static void begin(struct req *r, const char *version)
     }
     r->route = &w->routes[i];
     r->body.max = body_limit(r);
-    if (authenticate(r) < 0 || authorize(r) < 0)
+    if (web_auth_check(r) < 0) /* the route's authenticator, then its role */
         return;
     const char *cl = req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
     if (cl != NULL) {

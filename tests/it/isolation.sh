@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # R-ACT-1 isolation over EVERY route of the route table (issue 3): `shomei routes` lists
-# method, pattern and role of each route; for each non-public route this test asks
-#   - anonymously: HTML routes redirect to /login, API routes answer 401;
+# method, pattern, role and authenticator of each route; for each non-public route this
+# test asks
+#   - anonymously: session routes redirect to /login, API-key routes answer 401;
 #   - as a customer of organization A, and as a reseller managing another organization,
 #     for the objects of organization B (route parameters filled from the fixture map):
 #     the answer is 404 (or 403) and none of B's data appears in it;
@@ -154,11 +155,18 @@ rank() {
   esac
 }
 n_routes=0
-while read -r method pattern role flags; do
+while read -r method pattern role auth flags; do
   [ "$role" = public ] && continue
   n_routes=$((n_routes + 1))
+  # the credential the route's authenticator reads (issue 7 item 5): API key or session
   api=0
-  [[ ",$flags," == *",api,"* ]] && api=1
+  [ "$auth" = api-key ] && api=1
+  if [ "$auth" != api-key ] && [ "$auth" != session ]; then
+    not_ok "R-ACT-1 $method $pattern ($role): authenticator '$auth' cannot identify a $role"
+    continue
+  fi
+  [[ ",$flags," == *",api,"* ]] && [ $api = 0 ] &&
+    not_ok "R-ACT-1 $method $pattern: an API route ($flags) reads no API key ($auth)"
   # fill the parameters
   path=""
   object=0

@@ -32,6 +32,7 @@
 #include "core/failalloc.h"
 #include "pki/bundle.h"
 #include "pki/ca.h"
+#include "ra/issuer.h"
 #include "ra/issuance.h"
 #include "store/db.h"
 
@@ -52,7 +53,7 @@ static int issue_leaf(struct sm_err *e)
     static const char *const names[] = {"www.example.com"};
     struct issuance_item it = {0};
     static const struct issuance_opts o = {"test", 1, 1, NULL, NULL};
-    int rc = key != NULL ? ca_load_issuer(db, cfg, "dv", "a", &is, e) : -1;
+    int rc = key != NULL ? issuer_load(db, cfg, "dv", "a", &is, e) : -1;
     if (rc == 0) {
         it.pubkey = key;
         it.names = names;
@@ -90,16 +91,16 @@ static int setup(void **state)
     if (rc == 0)
         rc = ca_hierarchy_create(cfg, PASS, &h, &e);
     if (rc == 0)
-        rc = ca_hierarchy_store(db, &h, &e);
+        rc = issuer_store_hierarchy(db, &h, "cli", &e);
     ca_hierarchy_clear(&h);
     if (rc == 0)
         rc = issue_leaf(&e);
     if (rc == 0)
-        rc = ca_load_chain(db, "dv", "a", &dv_a, &e);
+        rc = issuer_chain(db, "dv", "a", &dv_a, &e);
     if (rc == 0)
-        rc = ca_load_chain(db, "dv", "b", &dv_b, &e);
+        rc = issuer_chain(db, "dv", "b", &dv_b, &e);
     if (rc == 0)
-        rc = ca_load_chain(db, "ov", "a", &ov_a, &e);
+        rc = issuer_chain(db, "ov", "a", &ov_a, &e);
     if (rc < 0)
         fprintf(stderr, "# setup: %s %s\n", e.field, e.detail);
     return rc < 0 ? -1 : 0;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* pki/ca and store/cas: the CA hierarchy of R-ISS-1 (roots A and B, an issuing intermediate
- * per level signed by root A, a cross-certificate of the same key and subject signed by
- * root B), the CA certificate profiles (BR 7.1.2.1, 7.1.2.10), the [ca] settings, storing
- * the hierarchy and loading an issuer (R-OPS-1: keys in encrypted files). */
+/* pki/ca, ra/issuer and store/cas: the CA hierarchy of R-ISS-1 (roots A and B, an issuing
+ * intermediate per level signed by root A, a cross-certificate of the same key and subject
+ * signed by root B), the CA certificate profiles (BR 7.1.2.1, 7.1.2.10), the [ca] settings,
+ * storing the hierarchy and loading an issuer (R-OPS-1: keys in encrypted files). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -25,6 +25,7 @@
 #include "core/config.h"
 #include "core/failalloc.h"
 #include "pki/ca.h"
+#include "ra/issuer.h"
 #include "store/audit.h"
 #include "store/cas.h"
 #include "store/db.h"
@@ -499,7 +500,7 @@ static void test_ca_hierarchy_store_once_with_audit(void **state)
 {
     (void)state;
     struct db *db = open_db(config_dir(cfg));
-    assert_int_equal(ca_hierarchy_store(db, &hier, NULL), 0);
+    assert_int_equal(issuer_store_hierarchy(db, &hier, "cli", NULL), 0);
     struct cas_row *rows = NULL;
     size_t n = 0;
     assert_int_equal(cas_list(db, &rows, &n, NULL), 0);
@@ -530,7 +531,7 @@ static void test_ca_hierarchy_store_once_with_audit(void **state)
     assert_int_equal(audit_verify(db, NULL, NULL, 0, NULL), 0);
 
     struct sm_err e = {0};
-    assert_int_equal(ca_hierarchy_store(db, &hier, &e), -SM_E_CONFLICT);
+    assert_int_equal(issuer_store_hierarchy(db, &hier, "cli", &e), -SM_E_CONFLICT);
     audits = 0;
     assert_int_equal(db_run(db, &st, NULL, 0, count_audit, &audits, NULL), 0);
     assert_int_equal(audits, 8);
@@ -553,7 +554,7 @@ static void test_ca_load_issuer_each_level_and_root(void **state)
         for (int r = 0; r < 2; r++) {
             struct ca_issuer *is = NULL;
             struct sm_err e = {0};
-            assert_int_equal(ca_load_issuer(db, cfg, levels[l], roots[r], &is, &e), 0);
+            assert_int_equal(issuer_load(db, cfg, levels[l], roots[r], &is, &e), 0);
             char name[32], rname[16], url[600];
             snprintf(name, sizeof name, r == 0 ? "%s" : "%s-cross-b", levels[l]);
             snprintf(rname, sizeof rname, "root-%s", roots[r]);
@@ -593,7 +594,7 @@ static void test_ca_load_issuer_failures(void **state)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         config_set(cfg, "ca", "passphrase", cases[i].pass);
-        assert_int_equal(ca_load_issuer(db, cfg, cases[i].level, cases[i].root, &is, NULL),
+        assert_int_equal(issuer_load(db, cfg, cases[i].level, cases[i].root, &is, NULL),
                          cases[i].rc);
         assert_null(is);
     }
@@ -606,22 +607,22 @@ static void test_ca_load_issuer_failures(void **state)
     struct config *c = config_defaults(dir);
     config_set(c, "ca", "passphrase", PASS);
     db = open_db(dir);
-    assert_int_equal(ca_load_issuer(db, c, "dv", "a", &is, NULL), -SM_E_NOTFOUND);
+    assert_int_equal(issuer_load(db, c, "dv", "a", &is, NULL), -SM_E_NOTFOUND);
     STACK_OF(X509) *chain = NULL;
-    assert_int_equal(ca_load_chain(db, "ov", "b", &chain, NULL), -SM_E_NOTFOUND);
+    assert_int_equal(issuer_chain(db, "ov", "b", &chain, NULL), -SM_E_NOTFOUND);
     assert_null(chain);
 
     /* a key file swapped for another CA's key */
     struct ca_hierarchy h;
     assert_int_equal(ca_hierarchy_create(c, PASS, &h, NULL), 0);
-    assert_int_equal(ca_hierarchy_store(db, &h, NULL), 0);
+    assert_int_equal(issuer_store_hierarchy(db, &h, "cli", NULL), 0);
     char from[600], to[600];
     snprintf(from, sizeof from, "%s/keys/ov.key", dir);
     snprintf(to, sizeof to, "%s/keys/dv.key", dir);
     assert_int_equal(rename(from, to), 0);
-    assert_int_equal(ca_load_issuer(db, c, "dv", "a", &is, NULL), -SM_E_CRYPTO);
+    assert_int_equal(issuer_load(db, c, "dv", "a", &is, NULL), -SM_E_CRYPTO);
     assert_null(is);
-    assert_int_equal(ca_load_chain(db, "dv", "a", &chain, NULL), 0); /* no key needed */
+    assert_int_equal(issuer_chain(db, "dv", "a", &chain, NULL), 0); /* no key needed */
     assert_int_equal(sk_X509_num(chain), 2);
     sk_X509_pop_free(chain, X509_free);
     ca_hierarchy_clear(&h);
@@ -642,7 +643,7 @@ static void test_ca_load_issuer_each_allocation_failure(void **state)
         struct cas_row *rows = NULL;
         size_t nrows = 0;
         failalloc_set(n);
-        int rc = ca_load_issuer(db, cfg, "ev", "b", &is, NULL);
+        int rc = issuer_load(db, cfg, "ev", "b", &is, NULL);
         int rc2 = cas_list(db, &rows, &nrows, NULL);
         long used = failalloc_count();
         failalloc_set(0);
@@ -661,6 +662,56 @@ static void test_ca_load_issuer_each_allocation_failure(void **state)
     assert_true(failures > 5);
     config_set(cfg, "ca", "passphrase", "");
     db_close(db);
+}
+
+/* issue 7 item 1, R-ISS-1: pki/ca opens an issuer from bytes alone, with no database: the
+ * facts storage keeps of a certificate give back the same chain and a signing issuer; DER
+ * that does not parse, a root that is not DER and a key of another CA are refused. */
+static void test_ca_issuer_open_from_bytes(void **state)
+{
+    (void)state;
+    struct ca_facts dv, ra;
+    assert_int_equal(ca_facts_of(by_name(&hier, "dv"), &dv, NULL), 0);
+    assert_int_equal(ca_facts_of(by_name(&hier, "root-a"), &ra, NULL), 0);
+    assert_string_equal(dv.subject, "CN=Shomei Demo DV CA 2026,O=Shomei Demo CA,C=JP");
+    assert_int_equal(strlen(dv.ski), 40);
+    assert_true(dv.not_before < dv.not_after);
+    config_set(cfg, "ca", "passphrase", PASS);
+    struct ca_stored st = {42, dv.der, dv.der_len, ra.der, ra.der_len, "file:keys/dv.key", 0};
+    struct ca_issuer *is = NULL;
+    assert_int_equal(ca_issuer_open(cfg, "dv", "a", &st, &is, NULL), 0);
+    assert_int_equal(is->ca_id, 42);
+    assert_string_equal(is->name, "dv");
+    assert_int_equal(X509_cmp(is->cert, by_name(&hier, "dv")), 0);
+    assert_int_equal(X509_cmp(sk_X509_value(is->chain, 1), by_name(&hier, "root-a")), 0);
+    ca_issuer_free(is);
+
+    STACK_OF(X509) *chain = NULL;
+    assert_int_equal(ca_chain_parse(dv.der, dv.der_len, ra.der, ra.der_len, &chain, NULL), 0);
+    assert_int_equal(sk_X509_num(chain), 2);
+    sk_X509_pop_free(chain, X509_free);
+    static const unsigned char junk[] = {0x30, 0x03, 0x02, 0x01, 0x01};
+    assert_int_equal(ca_chain_parse(junk, sizeof junk, ra.der, ra.der_len, &chain, NULL),
+                     -SM_E_CRYPTO);
+    assert_null(chain);
+    assert_int_equal(ca_chain_parse(dv.der, dv.der_len, dv.der, dv.der_len - 1, &chain, NULL),
+                     -SM_E_CRYPTO);
+    assert_int_equal(ca_chain_parse(NULL, 0, ra.der, ra.der_len, &chain, NULL), -SM_E_CRYPTO);
+    struct ca_stored bad = st;
+    bad.der = junk;
+    bad.der_len = sizeof junk;
+    assert_int_equal(ca_issuer_open(cfg, "dv", "a", &bad, &is, NULL), -SM_E_CRYPTO);
+    assert_null(is);
+    bad = st;
+    bad.key_ref = "file:keys/ov.key";
+    assert_int_equal(ca_issuer_open(cfg, "dv", "a", &bad, &is, NULL), -SM_E_CRYPTO);
+    assert_null(is);
+    struct sm_err e = {0};
+    assert_int_equal(ca_issuer_open(cfg, "xv", "a", &st, &is, &e), -SM_E_INVALID);
+    assert_string_equal(e.field, "level");
+    config_set(cfg, "ca", "passphrase", "");
+    ca_facts_clear(&dv);
+    ca_facts_clear(&ra);
 }
 
 /* R-ISS-1: repository files (DER and PEM) of a CA certificate, readable by the server. */
@@ -726,6 +777,7 @@ int main(void)
         cmocka_unit_test(test_ca_load_issuer_each_level_and_root),
         cmocka_unit_test(test_ca_load_issuer_failures),
         cmocka_unit_test(test_ca_load_issuer_each_allocation_failure),
+        cmocka_unit_test(test_ca_issuer_open_from_bytes),
         cmocka_unit_test(test_ca_repository_write_der_and_pem),
         cmocka_unit_test(test_ca_fingerprint_and_ski_hex),
     };

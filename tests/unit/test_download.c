@@ -2,7 +2,9 @@
 /* ra/download (R-DL-1, R-ACT-1 isolation): a certificate is handed out only to callers who
  * see its organization, with the same error as an unknown serial otherwise; only issued
  * certificates; the chain follows the certificate's level and root option (R-ISS-1); the
- * file name is <cn>-<serial>.<suffix>, safe for Content-Disposition. */
+ * file name is <cn>-<serial>.<suffix>, safe for Content-Disposition. The re-download by
+ * mail (issue 7 item 1: one ra/ action) checks the same way, then queues the mail and its
+ * audit record in one transaction. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,10 +28,12 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "pki/ca.h"
+#include "ra/issuer.h"
 #include "ra/download.h"
 #include "ra/issuance.h"
 #include "store/certs.h"
 #include "store/db.h"
+#include "store/outbox.h"
 
 #define PASS "unit-test-passphrase"
 #define NOW  1795305600 /* 2026-11-22T00:00:00Z */
@@ -53,7 +57,7 @@ static int issue(const char *root, const char *name, int64_t org, char *serial, 
     const char *names[] = {name};
     struct issuance_item it = {0};
     static const struct issuance_opts o = {"test", 1, 1, NULL, NULL};
-    int rc = key != NULL ? ca_load_issuer(db, cfg, "dv", root, &is, e) : -1;
+    int rc = key != NULL ? issuer_load(db, cfg, "dv", root, &is, e) : -1;
     if (rc == 0) {
         it.pubkey = key;
         it.names = names;
@@ -91,7 +95,7 @@ static int setup(void **state)
     if (rc == 0)
         rc = ca_hierarchy_create(cfg, PASS, &h, &e);
     if (rc == 0)
-        rc = ca_hierarchy_store(db, &h, &e);
+        rc = issuer_store_hierarchy(db, &h, "cli", &e);
     ca_hierarchy_clear(&h);
     if (rc == 0)
         rc = issue("a", "*.example.com", 7, serial_a, &e);
@@ -100,9 +104,9 @@ static int setup(void **state)
     if (rc == 0)
         rc = issue("a", "op.example.com", 0, serial_op, &e);
     if (rc == 0)
-        rc = ca_load_chain(db, "dv", "a", &dv_a, &e);
+        rc = issuer_chain(db, "dv", "a", &dv_a, &e);
     if (rc == 0)
-        rc = ca_load_chain(db, "dv", "b", &dv_b, &e);
+        rc = issuer_chain(db, "dv", "b", &dv_b, &e);
     if (rc < 0)
         fprintf(stderr, "# setup: %s %s\n", e.field, e.detail);
     return rc < 0 ? -1 : 0;
@@ -333,6 +337,129 @@ static void test_download_get_bad_input(void **state)
     get_fails(&see_all, serial_a, -1, SM_E_INVALID, "format", &e);
 }
 
+static int got_count(void *ctx, const struct db_val *cols, int ncols)
+{
+    if (ncols >= 1)
+        *(int64_t *)ctx = db_col_int(&cols[0]);
+    return 0;
+}
+
+/* Mails queued and re-download audit records so far. */
+static void mail_counts(int64_t *queued, int64_t *audits)
+{
+    static const struct db_stmt st = {
+        "test.redownload_audits",
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'certificate.redownload_mail'", NULL, NULL};
+    *queued = *audits = -1;
+    assert_int_equal(outbox_count(db, "queued", queued, NULL), 0);
+    assert_int_equal(db_run(db, &st, NULL, 0, got_count, audits, NULL), 0);
+}
+
+static struct download_mail_req mail_req(const struct orders_scope *scope, const char *serial,
+                                         enum bundle_format f)
+{
+    struct download_mail_req m = {.scope = scope,
+                                  .serial = serial,
+                                  .format = f,
+                                  .to = "owner@example.com",
+                                  .lang = "ja",
+                                  .format_label = "フルチェーン（PEM）",
+                                  .actor = "user:7"};
+    return m;
+}
+
+/* issue 7 item 1, R-ACT-1, R-DL-1: a re-download by mail of another organization's
+ * certificate is refused exactly like an unknown serial, and nothing is queued or recorded;
+ * the same for a revoked certificate, a bad serial, a bad format and an address the outbox
+ * refuses (the checks and the mail are one transaction). */
+static void test_download_mail_other_org_refused_nothing_queued(void **state)
+{
+    (void)state;
+    int64_t q0, a0, q, a, id = -1;
+    mail_counts(&q0, &a0);
+    struct sm_err unknown = {0}, e = {0};
+    struct download_mail_req m = mail_req(&see7, "1234567890abcdef", BUNDLE_PEM);
+    assert_int_equal(download_mail(db, &m, &id, &unknown), -SM_E_NOTFOUND);
+    assert_string_equal(unknown.field, "serial");
+    const struct orders_scope *scopes[] = {&see8, &see_none, NULL};
+    for (size_t i = 0; i < sizeof scopes / sizeof scopes[0]; i++) {
+        m = mail_req(scopes[i], serial_a, BUNDLE_FULLCHAIN);
+        memset(&e, 0, sizeof e);
+        assert_int_equal(download_mail(db, &m, &id, &e), -SM_E_NOTFOUND);
+        assert_memory_equal(&e, &unknown, sizeof e);
+    }
+    m = mail_req(&see7, serial_op, BUNDLE_PEM); /* operator issuance: officers only */
+    assert_int_equal(download_mail(db, &m, &id, &e), -SM_E_NOTFOUND);
+
+    struct db_val p[2] = {DBV_TEXT("revoked"), DBV_TEXT(serial_op)};
+    assert_int_equal(db_run(db, &st_state, p, 2, NULL, NULL, NULL), 0);
+    m = mail_req(&see_all, serial_op, BUNDLE_PEM);
+    memset(&e, 0, sizeof e);
+    assert_int_equal(download_mail(db, &m, &id, &e), -SM_E_CONFLICT);
+    assert_string_equal(e.field, "state");
+    p[0] = DBV_TEXT("issued");
+    assert_int_equal(db_run(db, &st_state, p, 2, NULL, NULL, NULL), 0);
+
+    m = mail_req(&see7, "not-hex", BUNDLE_PEM);
+    assert_int_equal(download_mail(db, &m, &id, &e), -SM_E_INVALID);
+    m = mail_req(&see7, serial_a, BUNDLE__COUNT);
+    memset(&e, 0, sizeof e);
+    assert_int_equal(download_mail(db, &m, &id, &e), -SM_E_INVALID);
+    assert_string_equal(e.field, "format");
+    m = mail_req(&see7, serial_a, BUNDLE_PEM);
+    m.to = "owner@example.com\r\nBcc: x@example.net";
+    assert_true(download_mail(db, &m, &id, &e) < 0);
+    assert_false(db_in_transaction(db));
+    assert_int_equal(id, -1);
+    mail_counts(&q, &a);
+    assert_int_equal(q, q0);
+    assert_int_equal(a, a0);
+}
+
+/* issue 7 item 1, R-DL-1: the owner's re-download queues one mail with the file attached
+ * and one audit record, together. */
+static void test_download_mail_owner_queued_with_audit(void **state)
+{
+    (void)state;
+    int64_t q0, a0, q, a, id = 0;
+    mail_counts(&q0, &a0);
+    char zeros[3 * CERTS_SERIAL_HEX_MAX];
+    snprintf(zeros, sizeof zeros, "00%s", serial_a); /* as people write it */
+    struct download_mail_req m = mail_req(&see7, zeros, BUNDLE_FULLCHAIN);
+    struct sm_err e = {0};
+    assert_int_equal(download_mail(db, &m, &id, &e), 0);
+    assert_true(id > 0);
+    assert_false(db_in_transaction(db));
+    mail_counts(&q, &a);
+    assert_int_equal(q, q0 + 1);
+    assert_int_equal(a, a0 + 1);
+    struct outbox_row *rows = NULL;
+    size_t n = 0;
+    assert_int_equal(outbox_list(db, "queued", 1, &rows, &n, &e), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(rows[0].id, id);
+    assert_string_equal(rows[0].to, "owner@example.com");
+    assert_string_equal(rows[0].tmpl, "cert_redownload");
+    char file[BUNDLE_NAME_MAX];
+    snprintf(file, sizeof file, "wildcard.example.com-%s.fullchain.pem", serial_a);
+    assert_string_equal(rows[0].attach_name, file);
+    assert_true(rows[0].attach_len > 0);
+    assert_non_null(strstr(rows[0].vars_json, "フルチェーン"));
+    assert_non_null(strstr(rows[0].vars_json, serial_a));
+    outbox_rows_free(rows, n);
+    static const struct db_stmt st = {"test.redownload_object",
+                                      "SELECT COUNT(*) FROM audit_log WHERE action = "
+                                      "'certificate.redownload_mail' AND actor = 'user:7' AND "
+                                      "object = $1",
+                                      NULL, NULL};
+    char object[64];
+    snprintf(object, sizeof object, "certificate:%s", serial_a);
+    struct db_val p[1] = {DBV_TEXT(object)};
+    int64_t k = 0;
+    assert_int_equal(db_run(db, &st, p, 1, got_count, &k, NULL), 0);
+    assert_int_equal(k, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -343,6 +470,8 @@ int main(void)
         cmocka_unit_test(test_download_get_other_org_not_found),
         cmocka_unit_test(test_download_get_state),
         cmocka_unit_test(test_download_get_bad_input),
+        cmocka_unit_test(test_download_mail_other_org_refused_nothing_queued),
+        cmocka_unit_test(test_download_mail_owner_queued_with_audit),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -23,6 +23,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "pki/ca.h"
+#include "ra/issuer.h"
 #include "ra/issuance.h"
 #include "store/audit.h"
 #include "store/certs.h"
@@ -53,10 +54,10 @@ static int setup(void **state)
     if (rc == 0)
         rc = ca_hierarchy_create(cfg, PASS, &h, &e);
     if (rc == 0)
-        rc = ca_hierarchy_store(db, &h, &e);
+        rc = issuer_store_hierarchy(db, &h, "cli", &e);
     ca_hierarchy_clear(&h);
     if (rc == 0)
-        rc = ca_load_issuer(db, cfg, "dv", "a", &dv, &e);
+        rc = issuer_load(db, cfg, "dv", "a", &dv, &e);
     if (rc < 0)
         fprintf(stderr, "# setup: %s %s\n", e.field, e.detail);
     key = EVP_EC_gen("P-256");

@@ -23,6 +23,7 @@
 #include "core/config.h"
 #include "ra/calendar.h"
 #include "ra/order.h"
+#include "ra/product.h"
 #include "ra/review.h"
 #include "store/audit.h"
 #include "store/db.h"
@@ -71,7 +72,7 @@ static int setup(void **state)
     assert_int_equal(db_migrate(f->db, &e), 0);
     clock_set(jst(2026, 11, 30, 10, 0)); /* a Monday, outside maintenance */
     int made = 0;
-    assert_int_equal(products_seed_demo(f->db, "cli", &made, &e), 0);
+    assert_int_equal(product_seed_demo(f->db, "cli", &made, &e), 0);
     assert_int_equal(made, 5);
     assert_int_equal(products_get_by_code(f->db, "ov-1y", &f->ov, &e), 0);
     assert_int_equal(products_get_by_code(f->db, "dv-1y", &f->dv, &e), 0);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* R-PRD-1, R-PAY-1, R-ACT-1, R-SCL-1: the products / orders / vetting store. Products
- * validated and unique by code, the demo catalog; orders isolated by organization scope
+/* R-PAY-1, R-ACT-1, R-SCL-1: the orders / vetting store (the product rules are
+ * tests/unit/test_product.c); orders isolated by organization scope
  * in SQL, listed with states, paging and the officer queue's age order; idempotency keys
  * unique per user; domains replaced keeping validations; the counters behind receipt and
  * invoice numbers unique under concurrent connections. Runs on SQLite, and on PostgreSQL
@@ -22,6 +22,7 @@
 #include "core/clock.h"
 #include "store/db.h"
 #include "store/orders.h"
+#include "ra/product.h"
 #include "store/products.h"
 #include "store/vetting.h"
 
@@ -40,7 +41,7 @@ static int fx_setup(void **state)
     f->db = dbfx_open(be, "orders", f->dir, sizeof f->dir, f->url, sizeof f->url);
     struct sm_err e = {0};
     clock_set(1795000000);
-    assert_int_equal(products_seed_demo(f->db, "cli", NULL, &e), 0);
+    assert_int_equal(product_seed_demo(f->db, "cli", NULL, &e), 0);
     struct product p;
     assert_int_equal(products_get_by_code(f->db, "ov-1y", &p, &e), 0);
     f->product_id = p.id;
@@ -56,101 +57,6 @@ static int fx_teardown(void **state)
     testdir_remove(f->dir);
     free(f);
     return 0;
-}
-
-static struct product good_product(const char *code)
-{
-    struct product p;
-    memset(&p, 0, sizeof p);
-    snprintf(p.code, sizeof p.code, "%s", code);
-    snprintf(p.name_ja, sizeof p.name_ja, "テスト製品");
-    snprintf(p.name_en, sizeof p.name_en, "Test product");
-    snprintf(p.level, sizeof p.level, "ov");
-    p.term_months = 24;
-    p.sans_included = p.sans_max = 1;
-    p.list_price = 99000;
-    snprintf(p.reissue_fee, sizeof p.reissue_fee, "after:30:5000");
-    p.review_days_min = 1;
-    p.review_days_max = 5;
-    snprintf(p.root_options, sizeof p.root_options, "a");
-    p.active = 1;
-    return p;
-}
-
-static void test_products_create_validate_update(void **state)
-{
-    struct fx *f = *state;
-    struct sm_err e = {0};
-    struct product p = good_product("ov-2y");
-    int64_t id = 0;
-    assert_int_equal(products_create(f->db, &p, "user:1", &id, &e), 0);
-    assert_true(id > 0);
-    assert_int_equal(products_create(f->db, &p, "user:1", NULL, &e), -SM_E_CONFLICT);
-    static const struct {
-        const char *what, *field;
-    } bad[] = {{"code", "code"},
-               {"level", "level"},
-               {"term", "term_months"},
-               {"sans", "sans_max"},
-               {"multi", "sans_max"},
-               {"fee", "reissue_fee"},
-               {"review", "review_days_max"},
-               {"roots", "root_options"},
-               {"price", "list_price"}};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        struct product q = good_product("x");
-        const char *w = bad[i].what;
-        if (!strcmp(w, "code"))
-            snprintf(q.code, sizeof q.code, "OV 1Y");
-        if (!strcmp(w, "level"))
-            snprintf(q.level, sizeof q.level, "iv");
-        if (!strcmp(w, "term"))
-            q.term_months = 0;
-        if (!strcmp(w, "sans"))
-            q.sans_included = 2;
-        if (!strcmp(w, "multi"))
-            q.sans_max = 5, q.sans_included = 5;
-        if (!strcmp(w, "fee"))
-            snprintf(q.reissue_fee, sizeof q.reissue_fee, "after:30");
-        if (!strcmp(w, "review"))
-            q.review_days_min = 6;
-        if (!strcmp(w, "roots"))
-            snprintf(q.root_options, sizeof q.root_options, "a,c");
-        if (!strcmp(w, "price"))
-            q.list_price = -1;
-        assert_int_equal(products_create(f->db, &q, "user:1", NULL, &e), -SM_E_INVALID);
-        assert_string_equal(e.field, bad[i].field);
-    }
-    struct product got;
-    assert_int_equal(products_get(f->db, id, &got, &e), 0);
-    assert_string_equal(got.name_ja, "テスト製品");
-    assert_string_equal(got.reissue_fee, "after:30:5000");
-    assert_int_equal(got.term_months, 24);
-    assert_true(products_has_root(&got, "a"));
-    assert_false(products_has_root(&got, "b"));
-    got.active = 0;
-    got.list_price = 88000;
-    assert_int_equal(products_update(f->db, &got, "user:1", &e), 0);
-    struct product *rows = NULL;
-    size_t n = 0;
-    assert_int_equal(products_list(f->db, 0, &rows, &n, &e), 0);
-    assert_int_equal(n, 5); /* the demo catalog; the inactive one is hidden */
-    free(rows);
-    assert_int_equal(products_list(f->db, 1, &rows, &n, &e), 0);
-    assert_int_equal(n, 6);
-    assert_int_equal(rows[5].list_price, 88000);
-    free(rows);
-    got.id = 9999;
-    assert_int_equal(products_update(f->db, &got, "user:1", &e), -SM_E_NOTFOUND);
-    int made = -1;
-    assert_int_equal(products_seed_demo(f->db, "cli", &made, &e), 0);
-    assert_int_equal(made, 0); /* idempotent */
-    struct product multi;
-    assert_int_equal(products_get_by_code(f->db, "ov-multi-1y", &multi, &e), 0);
-    assert_int_equal(multi.sans_included, 5);
-    assert_int_equal(multi.sans_max, 100);
-    assert_int_equal(multi.multi_domain, 1);
-    assert_int_equal(products_get_by_code(f->db, "nope", &multi, &e), -SM_E_NOTFOUND);
 }
 
 static int64_t add_order(struct fx *f, int64_t org, int64_t user, const char *key,
@@ -501,10 +407,13 @@ static void test_orders_counter_concurrent(void **state)
     }
 
 static const struct CMUnitTest table[] = {
-    T(test_products_create_validate_update), T(test_orders_scope_isolation),
-    T(test_orders_list_queue_paging),        T(test_orders_set_state_version),
-    T(test_orders_refusal_set_clear),        T(test_orders_domains_replace_keeps_validation),
-    T(test_vetting_checks_last_ok),          T(test_orders_counter_concurrent),
+    T(test_orders_scope_isolation),
+    T(test_orders_list_queue_paging),
+    T(test_orders_set_state_version),
+    T(test_orders_refusal_set_clear),
+    T(test_orders_domains_replace_keeps_validation),
+    T(test_vetting_checks_last_ok),
+    T(test_orders_counter_concurrent),
 };
 
 #define NT (sizeof table / sizeof table[0])

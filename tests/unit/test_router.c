@@ -1,14 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /* web/router: table matching, parameters, 404 vs 405 with Allow, and the real route
- * table (R-CSR-3 page and API routes, repository names that cannot traverse). */
+ * table (R-CSR-3 page and API routes, repository names that cannot traverse, the
+ * authenticator of every route: issue 7 item 5). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "core/err.h"
+#include "web/auth.h"
 #include "web/handlers.h"
 #include "web/router.h"
 
@@ -16,13 +20,17 @@ static void h_a(struct req *r) { (void)r; }
 static void h_b(struct req *r) { (void)r; }
 
 static const struct route table[] = {
-    {"GET", "/", h_a, ROLE_PUBLIC, 0},
-    {"GET", "/tools/csr", h_a, ROLE_PUBLIC, 0},
-    {"POST", "/tools/csr", h_b, ROLE_PUBLIC, RF_FORM | RF_CSRF},
-    {"GET", "/repository/:name", h_a, ROLE_PUBLIC, 0},
-    {"GET", "/orders/:id/files/:file", h_a, ROLE_CUSTOMER, 0},
-    {"DELETE", "/orders/:id", h_b, ROLE_CUSTOMER, 0},
-    {"GET", "/static/*rest", h_a, ROLE_PUBLIC, 0},
+    GET_PAGE("/", h_a, ROLE_PUBLIC),
+    GET_PAGE("/tools/csr", h_a, ROLE_PUBLIC),
+    POST_FORM("/tools/csr", h_b, ROLE_PUBLIC),
+    GET_PAGE("/repository/:name", h_a, ROLE_PUBLIC),
+    GET_PAGE("/orders/:id/files/:file", h_a, ROLE_CUSTOMER),
+    {.method = "DELETE",
+     .pattern = "/orders/:id",
+     .handler = h_b,
+     .role = ROLE_CUSTOMER,
+     .auth = AUTH_SESSION},
+    GET_PAGE("/static/*rest", h_a, ROLE_PUBLIC),
 };
 #define N (sizeof table / sizeof table[0])
 
@@ -133,12 +141,11 @@ static void test_router_match_web_routes(void **state)
     i = router_match(web_routes, web_nroutes, "GET", "/healthz", &p, NULL, 0);
     assert_true(i >= 0);
     assert_ptr_equal(web_routes[i].handler, h_health);
-    assert_int_equal(router_match(web_routes, web_nroutes, "GET", "/repository/../secret.key",
-                                  &p, NULL, 0),
-                     ROUTER_NOT_FOUND);
     assert_int_equal(
-        router_match(web_routes, web_nroutes, "GET", "/api/v1/csr/check", &p, NULL, 0),
-        ROUTER_NO_METHOD);
+        router_match(web_routes, web_nroutes, "GET", "/repository/../secret.key", &p, NULL, 0),
+        ROUTER_NOT_FOUND);
+    assert_int_equal(router_match(web_routes, web_nroutes, "GET", "/api/v1/csr/check", &p, NULL, 0),
+                     ROUTER_NO_METHOD);
     /* every POST that takes a form is CSRF-checked */
     for (size_t k = 0; k < web_nroutes; k++)
         if (web_routes[k].flags & RF_FORM)
@@ -171,10 +178,136 @@ static void test_router_body_limits_from_the_table(void **state)
     assert_true(web_routes[i].flags & RF_NODB);
 }
 
+/* Issue 7 item 5: every route names its authenticator, and the authenticator fits the
+ * route: API routes read an API key (or, for ACME, a JWS-signed body) and answer
+ * problem+json, pages read the session cookie (CSRF tokens are bound to it), a route that
+ * reads no credential is public, and routes that must not touch the database (RF_NODB,
+ * public static files) read none. */
+static void test_router_every_route_has_its_authenticator(void **state)
+{
+    (void)state;
+    for (size_t k = 0; k < web_nroutes; k++) {
+        const struct route *rt = &web_routes[k];
+        enum route_auth a = rt->auth;
+        char what[160];
+        snprintf(what, sizeof what, "%s %s (%s)", rt->method, rt->pattern, router_auth_name(a));
+        if (a != AUTH_NONE && a != AUTH_SESSION && a != AUTH_API_KEY && a != AUTH_JWS)
+            fail_msg("%s: no .auth", what);
+        int api = (rt->flags & RF_API) != 0;
+        if (api != (a == AUTH_API_KEY || a == AUTH_JWS))
+            fail_msg("%s: RF_API routes, and only they, read an API key or a JWS", what);
+        if (a == AUTH_NONE && rt->role != ROLE_PUBLIC)
+            fail_msg("%s: reads no credential but needs role %s", what, router_role_name(rt->role));
+        if (rt->role != ROLE_PUBLIC && a != AUTH_SESSION && a != AUTH_API_KEY)
+            fail_msg("%s: role %s needs a session or an API key", what, router_role_name(rt->role));
+        if ((rt->flags & RF_NODB) && a != AUTH_NONE)
+            fail_msg("%s: RF_NODB routes look up no user (AUTH_NONE)", what);
+        if (rt->role == ROLE_PUBLIC && (rt->flags & RF_CACHE) && a != AUTH_NONE)
+            fail_msg("%s: public cached files look up no user (AUTH_NONE)", what);
+        if ((rt->flags & RF_CSRF) && a != AUTH_SESSION)
+            fail_msg("%s: CSRF tokens are bound to the session (AUTH_SESSION)", what);
+        if (a == AUTH_JWS)
+            fail_msg("%s: AUTH_JWS is reserved until ACME lands (it answers 501)", what);
+    }
+    /* a few by name: the health check, static files, a page, the API */
+    struct {
+        const char *method, *path;
+        enum route_auth auth;
+    } named[] = {
+        {"GET", "/healthz", AUTH_NONE},
+        {"GET", "/static/style.css", AUTH_NONE},
+        {"GET", "/repository/root.crt", AUTH_NONE},
+        {"GET", "/", AUTH_SESSION},
+        {"POST", "/logout", AUTH_SESSION},
+        {"GET", "/api/v1/me", AUTH_API_KEY},
+        {"POST", "/api/v1/payments", AUTH_API_KEY},
+        {"POST", "/ocsp", AUTH_NONE},
+        {"GET", "/ocsp/MFQwUjBQ", AUTH_NONE},
+    };
+    for (size_t k = 0; k < sizeof named / sizeof named[0]; k++) {
+        struct router_params p;
+        int i = router_match(web_routes, web_nroutes, named[k].method, named[k].path, &p, NULL, 0);
+        assert_true(i >= 0);
+        if (web_routes[i].auth != named[k].auth)
+            fail_msg("%s %s: auth %s, want %s", named[k].method, named[k].path,
+                     router_auth_name(web_routes[i].auth), router_auth_name(named[k].auth));
+    }
+    /* the shapes spell out what they say */
+    const struct route shapes[] = {
+        GET_PAGE("/p", h_a, ROLE_CUSTOMER),
+        POST_FORM("/f", h_a, ROLE_CUSTOMER),
+        GET_API("/api/g", h_a, ROLE_CUSTOMER),
+        POST_API("/api/p", h_a, ROLE_CUSTOMER),
+    };
+    assert_string_equal(shapes[0].method, "GET");
+    assert_int_equal(shapes[0].flags, 0);
+    assert_int_equal(shapes[0].auth, AUTH_SESSION);
+    assert_string_equal(shapes[1].method, "POST");
+    assert_int_equal(shapes[1].flags, RF_FORM | RF_CSRF);
+    assert_int_equal(shapes[1].auth, AUTH_SESSION);
+    assert_string_equal(shapes[2].method, "GET");
+    assert_int_equal(shapes[2].flags, RF_API);
+    assert_int_equal(shapes[2].auth, AUTH_API_KEY);
+    assert_string_equal(shapes[3].method, "POST");
+    assert_int_equal(shapes[3].flags, RF_API | RF_BODY);
+    assert_int_equal(shapes[3].auth, AUTH_API_KEY);
+    assert_int_equal(shapes[3].role, ROLE_CUSTOMER);
+    assert_string_equal(router_auth_name(AUTH_API_KEY), "api-key");
+    assert_string_equal(router_auth_name(AUTH_JWS), "jws");
+}
+
+/* Issue 7 item 5: a route that names the reserved JWS authenticator (ACME, not yet
+ * implemented) is refused before its handler with 501 and a problem type of its own,
+ * whatever its role; a route without an authenticator is a server error (500), never an
+ * open door; AUTH_NONE reads nothing and leaves the request anonymous. */
+static void test_router_jws_routes_answer_501(void **state)
+{
+    (void)state;
+    struct web w = {0};
+    const struct route routes[] = {
+        {.method = "POST",
+         .pattern = "/acme/new-order",
+         .handler = h_a,
+         .role = ROLE_PUBLIC,
+         .flags = RF_API | RF_BODY,
+         .auth = AUTH_JWS},
+        {.method = "POST",
+         .pattern = "/acme/order/:id",
+         .handler = h_a,
+         .role = ROLE_CUSTOMER,
+         .flags = RF_API | RF_BODY,
+         .auth = AUTH_JWS},
+    };
+    for (size_t k = 0; k < 2; k++) {
+        struct req r = {.web = &w, .route = &routes[k]};
+        struct sm_err e = {0};
+        assert_int_equal(web_auth_identify(&r, &e), -SM_E_NOT_IMPLEMENTED);
+        assert_int_equal(e.code, SM_E_NOT_IMPLEMENTED);
+        assert_int_equal(http_err_status(&e), 501);
+        assert_string_equal(sm_err_type(e.code), "urn:shomei:problem:not_implemented");
+        assert_int_equal(r.cred, CRED_NONE);
+        assert_null(req_user(&r));
+    }
+    const struct route unset = {
+        .method = "GET", .pattern = "/x", .handler = h_a, .role = ROLE_PUBLIC};
+    struct req r = {.web = &w, .route = &unset};
+    struct sm_err e = {0};
+    assert_int_equal(web_auth_identify(&r, &e), -SM_E_INTERNAL);
+    assert_int_equal(http_err_status(&e), 500);
+    const struct route none = {
+        .method = "GET", .pattern = "/x", .handler = h_a, .role = ROLE_PUBLIC, .auth = AUTH_NONE};
+    r = (struct req){.web = &w, .route = &none, .cred = CRED_SESSION};
+    assert_int_equal(web_auth_identify(&r, &e), 0);
+    assert_int_equal(r.cred, CRED_NONE);
+    assert_null(req_user(&r));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_router_body_limits_from_the_table),
+        cmocka_unit_test(test_router_every_route_has_its_authenticator),
+        cmocka_unit_test(test_router_jws_routes_answer_501),
         cmocka_unit_test(test_router_match_table),
         cmocka_unit_test(test_router_match_405_allow),
         cmocka_unit_test(test_router_match_param_too_long),

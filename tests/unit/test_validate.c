@@ -25,6 +25,7 @@
 #include "store/db.h"
 #include "store/orders.h"
 #include "store/outbox.h"
+#include "ra/product.h"
 #include "store/products.h"
 #include "store/users.h"
 
@@ -45,7 +46,7 @@ static int setup(void **state)
     struct product p;
     if (testdir_make(dir, sizeof dir, "validate") < 0 || (cfg = config_defaults(dir)) == NULL ||
         db_open("sqlite:v.db", dir, &db, &e) < 0 || db_migrate(db, &e) < 0 ||
-        products_seed_demo(db, "test", NULL, &e) < 0 ||
+        product_seed_demo(db, "test", NULL, &e) < 0 ||
         products_get_by_code(db, "dv-1y", &p, &e) < 0) {
         fprintf(stderr, "# setup: %s\n", e.detail);
         return -1;
@@ -242,8 +243,7 @@ static void test_validate_email_link(void **state)
     orders_domains_free(d, n);
 
     clock_set(1836691200); /* 2028-03-15T00:00:00Z */
-    assert_int_equal(validate_set_method(&env, &sys, cfg, id, "mail.link.co.jp", "email:admin",
-                                         &e),
+    assert_int_equal(validate_set_method(&env, &sys, cfg, id, "mail.link.co.jp", "email:admin", &e),
                      -SM_E_DCV_METHOD);
     clock_set(NOW);
 }

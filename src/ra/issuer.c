@@ -1,0 +1,147 @@
+/* SPDX-License-Identifier: MIT */
+/* The CA hierarchy's storage half (see issuer.h): pki/ca's structs to rows of store/cas and
+ * back, with the transaction and the audit records of init. */
+#include "ra/issuer.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/audit.h"
+#include "store/cas.h"
+#include "store/db.h"
+
+/* The audit record of one new CA: action "ca.create", object "ca:NAME". */
+static int audit_one(struct db *db, const struct ca_entry *ca, const struct cas_new *r, int64_t id,
+                     const char *actor, struct sm_err *e)
+{
+    json_t *d = json_pack(
+        "{s:I, s:s, s:s?, s:s?, s:s?, s:s, s:s, s:s, s:s, s:I, s:I, s:b}", "id", (json_int_t)id,
+        "role", r->role, "level", r->level, "root", r->root, "parent", ca->parent, "key_ref",
+        r->key_ref, "key_type", r->key_type, "subject", r->subject, "ski", r->ski, "not_before",
+        (json_int_t)r->not_before, "not_after", (json_int_t)r->not_after, "test", r->test);
+    char *detail = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(d);
+    if (detail == NULL)
+        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    char object[96];
+    snprintf(object, sizeof object, "ca:%s", r->name);
+    int rc = audit_append(db, actor, "ca.create", object, detail, e);
+    free(detail);
+    return rc;
+}
+
+/* Inserts the CA i of h (its parent stored before it, ids[] of those) with its record. */
+static int store_one(struct db *db, const struct ca_hierarchy *h, int i, const struct ca_facts *f,
+                     int64_t *ids, const char *actor, struct sm_err *e)
+{
+    const struct ca_entry *ca = &h->ca[i];
+    struct cas_new r = {.name = ca->name,
+                        .role = ca->role,
+                        .level = ca->level,
+                        .root = ca->root,
+                        .key_ref = ca->key_ref,
+                        .key_type = ca->key_type,
+                        .subject = f->subject,
+                        .ski = f->ski,
+                        .der = f->der,
+                        .der_len = f->der_len,
+                        .not_before = f->not_before,
+                        .not_after = f->not_after,
+                        .test = h->test};
+    for (int k = 0; ca->parent != NULL && k < i; k++)
+        if (strcmp(h->ca[k].name, ca->parent) == 0)
+            r.parent_id = ids[k];
+    if (ca->parent != NULL && r.parent_id == 0)
+        return sm_err_set(e, SM_E_INTERNAL, ca->name, "parent %s of CA %s not stored first",
+                          ca->parent, ca->name);
+    int rc = cas_insert(db, &r, &ids[i], e);
+    if (rc == 0)
+        rc = audit_one(db, ca, &r, ids[i], actor, e);
+    return rc;
+}
+
+int issuer_store_hierarchy(struct db *db, const struct ca_hierarchy *h, const char *actor,
+                           struct sm_err *e)
+{
+    struct ca_facts facts[CA_HIERARCHY_N];
+    int64_t ids[CA_HIERARCHY_N] = {0};
+    int n = h->n < CA_HIERARCHY_N ? h->n : CA_HIERARCHY_N, made = 0, rc = 0;
+    memset(facts, 0, sizeof facts);
+    for (; made < n && rc == 0; made++) {
+        rc = ca_facts_of(h->ca[made].cert, &facts[made], e);
+        if (rc < 0)
+            break;
+    }
+    if (rc == 0)
+        rc = db_begin(db, e);
+    if (rc == 0) {
+        for (int i = 0; i < n && rc == 0; i++)
+            rc = store_one(db, h, i, &facts[i], ids, actor, e);
+        if (rc == 0)
+            rc = db_commit(db, e);
+        if (rc < 0)
+            db_rollback(db);
+    }
+    for (int i = 0; i < made; i++)
+        ca_facts_clear(&facts[i]);
+    return rc;
+}
+
+/* The stored issuing CA of level/root and its root; -SM_E_NOTFOUND without a hierarchy. */
+static int load_rows(struct db *db, const char *level, const char *root, struct cas_row **ca,
+                     struct cas_row **rt, struct sm_err *e)
+{
+    char name[CA_NAME_MAX], rname[CA_NAME_MAX];
+    *ca = *rt = NULL;
+    int rc = ca_issuer_name(level, root, name, sizeof name, e);
+    if (rc < 0)
+        return rc;
+    snprintf(rname, sizeof rname, "root-%s", root);
+    rc = cas_get(db, name, ca, e);
+    if (rc == 0)
+        rc = cas_get(db, rname, rt, e);
+    if (rc < 0) {
+        cas_row_free(*ca);
+        *ca = NULL;
+    }
+    return rc;
+}
+
+int issuer_load(struct db *db, const struct config *c, const char *level, const char *root,
+                struct ca_issuer **out, struct sm_err *e)
+{
+    *out = NULL;
+    char name[CA_NAME_MAX];
+    const char *pass = NULL;
+    /* the caller's mistakes first, as ca_issuer_open checks them, before the database */
+    int rc = ca_issuer_name(level, root, name, sizeof name, e);
+    if (rc == 0)
+        rc = ca_passphrase(c, &pass, e);
+    if (rc < 0)
+        return rc;
+    struct cas_row *ca = NULL, *rt = NULL;
+    rc = load_rows(db, level, root, &ca, &rt, e);
+    if (rc == 0) {
+        struct ca_stored s = {ca->id,      ca->der,     ca->der_len, rt->der,
+                              rt->der_len, ca->key_ref, ca->test};
+        rc = ca_issuer_open(c, level, root, &s, out, e);
+    }
+    cas_row_free(ca);
+    cas_row_free(rt);
+    return rc;
+}
+
+int issuer_chain(struct db *db, const char *level, const char *root, STACK_OF(X509) * *out,
+                 struct sm_err *e)
+{
+    *out = NULL;
+    struct cas_row *ca = NULL, *rt = NULL;
+    int rc = load_rows(db, level, root, &ca, &rt, e);
+    if (rc == 0)
+        rc = ca_chain_parse(ca->der, ca->der_len, rt->der, rt->der_len, out, e);
+    cas_row_free(ca);
+    cas_row_free(rt);
+    return rc;
+}

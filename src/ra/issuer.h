@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* The CA hierarchy's storage half (R-ISS-1, R-OPS-1): pki/ca makes the certificates and
+ * opens an issuer from bytes; this module stores a new hierarchy in the cas table with an
+ * audit record per CA, and reads CAs back as a signing issuer or a chain. Every caller that
+ * needs a stored CA (init, `shomei ca`, `shomei issue`, issuance of orders, downloads) comes
+ * through here. No SQL, no HTTP. */
+#ifndef SM_RA_ISSUER_H
+#define SM_RA_ISSUER_H
+#include <openssl/x509.h>
+
+#include "core/config.h"
+#include "core/err.h"
+#include "pki/ca.h"
+
+struct db;
+
+/* Stores every CA of h (parents first) with one audit record "ca.create" per CA by actor,
+ * in one transaction of its own (the caller must not hold one). A CA name that exists gives
+ * -SM_E_CONFLICT and stores nothing. */
+int issuer_store_hierarchy(struct db *db, const struct ca_hierarchy *h, const char *actor,
+                           struct sm_err *e);
+
+/* The issuer that signs leaves of level (dv|ov|ev) under root (a|b), key opened.
+ * -SM_E_INVALID for other values, -SM_E_CONFIG without a passphrase, -SM_E_NOTFOUND when
+ * the hierarchy is not in the database, -SM_E_CRYPTO for a wrong passphrase or a key that
+ * does not match the certificate. Free with ca_issuer_free. */
+int issuer_load(struct db *db, const struct config *c, const char *level, const char *root,
+                struct ca_issuer **out, struct sm_err *e);
+
+/* The chain for level and root without opening any key: issuing certificate first, root
+ * last. Errors as issuer_load's. The caller frees with sk_X509_pop_free(chain, X509_free). */
+int issuer_chain(struct db *db, const char *level, const char *root, STACK_OF(X509) * *out,
+                 struct sm_err *e);
+
+#endif
