@@ -80,11 +80,14 @@ r_shomei=$(rate "http://127.0.0.1:$P1")
 C=$T/ossl
 mkdir -p "$C"
 sqlite3 -separator ' ' "$DB" "SELECT serial, not_after FROM certificates WHERE state = 'issued'" |
-  while read -r s na; do
-    h=$(printf '%s' "$s" | tr 'a-f' 'A-F')
-    [ $((${#h} % 2)) -eq 1 ] && h="0$h"
-    printf 'V\t%s\t\t%s\tunknown\t/CN=x\n' "$(date -u -d "@$na" +%y%m%d%H%M%SZ)" "$h"
-  done >"$C/index.txt"
+  /usr/bin/python3 -c '
+import sys, time
+for line in sys.stdin:
+    s, na = line.split()
+    h = s.upper()
+    h = "0" + h if len(h) % 2 else h
+    print("V\t%s\t\t%s\tunknown\t/CN=x" % (time.strftime("%y%m%d%H%M%SZ", time.gmtime(int(na))), h))
+' >"$C/index.txt"
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$C/rsp.key" \
   -out "$C/rsp.crt" -subj "/CN=Bench OCSP" -days 30 2>/dev/null
 P2=$(free_port)

@@ -258,7 +258,7 @@ static int audit_request(struct db *db, const char *actor, const char *action,
 static int request_tx(struct db *db, const struct revoke_req *r, const struct certs_row *c,
                       int64_t now, struct revoke_result *out, struct sm_err *e)
 {
-    struct revreq_row q;
+    struct revreq_row q = {0};
     int rc = revreq_get_pending(db, c->serial, &q, e);
     if (rc == 0)
         return sm_err_set(e, SM_E_CONFLICT, "state",
@@ -347,7 +347,7 @@ int revoke_confirm(struct db *db, int64_t request_id, const struct revoke_phone 
     int rc = db_begin(db, e);
     if (rc < 0)
         return rc;
-    struct revreq_row q;
+    struct revreq_row q = {0};
     rc = revreq_get(db, request_id, &q, e);
     if (rc == 0 && strcmp(q.state, "pending") != 0)
         rc = sm_err_set(e, SM_E_CONFLICT, "state", "revocation request %lld is %s",
@@ -392,7 +392,7 @@ int revoke_withdraw(struct db *db, const char *actor, const char *serial_in,
         return rc;
     struct certs_row *c = NULL;
     rc = scope ? certs_get_scoped(db, serial, scope, &c, e) : certs_get(db, serial, &c, e);
-    struct revreq_row q;
+    struct revreq_row q = {0};
     int pend = -1;
     if (rc == 0) {
         pend = revreq_get_pending(db, serial, &q, e);

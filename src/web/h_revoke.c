@@ -62,7 +62,7 @@ void revoke_page_data(struct req *r, const struct portal *p, const char *serial,
             jst_date(due, when, sizeof when);
     }
     /* a request waiting for the officer's phone call (R-REV-1) */
-    struct revreq_row q;
+    struct revreq_row q = {0};
     struct sm_err qe = {0};
     char pending[40] = "";
     if (strcmp(state, "issued") == 0 && revreq_get_pending(p->db, serial, &q, &qe) == 0) {
@@ -241,14 +241,16 @@ static int parse_called_at(const char *s, int64_t *out)
     if (s == NULL || s[0] == '\0')
         return 0;
     char d[11];
-    int hh, mm;
     if (strlen(s) != 16 || (s[10] != ' ' && s[10] != 'T') || s[13] != ':')
         return -1;
+    for (int i = 11; i < 16; i++)
+        if (i != 13 && (s[i] < '0' || s[i] > '9'))
+            return -1;
+    int hh = (s[11] - '0') * 10 + (s[12] - '0'), mm = (s[14] - '0') * 10 + (s[15] - '0');
     memcpy(d, s, 10);
     d[10] = '\0';
     time_t t = 0;
-    if (clock_parse_utc(d, &t) < 0 || sscanf(s + 11, "%2d:%2d", &hh, &mm) != 2 || hh < 0 ||
-        hh > 23 || mm < 0 || mm > 59)
+    if (clock_parse_utc(d, &t) < 0 || hh > 23 || mm > 59)
         return -1;
     *out = (int64_t)t - JST + hh * 3600 + mm * 60;
     return 0;

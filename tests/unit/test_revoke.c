@@ -470,7 +470,7 @@ static void test_rev1_ov_request_waits_for_phone_confirmation(void **state)
     assert_int_equal(revoke_confirm(f->db, id1, &ph, &res, &e), 0);
     assert_int_equal(res.revoked, 1);
     assert_state(f->db, "e1", "revoked");
-    struct revreq_row q;
+    struct revreq_row q = {0};
     assert_int_equal(revreq_get(f->db, id1, &q, &e), 0);
     assert_string_equal(q.state, "confirmed");
     assert_string_equal(q.phone_contact, "Yamada Taro");
@@ -497,7 +497,7 @@ static void test_rev1_withdraw_request_and_schedule(void **state)
     struct revoke_req r = {.actor = "user:7", .source = "customer", .serial = "f1"};
     assert_int_equal(revoke_request(f->db, &r, &res, &e), 0);
     assert_int_equal(revoke_withdraw(f->db, "user:7", "f1", NULL, &e), 0);
-    struct revreq_row q;
+    struct revreq_row q = {0};
     assert_int_equal(revreq_get_pending(f->db, "f1", &q, &e), -SM_E_NOTFOUND);
     assert_int_equal(revoke_withdraw(f->db, "user:7", "f1", NULL, &e), -SM_E_CONFLICT);
     r.serial = "f2";
