@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "core/config.h"
+#include "core/text.h"
 #include "ra/download.h"
 #include "store/db.h"
 
@@ -28,20 +29,6 @@ static void fail_msg(const char *ja, const char *en, const struct sm_err *e)
     if (e != NULL && e->detail[0] != '\0')
         fprintf(stderr, " (%s)", e->detail);
     fputc('\n', stderr);
-}
-
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
 }
 
 /* FILE (replaced when it exists, mode 0644) or standard output. */

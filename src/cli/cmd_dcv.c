@@ -37,8 +37,7 @@ static int caa_usage(FILE *f, const char *why)
     fprintf(f, "使い方: shomei caa check --dir DIR --name 名前 [--method 方法] "
                "[--account URI]\n"
                "usage: shomei caa check --dir DIR --name N [--method M] [--account URI]\n"
-               "  M: dns_txt|http_file|email|acme_http01|acme_dns01|acme_tlsalpn01 "
-               "(or dns, http)\n");
+               "  M: dns|http|email|http-01|dns-01|tls-alpn-01\n");
     return f == stdout ? 0 : 2;
 }
 
@@ -87,15 +86,6 @@ static int parse(int argc, char **argv, struct opts *o, const char **why)
     return 0;
 }
 
-static int method_of(const char *s)
-{
-    if (strcmp(s, "dns") == 0)
-        return DCV_DNS_TXT;
-    if (strcmp(s, "http") == 0)
-        return DCV_HTTP_FILE;
-    return dcv_method_parse(s);
-}
-
 static void print_result(int ok, const char *reason, const char *detail, const char *evidence)
 {
     printf("result: %s\n", ok ? "ok" : "refused");
@@ -129,7 +119,7 @@ int cmd_dcv(int argc, char **argv)
         return dcv_usage(stderr, "--name/--account は caa 用です / are for caa check");
     if (o.method == NULL || o.domain == NULL || o.value == NULL)
         return dcv_usage(stderr, "--method, --domain, --value が必要です / are required");
-    int m = method_of(o.method);
+    int m = dcv_method_parse(o.method);
     if (m != DCV_DNS_TXT && m != DCV_HTTP_FILE)
         return dcv_usage(stderr, "--method は dns か http です / --method is dns or http");
     if (strlen(o.value) > 255)
@@ -187,7 +177,7 @@ int cmd_caa(int argc, char **argv)
         return caa_usage(stderr, "--name が必要です / --name is required");
     const char *label = NULL;
     if (o.method != NULL) {
-        int m = method_of(o.method);
+        int m = dcv_method_parse(o.method);
         if (m < 0)
             return caa_usage(stderr, "--method が不明です / unknown --method");
         label = dcv_method_caa_label(m);

@@ -22,6 +22,7 @@
 
 #include "cli/cli.h"
 #include "core/config.h"
+#include "core/text.h"
 #include "pki/ca.h"
 #include "ra/crl.h"
 #include "ra/issuer.h"
@@ -227,8 +228,7 @@ static int make_passphrase(char *out, size_t n)
     unsigned char b[24];
     if (n < 2 * sizeof b + 1 || RAND_bytes(b, sizeof b) != 1)
         return -1;
-    for (size_t i = 0; i < sizeof b; i++)
-        snprintf(out + 2 * i, 3, "%02x", b[i]);
+    text_hex(out, b, sizeof b);
     return 0;
 }
 

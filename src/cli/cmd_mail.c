@@ -128,7 +128,7 @@ static int do_run(struct db *db, const struct config *cfg, const struct opts *o)
     struct sm_err e = {0};
     if (o->once) {
         int sent = 0, failed = 0;
-        int rc = outbox_run_once(db, cfg, &sent, &failed, &e);
+        int rc = mailer_run_once(db, cfg, &sent, &failed, &e);
         printf("sent %d, failed %d\n", sent, failed);
         if (rc < 0) {
             fprintf(stderr, "shomei mail: %s\n", e.detail);
@@ -150,7 +150,7 @@ static int do_run(struct db *db, const struct config *cfg, const struct opts *o)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &set, &old);
-    if (outbox_worker_start(cfg, &e) < 0) {
+    if (mailer_worker_start(cfg, &e) < 0) {
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         fprintf(stderr, "shomei mail: %s\n", e.detail);
         return 1;
@@ -160,7 +160,7 @@ static int do_run(struct db *db, const struct config *cfg, const struct opts *o)
     int sig = 0;
     while (sigwait(&set, &sig) != 0)
         ;
-    outbox_worker_stop();
+    mailer_worker_stop();
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     return 0;
 }

@@ -17,6 +17,7 @@
 #include "jobs/vetting.h"
 #include "net/dns.h"
 #include "net/fetch.h"
+#include "ra/context.h"
 #include "store/db.h"
 #include "web/server.h"
 
@@ -169,6 +170,7 @@ int cmd_serve(int argc, char **argv)
     }
     struct sm_err e = {0};
     struct config *cfg = NULL;
+    struct ra_ctx ra;
     if (config_load(dir, &cfg, &e) < 0) {
         fprintf(stderr, "shomei serve: %s\n", e.detail);
         return 1;
@@ -184,16 +186,18 @@ int cmd_serve(int argc, char **argv)
     if (rc == 0)
         rc = migrate(cfg, &e); /* a data directory of an older version gets the new tables */
     if (rc == 0)
-        rc = outbox_worker_start(cfg, &e); /* R-NOT-2: queued notices go out */
+        rc = mailer_worker_start(cfg, &e); /* R-NOT-2: queued notices go out */
     if (rc == 0)
-        rc = vetting_worker_start(cfg, &e); /* DCV retries, issuance of validated orders */
+        rc = ra_ctx_init(&ra, cfg, &e); /* the RA context, once for requests and jobs */
+    if (rc == 0)
+        rc = vetting_worker_start(&ra, cfg, &e); /* DCV retries, issuance of validated orders */
     if (rc == 0)
         rc = revocation_worker_start(cfg, &e); /* CRLs, scheduled revocations (R-REV-1/2) */
     if (rc == 0)
-        rc = server_run(cfg, &e);
+        rc = server_run(cfg, &ra, &e);
     revocation_worker_stop();
     vetting_worker_stop();
-    outbox_worker_stop();
+    mailer_worker_stop();
     config_free(cfg);
     if (rc < 0) {
         fprintf(stderr, "shomei serve: %s\n", e.detail[0] ? e.detail : sm_err_name(-rc));

@@ -11,6 +11,7 @@
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/failalloc.h"
+#include "core/text.h"
 
 struct setting {
     const char *section;
@@ -423,8 +424,7 @@ int config_write_default(const char *path, const char *const *overrides, struct 
         return sm_err_set(e, errno == EEXIST ? SM_E_EXISTS : SM_E_IO, path, "cannot create %s: %s",
                           path, strerror(errno));
     }
-    ssize_t w = write(fd, b.p, b.len);
-    int ok = w == (ssize_t)b.len && fsync(fd) == 0;
+    int ok = write_all(fd, b.p, b.len) == 0 && fsync(fd) == 0;
     close(fd);
     buf_free(&b);
     if (!ok)

@@ -6,6 +6,7 @@
 
 #include "core/err.h"
 #include "core/hashchain.h"
+#include "core/text.h"
 
 const char hashchain_genesis[HASHCHAIN_HEX] =
     "0000000000000000000000000000000000000000000000000000000000000000";
@@ -31,11 +32,6 @@ int hashchain_next(const char *prev_hex, const struct hashchain_field *fields, s
     EVP_MD_CTX_free(ctx);
     if (!ok)
         return -SM_E_CRYPTO;
-    static const char hex[] = "0123456789abcdef";
-    for (unsigned i = 0; i < 32; i++) {
-        out[2 * i] = hex[md[i] >> 4];
-        out[2 * i + 1] = hex[md[i] & 15];
-    }
-    out[64] = '\0';
+    text_hex(out, md, 32);
     return 0;
 }

@@ -9,7 +9,7 @@
 #include "jobs/runner.h"
 #include "ra/mail.h"
 
-int outbox_run_once(struct db *db, const struct config *cfg, int *sent, int *failed,
+int mailer_run_once(struct db *db, const struct config *cfg, int *sent, int *failed,
                     struct sm_err *e)
 {
     return mail_send_due(db, cfg, sent, failed, e);
@@ -22,10 +22,10 @@ static struct jobs_runner *worker;
 static int run_job(struct db *db, const struct config *cfg, const struct job_row *job,
                    struct sm_err *e)
 {
-    return outbox_run_once(db, cfg, NULL, NULL, e);
+    return mailer_run_once(db, cfg, NULL, NULL, e);
 }
 
-int outbox_worker_start(const struct config *cfg, struct sm_err *e)
+int mailer_worker_start(const struct config *cfg, struct sm_err *e)
 {
     if (!config_bool(cfg, "mail", "enabled")) {
         log_info("mail disabled: notices stay queued", "setting", "[mail] enabled");
@@ -39,10 +39,10 @@ int outbox_worker_start(const struct config *cfg, struct sm_err *e)
         return rc;
     if (worker != NULL)
         return sm_err_set(e, SM_E_CONFLICT, "mail", "mail worker already running");
-    return jobs_runner_start_one("mail", cfg, OUTBOX_JOB_KIND, poll, run_job, &worker, e);
+    return jobs_runner_start_one("mail", cfg, MAILER_JOB_KIND, poll, run_job, &worker, e);
 }
 
-void outbox_worker_stop(void)
+void mailer_worker_stop(void)
 {
     jobs_runner_free(worker);
     worker = NULL;

@@ -3,8 +3,8 @@
  * a lease, render, send, mark sent or failed). One-shot for the CLI and tests, or job
  * "mail.send" of the jobs table (jobs/runner.h) for shomei serve and shomei mail run, so
  * that one process at a time sends. */
-#ifndef SM_JOBS_OUTBOX_H
-#define SM_JOBS_OUTBOX_H
+#ifndef SM_JOBS_MAILER_H
+#define SM_JOBS_MAILER_H
 
 #include "core/err.h"
 
@@ -15,19 +15,19 @@ struct db;
  * NULL) count this run's deliveries and failed attempts (a mail that cannot be rendered
  * is dead at once). -SM_E_CONFIG when [mail] is not enabled or invalid; database errors
  * stop the run (claimed mails are retried after their lease). */
-int outbox_run_once(struct db *db, const struct config *cfg, int *sent, int *failed,
+int mailer_run_once(struct db *db, const struct config *cfg, int *sent, int *failed,
                     struct sm_err *e);
 
-#define OUTBOX_JOB_KIND "mail.send"
+#define MAILER_JOB_KIND "mail.send"
 
 /* Starts the background worker: a jobs runner (own connections to [database] url) that
- * runs job "mail.send" with outbox_run_once every [mail] poll_seconds, whichever process
- * on the database claims it, until outbox_worker_stop().
- * cfg must stay valid until outbox_worker_stop() returns. When [mail] enabled is false it
+ * runs job "mail.send" with mailer_run_once every [mail] poll_seconds, whichever process
+ * on the database claims it, until mailer_worker_stop().
+ * cfg must stay valid until mailer_worker_stop() returns. When [mail] enabled is false it
  * starts nothing and returns 0. -SM_E_CONFLICT when already running. */
-int outbox_worker_start(const struct config *cfg, struct sm_err *e);
+int mailer_worker_start(const struct config *cfg, struct sm_err *e);
 /* Stops the worker and waits for it (a delivery in progress finishes first). Safe to
  * call when not running. */
-void outbox_worker_stop(void);
+void mailer_worker_stop(void);
 
 #endif

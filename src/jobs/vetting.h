@@ -9,13 +9,14 @@
 
 struct config;
 struct db;
+struct ra_ctx;
 
 #define VETTING_JOB_KIND "vetting.sweep"
 
-/* One pass (for the CLI and tests). */
-int vetting_run_once(struct db *db, const struct config *cfg, struct sm_err *e);
-/* Starts the runner of job vetting.sweep (cfg must outlive vetting_worker_stop). */
-int vetting_worker_start(const struct config *cfg, struct sm_err *e);
+/* One pass with the RA context ra (built once at start, ra/context.h) on db. */
+int vetting_run_once(const struct ra_ctx *ra, struct db *db, struct sm_err *e);
+/* Starts the runner of job vetting.sweep (ra and cfg must outlive vetting_worker_stop). */
+int vetting_worker_start(const struct ra_ctx *ra, const struct config *cfg, struct sm_err *e);
 void vetting_worker_stop(void);
 
 #endif

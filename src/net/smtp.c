@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "core/config.h"
+#include "core/text.h"
 #include "net/smtp.h"
 
 #define LINE_SOFT     78 /* preferred header line length */
@@ -26,26 +27,6 @@ static int is_atext(unsigned char c)
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
         return 1;
     return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
-}
-
-int smtp_addr_ok(const char *a)
-{
-    if (a == NULL)
-        return 0;
-    size_t len = strlen(a);
-    const char *at = strrchr(a, '@');
-    if (len < 3 || len > 254 || at == NULL || at == a || at[1] == '\0' || at - a > 64)
-        return 0;
-    for (const char *p = a; p < at; p++)
-        if (!(is_atext((unsigned char)*p) || (*p == '.' && p != a && p + 1 != at && p[1] != '.')))
-            return 0;
-    for (const char *p = at + 1; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        if (!(alnum || c == '-' || (c == '.' && p != at + 1 && p[1] != '\0' && p[1] != '.')))
-            return 0;
-    }
-    return 1;
 }
 
 /* Length of the UTF-8 character at s (1..4), or 0 when invalid. */
@@ -332,7 +313,7 @@ static int param_filename(struct buf *out, const char *param, const char *name)
 
 int smtp_message_id(const char *from, char *out, size_t n, struct sm_err *e)
 {
-    if (!smtp_addr_ok(from))
+    if (!text_email_ok(from, TEXT_EMAIL_LOCAL_DOMAIN))
         return sm_err_set(e, SM_E_INVALID, "from", "sender address is not valid");
     if (sodium_init() < 0)
         return sm_err_set(e, SM_E_INTERNAL, NULL, "libsodium failed to initialize");
@@ -359,9 +340,9 @@ static int message_id_ok(const char *s)
 
 int smtp_build(const struct smtp_message *m, struct buf *out, struct sm_err *e)
 {
-    if (!smtp_addr_ok(m->from))
+    if (!text_email_ok(m->from, TEXT_EMAIL_LOCAL_DOMAIN))
         return sm_err_set(e, SM_E_INVALID, "from", "sender address is not valid");
-    if (!smtp_addr_ok(m->to))
+    if (!text_email_ok(m->to, TEXT_EMAIL_LOCAL_DOMAIN))
         return sm_err_set(e, SM_E_INVALID, "to", "recipient address is not valid");
     if (!message_id_ok(m->message_id))
         return sm_err_set(e, SM_E_INVALID, "message_id", "Message-ID is not valid");
@@ -451,7 +432,7 @@ int smtp_config_load(const struct config *c, struct smtp_config *out, struct sm_
     out->username = config_str(c, "mail", "username");
     out->password = config_str(c, "mail", "password");
     out->from = config_str(c, "mail", "from");
-    if (!smtp_addr_ok(out->from))
+    if (!text_email_ok(out->from, TEXT_EMAIL_LOCAL_DOMAIN))
         return sm_err_set(e, SM_E_CONFIG, "from", "[mail] from is not a valid address");
     out->from_name = config_str(c, "mail", "from_name");
     int ascii;
@@ -493,9 +474,9 @@ static size_t on_read(char *dst, size_t size, size_t nmemb, void *ctx)
 int smtp_send(const struct smtp_config *cfg, const char *to, const char *data, size_t len,
               struct sm_err *e)
 {
-    if (!smtp_addr_ok(to))
+    if (!text_email_ok(to, TEXT_EMAIL_LOCAL_DOMAIN))
         return sm_err_set(e, SM_E_INVALID, "to", "recipient address is not valid");
-    if (!smtp_addr_ok(cfg->from))
+    if (!text_email_ok(cfg->from, TEXT_EMAIL_LOCAL_DOMAIN))
         return sm_err_set(e, SM_E_CONFIG, "from", "[mail] from is not a valid address");
     pthread_once(&curl_once, curl_init);
     if (curl_init_rc)

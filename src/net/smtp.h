@@ -46,9 +46,6 @@ struct smtp_message {
     size_t attach_len;
 };
 
-/* 1 when addr is a plain dot-atom address local@domain in printable ASCII. */
-int smtp_addr_ok(const char *addr);
-
 /* A new random Message-ID "<32 hex@domain>" with the domain of from; out >= 128 bytes. */
 int smtp_message_id(const char *from, char *out, size_t n, struct sm_err *e);
 

@@ -20,6 +20,7 @@
 
 #include "core/clock.h"
 #include "core/failalloc.h"
+#include "core/text.h"
 #include "pki/ca.h"
 #include "pki/keyfile.h"
 
@@ -454,14 +455,9 @@ int ca_name_string(const X509_NAME *name, char *out, size_t n)
 
 static int hex(const unsigned char *b, size_t len, char *out, size_t n)
 {
-    static const char digits[] = "0123456789abcdef";
     if (n < len * 2 + 1)
         return -SM_E_TOO_LARGE;
-    for (size_t i = 0; i < len; i++) {
-        out[2 * i] = digits[b[i] >> 4];
-        out[2 * i + 1] = digits[b[i] & 15];
-    }
-    out[len * 2] = '\0';
+    text_hex(out, b, len);
     return 0;
 }
 
@@ -528,7 +524,7 @@ static int write_public_file(const char *path, const void *data, size_t len, str
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
         return sm_err_set(e, SM_E_IO, "repository", "cannot create %s: %s", tmp, strerror(errno));
-    int ok = fchmod(fd, 0644) == 0 && write(fd, data, len) == (ssize_t)len && fsync(fd) == 0;
+    int ok = fchmod(fd, 0644) == 0 && write_all(fd, data, len) == 0 && fsync(fd) == 0;
     ok = close(fd) == 0 && ok;
     if (!ok || rename(tmp, path) != 0) {
         int err = errno;

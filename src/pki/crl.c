@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
+#include "core/text.h"
 #include "pki/crl.h"
 #include "pki/signer.h"
 
@@ -18,12 +19,7 @@ int crl_reason_allowed(int reason)
 static int serial_ok(const char *s)
 {
     size_t n = s ? strlen(s) : 0;
-    if (n == 0 || n > 40)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-            return 0;
-    return 1;
+    return n > 0 && n <= 40 && text_is_lower_hex(s, n);
 }
 
 int crl_lint(const struct crl_params *p, const struct crl_entry *v, size_t n, struct sm_err *e)
@@ -145,7 +141,6 @@ int pki_cert_spki_sha256(const unsigned char *der, size_t len, char hex[65])
     X509_free(x);
     if (!ok)
         return -1;
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    text_hex(hex, md, 32);
     return 0;
 }

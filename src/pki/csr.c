@@ -17,6 +17,7 @@
 #include <openssl/x509v3.h>
 
 #include "core/failalloc.h"
+#include "core/text.h"
 #include "pki/csr.h"
 #include "pki/names.h"
 #include "pki/weakkey.h"
@@ -1040,8 +1041,7 @@ static void spki_hash(struct check *c, X509_PUBKEY *xpk)
         return;
     }
     OPENSSL_free(der);
-    for (int i = 0; i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    text_hex(hex, md, 32);
     set_str(c, &c->info->spki_sha256_hex, hex);
     if (c->opts != NULL && c->opts->blocklist != NULL) {
         int rc = c->opts->blocklist(c->opts->blocklist_arg, md, hex);

@@ -17,6 +17,7 @@
 #include <openssl/x509.h>
 
 #include "core/log.h"
+#include "core/text.h"
 #include "pki/keyfile.h"
 
 #define KEYFILE_MAX 65536 /* bytes read at most */
@@ -137,20 +138,6 @@ out:
     X509_ALGOR_free(alg);
     PKCS8_PRIV_KEY_INFO_free(p8);
     return rc;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
 }
 
 /* Moves tmp to path unless path exists (atomic on Linux; link+unlink elsewhere). */

@@ -13,6 +13,7 @@
 
 #include "core/err.h"
 #include "core/policy.h"
+#include "core/text.h"
 #include "pki/lint.h"
 #include "pki/names.h"
 
@@ -120,9 +121,7 @@ static int der_hex(const unsigned char *der, int len, char *out, size_t n)
 {
     if (len < 0 || (size_t)len * 2 + 1 > n)
         return -1;
-    for (int i = 0; i < len; i++)
-        snprintf(out + 2 * i, 3, "%02x", der[i]);
-    out[2 * len] = '\0';
+    text_hex(out, der, (size_t)len);
     return 0;
 }
 

@@ -129,7 +129,8 @@ static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
 
 static void psl_init(void)
 {
-    /* Debian's list file (newer of the packaged file and the built-in copy). */
+    /* Debian's list file (newer of the packaged file and the built-in copy). The only
+     * copy of the list in the program: ra/ asks names_registrable_domain. */
     psl_ctx = psl_latest(NULL);
 }
 
@@ -137,6 +138,11 @@ static const psl_ctx_t *psl(void)
 {
     pthread_once(&psl_once, psl_init);
     return psl_ctx != NULL ? psl_ctx : psl_builtin();
+}
+
+const char *names_registrable_domain(const char *name)
+{
+    return name != NULL ? psl_registrable_domain(psl(), name) : NULL;
 }
 
 /* ---- IP addresses ---- */

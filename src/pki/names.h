@@ -52,6 +52,12 @@ int names_check(const char *name, int allow_wildcard, int allow_ip, char *norm,
 /* 1 if text is an IPv4 or IPv6 literal. */
 int names_is_ip(const char *text);
 
+/* The registrable domain of a lower-case DNS name without a trailing dot under the public
+ * suffix list (the one copy of the list in the program, loaded once): a pointer into
+ * name ("www.example.co.jp" -> "example.co.jp"), or NULL when name is a public suffix
+ * itself or has no registrable part. */
+const char *names_registrable_domain(const char *name);
+
 /* Display form of a lower-case A-label name (xn-- labels decoded to UTF-8). Returns 0 and
  * a malloc'd string in *out (caller frees), or -SM_E_INVALID / -SM_E_NOMEM. */
 int names_to_unicode(const char *name, char **out);

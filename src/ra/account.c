@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Accounts (see account.h): field rules, registration, operator-made users, login with
- * lockout, sessions, API keys, password reset, changes by the user, announcements and the
- * isolation rule. Passwords: argon2id (crypto_pwhash_str); tokens: randombytes_buf, kept
- * as SHA-256 hex. Each change runs in one transaction with its audit record. */
+/* Accounts (see account.h): field rules, the helpers the account files share
+ * (ra/account_int.h), registration, operator-made users, changes by the user, the
+ * isolation rule and the demo data. Login and sessions, API keys, password reset and
+ * announcements live in ra/login.c, ra/apikey.c, ra/reset.c and ra/announce.c. Passwords: argon2id
+ * (crypto_pwhash_str); tokens: randombytes_buf, kept as SHA-256 hex. Each change runs in one
+ * transaction with its audit record. */
 #include <jansson.h>
 #include <pthread.h>
 #include <sodium.h>
@@ -12,7 +14,10 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "ra/account.h"
+#include "ra/account_int.h"
+#include "ra/announce.h"
 #include "store/announcements.h"
 #include "store/audit.h"
 #include "store/db.h"
@@ -58,7 +63,7 @@ const char *account_error(const struct account_errors *fe, const char *field)
     return NULL;
 }
 
-static void add_error(struct account_errors *fe, const char *field, const char *key)
+void account_add_error(struct account_errors *fe, const char *field, const char *key)
 {
     if (fe == NULL || key == NULL || account_error(fe, field) != NULL ||
         fe->n >= ACCOUNT_MAX_ERRORS)
@@ -92,25 +97,12 @@ const char *account_check_email(const char *s)
 {
     if (s == NULL || *s == '\0')
         return "account.err.email_required";
-    size_t n = strlen(s);
-    const char *at = strchr(s, '@');
-    if (n > USER_EMAIL_MAX || at == NULL || at == s || strchr(at + 1, '@') != NULL || at - s > 64)
-        return "account.err.email_invalid";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p <= 0x20 || *p >= 0x7f || strchr("\"(),:;<>[\\]", *p) != NULL)
-            return "account.err.email_invalid";
-    const char *dom = at + 1;
-    const char *dot = strchr(dom, '.');
-    size_t dl = strlen(dom);
-    if (dl < 3 || dot == NULL || dom[0] == '.' || dom[dl - 1] == '.' || strstr(dom, "..") ||
-        s[0] == '.' || at[-1] == '.')
-        return "account.err.email_invalid";
-    return NULL;
+    return text_email_ok(s, 0) ? NULL : "account.err.email_invalid";
 }
 
 /* Number of UTF-8 characters of s, or -1 when s is not valid UTF-8 or holds control
  * characters (tab and newline allowed when multiline). */
-static long utf8_chars(const char *s, int multiline)
+long account_utf8_chars(const char *s, int multiline)
 {
     const unsigned char *p = (const unsigned char *)s;
     long n = 0;
@@ -166,7 +158,7 @@ const char *account_check_password(const char *pw, const char *login_id)
 {
     if (pw == NULL || *pw == '\0')
         return "account.err.password_required";
-    long n = utf8_chars(pw, 0);
+    long n = account_utf8_chars(pw, 0);
     if (n < 0)
         return "account.err.password_chars";
     if (n < 10)
@@ -192,7 +184,7 @@ const char *account_check_name(const char *s)
 {
     if (s == NULL || *s == '\0')
         return "account.err.name_required";
-    long n = utf8_chars(s, 0);
+    long n = account_utf8_chars(s, 0);
     if (n < 0)
         return "account.err.name_invalid";
     if (n > 100 || strlen(s) > USER_NAME_MAX)
@@ -218,7 +210,7 @@ void account_token_hash(const char *s, char out[TOKEN_HASH_HEX])
     sodium_bin2hex(out, TOKEN_HASH_HEX, h, sizeof h);
 }
 
-static void new_token(char out[ACCOUNT_TOKEN_SIZE])
+void account_new_token(char out[ACCOUNT_TOKEN_SIZE])
 {
     unsigned char raw[32];
     randombytes_buf(raw, sizeof raw);
@@ -228,7 +220,7 @@ static void new_token(char out[ACCOUNT_TOKEN_SIZE])
 }
 
 /* 1 when s has the shape of a token new_token made. */
-static int token_shape(const char *s)
+int account_token_shape(const char *s)
 {
     if (s == NULL || strlen(s) != ACCOUNT_TOKEN_SIZE - 1)
         return 0;
@@ -238,7 +230,7 @@ static int token_shape(const char *s)
     return 1;
 }
 
-static int hash_password(const char *pw, char out[USER_HASH_MAX + 1], struct sm_err *e)
+int account_hash_password(const char *pw, char out[USER_HASH_MAX + 1], struct sm_err *e)
 {
     unsigned long long ops =
         fast_hash ? crypto_pwhash_OPSLIMIT_MIN : crypto_pwhash_OPSLIMIT_INTERACTIVE;
@@ -248,7 +240,7 @@ static int hash_password(const char *pw, char out[USER_HASH_MAX + 1], struct sm_
     return 0;
 }
 
-static int password_ok(const char *hash, const char *pw)
+int account_password_ok(const char *hash, const char *pw)
 {
     return crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
 }
@@ -257,21 +249,21 @@ static int password_ok(const char *hash, const char *pw)
 static pthread_mutex_t dummy_mu = PTHREAD_MUTEX_INITIALIZER;
 static char dummy_hash[2][USER_HASH_MAX + 1];
 
-static void verify_dummy(const char *pw)
+void account_verify_dummy(const char *pw)
 {
     int slot = fast_hash ? 1 : 0;
     pthread_mutex_lock(&dummy_mu);
     if (dummy_hash[slot][0] == '\0') {
         char tok[ACCOUNT_TOKEN_SIZE];
-        new_token(tok);
-        if (hash_password(tok, dummy_hash[slot], NULL) < 0)
+        account_new_token(tok);
+        if (account_hash_password(tok, dummy_hash[slot], NULL) < 0)
             dummy_hash[slot][0] = '\0';
     }
     char h[USER_HASH_MAX + 1];
     memcpy(h, dummy_hash[slot], sizeof h);
     pthread_mutex_unlock(&dummy_mu);
     if (h[0] != '\0')
-        (void)password_ok(h, pw);
+        (void)account_password_ok(h, pw);
 }
 
 static void gen_password(char out[ACCOUNT_PASSWORD_GEN])
@@ -288,7 +280,7 @@ static void gen_password(char out[ACCOUNT_PASSWORD_GEN])
 
 /* ---- transactions and audit ---- */
 
-static int finish(struct db *db, int rc, struct sm_err *e)
+int account_finish(struct db *db, int rc, struct sm_err *e)
 {
     if (rc == 0)
         return db_commit(db, e);
@@ -298,8 +290,8 @@ static int finish(struct db *db, int rc, struct sm_err *e)
 
 /* Appends the audit record: actor "user:ID" (or actor_s when given), object "TYPE:ID".
  * detail is stolen (NULL = {}). */
-static int audit(struct db *db, int64_t actor_id, const char *actor_s, const char *action,
-                 const char *type, int64_t object_id, json_t *detail, struct sm_err *e)
+int account_audit(struct db *db, int64_t actor_id, const char *actor_s, const char *action,
+                  const char *type, int64_t object_id, json_t *detail, struct sm_err *e)
 {
     char actor[48], object[64];
     if (actor_s != NULL)
@@ -316,7 +308,7 @@ static int audit(struct db *db, int64_t actor_id, const char *actor_s, const cha
     return rc;
 }
 
-static int invalid(struct account_errors *fe, struct sm_err *e)
+int account_invalid(struct account_errors *fe, struct sm_err *e)
 {
     return sm_err_set(e, SM_E_INVALID, fe && fe->n > 0 ? fe->v[0].field : "", "invalid input");
 }
@@ -340,25 +332,25 @@ int account_register(struct db *db, const struct account_policy *p, const struct
     *user_id = 0;
     if (!p->registration)
         return sm_err_set(e, SM_E_FORBIDDEN, "registration", "registration is off");
-    add_error(fe, "login_id", account_check_login_id(r->login_id));
-    add_error(fe, "email", account_check_email(r->email));
-    add_error(fe, "display_name", account_check_name(r->display_name));
-    add_error(fe, "password", account_check_password(r->password, r->login_id));
+    account_add_error(fe, "login_id", account_check_login_id(r->login_id));
+    account_add_error(fe, "email", account_check_email(r->email));
+    account_add_error(fe, "display_name", account_check_name(r->display_name));
+    account_add_error(fe, "password", account_check_password(r->password, r->login_id));
     if (r->password_confirm != NULL && r->password != NULL &&
         strcmp(r->password, r->password_confirm) != 0)
-        add_error(fe, "password_confirm", "account.err.password_mismatch");
-    add_error(fe, "locale", account_check_locale(r->locale));
+        account_add_error(fe, "password_confirm", "account.err.password_mismatch");
+    account_add_error(fe, "locale", account_check_locale(r->locale));
     if (r->org_name != NULL && *r->org_name != '\0' && account_check_name(r->org_name))
-        add_error(fe, "org_name", "account.err.org_name");
+        account_add_error(fe, "org_name", "account.err.org_name");
     if (fe->n > 0)
-        return invalid(fe, e);
+        return account_invalid(fe, e);
     struct user u = {0};
     u.role = USER_CUSTOMER;
     snprintf(u.login_id, sizeof u.login_id, "%s", r->login_id);
     snprintf(u.email, sizeof u.email, "%s", r->email);
     snprintf(u.display_name, sizeof u.display_name, "%s", r->display_name);
     snprintf(u.locale, sizeof u.locale, "%s", r->locale);
-    int rc = hash_password(r->password, u.password_hash, e);
+    int rc = account_hash_password(r->password, u.password_hash, e);
     if (rc < 0)
         return rc;
     const char *org_name = r->org_name && *r->org_name ? r->org_name : r->display_name;
@@ -369,15 +361,15 @@ int account_register(struct db *db, const struct account_policy *p, const struct
     if (rc == 0)
         rc = user_insert(db, &u, user_id, e);
     if (rc == -SM_E_EXISTS) {
-        add_error(fe, "login_id", "account.err.login_taken");
-        rc = invalid(fe, e);
+        account_add_error(fe, "login_id", "account.err.login_taken");
+        rc = account_invalid(fe, e);
     }
     if (rc == 0)
-        rc = audit(db, *user_id, NULL, "account.register", "user", *user_id,
-                   json_pack("{s:s, s:s, s:I}", "login_id", u.login_id, "email", u.email, "org_id",
-                             (json_int_t)u.org_id),
-                   e);
-    rc = finish(db, rc, e);
+        rc = account_audit(db, *user_id, NULL, "account.register", "user", *user_id,
+                           json_pack("{s:s, s:s, s:I}", "login_id", u.login_id, "email", u.email,
+                                     "org_id", (json_int_t)u.org_id),
+                           e);
+    rc = account_finish(db, rc, e);
     if (rc < 0)
         *user_id = 0;
     return rc;
@@ -415,7 +407,7 @@ int account_create_user(struct db *db, const struct account_new *n, const char *
     snprintf(u.email, sizeof u.email, "%s", n->email);
     snprintf(u.display_name, sizeof u.display_name, "%s", n->display_name);
     snprintf(u.locale, sizeof u.locale, "%s", n->locale);
-    int rc = hash_password(pw, u.password_hash, e);
+    int rc = account_hash_password(pw, u.password_hash, e);
     if (rc == 0)
         rc = db_begin(db, e);
     if (rc < 0)
@@ -437,256 +429,15 @@ int account_create_user(struct db *db, const struct account_new *n, const char *
     if (rc == 0)
         rc = user_insert(db, &u, user_id, e);
     if (rc == 0)
-        rc = audit(db, 0, actor, "user.create", "user", *user_id,
-                   json_pack("{s:s, s:s, s:s, s:I}", "login_id", u.login_id, "role",
-                             user_role_name(u.role), "email", u.email, "org_id",
-                             (json_int_t)u.org_id),
-                   e);
-    rc = finish(db, rc, e);
+        rc = account_audit(db, 0, actor, "user.create", "user", *user_id,
+                           json_pack("{s:s, s:s, s:s, s:I}", "login_id", u.login_id, "role",
+                                     user_role_name(u.role), "email", u.email, "org_id",
+                                     (json_int_t)u.org_id),
+                           e);
+    rc = account_finish(db, rc, e);
     if (rc < 0)
         *user_id = 0;
     return rc;
-}
-
-/* ---- login and sessions ---- */
-
-static int deny(struct sm_err *e)
-{
-    return sm_err_set(e, SM_E_FORBIDDEN, "credentials", "login refused");
-}
-
-/* Records a failed password for u inside a transaction; locks at max_failures. */
-static int record_failure(struct db *db, const struct account_policy *p, const struct user *u,
-                          int64_t now, struct sm_err *e)
-{
-    int64_t failed = u->failed_logins + 1, first = u->first_failed_at, until = 0;
-    if (u->failed_logins == 0 || first + p->failure_window <= now) {
-        failed = 1;
-        first = now;
-    }
-    const char *action = "account.login_failed";
-    if (failed >= p->max_failures) {
-        until = now + p->lock_seconds;
-        action = "account.locked";
-    }
-    int rc = user_set_failures(db, u->id, until ? 0 : failed, until ? 0 : first, until, e);
-    if (rc == 0)
-        rc = audit(db, u->id, NULL, action, "user", u->id,
-                   json_pack("{s:I, s:I}", "failures", (json_int_t)failed, "locked_until",
-                             (json_int_t)until),
-                   e);
-    return rc;
-}
-
-int account_login(struct db *db, const struct account_policy *p, const char *login_id,
-                  const char *password, struct user *u, char token[ACCOUNT_TOKEN_SIZE],
-                  struct sm_err *e)
-{
-    token[0] = '\0';
-    if (password == NULL || strlen(password) > 1024)
-        password = "";
-    struct user cur;
-    int rc = login_id ? user_get_by_login(db, login_id, &cur, e) : -SM_E_NOTFOUND;
-    if (rc == -SM_E_NOTFOUND) {
-        verify_dummy(password);
-        log_info("login refused", "reason", "unknown id");
-        return deny(e);
-    }
-    if (rc < 0)
-        return rc;
-    int good = password_ok(cur.password_hash, password);
-    int64_t now = clock_now();
-    rc = db_begin(db, e);
-    if (rc == 0)
-        rc = user_get(db, cur.id, &cur, e); /* fresh counters under the write lock */
-    if (rc < 0) {
-        db_rollback(db);
-        return rc;
-    }
-    if (cur.disabled || cur.locked_until > now) {
-        db_rollback(db);
-        log_info("login refused", "reason", cur.disabled ? "disabled" : "locked");
-        if (!cur.disabled && good) {
-            /* only who knows the password learns of the lock: nothing about unknown ids */
-            memset(u, 0, sizeof *u);
-            u->locked_until = cur.locked_until;
-            return sm_err_set(e, SM_E_FORBIDDEN, "locked", "account locked");
-        }
-        return deny(e);
-    }
-    if (!good) {
-        rc = finish(db, record_failure(db, p, &cur, now, e), e);
-        log_info("login refused", "reason", "wrong password");
-        return rc < 0 && rc != -SM_E_FORBIDDEN ? rc : deny(e);
-    }
-    if (cur.failed_logins != 0 || cur.locked_until != 0) {
-        rc = user_set_failures(db, cur.id, 0, 0, 0, e);
-        cur.failed_logins = cur.first_failed_at = cur.locked_until = 0;
-    }
-    char tok[ACCOUNT_TOKEN_SIZE];
-    new_token(tok);
-    struct session s = {.user_id = cur.id,
-                        .created_at = now,
-                        .last_seen = now,
-                        .expires_at = now + p->session_absolute};
-    account_token_hash(tok, s.id_hash);
-    if (rc == 0)
-        rc = session_insert(db, &s, e);
-    if (rc == 0)
-        rc = audit(db, cur.id, NULL, "account.login", "user", cur.id, NULL, e);
-    rc = finish(db, rc, e);
-    if (rc < 0) {
-        sodium_memzero(tok, sizeof tok);
-        return rc;
-    }
-    memcpy(token, tok, ACCOUNT_TOKEN_SIZE);
-    sodium_memzero(tok, sizeof tok);
-    *u = cur;
-    return 0;
-}
-
-int account_session_user(struct db *db, const struct account_policy *p, const char *token,
-                         struct user *u, char id_hash[TOKEN_HASH_HEX], struct sm_err *e)
-{
-    if (!token_shape(token))
-        return sm_err_set(e, SM_E_NOTFOUND, "session", "no session");
-    char h[TOKEN_HASH_HEX];
-    account_token_hash(token, h);
-    struct session s = {0};
-    int rc = session_get(db, h, &s, e);
-    if (rc < 0)
-        return rc;
-    int64_t now = clock_now();
-    if (now >= s.expires_at || now - s.last_seen >= p->session_idle) {
-        session_delete(db, h, NULL);
-        return sm_err_set(e, SM_E_NOTFOUND, "session", "session expired");
-    }
-    rc = user_get(db, s.user_id, u, e);
-    if (rc == 0 && u->disabled)
-        rc = sm_err_set(e, SM_E_NOTFOUND, "session", "user disabled");
-    if (rc < 0)
-        return rc;
-    if (now - s.last_seen >= 60)
-        session_touch(db, h, now, NULL);
-    if (id_hash != NULL)
-        memcpy(id_hash, h, TOKEN_HASH_HEX);
-    return 0;
-}
-
-int account_logout(struct db *db, const struct user *u, const char *id_hash, struct sm_err *e)
-{
-    int rc = db_begin(db, e);
-    if (rc < 0)
-        return rc;
-    rc = session_delete(db, id_hash, e);
-    if (rc == 0)
-        rc = audit(db, u->id, NULL, "account.logout", "user", u->id, NULL, e);
-    return finish(db, rc, e);
-}
-
-/* ---- password reset ---- */
-
-int account_reset_request(struct db *db, const struct account_policy *p, const char *login_id,
-                          struct sm_err *e)
-{
-    struct user u;
-    int rc = login_id && *login_id ? user_get_by_login(db, login_id, &u, e) : -SM_E_NOTFOUND;
-    if (rc == -SM_E_NOTFOUND || (rc == 0 && u.disabled)) {
-        log_info("password reset for an unknown or disabled id");
-        sm_err_clear(e);
-        return 0;
-    }
-    if (rc < 0)
-        return rc;
-    char tok[ACCOUNT_TOKEN_SIZE];
-    new_token(tok);
-    int64_t now = clock_now();
-    struct pwreset t = {.user_id = u.id, .created_at = now, .expires_at = now + ACCOUNT_RESET_TTL};
-    account_token_hash(tok, t.token_hash);
-    char url[512];
-    snprintf(url, sizeof url, "%s/password/reset/%s", p->base_url, tok);
-    sodium_memzero(tok, sizeof tok);
-    json_t *vars = json_pack("{s:s, s:s, s:s, s:s}", "name", u.display_name, "login_id", u.login_id,
-                             "url", url, "minutes", "60");
-    char *vs = vars ? json_dumps(vars, JSON_COMPACT) : NULL;
-    json_decref(vars);
-    sodium_memzero(url, sizeof url);
-    if (vs == NULL)
-        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
-    struct outbox_mail m = {
-        .to = u.email, .lang = u.locale, .tmpl = "password_reset", .vars_json = vs};
-    int64_t mail_id = 0;
-    rc = db_begin(db, e);
-    if (rc == 0) {
-        rc = pwreset_insert(db, &t, e);
-        if (rc == 0)
-            rc = outbox_enqueue(db, &m, &mail_id, e);
-        if (rc == 0)
-            rc = audit(db, u.id, NULL, "account.reset_request", "user", u.id,
-                       json_pack("{s:I}", "mail", (json_int_t)mail_id), e);
-        rc = finish(db, rc, e);
-    }
-    sodium_memzero(vs, strlen(vs));
-    free(vs);
-    return rc;
-}
-
-/* The reset row of token when it is unused and unexpired. */
-static int valid_reset(struct db *db, const char *token, struct pwreset *t, struct sm_err *e)
-{
-    if (!token_shape(token))
-        return sm_err_set(e, SM_E_NOTFOUND, "token", "no such token");
-    char h[TOKEN_HASH_HEX];
-    account_token_hash(token, h);
-    int rc = pwreset_get(db, h, t, e);
-    if (rc == 0 && (t->used_at != 0 || clock_now() >= t->expires_at))
-        rc = sm_err_set(e, SM_E_NOTFOUND, "token", "token used or expired");
-    return rc;
-}
-
-int account_reset_check(struct db *db, const char *token, struct sm_err *e)
-{
-    struct pwreset t = {0};
-    return valid_reset(db, token, &t, e);
-}
-
-int account_reset_confirm(struct db *db, const char *token, const char *password,
-                          const char *password_confirm, struct account_errors *fe, struct sm_err *e)
-{
-    struct pwreset t = {0};
-    struct user u;
-    int rc = valid_reset(db, token, &t, e);
-    if (rc == 0)
-        rc = user_get(db, t.user_id, &u, e);
-    if (rc == -SM_E_NOTFOUND || (rc == 0 && u.disabled))
-        return sm_err_set(e, SM_E_NOTFOUND, "token", "no such token");
-    if (rc < 0)
-        return rc;
-    add_error(fe, "password", account_check_password(password, u.login_id));
-    if (password_confirm != NULL && password != NULL && strcmp(password, password_confirm))
-        add_error(fe, "password_confirm", "account.err.password_mismatch");
-    if (fe->n > 0)
-        return invalid(fe, e);
-    char hash[USER_HASH_MAX + 1];
-    rc = hash_password(password, hash, e);
-    if (rc == 0)
-        rc = db_begin(db, e);
-    if (rc < 0)
-        return rc;
-    rc = pwreset_use(db, t.token_hash, clock_now(), e);
-    if (rc == -SM_E_CONFLICT)
-        rc = sm_err_set(e, SM_E_NOTFOUND, "token", "token already used");
-    if (rc == 0)
-        rc = user_set_password(db, u.id, hash, e);
-    if (rc == 0)
-        rc = pwreset_revoke_user(db, u.id, clock_now(), e);
-    if (rc == 0)
-        rc = user_set_failures(db, u.id, 0, 0, 0, e);
-    if (rc == 0)
-        rc = session_delete_user(db, u.id, NULL, e);
-    if (rc == 0)
-        rc = audit(db, u.id, NULL, "account.password_reset", "user", u.id, NULL, e);
-    return finish(db, rc, e);
 }
 
 /* ---- changes by the user ---- */
@@ -703,15 +454,15 @@ static int check_current(struct db *db, const struct account_policy *p, const st
     if (rc < 0)
         return rc;
     if (fresh.locked_until > now) {
-        add_error(fe, "current_password", "account.err.current_locked");
+        account_add_error(fe, "current_password", "account.err.current_locked");
     } else if (pw == NULL || *pw == '\0') {
-        add_error(fe, "current_password", "account.err.current_required");
-    } else if (!password_ok(fresh.password_hash, pw)) {
-        add_error(fe, "current_password", "account.err.current_password");
+        account_add_error(fe, "current_password", "account.err.current_required");
+    } else if (!account_password_ok(fresh.password_hash, pw)) {
+        account_add_error(fe, "current_password", "account.err.current_password");
         rc = db_begin(db, e);
         if (rc == 0)
-            rc = record_failure(db, p, &fresh, now, e);
-        rc = finish(db, rc, e);
+            rc = account_record_failure(db, p, &fresh, now, e);
+        rc = account_finish(db, rc, e);
     }
     return rc;
 }
@@ -723,21 +474,21 @@ int account_change_login_id(struct db *db, const struct account_policy *p, const
     int rc = check_current(db, p, u, current_password, fe, e);
     if (rc < 0)
         return rc;
-    add_error(fe, "login_id", account_check_login_id(login_id));
+    account_add_error(fe, "login_id", account_check_login_id(login_id));
     if (fe->n > 0)
-        return invalid(fe, e);
+        return account_invalid(fe, e);
     rc = db_begin(db, e);
     if (rc < 0)
         return rc;
     rc = user_set_login_id(db, u->id, login_id, e);
     if (rc == -SM_E_EXISTS) {
-        add_error(fe, "login_id", "account.err.login_taken");
-        rc = invalid(fe, e);
+        account_add_error(fe, "login_id", "account.err.login_taken");
+        rc = account_invalid(fe, e);
     }
     if (rc == 0)
-        rc = audit(db, u->id, NULL, "account.login_id", "user", u->id,
-                   json_pack("{s:s, s:s}", "from", u->login_id, "to", login_id), e);
-    return finish(db, rc, e);
+        rc = account_audit(db, u->id, NULL, "account.login_id", "user", u->id,
+                           json_pack("{s:s, s:s}", "from", u->login_id, "to", login_id), e);
+    return account_finish(db, rc, e);
 }
 
 int account_change_password(struct db *db, const struct account_policy *p, const struct user *u,
@@ -748,13 +499,13 @@ int account_change_password(struct db *db, const struct account_policy *p, const
     int rc = check_current(db, p, u, current_password, fe, e);
     if (rc < 0)
         return rc;
-    add_error(fe, "password", account_check_password(password, u->login_id));
+    account_add_error(fe, "password", account_check_password(password, u->login_id));
     if (password_confirm != NULL && password != NULL && strcmp(password, password_confirm))
-        add_error(fe, "password_confirm", "account.err.password_mismatch");
+        account_add_error(fe, "password_confirm", "account.err.password_mismatch");
     if (fe->n > 0)
-        return invalid(fe, e);
+        return account_invalid(fe, e);
     char hash[USER_HASH_MAX + 1];
-    rc = hash_password(password, hash, e);
+    rc = account_hash_password(password, hash, e);
     if (rc == 0)
         rc = db_begin(db, e);
     if (rc < 0)
@@ -765,140 +516,29 @@ int account_change_password(struct db *db, const struct account_policy *p, const
     if (rc == 0)
         rc = session_delete_user(db, u->id, keep_hash, e);
     if (rc == 0)
-        rc = audit(db, u->id, NULL, "account.password", "user", u->id, NULL, e);
-    return finish(db, rc, e);
+        rc = account_audit(db, u->id, NULL, "account.password", "user", u->id, NULL, e);
+    return account_finish(db, rc, e);
 }
 
 int account_change_profile(struct db *db, const struct user *u, const char *display_name,
                            const char *email, const char *locale, struct account_errors *fe,
                            struct sm_err *e)
 {
-    add_error(fe, "display_name", account_check_name(display_name));
-    add_error(fe, "email", account_check_email(email));
-    add_error(fe, "locale", account_check_locale(locale));
+    account_add_error(fe, "display_name", account_check_name(display_name));
+    account_add_error(fe, "email", account_check_email(email));
+    account_add_error(fe, "locale", account_check_locale(locale));
     if (fe->n > 0)
-        return invalid(fe, e);
+        return account_invalid(fe, e);
     int rc = db_begin(db, e);
     if (rc < 0)
         return rc;
     rc = user_set_profile(db, u->id, display_name, email, locale, e);
     if (rc == 0)
-        rc = audit(db, u->id, NULL, "account.profile", "user", u->id,
-                   json_pack("{s:s, s:s, s:s}", "display_name", display_name, "email", email,
-                             "locale", locale),
-                   e);
-    return finish(db, rc, e);
-}
-
-/* ---- API keys ---- */
-
-int account_apikey_create(struct db *db, const struct user *u, const char *label,
-                          char key[ACCOUNT_APIKEY_SIZE], int64_t *id, struct sm_err *e)
-{
-    key[0] = '\0';
-    *id = 0;
-    long n = label ? utf8_chars(label, 0) : -1;
-    if (n < 1 || strlen(label) > APIKEY_LABEL_MAX)
-        return sm_err_set(e, SM_E_INVALID, "label", "account.err.label");
-    char tok[ACCOUNT_TOKEN_SIZE];
-    new_token(tok);
-    char k[ACCOUNT_APIKEY_SIZE];
-    snprintf(k, sizeof k, "sk_%s", tok);
-    sodium_memzero(tok, sizeof tok);
-    struct apikey row = {.user_id = u->id, .created_at = clock_now()};
-    snprintf(row.prefix, sizeof row.prefix, "%.*s", ACCOUNT_APIKEY_PREFIX, k);
-    snprintf(row.label, sizeof row.label, "%s", label);
-    account_token_hash(k, row.hash);
-    int rc = db_begin(db, e);
-    if (rc == 0) {
-        rc = apikey_insert(db, &row, id, e);
-        if (rc == 0)
-            rc = audit(db, u->id, NULL, "apikey.create", "apikey", *id,
-                       json_pack("{s:s, s:s}", "prefix", row.prefix, "label", label), e);
-        rc = finish(db, rc, e);
-    }
-    if (rc == 0)
-        memcpy(key, k, sizeof k);
-    else
-        *id = 0;
-    sodium_memzero(k, sizeof k);
-    return rc;
-}
-
-int account_apikey_user(struct db *db, const char *key, struct user *u, struct sm_err *e)
-{
-    if (key == NULL || strncmp(key, "sk_", 3) != 0 || !token_shape(key + 3))
-        return sm_err_set(e, SM_E_NOTFOUND, "api_key", "not an API key");
-    char h[TOKEN_HASH_HEX];
-    account_token_hash(key, h);
-    struct apikey k = {0};
-    int rc = apikey_find(db, h, &k, e);
-    if (rc == 0 && k.revoked_at != 0)
-        rc = sm_err_set(e, SM_E_NOTFOUND, "api_key", "key revoked");
-    if (rc == 0)
-        rc = user_get(db, k.user_id, u, e);
-    if (rc == 0 && u->disabled)
-        rc = sm_err_set(e, SM_E_NOTFOUND, "api_key", "user disabled");
-    if (rc < 0)
-        return rc;
-    int64_t now = clock_now();
-    if (now - k.last_used >= 60)
-        apikey_touch(db, k.id, now, NULL);
-    return 0;
-}
-
-int account_apikey_revoke(struct db *db, const struct user *u, int64_t id, struct sm_err *e)
-{
-    int rc = db_begin(db, e);
-    if (rc < 0)
-        return rc;
-    rc = apikey_revoke(db, id, u->id, clock_now(), e);
-    if (rc == 0)
-        rc = audit(db, u->id, NULL, "apikey.revoke", "apikey", id, NULL, e);
-    return finish(db, rc, e);
-}
-
-/* ---- announcements ---- */
-
-static void check_text(struct account_errors *fe, const char *field, const char *s, long max,
-                       int multiline)
-{
-    long n = s ? utf8_chars(s, multiline) : 0;
-    int blank = 1;
-    for (const char *p = s ? s : ""; *p && blank; p++)
-        blank = strchr(" \t\r\n", *p) != NULL;
-    if (n == 0 || blank)
-        add_error(fe, field, "account.err.text_required");
-    else if (n < 0)
-        add_error(fe, field, "account.err.text_invalid");
-    else if (n > max)
-        add_error(fe, field, "account.err.text_long");
-}
-
-int account_announce(struct db *db, const struct user *u, const char *title_ja,
-                     const char *title_en, const char *body_ja, const char *body_en,
-                     struct account_errors *fe, int64_t *id, struct sm_err *e)
-{
-    *id = 0;
-    if (u == NULL || u->role != USER_ADMIN)
-        return sm_err_set(e, SM_E_FORBIDDEN, "role", "admins only");
-    check_text(fe, "title_ja", title_ja, 100, 0);
-    check_text(fe, "title_en", title_en, 100, 0);
-    check_text(fe, "body_ja", body_ja, 2000, 1);
-    check_text(fe, "body_en", body_en, 2000, 1);
-    if (fe->n > 0)
-        return invalid(fe, e);
-    int rc = db_begin(db, e);
-    if (rc < 0)
-        return rc;
-    rc = announcement_insert(db, title_ja, title_en, body_ja, body_en, u->id, id, e);
-    if (rc == 0)
-        rc = audit(db, u->id, NULL, "announcement.post", "announcement", *id,
-                   json_pack("{s:s, s:s}", "title_ja", title_ja, "title_en", title_en), e);
-    rc = finish(db, rc, e);
-    if (rc < 0)
-        *id = 0;
-    return rc;
+        rc = account_audit(db, u->id, NULL, "account.profile", "user", u->id,
+                           json_pack("{s:s, s:s, s:s}", "display_name", display_name, "email",
+                                     email, "locale", locale),
+                           e);
+    return account_finish(db, rc, e);
 }
 
 /* ---- isolation ---- */
@@ -981,9 +621,10 @@ int account_seed_demo(struct db *db, struct account_demo_user out[4], struct sm_
     if (rc == 0) {
         rc = make_org(db, "customer", "リセラー管理下の顧客株式会社", reseller.org_id, &managed, e);
         if (rc == 0)
-            rc = audit(db, 0, "system", "org.create", "org", managed,
-                       json_pack("{s:I}", "reseller_org_id", (json_int_t)reseller.org_id), e);
-        rc = finish(db, rc, e);
+            rc = account_audit(db, 0, "system", "org.create", "org", managed,
+                               json_pack("{s:I}", "reseller_org_id", (json_int_t)reseller.org_id),
+                               e);
+        rc = account_finish(db, rc, e);
     }
     struct user admin;
     struct account_errors fe = {0};

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* Accounts (R-ACT-1..3): registration of customer IDs, login with lockout, sessions, API
- * keys, password reset by mailed one-time link, changes of login id / password / profile,
- * announcements, and THE isolation rule every module uses to keep a user to its
+/* Accounts (R-ACT-1..3): registration of customer IDs, changes of login id / password /
+ * profile, and THE isolation rule every module uses to keep a user to its
  * organizations. Plain functions over a struct db: no HTTP, no SQL strings. Every state
  * change writes its audit record in the same transaction. Secrets (session cookies, API
- * keys, reset tokens) are 32 random bytes; only their SHA-256 is stored.
+ * keys, reset tokens) are 32 random bytes; only their SHA-256 is stored. Login and
+ * sessions: ra/login.h; API keys: ra/apikey.h; password reset: ra/reset.h; announcements:
+ * ra/announce.h.
  *
  * ISOLATION (R-ACT-1). Who may see the objects of organization X:
  *   customer  its own organization only
@@ -40,8 +41,6 @@ struct account_policy {
 };
 int account_policy_load(const struct config *c, struct account_policy *p, struct sm_err *e);
 
-#define ACCOUNT_RESET_TTL 3600 /* a reset link works for one hour, once */
-
 /* Per-field errors of a form, as message keys ("account.err.*"). */
 #define ACCOUNT_MAX_ERRORS 8
 struct account_errors {
@@ -56,7 +55,7 @@ const char *account_error(const struct account_errors *fe, const char *field);
 
 /* Field rules; each returns NULL when valid or the message key of the problem.
  * login id: 3..64 of A-Z a-z 0-9 . _ - @, starting with a letter or digit.
- * email: addr-spec without spaces, one @, a dotted domain, at most 254 bytes.
+ * email: the address syntax of core/text.h (text_email_ok, RFC 5321 limits).
  * password: 10..128 characters, two of lower/upper/digit/other, not one repeated
  * character, not containing the login id. display name: 1..100 characters of valid UTF-8
  * without control characters. locale: "ja" or "en". */
@@ -76,6 +75,9 @@ struct account_reg {
 int account_register(struct db *db, const struct account_policy *p, const struct account_reg *r,
                      struct account_errors *fe, int64_t *user_id, struct sm_err *e);
 
+/* Secrets (session cookies, API keys, reset tokens): 32 random bytes as base64url. */
+#define ACCOUNT_TOKEN_SIZE 44 /* 32 random bytes in base64url + NUL */
+
 #define ACCOUNT_PASSWORD_GEN 21 /* generated passwords: 20 characters + NUL */
 /* A user made by an operator (CLI, demo seed). org_id 0 creates an organization: for
  * customers and resellers a new one named org_name (reseller_org_id = the managing
@@ -90,40 +92,6 @@ struct account_new {
 int account_create_user(struct db *db, const struct account_new *n, const char *actor,
                         int64_t *user_id, char gen_pw[ACCOUNT_PASSWORD_GEN], struct sm_err *e);
 
-/* ---- login and sessions ---- */
-#define ACCOUNT_TOKEN_SIZE 44 /* 32 random bytes in base64url + NUL */
-/* Checks login_id/password in constant time whether or not the id exists. On success
- * fills u and token (the session cookie value; only its hash is stored). Failures within
- * the window lock the account for lock_seconds after max_failures. Every failure (unknown
- * id, wrong password, locked, disabled) is -SM_E_FORBIDDEN with field "credentials" --
- * except the right password of a locked account: field "locked" and u->locked_until (the
- * rest of u zeroed), so the owner is told until when, and an unknown id stays unknown. */
-int account_login(struct db *db, const struct account_policy *p, const char *login_id,
-                  const char *password, struct user *u, char token[ACCOUNT_TOKEN_SIZE],
-                  struct sm_err *e);
-/* The user of a session cookie value, honouring the idle and absolute timeouts
- * (last_seen is refreshed at most once a minute). id_hash (may be NULL) gets the session
- * hash. -SM_E_NOTFOUND when there is no valid session. */
-int account_session_user(struct db *db, const struct account_policy *p, const char *token,
-                         struct user *u, char id_hash[TOKEN_HASH_HEX], struct sm_err *e);
-/* Ends the session with this hash (audit "account.logout"). */
-int account_logout(struct db *db, const struct user *u, const char *id_hash, struct sm_err *e);
-
-/* ---- password reset ---- */
-/* Queues mail template password_reset with the link base_url/password/reset/<token> to
- * the user with this login id, if there is one (not disabled). Answers 0 the same way
- * whether or not it exists, so the form reveals nothing. */
-int account_reset_request(struct db *db, const struct account_policy *p, const char *login_id,
-                          struct sm_err *e);
-/* 0 when token is an unused, unexpired reset token; -SM_E_NOTFOUND otherwise. */
-int account_reset_check(struct db *db, const char *token, struct sm_err *e);
-/* Sets the new password, uses the token up, ends every other pending reset link of the
- * user, clears the lock, ends every session of the user. -SM_E_NOTFOUND for unknown/used/expired
- * tokens; -SM_E_INVALID with fe. */
-int account_reset_confirm(struct db *db, const char *token, const char *password,
-                          const char *password_confirm, struct account_errors *fe,
-                          struct sm_err *e);
-
 /* ---- changes by the user (all need the current password except the profile) ---- */
 int account_change_login_id(struct db *db, const struct account_policy *p, const struct user *u,
                             const char *current_password, const char *login_id,
@@ -137,25 +105,6 @@ int account_change_password(struct db *db, const struct account_policy *p, const
 int account_change_profile(struct db *db, const struct user *u, const char *display_name,
                            const char *email, const char *locale, struct account_errors *fe,
                            struct sm_err *e);
-
-/* ---- API keys ---- */
-#define ACCOUNT_APIKEY_SIZE   47 /* "sk_" + 43 base64url characters + NUL */
-#define ACCOUNT_APIKEY_PREFIX 10 /* characters kept to show which key it is */
-/* Creates a key; key gets its value, to be shown once. label 1..200 bytes (field
- * "label"). */
-int account_apikey_create(struct db *db, const struct user *u, const char *label,
-                          char key[ACCOUNT_APIKEY_SIZE], int64_t *id, struct sm_err *e);
-/* The user of a Bearer key. -SM_E_NOTFOUND for unknown, revoked or disabled. */
-int account_apikey_user(struct db *db, const char *key, struct user *u, struct sm_err *e);
-/* Revokes one of u's own keys; -SM_E_NOTFOUND for anyone else's or a revoked one. */
-int account_apikey_revoke(struct db *db, const struct user *u, int64_t id, struct sm_err *e);
-
-/* ---- announcements (R-ACT-3) ---- */
-/* Admins only (-SM_E_FORBIDDEN). Titles 1..100 characters, bodies 1..2000 (fields
- * title_ja, title_en, body_ja, body_en). */
-int account_announce(struct db *db, const struct user *u, const char *title_ja,
-                     const char *title_en, const char *body_ja, const char *body_en,
-                     struct account_errors *fe, int64_t *id, struct sm_err *e);
 
 /* ---- isolation (see the top of this file) ---- */
 struct org_scope account_scope(const struct user *u);

@@ -2,11 +2,9 @@
 /* Application form checks (R-APP-3..6, R-CSR-2): every field, the names of the
  * certificate, the CSR and the eligibility rules; collects every error and builds the
  * normalized JSON an order stores. See appform.h; single-field syntax is in ra/field.c. */
-#include <libpsl.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +12,7 @@
 #include "core/clock.h"
 #include "core/failalloc.h"
 #include "core/policy.h"
+#include "core/text.h"
 #include "pki/csr.h"
 #include "pki/names.h"
 #include "ra/appform.h"
@@ -137,7 +136,7 @@ static void check_person(struct ctx *c, const char *prefix, const struct appform
     if (text(c, f, x->phone, 1, 20, 0) == 1 && !field_phone(x->phone))
         add_err(c, f, "order.err.phone", x->phone);
     fieldname(f, sizeof f, prefix, "email");
-    if (text(c, f, x->email, 1, 254, 0) == 1 && !field_email(x->email))
+    if (text(c, f, x->email, 1, 254, 0) == 1 && !text_email_ok(x->email, 0))
         add_err(c, f, "order.err.email", x->email);
     set_opt(c, obj, "org", x->org);
     set_opt(c, obj, "dept", x->dept);
@@ -271,21 +270,11 @@ static void check_resp(struct ctx *c, const struct appform_resp *x, json_t *obj)
     set_opt(c, obj, "phone", x->phone);
 }
 
-static psl_ctx_t *psl_ctx;
-static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
-static void psl_init(void) { psl_ctx = psl_latest(NULL); }
-static const psl_ctx_t *psl(void)
-{
-    pthread_once(&psl_once, psl_init);
-    return psl_ctx != NULL ? psl_ctx : psl_builtin();
-}
-
 int appform_registrable(const char *name)
 {
-    const psl_ctx_t *ctx = psl();
-    if (ctx == NULL || !given(name))
+    if (!given(name))
         return 0;
-    const char *reg = psl_registrable_domain(ctx, name);
+    const char *reg = names_registrable_domain(name);
     return reg != NULL && reg == name;
 }
 
@@ -522,7 +511,7 @@ static void check_options(struct ctx *c)
         char f[24];
         snprintf(f, sizeof f, "notify_email%d", i + 1);
         if (text(c, f, in->notify_email[i], i == 0, 254, 0) == 1 &&
-            !field_email(in->notify_email[i]))
+            !text_email_ok(in->notify_email[i], 0))
             add_err(c, f, "order.err.email", in->notify_email[i]);
     }
     text(c, "po_number", in->po_number, 0, 64, 0);

@@ -12,6 +12,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "pki/ca.h"
 #include "pki/crl.h"
 #include "ra/crl.h"
@@ -36,16 +37,7 @@ static int write_file(const struct config *cfg, const char *level, const unsigne
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return sm_err_set(e, SM_E_IO, "repository", "cannot write %s: %s", tmp, strerror(errno));
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, der + off, len - off);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            break;
-        off += (size_t)w;
-    }
-    int ok = off == len && fsync(fd) == 0;
+    int ok = write_all(fd, der, len) == 0 && fsync(fd) == 0;
     if (close(fd) < 0)
         ok = 0;
     if (!ok || rename(tmp, path) < 0) {

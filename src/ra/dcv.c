@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Domain control validation rules (R-VAL-1, R-VAL-2): method table with BR sections and
- * dated policy, random values (libsodium), ADNs and constructed addresses (libpsl), the
- * DNS TXT and web-page checks with their evidence (jansson). No storage, no HTTP server. */
+ * dated policy, random values (libsodium), ADNs (public suffix list of pki/names) and constructed
+ * addresses, the DNS TXT and web-page checks with their evidence (jansson). No storage, no HTTP
+ * server. */
 #include <jansson.h>
-#include <libpsl.h>
-#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include "core/policy.h"
 #include "net/dns.h"
 #include "net/fetch.h"
+#include "pki/names.h"
 #include "ra/dcv.h"
 
 static const struct {
@@ -24,12 +24,16 @@ static const struct {
     const char *caa;
 } methods[DCV__COUNT] = {
     [DCV_EMAIL] = {"email", "3.2.2.4.4", "ca-email"},
-    [DCV_DNS_TXT] = {"dns_txt", "3.2.2.4.7", "ca-dns-txt"},
-    [DCV_HTTP_FILE] = {"http_file", "3.2.2.4.18", "ca-http-file"},
-    [DCV_ACME_HTTP01] = {"acme_http01", "3.2.2.4.19", "http-01"},
-    [DCV_ACME_DNS01] = {"acme_dns01", "3.2.2.4.7", "dns-01"},
-    [DCV_ACME_TLSALPN01] = {"acme_tlsalpn01", "3.2.2.4.20", "tls-alpn-01"},
+    [DCV_DNS_TXT] = {"dns", "3.2.2.4.7", "ca-dns-txt"},
+    [DCV_HTTP_FILE] = {"http", "3.2.2.4.18", "ca-http-file"},
+    [DCV_ACME_HTTP01] = {"http-01", "3.2.2.4.19", "http-01"},
+    [DCV_ACME_DNS01] = {"dns-01", "3.2.2.4.7", "dns-01"},
+    [DCV_ACME_TLSALPN01] = {"tls-alpn-01", "3.2.2.4.20", "tls-alpn-01"},
 };
+
+/* BR 3.2.2.4.4: the constructed local parts, in this order. */
+static const char *const email_locals[DCV_EMAIL_LOCALS] = {"admin", "administrator", "webmaster",
+                                                           "hostmaster", "postmaster"};
 
 const char *dcv_method_name(int m) { return m >= 0 && m < DCV__COUNT ? methods[m].name : "?"; }
 const char *dcv_method_br_section(int m) { return m >= 0 && m < DCV__COUNT ? methods[m].br : "?"; }
@@ -37,11 +41,15 @@ const char *dcv_method_caa_label(int m) { return m >= 0 && m < DCV__COUNT ? meth
 
 int dcv_method_parse(const char *name)
 {
+    if (name != NULL && strncmp(name, "email:", 6) == 0)
+        return DCV_EMAIL;
     for (int m = 0; name != NULL && m < DCV__COUNT; m++)
         if (strcmp(name, methods[m].name) == 0)
             return m;
     return -1;
 }
+
+const char *dcv_email_local(size_t i) { return i < DCV_EMAIL_LOCALS ? email_locals[i] : NULL; }
 
 int dcv_method_allowed(int m, time_t at)
 {
@@ -50,6 +58,24 @@ int dcv_method_allowed(int m, time_t at)
     if (m == DCV_EMAIL)
         return policy_email_dcv_allowed(at);
     return 1;
+}
+
+int dcv_method_applies(int m, const char *name)
+{
+    if (m < 0 || m >= DCV__COUNT)
+        return 0;
+    if (name == NULL)
+        return 1;
+    if (names_is_ip(name))
+        return 0; /* no IP address methods (BR 3.2.2.5) */
+    int wildcard = strncmp(name, "*.", 2) == 0;
+    /* BR 3.2.2.4.18, .19 and .20: not for wildcard names */
+    return !(wildcard && (m == DCV_HTTP_FILE || m == DCV_ACME_HTTP01 || m == DCV_ACME_TLSALPN01));
+}
+
+int dcv_method_allowed_for(int m, const char *name, time_t at)
+{
+    return dcv_method_applies(m, name) && dcv_method_allowed(m, at);
 }
 
 int dcv_random_value(char *out, size_t n)
@@ -89,40 +115,15 @@ int dcv_value_usable(time_t created, time_t now)
 
 int dcv_reusable(time_t validated_at, time_t now) { return policy_dcv_reusable(validated_at, now); }
 
-int dcv_stored_method(const char *stored)
-{
-    if (stored == NULL)
-        return -1;
-    if (strcmp(stored, "dns") == 0)
-        return DCV_DNS_TXT;
-    if (strcmp(stored, "http") == 0)
-        return DCV_HTTP_FILE;
-    if (strncmp(stored, "email:", 6) == 0)
-        return DCV_EMAIL;
-    return -1;
-}
-
-static const char *const email_locals[] = {"admin", "administrator", "webmaster", "hostmaster",
-                                           "postmaster"};
-
 static int email_local_ok(const char *p, size_t n)
 {
-    for (size_t i = 0; i < 5; i++)
+    for (size_t i = 0; i < DCV_EMAIL_LOCALS; i++)
         if (strlen(email_locals[i]) == n && strncmp(p, email_locals[i], n) == 0)
             return 1;
     return 0;
 }
 
 /* ---- names ---- */
-
-static psl_ctx_t *psl_ctx;
-static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
-static void psl_init(void) { psl_ctx = psl_latest(NULL); }
-static const psl_ctx_t *psl(void)
-{
-    pthread_once(&psl_once, psl_init);
-    return psl_ctx != NULL ? psl_ctx : psl_builtin();
-}
 
 int dcv_adns(const char *name, char (*adns)[256], size_t max)
 {
@@ -143,7 +144,7 @@ int dcv_adns(const char *name, char (*adns)[256], size_t max)
             return -SM_E_INVALID;
     }
     low[len] = '\0';
-    const char *reg = psl_registrable_domain(psl(), low);
+    const char *reg = names_registrable_domain(low);
     if (reg == NULL)
         return -SM_E_INVALID;
     size_t n = 0;
@@ -180,7 +181,7 @@ int dcv_email_addresses(const char *name, char (*addrs)[320], size_t max)
         return n;
     size_t k = 0;
     for (int i = 0; i < n; i++)
-        for (size_t j = 0; j < 5 && k < max; j++)
+        for (size_t j = 0; j < DCV_EMAIL_LOCALS && k < max; j++)
             snprintf(addrs[k++], 320, "%s@%.255s", locals[j], adns[i]);
     return (int)k;
 }
@@ -189,15 +190,13 @@ int dcv_method_for_name(const char *method, const char *name, char *out, size_t 
 {
     char adns[DCV_ADN_MAX][256];
     int k = dcv_adns(name, adns, DCV_ADN_MAX);
-    int m = dcv_stored_method(method);
+    int m = dcv_method_parse(method);
     int len = -1;
-    if (k <= 0 || m < 0)
+    if (k <= 0 || !dcv_method_applies(m, name))
         return -1;
-    if (m == DCV_DNS_TXT)
-        len = snprintf(out, n, "dns");
-    else if (m == DCV_HTTP_FILE && strncmp(name, "*.", 2) != 0) /* BR 3.2.2.4.18 */
-        len = snprintf(out, n, "http");
-    if (m != DCV_EMAIL)
+    if (m == DCV_DNS_TXT || m == DCV_HTTP_FILE)
+        len = snprintf(out, n, "%s", methods[m].name);
+    if (m != DCV_EMAIL || strncmp(method, "email:", 6) != 0) /* ACME methods: ACME orders */
         return len < 0 || (size_t)len >= n ? -1 : 0;
     const char *local = method + 6, *at = strchr(local, '@');
     if (!email_local_ok(local, at ? (size_t)(at - local) : strlen(local)))
@@ -208,14 +207,14 @@ int dcv_method_for_name(const char *method, const char *name, char *out, size_t 
             pick = i;
     if (pick < 0)
         return -1;
-    len = snprintf(out, n, "email:%.*s@%s", (int)(at ? (size_t)(at - local) : strlen(local)), local,
-                   adns[pick]);
+    len = snprintf(out, n, "%s:%.*s@%s", methods[DCV_EMAIL].name,
+                   (int)(at ? (size_t)(at - local) : strlen(local)), local, adns[pick]);
     return len < 0 || (size_t)len >= n ? -1 : 0;
 }
 
 int dcv_email_address(const char *stored, const char *name, char *out, size_t n)
 {
-    if (dcv_stored_method(stored) != DCV_EMAIL)
+    if (dcv_method_parse(stored) != DCV_EMAIL || strncmp(stored, "email:", 6) != 0)
         return -1;
     const char *local = stored + 6;
     int len;

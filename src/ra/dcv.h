@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
-/* Domain control validation rules (R-VAL-1, R-VAL-2, BR 3.2.2.4): methods and their dated
- * policy, random values and their expiry, the constructed e-mail addresses, the DNS TXT
- * check and the web-page file check. Each check returns ok/fail, a reason code and an
- * evidence JSON text; storing them (order_domains) is the caller's business. */
+/* Domain control validation rules (R-VAL-1, R-VAL-2, BR 3.2.2.4): methods, their one
+ * spelling and which names and dates they are allowed for, random values and their
+ * expiry, the constructed e-mail addresses, the DNS TXT check and the web-page file check.
+ * The one home of these rules: the portal, the API, ra/validate and the CLI ask here. Each check
+ * returns ok/fail, a reason code and an evidence JSON text; storing them (order_domains) is the
+ * caller's business. */
 #ifndef SM_RA_DCV_H
 #define SM_RA_DCV_H
 #include <stddef.h>
@@ -23,18 +25,33 @@ enum dcv_method {
     DCV__COUNT
 };
 
-const char *dcv_method_name(int m);       /* "email", "dns_txt", "http_file", "acme_http01" .. */
-int dcv_method_parse(const char *name);   /* -1 if unknown */
+/* The one spelling of each method, the same in forms, the API, order_domains.dcv_method,
+ * evidence and the CLI: "dns", "http", "email" (stored with its address, "email:LOCAL@ADN"),
+ * and RFC 8555's "http-01", "dns-01", "tls-alpn-01" for ACME. "?" for anything else. */
+const char *dcv_method_name(int m);
+/* The method of a spelling (a stored "email:..." is DCV_EMAIL); -1 for anything else
+ * (e.g. "reuse" rows of older versions). */
+int dcv_method_parse(const char *name);
 const char *dcv_method_br_section(int m); /* "3.2.2.4.7" */
 /* RFC 8657 validationmethods label: "http-01", "dns-01", "tls-alpn-01" for ACME, and the
  * CA-specific "ca-email", "ca-dns-txt", "ca-http-file" for ours. */
 const char *dcv_method_caa_label(int m);
-/* 1 if the method may be used at `at` (dated policy: e-mail off from 2028-03-15). */
+/* Is this method allowed for this name and date: dcv_method_applies(m, name) and
+ * dcv_method_allowed(m, at). */
+int dcv_method_allowed_for(int m, const char *name, time_t at);
+/* The date half: 1 if the method may be used at `at` (core/policy: e-mail off from
+ * 2028-03-15). */
 int dcv_method_allowed(int m, time_t at);
+/* The name half: 1 if the method can validate name (NULL: some name). Never for an IP
+ * address (no BR 3.2.2.5 method here); "http", "http-01" and "tls-alpn-01" never for a
+ * wildcard name (BR 3.2.2.4.18, .19, .20). */
+int dcv_method_applies(int m, const char *name);
 
-/* The ra/dcv method of a stored order_domains.dcv_method ("dns", "http", "email:..."),
- * -1 for anything else (e.g. "reuse" of older versions). */
-int dcv_stored_method(const char *stored);
+/* The constructed local parts (BR 3.2.2.4.4): admin, administrator, webmaster,
+ * hostmaster, postmaster; NULL for i >= DCV_EMAIL_LOCALS. */
+#define DCV_EMAIL_LOCALS 5
+const char *dcv_email_local(size_t i);
+
 /* The stored form of method for name, or -1 when method does not apply to it: "dns";
  * "http" except for wildcard names (BR 3.2.2.4.18); "email:LOCAL@ADN" with LOCAL one of
  * the constructed local parts and ADN one of the Authorization Domain Names of name
@@ -80,7 +97,7 @@ int dcv_covers(const char *adn, const char *name);
 /* The constructed addresses (BR 3.2.2.4.4): admin@, administrator@, webmaster@,
  * hostmaster@, postmaster@ for each ADN of name. Writes up to max into addrs (char[][320])
  * and returns the count (5 per ADN), or -SM_E_INVALID. */
-#define DCV_EMAIL_MAX (5 * DCV_ADN_MAX)
+#define DCV_EMAIL_MAX (DCV_EMAIL_LOCALS * DCV_ADN_MAX)
 int dcv_email_addresses(const char *name, char (*addrs)[320], size_t max);
 
 /* The DNS TXT method checks the TXT RRset at "_pki-validation.<ADN>" (a label starting

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "ra/issuer.h"
 #include "store/audit.h"
 #include "store/db.h"
@@ -18,17 +19,6 @@
 
 #define SERIAL_IN_MAX 128 /* 20 octets with ':' between them is 59 characters */
 #define CN_NAME_MAX   64
-
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 int download_serial_norm(const char *in, char out[CERTS_SERIAL_HEX_MAX], struct sm_err *e)
 {
@@ -40,7 +30,7 @@ int download_serial_norm(const char *in, char out[CERTS_SERIAL_HEX_MAX], struct 
     for (const char *p = in; *p != '\0'; p++) {
         if (*p == ':')
             continue;
-        int v = hexval(*p);
+        int v = text_hex_value(*p);
         if (v < 0)
             return sm_err_set(e, SM_E_INVALID, "serial", "serial must be hex digits");
         seen++;

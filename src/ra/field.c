@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/text.h"
 #include "ra/field.h"
 
 /* Decodes one UTF-8 sequence at s; returns its length and sets *cp, or 0 when invalid. */
@@ -76,19 +77,11 @@ int field_ascii_printable(const char *s)
     return 1;
 }
 
-static int all_digits(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] < '0' || s[i] > '9')
-            return 0;
-    return 1;
-}
-
 int field_postal(const char *s, char *norm)
 {
     size_t n = strlen(s);
-    int ok = (n == 8 && all_digits(s, 3) && s[3] == '-' && all_digits(s + 4, 4)) ||
-             (n == 7 && all_digits(s, 7));
+    int ok = (n == 8 && text_digits_n(s, 3) && s[3] == '-' && text_digits_n(s + 4, 4)) ||
+             (n == 7 && text_digits_n(s, 7));
     if (ok && norm != NULL) {
         memcpy(norm, s, 3);
         norm[3] = '-';
@@ -105,7 +98,7 @@ int field_phone(const char *s)
     if (s[0] != '0')
         return 0;
     for (const char *p = s; *p != '\0'; p++) {
-        if (*p >= '0' && *p <= '9') {
+        if (text_is_digit((unsigned char)*p)) {
             digits++;
             prev_hyphen = 0;
         } else if (*p == '-' && !prev_hyphen) {
@@ -115,58 +108,6 @@ int field_phone(const char *s)
         }
     }
     return !prev_hyphen && (digits == 10 || digits == 11);
-}
-
-static int atext(char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return 1;
-    return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
-}
-
-static int ldh(char c)
-{
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-}
-
-int field_email(const char *s)
-{
-    size_t n = strlen(s);
-    const char *at = strrchr(s, '@');
-    if (n > 254 || at == NULL || at == s || at - s > 64)
-        return 0;
-    /* dot-atom local part */
-    for (const char *p = s; p < at; p++) {
-        if (*p == '.') {
-            if (p == s || p + 1 == at || p[1] == '.')
-                return 0;
-        } else if (!atext(*p)) {
-            return 0;
-        }
-    }
-    /* domain: labels of letters, digits, hyphens; at least two; alphabetic TLD */
-    const char *d = at + 1;
-    int labels = 0;
-    const char *label = d;
-    for (const char *p = d;; p++) {
-        if (*p == '.' || *p == '\0') {
-            size_t len = (size_t)(p - label);
-            if (len == 0 || len > 63 || label[0] == '-' || p[-1] == '-')
-                return 0;
-            labels++;
-            if (*p == '\0')
-                break;
-            label = p + 1;
-        } else if (!ldh(*p)) {
-            return 0;
-        }
-    }
-    if (labels < 2)
-        return 0;
-    for (const char *p = label; *p != '\0'; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')))
-            return 0;
-    return 1;
 }
 
 static int kana_cp(uint32_t c)
@@ -194,7 +135,7 @@ int field_kana(const char *s)
 
 int field_corpnum_valid(const char *d)
 {
-    if (strlen(d) != 13 || !all_digits(d, 13))
+    if (strlen(d) != 13 || !text_digits_n(d, 13))
         return 0;
     int sum = 0;
     for (int n = 1; n <= 12; n++) {

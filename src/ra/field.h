@@ -22,9 +22,6 @@ int field_postal(const char *s, char *norm);
 /* 1 if s is a Japanese phone number: ASCII digits with single hyphens between groups,
  * 10 or 11 digits, starting with 0. */
 int field_phone(const char *s);
-/* 1 if s is an e-mail address addr-spec with a dot-atom local part (1..64) and a DNS
- * domain of at least two labels (letters, digits, hyphens; alphabetic TLD); <= 254. */
-int field_email(const char *s);
 /* 1 if s is non-empty and only hiragana, katakana (full-width, with ー・ and the voicing
  * marks) and spaces (ASCII or U+3000). Half-width katakana is refused. */
 int field_kana(const char *s);

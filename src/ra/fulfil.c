@@ -109,9 +109,9 @@ static void subject_of(const struct product *p, struct vetted *v, const struct o
 static int load_vetted(struct db *db, const struct product *p, const struct order_rec *o,
                        struct vetted *v, struct sm_err *e)
 {
-    struct order_domain *d = NULL;
+    struct order_domain_row *d = NULL;
     size_t n = 0;
-    int rc = orders_domains_list(db, o->id, &d, &n, e);
+    int rc = order_domains_list(db, o->id, &d, &n, e);
     if (rc == 0 && (n == 0 || n > MAX_NAMES))
         rc = sm_err_set(e, SM_E_CONFLICT, "domains", "order has %zu names", n);
     for (size_t i = 0; rc == 0 && i < n; i++) {
@@ -130,7 +130,7 @@ static int load_vetted(struct db *db, const struct product *p, const struct orde
             v->names[0] = v->names[i], v->methods[0] = v->methods[i];
             v->names[i] = t, v->methods[i] = m;
         }
-    orders_domains_free(d, n);
+    order_domain_rows_free(d, n);
     /* the compromised-key blocklist is read again right before signing (BR 6.1.1.3) */
     struct csr_check_opts copts = {ra_keyblock_lookup, db, 0, 0};
     if (rc == 0 && (o->csr_pem == NULL || csr_check((const unsigned char *)o->csr_pem,
@@ -148,7 +148,7 @@ static int load_vetted(struct db *db, const struct product *p, const struct orde
 /* RFC 8657 label of the stored method (a reuse keeps the original method). */
 static const char *caa_label(const char *stored)
 {
-    int m = dcv_stored_method(stored);
+    int m = dcv_method_parse(stored);
     return m < 0 ? NULL : dcv_method_caa_label(m);
 }
 
@@ -495,12 +495,12 @@ int fulfil_due(const struct order_env *env, const struct config *cfg, int *done,
     int count = 0;
     int rc = orders_list(env->db, &f, &rows, &n, NULL, e);
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        struct order_domain *d = NULL;
+        struct order_domain_row *d = NULL;
         size_t nd = 0, ok = 0;
-        if (orders_domains_list(env->db, rows[i].id, &d, &nd, NULL) == 0)
+        if (order_domains_list(env->db, rows[i].id, &d, &nd, NULL) == 0)
             for (size_t j = 0; j < nd; j++)
                 ok += strcmp(d[j].state, "validated") == 0;
-        orders_domains_free(d, nd);
+        order_domain_rows_free(d, nd);
         if (nd == 0 || ok != nd)
             continue;
         struct sm_err fe = {0};

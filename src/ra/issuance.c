@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "core/failalloc.h"
 #include "core/log.h"
+#include "core/text.h"
 #include "pki/ca.h"
 #include "pki/lint.h"
 #include "ra/cert.h"
@@ -48,22 +49,12 @@ static int level_of(const char *s, enum cert_level *out)
     return 0;
 }
 
-static void hex(const unsigned char *p, size_t n, char *out)
-{
-    static const char d[] = "0123456789abcdef";
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = d[p[i] >> 4];
-        out[2 * i + 1] = d[p[i] & 15];
-    }
-    out[2 * n] = '\0';
-}
-
 /* Serial as lower-case hex without leading zeros (profile_serial_new never starts with a
  * zero octet, but a leading zero nibble is possible). */
 static void serial_hex(const unsigned char *p, size_t n, char *out)
 {
     char tmp[2 * PROFILE_SERIAL_MAX + 1];
-    hex(p, n, tmp);
+    text_hex(tmp, p, n);
     const char *s = tmp;
     while (s[0] == '0' && s[1] != '\0')
         s++;
@@ -293,7 +284,7 @@ static void sign_one(const struct run *r, struct issuance_item *it)
         it->rc = sm_err_openssl(&it->err, "fingerprint");
         goto out;
     }
-    hex(md, 32, it->sha256);
+    text_hex(it->sha256, md, 32);
     it->der = der; /* OPENSSL_malloc'd: freed with OPENSSL_free in issuance_item_clear */
     it->der_len = (size_t)len;
 out:

@@ -116,8 +116,8 @@ static int replace_domains(const struct order_env *env, int64_t id, const struct
         methods[i] = m[i];
     }
     if (rc == 0)
-        rc = orders_domains_replace(env->db, id, (const char *const *)f->names, methods, f->nnames,
-                                    e);
+        rc = order_domains_replace(env->db, id, (const char *const *)f->names, methods, f->nnames,
+                                   e);
     free(methods);
     free(m);
     return rc;
@@ -394,6 +394,13 @@ static int after_insert(const struct order_env *env, const struct order_actor *w
 int order_create(const struct order_env *env, const struct order_actor *who,
                  const struct order_new *n, struct order_rec **out, int *created, struct sm_err *e)
 {
+    return order_create_then(env, who, n, NULL, NULL, out, created, e);
+}
+
+int order_create_then(const struct order_env *env, const struct order_actor *who,
+                      const struct order_new *n, order_fn then, void *arg, struct order_rec **out,
+                      int *created, struct sm_err *e)
+{
     *out = NULL;
     if (created != NULL)
         *created = 0;
@@ -413,6 +420,8 @@ int order_create(const struct order_env *env, const struct order_actor *who,
         rc = orders_get(env->db, id, &all, &o, e);
     if (rc == 0)
         rc = after_insert(env, who, n, o, now, e);
+    if (rc == 0 && then != NULL)
+        rc = then(env, who, o, arg, e);
     if (rc == 0)
         rc = db_commit(env->db, e);
     if (rc == 0) {

@@ -112,14 +112,6 @@ struct order_new {
                                     negotiated price (R-PRD-2) */
 };
 
-/* Creates (or, for a repeated idem_key of the same user, returns) an order. Submitting
- * is refused inside the maintenance window (-SM_E_POLICY, field "maintenance"); an
- * application with errors is -SM_E_INVALID (field "form"). On success *out (caller frees
- * with orders_rec_free) is the order and *created (may be NULL) is 1 when it was created
- * now, 0 when an earlier submission with the same key was found. */
-int order_create(const struct order_env *env, const struct order_actor *who,
-                 const struct order_new *n, struct order_rec **out, int *created, struct sm_err *e);
-
 /* Submits a draft (draft → awaiting_payment): receipt time, invoice number. */
 int order_submit(const struct order_env *env, const struct order_actor *who, int64_t id,
                  int64_t version, struct sm_err *e);
@@ -152,6 +144,22 @@ typedef int (*order_fn)(const struct order_env *env, const struct order_actor *w
                         struct order_rec *o, void *arg, struct sm_err *e);
 int order_with(const struct order_env *env, const struct order_actor *who, int64_t id,
                int64_t version, order_fn fn, void *arg, struct sm_err *e);
+
+/* Creates (or, for a repeated idem_key of the same user, returns) an order. Submitting
+ * is refused inside the maintenance window (-SM_E_MAINTENANCE, field "maintenance"); an
+ * application with errors is -SM_E_INVALID (field "form"). On success *out (caller frees
+ * with orders_rec_free) is the order and *created (may be NULL) is 1 when it was created
+ * now, 0 when an earlier submission with the same key was found. Placing an order from a
+ * portal or API application is order_apply (ra/order_apply.h), which calls this. */
+int order_create(const struct order_env *env, const struct order_actor *who,
+                 const struct order_new *n, struct order_rec **out, int *created, struct sm_err *e);
+/* The same with more work in the creating transaction: then(env, who, o, arg, e) runs on
+ * the new order after its row, domains, audit record and mails are written and before the
+ * commit; a negative return rolls everything back. Not called for an earlier submission
+ * with the same key. then NULL = order_create. */
+int order_create_then(const struct order_env *env, const struct order_actor *who,
+                      const struct order_new *n, order_fn then, void *arg, struct order_rec **out,
+                      int *created, struct sm_err *e);
 /* "user:42" or "system" for user_id 0. */
 void order_actor_name(const struct order_actor *who, char *out, size_t n);
 /* Appends the audit record of a change that is not a transition (action, detail JSON
@@ -169,23 +177,6 @@ int order_cancel_reason_ok(const char *code);
 /* Cancels an order not yet approved (reason optional). */
 int order_cancel(const struct order_env *env, const struct order_actor *who, int64_t id,
                  int64_t version, const char *reason, struct sm_err *e);
-
-/* Payment (R-PAY-1). Officer or callback: awaiting_payment → vetting with paid_at and
- * pay method ("officer", "callback", "card"). Repeating it on a paid order changes nothing
- * and returns 0 (callbacks are delivered at least once). */
-int order_confirm_payment(const struct order_env *env, const struct order_actor *who, int64_t id,
-                          const char *method, struct sm_err *e);
-/* Verifies a callback signature: sig is "sha256=" and the lower- or upper-case hex
- * HMAC-SHA256 of body under secret (the prefix is required); compared in constant time.
- * 0, or -SM_E_FORBIDDEN (also for an empty secret). */
-int order_payment_verify(const char *secret, const unsigned char *body, size_t len, const char *sig,
-                         struct sm_err *e);
-/* The callback POST /api/v1/payments: verifies the signature, reads
- * {"invoice_no":"BILL-...","amount":N} and confirms the payment of that invoice when the
- * amount matches (-SM_E_INVALID field "amount" otherwise; unknown invoice
- * -SM_E_NOTFOUND). *order_id (may be NULL) gets the order. */
-int order_payment_callback(const struct order_env *env, const unsigned char *body, size_t len,
-                           const char *sig, int64_t *order_id, struct sm_err *e);
 
 /* Marks an approved order issued with its certificate (approved → issued). Called by
  * the issuance engine in its own transaction (db_begin held by the caller) right after it

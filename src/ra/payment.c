@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* Payment of orders (R-PAY-1): confirmation by an officer, by card at once or by the
  * payment provider's callback, whose body is authenticated with HMAC-SHA256 under
- * [payment] hmac_secret and compared in constant time. Declared in ra/order.h. */
+ * [payment] hmac_secret and compared in constant time. See ra/payment.h. */
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <string.h>
 
 #include "core/clock.h"
-#include "ra/order.h"
+#include "core/text.h"
+#include "ra/payment.h"
 
 static int do_pay(const struct order_env *env, const struct order_actor *who, struct order_rec *o,
                   void *arg, struct sm_err *e)
@@ -33,17 +34,6 @@ int order_confirm_payment(const struct order_env *env, const struct order_actor 
     return order_with(env, who, id, 0, do_pay, (void *)method, e);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int order_payment_verify(const char *secret, const unsigned char *body, size_t len, const char *sig,
                          struct sm_err *e)
 {
@@ -56,14 +46,8 @@ int order_payment_verify(const char *secret, const unsigned char *body, size_t l
     if (strncmp(sig, "sha256=", 7) != 0) /* the documented form only (issue 8 item 18) */
         return sm_err_set(e, SM_E_FORBIDDEN, "signature", "signature without sha256= prefix");
     sig += 7;
-    if (strlen(sig) != 64)
+    if (text_unhex(got, sizeof got, sig) < 0)
         return sm_err_set(e, SM_E_FORBIDDEN, "signature", "malformed signature");
-    for (int i = 0; i < 32; i++) {
-        int hi = hexval(sig[2 * i]), lo = hexval(sig[2 * i + 1]);
-        if (hi < 0 || lo < 0)
-            return sm_err_set(e, SM_E_FORBIDDEN, "signature", "malformed signature");
-        got[i] = (unsigned char)(hi << 4 | lo);
-    }
     static const unsigned char empty[1] = {0};
     if (HMAC(EVP_sha256(), secret, (int)strlen(secret), body ? body : empty, len, want, &wlen) ==
             NULL ||

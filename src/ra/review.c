@@ -263,15 +263,15 @@ int review_reject(const struct order_env *env, const struct order_actor *who, in
 
 static int domains_pending(const struct order_env *env, const struct order_rec *o, struct sm_err *e)
 {
-    struct order_domain *d = NULL;
+    struct order_domain_row *d = NULL;
     size_t n = 0;
-    int rc = orders_domains_list(env->db, o->id, &d, &n, e);
+    int rc = order_domains_list(env->db, o->id, &d, &n, e);
     for (size_t i = 0; i < n && rc == 0; i++)
         if (strcmp(d[i].state, "validated") != 0)
             rc = sm_err_set(e, SM_E_CONFLICT, "domains", "%s not validated", d[i].name);
     if (rc == 0 && n == 0)
         rc = sm_err_set(e, SM_E_CONFLICT, "domains", "order has no domains");
-    orders_domains_free(d, n);
+    order_domain_rows_free(d, n);
     return rc;
 }
 

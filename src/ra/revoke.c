@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "core/clock.h"
+#include "core/text.h"
 #include "pki/crl.h"
 #include "ra/cert.h"
 #include "ra/revoke.h"
@@ -72,7 +73,7 @@ int revoke_serial_norm(const char *s, char out[41])
         char c = s[i];
         if (c >= 'A' && c <= 'F')
             c = (char)(c - 'A' + 'a');
-        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+        if (text_hex_value(c) < 0)
             return -1;
         if (k == 0 && c == '0')
             continue; /* leading zero */

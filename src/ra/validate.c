@@ -21,12 +21,9 @@
 #include "store/outbox.h"
 #include "store/users.h"
 
-/* The ra/dcv method of a stored method ("dns", "http", "email:..."); -1 otherwise. */
-static int method_of(const char *m) { return dcv_stored_method(m); }
-
 /* The ADN of the evidence of a validated row: the stored one, or for rows of older
  * versions the name itself ("*." removed), which any ADN shown for it covers. */
-static const char *evidence_adn(const struct order_domain *d)
+static const char *evidence_adn(const struct order_domain_row *d)
 {
     if (d->adn != NULL && d->adn[0] != '\0')
         return d->adn;
@@ -80,11 +77,11 @@ static int mail_link(const struct order_env *env, const struct config *cfg,
  * now (R-VAL-2): the row's own evidence (never a reuse of a reuse), inside the dated reuse
  * period, by a method not switched off since, and covering name (the web-page method only
  * its exact FQDN and never a wildcard: BR 3.2.2.4.18). NULL when none. */
-static const struct order_domain *reusable(const struct order_domain *v, size_t n, int64_t order_id,
-                                           const char *name, time_t now)
+static const struct order_domain_row *reusable(const struct order_domain_row *v, size_t n,
+                                               int64_t order_id, const char *name, time_t now)
 {
     for (size_t i = 0; i < n; i++) {
-        int m = method_of(v[i].dcv_method);
+        int m = dcv_method_parse(v[i].dcv_method);
         if (v[i].order_id == order_id || v[i].validated_at <= 0 || v[i].reused_from > 0 || m < 0 ||
             !dcv_method_allowed(m, now) || !dcv_reusable((time_t)v[i].validated_at, now))
             continue;
@@ -97,10 +94,10 @@ static const struct order_domain *reusable(const struct order_domain *v, size_t 
 /* Domain d of o relies on the original validation from: the row keeps its method, ADN,
  * BR section, BR version and date, and names the row it relies on. */
 static int reuse_one(const struct order_env *env, const struct order_rec *o,
-                     const struct order_domain *d, const struct order_domain *from,
+                     const struct order_domain_row *d, const struct order_domain_row *from,
                      struct sm_err *e)
 {
-    int m = method_of(from->dcv_method);
+    int m = dcv_method_parse(from->dcv_method);
     const char *section = from->br_section ? from->br_section : dcv_method_br_section(m);
     const char *adn = evidence_adn(from);
     json_t *orig = from->evidence ? json_loads(from->evidence, 0, NULL) : NULL;
@@ -113,12 +110,12 @@ static int reuse_one(const struct order_env *env, const struct order_rec *o,
     char *evs = ev ? json_dumps(ev, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     int rc = evs ? 0 : sm_err_set(e, SM_E_NOMEM, "evidence", "out of memory");
     if (rc == 0)
-        rc = orders_domain_set_method(env->db, o->id, d->name, from->dcv_method, NULL, 0, e);
+        rc = order_domains_set_method(env->db, o->id, d->name, from->dcv_method, NULL, 0, e);
     if (rc == 0)
-        rc = orders_domain_set_result(env->db, o->id, d->name, "validated", from->validated_at,
+        rc = order_domains_set_result(env->db, o->id, d->name, "validated", from->validated_at,
                                       from->br_version ? from->br_version : "", evs, e);
     if (rc == 0)
-        rc = orders_domain_set_origin(env->db, o->id, d->name, adn, section, from->id, e);
+        rc = order_domains_set_origin(env->db, o->id, d->name, adn, section, from->id, e);
     if (rc == 0) {
         json_t *a =
             json_pack("{s:s, s:I, s:I, s:s, s:s, s:I}", "name", d->name, "from_id",
@@ -135,27 +132,27 @@ static int reuse_one(const struct order_env *env, const struct order_rec *o,
 
 /* The method domain d gets values for: its own when it applies to the name and is not
  * switched off at now, else DNS (R-VAL-1). out: 300 bytes. */
-static void method_now(const struct order_domain *d, time_t now, char *out, size_t n)
+static void method_now(const struct order_domain_row *d, time_t now, char *out, size_t n)
 {
     if (dcv_method_for_name(d->dcv_method, d->name, out, n) < 0 ||
-        !dcv_method_allowed(method_of(out), now))
-        snprintf(out, n, "dns");
+        !dcv_method_allowed_for(dcv_method_parse(out), d->name, now))
+        snprintf(out, n, "%s", dcv_method_name(DCV_DNS_TXT));
 }
 
 int validate_prepare_tx(const struct order_env *env, const struct config *cfg,
                         const struct order_rec *o, struct sm_err *e)
 {
-    struct order_domain *d = NULL, *old = NULL;
+    struct order_domain_row *d = NULL, *old = NULL;
     size_t n = 0, nold = 0;
     time_t now = clock_now();
-    int rc = orders_domains_list(env->db, o->id, &d, &n, e);
+    int rc = order_domains_list(env->db, o->id, &d, &n, e);
     if (rc == 0)
-        rc = orders_domains_org_validated(env->db, o->org_id, (int64_t)now - 400LL * 86400, &old,
-                                          &nold, e);
+        rc = order_domains_org_validated(env->db, o->org_id, (int64_t)now - 400LL * 86400, &old,
+                                         &nold, e);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         if (strcmp(d[i].state, "validated") == 0)
             continue;
-        const struct order_domain *from = reusable(old, nold, o->id, d[i].name, now);
+        const struct order_domain_row *from = reusable(old, nold, o->id, d[i].name, now);
         if (from != NULL) {
             rc = reuse_one(env, o, &d[i], from, e);
             continue;
@@ -169,12 +166,12 @@ int validate_prepare_tx(const struct order_env *env, const struct config *cfg,
         time_t exp = dcv_value_expires(now);
         rc = dcv_random_value(value, sizeof value);
         if (rc == 0)
-            rc = orders_domain_set_method(env->db, o->id, d[i].name, method, value, exp, e);
-        if (rc == 0 && method_of(method) == DCV_EMAIL)
+            rc = order_domains_set_method(env->db, o->id, d[i].name, method, value, exp, e);
+        if (rc == 0 && dcv_method_parse(method) == DCV_EMAIL)
             rc = mail_link(env, cfg, o, d[i].name, method, value, exp, e);
     }
-    orders_domains_free(d, n);
-    orders_domains_free(old, nold);
+    order_domain_rows_free(d, n);
+    order_domain_rows_free(old, nold);
     return rc;
 }
 
@@ -183,8 +180,9 @@ int validate_prepare_tx(const struct order_env *env, const struct config *cfg,
 /* Runs the check of domain d at every Authorization Domain Name (longest first) until one
  * passes. 0 with r filled (the passing result, or the last failure) and adn (256 bytes) the
  * ADN that passed, negative on memory. */
-static int check_domain(struct dns *dns, const struct fetch_opts *fo, const struct order_domain *d,
-                        time_t now, struct dcv_result *r, char *adn)
+static int check_domain(struct dns *dns, const struct fetch_opts *fo,
+                        const struct order_domain_row *d, time_t now, struct dcv_result *r,
+                        char *adn)
 {
     adn[0] = '\0';
     char adns[DCV_ADN_MAX][256];
@@ -194,7 +192,7 @@ static int check_domain(struct dns *dns, const struct fetch_opts *fo, const stru
         r->reason = "dcv.name_invalid";
         return 0;
     }
-    int m = method_of(d->dcv_method);
+    int m = dcv_method_parse(d->dcv_method);
     if (m == DCV_HTTP_FILE)
         k = 1; /* BR 3.2.2.4.18: the file proves control of this FQDN only (adns[0]) */
     for (int i = 0; i < k; i++) {
@@ -215,8 +213,8 @@ static int check_domain(struct dns *dns, const struct fetch_opts *fo, const stru
 /* Stores the outcome of one check (validated at adn, or still pending with the failure in
  * the evidence) with its audit record. */
 static int store_result(const struct order_env *env, const struct order_actor *who, int64_t id,
-                        const struct order_domain *d, const struct dcv_result *r, const char *adn,
-                        time_t now, struct sm_err *e)
+                        const struct order_domain_row *d, const struct dcv_result *r,
+                        const char *adn, time_t now, struct sm_err *e)
 {
     json_t *ev = r->evidence ? json_loads(r->evidence, 0, NULL) : NULL;
     if (ev == NULL)
@@ -234,11 +232,11 @@ static int store_result(const struct order_env *env, const struct order_actor *w
     if (rc == 0)
         rc = orders_get(env->db, id, &who->scope, &o, e);
     if (rc == 0)
-        rc = orders_domain_set_result(env->db, id, d->name, r->ok ? "validated" : "pending",
+        rc = order_domains_set_result(env->db, id, d->name, r->ok ? "validated" : "pending",
                                       r->ok ? (int64_t)now : 0, policy_br_version(now), evs, e);
     if (rc == 0 && r->ok)
-        rc = orders_domain_set_origin(env->db, id, d->name, adn,
-                                      dcv_method_br_section(method_of(d->dcv_method)), 0, e);
+        rc = order_domains_set_origin(env->db, id, d->name, adn,
+                                      dcv_method_br_section(dcv_method_parse(d->dcv_method)), 0, e);
     if (rc == 0) {
         json_t *a = json_pack("{s:s, s:s, s:b, s:s}", "name", d->name, "method", d->dcv_method,
                               "ok", r->ok, "reason", r->ok ? "" : (r->reason ? r->reason : ""));
@@ -263,7 +261,7 @@ int validate_check_now(const struct order_env *env, const struct order_actor *wh
                        const struct config *cfg, int64_t order_id, int *pending, struct sm_err *e)
 {
     struct order_rec *o = NULL;
-    struct order_domain *d = NULL;
+    struct order_domain_row *d = NULL;
     size_t n = 0;
     struct dns *dns = NULL;
     struct fetch_opts fo;
@@ -273,7 +271,7 @@ int validate_check_now(const struct order_env *env, const struct order_actor *wh
     if (rc == 0 && !checkable_state(o->state))
         rc = sm_err_set(e, SM_E_CONFLICT, "state", "order %s is %s", o->receipt_no, o->state);
     if (rc == 0)
-        rc = orders_domains_list(env->db, order_id, &d, &n, e);
+        rc = order_domains_list(env->db, order_id, &d, &n, e);
     if (rc == 0)
         rc = dns_open(cfg, &dns, e);
     if (rc == 0)
@@ -282,7 +280,7 @@ int validate_check_now(const struct order_env *env, const struct order_actor *wh
     for (size_t i = 0; rc == 0 && i < n; i++) {
         if (strcmp(d[i].state, "validated") == 0)
             continue;
-        int m = method_of(d[i].dcv_method);
+        int m = dcv_method_parse(d[i].dcv_method);
         if ((m != DCV_DNS_TXT && m != DCV_HTTP_FILE) || d[i].random_value == NULL ||
             d[i].value_expires_at <= (int64_t)now) {
             left++;
@@ -298,7 +296,7 @@ int validate_check_now(const struct order_env *env, const struct order_actor *wh
         dcv_result_free(&r);
     }
     dns_close(dns);
-    orders_domains_free(d, n);
+    order_domain_rows_free(d, n);
     orders_rec_free(o);
     if (pending != NULL)
         *pending = left;
@@ -313,13 +311,13 @@ int validate_check_now(const struct order_env *env, const struct order_actor *wh
 int validate_email_confirm(const struct order_env *env, const struct config *cfg, const char *token,
                            struct sm_err *e)
 {
-    struct order_domain *d = NULL;
+    struct order_domain_row *d = NULL;
     struct order_rec *o = NULL;
     time_t now = clock_now();
     if (!dcv_value_well_formed(token))
         return sm_err_set(e, SM_E_NOTFOUND, "token", "malformed token");
-    int rc = orders_domain_by_value(env->db, token, &d, e);
-    if (rc == 0 && (method_of(d->dcv_method) != DCV_EMAIL || d->value_expires_at <= (int64_t)now))
+    int rc = order_domains_by_value(env->db, token, &d, e);
+    if (rc == 0 && (dcv_method_parse(d->dcv_method) != DCV_EMAIL || d->value_expires_at <= (int64_t)now))
         rc = sm_err_set(e, SM_E_NOTFOUND, "token", "token expired or not an e-mail validation");
     if (rc == 0 && !dcv_method_allowed(DCV_EMAIL, now))
         rc = sm_err_set(e, SM_E_DCV_METHOD, "method", "validation by e-mail has ended");
@@ -343,7 +341,7 @@ int validate_email_confirm(const struct order_env *env, const struct config *cfg
                : sm_err_set(e, SM_E_NOMEM, "evidence", "out of memory");
         free(s);
     }
-    orders_domains_free(d, d ? 1 : 0);
+    order_domain_rows_free(d, d ? 1 : 0);
     orders_rec_free(o);
     if (rc == 0) {
         int left = 0;
@@ -353,56 +351,82 @@ int validate_email_confirm(const struct order_env *env, const struct config *cfg
     return rc;
 }
 
-int validate_set_method(const struct order_env *env, const struct order_actor *who,
-                        const struct config *cfg, int64_t order_id, const char *name,
-                        const char *method, struct sm_err *e)
+/* The stored form of method for name in *stored, or the refusal: an unknown method
+ * -SM_E_INVALID, one switched off by date or not applicable to the name
+ * -SM_E_DCV_METHOD (field "dcv_method"). */
+static int method_for(const char *name, const char *method, time_t now, char *stored, size_t n,
+                      struct sm_err *e)
+{
+    if (method == NULL || name == NULL || dcv_method_parse(method) < 0)
+        return sm_err_set(e, SM_E_INVALID, "dcv_method", "unknown method %s", method ? method : "");
+    int m = dcv_method_parse(method);
+    if (!dcv_method_allowed(m, now))
+        return sm_err_set(e, SM_E_DCV_METHOD, "dcv_method", "validation by e-mail has ended");
+    if (strncmp(name, "*.", 2) == 0 && !dcv_method_applies(m, name))
+        return sm_err_set(e, SM_E_DCV_METHOD, "dcv_method", "no %s validation for %s", method,
+                          name);
+    if (dcv_method_for_name(method, name, stored, n) < 0)
+        return sm_err_set(e, SM_E_INVALID, "dcv_method", "method %s does not apply to %s", method,
+                          name);
+    return 0;
+}
+
+int validate_set_method_tx(const struct order_env *env, const struct order_actor *who,
+                           const struct config *cfg, const struct order_rec *o, const char *name,
+                           const char *method, struct sm_err *e)
 {
     time_t now = clock_now();
     char stored[300];
-    if (method == NULL || name == NULL || method_of(method) < 0)
-        return sm_err_set(e, SM_E_INVALID, "dcv_method", "unknown method %s", method ? method : "");
-    if (method_of(method) == DCV_EMAIL && !dcv_method_allowed(DCV_EMAIL, now))
-        return sm_err_set(e, SM_E_DCV_METHOD, "dcv_method", "validation by e-mail has ended");
-    if (method_of(method) == DCV_HTTP_FILE && strncmp(name, "*.", 2) == 0)
-        return sm_err_set(e, SM_E_DCV_METHOD, "dcv_method", "no web-page validation for %s", name);
-    if (dcv_method_for_name(method, name, stored, sizeof stored) < 0)
-        return sm_err_set(e, SM_E_INVALID, "dcv_method", "method %s does not apply to %s", method,
-                          name);
+    int rc = method_for(name, method, now, stored, sizeof stored, e);
+    if (rc < 0)
+        return rc;
     method = stored;
-    struct order_rec *o = NULL;
-    struct order_domain *d = NULL;
+    struct order_domain_row *d = NULL;
     size_t n = 0, found = 0;
     char value[DCV_VALUE_LEN + 1];
     time_t exp = dcv_value_expires(now);
-    int rc = dcv_random_value(value, sizeof value);
-    if (rc == 0)
-        rc = db_begin(env->db, e);
-    if (rc == 0)
-        rc = orders_get(env->db, order_id, &who->scope, &o, e);
+    rc = dcv_random_value(value, sizeof value);
     enum order_state st = ORDER_CANCELLED;
     if (rc == 0 && (order_state_parse(o->state, &st) < 0 || !order_editable(st)))
         rc = sm_err_set(e, SM_E_CONFLICT, "state", "order %s is %s", o->receipt_no, o->state);
     if (rc == 0)
-        rc = orders_domains_list(env->db, order_id, &d, &n, e);
+        rc = order_domains_list(env->db, o->id, &d, &n, e);
     for (size_t i = 0; rc == 0 && i < n; i++)
         if (strcmp(d[i].name, name) == 0 && strcmp(d[i].state, "validated") != 0)
             found = 1;
     if (rc == 0 && !found)
         rc = sm_err_set(e, SM_E_NOTFOUND, "name", "no pending domain %s", name);
     if (rc == 0)
-        rc = orders_domain_set_method(env->db, order_id, name, method, value, exp, e);
+        rc = order_domains_set_method(env->db, o->id, name, method, value, exp, e);
     if (rc == 0) {
         json_t *a = json_pack("{s:s, s:s}", "name", name, "method", method);
         rc = order_audit(env, who, o, "order.dcv_method", a, e);
         json_decref(a);
     }
-    if (rc == 0 && method_of(method) == DCV_EMAIL && checkable_state(o->state))
+    if (rc == 0 && dcv_method_parse(method) == DCV_EMAIL && checkable_state(o->state))
         rc = mail_link(env, cfg, o, name, method, value, exp, e);
+    order_domain_rows_free(d, n);
+    return rc;
+}
+
+int validate_set_method(const struct order_env *env, const struct order_actor *who,
+                        const struct config *cfg, int64_t order_id, const char *name,
+                        const char *method, struct sm_err *e)
+{
+    char stored[300];
+    int rc = method_for(name, method, clock_now(), stored, sizeof stored, e);
+    struct order_rec *o = NULL;
+    if (rc == 0)
+        rc = db_begin(env->db, e);
+    if (rc < 0)
+        return rc;
+    rc = orders_get(env->db, order_id, &who->scope, &o, e);
+    if (rc == 0)
+        rc = validate_set_method_tx(env, who, cfg, o, name, method, e);
     if (rc == 0)
         rc = db_commit(env->db, e);
     if (rc < 0)
         db_rollback(env->db);
-    orders_domains_free(d, n);
     orders_rec_free(o);
     return rc;
 }
@@ -412,13 +436,13 @@ int validate_steps_list(const struct order_env *env, const struct order_actor *w
                         size_t *nout, struct sm_err *e)
 {
     struct order_rec *o = NULL;
-    struct order_domain *d = NULL;
+    struct order_domain_row *d = NULL;
     size_t n = 0;
     *out = NULL;
     *nout = 0;
     int rc = orders_get(env->db, order_id, &who->scope, &o, e);
     if (rc == 0)
-        rc = orders_domains_list(env->db, order_id, &d, &n, e);
+        rc = order_domains_list(env->db, order_id, &d, &n, e);
     struct validate_step *t = rc == 0 ? calloc(n ? n : 1, sizeof *t) : NULL;
     if (rc == 0 && t == NULL)
         rc = sm_err_set(e, SM_E_NOMEM, "domains", "out of memory");
@@ -428,7 +452,7 @@ int validate_steps_list(const struct order_env *env, const struct order_actor *w
         snprintf(t[i].name, sizeof t[i].name, "%s", d[i].name);
         snprintf(t[i].method, sizeof t[i].method, "%s", d[i].dcv_method);
         snprintf(t[i].state, sizeof t[i].state, "%s", d[i].state);
-        int m = method_of(d[i].dcv_method);
+        int m = dcv_method_parse(d[i].dcv_method);
         t[i].issued = d[i].random_value != NULL && d[i].random_value[0] != '\0';
         if (m != DCV_EMAIL) /* BR 3.2.2.4.4: the e-mailed value goes to the mailbox only */
             snprintf(t[i].value, sizeof t[i].value, "%s",
@@ -449,7 +473,7 @@ int validate_steps_list(const struct order_env *env, const struct order_actor *w
         json_decref(ev);
     }
     (void)cfg;
-    orders_domains_free(d, n);
+    order_domain_rows_free(d, n);
     orders_rec_free(o);
     if (rc < 0) {
         free(t);
@@ -463,15 +487,15 @@ int validate_steps_list(const struct order_env *env, const struct order_actor *w
 int validate_due(const struct order_env *env, const struct config *cfg, int limit, int *checked,
                  struct sm_err *e)
 {
-    struct order_domain *d = NULL;
+    struct order_domain_row *d = NULL;
     size_t n = 0;
     int count = 0;
-    int rc = orders_domains_pending(env->db, limit, &d, &n, e);
+    int rc = order_domains_pending(env->db, limit, &d, &n, e);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         int seen = 0;
         for (size_t j = 0; j < i; j++)
             seen |= d[j].order_id == d[i].order_id;
-        int m = method_of(d[i].dcv_method);
+        int m = dcv_method_parse(d[i].dcv_method);
         if (seen || (m != DCV_DNS_TXT && m != DCV_HTTP_FILE))
             continue;
         struct sm_err ce = {0};
@@ -480,7 +504,7 @@ int validate_due(const struct order_env *env, const struct config *cfg, int limi
             log_warn("domain validation failed to run", "order", ce.field, "why", ce.detail);
         count++;
     }
-    orders_domains_free(d, n);
+    order_domain_rows_free(d, n);
     if (checked != NULL)
         *checked = count;
     return rc;
@@ -491,15 +515,15 @@ int validate_due(const struct order_env *env, const struct config *cfg, int limi
 int validate_email_lookup(const struct order_env *env, const char *token,
                           struct validate_email_info *out, struct sm_err *e)
 {
-    struct order_domain *d = NULL;
+    struct order_domain_row *d = NULL;
     struct order_rec *o = NULL;
     struct org org;
     time_t now = clock_now();
     memset(out, 0, sizeof *out);
     if (!dcv_value_well_formed(token))
         return sm_err_set(e, SM_E_NOTFOUND, "token", "malformed token");
-    int rc = orders_domain_by_value(env->db, token, &d, e);
-    if (rc == 0 && (method_of(d->dcv_method) != DCV_EMAIL || d->value_expires_at <= (int64_t)now))
+    int rc = order_domains_by_value(env->db, token, &d, e);
+    if (rc == 0 && (dcv_method_parse(d->dcv_method) != DCV_EMAIL || d->value_expires_at <= (int64_t)now))
         rc = sm_err_set(e, SM_E_NOTFOUND, "token", "token expired or not an e-mail validation");
     if (rc == 0)
         rc = orders_get(env->db, d->order_id, &system_actor.scope, &o, e);
@@ -515,7 +539,7 @@ int validate_email_lookup(const struct order_env *env, const char *token,
         out->expires_at = d->value_expires_at;
         out->validated = strcmp(d->state, "validated") == 0;
     }
-    orders_domains_free(d, d ? 1 : 0);
+    order_domain_rows_free(d, d ? 1 : 0);
     orders_rec_free(o);
     return rc;
 }
@@ -523,9 +547,9 @@ int validate_email_lookup(const struct order_env *env, const char *token,
 /* ---- the evidence right before signing (issue 8 items 20, 21) ---- */
 
 /* Why the evidence of validated row d may not be relied on at now; NULL when it may. */
-static const char *evidence_problem(const struct order_domain *d, time_t now)
+static const char *evidence_problem(const struct order_domain_row *d, time_t now)
 {
-    int m = method_of(d->dcv_method);
+    int m = dcv_method_parse(d->dcv_method);
     if (d->validated_at <= 0)
         return "dcv.not_validated";
     if (m < 0)
@@ -542,10 +566,10 @@ static const char *evidence_problem(const struct order_domain *d, time_t now)
 int validate_evidence_current(const struct order_env *env, int64_t order_id, time_t now,
                               struct validate_stale *out, size_t max, size_t *n, struct sm_err *e)
 {
-    struct order_domain *d = NULL;
+    struct order_domain_row *d = NULL;
     size_t nd = 0;
     *n = 0;
-    int rc = orders_domains_list(env->db, order_id, &d, &nd, e);
+    int rc = order_domains_list(env->db, order_id, &d, &nd, e);
     if (rc == 0 && nd == 0)
         rc = sm_err_set(e, SM_E_CONFLICT, "domains", "the order has no domains");
     for (size_t i = 0; rc == 0 && i < nd; i++) {
@@ -560,7 +584,7 @@ int validate_evidence_current(const struct order_env *env, int64_t order_id, tim
         }
         (*n)++;
     }
-    orders_domains_free(d, nd);
+    order_domain_rows_free(d, nd);
     return rc;
 }
 
@@ -574,7 +598,8 @@ struct revalidate_arg {
 
 /* Sends stale domain name of o back to pending, with why and the old evidence kept. */
 static int reset_domain(const struct order_env *env, const struct order_rec *o,
-                        const struct order_domain *d, const char *why, time_t now, struct sm_err *e)
+                        const struct order_domain_row *d, const char *why, time_t now,
+                        struct sm_err *e)
 {
     char method[300];
     method_now(d, now, method, sizeof method);
@@ -586,9 +611,9 @@ static int reset_domain(const struct order_env *env, const struct order_rec *o,
     json_decref(ev);
     int rc = evs ? 0 : sm_err_set(e, SM_E_NOMEM, "evidence", "out of memory");
     if (rc == 0)
-        rc = orders_domain_set_method(env->db, o->id, d->name, method, NULL, 0, e);
+        rc = order_domains_set_method(env->db, o->id, d->name, method, NULL, 0, e);
     if (rc == 0)
-        rc = orders_domain_set_result(env->db, o->id, d->name, "pending", 0, NULL, evs, e);
+        rc = order_domains_set_result(env->db, o->id, d->name, "pending", 0, NULL, evs, e);
     free(evs);
     return rc;
 }
@@ -597,7 +622,7 @@ static int do_revalidate(const struct order_env *env, const struct order_actor *
                          struct order_rec *o, void *arg, struct sm_err *e)
 {
     struct revalidate_arg *a = arg;
-    struct order_domain *d = NULL;
+    struct order_domain_row *d = NULL;
     size_t nd = 0;
     time_t now = clock_now();
     json_t *det = json_pack("{s:[], s:[]}", "domains", "checks");
@@ -611,12 +636,12 @@ static int do_revalidate(const struct order_env *env, const struct order_actor *
     int rc = order_transition_tx(env, who, o, ORDER_VETTING, "revalidate", NULL, det, e);
     json_decref(det);
     if (rc == 0)
-        rc = orders_domains_list(env->db, o->id, &d, &nd, e);
+        rc = order_domains_list(env->db, o->id, &d, &nd, e);
     for (size_t i = 0; rc == 0 && i < nd; i++)
         for (size_t k = 0; rc == 0 && k < a->n; k++)
             if (strcmp(d[i].name, a->st[k].name) == 0 && strcmp(d[i].state, "validated") == 0)
                 rc = reset_domain(env, o, &d[i], a->st[k].why, now, e);
-    orders_domains_free(d, nd);
+    order_domain_rows_free(d, nd);
     if (rc == 0 && a->n > 0)
         rc = validate_prepare_tx(env, a->cfg, o, e);
     return rc;

@@ -43,6 +43,11 @@ int validate_prepare_tx(const struct order_env *env, const struct config *cfg,
 int validate_set_method(const struct order_env *env, const struct order_actor *who,
                         const struct config *cfg, int64_t order_id, const char *name,
                         const char *method, struct sm_err *e);
+/* The same inside the caller's transaction, on order o as loaded there (order_apply sets
+ * the methods of a new order in the transaction that creates it). */
+int validate_set_method_tx(const struct order_env *env, const struct order_actor *who,
+                           const struct config *cfg, const struct order_rec *o, const char *name,
+                           const char *method, struct sm_err *e);
 /* Runs the DNS / web-page check of every pending domain of order id now (network).
  * *pending (may be NULL) receives the number still not validated. */
 int validate_check_now(const struct order_env *env, const struct order_actor *who,

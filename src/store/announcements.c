@@ -4,7 +4,6 @@
 #include <string.h>
 
 #include "core/clock.h"
-#include "core/failalloc.h"
 #include "store/announcements.h"
 #include "store/db.h"
 
@@ -19,12 +18,34 @@ static const struct db_stmt st_list = {
     "FROM announcements ORDER BY published_at DESC, id DESC LIMIT $1",
     NULL, NULL};
 
-static int got_id(void *ctx, const struct db_val *cols, int ncols)
+static void clear(void *row)
 {
-    if (ncols >= 1)
-        *(int64_t *)ctx = db_col_int(&cols[0]);
-    return 0;
+    struct announcement *a = row;
+    free(a->title_ja);
+    free(a->title_en);
+    free(a->body_ja);
+    free(a->body_en);
+    memset(a, 0, sizeof *a);
 }
+
+static int fill(void *row, const struct db_val *c)
+{
+    struct announcement *a = row;
+    int bad = 0;
+    a->id = db_col_int(&c[0]);
+    a->published_at = db_col_int(&c[1]);
+    a->author_id = db_col_int(&c[2]);
+    bad |= db_col_dup(&a->title_ja, &c[3]);
+    bad |= db_col_dup(&a->title_en, &c[4]);
+    bad |= db_col_dup(&a->body_ja, &c[5]);
+    bad |= db_col_dup(&a->body_en, &c[6]);
+    if (bad)
+        clear(a);
+    return bad ? -1 : 0;
+}
+
+static const struct db_rowtype announcement_rowtype = {sizeof(struct announcement), 7, fill, clear,
+                                                       "announcement"};
 
 int announcement_insert(struct db *db, const char *title_ja, const char *title_en,
                         const char *body_ja, const char *body_en, int64_t author_id, int64_t *id,
@@ -33,74 +54,20 @@ int announcement_insert(struct db *db, const char *title_ja, const char *title_e
     *id = 0;
     struct db_val p[6] = {DBV_TEXT(title_ja),   DBV_TEXT(title_en),
                           DBV_TEXT(body_ja),    DBV_TEXT(body_en),
-                          DBV_INT(clock_now()), author_id > 0 ? DBV_INT(author_id) : DBV_NULL};
-    int rc = db_run(db, &st_insert, p, 6, got_id, id, e);
-    if (rc == 0 && *id <= 0)
-        rc = sm_err_set(e, SM_E_DB, "announcement.insert", "no id returned");
-    return rc;
-}
-
-struct rows {
-    struct announcement *v;
-    size_t n, cap;
-    int nomem;
-};
-
-static int on_row(void *ctx, const struct db_val *c, int ncols)
-{
-    struct rows *rs = ctx;
-    if (ncols < 7)
-        return -SM_E_DB;
-    if (rs->n == rs->cap) {
-        size_t cap = rs->cap ? rs->cap * 2 : 8;
-        struct announcement *v = sm_realloc(rs->v, cap * sizeof *v);
-        if (v == NULL) {
-            rs->nomem = 1;
-            return 1;
-        }
-        rs->v = v;
-        rs->cap = cap;
-    }
-    struct announcement *a = &rs->v[rs->n++];
-    a->id = db_col_int(&c[0]);
-    a->published_at = db_col_int(&c[1]);
-    a->author_id = db_col_int(&c[2]);
-    a->title_ja = db_col_strdup(&c[3]);
-    a->title_en = db_col_strdup(&c[4]);
-    a->body_ja = db_col_strdup(&c[5]);
-    a->body_en = db_col_strdup(&c[6]);
-    if (!a->title_ja || !a->title_en || !a->body_ja || !a->body_en) {
-        rs->nomem = 1;
-        return 1;
-    }
-    return 0;
+                          DBV_INT(clock_now()), dbv_int_or_null(author_id > 0 ? author_id : 0)};
+    return db_returning_id(db, &st_insert, p, 6, id, e);
 }
 
 int announcement_list(struct db *db, size_t limit, struct announcement **rows, size_t *n,
                       struct sm_err *e)
 {
-    struct rows rs = {0};
     struct db_val p[1] = {DBV_INT((int64_t)limit)};
-    int rc = db_run(db, &st_list, p, 1, on_row, &rs, e);
-    if (rc > 0 || rs.nomem)
-        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory listing announcements");
-    if (rc < 0) {
-        announcements_free(rs.v, rs.n);
-        rs.v = NULL;
-        rs.n = 0;
-    }
-    *rows = rs.v;
-    *n = rs.n;
-    return rc;
+    return db_collect(db, &st_list, p, 1, &announcement_rowtype, rows, n, e);
 }
 
 void announcements_free(struct announcement *rows, size_t n)
 {
-    for (size_t i = 0; i < n; i++) {
-        free(rows[i].title_ja);
-        free(rows[i].title_en);
-        free(rows[i].body_ja);
-        free(rows[i].body_en);
-    }
+    for (size_t i = 0; rows != NULL && i < n; i++)
+        clear(&rows[i]);
     free(rows);
 }

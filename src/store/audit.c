@@ -184,12 +184,6 @@ static int walk_row(void *ctx, const struct db_val *c, int ncols)
     return 0;
 }
 
-static int min_after(void *ctx, const struct db_val *c, int ncols)
-{
-    *(int64_t *)ctx = ncols == 1 && c[0].t != DB_NULL ? db_col_int(&c[0]) : 0;
-    return 0;
-}
-
 int audit_verify_count(struct db *db, int64_t *records, int64_t *bad_seq, char *why, size_t n,
                        struct sm_err *e)
 {
@@ -227,7 +221,7 @@ int audit_verify_count(struct db *db, int64_t *records, int64_t *bad_seq, char *
         /* Records past the head were added behind the log's back, unless one is being
          * appended right now (then it is not committed and invisible here). */
         int64_t extra = 0;
-        rc = db_run(db, &st_after, &p, 1, min_after, &extra, e);
+        rc = db_get_one(db, &st_after, &p, 1, &db_row_int, &extra, e); /* min(): one row */
         if (rc < 0)
             return rc;
         struct head h2;

@@ -59,7 +59,6 @@ static const struct db_stmt st_count_state = {
 static const struct db_stmt st_count_all = {"certs.count_all", "SELECT COUNT(*) FROM certificates",
                                             NULL, NULL};
 
-static struct db_val text_or_null(const char *s) { return s ? DBV_TEXT(s) : DBV_NULL; }
 static struct db_val id_or_null(int64_t v) { return v > 0 ? DBV_INT(v) : DBV_NULL; }
 
 int certs_reserve(struct db *db, const struct certs_new *c, const char *reserved_by, int64_t now,
@@ -69,10 +68,11 @@ int certs_reserve(struct db *db, const struct certs_new *c, const char *reserved
         c->root == NULL || reserved_by == NULL)
         return sm_err_set(e, SM_E_INVALID, "serial", "incomplete reservation");
     struct db_val p[10] = {
-        DBV_TEXT(c->serial),   DBV_INT(c->ca_id),           id_or_null(c->order_id),
-        id_or_null(c->org_id), DBV_TEXT(c->level),          DBV_TEXT(c->root),
-        text_or_null(c->cn),   text_or_null(c->names_json), DBV_TEXT(reserved_by),
-        DBV_INT(now),
+        DBV_TEXT(c->serial),     DBV_INT(c->ca_id),
+        id_or_null(c->order_id), id_or_null(c->org_id),
+        DBV_TEXT(c->level),      DBV_TEXT(c->root),
+        dbv_text_or_null(c->cn), dbv_text_or_null(c->names_json),
+        DBV_TEXT(reserved_by),   DBV_INT(now),
     };
     return db_run(db, &st_reserve, p, 10, NULL, NULL, e);
 }
@@ -88,13 +88,6 @@ static int change_one(struct db *db, const struct db_stmt *st, const struct db_v
     return 0;
 }
 
-static int got_id(void *ctx, const struct db_val *cols, int ncols)
-{
-    if (ncols >= 1)
-        *(int64_t *)ctx = db_col_int(&cols[0]);
-    return 0;
-}
-
 int certs_set_issued(struct db *db, const char *serial, const unsigned char *der, size_t len,
                      int64_t not_before, int64_t not_after, const char *sha256, int64_t now,
                      int64_t *id, struct sm_err *e)
@@ -106,8 +99,8 @@ int certs_set_issued(struct db *db, const char *serial, const unsigned char *der
         return sm_err_set(e, SM_E_INVALID, "der", "no certificate to store");
     struct db_val p[6] = {DBV_TEXT(serial),   DBV_BLOB(der, len), DBV_INT(not_before),
                           DBV_INT(not_after), DBV_TEXT(sha256),   DBV_INT(now)};
-    int rc = db_run(db, &st_issued, p, 6, got_id, &got, e);
-    if (rc < 0)
+    int rc = db_get_one(db, &st_issued, p, 6, &db_row_int, &got, e);
+    if (rc < 0 && rc != -SM_E_NOTFOUND)
         return rc;
     if (got <= 0)
         return sm_err_set(e, SM_E_CONFLICT, "serial", "serial %s is not reserved", serial);
@@ -136,92 +129,52 @@ int certs_set_state(struct db *db, const char *serial, const char *from, const c
     return rc;
 }
 
-static void copy_text(char *dst, size_t n, const struct db_val *v)
+static int fill_pending(void *row, const struct db_val *cols)
 {
-    size_t len = 0;
-    if (v->t == DB_TEXT && v->p != NULL) {
-        len = v->n < n - 1 ? v->n : n - 1;
-        memcpy(dst, v->p, len);
-    }
-    dst[len] = '\0';
-}
-
-struct pending_list {
-    struct certs_pending *v;
-    size_t n, cap;
-};
-
-static int on_pending(void *ctx, const struct db_val *cols, int ncols)
-{
-    struct pending_list *l = ctx;
-    if (ncols < 3)
-        return -SM_E_DB;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        struct certs_pending *v = sm_realloc(l->v, cap * sizeof *v);
-        if (v == NULL)
-            return -SM_E_NOMEM;
-        l->v = v;
-        l->cap = cap;
-    }
-    struct certs_pending *p = &l->v[l->n++];
-    copy_text(p->serial, sizeof p->serial, &cols[0]);
-    copy_text(p->reserved_by, sizeof p->reserved_by, &cols[1]);
+    struct certs_pending *p = row;
+    db_col_copy(p->serial, sizeof p->serial, &cols[0]);
+    db_col_copy(p->reserved_by, sizeof p->reserved_by, &cols[1]);
     p->reserved_at = db_col_int(&cols[2]);
     return 0;
 }
 
+static const struct db_rowtype pending_rowtype = {sizeof(struct certs_pending), 3, fill_pending,
+                                                  NULL, "certificate"};
+
 int certs_list_reserved(struct db *db, struct certs_pending **out, size_t *n, struct sm_err *e)
 {
-    struct pending_list l = {0};
-    *out = NULL;
-    *n = 0;
-    int rc = db_run(db, &st_reserved, NULL, 0, on_pending, &l, e);
-    if (rc == -SM_E_NOMEM)
-        sm_err_set(e, SM_E_NOMEM, "certificates", "out of memory");
-    if (rc < 0) {
-        free(l.v);
-        return rc;
-    }
-    *out = l.v;
-    *n = l.n;
-    return 0;
+    return db_collect(db, &st_reserved, NULL, 0, &pending_rowtype, out, n, e);
 }
 
-static char *dup_text(const struct db_val *v, int *oom)
+static void clear(void *row)
 {
-    if (v->t == DB_NULL)
-        return NULL;
-    char *s = db_col_strdup(v);
-    if (s == NULL)
-        *oom = 1;
-    return s;
+    struct certs_row *r = row;
+    free(r->cn);
+    free(r->names_json);
+    free(r->sha256);
+    free(r->der);
+    memset(r, 0, sizeof *r);
 }
 
-static int on_row(void *ctx, const struct db_val *c, int ncols)
+static int fill(void *row, const struct db_val *c)
 {
-    struct certs_row **out = ctx;
-    if (ncols < 18)
-        return -SM_E_DB;
-    struct certs_row *r = sm_calloc(1, sizeof *r);
-    if (r == NULL)
-        return -SM_E_NOMEM;
-    int oom = 0;
+    struct certs_row *r = row;
+    int bad = 0;
     r->id = db_col_int(&c[0]);
     r->ca_id = db_col_int(&c[1]);
     r->order_id = db_col_int(&c[2]);
     r->org_id = db_col_int(&c[3]);
-    copy_text(r->serial, sizeof r->serial, &c[4]);
-    copy_text(r->state, sizeof r->state, &c[5]);
-    copy_text(r->level, sizeof r->level, &c[6]);
-    copy_text(r->root, sizeof r->root, &c[7]);
-    r->cn = dup_text(&c[8], &oom);
-    r->names_json = dup_text(&c[9], &oom);
-    r->sha256 = dup_text(&c[10], &oom);
+    db_col_copy(r->serial, sizeof r->serial, &c[4]);
+    db_col_copy(r->state, sizeof r->state, &c[5]);
+    db_col_copy(r->level, sizeof r->level, &c[6]);
+    db_col_copy(r->root, sizeof r->root, &c[7]);
+    bad |= db_col_dup(&r->cn, &c[8]);
+    bad |= db_col_dup(&r->names_json, &c[9]);
+    bad |= db_col_dup(&r->sha256, &c[10]);
     if (c[11].t == DB_BLOB && c[11].n > 0) {
         r->der = sm_malloc(c[11].n);
         if (r->der == NULL)
-            oom = 1;
+            bad = -1;
         else {
             memcpy(r->der, c[11].p, c[11].n);
             r->der_len = c[11].n;
@@ -233,12 +186,28 @@ static int on_row(void *ctx, const struct db_val *c, int ncols)
     r->issued_at = db_col_int(&c[15]);
     r->revoked_at = db_col_int(&c[16]);
     r->revocation_reason = c[17].t == DB_NULL ? -1 : db_col_int(&c[17]);
-    if (oom) {
-        certs_row_free(r);
-        return -SM_E_NOMEM;
-    }
-    *out = r;
-    return 1;
+    if (bad)
+        clear(r);
+    return bad ? -1 : 0;
+}
+
+static const struct db_rowtype cert_rowtype = {sizeof(struct certs_row), 18, fill, clear,
+                                               "certificate"};
+
+/* One certificate into a new row; -SM_E_NOTFOUND is left for the caller to word. */
+static int get_alloc(struct db *db, const struct db_stmt *st, const struct db_val *p, int np,
+                     struct certs_row **out, struct sm_err *e)
+{
+    *out = NULL;
+    struct certs_row *r = sm_calloc(1, sizeof *r);
+    if (r == NULL)
+        return sm_err_set(e, SM_E_NOMEM, "certificates", "out of memory");
+    int rc = db_get_one(db, st, p, np, &cert_rowtype, r, e);
+    if (rc < 0)
+        free(r);
+    else
+        *out = r;
+    return rc;
 }
 
 int certs_get(struct db *db, const char *serial, struct certs_row **out, struct sm_err *e)
@@ -247,14 +216,10 @@ int certs_get(struct db *db, const char *serial, struct certs_row **out, struct 
     if (serial == NULL)
         return sm_err_set(e, SM_E_INVALID, "serial", "no serial");
     struct db_val p[1] = {DBV_TEXT(serial)};
-    int rc = db_run(db, &st_get, p, 1, on_row, out, e);
-    if (rc == -SM_E_NOMEM)
-        return sm_err_set(e, SM_E_NOMEM, "certificates", "out of memory");
-    if (rc < 0)
-        return rc;
-    if (*out == NULL)
-        return sm_err_set(e, SM_E_NOTFOUND, "serial", "no certificate with serial %s", serial);
-    return 0;
+    int rc = get_alloc(db, &st_get, p, 1, out, e);
+    if (rc == -SM_E_NOTFOUND)
+        rc = sm_err_set(e, SM_E_NOTFOUND, "serial", "no certificate with serial %s", serial);
+    return rc;
 }
 
 int certs_get_scoped(struct db *db, const char *serial, const struct orders_scope *scope,
@@ -276,12 +241,8 @@ int certs_get_scoped(struct db *db, const char *serial, const struct orders_scop
                  : orders_scope_sql(&sql, "org_id", scope, p, &np, e);
     if (rc == 0) {
         struct db_stmt st = {"certs.get_scoped", sql.p, NULL, NULL};
-        rc = db_run(db, &st, p, np, on_row, out, e);
-        if (rc == -SM_E_NOMEM)
-            rc = sm_err_set(e, SM_E_NOMEM, "certificates", "out of memory");
-        else if (rc > 0)
-            rc = 0;
-        if (rc == 0 && *out == NULL)
+        rc = get_alloc(db, &st, p, np, out, e);
+        if (rc == -SM_E_NOTFOUND)
             rc = sm_err_set(e, SM_E_NOTFOUND, "serial", "no certificate with serial %s", serial);
     }
     buf_free(&sql);
@@ -291,35 +252,21 @@ int certs_get_scoped(struct db *db, const char *serial, const struct orders_scop
 
 int certs_get_id(struct db *db, int64_t id, struct certs_row **out, struct sm_err *e)
 {
-    *out = NULL;
     struct db_val p[1] = {DBV_INT(id)};
-    int rc = db_run(db, &st_get_id, p, 1, on_row, out, e);
-    if (rc == -SM_E_NOMEM)
-        return sm_err_set(e, SM_E_NOMEM, "certificates", "out of memory");
-    if (rc < 0)
-        return rc;
-    if (*out == NULL)
-        return sm_err_set(e, SM_E_NOTFOUND, "certificate", "no certificate %lld", (long long)id);
-    return 0;
+    int rc = get_alloc(db, &st_get_id, p, 1, out, e);
+    if (rc == -SM_E_NOTFOUND)
+        rc = sm_err_set(e, SM_E_NOTFOUND, "certificate", "no certificate %lld", (long long)id);
+    return rc;
 }
 
-void certs_row_free(struct certs_row *r)
+void certs_rows_free(struct certs_row *v, size_t n)
 {
-    if (r == NULL)
-        return;
-    free(r->cn);
-    free(r->names_json);
-    free(r->sha256);
-    free(r->der);
-    free(r);
+    for (size_t i = 0; v != NULL && i < n; i++)
+        clear(&v[i]);
+    free(v);
 }
 
-static int got_count(void *ctx, const struct db_val *cols, int ncols)
-{
-    if (ncols >= 1)
-        *(int64_t *)ctx = db_col_int(&cols[0]);
-    return 0;
-}
+void certs_row_free(struct certs_row *r) { certs_rows_free(r, r != NULL ? 1 : 0); }
 
 int certs_count_valid_cn(struct db *db, int64_t org_id, const char *cn, int64_t now, int64_t *count,
                          struct sm_err *e)
@@ -328,14 +275,14 @@ int certs_count_valid_cn(struct db *db, int64_t org_id, const char *cn, int64_t 
     if (cn == NULL)
         return sm_err_set(e, SM_E_INVALID, "cn", "no common name");
     struct db_val p[3] = {DBV_INT(org_id), DBV_TEXT(cn), DBV_INT(now)};
-    return db_run(db, &st_count_cn, p, 3, got_count, count, e);
+    return db_get_one(db, &st_count_cn, p, 3, &db_row_int, count, e);
 }
 
 int certs_count_state(struct db *db, const char *state, int64_t *count, struct sm_err *e)
 {
     *count = 0;
     if (state == NULL)
-        return db_run(db, &st_count_all, NULL, 0, got_count, count, e);
+        return db_get_one(db, &st_count_all, NULL, 0, &db_row_int, count, e);
     struct db_val p[1] = {DBV_TEXT(state)};
-    return db_run(db, &st_count_state, p, 1, got_count, count, e);
+    return db_get_one(db, &st_count_state, p, 1, &db_row_int, count, e);
 }

@@ -70,6 +70,7 @@ int certs_get_scoped(struct db *db, const char *serial, const struct orders_scop
 /* The same by certificates.id. */
 int certs_get_id(struct db *db, int64_t id, struct certs_row **out, struct sm_err *e);
 void certs_row_free(struct certs_row *r);
+void certs_rows_free(struct certs_row *v, size_t n);
 
 /* Certificates of org_id for cn in state issued and not expired at now (R-ISS-6). */
 int certs_count_valid_cn(struct db *db, int64_t org_id, const char *cn, int64_t now, int64_t *count,

@@ -204,6 +204,22 @@ char *db_col_strdup(const struct db_val *v)
     return s;
 }
 
+int db_col_dup(char **dst, const struct db_val *v)
+{
+    *dst = db_col_strdup(v);
+    return (v->t != DB_NULL && *dst == NULL) ? -1 : 0;
+}
+
+void db_col_copy(char *dst, size_t n, const struct db_val *v)
+{
+    size_t len = 0;
+    if (v->t == DB_TEXT && v->p != NULL)
+        len = v->n < n - 1 ? v->n : n - 1;
+    if (len > 0)
+        memcpy(dst, v->p, len);
+    dst[len] = '\0';
+}
+
 int64_t db_col_int(const struct db_val *v)
 {
     if (v == NULL)
@@ -221,6 +237,130 @@ int64_t db_col_int(const struct db_val *v)
             return x;
     }
     return 0;
+}
+
+/* ---- collectors ---- */
+
+struct collect {
+    const struct db_rowtype *t;
+    unsigned char *v; /* rows of t->size bytes */
+    size_t n, cap;
+    size_t max; /* stop after this many rows (db_get_one: 1), 0 = all */
+    int failed; /* SM_E_NOMEM or SM_E_DB */
+};
+
+static int collect_row(void *ctx, const struct db_val *cols, int ncols)
+{
+    struct collect *c = ctx;
+    if (c->max > 0 && c->n >= c->max)
+        return 0;
+    if (ncols < c->t->ncols) {
+        c->failed = SM_E_DB;
+        return 1;
+    }
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 8;
+        if (c->max > 0 && cap > c->max)
+            cap = c->max;
+        unsigned char *v = sm_realloc(c->v, cap * c->t->size);
+        if (v == NULL) {
+            c->failed = SM_E_NOMEM;
+            return 1;
+        }
+        c->v = v;
+        c->cap = cap;
+    }
+    void *row = c->v + c->n * c->t->size;
+    memset(row, 0, c->t->size);
+    if (c->t->fill(row, cols) < 0) {
+        c->failed = SM_E_NOMEM;
+        return 1;
+    }
+    c->n++;
+    return 0;
+}
+
+static void collect_free(struct collect *c)
+{
+    for (size_t i = 0; c->t->clear != NULL && i < c->n; i++)
+        c->t->clear(c->v + i * c->t->size);
+    free(c->v);
+    c->v = NULL;
+    c->n = 0;
+}
+
+/* Runs st into c; 0 or a negative error (then c holds nothing). */
+static int collect_run(struct db *db, const struct db_stmt *st, const struct db_val *params,
+                       int nparams, struct collect *c, struct sm_err *e)
+{
+    int rc = db_run(db, st, params, nparams, collect_row, c, e);
+    if (rc >= 0 && c->failed == SM_E_DB)
+        rc = sm_err_set(e, SM_E_DB, st->name, "%s: %d columns expected", st->name, c->t->ncols);
+    else if (rc >= 0 && c->failed != 0)
+        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory reading %s", c->t->what);
+    else if (rc > 0)
+        rc = sm_err_set(e, SM_E_INTERNAL, st->name, "row callback stopped");
+    if (rc < 0)
+        collect_free(c);
+    return rc;
+}
+
+int db_collect(struct db *db, const struct db_stmt *st, const struct db_val *params, int nparams,
+               const struct db_rowtype *t, void *rows, size_t *n, struct sm_err *e)
+{
+    struct collect c = {t, NULL, 0, 0, 0, 0};
+    void *none = NULL;
+    memcpy(rows, &none, sizeof none);
+    *n = 0;
+    int rc = collect_run(db, st, params, nparams, &c, e);
+    if (rc < 0)
+        return rc;
+    if (c.n == 0) {
+        free(c.v);
+        c.v = NULL;
+    }
+    void *v = c.v;
+    memcpy(rows, &v, sizeof v);
+    *n = c.n;
+    return 0;
+}
+
+int db_get_one(struct db *db, const struct db_stmt *st, const struct db_val *params, int nparams,
+               const struct db_rowtype *t, void *row, struct sm_err *e)
+{
+    struct collect c = {t, NULL, 0, 0, 1, 0};
+    memset(row, 0, t->size);
+    int rc = collect_run(db, st, params, nparams, &c, e);
+    if (rc < 0)
+        return rc;
+    if (c.n == 0) {
+        free(c.v);
+        return sm_err_set(e, SM_E_NOTFOUND, t->what, "no such %s",
+                          t->what != NULL ? t->what : "row");
+    }
+    memcpy(row, c.v, t->size);
+    free(c.v);
+    return 0;
+}
+
+static int fill_int(void *row, const struct db_val *cols)
+{
+    *(int64_t *)row = db_col_int(&cols[0]);
+    return 0;
+}
+
+const struct db_rowtype db_row_int = {sizeof(int64_t), 1, fill_int, NULL, "value"};
+
+int db_returning_id(struct db *db, const struct db_stmt *st, const struct db_val *params,
+                    int nparams, int64_t *id, struct sm_err *e)
+{
+    int64_t v = 0;
+    int rc = db_get_one(db, st, params, nparams, &db_row_int, &v, e);
+    if (rc == -SM_E_NOTFOUND || (rc == 0 && v <= 0))
+        rc = sm_err_set(e, SM_E_DB, st->name, "%s returned no id", st->name);
+    if (rc == 0 && id != NULL)
+        *id = v;
+    return rc;
 }
 
 /* ---- migrations ---- */

@@ -85,9 +85,54 @@ void db_clear_failure(struct db *db);
  * (BEGIN IMMEDIATE on SQLite, so a held write lock shows). 0 or negative. */
 int db_ping(struct db *db, struct sm_err *e);
 
+/* The collectors: what store/ modules run their SELECTs through, so that each keeps only
+ * its statements, a fill() and a _free(). A row type says how big one row struct is, how
+ * many columns fill() reads (a result with fewer is -SM_E_DB), how to fill one from a
+ * result row (0, or -1 when a copy failed: fill leaves the row cleared) and how to free
+ * what fill allocated (NULL: nothing to free). what names the row in a not-found error
+ * ("order"). */
+struct db_rowtype {
+    size_t size;
+    int ncols;
+    int (*fill)(void *row, const struct db_val *cols);
+    void (*clear)(void *row);
+    const char *what;
+};
+
+/* Runs st with params and appends every result row, filled by t->fill, to a growing array
+ * of t->size rows: *rows (really a `struct X_row **`) receives the array, NULL when no row
+ * came, and *n its length. On error nothing is left to free (*rows NULL, *n 0): a failed
+ * copy is -SM_E_NOMEM. The caller frees with its X_rows_free(*rows, *n). */
+int db_collect(struct db *db, const struct db_stmt *st, const struct db_val *params, int nparams,
+               const struct db_rowtype *t, void *rows, size_t *n, struct sm_err *e);
+
+/* Runs st with params and fills row (t->size bytes, the caller's) from the first result row;
+ * later rows are ignored. -SM_E_NOTFOUND (field t->what) when there is none; on any error
+ * the row is zeroed and owns nothing. */
+int db_get_one(struct db *db, const struct db_stmt *st, const struct db_val *params, int nparams,
+               const struct db_rowtype *t, void *row, struct sm_err *e);
+
+/* The stock row type of one int64_t from the first column (COUNT(*), a single id). */
+extern const struct db_rowtype db_row_int;
+
+/* Runs an INSERT ... RETURNING id (SQLite 3.35+ and PostgreSQL both take it) and gives the
+ * new row's id in *id (may be NULL); a statement that returned no id is -SM_E_DB. */
+int db_returning_id(struct db *db, const struct db_stmt *st, const struct db_val *params,
+                    int nparams, int64_t *id, struct sm_err *e);
+
 /* Row helpers for callbacks: copy a column out (caller frees), or read an int. */
 char *db_col_strdup(const struct db_val *v); /* NULL for DB_NULL or no memory */
 int64_t db_col_int(const struct db_val *v);  /* 0 for DB_NULL */
+/* For fill(): *dst = a copy of a nullable text column; -1 when a non-NULL value could not
+ * be copied (no memory), else 0. */
+int db_col_dup(char **dst, const struct db_val *v);
+/* For fill(): copies a text column into the fixed array dst of n bytes, cut to n - 1 bytes
+ * and always NUL-terminated ("" for NULL or a non-text column). */
+void db_col_copy(char *dst, size_t n, const struct db_val *v);
+
+/* Parameters: NULL for a NULL string, NULL for 0 (an unset time or id). */
+static inline struct db_val dbv_text_or_null(const char *s) { return s ? DBV_TEXT(s) : DBV_NULL; }
+static inline struct db_val dbv_int_or_null(int64_t v) { return v ? DBV_INT(v) : DBV_NULL; }
 
 /* Backend interface (filled by sqlite.c and pg.c). */
 struct db_ops {

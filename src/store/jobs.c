@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/failalloc.h"
 #include "store/db.h"
 #include "store/jobs.h"
 
@@ -78,90 +77,31 @@ void job_rows_free(struct job_row *rows, size_t n)
     free(rows);
 }
 
-static int dup_col(char **dst, const struct db_val *v)
-{
-    *dst = db_col_strdup(v);
-    return (v->t != DB_NULL && *dst == NULL) ? -1 : 0;
-}
+static void clear(void *row) { job_row_clear(row); }
 
-static int fill(struct job_row *r, const struct db_val *c)
+static int fill(void *row, const struct db_val *c)
 {
+    struct job_row *r = row;
     int bad = 0;
     r->id = db_col_int(&c[0]);
-    bad |= dup_col(&r->kind, &c[1]);
-    bad |= dup_col(&r->key, &c[2]);
+    bad |= db_col_dup(&r->kind, &c[1]);
+    bad |= db_col_dup(&r->key, &c[2]);
     r->every_seconds = db_col_int(&c[3]);
     r->next_run_at = db_col_int(&c[4]);
-    bad |= dup_col(&r->owner, &c[5]);
+    bad |= db_col_dup(&r->owner, &c[5]);
     r->lease_until = db_col_int(&c[6]);
     r->attempts = db_col_int(&c[7]);
-    bad |= dup_col(&r->last_error, &c[8]);
+    bad |= db_col_dup(&r->last_error, &c[8]);
     r->runs = db_col_int(&c[9]);
     r->last_run_at = db_col_int(&c[10]);
     r->done = db_col_int(&c[11]);
     r->created_at = db_col_int(&c[12]);
+    if (bad)
+        job_row_clear(r);
     return bad ? -1 : 0;
 }
 
-struct rows {
-    struct job_row *v;
-    size_t n, cap;
-};
-
-static int on_row(void *ctx, const struct db_val *cols, int ncols)
-{
-    struct rows *rs = ctx;
-    if (ncols < NCOLS)
-        return -SM_E_DB;
-    if (rs->n == rs->cap) {
-        size_t cap = rs->cap ? rs->cap * 2 : 8;
-        struct job_row *v = sm_realloc(rs->v, cap * sizeof *v);
-        if (v == NULL)
-            return -SM_E_NOMEM;
-        rs->v = v;
-        rs->cap = cap;
-    }
-    struct job_row *r = &rs->v[rs->n];
-    memset(r, 0, sizeof *r);
-    rs->n++;
-    return fill(r, cols) < 0 ? -SM_E_NOMEM : 0;
-}
-
-/* Runs st and collects its rows; on error frees them. */
-static int collect(struct db *db, const struct db_stmt *st, const struct db_val *p, int np,
-                   struct rows *rs, struct sm_err *e)
-{
-    memset(rs, 0, sizeof *rs);
-    int rc = db_run(db, st, p, np, on_row, rs, e);
-    if (rc == -SM_E_NOMEM)
-        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory reading jobs");
-    else if (rc > 0)
-        rc = 0;
-    if (rc < 0) {
-        job_rows_free(rs->v, rs->n);
-        memset(rs, 0, sizeof *rs);
-    }
-    return rc;
-}
-
-/* Moves the only row of rs into out (or leaves out empty); frees the array. */
-static int take_one(struct rows *rs, struct job_row *out)
-{
-    int got = rs->n > 0;
-    if (got) {
-        *out = rs->v[0];
-        for (size_t i = 1; i < rs->n; i++)
-            job_row_clear(&rs->v[i]);
-    }
-    free(rs->v);
-    return got;
-}
-
-static int first_id(void *ctx, const struct db_val *cols, int ncols)
-{
-    *(int64_t *)ctx = ncols > 0 ? db_col_int(&cols[0]) : 0;
-    return 1; /* one row is enough */
-}
+static const struct db_rowtype job_rowtype = {sizeof(struct job_row), NCOLS, fill, clear, "job"};
 
 /* ---- checks ---- */
 
@@ -228,23 +168,32 @@ int jobs_claim(struct db *db, const char *owner, const char *kinds, int64_t now,
     /* A read first: an idle runner polls often and must not take SQLite's write lock
      * each time. */
     int64_t any = 0;
-    rc = db_run(db, &st_any_due, p + 2, 2, first_id, &any, e);
-    if (rc < 0 || any == 0)
-        return rc < 0 ? rc : 0;
-    struct rows rs;
+    struct sm_err err = {0}; /* nothing due is no error */
+    rc = db_get_one(db, &st_any_due, p + 2, 2, &db_row_int, &any, &err);
+    if (rc == -SM_E_NOTFOUND || (rc == 0 && any == 0))
+        return 0;
+    if (rc < 0) {
+        if (e != NULL)
+            *e = err;
+        return rc;
+    }
     rc = db_begin(db, e); /* SQLite: BEGIN IMMEDIATE, so claims serialize */
     if (rc == 0)
-        rc = collect(db, &st_claim, p, 4, &rs, e);
+        rc = db_get_one(db, &st_claim, p, 4, &job_rowtype, out, e);
+    if (rc == -SM_E_NOTFOUND) { /* another process took it since the read */
+        db_rollback(db);
+        return 0;
+    }
     if (rc == 0) {
         rc = db_commit(db, e);
         if (rc < 0)
-            job_rows_free(rs.v, rs.n);
+            job_row_clear(out);
     }
     if (rc < 0) {
         db_rollback(db);
         return rc;
     }
-    return take_one(&rs, out);
+    return 1;
 }
 
 int jobs_renew(struct db *db, int64_t id, const char *owner, int64_t lease_until, struct sm_err *e)
@@ -300,23 +249,14 @@ int64_t jobs_backoff(int64_t every_seconds, int64_t attempts)
 int jobs_get(struct db *db, const char *kind, const char *key, struct job_row *out,
              struct sm_err *e)
 {
-    memset(out, 0, sizeof *out);
     struct db_val p[2] = {DBV_TEXT(kind ? kind : ""), DBV_TEXT(key ? key : "")};
-    struct rows rs;
-    int rc = collect(db, &st_get, p, 2, &rs, e);
-    if (rc < 0)
-        return rc;
-    if (!take_one(&rs, out))
-        return sm_err_set(e, SM_E_NOTFOUND, "kind", "no job %s/%s", kind ? kind : "",
-                          key ? key : "");
-    return 0;
+    int rc = db_get_one(db, &st_get, p, 2, &job_rowtype, out, e);
+    if (rc == -SM_E_NOTFOUND)
+        rc = sm_err_set(e, SM_E_NOTFOUND, "kind", "no job %s/%s", kind ? kind : "", key ? key : "");
+    return rc;
 }
 
 int jobs_list(struct db *db, struct job_row **rows, size_t *n, struct sm_err *e)
 {
-    struct rows rs;
-    int rc = collect(db, &st_list, NULL, 0, &rs, e);
-    *rows = rc == 0 ? rs.v : NULL;
-    *n = rc == 0 ? rs.n : 0;
-    return rc;
+    return db_collect(db, &st_list, NULL, 0, &job_rowtype, rows, n, e);
 }

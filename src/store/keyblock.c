@@ -7,7 +7,7 @@
 #include "store/keyblock.h"
 
 static const struct db_stmt st_has = {
-    "keyblock.has", "SELECT 1 FROM compromised_keys WHERE spki_sha256 = $1", NULL, NULL};
+    "keyblock.has", "SELECT COUNT(*) FROM compromised_keys WHERE spki_sha256 = $1", NULL, NULL};
 static const struct db_stmt st_add = {
     "keyblock.add",
     "INSERT INTO compromised_keys (spki_sha256, reason, source, added_at) VALUES ($1, $2, $3, "
@@ -24,21 +24,16 @@ static int hex64(const char *s)
     return 1;
 }
 
-static int seen(void *ctx, const struct db_val *cols, int ncols)
-{
-    (void)cols;
-    (void)ncols;
-    *(int *)ctx = 1;
-    return 0;
-}
-
 int keyblock_has(struct db *db, const char *spki_sha256_hex, int *found, struct sm_err *e)
 {
     *found = 0;
     if (!hex64(spki_sha256_hex))
         return sm_err_set(e, SM_E_INVALID, "spki_sha256", "not 64 lower-case hex digits");
     struct db_val p[1] = {DBV_TEXT(spki_sha256_hex)};
-    return db_run(db, &st_has, p, 1, seen, found, e);
+    int64_t n = 0;
+    int rc = db_get_one(db, &st_has, p, 1, &db_row_int, &n, e);
+    *found = rc == 0 && n > 0;
+    return rc;
 }
 
 int keyblock_add(struct db *db, const char *spki_sha256_hex, const char *reason, const char *source,

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
 /* The order_domains table (migrations 0006_orders.sql, 0008_dcv_evidence.sql): the names of
  * an order with their domain-validation method, random value, outcome and the origin of
- * the evidence (ADN, BR section, reused row) (R-VAL-1, R-VAL-2). Declared in orders.h;
+ * the evidence (ADN, BR section, reused row) (R-VAL-1, R-VAL-2). See order_domains.h;
  * the validation itself lives in the net and ra layers. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/failalloc.h"
 #include "store/db.h"
-#include "store/orders.h"
+#include "store/order_domains.h"
 
 #define DCOLS                                                                                      \
     "id, order_id, name, dcv_method, random_value, value_expires_at, state, validated_at, "        \
@@ -64,8 +64,9 @@ static const struct db_stmt st_pending = {
     "AND o.state IN ('vetting', 'on_hold', 'approved') ORDER BY d.id LIMIT $1",
     NULL, NULL};
 
-static void clear(struct order_domain *d)
+static void clear(void *row)
 {
+    struct order_domain_row *d = row;
     free(d->name);
     free(d->dcv_method);
     free(d->random_value);
@@ -76,124 +77,77 @@ static void clear(struct order_domain *d)
     memset(d, 0, sizeof *d);
 }
 
-void orders_domains_free(struct order_domain *v, size_t n)
+void order_domain_rows_free(struct order_domain_row *v, size_t n)
 {
     for (size_t i = 0; v != NULL && i < n; i++)
         clear(&v[i]);
     free(v);
 }
 
-struct rows {
-    struct order_domain *v;
-    size_t n, cap;
-    int nomem;
-};
-
-static int on_row(void *ctx, const struct db_val *c, int ncols)
+static int fill(void *row, const struct db_val *c)
 {
-    struct rows *rs = ctx;
-    if (ncols < 13)
-        return -SM_E_DB;
-    if (rs->n == rs->cap) {
-        size_t cap = rs->cap ? rs->cap * 2 : 8;
-        struct order_domain *v = sm_realloc(rs->v, cap * sizeof *v);
-        if (v == NULL) {
-            rs->nomem = 1;
-            return 1;
-        }
-        rs->v = v;
-        rs->cap = cap;
-    }
-    struct order_domain *d = &rs->v[rs->n];
-    memset(d, 0, sizeof *d);
+    struct order_domain_row *d = row;
+    int bad = 0;
     d->id = db_col_int(&c[0]);
     d->order_id = db_col_int(&c[1]);
-    d->name = db_col_strdup(&c[2]);
-    d->dcv_method = db_col_strdup(&c[3]);
-    d->random_value = db_col_strdup(&c[4]);
+    bad |= db_col_dup(&d->name, &c[2]);
+    bad |= db_col_dup(&d->dcv_method, &c[3]);
+    bad |= db_col_dup(&d->random_value, &c[4]);
     d->value_expires_at = db_col_int(&c[5]);
-    size_t sl = c[6].t == DB_TEXT && c[6].n < sizeof d->state ? c[6].n : 0;
-    if (sl > 0)
-        memcpy(d->state, c[6].p, sl);
-    d->state[sl] = '\0';
+    db_col_copy(d->state, sizeof d->state, &c[6]);
     d->validated_at = db_col_int(&c[7]);
-    d->br_version = db_col_strdup(&c[8]);
-    d->evidence = db_col_strdup(&c[9]);
-    d->adn = db_col_strdup(&c[10]);
-    d->br_section = db_col_strdup(&c[11]);
+    bad |= db_col_dup(&d->br_version, &c[8]);
+    bad |= db_col_dup(&d->evidence, &c[9]);
+    bad |= db_col_dup(&d->adn, &c[10]);
+    bad |= db_col_dup(&d->br_section, &c[11]);
     d->reused_from = db_col_int(&c[12]);
-    if (d->name == NULL || d->dcv_method == NULL || (c[4].t != DB_NULL && !d->random_value) ||
-        (c[8].t != DB_NULL && !d->br_version) || (c[9].t != DB_NULL && !d->evidence) ||
-        (c[10].t != DB_NULL && !d->adn) || (c[11].t != DB_NULL && !d->br_section)) {
+    if (bad)
         clear(d);
-        rs->nomem = 1;
-        return 1;
-    }
-    rs->n++;
-    return 0;
+    return bad ? -1 : 0;
 }
 
-int orders_domains_list(struct db *db, int64_t order_id, struct order_domain **rows, size_t *n,
-                        struct sm_err *e)
+static const struct db_rowtype domain_rowtype = {sizeof(struct order_domain_row), 13, fill, clear,
+                                                 "domain"};
+
+int order_domains_list(struct db *db, int64_t order_id, struct order_domain_row **rows, size_t *n,
+                       struct sm_err *e)
 {
-    struct rows rs = {0};
     struct db_val p[1] = {DBV_INT(order_id)};
-    int rc = db_run(db, &st_list, p, 1, on_row, &rs, e);
-    if (rc > 0 || rs.nomem)
-        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory reading domains");
-    if (rc < 0 || rs.n == 0) {
-        orders_domains_free(rs.v, rs.n);
-        rs.v = NULL;
-        rs.n = 0;
-    }
-    *rows = rs.v;
-    *n = rs.n;
-    return rc;
+    return db_collect(db, &st_list, p, 1, &domain_rowtype, rows, n, e);
 }
 
-static int list_rows(struct db *db, const struct db_stmt *st, const struct db_val *p, int np,
-                     struct order_domain **rows, size_t *n, struct sm_err *e)
-{
-    struct rows rs = {0};
-    int rc = db_run(db, st, p, np, on_row, &rs, e);
-    if (rc > 0 || rs.nomem)
-        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory reading domains");
-    if (rc < 0 || rs.n == 0) {
-        orders_domains_free(rs.v, rs.n);
-        rs.v = NULL;
-        rs.n = 0;
-    }
-    *rows = rs.v;
-    *n = rs.n;
-    return rc;
-}
-
-int orders_domains_org_validated(struct db *db, int64_t org_id, int64_t since,
-                                 struct order_domain **rows, size_t *n, struct sm_err *e)
+int order_domains_org_validated(struct db *db, int64_t org_id, int64_t since,
+                                struct order_domain_row **rows, size_t *n, struct sm_err *e)
 {
     struct db_val p[2] = {DBV_INT(org_id), DBV_INT(since)};
-    return list_rows(db, &st_org_validated, p, 2, rows, n, e);
+    return db_collect(db, &st_org_validated, p, 2, &domain_rowtype, rows, n, e);
 }
 
-int orders_domain_by_value(struct db *db, const char *value, struct order_domain **row,
+int order_domains_by_value(struct db *db, const char *value, struct order_domain_row **row,
                            struct sm_err *e)
 {
-    size_t n = 0;
     *row = NULL;
     if (value == NULL || value[0] == '\0')
         return sm_err_set(e, SM_E_NOTFOUND, "token", "no value");
+    struct order_domain_row *d = sm_calloc(1, sizeof *d);
+    if (d == NULL)
+        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     struct db_val p[1] = {DBV_TEXT(value)};
-    int rc = list_rows(db, &st_by_value, p, 1, row, &n, e);
-    if (rc == 0 && n == 0)
+    int rc = db_get_one(db, &st_by_value, p, 1, &domain_rowtype, d, e);
+    if (rc == -SM_E_NOTFOUND)
         rc = sm_err_set(e, SM_E_NOTFOUND, "token", "no domain with this value");
+    if (rc < 0)
+        free(d);
+    else
+        *row = d;
     return rc;
 }
 
-int orders_domains_pending(struct db *db, int limit, struct order_domain **rows, size_t *n,
-                           struct sm_err *e)
+int order_domains_pending(struct db *db, int limit, struct order_domain_row **rows, size_t *n,
+                          struct sm_err *e)
 {
     struct db_val p[1] = {DBV_INT(limit > 0 ? limit : 100)};
-    return list_rows(db, &st_pending, p, 1, rows, n, e);
+    return db_collect(db, &st_pending, p, 1, &domain_rowtype, rows, n, e);
 }
 
 static int listed(const char *name, const char *const *names, size_t n)
@@ -204,12 +158,12 @@ static int listed(const char *name, const char *const *names, size_t n)
     return 0;
 }
 
-int orders_domains_replace(struct db *db, int64_t order_id, const char *const *names,
-                           const char *const *methods, size_t n, struct sm_err *e)
+int order_domains_replace(struct db *db, int64_t order_id, const char *const *names,
+                          const char *const *methods, size_t n, struct sm_err *e)
 {
-    struct order_domain *cur = NULL;
+    struct order_domain_row *cur = NULL;
     size_t ncur = 0;
-    int rc = orders_domains_list(db, order_id, &cur, &ncur, e);
+    int rc = order_domains_list(db, order_id, &cur, &ncur, e);
     for (size_t i = 0; i < ncur && rc == 0; i++) {
         if (listed(cur[i].name, names, n))
             continue;
@@ -226,7 +180,7 @@ int orders_domains_replace(struct db *db, int64_t order_id, const char *const *n
         struct db_val p[3] = {DBV_INT(order_id), DBV_TEXT(names[i]), DBV_TEXT(m)};
         rc = db_run(db, &st_insert, p, 3, NULL, NULL, e);
     }
-    orders_domains_free(cur, ncur);
+    order_domain_rows_free(cur, ncur);
     return rc;
 }
 
@@ -237,16 +191,15 @@ static int changed_one(struct db *db, int rc, const char *name, struct sm_err *e
     return rc;
 }
 
-int orders_domain_set_method(struct db *db, int64_t order_id, const char *name, const char *method,
+int order_domains_set_method(struct db *db, int64_t order_id, const char *name, const char *method,
                              const char *random_value, int64_t expires_at, struct sm_err *e)
 {
     struct db_val p[5] = {DBV_INT(order_id), DBV_TEXT(name), DBV_TEXT(method),
-                          random_value ? DBV_TEXT(random_value) : DBV_NULL,
-                          expires_at ? DBV_INT(expires_at) : DBV_NULL};
+                          dbv_text_or_null(random_value), dbv_int_or_null(expires_at)};
     return changed_one(db, db_run(db, &st_method, p, 5, NULL, NULL, e), name, e);
 }
 
-int orders_domain_set_result(struct db *db, int64_t order_id, const char *name, const char *state,
+int order_domains_set_result(struct db *db, int64_t order_id, const char *name, const char *state,
                              int64_t at, const char *br_version, const char *evidence,
                              struct sm_err *e)
 {
@@ -256,17 +209,17 @@ int orders_domain_set_result(struct db *db, int64_t order_id, const char *name, 
     struct db_val p[6] = {DBV_INT(order_id),
                           DBV_TEXT(name),
                           DBV_TEXT(state),
-                          at ? DBV_INT(at) : DBV_NULL,
-                          br_version ? DBV_TEXT(br_version) : DBV_NULL,
-                          evidence ? DBV_TEXT(evidence) : DBV_NULL};
+                          dbv_int_or_null(at),
+                          dbv_text_or_null(br_version),
+                          dbv_text_or_null(evidence)};
     return changed_one(db, db_run(db, &st_result, p, 6, NULL, NULL, e), name, e);
 }
 
-int orders_domain_set_origin(struct db *db, int64_t order_id, const char *name, const char *adn,
+int order_domains_set_origin(struct db *db, int64_t order_id, const char *name, const char *adn,
                              const char *br_section, int64_t reused_from, struct sm_err *e)
 {
-    struct db_val p[5] = {DBV_INT(order_id), DBV_TEXT(name), adn ? DBV_TEXT(adn) : DBV_NULL,
-                          br_section ? DBV_TEXT(br_section) : DBV_NULL,
+    struct db_val p[5] = {DBV_INT(order_id), DBV_TEXT(name), dbv_text_or_null(adn),
+                          dbv_text_or_null(br_section),
                           reused_from > 0 ? DBV_INT(reused_from) : DBV_NULL};
     return changed_one(db, db_run(db, &st_origin, p, 5, NULL, NULL, e), name, e);
 }

@@ -70,24 +70,14 @@ static const struct db_stmt st_refusal = {
 static const struct db_stmt st_of_cert = {
     "orders.of_cert", "SELECT order_id FROM certificates WHERE id = $1", NULL, NULL};
 
-static struct db_val text_or_null(const char *s) { return s ? DBV_TEXT(s) : DBV_NULL; }
-static struct db_val int_or_null(int64_t v) { return v ? DBV_INT(v) : DBV_NULL; }
-
-static int got_int(void *ctx, const struct db_val *cols, int ncols)
-{
-    if (ncols >= 1)
-        *(int64_t *)ctx = db_col_int(&cols[0]);
-    return 0;
-}
-
 int orders_counter_next(struct db *db, const char *name, int64_t *value, struct sm_err *e)
 {
     *value = 0;
     if (!db_in_transaction(db))
         return sm_err_set(e, SM_E_INTERNAL, "counter", "counter %s outside a transaction", name);
     struct db_val p[1] = {DBV_TEXT(name)};
-    int rc = db_run(db, &st_counter, p, 1, got_int, value, e);
-    if (rc == 0 && *value <= 0)
+    int rc = db_get_one(db, &st_counter, p, 1, &db_row_int, value, e);
+    if (rc == -SM_E_NOTFOUND || (rc == 0 && *value <= 0))
         rc = sm_err_set(e, SM_E_DB, "counter", "counter %s returned no value", name);
     return rc;
 }
@@ -102,7 +92,7 @@ int orders_insert(struct db *db, const struct order_rec *o, int64_t *id, struct 
         DBV_INT(o->product_id),
         DBV_INT(o->org_id),
         DBV_INT(o->created_by),
-        text_or_null(o->csr_pem),
+        dbv_text_or_null(o->csr_pem),
         DBV_TEXT(o->cn),
         DBV_TEXT(o->names),
         DBV_TEXT(o->root_option[0] ? o->root_option : "a"),
@@ -110,47 +100,26 @@ int orders_insert(struct db *db, const struct order_rec *o, int64_t *id, struct 
         DBV_TEXT(o->contact ? o->contact : "{}"),
         DBV_TEXT(o->billing ? o->billing : "{}"),
         DBV_TEXT(o->notify_email[0]),
-        text_or_null(o->notify_email[1]),
-        text_or_null(o->notify_email[2]),
-        text_or_null(o->po_number),
-        text_or_null(o->remarks),
-        text_or_null(o->server_software),
+        dbv_text_or_null(o->notify_email[1]),
+        dbv_text_or_null(o->notify_email[2]),
+        dbv_text_or_null(o->po_number),
+        dbv_text_or_null(o->remarks),
+        dbv_text_or_null(o->server_software),
         DBV_INT(o->amount),
-        int_or_null(o->submitted_at),
-        int_or_null(o->predecessor_cert_id),
+        dbv_int_or_null(o->submitted_at),
+        dbv_int_or_null(o->predecessor_cert_id),
         DBV_INT(now),
         DBV_TEXT(o->idem_key),
     };
-    int64_t nid = 0;
-    int rc = db_run(db, &st_insert, p, 24, got_int, &nid, e);
+    int rc = db_returning_id(db, &st_insert, p, 24, id, e);
     if (rc == -SM_E_CONFLICT)
         return sm_err_set(e, SM_E_CONFLICT, "idem_key", "order already submitted with this key");
-    if (rc == 0 && nid <= 0)
-        rc = sm_err_set(e, SM_E_DB, "order", "no id returned");
-    if (rc == 0 && id != NULL)
-        *id = nid;
     return rc;
 }
 
-static void copy_fixed(char *dst, size_t n, const struct db_val *v)
+static void rec_clear(void *row)
 {
-    size_t len = 0;
-    if (v->t == DB_TEXT && v->p != NULL)
-        len = v->n < n - 1 ? v->n : n - 1;
-    if (len > 0)
-        memcpy(dst, v->p, len);
-    dst[len] = '\0';
-}
-
-/* Copies a nullable text column; returns -1 when a non-NULL value could not be copied. */
-static int dup_col(char **dst, const struct db_val *v)
-{
-    *dst = db_col_strdup(v);
-    return (v->t != DB_NULL && *dst == NULL) ? -1 : 0;
-}
-
-static void rec_clear(struct order_rec *o)
-{
+    struct order_rec *o = row;
     free(o->csr_pem);
     free(o->cn);
     free(o->names);
@@ -167,43 +136,43 @@ static void rec_clear(struct order_rec *o)
     memset(o, 0, sizeof *o);
 }
 
-static int fill(struct order_rec *o, const struct db_val *c)
+static int fill(void *row, const struct db_val *c)
 {
-    memset(o, 0, sizeof *o);
+    struct order_rec *o = row;
     int bad = 0;
     o->id = db_col_int(&c[0]);
-    copy_fixed(o->receipt_no, sizeof o->receipt_no, &c[1]);
-    copy_fixed(o->kind, sizeof o->kind, &c[2]);
-    copy_fixed(o->state, sizeof o->state, &c[3]);
+    db_col_copy(o->receipt_no, sizeof o->receipt_no, &c[1]);
+    db_col_copy(o->kind, sizeof o->kind, &c[2]);
+    db_col_copy(o->state, sizeof o->state, &c[3]);
     o->product_id = db_col_int(&c[4]);
     o->org_id = db_col_int(&c[5]);
     o->created_by = db_col_int(&c[6]);
-    bad |= dup_col(&o->csr_pem, &c[7]);
-    bad |= dup_col(&o->cn, &c[8]);
-    bad |= dup_col(&o->names, &c[9]);
-    copy_fixed(o->root_option, sizeof o->root_option, &c[10]);
-    bad |= dup_col(&o->applicant, &c[11]);
-    bad |= dup_col(&o->contact, &c[12]);
-    bad |= dup_col(&o->billing, &c[13]);
+    bad |= db_col_dup(&o->csr_pem, &c[7]);
+    bad |= db_col_dup(&o->cn, &c[8]);
+    bad |= db_col_dup(&o->names, &c[9]);
+    db_col_copy(o->root_option, sizeof o->root_option, &c[10]);
+    bad |= db_col_dup(&o->applicant, &c[11]);
+    bad |= db_col_dup(&o->contact, &c[12]);
+    bad |= db_col_dup(&o->billing, &c[13]);
     for (int i = 0; i < 3; i++)
-        bad |= dup_col(&o->notify_email[i], &c[14 + i]);
-    bad |= dup_col(&o->po_number, &c[17]);
-    bad |= dup_col(&o->remarks, &c[18]);
-    bad |= dup_col(&o->server_software, &c[19]);
+        bad |= db_col_dup(&o->notify_email[i], &c[14 + i]);
+    bad |= db_col_dup(&o->po_number, &c[17]);
+    bad |= db_col_dup(&o->remarks, &c[18]);
+    bad |= db_col_dup(&o->server_software, &c[19]);
     o->amount = db_col_int(&c[20]);
-    copy_fixed(o->invoice_no, sizeof o->invoice_no, &c[21]);
-    copy_fixed(o->pay_method, sizeof o->pay_method, &c[22]);
+    db_col_copy(o->invoice_no, sizeof o->invoice_no, &c[21]);
+    db_col_copy(o->pay_method, sizeof o->pay_method, &c[22]);
     o->paid_at = db_col_int(&c[23]);
     o->submitted_at = db_col_int(&c[24]);
     o->decided_at = db_col_int(&c[25]);
-    bad |= dup_col(&o->decision_note, &c[26]);
+    bad |= db_col_dup(&o->decision_note, &c[26]);
     o->predecessor_cert_id = db_col_int(&c[27]);
     o->cert_id = db_col_int(&c[28]);
     o->created_at = db_col_int(&c[29]);
     o->updated_at = db_col_int(&c[30]);
     o->version = db_col_int(&c[31]);
-    bad |= dup_col(&o->idem_key, &c[32]);
-    copy_fixed(o->issue_refusal, sizeof o->issue_refusal, &c[33]);
+    bad |= db_col_dup(&o->idem_key, &c[32]);
+    db_col_copy(o->issue_refusal, sizeof o->issue_refusal, &c[33]);
     o->issue_refused_at = db_col_int(&c[34]);
     if (bad)
         rec_clear(o);
@@ -219,60 +188,25 @@ void orders_recs_free(struct order_rec *v, size_t n)
 
 void orders_rec_free(struct order_rec *o) { orders_recs_free(o, o ? 1 : 0); }
 
-struct rows {
-    struct order_rec *v;
-    size_t n, cap;
-    int nomem;
-};
+static const struct db_rowtype order_rowtype = {sizeof(struct order_rec), NCOLS, fill, rec_clear,
+                                                "order"};
 
-static int on_row(void *ctx, const struct db_val *cols, int ncols)
+/* One order into a new record: 0, -SM_E_NOTFOUND or another error (then *out NULL). */
+static int get_alloc(struct db *db, const struct db_stmt *st, const struct db_val *p, int np,
+                     struct order_rec **out, struct sm_err *e)
 {
-    struct rows *rs = ctx;
-    if (ncols < NCOLS)
-        return -SM_E_DB;
-    if (rs->n == rs->cap) {
-        size_t cap = rs->cap ? rs->cap * 2 : 8;
-        struct order_rec *v = sm_realloc(rs->v, cap * sizeof *v);
-        if (v == NULL) {
-            rs->nomem = 1;
-            return 1;
-        }
-        rs->v = v;
-        rs->cap = cap;
-    }
-    if (fill(&rs->v[rs->n], cols) < 0) {
-        rs->nomem = 1;
-        return 1;
-    }
-    rs->n++;
-    return 0;
-}
-
-static int select_rows(struct db *db, const struct db_stmt *st, const struct db_val *p, int np,
-                       struct rows *rs, struct sm_err *e)
-{
-    int rc = db_run(db, st, p, np, on_row, rs, e);
-    if (rc > 0 || rs->nomem)
-        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory reading orders");
-    if (rc < 0) {
-        orders_recs_free(rs->v, rs->n);
-        memset(rs, 0, sizeof *rs);
-    }
-    return rc;
-}
-
-static int one(struct rows *rs, int rc, struct order_rec **out, struct sm_err *e)
-{
+    *out = NULL;
+    struct order_rec *o = sm_calloc(1, sizeof *o);
+    if (o == NULL)
+        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    int rc = db_get_one(db, st, p, np, &order_rowtype, o, e);
+    if (rc == -SM_E_NOTFOUND)
+        rc = sm_err_set(e, SM_E_NOTFOUND, "order", "no such order");
     if (rc < 0)
-        return rc;
-    if (rs->n == 0) {
-        free(rs->v);
-        return sm_err_set(e, SM_E_NOTFOUND, "order", "no such order");
-    }
-    for (size_t i = 1; i < rs->n; i++) /* keys are unique: never more than one row */
-        rec_clear(&rs->v[i]);
-    *out = rs->v;
-    return 0;
+        free(o);
+    else
+        *out = o;
+    return rc;
 }
 
 int orders_scope_sql(struct buf *sql, const char *col, const struct orders_scope *s,
@@ -313,10 +247,9 @@ static int get_scoped(struct db *db, const char *name, const char *where, struct
                  : 0;
     if (rc == 0)
         rc = orders_scope_sql(&sql, "org_id", scope, p, &np, e);
-    struct rows rs = {0};
     if (rc == 0) {
         struct db_stmt st = {name, sql.p, NULL, NULL};
-        rc = one(&rs, select_rows(db, &st, p, np, &rs, e), out, e);
+        rc = get_alloc(db, &st, p, np, out, e);
     }
     buf_free(&sql);
     free(p);
@@ -339,19 +272,15 @@ int orders_get_by_receipt(struct db *db, const char *receipt_no, const struct or
 int orders_get_by_invoice(struct db *db, const char *invoice_no, struct order_rec **out,
                           struct sm_err *e)
 {
-    *out = NULL;
-    struct rows rs = {0};
     struct db_val p[1] = {DBV_TEXT(invoice_no)};
-    return one(&rs, select_rows(db, &st_by_invoice, p, 1, &rs, e), out, e);
+    return get_alloc(db, &st_by_invoice, p, 1, out, e);
 }
 
 int orders_get_by_key(struct db *db, int64_t created_by, const char *idem_key,
                       struct order_rec **out, struct sm_err *e)
 {
-    *out = NULL;
-    struct rows rs = {0};
     struct db_val p[2] = {DBV_INT(created_by), DBV_TEXT(idem_key)};
-    return one(&rs, select_rows(db, &st_by_key, p, 2, &rs, e), out, e);
+    return get_alloc(db, &st_by_key, p, 2, out, e);
 }
 
 /* WHERE clause of a list (without "WHERE"), binding into p from *np. */
@@ -379,11 +308,6 @@ static int list_where(struct buf *w, const struct orders_filter *f, struct db_va
     return orders_scope_sql(w, "org_id", &f->scope, p, np, e);
 }
 
-static int count_rows(void *ctx, const struct db_val *cols, int ncols)
-{
-    return got_int(ctx, cols, ncols);
-}
-
 int orders_list(struct db *db, const struct orders_filter *f, struct order_rec **rows, size_t *n,
                 int64_t *total, struct sm_err *e)
 {
@@ -409,7 +333,7 @@ int orders_list(struct db *db, const struct orders_filter *f, struct order_rec *
                  : 0;
         struct db_stmt st = {"orders.count", sql.p, NULL, NULL};
         if (rc == 0)
-            rc = db_run(db, &st, p, np, count_rows, total, e);
+            rc = db_get_one(db, &st, p, np, &db_row_int, total, e);
         buf_reset(&sql);
     }
     const char *order = f->sort == ORDERS_SORT_AGE ? "COALESCE(submitted_at, created_at), id"
@@ -426,14 +350,7 @@ int orders_list(struct db *db, const struct orders_filter *f, struct order_rec *
     }
     if (rc == 0) {
         struct db_stmt st = {"orders.list", sql.p, NULL, NULL};
-        struct rows rs = {0};
-        rc = select_rows(db, &st, p, np + 2, &rs, e);
-        if (rc == 0 && rs.n == 0) {
-            free(rs.v);
-            rs.v = NULL;
-        }
-        *rows = rs.v;
-        *n = rs.n;
+        rc = db_collect(db, &st, p, np + 2, &order_rowtype, rows, n, e);
     }
     buf_free(&where);
     buf_free(&sql);
@@ -450,12 +367,12 @@ int orders_set_state(struct db *db, int64_t id, int64_t version, const char *fro
     struct db_val p[11] = {
         DBV_TEXT(to),
         DBV_INT(clock_now()),
-        int_or_null(set->paid_at),
-        int_or_null(set->submitted_at),
-        int_or_null(set->decided_at),
-        int_or_null(set->cert_id),
-        text_or_null(set->pay_method),
-        text_or_null(set->decision_note),
+        dbv_int_or_null(set->paid_at),
+        dbv_int_or_null(set->submitted_at),
+        dbv_int_or_null(set->decided_at),
+        dbv_int_or_null(set->cert_id),
+        dbv_text_or_null(set->pay_method),
+        dbv_text_or_null(set->decision_note),
         DBV_INT(id),
         DBV_TEXT(from),
         DBV_INT(version),
@@ -468,7 +385,7 @@ int orders_set_state(struct db *db, int64_t id, int64_t version, const char *fro
 
 int orders_set_refusal(struct db *db, int64_t id, const char *code, int64_t at, struct sm_err *e)
 {
-    struct db_val p[3] = {text_or_null(code), int_or_null(code ? at : 0), DBV_INT(id)};
+    struct db_val p[3] = {dbv_text_or_null(code), dbv_int_or_null(code ? at : 0), DBV_INT(id)};
     int rc = db_run(db, &st_refusal, p, 3, NULL, NULL, e);
     if (rc == 0 && db_changes(db) != 1)
         rc = sm_err_set(e, SM_E_NOTFOUND, "order", "no order %lld", (long long)id);
@@ -478,7 +395,7 @@ int orders_set_refusal(struct db *db, int64_t id, const char *code, int64_t at, 
 int orders_update_application(struct db *db, const struct order_rec *o, struct sm_err *e)
 {
     struct db_val p[17] = {
-        text_or_null(o->csr_pem),
+        dbv_text_or_null(o->csr_pem),
         DBV_TEXT(o->cn),
         DBV_TEXT(o->names),
         DBV_TEXT(o->root_option[0] ? o->root_option : "a"),
@@ -486,11 +403,11 @@ int orders_update_application(struct db *db, const struct order_rec *o, struct s
         DBV_TEXT(o->contact ? o->contact : "{}"),
         DBV_TEXT(o->billing ? o->billing : "{}"),
         DBV_TEXT(o->notify_email[0]),
-        text_or_null(o->notify_email[1]),
-        text_or_null(o->notify_email[2]),
-        text_or_null(o->po_number),
-        text_or_null(o->remarks),
-        text_or_null(o->server_software),
+        dbv_text_or_null(o->notify_email[1]),
+        dbv_text_or_null(o->notify_email[2]),
+        dbv_text_or_null(o->po_number),
+        dbv_text_or_null(o->remarks),
+        dbv_text_or_null(o->server_software),
         DBV_INT(o->amount),
         DBV_INT(clock_now()),
         DBV_INT(o->id),
@@ -525,8 +442,8 @@ int orders_of_cert(struct db *db, int64_t cert_id, int64_t *order_id, struct sm_
 {
     *order_id = 0;
     struct db_val p[1] = {DBV_INT(cert_id)};
-    int rc = db_run(db, &st_of_cert, p, 1, got_int, order_id, e);
-    if (rc == 0 && *order_id <= 0)
+    int rc = db_get_one(db, &st_of_cert, p, 1, &db_row_int, order_id, e);
+    if (rc == -SM_E_NOTFOUND || (rc == 0 && *order_id <= 0))
         rc = sm_err_set(e, SM_E_NOTFOUND, "certificate", "no order for certificate %lld",
                         (long long)cert_id);
     return rc;

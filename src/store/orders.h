@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "store/order_domains.h"
 
 struct db;
 
@@ -139,61 +140,6 @@ int orders_set_invoice(struct db *db, int64_t id, const char *invoice_no, int64_
 /* Marks the invoice of an order paid (invoices.paid_at). Caller's transaction. */
 int orders_invoice_paid(struct db *db, int64_t order_id, int64_t at, struct sm_err *e);
 
-/* One domain of an order (R-VAL-1). Strings owned; free with orders_domains_free. */
-struct order_domain {
-    int64_t id, order_id;
-    char *name;
-    char *dcv_method;   /* dns | http | email:LOCAL@ADN (email:LOCAL in rows of older
-                           versions: LOCAL@registrable domain); "reuse" in rows of older
-                           versions only: a reuse now keeps the original method */
-    char *random_value; /* NULL until a value is issued */
-    int64_t value_expires_at;
-    char state[12]; /* pending | validated | failed */
-    int64_t validated_at;
-    char *br_version;
-    char *evidence;      /* JSON */
-    char *adn;           /* the Authorization Domain Name whose control was shown (the exact
-                            FQDN for the web-page method); NULL when not validated or in
-                            rows of older versions */
-    char *br_section;    /* BR section of the method ("3.2.2.4.7"); NULL as adn */
-    int64_t reused_from; /* order_domains.id of the original validation this row relies
-                            on (R-VAL-2 reuse), 0 = the row's own validation */
-};
-void orders_domains_free(struct order_domain *v, size_t n);
-
-/* Replaces the domain rows of an order with names[0..n) (each pending with method
- * methods[i], or "dns" when methods is NULL or methods[i] is NULL); rows for names that
- * stay keep their state and values. Caller's transaction. */
-int orders_domains_replace(struct db *db, int64_t order_id, const char *const *names,
-                           const char *const *methods, size_t n, struct sm_err *e);
-/* The domains of an order ordered by id. *rows NULL when *n == 0. */
-int orders_domains_list(struct db *db, int64_t order_id, struct order_domain **rows, size_t *n,
-                        struct sm_err *e);
-/* Sets method, random value and its expiry of one domain (state back to pending). */
-int orders_domain_set_method(struct db *db, int64_t order_id, const char *name, const char *method,
-                             const char *random_value, int64_t expires_at, struct sm_err *e);
-/* Records the outcome of a validation: state validated|failed, time, BR version and
- * evidence JSON (may be NULL). */
-int orders_domain_set_result(struct db *db, int64_t order_id, const char *name, const char *state,
-                             int64_t at, const char *br_version, const char *evidence,
-                             struct sm_err *e);
-
-/* Records where the evidence of a validated domain comes from: adn, BR section and, for a
- * reuse, the original row's id (0 = none). Caller's transaction. */
-int orders_domain_set_origin(struct db *db, int64_t order_id, const char *name, const char *adn,
-                             const char *br_section, int64_t reused_from, struct sm_err *e);
-
-/* Validated domains of orders of org_id validated at or after since, newest first
- * (reuse, R-VAL-2). */
-int orders_domains_org_validated(struct db *db, int64_t org_id, int64_t since,
-                                 struct order_domain **rows, size_t *n, struct sm_err *e);
-/* The domain whose random value is value (the e-mail link); -SM_E_NOTFOUND. *row is one
- * element to free with orders_domains_free(*row, 1). */
-int orders_domain_by_value(struct db *db, const char *value, struct order_domain **row,
-                           struct sm_err *e);
-/* Up to limit pending domains of orders in vetting, on_hold or approved (the DCV job). */
-int orders_domains_pending(struct db *db, int limit, struct order_domain **rows, size_t *n,
-                           struct sm_err *e);
 /* The order that produced certificate cert_id (certificates.order_id); -SM_E_NOTFOUND. */
 int orders_of_cert(struct db *db, int64_t cert_id, int64_t *order_id, struct sm_err *e);
 

@@ -187,13 +187,6 @@ static int vars_normalize(const char *vars_json, const struct asset *a, char **o
     return 0;
 }
 
-static int got_int(void *ctx, const struct db_val *cols, int ncols)
-{
-    if (ncols >= 1)
-        *(int64_t *)ctx = db_col_int(&cols[0]);
-    return 0;
-}
-
 int outbox_enqueue(struct db *db, const struct outbox_mail *m, int64_t *id, struct sm_err *e)
 {
     if (id)
@@ -237,25 +230,21 @@ int outbox_enqueue(struct db *db, const struct outbox_mail *m, int64_t *id, stru
         DBV_TEXT(m->lang),
         DBV_TEXT(m->tmpl),
         DBV_TEXT(vars),
-        m->order_id > 0 ? DBV_INT(m->order_id) : DBV_NULL,
+        dbv_int_or_null(m->order_id > 0 ? m->order_id : 0),
         m->attach_name ? DBV_TEXT(m->attach_name) : DBV_NULL,
         m->attach_name ? DBV_TEXT(m->attach_type) : DBV_NULL,
         m->attach_name ? DBV_BLOB(m->attach ? m->attach : empty, m->attach_len) : DBV_NULL,
     };
-    int64_t got = 0;
-    rc = db_run(db, &st_insert, p, 9, got_int, &got, e);
+    rc = db_returning_id(db, &st_insert, p, 9, id, e);
     free(vars);
-    if (rc == 0 && got <= 0)
-        rc = sm_err_set(e, SM_E_DB, "outbox.insert", "no id returned");
-    if (rc == 0 && id)
-        *id = got;
     return rc;
 }
 
 /* ---- rows ---- */
 
-static void clear(struct outbox_row *r)
+static void clear(void *row)
 {
+    struct outbox_row *r = row;
     free(r->to);
     free(r->lang);
     free(r->tmpl);
@@ -272,32 +261,26 @@ static void clear(struct outbox_row *r)
 
 void outbox_rows_free(struct outbox_row *rows, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; rows != NULL && i < n; i++)
         clear(&rows[i]);
     free(rows);
 }
 
 void outbox_row_free(struct outbox_row *r) { outbox_rows_free(r, r ? 1 : 0); }
 
-/* Copies a nullable text column; returns -1 when a non-NULL value could not be copied. */
-static int dup_col(char **dst, const struct db_val *v)
+static int fill(void *row, const struct db_val *c)
 {
-    *dst = db_col_strdup(v);
-    return (v->t != DB_NULL && *dst == NULL) ? -1 : 0;
-}
-
-static int fill(struct outbox_row *r, const struct db_val *c)
-{
+    struct outbox_row *r = row;
     int bad = 0;
     r->id = db_col_int(&c[0]);
     r->created_at = db_col_int(&c[1]);
-    bad |= dup_col(&r->to, &c[2]);
-    bad |= dup_col(&r->lang, &c[3]);
-    bad |= dup_col(&r->tmpl, &c[4]);
-    bad |= dup_col(&r->vars_json, &c[5]);
+    bad |= db_col_dup(&r->to, &c[2]);
+    bad |= db_col_dup(&r->lang, &c[3]);
+    bad |= db_col_dup(&r->tmpl, &c[4]);
+    bad |= db_col_dup(&r->vars_json, &c[5]);
     r->order_id = db_col_int(&c[6]);
-    bad |= dup_col(&r->attach_name, &c[7]);
-    bad |= dup_col(&r->attach_type, &c[8]);
+    bad |= db_col_dup(&r->attach_name, &c[7]);
+    bad |= db_col_dup(&r->attach_type, &c[8]);
     if (c[9].t == DB_BLOB || c[9].t == DB_TEXT) {
         r->attach_len = c[9].n;
         r->attach = sm_malloc(c[9].n ? c[9].n : 1);
@@ -306,82 +289,23 @@ static int fill(struct outbox_row *r, const struct db_val *c)
         else if (c[9].n > 0)
             memcpy(r->attach, c[9].p, c[9].n);
     }
-    bad |= dup_col(&r->state, &c[10]);
+    bad |= db_col_dup(&r->state, &c[10]);
     r->attempts = db_col_int(&c[11]);
     r->next_attempt_at = db_col_int(&c[12]);
-    bad |= dup_col(&r->last_error, &c[13]);
+    bad |= db_col_dup(&r->last_error, &c[13]);
     r->sent_at = db_col_int(&c[14]);
-    bad |= dup_col(&r->message_id, &c[15]);
-    bad |= dup_col(&r->claimed_by, &c[16]);
+    bad |= db_col_dup(&r->message_id, &c[15]);
+    bad |= db_col_dup(&r->claimed_by, &c[16]);
     r->claimed_until = db_col_int(&c[17]);
+    if (bad)
+        clear(r);
     return bad ? -1 : 0;
 }
 
-struct rows {
-    struct outbox_row *v;
-    size_t n, cap;
-    int nomem;
-};
-
-static int on_row(void *ctx, const struct db_val *cols, int ncols)
-{
-    struct rows *rs = ctx;
-    if (ncols < NCOLS)
-        return -SM_E_DB;
-    if (rs->n == rs->cap) {
-        size_t cap = rs->cap ? rs->cap * 2 : 8;
-        struct outbox_row *v = sm_realloc(rs->v, cap * sizeof *v);
-        if (v == NULL) {
-            rs->nomem = 1;
-            return 1;
-        }
-        rs->v = v;
-        rs->cap = cap;
-    }
-    struct outbox_row *r = &rs->v[rs->n];
-    memset(r, 0, sizeof *r);
-    if (fill(r, cols) < 0) {
-        clear(r);
-        rs->nomem = 1;
-        return 1;
-    }
-    rs->n++;
-    return 0;
-}
-
-static int select_rows(struct db *db, const struct db_stmt *st, const struct db_val *p, int np,
-                       struct outbox_row **rows, size_t *n, struct sm_err *e)
-{
-    struct rows rs = {0};
-    *rows = NULL;
-    *n = 0;
-    int rc = db_run(db, st, p, np, on_row, &rs, e);
-    if (rc > 0 || rs.nomem)
-        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory reading the outbox");
-    if (rc < 0) {
-        outbox_rows_free(rs.v, rs.n);
-        return rc;
-    }
-    *rows = rs.v;
-    *n = rs.n;
-    return 0;
-}
+static const struct db_rowtype outbox_rowtype = {sizeof(struct outbox_row), NCOLS, fill, clear,
+                                                 "mail"};
 
 /* ---- worker side ---- */
-
-struct ids {
-    int64_t *v;
-    size_t n, cap;
-};
-
-static int on_id(void *ctx, const struct db_val *cols, int ncols)
-{
-    struct ids *ids = ctx;
-    if (ncols < 1 || ids->n == ids->cap)
-        return 0;
-    ids->v[ids->n++] = db_col_int(&cols[0]);
-    return 0;
-}
 
 int outbox_claim(struct db *db, const char *node, int64_t lease_seconds, size_t max,
                  struct outbox_row **rows, size_t *n, struct sm_err *e)
@@ -395,36 +319,40 @@ int outbox_claim(struct db *db, const char *node, int64_t lease_seconds, size_t 
     if (max > 1000)
         max = 1000;
     int64_t now = clock_now();
-    struct ids ids = {sm_calloc(max, sizeof(int64_t)), 0, max};
-    if (ids.v == NULL)
-        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    int64_t *ids = NULL;
+    size_t nids = 0;
     struct db_val p[2] = {DBV_INT(now), DBV_INT((int64_t)max)};
-    int rc = db_run(db, &st_due, p, 2, on_id, &ids, e);
-    struct rows rs = {0};
-    for (size_t i = 0; i < ids.n && rc == 0; i++) {
-        struct db_val q[4] = {DBV_TEXT(node), DBV_INT(now + lease_seconds), DBV_INT(ids.v[i]),
+    int rc = db_collect(db, &st_due, p, 2, &db_row_int, &ids, &nids, e);
+    struct outbox_row *v = NULL;
+    size_t k = 0;
+    if (rc == 0 && nids > 0 && (v = sm_calloc(nids, sizeof *v)) == NULL)
+        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < nids && rc == 0; i++) {
+        struct db_val q[4] = {DBV_TEXT(node), DBV_INT(now + lease_seconds), DBV_INT(ids[i]),
                               DBV_INT(now)};
-        /* Zero rows back: another node took it between the SELECT and this UPDATE. */
-        rc = db_run(db, &st_claim, q, 4, on_row, &rs, e);
-        if (rc > 0 || rs.nomem)
-            rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory claiming mails");
+        /* Not found: another node took it between the SELECT and this UPDATE. */
+        rc = db_get_one(db, &st_claim, q, 4, &outbox_rowtype, &v[k], e);
+        if (rc == 0)
+            k++;
+        else if (rc == -SM_E_NOTFOUND)
+            rc = 0;
     }
-    free(ids.v);
-    if (rc < 0) {
+    free(ids);
+    if (rc < 0 || k == 0) {
         /* Rows already claimed stay leased until the lease runs out; nothing is lost. */
-        outbox_rows_free(rs.v, rs.n);
+        outbox_rows_free(v, k);
         return rc;
     }
-    *rows = rs.v;
-    *n = rs.n;
+    *rows = v;
+    *n = k;
     return 0;
 }
 
 int outbox_mark_sent(struct db *db, int64_t id, const char *node, const char *message_id,
                      struct sm_err *e)
 {
-    struct db_val p[4] = {DBV_INT(clock_now()), message_id ? DBV_TEXT(message_id) : DBV_NULL,
-                          DBV_INT(id), DBV_TEXT(node)};
+    struct db_val p[4] = {DBV_INT(clock_now()), dbv_text_or_null(message_id), DBV_INT(id),
+                          DBV_TEXT(node)};
     int rc = db_run(db, &st_sent, p, 4, NULL, NULL, e);
     if (rc == 0 && db_changes(db) != 1)
         rc = sm_err_set(e, SM_E_CONFLICT, "outbox", "mail %lld is not held by %s", (long long)id,
@@ -458,10 +386,10 @@ int outbox_mark_failed(struct db *db, int64_t id, const char *node, const char *
         *dead = 0;
     int64_t attempts = -1;
     struct db_val p[2] = {DBV_INT(id), DBV_TEXT(node)};
-    int rc = db_run(db, &st_attempts, p, 2, got_int, &attempts, e);
-    if (rc < 0)
+    int rc = db_get_one(db, &st_attempts, p, 2, &db_row_int, &attempts, e);
+    if (rc < 0 && rc != -SM_E_NOTFOUND)
         return rc;
-    if (attempts < 0)
+    if (rc == -SM_E_NOTFOUND || attempts < 0)
         return sm_err_set(e, SM_E_CONFLICT, "outbox", "mail %lld is not held by %s", (long long)id,
                           node);
     int64_t now = clock_now();
@@ -496,7 +424,7 @@ int outbox_list_by_order(struct db *db, int64_t order_id, size_t limit, struct o
                          size_t *n, struct sm_err *e)
 {
     struct db_val p[2] = {DBV_INT(order_id), DBV_INT((int64_t)(limit > 100000 ? 100000 : limit))};
-    return select_rows(db, &st_by_order, p, 2, rows, n, e);
+    return db_collect(db, &st_by_order, p, 2, &outbox_rowtype, rows, n, e);
 }
 
 int outbox_list(struct db *db, const char *state, size_t limit, struct outbox_row **rows, size_t *n,
@@ -505,14 +433,14 @@ int outbox_list(struct db *db, const char *state, size_t limit, struct outbox_ro
     int64_t lim = (int64_t)(limit > 100000 ? 100000 : limit);
     if (state == NULL) {
         struct db_val p[1] = {DBV_INT(lim)};
-        return select_rows(db, &st_list_all, p, 1, rows, n, e);
+        return db_collect(db, &st_list_all, p, 1, &outbox_rowtype, rows, n, e);
     }
     *rows = NULL;
     *n = 0;
     if (!state_ok(state))
         return sm_err_set(e, SM_E_INVALID, "state", "state must be queued, sent or dead");
     struct db_val p[2] = {DBV_TEXT(state), DBV_INT(lim)};
-    return select_rows(db, &st_list_state, p, 2, rows, n, e);
+    return db_collect(db, &st_list_state, p, 2, &outbox_rowtype, rows, n, e);
 }
 
 int outbox_count(struct db *db, const char *state, int64_t *count, struct sm_err *e)
@@ -521,5 +449,5 @@ int outbox_count(struct db *db, const char *state, int64_t *count, struct sm_err
     if (!state_ok(state))
         return sm_err_set(e, SM_E_INVALID, "state", "state must be queued, sent or dead");
     struct db_val p[1] = {DBV_TEXT(state)};
-    return db_run(db, &st_count, p, 1, got_int, count, e);
+    return db_get_one(db, &st_count, p, 1, &db_row_int, count, e);
 }

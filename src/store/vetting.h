@@ -66,6 +66,8 @@ int vetting_doc_insert(struct db *db, const struct document *d, int64_t *id, str
 /* The documents of an order without their bytes, oldest first. free() the array. */
 int vetting_docs_list(struct db *db, int64_t order_id, struct document **rows, size_t *n,
                       struct sm_err *e);
+/* Frees an array of documents with their bytes (plain free() does for a list). */
+void vetting_docs_free(struct document *v, size_t n);
 /* One document of the order with its bytes (free out->data). -SM_E_NOTFOUND when the
  * document does not belong to that order. */
 int vetting_doc_get(struct db *db, int64_t order_id, int64_t doc_id, struct document *out,

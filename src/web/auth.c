@@ -7,6 +7,8 @@
 #include <strings.h>
 
 #include "core/log.h"
+#include "ra/apikey.h"
+#include "ra/login.h"
 #include "web/auth.h"
 #include "web/i18n.h"
 #include "web/tmpl.h"

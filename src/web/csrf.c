@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/text.h"
 #include "web/csrf.h"
 
 static const char context[] = "shomei-csrf-v1";
@@ -42,7 +43,7 @@ static int create_key(const char *path, unsigned char key[CSRF_KEY_LEN], struct 
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
         return sm_err_set(e, SM_E_IO, tmp, "cannot create %s: %s", tmp, strerror(errno));
-    int ok = write(fd, key, CSRF_KEY_LEN) == CSRF_KEY_LEN && fsync(fd) == 0;
+    int ok = write_all(fd, key, CSRF_KEY_LEN) == 0 && fsync(fd) == 0;
     ok = close(fd) == 0 && ok;
     if (!ok) {
         unlink(tmp);
@@ -101,8 +102,7 @@ int csrf_bind_anon(const char *nonce, char out[CSRF_BINDING_SIZE])
 int csrf_bind_session(const char *session_hash, char out[CSRF_BINDING_SIZE])
 {
     out[0] = '\0';
-    if (session_hash == NULL || strlen(session_hash) != 64 ||
-        strspn(session_hash, "0123456789abcdef") != 64)
+    if (!text_is_lower_hex(session_hash, 64))
         return -SM_E_INVALID;
     snprintf(out, CSRF_BINDING_SIZE, "s:%s", session_hash);
     return 0;

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "core/failalloc.h"
+#include "core/text.h"
 #include "web/form.h"
 
 #define PART_HEADERS_MAX 8192
@@ -84,17 +85,6 @@ static int add(struct form *f, char *name, char *value, size_t len, char *filena
     return 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes s[0..n) (+ and %XX) into a new NUL-terminated string; NULL + *bad on bad escape. */
 static char *url_decode(const char *s, size_t n, size_t *outlen, int *bad)
 {
@@ -106,8 +96,8 @@ static char *url_decode(const char *s, size_t n, size_t *outlen, int *bad)
         if (s[i] == '+') {
             o[j++] = ' ';
         } else if (s[i] == '%') {
-            int a = i + 1 < n ? hexval(s[i + 1]) : -1;
-            int b = i + 2 < n ? hexval(s[i + 2]) : -1;
+            int a = i + 1 < n ? text_hex_value(s[i + 1]) : -1;
+            int b = i + 2 < n ? text_hex_value(s[i + 2]) : -1;
             int h = (a < 0 || b < 0) ? -1 : a * 16 + b;
             if (h < 0) {
                 free(o);

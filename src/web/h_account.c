@@ -11,6 +11,10 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "ra/announce.h"
+#include "ra/apikey.h"
+#include "ra/login.h"
+#include "ra/reset.h"
 #include "store/announcements.h"
 #include "web/handlers.h"
 #include "web/i18n.h"

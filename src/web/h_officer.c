@@ -353,12 +353,12 @@ static json_t *evidence_rows(struct req *r, const char *text)
  * the customer has to publish (validate_steps_list) and the last failure. */
 static json_t *domains_json(struct req *r, struct portal *p, int64_t id, int *pending)
 {
-    struct order_domain *d = NULL;
+    struct order_domain_row *d = NULL;
     struct validate_step *steps = NULL;
     size_t n = 0, nt = 0;
     *pending = 0;
     json_t *arr = json_array();
-    if (orders_domains_list(p->db, id, &d, &n, NULL) < 0)
+    if (order_domains_list(p->db, id, &d, &n, NULL) < 0)
         return arr;
     struct sm_err e = {0};
     if (validate_steps_list(&p->env, &p->who, r->web->cfg, id, &steps, &nt, &e) < 0) {
@@ -398,7 +398,7 @@ static json_t *domains_json(struct req *r, struct portal *p, int64_t id, int *pe
         json_array_append_new(arr, x);
     }
     free(steps);
-    orders_domains_free(d, n);
+    order_domain_rows_free(d, n);
     return arr;
 }
 

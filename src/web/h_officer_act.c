@@ -11,6 +11,7 @@
 
 #include "core/log.h"
 #include "ra/fulfil.h"
+#include "ra/payment.h"
 #include "ra/review.h"
 #include "store/vetting.h"
 #include "web/handlers.h"

@@ -5,13 +5,15 @@
  * certificate serial once issued, DCV method change / check now, document upload (raw
  * body), cancel; and the payment callback POST /api/v1/payments (R-PAY-1), public and
  * authenticated by the HMAC-SHA256 of its body in X-Shomei-Signature. */
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "ra/context.h"
 #include "ra/notice.h"
+#include "ra/order_apply.h"
+#include "ra/payment.h"
 #include "ra/review.h"
 #include "ra/validate.h"
 #include "store/certs.h"
@@ -234,8 +236,8 @@ void h_api_orders(struct req *r)
 
 /* Rules of the API's application beyond the form's (issue 8 item 18): kind, when given,
  * is "new" (the only kind applied for here), and at most 3 notification addresses; each
- * broken one is appended to errs as a field error. */
-static void api_field_errors(struct req *r, json_t *body, json_t *errs)
+ * broken one is appended to errs as a field error. Returns how many. */
+static int api_field_errors(struct req *r, json_t *body, json_t *errs)
 {
     static const char *const f[2] = {"kind", "notify_emails"};
     static const char *const k[2] = {"order.err.kind", "order.err.notify_max"};
@@ -243,27 +245,85 @@ static void api_field_errors(struct req *r, json_t *body, json_t *errs)
     int bad[2] = {kind != NULL && !json_is_null(kind) &&
                       !(json_is_string(kind) && strcmp(json_string_value(kind), "new") == 0),
                   json_is_array(a) && json_array_size(a) > 3};
+    int n = 0;
     for (int i = 0; i < 2; i++)
-        if (bad[i])
-            json_array_append_new(errs, json_pack("{s:s, s:s, s:s}", "field", f[i], "code", k[i],
-                                                  "message", i18n_text(r->lang, k[i])));
+        if (bad[i]) {
+            n++;
+            if (errs != NULL)
+                json_array_append_new(errs, json_pack("{s:s, s:s, s:s}", "field", f[i], "code",
+                                                      k[i], "message", i18n_text(r->lang, k[i])));
+        }
+    return n;
 }
 
-static int org_for(struct req *r, struct portal *p, json_t *body, int64_t *org)
+/* The organization asked for: body.org_id, else the user's own; -1 when it is not a
+ * number (order_apply refuses it, like one that is not the user's). */
+static int64_t org_of(const struct portal *p, json_t *body)
 {
     json_t *v = json_object_get(body, "org_id");
-    *org = p->user->org_id;
     if (v == NULL || json_is_null(v))
+        return p->user->org_id;
+    return json_is_integer(v) ? (int64_t)json_integer_value(v) : -1;
+}
+
+/* body.dcv_methods {"name": "method"} as a list (non-string methods skipped); *out owned
+ * by the caller (free()), NULL when none. */
+static int dcv_of(json_t *body, struct order_apply_dcv **out, size_t *n)
+{
+    json_t *dm = json_object_get(body, "dcv_methods"), *mv;
+    const char *name;
+    *out = NULL;
+    *n = 0;
+    size_t max = json_is_object(dm) ? json_object_size(dm) : 0;
+    if (max == 0)
         return 0;
-    if (!json_is_integer(v))
+    if ((*out = calloc(max, sizeof **out)) == NULL)
         return -1;
-    struct org_scope sc = req_scope(r);
-    struct sm_err e = {0};
-    int in = org_in_scope(p->db, &sc, (int64_t)json_integer_value(v), &e);
-    if (in != 1)
-        return -1;
-    *org = (int64_t)json_integer_value(v);
+    json_object_foreach(dm, name, mv)
+    {
+        if (json_is_string(mv) && *n < max)
+            (*out)[(*n)++] = (struct order_apply_dcv){name, json_string_value(mv)};
+    }
     return 0;
+}
+
+/* 422 problem+json with one field error. */
+static void problem_field(struct req *r, const char *field, const char *key)
+{
+    json_t *errs = json_pack("[{s:s, s:s, s:s}]", "field", field, "code", key, "message",
+                             i18n_text(r->lang, key));
+    problem_fields(r, 422, "order.err.form", errs);
+}
+
+/* The answer of a refused application (order_apply's error e). */
+static void apply_refused(struct req *r, struct portal *p, json_t *body,
+                          const struct order_applied *out, const struct order_apply_dcv *dcv,
+                          const struct sm_err *e)
+{
+    if (e->code == SM_E_INVALID && strcmp(e->field, "product") == 0) {
+        problem_field(r, "product", "portal.err.product");
+    } else if (e->code == SM_E_INVALID && strcmp(e->field, "org_id") == 0) {
+        problem_field(r, "org_id", "portal.err.org");
+    } else if (e->code == SM_E_INVALID && strcmp(e->field, "form") == 0 && out->checked) {
+        json_t *errs = out->form.nerrors > 0 ? pf_errors_json(r->lang, &out->form) : json_array();
+        if (errs == NULL) {
+            http_reply_error(r, 503, "err.nomem", NULL);
+            return;
+        }
+        api_field_errors(r, body, errs);
+        problem_fields(r, 422, out->form.ineligible ? "portal.err.ineligible" : "order.err.form",
+                       errs);
+    } else if (strcmp(e->field, "dcv_methods") == 0 && dcv != NULL) {
+        const struct order_apply_dcv *d = &dcv[out->dcv_bad];
+        char field[300];
+        snprintf(field, sizeof field, "dcv_methods.%s", d->name);
+        problem_field(r, field,
+                      e->code == SM_E_DCV_METHOD && strncmp(d->method, "email", 5) == 0
+                          ? "order.err.dcv_email_off"
+                          : "order.err.dcv_method");
+    } else {
+        pf_reply_err(r, p, e);
+    }
 }
 
 void h_api_order_create(struct req *r)
@@ -271,97 +331,41 @@ void h_api_order_create(struct req *r)
     struct portal p;
     struct jin j;
     struct pf_input in;
-    struct appform_result res;
-    int checked = 0;
+    struct order_applied out;
+    struct order_apply_dcv *dcv = NULL;
+    size_t ndcv = 0;
     memset(&j, 0, sizeof j);
     memset(&in, 0, sizeof in);
+    memset(&out, 0, sizeof out);
     if (portal_or_reply(r, &p) < 0 || (j.body = req_json_or_reply(r)) == NULL)
         goto out;
-    struct sm_err e = {0};
-    struct product prod;
-    const char *code = json_string_value(json_object_get(j.body, "product"));
-    int rc = code ? products_get_by_code(p.db, code, &prod, &e) : -SM_E_NOTFOUND;
-    if (rc == 0 && !prod.active)
-        rc = -SM_E_NOTFOUND;
-    if (rc < 0) {
-        if (rc != -SM_E_NOTFOUND) {
-            pf_internal(r, "api apply: product", &e);
-        } else {
-            json_t *errs =
-                json_pack("[{s:s, s:s, s:s}]", "field", "product", "code", "portal.err.product",
-                          "message", i18n_text(r->lang, "portal.err.product"));
-            problem_fields(r, 422, "order.err.form", errs);
-        }
-        goto out;
-    }
-    int64_t org = 0;
-    if (org_for(r, &p, j.body, &org) < 0) {
-        json_t *errs = json_pack("[{s:s, s:s, s:s}]", "field", "org_id", "code", "portal.err.org",
-                                 "message", i18n_text(r->lang, "portal.err.org"));
-        problem_fields(r, 422, "order.err.form", errs);
-        goto out;
-    }
-    if (pf_input_fill(&in, jin_get, &j, NULL) < 0) {
+    if (pf_input_fill(&in, jin_get, &j, NULL) < 0 || dcv_of(j.body, &dcv, &ndcv) < 0) {
         http_reply_error(r, 503, "err.nomem", NULL);
         goto out;
     }
-    rc = appform_check(&in.in, &prod, clock_now(), &res, &e);
-    checked = 1;
-    if (rc < 0) {
-        pf_internal(r, "api apply: check", &e);
-        goto out;
-    }
-    json_t *errs = res.nerrors > 0 ? pf_errors_json(r->lang, &res) : json_array();
-    if (errs != NULL)
-        api_field_errors(r, j.body, errs);
-    if (errs == NULL || json_array_size(errs) > 0) {
-        problem_fields(r, 422, res.ineligible ? "portal.err.ineligible" : "order.err.form", errs);
-        goto out;
-    }
-    json_decref(errs);
     const char *idem = json_string_value(json_object_get(j.body, "idem_key"));
-    if (idem == NULL)
-        idem = req_header(r, "Idempotency-Key");
-    char rnd[40];
-    if (idem == NULL) {
-        /* no key given: every call is a new application */
-        unsigned char b[16];
-        randombytes_buf(b, sizeof b);
-        sodium_bin2hex(rnd, sizeof rnd, b, sizeof b);
-        idem = rnd;
-    }
     const char *pay = json_string_value(json_object_get(j.body, "pay_method"));
-    struct order_new n = {.org_id = org,
-                          .product = &prod,
-                          .kind = in.in.kind,
-                          .idem_key = idem,
-                          .form = &res,
-                          .pay_method = pay ? pay : "invoice",
-                          .draft = json_is_true(json_object_get(j.body, "draft"))};
-    struct order_rec *o = NULL;
-    int created = 0;
-    rc = order_create(&p.env, &p.who, &n, &o, &created, &e);
-    if (rc < 0) {
-        pf_reply_err(r, &p, &e);
-        goto out;
-    }
-    json_t *dm = json_object_get(j.body, "dcv_methods");
-    const char *name;
-    json_t *mv;
-    if (!created)
-        dm = NULL; /* the first submission set the methods */
-    json_object_foreach(dm, name, mv)
-    {
-        struct sm_err me = {0};
-        if (json_is_string(mv) && validate_set_method(&p.env, &p.who, r->web->cfg, o->id, name,
-                                                      json_string_value(mv), &me) < 0)
-            log_warn("api apply: dcv method not set", "name", name, "detail", me.detail);
-    }
-    reply_order(r, &p, o, &prod, created ? 201 : 200);
-    orders_rec_free(o);
+    struct order_application a = {
+        .product = json_string_value(json_object_get(j.body, "product")),
+        .org_id = org_of(&p, j.body),
+        .form = &in.in,
+        .dcv = dcv,
+        .ndcv = ndcv,
+        .idem_key = idem ? idem : req_header(r, "Idempotency-Key"), /* none: a new order */
+        .pay_method = pay,
+        .draft = json_is_true(json_object_get(j.body, "draft")),
+        .caller_errors = api_field_errors(r, j.body, NULL)};
+    struct sm_err e = {0};
+    int rc = order_apply(&p.env, &p.who, r->web->cfg, &a, &out, &e);
+    if (rc < 0 && http_err_status(&e) >= 500 && e.code != SM_E_MAINTENANCE)
+        pf_internal(r, "api apply", &e);
+    else if (rc < 0)
+        apply_refused(r, &p, j.body, &out, dcv, &e);
+    else
+        reply_order(r, &p, out.order, &out.product, out.created ? 201 : 200);
 out:
-    if (checked)
-        appform_result_free(&res);
+    order_applied_free(&out);
+    free(dcv);
     pf_input_clear(&in);
     buf_free(&j.sans);
     json_decref(j.body);
@@ -476,15 +480,8 @@ void h_api_payments(struct req *r)
     struct db *db = req_db_or_reply(r);
     if (db == NULL)
         return;
-    struct order_hooks hooks;
-    struct maint_policy maint;
-    struct order_env env;
+    struct order_env env = ra_env(r->web->ra, db);
     struct sm_err e = {0};
-    notice_hooks_init(&hooks, r->web->cfg);
-    if (order_env_init(&env, db, &hooks, r->web->cfg, &maint, &e) < 0) {
-        pf_internal(r, "payment: configuration", &e);
-        return;
-    }
     const char *sig = req_header(r, "X-Shomei-Signature");
     int64_t id = 0;
     int rc = order_payment_callback(&env, (const unsigned char *)(r->body.p ? r->body.p : ""),

@@ -241,9 +241,6 @@ json_t *pf_summary(const char *lang, const struct product *p, pf_get_fn get, voi
 
 /* ---- DCV methods and the CSR comparison ---- */
 
-static const char *const email_locals[] = {"admin", "administrator", "webmaster", "hostmaster",
-                                           "postmaster"};
-
 /* Appends the e-mail options of name: every constructed address at every Authorization
  * Domain Name (BR 3.2.2.4.4), valued "email:ADDRESS", exactly where the link will go. */
 static void email_options(json_t *a, const char *lang, const char *name, const char *cur)
@@ -254,7 +251,7 @@ static void email_options(json_t *a, const char *lang, const char *name, const c
         norm[0] = '\0';
     for (int i = 0; i < k; i++) {
         char v[340], l[400];
-        snprintf(v, sizeof v, "email:%s", addrs[i]);
+        snprintf(v, sizeof v, "%s:%s", dcv_method_name(DCV_EMAIL), addrs[i]);
         snprintf(l, sizeof l, "%s %s", i18n_text(lang, "portal.dcv.email"), addrs[i]);
         json_array_append_new(
             a, json_pack("{s:s, s:s, s:b}", "v", v, "l", l, "sel", strcmp(norm, v) == 0));
@@ -264,22 +261,23 @@ static void email_options(json_t *a, const char *lang, const char *name, const c
 json_t *pf_dcv_options(const char *lang, const char *name, const char *cur, int email_ok)
 {
     json_t *a = json_array();
-    const char *c = cur && *cur ? cur : "dns";
-    json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "v", "dns", "l",
-                                       i18n_text(lang, "portal.dcv.dns"), "sel",
-                                       strcmp(c, "dns") == 0));
-    if (name == NULL || strncmp(name, "*.", 2) != 0)
-        json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "v", "http", "l",
+    const char *dns = dcv_method_name(DCV_DNS_TXT), *http = dcv_method_name(DCV_HTTP_FILE);
+    const char *c = cur && *cur ? cur : dns;
+    json_array_append_new(a,
+                          json_pack("{s:s, s:s, s:b}", "v", dns, "l",
+                                    i18n_text(lang, "portal.dcv.dns"), "sel", strcmp(c, dns) == 0));
+    if (dcv_method_applies(DCV_HTTP_FILE, name))
+        json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "v", http, "l",
                                            i18n_text(lang, "portal.dcv.http"), "sel",
-                                           strcmp(c, "http") == 0));
+                                           strcmp(c, http) == 0));
     if (email_ok && name != NULL) {
         email_options(a, lang, name, c);
         return a;
     }
-    for (size_t i = 0; email_ok && i < 5; i++) { /* one method for every name: at each name */
+    for (size_t i = 0; email_ok && i < DCV_EMAIL_LOCALS; i++) { /* at each name */
         char v[32], l[320];
-        snprintf(v, sizeof v, "email:%s", email_locals[i]);
-        snprintf(l, sizeof l, "%s %s@%s", i18n_text(lang, "portal.dcv.email"), email_locals[i],
+        snprintf(v, sizeof v, "%s:%s", dcv_method_name(DCV_EMAIL), dcv_email_local(i));
+        snprintf(l, sizeof l, "%s %s@%s", i18n_text(lang, "portal.dcv.email"), dcv_email_local(i),
                  i18n_text(lang, "portal.dcv.each_name"));
         json_array_append_new(
             a, json_pack("{s:s, s:s, s:b}", "v", v, "l", l, "sel", strcmp(c, v) == 0));
@@ -292,7 +290,7 @@ int pf_dcv_method_ok(const char *name, const char *m, int email_ok)
     char norm[300];
     if (dcv_method_for_name(m, name, norm, sizeof norm) < 0)
         return 0;
-    return email_ok || dcv_stored_method(norm) != DCV_EMAIL;
+    return email_ok || dcv_method_parse(norm) != DCV_EMAIL;
 }
 
 json_t *pf_compare_rows(const char *lang, const json_t *cmp)

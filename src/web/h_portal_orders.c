@@ -13,7 +13,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "ra/dcv.h"
-#include "ra/notice.h"
+#include "ra/context.h"
 #include "ra/review.h"
 #include "ra/validate.h"
 #include "store/users.h"
@@ -672,33 +672,25 @@ static json_t *confirm_json(struct req *r, struct order_env *env, const char *t,
 }
 
 /* The environment of the public DCV pages; 0, or -1 when a reply was sent. */
-static int confirm_env(struct req *r, struct order_env *env, struct order_hooks *hooks,
-                       struct maint_policy *maint)
+static int confirm_env(struct req *r, struct order_env *env)
 {
     struct db *db;
-    struct sm_err e = {0};
     if ((db = req_db_or_reply(r)) == NULL)
         return -1;
-    notice_hooks_init(hooks, r->web->cfg);
-    if (order_env_init(env, db, hooks, r->web->cfg, maint, &e) < 0) {
-        pf_internal(r, "dcv confirm: configuration", &e);
-        return -1;
-    }
+    *env = ra_env(r->web->ra, db);
     return 0;
 }
 
 void h_dcv_confirm_form(struct req *r)
 {
     const char *t = req_param(r, "token");
-    struct order_hooks hooks;
-    struct maint_policy maint;
     struct order_env env;
     int rc = 0;
     if (!token_ok(t)) {
         http_reply_error(r, 404, "web.notfound", NULL);
         return;
     }
-    if (confirm_env(r, &env, &hooks, &maint) < 0)
+    if (confirm_env(r, &env) < 0)
         return;
     struct sm_err e = {0};
     json_t *d = confirm_json(r, &env, t, 0, &rc, &e);
@@ -713,15 +705,13 @@ void h_dcv_confirm_form(struct req *r)
 void h_dcv_confirm(struct req *r)
 {
     const char *t = req_param(r, "token");
-    struct order_hooks hooks;
-    struct maint_policy maint;
     struct order_env env;
     struct sm_err e = {0};
     if (!token_ok(t)) {
         http_reply_error(r, 404, "web.notfound", NULL);
         return;
     }
-    if (confirm_env(r, &env, &hooks, &maint) < 0)
+    if (confirm_env(r, &env) < 0)
         return;
     int rc = validate_email_confirm(&env, r->web->cfg, t, &e);
     json_t *d = NULL;

@@ -12,10 +12,9 @@
 #include <string.h>
 
 #include "core/clock.h"
-#include "core/log.h"
 #include "core/policy.h"
 #include "ra/dcv.h"
-#include "ra/validate.h"
+#include "ra/order_apply.h"
 #include "store/users.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
@@ -547,16 +546,48 @@ void h_apply_form(struct req *r)
     wiz_free(&w);
 }
 
-static void set_methods(struct wiz *w, int64_t id)
+/* The methods chosen on the DCV step that differ from the CN's (which every name gets
+ * first); *out owned by the caller (free()). */
+static int chosen_methods(struct wiz *w, struct order_apply_dcv **out, size_t *n)
 {
+    *n = 0;
+    if ((*out = calloc(w->res.nnames ? w->res.nnames : 1, sizeof **out)) == NULL)
+        return -1;
     for (size_t i = 1; i < w->res.nnames; i++) {
         const char *m = method_of(w, w->res.names[i]);
-        if (strcmp(m, w->res.dcv_method[0] ? w->res.dcv_method : "dns") == 0)
-            continue;
-        struct sm_err e = {0};
-        if (validate_set_method(&w->p.env, &w->p.who, w->r->web->cfg, id, w->res.names[i], m, &e) <
-            0)
-            log_warn("wizard: dcv method not set", "name", w->res.names[i], "detail", e.detail);
+        if (strcmp(m, w->res.dcv_method[0] ? w->res.dcv_method : "dns") != 0)
+            (*out)[(*n)++] = (struct order_apply_dcv){w->res.names[i], m};
+    }
+    return 0;
+}
+
+/* The page of a refused submission (order_apply's error e). */
+static void refused(struct wiz *w, const struct order_apply_dcv *dcv,
+                    const struct order_applied *out, const struct sm_err *e)
+{
+    struct req *r = w->r;
+    if (e->code == SM_E_INVALID && strcmp(e->field, "product") == 0) {
+        w->product_err = "portal.err.product";
+        render(w, 1, 422);
+    } else if (e->code == SM_E_INVALID && strcmp(e->field, "org_id") == 0) {
+        w->org_err = "portal.err.org";
+        render(w, 1, 422);
+    } else if (strcmp(e->field, "dcv_methods") == 0 && dcv != NULL) {
+        const char *key =
+            e->code == SM_E_DCV_METHOD && strncmp(dcv[out->dcv_bad].method, "email", 5) == 0
+                ? "order.err.dcv_email_off"
+                : "order.err.dcv_method";
+        json_object_set_new(w->dcv_err, dcv[out->dcv_bad].name,
+                            json_string(i18n_text(r->lang, key)));
+        i18n_format(&w->banner, r->lang, "order.err.form", NULL);
+        render(w, 6, 422);
+    } else if (http_err_status(e) < 500 || e->code == SM_E_MAINTENANCE) {
+        char arg[64];
+        i18n_format(&w->banner, r->lang, pf_err_key(&w->p, e, arg, sizeof arg),
+                    e->code == SM_E_MAINTENANCE ? arg : NULL);
+        render(w, 7, http_err_status(e));
+    } else {
+        pf_reply_err(r, &w->p, e);
     }
 }
 
@@ -575,33 +606,31 @@ static void submit(struct wiz *w)
         render(w, 7, 503);
         return;
     }
-    struct order_new n = {.org_id = w->org_id,
-                          .product = &w->prod,
-                          .kind = "new",
-                          .idem_key = vget(w->vals, "idem_key"),
-                          .form = &w->res,
-                          .pay_method = "invoice"};
-    struct order_rec *o = NULL;
-    int created = 0;
+    struct order_apply_dcv *dcv = NULL;
+    size_t ndcv = 0;
+    if (chosen_methods(w, &dcv, &ndcv) < 0) {
+        http_reply_error(r, 503, "err.nomem", NULL);
+        return;
+    }
+    const char *idem = vget(w->vals, "idem_key");
+    struct order_application a = {.product = w->prod.code,
+                                  .org_id = w->org_id,
+                                  .form = &w->in.in,
+                                  .dcv = dcv,
+                                  .ndcv = ndcv,
+                                  .idem_key = idem ? idem : "", /* "": refused */
+                                  .pay_method = "invoice"};
+    struct order_applied out;
     struct sm_err e = {0};
-    int rc = order_create(&w->p.env, &w->p.who, &n, &o, &created, &e);
-    if (rc < 0 && (http_err_status(&e) < 500 || e.code == SM_E_MAINTENANCE)) {
-        char arg[64];
-        i18n_format(&w->banner, r->lang, pf_err_key(&w->p, &e, arg, sizeof arg),
-                    e.code == SM_E_MAINTENANCE ? arg : NULL);
-        render(w, 7, http_err_status(&e));
-        return;
+    if (order_apply(&w->p.env, &w->p.who, r->web->cfg, &a, &out, &e) < 0) {
+        refused(w, dcv, &out, &e);
+    } else {
+        char loc[64];
+        snprintf(loc, sizeof loc, "/apply/done/%lld", (long long)out.order->id);
+        http_redirect(r, 303, loc);
     }
-    if (rc < 0) {
-        pf_reply_err(r, &w->p, &e);
-        return;
-    }
-    if (created)
-        set_methods(w, o->id);
-    char loc[64];
-    snprintf(loc, sizeof loc, "/apply/done/%lld", (long long)o->id);
-    orders_rec_free(o);
-    http_redirect(r, 303, loc);
+    order_applied_free(&out);
+    free(dcv);
 }
 
 void h_apply(struct req *r)

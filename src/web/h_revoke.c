@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "ra/revoke.h"
+#include "store/certlist.h"
 #include "store/revocation_requests.h"
 #include "store/revocations.h"
 #include "web/handlers.h"
@@ -116,6 +117,19 @@ void h_cert_revoke(struct req *r)
         goto out;
     }
     q.serial = serial;
+    /* Another organization's certificate is 404 whatever the form says (R-ACT-1): the
+     * form is judged only once the certificate is known to be visible. */
+    struct certlist_detail *d = NULL;
+    int vis = certlist_get(p.db, &p.who.scope, serial, &d, &e);
+    certlist_detail_free(d);
+    if (vis == -SM_E_NOTFOUND) {
+        http_reply_error(r, 404, "certs.err.notfound", NULL);
+        goto out;
+    }
+    if (vis < 0) {
+        http_reply_err(r, &e);
+        goto out;
+    }
     if (revoke_reason_parse(req_form_text(r, "reason"), &q.reason) < 0 ||
         (q.reason == REVOKE_PRIVILEGE_WITHDRAWN && !q.officer)) {
         http_reply_error(r, 400, "rev.err.reason", "reason");

@@ -18,6 +18,8 @@
 #include "web/form.h"
 #include "web/router.h"
 
+struct ra_ctx;
+
 struct MHD_Connection;
 struct MHD_Response;
 struct dbpool;
@@ -38,6 +40,7 @@ struct guard;
 /* Server-wide state, read-only while serving. */
 struct web {
     struct config *cfg;
+    const struct ra_ctx *ra; /* the RA context built at start (cli/cmd_serve.c) */
     unsigned char secret[CSRF_KEY_LEN];
     size_t max_body;
     size_t max_upload;         /* body limit of RF_UPLOAD routes (max_upload + form overhead) */

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* The RA context of a portal request (see portal.h): order environment with the notice
- * hooks, and the actor's organization scope turned into the list of organization ids that
- * store/orders filters by. */
+/* The RA context of a portal request (see portal.h): the server's order environment on
+ * the request's connection, and the actor's organization scope turned into the list of organization
+ * ids that store/orders filters by. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/log.h"
 #include "ra/account.h"
-#include "ra/notice.h"
+#include "ra/context.h"
 #include "web/http.h"
 #include "web/portal.h"
 
@@ -43,11 +43,7 @@ int portal_or_reply(struct req *r, struct portal *p)
         return http_reply_error(r, 401, "err.forbidden", NULL), -SM_E_FORBIDDEN;
     if ((p->db = req_db_or_reply(r)) == NULL)
         return -SM_E_DB;
-    notice_hooks_init(&p->hooks, r->web->cfg);
-    if (order_env_init(&p->env, p->db, &p->hooks, r->web->cfg, &p->maint, &e) < 0) {
-        log_error("portal: configuration", "detail", e.detail);
-        return http_reply_error(r, 500, "err.internal", NULL), -SM_E_CONFIG;
-    }
+    p->env = ra_env(r->web->ra, p->db);
     p->who.user_id = p->user->id;
     if (portal_is_staff(p)) {
         p->who.scope = ORDERS_SCOPE_ALL;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The RA context of a logged-in portal or API request: the request's database, the
- * order environment (configuration, maintenance window, the notice hooks that queue mails
- * in the same transaction) and the acting user with the organizations it may see.
+ * order environment (the server's RA context, built once at start: maintenance window,
+ * the notice hooks that queue mails in the same transaction) and the acting user with the
+ * organizations it may see.
  * Handlers of orders, vetting and certificates build it first, then call ra/. */
 #ifndef SM_WEB_PORTAL_H
 #define SM_WEB_PORTAL_H
@@ -16,13 +17,11 @@ struct req;
 struct db;
 
 struct portal {
-    struct db *db;             /* the request's connection (not owned) */
-    const struct user *user;   /* the logged-in user (not owned) */
-    struct order_env env;      /* env.hooks = ra/notice (mails) */
-    struct order_actor who;    /* user id + orders scope */
-    struct maint_policy maint; /* storage behind env.maint */
-    struct order_hooks hooks;  /* storage behind env.hooks */
-    int64_t *org_ids;          /* owned: the scope's organization ids (not for officers) */
+    struct db *db;           /* the request's connection (not owned) */
+    const struct user *user; /* the logged-in user (not owned) */
+    struct order_env env;    /* the server's RA context (ra_env) on db */
+    struct order_actor who;  /* user id + orders scope */
+    int64_t *org_ids;        /* owned: the scope's organization ids (not for officers) */
     size_t norgs;
 };
 

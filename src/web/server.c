@@ -17,6 +17,8 @@
 
 #include "core/failalloc.h"
 #include "core/log.h"
+#include "ra/apikey.h"
+#include "ra/login.h"
 #include "store/dbpool.h"
 #include "web/auth.h"
 #include "web/guard.h"
@@ -537,9 +539,9 @@ static struct MHD_Daemon *start_daemon(struct web *w, const struct listen_addr *
         MHD_OPTION_END);
 }
 
-int server_run(struct config *cfg, struct sm_err *e)
+int server_run(struct config *cfg, const struct ra_ctx *ra, struct sm_err *e)
 {
-    struct web w = {0};
+    struct web w = {.ra = ra};
     int64_t port, threads;
     struct limits lim;
     int rc = i18n_init(e);

@@ -76,7 +76,7 @@ evidence_has() { # NAME TEXT
 # ---- DNS TXT (R-VAL-1 BR 3.2.2.4.7; R-VAL-3 DNSSEC) ----
 run "$D" --method dns --domain plain.test --value "$VALUE"
 expect "R-VAL-1 dns: unsigned zone with the value" 0 ""
-evidence_has "dns evidence: method" '"method":"dns_txt"'
+evidence_has "dns evidence: method" '"method":"dns"'
 evidence_has "dns evidence: BR section" '"br_section":"3.2.2.4.7"'
 evidence_has "dns evidence: BR version" '"br_version":"'
 evidence_has "dns evidence: queried name" '"query":"_pki-validation.plain.test"'
@@ -111,7 +111,7 @@ check "dns: silent resolver bounded by the timeout" test $((SECONDS - start)) -l
 H=web.plain.test
 run "$D" --method http --domain "$H" --value "$VALUE"
 expect "R-VAL-1 http: default file name" 0 ""
-evidence_has "http evidence: method" '"method":"http_file"'
+evidence_has "http evidence: method" '"method":"http"'
 evidence_has "http evidence: BR section" '"br_section":"3.2.2.4.18"'
 evidence_has "http evidence: URL" "\"url\":\"http://$H:$WEB_PORT/.well-known/pki-validation/$FILE\""
 evidence_has "http evidence: connected address" '"address":"127.0.0.1"'

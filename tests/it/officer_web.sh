@@ -331,9 +331,9 @@ get "/officer/orders/$O1"
 check "R-VAL-1 no domain is pending any more (shown to the officer)" \
   lacks 'class="domain domain-pending"'
 check "R-VAL-1 the domains are validated" has 'class="domain domain-validated"'
-check "R-VAL-1 the DCV evidence is shown" has "http_file"
+check "R-VAL-1 the DCV evidence is shown" has ">http<"
 check "issue 8 item 9: the evidence is shown as labelled rows" \
-  grep -q 'data-key="method"><th scope="row">認証方法</th><td class="mono">http_file' "$BODY"
+  grep -q 'data-key="method"><th scope="row">認証方法</th><td class="mono">http<' "$BODY"
 check "  not as raw JSON" bash -c '! grep -q "&quot;br_section&quot;" "$1"' _ "$BODY"
 check "issue 8 item 9: notices are named in words (template name only as data)" \
   grep -q 'data-tmpl="order_paid"><td>入金確認のお知らせ</td>' "$BODY"

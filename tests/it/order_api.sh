@@ -152,6 +152,15 @@ check "  naming kind" test "$(jq_ '[e["field"] for e in d["errors"]]')" = "['kin
 api POST /api/v1/orders "$(app 'd["kind"]=7; d["org"]["postal"]="1"; d["idem_key"]="bad-kind-2"')"
 check_eq "a kind that is not a string, with another error: 422 listing both" \
   "422 kind org.postal" "$code $(jq_ '" ".join(sorted(e["field"] for e in d["errors"]))')"
+# issue 7 item 1: the DCV methods are set in the transaction that creates the order, so a
+# method the name cannot have refuses the whole application (it was logged and dropped)
+api POST /api/v1/orders "$(app 'd["dcv_methods"]={"api-test.co.jp": "carrier-pigeon"}; d["idem_key"]="bad-dcv-1"')"
+check_eq "issue 7 item 1 an unknown DCV method: 422" 422 "$code"
+check_eq "  naming dcv_methods.NAME" "['dcv_methods.api-test.co.jp']" \
+  "$(jq_ '[e["field"] for e in d["errors"]]')"
+api POST /api/v1/orders "$(app 'd["dcv_methods"]={"other.example": "dns"}; d["idem_key"]="bad-dcv-2"')"
+check_eq "issue 7 item 1 a DCV method for a name not applied for: 422" \
+  "422 ['dcv_methods.other.example']" "$code $(jq_ '[e["field"] for e in d["errors"]]')"
 api GET "/api/v1/orders?state=no-such-state"
 check_eq "an unknown state filter: 400" 400 "$code"
 check "  as problem+json naming state" grep -q '"state"' "$BODY"

@@ -239,6 +239,11 @@ check_eq "the order page" 200 "$code"
 check "  shows the state" has 'data-state="awaiting_payment"'
 check "  shows the applicant data" has '山田 太郎'
 check "  offers re-application before approval" has 'id="reapply"'
+check "issue 7 item 1: the web-page method chosen for the apex was set with the order" \
+  /usr/bin/python3 -c 'import re, sys
+b = open(sys.argv[1], encoding="utf-8").read()
+m = re.search(r"data-domain=\"portal-test\.co\.jp\"(.*?)(data-domain=|$)", b, re.S)
+sys.exit(0 if m and re.search(r"<option value=\"http\" selected>", m.group(1)) else 1)' "$BODY"
 INVOICE=$(grep -o 'BILL-[0-9]*-[0-9]*' "$BODY" | head -1)
 check "  shows the invoice number" test -n "$INVOICE"
 

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/clock.h"
+#include "core/failalloc.h"
 #include "store/db.h"
 
 struct backend {
@@ -39,6 +41,40 @@ __attribute__((unused)) static struct db *dbfx_open(const struct backend *be, co
     if (db_migrate(db, &e) != 0)
         fail_msg("migrate: %s", e.detail);
     return db;
+}
+
+/* The state of a store test: its database and where that lives. */
+struct dbfx {
+    char dir[256];
+    char url[1024];
+    struct db *db;
+};
+
+/* The one setup of a store test: opens and migrates the database of the backend in *state
+ * (named name for SQLite), sets the clock to now when now != 0, and replaces *state with
+ * the new struct dbfx, which it also returns for a setup that seeds more. */
+__attribute__((unused)) static struct dbfx *dbfx_setup(void **state, const char *name, int64_t now)
+{
+    const struct backend *be = *state;
+    struct dbfx *f = calloc(1, sizeof *f);
+    assert_non_null(f);
+    f->db = dbfx_open(be, name, f->dir, sizeof f->dir, f->url, sizeof f->url);
+    if (now != 0)
+        clock_set(now);
+    *state = f;
+    return f;
+}
+
+/* The one teardown: real clock, no failing allocations, database closed and removed. */
+__attribute__((unused)) static int dbfx_teardown(void **state)
+{
+    struct dbfx *f = *state;
+    clock_set(0);
+    failalloc_set(0);
+    db_close(f->db);
+    testdir_remove(f->dir);
+    free(f);
+    return 0;
 }
 
 /* Most tests one table may hold for dbfx_run_both. */

@@ -19,6 +19,10 @@
 
 #include "core/clock.h"
 #include "ra/account.h"
+#include "ra/announce.h"
+#include "ra/apikey.h"
+#include "ra/login.h"
+#include "ra/reset.h"
 #include "store/announcements.h"
 #include "store/audit.h"
 #include "store/db.h"

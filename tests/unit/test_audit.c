@@ -22,30 +22,9 @@
 #include "store/audit.h"
 #include "store/db.h"
 
-struct fx {
-    char dir[256];
-    char url[1024];
-    struct db *db;
-};
-
 static int fx_setup(void **state)
 {
-    const struct backend *be = *state;
-    struct fx *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->db = dbfx_open(be, "audit", f->dir, sizeof f->dir, f->url, sizeof f->url);
-    clock_set(1700000000);
-    *state = f;
-    return 0;
-}
-
-static int fx_teardown(void **state)
-{
-    struct fx *f = *state;
-    clock_set(0);
-    db_close(f->db);
-    testdir_remove(f->dir);
-    free(f);
+    dbfx_setup(state, "audit", 1700000000);
     return 0;
 }
 
@@ -123,7 +102,7 @@ static void test_hashchain_next_matches_reference(void **state)
 /* R-OPS-1: appended records form an intact chain; an empty log is intact too. */
 static void test_audit_verify_intact_chain(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     int64_t bad = -1;
     char why[160];
     assert_int_equal(verify(f->db, &bad, why, sizeof why), 0);
@@ -138,7 +117,7 @@ static void test_audit_verify_intact_chain(void **state)
 /* R-OPS-1: audit_append belongs inside the caller's transaction. */
 static void test_audit_append_outside_transaction_refused(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     assert_int_equal(audit_append(f->db, "system", "x", NULL, NULL, &e), -SM_E_INTERNAL);
     assert_int_equal(verify(f->db, NULL, NULL, 0), 0);
@@ -147,7 +126,7 @@ static void test_audit_append_outside_transaction_refused(void **state)
 /* Bad input is refused and nothing is appended. */
 static void test_audit_append_invalid_input_refused(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     static char big[AUDIT_MAX_DETAIL + 32];
     memset(big, ' ', sizeof big - 1);
     big[0] = '{';
@@ -177,7 +156,7 @@ static void test_audit_append_invalid_input_refused(void **state)
 /* A rolled-back append leaves no record and no gap in the sequence. */
 static void test_audit_append_rollback_leaves_no_gap(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     assert_int_equal(db_begin(f->db, &e), 0);
     assert_int_equal(audit_append(f->db, "system", "gone", "x", NULL, &e), 0);
@@ -247,7 +226,7 @@ static void unguard(struct db *db)
 /* R-OPS-1: the database refuses to change or delete audit records (kept >= 2 years). */
 static void test_audit_log_refuses_update_and_delete(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     append_five(f->db);
     static const struct db_stmt upd = {"t.upd", "UPDATE audit_log SET actor = 'x' WHERE seq = 1",
                                        NULL, NULL};
@@ -271,7 +250,7 @@ static const struct db_stmt st_clear_head = {
  * rewound head) is caught at the first bad record. */
 static void test_audit_verify_tampering_detected(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     unguard(f->db);
     for (size_t i = 0; i < sizeof tampers / sizeof tampers[0]; i++) {
         const struct tamper *t = &tampers[i];
@@ -301,7 +280,7 @@ static void test_audit_verify_tampering_detected(void **state)
 /* A record rewritten with a correct hash of its own still breaks the next link. */
 static void test_audit_verify_rehashed_record_detected(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     append_five(f->db);
     unguard(f->db);
     struct hashchain_field fl[6] = {{"3", 1},        {"1700000002", 10},
@@ -327,7 +306,7 @@ static void test_audit_verify_rehashed_record_detected(void **state)
 /* Allocation failures during append and verify are reported, never crash or leak. */
 static void test_audit_append_failalloc(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     int done = 0;
     for (long nth = 1; nth < 200 && !done; nth++) {
         struct sm_err e = {0};
@@ -377,7 +356,7 @@ static void *appender(void *arg)
 /* R-SCL-1: several connections appending at once keep one gap-free chain. */
 static void test_audit_append_concurrent_connections(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct worker w[3];
     pthread_t th[3];
     for (int i = 0; i < 3; i++) {
@@ -393,7 +372,7 @@ static void test_audit_append_concurrent_connections(void **state)
 
 #define T(fn)                                                                                      \
     {                                                                                              \
-#fn, fn, fx_setup, fx_teardown, NULL                                                       \
+#fn, fn, fx_setup, dbfx_teardown, NULL                                                     \
     }
 
 static const struct CMUnitTest table[] = {

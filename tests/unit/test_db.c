@@ -556,6 +556,160 @@ static void test_db_failalloc_error_paths(void **state)
     assert_true(done);
 }
 
+/* ---- the collectors (issue 7 item 3): db_collect, db_get_one, db_returning_id ---- */
+
+struct t_row {
+    int64_t id;
+    char *name;
+    int64_t n;
+};
+
+static int t_fill(void *row, const struct db_val *c)
+{
+    struct t_row *r = row;
+    r->id = db_col_int(&c[0]);
+    r->name = db_col_strdup(&c[1]);
+    r->n = db_col_int(&c[2]);
+    return (c[1].t != DB_NULL && r->name == NULL) ? -1 : 0;
+}
+
+static void t_clear(void *row) { free(((struct t_row *)row)->name); }
+
+static const struct db_rowtype t_rowtype = {sizeof(struct t_row), 3, t_fill, t_clear, "t"};
+
+static void t_rows_free(struct t_row *v, size_t n)
+{
+    for (size_t i = 0; v != NULL && i < n; i++)
+        t_clear(&v[i]);
+    free(v);
+}
+
+static const struct db_stmt st_t_ins = {
+    "test.t_ins", "INSERT INTO t (name, n) VALUES ($1, $2) RETURNING id", NULL, NULL};
+static const struct db_stmt st_t_all = {
+    "test.t_all", "SELECT id, name, n FROM t WHERE n >= $1 ORDER BY id", NULL, NULL};
+static const struct db_stmt st_t_one = {"test.t_one", "SELECT id, name, n FROM t WHERE name = $1",
+                                        NULL, NULL};
+static const struct db_stmt st_t_two = {"test.t_two", "SELECT id, name FROM t", NULL, NULL};
+static const struct db_stmt st_t_none = {
+    "test.t_none", "INSERT INTO t (name, n) SELECT $1, 0 WHERE 1 = 0 RETURNING id", NULL, NULL};
+
+/* db_returning_id gives the ids of INSERT ... RETURNING id in order on both backends; a
+ * unique violation stays -SM_E_CONFLICT; an insert that returned no row is -SM_E_DB. */
+static void test_db_returning_id_gives_ids(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    mk_table(f->db);
+    int64_t a = 0, b = 0;
+    struct db_val p[2] = {DBV_TEXT("a"), DBV_INT(1)};
+    assert_int_equal(db_returning_id(f->db, &st_t_ins, p, 2, &a, &e), 0);
+    p[0] = DBV_TEXT("b");
+    assert_int_equal(db_returning_id(f->db, &st_t_ins, p, 2, &b, &e), 0);
+    assert_true(a >= 1);
+    assert_int_equal(b, a + 1);
+    assert_int_equal(db_returning_id(f->db, &st_t_ins, p, 2, &b, &e), -SM_E_CONFLICT);
+    assert_int_equal(b, a + 1);
+    e = (struct sm_err){0};
+    assert_int_equal(db_returning_id(f->db, &st_t_none, p, 1, NULL, &e), -SM_E_DB);
+    assert_int_equal(e.code, SM_E_DB);
+}
+
+/* db_collect fills a growing array past its first allocation in result order; an empty
+ * result is NULL and 0; too few columns for the row type is -SM_E_DB with nothing left. */
+static void test_db_collect_fills_growing_array(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    mk_table(f->db);
+    char name[32];
+    for (int i = 0; i < 21; i++) {
+        snprintf(name, sizeof name, "名前%d", i);
+        struct db_val p[2] = {DBV_TEXT(name), DBV_INT(i)};
+        assert_int_equal(db_returning_id(f->db, &st_t_ins, p, 2, NULL, &e), 0);
+    }
+    struct t_row *v = NULL;
+    size_t n = 99;
+    struct db_val min = DBV_INT(3);
+    assert_int_equal(db_collect(f->db, &st_t_all, &min, 1, &t_rowtype, &v, &n, &e), 0);
+    assert_int_equal(n, 18);
+    for (size_t i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "名前%zu", i + 3);
+        assert_string_equal(v[i].name, name);
+        assert_int_equal(v[i].n, (int64_t)i + 3);
+        if (i > 0)
+            assert_true(v[i].id > v[i - 1].id);
+    }
+    t_rows_free(v, n);
+    min = DBV_INT(1000);
+    v = (struct t_row *)&e; /* must be reset */
+    assert_int_equal(db_collect(f->db, &st_t_all, &min, 1, &t_rowtype, &v, &n, &e), 0);
+    assert_null(v);
+    assert_int_equal(n, 0);
+    assert_int_equal(db_collect(f->db, &st_t_two, NULL, 0, &t_rowtype, &v, &n, &e), -SM_E_DB);
+    assert_null(v);
+    assert_int_equal(n, 0);
+}
+
+/* db_get_one fills the caller's row from the first row, -SM_E_NOTFOUND naming the row type
+ * when there is none (the row then zeroed). */
+static void test_db_get_one_found_and_not_found(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    mk_table(f->db);
+    struct db_val p[2] = {DBV_TEXT("x"), DBV_INT(7)};
+    int64_t id = 0;
+    assert_int_equal(db_returning_id(f->db, &st_t_ins, p, 2, &id, &e), 0);
+    struct t_row r;
+    assert_int_equal(db_get_one(f->db, &st_t_one, p, 1, &t_rowtype, &r, &e), 0);
+    assert_int_equal(r.id, id);
+    assert_string_equal(r.name, "x");
+    assert_int_equal(r.n, 7);
+    t_clear(&r);
+    p[0] = DBV_TEXT("y");
+    assert_int_equal(db_get_one(f->db, &st_t_one, p, 1, &t_rowtype, &r, &e), -SM_E_NOTFOUND);
+    assert_string_equal(e.field, "t");
+    assert_null(r.name);
+    int64_t count = -1;
+    assert_int_equal(db_get_one(f->db, &st_count, NULL, 0, &db_row_int, &count, &e), 0);
+    assert_int_equal(count, 1);
+}
+
+/* Every failed allocation inside db_collect is -SM_E_NOMEM with nothing leaked (ASan). */
+static void test_db_collect_failalloc_leaks_nothing(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    mk_table(f->db);
+    for (int i = 0; i < 10; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "n%d", i);
+        struct db_val p[2] = {DBV_TEXT(name), DBV_INT(i)};
+        assert_int_equal(db_returning_id(f->db, &st_t_ins, p, 2, NULL, &e), 0);
+    }
+    int done = 0;
+    for (long nth = 1; nth < 200 && !done; nth++) {
+        struct t_row *v = NULL;
+        size_t n = 0;
+        struct db_val min = DBV_INT(0);
+        failalloc_set(nth);
+        int rc = db_collect(f->db, &st_t_all, &min, 1, &t_rowtype, &v, &n, &e);
+        long used = failalloc_count();
+        failalloc_set(0);
+        if (rc < 0) {
+            assert_true(e.code == SM_E_NOMEM || e.code == SM_E_DB);
+            assert_null(v);
+            assert_int_equal(n, 0);
+        } else {
+            assert_int_equal(n, 10);
+            done = used < nth;
+        }
+        t_rows_free(v, n);
+    }
+    assert_true(done);
+}
+
 static const struct db_stmt st_pid = {"test.pid", "SELECT pg_backend_pid()", NULL, NULL};
 static const struct db_stmt st_kill = {"test.kill", "SELECT pg_terminate_backend($1::int)", NULL,
                                        NULL};
@@ -624,6 +778,10 @@ static const struct CMUnitTest table[] = {
     T(test_db_run_many_params_and_columns),
     T(test_db_open_bad_url_is_config_error),
     T(test_db_failalloc_error_paths),
+    T(test_db_returning_id_gives_ids),
+    T(test_db_collect_fills_growing_array),
+    T(test_db_get_one_found_and_not_found),
+    T(test_db_collect_failalloc_leaks_nothing),
 };
 
 static const struct CMUnitTest table_pg_only[] = {

@@ -140,6 +140,88 @@ static void test_dcv_method_table_and_email_sunset(void **state)
     assert_false(dcv_method_allowed(DCV__COUNT, before));
 }
 
+/* issue 7 item 4: one spelling per method, round-tripping, the same in forms, storage,
+ * evidence and the CLI; the constructed local parts come from here. */
+static void test_dcv_method_spelling_round_trips(void **state)
+{
+    (void)state;
+    static const char *const want[DCV__COUNT] = {
+        [DCV_EMAIL] = "email",       [DCV_DNS_TXT] = "dns",
+        [DCV_HTTP_FILE] = "http",    [DCV_ACME_HTTP01] = "http-01",
+        [DCV_ACME_DNS01] = "dns-01", [DCV_ACME_TLSALPN01] = "tls-alpn-01",
+    };
+    for (int m = 0; m < DCV__COUNT; m++) {
+        assert_string_equal(dcv_method_name(m), want[m]);
+        assert_int_equal(dcv_method_parse(dcv_method_name(m)), m);
+    }
+    assert_int_equal(dcv_method_parse("email:admin@example.jp"), DCV_EMAIL);
+    assert_int_equal(dcv_method_parse("email:"), DCV_EMAIL);
+    /* the vocabulary of older versions and near misses are not methods */
+    const char *bad[] = {"dns_txt", "http_file", "acme_http01", "DNS", "emailx", "reuse", "", NULL};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(dcv_method_parse(bad[i]), -1);
+    const char *locals[] = {"admin", "administrator", "webmaster", "hostmaster", "postmaster"};
+    for (size_t i = 0; i < DCV_EMAIL_LOCALS; i++)
+        assert_string_equal(dcv_email_local(i), locals[i]);
+    assert_null(dcv_email_local(DCV_EMAIL_LOCALS));
+    /* a bare "email" names the method but is not a stored method: no address */
+    char out[300];
+    assert_int_equal(dcv_method_for_name("email", "www.example.jp", out, sizeof out), -1);
+    assert_int_equal(dcv_email_address("email", "www.example.jp", out, sizeof out), -1);
+    assert_int_equal(dcv_method_for_name("dns-01", "www.example.jp", out, sizeof out), -1);
+}
+
+/* issue 7 item 4 (R-VAL-1): is this method allowed for this name and date. */
+static void test_dcv_method_allowed_for_name_and_date(void **state)
+{
+    (void)state;
+    time_t before = at("2028-03-14T23:59:59Z"), after = at("2028-03-15T00:00:00Z");
+    const struct {
+        int m;
+        const char *name;
+        const char *when;
+        int ok;
+    } rows[] = {
+        {DCV_DNS_TXT, "www.example.jp", "2026-01-01T00:00:00Z", 1},
+        {DCV_DNS_TXT, "*.example.jp", "2030-01-01T00:00:00Z", 1},
+        {DCV_HTTP_FILE, "www.example.jp", "2030-01-01T00:00:00Z", 1},
+        {DCV_HTTP_FILE, "*.example.jp", "2026-01-01T00:00:00Z", 0}, /* BR 3.2.2.4.18 */
+        {DCV_EMAIL, "www.example.jp", "2028-03-14T23:59:59Z", 1},
+        {DCV_EMAIL, "*.example.jp", "2028-03-14T23:59:59Z", 1},
+        {DCV_EMAIL, "www.example.jp", "2028-03-15T00:00:00Z", 0}, /* e-mail sunset */
+        {DCV_EMAIL, "*.example.jp", "2029-01-01T00:00:00Z", 0},
+        {DCV_ACME_HTTP01, "www.example.jp", "2026-01-01T00:00:00Z", 1},
+        {DCV_ACME_HTTP01, "*.example.jp", "2026-01-01T00:00:00Z", 0},    /* BR 3.2.2.4.19 */
+        {DCV_ACME_TLSALPN01, "*.example.jp", "2026-01-01T00:00:00Z", 0}, /* BR 3.2.2.4.20 */
+        {DCV_ACME_DNS01, "*.example.jp", "2026-01-01T00:00:00Z", 1},
+        {DCV_DNS_TXT, "192.0.2.1", "2026-01-01T00:00:00Z", 0}, /* no IP address methods */
+        {DCV_HTTP_FILE, "2001:db8::1", "2026-01-01T00:00:00Z", 0},
+        {DCV_EMAIL, "192.0.2.1", "2026-01-01T00:00:00Z", 0},
+        {-1, "www.example.jp", "2026-01-01T00:00:00Z", 0},
+        {DCV__COUNT, "www.example.jp", "2026-01-01T00:00:00Z", 0},
+        {DCV_HTTP_FILE, NULL, "2026-01-01T00:00:00Z", 1}, /* some name */
+        {DCV_EMAIL, NULL, "2028-03-15T00:00:00Z", 0},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        if (dcv_method_allowed_for(rows[i].m, rows[i].name, at(rows[i].when)) != rows[i].ok)
+            fail_msg("%d %s %s: want %d", rows[i].m, rows[i].name ? rows[i].name : "(any)",
+                     rows[i].when, rows[i].ok);
+    /* the two halves */
+    assert_true(dcv_method_applies(DCV_EMAIL, "www.example.jp"));
+    assert_false(dcv_method_applies(DCV_HTTP_FILE, "*.example.jp"));
+    assert_true(dcv_method_allowed(DCV_HTTP_FILE, after));
+    assert_false(dcv_method_allowed(DCV_EMAIL, after));
+    assert_true(dcv_method_allowed(DCV_EMAIL, before));
+    /* the stored form agrees: no web page for a wildcard, e-mail at its ADNs */
+    char out[300];
+    assert_int_equal(dcv_method_for_name("http", "*.example.jp", out, sizeof out), -1);
+    assert_int_equal(dcv_method_for_name("http", "www.example.jp", out, sizeof out), 0);
+    assert_string_equal(out, "http");
+    assert_int_equal(
+        dcv_method_for_name("email:admin@example.jp", "*.www.example.jp", out, sizeof out), 0);
+    assert_string_equal(out, "email:admin@example.jp");
+}
+
 /* R-VAL-1: ADNs run from the name to the registrable domain (public suffix list). */
 static void test_dcv_adns_to_registrable_domain(void **state)
 {
@@ -255,7 +337,7 @@ static void test_dcv_check_http_refusals_with_evidence(void **state)
     json_error_t je;
     json_t *ev = json_loads(r.evidence, 0, &je);
     assert_non_null(ev);
-    assert_string_equal(json_string_value(json_object_get(ev, "method")), "http_file");
+    assert_string_equal(json_string_value(json_object_get(ev, "method")), "http");
     assert_string_equal(json_string_value(json_object_get(ev, "br_section")), "3.2.2.4.18");
     assert_string_equal(json_string_value(json_object_get(ev, "br_version")), "2.3.1");
     assert_string_equal(json_string_value(json_object_get(ev, "at")), "2026-11-22T00:00:00Z");
@@ -346,6 +428,8 @@ int main(void)
         cmocka_unit_test(test_dcv_value_usable_thirty_days),
         cmocka_unit_test(test_dcv_reusable_by_date),
         cmocka_unit_test(test_dcv_method_table_and_email_sunset),
+        cmocka_unit_test(test_dcv_method_spelling_round_trips),
+        cmocka_unit_test(test_dcv_method_allowed_for_name_and_date),
         cmocka_unit_test(test_dcv_adns_to_registrable_domain),
         cmocka_unit_test(test_dcv_covers),
         cmocka_unit_test(test_dcv_email_addresses_constructed),

@@ -28,34 +28,15 @@
 
 #define T0 1700000000
 
-struct fx {
-    char dir[256];
-    char url[1024];
-    struct db *db;
-};
-
 static int fx_setup(void **state)
 {
-    const struct backend *be = *state;
-    struct fx *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->db = dbfx_open(be, "jobs", f->dir, sizeof f->dir, f->url, sizeof f->url);
-    *state = f;
-    return 0;
-}
-
-static int fx_teardown(void **state)
-{
-    struct fx *f = *state;
-    db_close(f->db);
-    testdir_remove(f->dir);
-    free(f);
+    dbfx_setup(state, "jobs", 0);
     return 0;
 }
 
 static void test_jobs_ensure_is_idempotent_and_updates_period(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     assert_int_equal(jobs_ensure(f->db, "mail.send", "", 10, T0, &e), 0);
     assert_int_equal(jobs_ensure(f->db, "mail.send", "", 30, T0 + 500, &e), 0);
@@ -75,7 +56,7 @@ static void test_jobs_ensure_is_idempotent_and_updates_period(void **state)
 
 static void test_jobs_claim_leases_one_owner_at_a_time(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     struct job_row j, k;
     assert_int_equal(jobs_ensure(f->db, "vetting.sweep", "", 60, T0, &e), 0);
@@ -94,7 +75,7 @@ static void test_jobs_claim_leases_one_owner_at_a_time(void **state)
 
 static void test_jobs_expired_lease_is_taken_over(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     struct job_row j, k;
     assert_int_equal(jobs_ensure(f->db, "mail.send", "", 10, T0, &e), 0);
@@ -118,7 +99,7 @@ static void test_jobs_expired_lease_is_taken_over(void **state)
 
 static void test_jobs_complete_schedules_next_run(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     struct job_row j;
     assert_int_equal(jobs_ensure(f->db, "mail.send", "", 10, T0, &e), 0);
@@ -138,7 +119,7 @@ static void test_jobs_complete_schedules_next_run(void **state)
 
 static void test_jobs_one_shot_runs_once(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     struct job_row j;
     assert_int_equal(jobs_ensure(f->db, "cert.revoke", "serial-01", 0, T0 + 100, &e), 0);
@@ -158,7 +139,7 @@ static void test_jobs_one_shot_runs_once(void **state)
 
 static void test_jobs_fail_backs_off(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     struct job_row j;
     assert_int_equal(jobs_ensure(f->db, "vetting.sweep", "", 60, T0, &e), 0);
@@ -192,7 +173,7 @@ static void test_jobs_backoff_schedule(void **state)
 
 static void test_jobs_claim_only_its_kinds(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     struct job_row j;
     assert_int_equal(jobs_ensure(f->db, "mail.send", "", 10, T0, &e), 0);
@@ -204,7 +185,7 @@ static void test_jobs_claim_only_its_kinds(void **state)
 
 static void test_jobs_bad_input_refused(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     struct job_row j;
     assert_int_equal(jobs_ensure(f->db, "", "", 10, T0, &e), -SM_E_INVALID);
@@ -274,7 +255,7 @@ static void *node_main(void *arg)
  * exactly once. */
 static void test_jobs_claim_concurrent_owners_exactly_once(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     int64_t first = 0;
     for (int i = 0; i < NJOB; i++) {
@@ -326,7 +307,7 @@ static int count_fn(struct db *db, const struct config *cfg, const struct job_ro
     return 0;
 }
 
-static struct jobs_runner *runner(const struct fx *f, struct config **cfg)
+static struct jobs_runner *runner(const struct dbfx *f, struct config **cfg)
 {
     struct sm_err e = {0};
     *cfg = config_defaults(f->dir);
@@ -342,7 +323,7 @@ static struct jobs_runner *runner(const struct fx *f, struct config **cfg)
 
 static void test_jobs_runner_runs_due_job_once_then_waits(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     struct config *cfg;
     struct jobs_runner *r = runner(f, &cfg);
@@ -367,7 +348,7 @@ static void test_jobs_runner_runs_due_job_once_then_waits(void **state)
 
 static void test_jobs_runner_failure_backs_off_one_shot_runs_once(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     struct config *cfg;
     struct jobs_runner *r = runner(f, &cfg);
@@ -399,7 +380,7 @@ static void test_jobs_runner_failure_backs_off_one_shot_runs_once(void **state)
 
 #define T(fn)                                                                                      \
     {                                                                                              \
-#fn, fn, fx_setup, fx_teardown, NULL                                                       \
+#fn, fn, fx_setup, dbfx_teardown, NULL                                                     \
     }
 
 static const struct CMUnitTest table[] = {

@@ -24,28 +24,9 @@
 #include "ra/keyblock.h"
 #include "store/keyblock.h"
 
-struct fx {
-    char dir[256];
-    char url[1024];
-    struct db *db;
-};
-
 static int fx_setup(void **state)
 {
-    const struct backend *be = *state;
-    struct fx *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->db = dbfx_open(be, "keyblock", f->dir, sizeof f->dir, f->url, sizeof f->url);
-    *state = f;
-    return 0;
-}
-
-static int fx_teardown(void **state)
-{
-    struct fx *f = *state;
-    db_close(f->db);
-    testdir_remove(f->dir);
-    free(f);
+    dbfx_setup(state, "keyblock", 0);
     return 0;
 }
 
@@ -54,7 +35,7 @@ static int fx_teardown(void **state)
 
 static void test_keyblock_add_and_find(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     int found = -1;
     assert_int_equal(keyblock_has(f->db, H1, &found, &e), 0);
@@ -75,7 +56,7 @@ static void test_keyblock_add_and_find(void **state)
 /* A CSR whose key is listed is refused by the CSR check through the ra/ hook. */
 static void test_keyblock_csr_check_refuses_listed_key(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     EVP_PKEY *k = EVP_EC_gen("P-256");
     X509_REQ *r = X509_REQ_new();
@@ -104,9 +85,9 @@ static void test_keyblock_csr_check_refuses_listed_key(void **state)
 }
 
 static const struct CMUnitTest table[] = {
-    cmocka_unit_test_setup_teardown(test_keyblock_add_and_find, fx_setup, fx_teardown),
+    cmocka_unit_test_setup_teardown(test_keyblock_add_and_find, fx_setup, dbfx_teardown),
     cmocka_unit_test_setup_teardown(test_keyblock_csr_check_refuses_listed_key, fx_setup,
-                                    fx_teardown),
+                                    dbfx_teardown),
 };
 
 #define NT (sizeof table / sizeof table[0])

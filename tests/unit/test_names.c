@@ -266,6 +266,19 @@ static void test_names_problem_table_complete(void **state)
     }
 }
 
+/* issue 7 item 4: the public suffix list has one home, asked through one function. */
+static void test_names_registrable_domain(void **state)
+{
+    (void)state;
+    const char *n = "www.example.co.jp";
+    assert_ptr_equal(names_registrable_domain(n), n + 4);
+    assert_string_equal(names_registrable_domain("a.b.example.com"), "example.com");
+    assert_string_equal(names_registrable_domain("example.com"), "example.com");
+    assert_null(names_registrable_domain("co.jp"));
+    assert_null(names_registrable_domain("com"));
+    assert_null(names_registrable_domain(NULL));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -278,6 +291,7 @@ int main(void)
         cmocka_unit_test(test_names_equal_forms),
         cmocka_unit_test(test_names_to_unicode_display),
         cmocka_unit_test(test_names_problem_table_complete),
+        cmocka_unit_test(test_names_registrable_domain),
     };
     return cmocka_run_group_tests_name("names", tests, NULL, NULL);
 }

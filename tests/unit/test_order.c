@@ -23,6 +23,7 @@
 #include "core/config.h"
 #include "ra/calendar.h"
 #include "ra/order.h"
+#include "ra/payment.h"
 #include "ra/product.h"
 #include "ra/review.h"
 #include "store/audit.h"
@@ -281,15 +282,15 @@ static void test_order_create_idempotent(void **state)
     assert_string_equal(a->invoice_no, "BILL-202611-00001");
     assert_string_equal(c->invoice_no, "BILL-202611-00002");
     assert_int_equal(a->amount, 60000);
-    struct order_domain *d = NULL;
+    struct order_domain_row *d = NULL;
     size_t n = 0;
     struct sm_err e = {0};
-    assert_int_equal(orders_domains_list(f->db, a->id, &d, &n, &e), 0);
+    assert_int_equal(order_domains_list(f->db, a->id, &d, &n, &e), 0);
     assert_int_equal(n, 2);
     assert_string_equal(d[0].name, "www.example.co.jp");
     assert_string_equal(d[1].name, "example.co.jp");
     assert_string_equal(d[0].state, "pending");
-    orders_domains_free(d, n);
+    order_domain_rows_free(d, n);
     orders_rec_free(a);
     orders_rec_free(b);
     orders_rec_free(c);
@@ -361,7 +362,7 @@ static void test_order_reapply_before_issuance_only(void **state)
     struct order_rec *o = create(f, &f->ov, "r1", 0, NULL);
     struct sm_err e = {0};
     assert_int_equal(order_confirm_payment(&f->env, &officer, o->id, "officer", &e), 0);
-    assert_int_equal(orders_domain_set_result(f->db, o->id, "www.example.co.jp", "validated",
+    assert_int_equal(order_domains_set_result(f->db, o->id, "www.example.co.jp", "validated",
                                               clock_now(), "2.1.9", "{}", &e),
                      0);
     struct appform_result r;
@@ -382,12 +383,12 @@ static void test_order_reapply_before_issuance_only(void **state)
     assert_string_equal(after->remarks, "二回目");
     assert_non_null(strstr(after->csr_pem, "BEGIN CERTIFICATE REQUEST"));
     assert_string_equal(after->state, "vetting");
-    struct order_domain *d = NULL;
+    struct order_domain_row *d = NULL;
     size_t n = 0;
-    assert_int_equal(orders_domains_list(f->db, o->id, &d, &n, &e), 0);
+    assert_int_equal(order_domains_list(f->db, o->id, &d, &n, &e), 0);
     assert_int_equal(n, 1); /* www.example.co.jp dropped */
     assert_string_equal(d[0].name, "example.co.jp");
-    orders_domains_free(d, n);
+    order_domain_rows_free(d, n);
     force_state(f, o->id, ORDER_APPROVED);
     orders_rec_free(after);
     assert_int_equal(orders_get(f->db, o->id, &customer.scope, &after, &e), 0);
@@ -540,10 +541,10 @@ static void test_order_review_approve_reject_hold(void **state)
     assert_int_equal(review_record_check(&f->env, &officer, o->id, &bad, NULL, &e), -SM_E_INVALID);
     assert_int_equal(review_approve(&f->env, &officer, o->id, 0, &e), -SM_E_CONFLICT);
     assert_string_equal(e.field, "domains");
-    assert_int_equal(orders_domain_set_result(f->db, o->id, "www.example.co.jp", "validated",
+    assert_int_equal(order_domains_set_result(f->db, o->id, "www.example.co.jp", "validated",
                                               clock_now(), "2.1.9", NULL, &e),
                      0);
-    assert_int_equal(orders_domain_set_result(f->db, o->id, "example.co.jp", "validated",
+    assert_int_equal(order_domains_set_result(f->db, o->id, "example.co.jp", "validated",
                                               clock_now(), "2.1.9", NULL, &e),
                      0);
     check_ok(f, o->id, "registry", "ok");
@@ -586,10 +587,10 @@ static void test_order_review_approve_reject_hold(void **state)
     /* a third order goes all the way to approved and issued */
     struct order_rec *o3 = create(f, &f->ov, "v3", 0, NULL);
     assert_int_equal(order_confirm_payment(&f->env, &officer, o3->id, "officer", &e), 0);
-    assert_int_equal(orders_domain_set_result(f->db, o3->id, "www.example.co.jp", "validated",
+    assert_int_equal(order_domains_set_result(f->db, o3->id, "www.example.co.jp", "validated",
                                               clock_now(), "2.1.9", NULL, &e),
                      0);
-    assert_int_equal(orders_domain_set_result(f->db, o3->id, "example.co.jp", "validated",
+    assert_int_equal(order_domains_set_result(f->db, o3->id, "example.co.jp", "validated",
                                               clock_now(), "2.1.9", NULL, &e),
                      0);
     check_ok(f, o3->id, "registry", "ok");

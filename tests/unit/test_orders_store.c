@@ -260,23 +260,23 @@ static void test_orders_domains_replace_keeps_validation(void **state)
     struct sm_err e = {0};
     const char *n1[] = {"www.example.co.jp", "example.co.jp"};
     const char *m1[] = {"http", NULL};
-    assert_int_equal(orders_domains_replace(f->db, id, n1, m1, 2, &e), 0);
+    assert_int_equal(order_domains_replace(f->db, id, n1, m1, 2, &e), 0);
     assert_int_equal(
-        orders_domain_set_method(f->db, id, "example.co.jp", "email:admin", "rnd123", 999, &e), 0);
-    assert_int_equal(orders_domain_set_result(f->db, id, "example.co.jp", "validated", 50, "2.1.9",
+        order_domains_set_method(f->db, id, "example.co.jp", "email:admin", "rnd123", 999, &e), 0);
+    assert_int_equal(order_domains_set_result(f->db, id, "example.co.jp", "validated", 50, "2.1.9",
                                               "{\"txt\":\"ok\"}", &e),
                      0);
     assert_int_equal(
-        orders_domain_set_result(f->db, id, "nope.example.co.jp", "validated", 50, NULL, NULL, &e),
+        order_domains_set_result(f->db, id, "nope.example.co.jp", "validated", 50, NULL, NULL, &e),
         -SM_E_NOTFOUND);
     assert_int_equal(
-        orders_domain_set_result(f->db, id, "example.co.jp", "great", 50, NULL, NULL, &e),
+        order_domains_set_result(f->db, id, "example.co.jp", "great", 50, NULL, NULL, &e),
         -SM_E_INVALID);
     const char *n2[] = {"example.co.jp", "shop.example.co.jp"};
-    assert_int_equal(orders_domains_replace(f->db, id, n2, NULL, 2, &e), 0);
-    struct order_domain *d = NULL;
+    assert_int_equal(order_domains_replace(f->db, id, n2, NULL, 2, &e), 0);
+    struct order_domain_row *d = NULL;
     size_t n = 0;
-    assert_int_equal(orders_domains_list(f->db, id, &d, &n, &e), 0);
+    assert_int_equal(order_domains_list(f->db, id, &d, &n, &e), 0);
     assert_int_equal(n, 2);
     assert_string_equal(d[0].name, "example.co.jp");
     assert_string_equal(d[0].state, "validated");
@@ -289,7 +289,7 @@ static void test_orders_domains_replace_keeps_validation(void **state)
     assert_string_equal(d[1].state, "pending");
     assert_string_equal(d[1].dcv_method, "dns");
     assert_null(d[1].random_value);
-    orders_domains_free(d, n);
+    order_domain_rows_free(d, n);
 }
 
 static void test_vetting_checks_last_ok(void **state)

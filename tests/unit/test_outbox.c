@@ -26,31 +26,9 @@
 
 #define T0 1700000000
 
-struct fx {
-    char dir[256];
-    char url[1024];
-    struct db *db;
-};
-
 static int fx_setup(void **state)
 {
-    const struct backend *be = *state;
-    struct fx *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->db = dbfx_open(be, "outbox", f->dir, sizeof f->dir, f->url, sizeof f->url);
-    clock_set(T0);
-    *state = f;
-    return 0;
-}
-
-static int fx_teardown(void **state)
-{
-    struct fx *f = *state;
-    clock_set(0);
-    failalloc_set(0);
-    db_close(f->db);
-    testdir_remove(f->dir);
-    free(f);
+    dbfx_setup(state, "outbox", T0);
     return 0;
 }
 
@@ -83,7 +61,7 @@ static int64_t count(struct db *db, const char *state)
 
 static void test_outbox_enqueue_outside_transaction_refused(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     int64_t id = 99;
     assert_int_equal(outbox_enqueue(f->db, &good, &id, &e), -SM_E_INTERNAL);
@@ -94,7 +72,7 @@ static void test_outbox_enqueue_outside_transaction_refused(void **state)
 /* R-NOT-2: the notice commits with the change it announces, and is listed by order. */
 static void test_outbox_enqueue_inside_transaction_commits(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     int64_t id = enqueue_ok(f->db, &good);
     assert_int_equal(count(f->db, "queued"), 1);
     struct outbox_row *rows = NULL;
@@ -121,7 +99,7 @@ static void test_outbox_enqueue_inside_transaction_commits(void **state)
 
 static void test_outbox_enqueue_rollback_leaves_nothing(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     int64_t id = 0;
     assert_int_equal(db_begin(f->db, &e), 0);
@@ -132,7 +110,7 @@ static void test_outbox_enqueue_rollback_leaves_nothing(void **state)
 
 static void test_outbox_enqueue_invalid_input_refused(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     static const unsigned char blob[3] = {1, 2, 3};
     char long_to[300];
     memset(long_to, 'a', sizeof long_to);
@@ -218,7 +196,7 @@ static void test_outbox_enqueue_invalid_input_refused(void **state)
 
 static void test_outbox_attachment_roundtrip(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     static const unsigned char der[5] = {0x30, 0x03, 0x02, 0x01, 0x00};
     struct outbox_mail m = good;
     m.attach_name = "cert.cer";
@@ -242,7 +220,7 @@ static void test_outbox_attachment_roundtrip(void **state)
  * and then A can no longer mark it. */
 static void test_outbox_claim_lease_excludes_other_node(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     struct db *db2 = NULL;
     assert_int_equal(db_open(f->url, f->dir, &db2, &e), 0);
@@ -277,7 +255,7 @@ static void test_outbox_claim_lease_excludes_other_node(void **state)
 
 static void test_outbox_claim_invalid_refused(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     struct outbox_row *r = (struct outbox_row *)1;
     size_t n = 9;
@@ -302,7 +280,7 @@ static void test_outbox_backoff_schedule(void **state)
 /* R-NOT-1: failures wait 1, 2, 4 ... minutes; nothing is lost; dead after max attempts. */
 static void test_outbox_mark_failed_backoff_then_dead(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     int64_t id = enqueue_ok(f->db, &good);
     int64_t now = T0;
@@ -351,7 +329,7 @@ static void test_outbox_mark_failed_backoff_then_dead(void **state)
 
 static void test_outbox_mark_failed_permanent_is_dead_at_once(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     int64_t id = enqueue_ok(f->db, &good);
     struct outbox_row *r = NULL;
@@ -366,7 +344,7 @@ static void test_outbox_mark_failed_permanent_is_dead_at_once(void **state)
 
 static void test_outbox_mark_not_held_refused(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     int64_t id = enqueue_ok(f->db, &good);
     assert_int_equal(outbox_mark_sent(f->db, id, "node-a", "<a@b>", &e), -SM_E_CONFLICT);
@@ -384,7 +362,7 @@ static void test_outbox_mark_not_held_refused(void **state)
 /* R-NOT-1: a sent mail records its Message-ID and time and is never claimed again. */
 static void test_outbox_mark_sent_once(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     int64_t id = enqueue_ok(f->db, &good);
     struct outbox_row *r = NULL;
@@ -408,7 +386,7 @@ static void test_outbox_mark_sent_once(void **state)
 
 static void test_outbox_list_and_count_bad_state_refused(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     struct outbox_row *r = NULL;
     size_t n = 0;
@@ -426,7 +404,7 @@ static void test_outbox_list_and_count_bad_state_refused(void **state)
 
 static void test_outbox_claim_failalloc(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     enqueue_ok(f->db, &good);
     enqueue_ok(f->db, &good);
@@ -493,7 +471,7 @@ static void *node_main(void *arg)
 /* Several nodes claiming at once: every mail is taken by exactly one node. */
 static void test_outbox_claim_concurrent_nodes_exactly_once(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     assert_int_equal(db_begin(f->db, &e), 0);
     for (int i = 0; i < NMAIL; i++)
@@ -524,7 +502,7 @@ static void test_outbox_claim_concurrent_nodes_exactly_once(void **state)
 
 #define T(fn)                                                                                      \
     {                                                                                              \
-#fn, fn, fx_setup, fx_teardown, NULL                                                       \
+#fn, fn, fx_setup, dbfx_teardown, NULL                                                     \
     }
 
 static const struct CMUnitTest table[] = {

@@ -23,37 +23,16 @@
 #include "store/sessions.h"
 #include "store/users.h"
 
-struct fx {
-    char dir[256];
-    char url[1024];
-    struct db *db;
-};
-
 static struct backend be_sqlite = {"sqlite", NULL};
 static struct backend be_pg = {"pg", NULL};
 
 static int fx_setup(void **state)
 {
-    const struct backend *be = *state;
-    struct fx *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->db = dbfx_open(be, "users", f->dir, sizeof f->dir, f->url, sizeof f->url);
-    clock_set(1800000000);
-    *state = f;
+    dbfx_setup(state, "users", 1800000000);
     return 0;
 }
 
-static int fx_teardown(void **state)
-{
-    struct fx *f = *state;
-    clock_set(0);
-    db_close(f->db);
-    testdir_remove(f->dir);
-    free(f);
-    return 0;
-}
-
-static int64_t mkorg(struct fx *f, const char *kind, int64_t reseller)
+static int64_t mkorg(struct dbfx *f, const char *kind, int64_t reseller)
 {
     struct org o = {0};
     snprintf(o.kind, sizeof o.kind, "%s", kind);
@@ -66,7 +45,7 @@ static int64_t mkorg(struct fx *f, const char *kind, int64_t reseller)
     return id;
 }
 
-static int64_t mkuser(struct fx *f, int64_t org, const char *login, int role)
+static int64_t mkuser(struct dbfx *f, int64_t org, const char *login, int role)
 {
     struct user u = {0};
     u.org_id = org;
@@ -94,7 +73,7 @@ static void test_role_names_round_trip(void **state)
 
 static void test_org_insert_reseller_must_be_reseller(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     int64_t c = mkorg(f, "customer", 0), r = mkorg(f, "reseller", 0);
     struct org o = {.kind = "customer", .name_ja = "x", .name_en = "x", .reseller_org_id = c};
     int64_t id;
@@ -116,7 +95,7 @@ static void test_org_insert_reseller_must_be_reseller(void **state)
 
 static void test_user_login_unique_case_insensitive(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     int64_t org = mkorg(f, "customer", 0);
     int64_t a = mkuser(f, org, "Hanako", USER_CUSTOMER);
     assert_true(a > 0);
@@ -140,7 +119,7 @@ static void test_user_login_unique_case_insensitive(void **state)
 
 static void test_user_updates_of_absent_user(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     assert_int_equal(user_set_password(f->db, 77, "h", &e), -SM_E_NOTFOUND);
     assert_int_equal(user_set_failures(f->db, 77, 1, 2, 3, &e), -SM_E_NOTFOUND);
@@ -161,7 +140,7 @@ static void test_user_updates_of_absent_user(void **state)
 
 static void test_sessions_per_user(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     int64_t org = mkorg(f, "customer", 0), id = mkuser(f, org, "taro", USER_CUSTOMER);
     struct sm_err e = {0};
     struct session s = {.user_id = id, .created_at = 1, .last_seen = 1, .expires_at = 10};
@@ -184,7 +163,7 @@ static void test_sessions_per_user(void **state)
 
 static void test_pwreset_single_use(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     int64_t org = mkorg(f, "customer", 0), id = mkuser(f, org, "taro", USER_CUSTOMER);
     struct sm_err e = {0};
     struct pwreset t = {.token_hash = "hh", .user_id = id, .created_at = 1, .expires_at = 9};
@@ -201,7 +180,7 @@ static void test_pwreset_single_use(void **state)
 
 static void test_apikey_revoke_owner_only(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     int64_t org = mkorg(f, "customer", 0);
     int64_t a = mkuser(f, org, "taro", USER_CUSTOMER), b = mkuser(f, org, "jiro", USER_CUSTOMER);
     struct sm_err e = {0};
@@ -231,7 +210,7 @@ static void test_apikey_revoke_owner_only(void **state)
 /* ORG_SCOPE_SQL on both backends: own, managed, all, nothing. */
 static void test_org_scope_sql(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     int64_t r = mkorg(f, "reseller", 0), m = mkorg(f, "customer", r), c = mkorg(f, "customer", 0);
     struct sm_err e = {0};
     struct {
@@ -253,7 +232,7 @@ static void test_org_scope_sql(void **state)
 
 static void test_announcements_newest_first_limit(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     int64_t id;
     for (int i = 0; i < 3; i++) {
@@ -271,7 +250,7 @@ static void test_announcements_newest_first_limit(void **state)
     announcements_free(a, n);
 }
 
-#define T(fn, be) cmocka_unit_test_prestate_setup_teardown(fn, fx_setup, fx_teardown, &be)
+#define T(fn, be) cmocka_unit_test_prestate_setup_teardown(fn, fx_setup, dbfx_teardown, &be)
 #define ALL(be)                                                                                    \
     T(test_org_insert_reseller_must_be_reseller, be),                                              \
         T(test_user_login_unique_case_insensitive, be), T(test_user_updates_of_absent_user, be),   \

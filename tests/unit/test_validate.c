@@ -85,7 +85,7 @@ static int64_t order(int64_t org, const char *key, const char *const *names,
     int64_t id = 0;
     assert_int_equal(db_begin(db, NULL), 0);
     assert_int_equal(orders_insert(db, &o, &id, NULL), 0);
-    assert_int_equal(orders_domains_replace(db, id, names, methods, n, NULL), 0);
+    assert_int_equal(order_domains_replace(db, id, names, methods, n, NULL), 0);
     assert_int_equal(db_commit(db, NULL), 0);
     return id;
 }
@@ -103,10 +103,10 @@ static void prepare(int64_t id)
     orders_rec_free(o);
 }
 
-static struct order_domain *domains(int64_t id, size_t *n)
+static struct order_domain_row *domains(int64_t id, size_t *n)
 {
-    struct order_domain *d = NULL;
-    assert_int_equal(orders_domains_list(db, id, &d, n, NULL), 0);
+    struct order_domain_row *d = NULL;
+    assert_int_equal(order_domains_list(db, id, &d, n, NULL), 0);
     return d;
 }
 
@@ -114,7 +114,7 @@ static void validated(int64_t id, const char *name)
 {
     assert_int_equal(db_begin(db, NULL), 0);
     assert_int_equal(
-        orders_domain_set_result(db, id, name, "validated", NOW, "BR 2.1.8", "{}", NULL), 0);
+        order_domains_set_result(db, id, name, "validated", NOW, "BR 2.1.8", "{}", NULL), 0);
     assert_int_equal(db_commit(db, NULL), 0);
 }
 
@@ -128,7 +128,7 @@ static void test_validate_prepare_values_and_wildcard(void **state)
     int64_t id = order(1, "prep", names, methods, 2);
     prepare(id);
     size_t n = 0;
-    struct order_domain *d = domains(id, &n);
+    struct order_domain_row *d = domains(id, &n);
     assert_int_equal(n, 2);
     for (size_t i = 0; i < n; i++) {
         assert_non_null(d[i].random_value);
@@ -138,7 +138,7 @@ static void test_validate_prepare_values_and_wildcard(void **state)
     }
     assert_string_equal(d[0].dcv_method, "http");
     assert_string_equal(d[1].dcv_method, "dns");
-    orders_domains_free(d, n);
+    order_domain_rows_free(d, n);
     struct sm_err e = {0};
     assert_int_equal(validate_set_method(&env, &sys, cfg, id, "*.prep.co.jp", "http", &e),
                      -SM_E_DCV_METHOD);
@@ -162,28 +162,28 @@ static void test_validate_prepare_reuse_rules(void **state)
     int64_t second = order(7, "r2", n2, NULL, 3);
     prepare(second);
     size_t n = 0;
-    struct order_domain *d = domains(second, &n);
+    struct order_domain_row *d = domains(second, &n);
     assert_int_equal(n, 3);
     assert_string_equal(d[0].state, "validated"); /* under reuse.co.jp (DNS) */
     assert_string_equal(d[0].dcv_method, "dns");  /* the original method, not "reuse" */
     assert_int_equal(d[0].validated_at, NOW);     /* the original time: reuse does not extend */
     assert_string_equal(d[1].state, "validated"); /* the same FQDN (web page) */
     assert_string_equal(d[2].state, "validated"); /* below reuse.co.jp (DNS) all the same */
-    orders_domains_free(d, n);
+    order_domain_rows_free(d, n);
 
     const char *n3[] = {"reuse.co.jp"};
     int64_t other = order(8, "r3", n3, NULL, 1);
     prepare(other);
     d = domains(other, &n);
     assert_string_equal(d[0].state, "pending");
-    orders_domains_free(d, n);
+    order_domain_rows_free(d, n);
 
     clock_set(NOW + 201LL * 86400); /* 200 days of reuse on this date (R-VAL-2) */
     int64_t late = order(7, "r4", n3, NULL, 1);
     prepare(late);
     d = domains(late, &n);
     assert_string_equal(d[0].state, "pending");
-    orders_domains_free(d, n);
+    order_domain_rows_free(d, n);
     clock_set(NOW);
 }
 
@@ -199,9 +199,9 @@ static void test_validate_prepare_http_does_not_cover_subdomains(void **state)
     int64_t second = order(9, "h2", n2, NULL, 1);
     prepare(second);
     size_t n = 0;
-    struct order_domain *d = domains(second, &n);
+    struct order_domain_row *d = domains(second, &n);
     assert_string_equal(d[0].state, "pending");
-    orders_domains_free(d, n);
+    order_domain_rows_free(d, n);
 }
 
 /* R-VAL-1: the e-mail method mails the link to the constructed address; following it
@@ -215,10 +215,10 @@ static void test_validate_email_link(void **state)
     int64_t id = order(10, "mail", names, methods, 1);
     prepare(id);
     size_t n = 0;
-    struct order_domain *d = domains(id, &n);
+    struct order_domain_row *d = domains(id, &n);
     char token[64];
     snprintf(token, sizeof token, "%s", d[0].random_value);
-    orders_domains_free(d, n);
+    order_domain_rows_free(d, n);
     struct outbox_row *rows = NULL;
     size_t nr = 0;
     assert_int_equal(outbox_list_by_order(db, id, 10, &rows, &nr, NULL), 0);
@@ -240,7 +240,7 @@ static void test_validate_email_link(void **state)
     assert_string_equal(d[0].state, "validated");
     assert_non_null(strstr(d[0].evidence, "admin@mail.link.co.jp"));
     assert_string_equal(d[0].adn, "mail.link.co.jp");
-    orders_domains_free(d, n);
+    order_domain_rows_free(d, n);
 
     clock_set(1836691200); /* 2028-03-15T00:00:00Z */
     assert_int_equal(validate_set_method(&env, &sys, cfg, id, "mail.link.co.jp", "email:admin", &e),
@@ -286,14 +286,15 @@ static void validated_by(int64_t id, const char *name, const char *method, const
                          time_t at)
 {
     assert_int_equal(db_begin(db, NULL), 0);
-    assert_int_equal(orders_domain_set_method(db, id, name, method, NULL, 0, NULL), 0);
-    assert_int_equal(orders_domain_set_result(db, id, name, "validated", at, "2.2.0", "{}", NULL),
+    assert_int_equal(order_domains_set_method(db, id, name, method, NULL, 0, NULL), 0);
+    assert_int_equal(order_domains_set_result(db, id, name, "validated", at, "2.2.0", "{}", NULL),
                      0);
-    assert_int_equal(orders_domain_set_origin(db, id, name, adn, "3.2.2.4.7", 0, NULL), 0);
+    assert_int_equal(order_domains_set_origin(db, id, name, adn, "3.2.2.4.7", 0, NULL), 0);
     assert_int_equal(db_commit(db, NULL), 0);
 }
 
-static const struct order_domain *find(const struct order_domain *d, size_t n, const char *name)
+static const struct order_domain_row *find(const struct order_domain_row *d, size_t n,
+                                           const char *name)
 {
     for (size_t i = 0; i < n; i++)
         if (strcmp(d[i].name, name) == 0)
@@ -313,9 +314,9 @@ static void test_validate_reuse_of_reuse_never_spreads_web_page(void **state)
     int64_t first = order(20, "s1", n1, NULL, 1);
     validated_by(first, "web.spread.co.jp", "http", "web.spread.co.jp", NOW);
     size_t n = 0;
-    struct order_domain *d = domains(first, &n);
+    struct order_domain_row *d = domains(first, &n);
     int64_t original = d[0].id;
-    orders_domains_free(d, n);
+    order_domain_rows_free(d, n);
 
     int64_t second = order(20, "s2", n1, NULL, 1);
     prepare(second);
@@ -326,7 +327,7 @@ static void test_validate_reuse_of_reuse_never_spreads_web_page(void **state)
     assert_int_equal(d[0].reused_from, original);
     assert_int_equal(d[0].validated_at, NOW);
     assert_non_null(strstr(d[0].evidence, "\"reused_from\""));
-    orders_domains_free(d, n);
+    order_domain_rows_free(d, n);
 
     const char *n3[] = {"sub.web.spread.co.jp", "*.web.spread.co.jp", "web.spread.co.jp"};
     int64_t third = order(20, "s3", n3, NULL, 3);
@@ -334,10 +335,10 @@ static void test_validate_reuse_of_reuse_never_spreads_web_page(void **state)
     d = domains(third, &n);
     assert_string_equal(find(d, n, "sub.web.spread.co.jp")->state, "pending");
     assert_string_equal(find(d, n, "*.web.spread.co.jp")->state, "pending");
-    const struct order_domain *same = find(d, n, "web.spread.co.jp");
+    const struct order_domain_row *same = find(d, n, "web.spread.co.jp");
     assert_string_equal(same->state, "validated");
     assert_int_equal(same->reused_from, original); /* the original, never the reuse */
-    orders_domains_free(d, n);
+    order_domain_rows_free(d, n);
 }
 
 /* Issue 8 item 20: a reuse does not rely on a method switched off since (e-mail, off from
@@ -354,10 +355,10 @@ static void test_validate_reuse_not_past_switched_off_method(void **state)
     int64_t second = order(21, "o2", n1, NULL, 2);
     prepare(second);
     size_t n = 0;
-    struct order_domain *d = domains(second, &n);
+    struct order_domain_row *d = domains(second, &n);
     assert_string_equal(find(d, n, "mail.off.co.jp")->state, "pending");
     assert_string_equal(find(d, n, "dns.off.co.jp")->state, "validated");
-    orders_domains_free(d, n);
+    order_domain_rows_free(d, n);
     clock_set(NOW);
 }
 
@@ -433,14 +434,14 @@ static void test_validate_stale_evidence_refused_at_issuance(void **state)
     assert_string_equal(o->state, "vetting");
     orders_rec_free(o);
     size_t n = 0;
-    struct order_domain *d = domains(id, &n);
-    const struct order_domain *h = find(d, n, "held.co.jp");
+    struct order_domain_row *d = domains(id, &n);
+    const struct order_domain_row *h = find(d, n, "held.co.jp");
     assert_string_equal(h->state, "pending");
     assert_non_null(h->random_value);
     assert_int_equal(h->value_expires_at, T_2026_12_01 + 30LL * 86400);
     assert_non_null(strstr(h->evidence, "dcv.stale"));
     assert_string_equal(find(d, n, "www.held.co.jp")->state, "validated");
-    orders_domains_free(d, n);
+    order_domain_rows_free(d, n);
     /* an order no longer approved is not signed */
     assert_int_equal(fulfil_issue(&env, &sys, cfg, id, &e), -SM_E_CONFLICT);
     assert_string_equal(e.field, "state");
@@ -465,11 +466,11 @@ static void test_validate_web_page_spread_refused_at_issuance(void **state)
     assert_string_equal(o->state, "vetting");
     orders_rec_free(o);
     size_t n = 0;
-    struct order_domain *d = domains(id, &n);
+    struct order_domain_row *d = domains(id, &n);
     assert_string_equal(find(d, n, "*.spread2.co.jp")->dcv_method, "dns"); /* no web page */
     assert_string_equal(find(d, n, "*.spread2.co.jp")->state, "pending");
     assert_string_equal(find(d, n, "sub.spread2.co.jp")->state, "pending");
-    orders_domains_free(d, n);
+    order_domain_rows_free(d, n);
 }
 
 /* Issue 8 item 21: random values live 30 days, or the reuse period when shorter: 10 days
@@ -482,9 +483,9 @@ static void test_validate_value_lifetime_follows_reuse_period(void **state)
     int64_t id = order(25, "life", names, NULL, 1);
     prepare(id);
     size_t n = 0;
-    struct order_domain *d = domains(id, &n);
+    struct order_domain_row *d = domains(id, &n);
     assert_int_equal(d[0].value_expires_at, T_2029_03_15 + 10LL * 86400);
-    orders_domains_free(d, n);
+    order_domain_rows_free(d, n);
     clock_set(NOW);
 }
 
@@ -539,10 +540,10 @@ static void test_validate_email_lookup_names_the_request(void **state)
     int64_t id = order(org_id, "look", names, methods, 1);
     prepare(id);
     size_t n = 0;
-    struct order_domain *d = domains(id, &n);
+    struct order_domain_row *d = domains(id, &n);
     char token[64];
     snprintf(token, sizeof token, "%s", d[0].random_value);
-    orders_domains_free(d, n);
+    order_domain_rows_free(d, n);
     struct validate_email_info in;
     struct sm_err e = {0};
     assert_int_equal(validate_email_lookup(&env, token, &in, &e), 0);

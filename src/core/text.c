@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: MIT */
+/* Hex, digits, write_all and the e-mail address syntax (core/text.h). */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/text.h"
+
+static const char hexdig[] = "0123456789abcdef";
+
+void text_hex(char *out, const unsigned char *in, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = hexdig[in[i] >> 4];
+        out[2 * i + 1] = hexdig[in[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+int text_hex_value(int c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int text_unhex(unsigned char *out, size_t n, const char *hex)
+{
+    if (hex == NULL || strlen(hex) != 2 * n)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        int hi = text_hex_value(hex[2 * i]), lo = text_hex_value(hex[2 * i + 1]);
+        if (hi < 0 || lo < 0)
+            return -1;
+        out[i] = (unsigned char)(hi << 4 | lo);
+    }
+    return 0;
+}
+
+int text_is_lower_hex(const char *s, size_t len)
+{
+    return s != NULL && strlen(s) == len && strspn(s, hexdig) == len;
+}
+
+int text_is_digit(int c) { return c >= '0' && c <= '9'; }
+
+int text_digits_n(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!text_is_digit((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+int text_is_digits(const char *s) { return s != NULL && *s != '\0' && text_digits_n(s, strlen(s)); }
+
+int write_all(int fd, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    while (n > 0) {
+        ssize_t w = write(fd, c, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w == 0)
+            errno = EIO;
+        if (w <= 0)
+            return -1;
+        c += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+static int alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+static int atext(char c)
+{
+    return alpha(c) || text_is_digit((unsigned char)c) ||
+           (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+}
+
+static int ldh(char c) { return alpha(c) || text_is_digit((unsigned char)c) || c == '-'; }
+
+int text_email_ok(const char *a, unsigned flags)
+{
+    if (a == NULL)
+        return 0;
+    size_t n = strlen(a);
+    const char *at = strrchr(a, '@');
+    if (n > TEXT_EMAIL_MAX || at == NULL || at == a || at - a > TEXT_EMAIL_LOCAL_MAX)
+        return 0;
+    for (const char *p = a; p < at; p++) { /* dot-atom local part */
+        if (*p == '.') {
+            if (p == a || p + 1 == at || p[1] == '.')
+                return 0;
+        } else if (!atext(*p)) {
+            return 0;
+        }
+    }
+    const char *label = at + 1;
+    int labels = 0;
+    for (const char *p = at + 1;; p++) {
+        if (*p == '.' || *p == '\0') {
+            size_t len = (size_t)(p - label);
+            if (len == 0 || len > 63 || label[0] == '-' || p[-1] == '-')
+                return 0;
+            labels++;
+            if (*p == '\0')
+                break;
+            label = p + 1;
+        } else if (!ldh(*p)) {
+            return 0;
+        }
+    }
+    if (labels < 2)
+        return (flags & TEXT_EMAIL_LOCAL_DOMAIN) != 0;
+    for (const char *p = label; *p != '\0'; p++)
+        if (!alpha(*p))
+            return 0;
+    return 1;
+}
