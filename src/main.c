@@ -21,7 +21,9 @@ static const struct {
      "cert get --dir DIR --serial S --format F [--out FILE]\n"
      "                                   a certificate in a download format (pem der p7b ...)"},
     {"revoke", cmd_revoke,
-     "revoke --dir DIR --serial HEX|--batch FILE --reason R [--date D]  revoke certificates"},
+     "revoke --dir DIR --serial HEX|--batch FILE|--ca L --issued-between FROM TO --reason R"
+     " [--date D]  revoke certificates"},
+    {"crl", cmd_crl, "crl --dir DIR                     sign every CRL now"},
     {"audit", cmd_audit, "audit verify --dir DIR           verify the audit log's hash chain"},
     {"calendar", cmd_calendar, "calendar FROM TO                 business days and holidays"},
     {"mail", cmd_mail, "mail test|run|list --dir DIR ...  queue a test mail, send mails"},

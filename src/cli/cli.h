@@ -11,6 +11,7 @@ int cmd_issue(int argc, char **argv);    /* cli/cmd_issue.c */
 int cmd_cert(int argc, char **argv);     /* cli/cmd_cert.c */
 int cmd_revoke(int argc, char **argv);   /* cli/cmd_revoke.c */
 int cmd_audit(int argc, char **argv);    /* cli/cmd_audit.c */
+int cmd_crl(int argc, char **argv);      /* cli/cmd_crl.c */
 int cmd_calendar(int argc, char **argv); /* cli/cmd_calendar.c */
 int cmd_serve(int argc, char **argv);    /* cli/cmd_serve.c */
 int cmd_dcv(int argc, char **argv);      /* cli/cmd_dcv.c */

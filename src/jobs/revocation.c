@@ -16,7 +16,11 @@ static int run_crl(struct db *db, const struct config *cfg, const struct job_row
 {
     int64_t now = (int64_t)clock_now();
     int rc = ocsp_responders_ensure(db, cfg, now, NULL, e); /* renewed ahead of expiry */
-    return rc == 0 ? crl_refresh(db, cfg, now, 0, NULL, e) : rc;
+    if (rc == 0)
+        rc = crl_refresh(db, cfg, now, 0, NULL, e);
+    if (rc == 0) /* OCSP responses signed ahead, refreshed before half their validity */
+        rc = ocsp_presign_refresh(db, cfg, now, 100000, NULL, e);
+    return rc;
 }
 
 static int run_revoke(struct db *db, const struct config *cfg, const struct job_row *job,

@@ -137,7 +137,7 @@ int ocsp_response_sign(const struct ocsp_query *q, const struct ocsp_answer *a, 
     int ok = bs != NULL && tu != NULL && nu != NULL &&
              (a->status != OCSP_ST_REVOKED || rt != NULL) &&
              OCSP_basic_add1_status(bs, q->id, st, reason, rt, tu, nu) != NULL &&
-             OCSP_copy_nonce(bs, q->req) > 0;
+             (q->req == NULL || OCSP_copy_nonce(bs, q->req) > 0);
     const EVP_MD *md =
         EVP_PKEY_get_bits(key) >= 384 && EVP_PKEY_is_a(key, "EC") ? EVP_sha384() : EVP_sha256();
     if (ok)
@@ -220,4 +220,40 @@ int ocsp_responder_make(X509 *issuer, struct signer *s, EVP_PKEY *pub, int64_t n
     }
     *out = x;
     return 0;
+}
+
+int ocsp_query_presignable(const struct ocsp_query *q)
+{
+    ASN1_OBJECT *md = NULL;
+    if (q->req == NULL || q->id == NULL ||
+        OCSP_REQUEST_get_ext_by_NID(q->req, NID_id_pkix_OCSP_Nonce, -1) >= 0)
+        return 0;
+    if (OCSP_id_get0_info(NULL, &md, NULL, NULL, q->id) != 1 || md == NULL)
+        return 0;
+    return OBJ_obj2nid(md) == NID_sha1;
+}
+
+int ocsp_response_presign(X509 *issuer, const char *serial, const struct ocsp_answer *a,
+                          X509 *responder, EVP_PKEY *key, unsigned char **der, size_t *len,
+                          struct sm_err *e)
+{
+    *der = NULL;
+    *len = 0;
+    BIGNUM *bn = NULL;
+    ASN1_INTEGER *sn = NULL;
+    if (BN_hex2bn(&bn, serial) <= 0 || (sn = BN_to_ASN1_INTEGER(bn, NULL)) == NULL) {
+        BN_free(bn);
+        return sm_err_set(e, SM_E_INVALID, "serial", "serial %s is not hexadecimal", serial);
+    }
+    BN_free(bn);
+    ASN1_BIT_STRING *ik = X509_get0_pubkey_bitstr(issuer);
+    OCSP_CERTID *id =
+        ik ? OCSP_cert_id_new(EVP_sha1(), X509_get_subject_name(issuer), ik, sn) : NULL;
+    ASN1_INTEGER_free(sn);
+    if (id == NULL)
+        return sm_err_openssl(e, "OCSP CertID");
+    struct ocsp_query q = {.req = NULL, .id = id};
+    int rc = ocsp_response_sign(&q, a, responder, key, der, len, e);
+    OCSP_CERTID_free(id);
+    return rc;
 }

@@ -20,6 +20,7 @@
 #include "store/certs.h"
 #include "store/db.h"
 #include "store/ocsp_responders.h"
+#include "store/ocsp_responses.h"
 
 static const char *const levels[] = {"dv", "ov", "ev"};
 #define NLEVELS      3
@@ -259,6 +260,23 @@ int ocsp_answer(struct db *db, const struct config *cfg, const unsigned char *re
     if (rc == 0 && found >= 0 && key == NULL)
         rc = sm_err_set(e, SM_E_NOMEM, "ocsp", "out of memory");
     struct ocsp_answer a = {OCSP_ST_UNKNOWN, 0, 0, now, now + hours * 3600};
+    /* a pre-signed response when one is stored and still tells the current state */
+    unsigned char *stored = NULL;
+    size_t slen = 0;
+    if (rc == 0 && found >= 0 && ocsp_query_presignable(&q) &&
+        ocsp_responses_get(db, q.serial, levels[found], now, &stored, &slen, e) == 0) {
+        *resp = OPENSSL_malloc(slen);
+        if (*resp != NULL) {
+            memcpy(*resp, stored, slen);
+            *resp_len = slen;
+        }
+        free(stored);
+        X509_free(responder);
+        EVP_PKEY_free(key);
+        ocsp_query_clear(&q);
+        return *resp != NULL ? 0 : error_answer(OCSP_RESPONSE_STATUS_INTERNALERROR, resp, resp_len);
+    }
+    sm_err_clear(e);
     if (rc == 0 && found >= 0)
         rc = status_of(db, levels[found], q.serial, &a, e);
     if (rc == 0 && found >= 0)
@@ -273,4 +291,113 @@ int ocsp_answer(struct db *db, const struct config *cfg, const unsigned char *re
     if (rc < 0)
         return error_answer(OCSP_RESPONSE_STATUS_INTERNALERROR, resp, resp_len);
     return 0;
+}
+
+/* ---- pre-signed responses ---- */
+
+#define PRESIGN_BATCH 500
+
+/* Takes references to level i's issuer, responder and key (loading them if needed). */
+static int level_refs(struct db *db, const struct config *cfg, int i, int64_t now, X509 **ca,
+                      X509 **responder, EVP_PKEY **key, struct sm_err *e)
+{
+    *ca = *responder = NULL;
+    *key = NULL;
+    pthread_mutex_lock(&cache_mu);
+    struct loaded *l = &cache[i];
+    int rc = 0;
+    if (l->ca == NULL || l->loaded_at + CACHE_RELOAD <= now || l->not_after <= now)
+        rc = load_level(db, cfg, i, now, l, e);
+    if (rc == 0 && X509_up_ref(l->ca) == 1) {
+        *ca = l->ca;
+        if (X509_up_ref(l->responder) == 1)
+            *responder = l->responder;
+        if (EVP_PKEY_up_ref(l->key) == 1)
+            *key = l->key;
+    }
+    pthread_mutex_unlock(&cache_mu);
+    if (rc == 0 && (*ca == NULL || *responder == NULL || *key == NULL)) {
+        X509_free(*ca);
+        X509_free(*responder);
+        EVP_PKEY_free(*key);
+        *ca = *responder = NULL;
+        *key = NULL;
+        rc = sm_err_set(e, SM_E_NOMEM, "ocsp", "out of memory");
+    }
+    return rc;
+}
+
+static int level_index(const char *level)
+{
+    for (int i = 0; i < NLEVELS; i++)
+        if (strcmp(levels[i], level) == 0)
+            return i;
+    return -1;
+}
+
+int ocsp_presign_refresh(struct db *db, const struct config *cfg, int64_t now, size_t max,
+                         size_t *count, struct sm_err *e)
+{
+    int64_t hours = 24;
+    size_t done = 0;
+    if (count != NULL)
+        *count = 0;
+    int rc = config_int(cfg, "revocation", "ocsp_validity_hours", 8, 240, &hours, e);
+    X509 *ca[NLEVELS] = {0}, *rsp[NLEVELS] = {0};
+    EVP_PKEY *key[NLEVELS] = {0};
+    int tried[NLEVELS] = {0};
+    while (rc == 0 && done < max) {
+        struct ocsp_due *v = NULL;
+        size_t n = 0;
+        size_t want = max - done < PRESIGN_BATCH ? max - done : PRESIGN_BATCH;
+        rc = ocsp_responses_list_due(db, now, want, &v, &n, e);
+        if (rc < 0 || n == 0) {
+            free(v);
+            break;
+        }
+        size_t wrote = 0;
+        rc = db_begin(db, e);
+        for (size_t j = 0; rc == 0 && j < n; j++) {
+            int i = level_index(v[j].level);
+            if (i < 0)
+                continue;
+            if (!tried[i]) {
+                tried[i] = 1;
+                if (level_refs(db, cfg, i, now, &ca[i], &rsp[i], &key[i], e) != 0)
+                    sm_err_clear(e); /* no responder for the level: signed on request */
+            }
+            if (key[i] == NULL)
+                continue;
+            struct ocsp_answer a = {OCSP_ST_GOOD, 0, 0, now, now + hours * 3600};
+            if (strcmp(v[j].state, "revoked") == 0) {
+                a.status = OCSP_ST_REVOKED;
+                a.revoked_at = v[j].revoked_at;
+                a.reason = v[j].reason > 0 ? (int)v[j].reason : 0;
+            }
+            unsigned char *der = NULL;
+            size_t len = 0;
+            rc = ocsp_response_presign(ca[i], v[j].serial, &a, rsp[i], key[i], &der, &len, e);
+            if (rc == 0)
+                rc = ocsp_responses_put(db, v[j].serial, v[j].level, v[j].state, der, len, now,
+                                        a.next_update, now + hours * 1800, e);
+            OPENSSL_free(der);
+            wrote += rc == 0;
+        }
+        if (rc == 0)
+            rc = db_commit(db, e);
+        else
+            db_rollback(db);
+        free(v);
+        done += wrote;
+        if (wrote < n)
+            break; /* the rest has no responder: nothing more to do now */
+    }
+    for (int i = 0; i < NLEVELS; i++) {
+        X509_free(ca[i]);
+        X509_free(rsp[i]);
+        EVP_PKEY_free(key[i]);
+    }
+    if (count != NULL)
+        *count = done;
+    return rc;
 }

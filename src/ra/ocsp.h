@@ -31,6 +31,15 @@ int ocsp_responders_ensure(struct db *db, const struct config *cfg, int64_t now,
 int ocsp_answer(struct db *db, const struct config *cfg, const unsigned char *req, size_t len,
                 int64_t now, unsigned char **resp, size_t *resp_len, struct sm_err *e);
 
+/* Signs ahead of requests the response of every certificate (issued, scheduled, revoked,
+ * not expired) that has none, whose stored one tells an older state, or whose stored one
+ * is past half its validity (refresh_at), at most max of them, in transactions of 500;
+ * *count (may be NULL) = how many. ocsp_answer serves them to requests without a nonce
+ * and with a SHA-1 CertID (RFC 5019) while they tell the current state; everything else
+ * is signed on request (a just-issued certificate, a nonce). Run by the CRL job. */
+int ocsp_presign_refresh(struct db *db, const struct config *cfg, int64_t now, size_t max,
+                         size_t *count, struct sm_err *e);
+
 /* Drops the responders loaded in memory (tests, shutdown). */
 void ocsp_cache_clear(void);
 

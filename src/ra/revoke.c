@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Revocation now or on a date (see revoke.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -11,10 +12,12 @@
 #include "ra/cert.h"
 #include "ra/revoke.h"
 #include "store/certs.h"
+#include "store/audit.h"
 #include "store/db.h"
 #include "store/jobs.h"
 #include "store/keyblock.h"
 #include "store/orders.h"
+#include "store/revocation_requests.h"
 #include "store/revocations.h"
 
 static const struct {
@@ -218,4 +221,208 @@ int revoke_run_due(struct db *db, const char *serial, int64_t now, int *done, st
     if (done != NULL)
         *done = did;
     return 0;
+}
+
+int revoke_needs_phone(const char *level, const char *source)
+{
+    return source != NULL && strcmp(source, "customer") == 0 && level != NULL &&
+           (strcmp(level, "ov") == 0 || strcmp(level, "ev") == 0);
+}
+
+int64_t revoke_deadline(int reason, int64_t t)
+{
+    return t + (reason == REVOKE_KEY_COMPROMISE ? DAY : 5 * DAY);
+}
+
+static int audit_request(struct db *db, const char *actor, const char *action,
+                         const struct revreq_row *q, json_t *extra, struct sm_err *e)
+{
+    char object[64];
+    snprintf(object, sizeof object, "cert:%s", q->serial);
+    json_t *d =
+        json_pack("{s:I, s:s, s:I, s:I}", "request", (json_int_t)q->id, "reason",
+                  revoke_reason_name(q->reason) ? revoke_reason_name(q->reason) : "", "due_at",
+                  (json_int_t)q->due_at, "deadline_at", (json_int_t)q->deadline_at);
+    if (d != NULL && extra != NULL)
+        json_object_update(d, extra);
+    json_decref(extra);
+    char *s = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(d);
+    if (s == NULL)
+        return sm_err_set(e, SM_E_NOMEM, "audit", "out of memory");
+    int rc = audit_append(db, actor, action, object, s, e);
+    free(s);
+    return rc;
+}
+
+/* The pending request of a customer: the checks of revoke_tx without the change. */
+static int request_tx(struct db *db, const struct revoke_req *r, const struct certs_row *c,
+                      int64_t now, struct revoke_result *out, struct sm_err *e)
+{
+    struct revreq_row q = {0};
+    int rc = revreq_get_pending(db, c->serial, &q, e);
+    if (rc == 0)
+        return sm_err_set(e, SM_E_CONFLICT, "state",
+                          "certificate %s already has a revocation request", c->serial);
+    if (rc != -SM_E_NOTFOUND)
+        return rc;
+    sm_err_clear(e);
+    if (strcmp(c->state, "issued") != 0)
+        return sm_err_set(e, SM_E_CONFLICT, "state", "certificate %s is %s", c->serial, c->state);
+    if (c->not_after > 0 && c->not_after < now)
+        return sm_err_set(e, SM_E_CONFLICT, "state", "certificate %s has expired", c->serial);
+    memset(&q, 0, sizeof q);
+    snprintf(q.serial, sizeof q.serial, "%s", c->serial);
+    snprintf(q.requested_by, sizeof q.requested_by, "%s", r->actor ? r->actor : "system");
+    q.org_id = c->org_id;
+    q.reason = r->reason;
+    q.due_at = r->reason == REVOKE_KEY_COMPROMISE || r->when <= now ? 0 : r->when;
+    q.requested_at = now;
+    q.deadline_at = revoke_deadline(r->reason, now);
+    rc = revreq_insert(db, &q, &q.id, e);
+    if (rc == 0)
+        rc = audit_request(db, q.requested_by, "cert.revocation_requested", &q, NULL, e);
+    if (rc == 0) {
+        out->pending = 1;
+        out->request_id = q.id;
+        out->at = q.due_at ? q.due_at : now;
+    }
+    return rc;
+}
+
+int revoke_request(struct db *db, const struct revoke_req *r, struct revoke_result *out,
+                   struct sm_err *e)
+{
+    struct revoke_result res = {0};
+    char serial[41];
+    int64_t now = (int64_t)clock_now();
+    if (out != NULL)
+        *out = res;
+    if (r == NULL || revoke_serial_norm(r->serial, serial) < 0)
+        return sm_err_set(e, SM_E_INVALID, "serial", "a serial is 1 to 40 hexadecimal digits");
+    int rc = db_begin(db, e);
+    if (rc < 0)
+        return rc;
+    struct certs_row *c = NULL;
+    rc = r->scope ? certs_get_scoped(db, serial, r->scope, &c, e) : certs_get(db, serial, &c, e);
+    if (rc == 0 && revoke_needs_phone(c->level, r->source)) {
+        /* the reason and date checks of revoke_tx, nothing written by it */
+        struct revoke_req probe = *r;
+        probe.serial = serial;
+        rc = revoke_reason_name(r->reason) == NULL ||
+                     (r->reason == REVOKE_PRIVILEGE_WITHDRAWN && !r->officer)
+                 ? sm_err_set(e, SM_E_INVALID, "reason", "reason %d is not allowed", r->reason)
+             : (r->when != 0 && r->when < now - DAY) ||
+                     r->when > now + (int64_t)REVOKE_MAX_DAYS * DAY + DAY
+                 ? sm_err_set(e, SM_E_INVALID, "date", "the revocation date is out of range")
+                 : request_tx(db, &probe, c, now, &res, e);
+    } else if (rc == 0) {
+        rc = revoke_tx(db, r, now, &res, e);
+    }
+    certs_row_free(c);
+    if (rc == 0)
+        rc = db_commit(db, e);
+    if (rc < 0) {
+        db_rollback(db);
+        return rc;
+    }
+    if (out != NULL)
+        *out = res;
+    return 0;
+}
+
+int revoke_confirm(struct db *db, int64_t request_id, const struct revoke_phone *ph,
+                   struct revoke_result *out, struct sm_err *e)
+{
+    int64_t now = (int64_t)clock_now();
+    if (out != NULL)
+        memset(out, 0, sizeof *out);
+    if (ph == NULL || ph->contact == NULL || ph->contact[0] == '\0' || strlen(ph->contact) > 120)
+        return sm_err_set(e, SM_E_INVALID, "contact", "who confirmed by phone is required");
+    int64_t at = ph->phone_at > 0 ? ph->phone_at : now;
+    if (at > now + 300)
+        return sm_err_set(e, SM_E_INVALID, "phone_at", "the call cannot be in the future");
+    const char *note = ph->note ? ph->note : "";
+    if (strlen(note) > 500)
+        return sm_err_set(e, SM_E_INVALID, "note", "the note is longer than 500 characters");
+    int rc = db_begin(db, e);
+    if (rc < 0)
+        return rc;
+    struct revreq_row q = {0};
+    rc = revreq_get(db, request_id, &q, e);
+    if (rc == 0 && strcmp(q.state, "pending") != 0)
+        rc = sm_err_set(e, SM_E_CONFLICT, "state", "revocation request %lld is %s",
+                        (long long)request_id, q.state);
+    if (rc == 0)
+        rc = revreq_mark_confirmed(db, q.id, ph->officer, ph->contact, at, note, now, e);
+    if (rc == 0)
+        rc = audit_request(db, ph->officer, "cert.revocation_confirmed", &q,
+                           json_pack("{s:s, s:I, s:s, s:s}", "phone_contact", ph->contact,
+                                     "phone_at", (json_int_t)at, "phone_note", note, "requested_by",
+                                     q.requested_by),
+                           e);
+    struct revoke_result res = {0};
+    if (rc == 0) {
+        struct revoke_req r = {.actor = ph->officer,
+                               .source = "customer",
+                               .serial = q.serial,
+                               .reason = q.reason,
+                               .when = q.due_at > now ? q.due_at : 0};
+        rc = revoke_tx(db, &r, now, &res, e);
+    }
+    if (rc == 0)
+        rc = db_commit(db, e);
+    if (rc < 0) {
+        db_rollback(db);
+        return rc;
+    }
+    if (out != NULL)
+        *out = res;
+    return 0;
+}
+
+int revoke_withdraw(struct db *db, const char *actor, const char *serial_in,
+                    const struct orders_scope *scope, struct sm_err *e)
+{
+    char serial[41];
+    int64_t now = (int64_t)clock_now();
+    if (revoke_serial_norm(serial_in, serial) < 0)
+        return sm_err_set(e, SM_E_INVALID, "serial", "a serial is 1 to 40 hexadecimal digits");
+    int rc = db_begin(db, e);
+    if (rc < 0)
+        return rc;
+    struct certs_row *c = NULL;
+    rc = scope ? certs_get_scoped(db, serial, scope, &c, e) : certs_get(db, serial, &c, e);
+    struct revreq_row q = {0};
+    int pend = -1;
+    if (rc == 0) {
+        pend = revreq_get_pending(db, serial, &q, e);
+        if (pend == -SM_E_NOTFOUND)
+            sm_err_clear(e);
+        else if (pend < 0)
+            rc = pend;
+    }
+    if (rc == 0 && pend == 0) {
+        rc = revreq_mark_withdrawn(db, q.id, actor, now, e);
+        if (rc == 0)
+            rc = audit_request(db, actor, "cert.revocation_request_withdrawn", &q, NULL, e);
+    } else if (rc == 0 && strcmp(c->state, "revocation_scheduled") == 0) {
+        struct cert_change ch = {.actor = actor,
+                                 .serial = serial,
+                                 .to = CERT_ISSUED,
+                                 .now = now,
+                                 .detail = json_pack("{s:s}", "withdrawn_by", actor)};
+        rc = cert_transition_tx(db, &ch, NULL, e);
+        if (rc == 0)
+            rc = revocations_set(db, serial, 0, 0, 0, NULL, e);
+    } else if (rc == 0) {
+        rc = sm_err_set(e, SM_E_CONFLICT, "state", "certificate %s has no revocation to withdraw",
+                        serial);
+    }
+    certs_row_free(c);
+    if (rc == 0)
+        rc = db_commit(db, e);
+    if (rc < 0)
+        db_rollback(db);
+    return rc;
 }

@@ -49,9 +49,11 @@ struct revoke_req {
 
 /* What the action did. */
 struct revoke_result {
-    int revoked;     /* 1: revoked now; 0: scheduled */
-    int64_t at;      /* revoked_at, or the date it is scheduled for */
-    int key_blocked; /* 1: the public key was put on the blocklist */
+    int pending;        /* 1: held for the officer's phone confirmation (revoke_request) */
+    int64_t request_id; /* its id */
+    int revoked;        /* 1: revoked now; 0: scheduled */
+    int64_t at;         /* revoked_at, or the date it is scheduled for */
+    int key_blocked;    /* 1: the public key was put on the blocklist */
 };
 
 /* The action inside the caller's transaction. Refusals change nothing the caller's
@@ -64,6 +66,45 @@ int revoke_tx(struct db *db, const struct revoke_req *r, int64_t now, struct rev
 /* The same in a transaction of its own, at clock_now(). */
 int revoke_cert(struct db *db, const struct revoke_req *r, struct revoke_result *out,
                 struct sm_err *e);
+
+/* R-REV-1 policy: a customer's revocation request on an OV or EV certificate is carried
+ * out only after an officer has confirmed it by phone with the customer; DV requests (the
+ * applicant's control of the domain is all that was vetted) and every request of an
+ * officer or the operator are carried out at once. 1 when level/source need the call. */
+int revoke_needs_phone(const char *level, const char *source);
+
+/* BR 4.9.1.1 deadline of a request made at t: 24 hours for keyCompromise, 5 days
+ * otherwise. */
+int64_t revoke_deadline(int reason, int64_t t);
+
+/* The customer's or officer's request (web): checked like revoke_tx; when
+ * revoke_needs_phone, a pending request is recorded instead (out->pending, audited as
+ * cert.revocation_requested) and -SM_E_CONFLICT (field state) if one is already pending.
+ * Own transaction, at clock_now(). */
+int revoke_request(struct db *db, const struct revoke_req *r, struct revoke_result *out,
+                   struct sm_err *e);
+
+/* The officer's phone confirmation of pending request id: who was reached (contact, not
+ * empty), when (phone_at, not in the future), a note; then the revocation is carried out
+ * as it was asked (now or scheduled). Audited as cert.revocation_confirmed with the phone
+ * record, and the revocation itself. -SM_E_NOTFOUND, -SM_E_CONFLICT (not pending, or the
+ * certificate can no longer be revoked), -SM_E_INVALID (field contact or phone_at). */
+struct revoke_phone {
+    const char *officer; /* audit actor */
+    const char *contact; /* who confirmed on the phone */
+    int64_t phone_at;    /* when the call took place (0 = now) */
+    const char *note;
+};
+int revoke_confirm(struct db *db, int64_t request_id, const struct revoke_phone *ph,
+                   struct revoke_result *out, struct sm_err *e);
+
+/* Withdraws the pending request or the scheduled revocation of serial (customer in scope
+ * or officer): the request is closed (cert.revocation_request_withdrawn) or the
+ * certificate goes back revocation_scheduled -> issued (cert.revocation_withdrawn), and
+ * its cert.revoke job then finds nothing to do. -SM_E_CONFLICT (field state) when there is
+ * nothing to withdraw. Own transaction. */
+int revoke_withdraw(struct db *db, const char *actor, const char *serial,
+                    const struct orders_scope *scope, struct sm_err *e);
 
 /* Carries out the scheduled revocation of serial if it is due at now (job cert.revoke);
  * a certificate no longer scheduled (withdrawn, already revoked, expired) is left as it

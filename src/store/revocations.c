@@ -35,6 +35,13 @@ static const struct db_stmt st_list_due = {
     "AND revocation_due_at <= $1 ORDER BY revocation_due_at, id",
     NULL, NULL};
 
+static const struct db_stmt st_list_issued = {
+    "revocations.list_issued",
+    "SELECT c.serial FROM certificates c JOIN cas a ON a.id = c.ca_id WHERE a.level = $1 "
+    "AND c.state IN ('issued', 'revocation_scheduled') AND c.issued_at >= $2 "
+    "AND c.issued_at < $3 ORDER BY c.id",
+    NULL, NULL};
+
 static struct db_val int_or_null(int64_t v) { return v > 0 ? DBV_INT(v) : DBV_NULL; }
 
 int revocations_set(struct db *db, const char *serial, int64_t revoked_at, int reason,
@@ -186,6 +193,25 @@ int revocations_list_due(struct db *db, int64_t now, char (**out)[REVOCATIONS_SE
     *n = 0;
     struct db_val p[1] = {DBV_INT(now)};
     int rc = db_run(db, &st_list_due, p, 1, on_serial, &l, e);
+    if (rc < 0) {
+        free(l.v);
+        return rc == -SM_E_NOMEM ? sm_err_set(e, SM_E_NOMEM, "revocations", "out of memory") : rc;
+    }
+    *out = l.v;
+    *n = l.n;
+    return 0;
+}
+
+int revocations_list_issued(struct db *db, const char *level, int64_t from, int64_t to,
+                            char (**out)[REVOCATIONS_SERIAL_MAX], size_t *n, struct sm_err *e)
+{
+    struct serials l = {0};
+    *out = NULL;
+    *n = 0;
+    if (level == NULL)
+        return sm_err_set(e, SM_E_INVALID, "level", "no level");
+    struct db_val p[3] = {DBV_TEXT(level), DBV_INT(from), DBV_INT(to)};
+    int rc = db_run(db, &st_list_issued, p, 3, on_serial, &l, e);
     if (rc < 0) {
         free(l.v);
         return rc == -SM_E_NOMEM ? sm_err_set(e, SM_E_NOMEM, "revocations", "out of memory") : rc;

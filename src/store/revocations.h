@@ -44,4 +44,10 @@ int revocations_count_level(struct db *db, const char *level, int64_t *n, struct
 int revocations_list_due(struct db *db, int64_t now, char (**out)[REVOCATIONS_SERIAL_MAX],
                          size_t *n, struct sm_err *e);
 
+/* Serials of the certificates a mass revocation may take (BR SC-089): issued by a CA of
+ * level (dv, ov, ev), in state issued or revocation_scheduled, issued_at in [from, to),
+ * ordered by id. The caller frees *out with free(). */
+int revocations_list_issued(struct db *db, const char *level, int64_t from, int64_t to,
+                            char (**out)[REVOCATIONS_SERIAL_MAX], size_t *n, struct sm_err *e);
+
 #endif

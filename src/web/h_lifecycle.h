@@ -17,7 +17,10 @@ void h_ocsp_get(struct req *r);  /* GET /ocsp/BASE64: base64 of the DER request 
 void h_crl_urls(struct req *r);  /* GET /crl-urls.json: every full CRL URL (CCADB) */
 
 /* h_revoke.c (R-REV-1, R-REV-3) */
-void h_cert_revoke(struct req *r); /* POST /certificates/:serial/revoke */
+void h_cert_revoke(struct req *r);                /* POST /certificates/:serial/revoke */
+void h_cert_revoke_withdraw(struct req *r);       /* POST /certificates/:serial/revoke/withdraw */
+void h_officer_revocations(struct req *r);        /* GET /officer/revocations */
+void h_officer_revocation_confirm(struct req *r); /* POST /officer/revocations/:id/confirm */
 /* Sets "revoke" of the certificate page's data: false, or the form (can), the scheduled
  * date and the banner after a request. */
 void revoke_page_data(struct req *r, const struct portal *p, const char *serial, const char *state,

@@ -5,12 +5,14 @@
  * (no reason by default) and a desired date today .. +60 days (Japan time); CA staff may
  * also choose privilegeWithdrawn. The change is ra/revoke's. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "core/clock.h"
 #include "ra/revoke.h"
 #include "store/certlist.h"
+#include "store/revocation_requests.h"
 #include "store/revocations.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
@@ -60,16 +62,27 @@ void revoke_page_data(struct req *r, const struct portal *p, const char *serial,
         if (revocations_get_due(p->db, serial, &due, &reason, &e) == 0 && due > 0)
             jst_date(due, when, sizeof when);
     }
+    /* a request waiting for the officer's phone call (R-REV-1) */
+    struct revreq_row q = {0};
+    struct sm_err qe = {0};
+    char pending[40] = "";
+    if (strcmp(state, "issued") == 0 && revreq_get_pending(p->db, serial, &q, &qe) == 0) {
+        can = 0;
+        jst_date(q.requested_at, pending, sizeof pending);
+    }
     const char *done = req_query(r, "revoke");
-    const char *done_text = done && strcmp(done, "now") == 0 ? i18n_text(r->lang, "rev.done.now")
-                            : done && strcmp(done, "scheduled") == 0
-                                ? i18n_text(r->lang, "rev.done.scheduled")
-                                : "";
+    const char *done_text =
+        done && strcmp(done, "now") == 0         ? i18n_text(r->lang, "rev.done.now")
+        : done && strcmp(done, "scheduled") == 0 ? i18n_text(r->lang, "rev.done.scheduled")
+        : done && strcmp(done, "pending") == 0   ? i18n_text(r->lang, "rev.done.pending")
+        : done && strcmp(done, "withdrawn") == 0 ? i18n_text(r->lang, "rev.done.withdrawn")
+                                                 : "";
     json_t *v = json_false();
-    if (can || when[0] || done_text[0])
-        v = json_pack("{s:b, s:s, s:s, s:s, s:o, s:s}", "can", can, "scheduled", when, "min", min,
-                      "max", max, "reasons", reasons_json(r, portal_is_staff(p)), "done",
-                      done_text);
+    if (can || when[0] || pending[0] || done_text[0])
+        v = json_pack("{s:b, s:s, s:s, s:s, s:s, s:o, s:s, s:b}", "can", can, "scheduled", when,
+                      "pending", pending, "min", min, "max", max, "reasons",
+                      reasons_json(r, portal_is_staff(p)), "done", done_text, "withdraw",
+                      when[0] != '\0' || pending[0] != '\0');
     json_object_set_new(data, "revoke", v ? v : json_false());
 }
 
@@ -127,7 +140,7 @@ void h_cert_revoke(struct req *r)
         goto out;
     }
     struct revoke_result res;
-    int rc = revoke_cert(p.db, &q, &res, &e);
+    int rc = revoke_request(p.db, &q, &res, &e);
     if (rc == -SM_E_NOTFOUND)
         http_reply_error(r, 404, "certs.err.notfound", NULL);
     else if (rc == -SM_E_INVALID)
@@ -140,9 +153,161 @@ void h_cert_revoke(struct req *r)
     else {
         char loc[128];
         snprintf(loc, sizeof loc, "/certificates/%s?revoke=%s", serial,
-                 res.revoked ? "now" : "scheduled");
+                 res.pending   ? "pending"
+                 : res.revoked ? "now"
+                               : "scheduled");
         http_redirect(r, 303, loc);
     }
+out:
+    portal_clear(&p);
+}
+
+/* POST /certificates/:serial/revoke/withdraw: the customer (or an officer) withdraws the
+ * pending request or the scheduled revocation (R-REV-1). */
+void h_cert_revoke_withdraw(struct req *r)
+{
+    struct portal p;
+    if (portal_or_reply(r, &p) < 0)
+        goto out;
+    char serial[41], actor[40];
+    struct sm_err e = {0};
+    snprintf(actor, sizeof actor, "user:%lld", (long long)p.user->id);
+    if (revoke_serial_norm(req_param(r, "serial"), serial) < 0) {
+        http_reply_error(r, 404, "certs.err.notfound", NULL);
+        goto out;
+    }
+    int rc = revoke_withdraw(p.db, actor, serial, &p.who.scope, &e);
+    if (rc == -SM_E_NOTFOUND)
+        http_reply_error(r, 404, "certs.err.notfound", NULL);
+    else if (rc == -SM_E_CONFLICT)
+        http_reply_error(r, 409, "rev.err.nothing", "state");
+    else if (rc < 0)
+        http_reply_err(r, &e);
+    else {
+        char loc[128];
+        snprintf(loc, sizeof loc, "/certificates/%s?revoke=withdrawn", serial);
+        http_redirect(r, 303, loc);
+    }
+out:
+    portal_clear(&p);
+}
+
+static void jst_time(int64_t t, char *out, size_t n)
+{
+    char day[16];
+    jst_date(t, day, sizeof day);
+    int64_t l = t + JST;
+    snprintf(out, n, "%s %02d:%02d JST", day, (int)((l / 3600) % 24), (int)((l / 60) % 60));
+}
+
+/* GET /officer/revocations: requests waiting for the phone confirmation, nearest BR
+ * 4.9.1.1 deadline first, with the time left (R-REV-1, R-REV-3). */
+void h_officer_revocations(struct req *r)
+{
+    struct portal p;
+    struct revreq_row *v = NULL;
+    size_t n = 0;
+    if (portal_or_reply(r, &p) < 0)
+        goto out;
+    struct sm_err e = {0};
+    if (revreq_list_pending(p.db, 500, &v, &n, &e) < 0) {
+        http_reply_err(r, &e);
+        goto out;
+    }
+    int64_t now = (int64_t)clock_now();
+    json_t *arr = json_array();
+    int overdue = 0;
+    for (size_t i = 0; arr != NULL && i < n; i++) {
+        char req_at[40], dl[40], due[16] = "", left[64], key[64];
+        jst_time(v[i].requested_at, req_at, sizeof req_at);
+        jst_time(v[i].deadline_at, dl, sizeof dl);
+        if (v[i].due_at > 0)
+            jst_date(v[i].due_at, due, sizeof due);
+        int64_t s = v[i].deadline_at - now;
+        int late = s < 0;
+        overdue += late;
+        int64_t a = late ? -s : s;
+        snprintf(left, sizeof left, "%s%lld%s %02lld%s", late ? "-" : "", (long long)(a / 3600),
+                 i18n_text(r->lang, "rev.queue.hours"), (long long)((a / 60) % 60),
+                 i18n_text(r->lang, "rev.queue.minutes"));
+        snprintf(key, sizeof key, "rev.reason.%s",
+                 revoke_reason_name(v[i].reason) ? revoke_reason_name(v[i].reason) : "unspecified");
+        json_array_append_new(
+            arr, json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I}", "id",
+                           (json_int_t)v[i].id, "serial", v[i].serial, "cn", v[i].cn, "level",
+                           v[i].level, "reason", i18n_text(r->lang, key), "requested", req_at,
+                           "deadline", dl, "left", left, "due", due, "overdue", late,
+                           "left_seconds", (json_int_t)s));
+    }
+    json_t *d = json_pack("{s:o, s:b, s:i, s:i, s:s}", "requests", arr, "has_requests", n > 0,
+                          "total", (int)n, "overdue", overdue, "done",
+                          req_query(r, "done") ? i18n_text(r->lang, "rev.queue.confirmed") : "");
+    http_reply_page(r, 200, "officer_revocations", "rev.queue.title", d);
+out:
+    free(v);
+    portal_clear(&p);
+}
+
+/* "YYYY-MM-DD HH:MM" (or with a T) in Japan time; "" = now. */
+static int parse_called_at(const char *s, int64_t *out)
+{
+    *out = 0;
+    if (s == NULL || s[0] == '\0')
+        return 0;
+    char d[11];
+    if (strlen(s) != 16 || (s[10] != ' ' && s[10] != 'T') || s[13] != ':')
+        return -1;
+    for (int i = 11; i < 16; i++)
+        if (i != 13 && (s[i] < '0' || s[i] > '9'))
+            return -1;
+    int hh = (s[11] - '0') * 10 + (s[12] - '0'), mm = (s[14] - '0') * 10 + (s[15] - '0');
+    memcpy(d, s, 10);
+    d[10] = '\0';
+    time_t t = 0;
+    if (clock_parse_utc(d, &t) < 0 || hh > 23 || mm > 59)
+        return -1;
+    *out = (int64_t)t - JST + hh * 3600 + mm * 60;
+    return 0;
+}
+
+/* POST /officer/revocations/:id/confirm: contact, called_at, note (R-REV-1). */
+void h_officer_revocation_confirm(struct req *r)
+{
+    struct portal p;
+    if (portal_or_reply(r, &p) < 0)
+        goto out;
+    struct sm_err e = {0};
+    const char *ids = req_param(r, "id");
+    char *end = NULL;
+    long long id = ids ? strtoll(ids, &end, 10) : 0;
+    if (ids == NULL || end == ids || *end != '\0' || id <= 0) {
+        http_reply_error(r, 404, "rev.err.request", NULL);
+        goto out;
+    }
+    char actor[40];
+    snprintf(actor, sizeof actor, "user:%lld", (long long)p.user->id);
+    struct revoke_phone ph = {
+        .officer = actor, .contact = req_form_text(r, "contact"), .note = req_form_text(r, "note")};
+    if (parse_called_at(req_form_text(r, "called_at"), &ph.phone_at) < 0) {
+        http_reply_error(r, 400, "rev.err.called_at", "called_at");
+        goto out;
+    }
+    struct revoke_result res;
+    int rc = revoke_confirm(p.db, (int64_t)id, &ph, &res, &e);
+    if (rc == -SM_E_NOTFOUND)
+        http_reply_error(r, 404, "rev.err.request", NULL);
+    else if (rc == -SM_E_INVALID)
+        http_reply_error(r, 400,
+                         strcmp(e.field, "contact") == 0 ? "rev.err.contact"
+                         : strcmp(e.field, "note") == 0  ? "rev.err.note"
+                                                         : "rev.err.called_at",
+                         e.field);
+    else if (rc == -SM_E_CONFLICT)
+        http_reply_error(r, 409, "rev.err.state", "state");
+    else if (rc < 0)
+        http_reply_err(r, &e);
+    else
+        http_redirect(r, 303, "/officer/revocations?done=1");
 out:
     portal_clear(&p);
 }

@@ -30,7 +30,11 @@ issue() { "$S" issue --dir "$D" --csr "$W/c.csr" --level dv --name "$1" 2>>"$W/i
 SA1=$(issue www.alpha.example.jp)
 SA2=$(issue shop.alpha.example.jp)
 SB=$(issue www.beta.example.jp)
-sql "UPDATE certificates SET org_id = $ORG_A WHERE serial IN ('$SA1', '$SA2');
+SA3=$("$S" issue --dir "$D" --csr "$W/c.csr" --level ov --org "Alpha KK" --locality Chiyoda --state Tokyo --country JP --name ov.alpha.example.jp 2>>"$W/issue.err" |
+  serial_of)
+SA4=$("$S" issue --dir "$D" --csr "$W/c.csr" --level ov --org "Alpha KK" --locality Chiyoda --state Tokyo --country JP --name ov2.alpha.example.jp 2>>"$W/issue.err" |
+  serial_of)
+sql "UPDATE certificates SET org_id = $ORG_A WHERE serial IN ('$SA1', '$SA2', '$SA3', '$SA4');
 UPDATE certificates SET org_id = $ORG_B WHERE serial = '$SB';"
 state() { sql "SELECT state FROM certificates WHERE serial = '$1'"; }
 
@@ -110,6 +114,26 @@ check "R-REV-1 the page shows the scheduled date" grep -q "id=\"revoke-scheduled
 get "/certificates/$SA2?lang=en"
 check "R-REV-1 in English too" grep -q 'Revocation scheduled for:' "$BODY"
 
+# ---- R-REV-1: withdrawing a scheduled revocation; OV requests wait for a phone call ----
+TOK=$(token)
+post "/certificates/$SA2/revoke/withdraw"
+check_eq "R-REV-1 the customer withdraws the scheduled revocation: 303" 303 "$code"
+check_eq "R-REV-1 ... the certificate is issued again" issued "$(state "$SA2")"
+post "/certificates/$SA2/revoke/withdraw"
+check_eq "R-REV-1 nothing left to withdraw: 409" 409 "$code"
+check "R-REV-1 ... saying so" grep -q '取り下げられる失効申請や失効予約はありません' "$BODY"
+post "/certificates/$SB/revoke/withdraw"
+check_eq "R-ACT-1 withdrawing on another organization's certificate is 404" 404 "$code"
+post "/certificates/$SA3/revoke" reason=superseded date="$TODAY"
+check_eq "R-REV-1 an OV request: 303" 303 "$code"
+check "R-REV-1 ... to the pending banner" grep -qi "location: /certificates/$SA3?revoke=pending" "$W/hdr"
+check_eq "R-REV-1 ... not revoked before the phone confirmation" issued "$(state "$SA3")"
+get "/certificates/$SA3"
+check "R-REV-1 the page shows the pending request" grep -q 'id="revoke-pending"' "$BODY"
+check "R-REV-1 ... and no second request form" bash -c "! grep -q 'id=\"revoke-form\"' '$BODY'"
+post "/certificates/$SA4/revoke" reason=keyCompromise date="$TODAY"
+check_eq "R-REV-1 an OV keyCompromise request waits too" issued "$(state "$SA4")"
+
 # ---- the officer revokes directly ----
 JO=$W/jar-o
 login olga-o "$JO"
@@ -123,7 +147,31 @@ post "/certificates/$SB/revoke" reason=privilegeWithdrawn date=""
 check_eq "R-REV-3 officer's direct revocation: 303" 303 "$code"
 check_eq "R-REV-3 revoked with privilegeWithdrawn (9)" "revoked 9" \
   "$(sql "SELECT state || ' ' || revocation_reason FROM certificates WHERE serial = '$SB'")"
+get "/officer/revocations"
+check_eq "R-REV-3 the officer's revocation queue answers" 200 "$code"
+check "R-REV-3 ... keyCompromise (24 hours) first" bash -c \
+  "grep -o 'data-serial=\"[0-9a-f]*\"' '$BODY' | head -1 | grep -q '$SA4'"
+check "R-REV-3 ... with the deadline counted down" grep -q '残り 23 時間 5[0-9] 分' "$BODY"
+check "R-REV-3 ... and 5 days for the other" grep -q '残り 119 時間 5[0-9] 分' "$BODY"
+RID=$(sql "SELECT id FROM revocation_requests WHERE serial = '$SA3' AND state = 'pending'")
+TOK=$(token)
+post "/officer/revocations/$RID/confirm" contact="" called_at="" note=x
+check_eq "R-REV-1 the call must name who answered: 400" 400 "$code"
+check "R-REV-1 ... saying so" grep -q '電話で確認した相手' "$BODY"
+post "/officer/revocations/$RID/confirm" contact="Alice" called_at="2999-01-01 10:00" note=x
+check_eq "R-REV-1 a call in the future: 400" 400 "$code"
+check_eq "R-REV-1 ... nothing changed" "issued pending" \
+  "$(state "$SA3") $(sql "SELECT state FROM revocation_requests WHERE id = $RID")"
+post "/officer/revocations/$RID/confirm" contact="Alice (registered number)" called_at="" \
+  note="confirmed the request"
+check_eq "R-REV-1 the officer records the call: 303" 303 "$code"
+check_eq "R-REV-1 ... and the certificate is revoked" "revoked 4" \
+  "$(sql "SELECT state || ' ' || revocation_reason FROM certificates WHERE serial = '$SA3'")"
+check_eq "R-REV-1 ... who, when and the note are kept" "Alice (registered number)|confirmed the request|1" \
+  "$(sql "SELECT phone_contact || '|' || phone_note || '|' || (phone_at > 0) FROM revocation_requests WHERE id = $RID")"
+check_eq "R-REV-1 ... audited" 1 \
+  "$(sql "SELECT COUNT(*) FROM audit_log WHERE action = 'cert.revocation_confirmed' AND object = 'cert:$SA3'")"
 check "R-REV-3 every revocation is audited" test "$(sql "SELECT COUNT(*) FROM audit_log WHERE
-  action IN ('cert.revoke', 'cert.revocation_scheduled')")" -eq 3
+  action IN ('cert.revoke', 'cert.revocation_scheduled')")" -eq 4
 check "R-REV-3 the audit log verifies" bash -c "'$S' audit verify --dir '$D' >/dev/null 2>&1"
 it_done

@@ -31,6 +31,7 @@
 #include "store/jobs.h"
 #include "store/keyblock.h"
 #include "store/orders.h"
+#include "store/revocation_requests.h"
 #include "store/revocations.h"
 #include "core/config.h"
 #include "jobs/revocation.h"
@@ -97,13 +98,15 @@ static int fx_teardown(void **state)
     return 0;
 }
 
+static const char *issue_level = "dv";
+
 /* A certificate of organization org, issued at NOW, valid for days. */
 static void issue(struct db *db, const char *serial, int64_t org, int days)
 {
     struct sm_err e = {0};
     struct certs_new c = {.serial = serial,
                           .ca_id = ca_id,
-                          .level = "dv",
+                          .level = issue_level,
                           .root = "a",
                           .cn = "www.example.jp",
                           .names_json = "[\"www.example.jp\"]",
@@ -415,6 +418,107 @@ static void test_rev1_scheduled_job_runs_once_through_runner(void **state)
     config_free(cfg);
 }
 
+/* R-REV-1: a customer's request on an OV certificate waits for the officer's phone
+ * confirmation (who, when, note); the BR 4.9.1.1 deadline counts from the request. */
+static void test_rev1_ov_request_waits_for_phone_confirmation(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct revoke_result res;
+    issue_level = "ov";
+    issue(f->db, "e1", 1, 90);
+    issue(f->db, "e2", 1, 90);
+    issue_level = "dv";
+    assert_true(revoke_needs_phone("ov", "customer"));
+    assert_true(revoke_needs_phone("ev", "customer"));
+    assert_false(revoke_needs_phone("dv", "customer"));
+    assert_false(revoke_needs_phone("ov", "officer"));
+    struct revoke_req r = {
+        .actor = "user:7", .source = "customer", .serial = "e1", .reason = REVOKE_SUPERSEDED};
+    assert_int_equal(revoke_request(f->db, &r, &res, &e), 0);
+    assert_int_equal(res.pending, 1);
+    assert_state(f->db, "e1", "issued");
+    /* a second request while one is pending is refused */
+    assert_int_equal(revoke_request(f->db, &r, &res, &e), -SM_E_CONFLICT);
+    r.serial = "e2";
+    r.reason = REVOKE_KEY_COMPROMISE;
+    clock_set(NOW + 60);
+    assert_int_equal(revoke_request(f->db, &r, &res, &e), 0);
+    struct revreq_row *v = NULL;
+    size_t n = 0;
+    assert_int_equal(revreq_list_pending(f->db, 10, &v, &n, &e), 0);
+    assert_int_equal(n, 2);
+    /* keyCompromise first: 24 hours; the other 5 days */
+    assert_string_equal(v[0].serial, "e2");
+    assert_int_equal(v[0].deadline_at, NOW + 60 + DAY);
+    assert_string_equal(v[1].serial, "e1");
+    assert_int_equal(v[1].deadline_at, NOW + 5 * DAY);
+    assert_string_equal(v[1].level, "ov");
+    int64_t id1 = v[1].id;
+    free(v);
+    /* the call must say who answered; nothing changes otherwise */
+    struct revoke_phone ph = {.officer = "user:2", .contact = "", .note = "n"};
+    assert_int_equal(revoke_confirm(f->db, id1, &ph, &res, &e), -SM_E_INVALID);
+    assert_string_equal(e.field, "contact");
+    ph.contact = "Yamada Taro";
+    ph.phone_at = NOW + 10 * DAY;
+    assert_int_equal(revoke_confirm(f->db, id1, &ph, &res, &e), -SM_E_INVALID);
+    assert_string_equal(e.field, "phone_at");
+    assert_state(f->db, "e1", "issued");
+    ph.phone_at = NOW;
+    ph.note = "called the registered number";
+    assert_int_equal(revoke_confirm(f->db, id1, &ph, &res, &e), 0);
+    assert_int_equal(res.revoked, 1);
+    assert_state(f->db, "e1", "revoked");
+    struct revreq_row q = {0};
+    assert_int_equal(revreq_get(f->db, id1, &q, &e), 0);
+    assert_string_equal(q.state, "confirmed");
+    assert_string_equal(q.phone_contact, "Yamada Taro");
+    assert_string_equal(q.confirmed_by, "user:2");
+    assert_int_equal(q.phone_at, NOW);
+    assert_int_equal(revoke_confirm(f->db, id1, &ph, &res, &e), -SM_E_CONFLICT);
+    char a[512];
+    audit_of(f->db, "e1", a);
+    assert_string_equal(
+        a, "cert.issue,cert.revocation_requested,cert.revocation_confirmed,cert.revoke");
+}
+
+/* R-REV-1: the customer (or an officer) withdraws a pending request or a scheduled
+ * revocation (revocation_scheduled -> issued), audited; the job then does nothing. */
+static void test_rev1_withdraw_request_and_schedule(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct revoke_result res;
+    issue_level = "ov";
+    issue(f->db, "f1", 1, 90);
+    issue_level = "dv";
+    issue(f->db, "f2", 1, 90);
+    struct revoke_req r = {.actor = "user:7", .source = "customer", .serial = "f1"};
+    assert_int_equal(revoke_request(f->db, &r, &res, &e), 0);
+    assert_int_equal(revoke_withdraw(f->db, "user:7", "f1", NULL, &e), 0);
+    struct revreq_row q = {0};
+    assert_int_equal(revreq_get_pending(f->db, "f1", &q, &e), -SM_E_NOTFOUND);
+    assert_int_equal(revoke_withdraw(f->db, "user:7", "f1", NULL, &e), -SM_E_CONFLICT);
+    r.serial = "f2";
+    r.when = NOW + 10 * DAY;
+    assert_int_equal(revoke_request(f->db, &r, &res, &e), 0);
+    assert_int_equal(res.pending, 0);
+    assert_state(f->db, "f2", "revocation_scheduled");
+    assert_int_equal(revoke_withdraw(f->db, "user:3", "f2", NULL, &e), 0);
+    assert_state(f->db, "f2", "issued");
+    int done = -1;
+    assert_int_equal(revoke_run_due(f->db, "f2", NOW + 10 * DAY, &done, &e), 0);
+    assert_int_equal(done, 0);
+    assert_state(f->db, "f2", "issued");
+    char a[512];
+    audit_of(f->db, "f1", a);
+    assert_string_equal(a,
+                        "cert.issue,cert.revocation_requested,cert.revocation_request_withdrawn");
+    audit_of(f->db, "f2", a);
+    assert_string_equal(a, "cert.issue,cert.revocation_scheduled,cert.revocation_withdrawn");
+}
+
 static void test_rev2_crl_number_only_grows(void **state)
 {
     struct fx *f = *state;
@@ -460,6 +564,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rev1_scheduled_job_runs_once_through_runner, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_rev2_crl_number_only_grows, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_rev1_ov_request_waits_for_phone_confirmation, fx_setup,
+                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_rev1_withdraw_request_and_schedule, fx_setup,
+                                        fx_teardown),
     };
     int rc = dbfx_run_both("revoke", tests, sizeof tests / sizeof tests[0], NULL, 0);
     OPENSSL_free(leaf_der);
