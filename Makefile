@@ -67,11 +67,12 @@ run: deps
 	  build/release/shomei init --dir $(DATA) --demo; fi
 	@build/release/shomei serve --dir $(DATA) --port $(PORT)
 
-# make test = lint, then every test (unit, integration, browser) under sanitizers.
+# make test = lint, the release build, then every test (unit, integration, browser) under sanitizers.
 # make unit / make it run one kind; make check T=NAME runs the tests whose name contains
 # NAME (e.g. T=unit/test_order, T=it/order_flow, T=outbox).
 test: deps
 	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory MODE=release all   # the build make run uses must compile too
 	@$(MAKE) --no-print-directory MODE=asan all unit-bins
 	@tests/run.sh build/asan
 

@@ -209,7 +209,7 @@ static int check_domain(struct dns *dns, const struct fetch_opts *fo,
         if (rc < 0)
             return rc;
         if (r->ok) {
-            snprintf(adn, 256, "%s", adns[i]);
+            snprintf(adn, 256, "%.255s", adns[i]);
             return 0;
         }
     }

@@ -251,8 +251,8 @@ static void email_options(json_t *a, const char *lang, const char *name, const c
         norm[0] = '\0';
     for (int i = 0; i < k; i++) {
         char v[340], l[400];
-        snprintf(v, sizeof v, "%s:%s", dcv_method_name(DCV_EMAIL), addrs[i]);
-        snprintf(l, sizeof l, "%s %s", i18n_text(lang, "portal.dcv.email"), addrs[i]);
+        snprintf(v, sizeof v, "%s:%.319s", dcv_method_name(DCV_EMAIL), addrs[i]);
+        snprintf(l, sizeof l, "%s %.319s", i18n_text(lang, "portal.dcv.email"), addrs[i]);
         json_array_append_new(
             a, json_pack("{s:s, s:s, s:b}", "v", v, "l", l, "sel", strcmp(norm, v) == 0));
     }
