@@ -12,7 +12,8 @@ mkdir -p "$dir"
 printf '[database]\nurl = sqlite:shomei.db\n' >"$dir/shomei.ini"
 sed -e 's/@PK@/INTEGER PRIMARY KEY AUTOINCREMENT/g' -e 's/@BLOB@/BLOB/g' \
   "$top/src/store/migrations/0001_core.sql" \
-  "$top/src/store/migrations/0002_audit_guard.sqlite.sql" | sqlite3 "$dir/shomei.db"
+  "$top/src/store/migrations/0002_audit_guard.sqlite.sql" \
+  "$top/src/store/migrations/0019_audit_client_ip.sql" | sqlite3 "$dir/shomei.db"
 
 ns() { printf '%s:%s,' "$(printf '%s' "$1" | wc -c | tr -d ' ')" "$1"; }
 q() { printf "'%s'" "${1//\'/\'\'}"; }
@@ -24,7 +25,7 @@ append() { # actor action object detail
   h=$( { printf '%s' "$prev"; ns "$seq"; ns "$at"; ns "$1"; ns "$2"; ns "$3"; ns "$4"; } |
     sha256sum | cut -d' ' -f1)
   sqlite3 "$dir/shomei.db" "INSERT INTO audit_log VALUES ($seq, $at, $(q "$1"), $(q "$2"),
-    $(q "$3"), $(q "$4"), '$prev', '$h'); UPDATE audit_head SET seq = $seq, hash = '$h';"
+    $(q "$3"), $(q "$4"), '$prev', '$h', NULL); UPDATE audit_head SET seq = $seq, hash = '$h';"
   prev=$h
 }
 

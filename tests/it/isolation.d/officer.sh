@@ -13,3 +13,4 @@ for p in /officer/orders/:id /officer/orders/:id/pay /officer/orders/:id/checks 
 done
 fixture_for /officer/orders/:id/documents/:doc doc 1
 fixture_for /admin/products/:id id 1
+fixture_for /officer/revocations/:id/confirm id 1
