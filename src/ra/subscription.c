@@ -589,11 +589,13 @@ out:
 /* ---- the sweep ---- */
 
 /* Queues tmpl with vars to the notification addresses of the subscription's last order
- * and to the users of the managing reseller (R-REN-1), in the organization's language. */
+ * and to the users of the managing reseller (R-REN-1), in the organization's language.
+ * Takes vars (NULL: out of memory). */
 static int queue_all(struct db *db, const struct subscription *s, const struct order_rec *o,
                      const char *tmpl, json_t *vars, struct sm_err *e)
 {
-    char *v = json_dumps(vars, JSON_COMPACT);
+    char *v = vars ? json_dumps(vars, JSON_COMPACT) : NULL;
+    json_decref(vars);
     if (v == NULL)
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     int rc = notice_queue_order(db, o, notice_org_lang(db, s->org_id), tmpl, v, e);
@@ -654,8 +656,7 @@ static int notice_once(struct db *db, const struct config *cfg, const struct sub
         json_t *v = base_vars(cfg, s, o, &l);
         if (v != NULL && extra != NULL)
             json_object_update(v, extra);
-        rc = v ? queue_all(db, s, o, tmpl, v, e) : sm_err_set(e, SM_E_NOMEM, NULL, "no memory");
-        json_decref(v);
+        rc = queue_all(db, s, o, tmpl, v, e);
     }
     if (rc == 0 && inserted) {
         char object[48], detail[160];
@@ -693,10 +694,7 @@ static int cancel_one(struct db *db, const struct config *cfg, const struct subs
     if (rc == 0)
         rc = latest_of(db, s, &o, &l, e);
     if (rc == 0 && inserted && o != NULL) {
-        json_t *v = base_vars(cfg, s, o, &l);
-        rc = v ? queue_all(db, s, o, "subscription_cancelled", v, e)
-               : sm_err_set(e, SM_E_NOMEM, NULL, "no memory");
-        json_decref(v);
+        rc = queue_all(db, s, o, "subscription_cancelled", base_vars(cfg, s, o, &l), e);
     }
     char object[48];
     snprintf(object, sizeof object, "subscription:%lld", (long long)s->id);
