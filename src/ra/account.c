@@ -240,6 +240,17 @@ int account_hash_password(const char *pw, char out[USER_HASH_MAX + 1], struct sm
     return 0;
 }
 
+int account_new_password(const char *pw, const char *confirm, const char *login_id,
+                         char out[USER_HASH_MAX + 1], struct account_errors *fe, struct sm_err *e)
+{
+    account_add_error(fe, "password", account_check_password(pw, login_id));
+    if (confirm != NULL && pw != NULL && strcmp(pw, confirm))
+        account_add_error(fe, "password_confirm", "account.err.password_mismatch");
+    if (fe->n > 0)
+        return account_invalid(fe, e);
+    return account_hash_password(pw, out, e);
+}
+
 int account_password_ok(const char *hash, const char *pw)
 {
     return crypto_pwhash_str_verify(hash, pw, strlen(pw)) == 0;
@@ -499,13 +510,8 @@ int account_change_password(struct db *db, const struct account_policy *p, const
     int rc = check_current(db, p, u, current_password, fe, e);
     if (rc < 0)
         return rc;
-    account_add_error(fe, "password", account_check_password(password, u->login_id));
-    if (password_confirm != NULL && password != NULL && strcmp(password, password_confirm))
-        account_add_error(fe, "password_confirm", "account.err.password_mismatch");
-    if (fe->n > 0)
-        return account_invalid(fe, e);
     char hash[USER_HASH_MAX + 1];
-    rc = account_hash_password(password, hash, e);
+    rc = account_new_password(password, password_confirm, u->login_id, hash, fe, e);
     if (rc == 0)
         rc = db_begin(db, e);
     if (rc < 0)

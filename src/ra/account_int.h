@@ -22,6 +22,10 @@ int account_token_shape(const char *s);
 /* argon2id hash of pw (cheap under account_test_fast_hash), and its check. */
 int account_hash_password(const char *pw, char out[USER_HASH_MAX + 1], struct sm_err *e);
 int account_password_ok(const char *hash, const char *pw);
+/* A new password: checks it (for login_id) and its confirmation (NULL: not asked) into fe,
+ * -SM_E_INVALID when any failed, else hashes it into out. */
+int account_new_password(const char *pw, const char *confirm, const char *login_id,
+                         char out[USER_HASH_MAX + 1], struct account_errors *fe, struct sm_err *e);
 /* Verifies pw against a throw-away hash, so an unknown id costs what a known one does. */
 void account_verify_dummy(const char *pw);
 

@@ -124,14 +124,10 @@ int crl_refresh(struct db *db, const struct config *cfg, int64_t now, int force,
     if (signed_n != NULL)
         *signed_n = 0;
     for (size_t i = 0; rc == 0 && i < sizeof levels / sizeof levels[0]; i++) {
-        struct cas_row *ca = NULL;
-        rc = cas_get(db, levels[i], &ca, e);
-        cas_row_free(ca);
-        if (rc == -SM_E_NOTFOUND) {
-            sm_err_clear(e);
-            rc = 0;
-            continue;
-        }
+        rc = issuer_exists(db, levels[i], e);
+        if (rc == 0)
+            continue; /* no CA of that level */
+        rc = rc < 0 ? rc : 0;
         struct crls_row prev;
         int have = 0;
         if (rc == 0) {

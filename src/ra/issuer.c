@@ -145,3 +145,15 @@ int issuer_chain(struct db *db, const char *level, const char *root, STACK_OF(X5
     cas_row_free(rt);
     return rc;
 }
+
+int issuer_exists(struct db *db, const char *name, struct sm_err *e)
+{
+    struct cas_row *ca = NULL;
+    int rc = cas_get(db, name, &ca, e);
+    cas_row_free(ca);
+    if (rc == -SM_E_NOTFOUND) {
+        sm_err_clear(e);
+        return 0;
+    }
+    return rc < 0 ? rc : 1;
+}

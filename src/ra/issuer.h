@@ -32,4 +32,8 @@ int issuer_load(struct db *db, const struct config *c, const char *level, const 
 int issuer_chain(struct db *db, const char *level, const char *root, STACK_OF(X509) * *out,
                  struct sm_err *e);
 
+/* Whether the CA named name (a level: dv, ov, ev) is stored: 1 yes, 0 no (e stays clear),
+ * or a negative error. For the jobs that do something per level only when it exists. */
+int issuer_exists(struct db *db, const char *name, struct sm_err *e);
+
 #endif

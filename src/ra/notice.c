@@ -111,12 +111,11 @@ static int queue(struct db *db, const char *to, const char *lang, const char *tm
     return outbox_enqueue(db, &m, NULL, e);
 }
 
-/* The reseller's users hear about issuances of the organizations they manage (R-ISS-5). */
-static int queue_reseller(struct db *db, const struct order_rec *o, const char *tmpl,
+int notice_queue_reseller(struct db *db, int64_t org_id, int64_t order_id, const char *tmpl,
                           const char *vars, struct sm_err *e)
 {
     struct org org;
-    if (org_get(db, o->org_id, &org, NULL) < 0 || org.reseller_org_id <= 0)
+    if (org_get(db, org_id, &org, NULL) < 0 || org.reseller_org_id <= 0)
         return 0;
     struct user *u = NULL;
     size_t n = 0;
@@ -124,8 +123,23 @@ static int queue_reseller(struct db *db, const struct order_rec *o, const char *
     for (size_t i = 0; rc == 0 && i < n; i++)
         if (u[i].email[0] != '\0')
             rc = queue(db, u[i].email, strcmp(u[i].locale, "en") == 0 ? "en" : "ja", tmpl, vars,
-                       o->id, e);
+                       order_id, e);
     free(u);
+    return rc;
+}
+
+int notice_queue_order(struct db *db, const struct order_rec *o, const char *lang, const char *tmpl,
+                       const char *vars, struct sm_err *e)
+{
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < 3; i++) {
+        const char *to = o->notify_email[i];
+        int dup = 0;
+        for (int j = 0; to != NULL && j < i; j++)
+            dup |= o->notify_email[j] != NULL && strcasecmp(o->notify_email[j], to) == 0;
+        if (to != NULL && to[0] != '\0' && !dup)
+            rc = queue(db, to, lang, tmpl, vars, o->id, e);
+    }
     return rc;
 }
 
@@ -144,17 +158,9 @@ static int notify(void *arg, struct db *db, const struct order_rec *o, const cha
     if (vars == NULL)
         return e && e->code ? -e->code : sm_err_set(e, SM_E_NOMEM, "notice", "out of memory");
     const char *lang = notice_org_lang(db, o->org_id);
-    int rc = 0;
-    for (int i = 0; rc == 0 && i < 3; i++) {
-        const char *to = o->notify_email[i];
-        int dup = 0;
-        for (int j = 0; to != NULL && j < i; j++)
-            dup |= o->notify_email[j] != NULL && strcasecmp(o->notify_email[j], to) == 0;
-        if (to != NULL && to[0] != '\0' && !dup)
-            rc = queue(db, to, lang, tmpl, vars, o->id, e);
-    }
+    int rc = notice_queue_order(db, o, lang, tmpl, vars, e);
     if (rc == 0 && strcmp(event, "order.issued") == 0)
-        rc = queue_reseller(db, o, tmpl, vars, e);
+        rc = notice_queue_reseller(db, o->org_id, o->id, tmpl, vars, e);
     free(vars);
     return rc;
 }

@@ -80,14 +80,10 @@ int ocsp_responders_ensure(struct db *db, const struct config *cfg, int64_t now,
     if (made != NULL)
         *made = 0;
     for (int i = 0; rc == 0 && i < NLEVELS; i++) {
-        struct cas_row *ca = NULL;
-        rc = cas_get(db, levels[i], &ca, e);
-        cas_row_free(ca);
-        if (rc == -SM_E_NOTFOUND) {
-            sm_err_clear(e);
-            rc = 0;
-            continue;
-        }
+        rc = issuer_exists(db, levels[i], e);
+        if (rc == 0)
+            continue; /* no CA of that level */
+        rc = rc < 0 ? rc : 0;
         struct ocsp_responder_row cur;
         /* valid for more than a third of its validity from now: keep it */
         int have = rc == 0

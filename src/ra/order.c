@@ -288,8 +288,7 @@ static int maint_refuse(const struct order_env *env, time_t now, struct sm_err *
     return sm_err_set(e, SM_E_MAINTENANCE, "maintenance", "maintenance window until %s", until);
 }
 
-/* Next receipt or invoice number of the Tokyo day / month of now. Caller's transaction. */
-static int number(struct db *db, int invoice, time_t now, char *out, size_t n, struct sm_err *e)
+int order_number_next(struct db *db, int invoice, time_t now, char *out, size_t n, struct sm_err *e)
 {
     int y, m, d;
     clock_tokyo_date(now, &y, &m, &d);
@@ -308,7 +307,7 @@ static int number(struct db *db, int invoice, time_t now, char *out, size_t n, s
 static int assign_invoice(const struct order_env *env, struct order_rec *o, time_t now,
                           struct sm_err *e)
 {
-    int rc = number(env->db, 1, now, o->invoice_no, sizeof o->invoice_no, e);
+    int rc = order_number_next(env->db, 1, now, o->invoice_no, sizeof o->invoice_no, e);
     if (rc == 0)
         rc = orders_set_invoice(env->db, o->id, o->invoice_no, o->amount, e);
     return rc;
@@ -345,7 +344,7 @@ static int insert_order(const struct order_env *env, const struct order_actor *w
 {
     struct order_rec r;
     memset(&r, 0, sizeof r);
-    int rc = number(env->db, 0, now, r.receipt_no, sizeof r.receipt_no, e);
+    int rc = order_number_next(env->db, 0, now, r.receipt_no, sizeof r.receipt_no, e);
     if (rc < 0)
         return rc;
     const struct appform_result *f = n->form;

@@ -210,6 +210,12 @@ int order_eta(const struct order_rec *o, const struct product *p, time_t *eta);
  * day of its ETA (the date the customer is shown). */
 int order_overdue(const struct order_rec *o, const struct product *p, time_t now);
 
+/* The next receipt number (R<yyyymmdd>-nnnnn, of the Tokyo day of now) or, with invoice,
+ * invoice number (BILL-<yyyymm>-nnnnn, of the Tokyo month) into out (n bytes), from the
+ * orders counter of that day or month. Inside the caller's transaction. */
+int order_number_next(struct db *db, int invoice, time_t now, char *out, size_t n,
+                      struct sm_err *e);
+
 /* Amount of an application in yen (tax excluded): list price + extra names. */
 int64_t order_amount(const struct product *p, const struct appform_result *form);
 

@@ -92,13 +92,8 @@ int account_reset_confirm(struct db *db, const char *token, const char *password
         return sm_err_set(e, SM_E_NOTFOUND, "token", "no such token");
     if (rc < 0)
         return rc;
-    account_add_error(fe, "password", account_check_password(password, u.login_id));
-    if (password_confirm != NULL && password != NULL && strcmp(password, password_confirm))
-        account_add_error(fe, "password_confirm", "account.err.password_mismatch");
-    if (fe->n > 0)
-        return account_invalid(fe, e);
     char hash[USER_HASH_MAX + 1];
-    rc = account_hash_password(password, hash, e);
+    rc = account_new_password(password, password_confirm, u.login_id, hash, fe, e);
     if (rc == 0)
         rc = db_begin(db, e);
     if (rc < 0)

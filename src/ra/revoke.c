@@ -103,6 +103,17 @@ static json_t *detail_of(const struct revoke_req *r, int reason, int64_t at, int
                      r->source ? r->source : "cli", "requested_by", r->actor ? r->actor : "system");
 }
 
+/* Ends the transaction begun for one action: commits when rc is 0, rolls back when it is
+ * negative. Returns rc or the commit's error. */
+static int end_tx(struct db *db, int rc, struct sm_err *e)
+{
+    if (rc == 0)
+        rc = db_commit(db, e);
+    if (rc < 0)
+        db_rollback(db);
+    return rc;
+}
+
 int revoke_tx(struct db *db, const struct revoke_req *r, int64_t now, struct revoke_result *out,
               struct sm_err *e)
 {
@@ -174,12 +185,7 @@ int revoke_cert(struct db *db, const struct revoke_req *r, struct revoke_result 
     int rc = db_begin(db, e);
     if (rc < 0)
         return rc;
-    rc = revoke_tx(db, r, (int64_t)clock_now(), out, e);
-    if (rc == 0)
-        rc = db_commit(db, e);
-    if (rc < 0)
-        db_rollback(db);
-    return rc;
+    return end_tx(db, revoke_tx(db, r, (int64_t)clock_now(), out, e), e);
 }
 
 int revoke_run_due(struct db *db, const char *serial, int64_t now, int *done, struct sm_err *e)
@@ -212,15 +218,10 @@ int revoke_run_due(struct db *db, const char *serial, int64_t now, int *done, st
         rc = sm_err_set(e, SM_E_CONFLICT, "date", "revocation of %s is not due yet", serial);
     }
     certs_row_free(c);
-    if (rc == 0)
-        rc = db_commit(db, e);
-    if (rc < 0) {
-        db_rollback(db);
-        return rc;
-    }
-    if (done != NULL)
+    rc = end_tx(db, rc, e);
+    if (rc == 0 && done != NULL)
         *done = did;
-    return 0;
+    return rc;
 }
 
 int revoke_needs_phone(const char *level, const char *source)
@@ -320,15 +321,10 @@ int revoke_request(struct db *db, const struct revoke_req *r, struct revoke_resu
         rc = revoke_tx(db, r, now, &res, e);
     }
     certs_row_free(c);
-    if (rc == 0)
-        rc = db_commit(db, e);
-    if (rc < 0) {
-        db_rollback(db);
-        return rc;
-    }
-    if (out != NULL)
+    rc = end_tx(db, rc, e);
+    if (rc == 0 && out != NULL)
         *out = res;
-    return 0;
+    return rc;
 }
 
 int revoke_confirm(struct db *db, int64_t request_id, const struct revoke_phone *ph,
@@ -370,15 +366,10 @@ int revoke_confirm(struct db *db, int64_t request_id, const struct revoke_phone 
                                .when = q.due_at > now ? q.due_at : 0};
         rc = revoke_tx(db, &r, now, &res, e);
     }
-    if (rc == 0)
-        rc = db_commit(db, e);
-    if (rc < 0) {
-        db_rollback(db);
-        return rc;
-    }
-    if (out != NULL)
+    rc = end_tx(db, rc, e);
+    if (rc == 0 && out != NULL)
         *out = res;
-    return 0;
+    return rc;
 }
 
 int revoke_withdraw(struct db *db, const char *actor, const char *serial_in,
@@ -420,9 +411,5 @@ int revoke_withdraw(struct db *db, const char *actor, const char *serial_in,
                         serial);
     }
     certs_row_free(c);
-    if (rc == 0)
-        rc = db_commit(db, e);
-    if (rc < 0)
-        db_rollback(db);
-    return rc;
+    return end_tx(db, rc, e);
 }

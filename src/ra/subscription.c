@@ -143,24 +143,6 @@ static int64_t pending_link(struct db *db, const struct sub_ctx *c)
     return 0;
 }
 
-/* Receipt or invoice number of the Tokyo day / month of now (as ra/order.c numbers
- * them). Caller's transaction. */
-static int number(struct db *db, int invoice, time_t now, char *out, size_t n, struct sm_err *e)
-{
-    int y, m, d;
-    clock_tokyo_date(now, &y, &m, &d);
-    char name[24];
-    if (invoice)
-        snprintf(name, sizeof name, "BILL-%04d%02d", y, m);
-    else
-        snprintf(name, sizeof name, "R%04d%02d%02d", y, m, d);
-    int64_t seq = 0;
-    int rc = orders_counter_next(db, name, &seq, e);
-    if (rc == 0)
-        snprintf(out, n, "%s-%05lld", name, (long long)seq);
-    return rc;
-}
-
 /* ---- issuance ---- */
 
 int subscription_plan(struct db *db, const struct order_rec *o, const struct product *p, time_t now,
@@ -344,7 +326,7 @@ static int insert_copy(struct db *db, const struct order_actor *who, const struc
 {
     struct order_rec r = *prev; /* borrows prev's strings */
     r.id = 0;
-    int rc = number(db, 0, now, r.receipt_no, sizeof r.receipt_no, e);
+    int rc = order_number_next(db, 0, now, r.receipt_no, sizeof r.receipt_no, e);
     if (rc < 0)
         return rc;
     snprintf(r.kind, sizeof r.kind, "%s", kind);
@@ -570,7 +552,7 @@ int subscription_renew(const struct order_env *env, const struct order_actor *wh
     }
     char inv[32];
     if (rc == 0)
-        rc = number(env->db, 1, now, inv, sizeof inv, e);
+        rc = order_number_next(env->db, 1, now, inv, sizeof inv, e);
     static const struct orders_scope all = {1, NULL, 0};
     if (rc == 0)
         rc = orders_set_invoice(env->db, id, inv, p.list_price + extra * p.extra_san_price, e);
@@ -607,43 +589,18 @@ out:
 /* ---- the sweep ---- */
 
 /* Queues tmpl with vars to the notification addresses of the subscription's last order
- * and to the users of the managing reseller (R-REN-1), in the organization's language. */
+ * and to the users of the managing reseller (R-REN-1), in the organization's language.
+ * Takes vars (NULL: out of memory). */
 static int queue_all(struct db *db, const struct subscription *s, const struct order_rec *o,
                      const char *tmpl, json_t *vars, struct sm_err *e)
 {
-    char *v = json_dumps(vars, JSON_COMPACT);
+    char *v = vars ? json_dumps(vars, JSON_COMPACT) : NULL;
+    json_decref(vars);
     if (v == NULL)
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
-    const char *lang = notice_org_lang(db, s->org_id);
-    int rc = 0;
-    for (int i = 0; rc == 0 && i < 3; i++) {
-        const char *to = o->notify_email[i];
-        int dup = 0;
-        for (int j = 0; to != NULL && j < i; j++)
-            dup |= o->notify_email[j] != NULL && strcasecmp(o->notify_email[j], to) == 0;
-        if (to == NULL || to[0] == '\0' || dup)
-            continue;
-        struct outbox_mail m = {
-            .to = to, .lang = lang, .tmpl = tmpl, .vars_json = v, .order_id = o->id};
-        rc = outbox_enqueue(db, &m, NULL, e);
-    }
-    struct org org;
-    if (rc == 0 && org_get(db, s->org_id, &org, NULL) == 0 && org.reseller_org_id > 0) {
-        struct user *u = NULL;
-        size_t n = 0;
-        rc = user_list_org(db, org.reseller_org_id, &u, &n, e);
-        for (size_t i = 0; rc == 0 && i < n; i++) {
-            if (u[i].email[0] == '\0')
-                continue;
-            struct outbox_mail m = {.to = u[i].email,
-                                    .lang = strcmp(u[i].locale, "en") == 0 ? "en" : "ja",
-                                    .tmpl = tmpl,
-                                    .vars_json = v,
-                                    .order_id = o->id};
-            rc = outbox_enqueue(db, &m, NULL, e);
-        }
-        free(u);
-    }
+    int rc = notice_queue_order(db, o, notice_org_lang(db, s->org_id), tmpl, v, e);
+    if (rc == 0)
+        rc = notice_queue_reseller(db, s->org_id, o->id, tmpl, v, e);
     free(v);
     return rc;
 }
@@ -699,8 +656,7 @@ static int notice_once(struct db *db, const struct config *cfg, const struct sub
         json_t *v = base_vars(cfg, s, o, &l);
         if (v != NULL && extra != NULL)
             json_object_update(v, extra);
-        rc = v ? queue_all(db, s, o, tmpl, v, e) : sm_err_set(e, SM_E_NOMEM, NULL, "no memory");
-        json_decref(v);
+        rc = queue_all(db, s, o, tmpl, v, e);
     }
     if (rc == 0 && inserted) {
         char object[48], detail[160];
@@ -738,10 +694,7 @@ static int cancel_one(struct db *db, const struct config *cfg, const struct subs
     if (rc == 0)
         rc = latest_of(db, s, &o, &l, e);
     if (rc == 0 && inserted && o != NULL) {
-        json_t *v = base_vars(cfg, s, o, &l);
-        rc = v ? queue_all(db, s, o, "subscription_cancelled", v, e)
-               : sm_err_set(e, SM_E_NOMEM, NULL, "no memory");
-        json_decref(v);
+        rc = queue_all(db, s, o, "subscription_cancelled", base_vars(cfg, s, o, &l), e);
     }
     char object[48];
     snprintf(object, sizeof object, "subscription:%lld", (long long)s->id);

@@ -45,16 +45,6 @@
 #define DETAIL_COLS COLS ", c.names, c.sha256, c.der, o.server_software"
 #define STATES      " c.state IN ('issued', 'revocation_scheduled', 'revoked')" /* issued ones */
 
-static void cpy(char *dst, size_t n, const struct db_val *v)
-{
-    dst[0] = '\0';
-    if (v->t == DB_TEXT && v->p != NULL) {
-        size_t len = v->n < n - 1 ? v->n : n - 1;
-        memcpy(dst, v->p, len);
-        dst[len] = '\0';
-    }
-}
-
 static char *dup_or_null(const char *s) { return s != NULL && s[0] ? strdup(s) : NULL; }
 
 /* The applicant organization, department and TDB code from the order's JSON: applicant.org
@@ -102,23 +92,22 @@ static void row_clear(struct certlist_row *r)
 /* Fills r from the first 16 columns (everything but the applicant fields). */
 static int fill_base(struct certlist_row *r, const struct db_val *v)
 {
-    memset(r, 0, sizeof *r);
     r->id = db_col_int(&v[0]);
     r->order_id = db_col_int(&v[1]);
     r->org_id = db_col_int(&v[2]);
-    cpy(r->serial, sizeof r->serial, &v[3]);
-    cpy(r->state, sizeof r->state, &v[4]);
-    cpy(r->level, sizeof r->level, &v[5]);
-    cpy(r->root, sizeof r->root, &v[6]);
+    db_col_copy(r->serial, sizeof r->serial, &v[3]);
+    db_col_copy(r->state, sizeof r->state, &v[4]);
+    db_col_copy(r->level, sizeof r->level, &v[5]);
+    db_col_copy(r->root, sizeof r->root, &v[6]);
     r->cn = db_col_strdup(&v[7]);
     r->not_before = db_col_int(&v[8]);
     r->not_after = db_col_int(&v[9]);
     r->revoked_at = db_col_int(&v[10]);
-    cpy(r->receipt_no, sizeof r->receipt_no, &v[11]);
-    cpy(r->kind, sizeof r->kind, &v[12]);
-    cpy(r->product_code, sizeof r->product_code, &v[13]);
-    cpy(r->product_ja, sizeof r->product_ja, &v[14]);
-    cpy(r->product_en, sizeof r->product_en, &v[15]);
+    db_col_copy(r->receipt_no, sizeof r->receipt_no, &v[11]);
+    db_col_copy(r->kind, sizeof r->kind, &v[12]);
+    db_col_copy(r->product_code, sizeof r->product_code, &v[13]);
+    db_col_copy(r->product_ja, sizeof r->product_ja, &v[14]);
+    db_col_copy(r->product_en, sizeof r->product_en, &v[15]);
     return v[7].t != DB_NULL && r->cn == NULL ? -1 : 0;
 }
 
@@ -130,18 +119,12 @@ static int fill_row(struct certlist_row *r, const struct db_val *v, char **tdb)
     return 0;
 }
 
-struct rows {
-    struct certlist_row *v;
-    size_t n, cap;
-    int nomem;
-};
-
 /* Text of a column extracted from JSON: NULL unless it is a non-empty string. */
 static const char *jtext(const struct db_val *v, char *tmp, size_t n)
 {
     if (v->t != DB_TEXT || v->n == 0)
         return NULL;
-    cpy(tmp, n, v);
+    db_col_copy(tmp, n, v);
     return tmp;
 }
 
@@ -161,29 +144,20 @@ static int list_fields(const struct db_val *v, struct certlist_row *r)
     return 0;
 }
 
-static int add_row(void *ctx, const struct db_val *cols, int ncols)
+static int list_fill(void *row, const struct db_val *cols)
 {
-    struct rows *rs = ctx;
-    if (ncols < NLIST_COLS)
-        return -SM_E_INTERNAL;
-    if (rs->n == rs->cap) {
-        size_t cap = rs->cap ? rs->cap * 2 : 16;
-        struct certlist_row *v = sm_realloc(rs->v, cap * sizeof *v);
-        if (v == NULL) {
-            rs->nomem = 1;
-            return -SM_E_NOMEM;
-        }
-        rs->v = v;
-        rs->cap = cap;
+    struct certlist_row *r = row;
+    if (fill_base(r, cols) < 0 || list_fields(cols, r) < 0) {
+        row_clear(r);
+        return -1;
     }
-    if (fill_base(&rs->v[rs->n], cols) < 0 || list_fields(cols, &rs->v[rs->n]) < 0) {
-        row_clear(&rs->v[rs->n]);
-        rs->nomem = 1;
-        return -SM_E_NOMEM;
-    }
-    rs->n++;
     return 0;
 }
+
+static void list_clear(void *row) { row_clear(row); }
+
+static const struct db_rowtype list_rowtype = {sizeof(struct certlist_row), NLIST_COLS, list_fill,
+                                               list_clear, "certificates"};
 
 void certlist_rows_free(struct certlist_row *rows, size_t n)
 {
@@ -225,13 +199,6 @@ static int patterns(const char *q, struct buf *cn, struct buf *serial)
     return rc == 0 ? buf_putc(serial, '%') : rc;
 }
 
-static int count_cb(void *ctx, const struct db_val *cols, int ncols)
-{
-    if (ncols >= 1)
-        *(int64_t *)ctx = db_col_int(&cols[0]);
-    return 0;
-}
-
 int certlist_list(struct db *db, const struct certlist_filter *f, struct certlist_row **rows,
                   size_t *n, int64_t *total, struct sm_err *e)
 {
@@ -249,7 +216,6 @@ int certlist_list(struct db *db, const struct certlist_filter *f, struct certlis
     struct db_val *p = sm_calloc((f->scope.all ? 0 : f->scope.n) + 5, sizeof *p);
     struct buf where = BUF_INIT, sql = BUF_INIT, sql_pg = BUF_INIT, pcn = BUF_INIT;
     struct buf pserial = BUF_INIT;
-    struct rows rs = {0};
     int np = 0, rc = p == NULL ? -SM_E_NOMEM : 0;
     if (rc == 0)
         rc = buf_puts(&where, STATES);
@@ -281,7 +247,7 @@ int certlist_list(struct db *db, const struct certlist_filter *f, struct certlis
             goto out;
         }
         struct db_stmt st = {"certlist.count", sql.p, NULL, NULL};
-        if ((rc = db_run(db, &st, p, np, count_cb, total, e)) < 0)
+        if ((rc = db_get_one(db, &st, p, np, &db_row_int, total, e)) < 0)
             goto out;
         buf_reset(&sql);
     }
@@ -299,19 +265,7 @@ int certlist_list(struct db *db, const struct certlist_filter *f, struct certlis
         goto out;
     }
     struct db_stmt st = {"certlist.list", sql.p, NULL, sql_pg.p};
-    rc = db_run(db, &st, p, np + 2, add_row, &rs, e);
-    if (rc < 0 && rs.nomem)
-        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
-    if (rc < 0) {
-        certlist_rows_free(rs.v, rs.n);
-        goto out;
-    }
-    if (rs.n == 0) {
-        free(rs.v);
-        rs.v = NULL;
-    }
-    *rows = rs.v;
-    *n = rs.n;
+    rc = db_collect(db, &st, p, np + 2, &list_rowtype, rows, n, e);
 out:
     buf_free(&where);
     buf_free(&sql);
@@ -322,32 +276,29 @@ out:
     return rc;
 }
 
-void certlist_detail_free(struct certlist_detail *d)
+static void detail_clear(void *row)
 {
-    if (d == NULL)
-        return;
+    struct certlist_detail *d = row;
     row_clear(&d->row);
     free(d->names_json);
     free(d->sha256);
     free(d->der);
     free(d->server_software);
     free(d->tdb_code);
+    memset(d, 0, sizeof *d);
+}
+
+void certlist_detail_free(struct certlist_detail *d)
+{
+    if (d == NULL)
+        return;
+    detail_clear(d);
     free(d);
 }
 
-struct one {
-    struct certlist_detail *d;
-    int nomem;
-};
-
-static int detail_row(void *ctx, const struct db_val *v, int ncols)
+static int detail_fill(void *row, const struct db_val *v)
 {
-    struct one *o = ctx;
-    if (ncols < NCOLS + 4 || o->d != NULL)
-        return ncols < NCOLS + 4 ? -SM_E_INTERNAL : 1;
-    struct certlist_detail *d = sm_calloc(1, sizeof *d);
-    if (d == NULL)
-        return o->nomem = 1, -SM_E_NOMEM;
+    struct certlist_detail *d = row;
     int bad = fill_row(&d->row, v, &d->tdb_code) < 0;
     d->names_json = db_col_strdup(&v[NCOLS]);
     d->sha256 = db_col_strdup(&v[NCOLS + 1]);
@@ -363,12 +314,14 @@ static int detail_row(void *ctx, const struct db_val *v, int ncols)
     if (bad || (v[NCOLS].t != DB_NULL && d->names_json == NULL) ||
         (v[NCOLS + 1].t != DB_NULL && d->sha256 == NULL) ||
         (v[NCOLS + 3].t != DB_NULL && d->server_software == NULL)) {
-        certlist_detail_free(d);
-        return o->nomem = 1, -SM_E_NOMEM;
+        detail_clear(d);
+        return -1;
     }
-    o->d = d;
     return 0;
 }
+
+static const struct db_rowtype detail_rowtype = {sizeof(struct certlist_detail), NCOLS + 4,
+                                                 detail_fill, detail_clear, "certificate"};
 
 int certlist_get(struct db *db, const struct orders_scope *scope, const char *serial,
                  struct certlist_detail **out, struct sm_err *e)
@@ -382,7 +335,7 @@ int certlist_get(struct db *db, const struct orders_scope *scope, const char *se
         return sm_err_set(e, SM_E_TOO_LARGE, "scope", "too many organizations");
     struct db_val *p = sm_calloc((scope->all ? 0 : scope->n) + 1, sizeof *p);
     struct buf sql = BUF_INIT;
-    struct one o = {0};
+    struct certlist_detail d;
     if (p == NULL)
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     p[0] = DBV_TEXT(serial);
@@ -394,18 +347,19 @@ int certlist_get(struct db *db, const struct orders_scope *scope, const char *se
         rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     } else {
         struct db_stmt st = {"certlist.get", sql.p, NULL, NULL};
-        rc = db_run(db, &st, p, np, detail_row, &o, e);
-        if (rc < 0 && o.nomem)
-            rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
-        else if (rc >= 0 && o.d == NULL)
+        rc = db_get_one(db, &st, p, np, &detail_rowtype, &d, e);
+        if (rc == -SM_E_NOTFOUND)
             rc = sm_err_set(e, SM_E_NOTFOUND, "serial", "no such certificate");
-        else if (rc > 0)
-            rc = 0;
     }
-    if (rc == 0)
-        *out = o.d;
-    else
-        certlist_detail_free(o.d);
+    if (rc == 0) {
+        *out = sm_malloc(sizeof **out);
+        if (*out != NULL)
+            **out = d;
+        else {
+            detail_clear(&d);
+            rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+        }
+    }
     buf_free(&sql);
     free(p);
     return rc;

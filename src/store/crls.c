@@ -36,25 +36,37 @@ void crls_row_clear(struct crls_row *r)
     memset(r, 0, sizeof *r);
 }
 
-static int on_row(void *ctx, const struct db_val *c, int n)
+static int fill_meta(void *row, const struct db_val *c)
 {
-    struct crls_row *r = ctx;
-    if (n < 5)
-        return -SM_E_DB;
+    struct crls_row *r = row;
     r->crl_number = db_col_int(&c[0]);
     r->this_update = db_col_int(&c[1]);
     r->next_update = db_col_int(&c[2]);
     r->revoked_count = db_col_int(&c[3]);
     r->updated_at = db_col_int(&c[4]);
-    if (n > 5 && c[5].t == DB_BLOB && c[5].n > 0) {
+    return 0;
+}
+
+static int fill_full(void *row, const struct db_val *c)
+{
+    struct crls_row *r = row;
+    fill_meta(r, c);
+    if (c[5].t == DB_BLOB && c[5].n > 0) {
         r->der = sm_malloc(c[5].n);
         if (r->der == NULL)
-            return -SM_E_NOMEM;
+            return -1;
         memcpy(r->der, c[5].p, c[5].n);
         r->der_len = c[5].n;
     }
-    return 1;
+    return 0;
 }
+
+static void clear(void *row) { crls_row_clear(row); }
+
+static const struct db_rowtype meta_rowtype = {sizeof(struct crls_row), 5, fill_meta, clear,
+                                               "crls"};
+static const struct db_rowtype full_rowtype = {sizeof(struct crls_row), 6, fill_full, clear,
+                                               "crls"};
 
 int crls_get(struct db *db, const char *issuer, int with_der, struct crls_row *out,
              struct sm_err *e)
@@ -62,14 +74,15 @@ int crls_get(struct db *db, const char *issuer, int with_der, struct crls_row *o
     memset(out, 0, sizeof *out);
     if (issuer == NULL || strlen(issuer) >= sizeof out->issuer)
         return sm_err_set(e, SM_E_INVALID, "issuer", "bad issuer");
-    memcpy(out->issuer, issuer, strlen(issuer) + 1);
     struct db_val p[1] = {DBV_TEXT(issuer)};
-    int rc = db_run(db, with_der ? &st_get : &st_get_meta, p, 1, on_row, out, e);
-    if (rc == -SM_E_NOMEM)
-        return sm_err_set(e, SM_E_NOMEM, "crls", "out of memory");
-    if (rc < 0)
-        return rc;
-    return rc == 1 ? 0 : 1;
+    int rc = with_der ? db_get_one(db, &st_get, p, 1, &full_rowtype, out, e)
+                      : db_get_one(db, &st_get_meta, p, 1, &meta_rowtype, out, e);
+    memcpy(out->issuer, issuer, strlen(issuer) + 1);
+    if (rc == -SM_E_NOTFOUND) {
+        sm_err_clear(e);
+        return 1;
+    }
+    return rc;
 }
 
 int crls_set(struct db *db, const struct crls_row *r, int64_t prev_number, struct sm_err *e)

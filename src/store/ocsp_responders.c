@@ -27,27 +27,29 @@ void ocsp_responder_row_clear(struct ocsp_responder_row *r)
     memset(r, 0, sizeof *r);
 }
 
-static int on_row(void *ctx, const struct db_val *c, int n)
+static int fill(void *row, const struct db_val *c)
 {
-    struct ocsp_responder_row *r = ctx;
-    if (n < 6)
-        return -SM_E_DB;
+    struct ocsp_responder_row *r = row;
     r->id = db_col_int(&c[0]);
-    size_t l = c[1].t == DB_TEXT && c[1].n < sizeof r->key_ref ? c[1].n : 0;
-    memcpy(r->key_ref, c[1].p ? c[1].p : "", l);
-    r->key_ref[l] = '\0';
+    if (c[1].t == DB_TEXT && c[1].n < sizeof r->key_ref)
+        db_col_copy(r->key_ref, sizeof r->key_ref, &c[1]);
     if (c[2].t == DB_BLOB && c[2].n > 0) {
         r->cert_der = sm_malloc(c[2].n);
         if (r->cert_der == NULL)
-            return -SM_E_NOMEM;
+            return -1;
         memcpy(r->cert_der, c[2].p, c[2].n);
         r->cert_len = c[2].n;
     }
     r->not_before = db_col_int(&c[3]);
     r->not_after = db_col_int(&c[4]);
     r->created_at = db_col_int(&c[5]);
-    return 1;
+    return 0;
 }
+
+static void clear(void *row) { ocsp_responder_row_clear(row); }
+
+static const struct db_rowtype responder_rowtype = {sizeof(struct ocsp_responder_row), 6, fill,
+                                                    clear, "ocsp_responders"};
 
 int ocsp_responders_get_current(struct db *db, const char *issuer, int64_t now,
                                 struct ocsp_responder_row *out, struct sm_err *e)
@@ -55,14 +57,16 @@ int ocsp_responders_get_current(struct db *db, const char *issuer, int64_t now,
     memset(out, 0, sizeof *out);
     if (issuer == NULL || strlen(issuer) >= sizeof out->issuer)
         return sm_err_set(e, SM_E_INVALID, "issuer", "bad issuer");
-    memcpy(out->issuer, issuer, strlen(issuer) + 1);
     struct db_val p[2] = {DBV_TEXT(issuer), DBV_INT(now)};
-    int rc = db_run(db, &st_current, p, 2, on_row, out, e);
-    if (rc == -SM_E_NOMEM)
-        return sm_err_set(e, SM_E_NOMEM, "ocsp_responders", "out of memory");
+    int rc = db_get_one(db, &st_current, p, 2, &responder_rowtype, out, e);
+    memcpy(out->issuer, issuer, strlen(issuer) + 1);
+    if (rc == -SM_E_NOTFOUND) {
+        sm_err_clear(e);
+        return 1;
+    }
     if (rc < 0)
         return rc;
-    return rc == 1 && out->cert_der != NULL ? 0 : 1;
+    return out->cert_der != NULL ? 0 : 1;
 }
 
 int ocsp_responders_insert(struct db *db, const struct ocsp_responder_row *r, struct sm_err *e)

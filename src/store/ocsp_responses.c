@@ -34,37 +34,39 @@ static const struct db_stmt st_due = {
 struct blob {
     unsigned char *p;
     size_t n;
-    int found;
 };
 
-static int on_blob(void *ctx, const struct db_val *c, int n)
+static int fill_blob(void *row, const struct db_val *c)
 {
-    struct blob *b = ctx;
-    if (n < 1 || c[0].n == 0)
-        return -SM_E_DB;
+    struct blob *b = row;
+    if (c[0].n == 0)
+        return 0;
     b->p = sm_malloc(c[0].n);
     if (b->p == NULL)
-        return -SM_E_NOMEM;
+        return -1;
     memcpy(b->p, c[0].p, c[0].n);
     b->n = c[0].n;
-    b->found = 1;
     return 0;
 }
+
+static const struct db_rowtype blob_rowtype = {sizeof(struct blob), 1, fill_blob, NULL, "ocsp"};
 
 int ocsp_responses_get(struct db *db, const char *serial, const char *level, int64_t now,
                        unsigned char **der, size_t *len, struct sm_err *e)
 {
-    struct blob b = {0};
+    struct blob b;
     *der = NULL;
     *len = 0;
     struct db_val p[3] = {DBV_TEXT(serial), DBV_TEXT(level), DBV_INT(now)};
-    int rc = db_run(db, &st_get, p, 3, on_blob, &b, e);
-    if (rc < 0) {
-        free(b.p);
-        return rc == -SM_E_NOMEM ? sm_err_set(e, SM_E_NOMEM, "ocsp", "out of memory") : rc;
-    }
-    if (!b.found)
+    int rc = db_get_one(db, &st_get, p, 3, &blob_rowtype, &b, e);
+    if (rc == -SM_E_NOTFOUND) {
+        sm_err_clear(e);
         return -SM_E_NOTFOUND;
+    }
+    if (rc < 0)
+        return rc;
+    if (b.n == 0)
+        return sm_err_set(e, SM_E_DB, "ocsp", "empty pre-signed response");
     *der = b.p;
     *len = b.n;
     return 0;
@@ -80,57 +82,23 @@ int ocsp_responses_put(struct db *db, const char *serial, const char *level, con
     return db_run(db, &st_put, p, 7, NULL, NULL, e);
 }
 
-struct due_list {
-    struct ocsp_due *v;
-    size_t n, cap;
-};
-
-static void copy_text(char *dst, size_t n, const struct db_val *v)
+static int fill_due(void *row, const struct db_val *c)
 {
-    size_t len = 0;
-    if (v->t == DB_TEXT && v->p != NULL) {
-        len = v->n < n - 1 ? v->n : n - 1;
-        memcpy(dst, v->p, len);
-    }
-    dst[len] = '\0';
-}
-
-static int on_due(void *ctx, const struct db_val *c, int n)
-{
-    struct due_list *l = ctx;
-    if (n < 6)
-        return -SM_E_DB;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 64;
-        struct ocsp_due *v = sm_realloc(l->v, cap * sizeof *v);
-        if (v == NULL)
-            return -SM_E_NOMEM;
-        l->v = v;
-        l->cap = cap;
-    }
-    struct ocsp_due *d = &l->v[l->n++];
-    copy_text(d->serial, sizeof d->serial, &c[0]);
-    copy_text(d->level, sizeof d->level, &c[1]);
-    copy_text(d->state, sizeof d->state, &c[2]);
+    struct ocsp_due *d = row;
+    db_col_copy(d->serial, sizeof d->serial, &c[0]);
+    db_col_copy(d->level, sizeof d->level, &c[1]);
+    db_col_copy(d->state, sizeof d->state, &c[2]);
     d->revoked_at = db_col_int(&c[3]);
     d->reason = db_col_int(&c[4]);
     d->reserved_at = db_col_int(&c[5]);
     return 0;
 }
 
+static const struct db_rowtype due_rowtype = {sizeof(struct ocsp_due), 6, fill_due, NULL, "ocsp"};
+
 int ocsp_responses_list_due(struct db *db, int64_t now, size_t max, struct ocsp_due **out,
                             size_t *n, struct sm_err *e)
 {
-    struct due_list l = {0};
-    *out = NULL;
-    *n = 0;
     struct db_val p[2] = {DBV_INT(now), DBV_INT((int64_t)max)};
-    int rc = db_run(db, &st_due, p, 2, on_due, &l, e);
-    if (rc < 0) {
-        free(l.v);
-        return rc == -SM_E_NOMEM ? sm_err_set(e, SM_E_NOMEM, "ocsp", "out of memory") : rc;
-    }
-    *out = l.v;
-    *n = l.n;
-    return 0;
+    return db_collect(db, &st_due, p, 2, &due_rowtype, out, n, e);
 }

@@ -1,11 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The products table (migration 0006_orders.sql): insert, update and reads. The rules
  * (validation, audit, the demo catalog) are ra/product's. See products.h. */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "core/failalloc.h"
 #include "store/db.h"
 #include "store/products.h"
 
@@ -58,25 +53,12 @@ static void params(const struct product *p, struct db_val *v)
     v[16] = DBV_INT(p->active ? 1 : 0);
 }
 
-static int got_id(void *ctx, const struct db_val *cols, int ncols)
-{
-    if (ncols >= 1)
-        *(int64_t *)ctx = db_col_int(&cols[0]);
-    return 0;
-}
-
 int products_insert(struct db *db, const struct product *p, int64_t *id, struct sm_err *e)
 {
     struct db_val v[18];
     params(p, v);
     v[17] = DBV_INT(p->created_at);
-    int64_t nid = 0;
-    int rc = db_run(db, &st_insert, v, 18, got_id, &nid, e);
-    if (rc == 0 && nid <= 0)
-        rc = sm_err_set(e, SM_E_DB, "product", "no id returned");
-    if (rc == 0 && id != NULL)
-        *id = nid;
-    return rc;
+    return db_returning_id(db, &st_insert, v, 18, id, e);
 }
 
 int products_update(struct db *db, const struct product *p, struct sm_err *e)
@@ -90,24 +72,14 @@ int products_update(struct db *db, const struct product *p, struct sm_err *e)
     return rc;
 }
 
-static void copy_col(char *dst, size_t n, const struct db_val *v)
+static int fill(void *row, const struct db_val *c)
 {
-    size_t len = 0;
-    if (v->t == DB_TEXT && v->p != NULL)
-        len = v->n < n - 1 ? v->n : n - 1;
-    if (len > 0)
-        memcpy(dst, v->p, len);
-    dst[len] = '\0';
-}
-
-static void fill(struct product *p, const struct db_val *c)
-{
-    memset(p, 0, sizeof *p);
+    struct product *p = row;
     p->id = db_col_int(&c[0]);
-    copy_col(p->code, sizeof p->code, &c[1]);
-    copy_col(p->name_ja, sizeof p->name_ja, &c[2]);
-    copy_col(p->name_en, sizeof p->name_en, &c[3]);
-    copy_col(p->level, sizeof p->level, &c[4]);
+    db_col_copy(p->code, sizeof p->code, &c[1]);
+    db_col_copy(p->name_ja, sizeof p->name_ja, &c[2]);
+    db_col_copy(p->name_en, sizeof p->name_en, &c[3]);
+    db_col_copy(p->level, sizeof p->level, &c[4]);
     p->term_months = (int)db_col_int(&c[5]);
     p->multi_domain = (int)db_col_int(&c[6]);
     p->sans_included = (int)db_col_int(&c[7]);
@@ -116,88 +88,32 @@ static void fill(struct product *p, const struct db_val *c)
     p->allow_ip = (int)db_col_int(&c[10]);
     p->list_price = db_col_int(&c[11]);
     p->extra_san_price = db_col_int(&c[12]);
-    copy_col(p->reissue_fee, sizeof p->reissue_fee, &c[13]);
+    db_col_copy(p->reissue_fee, sizeof p->reissue_fee, &c[13]);
     p->review_days_min = (int)db_col_int(&c[14]);
     p->review_days_max = (int)db_col_int(&c[15]);
-    copy_col(p->root_options, sizeof p->root_options, &c[16]);
+    db_col_copy(p->root_options, sizeof p->root_options, &c[16]);
     p->active = (int)db_col_int(&c[17]);
     p->created_at = db_col_int(&c[18]);
-}
-
-struct rows {
-    struct product *v;
-    size_t n, cap;
-    int nomem;
-};
-
-static int on_row(void *ctx, const struct db_val *cols, int ncols)
-{
-    struct rows *rs = ctx;
-    if (ncols < NCOLS)
-        return -SM_E_DB;
-    if (rs->n == rs->cap) {
-        size_t cap = rs->cap ? rs->cap * 2 : 8;
-        struct product *v = sm_realloc(rs->v, cap * sizeof *v);
-        if (v == NULL) {
-            rs->nomem = 1;
-            return 1;
-        }
-        rs->v = v;
-        rs->cap = cap;
-    }
-    fill(&rs->v[rs->n++], cols);
     return 0;
 }
 
-static int select_rows(struct db *db, const struct db_stmt *st, const struct db_val *p, int np,
-                       struct rows *rs, struct sm_err *e)
-{
-    int rc = db_run(db, st, p, np, on_row, rs, e);
-    if (rc > 0 || rs->nomem)
-        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory reading products");
-    if (rc < 0) {
-        free(rs->v);
-        memset(rs, 0, sizeof *rs);
-    }
-    return rc;
-}
-
-static int get_one(struct db *db, const struct db_stmt *st, struct db_val key, struct product *out,
-                   struct sm_err *e)
-{
-    struct rows rs = {0};
-    int rc = select_rows(db, st, &key, 1, &rs, e);
-    if (rc < 0)
-        return rc;
-    if (rs.n == 0) {
-        free(rs.v);
-        return sm_err_set(e, SM_E_NOTFOUND, "product", "no such product");
-    }
-    *out = rs.v[0];
-    free(rs.v);
-    return 0;
-}
+static const struct db_rowtype product_rowtype = {sizeof(struct product), NCOLS, fill, NULL,
+                                                  "product"};
 
 int products_get(struct db *db, int64_t id, struct product *out, struct sm_err *e)
 {
-    return get_one(db, &st_get, DBV_INT(id), out, e);
+    struct db_val p[1] = {DBV_INT(id)};
+    return db_get_one(db, &st_get, p, 1, &product_rowtype, out, e);
 }
 
 int products_get_by_code(struct db *db, const char *code, struct product *out, struct sm_err *e)
 {
-    return get_one(db, &st_get_code, DBV_TEXT(code), out, e);
+    struct db_val p[1] = {DBV_TEXT(code)};
+    return db_get_one(db, &st_get_code, p, 1, &product_rowtype, out, e);
 }
 
 int products_list(struct db *db, int all, struct product **rows, size_t *n, struct sm_err *e)
 {
-    struct rows rs = {0};
     struct db_val p[1] = {DBV_INT(all ? 1 : 0)};
-    int rc = select_rows(db, &st_list, p, 1, &rs, e);
-    if (rc == 0 && rs.n == 0) {
-        free(rs.v);
-        rs.v = NULL;
-    }
-    *rows = rs.v;
-    *n = rs.n;
-    return rc;
+    return db_collect(db, &st_list, p, 1, &product_rowtype, rows, n, e);
 }

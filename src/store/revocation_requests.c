@@ -1,9 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* Revocation requests waiting for a phone confirmation; see revocation_requests.h. */
-#include <stdlib.h>
-#include <string.h>
-
-#include "core/failalloc.h"
 #include "store/db.h"
 #include "store/revocation_requests.h"
 
@@ -42,21 +38,9 @@ static const struct db_stmt st_withdraw = {
     "WHERE id = $1 AND state = 'pending'",
     NULL, NULL};
 
-static struct db_val int_or_null(int64_t v) { return v > 0 ? DBV_INT(v) : DBV_NULL; }
-
-static void copy_text(char *dst, size_t n, const struct db_val *v)
+static int fill(void *row, const struct db_val *c)
 {
-    size_t len = 0;
-    if (v->t == DB_TEXT && v->p != NULL) {
-        len = v->n < n - 1 ? v->n : n - 1;
-        memcpy(dst, v->p, len);
-    }
-    dst[len] = '\0';
-}
-
-static void fill(struct revreq_row *r, const struct db_val *c)
-{
-    memset(r, 0, sizeof *r);
+    struct revreq_row *r = row;
     r->id = db_col_int(&c[0]);
     r->org_id = db_col_int(&c[1]);
     r->requested_at = db_col_int(&c[2]);
@@ -65,107 +49,52 @@ static void fill(struct revreq_row *r, const struct db_val *c)
     r->phone_at = db_col_int(&c[5]);
     r->closed_at = db_col_int(&c[6]);
     r->reason = (int)db_col_int(&c[7]);
-    copy_text(r->serial, sizeof r->serial, &c[8]);
-    copy_text(r->state, sizeof r->state, &c[9]);
-    copy_text(r->cn, sizeof r->cn, &c[10]);
-    copy_text(r->level, sizeof r->level, &c[11]);
-    copy_text(r->requested_by, sizeof r->requested_by, &c[12]);
-    copy_text(r->confirmed_by, sizeof r->confirmed_by, &c[13]);
-    copy_text(r->phone_contact, sizeof r->phone_contact, &c[14]);
-    copy_text(r->phone_note, sizeof r->phone_note, &c[15]);
-}
-
-struct one {
-    struct revreq_row *r;
-    int found;
-};
-
-static int on_one(void *ctx, const struct db_val *c, int n)
-{
-    struct one *o = ctx;
-    if (n < 16)
-        return -SM_E_DB;
-    fill(o->r, c);
-    o->found = 1;
+    db_col_copy(r->serial, sizeof r->serial, &c[8]);
+    db_col_copy(r->state, sizeof r->state, &c[9]);
+    db_col_copy(r->cn, sizeof r->cn, &c[10]);
+    db_col_copy(r->level, sizeof r->level, &c[11]);
+    db_col_copy(r->requested_by, sizeof r->requested_by, &c[12]);
+    db_col_copy(r->confirmed_by, sizeof r->confirmed_by, &c[13]);
+    db_col_copy(r->phone_contact, sizeof r->phone_contact, &c[14]);
+    db_col_copy(r->phone_note, sizeof r->phone_note, &c[15]);
     return 0;
 }
 
-static int on_id(void *ctx, const struct db_val *c, int n)
-{
-    *(int64_t *)ctx = n > 0 ? db_col_int(&c[0]) : 0;
-    return 0;
-}
+static const struct db_rowtype revreq_rowtype = {sizeof(struct revreq_row), 16, fill, NULL,
+                                                 "revocation request"};
 
 int revreq_insert(struct db *db, const struct revreq_row *r, int64_t *id, struct sm_err *e)
 {
-    int64_t got = 0;
-    struct db_val p[7] = {DBV_TEXT(r->serial),       int_or_null(r->org_id),
-                          DBV_INT(r->reason),        int_or_null(r->due_at),
+    struct db_val p[7] = {DBV_TEXT(r->serial),       dbv_int_or_null(r->org_id),
+                          DBV_INT(r->reason),        dbv_int_or_null(r->due_at),
                           DBV_TEXT(r->requested_by), DBV_INT(r->requested_at),
                           DBV_INT(r->deadline_at)};
-    int rc = db_run(db, &st_insert, p, 7, on_id, &got, e);
-    if (rc == 0 && id != NULL)
-        *id = got;
-    return rc;
+    return db_returning_id(db, &st_insert, p, 7, id, e);
 }
 
 int revreq_get_pending(struct db *db, const char *serial, struct revreq_row *out, struct sm_err *e)
 {
-    struct one o = {out, 0};
     struct db_val p[1] = {DBV_TEXT(serial)};
-    int rc = db_run(db, &st_pending, p, 1, on_one, &o, e);
-    if (rc == 0 && !o.found)
+    int rc = db_get_one(db, &st_pending, p, 1, &revreq_rowtype, out, e);
+    if (rc == -SM_E_NOTFOUND)
         rc = sm_err_set(e, SM_E_NOTFOUND, "serial", "no pending revocation request for %s", serial);
     return rc;
 }
 
 int revreq_get(struct db *db, int64_t id, struct revreq_row *out, struct sm_err *e)
 {
-    struct one o = {out, 0};
     struct db_val p[1] = {DBV_INT(id)};
-    int rc = db_run(db, &st_get, p, 1, on_one, &o, e);
-    if (rc == 0 && !o.found)
+    int rc = db_get_one(db, &st_get, p, 1, &revreq_rowtype, out, e);
+    if (rc == -SM_E_NOTFOUND)
         rc = sm_err_set(e, SM_E_NOTFOUND, "id", "no revocation request %lld", (long long)id);
     return rc;
-}
-
-struct list {
-    struct revreq_row *v;
-    size_t n, cap;
-};
-
-static int on_list(void *ctx, const struct db_val *c, int n)
-{
-    struct list *l = ctx;
-    if (n < 16)
-        return -SM_E_DB;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 16;
-        struct revreq_row *v = sm_realloc(l->v, cap * sizeof *v);
-        if (v == NULL)
-            return -SM_E_NOMEM;
-        l->v = v;
-        l->cap = cap;
-    }
-    fill(&l->v[l->n++], c);
-    return 0;
 }
 
 int revreq_list_pending(struct db *db, size_t max, struct revreq_row **out, size_t *n,
                         struct sm_err *e)
 {
-    struct list l = {0};
-    *out = NULL;
-    *n = 0;
     struct db_val p[1] = {DBV_INT((int64_t)max)};
-    int rc = db_run(db, &st_list, p, 1, on_list, &l, e);
-    if (rc < 0) {
-        free(l.v);
-        return rc == -SM_E_NOMEM ? sm_err_set(e, SM_E_NOMEM, "revocations", "out of memory") : rc;
-    }
-    *out = l.v;
-    *n = l.n;
-    return 0;
+    return db_collect(db, &st_list, p, 1, &revreq_rowtype, out, n, e);
 }
 
 int revreq_mark_confirmed(struct db *db, int64_t id, const char *officer, const char *contact,

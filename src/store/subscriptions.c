@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* The subscriptions tables. See subscriptions.h. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,21 +78,9 @@ static const struct db_stmt st_notice_count = {
     "($2 = '' OR kind = $2)",
     NULL, NULL};
 
-static struct db_val opt_int(int64_t v) { return v > 0 ? DBV_INT(v) : DBV_NULL; }
-
-static void text_to(const struct db_val *v, char *out, size_t n)
+static int sub_fill(void *row, const struct db_val *c)
 {
-    size_t k = v->t == DB_TEXT && v->p ? v->n : 0;
-    if (k >= n)
-        k = n - 1;
-    if (k)
-        memcpy(out, v->p, k);
-    out[k] = '\0';
-}
-
-static void sub_from(struct subscription *s, const struct db_val *c)
-{
-    memset(s, 0, sizeof *s);
+    struct subscription *s = row;
     s->id = db_col_int(&c[0]);
     s->org_id = db_col_int(&c[1]);
     s->product_id = db_col_int(&c[2]);
@@ -102,92 +89,86 @@ static void sub_from(struct subscription *s, const struct db_val *c)
     s->starts_at = db_col_int(&c[5]);
     s->ends_at = db_col_int(&c[6]);
     s->carried_days = db_col_int(&c[7]);
-    text_to(&c[8], s->state, sizeof s->state);
+    db_col_copy(s->state, sizeof s->state, &c[8]);
     s->renewal_order_id = db_col_int(&c[9]);
     s->created_at = db_col_int(&c[10]);
     s->updated_at = db_col_int(&c[11]);
-}
-
-/* ---- single rows ---- */
-
-struct one {
-    struct subscription *s;
-    struct subscription_cert *link;
-    int found;
-};
-
-static int on_one(void *ctx, const struct db_val *c, int ncols)
-{
-    struct one *o = ctx;
-    if (ncols < 12)
-        return -SM_E_DB;
-    sub_from(o->s, c);
-    if (o->link != NULL && ncols >= 17) {
-        memset(o->link, 0, sizeof *o->link);
-        o->link->id = db_col_int(&c[12]);
-        o->link->subscription_id = o->s->id;
-        o->link->order_id = db_col_int(&c[13]);
-        o->link->cert_id = db_col_int(&c[14]);
-        text_to(&c[15], o->link->reason, sizeof o->link->reason);
-        o->link->created_at = db_col_int(&c[16]);
-    }
-    o->found = 1;
-    return 1;
-}
-
-static int get_one(struct db *db, const struct db_stmt *st, int64_t key, struct subscription *out,
-                   struct subscription_cert *link, struct sm_err *e)
-{
-    struct one o = {out, link, 0};
-    struct db_val p[1] = {DBV_INT(key)};
-    int rc = db_run(db, st, p, 1, on_one, &o, e);
-    if (rc < 0)
-        return rc;
-    if (!o.found)
-        return sm_err_set(e, SM_E_NOTFOUND, "subscription", "no such subscription");
     return 0;
 }
 
-static int on_count(void *ctx, const struct db_val *c, int ncols);
+static const struct db_rowtype sub_rowtype = {sizeof(struct subscription), 12, sub_fill, NULL,
+                                              "subscription"};
+
+/* A subscription with the link row of one order (st_by_order). */
+struct linked_row {
+    struct subscription s;
+    struct subscription_cert link;
+};
+
+static int linked_fill(void *row, const struct db_val *c)
+{
+    struct linked_row *r = row;
+    sub_fill(&r->s, c);
+    r->link.id = db_col_int(&c[12]);
+    r->link.subscription_id = r->s.id;
+    r->link.order_id = db_col_int(&c[13]);
+    r->link.cert_id = db_col_int(&c[14]);
+    db_col_copy(r->link.reason, sizeof r->link.reason, &c[15]);
+    r->link.created_at = db_col_int(&c[16]);
+    return 0;
+}
+
+static const struct db_rowtype linked_rowtype = {sizeof(struct linked_row), 17, linked_fill, NULL,
+                                                 "subscription"};
+
+static int get_one(struct db *db, const struct db_stmt *st, int64_t key, struct subscription *out,
+                   struct sm_err *e)
+{
+    struct db_val p[1] = {DBV_INT(key)};
+    return db_get_one(db, st, p, 1, &sub_rowtype, out, e);
+}
 
 int subscriptions_insert(struct db *db, const struct subscription *s, int64_t now, int64_t *id,
                          struct sm_err *e)
 {
     struct db_val p[8] = {DBV_INT(s->org_id),         DBV_INT(s->product_id),
-                          DBV_INT(s->first_order_id), opt_int(s->predecessor_id),
+                          DBV_INT(s->first_order_id), dbv_int_or_null(s->predecessor_id),
                           DBV_INT(s->starts_at),      DBV_INT(s->ends_at),
                           DBV_INT(s->carried_days),   DBV_INT(now)};
-    int64_t newid = 0;
-    int rc = db_run(db, &st_insert, p, 8, on_count, &newid, e);
-    if (rc == 0 && newid <= 0)
-        rc = sm_err_set(e, SM_E_DB, "subscription", "insert returned no id");
     if (id != NULL)
-        *id = newid;
-    return rc;
+        *id = 0;
+    return db_returning_id(db, &st_insert, p, 8, id, e);
 }
 
 int subscriptions_get(struct db *db, int64_t id, struct subscription *out, struct sm_err *e)
 {
-    return get_one(db, &st_get, id, out, NULL, e);
+    return get_one(db, &st_get, id, out, e);
 }
 
 int subscriptions_get_by_cert(struct db *db, int64_t cert_id, struct subscription *out,
                               struct sm_err *e)
 {
-    return get_one(db, &st_by_cert, cert_id, out, NULL, e);
+    return get_one(db, &st_by_cert, cert_id, out, e);
 }
 
 int subscriptions_get_by_order(struct db *db, int64_t order_id, struct subscription *out,
                                struct subscription_cert *link, struct sm_err *e)
 {
-    struct subscription_cert tmp = {0};
-    return get_one(db, &st_by_order, order_id, out, link ? link : &tmp, e);
+    struct linked_row r;
+    struct db_val p[1] = {DBV_INT(order_id)};
+    int rc = db_get_one(db, &st_by_order, p, 1, &linked_rowtype, &r, e);
+    if (rc < 0)
+        return rc;
+    *out = r.s;
+    if (link != NULL)
+        *link = r.link;
+    return 0;
 }
 
 int subscriptions_get_by_renewal(struct db *db, int64_t order_id, struct subscription *out,
                                  struct sm_err *e)
 {
-    return get_one(db, &st_by_renewal, order_id, out, NULL, e);
+    return get_one(db, &st_by_renewal, order_id, out, e);
 }
 
 int subscriptions_set_state(struct db *db, int64_t id, const char *from, const char *to,
@@ -204,7 +185,7 @@ int subscriptions_set_state(struct db *db, int64_t id, const char *from, const c
 int subscriptions_set_renewal(struct db *db, int64_t id, int64_t order_id, int64_t now,
                               struct sm_err *e)
 {
-    struct db_val p[3] = {DBV_INT(id), opt_int(order_id), DBV_INT(now)};
+    struct db_val p[3] = {DBV_INT(id), dbv_int_or_null(order_id), DBV_INT(now)};
     int rc = db_run(db, &st_set_renewal, p, 3, NULL, NULL, e);
     if (rc == 0 && db_changes(db) != 1)
         rc = sm_err_set(e, SM_E_NOTFOUND, "subscription", "no such subscription");
@@ -213,76 +194,61 @@ int subscriptions_set_renewal(struct db *db, int64_t id, int64_t order_id, int64
 
 /* ---- lists ---- */
 
-struct many {
-    struct subscription *v;
-    int64_t *extra;
-    size_t n, cap;
-    int want_extra, nomem;
+/* A subscription with the certificate id st_cert_ending adds. */
+struct ending_row {
+    struct subscription s;
+    int64_t cert_id;
 };
 
-static int on_many(void *ctx, const struct db_val *c, int ncols)
+static int ending_fill(void *row, const struct db_val *c)
 {
-    struct many *m = ctx;
-    if (ncols < 12 + m->want_extra)
-        return -SM_E_DB;
-    if (m->n == m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 16;
-        struct subscription *v = sm_realloc(m->v, cap * sizeof *v);
-        int64_t *x = v ? sm_realloc(m->extra, cap * sizeof *x) : NULL;
-        if (v != NULL)
-            m->v = v;
-        if (x == NULL) {
-            m->nomem = 1;
-            return 1;
-        }
-        m->extra = x;
-        m->cap = cap;
-    }
-    sub_from(&m->v[m->n], c);
-    m->extra[m->n] = m->want_extra ? db_col_int(&c[12]) : 0;
-    m->n++;
+    struct ending_row *r = row;
+    sub_fill(&r->s, c);
+    r->cert_id = db_col_int(&c[12]);
     return 0;
 }
 
-static int list_many(struct db *db, const struct db_stmt *st, int64_t until, int limit,
-                     int want_extra, struct subscription **rows, int64_t **extra, size_t *n,
-                     struct sm_err *e)
-{
-    struct many m = {0};
-    m.want_extra = want_extra;
-    if (limit < 1 || limit > 1000)
-        limit = 1000;
-    struct db_val p[2] = {DBV_INT(until), DBV_INT(limit)};
-    int rc = db_run(db, st, p, 2, on_many, &m, e);
-    if (rc > 0 || m.nomem)
-        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory reading subscriptions");
-    if (rc < 0 || m.n == 0) {
-        free(m.v);
-        free(m.extra);
-        m.v = NULL;
-        m.extra = NULL;
-        m.n = 0;
-    }
-    *rows = m.v;
-    if (extra != NULL)
-        *extra = m.extra;
-    else
-        free(m.extra);
-    *n = m.n;
-    return rc;
-}
+static const struct db_rowtype ending_rowtype = {sizeof(struct ending_row), 13, ending_fill, NULL,
+                                                 "subscriptions"};
+
+static int clamp_limit(int limit) { return limit < 1 || limit > 1000 ? 1000 : limit; }
 
 int subscriptions_list_active_ending(struct db *db, int64_t until, int limit,
                                      struct subscription **rows, size_t *n, struct sm_err *e)
 {
-    return list_many(db, &st_active_ending, until, limit, 0, rows, NULL, n, e);
+    struct db_val p[2] = {DBV_INT(until), DBV_INT(clamp_limit(limit))};
+    return db_collect(db, &st_active_ending, p, 2, &sub_rowtype, rows, n, e);
 }
 
 int subscriptions_list_cert_ending(struct db *db, int64_t until, int limit,
                                    struct subscription **rows, int64_t **cert_ids, size_t *n,
                                    struct sm_err *e)
 {
-    return list_many(db, &st_cert_ending, until, limit, 1, rows, cert_ids, n, e);
+    struct ending_row *v = NULL;
+    size_t k = 0;
+    struct db_val p[2] = {DBV_INT(until), DBV_INT(clamp_limit(limit))};
+    *rows = NULL;
+    *cert_ids = NULL;
+    *n = 0;
+    int rc = db_collect(db, &st_cert_ending, p, 2, &ending_rowtype, &v, &k, e);
+    if (rc < 0 || k == 0)
+        return rc;
+    struct subscription *s = sm_malloc(k * sizeof *s);
+    int64_t *ids = s != NULL ? sm_malloc(k * sizeof *ids) : NULL;
+    if (ids == NULL) {
+        free(s);
+        free(v);
+        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory reading subscriptions");
+    }
+    for (size_t i = 0; i < k; i++) {
+        s[i] = v[i].s;
+        ids[i] = v[i].cert_id;
+    }
+    free(v);
+    *rows = s;
+    *cert_ids = ids;
+    *n = k;
+    return 0;
 }
 
 /* ---- links ---- */
@@ -290,8 +256,8 @@ int subscriptions_list_cert_ending(struct db *db, int64_t until, int limit,
 int subscription_certs_insert(struct db *db, int64_t sub_id, int64_t order_id, int64_t cert_id,
                               const char *reason, int64_t now, struct sm_err *e)
 {
-    struct db_val p[5] = {DBV_INT(sub_id), DBV_INT(order_id), opt_int(cert_id), DBV_TEXT(reason),
-                          DBV_INT(now)};
+    struct db_val p[5] = {DBV_INT(sub_id), DBV_INT(order_id), dbv_int_or_null(cert_id),
+                          DBV_TEXT(reason), DBV_INT(now)};
     return db_run(db, &st_link, p, 5, NULL, NULL, e);
 }
 
@@ -305,58 +271,30 @@ int subscription_certs_set_cert(struct db *db, int64_t order_id, int64_t cert_id
     return rc;
 }
 
-struct links {
-    struct subscription_cert *v;
-    size_t n, cap;
-    int nomem;
-};
-
-static int on_link(void *ctx, const struct db_val *c, int ncols)
+static int link_fill(void *row, const struct db_val *c)
 {
-    struct links *l = ctx;
-    if (ncols < 10)
-        return -SM_E_DB;
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        struct subscription_cert *v = sm_realloc(l->v, cap * sizeof *v);
-        if (v == NULL) {
-            l->nomem = 1;
-            return 1;
-        }
-        l->v = v;
-        l->cap = cap;
-    }
-    struct subscription_cert *r = &l->v[l->n++];
-    memset(r, 0, sizeof *r);
+    struct subscription_cert *r = row;
     r->id = db_col_int(&c[0]);
     r->subscription_id = db_col_int(&c[1]);
     r->order_id = db_col_int(&c[2]);
     r->cert_id = db_col_int(&c[3]);
-    text_to(&c[4], r->reason, sizeof r->reason);
+    db_col_copy(r->reason, sizeof r->reason, &c[4]);
     r->created_at = db_col_int(&c[5]);
-    text_to(&c[6], r->serial, sizeof r->serial);
-    text_to(&c[7], r->cert_state, sizeof r->cert_state);
+    db_col_copy(r->serial, sizeof r->serial, &c[6]);
+    db_col_copy(r->cert_state, sizeof r->cert_state, &c[7]);
     r->not_before = db_col_int(&c[8]);
     r->not_after = db_col_int(&c[9]);
     return 0;
 }
 
+static const struct db_rowtype link_rowtype = {sizeof(struct subscription_cert), 10, link_fill,
+                                               NULL, "subscription certificates"};
+
 int subscription_certs_list(struct db *db, int64_t sub_id, struct subscription_cert **rows,
                             size_t *n, struct sm_err *e)
 {
-    struct links l = {0};
     struct db_val p[1] = {DBV_INT(sub_id)};
-    int rc = db_run(db, &st_links, p, 1, on_link, &l, e);
-    if (rc > 0 || l.nomem)
-        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory reading subscription certificates");
-    if (rc < 0 || l.n == 0) {
-        free(l.v);
-        l.v = NULL;
-        l.n = 0;
-    }
-    *rows = l.v;
-    *n = l.n;
-    return rc;
+    return db_collect(db, &st_links, p, 1, &link_rowtype, rows, n, e);
 }
 
 /* ---- notices ---- */
@@ -372,18 +310,10 @@ int subscription_notices_insert(struct db *db, int64_t sub_id, const char *kind,
     return rc;
 }
 
-static int on_count(void *ctx, const struct db_val *c, int ncols)
-{
-    if (ncols < 1)
-        return -SM_E_DB;
-    *(int64_t *)ctx = db_col_int(&c[0]);
-    return 0;
-}
-
 int subscription_notices_count(struct db *db, int64_t sub_id, const char *kind, int64_t *count,
                                struct sm_err *e)
 {
     *count = 0;
     struct db_val p[2] = {DBV_INT(sub_id), DBV_TEXT(kind ? kind : "")};
-    return db_run(db, &st_notice_count, p, 2, on_count, count, e);
+    return db_get_one(db, &st_notice_count, p, 2, &db_row_int, count, e);
 }

@@ -19,18 +19,12 @@ SECRET=issue-job-hmac-secret
 BODY=$IT_TMP/body
 N=6
 
-KNOT_ZONES="jp co.jp twin-test.co.jp"
 cat >"$IT_TMP/records" <<'REC'
 twin-test.co.jp @ A 127.0.0.1
 twin-test.co.jp www A 127.0.0.1
 twin-test.co.jp @ CAA 0 issue "shomei.example"
 REC
-knot_start "$IT_TMP/records" || { not_ok "knot starts"; it_done; }
-WEB=$IT_TMP/www
-mkdir -p "$WEB/.well-known/pki-validation"
-HP=$(free_port)
-python3 -m http.server "$HP" --bind 127.0.0.1 --directory "$WEB" >"$IT_TMP/http.log" 2>&1 &
-IT_PIDS+=($!)
+dcv_peers "jp co.jp twin-test.co.jp" "$IT_TMP/records"
 
 "$S" init --dir "$D" --demo --set server.secure_cookies=false \
   --set "payment.hmac_secret=$SECRET" --set "dns.resolver=$KNOT_ADDR" \
@@ -55,22 +49,6 @@ URL_B=$IT_URL
 KEY=$(api_key_for "$url" twin-c "$PW")
 check "an API key for the customer" test -n "$KEY"
 
-api() { # METHOD PATH [JSON] -> $code, body in $BODY
-  if [ $# -ge 3 ]; then
-    code=$(curl -s -o "$BODY" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $KEY" \
-      -H 'Content-Type: application/json' --data-binary "$3" "$url$2")
-  else
-    code=$(curl -s -o "$BODY" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $KEY" "$url$2")
-  fi
-}
-jq_() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
-  "$BODY" "$1"; }
-sig() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/.*= //'; }
-pay() { # pays the order in $BODY through the callback, on server $1
-  local p="{\"invoice_no\":\"$(jq_ 'd["invoice_no"]')\",\"amount\":$(jq_ 'd["amount"]')}"
-  code=$(curl -s -o "$BODY" -w '%{http_code}' -H "X-Shomei-Signature: sha256=$(sig "$p")" \
-    -H 'Content-Type: application/json' --data-binary "$p" "$1/api/v1/payments")
-}
 apply() { # IDEM -> order id in $OID
   openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null \
     -out "$IT_TMP/$1.csr" -subj "/CN=www.twin-test.co.jp" 2>/dev/null

@@ -103,3 +103,40 @@ api_key_for() {
     --data-urlencode "label=test" "$url/account/keys"
   sed -n 's/.*id="new-key">\([^<]*\)<.*/\1/p' "$body"
 }
+
+# dcv_peers ZONES RECORDS [mail]: the real peers of an order's domain validation: knot
+# (tests/it/knot.sh, sourced by the caller) serving ZONES with the records of the file
+# RECORDS, a web server for the web-page check serving $WEB on port $HP and, with "mail", an
+# SMTP sink "sink" ($SINK_PORT). A peer that does not start ends the test.
+dcv_peers() {
+  KNOT_ZONES=$1
+  knot_start "$2" || { not_ok "knot starts"; it_done; }
+  if [ "${3:-}" = mail ]; then
+    smtp_sink_start sink || { not_ok "SMTP sink starts"; it_done; }
+  fi
+  WEB=$IT_TMP/www
+  mkdir -p "$WEB/.well-known/pki-validation"
+  HP=$(free_port)
+  python3 -m http.server "$HP" --bind 127.0.0.1 --directory "$WEB" >"$IT_TMP/http.log" 2>&1 &
+  IT_PIDS+=($!)
+}
+
+# The order API as a customer, for the order-flow tests: they set url (the server), KEY (an
+# API key), BODY (a file) and SECRET (payment.hmac_secret).
+api() { # METHOD PATH [JSON] -> $code, body in $BODY
+  if [ $# -ge 3 ]; then
+    code=$(curl -s -o "$BODY" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $KEY" \
+      -H 'Content-Type: application/json' --data-binary "$3" "$url$2")
+  else
+    code=$(curl -s -o "$BODY" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $KEY" "$url$2")
+  fi
+}
+# jq_ EXPR: EXPR evaluated in Python over the JSON in $BODY (as d)
+jq_() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
+  "$BODY" "$1"; }
+sig() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/.*= //'; }
+pay() { # [URL]: pays the order in $BODY through the payment callback of URL (default $url)
+  local p="{\"invoice_no\":\"$(jq_ 'd["invoice_no"]')\",\"amount\":$(jq_ 'd["amount"]')}"
+  code=$(curl -s -o "$BODY" -w '%{http_code}' -H "X-Shomei-Signature: sha256=$(sig "$p")" \
+    -H 'Content-Type: application/json' --data-binary "$p" "${1:-$url}/api/v1/payments")
+}

@@ -16,7 +16,6 @@ D=$IT_TMP/data
 SECRET=flow-hmac-secret
 BODY=$IT_TMP/body
 
-KNOT_ZONES="jp co.jp flow-test.co.jp forbid-test.co.jp"
 cat >"$IT_TMP/records" <<'REC'
 flow-test.co.jp @ A 127.0.0.1
 flow-test.co.jp www A 127.0.0.1
@@ -25,13 +24,7 @@ forbid-test.co.jp @ A 127.0.0.1
 forbid-test.co.jp www A 127.0.0.1
 forbid-test.co.jp @ CAA 0 issue "other-ca.example"
 REC
-knot_start "$IT_TMP/records" || { not_ok "knot starts"; it_done; }
-smtp_sink_start sink || { not_ok "SMTP sink starts"; it_done; }
-WEB=$IT_TMP/www
-mkdir -p "$WEB/.well-known/pki-validation"
-HP=$(free_port)
-python3 -m http.server "$HP" --bind 127.0.0.1 --directory "$WEB" >"$IT_TMP/http.log" 2>&1 &
-IT_PIDS+=($!)
+dcv_peers "jp co.jp flow-test.co.jp forbid-test.co.jp" "$IT_TMP/records" mail
 
 "$S" init --dir "$D" --demo --set server.secure_cookies=false \
   --set "payment.hmac_secret=$SECRET" --set "dns.resolver=$KNOT_ADDR" \
@@ -53,22 +46,6 @@ url=$IT_URL
 KEY=$(api_key_for "$url" flow-c "$PW")
 check "an API key for the customer" test -n "$KEY"
 
-api() { # METHOD PATH [JSON] -> $code, body in $BODY
-  if [ $# -ge 3 ]; then
-    code=$(curl -s -o "$BODY" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $KEY" \
-      -H 'Content-Type: application/json' --data-binary "$3" "$url$2")
-  else
-    code=$(curl -s -o "$BODY" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $KEY" "$url$2")
-  fi
-}
-jq_() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
-  "$BODY" "$1"; }
-sig() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/.*= //'; }
-pay() { # ORDER_JSON_FILE: confirms the payment of the order in $BODY through the callback
-  local p="{\"invoice_no\":\"$(jq_ 'd["invoice_no"]')\",\"amount\":$(jq_ 'd["amount"]')}"
-  code=$(curl -s -o "$BODY" -w '%{http_code}' -H "X-Shomei-Signature: sha256=$(sig "$p")" \
-    -H 'Content-Type: application/json' --data-binary "$p" "$url/api/v1/payments")
-}
 apply() { # DOMAIN IDEM -> order id in $OID (www.DOMAIN with the apex added, R-APP-5)
   openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null \
     -out "$IT_TMP/$2.csr" -subj "/C=US/O=Not Vetted/CN=www.$1" 2>/dev/null

@@ -23,19 +23,12 @@ D=$IT_TMP/data
 SECRET=sub-hmac-secret
 BODY=$IT_TMP/body
 
-KNOT_ZONES="jp co.jp sub-test.co.jp"
 cat >"$IT_TMP/records" <<'REC'
 sub-test.co.jp @ A 127.0.0.1
 sub-test.co.jp www A 127.0.0.1
 sub-test.co.jp @ CAA 0 issue "shomei.example"
 REC
-knot_start "$IT_TMP/records" || { not_ok "knot starts"; it_done; }
-smtp_sink_start sink || { not_ok "SMTP sink starts"; it_done; }
-WEB=$IT_TMP/www
-mkdir -p "$WEB/.well-known/pki-validation"
-HP=$(free_port)
-python3 -m http.server "$HP" --bind 127.0.0.1 --directory "$WEB" >"$IT_TMP/http.log" 2>&1 &
-IT_PIDS+=($!)
+dcv_peers "jp co.jp sub-test.co.jp" "$IT_TMP/records" mail
 
 # the CA and the accounts are made the day before the first fake date (the CA's notBefore
 # must precede every certificate's)
@@ -74,22 +67,6 @@ at 2026-12-01T03:00:00Z
 KEY=$(api_key_for "$url" sub-c "$PW")
 check "an API key for the customer" test -n "$KEY"
 
-api() { # METHOD PATH [JSON] -> $code, body in $BODY
-  if [ $# -ge 3 ]; then
-    code=$(curl -s -o "$BODY" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $KEY" \
-      -H 'Content-Type: application/json' --data-binary "$3" "$url$2")
-  else
-    code=$(curl -s -o "$BODY" -w '%{http_code}' -X "$1" -H "Authorization: Bearer $KEY" "$url$2")
-  fi
-}
-jq_() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' \
-  "$BODY" "$1"; }
-sig() { printf '%s' "$1" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/.*= //'; }
-pay() {
-  local p="{\"invoice_no\":\"$(jq_ 'd["invoice_no"]')\",\"amount\":$(jq_ 'd["amount"]')}"
-  code=$(curl -s -o "$BODY" -w '%{http_code}' -H "X-Shomei-Signature: sha256=$(sig "$p")" \
-    -H 'Content-Type: application/json' --data-binary "$p" "$url/api/v1/payments")
-}
 instr() { jq_ "[x['instructions'].get('$2','') for x in d['domains'] if x['name']=='$1'][0]"; }
 state_is() { api GET "/api/v1/orders/$OID"; [ "$(jq_ 'd["state"]')" = "$1" ]; }
 # publish: the DNS TXT of www and the file of the apex for order $OID, then check now

@@ -77,6 +77,26 @@ __attribute__((unused)) static int dbfx_teardown(void **state)
     return 0;
 }
 
+/* Adds a stub intermediate CA (certificate 30 00, CN=t, root a) named name of level and
+ * returns its id: the ca_id that certificate rows of ra/ and store/ tests point to. */
+__attribute__((unused)) static int64_t dbfx_add_ca(struct db *db, const char *name,
+                                                   const char *level)
+{
+    static const struct db_stmt st = {
+        "t.ca",
+        "INSERT INTO cas (name, role, level, root, key_ref, key_type, cert_der, subject, ski, "
+        "not_before, not_after, created_at) VALUES ($2, 'intermediate', $3, 'a', 'file:x', "
+        "'ec-p256', $1, 'CN=t', '00', 0, 4000000000, 0) RETURNING id",
+        NULL, NULL};
+    static const unsigned char der[] = {0x30, 0x00};
+    struct db_val p[3] = {DBV_BLOB(der, 2), DBV_TEXT(name), DBV_TEXT(level)};
+    struct sm_err e = {0};
+    int64_t id = 0;
+    if (db_returning_id(db, &st, p, 3, &id, &e) != 0)
+        fail_msg("stub CA: %s", e.detail);
+    return id;
+}
+
 /* Most tests one table may hold for dbfx_run_both. */
 #define DBFX_MAX_TESTS 64
 

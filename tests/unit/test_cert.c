@@ -23,49 +23,15 @@
 
 #define NOW 1800000000
 
-struct fx {
-    char dir[256];
-    char url[1024];
-    struct db *db;
-};
-
-static const struct db_stmt st_ca = {
-    "t.ca",
-    "INSERT INTO cas (name, role, level, root, key_ref, key_type, cert_der, subject, ski, "
-    "not_before, not_after, created_at) VALUES ('dv-a', 'intermediate', 'dv', 'a', 'file:x', "
-    "'ec-p256', $1, 'CN=t', '00', 0, 4000000000, 0) RETURNING id",
-    NULL, NULL};
 static const struct db_stmt st_audit = {
     "t.audit", "SELECT action, detail FROM audit_log WHERE object = $1 ORDER BY seq", NULL, NULL};
 
 static int64_t ca_id;
 
-static int got_id(void *ctx, const struct db_val *c, int n)
-{
-    *(int64_t *)ctx = n > 0 ? db_col_int(&c[0]) : 0;
-    return 0;
-}
-
 static int fx_setup(void **state)
 {
-    const struct backend *be = *state;
-    struct fx *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->db = dbfx_open(be, "cert", f->dir, sizeof f->dir, f->url, sizeof f->url);
-    static const unsigned char der[] = {0x30, 0x00};
-    struct db_val p[1] = {DBV_BLOB(der, 2)};
-    struct sm_err e = {0};
-    assert_int_equal(db_run(f->db, &st_ca, p, 1, got_id, &ca_id, &e), 0);
-    *state = f;
-    return 0;
-}
-
-static int fx_teardown(void **state)
-{
-    struct fx *f = *state;
-    db_close(f->db);
-    testdir_remove(f->dir);
-    free(f);
+    struct dbfx *f = dbfx_setup(state, "cert", 0);
+    ca_id = dbfx_add_ca(f->db, "dv-a", "dv");
     return 0;
 }
 
@@ -184,7 +150,7 @@ static void test_cert_edge_table_is_exactly_the_drawing(void **state)
 
 static void test_cert_issue_writes_row_and_audit(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     reserve(f->db, "0a01");
     int64_t id = 0;
@@ -215,7 +181,7 @@ static void test_cert_issue_writes_row_and_audit(void **state)
 
 static void test_cert_full_lifecycle_allowed(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     reserve(f->db, "0b01");
     assert_int_equal(move(f->db, "0b01", CERT_ISSUED, &e), 0);
@@ -242,7 +208,7 @@ static void test_cert_full_lifecycle_allowed(void **state)
  * the audit log. */
 static void test_cert_refused_edges_change_nothing(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     struct audit a;
     reserve(f->db, "0c01");
@@ -275,7 +241,7 @@ static void test_cert_refused_edges_change_nothing(void **state)
 /* The caller owns the transaction: a rollback undoes the row and the audit record. */
 static void test_cert_rollback_undoes_row_and_audit(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     reserve(f->db, "0d01");
     struct cert_change c = {.actor = "test", .serial = "0d01", .to = CERT_ABANDONED};
@@ -290,7 +256,7 @@ static void test_cert_rollback_undoes_row_and_audit(void **state)
 
 static void test_cert_bad_calls_refused(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     reserve(f->db, "0e01");
     struct cert_change c = {.actor = "test", .serial = "0e01", .to = CERT_ABANDONED};
@@ -309,7 +275,7 @@ static void test_cert_bad_calls_refused(void **state)
 
 #define T(fn)                                                                                      \
     {                                                                                              \
-#fn, fn, fx_setup, fx_teardown, NULL                                                       \
+#fn, fn, fx_setup, dbfx_teardown, NULL                                                     \
     }
 
 static const struct CMUnitTest table[] = {

@@ -42,18 +42,6 @@
 #define NOW 1800000000
 #define DAY 86400
 
-struct fx {
-    char dir[256];
-    char url[1024];
-    struct db *db;
-};
-
-static const struct db_stmt st_ca = {
-    "t.ca",
-    "INSERT INTO cas (name, role, level, root, key_ref, key_type, cert_der, subject, ski, "
-    "not_before, not_after, created_at) VALUES ('dv', 'intermediate', 'dv', 'a', 'file:x', "
-    "'ec-p256', $1, 'CN=t', '00', 0, 4000000000, 0) RETURNING id",
-    NULL, NULL};
 static const struct db_stmt st_audit = {
     "t.audit", "SELECT action FROM audit_log WHERE object = $1 ORDER BY seq", NULL, NULL};
 
@@ -61,40 +49,16 @@ static int64_t ca_id;
 static unsigned char *leaf_der;
 static int leaf_len;
 
-static int got_id(void *ctx, const struct db_val *c, int n)
-{
-    *(int64_t *)ctx = n > 0 ? db_col_int(&c[0]) : 0;
-    return 0;
-}
-
 static int fx_setup(void **state)
 {
-    const struct backend *be = *state;
-    struct fx *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    f->db = dbfx_open(be, "revoke", f->dir, sizeof f->dir, f->url, sizeof f->url);
-    static const unsigned char der[] = {0x30, 0x00};
-    struct db_val p[1] = {DBV_BLOB(der, 2)};
-    struct sm_err e = {0};
-    assert_int_equal(db_run(f->db, &st_ca, p, 1, got_id, &ca_id, &e), 0);
+    struct dbfx *f = dbfx_setup(state, "revoke", NOW);
+    ca_id = dbfx_add_ca(f->db, "dv", "dv");
     if (leaf_der == NULL) {
         X509 *x = fx_ca(fx_key(FX_P256), "leaf", NOW, NOW + 90 * DAY, 1);
         leaf_len = i2d_X509(x, &leaf_der);
         assert_true(leaf_len > 0);
         X509_free(x);
     }
-    clock_set(NOW);
-    *state = f;
-    return 0;
-}
-
-static int fx_teardown(void **state)
-{
-    struct fx *f = *state;
-    db_close(f->db);
-    testdir_remove(f->dir);
-    free(f);
-    clock_set(0);
     return 0;
 }
 
@@ -216,7 +180,7 @@ static void test_rev1_reason_list_is_br_7_2_2(void **state)
 
 static void test_rev1_revoke_now_audited(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     struct revoke_result res;
     issue(f->db, "a1", 1, 90);
@@ -251,7 +215,7 @@ static void test_rev1_revoke_now_audited(void **state)
 
 static void test_rev1_scheduled_runs_on_its_date_once(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     struct revoke_result res;
     issue(f->db, "b1", 1, 90);
@@ -289,7 +253,7 @@ static void test_rev1_scheduled_runs_on_its_date_once(void **state)
 
 static void test_rev1_scheduled_then_now(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     struct revoke_result res;
     issue(f->db, "c1", 1, 90);
@@ -305,7 +269,7 @@ static void test_rev1_scheduled_then_now(void **state)
 
 static void test_rev1_key_compromise_now_and_blocked(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     struct revoke_result res;
     issue(f->db, "d1", 1, 90);
@@ -325,7 +289,7 @@ static void test_rev1_key_compromise_now_and_blocked(void **state)
 
 static void test_rev1_refusals_change_nothing(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     struct revoke_result res;
     issue(f->db, "e1", 1, 90);
@@ -364,7 +328,7 @@ static void test_rev1_refusals_change_nothing(void **state)
 
 static void test_rev1_not_issued_or_expired_refused(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     struct revoke_result res;
     issue(f->db, "f1", 1, 1);
@@ -384,7 +348,7 @@ static void test_rev1_not_issued_or_expired_refused(void **state)
 /* R-SCL-1: the job cert.revoke, run by the jobs runner, revokes on the date and only once. */
 static void test_rev1_scheduled_job_runs_once_through_runner(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     struct revoke_result res;
     clock_set(0); /* the runner claims by the wall clock */
@@ -422,7 +386,7 @@ static void test_rev1_scheduled_job_runs_once_through_runner(void **state)
  * confirmation (who, when, note); the BR 4.9.1.1 deadline counts from the request. */
 static void test_rev1_ov_request_waits_for_phone_confirmation(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     struct revoke_result res;
     issue_level = "ov";
@@ -487,7 +451,7 @@ static void test_rev1_ov_request_waits_for_phone_confirmation(void **state)
  * revocation (revocation_scheduled -> issued), audited; the job then does nothing. */
 static void test_rev1_withdraw_request_and_schedule(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     struct revoke_result res;
     issue_level = "ov";
@@ -521,7 +485,7 @@ static void test_rev1_withdraw_request_and_schedule(void **state)
 
 static void test_rev2_crl_number_only_grows(void **state)
 {
-    struct fx *f = *state;
+    struct dbfx *f = *state;
     struct sm_err e = {0};
     static unsigned char der[] = {0x30, 0x00};
     struct crls_row r = {.issuer = "dv",
@@ -552,22 +516,22 @@ int main(void)
     (void)fx_now;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rev1_reason_list_is_br_7_2_2),
-        cmocka_unit_test_setup_teardown(test_rev1_revoke_now_audited, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_rev1_revoke_now_audited, fx_setup, dbfx_teardown),
         cmocka_unit_test_setup_teardown(test_rev1_scheduled_runs_on_its_date_once, fx_setup,
-                                        fx_teardown),
-        cmocka_unit_test_setup_teardown(test_rev1_scheduled_then_now, fx_setup, fx_teardown),
+                                        dbfx_teardown),
+        cmocka_unit_test_setup_teardown(test_rev1_scheduled_then_now, fx_setup, dbfx_teardown),
         cmocka_unit_test_setup_teardown(test_rev1_key_compromise_now_and_blocked, fx_setup,
-                                        fx_teardown),
-        cmocka_unit_test_setup_teardown(test_rev1_refusals_change_nothing, fx_setup, fx_teardown),
+                                        dbfx_teardown),
+        cmocka_unit_test_setup_teardown(test_rev1_refusals_change_nothing, fx_setup, dbfx_teardown),
         cmocka_unit_test_setup_teardown(test_rev1_not_issued_or_expired_refused, fx_setup,
-                                        fx_teardown),
+                                        dbfx_teardown),
         cmocka_unit_test_setup_teardown(test_rev1_scheduled_job_runs_once_through_runner, fx_setup,
-                                        fx_teardown),
-        cmocka_unit_test_setup_teardown(test_rev2_crl_number_only_grows, fx_setup, fx_teardown),
+                                        dbfx_teardown),
+        cmocka_unit_test_setup_teardown(test_rev2_crl_number_only_grows, fx_setup, dbfx_teardown),
         cmocka_unit_test_setup_teardown(test_rev1_ov_request_waits_for_phone_confirmation, fx_setup,
-                                        fx_teardown),
+                                        dbfx_teardown),
         cmocka_unit_test_setup_teardown(test_rev1_withdraw_request_and_schedule, fx_setup,
-                                        fx_teardown),
+                                        dbfx_teardown),
     };
     int rc = dbfx_run_both("revoke", tests, sizeof tests / sizeof tests[0], NULL, 0);
     OPENSSL_free(leaf_der);
