@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "ra/keyblock.h"
 #include "ra/order_apply.h"
 #include "ra/validate.h"
 #include "store/users.h"
@@ -89,7 +90,12 @@ int order_apply(const struct order_env *env, const struct order_actor *who,
         rc = check_org(env, who, a->org_id, e);
     if (rc < 0)
         return rc;
-    rc = appform_check(a->form, &out->product, clock_now(), &out->form, e);
+    /* issue 8 item 23: a key on the compromised-key list is refused in the form, naming the
+     * CSR, whichever door (wizard or API) the application came through */
+    struct appform_in in = *a->form;
+    in.key_blocklist = ra_keyblock_lookup;
+    in.key_blocklist_arg = env->db;
+    rc = appform_check(&in, &out->product, clock_now(), &out->form, e);
     out->checked = 1;
     if (rc < 0)
         return rc;

@@ -24,7 +24,9 @@
 #include "ra/context.h"
 #include "ra/order_apply.h"
 #include "ra/product.h"
+#include "pki/csr.h"
 #include "store/db.h"
+#include "store/keyblock.h"
 #include "store/orders.h"
 #include "store/products.h"
 #include "store/users.h"
@@ -236,6 +238,35 @@ static void test_order_apply_bad_csr_changes_nothing(void **state)
     assert_unchanged(f, before);
 }
 
+/* issue 8 item 23: a CSR whose key is on the compromised-key list is refused through
+ * order_apply (the one door of the wizard and the API), naming the CSR, and nothing is
+ * written. */
+static void test_order_apply_listed_key_refused_changes_nothing(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct csr_info *ci = NULL;
+    assert_int_equal(csr_check((const unsigned char *)csr_pem, strlen(csr_pem), NULL, &ci, &e), 0);
+    assert_non_null(ci);
+    assert_non_null(ci->spki_sha256_hex);
+    assert_int_equal(keyblock_add(f->db, ci->spki_sha256_hex, "published private key", "test", &e),
+                     0);
+    csr_info_free(ci);
+    int64_t before[NTABLES];
+    counts(f, before);
+    struct appform_in in;
+    form(&in);
+    struct order_application a = {
+        .product = "ov-1y", .org_id = f->org, .form = &in, .idem_key = "listed-key"};
+    struct order_applied out;
+    assert_int_equal(apply(f, &a, &out, &e), -SM_E_INVALID);
+    assert_string_equal(e.field, "form");
+    assert_true(appform_has_error(&out.form, "csr", "csr.key.compromised"));
+    assert_null(out.order);
+    order_applied_free(&out);
+    assert_unchanged(f, before);
+}
+
 static void test_order_apply_unknown_product_changes_nothing(void **state)
 {
     struct fx *f = *state;
@@ -346,6 +377,7 @@ static void test_order_apply_caller_errors_refuse(void **state)
 static const struct CMUnitTest table[] = {
     T(test_order_apply_valid_creates_everything_in_one_transaction),
     T(test_order_apply_bad_csr_changes_nothing),
+    T(test_order_apply_listed_key_refused_changes_nothing),
     T(test_order_apply_unknown_product_changes_nothing),
     T(test_order_apply_other_accounts_org_changes_nothing),
     T(test_order_apply_dcv_method_refused_changes_nothing),
