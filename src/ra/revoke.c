@@ -11,6 +11,7 @@
 #include "pki/crl.h"
 #include "ra/cert.h"
 #include "ra/revoke.h"
+#include "ra/subscription.h"
 #include "store/certs.h"
 #include "store/audit.h"
 #include "store/db.h"
@@ -114,6 +115,21 @@ static int end_tx(struct db *db, int rc, struct sm_err *e)
     return rc;
 }
 
+/* R-REN-5: a customer may not revoke a certificate whose subscription is being renewed
+ * until that renewal ends. keyCompromise, and officers and operators (who work to the BR
+ * 4.9.1.1 deadlines), are never held back. */
+static int renewal_lock(struct db *db, const struct revoke_req *r, const struct certs_row *c,
+                        struct sm_err *e)
+{
+    if (r->officer || r->reason == REVOKE_KEY_COMPROMISE)
+        return 0;
+    int locked = subscription_cert_locked(db, c->id, e);
+    if (locked <= 0)
+        return locked;
+    return sm_err_set(e, SM_E_CONFLICT, "renewal", "certificate %s is in a renewal in progress",
+                      c->serial);
+}
+
 int revoke_tx(struct db *db, const struct revoke_req *r, int64_t now, struct revoke_result *out,
               struct sm_err *e)
 {
@@ -152,6 +168,8 @@ int revoke_tx(struct db *db, const struct revoke_req *r, int64_t now, struct rev
     else if (st == CERT_REVOCATION_SCHEDULED && !now_)
         rc = sm_err_set(e, SM_E_CONFLICT, "state",
                         "certificate %s already has a scheduled revocation", serial);
+    else
+        rc = renewal_lock(db, r, c, e);
     if (rc == 0) {
         struct cert_change ch = {.actor = r->actor ? r->actor : "system",
                                  .serial = serial,
@@ -272,6 +290,9 @@ static int request_tx(struct db *db, const struct revoke_req *r, const struct ce
         return sm_err_set(e, SM_E_CONFLICT, "state", "certificate %s is %s", c->serial, c->state);
     if (c->not_after > 0 && c->not_after < now)
         return sm_err_set(e, SM_E_CONFLICT, "state", "certificate %s has expired", c->serial);
+    rc = renewal_lock(db, r, c, e);
+    if (rc < 0)
+        return rc;
     memset(&q, 0, sizeof q);
     snprintf(q.serial, sizeof q.serial, "%s", c->serial);
     snprintf(q.requested_by, sizeof q.requested_by, "%s", r->actor ? r->actor : "system");

@@ -146,6 +146,8 @@ void h_cert_revoke(struct req *r)
     else if (rc == -SM_E_INVALID)
         http_reply_error(r, 400, strcmp(e.field, "date") == 0 ? "rev.err.date" : "rev.err.reason",
                          e.field);
+    else if (rc == -SM_E_CONFLICT && strcmp(e.field, "renewal") == 0)
+        http_reply_error(r, 409, "rev.err.renewal", "renewal"); /* R-REN-5 */
     else if (rc == -SM_E_CONFLICT)
         http_reply_error(r, 409, "rev.err.state", "state");
     else if (rc < 0)

@@ -25,6 +25,7 @@
 #include "core/config.h"
 #include "core/policy.h"
 #include "ra/product.h"
+#include "ra/revoke.h"
 #include "ra/subscription.h"
 #include "store/certs.h"
 #include "store/db.h"
@@ -51,6 +52,8 @@ static const struct db_stmt st_ca = {
     "not_before, not_after, created_at) VALUES ('dv-a', 'intermediate', 'dv', 'a', 'file:x', "
     "'ec-p256', $1, 'CN=t', '00', 0, 4000000000, 0) RETURNING id",
     NULL, NULL};
+static const struct db_stmt st_extend = {
+    "t.extend", "UPDATE certificates SET not_after = $1 WHERE id = $2", NULL, NULL};
 static const struct db_stmt st_mails = {"t.mails", "SELECT COUNT(*) FROM outbox WHERE tmpl = $1",
                                         NULL, NULL};
 static const struct db_stmt st_notices = {
@@ -432,6 +435,24 @@ static void test_refusals(void **state)
     assert_int_equal(subscription_renew(&env, &who, c->serial, &r, &again, &e), 0);
     assert_int_equal(again, id);
     assert_int_equal(subscription_cert_locked(f->db, c1, &e), 1); /* R-REN-5 */
+    /* R-REN-5: the customer cannot revoke it while the renewal is open, and nothing changes
+     * (keyCompromise and officers are exempt in ra/revoke.c's renewal_lock) */
+    struct revoke_req rq = {.actor = "user:1",
+                            .source = "customer",
+                            .serial = c->serial,
+                            .reason = REVOKE_CESSATION_OF_OPERATION,
+                            .scope = &who.scope};
+    struct revoke_result rr;
+    /* the first certificate ended before the renewal window: let it run to the end of the
+     * subscription, so only the lock stands in the way */
+    struct db_val ext[2] = {DBV_INT((int64_t)clock_now() + 86400 * 30), DBV_INT(c1)};
+    assert_true(db_run(f->db, &st_extend, ext, 2, NULL, NULL, &e) >= 0);
+    assert_int_equal(revoke_cert(f->db, &rq, &rr, &e), -SM_E_CONFLICT);
+    assert_string_equal(e.field, "renewal");
+    struct certs_row *still = NULL;
+    assert_int_equal(certs_get_id(f->db, c1, &still, &e), 0);
+    assert_string_equal(still->state, "issued");
+    certs_row_free(still);
     struct order_rec *o = NULL;
     static const struct orders_scope all = {1, NULL, 0};
     assert_int_equal(orders_get(f->db, id, &all, &o, &e), 0);
