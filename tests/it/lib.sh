@@ -140,3 +140,38 @@ pay() { # [URL]: pays the order in $BODY through the payment callback of URL (de
   code=$(curl -s -o "$BODY" -w '%{http_code}' -H "X-Shomei-Signature: sha256=$(sig "$p")" \
     -H 'Content-Type: application/json' --data-binary "$p" "${1:-$url}/api/v1/payments")
 }
+
+# The OCSP tests' common start (it/ocsp, it/ocsp_presign): a test CA initialized with
+# [ca] ocsp_url on a free port (plus any extra init ARGS), the dv chain split into
+# $W/int.pem and $W/root.pem, and the helpers ocsp_issue NAME (a dv certificate in
+# $W/NAME.pem), ocsp_serve (starts the server) and ocsp_ask ARGS... (the openssl ocsp client
+# against the responder, verified with the dv chain). Sets S, D, W, PORT, URL.
+ocsp_setup() {
+  S=$SHOMEI_BIN
+  D=$IT_TMP/data
+  W=$IT_TMP/work
+  mkdir -p "$W"
+  PORT=$(free_port)
+  URL="http://127.0.0.1:$PORT"
+  local set_db=()
+  [ -n "${SHOMEI_TEST_PG_URL:-}" ] && set_db=(--set "database.url=$SHOMEI_TEST_PG_URL")
+  "$S" init --dir "$D" --test-ca --set "ca.ocsp_url=$URL/ocsp" "$@" "${set_db[@]}" \
+    >/dev/null 2>&1 || { not_ok "init"; it_done; }
+  "$S" ca chain --dir "$D" --level dv --root a >"$W/chain.pem"
+  awk -v a="$W/int.pem" -v b="$W/root.pem" '/BEGIN/{n++} {print > (n == 1 ? a : b)}' \
+    "$W/chain.pem"
+}
+ocsp_issue() { # NAME -> $W/NAME.pem (after ocsp_setup)
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/$1.key" \
+    -out "$W/$1.csr" -subj "/CN=$1.example.com" 2>/dev/null
+  "$S" issue --dir "$D" --csr "$W/$1.csr" --name "$1.example.com" --level dv \
+    >"$W/$1.pem" 2>"$W/$1.err"
+}
+ocsp_serve() {
+  "$S" serve --dir "$D" --port "$PORT" >"$IT_TMP/server.log" 2>&1 &
+  IT_PIDS+=("$!")
+  wait_for 20 curl -fsS -o /dev/null "$URL/healthz" || { not_ok "server"; it_done; }
+}
+ocsp_ask() { # openssl ocsp ARGS... against the responder, verifying with the dv chain
+  openssl ocsp -issuer "$W/int.pem" -CAfile "$W/chain.pem" -url "$URL/ocsp" -resp_text "$@" 2>&1
+}

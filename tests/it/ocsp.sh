@@ -8,39 +8,15 @@
 # garbage gets malformedRequest, an oversized request 413, and the server keeps serving.
 . "$(dirname "$0")/lib.sh"
 
-S=$SHOMEI_BIN
-D=$IT_TMP/data
-W=$IT_TMP/work
-mkdir -p "$W"
-PORT=$(free_port)
-URL="http://127.0.0.1:$PORT"
-set_db=()
-[ -n "${SHOMEI_TEST_PG_URL:-}" ] && set_db=(--set "database.url=$SHOMEI_TEST_PG_URL")
-"$S" init --dir "$D" --test-ca --set "ca.ocsp_url=$URL/ocsp" "${set_db[@]}" >/dev/null 2>&1 ||
-  { not_ok "init"; it_done; }
-"$S" ca chain --dir "$D" --level dv --root a >"$W/chain.pem"
-awk -v a="$W/int.pem" -v b="$W/root.pem" '/BEGIN/{n++} {print > (n == 1 ? a : b)}' \
-  "$W/chain.pem"
-issue() { # NAME -> $W/NAME.pem
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/$1.key" \
-    -out "$W/$1.csr" -subj "/CN=$1.example.com" 2>/dev/null
-  "$S" issue --dir "$D" --csr "$W/$1.csr" --name "$1.example.com" --level dv \
-    >"$W/$1.pem" 2>"$W/$1.err"
-}
-for n in good rev; do issue $n || not_ok "issue $n: $(cat "$W/$n.err")"; done
+ocsp_setup
+for n in good rev; do ocsp_issue $n || not_ok "ocsp_issue $n: $(cat "$W/$n.err")"; done
 check "R-REV-2 the AIA names the OCSP responder" \
   grep -q "OCSP - URI:$URL/ocsp" <<<"$(openssl x509 -in "$W/good.pem" -noout -text)"
 "$S" revoke --dir "$D" --serial "$(openssl x509 -in "$W/rev.pem" -noout -serial | cut -d= -f2)" \
   --reason keyCompromise >/dev/null 2>&1 || not_ok "revoke"
 
-"$S" serve --dir "$D" --port "$PORT" >"$IT_TMP/server.log" 2>&1 &
-IT_PIDS+=("$!")
-wait_for 20 curl -fsS -o /dev/null "$URL/healthz" || { not_ok "server"; it_done; }
-
-ask() { # openssl ocsp ARGS... against the responder, verifying with the dv chain
-  openssl ocsp -issuer "$W/int.pem" -CAfile "$W/chain.pem" -url "$URL/ocsp" -resp_text "$@" 2>&1
-}
-out=$(ask -cert "$W/good.pem")
+ocsp_serve
+out=$(ocsp_ask -cert "$W/good.pem")
 check "R-REV-2 POST: good for an issued certificate" grep -q "good.pem: good" <<<"$out"
 check "R-REV-2 the response verifies (delegated responder accepted by openssl)" \
   grep -q "Response verify OK" <<<"$out"
@@ -53,11 +29,11 @@ nu=$(date -u -d "$(grep -m1 'Next Update' <<<"$out" | sed 's/.*Update: //')" +%s
 check "R-REV-2 validity between 8 hours and 10 days" \
   test $((nu - tu)) -ge 28800 -a $((nu - tu)) -le 864000
 check "R-REV-2 the nonce is echoed" grep -q "OCSP Nonce" <<<"$out"
-out=$(ask -cert "$W/rev.pem")
+out=$(ocsp_ask -cert "$W/rev.pem")
 check "R-REV-2 POST: revoked for a revoked certificate" grep -q "rev.pem: revoked" <<<"$out"
 check "R-REV-2 ... with the reason" grep -q "Reason: keyCompromise" <<<"$out"
 check "R-REV-2 ... and the revocation time" grep -q "Revocation Time:" <<<"$out"
-out=$(ask -serial 0x7a11ce0000000001)
+out=$(ocsp_ask -serial 0x7a11ce0000000001)
 check "R-REV-2 BR 4.9.10: a never-issued serial is unknown, never good" \
   grep -q "0x7a11ce0000000001: unknown" <<<"$out"
 
@@ -90,7 +66,7 @@ check_eq "R-REV-2 an oversized request is refused (413)" 413 \
     --data-binary @"$W/big" "$URL/ocsp")"
 # a connection that opens and closes without a request does not stop the responder
 python3 -c "import socket; s=socket.create_connection(('127.0.0.1', $PORT)); s.close()"
-out=$(ask -cert "$W/good.pem")
+out=$(ocsp_ask -cert "$W/good.pem")
 check "R-REV-2 still answering after an empty connection" grep -q "good.pem: good" <<<"$out"
 # half a request that stalls does not block other clients either
 /usr/bin/python3 -c "

@@ -6,49 +6,25 @@
 # and a stored response that tells an older state (revoked since) is never served.
 . "$(dirname "$0")/lib.sh"
 
-S=$SHOMEI_BIN
-D=$IT_TMP/data
-W=$IT_TMP/work
-mkdir -p "$W"
-PORT=$(free_port)
-URL="http://127.0.0.1:$PORT"
-set_db=()
-[ -n "${SHOMEI_TEST_PG_URL:-}" ] && set_db=(--set "database.url=$SHOMEI_TEST_PG_URL")
-"$S" init --dir "$D" --test-ca --set "ca.ocsp_url=$URL/ocsp" \
-  --set revocation.crl_check_seconds=1 "${set_db[@]}" >/dev/null 2>&1 ||
-  { not_ok "init"; it_done; }
+ocsp_setup --set revocation.crl_check_seconds=1
 sql() {
   if [ -n "${SHOMEI_TEST_PG_URL:-}" ]; then psql -qtA "$SHOMEI_TEST_PG_URL" -c "$1"
   else sqlite3 -batch "$D/shomei.db" "$1"; fi
 }
-"$S" ca chain --dir "$D" --level dv --root a >"$W/chain.pem"
-awk -v a="$W/int.pem" -v b="$W/root.pem" '/BEGIN/{n++} {print > (n == 1 ? a : b)}' \
-  "$W/chain.pem"
-issue() { # NAME -> $W/NAME.pem
-  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/$1.key" \
-    -out "$W/$1.csr" -subj "/CN=$1.example.com" 2>/dev/null
-  "$S" issue --dir "$D" --csr "$W/$1.csr" --name "$1.example.com" --level dv \
-    >"$W/$1.pem" 2>"$W/$1.err"
-}
-for n in good other; do issue $n || not_ok "issue $n: $(cat "$W/$n.err")"; done
+for n in good other; do ocsp_issue $n || not_ok "ocsp_issue $n: $(cat "$W/$n.err")"; done
 serial() { openssl x509 -in "$W/$1.pem" -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f' |
   sed 's/^0*//'; }
 
-"$S" serve --dir "$D" --port "$PORT" >"$IT_TMP/server.log" 2>&1 &
-IT_PIDS+=("$!")
-wait_for 20 curl -fsS -o /dev/null "$URL/healthz" || { not_ok "server"; it_done; }
-ask() { # ARGS... (openssl ocsp client, verified with the dv chain)
-  openssl ocsp -issuer "$W/int.pem" -CAfile "$W/chain.pem" -url "$URL/ocsp" -resp_text "$@" 2>&1
-}
+ocsp_serve
 stored() { [ "$(sql "SELECT COUNT(*) FROM ocsp_responses")" -ge 2 ]; }
 check "R-REV-2 the CRL job pre-signs the responses" wait_for 30 stored
-out=$(ask -cert "$W/good.pem" -no_nonce -respout "$W/r1.der")
+out=$(ocsp_ask -cert "$W/good.pem" -no_nonce -respout "$W/r1.der")
 check "R-REV-2 a request without a nonce: good" grep -q "good.pem: good" <<<"$out"
 check "R-REV-2 ... the pre-signed response verifies" grep -q "Response verify OK" <<<"$out"
 sleep 1.1
-ask -cert "$W/good.pem" -no_nonce -respout "$W/r2.der" >/dev/null
+ocsp_ask -cert "$W/good.pem" -no_nonce -respout "$W/r2.der" >/dev/null
 check "R-REV-2 ... served from storage (the same bytes a second later)" cmp -s "$W/r1.der" "$W/r2.der"
-out=$(ask -cert "$W/good.pem")
+out=$(ocsp_ask -cert "$W/good.pem")
 check "R-REV-2 a request with a nonce is signed on request (nonce echoed)" \
   grep -q "OCSP Nonce" <<<"$out"
 ROW=$(sql "SELECT this_update || ' ' || next_update || ' ' || refresh_at FROM ocsp_responses WHERE serial = '$(serial good)'")
@@ -59,14 +35,14 @@ refreshed() { [ "$(sql "SELECT refresh_at > 0 FROM ocsp_responses WHERE serial =
 check "R-REV-2 a response due for refresh is re-signed by the job" wait_for 30 refreshed
 
 # a certificate issued after the job ran: signed on request
-issue fresh || not_ok "issue fresh"
-out=$(ask -cert "$W/fresh.pem" -no_nonce)
+ocsp_issue fresh || not_ok "issue fresh"
+out=$(ocsp_ask -cert "$W/fresh.pem" -no_nonce)
 check "R-REV-2 a just-issued certificate: good, signed on request" \
   grep -q "fresh.pem: good" <<<"$out"
 # revoked since its response was stored: the stored 'good' is never served
 "$S" revoke --dir "$D" --serial "$(serial other)" --reason keyCompromise >/dev/null 2>&1 ||
   not_ok "revoke"
-out=$(ask -cert "$W/other.pem" -no_nonce)
+out=$(ocsp_ask -cert "$W/other.pem" -no_nonce)
 check "R-REV-2 revoked since pre-signing: revoked at once, not the stored good" \
   grep -q "other.pem: revoked" <<<"$out"
 restored() { [ "$(sql "SELECT state FROM ocsp_responses WHERE serial = '$(serial other)'")" = revoked ]; }
