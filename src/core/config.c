@@ -175,6 +175,13 @@ static const struct setting settings[] = {
      "within an hour of a revocation, at least every 7 days). 1..3600."},
     {"revocation", "crl_validity_days", "7",
      "Days from thisUpdate to nextUpdate of a CRL (1..10, BR 4.9.7)."},
+    {"revocation", "crl_shards_dv", "1",
+     "CRL shards of the DV CA (1..256). 1: one CRL, {repository}/dv.crl. N: each new\n"
+     "certificate is bound to one of {repository}/dv-1.crl .. dv-N.crl, named in its CDP;\n"
+     "each shard's CRL carries a critical Issuing Distribution Point with that URL\n"
+     "(R-REV-2). Certificates issued before keep dv.crl, which stays published."},
+    {"revocation", "crl_shards_ov", "1", "CRL shards of the OV CA (1..256), as crl_shards_dv."},
+    {"revocation", "crl_shards_ev", "1", "CRL shards of the EV CA (1..256), as crl_shards_dv."},
     {"revocation", "ocsp_validity_hours", "24",
      "Hours an OCSP response is valid (nextUpdate - thisUpdate; 8..240, R-REV-2)."},
     {"revocation", "ocsp_responder_days", "90",

@@ -631,6 +631,39 @@ static int issuer_urls(const struct config *c, struct ca_issuer *is, struct sm_e
     return 0;
 }
 
+int ca_crl_shards(const struct config *c, const char *level, int *out, struct sm_err *e)
+{
+    char key[32];
+    int64_t v = 1;
+    snprintf(key, sizeof key, "crl_shards_%s", level);
+    int rc = config_int(c, "revocation", key, 1, CA_CRL_SHARDS_MAX, &v, e);
+    *out = rc == 0 ? (int)v : 1;
+    return rc;
+}
+
+/* base is "{repository}/{level}.crl": shard k > 0 turns it into ".../{level}-k.crl". */
+static int shard_url(const char *base, int shard, char *out, size_t n)
+{
+    size_t bl = strlen(base);
+    int w = shard <= 0 ? snprintf(out, n, "%s", base)
+                       : snprintf(out, n, "%.*s-%d.crl", (int)(bl > 4 ? bl - 4 : 0), base, shard);
+    return w < 0 || (size_t)w >= n ? -1 : 0;
+}
+
+int ca_crl_url(const struct config *c, const char *level, int shard, char *out, size_t n)
+{
+    char repo[CA_URL_MAX], base[CA_URL_MAX + 16];
+    if (ca_repository_url(c, repo, sizeof repo) < 0)
+        return -1;
+    snprintf(base, sizeof base, "%s/%s.crl", repo, level);
+    return shard_url(base, shard, out, n);
+}
+
+int ca_issuer_crl_url(const struct ca_issuer *is, int shard, char *out, size_t n)
+{
+    return shard_url(is->crl_url, shard, out, n);
+}
+
 int ca_issuer_open(const struct config *c, const char *level, const char *root,
                    const struct ca_stored *s, struct ca_issuer **out, struct sm_err *e)
 {
@@ -660,6 +693,8 @@ int ca_issuer_open(const struct config *c, const char *level, const char *root,
                         s->key_ref, is->name);
     if (rc == 0)
         rc = issuer_urls(c, is, e);
+    if (rc == 0)
+        rc = ca_crl_shards(c, is->level, &is->crl_shards, e);
     if (rc < 0) {
         ca_issuer_free(is);
         return rc;

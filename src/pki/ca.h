@@ -87,8 +87,20 @@ struct ca_issuer {
     char crl_url[CA_URL_MAX];        /* {repository}/{level}.crl */
     char cps_url[CA_URL_MAX];        /* [ca] cps_url or {repository}/cps */
     char ocsp_url[CA_URL_MAX];       /* [ca] ocsp_url; empty = no OCSP entry */
-    int test; /* 1: a test CA (`shomei init --test-ca`): `shomei issue` may sign with it */
+    int test;       /* 1: a test CA (`shomei init --test-ca`): `shomei issue` may sign with it */
+    int crl_shards; /* [revocation] crl_shards_{level}: 1 = one CRL (shard 0), N = 1..N */
 };
+
+#define CA_CRL_SHARDS_MAX 256
+
+/* [revocation] crl_shards_{level} (1..CA_CRL_SHARDS_MAX, default 1). */
+int ca_crl_shards(const struct config *c, const char *level, int *out, struct sm_err *e);
+/* The CRL a certificate of level bound to shard names in its CDP, and the distribution point
+ * that CRL carries: {repository}/{level}.crl for shard 0, {repository}/{level}-{shard}.crl
+ * else. -1 when it does not fit in n. */
+int ca_crl_url(const struct config *c, const char *level, int shard, char *out, size_t n);
+/* The same from an open issuer (no configuration needed: for the signing threads). */
+int ca_issuer_crl_url(const struct ca_issuer *is, int shard, char *out, size_t n);
 
 /* The CA that signs leaves of level under root: "dv" (root a) or "dv-cross-b" (root b), into
  * out (n bytes). 0, or -SM_E_INVALID naming "level" (not dv|ov|ev) or "root" (not a|b). */

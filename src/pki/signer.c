@@ -123,3 +123,25 @@ int signer_sign_crl(struct signer *s, X509_CRL *crl, struct sm_err *e)
     EVP_MD_CTX_free(ctx);
     return ok ? 0 : sm_err_openssl(e, "CRL signature");
 }
+
+int signer_sign_bytes(struct signer *s, const unsigned char *data, size_t len, unsigned char **sig,
+                      size_t *siglen, struct sm_err *e)
+{
+    *sig = NULL;
+    *siglen = 0;
+    EVP_MD_CTX *ctx;
+    int rc = sign_ctx(s, &ctx, e);
+    if (rc < 0)
+        return rc;
+    size_t n = 0;
+    int ok = EVP_DigestSign(ctx, NULL, &n, data, len) == 1 && (*sig = OPENSSL_malloc(n)) != NULL &&
+             EVP_DigestSign(ctx, *sig, &n, data, len) == 1;
+    EVP_MD_CTX_free(ctx);
+    if (!ok) {
+        OPENSSL_free(*sig);
+        *sig = NULL;
+        return sm_err_openssl(e, "CRL signature");
+    }
+    *siglen = n;
+    return 0;
+}

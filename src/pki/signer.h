@@ -34,5 +34,9 @@ const char *signer_digest(const struct signer *s);
  * validity and extensions already; only the signature fields are written. */
 int signer_sign_cert(struct signer *s, X509 *tbs, struct sm_err *e);
 int signer_sign_crl(struct signer *s, X509_CRL *crl, struct sm_err *e);
+/* Signs bytes already encoded (a CRL's TBSCertList built as DER, pki/crl.c) with the
+ * signer's digest; *sig (OPENSSL_free) receives the signature value. */
+int signer_sign_bytes(struct signer *s, const unsigned char *data, size_t len, unsigned char **sig,
+                      size_t *siglen, struct sm_err *e);
 
 #endif

@@ -24,15 +24,15 @@
 
 static const char *const levels[] = {"dv", "ov", "ev"};
 
-/* DIR/repository/LEVEL.crl, replaced atomically. */
-static int write_file(const struct config *cfg, const char *level, const unsigned char *der,
+/* DIR/repository/NAME.crl, replaced atomically. */
+static int write_file(const struct config *cfg, const char *name, const unsigned char *der,
                       size_t len, struct sm_err *e)
 {
     char dir[1024], path[1100], tmp[1120];
     snprintf(dir, sizeof dir, "%s/repository", config_dir(cfg));
     if (mkdir(dir, 0755) < 0 && errno != EEXIST)
         return sm_err_set(e, SM_E_IO, "repository", "cannot create %s: %s", dir, strerror(errno));
-    snprintf(path, sizeof path, "%s/%s.crl", dir, level);
+    snprintf(path, sizeof path, "%s/%s.crl", dir, name);
     snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
@@ -48,19 +48,26 @@ static int write_file(const struct config *cfg, const char *level, const unsigne
     return 0;
 }
 
-/* Signs and stores the CRL of level from the revoked certificates read now. */
-static int sign_level(struct db *db, const struct config *cfg, const char *level, int64_t now,
-                      const struct crls_row *prev, int have_prev, int64_t validity,
-                      struct sm_err *e)
+/* One CRL: a level's shard ("dv" for shard 0, "dv-3" for shard 3). */
+struct shard {
+    const char *level;
+    int n;
+    char name[16];
+};
+
+/* Signs and stores the CRL of sh from the revoked certificates read now. */
+static int sign_shard(struct db *db, const struct config *cfg, const struct shard *sh,
+                      struct ca_issuer *is, int64_t now, const struct crls_row *prev, int have_prev,
+                      int64_t validity, struct sm_err *e)
 {
-    struct ca_issuer *is = NULL;
     struct revoked_entry *v = NULL;
     struct crl_entry *ent = NULL;
     size_t n = 0;
     struct crls_row row = {0};
-    int rc = revocations_list_level(db, level, &v, &n, e);
-    if (rc == 0)
-        rc = issuer_load(db, cfg, level, "a", &is, e);
+    char idp[CA_URL_MAX + 16];
+    int rc = revocations_list_level(db, sh->level, sh->n, &v, &n, e);
+    if (rc == 0 && ca_crl_url(cfg, sh->level, sh->n, idp, sizeof idp) < 0)
+        rc = sm_err_set(e, SM_E_CONFIG, "repository_url", "CRL URL too long");
     if (rc == 0 && n > 0 && (ent = calloc(n, sizeof *ent)) == NULL)
         rc = sm_err_set(e, SM_E_NOMEM, "crl", "out of memory");
     for (size_t i = 0; rc == 0 && i < n; i++)
@@ -74,11 +81,11 @@ static int sign_level(struct db *db, const struct config *cfg, const char *level
     if (number < now)
         number = now;
     if (rc == 0) {
-        struct crl_params p = {is->cert, is->signer, number, now, now + validity};
+        struct crl_params p = {is->cert, is->signer, number, now, now + validity, idp};
         rc = crl_sign(&p, ent, n, &der, &len, e);
     }
     if (rc == 0) {
-        snprintf(row.issuer, sizeof row.issuer, "%s", level);
+        snprintf(row.issuer, sizeof row.issuer, "%.7s", sh->name);
         row.crl_number = number;
         row.this_update = now;
         row.next_update = now + validity;
@@ -89,22 +96,22 @@ static int sign_level(struct db *db, const struct config *cfg, const char *level
         rc = crls_set(db, &row, have_prev ? prev->crl_number : 0, e);
     }
     if (rc == 0)
-        rc = write_file(cfg, level, der, len, e);
+        rc = write_file(cfg, sh->name, der, len, e);
     if (rc == 0) {
         char num[24], cnt[24];
         snprintf(num, sizeof num, "%lld", (long long)number);
         snprintf(cnt, sizeof cnt, "%zu", n);
-        log_info("CRL signed", "issuer", level, "crl_number", num, "entries", cnt);
+        log_info("CRL signed", "crl", sh->name, "crl_number", num, "entries", cnt);
     }
     OPENSSL_free(der);
     free(ent);
     free(v);
-    ca_issuer_free(is);
     return rc;
 }
 
-/* 1 when the CRL of level must be signed anew. */
-static int stale(struct db *db, const char *level, int64_t now, const struct crls_row *prev,
+/* 1 when the CRL of sh must be signed anew: none yet, older than half its validity, or a
+ * certificate of its shard was revoked since (only the shards affected are re-signed). */
+static int stale(struct db *db, const struct shard *sh, int64_t now, const struct crls_row *prev,
                  int have_prev, int64_t validity, struct sm_err *e, int *rcp)
 {
     if (!have_prev)
@@ -112,8 +119,48 @@ static int stale(struct db *db, const char *level, int64_t now, const struct crl
     if (now >= prev->this_update + validity / 2 || now >= prev->next_update)
         return 1;
     int64_t count = 0;
-    *rcp = revocations_count_level(db, level, &count, e);
+    *rcp = revocations_count_level(db, sh->level, sh->n, &count, e);
     return *rcp == 0 && count != prev->revoked_count;
+}
+
+/* Every shard of level: 0 always (the certificates issued before sharding name it), 1..N
+ * when [revocation] crl_shards_{level} = N > 1, and any higher shard published before. */
+static int refresh_level(struct db *db, const struct config *cfg, const char *level, int64_t now,
+                         int force, int64_t validity, int *signed_n, struct sm_err *e)
+{
+    int shards = 1, stored = 0;
+    int rc = ca_crl_shards(cfg, level, &shards, e);
+    if (rc == 0)
+        rc = crls_max_shard(db, level, &stored, e);
+    int last = shards > 1 ? shards : 0;
+    if (stored > last)
+        last = stored;
+    struct ca_issuer *is = NULL;
+    for (int k = 0; rc == 0 && k <= last; k++) {
+        struct shard sh = {level, k, {0}};
+        if (k == 0)
+            snprintf(sh.name, sizeof sh.name, "%s", level);
+        else
+            snprintf(sh.name, sizeof sh.name, "%s-%d", level, k);
+        struct crls_row prev;
+        int have = 0;
+        rc = crls_get(db, sh.name, 0, &prev, e);
+        have = rc == 0;
+        if (rc == 1)
+            rc = 0;
+        if (rc == 0 && (force || stale(db, &sh, now, &prev, have, validity, e, &rc)) && rc == 0) {
+            if (is == NULL)
+                rc = issuer_load(db, cfg, level, "a", &is, e);
+            if (rc == 0)
+                rc = sign_shard(db, cfg, &sh, is, now, &prev, have, validity, e);
+            if (rc == 0 && signed_n != NULL)
+                (*signed_n)++;
+        }
+        if (have)
+            crls_row_clear(&prev);
+    }
+    ca_issuer_free(is);
+    return rc;
 }
 
 int crl_refresh(struct db *db, const struct config *cfg, int64_t now, int force, int *signed_n,
@@ -127,23 +174,7 @@ int crl_refresh(struct db *db, const struct config *cfg, int64_t now, int force,
         rc = issuer_exists(db, levels[i], e);
         if (rc == 0)
             continue; /* no CA of that level */
-        rc = rc < 0 ? rc : 0;
-        struct crls_row prev;
-        int have = 0;
-        if (rc == 0) {
-            rc = crls_get(db, levels[i], 0, &prev, e);
-            have = rc == 0;
-            if (rc == 1)
-                rc = 0;
-        }
-        if (rc == 0 && (force || stale(db, levels[i], now, &prev, have, days * 86400, e, &rc)) &&
-            rc == 0) {
-            rc = sign_level(db, cfg, levels[i], now, &prev, have, days * 86400, e);
-            if (rc == 0 && signed_n != NULL)
-                (*signed_n)++;
-        }
-        if (have)
-            crls_row_clear(&prev);
+        rc = rc < 0 ? rc : refresh_level(db, cfg, levels[i], now, force, days * 86400, signed_n, e);
     }
     return rc;
 }

@@ -168,6 +168,12 @@ static int prepare(const struct run *r, struct issuance_item *it)
     if (profile_serial_new(it->serial_bin, &it->serial_len) < 0)
         return it->rc = sm_err_set(&it->err, SM_E_CRYPTO, "serial", "no random serial");
     serial_hex(it->serial_bin, it->serial_len, it->serial);
+    /* The CRL shard (R-REV-2): 0 when the level has one CRL, else 1..N from the random
+     * serial's last octets, so the shards fill evenly; stored with the reservation. */
+    uint32_t tail = 0;
+    for (size_t i = it->serial_len > 4 ? it->serial_len - 4 : 0; i < it->serial_len; i++)
+        tail = tail << 8 | it->serial_bin[i];
+    it->crl_shard = r->is->crl_shards > 1 ? 1 + (int)(tail % (uint32_t)r->is->crl_shards) : 0;
     it->not_before = nb;
     it->not_after = na;
     it->rc = 0;
@@ -183,8 +189,8 @@ static int reserve_one(struct db *db, const struct run *r, const char *actor, co
         json_decref(names);
         return sm_err_set(e, SM_E_NOMEM, "names", "out of memory");
     }
-    struct certs_new c = {it->serial,   r->is->ca_id, r->is->level, r->is->root,
-                          it->names[0], names_s,      it->order_id, it->org_id};
+    struct certs_new c = {it->serial, r->is->ca_id, r->is->level, r->is->root,  it->names[0],
+                          names_s,    it->order_id, it->org_id,   it->crl_shard};
     int rc = certs_reserve(db, &c, owner, (int64_t)r->now, e);
     free(names_s);
     if (rc < 0) {
@@ -219,6 +225,11 @@ static void sign_one(const struct run *r, struct issuance_item *it)
     X509 *x = NULL;
     struct profile_subject dv = {0};
     const struct profile_subject *subj = it->subj;
+    char crl_url[CA_URL_MAX + 16];
+    if (ca_issuer_crl_url(is, it->crl_shard, crl_url, sizeof crl_url) < 0) {
+        it->rc = sm_err_set(&it->err, SM_E_CONFIG, "repository_url", "CRL URL too long");
+        return;
+    }
     if (subj == NULL) {
         dv.cn = it->names[0];
         subj = &dv;
@@ -237,7 +248,7 @@ static void sign_one(const struct run *r, struct issuance_item *it)
         .issuer = is->cert,
         .ca_issuers_url = is->ca_issuers_url,
         .ocsp_url = is->ocsp_url[0] ? is->ocsp_url : NULL,
-        .crl_url = is->crl_url,
+        .crl_url = crl_url,
         .cps_url = is->cps_url,
     };
     if (profile_build(&req, &x, &it->err) < 0) {
@@ -257,7 +268,7 @@ static void sign_one(const struct run *r, struct issuance_item *it)
         .sig_md = signer_digest(is->signer),
         .ca_issuers_url = is->ca_issuers_url,
         .ocsp_url = is->ocsp_url[0] ? is->ocsp_url : NULL,
-        .crl_url = is->crl_url,
+        .crl_url = crl_url,
         .cps_url = is->cps_url,
     };
     struct lint_report rep;

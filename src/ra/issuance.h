@@ -42,6 +42,7 @@ struct issuance_item {
     size_t der_len;
     int64_t not_before, not_after;
     char sha256[65];
+    int crl_shard; /* the CRL shard its CDP names (R-REV-2; pki/ca.h ca_issuer_crl_url) */
 };
 
 struct issuance_opts {

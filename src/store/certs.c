@@ -14,7 +14,8 @@
 static const struct db_stmt st_reserve = {
     "certs.reserve",
     "INSERT INTO certificates (serial, ca_id, state, order_id, org_id, level, root, cn, names, "
-    "reserved_by, reserved_at) VALUES ($1, $2, 'reserved', $3, $4, $5, $6, $7, $8, $9, $10)",
+    "reserved_by, reserved_at, crl_shard) "
+    "VALUES ($1, $2, 'reserved', $3, $4, $5, $6, $7, $8, $9, $10, $11)",
     NULL, NULL};
 
 static const struct db_stmt st_issued = {
@@ -67,14 +68,17 @@ int certs_reserve(struct db *db, const struct certs_new *c, const char *reserved
     if (c == NULL || c->serial == NULL || c->serial[0] == '\0' || c->level == NULL ||
         c->root == NULL || reserved_by == NULL)
         return sm_err_set(e, SM_E_INVALID, "serial", "incomplete reservation");
-    struct db_val p[10] = {
+    if (c->crl_shard < 0)
+        return sm_err_set(e, SM_E_INVALID, "crl_shard", "negative CRL shard");
+    struct db_val p[11] = {
         DBV_TEXT(c->serial),     DBV_INT(c->ca_id),
         id_or_null(c->order_id), id_or_null(c->org_id),
         DBV_TEXT(c->level),      DBV_TEXT(c->root),
         dbv_text_or_null(c->cn), dbv_text_or_null(c->names_json),
         DBV_TEXT(reserved_by),   DBV_INT(now),
+        DBV_INT(c->crl_shard),
     };
-    return db_run(db, &st_reserve, p, 10, NULL, NULL, e);
+    return db_run(db, &st_reserve, p, 11, NULL, NULL, e);
 }
 
 static int change_one(struct db *db, const struct db_stmt *st, const struct db_val *p, int np,

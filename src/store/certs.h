@@ -20,6 +20,7 @@ struct certs_new {
     int64_t ca_id;
     const char *level, *root, *cn, *names_json;
     int64_t order_id, org_id; /* 0 = none (operator issuance) */
+    int crl_shard;            /* the CRL its CDP names: 0 = {level}.crl, k = {level}-k.crl */
 };
 
 /* Records the serial in state "reserved" by reserved_by ("host/pid/start"). Must run

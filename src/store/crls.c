@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The crls table; see crls.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,9 @@ static const struct db_stmt st_update = {
     "UPDATE crls SET crl_number = $2, this_update = $3, next_update = $4, revoked_count = $5, "
     "der = $6, updated_at = $7 WHERE issuer = $1 AND crl_number = $8 AND crl_number < $2",
     NULL, NULL};
+
+static const struct db_stmt st_shards = {
+    "crls.shards", "SELECT issuer FROM crls WHERE issuer LIKE $1", NULL, NULL};
 
 void crls_row_clear(struct crls_row *r)
 {
@@ -100,5 +104,35 @@ int crls_set(struct db *db, const struct crls_row *r, int64_t prev_number, struc
     if (rc == 0 && db_changes(db) != 1)
         rc = sm_err_set(e, SM_E_CONFLICT, "crl_number", "the CRL of %s changed meanwhile",
                         r->issuer);
+    return rc;
+}
+
+static int fill_name(void *row, const struct db_val *c)
+{
+    db_col_copy(row, 8, &c[0]);
+    return 0;
+}
+
+static const struct db_rowtype name_rowtype = {8, 1, fill_name, NULL, "crls"};
+
+int crls_max_shard(struct db *db, const char *level, int *out, struct sm_err *e)
+{
+    *out = 0;
+    char pat[16];
+    if (level == NULL || strlen(level) > 4)
+        return sm_err_set(e, SM_E_INVALID, "issuer", "bad level");
+    snprintf(pat, sizeof pat, "%s-%%", level);
+    char(*names)[8] = NULL;
+    size_t n = 0;
+    struct db_val p[1] = {DBV_TEXT(pat)};
+    int rc = db_collect(db, &st_shards, p, 1, &name_rowtype, &names, &n, e);
+    size_t ll = strlen(level);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        char *end = NULL;
+        long k = strtol(names[i] + ll + 1, &end, 10);
+        if (end != NULL && *end == '\0' && k > *out && k <= 100000)
+            *out = (int)k;
+    }
+    free(names);
     return rc;
 }

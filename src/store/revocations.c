@@ -15,14 +15,14 @@ static const struct db_stmt st_due = {
 
 static const struct db_stmt st_list = {
     "revocations.list",
-    "SELECT c.serial, c.revoked_at, c.revocation_reason FROM certificates c "
-    "JOIN cas a ON a.id = c.ca_id WHERE a.level = $1 AND c.state = 'revoked' ORDER BY c.id",
+    "SELECT serial, revoked_at, revocation_reason FROM certificates "
+    "WHERE state = 'revoked' AND level = $1 AND crl_shard = $2 ORDER BY id",
     NULL, NULL};
 
 static const struct db_stmt st_count = {
     "revocations.count",
-    "SELECT COUNT(*) FROM certificates c JOIN cas a ON a.id = c.ca_id "
-    "WHERE a.level = $1 AND c.state = 'revoked'",
+    "SELECT COUNT(*) FROM certificates WHERE state = 'revoked' AND level = $1 "
+    "AND crl_shard = $2",
     NULL, NULL};
 
 static const struct db_stmt st_list_due = {
@@ -98,24 +98,25 @@ static int fill_entry(void *row, const struct db_val *c)
 static const struct db_rowtype entry_rowtype = {sizeof(struct revoked_entry), 3, fill_entry, NULL,
                                                 "revocations"};
 
-int revocations_list_level(struct db *db, const char *level, struct revoked_entry **out, size_t *n,
-                           struct sm_err *e)
+int revocations_list_level(struct db *db, const char *level, int shard, struct revoked_entry **out,
+                           size_t *n, struct sm_err *e)
 {
     *out = NULL;
     *n = 0;
     if (level == NULL)
         return sm_err_set(e, SM_E_INVALID, "level", "no level");
-    struct db_val p[1] = {DBV_TEXT(level)};
-    return db_collect(db, &st_list, p, 1, &entry_rowtype, out, n, e);
+    struct db_val p[2] = {DBV_TEXT(level), DBV_INT(shard)};
+    return db_collect(db, &st_list, p, 2, &entry_rowtype, out, n, e);
 }
 
-int revocations_count_level(struct db *db, const char *level, int64_t *n, struct sm_err *e)
+int revocations_count_level(struct db *db, const char *level, int shard, int64_t *n,
+                            struct sm_err *e)
 {
     *n = 0;
     if (level == NULL)
         return sm_err_set(e, SM_E_INVALID, "level", "no level");
-    struct db_val p[1] = {DBV_TEXT(level)};
-    return db_get_one(db, &st_count, p, 1, &db_row_int, n, e);
+    struct db_val p[2] = {DBV_TEXT(level), DBV_INT(shard)};
+    return db_get_one(db, &st_count, p, 2, &db_row_int, n, e);
 }
 
 static int fill_serial(void *row, const struct db_val *c)

@@ -32,12 +32,14 @@ struct revoked_entry {
     int reason; /* 0 = unspecified */
 };
 /* Every revoked certificate issued by a CA of level (dv, ov, ev: the intermediate and its
- * cross-certificate), ordered by serial, read by one statement (a consistent snapshot).
+ * cross-certificate) and bound to CRL shard (migration 0032; 0 = the level's whole CRL),
+ * in the order they were issued, read by one statement (a consistent snapshot).
  * *out (free()) may be empty. */
-int revocations_list_level(struct db *db, const char *level, struct revoked_entry **out, size_t *n,
-                           struct sm_err *e);
-/* The number of revoked certificates of level. */
-int revocations_count_level(struct db *db, const char *level, int64_t *n, struct sm_err *e);
+int revocations_list_level(struct db *db, const char *level, int shard, struct revoked_entry **out,
+                           size_t *n, struct sm_err *e);
+/* The number of revoked certificates of level in shard. */
+int revocations_count_level(struct db *db, const char *level, int shard, int64_t *n,
+                            struct sm_err *e);
 
 /* Serials of every certificate in state revocation_scheduled due at or before now. The
  * caller frees *out with free(); each entry is REVOCATIONS_SERIAL_MAX bytes. */

@@ -64,25 +64,40 @@ void h_ocsp_get(struct req *r)
 }
 
 /* GET /crl-urls.json: the JSON array of every full CRL URL (CCADB "JSON Array of Partitioned
- * CRLs"): {repository}/{level}.crl for each level whose CRL has been published. */
+ * CRLs"): {repository}/{level}.crl and each shard's {repository}/{level}-{k}.crl whose CRL
+ * has been published (is in DIR/repository). */
+static int published(struct req *r, const char *name)
+{
+    char rel[64], path[4096];
+    struct stat st;
+    snprintf(rel, sizeof rel, "repository/%s.crl", name);
+    return config_path(r->web->cfg, rel, path, sizeof path) == 0 && stat(path, &st) == 0 &&
+           S_ISREG(st.st_mode);
+}
+
 void h_crl_urls(struct req *r)
 {
     static const char *const levels[] = {"dv", "ov", "ev"};
-    char repo[CA_URL_MAX], url[CA_URL_MAX + 16], rel[64], path[4096];
+    char url[CA_URL_MAX + 16], name[16];
     json_t *a = json_array();
-    if (a == NULL || ca_repository_url(r->web->cfg, repo, sizeof repo) < 0) {
-        json_decref(a);
+    if (a == NULL) {
         http_reply_error(r, 500, "err.internal", NULL);
         return;
     }
     for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
-        struct stat st;
-        snprintf(rel, sizeof rel, "repository/%s.crl", levels[i]);
-        if (config_path(r->web->cfg, rel, path, sizeof path) < 0 || stat(path, &st) < 0 ||
-            !S_ISREG(st.st_mode))
-            continue;
-        snprintf(url, sizeof url, "%s/%s.crl", repo, levels[i]);
-        json_array_append_new(a, json_string(url));
+        int shards = 1;
+        struct sm_err e = {0};
+        ca_crl_shards(r->web->cfg, levels[i], &shards, &e);
+        /* shard 0 always; 1..N configured, and a few past N in case N was lowered */
+        for (int k = 0; k <= CA_CRL_SHARDS_MAX && k <= shards + 16; k++) {
+            if (k == 0)
+                snprintf(name, sizeof name, "%s", levels[i]);
+            else
+                snprintf(name, sizeof name, "%s-%d", levels[i], k);
+            if (!published(r, name) || ca_crl_url(r->web->cfg, levels[i], k, url, sizeof url) < 0)
+                continue;
+            json_array_append_new(a, json_string(url));
+        }
     }
     http_reply_json(r, 200, a);
 }

@@ -16,8 +16,12 @@ W=$IT_TMP/work
 mkdir -p "$W"
 set_db=()
 [ -n "${SHOMEI_TEST_PG_URL:-}" ] && set_db=(--set "database.url=$SHOMEI_TEST_PG_URL")
-"$S" init --dir "$D" --test-ca --set revocation.crl_check_seconds=1 "${set_db[@]}" \
-  >/dev/null 2>&1 || { not_ok "init"; it_done; }
+# The CDP in the certificates (written by `shomei issue`) and the Issuing Distribution
+# Point of the CRL (signed by the server, whose base URL follows its port) must name the
+# same URL: a fixed repository URL, as a production CA has.
+R=http://repo.shomei.test/repository
+"$S" init --dir "$D" --test-ca --set revocation.crl_check_seconds=1 --set "ca.repository_url=$R" \
+  "${set_db[@]}" >/dev/null 2>&1 || { not_ok "init"; it_done; }
 
 chain() { # LEVEL ROOT -> $W/LEVEL-ROOT-int.pem (issuing CA) and -root.pem
   "$S" ca chain --dir "$D" --level "$1" --root "$2" >"$W/$1-$2.pem"
@@ -62,7 +66,7 @@ check "R-REV-2 no revoked certificates yet" grep -q 'No Revoked Certificates' "$
 json=$(curl -fsS "$IT_URL/crl-urls.json")
 check "R-REV-2 the JSON array of full CRL URLs (CCADB) lists every level's CRL" \
   /usr/bin/python3 -c 'import json, sys; a = json.loads(sys.argv[1]); u = sys.argv[2]
-assert len(a) == 3 and u + "/dv.crl" in a and u + "/ev.crl" in a, a' "$json" "$IT_URL/repository"
+assert len(a) == 3 and u + "/dv.crl" in a and u + "/ev.crl" in a, a' "$json" "$R"
 
 # --- revocation by the operator ---
 out=$("$S" revoke --dir "$D" --serial "$(ser kc)" --reason keyCompromise \
@@ -124,6 +128,8 @@ check "R-REV-2 only allowed reason codes on the CRL" \
 check "R-REV-2 CRL signed with SHA-256 (no SHA-1)" \
   grep -q 'Signature Algorithm: ecdsa-with-SHA256' "$W/dv.txt"
 check "R-REV-2 CRL carries the AKI" grep -q 'Authority Key Identifier' "$W/dv.txt"
+check "R-REV-2 one CRL (crl_shards_dv = 1): its critical IDP names the CDP of the certificates" \
+  bash -c "grep -A2 'Issuing Distribution Point: critical' '$W/dv.txt' | grep -qF 'URI:$cdp'"
 lu=$(date -u -d "$(grep 'Last Update' "$W/dv.txt" | sed 's/.*Update: //')" +%s)
 nu=$(date -u -d "$(grep 'Next Update' "$W/dv.txt" | sed 's/.*Update: //')" +%s)
 check "R-REV-2 nextUpdate at most 10 days after thisUpdate" \

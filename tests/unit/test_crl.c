@@ -13,10 +13,12 @@
 
 #include "leaf_fixture.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/ocsp.h>
+#include <openssl/x509v3.h>
 
 #include "pki/crl.h"
 #include "pki/ocsp.h"
@@ -51,7 +53,7 @@ static void test_rev2_crl_lint_refuses(void **state)
     (void)state;
     struct sm_err e = {0};
     struct crl_entry ok[] = {{"1a", NOW - 10, 1}};
-    struct crl_params p = {ca, sig, 1, NOW, NOW + 10 * DAY};
+    struct crl_params p = {ca, sig, 1, NOW, NOW + 10 * DAY, NULL};
     assert_int_equal(crl_lint(&p, ok, 1, &e), 0);
     p.next_update = NOW + 10 * DAY + 1;
     assert_int_equal(crl_lint(&p, ok, 1, &e), -SM_E_LINT);
@@ -68,6 +70,15 @@ static void test_rev2_crl_lint_refuses(void **state)
     }
     struct crl_entry badser[] = {{"XYZ", NOW - 10, 0}};
     assert_int_equal(crl_lint(&p, badser, 1, &e), -SM_E_LINT);
+    struct crl_entry upper[] = {{"1A", NOW - 10, 0}};
+    assert_int_equal(crl_lint(&p, upper, 1, &e), -SM_E_LINT);
+    struct crl_entry late[] = {{"1a", NOW + 1, 0}};
+    assert_int_equal(crl_lint(&p, late, 1, &e), -SM_E_LINT);
+    assert_string_equal(e.field, "revoked_at");
+    p.idp_url = "ftp://x.example/dv-1.crl";
+    assert_int_equal(crl_lint(&p, ok, 1, &e), -SM_E_LINT);
+    assert_string_equal(e.field, "idp");
+    p.idp_url = NULL;
     unsigned char *der = NULL;
     size_t len = 0;
     p.next_update = NOW + 11 * DAY;
@@ -92,7 +103,7 @@ static void test_rev2_crl_signed_with_number_aki_reasons(void **state)
     (void)state;
     struct sm_err e = {0};
     struct crl_entry v[] = {{"1a", NOW - 100, 1}, {"2b", NOW - 50, 0}, {"3c", NOW - 10, 4}};
-    struct crl_params p = {ca, sig, 42, NOW, NOW + 7 * DAY};
+    struct crl_params p = {ca, sig, 42, NOW, NOW + 7 * DAY, NULL};
     unsigned char *der = NULL;
     size_t len = 0;
     assert_int_equal(crl_sign(&p, v, 3, &der, &len, &e), 0);
@@ -122,6 +133,160 @@ static void test_rev2_crl_signed_with_number_aki_reasons(void **state)
     assert_non_null(r);
     assert_int_equal(X509_REVOKED_get_ext_by_NID(r, NID_crl_reason, -1), -1); /* unspecified */
     assert_null(find(crl, "4d"));
+    X509_CRL_free(crl);
+    OPENSSL_free(der);
+}
+
+/* ---- issue 9 item 5: the revokedCertificates list is DER written by hand (BR 7.2,
+ * RFC 5280 5.1): it must be exactly what OpenSSL would encode, and sign correctly. ---- */
+
+/* Signs v into a CRL, checks the signature, and checks that the TBSCertList is canonical
+ * DER: OpenSSL's own re-encoding of what it parsed is byte for byte the same. */
+static X509_CRL *sign_and_parse(const struct crl_params *p, const struct crl_entry *v, size_t n,
+                                unsigned char **der, size_t *len)
+{
+    struct sm_err e = {0};
+    assert_int_equal(crl_sign(p, v, n, der, len, &e), 0);
+    const unsigned char *q = *der;
+    X509_CRL *crl = d2i_X509_CRL(NULL, &q, (long)*len);
+    assert_non_null(crl);
+    assert_ptr_equal(q, *der + *len); /* nothing after the CRL */
+    assert_int_equal(X509_CRL_verify(crl, fx_key(FX_P256)), 1);
+    /* the TBS as written: the first element inside the outer SEQUENCE */
+    const unsigned char *t = *der;
+    long olen = 0, tlen = 0;
+    int tag = 0, cls = 0;
+    ASN1_get_object(&t, &olen, &tag, &cls, (long)*len);
+    const unsigned char *tbs = t;
+    ASN1_get_object(&t, &tlen, &tag, &cls, olen);
+    size_t tbs_len = (size_t)(t - tbs) + (size_t)tlen;
+    unsigned char *re = NULL;
+    int rl = i2d_re_X509_CRL_tbs(crl, &re);
+    assert_int_equal(rl, (int)tbs_len);
+    assert_memory_equal(re, tbs, tbs_len);
+    OPENSSL_free(re);
+    return crl;
+}
+
+static void test_rev2_br72_der_empty_crl(void **state)
+{
+    (void)state;
+    struct crl_params p = {ca, sig, 7, NOW, NOW + 7 * DAY, NULL};
+    unsigned char *der = NULL;
+    size_t len = 0;
+    X509_CRL *crl = sign_and_parse(&p, NULL, 0, &der, &len);
+    STACK_OF(X509_REVOKED) *rev = X509_CRL_get_REVOKED(crl);
+    assert_true(rev == NULL || sk_X509_REVOKED_num(rev) == 0); /* field left out */
+    assert_int_equal(X509_CRL_get_version(crl), X509_CRL_VERSION_2);
+    assert_int_equal(ASN1_TIME_cmp_time_t(X509_CRL_get0_lastUpdate(crl), NOW), 0);
+    assert_int_equal(ASN1_TIME_cmp_time_t(X509_CRL_get0_nextUpdate(crl), NOW + 7 * DAY), 0);
+    X509_CRL_free(crl);
+    OPENSSL_free(der);
+}
+
+static void test_rev2_br72_der_one_entry_bytes(void **state)
+{
+    (void)state;
+    struct crl_params p = {ca, sig, 7, NOW, NOW + 7 * DAY, NULL};
+    struct crl_entry v[] = {{"1a", NOW, 1}};
+    unsigned char *der = NULL;
+    size_t len = 0;
+    X509_CRL *crl = sign_and_parse(&p, v, 1, &der, &len);
+    /* SEQUENCE OF { SEQUENCE { INTEGER 0x1a, UTCTime 270115080000Z, { reasonCode 1 } } } */
+    static const unsigned char want[] = {0x30, 0x22, 0x30, 0x20, 0x02, 0x01, 0x1a, 0x17, 0x0d,
+                                         '2',  '7',  '0',  '1',  '1',  '5',  '0',  '8',  '0',
+                                         '0',  '0',  '0',  'Z',  0x30, 0x0c, 0x30, 0x0a, 0x06,
+                                         0x03, 0x55, 0x1d, 0x15, 0x04, 0x03, 0x0a, 0x01, 0x01};
+    int found = 0;
+    for (size_t i = 0; i + sizeof want <= len; i++)
+        if (memcmp(der + i, want, sizeof want) == 0)
+            found = 1;
+    assert_true(found);
+    X509_CRL_free(crl);
+    OPENSSL_free(der);
+}
+
+static void test_rev2_br72_der_reasons_and_serials(void **state)
+{
+    (void)state;
+    struct crl_params p = {ca, sig, 9, NOW, NOW + 7 * DAY, NULL};
+    /* every BR 7.2.2 reason; unspecified (0) has no reasonCode; serials whose first
+     * octet has the high bit (a 00 octet is needed), odd length, 20 octets, and a
+     * revocation date in 2050 (GeneralizedTime) */
+    struct crl_entry v[] = {
+        {"80", NOW - 1, 0},
+        {"abc", NOW - 2, 1},
+        {"7fffffffffffffffffffffffffffffffffffffff", NOW - 3, 3},
+        {"ffffffffffffffffffffffffffffffffffffffff", NOW - 4, 4},
+        {"1", NOW - 5, 5},
+        {"123456", NOW - 6, 9},
+    };
+    unsigned char *der = NULL;
+    size_t len = 0;
+    X509_CRL *crl = sign_and_parse(&p, v, 6, &der, &len);
+    assert_int_equal(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)), 6);
+    for (size_t i = 0; i < 6; i++) {
+        X509_REVOKED *r = find(crl, v[i].serial);
+        assert_non_null(r);
+        assert_int_equal(ASN1_TIME_cmp_time_t(X509_REVOKED_get0_revocationDate(r), v[i].revoked_at),
+                         0);
+        ASN1_ENUMERATED *reason = X509_REVOKED_get_ext_d2i(r, NID_crl_reason, NULL, NULL);
+        if (v[i].reason == 0) {
+            assert_null(reason); /* unspecified = no reasonCode */
+        } else {
+            assert_non_null(reason);
+            assert_int_equal(ASN1_ENUMERATED_get(reason), v[i].reason);
+        }
+        ASN1_ENUMERATED_free(reason);
+    }
+    X509_CRL_free(crl);
+    OPENSSL_free(der);
+
+    struct crl_params late = {ca, sig, 10, 2524608000 + DAY, 2524608000 + 2 * DAY, NULL};
+    struct crl_entry g[] = {{"2c", 2524608000, 4}};
+    crl = sign_and_parse(&late, g, 1, &der, &len);
+    static const unsigned char gen[] = {0x18, 0x0f, '2', '0', '5', '0', '0', '1', '0',
+                                        '1',  '0',  '0', '0', '0', '0', '0', 'Z'};
+    int found = 0;
+    for (size_t i = 0; i + sizeof gen <= len; i++)
+        if (memcmp(der + i, gen, sizeof gen) == 0)
+            found = 1;
+    assert_true(found);
+    X509_CRL_free(crl);
+    OPENSSL_free(der);
+}
+
+/* Many entries: long-form lengths, every serial found, the signature over the whole. */
+static void test_rev2_br72_der_many_entries_and_idp(void **state)
+{
+    (void)state;
+    enum { N = 3000 };
+    static char serials[N][24];
+    static struct crl_entry v[N];
+    for (size_t i = 0; i < N; i++) {
+        snprintf(serials[i], sizeof serials[i], "%zx%06zx", i * 7919 + 1, i);
+        v[i] = (struct crl_entry){serials[i], NOW - (int64_t)i, (int)(i % 2 ? 4 : 0)};
+    }
+    const char *url = "http://repo.example.jp/repository/dv-2.crl";
+    struct crl_params p = {ca, sig, 11, NOW, NOW + 7 * DAY, url};
+    unsigned char *der = NULL;
+    size_t len = 0;
+    X509_CRL *crl = sign_and_parse(&p, v, N, &der, &len);
+    assert_int_equal(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)), N);
+    for (size_t i = 0; i < N; i += 97)
+        assert_non_null(find(crl, serials[i]));
+    /* the critical Issuing Distribution Point names the shard's URL, user certs only */
+    int at = X509_CRL_get_ext_by_NID(crl, NID_issuing_distribution_point, -1);
+    assert_true(at >= 0);
+    assert_int_equal(X509_EXTENSION_get_critical(X509_CRL_get_ext(crl, at)), 1);
+    ISSUING_DIST_POINT *idp = X509_CRL_get_ext_d2i(crl, NID_issuing_distribution_point, NULL, NULL);
+    assert_non_null(idp);
+    assert_int_equal(idp->onlyuser, 1);
+    assert_int_equal(idp->distpoint->type, 0);
+    GENERAL_NAME *gn = sk_GENERAL_NAME_value(idp->distpoint->name.fullname, 0);
+    assert_int_equal(gn->type, GEN_URI);
+    assert_string_equal((const char *)ASN1_STRING_get0_data(gn->d.uniformResourceIdentifier), url);
+    ISSUING_DIST_POINT_free(idp);
     X509_CRL_free(crl);
     OPENSSL_free(der);
 }
@@ -241,6 +406,10 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rev2_crl_lint_refuses),
         cmocka_unit_test(test_rev2_crl_signed_with_number_aki_reasons),
+        cmocka_unit_test(test_rev2_br72_der_empty_crl),
+        cmocka_unit_test(test_rev2_br72_der_one_entry_bytes),
+        cmocka_unit_test(test_rev2_br72_der_reasons_and_serials),
+        cmocka_unit_test(test_rev2_br72_der_many_entries_and_idp),
         cmocka_unit_test(test_rev2_ocsp_bad_requests),
         cmocka_unit_test(test_rev2_ocsp_responder_and_response),
     };

@@ -83,8 +83,7 @@ static int setup(void **state)
     (void)state;
     unsetenv("SHOMEI_CA_PASSPHRASE");
     clock_set(NOW);
-    if (testdir_make(tmpdir, sizeof tmpdir, "dl") < 0 ||
-        (cfg = config_defaults(tmpdir)) == NULL)
+    if (testdir_make(tmpdir, sizeof tmpdir, "dl") < 0 || (cfg = config_defaults(tmpdir)) == NULL)
         return -1;
     config_set(cfg, "ca", "passphrase", PASS);
     struct sm_err e = {0};
@@ -308,7 +307,7 @@ static void test_download_get_state(void **state)
     (void)state;
     struct sm_err unknown, e;
     get_fails(&see_all, "abcdef0123456789", BUNDLE_PEM, SM_E_NOTFOUND, "serial", &unknown);
-    struct certs_new c = {"abcdef0123456789", 1, "dv", "a", "r.example.com", "[]", 0, 7};
+    struct certs_new c = {"abcdef0123456789", 1, "dv", "a", "r.example.com", "[]", 0, 7, 0};
     assert_int_equal(db_begin(db, NULL), 0);
     assert_int_equal(certs_reserve(db, &c, "test/1/1", NOW, NULL), 0);
     assert_int_equal(db_commit(db, NULL), 0);

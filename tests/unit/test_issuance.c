@@ -30,7 +30,7 @@
 #include "store/db.h"
 
 #define PASS "unit-test-passphrase"
-#define NOW 1795305600 /* 2026-11-22T00:00:00Z */
+#define NOW  1795305600 /* 2026-11-22T00:00:00Z */
 
 static char tmpdir[256];
 static struct config *cfg;
@@ -170,7 +170,7 @@ static void test_issuance_run_incomplete_item_reserves_nothing(void **state)
 
 static void reserve(const char *serial, const char *owner, int64_t at)
 {
-    struct certs_new c = {serial, dv->ca_id, "dv", "a", "x.example.com", "[]", 0, 0};
+    struct certs_new c = {serial, dv->ca_id, "dv", "a", "x.example.com", "[]", 0, 0, 0};
     assert_int_equal(db_begin(db, NULL), 0);
     assert_int_equal(certs_reserve(db, &c, owner, at, NULL), 0);
     assert_int_equal(db_commit(db, NULL), 0);
@@ -215,7 +215,7 @@ static void test_certs_transitions_refused(void **state)
 {
     (void)state;
     reserve("b1", "h/1/1", NOW);
-    struct certs_new c = {"b1", dv->ca_id, "dv", "a", "x.example.com", "[]", 0, 0};
+    struct certs_new c = {"b1", dv->ca_id, "dv", "a", "x.example.com", "[]", 0, 0, 0};
     struct sm_err e = {0};
     assert_int_equal(db_begin(db, NULL), 0);
     assert_int_equal(certs_reserve(db, &c, "h/1/1", NOW, &e), -SM_E_CONFLICT);
@@ -246,8 +246,7 @@ static void test_certs_count_valid_cn(void **state)
     int64_t n = 0;
     assert_int_equal(certs_count_valid_cn(db, 99, "www.example.com", NOW, &n, NULL), 0);
     assert_int_equal(n, 2);
-    assert_int_equal(certs_count_valid_cn(db, 99, "www.example.com", NOW + 2 * 86400, &n, NULL),
-                     0);
+    assert_int_equal(certs_count_valid_cn(db, 99, "www.example.com", NOW + 2 * 86400, &n, NULL), 0);
     assert_int_equal(n, 1);
     assert_int_equal(certs_count_valid_cn(db, 98, "www.example.com", NOW, &n, NULL), 0);
     assert_int_equal(n, 0);

@@ -204,12 +204,12 @@ static void test_rev1_revoke_now_audited(void **state)
     struct revoked_entry *v = NULL;
     size_t n = 0;
     int64_t count = 0;
-    assert_int_equal(revocations_list_level(f->db, "dv", &v, &n, &e), 0);
+    assert_int_equal(revocations_list_level(f->db, "dv", 0, &v, &n, &e), 0);
     assert_int_equal(n, 1);
     assert_string_equal(v[0].serial, "a1");
     assert_int_equal(v[0].reason, REVOKE_SUPERSEDED);
     free(v);
-    assert_int_equal(revocations_count_level(f->db, "dv", &count, &e), 0);
+    assert_int_equal(revocations_count_level(f->db, "dv", 0, &count, &e), 0);
     assert_int_equal(count, 1);
 }
 
