@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* shomei crl: signs every CRL now (R-REV-2), as the CRL job does, without waiting for it.
- *   shomei crl --dir DIR
+ *   shomei crl --dir DIR [--level dv|ov|ev]   (--level: only that CA's CRLs, every shard)
  * Prints one line per run: the number of CRLs signed and the time it took. Exit 0, 1 on an
  * error, 2 usage. */
 #include <stdio.h>
@@ -15,11 +15,21 @@
 
 int cmd_crl(int argc, char **argv)
 {
-    const char *dir = NULL;
-    if (argc == 3 && strcmp(argv[1], "--dir") == 0)
-        dir = argv[2];
-    if (dir == NULL) {
-        fprintf(stderr, "usage: shomei crl --dir DIR\n");
+    const char *dir = NULL, *level = NULL;
+    int bad = argc % 2 == 0;
+    for (int i = 1; !bad && i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--dir") == 0)
+            dir = argv[i + 1];
+        else if (strcmp(argv[i], "--level") == 0)
+            level = argv[i + 1];
+        else
+            bad = 1;
+    }
+    if (level != NULL && strcmp(level, "dv") != 0 && strcmp(level, "ov") != 0 &&
+        strcmp(level, "ev") != 0)
+        bad = 1;
+    if (dir == NULL || bad) {
+        fprintf(stderr, "usage: shomei crl --dir DIR [--level dv|ov|ev]\n");
         return 2;
     }
     struct config *c = NULL;
@@ -31,7 +41,7 @@ int cmd_crl(int argc, char **argv)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (rc == 0)
-        rc = crl_refresh(db, c, (int64_t)clock_now(), 1, &n, &e);
+        rc = crl_refresh_level(db, c, level, (int64_t)clock_now(), 1, &n, &e);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (rc < 0)
         fprintf(stderr, "shomei crl: CRL を署名できません / cannot sign the CRLs: %s\n", e.detail);

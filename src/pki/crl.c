@@ -113,26 +113,6 @@ static int add_extensions(X509_CRL *crl, const struct crl_params *p)
 
 /* ---- DER by hand: the revokedCertificates list (RFC 5280 5.1) ---- */
 
-struct buf {
-    unsigned char *p;
-    size_t len, cap;
-};
-
-static int buf_room(struct buf *b, size_t more)
-{
-    if (b->len + more <= b->cap)
-        return 1;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < b->len + more)
-        cap *= 2;
-    unsigned char *q = OPENSSL_realloc(b->p, cap);
-    if (q == NULL)
-        return 0;
-    b->p = q;
-    b->cap = cap;
-    return 1;
-}
-
 /* Bytes of a DER length: 1 below 128, else 1 + the octets of n. */
 static size_t der_len_size(size_t n)
 {
@@ -164,27 +144,28 @@ static int hexval(char c)
     return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
 }
 
-/* INTEGER of a positive serial in lower-case hex into p (at most 2 + 21 bytes). */
-static size_t der_serial(unsigned char *p, const char *hex)
+/* The INTEGER of a positive serial in lower-case hex (crl_lint checked it): its content
+ * length and, when out is not NULL, the whole element at out (at most 2 + 21 bytes).
+ * Leading zero digits are dropped; a 00 octet goes first when the top bit is set. */
+static size_t der_serial(unsigned char *out, const char *hex)
 {
-    unsigned char v[21];
-    size_t n = strlen(hex), k = 0, i = 0;
-    if (n % 2) {
-        v[k++] = (unsigned char)hexval(hex[0]);
-        i = 1;
-    }
-    for (; i < n; i += 2)
-        v[k++] = (unsigned char)(hexval(hex[i]) << 4 | hexval(hex[i + 1]));
-    size_t skip = 0;
-    while (skip + 1 < k && v[skip] == 0 && !(v[skip + 1] & 0x80))
-        skip++;
-    int pad = (v[skip] & 0x80) != 0;
-    size_t len = k - skip + (size_t)pad;
-    p[0] = 0x02;
-    p[1] = (unsigned char)len;
+    while (hex[0] == '0' && hex[1] != '\0')
+        hex++;
+    size_t nd = strlen(hex), bytes = (nd + 1) / 2;
+    int pad = nd % 2 == 0 && hexval(hex[0]) >= 8;
+    size_t len = bytes + (size_t)pad;
+    if (out == NULL)
+        return 2 + len;
+    unsigned char *w = out + 2;
+    out[0] = 0x02;
+    out[1] = (unsigned char)len;
     if (pad)
-        p[2] = 0;
-    memcpy(p + 2 + pad, v + skip, k - skip);
+        *w++ = 0;
+    size_t i = 0;
+    if (nd % 2)
+        *w++ = (unsigned char)hexval(hex[i++]);
+    for (; i < nd; i += 2)
+        *w++ = (unsigned char)(hexval(hex[i]) << 4 | hexval(hex[i + 1]));
     return 2 + len;
 }
 
@@ -194,17 +175,24 @@ static void two(unsigned char *p, int v)
     p[1] = (unsigned char)('0' + v % 10);
 }
 
+#define GENERALIZED_FROM 2524608000 /* 2050-01-01T00:00:00Z */
+
 /* Time (RFC 5280 5.1.2.4): UTCTime through 2049, GeneralizedTime from 2050; 15 or 17
- * bytes, or 0 when t cannot be expressed. */
+ * bytes. t > 0 (crl_lint). The civil date is computed here (days to year/month/day,
+ * H. Hinnant's algorithm) rather than with gmtime_r, which takes a lock on every call. */
 static size_t der_time(unsigned char *p, int64_t t)
 {
-    struct tm tm;
-    time_t tt = (time_t)t;
-    if (gmtime_r(&tt, &tm) == NULL || tm.tm_year < 50 || tm.tm_year > 8099)
-        return 0;
-    int year = tm.tm_year + 1900;
+    int64_t days = t / 86400, sec = t % 86400;
+    int64_t z = days + 719468, era = z / 146097;
+    int64_t doe = z - era * 146097;
+    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    int64_t mp = (5 * doy + 2) / 153;
+    int day = (int)(doy - (153 * mp + 2) / 5 + 1);
+    int mon = (int)(mp < 10 ? mp + 3 : mp - 9);
+    int year = (int)(yoe + era * 400 + (mon <= 2));
     size_t k = 2;
-    if (year < 2050) {
+    if (t < GENERALIZED_FROM) {
         p[0] = 0x17;
         p[1] = 13;
     } else {
@@ -214,38 +202,41 @@ static size_t der_time(unsigned char *p, int64_t t)
         k += 2;
     }
     two(p + k, year % 100);
-    two(p + k + 2, tm.tm_mon + 1);
-    two(p + k + 4, tm.tm_mday);
-    two(p + k + 6, tm.tm_hour);
-    two(p + k + 8, tm.tm_min);
-    two(p + k + 10, tm.tm_sec);
+    two(p + k + 2, mon);
+    two(p + k + 4, day);
+    two(p + k + 6, (int)(sec / 3600));
+    two(p + k + 8, (int)(sec / 60 % 60));
+    two(p + k + 10, (int)(sec % 60));
     p[k + 12] = 'Z';
     return k + 13;
 }
 
+static const unsigned char reason_ext[] = {0x30, 0x0c, 0x30, 0x0a, 0x06, 0x03, 0x55,
+                                           0x1d, 0x15, 0x04, 0x03, 0x0a, 0x01};
+
+/* Content length of an entry (serial, date, reasonCode only when not unspecified): below
+ * 128, so its SEQUENCE header is always 2 bytes. */
+static size_t entry_len(const struct crl_entry *en)
+{
+    return der_serial(NULL, en->serial) + (en->revoked_at < GENERALIZED_FROM ? 15 : 17) +
+           (en->reason != 0 ? sizeof reason_ext + 1 : 0);
+}
+
 /* One revokedCertificates entry: SEQUENCE { userCertificate, revocationDate,
  * crlEntryExtensions { reasonCode } only when the reason is not unspecified }. */
-static int der_entry(struct buf *b, const struct crl_entry *en)
+static unsigned char *der_entry(unsigned char *p, const struct crl_entry *en)
 {
-    static const unsigned char reason_ext[] = {0x30, 0x0c, 0x30, 0x0a, 0x06, 0x03, 0x55,
-                                               0x1d, 0x15, 0x04, 0x03, 0x0a, 0x01};
-    unsigned char body[64];
+    unsigned char *body = p + 2;
     size_t k = der_serial(body, en->serial);
-    size_t tl = der_time(body + k, en->revoked_at);
-    if (tl == 0)
-        return 0;
-    k += tl;
+    k += der_time(body + k, en->revoked_at);
     if (en->reason != 0) {
         memcpy(body + k, reason_ext, sizeof reason_ext);
         k += sizeof reason_ext;
         body[k++] = (unsigned char)en->reason;
     }
-    if (!buf_room(b, k + 2))
-        return 0;
-    b->len += der_header(b->p + b->len, 0x30, k);
-    memcpy(b->p + b->len, body, k);
-    b->len += k;
-    return 1;
+    p[0] = 0x30;
+    p[1] = (unsigned char)k;
+    return body + k;
 }
 
 /* Length of the element at p (tag + length + content) within n bytes; 0 if malformed. */
@@ -268,72 +259,82 @@ static size_t der_element(const unsigned char *p, size_t n, size_t *hdr)
     return h + len <= n ? h + len : 0;
 }
 
-/* tbs = SEQUENCE { version, signature, issuer, thisUpdate, nextUpdate, [0] extensions }
- * as OpenSSL encoded it without entries; the result puts rev (a whole revokedCertificates
- * SEQUENCE, or nothing when empty) after nextUpdate. */
-static int splice(const unsigned char *tbs, size_t tlen, const struct buf *rev, struct buf *out)
+/* Where the entries go in the skeleton's TBS = SEQUENCE { version, signature, issuer,
+ * thisUpdate, nextUpdate, [0] extensions }: *hdr its header, *at the end of nextUpdate. */
+static int tbs_split(const unsigned char *tbs, size_t tlen, size_t *hdr, size_t *at)
 {
-    size_t hdr = 0;
-    if (der_element(tbs, tlen, &hdr) != tlen || tbs[0] != 0x30)
+    if (der_element(tbs, tlen, hdr) != tlen || tbs[0] != 0x30)
         return 0;
-    size_t at = hdr;
+    *at = *hdr;
     for (int i = 0; i < 5; i++) {
-        size_t el = der_element(tbs + at, tlen - at, NULL);
+        size_t el = der_element(tbs + *at, tlen - *at, NULL);
         if (el == 0)
             return 0;
-        at += el;
+        *at += el;
     }
-    size_t body = tlen - hdr + rev->len;
-    if (!buf_room(out, body + 8))
-        return 0;
-    out->len = der_header(out->p, 0x30, body);
-    memcpy(out->p + out->len, tbs + hdr, at - hdr);
-    out->len += at - hdr;
-    if (rev->len > 0)
-        memcpy(out->p + out->len, rev->p, rev->len);
-    out->len += rev->len;
-    memcpy(out->p + out->len, tbs + at, tlen - at);
-    out->len += tlen - at;
     return 1;
 }
 
-/* revokedCertificates: SEQUENCE OF entries, in the order given; empty when n = 0 (the
- * field is then left out, RFC 5280 5.1.2.6). */
-static int der_revoked(const struct crl_entry *v, size_t n, struct buf *rev)
-{
-    if (n == 0)
-        return 1;
-    struct buf list = {0};
-    int ok = buf_room(&list, n * 48 + 16);
-    for (size_t i = 0; ok && i < n; i++)
-        ok = der_entry(&list, &v[i]);
-    if (ok && (ok = buf_room(rev, list.len + 8))) {
-        rev->len = der_header(rev->p, 0x30, list.len);
-        memcpy(rev->p + rev->len, list.p, list.len);
-        rev->len += list.len;
-    }
-    OPENSSL_free(list.p);
-    return ok;
-}
+#define OUTER_ROOM 6    /* the largest CertificateList header: tag, 0x84, 4 length octets */
+#define SIG_MAX    1024 /* the largest signature value (RSA 8192) */
 
-/* CertificateList = SEQUENCE { tbs, signatureAlgorithm, BIT STRING signature }. */
-static int assemble(const struct buf *tbs, const unsigned char *alg, size_t alen,
-                    const unsigned char *sig, size_t slen, struct buf *out)
+/* The whole CertificateList in one buffer: the TBS is written at OUTER_ROOM with the
+ * entries spliced in, signed in place, followed by the algorithm and the signature; then
+ * the outer header goes in front and the result is moved to the start. */
+static int encode(const struct crl_params *p, const struct crl_entry *v, size_t n,
+                  const unsigned char *tbs, size_t tlen, const unsigned char *alg, size_t alen,
+                  unsigned char **der, size_t *len, struct sm_err *e)
 {
-    size_t bits = 1 + der_len_size(slen + 1) + slen + 1; /* tag, length, unused-bits octet */
-    size_t body = tbs->len + alen + bits;
-    if (!buf_room(out, body + 8))
-        return 0;
-    out->len = der_header(out->p, 0x30, body);
-    memcpy(out->p + out->len, tbs->p, tbs->len);
-    out->len += tbs->len;
-    memcpy(out->p + out->len, alg, alen);
-    out->len += alen;
-    out->len += der_header(out->p + out->len, 0x03, slen + 1);
-    out->p[out->len++] = 0; /* no unused bits */
-    memcpy(out->p + out->len, sig, slen);
-    out->len += slen;
-    return 1;
+    size_t hdr = 0, at = 0, list = 0;
+    if (!tbs_split(tbs, tlen, &hdr, &at))
+        return sm_err_set(e, SM_E_CRYPTO, "crl", "cannot encode the CRL");
+    for (size_t i = 0; i < n; i++)
+        list += 2 + entry_len(&v[i]);
+    size_t rev = n > 0 ? 1 + der_len_size(list) + list : 0; /* left out when empty */
+    size_t body = tlen - hdr + rev;
+    size_t tbs_total = 1 + der_len_size(body) + body;
+    size_t cap = OUTER_ROOM + tbs_total + alen + 8 + SIG_MAX;
+    unsigned char *buf = OPENSSL_malloc(cap), *w = buf ? buf + OUTER_ROOM : NULL;
+    if (buf == NULL)
+        return sm_err_set(e, SM_E_NOMEM, "crl", "out of memory");
+    w += der_header(w, 0x30, body);
+    memcpy(w, tbs + hdr, at - hdr);
+    w += at - hdr;
+    if (n > 0) {
+        w += der_header(w, 0x30, list);
+        for (size_t i = 0; i < n; i++)
+            w = der_entry(w, &v[i]);
+    }
+    memcpy(w, tbs + at, tlen - at);
+    w += tlen - at;
+    if ((size_t)(w - buf) != OUTER_ROOM + tbs_total) {
+        OPENSSL_free(buf);
+        return sm_err_set(e, SM_E_INTERNAL, "crl", "CRL length mismatch");
+    }
+    unsigned char *sig = NULL;
+    size_t slen = 0;
+    int rc = signer_sign_bytes(p->signer, buf + OUTER_ROOM, tbs_total, &sig, &slen, e);
+    if (rc == 0 && slen > SIG_MAX)
+        rc = sm_err_set(e, SM_E_CRYPTO, "crl", "signature too long");
+    if (rc < 0) {
+        OPENSSL_free(sig);
+        OPENSSL_free(buf);
+        return rc;
+    }
+    memcpy(w, alg, alen);
+    w += alen;
+    w += der_header(w, 0x03, slen + 1);
+    *w++ = 0; /* no unused bits */
+    memcpy(w, sig, slen);
+    w += slen;
+    OPENSSL_free(sig);
+    size_t outer = (size_t)(w - buf) - OUTER_ROOM;
+    size_t oh = 1 + der_len_size(outer);
+    der_header(buf + OUTER_ROOM - oh, 0x30, outer);
+    memmove(buf, buf + OUTER_ROOM - oh, oh + outer);
+    *der = buf;
+    *len = oh + outer;
+    return 0;
 }
 
 int crl_sign(const struct crl_params *p, const struct crl_entry *v, size_t n, unsigned char **der,
@@ -355,10 +356,8 @@ int crl_sign(const struct crl_params *p, const struct crl_entry *v, size_t n, un
         rc = sm_err_openssl(e, "CRL");
     if (rc == 0)
         rc = signer_sign_crl(p->signer, crl, e);
-    unsigned char *tbs = NULL, *alg = NULL, *sig = NULL;
+    unsigned char *tbs = NULL, *alg = NULL;
     int tlen = 0, alen = 0;
-    size_t slen = 0;
-    struct buf rev = {0}, full = {0}, out = {0};
     if (rc == 0) {
         const X509_ALGOR *a = NULL;
         X509_CRL_get0_signature(crl, NULL, &a);
@@ -367,23 +366,8 @@ int crl_sign(const struct crl_params *p, const struct crl_entry *v, size_t n, un
         if (tlen <= 0 || alen <= 0)
             rc = sm_err_openssl(e, "CRL encoding");
     }
-    if (rc == 0 && !der_revoked(v, n, &rev))
-        rc = sm_err_set(e, SM_E_NOMEM, "crl", "cannot encode the revoked certificates");
-    if (rc == 0 && !splice(tbs, (size_t)tlen, &rev, &full))
-        rc = sm_err_set(e, SM_E_CRYPTO, "crl", "cannot encode the CRL");
     if (rc == 0)
-        rc = signer_sign_bytes(p->signer, full.p, full.len, &sig, &slen, e);
-    if (rc == 0 && !assemble(&full, alg, (size_t)alen, sig, slen, &out))
-        rc = sm_err_set(e, SM_E_NOMEM, "crl", "out of memory");
-    if (rc == 0) {
-        *der = out.p;
-        *len = out.len;
-        out.p = NULL;
-    }
-    OPENSSL_free(out.p);
-    OPENSSL_free(full.p);
-    OPENSSL_free(rev.p);
-    OPENSSL_free(sig);
+        rc = encode(p, v, n, tbs, (size_t)tlen, alg, (size_t)alen, der, len, e);
     OPENSSL_free(alg);
     OPENSSL_free(tbs);
     X509_CRL_free(crl);

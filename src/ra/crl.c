@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -48,6 +49,13 @@ static int write_file(const struct config *cfg, const char *name, const unsigned
     return 0;
 }
 
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /* One CRL: a level's shard ("dv" for shard 0, "dv-3" for shard 3). */
 struct shard {
     const char *level;
@@ -65,10 +73,11 @@ static int sign_shard(struct db *db, const struct config *cfg, const struct shar
     size_t n = 0;
     struct crls_row row = {0};
     char idp[CA_URL_MAX + 16];
+    int64_t t0 = mono_ms(), t1 = t0, t2 = t0;
     int rc = revocations_list_level(db, sh->level, sh->n, &v, &n, e);
     if (rc == 0 && ca_crl_url(cfg, sh->level, sh->n, idp, sizeof idp) < 0)
         rc = sm_err_set(e, SM_E_CONFIG, "repository_url", "CRL URL too long");
-    if (rc == 0 && n > 0 && (ent = calloc(n, sizeof *ent)) == NULL)
+    if (rc == 0 && n > 0 && (ent = malloc(n * sizeof *ent)) == NULL)
         rc = sm_err_set(e, SM_E_NOMEM, "crl", "out of memory");
     for (size_t i = 0; rc == 0 && i < n; i++)
         ent[i] = (struct crl_entry){v[i].serial, v[i].revoked_at < now ? v[i].revoked_at : now,
@@ -82,7 +91,9 @@ static int sign_shard(struct db *db, const struct config *cfg, const struct shar
         number = now;
     if (rc == 0) {
         struct crl_params p = {is->cert, is->signer, number, now, now + validity, idp};
+        t1 = mono_ms();
         rc = crl_sign(&p, ent, n, &der, &len, e);
+        t2 = mono_ms();
     }
     if (rc == 0) {
         snprintf(row.issuer, sizeof row.issuer, "%.7s", sh->name);
@@ -98,10 +109,12 @@ static int sign_shard(struct db *db, const struct config *cfg, const struct shar
     if (rc == 0)
         rc = write_file(cfg, sh->name, der, len, e);
     if (rc == 0) {
-        char num[24], cnt[24];
+        char num[24], cnt[24], ms[64];
         snprintf(num, sizeof num, "%lld", (long long)number);
         snprintf(cnt, sizeof cnt, "%zu", n);
-        log_info("CRL signed", "crl", sh->name, "crl_number", num, "entries", cnt);
+        snprintf(ms, sizeof ms, "read %lld, sign %lld, store %lld", (long long)(t1 - t0),
+                 (long long)(t2 - t1), (long long)(mono_ms() - t2));
+        log_info("CRL signed", "crl", sh->name, "crl_number", num, "entries", cnt, "ms", ms);
     }
     OPENSSL_free(der);
     free(ent);
@@ -163,18 +176,26 @@ static int refresh_level(struct db *db, const struct config *cfg, const char *le
     return rc;
 }
 
-int crl_refresh(struct db *db, const struct config *cfg, int64_t now, int force, int *signed_n,
-                struct sm_err *e)
+int crl_refresh_level(struct db *db, const struct config *cfg, const char *level, int64_t now,
+                      int force, int *signed_n, struct sm_err *e)
 {
     int64_t days = 7;
     int rc = config_int(cfg, "revocation", "crl_validity_days", 1, 10, &days, e);
     if (signed_n != NULL)
         *signed_n = 0;
     for (size_t i = 0; rc == 0 && i < sizeof levels / sizeof levels[0]; i++) {
+        if (level != NULL && strcmp(level, levels[i]) != 0)
+            continue;
         rc = issuer_exists(db, levels[i], e);
         if (rc == 0)
             continue; /* no CA of that level */
         rc = rc < 0 ? rc : refresh_level(db, cfg, levels[i], now, force, days * 86400, signed_n, e);
     }
     return rc;
+}
+
+int crl_refresh(struct db *db, const struct config *cfg, int64_t now, int force, int *signed_n,
+                struct sm_err *e)
+{
+    return crl_refresh_level(db, cfg, NULL, now, force, signed_n, e);
 }

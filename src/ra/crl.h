@@ -27,4 +27,8 @@ struct db;
 int crl_refresh(struct db *db, const struct config *cfg, int64_t now, int force, int *signed_n,
                 struct sm_err *e);
 
+/* The same for the shards of one level only (dv, ov, ev; NULL = every level). */
+int crl_refresh_level(struct db *db, const struct config *cfg, const char *level, int64_t now,
+                      int force, int *signed_n, struct sm_err *e);
+
 #endif

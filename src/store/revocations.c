@@ -16,7 +16,7 @@ static const struct db_stmt st_due = {
 static const struct db_stmt st_list = {
     "revocations.list",
     "SELECT serial, revoked_at, revocation_reason FROM certificates "
-    "WHERE state = 'revoked' AND level = $1 AND crl_shard = $2 ORDER BY id",
+    "WHERE state = 'revoked' AND level = $1 AND crl_shard = $2 ORDER BY serial",
     NULL, NULL};
 
 static const struct db_stmt st_count = {

@@ -33,7 +33,7 @@ struct revoked_entry {
 };
 /* Every revoked certificate issued by a CA of level (dv, ov, ev: the intermediate and its
  * cross-certificate) and bound to CRL shard (migration 0032; 0 = the level's whole CRL),
- * in the order they were issued, read by one statement (a consistent snapshot).
+ * in serial order, read by one statement (a consistent snapshot).
  * *out (free()) may be empty. */
 int revocations_list_level(struct db *db, const char *level, int shard, struct revoked_entry **out,
                            size_t *n, struct sm_err *e);

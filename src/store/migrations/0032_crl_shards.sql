@@ -6,4 +6,7 @@
 -- {repository}/{level}-{shard}.crl. The crls table keys each published CRL by that file
 -- name without ".crl" (issuer = "dv" or "dv-3").
 ALTER TABLE certificates ADD COLUMN crl_shard INTEGER NOT NULL DEFAULT 0;
-CREATE INDEX certificates_state_shard ON certificates(state, level, crl_shard);
+-- The CRL job reads a shard's revoked certificates from this index alone (partial: only
+-- revoked rows; covering: serial, date and reason), in serial order, and counts them.
+CREATE INDEX certificates_crl ON certificates(level, crl_shard, serial, revoked_at,
+    revocation_reason, state) WHERE state = 'revoked';
