@@ -128,10 +128,12 @@ int crls_max_shard(struct db *db, const char *level, int *out, struct sm_err *e)
     int rc = db_collect(db, &st_shards, p, 1, &name_rowtype, &names, &n, e);
     size_t ll = strlen(level);
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        char *end = NULL;
-        long k = strtol(names[i] + ll + 1, &end, 10);
-        if (end != NULL && *end == '\0' && k > *out && k <= 100000)
-            *out = (int)k;
+        int k = 0;
+        const char *d = names[i] + ll + 1;
+        for (; *d >= '0' && *d <= '9' && k <= 100000; d++)
+            k = k * 10 + (*d - '0');
+        if (*d == '\0' && k > *out && k <= 100000)
+            *out = k;
     }
     free(names);
     return rc;
