@@ -3,13 +3,14 @@
 # as browsers send them) for random serials out of N issued certificates (default 10,000)
 # (a) against shomei (responses pre-signed by the CRL job, served from storage), (b) against
 # the `openssl ocsp` responder on the same certificates (an index.txt in `openssl ca` format,
-# -multi with one process per core), (c) against nginx serving one pre-made response file
-# (workers as nobody, one per core, POST answered with the file through error_page 405).
-# Goals: shomei >= 3x openssl ocsp and >= 0.6x nginx. One figure per line.
+# -multi with one process per core, plus one), (c) against nginx serving one pre-made
+# response file (one worker per core, as nobody when started by root; a POST is answered
+# with the file through error_page 405). Goals: shomei >= 3x openssl ocsp and >= 0.6x
+# nginx. One figure per line.
 # wrk opens and closes one connection before measuring: the `openssl ocsp` responder spins
-# forever on such a connection (issue 9 "Bad input"), which with a single process refused
-# every later client; with -multi only the one child that took it is lost, so the figure
-# for openssl is that of its other processes.
+# forever on such a connection (issue 9 "Bad input") and, as a single process, then
+# answers no one; with -multi the process that took it is ended as soon as it shows, so
+# one process per core serves the measurement.
 # Usage: bench/ocsp.sh SHOMEI_BINARY [N] [SECONDS]
 set -euo pipefail
 S=$(realpath "${1:?shomei binary}")
@@ -117,7 +118,7 @@ openssl ocsp -respin "$C/check.der" -issuer "$T/int.pem" -serial "0x$(head -1 "$
 grep -q ": good" "$C/check.txt" ||
   { echo "openssl ocsp does not answer good" >&2; cat "$C/check.txt" "$C/ocsp.log" >&2; exit 1; }
 # wrk's opening connection leaves one responder process spinning, holding the socket in
-# CLOSE_WAIT: that process is ended as soon as it shows, and -multi starts another.
+# CLOSE_WAIT: that process (one of ours) is ended as soon as it shows.
 free_spinner() {
   for _ in $(seq 1 40); do
     sp=$(ss -Htnp state close-wait "( sport = :$P2 )" 2>/dev/null | grep -o 'pid=[0-9]*' |
