@@ -272,13 +272,14 @@ static void test_signer_open_file_wrong_passphrase(void **state)
     struct signer *s = NULL;
     assert_int_equal(signer_open_file(path, "open-sesame!", &s, NULL), -SM_E_CRYPTO);
     assert_null(s);
-    assert_int_equal(signer_open_ref("file:signer.key", tmpdir, "open-sesame", &s, NULL), 0);
+    assert_int_equal(signer_open_ref("file:signer.key", tmpdir, "open-sesame", NULL, &s, NULL), 0);
     assert_int_equal(EVP_PKEY_eq(k, signer_public(s)), 1);
     signer_free(s);
     s = NULL;
     static const char *const refs[] = {"pkcs11:token=ca;object=dv", "signer.key", "", "File:x"};
     for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++)
-        assert_int_equal(signer_open_ref(refs[i], tmpdir, "open-sesame", &s, NULL), -SM_E_CONFIG);
+        assert_int_equal(signer_open_ref(refs[i], tmpdir, "open-sesame", NULL, &s, NULL),
+                         -SM_E_CONFIG);
     assert_null(s);
     EVP_PKEY_free(k);
 }
