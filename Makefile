@@ -92,6 +92,7 @@ check: deps
 bench: deps
 	@$(MAKE) --no-print-directory MODE=release all
 	@bench/issue.sh build/release/shomei
+	@bench/issue_hsm.sh build/release/shomei
 	@bench/portal.sh build/release/shomei
 
 FUZZ_SECONDS ?= 60

@@ -43,15 +43,15 @@ int signer_from_pkey(EVP_PKEY *key, struct signer **out, struct sm_err *e)
     if (s == NULL)
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     s->pub = public_copy(key); /* a provider key even when key is a token's */
+    if (s->pub != NULL && keyfile_type_of(s->pub, &s->type) < 0) {
+        EVP_PKEY_free(s->pub);
+        free(s);
+        return sm_err_set(e, SM_E_INVALID, "key", "unsupported CA key type");
+    }
     if (s->pub == NULL || !EVP_PKEY_up_ref(key)) {
         EVP_PKEY_free(s->pub);
         free(s);
         return sm_err_openssl(e, "public key");
-    }
-    if (keyfile_type_of(s->pub, &s->type) < 0) {
-        EVP_PKEY_free(s->pub);
-        free(s);
-        return sm_err_set(e, SM_E_INVALID, "key", "unsupported CA key type");
     }
     s->md = s->type == KEYFILE_EC_P384 ? "SHA384" : "SHA256";
     s->priv = key;

@@ -23,7 +23,8 @@ printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR
 softhsm2-util --init-token --free --label shomei --pin 4321-user --so-pin 8765-so \
   >/dev/null 2>&1 || { not_ok "token made"; it_done; }
 export SHOMEI_HSM_PIN=4321-user
-HSM=(--set "hsm.module=$MODULE" --set hsm.token=shomei --set revocation.crl_check_seconds=1)
+HSM=(--set "hsm.module=$MODULE" --set hsm.token=shomei --set revocation.crl_check_seconds=1
+  --set ca.ev_key=rsa-2048)
 
 # a wrong PIN at init: a clear error, no key made in the token
 out=$(SHOMEI_HSM_PIN=0000-wrong "$SHOMEI_BIN" init --dir "$IT_TMP/wrong" --test-ca "${HSM[@]}" 2>&1)
@@ -78,6 +79,13 @@ check "R-OPS-1 the CRL job re-signs the CRL with the revoked serial" wait_for 30
 check "R-OPS-1 the CRL signed in the token verifies (openssl crl -verify)" \
   bash -c "openssl crl -in '$W/dv.crl.pem' -CAfile '$W/int.pem' -noout -verify 2>&1 |
     grep -q 'verify OK'"
+"$S" ca chain --dir "$D" --level ev --root a >"$W/chain-ev.pem"
+curl -fsS "$URL/repository/ev.crl" | openssl crl -inform DER -out "$W/ev.crl.pem" 2>/dev/null
+check "R-OPS-1 an RSA key in the token: the ev CRL verifies (PKCS#1 v1.5 by C_Sign)" \
+  bash -c "openssl crl -in '$W/ev.crl.pem' -CAfile '$W/chain-ev.pem' -noout -verify 2>&1 |
+    grep -q 'verify OK'"
+check "R-OPS-1 ... and the ev CA is RSA" \
+  bash -c "openssl x509 -in '$W/chain-ev.pem' -noout -text | grep -q 'rsaEncryption'"
 out=$(ocsp_ask -cert "$W/good.pem")
 check "R-OPS-1 OCSP: good, and the response verifies (responder certified by the token key)" \
   bash -c 'grep -q "good.pem: good" <<<"$1" && grep -q "Response verify OK" <<<"$1"' _ "$out"

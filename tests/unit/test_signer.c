@@ -24,6 +24,7 @@
 #include <openssl/x509.h>
 
 #include "pki/keyfile.h"
+#include "pki/p11.h"
 #include "pki/signer.h"
 
 static char tmpdir[256];
@@ -372,6 +373,49 @@ static void test_signer_sign_cert_concurrent_threads(void **state)
     EVP_PKEY_free(k);
 }
 
+static void test_ops1_p11_uri_parse(void **state)
+{
+    (void)state;
+    /* R-OPS-1: RFC 7512 key URIs; percent-encoding, id bytes, a query ignored */
+    struct p11_uri u;
+    assert_int_equal(p11_uri_parse("pkcs11:token=shomei;object=dv;type=private", &u, NULL), 0);
+    assert_string_equal(u.token, "shomei");
+    assert_string_equal(u.object, "dv");
+    assert_int_equal(u.id_len, 0);
+    assert_int_equal(
+        p11_uri_parse("pkcs11:token=My%20CA;id=%01%fe;manufacturer=x?module-name=y", &u, NULL), 0);
+    assert_string_equal(u.token, "My CA");
+    assert_string_equal(u.object, "");
+    assert_int_equal(u.id_len, 2);
+    assert_int_equal(u.id[0], 1);
+    assert_int_equal(u.id[1], 0xfe);
+    /* refused: no token, no object or id, a public key, bad escapes, a PIN in the URI */
+    static const char *const bad[] = {
+        "pkcs11:object=dv",
+        "pkcs11:token=shomei",
+        "pkcs11:token=shomei;object=dv;type=public",
+        "pkcs11:token=sho%4;object=dv",
+        "pkcs11:token=shomei;object=d%00v",
+        "pkcs11:token=shomei;object=dv;pin-value=1234",
+        "pkcs11:token=shomei;object=dv?pin-source=file:/x",
+        "pkcs11:token",
+        "file:keys/dv.key",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct sm_err e = {0};
+        assert_int_equal(p11_uri_parse(bad[i], &u, &e), -SM_E_CONFIG);
+        assert_string_equal(e.field, "key");
+    }
+    /* a token key without a module is a configuration error, nothing loaded */
+    struct signer *s = NULL;
+    struct signer_hsm hsm = {"", "1234"};
+    struct sm_err e = {0};
+    assert_int_equal(signer_open_ref("pkcs11:token=shomei;object=dv", NULL, NULL, &hsm, &s, &e),
+                     -SM_E_CONFIG);
+    assert_string_equal(e.field, "hsm.module");
+    assert_null(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -389,6 +433,7 @@ int main(void)
         cmocka_unit_test(test_signer_from_pkey_rejects_other_keys),
         cmocka_unit_test(test_signer_sign_crl_verifies),
         cmocka_unit_test(test_signer_sign_cert_concurrent_threads),
+        cmocka_unit_test(test_ops1_p11_uri_parse),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
