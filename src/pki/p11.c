@@ -235,7 +235,7 @@ static int open_session(const char *token, const char *pin, CK_SESSION_HANDLE *o
     if (pin == NULL || pin[0] == '\0')
         return sm_err_set(e, SM_E_CONFIG, "hsm.pin",
                           "no HSM PIN: set [hsm] pin in shomei.ini or SHOMEI_HSM_PIN");
-    CK_SLOT_ID slot;
+    CK_SLOT_ID slot = 0;
     int rc = find_slot(token, &slot, e);
     if (rc < 0)
         return rc;
@@ -535,7 +535,7 @@ int p11_key_generate(const char *module, const char *token, const char *object, 
         rc = mod_acquire(module, e);
     if (rc < 0)
         return rc;
-    CK_SESSION_HANDLE s;
+    CK_SESSION_HANDLE s = 0;
     rc = open_session(token, pin, &s, e);
     if (rc < 0) {
         mod_release();
@@ -576,7 +576,7 @@ int p11_key_generate(const char *module, const char *token, const char *object, 
         {CKA_ID, (void *)object, olen},
     };
     CK_MECHANISM m = {ec ? CKM_EC_KEY_PAIR_GEN : CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
-    CK_OBJECT_HANDLE hpub, hpriv;
+    CK_OBJECT_HANDLE hpub = 0, hpriv = 0;
     if (rc == 0) {
         CK_RV rv = fl->C_GenerateKeyPair(s, &m, pubt, ec ? 5 : 6, privt,
                                          sizeof privt / sizeof privt[0], &hpub, &hpriv);
