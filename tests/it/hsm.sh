@@ -32,6 +32,16 @@ check_eq "R-OPS-1 init with a wrong PIN fails" 1 $?
 check "R-OPS-1 ... saying the PIN was refused and where it comes from" \
   grep -q "CKR_PIN_INCORRECT.*SHOMEI_HSM_PIN" <<<"$out"
 
+out=$("$SHOMEI_BIN" init --dir "$IT_TMP/notoken" --test-ca --set "hsm.module=$MODULE" \
+  --set hsm.token=no-such-token 2>&1)
+check "R-OPS-1 a missing token is a clear init error" \
+  grep -q "no PKCS#11 token labelled 'no-such-token'" <<<"$out"
+out=$("$SHOMEI_BIN" init --dir "$IT_TMP/nomodule" --test-ca --set "hsm.module=$IT_TMP/none.so" \
+  --set hsm.token=shomei 2>&1)
+check "R-OPS-1 a module that cannot be loaded is a clear init error" \
+  grep -q "cannot load PKCS#11 module" <<<"$out"
+
+# (the wrong PIN made no key: init below generates the same labels in the same token)
 ocsp_setup "${HSM[@]}"
 check "R-OPS-1 init with keys in the token: no CA or OCSP key file on disk" \
   test -z "$(find "$D" -name '*.key')"
