@@ -373,6 +373,43 @@ static void test_signer_sign_cert_concurrent_threads(void **state)
     EVP_PKEY_free(k);
 }
 
+/* R-OPS-1: the primitive signer_sign (bytes in, signature out) verifies with the public
+ * half and the signer's digest, for an EC and an RSA key; refcounted signers. */
+static void test_ops1_signer_sign_bytes(void **state)
+{
+    (void)state;
+    static const enum keyfile_type types[] = {KEYFILE_EC_P384, KEYFILE_RSA_2048};
+    static const unsigned char tbs[] = "to be signed";
+    for (size_t i = 0; i < 2; i++) {
+        EVP_PKEY *k = gen(types[i]);
+        struct signer *s = NULL;
+        assert_int_equal(signer_from_pkey(k, &s, NULL), 0);
+        assert_int_equal(signer_type(s), types[i]);
+        assert_int_equal(signer_in_token(s), 0);
+        assert_ptr_equal(signer_up_ref(s), s);
+        signer_free(s); /* one reference left */
+        unsigned char *sig = NULL;
+        size_t len = 0;
+        assert_int_equal(signer_sign(s, tbs, sizeof tbs, &sig, &len, NULL), 0);
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        assert_int_equal(EVP_DigestVerifyInit_ex(ctx, NULL, signer_digest(s), NULL, NULL,
+                                                 signer_public(s), NULL),
+                         1);
+        assert_int_equal(EVP_DigestVerify(ctx, sig, len, tbs, sizeof tbs), 1);
+        EVP_MD_CTX_free(ctx);
+        sig[len / 2] ^= 1;
+        ctx = EVP_MD_CTX_new();
+        assert_int_equal(EVP_DigestVerifyInit_ex(ctx, NULL, signer_digest(s), NULL, NULL,
+                                                 signer_public(s), NULL),
+                         1);
+        assert_int_not_equal(EVP_DigestVerify(ctx, sig, len, tbs, sizeof tbs), 1);
+        EVP_MD_CTX_free(ctx);
+        OPENSSL_free(sig);
+        signer_free(s);
+        EVP_PKEY_free(k);
+    }
+}
+
 static void test_ops1_p11_uri_parse(void **state)
 {
     (void)state;
@@ -434,6 +471,7 @@ int main(void)
         cmocka_unit_test(test_signer_sign_crl_verifies),
         cmocka_unit_test(test_signer_sign_cert_concurrent_threads),
         cmocka_unit_test(test_ops1_p11_uri_parse),
+        cmocka_unit_test(test_ops1_signer_sign_bytes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
