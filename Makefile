@@ -4,7 +4,7 @@ PKGS      := libcrypto libssl sqlite3 libpq libmicrohttpd jansson libcurl libunb
 CC        ?= cc
 CSTD      := -std=c11 -D_GNU_SOURCE
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-unused-parameter
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) p11-kit-1 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
@@ -92,6 +92,7 @@ check: deps
 bench: deps
 	@$(MAKE) --no-print-directory MODE=release all
 	@bench/issue.sh build/release/shomei
+	@bench/issue_hsm.sh build/release/shomei
 	@bench/portal.sh build/release/shomei
 
 FUZZ_SECONDS ?= 60

@@ -296,9 +296,12 @@ static int populate(const struct opts *o, struct sm_err *e)
     }
     if (h.test)
         printf("  試験用 CA です。本番には使えません / TEST CAs: not for production\n");
-    printf("  CA 鍵 / CA keys: %s/keys/ (暗号化 / encrypted, 0600)\n"
-           "  CA 証明書 / CA certificates: %s/repository/\n",
-           o->dir, o->dir);
+    if (strncmp(h.ca[0].key_ref, "pkcs11:", 7) == 0 || strncmp(h.ca[2].key_ref, "pkcs11:", 7) == 0)
+        printf("  CA 鍵 / CA keys: PKCS#11 トークン内 / in the PKCS#11 token (%s ...)\n",
+               h.ca[2].key_ref);
+    else
+        printf("  CA 鍵 / CA keys: %s/keys/ (暗号化 / encrypted, 0600)\n", o->dir);
+    printf("  CA 証明書 / CA certificates: %s/repository/\n", o->dir);
     rc = 0;
 out:
     ca_hierarchy_clear(&h);

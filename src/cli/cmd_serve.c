@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "jobs/mailer.h"
 #include "jobs/issuer.h"
+#include "ra/issuer.h"
 #include "jobs/revocation.h"
 #include "jobs/subscriptions.h"
 #include "jobs/vetting.h"
@@ -121,6 +122,8 @@ static int migrate(const struct config *cfg, struct sm_err *e)
     int rc = db_open(config_str(cfg, "database", "url"), config_dir(cfg), &db, e);
     if (rc == 0)
         rc = db_migrate(db, e);
+    if (rc == 0)
+        rc = issuer_check_token_keys(db, cfg, e); /* a wrong HSM PIN stops the start */
     db_close(db);
     return rc;
 }

@@ -64,7 +64,9 @@ static const struct setting settings[] = {
     {"ca", "organization", "Shomei Demo CA", "Organization name (O) in CA certificates."},
     {"ca", "country", "JP", "Country (C) in CA certificates."},
     {"ca", "root_a_key", "ec-p384",
-     "Key type of root A: ec-p256, ec-p384, rsa-2048, rsa-3072 or rsa-4096."},
+     "Key type of root A: ec-p256, ec-p384, rsa-2048, rsa-3072 or rsa-4096 (generated\n"
+     "in a file, or in the [hsm] token when one is set), or the RFC 7512 URI of an\n"
+     "existing key in a PKCS#11 token (pkcs11:token=LABEL;object=LABEL)."},
     {"ca", "root_b_key", "ec-p384", "Key type of root B (same choices)."},
     {"ca", "dv_key", "ec-p256", "Key type of the DV issuing intermediate."},
     {"ca", "ov_key", "ec-p256", "Key type of the OV issuing intermediate."},
@@ -79,6 +81,19 @@ static const struct setting settings[] = {
     {"ca", "test_ca", "false",
      "Set by `shomei init --test-ca`: the CA names say TEST, every page says so, and\n"
      "`shomei issue` may sign without an order. Read when the CAs are created only."},
+
+    {"hsm", "module", "",
+     "PKCS#11 module (shared library) of the token that holds CA keys, e.g. the path of\n"
+     "libsofthsm2.so or a vendor's module. Needed when [hsm] token is set or a [ca] *_key\n"
+     "is a pkcs11: URI; empty = CA keys in encrypted files."},
+    {"hsm", "token", "",
+     "Label of the PKCS#11 token in which `shomei init` generates the CA keys (labels\n"
+     "root-a, root-b, dv, ov, ev) and the OCSP responders their keys. Empty = CA keys in\n"
+     "files, except a [ca] *_key set to an RFC 7512 URI (pkcs11:token=...;object=...),\n"
+     "which uses that existing key."},
+    {"hsm", "pin", "",
+     "User PIN of the token. SHOMEI_HSM_PIN in the environment overrides it; never on\n"
+     "the command line."},
 
     {"issue", "batch", "64",
      "Certificates signed per database commit by bulk issuance (serials are always\n"

@@ -23,6 +23,7 @@
 #include "core/text.h"
 #include "pki/ca.h"
 #include "pki/keyfile.h"
+#include "pki/p11.h"
 
 #define DAY      86400
 #define MAX_DAYS 36525 /* 100 years */
@@ -90,6 +91,13 @@ int ca_passphrase(const struct config *c, const char **out, struct sm_err *e)
     return 0;
 }
 
+void ca_hsm(const struct config *c, struct signer_hsm *out)
+{
+    const char *env = getenv("SHOMEI_HSM_PIN");
+    out->module = config_str(c, "hsm", "module");
+    out->pin = env != NULL && env[0] != '\0' ? env : config_str(c, "hsm", "pin");
+}
+
 /* Characters of a UTF-8 string (continuation bytes not counted). */
 static size_t utf8_chars(const char *s)
 {
@@ -126,13 +134,34 @@ int ca_check_config(const struct config *c, struct sm_err *e)
 {
     for (size_t i = 0; i < CA_HIERARCHY_N; i++) {
         enum keyfile_type t;
+        struct p11_uri u;
         const char *v = config_str(c, "ca", specs[i].key_setting);
-        if (keyfile_type_parse(v, &t) < 0)
+        if (strncmp(v, "pkcs11:", 7) == 0) {
+            if (p11_uri_parse(v, &u, e) < 0) {
+                if (e != NULL)
+                    snprintf(e->field, sizeof e->field, "%s", specs[i].key_setting);
+                return -SM_E_CONFIG;
+            }
+            if (strlen(v) >= CA_KEY_REF_MAX)
+                return sm_err_set(e, SM_E_CONFIG, specs[i].key_setting,
+                                  "[ca] %s: the PKCS#11 URI is too long", specs[i].key_setting);
+            if (config_str(c, "hsm", "module")[0] == '\0')
+                return sm_err_set(e, SM_E_CONFIG, "hsm.module",
+                                  "[ca] %s is a PKCS#11 URI but [hsm] module is not set",
+                                  specs[i].key_setting);
+        } else if (keyfile_type_parse(v, &t) < 0)
             return sm_err_set(e, SM_E_CONFIG, specs[i].key_setting,
                               "[ca] %s = '%s': use ec-p256, ec-p384, rsa-2048, rsa-3072 or "
                               "rsa-4096",
                               specs[i].key_setting, v);
     }
+    const char *tok = config_str(c, "hsm", "token");
+    if (tok[0] != '\0' &&
+        (strlen(tok) > P11_LABEL_MAX || config_str(c, "hsm", "module")[0] == '\0'))
+        return sm_err_set(e, SM_E_CONFIG, "hsm.module",
+                          "[hsm] token is set: [hsm] module must name the PKCS#11 module and "
+                          "the label have at most %d bytes",
+                          P11_LABEL_MAX);
     const char *org = config_str(c, "ca", "organization");
     char stem[256];
     cn_stem(c, stem, sizeof stem);
@@ -289,8 +318,9 @@ struct build {
     char repo[CA_URL_MAX];
     time_t now;
     int64_t root_days, int_days;
-    EVP_PKEY *keys[CA_HIERARCHY_N]; /* for entries that own their key */
-    struct signer *signers[CA_HIERARCHY_N];
+    EVP_PKEY *keys[CA_HIERARCHY_N];         /* public halves, for every entry */
+    struct signer *signers[CA_HIERARCHY_N]; /* for entries that own their key */
+    struct ca_entry *ents[CA_HIERARCHY_N];
     char written[CA_HIERARCHY_N][4096]; /* key files written, for clean-up */
 };
 
@@ -305,27 +335,51 @@ static int spec_index(const char *name)
 static int make_key(struct build *b, int i, struct ca_entry *ent, struct sm_err *e)
 {
     const struct spec *s = &specs[i];
-    enum keyfile_type t;
-    keyfile_type_parse(config_str(b->c, "ca", s->key_setting), &t); /* checked before */
-    snprintf(ent->key_type, sizeof ent->key_type, "%s", keyfile_type_name(t));
-    snprintf(ent->key_ref, sizeof ent->key_ref, "file:keys/%s.key", s->key);
     int k = spec_index(s->key);
     if (k != i) { /* a cross-certificate reuses its intermediate's key */
+        snprintf(ent->key_type, sizeof ent->key_type, "%s", b->ents[k]->key_type);
+        snprintf(ent->key_ref, sizeof ent->key_ref, "%s", b->ents[k]->key_ref);
         b->keys[i] = b->keys[k];
         return EVP_PKEY_up_ref(b->keys[i]) ? 0 : sm_err_openssl(e, "key reference");
     }
-    char rel[64];
-    snprintf(rel, sizeof rel, "keys/%s.key", s->key);
-    if (config_path(b->c, rel, b->written[i], sizeof b->written[i]) < 0)
-        return sm_err_set(e, SM_E_TOO_LARGE, "dir", "data directory path too long");
-    int rc = keyfile_generate(t, &b->keys[i], e);
-    if (rc == 0)
-        rc = keyfile_write(b->written[i], b->keys[i], b->pass, e);
-    if (rc < 0) {
-        b->written[i][0] = '\0'; /* not ours to remove */
-        return rc;
+    b->ents[i] = ent;
+    const char *v = config_str(b->c, "ca", s->key_setting);
+    const char *token = config_str(b->c, "hsm", "token");
+    struct signer_hsm hsm;
+    ca_hsm(b->c, &hsm);
+    enum keyfile_type t = KEYFILE_EC_P256;
+    int rc;
+    if (strncmp(v, "pkcs11:", 7) == 0) { /* an existing key in a token */
+        snprintf(ent->key_ref, sizeof ent->key_ref, "%s", v);
+        rc = signer_open_ref(v, NULL, NULL, &hsm, &b->signers[i], e);
+    } else {
+        keyfile_type_parse(v, &t); /* checked before */
+        if (token[0] != '\0') {
+            rc = signer_generate_token(&hsm, token, s->key, t, ent->key_ref, sizeof ent->key_ref,
+                                       &b->signers[i], e);
+        } else {
+            char rel[64];
+            snprintf(ent->key_ref, sizeof ent->key_ref, "file:keys/%s.key", s->key);
+            snprintf(rel, sizeof rel, "keys/%s.key", s->key);
+            if (config_path(b->c, rel, b->written[i], sizeof b->written[i]) < 0)
+                return sm_err_set(e, SM_E_TOO_LARGE, "dir", "data directory path too long");
+            EVP_PKEY *key = NULL;
+            rc = keyfile_generate(t, &key, e);
+            if (rc == 0)
+                rc = keyfile_write(b->written[i], key, b->pass, e);
+            if (rc < 0)
+                b->written[i][0] = '\0'; /* not ours to remove */
+            if (rc == 0)
+                rc = signer_from_pkey(key, &b->signers[i], e);
+            EVP_PKEY_free(key);
+        }
     }
-    return signer_from_pkey(b->keys[i], &b->signers[i], e);
+    if (rc < 0)
+        return rc;
+    t = signer_type(b->signers[i]);
+    snprintf(ent->key_type, sizeof ent->key_type, "%s", keyfile_type_name(t));
+    b->keys[i] = signer_public(b->signers[i]);
+    return EVP_PKEY_up_ref(b->keys[i]) ? 0 : sm_err_openssl(e, "key reference");
 }
 
 static int make_entry(struct build *b, struct ca_hierarchy *h, int i, struct sm_err *e)
@@ -670,8 +724,10 @@ int ca_issuer_open(const struct config *c, const char *level, const char *root,
     *out = NULL;
     const char *pass = NULL;
     char name[CA_NAME_MAX];
+    struct signer_hsm hsm;
+    ca_hsm(c, &hsm);
     int rc = ca_issuer_name(level, root, name, sizeof name, e);
-    if (rc == 0)
+    if (rc == 0 && strncmp(s->key_ref, "pkcs11:", 7) != 0)
         rc = ca_passphrase(c, &pass, e);
     if (rc < 0)
         return rc;
@@ -686,7 +742,7 @@ int ca_issuer_open(const struct config *c, const char *level, const char *root,
     rc = ca_chain_parse(s->der, s->der_len, s->root_der, s->root_der_len, &is->chain, e);
     if (rc == 0) {
         is->cert = sk_X509_value(is->chain, 0);
-        rc = signer_open_ref(s->key_ref, config_dir(c), pass, &is->signer, e);
+        rc = signer_open_ref(s->key_ref, config_dir(c), pass, &hsm, &is->signer, e);
     }
     if (rc == 0 && EVP_PKEY_eq(X509_get0_pubkey(is->cert), signer_public(is->signer)) != 1)
         rc = sm_err_set(e, SM_E_CRYPTO, is->name, "key %s does not match CA certificate %s",

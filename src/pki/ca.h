@@ -18,6 +18,7 @@
 
 #define CA_NAME_MAX    32
 #define CA_URL_MAX     512
+#define CA_KEY_REF_MAX 512
 #define CA_HIERARCHY_N 8 /* root-a root-b dv ov ev dv-cross-b ov-cross-b ev-cross-b */
 
 /* CA/Browser Forum policy OID of a level ("dv" -> "2.23.140.1.2.1"); NULL if unknown. */
@@ -29,19 +30,23 @@ int ca_repository_url(const struct config *c, char *out, size_t n);
 /* The CA key passphrase: SHOMEI_CA_PASSPHRASE (when set and not empty) wins over
  * [ca] passphrase. -SM_E_CONFIG with a clear detail when neither is set. */
 int ca_passphrase(const struct config *c, const char **out, struct sm_err *e);
+/* Where token keys are ([hsm] module; PIN: SHOMEI_HSM_PIN when set and not empty, else
+ * [hsm] pin). The strings belong to c and the environment. */
+void ca_hsm(const struct config *c, struct signer_hsm *out);
 /* Checks every [ca] setting the hierarchy needs (key types, names, days, URLs). */
 int ca_check_config(const struct config *c, struct sm_err *e);
 
 /* One CA of a freshly created hierarchy. */
 struct ca_entry {
-    char name[CA_NAME_MAX]; /* "root-a", "dv", "dv-cross-b", ... */
-    const char *role;       /* "root", "intermediate" or "cross" (static) */
-    const char *level;      /* "dv", "ov", "ev", or NULL for roots (static) */
-    const char *root;       /* "a" or "b": the root that signed it (static) */
-    const char *parent;     /* name of the signing CA; NULL for roots (static) */
-    char key_ref[64];       /* "file:keys/dv.key", relative to the data directory */
-    char key_type[16];      /* "ec-p256", ... */
-    X509 *cert;             /* owned */
+    char name[CA_NAME_MAX];       /* "root-a", "dv", "dv-cross-b", ... */
+    const char *role;             /* "root", "intermediate" or "cross" (static) */
+    const char *level;            /* "dv", "ov", "ev", or NULL for roots (static) */
+    const char *root;             /* "a" or "b": the root that signed it (static) */
+    const char *parent;           /* name of the signing CA; NULL for roots (static) */
+    char key_ref[CA_KEY_REF_MAX]; /* "file:keys/dv.key" (relative to the data directory)
+                                   * or "pkcs11:token=shomei;object=dv;type=private" */
+    char key_type[16];            /* "ec-p256", ... */
+    X509 *cert;                   /* owned */
 };
 
 struct ca_hierarchy {
@@ -50,9 +55,10 @@ struct ca_hierarchy {
     int test; /* [ca] test_ca: names say TEST, rows are marked test (issue 8 item 22) */
 };
 
-/* Generates the five keys (encrypted with pass into DIR/keys/<name>.key; DIR/keys is
- * created mode 0700 when missing) and the eight certificates, from the [ca] settings of c.
- * Refuses (-SM_E_EXISTS) if a key file exists. On failure the key files it wrote are
+/* Generates the five keys (encrypted with pass into DIR/keys/<name>.key, DIR/keys created
+ * mode 0700 when missing; or inside the [hsm] token, labelled <name>; a [ca] *_key that is
+ * a pkcs11: URI uses that key of the token instead) and the eight certificates, from the [ca]
+ * settings of c. Refuses (-SM_E_EXISTS) if a key file exists. On failure the key files it wrote are
  * removed and h is empty. The caller frees with ca_hierarchy_clear. */
 int ca_hierarchy_create(const struct config *c, const char *pass, struct ca_hierarchy *h,
                         struct sm_err *e);

@@ -313,7 +313,7 @@ static int encode(const struct crl_params *p, const struct crl_entry *v, size_t 
     }
     unsigned char *sig = NULL;
     size_t slen = 0;
-    int rc = signer_sign_bytes(p->signer, buf + OUTER_ROOM, tbs_total, &sig, &slen, e);
+    int rc = signer_sign(p->signer, buf + OUTER_ROOM, tbs_total, &sig, &slen, e);
     if (rc == 0 && slen > SIG_MAX)
         rc = sm_err_set(e, SM_E_CRYPTO, "crl", "signature too long");
     if (rc < 0) {

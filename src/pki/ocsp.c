@@ -120,7 +120,7 @@ int ocsp_response_error(int status, unsigned char **der, size_t *len)
 }
 
 int ocsp_response_sign(const struct ocsp_query *q, const struct ocsp_answer *a, X509 *responder,
-                       EVP_PKEY *key, unsigned char **der, size_t *len, struct sm_err *e)
+                       struct signer *s, unsigned char **der, size_t *len, struct sm_err *e)
 {
     *der = NULL;
     *len = 0;
@@ -138,17 +138,16 @@ int ocsp_response_sign(const struct ocsp_query *q, const struct ocsp_answer *a, 
              (a->status != OCSP_ST_REVOKED || rt != NULL) &&
              OCSP_basic_add1_status(bs, q->id, st, reason, rt, tu, nu) != NULL &&
              (q->req == NULL || OCSP_copy_nonce(bs, q->req) > 0);
-    const EVP_MD *md =
-        EVP_PKEY_get_bits(key) >= 384 && EVP_PKEY_is_a(key, "EC") ? EVP_sha384() : EVP_sha256();
-    if (ok)
-        ok = OCSP_basic_sign(bs, responder, key, md, NULL, 0) > 0;
-    OCSP_RESPONSE *r = ok ? OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs) : NULL;
+    int rc = ok ? signer_sign_ocsp(s, bs, responder, e) : sm_err_openssl(e, "OCSP response");
+    OCSP_RESPONSE *r = rc == 0 ? OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs) : NULL;
     int l = r ? i2d_OCSP_RESPONSE(r, der) : -1;
     OCSP_RESPONSE_free(r);
     OCSP_BASICRESP_free(bs);
     ASN1_TIME_free(tu);
     ASN1_TIME_free(nu);
     ASN1_TIME_free(rt);
+    if (rc < 0)
+        return rc;
     if (l <= 0)
         return sm_err_openssl(e, "OCSP response");
     *len = (size_t)l;
@@ -234,7 +233,7 @@ int ocsp_query_presignable(const struct ocsp_query *q)
 }
 
 int ocsp_response_presign(X509 *issuer, const char *serial, const struct ocsp_answer *a,
-                          X509 *responder, EVP_PKEY *key, unsigned char **der, size_t *len,
+                          X509 *responder, struct signer *s, unsigned char **der, size_t *len,
                           struct sm_err *e)
 {
     *der = NULL;
@@ -253,7 +252,7 @@ int ocsp_response_presign(X509 *issuer, const char *serial, const struct ocsp_an
     if (id == NULL)
         return sm_err_openssl(e, "OCSP CertID");
     struct ocsp_query q = {.req = NULL, .id = id};
-    int rc = ocsp_response_sign(&q, a, responder, key, der, len, e);
+    int rc = ocsp_response_sign(&q, a, responder, s, der, len, e);
     OCSP_CERTID_free(id);
     return rc;
 }

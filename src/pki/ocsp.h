@@ -44,16 +44,16 @@ struct ocsp_answer {
 };
 
 /* The signed successful response for q (nonce copied when present), signed by responder
- * (included in the response) with key. *der (OPENSSL_free). */
+ * (included in the response) through its signer s. *der (OPENSSL_free). */
 int ocsp_response_sign(const struct ocsp_query *q, const struct ocsp_answer *a, X509 *responder,
-                       EVP_PKEY *key, unsigned char **der, size_t *len, struct sm_err *e);
+                       struct signer *s, unsigned char **der, size_t *len, struct sm_err *e);
 /* 1 when a pre-signed response answers q (RFC 5019): no nonce asked and a SHA-1 CertID
  * (the hash pre-signed responses use). */
 int ocsp_query_presignable(const struct ocsp_query *q);
 /* The response for serial (hex) of issuer signed ahead of any request: SHA-1 CertID, no
  * nonce; otherwise as ocsp_response_sign. */
 int ocsp_response_presign(X509 *issuer, const char *serial, const struct ocsp_answer *a,
-                          X509 *responder, EVP_PKEY *key, unsigned char **der, size_t *len,
+                          X509 *responder, struct signer *s, unsigned char **der, size_t *len,
                           struct sm_err *e);
 /* An unsigned error response: OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, _INTERNALERROR,
  * _TRYLATER, _UNAUTHORIZED. *der (OPENSSL_free). 0 or -SM_E_NOMEM. */

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* File-backed signer; see signer.h. Holds the private EVP_PKEY and a public-only copy;
- * each signature gets its own EVP_MD_CTX, so concurrent signing needs no lock. */
+/* Signers; see signer.h. Holds the private EVP_PKEY (a file key, or a token key whose
+ * private operations are C_Sign calls, pki/p11) and a public-only copy; each signature gets
+ * its own EVP_MD_CTX, so concurrent signing needs no lock here (pki/p11 serializes the
+ * calls into one token session). */
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,12 +12,16 @@
 
 #include "core/failalloc.h"
 #include "pki/keyfile.h"
+#include "pki/p11.h"
 #include "pki/signer.h"
 
 struct signer {
     EVP_PKEY *priv;
     EVP_PKEY *pub;
     const char *md; /* "SHA256" / "SHA384" */
+    enum keyfile_type type;
+    int token;
+    atomic_int refs;
 };
 
 static EVP_PKEY *public_copy(EVP_PKEY *key)
@@ -32,20 +39,23 @@ static EVP_PKEY *public_copy(EVP_PKEY *key)
 int signer_from_pkey(EVP_PKEY *key, struct signer **out, struct sm_err *e)
 {
     *out = NULL;
-    enum keyfile_type t;
-    if (keyfile_type_of(key, &t) < 0)
-        return sm_err_set(e, SM_E_INVALID, "key", "unsupported CA key type");
     struct signer *s = sm_calloc(1, sizeof *s);
     if (s == NULL)
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
-    s->md = t == KEYFILE_EC_P384 ? "SHA384" : "SHA256";
-    s->pub = public_copy(key);
+    s->pub = public_copy(key); /* a provider key even when key is a token's */
+    if (s->pub != NULL && keyfile_type_of(s->pub, &s->type) < 0) {
+        EVP_PKEY_free(s->pub);
+        free(s);
+        return sm_err_set(e, SM_E_INVALID, "key", "unsupported CA key type");
+    }
     if (s->pub == NULL || !EVP_PKEY_up_ref(key)) {
         EVP_PKEY_free(s->pub);
         free(s);
         return sm_err_openssl(e, "public key");
     }
+    s->md = s->type == KEYFILE_EC_P384 ? "SHA384" : "SHA256";
     s->priv = key;
+    atomic_init(&s->refs, 1);
     *out = s;
     return 0;
 }
@@ -62,10 +72,36 @@ int signer_open_file(const char *path, const char *pass, struct signer **out, st
     return rc;
 }
 
-int signer_open_ref(const char *ref, const char *dir, const char *pass, struct signer **out,
-                    struct sm_err *e)
+static int from_token_key(EVP_PKEY *key, struct signer **out, struct sm_err *e)
+{
+    int rc = signer_from_pkey(key, out, e);
+    EVP_PKEY_free(key);
+    if (rc == 0)
+        (*out)->token = 1;
+    return rc;
+}
+
+int signer_generate_token(const struct signer_hsm *hsm, const char *token, const char *object,
+                          enum keyfile_type t, char *ref, size_t n, struct signer **out,
+                          struct sm_err *e)
 {
     *out = NULL;
+    EVP_PKEY *key = NULL;
+    int rc = p11_key_generate(hsm != NULL ? hsm->module : NULL, token, object, t,
+                              hsm != NULL ? hsm->pin : NULL, ref, n, &key, e);
+    return rc < 0 ? rc : from_token_key(key, out, e);
+}
+
+int signer_open_ref(const char *ref, const char *dir, const char *pass,
+                    const struct signer_hsm *hsm, struct signer **out, struct sm_err *e)
+{
+    *out = NULL;
+    if (strncmp(ref, "pkcs11:", 7) == 0) {
+        EVP_PKEY *key = NULL;
+        int rc = p11_key_open(hsm != NULL ? hsm->module : NULL, ref, hsm != NULL ? hsm->pin : NULL,
+                              &key, e);
+        return rc < 0 ? rc : from_token_key(key, out, e);
+    }
     if (strncmp(ref, "file:", 5) != 0)
         return sm_err_set(e, SM_E_CONFIG, "key_ref", "unsupported key reference '%.80s'", ref);
     const char *p = ref + 5;
@@ -77,9 +113,15 @@ int signer_open_ref(const char *ref, const char *dir, const char *pass, struct s
     return signer_open_file(path, pass, out, e);
 }
 
+struct signer *signer_up_ref(struct signer *s)
+{
+    atomic_fetch_add(&s->refs, 1);
+    return s;
+}
+
 void signer_free(struct signer *s)
 {
-    if (s == NULL)
+    if (s == NULL || atomic_fetch_sub(&s->refs, 1) > 1)
         return;
     EVP_PKEY_free(s->priv);
     EVP_PKEY_free(s->pub);
@@ -88,6 +130,8 @@ void signer_free(struct signer *s)
 
 EVP_PKEY *signer_public(const struct signer *s) { return s->pub; }
 const char *signer_digest(const struct signer *s) { return s->md; }
+enum keyfile_type signer_type(const struct signer *s) { return s->type; }
+int signer_in_token(const struct signer *s) { return s->token; }
 
 static int sign_ctx(struct signer *s, EVP_MD_CTX **out, struct sm_err *e)
 {
@@ -124,8 +168,8 @@ int signer_sign_crl(struct signer *s, X509_CRL *crl, struct sm_err *e)
     return ok ? 0 : sm_err_openssl(e, "CRL signature");
 }
 
-int signer_sign_bytes(struct signer *s, const unsigned char *data, size_t len, unsigned char **sig,
-                      size_t *siglen, struct sm_err *e)
+int signer_sign(struct signer *s, const unsigned char *tbs, size_t len, unsigned char **sig,
+                size_t *siglen, struct sm_err *e)
 {
     *sig = NULL;
     *siglen = 0;
@@ -134,14 +178,25 @@ int signer_sign_bytes(struct signer *s, const unsigned char *data, size_t len, u
     if (rc < 0)
         return rc;
     size_t n = 0;
-    int ok = EVP_DigestSign(ctx, NULL, &n, data, len) == 1 && (*sig = OPENSSL_malloc(n)) != NULL &&
-             EVP_DigestSign(ctx, *sig, &n, data, len) == 1;
-    EVP_MD_CTX_free(ctx);
-    if (!ok) {
+    if (EVP_DigestSign(ctx, NULL, &n, tbs, len) != 1 || n == 0 ||
+        (*sig = OPENSSL_malloc(n)) == NULL || EVP_DigestSign(ctx, *sig, &n, tbs, len) != 1) {
         OPENSSL_free(*sig);
         *sig = NULL;
-        return sm_err_openssl(e, "CRL signature");
+        EVP_MD_CTX_free(ctx);
+        return sm_err_openssl(e, "signature");
     }
+    EVP_MD_CTX_free(ctx);
     *siglen = n;
     return 0;
+}
+
+int signer_sign_ocsp(struct signer *s, OCSP_BASICRESP *bs, X509 *responder, struct sm_err *e)
+{
+    EVP_MD_CTX *ctx;
+    int rc = sign_ctx(s, &ctx, e);
+    if (rc < 0)
+        return rc;
+    int ok = OCSP_basic_sign_ctx(bs, responder, ctx, NULL, 0) > 0;
+    EVP_MD_CTX_free(ctx);
+    return ok ? 0 : sm_err_openssl(e, "OCSP response signature");
 }

@@ -157,3 +157,25 @@ int issuer_exists(struct db *db, const char *name, struct sm_err *e)
     }
     return rc < 0 ? rc : 1;
 }
+
+int issuer_check_token_keys(struct db *db, const struct config *c, struct sm_err *e)
+{
+    static const char *const levels[] = {"dv", "ov", "ev"};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < 3; i++) {
+        struct cas_row *ca = NULL;
+        rc = cas_get(db, levels[i], &ca, e);
+        if (rc == -SM_E_NOTFOUND) {
+            sm_err_clear(e);
+            rc = 0;
+            continue;
+        }
+        int token = rc == 0 && strncmp(ca->key_ref, "pkcs11:", 7) == 0;
+        cas_row_free(ca);
+        struct ca_issuer *is = NULL;
+        if (token)
+            rc = issuer_load(db, c, levels[i], "a", &is, e);
+        ca_issuer_free(is);
+    }
+    return rc;
+}

@@ -36,4 +36,9 @@ int issuer_chain(struct db *db, const char *level, const char *root, STACK_OF(X5
  * or a negative error. For the jobs that do something per level only when it exists. */
 int issuer_exists(struct db *db, const char *name, struct sm_err *e);
 
+/* Opens every issuing CA whose key is in a PKCS#11 token once and closes it again, so that a
+ * wrong PIN, a missing token or key, or a URI naming the wrong object stops `serve` at start
+ * (R-OPS-1). 0 when there is none or all open; errors as issuer_load's. */
+int issuer_check_token_keys(struct db *db, const struct config *c, struct sm_err *e);
+
 #endif

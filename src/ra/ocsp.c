@@ -34,23 +34,36 @@ static int make_responder(struct db *db, const struct config *cfg, const char *l
 {
     const char *pass = NULL;
     struct ca_issuer *is = NULL;
-    EVP_PKEY *key = NULL;
+    struct signer *rs = NULL;
     X509 *cert = NULL;
     unsigned char *der = NULL;
     struct ocsp_responder_row row = {0};
-    char path[1024];
+    char path[1024], label[64];
+    const char *token = config_str(cfg, "hsm", "token");
     snprintf(row.key_ref, sizeof row.key_ref, "file:keys/ocsp-%s-%lld.key", level, (long long)now);
+    snprintf(label, sizeof label, "ocsp-%s-%lld", level, (long long)now);
     int rc = ca_passphrase(cfg, &pass, e);
     if (rc == 0)
         rc = issuer_load(db, cfg, level, "a", &is, e);
-    if (rc == 0)
+    if (rc == 0 && token[0] != '\0') { /* beside the CA keys, in the token (R-OPS-1) */
+        struct signer_hsm hsm;
+        ca_hsm(cfg, &hsm);
+        rc = signer_generate_token(&hsm, token, label, KEYFILE_EC_P256, row.key_ref,
+                                   sizeof row.key_ref, &rs, e);
+    } else if (rc == 0) {
+        EVP_PKEY *key = NULL;
         rc = keyfile_generate(KEYFILE_EC_P256, &key, e);
-    if (rc == 0 && config_path(cfg, row.key_ref + 5, path, sizeof path) < 0)
-        rc = sm_err_set(e, SM_E_CONFIG, "dir", "data directory path too long");
+        if (rc == 0 && config_path(cfg, row.key_ref + 5, path, sizeof path) < 0)
+            rc = sm_err_set(e, SM_E_CONFIG, "dir", "data directory path too long");
+        if (rc == 0)
+            rc = keyfile_write(path, key, pass, e);
+        if (rc == 0)
+            rc = signer_from_pkey(key, &rs, e);
+        EVP_PKEY_free(key);
+    }
     if (rc == 0)
-        rc = keyfile_write(path, key, pass, e);
-    if (rc == 0)
-        rc = ocsp_responder_make(is->cert, is->signer, key, now - 3600, now + days * DAY, &cert, e);
+        rc = ocsp_responder_make(is->cert, is->signer, signer_public(rs), now - 3600,
+                                 now + days * DAY, &cert, e);
     int len = rc == 0 ? i2d_X509(cert, &der) : 0;
     if (rc == 0 && len <= 0)
         rc = sm_err_openssl(e, "OCSP responder certificate");
@@ -67,7 +80,7 @@ static int make_responder(struct db *db, const struct config *cfg, const char *l
     }
     OPENSSL_free(der);
     X509_free(cert);
-    EVP_PKEY_free(key);
+    signer_free(rs);
     ca_issuer_free(is);
     return rc;
 }
@@ -105,9 +118,9 @@ int ocsp_responders_ensure(struct db *db, const struct config *cfg, int64_t now,
 /* ---- answering ---- */
 
 struct loaded {
-    X509 *ca;        /* the issuing certificate (subject and key match the cross too) */
-    X509 *responder; /* delegated responder certificate */
-    EVP_PKEY *key;
+    X509 *ca;           /* the issuing certificate (subject and key match the cross too) */
+    X509 *responder;    /* delegated responder certificate */
+    struct signer *key; /* its key: a file's or a token's */
     int64_t not_after, loaded_at;
 };
 
@@ -118,7 +131,7 @@ static void loaded_clear(struct loaded *l)
 {
     X509_free(l->ca);
     X509_free(l->responder);
-    EVP_PKEY_free(l->key);
+    signer_free(l->key);
     memset(l, 0, sizeof *l);
 }
 
@@ -144,7 +157,6 @@ static int load_level(struct db *db, const struct config *cfg, int i, int64_t no
     struct cas_row *ca = NULL;
     struct ocsp_responder_row row;
     const char *pass = NULL;
-    char path[1024];
     int rc = cas_get(db, levels[i], &ca, e);
     if (rc == -SM_E_NOTFOUND) {
         sm_err_clear(e);
@@ -161,12 +173,11 @@ static int load_level(struct db *db, const struct config *cfg, int i, int64_t no
     }
     n.responder = d2i_cert(row.cert_der, row.cert_len);
     n.not_after = row.not_after;
-    rc = ca_passphrase(cfg, &pass, e);
-    if (rc == 0 && (strncmp(row.key_ref, "file:", 5) != 0 ||
-                    config_path(cfg, row.key_ref + 5, path, sizeof path) < 0))
-        rc = sm_err_set(e, SM_E_CONFIG, "key_ref", "bad responder key %s", row.key_ref);
+    struct signer_hsm hsm;
+    ca_hsm(cfg, &hsm);
+    rc = strncmp(row.key_ref, "pkcs11:", 7) != 0 ? ca_passphrase(cfg, &pass, e) : 0;
     if (rc == 0)
-        rc = keyfile_read(path, pass, &n.key, e);
+        rc = signer_open_ref(row.key_ref, config_dir(cfg), pass, &hsm, &n.key, e);
     if (rc == 0 && (n.ca == NULL || n.responder == NULL))
         rc = sm_err_set(e, SM_E_INTERNAL, "ocsp", "stored certificates unreadable");
     ocsp_responder_row_clear(&row);
@@ -246,11 +257,10 @@ int ocsp_answer(struct db *db, const struct config *cfg, const unsigned char *re
     }
     /* sign outside the lock with references of our own (a reload may replace them) */
     X509 *responder = NULL;
-    EVP_PKEY *key = NULL;
+    struct signer *key = NULL;
     if (rc == 0 && found >= 0 && X509_up_ref(cache[found].responder) == 1) {
         responder = cache[found].responder;
-        if (EVP_PKEY_up_ref(cache[found].key) == 1)
-            key = cache[found].key;
+        key = signer_up_ref(cache[found].key);
     }
     pthread_mutex_unlock(&cache_mu);
     if (rc == 0 && found >= 0 && key == NULL)
@@ -268,7 +278,7 @@ int ocsp_answer(struct db *db, const struct config *cfg, const unsigned char *re
         }
         free(stored);
         X509_free(responder);
-        EVP_PKEY_free(key);
+        signer_free(key);
         ocsp_query_clear(&q);
         return *resp != NULL ? 0 : error_answer(OCSP_RESPONSE_STATUS_INTERNALERROR, resp, resp_len);
     }
@@ -278,7 +288,7 @@ int ocsp_answer(struct db *db, const struct config *cfg, const unsigned char *re
     if (rc == 0 && found >= 0)
         rc = ocsp_response_sign(&q, &a, responder, key, resp, resp_len, e);
     X509_free(responder);
-    EVP_PKEY_free(key);
+    signer_free(key);
     ocsp_query_clear(&q);
     if (rc == 0 && found < 0)
         return error_answer(unavailable ? OCSP_RESPONSE_STATUS_TRYLATER
@@ -295,7 +305,7 @@ int ocsp_answer(struct db *db, const struct config *cfg, const unsigned char *re
 
 /* Takes references to level i's issuer, responder and key (loading them if needed). */
 static int level_refs(struct db *db, const struct config *cfg, int i, int64_t now, X509 **ca,
-                      X509 **responder, EVP_PKEY **key, struct sm_err *e)
+                      X509 **responder, struct signer **key, struct sm_err *e)
 {
     *ca = *responder = NULL;
     *key = NULL;
@@ -308,14 +318,13 @@ static int level_refs(struct db *db, const struct config *cfg, int i, int64_t no
         *ca = l->ca;
         if (X509_up_ref(l->responder) == 1)
             *responder = l->responder;
-        if (EVP_PKEY_up_ref(l->key) == 1)
-            *key = l->key;
+        *key = signer_up_ref(l->key);
     }
     pthread_mutex_unlock(&cache_mu);
     if (rc == 0 && (*ca == NULL || *responder == NULL || *key == NULL)) {
         X509_free(*ca);
         X509_free(*responder);
-        EVP_PKEY_free(*key);
+        signer_free(*key);
         *ca = *responder = NULL;
         *key = NULL;
         rc = sm_err_set(e, SM_E_NOMEM, "ocsp", "out of memory");
@@ -340,7 +349,7 @@ int ocsp_presign_refresh(struct db *db, const struct config *cfg, int64_t now, s
         *count = 0;
     int rc = config_int(cfg, "revocation", "ocsp_validity_hours", 8, 240, &hours, e);
     X509 *ca[NLEVELS] = {0}, *rsp[NLEVELS] = {0};
-    EVP_PKEY *key[NLEVELS] = {0};
+    struct signer *key[NLEVELS] = {0};
     int tried[NLEVELS] = {0};
     while (rc == 0 && done < max) {
         struct ocsp_due *v = NULL;
@@ -391,7 +400,7 @@ int ocsp_presign_refresh(struct db *db, const struct config *cfg, int64_t now, s
     for (int i = 0; i < NLEVELS; i++) {
         X509_free(ca[i]);
         X509_free(rsp[i]);
-        EVP_PKEY_free(key[i]);
+        signer_free(key[i]);
     }
     if (count != NULL)
         *count = done;

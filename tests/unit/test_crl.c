@@ -361,9 +361,11 @@ static void test_rev2_ocsp_responder_and_response(void **state)
     X509_free(other);
 
     struct ocsp_answer a = {OCSP_ST_REVOKED, NOW - 3600, 1, NOW, NOW + DAY};
+    struct signer *rs = NULL;
+    assert_int_equal(signer_from_pkey(fx_key(FX_RSA2048), &rs, &e), 0);
     unsigned char *der = NULL;
     size_t len = 0;
-    assert_int_equal(ocsp_response_sign(&q, &a, resp, fx_key(FX_RSA2048), &der, &len, &e), 0);
+    assert_int_equal(ocsp_response_sign(&q, &a, resp, rs, &der, &len, &e), 0);
     const unsigned char *p = der;
     OCSP_RESPONSE *r = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
     assert_non_null(r);
@@ -390,7 +392,7 @@ static void test_rev2_ocsp_responder_and_response(void **state)
     OPENSSL_free(der);
     /* never-issued: unknown */
     a.status = OCSP_ST_UNKNOWN;
-    assert_int_equal(ocsp_response_sign(&q, &a, resp, fx_key(FX_RSA2048), &der, &len, &e), 0);
+    assert_int_equal(ocsp_response_sign(&q, &a, resp, rs, &der, &len, &e), 0);
     p = der;
     r = d2i_OCSP_RESPONSE(NULL, &p, (long)len);
     bs = OCSP_response_get1_basic(r);
@@ -402,6 +404,7 @@ static void test_rev2_ocsp_responder_and_response(void **state)
     ocsp_query_clear(&q);
     OPENSSL_free(req);
     X509_free(resp);
+    signer_free(rs);
 }
 
 int main(void)

@@ -24,6 +24,7 @@
 #include <openssl/x509.h>
 
 #include "pki/keyfile.h"
+#include "pki/p11.h"
 #include "pki/signer.h"
 
 static char tmpdir[256];
@@ -272,13 +273,14 @@ static void test_signer_open_file_wrong_passphrase(void **state)
     struct signer *s = NULL;
     assert_int_equal(signer_open_file(path, "open-sesame!", &s, NULL), -SM_E_CRYPTO);
     assert_null(s);
-    assert_int_equal(signer_open_ref("file:signer.key", tmpdir, "open-sesame", &s, NULL), 0);
+    assert_int_equal(signer_open_ref("file:signer.key", tmpdir, "open-sesame", NULL, &s, NULL), 0);
     assert_int_equal(EVP_PKEY_eq(k, signer_public(s)), 1);
     signer_free(s);
     s = NULL;
     static const char *const refs[] = {"pkcs11:token=ca;object=dv", "signer.key", "", "File:x"};
     for (size_t i = 0; i < sizeof refs / sizeof refs[0]; i++)
-        assert_int_equal(signer_open_ref(refs[i], tmpdir, "open-sesame", &s, NULL), -SM_E_CONFIG);
+        assert_int_equal(signer_open_ref(refs[i], tmpdir, "open-sesame", NULL, &s, NULL),
+                         -SM_E_CONFIG);
     assert_null(s);
     EVP_PKEY_free(k);
 }
@@ -371,6 +373,86 @@ static void test_signer_sign_cert_concurrent_threads(void **state)
     EVP_PKEY_free(k);
 }
 
+/* R-OPS-1: the primitive signer_sign (bytes in, signature out) verifies with the public
+ * half and the signer's digest, for an EC and an RSA key; refcounted signers. */
+static void test_ops1_signer_sign_bytes(void **state)
+{
+    (void)state;
+    static const enum keyfile_type types[] = {KEYFILE_EC_P384, KEYFILE_RSA_2048};
+    static const unsigned char tbs[] = "to be signed";
+    for (size_t i = 0; i < 2; i++) {
+        EVP_PKEY *k = gen(types[i]);
+        struct signer *s = NULL;
+        assert_int_equal(signer_from_pkey(k, &s, NULL), 0);
+        assert_int_equal(signer_type(s), types[i]);
+        assert_int_equal(signer_in_token(s), 0);
+        assert_ptr_equal(signer_up_ref(s), s);
+        signer_free(s); /* one reference left */
+        unsigned char *sig = NULL;
+        size_t len = 0;
+        assert_int_equal(signer_sign(s, tbs, sizeof tbs, &sig, &len, NULL), 0);
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        assert_int_equal(EVP_DigestVerifyInit_ex(ctx, NULL, signer_digest(s), NULL, NULL,
+                                                 signer_public(s), NULL),
+                         1);
+        assert_int_equal(EVP_DigestVerify(ctx, sig, len, tbs, sizeof tbs), 1);
+        EVP_MD_CTX_free(ctx);
+        sig[len / 2] ^= 1;
+        ctx = EVP_MD_CTX_new();
+        assert_int_equal(EVP_DigestVerifyInit_ex(ctx, NULL, signer_digest(s), NULL, NULL,
+                                                 signer_public(s), NULL),
+                         1);
+        assert_int_not_equal(EVP_DigestVerify(ctx, sig, len, tbs, sizeof tbs), 1);
+        EVP_MD_CTX_free(ctx);
+        OPENSSL_free(sig);
+        signer_free(s);
+        EVP_PKEY_free(k);
+    }
+}
+
+static void test_ops1_p11_uri_parse(void **state)
+{
+    (void)state;
+    /* R-OPS-1: RFC 7512 key URIs; percent-encoding, id bytes, a query ignored */
+    struct p11_uri u;
+    assert_int_equal(p11_uri_parse("pkcs11:token=shomei;object=dv;type=private", &u, NULL), 0);
+    assert_string_equal(u.token, "shomei");
+    assert_string_equal(u.object, "dv");
+    assert_int_equal(u.id_len, 0);
+    assert_int_equal(
+        p11_uri_parse("pkcs11:token=My%20CA;id=%01%fe;manufacturer=x?module-name=y", &u, NULL), 0);
+    assert_string_equal(u.token, "My CA");
+    assert_string_equal(u.object, "");
+    assert_int_equal(u.id_len, 2);
+    assert_int_equal(u.id[0], 1);
+    assert_int_equal(u.id[1], 0xfe);
+    /* refused: no token, no object or id, a public key, bad escapes, a PIN in the URI */
+    static const char *const bad[] = {
+        "pkcs11:object=dv",
+        "pkcs11:token=shomei",
+        "pkcs11:token=shomei;object=dv;type=public",
+        "pkcs11:token=sho%4;object=dv",
+        "pkcs11:token=shomei;object=d%00v",
+        "pkcs11:token=shomei;object=dv;pin-value=1234",
+        "pkcs11:token=shomei;object=dv?pin-source=file:/x",
+        "pkcs11:token",
+        "file:keys/dv.key",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct sm_err e = {0};
+        assert_int_equal(p11_uri_parse(bad[i], &u, &e), -SM_E_CONFIG);
+        assert_string_equal(e.field, "key");
+    }
+    /* a token key without a module is a configuration error, nothing loaded */
+    struct signer *s = NULL;
+    struct signer_hsm hsm = {"", "1234"};
+    struct sm_err e = {0};
+    assert_int_equal(signer_open_ref("pkcs11:token=shomei;object=dv", NULL, NULL, &hsm, &s, &e),
+                     -SM_E_CONFIG);
+    assert_string_equal(e.field, "hsm.module");
+    assert_null(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -388,6 +470,8 @@ int main(void)
         cmocka_unit_test(test_signer_from_pkey_rejects_other_keys),
         cmocka_unit_test(test_signer_sign_crl_verifies),
         cmocka_unit_test(test_signer_sign_cert_concurrent_threads),
+        cmocka_unit_test(test_ops1_p11_uri_parse),
+        cmocka_unit_test(test_ops1_signer_sign_bytes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
