@@ -130,7 +130,7 @@ awk -v n="$N" -v ms1="$ms1" -v ms2="$ms2" -v mso="$ms_ossl" -v s="$sign" -v v="$
   printf "steady state (run minus fixed cost): 1 thread %.0f/s = %.0f%% of the limit (goal >= 50%%)," \
     " 2 threads %.0f/s\n", s1, 100 * s1 / limit, s2
   printf "2 threads / 1 thread: %.2fx whole runs, %.2fx steady state (goal >= 1.8x)\n", \
-    ms1 / ms2, s1 > 0 ? s2 / s1 : 0
+    ms1 / ms2, (s1 > 0 ? s2 / s1 : 0)
   printf "runs: best of %d; load average %s at the start, %s at the end, %d cores%s\n", r, l0, \
     l1, cores, (l0 > cores || l1 > cores) ? " (a loaded machine: the figures are low)" : ""
 }'
