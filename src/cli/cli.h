@@ -24,5 +24,9 @@ struct db;
 struct config;
 struct sm_err;
 int user_seed_demo(struct db *db, const struct config *c, struct sm_err *e);
+/* [ca] debian_weak_keys: the operator's file of Debian weak-key fingerprints joins the
+ * compiled-in list (pki/weakkey.h) before any key is checked. 0 (also when unset), or -1
+ * with e naming the file and the line (cli/cmd_issue.c). */
+int cli_weak_keys(const struct config *c, struct sm_err *e);
 
 #endif

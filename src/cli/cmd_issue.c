@@ -28,9 +28,11 @@
 #include "cli/cli.h"
 #include "core/config.h"
 #include "core/failalloc.h"
+#include "core/log.h"
 #include "pki/ca.h"
 #include "pki/csr.h"
 #include "pki/names.h"
+#include "pki/weakkey.h"
 #include "ra/issuance.h"
 #include "ra/issuer.h"
 #include "ra/keyblock.h"
@@ -361,6 +363,32 @@ static int load_jobs(const struct opts *o, struct job **out, size_t *n)
     return rc < 0 ? rc : load_csrs(v, count, o->threads);
 }
 
+int cli_weak_keys(const struct config *c, struct sm_err *e)
+{
+    const char *f = config_str(c, "ca", "debian_weak_keys");
+    if (f == NULL || f[0] == '\0')
+        return 0;
+    char path[4096];
+    if (f[0] == '/')
+        snprintf(path, sizeof path, "%s", f);
+    else /* relative to the data directory */
+        snprintf(path, sizeof path, "%s/%s", config_dir(c), f);
+    size_t count = 0, bad = 0;
+    int rc = weakkey_debian_use_file(path, &count, &bad);
+    if (rc < 0) {
+        if (bad > 0)
+            sm_err_set(e, -rc, "debian_weak_keys", "%s: line %zu is not \"<bits> <20 hex digits>\"",
+                       path, bad);
+        else
+            sm_err_set(e, -rc, "debian_weak_keys", "%s: cannot read", path);
+        return -1;
+    }
+    char num[24];
+    snprintf(num, sizeof num, "%zu", count);
+    log_info("Debian weak-key list loaded", "file", path, "entries", num);
+    return 0;
+}
+
 /* Writes the stored DER as PEM (no re-parsing: the bytes are what the database holds). */
 static int write_pem(const struct opts *o, const struct issuance_item *it)
 {
@@ -381,10 +409,6 @@ static int open_all(const struct opts *o, struct config **c, struct db **db, str
 {
     struct sm_err e = {0};
     int64_t lease = 600, abandoned = 0;
-    if (config_load(o->dir, c, &e) < 0) {
-        fail_msg("設定を読めません", "cannot read the configuration", o->dir, &e);
-        return -1;
-    }
     if (db_open(config_str(*c, "database", "url"), o->dir, db, &e) < 0 || db_migrate(*db, &e) < 0) {
         fail_msg("データベースを開けません", "cannot open the database", NULL, &e);
         return -1;
@@ -522,6 +546,15 @@ int cmd_issue(int argc, char **argv)
     size_t n = 0;
     int status = 1;
     struct phase t0 = phase_now(), t1, t2, t3;
+    struct sm_err e = {0};
+    if (config_load(o.dir, &c, &e) < 0) {
+        fail_msg("設定を読めません", "cannot read the configuration", o.dir, &e);
+        goto out;
+    }
+    if (cli_weak_keys(c, &e) < 0) {
+        fail_msg("弱い鍵の一覧を読めません", "cannot read the weak-key list", NULL, &e);
+        goto out;
+    }
     if (load_jobs(&o, &jobs, &n) < 0)
         goto out; /* nothing reserved: every input is checked first */
     t1 = phase_now();

@@ -189,6 +189,8 @@ int cmd_serve(int argc, char **argv)
     if (rc == 0)
         rc = check_validation(cfg, &e);
     if (rc == 0)
+        rc = cli_weak_keys(cfg, &e); /* before any thread checks a key */
+    if (rc == 0)
         rc = migrate(cfg, &e); /* a data directory of an older version gets the new tables */
     if (rc == 0)
         rc = mailer_worker_start(cfg, &e); /* R-NOT-2: queued notices go out */

@@ -78,6 +78,12 @@ static const struct setting settings[] = {
      "Base URL of the CA repository (caIssuers, CRLs); empty = base_url + /repository."},
     {"ca", "ocsp_url", "", "OCSP responder URL put into AIA; empty = no OCSP entry."},
     {"ca", "cps_url", "", "CPS URI in certificatePolicies; empty = repository_url + /cps."},
+    {"ca", "debian_weak_keys", "",
+     "File of Debian weak-key fingerprints (CVE-2008-0166, BR 6.1.1.3) the operator\n"
+     "supplies, one \"<bits> <last 20 hex digits of SHA-1(\"Modulus=<HEX>\\n\")>\" a line, as\n"
+     "converted from the blacklist.RSA-<bits> files of Debian's openssl-blacklist package\n"
+     "(scripts/debian-weak-keys); read at start by serve and issue and added to the\n"
+     "compiled-in list (empty in this source). Empty = the compiled-in list only."},
     {"ca", "test_ca", "false",
      "Set by `shomei init --test-ca`: the CA names say TEST, every page says so, and\n"
      "`shomei issue` may sign without an order. Read when the CAs are created only."},

@@ -265,6 +265,59 @@ const struct weakkey_list *weakkey_debian_list(void)
     return debian_list;
 }
 
+int weakkey_debian_use_file(const char *path, size_t *count, size_t *bad_line)
+{
+    const struct asset *a = asset_get(WEAKKEY_DEBIAN_ASSET);
+    size_t base = a != NULL ? a->len : 0;
+    *count = 0;
+    *bad_line = 0;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return -SM_E_NOTFOUND;
+    /* the compiled-in list, a line end, then the file: one parse, one sorted list */
+    size_t cap = base + 1 + 65536, n = base + 1;
+    char *text = sm_malloc(cap);
+    if (text != NULL && base > 0)
+        memcpy(text, a->data, base);
+    if (text != NULL)
+        text[base] = '\n';
+    int rc = text == NULL ? -SM_E_NOMEM : 0;
+    while (rc == 0) {
+        if (n == cap) {
+            char *t = cap < ((size_t)1 << 30) ? sm_realloc(text, cap * 2) : NULL;
+            if (t == NULL) {
+                rc = -SM_E_NOMEM;
+                break;
+            }
+            text = t;
+            cap *= 2;
+        }
+        size_t got = fread(text + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            rc = ferror(f) ? -SM_E_IO : 1;
+    }
+    fclose(f);
+    struct weakkey_list *l = NULL;
+    if (rc == 1)
+        rc = weakkey_list_parse(text, n, &l, bad_line);
+    free(text);
+    if (rc < 0) {
+        if (*bad_line > 0) { /* count the file's lines, not the compiled-in ones */
+            size_t lines = 1;
+            for (size_t i = 0; i < base; i++)
+                lines += a->data[i] == '\n';
+            *bad_line = *bad_line > lines ? *bad_line - lines : 0;
+        }
+        return rc;
+    }
+    pthread_once(&debian_once, debian_load);
+    weakkey_list_free(debian_list); /* at start-up, before any check runs */
+    debian_list = l;
+    *count = l->n;
+    return 0;
+}
+
 int weakkey_debian_fp(const BIGNUM *n, unsigned char fp[10])
 {
     char *hex = BN_bn2hex(n); /* upper case; may start with one '0' nibble */

@@ -41,6 +41,12 @@ size_t weakkey_list_count(const struct weakkey_list *l);
 /* The list compiled into the binary (parsed once, shared, never freed); NULL if it does
  * not parse (a build error the unit test catches; the checks then fail closed). */
 const struct weakkey_list *weakkey_debian_list(void);
+/* Adds the fingerprints of the file at path (same format) to the compiled-in list for the
+ * rest of the process: the operator's copy of the published lists ([ca] debian_weak_keys).
+ * Call at start-up, before any thread checks a key. 0 with *count = entries now listed;
+ * -SM_E_NOTFOUND (cannot open), -SM_E_INVALID (*bad_line = the file's malformed line),
+ * -SM_E_IO, -SM_E_NOMEM; on failure the list is unchanged. */
+int weakkey_debian_use_file(const char *path, size_t *count, size_t *bad_line);
 /* fp receives the 10-octet fingerprint of n. 0, or -SM_E_CRYPTO / -SM_E_NOMEM. */
 int weakkey_debian_fp(const BIGNUM *n, unsigned char fp[10]);
 /* 1 if the bits-bit modulus n is listed in l, 0 if not, <0 on failure. */

@@ -431,11 +431,137 @@ static void log_failures(const struct run *r, const struct issuance_item *items,
                       "findings", items[i].err.detail);
 }
 
+/* Signing of one batch in threads of its own, so that the calling thread may meanwhile
+ * reserve the next batch and store the previous one (bulk issuance with two or more
+ * threads: the database work, which is serial, overlaps the signatures). */
+struct signing {
+    struct slice sl[THREADS_MAX];
+    pthread_t th[THREADS_MAX];
+    int started[THREADS_MAX];
+    int n;
+};
+
+static void signing_start(struct signing *g, const struct run *r, struct issuance_item *items,
+                          size_t n, int threads)
+{
+    memset(g, 0, sizeof *g);
+    if (threads > THREADS_MAX)
+        threads = THREADS_MAX;
+    if ((size_t)threads > n)
+        threads = (int)(n ? n : 1);
+    size_t per = (n + (size_t)threads - 1) / (size_t)threads;
+    g->n = threads;
+    for (int t = 0; t < threads; t++) {
+        g->sl[t] = (struct slice){r, items, (size_t)t * per, (size_t)(t + 1) * per};
+        if (g->sl[t].to > n)
+            g->sl[t].to = n;
+        if (g->sl[t].from > n)
+            g->sl[t].from = n;
+        g->started[t] = pthread_create(&g->th[t], NULL, sign_slice, &g->sl[t]) == 0;
+    }
+}
+
+static void signing_wait(struct signing *g)
+{
+    for (int t = 0; t < g->n; t++) {
+        if (g->started[t])
+            pthread_join(g->th[t], NULL);
+        else
+            sign_slice(&g->sl[t]); /* no thread: its share is signed here */
+    }
+    g->n = 0;
+}
+
+/* One batch of a run: its items and the time its validity and lint are taken from. */
+struct batch {
+    struct run r;
+    struct issuance_item *b;
+    size_t m;
+};
+
+static int reserve_next(struct db *db, const struct run *r0, const char *owner, struct batch *bt,
+                        struct issuance_item *items, size_t n, size_t off, size_t batch,
+                        struct sm_err *e)
+{
+    bt->r = *r0;
+    bt->r.now = clock_now();
+    bt->b = items + off;
+    bt->m = n - off < batch ? n - off : batch;
+    for (size_t i = 0; i < bt->m; i++)
+        prepare(&bt->r, &bt->b[i]);
+    int rc = reserve_batch(db, &bt->r, r0->o->actor, owner, bt->b, bt->m, e);
+    if (rc < 0) {
+        for (size_t i = 0; i < bt->m; i++)
+            bt->b[i].serial[0] = '\0'; /* rolled back: nothing was reserved */
+        fail_unstored(bt->b, bt->m, e);
+    }
+    return rc;
+}
+
+/* Stores a signed batch; on failure its reservations are abandoned. */
+static int store_done(struct db *db, struct batch *bt, struct sm_err *e)
+{
+    int rc = store_batch(db, &bt->r, bt->r.o->actor, bt->b, bt->m, e);
+    if (rc < 0) {
+        fail_unstored(bt->b, bt->m, e);
+        abandon_batch(db, bt->r.o->actor, bt->b, bt->m); /* if this fails, recovery does it */
+        return rc;
+    }
+    log_failures(&bt->r, bt->b, bt->m);
+    return 0;
+}
+
+/* Two or more threads: batch k+1 is reserved while batch k is signed, and batch k is
+ * stored while batch k+1 is signed. Every serial is still committed as reserved before
+ * its certificate is signed, and a certificate leaves only once stored (R-ISS-4). */
+static int run_pipelined(struct db *db, const struct run *r0, const char *owner,
+                         struct issuance_item *items, size_t n, size_t batch, struct sm_err *e)
+{
+    struct batch bt[2];
+    struct signing g;
+    int cur = 0;
+    int rc = reserve_next(db, r0, owner, &bt[0], items, n, 0, batch, e);
+    if (rc < 0)
+        return rc;
+    signing_start(&g, &bt[0].r, bt[0].b, bt[0].m, r0->o->threads);
+    for (size_t off = bt[0].m; rc == 0;) {
+        struct batch *now = &bt[cur], *next = &bt[1 - cur];
+        int have_next = off < n;
+        int next_rc = have_next ? reserve_next(db, r0, owner, next, items, n, off, batch, e) : 0;
+        signing_wait(&g);
+        if (have_next && next_rc == 0)
+            signing_start(&g, &next->r, next->b, next->m, r0->o->threads);
+        struct sm_err se = {0};
+        rc = store_done(db, now, &se);
+        if (rc < 0 && have_next && next_rc == 0) { /* the next batch is signed for nothing */
+            signing_wait(&g);
+            fail_unstored(next->b, next->m, &se);
+            abandon_batch(db, r0->o->actor, next->b, next->m);
+        }
+        if (rc < 0) {
+            *e = se;
+            break;
+        }
+        if (next_rc < 0) {
+            rc = next_rc;
+            break;
+        }
+        if (!have_next)
+            break;
+        off += next->m;
+        cur = 1 - cur;
+    }
+    return rc;
+}
+
 int issuance_run(struct db *db, struct ca_issuer *is, const struct issuance_opts *o,
                  struct issuance_item *items, size_t n, struct sm_err *e)
 {
     struct run r = {.o = o, .is = is, .now = clock_now(), .items = items};
+    struct sm_err own = {0};
     char owner[300];
+    if (e == NULL)
+        e = &own; /* the items are told why either way */
     if (is == NULL || o == NULL || o->actor == NULL || level_of(is->level, &r.level) < 0)
         return sm_err_set(e, SM_E_INVALID, "issuer", "no issuer");
     if (issuance_owner(owner, sizeof owner) < 0)
@@ -446,6 +572,10 @@ int issuance_run(struct db *db, struct ca_issuer *is, const struct issuance_opts
         items[i].der = NULL;
         items[i].der_len = 0;
         items[i].rc = -SM_E_INTERNAL; /* until attempted */
+    }
+    if (o->threads >= 2 && n > batch) {
+        rc = run_pipelined(db, &r, owner, items, n, batch, e);
+        goto out;
     }
     for (size_t off = 0; off < n && rc == 0; off += batch) {
         size_t m = n - off < batch ? n - off : batch;
@@ -469,9 +599,10 @@ int issuance_run(struct db *db, struct ca_issuer *is, const struct issuance_opts
         }
         log_failures(&r, b, m);
     }
+out:
     if (rc < 0) {
         for (size_t i = 0; i < n; i++)
-            if (items[i].rc == -SM_E_INTERNAL && e != NULL)
+            if (items[i].rc == -SM_E_INTERNAL)
                 items[i].err = *e;
     }
     return rc;

@@ -97,7 +97,7 @@ static int check_detail(const char *detail, struct sm_err *e)
 int audit_append(struct db *db, const char *actor, const char *action, const char *object,
                  const char *detail_json, struct sm_err *e)
 {
-    return audit_append_from(db, actor, NULL, action, object, detail_json, e);
+    return audit_append_from(db, actor, db_client_ip(db), action, object, detail_json, e);
 }
 
 int audit_append_from(struct db *db, const char *actor, const char *client_ip, const char *action,

@@ -27,7 +27,8 @@ struct db;
  * actor: "user:42", "system", "cli" ...; action: "order.approve" ...; both non-empty.
  * object: what was changed ("order:2024-0001"), NULL = "". detail_json: a JSON object or
  * NULL (= "{}"). Returns 0, -SM_E_INVALID, -SM_E_TOO_LARGE, -SM_E_INTERNAL (no
- * transaction) or a database error. */
+ * transaction) or a database error. The record carries the client address of the request
+ * the connection serves (db_for_client), if any. */
 int audit_append(struct db *db, const char *actor, const char *action, const char *object,
                  const char *detail_json, struct sm_err *e);
 

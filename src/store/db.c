@@ -18,7 +18,8 @@ struct db {
     void *h;
     int64_t changes;
     int in_tx;
-    int last_fail; /* SM_E_DB_BUSY / SM_E_STORAGE_FULL seen since db_clear_failure */
+    int last_fail;      /* SM_E_DB_BUSY / SM_E_STORAGE_FULL seen since db_clear_failure */
+    char client_ip[65]; /* see db_for_client; "" = none */
 };
 
 static _Atomic int busy_timeout_ms = 10000;
@@ -135,6 +136,21 @@ int db_run(struct db *db, const struct db_stmt *st, const struct db_val *params,
 int64_t db_changes(struct db *db) { return db->changes; }
 
 int db_in_transaction(const struct db *db) { return db->in_tx; }
+
+void db_for_client(struct db *db, const char *ip)
+{
+    if (db == NULL)
+        return;
+    /* longer than any address: kept empty rather than cut (audit_append_from refuses it) */
+    if (ip == NULL || strlen(ip) >= sizeof db->client_ip || strcmp(ip, "-") == 0)
+        ip = "";
+    memcpy(db->client_ip, ip, strlen(ip) + 1);
+}
+
+const char *db_client_ip(const struct db *db)
+{
+    return db != NULL && db->client_ip[0] != '\0' ? db->client_ip : NULL;
+}
 
 static int exec_plain(struct db *db, const char *sql, struct sm_err *e)
 {

@@ -71,6 +71,14 @@ int db_rollback(struct db *db); /* never fails visibly; safe when no transaction
 /* 1 between a successful db_begin and its commit/rollback (audit_append checks it). */
 int db_in_transaction(const struct db *db);
 
+/* The address of the HTTP client the connection works for while it serves one request
+ * (set by the web layer when it takes the connection from the pool, cleared when it gives
+ * it back): audit_append records it, so that every record of a request names its client,
+ * whichever layer writes it (issue 8: logins, API keys, password resets). NULL, "" or "-"
+ * = none. db_client_ip: NULL when none. */
+void db_for_client(struct db *db, const char *ip);
+const char *db_client_ip(const struct db *db);
+
 /* The wait for a locked database (SQLite busy timeout, PostgreSQL lock_timeout) of
  * connections opened from now on, in milliseconds (default 10000 for the commands; the
  * server sets [database] busy_timeout_ms, 5000). A wait past it fails with -SM_E_DB_BUSY. */

@@ -117,6 +117,7 @@ void dbpool_release(struct dbpool *p, struct db *db)
         log_warn("database connection returned inside a transaction; rolled back");
         db_rollback(db);
     }
+    db_for_client(db, NULL); /* the next request is another client's */
     pthread_mutex_lock(&p->mu);
     if (p->nidle < p->size) {
         p->idle[p->nidle++] = db;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "store/db.h"
 #include "store/dbpool.h"
 #include "web/http.h"
 #include "web/i18n.h"
@@ -126,8 +127,10 @@ int req_wants_json(const struct req *r)
 
 struct db *req_db(struct req *r)
 {
-    if (r->db == NULL && r->web != NULL && r->web->pool != NULL)
+    if (r->db == NULL && r->web != NULL && r->web->pool != NULL) {
         r->db = dbpool_acquire(r->web->pool, 5000);
+        db_for_client(r->db, r->client); /* audit records of this request name it */
+    }
     return r->db;
 }
 

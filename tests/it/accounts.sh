@@ -360,6 +360,17 @@ wait_for 10 bash -c "! kill -0 $P2_PID 2>/dev/null"
 cp "$IT_TMP/shomei.ini.saved" "$D/shomei.ini"
 
 # ---- audit ----
+# issue 8 (client address on every audit record of a request): the records that login,
+# API keys and the password reset write name the client, as the order records do
+sqa() {
+  if [ -n "${SHOMEI_TEST_PG_URL:-}" ]; then psql -X -q -tA "$SHOMEI_TEST_PG_URL" -c "$1"
+  else sqlite3 -batch "$D/shomei.db" "$1"; fi
+}
+for act in account.login apikey.create apikey.revoke account.reset_request \
+  account.password_reset; do
+  check_eq "issue 8: $act is audited with the client address" 127.0.0.1 \
+    "$(sqa "SELECT DISTINCT COALESCE(client_ip, '') FROM audit_log WHERE action = '$act'")"
+done
 check "every change left an intact audit log" \
   bash -c '"$1" audit verify --dir "$2" | grep -q "audit log OK"' _ "$S" "$D"
 check "no sanitizer reports from the server" \

@@ -204,6 +204,30 @@ check "issue 8 item 23 the refusal says the key is compromised" \
 check_eq "issue 8 item 23 no serial reserved for a blocklisted key" "$before" \
   "$(sq "SELECT COUNT(*) FROM certificates")"
 
+# --- Debian weak keys (CVE-2008-0166, BR 6.1.1.3): the operator supplies the list ---
+# Debian's openssl-blacklist package is gone, so no list ships; [ca] debian_weak_keys names
+# the operator's file ("<bits> <last 20 hex digits of sha1 of openssl rsa -modulus>").
+csr deb rsa:2048 "/CN=deb.example.com"
+fp=$(openssl rsa -in "$W/deb.key" -noout -modulus | sha1sum | cut -c21-40)
+printf '# operator list\n1024 00000000000000000000\n2048 %s\n' "$fp" >"$D/weak-keys.txt"
+cp "$D/shomei.ini" "$W/shomei.ini.saved"
+sed -i 's/^debian_weak_keys =.*/debian_weak_keys = weak-keys.txt/' "$D/shomei.ini"
+before=$(sq "SELECT COUNT(*) FROM certificates")
+"$S" issue --dir "$D" --csr "$W/deb.csr" --name deb.example.com --level dv >"$W/deb.pem" \
+  2>"$W/deb.err"
+check_eq "issue 8 item 23 BR 6.1.1.3 a key on the operator's Debian weak-key list is refused" 1 $?
+check "  with csr.key.debian_weak" grep -q 'csr.key.debian_weak' "$W/deb.err"
+check_eq "  no serial reserved" "$before" "$(sq "SELECT COUNT(*) FROM certificates")"
+printf '2048 %s\nnot a line\n' "$fp" >"$D/weak-keys.txt"
+"$S" issue --dir "$D" --csr "$W/deb.csr" --name deb.example.com --level dv >/dev/null \
+  2>"$W/deb.err"
+check_eq "  a malformed list stops the command (exit 1)" 1 $?
+check "  naming the file and its line" grep -q 'weak-keys.txt: line 2' "$W/deb.err"
+cp "$W/shomei.ini.saved" "$D/shomei.ini"
+"$S" issue --dir "$D" --csr "$W/deb.csr" --name deb.example.com --level dv >"$W/deb.pem" \
+  2>"$W/deb.err"
+check_eq "  without the list the same key is issued" 0 $?
+
 # --- issue 8 item 22: test CAs say TEST; a production data directory refuses ---
 check "issue 8 item 22 init --test-ca: every CA subject says TEST" \
   test "$(sq "SELECT COUNT(*) FROM cas WHERE test = 1 AND subject LIKE '%TEST%'")" = \

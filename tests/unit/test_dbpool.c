@@ -127,6 +127,62 @@ static void test_dbpool_threads_share(void **state)
     dbpool_close(p);
 }
 
+static int first_row(void *ctx, const struct db_val *cols, int ncols)
+{
+    (void)ncols;
+    snprintf(ctx, 16, "%.*s", (int)cols[0].n, (const char *)cols[0].p);
+    return 1; /* stop after the first row: the statement is left mid-result */
+}
+
+static void read_v(struct db *db, char out[16])
+{
+    static const struct db_stmt st = {"t.v", "SELECT v FROM t UNION ALL SELECT v FROM t", NULL,
+                                      NULL};
+    struct sm_err e = {0};
+    out[0] = '\0';
+    assert_true(db_run(db, &st, NULL, 0, first_row, out, &e) >= 0);
+}
+
+/* issue 8 item 28 (GET /api/v1/orders/ID answered "approved" after the order was issued):
+ * a pooled connection never keeps an old snapshot, neither after a read stopped in the
+ * middle of its rows nor after a transaction left open by a request, so a write committed
+ * on another connection (the issuance job's) is seen by the next request. */
+static void test_dbpool_reads_see_other_commits(void **state)
+{
+    (void)state;
+    static const struct db_stmt mk = {"t.mk", "CREATE TABLE t (v TEXT)", NULL, NULL};
+    static const struct db_stmt ins = {"t.ins", "INSERT INTO t (v) VALUES ('approved')", NULL,
+                                       NULL};
+    static const struct db_stmt up = {"t.up", "UPDATE t SET v = $1", NULL, NULL};
+    struct dbpool *p = NULL;
+    struct sm_err e = {0};
+    char v[16];
+    assert_int_equal(dbpool_open("sqlite:p.db", dir, 2, 1, &p, &e), 0);
+    struct db *job = dbpool_acquire(p, 100), *web = dbpool_acquire(p, 100);
+    assert_int_equal(db_run(job, &mk, NULL, 0, NULL, NULL, &e), 0);
+    assert_int_equal(db_run(job, &ins, NULL, 0, NULL, NULL, &e), 0);
+    read_v(web, v);
+    assert_string_equal(v, "approved");
+    dbpool_release(p, web);
+    struct db_val issued = DBV_TEXT("issued");
+    assert_int_equal(db_run(job, &up, &issued, 1, NULL, NULL, &e), 0);
+    web = dbpool_acquire(p, 100);
+    read_v(web, v);
+    assert_string_equal(v, "issued");
+    /* a request that began a transaction and never ended it */
+    assert_int_equal(db_begin(web, &e), 0);
+    read_v(web, v);
+    dbpool_release(p, web);
+    struct db_val revoked = DBV_TEXT("revoked");
+    assert_int_equal(db_run(job, &up, &revoked, 1, NULL, NULL, &e), 0);
+    web = dbpool_acquire(p, 100);
+    read_v(web, v);
+    assert_string_equal(v, "revoked");
+    dbpool_release(p, web);
+    dbpool_release(p, job);
+    dbpool_close(p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -134,6 +190,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dbpool_lends_at_most_size, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dbpool_release_rolls_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dbpool_threads_share, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dbpool_reads_see_other_commits, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

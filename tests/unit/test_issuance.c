@@ -256,8 +256,9 @@ static void test_certs_count_valid_cn(void **state)
 
 struct seen {
     int calls;
-    int64_t ids[4];
-    int fail;
+    int64_t ids[8];
+    int fail;       /* every call fails */
+    int fail_after; /* > 0: calls after this many fail */
 };
 
 static int on_stored(void *arg, struct db *d, const struct issuance_item *it, int64_t cert_id,
@@ -265,7 +266,7 @@ static int on_stored(void *arg, struct db *d, const struct issuance_item *it, in
 {
     struct seen *s = arg;
     assert_true(db_in_transaction(d));
-    if (s->fail)
+    if (s->fail || (s->fail_after > 0 && s->calls >= s->fail_after))
         return sm_err_set(e, SM_E_CONFLICT, "order", "order changed meanwhile");
     s->ids[s->calls++] = cert_id;
     return 0;
@@ -299,6 +300,65 @@ static void test_issuance_run_stored_hook(void **state)
     assert_int_equal(audit_verify(db, NULL, NULL, 0, NULL), 0);
 }
 
+/* issue 8 item 29, R-ISS-4 with two threads: batch k+1 is reserved while batch k is
+ * signed and batch k is stored while batch k+1 is signed. Every certificate is still
+ * stored (or its reservation abandoned when the linter refuses it), in order; when a batch
+ * cannot be stored, it and the batch signed meanwhile are abandoned, nothing of either
+ * is returned, and later items are never reserved. */
+static void test_issuance_run_pipelined_batches(void **state)
+{
+    (void)state;
+    struct seen s = {0};
+    struct issuance_opts o = {"test", 2, 2, on_stored, &s};
+    struct issuance_item it[7];
+    for (int i = 0; i < 7; i++)
+        it[i] = item(i == 3 ? names_wild : names_ok, i == 3 ? 1 : 2);
+    it[3].allow_wildcard = 0;
+    assert_int_equal(issuance_run(db, dv, &o, it, 7, NULL), 0);
+    assert_int_equal(s.calls, 6);
+    for (int i = 0; i < 7; i++) {
+        if (i == 3) {
+            assert_int_equal(it[i].rc, -SM_E_LINT);
+            assert_null(it[i].der);
+            state_is(it[i].serial, "abandoned");
+            continue;
+        }
+        assert_int_equal(it[i].rc, 0);
+        assert_non_null(it[i].der);
+        state_is(it[i].serial, "issued");
+        struct certs_row *r = NULL;
+        assert_int_equal(certs_get(db, it[i].serial, &r, NULL), 0);
+        assert_int_equal(r->der_len, it[i].der_len);
+        assert_memory_equal(r->der, it[i].der, it[i].der_len);
+        certs_row_free(r);
+        issuance_item_clear(&it[i]);
+    }
+
+    /* the second batch's store fails: batches 2 and 3 (signed meanwhile) are abandoned,
+     * the last item is never reserved */
+    struct seen f = {.fail_after = 2};
+    struct issuance_opts of = {"test", 2, 2, on_stored, &f};
+    struct issuance_item b[7];
+    for (int i = 0; i < 7; i++)
+        b[i] = item(names_ok, 2);
+    struct sm_err e = {0};
+    assert_int_equal(issuance_run(db, dv, &of, b, 7, &e), -SM_E_CONFLICT);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(b[i].rc, 0);
+        state_is(b[i].serial, "issued");
+        issuance_item_clear(&b[i]);
+    }
+    for (int i = 2; i < 6; i++) {
+        assert_true(b[i].rc < 0);
+        assert_null(b[i].der);
+        state_is(b[i].serial, "abandoned");
+    }
+    assert_true(b[6].rc < 0);
+    assert_null(b[6].der);
+    assert_string_equal(b[6].serial, "");
+    assert_int_equal(audit_verify(db, NULL, NULL, 0, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -309,6 +369,7 @@ int main(void)
         cmocka_unit_test(test_certs_transitions_refused),
         cmocka_unit_test(test_certs_count_valid_cn),
         cmocka_unit_test(test_issuance_run_stored_hook),
+        cmocka_unit_test(test_issuance_run_pipelined_batches),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
