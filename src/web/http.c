@@ -174,6 +174,20 @@ int http_set_cookie(struct req *r, const char *name, const char *value, long max
     return 0;
 }
 
+int http_add_header(struct req *r, const char *name, const char *value)
+{
+    if (r->nheaders >= HTTP_MAX_HEADERS || strlen(name) >= HTTP_HEADER_MAX ||
+        strlen(value) >= HTTP_HEADER_MAX)
+        return -SM_E_TOO_LARGE;
+    for (const char *s = value; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return -SM_E_INVALID;
+    snprintf(r->headers[r->nheaders][0], HTTP_HEADER_MAX, "%s", name);
+    snprintf(r->headers[r->nheaders][1], HTTP_HEADER_MAX, "%s", value);
+    r->nheaders++;
+    return 0;
+}
+
 static int add_headers(struct req *r, struct MHD_Response *resp, const char *ctype)
 {
     int cache = r->route != NULL && (r->route->flags & RF_CACHE) && r->status < 400;
@@ -216,6 +230,9 @@ static int add_headers(struct req *r, struct MHD_Response *resp, const char *cty
     }
     for (int i = 0; i < r->ncookies; i++)
         if (MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->cookies[i]) != MHD_YES)
+            return -1;
+    for (int i = 0; i < r->nheaders; i++)
+        if (MHD_add_response_header(resp, r->headers[i][0], r->headers[i][1]) != MHD_YES)
             return -1;
     return 0;
 }

