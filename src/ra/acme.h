@@ -52,6 +52,13 @@ void acme_account_result_clear(struct acme_account_result *a);
 int acme_account_new(struct db *db, const struct acme_request *q, const struct acme_new_account *in,
                      int64_t now, struct acme_account_result *out, struct sm_err *e);
 
+/* POST to the account URL of account_id (RFC 8555 7.3.2, 7.3.6), signed with that
+ * account's kid: an empty payload (POST-as-GET) reads the account, "contact" replaces the
+ * contacts and "status": "deactivated" deactivates it for good (later requests with its
+ * kid are unauthorized). Another account's URL is unauthorized. */
+int acme_account_change(struct db *db, const struct acme_request *q, int64_t account_id,
+                        const char *client_ip, struct acme_account_result *out, struct sm_err *e);
+
 /* EAB credentials for organization org_id (issue 10 item 4): a fresh key id and a 32-byte
  * HMAC key, shown once (kid: 23 characters; key: base64url, 44 characters). */
 #define ACME_EAB_KID_LEN 24

@@ -203,6 +203,71 @@ out:
     return rc;
 }
 
+int acme_account_change(struct db *db, const struct acme_request *q, int64_t account_id,
+                        const char *client_ip, struct acme_account_result *out, struct sm_err *e)
+{
+    memset(out, 0, sizeof *out);
+    if (q->account_id == 0 || q->account_id != account_id)
+        return refuse(e, SM_E_ACME_UNAUTHORIZED, "kid", "kid is not this account");
+    struct acme_account_row a = {0};
+    int rc = acme_account_get(db, account_id, &a, e);
+    if (rc < 0)
+        return rc;
+    json_t *p = NULL;
+    char *contact = NULL;
+    const char *status = a.status, *action = NULL;
+    if (q->jws.payload_len > 0) { /* else POST-as-GET: the account as it is */
+        p = json_loadb((const char *)q->jws.payload, q->jws.payload_len, JSON_REJECT_DUPLICATES,
+                       NULL);
+        json_t *st = json_object_get(p, "status");
+        if (!json_is_object(p) || (st != NULL && !json_is_string(st)) ||
+            (st != NULL && strcmp(json_string_value(st), "deactivated") != 0 &&
+             strcmp(json_string_value(st), a.status) != 0)) {
+            rc = refuse(e, SM_E_ACME_MALFORMED, "status",
+                        "payload must be an object; status can only become deactivated");
+            goto out;
+        }
+        if (json_object_get(p, "contact") != NULL) {
+            rc = contacts(p, &contact, e);
+            if (rc < 0)
+                goto out;
+            action = "acme.account.update";
+        }
+        if (st != NULL && strcmp(json_string_value(st), "deactivated") == 0) {
+            status = "deactivated";
+            action = "acme.account.deactivate";
+        }
+    }
+    if (action != NULL) {
+        char object[48], detail[64];
+        snprintf(object, sizeof object, "acme_account:%lld", (long long)account_id);
+        snprintf(detail, sizeof detail, "{\"status\":\"%s\"}", status);
+        rc = db_begin(db, e);
+        if (rc == 0)
+            rc = acme_account_update(db, account_id, status, contact ? contact : a.contact, e);
+        if (rc == 0)
+            rc = audit_append_from(db, "acme", client_ip, action, object, detail, e);
+        if (rc == 0)
+            rc = db_commit(db, e);
+        if (rc < 0) {
+            db_rollback(db);
+            goto out;
+        }
+    }
+    out->id = account_id;
+    snprintf(out->status, sizeof out->status, "%s", status);
+    out->contact = contact ? contact : a.contact;
+    if (contact != NULL)
+        contact = NULL;
+    else
+        a.contact = NULL;
+out:
+    free(contact);
+    json_decref(p);
+    acme_account_row_free(&a);
+    return rc;
+}
+
 int acme_eab_create(struct db *db, int64_t org_id, const char *actor, int64_t now,
                     char kid[ACME_EAB_KID_LEN], char key_b64[ACME_EAB_KEY_LEN], struct sm_err *e)
 {

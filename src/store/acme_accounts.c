@@ -18,6 +18,9 @@ static const struct db_stmt st_get = {
 static const struct db_stmt st_by_thumb = {
     "acme_account.by_thumbprint",
     "SELECT " ACCOUNT_COLS " FROM acme_accounts WHERE thumbprint = $1", NULL, NULL};
+static const struct db_stmt st_update = {
+    "acme_account.update", "UPDATE acme_accounts SET status = $2, contact = $3 WHERE id = $1", NULL,
+    NULL};
 static const struct db_stmt st_eab_insert = {
     "acme_eab.insert",
     "INSERT INTO acme_eab_keys (kid, org_id, hmac_key, created_by, created_at) "
@@ -69,6 +72,16 @@ int acme_account_get(struct db *db, int64_t id, struct acme_account_row *out, st
 {
     struct db_val p[1] = {DBV_INT(id)};
     return db_get_one(db, &st_get, p, 1, &account_rowtype, out, e);
+}
+
+int acme_account_update(struct db *db, int64_t id, const char *status, const char *contact,
+                        struct sm_err *e)
+{
+    struct db_val p[3] = {DBV_INT(id), DBV_TEXT(status), DBV_TEXT(contact)};
+    int rc = db_run(db, &st_update, p, 3, NULL, NULL, e);
+    if (rc == 0 && db_changes(db) != 1)
+        rc = sm_err_set(e, SM_E_NOTFOUND, "acme account", "no account %lld", (long long)id);
+    return rc;
 }
 
 int acme_account_by_thumbprint(struct db *db, const char *thumbprint, struct acme_account_row *out,

@@ -26,6 +26,9 @@ int acme_account_insert(struct db *db, const struct acme_account_row *a, int64_t
                         struct sm_err *e);
 /* -SM_E_NOTFOUND when absent. */
 int acme_account_get(struct db *db, int64_t id, struct acme_account_row *out, struct sm_err *e);
+/* Sets the status and contact of account id (inside the caller's transaction). */
+int acme_account_update(struct db *db, int64_t id, const char *status, const char *contact,
+                        struct sm_err *e);
 int acme_account_by_thumbprint(struct db *db, const char *thumbprint, struct acme_account_row *out,
                                struct sm_err *e);
 

@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -98,12 +99,49 @@ void h_acme_new_nonce(struct req *r)
     http_reply(r, strcmp(r->method, "HEAD") == 0 ? 200 : 204, "text/plain", "", 0);
 }
 
+/* Answers an account object (RFC 8555 7.1.2) with status; Location when location. */
+static void reply_account(struct req *r, int status, struct acme_account_result *a, int location)
+{
+    char path[64], acct[URL_MAX], orders[URL_MAX + 16];
+    snprintf(path, sizeof path, "/acme/acct/%lld", (long long)a->id);
+    acme_url(r, path, acct, sizeof acct);
+    if (location)
+        http_add_header(r, MHD_HTTP_HEADER_LOCATION, acct);
+    json_t *contact = json_loads(a->contact ? a->contact : "[]", 0, NULL);
+    snprintf(orders, sizeof orders, "%s/orders", acct);
+    json_t *j = json_pack("{s:s, s:o, s:s}", "status", a->status, "contact",
+                          contact ? contact : json_array(), "orders", orders);
+    acme_account_result_clear(a);
+    http_reply_json(r, status, j);
+}
+
+void h_acme_account(struct req *r)
+{
+    struct acme_request q;
+    if (acme_begin(r, ACME_BY_KID, &q) < 0)
+        return;
+    const char *id = req_param(r, "id");
+    char *end;
+    long long n = strtoll(id ? id : "", &end, 10);
+    struct acme_account_result a;
+    struct sm_err e = {0};
+    int rc = id != NULL && *end == '\0' && n > 0
+                 ? acme_account_change(req_db(r), &q, (int64_t)n, req_client(r), &a, &e)
+                 : sm_err_set(&e, SM_E_ACME_UNAUTHORIZED, "kid", "kid is not this account");
+    acme_request_clear(&q);
+    if (rc < 0) {
+        http_reply_err(r, &e);
+        return;
+    }
+    reply_account(r, 200, &a, 0);
+}
+
 void h_acme_new_account(struct req *r)
 {
     struct acme_request q;
     if (acme_begin(r, ACME_BY_JWK, &q) < 0)
         return;
-    char url[URL_MAX], acct[URL_MAX];
+    char url[URL_MAX];
     acme_url(r, r->path, url, sizeof url);
     struct acme_new_account in = {.eab_required = 1, .url = url, .client_ip = req_client(r)};
     struct acme_account_result a;
@@ -115,18 +153,10 @@ void h_acme_new_account(struct req *r)
         http_reply_err(r, &e);
         return;
     }
-    char path[64];
-    snprintf(path, sizeof path, "/acme/acct/%lld", (long long)a.id);
-    acme_url(r, path, acct, sizeof acct);
-    http_add_header(r, MHD_HTTP_HEADER_LOCATION, acct);
-    json_t *contact = json_loads(a.contact ? a.contact : "[]", 0, NULL);
-    char orders[URL_MAX + 16];
-    snprintf(orders, sizeof orders, "%s/orders", acct);
-    json_t *j = json_pack("{s:s, s:o, s:s}", "status", a.status, "contact",
-                          contact ? contact : json_array(), "orders", orders);
-    int created = a.created;
-    if (created)
-        log_info("acme account created", "account", path);
-    acme_account_result_clear(&a);
-    http_reply_json(r, created ? 201 : 200, j);
+    if (a.created) {
+        char id[24];
+        snprintf(id, sizeof id, "%lld", (long long)a.id);
+        log_info("acme account created", "account", id);
+    }
+    reply_account(r, a.created ? 201 : 200, &a, 1);
 }

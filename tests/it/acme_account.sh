@@ -55,7 +55,9 @@ check_eq "four accounts, all of the organization" "4 4" \
   "$(sqlite3 "$db" "SELECT COUNT(*), SUM(org_id = $org) FROM acme_accounts" | tr '|' ' ')"
 check_eq "each bound with the EAB key id" 4 \
   "$(sqlite3 "$db" "SELECT COUNT(*) FROM acme_accounts WHERE eab_kid = '$kid'")"
-check_eq "audit records of the EAB key and the accounts" "1 4" \
-  "$(sqlite3 "$db" "SELECT SUM(action = 'acme.eab.create'), SUM(action = 'acme.account.create') FROM audit_log" | tr '|' ' ')"
+check_eq "audit records: EAB key, accounts, contact update, deactivation" "1 4 1 1" \
+  "$(sqlite3 "$db" "SELECT SUM(action = 'acme.eab.create'), SUM(action = 'acme.account.create'), SUM(action = 'acme.account.update'), SUM(action = 'acme.account.deactivate') FROM audit_log" | tr '|' ' ')"
+check_eq "one account deactivated" "deactivated" \
+  "$(sqlite3 "$db" "SELECT status FROM acme_accounts WHERE status <> 'valid'")"
 check "the audit chain verifies" "$SHOMEI_BIN" audit verify --dir "$dir"
 it_done

@@ -141,6 +141,15 @@ def problem(res, status, typ, name):
     report(ok, name + " -> " + typ + ("" if ok else " (got %s %s)" % (st, got)))
 
 
+# requests signed with the account's kid (RFC 8555 6.2): the account URL
+keys = {}
+
+
+def post_kid(key, url, kid, payload, sign=None):
+    hd = {"alg": key.alg, "kid": kid, "nonce": nonce(), "url": url}
+    return request("POST", url, jws(key, hd, payload, sign))
+
+
 # accounts with EAB for each key type
 locations = {}
 for kind in ("ES256", "ES384", "RS256", "EdDSA"):
@@ -156,6 +165,15 @@ for kind in ("ES256", "ES384", "RS256", "EdDSA"):
     st3, h3, _ = new_account(k, {"onlyReturnExisting": True})
     report(st3 == 200 and h3.get("location") == loc, "%s key, onlyReturnExisting: found" % kind)
     locations[kind] = loc
+    keys[kind] = k
+
+es, ed = keys["ES256"], keys["EdDSA"]
+acct, acct_ed = locations["ES256"], locations["EdDSA"]
+st, h, d = post_kid(es, acct, acct, None)
+report(st == 200 and d["status"] == "valid" and "replay-nonce" in h,
+       "POST-as-GET of the account with its kid: 200, valid")
+st, h, d = post_kid(es, acct, acct, {"contact": ["mailto:new@example.jp"]})
+report(st == 200 and d["contact"] == ["mailto:new@example.jp"], "contact updated")
 
 # refusals, each with its problem type, none creating an account
 k = Key("ES256")
@@ -201,6 +219,21 @@ problem(new_account(k, good, raw=json.dumps({"protected": "x" * 70000, "payload"
                                              "signature": "AA"})), 400, "malformed",
         "body larger than 64 KiB")
 problem(new_account(k, good, raw="not json"), 400, "malformed", "not a JWS")
+problem(post_kid(es, acct_ed, acct, None), 403, "unauthorized", "kid of another account")
+problem(post_kid(ed, acct, acct_ed, None), 403, "unauthorized",
+        "another account's kid and key on this account's URL")
+problem(post_kid(es, acct, acct_ed, None), 400, "badSignatureAlgorithm",
+        "another account's kid (an Ed25519 key) signed with ES256")
+problem(post_kid(es, acct, acct, None, sign=lambda data: other.sign(data)), 400, "malformed",
+        "kid signed with a key not the account's")
+problem(post_kid(es, BASE + "/acme/acct/99999", BASE + "/acme/acct/99999", None), 400,
+        "accountDoesNotExist", "kid of no account")
+problem(post_kid(es, acct, acct, {"status": "revoked"}), 400, "malformed",
+        "status other than deactivated")
+st, h, d = post_kid(ed, acct_ed, acct_ed, {"status": "deactivated"})
+report(st == 200 and d["status"] == "deactivated", "account deactivated (RFC 8555 7.3.6)")
+problem(post_kid(ed, acct_ed, acct_ed, None), 403, "unauthorized",
+        "a deactivated account's request")
 st, h, d = new_account(k, {"onlyReturnExisting": True})
 report(st == 400, "after the refusals the key still has no account")
 print(json.dumps(locations), file=sys.stderr)
