@@ -4,7 +4,9 @@
 # no-store) and newAccount with external account binding to a portal organization
 # (credentials from `shomei acme eab --org`), for ES256, ES384, RS256 and EdDSA account
 # keys. A scripted client (tests/it/acme_client.py, python3-cryptography) signs the
-# requests; each bad request gets its RFC 8555 problem type and creates nothing.
+# requests; each bad request gets its RFC 8555 problem type and creates nothing. Two
+# servers share the database: a nonce of one is good once at the other. Runs on
+# PostgreSQL too (tests/pg.sh bash tests/it/acme_account.sh).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 PY=python3
@@ -15,9 +17,15 @@ dir=$IT_TMP/data
 port=$(free_port)
 url=https://127.0.0.1:$port
 if ! "$SHOMEI_BIN" init --dir "$dir" --set server.tls_cert=tls.crt --set server.tls_key=tls.key \
-  --set "server.base_url=$url" >"$IT_TMP/init.log" 2>&1; then
+  --set "server.base_url=$url" ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} \
+  >"$IT_TMP/init.log" 2>&1; then
   not_ok "shomei init"; sed 's/^/# /' "$IT_TMP/init.log"; it_done
 fi
+sql() {
+  if [ -n "${SHOMEI_TEST_PG_URL:-}" ]; then psql -X -q -tA "$SHOMEI_TEST_PG_URL" -c "$1"
+  else sqlite3 -batch "$dir/shomei.db" "$1"; fi
+}
+n_of() { echo "SUM(CASE WHEN $1 THEN 1 ELSE 0 END)"; }
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
   -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
   -keyout "$dir/tls.key" -out "$dir/tls.crt" >/dev/null 2>&1
@@ -38,26 +46,30 @@ key=$(awk '$1 == "hmac_key" {print $2}' "$IT_TMP/eab.out")
 check_eq "key id of 22 characters" 22 "${#kid}"
 check_eq "HMAC key of 43 characters" 43 "${#key}"
 
-"$SHOMEI_BIN" serve --dir "$dir" --port "$port" >"$IT_TMP/serve.out" 2>"$IT_TMP/serve.log" &
-IT_PIDS+=("$!")
-wait_for 20 curl -fsS --cacert "$dir/tls.crt" -o /dev/null "$url/healthz" 2>/dev/null ||
-  { not_ok "server starts with TLS"; sed 's/^/# /' "$IT_TMP/serve.log"; it_done; }
+# two servers on one database, as behind a load balancer (base_url names the first)
+port2=$(free_port)
+for p in "$port" "$port2"; do
+  "$SHOMEI_BIN" serve --dir "$dir" --port "$p" >"$IT_TMP/serve-$p.out" 2>"$IT_TMP/serve-$p.log" &
+  IT_PIDS+=("$!")
+  wait_for 20 curl -fsS --cacert "$dir/tls.crt" -o /dev/null "https://127.0.0.1:$p/healthz" \
+    2>/dev/null || { not_ok "server $p starts with TLS"; sed 's/^/# /' "$IT_TMP/serve-$p.log"; it_done; }
+done
 
-"$PY" "$here/acme_client.py" "$url" "$dir/tls.crt" "$kid" "$key" 2>"$IT_TMP/client.err" |
+"$PY" "$here/acme_client.py" "$url" "$dir/tls.crt" "$kid" "$key" "https://127.0.0.1:$port2" \
+  2>"$IT_TMP/client.err" |
   tee "$IT_TMP/client.out"
 st=${PIPESTATUS[0]}
 check_eq "the scripted client passed every check and ran to its end" 0 "$st"
 [ -s "$IT_TMP/client.err" ] && sed 's/^/# /' "$IT_TMP/client.err" | tail -5
 
 # what the refusals left: four accounts (one per key type), all of the organization
-db=$dir/shomei.db
-check_eq "four accounts, all of the organization" "4 4" \
-  "$(sqlite3 "$db" "SELECT COUNT(*), SUM(org_id = $org) FROM acme_accounts" | tr '|' ' ')"
+check_eq "four accounts, all of the organization" "4|4" \
+  "$(sql "SELECT COUNT(*), $(n_of "org_id = $org") FROM acme_accounts")"
 check_eq "each bound with the EAB key id" 4 \
-  "$(sqlite3 "$db" "SELECT COUNT(*) FROM acme_accounts WHERE eab_kid = '$kid'")"
-check_eq "audit records: EAB key, accounts, contact update, deactivation" "1 4 1 1" \
-  "$(sqlite3 "$db" "SELECT SUM(action = 'acme.eab.create'), SUM(action = 'acme.account.create'), SUM(action = 'acme.account.update'), SUM(action = 'acme.account.deactivate') FROM audit_log" | tr '|' ' ')"
+  "$(sql "SELECT COUNT(*) FROM acme_accounts WHERE eab_kid = '$kid'")"
+check_eq "audit records: EAB key, accounts, contact update, deactivation" "1|4|1|1" \
+  "$(sql "SELECT $(n_of "action = 'acme.eab.create'"), $(n_of "action = 'acme.account.create'"), $(n_of "action = 'acme.account.update'"), $(n_of "action = 'acme.account.deactivate'") FROM audit_log")"
 check_eq "one account deactivated" "deactivated" \
-  "$(sqlite3 "$db" "SELECT status FROM acme_accounts WHERE status <> 'valid'")"
+  "$(sql "SELECT status FROM acme_accounts WHERE status <> 'valid'")"
 check "the audit chain verifies" "$SHOMEI_BIN" audit verify --dir "$dir"
 it_done

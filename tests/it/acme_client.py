@@ -2,7 +2,8 @@
 # A small scripted ACME client (RFC 8555) for tests/it/acme_account.sh: JWS signing with
 # the cryptography module (ES256, ES384, RS256, EdDSA, HS256 for EAB) and the protocol
 # checks of issue 10 items 1-2 (R-ACME-1). Prints TAP lines; exit 1 when one failed.
-# Usage: acme_client.py BASE_URL CA_FILE EAB_KID EAB_HMAC_KEY
+# Usage: acme_client.py BASE_URL CA_FILE EAB_KID EAB_HMAC_KEY [SECOND_SERVER]
+# SECOND_SERVER: another server of the same database (same base_url), for the nonces.
 import base64
 import http.client
 import json
@@ -15,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
 BASE, CAFILE, KID, HMAC_KEY = sys.argv[1:5]
+SECOND = sys.argv[5] if len(sys.argv) > 5 else None
 CTX = ssl.create_default_context(cafile=CAFILE)
 FAILED = 0
 
@@ -34,8 +36,8 @@ def report(ok, name):
         FAILED = 1
 
 
-def request(method, url, body=None, ctype="application/jose+json"):
-    u = urllib.parse.urlsplit(url)
+def request(method, url, body=None, ctype="application/jose+json", server=None):
+    u = urllib.parse.urlsplit(server + urllib.parse.urlsplit(url).path if server else url)
     c = http.client.HTTPSConnection(u.hostname, u.port, context=CTX, timeout=30)
     headers = {"Content-Type": ctype} if body is not None else {}
     c.request(method, u.path, body=body, headers=headers)
@@ -200,6 +202,19 @@ body = jws(k, {"alg": "ES256", "jwk": k.jwk(), "nonce": n, "url": NEW_ACCOUNT},
            {"onlyReturnExisting": True})
 request("POST", NEW_ACCOUNT, body)
 problem(request("POST", NEW_ACCOUNT, body), 400, "badNonce", "a nonce used twice")
+if SECOND:
+    # a nonce of the second server is good at the first, once; then at neither
+    n = request("HEAD", BASE + "/acme/new-nonce", server=SECOND)[1]["replay-nonce"]
+    body = jws(es, {"alg": "ES256", "kid": acct, "nonce": n, "url": acct}, None)
+    st, h, d = request("POST", acct, body)
+    report(st == 200, "a nonce of the other server is good here")
+    problem(request("POST", acct, body, server=SECOND), 400, "badNonce",
+            "the same nonce again at the server that issued it")
+    n = nonce()
+    body = jws(es, {"alg": "ES256", "kid": acct, "nonce": n, "url": acct}, None)
+    st, h, d = request("POST", acct, body, server=SECOND)
+    report(st == 200, "a nonce of this server is good at the other")
+    problem(request("POST", acct, body), 400, "badNonce", "and not again here")
 problem(new_account(k, good, {"nonce": "AAAAAAAAAAAAAAAAAAAAAA"}), 400, "badNonce",
         "a nonce never issued")
 problem(new_account(k, good, {"nonce": None}), 400, "badNonce", "no nonce")
