@@ -121,7 +121,8 @@ int req_wants_json(const struct req *r)
 {
     if (r->route != NULL)
         return (r->route->flags & RF_API) != 0;
-    return r->path != NULL && (strncmp(r->path, "/api/", 5) == 0 || strcmp(r->path, "/api") == 0);
+    return r->path != NULL && (strncmp(r->path, "/api/", 5) == 0 || strcmp(r->path, "/api") == 0 ||
+                               strncmp(r->path, "/acme/", 6) == 0);
 }
 
 struct db *req_db(struct req *r)

@@ -118,7 +118,7 @@ const char *req_csrf_token(struct req *r);
 const char *req_client(const struct req *r);
 /* At login and logout: a new anonymous CSRF cookie, so a planted one does not survive. */
 void req_csrf_rotate(struct req *r);
-/* 1 when errors of this request answer JSON (API routes and paths under /api/). */
+/* 1 when errors of this request answer JSON (API routes and paths under /api/ and /acme/). */
 int req_wants_json(const struct req *r);
 
 /* The database connection of this request (one per request, lent by the server's pool and

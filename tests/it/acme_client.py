@@ -115,6 +115,9 @@ report(st == 200 and d and d.get("newAccount") == BASE + "/acme/new-account"
        "newAccount and externalAccountRequired")
 NEW_ACCOUNT = d["newAccount"]
 
+st, h, _ = request("POST", d["newOrder"], "{}")
+report(st == 404 and h.get("content-type", "").startswith("application/problem+json"),
+       "a resource not there yet: 404 as a problem document, not a page")
 st, h, _ = request("HEAD", d["newNonce"])
 report(st == 200 and len(h.get("replay-nonce", "")) == 22 and h.get("cache-control") == "no-store"
        and 'rel="index"' in h.get("link", ""), "HEAD new-nonce: 200, Replay-Nonce, no-store, Link")
