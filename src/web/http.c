@@ -442,6 +442,9 @@ static int reply_problem(struct req *r, int status, int code, const char *msgkey
         http_status_title(r, status), "status", status, "detail", msg, "code", msgkey);
     if (j != NULL && field != NULL && field[0] != '\0')
         json_object_set_new(j, "field", json_string(field));
+    if (j != NULL && code == SM_E_ACME_BAD_SIG_ALG) /* RFC 8555 6.2: what is accepted */
+        json_object_set_new(j, "algorithms",
+                            json_pack("[s,s,s,s]", "ES256", "ES384", "RS256", "EdDSA"));
     return http_reply_json(r, status, j);
 }
 

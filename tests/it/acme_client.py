@@ -226,7 +226,10 @@ problem(new_account(k, good, {"url": BASE + "/acme/new-order"}), 403, "unauthori
 problem(new_account(k, good, {"kid": BASE + "/acme/acct/1"}), 400, "malformed", "kid and jwk")
 problem(new_account(k, good, {"alg": "ES384"}), 400, "badSignatureAlgorithm",
         "alg of another key")
-problem(new_account(k, good, {"alg": "none"}), 400, "badSignatureAlgorithm", "alg none")
+res = new_account(k, good, {"alg": "none"})
+problem(res, 400, "badSignatureAlgorithm", "alg none")
+report(sorted((res[2] or {}).get("algorithms", [])) == ["ES256", "ES384", "EdDSA", "RS256"],
+       "badSignatureAlgorithm lists the algorithms accepted (RFC 8555 6.2)")
 problem(new_account(k, good, {"alg": "HS256"}), 400, "badSignatureAlgorithm", "alg HS256")
 problem(new_account(k, good, sign=lambda data: other.sign(data)), 400, "malformed",
         "a signature of another key")
