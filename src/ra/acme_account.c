@@ -142,6 +142,11 @@ int acme_account_new(struct db *db, const struct acme_request *q, const struct a
     }
     struct acme_account_row a = {0};
     rc = acme_account_by_thumbprint(db, q->thumbprint, &a, e);
+    if (rc == 0 && strcmp(a.status, "valid") != 0) { /* RFC 8555 7.3.6: its key is done */
+        acme_account_row_free(&a);
+        rc = refuse(e, SM_E_ACME_UNAUTHORIZED, "account", "the account of this key is not valid");
+        goto out;
+    }
     if (rc == 0) { /* RFC 8555 7.3.1: the existing account of this key */
         rc = found(&a, out);
         goto out;

@@ -255,6 +255,8 @@ st, h, d = post_kid(ed, acct_ed, acct_ed, {"status": "deactivated"})
 report(st == 200 and d["status"] == "deactivated", "account deactivated (RFC 8555 7.3.6)")
 problem(post_kid(ed, acct_ed, acct_ed, None), 403, "unauthorized",
         "a deactivated account's request")
+problem(new_account(ed, {"externalAccountBinding": eab(ed, NEW_ACCOUNT)}), 403, "unauthorized",
+        "newAccount with a deactivated account's key")
 st, h, d = new_account(k, {"onlyReturnExisting": True})
 report(st == 400, "after the refusals the key still has no account")
 print(json.dumps(locations), file=sys.stderr)
