@@ -59,6 +59,14 @@ int acme_account_new(struct db *db, const struct acme_request *q, const struct a
 int acme_account_change(struct db *db, const struct acme_request *q, int64_t account_id,
                         const char *client_ip, struct acme_account_result *out, struct sm_err *e);
 
+/* keyChange (RFC 8555 7.3.5), the outer request q signed with the account's kid and sent
+ * to url: its payload is an inner JWS signed by the new key (jwk, the same url, no nonce)
+ * over {"account": the kid, "oldKey": the account's current key}. The account then has the
+ * new key; a key of another account is refused. */
+int acme_account_key_change(struct db *db, const struct acme_request *q, const char *url,
+                            const char *client_ip, struct acme_account_result *out,
+                            struct sm_err *e);
+
 /* EAB credentials for organization org_id (issue 10 item 4): a fresh key id and a 32-byte
  * HMAC key, shown once (kid: 23 characters; key: base64url, 44 characters). */
 #define ACME_EAB_KID_LEN 24

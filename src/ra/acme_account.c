@@ -273,6 +273,85 @@ out:
     return rc;
 }
 
+int acme_account_key_change(struct db *db, const struct acme_request *q, const char *url,
+                            const char *client_ip, struct acme_account_result *out,
+                            struct sm_err *e)
+{
+    memset(out, 0, sizeof *out);
+    struct jws in;
+    enum jws_fault f;
+    struct sm_err je = {0};
+    struct acme_account_row a = {0}, other = {0};
+    json_t *p = NULL;
+    EVP_PKEY *old = NULL;
+    char *old_canon = NULL, thumb[JWK_THUMB_LEN];
+    int rc = jws_parse((const char *)q->jws.payload, q->jws.payload_len, &in, &f, &je);
+    if (rc < 0) {
+        rc = refuse(e, f == JWS_F_KEY ? SM_E_ACME_BAD_PUBLIC_KEY : SM_E_ACME_MALFORMED, "payload",
+                    je.detail);
+        goto out;
+    }
+    if (in.jwk == NULL || in.kid != NULL || in.nonce != NULL || in.url == NULL ||
+        strcmp(in.url, url) != 0) {
+        rc = refuse(e, SM_E_ACME_MALFORMED, "payload",
+                    "inner JWS: jwk, the outer url and no nonce or kid");
+        goto out;
+    }
+    if (jws_verify(&in, in.jwk, &f, &je) < 0) {
+        rc = refuse(e, f == JWS_F_ALG ? SM_E_ACME_BAD_SIG_ALG : SM_E_ACME_MALFORMED, "payload",
+                    je.detail);
+        goto out;
+    }
+    p = json_loadb((const char *)in.payload, in.payload_len, JSON_REJECT_DUPLICATES, NULL);
+    const char *account = json_string_value(json_object_get(p, "account"));
+    json_t *oldkey = json_object_get(p, "oldKey");
+    char *oldtext = oldkey != NULL ? json_dumps(oldkey, JSON_COMPACT) : NULL;
+    rc = oldtext != NULL ? jwk_parse(oldtext, strlen(oldtext), &old, &old_canon, &je) : -1;
+    free(oldtext);
+    if (account == NULL || rc < 0) {
+        rc = refuse(e, SM_E_ACME_MALFORMED, "payload", "inner payload: account and oldKey");
+        goto out;
+    }
+    rc = acme_account_get(db, q->account_id, &a, e);
+    if (rc < 0)
+        goto out;
+    if (strcmp(account, q->jws.kid) != 0 || strcmp(old_canon, a.jwk) != 0) {
+        rc = refuse(e, SM_E_ACME_UNAUTHORIZED, "oldKey", "account or oldKey is not this account's");
+        goto out;
+    }
+    jwk_thumbprint(in.jwk_canon, thumb);
+    if (acme_account_by_thumbprint(db, thumb, &other, NULL) == 0) {
+        rc = refuse(e, SM_E_ACME_MALFORMED, "newKey", "the new key is another account's key");
+        goto out;
+    }
+    char object[48], detail[128];
+    snprintf(object, sizeof object, "acme_account:%lld", (long long)a.id);
+    snprintf(detail, sizeof detail, "{\"old\":\"%s\",\"new\":\"%s\"}", a.thumbprint, thumb);
+    rc = db_begin(db, e);
+    if (rc == 0)
+        rc = acme_account_update_key(db, a.id, in.jwk_canon, thumb, e);
+    if (rc == 0)
+        rc = audit_append_from(db, "acme", client_ip, "acme.account.key_change", object, detail, e);
+    if (rc == 0)
+        rc = db_commit(db, e);
+    if (rc < 0) {
+        db_rollback(db);
+        goto out;
+    }
+    out->id = a.id;
+    snprintf(out->status, sizeof out->status, "%s", a.status);
+    out->contact = a.contact;
+    a.contact = NULL;
+out:
+    EVP_PKEY_free(old);
+    free(old_canon);
+    json_decref(p);
+    acme_account_row_free(&a);
+    acme_account_row_free(&other);
+    jws_clear(&in);
+    return rc;
+}
+
 int acme_eab_create(struct db *db, int64_t org_id, const char *actor, int64_t now,
                     char kid[ACME_EAB_KID_LEN], char key_b64[ACME_EAB_KEY_LEN], struct sm_err *e)
 {

@@ -21,6 +21,9 @@ static const struct db_stmt st_by_thumb = {
 static const struct db_stmt st_update = {
     "acme_account.update", "UPDATE acme_accounts SET status = $2, contact = $3 WHERE id = $1", NULL,
     NULL};
+static const struct db_stmt st_update_key = {
+    "acme_account.update_key", "UPDATE acme_accounts SET jwk = $2, thumbprint = $3 WHERE id = $1",
+    NULL, NULL};
 static const struct db_stmt st_eab_insert = {
     "acme_eab.insert",
     "INSERT INTO acme_eab_keys (kid, org_id, hmac_key, created_by, created_at) "
@@ -79,6 +82,16 @@ int acme_account_update(struct db *db, int64_t id, const char *status, const cha
 {
     struct db_val p[3] = {DBV_INT(id), DBV_TEXT(status), DBV_TEXT(contact)};
     int rc = db_run(db, &st_update, p, 3, NULL, NULL, e);
+    if (rc == 0 && db_changes(db) != 1)
+        rc = sm_err_set(e, SM_E_NOTFOUND, "acme account", "no account %lld", (long long)id);
+    return rc;
+}
+
+int acme_account_update_key(struct db *db, int64_t id, const char *jwk, const char *thumbprint,
+                            struct sm_err *e)
+{
+    struct db_val p[3] = {DBV_INT(id), DBV_TEXT(jwk), DBV_TEXT(thumbprint)};
+    int rc = db_run(db, &st_update_key, p, 3, NULL, NULL, e);
     if (rc == 0 && db_changes(db) != 1)
         rc = sm_err_set(e, SM_E_NOTFOUND, "acme account", "no account %lld", (long long)id);
     return rc;

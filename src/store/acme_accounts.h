@@ -29,6 +29,10 @@ int acme_account_get(struct db *db, int64_t id, struct acme_account_row *out, st
 /* Sets the status and contact of account id (inside the caller's transaction). */
 int acme_account_update(struct db *db, int64_t id, const char *status, const char *contact,
                         struct sm_err *e);
+/* Replaces the key of account id (inside the caller's transaction); a key of another
+ * account fails on the unique thumbprint. */
+int acme_account_update_key(struct db *db, int64_t id, const char *jwk, const char *thumbprint,
+                            struct sm_err *e);
 int acme_account_by_thumbprint(struct db *db, const char *thumbprint, struct acme_account_row *out,
                                struct sm_err *e);
 

@@ -136,6 +136,24 @@ void h_acme_account(struct req *r)
     reply_account(r, 200, &a, 0);
 }
 
+void h_acme_key_change(struct req *r)
+{
+    struct acme_request q;
+    if (acme_begin(r, ACME_BY_KID, &q) < 0)
+        return;
+    char url[URL_MAX];
+    acme_url(r, r->path, url, sizeof url);
+    struct acme_account_result a;
+    struct sm_err e = {0};
+    int rc = acme_account_key_change(req_db(r), &q, url, req_client(r), &a, &e);
+    acme_request_clear(&q);
+    if (rc < 0) {
+        http_reply_err(r, &e);
+        return;
+    }
+    reply_account(r, 200, &a, 0);
+}
+
 void h_acme_new_account(struct req *r)
 {
     struct acme_request q;

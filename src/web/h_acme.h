@@ -9,5 +9,6 @@ void h_acme_directory(struct req *r);   /* GET /acme/directory */
 void h_acme_new_nonce(struct req *r);   /* HEAD, GET /acme/new-nonce */
 void h_acme_new_account(struct req *r); /* POST /acme/new-account */
 void h_acme_account(struct req *r);     /* POST /acme/acct/:id */
+void h_acme_key_change(struct req *r);  /* POST /acme/key-change */
 
 #endif

@@ -3,7 +3,9 @@
 # served by shomei itself: the directory, newNonce (HEAD 200 / GET 204, Replay-Nonce,
 # no-store) and newAccount with external account binding to a portal organization
 # (credentials from `shomei acme eab --org`), for ES256, ES384, RS256 and EdDSA account
-# keys. A scripted client (tests/it/acme_client.py, python3-cryptography) signs the
+# keys; then the account URL with the account's kid (read, contact update, deactivation)
+# and keyChange (RFC 8555 7.3.2, 7.3.5, 7.3.6). A scripted client
+# (tests/it/acme_client.py, python3-cryptography) signs the
 # requests; each bad request gets its RFC 8555 problem type and creates nothing. Two
 # servers share the database: a nonce of one is good once at the other. Runs on
 # PostgreSQL too (tests/pg.sh bash tests/it/acme_account.sh).
@@ -69,6 +71,8 @@ check_eq "each bound with the EAB key id" 4 \
   "$(sql "SELECT COUNT(*) FROM acme_accounts WHERE eab_kid = '$kid'")"
 check_eq "audit records: EAB key, accounts, contact update, deactivation" "1|4|1|1" \
   "$(sql "SELECT $(n_of "action = 'acme.eab.create'"), $(n_of "action = 'acme.account.create'"), $(n_of "action = 'acme.account.update'"), $(n_of "action = 'acme.account.deactivate'") FROM audit_log")"
+check_eq "one key change recorded, to the key the account has now" 1 \
+  "$(sql "SELECT COUNT(*) FROM audit_log a, acme_accounts c WHERE a.action = 'acme.account.key_change' AND c.id = 1 AND a.detail LIKE '%\"new\":\"' || c.thumbprint || '\"%'")"
 check_eq "one account deactivated" "deactivated" \
   "$(sql "SELECT status FROM acme_accounts WHERE status <> 'valid'")"
 check "the audit chain verifies" "$SHOMEI_BIN" audit verify --dir "$dir"

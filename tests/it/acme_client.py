@@ -109,6 +109,7 @@ def eab(key, url, kid=KID, mac_key=HMAC_KEY, payload_key=None):
 
 
 st, h, d = request("GET", BASE + "/acme/directory")
+d0 = d
 report(st == 200 and d and d.get("newAccount") == BASE + "/acme/new-account"
        and d.get("newNonce") == BASE + "/acme/new-nonce"
        and d["meta"]["externalAccountRequired"] is True, "directory over HTTPS names newNonce, "
@@ -259,5 +260,29 @@ problem(new_account(ed, {"externalAccountBinding": eab(ed, NEW_ACCOUNT)}), 403, 
         "newAccount with a deactivated account's key")
 st, h, d = new_account(k, {"onlyReturnExisting": True})
 report(st == 400, "after the refusals the key still has no account")
+
+# keyChange (RFC 8555 7.3.5): the ES256 account rolls over to a new key
+KC = d0["keyChange"]
+
+
+def key_change(old, new, account, inner_extra=None, old_jwk=None):
+    hd = {"alg": new.alg, "jwk": new.jwk(), "url": KC}
+    hd.update(inner_extra or {})
+    inner = json.loads(jws(new, hd, {"account": account, "oldKey": old_jwk or old.jwk()}))
+    return post_kid(old, KC, account, inner)
+
+
+new_key = Key("ES256")
+problem(key_change(es, new_key, acct, {"nonce": nonce()}), 400, "malformed",
+        "keyChange: an inner JWS with a nonce")
+problem(key_change(es, new_key, acct, old_jwk=other.jwk()), 403, "unauthorized",
+        "keyChange: oldKey not the account's")
+problem(key_change(es, keys["ES384"], acct), 400, "malformed",
+        "keyChange: the new key is another account's")
+st, h, d = key_change(es, new_key, acct)
+report(st == 200 and d["status"] == "valid", "keyChange: 200")
+problem(post_kid(es, acct, acct, None), 400, "malformed", "the old key no longer signs")
+st, h, d = post_kid(new_key, acct, acct, None)
+report(st == 200 and d["status"] == "valid", "the new key signs for the account")
 print(json.dumps(locations), file=sys.stderr)
 sys.exit(FAILED)
