@@ -45,12 +45,20 @@ static const struct setting settings[] = {
      "the last X-Forwarded-For address names the client in the access log. Empty = none."},
     {"server", "base_url", "",
      "Public URL of the portal, used in mails (DCV, password reset, order pages) and in the\n"
-     "URLs put into certificates (AIA, CRL, CPS). Empty = http://BIND:PORT of this server,\n"
+     "URLs put into certificates (AIA, CRL, CPS). Empty = http://BIND:PORT of this server\n"
+     "(https:// with tls_cert),\n"
      "following [server] port and serve --port (127.0.0.1 for an any-address bind). When\n"
      "set, it is used as given (e.g. behind a reverse proxy); serve warns at start when\n"
      "its port is not the one the server listens on."},
     {"server", "secure_cookies", "true",
      "Mark session cookies Secure (keep true in production behind TLS)."},
+    {"server", "tls_cert", "",
+     "PEM file (relative to the data directory) with this server's TLS certificate, then\n"
+     "its chain: serve speaks HTTPS itself (as ACME clients expect). Empty = plain HTTP,\n"
+     "behind a reverse proxy that terminates TLS (docs/nginx.conf.example)."},
+    {"server", "tls_key", "",
+     "PEM file with the unencrypted private key of tls_cert (keep it mode 0600). Both or\n"
+     "neither of tls_cert and tls_key must be set."},
 
     {"database", "url", "sqlite:shomei.db",
      "sqlite:PATH (relative to the data directory) or postgres://user@host:port/db."},
@@ -256,7 +264,8 @@ static void derive_base_url(struct config *c)
         open = "[";
         close = "]";
     }
-    snprintf(c->base_url, sizeof c->base_url, "http://%s%s%s:%s", open, host, close, port);
+    const char *scheme = config_str(c, "server", "tls_cert")[0] != '\0' ? "https" : "http";
+    snprintf(c->base_url, sizeof c->base_url, "%s://%s%s%s:%s", scheme, open, host, close, port);
 }
 
 int config_base_url_explicit(const struct config *c)
@@ -299,7 +308,8 @@ int config_set(struct config *c, const char *section, const char *key, const cha
         return -SM_E_NOMEM;
     free(c->values[i]);
     c->values[i] = v;
-    if (strcmp(section, "server") == 0 && (strcmp(key, "port") == 0 || strcmp(key, "bind") == 0))
+    if (strcmp(section, "server") == 0 &&
+        (strcmp(key, "port") == 0 || strcmp(key, "bind") == 0 || strcmp(key, "tls_cert") == 0))
         derive_base_url(c);
     return 0;
 }

@@ -20,8 +20,9 @@ void config_free(struct config *c);
 
 /* Returns the value (the default when unset); never NULL for a known key.
  * Asking for an unknown key is a programming error and returns "". An empty [server]
- * base_url reads as http://BIND:PORT of the current [server] bind and port (so it follows
- * serve --port); the string lives as long as c and changes with config_set. */
+ * base_url reads as http://BIND:PORT of the current [server] bind and port (https:// with
+ * [server] tls_cert; so it follows serve --port); the string lives as long as c and
+ * changes with config_set. */
 const char *config_str(const struct config *c, const char *section, const char *key);
 /* 1 when [server] base_url was given (file or config_set), 0 when it follows the port. */
 int config_base_url_explicit(const struct config *c);

@@ -43,6 +43,22 @@ static const struct {
     [SM_E_MALFORMED] = {"SM_E_MALFORMED", 400, "web.bad_request", "urn:shomei:problem:malformed"},
     [SM_E_NOT_IMPLEMENTED] = {"SM_E_NOT_IMPLEMENTED", 501, "err.not_implemented",
                               "urn:shomei:problem:not_implemented"},
+    [SM_E_ACME_MALFORMED] = {"SM_E_ACME_MALFORMED", 400, "acme.malformed",
+                             "urn:ietf:params:acme:error:malformed"},
+    [SM_E_ACME_BAD_NONCE] = {"SM_E_ACME_BAD_NONCE", 400, "acme.bad_nonce",
+                             "urn:ietf:params:acme:error:badNonce"},
+    [SM_E_ACME_BAD_SIG_ALG] = {"SM_E_ACME_BAD_SIG_ALG", 400, "acme.bad_signature_algorithm",
+                               "urn:ietf:params:acme:error:badSignatureAlgorithm"},
+    [SM_E_ACME_BAD_PUBLIC_KEY] = {"SM_E_ACME_BAD_PUBLIC_KEY", 400, "acme.bad_public_key",
+                                  "urn:ietf:params:acme:error:badPublicKey"},
+    [SM_E_ACME_UNAUTHORIZED] = {"SM_E_ACME_UNAUTHORIZED", 403, "acme.unauthorized",
+                                "urn:ietf:params:acme:error:unauthorized"},
+    [SM_E_ACME_NO_ACCOUNT] = {"SM_E_ACME_NO_ACCOUNT", 400, "acme.account_does_not_exist",
+                              "urn:ietf:params:acme:error:accountDoesNotExist"},
+    [SM_E_ACME_EAB_REQUIRED] = {"SM_E_ACME_EAB_REQUIRED", 400, "acme.external_account_required",
+                                "urn:ietf:params:acme:error:externalAccountRequired"},
+    [SM_E_ACME_INVALID_CONTACT] = {"SM_E_ACME_INVALID_CONTACT", 400, "acme.invalid_contact",
+                                   "urn:ietf:params:acme:error:invalidContact"},
 };
 
 static int valid(int code) { return code >= 0 && code < SM_E__COUNT; }

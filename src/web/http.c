@@ -122,7 +122,8 @@ int req_wants_json(const struct req *r)
 {
     if (r->route != NULL)
         return (r->route->flags & RF_API) != 0;
-    return r->path != NULL && (strncmp(r->path, "/api/", 5) == 0 || strcmp(r->path, "/api") == 0);
+    return r->path != NULL && (strncmp(r->path, "/api/", 5) == 0 || strcmp(r->path, "/api") == 0 ||
+                               strncmp(r->path, "/acme/", 6) == 0);
 }
 
 struct db *req_db(struct req *r)
@@ -177,6 +178,20 @@ int http_set_cookie(struct req *r, const char *name, const char *value, long max
     return 0;
 }
 
+int http_add_header(struct req *r, const char *name, const char *value)
+{
+    if (r->nheaders >= HTTP_MAX_HEADERS || strlen(name) >= HTTP_HEADER_MAX ||
+        strlen(value) >= HTTP_HEADER_MAX)
+        return -SM_E_TOO_LARGE;
+    for (const char *s = value; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return -SM_E_INVALID;
+    snprintf(r->headers[r->nheaders][0], HTTP_HEADER_MAX, "%s", name);
+    snprintf(r->headers[r->nheaders][1], HTTP_HEADER_MAX, "%s", value);
+    r->nheaders++;
+    return 0;
+}
+
 static int add_headers(struct req *r, struct MHD_Response *resp, const char *ctype)
 {
     int cache = r->route != NULL && (r->route->flags & RF_CACHE) && r->status < 400;
@@ -219,6 +234,9 @@ static int add_headers(struct req *r, struct MHD_Response *resp, const char *cty
     }
     for (int i = 0; i < r->ncookies; i++)
         if (MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->cookies[i]) != MHD_YES)
+            return -1;
+    for (int i = 0; i < r->nheaders; i++)
+        if (MHD_add_response_header(resp, r->headers[i][0], r->headers[i][1]) != MHD_YES)
             return -1;
     return 0;
 }
@@ -427,6 +445,9 @@ static int reply_problem(struct req *r, int status, int code, const char *msgkey
         http_status_title(r, status), "status", status, "detail", msg, "code", msgkey);
     if (j != NULL && field != NULL && field[0] != '\0')
         json_object_set_new(j, "field", json_string(field));
+    if (j != NULL && code == SM_E_ACME_BAD_SIG_ALG) /* RFC 8555 6.2: what is accepted */
+        json_object_set_new(j, "algorithms",
+                            json_pack("[s,s,s,s]", "ES256", "ES384", "RS256", "EdDSA"));
     return http_reply_json(r, status, j);
 }
 

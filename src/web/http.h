@@ -26,6 +26,9 @@ struct dbpool;
 
 #define HTTP_MAX_COOKIES 4
 #define HTTP_COOKIE_MAX  320
+/* Other headers a handler adds to its answer (ACME's Replay-Nonce, Link, Location). */
+#define HTTP_MAX_HEADERS 4
+#define HTTP_HEADER_MAX  400
 
 /* What /healthz reports: the database's state from the last background check (the
  * health check itself never waits for the database). */
@@ -77,6 +80,8 @@ struct req {
     char allow[64]; /* Allow header of a 405 */
     int ncookies;   /* Set-Cookie headers of the answer */
     char cookies[HTTP_MAX_COOKIES][HTTP_COOKIE_MAX];
+    int nheaders; /* headers added with http_add_header */
+    char headers[HTTP_MAX_HEADERS][2][HTTP_HEADER_MAX];
     int status;  /* what was answered, for the access log */
     size_t sent; /* body bytes answered */
     int replied;
@@ -113,7 +118,7 @@ const char *req_csrf_token(struct req *r);
 const char *req_client(const struct req *r);
 /* At login and logout: a new anonymous CSRF cookie, so a planted one does not survive. */
 void req_csrf_rotate(struct req *r);
-/* 1 when errors of this request answer JSON (API routes and paths under /api/). */
+/* 1 when errors of this request answer JSON (API routes and paths under /api/ and /acme/). */
 int req_wants_json(const struct req *r);
 
 /* The database connection of this request (one per request, lent by the server's pool and
@@ -132,6 +137,9 @@ struct org_scope req_scope(const struct req *r);
  * be cookie tokens (no spaces, quotes, commas, semicolons or backslashes).
  * 0, or -SM_E_INVALID / -SM_E_TOO_LARGE (more than HTTP_MAX_COOKIES). */
 int http_set_cookie(struct req *r, const char *name, const char *value, long max_age);
+/* Adds a header to the answer (copied; name and value without CR, LF or NUL); -SM_E_TOO_LARGE
+ * past HTTP_MAX_HEADERS or HTTP_HEADER_MAX, -SM_E_INVALID for a control character. */
+int http_add_header(struct req *r, const char *name, const char *value);
 
 /* ---- answering ---- */
 /* Each returns 0 or negative; after any call r->replied is set (even on failure). */

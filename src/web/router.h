@@ -46,8 +46,9 @@ enum route_auth {
     AUTH_SESSION, /* the session cookie; anonymous: 303 to /login?next=PATH */
     AUTH_API_KEY, /* "Authorization: Bearer <API key>" (RF_API routes); anonymous: 401
                    * problem+json with WWW-Authenticate: Bearer */
-    AUTH_JWS,     /* reserved for ACME (RFC 8555): identity from the JWS-signed body. Not
-                   * implemented: every request answers 501 problem+json (RF_API routes) */
+    AUTH_JWS,     /* ACME (RFC 8555, public RF_API routes): identity from the JWS-signed
+                   * body, verified by the handler's first step (acme_begin, web/h_acme.c)
+                   * once the body is read; problem+json with ACME's error types */
 };
 
 /* "unset", "none", "session", "api-key", "jws". */

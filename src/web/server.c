@@ -17,6 +17,7 @@
 
 #include "core/failalloc.h"
 #include "core/log.h"
+#include "pki/tlspair.h"
 #include "ra/apikey.h"
 #include "ra/login.h"
 #include "store/dbpool.h"
@@ -37,6 +38,8 @@
 /* Seconds between the health thread's database checks, and its longest wait. */
 #define HEALTH_PERIOD_S 2
 #define HEALTH_WAIT_MS  500
+/* Largest PEM file taken for [server] tls_cert or tls_key. */
+#define TLS_FILE_MAX ((size_t)1 << 20)
 
 static void release_db(struct req *r);
 
@@ -521,12 +524,101 @@ static void health_stop(struct health_loop *h)
     pthread_mutex_destroy(&h->mu);
 }
 
+/* [server] tls_cert and tls_key read into memory (NUL-terminated PEM), or both NULL. */
+struct tls_files {
+    char *cert, *key;
+    size_t cert_len, key_len;
+};
+
+static void tls_files_free(struct tls_files *t)
+{
+    if (t->key != NULL)
+        sodium_memzero(t->key, t->key_len);
+    free(t->key);
+    free(t->cert);
+    memset(t, 0, sizeof *t);
+}
+
+/* Reads the file a [server] setting names into *out (NUL-terminated). */
+static int tls_read(const struct config *cfg, const char *key, char **out, size_t *len,
+                    struct sm_err *e)
+{
+    char path[4096];
+    const char *rel = config_str(cfg, "server", key);
+    if (config_path(cfg, rel, path, sizeof path) < 0)
+        return sm_err_set(e, SM_E_CONFIG, key, "[server] %s: path too long", key);
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return sm_err_set(e, SM_E_CONFIG, key, "[server] %s: cannot open %s: %s", key, path,
+                          strerror(errno));
+    struct buf b = BUF_INIT;
+    b.max = TLS_FILE_MAX;
+    char chunk[4096];
+    size_t n;
+    int rc = 0;
+    while (rc == 0 && (n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        rc = buf_append(&b, chunk, n);
+    int bad = ferror(f);
+    fclose(f);
+    if (rc == 0 && !bad)
+        rc = buf_putc(&b, '\0');
+    sodium_memzero(chunk, sizeof chunk);
+    if (rc < 0 || bad) {
+        if (b.p != NULL)
+            sodium_memzero(b.p, b.len);
+        buf_free(&b);
+        return sm_err_set(e, SM_E_CONFIG, key, "[server] %s: cannot read %s%s", key, path,
+                          rc == -SM_E_TOO_LARGE ? " (larger than 1 MiB)" : "");
+    }
+    *out = buf_detach(&b, len);
+    (*len)--; /* the NUL is not part of the PEM */
+    return 0;
+}
+
+/* Loads [server] tls_cert and tls_key when set (both or neither) and checks that they
+ * are a certificate and the key that matches it (issue 10 item 1). */
+static int tls_load(const struct config *cfg, struct tls_files *t, struct sm_err *e)
+{
+    memset(t, 0, sizeof *t);
+    int has_cert = config_str(cfg, "server", "tls_cert")[0] != '\0';
+    int has_key = config_str(cfg, "server", "tls_key")[0] != '\0';
+    if (!has_cert && !has_key)
+        return 0;
+    if (!has_cert || !has_key)
+        return sm_err_set(e, SM_E_CONFIG, has_cert ? "tls_key" : "tls_cert",
+                          "[server] tls_cert and tls_key go together: %s is empty",
+                          has_cert ? "tls_key" : "tls_cert");
+    if (!MHD_is_feature_supported(MHD_FEATURE_TLS))
+        return sm_err_set(e, SM_E_CONFIG, "tls_cert",
+                          "[server] tls_cert: this libmicrohttpd has no TLS support");
+    int rc = tls_read(cfg, "tls_cert", &t->cert, &t->cert_len, e);
+    if (rc == 0)
+        rc = tls_read(cfg, "tls_key", &t->key, &t->key_len, e);
+    if (rc == 0)
+        rc = tls_pair_check(t->cert, t->cert_len, t->key, t->key_len, e);
+    if (rc < 0)
+        tls_files_free(t);
+    return rc;
+}
+
 static struct MHD_Daemon *start_daemon(struct web *w, const struct listen_addr *la, int64_t port,
-                                       int64_t threads, const struct limits *l)
+                                       int64_t threads, const struct limits *l,
+                                       const struct tls_files *tls)
 {
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
     if (la->v6)
         flags |= MHD_USE_IPv6;
+    /* With TLS, the certificate and key (GnuTLS takes PEM from memory); the options after
+     * them are ignored without it (MHD_OPTION_END ends the list early). */
+    struct MHD_OptionItem tls_opts[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, tls->cert},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, tls->key},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (tls->cert != NULL)
+        flags |= MHD_USE_TLS;
+    else
+        tls_opts[0].option = MHD_OPTION_END;
     /* The inactivity timeout stays as a backstop; the guard's deadlines are shorter.
      * MHD_OPTION_STRICT_FOR_CLIENT is not set: in 0.9.75 its missing-Host answer sends
      * the status line twice; framing_ok refuses such requests itself. */
@@ -536,7 +628,7 @@ static struct MHD_Daemon *start_daemon(struct web *w, const struct listen_addr *
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, guard_notify,
         w->guard, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)l->max_conn, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)l->per_ip,
-        MHD_OPTION_END);
+        MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
 }
 
 int server_run(struct config *cfg, const struct ra_ctx *ra, struct sm_err *e)
@@ -544,7 +636,10 @@ int server_run(struct config *cfg, const struct ra_ctx *ra, struct sm_err *e)
     struct web w = {.ra = ra};
     int64_t port, threads;
     struct limits lim;
+    struct tls_files tls = {0};
     int rc = i18n_init(e);
+    if (rc == 0)
+        rc = tls_load(cfg, &tls, e);
     if (rc == 0)
         rc = settings(cfg, &w, &port, &threads, e);
     if (rc == 0)
@@ -552,12 +647,14 @@ int server_run(struct config *cfg, const struct ra_ctx *ra, struct sm_err *e)
     if (rc == 0)
         rc = guard_start((unsigned)lim.head_s, (unsigned)lim.body_s, &w.guard, e);
     if (rc < 0) {
+        tls_files_free(&tls);
         dbpool_close(w.pool);
         return rc;
     }
     const char *bind = config_str(cfg, "server", "bind");
     struct listen_addr la;
     if (parse_bind(bind, (uint16_t)port, &la) < 0) {
+        tls_files_free(&tls);
         guard_stop(w.guard);
         dbpool_close(w.pool);
         return sm_err_set(e, SM_E_CONFIG, "bind", "[server] bind = '%s' is not an IP address",
@@ -580,8 +677,9 @@ int server_run(struct config *cfg, const struct ra_ctx *ra, struct sm_err *e)
     struct health_loop health;
     health_start(&health, w.pool);
     w.health = &health.state;
-    struct MHD_Daemon *d = start_daemon(&w, &la, port, threads, &lim);
+    struct MHD_Daemon *d = start_daemon(&w, &la, port, threads, &lim, &tls);
     if (d == NULL) {
+        tls_files_free(&tls);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         health_stop(&health);
         guard_stop(w.guard);
@@ -591,18 +689,19 @@ int server_run(struct config *cfg, const struct ra_ctx *ra, struct sm_err *e)
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     unsigned actual = info ? info->port : (unsigned)port;
-    printf("shomei serving on http://%s%s%s:%u\n", la.v6 ? "[" : "", bind, la.v6 ? "]" : "",
-           actual);
+    printf("shomei serving on %s://%s%s%s:%u\n", tls.cert != NULL ? "https" : "http",
+           la.v6 ? "[" : "", bind, la.v6 ? "]" : "", actual);
     fflush(stdout);
     char ports[8];
     snprintf(ports, sizeof ports, "%u", actual);
-    log_info("server started", "bind", bind, "port", ports);
+    log_info("server started", "bind", bind, "port", ports, "tls", tls.cert != NULL ? "on" : "off");
 
     int sig = 0;
     while (sigwait(&set, &sig) != 0)
         ;
     log_info("server stopping", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM");
     MHD_stop_daemon(d);
+    tls_files_free(&tls);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     health_stop(&health);
     guard_stop(w.guard);

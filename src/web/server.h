@@ -10,9 +10,10 @@
 struct ra_ctx;
 
 /* Serves with the settings of cfg ([server] bind, port, threads, max_body,
- * secure_cookies) until SIGINT or SIGTERM, handing handlers the RA context ra (built once
- * by the caller from cfg; both outlive the server). Prints "shomei serving on
- * http://HOST:PORT" on stdout once listening. Creates DIR/secret.key when missing. 0
+ * secure_cookies; HTTPS with tls_cert and tls_key, checked before listening) until SIGINT
+ * or SIGTERM, handing handlers the RA context ra (built once by the caller from cfg; both
+ * outlive the server). Prints "shomei serving on http(s)://HOST:PORT" on stdout once
+ * listening. Creates DIR/secret.key when missing. 0
  * after a clean stop. */
 int server_run(struct config *cfg, const struct ra_ctx *ra, struct sm_err *e);
 

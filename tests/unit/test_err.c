@@ -32,8 +32,12 @@ static void test_err_table_walk(void **state)
             fail_msg("%s: no localized title '%s'", sm_err_name(c), hk);
         const char *type = sm_err_type(c);
         assert_non_null(type);
-        assert_memory_equal(type, "urn:shomei:problem:", 19);
-        assert_true(strlen(type) > 19);
+        /* ACME's errors carry the types of RFC 8555 6.7 (issue 10), all others shomei's */
+        const char *pre = strncmp(sm_err_name(c), "SM_E_ACME_", 10) == 0
+                              ? "urn:ietf:params:acme:error:"
+                              : "urn:shomei:problem:";
+        if (strncmp(type, pre, strlen(pre)) != 0 || strlen(type) <= strlen(pre))
+            fail_msg("%s: problem type %s does not start with %s", sm_err_name(c), type, pre);
         for (int d = SM_E_NOMEM; d < c; d++)
             if (strcmp(sm_err_type(d), type) == 0)
                 fail_msg("%s and %s share the problem type %s", sm_err_name(d), sm_err_name(c),
@@ -65,6 +69,9 @@ static void test_err_codes_of_former_field_strings(void **state)
     assert_int_equal(sm_err_http(-3), 500);
     assert_int_equal(sm_err_http(SM_E__COUNT), 500);
     assert_string_equal(sm_err_type(SM_E__COUNT), sm_err_type(SM_E_INTERNAL));
+    /* issue 10: ACME problem documents */
+    assert_string_equal(sm_err_type(SM_E_ACME_BAD_NONCE), "urn:ietf:params:acme:error:badNonce");
+    assert_int_equal(sm_err_http(SM_E_ACME_UNAUTHORIZED), 403);
 }
 
 int main(void)

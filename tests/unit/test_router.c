@@ -214,8 +214,8 @@ static void test_router_every_route_has_its_authenticator(void **state)
             fail_msg("%s: public cached files look up no user (AUTH_NONE)", what);
         if ((rt->flags & RF_CSRF) && a != AUTH_SESSION)
             fail_msg("%s: CSRF tokens are bound to the session (AUTH_SESSION)", what);
-        if (a == AUTH_JWS)
-            fail_msg("%s: AUTH_JWS is reserved until ACME lands (it answers 501)", what);
+        if (a == AUTH_JWS && (rt->role != ROLE_PUBLIC || strncmp(rt->pattern, "/acme/", 6) != 0))
+            fail_msg("%s: AUTH_JWS is for the public ACME routes under /acme/", what);
     }
     /* a few by name: the health check, static files, a page, the API */
     struct {
@@ -231,6 +231,8 @@ static void test_router_every_route_has_its_authenticator(void **state)
         {"POST", "/api/v1/payments", AUTH_API_KEY},
         {"POST", "/ocsp", AUTH_NONE},
         {"GET", "/ocsp/MFQwUjBQ", AUTH_NONE},
+        {"POST", "/acme/new-account", AUTH_JWS},
+        {"GET", "/acme/directory", AUTH_JWS},
     };
     for (size_t k = 0; k < sizeof named / sizeof named[0]; k++) {
         struct router_params p;
@@ -264,11 +266,11 @@ static void test_router_every_route_has_its_authenticator(void **state)
     assert_string_equal(router_auth_name(AUTH_JWS), "jws");
 }
 
-/* Issue 7 item 5: a route that names the reserved JWS authenticator (ACME, not yet
- * implemented) is refused before its handler with 501 and a problem type of its own,
- * whatever its role; a route without an authenticator is a server error (500), never an
- * open door; AUTH_NONE reads nothing and leaves the request anonymous. */
-static void test_router_jws_routes_answer_501(void **state)
+/* Issue 7 item 5, issue 10: the JWS authenticator (ACME) reads nothing before the body:
+ * the request stays anonymous and the handler verifies the JWS first (web/h_acme.c); a
+ * route without an authenticator is a server error (500), never an open door; AUTH_NONE
+ * reads nothing and leaves the request anonymous. */
+static void test_router_jws_routes_identify_in_the_handler(void **state)
 {
     (void)state;
     struct web w = {0};
@@ -287,12 +289,9 @@ static void test_router_jws_routes_answer_501(void **state)
          .auth = AUTH_JWS},
     };
     for (size_t k = 0; k < 2; k++) {
-        struct req r = {.web = &w, .route = &routes[k]};
+        struct req r = {.web = &w, .route = &routes[k], .cred = CRED_SESSION};
         struct sm_err e = {0};
-        assert_int_equal(web_auth_identify(&r, &e), -SM_E_NOT_IMPLEMENTED);
-        assert_int_equal(e.code, SM_E_NOT_IMPLEMENTED);
-        assert_int_equal(http_err_status(&e), 501);
-        assert_string_equal(sm_err_type(e.code), "urn:shomei:problem:not_implemented");
+        assert_int_equal(web_auth_identify(&r, &e), 0);
         assert_int_equal(r.cred, CRED_NONE);
         assert_null(req_user(&r));
     }
@@ -315,7 +314,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_router_body_limits_from_the_table),
         cmocka_unit_test(test_router_every_route_has_its_authenticator),
-        cmocka_unit_test(test_router_jws_routes_answer_501),
+        cmocka_unit_test(test_router_jws_routes_identify_in_the_handler),
         cmocka_unit_test(test_router_match_table),
         cmocka_unit_test(test_router_match_405_allow),
         cmocka_unit_test(test_router_match_param_too_long),

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Issue 10 items 1-2 (R-ACME-1, RFC 8555): the ACME server's first resources over HTTPS
+# served by shomei itself: the directory, newNonce (HEAD 200 / GET 204, Replay-Nonce,
+# no-store) and newAccount with external account binding to a portal organization
+# (credentials from `shomei acme eab --org`), for ES256, ES384, RS256 and EdDSA account
+# keys; then the account URL with the account's kid (read, contact update, deactivation)
+# and keyChange (RFC 8555 7.3.2, 7.3.5, 7.3.6). A scripted client
+# (tests/it/acme_client.py, python3-cryptography) signs the
+# requests; each bad request gets its RFC 8555 problem type and creates nothing. Two
+# servers share the database: a nonce of one is good once at the other. Runs on
+# PostgreSQL too (tests/pg.sh bash tests/it/acme_account.sh).
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+"$PY" -c 'import cryptography' 2>/dev/null || { not_ok "python3-cryptography is installed"; it_done; }
+
+dir=$IT_TMP/data
+port=$(free_port)
+url=https://127.0.0.1:$port
+if ! "$SHOMEI_BIN" init --dir "$dir" --set server.tls_cert=tls.crt --set server.tls_key=tls.key \
+  --set "server.base_url=$url" ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} \
+  >"$IT_TMP/init.log" 2>&1; then
+  not_ok "shomei init"; sed 's/^/# /' "$IT_TMP/init.log"; it_done
+fi
+sql() {
+  if [ -n "${SHOMEI_TEST_PG_URL:-}" ]; then psql -X -q -tA "$SHOMEI_TEST_PG_URL" -c "$1"
+  else sqlite3 -batch "$dir/shomei.db" "$1"; fi
+}
+n_of() { echo "SUM(CASE WHEN $1 THEN 1 ELSE 0 END)"; }
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+  -keyout "$dir/tls.key" -out "$dir/tls.crt" >/dev/null 2>&1
+printf '%s\n' 'Acme-Horse-77' | "$SHOMEI_BIN" user add --dir "$dir" --password-stdin \
+  --login acme-c --role customer --email c@c.example.jp --name "Acme C" --org-name "Org ACME" \
+  >"$IT_TMP/user.log" 2>&1
+org=$("$SHOMEI_BIN" user list --dir "$dir" | awk '$2 == "acme-c" {print $4}')
+check "an organization to bind to" test -n "$org"
+
+# EAB credentials from the CLI: a bad organization is refused, a good one printed once
+check "acme eab: unknown organization refused" bash -c "! '$SHOMEI_BIN' acme eab --dir '$dir' --org 99999 2>'$IT_TMP/eab.err'"
+check "acme eab: the refusal names the organization" grep -q "no organization 99999" "$IT_TMP/eab.err"
+check_eq "acme eab: a bad --org is a usage error" 2 \
+  "$("$SHOMEI_BIN" acme eab --dir "$dir" --org x >/dev/null 2>&1; echo $?)"
+"$SHOMEI_BIN" acme eab --dir "$dir" --org "$org" >"$IT_TMP/eab.out"
+kid=$(awk '$1 == "kid" {print $2}' "$IT_TMP/eab.out")
+key=$(awk '$1 == "hmac_key" {print $2}' "$IT_TMP/eab.out")
+check_eq "key id of 22 characters" 22 "${#kid}"
+check_eq "HMAC key of 43 characters" 43 "${#key}"
+
+# two servers on one database, as behind a load balancer (base_url names the first)
+port2=$(free_port)
+for p in "$port" "$port2"; do
+  "$SHOMEI_BIN" serve --dir "$dir" --port "$p" >"$IT_TMP/serve-$p.out" 2>"$IT_TMP/serve-$p.log" &
+  IT_PIDS+=("$!")
+  wait_for 20 curl -fsS --cacert "$dir/tls.crt" -o /dev/null "https://127.0.0.1:$p/healthz" \
+    2>/dev/null || { not_ok "server $p starts with TLS"; sed 's/^/# /' "$IT_TMP/serve-$p.log"; it_done; }
+done
+
+"$PY" "$here/acme_client.py" "$url" "$dir/tls.crt" "$kid" "$key" "https://127.0.0.1:$port2" \
+  2>"$IT_TMP/client.err" |
+  tee "$IT_TMP/client.out"
+st=${PIPESTATUS[0]}
+check_eq "the scripted client passed every check and ran to its end" 0 "$st"
+[ -s "$IT_TMP/client.err" ] && sed 's/^/# /' "$IT_TMP/client.err" | tail -5
+
+# what the refusals left: four accounts (one per key type), all of the organization
+check_eq "four accounts, all of the organization" "4|4" \
+  "$(sql "SELECT COUNT(*), $(n_of "org_id = $org") FROM acme_accounts")"
+check_eq "each bound with the EAB key id" 4 \
+  "$(sql "SELECT COUNT(*) FROM acme_accounts WHERE eab_kid = '$kid'")"
+check_eq "audit records: EAB key, accounts, contact update, deactivation" "1|4|1|1" \
+  "$(sql "SELECT $(n_of "action = 'acme.eab.create'"), $(n_of "action = 'acme.account.create'"), $(n_of "action = 'acme.account.update'"), $(n_of "action = 'acme.account.deactivate'") FROM audit_log")"
+check_eq "one key change recorded, to the key the account has now" 1 \
+  "$(sql "SELECT COUNT(*) FROM audit_log a, acme_accounts c WHERE a.action = 'acme.account.key_change' AND c.id = 1 AND a.detail LIKE '%\"new\":\"' || c.thumbprint || '\"%'")"
+check_eq "one account deactivated" "deactivated" \
+  "$(sql "SELECT status FROM acme_accounts WHERE status <> 'valid'")"
+check "the audit chain verifies" "$SHOMEI_BIN" audit verify --dir "$dir"
+it_done
