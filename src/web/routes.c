@@ -3,6 +3,7 @@
  * authenticator. Order matters only among patterns that match the same path (first wins).
  * Routes of a common shape use the macros of web/router.h (GET_PAGE, POST_FORM, GET_API,
  * POST_API); any other is written out with designated initializers. */
+#include "web/h_reissue.h"
 #include "web/h_subscriptions.h"
 #include "web/handlers.h"
 
@@ -50,6 +51,7 @@ const struct route web_routes[] = {
 #include "web/routes_certs.inc"
 #include "web/routes_lifecycle.inc"
 #include "web/routes_subscriptions.inc"
+#include "web/routes_reissue.inc"
 };
 /* clang-format on */
 
