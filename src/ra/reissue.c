@@ -35,9 +35,9 @@
 
 static const struct order_actor system_actor = {0, {1, NULL, 0}};
 
-const char *const reissue_reasons[] = {"site_closed", "domain_released", "org_changed",
-                                       "replacement", "key_compromise",  "key_lost",
-                                       "other",       NULL};
+const char *const reissue_reasons[] = {
+    "site_closed",    "domain_released", "org_changed", "replacement",
+    "key_compromise", "key_lost",        "other",       NULL};
 
 /* R-RI-1, in the order of reissue_reasons */
 static const int reason_codes[] = {REVOKE_CESSATION_OF_OPERATION,
@@ -355,8 +355,8 @@ static int check_tx(const struct order_env *env, const struct order_actor *who,
 }
 
 int reissue_check(const struct order_env *env, const struct order_actor *who,
-                  const struct config *cfg, const struct reissue_req *req, struct reissue_plan *plan,
-                  struct sm_err *e)
+                  const struct config *cfg, const struct reissue_req *req,
+                  struct reissue_plan *plan, struct sm_err *e)
 {
     struct ri_ctx c;
     memset(plan, 0, sizeof *plan);
@@ -436,8 +436,8 @@ static void jst_text(int64_t t, char *out, size_t n)
 
 /* Inserts the reissue's order, a copy of the original's application. */
 static int insert_order(struct db *db, const struct order_actor *who, const struct ri_ctx *c,
-                        const struct reissue_plan *plan, const char *idem, int64_t now,
-                        int64_t *id, struct sm_err *e)
+                        const struct reissue_plan *plan, const char *idem, int64_t now, int64_t *id,
+                        struct sm_err *e)
 {
     struct order_rec r = *c->prev; /* borrows prev's strings */
     r.id = 0;
@@ -558,12 +558,12 @@ int reissue_apply(const struct order_env *env, const struct order_actor *who,
         rc = orders_get(db, id, &all, &o, e);
     struct order_env quiet = *env; /* the reissue's own mail, not the payment notice */
     quiet.hooks = NULL;
-    json_t *d = json_pack("{s:s, s:s, s:i, s:I, s:b, s:s, s:s?, s:s?, s:s, s:I}", "original",
-                          plan.serial, "reason", plan.reason, "reason_code", plan.reason_code,
-                          "revoke_at", (json_int_t)plan.revoke_at, "new_csr", plan.new_csr,
-                          "names", plan.names_json ? plan.names_json : "[]", "added",
-                          plan.added_json, "removed", plan.removed_json, "root", plan.root, "fee",
-                          (json_int_t)plan.fee);
+    json_t *d =
+        json_pack("{s:s, s:s, s:i, s:I, s:b, s:s, s:s?, s:s?, s:s, s:I}", "original", plan.serial,
+                  "reason", plan.reason, "reason_code", plan.reason_code, "revoke_at",
+                  (json_int_t)plan.revoke_at, "new_csr", plan.new_csr, "names",
+                  plan.names_json ? plan.names_json : "[]", "added", plan.added_json, "removed",
+                  plan.removed_json, "root", plan.root, "fee", (json_int_t)plan.fee);
     if (rc == 0)
         rc = order_audit(&quiet, who, o, "order.reissue_requested", d, e);
     if (rc == 0 && plan.fee == 0) {
@@ -650,11 +650,11 @@ json_t *reissue_history(struct db *db, int64_t cert_id, struct sm_err *e)
         const char *rname = reason >= 0 ? revoke_reason_name(reason) : NULL;
         json_array_append_new(
             a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s}", "serial",
-                         c->serial, "state", c->state, "issued_why", l[i].reason,
-                         "reissue_reason", why, "replaces", replaces, "replaced_by", replaced_by,
-                         "not_before", (json_int_t)c->not_before, "not_after",
-                         (json_int_t)c->not_after, "revoked_at", (json_int_t)c->revoked_at,
-                         "revoke_due", (json_int_t)due, "revocation_reason", rname ? rname : ""));
+                         c->serial, "state", c->state, "issued_why", l[i].reason, "reissue_reason",
+                         why, "replaces", replaces, "replaced_by", replaced_by, "not_before",
+                         (json_int_t)c->not_before, "not_after", (json_int_t)c->not_after,
+                         "revoked_at", (json_int_t)c->revoked_at, "revoke_due", (json_int_t)due,
+                         "revocation_reason", rname ? rname : ""));
         certs_row_free(c);
     }
     free(l);

@@ -73,9 +73,9 @@ struct reissue_plan {
     char receipt_no[32]; /* the original's order */
     char reason[24];
     int reason_code;
-    int64_t revoke_at;   /* when the original will be revoked (now for keyCompromise) */
-    int revoke_now;      /* 1: at once */
-    int64_t not_after;   /* the new certificate's end: the original's */
+    int64_t revoke_at; /* when the original will be revoked (now for keyCompromise) */
+    int revoke_now;    /* 1: at once */
+    int64_t not_after; /* the new certificate's end: the original's */
     int new_csr;
     char root[4];
     char *names_json; /* JSON array of the names of the new certificate (owned) */
@@ -96,14 +96,14 @@ void reissue_plan_clear(struct reissue_plan *p);
  * "reason", "revoke_date", "consent", "csr", "names", "root", "dcv_method"), -SM_E_CSR
  * (field "csr": the CSR is not acceptable, its key is blocked). */
 int reissue_check(const struct order_env *env, const struct order_actor *who,
-                  const struct config *cfg, const struct reissue_req *req, struct reissue_plan *plan,
-                  struct sm_err *e);
+                  const struct config *cfg, const struct reissue_req *req,
+                  struct reissue_plan *plan, struct sm_err *e);
 
 /* Checks again and applies in one transaction (see above); *order_id gets the reissue's
  * order. plan (may be NULL) gets what was done. Own transaction, at clock_now(). */
 int reissue_apply(const struct order_env *env, const struct order_actor *who,
-                  const struct config *cfg, const struct reissue_req *req, struct reissue_plan *plan,
-                  int64_t *order_id, struct sm_err *e);
+                  const struct config *cfg, const struct reissue_req *req,
+                  struct reissue_plan *plan, int64_t *order_id, struct sm_err *e);
 
 /* The history of the subscription of certificate cert_id (R-RI-7): every certificate, oldest
  * first, as a JSON array of {serial, state, issued_why (first | continued | renewal |

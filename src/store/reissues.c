@@ -14,8 +14,8 @@ static const struct db_stmt st_insert = {
     "$7, $8, $9, $10, $11) RETURNING id",
     NULL, NULL};
 
-static const struct db_stmt st_by_order = {"reissues.by_order", "SELECT " COLS "WHERE order_id = $1",
-                                           NULL, NULL};
+static const struct db_stmt st_by_order = {"reissues.by_order",
+                                           "SELECT " COLS "WHERE order_id = $1", NULL, NULL};
 
 static const struct db_stmt st_by_sub = {
     "reissues.by_sub", "SELECT " COLS "WHERE subscription_id = $1 ORDER BY id", NULL, NULL};
@@ -43,11 +43,11 @@ static const struct db_rowtype reissue_rowtype = {sizeof(struct reissue_row), 12
 
 int reissues_insert(struct db *db, const struct reissue_row *r, int64_t *id, struct sm_err *e)
 {
-    struct db_val p[11] = {DBV_INT(r->order_id),   DBV_INT(r->original_cert_id),
+    struct db_val p[11] = {DBV_INT(r->order_id),        DBV_INT(r->original_cert_id),
                            DBV_INT(r->subscription_id), DBV_TEXT(r->reason),
-                           DBV_INT(r->reason_code), DBV_INT(r->revoke_at),
-                           DBV_INT(r->new_csr),    DBV_INT(r->fee),
-                           DBV_TEXT(r->changes),   DBV_INT(r->created_by),
+                           DBV_INT(r->reason_code),     DBV_INT(r->revoke_at),
+                           DBV_INT(r->new_csr),         DBV_INT(r->fee),
+                           DBV_TEXT(r->changes),        DBV_INT(r->created_by),
                            DBV_INT(r->created_at)};
     return db_returning_id(db, &st_insert, p, 11, id, e);
 }

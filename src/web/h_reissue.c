@@ -29,36 +29,32 @@ static void jst_date(int64_t t, char *out, size_t n)
 /* The message key and its argument for a refusal of ra/reissue. */
 static const char *err_key(const struct sm_err *e, const char **arg, char *buf, size_t n)
 {
-    *arg = e->field;
+    *arg = NULL; /* the field itself: {field} and the answer's field name it */
     if (e->code == SM_E_NOTFOUND)
         return "certs.err.notfound";
     if (strcmp(e->field, "reissue.forbidden") == 0) {
-        *arg = NULL;
         snprintf(buf, n, "ri.err.forbidden_%s", strcmp(e->detail, "org") == 0 ? "org" : "cn");
         return buf;
     }
-    if (strcmp(e->field, "csr") == 0 && e->code != SM_E_CSR) {
-        snprintf(buf, n, "ri.err.csr_%s",
-                 strcmp(e->detail, "cn") == 0        ? "cn"
-                 : strcmp(e->detail, "new_key") == 0 ? "new_key"
-                                                     : "missing");
+    if (strcmp(e->field, "csr") == 0) {
+        snprintf(buf, n, "ri.err.csr%s",
+                 e->code == SM_E_CSR                 ? ""
+                 : strcmp(e->detail, "cn") == 0      ? "_cn"
+                 : strcmp(e->detail, "new_key") == 0 ? "_new_key"
+                                                     : "_missing");
         return buf;
     }
-    if (strcmp(e->field, "csr") == 0) { /* not acceptable: the CSR check's problem code */
-        *arg = e->detail;
-        return "ri.err.csr";
-    }
-    if (strcmp(e->field, "names") == 0) {
-        *arg = e->detail;
-        return "ri.err.names";
-    }
-    if (strcmp(e->field, "reissue.expiry_month") == 0 || strcmp(e->field, "reissue.cn_limit") == 0)
-        *arg = e->detail;
-    static const char *const known[] = {"reason",           "revoke_date",
-                                        "consent",          "root",
-                                        "dcv_method",       "reissue.state",
-                                        "reissue.renewal",  "reissue.expiry_month",
-                                        "reissue.cn_limit", "reissue.no_subscription"};
+    static const char *const known[] = {"reason",
+                                        "revoke_date",
+                                        "consent",
+                                        "root",
+                                        "names",
+                                        "dcv_method",
+                                        "reissue.state",
+                                        "reissue.renewal",
+                                        "reissue.expiry_month",
+                                        "reissue.cn_limit",
+                                        "reissue.no_subscription"};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
         if (strcmp(e->field, known[i]) == 0) {
             const char *f = strncmp(known[i], "reissue.", 8) == 0 ? known[i] + 8 : known[i];
@@ -247,13 +243,13 @@ static json_t *plan_json(struct req *r, const struct reissue_plan *pl)
     json_t *j = json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:b, s:s, s:o, s:o, s:o, s:I, s:s, s:s}",
         "serial", pl->serial, "cn", pl->cn, "reason", pl->reason, "reason_label",
-        i18n_text(r->lang, key), "revocation_reason", rn ? rn : "unspecified", "revoke_date",
-        when, "revoke_now", pl->revoke_now, "not_after", na, "root", pl->root, "new_csr",
-        pl->new_csr, "receipt_no", pl->receipt_no, "names",
+        i18n_text(r->lang, key), "revocation_reason", rn ? rn : "unspecified", "revoke_date", when,
+        "revoke_now", pl->revoke_now, "not_after", na, "root", pl->root, "new_csr", pl->new_csr,
+        "receipt_no", pl->receipt_no, "names",
         json_loads(pl->names_json ? pl->names_json : "[]", 0, NULL), "added",
         json_loads(pl->added_json ? pl->added_json : "[]", 0, NULL), "removed",
-        json_loads(pl->removed_json ? pl->removed_json : "[]", 0, NULL), "fee",
-        (json_int_t)pl->fee, "fee_yen", yen, "fee_rule", pl->fee_rule);
+        json_loads(pl->removed_json ? pl->removed_json : "[]", 0, NULL), "fee", (json_int_t)pl->fee,
+        "fee_yen", yen, "fee_rule", pl->fee_rule);
     return j;
 }
 
@@ -279,16 +275,14 @@ void h_cert_reissue_confirm(struct req *r)
         goto out;
     }
     json_t *data = plan_json(r, &pl);
-    json_object_set_new(data, "form",
-                        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "reason",
-                                  in.q.reason ? in.q.reason : "", "revoke_date",
-                                  in.q.revoke_date ? in.q.revoke_date : "", "csr_mode",
-                                  in.csr_mode ? in.csr_mode : "reuse", "csr",
-                                  in.q.csr_pem ? in.q.csr_pem : "", "names",
-                                  in.names_text ? in.names_text : "", "root",
-                                  in.q.root ? in.q.root : "", "dcv_method",
-                                  in.q.dcv_method ? in.q.dcv_method : "dns", "idem",
-                                  in.q.idem_key ? in.q.idem_key : ""));
+    json_object_set_new(
+        data, "form",
+        json_pack(
+            "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "reason", in.q.reason ? in.q.reason : "",
+            "revoke_date", in.q.revoke_date ? in.q.revoke_date : "", "csr_mode",
+            in.csr_mode ? in.csr_mode : "reuse", "csr", in.q.csr_pem ? in.q.csr_pem : "", "names",
+            in.names_text ? in.names_text : "", "root", in.q.root ? in.q.root : "", "dcv_method",
+            in.q.dcv_method ? in.q.dcv_method : "dns", "idem", in.q.idem_key ? in.q.idem_key : ""));
     json_object_set_new(data, "free", json_boolean(pl.fee == 0));
     http_reply_page(r, 200, "cert_reissue_confirm", "ri.confirm.title", data);
 out:
@@ -440,10 +434,10 @@ void h_api_cert_reissue(struct req *r)
         http_reply_err(r, &e);
         goto out;
     }
-    json_t *j = json_pack("{s:I, s:s, s:s, s:s, s:I, s:s?}", "id", (json_int_t)o->id, "receipt_no",
-                          o->receipt_no, "kind", o->kind, "state", o->state, "amount",
-                          (json_int_t)o->amount, "invoice_no",
-                          o->invoice_no[0] ? o->invoice_no : NULL);
+    json_t *j =
+        json_pack("{s:I, s:s, s:s, s:s, s:I, s:s?}", "id", (json_int_t)o->id, "receipt_no",
+                  o->receipt_no, "kind", o->kind, "state", o->state, "amount",
+                  (json_int_t)o->amount, "invoice_no", o->invoice_no[0] ? o->invoice_no : NULL);
     if (pl.serial[0] != '\0')
         json_object_set_new(j, "reissue", plan_json(r, &pl));
     http_reply_json(r, 201, j);
@@ -491,14 +485,14 @@ void reissue_page_data(struct req *r, struct portal *p, int64_t cert_id, const c
         snprintf(rk, sizeof rk, "rev.reason.%s", rn);
         snprintf(sk, sizeof sk, "ri.state.%s", st);
         json_array_append_new(
-            rows, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "serial",
-                            json_string_value(json_object_get(v, "serial")), "why", why,
-                            "not_before", nb, "not_after", na, "state", st, "state_label",
-                            i18n_text(r->lang, sk), "revoked", rv, "revocation_reason",
-                            rn[0] ? i18n_text(r->lang, rk) : "", "replaced_by",
-                            json_string_value(json_object_get(v, "replaced_by")), "this",
-                            self != NULL && strcmp(self, json_string_value(json_object_get(
-                                                             v, "serial"))) == 0));
+            rows,
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "serial",
+                      json_string_value(json_object_get(v, "serial")), "why", why, "not_before", nb,
+                      "not_after", na, "state", st, "state_label", i18n_text(r->lang, sk),
+                      "revoked", rv, "revocation_reason", rn[0] ? i18n_text(r->lang, rk) : "",
+                      "replaced_by", json_string_value(json_object_get(v, "replaced_by")), "this",
+                      self != NULL &&
+                          strcmp(self, json_string_value(json_object_get(v, "serial"))) == 0));
     }
     json_decref(h);
     int can = strcmp(state, "issued") == 0;

@@ -217,9 +217,8 @@ static int64_t issued(struct fx *f, const struct product *p, EVP_PKEY *k, time_t
     int64_t id = 0;
     assert_int_equal(db_begin(f->db, &e), 0);
     assert_int_equal(certs_reserve(f->db, &c, "test/1/1", at, &e), 0);
-    assert_int_equal(certs_set_issued(f->db, serial, der, (size_t)len, at, not_after, "00", at,
-                                      &id, &e),
-                     0);
+    assert_int_equal(
+        certs_set_issued(f->db, serial, der, (size_t)len, at, not_after, "00", at, &id, &e), 0);
     if (subscription_record_tx(f->db, r, &plan, id, at, &e) != 0)
         fail_msg("record: %s", e.detail);
     assert_int_equal(db_commit(f->db, &e), 0);
