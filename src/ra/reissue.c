@@ -73,13 +73,25 @@ static int64_t jst_day(int64_t t)
     return s >= 0 ? s / DAY : -((-s + DAY - 1) / DAY);
 }
 
+/* The number of the n digits at s, -1 when one is not a digit. */
+static int digits(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
 /* "YYYY-MM-DD" into a day number; -1 when not a date. */
 static int64_t parse_day(const char *s)
 {
-    int y, m, d;
-    char tail;
-    if (s == NULL || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 ||
-        s[4] != '-' || s[7] != '-' || m < 1 || m > 12 || d < 1 || d > 31)
+    if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return -1;
+    int y = digits(s, 4), m = digits(s + 5, 2), d = digits(s + 8, 2);
+    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
         return -1;
     struct tm tm = {0};
     tm.tm_year = y - 1900;
@@ -226,8 +238,15 @@ static int check_csr(struct db *db, const struct reissue_req *req, int code, str
 static int64_t fee_of(const struct product *p, const struct certs_row *cert, int changed,
                       int64_t now)
 {
-    long long days = 0, yen = 0;
-    if (sscanf(p->reissue_fee, "after:%lld:%lld", &days, &yen) != 2)
+    if (strncmp(p->reissue_fee, "after:", 6) != 0)
+        return 0;
+    char *end = NULL;
+    long long days = strtoll(p->reissue_fee + 6, &end, 10);
+    if (end == NULL || *end != ':')
+        return 0;
+    const char *ys = end + 1;
+    long long yen = strtoll(ys, &end, 10);
+    if (end == ys || *end != '\0' || days < 0 || yen < 0)
         return 0;
     return changed && now - cert->not_before > days * DAY ? (int64_t)yen : 0;
 }
