@@ -16,6 +16,8 @@ static int run_crl(struct db *db, const struct config *cfg, const struct job_row
 {
     int64_t now = (int64_t)clock_now();
     int rc = ocsp_responders_ensure(db, cfg, now, NULL, e); /* renewed ahead of expiry */
+    if (rc == 0) /* R-RI-2, R-REV-1: scheduled revocations whose date has come */
+        rc = revoke_run_all_due(db, now, NULL, e);
     if (rc == 0)
         rc = crl_refresh(db, cfg, now, 0, NULL, e);
     if (rc == 0) /* OCSP responses signed ahead, refreshed before half their validity */

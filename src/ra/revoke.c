@@ -242,6 +242,23 @@ int revoke_run_due(struct db *db, const char *serial, int64_t now, int *done, st
     return rc;
 }
 
+int revoke_run_all_due(struct db *db, int64_t now, int *done, struct sm_err *e)
+{
+    char(*due)[REVOCATIONS_SERIAL_MAX] = NULL;
+    size_t n = 0;
+    int rc = revocations_list_due(db, now, &due, &n, e);
+    if (done != NULL)
+        *done = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        int did = 0;
+        rc = revoke_run_due(db, due[i], now, &did, e);
+        if (done != NULL)
+            *done += did;
+    }
+    free(due);
+    return rc;
+}
+
 int revoke_needs_phone(const char *level, const char *source)
 {
     return source != NULL && strcmp(source, "customer") == 0 && level != NULL &&

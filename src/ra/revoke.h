@@ -111,6 +111,11 @@ int revoke_withdraw(struct db *db, const char *actor, const char *serial,
  * is and counts as done. *done (may be NULL) = 1 when it revoked. Own transaction. */
 int revoke_run_due(struct db *db, const char *serial, int64_t now, int *done, struct sm_err *e);
 
+/* Every scheduled revocation due at now, each as revoke_run_due (the CRL job's pass, a
+ * safety net for a cert.revoke job whose run time, kept by the wall clock, has not come
+ * while the RA's clock has). *done (may be NULL) counts the revoked ones. */
+int revoke_run_all_due(struct db *db, int64_t now, int *done, struct sm_err *e);
+
 /* Canonical serial (lower-case hex, no leading zeros) of s into out (41 bytes); -1 when s
  * is not 1..40 hex digits. */
 int revoke_serial_norm(const char *s, char out[41]);

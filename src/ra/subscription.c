@@ -145,18 +145,34 @@ static int64_t pending_link(struct db *db, const struct sub_ctx *c)
 
 /* ---- issuance ---- */
 
+/* R-RI-3: a reissued certificate ends when the one it replaces does (never later than the
+ * subscription). */
+static int reissued_end(struct db *db, const struct order_rec *o, struct sub_plan *plan,
+                        struct sm_err *e)
+{
+    struct certs_row *c = NULL;
+    int rc = certs_get_id(db, o->predecessor_cert_id, &c, e);
+    if (rc == 0 && c->not_after > 0 && c->not_after < plan->ends_at)
+        plan->ends_at = c->not_after;
+    certs_row_free(c);
+    return rc;
+}
+
 int subscription_plan(struct db *db, const struct order_rec *o, const struct product *p, time_t now,
                       struct sub_plan *plan, struct sm_err *e)
 {
     memset(plan, 0, sizeof *plan);
     struct subscription s = {0};
+    struct subscription_cert link = {0};
     struct sm_err ne = {0};
-    int rc = subscriptions_get_by_order(db, o->id, &s, NULL, &ne);
+    int rc = subscriptions_get_by_order(db, o->id, &s, &link, &ne);
     if (rc == 0) { /* a continued certificate: the subscription's end */
         if (strcmp(s.state, "cancelled") == 0 || (time_t)s.ends_at <= now)
             return sm_err_set(e, SM_E_POLICY, "subscription", "subscription %lld is over",
                               (long long)s.id);
         *plan = (struct sub_plan){1, s.id, s.starts_at, s.ends_at, 0};
+        if (strcmp(link.reason, "reissue") == 0) /* R-RI-3: the original's end date */
+            return reissued_end(db, o, plan, e);
         return 0;
     }
     if (rc != -SM_E_NOTFOUND) {

@@ -51,8 +51,8 @@ static const struct db_stmt st_get_id = {
 
 static const struct db_stmt st_count_cn = {
     "certs.count_cn",
-    "SELECT COUNT(*) FROM certificates WHERE org_id = $1 AND cn = $2 AND state = 'issued' "
-    "AND not_after >= $3",
+    "SELECT COUNT(*) FROM certificates WHERE org_id = $1 AND cn = $2 "
+    "AND state IN ('issued', 'revocation_scheduled') AND not_after >= $3",
     NULL, NULL};
 
 static const struct db_stmt st_count_state = {

@@ -73,7 +73,8 @@ int certs_get_id(struct db *db, int64_t id, struct certs_row **out, struct sm_er
 void certs_row_free(struct certs_row *r);
 void certs_rows_free(struct certs_row *v, size_t n);
 
-/* Certificates of org_id for cn in state issued and not expired at now (R-ISS-6). */
+/* Certificates of org_id for cn issued or with a revocation scheduled (still valid) and not
+ * expired at now (R-ISS-6, R-RI-4). */
 int certs_count_valid_cn(struct db *db, int64_t org_id, const char *cn, int64_t now, int64_t *count,
                          struct sm_err *e);
 /* Number of certificates in state (any state when state is NULL). */

@@ -18,6 +18,7 @@
 #include "ra/download.h"
 #include "store/certlist.h"
 #include "web/h_portal.h"
+#include "web/h_reissue.h"
 #include "web/h_subscriptions.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
@@ -372,6 +373,7 @@ void h_cert_detail(struct req *r)
     revoke_page_data(r, &p, c->serial, c->state, c->not_after, data); /* issue 9 item 4 */
     /* R-REN-6: the subscription, its certificates and what comes next */
     json_object_set_new(data, "subscription", hs_cert_subscription(r, &p, c->id));
+    reissue_page_data(r, &p, c->id, c->state, data); /* R-RI-7: reissue and history */
     http_reply_page(r, 200, "cert_detail", "certs.detail.title", data);
 out:
     certlist_detail_free(d);
