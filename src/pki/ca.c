@@ -180,9 +180,14 @@ int ca_check_config(const struct config *c, struct sm_err *e)
     if (rc < 0)
         return rc;
     char repo[CA_URL_MAX];
-    if (ca_repository_url(c, repo, sizeof repo) < 0 || !url_ok(repo))
+    /* BR 7.1.2.7.7 and 7.1.2.11.2: caIssuers and CRL URLs are plain http (a relying
+     * party fetching them must not need TLS, which may itself need them). */
+    if (ca_repository_url(c, repo, sizeof repo) < 0 || !url_ok(repo) ||
+        strncmp(repo, "http://", 7) != 0)
         return sm_err_set(e, SM_E_CONFIG, "repository_url",
-                          "the repository URL '%.200s' is not a usable http URL", repo);
+                          "the repository URL '%.200s' must be a plain http:// URL (BR "
+                          "7.1.2.11.2); when base_url is https, set [ca] repository_url",
+                          repo);
     static const char *const urls[] = {"cps_url", "ocsp_url"};
     for (size_t i = 0; i < 2; i++) {
         const char *u = config_str(c, "ca", urls[i]);

@@ -19,7 +19,8 @@ dir=$IT_TMP/data
 port=$(free_port)
 url=https://127.0.0.1:$port
 if ! "$SHOMEI_BIN" init --dir "$dir" --set server.tls_cert=tls.crt --set server.tls_key=tls.key \
-  --set "server.base_url=$url" ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} \
+  --set "server.base_url=$url" --set "ca.repository_url=http://127.0.0.1:$port/repository" \
+  ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} \
   >"$IT_TMP/init.log" 2>&1; then
   not_ok "shomei init"; sed 's/^/# /' "$IT_TMP/init.log"; it_done
 fi

@@ -8,8 +8,16 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 
 dir=$IT_TMP/data
+# BR 7.1.2.11.2: the CRL and caIssuers URLs stay plain http, so an https base_url alone
+# is refused at init, naming [ca] repository_url, and leaves nothing behind.
+"$SHOMEI_BIN" init --dir "$dir" --set server.tls_cert=tls.crt --set server.tls_key=tls.key \
+  >"$IT_TMP/init-https.log" 2>&1
+check "init with an https base_url and no repository_url is refused" test $? -ne 0
+check "  the refusal names [ca] repository_url" grep -q 'repository_url' "$IT_TMP/init-https.log"
+check "  nothing is left behind" test ! -e "$dir/shomei.ini"
 if ! "$SHOMEI_BIN" init --dir "$dir" --set server.tls_cert=tls.crt \
-  --set server.tls_key=tls.key >"$IT_TMP/init.log" 2>&1; then
+  --set server.tls_key=tls.key --set ca.repository_url=http://127.0.0.1:8080/repository \
+  >"$IT_TMP/init.log" 2>&1; then
   not_ok "shomei init"; sed 's/^/# /' "$IT_TMP/init.log"; it_done
 fi
 mk_pair() { # NAME: a self-signed certificate for 127.0.0.1 in $IT_TMP/NAME.crt, .key

@@ -375,7 +375,7 @@ static void test_signer_sign_cert_concurrent_threads(void **state)
 
 /* R-OPS-1: the primitive signer_sign (bytes in, signature out) verifies with the public
  * half and the signer's digest, for an EC and an RSA key; refcounted signers. */
-static void test_ops1_signer_sign_bytes(void **state)
+static void test_ops1_signer_sign(void **state)
 {
     (void)state;
     static const enum keyfile_type types[] = {KEYFILE_EC_P384, KEYFILE_RSA_2048};
@@ -471,7 +471,7 @@ int main(void)
         cmocka_unit_test(test_signer_sign_crl_verifies),
         cmocka_unit_test(test_signer_sign_cert_concurrent_threads),
         cmocka_unit_test(test_ops1_p11_uri_parse),
-        cmocka_unit_test(test_ops1_signer_sign_bytes),
+        cmocka_unit_test(test_ops1_signer_sign),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
