@@ -300,13 +300,13 @@ api POST /api/v1/orders "$(renewal_body "$IT_TMP/c3.csr" www.sub-test.co.jp)"
 check_eq "R-REN-2 R-APP-1 POST /api/v1/orders renewal_of: a renewal order" "201 renewal" \
   "$code $(jq_ 'd["kind"]')"
 API_RID=$(jq_ 'd["id"]')
-check_eq "R-REN-5 the renewal under way is the one asked for through the order API" "$API_RID" "$RID"
 check_eq "  of the certificate it renews" "$(sq "SELECT id FROM certificates WHERE serial = '$S3'")" \
   "$(sq "SELECT predecessor_cert_id FROM orders WHERE id = $API_RID")"
 api POST "/api/v1/certificates/$S3/renew" '{}'
 check_eq "R-REN-2 R-APP-1 the renewal order, prefilled" "201 renewal awaiting_payment" \
   "$code $(jq_ 'd["kind"]') $(jq_ 'd["state"]')"
 RID=$(jq_ 'd["id"]')
+check_eq "R-REN-5 the renewal under way is the one asked for through the order API" "$API_RID" "$RID"
 check_eq "  for the same CN and notification address" "www.sub-test.co.jp cert@sub-test.co.jp" \
   "$(sq "SELECT cn || ' ' || notify_email1 FROM orders WHERE id = $RID")"
 check_eq "  at the list price (R-PRD-3)" "$(sq "SELECT list_price FROM products WHERE code = 'dv-1y'")" \
