@@ -25,10 +25,7 @@ static json_t *list_of(const char *const a[3])
     return j;
 }
 
-static int same(const char *a, const char *b)
-{
-    return strcmp(a ? a : "", b ? b : "") == 0;
-}
+static int same(const char *a, const char *b) { return strcmp(a ? a : "", b ? b : "") == 0; }
 
 /* Adds order id to ids (no repeats); ids has room for n + 1. */
 static void add_id(int64_t *ids, size_t *n, int64_t id)
@@ -78,8 +75,8 @@ static int do_set(const struct order_env *env, const struct order_actor *who, st
         rc = orders_set_notify(env->db, ids[i], na->to, (int64_t)now, e);
         json_array_append_new(orders, json_integer((json_int_t)ids[i]));
     }
-    json_t *d = json_pack("{s:o, s:o, s:o}", "from", list_of(from), "to", list_of(na->to),
-                          "orders", orders);
+    json_t *d = json_pack("{s:o, s:o, s:o}", "from", list_of(from), "to", list_of(na->to), "orders",
+                          orders);
     if (rc == 0)
         rc = d != NULL ? order_audit(env, who, o, "order.notify_changed", d, e)
                        : sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");

@@ -86,8 +86,7 @@ static int set_methods(const struct order_env *env, const struct order_actor *wh
 
 /* The subscription a renewal or replacement starts from (src->sub_id 0: neither). */
 static int load_source(const struct order_env *env, const struct order_actor *who,
-                       const struct order_application *a, struct sub_source *src,
-                       struct sm_err *e)
+                       const struct order_application *a, struct sub_source *src, struct sm_err *e)
 {
     int renewal = a->renewal_of != NULL && a->renewal_of[0] != '\0';
     const char *serial = renewal ? a->renewal_of : a->replaces;
@@ -103,8 +102,7 @@ static int load_source(const struct order_env *env, const struct order_actor *wh
 
 static int apply_checked(const struct order_env *env, const struct order_actor *who,
                          const struct config *cfg, const struct order_application *a,
-                         const struct sub_source *src, struct order_applied *out,
-                         struct sm_err *e);
+                         const struct sub_source *src, struct order_applied *out, struct sm_err *e);
 
 int order_apply(const struct order_env *env, const struct order_actor *who,
                 const struct config *cfg, const struct order_application *a,
@@ -132,8 +130,7 @@ int order_apply(const struct order_env *env, const struct order_actor *who,
 
 static int apply_checked(const struct order_env *env, const struct order_actor *who,
                          const struct config *cfg, const struct order_application *a,
-                         const struct sub_source *src, struct order_applied *out,
-                         struct sm_err *e)
+                         const struct sub_source *src, struct order_applied *out, struct sm_err *e)
 {
     int rc;
     /* issue 8 item 23: a key on the compromised-key list is refused in the form, naming the

@@ -40,9 +40,9 @@ struct order_application {
      * of subscription_source (ra/subscription.h); a renewal under way is returned as the
      * earlier submission (created 0). */
     const char *renewal_of, *replaces;
-    int caller_errors;      /* field errors the caller found reading the request (the API's
-                               kind, notify_emails): > 0 refuses the application after the
-                               form check, so both are reported together */
+    int caller_errors; /* field errors the caller found reading the request (the API's
+                          kind, notify_emails): > 0 refuses the application after the
+                          form check, so both are reported together */
 };
 
 /* What order_apply found. Free with order_applied_free (also after a refusal). */

@@ -412,8 +412,7 @@ static int check(struct wiz *w)
         pf_input_clear(&w->in);
         w->checked = 0;
     }
-    if (pf_input_fill(&w->in, vget, w->vals, *vstr(w->vals, "renewal_of") ? "renewal" : "new") <
-        0)
+    if (pf_input_fill(&w->in, vget, w->vals, *vstr(w->vals, "renewal_of") ? "renewal" : "new") < 0)
         return -SM_E_NOMEM;
     const char *cn_method = NULL;
     for (int pass = 0; pass < 2; pass++) {
