@@ -80,8 +80,11 @@ void buf_free(struct buf *b)
 
 char *buf_detach(struct buf *b, size_t *len)
 {
-    if (b->p == NULL && reserve(b, 0) < 0)
-        return NULL;
+    if (b->p == NULL) { /* nothing appended: an empty string, terminated */
+        if (reserve(b, 0) < 0)
+            return NULL;
+        b->p[0] = '\0';
+    }
     char *p = b->p;
     if (len)
         *len = b->len;

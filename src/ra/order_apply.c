@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "ra/keyblock.h"
 #include "ra/order_apply.h"
+#include "ra/subscription.h"
 #include "ra/validate.h"
 #include "store/users.h"
 
@@ -56,6 +57,7 @@ struct methods {
     const struct config *cfg;
     const struct order_application *a;
     size_t *bad;
+    const struct sub_source *src; /* a renewal or replacement: linked in the transaction */
 };
 
 /* In the creating transaction: the methods asked for, each with its audit record. */
@@ -77,19 +79,60 @@ static int set_methods(const struct order_env *env, const struct order_actor *wh
             snprintf(e->field, sizeof e->field, "%s", "dcv_methods");
         return rc;
     }
+    if (m->src != NULL)
+        return subscription_link_tx(env->db, m->src, o->id, o->kind, clock_now(), e);
     return 0;
 }
+
+/* The subscription a renewal or replacement starts from (src->sub_id 0: neither). */
+static int load_source(const struct order_env *env, const struct order_actor *who,
+                       const struct order_application *a, struct sub_source *src, struct sm_err *e)
+{
+    int renewal = a->renewal_of != NULL && a->renewal_of[0] != '\0';
+    const char *serial = renewal ? a->renewal_of : a->replaces;
+    memset(src, 0, sizeof *src);
+    if (serial == NULL || serial[0] == '\0')
+        return 0;
+    int rc = subscription_source(env->db, who, serial, !renewal, clock_now(), src, e);
+    if (rc == 0 && src->pending_order == 0 && src->org_id != a->org_id)
+        rc = sm_err_set(e, SM_E_INVALID, "org_id", "the subscription is of organization %lld",
+                        (long long)src->org_id);
+    return rc;
+}
+
+static int apply_checked(const struct order_env *env, const struct order_actor *who,
+                         const struct config *cfg, const struct order_application *a,
+                         const struct sub_source *src, struct order_applied *out, struct sm_err *e);
 
 int order_apply(const struct order_env *env, const struct order_actor *who,
                 const struct config *cfg, const struct order_application *a,
                 struct order_applied *out, struct sm_err *e)
 {
     memset(out, 0, sizeof *out);
+    struct sub_source src;
     int rc = find_product(env, a->product, out, e);
     if (rc == 0)
         rc = check_org(env, who, a->org_id, e);
     if (rc < 0)
         return rc;
+    rc = load_source(env, who, a, &src, e);
+    if (rc == 0 && src.pending_order > 0) { /* a renewal under way: the same answer */
+        static const struct orders_scope all = {1, NULL, 0};
+        rc = orders_get(env->db, src.pending_order, &all, &out->order, e);
+        sub_source_clear(&src);
+        return rc;
+    }
+    if (rc == 0)
+        rc = apply_checked(env, who, cfg, a, src.sub_id > 0 ? &src : NULL, out, e);
+    sub_source_clear(&src);
+    return rc;
+}
+
+static int apply_checked(const struct order_env *env, const struct order_actor *who,
+                         const struct config *cfg, const struct order_application *a,
+                         const struct sub_source *src, struct order_applied *out, struct sm_err *e)
+{
+    int rc;
     /* issue 8 item 23: a key on the compromised-key list is refused in the form, naming the
      * CSR, whichever door (wizard or API) the application came through */
     struct appform_in in = *a->form;
@@ -112,14 +155,22 @@ int order_apply(const struct order_env *env, const struct order_actor *who,
         idem = rnd;
     }
     const char *kind = a->form->kind && *a->form->kind ? a->form->kind : "new";
+    int renewal = src != NULL && a->renewal_of != NULL && a->renewal_of[0] != '\0';
+    if (src != NULL) {
+        kind = renewal ? "renewal" : "new";
+        if (renewal && (rc = subscription_renewal_keeps(src, &out->product, out->form.cn,
+                                                        out->form.applicant_json, e)) < 0)
+            return rc;
+    }
     struct order_new n = {.org_id = a->org_id,
                           .product = &out->product,
                           .kind = kind,
                           .idem_key = idem,
                           .form = &out->form,
                           .pay_method = a->pay_method ? a->pay_method : "invoice",
-                          .draft = a->draft};
-    struct methods m = {cfg, a, &out->dcv_bad};
-    return order_create_then(env, who, &n, a->ndcv ? set_methods : NULL, &m, &out->order,
+                          .draft = a->draft,
+                          .predecessor_cert_id = src != NULL ? src->cert_id : 0};
+    struct methods m = {cfg, a, &out->dcv_bad, src};
+    return order_create_then(env, who, &n, a->ndcv || src ? set_methods : NULL, &m, &out->order,
                              &out->created, e);
 }

@@ -33,9 +33,16 @@ struct order_application {
     const char *idem_key;   /* one per form display; NULL = a random one (a new order) */
     const char *pay_method; /* "invoice" (NULL) or "card" */
     int draft;              /* 1: save as draft */
-    int caller_errors;      /* field errors the caller found reading the request (the API's
-                               kind, notify_emails): > 0 refuses the application after the
-                               form check, so both are reported together */
+    /* R-APP-1 renewal (R-REN-2, R-REN-3): the serial of a certificate whose subscription
+     * this application renews (kind "renewal"; what it may not change is refused with
+     * -SM_E_POLICY field "renewal.forbidden"), or replaces with a new application (kind
+     * "new"; its days left are carried over at issuance). NULL/"" = neither. The refusals
+     * of subscription_source (ra/subscription.h); a renewal under way is returned as the
+     * earlier submission (created 0). */
+    const char *renewal_of, *replaces;
+    int caller_errors; /* field errors the caller found reading the request (the API's
+                          kind, notify_emails): > 0 refuses the application after the
+                          form check, so both are reported together */
 };
 
 /* What order_apply found. Free with order_applied_free (also after a refusal). */

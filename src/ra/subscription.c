@@ -182,7 +182,10 @@ int subscription_plan(struct db *db, const struct order_rec *o, const struct pro
     }
     plan->starts_at = now;
     plan->ends_at = sub_term_end(now, p->term_months);
-    if (strcmp(o->kind, "renewal") == 0 && o->predecessor_cert_id > 0 &&
+    /* a renewal, or a new application replacing the subscription (R-REN-3): either way the
+     * days left are not lost */
+    if ((strcmp(o->kind, "renewal") == 0 || strcmp(o->kind, "new") == 0) &&
+        o->predecessor_cert_id > 0 &&
         subscriptions_get_by_cert(db, o->predecessor_cert_id, &s, NULL) == 0 &&
         strcmp(s.state, "active") == 0) {
         /* R-REN-2: the days left of the old subscription are carried over */
@@ -599,6 +602,103 @@ int subscription_renew(const struct order_env *env, const struct order_actor *wh
 out:
     orders_rec_free(o);
     ctx_clear(&c);
+    return rc;
+}
+
+/* ---- renewal and replacement through the application ---- */
+
+void sub_source_clear(struct sub_source *s)
+{
+    orders_rec_free(s->prev);
+    memset(s, 0, sizeof *s);
+}
+
+int subscription_source(struct db *db, const struct order_actor *who, const char *serial,
+                        int replace, time_t now, struct sub_source *out, struct sm_err *e)
+{
+    struct sub_ctx c;
+    memset(out, 0, sizeof *out);
+    int rc = ctx_load(db, who, serial, &c, e);
+    int pending = rc == 0 && c.sub.renewal_order_id > 0 &&
+                  subscription_cert_locked(db, c.cert->id, NULL) == 1;
+    if (rc == 0 && pending && !replace) {
+        out->pending_order = c.sub.renewal_order_id;
+        ctx_clear(&c);
+        return 0;
+    }
+    if (rc == 0 && (strcmp(c.sub.state, "active") != 0 || now > (time_t)c.sub.ends_at))
+        rc = sm_err_set(e, SM_E_POLICY, "renewal.state", "the subscription is %s",
+                        now > (time_t)c.sub.ends_at ? "over" : c.sub.state);
+    if (rc == 0 && pending)
+        rc = sm_err_set(e, SM_E_CONFLICT, "renewal.pending", "a renewal is under way");
+    if (rc == 0 && !replace && !sub_renewal_open((time_t)c.sub.ends_at, now)) {
+        char from[16];
+        utc_date(sub_renewal_from((time_t)c.sub.ends_at), from, sizeof from);
+        rc = sm_err_set(e, SM_E_POLICY, "renewal.window", "%s", from);
+    }
+    if (rc == 0)
+        rc = products_get(db, c.prev->product_id, &out->prev_product, e);
+    if (rc == 0) {
+        out->cert_id = c.cert->id;
+        out->sub_id = c.sub.id;
+        out->org_id = c.sub.org_id;
+        out->prev = c.prev;
+        c.prev = NULL;
+    }
+    ctx_clear(&c);
+    return rc;
+}
+
+/* The organization's address as renewal_changes_ok compares it. */
+static void org_address(json_t *app, char *out, size_t n)
+{
+    snprintf(out, n, "%s%s%s%s", app_str(app, "org", "pref"), app_str(app, "org", "city"),
+             app_str(app, "org", "street"), app_str(app, "org", "building"));
+}
+
+int subscription_renewal_keeps(const struct sub_source *src, const struct product *p,
+                               const char *cn, const char *applicant, struct sm_err *e)
+{
+    const struct order_rec *prev = src->prev;
+    const struct product *pp = &src->prev_product;
+    if (strcmp(p->level, pp->level) != 0 || p->multi_domain != pp->multi_domain ||
+        p->wildcard != pp->wildcard)
+        return sm_err_set(e, SM_E_POLICY, "renewal.forbidden", "product");
+    if (p->sans_max != pp->sans_max)
+        return sm_err_set(e, SM_E_POLICY, "renewal.forbidden", "names");
+    if (cn == NULL || prev->cn == NULL || strcasecmp(cn, prev->cn) != 0)
+        return sm_err_set(e, SM_E_POLICY, "renewal.forbidden", "cn");
+    json_t *was = prev->applicant ? json_loads(prev->applicant, 0, NULL) : NULL;
+    json_t *now = applicant ? json_loads(applicant, 0, NULL) : NULL;
+    char a1[1024], a2[1024];
+    org_address(was, a1, sizeof a1);
+    org_address(now, a2, sizeof a2);
+    static const char *const keys[] = {"name_ja", "name_en", "postal", "phone"};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < sizeof keys / sizeof keys[0]; i++)
+        if (strcmp(app_str(was, "org", keys[i]), app_str(now, "org", keys[i])) != 0)
+            rc = sm_err_set(e, SM_E_POLICY, "renewal.forbidden", "org.%s", keys[i]);
+    if (rc == 0 && strcmp(a1, a2) != 0)
+        rc = sm_err_set(e, SM_E_POLICY, "renewal.forbidden", "org.address");
+    json_decref(was);
+    json_decref(now);
+    return rc;
+}
+
+int subscription_link_tx(struct db *db, const struct sub_source *src, int64_t order_id,
+                         const char *kind, time_t now, struct sm_err *e)
+{
+    int rc = subscriptions_set_renewal(db, src->sub_id, order_id, (int64_t)now, e);
+    char object[48], detail[160];
+    snprintf(object, sizeof object, "subscription:%lld", (long long)src->sub_id);
+    snprintf(detail, sizeof detail, "{\"order\":%lld,\"kind\":\"%s\",\"from_cert\":%lld}",
+             (long long)order_id, strcmp(kind, "renewal") == 0 ? "renewal" : "new",
+             (long long)src->cert_id);
+    if (rc == 0)
+        rc = audit_append(db, "system",
+                          strcmp(kind, "renewal") == 0 ? "subscription.renewal_applied"
+                                                       : "subscription.replacement_applied",
+                          object, detail, e);
     return rc;
 }
 

@@ -24,6 +24,7 @@
 
 #include "core/err.h"
 #include "ra/order.h"
+#include "store/products.h"
 #include "store/subscriptions.h"
 
 struct config;
@@ -108,6 +109,45 @@ struct sub_renewal {
 int subscription_renew(const struct order_env *env, const struct order_actor *who,
                        const char *serial, const struct sub_renewal *r, int64_t *order_id,
                        struct sm_err *e);
+
+/* ---- renewal and replacement through the application (ra/order_apply) ---- */
+
+/* What a renewal application (R-APP-1 renewal, kind "renewal") or a new application that
+ * replaces a subscription (R-REN-3, kind "new") starts from. Clear with sub_source_clear. */
+struct sub_source {
+    int64_t cert_id, sub_id, org_id;
+    int64_t pending_order;  /* a renewal already under way: its order (nothing else set) */
+    struct order_rec *prev; /* the order of the certificate, to prefill from; owned */
+    struct product prev_product;
+};
+void sub_source_clear(struct sub_source *s);
+
+/* The certificate serial (in who's scope) of an active subscription, at now. replace 0: a
+ * renewal, refused outside the renewal window ("renewal.window", e->detail the date it
+ * opens) or once the subscription is renewed or cancelled ("renewal.state"); a renewal
+ * under way sets out->pending_order and returns 0. replace 1: a new application replacing
+ * the subscription (R-REN-3): no window, refused once it ended ("renewal.state") or while a
+ * renewal is under way ("renewal.pending"). Not in a subscription: -SM_E_NOTFOUND field
+ * "subscription". Reads only. */
+int subscription_source(struct db *db, const struct order_actor *who, const char *serial,
+                        int replace, time_t now, struct sub_source *out, struct sm_err *e);
+
+/* R-REN-3: 0 when an application for product p with CN cn and applicant JSON applicant
+ * keeps what a renewal of src must keep: the CN, the organization's Japanese and English
+ * names, postal code, address and main phone, the product family (level, multi-domain,
+ * wildcard) and its SAN upper limit. Else -SM_E_POLICY field "renewal.forbidden" with
+ * e->detail naming the first change (cn, org.name_ja, org.name_en, org.postal,
+ * org.address, org.phone, product, names): the answer points to a new application. */
+int subscription_renewal_keeps(const struct sub_source *src, const struct product *p,
+                               const char *cn, const char *applicant, struct sm_err *e);
+
+/* Inside the transaction that creates order order_id from src: records it as the
+ * subscription's renewal in progress (R-REN-5 lock; no more reminders) and audits the
+ * link ("subscription.renewal_applied" or "subscription.replacement_applied"). When the
+ * order is issued, subscription_plan carries the days left of the subscription over
+ * (within the policy maximum) and closes it: no paid validity is lost. */
+int subscription_link_tx(struct db *db, const struct sub_source *src, int64_t order_id,
+                         const char *kind, time_t now, struct sm_err *e);
 
 /* ---- the sweep ---- */
 

@@ -67,6 +67,11 @@ static const struct db_stmt st_invoice_paid = {
 static const struct db_stmt st_refusal = {
     "orders.refusal", "UPDATE orders SET issue_refusal = $1, issue_refused_at = $2 WHERE id = $3",
     NULL, NULL};
+static const struct db_stmt st_notify = {
+    "orders.notify",
+    "UPDATE orders SET notify_email1 = $1, notify_email2 = $2, notify_email3 = $3, "
+    "updated_at = $4 WHERE id = $5",
+    NULL, NULL};
 static const struct db_stmt st_of_cert = {
     "orders.of_cert", "SELECT order_id FROM certificates WHERE id = $1", NULL, NULL};
 
@@ -387,6 +392,17 @@ int orders_set_refusal(struct db *db, int64_t id, const char *code, int64_t at, 
 {
     struct db_val p[3] = {dbv_text_or_null(code), dbv_int_or_null(code ? at : 0), DBV_INT(id)};
     int rc = db_run(db, &st_refusal, p, 3, NULL, NULL, e);
+    if (rc == 0 && db_changes(db) != 1)
+        rc = sm_err_set(e, SM_E_NOTFOUND, "order", "no order %lld", (long long)id);
+    return rc;
+}
+
+int orders_set_notify(struct db *db, int64_t id, const char *const emails[3], int64_t now,
+                      struct sm_err *e)
+{
+    struct db_val p[5] = {DBV_TEXT(emails[0]), dbv_text_or_null(emails[1]),
+                          dbv_text_or_null(emails[2]), DBV_INT(now), DBV_INT(id)};
+    int rc = db_run(db, &st_notify, p, 5, NULL, NULL, e);
     if (rc == 0 && db_changes(db) != 1)
         rc = sm_err_set(e, SM_E_NOTFOUND, "order", "no order %lld", (long long)id);
     return rc;

@@ -127,6 +127,11 @@ int orders_set_state(struct db *db, int64_t id, int64_t version, const char *fro
  * Caller's transaction; -SM_E_NOTFOUND when there is no such order. */
 int orders_set_refusal(struct db *db, int64_t id, const char *code, int64_t at, struct sm_err *e);
 
+/* R-MNG-5: sets the notification addresses of order id (emails[0] required, [1] and [2]
+ * NULL when absent). Caller's transaction; -SM_E_NOTFOUND when there is no such order. */
+int orders_set_notify(struct db *db, int64_t id, const char *const emails[3], int64_t now,
+                      struct sm_err *e);
+
 /* Re-application (R-APP-1): replaces the editable application columns of order o->id
  * (csr_pem, cn, names, root_option, applicant, contact, billing, notify_email[0..2],
  * po_number, remarks, server_software, amount) when its version is still o->version;

@@ -115,6 +115,10 @@ json_t *pf_dcv_options(const char *lang, const char *name, const char *cur, int 
 int pf_dcv_method_ok(const char *name, const char *m, int email_ok);
 /* Rows [{"label","csr","app","differ"}] of the R-CSR-2 comparison (appform's compare). */
 json_t *pf_compare_rows(const char *lang, const json_t *cmp);
+/* Every field of the application of order o as the wizard's values (name -> string, the
+ * names of pf_fields, "csr", "root"): a renewal starts from them (h_portal_orders.c).
+ * 0, or -SM_E_NOMEM. */
+int pf_order_vals(const struct order_rec *o, json_t *vals);
 /* An order as the API shows it (without domains). product may be NULL. */
 json_t *pf_order_json(const struct order_rec *o, const struct product *p, const char *lang);
 

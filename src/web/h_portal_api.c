@@ -18,6 +18,7 @@
 #include "ra/validate.h"
 #include "store/certs.h"
 #include "store/users.h"
+#include "web/h_subscriptions.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
 #include "web/portal.h"
@@ -254,7 +255,10 @@ static int api_field_errors(struct req *r, json_t *body, json_t *errs)
     static const char *const f[2] = {"kind", "notify_emails"};
     static const char *const k[2] = {"order.err.kind", "order.err.notify_max"};
     json_t *kind = json_object_get(body, "kind"), *a = json_object_get(body, "notify_emails");
-    int bad[2] = {kind != NULL && !json_is_null(kind) &&
+    /* kind "renewal" only with renewal_of (R-APP-1 renewal) */
+    int renewal = json_is_string(json_object_get(body, "renewal_of")) && json_is_string(kind) &&
+                  strcmp(json_string_value(kind), "renewal") == 0;
+    int bad[2] = {kind != NULL && !json_is_null(kind) && !renewal &&
                       !(json_is_string(kind) && strcmp(json_string_value(kind), "new") == 0),
                   json_is_array(a) && json_array_size(a) > 3};
     int n = 0;
@@ -333,6 +337,8 @@ static void apply_refused(struct req *r, struct portal *p, json_t *body,
                       e->code == SM_E_DCV_METHOD && strncmp(d->method, "email", 5) == 0
                           ? "order.err.dcv_email_off"
                           : "order.err.dcv_method");
+    } else if (strncmp(e->field, "renewal.", 8) == 0 || strcmp(e->field, "subscription") == 0) {
+        hs_reply_err(r, e); /* R-REN-2, R-REN-3 */
     } else {
         pf_reply_err(r, p, e);
     }
@@ -366,6 +372,8 @@ void h_api_order_create(struct req *r)
         .idem_key = idem ? idem : req_header(r, "Idempotency-Key"), /* none: a new order */
         .pay_method = pay,
         .draft = json_is_true(json_object_get(j.body, "draft")),
+        .renewal_of = json_string_value(json_object_get(j.body, "renewal_of")),
+        .replaces = json_string_value(json_object_get(j.body, "replaces")),
         .caller_errors = api_field_errors(r, j.body, NULL)};
     struct sm_err e = {0};
     int rc = order_apply(&p.env, &p.who, r->web->cfg, &a, &out, &e);

@@ -733,3 +733,23 @@ void h_dcv_confirm(struct req *r)
     else
         http_reply_page(r, 200, "portal_dcv_confirm", "portal.dcvc.title", d);
 }
+
+int pf_order_vals(const struct order_rec *o, json_t *vals)
+{
+    struct stored s;
+    stored_init(&s, o);
+    static const char *const more[] = {"root"};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && pf_fields[i] != NULL; i++) {
+        const char *v = sget(&s, pf_fields[i]);
+        if (v != NULL && v[0] != '\0')
+            rc = json_object_set_new(vals, pf_fields[i], json_string(v));
+    }
+    for (size_t i = 0; rc == 0 && i < sizeof more / sizeof more[0]; i++) {
+        const char *v = sget(&s, more[i]);
+        if (v != NULL && v[0] != '\0')
+            rc = json_object_set_new(vals, more[i], json_string(v));
+    }
+    stored_clear(&s);
+    return rc < 0 ? -SM_E_NOMEM : 0;
+}

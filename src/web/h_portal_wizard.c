@@ -15,7 +15,11 @@
 #include "core/policy.h"
 #include "ra/dcv.h"
 #include "ra/order_apply.h"
+#include "ra/subscription.h"
+#include "store/order_domains.h"
 #include "store/users.h"
+#include "web/h_portal.h"
+#include "web/h_subscriptions.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
 #include "web/portal.h"
@@ -42,7 +46,16 @@ struct wiz {
     json_t *dcv_err; /* name -> message */
     struct buf banner;
     const char *product_err, *org_err, *agree_err; /* message keys */
+    char new_app[120]; /* R-REN-3: the new application a refused renewal points to */
 };
+
+/* R-APP-1 renewal: the serial whose subscription the application renews ("renewal_of") or
+ * replaces ("replaces", R-REN-3), "" when neither. */
+static const char *vstr(const json_t *vals, const char *name)
+{
+    const char *v = json_string_value(json_object_get(vals, name));
+    return v ? v : "";
+}
 
 static const char *vget(void *arg, const char *name)
 {
@@ -316,6 +329,9 @@ static void render(struct wiz *w, int step, int status)
         json_object_set_new(sum, "rows", pf_summary(lang, &w->prod, vget, w->vals));
     }
     json_object_set_new(d, "sum", sum);
+    json_object_set_new(d, "renewal_of", json_string(vstr(w->vals, "renewal_of")));
+    json_object_set_new(d, "replaces", json_string(vstr(w->vals, "replaces")));
+    json_object_set_new(d, "new_app", json_string(w->new_app));
     http_reply_page(r, status, "portal_apply", "portal.apply.title", d);
 }
 
@@ -396,7 +412,7 @@ static int check(struct wiz *w)
         pf_input_clear(&w->in);
         w->checked = 0;
     }
-    if (pf_input_fill(&w->in, vget, w->vals, "new") < 0)
+    if (pf_input_fill(&w->in, vget, w->vals, *vstr(w->vals, "renewal_of") ? "renewal" : "new") < 0)
         return -SM_E_NOMEM;
     const char *cn_method = NULL;
     for (int pass = 0; pass < 2; pass++) {
@@ -523,6 +539,75 @@ static void read_form(struct wiz *w, int step)
     }
 }
 
+/* R-APP-1 renewal (R-REN-2): the wizard opened from a certificate's renewal link
+ * (?renew=SERIAL), or for the new application a refused renewal points to (?replace=SERIAL,
+ * R-REN-3), prefilled from the certificate's order: product, organization, applicant and
+ * contact data, names, notification addresses, CSR and the DCV method of each name.
+ * 1 when it answered (a refusal, or the renewal already under way), 0 to show the wizard. */
+static int start_from(struct wiz *w, const char *serial, int replace)
+{
+    struct sub_source src;
+    struct sm_err e = {0};
+    if (subscription_source(w->p.db, &w->p.who, serial, replace, clock_now(), &src, &e) < 0) {
+        hs_reply_err(w->r, &e);
+        return 1;
+    }
+    if (src.pending_order > 0) {
+        char loc[64];
+        snprintf(loc, sizeof loc, "/orders/%lld", (long long)src.pending_order);
+        http_redirect(w->r, 303, loc);
+        sub_source_clear(&src);
+        return 1;
+    }
+    pf_order_vals(src.prev, w->vals);
+    struct order_domain_row *d = NULL;
+    size_t n = 0;
+    if (order_domains_list(w->p.db, src.prev->id, &d, &n, NULL) == 0)
+        for (size_t i = 0; i < n; i++) {
+            char key[300];
+            snprintf(key, sizeof key, "dcv:%s", d[i].name);
+            if (strcmp(d[i].dcv_method, "reuse") != 0 && d[i].dcv_method[0] != '\0')
+                vset(w, key, d[i].dcv_method);
+        }
+    order_domain_rows_free(d, n);
+    char org[24];
+    snprintf(org, sizeof org, "%lld", (long long)src.org_id);
+    vset(w, "org_id", org);
+    vset(w, "product", src.prev_product.code);
+    vset(w, replace ? "replaces" : "renewal_of", serial);
+    sub_source_clear(&src);
+    find_org(w);
+    find_product(w);
+    return 0;
+}
+
+/* R-REN-3: the step to show when the renewal in the values can no longer be made or
+ * changes what a renewal keeps (the banner says why and w->new_app points to a new
+ * application), 0 when it is fine or the application is no renewal. */
+static int renewal_refused(struct wiz *w)
+{
+    const char *serial = vstr(w->vals, "renewal_of");
+    if (*serial == '\0' || !w->checked)
+        return 0;
+    struct sub_source src;
+    struct sm_err e = {0};
+    int rc = subscription_source(w->p.db, &w->p.who, serial, 0, clock_now(), &src, &e);
+    if (rc == 0 && src.pending_order == 0)
+        rc = subscription_renewal_keeps(&src, &w->prod, w->res.cn, w->res.applicant_json, &e);
+    sub_source_clear(&src);
+    if (rc == 0)
+        return 0;
+    if (!hs_err_text(&w->banner, w->r->lang, &e))
+        i18n_format(&w->banner, w->r->lang, "order.err.form", NULL);
+    if (strcmp(e.field, "renewal.forbidden") != 0)
+        return 2;
+    snprintf(w->new_app, sizeof w->new_app, "/apply?replace=%s", serial);
+    if (strcmp(e.detail, "product") == 0 || strcmp(e.detail, "names") == 0)
+        return 2;
+    int st = pf_field_step(strcmp(e.detail, "org.address") == 0 ? "org.street" : e.detail);
+    return st >= 2 && st <= 6 ? st : 3;
+}
+
 void h_apply_form(struct req *r)
 {
     struct wiz w;
@@ -537,6 +622,13 @@ void h_apply_form(struct req *r)
     sodium_bin2hex(idem, sizeof idem, rnd, sizeof rnd);
     vset(&w, "idem_key", idem);
     const char *pc = req_query(r, "product");
+    const char *renew = req_query(r, "renew"), *replace = req_query(r, "replace");
+    if (renew != NULL || replace != NULL) {
+        if (start_from(&w, renew != NULL ? renew : replace, renew == NULL) == 0)
+            render(&w, renew != NULL && w.have_prod ? 2 : 1, 200);
+        wiz_free(&w);
+        return;
+    }
     if (pc != NULL) {
         vset(&w, "product", pc);
         if (!find_product(&w))
@@ -581,6 +673,11 @@ static void refused(struct wiz *w, const struct order_apply_dcv *dcv,
                             json_string(i18n_text(r->lang, key)));
         i18n_format(&w->banner, r->lang, "order.err.form", NULL);
         render(w, 6, 422);
+    } else if (hs_err_text(&w->banner, r->lang, e)) { /* R-REN-2, R-REN-3 */
+        const char *serial = vstr(w->vals, "renewal_of");
+        if (strcmp(e->field, "renewal.forbidden") == 0)
+            snprintf(w->new_app, sizeof w->new_app, "/apply?replace=%s", serial);
+        render(w, 7, http_err_status(e));
     } else if (http_err_status(e) < 500 || e->code == SM_E_MAINTENANCE) {
         char arg[64];
         i18n_format(&w->banner, r->lang, pf_err_key(&w->p, e, arg, sizeof arg),
@@ -619,7 +716,9 @@ static void submit(struct wiz *w)
                                   .dcv = dcv,
                                   .ndcv = ndcv,
                                   .idem_key = idem ? idem : "", /* "": refused */
-                                  .pay_method = "invoice"};
+                                  .pay_method = "invoice",
+                                  .renewal_of = vstr(w->vals, "renewal_of"),
+                                  .replaces = vstr(w->vals, "replaces")};
     struct order_applied out;
     struct sm_err e = {0};
     if (order_apply(&w->p.env, &w->p.who, r->web->cfg, &a, &out, &e) < 0) {
@@ -672,8 +771,10 @@ void h_apply(struct req *r)
         wiz_free(&w);
         return;
     }
-    int es = error_step(&w, step >= 6 ? 6 : step);
-    if (es != 0) {
+    int es = error_step(&w, step >= 6 ? 6 : step), rs = 0;
+    if (es == 0 && (rs = renewal_refused(&w)) != 0) {
+        render(&w, rs, 422); /* R-REN-3 */
+    } else if (es != 0) {
         if (w.res.ineligible)
             i18n_format(&w.banner, r->lang, "portal.err.ineligible", NULL);
         else

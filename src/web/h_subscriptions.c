@@ -50,21 +50,42 @@ static const char *err_key(const struct sm_err *e, char *buf, size_t n)
     return order_err_key(e);
 }
 
+/* The argument of the message of e: the date a window opens, or the item a renewal cannot
+ * change; NULL otherwise. */
+static const char *err_arg(const char *lang, const struct sm_err *e)
+{
+    if (strcmp(e->field, "continue.window") == 0 || strcmp(e->field, "renewal.window") == 0)
+        return e->detail;
+    if (strcmp(e->field, "renewal.forbidden") == 0) {
+        char lk[300];
+        snprintf(lk, sizeof lk, "sub.item.%s", e->detail);
+        return i18n_text(lang, lk);
+    }
+    return NULL;
+}
+
 static void reply_err(struct req *r, const struct sm_err *e)
 {
     char key[80];
     const char *k = err_key(e, key, sizeof key);
-    /* the argument: the date a window opens, or the item a renewal cannot change */
-    const char *arg = NULL;
-    if (strcmp(e->field, "continue.window") == 0 || strcmp(e->field, "renewal.window") == 0)
-        arg = e->detail;
-    else if (strcmp(e->field, "renewal.forbidden") == 0) {
-        char lk[300];
-        snprintf(lk, sizeof lk, "sub.item.%s", e->detail);
-        arg = i18n_text(r->lang, lk);
-    }
-    http_reply_err_msg(r, e, k, arg);
+    http_reply_err_msg(r, e, k, err_arg(r->lang, e));
 }
+
+int hs_err_text(struct buf *out, const char *lang, const struct sm_err *e)
+{
+    if (strncmp(e->field, "renewal.", 8) != 0 && strncmp(e->field, "continue.", 9) != 0 &&
+        strcmp(e->field, "subscription") != 0)
+        return 0;
+    char key[80];
+    if (strcmp(e->field, "subscription") == 0)
+        snprintf(key, sizeof key, "%s", "web.notfound");
+    else
+        snprintf(key, sizeof key, "sub.err.%s", e->field);
+    i18n_format(out, lang, key, err_arg(lang, e));
+    return 1;
+}
+
+void hs_reply_err(struct req *r, const struct sm_err *e) { reply_err(r, e); }
 
 /* ---- what the page and the API show ---- */
 
@@ -122,6 +143,20 @@ json_t *hs_cert_subscription(struct req *r, struct portal *p, int64_t cert_id)
         "renew_from", renew_from, "can_renew",
         active && sub_renewal_open((time_t)s.ends_at, now) && s.renewal_order_id == 0,
         "continue_order", (json_int_t)pending, "renewal_order", (json_int_t)s.renewal_order_id);
+    /* R-MNG-5: where the reminders go, and the page that changes it */
+    struct order_rec *lo = NULL;
+    char notify[800] = "";
+    if (latest != NULL && orders_get(p->db, latest->order_id, &p->who.scope, &lo, NULL) == 0)
+        for (int i = 0; i < 3; i++)
+            if (lo->notify_email[i] != NULL)
+                snprintf(notify + strlen(notify), sizeof notify - strlen(notify), "%s%s",
+                         notify[0] ? ", " : "", lo->notify_email[i]);
+    orders_rec_free(lo);
+    if (j != NULL) {
+        json_object_set_new(j, "notify", json_string(notify));
+        json_object_set_new(j, "notify_order",
+                            json_integer(latest != NULL ? (json_int_t)latest->order_id : 0));
+    }
     free(l);
     return j ? j : json_false();
 }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Issue 9 items 1 and 2 (R-REN-1, R-REN-2, R-REN-3, R-REN-4, R-REN-6, R-NOT-1, R-SCL-1):
+# Issue 9 items 1, 2 and 7 (R-REN-1, R-REN-2, R-REN-3, R-REN-4, R-REN-6, R-NOT-1, R-SCL-1,
+# R-APP-1 renewal, R-MNG-5):
 # subscriptions past the validity cap, continued issuance and the renewal reminders, end to
 # end through the API with two `shomei serve` processes on one database and a clock moved
 # forward between their restarts (SHOMEI_FAKE_NOW), against real peers (knot for DNS TXT and
@@ -14,7 +15,9 @@
 #     notAfter cut to the subscription end (openssl);
 #   - the reminders at 90/60/45/30/15 days arrive once each across restarts of both
 #     servers; a renewal that changes the organization is refused pointing to a new
-#     application; one is opened prefilled from the last order;
+#     application (also through POST /api/v1/orders with renewal_of); one is opened;
+#   - R-MNG-5: the notification addresses are changed through the API (a bad address is
+#     refused naming the field), audited once, and the later reminders go to the new one;
 #   - past the end without a completed renewal the subscription is cancelled with one notice.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/knot.sh"
@@ -216,6 +219,34 @@ check_eq "not from an older certificate: 422" "422 continue.superseded" \
 curl -s -o "$IT_TMP/page.html" -H "Authorization: Bearer $KEY" "$url/certificates/$S3"
 wait_for 30 nmail_is '契約更新のご案内' 1
 
+# ---- R-MNG-5: the notification addresses change as their own audited operation ----
+O3=$OID
+api POST "/api/v1/orders/$O3/notify_emails" '{"notify_emails": ["renew@sub-test.co.jp", "bad@"]}'
+check_eq "R-MNG-5 a malformed notification address: 422 naming the field" "422 通知メールアドレス2" \
+  "$code $(jq_ 'd.get("field")')"
+check_eq "  nothing changed" "cert@sub-test.co.jp" \
+  "$(sq "SELECT notify_email1 FROM orders WHERE id = $O3")"
+api POST "/api/v1/orders/$O3/notify_emails" '{"notify_emails": []}'
+check_eq "R-MNG-5 no address at all: 422" 422 "$code"
+api POST "/api/v1/orders/$O3/notify_emails" '{"notify_emails": ["renew@sub-test.co.jp"]}'
+check_eq "R-MNG-5 the addresses are changed" "200 ['renew@sub-test.co.jp'] True" \
+  "$code $(jq_ 'd["notify_emails"]') $(jq_ 'd["changed"]')"
+check_eq "  on every order of the subscription" "renew@sub-test.co.jp" \
+  "$(sq "SELECT DISTINCT notify_email1 FROM orders" | sort -u | tr '\n' ' ' | sed 's/ $//')"
+check_eq "  audited once" 1 \
+  "$(sq "SELECT COUNT(*) FROM audit_log WHERE action = 'order.notify_changed'")"
+# rcpt: the envelope recipients of the mails whose subject contains $1, one per line
+rcpts() {
+  python3 - "$IT_TMP/sink" "$1" <<'PY'
+import email, email.policy, glob, json, sys
+for f in sorted(glob.glob(sys.argv[1] + "/*.eml")):
+    m = email.message_from_binary_file(open(f, "rb"), policy=email.policy.default)
+    if sys.argv[2] in m["subject"]:
+        for r in json.load(open(f[:-4] + ".json"))["rcpt_tos"]:
+            print(r)
+PY
+}
+
 # ---- the reminders, once each, across restarts of both servers ----
 n=1
 for t in 2027-10-03T03:00:00Z 2027-10-03T04:00:00Z 2027-10-18T03:00:00Z 2027-11-02T03:00:00Z \
@@ -238,6 +269,8 @@ for f in sorted(glob.glob(sys.argv[1] + "/*.eml")):
 PY
 )
 check "R-NOT-1 the reminder names the end date" grep -q '契約終了日: 2027-12-01' <<<"$RB"
+check_eq "R-MNG-5 R-REN-1 the reminders after the change go to the new address only" \
+  "1 4" "$(rcpts '契約更新' | grep -c '^cert@') $(rcpts '契約更新' | grep -c '^renew@')"
 
 # ---- renewal: forbidden changes, then one prefilled renewal ----
 api POST "/api/v1/certificates/$S3/renew" '{"org": {"name_ja": "別の株式会社"}}'
@@ -246,11 +279,34 @@ check_eq "R-REN-3 a renewal changing the organization name: 422 naming it" "422 
 check "  the message points to a new application" grep -q '新規申請' "$BODY"
 api POST "/api/v1/certificates/$S3/renew" '{"cn": "other.sub-test.co.jp"}'
 check_eq "R-REN-3 changing the CN: 422 naming it" "422 コモンネーム" "$code $(jq_ 'd.get("field")')"
+# the order API: a renewal application with renewal_of, prefilled by the caller
+openssl req -new -key "$IT_TMP/k3.pem" -subj "/CN=other.sub-test.co.jp" -out "$IT_TMP/other.csr" \
+  2>/dev/null
+renewal_body() { # CSR CN: the first application as a renewal of $S3
+  CSR="$1" CN="$2" SER="$S3" python3 -c '
+import json, os, sys
+d = json.loads(sys.stdin.read())
+d.update({"csr": open(os.environ["CSR"]).read(), "cn": os.environ["CN"], "kind": "renewal",
+          "renewal_of": os.environ["SER"], "idem_key": "sub-renew-" + os.environ["CN"]})
+d["dcv_methods"] = {os.environ["CN"]: "dns"}
+print(json.dumps(d, ensure_ascii=False))' <<<"$J"
+}
+api POST /api/v1/orders "$(renewal_body "$IT_TMP/other.csr" other.sub-test.co.jp)"
+check_eq "R-REN-3 R-APP-1 POST /api/v1/orders renewal_of with another CN: 422 naming it" \
+  "422 コモンネーム" "$code $(jq_ 'd.get("field")')"
+check "  pointing to a new application" grep -q '新規申請' "$BODY"
 check_eq "  nothing was created" 3 "$(sq "SELECT COUNT(*) FROM orders")"
+api POST /api/v1/orders "$(renewal_body "$IT_TMP/c3.csr" www.sub-test.co.jp)"
+check_eq "R-REN-2 R-APP-1 POST /api/v1/orders renewal_of: a renewal order" "201 renewal" \
+  "$code $(jq_ 'd["kind"]')"
+API_RID=$(jq_ 'd["id"]')
+check_eq "  of the certificate it renews" "$(sq "SELECT id FROM certificates WHERE serial = '$S3'")" \
+  "$(sq "SELECT predecessor_cert_id FROM orders WHERE id = $API_RID")"
 api POST "/api/v1/certificates/$S3/renew" '{}'
 check_eq "R-REN-2 R-APP-1 the renewal order, prefilled" "201 renewal awaiting_payment" \
   "$code $(jq_ 'd["kind"]') $(jq_ 'd["state"]')"
 RID=$(jq_ 'd["id"]')
+check_eq "R-REN-5 the renewal under way is the one asked for through the order API" "$API_RID" "$RID"
 check_eq "  for the same CN and notification address" "www.sub-test.co.jp cert@sub-test.co.jp" \
   "$(sq "SELECT cn || ' ' || notify_email1 FROM orders WHERE id = $RID")"
 check_eq "  at the list price (R-PRD-3)" "$(sq "SELECT list_price FROM products WHERE code = 'dv-1y'")" \

@@ -24,11 +24,16 @@
 #include "ra/context.h"
 #include "ra/order_apply.h"
 #include "ra/product.h"
+#include "ra/review.h"
+#include "ra/subscription.h"
 #include "pki/csr.h"
+#include "store/certs.h"
 #include "store/db.h"
 #include "store/keyblock.h"
 #include "store/orders.h"
 #include "store/products.h"
+#include "store/subscriptions.h"
+#include "store/vetting.h"
 #include "store/users.h"
 
 static char csr_pem[8192];
@@ -369,6 +374,149 @@ static void test_order_apply_caller_errors_refuse(void **state)
     assert_unchanged(f, before);
 }
 
+static const struct db_stmt st_ca = {
+    "t.ca",
+    "INSERT INTO cas (name, role, level, root, key_ref, key_type, cert_der, subject, ski, "
+    "not_before, not_after, created_at) VALUES ('ov-a', 'intermediate', 'ov', 'a', 'file:x', "
+    "'ec-p256', $1, 'CN=t', '00', 0, 4000000000, 0) RETURNING id",
+    NULL, NULL};
+
+static int got_id(void *ctx, const struct db_val *c, int n)
+{
+    *(int64_t *)ctx = n > 0 ? db_col_int(&c[0]) : 0;
+    return 0;
+}
+
+/* Order o issued as certificate serial "5eed01" in a subscription of its product ending 30
+ * days from now (its renewal window open), with an "ok" phone check of the organization. */
+static int64_t issued_in_subscription(struct fx *f, const struct order_rec *o)
+{
+    struct sm_err e = {0};
+    static const unsigned char der[] = {0x30, 0x00};
+    struct db_val p[1] = {DBV_BLOB(der, 2)};
+    int64_t ca = 0, cert = 0, sub = 0;
+    time_t now = clock_now();
+    assert_int_equal(db_run(f->db, &st_ca, p, 1, got_id, &ca, &e), 0);
+    struct certs_new c = {.serial = "5eed01",
+                          .ca_id = ca,
+                          .level = "ov",
+                          .root = "a",
+                          .cn = o->cn,
+                          .names_json = o->names,
+                          .order_id = o->id,
+                          .org_id = o->org_id};
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(certs_reserve(f->db, &c, "test/1/1", now, &e), 0);
+    assert_int_equal(certs_set_issued(f->db, "5eed01", der, sizeof der, now - 300 * 86400,
+                                      now + 30 * 86400, "00", now, &cert, &e),
+                     0);
+    struct subscription s = {0};
+    s.org_id = o->org_id;
+    s.product_id = o->product_id;
+    s.first_order_id = o->id;
+    s.starts_at = now - 335 * 86400;
+    s.ends_at = now + 30 * 86400;
+    assert_int_equal(subscriptions_insert(f->db, &s, now, &sub, &e), 0);
+    assert_int_equal(subscription_certs_insert(f->db, sub, o->id, cert, "first", now, &e), 0);
+    struct vetting_check ph;
+    memset(&ph, 0, sizeof ph);
+    ph.order_id = o->id;
+    ph.org_id = o->org_id;
+    snprintf(ph.kind, sizeof ph.kind, "phone");
+    snprintf(ph.result, sizeof ph.result, "ok");
+    snprintf(ph.source, sizeof ph.source, "NTT 番号案内");
+    snprintf(ph.phone, sizeof ph.phone, "03-1234-5679");
+    snprintf(ph.phone_source, sizeof ph.phone_source, "NTT 番号案内");
+    ph.officer_id = 1;
+    ph.at = now - 300 * 86400;
+    assert_int_equal(vetting_check_insert(f->db, &ph, NULL, &e), 0);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    return cert;
+}
+
+/* R-APP-1 renewal, R-REN-2, R-REN-3, R-REN-5, R-VAL-5 (issue 9 item 2): a renewal through
+ * the one door of the wizard and the API (renewal_of) with the previous content is an order
+ * of kind renewal of that certificate, linked as the subscription's renewal in progress,
+ * and its phone verification is reused (the same applicant data); one that changes the
+ * organization name is refused naming it, nothing written; asking again returns the
+ * renewal under way; a new application replacing the subscription (replaces) is kind new,
+ * linked to the certificate so that its days left carry over at issuance. */
+static void test_order_apply_renewal_of_and_replaces(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct order_application a = {.product = "ov-1y", .org_id = f->org, .idem_key = "first"};
+    struct order_applied out;
+    assert_int_equal(apply(f, &a, &out, &e), 0);
+    int64_t cert = issued_in_subscription(f, out.order);
+    order_applied_free(&out);
+
+    /* a forbidden change: refused, naming it, nothing written */
+    int64_t before[NTABLES];
+    counts(f, before);
+    struct appform_in in;
+    form(&in);
+    in.org.name_ja = "株式会社ベツメイ";
+    struct order_application r = {.product = "ov-1y",
+                                  .org_id = f->org,
+                                  .form = &in,
+                                  .idem_key = "renew-bad",
+                                  .renewal_of = "5eed01"};
+    assert_int_equal(apply(f, &r, &out, &e), -SM_E_POLICY);
+    assert_string_equal(e.field, "renewal.forbidden");
+    assert_string_equal(e.detail, "org.name_ja");
+    order_applied_free(&out);
+    assert_unchanged(f, before);
+
+    /* another organization's serial: not found */
+    struct order_actor stranger = {8, {0, &f->other_org, 1}};
+    r.form = NULL;
+    r.org_id = f->other_org;
+    form(&in);
+    r.form = &in;
+    assert_int_equal(order_apply(&f->env, &stranger, f->cfg, &r, &out, &e), -SM_E_NOTFOUND);
+    order_applied_free(&out);
+    r.org_id = f->org;
+
+    /* the same content: a renewal of the certificate, phone verification reused */
+    r.idem_key = "renew-ok";
+    assert_int_equal(apply(f, &r, &out, &e), 0);
+    assert_int_equal(out.created, 1);
+    assert_string_equal(out.order->kind, "renewal");
+    assert_int_equal(out.order->predecessor_cert_id, cert);
+    int64_t ren = out.order->id;
+    assert_int_equal(review_phone_reusable(&f->env, out.order, clock_now(), NULL, &e), 1);
+    order_applied_free(&out);
+    struct subscription s = {0};
+    assert_int_equal(subscriptions_get_by_cert(f->db, cert, &s, &e), 0);
+    assert_int_equal(s.renewal_order_id, ren);
+    assert_int_equal(subscription_cert_locked(f->db, cert, &e), 1);
+    r.idem_key = "renew-again";
+    assert_int_equal(apply(f, &r, &out, &e), 0);
+    assert_int_equal(out.created, 0);
+    assert_int_equal(out.order->id, ren);
+    order_applied_free(&out);
+    /* a replacement is refused while the renewal is under way... */
+    struct order_application n = {.product = "ov-1y",
+                                  .org_id = f->org,
+                                  .form = &in,
+                                  .idem_key = "replace-1",
+                                  .replaces = "5eed01"};
+    assert_int_equal(apply(f, &n, &out, &e), -SM_E_CONFLICT);
+    assert_string_equal(e.field, "renewal.pending");
+    order_applied_free(&out);
+    /* ...and made once it ended: kind new, linked to the certificate it replaces */
+    assert_int_equal(order_cancel(&f->env, &f->customer, ren, 0, NULL, &e), 0);
+    in.org.name_ja = "株式会社ベツメイ";
+    assert_int_equal(apply(f, &n, &out, &e), 0);
+    assert_string_equal(out.order->kind, "new");
+    assert_int_equal(out.order->predecessor_cert_id, cert);
+    assert_int_equal(review_phone_reusable(&f->env, out.order, clock_now(), NULL, &e), 0);
+    assert_int_equal(subscriptions_get_by_cert(f->db, cert, &s, &e), 0);
+    assert_int_equal(s.renewal_order_id, out.order->id);
+    order_applied_free(&out);
+}
+
 #define T(fn)                                                                                      \
     {                                                                                              \
 #fn, fn, fx_setup, fx_teardown, NULL                                                       \
@@ -382,6 +530,7 @@ static const struct CMUnitTest table[] = {
     T(test_order_apply_other_accounts_org_changes_nothing),
     T(test_order_apply_dcv_method_refused_changes_nothing),
     T(test_order_apply_caller_errors_refuse),
+    T(test_order_apply_renewal_of_and_replaces),
 };
 
 #define NT (sizeof table / sizeof table[0])

@@ -6,7 +6,11 @@
  * days carried into a renewal within the policy maximum; the reminders at 90/60/45/30/15
  * days each recorded and mailed once under a moving clock, also when two connections sweep
  * at once; auto-cancel at the end with its notice; the refusals of a continued issuance
- * and of a renewal that changes what it cannot. */
+ * and of a renewal that changes what it cannot; the renewal application's source and what
+ * it keeps (R-APP-1, R-REN-3), a replacing new application carrying the days left, the
+ * phone verification reused by a renewal (R-VAL-5), DCV redone for a renewal past the reuse
+ * period, and the notification addresses changed as their own audited operation
+ * (R-MNG-5). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -24,14 +28,20 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/policy.h"
+#include "ra/notifyaddr.h"
 #include "ra/product.h"
+#include "ra/review.h"
+#include "ra/validate.h"
 #include "ra/revoke.h"
 #include "ra/subscription.h"
+#include "store/audit.h"
 #include "store/certs.h"
+#include "store/order_domains.h"
 #include "store/db.h"
 #include "store/orders.h"
 #include "store/products.h"
 #include "store/subscriptions.h"
+#include "store/vetting.h"
 
 #define DAY          86400
 #define T_2026_12_01 ((time_t)1796083200) /* 2026-12-01T00:00:00Z */
@@ -59,6 +69,19 @@ static const struct db_stmt st_mails = {"t.mails", "SELECT COUNT(*) FROM outbox 
 static const struct db_stmt st_notices = {
     "t.notices",
     "SELECT COUNT(*) FROM subscription_notices WHERE kind = $1 AND notice_key = $2 AND mailed = $3",
+    NULL, NULL};
+
+static const struct db_stmt st_audits = {
+    "t.audits", "SELECT COUNT(*) FROM audit_log WHERE action = 'order.notify_changed'", NULL, NULL};
+static const struct db_stmt st_rcpt_new = {
+    "t.rcpt_new",
+    "SELECT COUNT(*) FROM outbox WHERE tmpl = 'subscription_reminder' AND to_addr = "
+    "'ops@sub-test.co.jp'",
+    NULL, NULL};
+static const struct db_stmt st_rcpt_old = {
+    "t.rcpt_old",
+    "SELECT COUNT(*) FROM outbox WHERE tmpl = 'subscription_reminder' AND to_addr = "
+    "'cert@sub-test.co.jp'",
     NULL, NULL};
 
 static int got_int(void *ctx, const struct db_val *c, int n)
@@ -151,7 +174,7 @@ static int64_t issue(struct fx *f, int64_t oid, time_t now, struct sub_plan *pla
     static const struct orders_scope all = {1, NULL, 0};
     assert_int_equal(orders_get(f->db, oid, &all, &o, &e), 0);
     assert_int_equal(subscription_plan(f->db, o, &f->p, now, plan, &e), 0);
-    char serial[24];
+    char serial[48];
     snprintf(serial, sizeof serial, "5ab%04d", ++seq);
     struct certs_new c = {.serial = serial,
                           .ca_id = f->ca_id,
@@ -467,6 +490,284 @@ static void test_refusals(void **state)
     config_free(cfg);
 }
 
+/* The first order of a subscription, issued at T_2026_12_01 with its one name validated by
+ * DNS that day; *serial gets the certificate's serial (48 bytes). */
+static int64_t first_cert(struct fx *f, struct sub_plan *plan, char *serial)
+{
+    struct sm_err e = {0};
+    int64_t o1 = add_order(f, "new", "approved", 0);
+    static const char *const names[] = {"www.sub-test.co.jp"}, *const methods[] = {"dns"};
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(order_domains_replace(f->db, o1, names, methods, 1, &e), 0);
+    assert_int_equal(
+        order_domains_set_result(f->db, o1, names[0], "validated", T_2026_12_01, "2.1.0", "{}", &e),
+        0);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    int64_t c1 = issue(f, o1, T_2026_12_01, plan);
+    struct certs_row *c = NULL;
+    assert_int_equal(certs_get_id(f->db, c1, &c, &e), 0);
+    snprintf(serial, 48, "%s", c->serial);
+    certs_row_free(c);
+    return c1;
+}
+
+/* R-APP-1 renewal, R-REN-2, R-REN-3, R-REN-5: what the renewal wizard and the order API
+ * start from (the previous order to prefill from), the window, what a renewal must keep
+ * (refused naming the item, so the answer can point to a new application), and the link
+ * that locks the certificate while the renewal is under way. */
+static void test_renewal_source_and_keeps(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct sub_plan plan;
+    char serial[48];
+    int64_t c1 = first_cert(f, &plan, serial);
+    int64_t org = f->org_id;
+    struct order_actor who = {1, {0, &org, 1}}, other = {2, {0, &(int64_t){99}, 1}};
+    struct sub_source src;
+    time_t end = (time_t)plan.ends_at;
+    /* R-REN-2: the renewal before its window names the date it opens; a replacing new
+     * application has no window */
+    assert_int_equal(subscription_source(f->db, &who, serial, 0, end - 61 * DAY, &src, &e),
+                     -SM_E_POLICY);
+    assert_string_equal(e.field, "renewal.window");
+    assert_int_equal(subscription_source(f->db, &who, serial, 1, end - 200 * DAY, &src, &e), 0);
+    sub_source_clear(&src);
+    assert_int_equal(subscription_source(f->db, &other, serial, 0, end - 30 * DAY, &src, &e),
+                     -SM_E_NOTFOUND);
+    /* in the window: the previous order, its product */
+    assert_int_equal(subscription_source(f->db, &who, serial, 0, end - 30 * DAY, &src, &e), 0);
+    assert_int_equal(src.cert_id, c1);
+    assert_int_equal(src.org_id, f->org_id);
+    assert_string_equal(src.prev->cn, "www.sub-test.co.jp");
+    assert_string_equal(src.prev_product.code, "dv-1y");
+    /* R-REN-3: the same content is kept; each forbidden change is named */
+    const char *same = src.prev->applicant;
+    assert_int_equal(subscription_renewal_keeps(&src, &f->p, "www.sub-test.co.jp", same, &e), 0);
+    assert_int_equal(subscription_renewal_keeps(&src, &f->p, "WWW.sub-test.co.jp", same, &e), 0);
+    assert_int_equal(subscription_renewal_keeps(&src, &f->p, "shop.sub-test.co.jp", same, &e),
+                     -SM_E_POLICY);
+    assert_string_equal(e.field, "renewal.forbidden");
+    assert_string_equal(e.detail, "cn");
+    assert_int_equal(subscription_renewal_keeps(
+                         &src, &f->p, "www.sub-test.co.jp",
+                         "{\"org\":{\"name_ja\":\"株式会社ベツ\",\"postal\":\"100-0001\"}}", &e),
+                     -SM_E_POLICY);
+    assert_string_equal(e.detail, "org.name_ja");
+    assert_int_equal(subscription_renewal_keeps(
+                         &src, &f->p, "www.sub-test.co.jp",
+                         "{\"org\":{\"name_ja\":\"株式会社サブ\",\"postal\":\"100-0002\"}}", &e),
+                     -SM_E_POLICY);
+    assert_string_equal(e.detail, "org.postal");
+    assert_int_equal(
+        subscription_renewal_keeps(&src, &f->p, "www.sub-test.co.jp",
+                                   "{\"org\":{\"name_ja\":\"株式会社サブ\",\"postal\":\"100-0001\","
+                                   "\"city\":\"港区\"}}",
+                                   &e),
+        -SM_E_POLICY);
+    assert_string_equal(e.detail, "org.address");
+    struct product ov;
+    assert_int_equal(products_get_by_code(f->db, "ov-1y", &ov, &e), 0);
+    assert_int_equal(subscription_renewal_keeps(&src, &ov, "www.sub-test.co.jp", same, &e),
+                     -SM_E_POLICY);
+    assert_string_equal(e.detail, "product");
+    struct product more = f->p;
+    more.sans_max = 5;
+    assert_int_equal(subscription_renewal_keeps(&src, &more, "www.sub-test.co.jp", same, &e),
+                     -SM_E_POLICY);
+    assert_string_equal(e.detail, "names");
+    /* R-REN-5: linked as the renewal in progress, the certificate is locked; the wizard is
+     * sent to that order, and a replacing application is refused meanwhile */
+    int64_t ren = add_order(f, "renewal", "awaiting_payment", c1);
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(subscription_link_tx(f->db, &src, ren, "renewal", end - 30 * DAY, &e), 0);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    sub_source_clear(&src);
+    assert_int_equal(subscription_cert_locked(f->db, c1, &e), 1);
+    assert_int_equal(subscription_source(f->db, &who, serial, 0, end - 29 * DAY, &src, &e), 0);
+    assert_int_equal(src.pending_order, ren);
+    assert_null(src.prev);
+    assert_int_equal(subscription_source(f->db, &who, serial, 1, end - 29 * DAY, &src, &e),
+                     -SM_E_CONFLICT);
+    assert_string_equal(e.field, "renewal.pending");
+}
+
+/* R-REN-3 (issue 9 item 2): a new application made instead of a renewal (kind new, linked
+ * to the certificate it replaces) gets the days left of the old subscription when it is
+ * issued, within the policy maximum of the day (here 100 of 215 days), so no paid
+ * validity is lost; the old subscription is closed. */
+static void test_replacement_carries_days(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct sub_plan plan;
+    char serial[48];
+    int64_t c1 = first_cert(f, &plan, serial);
+    time_t at = (time_t)plan.ends_at + 1 - 215 * DAY; /* 2027-04-30: cap 100 days */
+    int64_t o2 = add_order(f, "new", "approved", c1);
+    struct sub_plan p2;
+    int64_t c2 = issue(f, o2, at, &p2);
+    assert_int_equal(p2.kind, 2);
+    assert_int_equal(p2.carried_days, 100);
+    assert_int_equal(p2.ends_at, sub_term_end(at, 12) + 100 * DAY);
+    struct subscription old = {0}, s2 = {0};
+    assert_int_equal(subscriptions_get_by_cert(f->db, c1, &old, &e), 0);
+    assert_string_equal(old.state, "renewed");
+    assert_int_equal(subscriptions_get_by_cert(f->db, c2, &s2, &e), 0);
+    assert_int_equal(s2.predecessor_id, old.id);
+    assert_int_equal(s2.carried_days, 100);
+    /* a new application linked to nothing opens a plain subscription */
+    int64_t o3 = add_order(f, "new", "approved", 0);
+    struct sub_plan p3;
+    issue(f, o3, at, &p3);
+    assert_int_equal(p3.kind, 0);
+    assert_int_equal(p3.carried_days, 0);
+}
+
+/* R-VAL-5: a renewal with the previous content reuses the organization's phone
+ * verification while it is younger than the identity reuse period (398 days), and not
+ * after. */
+static void test_renewal_phone_reuse(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct sub_plan plan;
+    char serial[48];
+    first_cert(f, &plan, serial);
+    struct vetting_check ph;
+    memset(&ph, 0, sizeof ph);
+    ph.org_id = f->org_id;
+    ph.order_id = 1;
+    snprintf(ph.kind, sizeof ph.kind, "phone");
+    snprintf(ph.result, sizeof ph.result, "ok");
+    snprintf(ph.source, sizeof ph.source, "NTT 番号案内");
+    snprintf(ph.phone, sizeof ph.phone, "03-1111-2222");
+    snprintf(ph.phone_source, sizeof ph.phone_source, "NTT 番号案内");
+    ph.officer_id = 1;
+    ph.at = T_2026_12_01;
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(vetting_check_insert(f->db, &ph, NULL, &e), 0);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    struct config *cfg = config_defaults(f->dir);
+    struct order_env env = {.db = f->db};
+    int64_t org = f->org_id;
+    struct order_actor who = {1, {0, &org, 1}};
+    clock_set((time_t)plan.ends_at - 30 * DAY);
+    int64_t id = 0;
+    assert_int_equal(subscription_renew(&env, &who, serial, NULL, &id, &e), 0);
+    struct order_rec *ren = NULL;
+    static const struct orders_scope all = {1, NULL, 0};
+    assert_int_equal(orders_get(f->db, id, &all, &ren, &e), 0);
+    assert_string_equal(ren->kind, "renewal");
+    struct vetting_check found;
+    assert_int_equal(review_phone_reusable(&env, ren, clock_now(), &found, &e), 1);
+    assert_int_equal(found.at, T_2026_12_01);
+    assert_int_equal(review_phone_reusable(&env, ren, T_2026_12_01 + 398 * DAY, NULL, &e), 1);
+    assert_int_equal(review_phone_reusable(&env, ren, T_2026_12_01 + 398 * DAY + 1, NULL, &e), 0);
+    orders_rec_free(ren);
+    config_free(cfg);
+}
+
+/* Issue 9 item 2 (mis-issuance guard, R-VAL-2): a renewal whose name was validated longer
+ * ago than the reuse period must validate it again: its domain starts pending, and a
+ * validation reused by a renewal that goes stale before signing is caught right before
+ * signing (validate_evidence_current, which ra/fulfil consults). */
+static void test_renewal_redoes_stale_dcv(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct sub_plan plan;
+    char serial[48];
+    first_cert(f, &plan, serial);
+    struct order_env env = {.db = f->db};
+    int64_t org = f->org_id;
+    struct order_actor who = {1, {0, &org, 1}};
+    /* 2027-11: the validation of 2026-12-01 is past the 100-day reuse period of 2027 */
+    clock_set((time_t)plan.ends_at - 30 * DAY);
+    int64_t id = 0;
+    assert_int_equal(subscription_renew(&env, &who, serial, NULL, &id, &e), 0);
+    struct order_domain_row *d = NULL;
+    size_t n = 0;
+    assert_int_equal(order_domains_list(f->db, id, &d, &n, &e), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(d[0].state, "pending");
+    order_domain_rows_free(d, n);
+    /* the renewal's name validated now, then the clock passes its reuse period before
+     * signing: the evidence is refused as stale */
+    time_t now = clock_now();
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(order_domains_set_result(f->db, id, "www.sub-test.co.jp", "validated", now,
+                                              "2.1.0", "{}", &e),
+                     0);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    struct validate_stale st[2];
+    size_t ns = 9;
+    assert_int_equal(validate_evidence_current(&env, id, now + 10 * DAY, st, 2, &ns, &e), 0);
+    assert_int_equal(ns, 0);
+    assert_int_equal(validate_evidence_current(&env, id, now + 101 * DAY, st, 2, &ns, &e), 0);
+    assert_int_equal(ns, 1);
+    assert_string_equal(st[0].why, "dcv.stale");
+}
+
+/* R-MNG-5: the notification addresses change as an operation of their own: checked (the
+ * field named, nothing changed), written on every order of the subscription (so the
+ * reminders go to them), audited once; the same addresses again change nothing. */
+static void test_notify_addresses(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct sub_plan plan;
+    char serial[48];
+    first_cert(f, &plan, serial);
+    struct subscription s = {0};
+    struct certs_row *c = NULL;
+    assert_int_equal(certs_get(f->db, serial, &c, &e), 0);
+    int64_t o1 = c->order_id;
+    certs_row_free(c);
+    assert_int_equal(subscriptions_get_by_order(f->db, o1, &s, NULL, &e), 0);
+    int64_t o2 = add_order(f, "new", "approved", 0); /* a continuation of it */
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(subscription_certs_insert(f->db, s.id, o2, 0, "continued", T_2027_06_01, &e),
+                     0);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    struct order_env env = {.db = f->db};
+    int64_t org = f->org_id;
+    struct order_actor who = {1, {0, &org, 1}}, other = {2, {0, &(int64_t){99}, 1}};
+    const char *bad[3] = {"ops@sub-test.co.jp", "not an address", NULL};
+    int changed = 9;
+    assert_int_equal(order_set_notify_emails(&env, &who, o1, bad, &changed, &e), -SM_E_INVALID);
+    assert_string_equal(e.field, "notify_email2");
+    const char *none[3] = {"", NULL, NULL};
+    assert_int_equal(order_set_notify_emails(&env, &who, o1, none, &changed, &e), -SM_E_INVALID);
+    assert_string_equal(e.field, "notify_email1");
+    const char *good[3] = {"ops@sub-test.co.jp", "OPS@sub-test.co.jp", "sec@sub-test.co.jp"};
+    assert_int_equal(order_set_notify_emails(&env, &other, o1, good, &changed, &e), -SM_E_NOTFOUND);
+    struct order_rec *o = NULL;
+    static const struct orders_scope all = {1, NULL, 0};
+    assert_int_equal(orders_get(f->db, o1, &all, &o, &e), 0);
+    assert_string_equal(o->notify_email[0], "cert@sub-test.co.jp");
+    orders_rec_free(o);
+    assert_int_equal(order_set_notify_emails(&env, &who, o1, good, &changed, &e), 0);
+    assert_int_equal(changed, 1);
+    int64_t ids[2] = {o1, o2};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(orders_get(f->db, ids[i], &all, &o, &e), 0);
+        assert_string_equal(o->notify_email[0], "ops@sub-test.co.jp");
+        assert_string_equal(o->notify_email[1], "sec@sub-test.co.jp"); /* the repeat dropped */
+        assert_null(o->notify_email[2]);
+        orders_rec_free(o);
+    }
+    assert_int_equal(order_set_notify_emails(&env, &who, o1, good, &changed, &e), 0);
+    assert_int_equal(changed, 0);
+    assert_int_equal(count1(f->db, &st_audits, NULL, 0), 1);
+    /* the reminders go to the new addresses */
+    clock_set((time_t)plan.ends_at - 80 * DAY);
+    struct sub_sweep_stats sw;
+    assert_int_equal(subscription_sweep(f->db, NULL, &sw, &e), 0);
+    assert_int_equal(count1(f->db, &st_rcpt_new, NULL, 0), 1);
+    assert_int_equal(count1(f->db, &st_rcpt_old, NULL, 0), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest pure[] = {
@@ -479,6 +780,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reminders_once, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_two_sweepers, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_refusals, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_renewal_source_and_keeps, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_replacement_carries_days, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_renewal_phone_reuse, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_renewal_redoes_stale_dcv, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_notify_addresses, fx_setup, fx_teardown),
     };
     int failed = cmocka_run_group_tests_name("subscription_rules", pure, NULL, NULL);
     return failed + dbfx_run_both("subscription", t, sizeof t / sizeof t[0], NULL, 0);

@@ -32,10 +32,13 @@ P_OID=$(curl -s -H "Authorization: Bearer $B_KEY" -H 'Content-Type: application/
 check "B has an order (portal fixture)" test -n "$P_OID"
 for p in /apply/done/:id /orders/:id /orders/:id/dcv /orders/:id/documents /orders/:id/edit \
   /orders/:id/cancel /api/v1/orders/:id /api/v1/orders/:id/dcv /api/v1/orders/:id/documents \
-  /api/v1/orders/:id/cancel; do
+  /api/v1/orders/:id/cancel /orders/:id/notify /api/v1/orders/:id/notify_emails; do
   fixture_for "$p" id "$P_OID"
 done
 fixture_open token NoSuchDcvToken0123456789
 secret bobsecret-shop
 after_check 'curl -s -H "Authorization: Bearer $B_KEY" "$url/api/v1/orders/'"$P_OID"'" |
   grep -q "\"state\":\"draft\""'
+# R-MNG-5: nobody else changed B's notification address
+after_check 'curl -s -H "Authorization: Bearer $B_KEY" "$url/api/v1/orders/'"$P_OID"'" |
+  grep -q "cert@bobsecret-shop.co.jp"'
