@@ -549,19 +549,28 @@ int account_change_profile(struct db *db, const struct user *u, const char *disp
 
 /* ---- isolation ---- */
 
-struct org_scope account_scope(const struct user *u)
+int account_scope(struct db *db, const struct user *u, struct orders_scope *out, int64_t **ids,
+                  struct sm_err *e)
 {
-    struct org_scope s = {0, 0, 0};
+    *out = ORDERS_SCOPE_NONE;
+    *ids = NULL;
     if (u == NULL || u->id <= 0 || u->org_id <= 0)
-        return s;
-    s.own = u->org_id;
-    if (u->role == USER_OFFICER || u->role == USER_ADMIN)
-        s.all = 1;
-    else if (u->role == USER_RESELLER)
-        s.managed = u->org_id;
-    else if (u->role != USER_CUSTOMER)
-        s.own = 0;
-    return s;
+        return 0;
+    if (u->role == USER_OFFICER || u->role == USER_ADMIN) {
+        *out = ORDERS_SCOPE_ALL;
+        return 0;
+    }
+    if (u->role != USER_CUSTOMER && u->role != USER_RESELLER)
+        return 0;
+    size_t n = 0;
+    int rc = org_ids_seen(db, u->org_id, u->role == USER_RESELLER ? u->org_id : 0, ids, &n, e);
+    if (rc < 0) {
+        free(*ids);
+        *ids = NULL;
+        return rc;
+    }
+    *out = (struct orders_scope){0, *ids, n};
+    return 0;
 }
 
 int account_may_see(const struct user *u, int64_t org_id, int64_t org_reseller_id)

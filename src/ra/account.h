@@ -12,9 +12,10 @@
  *   reseller  its own organization and the customer organizations it manages
  *             (organizations.reseller_org_id = the reseller's organization)
  *   officer, admin  every organization
- * Enforce it in the query, not after it: build struct org_scope with account_scope() and
- * add ORG_SCOPE_SQL (store/users.h) to every store query that reads or changes an object
- * of an organization, so that another organization's object is "not found" (answer 404).
+ * Enforce it in the query, not after it: build the struct orders_scope (store/scope.h) of
+ * the user with account_scope() and pass it to every store read of an object of an
+ * organization (orders_scope_sql adds "org_id IN (...)"), so that another organization's
+ * object is "not found" (answer 404).
  * account_can_see_org() checks one organization id when a query cannot (e.g. an org id
  * given in a form); account_may_see() is the same rule without a database. */
 #ifndef SM_RA_ACCOUNT_H
@@ -107,7 +108,13 @@ int account_change_profile(struct db *db, const struct user *u, const char *disp
                            struct sm_err *e);
 
 /* ---- isolation (see the top of this file) ---- */
-struct org_scope account_scope(const struct user *u);
+/* THE scope of u (store/scope.h): officers and admins see every organization, a customer
+ * its own, a reseller its own and the ones it manages (read from the database); NULL,
+ * a user without an organization or of any other role sees none. out->org_ids points
+ * into *ids, which the caller frees (NULL when the scope is "all" or empty). 0 or
+ * negative on database errors (*out is then "none"). */
+int account_scope(struct db *db, const struct user *u, struct orders_scope *out, int64_t **ids,
+                  struct sm_err *e);
 /* The rule without a database: may u see an object of organization org_id, whose managing
  * reseller organization is org_reseller_id (0 = none)? 1 or 0. */
 int account_may_see(const struct user *u, int64_t org_id, int64_t org_reseller_id);

@@ -74,20 +74,6 @@ void download_filename(const char *cn, const char *serial, enum bundle_format f,
              fi != NULL ? fi->suffix : "bin");
 }
 
-static int sees(const struct orders_scope *scope, int64_t org_id)
-{
-    if (scope == NULL)
-        return 0;
-    if (scope->all)
-        return 1;
-    if (org_id <= 0 || scope->org_ids == NULL)
-        return 0;
-    for (size_t i = 0; i < scope->n && i < ORDERS_SCOPE_MAX; i++)
-        if (scope->org_ids[i] == org_id)
-            return 1;
-    return 0;
-}
-
 /* The certificate if the caller may have it; one error for every kind of "no". */
 static int load_visible(struct db *db, const struct orders_scope *scope, const char *serial,
                         struct certs_row **out, struct sm_err *e)
@@ -96,7 +82,8 @@ static int load_visible(struct db *db, const struct orders_scope *scope, const c
     int rc = scope != NULL ? certs_get_scoped(db, serial, scope, &r, e) : -SM_E_NOTFOUND;
     if (rc < 0 && rc != -SM_E_NOTFOUND)
         return rc;
-    if (rc == 0 && sees(scope, r->org_id) && /* the SQL filtered already; kept as a guard */
+    if (rc == 0 &&
+        orders_scope_has(scope, r->org_id) && /* the SQL filtered already; kept as a guard */
         (strcmp(r->state, "issued") == 0 || strcmp(r->state, "revoked") == 0)) {
         *out = r;
         return 0;

@@ -45,9 +45,8 @@ static int check_org(const struct order_env *env, const struct order_actor *who,
         if (rc != -SM_E_NOTFOUND)
             return rc;
     }
-    for (size_t i = 0; id > 0 && !who->scope.all && i < who->scope.n; i++)
-        if (who->scope.org_ids[i] == id)
-            return 0;
+    if (!who->scope.all && orders_scope_has(&who->scope, id))
+        return 0;
     return sm_err_set(e, SM_E_INVALID, "org_id", "organization %lld is not the applicant's",
                       (long long)id);
 }

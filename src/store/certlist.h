@@ -12,6 +12,7 @@
 #include "core/err.h"
 #include "store/certs.h"
 #include "store/orders.h"
+#include "store/scope.h"
 
 struct db;
 

@@ -8,7 +8,7 @@
 #include "core/failalloc.h"
 #include "core/buf.h"
 #include "store/certs.h"
-#include "store/orders.h"
+#include "store/scope.h"
 #include "store/db.h"
 
 static const struct db_stmt st_reserve = {

@@ -209,28 +209,6 @@ static int get_alloc(struct db *db, const struct db_stmt *st, const struct db_va
     return rc;
 }
 
-int orders_scope_sql(struct buf *sql, const char *col, const struct orders_scope *s,
-                     struct db_val *p, int *np, struct sm_err *e)
-{
-    if (s == NULL)
-        return sm_err_set(e, SM_E_INTERNAL, "scope", "no scope given");
-    if (s->all)
-        return 0;
-    if (s->n == 0)
-        return buf_puts(sql, " AND 1 = 0") < 0 ? sm_err_set(e, SM_E_NOMEM, NULL, "no memory") : 0;
-    if (s->n > ORDERS_SCOPE_MAX)
-        return sm_err_set(e, SM_E_TOO_LARGE, "scope", "too many organizations (%zu)", s->n);
-    int rc = buf_printf(sql, " AND %s IN (", col);
-    for (size_t i = 0; i < s->n && rc == 0; i++) {
-        p[*np] = DBV_INT(s->org_ids[i]);
-        (*np)++;
-        rc = buf_printf(sql, "%s$%d", i ? ", " : "", *np);
-    }
-    if (rc == 0)
-        rc = buf_puts(sql, ")");
-    return rc < 0 ? sm_err_set(e, SM_E_NOMEM, NULL, "out of memory") : 0;
-}
-
 /* Runs "SELECT COLS FROM orders WHERE <where> AND scope" with p[0..np) bound first. */
 static int get_scoped(struct db *db, const char *name, const char *where, struct db_val key,
                       const struct orders_scope *scope, struct order_rec **out, struct sm_err *e)

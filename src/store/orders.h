@@ -2,7 +2,8 @@
 /* The orders aggregate (R-APP-1, R-PAY-1, R-VAL-1/7): orders (applications) with their
  * domains, invoices, and the counters behind receipt and invoice numbers. All SQL for
  * these tables lives here (vetting records and documents: store/vetting.h). Reads that
- * serve a user take a struct orders_scope so organization isolation happens in SQL.
+ * serve a user take a struct orders_scope (store/scope.h) so organization isolation
+ * happens in SQL.
  * Nothing here decides a state change: ra/order.c does, inside one transaction. */
 #ifndef SM_ORDERS_H
 #define SM_ORDERS_H
@@ -11,27 +12,9 @@
 
 #include "core/err.h"
 #include "store/order_domains.h"
+#include "store/scope.h"
 
 struct db;
-
-/* Which organizations the caller may see: all (officer, admin, system) or org_ids[0..n).
- * n == 0 and !all sees nothing (every read is -SM_E_NOTFOUND / empty). At most
- * ORDERS_SCOPE_MAX ids (more: -SM_E_TOO_LARGE). */
-struct orders_scope {
-    int all;
-    const int64_t *org_ids;
-    size_t n;
-};
-#define ORDERS_SCOPE_MAX 10000
-#define ORDERS_SCOPE_ALL ((struct orders_scope){1, NULL, 0})
-
-struct buf;
-struct db_val;
-/* For store modules: appends " AND <col> IN ($k, ...)" for a limited scope (binding the
- * ids into p from p[*np] on; p needs room for s->n more), " AND 1 = 0" for an empty one,
- * nothing for "all". 0, -SM_E_TOO_LARGE past ORDERS_SCOPE_MAX, -SM_E_NOMEM. */
-int orders_scope_sql(struct buf *sql, const char *col, const struct orders_scope *s,
-                     struct db_val *p, int *np, struct sm_err *e);
 
 /* A stored order. Strings: fixed arrays are always NUL-terminated; pointers are owned
  * by the record (NULL when the column is NULL) and freed by orders_rec_free. Times are

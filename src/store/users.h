@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The users table (migration 0004_accounts.sql): insert, read and update rows (the
- * organizations and ORG_SCOPE_SQL: orgs.h, included here for the callers of both).
+ * organizations and the ids of a user's scope: orgs.h, included here for the callers of both).
  * Writers run inside the caller's transaction (db_begin) so the caller can add the audit
  * record to it; rules live in ra/account. */
 #ifndef SM_USERS_H

@@ -200,17 +200,20 @@ void h_api_products(struct req *r)
 
 void h_api_organizations(struct req *r)
 {
-    struct db *db = req_db_or_reply(r);
-    if (db == NULL)
+    struct portal p;
+    if (portal_or_reply(r, &p) < 0) {
+        portal_clear(&p);
         return;
-    struct org_scope sc = req_scope(r);
+    }
     struct org *orgs = NULL;
     size_t n = 0;
     struct sm_err e = {0};
-    if (org_list_scope(db, &sc, &orgs, &n, &e) < 0) {
+    if (org_list_scope(p.db, &p.who.scope, &orgs, &n, &e) < 0) {
+        portal_clear(&p);
         pf_internal(r, "api organizations", &e);
         return;
     }
+    portal_clear(&p);
     json_t *a = json_array();
     for (size_t i = 0; a != NULL && i < n; i++)
         json_array_append_new(a,

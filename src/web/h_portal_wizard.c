@@ -336,8 +336,7 @@ static int load(struct wiz *w, struct req *r)
     const struct user *u = w->p.user;
     w->org_id = u->org_id;
     if (u->role == USER_RESELLER) {
-        struct org_scope sc = req_scope(r);
-        if (org_list_scope(w->p.db, &sc, &w->orgs, &w->norgs, &e) < 0) {
+        if (org_list_scope(w->p.db, &w->p.who.scope, &w->orgs, &w->norgs, &e) < 0) {
             pf_internal(r, "wizard: organizations", &e);
             return -1;
         }

@@ -141,8 +141,6 @@ struct db *req_db_or_reply(struct req *r)
 
 const struct user *req_user(const struct req *r) { return r->cred != CRED_NONE ? &r->user : NULL; }
 
-struct org_scope req_scope(const struct req *r) { return account_scope(req_user(r)); }
-
 /* ---- answering ---- */
 
 static int cookie_token(const char *s, int value)

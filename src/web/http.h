@@ -123,9 +123,6 @@ struct db *req_db(struct req *r);
 struct db *req_db_or_reply(struct req *r);
 /* The logged-in user, or NULL for anonymous requests. */
 const struct user *req_user(const struct req *r);
-/* The organizations the current user may see (account_scope; anonymous: none). Add
- * ORG_SCOPE_SQL with it to every query of organization objects (see ra/account.h). */
-struct org_scope req_scope(const struct req *r);
 
 /* Adds a Set-Cookie to the answer: Path=/; HttpOnly; SameSite=Lax, and Secure when
  * [server] secure_cookies. max_age < 0: session cookie; 0: deletes it. name and value must

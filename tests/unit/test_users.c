@@ -207,25 +207,45 @@ static void test_apikey_revoke_owner_only(void **state)
     free(rows);
 }
 
-/* ORG_SCOPE_SQL on both backends: own, managed, all, nothing. */
+/* Issue 7 item 3: the one organization scope on both backends. org_ids_seen lists own,
+ * own + managed, or nothing; org_list_scope filters by a list, all, or nothing. */
 static void test_org_scope_sql(void **state)
 {
     struct dbfx *f = *state;
     int64_t r = mkorg(f, "reseller", 0), m = mkorg(f, "customer", r), c = mkorg(f, "customer", 0);
     struct sm_err e = {0};
     struct {
-        struct org_scope s;
+        int64_t own, managed;
+        size_t n;
+        int64_t first;
+    } seen[] = {{c, 0, 1, c}, {r, r, 2, r}, {m, 0, 1, m}, {0, 0, 0, 0}, {r, c, 1, r}};
+    for (size_t i = 0; i < sizeof seen / sizeof seen[0]; i++) {
+        int64_t *ids = NULL;
+        size_t n = 9;
+        assert_int_equal(org_ids_seen(f->db, seen[i].own, seen[i].managed, &ids, &n, &e), 0);
+        assert_int_equal(n, seen[i].n);
+        if (n > 0)
+            assert_int_equal(ids[0], seen[i].first);
+        free(ids);
+    }
+    int64_t only_c[] = {c}, r_m[] = {r, m};
+    struct {
+        struct orders_scope s;
         int r, m, c;
-    } t[] = {
-        {{0, c, 0}, 0, 0, 1}, {{0, r, r}, 1, 1, 0}, {{1, c, 0}, 1, 1, 1}, {{0, 0, 0}, 0, 0, 0}};
+    } t[] = {{{0, only_c, 1}, 0, 0, 1},
+             {{0, r_m, 2}, 1, 1, 0},
+             {ORDERS_SCOPE_ALL, 1, 1, 1},
+             {ORDERS_SCOPE_NONE, 0, 0, 0}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-        assert_int_equal(org_in_scope(f->db, &t[i].s, r, &e), t[i].r);
-        assert_int_equal(org_in_scope(f->db, &t[i].s, m, &e), t[i].m);
-        assert_int_equal(org_in_scope(f->db, &t[i].s, c, &e), t[i].c);
+        assert_int_equal(orders_scope_has(&t[i].s, r), t[i].r);
+        assert_int_equal(orders_scope_has(&t[i].s, m), t[i].m);
+        assert_int_equal(orders_scope_has(&t[i].s, c), t[i].c);
         struct org *rows;
         size_t n;
         assert_int_equal(org_list_scope(f->db, &t[i].s, &rows, &n, &e), 0);
         assert_int_equal((int)n, t[i].r + t[i].m + t[i].c);
+        for (size_t k = 0; k < n; k++)
+            assert_true(orders_scope_has(&t[i].s, rows[k].id));
         free(rows);
     }
 }
