@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "ra/context.h"
 #include "ra/notice.h"
+#include "ra/dcv.h"
 #include "ra/order_apply.h"
 #include "ra/payment.h"
 #include "ra/review.h"
@@ -333,7 +334,7 @@ static void apply_refused(struct req *r, struct portal *p, json_t *body,
         char field[300];
         snprintf(field, sizeof field, "dcv_methods.%s", d->name);
         problem_field(r, field,
-                      e->code == SM_E_DCV_METHOD && strncmp(d->method, "email", 5) == 0
+                      e->code == SM_E_DCV_METHOD && dcv_method_parse(d->method) == DCV_EMAIL
                           ? "order.err.dcv_email_off"
                           : "order.err.dcv_method");
     } else {

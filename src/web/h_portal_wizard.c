@@ -209,7 +209,7 @@ static const char *method_of(struct wiz *w, const char *name)
     char key[300];
     snprintf(key, sizeof key, "dcv:%s", name);
     const char *m = vget(w->vals, key);
-    return m && *m ? m : "dns";
+    return m && *m ? m : dcv_method_name(DCV_DNS_TXT);
 }
 
 static json_t *domains_json(struct wiz *w)
@@ -386,7 +386,10 @@ static int find_org(struct wiz *w)
     return 0;
 }
 
-/* Runs appform_check on the values; the CN's DCV method is the application's method. */
+/* Runs appform_check on the values, once; the CN's DCV method is the application's method.
+ * The names are known only after the check, so the CN's method is taken afterwards when it
+ * fits the CN and the date (what appform_check would accept for it); one that does not is
+ * reported on the DCV step by check_methods, and order_apply checks it again at submit. */
 static int check(struct wiz *w)
 {
     struct sm_err e = {0};
@@ -397,22 +400,17 @@ static int check(struct wiz *w)
     }
     if (pf_input_fill(&w->in, vget, w->vals, "new") < 0)
         return -SM_E_NOMEM;
-    const char *cn_method = NULL;
-    for (int pass = 0; pass < 2; pass++) {
-        w->in.in.dcv_method = cn_method;
-        if (w->checked)
-            appform_result_free(&w->res);
-        int rc = appform_check(&w->in.in, &w->prod, clock_now(), &w->res, &e);
-        w->checked = 1;
-        if (rc < 0)
-            return rc;
-        if (w->res.nnames == 0)
-            break;
-        const char *m = method_of(w, w->res.names[0]);
-        if (pass == 0 && strcmp(m, "dns") != 0 && pf_dcv_method_ok(w->res.names[0], m, 1))
-            cn_method = m;
-        else
-            break;
+    w->in.in.dcv_method = NULL;
+    int rc = appform_check(&w->in.in, &w->prod, clock_now(), &w->res, &e);
+    w->checked = 1;
+    if (rc < 0 || w->res.nnames == 0)
+        return rc;
+    const char *m = method_of(w, w->res.names[0]);
+    if (dcv_method_parse(m) != DCV_DNS_TXT &&
+        pf_dcv_method_ok(w->res.names[0], m, dcv_method_allowed(DCV_EMAIL, clock_now())) &&
+        strlen(m) < sizeof w->res.dcv_method) {
+        w->in.in.dcv_method = m;
+        snprintf(w->res.dcv_method, sizeof w->res.dcv_method, "%s", m);
     }
     return 0;
 }
@@ -435,8 +433,9 @@ static int check_methods(struct wiz *w)
     for (size_t i = 0; i < w->res.nnames; i++) {
         const char *name = w->res.names[i], *m = method_of(w, name);
         if (!pf_dcv_method_ok(name, m, email_ok)) {
-            const char *key = strncmp(m, "email:", 6) == 0 && !email_ok ? "order.err.dcv_email_off"
-                                                                        : "order.err.dcv_method";
+            const char *key = dcv_method_parse(m) == DCV_EMAIL && !email_ok
+                                  ? "order.err.dcv_email_off"
+                                  : "order.err.dcv_method";
             json_object_set_new(w->dcv_err, name, json_string(i18n_text(w->r->lang, key)));
             bad = 1;
         }
@@ -554,7 +553,7 @@ static int chosen_methods(struct wiz *w, struct order_apply_dcv **out, size_t *n
         return -1;
     for (size_t i = 1; i < w->res.nnames; i++) {
         const char *m = method_of(w, w->res.names[i]);
-        if (strcmp(m, w->res.dcv_method[0] ? w->res.dcv_method : "dns") != 0)
+        if (strcmp(m, w->res.dcv_method[0] ? w->res.dcv_method : dcv_method_name(DCV_DNS_TXT)) != 0)
             (*out)[(*n)++] = (struct order_apply_dcv){w->res.names[i], m};
     }
     return 0;
@@ -573,7 +572,7 @@ static void refused(struct wiz *w, const struct order_apply_dcv *dcv,
         render(w, 1, 422);
     } else if (strcmp(e->field, "dcv_methods") == 0 && dcv != NULL) {
         const char *key =
-            e->code == SM_E_DCV_METHOD && strncmp(dcv[out->dcv_bad].method, "email", 5) == 0
+            e->code == SM_E_DCV_METHOD && dcv_method_parse(dcv[out->dcv_bad].method) == DCV_EMAIL
                 ? "order.err.dcv_email_off"
                 : "order.err.dcv_method";
         json_object_set_new(w->dcv_err, dcv[out->dcv_bad].name,
