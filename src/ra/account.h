@@ -12,9 +12,9 @@
  *   reseller  its own organization and the customer organizations it manages
  *             (organizations.reseller_org_id = the reseller's organization)
  *   officer, admin  every organization
- * Enforce it in the query, not after it: build the struct orders_scope (store/scope.h) of
+ * Enforce it in the query, not after it: build the struct org_scope (store/scope.h) of
  * the user with account_scope() and pass it to every store read of an object of an
- * organization (orders_scope_sql adds "org_id IN (...)"), so that another organization's
+ * organization (org_scope_sql adds "org_id IN (...)"), so that another organization's
  * object is "not found" (answer 404).
  * account_can_see_org() checks one organization id when a query cannot (e.g. an org id
  * given in a form); account_may_see() is the same rule without a database. */
@@ -94,16 +94,16 @@ int account_create_user(struct db *db, const struct account_new *n, const char *
                         int64_t *user_id, char gen_pw[ACCOUNT_PASSWORD_GEN], struct sm_err *e);
 
 /* ---- changes by the user (all need the current password except the profile) ---- */
-int account_change_login_id(struct db *db, const struct account_policy *p, const struct user *u,
+int account_change_login_id(struct db *db, const struct account_policy *p, const struct user_row *u,
                             const char *current_password, const char *login_id,
                             struct account_errors *fe, struct sm_err *e);
 /* Ends every other session of the user (keep_hash = the current one, may be NULL) and
  * every pending password-reset link. */
-int account_change_password(struct db *db, const struct account_policy *p, const struct user *u,
+int account_change_password(struct db *db, const struct account_policy *p, const struct user_row *u,
                             const char *current_password, const char *password,
                             const char *password_confirm, const char *keep_hash,
                             struct account_errors *fe, struct sm_err *e);
-int account_change_profile(struct db *db, const struct user *u, const char *display_name,
+int account_change_profile(struct db *db, const struct user_row *u, const char *display_name,
                            const char *email, const char *locale, struct account_errors *fe,
                            struct sm_err *e);
 
@@ -113,14 +113,14 @@ int account_change_profile(struct db *db, const struct user *u, const char *disp
  * a user without an organization or of any other role sees none. out->org_ids points
  * into *ids, which the caller frees (NULL when the scope is "all" or empty). 0 or
  * negative on database errors (*out is then "none"). */
-int account_scope(struct db *db, const struct user *u, struct orders_scope *out, int64_t **ids,
+int account_scope(struct db *db, const struct user_row *u, struct org_scope *out, int64_t **ids,
                   struct sm_err *e);
 /* The rule without a database: may u see an object of organization org_id, whose managing
  * reseller organization is org_reseller_id (0 = none)? 1 or 0. */
-int account_may_see(const struct user *u, int64_t org_id, int64_t org_reseller_id);
+int account_may_see(const struct user_row *u, int64_t org_id, int64_t org_reseller_id);
 /* The same for an organization id read from the database: 1, 0 (also for an unknown
  * organization), or negative on database errors. */
-int account_can_see_org(struct db *db, const struct user *u, int64_t org_id, struct sm_err *e);
+int account_can_see_org(struct db *db, const struct user_row *u, int64_t org_id, struct sm_err *e);
 
 /* ---- demo data ---- */
 /* One user per role: customer (a demo customer org), reseller (with one managed customer

@@ -25,7 +25,7 @@
 struct ctx {
     struct appform_result *r;
     const struct appform_in *in;
-    const struct product *p;
+    const struct product_row *p;
     time_t now;
     size_t cap;
     size_t nauto; /* names added automatically (double address) */
@@ -583,7 +583,7 @@ static void check_level(struct ctx *c, json_t *applicant)
     json_decref(resp);
 }
 
-int appform_check(const struct appform_in *in, const struct product *p, time_t now,
+int appform_check(const struct appform_in *in, const struct product_row *p, time_t now,
                   struct appform_result *r, struct sm_err *e)
 {
     memset(r, 0, sizeof *r);

@@ -54,7 +54,7 @@ static int sign_level(struct db *db, const struct config *cfg, const char *level
                       struct sm_err *e)
 {
     struct ca_issuer *is = NULL;
-    struct revoked_entry *v = NULL;
+    struct revoked_entry_row *v = NULL;
     struct crl_entry *ent = NULL;
     size_t n = 0;
     struct crls_row row = {0};

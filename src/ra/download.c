@@ -75,7 +75,7 @@ void download_filename(const char *cn, const char *serial, enum bundle_format f,
 }
 
 /* The certificate if the caller may have it; one error for every kind of "no". */
-static int load_visible(struct db *db, const struct orders_scope *scope, const char *serial,
+static int load_visible(struct db *db, const struct org_scope *scope, const char *serial,
                         struct certs_row **out, struct sm_err *e)
 {
     struct certs_row *r = NULL;
@@ -83,7 +83,7 @@ static int load_visible(struct db *db, const struct orders_scope *scope, const c
     if (rc < 0 && rc != -SM_E_NOTFOUND)
         return rc;
     if (rc == 0 &&
-        orders_scope_has(scope, r->org_id) && /* the SQL filtered already; kept as a guard */
+        org_scope_has(scope, r->org_id) && /* the SQL filtered already; kept as a guard */
         (strcmp(r->state, "issued") == 0 || strcmp(r->state, "revoked") == 0)) {
         *out = r;
         return 0;
@@ -101,7 +101,7 @@ static int stored_broken(struct sm_err *e, const char *serial)
     return sm_err_set(e, SM_E_INTERNAL, "certificate", "certificate %s: %s", serial, detail);
 }
 
-int download_get(struct db *db, const struct orders_scope *scope, const char *serial,
+int download_get(struct db *db, const struct org_scope *scope, const char *serial,
                  enum bundle_format f, struct bundle *out, struct sm_err *e)
 {
     memset(out, 0, sizeof *out);

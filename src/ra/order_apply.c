@@ -17,7 +17,7 @@ void order_applied_free(struct order_applied *out)
         return;
     if (out->checked)
         appform_result_free(&out->form);
-    orders_rec_free(out->order);
+    order_row_free(out->order);
     memset(out, 0, sizeof *out);
 }
 
@@ -40,12 +40,12 @@ static int check_org(const struct order_env *env, const struct order_actor *who,
                      struct sm_err *e)
 {
     if (id > 0 && who->scope.all) {
-        struct org o;
+        struct org_row o;
         int rc = org_get(env->db, id, &o, e);
         if (rc != -SM_E_NOTFOUND)
             return rc;
     }
-    if (!who->scope.all && orders_scope_has(&who->scope, id))
+    if (!who->scope.all && org_scope_has(&who->scope, id))
         return 0;
     return sm_err_set(e, SM_E_INVALID, "org_id", "organization %lld is not the applicant's",
                       (long long)id);
@@ -59,7 +59,7 @@ struct methods {
 
 /* In the creating transaction: the methods asked for, each with its audit record. */
 static int set_methods(const struct order_env *env, const struct order_actor *who,
-                       struct order_rec *o, void *arg, struct sm_err *e)
+                       struct order_row *o, void *arg, struct sm_err *e)
 {
     const struct methods *m = arg;
     for (size_t i = 0; i < m->a->ndcv; i++) {

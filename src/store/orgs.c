@@ -27,7 +27,7 @@ static const struct db_stmt st_org_ids_seen = {
 
 static int fill(void *row, const struct db_val *c)
 {
-    struct org *o = row;
+    struct org_row *o = row;
     o->id = db_col_int(&c[0]);
     db_col_copy(o->kind, sizeof o->kind, &c[1]);
     db_col_copy(o->name_ja, sizeof o->name_ja, &c[2]);
@@ -37,19 +37,19 @@ static int fill(void *row, const struct db_val *c)
     return 0;
 }
 
-static const struct db_rowtype org_rowtype = {sizeof(struct org), 6, fill, NULL, "organization"};
+static const struct db_rowtype org_rowtype = {sizeof(struct org_row), 6, fill, NULL, "organization"};
 
-void orgs_rows_free(struct org *v, size_t n)
+void org_rows_free(struct org_row *v, size_t n)
 {
     (void)n; /* fixed buffers: nothing inside to free */
     free(v);
 }
 
-int org_insert(struct db *db, const struct org *o, int64_t *id, struct sm_err *e)
+int org_insert(struct db *db, const struct org_row *o, int64_t *id, struct sm_err *e)
 {
     *id = 0;
     if (o->reseller_org_id > 0) {
-        struct org r;
+        struct org_row r;
         int rc = org_get(db, o->reseller_org_id, &r, e);
         if (rc == -SM_E_NOTFOUND || (rc == 0 && strcmp(r.kind, "reseller") != 0))
             return sm_err_set(e, SM_E_INVALID, "reseller_org_id",
@@ -63,13 +63,13 @@ int org_insert(struct db *db, const struct org *o, int64_t *id, struct sm_err *e
     return db_returning_id(db, &st_org_insert, p, 5, id, e);
 }
 
-int org_get(struct db *db, int64_t id, struct org *out, struct sm_err *e)
+int org_get(struct db *db, int64_t id, struct org_row *out, struct sm_err *e)
 {
     struct db_val p[1] = {DBV_INT(id)};
     return db_get_one(db, &st_org_get, p, 1, &org_rowtype, out, e);
 }
 
-int org_find_kind(struct db *db, const char *kind, struct org *out, struct sm_err *e)
+int org_find_kind(struct db *db, const char *kind, struct org_row *out, struct sm_err *e)
 {
     struct db_val p[1] = {DBV_TEXT(kind)};
     return db_get_one(db, &st_org_kind, p, 1, &org_rowtype, out, e);
@@ -82,7 +82,7 @@ int org_ids_seen(struct db *db, int64_t own, int64_t managed, int64_t **ids, siz
     return db_collect(db, &st_org_ids_seen, p, 2, &db_row_int, ids, n, e);
 }
 
-int org_list_scope(struct db *db, const struct orders_scope *scope, struct org **rows, size_t *n,
+int org_list_scope(struct db *db, const struct org_scope *scope, struct org_row **rows, size_t *n,
                    struct sm_err *e)
 {
     *rows = NULL;
@@ -94,7 +94,7 @@ int org_list_scope(struct db *db, const struct orders_scope *scope, struct org *
     int np = 0;
     int rc = buf_puts(&sql, "SELECT " ORG_COLS " WHERE 1 = 1") < 0
                  ? sm_err_set(e, SM_E_NOMEM, NULL, "out of memory")
-                 : orders_scope_sql(&sql, "id", scope, p, &np, e);
+                 : org_scope_sql(&sql, "id", scope, p, &np, e);
     if (rc == 0 && buf_puts(&sql, " ORDER BY id") < 0)
         rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     if (rc == 0) {

@@ -5,7 +5,7 @@
 #include "core/buf.h"
 #include "store/db.h"
 
-int orders_scope_sql(struct buf *sql, const char *col, const struct orders_scope *s,
+int org_scope_sql(struct buf *sql, const char *col, const struct org_scope *s,
                      struct db_val *p, int *np, struct sm_err *e)
 {
     if (s == NULL)
@@ -14,7 +14,7 @@ int orders_scope_sql(struct buf *sql, const char *col, const struct orders_scope
         return 0;
     if (s->n == 0)
         return buf_puts(sql, " AND 1 = 0") < 0 ? sm_err_set(e, SM_E_NOMEM, NULL, "no memory") : 0;
-    if (s->n > ORDERS_SCOPE_MAX)
+    if (s->n > ORG_SCOPE_MAX)
         return sm_err_set(e, SM_E_TOO_LARGE, "scope", "too many organizations (%zu)", s->n);
     int rc = buf_printf(sql, " AND %s IN (", col);
     for (size_t i = 0; i < s->n && rc == 0; i++) {
@@ -27,7 +27,7 @@ int orders_scope_sql(struct buf *sql, const char *col, const struct orders_scope
     return rc < 0 ? sm_err_set(e, SM_E_NOMEM, NULL, "out of memory") : 0;
 }
 
-int orders_scope_has(const struct orders_scope *s, int64_t org_id)
+int org_scope_has(const struct org_scope *s, int64_t org_id)
 {
     if (s == NULL)
         return 0;
@@ -35,7 +35,7 @@ int orders_scope_has(const struct orders_scope *s, int64_t org_id)
         return 1;
     if (org_id <= 0 || s->org_ids == NULL)
         return 0;
-    for (size_t i = 0; i < s->n && i < ORDERS_SCOPE_MAX; i++)
+    for (size_t i = 0; i < s->n && i < ORG_SCOPE_MAX; i++)
         if (s->org_ids[i] == org_id)
             return 1;
     return 0;

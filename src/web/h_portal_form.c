@@ -138,14 +138,14 @@ static const char *field_err(const char *lang, const struct appform_result *r, c
     return b->p ? b->p : "";
 }
 
-static int level_of(const struct product *p)
+static int level_of(const struct product_row *p)
 {
     if (p == NULL || strcmp(p->level, "dv") == 0)
         return 0;
     return strcmp(p->level, "ev") == 0 ? 2 : 1;
 }
 
-json_t *pf_groups(const char *lang, const struct product *p, unsigned steps, pf_get_fn get,
+json_t *pf_groups(const char *lang, const struct product_row *p, unsigned steps, pf_get_fn get,
                   void *arg, const struct appform_result *errs)
 {
     json_t *groups = json_array();
@@ -196,7 +196,7 @@ json_t *pf_groups(const char *lang, const struct product *p, unsigned steps, pf_
     return groups;
 }
 
-json_t *pf_summary(const char *lang, const struct product *p, pf_get_fn get, void *arg)
+json_t *pf_summary(const char *lang, const struct product_row *p, pf_get_fn get, void *arg)
 {
     json_t *rows = json_array();
     int lvl = level_of(p);

@@ -29,11 +29,11 @@ struct wiz {
     struct req *r;
     struct portal p;
     json_t *vals; /* every value entered so far: name -> string */
-    struct product *cat;
+    struct product_row *cat;
     size_t ncat;
-    struct product prod;
+    struct product_row prod;
     int have_prod;
-    struct org *orgs; /* the organizations a reseller may apply for */
+    struct org_row *orgs; /* the organizations a reseller may apply for */
     size_t norgs;
     int64_t org_id;
     struct pf_input in;
@@ -139,7 +139,7 @@ int pf_term_note(struct buf *out, const char *lang, int term_months, time_t at, 
     return rc;
 }
 
-static json_t *product_item(const struct product *p, const char *lang, const char *cur)
+static json_t *product_item(const struct product_row *p, const char *lang, const char *cur)
 {
     json_t *j = pf_product_json(p, lang);
     char key[32], price[32];
@@ -155,7 +155,7 @@ static json_t *product_item(const struct product *p, const char *lang, const cha
     return j;
 }
 
-static int same_family(const struct product *a, const struct product *b)
+static int same_family(const struct product_row *a, const struct product_row *b)
 {
     return strcmp(a->level, b->level) == 0 && a->multi_domain == b->multi_domain &&
            a->wildcard == b->wildcard;
@@ -196,7 +196,7 @@ static json_t *orgs_json(struct wiz *w)
     json_t *a = json_array();
     int en = strcmp(w->r->lang, "en") == 0;
     for (size_t i = 0; a != NULL && i < w->norgs; i++) {
-        const struct org *o = &w->orgs[i];
+        const struct org_row *o = &w->orgs[i];
         json_array_append_new(a, json_pack("{s:I, s:s, s:b}", "id", (json_int_t)o->id, "name",
                                            en && o->name_en[0] ? o->name_en : o->name_ja, "sel",
                                            o->id == w->org_id));
@@ -333,7 +333,7 @@ static int load(struct wiz *w, struct req *r)
         pf_internal(r, "wizard: products", &e);
         return -1;
     }
-    const struct user *u = w->p.user;
+    const struct user_row *u = w->p.user;
     w->org_id = u->org_id;
     if (u->role == USER_RESELLER) {
         if (org_list_scope(w->p.db, &w->p.who.scope, &w->orgs, &w->norgs, &e) < 0) {
@@ -704,8 +704,8 @@ void h_apply_done(struct req *r)
         portal_clear(&p);
         return;
     }
-    struct order_rec *o = NULL;
-    struct product prod;
+    struct order_row *o = NULL;
+    struct product_row prod;
     struct sm_err e = {0};
     int rc = orders_get(p.db, id, &p.who.scope, &o, &e);
     if (rc == -SM_E_NOTFOUND) {
@@ -722,6 +722,6 @@ void h_apply_done(struct req *r)
                       pf_state_label(r->lang, o->state), "invoice_no", o->invoice_no, "eta", eta);
         http_reply_page(r, 200, "portal_done", "portal.done.title", d);
     }
-    orders_rec_free(o);
+    order_row_free(o);
     portal_clear(&p);
 }

@@ -70,14 +70,14 @@ static void reply_err(struct req *r, const struct sm_err *e)
 
 json_t *hs_cert_subscription(struct req *r, struct portal *p, int64_t cert_id)
 {
-    struct subscription s = {0};
-    struct subscription_cert *l = NULL;
+    struct subscription_row s = {0};
+    struct subscription_cert_row *l = NULL;
     size_t n = 0;
     if (subscriptions_get_by_cert(p->db, cert_id, &s, NULL) < 0 ||
         subscription_certs_list(p->db, s.id, &l, &n, NULL) < 0)
         return json_false();
     time_t now = clock_now();
-    const struct subscription_cert *latest = NULL;
+    const struct subscription_cert_row *latest = NULL;
     json_t *certs = json_array();
     for (size_t i = 0; i < n; i++) {
         if (l[i].cert_id == 0)
@@ -137,7 +137,7 @@ void h_api_cert_subscription(struct req *r)
         reply_err(r, &e);
         goto out;
     }
-    struct subscription s = {0};
+    struct subscription_row s = {0};
     if (subscriptions_get_by_cert(p.db, c->id, &s, &e) < 0) {
         e.code = SM_E_NOTFOUND;
         reply_err(r, &e);
@@ -165,7 +165,7 @@ static void order_answer(struct req *r, struct portal *p, int64_t id, int api)
         http_redirect(r, 303, loc);
         return;
     }
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     struct sm_err e = {0};
     if (orders_get(p->db, id, &p->who.scope, &o, &e) < 0) {
         reply_err(r, &e);
@@ -175,7 +175,7 @@ static void order_answer(struct req *r, struct portal *p, int64_t id, int api)
                     json_pack("{s:I, s:s, s:s, s:s, s:I}", "id", (json_int_t)o->id, "receipt_no",
                               o->receipt_no, "kind", o->kind, "state", o->state, "amount",
                               (json_int_t)o->amount));
-    orders_rec_free(o);
+    order_row_free(o);
 }
 
 static void do_continue(struct req *r, const char *csr, int api)

@@ -42,7 +42,7 @@ struct fx {
     char dir[256];
     char url[1024];
     struct db *db;
-    struct product p;
+    struct product_row p;
     int64_t ca_id, org_id;
 };
 
@@ -119,7 +119,7 @@ static int64_t add_order(struct fx *f, const char *kind, const char *state, int6
 {
     static int seq;
     struct sm_err e = {0};
-    struct order_rec o;
+    struct order_row o;
     memset(&o, 0, sizeof o);
     snprintf(o.receipt_no, sizeof o.receipt_no, "R-test-%05d", ++seq);
     snprintf(o.kind, sizeof o.kind, "%s", kind);
@@ -147,8 +147,8 @@ static int64_t issue(struct fx *f, int64_t oid, time_t now, struct sub_plan *pla
 {
     static int seq;
     struct sm_err e = {0};
-    struct order_rec *o = NULL;
-    static const struct orders_scope all = {1, NULL, 0};
+    struct order_row *o = NULL;
+    static const struct org_scope all = {1, NULL, 0};
     assert_int_equal(orders_get(f->db, oid, &all, &o, &e), 0);
     assert_int_equal(subscription_plan(f->db, o, &f->p, now, plan, &e), 0);
     char serial[24];
@@ -171,7 +171,7 @@ static int64_t issue(struct fx *f, int64_t oid, time_t now, struct sub_plan *pla
     if (subscription_record_tx(f->db, o, plan, id, now, &e) != 0)
         fail_msg("record: %s", e.detail);
     assert_int_equal(db_commit(f->db, &e), 0);
-    orders_rec_free(o);
+    order_row_free(o);
     return id;
 }
 
@@ -243,7 +243,7 @@ static void test_plan_and_record(void **state)
     int64_t c1 = issue(f, o1, T_2026_12_01, &plan);
     assert_int_equal(plan.kind, 0);
     assert_int_equal(plan.ends_at, sub_term_end(T_2026_12_01, 12));
-    struct subscription s = {0};
+    struct subscription_row s = {0};
     assert_int_equal(subscriptions_get_by_cert(f->db, c1, &s, &e), 0);
     assert_string_equal(s.state, "active");
     assert_int_equal(s.ends_at, plan.ends_at);
@@ -257,7 +257,7 @@ static void test_plan_and_record(void **state)
     int64_t c2 = issue(f, o2, T_2027_06_01, &plan);
     assert_int_equal(plan.kind, 1);
     assert_int_equal(plan.ends_at, s.ends_at);
-    struct subscription_cert *l = NULL;
+    struct subscription_cert_row *l = NULL;
     size_t n = 0;
     assert_int_equal(subscription_certs_list(f->db, s.id, &l, &n, &e), 0);
     assert_int_equal(n, 2);
@@ -273,7 +273,7 @@ static void test_plan_and_record(void **state)
     assert_int_equal(plan.kind, 2);
     assert_int_equal(plan.carried_days, 40);
     assert_int_equal(plan.ends_at, sub_term_end(at, 12) + 40 * DAY);
-    struct subscription s2 = {0}, old = {0};
+    struct subscription_row s2 = {0}, old = {0};
     assert_int_equal(subscriptions_get_by_cert(f->db, c3, &s2, &e), 0);
     assert_int_equal(s2.predecessor_id, s.id);
     assert_int_equal(s2.carried_days, 40);
@@ -285,15 +285,15 @@ static void test_plan_and_record(void **state)
     assert_int_equal(db_begin(f->db, &e), 0);
     assert_int_equal(subscription_certs_insert(f->db, s.id, o4, 0, "continued", at, &e), 0);
     assert_int_equal(db_commit(f->db, &e), 0);
-    struct order_rec *o = NULL;
-    static const struct orders_scope all = {1, NULL, 0};
+    struct order_row *o = NULL;
+    static const struct org_scope all = {1, NULL, 0};
     assert_int_equal(orders_get(f->db, o4, &all, &o, &e), 0);
     assert_int_equal(db_begin(f->db, &e), 0);
     assert_int_equal(subscriptions_set_state(f->db, s2.id, "active", "cancelled", at, &e), 0);
     assert_int_equal(db_commit(f->db, &e), 0);
     assert_int_equal(subscriptions_set_state(f->db, s2.id, "active", "cancelled", at, &e),
                      -SM_E_CONFLICT);
-    orders_rec_free(o);
+    order_row_free(o);
 }
 
 /* R-REN-1 R-REN-4 R-SCL-1: under a moving clock each reminder is mailed once, reminders
@@ -423,7 +423,7 @@ static void test_refusals(void **state)
     r.nnames = f->p.sans_max + 1;
     assert_int_equal(subscription_renew(&env, &who, c->serial, &r, &id, &e), -SM_E_POLICY);
     assert_string_equal(e.detail, "names");
-    struct subscription s = {0};
+    struct subscription_row s = {0};
     assert_int_equal(subscriptions_get_by_cert(f->db, c1, &s, &e), 0);
     assert_int_equal(s.renewal_order_id, 0);
     /* the same postal code is no change; the renewal opens once and locks the certificate */
@@ -453,8 +453,8 @@ static void test_refusals(void **state)
     assert_int_equal(certs_get_id(f->db, c1, &still, &e), 0);
     assert_string_equal(still->state, "issued");
     certs_row_free(still);
-    struct order_rec *o = NULL;
-    static const struct orders_scope all = {1, NULL, 0};
+    struct order_row *o = NULL;
+    static const struct org_scope all = {1, NULL, 0};
     assert_int_equal(orders_get(f->db, id, &all, &o, &e), 0);
     assert_string_equal(o->kind, "renewal");
     assert_string_equal(o->state, "awaiting_payment");
@@ -462,7 +462,7 @@ static void test_refusals(void **state)
     assert_string_equal(o->cn, "www.sub-test.co.jp");
     assert_int_equal(o->amount, f->p.list_price);
     assert_true(o->invoice_no[0] != '\0');
-    orders_rec_free(o);
+    order_row_free(o);
     certs_row_free(c);
     config_free(cfg);
 }
