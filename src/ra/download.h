@@ -39,7 +39,7 @@ int download_get(struct db *db, const struct org_scope *scope, const char *seria
 /* A re-download by mail: who asks, for what, and where the file goes. */
 struct download_mail_req {
     const struct org_scope *scope; /* the organizations the caller sees */
-    const char *serial;               /* as the caller wrote it (download_serial_norm) */
+    const char *serial;            /* as the caller wrote it (download_serial_norm) */
     enum bundle_format format;
     const char *to;           /* the caller's own address */
     const char *lang;         /* "ja" or "en": the mail's language */

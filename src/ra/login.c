@@ -89,9 +89,9 @@ int account_login(struct db *db, const struct account_policy *p, const char *log
     char tok[ACCOUNT_TOKEN_SIZE];
     account_new_token(tok);
     struct session_row s = {.user_id = cur.id,
-                        .created_at = now,
-                        .last_seen = now,
-                        .expires_at = now + p->session_absolute};
+                            .created_at = now,
+                            .last_seen = now,
+                            .expires_at = now + p->session_absolute};
     account_token_hash(tok, s.id_hash);
     if (rc == 0)
         rc = session_insert(db, &s, e);

@@ -31,7 +31,8 @@ int account_reset_request(struct db *db, const struct account_policy *p, const c
     char tok[ACCOUNT_TOKEN_SIZE];
     account_new_token(tok);
     int64_t now = clock_now();
-    struct reset_token_row t = {.user_id = u.id, .created_at = now, .expires_at = now + ACCOUNT_RESET_TTL};
+    struct reset_token_row t = {
+        .user_id = u.id, .created_at = now, .expires_at = now + ACCOUNT_RESET_TTL};
     account_token_hash(tok, t.token_hash);
     char url[512];
     snprintf(url, sizeof url, "%s/password/reset/%s", p->base_url, tok);
@@ -62,7 +63,8 @@ int account_reset_request(struct db *db, const struct account_policy *p, const c
 }
 
 /* The reset row of token when it is unused and unexpired. */
-static int valid_reset(struct db *db, const char *token, struct reset_token_row *t, struct sm_err *e)
+static int valid_reset(struct db *db, const char *token, struct reset_token_row *t,
+                       struct sm_err *e)
 {
     if (!account_token_shape(token))
         return sm_err_set(e, SM_E_NOTFOUND, "token", "no such token");

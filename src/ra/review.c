@@ -149,8 +149,8 @@ static int latest(const struct vetting_check_row *v, size_t n, const char *kind,
 }
 
 int review_checks_missing(const struct order_env *env, const struct order_row *o,
-                          const struct product_row *p, time_t now, const char *missing[5], size_t *n,
-                          struct sm_err *e)
+                          const struct product_row *p, time_t now, const char *missing[5],
+                          size_t *n, struct sm_err *e)
 {
     *n = 0;
     if (strcmp(p->level, "dv") == 0)

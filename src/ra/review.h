@@ -36,8 +36,8 @@ int review_phone_reusable(const struct order_env *env, const struct order_row *o
  * approval and again right before signing (ra/fulfil):
  * writes up to 5 static kind names into missing and their count into *n. */
 int review_checks_missing(const struct order_env *env, const struct order_row *o,
-                          const struct product_row *p, time_t now, const char *missing[5], size_t *n,
-                          struct sm_err *e);
+                          const struct product_row *p, time_t now, const char *missing[5],
+                          size_t *n, struct sm_err *e);
 
 /* Hold (保留, R-VAL-6): vetting → on_hold with one document request per kind
  * (phone_bill | authorization_letter | pledge | other) and the note telling the customer

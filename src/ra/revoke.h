@@ -38,12 +38,12 @@ const char *revoke_reason_name(int code);
 int revoke_reason_parse(const char *s, int *code);
 
 struct revoke_req {
-    const char *actor;                /* audit actor: "user:42", "cli", "system" */
-    const char *source;               /* cli | customer | officer | reissue */
-    const char *serial;               /* lower-case hex (upper case and leading zeros taken) */
-    int reason;                       /* enum revoke_reason */
-    int64_t when;                     /* desired date (UTC seconds); 0 or <= now = now */
-    int officer;                      /* 1: an officer or operator (privilegeWithdrawn) */
+    const char *actor;             /* audit actor: "user:42", "cli", "system" */
+    const char *source;            /* cli | customer | officer | reissue */
+    const char *serial;            /* lower-case hex (upper case and leading zeros taken) */
+    int reason;                    /* enum revoke_reason */
+    int64_t when;                  /* desired date (UTC seconds); 0 or <= now = now */
+    int officer;                   /* 1: an officer or operator (privilegeWithdrawn) */
     const struct org_scope *scope; /* the actor's organizations; NULL = every one */
 };
 

@@ -145,8 +145,8 @@ static int64_t pending_link(struct db *db, const struct sub_ctx *c)
 
 /* ---- issuance ---- */
 
-int subscription_plan(struct db *db, const struct order_row *o, const struct product_row *p, time_t now,
-                      struct sub_plan *plan, struct sm_err *e)
+int subscription_plan(struct db *db, const struct order_row *o, const struct product_row *p,
+                      time_t now, struct sub_plan *plan, struct sm_err *e)
 {
     memset(plan, 0, sizeof *plan);
     struct subscription_row s = {0};

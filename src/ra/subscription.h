@@ -63,8 +63,8 @@ struct sub_plan {
 /* The plan for issuing order o of product p at now: ends_at is the subscription end the
  * certificate may not pass. A continued order of a subscription that ended or was
  * cancelled is -SM_E_POLICY (field "subscription"). */
-int subscription_plan(struct db *db, const struct order_row *o, const struct product_row *p, time_t now,
-                      struct sub_plan *plan, struct sm_err *e);
+int subscription_plan(struct db *db, const struct order_row *o, const struct product_row *p,
+                      time_t now, struct sub_plan *plan, struct sm_err *e);
 /* Records the issued certificate cert_id of order o per plan, inside the transaction that
  * stores it: opens the subscription (and marks a renewed one renewed) or links the
  * certificate to the continued one. */

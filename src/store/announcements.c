@@ -44,8 +44,8 @@ static int fill(void *row, const struct db_val *c)
     return bad ? -1 : 0;
 }
 
-static const struct db_rowtype announcement_rowtype = {sizeof(struct announcement_row), 7, fill, clear,
-                                                       "announcement"};
+static const struct db_rowtype announcement_rowtype = {sizeof(struct announcement_row), 7, fill,
+                                                       clear, "announcement"};
 
 int announcement_insert(struct db *db, const char *title_ja, const char *title_en,
                         const char *body_ja, const char *body_en, int64_t author_id, int64_t *id,

@@ -59,7 +59,8 @@ int apikey_find(struct db *db, const char *hash, struct api_key_row *out, struct
     return db_get_one(db, &st_k_find, p, 1, &key_rowtype, out, e);
 }
 
-int apikey_list(struct db *db, int64_t user_id, struct api_key_row **rows, size_t *n, struct sm_err *e)
+int apikey_list(struct db *db, int64_t user_id, struct api_key_row **rows, size_t *n,
+                struct sm_err *e)
 {
     struct db_val p[1] = {DBV_INT(user_id)};
     return db_collect(db, &st_k_list, p, 1, &key_rowtype, rows, n, e);

@@ -94,7 +94,8 @@ static int fill_due(void *row, const struct db_val *c)
     return 0;
 }
 
-static const struct db_rowtype due_rowtype = {sizeof(struct ocsp_due_row), 6, fill_due, NULL, "ocsp"};
+static const struct db_rowtype due_rowtype = {sizeof(struct ocsp_due_row), 6, fill_due, NULL,
+                                              "ocsp"};
 
 int ocsp_responses_list_due(struct db *db, int64_t now, size_t max, struct ocsp_due_row **out,
                             size_t *n, struct sm_err *e)

@@ -37,7 +37,8 @@ static int fill(void *row, const struct db_val *c)
     return 0;
 }
 
-static const struct db_rowtype org_rowtype = {sizeof(struct org_row), 6, fill, NULL, "organization"};
+static const struct db_rowtype org_rowtype = {sizeof(struct org_row), 6, fill, NULL,
+                                              "organization"};
 
 void org_rows_free(struct org_row *v, size_t n)
 {

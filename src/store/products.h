@@ -43,7 +43,8 @@ int products_insert(struct db *db, const struct product_row *p, int64_t *id, str
 int products_update(struct db *db, const struct product_row *p, struct sm_err *e);
 /* One product by id or code; -SM_E_NOTFOUND when absent. */
 int products_get(struct db *db, int64_t id, struct product_row *out, struct sm_err *e);
-int products_get_by_code(struct db *db, const char *code, struct product_row *out, struct sm_err *e);
+int products_get_by_code(struct db *db, const char *code, struct product_row *out,
+                         struct sm_err *e);
 /* Products ordered by id; only active ones unless all. *rows is malloc'd (free()),
  * NULL when *n == 0. */
 int products_list(struct db *db, int all, struct product_row **rows, size_t *n, struct sm_err *e);

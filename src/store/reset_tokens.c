@@ -32,7 +32,8 @@ static int fill(void *row, const struct db_val *c)
     return 0;
 }
 
-static const struct db_rowtype reset_rowtype = {sizeof(struct reset_token_row), 5, fill, NULL, "token"};
+static const struct db_rowtype reset_rowtype = {sizeof(struct reset_token_row), 5, fill, NULL,
+                                                "token"};
 
 int pwreset_insert(struct db *db, const struct reset_token_row *t, struct sm_err *e)
 {
@@ -41,7 +42,8 @@ int pwreset_insert(struct db *db, const struct reset_token_row *t, struct sm_err
     return db_run(db, &st_r_insert, p, 4, NULL, NULL, e);
 }
 
-int pwreset_get(struct db *db, const char *token_hash, struct reset_token_row *out, struct sm_err *e)
+int pwreset_get(struct db *db, const char *token_hash, struct reset_token_row *out,
+                struct sm_err *e)
 {
     struct db_val p[1] = {DBV_TEXT(token_hash)};
     return db_get_one(db, &st_r_get, p, 1, &reset_rowtype, out, e);

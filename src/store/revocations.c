@@ -95,11 +95,11 @@ static int fill_entry(void *row, const struct db_val *c)
     return 0;
 }
 
-static const struct db_rowtype entry_rowtype = {sizeof(struct revoked_entry_row), 3, fill_entry, NULL,
-                                                "revocations"};
+static const struct db_rowtype entry_rowtype = {sizeof(struct revoked_entry_row), 3, fill_entry,
+                                                NULL, "revocations"};
 
-int revocations_list_level(struct db *db, const char *level, struct revoked_entry_row **out, size_t *n,
-                           struct sm_err *e)
+int revocations_list_level(struct db *db, const char *level, struct revoked_entry_row **out,
+                           size_t *n, struct sm_err *e)
 {
     *out = NULL;
     *n = 0;

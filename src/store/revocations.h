@@ -34,8 +34,8 @@ struct revoked_entry_row {
 /* Every revoked certificate issued by a CA of level (dv, ov, ev: the intermediate and its
  * cross-certificate), ordered by serial, read by one statement (a consistent snapshot).
  * *out (free()) may be empty. */
-int revocations_list_level(struct db *db, const char *level, struct revoked_entry_row **out, size_t *n,
-                           struct sm_err *e);
+int revocations_list_level(struct db *db, const char *level, struct revoked_entry_row **out,
+                           size_t *n, struct sm_err *e);
 /* The number of revoked certificates of level. */
 int revocations_count_level(struct db *db, const char *level, int64_t *n, struct sm_err *e);
 

@@ -5,8 +5,8 @@
 #include "core/buf.h"
 #include "store/db.h"
 
-int org_scope_sql(struct buf *sql, const char *col, const struct org_scope *s,
-                     struct db_val *p, int *np, struct sm_err *e)
+int org_scope_sql(struct buf *sql, const char *col, const struct org_scope *s, struct db_val *p,
+                  int *np, struct sm_err *e)
 {
     if (s == NULL)
         return sm_err_set(e, SM_E_INTERNAL, "scope", "no scope given");

@@ -30,8 +30,8 @@ struct db_val;
 /* For store modules: appends " AND <col> IN ($k, ...)" for a limited scope (binding the
  * ids into p from p[*np] on; p needs room for s->n more), " AND 1 = 0" for an empty one,
  * nothing for "all". 0, -SM_E_TOO_LARGE past ORG_SCOPE_MAX, -SM_E_NOMEM. */
-int org_scope_sql(struct buf *sql, const char *col, const struct org_scope *s,
-                     struct db_val *p, int *np, struct sm_err *e);
+int org_scope_sql(struct buf *sql, const char *col, const struct org_scope *s, struct db_val *p,
+                  int *np, struct sm_err *e);
 
 /* The same decision without a database: 1 when org_id is inside s, else 0 (NULL s, an
  * id <= 0 or one not in the list). */

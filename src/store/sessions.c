@@ -31,7 +31,8 @@ static int fill(void *row, const struct db_val *c)
     return 0;
 }
 
-static const struct db_rowtype session_rowtype = {sizeof(struct session_row), 5, fill, NULL, "session"};
+static const struct db_rowtype session_rowtype = {sizeof(struct session_row), 5, fill, NULL,
+                                                  "session"};
 
 int session_insert(struct db *db, const struct session_row *s, struct sm_err *e)
 {

@@ -121,8 +121,8 @@ static int linked_fill(void *row, const struct db_val *c)
 static const struct db_rowtype linked_rowtype = {sizeof(struct linked_row), 17, linked_fill, NULL,
                                                  "subscription"};
 
-static int get_one(struct db *db, const struct db_stmt *st, int64_t key, struct subscription_row *out,
-                   struct sm_err *e)
+static int get_one(struct db *db, const struct db_stmt *st, int64_t key,
+                   struct subscription_row *out, struct sm_err *e)
 {
     struct db_val p[1] = {DBV_INT(key)};
     return db_get_one(db, st, p, 1, &sub_rowtype, out, e);

@@ -90,7 +90,8 @@ static int fill(void *row, const struct db_val *c)
     return 0;
 }
 
-static const struct db_rowtype user_rowtype = {sizeof(struct user_row), NUSER_COLS, fill, NULL, "user"};
+static const struct db_rowtype user_rowtype = {sizeof(struct user_row), NUSER_COLS, fill, NULL,
+                                               "user"};
 
 void user_rows_free(struct user_row *v, size_t n)
 {
@@ -152,7 +153,8 @@ int user_list(struct db *db, struct user_row **rows, size_t *n, struct sm_err *e
     return db_collect(db, &st_user_list, NULL, 0, &user_rowtype, rows, n, e);
 }
 
-int user_list_org(struct db *db, int64_t org_id, struct user_row **rows, size_t *n, struct sm_err *e)
+int user_list_org(struct db *db, int64_t org_id, struct user_row **rows, size_t *n,
+                  struct sm_err *e)
 {
     struct db_val p[1] = {DBV_INT(org_id)};
     return db_collect(db, &st_user_list_org, p, 1, &user_rowtype, rows, n, e);

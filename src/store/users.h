@@ -60,7 +60,8 @@ int user_set_profile(struct db *db, int64_t id, const char *display_name, const 
 /* Every user ordered by id. Free *rows with user_rows_free(rows, n) (or free()). */
 int user_list(struct db *db, struct user_row **rows, size_t *n, struct sm_err *e);
 /* The enabled users of one organization ordered by id (notices, R-ISS-5). Freed as above. */
-int user_list_org(struct db *db, int64_t org_id, struct user_row **rows, size_t *n, struct sm_err *e);
+int user_list_org(struct db *db, int64_t org_id, struct user_row **rows, size_t *n,
+                  struct sm_err *e);
 
 void user_rows_free(struct user_row *v, size_t n);
 

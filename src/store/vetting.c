@@ -74,8 +74,8 @@ static int fill_check(void *rec, const struct db_val *c)
     return 0;
 }
 
-static const struct db_rowtype check_rowtype = {sizeof(struct vetting_check_row), 11, fill_check, NULL,
-                                                "vetting_check"};
+static const struct db_rowtype check_rowtype = {sizeof(struct vetting_check_row), 11, fill_check,
+                                                NULL, "vetting_check"};
 
 int vetting_check_insert(struct db *db, const struct vetting_check_row *c, int64_t *id,
                          struct sm_err *e)
@@ -120,7 +120,8 @@ static int fill_req(void *rec, const struct db_val *c)
 static const struct db_rowtype req_rowtype = {sizeof(struct doc_request_row), 7, fill_req, NULL,
                                               "document_request"};
 
-int vetting_docreq_insert(struct db *db, const struct doc_request_row *r, int64_t *id, struct sm_err *e)
+int vetting_docreq_insert(struct db *db, const struct doc_request_row *r, int64_t *id,
+                          struct sm_err *e)
 {
     struct db_val p[5] = {DBV_INT(r->order_id), DBV_TEXT(r->kind), opt_text(r->note),
                           DBV_INT(r->requested_by), DBV_INT(r->at)};

@@ -710,7 +710,8 @@ void officer_order_page(struct req *r, struct portal *p, int64_t id, int status,
         return;
     }
     struct product_row prod;
-    const struct product_row *pr = products_get(p->db, o->product_id, &prod, NULL) == 0 ? &prod : NULL;
+    const struct product_row *pr =
+        products_get(p->db, o->product_id, &prod, NULL) == 0 ? &prod : NULL;
     json_t *app = o->applicant ? json_loads(o->applicant, 0, NULL) : NULL;
     json_t *contact = o->contact ? json_loads(o->contact, 0, NULL) : NULL;
     json_t *billing = o->billing ? json_loads(o->billing, 0, NULL) : NULL;

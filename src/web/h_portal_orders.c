@@ -122,7 +122,8 @@ static const char *fget(void *arg, const char *name)
 /* ---- helpers ---- */
 
 /* The order of route parameter :id in scope; 0, or negative after answering 404/500. */
-static int load_order(struct req *r, struct portal *p, struct order_row **o, struct product_row *prod)
+static int load_order(struct req *r, struct portal *p, struct order_row **o,
+                      struct product_row *prod)
 {
     int64_t id;
     struct sm_err e = {0};
@@ -332,7 +333,8 @@ json_t *pf_refusal_json(const char *lang, const struct order_row *o, const char 
 
 /* Renders the detail page of o; area ("dcv", "upload", "cancel") gets msg (may be NULL). */
 static void order_page(struct req *r, struct portal *p, struct order_row *o,
-                       const struct product_row *prod, int status, const char *area, const char *msg)
+                       const struct product_row *prod, int status, const char *area,
+                       const char *msg)
 {
     const char *lang = r->lang;
     struct validate_step *steps = NULL;

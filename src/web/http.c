@@ -139,7 +139,10 @@ struct db *req_db_or_reply(struct req *r)
     return db;
 }
 
-const struct user_row *req_user(const struct req *r) { return r->cred != CRED_NONE ? &r->user : NULL; }
+const struct user_row *req_user(const struct req *r)
+{
+    return r->cred != CRED_NONE ? &r->user : NULL;
+}
 
 /* ---- answering ---- */
 

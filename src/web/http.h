@@ -88,7 +88,7 @@ struct req {
      * the session cookie (AUTH_SESSION routes) or "Authorization: Bearer <API key>"
      * (AUTH_API_KEY routes). */
     enum req_cred cred;
-    struct user_row user;                  /* valid when cred != CRED_NONE */
+    struct user_row user;              /* valid when cred != CRED_NONE */
     char session_hash[TOKEN_HASH_HEX]; /* CRED_SESSION: hash of the cookie value */
     struct db *db;                     /* lent by the pool on first req_db() */
     int lang_forced;                   /* ?lang= given: it beats the account's locale */

@@ -83,8 +83,7 @@ static int setup(void **state)
     (void)state;
     unsetenv("SHOMEI_CA_PASSPHRASE");
     clock_set(NOW);
-    if (testdir_make(tmpdir, sizeof tmpdir, "dl") < 0 ||
-        (cfg = config_defaults(tmpdir)) == NULL)
+    if (testdir_make(tmpdir, sizeof tmpdir, "dl") < 0 || (cfg = config_defaults(tmpdir)) == NULL)
         return -1;
     config_set(cfg, "ca", "passphrase", PASS);
     struct sm_err e = {0};

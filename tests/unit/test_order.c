@@ -146,8 +146,8 @@ static void form(const struct product_row *p, const char *cn, struct appform_res
     assert_int_equal(r->nerrors, 0);
 }
 
-static struct order_row *create(struct fx *f, const struct product_row *p, const char *key, int draft,
-                                int *created)
+static struct order_row *create(struct fx *f, const struct product_row *p, const char *key,
+                                int draft, int *created)
 {
     struct appform_result r;
     form(p, "www.example.co.jp", &r);

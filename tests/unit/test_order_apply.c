@@ -56,7 +56,8 @@ static int fx_setup(void **state)
     struct sm_err e = {0};
     int made = 0;
     assert_int_equal(product_seed_demo(f->db, "cli", &made, &e), 0);
-    struct org_row a = {.kind = "customer", .name_ja = "株式会社エグザンプル", .name_en = "Example"};
+    struct org_row a = {
+        .kind = "customer", .name_ja = "株式会社エグザンプル", .name_en = "Example"};
     struct org_row b = {.kind = "customer", .name_ja = "他社株式会社", .name_en = "Other"};
     assert_int_equal(org_insert(f->db, &a, &f->org, &e), 0);
     assert_int_equal(org_insert(f->db, &b, &f->other_org, &e), 0);

@@ -166,7 +166,8 @@ static void test_pwreset_single_use(void **state)
     struct dbfx *f = *state;
     int64_t org = mkorg(f, "customer", 0), id = mkuser(f, org, "taro", USER_CUSTOMER);
     struct sm_err e = {0};
-    struct reset_token_row t = {.token_hash = "hh", .user_id = id, .created_at = 1, .expires_at = 9};
+    struct reset_token_row t = {
+        .token_hash = "hh", .user_id = id, .created_at = 1, .expires_at = 9};
     assert_int_equal(pwreset_insert(f->db, &t, &e), 0);
     struct reset_token_row got;
     assert_int_equal(pwreset_get(f->db, "hh", &got, &e), 0);
