@@ -10,7 +10,9 @@
  * FILE holds one serial per line (blank lines and lines starting with # are skipped).
  * REASON: unspecified keyCompromise affiliationChanged superseded cessationOfOperation
  * privilegeWithdrawn. Without --date the certificates are revoked now; with a date
- * (today .. +60 days) the revocation is scheduled (keyCompromise is always now). Each
+ * (today .. +60 days) the revocation is scheduled (keyCompromise is always now). The date
+ * is a calendar day in Japan time, as on the certificate page's form: the revocation falls
+ * at 00:00 JST of that day (15:00 UTC the day before). Each
  * revocation is audited (actor "cli"); a batch commits in chunks and reports each serial it
  * could not revoke (unknown, not issued, expired) without stopping. Exit 0 all revoked or
  * scheduled, 1 some not, 2 usage. */
@@ -28,6 +30,7 @@
 #include "store/revocations.h"
 
 #define CHUNK 500
+#define JST   (9 * 3600)
 
 static int usage(void)
 {
@@ -36,7 +39,9 @@ static int usage(void)
                     "       shomei revoke --dir DIR --ca dv|ov|ev --issued-between FROM TO"
                     " --reason REASON [--date YYYY-MM-DD]\n"
                     "       REASON: unspecified keyCompromise affiliationChanged superseded"
-                    " cessationOfOperation privilegeWithdrawn\n");
+                    " cessationOfOperation privilegeWithdrawn\n"
+                    "       --date: 失効日（日本時間の暦日、その日の 0:00 JST に失効）"
+                    " / the day of revocation in Japan time (at 00:00 JST, as on the web form)\n");
     return 2;
 }
 
@@ -208,13 +213,14 @@ int cmd_revoke(int argc, char **argv)
                 reason, reason);
         return usage();
     }
+    /* --date is a Japan-time calendar day, as on the web form (h_revoke.c): 00:00 JST. */
     time_t when = 0;
-    if (date != NULL && clock_parse_utc(date, &when) < 0) {
+    if (date != NULL && (strlen(date) != 10 || clock_parse_utc(date, &when) < 0)) {
         fprintf(stderr, "shomei revoke: 日付 '%s' が読めません / --date must be YYYY-MM-DD\n",
                 date);
         return 2;
     }
-    tmpl.when = (int64_t)when;
+    tmpl.when = date != NULL ? (int64_t)when - JST : 0;
     FILE *f = NULL;
     if (batch != NULL && (f = fopen(batch, "r")) == NULL) {
         fprintf(stderr, "shomei revoke: %s を開けません / cannot open %s: %s\n", batch, batch,

@@ -23,7 +23,15 @@ static int match(const char *pat, const char *path, struct router_params *out)
                 while (*u && *u != '/')
                     u++;
             size_t nl = (size_t)(p - name), vl = (size_t)(u - v);
-            if (vl == 0 || nl == 0 || nl >= sizeof pr.p[0].name || vl >= sizeof pr.p[0].value ||
+            /* a rest too long for a value still matches, empty: its handler reads the path
+             * and refuses it with 413 (GET /ocsp/ past OCSP_REQUEST_MAX) rather than a 404 */
+            if (rest && vl >= sizeof pr.p[0].value) {
+                vl = 0;
+                v = u;
+            } else if (vl == 0) {
+                return 0;
+            }
+            if (nl == 0 || nl >= sizeof pr.p[0].name || vl >= sizeof pr.p[0].value ||
                 pr.n >= ROUTER_MAX_PARAMS)
                 return 0;
             memcpy(pr.p[pr.n].name, name, nl);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Routes as a table (after kcgi): method + pattern -> handler, role and flags.
  * Patterns are literal segments, ":name" (one non-empty segment) and a final "*name"
- * (the rest of the path). Matching is pure: no allocation, no state. */
+ * (the rest of the path; one longer than ROUTER_PARAM_MAX matches with an empty value).
+ * Matching is pure: no allocation, no state. */
 #ifndef SM_WEB_ROUTER_H
 #define SM_WEB_ROUTER_H
 #include <stddef.h>
