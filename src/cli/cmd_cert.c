@@ -58,7 +58,7 @@ static int cert_get(const char *dir, const char *serial, enum bundle_format f, c
     struct bundle b = {0};
     struct sm_err e = {0};
     int status = 1;
-    static const struct orders_scope operator_scope = {1, NULL, 0};
+    static const struct org_scope operator_scope = {1, NULL, 0};
     if (config_load(dir, &c, &e) < 0) {
         fail_msg("設定を読めません", "cannot read the configuration", &e);
         goto out;

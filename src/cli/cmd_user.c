@@ -95,7 +95,7 @@ static int user_add(int argc, char **argv)
     struct account_new n = {
         r, login, email, name ? name : login, locale, org, from_stdin ? pw : NULL, 0, 0};
     if (reseller != NULL) { /* a customer organization managed by this reseller's org */
-        struct user ru;
+        struct user_row ru;
         if (r != USER_CUSTOMER || user_get_by_login(db, reseller, &ru, &e) < 0 ||
             ru.role != USER_RESELLER) {
             fprintf(stderr, "shomei user: --reseller は既存のリセラーの ID（顧客のみ）/ "
@@ -147,7 +147,7 @@ static int user_list_cmd(int argc, char **argv)
     struct sm_err e = {0};
     struct config *cfg = NULL;
     struct db *db = NULL;
-    struct user *u = NULL;
+    struct user_row *u = NULL;
     size_t n = 0;
     int status = 1;
     if (open_db(dir, &cfg, &db, &e) < 0 || user_list(db, &u, &n, &e) < 0) {

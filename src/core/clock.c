@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/text.h"
 
 static atomic_llong fixed; /* 0 = real */
 static atomic_int env_read;
@@ -39,18 +40,6 @@ void clock_set(time_t t)
     atomic_store(&fixed, (long long)t);
 }
 
-static int digits(const char *s, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
 int clock_parse_utc(const char *s, time_t *out)
 {
     struct tm tm;
@@ -59,12 +48,12 @@ int clock_parse_utc(const char *s, time_t *out)
     size_t len = strlen(s);
     if (len != 10 && len != 20)
         return -1;
-    if (digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) || s[7] != '-' ||
-        digits(s + 8, 2, &d))
+    if (text_digits_value(s, 4, &y) || s[4] != '-' || text_digits_value(s + 5, 2, &mo) ||
+        s[7] != '-' || text_digits_value(s + 8, 2, &d))
         return -1;
-    if (len == 20 &&
-        (s[10] != 'T' || digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) ||
-         s[16] != ':' || digits(s + 17, 2, &se) || s[19] != 'Z'))
+    if (len == 20 && (s[10] != 'T' || text_digits_value(s + 11, 2, &h) || s[13] != ':' ||
+                      text_digits_value(s + 14, 2, &mi) || s[16] != ':' ||
+                      text_digits_value(s + 17, 2, &se) || s[19] != 'Z'))
         return -1;
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 60)
         return -1;

@@ -41,6 +41,20 @@ int text_unhex(unsigned char *out, size_t n, const char *hex)
     return 0;
 }
 
+int text_unhex_lower(unsigned char *out, size_t n, const char *hex)
+{
+    for (size_t i = 0; i < n; i++) {
+        const char *hi = memchr(hexdig, hex[2 * i], 16), *lo;
+        if (hex[2 * i] == '\0' || hi == NULL)
+            return -1;
+        lo = memchr(hexdig, hex[2 * i + 1], 16);
+        if (hex[2 * i + 1] == '\0' || lo == NULL)
+            return -1;
+        out[i] = (unsigned char)((hi - hexdig) << 4 | (lo - hexdig));
+    }
+    return 0;
+}
+
 int text_is_lower_hex(const char *s, size_t len)
 {
     return s != NULL && strlen(s) == len && strspn(s, hexdig) == len;
@@ -54,6 +68,18 @@ int text_digits_n(const char *s, size_t n)
         if (!text_is_digit((unsigned char)s[i]))
             return 0;
     return 1;
+}
+
+int text_digits_value(const char *s, size_t n, int *out)
+{
+    int v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!text_is_digit((unsigned char)s[i]))
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    *out = v;
+    return 0;
 }
 
 int text_is_digits(const char *s) { return s != NULL && *s != '\0' && text_digits_n(s, strlen(s)); }
@@ -77,10 +103,10 @@ int write_all(int fd, const void *p, size_t n)
 
 static int alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
-static int atext(char c)
+int text_is_atext(int c)
 {
-    return alpha(c) || text_is_digit((unsigned char)c) ||
-           (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
+    return alpha((char)c) || text_is_digit(c) ||
+           (c > 0 && c < 128 && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL);
 }
 
 static int ldh(char c) { return alpha(c) || text_is_digit((unsigned char)c) || c == '-'; }
@@ -97,7 +123,7 @@ int text_email_ok(const char *a, unsigned flags)
         if (*p == '.') {
             if (p == a || p + 1 == at || p[1] == '.')
                 return 0;
-        } else if (!atext(*p)) {
+        } else if (!text_is_atext((unsigned char)*p)) {
             return 0;
         }
     }

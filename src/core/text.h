@@ -11,6 +11,9 @@ void text_hex(char *out, const unsigned char *in, size_t n);
 /* Decodes exactly 2*n hex digits (either case) of hex into out[0..n). 0, or -1 when hex is
  * not 2*n hex digits long. */
 int text_unhex(unsigned char *out, size_t n, const char *hex);
+/* Decodes the 2*n lower-case hex digits at hex (read as they are, no NUL needed: a field
+ * inside a line) into out[0..n). 0, or -1 at the first other character. */
+int text_unhex_lower(unsigned char *out, size_t n, const char *hex);
 /* The value 0..15 of the hex digit c (either case), or -1. */
 int text_hex_value(int c);
 /* 1 if s is exactly len lower-case hex digits (a stored digest). */
@@ -23,6 +26,13 @@ int text_is_digits(const char *s);
 /* 1 if the n characters s[0..n) are ASCII digits (a fixed-width field such as a postal
  * code part; n = 0 gives 1). */
 int text_digits_n(const char *s, size_t n);
+/* The value of the n ASCII digits s[0..n) (a date field: "2026", "09"; n <= 9) in *out.
+ * 0, or -1 when one is not a digit. */
+int text_digits_value(const char *s, size_t n, int *out);
+
+/* 1 if c is an RFC 5322 atext character (letters, digits, !#$%&'*+-/=?^_`{|}~): the
+ * characters of a dot-atom and of a plain header word. */
+int text_is_atext(int c);
 
 /* Writes all n bytes of p to fd, again after EINTR and short writes. 0, or -1 (errno set;
  * a write of 0 bytes counts as EIO). */

@@ -22,13 +22,6 @@ static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0
 
 /* ---- checks ---- */
 
-static int is_atext(unsigned char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return 1;
-    return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
-}
-
 /* Length of the UTF-8 character at s (1..4), or 0 when invalid. */
 static size_t utf8_len(const unsigned char *s, size_t left)
 {
@@ -230,7 +223,7 @@ static int header_from(struct buf *out, const char *name, const char *addr, stru
                           "from_name has a control character or invalid UTF-8");
     int plain = ascii && name[0] != ' ';
     for (const char *p = name; plain && *p; p++)
-        plain = is_atext((unsigned char)*p) || (*p == ' ' && p[1] != ' ' && p[1] != '\0');
+        plain = text_is_atext((unsigned char)*p) || (*p == ' ' && p[1] != ' ' && p[1] != '\0');
     if (plain && strstr(name, "=?") != NULL)
         plain = 0;
     int rc = buf_puts(out, "From: ");
@@ -333,7 +326,7 @@ static int message_id_ok(const char *s)
     if (n < 5 || n > 250 || s[0] != '<' || s[n - 1] != '>' || strchr(s, '@') == NULL)
         return 0;
     for (size_t i = 1; i + 1 < n; i++)
-        if (!is_atext((unsigned char)s[i]) && s[i] != '.' && s[i] != '@')
+        if (!text_is_atext((unsigned char)s[i]) && s[i] != '.' && s[i] != '@')
             return 0;
     return 1;
 }

@@ -15,6 +15,7 @@
 #include "core/asset.h"
 #include "core/err.h"
 #include "core/failalloc.h"
+#include "core/text.h"
 #include "pki/weakkey.h"
 
 /* The primes of the ROCA detector. */
@@ -173,15 +174,6 @@ static int wk_cmp(const void *a, const void *b)
     return memcmp(x->fp, y->fp, sizeof x->fp);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
-}
-
 /* One line without its end: 1 entry read, 0 comment/blank, -1 malformed. */
 static int wk_line(const char *s, size_t n, struct wk_entry *out)
 {
@@ -195,12 +187,8 @@ static int wk_line(const char *s, size_t n, struct wk_entry *out)
         bits = bits * 10 + (uint32_t)(s[i++] - '0');
     if (i == 0 || bits < 512 || bits > 16384 || i >= n || s[i] != ' ' || n - i - 1 != 20)
         return -1;
-    for (size_t k = 0; k < 10; k++) {
-        int hi = hexval(s[i + 1 + 2 * k]), lo = hexval(s[i + 2 + 2 * k]);
-        if (hi < 0 || lo < 0)
-            return -1;
-        out->fp[k] = (unsigned char)(hi << 4 | lo);
-    }
+    if (text_unhex_lower(out->fp, 10, s + i + 1) < 0)
+        return -1;
     out->bits = bits;
     return 1;
 }

@@ -329,7 +329,7 @@ int account_invalid(struct account_errors *fe, struct sm_err *e)
 static int make_org(struct db *db, const char *kind, const char *name, int64_t reseller,
                     int64_t *id, struct sm_err *e)
 {
-    struct org o = {0};
+    struct org_row o = {0};
     snprintf(o.kind, sizeof o.kind, "%s", kind);
     snprintf(o.name_ja, sizeof o.name_ja, "%s", name);
     snprintf(o.name_en, sizeof o.name_en, "%s", name);
@@ -355,7 +355,7 @@ int account_register(struct db *db, const struct account_policy *p, const struct
         account_add_error(fe, "org_name", "account.err.org_name");
     if (fe->n > 0)
         return account_invalid(fe, e);
-    struct user u = {0};
+    struct user_row u = {0};
     u.role = USER_CUSTOMER;
     snprintf(u.login_id, sizeof u.login_id, "%s", r->login_id);
     snprintf(u.email, sizeof u.email, "%s", r->email);
@@ -412,7 +412,7 @@ int account_create_user(struct db *db, const struct account_new *n, const char *
     } else if (gen_pw != NULL) {
         gen_pw[0] = '\0';
     }
-    struct user u = {0};
+    struct user_row u = {0};
     u.role = n->role;
     snprintf(u.login_id, sizeof u.login_id, "%s", n->login_id);
     snprintf(u.email, sizeof u.email, "%s", n->email);
@@ -429,7 +429,7 @@ int account_create_user(struct db *db, const struct account_new *n, const char *
         rc = make_org(db, n->role == USER_CUSTOMER ? "customer" : "reseller", name,
                       n->role == USER_CUSTOMER ? n->reseller_org_id : 0, &u.org_id, e);
     } else if (u.org_id == 0) {
-        struct org ca;
+        struct org_row ca;
         rc = org_find_kind(db, "ca", &ca, e);
         if (rc == 0)
             u.org_id = ca.id;
@@ -456,10 +456,10 @@ int account_create_user(struct db *db, const struct account_new *n, const char *
 /* The current password before a change of login ID or password. A wrong one counts
  * towards the lockout like a failed login (a stolen session cannot guess it without
  * limit), and a locked account changes nothing until the lock ends. */
-static int check_current(struct db *db, const struct account_policy *p, const struct user *u,
+static int check_current(struct db *db, const struct account_policy *p, const struct user_row *u,
                          const char *pw, struct account_errors *fe, struct sm_err *e)
 {
-    struct user fresh;
+    struct user_row fresh;
     int64_t now = (int64_t)clock_now();
     int rc = user_get(db, u->id, &fresh, e);
     if (rc < 0)
@@ -478,7 +478,7 @@ static int check_current(struct db *db, const struct account_policy *p, const st
     return rc;
 }
 
-int account_change_login_id(struct db *db, const struct account_policy *p, const struct user *u,
+int account_change_login_id(struct db *db, const struct account_policy *p, const struct user_row *u,
                             const char *current_password, const char *login_id,
                             struct account_errors *fe, struct sm_err *e)
 {
@@ -502,7 +502,7 @@ int account_change_login_id(struct db *db, const struct account_policy *p, const
     return account_finish(db, rc, e);
 }
 
-int account_change_password(struct db *db, const struct account_policy *p, const struct user *u,
+int account_change_password(struct db *db, const struct account_policy *p, const struct user_row *u,
                             const char *current_password, const char *password,
                             const char *password_confirm, const char *keep_hash,
                             struct account_errors *fe, struct sm_err *e)
@@ -526,7 +526,7 @@ int account_change_password(struct db *db, const struct account_policy *p, const
     return account_finish(db, rc, e);
 }
 
-int account_change_profile(struct db *db, const struct user *u, const char *display_name,
+int account_change_profile(struct db *db, const struct user_row *u, const char *display_name,
                            const char *email, const char *locale, struct account_errors *fe,
                            struct sm_err *e)
 {
@@ -549,22 +549,31 @@ int account_change_profile(struct db *db, const struct user *u, const char *disp
 
 /* ---- isolation ---- */
 
-struct org_scope account_scope(const struct user *u)
+int account_scope(struct db *db, const struct user_row *u, struct org_scope *out, int64_t **ids,
+                  struct sm_err *e)
 {
-    struct org_scope s = {0, 0, 0};
+    *out = ORG_SCOPE_NONE;
+    *ids = NULL;
     if (u == NULL || u->id <= 0 || u->org_id <= 0)
-        return s;
-    s.own = u->org_id;
-    if (u->role == USER_OFFICER || u->role == USER_ADMIN)
-        s.all = 1;
-    else if (u->role == USER_RESELLER)
-        s.managed = u->org_id;
-    else if (u->role != USER_CUSTOMER)
-        s.own = 0;
-    return s;
+        return 0;
+    if (u->role == USER_OFFICER || u->role == USER_ADMIN) {
+        *out = ORG_SCOPE_ALL;
+        return 0;
+    }
+    if (u->role != USER_CUSTOMER && u->role != USER_RESELLER)
+        return 0;
+    size_t n = 0;
+    int rc = org_ids_seen(db, u->org_id, u->role == USER_RESELLER ? u->org_id : 0, ids, &n, e);
+    if (rc < 0) {
+        free(*ids);
+        *ids = NULL;
+        return rc;
+    }
+    *out = (struct org_scope){0, *ids, n};
+    return 0;
 }
 
-int account_may_see(const struct user *u, int64_t org_id, int64_t org_reseller_id)
+int account_may_see(const struct user_row *u, int64_t org_id, int64_t org_reseller_id)
 {
     if (u == NULL || u->id <= 0 || u->org_id <= 0 || org_id <= 0)
         return 0;
@@ -577,9 +586,9 @@ int account_may_see(const struct user *u, int64_t org_id, int64_t org_reseller_i
     }
 }
 
-int account_can_see_org(struct db *db, const struct user *u, int64_t org_id, struct sm_err *e)
+int account_can_see_org(struct db *db, const struct user_row *u, int64_t org_id, struct sm_err *e)
 {
-    struct org o;
+    struct org_row o;
     int rc = org_id > 0 ? org_get(db, org_id, &o, e) : -SM_E_NOTFOUND;
     if (rc == -SM_E_NOTFOUND)
         return 0;
@@ -619,7 +628,7 @@ int account_seed_demo(struct db *db, struct account_demo_user out[4], struct sm_
         if (rc < 0)
             return rc;
     }
-    struct user reseller;
+    struct user_row reseller;
     int64_t managed = 0, ann = 0;
     int rc = user_get(db, d[0].id, &reseller, e);
     if (rc == 0)
@@ -632,7 +641,7 @@ int account_seed_demo(struct db *db, struct account_demo_user out[4], struct sm_
                                e);
         rc = account_finish(db, rc, e);
     }
-    struct user admin;
+    struct user_row admin;
     struct account_errors fe = {0};
     if (rc == 0)
         rc = user_get(db, d[3].id, &admin, e);

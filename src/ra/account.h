@@ -12,9 +12,10 @@
  *   reseller  its own organization and the customer organizations it manages
  *             (organizations.reseller_org_id = the reseller's organization)
  *   officer, admin  every organization
- * Enforce it in the query, not after it: build struct org_scope with account_scope() and
- * add ORG_SCOPE_SQL (store/users.h) to every store query that reads or changes an object
- * of an organization, so that another organization's object is "not found" (answer 404).
+ * Enforce it in the query, not after it: build the struct org_scope (store/scope.h) of
+ * the user with account_scope() and pass it to every store read of an object of an
+ * organization (org_scope_sql adds "org_id IN (...)"), so that another organization's
+ * object is "not found" (answer 404).
  * account_can_see_org() checks one organization id when a query cannot (e.g. an org id
  * given in a form); account_may_see() is the same rule without a database. */
 #ifndef SM_RA_ACCOUNT_H
@@ -93,27 +94,33 @@ int account_create_user(struct db *db, const struct account_new *n, const char *
                         int64_t *user_id, char gen_pw[ACCOUNT_PASSWORD_GEN], struct sm_err *e);
 
 /* ---- changes by the user (all need the current password except the profile) ---- */
-int account_change_login_id(struct db *db, const struct account_policy *p, const struct user *u,
+int account_change_login_id(struct db *db, const struct account_policy *p, const struct user_row *u,
                             const char *current_password, const char *login_id,
                             struct account_errors *fe, struct sm_err *e);
 /* Ends every other session of the user (keep_hash = the current one, may be NULL) and
  * every pending password-reset link. */
-int account_change_password(struct db *db, const struct account_policy *p, const struct user *u,
+int account_change_password(struct db *db, const struct account_policy *p, const struct user_row *u,
                             const char *current_password, const char *password,
                             const char *password_confirm, const char *keep_hash,
                             struct account_errors *fe, struct sm_err *e);
-int account_change_profile(struct db *db, const struct user *u, const char *display_name,
+int account_change_profile(struct db *db, const struct user_row *u, const char *display_name,
                            const char *email, const char *locale, struct account_errors *fe,
                            struct sm_err *e);
 
 /* ---- isolation (see the top of this file) ---- */
-struct org_scope account_scope(const struct user *u);
+/* THE scope of u (store/scope.h): officers and admins see every organization, a customer
+ * its own, a reseller its own and the ones it manages (read from the database); NULL,
+ * a user without an organization or of any other role sees none. out->org_ids points
+ * into *ids, which the caller frees (NULL when the scope is "all" or empty). 0 or
+ * negative on database errors (*out is then "none"). */
+int account_scope(struct db *db, const struct user_row *u, struct org_scope *out, int64_t **ids,
+                  struct sm_err *e);
 /* The rule without a database: may u see an object of organization org_id, whose managing
  * reseller organization is org_reseller_id (0 = none)? 1 or 0. */
-int account_may_see(const struct user *u, int64_t org_id, int64_t org_reseller_id);
+int account_may_see(const struct user_row *u, int64_t org_id, int64_t org_reseller_id);
 /* The same for an organization id read from the database: 1, 0 (also for an unknown
  * organization), or negative on database errors. */
-int account_can_see_org(struct db *db, const struct user *u, int64_t org_id, struct sm_err *e);
+int account_can_see_org(struct db *db, const struct user_row *u, int64_t org_id, struct sm_err *e);
 
 /* ---- demo data ---- */
 /* One user per role: customer (a demo customer org), reseller (with one managed customer

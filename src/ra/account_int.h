@@ -38,7 +38,7 @@ int account_audit(struct db *db, int64_t actor_id, const char *actor_s, const ch
 
 /* Records a failed password for u inside a transaction; locks at max_failures
  * (ra/login.c; also counts a wrong current password of a change). */
-int account_record_failure(struct db *db, const struct account_policy *p, const struct user *u,
+int account_record_failure(struct db *db, const struct account_policy *p, const struct user_row *u,
                            int64_t now, struct sm_err *e);
 
 #endif

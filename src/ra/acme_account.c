@@ -355,7 +355,7 @@ out:
 int acme_eab_create(struct db *db, int64_t org_id, const char *actor, int64_t now,
                     char kid[ACME_EAB_KID_LEN], char key_b64[ACME_EAB_KEY_LEN], struct sm_err *e)
 {
-    struct org o;
+    struct org_row o;
     int rc = org_get(db, org_id, &o, e);
     if (rc == -SM_E_NOTFOUND)
         return sm_err_set(e, SM_E_NOTFOUND, "org", "no organization %lld", (long long)org_id);

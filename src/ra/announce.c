@@ -25,7 +25,7 @@ static void check_text(struct account_errors *fe, const char *field, const char 
         account_add_error(fe, field, "account.err.text_long");
 }
 
-int account_announce(struct db *db, const struct user *u, const char *title_ja,
+int account_announce(struct db *db, const struct user_row *u, const char *title_ja,
                      const char *title_en, const char *body_ja, const char *body_en,
                      struct account_errors *fe, int64_t *id, struct sm_err *e)
 {

@@ -8,7 +8,7 @@
 
 /* Admins only (-SM_E_FORBIDDEN). Titles 1..100 characters, bodies 1..2000 (fields
  * title_ja, title_en, body_ja, body_en). */
-int account_announce(struct db *db, const struct user *u, const char *title_ja,
+int account_announce(struct db *db, const struct user_row *u, const char *title_ja,
                      const char *title_en, const char *body_ja, const char *body_en,
                      struct account_errors *fe, int64_t *id, struct sm_err *e);
 

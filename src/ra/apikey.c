@@ -12,7 +12,7 @@
 
 /* ---- API keys ---- */
 
-int account_apikey_create(struct db *db, const struct user *u, const char *label,
+int account_apikey_create(struct db *db, const struct user_row *u, const char *label,
                           char key[ACCOUNT_APIKEY_SIZE], int64_t *id, struct sm_err *e)
 {
     key[0] = '\0';
@@ -25,7 +25,7 @@ int account_apikey_create(struct db *db, const struct user *u, const char *label
     char k[ACCOUNT_APIKEY_SIZE];
     snprintf(k, sizeof k, "sk_%s", tok);
     sodium_memzero(tok, sizeof tok);
-    struct apikey row = {.user_id = u->id, .created_at = clock_now()};
+    struct api_key_row row = {.user_id = u->id, .created_at = clock_now()};
     snprintf(row.prefix, sizeof row.prefix, "%.*s", ACCOUNT_APIKEY_PREFIX, k);
     snprintf(row.label, sizeof row.label, "%s", label);
     account_token_hash(k, row.hash);
@@ -45,13 +45,13 @@ int account_apikey_create(struct db *db, const struct user *u, const char *label
     return rc;
 }
 
-int account_apikey_user(struct db *db, const char *key, struct user *u, struct sm_err *e)
+int account_apikey_user(struct db *db, const char *key, struct user_row *u, struct sm_err *e)
 {
     if (key == NULL || strncmp(key, "sk_", 3) != 0 || !account_token_shape(key + 3))
         return sm_err_set(e, SM_E_NOTFOUND, "api_key", "not an API key");
     char h[TOKEN_HASH_HEX];
     account_token_hash(key, h);
-    struct apikey k = {0};
+    struct api_key_row k = {0};
     int rc = apikey_find(db, h, &k, e);
     if (rc == 0 && k.revoked_at != 0)
         rc = sm_err_set(e, SM_E_NOTFOUND, "api_key", "key revoked");
@@ -67,7 +67,7 @@ int account_apikey_user(struct db *db, const char *key, struct user *u, struct s
     return 0;
 }
 
-int account_apikey_revoke(struct db *db, const struct user *u, int64_t id, struct sm_err *e)
+int account_apikey_revoke(struct db *db, const struct user_row *u, int64_t id, struct sm_err *e)
 {
     int rc = db_begin(db, e);
     if (rc < 0)

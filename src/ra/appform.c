@@ -11,7 +11,6 @@
 
 #include "core/clock.h"
 #include "core/failalloc.h"
-#include "core/policy.h"
 #include "core/text.h"
 #include "pki/csr.h"
 #include "pki/names.h"
@@ -26,7 +25,7 @@
 struct ctx {
     struct appform_result *r;
     const struct appform_in *in;
-    const struct product *p;
+    const struct product_row *p;
     time_t now;
     size_t cap;
     size_t nauto; /* names added automatically (double address) */
@@ -491,19 +490,12 @@ static void check_options(struct ctx *c)
     } else {
         snprintf(r->root, sizeof r->root, "%s", in->root);
     }
-    const char *m = given(in->dcv_method) ? in->dcv_method : "dns";
-    static const char *const mailboxes[] = {"admin", "administrator", "webmaster", "hostmaster",
-                                            "postmaster"};
-    int ok = strcmp(m, "dns") == 0 || strcmp(m, "http") == 0;
+    const char *m = given(in->dcv_method) ? in->dcv_method : dcv_method_name(DCV_DNS_TXT);
     /* email:LOCAL (at the CN itself) or email:LOCAL@ADN; the ADN is matched to the CN in
        check_method_fits once the names are known */
-    size_t ll = strncmp(m, "email:", 6) == 0 ? strcspn(m + 6, "@") : 0;
-    for (size_t i = 0; !ok && ll > 0 && i < 5; i++)
-        ok = strlen(mailboxes[i]) == ll && strncmp(m + 6, mailboxes[i], ll) == 0 &&
-             (m[6 + ll] == '\0' || m[7 + ll] != '\0');
-    if (!ok || strlen(m) >= sizeof r->dcv_method)
+    if (!dcv_method_well_formed(m) || strlen(m) >= sizeof r->dcv_method)
         add_err(c, "dcv_method", "order.err.dcv_method", m);
-    else if (strncmp(m, "email:", 6) == 0 && !policy_email_dcv_allowed(c->now))
+    else if (dcv_method_parse(m) == DCV_EMAIL && !dcv_method_allowed(DCV_EMAIL, c->now))
         add_err(c, "dcv_method", "order.err.dcv_email_off", m);
     else
         snprintf(r->dcv_method, sizeof r->dcv_method, "%s", m);
@@ -591,7 +583,7 @@ static void check_level(struct ctx *c, json_t *applicant)
     json_decref(resp);
 }
 
-int appform_check(const struct appform_in *in, const struct product *p, time_t now,
+int appform_check(const struct appform_in *in, const struct product_row *p, time_t now,
                   struct appform_result *r, struct sm_err *e)
 {
     memset(r, 0, sizeof *r);

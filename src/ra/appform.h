@@ -113,7 +113,7 @@ struct appform_result {
  *   {"csr":{"cn","o","ou","l","st","c","sans":[..]},
  *    "application":{"cn","o","l","st","c","names":[..]},"cn_matches":true|false}
  * (absent strings null; OU is shown but never used). */
-int appform_check(const struct appform_in *in, const struct product *p, time_t now,
+int appform_check(const struct appform_in *in, const struct product_row *p, time_t now,
                   struct appform_result *r, struct sm_err *e);
 void appform_result_free(struct appform_result *r);
 

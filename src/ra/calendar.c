@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "core/clock.h"
+#include "core/text.h"
 #include "ra/calendar.h"
 
 enum holiday {
@@ -110,18 +111,6 @@ int calendar_date_valid(int y, int m, int d)
     return y >= 1 && y <= 9999 && m >= 1 && m <= 12 && d >= 1 && d <= month_days(y, m);
 }
 
-static int digits(const char *s, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
 int calendar_parse_date(const char *s, int *y, int *m, int *d)
 {
     int yy, mm, dd;
@@ -130,8 +119,9 @@ int calendar_parse_date(const char *s, int *y, int *m, int *d)
     for (int i = 0; i < 10; i++)
         if (s[i] == '\0')
             return -1;
-    if (s[10] != '\0' || digits(s, 4, &yy) || s[4] != '-' || digits(s + 5, 2, &mm) || s[7] != '-' ||
-        digits(s + 8, 2, &dd) || !calendar_date_valid(yy, mm, dd))
+    if (s[10] != '\0' || text_digits_value(s, 4, &yy) || s[4] != '-' ||
+        text_digits_value(s + 5, 2, &mm) || s[7] != '-' || text_digits_value(s + 8, 2, &dd) ||
+        !calendar_date_valid(yy, mm, dd))
         return -1;
     *y = yy;
     *m = mm;
@@ -339,7 +329,8 @@ static const struct calendar_policy *policy_or_default(const struct calendar_pol
 static int parse_md(const char *s, int *md)
 {
     int m, d;
-    if (digits(s, 2, &m) || s[2] != '-' || digits(s + 3, 2, &d) || !md_ok(m * 100 + d))
+    if (text_digits_value(s, 2, &m) || s[2] != '-' || text_digits_value(s + 3, 2, &d) ||
+        !md_ok(m * 100 + d))
         return -1;
     *md = m * 100 + d;
     return 0;

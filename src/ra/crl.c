@@ -68,7 +68,7 @@ static int sign_shard(struct db *db, const struct config *cfg, const struct shar
                       struct ca_issuer *is, int64_t now, const struct crls_row *prev, int have_prev,
                       int64_t validity, struct sm_err *e)
 {
-    struct revoked_entry *v = NULL;
+    struct revoked_entry_row *v = NULL;
     struct crl_entry *ent = NULL;
     size_t n = 0;
     struct crls_row row = {0};

@@ -123,6 +123,18 @@ static int email_local_ok(const char *p, size_t n)
     return 0;
 }
 
+int dcv_method_well_formed(const char *m)
+{
+    int k = dcv_method_parse(m);
+    if (k == DCV_DNS_TXT || k == DCV_HTTP_FILE)
+        return 1;
+    if (k != DCV_EMAIL || strncmp(m, "email:", 6) != 0)
+        return 0;
+    const char *local = m + 6, *at = strchr(local, '@');
+    return email_local_ok(local, at ? (size_t)(at - local) : strlen(local)) &&
+           (at == NULL || at[1] != '\0');
+}
+
 /* ---- names ---- */
 
 int dcv_adns(const char *name, char (*adns)[256], size_t max)

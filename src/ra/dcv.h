@@ -52,6 +52,11 @@ int dcv_method_applies(int m, const char *name);
 #define DCV_EMAIL_LOCALS 5
 const char *dcv_email_local(size_t i);
 
+/* 1 if m is a method an order may ask for before its names are known: "dns", "http",
+ * "email:LOCAL" or "email:LOCAL@ADN" with LOCAL one of the constructed local parts and a
+ * non-empty ADN (whether it fits a name: dcv_method_for_name; ACME methods are for ACME
+ * orders). */
+int dcv_method_well_formed(const char *m);
 /* The stored form of method for name, or -1 when method does not apply to it: "dns";
  * "http" except for wildcard names (BR 3.2.2.4.18); "email:LOCAL@ADN" with LOCAL one of
  * the constructed local parts and ADN one of the Authorization Domain Names of name

@@ -74,29 +74,16 @@ void download_filename(const char *cn, const char *serial, enum bundle_format f,
              fi != NULL ? fi->suffix : "bin");
 }
 
-static int sees(const struct orders_scope *scope, int64_t org_id)
-{
-    if (scope == NULL)
-        return 0;
-    if (scope->all)
-        return 1;
-    if (org_id <= 0 || scope->org_ids == NULL)
-        return 0;
-    for (size_t i = 0; i < scope->n && i < ORDERS_SCOPE_MAX; i++)
-        if (scope->org_ids[i] == org_id)
-            return 1;
-    return 0;
-}
-
 /* The certificate if the caller may have it; one error for every kind of "no". */
-static int load_visible(struct db *db, const struct orders_scope *scope, const char *serial,
+static int load_visible(struct db *db, const struct org_scope *scope, const char *serial,
                         struct certs_row **out, struct sm_err *e)
 {
     struct certs_row *r = NULL;
     int rc = scope != NULL ? certs_get_scoped(db, serial, scope, &r, e) : -SM_E_NOTFOUND;
     if (rc < 0 && rc != -SM_E_NOTFOUND)
         return rc;
-    if (rc == 0 && sees(scope, r->org_id) && /* the SQL filtered already; kept as a guard */
+    if (rc == 0 &&
+        org_scope_has(scope, r->org_id) && /* the SQL filtered already; kept as a guard */
         (strcmp(r->state, "issued") == 0 || strcmp(r->state, "revoked") == 0)) {
         *out = r;
         return 0;
@@ -114,7 +101,7 @@ static int stored_broken(struct sm_err *e, const char *serial)
     return sm_err_set(e, SM_E_INTERNAL, "certificate", "certificate %s: %s", serial, detail);
 }
 
-int download_get(struct db *db, const struct orders_scope *scope, const char *serial,
+int download_get(struct db *db, const struct org_scope *scope, const char *serial,
                  enum bundle_format f, struct bundle *out, struct sm_err *e)
 {
     memset(out, 0, sizeof *out);

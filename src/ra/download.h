@@ -33,13 +33,13 @@ void download_filename(const char *cn, const char *serial, enum bundle_format f,
  * -SM_E_NOTFOUND with the same error as an unknown serial. Only issued certificates are
  * handed out: a revoked one is -SM_E_CONFLICT (field "state"). -SM_E_INVALID for a
  * malformed serial or format; store and chain errors as they come. */
-int download_get(struct db *db, const struct orders_scope *scope, const char *serial,
+int download_get(struct db *db, const struct org_scope *scope, const char *serial,
                  enum bundle_format f, struct bundle *out, struct sm_err *e);
 
 /* A re-download by mail: who asks, for what, and where the file goes. */
 struct download_mail_req {
-    const struct orders_scope *scope; /* the organizations the caller sees */
-    const char *serial;               /* as the caller wrote it (download_serial_norm) */
+    const struct org_scope *scope; /* the organizations the caller sees */
+    const char *serial;            /* as the caller wrote it (download_serial_norm) */
     enum bundle_format format;
     const char *to;           /* the caller's own address */
     const char *lang;         /* "ja" or "en": the mail's language */

@@ -177,7 +177,7 @@ int field_regno(const char *s, char out[13])
     return FIELD_REGNO_OK;
 }
 
-static const char *const prefectures[47] = {
+static const char *const prefectures[FIELD_PREFECTURES] = {
     "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県",   "福島県", "茨城県",
     "栃木県", "群馬県", "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県",
     "石川県", "福井県", "山梨県", "長野県", "岐阜県", "静岡県",   "愛知県", "三重県",
@@ -185,9 +185,14 @@ static const char *const prefectures[47] = {
     "岡山県", "広島県", "山口県", "徳島県", "香川県", "愛媛県",   "高知県", "福岡県",
     "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県"};
 
+const char *field_prefecture_name(size_t i)
+{
+    return i < FIELD_PREFECTURES ? prefectures[i] : NULL;
+}
+
 int field_prefecture(const char *s)
 {
-    for (size_t i = 0; i < 47; i++)
+    for (size_t i = 0; i < FIELD_PREFECTURES; i++)
         if (strcmp(s, prefectures[i]) == 0)
             return 1;
     return 0;

@@ -43,6 +43,10 @@ int field_regno(const char *s, char out[13]);
 
 /* 1 if s is one of the 47 prefectures in Japanese (e.g. "東京都"). */
 int field_prefecture(const char *s);
+/* The i-th prefecture in the usual north-to-south order (for pickers); NULL for
+ * i >= FIELD_PREFECTURES. */
+#define FIELD_PREFECTURES 47
+const char *field_prefecture_name(size_t i);
 
 /* Legal-entity types (法人格) as listed in the application guide, in order, plus the two
  * that applications name in order to be refused or checked: "任意団体" (voluntary

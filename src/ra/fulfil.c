@@ -85,7 +85,7 @@ static const char *jstr(json_t *o, const char *a, const char *b)
 }
 
 /* The subject from the vetted application only (R-CSR-2, R-ISS-2). */
-static void subject_of(const struct product *p, struct vetted *v, const struct order_rec *o)
+static void subject_of(const struct product_row *p, struct vetted *v, const struct order_row *o)
 {
     memset(&v->subj, 0, sizeof v->subj);
     v->subj.cn = v->names[0];
@@ -107,7 +107,7 @@ static void subject_of(const struct product *p, struct vetted *v, const struct o
 }
 
 /* Loads names, methods and CSR of o; every domain must be validated. */
-static int load_vetted(struct db *db, const struct product *p, const struct order_rec *o,
+static int load_vetted(struct db *db, const struct product_row *p, const struct order_row *o,
                        struct vetted *v, struct sm_err *e)
 {
     struct order_domain_row *d = NULL;
@@ -242,7 +242,7 @@ static void caa_log_store_alone(struct db *db, struct caa_log *l)
 static int blocked(const struct order_env *env, const struct order_actor *who, int64_t id,
                    const char *what, const char *code, json_t *detail, int err, struct sm_err *e)
 {
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     struct sm_err ae = {0};
     (void)e;
     int rc = db_begin(env->db, &ae);
@@ -272,7 +272,7 @@ static int blocked(const struct order_env *env, const struct order_actor *who, i
     log_warn("issuance blocked", "order", o ? o->receipt_no : "?", "what", what, "detail",
              s ? s : "");
     free(s);
-    orders_rec_free(o);
+    order_row_free(o);
     json_decref(detail);
     return -err;
 }
@@ -320,8 +320,8 @@ static int check_caa(const struct order_env *env, const struct order_actor *who,
  * (R-VAL-2, R-VAL-4). Otherwise the order goes back to validation (validate_revalidate)
  * and -SM_E_CONFLICT (field "evidence") says what was too old. */
 static int evidence_current(const struct order_env *env, const struct order_actor *who,
-                            const struct config *cfg, const struct order_rec *o,
-                            const struct product *p, struct sm_err *e)
+                            const struct config *cfg, const struct order_row *o,
+                            const struct product_row *p, struct sm_err *e)
 {
     time_t now = clock_now();
     struct validate_stale *st = calloc(MAX_NAMES, sizeof *st);
@@ -368,7 +368,7 @@ static int on_stored(void *arg, struct db *db, const struct issuance_item *it, i
                      struct sm_err *e)
 {
     struct stored_arg *a = arg;
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     (void)it;
     int rc = orders_get(db, a->order_id, &system_actor.scope, &o, e);
     if (rc == 0)
@@ -379,15 +379,15 @@ static int on_stored(void *arg, struct db *db, const struct issuance_item *it, i
         rc = order_mark_issued_tx(a->env, a->who, o, cert_id, e);
     if (rc == 0 && o->issue_refusal[0] != '\0')
         rc = orders_set_refusal(db, a->order_id, NULL, 0, e); /* no longer waiting */
-    orders_rec_free(o);
+    order_row_free(o);
     return rc;
 }
 
 int fulfil_issue(const struct order_env *env, const struct order_actor *who,
                  const struct config *cfg, int64_t order_id, struct sm_err *e)
 {
-    struct order_rec *o = NULL;
-    struct product p;
+    struct order_row *o = NULL;
+    struct product_row p;
     struct vetted v = {0};
     struct ca_issuer *is = NULL;
     struct sub_plan plan;
@@ -463,7 +463,7 @@ out:
         caa_log_clear(caa);
     free(caa);
     vetted_clear(&v);
-    orders_rec_free(o);
+    order_row_free(o);
     return rc;
 }
 
@@ -480,7 +480,7 @@ int fulfil_approve(const struct order_env *env, const struct order_actor *who,
 static int schedule_if_approved(const struct order_env *env, int64_t order_id,
                                 const struct order_actor *who, struct sm_err *e)
 {
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     int rc = db_begin(env->db, e);
     if (rc < 0)
         return rc;
@@ -493,15 +493,15 @@ static int schedule_if_approved(const struct order_env *env, int64_t order_id,
         rc = db_commit(env->db, e);
     else
         db_rollback(env->db);
-    orders_rec_free(o);
+    order_row_free(o);
     return rc;
 }
 
 int fulfil_after_validation(const struct order_env *env, const struct config *cfg, int64_t order_id,
                             struct sm_err *e)
 {
-    struct order_rec *o = NULL;
-    struct product p;
+    struct order_row *o = NULL;
+    struct product_row p;
     int rc = orders_get(env->db, order_id, &system_actor.scope, &o, e);
     if (rc == 0 && strcmp(o->state, "vetting") == 0) {
         rc = products_get(env->db, o->product_id, &p, e);
@@ -510,7 +510,7 @@ int fulfil_after_validation(const struct order_env *env, const struct config *cf
     } else if (rc == 0 && strcmp(o->state, "approved") == 0) {
         rc = schedule_if_approved(env, order_id, &system_actor, e);
     }
-    orders_rec_free(o);
+    order_row_free(o);
     return rc;
 }
 
@@ -558,8 +558,8 @@ int fulfil_issue_job(const struct order_env *env, const struct config *cfg, int6
 int fulfil_due(const struct order_env *env, const struct config *cfg, int *done, struct sm_err *e)
 {
     static const char *const states[] = {"approved", "vetting"};
-    struct orders_filter f = {ORDERS_SCOPE_ALL, states, 2, 0, ORDERS_SORT_AGE, 100, 0};
-    struct order_rec *rows = NULL;
+    struct orders_filter f = {ORG_SCOPE_ALL, states, 2, 0, ORDERS_SORT_AGE, 100, 0};
+    struct order_row *rows = NULL;
     size_t n = 0;
     int count = 0;
     int rc = orders_list(env->db, &f, &rows, &n, NULL, e);
@@ -578,7 +578,7 @@ int fulfil_due(const struct order_env *env, const struct config *cfg, int *done,
         else
             log_info("order not issued yet", "order", rows[i].receipt_no, "why", fe.detail);
     }
-    orders_recs_free(rows, n);
+    order_rows_free(rows, n);
     if (done != NULL)
         *done = count;
     return rc;

@@ -619,7 +619,7 @@ void issuance_item_clear(struct issuance_item *it)
 
 /* ---- recovery ---- */
 
-static int abandon_one(struct db *db, const char *actor, const struct certs_pending *p,
+static int abandon_one(struct db *db, const char *actor, const struct certs_pending_row *p,
                        struct sm_err *e)
 {
     int rc = db_begin(db, e);
@@ -638,7 +638,7 @@ static int abandon_one(struct db *db, const char *actor, const struct certs_pend
 int issuance_recover(struct db *db, const char *actor, int64_t lease, int64_t *abandoned,
                      struct sm_err *e)
 {
-    struct certs_pending *p = NULL;
+    struct certs_pending_row *p = NULL;
     size_t n = 0;
     int64_t count = 0;
     int64_t now = (int64_t)clock_now();

@@ -19,7 +19,7 @@ static int deny(struct sm_err *e)
 }
 
 /* Records a failed password for u inside a transaction; locks at max_failures. */
-int account_record_failure(struct db *db, const struct account_policy *p, const struct user *u,
+int account_record_failure(struct db *db, const struct account_policy *p, const struct user_row *u,
                            int64_t now, struct sm_err *e)
 {
     int64_t failed = u->failed_logins + 1, first = u->first_failed_at, until = 0;
@@ -42,13 +42,13 @@ int account_record_failure(struct db *db, const struct account_policy *p, const 
 }
 
 int account_login(struct db *db, const struct account_policy *p, const char *login_id,
-                  const char *password, struct user *u, char token[ACCOUNT_TOKEN_SIZE],
+                  const char *password, struct user_row *u, char token[ACCOUNT_TOKEN_SIZE],
                   struct sm_err *e)
 {
     token[0] = '\0';
     if (password == NULL || strlen(password) > 1024)
         password = "";
-    struct user cur;
+    struct user_row cur;
     int rc = login_id ? user_get_by_login(db, login_id, &cur, e) : -SM_E_NOTFOUND;
     if (rc == -SM_E_NOTFOUND) {
         account_verify_dummy(password);
@@ -88,10 +88,10 @@ int account_login(struct db *db, const struct account_policy *p, const char *log
     }
     char tok[ACCOUNT_TOKEN_SIZE];
     account_new_token(tok);
-    struct session s = {.user_id = cur.id,
-                        .created_at = now,
-                        .last_seen = now,
-                        .expires_at = now + p->session_absolute};
+    struct session_row s = {.user_id = cur.id,
+                            .created_at = now,
+                            .last_seen = now,
+                            .expires_at = now + p->session_absolute};
     account_token_hash(tok, s.id_hash);
     if (rc == 0)
         rc = session_insert(db, &s, e);
@@ -109,13 +109,13 @@ int account_login(struct db *db, const struct account_policy *p, const char *log
 }
 
 int account_session_user(struct db *db, const struct account_policy *p, const char *token,
-                         struct user *u, char id_hash[TOKEN_HASH_HEX], struct sm_err *e)
+                         struct user_row *u, char id_hash[TOKEN_HASH_HEX], struct sm_err *e)
 {
     if (!account_token_shape(token))
         return sm_err_set(e, SM_E_NOTFOUND, "session", "no session");
     char h[TOKEN_HASH_HEX];
     account_token_hash(token, h);
-    struct session s = {0};
+    struct session_row s = {0};
     int rc = session_get(db, h, &s, e);
     if (rc < 0)
         return rc;
@@ -136,7 +136,7 @@ int account_session_user(struct db *db, const struct account_policy *p, const ch
     return 0;
 }
 
-int account_logout(struct db *db, const struct user *u, const char *id_hash, struct sm_err *e)
+int account_logout(struct db *db, const struct user_row *u, const char *id_hash, struct sm_err *e)
 {
     int rc = db_begin(db, e);
     if (rc < 0)

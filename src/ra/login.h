@@ -13,14 +13,14 @@
  * except the right password of a locked account: field "locked" and u->locked_until (the
  * rest of u zeroed), so the owner is told until when, and an unknown id stays unknown. */
 int account_login(struct db *db, const struct account_policy *p, const char *login_id,
-                  const char *password, struct user *u, char token[ACCOUNT_TOKEN_SIZE],
+                  const char *password, struct user_row *u, char token[ACCOUNT_TOKEN_SIZE],
                   struct sm_err *e);
 /* The user of a session cookie value, honouring the idle and absolute timeouts
  * (last_seen is refreshed at most once a minute). id_hash (may be NULL) gets the session
  * hash. -SM_E_NOTFOUND when there is no valid session. */
 int account_session_user(struct db *db, const struct account_policy *p, const char *token,
-                         struct user *u, char id_hash[TOKEN_HASH_HEX], struct sm_err *e);
+                         struct user_row *u, char id_hash[TOKEN_HASH_HEX], struct sm_err *e);
 /* Ends the session with this hash (audit "account.logout"). */
-int account_logout(struct db *db, const struct user *u, const char *id_hash, struct sm_err *e);
+int account_logout(struct db *db, const struct user_row *u, const char *id_hash, struct sm_err *e);
 
 #endif

@@ -188,22 +188,12 @@ int mail_render_text(const char *text, size_t len, const char *vars_json, struct
     return rc;
 }
 
-static int name_ok(const char *s)
-{
-    if (s == NULL || *s == '\0' || strlen(s) > 64)
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_' || *s == '-'))
-            return 0;
-    return 1;
-}
-
 int mail_render(const char *tmpl, const char *lang, const char *vars_json, struct mail_text *out,
                 struct sm_err *e)
 {
     out->subject = NULL;
     out->body = NULL;
-    if (!name_ok(tmpl) || !name_ok(lang))
+    if (!outbox_name_ok(tmpl) || !outbox_name_ok(lang))
         return sm_err_set(e, SM_E_NOTFOUND, "tmpl", "bad mail template name");
     char path[160];
     snprintf(path, sizeof path, "web/mail/%s.%s.txt", tmpl, lang);

@@ -32,7 +32,7 @@ static const struct {
 
 const char *notice_org_lang(struct db *db, int64_t org_id)
 {
-    struct user *u = NULL;
+    struct user_row *u = NULL;
     size_t n = 0;
     const char *lang = "ja";
     if (user_list_org(db, org_id, &u, &n, NULL) == 0 && n > 0 && strcmp(u[0].locale, "en") == 0)
@@ -51,7 +51,7 @@ static void tokyo_time(int64_t t, char *out, size_t n)
 }
 
 /* Template variables of order o for event; NULL when out of memory. */
-static json_t *vars_for(struct db *db, const struct config *cfg, const struct order_rec *o,
+static json_t *vars_for(struct db *db, const struct config *cfg, const struct order_row *o,
                         const char *event, const char *detail_json, struct sm_err *e)
 {
     const char *base = cfg ? config_str(cfg, "server", "base_url") : "";
@@ -114,10 +114,10 @@ static int queue(struct db *db, const char *to, const char *lang, const char *tm
 int notice_queue_reseller(struct db *db, int64_t org_id, int64_t order_id, const char *tmpl,
                           const char *vars, struct sm_err *e)
 {
-    struct org org;
+    struct org_row org;
     if (org_get(db, org_id, &org, NULL) < 0 || org.reseller_org_id <= 0)
         return 0;
-    struct user *u = NULL;
+    struct user_row *u = NULL;
     size_t n = 0;
     int rc = user_list_org(db, org.reseller_org_id, &u, &n, e);
     for (size_t i = 0; rc == 0 && i < n; i++)
@@ -128,7 +128,7 @@ int notice_queue_reseller(struct db *db, int64_t org_id, int64_t order_id, const
     return rc;
 }
 
-int notice_queue_order(struct db *db, const struct order_rec *o, const char *lang, const char *tmpl,
+int notice_queue_order(struct db *db, const struct order_row *o, const char *lang, const char *tmpl,
                        const char *vars, struct sm_err *e)
 {
     int rc = 0;
@@ -143,7 +143,7 @@ int notice_queue_order(struct db *db, const struct order_rec *o, const char *lan
     return rc;
 }
 
-static int notify(void *arg, struct db *db, const struct order_rec *o, const char *event,
+static int notify(void *arg, struct db *db, const struct order_row *o, const char *event,
                   const char *detail_json, struct sm_err *e)
 {
     const char *tmpl = NULL;
@@ -167,7 +167,7 @@ static int notify(void *arg, struct db *db, const struct order_rec *o, const cha
 
 /* Domain validation starts when vetting does (payment confirmed) and again after a
  * re-application changed the names (R-VAL-1). */
-static int prepare_validation(const struct config *cfg, struct db *db, const struct order_rec *o,
+static int prepare_validation(const struct config *cfg, struct db *db, const struct order_row *o,
                               const char *event, struct sm_err *e)
 {
     if (strcmp(event, "order.paid") != 0 && strcmp(event, "order.reapplied") != 0)
@@ -179,7 +179,7 @@ static int prepare_validation(const struct config *cfg, struct db *db, const str
     return validate_prepare_tx(&env, cfg, o, e);
 }
 
-static int on_event(void *arg, struct db *db, const struct order_rec *o, const char *event,
+static int on_event(void *arg, struct db *db, const struct order_row *o, const char *event,
                     const char *detail_json, struct sm_err *e)
 {
     int rc = notify(arg, db, o, event, detail_json, e);

@@ -19,7 +19,7 @@ const char *notice_org_lang(struct db *db, int64_t org_id);
 
 /* Queues the mail tmpl with vars (JSON text) to each of the order's notification addresses
  * once (compared without case), in lang, inside the caller's transaction. */
-int notice_queue_order(struct db *db, const struct order_rec *o, const char *lang, const char *tmpl,
+int notice_queue_order(struct db *db, const struct order_row *o, const char *lang, const char *tmpl,
                        const char *vars, struct sm_err *e);
 /* Queues it to every user with an address of the reseller managing organization org_id
  * (none: nothing), each in the user's language (R-ISS-5, R-REN-1). */

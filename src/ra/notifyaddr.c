@@ -36,7 +36,7 @@ static void add_id(int64_t *ids, size_t *n, int64_t id)
     ids[(*n)++] = id;
 }
 
-static int do_set(const struct order_env *env, const struct order_actor *who, struct order_rec *o,
+static int do_set(const struct order_env *env, const struct order_actor *who, struct order_row *o,
                   void *arg, struct sm_err *e)
 {
     struct notify_arg *na = arg;
@@ -45,8 +45,8 @@ static int do_set(const struct order_env *env, const struct order_actor *who, st
         return 0;
     /* the orders of the subscription the order belongs to (as its certificate or its
      * renewal in progress), else the order alone */
-    struct subscription s = {0};
-    struct subscription_cert *l = NULL;
+    struct subscription_row s = {0};
+    struct subscription_cert_row *l = NULL;
     size_t nl = 0;
     int rc = subscriptions_get_by_order(env->db, o->id, &s, NULL, e);
     if (rc == -SM_E_NOTFOUND)

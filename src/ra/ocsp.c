@@ -352,7 +352,7 @@ int ocsp_presign_refresh(struct db *db, const struct config *cfg, int64_t now, s
     struct signer *key[NLEVELS] = {0};
     int tried[NLEVELS] = {0};
     while (rc == 0 && done < max) {
-        struct ocsp_due *v = NULL;
+        struct ocsp_due_row *v = NULL;
         size_t n = 0;
         size_t want = max - done < PRESIGN_BATCH ? max - done : PRESIGN_BATCH;
         rc = ocsp_responses_list_due(db, now, want, &v, &n, e);

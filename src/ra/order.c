@@ -149,7 +149,7 @@ void order_actor_name(const struct order_actor *who, char *out, size_t n)
 }
 
 int order_audit(const struct order_env *env, const struct order_actor *who,
-                const struct order_rec *o, const char *action, json_t *detail, struct sm_err *e)
+                const struct order_row *o, const char *action, json_t *detail, struct sm_err *e)
 {
     char actor[32], object[48];
     order_actor_name(who, actor, sizeof actor);
@@ -164,7 +164,7 @@ int order_audit(const struct order_env *env, const struct order_actor *who,
     return rc;
 }
 
-static void apply_set(struct order_rec *o, const struct orders_state_set *set)
+static void apply_set(struct order_row *o, const struct orders_state_set *set)
 {
     if (set == NULL)
         return;
@@ -188,7 +188,7 @@ static void apply_set(struct order_rec *o, const struct orders_state_set *set)
 }
 
 int order_transition_tx(const struct order_env *env, const struct order_actor *who,
-                        struct order_rec *o, enum order_state to, const char *event,
+                        struct order_row *o, enum order_state to, const char *event,
                         const struct orders_state_set *set, json_t *detail, struct sm_err *e)
 {
     enum order_state from;
@@ -241,7 +241,7 @@ int order_issue_pending(struct db *db, int64_t id, int64_t *attempts)
 int order_with(const struct order_env *env, const struct order_actor *who, int64_t id,
                int64_t version, order_fn fn, void *arg, struct sm_err *e)
 {
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     int rc = db_begin(env->db, e);
     if (rc < 0)
         return rc;
@@ -255,7 +255,7 @@ int order_with(const struct order_env *env, const struct order_actor *who, int64
         rc = db_commit(env->db, e);
     else
         db_rollback(env->db);
-    orders_rec_free(o);
+    order_row_free(o);
     return rc;
 }
 
@@ -264,7 +264,7 @@ struct move {
     const char *event;
 };
 
-static int do_move(const struct order_env *env, const struct order_actor *who, struct order_rec *o,
+static int do_move(const struct order_env *env, const struct order_actor *who, struct order_row *o,
                    void *arg, struct sm_err *e)
 {
     const struct move *m = arg;
@@ -304,7 +304,7 @@ int order_number_next(struct db *db, int invoice, time_t now, char *out, size_t 
     return rc;
 }
 
-static int assign_invoice(const struct order_env *env, struct order_rec *o, time_t now,
+static int assign_invoice(const struct order_env *env, struct order_row *o, time_t now,
                           struct sm_err *e)
 {
     int rc = order_number_next(env->db, 1, now, o->invoice_no, sizeof o->invoice_no, e);
@@ -313,7 +313,7 @@ static int assign_invoice(const struct order_env *env, struct order_rec *o, time
     return rc;
 }
 
-int64_t order_amount(const struct product *p, const struct appform_result *form)
+int64_t order_amount(const struct product_row *p, const struct appform_result *form)
 {
     return p->list_price + (int64_t)(form ? form->extra_sans : 0) * p->extra_san_price;
 }
@@ -342,7 +342,7 @@ static const char *nonempty(const char *s) { return s && *s ? s : NULL; }
 static int insert_order(const struct order_env *env, const struct order_actor *who,
                         const struct order_new *n, time_t now, int64_t *id, struct sm_err *e)
 {
-    struct order_rec r;
+    struct order_row r;
     memset(&r, 0, sizeof r);
     int rc = order_number_next(env->db, 0, now, r.receipt_no, sizeof r.receipt_no, e);
     if (rc < 0)
@@ -390,7 +390,7 @@ static json_t *names_array(const struct appform_result *f)
 
 /* After the insert: invoice, audit record, hook, card payment. Caller's transaction. */
 static int after_insert(const struct order_env *env, const struct order_actor *who,
-                        const struct order_new *n, struct order_rec *o, time_t now,
+                        const struct order_new *n, struct order_row *o, time_t now,
                         struct sm_err *e)
 {
     int rc = 0;
@@ -415,13 +415,13 @@ static int after_insert(const struct order_env *env, const struct order_actor *w
 }
 
 int order_create(const struct order_env *env, const struct order_actor *who,
-                 const struct order_new *n, struct order_rec **out, int *created, struct sm_err *e)
+                 const struct order_new *n, struct order_row **out, int *created, struct sm_err *e)
 {
     return order_create_then(env, who, n, NULL, NULL, out, created, e);
 }
 
 int order_create_then(const struct order_env *env, const struct order_actor *who,
-                      const struct order_new *n, order_fn then, void *arg, struct order_rec **out,
+                      const struct order_new *n, order_fn then, void *arg, struct order_row **out,
                       int *created, struct sm_err *e)
 {
     *out = NULL;
@@ -433,9 +433,9 @@ int order_create_then(const struct order_env *env, const struct order_actor *who
     time_t now = clock_now();
     if (!n->draft && (rc = maint_refuse(env, now, e)) < 0)
         return rc;
-    static const struct orders_scope all = {1, NULL, 0};
+    static const struct org_scope all = {1, NULL, 0};
     int64_t id = 0;
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     rc = db_begin(env->db, e);
     if (rc == 0)
         rc = insert_order(env, who, n, now, &id, e);
@@ -454,7 +454,7 @@ int order_create_then(const struct order_env *env, const struct order_actor *who
         return 0;
     }
     db_rollback(env->db);
-    orders_rec_free(o);
+    order_row_free(o);
     if (rc == -SM_E_CONFLICT && strcmp(e ? e->field : "idem_key", "idem_key") == 0) {
         /* Double submission: the first order of this user with this key is the answer. */
         sm_err_clear(e);
@@ -464,7 +464,7 @@ int order_create_then(const struct order_env *env, const struct order_actor *who
 }
 
 static int do_submit(const struct order_env *env, const struct order_actor *who,
-                     struct order_rec *o, void *arg, struct sm_err *e)
+                     struct order_row *o, void *arg, struct sm_err *e)
 {
     time_t now = *(const time_t *)arg;
     if (strcmp(o->state, "draft") != 0)
@@ -490,7 +490,7 @@ struct reapply {
 };
 
 static int do_reapply(const struct order_env *env, const struct order_actor *who,
-                      struct order_rec *o, void *arg, struct sm_err *e)
+                      struct order_row *o, void *arg, struct sm_err *e)
 {
     const struct reapply *ra = arg;
     const struct appform_result *f = ra->form;
@@ -498,7 +498,7 @@ static int do_reapply(const struct order_env *env, const struct order_actor *who
     if (order_state_parse(o->state, &s) < 0 || !order_editable(s))
         return sm_err_set(e, SM_E_CONFLICT, "state", "order %s can no longer be edited",
                           o->receipt_no);
-    struct product p;
+    struct product_row p;
     int rc = products_get(env->db, o->product_id, &p, e);
     if (rc < 0)
         return rc;
@@ -507,7 +507,7 @@ static int do_reapply(const struct order_env *env, const struct order_actor *who
         return sm_err_set(e, SM_E_CONFLICT, "reapply.amount",
                           "more names than paid for need a new application");
     /* A shallow copy borrowing the form's strings; o keeps (and frees) its own. */
-    struct order_rec u = *o;
+    struct order_row u = *o;
     u.csr_pem = (char *)(nonempty(ra->csr_pem) ? ra->csr_pem : f->csr_pem);
     u.cn = f->cn;
     u.names = f->names_json;
@@ -553,7 +553,7 @@ int order_reapply(const struct order_env *env, const struct order_actor *who, in
 }
 
 static int do_cancel(const struct order_env *env, const struct order_actor *who,
-                     struct order_rec *o, void *arg, struct sm_err *e)
+                     struct order_row *o, void *arg, struct sm_err *e)
 {
     const char *reason = arg;
     struct orders_state_set set = {.decided_at = clock_now(), .decision_note = nonempty(reason)};
@@ -583,7 +583,7 @@ int order_cancel(const struct order_env *env, const struct order_actor *who, int
 }
 
 int order_mark_issued_tx(const struct order_env *env, const struct order_actor *who,
-                         struct order_rec *o, int64_t cert_id, struct sm_err *e)
+                         struct order_row *o, int64_t cert_id, struct sm_err *e)
 {
     if (cert_id <= 0)
         return sm_err_set(e, SM_E_INVALID, "cert_id", "no certificate");
@@ -595,7 +595,7 @@ int order_mark_issued_tx(const struct order_env *env, const struct order_actor *
     return rc;
 }
 
-int order_eta(const struct order_rec *o, const struct product *p, time_t *eta)
+int order_eta(const struct order_row *o, const struct product_row *p, time_t *eta)
 {
     time_t start = o->paid_at ? o->paid_at : o->submitted_at;
     if (start <= 0)
@@ -604,7 +604,7 @@ int order_eta(const struct order_rec *o, const struct product *p, time_t *eta)
     return 0;
 }
 
-int order_overdue(const struct order_rec *o, const struct product *p, time_t now)
+int order_overdue(const struct order_row *o, const struct product_row *p, time_t now)
 {
     time_t eta;
     int y, m, d;

@@ -60,7 +60,7 @@ int order_editable(enum order_state s);
  * "order.reapplied", "order.document") and the audit detail JSON. A negative return
  * rolls the change back. ra/notice queues the mails here (R-NOT-1/2). */
 struct order_hooks {
-    int (*notify)(void *arg, struct db *db, const struct order_rec *o, const char *event,
+    int (*notify)(void *arg, struct db *db, const struct order_row *o, const char *event,
                   const char *detail_json, struct sm_err *e);
     void *arg;
 };
@@ -86,11 +86,11 @@ int order_env_init(struct order_env *env, struct db *db, const struct order_hook
 
 /* Who acts: user_id 0 = the system (payment callback, jobs). scope limits which orders
  * the actor can see: customers their organization, resellers the organizations they
- * manage, officers/admins ORDERS_SCOPE_ALL. An order outside the scope is
+ * manage, officers/admins ORG_SCOPE_ALL. An order outside the scope is
  * -SM_E_NOTFOUND, exactly as a missing one. */
 struct order_actor {
     int64_t user_id;
-    struct orders_scope scope;
+    struct org_scope scope;
 };
 
 /* Error → message key for users: "order.err.maintenance", "order.err.stale",
@@ -101,7 +101,7 @@ const char *order_err_key(const struct sm_err *e);
 /* A new order from a checked application (appform_check with no errors). */
 struct order_new {
     int64_t org_id;
-    const struct product *product;
+    const struct product_row *product;
     const char *kind;     /* new | renewal | reissue */
     const char *idem_key; /* one per form display (1..64 chars): a second
                              submission with the same key returns the first order */
@@ -135,7 +135,7 @@ int order_reapply(const struct order_env *env, const struct order_actor *who, in
  * the order's issuance job (ORDER_ISSUE_JOB, issue 8 item 5) in the same transaction:
  * signing never runs inside the request that approves. */
 int order_transition_tx(const struct order_env *env, const struct order_actor *who,
-                        struct order_rec *o, enum order_state to, const char *event,
+                        struct order_row *o, enum order_state to, const char *event,
                         const struct orders_state_set *set, json_t *detail, struct sm_err *e);
 /* The same in a transaction of its own, loading order id (scoped) and checking version
  * (0 = whatever is current). */
@@ -145,31 +145,31 @@ int order_transition(const struct order_env *env, const struct order_actor *who,
 /* Runs fn(arg, o) inside a transaction on order id as loaded there (scoped; version
  * checked unless 0); commits when fn returns 0, else rolls back. For ra modules. */
 typedef int (*order_fn)(const struct order_env *env, const struct order_actor *who,
-                        struct order_rec *o, void *arg, struct sm_err *e);
+                        struct order_row *o, void *arg, struct sm_err *e);
 int order_with(const struct order_env *env, const struct order_actor *who, int64_t id,
                int64_t version, order_fn fn, void *arg, struct sm_err *e);
 
 /* Creates (or, for a repeated idem_key of the same user, returns) an order. Submitting
  * is refused inside the maintenance window (-SM_E_MAINTENANCE, field "maintenance"); an
  * application with errors is -SM_E_INVALID (field "form"). On success *out (caller frees
- * with orders_rec_free) is the order and *created (may be NULL) is 1 when it was created
+ * with order_row_free) is the order and *created (may be NULL) is 1 when it was created
  * now, 0 when an earlier submission with the same key was found. Placing an order from a
  * portal or API application is order_apply (ra/order_apply.h), which calls this. */
 int order_create(const struct order_env *env, const struct order_actor *who,
-                 const struct order_new *n, struct order_rec **out, int *created, struct sm_err *e);
+                 const struct order_new *n, struct order_row **out, int *created, struct sm_err *e);
 /* The same with more work in the creating transaction: then(env, who, o, arg, e) runs on
  * the new order after its row, domains, audit record and mails are written and before the
  * commit; a negative return rolls everything back. Not called for an earlier submission
  * with the same key. then NULL = order_create. */
 int order_create_then(const struct order_env *env, const struct order_actor *who,
-                      const struct order_new *n, order_fn then, void *arg, struct order_rec **out,
+                      const struct order_new *n, order_fn then, void *arg, struct order_row **out,
                       int *created, struct sm_err *e);
 /* "user:42" or "system" for user_id 0. */
 void order_actor_name(const struct order_actor *who, char *out, size_t n);
 /* Appends the audit record of a change that is not a transition (action, detail JSON
  * may be NULL) and calls the hook with event = action. Caller's transaction. */
 int order_audit(const struct order_env *env, const struct order_actor *who,
-                const struct order_rec *o, const char *action, json_t *detail, struct sm_err *e);
+                const struct order_row *o, const char *action, json_t *detail, struct sm_err *e);
 
 /* The reasons a customer picks from when cancelling on the order page (issue 8 item 6),
  * NULL-terminated: their labels are the messages "order.cancel_reason.CODE". "other"
@@ -200,15 +200,15 @@ int order_issue_pending(struct db *db, int64_t id, int64_t *attempts);
  * the issuance engine in its own transaction (db_begin held by the caller) right after it
  * stores the certificate. */
 int order_mark_issued_tx(const struct order_env *env, const struct order_actor *who,
-                         struct order_rec *o, int64_t cert_id, struct sm_err *e);
+                         struct order_row *o, int64_t cert_id, struct sm_err *e);
 
 /* Expected completion (R-VAL-7, R-CAL-1): the start (paid_at, else submitted_at) plus
  * the product's review_days_max business days in Asia/Tokyo. 0, or -1 when the order has
  * not started (draft). */
-int order_eta(const struct order_rec *o, const struct product *p, time_t *eta);
+int order_eta(const struct order_row *o, const struct product_row *p, time_t *eta);
 /* 1 if the order is still being reviewed (vetting, on_hold) and now is past the Tokyo
  * day of its ETA (the date the customer is shown). */
-int order_overdue(const struct order_rec *o, const struct product *p, time_t now);
+int order_overdue(const struct order_row *o, const struct product_row *p, time_t now);
 
 /* The next receipt number (R<yyyymmdd>-nnnnn, of the Tokyo day of now) or, with invoice,
  * invoice number (BILL-<yyyymm>-nnnnn, of the Tokyo month) into out (n bytes), from the
@@ -217,6 +217,6 @@ int order_number_next(struct db *db, int invoice, time_t now, char *out, size_t 
                       struct sm_err *e);
 
 /* Amount of an application in yen (tax excluded): list price + extra names. */
-int64_t order_amount(const struct product *p, const struct appform_result *form);
+int64_t order_amount(const struct product_row *p, const struct appform_result *form);
 
 #endif

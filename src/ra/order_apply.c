@@ -18,7 +18,7 @@ void order_applied_free(struct order_applied *out)
         return;
     if (out->checked)
         appform_result_free(&out->form);
-    orders_rec_free(out->order);
+    order_row_free(out->order);
     memset(out, 0, sizeof *out);
 }
 
@@ -41,14 +41,13 @@ static int check_org(const struct order_env *env, const struct order_actor *who,
                      struct sm_err *e)
 {
     if (id > 0 && who->scope.all) {
-        struct org o;
+        struct org_row o;
         int rc = org_get(env->db, id, &o, e);
         if (rc != -SM_E_NOTFOUND)
             return rc;
     }
-    for (size_t i = 0; id > 0 && !who->scope.all && i < who->scope.n; i++)
-        if (who->scope.org_ids[i] == id)
-            return 0;
+    if (!who->scope.all && org_scope_has(&who->scope, id))
+        return 0;
     return sm_err_set(e, SM_E_INVALID, "org_id", "organization %lld is not the applicant's",
                       (long long)id);
 }
@@ -62,7 +61,7 @@ struct methods {
 
 /* In the creating transaction: the methods asked for, each with its audit record. */
 static int set_methods(const struct order_env *env, const struct order_actor *who,
-                       struct order_rec *o, void *arg, struct sm_err *e)
+                       struct order_row *o, void *arg, struct sm_err *e)
 {
     const struct methods *m = arg;
     for (size_t i = 0; i < m->a->ndcv; i++) {
@@ -117,7 +116,7 @@ int order_apply(const struct order_env *env, const struct order_actor *who,
         return rc;
     rc = load_source(env, who, a, &src, e);
     if (rc == 0 && src.pending_order > 0) { /* a renewal under way: the same answer */
-        static const struct orders_scope all = {1, NULL, 0};
+        static const struct org_scope all = {1, NULL, 0};
         rc = orders_get(env->db, src.pending_order, &all, &out->order, e);
         sub_source_clear(&src);
         return rc;

@@ -47,12 +47,12 @@ struct order_application {
 
 /* What order_apply found. Free with order_applied_free (also after a refusal). */
 struct order_applied {
-    struct product product; /* valid when have_product */
+    struct product_row product; /* valid when have_product */
     int have_product;
     struct appform_result form; /* valid when checked: the form's errors of a refusal */
     int checked;
     size_t dcv_bad;          /* field "dcv_methods": the index in dcv of the refused one */
-    struct order_rec *order; /* the order placed (or found by idem_key); owned */
+    struct order_row *order; /* the order placed (or found by idem_key); owned */
     int created;             /* 1 placed now, 0 an earlier submission with the same key */
 };
 

@@ -11,7 +11,7 @@
 #include "core/text.h"
 #include "ra/payment.h"
 
-static int do_pay(const struct order_env *env, const struct order_actor *who, struct order_rec *o,
+static int do_pay(const struct order_env *env, const struct order_actor *who, struct order_row *o,
                   void *arg, struct sm_err *e)
 {
     const char *method = arg;
@@ -68,7 +68,7 @@ int order_payment_callback(const struct order_env *env, const unsigned char *bod
     json_t *j = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &je);
     const char *inv = j ? json_string_value(json_object_get(j, "invoice_no")) : NULL;
     json_t *amt = j ? json_object_get(j, "amount") : NULL;
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     if (inv == NULL)
         rc = sm_err_set(e, SM_E_INVALID, "invoice_no", "no invoice_no in callback");
     else if (!json_is_integer(amt))
@@ -84,7 +84,7 @@ int order_payment_callback(const struct order_env *env, const unsigned char *bod
         if (rc == 0 && order_id != NULL)
             *order_id = o->id;
     }
-    orders_rec_free(o);
+    order_row_free(o);
     json_decref(j);
     return rc;
 }

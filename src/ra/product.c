@@ -51,7 +51,7 @@ static int roots_ok(const char *s)
  * may not be): f, or "" when it is not. */
 #define FIELD(f) (memchr((f), '\0', sizeof(f)) != NULL ? (f) : "")
 
-int product_validate(const struct product *p, struct sm_err *e)
+int product_validate(const struct product_row *p, struct sm_err *e)
 {
     const char *code = FIELD(p->code), *level = FIELD(p->level);
     const char *fee = FIELD(p->reissue_fee), *roots = FIELD(p->root_options);
@@ -83,7 +83,7 @@ int product_validate(const struct product *p, struct sm_err *e)
     return 0;
 }
 
-int product_has_root(const struct product *p, const char *root)
+int product_has_root(const struct product_row *p, const char *root)
 {
     if (root == NULL || strlen(root) != 1 || (root[0] != 'a' && root[0] != 'b'))
         return 0;
@@ -92,7 +92,7 @@ int product_has_root(const struct product *p, const char *root)
 
 /* The audit record of a created or changed product: its id, code and the fields people
  * look for in the log. */
-static int audit_product(struct db *db, const struct product *p, int64_t id, const char *actor,
+static int audit_product(struct db *db, const struct product_row *p, int64_t id, const char *actor,
                          const char *action, struct sm_err *e)
 {
     json_t *d = json_pack("{s:I, s:s, s:s, s:I, s:I, s:i}", "id", (json_int_t)id, "code", p->code,
@@ -110,7 +110,7 @@ static int audit_product(struct db *db, const struct product *p, int64_t id, con
 }
 
 /* A unique code taken by another product: the error names the field. */
-static int code_taken(int rc, const struct product *p, struct sm_err *e)
+static int code_taken(int rc, const struct product_row *p, struct sm_err *e)
 {
     if (rc != -SM_E_CONFLICT)
         return rc;
@@ -119,10 +119,10 @@ static int code_taken(int rc, const struct product *p, struct sm_err *e)
 }
 
 /* Checks and inserts p with its audit record inside the caller's transaction. */
-static int create_tx(struct db *db, const struct product *p, const char *actor, int64_t *id,
+static int create_tx(struct db *db, const struct product_row *p, const char *actor, int64_t *id,
                      struct sm_err *e)
 {
-    struct product row = *p;
+    struct product_row row = *p;
     row.id = 0;
     row.created_at = clock_now();
     int rc = products_insert(db, &row, id, e);
@@ -142,7 +142,7 @@ static int finish(struct db *db, int rc, struct sm_err *e)
     return rc;
 }
 
-int product_create(struct db *db, const struct product *p, const char *actor, int64_t *id,
+int product_create(struct db *db, const struct product_row *p, const char *actor, int64_t *id,
                    struct sm_err *e)
 {
     int64_t nid = 0;
@@ -158,7 +158,7 @@ int product_create(struct db *db, const struct product *p, const char *actor, in
     return rc;
 }
 
-int product_update(struct db *db, const struct product *p, const char *actor, struct sm_err *e)
+int product_update(struct db *db, const struct product_row *p, const char *actor, struct sm_err *e)
 {
     int rc = product_validate(p, e);
     if (rc < 0)
@@ -175,7 +175,7 @@ int product_update(struct db *db, const struct product *p, const char *actor, st
 
 /* code, ja, en, level, months, multi, included, max, wildcard, ip, price, extra, fee, min,
  * max, roots, active */
-static const struct product demo[] = {
+static const struct product_row demo[] = {
     {0, "dv-1y", "DV 証明書 1年", "DV certificate, 1 year", "dv", 12, 0, 1, 1, 0, 0, 15000, 0,
      "free", 0, 0, "a,b", 1, 0},
     {0, "ov-1y", "OV 証明書 1年", "OV certificate, 1 year", "ov", 12, 0, 1, 1, 0, 0, 60000, 0,
@@ -195,7 +195,7 @@ int product_seed_demo(struct db *db, const char *actor, int *created, struct sm_
     if (rc < 0)
         return rc;
     for (size_t i = 0; i < sizeof demo / sizeof demo[0] && rc == 0; i++) {
-        struct product cur;
+        struct product_row cur;
         int64_t id = 0;
         rc = products_get_by_code(db, demo[i].code, &cur, e);
         if (rc == 0)

@@ -125,7 +125,7 @@ static int in_list(json_t *a, const char *name)
 }
 
 /* The applicant organization's registered name(s) of an order. */
-static void org_names(const struct order_rec *o, char *ja, char *en, size_t n)
+static void org_names(const struct order_row *o, char *ja, char *en, size_t n)
 {
     json_t *app = o->applicant ? json_loads(o->applicant, 0, NULL) : NULL;
     json_t *org = json_object_get(app, "org");
@@ -139,9 +139,9 @@ static void org_names(const struct order_rec *o, char *ja, char *en, size_t n)
 /* What a check loads and keeps for the apply. */
 struct ri_ctx {
     struct certs_row *cert;
-    struct order_rec *prev;
-    struct product p;
-    struct subscription sub;
+    struct order_row *prev;
+    struct product_row p;
+    struct subscription_row sub;
     const char *csr; /* borrowed: req->csr_pem or prev->csr_pem */
     json_t *names;   /* the names of the new certificate */
 };
@@ -149,7 +149,7 @@ struct ri_ctx {
 static void ctx_clear(struct ri_ctx *c)
 {
     certs_row_free(c->cert);
-    orders_rec_free(c->prev);
+    order_row_free(c->prev);
     json_decref(c->names);
     memset(c, 0, sizeof *c);
 }
@@ -235,7 +235,7 @@ static int check_csr(struct db *db, const struct reissue_req *req, int code, str
 }
 
 /* R-RI-6: "after:DAYS:YEN" charges YEN past DAYS days from issuance when contents change. */
-static int64_t fee_of(const struct product *p, const struct certs_row *cert, int changed,
+static int64_t fee_of(const struct product_row *p, const struct certs_row *cert, int changed,
                       int64_t now)
 {
     if (strncmp(p->reissue_fee, "after:", 6) != 0)
@@ -394,11 +394,11 @@ int reissue_check(const struct order_env *env, const struct order_actor *who,
 /* The organization checks of prev count for the reissue while current. */
 static int copy_checks(struct db *db, int64_t from, int64_t to, struct sm_err *e)
 {
-    struct vetting_check *v = NULL;
+    struct vetting_check_row *v = NULL;
     size_t n = 0;
     int rc = vetting_checks_list(db, from, &v, &n, e);
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        struct vetting_check c = v[i];
+        struct vetting_check_row c = v[i];
         c.order_id = to;
         rc = vetting_check_insert(db, &c, NULL, e);
     }
@@ -458,7 +458,7 @@ static int insert_order(struct db *db, const struct order_actor *who, const stru
                         const struct reissue_plan *plan, const char *idem, int64_t now, int64_t *id,
                         struct sm_err *e)
 {
-    struct order_rec r = *c->prev; /* borrows prev's strings */
+    struct order_row r = *c->prev; /* borrows prev's strings */
     r.id = 0;
     int rc = order_number_next(db, 0, (time_t)now, r.receipt_no, sizeof r.receipt_no, e);
     if (rc < 0)
@@ -483,7 +483,7 @@ static int insert_order(struct db *db, const struct order_actor *who, const stru
     return orders_insert(db, &r, id, e);
 }
 
-static int mail(const struct order_env *env, const struct config *cfg, const struct order_rec *o,
+static int mail(const struct order_env *env, const struct config *cfg, const struct order_row *o,
                 const struct reissue_plan *plan, struct sm_err *e)
 {
     const char *base = cfg ? config_str(cfg, "server", "base_url") : "";
@@ -508,7 +508,7 @@ int reissue_apply(const struct order_env *env, const struct order_actor *who,
 {
     struct ri_ctx c;
     struct reissue_plan plan;
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     struct db *db = env->db;
     int64_t now = (int64_t)clock_now(), id = 0;
     size_t pending = 0;
@@ -524,10 +524,10 @@ int reissue_apply(const struct order_env *env, const struct order_actor *who,
         strcmp(o->kind, "reissue") == 0) {
         *order_id = o->id;
         db_rollback(db);
-        orders_rec_free(o);
+        order_row_free(o);
         return 0;
     }
-    orders_rec_free(o);
+    order_row_free(o);
     o = NULL;
     rc = check_tx(env, who, cfg, req, now, &plan, &c, e);
     char idem[80];
@@ -572,7 +572,7 @@ int reissue_apply(const struct order_env *env, const struct order_actor *who,
                                 .scope = &who->scope};
         rc = revoke_tx(db, &rr, now, NULL, e);
     }
-    static const struct orders_scope all = {1, NULL, 0};
+    static const struct org_scope all = {1, NULL, 0};
     if (rc == 0)
         rc = orders_get(db, id, &all, &o, e);
     struct order_env quiet = *env; /* the reissue's own mail, not the payment notice */
@@ -620,7 +620,7 @@ out:
         memset(&plan, 0, sizeof plan);
     }
     reissue_plan_clear(&plan);
-    orders_rec_free(o);
+    order_row_free(o);
     ctx_clear(&c);
     return rc;
 }
@@ -629,8 +629,8 @@ out:
 
 json_t *reissue_history(struct db *db, int64_t cert_id, struct sm_err *e)
 {
-    struct subscription s = {0};
-    struct subscription_cert *l = NULL;
+    struct subscription_row s = {0};
+    struct subscription_cert_row *l = NULL;
     struct reissue_row *ri = NULL;
     size_t n = 0, nri = 0;
     if (subscriptions_get_by_cert(db, cert_id, &s, e) < 0 ||

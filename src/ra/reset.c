@@ -19,7 +19,7 @@
 int account_reset_request(struct db *db, const struct account_policy *p, const char *login_id,
                           struct sm_err *e)
 {
-    struct user u;
+    struct user_row u;
     int rc = login_id && *login_id ? user_get_by_login(db, login_id, &u, e) : -SM_E_NOTFOUND;
     if (rc == -SM_E_NOTFOUND || (rc == 0 && u.disabled)) {
         log_info("password reset for an unknown or disabled id");
@@ -31,7 +31,8 @@ int account_reset_request(struct db *db, const struct account_policy *p, const c
     char tok[ACCOUNT_TOKEN_SIZE];
     account_new_token(tok);
     int64_t now = clock_now();
-    struct pwreset t = {.user_id = u.id, .created_at = now, .expires_at = now + ACCOUNT_RESET_TTL};
+    struct reset_token_row t = {
+        .user_id = u.id, .created_at = now, .expires_at = now + ACCOUNT_RESET_TTL};
     account_token_hash(tok, t.token_hash);
     char url[512];
     snprintf(url, sizeof url, "%s/password/reset/%s", p->base_url, tok);
@@ -62,7 +63,8 @@ int account_reset_request(struct db *db, const struct account_policy *p, const c
 }
 
 /* The reset row of token when it is unused and unexpired. */
-static int valid_reset(struct db *db, const char *token, struct pwreset *t, struct sm_err *e)
+static int valid_reset(struct db *db, const char *token, struct reset_token_row *t,
+                       struct sm_err *e)
 {
     if (!account_token_shape(token))
         return sm_err_set(e, SM_E_NOTFOUND, "token", "no such token");
@@ -76,15 +78,15 @@ static int valid_reset(struct db *db, const char *token, struct pwreset *t, stru
 
 int account_reset_check(struct db *db, const char *token, struct sm_err *e)
 {
-    struct pwreset t = {0};
+    struct reset_token_row t = {0};
     return valid_reset(db, token, &t, e);
 }
 
 int account_reset_confirm(struct db *db, const char *token, const char *password,
                           const char *password_confirm, struct account_errors *fe, struct sm_err *e)
 {
-    struct pwreset t = {0};
-    struct user u;
+    struct reset_token_row t = {0};
+    struct user_row u;
     int rc = valid_reset(db, token, &t, e);
     if (rc == 0)
         rc = user_get(db, t.user_id, &u, e);

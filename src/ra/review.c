@@ -22,7 +22,7 @@ static int one_of(const char *s, const char *const *list, size_t n)
     return 0;
 }
 
-static int in_review(const struct order_rec *o)
+static int in_review(const struct order_row *o)
 {
     return strcmp(o->state, "vetting") == 0 || strcmp(o->state, "on_hold") == 0;
 }
@@ -35,7 +35,7 @@ static int bounded(const char *s, long max, int nl)
     return !field_has_control(s, nl) && field_chars(s) <= max;
 }
 
-static int check_input(const struct vetting_check *in, struct sm_err *e)
+static int check_input(const struct vetting_check_row *in, struct sm_err *e)
 {
     if (!one_of(in->kind, check_kinds, 5))
         return sm_err_set(e, SM_E_INVALID, "check.kind", "unknown check kind");
@@ -55,17 +55,17 @@ static int check_input(const struct vetting_check *in, struct sm_err *e)
 }
 
 struct rec_arg {
-    const struct vetting_check *in;
+    const struct vetting_check_row *in;
     int64_t *id;
 };
 
 static int do_record(const struct order_env *env, const struct order_actor *who,
-                     struct order_rec *o, void *arg, struct sm_err *e)
+                     struct order_row *o, void *arg, struct sm_err *e)
 {
     struct rec_arg *a = arg;
     if (!in_review(o))
         return sm_err_set(e, SM_E_CONFLICT, "state", "order %s is not in review", o->receipt_no);
-    struct vetting_check c = *a->in;
+    struct vetting_check_row c = *a->in;
     c.order_id = o->id;
     c.org_id = o->org_id;
     c.officer_id = who->user_id;
@@ -89,7 +89,7 @@ static int do_record(const struct order_env *env, const struct order_actor *who,
 }
 
 int review_record_check(const struct order_env *env, const struct order_actor *who,
-                        int64_t order_id, const struct vetting_check *in, int64_t *id,
+                        int64_t order_id, const struct vetting_check_row *in, int64_t *id,
                         struct sm_err *e)
 {
     int rc = check_input(in, e);
@@ -99,8 +99,8 @@ int review_record_check(const struct order_env *env, const struct order_actor *w
     return order_with(env, who, order_id, 0, do_record, &a, e);
 }
 
-int review_phone_reusable(const struct order_env *env, const struct order_rec *o, time_t now,
-                          struct vetting_check *found, struct sm_err *e)
+int review_phone_reusable(const struct order_env *env, const struct order_row *o, time_t now,
+                          struct vetting_check_row *found, struct sm_err *e)
 {
     if (strcmp(o->kind, "renewal") != 0 || o->predecessor_cert_id <= 0)
         return 0;
@@ -112,17 +112,17 @@ int review_phone_reusable(const struct order_env *env, const struct order_rec *o
     }
     if (rc < 0)
         return rc;
-    struct order_rec *prev = NULL;
-    static const struct orders_scope all = {1, NULL, 0};
+    struct order_row *prev = NULL;
+    static const struct org_scope all = {1, NULL, 0};
     rc = orders_get(env->db, prev_id, &all, &prev, e);
     if (rc < 0)
         return rc == -SM_E_NOTFOUND ? (sm_err_clear(e), 0) : rc;
     int same = prev->org_id == o->org_id && prev->cn && o->cn && strcmp(prev->cn, o->cn) == 0 &&
                prev->applicant && o->applicant && strcmp(prev->applicant, o->applicant) == 0;
-    orders_rec_free(prev);
+    order_row_free(prev);
     if (!same)
         return 0;
-    struct vetting_check c;
+    struct vetting_check_row c;
     rc = vetting_check_last_ok(env->db, o->org_id, "phone", now, &c, e);
     if (rc == -SM_E_NOTFOUND) {
         sm_err_clear(e);
@@ -139,7 +139,7 @@ int review_phone_reusable(const struct order_env *env, const struct order_rec *o
 
 /* The newest result per kind among the order's checks still inside the identity reuse
  * period at now (R-VAL-4, 398 days; issue 8 item 21): 1 ok, 0 ng, -1 none. */
-static int latest(const struct vetting_check *v, size_t n, const char *kind, time_t now)
+static int latest(const struct vetting_check_row *v, size_t n, const char *kind, time_t now)
 {
     int r = -1;
     for (size_t i = 0; i < n; i++) /* oldest first: the last one wins */
@@ -148,14 +148,14 @@ static int latest(const struct vetting_check *v, size_t n, const char *kind, tim
     return r;
 }
 
-int review_checks_missing(const struct order_env *env, const struct order_rec *o,
-                          const struct product *p, time_t now, const char *missing[5], size_t *n,
-                          struct sm_err *e)
+int review_checks_missing(const struct order_env *env, const struct order_row *o,
+                          const struct product_row *p, time_t now, const char *missing[5],
+                          size_t *n, struct sm_err *e)
 {
     *n = 0;
     if (strcmp(p->level, "dv") == 0)
         return 0;
-    struct vetting_check *v = NULL;
+    struct vetting_check_row *v = NULL;
     size_t nv = 0;
     int rc = vetting_checks_list(env->db, o->id, &v, &nv, e);
     if (rc < 0)
@@ -191,7 +191,7 @@ struct hold_arg {
     const char *note;
 };
 
-static int do_hold(const struct order_env *env, const struct order_actor *who, struct order_rec *o,
+static int do_hold(const struct order_env *env, const struct order_actor *who, struct order_row *o,
                    void *arg, struct sm_err *e)
 {
     struct hold_arg *h = arg;
@@ -199,7 +199,7 @@ static int do_hold(const struct order_env *env, const struct order_actor *who, s
     json_t *kinds = json_array();
     int rc = kinds ? 0 : sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     for (size_t i = 0; i < h->nkinds && rc == 0; i++) {
-        struct doc_request r = {0};
+        struct doc_request_row r = {0};
         r.order_id = o->id;
         snprintf(r.kind, sizeof r.kind, "%s", h->kinds[i]);
         snprintf(r.note, sizeof r.note, "%s", h->note);
@@ -242,7 +242,7 @@ int review_resume(const struct order_env *env, const struct order_actor *who, in
 }
 
 static int do_reject(const struct order_env *env, const struct order_actor *who,
-                     struct order_rec *o, void *arg, struct sm_err *e)
+                     struct order_row *o, void *arg, struct sm_err *e)
 {
     const char *reason = arg;
     struct orders_state_set set = {.decided_at = clock_now(), .decision_note = reason};
@@ -261,7 +261,7 @@ int review_reject(const struct order_env *env, const struct order_actor *who, in
     return order_with(env, who, order_id, version, do_reject, (void *)reason, e);
 }
 
-static int domains_pending(const struct order_env *env, const struct order_rec *o, struct sm_err *e)
+static int domains_pending(const struct order_env *env, const struct order_row *o, struct sm_err *e)
 {
     struct order_domain_row *d = NULL;
     size_t n = 0;
@@ -276,12 +276,12 @@ static int domains_pending(const struct order_env *env, const struct order_rec *
 }
 
 static int do_approve(const struct order_env *env, const struct order_actor *who,
-                      struct order_rec *o, void *arg, struct sm_err *e)
+                      struct order_row *o, void *arg, struct sm_err *e)
 {
     (void)arg;
     if (strcmp(o->state, "vetting") != 0)
         return sm_err_set(e, SM_E_CONFLICT, "state", "order %s is not in vetting", o->receipt_no);
-    struct product p;
+    struct product_row p;
     int rc = products_get(env->db, o->product_id, &p, e);
     if (rc == 0)
         rc = domains_pending(env, o, e);
@@ -329,13 +329,13 @@ struct up_arg {
 };
 
 static int do_upload(const struct order_env *env, const struct order_actor *who,
-                     struct order_rec *o, void *arg, struct sm_err *e)
+                     struct order_row *o, void *arg, struct sm_err *e)
 {
     struct up_arg *a = arg;
     if (!in_review(o) && strcmp(o->state, "awaiting_payment") != 0)
         return sm_err_set(e, SM_E_CONFLICT, "state", "order %s takes no documents now",
                           o->receipt_no);
-    struct document d = {0};
+    struct document_row d = {0};
     d.order_id = o->id;
     snprintf(d.kind, sizeof d.kind, "%s", a->kind);
     snprintf(d.file_name, sizeof d.file_name, "%s", a->file_name);

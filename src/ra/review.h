@@ -19,7 +19,7 @@
  * in->phone_source (where the number was taken from, e.g. "NTT 番号案内"). The officer
  * is who->user_id, the date now; org_id comes from the order. *id may be NULL. */
 int review_record_check(const struct order_env *env, const struct order_actor *who,
-                        int64_t order_id, const struct vetting_check *in, int64_t *id,
+                        int64_t order_id, const struct vetting_check_row *in, int64_t *id,
                         struct sm_err *e);
 
 /* R-VAL-5: 1 if the phone verification may be skipped for order o at `now`: o is a
@@ -27,17 +27,17 @@ int review_record_check(const struct order_env *env, const struct order_actor *w
  * applicant data, and the organization has an "ok" phone check younger than the identity
  * reuse period (core/policy.h). *found (may be NULL) gets that check. 0 if not, <0 on
  * error. */
-int review_phone_reusable(const struct order_env *env, const struct order_rec *o, time_t now,
-                          struct vetting_check *found, struct sm_err *e);
+int review_phone_reusable(const struct order_env *env, const struct order_row *o, time_t now,
+                          struct vetting_check_row *found, struct sm_err *e);
 
 /* Kinds of checks still missing before approval of o (OV/EV: registry, name_match,
  * domain_owner, phone unless reusable, tdb when the applicant gave a TDB code; DV: none);
  * a check older than the identity reuse period at now (398 days) counts as missing, at
  * approval and again right before signing (ra/fulfil):
  * writes up to 5 static kind names into missing and their count into *n. */
-int review_checks_missing(const struct order_env *env, const struct order_rec *o,
-                          const struct product *p, time_t now, const char *missing[5], size_t *n,
-                          struct sm_err *e);
+int review_checks_missing(const struct order_env *env, const struct order_row *o,
+                          const struct product_row *p, time_t now, const char *missing[5],
+                          size_t *n, struct sm_err *e);
 
 /* Hold (保留, R-VAL-6): vetting → on_hold with one document request per kind
  * (phone_bill | authorization_letter | pledge | other) and the note telling the customer

@@ -411,7 +411,7 @@ int revoke_confirm(struct db *db, int64_t request_id, const struct revoke_phone 
 }
 
 int revoke_withdraw(struct db *db, const char *actor, const char *serial_in,
-                    const struct orders_scope *scope, struct sm_err *e)
+                    const struct org_scope *scope, struct sm_err *e)
 {
     char serial[41];
     int64_t now = (int64_t)clock_now();

@@ -18,7 +18,7 @@
 #include "core/err.h"
 
 struct db;
-struct orders_scope;
+struct org_scope;
 
 enum revoke_reason {
     REVOKE_UNSPECIFIED = 0,
@@ -38,13 +38,13 @@ const char *revoke_reason_name(int code);
 int revoke_reason_parse(const char *s, int *code);
 
 struct revoke_req {
-    const char *actor;                /* audit actor: "user:42", "cli", "system" */
-    const char *source;               /* cli | customer | officer | reissue */
-    const char *serial;               /* lower-case hex (upper case and leading zeros taken) */
-    int reason;                       /* enum revoke_reason */
-    int64_t when;                     /* desired date (UTC seconds); 0 or <= now = now */
-    int officer;                      /* 1: an officer or operator (privilegeWithdrawn) */
-    const struct orders_scope *scope; /* the actor's organizations; NULL = every one */
+    const char *actor;             /* audit actor: "user:42", "cli", "system" */
+    const char *source;            /* cli | customer | officer | reissue */
+    const char *serial;            /* lower-case hex (upper case and leading zeros taken) */
+    int reason;                    /* enum revoke_reason */
+    int64_t when;                  /* desired date (UTC seconds); 0 or <= now = now */
+    int officer;                   /* 1: an officer or operator (privilegeWithdrawn) */
+    const struct org_scope *scope; /* the actor's organizations; NULL = every one */
 };
 
 /* What the action did. */
@@ -104,7 +104,7 @@ int revoke_confirm(struct db *db, int64_t request_id, const struct revoke_phone 
  * its cert.revoke job then finds nothing to do. -SM_E_CONFLICT (field state) when there is
  * nothing to withdraw. Own transaction. */
 int revoke_withdraw(struct db *db, const char *actor, const char *serial,
-                    const struct orders_scope *scope, struct sm_err *e);
+                    const struct org_scope *scope, struct sm_err *e);
 
 /* Carries out the scheduled revocation of serial if it is due at now (job cert.revoke);
  * a certificate no longer scheduled (withdrawn, already revoked, expired) is left as it

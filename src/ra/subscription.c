@@ -76,7 +76,7 @@ size_t sub_reminders_due(time_t ends_at, time_t now, size_t due[SUB_NREMINDERS])
 
 /* ---- helpers ---- */
 
-static int scope_has(const struct orders_scope *s, int64_t org_id)
+static int scope_has(const struct org_scope *s, int64_t org_id)
 {
     if (s->all)
         return 1;
@@ -96,17 +96,17 @@ static void utc_date(time_t t, char *out, size_t n)
 /* The certificate serial in who's scope, its subscription and the latest link. */
 struct sub_ctx {
     struct certs_row *cert;
-    struct subscription sub;
-    struct subscription_cert *links;
+    struct subscription_row sub;
+    struct subscription_cert_row *links;
     size_t nlinks;
-    struct order_rec *prev; /* the order of cert */
+    struct order_row *prev; /* the order of cert */
 };
 
 static void ctx_clear(struct sub_ctx *c)
 {
     certs_row_free(c->cert);
     free(c->links);
-    orders_rec_free(c->prev);
+    order_row_free(c->prev);
     memset(c, 0, sizeof *c);
 }
 
@@ -132,11 +132,11 @@ static int64_t pending_link(struct db *db, const struct sub_ctx *c)
     for (size_t i = 0; i < c->nlinks; i++) {
         if (c->links[i].cert_id != 0)
             continue;
-        struct order_rec *o = NULL;
+        struct order_row *o = NULL;
         int live = orders_get(db, c->links[i].order_id, &system_actor.scope, &o, NULL) == 0 &&
                    strcmp(o->state, "cancelled") != 0 && strcmp(o->state, "rejected") != 0 &&
                    strcmp(o->state, "issued") != 0;
-        orders_rec_free(o);
+        order_row_free(o);
         if (live)
             return c->links[i].order_id;
     }
@@ -147,7 +147,7 @@ static int64_t pending_link(struct db *db, const struct sub_ctx *c)
 
 /* R-RI-3: a reissued certificate ends when the one it replaces does (never later than the
  * subscription). */
-static int reissued_end(struct db *db, const struct order_rec *o, struct sub_plan *plan,
+static int reissued_end(struct db *db, const struct order_row *o, struct sub_plan *plan,
                         struct sm_err *e)
 {
     struct certs_row *c = NULL;
@@ -158,12 +158,12 @@ static int reissued_end(struct db *db, const struct order_rec *o, struct sub_pla
     return rc;
 }
 
-int subscription_plan(struct db *db, const struct order_rec *o, const struct product *p, time_t now,
-                      struct sub_plan *plan, struct sm_err *e)
+int subscription_plan(struct db *db, const struct order_row *o, const struct product_row *p,
+                      time_t now, struct sub_plan *plan, struct sm_err *e)
 {
     memset(plan, 0, sizeof *plan);
-    struct subscription s = {0};
-    struct subscription_cert link = {0};
+    struct subscription_row s = {0};
+    struct subscription_cert_row link = {0};
     struct sm_err ne = {0};
     int rc = subscriptions_get_by_order(db, o->id, &s, &link, &ne);
     if (rc == 0) { /* a continued certificate: the subscription's end */
@@ -197,12 +197,12 @@ int subscription_plan(struct db *db, const struct order_rec *o, const struct pro
     return 0;
 }
 
-int subscription_record_tx(struct db *db, const struct order_rec *o, const struct sub_plan *plan,
+int subscription_record_tx(struct db *db, const struct order_row *o, const struct sub_plan *plan,
                            int64_t cert_id, time_t now, struct sm_err *e)
 {
     if (plan->kind == 1)
         return subscription_certs_set_cert(db, o->id, cert_id, e);
-    struct subscription s = {0};
+    struct subscription_row s = {0};
     s.org_id = o->org_id;
     s.product_id = o->product_id;
     s.first_order_id = o->id;
@@ -234,7 +234,7 @@ int subscription_record_tx(struct db *db, const struct order_rec *o, const struc
 
 int subscription_cert_locked(struct db *db, int64_t cert_id, struct sm_err *e)
 {
-    struct subscription s = {0};
+    struct subscription_row s = {0};
     struct sm_err ne = {0};
     int rc = subscriptions_get_by_cert(db, cert_id, &s, &ne);
     if (rc == -SM_E_NOTFOUND)
@@ -246,13 +246,13 @@ int subscription_cert_locked(struct db *db, int64_t cert_id, struct sm_err *e)
     }
     if (s.renewal_order_id <= 0 || strcmp(s.state, "active") != 0)
         return 0;
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     rc = orders_get(db, s.renewal_order_id, &system_actor.scope, &o, e);
     if (rc < 0)
         return rc == -SM_E_NOTFOUND ? 0 : rc;
     int locked = strcmp(o->state, "cancelled") != 0 && strcmp(o->state, "rejected") != 0 &&
                  strcmp(o->state, "issued") != 0;
-    orders_rec_free(o);
+    order_row_free(o);
     return locked;
 }
 
@@ -260,7 +260,7 @@ int subscription_cert_locked(struct db *db, int64_t cert_id, struct sm_err *e)
 
 /* The CSR of a continuation or renewal: NULL/"" = prev's; a new one must be acceptable and
  * carry the same CN. *out borrows either. */
-static int csr_for(struct db *db, const struct order_rec *prev, const char *csr_pem,
+static int csr_for(struct db *db, const struct order_row *prev, const char *csr_pem,
                    const char **out, struct sm_err *e)
 {
     *out = prev->csr_pem;
@@ -282,7 +282,7 @@ static int csr_for(struct db *db, const struct order_rec *prev, const char *csr_
 
 /* Copies prev's domains to order id: a validation still inside its dated reuse period is
  * reused (R-VAL-2), the others start again with the same method. *redo counts those. */
-static int copy_domains(struct db *db, const struct order_rec *prev, int64_t id, time_t now,
+static int copy_domains(struct db *db, const struct order_row *prev, int64_t id, time_t now,
                         json_t *reused, json_t *redone, size_t *redo, struct sm_err *e)
 {
     struct order_domain_row *d = NULL;
@@ -322,13 +322,13 @@ static int copy_domains(struct db *db, const struct order_rec *prev, int64_t id,
 
 /* The organization checks of prev count for the continuation while they are current
  * (their own reuse periods are checked again before approval and signing). */
-static int copy_checks(struct db *db, const struct order_rec *prev, int64_t id, struct sm_err *e)
+static int copy_checks(struct db *db, const struct order_row *prev, int64_t id, struct sm_err *e)
 {
-    struct vetting_check *v = NULL;
+    struct vetting_check_row *v = NULL;
     size_t n = 0;
     int rc = vetting_checks_list(db, prev->id, &v, &n, e);
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        struct vetting_check c = v[i];
+        struct vetting_check_row c = v[i];
         c.order_id = id;
         rc = vetting_check_insert(db, &c, NULL, e);
     }
@@ -338,12 +338,12 @@ static int copy_checks(struct db *db, const struct order_rec *prev, int64_t id, 
 
 /* Inserts a copy of prev (kind, state, csr, amount, predecessor as given). Caller's
  * transaction. */
-static int insert_copy(struct db *db, const struct order_actor *who, const struct order_rec *prev,
+static int insert_copy(struct db *db, const struct order_actor *who, const struct order_row *prev,
                        const char *kind, const char *state, const char *csr, int64_t amount,
                        int64_t predecessor, const char *idem, time_t now, int64_t *id,
                        struct sm_err *e)
 {
-    struct order_rec r = *prev; /* borrows prev's strings */
+    struct order_row r = *prev; /* borrows prev's strings */
     r.id = 0;
     int rc = order_number_next(db, 0, now, r.receipt_no, sizeof r.receipt_no, e);
     if (rc < 0)
@@ -371,7 +371,7 @@ int subscription_continue(const struct order_env *env, const struct order_actor 
                           int64_t *order_id, struct sm_err *e)
 {
     struct sub_ctx c;
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     time_t now = clock_now();
     *order_id = 0;
     json_t *reused = json_array(), *redone = json_array();
@@ -417,7 +417,7 @@ int subscription_continue(const struct order_env *env, const struct order_actor 
     snprintf(idem, sizeof idem, "continue:%lld:%lld", (long long)c.sub.id,
              (long long)(c.cert ? c.cert->id : 0));
     int64_t id = 0;
-    static const struct orders_scope all = {1, NULL, 0};
+    static const struct org_scope all = {1, NULL, 0};
     if (rc == 0)
         rc = insert_copy(env->db, who, c.prev, "new", "awaiting_payment", csr, 0, 0, idem, now, &id,
                          e);
@@ -459,7 +459,7 @@ int subscription_continue(const struct order_env *env, const struct order_actor 
 out:
     json_decref(reused);
     json_decref(redone);
-    orders_rec_free(o);
+    order_row_free(o);
     ctx_clear(&c);
     return rc;
 }
@@ -474,7 +474,7 @@ static const char *app_str(json_t *app, const char *a, const char *b)
 
 /* R-REN-3: a renewal keeps the organization, its address and phone, the CN and the SAN
  * limit; e->detail names the first change it refuses. */
-static int renewal_changes_ok(const struct order_rec *prev, const struct product *p,
+static int renewal_changes_ok(const struct order_row *prev, const struct product_row *p,
                               const struct sub_renewal *r, struct sm_err *e)
 {
     json_t *app = prev->applicant ? json_loads(prev->applicant, 0, NULL) : NULL;
@@ -508,8 +508,8 @@ int subscription_renew(const struct order_env *env, const struct order_actor *wh
 {
     static const struct sub_renewal none = {0};
     struct sub_ctx c;
-    struct product p;
-    struct order_rec *o = NULL;
+    struct product_row p;
+    struct order_row *o = NULL;
     time_t now = clock_now();
     *order_id = 0;
     if (r == NULL)
@@ -553,7 +553,7 @@ int subscription_renew(const struct order_env *env, const struct order_actor *wh
     size_t nnames = json_array_size(names);
     json_decref(names);
     int64_t extra = (int64_t)nnames > p.sans_included ? (int64_t)nnames - p.sans_included : 0;
-    struct order_rec prev = rc == 0 ? *c.prev : (struct order_rec){0};
+    struct order_row prev = rc == 0 ? *c.prev : (struct order_row){0};
     for (int i = 0; rc == 0 && i < 3; i++)
         if (r->notify_email[i] != NULL)
             prev.notify_email[i] = r->notify_email[i][0] ? (char *)r->notify_email[i] : NULL;
@@ -572,7 +572,7 @@ int subscription_renew(const struct order_env *env, const struct order_actor *wh
     char inv[32];
     if (rc == 0)
         rc = order_number_next(env->db, 1, now, inv, sizeof inv, e);
-    static const struct orders_scope all = {1, NULL, 0};
+    static const struct org_scope all = {1, NULL, 0};
     if (rc == 0)
         rc = orders_set_invoice(env->db, id, inv, p.list_price + extra * p.extra_san_price, e);
     if (rc == 0)
@@ -600,7 +600,7 @@ int subscription_renew(const struct order_env *env, const struct order_actor *wh
     }
     *order_id = id;
 out:
-    orders_rec_free(o);
+    order_row_free(o);
     ctx_clear(&c);
     return rc;
 }
@@ -609,7 +609,7 @@ out:
 
 void sub_source_clear(struct sub_source *s)
 {
-    orders_rec_free(s->prev);
+    order_row_free(s->prev);
     memset(s, 0, sizeof *s);
 }
 
@@ -656,11 +656,11 @@ static void org_address(json_t *app, char *out, size_t n)
              app_str(app, "org", "street"), app_str(app, "org", "building"));
 }
 
-int subscription_renewal_keeps(const struct sub_source *src, const struct product *p,
+int subscription_renewal_keeps(const struct sub_source *src, const struct product_row *p,
                                const char *cn, const char *applicant, struct sm_err *e)
 {
-    const struct order_rec *prev = src->prev;
-    const struct product *pp = &src->prev_product;
+    const struct order_row *prev = src->prev;
+    const struct product_row *pp = &src->prev_product;
     if (strcmp(p->level, pp->level) != 0 || p->multi_domain != pp->multi_domain ||
         p->wildcard != pp->wildcard)
         return sm_err_set(e, SM_E_POLICY, "renewal.forbidden", "product");
@@ -707,7 +707,7 @@ int subscription_link_tx(struct db *db, const struct sub_source *src, int64_t or
 /* Queues tmpl with vars to the notification addresses of the subscription's last order
  * and to the users of the managing reseller (R-REN-1), in the organization's language.
  * Takes vars (NULL: out of memory). */
-static int queue_all(struct db *db, const struct subscription *s, const struct order_rec *o,
+static int queue_all(struct db *db, const struct subscription_row *s, const struct order_row *o,
                      const char *tmpl, json_t *vars, struct sm_err *e)
 {
     char *v = vars ? json_dumps(vars, JSON_COMPACT) : NULL;
@@ -722,10 +722,10 @@ static int queue_all(struct db *db, const struct subscription *s, const struct o
 }
 
 /* The latest issued link of s (its certificate and order); *o NULL when none. */
-static int latest_of(struct db *db, const struct subscription *s, struct order_rec **o,
-                     struct subscription_cert *latest, struct sm_err *e)
+static int latest_of(struct db *db, const struct subscription_row *s, struct order_row **o,
+                     struct subscription_cert_row *latest, struct sm_err *e)
 {
-    struct subscription_cert *l = NULL;
+    struct subscription_cert_row *l = NULL;
     size_t n = 0;
     *o = NULL;
     memset(latest, 0, sizeof *latest);
@@ -739,8 +739,8 @@ static int latest_of(struct db *db, const struct subscription *s, struct order_r
     return rc;
 }
 
-static json_t *base_vars(const struct config *cfg, const struct subscription *s,
-                         const struct order_rec *o, const struct subscription_cert *l)
+static json_t *base_vars(const struct config *cfg, const struct subscription_row *s,
+                         const struct order_row *o, const struct subscription_cert_row *l)
 {
     const char *base = cfg ? config_str(cfg, "server", "base_url") : "";
     char url[600], ends[16], from[16], na[16];
@@ -754,12 +754,12 @@ static json_t *base_vars(const struct config *cfg, const struct subscription *s,
 
 /* One notice (kind, key) of s in a transaction of its own: recorded, and mailed when
  * mail is 1 and this call recorded it. *sent 1 then. */
-static int notice_once(struct db *db, const struct config *cfg, const struct subscription *s,
+static int notice_once(struct db *db, const struct config *cfg, const struct subscription_row *s,
                        const char *kind, const char *key, int mail, const char *tmpl, json_t *extra,
                        int *sent, struct sm_err *e)
 {
-    struct order_rec *o = NULL;
-    struct subscription_cert l = {0};
+    struct order_row *o = NULL;
+    struct subscription_cert_row l = {0};
     int inserted = 0;
     *sent = 0;
     int rc = db_begin(db, e);
@@ -786,15 +786,15 @@ static int notice_once(struct db *db, const struct config *cfg, const struct sub
     else
         db_rollback(db);
     *sent = rc == 0 && inserted && mail;
-    orders_rec_free(o);
+    order_row_free(o);
     return rc;
 }
 
-static int cancel_one(struct db *db, const struct config *cfg, const struct subscription *s,
+static int cancel_one(struct db *db, const struct config *cfg, const struct subscription_row *s,
                       int *done, struct sm_err *e)
 {
-    struct order_rec *o = NULL;
-    struct subscription_cert l = {0};
+    struct order_row *o = NULL;
+    struct subscription_cert_row l = {0};
     int inserted = 0;
     time_t now = clock_now();
     *done = 0;
@@ -822,7 +822,7 @@ static int cancel_one(struct db *db, const struct config *cfg, const struct subs
     else
         db_rollback(db);
     *done = rc == 0;
-    orders_rec_free(o);
+    order_row_free(o);
     return rc;
 }
 
@@ -834,13 +834,13 @@ int subscription_sweep(struct db *db, const struct config *cfg, struct sub_sweep
         st = &z;
     memset(st, 0, sizeof *st);
     time_t now = clock_now();
-    struct subscription *v = NULL;
+    struct subscription_row *v = NULL;
     size_t n = 0;
     /* R-REN-1 reminders and R-REN-4 auto-cancel */
     int rc = subscriptions_list_active_ending(
         db, (int64_t)now + (int64_t)sub_reminder_days[0] * DAY, 1000, &v, &n, e);
     for (size_t i = 0; rc == 0 && i < n; i++) {
-        const struct subscription *s = &v[i];
+        const struct subscription_row *s = &v[i];
         if ((time_t)s->ends_at < now) {
             int done = 0;
             rc = cancel_one(db, cfg, s, &done, e);
@@ -848,10 +848,10 @@ int subscription_sweep(struct db *db, const struct config *cfg, struct sub_sweep
             continue;
         }
         if (s->renewal_order_id > 0) {
-            struct order_rec *ro = NULL;
+            struct order_row *ro = NULL;
             int live = orders_get(db, s->renewal_order_id, &system_actor.scope, &ro, NULL) == 0 &&
                        strcmp(ro->state, "cancelled") != 0 && strcmp(ro->state, "rejected") != 0;
-            orders_rec_free(ro);
+            order_row_free(ro);
             if (live)
                 continue; /* a renewal is under way: no reminder */
         }

@@ -64,12 +64,12 @@ struct sub_plan {
 /* The plan for issuing order o of product p at now: ends_at is the subscription end the
  * certificate may not pass. A continued order of a subscription that ended or was
  * cancelled is -SM_E_POLICY (field "subscription"). */
-int subscription_plan(struct db *db, const struct order_rec *o, const struct product *p, time_t now,
-                      struct sub_plan *plan, struct sm_err *e);
+int subscription_plan(struct db *db, const struct order_row *o, const struct product_row *p,
+                      time_t now, struct sub_plan *plan, struct sm_err *e);
 /* Records the issued certificate cert_id of order o per plan, inside the transaction that
  * stores it: opens the subscription (and marks a renewed one renewed) or links the
  * certificate to the continued one. */
-int subscription_record_tx(struct db *db, const struct order_rec *o, const struct sub_plan *plan,
+int subscription_record_tx(struct db *db, const struct order_row *o, const struct sub_plan *plan,
                            int64_t cert_id, time_t now, struct sm_err *e);
 
 /* R-REN-5: 1 when certificate cert_id belongs to a subscription with a renewal in
@@ -117,8 +117,8 @@ int subscription_renew(const struct order_env *env, const struct order_actor *wh
 struct sub_source {
     int64_t cert_id, sub_id, org_id;
     int64_t pending_order;  /* a renewal already under way: its order (nothing else set) */
-    struct order_rec *prev; /* the order of the certificate, to prefill from; owned */
-    struct product prev_product;
+    struct order_row *prev; /* the order of the certificate, to prefill from; owned */
+    struct product_row prev_product;
 };
 void sub_source_clear(struct sub_source *s);
 
@@ -138,7 +138,7 @@ int subscription_source(struct db *db, const struct order_actor *who, const char
  * wildcard) and its SAN upper limit. Else -SM_E_POLICY field "renewal.forbidden" with
  * e->detail naming the first change (cn, org.name_ja, org.name_en, org.postal,
  * org.address, org.phone, product, names): the answer points to a new application. */
-int subscription_renewal_keeps(const struct sub_source *src, const struct product *p,
+int subscription_renewal_keeps(const struct sub_source *src, const struct product_row *p,
                                const char *cn, const char *applicant, struct sm_err *e);
 
 /* Inside the transaction that creates order order_id from src: records it as the

@@ -43,7 +43,7 @@ static void tokyo_text(time_t t, char *out, size_t n)
 
 /* Queues the e-mail with the link for domain d of order o (R-VAL-1 constructed address). */
 static int mail_link(const struct order_env *env, const struct config *cfg,
-                     const struct order_rec *o, const char *name, const char *method,
+                     const struct order_row *o, const char *name, const char *method,
                      const char *value, time_t expires, struct sm_err *e)
 {
     char to[320], url[600], exp[40];
@@ -52,7 +52,7 @@ static int mail_link(const struct order_env *env, const struct config *cfg,
     snprintf(url, sizeof url, "%s/dcv/confirm/%s", config_str(cfg, "server", "base_url"), value);
     tokyo_text(expires, exp, sizeof exp);
     /* the mailbox owner learns who applies (issue 8 item 7): the organization's names */
-    struct org org;
+    struct org_row org;
     int rc = org_get(env->db, o->org_id, &org, e);
     if (rc < 0)
         return rc;
@@ -99,7 +99,7 @@ static const struct order_domain_row *reusable(const struct order_domain_row *v,
 
 /* Domain d of o relies on the original validation from: the row keeps its method, ADN,
  * BR section, BR version and date, and names the row it relies on. */
-static int reuse_one(const struct order_env *env, const struct order_rec *o,
+static int reuse_one(const struct order_env *env, const struct order_row *o,
                      const struct order_domain_row *d, const struct order_domain_row *from,
                      struct sm_err *e)
 {
@@ -146,7 +146,7 @@ static void method_now(const struct order_domain_row *d, time_t now, char *out, 
 }
 
 int validate_prepare_tx(const struct order_env *env, const struct config *cfg,
-                        const struct order_rec *o, struct sm_err *e)
+                        const struct order_row *o, struct sm_err *e)
 {
     struct order_domain_row *d = NULL, *old = NULL;
     size_t n = 0, nold = 0;
@@ -233,7 +233,7 @@ static int store_result(const struct order_env *env, const struct order_actor *w
     json_decref(ev);
     if (evs == NULL)
         return sm_err_set(e, SM_E_NOMEM, "evidence", "out of memory");
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     int rc = db_begin(env->db, e);
     if (rc == 0)
         rc = orders_get(env->db, id, &who->scope, &o, e);
@@ -253,7 +253,7 @@ static int store_result(const struct order_env *env, const struct order_actor *w
         rc = db_commit(env->db, e);
     if (rc < 0)
         db_rollback(env->db);
-    orders_rec_free(o);
+    order_row_free(o);
     free(evs);
     return rc;
 }
@@ -266,7 +266,7 @@ static int checkable_state(const char *s)
 int validate_check_now(const struct order_env *env, const struct order_actor *who,
                        const struct config *cfg, int64_t order_id, int *pending, struct sm_err *e)
 {
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     struct order_domain_row *d = NULL;
     size_t n = 0;
     struct dns *dns = NULL;
@@ -303,7 +303,7 @@ int validate_check_now(const struct order_env *env, const struct order_actor *wh
     }
     dns_close(dns);
     order_domain_rows_free(d, n);
-    orders_rec_free(o);
+    order_row_free(o);
     if (pending != NULL)
         *pending = left;
     if (rc == 0 && left == 0) {
@@ -318,7 +318,7 @@ int validate_email_confirm(const struct order_env *env, const struct config *cfg
                            struct sm_err *e)
 {
     struct order_domain_row *d = NULL;
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     time_t now = clock_now();
     if (!dcv_value_well_formed(token))
         return sm_err_set(e, SM_E_NOTFOUND, "token", "malformed token");
@@ -349,7 +349,7 @@ int validate_email_confirm(const struct order_env *env, const struct config *cfg
         free(s);
     }
     order_domain_rows_free(d, d ? 1 : 0);
-    orders_rec_free(o);
+    order_row_free(o);
     if (rc == 0) {
         int left = 0;
         struct sm_err ce = {0};
@@ -379,7 +379,7 @@ static int method_for(const char *name, const char *method, time_t now, char *st
 }
 
 int validate_set_method_tx(const struct order_env *env, const struct order_actor *who,
-                           const struct config *cfg, const struct order_rec *o, const char *name,
+                           const struct config *cfg, const struct order_row *o, const char *name,
                            const char *method, struct sm_err *e)
 {
     time_t now = clock_now();
@@ -422,7 +422,7 @@ int validate_set_method(const struct order_env *env, const struct order_actor *w
 {
     char stored[300];
     int rc = method_for(name, method, clock_now(), stored, sizeof stored, e);
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     if (rc == 0)
         rc = db_begin(env->db, e);
     if (rc < 0)
@@ -434,7 +434,7 @@ int validate_set_method(const struct order_env *env, const struct order_actor *w
         rc = db_commit(env->db, e);
     if (rc < 0)
         db_rollback(env->db);
-    orders_rec_free(o);
+    order_row_free(o);
     return rc;
 }
 
@@ -442,7 +442,7 @@ int validate_steps_list(const struct order_env *env, const struct order_actor *w
                         const struct config *cfg, int64_t order_id, struct validate_step **out,
                         size_t *nout, struct sm_err *e)
 {
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     struct order_domain_row *d = NULL;
     size_t n = 0;
     *out = NULL;
@@ -481,7 +481,7 @@ int validate_steps_list(const struct order_env *env, const struct order_actor *w
     }
     (void)cfg;
     order_domain_rows_free(d, n);
-    orders_rec_free(o);
+    order_row_free(o);
     if (rc < 0) {
         free(t);
         return rc;
@@ -523,8 +523,8 @@ int validate_email_lookup(const struct order_env *env, const char *token,
                           struct validate_email_info *out, struct sm_err *e)
 {
     struct order_domain_row *d = NULL;
-    struct order_rec *o = NULL;
-    struct org org;
+    struct order_row *o = NULL;
+    struct org_row org;
     time_t now = clock_now();
     memset(out, 0, sizeof *out);
     if (!dcv_value_well_formed(token))
@@ -548,7 +548,7 @@ int validate_email_lookup(const struct order_env *env, const char *token,
         out->validated = strcmp(d->state, "validated") == 0;
     }
     order_domain_rows_free(d, d ? 1 : 0);
-    orders_rec_free(o);
+    order_row_free(o);
     return rc;
 }
 
@@ -605,7 +605,7 @@ struct revalidate_arg {
 };
 
 /* Sends stale domain name of o back to pending, with why and the old evidence kept. */
-static int reset_domain(const struct order_env *env, const struct order_rec *o,
+static int reset_domain(const struct order_env *env, const struct order_row *o,
                         const struct order_domain_row *d, const char *why, time_t now,
                         struct sm_err *e)
 {
@@ -627,7 +627,7 @@ static int reset_domain(const struct order_env *env, const struct order_rec *o,
 }
 
 static int do_revalidate(const struct order_env *env, const struct order_actor *who,
-                         struct order_rec *o, void *arg, struct sm_err *e)
+                         struct order_row *o, void *arg, struct sm_err *e)
 {
     struct revalidate_arg *a = arg;
     struct order_domain_row *d = NULL;

@@ -37,7 +37,7 @@ struct validate_step {
  * caller's transaction. Called when an order enters vetting (payment confirmed) and
  * after a re-application. */
 int validate_prepare_tx(const struct order_env *env, const struct config *cfg,
-                        const struct order_rec *o, struct sm_err *e);
+                        const struct order_row *o, struct sm_err *e);
 /* Changes the method of one domain of order id ("dns", "http", "email:admin" ...); a new
  * random value is issued. Refused (SM_E_POLICY) for methods switched off by date policy. */
 int validate_set_method(const struct order_env *env, const struct order_actor *who,
@@ -46,7 +46,7 @@ int validate_set_method(const struct order_env *env, const struct order_actor *w
 /* The same inside the caller's transaction, on order o as loaded there (order_apply sets
  * the methods of a new order in the transaction that creates it). */
 int validate_set_method_tx(const struct order_env *env, const struct order_actor *who,
-                           const struct config *cfg, const struct order_rec *o, const char *name,
+                           const struct config *cfg, const struct order_row *o, const char *name,
                            const char *method, struct sm_err *e);
 /* Runs the DNS / web-page check of every pending domain of order id now (network).
  * *pending (may be NULL) receives the number still not validated. */

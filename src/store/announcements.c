@@ -20,7 +20,7 @@ static const struct db_stmt st_list = {
 
 static void clear(void *row)
 {
-    struct announcement *a = row;
+    struct announcement_row *a = row;
     free(a->title_ja);
     free(a->title_en);
     free(a->body_ja);
@@ -30,7 +30,7 @@ static void clear(void *row)
 
 static int fill(void *row, const struct db_val *c)
 {
-    struct announcement *a = row;
+    struct announcement_row *a = row;
     int bad = 0;
     a->id = db_col_int(&c[0]);
     a->published_at = db_col_int(&c[1]);
@@ -44,8 +44,8 @@ static int fill(void *row, const struct db_val *c)
     return bad ? -1 : 0;
 }
 
-static const struct db_rowtype announcement_rowtype = {sizeof(struct announcement), 7, fill, clear,
-                                                       "announcement"};
+static const struct db_rowtype announcement_rowtype = {sizeof(struct announcement_row), 7, fill,
+                                                       clear, "announcement"};
 
 int announcement_insert(struct db *db, const char *title_ja, const char *title_en,
                         const char *body_ja, const char *body_en, int64_t author_id, int64_t *id,
@@ -58,14 +58,14 @@ int announcement_insert(struct db *db, const char *title_ja, const char *title_e
     return db_returning_id(db, &st_insert, p, 6, id, e);
 }
 
-int announcement_list(struct db *db, size_t limit, struct announcement **rows, size_t *n,
+int announcement_list(struct db *db, size_t limit, struct announcement_row **rows, size_t *n,
                       struct sm_err *e)
 {
     struct db_val p[1] = {DBV_INT((int64_t)limit)};
     return db_collect(db, &st_list, p, 1, &announcement_rowtype, rows, n, e);
 }
 
-void announcements_free(struct announcement *rows, size_t n)
+void announcement_rows_free(struct announcement_row *rows, size_t n)
 {
     for (size_t i = 0; rows != NULL && i < n; i++)
         clear(&rows[i]);

@@ -14,7 +14,7 @@ struct db;
 #define ANN_BODY_MAX  8000
 
 /* A stored announcement; every string is owned by the row. */
-struct announcement {
+struct announcement_row {
     int64_t id, published_at, author_id;
     char *title_ja, *title_en, *body_ja, *body_en;
 };
@@ -23,9 +23,9 @@ struct announcement {
 int announcement_insert(struct db *db, const char *title_ja, const char *title_en,
                         const char *body_ja, const char *body_en, int64_t author_id, int64_t *id,
                         struct sm_err *e);
-/* The newest at most limit announcements, newest first. Free with announcements_free. */
-int announcement_list(struct db *db, size_t limit, struct announcement **rows, size_t *n,
+/* The newest at most limit announcements, newest first. Free with announcement_rows_free. */
+int announcement_list(struct db *db, size_t limit, struct announcement_row **rows, size_t *n,
                       struct sm_err *e);
-void announcements_free(struct announcement *rows, size_t n);
+void announcement_rows_free(struct announcement_row *rows, size_t n);
 
 #endif

@@ -25,7 +25,7 @@ static const struct db_stmt st_k_touch = {
 
 static int fill(void *row, const struct db_val *c)
 {
-    struct apikey *k = row;
+    struct api_key_row *k = row;
     k->id = db_col_int(&c[0]);
     k->user_id = db_col_int(&c[1]);
     db_col_copy(k->prefix, sizeof k->prefix, &c[2]);
@@ -37,15 +37,15 @@ static int fill(void *row, const struct db_val *c)
     return 0;
 }
 
-static const struct db_rowtype key_rowtype = {sizeof(struct apikey), 8, fill, NULL, "api_key"};
+static const struct db_rowtype key_rowtype = {sizeof(struct api_key_row), 8, fill, NULL, "api_key"};
 
-void api_keys_rows_free(struct apikey *v, size_t n)
+void api_key_rows_free(struct api_key_row *v, size_t n)
 {
     (void)n; /* fixed buffers: nothing inside to free */
     free(v);
 }
 
-int apikey_insert(struct db *db, const struct apikey *k, int64_t *id, struct sm_err *e)
+int apikey_insert(struct db *db, const struct api_key_row *k, int64_t *id, struct sm_err *e)
 {
     *id = 0;
     struct db_val p[5] = {DBV_INT(k->user_id), DBV_TEXT(k->prefix), DBV_TEXT(k->hash),
@@ -53,13 +53,14 @@ int apikey_insert(struct db *db, const struct apikey *k, int64_t *id, struct sm_
     return db_returning_id(db, &st_k_insert, p, 5, id, e);
 }
 
-int apikey_find(struct db *db, const char *hash, struct apikey *out, struct sm_err *e)
+int apikey_find(struct db *db, const char *hash, struct api_key_row *out, struct sm_err *e)
 {
     struct db_val p[1] = {DBV_TEXT(hash)};
     return db_get_one(db, &st_k_find, p, 1, &key_rowtype, out, e);
 }
 
-int apikey_list(struct db *db, int64_t user_id, struct apikey **rows, size_t *n, struct sm_err *e)
+int apikey_list(struct db *db, int64_t user_id, struct api_key_row **rows, size_t *n,
+                struct sm_err *e)
 {
     struct db_val p[1] = {DBV_INT(user_id)};
     return db_collect(db, &st_k_list, p, 1, &key_rowtype, rows, n, e);

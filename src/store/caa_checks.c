@@ -44,7 +44,7 @@ static void clear(void *row)
     memset(r, 0, sizeof *r);
 }
 
-void caa_checks_free(struct caa_check_row *rows, size_t n)
+void caa_check_rows_free(struct caa_check_row *rows, size_t n)
 {
     for (size_t i = 0; rows != NULL && i < n; i++)
         clear(&rows[i]);

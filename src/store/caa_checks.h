@@ -13,7 +13,7 @@
 struct db;
 
 /* One check. Strings are borrowed by caa_check_insert; owned (malloc'd) in rows read by
- * caa_checks_list (freed with caa_checks_free). */
+ * caa_checks_list (freed with caa_check_rows_free). */
 struct caa_check_row {
     int64_t id, order_id, cert_id; /* order_id, cert_id 0 = none */
     char *name;
@@ -31,6 +31,6 @@ int caa_check_insert(struct db *db, const struct caa_check_row *r, struct sm_err
  * of order order_id, oldest first. *rows NULL when *n == 0. */
 int caa_checks_list(struct db *db, int64_t order_id, int64_t cert_id, struct caa_check_row **rows,
                     size_t *n, struct sm_err *e);
-void caa_checks_free(struct caa_check_row *rows, size_t n);
+void caa_check_rows_free(struct caa_check_row *rows, size_t n);
 
 #endif

@@ -211,7 +211,7 @@ int certlist_list(struct db *db, const struct certlist_filter *f, struct certlis
         return sm_err_set(e, SM_E_INVALID, "q", "search text over %d bytes", CERTLIST_Q_MAX);
     if (f->limit < 0 || f->limit > 1000 || f->offset < 0)
         return sm_err_set(e, SM_E_INVALID, "limit", "limit 1..1000, offset >= 0");
-    if (!f->scope.all && f->scope.n > ORDERS_SCOPE_MAX)
+    if (!f->scope.all && f->scope.n > ORG_SCOPE_MAX)
         return sm_err_set(e, SM_E_TOO_LARGE, "scope", "too many organizations");
     struct db_val *p = sm_calloc((f->scope.all ? 0 : f->scope.n) + 5, sizeof *p);
     struct buf where = BUF_INIT, sql = BUF_INIT, sql_pg = BUF_INIT, pcn = BUF_INIT;
@@ -220,7 +220,7 @@ int certlist_list(struct db *db, const struct certlist_filter *f, struct certlis
     if (rc == 0)
         rc = buf_puts(&where, STATES);
     if (rc == 0)
-        rc = orders_scope_sql(&where, "c.org_id", &f->scope, p, &np, NULL);
+        rc = org_scope_sql(&where, "c.org_id", &f->scope, p, &np, NULL);
     if (rc == 0 && q[0]) {
         rc = patterns(q, &pcn, &pserial);
         if (rc == 0) {
@@ -278,7 +278,7 @@ out:
 
 static void detail_clear(void *row)
 {
-    struct certlist_detail *d = row;
+    struct certlist_detail_row *d = row;
     row_clear(&d->row);
     free(d->names_json);
     free(d->sha256);
@@ -288,7 +288,7 @@ static void detail_clear(void *row)
     memset(d, 0, sizeof *d);
 }
 
-void certlist_detail_free(struct certlist_detail *d)
+void certlist_detail_row_free(struct certlist_detail_row *d)
 {
     if (d == NULL)
         return;
@@ -298,7 +298,7 @@ void certlist_detail_free(struct certlist_detail *d)
 
 static int detail_fill(void *row, const struct db_val *v)
 {
-    struct certlist_detail *d = row;
+    struct certlist_detail_row *d = row;
     int bad = fill_row(&d->row, v, &d->tdb_code) < 0;
     d->names_json = db_col_strdup(&v[NCOLS]);
     d->sha256 = db_col_strdup(&v[NCOLS + 1]);
@@ -320,29 +320,29 @@ static int detail_fill(void *row, const struct db_val *v)
     return 0;
 }
 
-static const struct db_rowtype detail_rowtype = {sizeof(struct certlist_detail), NCOLS + 4,
+static const struct db_rowtype detail_rowtype = {sizeof(struct certlist_detail_row), NCOLS + 4,
                                                  detail_fill, detail_clear, "certificate"};
 
-int certlist_get(struct db *db, const struct orders_scope *scope, const char *serial,
-                 struct certlist_detail **out, struct sm_err *e)
+int certlist_get(struct db *db, const struct org_scope *scope, const char *serial,
+                 struct certlist_detail_row **out, struct sm_err *e)
 {
     *out = NULL;
     if (scope == NULL)
         return sm_err_set(e, SM_E_INTERNAL, "scope", "no scope given");
     if (serial == NULL || serial[0] == '\0' || strlen(serial) >= CERTS_SERIAL_HEX_MAX)
         return sm_err_set(e, SM_E_NOTFOUND, "serial", "no such certificate");
-    if (!scope->all && scope->n > ORDERS_SCOPE_MAX)
+    if (!scope->all && scope->n > ORG_SCOPE_MAX)
         return sm_err_set(e, SM_E_TOO_LARGE, "scope", "too many organizations");
     struct db_val *p = sm_calloc((scope->all ? 0 : scope->n) + 1, sizeof *p);
     struct buf sql = BUF_INIT;
-    struct certlist_detail d;
+    struct certlist_detail_row d;
     if (p == NULL)
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     p[0] = DBV_TEXT(serial);
     int np = 1;
     int rc = buf_puts(&sql, "SELECT " DETAIL_COLS FROM "WHERE c.serial = $1 AND" STATES);
     if (rc == 0)
-        rc = orders_scope_sql(&sql, "c.org_id", scope, p, &np, NULL);
+        rc = org_scope_sql(&sql, "c.org_id", scope, p, &np, NULL);
     if (rc < 0) {
         rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     } else {

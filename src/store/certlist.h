@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The certificate list and detail reads of the portal (R-MNG-1 list, R-MNG-2): issued and
  * revoked certificates joined with their order (receipt number, kind, applicant data) and
- * product, filtered in SQL by the caller's struct orders_scope, searched by CN, serial or
+ * product, filtered in SQL by the caller's struct org_scope, searched by CN, serial or
  * receipt number, sorted by expiry, one page at a time. Read-only (the re-download mail is
  * ra/download's). */
 #ifndef SM_CERTLIST_H
@@ -12,13 +12,14 @@
 #include "core/err.h"
 #include "store/certs.h"
 #include "store/orders.h"
+#include "store/scope.h"
 
 struct db;
 
 #define CERTLIST_Q_MAX 128 /* bytes of a search text */
 
 struct certlist_filter {
-    struct orders_scope scope;
+    struct org_scope scope;
     /* "" or NULL = every certificate; else a CN containing q (case-insensitive), a
      * serial starting with q (hex, ':' and case ignored) or the receipt number q. */
     const char *q;
@@ -46,13 +47,13 @@ struct certlist_row {
 /* A page of the list sorted by expiry (not_after, then id) and, when total != NULL, the
  * number of all matches. *rows is NULL when *n == 0; free with certlist_rows_free.
  * -SM_E_INVALID (field "q" / "limit") for a search text over CERTLIST_Q_MAX or a bad
- * page; -SM_E_TOO_LARGE for a scope over ORDERS_SCOPE_MAX. */
+ * page; -SM_E_TOO_LARGE for a scope over ORG_SCOPE_MAX. */
 int certlist_list(struct db *db, const struct certlist_filter *f, struct certlist_row **rows,
                   size_t *n, int64_t *total, struct sm_err *e);
 void certlist_rows_free(struct certlist_row *rows, size_t n);
 
 /* Everything the detail page shows; row as in the list, the rest owned (NULL when absent). */
-struct certlist_detail {
+struct certlist_detail_row {
     struct certlist_row row;
     char *names_json; /* JSON array of the SANs */
     char *sha256;     /* hex fingerprint of the DER */
@@ -64,9 +65,9 @@ struct certlist_detail {
 /* The issued or revoked certificate with serial (normalized: lower-case hex, no leading
  * zeros) inside scope. Another organization's certificate, one without organization
  * (unless scope->all), or a reserved/abandoned serial is -SM_E_NOTFOUND, like an unknown
- * one. Free with certlist_detail_free. */
-int certlist_get(struct db *db, const struct orders_scope *scope, const char *serial,
-                 struct certlist_detail **out, struct sm_err *e);
-void certlist_detail_free(struct certlist_detail *d);
+ * one. Free with certlist_detail_row_free. */
+int certlist_get(struct db *db, const struct org_scope *scope, const char *serial,
+                 struct certlist_detail_row **out, struct sm_err *e);
+void certlist_detail_row_free(struct certlist_detail_row *d);
 
 #endif

@@ -8,7 +8,7 @@
 #include "core/failalloc.h"
 #include "core/buf.h"
 #include "store/certs.h"
-#include "store/orders.h"
+#include "store/scope.h"
 #include "store/db.h"
 
 static const struct db_stmt st_reserve = {
@@ -135,17 +135,17 @@ int certs_set_state(struct db *db, const char *serial, const char *from, const c
 
 static int fill_pending(void *row, const struct db_val *cols)
 {
-    struct certs_pending *p = row;
+    struct certs_pending_row *p = row;
     db_col_copy(p->serial, sizeof p->serial, &cols[0]);
     db_col_copy(p->reserved_by, sizeof p->reserved_by, &cols[1]);
     p->reserved_at = db_col_int(&cols[2]);
     return 0;
 }
 
-static const struct db_rowtype pending_rowtype = {sizeof(struct certs_pending), 3, fill_pending,
+static const struct db_rowtype pending_rowtype = {sizeof(struct certs_pending_row), 3, fill_pending,
                                                   NULL, "certificate"};
 
-int certs_list_reserved(struct db *db, struct certs_pending **out, size_t *n, struct sm_err *e)
+int certs_list_reserved(struct db *db, struct certs_pending_row **out, size_t *n, struct sm_err *e)
 {
     return db_collect(db, &st_reserved, NULL, 0, &pending_rowtype, out, n, e);
 }
@@ -226,13 +226,13 @@ int certs_get(struct db *db, const char *serial, struct certs_row **out, struct 
     return rc;
 }
 
-int certs_get_scoped(struct db *db, const char *serial, const struct orders_scope *scope,
+int certs_get_scoped(struct db *db, const char *serial, const struct org_scope *scope,
                      struct certs_row **out, struct sm_err *e)
 {
     *out = NULL;
     if (serial == NULL || scope == NULL)
         return sm_err_set(e, SM_E_INVALID, "serial", "no serial or scope");
-    if (!scope->all && scope->n > ORDERS_SCOPE_MAX)
+    if (!scope->all && scope->n > ORG_SCOPE_MAX)
         return sm_err_set(e, SM_E_TOO_LARGE, "scope", "too many organizations");
     struct db_val *p = sm_calloc(1 + (scope->all ? 0 : scope->n), sizeof *p);
     struct buf sql = BUF_INIT;
@@ -242,7 +242,7 @@ int certs_get_scoped(struct db *db, const char *serial, const struct orders_scop
     int np = 1;
     int rc = buf_puts(&sql, "SELECT " COLS " FROM certificates WHERE serial = $1") < 0
                  ? sm_err_set(e, SM_E_NOMEM, "certificates", "out of memory")
-                 : orders_scope_sql(&sql, "org_id", scope, p, &np, e);
+                 : org_scope_sql(&sql, "org_id", scope, p, &np, e);
     if (rc == 0) {
         struct db_stmt st = {"certs.get_scoped", sql.p, NULL, NULL};
         rc = get_alloc(db, &st, p, np, out, e);

@@ -42,13 +42,13 @@ int certs_set_state(struct db *db, const char *serial, const char *from, const c
                     struct sm_err *e);
 
 /* A reservation not yet resolved. */
-struct certs_pending {
+struct certs_pending_row {
     char serial[CERTS_SERIAL_HEX_MAX];
     char reserved_by[128];
     int64_t reserved_at;
 };
 /* Every serial in state reserved, oldest first. The caller frees *out with free(). */
-int certs_list_reserved(struct db *db, struct certs_pending **out, size_t *n, struct sm_err *e);
+int certs_list_reserved(struct db *db, struct certs_pending_row **out, size_t *n, struct sm_err *e);
 
 /* One stored certificate; every pointer is owned by the row. */
 struct certs_row {
@@ -65,8 +65,8 @@ struct certs_row {
 int certs_get(struct db *db, const char *serial, struct certs_row **out, struct sm_err *e);
 /* The same, limited in SQL to certificates of organizations in scope (a certificate
  * without an organization only with an "all" scope); -SM_E_NOTFOUND otherwise. */
-struct orders_scope;
-int certs_get_scoped(struct db *db, const char *serial, const struct orders_scope *scope,
+struct org_scope;
+int certs_get_scoped(struct db *db, const char *serial, const struct org_scope *scope,
                      struct certs_row **out, struct sm_err *e);
 /* The same by certificates.id. */
 int certs_get_id(struct db *db, int64_t id, struct certs_row **out, struct sm_err *e);

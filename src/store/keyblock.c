@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/text.h"
 #include "store/db.h"
 #include "store/keyblock.h"
 
@@ -14,20 +15,10 @@ static const struct db_stmt st_add = {
     "$4) ON CONFLICT (spki_sha256) DO NOTHING",
     NULL, NULL};
 
-static int hex64(const char *s)
-{
-    if (s == NULL || strlen(s) != 64)
-        return 0;
-    for (const char *p = s; *p; p++)
-        if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-            return 0;
-    return 1;
-}
-
 int keyblock_has(struct db *db, const char *spki_sha256_hex, int *found, struct sm_err *e)
 {
     *found = 0;
-    if (!hex64(spki_sha256_hex))
+    if (!text_is_lower_hex(spki_sha256_hex, 64))
         return sm_err_set(e, SM_E_INVALID, "spki_sha256", "not 64 lower-case hex digits");
     struct db_val p[1] = {DBV_TEXT(spki_sha256_hex)};
     int64_t n = 0;
@@ -39,7 +30,7 @@ int keyblock_has(struct db *db, const char *spki_sha256_hex, int *found, struct 
 int keyblock_add(struct db *db, const char *spki_sha256_hex, const char *reason, const char *source,
                  struct sm_err *e)
 {
-    if (!hex64(spki_sha256_hex))
+    if (!text_is_lower_hex(spki_sha256_hex, 64))
         return sm_err_set(e, SM_E_INVALID, "spki_sha256", "not 64 lower-case hex digits");
     struct db_val p[4] = {DBV_TEXT(spki_sha256_hex), DBV_TEXT(reason ? reason : ""),
                           DBV_TEXT(source ? source : ""), DBV_INT(clock_now())};

@@ -84,7 +84,7 @@ int ocsp_responses_put(struct db *db, const char *serial, const char *level, con
 
 static int fill_due(void *row, const struct db_val *c)
 {
-    struct ocsp_due *d = row;
+    struct ocsp_due_row *d = row;
     db_col_copy(d->serial, sizeof d->serial, &c[0]);
     db_col_copy(d->level, sizeof d->level, &c[1]);
     db_col_copy(d->state, sizeof d->state, &c[2]);
@@ -94,9 +94,10 @@ static int fill_due(void *row, const struct db_val *c)
     return 0;
 }
 
-static const struct db_rowtype due_rowtype = {sizeof(struct ocsp_due), 6, fill_due, NULL, "ocsp"};
+static const struct db_rowtype due_rowtype = {sizeof(struct ocsp_due_row), 6, fill_due, NULL,
+                                              "ocsp"};
 
-int ocsp_responses_list_due(struct db *db, int64_t now, size_t max, struct ocsp_due **out,
+int ocsp_responses_list_due(struct db *db, int64_t now, size_t max, struct ocsp_due_row **out,
                             size_t *n, struct sm_err *e)
 {
     struct db_val p[2] = {DBV_INT(now), DBV_INT((int64_t)max)};

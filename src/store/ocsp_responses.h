@@ -23,14 +23,14 @@ int ocsp_responses_put(struct db *db, const char *serial, const char *level, con
 
 /* One certificate whose response is missing, stale (its state changed) or due for a
  * refresh at now. */
-struct ocsp_due {
+struct ocsp_due_row {
     char serial[41];
     char level[4];
     char state[24];
     int64_t revoked_at, reason, reserved_at;
 };
 /* At most max of them, oldest certificate first, not expired at now. *out: free(). */
-int ocsp_responses_list_due(struct db *db, int64_t now, size_t max, struct ocsp_due **out,
+int ocsp_responses_list_due(struct db *db, int64_t now, size_t max, struct ocsp_due_row **out,
                             size_t *n, struct sm_err *e);
 
 #endif

@@ -87,7 +87,7 @@ int orders_counter_next(struct db *db, const char *name, int64_t *value, struct 
     return rc;
 }
 
-int orders_insert(struct db *db, const struct order_rec *o, int64_t *id, struct sm_err *e)
+int orders_insert(struct db *db, const struct order_row *o, int64_t *id, struct sm_err *e)
 {
     int64_t now = clock_now();
     struct db_val p[24] = {
@@ -124,7 +124,7 @@ int orders_insert(struct db *db, const struct order_rec *o, int64_t *id, struct 
 
 static void rec_clear(void *row)
 {
-    struct order_rec *o = row;
+    struct order_row *o = row;
     free(o->csr_pem);
     free(o->cn);
     free(o->names);
@@ -143,7 +143,7 @@ static void rec_clear(void *row)
 
 static int fill(void *row, const struct db_val *c)
 {
-    struct order_rec *o = row;
+    struct order_row *o = row;
     int bad = 0;
     o->id = db_col_int(&c[0]);
     db_col_copy(o->receipt_no, sizeof o->receipt_no, &c[1]);
@@ -184,24 +184,24 @@ static int fill(void *row, const struct db_val *c)
     return bad ? -1 : 0;
 }
 
-void orders_recs_free(struct order_rec *v, size_t n)
+void order_rows_free(struct order_row *v, size_t n)
 {
     for (size_t i = 0; v != NULL && i < n; i++)
         rec_clear(&v[i]);
     free(v);
 }
 
-void orders_rec_free(struct order_rec *o) { orders_recs_free(o, o ? 1 : 0); }
+void order_row_free(struct order_row *o) { order_rows_free(o, o ? 1 : 0); }
 
-static const struct db_rowtype order_rowtype = {sizeof(struct order_rec), NCOLS, fill, rec_clear,
+static const struct db_rowtype order_rowtype = {sizeof(struct order_row), NCOLS, fill, rec_clear,
                                                 "order"};
 
 /* One order into a new record: 0, -SM_E_NOTFOUND or another error (then *out NULL). */
 static int get_alloc(struct db *db, const struct db_stmt *st, const struct db_val *p, int np,
-                     struct order_rec **out, struct sm_err *e)
+                     struct order_row **out, struct sm_err *e)
 {
     *out = NULL;
-    struct order_rec *o = sm_calloc(1, sizeof *o);
+    struct order_row *o = sm_calloc(1, sizeof *o);
     if (o == NULL)
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     int rc = db_get_one(db, st, p, np, &order_rowtype, o, e);
@@ -214,31 +214,9 @@ static int get_alloc(struct db *db, const struct db_stmt *st, const struct db_va
     return rc;
 }
 
-int orders_scope_sql(struct buf *sql, const char *col, const struct orders_scope *s,
-                     struct db_val *p, int *np, struct sm_err *e)
-{
-    if (s == NULL)
-        return sm_err_set(e, SM_E_INTERNAL, "scope", "no scope given");
-    if (s->all)
-        return 0;
-    if (s->n == 0)
-        return buf_puts(sql, " AND 1 = 0") < 0 ? sm_err_set(e, SM_E_NOMEM, NULL, "no memory") : 0;
-    if (s->n > ORDERS_SCOPE_MAX)
-        return sm_err_set(e, SM_E_TOO_LARGE, "scope", "too many organizations (%zu)", s->n);
-    int rc = buf_printf(sql, " AND %s IN (", col);
-    for (size_t i = 0; i < s->n && rc == 0; i++) {
-        p[*np] = DBV_INT(s->org_ids[i]);
-        (*np)++;
-        rc = buf_printf(sql, "%s$%d", i ? ", " : "", *np);
-    }
-    if (rc == 0)
-        rc = buf_puts(sql, ")");
-    return rc < 0 ? sm_err_set(e, SM_E_NOMEM, NULL, "out of memory") : 0;
-}
-
 /* Runs "SELECT COLS FROM orders WHERE <where> AND scope" with p[0..np) bound first. */
 static int get_scoped(struct db *db, const char *name, const char *where, struct db_val key,
-                      const struct orders_scope *scope, struct order_rec **out, struct sm_err *e)
+                      const struct org_scope *scope, struct order_row **out, struct sm_err *e)
 {
     *out = NULL;
     struct buf sql = BUF_INIT;
@@ -251,7 +229,7 @@ static int get_scoped(struct db *db, const char *name, const char *where, struct
                  ? sm_err_set(e, SM_E_NOMEM, NULL, "out of memory")
                  : 0;
     if (rc == 0)
-        rc = orders_scope_sql(&sql, "org_id", scope, p, &np, e);
+        rc = org_scope_sql(&sql, "org_id", scope, p, &np, e);
     if (rc == 0) {
         struct db_stmt st = {name, sql.p, NULL, NULL};
         rc = get_alloc(db, &st, p, np, out, e);
@@ -261,20 +239,20 @@ static int get_scoped(struct db *db, const char *name, const char *where, struct
     return rc;
 }
 
-int orders_get(struct db *db, int64_t id, const struct orders_scope *scope, struct order_rec **out,
+int orders_get(struct db *db, int64_t id, const struct org_scope *scope, struct order_row **out,
                struct sm_err *e)
 {
     return get_scoped(db, "orders.get", "id = $1", DBV_INT(id), scope, out, e);
 }
 
-int orders_get_by_receipt(struct db *db, const char *receipt_no, const struct orders_scope *scope,
-                          struct order_rec **out, struct sm_err *e)
+int orders_get_by_receipt(struct db *db, const char *receipt_no, const struct org_scope *scope,
+                          struct order_row **out, struct sm_err *e)
 {
     return get_scoped(db, "orders.get_receipt", "receipt_no = $1", DBV_TEXT(receipt_no), scope, out,
                       e);
 }
 
-int orders_get_by_invoice(struct db *db, const char *invoice_no, struct order_rec **out,
+int orders_get_by_invoice(struct db *db, const char *invoice_no, struct order_row **out,
                           struct sm_err *e)
 {
     struct db_val p[1] = {DBV_TEXT(invoice_no)};
@@ -282,7 +260,7 @@ int orders_get_by_invoice(struct db *db, const char *invoice_no, struct order_re
 }
 
 int orders_get_by_key(struct db *db, int64_t created_by, const char *idem_key,
-                      struct order_rec **out, struct sm_err *e)
+                      struct order_row **out, struct sm_err *e)
 {
     struct db_val p[2] = {DBV_INT(created_by), DBV_TEXT(idem_key)};
     return get_alloc(db, &st_by_key, p, 2, out, e);
@@ -310,10 +288,10 @@ static int list_where(struct buf *w, const struct orders_filter *f, struct db_va
     }
     if (rc < 0)
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
-    return orders_scope_sql(w, "org_id", &f->scope, p, np, e);
+    return org_scope_sql(w, "org_id", &f->scope, p, np, e);
 }
 
-int orders_list(struct db *db, const struct orders_filter *f, struct order_rec **rows, size_t *n,
+int orders_list(struct db *db, const struct orders_filter *f, struct order_row **rows, size_t *n,
                 int64_t *total, struct sm_err *e)
 {
     *rows = NULL;
@@ -322,7 +300,7 @@ int orders_list(struct db *db, const struct orders_filter *f, struct order_rec *
         return sm_err_set(e, SM_E_INVALID, "state", "at most 16 states");
     if (f->limit < 0 || f->limit > 1000 || f->offset < 0)
         return sm_err_set(e, SM_E_INVALID, "limit", "limit 1..1000, offset >= 0");
-    if (!f->scope.all && f->scope.n > ORDERS_SCOPE_MAX)
+    if (!f->scope.all && f->scope.n > ORG_SCOPE_MAX)
         return sm_err_set(e, SM_E_TOO_LARGE, "scope", "too many organizations");
     size_t cap = 1 + f->nstates + (f->scope.all ? 0 : f->scope.n) + 2;
     struct db_val *p = sm_calloc(cap, sizeof *p);
@@ -408,7 +386,7 @@ int orders_set_notify(struct db *db, int64_t id, const char *const emails[3], in
     return rc;
 }
 
-int orders_update_application(struct db *db, const struct order_rec *o, struct sm_err *e)
+int orders_update_application(struct db *db, const struct order_row *o, struct sm_err *e)
 {
     struct db_val p[17] = {
         dbv_text_or_null(o->csr_pem),

@@ -2,7 +2,8 @@
 /* The orders aggregate (R-APP-1, R-PAY-1, R-VAL-1/7): orders (applications) with their
  * domains, invoices, and the counters behind receipt and invoice numbers. All SQL for
  * these tables lives here (vetting records and documents: store/vetting.h). Reads that
- * serve a user take a struct orders_scope so organization isolation happens in SQL.
+ * serve a user take a struct org_scope (store/scope.h) so organization isolation
+ * happens in SQL.
  * Nothing here decides a state change: ra/order.c does, inside one transaction. */
 #ifndef SM_ORDERS_H
 #define SM_ORDERS_H
@@ -11,32 +12,14 @@
 
 #include "core/err.h"
 #include "store/order_domains.h"
+#include "store/scope.h"
 
 struct db;
 
-/* Which organizations the caller may see: all (officer, admin, system) or org_ids[0..n).
- * n == 0 and !all sees nothing (every read is -SM_E_NOTFOUND / empty). At most
- * ORDERS_SCOPE_MAX ids (more: -SM_E_TOO_LARGE). */
-struct orders_scope {
-    int all;
-    const int64_t *org_ids;
-    size_t n;
-};
-#define ORDERS_SCOPE_MAX 10000
-#define ORDERS_SCOPE_ALL ((struct orders_scope){1, NULL, 0})
-
-struct buf;
-struct db_val;
-/* For store modules: appends " AND <col> IN ($k, ...)" for a limited scope (binding the
- * ids into p from p[*np] on; p needs room for s->n more), " AND 1 = 0" for an empty one,
- * nothing for "all". 0, -SM_E_TOO_LARGE past ORDERS_SCOPE_MAX, -SM_E_NOMEM. */
-int orders_scope_sql(struct buf *sql, const char *col, const struct orders_scope *s,
-                     struct db_val *p, int *np, struct sm_err *e);
-
 /* A stored order. Strings: fixed arrays are always NUL-terminated; pointers are owned
- * by the record (NULL when the column is NULL) and freed by orders_rec_free. Times are
+ * by the record (NULL when the column is NULL) and freed by order_row_free. Times are
  * UTC seconds, 0 = not set. JSON columns hold text as stored. */
-struct order_rec {
+struct order_row {
     int64_t id;
     char receipt_no[32];
     char kind[12];  /* new | renewal | reissue */
@@ -64,8 +47,8 @@ struct order_rec {
     int64_t issue_refused_at;
 };
 
-void orders_rec_free(struct order_rec *o);            /* one record from orders_get* */
-void orders_recs_free(struct order_rec *v, size_t n); /* an array from orders_list */
+void order_row_free(struct order_row *o);            /* one record from orders_get* */
+void order_rows_free(struct order_row *v, size_t n); /* an array from orders_list */
 
 /* Next value of a named counter ("R20261129", "BILL-202611"), starting at 1. Must run
  * inside the caller's transaction: the upsert locks the counter row until commit, so
@@ -78,17 +61,17 @@ int orders_counter_next(struct db *db, const char *name, int64_t *value, struct 
  * the caller's transaction. A second order of the same user with the same idem_key gives
  * -SM_E_CONFLICT with e->field "idem_key" (the transaction is then unusable on
  * PostgreSQL: roll back). */
-int orders_insert(struct db *db, const struct order_rec *o, int64_t *id, struct sm_err *e);
+int orders_insert(struct db *db, const struct order_row *o, int64_t *id, struct sm_err *e);
 
-/* One order, or -SM_E_NOTFOUND (also when outside the scope). Free with orders_rec_free. */
-int orders_get(struct db *db, int64_t id, const struct orders_scope *scope, struct order_rec **out,
+/* One order, or -SM_E_NOTFOUND (also when outside the scope). Free with order_row_free. */
+int orders_get(struct db *db, int64_t id, const struct org_scope *scope, struct order_row **out,
                struct sm_err *e);
-int orders_get_by_receipt(struct db *db, const char *receipt_no, const struct orders_scope *scope,
-                          struct order_rec **out, struct sm_err *e);
-int orders_get_by_invoice(struct db *db, const char *invoice_no, struct order_rec **out,
+int orders_get_by_receipt(struct db *db, const char *receipt_no, const struct org_scope *scope,
+                          struct order_row **out, struct sm_err *e);
+int orders_get_by_invoice(struct db *db, const char *invoice_no, struct order_row **out,
                           struct sm_err *e);
 int orders_get_by_key(struct db *db, int64_t created_by, const char *idem_key,
-                      struct order_rec **out, struct sm_err *e);
+                      struct order_row **out, struct sm_err *e);
 
 enum orders_sort {
     ORDERS_SORT_NEWEST = 0, /* created_at descending (customer lists) */
@@ -96,7 +79,7 @@ enum orders_sort {
 };
 
 struct orders_filter {
-    struct orders_scope scope;
+    struct org_scope scope;
     const char *const *states; /* only these states; NULL / nstates 0 = any */
     size_t nstates;            /* at most 16 */
     int64_t org_id;            /* > 0: only this organization (within scope) */
@@ -106,8 +89,8 @@ struct orders_filter {
 };
 
 /* A page of orders (csr_pem left out) and, if total != NULL, the count of all matches.
- * *rows is NULL when *n == 0; free with orders_recs_free(rows, n). */
-int orders_list(struct db *db, const struct orders_filter *f, struct order_rec **rows, size_t *n,
+ * *rows is NULL when *n == 0; free with order_rows_free(rows, n). */
+int orders_list(struct db *db, const struct orders_filter *f, struct order_row **rows, size_t *n,
                 int64_t *total, struct sm_err *e);
 
 /* Optional columns set by a state change; 0 / NULL = leave as is. */
@@ -136,7 +119,7 @@ int orders_set_notify(struct db *db, int64_t id, const char *const emails[3], in
  * (csr_pem, cn, names, root_option, applicant, contact, billing, notify_email[0..2],
  * po_number, remarks, server_software, amount) when its version is still o->version;
  * version + 1. -SM_E_CONFLICT on a stale version. Caller's transaction. */
-int orders_update_application(struct db *db, const struct order_rec *o, struct sm_err *e);
+int orders_update_application(struct db *db, const struct order_row *o, struct sm_err *e);
 
 /* Gives order id its invoice: inserts the invoices row and sets orders.invoice_no.
  * Caller's transaction. */

@@ -10,6 +10,7 @@
 #include "core/asset.h"
 #include "core/clock.h"
 #include "core/failalloc.h"
+#include "core/text.h"
 #include "store/db.h"
 #include "store/outbox.h"
 
@@ -67,33 +68,7 @@ static const struct db_stmt st_count = {"outbox.count",
 
 /* ---- validation ---- */
 
-static int is_atext(unsigned char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return 1;
-    return c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL;
-}
-
-/* A dot-atom address local@domain in printable ASCII: no spaces, CR, LF or brackets. */
-static int addr_ok(const char *a)
-{
-    size_t len = strlen(a);
-    const char *at = strrchr(a, '@');
-    if (len < 3 || len > OUTBOX_MAX_ADDR || at == NULL || at == a || at[1] == '\0')
-        return 0;
-    for (const char *p = a; p < at; p++)
-        if (!(is_atext((unsigned char)*p) || (*p == '.' && p != a && p + 1 != at && p[1] != '.')))
-            return 0;
-    for (const char *p = at + 1; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        int alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        if (!(alnum || c == '-' || (c == '.' && p != at + 1 && p[1] != '\0' && p[1] != '.')))
-            return 0;
-    }
-    return 1;
-}
-
-static int name_ok(const char *s)
+int outbox_name_ok(const char *s)
 {
     if (s == NULL || *s == '\0' || strlen(s) > 64)
         return 0;
@@ -193,11 +168,11 @@ int outbox_enqueue(struct db *db, const struct outbox_mail *m, int64_t *id, stru
         *id = 0;
     if (!db_in_transaction(db))
         return sm_err_set(e, SM_E_INTERNAL, "outbox", "outbox_enqueue outside a transaction");
-    if (m->to == NULL || !addr_ok(m->to))
+    if (!text_email_ok(m->to, TEXT_EMAIL_LOCAL_DOMAIN))
         return sm_err_set(e, SM_E_INVALID, "to", "not a valid mail address");
     if (m->lang == NULL || (strcmp(m->lang, "ja") != 0 && strcmp(m->lang, "en") != 0))
         return sm_err_set(e, SM_E_INVALID, "lang", "language must be ja or en");
-    if (!name_ok(m->tmpl))
+    if (!outbox_name_ok(m->tmpl))
         return sm_err_set(e, SM_E_INVALID, "tmpl", "template name must be [a-z0-9_-]{1,64}");
     char path[128];
     snprintf(path, sizeof path, "web/mail/%s.%s.txt", m->tmpl, m->lang);

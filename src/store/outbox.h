@@ -33,7 +33,9 @@ struct outbox_mail {
 int outbox_enqueue(struct db *db, const struct outbox_mail *m, int64_t *id, struct sm_err *e);
 
 /* Limits checked by outbox_enqueue (-SM_E_INVALID / -SM_E_TOO_LARGE naming the field). */
-#define OUTBOX_MAX_ADDR   254
+/* 1 if s may name a mail template or its language: [a-z0-9_-]{1,64} (it becomes part of
+ * the path web/mail/TMPL.LANG.txt). */
+int outbox_name_ok(const char *s);
 #define OUTBOX_MAX_VARS   65536
 #define OUTBOX_MAX_ATTACH (10 * 1024 * 1024)
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/failalloc.h"
+#include "core/text.h"
 #include "store/db.h"
 
 #define OID_BOOL     16
@@ -128,17 +129,6 @@ static void pg_close(void *handle)
     free(p);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes bytea text output ("\x0a0b...", hex format, the default since 9.0) in place
  * into out (at least (n - 2) / 2 bytes). Returns the length or -1. */
 static long unhex(const char *s, size_t n, unsigned char *out)
@@ -147,7 +137,7 @@ static long unhex(const char *s, size_t n, unsigned char *out)
         return -1;
     size_t k = 0;
     for (size_t i = 2; i < n; i += 2) {
-        int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+        int hi = text_hex_value(s[i]), lo = text_hex_value(s[i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out[k++] = (unsigned char)(hi << 4 | lo);

@@ -32,7 +32,7 @@ static const struct db_stmt st_list = {
     "products.list", "SELECT " COLS " FROM products WHERE active = 1 OR $1 = 1 ORDER BY id", NULL,
     NULL};
 
-static void params(const struct product *p, struct db_val *v)
+static void params(const struct product_row *p, struct db_val *v)
 {
     v[0] = DBV_TEXT(p->code);
     v[1] = DBV_TEXT(p->name_ja);
@@ -53,7 +53,7 @@ static void params(const struct product *p, struct db_val *v)
     v[16] = DBV_INT(p->active ? 1 : 0);
 }
 
-int products_insert(struct db *db, const struct product *p, int64_t *id, struct sm_err *e)
+int products_insert(struct db *db, const struct product_row *p, int64_t *id, struct sm_err *e)
 {
     struct db_val v[18];
     params(p, v);
@@ -61,7 +61,7 @@ int products_insert(struct db *db, const struct product *p, int64_t *id, struct 
     return db_returning_id(db, &st_insert, v, 18, id, e);
 }
 
-int products_update(struct db *db, const struct product *p, struct sm_err *e)
+int products_update(struct db *db, const struct product_row *p, struct sm_err *e)
 {
     struct db_val v[18];
     params(p, v);
@@ -74,7 +74,7 @@ int products_update(struct db *db, const struct product *p, struct sm_err *e)
 
 static int fill(void *row, const struct db_val *c)
 {
-    struct product *p = row;
+    struct product_row *p = row;
     p->id = db_col_int(&c[0]);
     db_col_copy(p->code, sizeof p->code, &c[1]);
     db_col_copy(p->name_ja, sizeof p->name_ja, &c[2]);
@@ -97,22 +97,22 @@ static int fill(void *row, const struct db_val *c)
     return 0;
 }
 
-static const struct db_rowtype product_rowtype = {sizeof(struct product), NCOLS, fill, NULL,
+static const struct db_rowtype product_rowtype = {sizeof(struct product_row), NCOLS, fill, NULL,
                                                   "product"};
 
-int products_get(struct db *db, int64_t id, struct product *out, struct sm_err *e)
+int products_get(struct db *db, int64_t id, struct product_row *out, struct sm_err *e)
 {
     struct db_val p[1] = {DBV_INT(id)};
     return db_get_one(db, &st_get, p, 1, &product_rowtype, out, e);
 }
 
-int products_get_by_code(struct db *db, const char *code, struct product *out, struct sm_err *e)
+int products_get_by_code(struct db *db, const char *code, struct product_row *out, struct sm_err *e)
 {
     struct db_val p[1] = {DBV_TEXT(code)};
     return db_get_one(db, &st_get_code, p, 1, &product_rowtype, out, e);
 }
 
-int products_list(struct db *db, int all, struct product **rows, size_t *n, struct sm_err *e)
+int products_list(struct db *db, int all, struct product_row **rows, size_t *n, struct sm_err *e)
 {
     struct db_val p[1] = {DBV_INT(all ? 1 : 0)};
     return db_collect(db, &st_list, p, 1, &product_rowtype, rows, n, e);

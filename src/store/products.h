@@ -13,7 +13,7 @@
 struct db;
 
 /* One product. Its fields are checked by ra/product (product_validate). */
-struct product {
+struct product_row {
     int64_t id;    /* 0 when not stored yet */
     char code[32]; /* unique, [a-z0-9-] */
     char name_ja[128];
@@ -37,15 +37,16 @@ struct product {
 
 /* Inserts p as it is (created_at included) inside the caller's transaction; *id (may be
  * NULL) gets the new id. A duplicate code: -SM_E_CONFLICT. */
-int products_insert(struct db *db, const struct product *p, int64_t *id, struct sm_err *e);
+int products_insert(struct db *db, const struct product_row *p, int64_t *id, struct sm_err *e);
 /* Writes every field of the product p->id but created_at, inside the caller's transaction;
  * -SM_E_NOTFOUND when absent. */
-int products_update(struct db *db, const struct product *p, struct sm_err *e);
+int products_update(struct db *db, const struct product_row *p, struct sm_err *e);
 /* One product by id or code; -SM_E_NOTFOUND when absent. */
-int products_get(struct db *db, int64_t id, struct product *out, struct sm_err *e);
-int products_get_by_code(struct db *db, const char *code, struct product *out, struct sm_err *e);
+int products_get(struct db *db, int64_t id, struct product_row *out, struct sm_err *e);
+int products_get_by_code(struct db *db, const char *code, struct product_row *out,
+                         struct sm_err *e);
 /* Products ordered by id; only active ones unless all. *rows is malloc'd (free()),
  * NULL when *n == 0. */
-int products_list(struct db *db, int all, struct product **rows, size_t *n, struct sm_err *e);
+int products_list(struct db *db, int all, struct product_row **rows, size_t *n, struct sm_err *e);
 
 #endif

@@ -23,7 +23,7 @@ static const struct db_stmt st_r_revoke_user = {
 
 static int fill(void *row, const struct db_val *c)
 {
-    struct pwreset *t = row;
+    struct reset_token_row *t = row;
     db_col_copy(t->token_hash, sizeof t->token_hash, &c[0]);
     t->user_id = db_col_int(&c[1]);
     t->created_at = db_col_int(&c[2]);
@@ -32,16 +32,18 @@ static int fill(void *row, const struct db_val *c)
     return 0;
 }
 
-static const struct db_rowtype reset_rowtype = {sizeof(struct pwreset), 5, fill, NULL, "token"};
+static const struct db_rowtype reset_rowtype = {sizeof(struct reset_token_row), 5, fill, NULL,
+                                                "token"};
 
-int pwreset_insert(struct db *db, const struct pwreset *t, struct sm_err *e)
+int pwreset_insert(struct db *db, const struct reset_token_row *t, struct sm_err *e)
 {
     struct db_val p[4] = {DBV_TEXT(t->token_hash), DBV_INT(t->user_id), DBV_INT(t->created_at),
                           DBV_INT(t->expires_at)};
     return db_run(db, &st_r_insert, p, 4, NULL, NULL, e);
 }
 
-int pwreset_get(struct db *db, const char *token_hash, struct pwreset *out, struct sm_err *e)
+int pwreset_get(struct db *db, const char *token_hash, struct reset_token_row *out,
+                struct sm_err *e)
 {
     struct db_val p[1] = {DBV_TEXT(token_hash)};
     return db_get_one(db, &st_r_get, p, 1, &reset_rowtype, out, e);

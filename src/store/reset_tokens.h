@@ -13,13 +13,14 @@ struct db;
 #define TOKEN_HASH_HEX 65 /* 64 hex digits + NUL */
 #endif
 
-struct pwreset {
+struct reset_token_row {
     char token_hash[TOKEN_HASH_HEX];
     int64_t user_id, created_at, expires_at, used_at; /* used_at 0 = unused */
 };
-int pwreset_insert(struct db *db, const struct pwreset *t, struct sm_err *e);
+int pwreset_insert(struct db *db, const struct reset_token_row *t, struct sm_err *e);
 /* -SM_E_NOTFOUND when absent. */
-int pwreset_get(struct db *db, const char *token_hash, struct pwreset *out, struct sm_err *e);
+int pwreset_get(struct db *db, const char *token_hash, struct reset_token_row *out,
+                struct sm_err *e);
 /* Marks the token used at now if it was unused; -SM_E_CONFLICT when it was already used
  * (so two concurrent confirmations cannot both succeed). */
 int pwreset_use(struct db *db, const char *token_hash, int64_t now, struct sm_err *e);

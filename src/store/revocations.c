@@ -88,18 +88,18 @@ int revocations_get_due(struct db *db, const char *serial, int64_t *due_at, int 
 
 static int fill_entry(void *row, const struct db_val *c)
 {
-    struct revoked_entry *r = row;
+    struct revoked_entry_row *r = row;
     db_col_copy(r->serial, sizeof r->serial, &c[0]);
     r->revoked_at = db_col_int(&c[1]);
     r->reason = (int)db_col_int(&c[2]);
     return 0;
 }
 
-static const struct db_rowtype entry_rowtype = {sizeof(struct revoked_entry), 3, fill_entry, NULL,
-                                                "revocations"};
+static const struct db_rowtype entry_rowtype = {sizeof(struct revoked_entry_row), 3, fill_entry,
+                                                NULL, "revocations"};
 
-int revocations_list_level(struct db *db, const char *level, int shard, struct revoked_entry **out,
-                           size_t *n, struct sm_err *e)
+int revocations_list_level(struct db *db, const char *level, int shard,
+                           struct revoked_entry_row **out, size_t *n, struct sm_err *e)
 {
     *out = NULL;
     *n = 0;

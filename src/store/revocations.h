@@ -26,7 +26,7 @@ int revocations_get_due(struct db *db, const char *serial, int64_t *due_at, int 
                         struct sm_err *e);
 
 /* One revoked certificate as a CRL lists it. */
-struct revoked_entry {
+struct revoked_entry_row {
     char serial[REVOCATIONS_SERIAL_MAX];
     int64_t revoked_at;
     int reason; /* 0 = unspecified */
@@ -35,8 +35,8 @@ struct revoked_entry {
  * cross-certificate) and bound to CRL shard (migration 0032; 0 = the level's whole CRL),
  * in serial order, read by one statement (a consistent snapshot).
  * *out (free()) may be empty. */
-int revocations_list_level(struct db *db, const char *level, int shard, struct revoked_entry **out,
-                           size_t *n, struct sm_err *e);
+int revocations_list_level(struct db *db, const char *level, int shard,
+                           struct revoked_entry_row **out, size_t *n, struct sm_err *e);
 /* The number of revoked certificates of level in shard. */
 int revocations_count_level(struct db *db, const char *level, int shard, int64_t *n,
                             struct sm_err *e);

@@ -22,7 +22,7 @@ static const struct db_stmt st_s_delete_user = {
 
 static int fill(void *row, const struct db_val *c)
 {
-    struct session *s = row;
+    struct session_row *s = row;
     db_col_copy(s->id_hash, sizeof s->id_hash, &c[0]);
     s->user_id = db_col_int(&c[1]);
     s->created_at = db_col_int(&c[2]);
@@ -31,16 +31,17 @@ static int fill(void *row, const struct db_val *c)
     return 0;
 }
 
-static const struct db_rowtype session_rowtype = {sizeof(struct session), 5, fill, NULL, "session"};
+static const struct db_rowtype session_rowtype = {sizeof(struct session_row), 5, fill, NULL,
+                                                  "session"};
 
-int session_insert(struct db *db, const struct session *s, struct sm_err *e)
+int session_insert(struct db *db, const struct session_row *s, struct sm_err *e)
 {
     struct db_val p[5] = {DBV_TEXT(s->id_hash), DBV_INT(s->user_id), DBV_INT(s->created_at),
                           DBV_INT(s->last_seen), DBV_INT(s->expires_at)};
     return db_run(db, &st_s_insert, p, 5, NULL, NULL, e);
 }
 
-int session_get(struct db *db, const char *id_hash, struct session *out, struct sm_err *e)
+int session_get(struct db *db, const char *id_hash, struct session_row *out, struct sm_err *e)
 {
     struct db_val p[1] = {DBV_TEXT(id_hash)};
     return db_get_one(db, &st_s_get, p, 1, &session_rowtype, out, e);

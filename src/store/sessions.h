@@ -21,13 +21,13 @@ struct db;
 #define TOKEN_HASH_HEX 65 /* 64 hex digits + NUL */
 #endif
 
-struct session {
+struct session_row {
     char id_hash[TOKEN_HASH_HEX];
     int64_t user_id, created_at, last_seen, expires_at;
 };
-int session_insert(struct db *db, const struct session *s, struct sm_err *e);
+int session_insert(struct db *db, const struct session_row *s, struct sm_err *e);
 /* -SM_E_NOTFOUND when absent. */
-int session_get(struct db *db, const char *id_hash, struct session *out, struct sm_err *e);
+int session_get(struct db *db, const char *id_hash, struct session_row *out, struct sm_err *e);
 int session_touch(struct db *db, const char *id_hash, int64_t now, struct sm_err *e);
 /* Deletes one session (absent is not an error). */
 int session_delete(struct db *db, const char *id_hash, struct sm_err *e);

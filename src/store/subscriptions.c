@@ -80,7 +80,7 @@ static const struct db_stmt st_notice_count = {
 
 static int sub_fill(void *row, const struct db_val *c)
 {
-    struct subscription *s = row;
+    struct subscription_row *s = row;
     s->id = db_col_int(&c[0]);
     s->org_id = db_col_int(&c[1]);
     s->product_id = db_col_int(&c[2]);
@@ -96,13 +96,13 @@ static int sub_fill(void *row, const struct db_val *c)
     return 0;
 }
 
-static const struct db_rowtype sub_rowtype = {sizeof(struct subscription), 12, sub_fill, NULL,
+static const struct db_rowtype sub_rowtype = {sizeof(struct subscription_row), 12, sub_fill, NULL,
                                               "subscription"};
 
 /* A subscription with the link row of one order (st_by_order). */
 struct linked_row {
-    struct subscription s;
-    struct subscription_cert link;
+    struct subscription_row s;
+    struct subscription_cert_row link;
 };
 
 static int linked_fill(void *row, const struct db_val *c)
@@ -121,14 +121,14 @@ static int linked_fill(void *row, const struct db_val *c)
 static const struct db_rowtype linked_rowtype = {sizeof(struct linked_row), 17, linked_fill, NULL,
                                                  "subscription"};
 
-static int get_one(struct db *db, const struct db_stmt *st, int64_t key, struct subscription *out,
-                   struct sm_err *e)
+static int get_one(struct db *db, const struct db_stmt *st, int64_t key,
+                   struct subscription_row *out, struct sm_err *e)
 {
     struct db_val p[1] = {DBV_INT(key)};
     return db_get_one(db, st, p, 1, &sub_rowtype, out, e);
 }
 
-int subscriptions_insert(struct db *db, const struct subscription *s, int64_t now, int64_t *id,
+int subscriptions_insert(struct db *db, const struct subscription_row *s, int64_t now, int64_t *id,
                          struct sm_err *e)
 {
     struct db_val p[8] = {DBV_INT(s->org_id),         DBV_INT(s->product_id),
@@ -140,19 +140,19 @@ int subscriptions_insert(struct db *db, const struct subscription *s, int64_t no
     return db_returning_id(db, &st_insert, p, 8, id, e);
 }
 
-int subscriptions_get(struct db *db, int64_t id, struct subscription *out, struct sm_err *e)
+int subscriptions_get(struct db *db, int64_t id, struct subscription_row *out, struct sm_err *e)
 {
     return get_one(db, &st_get, id, out, e);
 }
 
-int subscriptions_get_by_cert(struct db *db, int64_t cert_id, struct subscription *out,
+int subscriptions_get_by_cert(struct db *db, int64_t cert_id, struct subscription_row *out,
                               struct sm_err *e)
 {
     return get_one(db, &st_by_cert, cert_id, out, e);
 }
 
-int subscriptions_get_by_order(struct db *db, int64_t order_id, struct subscription *out,
-                               struct subscription_cert *link, struct sm_err *e)
+int subscriptions_get_by_order(struct db *db, int64_t order_id, struct subscription_row *out,
+                               struct subscription_cert_row *link, struct sm_err *e)
 {
     struct linked_row r;
     struct db_val p[1] = {DBV_INT(order_id)};
@@ -165,7 +165,7 @@ int subscriptions_get_by_order(struct db *db, int64_t order_id, struct subscript
     return 0;
 }
 
-int subscriptions_get_by_renewal(struct db *db, int64_t order_id, struct subscription *out,
+int subscriptions_get_by_renewal(struct db *db, int64_t order_id, struct subscription_row *out,
                                  struct sm_err *e)
 {
     return get_one(db, &st_by_renewal, order_id, out, e);
@@ -196,7 +196,7 @@ int subscriptions_set_renewal(struct db *db, int64_t id, int64_t order_id, int64
 
 /* A subscription with the certificate id st_cert_ending adds. */
 struct ending_row {
-    struct subscription s;
+    struct subscription_row s;
     int64_t cert_id;
 };
 
@@ -214,14 +214,14 @@ static const struct db_rowtype ending_rowtype = {sizeof(struct ending_row), 13, 
 static int clamp_limit(int limit) { return limit < 1 || limit > 1000 ? 1000 : limit; }
 
 int subscriptions_list_active_ending(struct db *db, int64_t until, int limit,
-                                     struct subscription **rows, size_t *n, struct sm_err *e)
+                                     struct subscription_row **rows, size_t *n, struct sm_err *e)
 {
     struct db_val p[2] = {DBV_INT(until), DBV_INT(clamp_limit(limit))};
     return db_collect(db, &st_active_ending, p, 2, &sub_rowtype, rows, n, e);
 }
 
 int subscriptions_list_cert_ending(struct db *db, int64_t until, int limit,
-                                   struct subscription **rows, int64_t **cert_ids, size_t *n,
+                                   struct subscription_row **rows, int64_t **cert_ids, size_t *n,
                                    struct sm_err *e)
 {
     struct ending_row *v = NULL;
@@ -233,7 +233,7 @@ int subscriptions_list_cert_ending(struct db *db, int64_t until, int limit,
     int rc = db_collect(db, &st_cert_ending, p, 2, &ending_rowtype, &v, &k, e);
     if (rc < 0 || k == 0)
         return rc;
-    struct subscription *s = sm_malloc(k * sizeof *s);
+    struct subscription_row *s = sm_malloc(k * sizeof *s);
     int64_t *ids = s != NULL ? sm_malloc(k * sizeof *ids) : NULL;
     if (ids == NULL) {
         free(s);
@@ -273,7 +273,7 @@ int subscription_certs_set_cert(struct db *db, int64_t order_id, int64_t cert_id
 
 static int link_fill(void *row, const struct db_val *c)
 {
-    struct subscription_cert *r = row;
+    struct subscription_cert_row *r = row;
     r->id = db_col_int(&c[0]);
     r->subscription_id = db_col_int(&c[1]);
     r->order_id = db_col_int(&c[2]);
@@ -287,10 +287,10 @@ static int link_fill(void *row, const struct db_val *c)
     return 0;
 }
 
-static const struct db_rowtype link_rowtype = {sizeof(struct subscription_cert), 10, link_fill,
+static const struct db_rowtype link_rowtype = {sizeof(struct subscription_cert_row), 10, link_fill,
                                                NULL, "subscription certificates"};
 
-int subscription_certs_list(struct db *db, int64_t sub_id, struct subscription_cert **rows,
+int subscription_certs_list(struct db *db, int64_t sub_id, struct subscription_cert_row **rows,
                             size_t *n, struct sm_err *e)
 {
     struct db_val p[1] = {DBV_INT(sub_id)};

@@ -14,7 +14,7 @@
 
 struct db;
 
-struct subscription {
+struct subscription_row {
     int64_t id, org_id, product_id, first_order_id, predecessor_id;
     int64_t starts_at, ends_at; /* ends_at: the last second covered */
     int64_t carried_days;
@@ -25,7 +25,7 @@ struct subscription {
 
 /* One order of a subscription with its certificate (certificate columns 0 / "" until
  * issued). */
-struct subscription_cert {
+struct subscription_cert_row {
     int64_t id, subscription_id, order_id, cert_id, created_at;
     char reason[12]; /* first | continued | renewal */
     char serial[41];
@@ -34,19 +34,19 @@ struct subscription_cert {
 };
 
 /* Inserts s (id, created_at, updated_at set here from now). Caller's transaction. */
-int subscriptions_insert(struct db *db, const struct subscription *s, int64_t now, int64_t *id,
+int subscriptions_insert(struct db *db, const struct subscription_row *s, int64_t now, int64_t *id,
                          struct sm_err *e);
 /* One subscription; -SM_E_NOTFOUND. */
-int subscriptions_get(struct db *db, int64_t id, struct subscription *out, struct sm_err *e);
+int subscriptions_get(struct db *db, int64_t id, struct subscription_row *out, struct sm_err *e);
 /* The subscription certificate cert_id was issued in; -SM_E_NOTFOUND. */
-int subscriptions_get_by_cert(struct db *db, int64_t cert_id, struct subscription *out,
+int subscriptions_get_by_cert(struct db *db, int64_t cert_id, struct subscription_row *out,
                               struct sm_err *e);
 /* The subscription order order_id belongs to (its link row in *link, may be NULL);
  * -SM_E_NOTFOUND when the order is in none yet. */
-int subscriptions_get_by_order(struct db *db, int64_t order_id, struct subscription *out,
-                               struct subscription_cert *link, struct sm_err *e);
+int subscriptions_get_by_order(struct db *db, int64_t order_id, struct subscription_row *out,
+                               struct subscription_cert_row *link, struct sm_err *e);
 /* The subscription whose renewal in progress is order_id; -SM_E_NOTFOUND. */
-int subscriptions_get_by_renewal(struct db *db, int64_t order_id, struct subscription *out,
+int subscriptions_get_by_renewal(struct db *db, int64_t order_id, struct subscription_row *out,
                                  struct sm_err *e);
 /* Moves subscription id from state `from` to `to` (and clears renewal_order_id when to is
  * not active); -SM_E_CONFLICT when it was not in `from`. Caller's transaction. */
@@ -57,12 +57,12 @@ int subscriptions_set_renewal(struct db *db, int64_t id, int64_t order_id, int64
                               struct sm_err *e);
 /* Active subscriptions with ends_at <= until, oldest end first, at most limit (1..1000). */
 int subscriptions_list_active_ending(struct db *db, int64_t until, int limit,
-                                     struct subscription **rows, size_t *n, struct sm_err *e);
+                                     struct subscription_row **rows, size_t *n, struct sm_err *e);
 /* Active subscriptions whose latest issued certificate ends at or before until and before
  * the subscription does (a next certificate is due: 継続発行); the certificate's id in
  * cert_ids[i] (allocated, free with free()). */
 int subscriptions_list_cert_ending(struct db *db, int64_t until, int limit,
-                                   struct subscription **rows, int64_t **cert_ids, size_t *n,
+                                   struct subscription_row **rows, int64_t **cert_ids, size_t *n,
                                    struct sm_err *e);
 
 /* Links order_id (cert_id 0 = not issued yet) to subscription sub_id. Caller's
@@ -73,7 +73,7 @@ int subscription_certs_insert(struct db *db, int64_t sub_id, int64_t order_id, i
 int subscription_certs_set_cert(struct db *db, int64_t order_id, int64_t cert_id, struct sm_err *e);
 /* The orders of subscription sub_id in order of creation, with their certificates. *rows
  * NULL when *n == 0; free with free(). */
-int subscription_certs_list(struct db *db, int64_t sub_id, struct subscription_cert **rows,
+int subscription_certs_list(struct db *db, int64_t sub_id, struct subscription_cert_row **rows,
                             size_t *n, struct sm_err *e);
 
 /* Records notice (kind, key) of subscription sub_id unless it is recorded already:

@@ -69,7 +69,7 @@ static void login_key(const char *login, char out[USER_LOGIN_MAX + 1])
 
 static int fill(void *row, const struct db_val *c)
 {
-    struct user *u = row;
+    struct user_row *u = row;
     u->id = db_col_int(&c[0]);
     u->org_id = db_col_int(&c[1]);
     char role[16];
@@ -90,9 +90,10 @@ static int fill(void *row, const struct db_val *c)
     return 0;
 }
 
-static const struct db_rowtype user_rowtype = {sizeof(struct user), NUSER_COLS, fill, NULL, "user"};
+static const struct db_rowtype user_rowtype = {sizeof(struct user_row), NUSER_COLS, fill, NULL,
+                                               "user"};
 
-void users_rows_free(struct user *v, size_t n)
+void user_rows_free(struct user_row *v, size_t n)
 {
     (void)n; /* fixed buffers: nothing inside to free */
     free(v);
@@ -116,7 +117,7 @@ static int key_taken(struct db *db, const char *key, int64_t except, struct sm_e
     return 0;
 }
 
-int user_insert(struct db *db, const struct user *u, int64_t *id, struct sm_err *e)
+int user_insert(struct db *db, const struct user_row *u, int64_t *id, struct sm_err *e)
 {
     *id = 0;
     char key[USER_LOGIN_MAX + 1];
@@ -131,13 +132,13 @@ int user_insert(struct db *db, const struct user *u, int64_t *id, struct sm_err 
     return db_returning_id(db, &st_user_insert, p, 9, id, e);
 }
 
-int user_get(struct db *db, int64_t id, struct user *out, struct sm_err *e)
+int user_get(struct db *db, int64_t id, struct user_row *out, struct sm_err *e)
 {
     struct db_val p[1] = {DBV_INT(id)};
     return db_get_one(db, &st_user_get, p, 1, &user_rowtype, out, e);
 }
 
-int user_get_by_login(struct db *db, const char *login_id, struct user *out, struct sm_err *e)
+int user_get_by_login(struct db *db, const char *login_id, struct user_row *out, struct sm_err *e)
 {
     if (strlen(login_id) > USER_LOGIN_MAX)
         return sm_err_set(e, SM_E_NOTFOUND, "user", "no such user");
@@ -147,12 +148,13 @@ int user_get_by_login(struct db *db, const char *login_id, struct user *out, str
     return db_get_one(db, &st_user_by_login, p, 1, &user_rowtype, out, e);
 }
 
-int user_list(struct db *db, struct user **rows, size_t *n, struct sm_err *e)
+int user_list(struct db *db, struct user_row **rows, size_t *n, struct sm_err *e)
 {
     return db_collect(db, &st_user_list, NULL, 0, &user_rowtype, rows, n, e);
 }
 
-int user_list_org(struct db *db, int64_t org_id, struct user **rows, size_t *n, struct sm_err *e)
+int user_list_org(struct db *db, int64_t org_id, struct user_row **rows, size_t *n,
+                  struct sm_err *e)
 {
     struct db_val p[1] = {DBV_INT(org_id)};
     return db_collect(db, &st_user_list_org, p, 1, &user_rowtype, rows, n, e);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The users table (migration 0004_accounts.sql): insert, read and update rows (the
- * organizations and ORG_SCOPE_SQL: orgs.h, included here for the callers of both).
+ * organizations and the ids of a user's scope: orgs.h, included here for the callers of both).
  * Writers run inside the caller's transaction (db_begin) so the caller can add the audit
  * record to it; rules live in ra/account. */
 #ifndef SM_USERS_H
@@ -27,7 +27,7 @@ int user_role_parse(const char *s);
 
 /* A user row with its organization's kind and managing reseller. Fixed buffers: copy
  * freely, nothing to free. */
-struct user {
+struct user_row {
     int64_t id, org_id;
     int role; /* enum user_role */
     char login_id[USER_LOGIN_MAX + 1];
@@ -44,11 +44,11 @@ struct user {
 /* ---- users ---- */
 /* Inserts u (id, created_at, counters ignored). -SM_E_EXISTS (field "login_id") when the
  * login id is taken, compared case-insensitively. */
-int user_insert(struct db *db, const struct user *u, int64_t *id, struct sm_err *e);
+int user_insert(struct db *db, const struct user_row *u, int64_t *id, struct sm_err *e);
 /* -SM_E_NOTFOUND when absent. */
-int user_get(struct db *db, int64_t id, struct user *out, struct sm_err *e);
+int user_get(struct db *db, int64_t id, struct user_row *out, struct sm_err *e);
 /* By login id, case-insensitively. -SM_E_NOTFOUND when absent. */
-int user_get_by_login(struct db *db, const char *login_id, struct user *out, struct sm_err *e);
+int user_get_by_login(struct db *db, const char *login_id, struct user_row *out, struct sm_err *e);
 /* Login failure bookkeeping (failed count, start of the window, lock end). */
 int user_set_failures(struct db *db, int64_t id, int64_t failed, int64_t first_failed_at,
                       int64_t locked_until, struct sm_err *e);
@@ -57,11 +57,12 @@ int user_set_password(struct db *db, int64_t id, const char *hash, struct sm_err
 int user_set_login_id(struct db *db, int64_t id, const char *login_id, struct sm_err *e);
 int user_set_profile(struct db *db, int64_t id, const char *display_name, const char *email,
                      const char *locale, struct sm_err *e);
-/* Every user ordered by id. Free *rows with users_rows_free(rows, n) (or free()). */
-int user_list(struct db *db, struct user **rows, size_t *n, struct sm_err *e);
+/* Every user ordered by id. Free *rows with user_rows_free(rows, n) (or free()). */
+int user_list(struct db *db, struct user_row **rows, size_t *n, struct sm_err *e);
 /* The enabled users of one organization ordered by id (notices, R-ISS-5). Freed as above. */
-int user_list_org(struct db *db, int64_t org_id, struct user **rows, size_t *n, struct sm_err *e);
+int user_list_org(struct db *db, int64_t org_id, struct user_row **rows, size_t *n,
+                  struct sm_err *e);
 
-void users_rows_free(struct user *v, size_t n);
+void user_rows_free(struct user_row *v, size_t n);
 
 #endif

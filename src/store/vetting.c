@@ -59,7 +59,7 @@ static struct db_val opt_text(const char *s) { return s && *s ? DBV_TEXT(s) : DB
 
 static int fill_check(void *rec, const struct db_val *c)
 {
-    struct vetting_check *k = rec;
+    struct vetting_check_row *k = rec;
     k->id = db_col_int(&c[0]);
     k->order_id = db_col_int(&c[1]);
     k->org_id = db_col_int(&c[2]);
@@ -74,10 +74,10 @@ static int fill_check(void *rec, const struct db_val *c)
     return 0;
 }
 
-static const struct db_rowtype check_rowtype = {sizeof(struct vetting_check), 11, fill_check, NULL,
-                                                "vetting_check"};
+static const struct db_rowtype check_rowtype = {sizeof(struct vetting_check_row), 11, fill_check,
+                                                NULL, "vetting_check"};
 
-int vetting_check_insert(struct db *db, const struct vetting_check *c, int64_t *id,
+int vetting_check_insert(struct db *db, const struct vetting_check_row *c, int64_t *id,
                          struct sm_err *e)
 {
     struct db_val p[10] = {DBV_INT(c->order_id), DBV_INT(c->org_id),        DBV_TEXT(c->kind),
@@ -87,7 +87,7 @@ int vetting_check_insert(struct db *db, const struct vetting_check *c, int64_t *
     return db_returning_id(db, &st_check_ins, p, 10, id, e);
 }
 
-int vetting_checks_list(struct db *db, int64_t order_id, struct vetting_check **rows, size_t *n,
+int vetting_checks_list(struct db *db, int64_t order_id, struct vetting_check_row **rows, size_t *n,
                         struct sm_err *e)
 {
     struct db_val p[1] = {DBV_INT(order_id)};
@@ -95,7 +95,7 @@ int vetting_checks_list(struct db *db, int64_t order_id, struct vetting_check **
 }
 
 int vetting_check_last_ok(struct db *db, int64_t org_id, const char *kind, int64_t before,
-                          struct vetting_check *out, struct sm_err *e)
+                          struct vetting_check_row *out, struct sm_err *e)
 {
     struct db_val p[3] = {DBV_INT(org_id), DBV_TEXT(kind), DBV_INT(before)};
     int rc = db_get_one(db, &st_check_last, p, 3, &check_rowtype, out, e);
@@ -106,7 +106,7 @@ int vetting_check_last_ok(struct db *db, int64_t org_id, const char *kind, int64
 
 static int fill_req(void *rec, const struct db_val *c)
 {
-    struct doc_request *r = rec;
+    struct doc_request_row *r = rec;
     r->id = db_col_int(&c[0]);
     r->order_id = db_col_int(&c[1]);
     db_col_copy(r->kind, sizeof r->kind, &c[2]);
@@ -117,17 +117,18 @@ static int fill_req(void *rec, const struct db_val *c)
     return 0;
 }
 
-static const struct db_rowtype req_rowtype = {sizeof(struct doc_request), 7, fill_req, NULL,
+static const struct db_rowtype req_rowtype = {sizeof(struct doc_request_row), 7, fill_req, NULL,
                                               "document_request"};
 
-int vetting_docreq_insert(struct db *db, const struct doc_request *r, int64_t *id, struct sm_err *e)
+int vetting_docreq_insert(struct db *db, const struct doc_request_row *r, int64_t *id,
+                          struct sm_err *e)
 {
     struct db_val p[5] = {DBV_INT(r->order_id), DBV_TEXT(r->kind), opt_text(r->note),
                           DBV_INT(r->requested_by), DBV_INT(r->at)};
     return db_returning_id(db, &st_req_ins, p, 5, id, e);
 }
 
-int vetting_docreqs_list(struct db *db, int64_t order_id, struct doc_request **rows, size_t *n,
+int vetting_docreqs_list(struct db *db, int64_t order_id, struct doc_request_row **rows, size_t *n,
                          struct sm_err *e)
 {
     struct db_val p[1] = {DBV_INT(order_id)};
@@ -143,14 +144,14 @@ int vetting_docreq_fulfil(struct db *db, int64_t order_id, const char *kind, int
 
 static void clear_doc(void *rec)
 {
-    struct document *d = rec;
+    struct document_row *d = rec;
     free(d->data);
     memset(d, 0, sizeof *d);
 }
 
 static int fill_doc(void *rec, const struct db_val *c)
 {
-    struct document *d = rec;
+    struct document_row *d = rec;
     d->id = db_col_int(&c[0]);
     d->order_id = db_col_int(&c[1]);
     db_col_copy(d->kind, sizeof d->kind, &c[2]);
@@ -170,17 +171,17 @@ static int fill_doc(void *rec, const struct db_val *c)
     return 0;
 }
 
-static const struct db_rowtype doc_rowtype = {sizeof(struct document), 9, fill_doc, clear_doc,
+static const struct db_rowtype doc_rowtype = {sizeof(struct document_row), 9, fill_doc, clear_doc,
                                               "document"};
 
-void vetting_docs_free(struct document *v, size_t n)
+void document_rows_free(struct document_row *v, size_t n)
 {
     for (size_t i = 0; v != NULL && i < n; i++)
         clear_doc(&v[i]);
     free(v);
 }
 
-int vetting_doc_insert(struct db *db, const struct document *d, int64_t *id, struct sm_err *e)
+int vetting_doc_insert(struct db *db, const struct document_row *d, int64_t *id, struct sm_err *e)
 {
     struct db_val p[8] = {DBV_INT(d->order_id),    DBV_TEXT(d->kind),
                           DBV_TEXT(d->file_name),  DBV_TEXT(d->sniffed_type),
@@ -189,14 +190,14 @@ int vetting_doc_insert(struct db *db, const struct document *d, int64_t *id, str
     return db_returning_id(db, &st_doc_ins, p, 8, id, e);
 }
 
-int vetting_docs_list(struct db *db, int64_t order_id, struct document **rows, size_t *n,
+int vetting_docs_list(struct db *db, int64_t order_id, struct document_row **rows, size_t *n,
                       struct sm_err *e)
 {
     struct db_val p[1] = {DBV_INT(order_id)};
     return db_collect(db, &st_doc_list, p, 1, &doc_rowtype, rows, n, e);
 }
 
-int vetting_doc_get(struct db *db, int64_t order_id, int64_t doc_id, struct document *out,
+int vetting_doc_get(struct db *db, int64_t order_id, int64_t doc_id, struct document_row *out,
                     struct sm_err *e)
 {
     struct db_val p[2] = {DBV_INT(order_id), DBV_INT(doc_id)};

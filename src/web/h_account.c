@@ -107,7 +107,7 @@ static void internal(struct req *r, const char *what, const struct sm_err *e)
 /* The newest announcements in the request language. */
 static json_t *announcements(struct req *r, struct db *db, size_t limit)
 {
-    struct announcement *a = NULL;
+    struct announcement_row *a = NULL;
     size_t n = 0;
     struct sm_err e = {0};
     json_t *arr = json_array();
@@ -124,7 +124,7 @@ static json_t *announcements(struct req *r, struct db *db, size_t limit)
                                         date, "title", ja ? a[i].title_ja : a[i].title_en, "body",
                                         ja ? a[i].body_ja : a[i].body_en));
     }
-    announcements_free(a, n);
+    announcement_rows_free(a, n);
     return arr;
 }
 
@@ -190,7 +190,7 @@ void h_login(struct req *r)
     if (db == NULL)
         return;
     const char *next = req_form_text(r, "next");
-    struct user u;
+    struct user_row u;
     char token[ACCOUNT_TOKEN_SIZE];
     struct sm_err e = {0};
     int rc = account_login(db, &r->web->acct, req_form_text(r, "login_id"),
@@ -286,7 +286,7 @@ void h_register(struct req *r)
         internal(r, "registration failed", &e);
         return;
     }
-    struct user u;
+    struct user_row u;
     char token[ACCOUNT_TOKEN_SIZE];
     if (account_login(db, &r->web->acct, g.login_id, g.password, &u, token, &e) == 0 &&
         http_set_cookie(r, SESSION_COOKIE, token, -1) == 0) {
@@ -377,7 +377,7 @@ enum acct_form { AF_NONE, AF_PROFILE, AF_LOGIN, AF_PASSWORD };
 static void account_page(struct req *r, int status, enum acct_form which,
                          const struct account_errors *fe)
 {
-    const struct user *u = req_user(r);
+    const struct user_row *u = req_user(r);
     int p = which == AF_PROFILE;
     struct fv pf[] = {{"display_name", p ? NULL : u->display_name}, {"email", p ? NULL : u->email}};
     struct fv lf[] = {{"login_id", which == AF_LOGIN ? NULL : u->login_id},
@@ -470,7 +470,7 @@ static void keys_page(struct req *r, int status, const char *new_key, const char
     struct db *db = req_db_or_reply(r);
     if (db == NULL)
         return;
-    struct apikey *k = NULL;
+    struct api_key_row *k = NULL;
     size_t n = 0;
     struct sm_err e = {0};
     if (apikey_list(db, req_user(r)->id, &k, &n, &e) < 0) {
@@ -588,14 +588,14 @@ void h_admin_announce(struct req *r)
 
 void h_dashboard(struct req *r)
 {
-    const struct user *u = req_user(r);
+    const struct user_row *u = req_user(r);
     json_t *d = json_pack("{s:s, s:s}", "name", u->display_name, "login_id", u->login_id);
     http_reply_page(r, 200, "dashboard", "account.dashboard.title", d);
 }
 
 void h_api_me(struct req *r)
 {
-    const struct user *u = req_user(r);
+    const struct user_row *u = req_user(r);
     json_t *j =
         json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:I}", "id", (json_int_t)u->id, "login_id",
                   u->login_id, "display_name", u->display_name, "email", u->email, "role",

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Certificate pages and API (R-MNG-1 list, R-MNG-2, R-DL-1, R-API-1): the list of the
- * caller's certificates (store/certlist, scoped by the portal's orders_scope), the detail
+ * caller's certificates (store/certlist, scoped by the portal's org_scope), the detail
  * page, downloads in every format of pki/bundle through ra/download, and re-download by
  * mail (ra/download too). Thin: parse, read, render. Another organization's certificate
  * is 404 everywhere. */
@@ -259,7 +259,7 @@ void h_api_certs_list(struct req *r) { list(r, 1); }
 /* ---- the detail ---- */
 
 /* Subject DN (UTF-8, RFC 2253) of the stored DER, "" when it cannot be read. */
-static void subject_of(const struct certlist_detail *d, char *out, size_t n)
+static void subject_of(const struct certlist_detail_row *d, char *out, size_t n)
 {
     out[0] = '\0';
     const unsigned char *p = d->der;
@@ -282,7 +282,7 @@ static void colon_hex(const char *hex, char *out, size_t n)
     out[j] = '\0';
 }
 
-static json_t *sans_of(const struct certlist_detail *d)
+static json_t *sans_of(const struct certlist_detail_row *d)
 {
     json_t *a = d->names_json ? json_loads(d->names_json, 0, NULL) : NULL;
     if (!json_is_array(a)) {
@@ -293,7 +293,7 @@ static json_t *sans_of(const struct certlist_detail *d)
 }
 
 /* Loads the visible certificate of the route's :serial into *d, or answers 404 / 500. */
-static int detail_or_reply(struct req *r, const struct portal *p, struct certlist_detail **d)
+static int detail_or_reply(struct req *r, const struct portal *p, struct certlist_detail_row **d)
 {
     char serial[CERTS_SERIAL_HEX_MAX];
     struct sm_err e = {0};
@@ -329,7 +329,7 @@ static json_t *formats_json(const struct req *r, const char *serial, int api)
 void h_cert_detail(struct req *r)
 {
     struct portal p;
-    struct certlist_detail *d = NULL;
+    struct certlist_detail_row *d = NULL;
     if (portal_or_reply(r, &p) < 0 || detail_or_reply(r, &p, &d) < 0)
         goto out;
     const struct certlist_row *c = &d->row;
@@ -363,7 +363,7 @@ void h_cert_detail(struct req *r)
         formats_json(r, c->serial, 0), "mailed", mailed_label, "email", p.user->email, "org",
         org_name(r, c));
     /* issue 8 item 8: a subscription longer than the certificate says so */
-    struct product prod;
+    struct product_row prod;
     struct buf note = BUF_INIT;
     if (c->product_code[0] && products_get_by_code(p.db, c->product_code, &prod, NULL) == 0)
         pf_term_note(&note, r->lang, prod.term_months, (time_t)c->not_before,
@@ -376,14 +376,14 @@ void h_cert_detail(struct req *r)
     reissue_page_data(r, &p, c->id, c->state, data); /* R-RI-7: reissue and history */
     http_reply_page(r, 200, "cert_detail", "certs.detail.title", data);
 out:
-    certlist_detail_free(d);
+    certlist_detail_row_free(d);
     portal_clear(&p);
 }
 
 void h_api_cert(struct req *r)
 {
     struct portal p;
-    struct certlist_detail *d = NULL;
+    struct certlist_detail_row *d = NULL;
     struct bundle b = {0};
     if (portal_or_reply(r, &p) < 0 || detail_or_reply(r, &p, &d) < 0)
         goto out;
@@ -413,7 +413,7 @@ void h_api_cert(struct req *r)
     http_reply_json(r, 200, j);
 out:
     bundle_clear(&b);
-    certlist_detail_free(d);
+    certlist_detail_row_free(d);
     portal_clear(&p);
 }
 
@@ -428,10 +428,10 @@ static int format_or_reply(struct req *r, const struct portal *p, const char *fm
     if (fmt_text != NULL && bundle_format_parse(fmt_text, f, &e) == 0)
         return 0;
     /* Another organization's certificate stays 404 whatever the format. */
-    struct certlist_detail *d = NULL;
+    struct certlist_detail_row *d = NULL;
     if (detail_or_reply(r, p, &d) < 0)
         return -1;
-    certlist_detail_free(d);
+    certlist_detail_row_free(d);
     return http_reply_error(r, 400, "certs.err.format", "format"), -1;
 }
 

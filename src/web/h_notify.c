@@ -26,7 +26,7 @@ static const char *notify_key(const char *lang, const struct sm_err *e, const ch
     return e->detail[0] ? "notify.err.email" : "notify.err.required";
 }
 
-static int load_scoped(struct req *r, struct portal *p, struct order_rec **o)
+static int load_scoped(struct req *r, struct portal *p, struct order_row **o)
 {
     int64_t id;
     struct sm_err e = {0};
@@ -43,7 +43,7 @@ static int load_scoped(struct req *r, struct portal *p, struct order_rec **o)
     return 0;
 }
 
-static void page(struct req *r, const struct order_rec *o, int status, const char *const v[3],
+static void page(struct req *r, const struct order_row *o, int status, const char *const v[3],
                  const struct sm_err *e, int done)
 {
     json_t *fields = json_array();
@@ -70,20 +70,20 @@ static void page(struct req *r, const struct order_rec *o, int status, const cha
 void h_order_notify_form(struct req *r)
 {
     struct portal p;
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     if (portal_or_reply(r, &p) == 0 && load_scoped(r, &p, &o) == 0) {
         const char *v[3] = {o->notify_email[0], o->notify_email[1], o->notify_email[2]};
         const char *done = req_query(r, "done");
         page(r, o, 200, v, NULL, done != NULL && strcmp(done, "1") == 0);
     }
-    orders_rec_free(o);
+    order_row_free(o);
     portal_clear(&p);
 }
 
 void h_order_notify(struct req *r)
 {
     struct portal p;
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     if (portal_or_reply(r, &p) < 0 || load_scoped(r, &p, &o) < 0)
         goto out;
     const char *v[3];
@@ -100,14 +100,14 @@ void h_order_notify(struct req *r)
         pf_reply_err(r, &p, &e);
     }
 out:
-    orders_rec_free(o);
+    order_row_free(o);
     portal_clear(&p);
 }
 
 void h_api_order_notify(struct req *r)
 {
     struct portal p;
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     json_t *b = NULL;
     if (portal_or_reply(r, &p) < 0 || load_scoped(r, &p, &o) < 0 ||
         (b = req_json_or_reply(r)) == NULL)
@@ -124,7 +124,7 @@ void h_api_order_notify(struct req *r)
         sm_err_set(&e, SM_E_INVALID, "notify_emails", "a list of up to 3 addresses");
         http_reply_err_msg(r, &e, "notify.err.list", "notify_emails");
     } else if (order_set_notify_emails(&p.env, &p.who, o->id, v, &changed, &e) == 0) {
-        struct order_rec *n = NULL;
+        struct order_row *n = NULL;
         if (orders_get(p.db, o->id, &p.who.scope, &n, &e) < 0) {
             pf_internal(r, "notify: reload", &e);
             goto out;
@@ -136,7 +136,7 @@ void h_api_order_notify(struct req *r)
         http_reply_json(r, 200,
                         json_pack("{s:I, s:s, s:o, s:b}", "id", (json_int_t)n->id, "receipt_no",
                                   n->receipt_no, "notify_emails", list, "changed", changed));
-        orders_rec_free(n);
+        order_row_free(n);
     } else if (e.code == SM_E_INVALID) {
         const char *arg = NULL;
         const char *key = notify_key(r->lang, &e, &arg);
@@ -146,6 +146,6 @@ void h_api_order_notify(struct req *r)
     }
 out:
     json_decref(b);
-    orders_rec_free(o);
+    order_row_free(o);
     portal_clear(&p);
 }

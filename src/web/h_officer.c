@@ -88,7 +88,7 @@ static const char *label(struct req *r, const char *prefix, const char *what)
     return t ? t : (what ? what : "");
 }
 
-static const struct product *find_product(const struct product *v, size_t n, int64_t id)
+static const struct product_row *find_product(const struct product_row *v, size_t n, int64_t id)
 {
     for (size_t i = 0; i < n; i++)
         if (v[i].id == id)
@@ -97,14 +97,14 @@ static const struct product *find_product(const struct product *v, size_t n, int
 }
 
 /* The applicant organization's registered name (OV/EV), else the account organization's. */
-static void org_name(struct req *r, struct db *db, const struct order_rec *o, char *out, size_t n)
+static void org_name(struct req *r, struct db *db, const struct order_row *o, char *out, size_t n)
 {
     json_t *a = o->applicant ? json_loads(o->applicant, 0, NULL) : NULL;
     const char *s = json_string_value(json_object_get(json_object_get(a, "org"), "name_ja"));
     if (s != NULL && *s != '\0') {
         snprintf(out, n, "%s", s);
     } else {
-        struct org g;
+        struct org_row g;
         if (org_get(db, o->org_id, &g, NULL) == 0)
             snprintf(out, n, "%s",
                      strcmp(r->lang, "en") == 0 && g.name_en[0] ? g.name_en : g.name_ja);
@@ -114,7 +114,7 @@ static void org_name(struct req *r, struct db *db, const struct order_rec *o, ch
     json_decref(a);
 }
 
-static json_t *eta_of(const struct order_rec *o, const struct product *p, time_t now)
+static json_t *eta_of(const struct order_row *o, const struct product_row *p, time_t now)
 {
     time_t eta = 0;
     char day[16] = "";
@@ -129,7 +129,7 @@ void h_officer_queue(struct req *r)
 {
     const char *st = req_query(r, "state");
     struct orders_filter f = {.sort = ORDERS_SORT_AGE, .limit = QUEUE_LIMIT};
-    f.scope = ORDERS_SCOPE_ALL;
+    f.scope = ORG_SCOPE_ALL;
     f.states = queue_states;
     f.nstates = QUEUE_ALL;
     const char *sel = "all";
@@ -150,10 +150,10 @@ void h_officer_queue(struct req *r)
         portal_clear(&p);
         return;
     }
-    struct order_rec *rows = NULL;
+    struct order_row *rows = NULL;
     size_t n = 0, np = 0;
     int64_t total = 0;
-    struct product *prods = NULL;
+    struct product_row *prods = NULL;
     struct sm_err e = {0};
     if (orders_list(p.db, &f, &rows, &n, &total, &e) < 0 ||
         products_list(p.db, 1, &prods, &np, &e) < 0) {
@@ -164,8 +164,8 @@ void h_officer_queue(struct req *r)
     json_t *arr = json_array();
     int ja = strcmp(r->lang, "en") != 0, overdue = 0, refused = 0;
     for (size_t i = 0; arr != NULL && i < n; i++) {
-        const struct order_rec *o = &rows[i];
-        const struct product *pr = find_product(prods, np, o->product_id);
+        const struct order_row *o = &rows[i];
+        const struct product_row *pr = find_product(prods, np, o->product_id);
         char org[ORG_NAME_MAX + 1], sub[16];
         org_name(r, p.db, o, org, sizeof org);
         tokyo_day(o->submitted_at ? o->submitted_at : o->created_at, sub);
@@ -197,7 +197,7 @@ void h_officer_queue(struct req *r)
                   overdue + refused, "more", total > (int64_t)n, "has_orders", n > 0);
     http_reply_page(r, 200, "officer_queue", "officer.queue.title", d);
 out:
-    orders_recs_free(rows, n);
+    order_rows_free(rows, n);
     free(prods);
     portal_clear(&p);
 }
@@ -261,7 +261,7 @@ static int same_text(const char *a, const char *b)
 }
 
 /* R-CSR-2: the stored CSR's subject and SANs beside the application's. */
-static json_t *csr_compare(struct req *r, const struct order_rec *o, const json_t *app,
+static json_t *csr_compare(struct req *r, const struct order_row *o, const json_t *app,
                            const json_t *names)
 {
     if (o->csr_pem == NULL)
@@ -409,7 +409,7 @@ static json_t *domains_json(struct req *r, struct portal *p, int64_t id, int *pe
 
 static void officer_name(struct db *db, int64_t uid, char *out, size_t n)
 {
-    struct user u;
+    struct user_row u;
     if (uid > 0 && user_get(db, uid, &u, NULL) == 0)
         snprintf(out, n, "%s (%s)", u.display_name, u.login_id);
     else
@@ -418,7 +418,7 @@ static void officer_name(struct db *db, int64_t uid, char *out, size_t n)
 
 static json_t *checks_json(struct req *r, struct db *db, int64_t id)
 {
-    struct vetting_check *v = NULL;
+    struct vetting_check_row *v = NULL;
     size_t n = 0;
     json_t *arr = json_array();
     if (vetting_checks_list(db, id, &v, &n, NULL) < 0)
@@ -443,8 +443,8 @@ static json_t *checks_json(struct req *r, struct db *db, int64_t id)
 static json_t *docs_json(struct req *r, struct db *db, int64_t id)
 {
     json_t *out = json_object();
-    struct doc_request *q = NULL;
-    struct document *d = NULL;
+    struct doc_request_row *q = NULL;
+    struct document_row *d = NULL;
     size_t nq = 0, nd = 0;
     json_t *reqs = json_array(), *docs = json_array();
     if (vetting_docreqs_list(db, id, &q, &nq, NULL) == 0) {
@@ -500,8 +500,8 @@ static json_t *mails_json(struct req *r, struct db *db, int64_t id)
 }
 
 /* Checks still missing and the R-VAL-5 phone reuse, when it applies. */
-static json_t *review_json(struct req *r, struct portal *p, const struct order_rec *o,
-                           const struct product *pr)
+static json_t *review_json(struct req *r, struct portal *p, const struct order_row *o,
+                           const struct product_row *pr)
 {
     const char *missing[5];
     size_t nm = 0;
@@ -514,7 +514,7 @@ static json_t *review_json(struct req *r, struct portal *p, const struct order_r
                                                  label(r, "order.check_kind.", missing[i])));
     json_object_set_new(out, "has_missing", json_boolean(json_array_size(arr) > 0));
     json_object_set_new(out, "missing", arr);
-    struct vetting_check c;
+    struct vetting_check_row c;
     int reuse = review_phone_reusable(&p->env, o, now, &c, &e);
     if (reuse == 1) {
         char at[32];
@@ -647,8 +647,8 @@ static const char *root_label(struct req *r, const char *root)
     return i18n_text(r->lang, strcmp(root, "b") == 0 ? "portal.root.b" : "portal.root.a");
 }
 
-static json_t *order_base(struct req *r, struct portal *p, const struct order_rec *o,
-                          const struct product *pr)
+static json_t *order_base(struct req *r, struct portal *p, const struct order_row *o,
+                          const struct product_row *pr)
 {
     char org[ORG_NAME_MAX + 1], sub[32], paid[32], created[32], decided[32];
     org_name(r, p->db, o, org, sizeof org);
@@ -698,7 +698,7 @@ static json_t *order_base(struct req *r, struct portal *p, const struct order_re
 void officer_order_page(struct req *r, struct portal *p, int64_t id, int status,
                         const struct sm_err *err)
 {
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     struct sm_err e = {0};
     int rc = orders_get(p->db, id, &p->who.scope, &o, &e);
     if (rc == -SM_E_NOTFOUND) {
@@ -709,8 +709,9 @@ void officer_order_page(struct req *r, struct portal *p, int64_t id, int status,
         internal(r, "officer order", &e);
         return;
     }
-    struct product prod;
-    const struct product *pr = products_get(p->db, o->product_id, &prod, NULL) == 0 ? &prod : NULL;
+    struct product_row prod;
+    const struct product_row *pr =
+        products_get(p->db, o->product_id, &prod, NULL) == 0 ? &prod : NULL;
     json_t *app = o->applicant ? json_loads(o->applicant, 0, NULL) : NULL;
     json_t *contact = o->contact ? json_loads(o->contact, 0, NULL) : NULL;
     json_t *billing = o->billing ? json_loads(o->billing, 0, NULL) : NULL;
@@ -765,7 +766,7 @@ void officer_order_page(struct req *r, struct portal *p, int64_t id, int status,
     json_decref(contact);
     json_decref(billing);
     json_decref(names);
-    orders_rec_free(o);
+    order_row_free(o);
     http_reply_page(r, status, "officer_order", "officer.order.title", d);
 }
 

@@ -67,12 +67,12 @@ static int begin(struct req *r, struct portal *p, int64_t *id, int64_t *version,
 /* -SM_E_STALE (field "version") when order id is no longer at version. */
 static int still_current(struct portal *p, int64_t id, int64_t version, struct sm_err *e)
 {
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     int rc = orders_get(p->db, id, &p->who.scope, &o, e);
     if (rc == 0 && o->version != version)
         rc = sm_err_set(e, SM_E_STALE, "version", "order changed: %lld != %lld",
                         (long long)o->version, (long long)version);
-    orders_rec_free(o);
+    order_row_free(o);
     return rc;
 }
 
@@ -134,7 +134,7 @@ static int datetime_ok(const char *s)
 }
 
 /* The phone call's time and counterpart go in front of the note. */
-static int phone_note(struct req *r, struct vetting_check *c, struct sm_err *e)
+static int phone_note(struct req *r, struct vetting_check_row *c, struct sm_err *e)
 {
     const char *at = req_form_text(r, "called_at"), *with = req_form_text(r, "callee");
     if (at != NULL && *at != '\0' && !datetime_ok(at))
@@ -161,7 +161,7 @@ static int phone_note(struct req *r, struct vetting_check *c, struct sm_err *e)
 static int act_check(struct req *r, struct portal *p, int64_t id, int64_t version,
                      const char **done, struct sm_err *e)
 {
-    struct vetting_check c = {0};
+    struct vetting_check_row c = {0};
     int rc = copy_field(r, "kind", c.kind, sizeof c.kind, "check.kind", e);
     if (rc == 0)
         rc = copy_field(r, "result", c.result, sizeof c.result, "check.result", e);
@@ -245,7 +245,7 @@ void h_officer_issue(struct req *r) { run_action(r, act_issue, "issuing"); }
 
 /* "document-ID-NAME" for Content-Disposition: letters, digits, '.', '-', '_' of the
  * uploaded name (others become '_'), the extension of the sniffed type. */
-static void safe_name(const struct document *d, const char *type, char *out, size_t n)
+static void safe_name(const struct document_row *d, const char *type, char *out, size_t n)
 {
     char base[64];
     size_t j = 0;
@@ -275,8 +275,8 @@ void h_officer_document(struct req *r)
         return;
     }
     struct portal p;
-    struct document d = {0};
-    struct order_rec *o = NULL;
+    struct document_row d = {0};
+    struct order_row *o = NULL;
     struct sm_err e = {0};
     if (portal_or_reply(r, &p) < 0)
         goto out;
@@ -298,6 +298,6 @@ void h_officer_document(struct req *r)
     }
 out:
     free(d.data);
-    orders_rec_free(o);
+    order_row_free(o);
     portal_clear(&p);
 }

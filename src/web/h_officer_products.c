@@ -85,7 +85,7 @@ static int flag(struct req *r, const char *name)
 }
 
 /* Reads every field of the form into p, with a message per bad field. */
-static void read_form(struct req *r, struct product *p, struct perr *pe)
+static void read_form(struct req *r, struct product_row *p, struct perr *pe)
 {
     long long v;
     const char *code = req_form_text(r, "code");
@@ -153,7 +153,7 @@ static json_t *fv(struct req *r, const char *value, const struct perr *pe, const
 }
 
 /* The form page of product p (id 0 = new); from_form: show what was posted. */
-static void form_page(struct req *r, int status, const struct product *p, int from_form,
+static void form_page(struct req *r, int status, const struct product_row *p, int from_form,
                       const struct perr *pe)
 {
     static const char *const nums[] = {"term_months",     "sans_included",   "sans_max",
@@ -308,7 +308,7 @@ void h_admin_products(struct req *r)
     struct db *db = req_db_or_reply(r);
     if (db == NULL)
         return;
-    struct product *v = NULL;
+    struct product_row *v = NULL;
     size_t n = 0;
     struct sm_err e = {0};
     if (products_list(db, 1, &v, &n, &e) < 0) {
@@ -352,7 +352,7 @@ void h_admin_products(struct req *r)
 
 void h_admin_product_new(struct req *r)
 {
-    struct product p = {0};
+    struct product_row p = {0};
     p.term_months = 12;
     p.sans_included = p.sans_max = 1;
     p.review_days_min = 1;
@@ -370,7 +370,7 @@ static void save(struct req *r, int64_t id)
     struct db *db = req_db_or_reply(r);
     if (db == NULL)
         return;
-    struct product p = {0}, old;
+    struct product_row p = {0}, old;
     struct sm_err e = {0};
     if (id > 0) {
         int rc = products_get(db, id, &old, &e);
@@ -431,7 +431,7 @@ void h_admin_product_edit(struct req *r)
     }
     if (db == NULL)
         return;
-    struct product p;
+    struct product_row p;
     struct sm_err e = {0};
     int rc = products_get(db, id, &p, &e);
     if (rc == -SM_E_NOTFOUND)

@@ -78,7 +78,7 @@ int pf_error_text(struct buf *out, const char *lang, const struct appform_error 
 json_t *pf_errors_json(const char *lang, const struct appform_result *r);
 
 /* The product as pages and the API show it. */
-json_t *pf_product_json(const struct product *p, const char *lang);
+json_t *pf_product_json(const struct product_row *p, const char *lang);
 /* The state label of an order in lang. */
 const char *pf_state_label(const char *lang, const char *state);
 /* "YYYY-MM-DD" / "YYYY-MM-DD HH:MM JST" in Asia/Tokyo; "" for 0. */
@@ -86,7 +86,7 @@ void pf_date(int64_t t, char *out, size_t n);
 void pf_datetime(int64_t t, char *out, size_t n);
 /* The expected completion date of o (R-VAL-7, R-CAL-1) as "YYYY-MM-DD", "" when not
  * started. */
-void pf_eta(const struct order_rec *o, const struct product *p, char *out, size_t n);
+void pf_eta(const struct order_row *o, const struct product_row *p, char *out, size_t n);
 /* The end of the maintenance window p is in now, as "YYYY-MM-DD HH:MM JST"; 0 when now
  * is not in a window (out "") . */
 int pf_maint_until(const struct portal *p, char *out, size_t n);
@@ -104,10 +104,10 @@ void pf_reply_err(struct req *r, const struct portal *p, const struct sm_err *e)
  * template groups [{"id","legend","fields":[{"name","id","label","v","err","hint",
  * "is_text","is_area","is_select","is_check","checked","options"}]}] with values from get
  * and the errors of errs (may be NULL) beside each field (h_portal_form.c). */
-json_t *pf_groups(const char *lang, const struct product *p, unsigned mask, pf_get_fn get,
+json_t *pf_groups(const char *lang, const struct product_row *p, unsigned mask, pf_get_fn get,
                   void *arg, const struct appform_result *errs);
 /* [{"label","v"}] of every non-empty field except the CSR, for confirmation pages. */
-json_t *pf_summary(const char *lang, const struct product *p, pf_get_fn get, void *arg);
+json_t *pf_summary(const char *lang, const struct product_row *p, pf_get_fn get, void *arg);
 /* The DCV methods offered for name (NULL: for every name) as [{"v","l","sel"}] with cur
  * selected: dns, http (not for wildcards), and the constructed e-mail addresses while the
  * dated policy allows them (email_ok); pf_dcv_method_ok says whether m is one of them. */
@@ -118,23 +118,23 @@ json_t *pf_compare_rows(const char *lang, const json_t *cmp);
 /* Every field of the application of order o as the wizard's values (name -> string, the
  * names of pf_fields, "csr", "root"): a renewal starts from them (h_portal_orders.c).
  * 0, or -SM_E_NOMEM. */
-int pf_order_vals(const struct order_rec *o, json_t *vals);
+int pf_order_vals(const struct order_row *o, json_t *vals);
 /* An order as the API shows it (without domains). product may be NULL. */
-json_t *pf_order_json(const struct order_rec *o, const struct product *p, const char *lang);
+json_t *pf_order_json(const struct order_row *o, const struct product_row *p, const char *lang);
 
 /* The caller's orders, newest first (at most 200), with the catalog to name their
  * products: shared by the order list page and GET /api/v1/orders. state filters (NULL or
  * "": all states; an unknown state is -SM_E_INVALID with field "state", answer 400). Free
  * with pf_order_list_clear. */
 struct pf_order_list {
-    struct order_rec *rows;
+    struct order_row *rows;
     size_t n;
-    struct product *cat;
+    struct product_row *cat;
     size_t ncat;
 };
 int pf_order_list(struct portal *p, const char *state, struct pf_order_list *out, struct sm_err *e);
 /* The product of rows[i] (NULL when not in the catalog). */
-const struct product *pf_order_list_product(const struct pf_order_list *l, size_t i);
+const struct product_row *pf_order_list_product(const struct pf_order_list *l, size_t i);
 void pf_order_list_clear(struct pf_order_list *l);
 
 /* Issue 8 item 8, R-REN-6, R-ISS-2: when a subscription of term_months outlasts the
@@ -150,10 +150,10 @@ int pf_term_note(struct buf *out, const char *lang, int term_months, time_t at, 
  * state but approved). A code without its own message gets the message of its family
  * (caa.*, dns.*, issue.*), then a general one. caa_ids is the CA's CAA issuer domain
  * names for the next step (may be NULL). New reference. (h_portal_orders.c) */
-json_t *pf_refusal_json(const char *lang, const struct order_rec *o, const char *caa_ids);
+json_t *pf_refusal_json(const char *lang, const struct order_row *o, const char *caa_ids);
 /* 1 when approved order o has its issuance job queued, running or waiting to be retried:
  * the order pages say "issuing" (issue 8 item 5), beside the last refusal if there is one.
  * (h_portal_orders.c) */
-int pf_issuing(struct db *db, const struct order_rec *o);
+int pf_issuing(struct db *db, const struct order_row *o);
 
 #endif

@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "ra/context.h"
 #include "ra/notice.h"
+#include "ra/dcv.h"
 #include "ra/order_apply.h"
 #include "ra/payment.h"
 #include "ra/review.h"
@@ -91,7 +92,7 @@ static void problem_fields(struct req *r, int status, const char *key, json_t *e
     http_reply_json(r, status, j);
 }
 
-static int load(struct req *r, struct portal *p, struct order_rec **o, struct product *prod)
+static int load(struct req *r, struct portal *p, struct order_row **o, struct product_row *prod)
 {
     int64_t id;
     struct sm_err e = {0};
@@ -147,8 +148,8 @@ static json_t *domains_json(struct req *r, struct portal *p, int64_t id)
     return a;
 }
 
-static void reply_order(struct req *r, struct portal *p, const struct order_rec *o,
-                        const struct product *prod, int status)
+static void reply_order(struct req *r, struct portal *p, const struct order_row *o,
+                        const struct product_row *prod, int status)
 {
     json_t *j = pf_order_json(o, prod, r->lang);
     if (j == NULL) {
@@ -185,7 +186,7 @@ void h_api_products(struct req *r)
     struct db *db = req_db_or_reply(r);
     if (db == NULL)
         return;
-    struct product *cat = NULL;
+    struct product_row *cat = NULL;
     size_t n = 0;
     struct sm_err e = {0};
     if (products_list(db, 0, &cat, &n, &e) < 0) {
@@ -201,17 +202,20 @@ void h_api_products(struct req *r)
 
 void h_api_organizations(struct req *r)
 {
-    struct db *db = req_db_or_reply(r);
-    if (db == NULL)
+    struct portal p;
+    if (portal_or_reply(r, &p) < 0) {
+        portal_clear(&p);
         return;
-    struct org_scope sc = req_scope(r);
-    struct org *orgs = NULL;
+    }
+    struct org_row *orgs = NULL;
     size_t n = 0;
     struct sm_err e = {0};
-    if (org_list_scope(db, &sc, &orgs, &n, &e) < 0) {
+    if (org_list_scope(p.db, &p.who.scope, &orgs, &n, &e) < 0) {
+        portal_clear(&p);
         pf_internal(r, "api organizations", &e);
         return;
     }
+    portal_clear(&p);
     json_t *a = json_array();
     for (size_t i = 0; a != NULL && i < n; i++)
         json_array_append_new(a,
@@ -334,7 +338,7 @@ static void apply_refused(struct req *r, struct portal *p, json_t *body,
         char field[300];
         snprintf(field, sizeof field, "dcv_methods.%s", d->name);
         problem_field(r, field,
-                      e->code == SM_E_DCV_METHOD && strncmp(d->method, "email", 5) == 0
+                      e->code == SM_E_DCV_METHOD && dcv_method_parse(d->method) == DCV_EMAIL
                           ? "order.err.dcv_email_off"
                           : "order.err.dcv_method");
     } else if (strncmp(e->field, "renewal.", 8) == 0 || strcmp(e->field, "subscription") == 0) {
@@ -395,19 +399,19 @@ out:
 void h_api_order(struct req *r)
 {
     struct portal p;
-    struct order_rec *o = NULL;
-    struct product prod;
+    struct order_row *o = NULL;
+    struct product_row prod;
     if (load(r, &p, &o, &prod) == 0)
         reply_order(r, &p, o, &prod, 200);
-    orders_rec_free(o);
+    order_row_free(o);
     portal_clear(&p);
 }
 
 void h_api_order_dcv(struct req *r)
 {
     struct portal p;
-    struct order_rec *o = NULL;
-    struct product prod;
+    struct order_row *o = NULL;
+    struct product_row prod;
     json_t *body = NULL;
     if (load(r, &p, &o, &prod) < 0 || (body = req_json_or_reply(r)) == NULL)
         goto out;
@@ -430,7 +434,7 @@ void h_api_order_dcv(struct req *r)
         goto out;
     }
     int64_t id = o->id;
-    orders_rec_free(o);
+    order_row_free(o);
     o = NULL;
     if ((rc = orders_get(p.db, id, &p.who.scope, &o, &e)) < 0)
         pf_reply_err(r, &p, &e);
@@ -438,15 +442,15 @@ void h_api_order_dcv(struct req *r)
         reply_order(r, &p, o, &prod, 200);
 out:
     json_decref(body);
-    orders_rec_free(o);
+    order_row_free(o);
     portal_clear(&p);
 }
 
 void h_api_order_documents(struct req *r)
 {
     struct portal p;
-    struct order_rec *o = NULL;
-    struct product prod;
+    struct order_row *o = NULL;
+    struct product_row prod;
     if (load(r, &p, &o, &prod) < 0)
         goto out;
     const char *kind = req_query(r, "kind"), *name = req_query(r, "file_name");
@@ -463,15 +467,15 @@ void h_api_order_documents(struct req *r)
                                   (json_int_t)o->id, "type",
                                   review_sniff((const unsigned char *)r->body.p, r->body.len)));
 out:
-    orders_rec_free(o);
+    order_row_free(o);
     portal_clear(&p);
 }
 
 void h_api_order_cancel(struct req *r)
 {
     struct portal p;
-    struct order_rec *o = NULL;
-    struct product prod;
+    struct order_row *o = NULL;
+    struct product_row prod;
     if (load(r, &p, &o, &prod) < 0)
         goto out;
     json_t *body = r->body.len ? json_loadb(r->body.p, r->body.len, 0, NULL) : NULL;
@@ -484,14 +488,14 @@ void h_api_order_cancel(struct req *r)
         goto out;
     }
     int64_t id = o->id;
-    orders_rec_free(o);
+    order_row_free(o);
     o = NULL;
     if ((rc = orders_get(p.db, id, &p.who.scope, &o, &e)) < 0)
         pf_reply_err(r, &p, &e);
     else
         reply_order(r, &p, o, &prod, 200);
 out:
-    orders_rec_free(o);
+    order_row_free(o);
     portal_clear(&p);
 }
 
@@ -511,14 +515,14 @@ void h_api_payments(struct req *r)
     } else if (rc < 0) {
         pf_reply_err(r, NULL, &e);
     } else {
-        struct order_rec *o = NULL;
-        if (orders_get(db, id, &ORDERS_SCOPE_ALL, &o, &e) == 0)
+        struct order_row *o = NULL;
+        if (orders_get(db, id, &ORG_SCOPE_ALL, &o, &e) == 0)
             http_reply_json(r, 200,
                             json_pack("{s:I, s:s, s:s, s:s}", "order_id", (json_int_t)id,
                                       "receipt_no", o->receipt_no, "invoice_no", o->invoice_no,
                                       "state", o->state));
         else
             http_reply_json(r, 200, json_pack("{s:I}", "order_id", (json_int_t)id));
-        orders_rec_free(o);
+        order_row_free(o);
     }
 }

@@ -214,7 +214,7 @@ json_t *pf_errors_json(const char *lang, const struct appform_result *r)
     return a;
 }
 
-json_t *pf_product_json(const struct product *p, const char *lang)
+json_t *pf_product_json(const struct product_row *p, const char *lang)
 {
     int en = strcmp(lang, "en") == 0;
     json_t *roots = json_array();
@@ -269,7 +269,7 @@ void pf_datetime(int64_t t, char *out, size_t n)
     strftime(out, n, "%Y-%m-%d %H:%M JST", &tm);
 }
 
-void pf_eta(const struct order_rec *o, const struct product *p, char *out, size_t n)
+void pf_eta(const struct order_row *o, const struct product_row *p, char *out, size_t n)
 {
     time_t eta;
     if (p == NULL || order_eta(o, p, &eta) < 0)
@@ -347,7 +347,7 @@ static json_t *str_or_null(const char *s)
     return j ? j : json_null();
 }
 
-json_t *pf_order_json(const struct order_rec *o, const struct product *p, const char *lang)
+json_t *pf_order_json(const struct order_row *o, const struct product_row *p, const char *lang)
 {
     char submitted[32], paid[32], eta[16];
     pf_datetime(o->submitted_at, submitted, sizeof submitted);
@@ -391,7 +391,7 @@ int pf_order_list(struct portal *p, const char *state, struct pf_order_list *out
     return rc;
 }
 
-const struct product *pf_order_list_product(const struct pf_order_list *l, size_t i)
+const struct product_row *pf_order_list_product(const struct pf_order_list *l, size_t i)
 {
     for (size_t k = 0; k < l->ncat; k++)
         if (l->cat[k].id == l->rows[i].product_id)
@@ -401,7 +401,7 @@ const struct product *pf_order_list_product(const struct pf_order_list *l, size_
 
 void pf_order_list_clear(struct pf_order_list *l)
 {
-    orders_recs_free(l->rows, l->n);
+    order_rows_free(l->rows, l->n);
     free(l->cat);
     memset(l, 0, sizeof *l);
 }

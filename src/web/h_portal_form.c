@@ -86,14 +86,6 @@ static const struct fdef defs[] = {
 };
 #define NDEFS (sizeof defs / sizeof defs[0])
 
-static const char *const prefs[47] = {
-    "北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県",   "福島県", "茨城県",
-    "栃木県", "群馬県", "埼玉県", "千葉県", "東京都", "神奈川県", "新潟県", "富山県",
-    "石川県", "福井県", "山梨県", "長野県", "岐阜県", "静岡県",   "愛知県", "三重県",
-    "滋賀県", "京都府", "大阪府", "兵庫県", "奈良県", "和歌山県", "鳥取県", "島根県",
-    "岡山県", "広島県", "山口県", "徳島県", "香川県", "愛媛県",   "高知県", "福岡県",
-    "佐賀県", "長崎県", "熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県"};
-
 static int add_opt(json_t *a, const char *v, const char *label, const char *cur)
 {
     return json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "v", v, "l", label, "sel",
@@ -119,8 +111,8 @@ static json_t *options(enum fsel s, const char *lang, const char *cur)
             add_opt(a, c[i], i18n_text(lang, key), cur);
         }
     } else if (s == FS_PREF) {
-        for (size_t i = 0; i < 47; i++)
-            add_opt(a, prefs[i], prefs[i], cur);
+        for (size_t i = 0; i < FIELD_PREFECTURES; i++)
+            add_opt(a, field_prefecture_name(i), field_prefecture_name(i), cur);
     } else if (s == FS_LANG) {
         add_opt(a, "ja", i18n_text(lang, "portal.lang.ja"), cur);
         add_opt(a, "en", i18n_text(lang, "portal.lang.en"), cur);
@@ -146,14 +138,14 @@ static const char *field_err(const char *lang, const struct appform_result *r, c
     return b->p ? b->p : "";
 }
 
-static int level_of(const struct product *p)
+static int level_of(const struct product_row *p)
 {
     if (p == NULL || strcmp(p->level, "dv") == 0)
         return 0;
     return strcmp(p->level, "ev") == 0 ? 2 : 1;
 }
 
-json_t *pf_groups(const char *lang, const struct product *p, unsigned steps, pf_get_fn get,
+json_t *pf_groups(const char *lang, const struct product_row *p, unsigned steps, pf_get_fn get,
                   void *arg, const struct appform_result *errs)
 {
     json_t *groups = json_array();
@@ -204,7 +196,7 @@ json_t *pf_groups(const char *lang, const struct product *p, unsigned steps, pf_
     return groups;
 }
 
-json_t *pf_summary(const char *lang, const struct product *p, pf_get_fn get, void *arg)
+json_t *pf_summary(const char *lang, const struct product_row *p, pf_get_fn get, void *arg)
 {
     json_t *rows = json_array();
     int lvl = level_of(p);

@@ -27,12 +27,12 @@
 /* ---- an order's stored application as a pf_get_fn ---- */
 
 struct stored {
-    const struct order_rec *o;
+    const struct order_row *o;
     json_t *app, *contact, *billing;
     char *sans; /* names after the CN, one per line (owned) */
 };
 
-static void stored_init(struct stored *s, const struct order_rec *o)
+static void stored_init(struct stored *s, const struct order_row *o)
 {
     memset(s, 0, sizeof *s);
     s->o = o;
@@ -73,7 +73,7 @@ static const char *jget(const json_t *o, const char *k)
 static const char *sget(void *arg, const char *name)
 {
     struct stored *s = arg;
-    const struct order_rec *o = s->o;
+    const struct order_row *o = s->o;
     if (strcmp(name, "cn") == 0)
         return o->cn;
     if (strcmp(name, "sans") == 0)
@@ -122,7 +122,8 @@ static const char *fget(void *arg, const char *name)
 /* ---- helpers ---- */
 
 /* The order of route parameter :id in scope; 0, or negative after answering 404/500. */
-static int load_order(struct req *r, struct portal *p, struct order_rec **o, struct product *prod)
+static int load_order(struct req *r, struct portal *p, struct order_row **o,
+                      struct product_row *prod)
 {
     int64_t id;
     struct sm_err e = {0};
@@ -136,24 +137,24 @@ static int load_order(struct req *r, struct portal *p, struct order_rec **o, str
         rc = products_get(p->db, (*o)->product_id, prod, &e);
     if (rc < 0) {
         pf_internal(r, "order", &e);
-        orders_rec_free(*o);
+        order_row_free(*o);
         *o = NULL;
     }
     return rc;
 }
 
-static const char *product_name(const char *lang, const struct product *p)
+static const char *product_name(const char *lang, const struct product_row *p)
 {
     return strcmp(lang, "en") == 0 ? p->name_en : p->name_ja;
 }
 
-static int state_is(const struct order_rec *o, const char *a, const char *b, const char *c)
+static int state_is(const struct order_row *o, const char *a, const char *b, const char *c)
 {
     return strcmp(o->state, a) == 0 || (b && strcmp(o->state, b) == 0) ||
            (c && strcmp(o->state, c) == 0);
 }
 
-static int editable(const struct order_rec *o)
+static int editable(const struct order_row *o)
 {
     enum order_state s;
     return order_state_parse(o->state, &s) == 0 && order_editable(s);
@@ -183,10 +184,10 @@ void h_orders(struct req *r)
     int many = p.user != NULL && (p.user->role == USER_RESELLER || p.norgs > 1);
     json_t *a = json_array();
     for (size_t i = 0; a != NULL && i < l.n; i++) {
-        const struct order_rec *o = &l.rows[i];
-        const struct product *pr = pf_order_list_product(&l, i);
+        const struct order_row *o = &l.rows[i];
+        const struct product_row *pr = pf_order_list_product(&l, i);
         char eta[16], created[32], org[ORG_NAME_MAX + 1] = "";
-        struct org g;
+        struct org_row g;
         if (many && org_get(p.db, o->org_id, &g, NULL) == 0)
             snprintf(org, sizeof org, "%s",
                      strcmp(r->lang, "en") == 0 && g.name_en[0] ? g.name_en : g.name_ja);
@@ -239,11 +240,11 @@ static json_t *step_json(const char *lang, const struct validate_step *t, int ca
                      t->reason[0] ? i18n_text(lang, t->reason) : "");
 }
 
-static json_t *docs_json(struct req *r, struct portal *p, const struct order_rec *o,
+static json_t *docs_json(struct req *r, struct portal *p, const struct order_row *o,
                          json_t **reqs_out)
 {
-    struct doc_request *rq = NULL;
-    struct document *dc = NULL;
+    struct doc_request_row *rq = NULL;
+    struct document_row *dc = NULL;
     size_t nrq = 0, ndc = 0;
     struct sm_err e = {0};
     json_t *reqs = json_array(), *docs = json_array();
@@ -297,12 +298,12 @@ static const char *first_msg(const char *lang, char keys[][96], size_t n)
     return NULL;
 }
 
-int pf_issuing(struct db *db, const struct order_rec *o)
+int pf_issuing(struct db *db, const struct order_row *o)
 {
     return strcmp(o->state, "approved") == 0 && order_issue_pending(db, o->id, NULL);
 }
 
-json_t *pf_refusal_json(const char *lang, const struct order_rec *o, const char *caa_ids)
+json_t *pf_refusal_json(const char *lang, const struct order_row *o, const char *caa_ids)
 {
     if (strcmp(o->state, "approved") != 0 || o->issue_refusal[0] == '\0')
         return json_null();
@@ -331,8 +332,9 @@ json_t *pf_refusal_json(const char *lang, const struct order_rec *o, const char 
 }
 
 /* Renders the detail page of o; area ("dcv", "upload", "cancel") gets msg (may be NULL). */
-static void order_page(struct req *r, struct portal *p, struct order_rec *o,
-                       const struct product *prod, int status, const char *area, const char *msg)
+static void order_page(struct req *r, struct portal *p, struct order_row *o,
+                       const struct product_row *prod, int status, const char *area,
+                       const char *msg)
 {
     const char *lang = r->lang;
     struct validate_step *steps = NULL;
@@ -410,18 +412,18 @@ static void order_page(struct req *r, struct portal *p, struct order_rec *o,
 void h_order(struct req *r)
 {
     struct portal p;
-    struct order_rec *o = NULL;
-    struct product prod;
+    struct order_row *o = NULL;
+    struct product_row prod;
     if (portal_or_reply(r, &p) == 0 && load_order(r, &p, &o, &prod) == 0)
         order_page(r, &p, o, &prod, 200, NULL, NULL);
-    orders_rec_free(o);
+    order_row_free(o);
     portal_clear(&p);
 }
 
 /* After a failed action: the order page with the message in area (4xx), or the error
  * answer (404, 5xx); the status comes from the core/err table. */
-static void show_failure(struct req *r, struct portal *p, struct order_rec *o,
-                         const struct product *prod, const char *area, const struct sm_err *e)
+static void show_failure(struct req *r, struct portal *p, struct order_row *o,
+                         const struct product_row *prod, const char *area, const struct sm_err *e)
 {
     int status = http_err_status(e);
     if (e->code == SM_E_NOTFOUND || (status >= 500 && e->code != SM_E_MAINTENANCE)) {
@@ -445,8 +447,8 @@ static void redirect_ok(struct req *r, int64_t id, const char *what)
 void h_order_dcv(struct req *r)
 {
     struct portal p;
-    struct order_rec *o = NULL;
-    struct product prod;
+    struct order_row *o = NULL;
+    struct product_row prod;
     if (portal_or_reply(r, &p) < 0 || load_order(r, &p, &o, &prod) < 0)
         goto out;
     const char *action = req_form_text(r, "action");
@@ -467,15 +469,15 @@ void h_order_dcv(struct req *r)
     if (rc < 0)
         show_failure(r, &p, o, &prod, "dcv", &e);
 out:
-    orders_rec_free(o);
+    order_row_free(o);
     portal_clear(&p);
 }
 
 void h_order_upload(struct req *r)
 {
     struct portal p;
-    struct order_rec *o = NULL;
-    struct product prod;
+    struct order_row *o = NULL;
+    struct product_row prod;
     if (portal_or_reply(r, &p) < 0 || load_order(r, &p, &o, &prod) < 0)
         goto out;
     const struct form_field *f = req_form_field(r, "file");
@@ -498,7 +500,7 @@ void h_order_upload(struct req *r)
     else
         show_failure(r, &p, o, &prod, "upload", &e);
 out:
-    orders_rec_free(o);
+    order_row_free(o);
     portal_clear(&p);
 }
 
@@ -528,8 +530,8 @@ static const char *cancel_reason(struct req *r, struct buf *note)
 void h_order_cancel(struct req *r)
 {
     struct portal p;
-    struct order_rec *o = NULL;
-    struct product prod;
+    struct order_row *o = NULL;
+    struct product_row prod;
     struct buf note = BUF_INIT;
     if (portal_or_reply(r, &p) < 0 || load_order(r, &p, &o, &prod) < 0)
         goto out;
@@ -550,13 +552,13 @@ void h_order_cancel(struct req *r)
         show_failure(r, &p, o, &prod, "cancel", &e);
 out:
     buf_free(&note);
-    orders_rec_free(o);
+    order_row_free(o);
     portal_clear(&p);
 }
 
 /* ---- re-application ---- */
 
-static void edit_page(struct req *r, const struct order_rec *o, const struct product *prod,
+static void edit_page(struct req *r, const struct order_row *o, const struct product_row *prod,
                       int status, pf_get_fn get, void *arg, const struct appform_result *errs,
                       const char *banner)
 {
@@ -579,8 +581,8 @@ static const char *sget_v(void *arg, const char *name)
 void h_order_edit_form(struct req *r)
 {
     struct portal p;
-    struct order_rec *o = NULL;
-    struct product prod;
+    struct order_row *o = NULL;
+    struct product_row prod;
     if (portal_or_reply(r, &p) < 0 || load_order(r, &p, &o, &prod) < 0)
         goto out;
     if (!editable(o)) {
@@ -592,15 +594,15 @@ void h_order_edit_form(struct req *r)
     edit_page(r, o, &prod, 200, sget_v, &s, NULL, NULL);
     stored_clear(&s);
 out:
-    orders_rec_free(o);
+    order_row_free(o);
     portal_clear(&p);
 }
 
 void h_order_edit(struct req *r)
 {
     struct portal p;
-    struct order_rec *o = NULL;
-    struct product prod;
+    struct order_row *o = NULL;
+    struct product_row prod;
     struct pf_input in;
     struct appform_result res;
     int checked = 0;
@@ -648,7 +650,7 @@ out:
     if (checked)
         appform_result_free(&res);
     pf_input_clear(&in);
-    orders_rec_free(o);
+    order_row_free(o);
     portal_clear(&p);
 }
 
@@ -734,7 +736,7 @@ void h_dcv_confirm(struct req *r)
         http_reply_page(r, 200, "portal_dcv_confirm", "portal.dcvc.title", d);
 }
 
-int pf_order_vals(const struct order_rec *o, json_t *vals)
+int pf_order_vals(const struct order_row *o, json_t *vals)
 {
     struct stored s;
     stored_init(&s, o);

@@ -33,11 +33,11 @@ struct wiz {
     struct req *r;
     struct portal p;
     json_t *vals; /* every value entered so far: name -> string */
-    struct product *cat;
+    struct product_row *cat;
     size_t ncat;
-    struct product prod;
+    struct product_row prod;
     int have_prod;
-    struct org *orgs; /* the organizations a reseller may apply for */
+    struct org_row *orgs; /* the organizations a reseller may apply for */
     size_t norgs;
     int64_t org_id;
     struct pf_input in;
@@ -152,7 +152,7 @@ int pf_term_note(struct buf *out, const char *lang, int term_months, time_t at, 
     return rc;
 }
 
-static json_t *product_item(const struct product *p, const char *lang, const char *cur)
+static json_t *product_item(const struct product_row *p, const char *lang, const char *cur)
 {
     json_t *j = pf_product_json(p, lang);
     char key[32], price[32];
@@ -168,7 +168,7 @@ static json_t *product_item(const struct product *p, const char *lang, const cha
     return j;
 }
 
-static int same_family(const struct product *a, const struct product *b)
+static int same_family(const struct product_row *a, const struct product_row *b)
 {
     return strcmp(a->level, b->level) == 0 && a->multi_domain == b->multi_domain &&
            a->wildcard == b->wildcard;
@@ -209,7 +209,7 @@ static json_t *orgs_json(struct wiz *w)
     json_t *a = json_array();
     int en = strcmp(w->r->lang, "en") == 0;
     for (size_t i = 0; a != NULL && i < w->norgs; i++) {
-        const struct org *o = &w->orgs[i];
+        const struct org_row *o = &w->orgs[i];
         json_array_append_new(a, json_pack("{s:I, s:s, s:b}", "id", (json_int_t)o->id, "name",
                                            en && o->name_en[0] ? o->name_en : o->name_ja, "sel",
                                            o->id == w->org_id));
@@ -222,7 +222,7 @@ static const char *method_of(struct wiz *w, const char *name)
     char key[300];
     snprintf(key, sizeof key, "dcv:%s", name);
     const char *m = vget(w->vals, key);
-    return m && *m ? m : "dns";
+    return m && *m ? m : dcv_method_name(DCV_DNS_TXT);
 }
 
 static json_t *domains_json(struct wiz *w)
@@ -349,11 +349,10 @@ static int load(struct wiz *w, struct req *r)
         pf_internal(r, "wizard: products", &e);
         return -1;
     }
-    const struct user *u = w->p.user;
+    const struct user_row *u = w->p.user;
     w->org_id = u->org_id;
     if (u->role == USER_RESELLER) {
-        struct org_scope sc = req_scope(r);
-        if (org_list_scope(w->p.db, &sc, &w->orgs, &w->norgs, &e) < 0) {
+        if (org_list_scope(w->p.db, &w->p.who.scope, &w->orgs, &w->norgs, &e) < 0) {
             pf_internal(r, "wizard: organizations", &e);
             return -1;
         }
@@ -403,7 +402,10 @@ static int find_org(struct wiz *w)
     return 0;
 }
 
-/* Runs appform_check on the values; the CN's DCV method is the application's method. */
+/* Runs appform_check on the values, once; the CN's DCV method is the application's method.
+ * The names are known only after the check, so the CN's method is taken afterwards when it
+ * fits the CN and the date (what appform_check would accept for it); one that does not is
+ * reported on the DCV step by check_methods, and order_apply checks it again at submit. */
 static int check(struct wiz *w)
 {
     struct sm_err e = {0};
@@ -414,22 +416,17 @@ static int check(struct wiz *w)
     }
     if (pf_input_fill(&w->in, vget, w->vals, *vstr(w->vals, "renewal_of") ? "renewal" : "new") < 0)
         return -SM_E_NOMEM;
-    const char *cn_method = NULL;
-    for (int pass = 0; pass < 2; pass++) {
-        w->in.in.dcv_method = cn_method;
-        if (w->checked)
-            appform_result_free(&w->res);
-        int rc = appform_check(&w->in.in, &w->prod, clock_now(), &w->res, &e);
-        w->checked = 1;
-        if (rc < 0)
-            return rc;
-        if (w->res.nnames == 0)
-            break;
-        const char *m = method_of(w, w->res.names[0]);
-        if (pass == 0 && strcmp(m, "dns") != 0 && pf_dcv_method_ok(w->res.names[0], m, 1))
-            cn_method = m;
-        else
-            break;
+    w->in.in.dcv_method = NULL;
+    int rc = appform_check(&w->in.in, &w->prod, clock_now(), &w->res, &e);
+    w->checked = 1;
+    if (rc < 0 || w->res.nnames == 0)
+        return rc;
+    const char *m = method_of(w, w->res.names[0]);
+    if (dcv_method_parse(m) != DCV_DNS_TXT &&
+        pf_dcv_method_ok(w->res.names[0], m, dcv_method_allowed(DCV_EMAIL, clock_now())) &&
+        strlen(m) < sizeof w->res.dcv_method) {
+        w->in.in.dcv_method = m;
+        snprintf(w->res.dcv_method, sizeof w->res.dcv_method, "%s", m);
     }
     return 0;
 }
@@ -452,8 +449,9 @@ static int check_methods(struct wiz *w)
     for (size_t i = 0; i < w->res.nnames; i++) {
         const char *name = w->res.names[i], *m = method_of(w, name);
         if (!pf_dcv_method_ok(name, m, email_ok)) {
-            const char *key = strncmp(m, "email:", 6) == 0 && !email_ok ? "order.err.dcv_email_off"
-                                                                        : "order.err.dcv_method";
+            const char *key = dcv_method_parse(m) == DCV_EMAIL && !email_ok
+                                  ? "order.err.dcv_email_off"
+                                  : "order.err.dcv_method";
             json_object_set_new(w->dcv_err, name, json_string(i18n_text(w->r->lang, key)));
             bad = 1;
         }
@@ -647,7 +645,7 @@ static int chosen_methods(struct wiz *w, struct order_apply_dcv **out, size_t *n
         return -1;
     for (size_t i = 1; i < w->res.nnames; i++) {
         const char *m = method_of(w, w->res.names[i]);
-        if (strcmp(m, w->res.dcv_method[0] ? w->res.dcv_method : "dns") != 0)
+        if (strcmp(m, w->res.dcv_method[0] ? w->res.dcv_method : dcv_method_name(DCV_DNS_TXT)) != 0)
             (*out)[(*n)++] = (struct order_apply_dcv){w->res.names[i], m};
     }
     return 0;
@@ -666,7 +664,7 @@ static void refused(struct wiz *w, const struct order_apply_dcv *dcv,
         render(w, 1, 422);
     } else if (strcmp(e->field, "dcv_methods") == 0 && dcv != NULL) {
         const char *key =
-            e->code == SM_E_DCV_METHOD && strncmp(dcv[out->dcv_bad].method, "email", 5) == 0
+            e->code == SM_E_DCV_METHOD && dcv_method_parse(dcv[out->dcv_bad].method) == DCV_EMAIL
                 ? "order.err.dcv_email_off"
                 : "order.err.dcv_method";
         json_object_set_new(w->dcv_err, dcv[out->dcv_bad].name,
@@ -807,8 +805,8 @@ void h_apply_done(struct req *r)
         portal_clear(&p);
         return;
     }
-    struct order_rec *o = NULL;
-    struct product prod;
+    struct order_row *o = NULL;
+    struct product_row prod;
     struct sm_err e = {0};
     int rc = orders_get(p.db, id, &p.who.scope, &o, &e);
     if (rc == -SM_E_NOTFOUND) {
@@ -825,6 +823,6 @@ void h_apply_done(struct req *r)
                       pf_state_label(r->lang, o->state), "invoice_no", o->invoice_no, "eta", eta);
         http_reply_page(r, 200, "portal_done", "portal.done.title", d);
     }
-    orders_rec_free(o);
+    order_row_free(o);
     portal_clear(&p);
 }

@@ -134,7 +134,7 @@ static json_t *reasons_json(struct req *r, const char *chosen)
 }
 
 /* The names of the certificate, one per line. */
-static void names_lines(const struct certlist_detail *d, char *out, size_t n)
+static void names_lines(const struct certlist_detail_row *d, char *out, size_t n)
 {
     json_t *a = d->names_json ? json_loads(d->names_json, 0, NULL) : NULL;
     size_t k = 0, i;
@@ -149,7 +149,7 @@ static void names_lines(const struct certlist_detail *d, char *out, size_t n)
 }
 
 /* Renders the form for d with in's values (NULL: defaults) and an error (NULL: none). */
-static void form_page(struct req *r, struct portal *p, const struct certlist_detail *d,
+static void form_page(struct req *r, struct portal *p, const struct certlist_detail_row *d,
                       const struct ri_input *in, const struct sm_err *e)
 {
     const struct certlist_row *c = &d->row;
@@ -160,7 +160,7 @@ static void form_page(struct req *r, struct portal *p, const struct certlist_det
     jst_date(c->not_after, na, sizeof na);
     names_lines(d, names, sizeof names);
     snprintf(idem, sizeof idem, "ri-%lld-%ld", (long long)now, (long)random());
-    struct product prod;
+    struct product_row prod;
     int multi = 0;
     json_t *roots = json_array();
     if (products_get_by_code(p->db, c->product_code, &prod, NULL) == 0) {
@@ -202,7 +202,7 @@ static void form_page(struct req *r, struct portal *p, const struct certlist_det
 }
 
 /* The visible certificate of :serial, or answers 404. */
-static int detail_or_404(struct req *r, struct portal *p, struct certlist_detail **d)
+static int detail_or_404(struct req *r, struct portal *p, struct certlist_detail_row **d)
 {
     char serial[41];
     struct sm_err e = {0};
@@ -222,12 +222,12 @@ static int detail_or_404(struct req *r, struct portal *p, struct certlist_detail
 void h_cert_reissue_form(struct req *r)
 {
     struct portal p;
-    struct certlist_detail *d = NULL;
+    struct certlist_detail_row *d = NULL;
     if (portal_or_reply(r, &p) < 0 || detail_or_404(r, &p, &d) < 0)
         goto out;
     form_page(r, &p, d, NULL, NULL);
 out:
-    certlist_detail_free(d);
+    certlist_detail_row_free(d);
     portal_clear(&p);
 }
 
@@ -256,7 +256,7 @@ static json_t *plan_json(struct req *r, const struct reissue_plan *pl)
 void h_cert_reissue_confirm(struct req *r)
 {
     struct portal p;
-    struct certlist_detail *d = NULL;
+    struct certlist_detail_row *d = NULL;
     struct ri_input in;
     struct reissue_plan pl;
     struct sm_err e = {0};
@@ -288,14 +288,14 @@ void h_cert_reissue_confirm(struct req *r)
 out:
     reissue_plan_clear(&pl);
     input_clear(&in);
-    certlist_detail_free(d);
+    certlist_detail_row_free(d);
     portal_clear(&p);
 }
 
 void h_cert_reissue(struct req *r)
 {
     struct portal p;
-    struct certlist_detail *d = NULL;
+    struct certlist_detail_row *d = NULL;
     struct ri_input in;
     struct sm_err e = {0};
     int64_t id = 0;
@@ -318,15 +318,15 @@ void h_cert_reissue(struct req *r)
     http_redirect(r, 303, loc);
 out:
     input_clear(&in);
-    certlist_detail_free(d);
+    certlist_detail_row_free(d);
     portal_clear(&p);
 }
 
 void h_cert_reissue_done(struct req *r)
 {
     struct portal p;
-    struct certlist_detail *d = NULL;
-    struct order_rec *o = NULL;
+    struct certlist_detail_row *d = NULL;
+    struct order_row *o = NULL;
     struct sm_err e = {0};
     if (portal_or_reply(r, &p) < 0 || detail_or_404(r, &p, &d) < 0)
         goto out;
@@ -346,8 +346,8 @@ void h_cert_reissue_done(struct req *r)
                               o->receipt_no, "order_id", (json_int_t)o->id, "state",
                               i18n_text(r->lang, state_key), "cn", o->cn ? o->cn : ""));
 out:
-    orders_rec_free(o);
-    certlist_detail_free(d);
+    order_row_free(o);
+    certlist_detail_row_free(d);
     portal_clear(&p);
 }
 
@@ -429,7 +429,7 @@ void h_api_cert_reissue(struct req *r)
         http_reply_json(r, 200, plan_json(r, &pl));
         goto out;
     }
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     if (orders_get(p.db, id, &p.who.scope, &o, &e) < 0) {
         http_reply_err(r, &e);
         goto out;
@@ -441,7 +441,7 @@ void h_api_cert_reissue(struct req *r)
     if (pl.serial[0] != '\0')
         json_object_set_new(j, "reissue", plan_json(r, &pl));
     http_reply_json(r, 201, j);
-    orders_rec_free(o);
+    order_row_free(o);
 out:
     reissue_plan_clear(&pl);
     json_decref(b);

@@ -119,9 +119,9 @@ void h_cert_revoke(struct req *r)
     q.serial = serial;
     /* Another organization's certificate is 404 whatever the form says (R-ACT-1): the
      * form is judged only once the certificate is known to be visible. */
-    struct certlist_detail *d = NULL;
+    struct certlist_detail_row *d = NULL;
     int vis = certlist_get(p.db, &p.who.scope, serial, &d, &e);
-    certlist_detail_free(d);
+    certlist_detail_row_free(d);
     if (vis == -SM_E_NOTFOUND) {
         http_reply_error(r, 404, "certs.err.notfound", NULL);
         goto out;

@@ -91,14 +91,14 @@ void hs_reply_err(struct req *r, const struct sm_err *e) { reply_err(r, e); }
 
 json_t *hs_cert_subscription(struct req *r, struct portal *p, int64_t cert_id)
 {
-    struct subscription s = {0};
-    struct subscription_cert *l = NULL;
+    struct subscription_row s = {0};
+    struct subscription_cert_row *l = NULL;
     size_t n = 0;
     if (subscriptions_get_by_cert(p->db, cert_id, &s, NULL) < 0 ||
         subscription_certs_list(p->db, s.id, &l, &n, NULL) < 0)
         return json_false();
     time_t now = clock_now();
-    const struct subscription_cert *latest = NULL;
+    const struct subscription_cert_row *latest = NULL;
     json_t *certs = json_array();
     for (size_t i = 0; i < n; i++) {
         if (l[i].cert_id == 0)
@@ -144,14 +144,14 @@ json_t *hs_cert_subscription(struct req *r, struct portal *p, int64_t cert_id)
         active && sub_renewal_open((time_t)s.ends_at, now) && s.renewal_order_id == 0,
         "continue_order", (json_int_t)pending, "renewal_order", (json_int_t)s.renewal_order_id);
     /* R-MNG-5: where the reminders go, and the page that changes it */
-    struct order_rec *lo = NULL;
+    struct order_row *lo = NULL;
     char notify[800] = "";
     if (latest != NULL && orders_get(p->db, latest->order_id, &p->who.scope, &lo, NULL) == 0)
         for (int i = 0; i < 3; i++)
             if (lo->notify_email[i] != NULL)
                 snprintf(notify + strlen(notify), sizeof notify - strlen(notify), "%s%s",
                          notify[0] ? ", " : "", lo->notify_email[i]);
-    orders_rec_free(lo);
+    order_row_free(lo);
     if (j != NULL) {
         json_object_set_new(j, "notify", json_string(notify));
         json_object_set_new(j, "notify_order",
@@ -172,7 +172,7 @@ void h_api_cert_subscription(struct req *r)
         reply_err(r, &e);
         goto out;
     }
-    struct subscription s = {0};
+    struct subscription_row s = {0};
     if (subscriptions_get_by_cert(p.db, c->id, &s, &e) < 0) {
         e.code = SM_E_NOTFOUND;
         reply_err(r, &e);
@@ -200,7 +200,7 @@ static void order_answer(struct req *r, struct portal *p, int64_t id, int api)
         http_redirect(r, 303, loc);
         return;
     }
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     struct sm_err e = {0};
     if (orders_get(p->db, id, &p->who.scope, &o, &e) < 0) {
         reply_err(r, &e);
@@ -210,7 +210,7 @@ static void order_answer(struct req *r, struct portal *p, int64_t id, int api)
                     json_pack("{s:I, s:s, s:s, s:s, s:I}", "id", (json_int_t)o->id, "receipt_no",
                               o->receipt_no, "kind", o->kind, "state", o->state, "amount",
                               (json_int_t)o->amount));
-    orders_rec_free(o);
+    order_row_free(o);
 }
 
 static void do_continue(struct req *r, const char *csr, int api)

@@ -143,9 +143,10 @@ struct db *req_db_or_reply(struct req *r)
     return db;
 }
 
-const struct user *req_user(const struct req *r) { return r->cred != CRED_NONE ? &r->user : NULL; }
-
-struct org_scope req_scope(const struct req *r) { return account_scope(req_user(r)); }
+const struct user_row *req_user(const struct req *r)
+{
+    return r->cred != CRED_NONE ? &r->user : NULL;
+}
 
 /* ---- answering ---- */
 
@@ -380,7 +381,7 @@ static int page_common(struct req *r, json_t *data, const char *title_key)
     rc |= json_object_set_new(data, "is_en", json_boolean(strcmp(r->lang, "en") == 0));
     rc |= json_object_set_new(data, "other_lang", json_string(other));
     rc |= json_object_set_new(data, "test_ca", json_boolean(r->web != NULL && r->web->test_ca));
-    const struct user *u = req_user(r);
+    const struct user_row *u = req_user(r);
     if (u != NULL)
         rc |= json_object_set_new(
             data, "me",

@@ -93,7 +93,7 @@ struct req {
      * the session cookie (AUTH_SESSION routes) or "Authorization: Bearer <API key>"
      * (AUTH_API_KEY routes). */
     enum req_cred cred;
-    struct user user;                  /* valid when cred != CRED_NONE */
+    struct user_row user;              /* valid when cred != CRED_NONE */
     char session_hash[TOKEN_HASH_HEX]; /* CRED_SESSION: hash of the cookie value */
     struct db *db;                     /* lent by the pool on first req_db() */
     int lang_forced;                   /* ?lang= given: it beats the account's locale */
@@ -127,10 +127,7 @@ struct db *req_db(struct req *r);
 /* req_db, or NULL after answering 503 (problem+json on API routes). */
 struct db *req_db_or_reply(struct req *r);
 /* The logged-in user, or NULL for anonymous requests. */
-const struct user *req_user(const struct req *r);
-/* The organizations the current user may see (account_scope; anonymous: none). Add
- * ORG_SCOPE_SQL with it to every query of organization objects (see ra/account.h). */
-struct org_scope req_scope(const struct req *r);
+const struct user_row *req_user(const struct req *r);
 
 /* Adds a Set-Cookie to the answer: Path=/; HttpOnly; SameSite=Lax, and Secure when
  * [server] secure_cookies. max_age < 0: session cookie; 0: deletes it. name and value must

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The RA context of a portal request (see portal.h): the server's order environment on
- * the request's connection, and the actor's organization scope turned into the list of organization
- * ids that store/orders filters by. */
+ * the request's connection, and the actor's organization scope (account_scope: the list of
+ * organization ids that store/ filters by). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,27 +46,11 @@ int portal_or_reply(struct req *r, struct portal *p)
     p->env = ra_env(r->web->ra, p->db);
     p->env.client_ip = r->client; /* the audit records of this request name it */
     p->who.user_id = p->user->id;
-    if (portal_is_staff(p)) {
-        p->who.scope = ORDERS_SCOPE_ALL;
-        return 0;
-    }
-    struct org_scope sc = req_scope(r);
-    struct org *orgs = NULL;
-    size_t n = 0;
-    if (org_list_scope(p->db, &sc, &orgs, &n, &e) < 0) {
+    if (account_scope(p->db, p->user, &p->who.scope, &p->org_ids, &e) < 0) {
         log_error("portal: organizations", "detail", e.detail);
         return http_reply_error(r, 500, "err.internal", NULL), -SM_E_DB;
     }
-    p->org_ids = calloc(n ? n : 1, sizeof *p->org_ids);
-    if (p->org_ids == NULL) {
-        free(orgs);
-        return http_reply_error(r, 500, "err.internal", NULL), -SM_E_NOMEM;
-    }
-    for (size_t i = 0; i < n; i++)
-        p->org_ids[i] = orgs[i].id;
-    free(orgs);
-    p->norgs = n;
-    p->who.scope = (struct orders_scope){0, p->org_ids, n};
+    p->norgs = p->who.scope.all ? 0 : p->who.scope.n;
     return 0;
 }
 

@@ -17,11 +17,11 @@ struct req;
 struct db;
 
 struct portal {
-    struct db *db;           /* the request's connection (not owned) */
-    const struct user *user; /* the logged-in user (not owned) */
-    struct order_env env;    /* the server's RA context (ra_env) on db */
-    struct order_actor who;  /* user id + orders scope */
-    int64_t *org_ids;        /* owned: the scope's organization ids (not for officers) */
+    struct db *db;               /* the request's connection (not owned) */
+    const struct user_row *user; /* the logged-in user (not owned) */
+    struct order_env env;        /* the server's RA context (ra_env) on db */
+    struct order_actor who;      /* user id + orders scope */
+    int64_t *org_ids;            /* owned: the scope's organization ids (not for officers) */
     size_t norgs;
 };
 

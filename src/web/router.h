@@ -16,7 +16,8 @@ struct req;
  * of the route's authenticator (enum route_auth: a redirect to /login?next=PATH, or 401);
  * a logged-in user below the role gets 404, the same answer as for an object of another
  * organization (R-ACT-1), so a route's existence is not revealed. Which objects a user
- * may touch is the handler's query's business (req_scope, ORG_SCOPE_SQL). The values equal
+ * may touch is the handler's query's business (portal_or_reply's scope, built by
+ * account_scope, passed to every store read). The values equal
  * enum user_role. */
 enum route_role { ROLE_PUBLIC, ROLE_CUSTOMER, ROLE_RESELLER, ROLE_OFFICER, ROLE_ADMIN };
 

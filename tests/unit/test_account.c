@@ -4,7 +4,7 @@
  * timeouts, reset tokens (single use, one-hour expiry, same answer for unknown ids), API
  * keys (stored hashed, revocable by their owner only), changes needing the current
  * password, announcements by admins only, and the isolation rule for every role and
- * organization pair, in C and in SQL (ORG_SCOPE_SQL). */
+ * organization pair, in C and as the scope account_scope builds (issue 7 item 3). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -93,7 +93,7 @@ static int64_t reg(struct fx *f, const char *login, const char *pw)
 
 static int64_t nusers(struct fx *f)
 {
-    struct user *u = NULL;
+    struct user_row *u = NULL;
     size_t n = 0;
     struct sm_err e = {0};
     assert_int_equal(user_list(f->db, &u, &n, &e), 0);
@@ -235,7 +235,7 @@ static void test_register_creates_customer_org_and_audit(void **state)
     struct fx *f = *state;
     int64_t before = naudit(f);
     int64_t id = reg(f, "taro", "correct-horse-9");
-    struct user u;
+    struct user_row u;
     struct sm_err e = {0};
     assert_int_equal(user_get(f->db, id, &u, &e), 0);
     assert_int_equal(u.role, USER_CUSTOMER);
@@ -249,7 +249,7 @@ static void test_register_creates_customer_org_and_audit(void **state)
 
 static int login(struct fx *f, const char *id, const char *pw, char tok[ACCOUNT_TOKEN_SIZE])
 {
-    struct user u;
+    struct user_row u;
     struct sm_err e = {0};
     return account_login(f->db, &f->p, id, pw, &u, tok, &e);
 }
@@ -259,7 +259,7 @@ static void test_login_unknown_and_wrong_same_error(void **state)
     struct fx *f = *state;
     reg(f, "taro", "correct-horse-9");
     char tok[ACCOUNT_TOKEN_SIZE];
-    struct user u;
+    struct user_row u;
     struct sm_err e1 = {0}, e2 = {0};
     int a = account_login(f->db, &f->p, "nobody", "correct-horse-9", &u, tok, &e1);
     int b = account_login(f->db, &f->p, "taro", "wrong-horse-9", &u, tok, &e2);
@@ -285,7 +285,7 @@ static void test_login_lockout_fake_clock(void **state)
     /* max_failures within the window lock for lock_seconds, even the right password */
     for (int i = 0; i < 3; i++)
         assert_int_equal(login(f, "taro", "bad-password-1", tok), -SM_E_FORBIDDEN);
-    struct user u;
+    struct user_row u;
     struct sm_err e = {0};
     assert_int_equal(user_get(f->db, id, &u, &e), 0);
     assert_int_equal(u.locked_until, clock_now() + 300);
@@ -304,13 +304,13 @@ static void test_session_idle_and_absolute_timeouts(void **state)
     struct fx *f = *state;
     int64_t id = reg(f, "taro", "correct-horse-9");
     char tok[ACCOUNT_TOKEN_SIZE], h[TOKEN_HASH_HEX];
-    struct user u;
+    struct user_row u;
     struct sm_err e = {0};
     assert_int_equal(login(f, "taro", "correct-horse-9", tok), 0);
     assert_int_equal(account_session_user(f->db, &f->p, tok, &u, h, &e), 0);
     assert_int_equal(u.id, id);
     /* the raw token is not stored: the session is found only by its hash */
-    struct session s;
+    struct session_row s;
     assert_int_equal(session_get(f->db, tok, &s, &e), -SM_E_NOTFOUND);
     assert_int_equal(session_get(f->db, h, &s, &e), 0);
     assert_int_equal(account_session_user(f->db, &f->p, "garbage", &u, h, &e), -SM_E_NOTFOUND);
@@ -330,7 +330,7 @@ static void test_logout_ends_session(void **state)
     struct fx *f = *state;
     reg(f, "taro", "correct-horse-9");
     char tok[ACCOUNT_TOKEN_SIZE], h[TOKEN_HASH_HEX];
-    struct user u;
+    struct user_row u;
     struct sm_err e = {0};
     assert_int_equal(login(f, "taro", "correct-horse-9", tok), 0);
     assert_int_equal(account_session_user(f->db, &f->p, tok, &u, h, &e), 0);
@@ -442,7 +442,7 @@ static void test_reset_links_revoked_by_reset_and_change(void **state)
     assert_int_equal(account_reset_request(f->db, &f->p, "taro", &e), 0);
     mailed_token(f, t3, &n);
     assert_int_equal(account_reset_check(f->db, t3, &e), 0);
-    struct user u;
+    struct user_row u;
     assert_int_equal(user_get(f->db, a, &u, &e), 0);
     assert_int_equal(account_change_password(f->db, &f->p, &u, "new-horse-77", "fresh-horse-5",
                                              "fresh-horse-5", NULL, &fe, &e),
@@ -460,7 +460,7 @@ static void test_apikey_hashed_and_revocable(void **state)
 {
     struct fx *f = *state;
     int64_t a = reg(f, "taro", "correct-horse-9"), b = reg(f, "jiro", "correct-horse-9");
-    struct user ua, ub, got;
+    struct user_row ua, ub, got;
     struct sm_err e = {0};
     assert_int_equal(user_get(f->db, a, &ua, &e), 0);
     assert_int_equal(user_get(f->db, b, &ub, &e), 0);
@@ -470,7 +470,7 @@ static void test_apikey_hashed_and_revocable(void **state)
     assert_int_equal(account_apikey_create(f->db, &ua, "ci", key, &id, &e), 0);
     assert_int_equal(strlen(key), ACCOUNT_APIKEY_SIZE - 1);
     assert_true(strncmp(key, "sk_", 3) == 0);
-    struct apikey *rows = NULL;
+    struct api_key_row *rows = NULL;
     size_t n = 0;
     assert_int_equal(apikey_list(f->db, a, &rows, &n, &e), 0);
     assert_int_equal(n, 1);
@@ -496,7 +496,7 @@ static void test_apikey_revoked_key_refused(void **state)
 {
     struct fx *f = *state;
     int64_t a = reg(f, "taro", "correct-horse-9");
-    struct user ua, got;
+    struct user_row ua, got;
     struct sm_err e = {0};
     assert_int_equal(user_get(f->db, a, &ua, &e), 0);
     char key[ACCOUNT_APIKEY_SIZE];
@@ -513,7 +513,7 @@ static void test_change_login_password_profile(void **state)
     struct fx *f = *state;
     int64_t a = reg(f, "taro", "correct-horse-9");
     reg(f, "jiro", "correct-horse-9");
-    struct user u;
+    struct user_row u;
     struct sm_err e = {0};
     struct account_errors fe = {0};
     char tok[ACCOUNT_TOKEN_SIZE];
@@ -562,7 +562,7 @@ static void test_announce_admin_only_newest_first(void **state)
     int64_t aid, cid = reg(f, "taro", "correct-horse-9"), id;
     struct sm_err e = {0};
     assert_int_equal(account_create_user(f->db, &an, "test", &aid, NULL, &e), 0);
-    struct user admin, cust;
+    struct user_row admin, cust;
     assert_int_equal(user_get(f->db, aid, &admin, &e), 0);
     assert_int_equal(user_get(f->db, cid, &cust, &e), 0);
     struct account_errors fe = {0};
@@ -576,13 +576,13 @@ static void test_announce_admin_only_newest_first(void **state)
     assert_int_equal(account_announce(f->db, &admin, "古い", "old", "b", "b", &fe, &id, &e), 0);
     clock_set(clock_now() + 10);
     assert_int_equal(account_announce(f->db, &admin, "新しい", "new", "b", "b", &fe, &id, &e), 0);
-    struct announcement *a = NULL;
+    struct announcement_row *a = NULL;
     size_t n = 0;
     assert_int_equal(announcement_list(f->db, 10, &a, &n, &e), 0);
     assert_int_equal(n, 2);
     assert_string_equal(a[0].title_en, "new");
     assert_string_equal(a[1].title_en, "old");
-    announcements_free(a, n);
+    announcement_rows_free(a, n);
 }
 
 /* ---- isolation (R-ACT-1) ---- */
@@ -600,7 +600,7 @@ static void test_can_see_org_every_role_pair(void **state)
         {USER_OFFICER, "officer", "o@example.com", "O", "ja", NULL, NULL, 0, 0},
         {USER_ADMIN, "admin", "ad@example.com", "AD", "ja", NULL, NULL, 0, 0},
     };
-    struct user u[6];
+    struct user_row u[6];
     for (int i = 0; i < 5; i++) {
         int64_t id;
         assert_int_equal(account_create_user(f->db, &mk[i], "test", &id, pw, &e), 0);
@@ -622,15 +622,19 @@ static void test_can_see_org_every_role_pair(void **state)
         {1, 1, 1, 1, 1, 0}, {1, 1, 1, 1, 1, 0}, {0, 0, 0, 1, 0, 0},
     };
     for (int i = 0; i < 6; i++) {
-        struct org_scope sc = account_scope(&u[i]);
+        struct org_scope sc;
+        int64_t *ids = NULL;
+        assert_int_equal(account_scope(f->db, &u[i], &sc, &ids, &e), 0);
         for (int k = 0; k < 6; k++) {
             int w = want[i][k];
             if (k < 5)
                 assert_int_equal(account_may_see(&u[i], orgs[k], resl[k]), w);
             assert_int_equal(account_can_see_org(f->db, &u[i], orgs[k], &e), w);
-            assert_int_equal(org_in_scope(f->db, &sc, orgs[k], &e), w);
+            /* the scope lists every organization it may see; "all" also admits the
+             * unknown 9999, which no row carries */
+            assert_int_equal(org_scope_has(&sc, orgs[k]), k == 5 && sc.all ? 1 : w);
         }
-        struct org *rows = NULL;
+        struct org_row *rows = NULL;
         size_t n = 0;
         int count = 0;
         assert_int_equal(org_list_scope(f->db, &sc, &rows, &n, &e), 0);
@@ -638,16 +642,21 @@ static void test_can_see_org_every_role_pair(void **state)
             count += want[i][k];
         assert_int_equal((int)n, count);
         free(rows);
+        free(ids);
     }
     /* anonymous and malformed users see nothing */
-    struct org_scope none = account_scope(NULL);
-    assert_int_equal(org_in_scope(f->db, &none, A, &e), 0);
+    struct org_scope none;
+    int64_t *ids = NULL;
+    assert_int_equal(account_scope(f->db, NULL, &none, &ids, &e), 0);
+    assert_int_equal(org_scope_has(&none, A), 0);
     assert_int_equal(account_may_see(NULL, A, 0), 0);
-    struct user odd = u[0];
+    struct user_row odd = u[0];
     odd.role = USER_NONE;
-    struct org_scope os = account_scope(&odd);
+    struct org_scope os;
+    assert_int_equal(account_scope(f->db, &odd, &os, &ids, &e), 0);
+    assert_null(ids);
     assert_int_equal(account_may_see(&odd, A, 0), 0);
-    assert_int_equal(org_in_scope(f->db, &os, A, &e), 0);
+    assert_int_equal(org_scope_has(&os, A), 0);
 }
 
 static void test_seed_demo_one_user_per_role(void **state)
@@ -661,7 +670,7 @@ static void test_seed_demo_one_user_per_role(void **state)
         assert_int_equal(strlen(d[i].password), ACCOUNT_PASSWORD_GEN - 1);
         assert_int_equal(login(f, d[i].login_id, d[i].password, tok), 0);
     }
-    struct user *u = NULL;
+    struct user_row *u = NULL;
     size_t n = 0;
     assert_int_equal(user_list(f->db, &u, &n, &e), 0);
     assert_int_equal(n, 4);
@@ -673,12 +682,15 @@ static void test_seed_demo_one_user_per_role(void **state)
     assert_int_equal(seen[USER_RESELLER], 1);
     for (size_t i = 0; i < n; i++)
         if (u[i].role == USER_RESELLER) {
-            struct org_scope sc = account_scope(&u[i]);
-            struct org *rows = NULL;
+            struct org_scope sc;
+            int64_t *ids = NULL;
+            assert_int_equal(account_scope(f->db, &u[i], &sc, &ids, &e), 0);
+            struct org_row *rows = NULL;
             size_t k = 0;
             assert_int_equal(org_list_scope(f->db, &sc, &rows, &k, &e), 0);
             assert_int_equal(k, 2); /* its own and the managed customer org */
             free(rows);
+            free(ids);
         }
     free(u);
 }
@@ -689,7 +701,7 @@ static void test_change_wrong_current_password_locks(void **state)
 {
     struct fx *f = *state;
     int64_t a = reg(f, "hana", "correct-horse-9");
-    struct user u;
+    struct user_row u;
     struct sm_err e = {0};
     struct account_errors fe = {0};
     char tok[ACCOUNT_TOKEN_SIZE];

@@ -38,9 +38,9 @@ static char *slurp(const char *name, size_t *len)
     return s;
 }
 
-static struct product product(const char *code)
+static struct product_row product(const char *code)
 {
-    struct product p;
+    struct product_row p;
     memset(&p, 0, sizeof p);
     snprintf(p.code, sizeof p.code, "%s", code);
     snprintf(p.name_ja, sizeof p.name_ja, "x");
@@ -115,7 +115,7 @@ static struct appform_in base(void)
 
 static void check(const struct appform_in *in, const char *code, struct appform_result *r)
 {
-    struct product p = product(code);
+    struct product_row p = product(code);
     struct sm_err e = {0};
     assert_int_equal(appform_check(in, &p, now_ts, r, &e), 0);
 }
@@ -606,7 +606,7 @@ static void test_appform_check_email_dcv_sunset(void **state)
     (void)state;
     struct appform_in in = base();
     in.dcv_method = "email:webmaster";
-    struct product p = product("ov");
+    struct product_row p = product("ov");
     struct appform_result r;
     struct sm_err e = {0};
     time_t t;
@@ -643,7 +643,7 @@ static void test_appform_check_failalloc(void **state)
 {
     (void)state;
     struct appform_in in = base();
-    struct product p = product("ov");
+    struct product_row p = product("ov");
     struct appform_result r;
     struct sm_err e = {0};
     failalloc_set(0);

@@ -110,7 +110,7 @@ static int fx_teardown(void **state)
 static const int64_t org10[] = {10}, org20[] = {20};
 
 /* serials of a list, space-separated */
-static void list(struct db *db, struct orders_scope sc, const char *q, int limit, int offset,
+static void list(struct db *db, struct org_scope sc, const char *q, int limit, int offset,
                  char *out, size_t n, int64_t *total)
 {
     struct certlist_filter f = {sc, q, limit, offset};
@@ -131,15 +131,15 @@ static void test_certlist_list_scope_in_sql(void **state)
     struct fx *f = *state;
     char s[256];
     int64_t total = -1;
-    list(f->db, (struct orders_scope){0, org10, 1}, NULL, 0, 0, s, sizeof s, &total);
+    list(f->db, (struct org_scope){0, org10, 1}, NULL, 0, 0, s, sizeof s, &total);
     assert_string_equal(s, "a2 a3 a1"); /* by expiry; reserved left out */
     assert_int_equal(total, 3);
-    list(f->db, (struct orders_scope){0, org20, 1}, "", 0, 0, s, sizeof s, &total);
+    list(f->db, (struct org_scope){0, org20, 1}, "", 0, 0, s, sizeof s, &total);
     assert_string_equal(s, "b1");
-    list(f->db, (struct orders_scope){0, NULL, 0}, NULL, 0, 0, s, sizeof s, &total);
+    list(f->db, (struct org_scope){0, NULL, 0}, NULL, 0, 0, s, sizeof s, &total);
     assert_string_equal(s, "");
     assert_int_equal(total, 0);
-    list(f->db, ORDERS_SCOPE_ALL, NULL, 0, 0, s, sizeof s, &total);
+    list(f->db, ORG_SCOPE_ALL, NULL, 0, 0, s, sizeof s, &total);
     assert_string_equal(s, "a2 c1 b1 a3 a1");
 }
 
@@ -148,17 +148,17 @@ static void test_certlist_list_paged(void **state)
     struct fx *f = *state;
     char s[256];
     int64_t total = 0;
-    list(f->db, ORDERS_SCOPE_ALL, NULL, 2, 2, s, sizeof s, &total);
+    list(f->db, ORG_SCOPE_ALL, NULL, 2, 2, s, sizeof s, &total);
     assert_string_equal(s, "b1 a3");
     assert_int_equal(total, 5);
-    list(f->db, ORDERS_SCOPE_ALL, NULL, 2, 10, s, sizeof s, NULL);
+    list(f->db, ORG_SCOPE_ALL, NULL, 2, 10, s, sizeof s, NULL);
     assert_string_equal(s, "");
 }
 
 static void test_certlist_list_search(void **state)
 {
     struct fx *f = *state;
-    struct orders_scope a = {0, org10, 1};
+    struct org_scope a = {0, org10, 1};
     char s[256];
     int64_t total = 0;
     static const struct {
@@ -187,17 +187,17 @@ static void test_certlist_list_bad_input(void **state)
     char q[CERTLIST_Q_MAX + 2];
     memset(q, 'a', sizeof q - 1);
     q[sizeof q - 1] = '\0';
-    static int64_t many[ORDERS_SCOPE_MAX + 1];
+    static int64_t many[ORG_SCOPE_MAX + 1];
     struct {
         struct certlist_filter f;
         int code;
         const char *field;
     } cases[] = {
-        {{ORDERS_SCOPE_ALL, q, 0, 0}, SM_E_INVALID, "q"},
-        {{ORDERS_SCOPE_ALL, NULL, 1001, 0}, SM_E_INVALID, "limit"},
-        {{ORDERS_SCOPE_ALL, NULL, -1, 0}, SM_E_INVALID, "limit"},
-        {{ORDERS_SCOPE_ALL, NULL, 10, -1}, SM_E_INVALID, "limit"},
-        {{{0, many, ORDERS_SCOPE_MAX + 1}, NULL, 0, 0}, SM_E_TOO_LARGE, "scope"},
+        {{ORG_SCOPE_ALL, q, 0, 0}, SM_E_INVALID, "q"},
+        {{ORG_SCOPE_ALL, NULL, 1001, 0}, SM_E_INVALID, "limit"},
+        {{ORG_SCOPE_ALL, NULL, -1, 0}, SM_E_INVALID, "limit"},
+        {{ORG_SCOPE_ALL, NULL, 10, -1}, SM_E_INVALID, "limit"},
+        {{{0, many, ORG_SCOPE_MAX + 1}, NULL, 0, 0}, SM_E_TOO_LARGE, "scope"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct certlist_row *rows = (struct certlist_row *)1;
@@ -213,25 +213,25 @@ static void test_certlist_list_bad_input(void **state)
 static void test_certlist_get_outside_scope_notfound(void **state)
 {
     struct fx *f = *state;
-    struct orders_scope a = {0, org10, 1};
+    struct org_scope a = {0, org10, 1};
     static const char *hidden[] = {"b1", "c1", "a4", "ffff", "", "A1"};
     for (size_t i = 0; i < sizeof hidden / sizeof hidden[0]; i++) {
-        struct certlist_detail *d = (struct certlist_detail *)1;
+        struct certlist_detail_row *d = (struct certlist_detail_row *)1;
         struct sm_err e = {0};
         assert_int_equal(certlist_get(f->db, &a, hidden[i], &d, &e), -SM_E_NOTFOUND);
         assert_null(d);
     }
-    struct certlist_detail *d = NULL;
+    struct certlist_detail_row *d = NULL;
     struct sm_err e = {0};
-    assert_int_equal(certlist_get(f->db, &ORDERS_SCOPE_ALL, "c1", &d, &e), 0);
-    certlist_detail_free(d);
+    assert_int_equal(certlist_get(f->db, &ORG_SCOPE_ALL, "c1", &d, &e), 0);
+    certlist_detail_row_free(d);
 }
 
 static void test_certlist_get_detail_fields(void **state)
 {
     struct fx *f = *state;
-    struct orders_scope a = {0, org10, 1};
-    struct certlist_detail *d = NULL;
+    struct org_scope a = {0, org10, 1};
+    struct certlist_detail_row *d = NULL;
     struct sm_err e = {0};
     assert_int_equal(certlist_get(f->db, &a, "a1", &d, &e), 0);
     assert_string_equal(d->row.receipt_no, "R20261129-00001");
@@ -244,8 +244,8 @@ static void test_certlist_get_detail_fields(void **state)
     assert_string_equal(d->server_software, "nginx");
     assert_string_equal(d->names_json, "[\"x\"]");
     assert_int_equal(d->der_len, 2);
-    certlist_detail_free(d);
-    certlist_detail_free(NULL);
+    certlist_detail_row_free(d);
+    certlist_detail_row_free(NULL);
 }
 
 int main(void)

@@ -172,6 +172,30 @@ static void test_dcv_method_spelling_round_trips(void **state)
 }
 
 /* issue 7 item 4 (R-VAL-1): is this method allowed for this name and date. */
+/* Issue 7 item 4: the method an application may name before its names are known, asked of
+ * ra/dcv (appform kept its own list of local parts before). */
+static void test_dcv_method_well_formed(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *m;
+        int ok;
+    } t[] = {{"dns", 1},
+             {"http", 1},
+             {"email:admin", 1},
+             {"email:postmaster@example.jp", 1},
+             {"email:root", 0},
+             {"email:admin@", 0},
+             {"email:", 0},
+             {"email", 0},
+             {"http-01", 0},
+             {"dns-01", 0},
+             {"", 0},
+             {NULL, 0}};
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        assert_int_equal(dcv_method_well_formed(t[i].m), t[i].ok);
+}
+
 static void test_dcv_method_allowed_for_name_and_date(void **state)
 {
     (void)state;
@@ -430,6 +454,7 @@ int main(void)
         cmocka_unit_test(test_dcv_method_table_and_email_sunset),
         cmocka_unit_test(test_dcv_method_spelling_round_trips),
         cmocka_unit_test(test_dcv_method_allowed_for_name_and_date),
+        cmocka_unit_test(test_dcv_method_well_formed),
         cmocka_unit_test(test_dcv_adns_to_registrable_domain),
         cmocka_unit_test(test_dcv_covers),
         cmocka_unit_test(test_dcv_email_addresses_constructed),

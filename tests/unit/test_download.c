@@ -47,8 +47,8 @@ static char serial_op[CERTS_SERIAL_HEX_MAX]; /* dv, root a, no organization */
 static STACK_OF(X509) * dv_a, *dv_b;
 
 static const int64_t org7[] = {7}, org8[] = {3, 8, 9};
-static const struct orders_scope see7 = {0, org7, 1}, see8 = {0, org8, 3};
-static const struct orders_scope see_none = {0, NULL, 0}, see_all = {1, NULL, 0};
+static const struct org_scope see7 = {0, org7, 1}, see8 = {0, org8, 3};
+static const struct org_scope see_none = {0, NULL, 0}, see_all = {1, NULL, 0};
 
 static int issue(const char *root, const char *name, int64_t org, char *serial, struct sm_err *e)
 {
@@ -260,7 +260,7 @@ static void test_download_get_serial_forms(void **state)
     bundle_clear(&b);
 }
 
-static void get_fails(const struct orders_scope *scope, const char *serial, int f, int code,
+static void get_fails(const struct org_scope *scope, const char *serial, int f, int code,
                       const char *field, struct sm_err *e)
 {
     struct bundle b;
@@ -279,7 +279,7 @@ static void test_download_get_other_org_not_found(void **state)
     (void)state;
     struct sm_err unknown, other;
     get_fails(&see7, "1234567890abcdef", BUNDLE_PEM, SM_E_NOTFOUND, "serial", &unknown);
-    const struct orders_scope *scopes[] = {&see8, &see_none, NULL};
+    const struct org_scope *scopes[] = {&see8, &see_none, NULL};
     for (size_t i = 0; i < sizeof scopes / sizeof scopes[0]; i++)
         for (int f = 0; f < BUNDLE__COUNT; f++) {
             get_fails(scopes[i], serial_a, f, SM_E_NOTFOUND, "serial", &other);
@@ -354,7 +354,7 @@ static void mail_counts(int64_t *queued, int64_t *audits)
     assert_int_equal(db_run(db, &st, NULL, 0, got_count, audits, NULL), 0);
 }
 
-static struct download_mail_req mail_req(const struct orders_scope *scope, const char *serial,
+static struct download_mail_req mail_req(const struct org_scope *scope, const char *serial,
                                          enum bundle_format f)
 {
     struct download_mail_req m = {.scope = scope,
@@ -380,7 +380,7 @@ static void test_download_mail_other_org_refused_nothing_queued(void **state)
     struct download_mail_req m = mail_req(&see7, "1234567890abcdef", BUNDLE_PEM);
     assert_int_equal(download_mail(db, &m, &id, &unknown), -SM_E_NOTFOUND);
     assert_string_equal(unknown.field, "serial");
-    const struct orders_scope *scopes[] = {&see8, &see_none, NULL};
+    const struct org_scope *scopes[] = {&see8, &see_none, NULL};
     for (size_t i = 0; i < sizeof scopes / sizeof scopes[0]; i++) {
         m = mail_req(scopes[i], serial_a, BUNDLE_FULLCHAIN);
         memset(&e, 0, sizeof e);

@@ -102,7 +102,7 @@ static void test_keyblock_appform_refuses_listed_key(void **state)
     struct sm_err e = {0};
     unsigned char *der = NULL;
     int len = csr_der_of("form.example.com", &der);
-    struct product p;
+    struct product_row p;
     memset(&p, 0, sizeof p);
     snprintf(p.code, sizeof p.code, "dv-1y");
     snprintf(p.level, sizeof p.level, "dv");

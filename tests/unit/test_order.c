@@ -38,13 +38,13 @@ struct fx {
     struct db *db;
     struct order_env env;
     struct order_hooks hooks;
-    struct product ov, dv;
+    struct product_row ov, dv;
     int hook_calls;
     char last_event[48];
     int fail_hook;
 };
 
-static int hook(void *arg, struct db *db, const struct order_rec *o, const char *event,
+static int hook(void *arg, struct db *db, const struct order_row *o, const char *event,
                 const char *detail, struct sm_err *e)
 {
     struct fx *f = arg;
@@ -99,7 +99,7 @@ static const struct order_actor officer = {9, {1, NULL, 0}};
 /* A valid OV (or DV) application for www.example.co.jp. */
 static const char *form_email2; /* second notification address of the next form() */
 
-static void form(const struct product *p, const char *cn, struct appform_result *r)
+static void form(const struct product_row *p, const char *cn, struct appform_result *r)
 {
     struct appform_in in;
     memset(&in, 0, sizeof in);
@@ -146,8 +146,8 @@ static void form(const struct product *p, const char *cn, struct appform_result 
     assert_int_equal(r->nerrors, 0);
 }
 
-static struct order_rec *create(struct fx *f, const struct product *p, const char *key, int draft,
-                                int *created)
+static struct order_row *create(struct fx *f, const struct product_row *p, const char *key,
+                                int draft, int *created)
 {
     struct appform_result r;
     form(p, "www.example.co.jp", &r);
@@ -159,7 +159,7 @@ static struct order_rec *create(struct fx *f, const struct product *p, const cha
                           .draft = draft,
                           .pay_method = "invoice",
                           .amount = -1};
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     struct sm_err e = {0};
     int rc = order_create(&f->env, &customer, &n, &o, created, &e);
     if (rc != 0)
@@ -179,14 +179,14 @@ static int64_t audit_records(struct fx *f)
 /* Puts an order into any state directly (the store does not check edges). */
 static void force_state(struct fx *f, int64_t id, enum order_state s)
 {
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     struct sm_err e = {0};
-    assert_int_equal(orders_get(f->db, id, &ORDERS_SCOPE_ALL, &o, &e), 0);
+    assert_int_equal(orders_get(f->db, id, &ORG_SCOPE_ALL, &o, &e), 0);
     assert_int_equal(db_begin(f->db, &e), 0);
     assert_int_equal(
         orders_set_state(f->db, id, o->version, o->state, order_state_name(s), NULL, &e), 0);
     assert_int_equal(db_commit(f->db, &e), 0);
-    orders_rec_free(o);
+    order_row_free(o);
 }
 
 static void test_order_transition_every_edge(void **state)
@@ -197,7 +197,7 @@ static void test_order_transition_every_edge(void **state)
         for (int to = 0; to < ORDER__NSTATES; to++) {
             char key[32];
             snprintf(key, sizeof key, "edge-%d-%d", from, to);
-            struct order_rec *o = create(f, &f->dv, key, 1, NULL);
+            struct order_row *o = create(f, &f->dv, key, 1, NULL);
             if (from != ORDER_DRAFT)
                 force_state(f, o->id, (enum order_state)from);
             int64_t before = audit_records(f);
@@ -205,8 +205,8 @@ static void test_order_transition_every_edge(void **state)
             struct sm_err e = {0};
             int rc =
                 order_transition(&f->env, &officer, o->id, 0, (enum order_state)to, "test", &e);
-            struct order_rec *after = NULL;
-            assert_int_equal(orders_get(f->db, o->id, &ORDERS_SCOPE_ALL, &after, &e), 0);
+            struct order_row *after = NULL;
+            assert_int_equal(orders_get(f->db, o->id, &ORG_SCOPE_ALL, &after, &e), 0);
             if (order_edge_allowed((enum order_state)from, (enum order_state)to)) {
                 assert_int_equal(rc, 0);
                 assert_string_equal(after->state, order_state_name((enum order_state)to));
@@ -222,8 +222,8 @@ static void test_order_transition_every_edge(void **state)
                 assert_int_equal(audit_records(f), before);
                 refused++;
             }
-            orders_rec_free(after);
-            orders_rec_free(o);
+            order_row_free(after);
+            order_row_free(o);
         }
     assert_int_equal(allowed, 13); /* approved -> vetting: issue 8 item 21 */
     assert_int_equal(refused, ORDER__NSTATES * ORDER__NSTATES - 13);
@@ -239,7 +239,7 @@ static void test_order_transition_every_edge(void **state)
 static void test_order_transition_stale_version_and_hook_failure(void **state)
 {
     struct fx *f = *state;
-    struct order_rec *o = create(f, &f->dv, "k1", 0, NULL);
+    struct order_row *o = create(f, &f->dv, "k1", 0, NULL);
     struct sm_err e = {0};
     assert_int_equal(order_transition(&f->env, &officer, o->id, o->version + 1, ORDER_CANCELLED,
                                       "cancelled", &e),
@@ -251,13 +251,13 @@ static void test_order_transition_stale_version_and_hook_failure(void **state)
     assert_int_equal(audit_records(f), before);
     f->fail_hook = 0;
     assert_int_equal(order_cancel(&f->env, &customer, o->id, o->version, "mistake", &e), 0);
-    struct order_rec *c = NULL;
-    assert_int_equal(orders_get(f->db, o->id, &ORDERS_SCOPE_ALL, &c, &e), 0);
+    struct order_row *c = NULL;
+    assert_int_equal(orders_get(f->db, o->id, &ORG_SCOPE_ALL, &c, &e), 0);
     assert_string_equal(c->state, "cancelled");
     assert_string_equal(c->decision_note, "mistake");
     assert_int_equal(c->version, o->version + 1);
-    orders_rec_free(c);
-    orders_rec_free(o);
+    order_row_free(c);
+    order_row_free(o);
 }
 
 /* Double submission of the same form creates one order (bad input of the wizard). */
@@ -265,15 +265,15 @@ static void test_order_create_idempotent(void **state)
 {
     struct fx *f = *state;
     int created = -1;
-    struct order_rec *a = create(f, &f->ov, "form-123", 0, &created);
+    struct order_row *a = create(f, &f->ov, "form-123", 0, &created);
     assert_int_equal(created, 1);
     int64_t records = audit_records(f);
-    struct order_rec *b = create(f, &f->ov, "form-123", 0, &created);
+    struct order_row *b = create(f, &f->ov, "form-123", 0, &created);
     assert_int_equal(created, 0);
     assert_int_equal(a->id, b->id);
     assert_string_equal(a->receipt_no, b->receipt_no);
     assert_int_equal(audit_records(f), records);
-    struct order_rec *c = create(f, &f->ov, "form-124", 0, &created);
+    struct order_row *c = create(f, &f->ov, "form-124", 0, &created);
     assert_int_equal(created, 1);
     assert_true(c->id != a->id);
     assert_string_equal(a->state, "awaiting_payment");
@@ -291,9 +291,9 @@ static void test_order_create_idempotent(void **state)
     assert_string_equal(d[1].name, "example.co.jp");
     assert_string_equal(d[0].state, "pending");
     order_domain_rows_free(d, n);
-    orders_rec_free(a);
-    orders_rec_free(b);
-    orders_rec_free(c);
+    order_row_free(a);
+    order_row_free(b);
+    order_row_free(c);
 }
 
 /* Receipt numbers per Tokyo day, invoice numbers per Tokyo month (BILL-YYYYMM-NNNNN). */
@@ -301,31 +301,31 @@ static void test_order_numbers_per_tokyo_day_and_month(void **state)
 {
     struct fx *f = *state;
     clock_set(jst(2026, 11, 30, 23, 59)); /* 14:59 UTC */
-    struct order_rec *a = create(f, &f->dv, "n1", 0, NULL);
+    struct order_row *a = create(f, &f->dv, "n1", 0, NULL);
     clock_set(jst(2026, 12, 1, 0, 1)); /* still 2026-11-30 in UTC */
-    struct order_rec *b = create(f, &f->dv, "n2", 0, NULL);
-    struct order_rec *c = create(f, &f->dv, "n3", 0, NULL);
+    struct order_row *b = create(f, &f->dv, "n2", 0, NULL);
+    struct order_row *c = create(f, &f->dv, "n3", 0, NULL);
     assert_string_equal(a->receipt_no, "R20261130-00001");
     assert_string_equal(a->invoice_no, "BILL-202611-00001");
     assert_string_equal(b->receipt_no, "R20261201-00001");
     assert_string_equal(b->invoice_no, "BILL-202612-00001");
     assert_string_equal(c->invoice_no, "BILL-202612-00002");
     /* a draft gets its invoice number when submitted */
-    struct order_rec *d = create(f, &f->dv, "n4", 1, NULL);
+    struct order_row *d = create(f, &f->dv, "n4", 1, NULL);
     assert_string_equal(d->invoice_no, "");
     assert_string_equal(d->state, "draft");
     struct sm_err e = {0};
     assert_int_equal(order_submit(&f->env, &customer, d->id, d->version, &e), 0);
-    struct order_rec *d2 = NULL;
-    assert_int_equal(orders_get(f->db, d->id, &ORDERS_SCOPE_ALL, &d2, &e), 0);
+    struct order_row *d2 = NULL;
+    assert_int_equal(orders_get(f->db, d->id, &ORG_SCOPE_ALL, &d2, &e), 0);
     assert_string_equal(d2->invoice_no, "BILL-202612-00003");
     assert_string_equal(d2->state, "awaiting_payment");
     assert_int_equal(d2->submitted_at, clock_now());
-    orders_rec_free(a);
-    orders_rec_free(b);
-    orders_rec_free(c);
-    orders_rec_free(d);
-    orders_rec_free(d2);
+    order_row_free(a);
+    order_row_free(b);
+    order_row_free(c);
+    order_row_free(d);
+    order_row_free(d2);
 }
 
 /* R-APP-7: submissions refused in the maintenance window; drafts and reading work. */
@@ -341,7 +341,7 @@ static void test_order_create_refused_in_maintenance(void **state)
                           .idem_key = "m1",
                           .form = &r,
                           .amount = -1};
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     struct sm_err e = {0};
     assert_int_equal(order_create(&f->env, &customer, &n, &o, NULL, &e), -SM_E_MAINTENANCE);
     assert_string_equal(order_err_key(&e), "order.err.maintenance");
@@ -351,7 +351,7 @@ static void test_order_create_refused_in_maintenance(void **state)
     assert_int_equal(order_submit(&f->env, &customer, o->id, o->version, &e), -SM_E_MAINTENANCE);
     clock_set(jst(2026, 11, 26, 8, 0));
     assert_int_equal(order_submit(&f->env, &customer, o->id, o->version, &e), 0);
-    orders_rec_free(o);
+    order_row_free(o);
     appform_result_free(&r);
 }
 
@@ -359,7 +359,7 @@ static void test_order_create_refused_in_maintenance(void **state)
 static void test_order_reapply_before_issuance_only(void **state)
 {
     struct fx *f = *state;
-    struct order_rec *o = create(f, &f->ov, "r1", 0, NULL);
+    struct order_row *o = create(f, &f->ov, "r1", 0, NULL);
     struct sm_err e = {0};
     assert_int_equal(order_confirm_payment(&f->env, &officer, o->id, "officer", &e), 0);
     assert_int_equal(order_domains_set_result(f->db, o->id, "www.example.co.jp", "validated",
@@ -371,10 +371,10 @@ static void test_order_reapply_before_issuance_only(void **state)
     form_email2 = NULL;
     assert_int_equal(order_reapply(&f->env, &customer, o->id, o->version, &r, NULL, &e),
                      -SM_E_STALE); /* payment moved the version on */
-    struct order_rec *cur = NULL;
+    struct order_row *cur = NULL;
     assert_int_equal(orders_get(f->db, o->id, &customer.scope, &cur, &e), 0);
     assert_int_equal(order_reapply(&f->env, &customer, o->id, cur->version, &r, NULL, &e), 0);
-    struct order_rec *after = NULL;
+    struct order_row *after = NULL;
     assert_int_equal(orders_get(f->db, o->id, &customer.scope, &after, &e), 0);
     assert_string_equal(after->cn, "example.co.jp");
     assert_string_equal(after->notify_email[0], "new@example.co.jp");
@@ -390,7 +390,7 @@ static void test_order_reapply_before_issuance_only(void **state)
     assert_string_equal(d[0].name, "example.co.jp");
     order_domain_rows_free(d, n);
     force_state(f, o->id, ORDER_APPROVED);
-    orders_rec_free(after);
+    order_row_free(after);
     assert_int_equal(orders_get(f->db, o->id, &customer.scope, &after, &e), 0);
     assert_int_equal(order_reapply(&f->env, &customer, o->id, after->version, &r, NULL, &e),
                      -SM_E_CONFLICT);
@@ -399,9 +399,9 @@ static void test_order_reapply_before_issuance_only(void **state)
     struct order_actor other = {8, {0, (const int64_t[]){200}, 1}};
     assert_int_equal(order_cancel(&f->env, &other, o->id, 0, NULL, &e), -SM_E_NOTFOUND);
     appform_result_free(&r);
-    orders_rec_free(o);
-    orders_rec_free(cur);
-    orders_rec_free(after);
+    order_row_free(o);
+    order_row_free(cur);
+    order_row_free(after);
 }
 
 /* "sha256=" + the hex HMAC-SHA256 of body under key (the documented header form). */
@@ -454,7 +454,7 @@ static void test_order_payment_verify(void **state)
 static void test_order_payment_callback(void **state)
 {
     struct fx *f = *state;
-    struct order_rec *o = create(f, &f->ov, "p1", 0, NULL);
+    struct order_row *o = create(f, &f->ov, "p1", 0, NULL);
     char body[128], sig[72];
     snprintf(body, sizeof body, "{\"invoice_no\":\"%s\",\"amount\":59999}", o->invoice_no);
     hmac_hex("s3cret", body, sig);
@@ -472,12 +472,12 @@ static void test_order_payment_callback(void **state)
     int64_t records = audit_records(f);
     assert_int_equal(order_payment_callback(&f->env, b, strlen(body), sig, &id, &e), 0);
     assert_int_equal(audit_records(f), records); /* a repeated callback changes nothing */
-    struct order_rec *p = NULL;
-    assert_int_equal(orders_get(f->db, o->id, &ORDERS_SCOPE_ALL, &p, &e), 0);
+    struct order_row *p = NULL;
+    assert_int_equal(orders_get(f->db, o->id, &ORG_SCOPE_ALL, &p, &e), 0);
     assert_string_equal(p->state, "vetting");
     assert_string_equal(p->pay_method, "callback");
     assert_int_equal(p->paid_at, clock_now());
-    orders_rec_free(p);
+    order_row_free(p);
     snprintf(body, sizeof body, "{\"invoice_no\":\"BILL-209901-00001\",\"amount\":1}");
     hmac_hex("s3cret", body, sig);
     assert_int_equal(order_payment_callback(&f->env, b, strlen(body), sig, &id, &e),
@@ -495,18 +495,18 @@ static void test_order_payment_callback(void **state)
                           .form = &r,
                           .pay_method = "card",
                           .amount = -1};
-    struct order_rec *c = NULL;
+    struct order_row *c = NULL;
     assert_int_equal(order_create(&f->env, &customer, &n, &c, NULL, &e), 0);
     assert_string_equal(c->state, "vetting");
     assert_string_equal(c->pay_method, "card");
     appform_result_free(&r);
-    orders_rec_free(c);
-    orders_rec_free(o);
+    order_row_free(c);
+    order_row_free(o);
 }
 
 static void check_ok(struct fx *f, int64_t id, const char *kind, const char *result)
 {
-    struct vetting_check c;
+    struct vetting_check_row c;
     memset(&c, 0, sizeof c);
     snprintf(c.kind, sizeof c.kind, "%s", kind);
     snprintf(c.result, sizeof c.result, "%s", result);
@@ -524,9 +524,9 @@ static void check_ok(struct fx *f, int64_t id, const char *kind, const char *res
 static void test_order_review_approve_reject_hold(void **state)
 {
     struct fx *f = *state;
-    struct order_rec *o = create(f, &f->ov, "v1", 0, NULL);
+    struct order_row *o = create(f, &f->ov, "v1", 0, NULL);
     struct sm_err e = {0};
-    struct vetting_check bad;
+    struct vetting_check_row bad;
     memset(&bad, 0, sizeof bad);
     snprintf(bad.kind, sizeof bad.kind, "registry");
     snprintf(bad.result, sizeof bad.result, "ok");
@@ -563,7 +563,7 @@ static void test_order_review_approve_reject_hold(void **state)
     assert_int_equal(review_upload(&f->env, &customer, o->id, "phone_bill", "bill.pdf", pdf,
                                    sizeof pdf - 1, NULL, &e),
                      0);
-    struct doc_request *rq = NULL;
+    struct doc_request_row *rq = NULL;
     size_t nrq = 0;
     assert_int_equal(vetting_docreqs_list(f->db, o->id, &rq, &nrq, &e), 0);
     assert_int_equal(nrq, 1);
@@ -577,7 +577,7 @@ static void test_order_review_approve_reject_hold(void **state)
     check_ok(f, o->id, "phone", "ok");
     assert_int_equal(review_approve(&f->env, &officer, o->id, 0, &e), 0);
     /* NG needs a reason that says something */
-    struct order_rec *o2 = create(f, &f->ov, "v2", 0, NULL);
+    struct order_row *o2 = create(f, &f->ov, "v2", 0, NULL);
     assert_int_equal(order_confirm_payment(&f->env, &officer, o2->id, "officer", &e), 0);
     assert_int_equal(review_reject(&f->env, &officer, o2->id, 0, "", &e), -SM_E_INVALID);
     assert_int_equal(review_reject(&f->env, &officer, o2->id, 0, " \n ", &e), -SM_E_INVALID);
@@ -585,7 +585,7 @@ static void test_order_review_approve_reject_hold(void **state)
     assert_int_equal(review_reject(&f->env, &officer, o2->id, 0, "実在性を確認できません", &e), 0);
     assert_string_equal(f->last_event, "order.rejected");
     /* a third order goes all the way to approved and issued */
-    struct order_rec *o3 = create(f, &f->ov, "v3", 0, NULL);
+    struct order_row *o3 = create(f, &f->ov, "v3", 0, NULL);
     assert_int_equal(order_confirm_payment(&f->env, &officer, o3->id, "officer", &e), 0);
     assert_int_equal(order_domains_set_result(f->db, o3->id, "www.example.co.jp", "validated",
                                               clock_now(), "2.1.9", NULL, &e),
@@ -599,16 +599,16 @@ static void test_order_review_approve_reject_hold(void **state)
     check_ok(f, o3->id, "phone", "ok");
     assert_int_equal(review_approve(&f->env, &officer, o3->id, 0, &e), 0);
     assert_string_equal(f->last_event, "order.approved");
-    struct order_rec *cur = NULL;
-    assert_int_equal(orders_get(f->db, o3->id, &ORDERS_SCOPE_ALL, &cur, &e), 0);
+    struct order_row *cur = NULL;
+    assert_int_equal(orders_get(f->db, o3->id, &ORG_SCOPE_ALL, &cur, &e), 0);
     assert_int_equal(db_begin(f->db, &e), 0);
     assert_int_equal(order_mark_issued_tx(&f->env, &officer, cur, 42, &e), 0);
     assert_int_equal(db_commit(f->db, &e), 0);
-    orders_rec_free(cur);
-    assert_int_equal(orders_get(f->db, o3->id, &ORDERS_SCOPE_ALL, &cur, &e), 0);
+    order_row_free(cur);
+    assert_int_equal(orders_get(f->db, o3->id, &ORG_SCOPE_ALL, &cur, &e), 0);
     assert_string_equal(cur->state, "issued");
     assert_int_equal(cur->cert_id, 42);
-    struct vetting_check *v = NULL;
+    struct vetting_check_row *v = NULL;
     size_t nv = 0;
     assert_int_equal(vetting_checks_list(f->db, o3->id, &v, &nv, &e), 0);
     assert_int_equal(nv, 4);
@@ -616,10 +616,10 @@ static void test_order_review_approve_reject_hold(void **state)
     assert_string_equal(v[3].phone_source, "NTT 番号案内");
     assert_int_equal(v[3].at, clock_now());
     free(v);
-    orders_rec_free(cur);
-    orders_rec_free(o);
-    orders_rec_free(o2);
-    orders_rec_free(o3);
+    order_row_free(cur);
+    order_row_free(o);
+    order_row_free(o2);
+    order_row_free(o3);
 }
 
 static const struct db_stmt st_ca = {
@@ -640,7 +640,7 @@ static void test_order_phone_reuse_by_date(void **state)
     struct fx *f = *state;
     struct sm_err e = {0};
     time_t t0 = jst(2026, 11, 30, 10, 0);
-    struct order_rec *prev = create(f, &f->ov, "prev", 0, NULL);
+    struct order_row *prev = create(f, &f->ov, "prev", 0, NULL);
     assert_int_equal(order_confirm_payment(&f->env, &officer, prev->id, "officer", &e), 0);
     check_ok(f, prev->id, "phone", "ok");
     struct db_val ca[1] = {DBV_BLOB("x", 1)};
@@ -658,9 +658,9 @@ static void test_order_phone_reuse_by_date(void **state)
                           .form = &r,
                           .predecessor_cert_id = 500,
                           .amount = -1};
-    struct order_rec *ren = NULL;
+    struct order_row *ren = NULL;
     assert_int_equal(order_create(&f->env, &customer, &n, &ren, NULL, &e), 0);
-    struct vetting_check found;
+    struct vetting_check_row found;
     assert_int_equal(review_phone_reusable(&f->env, ren, clock_now(), &found, &e), 1);
     assert_int_equal(found.at, t0);
     assert_int_equal(review_phone_reusable(&f->env, ren, t0 + 398 * 86400, NULL, &e), 1);
@@ -670,16 +670,16 @@ static void test_order_phone_reuse_by_date(void **state)
     assert_int_equal(review_checks_missing(&f->env, ren, &f->ov, clock_now(), missing, &nm, &e), 0);
     assert_int_equal(nm, 3); /* registry, name_match, domain_owner: phone reused */
     /* a new application (not a renewal) never reuses */
-    struct order_rec *fresh = create(f, &f->ov, "fresh", 0, NULL);
+    struct order_row *fresh = create(f, &f->ov, "fresh", 0, NULL);
     assert_int_equal(review_phone_reusable(&f->env, fresh, clock_now(), NULL, &e), 0);
     /* changed applicant data: no reuse */
     free(ren->applicant);
     ren->applicant = strdup("{\"org\":{\"name_ja\":\"株式会社ほか\"}}");
     assert_int_equal(review_phone_reusable(&f->env, ren, clock_now(), NULL, &e), 0);
     appform_result_free(&r);
-    orders_rec_free(prev);
-    orders_rec_free(ren);
-    orders_rec_free(fresh);
+    order_row_free(prev);
+    order_row_free(ren);
+    order_row_free(fresh);
 }
 
 /* Issue 8 item 21, R-VAL-4: an organization check counts only inside the identity reuse
@@ -690,7 +690,7 @@ static void test_order_org_checks_expire(void **state)
     struct sm_err e = {0};
     time_t t0 = jst(2026, 12, 1, 10, 0);
     clock_set(t0);
-    struct order_rec *o = create(f, &f->ov, "sii", 0, NULL);
+    struct order_row *o = create(f, &f->ov, "sii", 0, NULL);
     assert_int_equal(order_confirm_payment(&f->env, &officer, o->id, "officer", &e), 0);
     check_ok(f, o->id, "registry", "ok");
     check_ok(f, o->id, "name_match", "ok");
@@ -704,7 +704,7 @@ static void test_order_org_checks_expire(void **state)
     assert_int_equal(
         review_checks_missing(&f->env, o, &f->ov, t0 + 398 * 86400 + 1, missing, &nm, &e), 0);
     assert_int_equal(nm, 4); /* every check is older than 398 days */
-    orders_rec_free(o);
+    order_row_free(o);
 }
 
 /* R-VAL-7, R-CAL-1: expected completion in business days (weekends, holidays, the
@@ -712,9 +712,9 @@ static void test_order_org_checks_expire(void **state)
 static void test_order_eta_with_holidays(void **state)
 {
     (void)state;
-    struct product p;
+    struct product_row p;
     memset(&p, 0, sizeof p);
-    struct order_rec o;
+    struct order_row o;
     memset(&o, 0, sizeof o);
     time_t eta;
     assert_int_equal(order_eta(&o, &p, &eta), -1); /* a draft has none */
@@ -757,8 +757,8 @@ static void test_order_eta_with_holidays(void **state)
 static void test_order_overdue_same_day_dv(void **state)
 {
     (void)state;
-    struct product p;
-    struct order_rec o;
+    struct product_row p;
+    struct order_row o;
     memset(&p, 0, sizeof p);
     memset(&o, 0, sizeof o);
     snprintf(o.state, sizeof o.state, "vetting");
@@ -784,7 +784,7 @@ static void test_order_upload_sniffing_and_limits(void **state)
     assert_null(review_sniff(html, sizeof html - 1));
     assert_null(review_sniff(png, 7));
     assert_null(review_sniff((const unsigned char *)"%PDF", 4));
-    struct order_rec *o = create(f, &f->dv, "u1", 0, NULL);
+    struct order_row *o = create(f, &f->dv, "u1", 0, NULL);
     struct sm_err e = {0};
     int64_t id = 0;
     assert_int_equal(
@@ -807,7 +807,7 @@ static void test_order_upload_sniffing_and_limits(void **state)
         -SM_E_INVALID);
     assert_int_equal(
         review_upload(&f->env, &customer, o->id, "other", "写真.png", png, sizeof png, &id, &e), 0);
-    struct document d;
+    struct document_row d;
     assert_int_equal(vetting_doc_get(f->db, o->id, id, &d, &e), 0);
     assert_string_equal(d.sniffed_type, "image/png");
     assert_string_equal(d.file_name, "写真.png");
@@ -819,7 +819,7 @@ static void test_order_upload_sniffing_and_limits(void **state)
     assert_int_equal(
         review_upload(&f->env, &other, o->id, "other", "x.png", png, sizeof png, &id, &e),
         -SM_E_NOTFOUND);
-    orders_rec_free(o);
+    order_row_free(o);
 }
 
 /* R-APP-7, R-PAY-1: the settings behind the environment. */

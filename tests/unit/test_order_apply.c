@@ -61,8 +61,9 @@ static int fx_setup(void **state)
     struct sm_err e = {0};
     int made = 0;
     assert_int_equal(product_seed_demo(f->db, "cli", &made, &e), 0);
-    struct org a = {.kind = "customer", .name_ja = "株式会社エグザンプル", .name_en = "Example"};
-    struct org b = {.kind = "customer", .name_ja = "他社株式会社", .name_en = "Other"};
+    struct org_row a = {
+        .kind = "customer", .name_ja = "株式会社エグザンプル", .name_en = "Example"};
+    struct org_row b = {.kind = "customer", .name_ja = "他社株式会社", .name_en = "Other"};
     assert_int_equal(org_insert(f->db, &a, &f->org, &e), 0);
     assert_int_equal(org_insert(f->db, &b, &f->other_org, &e), 0);
     f->org_ids[0] = f->org;
@@ -389,7 +390,7 @@ static int got_id(void *ctx, const struct db_val *c, int n)
 
 /* Order o issued as certificate serial "5eed01" in a subscription of its product ending 30
  * days from now (its renewal window open), with an "ok" phone check of the organization. */
-static int64_t issued_in_subscription(struct fx *f, const struct order_rec *o)
+static int64_t issued_in_subscription(struct fx *f, const struct order_row *o)
 {
     struct sm_err e = {0};
     static const unsigned char der[] = {0x30, 0x00};
@@ -410,7 +411,7 @@ static int64_t issued_in_subscription(struct fx *f, const struct order_rec *o)
     assert_int_equal(certs_set_issued(f->db, "5eed01", der, sizeof der, now - 300 * 86400,
                                       now + 30 * 86400, "00", now, &cert, &e),
                      0);
-    struct subscription s = {0};
+    struct subscription_row s = {0};
     s.org_id = o->org_id;
     s.product_id = o->product_id;
     s.first_order_id = o->id;
@@ -418,7 +419,7 @@ static int64_t issued_in_subscription(struct fx *f, const struct order_rec *o)
     s.ends_at = now + 30 * 86400;
     assert_int_equal(subscriptions_insert(f->db, &s, now, &sub, &e), 0);
     assert_int_equal(subscription_certs_insert(f->db, sub, o->id, cert, "first", now, &e), 0);
-    struct vetting_check ph;
+    struct vetting_check_row ph;
     memset(&ph, 0, sizeof ph);
     ph.order_id = o->id;
     ph.org_id = o->org_id;
@@ -487,7 +488,7 @@ static void test_order_apply_renewal_of_and_replaces(void **state)
     int64_t ren = out.order->id;
     assert_int_equal(review_phone_reusable(&f->env, out.order, clock_now(), NULL, &e), 1);
     order_applied_free(&out);
-    struct subscription s = {0};
+    struct subscription_row s = {0};
     assert_int_equal(subscriptions_get_by_cert(f->db, cert, &s, &e), 0);
     assert_int_equal(s.renewal_order_id, ren);
     assert_int_equal(subscription_cert_locked(f->db, cert, &e), 1);

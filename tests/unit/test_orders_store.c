@@ -42,7 +42,7 @@ static int fx_setup(void **state)
     struct sm_err e = {0};
     clock_set(1795000000);
     assert_int_equal(product_seed_demo(f->db, "cli", NULL, &e), 0);
-    struct product p;
+    struct product_row p;
     assert_int_equal(products_get_by_code(f->db, "ov-1y", &p, &e), 0);
     f->product_id = p.id;
     *state = f;
@@ -63,7 +63,7 @@ static int64_t add_order(struct fx *f, int64_t org, int64_t user, const char *ke
                          const char *state, int64_t submitted)
 {
     struct sm_err e = {0};
-    struct order_rec o;
+    struct order_row o;
     memset(&o, 0, sizeof o);
     int64_t seq = 0;
     assert_int_equal(db_begin(f->db, &e), 0);
@@ -101,10 +101,10 @@ static void test_orders_scope_isolation(void **state)
     assert_true(a > 0 && b > 0);
     assert_int_equal(add_order(f, 1, 10, "k", "vetting", 300), 0); /* same user: refused */
     struct sm_err e = {0};
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     const int64_t org1[] = {1}, org12[] = {1, 2}, org3[] = {3};
-    struct orders_scope s1 = {0, org1, 1}, s12 = {0, org12, 2}, s3 = {0, org3, 1};
-    struct orders_scope none = {0, NULL, 0};
+    struct org_scope s1 = {0, org1, 1}, s12 = {0, org12, 2}, s3 = {0, org3, 1};
+    struct org_scope none = {0, NULL, 0};
     assert_int_equal(orders_get(f->db, a, &s1, &o, &e), 0);
     assert_string_equal(o->applicant, "{\"org\":{\"name_ja\":\"株式会社テスト\"}}");
     assert_string_equal(o->notify_email[0], "a@example.co.jp");
@@ -112,21 +112,21 @@ static void test_orders_scope_isolation(void **state)
     assert_int_equal(o->version, 1);
     char receipt[32];
     snprintf(receipt, sizeof receipt, "%s", o->receipt_no);
-    orders_rec_free(o);
+    order_row_free(o);
     assert_int_equal(orders_get(f->db, b, &s1, &o, &e), -SM_E_NOTFOUND);
     assert_null(o);
     assert_int_equal(orders_get(f->db, b, &s12, &o, &e), 0);
-    orders_rec_free(o);
+    order_row_free(o);
     assert_int_equal(orders_get(f->db, a, &s3, &o, &e), -SM_E_NOTFOUND);
     assert_int_equal(orders_get(f->db, a, &none, &o, &e), -SM_E_NOTFOUND);
     assert_int_equal(orders_get_by_receipt(f->db, receipt, &s3, &o, &e), -SM_E_NOTFOUND);
     assert_int_equal(orders_get_by_receipt(f->db, receipt, &s1, &o, &e), 0);
     assert_int_equal(o->id, a);
-    orders_rec_free(o);
+    order_row_free(o);
     assert_int_equal(orders_get_by_key(f->db, 10, "k", &o, &e), 0);
     assert_int_equal(o->id, a);
-    orders_rec_free(o);
-    struct order_rec *rows = NULL;
+    order_row_free(o);
+    struct order_row *rows = NULL;
     size_t n = 0;
     int64_t total = -1;
     struct orders_filter fl = {s1, NULL, 0, 0, ORDERS_SORT_NEWEST, 0, 0};
@@ -134,12 +134,12 @@ static void test_orders_scope_isolation(void **state)
     assert_int_equal(n, 1);
     assert_int_equal(total, 1);
     assert_null(rows[0].csr_pem);
-    orders_recs_free(rows, n);
+    order_rows_free(rows, n);
     fl.scope = none;
     assert_int_equal(orders_list(f->db, &fl, &rows, &n, &total, &e), 0);
     assert_int_equal(n, 0);
     assert_null(rows);
-    fl.scope.n = ORDERS_SCOPE_MAX + 1;
+    fl.scope.n = ORG_SCOPE_MAX + 1;
     fl.scope.org_ids = org1;
     assert_int_equal(orders_list(f->db, &fl, &rows, &n, &total, &e), -SM_E_TOO_LARGE);
 }
@@ -160,8 +160,8 @@ static void test_orders_list_queue_paging(void **state)
         assert_true(add_order(f, t[i].org, 1, key, t[i].state, t[i].submitted) > 0);
     }
     const char *const review[] = {"vetting", "on_hold"};
-    struct orders_filter fl = {ORDERS_SCOPE_ALL, review, 2, 0, ORDERS_SORT_AGE, 2, 0};
-    struct order_rec *rows = NULL;
+    struct orders_filter fl = {ORG_SCOPE_ALL, review, 2, 0, ORDERS_SORT_AGE, 2, 0};
+    struct order_row *rows = NULL;
     size_t n = 0;
     int64_t total = 0;
     struct sm_err e = {0};
@@ -170,18 +170,18 @@ static void test_orders_list_queue_paging(void **state)
     assert_int_equal(n, 2);
     assert_int_equal(rows[0].submitted_at, 100);
     assert_int_equal(rows[1].submitted_at, 300);
-    orders_recs_free(rows, n);
+    order_rows_free(rows, n);
     fl.offset = 2;
     assert_int_equal(orders_list(f->db, &fl, &rows, &n, &total, &e), 0);
     assert_int_equal(n, 2);
     assert_int_equal(rows[0].submitted_at, 400);
     assert_int_equal(rows[1].submitted_at, 500);
-    orders_recs_free(rows, n);
+    order_rows_free(rows, n);
     fl.offset = 0;
     fl.org_id = 2;
     assert_int_equal(orders_list(f->db, &fl, &rows, &n, &total, &e), 0);
     assert_int_equal(total, 2);
-    orders_recs_free(rows, n);
+    order_rows_free(rows, n);
     fl.limit = 1001;
     assert_int_equal(orders_list(f->db, &fl, &rows, &n, NULL, &e), -SM_E_INVALID);
     fl.limit = 0;
@@ -204,13 +204,13 @@ static void test_orders_set_state_version(void **state)
     assert_int_equal(orders_set_invoice(f->db, id, "BILL-202611-00009", 5000, &e), 0);
     assert_int_equal(orders_invoice_paid(f->db, id, 77, &e), 0);
     assert_int_equal(db_commit(f->db, &e), 0);
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     assert_int_equal(orders_get_by_invoice(f->db, "BILL-202611-00009", &o, &e), 0);
     assert_string_equal(o->state, "vetting");
     assert_int_equal(o->version, 2);
     assert_int_equal(o->paid_at, 77);
     assert_string_equal(o->pay_method, "officer");
-    orders_rec_free(o);
+    order_row_free(o);
     assert_int_equal(orders_get_by_invoice(f->db, "BILL-000000-00000", &o, &e), -SM_E_NOTFOUND);
 }
 
@@ -221,36 +221,36 @@ static void test_orders_refusal_set_clear(void **state)
     struct fx *f = *state;
     int64_t id = add_order(f, 1, 1, "rf", "approved", 10);
     struct sm_err e = {0};
-    struct order_rec *o = NULL;
-    assert_int_equal(orders_get(f->db, id, &ORDERS_SCOPE_ALL, &o, &e), 0);
+    struct order_row *o = NULL;
+    assert_int_equal(orders_get(f->db, id, &ORG_SCOPE_ALL, &o, &e), 0);
     assert_string_equal(o->issue_refusal, "");
     assert_int_equal(o->issue_refused_at, 0);
-    orders_rec_free(o);
+    order_row_free(o);
     assert_int_equal(db_begin(f->db, &e), 0);
     assert_int_equal(orders_set_refusal(f->db, id, "caa.forbidden", 1800000000, &e), 0);
     assert_int_equal(orders_set_refusal(f->db, id + 1000, "caa.forbidden", 1, &e), -SM_E_NOTFOUND);
     assert_int_equal(db_commit(f->db, &e), 0);
-    assert_int_equal(orders_get(f->db, id, &ORDERS_SCOPE_ALL, &o, &e), 0);
+    assert_int_equal(orders_get(f->db, id, &ORG_SCOPE_ALL, &o, &e), 0);
     assert_string_equal(o->issue_refusal, "caa.forbidden");
     assert_int_equal(o->issue_refused_at, 1800000000);
-    orders_rec_free(o);
+    order_row_free(o);
     static const char *const st[] = {"approved"};
-    struct orders_filter fl = {ORDERS_SCOPE_ALL, st, 1, 0, ORDERS_SORT_AGE, 10, 0};
-    struct order_rec *rows = NULL;
+    struct orders_filter fl = {ORG_SCOPE_ALL, st, 1, 0, ORDERS_SORT_AGE, 10, 0};
+    struct order_row *rows = NULL;
     size_t n = 0;
     assert_int_equal(orders_list(f->db, &fl, &rows, &n, NULL, &e), 0);
     int seen = 0;
     for (size_t i = 0; i < n; i++)
         seen |= rows[i].id == id && strcmp(rows[i].issue_refusal, "caa.forbidden") == 0;
     assert_true(seen);
-    orders_recs_free(rows, n);
+    order_rows_free(rows, n);
     assert_int_equal(db_begin(f->db, &e), 0);
     assert_int_equal(orders_set_refusal(f->db, id, NULL, 0, &e), 0);
     assert_int_equal(db_commit(f->db, &e), 0);
-    assert_int_equal(orders_get(f->db, id, &ORDERS_SCOPE_ALL, &o, &e), 0);
+    assert_int_equal(orders_get(f->db, id, &ORG_SCOPE_ALL, &o, &e), 0);
     assert_string_equal(o->issue_refusal, "");
     assert_int_equal(o->issue_refused_at, 0);
-    orders_rec_free(o);
+    order_row_free(o);
 }
 
 static void test_orders_domains_replace_keeps_validation(void **state)
@@ -306,7 +306,7 @@ static void test_vetting_checks_last_ok(void **state)
              {"registry", "ok", 400},
              {"phone", "ok", 900}};
     for (size_t i = 0; i < 5; i++) {
-        struct vetting_check c;
+        struct vetting_check_row c;
         memset(&c, 0, sizeof c);
         c.order_id = id;
         c.org_id = 5;
@@ -318,13 +318,13 @@ static void test_vetting_checks_last_ok(void **state)
         c.at = t[i].at;
         assert_int_equal(vetting_check_insert(f->db, &c, NULL, &e), 0);
     }
-    struct vetting_check got;
+    struct vetting_check_row got;
     assert_int_equal(vetting_check_last_ok(f->db, 5, "phone", 800, &got, &e), 0);
     assert_int_equal(got.at, 300);
     assert_string_equal(got.phone, "03-0000-0000");
     assert_int_equal(vetting_check_last_ok(f->db, 5, "phone", 99, &got, &e), -SM_E_NOTFOUND);
     assert_int_equal(vetting_check_last_ok(f->db, 6, "phone", 1000, &got, &e), -SM_E_NOTFOUND);
-    struct vetting_check *v = NULL;
+    struct vetting_check_row *v = NULL;
     size_t n = 0;
     assert_int_equal(vetting_checks_list(f->db, id, &v, &n, &e), 0);
     assert_int_equal(n, 5);

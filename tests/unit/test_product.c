@@ -52,9 +52,9 @@ static int fx_teardown(void **state)
     return 0;
 }
 
-static struct product good_product(const char *code)
+static struct product_row good_product(const char *code)
 {
-    struct product p;
+    struct product_row p;
     memset(&p, 0, sizeof p);
     snprintf(p.code, sizeof p.code, "%s", code);
     snprintf(p.name_ja, sizeof p.name_ja, "テスト製品");
@@ -105,7 +105,7 @@ static void test_product_invalid_names_field_nothing_changed(void **state)
 {
     struct fx *f = *state;
     struct sm_err e = {0};
-    struct product good = good_product("ov-2y");
+    struct product_row good = good_product("ov-2y");
     int64_t id = 0;
     assert_int_equal(product_create(f->db, &good, "user:1", &id, &e), 0);
     static const struct {
@@ -118,7 +118,7 @@ static void test_product_invalid_names_field_nothing_changed(void **state)
                {"roots", "root_options"}, {"price", "list_price"},
                {"extra", "list_price"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-        struct product q = good_product("x");
+        struct product_row q = good_product("x");
         const char *w = bad[i].what;
         if (!strcmp(w, "code"))
             snprintf(q.code, sizeof q.code, "OV 1Y");
@@ -157,7 +157,7 @@ static void test_product_invalid_names_field_nothing_changed(void **state)
     assert_int_equal(products_n(f->db), 1);
     assert_int_equal(audit_n(f->db, "product.create"), 1);
     assert_int_equal(audit_n(f->db, "product.update"), 0);
-    struct product got;
+    struct product_row got;
     assert_int_equal(products_get(f->db, id, &got, &e), 0);
     assert_string_equal(got.code, "ov-2y");
     assert_int_equal(got.term_months, 24);
@@ -170,12 +170,12 @@ static void test_product_create_row_and_audit(void **state)
 {
     struct fx *f = *state;
     struct sm_err e = {0};
-    struct product p = good_product("ov-2y");
+    struct product_row p = good_product("ov-2y");
     int64_t id = 0;
     assert_int_equal(product_create(f->db, &p, "user:1", &id, &e), 0);
     assert_true(id > 0);
     assert_false(db_in_transaction(f->db));
-    struct product got;
+    struct product_row got;
     assert_int_equal(products_get(f->db, id, &got, &e), 0);
     assert_string_equal(got.name_ja, "テスト製品");
     assert_string_equal(got.reissue_fee, "after:30:5000");
@@ -197,7 +197,7 @@ static void test_product_audit_failure_stores_nothing(void **state)
 {
     struct fx *f = *state;
     struct sm_err e = {0};
-    struct product p = good_product("ov-2y");
+    struct product_row p = good_product("ov-2y");
     assert_int_equal(product_create(f->db, &p, "", NULL, &e), -SM_E_INVALID);
     assert_false(db_in_transaction(f->db));
     assert_int_equal(products_n(f->db), 0);
@@ -205,11 +205,11 @@ static void test_product_audit_failure_stores_nothing(void **state)
 
     int64_t id = 0;
     assert_int_equal(product_create(f->db, &p, "user:1", &id, &e), 0);
-    struct product q = p;
+    struct product_row q = p;
     q.id = id;
     q.list_price = 1;
     assert_int_equal(product_update(f->db, &q, "", &e), -SM_E_INVALID);
-    struct product got;
+    struct product_row got;
     assert_int_equal(products_get(f->db, id, &got, &e), 0);
     assert_int_equal(got.list_price, 99000);
     assert_int_equal(audit_n(f->db, "product.update"), 0);
@@ -221,7 +221,7 @@ static void test_product_update_conflict_notfound(void **state)
 {
     struct fx *f = *state;
     struct sm_err e = {0};
-    struct product a = good_product("a-1y"), b = good_product("b-1y");
+    struct product_row a = good_product("a-1y"), b = good_product("b-1y");
     int64_t ida = 0, idb = 0;
     assert_int_equal(product_create(f->db, &a, "user:1", &ida, &e), 0);
     assert_int_equal(product_create(f->db, &b, "user:1", &idb, &e), 0);
@@ -230,14 +230,14 @@ static void test_product_update_conflict_notfound(void **state)
     assert_string_equal(e.field, "code");
     assert_int_equal(products_n(f->db), 2);
 
-    struct product got;
+    struct product_row got;
     assert_int_equal(products_get(f->db, ida, &got, &e), 0);
     got.active = 0;
     got.list_price = 88000;
     snprintf(got.root_options, sizeof got.root_options, "a,b");
     assert_int_equal(product_update(f->db, &got, "user:2", &e), 0);
     assert_int_equal(audit_n(f->db, "product.update"), 1);
-    struct product *rows = NULL;
+    struct product_row *rows = NULL;
     size_t n = 0;
     assert_int_equal(products_list(f->db, 0, &rows, &n, &e), 0);
     assert_int_equal(n, 1); /* the inactive one is hidden */
@@ -272,7 +272,7 @@ static void test_product_seed_demo_once(void **state)
     assert_int_equal(product_seed_demo(f->db, "cli", &made, &e), 0);
     assert_int_equal(made, 0); /* idempotent */
     assert_int_equal(products_n(f->db), 5);
-    struct product multi;
+    struct product_row multi;
     assert_int_equal(products_get_by_code(f->db, "ov-multi-1y", &multi, &e), 0);
     assert_int_equal(multi.sans_included, 5);
     assert_int_equal(multi.sans_max, 100);

@@ -49,7 +49,7 @@ struct fx {
     char url[1024];
     struct db *db;
     struct config *cfg;
-    struct product p;
+    struct product_row p;
     int64_t ca_id, org_id;
     EVP_PKEY *k1, *k2;
     struct order_env env;
@@ -149,7 +149,7 @@ static int fx_setup(void **state)
     f->k2 = EVP_EC_gen("P-256");
     f->env = (struct order_env){.db = f->db};
     f->who.user_id = 1;
-    f->who.scope = (struct orders_scope){0, &f->org_id, 1};
+    f->who.scope = (struct org_scope){0, &f->org_id, 1};
     clock_set(T_2026_12_01 + 3 * 3600);
     *state = f;
     return 0;
@@ -171,11 +171,11 @@ static int seq;
 
 /* An issued certificate of CN for a paid order of product p (opening a subscription),
  * with key k, issued at `at` and ending at not_after. Its serial in serial (24 bytes). */
-static int64_t issued(struct fx *f, const struct product *p, EVP_PKEY *k, time_t at,
+static int64_t issued(struct fx *f, const struct product_row *p, EVP_PKEY *k, time_t at,
                       time_t not_after, char *serial)
 {
     struct sm_err e = {0};
-    struct order_rec o;
+    struct order_row o;
     memset(&o, 0, sizeof o);
     snprintf(o.receipt_no, sizeof o.receipt_no, "R-ri-%05d", ++seq);
     snprintf(o.kind, sizeof o.kind, "new");
@@ -198,8 +198,8 @@ static int64_t issued(struct fx *f, const struct product *p, EVP_PKEY *k, time_t
     assert_int_equal(orders_insert(f->db, &o, &oid, &e), 0);
     assert_int_equal(db_commit(f->db, &e), 0);
     free(csr);
-    static const struct orders_scope all = {1, NULL, 0};
-    struct order_rec *r = NULL;
+    static const struct org_scope all = {1, NULL, 0};
+    struct order_row *r = NULL;
     struct sub_plan plan;
     assert_int_equal(orders_get(f->db, oid, &all, &r, &e), 0);
     assert_int_equal(subscription_plan(f->db, r, p, at, &plan, &e), 0);
@@ -223,7 +223,7 @@ static int64_t issued(struct fx *f, const struct product *p, EVP_PKEY *k, time_t
         fail_msg("record: %s", e.detail);
     assert_int_equal(db_commit(f->db, &e), 0);
     OPENSSL_free(der);
-    orders_rec_free(r);
+    order_row_free(r);
     return id;
 }
 
@@ -322,7 +322,7 @@ static void test_refusals_input(void **state)
     q = good(s);
     q.root = "c";
     refused(f, &q, SM_E_INVALID, "root");
-    struct product one = f->p;
+    struct product_row one = f->p;
     snprintf(one.root_options, sizeof one.root_options, "a");
     struct sm_err e = {0};
     assert_int_equal(db_begin(f->db, &e), 0);
@@ -377,14 +377,14 @@ static void test_refusals_state(void **state)
     refused(f, &q, SM_E_CONFLICT, "reissue.state");
     /* a renewal in progress (R-REN-5) */
     int64_t c4 = issued(f, &f->p, f->k1, now - 10 * DAY, now + 150 * DAY, s4);
-    struct subscription sub;
+    struct subscription_row sub;
     assert_int_equal(subscriptions_get_by_cert(f->db, c4, &sub, &e), 0);
-    struct order_rec *o = NULL;
-    static const struct orders_scope all = {1, NULL, 0};
+    struct order_row *o = NULL;
+    static const struct org_scope all = {1, NULL, 0};
     struct certs_row *cr = NULL;
     assert_int_equal(certs_get(f->db, s4, &cr, &e), 0);
     assert_int_equal(orders_get(f->db, cr->order_id, &all, &o, &e), 0);
-    struct order_rec ren = *o;
+    struct order_row ren = *o;
     snprintf(ren.receipt_no, sizeof ren.receipt_no, "R-ri-renewal");
     snprintf(ren.kind, sizeof ren.kind, "renewal");
     snprintf(ren.state, sizeof ren.state, "awaiting_payment");
@@ -394,7 +394,7 @@ static void test_refusals_state(void **state)
     assert_int_equal(orders_insert(f->db, &ren, &rid, &e), 0);
     assert_int_equal(subscriptions_set_renewal(f->db, sub.id, rid, now, &e), 0);
     assert_int_equal(db_commit(f->db, &e), 0);
-    orders_rec_free(o);
+    order_row_free(o);
     certs_row_free(cr);
     q = good(s4);
     refused(f, &q, SM_E_CONFLICT, "reissue.renewal");
@@ -433,8 +433,8 @@ static void test_apply(void **state)
     struct db_val mp[1] = {DBV_TEXT("order_reissue")};
     assert_int_equal(count1(f->db, &st_mails, mp, 1), 1);
     /* the order: a reissue of the original, in vetting (the new name needs DCV), free */
-    static const struct orders_scope all = {1, NULL, 0};
-    struct order_rec *o = NULL;
+    static const struct org_scope all = {1, NULL, 0};
+    struct order_row *o = NULL;
     assert_int_equal(orders_get(f->db, id, &all, &o, &e), 0);
     assert_string_equal(o->kind, "reissue");
     assert_string_equal(o->state, "vetting");
@@ -469,7 +469,7 @@ static void test_apply(void **state)
                      0);
     assert_int_equal(subscription_record_tx(f->db, o, &plan, nid, now, &e), 0);
     assert_int_equal(db_commit(f->db, &e), 0);
-    orders_rec_free(o);
+    order_row_free(o);
     /* R-RI-4: the original (scheduled, still valid) and the new one make the limit of 2 */
     struct reissue_req q2 = good(s2);
     refused(f, &q2, SM_E_POLICY, "reissue.cn_limit");
@@ -532,7 +532,7 @@ static void test_fee(void **state)
     struct fx *f = *state;
     struct sm_err e = {0};
     time_t now = clock_now();
-    struct product m;
+    struct product_row m;
     assert_int_equal(products_get_by_code(f->db, "ov-multi-1y", &m, &e), 0);
     assert_string_equal(m.reissue_fee, "after:30:10000");
     char s1[24], s2[24], s3[24];
@@ -551,13 +551,13 @@ static void test_fee(void **state)
     reissue_plan_clear(&pl);
     int64_t id = 0;
     assert_int_equal(reissue_apply(&f->env, &f->who, f->cfg, &q, NULL, &id, &e), 0);
-    static const struct orders_scope all = {1, NULL, 0};
-    struct order_rec *o = NULL;
+    static const struct org_scope all = {1, NULL, 0};
+    struct order_row *o = NULL;
     assert_int_equal(orders_get(f->db, id, &all, &o, &e), 0);
     assert_string_equal(o->state, "awaiting_payment"); /* invoiced, waits for payment */
     assert_int_equal(o->amount, 10000);
     assert_true(o->invoice_no[0] != '\0');
-    orders_rec_free(o);
+    order_row_free(o);
     /* within 30 days of issue: free even with a change */
     issued(f, &m, f->k1, now - 10 * DAY, now + 150 * DAY, s2);
     q.serial = s2;

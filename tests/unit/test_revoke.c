@@ -201,7 +201,7 @@ static void test_rev1_revoke_now_audited(void **state)
     audit_of(f->db, "a1", a);
     assert_string_equal(a, "cert.issue,cert.revoke");
     /* the CRL reads it */
-    struct revoked_entry *v = NULL;
+    struct revoked_entry_row *v = NULL;
     size_t n = 0;
     int64_t count = 0;
     assert_int_equal(revocations_list_level(f->db, "dv", 0, &v, &n, &e), 0);
@@ -312,7 +312,7 @@ static void test_rev1_refusals_change_nothing(void **state)
     assert_int_equal(do_revoke(f->db, "ffff", 0, 0, 1, &res, &e), -SM_E_NOTFOUND);
     /* another organization's certificate: not found */
     int64_t org2 = 2;
-    struct orders_scope other = {0, &org2, 1};
+    struct org_scope other = {0, &org2, 1};
     struct revoke_req r = {
         .actor = "user:9", .source = "customer", .serial = "e1", .scope = &other};
     assert_int_equal(revoke_cert(f->db, &r, &res, &e), -SM_E_NOTFOUND);

@@ -52,7 +52,7 @@ struct fx {
     char dir[256];
     char url[1024];
     struct db *db;
-    struct product p;
+    struct product_row p;
     int64_t ca_id, org_id;
 };
 
@@ -142,7 +142,7 @@ static int64_t add_order(struct fx *f, const char *kind, const char *state, int6
 {
     static int seq;
     struct sm_err e = {0};
-    struct order_rec o;
+    struct order_row o;
     memset(&o, 0, sizeof o);
     snprintf(o.receipt_no, sizeof o.receipt_no, "R-test-%05d", ++seq);
     snprintf(o.kind, sizeof o.kind, "%s", kind);
@@ -170,8 +170,8 @@ static int64_t issue(struct fx *f, int64_t oid, time_t now, struct sub_plan *pla
 {
     static int seq;
     struct sm_err e = {0};
-    struct order_rec *o = NULL;
-    static const struct orders_scope all = {1, NULL, 0};
+    struct order_row *o = NULL;
+    static const struct org_scope all = {1, NULL, 0};
     assert_int_equal(orders_get(f->db, oid, &all, &o, &e), 0);
     assert_int_equal(subscription_plan(f->db, o, &f->p, now, plan, &e), 0);
     char serial[48];
@@ -194,7 +194,7 @@ static int64_t issue(struct fx *f, int64_t oid, time_t now, struct sub_plan *pla
     if (subscription_record_tx(f->db, o, plan, id, now, &e) != 0)
         fail_msg("record: %s", e.detail);
     assert_int_equal(db_commit(f->db, &e), 0);
-    orders_rec_free(o);
+    order_row_free(o);
     return id;
 }
 
@@ -266,7 +266,7 @@ static void test_plan_and_record(void **state)
     int64_t c1 = issue(f, o1, T_2026_12_01, &plan);
     assert_int_equal(plan.kind, 0);
     assert_int_equal(plan.ends_at, sub_term_end(T_2026_12_01, 12));
-    struct subscription s = {0};
+    struct subscription_row s = {0};
     assert_int_equal(subscriptions_get_by_cert(f->db, c1, &s, &e), 0);
     assert_string_equal(s.state, "active");
     assert_int_equal(s.ends_at, plan.ends_at);
@@ -280,7 +280,7 @@ static void test_plan_and_record(void **state)
     int64_t c2 = issue(f, o2, T_2027_06_01, &plan);
     assert_int_equal(plan.kind, 1);
     assert_int_equal(plan.ends_at, s.ends_at);
-    struct subscription_cert *l = NULL;
+    struct subscription_cert_row *l = NULL;
     size_t n = 0;
     assert_int_equal(subscription_certs_list(f->db, s.id, &l, &n, &e), 0);
     assert_int_equal(n, 2);
@@ -296,7 +296,7 @@ static void test_plan_and_record(void **state)
     assert_int_equal(plan.kind, 2);
     assert_int_equal(plan.carried_days, 40);
     assert_int_equal(plan.ends_at, sub_term_end(at, 12) + 40 * DAY);
-    struct subscription s2 = {0}, old = {0};
+    struct subscription_row s2 = {0}, old = {0};
     assert_int_equal(subscriptions_get_by_cert(f->db, c3, &s2, &e), 0);
     assert_int_equal(s2.predecessor_id, s.id);
     assert_int_equal(s2.carried_days, 40);
@@ -308,15 +308,15 @@ static void test_plan_and_record(void **state)
     assert_int_equal(db_begin(f->db, &e), 0);
     assert_int_equal(subscription_certs_insert(f->db, s.id, o4, 0, "continued", at, &e), 0);
     assert_int_equal(db_commit(f->db, &e), 0);
-    struct order_rec *o = NULL;
-    static const struct orders_scope all = {1, NULL, 0};
+    struct order_row *o = NULL;
+    static const struct org_scope all = {1, NULL, 0};
     assert_int_equal(orders_get(f->db, o4, &all, &o, &e), 0);
     assert_int_equal(db_begin(f->db, &e), 0);
     assert_int_equal(subscriptions_set_state(f->db, s2.id, "active", "cancelled", at, &e), 0);
     assert_int_equal(db_commit(f->db, &e), 0);
     assert_int_equal(subscriptions_set_state(f->db, s2.id, "active", "cancelled", at, &e),
                      -SM_E_CONFLICT);
-    orders_rec_free(o);
+    order_row_free(o);
 }
 
 /* R-REN-1 R-REN-4 R-SCL-1: under a moving clock each reminder is mailed once, reminders
@@ -446,7 +446,7 @@ static void test_refusals(void **state)
     r.nnames = f->p.sans_max + 1;
     assert_int_equal(subscription_renew(&env, &who, c->serial, &r, &id, &e), -SM_E_POLICY);
     assert_string_equal(e.detail, "names");
-    struct subscription s = {0};
+    struct subscription_row s = {0};
     assert_int_equal(subscriptions_get_by_cert(f->db, c1, &s, &e), 0);
     assert_int_equal(s.renewal_order_id, 0);
     /* the same postal code is no change; the renewal opens once and locks the certificate */
@@ -476,8 +476,8 @@ static void test_refusals(void **state)
     assert_int_equal(certs_get_id(f->db, c1, &still, &e), 0);
     assert_string_equal(still->state, "issued");
     certs_row_free(still);
-    struct order_rec *o = NULL;
-    static const struct orders_scope all = {1, NULL, 0};
+    struct order_row *o = NULL;
+    static const struct org_scope all = {1, NULL, 0};
     assert_int_equal(orders_get(f->db, id, &all, &o, &e), 0);
     assert_string_equal(o->kind, "renewal");
     assert_string_equal(o->state, "awaiting_payment");
@@ -485,7 +485,7 @@ static void test_refusals(void **state)
     assert_string_equal(o->cn, "www.sub-test.co.jp");
     assert_int_equal(o->amount, f->p.list_price);
     assert_true(o->invoice_no[0] != '\0');
-    orders_rec_free(o);
+    order_row_free(o);
     certs_row_free(c);
     config_free(cfg);
 }
@@ -566,12 +566,12 @@ static void test_renewal_source_and_keeps(void **state)
                                    &e),
         -SM_E_POLICY);
     assert_string_equal(e.detail, "org.address");
-    struct product ov;
+    struct product_row ov;
     assert_int_equal(products_get_by_code(f->db, "ov-1y", &ov, &e), 0);
     assert_int_equal(subscription_renewal_keeps(&src, &ov, "www.sub-test.co.jp", same, &e),
                      -SM_E_POLICY);
     assert_string_equal(e.detail, "product");
-    struct product more = f->p;
+    struct product_row more = f->p;
     more.sans_max = 5;
     assert_int_equal(subscription_renewal_keeps(&src, &more, "www.sub-test.co.jp", same, &e),
                      -SM_E_POLICY);
@@ -610,7 +610,7 @@ static void test_replacement_carries_days(void **state)
     assert_int_equal(p2.kind, 2);
     assert_int_equal(p2.carried_days, 100);
     assert_int_equal(p2.ends_at, sub_term_end(at, 12) + 100 * DAY);
-    struct subscription old = {0}, s2 = {0};
+    struct subscription_row old = {0}, s2 = {0};
     assert_int_equal(subscriptions_get_by_cert(f->db, c1, &old, &e), 0);
     assert_string_equal(old.state, "renewed");
     assert_int_equal(subscriptions_get_by_cert(f->db, c2, &s2, &e), 0);
@@ -634,7 +634,7 @@ static void test_renewal_phone_reuse(void **state)
     struct sub_plan plan;
     char serial[48];
     first_cert(f, &plan, serial);
-    struct vetting_check ph;
+    struct vetting_check_row ph;
     memset(&ph, 0, sizeof ph);
     ph.org_id = f->org_id;
     ph.order_id = 1;
@@ -655,16 +655,16 @@ static void test_renewal_phone_reuse(void **state)
     clock_set((time_t)plan.ends_at - 30 * DAY);
     int64_t id = 0;
     assert_int_equal(subscription_renew(&env, &who, serial, NULL, &id, &e), 0);
-    struct order_rec *ren = NULL;
-    static const struct orders_scope all = {1, NULL, 0};
+    struct order_row *ren = NULL;
+    static const struct org_scope all = {1, NULL, 0};
     assert_int_equal(orders_get(f->db, id, &all, &ren, &e), 0);
     assert_string_equal(ren->kind, "renewal");
-    struct vetting_check found;
+    struct vetting_check_row found;
     assert_int_equal(review_phone_reusable(&env, ren, clock_now(), &found, &e), 1);
     assert_int_equal(found.at, T_2026_12_01);
     assert_int_equal(review_phone_reusable(&env, ren, T_2026_12_01 + 398 * DAY, NULL, &e), 1);
     assert_int_equal(review_phone_reusable(&env, ren, T_2026_12_01 + 398 * DAY + 1, NULL, &e), 0);
-    orders_rec_free(ren);
+    order_row_free(ren);
     config_free(cfg);
 }
 
@@ -719,7 +719,7 @@ static void test_notify_addresses(void **state)
     struct sub_plan plan;
     char serial[48];
     first_cert(f, &plan, serial);
-    struct subscription s = {0};
+    struct subscription_row s = {0};
     struct certs_row *c = NULL;
     assert_int_equal(certs_get(f->db, serial, &c, &e), 0);
     int64_t o1 = c->order_id;
@@ -742,11 +742,11 @@ static void test_notify_addresses(void **state)
     assert_string_equal(e.field, "notify_email1");
     const char *good[3] = {"ops@sub-test.co.jp", "OPS@sub-test.co.jp", "sec@sub-test.co.jp"};
     assert_int_equal(order_set_notify_emails(&env, &other, o1, good, &changed, &e), -SM_E_NOTFOUND);
-    struct order_rec *o = NULL;
-    static const struct orders_scope all = {1, NULL, 0};
+    struct order_row *o = NULL;
+    static const struct org_scope all = {1, NULL, 0};
     assert_int_equal(orders_get(f->db, o1, &all, &o, &e), 0);
     assert_string_equal(o->notify_email[0], "cert@sub-test.co.jp");
-    orders_rec_free(o);
+    order_row_free(o);
     assert_int_equal(order_set_notify_emails(&env, &who, o1, good, &changed, &e), 0);
     assert_int_equal(changed, 1);
     int64_t ids[2] = {o1, o2};
@@ -755,7 +755,7 @@ static void test_notify_addresses(void **state)
         assert_string_equal(o->notify_email[0], "ops@sub-test.co.jp");
         assert_string_equal(o->notify_email[1], "sec@sub-test.co.jp"); /* the repeat dropped */
         assert_null(o->notify_email[2]);
-        orders_rec_free(o);
+        order_row_free(o);
     }
     assert_int_equal(order_set_notify_emails(&env, &who, o1, good, &changed, &e), 0);
     assert_int_equal(changed, 0);

@@ -61,6 +61,32 @@ static void test_text_digits(void **state)
     assert_false(text_is_digit(':'));
 }
 
+/* Issue 7 item 4: the hex reader of the weak-key list and the digit fields of dates and
+ * calendars live here; atext is the one set of the address check and the SMTP headers. */
+static void test_text_unhex_lower_digits_value_atext(void **state)
+{
+    (void)state;
+    unsigned char b[3];
+    assert_int_equal(text_unhex_lower(b, 3, "0aff10 rest"), 0);
+    assert_int_equal(b[0], 0x0a);
+    assert_int_equal(b[1], 0xff);
+    assert_int_equal(b[2], 0x10);
+    assert_int_equal(text_unhex_lower(b, 3, "0aFF10"), -1); /* lower case only */
+    assert_int_equal(text_unhex_lower(b, 3, "0af"), -1);    /* short: stops at the NUL */
+    assert_int_equal(text_unhex_lower(b, 1, "g0"), -1);
+    int v = -1;
+    assert_int_equal(text_digits_value("2026-", 4, &v), 0);
+    assert_int_equal(v, 2026);
+    assert_int_equal(text_digits_value("09", 2, &v), 0);
+    assert_int_equal(v, 9);
+    assert_int_equal(text_digits_value("1a", 2, &v), -1);
+    assert_int_equal(text_digits_value("1", 2, &v), -1);
+    assert_true(text_is_atext('a') && text_is_atext('Z') && text_is_atext('7'));
+    assert_true(text_is_atext('+') && text_is_atext('~') && text_is_atext('\''));
+    assert_false(text_is_atext('.') || text_is_atext('@') || text_is_atext(' '));
+    assert_false(text_is_atext('<') || text_is_atext(0) || text_is_atext(0xe3));
+}
+
 static void test_text_write_all_pipe(void **state)
 {
     (void)state;
@@ -166,6 +192,7 @@ int main(void)
         cmocka_unit_test(test_text_hex_round_trip),
         cmocka_unit_test(test_text_digits),
         cmocka_unit_test(test_text_write_all_pipe),
+        cmocka_unit_test(test_text_unhex_lower_digits_value_atext),
         cmocka_unit_test(test_text_email_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -34,7 +34,7 @@ static int fx_setup(void **state)
 
 static int64_t mkorg(struct dbfx *f, const char *kind, int64_t reseller)
 {
-    struct org o = {0};
+    struct org_row o = {0};
     snprintf(o.kind, sizeof o.kind, "%s", kind);
     snprintf(o.name_ja, sizeof o.name_ja, "組織");
     snprintf(o.name_en, sizeof o.name_en, "Org");
@@ -47,7 +47,7 @@ static int64_t mkorg(struct dbfx *f, const char *kind, int64_t reseller)
 
 static int64_t mkuser(struct dbfx *f, int64_t org, const char *login, int role)
 {
-    struct user u = {0};
+    struct user_row u = {0};
     u.org_id = org;
     u.role = role;
     snprintf(u.login_id, sizeof u.login_id, "%s", login);
@@ -75,7 +75,7 @@ static void test_org_insert_reseller_must_be_reseller(void **state)
 {
     struct dbfx *f = *state;
     int64_t c = mkorg(f, "customer", 0), r = mkorg(f, "reseller", 0);
-    struct org o = {.kind = "customer", .name_ja = "x", .name_en = "x", .reseller_org_id = c};
+    struct org_row o = {.kind = "customer", .name_ja = "x", .name_en = "x", .reseller_org_id = c};
     int64_t id;
     struct sm_err e = {0};
     assert_int_equal(org_insert(f->db, &o, &id, &e), -SM_E_INVALID);
@@ -84,7 +84,7 @@ static void test_org_insert_reseller_must_be_reseller(void **state)
     assert_int_equal(org_insert(f->db, &o, &id, &e), -SM_E_INVALID);
     o.reseller_org_id = r;
     assert_int_equal(org_insert(f->db, &o, &id, &e), 0);
-    struct org got;
+    struct org_row got;
     assert_int_equal(org_get(f->db, id, &got, &e), 0);
     assert_int_equal(got.reseller_org_id, r);
     assert_int_equal(org_get(f->db, 9999, &got, &e), -SM_E_NOTFOUND);
@@ -100,7 +100,7 @@ static void test_user_login_unique_case_insensitive(void **state)
     int64_t a = mkuser(f, org, "Hanako", USER_CUSTOMER);
     assert_true(a > 0);
     assert_int_equal(mkuser(f, org, "HANAKO", USER_CUSTOMER), -SM_E_EXISTS);
-    struct user u;
+    struct user_row u;
     struct sm_err e = {0};
     assert_int_equal(user_get_by_login(f->db, "hanako", &u, &e), 0);
     assert_int_equal(u.id, a);
@@ -125,7 +125,7 @@ static void test_user_updates_of_absent_user(void **state)
     assert_int_equal(user_set_failures(f->db, 77, 1, 2, 3, &e), -SM_E_NOTFOUND);
     assert_int_equal(user_set_profile(f->db, 77, "n", "e@x.jp", "en", &e), -SM_E_NOTFOUND);
     assert_int_equal(user_set_login_id(f->db, 77, "nobody", &e), -SM_E_NOTFOUND);
-    struct user u;
+    struct user_row u;
     assert_int_equal(user_get(f->db, 77, &u, &e), -SM_E_NOTFOUND);
     int64_t org = mkorg(f, "customer", 0), id = mkuser(f, org, "taro", USER_CUSTOMER);
     assert_int_equal(user_set_failures(f->db, id, 2, 100, 500, &e), 0);
@@ -143,13 +143,13 @@ static void test_sessions_per_user(void **state)
     struct dbfx *f = *state;
     int64_t org = mkorg(f, "customer", 0), id = mkuser(f, org, "taro", USER_CUSTOMER);
     struct sm_err e = {0};
-    struct session s = {.user_id = id, .created_at = 1, .last_seen = 1, .expires_at = 10};
+    struct session_row s = {.user_id = id, .created_at = 1, .last_seen = 1, .expires_at = 10};
     const char *h[3] = {"aa", "bb", "cc"};
     for (int i = 0; i < 3; i++) {
         snprintf(s.id_hash, sizeof s.id_hash, "%s", h[i]);
         assert_int_equal(session_insert(f->db, &s, &e), 0);
     }
-    struct session got;
+    struct session_row got;
     assert_int_equal(session_touch(f->db, "aa", 5, &e), 0);
     assert_int_equal(session_get(f->db, "aa", &got, &e), 0);
     assert_int_equal(got.last_seen, 5);
@@ -166,9 +166,10 @@ static void test_pwreset_single_use(void **state)
     struct dbfx *f = *state;
     int64_t org = mkorg(f, "customer", 0), id = mkuser(f, org, "taro", USER_CUSTOMER);
     struct sm_err e = {0};
-    struct pwreset t = {.token_hash = "hh", .user_id = id, .created_at = 1, .expires_at = 9};
+    struct reset_token_row t = {
+        .token_hash = "hh", .user_id = id, .created_at = 1, .expires_at = 9};
     assert_int_equal(pwreset_insert(f->db, &t, &e), 0);
-    struct pwreset got;
+    struct reset_token_row got;
     assert_int_equal(pwreset_get(f->db, "hh", &got, &e), 0);
     assert_int_equal(got.used_at, 0);
     assert_int_equal(pwreset_use(f->db, "hh", 5, &e), 0);
@@ -184,11 +185,11 @@ static void test_apikey_revoke_owner_only(void **state)
     int64_t org = mkorg(f, "customer", 0);
     int64_t a = mkuser(f, org, "taro", USER_CUSTOMER), b = mkuser(f, org, "jiro", USER_CUSTOMER);
     struct sm_err e = {0};
-    struct apikey k = {
+    struct api_key_row k = {
         .user_id = a, .prefix = "sk_abcdefg", .hash = "k1", .label = "ci", .created_at = 3};
     int64_t id;
     assert_int_equal(apikey_insert(f->db, &k, &id, &e), 0);
-    struct apikey got;
+    struct api_key_row got;
     assert_int_equal(apikey_find(f->db, "k1", &got, &e), 0);
     assert_int_equal(got.user_id, a);
     assert_int_equal(got.revoked_at, 0);
@@ -197,7 +198,7 @@ static void test_apikey_revoke_owner_only(void **state)
     assert_int_equal(apikey_revoke(f->db, id, a, 10, &e), -SM_E_NOTFOUND);
     assert_int_equal(apikey_find(f->db, "k1", &got, &e), 0);
     assert_int_equal(got.revoked_at, 9);
-    struct apikey *rows;
+    struct api_key_row *rows;
     size_t n;
     assert_int_equal(apikey_list(f->db, b, &rows, &n, &e), 0);
     assert_int_equal(n, 0);
@@ -207,25 +208,45 @@ static void test_apikey_revoke_owner_only(void **state)
     free(rows);
 }
 
-/* ORG_SCOPE_SQL on both backends: own, managed, all, nothing. */
+/* Issue 7 item 3: the one organization scope on both backends. org_ids_seen lists own,
+ * own + managed, or nothing; org_list_scope filters by a list, all, or nothing. */
 static void test_org_scope_sql(void **state)
 {
     struct dbfx *f = *state;
     int64_t r = mkorg(f, "reseller", 0), m = mkorg(f, "customer", r), c = mkorg(f, "customer", 0);
     struct sm_err e = {0};
     struct {
+        int64_t own, managed;
+        size_t n;
+        int64_t first;
+    } seen[] = {{c, 0, 1, c}, {r, r, 2, r}, {m, 0, 1, m}, {0, 0, 0, 0}, {r, c, 1, r}};
+    for (size_t i = 0; i < sizeof seen / sizeof seen[0]; i++) {
+        int64_t *ids = NULL;
+        size_t n = 9;
+        assert_int_equal(org_ids_seen(f->db, seen[i].own, seen[i].managed, &ids, &n, &e), 0);
+        assert_int_equal(n, seen[i].n);
+        if (n > 0)
+            assert_int_equal(ids[0], seen[i].first);
+        free(ids);
+    }
+    int64_t only_c[] = {c}, r_m[] = {r, m};
+    struct {
         struct org_scope s;
         int r, m, c;
-    } t[] = {
-        {{0, c, 0}, 0, 0, 1}, {{0, r, r}, 1, 1, 0}, {{1, c, 0}, 1, 1, 1}, {{0, 0, 0}, 0, 0, 0}};
+    } t[] = {{{0, only_c, 1}, 0, 0, 1},
+             {{0, r_m, 2}, 1, 1, 0},
+             {ORG_SCOPE_ALL, 1, 1, 1},
+             {ORG_SCOPE_NONE, 0, 0, 0}};
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-        assert_int_equal(org_in_scope(f->db, &t[i].s, r, &e), t[i].r);
-        assert_int_equal(org_in_scope(f->db, &t[i].s, m, &e), t[i].m);
-        assert_int_equal(org_in_scope(f->db, &t[i].s, c, &e), t[i].c);
-        struct org *rows;
+        assert_int_equal(org_scope_has(&t[i].s, r), t[i].r);
+        assert_int_equal(org_scope_has(&t[i].s, m), t[i].m);
+        assert_int_equal(org_scope_has(&t[i].s, c), t[i].c);
+        struct org_row *rows;
         size_t n;
         assert_int_equal(org_list_scope(f->db, &t[i].s, &rows, &n, &e), 0);
         assert_int_equal((int)n, t[i].r + t[i].m + t[i].c);
+        for (size_t k = 0; k < n; k++)
+            assert_true(org_scope_has(&t[i].s, rows[k].id));
         free(rows);
     }
 }
@@ -241,13 +262,13 @@ static void test_announcements_newest_first_limit(void **state)
         clock_set(1800000000 + i);
         assert_int_equal(announcement_insert(f->db, t, t, "b", "b", 0, &id, &e), 0);
     }
-    struct announcement *a;
+    struct announcement_row *a;
     size_t n;
     assert_int_equal(announcement_list(f->db, 2, &a, &n, &e), 0);
     assert_int_equal(n, 2);
     assert_string_equal(a[0].title_ja, "t2");
     assert_string_equal(a[1].title_ja, "t1");
-    announcements_free(a, n);
+    announcement_rows_free(a, n);
 }
 
 #define T(fn, be) cmocka_unit_test_prestate_setup_teardown(fn, fx_setup, dbfx_teardown, &be)

@@ -43,7 +43,7 @@ static int setup(void **state)
     (void)state;
     clock_set(NOW);
     struct sm_err e = {0};
-    struct product p;
+    struct product_row p;
     if (testdir_make(dir, sizeof dir, "validate") < 0 || (cfg = config_defaults(dir)) == NULL ||
         db_open("sqlite:v.db", dir, &db, &e) < 0 || db_migrate(db, &e) < 0 ||
         product_seed_demo(db, "test", NULL, &e) < 0 ||
@@ -55,7 +55,7 @@ static int setup(void **state)
     env.db = db;
     /* the organizations 1..30 that order() names (the DCV mail names its organization) */
     for (int i = 1; i <= 30; i++) {
-        struct org org;
+        struct org_row org;
         int64_t id = 0;
         memset(&org, 0, sizeof org);
         snprintf(org.kind, sizeof org.kind, "customer");
@@ -83,7 +83,7 @@ static int teardown(void **state)
 static int64_t order(int64_t org, const char *key, const char *const *names,
                      const char *const *methods, size_t n)
 {
-    struct order_rec o;
+    struct order_row o;
     memset(&o, 0, sizeof o);
     snprintf(o.receipt_no, sizeof o.receipt_no, "R-%s", key);
     snprintf(o.kind, sizeof o.kind, "new");
@@ -105,7 +105,7 @@ static int64_t order(int64_t org, const char *key, const char *const *names,
 
 static void prepare(int64_t id)
 {
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     struct sm_err e = {0};
     assert_int_equal(orders_get(db, id, &sys.scope, &o, NULL), 0);
     assert_int_equal(db_begin(db, NULL), 0);
@@ -113,7 +113,7 @@ static void prepare(int64_t id)
     if (rc != 0)
         fail_msg("prepare: %s %s", e.field, e.detail);
     assert_int_equal(db_commit(db, NULL), 0);
-    orders_rec_free(o);
+    order_row_free(o);
 }
 
 static struct order_domain_row *domains(int64_t id, size_t *n)
@@ -379,12 +379,12 @@ static void test_validate_reuse_not_past_switched_off_method(void **state)
 static int64_t approved_order(int64_t org, const char *key, const char *const *names, size_t n)
 {
     int64_t id = order(org, key, names, NULL, n);
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     assert_int_equal(orders_get(db, id, &sys.scope, &o, NULL), 0);
     assert_int_equal(db_begin(db, NULL), 0);
     assert_int_equal(orders_set_state(db, id, o->version, "vetting", "approved", NULL, NULL), 0);
     assert_int_equal(db_commit(db, NULL), 0);
-    orders_rec_free(o);
+    order_row_free(o);
     return id;
 }
 
@@ -442,10 +442,10 @@ static void test_validate_stale_evidence_refused_at_issuance(void **state)
     assert_string_equal(e.field, "evidence");
     assert_string_equal(order_err_key(&e), "order.err.evidence_stale");
     assert_non_null(strstr(e.detail, "held.co.jp (dcv.stale)"));
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     assert_int_equal(orders_get(db, id, &sys.scope, &o, NULL), 0);
     assert_string_equal(o->state, "vetting");
-    orders_rec_free(o);
+    order_row_free(o);
     size_t n = 0;
     struct order_domain_row *d = domains(id, &n);
     const struct order_domain_row *h = find(d, n, "held.co.jp");
@@ -474,10 +474,10 @@ static void test_validate_web_page_spread_refused_at_issuance(void **state)
     assert_int_equal(fulfil_issue(&env, &sys, cfg, id, &e), -SM_E_CONFLICT);
     assert_string_equal(e.field, "evidence");
     assert_non_null(strstr(e.detail, "dcv.scope"));
-    struct order_rec *o = NULL;
+    struct order_row *o = NULL;
     assert_int_equal(orders_get(db, id, &sys.scope, &o, NULL), 0);
     assert_string_equal(o->state, "vetting");
-    orders_rec_free(o);
+    order_row_free(o);
     size_t n = 0;
     struct order_domain_row *d = domains(id, &n);
     assert_string_equal(find(d, n, "*.spread2.co.jp")->dcv_method, "dns"); /* no web page */
@@ -539,7 +539,7 @@ static void test_validate_email_goes_to_chosen_address(void **state)
 static void test_validate_email_lookup_names_the_request(void **state)
 {
     (void)state;
-    struct org org;
+    struct org_row org;
     memset(&org, 0, sizeof org);
     snprintf(org.kind, sizeof org.kind, "customer");
     snprintf(org.name_ja, sizeof org.name_ja, "確認商事株式会社");
