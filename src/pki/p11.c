@@ -20,20 +20,10 @@
 #include <p11-kit/pkcs11.h>
 
 #include "core/failalloc.h"
+#include "core/text.h"
 #include "pki/p11.h"
 
 /* ---- URIs (RFC 7512) ---- */
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /* Percent-decodes s[0..len) into out (cap bytes); returns the length or -1. */
 static long pct_decode(const char *s, size_t len, unsigned char *out, size_t cap)
@@ -42,8 +32,8 @@ static long pct_decode(const char *s, size_t len, unsigned char *out, size_t cap
     for (size_t i = 0; i < len; i++) {
         int c = (unsigned char)s[i];
         if (c == '%') {
-            int a = i + 2 < len ? hexval(s[i + 1]) : -1;
-            int b = i + 2 < len ? hexval(s[i + 2]) : -1;
+            int a = i + 2 < len ? text_hex_value(s[i + 1]) : -1;
+            int b = i + 2 < len ? text_hex_value(s[i + 2]) : -1;
             if (a < 0 || b < 0)
                 return -1;
             c = a * 16 + b;
