@@ -515,6 +515,13 @@ int reissue_apply(const struct order_env *env, const struct order_actor *who,
     memset(&plan, 0, sizeof plan);
     memset(&c, 0, sizeof c);
     *order_id = 0;
+    /* R-APP-7: like every submission, none inside the maintenance window */
+    time_t mend;
+    if (maint_in_window(env->maint, (time_t)now, &mend)) {
+        char until[24];
+        clock_format_utc(mend, until, sizeof until);
+        return sm_err_set(e, SM_E_MAINTENANCE, "maintenance", "maintenance window until %s", until);
+    }
     int rc = db_begin(db, e);
     if (rc < 0)
         return rc;
@@ -642,8 +649,30 @@ json_t *reissue_history(struct db *db, int64_t cert_id, struct sm_err *e)
     }
     json_t *a = json_array();
     for (size_t i = 0; a != NULL && i < n; i++) {
-        if (l[i].cert_id == 0)
+        if (l[i].cert_id == 0) {
+            /* a reissue still waiting (DCV, approval): shown with its order */
+            struct order_row *o = NULL;
+            if (strcmp(l[i].reason, "reissue") == 0 &&
+                orders_get(db, l[i].order_id, &system_actor.scope, &o, NULL) == 0 &&
+                strcmp(o->state, "issued") != 0 && strcmp(o->state, "rejected") != 0 &&
+                strcmp(o->state, "cancelled") != 0) {
+                const char *why = "";
+                for (size_t k = 0; k < nri; k++)
+                    if (ri[k].order_id == l[i].order_id)
+                        why = ri[k].reason;
+                json_array_append_new(
+                    a,
+                    json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:s, s:I, "
+                              "s:s}",
+                              "serial", "", "state", "pending", "issued_why", l[i].reason,
+                              "reissue_reason", why, "replaces", "", "replaced_by", "",
+                              "not_before", (json_int_t)0, "not_after", (json_int_t)0, "revoked_at",
+                              (json_int_t)0, "revoke_due", (json_int_t)0, "revocation_reason", "",
+                              "order_id", (json_int_t)o->id, "receipt_no", o->receipt_no));
+            }
+            order_row_free(o);
             continue;
+        }
         struct certs_row *c = NULL;
         if (certs_get_id(db, l[i].cert_id, &c, NULL) < 0)
             continue;

@@ -109,7 +109,9 @@ int reissue_apply(const struct order_env *env, const struct order_actor *who,
  * first, as a JSON array of {serial, state, issued_why (first | continued | renewal |
  * reissue), reissue_reason ("" unless reissue), replaces (serial or ""), not_before,
  * not_after, revoked_at, revoke_due (0 = none), revocation_reason (RFC 5280 name or ""),
- * revocation_source}. NULL when the certificate is in no subscription. */
+ * revocation_source}; a reissue still waiting (its order neither issued, rejected nor
+ * cancelled) is a row with state "pending", serial "", its order_id and receipt_no. NULL
+ * when the certificate is in no subscription. */
 json_t *reissue_history(struct db *db, int64_t cert_id, struct sm_err *e);
 
 #endif

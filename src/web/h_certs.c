@@ -371,6 +371,16 @@ void h_cert_detail(struct req *r)
     json_object_set_new(data, "term_note", json_string(note.p ? note.p : ""));
     buf_free(&note);
     revoke_page_data(r, &p, c->serial, c->state, c->not_after, data); /* issue 9 item 4 */
+    /* R-REV-1: a certificate whose revocation is scheduled says so, with the date */
+    const char *when =
+        json_string_value(json_object_get(json_object_get(data, "revoke"), "scheduled"));
+    if (strcmp(status, "valid") == 0 && when != NULL && when[0] != '\0') {
+        struct buf lbl = BUF_INIT;
+        i18n_format(&lbl, r->lang, "certs.status.scheduled", when);
+        json_object_set_new(data, "status", json_string("scheduled"));
+        json_object_set_new(data, "status_label", json_string(lbl.p ? lbl.p : when));
+        buf_free(&lbl);
+    }
     /* R-REN-6: the subscription, its certificates and what comes next */
     json_object_set_new(data, "subscription", hs_cert_subscription(r, &p, c->id));
     reissue_page_data(r, &p, c->id, c->state, data); /* R-RI-7: reissue and history */

@@ -12,6 +12,7 @@
 #include "ra/revoke.h"
 #include "store/certlist.h"
 #include "store/products.h"
+#include "web/h_portal.h"
 #include "web/h_reissue.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
@@ -231,6 +232,14 @@ out:
     portal_clear(&p);
 }
 
+/* R-APP-7: refused in the maintenance window, as submissions are: 503 with its end (JST). */
+static void maint_reply(struct req *r, const struct portal *p, const struct sm_err *e)
+{
+    char until[40] = "";
+    pf_maint_until(p, until, sizeof until);
+    http_reply_err_msg(r, e, "order.err.maintenance", until);
+}
+
 /* The plan as JSON (confirmation page and API). */
 static json_t *plan_json(struct req *r, const struct reissue_plan *pl)
 {
@@ -250,6 +259,12 @@ static json_t *plan_json(struct req *r, const struct reissue_plan *pl)
         json_loads(pl->added_json ? pl->added_json : "[]", 0, NULL), "removed",
         json_loads(pl->removed_json ? pl->removed_json : "[]", 0, NULL), "fee", (json_int_t)pl->fee,
         "fee_yen", yen, "fee_rule", pl->fee_rule);
+    /* the root's label as the certificate page shows it (ルートA / ルートB) */
+    if (j != NULL)
+        json_object_set_new(
+            j, "root_label",
+            json_string(
+                i18n_text(r->lang, strcmp(pl->root, "b") == 0 ? "certs.root.b" : "certs.root.a")));
     return j;
 }
 
@@ -306,6 +321,8 @@ void h_cert_reissue(struct req *r)
     if (reissue_apply(&p.env, &p.who, r->web->cfg, &in.q, NULL, &id, &e) < 0) {
         if (e.code == SM_E_NOTFOUND)
             http_reply_error(r, 404, "certs.err.notfound", NULL);
+        else if (e.code == SM_E_MAINTENANCE)
+            maint_reply(r, &p, &e);
         else if (http_err_status(&e) >= 500)
             http_reply_err(r, &e);
         else
@@ -419,7 +436,9 @@ void h_api_cert_reissue(struct req *r)
         char kb[80];
         const char *arg = NULL;
         const char *k = err_key(&e, &arg, kb, sizeof kb);
-        if (k != NULL)
+        if (e.code == SM_E_MAINTENANCE)
+            maint_reply(r, &p, &e);
+        else if (k != NULL)
             http_reply_err_msg(r, &e, k, arg);
         else
             http_reply_err(r, &e);
@@ -461,9 +480,13 @@ void reissue_page_data(struct req *r, struct portal *p, int64_t cert_id, const c
     json_array_foreach(h, i, v)
     {
         char nb[16], na[16], rv[16] = "", key[64], why[200];
-        jst_date(json_integer_value(json_object_get(v, "not_before")), nb, sizeof nb);
-        jst_date(json_integer_value(json_object_get(v, "not_after")), na, sizeof na);
         const char *st = json_string_value(json_object_get(v, "state"));
+        int pending = strcmp(st, "pending") == 0; /* a reissue still waiting */
+        nb[0] = na[0] = '\0';
+        if (!pending) {
+            jst_date(json_integer_value(json_object_get(v, "not_before")), nb, sizeof nb);
+            jst_date(json_integer_value(json_object_get(v, "not_after")), na, sizeof na);
+        }
         int64_t at = json_integer_value(json_object_get(v, "revoked_at"));
         int64_t due = json_integer_value(json_object_get(v, "revoke_due"));
         if (strcmp(st, "revoked") == 0 && at > 0)
@@ -486,13 +509,15 @@ void reissue_page_data(struct req *r, struct portal *p, int64_t cert_id, const c
         snprintf(sk, sizeof sk, "ri.state.%s", st);
         json_array_append_new(
             rows,
-            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}", "serial",
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:I, s:s}", "serial",
                       json_string_value(json_object_get(v, "serial")), "why", why, "not_before", nb,
                       "not_after", na, "state", st, "state_label", i18n_text(r->lang, sk),
                       "revoked", rv, "revocation_reason", rn[0] ? i18n_text(r->lang, rk) : "",
                       "replaced_by", json_string_value(json_object_get(v, "replaced_by")), "this",
                       self != NULL &&
-                          strcmp(self, json_string_value(json_object_get(v, "serial"))) == 0));
+                          strcmp(self, json_string_value(json_object_get(v, "serial"))) == 0,
+                      "order_id", json_integer_value(json_object_get(v, "order_id")), "receipt_no",
+                      pending ? json_string_value(json_object_get(v, "receipt_no")) : ""));
     }
     json_decref(h);
     int can = strcmp(state, "issued") == 0;

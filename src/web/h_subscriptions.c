@@ -129,7 +129,7 @@ json_t *hs_cert_subscription(struct req *r, struct portal *p, int64_t cert_id)
     if (more) {
         time_t from = (time_t)latest->not_after + 1 - (time_t)SUB_CONTINUE_WINDOW_DAYS * DAY;
         time_t at = from > now ? from : now;
-        jst_date(from, next_from, sizeof next_from);
+        jst_date(at, next_from, sizeof next_from); /* an open window: from today */
         jst_date(sub_cert_not_after(at, at, (time_t)s.ends_at), next_until, sizeof next_until);
         can_continue = now >= from && latest->cert_id == cert_id && pending == 0;
     }
@@ -152,6 +152,18 @@ json_t *hs_cert_subscription(struct req *r, struct portal *p, int64_t cert_id)
                 snprintf(notify + strlen(notify), sizeof notify - strlen(notify), "%s%s",
                          notify[0] ? ", " : "", lo->notify_email[i]);
     order_row_free(lo);
+    /* R-REN-5: a renewal of the subscription not issued yet, with its order */
+    struct order_row *ro = NULL;
+    int renewing = 0;
+    if (s.renewal_order_id > 0 &&
+        orders_get(p->db, s.renewal_order_id, &p->who.scope, &ro, NULL) == 0)
+        renewing = strcmp(ro->state, "issued") != 0 && strcmp(ro->state, "cancelled") != 0 &&
+                   strcmp(ro->state, "rejected") != 0;
+    if (j != NULL) {
+        json_object_set_new(j, "renewal_pending", json_boolean(renewing));
+        json_object_set_new(j, "renewal_receipt", json_string(renewing ? ro->receipt_no : ""));
+    }
+    order_row_free(ro);
     if (j != NULL) {
         json_object_set_new(j, "notify", json_string(notify));
         json_object_set_new(j, "notify_order",

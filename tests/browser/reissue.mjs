@@ -110,6 +110,9 @@ COMMIT;`);
   const row = await page.textContent(`#ri-history tr[data-serial="${serial}"]`);
   t.ok(row.includes('失効予定') && row.includes(when), 'R-RI-2 R-RI-7 the original is scheduled for revocation on its date');
   t.ok(!(await page.isVisible('#reissue-link')), '  and cannot be reissued again');
+  const waiting = await page.textContent('#ri-history tr[data-state="pending"]');
+  t.ok(waiting.includes('再発行手続き中'), 'R-RI-7 the reissue waiting for DCV is listed as 再発行手続き中');
+  t.ok(await page.isVisible('#ri-history tr[data-state="pending"] a.ri-pending-order'), '  with a link to its order');
   await shot('history');
   // the refusal without consent answers 422 on purpose; anything else is a problem
   const others = problems.filter((m) => !m.includes('status of 422'));

@@ -198,6 +198,10 @@ COMMIT;`);
     await page.waitForURL(`**/orders/${id}`);
     t.ok(true, `R-REN-2 (${lang}) asking again shows the renewal under way`);
     await shot('12-renewal-order');
+    await page.goto(`${server.url}/certificates/${u.serial}`);
+    t.equal(await page.getAttribute('#renewal-order-link', 'href'), `/orders/${id}`,
+      `R-REN-5 (${lang}) the certificate page shows the renewal in progress, with its order`);
+    await shot('13-certificate-renewing');
     t.equal(problems.length, 0, `(${lang}) no console errors`, problems.join('\n'));
     await context.close();
   }

@@ -236,6 +236,8 @@ post "/certificates/$S2/reissue/confirm" "${FORM[@]}" --data-urlencode "consent=
 check_eq "R-RI-6 the confirmation page" 200 "$code"
 check "  shows the fee: free" grep -q '<td id="ri-c-fee">無料' "$IT_TMP/post.html"
 check "  and the revocation date of the original" grep -q '2026-12-16' "$IT_TMP/post.html"
+check "R-RI-4 the root shown by its label as on the certificate page, not its letter" \
+  grep -q '<td id="ri-c-root">ルートA' "$IT_TMP/post.html"
 N0=$(norders)
 check_eq "  and creates nothing yet" "$N0" "$(norders)"
 code=$(curl -s -c "$JAR" -b "$JAR" -o /dev/null -w '%{http_code} %{redirect_url}' \
@@ -272,6 +274,25 @@ check_eq "R-VAL-3 CAA of www.caa-ri.co.jp forbids this CA: the reissue is refuse
   "caa.forbidden" "$(sq "SELECT issue_refusal FROM orders WHERE id = $OID")"
 check_eq "  the order stays approved, waiting" approved "$(sq "SELECT state FROM orders WHERE id = $OID")"
 check_eq "  and never signed" 0 "$(sq "SELECT COUNT(*) FROM certificates WHERE order_id = $OID")"
+RNO=$(sq "SELECT receipt_no FROM orders WHERE id = $OID")
+curl -s -c "$JAR" -b "$JAR" -o "$IT_TMP/page.html" "$url/certificates/$C1"
+check "R-RI-7 the history lists the waiting reissue as 再発行手続き中" \
+  grep -q 'data-serial="" data-state="pending">.*再発行手続き中' "$IT_TMP/page.html"
+check "  with a link to its order" \
+  grep -q "<a href=\"/orders/$OID\" class=\"ri-pending-order\">$RNO</a>" "$IT_TMP/page.html"
+
+# ---- R-APP-7: no reissue inside the maintenance window (4th Wednesday 20:00 JST), as no
+# other submission; outside it the same request is accepted ----
+at 2026-12-23T12:00:00Z
+N0=$(norders)
+RI_MAINT='{"reason":"other","revoke_date":"2026-12-30","consent":true,"idem_key":"in-maint"}'
+api POST "/api/v1/certificates/$S3/reissue" "$RI_MAINT"
+check_eq "R-RI-1 R-APP-7 a reissue in the maintenance window: 503" 503 "$code"
+check "  saying when it ends" grep -q '2026-12-24' "$BODY"
+check_eq "  and nothing is created" "$N0" "$(norders)"
+at 2026-12-24T00:00:00Z
+api POST "/api/v1/certificates/$S3/reissue" "$RI_MAINT"
+check_eq "R-RI-1 the same request after the window: 201" 201 "$code"
 
 [ "$IT_FAILED" = 0 ] || grep -h 'level=error\|level=warn' "$IT_TMP"/server-*.log | head -20 | sed 's/^/# /'
 kill "$SPID" 2>/dev/null

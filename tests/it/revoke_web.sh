@@ -111,8 +111,13 @@ check_eq "R-REV-1 the job cert.revoke waits for its date" 1 \
   "$(sql "SELECT COUNT(*) FROM jobs WHERE kind = 'cert.revoke' AND key = '$SA2' AND done = 0")"
 get "/certificates/$SA2"
 check "R-REV-1 the page shows the scheduled date" grep -q "id=\"revoke-scheduled\">失効予定日: $LATER" "$BODY"
+check "R-REV-1 the status badge says 失効予定 with the date, not 有効" \
+  grep -q "id=\"cert-status\">失効予定 ($LATER)<" "$BODY"
+check "R-REV-1 and so does the info table" grep -q "<td>失効予定 ($LATER)</td>" "$BODY"
 get "/certificates/$SA2?lang=en"
 check "R-REV-1 in English too" grep -q 'Revocation scheduled for:' "$BODY"
+check "R-REV-1 the English badge: Revocation scheduled (date)" \
+  grep -q "id=\"cert-status\">Revocation scheduled ($LATER)<" "$BODY"
 
 # ---- R-REV-1: withdrawing a scheduled revocation; OV requests wait for a phone call ----
 TOK=$(token)

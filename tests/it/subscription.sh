@@ -311,6 +311,17 @@ check_eq "  for the same CN and notification address" "www.sub-test.co.jp cert@s
   "$(sq "SELECT cn || ' ' || notify_email1 FROM orders WHERE id = $RID")"
 check_eq "  at the list price (R-PRD-3)" "$(sq "SELECT list_price FROM products WHERE code = 'dv-1y'")" \
   "$(sq "SELECT amount FROM orders WHERE id = $RID")"
+RNO=$(sq "SELECT receipt_no FROM orders WHERE id = $RID")
+JAR=$IT_TMP/jar2
+curl -s -c "$JAR" -b "$JAR" -o "$IT_TMP/login.html" "$url/login"
+TOK=$(grep -o 'name="csrf" value="[^"]*"' "$IT_TMP/login.html" | head -1 | sed 's/.*value="//; s/"$//')
+curl -s -c "$JAR" -b "$JAR" -o /dev/null --data-urlencode "csrf=$TOK" \
+  --data-urlencode "login_id=sub-c" --data-urlencode "password=$PW" "$url/login"
+curl -s -c "$JAR" -b "$JAR" -o "$IT_TMP/page.html" "$url/certificates/$S3"
+check "R-REN-5 the certificate page shows the renewal in progress" \
+  grep -q 'id="sub-renewal-pending">更新の手続き中です' "$IT_TMP/page.html"
+check "  with a link to its order" \
+  grep -q "<a href=\"/orders/$RID\" id=\"renewal-order-link\">$RNO</a>" "$IT_TMP/page.html"
 
 # ---- past the end without a completed renewal: cancelled, one notice ----
 at 2027-12-01T04:00:00Z
