@@ -30,7 +30,7 @@ static const struct {
     {"dcv", cmd_dcv, "dcv check --dir DIR --method dns|http --domain D --value V  check a DCV"},
     {"caa", cmd_caa, "caa check --dir DIR --name N [--method M] [--account URI]  check CAA"},
     {"user", cmd_user, "user add|list --dir DIR ...       create (operators) or list users"},
-    {"acme", cmd_acme, "acme eab --dir DIR --org ID       create ACME EAB credentials"},
+    {"acme", cmd_acme, "acme eab|ari-drill|ari-report --dir DIR ...  EAB credentials, ARI drills"},
     {"routes", cmd_routes, "routes                           print the route table with roles"},
     {"serve", cmd_serve, "serve --dir DIR [--port P]       run the web server"},
 };

@@ -59,6 +59,12 @@ static const struct {
                                 "urn:ietf:params:acme:error:externalAccountRequired"},
     [SM_E_ACME_INVALID_CONTACT] = {"SM_E_ACME_INVALID_CONTACT", 400, "acme.invalid_contact",
                                    "urn:ietf:params:acme:error:invalidContact"},
+    [SM_E_ACME_ALREADY_REVOKED] = {"SM_E_ACME_ALREADY_REVOKED", 400, "acme.already_revoked",
+                                   "urn:ietf:params:acme:error:alreadyRevoked"},
+    [SM_E_ACME_BAD_REV_REASON] = {"SM_E_ACME_BAD_REV_REASON", 400, "acme.bad_revocation_reason",
+                                  "urn:ietf:params:acme:error:badRevocationReason"},
+    [SM_E_ACME_KEY_CONFLICT] = {"SM_E_ACME_KEY_CONFLICT", 409, "acme.key_conflict",
+                                "urn:ietf:params:acme:error:malformed"},
 };
 
 static int valid(int code) { return code >= 0 && code < SM_E__COUNT; }

@@ -41,6 +41,9 @@ enum sm_code {
     SM_E_ACME_NO_ACCOUNT,      /* accountDoesNotExist */
     SM_E_ACME_EAB_REQUIRED,    /* externalAccountRequired */
     SM_E_ACME_INVALID_CONTACT, /* invalidContact */
+    SM_E_ACME_ALREADY_REVOKED, /* alreadyRevoked (RFC 8555 7.6) */
+    SM_E_ACME_BAD_REV_REASON,  /* badRevocationReason */
+    SM_E_ACME_KEY_CONFLICT,    /* 409 malformed: keyChange to another account's key */
     SM_E__COUNT
 };
 

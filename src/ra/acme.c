@@ -51,6 +51,8 @@ static int request_key(struct db *db, struct acme_request *q, const char *acct_p
     *key = NULL;
     if (j->kid != NULL && j->jwk_canon != NULL)
         return refuse(e, SM_E_ACME_MALFORMED, "protected.kid", "both kid and jwk");
+    if (by == ACME_BY_EITHER)
+        by = j->kid != NULL ? ACME_BY_KID : ACME_BY_JWK;
     if (by == ACME_BY_JWK) {
         if (j->jwk == NULL)
             return refuse(e, SM_E_ACME_MALFORMED, "protected.jwk", "jwk expected");

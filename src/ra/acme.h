@@ -15,7 +15,8 @@
 struct db;
 
 /* What the request must identify itself with. */
-enum acme_key_by { ACME_BY_KID, ACME_BY_JWK };
+/* ACME_BY_EITHER: kid when the request has one, else jwk (revokeCert, RFC 8555 7.6). */
+enum acme_key_by { ACME_BY_KID, ACME_BY_JWK, ACME_BY_EITHER };
 
 /* A request that passed the checks. */
 struct acme_request {
@@ -62,7 +63,8 @@ int acme_account_change(struct db *db, const struct acme_request *q, int64_t acc
 /* keyChange (RFC 8555 7.3.5), the outer request q signed with the account's kid and sent
  * to url: its payload is an inner JWS signed by the new key (jwk, the same url, no nonce)
  * over {"account": the kid, "oldKey": the account's current key}. The account then has the
- * new key; a key of another account is refused. */
+ * new key; a key of another account is refused with SM_E_ACME_KEY_CONFLICT and out->id set
+ * to that account (answered 409 with its URL in Location). */
 int acme_account_key_change(struct db *db, const struct acme_request *q, const char *url,
                             const char *client_ip, struct acme_account_result *out,
                             struct sm_err *e);

@@ -321,7 +321,8 @@ int acme_account_key_change(struct db *db, const struct acme_request *q, const c
     }
     jwk_thumbprint(in.jwk_canon, thumb);
     if (acme_account_by_thumbprint(db, thumb, &other, NULL) == 0) {
-        rc = refuse(e, SM_E_ACME_MALFORMED, "newKey", "the new key is another account's key");
+        out->id = other.id; /* RFC 8555 7.3.5: 409 with that account's URL in Location */
+        rc = refuse(e, SM_E_ACME_KEY_CONFLICT, "newKey", "the new key is another account's key");
         goto out;
     }
     char object[48], detail[128];

@@ -3,8 +3,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
+#include "core/failalloc.h"
 #include "store/acme_accounts.h"
 #include "store/db.h"
+#include "store/scope.h"
 
 #define ACCOUNT_COLS "id, org_id, created_at, jwk, contact, thumbprint, status, eab_kid"
 
@@ -134,4 +137,90 @@ int acme_eab_get(struct db *db, const char *kid, struct acme_eab_row *out, struc
 {
     struct db_val p[1] = {DBV_TEXT(kid)};
     return db_get_one(db, &st_eab_get, p, 1, &eab_rowtype, out, e);
+}
+
+#define EAB_LIST_SELECT                                                                            \
+    "SELECT k.kid, k.org_id, k.created_at, COALESCE(k.revoked_at, 0), o.name_ja, "                 \
+    "(SELECT COUNT(*) FROM acme_accounts a WHERE a.eab_kid = k.kid), "                             \
+    "COALESCE((SELECT MIN(a.id) FROM acme_accounts a WHERE a.eab_kid = k.kid), 0) "                \
+    "FROM acme_eab_keys k JOIN organizations o ON o.id = k.org_id WHERE 1 = 1"
+
+static const struct db_stmt st_eab_revoke = {
+    "acme_eab.mark_revoked",
+    "UPDATE acme_eab_keys SET revoked_at = $2 WHERE kid = $1 AND revoked_at IS NULL "
+    "AND NOT EXISTS (SELECT 1 FROM acme_accounts a WHERE a.eab_kid = $1)",
+    NULL, NULL};
+
+static int fill_eab_list(void *row, const struct db_val *c)
+{
+    struct acme_eab_list_row *k = row;
+    db_col_copy(k->kid, sizeof k->kid, &c[0]);
+    k->org_id = db_col_int(&c[1]);
+    k->created_at = db_col_int(&c[2]);
+    k->revoked_at = db_col_int(&c[3]);
+    db_col_copy(k->org_name, sizeof k->org_name, &c[4]);
+    k->accounts = db_col_int(&c[5]);
+    k->account_id = db_col_int(&c[6]);
+    return 0;
+}
+
+static const struct db_rowtype eab_list_rowtype = {sizeof(struct acme_eab_list_row), 7,
+                                                   fill_eab_list, NULL, "EAB key"};
+
+/* The list (kid NULL) or one key, in scope. */
+static int eab_scoped(struct db *db, const char *kid, const struct org_scope *scope,
+                      struct acme_eab_list_row **rows, size_t *n, struct acme_eab_list_row *one,
+                      struct sm_err *e)
+{
+    if (scope == NULL)
+        return sm_err_set(e, SM_E_INTERNAL, "scope", "no scope given");
+    if (!scope->all && scope->n > ORG_SCOPE_MAX)
+        return sm_err_set(e, SM_E_TOO_LARGE, "scope", "too many organizations");
+    struct db_val *p = sm_calloc((scope->all ? 0 : scope->n) + 1, sizeof *p);
+    struct buf sql = BUF_INIT;
+    if (p == NULL)
+        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    int np = 0, rc = buf_puts(&sql, EAB_LIST_SELECT);
+    if (rc == 0 && kid != NULL) {
+        p[np++] = DBV_TEXT(kid);
+        rc = buf_puts(&sql, " AND k.kid = $1");
+    }
+    if (rc == 0)
+        rc = org_scope_sql(&sql, "k.org_id", scope, p, &np, NULL);
+    if (rc == 0 && kid == NULL)
+        rc = buf_puts(&sql, " ORDER BY k.created_at DESC, k.kid");
+    if (rc < 0) {
+        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    } else {
+        struct db_stmt st = {kid ? "acme_eab.get_scoped" : "acme_eab.list_scoped", sql.p, NULL,
+                             NULL};
+        rc = kid ? db_get_one(db, &st, p, np, &eab_list_rowtype, one, e)
+                 : db_collect(db, &st, p, np, &eab_list_rowtype, rows, n, e);
+    }
+    buf_free(&sql);
+    free(p);
+    return rc;
+}
+
+int acme_eab_list_scoped(struct db *db, const struct org_scope *scope,
+                         struct acme_eab_list_row **out, size_t *n, struct sm_err *e)
+{
+    *out = NULL;
+    *n = 0;
+    return eab_scoped(db, NULL, scope, out, n, NULL, e);
+}
+
+int acme_eab_get_scoped(struct db *db, const char *kid, const struct org_scope *scope,
+                        struct acme_eab_list_row *out, struct sm_err *e)
+{
+    return eab_scoped(db, kid, scope, NULL, NULL, out, e);
+}
+
+int acme_eab_mark_revoked(struct db *db, const char *kid, int64_t now, struct sm_err *e)
+{
+    struct db_val p[2] = {DBV_TEXT(kid), DBV_INT(now)};
+    int rc = db_run(db, &st_eab_revoke, p, 2, NULL, NULL, e);
+    if (rc == 0 && db_changes(db) != 1)
+        rc = sm_err_set(e, SM_E_CONFLICT, "kid", "EAB key %s is revoked or in use", kid);
+    return rc;
 }

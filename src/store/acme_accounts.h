@@ -47,4 +47,23 @@ int acme_eab_insert(struct db *db, const struct acme_eab_row *k, const char *cre
 /* -SM_E_NOTFOUND when absent. */
 int acme_eab_get(struct db *db, const char *kid, struct acme_eab_row *out, struct sm_err *e);
 
+/* The EAB credentials of the organizations in scope (issue 10 item 4, the account page),
+ * newest first, with how many ACME accounts were created with each and the first of them.
+ * Never the HMAC key. Free with free(). */
+struct org_scope;
+struct acme_eab_list_row {
+    char kid[64];
+    int64_t org_id, created_at, revoked_at; /* revoked_at 0 = usable */
+    char org_name[128];
+    int64_t accounts, account_id; /* account_id: the first bound account, 0 = unused */
+};
+int acme_eab_list_scoped(struct db *db, const struct org_scope *scope,
+                         struct acme_eab_list_row **out, size_t *n, struct sm_err *e);
+/* The key kid if its organization is in scope; -SM_E_NOTFOUND otherwise. */
+int acme_eab_get_scoped(struct db *db, const char *kid, const struct org_scope *scope,
+                        struct acme_eab_list_row *out, struct sm_err *e);
+/* Marks kid revoked at now if it is usable and no account was created with it (inside the
+ * caller's transaction); -SM_E_CONFLICT otherwise. */
+int acme_eab_mark_revoked(struct db *db, const char *kid, int64_t now, struct sm_err *e);
+
 #endif

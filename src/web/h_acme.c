@@ -20,7 +20,7 @@
 #define URL_MAX 512
 
 /* base_url without a trailing slash, followed by path. */
-static void acme_url(const struct req *r, const char *path, char *out, size_t n)
+void acme_url(const struct req *r, const char *path, char *out, size_t n)
 {
     const char *base = config_str(r->web->cfg, "server", "base_url");
     size_t bl = strlen(base);
@@ -46,7 +46,7 @@ static int acme_headers(struct req *r, struct sm_err *e)
 }
 
 /* The AUTH_JWS step of a POST: 0 with q filled, or negative after answering. */
-static int acme_begin(struct req *r, enum acme_key_by by, struct acme_request *q)
+int acme_begin(struct req *r, enum acme_key_by by, struct acme_request *q)
 {
     struct sm_err e = {0};
     memset(q, 0, sizeof *q);
@@ -75,16 +75,19 @@ static int acme_begin(struct req *r, enum acme_key_by by, struct acme_request *q
 
 void h_acme_directory(struct req *r)
 {
-    char nn[URL_MAX], na[URL_MAX], no[URL_MAX], rc[URL_MAX], kc[URL_MAX], web[URL_MAX];
+    char nn[URL_MAX], na[URL_MAX], no[URL_MAX], rc[URL_MAX], kc[URL_MAX], web[URL_MAX], ri[URL_MAX];
     acme_url(r, "/acme/new-nonce", nn, sizeof nn);
     acme_url(r, "/acme/new-account", na, sizeof na);
     acme_url(r, "/acme/new-order", no, sizeof no);
     acme_url(r, "/acme/revoke-cert", rc, sizeof rc);
     acme_url(r, "/acme/key-change", kc, sizeof kc);
     acme_url(r, "/", web, sizeof web);
+    acme_url(r, "/acme/renewal-info", ri, sizeof ri);
     json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:b, s:s}}", "newNonce", nn, "newAccount",
                           na, "newOrder", no, "revokeCert", rc, "keyChange", kc, "meta",
                           "externalAccountRequired", 1, "website", web);
+    if (j != NULL) /* RFC 9773 3 */
+        json_object_set_new(j, "renewalInfo", json_string(ri));
     http_reply_json(r, 200, j);
 }
 
@@ -147,6 +150,12 @@ void h_acme_key_change(struct req *r)
     struct sm_err e = {0};
     int rc = acme_account_key_change(req_db(r), &q, url, req_client(r), &a, &e);
     acme_request_clear(&q);
+    if (rc < 0 && e.code == SM_E_ACME_KEY_CONFLICT && a.id > 0) {
+        char path[64], acct[URL_MAX];
+        snprintf(path, sizeof path, "/acme/acct/%lld", (long long)a.id);
+        acme_url(r, path, acct, sizeof acct);
+        http_add_header(r, MHD_HTTP_HEADER_LOCATION, acct);
+    }
     if (rc < 0) {
         http_reply_err(r, &e);
         return;

@@ -3,12 +3,27 @@
 #ifndef SM_WEB_H_ACME_H
 #define SM_WEB_H_ACME_H
 
+#include <stddef.h>
+
+#include "ra/acme.h"
+
 struct req;
+
+/* For the handlers of the other h_acme_*.c files: base_url (no trailing slash) + path, and
+ * the AUTH_JWS step of a POST (0 with q filled, or negative after answering). */
+void acme_url(const struct req *r, const char *path, char *out, size_t n);
+int acme_begin(struct req *r, enum acme_key_by by, struct acme_request *q);
 
 void h_acme_directory(struct req *r);   /* GET /acme/directory */
 void h_acme_new_nonce(struct req *r);   /* HEAD, GET /acme/new-nonce */
 void h_acme_new_account(struct req *r); /* POST /acme/new-account */
 void h_acme_account(struct req *r);     /* POST /acme/acct/:id */
 void h_acme_key_change(struct req *r);  /* POST /acme/key-change */
+void h_acme_revoke_cert(struct req *r); /* POST /acme/revoke-cert (h_acme_revoke.c) */
+void h_acme_renewal_info(struct req *r);
+void h_acme_eab(struct req *r);        /* GET /account/acme (h_acme_eab.c) */
+void h_acme_eab_create(struct req *r); /* POST /account/acme */
+void h_acme_eab_revoke(struct req *r);
+    /* POST /account/acme/:kid/revoke */ /* GET /acme/renewal-info/:id (h_acme_ari.c) */
 
 #endif
