@@ -13,6 +13,7 @@
 import base64
 import http.client
 import json
+import os
 import ssl
 import sys
 import urllib.parse
@@ -25,7 +26,10 @@ MODE = sys.argv[1] if sys.argv[1] in ("lifecycle", "register") else "account"
 ARGS = sys.argv[2:] if MODE != "account" else sys.argv[1:]
 BASE, CAFILE, KID, HMAC_KEY = ARGS[0:4]
 SECOND = ARGS[4] if len(ARGS) > 4 and MODE == "account" else None
-CTX = ssl.create_default_context(cafile=CAFILE)
+CTX = ssl.create_default_context(cafile=CAFILE) if CAFILE != "-" else None
+# ACME_CONNECT=http://HOST:PORT sends every request there, whatever host the URLs name (a
+# server behind a reverse proxy, or one whose base_url is not its own port; CA_FILE "-").
+CONNECT = os.environ.get("ACME_CONNECT")
 FAILED = 0
 
 
@@ -45,8 +49,12 @@ def report(ok, name):
 
 
 def request(method, url, body=None, ctype="application/jose+json", server=None):
+    server = server or CONNECT
     u = urllib.parse.urlsplit(server + urllib.parse.urlsplit(url).path if server else url)
-    c = http.client.HTTPSConnection(u.hostname, u.port, context=CTX, timeout=30)
+    if u.scheme == "http":
+        c = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
+    else:
+        c = http.client.HTTPSConnection(u.hostname, u.port, context=CTX, timeout=30)
     headers = {"Content-Type": ctype} if body is not None else {}
     c.request(method, u.path, body=body, headers=headers)
     r = c.getresponse()
