@@ -167,53 +167,64 @@ static int fill_eab_list(void *row, const struct db_val *c)
 static const struct db_rowtype eab_list_rowtype = {sizeof(struct acme_eab_list_row), 7,
                                                    fill_eab_list, NULL, "EAB key"};
 
-/* The list (kid NULL) or one key, in scope. */
-static int eab_scoped(struct db *db, const char *kid, const struct org_scope *scope,
-                      struct acme_eab_list_row **rows, size_t *n, struct acme_eab_list_row *one,
-                      struct sm_err *e)
+/* The statement of the list (kid NULL) or of one key, in scope: SQL into sql, parameters
+ * into *p (freed by the caller), their number into *np. */
+static int eab_sql(const char *kid, const struct org_scope *scope, struct buf *sql,
+                   struct db_val **p, int *np, struct sm_err *e)
 {
+    *p = NULL;
+    *np = 0;
     if (scope == NULL)
         return sm_err_set(e, SM_E_INTERNAL, "scope", "no scope given");
     if (!scope->all && scope->n > ORG_SCOPE_MAX)
         return sm_err_set(e, SM_E_TOO_LARGE, "scope", "too many organizations");
-    struct db_val *p = sm_calloc((scope->all ? 0 : scope->n) + 1, sizeof *p);
-    struct buf sql = BUF_INIT;
-    if (p == NULL)
+    *p = sm_calloc((scope->all ? 0 : scope->n) + 1, sizeof **p);
+    if (*p == NULL)
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
-    int np = 0, rc = buf_puts(&sql, EAB_LIST_SELECT);
+    int rc = buf_puts(sql, EAB_LIST_SELECT);
     if (rc == 0 && kid != NULL) {
-        p[np++] = DBV_TEXT(kid);
-        rc = buf_puts(&sql, " AND k.kid = $1");
+        (*p)[(*np)++] = DBV_TEXT(kid);
+        rc = buf_puts(sql, " AND k.kid = $1");
     }
     if (rc == 0)
-        rc = org_scope_sql(&sql, "k.org_id", scope, p, &np, NULL);
+        rc = org_scope_sql(sql, "k.org_id", scope, *p, np, NULL);
     if (rc == 0 && kid == NULL)
-        rc = buf_puts(&sql, " ORDER BY k.created_at DESC, k.kid");
-    if (rc < 0) {
-        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
-    } else {
-        struct db_stmt st = {kid ? "acme_eab.get_scoped" : "acme_eab.list_scoped", sql.p, NULL,
-                             NULL};
-        rc = kid ? db_get_one(db, &st, p, np, &eab_list_rowtype, one, e)
-                 : db_collect(db, &st, p, np, &eab_list_rowtype, rows, n, e);
+        rc = buf_puts(sql, " ORDER BY k.created_at DESC, k.kid");
+    return rc < 0 ? sm_err_set(e, SM_E_NOMEM, NULL, "out of memory") : 0;
+}
+
+int acme_eab_list_scoped(struct db *db, const struct org_scope *scope,
+                         struct acme_eab_list_row **out, size_t *n, struct sm_err *e)
+{
+    struct buf sql = BUF_INIT;
+    struct db_val *p;
+    int np;
+    *out = NULL;
+    *n = 0;
+    int rc = eab_sql(NULL, scope, &sql, &p, &np, e);
+    if (rc == 0) {
+        struct db_stmt st = {"acme_eab.list_scoped", sql.p, NULL, NULL};
+        rc = db_collect(db, &st, p, np, &eab_list_rowtype, out, n, e);
     }
     buf_free(&sql);
     free(p);
     return rc;
 }
 
-int acme_eab_list_scoped(struct db *db, const struct org_scope *scope,
-                         struct acme_eab_list_row **out, size_t *n, struct sm_err *e)
-{
-    *out = NULL;
-    *n = 0;
-    return eab_scoped(db, NULL, scope, out, n, NULL, e);
-}
-
 int acme_eab_get_scoped(struct db *db, const char *kid, const struct org_scope *scope,
                         struct acme_eab_list_row *out, struct sm_err *e)
 {
-    return eab_scoped(db, kid, scope, NULL, NULL, out, e);
+    struct buf sql = BUF_INIT;
+    struct db_val *p;
+    int np;
+    int rc = eab_sql(kid, scope, &sql, &p, &np, e);
+    if (rc == 0) {
+        struct db_stmt st = {"acme_eab.get_scoped", sql.p, NULL, NULL};
+        rc = db_get_one(db, &st, p, np, &eab_list_rowtype, out, e);
+    }
+    buf_free(&sql);
+    free(p);
+    return rc;
 }
 
 int acme_eab_mark_revoked(struct db *db, const char *kid, int64_t now, struct sm_err *e)

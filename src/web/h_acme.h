@@ -24,6 +24,6 @@ void h_acme_renewal_info(struct req *r);
 void h_acme_eab(struct req *r);        /* GET /account/acme (h_acme_eab.c) */
 void h_acme_eab_create(struct req *r); /* POST /account/acme */
 void h_acme_eab_revoke(struct req *r);
-    /* POST /account/acme/:kid/revoke */ /* GET /acme/renewal-info/:id (h_acme_ari.c) */
+/* POST /account/acme/:kid/revoke */ /* GET /acme/renewal-info/:id (h_acme_ari.c) */
 
 #endif
