@@ -108,6 +108,19 @@ openssl crl -inform DER -in "$W/dv.crl" -noout -text >"$W/dv.txt" 2>/dev/null
 up() { tr 'a-f' 'A-F' <<<"$1"; }
 check "issue 10 item 2: the CRL lists both certificates revoked over ACME" \
   bash -c "grep -qi 'Serial Number: 0*$(up "$S_a1")\$' '$W/dv.txt' && grep -qi 'Serial Number: 0*$(up "$S_a2")\$' '$W/dv.txt'"
+"$S" ca chain --dir "$D" --level dv --root a >"$W/chain.pem"
+awk -v a="$W/int.pem" '/BEGIN/{n++} n == 1 {print > a}' "$W/chain.pem"
+ocsp() { # NAME: the OCSP responder's answer on certificate NAME, as text
+  openssl ocsp -issuer "$W/int.pem" -cert "$W/$1.pem" -no_nonce -reqout "$W/$1.req" >/dev/null 2>&1
+  curl -fsS --cacert "$D/tls.crt" -H 'Content-Type: application/ocsp-request' \
+    --data-binary "@$W/$1.req" -o "$W/$1.resp" "$url/ocsp"
+  openssl ocsp -respin "$W/$1.resp" -issuer "$W/int.pem" -cert "$W/$1.pem" \
+    -CAfile "$W/chain.pem" -resp_text 2>&1
+}
+out=$(ocsp a1)
+check "issue 10 item 2: OCSP answers revoked, superseded, for a1" \
+  bash -c 'grep -q "a1.pem: revoked" <<<"$1" && grep -q "Reason: superseded" <<<"$1"' _ "$out"
+check "issue 10 item 2: and good for a3" grep -q "a3.pem: good" <<<"$(ocsp a3)"
 
 # item 6: the operator's drill
 CA=$(sql "SELECT name FROM cas WHERE id = (SELECT ca_id FROM certificates WHERE serial = '$S_a3')")
