@@ -37,8 +37,8 @@ static void day_of(int64_t t, char out[16])
              (unsigned)d % 100u);
 }
 
-/* The page; created: the credentials just made (shown this once), err_key: the picker's
- * error, flash_key: a message on top. */
+/* The page; kid/key: the credentials just made (shown this once), err_key: the picker's
+ * error, flash_key: a message on top (as an error when status is 4xx). */
 static void eab_page(struct req *r, int status, int64_t org_sel, const char *kid, const char *key,
                      const char *err_key, const char *flash_key)
 {
@@ -88,11 +88,13 @@ static void eab_page(struct req *r, int status, int64_t org_sel, const char *kid
     free(k);
     char dir[512];
     acme_url(r, "/acme/directory", dir, sizeof dir);
-    json_t *d = json_pack(
-        "{s:o, s:b, s:o, s:b, s:s, s:s, s:s, s:s, s:s}", "orgs", oa ? oa : json_array(), "has_orgs",
-        no > 0, "keys", ka ? ka : json_array(), "has_keys", nk > 0, "new_kid", kid ? kid : "",
-        "new_key", key ? key : "", "org_err", err_key ? i18n_text(r->lang, err_key) : "", "flash",
-        flash_key ? i18n_text(r->lang, flash_key) : "", "directory", dir);
+    const char *msg = flash_key ? i18n_text(r->lang, flash_key) : "";
+    json_t *d =
+        json_pack("{s:o, s:b, s:o, s:b, s:s, s:s, s:s, s:s, s:s, s:s}", "orgs",
+                  oa ? oa : json_array(), "has_orgs", no > 0, "keys", ka ? ka : json_array(),
+                  "has_keys", nk > 0, "new_kid", kid ? kid : "", "new_key", key ? key : "",
+                  "org_err", err_key ? i18n_text(r->lang, err_key) : "", "flash",
+                  status < 400 ? msg : "", "error", status >= 400 ? msg : "", "directory", dir);
     http_reply_page(r, status, "account_acme", "acme.eab.title", d);
 }
 

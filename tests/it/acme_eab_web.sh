@@ -110,6 +110,7 @@ check "used credentials offer no revocation" \
   bash -c "! grep -q 'action=\"/account/acme/$KID/revoke\"' '$BODY'"
 post "/account/acme/$KID/revoke" "csrf=$TOK"
 check_eq "revoking used credentials: 409" 409 "$code"
+check "  with the reason as an error" grep -q 'id="error".*ACME アカウントの作成に使われている' "$BODY"
 check_eq "  they stay usable" "" "$(sql "SELECT revoked_at FROM acme_eab_keys WHERE kid = '$KID'")"
 
 # unused credentials: revoked, then refused at newAccount
