@@ -77,7 +77,8 @@ static void test_policy_steps_ascending(void **state)
 {
     (void)state;
     static const char *const names[] = {"max_validity_days", "dcv_reuse_days",
-                                        "email_dcv_allowed", "identity_reuse_days"};
+                                        "email_dcv_allowed", "identity_reuse_days",
+                                        "mpic_min_perspectives"};
     for (int id = 0; id < POLICY__COUNT; id++) {
         const struct policy_step *s;
         size_t n = policy_steps((enum policy_id)id, &s);
