@@ -134,7 +134,8 @@ static int serve(const char *dir)
     struct sm_err e = {0};
     struct mpic_agent *a = NULL;
     int64_t port;
-    if (config_load(dir, &c, &e) < 0 || config_int(c, "perspective", "port", 1, 65535, &port, &e) < 0 ||
+    if (config_load(dir, &c, &e) < 0 ||
+        config_int(c, "perspective", "port", 1, 65535, &port, &e) < 0 ||
         mpic_agent_open(c, &a, &e) < 0) {
         fprintf(stderr, "shomei perspective: %s\n", e.detail);
         config_free(c);
@@ -145,8 +146,8 @@ static int serve(const char *dir)
     const char *bind = config_str(c, "perspective", "bind");
     struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
     struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
-                     MHD_USE_ERROR_LOG;
+    unsigned flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION | MHD_USE_ERROR_LOG;
     if (inet_pton(AF_INET, bind, &s4->sin_addr) == 1) {
         s4->sin_family = AF_INET;
         s4->sin_port = htons((uint16_t)port);
@@ -160,11 +161,11 @@ static int serve(const char *dir)
         config_free(c);
         return 1;
     }
-    struct MHD_Daemon *d = MHD_start_daemon(
-        flags, (uint16_t)port, NULL, NULL, on_request, a, MHD_OPTION_SOCK_ADDR,
-        (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
-        MHD_OPTION_END);
+    struct MHD_Daemon *d =
+        MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, a, MHD_OPTION_SOCK_ADDR,
+                         (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_CONNECTION_LIMIT,
+                         (unsigned)64, MHD_OPTION_END);
     if (d == NULL) {
         fprintf(stderr, "shomei perspective: cannot listen on %s port %d\n", bind, (int)port);
         mpic_agent_close(a);

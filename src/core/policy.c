@@ -142,7 +142,10 @@ int policy_max_validity_days(time_t at) { return policy_value(POLICY_MAX_VALIDIT
 int policy_dcv_reuse_days(time_t at) { return policy_value(POLICY_DCV_REUSE_DAYS, at); }
 int policy_email_dcv_allowed(time_t at) { return policy_value(POLICY_EMAIL_DCV_ALLOWED, at); }
 int policy_identity_reuse_days(time_t at) { return policy_value(POLICY_IDENTITY_REUSE_DAYS, at); }
-int policy_mpic_min_perspectives(time_t at) { return policy_value(POLICY_MPIC_MIN_PERSPECTIVES, at); }
+int policy_mpic_min_perspectives(time_t at)
+{
+    return policy_value(POLICY_MPIC_MIN_PERSPECTIVES, at);
+}
 
 int policy_mpic_max_disagree(size_t used)
 {

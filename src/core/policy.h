@@ -11,10 +11,10 @@
 #define POLICY_DAY_SECONDS 86400LL /* BR 6.3.2: "a day is measured as 86,400 seconds" */
 
 enum policy_id {
-    POLICY_MAX_VALIDITY_DAYS,   /* BR 6.3.2: 398, 200 (2026-03-15), 100 (2027), 47 (2029) */
-    POLICY_DCV_REUSE_DAYS,      /* BR 4.2.1, R-VAL-2: 398, 200, 100, 10 (2029-03-15) */
-    POLICY_EMAIL_DCV_ALLOWED,   /* BR 3.2.2.4.4, R-VAL-1: 1 until 2028-03-15, then 0 */
-    POLICY_IDENTITY_REUSE_DAYS, /* BR 4.2.1, R-VAL-5: 825, then 398 from 2026-03-15 */
+    POLICY_MAX_VALIDITY_DAYS,     /* BR 6.3.2: 398, 200 (2026-03-15), 100 (2027), 47 (2029) */
+    POLICY_DCV_REUSE_DAYS,        /* BR 4.2.1, R-VAL-2: 398, 200, 100, 10 (2029-03-15) */
+    POLICY_EMAIL_DCV_ALLOWED,     /* BR 3.2.2.4.4, R-VAL-1: 1 until 2028-03-15, then 0 */
+    POLICY_IDENTITY_REUSE_DAYS,   /* BR 4.2.1, R-VAL-5: 825, then 398 from 2026-03-15 */
     POLICY_MPIC_MIN_PERSPECTIVES, /* BR 3.2.2.9, R-VAL-8: remote network perspectives
                                      required: 0, 2 (2025-09-15), 3 (2026-03-15),
                                      4 (2026-06-15), 5 (2026-12-15) */

@@ -85,8 +85,7 @@ void persp_pubkey_text(const unsigned char pk[PERSP_PK_BYTES], char *out, size_t
     sodium_bin2base64(out, n, pk, PERSP_PK_BYTES, B64);
 }
 
-void persp_sign(const unsigned char sk[PERSP_SK_BYTES], const char *body, size_t len,
-                char *sig_b64)
+void persp_sign(const unsigned char sk[PERSP_SK_BYTES], const char *body, size_t len, char *sig_b64)
 {
     unsigned char sig[PERSP_SIG_BYTES];
     crypto_sign_detached(sig, NULL, (const unsigned char *)body, len, sk);

@@ -11,10 +11,10 @@
 
 #include "core/err.h"
 
-#define PERSP_PK_BYTES  32
-#define PERSP_SK_BYTES  64
-#define PERSP_SIG_BYTES 64
-#define PERSP_B64_MAX   128 /* base64 text of a key or a signature, NUL included */
+#define PERSP_PK_BYTES   32
+#define PERSP_SK_BYTES   64
+#define PERSP_SIG_BYTES  64
+#define PERSP_B64_MAX    128 /* base64 text of a key or a signature, NUL included */
 #define PERSP_SIG_HEADER "X-Shomei-Signature"
 /* Largest answer body the primary reads; a longer one is refused (oversized). */
 #define PERSP_MAX_ANSWER 65536
@@ -43,11 +43,11 @@ struct persp_call {
     const char *url;
     const char *body;
     const char *sig_b64;
-    long status;          /* HTTP status, 0 when none */
-    char *answer;         /* NUL-terminated body (malloc'd), NULL when none */
+    long status;  /* HTTP status, 0 when none */
+    char *answer; /* NUL-terminated body (malloc'd), NULL when none */
     size_t answer_len;
     char answer_sig[PERSP_B64_MAX];
-    char error[64];       /* "" when an answer came */
+    char error[64]; /* "" when an answer came */
     long elapsed_ms;
 };
 /* Runs every call in parallel and returns when all are done or timeout_ms has passed

@@ -249,8 +249,9 @@ void mpic_status_text(time_t now, char *out, size_t n)
     else if (m == M_UNCONFIGURED)
         snprintf(out, n, "not configured");
     else if (np < (size_t)need)
-        snprintf(out, n, "REFUSING validation: %zu perspectives configured, %d required at this date",
-                 np, need);
+        snprintf(out, n,
+                 "REFUSING validation: %zu perspectives configured, %d required at this date", np,
+                 need);
     else if (next && np < (size_t)later)
         snprintf(out, n, "%zu perspectives, %d required now; %d required from %s", np, need, later,
                  when);
@@ -325,9 +326,10 @@ static int judge(const struct peer *p, const struct persp_call *c, const char *i
     if (c->error[0])
         why = c->error;
     else if (c->status != 200)
-        why = c->status == 409 ? "refused: replay" : c->status == 408 ? "refused: stale"
-              : c->status == 401                  ? "refused: signature"
-                                                  : "refused";
+        why = c->status == 409   ? "refused: replay"
+              : c->status == 408 ? "refused: stale"
+              : c->status == 401 ? "refused: signature"
+                                 : "refused";
     else if (!persp_verify(p->pk, c->answer, c->answer_len, c->answer_sig))
         why = "bad_signature";
     else if ((a = json_loadb(c->answer, c->answer_len, 0, NULL)) == NULL || !json_is_object(a))
@@ -373,11 +375,11 @@ static json_t *attempt_block(int kind, time_t now, size_t used, size_t agree, in
 {
     char result[32];
     snprintf(result, sizeof result, "%zu/%zu", agree, used);
-    json_t *b = json_pack("{s:s, s:b, s:s, s:i, s:i, s:o, s:o}", "result", result, "passed",
-                          passed, "br_version", policy_br_version(now), "required",
-                          policy_mpic_min_perspectives(now), "max_disagree",
-                          policy_mpic_max_disagree(used), "rirs", rirs ? rirs : json_array(),
-                          "perspectives", per ? per : json_array());
+    json_t *b =
+        json_pack("{s:s, s:b, s:s, s:i, s:i, s:o, s:o}", "result", result, "passed", passed,
+                  "br_version", policy_br_version(now), "required",
+                  policy_mpic_min_perspectives(now), "max_disagree", policy_mpic_max_disagree(used),
+                  "rirs", rirs ? rirs : json_array(), "perspectives", per ? per : json_array());
     if (b != NULL) {
         json_object_set_new(b, "reason", why ? json_string(why) : json_null());
         json_object_set_new(b, "kind", json_string(mpic_kind_name(kind)));
@@ -497,9 +499,9 @@ int mpic_after(const struct mpic_check *q, time_t now, int *ok, const char **rea
     if (m == M_UNCONFIGURED || !*ok)
         return 0;
     if (m == M_PRIMARY_ONLY) {
-        json_t *b = json_pack("{s:s, s:s, s:s, s:s}", "mode", "primary-only", "result", "0/0",
-                              "br_version", policy_br_version(now), "kind",
-                              mpic_kind_name(q->kind));
+        json_t *b =
+            json_pack("{s:s, s:s, s:s, s:s}", "mode", "primary-only", "result", "0/0", "br_version",
+                      policy_br_version(now), "kind", mpic_kind_name(q->kind));
         return set_block(evidence, b);
     }
     struct sm_err e = {0};
@@ -769,14 +771,13 @@ int mpic_agent_handle(struct mpic_agent *a, const char *body, size_t len, const 
         json_decref(r);
         return refuse(status, answer, fresh == 0 ? 409 : 503, fresh == 0 ? "replay" : "busy");
     }
-    json_t *ans = json_pack("{s:i, s:s, s:s, s:s, s:s}", "v", 1, "id", id, "perspective",
-                            a->label, "kind", mpic_kind_name(kind), "name", name);
+    json_t *ans = json_pack("{s:i, s:s, s:s, s:s, s:s}", "v", 1, "id", id, "perspective", a->label,
+                            "kind", mpic_kind_name(kind), "name", name);
     rc = ans ? run_check(a, r, kind, now, (long)(d - now_ms), ans) : -SM_E_NOMEM;
     json_decref(r);
     if (rc == 0)
-        rc = json_object_set_new(ans, "ts", json_integer((json_int_t)clock_now())) < 0
-                 ? -SM_E_NOMEM
-                 : 0;
+        rc = json_object_set_new(ans, "ts", json_integer((json_int_t)clock_now())) < 0 ? -SM_E_NOMEM
+                                                                                       : 0;
     if (rc == 0)
         *answer = json_dumps(ans, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(ans);

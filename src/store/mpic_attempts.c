@@ -7,7 +7,7 @@
 #include "store/mpic_attempts.h"
 
 #define KCOLS                                                                                      \
-    "id, order_id, name, kind, method, result, passed, reason, br_version, perspectives, "        \
+    "id, order_id, name, kind, method, result, passed, reason, br_version, perspectives, "         \
     "created_at"
 
 static const struct db_stmt st_insert = {
