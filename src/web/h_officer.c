@@ -20,6 +20,7 @@
 #include "store/outbox.h"
 #include "store/users.h"
 #include "store/vetting.h"
+#include "web/h_mpic.h"
 #include "web/h_portal.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
@@ -742,6 +743,7 @@ void officer_order_page(struct req *r, struct portal *p, int64_t id, int status,
     json_object_set_new(d, "csr", csr_compare(r, o, app, names));
     json_object_set_new(d, "domains", domains_json(r, p, o->id, &pending));
     json_object_set_new(d, "dcv_pending", json_integer(pending));
+    json_object_set_new(d, "mpic", mpic_order_json(r, p->db, o->id)); /* R-VAL-8 */
     json_object_set_new(d, "checks", checks_json(r, p->db, o->id));
     json_object_set_new(d, "review", review_json(r, p, o, pr));
     json_object_set_new(d, "docs", docs_json(r, p->db, o->id));

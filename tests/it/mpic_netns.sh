@@ -65,6 +65,25 @@ else
   ok "# namespaces cannot be created here: perspectives run on loopback ports instead"
 fi
 
+# a fake perspective answering garbage (/) or an oversized body (/big), started early
+GP=$(free_port)
+python3 - "$GP" >"$IT_TMP/garbage.log" 2>&1 <<'EOF' &
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        big = self.path.startswith("/big")
+        body = b"x" * 200000 if big else b"\x00\xffnot json{"
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Shomei-Signature", "AAAA")
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *a): pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+EOF
+IT_PIDS+=($!)
+
 # ---- the primary's DNS view (knot.sh, host loopback) ----
 VALUE=$(python3 -c 'import secrets;print(secrets.token_urlsafe(24))')
 knot_start || { not_ok "knotd starts"; it_done; }
@@ -79,7 +98,8 @@ ns_knot() {
   printf '$ORIGIN test.\n$TTL 60\n@ SOA ns.test. h.test. 1 3600 600 86400 60\n@ NS ns.test.\nns A 127.0.0.1\n' \
     >"$d/zones/test.zone"
   printf '$ORIGIN plain.test.\n$TTL 60\n@ SOA ns.plain.test. h.plain.test. %s 3600 600 86400 60\n@ NS ns.plain.test.\nns A 127.0.0.1\n@ CAA 0 issue "shomei.example"\n_pki-validation TXT "%s"\n' \
-    "$(date +%s)" "$v" >"$d/zones/plain.test.zone"
+    "$SERIAL" "$v" >"$d/zones/plain.test.zone"
+  SERIAL=$((SERIAL + 1))
   cat >"$d/knot.conf" <<EOF
 server:
     rundir: "$d/run"
@@ -104,15 +124,20 @@ EOF
     KPID[$i]=$!
     IT_PIDS+=("${KPID[$i]}")
   fi
-  for _ in $(seq 1 50); do
+  [ "${3:-}" = nowait ] || ns_knot_wait "$i" "$v"
+}
+ns_knot_wait() { # I VALUE: until view I answers VALUE (bounded)
+  local i=$1 v=$2
+  for _ in $(seq 1 100); do
     ${NSX[$i]} kdig -p "${KPORT[$i]}" @127.0.0.1 +short +timeout=1 +retry=0 \
       _pki-validation.plain.test TXT 2>/dev/null | grep -qF "\"$v\"" && return 0
     sleep 0.1
   done
-  tail -3 "$d/knotd.log" | sed 's/^/# /' >&2
+  tail -3 "$IT_TMP/knot$i/knotd.log" | sed 's/^/# /' >&2
   return 1
 }
 KPID=()
+SERIAL=$(date +%s)
 
 # ---- the primary's key and the perspectives ----
 P="$IT_TMP/primary"
@@ -122,12 +147,16 @@ check "primary key made" test -n "$PRIMARY_PK"
 RIRS=(x ARIN RIPE APNIC ARIN RIPE APNIC)
 PK=()
 PPID_=()
-start_perspective() { # I
+start_perspective() { # I [nowait]
   local i=$1
   ${NSX[$i]} "$SHOMEI_BIN" perspective --dir "$IT_TMP/p$i" >"$IT_TMP/p$i.log" 2>&1 &
   PPID_[$i]=$!
   IT_PIDS+=("${PPID_[$i]}")
-  for _ in $(seq 1 100); do
+  [ "${2:-}" = nowait ] || perspective_wait "$i"
+}
+perspective_wait() { # I
+  local i=$1
+  for _ in $(seq 1 150); do
     ${NSX[$i]} curl -fsS -o /dev/null "http://${PADDR[$i]}:${PPORT[$i]}/healthz" 2>/dev/null &&
       return 0
     sleep 0.1
@@ -135,17 +164,28 @@ start_perspective() { # I
   sed 's/^/# /' "$IT_TMP/p$i.log" >&2
   return 1
 }
-LIST=""
+INITS=()
+# all views and perspectives start together, then each is waited for (bounded)
 for i in $(seq 1 $N); do
-  ns_knot "$i" "$VALUE" || { not_ok "knot view $i starts"; it_done; }
-  PK[$i]=$("$SHOMEI_BIN" perspective init --dir "$IT_TMP/p$i" --primary-key "$PRIMARY_PK" \
+  ns_knot "$i" "$VALUE" nowait
+  "$SHOMEI_BIN" perspective init --dir "$IT_TMP/p$i" --primary-key "$PRIMARY_PK" \
     --set "perspective.bind=${PADDR[$i]}" --set "perspective.port=${PPORT[$i]}" \
     --set "perspective.label=p$i" --set "dns.resolver=127.0.0.1@${KPORT[$i]}" \
     --set "dns.trust_anchor_file=$KNOT_TA" --set dns.timeout=2 \
-    --set testing.not_for_production=true)
-  start_perspective "$i" || { not_ok "perspective $i starts"; it_done; }
+    --set testing.not_for_production=true >"$IT_TMP/pk$i" &
+  INITS+=($!)
+done
+wait "${INITS[@]}"
+LIST=""
+for i in $(seq 1 $N); do
+  PK[$i]=$(cat "$IT_TMP/pk$i")
+  start_perspective "$i" nowait
   LIST="$LIST${RIRS[$i]} loc$i http://${PADDR[$i]}:${PPORT[$i]} ${PK[$i]}
 "
+done
+for i in $(seq 1 $N); do
+  ns_knot_wait "$i" "$VALUE" || { not_ok "knot view $i starts"; it_done; }
+  perspective_wait "$i" || { not_ok "perspective $i starts"; it_done; }
 done
 ok "six perspectives with their own knot view and resolver are up"
 
@@ -260,24 +300,7 @@ probe --dir "$IT_TMP/wrong" --url "$U" --kind dns-txt --name plain.test --value 
 check_eq "R-VAL-8 a request signed by another key is refused" "401" "$(field status)"
 
 # 6. garbage and oversized answers are refused and count as disagreements
-GP=$(free_port)
-python3 - "$GP" >"$IT_TMP/garbage.log" 2>&1 <<'EOF' &
-import http.server, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        big = self.path.startswith("/big")
-        body = b"x" * 200000 if big else b"\x00\xffnot json{"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("X-Shomei-Signature", "AAAA")
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *a): pass
-http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
-EOF
-IT_PIDS+=($!)
-wait_for 5 curl -s -o /dev/null "http://127.0.0.1:$GP/" || not_ok "garbage server starts"
+wait_for 10 curl -s -o /dev/null "http://127.0.0.1:$GP/" || not_ok "garbage server starts"
 FAKEPK=${PK[1]}
 D8=$(primary_dir eight "$LIST
 RIPE junk http://127.0.0.1:$GP $FAKEPK
