@@ -12,6 +12,7 @@
  *       sends one signed request with the primary's key and prints the HTTP status and
  *       answer (operators' check of a perspective; tests of stale and replayed requests) */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <sodium.h>
 #include <signal.h>
@@ -288,9 +289,14 @@ static int probe(int argc, char **argv)
             save = v;
         else if (strcmp(a, "--replay") == 0)
             replay = v;
-        else if (strcmp(a, "--ts-offset") == 0)
-            off = strtol(v, NULL, 10);
-        else
+        else if (strcmp(a, "--ts-offset") == 0) {
+            char *end = NULL;
+            errno = 0;
+            long long x = strtoll(v, &end, 10);
+            if (errno != 0 || end == v || *end != '\0' || x < -86400 || x > 86400)
+                return usage(stderr, "--ts-offset: seconds, -86400..86400");
+            off = (long)x;
+        } else
             return usage(stderr, "unknown argument");
         i++;
     }

@@ -23,19 +23,14 @@ static json_t *perspectives_of(const char *text)
     json_array_foreach(in, i, p)
     {
         const char *why = json_string_value(json_object_get(p, "error"));
+        const char *loc = json_string_value(json_object_get(p, "location"));
+        const char *rir = json_string_value(json_object_get(p, "rir"));
         if (why == NULL)
             why = json_string_value(json_object_get(p, "reason"));
-        json_array_append_new(
-            out, json_pack("{s:s, s:s, s:b, s:s}", "location",
-                           json_string_value(json_object_get(p, "location"))
-                               ? json_string_value(json_object_get(p, "location"))
-                               : "?",
-                           "rir",
-                           json_string_value(json_object_get(p, "rir"))
-                               ? json_string_value(json_object_get(p, "rir"))
-                               : "?",
-                           "agree", json_is_true(json_object_get(p, "agree")), "why",
-                           why ? why : ""));
+        json_t *o =
+            json_pack("{s:s, s:s, s:b, s:s}", "location", loc ? loc : "?", "rir", rir ? rir : "?",
+                      "agree", json_is_true(json_object_get(p, "agree")), "why", why ? why : "");
+        json_array_append_new(out, o);
     }
     json_decref(in);
     return out;
@@ -56,11 +51,11 @@ json_t *mpic_order_json(struct req *r, struct db *db, int64_t order_id)
             char at[24];
             clock_format_utc((time_t)v[i].created_at, at, sizeof at);
             json_array_append_new(
-                list, json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:o}", "name",
-                                v[i].name, "kind", v[i].kind, "method", v[i].method, "result",
-                                v[i].result, "passed", v[i].passed, "reason",
-                                v[i].reason ? v[i].reason : "", "br", v[i].br_version, "at", at,
-                                "perspectives", perspectives_of(v[i].perspectives)));
+                list, json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:o}", "name", v[i].name,
+                                "kind", v[i].kind, "method", v[i].method, "result", v[i].result,
+                                "passed", v[i].passed, "reason", v[i].reason ? v[i].reason : "",
+                                "br", v[i].br_version, "at", at, "perspectives",
+                                perspectives_of(v[i].perspectives)));
         }
     }
     mpic_attempt_rows_free(v, n);
@@ -82,12 +77,12 @@ void h_officer_perspectives(struct req *r)
             clock_format_utc((time_t)h[i].last_ok_at, ok_at, sizeof ok_at);
         if (h[i].last_fail_at)
             clock_format_utc((time_t)h[i].last_fail_at, fail_at, sizeof fail_at);
-        json_array_append_new(
-            rows, json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:b}", "label", h[i].label,
-                            "rir", h[i].rir, "url", h[i].url, "up", (json_int_t)h[i].up, "down",
-                            (json_int_t)h[i].down, "last_ok", ok_at, "last_fail", fail_at,
-                            "last_error", h[i].last_error,
-                            "failing", h[i].last_fail_at > h[i].last_ok_at));
+        json_array_append_new(rows, json_pack("{s:s, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:b}",
+                                              "label", h[i].label, "rir", h[i].rir, "url", h[i].url,
+                                              "up", (json_int_t)h[i].up, "down",
+                                              (json_int_t)h[i].down, "last_ok", ok_at, "last_fail",
+                                              fail_at, "last_error", h[i].last_error, "failing",
+                                              h[i].last_fail_at > h[i].last_ok_at));
     }
     json_t *d = json_pack("{s:s, s:o, s:b}", "status", status, "rows", rows, "has_rows", n > 0);
     http_reply_page(r, 200, "officer_perspectives", "mpic.health", d);

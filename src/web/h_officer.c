@@ -332,7 +332,13 @@ static json_t *evidence_rows(struct req *r, const char *text)
             val = strcmp(val, "ok") == 0 ? "OK" : "NG";
         else if (val != NULL && strcmp(k, "reason") == 0 && i18n_get(r->lang, val) != NULL)
             val = i18n_get(r->lang, val);
-        char when[32];
+        char when[32], mp[48];
+        if (strcmp(k, "mpic") == 0) { /* R-VAL-8: "n/m"; the attempt has its own section */
+            const char *mode = json_string_value(json_object_get(v, "mode"));
+            const char *res = json_string_value(json_object_get(v, "result"));
+            snprintf(mp, sizeof mp, "%s%s%s", res ? res : "", mode ? " " : "", mode ? mode : "");
+            val = mp;
+        }
         size_t kl = strlen(k);
         if (val == NULL && json_is_integer(v) && kl > 3 && strcmp(k + kl - 3, "_at") == 0) {
             tokyo_time(json_integer_value(v), when); /* UTC seconds */
