@@ -344,6 +344,7 @@ check "R-VAL-8 the evidence names the corroboration result" \
 get "/officer/perspectives"
 check_eq "R-VAL-8 the perspectives' health page: 200" 200 "$code"
 check "R-VAL-8 the health page says primary only" has "primary only"
+get "/officer/orders/$O1"
 check "issue 8 item 9: notices are named in words (template name only as data)" \
   grep -q 'data-tmpl="order_paid"><td>入金確認のお知らせ</td>' "$BODY"
 start=$SECONDS
