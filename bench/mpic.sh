@@ -30,7 +30,7 @@ for i in 0 1 2 3 4 5; do
   "$SHOMEI_BIN" perspective --dir "$IT_TMP/p$i" >"$IT_TMP/p$i.log" 2>&1 &
   IT_PIDS+=($!)
   echo "${RIRS[$i]} loc$i http://127.0.0.1:$port $pub" >>"$P/perspectives.txt"
-  wait_for 10 curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" || exit 1
+  wait_for 10 curl -fsS -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null || exit 1
 done
 base="[dns]
 resolver = $KNOT_ADDR
