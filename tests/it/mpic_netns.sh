@@ -343,4 +343,11 @@ mp 'm["mode"]'
 check_eq "R-VAL-8 no [mpic] under not_for_production: primary only, recorded" "0 primary-only" \
   "$RC ${M[0]}"
 
+# the perspectives stop cleanly (SIGTERM) with no sanitizer report
+for i in $(seq 1 $N); do kill "${PPID_[$i]}" 2>/dev/null; done
+for i in $(seq 1 $N); do wait "${PPID_[$i]}" 2>/dev/null; done
+check "the perspectives stopped with no sanitizer reports" \
+  bash -c '! grep -l "ERROR: AddressSanitizer\|ERROR: LeakSanitizer\|runtime error" "$@"' _ \
+  "$IT_TMP"/p[0-9].log
+
 it_done
