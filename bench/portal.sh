@@ -20,6 +20,7 @@ S=$(realpath "${1:?shomei binary}")
 N=${2:-10000}
 DUR=${3:-10}
 R=${4:-100000}
+PW=Bench-Horse-77
 T=$(mktemp -d)
 PIDS=()
 cleanup() {
@@ -73,7 +74,6 @@ verdict() { awk -v r="$1" -v g="$2" 'BEGIN{print (r >= g ? "met" : "NOT met")}';
 if [ "$N" -gt 0 ]; then
 # --- a data directory with N certificates of one customer organization ---
 D=${PORTAL_BENCH_DATA:-$T/data}
-PW=Bench-Horse-77
 if [ -f "$D/prepared-$N" ]; then
   : # prepared by an earlier run with the same N
 else

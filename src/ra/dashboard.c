@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "core/buf.h"
 #include "core/clock.h"
 #include "ra/calendar.h"
@@ -69,23 +71,113 @@ static int queue_counts(struct db *db, int64_t now, struct dashboard *d, struct 
     return rc;
 }
 
+/* ---- the figures' cache (store dashboard_cache) ---- */
+
+static void cache_key(const struct user_row *u, const struct dashboard *d, char *out, size_t n)
+{
+    if (u->role == USER_OFFICER || u->role == USER_ADMIN)
+        snprintf(out, n, "all:%04d-%02d", d->year[0], d->month[0]);
+    else
+        snprintf(out, n, "org:%d:%lld:%04d-%02d", u->role, (long long)u->org_id, d->year[0],
+                 d->month[0]);
+}
+
+static char *encode(const struct dashboard *d)
+{
+    json_t *m = json_array(), *c = json_array();
+    for (int i = 0; m != NULL && i < DASH_MONTHS; i++)
+        json_array_append_new(m, json_integer(d->months[i]));
+    for (size_t i = 0; c != NULL && i < d->ncustomers; i++) {
+        const struct dashboard_customer *x = &d->customers[i];
+        json_array_append_new(c, json_pack("[I, s, s, I, I, I]", (json_int_t)x->id, x->name_ja,
+                                           x->name_en, (json_int_t)x->valid,
+                                           (json_int_t)x->expiring, (json_int_t)x->waiting));
+    }
+    json_t *j = json_pack("{s:o, s:I, s:o, s:I}", "m", m, "r", (json_int_t)d->renewable, "c", c,
+                          "t", (json_int_t)d->figures_at);
+    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    return s;
+}
+
+/* 0, or -1 for a body that is not what encode() writes (then recomputed). */
+static int decode(const char *body, struct dashboard *d)
+{
+    json_t *j = json_loads(body, 0, NULL), *m = json_object_get(j, "m"),
+           *c = json_object_get(j, "c");
+    int rc = json_array_size(m) == DASH_MONTHS && json_is_array(c) ? 0 : -1;
+    for (int i = 0; rc == 0 && i < DASH_MONTHS; i++)
+        d->months[i] = json_integer_value(json_array_get(m, (size_t)i));
+    d->renewable = json_integer_value(json_object_get(j, "r"));
+    d->figures_at = json_integer_value(json_object_get(j, "t"));
+    size_t n = rc == 0 ? json_array_size(c) : 0;
+    if (n > 0 && (d->customers = calloc(n, sizeof *d->customers)) == NULL)
+        rc = -1;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        json_t *x = json_array_get(c, i);
+        struct dashboard_customer *y = &d->customers[i];
+        y->id = json_integer_value(json_array_get(x, 0));
+        snprintf(y->name_ja, sizeof y->name_ja, "%s",
+                 json_string_value(json_array_get(x, 1)) ? json_string_value(json_array_get(x, 1))
+                                                         : "");
+        snprintf(y->name_en, sizeof y->name_en, "%s",
+                 json_string_value(json_array_get(x, 2)) ? json_string_value(json_array_get(x, 2))
+                                                         : "");
+        y->valid = json_integer_value(json_array_get(x, 3));
+        y->expiring = json_integer_value(json_array_get(x, 4));
+        y->waiting = json_integer_value(json_array_get(x, 5));
+    }
+    if (rc == 0)
+        d->ncustomers = n;
+    json_decref(j);
+    return rc;
+}
+
+/* The figures that scan every certificate in scope: from the cache when fresh, else
+ * computed and cached. */
+static int figures(struct db *db, const struct user_row *u, const struct org_scope *scope,
+                   int64_t now, struct dashboard *d, struct sm_err *e)
+{
+    char key[96], *body = NULL;
+    cache_key(u, d, key, sizeof key);
+    d->reseller = u->role == USER_RESELLER && u->org_id > 0;
+    struct sm_err ce = {0};
+    if (dashboard_cache_get(db, key, now - DASH_CACHE_SECONDS, &body, &ce) == 0 &&
+        decode(body, d) == 0) {
+        free(body);
+        d->cached = 1;
+        return 0;
+    }
+    free(body);
+    free(d->customers);
+    d->customers = NULL;
+    d->ncustomers = 0;
+    int rc = dashboard_expiry_months(db, scope, d->bounds, d->months, e);
+    if (rc == 0)
+        rc = dashboard_renewable(db, scope, now, d->renew_until, &d->renewable, e);
+    if (rc == 0 && d->reseller)
+        rc = dashboard_customers(db, u->org_id, now, d->renew_until, &d->customers, &d->ncustomers,
+                                 e);
+    if (rc < 0)
+        return rc;
+    d->figures_at = now;
+    char *s = encode(d);
+    if (s != NULL) /* on failure (a busy database) the next view computes again */
+        (void)dashboard_cache_set(db, key, now, s, &ce);
+    free(s);
+    return 0;
+}
+
 int dashboard_load(struct db *db, const struct user_row *u, const struct org_scope *scope,
                    int64_t now, struct dashboard *d, struct sm_err *e)
 {
     memset(d, 0, sizeof *d);
     month_bounds(d, now);
     d->renew_until = now + (int64_t)SUB_RENEWAL_WINDOW_DAYS * 86400;
-    int rc = dashboard_expiry_months(db, scope, d->bounds, d->months, e);
-    if (rc == 0)
-        rc = dashboard_renewable(db, scope, now, d->renew_until, &d->renewable, e);
+    int rc = figures(db, u, scope, now, d, e);
     if (rc == 0)
         rc = dashboard_waiting(db, scope, DASH_WAITING_SHOWN, &d->waiting, &d->nwaiting,
                                d->waiting_counts, e);
-    if (rc == 0 && u->role == USER_RESELLER && u->org_id > 0) {
-        d->reseller = 1;
-        rc = dashboard_customers(db, u->org_id, now, d->renew_until, &d->customers,
-                                 &d->ncustomers, e);
-    }
     if (rc == 0 && (u->role == USER_OFFICER || u->role == USER_ADMIN)) {
         d->staff = 1;
         rc = queue_counts(db, now, d, e);
@@ -106,8 +198,9 @@ void dashboard_clear(struct dashboard *d)
 
 /* ---- columns ---- */
 
-static const char *const col_names[CERTCOL__COUNT] = {
-    "dl", "receipt", "status", "cn", "expiry", "product", "org", "dept", "start", "level", "serial"};
+static const char *const col_names[CERTCOL__COUNT] = {"dl",     "receipt", "status", "cn",
+                                                      "expiry", "product", "org",    "dept",
+                                                      "start",  "level",   "serial"};
 #define PREF_COLUMNS "certlist.columns"
 
 const char *certcol_name(enum certcol c)

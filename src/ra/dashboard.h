@@ -5,7 +5,8 @@
  * renewable count (certificates inside the renewal window, SUB_RENEWAL_WINDOW_DAYS before
  * expiry, not yet renewed), the orders waiting for the customer; for a reseller its
  * customers with their counts; for officers and admins the review queue's counts.
- * (Unfinished cart items join here once the cart exists.) */
+ * (Unfinished cart items join here once the cart exists.) The scanning figures are cached
+ * per scope for DASH_CACHE_SECONDS. */
 #ifndef SM_RA_DASHBOARD_H
 #define SM_RA_DASHBOARD_H
 #include <stddef.h>
@@ -30,10 +31,16 @@ struct dashboard {
     int reseller;              /* customers below are filled */
     struct dashboard_customer *customers;
     size_t ncustomers;
-    int staff; /* officer / admin: the queue counts below are filled */
+    int cached;         /* months, renewable and customers came from the cache */
+    int64_t figures_at; /* when they were computed (at most DASH_CACHE_SECONDS ago) */
+    int staff;          /* officer / admin: the queue counts below are filled */
     int64_t queue_total, queue_overdue, queue_refused, queue_action;
 };
 #define DASH_WAITING_SHOWN 10
+/* The expiry months, the renewable count and a reseller's customers scan every certificate
+ * in scope; they are kept per scope for this long (store dashboard_cache), so the numbers
+ * may be up to a minute old. The waiting orders and the queue are read on every view. */
+#define DASH_CACHE_SECONDS 60
 
 /* Fills d for user u with scope at now. 0 or negative (e set); free with dashboard_clear. */
 int dashboard_load(struct db *db, const struct user_row *u, const struct org_scope *scope,

@@ -23,10 +23,11 @@
 #define JX_SQLITE(col, path)                                                                       \
     "CASE WHEN json_valid(" col ") THEN json_extract(" col ", '" path "') END"
 #define JX_PG(col, path) col "::jsonb #>> '{" path "}'"
-#define LIST_JSON_SQLITE                                                                           \
-    ", " JX_SQLITE("o.applicant", "$.org.name_ja") ", " JX_SQLITE(                                 \
-        "o.applicant", "$.org.name_en") ", " JX_SQLITE("o.applicant", "$.responsible.dept") ", "   \
-        JX_SQLITE("o.contact", "$.org") ", " JX_SQLITE("o.contact", "$.dept")
+#define LIST_JSON_SQLITE                                                                                          \
+    ", " JX_SQLITE("o.applicant", "$.org.name_ja") ", " JX_SQLITE("o.applicant", "$.org.name_en") ", " JX_SQLITE( \
+        "o.applicant", "$.responsible.dept") ", " JX_SQLITE("o.contact",                                          \
+                                                            "$.org") ", " JX_SQLITE("o.contact",                  \
+                                                                                    "$.dept")
 #define LIST_JSON_PG                                                                               \
     ", " JX_PG("o.applicant", "org,name_ja") ", " JX_PG("o.applicant", "org,name_en") ", " JX_PG(  \
         "o.applicant", "responsible,dept") ", " JX_PG("o.contact", "org") ", " JX_PG("o.contact",  \
@@ -34,22 +35,46 @@
 #define NLIST_COLS 21
 
 /* The export's columns after the list's: fixed order, read by export_row(). */
-#define EXPORT_SQLITE                                                                              \
-    ", c.names, c.sha256, o.created_at, o.submitted_at, o.paid_at, o.amount, o.notify_email1, "    \
-    "o.server_software, o.po_number, o.invoice_no, o.pay_method, " JX_SQLITE(                      \
-        "o.applicant", "$.responsible.name") ", " JX_SQLITE("o.applicant", "$.org.tdb_code") ", "  \
-        JX_SQLITE("o.contact", "$.name") ", " JX_SQLITE("o.contact", "$.email") ", " JX_SQLITE(    \
-            "o.billing", "$.org") ", " JX_SQLITE("o.billing", "$.dept") ", " JX_SQLITE(            \
-            "o.billing", "$.name") ", " JX_SQLITE("o.billing",                                     \
-                                                  "$.email") ", " JX_SQLITE("o.billing",           \
-                                                                            "$.phone")
-#define EXPORT_PG                                                                                  \
-    ", c.names, c.sha256, o.created_at, o.submitted_at, o.paid_at, o.amount, o.notify_email1, "    \
-    "o.server_software, o.po_number, o.invoice_no, o.pay_method, " JX_PG(                          \
-        "o.applicant", "responsible,name") ", " JX_PG("o.applicant", "org,tdb_code") ", " JX_PG(   \
-        "o.contact", "name") ", " JX_PG("o.contact", "email") ", " JX_PG("o.billing", "org") ", "  \
-        JX_PG("o.billing", "dept") ", " JX_PG("o.billing", "name") ", " JX_PG(                     \
-            "o.billing", "email") ", " JX_PG("o.billing", "phone")
+#define EXPORT_SQLITE                                                                                                                                                                                  \
+    ", c.names, c.sha256, o.created_at, o.submitted_at, o.paid_at, o.amount, o.notify_email1, "                                                                                                        \
+    "o.server_software, o.po_number, o.invoice_no, o.pay_method, " JX_SQLITE(                                                                                                                          \
+        "o.applicant",                                                                                                                                                                                 \
+        "$."                                                                                                                                                                                           \
+        "resp"                                                                                                                                                                                         \
+        "onsi"                                                                                                                                                                                         \
+        "ble."                                                                                                                                                                                         \
+        "nam"                                                                                                                                                                                          \
+        "e") ", " JX_SQLITE("o.applicant",                                                                                                                                                             \
+                            "$.org.tdb_code") ", " JX_SQLITE("o.contact",                                                                                                                              \
+                                                             "$.name") ", " JX_SQLITE("o.contact",                                                                                                     \
+                                                                                      "$.email") ", " JX_SQLITE("o.billing",                                                                           \
+                                                                                                                "$.org") ", " JX_SQLITE("o.billing",                                                   \
+                                                                                                                                        "$.dept") ","                                                  \
+                                                                                                                                                  " " JX_SQLITE("o.billing", "$.name") ", " JX_SQLITE( \
+                                                                                                                                                      "o.billing",                                     \
+                                                                                                                                                      "$.email") ", " JX_SQLITE("o.billing",           \
+                                                                                                                                                                                "$.phone")
+#define EXPORT_PG                                                                                                                                                            \
+    ", c.names, c.sha256, o.created_at, o.submitted_at, o.paid_at, o.amount, o.notify_email1, "                                                                              \
+    "o.server_software, o.po_number, o.invoice_no, o.pay_method, " JX_PG(                                                                                                    \
+        "o.applicant",                                                                                                                                                       \
+        "responsi"                                                                                                                                                           \
+        "ble,"                                                                                                                                                               \
+        "name") ", " JX_PG("o.applicant",                                                                                                                                    \
+                           "org,tdb_code") ", " JX_PG("o.contact",                                                                                                           \
+                                                      "name") ", " JX_PG("o.contact",                                                                                        \
+                                                                         "email") ", " JX_PG("o."                                                                            \
+                                                                                             "bil"                                                                           \
+                                                                                             "lin"                                                                           \
+                                                                                             "g",                                                                            \
+                                                                                             "or"                                                                            \
+                                                                                             "g") ", " JX_PG("o.billing",                                                    \
+                                                                                                             "dept") ", " JX_PG("o.billing",                                 \
+                                                                                                                                "name") ","                                  \
+                                                                                                                                        " " JX_PG(                           \
+                                                                                                                                            "o.billing",                     \
+                                                                                                                                            "email") ", " JX_PG("o.billing", \
+                                                                                                                                                                "phone")
 #define NEXPORT_COLS (NLIST_COLS + 20)
 
 static const char *const sort_name[] = {"not_after", "not_before", "cn"};
@@ -100,10 +125,8 @@ static int list_fill(void *row, const struct db_val *v)
         a_ja = jtext(&v[19], corg, sizeof corg);
     if (d == NULL)
         d = jtext(&v[20], cdept, sizeof cdept);
-    if ((v[7].t != DB_NULL && r->cn == NULL) ||
-        (a_ja && (r->org_name_ja = strdup(a_ja)) == NULL) ||
-        (a_en && (r->org_name_en = strdup(a_en)) == NULL) ||
-        (d && (r->dept = strdup(d)) == NULL)) {
+    if ((v[7].t != DB_NULL && r->cn == NULL) || (a_ja && (r->org_name_ja = strdup(a_ja)) == NULL) ||
+        (a_en && (r->org_name_en = strdup(a_en)) == NULL) || (d && (r->dept = strdup(d)) == NULL)) {
         row_clear(r);
         return -1;
     }
@@ -246,9 +269,9 @@ static int keyset(struct where *w, const struct certsearch_filter *f, int64_t id
 {
     const char *col = sort_name[f->sort];
     w->p[w->np++] = DBV_INT(id);
-    int rc = buf_printf(&w->sql,
-                        " AND (c.%s, c.id) %s (SELECT k.%s, k.id FROM certificates k WHERE k.id = $%d",
-                        col, greater ? ">" : "<", col, w->np);
+    int rc = buf_printf(
+        &w->sql, " AND (c.%s, c.id) %s (SELECT k.%s, k.id FROM certificates k WHERE k.id = $%d",
+        col, greater ? ">" : "<", col, w->np);
     if (rc == 0)
         rc = org_scope_sql(&w->sql, "k.org_id", &f->scope, w->p, &w->np, NULL);
     if (rc == 0)
@@ -398,8 +421,8 @@ static int export_row(void *ctx, const struct db_val *v, int ncols)
     return 0;
 }
 
-int certsearch_export(struct db *db, const struct certsearch_filter *f, int64_t after_id,
-                      int limit, certexport_fn fn, void *ctx, int64_t *last_id, struct sm_err *e)
+int certsearch_export(struct db *db, const struct certsearch_filter *f, int64_t after_id, int limit,
+                      certexport_fn fn, void *ctx, int64_t *last_id, struct sm_err *e)
 {
     if ((unsigned)f->sort > CS_SORT_CN)
         return sm_err_set(e, SM_E_INVALID, "sort", "unknown sort");
@@ -413,19 +436,22 @@ int certsearch_export(struct db *db, const struct certsearch_filter *f, int64_t 
     int rc = where_build(&g, &w, e);
     if (rc < 0)
         goto out;
-    if (after_id > 0)
-        rc = keyset(&w, &g, after_id, !g.desc);
-    const char *col = sort_name[g.sort], *dir = g.desc ? "DESC" : "ASC";
+    /* in id (issuance) order: the table and the orders are then read page after page
+     * instead of jumping around them once per row, which is what makes 100,000 rows cheap */
+    if (after_id > 0) {
+        w.p[w.np++] = DBV_INT(after_id);
+        rc = buf_printf(&w.sql, " AND c.id > $%d", w.np);
+    }
     w.p[w.np] = DBV_INT(limit);
     if (rc < 0 ||
         buf_printf(&sql,
                    "SELECT " BASE_COLS LIST_JSON_SQLITE EXPORT_SQLITE FROM
-                   "WHERE %s ORDER BY c.%s %s, c.id %s LIMIT $%d",
-                   w.sql.p, col, dir, dir, w.np + 1) < 0 ||
+                   "WHERE %s ORDER BY c.id LIMIT $%d",
+                   w.sql.p, w.np + 1) < 0 ||
         buf_printf(&sql_pg,
                    "SELECT " BASE_COLS LIST_JSON_PG EXPORT_PG FROM
-                   "WHERE %s ORDER BY c.%s %s, c.id %s LIMIT $%d",
-                   w.sql.p, col, dir, dir, w.np + 1) < 0) {
+                   "WHERE %s ORDER BY c.id LIMIT $%d",
+                   w.sql.p, w.np + 1) < 0) {
         rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
         goto out;
     }

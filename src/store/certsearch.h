@@ -65,14 +65,14 @@ struct certexport_row {
     const char *bill_org, *bill_dept, *bill_name, *bill_email, *bill_phone;
 };
 
-/* Calls fn for up to limit (1..10000) certificates of f after the certificate after_id (0:
- * from the start) in f's order, ascending or descending; f's keyset fields and offset
- * are ignored. One statement, no transaction of its own: the export reads chunk after
- * chunk through this and each chunk is a consistent snapshot. Returns the number of rows
- * given to fn (0 at the end) and the id of the last in *last_id, or negative (fn returning
- * non-zero stops with -SM_E_INTERNAL). */
+/* Calls fn for up to limit (1..10000) certificates of f with an id above after_id (0: from
+ * the start), in id order (the order of issuance; f's sort, keyset fields and offset are
+ * ignored: reading in id order walks the tables page after page). One statement, no transaction of
+ * its own: the export reads chunk after chunk through this and each chunk is a consistent snapshot.
+ * Returns the number of rows given to fn (0 at the end) and the id of the last in *last_id, or
+ * negative (fn returning non-zero stops with -SM_E_INTERNAL). */
 typedef int (*certexport_fn)(void *ctx, const struct certexport_row *row);
-int certsearch_export(struct db *db, const struct certsearch_filter *f, int64_t after_id,
-                      int limit, certexport_fn fn, void *ctx, int64_t *last_id, struct sm_err *e);
+int certsearch_export(struct db *db, const struct certsearch_filter *f, int64_t after_id, int limit,
+                      certexport_fn fn, void *ctx, int64_t *last_id, struct sm_err *e);
 
 #endif

@@ -61,9 +61,9 @@ int dashboard_expiry_months(struct db *db, const struct org_scope *scope,
                         i ? ", " : "", i + 2);
     /* each bucket counts everything below its upper bound; differences give the months */
     if (rc == 0)
-        rc = buf_printf(&sql,
-                        " FROM certificates c WHERE c.not_after >= $1 AND c.not_after < $%d AND" LIVE,
-                        DASH_MONTHS + 1);
+        rc = buf_printf(
+            &sql, " FROM certificates c WHERE c.not_after >= $1 AND c.not_after < $%d AND" LIVE,
+            DASH_MONTHS + 1);
     if (rc == 0)
         rc = org_scope_sql(&sql, "c.org_id", scope, p, &np, NULL);
     int64_t below[DASH_MONTHS] = {0};
@@ -97,11 +97,11 @@ int dashboard_renewable(struct db *db, const struct org_scope *scope, int64_t no
     p[0] = DBV_INT(now);
     p[1] = DBV_INT(until);
     int np = 2;
-    int rc = buf_puts(&sql, "SELECT COUNT(*) FROM certificates c WHERE c.not_after >= $1 AND "
-                            "c.not_after < $2 AND" LIVE
-                            " AND NOT EXISTS (SELECT 1 FROM orders r WHERE "
-                            "r.predecessor_cert_id = c.id AND r.state NOT IN ('rejected', "
-                            "'cancelled'))");
+    int rc =
+        buf_puts(&sql, "SELECT COUNT(*) FROM certificates c WHERE c.not_after >= $1 AND "
+                       "c.not_after < $2 AND" LIVE " AND NOT EXISTS (SELECT 1 FROM orders r WHERE "
+                       "r.predecessor_cert_id = c.id AND r.state NOT IN ('rejected', "
+                       "'cancelled'))");
     if (rc == 0)
         rc = org_scope_sql(&sql, "c.org_id", scope, p, &np, NULL);
     if (rc < 0) {
@@ -117,8 +117,10 @@ int dashboard_renewable(struct db *db, const struct org_scope *scope, int64_t no
 
 #define DCV_OPEN                                                                                   \
     "EXISTS (SELECT 1 FROM order_domains d WHERE d.order_id = o.id AND d.state <> 'validated')"
+/* state IN (...) first, so that the (org_id, state) index finds the candidates */
 #define WAITING                                                                                    \
-    "(o.state IN ('awaiting_payment', 'on_hold') OR (o.state = 'vetting' AND " DCV_OPEN "))"
+    "o.state IN ('awaiting_payment', 'on_hold', 'vetting') AND (o.state <> 'vetting' OR " DCV_OPEN \
+    ")"
 
 static int order_fill(void *row, const struct db_val *v)
 {
@@ -136,8 +138,8 @@ static int order_fill(void *row, const struct db_val *v)
     return 0;
 }
 
-static const struct db_rowtype order_rowtype = {sizeof(struct dashboard_order), 5, order_fill,
-                                                NULL, "order"};
+static const struct db_rowtype order_rowtype = {sizeof(struct dashboard_order), 5, order_fill, NULL,
+                                                "order"};
 
 int dashboard_waiting(struct db *db, const struct org_scope *scope, int limit,
                       struct dashboard_order **rows, size_t *n, int64_t counts[3], struct sm_err *e)
@@ -209,7 +211,8 @@ static const struct db_rowtype customer_rowtype = {sizeof(struct dashboard_custo
 static const struct db_stmt customers_st = {
     "dashboard.customers",
     "SELECT g.id, g.name_ja, g.name_en, "
-    "(SELECT COUNT(*) FROM certificates c WHERE c.org_id = g.id AND c.not_after >= $2 AND" LIVE "), "
+    "(SELECT COUNT(*) FROM certificates c WHERE c.org_id = g.id AND c.not_after >= $2 AND" LIVE
+    "), "
     "(SELECT COUNT(*) FROM certificates c WHERE c.org_id = g.id AND c.not_after >= $2 AND "
     "c.not_after < $3 AND" LIVE "), "
     "(SELECT COUNT(*) FROM orders o WHERE o.org_id = g.id AND o.state IN ('awaiting_payment', "
@@ -217,11 +220,57 @@ static const struct db_stmt customers_st = {
     "FROM organizations g WHERE g.reseller_org_id = $1 ORDER BY g.name_ja, g.id LIMIT 1000",
     NULL, NULL};
 
+static const struct db_stmt customer_names_st = {
+    "dashboard.customer_names",
+    "SELECT g.id, g.name_ja, g.name_en, 0, 0, 0 FROM organizations g WHERE g.reseller_org_id = $1 "
+    "ORDER BY g.name_ja, g.id LIMIT 1000",
+    NULL, NULL};
+
 int dashboard_customers(struct db *db, int64_t reseller_org_id, int64_t now, int64_t until,
                         struct dashboard_customer **rows, size_t *n, struct sm_err *e)
 {
     struct db_val p[] = {DBV_INT(reseller_org_id), DBV_INT(now), DBV_INT(until)};
+    if (now == 0)
+        return db_collect(db, &customer_names_st, p, 1, &customer_rowtype, rows, n, e);
     return db_collect(db, &customers_st, p, 3, &customer_rowtype, rows, n, e);
+}
+
+/* ---- dashboard_cache ---- */
+
+static int body_row(void *ctx, const struct db_val *cols, int ncols)
+{
+    char **out = ctx;
+    if (ncols < 1)
+        return 1;
+    *out = db_col_strdup(&cols[0]);
+    return *out == NULL ? -SM_E_NOMEM : 1;
+}
+
+static const struct db_stmt cache_get_st = {
+    "dashboard_cache.get", "SELECT body FROM dashboard_cache WHERE key = $1 AND computed_at >= $2",
+    NULL, NULL};
+static const struct db_stmt cache_set_st = {
+    "dashboard_cache.set",
+    "INSERT INTO dashboard_cache (key, computed_at, body) VALUES ($1, $2, $3) "
+    "ON CONFLICT (key) DO UPDATE SET computed_at = excluded.computed_at, body = excluded.body",
+    NULL, NULL};
+
+int dashboard_cache_get(struct db *db, const char *key, int64_t not_before, char **body,
+                        struct sm_err *e)
+{
+    *body = NULL;
+    struct db_val p[] = {DBV_TEXT(key), DBV_INT(not_before)};
+    int rc = db_run(db, &cache_get_st, p, 2, body_row, body, e);
+    if (rc < 0)
+        return rc == -SM_E_NOMEM ? sm_err_set(e, SM_E_NOMEM, NULL, "out of memory") : rc;
+    return *body ? 0 : sm_err_set(e, SM_E_NOTFOUND, "dashboard", "no fresh figures");
+}
+
+int dashboard_cache_set(struct db *db, const char *key, int64_t at, const char *body,
+                        struct sm_err *e)
+{
+    struct db_val p[] = {DBV_TEXT(key), DBV_INT(at), DBV_TEXT(body)};
+    return db_run(db, &cache_set_st, p, 3, NULL, NULL, e);
 }
 
 /* ---- user_prefs ---- */
@@ -264,8 +313,8 @@ int user_prefs_get(struct db *db, int64_t user_id, const char *name, char *out, 
     return x.found ? 0 : sm_err_set(e, SM_E_NOTFOUND, name, "not set");
 }
 
-int user_prefs_set(struct db *db, int64_t user_id, const char *name, const char *value,
-                   int64_t now, struct sm_err *e)
+int user_prefs_set(struct db *db, int64_t user_id, const char *name, const char *value, int64_t now,
+                   struct sm_err *e)
 {
     if (strlen(value) > USER_PREF_MAX)
         return sm_err_set(e, SM_E_INVALID, name, "setting over %d bytes", USER_PREF_MAX);

@@ -38,7 +38,8 @@ struct dashboard_order {
 /* Up to limit (1..100) waiting orders, newest change first, and the count per reason
  * (unpaid, documents, dcv). Free rows with free(). */
 int dashboard_waiting(struct db *db, const struct org_scope *scope, int limit,
-                      struct dashboard_order **rows, size_t *n, int64_t counts[3], struct sm_err *e);
+                      struct dashboard_order **rows, size_t *n, int64_t counts[3],
+                      struct sm_err *e);
 
 /* A customer organization of a reseller with its counts. */
 struct dashboard_customer {
@@ -49,9 +50,19 @@ struct dashboard_customer {
     int64_t waiting;  /* orders awaiting payment, in vetting or on hold */
 };
 /* The customers (organizations whose reseller_org_id is reseller_org_id, at most 1000),
- * by name. Free rows with free(). */
+ * by name; now == 0: names only, the counts left 0 (a cheap read for a filter's choices).
+ * Free rows with free(). */
 int dashboard_customers(struct db *db, int64_t reseller_org_id, int64_t now, int64_t until,
                         struct dashboard_customer **rows, size_t *n, struct sm_err *e);
+
+/* ---- dashboard_cache (migration 0051) ---- */
+/* The cached figures of key computed at or after not_before into *body (caller frees);
+ * -SM_E_NOTFOUND when there are none that fresh. */
+int dashboard_cache_get(struct db *db, const char *key, int64_t not_before, char **body,
+                        struct sm_err *e);
+/* Stores (replaces) them. Its own statement, no transaction needed. */
+int dashboard_cache_set(struct db *db, const char *key, int64_t at, const char *body,
+                        struct sm_err *e);
 
 /* ---- user_prefs ---- */
 #define USER_PREF_MAX 512
@@ -60,7 +71,7 @@ int dashboard_customers(struct db *db, int64_t reseller_org_id, int64_t now, int
 int user_prefs_get(struct db *db, int64_t user_id, const char *name, char *out, size_t n,
                    struct sm_err *e);
 /* Sets (inserts or replaces) it. Caller's transaction. */
-int user_prefs_set(struct db *db, int64_t user_id, const char *name, const char *value,
-                   int64_t now, struct sm_err *e);
+int user_prefs_set(struct db *db, int64_t user_id, const char *name, const char *value, int64_t now,
+                   struct sm_err *e);
 
 #endif

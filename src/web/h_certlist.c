@@ -27,9 +27,9 @@
 
 /* ---- the query ---- */
 
-static const char *const known_args[] = {"q",     "state", "product", "level",  "org",   "from",
-                                         "to",    "sort",  "dir",     "after",  "before", "last",
-                                         "page",  "limit", "offset",  "id",     "lang",  "saved"};
+static const char *const known_args[] = {"q",    "state", "product", "level", "org",    "from",
+                                         "to",   "sort",  "dir",     "after", "before", "last",
+                                         "page", "limit", "offset",  "id",    "lang",   "saved"};
 static const char *const state_names[] = {"", "valid", "expired", "revoked"};
 static const char *const sort_names[] = {"expiry", "start", "cn"};
 
@@ -137,8 +137,8 @@ int mng_parse_query(struct req *r, const struct portal *p, struct certlist_query
         q->state = state_names[i];
     }
     if ((v = req_query(r, "product")) != NULL && v[0]) {
-        if (strlen(v) >= sizeof q->product || strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-") !=
-                                                  strlen(v))
+        if (strlen(v) >= sizeof q->product ||
+            strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(v))
             return bad(r, "mng.err.product", "product");
         snprintf(q->product, sizeof q->product, "%s", v);
         f->product = q->product;
@@ -226,7 +226,7 @@ int mng_query_args(struct buf *b, const struct certlist_query *q, int with_sort)
     char org[24] = "";
     if (f->org_id > 0)
         snprintf(org, sizeof org, "%lld", (long long)f->org_id);
-    const char *kv[][2] = {{"q", f->q},       {"state", q->state}, {"product", f->product},
+    const char *kv[][2] = {{"q", f->q},         {"state", q->state}, {"product", f->product},
                            {"level", f->level}, {"org", org},        {"from", q->from},
                            {"to", q->to}};
     int rc = 0;
@@ -293,14 +293,18 @@ static json_t *row_json(const struct req *r, const struct certlist_row *c, int64
     const char *prod = en ? c->product_en : c->product_ja;
     if (!prod[0])
         prod = c->product_code[0] ? c->product_code : "-";
-    const char *o1 = en ? c->org_name_en : c->org_name_ja, *o2 = en ? c->org_name_ja : c->org_name_en;
+    const char *o1 = en ? c->org_name_en : c->org_name_ja,
+               *o2 = en ? c->org_name_ja : c->org_name_en;
     return json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
                      (json_int_t)c->id, "serial", c->serial, "cn", c->cn ? c->cn : "", "status",
                      status, "status_label", i18n_text(r->lang, key), "downloadable",
                      strcmp(status, "revoked") != 0, "receipt_no",
                      c->receipt_no[0] ? c->receipt_no : "-", "product", prod, "org",
-                     o1 ? o1 : o2 ? o2 : "", "dept", c->dept ? c->dept : "", "not_before", nb,
-                     "not_after", na, "level", c->level[0] ? c->level : "-");
+                     o1   ? o1
+                     : o2 ? o2
+                          : "",
+                     "dept", c->dept ? c->dept : "", "not_before", nb, "not_after", na, "level",
+                     c->level[0] ? c->level : "-");
 }
 
 /* "/certificates?<filter>&<extra>" */
@@ -348,8 +352,8 @@ static json_t *product_options(struct req *r, struct db *db, const char *cur)
         for (size_t i = 0; i < n; i++)
             json_array_append_new(
                 a, json_pack("{s:s, s:s, s:b}", "value", v[i].code, "label",
-                             strcmp(r->lang, "en") == 0 ? v[i].name_en : v[i].name_ja,
-                             "current", cur && strcmp(cur, v[i].code) == 0));
+                             strcmp(r->lang, "en") == 0 ? v[i].name_en : v[i].name_ja, "current",
+                             cur && strcmp(cur, v[i].code) == 0));
     free(v);
     return a;
 }
@@ -373,11 +377,11 @@ static json_t *org_options(struct req *r, const struct portal *p, int64_t cur)
     if (dashboard_customers(p->db, p->user->org_id, 0, 0, &v, &n, &e) == 0)
         for (size_t i = 0; i < n; i++) {
             snprintf(id, sizeof id, "%lld", (long long)v[i].id);
-            json_array_append_new(
-                a, json_pack("{s:s, s:s, s:b}", "value", id, "label",
-                             strcmp(r->lang, "en") == 0 && v[i].name_en[0] ? v[i].name_en
-                                                                           : v[i].name_ja,
-                             "current", cur == v[i].id));
+            json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "value", id, "label",
+                                               strcmp(r->lang, "en") == 0 && v[i].name_en[0]
+                                                   ? v[i].name_en
+                                                   : v[i].name_ja,
+                                               "current", cur == v[i].id));
         }
     free(v);
     return a;
@@ -472,10 +476,9 @@ static void list(struct req *r, int api)
     for (int i = 0; colchoice != NULL && i < CERTCOL__COUNT; i++) {
         char key[40];
         snprintf(key, sizeof key, "certs.col.%s", certcol_name((enum certcol)i));
-        json_array_append_new(colchoice, json_pack("{s:s, s:s, s:b}", "name",
-                                                   certcol_name((enum certcol)i), "label",
-                                                   i18n_text(r->lang, key), "checked",
-                                                   (int)((cols >> i) & 1)));
+        json_array_append_new(
+            colchoice, json_pack("{s:s, s:s, s:b}", "name", certcol_name((enum certcol)i), "label",
+                                 i18n_text(r->lang, key), "checked", (int)((cols >> i) & 1)));
     }
     static const char *const st_labels[] = {"mng.filter.any", "certs.status.valid",
                                             "certs.status.expired", "certs.status.revoked"};
@@ -499,10 +502,9 @@ static void list(struct req *r, int api)
         "{s:o, s:b, s:s, s:b, s:o, s:o, s:b, s:o*, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:s, s:s, "
         "s:o, s:o, s:b}",
         "certs", items, "has_certs", shown > 0, "q", f->q ? f->q : "", "searched",
-        (f->q && f->q[0]) || q.state || f->product || f->level || f->org_id || q.from[0] ||
-            q.to[0],
-        "prev", prev, "next", next, "paged", has_prev || has_next, "csv_url", csv_url,
-        "first_url", list_url(&q, NULL), "last_url", list_url(&q, "last=1"), "states",
+        (f->q && f->q[0]) || q.state || f->product || f->level || f->org_id || q.from[0] || q.to[0],
+        "prev", prev, "next", next, "paged", has_prev || has_next, "csv_url", csv_url, "first_url",
+        list_url(&q, NULL), "last_url", list_url(&q, "last=1"), "states",
         options(state_names, st_labels, 4, q.state ? q.state : "", r->lang), "levels",
         options(lv_values, lv_labels, 4, f->level ? f->level : "", r->lang), "sorts",
         options(sort_names, so_labels, 3, sort_names[f->sort], r->lang), "dirs",

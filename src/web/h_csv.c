@@ -32,15 +32,18 @@
 
 #define CHUNK 1000
 
-static const char *const columns[] = {
-    "serial",        "cn",           "sans",        "status",       "level",
-    "root",          "not_before",   "not_after",   "revoked_at",   "sha256",
-    "receipt_no",    "kind",         "product",     "product_name", "org_name_ja",
-    "org_name_en",   "dept",         "resp_name",   "tdb_code",     "contact_org",
-    "contact_name",  "contact_email", "notify_email", "server_software", "ordered_at",
-    "submitted_at",  "po_number",    "amount",      "invoice_no",   "pay_method",
-    "paid_at",       "bill_org",     "bill_dept",   "bill_name",    "bill_email",
-    "bill_phone"};
+static const char *const columns[] = {"serial",        "cn",           "sans",
+                                      "status",        "level",        "root",
+                                      "not_before",    "not_after",    "revoked_at",
+                                      "sha256",        "receipt_no",   "kind",
+                                      "product",       "product_name", "org_name_ja",
+                                      "org_name_en",   "dept",         "resp_name",
+                                      "tdb_code",      "contact_org",  "contact_name",
+                                      "contact_email", "notify_email", "server_software",
+                                      "ordered_at",    "submitted_at", "po_number",
+                                      "amount",        "invoice_no",   "pay_method",
+                                      "paid_at",       "bill_org",     "bill_dept",
+                                      "bill_name",     "bill_email",   "bill_phone"};
 #define NCOLUMNS (sizeof columns / sizeof *columns)
 
 struct csv {
@@ -94,10 +97,7 @@ static int field_time(struct buf *b, int64_t t)
     return field(b, s, 0);
 }
 
-static int field_int(struct buf *b, int64_t v)
-{
-    return buf_printf(b, ",%lld", (long long)v);
-}
+static int field_int(struct buf *b, int64_t v) { return buf_printf(b, ",%lld", (long long)v); }
 
 /* The SANs of a JSON array of names as "a b c" (the JSON text when it is anything else). */
 static int field_names(struct buf *b, const char *json)
@@ -152,10 +152,10 @@ static int write_row(void *ctx, const struct certexport_row *c)
         rc = field_time(b, c->not_after);
     if (rc == 0)
         rc = field_time(b, strcmp(c->state, "revoked") == 0 ? c->revoked_at : 0);
-    const char *m[] = {c->sha256,      c->receipt_no, c->kind,          c->product_code,
-                       prod,           c->org_name_ja, c->org_name_en,  c->dept,
-                       c->resp_name,   c->tdb_code,   c->contact_org,   c->contact_name,
-                       c->contact_email, c->notify_email1, c->server_software};
+    const char *m[] = {
+        c->sha256,      c->receipt_no,   c->kind,          c->product_code,  prod,
+        c->org_name_ja, c->org_name_en,  c->dept,          c->resp_name,     c->tdb_code,
+        c->contact_org, c->contact_name, c->contact_email, c->notify_email1, c->server_software};
     for (size_t i = 0; rc == 0 && i < sizeof m / sizeof *m; i++)
         rc = field(b, m[i], 0);
     if (rc == 0)

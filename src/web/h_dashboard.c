@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/clock.h"
 #include "core/log.h"
@@ -19,13 +20,13 @@
 #include "web/i18n.h"
 #include "web/portal.h"
 
-#define CHART_W     640
-#define CHART_H     220
-#define CHART_TOP   24  /* room for the count above the tallest bar */
-#define CHART_BASE  190 /* y of the axis */
-#define CHART_SLOT  50  /* x distance of the bars */
-#define CHART_BAR   34
-#define CHART_LEFT  20
+#define CHART_W    640
+#define CHART_H    220
+#define CHART_TOP  24  /* room for the count above the tallest bar */
+#define CHART_BASE 190 /* y of the axis */
+#define CHART_SLOT 50  /* x distance of the bars */
+#define CHART_BAR  34
+#define CHART_LEFT 20
 
 static void day_of(int64_t t, char *out, size_t n)
 {
@@ -48,7 +49,7 @@ static json_t *months_json(const struct req *r, const struct dashboard *d, int64
     static const char *const mon[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
     for (int i = 0; a != NULL && i < DASH_MONTHS; i++) {
-        char label[32], full[32], from[16], to[16], url[96], x[16], y[16], h[16], tx[16], ty[16];
+        char label[32], full[32], from[16], to[16], url[96], x[24], y[24], h[24], tx[24], ty[24];
         if (en) {
             snprintf(label, sizeof label, "%s", mon[d->month[i] - 1]);
             snprintf(full, sizeof full, "%s %d", mon[d->month[i] - 1], d->year[i]);
@@ -71,9 +72,9 @@ static json_t *months_json(const struct req *r, const struct dashboard *d, int64
         char count[24];
         snprintf(count, sizeof count, "%lld", (long long)d->months[i]);
         json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:b}",
-                                           "label", label, "full", full, "count", count, "url",
-                                           url, "x", x, "y", y, "h", h, "tx", tx, "ty", ty,
-                                           "some", d->months[i] > 0));
+                                           "label", label, "full", full, "count", count, "url", url,
+                                           "x", x, "y", y, "h", h, "tx", tx, "ty", ty, "some",
+                                           d->months[i] > 0));
     }
     return a;
 }
@@ -86,9 +87,9 @@ static json_t *waiting_json(const struct req *r, const struct dashboard *d)
         char key[40], url[48];
         snprintf(key, sizeof key, "dash.waiting.%s", o->reason);
         snprintf(url, sizeof url, "/orders/%lld", (long long)o->id);
-        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s}", "receipt_no",
-                                           o->receipt_no, "cn", o->cn, "reason", o->reason,
-                                           "reason_label", i18n_text(r->lang, key), "url", url));
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:s, s:s}", "receipt_no", o->receipt_no,
+                                           "cn", o->cn, "reason", o->reason, "reason_label",
+                                           i18n_text(r->lang, key), "url", url));
     }
     return a;
 }
@@ -101,11 +102,11 @@ static json_t *customers_json(const struct req *r, const struct dashboard *d)
         const struct dashboard_customer *c = &d->customers[i];
         char url[48];
         snprintf(url, sizeof url, "/certificates?org=%lld", (long long)c->id);
-        json_array_append_new(
-            a, json_pack("{s:s, s:s, s:I, s:I, s:I}", "name",
-                         en && c->name_en[0] ? c->name_en : c->name_ja, "url", url, "valid",
-                         (json_int_t)c->valid, "expiring", (json_int_t)c->expiring, "waiting",
-                         (json_int_t)c->waiting));
+        json_array_append_new(a, json_pack("{s:s, s:s, s:I, s:I, s:I}", "name",
+                                           en && c->name_en[0] ? c->name_en : c->name_ja, "url",
+                                           url, "valid", (json_int_t)c->valid, "expiring",
+                                           (json_int_t)c->expiring, "waiting",
+                                           (json_int_t)c->waiting));
     }
     return a;
 }
@@ -135,15 +136,20 @@ void h_dashboard(struct req *r)
         "months_total", (json_int_t)total, "renewable", (json_int_t)d.renewable, "renew_url",
         renew_url, "renew_until", until, "waiting_orders", waiting_json(r, &d), "has_waiting",
         d.nwaiting > 0, "waiting_unpaid", (json_int_t)d.waiting_counts[0], "waiting_documents",
-        (json_int_t)d.waiting_counts[1], "waiting_dcv", (json_int_t)d.waiting_counts[2],
-        "reseller", d.reseller, "customers", customers_json(r, &d), "has_customers",
-        d.ncustomers > 0, "staff", d.staff, "queue_total", (json_int_t)d.queue_total,
-        "queue_action", (json_int_t)d.queue_action, "queue_overdue", (json_int_t)d.queue_overdue,
-        "chart_w", CHART_W, "chart_h", CHART_H);
+        (json_int_t)d.waiting_counts[1], "waiting_dcv", (json_int_t)d.waiting_counts[2], "reseller",
+        d.reseller, "customers", customers_json(r, &d), "has_customers", d.ncustomers > 0, "staff",
+        d.staff, "queue_total", (json_int_t)d.queue_total, "queue_action",
+        (json_int_t)d.queue_action, "queue_overdue", (json_int_t)d.queue_overdue, "chart_w",
+        CHART_W, "chart_h", CHART_H);
     if (data != NULL) {
-        char base[16];
+        char base[16], at[32];
         snprintf(base, sizeof base, "%d", CHART_BASE);
         json_object_set_new(data, "chart_base", json_string(base));
+        time_t x = (time_t)(d.figures_at + 9 * 3600);
+        struct tm tm;
+        if (gmtime_r(&x, &tm) == NULL || strftime(at, sizeof at, "%Y-%m-%d %H:%M", &tm) == 0)
+            at[0] = '\0';
+        json_object_set_new(data, "figures_at", json_string(at));
     }
     http_reply_page(r, 200, "dashboard", "account.dashboard.title", data);
 out:
