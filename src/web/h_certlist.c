@@ -74,15 +74,15 @@ int64_t mng_parse_id(const char *s)
  * after. -1 for anything else. */
 static int64_t parse_day(const char *s, int next_day)
 {
-    int y, m, d;
-    char tail;
-    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-' ||
-        sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &tail) != 3 || y < 2000 || y > 2200 || m < 1 ||
-        m > 12 || d < 1 || d > 31)
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
         return -1;
     for (int i = 0; i < 10; i++)
         if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
             return -1;
+    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0');
+    int m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
+    if (y < 2000 || y > 2200 || m < 1 || m > 12 || d < 1 || d > 31)
+        return -1;
     time_t t = calendar_tokyo_midnight(y, m, d);
     int y2, m2, d2;
     clock_tokyo_date(t, &y2, &m2, &d2);
