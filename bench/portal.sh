@@ -5,13 +5,22 @@
 # static copy of the same page is the peer. Goal: >= 0.3x nginx static, p99 < 50 ms.
 # nginx runs as the current user in the foreground on a free loopback port with a config,
 # pid file and logs in the temporary directory, and is stopped by its PID.
-# Usage: bench/portal.sh SHOMEI_BINARY [N] [SECONDS]   One figure per line.
+# Second part (issue 12 item 10, R-MNG-1, R-MNG-3): a reseller with R certificates (default
+# 100,000) over 200 customer organizations, seeded in one SQL transaction (orders and
+# certificates without DER: the pages and the export never read it); wrk against the
+# reseller's dashboard and the first and the last page of its certificate list, each with
+# nginx serving a saved copy as the peer; the CSV export of all rows (rows/s) from a server
+# of its own run under /usr/bin/time -v for the peak RSS.
+# Usage: bench/portal.sh SHOMEI_BINARY [N] [SECONDS] [R]   One figure per line.
+# N=0 skips the first part, R=0 the second.
 # PORTAL_BENCH_DATA=DIR keeps the prepared data directory there and reuses it on the next run
 # with the same N (preparing 10,000 certificates takes most of a run's time).
 set -euo pipefail
 S=$(realpath "${1:?shomei binary}")
 N=${2:-10000}
 DUR=${3:-10}
+R=${4:-100000}
+PW=Bench-Horse-77
 T=$(mktemp -d)
 PIDS=()
 cleanup() {
@@ -34,9 +43,37 @@ wait_url() {
   return 1
 }
 
+# --- wrk: req/s and p99 (ms) ---
+# CPU time (user + system, clock ticks) shomei ($SPID) has used so far.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SPID/stat"; }
+# run NAME URL [HEADER]: prints "REQS P99MS CPU_US_PER_REQUEST" (the last for shomei only:
+# on a shared machine it moves less than req/s when other work competes for the cores)
+run() {
+  local out t0 t1
+  t0=$(cpu_ticks)
+  out=$(wrk -t2 -c16 -d"${DUR}s" --latency ${3:+-H "$3"} "$2")
+  t1=$(cpu_ticks)
+  printf '%s\n' "$out" >"$T/wrk-$1.txt"
+  if grep -q 'Non-2xx' <<<"$out"; then
+    echo "wrk $1: non-2xx answers" >&2
+    cat "$T/wrk-$1.txt" >&2
+    exit 1
+  fi
+  local rps p99
+  rps=$(awk '/^Requests\/sec:/{print $2}' <<<"$out")
+  p99=$(awk '$1=="99%"{v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000}
+    else if (v ~ /ms$/) sub(/ms$/,"",v); else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}
+    printf "%.2f", v}' <<<"$out")
+  local cpu
+  cpu=$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" '/ requests in /{n=$1}
+    END{printf "%.0f", (n > 0 ? t * 1e6 / hz / n : 0)}' <<<"$out")
+  echo "$rps $p99 $cpu"
+}
+verdict() { awk -v r="$1" -v g="$2" 'BEGIN{print (r >= g ? "met" : "NOT met")}'; }
+
+if [ "$N" -gt 0 ]; then
 # --- a data directory with N certificates of one customer organization ---
 D=${PORTAL_BENCH_DATA:-$T/data}
-PW=Bench-Horse-77
 if [ -f "$D/prepared-$N" ]; then
   : # prepared by an earlier run with the same N
 else
@@ -141,39 +178,12 @@ if [ "$code" != 200 ]; then
   API_PATH=/api/v1/certificates/$SERIAL
 fi
 
-# --- wrk: req/s and p99 (ms) ---
-# CPU time (user + system, clock ticks) shomei has used so far.
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$SPID/stat"; }
-# run NAME URL [HEADER]: prints "REQS P99MS CPU_US_PER_REQUEST" (the last for shomei only:
-# on a shared machine it moves less than req/s when other work competes for the cores)
-run() {
-  local out t0 t1
-  t0=$(cpu_ticks)
-  out=$(wrk -t2 -c16 -d"${DUR}s" --latency ${3:+-H "$3"} "$2")
-  t1=$(cpu_ticks)
-  printf '%s\n' "$out" >"$T/wrk-$1.txt"
-  if grep -q 'Non-2xx' <<<"$out"; then
-    echo "wrk $1: non-2xx answers" >&2
-    cat "$T/wrk-$1.txt" >&2
-    exit 1
-  fi
-  local rps p99
-  rps=$(awk '/^Requests\/sec:/{print $2}' <<<"$out")
-  p99=$(awk '$1=="99%"{v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000}
-    else if (v ~ /ms$/) sub(/ms$/,"",v); else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}
-    printf "%.2f", v}' <<<"$out")
-  local cpu
-  cpu=$(awk -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" '/ requests in /{n=$1}
-    END{printf "%.0f", (n > 0 ? t * 1e6 / hz / n : 0)}' <<<"$out")
-  echo "$rps $p99 $cpu"
-}
 wrk -t2 -c16 -d2s "$URL/certificates" -H "Cookie: sid=$SID" >/dev/null # warm-up
 read -r s_rps s_p99 s_cpu < <(run list "$URL/certificates" "Cookie: sid=$SID")
 read -r n_rps n_p99 _ < <(run nginx "http://127.0.0.1:$NPORT/certificates.html")
 read -r a_rps a_p99 a_cpu < <(run api "$URL$API_PATH" "Authorization: Bearer $KEY")
 
 ratio=$(awk -v a="$s_rps" -v b="$n_rps" 'BEGIN{printf "%.2f", (b > 0 ? a / b : 0)}')
-verdict() { awk -v r="$1" -v g="$2" 'BEGIN{print (r >= g ? "met" : "NOT met")}'; }
 echo "certificates: $N of one customer organization; page of $rows rows," \
   "$(wc -c <"$T/www/certificates.html") bytes"
 echo "shomei GET /certificates (logged in): $s_rps req/s, p99 $s_p99 ms"
@@ -182,3 +192,139 @@ echo "ratio shomei / nginx static: $ratio (goal >= 0.3: $(verdict "$ratio" 0.3))
 echo "shomei GET $API_PATH (Bearer key): $a_rps req/s, p99 $a_p99 ms"
 echo "shomei CPU per request: list $s_cpu us, API $a_cpu us"
 echo "p99 goal < 50 ms: list $(verdict 50 "$s_p99"), API $(verdict 50 "$a_p99")"
+kill "$SPID" 2>/dev/null || true
+wait "$SPID" 2>/dev/null || true
+fi
+
+# ===== part 2: a reseller with R certificates over 200 customers (issue 12 item 10) =====
+[ "$R" -gt 0 ] || exit 0
+RD=${PORTAL_BENCH_RDATA:-$T/rdata}
+if [ ! -f "$RD/prepared-$R" ]; then
+  [ ! -e "$RD" ] || { echo "$RD exists and is not a prepared bench directory for R=$R" >&2; exit 1; }
+  "$S" init --dir "$RD" --demo --test-ca --set server.secure_cookies=false >"$T/rinit.log" 2>&1
+  printf '%s\n' "$PW" | "$S" user add --dir "$RD" --password-stdin --login bench-r \
+    --role reseller --email r@bench-resel.example.jp --name "Bench Reseller" \
+    --org-name "ベンチ販売株式会社" >/dev/null
+  now=$(date -u +%s)
+  # 200 customer organizations, R orders and R certificates spread over them, expiring over
+  # the next 400 days (some expired, every 50th revoked), in one transaction
+  sqlite3 -batch "$RD/shomei.db" <<SQL
+BEGIN;
+CREATE TEMP TABLE seq AS WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s
+  WHERE x < $R) SELECT x FROM s;
+INSERT INTO organizations (kind, name_ja, name_en, reseller_org_id, created_at)
+SELECT 'customer', '顧客' || printf('%03d', x) || ' 株式会社', 'Customer ' || printf('%03d', x) || ' KK',
+  (SELECT org_id FROM users WHERE login_id = 'bench-r'), $now FROM seq WHERE x <= 200;
+CREATE TEMP TABLE cust AS SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS k FROM organizations
+  WHERE reseller_org_id = (SELECT org_id FROM users WHERE login_id = 'bench-r');
+INSERT INTO orders (receipt_no, kind, state, product_id, org_id, created_by, cn, names,
+  root_option, applicant, contact, billing, notify_email1, server_software, po_number, amount,
+  invoice_no, pay_method, paid_at, submitted_at, created_at, updated_at, idem_key)
+SELECT 'B' || printf('%08d', x), 'new', 'issued', (SELECT id FROM products WHERE code = 'ov-1y'),
+  (SELECT id FROM cust WHERE k = x % 200), (SELECT id FROM users WHERE login_id = 'bench-r'),
+  'h' || x || '.c' || (x % 200) || '.example.jp',
+  '["h' || x || '.c' || (x % 200) || '.example.jp","www.h' || x || '.c' || (x % 200) || '.example.jp"]', 'a',
+  '{"org":{"name_ja":"顧客' || printf('%03d', x % 200) || ' 株式会社","name_en":"Customer, Inc.","tdb_code":"987654321"},"responsible":{"dept":"情報システム部","name":"山田 太郎"}}',
+  '{"org":"顧客","name":"佐藤 花子","email":"sato@example.jp","dept":"総務部"}',
+  '{"org":"顧客 経理","dept":"経理部","name":"鈴木 一郎","email":"billing@example.jp","phone":"03-1234-5678"}',
+  'notify@example.jp', 'nginx', 'PO-' || x, 60000, 'INV' || printf('%08d', x), 'invoice',
+  $now - 86400, $now - 86400, $now - 2 * 86400, $now - 86400, 'bench-' || x
+FROM seq;
+INSERT INTO certificates (serial, ca_id, state, order_id, level, root, cn, names, not_before,
+  not_after, reserved_at, issued_at, org_id, sha256, revoked_at)
+SELECT printf('%x', 268435456 + x), (SELECT MIN(id) FROM cas),
+  CASE WHEN x % 50 = 0 THEN 'revoked' ELSE 'issued' END, o.id, 'ov', 'a', o.cn, o.names,
+  $now - 30 * 86400 + (x * 7919 % 430) * 86400 - 365 * 86400,
+  $now - 30 * 86400 + (x * 7919 % 430) * 86400, $now - 86400, $now - 86400, o.org_id,
+  printf('%064x', x), CASE WHEN x % 50 = 0 THEN $now - 3600 END
+FROM seq JOIN orders o ON o.receipt_no = 'B' || printf('%08d', seq.x);
+COMMIT;
+ANALYZE;
+SQL
+  count=$(sqlite3 "$RD/shomei.db" "SELECT COUNT(*) FROM certificates c JOIN organizations g ON
+    g.id = c.org_id WHERE g.reseller_org_id IS NOT NULL")
+  [ "$count" -eq "$R" ] || { echo "only $count of $R reseller certificates prepared" >&2; exit 1; }
+  touch "$RD/prepared-$R"
+fi
+RPORT=$(free_port)
+"$S" serve --dir "$RD" --port "$RPORT" >"$T/rserve.log" 2>&1 &
+SPID=$!
+PIDS+=("$SPID")
+RURL=http://127.0.0.1:$RPORT
+wait_url "$RURL/healthz" || { cat "$T/rserve.log" >&2; exit 1; }
+RJ=$T/rjar
+curl -s -c "$RJ" -b "$RJ" -o "$T/rlogin.html" "$RURL/login"
+tok=$(grep -o 'name="csrf" value="[^"]*"' "$T/rlogin.html" | head -1 | sed 's/.*value="//; s/"$//')
+curl -s -c "$RJ" -b "$RJ" -o /dev/null --data-urlencode "csrf=$tok" \
+  --data-urlencode "login_id=bench-r" --data-urlencode "password=$PW" "$RURL/login"
+RSID=$(awk '$6=="sid"{print $7}' "$RJ")
+[ -n "$RSID" ] || { echo "reseller login failed" >&2; exit 1; }
+mkdir -p "$T/rwww" "$T/rnginx"
+for pg in "dashboard:/dashboard" "first:/certificates" "last:/certificates?last=1"; do
+  code=$(curl -s -b "sid=$RSID" -o "$T/rwww/${pg%%:*}.html" -w '%{http_code}' "$RURL${pg#*:}")
+  [ "$code" = 200 ] || { echo "${pg#*:}: $code" >&2; exit 1; }
+done
+rows=$(grep -c '<tr class="cert"' "$T/rwww/last.html" || true)
+chmod 755 "$T/rwww"
+chmod 644 "$T/rwww/"*.html
+RNPORT=$(free_port)
+  cat >"$T/rnginx/nginx.conf" <<CONF
+worker_processes 2;
+daemon off;
+pid $T/rnginx/nginx.pid;
+error_log $T/rnginx/error.log warn;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  client_body_temp_path $T/rnginx/body;
+  proxy_temp_path $T/rnginx/proxy;
+  fastcgi_temp_path $T/rnginx/fastcgi;
+  uwsgi_temp_path $T/rnginx/uwsgi;
+  scgi_temp_path $T/rnginx/scgi;
+  server {
+    listen 127.0.0.1:$RNPORT;
+    root $T/rwww;
+    location / { default_type "text/html; charset=utf-8"; }
+  }
+}
+CONF
+chmod 755 "$T"
+"$NGINX" -p "$T/rnginx" -c "$T/rnginx/nginx.conf" -e "$T/rnginx/error.log" 2>"$T/rnginx/start.log" &
+PIDS+=("$!")
+wait_url "http://127.0.0.1:$RNPORT/first.html" ||
+  { cat "$T/rnginx/start.log" "$T/rnginx/error.log" >&2; exit 1; }
+echo "reseller: $R certificates over 200 customer organizations; last page $rows rows"
+for pg in "dashboard:/dashboard" "first:/certificates" "last:/certificates?last=1"; do
+  name=${pg%%:*}
+  wrk -t2 -c16 -d2s "$RURL${pg#*:}" -H "Cookie: sid=$RSID" >/dev/null # warm-up
+  read -r s_rps s_p99 s_cpu < <(run "r-$name" "$RURL${pg#*:}" "Cookie: sid=$RSID")
+  read -r n_rps n_p99 _ < <(run "rn-$name" "http://127.0.0.1:$RNPORT/$name.html")
+  ratio=$(awk -v a="$s_rps" -v b="$n_rps" 'BEGIN{printf "%.2f", (b > 0 ? a / b : 0)}')
+  echo "shomei GET ${pg#*:} (reseller): $s_rps req/s, p99 $s_p99 ms, CPU $s_cpu us/request;" \
+    "nginx copy ($(wc -c <"$T/rwww/$name.html") bytes): $n_rps req/s, p99 $n_p99 ms;" \
+    "ratio $ratio (goal >= 0.3: $(verdict "$ratio" 0.3)); p99 goal < 50 ms: $(verdict 50 "$s_p99")"
+done
+kill "$SPID" 2>/dev/null || true
+wait "$SPID" 2>/dev/null || true
+
+# --- CSV export of every row, from a server of its own under /usr/bin/time -v ---
+TIMEV=/usr/bin/time
+[ -x "$TIMEV" ] || { echo "/usr/bin/time is not installed" >&2; exit 1; }
+RPORT=$(free_port)
+"$TIMEV" -v -o "$T/csv.time" "$S" serve --dir "$RD" --port "$RPORT" >"$T/rserve2.log" 2>&1 &
+SPID=$!
+PIDS+=("$SPID")
+RURL=http://127.0.0.1:$RPORT
+wait_url "$RURL/healthz" || { cat "$T/rserve2.log" >&2; exit 1; }
+t0=$(date +%s.%N)
+curl -s -b "sid=$RSID" -o "$T/all.csv" "$RURL/certificates.csv"
+t1=$(date +%s.%N)
+crow=$(($(python3 -c 'import csv,sys; print(sum(1 for _ in csv.reader(open(sys.argv[1], newline="", encoding="utf-8-sig"))))' "$T/all.csv") - 1))
+# the server's pid is time's child: stop it so that time writes its report
+kill "$(pgrep -P "$SPID" -x shomei || echo "$SPID")" 2>/dev/null || true
+wait "$SPID" 2>/dev/null || true
+rss=$(awk -F': ' '/Maximum resident set size/{print $2}' "$T/csv.time")
+rps=$(awk -v n="$crow" -v a="$t0" -v b="$t1" 'BEGIN{printf "%.0f", n / (b - a)}')
+echo "CSV export: $crow rows, $(wc -c <"$T/all.csv") bytes in $(awk -v a="$t0" -v b="$t1" \
+  'BEGIN{printf "%.2f", b - a}') s = $rps rows/s (goal >= 100000: $(verdict "$rps" 100000));" \
+  "server peak RSS $((rss / 1024)) MB (goal < 64: $(verdict 64 "$((rss / 1024))"))"

@@ -586,13 +586,6 @@ void h_admin_announce(struct req *r)
 
 /* ---- dashboard and API ---- */
 
-void h_dashboard(struct req *r)
-{
-    const struct user_row *u = req_user(r);
-    json_t *d = json_pack("{s:s, s:s}", "name", u->display_name, "login_id", u->login_id);
-    http_reply_page(r, 200, "dashboard", "account.dashboard.title", d);
-}
-
 void h_api_me(struct req *r)
 {
     const struct user_row *u = req_user(r);

@@ -67,6 +67,26 @@ const char *req_query(struct req *r, const char *name)
     return r->conn ? MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name) : NULL;
 }
 
+struct query_walk {
+    req_query_fn fn;
+    void *ctx;
+};
+
+static enum MHD_Result query_one(void *cls, enum MHD_ValueKind kind, const char *key,
+                                 const char *value)
+{
+    (void)kind;
+    struct query_walk *w = cls;
+    return w->fn(w->ctx, key, value) == 0 ? MHD_YES : MHD_NO;
+}
+
+void req_query_each(struct req *r, req_query_fn fn, void *ctx)
+{
+    struct query_walk w = {fn, ctx};
+    if (r->conn)
+        MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_one, &w);
+}
+
 const char *req_cookie(struct req *r, const char *name)
 {
     return r->conn ? MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name) : NULL;
@@ -296,6 +316,45 @@ int http_reply_fd(struct req *r, int status, const char *ctype, int fd, size_t s
     if (resp == NULL)
         close(fd);
     return queue(r, status, ctype, resp, size);
+}
+
+struct stream {
+    http_stream_read read;
+    http_stream_done done;
+    void *ctx;
+};
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+    (void)pos;
+    struct stream *s = cls;
+    long n = s->read(s->ctx, out, max);
+    if (n < 0)
+        return MHD_CONTENT_READER_END_WITH_ERROR;
+    return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : (ssize_t)n;
+}
+
+static void stream_free(void *cls)
+{
+    struct stream *s = cls;
+    s->done(s->ctx);
+    free(s);
+}
+
+int http_reply_stream(struct req *r, int status, const char *ctype, http_stream_read read,
+                      http_stream_done done, void *ctx)
+{
+    struct stream *s = malloc(sizeof *s);
+    if (s == NULL) {
+        done(ctx);
+        return queue(r, status, ctype, NULL, 0);
+    }
+    *s = (struct stream){read, done, ctx};
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, stream_read, s, stream_free);
+    if (resp == NULL)
+        stream_free(s);
+    return queue(r, status, ctype, resp, 0);
 }
 
 int http_reply_json(struct req *r, int status, json_t *j)

@@ -105,6 +105,10 @@ struct req {
 const char *req_header(struct req *r, const char *name);
 const char *req_query(struct req *r, const char *name); /* decoded ?name= value */
 const char *req_cookie(struct req *r, const char *name);
+/* Calls fn(ctx, name, value) for every query argument in order (value NULL for "?x");
+ * stops at the first non-zero return. */
+typedef int (*req_query_fn)(void *ctx, const char *name, const char *value);
+void req_query_each(struct req *r, req_query_fn fn, void *ctx);
 const char *req_param(struct req *r, const char *name); /* :name from the route */
 /* The text of form field name (never a file part), or NULL when absent. */
 const char *req_form_text(struct req *r, const char *name);
@@ -147,6 +151,16 @@ int http_reply_buf(struct req *r, int status, const char *ctype, struct buf *b);
 int http_reply_static(struct req *r, int status, const char *ctype, const void *body, size_t len);
 /* Sends size bytes of an open file and closes fd in every case. */
 int http_reply_fd(struct req *r, int status, const char *ctype, int fd, size_t size);
+/* A streamed answer of unknown length (chunked): read(ctx, out, max) fills up to max bytes
+ * and returns how many, 0 at the end, negative on a failure (the connection is then cut, so
+ * the client sees an incomplete answer, never a silently short one); done(ctx) runs once
+ * when the answer is finished or abandoned (also when queuing fails). The request's
+ * database connection is given back when the handler returns: read borrows one from
+ * r->web->pool for each step and gives it back before returning. */
+typedef long (*http_stream_read)(void *ctx, char *out, size_t max);
+typedef void (*http_stream_done)(void *ctx);
+int http_reply_stream(struct req *r, int status, const char *ctype, http_stream_read read,
+                      http_stream_done done, void *ctx);
 /* Serializes j (reference stolen) as application/json (or ctype when not NULL). */
 int http_reply_json(struct req *r, int status, json_t *j);
 /* Renders the layout around template page with data (reference stolen; NULL = {}).
