@@ -41,6 +41,16 @@ enum sm_code {
     SM_E_ACME_NO_ACCOUNT,      /* accountDoesNotExist */
     SM_E_ACME_EAB_REQUIRED,    /* externalAccountRequired */
     SM_E_ACME_INVALID_CONTACT, /* invalidContact */
+    SM_E_ACME_REJECTED_IDENTIFIER,    /* rejectedIdentifier: a name R-CSR-4 refuses */
+    SM_E_ACME_UNSUPPORTED_IDENTIFIER, /* unsupportedIdentifier: not a dns identifier */
+    SM_E_ACME_INVALID_PROFILE,        /* invalidProfile (draft-ietf-acme-profiles) */
+    SM_E_ACME_NOT_FOUND,              /* malformed, 404: no such order, authorization, ... */
+    SM_E_ACME_ORDER_NOT_READY,        /* orderNotReady: finalize before every name is valid */
+    SM_E_ACME_BAD_CSR,                /* badCSR: unacceptable CSR, other names, blocked key */
+    SM_E_ACME_CAA,                    /* caa: CAA records forbid issuance (RFC 8657 too) */
+    SM_E_ACME_INCORRECT_RESPONSE,     /* incorrectResponse: the challenge's answer is wrong */
+    SM_E_ACME_CONNECTION,             /* connection: the validation could not connect */
+    SM_E_ACME_DNS,                    /* dns: the validation's DNS lookup failed */
     SM_E__COUNT
 };
 

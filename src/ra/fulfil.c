@@ -24,6 +24,7 @@
 #include "ra/subscription.h"
 #include "ra/validate.h"
 #include "store/caa_checks.h"
+#include "store/acme_orders.h"
 #include "store/certs.h"
 #include "store/db.h"
 #include "store/products.h"
@@ -290,9 +291,19 @@ static int check_caa(const struct order_env *env, const struct order_actor *who,
      * retries it in the background with the full time-out. */
     if (rc == 0 && who != &system_actor)
         dns_cap_timeout(dns, FULFIL_WAIT_DNS_MS);
+    /* RFC 8657 accounturi: an ACME order is checked with its account URL */
+    char account[512] = "";
+    int64_t acct = 0;
+    if (rc == 0 && acme_order_account_of(env->db, id, &acct, NULL) == 0 && acct > 0) {
+        const char *base = config_str(cfg, "server", "base_url");
+        size_t bl = strlen(base);
+        while (bl > 0 && base[bl - 1] == '/')
+            bl--;
+        snprintf(account, sizeof account, "%.*s/acme/acct/%lld", (int)bl, base, (long long)acct);
+    }
     for (size_t i = 0; rc == 0 && i < v->nnames; i++) {
-        struct caa_request q = {v->names[i], config_str(cfg, "caa", "identities"), NULL,
-                                caa_label(v->methods[i])};
+        struct caa_request q = {v->names[i], config_str(cfg, "caa", "identities"),
+                                account[0] ? account : NULL, caa_label(v->methods[i])};
         struct caa_result r = {0};
         time_t at = clock_now();
         rc = caa_check(dns, &q, at, &r);

@@ -17,10 +17,9 @@
 #include "web/h_acme.h"
 #include "web/http.h"
 
-#define URL_MAX 512
 
 /* base_url without a trailing slash, followed by path. */
-static void acme_url(const struct req *r, const char *path, char *out, size_t n)
+void acme_url(const struct req *r, const char *path, char *out, size_t n)
 {
     const char *base = config_str(r->web->cfg, "server", "base_url");
     size_t bl = strlen(base);
@@ -46,7 +45,7 @@ static int acme_headers(struct req *r, struct sm_err *e)
 }
 
 /* The AUTH_JWS step of a POST: 0 with q filled, or negative after answering. */
-static int acme_begin(struct req *r, enum acme_key_by by, struct acme_request *q)
+int acme_begin(struct req *r, enum acme_key_by by, struct acme_request *q)
 {
     struct sm_err e = {0};
     memset(q, 0, sizeof *q);

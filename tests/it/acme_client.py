@@ -116,7 +116,7 @@ report(st == 200 and d and d.get("newAccount") == BASE + "/acme/new-account"
        "newAccount and externalAccountRequired")
 NEW_ACCOUNT = d["newAccount"]
 
-st, h, _ = request("POST", d["newOrder"], "{}")
+st, h, _ = request("POST", BASE + "/acme/no-such-resource", "{}")
 report(st == 404 and h.get("content-type", "").startswith("application/problem+json"),
        "a resource not there yet: 404 as a problem document, not a page")
 st, h, _ = request("HEAD", d["newNonce"])
