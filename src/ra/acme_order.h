@@ -28,6 +28,14 @@ struct order_env;
 #define ACME_ORDER_SECS   (7 * 86400)
 #define ACME_RETRY_AFTER  3 /* seconds, on a processing order */
 
+/* The profiles of the directory's meta.profiles (draft-ietf-acme-profiles), stored with
+ * the order and the certificate: classic (the policy's maximum validity, capped by the
+ * subscription) and shortlived (at most PROFILE_SHORT_LIVED_DAYS, no CDP, no OCSP URL). */
+#define ACME_PROFILE_CLASSIC_TEXT                                                                  \
+    "The policy's maximum validity, capped by the subscription; CRL and OCSP URLs."
+#define ACME_PROFILE_SHORTLIVED_TEXT                                                               \
+    "Short-lived: valid 7 days, no CRL distribution point and no OCSP URL (BR 7.1.2.11.2)."
+
 /* The account URL of account id under base (base_url without its trailing slash). */
 void acme_account_url(const char *base, int64_t id, char *out, size_t n);
 

@@ -28,8 +28,9 @@ static const struct db_stmt st_portal = {
 static const struct db_stmt st_cert = {
     "acme_order.cert", "UPDATE acme_orders SET cert_id = $2, status = 'valid' WHERE id = $1", NULL,
     NULL};
-static const struct db_stmt st_account_of = {
-    "acme_order.account_of", "SELECT account_id FROM acme_orders WHERE order_id = $1", NULL, NULL};
+static const struct db_stmt st_by_portal = {
+    "acme_order.by_portal", "SELECT " ORDER_COLS " FROM acme_orders WHERE order_id = $1", NULL,
+    NULL};
 static const struct db_stmt st_authz_insert = {
     "acme_authz.insert",
     "INSERT INTO acme_authzs (acme_order_id, account_id, name, wildcard, status, token, "
@@ -124,11 +125,11 @@ int acme_order_set_cert(struct db *db, int64_t id, int64_t cert_id, struct sm_er
     return one_changed(db, db_run(db, &st_cert, p, 2, NULL, NULL, e), e);
 }
 
-int acme_order_account_of(struct db *db, int64_t order_id, int64_t *account_id, struct sm_err *e)
+int acme_order_by_portal(struct db *db, int64_t order_id, struct acme_order_row *out,
+                         struct sm_err *e)
 {
     struct db_val p[1] = {DBV_INT(order_id)};
-    *account_id = 0;
-    return db_get_one(db, &st_account_of, p, 1, &db_row_int, account_id, e);
+    return db_get_one(db, &st_by_portal, p, 1, &order_rowtype, out, e);
 }
 
 void acme_authz_rows_free(struct acme_authz_row *v, size_t n)

@@ -35,8 +35,9 @@ int acme_order_set_status(struct db *db, int64_t id, const char *from, const cha
 int acme_order_set_portal(struct db *db, int64_t id, int64_t order_id, struct sm_err *e);
 /* Records the certificate and sets status valid. */
 int acme_order_set_cert(struct db *db, int64_t id, int64_t cert_id, struct sm_err *e);
-/* The ACME account of portal order order_id; -SM_E_NOTFOUND when it is no ACME order. */
-int acme_order_account_of(struct db *db, int64_t order_id, int64_t *account_id, struct sm_err *e);
+/* The ACME order that became portal order order_id; -SM_E_NOTFOUND when it is none. */
+int acme_order_by_portal(struct db *db, int64_t order_id, struct acme_order_row *out,
+                         struct sm_err *e);
 
 struct acme_authz_row {
     int64_t id, acme_order_id, account_id, expires_at, validated_at;

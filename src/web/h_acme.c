@@ -14,6 +14,7 @@
 #include "core/log.h"
 #include "ra/acme.h"
 #include "ra/acme_nonce.h"
+#include "ra/acme_order.h"
 #include "web/h_acme.h"
 #include "web/http.h"
 
@@ -81,9 +82,12 @@ void h_acme_directory(struct req *r)
     acme_url(r, "/acme/revoke-cert", rc, sizeof rc);
     acme_url(r, "/acme/key-change", kc, sizeof kc);
     acme_url(r, "/", web, sizeof web);
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:b, s:s}}", "newNonce", nn, "newAccount",
-                          na, "newOrder", no, "revokeCert", rc, "keyChange", kc, "meta",
-                          "externalAccountRequired", 1, "website", web);
+    /* draft-ietf-acme-profiles: what an order's "profile" may name (ra/acme_order.h) */
+    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:b, s:s, s:{s:s, s:s}}}", "newNonce", nn,
+                          "newAccount", na, "newOrder", no, "revokeCert", rc, "keyChange", kc,
+                          "meta", "externalAccountRequired", 1, "website", web, "profiles",
+                          "classic", ACME_PROFILE_CLASSIC_TEXT, "shortlived",
+                          ACME_PROFILE_SHORTLIVED_TEXT);
     http_reply_json(r, 200, j);
 }
 

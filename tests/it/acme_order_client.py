@@ -174,6 +174,8 @@ acct = Key()
 kid = new_account(acct)
 report(kid is not None and kid.startswith(BASE + "/acme/acct/"), "an account with EAB")
 report("newOrder" in DIR and DIR["newOrder"] == BASE + "/acme/new-order", "directory: newOrder")
+report(sorted(DIR["meta"].get("profiles", {})) == ["classic", "shortlived"],
+       "issue 10 item 5 directory meta.profiles: classic and shortlived")
 
 # --- bad newOrder requests: each its problem type, no order made (checked by the caller) ---
 problem(post(acct, kid, DIR["newOrder"], {"identifiers": ident("bad_name.acme-test.co.jp")}),
@@ -323,6 +325,29 @@ problem(post(acct, kid, o4url + "/finalize", {"csr": csr_der(["caa-acme-test.co.
 st, h, o4 = post(acct, kid, o4url, None)
 report(o4["status"] == "invalid" and o4["error"]["type"] == ERR + "caa",
        "the order is invalid with the caa error")
+
+# --- order 5: profile shortlived (issue 10 item 5) ---
+st, h, o5 = post(acct, kid, DIR["newOrder"], {"identifiers": ident("s.acme-test.co.jp"),
+                                              "profile": "shortlived"})
+o5url = h.get("location")
+report(o5["profile"] == "shortlived", "an order with profile shortlived")
+st, h, a = post(acct, kid, o5["authorizations"][0], None)
+c = [c for c in a["challenges"] if c["type"] == "http-01"][0]
+open(os.path.join(WEB, ".well-known/acme-challenge", c["token"]), "w").write(
+    key_auth(c["token"], acct))
+post(acct, kid, c["url"], {})
+st, h, o5 = post(acct, kid, o5url + "/finalize", {"csr": csr_der(["s.acme-test.co.jp"])})
+report(st == 200 and o5["status"] == "valid", "the shortlived order is issued")
+st, h, pem = post(acct, kid, o5["certificate"], None)
+open(os.path.join(OUT, "short.pem"), "wb").write(pem)
+leaf = x509.load_pem_x509_certificate(pem)
+life = leaf.not_valid_after - leaf.not_valid_before
+exts = [e.oid.dotted_string for e in leaf.extensions]
+aia = leaf.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+report(life.total_seconds() <= 7 * 86400, "shortlived: valid at most 7 days (%s)" % life)
+report("2.5.29.31" not in exts, "shortlived: no CRL distribution point")
+report(all(d.access_method.dotted_string != "1.3.6.1.5.5.7.48.1" for d in aia),
+       "shortlived: no OCSP URL in the AIA")
 
 # --- the other account deactivated: refused ---
 post(other, okid, okid, {"status": "deactivated"})
