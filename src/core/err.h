@@ -33,14 +33,14 @@ enum sm_code {
     /* not done yet: a route whose authenticator is reserved (AUTH_JWS before ACME) */
     SM_E_NOT_IMPLEMENTED,
     /* ACME (RFC 8555 6.7): answered with their urn:ietf:params:acme:error:* types */
-    SM_E_ACME_MALFORMED,       /* malformed: the JWS or its payload cannot be used */
-    SM_E_ACME_BAD_NONCE,       /* badNonce: missing, unknown, used or expired nonce */
-    SM_E_ACME_BAD_SIG_ALG,     /* badSignatureAlgorithm */
-    SM_E_ACME_BAD_PUBLIC_KEY,  /* badPublicKey */
-    SM_E_ACME_UNAUTHORIZED,    /* unauthorized: wrong url, deactivated account, bad EAB */
-    SM_E_ACME_NO_ACCOUNT,      /* accountDoesNotExist */
-    SM_E_ACME_EAB_REQUIRED,    /* externalAccountRequired */
-    SM_E_ACME_INVALID_CONTACT, /* invalidContact */
+    SM_E_ACME_MALFORMED,              /* malformed: the JWS or its payload cannot be used */
+    SM_E_ACME_BAD_NONCE,              /* badNonce: missing, unknown, used or expired nonce */
+    SM_E_ACME_BAD_SIG_ALG,            /* badSignatureAlgorithm */
+    SM_E_ACME_BAD_PUBLIC_KEY,         /* badPublicKey */
+    SM_E_ACME_UNAUTHORIZED,           /* unauthorized: wrong url, deactivated account, bad EAB */
+    SM_E_ACME_NO_ACCOUNT,             /* accountDoesNotExist */
+    SM_E_ACME_EAB_REQUIRED,           /* externalAccountRequired */
+    SM_E_ACME_INVALID_CONTACT,        /* invalidContact */
     SM_E_ACME_REJECTED_IDENTIFIER,    /* rejectedIdentifier: a name R-CSR-4 refuses */
     SM_E_ACME_UNSUPPORTED_IDENTIFIER, /* unsupportedIdentifier: not a dns identifier */
     SM_E_ACME_INVALID_PROFILE,        /* invalidProfile (draft-ietf-acme-profiles) */

@@ -127,15 +127,13 @@ static int check_identifiers(json_t *ids, char (*names)[NAMES_NORM_MAX], size_t 
                               pr.msg_en, pr.detail);
         for (size_t k = 0; k < *n; k++)
             if (strcmp(names[k], names[*n]) == 0)
-                return sm_err_set(e, SM_E_ACME_MALFORMED, field, "%s is listed twice",
-                                  names[*n]);
+                return sm_err_set(e, SM_E_ACME_MALFORMED, field, "%s is listed twice", names[*n]);
         (*n)++;
     }
     return 0;
 }
 
-static int check_profile(json_t *p, const char **profile, const char **replaces,
-                         struct sm_err *e)
+static int check_profile(json_t *p, const char **profile, const char **replaces, struct sm_err *e)
 {
     json_t *pr = json_object_get(p, "profile"), *rp = json_object_get(p, "replaces");
     *profile = "classic";
@@ -367,8 +365,7 @@ int acme_authz_post(struct db *db, const struct acme_request *q, int64_t id, con
     else if (st == NULL || strcmp(st, "deactivated") != 0)
         rc = refuse(e, SM_E_ACME_MALFORMED, "status", "status can only become deactivated");
     else if (strcmp(out->status, "pending") != 0 && strcmp(out->status, "valid") != 0)
-        rc = sm_err_set(e, SM_E_ACME_MALFORMED, "status", "the authorization is %s",
-                        out->status);
+        rc = sm_err_set(e, SM_E_ACME_MALFORMED, "status", "the authorization is %s", out->status);
     json_decref(p);
     if (rc < 0) {
         acme_authz_rows_free(out, 1);
@@ -473,16 +470,15 @@ int acme_challenge_respond(struct db *db, const struct config *cfg, const struct
         snprintf(out->status, sizeof out->status, "%s", r.ok ? "valid" : "invalid");
         if (r.ok) {
             out->validated_at = now;
-            snprintf(out->br_version, sizeof out->br_version, "%s",
-                     policy_br_version((time_t)now));
+            snprintf(out->br_version, sizeof out->br_version, "%s", policy_br_version((time_t)now));
         }
         free(out->evidence);
         out->evidence = r.evidence;
         r.evidence = NULL;
         free(out->error);
         out->error = err ? json_dumps(err, JSON_COMPACT) : NULL;
-        json_t *d = json_pack("{s:s, s:s, s:b, s:s}", "name", out->name, "method", type, "ok",
-                              r.ok, "reason", r.reason ? r.reason : "");
+        json_t *d = json_pack("{s:s, s:s, s:b, s:s}", "name", out->name, "method", type, "ok", r.ok,
+                              "reason", r.reason ? r.reason : "");
         rc = db_begin(db, e);
         if (rc == 0)
             rc = acme_authz_update(db, out, "pending", e);
@@ -607,8 +603,8 @@ struct fin_arg {
     int64_t now;
 };
 
-static int fin_then(const struct order_env *env, const struct order_actor *who,
-                    struct order_row *o, void *arg, struct sm_err *e)
+static int fin_then(const struct order_env *env, const struct order_actor *who, struct order_row *o,
+                    void *arg, struct sm_err *e)
 {
     const struct fin_arg *f = arg;
     /* billed by invoice afterwards: the ACME product needs no payment before vetting */
@@ -626,8 +622,8 @@ static int fin_then(const struct order_env *env, const struct order_actor *who,
             rc = order_domains_set_result(env->db, o->id, name, "validated", a->validated_at,
                                           a->br_version, a->evidence, e);
         if (rc == 0)
-            rc = order_domains_set_origin(env->db, o->id, name, a->name,
-                                          dcv_method_br_section(m), 0, e);
+            rc = order_domains_set_origin(env->db, o->id, name, a->name, dcv_method_br_section(m),
+                                          0, e);
     }
     if (rc == 0) /* DV: every name validated, no officer (fulfil_after_validation's rule) */
         rc = order_transition_tx(env, who, o, ORDER_APPROVED, "approved", NULL, NULL, e);
@@ -639,8 +635,7 @@ static int fin_then(const struct order_env *env, const struct order_actor *who,
 }
 
 /* The notification address of the portal order: the account's first contact. */
-static int notify_address(struct db *db, int64_t account_id, char *out, size_t n,
-                          struct sm_err *e)
+static int notify_address(struct db *db, int64_t account_id, char *out, size_t n, struct sm_err *e)
 {
     struct acme_account_row a = {0};
     int rc = acme_account_get(db, account_id, &a, e);
@@ -660,9 +655,25 @@ static int notify_address(struct db *db, int64_t account_id, char *out, size_t n
  * names, wildcards, not in the wizard's catalog (inactive), billed per order. */
 static int acme_product(struct db *db, struct product_row *p, struct sm_err *e)
 {
-    static const struct product_row acme = {
-        0,       "acme-dv", "ACME DV 証明書", "ACME DV certificate", "dv", 12, 1, 100, 100, 1, 0,
-        5000,    0,         "free",           0,                     0,    "a,b", 0, 0};
+    static const struct product_row acme = {0,
+                                            "acme-dv",
+                                            "ACME DV 証明書",
+                                            "ACME DV certificate",
+                                            "dv",
+                                            12,
+                                            1,
+                                            100,
+                                            100,
+                                            1,
+                                            0,
+                                            5000,
+                                            0,
+                                            "free",
+                                            0,
+                                            0,
+                                            "a,b",
+                                            0,
+                                            0};
     int rc = products_get_by_code(db, ACME_PRODUCT_DV, p, e);
     if (rc != -SM_E_NOTFOUND)
         return rc;
@@ -755,8 +766,7 @@ int acme_order_finalize(const struct order_env *env, const struct config *cfg,
     if (rc < 0)
         return rc;
     if (strcmp(out->o.status, "ready") != 0)
-        return sm_err_set(e, SM_E_ACME_ORDER_NOT_READY, "status", "the order is %s",
-                          out->o.status);
+        return sm_err_set(e, SM_E_ACME_ORDER_NOT_READY, "status", "the order is %s", out->o.status);
     rc = check_csr(env->db, q, out, &csr, e);
     int64_t portal = 0;
     if (rc == 0)
@@ -774,8 +784,8 @@ int acme_order_finalize(const struct order_env *env, const struct config *cfg,
     if (rc < 0 || frc == 0 || strcmp(out->o.status, "valid") == 0)
         return rc;
     if (strcmp(fe.field, "caa") == 0) { /* refused by the domain's CAA records: for good */
-        json_t *err = json_pack("{s:s, s:s, s:i}", "type", sm_err_type(SM_E_ACME_CAA),
-                                "detail", fe.detail, "status", 403);
+        json_t *err = json_pack("{s:s, s:s, s:i}", "type", sm_err_type(SM_E_ACME_CAA), "detail",
+                                fe.detail, "status", 403);
         char *es = err ? json_dumps(err, JSON_COMPACT) : NULL;
         json_decref(err);
         /* the portal order stays approved with its refusal recorded, for an officer */

@@ -24,9 +24,9 @@ struct order_env;
 /* The catalog code of the product ACME orders become portal orders of. */
 #define ACME_PRODUCT_DV "acme-dv"
 /* Identifiers per order, and how long orders and authorizations stay usable. */
-#define ACME_NAMES_MAX    100
-#define ACME_ORDER_SECS   (7 * 86400)
-#define ACME_RETRY_AFTER  3 /* seconds, on a processing order */
+#define ACME_NAMES_MAX   100
+#define ACME_ORDER_SECS  (7 * 86400)
+#define ACME_RETRY_AFTER 3 /* seconds, on a processing order */
 
 /* The profiles of the directory's meta.profiles (draft-ietf-acme-profiles), stored with
  * the order and the certificate: classic (the policy's maximum validity, capped by the

@@ -104,8 +104,7 @@ static int stored_broken(struct sm_err *e, const char *serial)
 /* The bundle of the visible certificate r (norm: its serial) in format f, chained to root
  * (NULL = the certificate's root option). */
 static int make_bundle(struct db *db, const struct certs_row *r, const char *norm,
-                       enum bundle_format f, const char *root, struct bundle *out,
-                       struct sm_err *e)
+                       enum bundle_format f, const char *root, struct bundle *out, struct sm_err *e)
 {
     int rc = 0;
     STACK_OF(X509) *a = NULL, *b = NULL;

@@ -292,8 +292,8 @@ static int check_caa(const struct order_env *env, const struct order_actor *who,
     if (rc == 0 && who != &system_actor)
         dns_cap_timeout(dns, FULFIL_WAIT_DNS_MS);
     for (size_t i = 0; rc == 0 && i < v->nnames; i++) {
-        struct caa_request q = {v->names[i], config_str(cfg, "caa", "identities"),
-                                account, caa_label(v->methods[i])};
+        struct caa_request q = {v->names[i], config_str(cfg, "caa", "identities"), account,
+                                caa_label(v->methods[i])};
         struct caa_result r = {0};
         time_t at = clock_now();
         rc = caa_check(dns, &q, at, &r);
@@ -362,7 +362,7 @@ struct stored_arg {
     const struct order_actor *who;
     int64_t order_id;
     struct caa_log *caa;
-    const struct sub_plan *plan; /* R-REN-6: the subscription the certificate belongs to */
+    const struct sub_plan *plan;       /* R-REN-6: the subscription the certificate belongs to */
     const struct acme_order_row *acme; /* the ACME order it came from, or NULL */
 };
 

@@ -7,10 +7,10 @@
 #include "store/db.h"
 
 #define ORDER_COLS                                                                                 \
-    "id, account_id, org_id, expires_at, created_at, order_id, cert_id, status, profile, names, " \
+    "id, account_id, org_id, expires_at, created_at, order_id, cert_id, status, profile, names, "  \
     "replaces, error"
 #define AUTHZ_COLS                                                                                 \
-    "id, acme_order_id, account_id, expires_at, validated_at, wildcard, name, status, token, "    \
+    "id, acme_order_id, account_id, expires_at, validated_at, wildcard, name, status, token, "     \
     "method, br_version, evidence, error"
 
 static const struct db_stmt st_insert = {
@@ -21,8 +21,8 @@ static const struct db_stmt st_insert = {
 static const struct db_stmt st_get = {
     "acme_order.get", "SELECT " ORDER_COLS " FROM acme_orders WHERE id = $1", NULL, NULL};
 static const struct db_stmt st_status = {
-    "acme_order.status", "UPDATE acme_orders SET status = $3, error = $4 WHERE id = $1 AND status = $2",
-    NULL, NULL};
+    "acme_order.status",
+    "UPDATE acme_orders SET status = $3, error = $4 WHERE id = $1 AND status = $2", NULL, NULL};
 static const struct db_stmt st_portal = {
     "acme_order.portal", "UPDATE acme_orders SET order_id = $2 WHERE id = $1", NULL, NULL};
 static const struct db_stmt st_cert = {
@@ -39,8 +39,8 @@ static const struct db_stmt st_authz_insert = {
 static const struct db_stmt st_authz_get = {
     "acme_authz.get", "SELECT " AUTHZ_COLS " FROM acme_authzs WHERE id = $1", NULL, NULL};
 static const struct db_stmt st_authz_list = {
-    "acme_authz.list", "SELECT " AUTHZ_COLS " FROM acme_authzs WHERE acme_order_id = $1 ORDER BY id",
-    NULL, NULL};
+    "acme_authz.list",
+    "SELECT " AUTHZ_COLS " FROM acme_authzs WHERE acme_order_id = $1 ORDER BY id", NULL, NULL};
 static const struct db_stmt st_authz_update = {
     "acme_authz.update",
     "UPDATE acme_authzs SET status = $3, method = $4, validated_at = $5, br_version = $6, "
@@ -82,13 +82,12 @@ static void clear_order(void *row) { acme_order_row_free(row); }
 static const struct db_rowtype order_rowtype = {sizeof(struct acme_order_row), 12, fill_order,
                                                 clear_order, "acme order"};
 
-int acme_order_insert(struct db *db, const struct acme_order_row *o, int64_t *id,
-                      struct sm_err *e)
+int acme_order_insert(struct db *db, const struct acme_order_row *o, int64_t *id, struct sm_err *e)
 {
-    struct db_val p[8] = {DBV_INT(o->account_id),       DBV_INT(o->org_id),
-                          DBV_TEXT(o->status),          DBV_TEXT(o->names),
-                          DBV_TEXT(o->profile),         dbv_text_or_null(o->replaces),
-                          DBV_INT(o->expires_at),       DBV_INT(o->created_at)};
+    struct db_val p[8] = {DBV_INT(o->account_id), DBV_INT(o->org_id),
+                          DBV_TEXT(o->status),    DBV_TEXT(o->names),
+                          DBV_TEXT(o->profile),   dbv_text_or_null(o->replaces),
+                          DBV_INT(o->expires_at), DBV_INT(o->created_at)};
     return db_returning_id(db, &st_insert, p, 8, id, e);
 }
 
@@ -167,8 +166,7 @@ static void clear_authz(void *row) { acme_authz_rows_free(row, 1); }
 static const struct db_rowtype authz_rowtype = {sizeof(struct acme_authz_row), 13, fill_authz,
                                                 clear_authz, "acme authorization"};
 
-int acme_authz_insert(struct db *db, const struct acme_authz_row *a, int64_t *id,
-                      struct sm_err *e)
+int acme_authz_insert(struct db *db, const struct acme_authz_row *a, int64_t *id, struct sm_err *e)
 {
     struct db_val p[7] = {DBV_INT(a->acme_order_id), DBV_INT(a->account_id), DBV_TEXT(a->name),
                           DBV_INT(a->wildcard),      DBV_TEXT(a->status),    DBV_TEXT(a->token),

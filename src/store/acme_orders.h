@@ -23,8 +23,7 @@ struct acme_order_row {
 void acme_order_row_free(struct acme_order_row *o);
 
 /* Inserts o (id, order_id, cert_id and error ignored) and sets *id. */
-int acme_order_insert(struct db *db, const struct acme_order_row *o, int64_t *id,
-                      struct sm_err *e);
+int acme_order_insert(struct db *db, const struct acme_order_row *o, int64_t *id, struct sm_err *e);
 /* -SM_E_NOTFOUND when absent. */
 int acme_order_get(struct db *db, int64_t id, struct acme_order_row *out, struct sm_err *e);
 /* Moves order id from status `from` to `to` (error: problem JSON or NULL); -SM_E_CONFLICT
@@ -52,8 +51,7 @@ struct acme_authz_row {
 };
 void acme_authz_rows_free(struct acme_authz_row *v, size_t n);
 
-int acme_authz_insert(struct db *db, const struct acme_authz_row *a, int64_t *id,
-                      struct sm_err *e);
+int acme_authz_insert(struct db *db, const struct acme_authz_row *a, int64_t *id, struct sm_err *e);
 /* -SM_E_NOTFOUND when absent; free with acme_authz_rows_free(out, 1). */
 int acme_authz_get(struct db *db, int64_t id, struct acme_authz_row *out, struct sm_err *e);
 /* The authorizations of ACME order acme_order_id ordered by id. */

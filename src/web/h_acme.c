@@ -18,7 +18,6 @@
 #include "web/h_acme.h"
 #include "web/http.h"
 
-
 /* base_url without a trailing slash, followed by path. */
 void acme_url(const struct req *r, const char *path, char *out, size_t n)
 {
@@ -83,11 +82,11 @@ void h_acme_directory(struct req *r)
     acme_url(r, "/acme/key-change", kc, sizeof kc);
     acme_url(r, "/", web, sizeof web);
     /* draft-ietf-acme-profiles: what an order's "profile" may name (ra/acme_order.h) */
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:b, s:s, s:{s:s, s:s}}}", "newNonce", nn,
-                          "newAccount", na, "newOrder", no, "revokeCert", rc, "keyChange", kc,
-                          "meta", "externalAccountRequired", 1, "website", web, "profiles",
-                          "classic", ACME_PROFILE_CLASSIC_TEXT, "shortlived",
-                          ACME_PROFILE_SHORTLIVED_TEXT);
+    json_t *j =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:b, s:s, s:{s:s, s:s}}}", "newNonce", nn,
+                  "newAccount", na, "newOrder", no, "revokeCert", rc, "keyChange", kc, "meta",
+                  "externalAccountRequired", 1, "website", web, "profiles", "classic",
+                  ACME_PROFILE_CLASSIC_TEXT, "shortlived", ACME_PROFILE_SHORTLIVED_TEXT);
     http_reply_json(r, 200, j);
 }
 

@@ -22,12 +22,12 @@ void h_acme_new_account(struct req *r); /* POST /acme/new-account */
 void h_acme_account(struct req *r);     /* POST /acme/acct/:id */
 void h_acme_key_change(struct req *r);  /* POST /acme/key-change */
 /* h_acme_order.c: orders, authorizations, challenges, certificates (RFC 8555 7.4, 7.5) */
-void h_acme_new_order(struct req *r);  /* POST /acme/new-order */
-void h_acme_order(struct req *r);      /* POST /acme/order/:id */
-void h_acme_finalize(struct req *r);   /* POST /acme/order/:id/finalize */
-void h_acme_authz(struct req *r);      /* POST /acme/authz/:id */
-void h_acme_challenge(struct req *r);  /* POST /acme/chall/:id/:type */
-void h_acme_cert(struct req *r);       /* POST /acme/cert/:id */
-void h_acme_cert_alt(struct req *r);   /* POST /acme/cert/:id/b: the chain to root B */
+void h_acme_new_order(struct req *r); /* POST /acme/new-order */
+void h_acme_order(struct req *r);     /* POST /acme/order/:id */
+void h_acme_finalize(struct req *r);  /* POST /acme/order/:id/finalize */
+void h_acme_authz(struct req *r);     /* POST /acme/authz/:id */
+void h_acme_challenge(struct req *r); /* POST /acme/chall/:id/:type */
+void h_acme_cert(struct req *r);      /* POST /acme/cert/:id */
+void h_acme_cert_alt(struct req *r);  /* POST /acme/cert/:id/b: the chain to root B */
 
 #endif

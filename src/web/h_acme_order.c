@@ -56,9 +56,8 @@ static json_t *challenges(struct req *r, const struct acme_authz_row *a)
         const char *st = "pending";
         if (mine && (strcmp(a->status, "valid") == 0 || strcmp(a->status, "invalid") == 0))
             st = a->status;
-        json_t *c =
-            json_pack("{s:s, s:s, s:s, s:s}", "type", types[i], "url", url, "token", a->token,
-                      "status", st);
+        json_t *c = json_pack("{s:s, s:s, s:s, s:s}", "type", types[i], "url", url, "token",
+                              a->token, "status", st);
         if (c != NULL && mine && a->validated_at > 0) {
             char at[32];
             rfc3339(a->validated_at, at);
@@ -78,9 +77,9 @@ static json_t *authz_json(struct req *r, const struct acme_authz_row *a)
 {
     char exp[32];
     rfc3339(a->expires_at, exp);
-    json_t *j = json_pack("{s:s, s:s, s:{s:s, s:s}, s:o}", "status", a->status, "expires", exp,
-                          "identifier", "type", "dns", "value", a->name, "challenges",
-                          challenges(r, a));
+    json_t *j =
+        json_pack("{s:s, s:s, s:{s:s, s:s}, s:o}", "status", a->status, "expires", exp,
+                  "identifier", "type", "dns", "value", a->name, "challenges", challenges(r, a));
     if (j != NULL && a->wildcard)
         json_object_set_new(j, "wildcard", json_true());
     return j;
@@ -201,9 +200,9 @@ void h_acme_authz(struct req *r)
     int64_t id = param_id(r, "id");
     struct acme_authz_row a;
     struct sm_err e = {0};
-    int rc = id > 0 ? acme_authz_post(req_db(r), &q, id, req_client(r), (int64_t)clock_now(), &a,
-                                      &e)
-                    : not_found(r, "authorization");
+    int rc = id > 0
+                 ? acme_authz_post(req_db(r), &q, id, req_client(r), (int64_t)clock_now(), &a, &e)
+                 : not_found(r, "authorization");
     acme_request_clear(&q);
     if (id == 0)
         return;
