@@ -3,7 +3,8 @@
 # Issue 10 item 8 (R-ACME-1): real ACME clients from Debian against `shomei serve` over
 # HTTPS: certbot (--server, --eab-kid/--eab-hmac-key, --standalone on a test port) and lego
 # (--eab --kid --hmac, --http on a test port) register with EAB, issue with http-01 and
-# renew; each certificate verifies with openssl to the root. [dcv] http_port points the
+# renew, lego also a wildcard with dns-01 through its RFC 2136 provider against knot; each
+# certificate verifies with openssl to the root. [dcv] http_port points the
 # validator at the client's standalone server on 127.0.0.1 ([testing] not_for_production
 # allows loopback), the names resolve through knot (tests/it/knot.sh). Revocation by the
 # clients waits for revokeCert. Skips when certbot or lego is not installed (scripts/deps).
@@ -25,6 +26,7 @@ acme-test.co.jp cb A 127.0.0.1
 acme-test.co.jp lg A 127.0.0.1
 REC
 KNOT_ZONES="jp co.jp acme-test.co.jp"
+KNOT_UPDATE_ZONES=acme-test.co.jp
 knot_start "$IT_TMP/records" || { not_ok "knot starts"; it_done; }
 
 "$S" init --dir "$dir" --set server.tls_cert=tls.crt --set server.tls_key=tls.key \
@@ -114,10 +116,27 @@ s2=$(openssl x509 -in "$crt" -noout -serial 2>/dev/null)
 check "lego: the renewal is another certificate" test -n "$s2" -a "$s1" != "$s2"
 csplit -s -z -f "$IT_TMP/lg2-" "$crt" '/BEGIN CERT/' '{*}' 2>/dev/null
 verify "lego renewal" "$IT_TMP/lg2-00" "$crt"
+# dns-01 through lego's RFC 2136 provider: a wildcard, the TXT record sent to knot
+if RFC2136_NAMESERVER=127.0.0.1:$KNOT_PORT RFC2136_PROPAGATION_TIMEOUT=20 \
+  RFC2136_POLLING_INTERVAL=1 timeout 120 lego --server "$url/acme/directory" --path "$lg" \
+  --accept-tos --email admin@acme-test.co.jp --eab --kid="$kid" --hmac="$hmac" \
+  --domains '*.lgw.acme-test.co.jp' \
+  --dns rfc2136 --dns.resolvers "127.0.0.1:$KNOT_PORT" --dns.disable-cp run \
+  >"$IT_TMP/lego-dns.log" 2>&1; then
+  ok "lego: a wildcard with dns-01 (rfc2136 provider against knot)"
+else
+  not_ok "lego: a wildcard with dns-01 (rfc2136 provider against knot)"
+  tail -20 "$IT_TMP/lego-dns.log" | sed 's/^/# /'
+fi
+crt=$lg/certificates/_.lgw.acme-test.co.jp.crt
+csplit -s -z -f "$IT_TMP/lgw-" "$crt" '/BEGIN CERT/' '{*}' 2>/dev/null
+verify "lego dns-01" "$IT_TMP/lgw-00" "$crt"
+check_eq "the wildcard's domain evidence is dns-01" "dns-01" \
+  "$(sql "SELECT d.dcv_method FROM order_domains d WHERE d.name = '*.lgw.acme-test.co.jp'")"
 unset LEGO_CA_CERTIFICATES
 ok "# SKIP lego revoke: revokeCert is not served yet"
 
-check_eq "four ACME issuances, each an issued portal order of the organization" "4|4" \
+check_eq "five ACME issuances, each an issued portal order of the organization" "5|5" \
   "$(sql "SELECT COUNT(*), SUM(CASE WHEN o.state = 'issued' AND o.org_id = $org THEN 1 ELSE 0 END) FROM acme_orders a JOIN orders o ON o.id = a.order_id WHERE a.status = 'valid'")"
 check "the audit chain verifies" "$S" audit verify --dir "$dir"
 it_done
