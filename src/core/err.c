@@ -80,6 +80,8 @@ static const struct {
     [SM_E_ACME_CONNECTION] = {"SM_E_ACME_CONNECTION", 400, "acme.connection",
                               "urn:ietf:params:acme:error:connection"},
     [SM_E_ACME_DNS] = {"SM_E_ACME_DNS", 400, "acme.dns", "urn:ietf:params:acme:error:dns"},
+    [SM_E_ACME_SERVER_INTERNAL] = {"SM_E_ACME_SERVER_INTERNAL", 500, "acme.server_internal",
+                                   "urn:ietf:params:acme:error:serverInternal"},
 };
 
 static int valid(int code) { return code >= 0 && code < SM_E__COUNT; }

@@ -51,6 +51,7 @@ enum sm_code {
     SM_E_ACME_INCORRECT_RESPONSE,     /* incorrectResponse: the challenge's answer is wrong */
     SM_E_ACME_CONNECTION,             /* connection: the validation could not connect */
     SM_E_ACME_DNS,                    /* dns: the validation's DNS lookup failed */
+    SM_E_ACME_SERVER_INTERNAL,        /* serverInternal: refused at issuance (lint, limits) */
     SM_E__COUNT
 };
 

@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/log.h"
 #include "core/policy.h"
 #include "net/dns.h"
 #include "net/fetch.h"
@@ -246,10 +247,19 @@ static int authz_expired(const struct acme_authz_row *a, int64_t now)
     return strcmp(a->status, "pending") == 0 && a->expires_at <= now;
 }
 
+/* A problem document of code with detail, as JSON text in buf. */
+static const char *problem(int code, const char *detail, char *buf, size_t n)
+{
+    snprintf(buf, n, "{\"type\":\"%s\",\"detail\":\"%s\",\"status\":%d}", sm_err_type(code), detail,
+             sm_err_http(code));
+    return buf;
+}
+
 /* Brings the stored status up to date (pending -> ready / invalid, processing -> valid). */
 static int order_settle(struct db *db, struct acme_order_view *v, int64_t now, struct sm_err *e)
 {
     const char *to = NULL, *err = NULL;
+    char ebuf[256];
     if (strcmp(v->o.status, "pending") == 0) {
         size_t valid = 0;
         for (size_t i = 0; i < v->nauthz; i++) {
@@ -264,8 +274,8 @@ static int order_settle(struct db *db, struct acme_order_view *v, int64_t now, s
         if (to == NULL && valid == v->nauthz && valid > 0)
             to = "ready";
         if (to != NULL && strcmp(to, "invalid") == 0)
-            err = "{\"type\":\"urn:ietf:params:acme:error:unauthorized\","
-                  "\"detail\":\"an authorization of the order is not valid\"}";
+            err = problem(SM_E_ACME_UNAUTHORIZED, "an authorization of the order is not valid",
+                          ebuf, sizeof ebuf);
     } else if (strcmp(v->o.status, "processing") == 0 && v->o.order_id != 0) {
         static const struct org_scope all = {1, NULL, 0};
         struct order_row *po = NULL;
@@ -286,8 +296,7 @@ static int order_settle(struct db *db, struct acme_order_view *v, int64_t now, s
         }
         if (dead) {
             to = "invalid";
-            err = "{\"type\":\"urn:ietf:params:acme:error:serverInternal\","
-                  "\"detail\":\"the order was refused\"}";
+            err = problem(SM_E_ACME_SERVER_INTERNAL, "the order was refused", ebuf, sizeof ebuf);
         }
     }
     if (to == NULL)
@@ -783,19 +792,27 @@ int acme_order_finalize(const struct order_env *env, const struct config *cfg,
     rc = acme_order_read(env->db, q, id, now, out, e);
     if (rc < 0 || frc == 0 || strcmp(out->o.status, "valid") == 0)
         return rc;
-    if (strcmp(fe.field, "caa") == 0) { /* refused by the domain's CAA records: for good */
-        json_t *err = json_pack("{s:s, s:s, s:i}", "type", sm_err_type(SM_E_ACME_CAA), "detail",
-                                fe.detail, "status", 403);
-        char *es = err ? json_dumps(err, JSON_COMPACT) : NULL;
-        json_decref(err);
-        /* the portal order stays approved with its refusal recorded, for an officer */
-        rc = acme_order_set_status(env->db, id, "processing", "invalid", es, e);
-        free(es);
-        acme_order_view_free(out);
-        if (rc < 0)
-            return rc;
-        return sm_err_set(e, SM_E_ACME_CAA, "caa", "%s", fe.detail);
-    }
-    /* a DNS failure or a busy database: the issuance job goes on, the order is processing */
-    return 0;
+    /* a DNS failure that may pass or a busy database: the issuance job goes on, the order
+     * stays processing (the client polls, Retry-After) */
+    int code = -frc;
+    if (strcmp(fe.field, "caa.servfail") == 0 || strcmp(fe.field, "caa.timeout") == 0 ||
+        strcmp(fe.field, "caa.resolver") == 0 || code == SM_E_DB || code == SM_E_DB_BUSY ||
+        code == SM_E_CONFLICT)
+        return 0;
+    /* refused for good: by the domain's CAA records, the per-CN limit (R-ISS-6), the
+     * linter. The portal order stays approved with its refusal recorded, for an officer. */
+    int acode = strcmp(fe.field, "caa") == 0 || strcmp(fe.field, "caa.bogus") == 0
+                    ? SM_E_ACME_CAA
+                    : SM_E_ACME_SERVER_INTERNAL;
+    json_t *err = json_pack("{s:s, s:s, s:i}", "type", sm_err_type(acode), "detail", fe.detail,
+                            "status", sm_err_http(acode));
+    char *es = err ? json_dumps(err, JSON_COMPACT) : NULL;
+    json_decref(err);
+    rc = acme_order_set_status(env->db, id, "processing", "invalid", es, e);
+    free(es);
+    acme_order_view_free(out);
+    if (rc < 0)
+        return rc;
+    log_warn("acme order refused at issuance", "field", fe.field, "detail", fe.detail);
+    return sm_err_set(e, acode, fe.field, "%s", fe.detail);
 }
