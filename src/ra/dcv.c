@@ -17,6 +17,7 @@
 #include "net/fetch.h"
 #include "pki/names.h"
 #include "ra/dcv.h"
+#include "ra/mpic.h"
 
 static const struct {
     const char *name;
@@ -325,7 +326,7 @@ static const char *trim(char *s)
     return s;
 }
 
-/* The TXT check of method m at label.adn (DCV_DNS_TXT, DCV_ACME_DNS01). */
+/* The TXT check of method m at label.adn (DCV_DNS_TXT, DCV_ACME_DNS01), here only. */
 static int check_txt(struct dns *d, int m, const char *label, const char *adn, const char *value,
                      time_t now, struct dcv_result *r)
 {
@@ -386,8 +387,8 @@ static int check_txt(struct dns *d, int m, const char *label, const char *adn, c
     return finish(r, ev, NULL, "a TXT record holds the random value");
 }
 
-int dcv_check_dns(struct dns *d, const char *adn, const char *value, time_t now,
-                  struct dcv_result *r)
+static int check_dns_here(struct dns *d, const char *adn, const char *value, time_t now,
+                          struct dcv_result *r)
 {
     return check_txt(d, DCV_DNS_TXT, DCV_DNS_LABEL, adn, value, now, r);
 }
@@ -489,8 +490,8 @@ static int check_fetch(const struct fetch_opts *o, int m, json_t *ev, const char
     return finish(r, ev, NULL, "the file holds the random value");
 }
 
-int dcv_check_http(const struct fetch_opts *o, const char *adn, const char *value, const char *file,
-                   time_t now, struct dcv_result *r)
+static int check_http_here(const struct fetch_opts *o, const char *adn, const char *value,
+                           const char *file, time_t now, struct dcv_result *r)
 {
     char name[80];
     memset(r, 0, sizeof *r);
@@ -521,4 +522,28 @@ int dcv_check_acme_http(const struct fetch_opts *o, const char *name, const char
         *token == '\0')
         return finish(r, ev, "dcv.value_missing", "no token or key authorization");
     return check_fetch(o, DCV_ACME_HTTP01, ev, name, DCV_ACME_HTTP_PATH, token, key_auth, now, r);
+}
+
+/* R-VAL-8: a check that passes here is corroborated by the remote perspectives (ra/mpic)
+ * before it counts; every caller of the portal's methods (portal, API, CLI) goes through
+ * these two. ACME's http-01 and dns-01 (dcv_check_acme_*) are the primary perspective's
+ * alone until ra/mpic knows their names and values. */
+int dcv_check_dns(struct dns *d, const char *adn, const char *value, time_t now,
+                  struct dcv_result *r)
+{
+    int rc = check_dns_here(d, adn, value, now, r);
+    if (rc < 0)
+        return rc;
+    struct mpic_check q = {.kind = MPIC_DNS_TXT, .name = adn, .value = value};
+    return mpic_after(&q, now, &r->ok, &r->reason, r->detail, sizeof r->detail, &r->evidence);
+}
+
+int dcv_check_http(const struct fetch_opts *o, const char *adn, const char *value, const char *file,
+                   time_t now, struct dcv_result *r)
+{
+    int rc = check_http_here(o, adn, value, file, now, r);
+    if (rc < 0)
+        return rc;
+    struct mpic_check q = {.kind = MPIC_HTTP_FILE, .name = adn, .value = value, .file = file};
+    return mpic_after(&q, now, &r->ok, &r->reason, r->detail, sizeof r->detail, &r->evidence);
 }
