@@ -34,17 +34,36 @@ enum sm_code {
     SM_E_NOT_IMPLEMENTED,
     SM_E_MPIC, /* validation refused: too few remote perspectives for the date (R-VAL-8) */
     /* ACME (RFC 8555 6.7): answered with their urn:ietf:params:acme:error:* types */
-    SM_E_ACME_MALFORMED,       /* malformed: the JWS or its payload cannot be used */
-    SM_E_ACME_BAD_NONCE,       /* badNonce: missing, unknown, used or expired nonce */
-    SM_E_ACME_BAD_SIG_ALG,     /* badSignatureAlgorithm */
-    SM_E_ACME_BAD_PUBLIC_KEY,  /* badPublicKey */
-    SM_E_ACME_UNAUTHORIZED,    /* unauthorized: wrong url, deactivated account, bad EAB */
-    SM_E_ACME_NO_ACCOUNT,      /* accountDoesNotExist */
-    SM_E_ACME_EAB_REQUIRED,    /* externalAccountRequired */
-    SM_E_ACME_INVALID_CONTACT, /* invalidContact */
-    SM_E_ACME_ALREADY_REVOKED, /* alreadyRevoked (RFC 8555 7.6) */
-    SM_E_ACME_BAD_REV_REASON,  /* badRevocationReason */
-    SM_E_ACME_KEY_CONFLICT,    /* 409 malformed: keyChange to another account's key */
+    SM_E_ACME_MALFORMED,              /* malformed: the JWS or its payload cannot be used */
+    SM_E_ACME_BAD_NONCE,              /* badNonce: missing, unknown, used or expired nonce */
+    SM_E_ACME_BAD_SIG_ALG,            /* badSignatureAlgorithm */
+    SM_E_ACME_BAD_PUBLIC_KEY,         /* badPublicKey */
+    SM_E_ACME_UNAUTHORIZED,           /* unauthorized: wrong url, deactivated account, bad EAB */
+    SM_E_ACME_NO_ACCOUNT,             /* accountDoesNotExist */
+    SM_E_ACME_EAB_REQUIRED,           /* externalAccountRequired */
+    SM_E_ACME_INVALID_CONTACT,        /* invalidContact */
+    SM_E_ACME_ALREADY_REVOKED,        /* alreadyRevoked (RFC 8555 7.6) */
+    SM_E_ACME_BAD_REV_REASON,         /* badRevocationReason */
+    SM_E_ACME_KEY_CONFLICT,           /* 409 malformed: keyChange to another account's key */
+    SM_E_ACME_MALFORMED,              /* malformed: the JWS or its payload cannot be used */
+    SM_E_ACME_BAD_NONCE,              /* badNonce: missing, unknown, used or expired nonce */
+    SM_E_ACME_BAD_SIG_ALG,            /* badSignatureAlgorithm */
+    SM_E_ACME_BAD_PUBLIC_KEY,         /* badPublicKey */
+    SM_E_ACME_UNAUTHORIZED,           /* unauthorized: wrong url, deactivated account, bad EAB */
+    SM_E_ACME_NO_ACCOUNT,             /* accountDoesNotExist */
+    SM_E_ACME_EAB_REQUIRED,           /* externalAccountRequired */
+    SM_E_ACME_INVALID_CONTACT,        /* invalidContact */
+    SM_E_ACME_REJECTED_IDENTIFIER,    /* rejectedIdentifier: a name R-CSR-4 refuses */
+    SM_E_ACME_UNSUPPORTED_IDENTIFIER, /* unsupportedIdentifier: not a dns identifier */
+    SM_E_ACME_INVALID_PROFILE,        /* invalidProfile (draft-ietf-acme-profiles) */
+    SM_E_ACME_NOT_FOUND,              /* malformed, 404: no such order, authorization, ... */
+    SM_E_ACME_ORDER_NOT_READY,        /* orderNotReady: finalize before every name is valid */
+    SM_E_ACME_BAD_CSR,                /* badCSR: unacceptable CSR, other names, blocked key */
+    SM_E_ACME_CAA,                    /* caa: CAA records forbid issuance (RFC 8657 too) */
+    SM_E_ACME_INCORRECT_RESPONSE,     /* incorrectResponse: the challenge's answer is wrong */
+    SM_E_ACME_CONNECTION,             /* connection: the validation could not connect */
+    SM_E_ACME_DNS,                    /* dns: the validation's DNS lookup failed */
+    SM_E_ACME_SERVER_INTERNAL,        /* serverInternal: refused at issuance (lint, limits) */
     SM_E__COUNT
 };
 

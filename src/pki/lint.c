@@ -14,6 +14,7 @@
 #include "core/err.h"
 #include "core/policy.h"
 #include "core/text.h"
+#include "pki/profile.h"
 #include "pki/lint.h"
 #include "pki/names.h"
 
@@ -31,6 +32,9 @@ static const struct lint_rule rules[] = {
     {"lint.validity.too_long", "BR 6.3.2", "validity exceeds the maximum in force"},
     {"lint.validity.past_subscription", "R-ISS-2", "notAfter is after the subscription end"},
     {"lint.validity.past_issuer", "BR 7.1.2.7", "notAfter is after the issuer's notAfter"},
+    {"lint.short_lived.validity", "BR 7.1.2.11.2", "short-lived certificate valid too long"},
+    {"lint.short_lived.crldp", "BR 7.1.2.11.2", "short-lived certificate with a CDP"},
+    {"lint.short_lived.ocsp", "BR 7.1.2.11.2", "short-lived certificate with an OCSP URL"},
     {"lint.notbefore.far", "BR 7.1.2.7", "notBefore not within 48 hours before signing"},
     {"lint.notbefore.before_issuer", "RFC 5280 6.1.3", "notBefore is before the issuer's"},
     {"lint.subject.ou_present", "BR 7.1.2.7.4", "organizationalUnitName present"},
@@ -217,6 +221,9 @@ static void check_validity(struct lint *l)
     else if (!policy_validity_fits(nb, na, max))
         add(l, "lint.validity.too_long", "%lld s > %d days (%s)", policy_validity_seconds(nb, na),
             max, policy_br_version(c->now));
+    if (c->short_lived && !policy_validity_fits(nb, na, PROFILE_SHORT_LIVED_DAYS))
+        add(l, "lint.short_lived.validity", "%lld s > %d days", policy_validity_seconds(nb, na),
+            PROFILE_SHORT_LIVED_DAYS);
     if (c->subscription_end != 0 && na > c->subscription_end)
         add(l, "lint.validity.past_subscription", "notAfter %lld s past the subscription",
             (long long)(na - c->subscription_end));
@@ -527,6 +534,8 @@ static void check_aia(struct lint *l, const AUTHORITY_INFO_ACCESS *aia)
         add(l, "lint.aia.missing", "no caIssuers URL");
     if (c->ocsp_url != NULL && ocsp == 0)
         add(l, "lint.aia.ocsp_missing", "no OCSP URL");
+    if (c->short_lived && ocsp > 0)
+        add(l, "lint.short_lived.ocsp", "a short-lived certificate with an OCSP URL");
 }
 
 static void check_crldp(struct lint *l, const CRL_DIST_POINTS *cdp)
@@ -677,7 +686,10 @@ static void check_extensions(struct lint *l, int rsa)
         }
     }
     for (int k = 0; k < X__N; k++) {
-        if (found[k] == NULL)
+        if (k == X_CRLDP && l->ctx->short_lived) {
+            if (found[k] != NULL)
+                add(l, "lint.short_lived.crldp", "a short-lived certificate with a CDP");
+        } else if (found[k] == NULL)
             add(l, missing_ids[k], "%s absent", OBJ_nid2sn(ext_nids[k]));
         else
             check_known(l, k, found[k], rsa);

@@ -33,6 +33,9 @@ struct lint_ctx {
     const char *sig_md;
     /* Expected URLs; NULL = only the shape is checked (http:// etc.). */
     const char *ca_issuers_url, *ocsp_url, *crl_url, *cps_url;
+    /* A short-lived certificate (BR 7.1.2.11.2, draft-ietf-acme-profiles "shortlived"):
+     * validity at most PROFILE_SHORT_LIVED_DAYS, and then no CDP and no OCSP URL. */
+    int short_lived;
 };
 
 #define LINT_MAX_FINDINGS 32

@@ -365,6 +365,10 @@ static int ext_aia_crl(X509 *x, const struct profile_req *r, struct sm_err *e)
     if ((r->ocsp_url != NULL && !push_access(aia, NID_ad_OCSP, r->ocsp_url)) ||
         !push_access(aia, NID_ad_ca_issuers, r->ca_issuers_url))
         goto out;
+    if (r->crl_url == NULL) { /* short-lived: the AIA alone */
+        rc = add_ext(x, NID_info_access, aia, 0, e);
+        goto out;
+    }
     if ((dp->distpoint = DIST_POINT_NAME_new()) == NULL)
         goto out;
     dp->distpoint->type = 0; /* fullName */
@@ -492,7 +496,10 @@ static int req_check(const struct profile_req *r, struct sm_err *e)
         return sm_err_set(e, SM_E_INVALID, "ca_issuers_url", "not an http:// URL");
     if (r->ocsp_url != NULL && !url_ok(r->ocsp_url, 0))
         return sm_err_set(e, SM_E_INVALID, "ocsp_url", "not an http:// URL");
-    if (!url_ok(r->crl_url, 0))
+    if (r->crl_url == NULL &&
+        r->not_after - r->not_before > (time_t)PROFILE_SHORT_LIVED_DAYS * 86400)
+        return sm_err_set(e, SM_E_INVALID, "crl_url", "no CDP only for a short-lived certificate");
+    if (r->crl_url != NULL && !url_ok(r->crl_url, 0))
         return sm_err_set(e, SM_E_INVALID, "crl_url", "not an http:// URL");
     if (!url_ok(r->cps_url, 1))
         return sm_err_set(e, SM_E_INVALID, "cps_url", "not an http(s):// URL");

@@ -50,10 +50,13 @@ struct profile_req {
     X509 *issuer;                 /* issuing CA certificate (must carry an SKI) */
     const char *ca_issuers_url;   /* http:// URL of the issuer certificate */
     const char *ocsp_url;         /* http:// URL of the OCSP responder; NULL = none */
-    const char *crl_url;          /* http:// URL of the issuer's CRL */
+    const char *crl_url;          /* http:// URL of the issuer's CRL; NULL = no CDP, only for
+                                     a short-lived certificate (BR 7.1.2.11.2, at most
+                                     PROFILE_SHORT_LIVED_DAYS) */
     const char *cps_url;          /* http:// or https:// URL of the CPS */
 };
 
+#define PROFILE_SHORT_LIVED_DAYS 7  /* short-lived: no CDP, no OCSP URL (BR 7.1.2.11.2) */
 #define PROFILE_SERIAL_MAX       20 /* octets (BR 7.1, RFC 5280 4.1.2.2) */
 #define PROFILE_BACKDATE_SECONDS 60 /* notBefore = signing time - 1 minute (BR: <= 48 h) */
 

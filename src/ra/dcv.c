@@ -326,13 +326,14 @@ static const char *trim(char *s)
     return s;
 }
 
-static int check_dns_here(struct dns *d, const char *adn, const char *value, time_t now,
-                          struct dcv_result *r)
+/* The TXT check of method m at label.adn (DCV_DNS_TXT, DCV_ACME_DNS01), here only. */
+static int check_txt(struct dns *d, int m, const char *label, const char *adn, const char *value,
+                     time_t now, struct dcv_result *r)
 {
     char qname[300], txt[1024], detail[256];
     memset(r, 0, sizeof *r);
-    json_t *ev = evidence_new(DCV_DNS_TXT, adn, now);
-    snprintf(qname, sizeof qname, "%s.%s", DCV_DNS_LABEL, adn);
+    json_t *ev = evidence_new(m, adn, now);
+    snprintf(qname, sizeof qname, "%s.%s", label, adn);
     if (ev == NULL || json_object_set_new(ev, "query", json_string(qname)) < 0 ||
         json_object_set_new(ev, "type", json_string("TXT")) < 0) {
         json_decref(ev);
@@ -386,6 +387,18 @@ static int check_dns_here(struct dns *d, const char *adn, const char *value, tim
     return finish(r, ev, NULL, "a TXT record holds the random value");
 }
 
+static int check_dns_here(struct dns *d, const char *adn, const char *value, time_t now,
+                          struct dcv_result *r)
+{
+    return check_txt(d, DCV_DNS_TXT, DCV_DNS_LABEL, adn, value, now, r);
+}
+
+int dcv_check_acme_dns(struct dns *d, const char *name, const char *digest, time_t now,
+                       struct dcv_result *r)
+{
+    return check_txt(d, DCV_ACME_DNS01, DCV_ACME_DNS_LABEL, name, digest, now, r);
+}
+
 static json_t *hops_json(const struct fetch_result *f)
 {
     json_t *hops = json_array();
@@ -421,27 +434,19 @@ static const char *reason_key_static(const char *key)
     return "dcv.http.failed";
 }
 
-static int check_http_here(const struct fetch_opts *o, const char *adn, const char *value,
-                           const char *file, time_t now, struct dcv_result *r)
+/* The fetch of method m (DCV_HTTP_FILE: the body holds value; DCV_ACME_HTTP01: the body,
+ * trailing white space removed, is value) of http://adn[:port]<path><file>; ev consumed. */
+static int check_fetch(const struct fetch_opts *o, int m, json_t *ev, const char *adn,
+                       const char *path, const char *file, const char *value, time_t now,
+                       struct dcv_result *r)
 {
-    char name[80], url[512], reason_key[48];
-    memset(r, 0, sizeof *r);
-    json_t *ev = evidence_new(DCV_HTTP_FILE, adn, now);
-    if (ev == NULL)
-        return -SM_E_NOMEM;
-    if (value == NULL || *value == '\0')
-        return finish(r, ev, "dcv.value_missing", "no random value");
-    if (file == NULL) {
-        dcv_http_file_name(value, name, sizeof name);
-        file = name;
-    } else if (!dcv_http_file_ok(file, value)) {
-        return finish(r, ev, "dcv.http.file_name", "file name not acceptable");
-    }
+    char url[512], reason_key[48];
+    (void)now;
     /* The authorized port is implied for port 80; another (test) port is written out. */
     if (o->http_port == 80)
-        snprintf(url, sizeof url, "http://%s%s%s", adn, DCV_HTTP_PATH, file);
+        snprintf(url, sizeof url, "http://%s%s%s", adn, path, file);
     else
-        snprintf(url, sizeof url, "http://%s:%d%s%s", adn, o->http_port, DCV_HTTP_PATH, file);
+        snprintf(url, sizeof url, "http://%s:%d%s%s", adn, o->http_port, path, file);
     if (json_object_set_new(ev, "url", json_string(url)) < 0) {
         json_decref(ev);
         return -SM_E_NOMEM;
@@ -468,7 +473,16 @@ static int check_http_here(const struct fetch_opts *o, const char *adn, const ch
         fetch_result_free(&f);
         return finish(r, ev, key, detail);
     }
-    int found = f.body_len >= strlen(value) && memmem(f.body, f.body_len, value, strlen(value));
+    size_t vl = strlen(value), bl = f.body_len;
+    int found;
+    if (m == DCV_ACME_HTTP01) { /* RFC 8555 8.3: trailing white space aside, equal */
+        while (bl > 0 && (f.body[bl - 1] == ' ' || f.body[bl - 1] == '\t' ||
+                          f.body[bl - 1] == '\r' || f.body[bl - 1] == '\n'))
+            bl--;
+        found = bl == vl && sodium_memcmp(f.body, value, vl) == 0;
+    } else {
+        found = bl >= vl && memmem(f.body, bl, value, vl) != NULL;
+    }
     json_object_set_new(ev, "body_bytes", json_integer((json_int_t)f.body_len));
     fetch_result_free(&f);
     if (!found)
@@ -476,8 +490,44 @@ static int check_http_here(const struct fetch_opts *o, const char *adn, const ch
     return finish(r, ev, NULL, "the file holds the random value");
 }
 
+static int check_http_here(const struct fetch_opts *o, const char *adn, const char *value,
+                           const char *file, time_t now, struct dcv_result *r)
+{
+    char name[80];
+    memset(r, 0, sizeof *r);
+    json_t *ev = evidence_new(DCV_HTTP_FILE, adn, now);
+    if (ev == NULL)
+        return -SM_E_NOMEM;
+    if (value == NULL || *value == '\0')
+        return finish(r, ev, "dcv.value_missing", "no random value");
+    if (file == NULL) {
+        dcv_http_file_name(value, name, sizeof name);
+        file = name;
+    } else if (!dcv_http_file_ok(file, value)) {
+        return finish(r, ev, "dcv.http.file_name", "file name not acceptable");
+    }
+    return check_fetch(o, DCV_HTTP_FILE, ev, adn, DCV_HTTP_PATH, file, value, now, r);
+}
+
+int dcv_check_acme_http(const struct fetch_opts *o, const char *name, const char *token,
+                        const char *key_auth, time_t now, struct dcv_result *r)
+{
+    memset(r, 0, sizeof *r);
+    json_t *ev = evidence_new(DCV_ACME_HTTP01, name, now);
+    if (ev == NULL)
+        return -SM_E_NOMEM;
+    if (key_auth == NULL || *key_auth == '\0' || token == NULL ||
+        strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") !=
+            strlen(token) ||
+        *token == '\0')
+        return finish(r, ev, "dcv.value_missing", "no token or key authorization");
+    return check_fetch(o, DCV_ACME_HTTP01, ev, name, DCV_ACME_HTTP_PATH, token, key_auth, now, r);
+}
+
 /* R-VAL-8: a check that passes here is corroborated by the remote perspectives (ra/mpic)
- * before it counts; every caller (portal, API, ACME, CLI) goes through these two. */
+ * before it counts; every caller of the portal's methods (portal, API, CLI) goes through
+ * these two. ACME's http-01 and dns-01 (dcv_check_acme_*) are the primary perspective's
+ * alone until ra/mpic knows their names and values. */
 int dcv_check_dns(struct dns *d, const char *adn, const char *value, time_t now,
                   struct dcv_result *r)
 {

@@ -137,4 +137,18 @@ int dcv_check_dns(struct dns *d, const char *adn, const char *value, time_t now,
 int dcv_check_http(const struct fetch_opts *o, const char *adn, const char *value, const char *file,
                    time_t now, struct dcv_result *r);
 
+/* ACME (RFC 8555 8.3, 8.4; issue 10), the same checks with ACME's names and values:
+ * http-01 fetches http://<name>/.well-known/acme-challenge/<token> (same limits, address
+ * rules and redirects as the web-page method) and the body, trailing white space removed,
+ * must equal the key authorization; dns-01 wants a TXT record at "_acme-challenge.<name>"
+ * equal to digest, base64url(SHA-256(key authorization)). Evidence as for the portal's
+ * methods, with method "http-01" / "dns-01". The primary perspective alone: not yet
+ * corroborated by ra/mpic (R-VAL-8), which knows the portal's methods only. */
+#define DCV_ACME_HTTP_PATH "/.well-known/acme-challenge/"
+#define DCV_ACME_DNS_LABEL "_acme-challenge"
+int dcv_check_acme_http(const struct fetch_opts *o, const char *name, const char *token,
+                        const char *key_auth, time_t now, struct dcv_result *r);
+int dcv_check_acme_dns(struct dns *d, const char *name, const char *digest, time_t now,
+                       struct dcv_result *r);
+
 #endif

@@ -101,6 +101,38 @@ static int stored_broken(struct sm_err *e, const char *serial)
     return sm_err_set(e, SM_E_INTERNAL, "certificate", "certificate %s: %s", serial, detail);
 }
 
+/* The bundle of the visible certificate r (norm: its serial) in format f, chained to root
+ * (NULL = the certificate's root option). */
+static int make_bundle(struct db *db, const struct certs_row *r, const char *norm,
+                       enum bundle_format f, const char *root, struct bundle *out, struct sm_err *e)
+{
+    int rc = 0;
+    STACK_OF(X509) *a = NULL, *b = NULL;
+    if (root == NULL)
+        root = r->root;
+    if (strcmp(r->state, "issued") != 0)
+        rc = sm_err_set(e, SM_E_CONFLICT, "state", "certificate %s is %s, not issued", norm,
+                        r->state);
+    else if (r->der == NULL || r->der_len == 0)
+        rc = sm_err_set(e, SM_E_INTERNAL, "certificate", "issued %s has no DER", norm);
+    unsigned need = rc == 0 ? bundle_needs(f, root) : 0;
+    if (rc == 0 && (need & BUNDLE_NEED_A))
+        rc = issuer_chain(db, r->level, "a", &a, e);
+    if (rc == 0 && (need & BUNDLE_NEED_B))
+        rc = issuer_chain(db, r->level, "b", &b, e);
+    if (rc == 0) {
+        struct bundle_chains ch = {root, a, b};
+        rc = bundle_make(f, r->der, r->der_len, &ch, out, e);
+    }
+    if (rc == -SM_E_INVALID || rc == -SM_E_NOTFOUND)
+        rc = stored_broken(e, norm); /* the stored data, not the caller's input */
+    if (rc == 0)
+        download_filename(r->cn, r->serial, f, out->filename, sizeof out->filename);
+    sk_X509_pop_free(a, X509_free);
+    sk_X509_pop_free(b, X509_free);
+    return rc;
+}
+
 int download_get(struct db *db, const struct org_scope *scope, const char *serial,
                  enum bundle_format f, struct bundle *out, struct sm_err *e)
 {
@@ -115,32 +147,36 @@ int download_get(struct db *db, const struct org_scope *scope, const char *seria
     rc = load_visible(db, scope, norm, &r, e);
     if (rc < 0)
         return rc;
-    STACK_OF(X509) *a = NULL, *b = NULL;
-    if (strcmp(r->state, "issued") != 0)
-        rc = sm_err_set(e, SM_E_CONFLICT, "state", "certificate %s is %s, not issued", norm,
-                        r->state);
-    else if (r->der == NULL || r->der_len == 0)
-        rc = sm_err_set(e, SM_E_INTERNAL, "certificate", "issued %s has no DER", norm);
-    unsigned need = rc == 0 ? bundle_needs(f, r->root) : 0;
-    if (rc == 0 && (need & BUNDLE_NEED_A))
-        rc = issuer_chain(db, r->level, "a", &a, e);
-    if (rc == 0 && (need & BUNDLE_NEED_B))
-        rc = issuer_chain(db, r->level, "b", &b, e);
-    if (rc == 0) {
-        struct bundle_chains ch = {r->root, a, b};
-        rc = bundle_make(f, r->der, r->der_len, &ch, out, e);
-    }
-    if (rc == -SM_E_INVALID || rc == -SM_E_NOTFOUND)
-        rc = stored_broken(e, norm); /* the stored data, not the caller's input */
-    if (rc == 0)
-        download_filename(r->cn, r->serial, f, out->filename, sizeof out->filename);
-    sk_X509_pop_free(a, X509_free);
-    sk_X509_pop_free(b, X509_free);
+    rc = make_bundle(db, r, norm, f, NULL, out, e);
     certs_row_free(r);
     return rc;
 }
 
-/* The mail's template variables and the audit detail of a re-download. */
+int download_get_id(struct db *db, const struct org_scope *scope, int64_t cert_id,
+                    enum bundle_format f, const char *root, struct bundle *out, struct sm_err *e)
+{
+    memset(out, 0, sizeof *out);
+    if (bundle_format_info(f) == NULL)
+        return sm_err_set(e, SM_E_INVALID, "format", "unknown download format");
+    if (root != NULL && strcmp(root, "a") != 0 && strcmp(root, "b") != 0)
+        return sm_err_set(e, SM_E_INVALID, "root", "root a or b");
+    struct certs_row *c = NULL;
+    int rc = certs_get_id(db, cert_id, &c, e);
+    if (rc < 0)
+        return rc == -SM_E_NOTFOUND
+                   ? sm_err_set(e, SM_E_NOTFOUND, "serial", "no certificate with this id")
+                   : rc;
+    char norm[CERTS_SERIAL_HEX_MAX];
+    snprintf(norm, sizeof norm, "%s", c->serial);
+    certs_row_free(c);
+    struct certs_row *r = NULL;
+    rc = load_visible(db, scope, norm, &r, e);
+    if (rc == 0)
+        rc = make_bundle(db, r, norm, f, root, out, e);
+    certs_row_free(r);
+    return rc;
+}
+
 static int mail_texts(const struct download_mail_req *m, const char *serial, const struct bundle *b,
                       char **vars, char **detail, struct sm_err *e)
 {

@@ -36,6 +36,10 @@ void download_filename(const char *cn, const char *serial, enum bundle_format f,
 int download_get(struct db *db, const struct org_scope *scope, const char *serial,
                  enum bundle_format f, struct bundle *out, struct sm_err *e);
 
+/* The same by certificates.id (ACME's certificate URL), chained to root ("a", "b"; NULL =
+ * the certificate's root option, RFC 8555 7.4.2 alternates). */
+int download_get_id(struct db *db, const struct org_scope *scope, int64_t cert_id,
+                    enum bundle_format f, const char *root, struct bundle *out, struct sm_err *e);
 /* A re-download by mail: who asks, for what, and where the file goes. */
 struct download_mail_req {
     const struct org_scope *scope; /* the organizations the caller sees */

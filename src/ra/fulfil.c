@@ -25,6 +25,7 @@
 #include "ra/subscription.h"
 #include "ra/validate.h"
 #include "store/caa_checks.h"
+#include "store/acme_orders.h"
 #include "store/certs.h"
 #include "store/db.h"
 #include "store/products.h"
@@ -285,7 +286,7 @@ static int blocked(const struct order_env *env, const struct order_actor *who, i
  * without one when nothing was issued). */
 static int check_caa(const struct order_env *env, const struct order_actor *who,
                      const struct config *cfg, int64_t id, const struct vetted *v,
-                     struct caa_log *log, struct sm_err *e)
+                     const char *account, struct caa_log *log, struct sm_err *e)
 {
     struct dns *dns = NULL;
     int rc = dns_open(cfg, &dns, e);
@@ -295,7 +296,7 @@ static int check_caa(const struct order_env *env, const struct order_actor *who,
     if (rc == 0 && who != &system_actor)
         dns_cap_timeout(dns, FULFIL_WAIT_DNS_MS);
     for (size_t i = 0; rc == 0 && i < v->nnames; i++) {
-        struct caa_request q = {v->names[i], config_str(cfg, "caa", "identities"), NULL,
+        struct caa_request q = {v->names[i], config_str(cfg, "caa", "identities"), account,
                                 caa_label(v->methods[i])};
         struct caa_result r = {0};
         time_t at = clock_now();
@@ -365,7 +366,8 @@ struct stored_arg {
     const struct order_actor *who;
     int64_t order_id;
     struct caa_log *caa;
-    const struct sub_plan *plan; /* R-REN-6: the subscription the certificate belongs to */
+    const struct sub_plan *plan;       /* R-REN-6: the subscription the certificate belongs to */
+    const struct acme_order_row *acme; /* the ACME order it came from, or NULL */
 };
 
 static int on_stored(void *arg, struct db *db, const struct issuance_item *it, int64_t cert_id,
@@ -383,8 +385,29 @@ static int on_stored(void *arg, struct db *db, const struct issuance_item *it, i
         rc = order_mark_issued_tx(a->env, a->who, o, cert_id, e);
     if (rc == 0 && o->issue_refusal[0] != '\0')
         rc = orders_set_refusal(db, a->order_id, NULL, 0, e); /* no longer waiting */
+    if (rc == 0 && a->acme != NULL) /* the profile with the certificate, the ACME order valid */
+        rc = certs_set_profile(db, cert_id, a->acme->profile, e);
+    if (rc == 0 && a->acme != NULL)
+        rc = acme_order_set_cert(db, a->acme->id, cert_id, e);
     order_row_free(o);
     return rc;
+}
+
+/* The ACME order portal order o came from (acme->id 0 when none) and, then, its account URL
+ * for RFC 8657 accounturi (account: 512 bytes), which is returned; NULL for other orders. */
+static const char *acme_of(const struct order_env *env, const struct config *cfg,
+                           const struct order_row *o, struct acme_order_row *acme, char *account)
+{
+    if (acme_order_by_portal(env->db, o->id, acme, NULL) < 0) {
+        memset(acme, 0, sizeof *acme);
+        return NULL;
+    }
+    const char *base = config_str(cfg, "server", "base_url");
+    size_t bl = strlen(base);
+    while (bl > 0 && base[bl - 1] == '/')
+        bl--;
+    snprintf(account, 512, "%.*s/acme/acct/%lld", (int)bl, base, (long long)acme->account_id);
+    return account;
 }
 
 int fulfil_issue(const struct order_env *env, const struct order_actor *who,
@@ -397,6 +420,8 @@ int fulfil_issue(const struct order_env *env, const struct order_actor *who,
     struct sub_plan plan;
     struct caa_log *caa = calloc(1, sizeof *caa);
     int64_t max_cn = 2, count = 0;
+    struct acme_order_row acme = {0};
+    char account[512];
     time_t now = clock_now();
     int rc = orders_get(env->db, order_id, &who->scope, &o, e);
     if (rc == 0 && strcmp(o->state, "issued") == 0)
@@ -425,7 +450,8 @@ int fulfil_issue(const struct order_env *env, const struct order_actor *who,
                      SM_E_POLICY, NULL);
     }
     if (rc == 0)
-        rc = check_caa(env, who, cfg, order_id, &v, caa, e); /* R-VAL-3: right before signing */
+        rc = check_caa(env, who, cfg, order_id, &v, acme_of(env, cfg, o, &acme, account), caa,
+                       e); /* R-VAL-3: right before signing */
     if (rc == 0)
         rc = issuer_get(env->db, cfg, p.level, o->root_option[0] ? o->root_option : "a", &is, e);
     if (rc == 0) /* again after the lookups: the last moment before the serial and signing */
@@ -433,7 +459,7 @@ int fulfil_issue(const struct order_env *env, const struct order_actor *who,
     if (rc == 0) {
         char actor[32];
         order_actor_name(who, actor, sizeof actor);
-        struct stored_arg sa = {env, who, order_id, caa, &plan};
+        struct stored_arg sa = {env, who, order_id, caa, &plan, acme.id ? &acme : NULL};
         struct issuance_opts io = {actor, 1, 1, on_stored, &sa};
         struct issuance_item it = {0};
         it.pubkey = v.csr->pkey;
@@ -445,6 +471,7 @@ int fulfil_issue(const struct order_env *env, const struct order_actor *who,
         it.order_id = o->id;
         it.org_id = o->org_id;
         it.allow_wildcard = p.wildcard;
+        it.short_lived = acme.id != 0 && strcmp(acme.profile, "shortlived") == 0;
         rc = issuance_run(env->db, is, &io, &it, 1, e);
         if (rc == 0 && it.rc < 0) {
             rc = it.rc;
@@ -467,6 +494,7 @@ out:
         caa_log_clear(caa);
     free(caa);
     vetted_clear(&v);
+    acme_order_row_free(&acme);
     order_row_free(o);
     return rc;
 }

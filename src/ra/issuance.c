@@ -163,7 +163,10 @@ static int prepare(const struct run *r, struct issuance_item *it)
     it->serial[0] = '\0';
     if (it->pubkey == NULL || it->names == NULL || it->nnames == 0)
         return it->rc = sm_err_set(&it->err, SM_E_INVALID, "names", "nothing to certify");
-    if (profile_validity(r->now, it->days, (time_t)it->subscription_end, &nb, &na, &it->err) < 0)
+    int days = it->days;
+    if (it->short_lived && (days == 0 || days > PROFILE_SHORT_LIVED_DAYS))
+        days = PROFILE_SHORT_LIVED_DAYS;
+    if (profile_validity(r->now, days, (time_t)it->subscription_end, &nb, &na, &it->err) < 0)
         return it->rc = -it->err.code;
     if (profile_serial_new(it->serial_bin, &it->serial_len) < 0)
         return it->rc = sm_err_set(&it->err, SM_E_CRYPTO, "serial", "no random serial");
@@ -247,8 +250,8 @@ static void sign_one(const struct run *r, struct issuance_item *it)
         .not_after = (time_t)it->not_after,
         .issuer = is->cert,
         .ca_issuers_url = is->ca_issuers_url,
-        .ocsp_url = is->ocsp_url[0] ? is->ocsp_url : NULL,
-        .crl_url = crl_url,
+        .ocsp_url = is->ocsp_url[0] && !it->short_lived ? is->ocsp_url : NULL,
+        .crl_url = it->short_lived ? NULL : crl_url,
         .cps_url = is->cps_url,
     };
     if (profile_build(&req, &x, &it->err) < 0) {
@@ -267,9 +270,10 @@ static void sign_one(const struct run *r, struct issuance_item *it)
         .spki_key = it->pubkey,
         .sig_md = signer_digest(is->signer),
         .ca_issuers_url = is->ca_issuers_url,
-        .ocsp_url = is->ocsp_url[0] ? is->ocsp_url : NULL,
-        .crl_url = crl_url,
+        .ocsp_url = is->ocsp_url[0] && !it->short_lived ? is->ocsp_url : NULL,
+        .crl_url = it->short_lived ? NULL : crl_url,
         .cps_url = is->cps_url,
+        .short_lived = it->short_lived,
     };
     struct lint_report rep;
     if (lint_cert(x, &lc, &rep) < 0) {

@@ -31,6 +31,8 @@ struct issuance_item {
     int64_t subscription_end;           /* last second of the subscription; 0 = none */
     int64_t order_id, org_id;           /* 0 = operator issuance without an order */
     int allow_wildcard;                 /* the product allows wildcard names */
+    int short_lived; /* at most PROFILE_SHORT_LIVED_DAYS (days is capped), no CDP and no
+                        OCSP URL (BR 7.1.2.11.2; the ACME profile "shortlived") */
 
     /* Results, filled by issuance_run. Free der with issuance_item_clear. */
     int rc;                            /* 0 issued; negative SM_E_* why not */

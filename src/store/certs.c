@@ -290,3 +290,12 @@ int certs_count_state(struct db *db, const char *state, int64_t *count, struct s
     struct db_val p[1] = {DBV_TEXT(state)};
     return db_get_one(db, &st_count_state, p, 1, &db_row_int, count, e);
 }
+
+static const struct db_stmt st_set_profile = {
+    "certs.set_profile", "UPDATE certificates SET profile = $2 WHERE id = $1", NULL, NULL};
+
+int certs_set_profile(struct db *db, int64_t id, const char *profile, struct sm_err *e)
+{
+    struct db_val p[2] = {DBV_INT(id), DBV_TEXT(profile)};
+    return db_run(db, &st_set_profile, p, 2, NULL, NULL, e);
+}

@@ -71,6 +71,9 @@ int certs_get_scoped(struct db *db, const char *serial, const struct org_scope *
 /* The same by certificates.id. */
 int certs_get_id(struct db *db, int64_t id, struct certs_row **out, struct sm_err *e);
 void certs_row_free(struct certs_row *r);
+/* Records the ACME profile a certificate was issued under (migration 0043; "classic",
+ * "shortlived"). Caller's transaction. */
+int certs_set_profile(struct db *db, int64_t id, const char *profile, struct sm_err *e);
 void certs_rows_free(struct certs_row *v, size_t n);
 
 /* Certificates of org_id for cn issued or with a revocation scheduled (still valid) and not

@@ -14,10 +14,9 @@
 #include "core/log.h"
 #include "ra/acme.h"
 #include "ra/acme_nonce.h"
+#include "ra/acme_order.h"
 #include "web/h_acme.h"
 #include "web/http.h"
-
-#define URL_MAX 512
 
 /* base_url without a trailing slash, followed by path. */
 void acme_url(const struct req *r, const char *path, char *out, size_t n)
@@ -83,9 +82,12 @@ void h_acme_directory(struct req *r)
     acme_url(r, "/acme/key-change", kc, sizeof kc);
     acme_url(r, "/", web, sizeof web);
     acme_url(r, "/acme/renewal-info", ri, sizeof ri);
-    json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:b, s:s}}", "newNonce", nn, "newAccount",
-                          na, "newOrder", no, "revokeCert", rc, "keyChange", kc, "meta",
-                          "externalAccountRequired", 1, "website", web);
+    /* draft-ietf-acme-profiles: what an order's "profile" may name (ra/acme_order.h) */
+    json_t *j =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:b, s:s, s:{s:s, s:s}}}", "newNonce", nn,
+                  "newAccount", na, "newOrder", no, "revokeCert", rc, "keyChange", kc, "meta",
+                  "externalAccountRequired", 1, "website", web, "profiles", "classic",
+                  ACME_PROFILE_CLASSIC_TEXT, "shortlived", ACME_PROFILE_SHORTLIVED_TEXT);
     if (j != NULL) /* RFC 9773 3 */
         json_object_set_new(j, "renewalInfo", json_string(ri));
     http_reply_json(r, 200, j);

@@ -317,7 +317,7 @@ def account_checks():
            and d["meta"]["externalAccountRequired"] is True, "directory over HTTPS names newNonce, "
            "newAccount and externalAccountRequired")
 
-    st, h, _ = request("POST", d["newOrder"], "{}")
+    st, h, _ = request("POST", BASE + "/acme/no-such-resource", "{}")
     report(st == 404 and h.get("content-type", "").startswith("application/problem+json"),
            "a resource not there yet: 404 as a problem document, not a page")
     st, h, _ = request("HEAD", d["newNonce"])

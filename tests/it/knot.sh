@@ -17,6 +17,8 @@
 #       KNOT_ZONES (optional, set before knot_start): more unsigned zones to serve, e.g.
 #       "com example.com" for names that must pass the public-name checks of applications
 #       (the parent zone lets a CAA climb end with an empty answer).
+#       KNOT_UPDATE_ZONES (optional): zones of KNOT_ZONES that take RFC 2136 dynamic updates
+#       from 127.0.0.1 without TSIG (lego's rfc2136 provider in tests/it/acme_clients.sh).
 #   knot_dig NAME TYPE               queries the running server with kdig (+short)
 #   knot_set_txt ZONE OWNER VALUE    replaces OWNER's TXT set in a zone (knotc-free: edits
 #       the zone file and reloads with SIGHUP; waits until kdig sees the value)
@@ -87,6 +89,8 @@ template:
     zonefile-sync: -1
     zonefile-load: whole
     journal-content: none
+$([ -n "${KNOT_UPDATE_ZONES:-}" ] && printf '%s\n' "acl:" "  - id: update_local" \
+    "    address: 127.0.0.1" "    action: update")
 zone:
   - domain: test.
   - domain: plain.test.
@@ -97,7 +101,8 @@ zone:
   - domain: bogus.test.
     dnssec-signing: on
     dnssec-policy: p256
-$(for z in ${KNOT_ZONES:-}; do echo "  - domain: $z."; done)
+$(for z in ${KNOT_ZONES:-}; do echo "  - domain: $z."
+    case " ${KNOT_UPDATE_ZONES:-} " in *" $z "*) echo "    acl: update_local" ;; esac; done)
 EOF
   knotd -c "$KNOT_DIR/knot.conf" >"$KNOT_DIR/knotd.log" 2>&1 &
   KNOT_PID=$!

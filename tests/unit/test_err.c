@@ -76,6 +76,13 @@ static void test_err_codes_of_former_field_strings(void **state)
     assert_string_equal(sm_err_type(SM_E__COUNT), sm_err_type(SM_E_INTERNAL));
     /* issue 10: ACME problem documents */
     assert_string_equal(sm_err_type(SM_E_ACME_BAD_NONCE), "urn:ietf:params:acme:error:badNonce");
+    /* issue 10: the order flow's problem types */
+    assert_string_equal(sm_err_type(SM_E_ACME_REJECTED_IDENTIFIER),
+                        "urn:ietf:params:acme:error:rejectedIdentifier");
+    assert_string_equal(sm_err_type(SM_E_ACME_BAD_CSR), "urn:ietf:params:acme:error:badCSR");
+    assert_int_equal(sm_err_http(SM_E_ACME_ORDER_NOT_READY), 403);
+    assert_int_equal(sm_err_http(SM_E_ACME_NOT_FOUND), 404);
+    assert_string_equal(sm_err_type(SM_E_ACME_NOT_FOUND), "urn:ietf:params:acme:error:malformed");
     assert_int_equal(sm_err_http(SM_E_ACME_UNAUTHORIZED), 403);
     /* issue 10 items 2, 3: revokeCert's problems and keyChange's 409 */
     assert_string_equal(sm_err_type(SM_E_ACME_ALREADY_REVOKED),

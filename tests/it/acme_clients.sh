@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Issue 10 item 8 (R-ACME-1): real ACME clients from Debian against `shomei serve` over
+# HTTPS: certbot (--server, --eab-kid/--eab-hmac-key, --standalone on a test port) and lego
+# (--eab --kid --hmac, --http on a test port) register with EAB, issue with http-01 and
+# renew, lego also a wildcard with dns-01 through its RFC 2136 provider against knot; each
+# certificate verifies with openssl to the root. [dcv] http_port points the
+# validator at the client's standalone server on 127.0.0.1 ([testing] not_for_production
+# allows loopback), the names resolve through knot (tests/it/knot.sh). Revocation by the
+# clients waits for revokeCert. Skips when certbot or lego is not installed (scripts/deps).
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+. "$here/knot.sh"
+S=$SHOMEI_BIN
+for c in certbot lego; do
+  command -v "$c" >/dev/null || { ok "# SKIP $c is not installed (scripts/deps)"; it_done; }
+done
+dir=$IT_TMP/data
+port=$(free_port)
+url=https://127.0.0.1:$port
+CP=$(free_port) # the clients' standalone http-01 server, one at a time
+
+cat >"$IT_TMP/records" <<REC
+acme-test.co.jp @ CAA 0 issue "shomei.example"
+acme-test.co.jp cb A 127.0.0.1
+acme-test.co.jp lg A 127.0.0.1
+REC
+KNOT_ZONES="jp co.jp acme-test.co.jp"
+KNOT_UPDATE_ZONES=acme-test.co.jp
+knot_start "$IT_TMP/records" || { not_ok "knot starts"; it_done; }
+
+"$S" init --dir "$dir" --set server.tls_cert=tls.crt --set server.tls_key=tls.key \
+  --set "server.base_url=$url" --set "ca.repository_url=http://127.0.0.1:$port/repository" \
+  --set "dns.resolver=$KNOT_ADDR" --set "dns.trust_anchor_file=$KNOT_TA" \
+  --set testing.not_for_production=true --set dcv.allow_loopback=true \
+  --set "dcv.http_port=$CP" ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} \
+  >"$IT_TMP/init.log" 2>&1 || { not_ok "shomei init"; sed 's/^/# /' "$IT_TMP/init.log"; it_done; }
+sql() {
+  if [ -n "${SHOMEI_TEST_PG_URL:-}" ]; then psql -X -q -tA "$SHOMEI_TEST_PG_URL" -c "$1"
+  else sqlite3 -batch "$dir/shomei.db" "$1"; fi
+}
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+  -keyout "$dir/tls.key" -out "$dir/tls.crt" >/dev/null 2>&1
+printf '%s\n' 'Acme-Horse-77' | "$S" user add --dir "$dir" --password-stdin \
+  --login acme-k --role customer --email k@acme-test.co.jp --name "Acme K" \
+  --org-name "Org ACME Clients" >/dev/null 2>&1
+org=$("$S" user list --dir "$dir" | awk '$2 == "acme-k" {print $4}')
+"$S" ca chain --dir "$dir" --level dv --root a >"$IT_TMP/chain-a.pem"
+awk -v d="$IT_TMP" '/BEGIN/{n++} {print > (d "/a" n ".pem")}' "$IT_TMP/chain-a.pem"
+root=$(ls "$IT_TMP"/a*.pem | tail -1)
+eab() { "$S" acme eab --dir "$dir" --org "$org" >"$IT_TMP/eab.out"
+  kid=$(awk '$1 == "kid" {print $2}' "$IT_TMP/eab.out")
+  hmac=$(awk '$1 == "hmac_key" {print $2}' "$IT_TMP/eab.out"); }
+
+"$S" serve --dir "$dir" --port "$port" >"$IT_TMP/serve.out" 2>"$IT_TMP/serve.log" &
+IT_PIDS+=("$!")
+wait_for 20 curl -fsS --cacert "$dir/tls.crt" -o /dev/null "$url/healthz" 2>/dev/null ||
+  { not_ok "server starts with TLS"; sed 's/^/# /' "$IT_TMP/serve.log"; it_done; }
+verify() { # NAME PEM(leaf) CHAIN(untrusted)
+  check "$1: openssl verifies the certificate to root A" \
+    openssl verify -CAfile "$root" -untrusted "$3" "$2"
+}
+
+# --- certbot ---
+eab
+cb=$IT_TMP/certbot
+cbargs=(--config-dir "$cb/config" --work-dir "$cb/work" --logs-dir "$cb/logs" --non-interactive)
+export REQUESTS_CA_BUNDLE=$dir/tls.crt
+if timeout 120 certbot certonly "${cbargs[@]}" --server "$url/acme/directory" \
+  --eab-kid="$kid" --eab-hmac-key="$hmac" --agree-tos -m admin@acme-test.co.jp \
+  --standalone --http-01-port "$CP" --http-01-address 127.0.0.1 \
+  -d cb.acme-test.co.jp >"$IT_TMP/certbot.log" 2>&1; then
+  ok "certbot: register with EAB and issue with http-01 (standalone)"
+else
+  not_ok "certbot: register with EAB and issue with http-01 (standalone)"
+  tail -20 "$IT_TMP/certbot.log" | sed 's/^/# /'; tail -20 "$cb/logs/letsencrypt.log" | sed 's/^/# /'
+fi
+live=$cb/config/live/cb.acme-test.co.jp
+verify "certbot" "$live/cert.pem" "$live/chain.pem"
+s1=$(openssl x509 -in "$live/cert.pem" -noout -serial 2>/dev/null)
+if timeout 60 certbot renew "${cbargs[@]}" --force-renewal --no-random-sleep-on-renew >"$IT_TMP/certbot-renew.log" 2>&1; then
+  ok "certbot: renew --force-renewal"
+else
+  not_ok "certbot: renew --force-renewal"; tail -20 "$IT_TMP/certbot-renew.log" | sed 's/^/# /'
+  tail -40 "$cb/logs/letsencrypt.log" | sed 's/^/# /'
+fi
+s2=$(openssl x509 -in "$live/cert.pem" -noout -serial 2>/dev/null)
+check "certbot: the renewal is another certificate" test -n "$s2" -a "$s1" != "$s2"
+verify "certbot renewal" "$live/cert.pem" "$live/chain.pem"
+unset REQUESTS_CA_BUNDLE
+ok "# SKIP certbot revoke: revokeCert is not served yet"
+
+# --- lego ---
+eab
+lg=$IT_TMP/lego
+export LEGO_CA_CERTIFICATES=$dir/tls.crt
+largs=(--server "$url/acme/directory" --path "$lg" --accept-tos --email admin@acme-test.co.jp
+  --eab --kid="$kid" --hmac="$hmac" --domains lg.acme-test.co.jp --http
+  --http.port "127.0.0.1:$CP")
+if timeout 120 lego "${largs[@]}" run >"$IT_TMP/lego.log" 2>&1; then
+  ok "lego: register with EAB and issue with http-01"
+else
+  not_ok "lego: register with EAB and issue with http-01"; tail -20 "$IT_TMP/lego.log" | sed 's/^/# /'
+fi
+crt=$lg/certificates/lg.acme-test.co.jp.crt
+csplit -s -z -f "$IT_TMP/lg-" "$crt" '/BEGIN CERT/' '{*}' 2>/dev/null
+verify "lego" "$IT_TMP/lg-00" "$crt"
+s1=$(openssl x509 -in "$crt" -noout -serial 2>/dev/null)
+if timeout 120 lego "${largs[@]}" renew --days 9999 --no-random-sleep >"$IT_TMP/lego-renew.log" 2>&1; then
+  ok "lego: renew"
+else
+  not_ok "lego: renew"; tail -20 "$IT_TMP/lego-renew.log" | sed 's/^/# /'
+fi
+s2=$(openssl x509 -in "$crt" -noout -serial 2>/dev/null)
+check "lego: the renewal is another certificate" test -n "$s2" -a "$s1" != "$s2"
+csplit -s -z -f "$IT_TMP/lg2-" "$crt" '/BEGIN CERT/' '{*}' 2>/dev/null
+verify "lego renewal" "$IT_TMP/lg2-00" "$crt"
+# dns-01 through lego's RFC 2136 provider: a wildcard, the TXT record sent to knot
+if RFC2136_NAMESERVER=127.0.0.1:$KNOT_PORT RFC2136_PROPAGATION_TIMEOUT=20 \
+  RFC2136_POLLING_INTERVAL=1 timeout 120 lego --server "$url/acme/directory" --path "$lg" \
+  --accept-tos --email admin@acme-test.co.jp --eab --kid="$kid" --hmac="$hmac" \
+  --domains '*.lgw.acme-test.co.jp' \
+  --dns rfc2136 --dns.resolvers "127.0.0.1:$KNOT_PORT" --dns.disable-cp run \
+  >"$IT_TMP/lego-dns.log" 2>&1; then
+  ok "lego: a wildcard with dns-01 (rfc2136 provider against knot)"
+else
+  not_ok "lego: a wildcard with dns-01 (rfc2136 provider against knot)"
+  tail -20 "$IT_TMP/lego-dns.log" | sed 's/^/# /'
+fi
+crt=$lg/certificates/_.lgw.acme-test.co.jp.crt
+csplit -s -z -f "$IT_TMP/lgw-" "$crt" '/BEGIN CERT/' '{*}' 2>/dev/null
+verify "lego dns-01" "$IT_TMP/lgw-00" "$crt"
+check_eq "the wildcard's domain evidence is dns-01" "dns-01" \
+  "$(sql "SELECT d.dcv_method FROM order_domains d WHERE d.name = '*.lgw.acme-test.co.jp'")"
+unset LEGO_CA_CERTIFICATES
+ok "# SKIP lego revoke: revokeCert is not served yet"
+
+check_eq "five ACME issuances, each an issued portal order of the organization" "5|5" \
+  "$(sql "SELECT COUNT(*), SUM(CASE WHEN o.state = 'issued' AND o.org_id = $org THEN 1 ELSE 0 END) FROM acme_orders a JOIN orders o ON o.id = a.order_id WHERE a.status = 'valid'")"
+check "the audit chain verifies" "$S" audit verify --dir "$dir"
+it_done
