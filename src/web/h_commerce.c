@@ -226,6 +226,16 @@ static void cart_page(struct req *r, struct portal *p, int status, const struct 
         pf_internal(r, "cart: list", &le);
         return;
     }
+    /* the drafts an incomplete item may take (an application saved earlier) */
+    static const char *const draft_state[1] = {"draft"};
+    struct orders_filter of = {.scope = p->who.scope, .states = draft_state, .nstates = 1,
+                               .limit = 200};
+    struct order_row *drafts = NULL;
+    size_t ndrafts = 0;
+    if (orders_list(p->db, &of, &drafts, &ndrafts, NULL, &le) < 0) {
+        sm_err_clear(&le);
+        ndrafts = 0;
+    }
     json_t *items = json_array();
     size_t done = 0;
     for (size_t i = 0; i < n; i++) {
@@ -238,8 +248,21 @@ static void cart_page(struct req *r, struct portal *p, int status, const struct 
         }
         int complete = cart_item_complete(&v[i]);
         done += complete != 0;
+        json_t *dj = json_array();
+        for (size_t k = 0; !complete && k < ndrafts; k++) {
+            int taken = 0;
+            for (size_t m = 0; m < n; m++)
+                taken |= v[m].order_id == drafts[k].id;
+            if (!taken && drafts[k].product_id == v[i].product_id &&
+                drafts[k].org_id == v[i].org_id)
+                json_array_append_new(dj, json_pack("{s:I, s:s, s:s}", "oid",
+                                                    (json_int_t)drafts[k].id, "rno",
+                                                    drafts[k].receipt_no, "dcn",
+                                                    drafts[k].cn ? drafts[k].cn : ""));
+        }
         json_array_append_new(
-            items, json_pack("{s:I, s:s, s:s, s:I, s:s, s:b, s:s, s:I, s:s}", "id",
+            items, json_pack("{s:b, s:o, s:I, s:s, s:s, s:I, s:s, s:b, s:s, s:I, s:s}",
+                             "has_drafts", json_array_size(dj) > 0, "drafts", dj, "id",
                              (json_int_t)v[i].id, "code", pr.code, "name", pname(&pr, r->lang),
                              "sans", (json_int_t)v[i].sans, "domain", v[i].domain, "complete",
                              complete, "receipt_no", v[i].receipt_no, "order_id",
@@ -248,6 +271,7 @@ static void cart_page(struct req *r, struct portal *p, int status, const struct 
                                                  : ""));
     }
     free(v);
+    order_rows_free(drafts, ndrafts);
     int64_t renewable = 0;
     time_t now = clock_now();
     if (cart_count_renewable(p->db, &p->who.scope, now,
@@ -322,6 +346,33 @@ void h_cart_remove(struct req *r)
             pf_reply_err(r, &p, &e);
     } else {
         http_redirect(r, 303, "/cart");
+    }
+    portal_clear(&p);
+}
+
+void h_cart_attach(struct req *r)
+{
+    struct portal p;
+    int64_t id, oid;
+    struct sm_err e = {0};
+    if (portal_or_reply(r, &p) < 0) {
+        portal_clear(&p);
+        return;
+    }
+    if (pf_parse_id(req_param(r, "id"), &id) < 0) {
+        http_reply_error(r, 404, "web.notfound", NULL);
+    } else if (pf_parse_id(req_form_text(r, "order_id"), &oid) < 0) {
+        sm_err_set(&e, SM_E_INVALID, "cart", "choose an application");
+        cart_page(r, &p, 422, &e, NULL);
+    } else if (cart_attach(&p.env, &p.who, id, oid, &e) == 0) {
+        http_redirect(r, 303, "/cart");
+    } else if (e.code == SM_E_NOTFOUND) {
+        http_reply_error(r, 404, "web.notfound", NULL);
+    } else if (e.code == SM_E_CONFLICT) {
+        e.code = SM_E_INVALID;
+        cart_page(r, &p, 409, &e, NULL);
+    } else {
+        pf_reply_err(r, &p, &e);
     }
     portal_clear(&p);
 }

@@ -12,6 +12,7 @@ void h_quote_pdf(struct req *r);
 void h_cart(struct req *r);
 void h_cart_add(struct req *r);
 void h_cart_remove(struct req *r);
+void h_cart_attach(struct req *r);
 void h_cart_quote(struct req *r);
 void h_cart_checkout(struct req *r);
 void h_order_pay(struct req *r);
