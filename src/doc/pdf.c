@@ -43,8 +43,8 @@ struct pen {
 
 /* Draws s at (x, y) in a box w wide (0 = no wrapping) with the alignment; returns the
  * height drawn. */
-static double text(struct pen *p, double x, double y, double w, enum align a, double size,
-                   int bold, const char *s)
+static double text(struct pen *p, double x, double y, double w, enum align a, double size, int bold,
+                   const char *s)
 {
     PangoFontDescription *fd = pango_font_description_from_string(FONT);
     pango_font_description_set_absolute_size(fd, size * PANGO_SCALE);

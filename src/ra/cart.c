@@ -13,8 +13,7 @@
 
 int cart_item_complete(const struct cart_row *c)
 {
-    return c->order_id > 0 && c->order_state[0] != '\0' &&
-           strcmp(c->order_state, "cancelled") != 0;
+    return c->order_id > 0 && c->order_state[0] != '\0' && strcmp(c->order_state, "cancelled") != 0;
 }
 
 static int audit(const struct order_env *env, const struct order_actor *who, const char *action,
@@ -41,8 +40,7 @@ static int finish(struct db *db, int rc, struct sm_err *e)
 }
 
 int cart_add(const struct order_env *env, const struct order_actor *who, int64_t org_id,
-             const char *product, int64_t sans, const char *domain, int64_t *id,
-             struct sm_err *e)
+             const char *product, int64_t sans, const char *domain, int64_t *id, struct sm_err *e)
 {
     if (!who->scope.all && !org_scope_has(&who->scope, org_id))
         return sm_err_set(e, SM_E_INVALID, "org_id", "no such organization");
@@ -109,15 +107,14 @@ int cart_attach(const struct order_env *env, const struct order_actor *who, int6
     rc = cart_get(env->db, id, who->user_id, &c, e);
     if (rc == 0)
         rc = orders_get(env->db, order_id, &who->scope, &o, e);
-    if (rc == 0 && (o->org_id != c.org_id || o->product_id != c.product_id ||
-                    strcmp(o->state, "draft") != 0))
-        rc = sm_err_set(e, SM_E_CONFLICT, "cart", "order %s does not fit the item",
-                        o->receipt_no);
+    if (rc == 0 &&
+        (o->org_id != c.org_id || o->product_id != c.product_id || strcmp(o->state, "draft") != 0))
+        rc = sm_err_set(e, SM_E_CONFLICT, "cart", "order %s does not fit the item", o->receipt_no);
     if (rc == 0)
         rc = cart_set_order(env->db, id, who->user_id, order_id, e);
     if (rc == 0)
-        rc = audit(env, who, "cart.complete", id,
-                   json_pack("{s:s}", "receipt_no", o->receipt_no), e);
+        rc = audit(env, who, "cart.complete", id, json_pack("{s:s}", "receipt_no", o->receipt_no),
+                   e);
     order_row_free(o);
     return finish(env->db, rc, e);
 }

@@ -21,8 +21,7 @@ int cart_item_complete(const struct cart_row *c);
  * product, sans 1..its sans_max, domain at most CART_DOMAIN_MAX characters. Errors name
  * the field ("product", "sans", "domain", "org_id", "cart" when full); nothing added. */
 int cart_add(const struct order_env *env, const struct order_actor *who, int64_t org_id,
-             const char *product, int64_t sans, const char *domain, int64_t *id,
-             struct sm_err *e);
+             const char *product, int64_t sans, const char *domain, int64_t *id, struct sm_err *e);
 /* Removes item id of the user (its draft order, if any, stays a draft). */
 int cart_remove(const struct order_env *env, const struct order_actor *who, int64_t id,
                 struct sm_err *e);

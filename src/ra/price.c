@@ -84,8 +84,8 @@ void price_bill_sum(struct price_bill *b)
     b->total = b->subtotal + b->tax;
 }
 
-int price_bill_add(struct price_bill *b, const char *desc, int64_t qty, int64_t unit,
-                   int rate_pct, struct sm_err *e)
+int price_bill_add(struct price_bill *b, const char *desc, int64_t qty, int64_t unit, int rate_pct,
+                   struct sm_err *e)
 {
     if (b->nlines >= PRICE_LINES_MAX)
         return sm_err_set(e, SM_E_INVALID, "lines", "at most %d lines", PRICE_LINES_MAX);
@@ -122,7 +122,7 @@ int price_bill_product(struct price_bill *b, const struct product_row *p,
     int rc = price_bill_add(b, desc, 1, t->price, PRICE_TAX_RATE_PCT, e);
     int64_t extra = price_extra_names(p, names);
     if (rc == 0 && extra > 0) {
-        snprintf(desc, sizeof desc, "追加ドメイン（SAN）%s", p->name_ja);
+        snprintf(desc, sizeof desc, "追加ドメイン（SAN）／%s", p->name_ja);
         rc = price_bill_add(b, desc, extra, t->extra_san_price, PRICE_TAX_RATE_PCT, e);
     }
     return rc;
@@ -174,8 +174,8 @@ int price_agreement_set(struct db *db, const char *actor, const struct price_agr
     struct org_row o;
     struct product_row p;
     rc = org_get(db, a->org_id, &o, e);
-    if (rc == -SM_E_NOTFOUND || (rc == 0 && strcmp(o.kind, "customer") != 0 &&
-                                 strcmp(o.kind, "reseller") != 0))
+    if (rc == -SM_E_NOTFOUND ||
+        (rc == 0 && strcmp(o.kind, "customer") != 0 && strcmp(o.kind, "reseller") != 0))
         rc = sm_err_set(e, SM_E_INVALID, "org_id", "no customer or reseller %lld",
                         (long long)a->org_id);
     if (rc == 0) {
@@ -194,8 +194,8 @@ int price_agreement_set(struct db *db, const char *actor, const struct price_agr
         snprintf(object, sizeof object, "org:%lld", (long long)a->org_id);
         rc = audit(db, actor, "price.agreement.set", object,
                    json_pack("{s:I, s:s, s:I, s:I, s:I}", "org_id", (json_int_t)a->org_id,
-                             "product", p.code, "price", (json_int_t)a->price,
-                             "extra_san_price", (json_int_t)a->extra_san_price, "reissue_fee",
+                             "product", p.code, "price", (json_int_t)a->price, "extra_san_price",
+                             (json_int_t)a->extra_san_price, "reissue_fee",
                              (json_int_t)a->reissue_fee),
                    e);
     }
@@ -264,8 +264,7 @@ int price_issuer_set(struct db *db, const char *actor, const struct billing_issu
     rc = prices_update_issuer(db, &w, e);
     if (rc == 0)
         rc = audit(db, actor, "price.issuer.set", "billing_issuer",
-                   json_pack("{s:s, s:s}", "name", b->name, "registration_no",
-                             b->registration_no),
+                   json_pack("{s:s, s:s}", "name", b->name, "registration_no", b->registration_no),
                    e);
     return finish(db, rc, e);
 }

@@ -71,8 +71,8 @@ struct price_bill {
 int64_t price_tax(int64_t base, int rate_pct);
 /* Appends a line (qty 1..100000, unit 0..PRICE_YEN_MAX) and recomputes the totals.
  * -SM_E_INVALID field "lines" when full, "qty" or "price" when out of range. */
-int price_bill_add(struct price_bill *b, const char *desc, int64_t qty, int64_t unit,
-                   int rate_pct, struct sm_err *e);
+int price_bill_add(struct price_bill *b, const char *desc, int64_t qty, int64_t unit, int rate_pct,
+                   struct sm_err *e);
 /* Recomputes subtotal, the rates (lines summed per rate, tax once per rate) and total. */
 void price_bill_sum(struct price_bill *b);
 /* The lines of one certificate of product p with `names` names (CN included) under terms

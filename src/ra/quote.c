@@ -50,8 +50,7 @@ static int lines(const struct order_env *env, int64_t org_id, const struct quote
         struct product_row p;
         const char *dom = it->domain ? it->domain : "";
         if (strlen(dom) > QUOTE_DOMAIN_MAX || has_control(dom))
-            return sm_err_set(e, SM_E_INVALID, "domain", "at most %d characters",
-                              QUOTE_DOMAIN_MAX);
+            return sm_err_set(e, SM_E_INVALID, "domain", "at most %d characters", QUOTE_DOMAIN_MAX);
         rc = it->product ? products_get_by_code(env->db, it->product, &p, e) : -SM_E_NOTFOUND;
         if (rc == -SM_E_NOTFOUND || (rc == 0 && !p.active))
             return sm_err_set(e, SM_E_INVALID, "product", "no active product %s",
@@ -70,14 +69,13 @@ static int lines(const struct order_env *env, int64_t org_id, const struct quote
 }
 
 int quote_make(const struct order_env *env, const struct order_actor *who, int64_t org_id,
-               const struct quote_item *items, size_t n, const char *recipient,
-               struct quote *out, struct sm_err *e)
+               const struct quote_item *items, size_t n, const char *recipient, struct quote *out,
+               struct sm_err *e)
 {
     memset(out, 0, sizeof *out);
     if (!org_scope_has(&who->scope, org_id) && !who->scope.all)
         return sm_err_set(e, SM_E_INVALID, "org_id", "no such organization");
-    if (recipient != NULL &&
-        (strlen(recipient) > QUOTE_RECIPIENT_MAX || has_control(recipient)))
+    if (recipient != NULL && (strlen(recipient) > QUOTE_RECIPIENT_MAX || has_control(recipient)))
         return sm_err_set(e, SM_E_INVALID, "recipient", "at most %d characters",
                           QUOTE_RECIPIENT_MAX);
     int rc = lines(env, org_id, items, n, out, e);
@@ -86,8 +84,7 @@ int quote_make(const struct order_env *env, const struct order_actor *who, int64
     if (recipient != NULL && recipient[0] != '\0')
         snprintf(out->recipient, sizeof out->recipient, "%s", recipient);
     else if ((rc = org_name(env->db, org_id, out->recipient, sizeof out->recipient, e)) < 0)
-        return rc == -SM_E_NOTFOUND ? sm_err_set(e, SM_E_INVALID, "org_id", "no organization")
-                                    : rc;
+        return rc == -SM_E_NOTFOUND ? sm_err_set(e, SM_E_INVALID, "org_id", "no organization") : rc;
     rc = prices_get_issuer(env->db, &out->issuer, e);
     if (rc < 0)
         return rc;
@@ -107,9 +104,9 @@ int quote_make(const struct order_env *env, const struct order_actor *who, int64
         char actor[32];
         order_actor_name(who, actor, sizeof actor);
         json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:I, s:i}", "number", out->number, "org_id",
-                              (json_int_t)org_id, "subtotal", (json_int_t)out->bill.subtotal,
-                              "tax", (json_int_t)out->bill.tax, "total",
-                              (json_int_t)out->bill.total, "items", (int)n);
+                              (json_int_t)org_id, "subtotal", (json_int_t)out->bill.subtotal, "tax",
+                              (json_int_t)out->bill.tax, "total", (json_int_t)out->bill.total,
+                              "items", (int)n);
         char *detail = j ? json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
         json_decref(j);
         char object[48];
@@ -155,8 +152,7 @@ int quote_invoice(const struct order_env *env, const struct order_actor *who, in
         return rc;
     struct product_row p;
     if (o->invoice_no[0] == '\0')
-        rc = sm_err_set(e, SM_E_CONFLICT, "invoice", "order %s has no invoice yet",
-                        o->receipt_no);
+        rc = sm_err_set(e, SM_E_CONFLICT, "invoice", "order %s has no invoice yet", o->receipt_no);
     if (rc == 0)
         rc = products_get(env->db, o->product_id, &p, e);
     if (rc == 0)

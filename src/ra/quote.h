@@ -27,7 +27,7 @@ struct quote_item {
 struct quote {
     char number[32];
     time_t at, valid_until; /* invoice: issue and payment due */
-    char recipient[416]; /* an organization name (up to 400 bytes) or what was typed */
+    char recipient[416];    /* an organization name (up to 400 bytes) or what was typed */
     char subject[QUOTE_DOMAIN_MAX + 1];
     struct billing_issuer_row issuer;
     struct price_bill bill;
@@ -38,8 +38,8 @@ struct quote {
  * = the organization's name). Errors name the field: "org_id", "product", "sans",
  * "domain", "recipient", "items"; nothing is numbered or recorded then. */
 int quote_make(const struct order_env *env, const struct order_actor *who, int64_t org_id,
-               const struct quote_item *items, size_t n, const char *recipient,
-               struct quote *out, struct sm_err *e);
+               const struct quote_item *items, size_t n, const char *recipient, struct quote *out,
+               struct sm_err *e);
 
 /* The invoice of order id (in who's scope): -SM_E_NOTFOUND, or -SM_E_CONFLICT field
  * "invoice" while it has no invoice number (a draft). */

@@ -564,8 +564,8 @@ int subscription_renew(const struct order_env *env, const struct order_actor *wh
     if (rc == 0 && prev.notify_email[0] == NULL)
         rc = sm_err_set(e, SM_E_INVALID, "notify_emails", "a notification address is needed");
     if (rc == 0)
-        rc = insert_copy(env->db, who, &prev, "renewal", "awaiting_payment", csr,
-                         amount, c.cert->id, idem, now, &id, e);
+        rc = insert_copy(env->db, who, &prev, "renewal", "awaiting_payment", csr, amount,
+                         c.cert->id, idem, now, &id, e);
     if (rc == 0) { /* the names as before, validated again or reused like any order */
         json_t *ra = json_array(), *rd = json_array();
         size_t redo = 0;

@@ -9,7 +9,7 @@
 #include "store/db.h"
 
 #define COLS                                                                                       \
-    "c.id, c.org_id, c.user_id, c.product_id, c.sans, c.domain, c.order_id, c.created_at, "      \
+    "c.id, c.org_id, c.user_id, c.product_id, c.sans, c.domain, c.order_id, c.created_at, "        \
     "o.state, o.receipt_no FROM cart_items c LEFT JOIN orders o ON o.id = c.order_id "
 
 static const struct db_stmt st_insert = {
@@ -22,8 +22,7 @@ static const struct db_stmt st_delete = {
     NULL};
 static const struct db_stmt st_set_order = {
     "cart.set_order",
-    "UPDATE cart_items SET order_id = $3 WHERE id = $1 AND user_id = $2 RETURNING id", NULL,
-    NULL};
+    "UPDATE cart_items SET order_id = $3 WHERE id = $1 AND user_id = $2 RETURNING id", NULL, NULL};
 static const struct db_stmt st_get = {
     "cart.get", "SELECT " COLS "WHERE c.id = $1 AND c.user_id = $2", NULL, NULL};
 static const struct db_stmt st_list = {
@@ -45,8 +44,7 @@ static int fill(void *row, const struct db_val *c)
     return 0;
 }
 
-static const struct db_rowtype cart_type = {sizeof(struct cart_row), 10, fill, NULL,
-                                            "cart_item"};
+static const struct db_rowtype cart_type = {sizeof(struct cart_row), 10, fill, NULL, "cart_item"};
 
 int cart_insert(struct db *db, const struct cart_row *c, int64_t *id, struct sm_err *e)
 {
@@ -62,8 +60,7 @@ int cart_delete(struct db *db, int64_t id, int64_t user_id, struct sm_err *e)
     return db_get_one(db, &st_delete, p, 2, &db_row_int, &got, e);
 }
 
-int cart_set_order(struct db *db, int64_t id, int64_t user_id, int64_t order_id,
-                   struct sm_err *e)
+int cart_set_order(struct db *db, int64_t id, int64_t user_id, int64_t order_id, struct sm_err *e)
 {
     struct db_val p[3] = {DBV_INT(id), DBV_INT(user_id), DBV_INT(order_id)};
     int64_t got = 0;
@@ -76,15 +73,14 @@ int cart_get(struct db *db, int64_t id, int64_t user_id, struct cart_row *out, s
     return db_get_one(db, &st_get, p, 2, &cart_type, out, e);
 }
 
-int cart_list(struct db *db, int64_t user_id, struct cart_row **rows, size_t *n,
-              struct sm_err *e)
+int cart_list(struct db *db, int64_t user_id, struct cart_row **rows, size_t *n, struct sm_err *e)
 {
     struct db_val p[1] = {DBV_INT(user_id)};
     return db_collect(db, &st_list, p, 1, &cart_type, rows, n, e);
 }
 
-int cart_count_renewable(struct db *db, const struct org_scope *scope, int64_t now,
-                         int64_t until, int64_t *count, struct sm_err *e)
+int cart_count_renewable(struct db *db, const struct org_scope *scope, int64_t now, int64_t until,
+                         int64_t *count, struct sm_err *e)
 {
     *count = 0;
     if (!scope->all && scope->n > ORG_SCOPE_MAX)

@@ -6,7 +6,8 @@
 #include "store/db.h"
 #include "store/prices.h"
 
-#define AGR_COLS "id, org_id, product_id, price, extra_san_price, reissue_fee, updated_by, updated_at"
+#define AGR_COLS                                                                                   \
+    "id, org_id, product_id, price, extra_san_price, reissue_fee, updated_by, updated_at"
 
 static const struct db_stmt st_upsert = {
     "prices.upsert",
@@ -18,12 +19,10 @@ static const struct db_stmt st_upsert = {
     NULL, NULL};
 static const struct db_stmt st_delete = {
     "prices.delete",
-    "DELETE FROM price_agreements WHERE org_id = $1 AND product_id = $2 RETURNING id", NULL,
-    NULL};
+    "DELETE FROM price_agreements WHERE org_id = $1 AND product_id = $2 RETURNING id", NULL, NULL};
 static const struct db_stmt st_get = {
-    "prices.get",
-    "SELECT " AGR_COLS " FROM price_agreements WHERE org_id = $1 AND product_id = $2", NULL,
-    NULL};
+    "prices.get", "SELECT " AGR_COLS " FROM price_agreements WHERE org_id = $1 AND product_id = $2",
+    NULL, NULL};
 static const struct db_stmt st_list = {
     "prices.list", "SELECT " AGR_COLS " FROM price_agreements ORDER BY org_id, product_id", NULL,
     NULL};
@@ -74,9 +73,9 @@ static const struct db_rowtype issuer_type = {sizeof(struct billing_issuer_row),
 
 int prices_upsert_agreement(struct db *db, const struct price_agreement_row *a, struct sm_err *e)
 {
-    struct db_val p[7] = {DBV_INT(a->org_id),          DBV_INT(a->product_id),
-                          DBV_INT(a->price),           DBV_INT(a->extra_san_price),
-                          DBV_INT(a->reissue_fee),     DBV_TEXT(a->updated_by),
+    struct db_val p[7] = {DBV_INT(a->org_id),      DBV_INT(a->product_id),
+                          DBV_INT(a->price),       DBV_INT(a->extra_san_price),
+                          DBV_INT(a->reissue_fee), DBV_TEXT(a->updated_by),
                           DBV_INT(a->updated_at)};
     return db_run(db, &st_upsert, p, 7, NULL, NULL, e);
 }
@@ -109,9 +108,9 @@ int prices_get_issuer(struct db *db, struct billing_issuer_row *out, struct sm_e
 
 int prices_update_issuer(struct db *db, const struct billing_issuer_row *b, struct sm_err *e)
 {
-    struct db_val p[8] = {DBV_TEXT(b->name),           DBV_TEXT(b->address),
-                          DBV_TEXT(b->phone),          DBV_TEXT(b->registration_no),
-                          DBV_TEXT(b->bank),           DBV_INT(b->quote_valid_days),
-                          DBV_INT(b->payment_days),    DBV_INT(b->updated_at)};
+    struct db_val p[8] = {DBV_TEXT(b->name),        DBV_TEXT(b->address),
+                          DBV_TEXT(b->phone),       DBV_TEXT(b->registration_no),
+                          DBV_TEXT(b->bank),        DBV_INT(b->quote_valid_days),
+                          DBV_INT(b->payment_days), DBV_INT(b->updated_at)};
     return db_run(db, &st_issuer_update, p, 8, NULL, NULL, e);
 }

@@ -58,10 +58,10 @@ static json_t *orgs_json(struct portal *p, const char *lang, int64_t sel)
     if (!p->who.scope.all && org_list_scope(p->db, &p->who.scope, &v, &n, &e) == 0)
         for (size_t i = 0; i < n; i++)
             json_array_append_new(
-                a, json_pack("{s:I, s:s, s:b}", "id", (json_int_t)v[i].id, "name",
-                             strcmp(lang, "en") == 0 && v[i].name_en[0] ? v[i].name_en
-                                                                         : v[i].name_ja,
-                             "sel", v[i].id == sel));
+                a,
+                json_pack("{s:I, s:s, s:b}", "id", (json_int_t)v[i].id, "name",
+                          strcmp(lang, "en") == 0 && v[i].name_en[0] ? v[i].name_en : v[i].name_ja,
+                          "sel", v[i].id == sel));
     free(v);
     return a;
 }
@@ -76,20 +76,16 @@ static json_t *products_json(struct db *db, const char *lang, const char *sel)
         for (size_t i = 0; i < n; i++) {
             char price[32];
             portal_yen(v[i].list_price, price, sizeof price);
-            json_array_append_new(
-                a, json_pack("{s:s, s:s, s:i, s:i, s:s, s:b}", "code", v[i].code, "name",
-                             pname(&v[i], lang), "max", v[i].sans_max, "included",
-                             v[i].sans_included, "price", price,
-                             "sel", sel != NULL && strcmp(sel, v[i].code) == 0));
+            json_array_append_new(a, json_pack("{s:s, s:s, s:i, s:i, s:s, s:b}", "code", v[i].code,
+                                               "name", pname(&v[i], lang), "max", v[i].sans_max,
+                                               "included", v[i].sans_included, "price", price,
+                                               "sel", sel != NULL && strcmp(sel, v[i].code) == 0));
         }
     free(v);
     return a;
 }
 
-static int64_t default_org(const struct portal *p)
-{
-    return p->user != NULL ? p->user->org_id : 0;
-}
+static int64_t default_org(const struct portal *p) { return p->user != NULL ? p->user->org_id : 0; }
 
 static void quote_page(struct req *r, struct portal *p, int status, const struct sm_err *e)
 {
@@ -104,9 +100,9 @@ static void quote_page(struct req *r, struct portal *p, int status, const struct
     json_t *orgs = orgs_json(p, r->lang, org_id);
     json_t *d = json_pack("{s:o, s:o, s:s, s:s, s:s, s:b, s:o, s:b}", "products",
                           products_json(p->db, r->lang, prod), "orgs", orgs, "sans",
-                          sans ? sans : "1", "domain", dom ? dom : "", "recipient",
-                          rec ? rec : "", "many_orgs", json_array_size(orgs) > 1, "err",
-                          field_errors(r->lang, e), "has_error", e != NULL);
+                          sans ? sans : "1", "domain", dom ? dom : "", "recipient", rec ? rec : "",
+                          "many_orgs", json_array_size(orgs) > 1, "err", field_errors(r->lang, e),
+                          "has_error", e != NULL);
     http_reply_page(r, status, "commerce_quote", "commerce.quote.title", d);
 }
 
@@ -141,10 +137,10 @@ static void reply_pdf(struct req *r, const struct quote *q, enum pdf_kind kind)
                    valid);
     else
         buf_printf(&notes,
-                   "%s\nお振込先：%s\n振込名義の前に請求書番号 %s をご記入ください。"
+                   "%sお振込先：%s\n振込名義の前に請求書番号 %s をご記入ください。"
                    "クレジットカードでのお支払いも承ります。\n"
                    "消費税は請求書ごと・税率ごとに計算し、1円未満を切り捨てています。",
-                   q->paid ? "【入金確認済み】" : "", q->issuer.bank, q->number);
+                   q->paid ? "【入金確認済み】\n" : "", q->issuer.bank, q->number);
     struct pdf_doc d = {.kind = kind,
                         .number = q->number,
                         .date = date,
@@ -201,9 +197,9 @@ void h_quote_pdf(struct req *r)
     struct quote_item it = {req_form_text(r, "product"), form_int(r, "sans", -1),
                             req_form_text(r, "domain")};
     struct quote *q = calloc(1, sizeof *q);
-    int rc = q == NULL ? sm_err_set(&e, SM_E_NOMEM, NULL, "out of memory")
-                       : quote_make(&p.env, &p.who, org_id, &it, 1, req_form_text(r, "recipient"),
-                                    q, &e);
+    int rc = q == NULL
+                 ? sm_err_set(&e, SM_E_NOMEM, NULL, "out of memory")
+                 : quote_make(&p.env, &p.who, org_id, &it, 1, req_form_text(r, "recipient"), q, &e);
     if (rc == 0)
         reply_pdf(r, q, PDF_QUOTE);
     else if (e.code == SM_E_INVALID)
@@ -228,8 +224,8 @@ static void cart_page(struct req *r, struct portal *p, int status, const struct 
     }
     /* the drafts an incomplete item may take (an application saved earlier) */
     static const char *const draft_state[1] = {"draft"};
-    struct orders_filter of = {.scope = p->who.scope, .states = draft_state, .nstates = 1,
-                               .limit = 200};
+    struct orders_filter of = {
+        .scope = p->who.scope, .states = draft_state, .nstates = 1, .limit = 200};
     struct order_row *drafts = NULL;
     size_t ndrafts = 0;
     if (orders_list(p->db, &of, &drafts, &ndrafts, NULL, &le) < 0) {
@@ -255,38 +251,34 @@ static void cart_page(struct req *r, struct portal *p, int status, const struct 
                 taken |= v[m].order_id == drafts[k].id;
             if (!taken && drafts[k].product_id == v[i].product_id &&
                 drafts[k].org_id == v[i].org_id)
-                json_array_append_new(dj, json_pack("{s:I, s:s, s:s}", "oid",
-                                                    (json_int_t)drafts[k].id, "rno",
-                                                    drafts[k].receipt_no, "dcn",
-                                                    drafts[k].cn ? drafts[k].cn : ""));
+                json_array_append_new(
+                    dj, json_pack("{s:I, s:s, s:s}", "oid", (json_int_t)drafts[k].id, "rno",
+                                  drafts[k].receipt_no, "dcn", drafts[k].cn ? drafts[k].cn : ""));
         }
         json_array_append_new(
-            items, json_pack("{s:b, s:o, s:I, s:s, s:s, s:I, s:s, s:b, s:s, s:I, s:s}",
-                             "has_drafts", json_array_size(dj) > 0, "drafts", dj, "id",
-                             (json_int_t)v[i].id, "code", pr.code, "name", pname(&pr, r->lang),
-                             "sans", (json_int_t)v[i].sans, "domain", v[i].domain, "complete",
-                             complete, "receipt_no", v[i].receipt_no, "order_id",
-                             (json_int_t)v[i].order_id, "state",
-                             v[i].order_state[0] ? pf_state_label(r->lang, v[i].order_state)
-                                                 : ""));
+            items,
+            json_pack("{s:b, s:o, s:I, s:s, s:s, s:I, s:s, s:b, s:s, s:I, s:s}", "has_drafts",
+                      json_array_size(dj) > 0, "drafts", dj, "id", (json_int_t)v[i].id, "code",
+                      pr.code, "name", pname(&pr, r->lang), "sans", (json_int_t)v[i].sans, "domain",
+                      v[i].domain, "complete", complete, "receipt_no", v[i].receipt_no, "order_id",
+                      (json_int_t)v[i].order_id, "state",
+                      v[i].order_state[0] ? pf_state_label(r->lang, v[i].order_state) : ""));
     }
     free(v);
     order_rows_free(drafts, ndrafts);
     int64_t renewable = 0;
     time_t now = clock_now();
     if (cart_count_renewable(p->db, &p->who.scope, now,
-                             now + (time_t)SUB_RENEWAL_WINDOW_DAYS * 86400, &renewable,
-                             &le) < 0)
+                             now + (time_t)SUB_RENEWAL_WINDOW_DAYS * 86400, &renewable, &le) < 0)
         renewable = 0;
     char counts[64];
     snprintf(counts, sizeof counts, "%zu / %zu", done, n);
-    json_t *d = json_pack(
-        "{s:o, s:b, s:b, s:s, s:I, s:o, s:b, s:o, s:o, s:s, s:s}", "items", items, "has_items",
-        n > 0, "all_complete", n > 0 && done == n, "counts", counts, "renewable",
-        (json_int_t)renewable, "err", field_errors(r->lang, e), "has_error", e != NULL,
-        "products", products_json(p->db, r->lang, NULL), "orgs",
-        orgs_json(p, r->lang, default_org(p)), "banner",
-        banner_key ? i18n_text(r->lang, banner_key) : "", "domain", "");
+    json_t *d = json_pack("{s:o, s:b, s:b, s:s, s:I, s:o, s:b, s:o, s:o, s:s, s:s}", "items", items,
+                          "has_items", n > 0, "all_complete", n > 0 && done == n, "counts", counts,
+                          "renewable", (json_int_t)renewable, "err", field_errors(r->lang, e),
+                          "has_error", e != NULL, "products", products_json(p->db, r->lang, NULL),
+                          "orgs", orgs_json(p, r->lang, default_org(p)), "banner",
+                          banner_key ? i18n_text(r->lang, banner_key) : "", "domain", "");
     http_reply_page(r, status, "commerce_cart", "commerce.cart.title", d);
 }
 
@@ -296,7 +288,7 @@ void h_cart(struct req *r)
     if (portal_or_reply(r, &p) == 0) {
         const char *done = req_query(r, "done");
         cart_page(r, &p, 200, NULL,
-                  done == NULL               ? NULL
+                  done == NULL                   ? NULL
                   : strcmp(done, "added") == 0   ? "commerce.cart.added"
                   : strcmp(done, "ordered") == 0 ? "commerce.cart.ordered"
                                                  : NULL);
@@ -319,9 +311,8 @@ void h_cart_add(struct req *r)
     if (cart_add(&p.env, &p.who, org_id, req_form_text(r, "product"), form_int(r, "sans", -1),
                  req_form_text(r, "domain"), &id, &e) == 0)
         http_redirect(r, 303, "/cart?done=added");
-    else if (e.code == SM_E_INVALID && strcmp(req_form_text(r, "from") ? req_form_text(r, "from")
-                                                                       : "",
-                                              "quote") == 0)
+    else if (e.code == SM_E_INVALID &&
+             strcmp(req_form_text(r, "from") ? req_form_text(r, "from") : "", "quote") == 0)
         quote_page(r, &p, 422, &e);
     else if (e.code == SM_E_INVALID)
         cart_page(r, &p, 422, &e, NULL);
@@ -395,8 +386,7 @@ void h_cart_quote(struct req *r)
     if (rc == 0 && n == 0)
         rc = sm_err_set(&e, SM_E_INVALID, "cart", "the cart is empty");
     if (rc == 0 && n > QUOTE_ITEMS_MAX)
-        rc = sm_err_set(&e, SM_E_INVALID, "cart", "at most %d items in one quote",
-                        QUOTE_ITEMS_MAX);
+        rc = sm_err_set(&e, SM_E_INVALID, "cart", "at most %d items in one quote", QUOTE_ITEMS_MAX);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         rc = products_get(p.db, v[i].product_id, &prods[i], &e);
         items[i] = (struct quote_item){prods[i].code, v[i].sans, v[i].domain};
@@ -484,9 +474,9 @@ static void pay_page(struct req *r, struct portal *p, const struct order_row *o,
         "{s:I, s:s, s:s, s:s, s:s, s:b, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b, s:s}", "id",
         (json_int_t)o->id, "receipt_no", o->receipt_no, "invoice_no", o->invoice_no, "cn",
         o->cn ? o->cn : "", "state", pf_state_label(r->lang, o->state), "has_invoice", have,
-        "awaiting", strcmp(o->state, "awaiting_payment") == 0, "subtotal", sub, "tax", tax,
-        "total", total, "due", due, "bank", is.bank, "regno", is.registration_no, "paid",
-        o->paid_at != 0, "sim", sim_enabled(r, p), "msg", msg ? msg : "");
+        "awaiting", strcmp(o->state, "awaiting_payment") == 0, "subtotal", sub, "tax", tax, "total",
+        total, "due", due, "bank", is.bank, "regno", is.registration_no, "paid", o->paid_at != 0,
+        "sim", sim_enabled(r, p), "msg", msg ? msg : "");
     json_object_set_new(d, "just_paid", json_boolean(done != NULL && strcmp(done, "1") == 0));
     free(q);
     http_reply_page(r, status, "commerce_pay", "commerce.pay.title", d);
@@ -538,9 +528,8 @@ void h_paysim_form(struct req *r)
                 portal_yen(q->bill.total, total, sizeof total);
             free(q);
             json_t *d = json_pack("{s:I, s:s, s:s, s:s, s:b}", "id", (json_int_t)o->id,
-                                  "invoice_no", o->invoice_no, "receipt_no", o->receipt_no,
-                                  "total", total, "awaiting",
-                                  strcmp(o->state, "awaiting_payment") == 0);
+                                  "invoice_no", o->invoice_no, "receipt_no", o->receipt_no, "total",
+                                  total, "awaiting", strcmp(o->state, "awaiting_payment") == 0);
             http_reply_page(r, 200, "commerce_paysim", "commerce.sim.title", d);
         }
     }

@@ -19,10 +19,9 @@
 #include "web/i18n.h"
 #include "web/portal.h"
 
-static const char *const afields[] = {"org_id",          "product_id",   "price",
-                                      "extra_san_price", "reissue_fee",  "name",
-                                      "address",         "phone",        "registration_no",
-                                      "bank",            "quote_valid_days", "payment_days"};
+static const char *const afields[] = {
+    "org_id", "product_id",      "price", "extra_san_price",  "reissue_fee", "name", "address",
+    "phone",  "registration_no", "bank",  "quote_valid_days", "payment_days"};
 #define NAFIELDS (sizeof afields / sizeof afields[0])
 
 static json_t *errs_json(const char *lang, const struct sm_err *e)
@@ -78,7 +77,8 @@ static void page(struct req *r, struct db *db, int status, const struct sm_err *
     size_t no = 0, np = 0, na = 0;
     struct billing_issuer_row is;
     static const struct org_scope all = {1, NULL, 0};
-    if (org_list_scope(db, &all, &orgs, &no, &le) < 0 || products_list(db, 1, &prods, &np, &le) < 0 ||
+    if (org_list_scope(db, &all, &orgs, &no, &le) < 0 ||
+        products_list(db, 1, &prods, &np, &le) < 0 ||
         prices_list_agreements(db, &ag, &na, &le) < 0 || prices_get_issuer(db, &is, &le) < 0) {
         pf_internal(r, "admin prices", &le);
         goto out;
@@ -92,14 +92,15 @@ static void page(struct req *r, struct db *db, int status, const struct sm_err *
             continue;
         char id[24];
         snprintf(id, sizeof id, "%lld", (long long)orgs[i].id);
-        json_array_append_new(jo, json_pack("{s:s, s:s, s:s, s:b}", "id", id, "name",
-                                            strcmp(lang, "en") == 0 && orgs[i].name_en[0]
-                                                ? orgs[i].name_en
-                                                : orgs[i].name_ja,
-                                            "kind", i18n_text(lang, strcmp(orgs[i].kind, "reseller") == 0
-                                                                        ? "commerce.admin.reseller"
-                                                                        : "commerce.admin.customer"),
-                                            "sel", strcmp(id, sel_org) == 0));
+        json_array_append_new(
+            jo,
+            json_pack(
+                "{s:s, s:s, s:s, s:b}", "id", id, "name",
+                strcmp(lang, "en") == 0 && orgs[i].name_en[0] ? orgs[i].name_en : orgs[i].name_ja,
+                "kind",
+                i18n_text(lang, strcmp(orgs[i].kind, "reseller") == 0 ? "commerce.admin.reseller"
+                                                                      : "commerce.admin.customer"),
+                "sel", strcmp(id, sel_org) == 0));
     }
     for (size_t i = 0; i < np; i++) {
         char id[24], price[32], extra[32];
@@ -107,11 +108,11 @@ static void page(struct req *r, struct db *db, int status, const struct sm_err *
         portal_yen(prods[i].list_price, price, sizeof price);
         portal_yen(prods[i].extra_san_price, extra, sizeof extra);
         json_array_append_new(
-            jp, json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:b}", "id", id, "code",
-                          prods[i].code, "name",
-                          strcmp(lang, "en") == 0 ? prods[i].name_en : prods[i].name_ja, "price",
-                          price, "extra", extra, "term", prods[i].term_months, "fee",
-                          prods[i].reissue_fee, "sel", strcmp(id, sel_prod) == 0));
+            jp,
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:b}", "id", id, "code", prods[i].code,
+                      "name", strcmp(lang, "en") == 0 ? prods[i].name_en : prods[i].name_ja,
+                      "price", price, "extra", extra, "term", prods[i].term_months, "fee",
+                      prods[i].reissue_fee, "sel", strcmp(id, sel_prod) == 0));
     }
     for (size_t i = 0; i < na; i++) {
         const char *oname = "?", *pcode = "?";
@@ -129,11 +130,10 @@ static void page(struct req *r, struct db *db, int status, const struct sm_err *
             snprintf(fee, sizeof fee, "%s", i18n_text(lang, "commerce.admin.fee_rule"));
         else
             portal_yen(ag[i].reissue_fee, fee, sizeof fee);
-        json_array_append_new(
-            ja, json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s}", "org_id",
-                          (json_int_t)ag[i].org_id, "org", oname, "product_id",
-                          (json_int_t)ag[i].product_id, "product", pcode, "price", price,
-                          "extra", extra, "fee", fee));
+        json_array_append_new(ja, json_pack("{s:I, s:s, s:I, s:s, s:s, s:s, s:s}", "org_id",
+                                            (json_int_t)ag[i].org_id, "org", oname, "product_id",
+                                            (json_int_t)ag[i].product_id, "product", pcode, "price",
+                                            price, "extra", extra, "fee", fee));
     }
     char qd[24], pd[24];
     snprintf(qd, sizeof qd, "%lld", (long long)is.quote_valid_days);

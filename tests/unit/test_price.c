@@ -48,8 +48,7 @@ static int64_t add_org(struct db *db, const char *kind, const char *name, int64_
     return id;
 }
 
-static int64_t add_product(struct db *db, const char *code, int multi, int64_t price,
-                           int64_t extra)
+static int64_t add_product(struct db *db, const char *code, int multi, int64_t price, int64_t extra)
 {
     struct product_row p = {0};
     snprintf(p.code, sizeof p.code, "%s", code);
@@ -140,8 +139,7 @@ static void test_price_bill_refuses_absurd_lines(void **state)
     struct sm_err e = {0};
     assert_int_equal(price_bill_add(b, "x", 1, -1, 10, &e), -SM_E_INVALID);
     assert_string_equal(e.field, "price");
-    assert_int_equal(price_bill_add(b, "x", 1, (int64_t)PRICE_YEN_MAX + 1, 10, &e),
-                     -SM_E_INVALID);
+    assert_int_equal(price_bill_add(b, "x", 1, (int64_t)PRICE_YEN_MAX + 1, 10, &e), -SM_E_INVALID);
     assert_int_equal(price_bill_add(b, "x", 0, 100, 10, &e), -SM_E_INVALID);
     assert_string_equal(e.field, "qty");
     assert_int_equal(b->nlines, 0);
@@ -197,8 +195,11 @@ static void test_price_regno_check_digit(void **state)
 
 static void set_agreement(int64_t org, int64_t product, int64_t price, int64_t extra)
 {
-    struct price_agreement_row a = {.org_id = org, .product_id = product, .price = price,
-                                    .extra_san_price = extra, .reissue_fee = -1};
+    struct price_agreement_row a = {.org_id = org,
+                                    .product_id = product,
+                                    .price = price,
+                                    .extra_san_price = extra,
+                                    .reissue_fee = -1};
     struct sm_err e = {0};
     if (price_agreement_set(fx.f->db, "user:1", &a, &e) != 0)
         fail_msg("agreement: %s", e.detail);
@@ -241,8 +242,8 @@ static void test_price_agreement_bad_input_changes_nothing(void **state)
 {
     (void)state;
     struct sm_err e = {0};
-    struct price_agreement_row a = {.org_id = fx.customer, .product_id = fx.multi,
-                                    .price = -1, .reissue_fee = -1};
+    struct price_agreement_row a = {
+        .org_id = fx.customer, .product_id = fx.multi, .price = -1, .reissue_fee = -1};
     assert_int_equal(price_agreement_set(fx.f->db, "user:1", &a, &e), -SM_E_INVALID);
     assert_string_equal(e.field, "price");
     a.price = (int64_t)PRICE_YEN_MAX + 1;
@@ -322,9 +323,8 @@ static void test_quote_numbers_and_totals(void **state)
     assert_int_equal(q->bill.nlines, 2);
     assert_int_equal(q->bill.subtotal, 180000);
     assert_int_equal(q->bill.tax, 18000);
-    assert_int_equal(count_rows(fx.f->db,
-                                "SELECT COUNT(*) FROM audit_log WHERE action = 'quote.issue'"),
-                     3);
+    assert_int_equal(
+        count_rows(fx.f->db, "SELECT COUNT(*) FROM audit_log WHERE action = 'quote.issue'"), 3);
     free(q);
 }
 
@@ -355,9 +355,8 @@ static void test_quote_bad_input_takes_no_number(void **state)
     assert_string_equal(e.field, "org_id");
     assert_int_equal(quote_make(&env, &who, fx.customer, &it, 0, NULL, q, &e), -SM_E_INVALID);
     assert_string_equal(e.field, "items");
-    assert_int_equal(count_rows(fx.f->db,
-                                "SELECT COUNT(*) FROM audit_log WHERE action = 'quote.issue'"),
-                     0);
+    assert_int_equal(
+        count_rows(fx.f->db, "SELECT COUNT(*) FROM audit_log WHERE action = 'quote.issue'"), 0);
     assert_int_equal(quote_make(&env, &who, fx.customer, &it, 1, NULL, q, &e), 0);
     assert_string_equal(q->number, "Q-202611-00001"); /* no number was used up */
     free(q);
@@ -370,12 +369,24 @@ static void test_quote_pdf_renders(void **state)
     (void)state;
     struct pdf_line l[1] = {{"OV 証明書", 1, 60000, 60000}};
     struct pdf_rate r[1] = {{10, 60000, 6000}};
-    struct pdf_doc d = {.kind = PDF_QUOTE, .number = "Q-202611-00001", .date = "2026年11月29日",
-                        .valid = "2026年12月29日", .recipient = "株式会社テスト商事",
-                        .subject = "", .issuer_name = "発行者", .issuer_address = "東京都",
-                        .issuer_phone = "", .issuer_regno = "T8000000000001", .lines = l,
-                        .nlines = 1, .rates = r, .nrates = 1, .subtotal = 60000, .tax = 6000,
-                        .total = 66000, .notes = ""};
+    struct pdf_doc d = {.kind = PDF_QUOTE,
+                        .number = "Q-202611-00001",
+                        .date = "2026年11月29日",
+                        .valid = "2026年12月29日",
+                        .recipient = "株式会社テスト商事",
+                        .subject = "",
+                        .issuer_name = "発行者",
+                        .issuer_address = "東京都",
+                        .issuer_phone = "",
+                        .issuer_regno = "T8000000000001",
+                        .lines = l,
+                        .nlines = 1,
+                        .rates = r,
+                        .nrates = 1,
+                        .subtotal = 60000,
+                        .tax = 6000,
+                        .total = 66000,
+                        .notes = ""};
     struct buf out = BUF_INIT;
     struct sm_err e = {0};
     assert_int_equal(pdf_render(&d, &out, &e), 0);
