@@ -350,7 +350,9 @@ void h_cart_attach(struct req *r)
         portal_clear(&p);
         return;
     }
-    if (pf_parse_id(req_param(r, "id"), &id) < 0) {
+    struct cart_row c;
+    if (pf_parse_id(req_param(r, "id"), &id) < 0 ||
+        cart_get(p.db, id, p.who.user_id, &c, &e) < 0) { /* another user's item: 404 */
         http_reply_error(r, 404, "web.notfound", NULL);
     } else if (pf_parse_id(req_form_text(r, "order_id"), &oid) < 0) {
         sm_err_set(&e, SM_E_INVALID, "cart", "choose an application");

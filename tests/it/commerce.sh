@@ -251,9 +251,13 @@ AS=other
 get /cart
 post "/cart/items/$ITEM1/remove"
 check_eq "R-ACT-1 another user's cart item: 404" 404 "$code"
+post "/cart/items/$ITEM1/attach"
+check_eq "R-ACT-1 completing another user's cart item: 404 (before reading the form)" 404 "$code"
 
 # ---- R-PAY-1: invoice PDF and payment ----
 AS=kaisha
+get "/orders/$DRAFT"
+check "the order page links its invoice and payment page" has "href=\"/orders/$DRAFT/pay\""
 get "/orders/$DRAFT/pay"
 check_eq "the payment page of the order" 200 "$code"
 check "  shows the bank transfer details" has 'id="pay-bank"'
@@ -291,6 +295,60 @@ check "  the invoice says it is paid" grep -qF "入金確認済み" <<<"$(pdftex
 get "/paysim/$DRAFT"
 post "/paysim/$DRAFT" result=approve
 check_eq "paying twice: 409, nothing changes" 409 "$code"
+# ---- R-CRT-1: an item completed through the wizard (/apply?cart=ID saves a draft) ----
+AS=kaisha
+get /cart
+post /cart/items product=ov-1y sans=1 domain=www.wizard-cart.co.jp
+get /cart
+W_ITEM=$(grep -o 'data-id="[0-9]*" data-complete="0"' "$BODY" | head -1 | sed 's/data-id="//; s/".*//')
+check "the cart links the item to the wizard" has "/apply?product=ov-1y&amp;cart=$W_ITEM"
+field() {
+  python3 - "$BODY" "$1" <<'PY'
+import html, re, sys
+t = open(sys.argv[1], encoding="utf-8").read()
+m = re.search(r'name="%s" value="([^"]*)"' % re.escape(sys.argv[2]), t)
+print(html.unescape(m.group(1)) if m else "")
+PY
+}
+get "/apply?product=ov-1y&cart=$W_ITEM"
+WTOK=$(field csrf)
+STATE=$(field state)
+check "  the wizard carries the cart item" grep -q "\"cart_item\":\"$W_ITEM\"" <<<"$STATE"
+wstep() {
+  local n=$1 args
+  args=(--data-urlencode "csrf=$WTOK" --data-urlencode "state=$STATE"
+    --data-urlencode "step=$n" --data-urlencode go=next)
+  shift
+  for kv in "$@"; do args+=(--data-urlencode "$kv"); done
+  code=$(curl -s -D "$HDR" -o "$BODY" -w '%{http_code}' -c "$IT_TMP/jar-$AS" \
+    -b "$IT_TMP/jar-$AS" "${args[@]}" "$url/apply")
+  local st
+  st=$(field state)
+  [ -n "$st" ] && STATE=$st
+}
+openssl req -new -key "$IT_TMP/key.pem" -subj "/CN=www.wizard-cart.co.jp" -out "$IT_TMP/w.pem" 2>/dev/null
+wstep 1 product=ov-1y
+wstep 2 product=ov-1y root=a
+wstep 3 cn=www.wizard-cart.co.jp subject_l=Chiyoda-ku subject_st=Tokyo "org.name_ja=顧客株式会社" \
+  "org.name_en=Kokyaku K.K." "org.entity_type=株式会社" org.category=private \
+  org.reg_no=010401123456 "org.rep_name=鈴木 一郎" org.postal=100-0001 "org.pref=東京都" \
+  "org.city=千代田区" "org.street=千代田1-1" "org.building=なし" org.phone=03-2222-3333 \
+  "resp.name=鈴木 次郎" "resp.name_kana=すずき じろう" "resp.dept=情報システム部" "resp.title=課長" \
+  resp.phone=03-2222-3334
+wstep 4 "contact.org=顧客株式会社" "contact.name=高橋 三郎" "contact.name_kana=たかはし さぶろう" \
+  contact.postal=100-0001 "contact.pref=東京都" "contact.city=千代田区" "contact.street=千代田1-1" \
+  contact.phone=03-2222-3335 contact.email=ops@kaisha.example billing_same=1 \
+  notify_email1=cert@kaisha.example
+wstep 5 "csr=$(cat "$IT_TMP/w.pem")"
+wstep 6 "dcv:www.wizard-cart.co.jp=dns" "dcv:wizard-cart.co.jp=dns"
+check_eq "  the wizard reaches its confirmation" 200 "$code"
+code=$(curl -s -D "$HDR" -o "$BODY" -w '%{http_code}' -c "$IT_TMP/jar-$AS" -b "$IT_TMP/jar-$AS" \
+  --data-urlencode "csrf=$WTOK" --data-urlencode "state=$STATE" --data-urlencode step=7 \
+  --data-urlencode go=submit --data-urlencode agree=1 "$url/apply")
+check_eq "  submitting it returns to the cart" "303 /cart" "$code $(tr -d '\r' <"$HDR" | sed -n 's/^[Ll]ocation: //p')"
+get /cart
+check "  the item is registered (a draft)" grep -q "data-id=\"$W_ITEM\" data-complete=\"1\"" "$BODY"
+check "  shown as 下書き" sh -c "grep -A2 'data-id=\"$W_ITEM\"' '$BODY' | grep -q 下書き"
 "$S" audit verify --dir "$D" >/dev/null 2>&1
 check_eq "the audit chain stays intact" 0 "$?"
 it_done
