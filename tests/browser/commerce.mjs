@@ -36,6 +36,8 @@ try {
 
   browser = await launchBrowser();
   for (const lang of ['ja', 'en']) {
+    // the user's own language wins over the cookie; each run is in the user's language
+    sql(`UPDATE users SET locale = '${lang}' WHERE login_id IN ('hanako', 'boss')`);
     const context = await browser.newContext({ locale: lang === 'ja' ? 'ja-JP' : 'en-US',
       viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
@@ -126,6 +128,7 @@ try {
     await page.click('form[action="/login"] button[type=submit]');
     await page.waitForURL('**/dashboard');
     for (const lang of ['ja', 'en']) {
+      sql(`UPDATE users SET locale = '${lang}' WHERE login_id = 'boss'`);
       await page.goto(`${server.url}/admin/prices?lang=${lang}`);
       const org = await page.$eval('#g-org', (s) => [...s.options].find((o) => o.text.includes('見積商事')).value);
       await page.selectOption('#g-org', org);
