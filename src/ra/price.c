@@ -55,6 +55,13 @@ int price_order_amount(struct db *db, int64_t org_id, const struct product_row *
     return rc;
 }
 
+int64_t price_reissue_fee(const struct price_terms *t, int64_t rule_yen)
+{
+    if (rule_yen <= 0)
+        return 0;
+    return t->reissue_fee >= 0 ? t->reissue_fee : rule_yen;
+}
+
 int64_t price_tax(int64_t base, int rate_pct)
 {
     /* integer division of non-negative values rounds down (切り捨て) */

@@ -49,6 +49,11 @@ int64_t price_extra_names(const struct product_row *p, int64_t names);
 int price_order_amount(struct db *db, int64_t org_id, const struct product_row *p, int64_t extra,
                        int64_t *amount, struct sm_err *e);
 
+/* R-RI-6 with R-PRD-2: the fee of a reissue that the product's rule charges rule_yen for
+ * (> 0): the agreement's reissue fee when it has one, else rule_yen. The rule still decides
+ * whether a reissue is charged at all ("free", or within its days). */
+int64_t price_reissue_fee(const struct price_terms *t, int64_t rule_yen);
+
 /* ---- a bill: lines, subtotal, tax per rate, total ---- */
 struct price_line {
     char desc[320];

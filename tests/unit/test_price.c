@@ -236,6 +236,30 @@ static void test_price_agreement_customer_then_reseller_then_list(void **state)
                                      "'price.agreement.%'") >= 3);
 }
 
+/* R-RI-6 with R-PRD-2: an agreement's reissue fee replaces the amount the product's rule
+ * charges; without one (-1) the rule's amount stays; a free reissue stays free. */
+static void test_price_agreement_reissue_fee(void **state)
+{
+    (void)state;
+    struct product_row p;
+    struct price_terms t;
+    struct sm_err e = {0};
+    assert_int_equal(products_get(fx.f->db, fx.multi, &p, &e), 0);
+    assert_int_equal(price_terms_for(fx.f->db, fx.customer, &p, &t, &e), 0);
+    assert_int_equal(t.reissue_fee, -1);
+    assert_int_equal(price_reissue_fee(&t, 10000), 10000);
+    struct price_agreement_row a = {.org_id = fx.customer,
+                                    .product_id = fx.multi,
+                                    .price = 100000,
+                                    .extra_san_price = 10000,
+                                    .reissue_fee = 5000};
+    assert_int_equal(price_agreement_set(fx.f->db, "user:1", &a, &e), 0);
+    assert_int_equal(price_terms_for(fx.f->db, fx.customer, &p, &t, &e), 0);
+    assert_int_equal(t.source, PRICE_CUSTOMER);
+    assert_int_equal(price_reissue_fee(&t, 10000), 5000);
+    assert_int_equal(price_reissue_fee(&t, 0), 0); /* the rule says free: free */
+}
+
 /* Negative, absurd prices and unknown organizations or products are refused naming the
  * field; nothing is written. */
 static void test_price_agreement_bad_input_changes_nothing(void **state)
@@ -417,6 +441,7 @@ static const struct CMUnitTest table[] = {
     T(test_price_bill_product_extra_names),
     T(test_price_regno_check_digit),
     T(test_price_agreement_customer_then_reseller_then_list),
+    T(test_price_agreement_reissue_fee),
     T(test_price_agreement_bad_input_changes_nothing),
     T(test_price_issuer_validation),
     T(test_quote_numbers_and_totals),
