@@ -5,6 +5,7 @@
  * POST_API); any other is written out with designated initializers. */
 #include "web/h_acme.h"
 #include "web/h_commerce.h"
+#include "web/h_mpic.h"
 #include "web/h_reissue.h"
 #include "web/h_subscriptions.h"
 #include "web/handlers.h"
