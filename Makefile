@@ -1,6 +1,6 @@
 # shomei — build, run, test, bench, fuzz. Every library comes through pkg-config.
 PKGS      := libcrypto libssl sqlite3 libpq libmicrohttpd jansson libcurl libunbound \
-             libidn2 libpsl libsodium inih
+             libidn2 libpsl libsodium inih pangocairo
 CC        ?= cc
 CSTD      := -std=c11 -D_GNU_SOURCE
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-unused-parameter

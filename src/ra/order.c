@@ -13,6 +13,7 @@
 #include "ra/dcv.h"
 #include "ra/field.h"
 #include "ra/order.h"
+#include "ra/price.h"
 #include "store/audit.h"
 #include "store/db.h"
 #include "store/jobs.h"
@@ -313,9 +314,10 @@ static int assign_invoice(const struct order_env *env, struct order_row *o, time
     return rc;
 }
 
-int64_t order_amount(const struct product_row *p, const struct appform_result *form)
+int order_amount(struct db *db, int64_t org_id, const struct product_row *p,
+                 const struct appform_result *form, int64_t *amount, struct sm_err *e)
 {
-    return p->list_price + (int64_t)(form ? form->extra_sans : 0) * p->extra_san_price;
+    return price_order_amount(db, org_id, p, form ? form->extra_sans : 0, amount, e);
 }
 
 static int check_new(const struct order_new *n, struct sm_err *e)
@@ -367,7 +369,10 @@ static int insert_order(const struct order_env *env, const struct order_actor *w
     r.po_number = f->po_number;
     r.remarks = f->remarks;
     r.server_software = f->server_software;
-    r.amount = n->amount > 0 ? n->amount : order_amount(n->product, f);
+    r.amount = n->amount; /* > 0: a price given by the caller */
+    if (r.amount <= 0 &&
+        (rc = price_order_amount(env->db, n->org_id, n->product, f->extra_sans, &r.amount, e)) < 0)
+        return rc;
     r.submitted_at = n->draft ? 0 : now;
     r.predecessor_cert_id = n->predecessor_cert_id;
     r.idem_key = (char *)n->idem_key;
@@ -502,7 +507,10 @@ static int do_reapply(const struct order_env *env, const struct order_actor *who
     int rc = products_get(env->db, o->product_id, &p, e);
     if (rc < 0)
         return rc;
-    int64_t amount = order_amount(&p, f);
+    int64_t amount = 0;
+    rc = order_amount(env->db, o->org_id, &p, f, &amount, e);
+    if (rc < 0)
+        return rc;
     if (o->invoice_no[0] != '\0' && amount > o->amount)
         return sm_err_set(e, SM_E_CONFLICT, "reapply.amount",
                           "more names than paid for need a new application");

@@ -216,7 +216,10 @@ int order_overdue(const struct order_row *o, const struct product_row *p, time_t
 int order_number_next(struct db *db, int invoice, time_t now, char *out, size_t n,
                       struct sm_err *e);
 
-/* Amount of an application in yen (tax excluded): list price + extra names. */
-int64_t order_amount(const struct product_row *p, const struct appform_result *form);
+/* Amount of an application of org_id in yen (tax excluded): the price that applies to the
+ * organization (ra/price: its agreement, its reseller's or the list price) + extra names.
+ * The same for new and renewal (R-PRD-2, R-PRD-3). */
+int order_amount(struct db *db, int64_t org_id, const struct product_row *p,
+                 const struct appform_result *form, int64_t *amount, struct sm_err *e);
 
 #endif

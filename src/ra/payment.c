@@ -5,6 +5,8 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
@@ -86,5 +88,41 @@ int order_payment_callback(const struct order_env *env, const unsigned char *bod
     }
     order_row_free(o);
     json_decref(j);
+    return rc;
+}
+
+int order_payment_simulate(const struct order_env *env, const struct order_actor *who, int64_t id,
+                           struct sm_err *e)
+{
+    struct order_row *o = NULL;
+    int rc = orders_get(env->db, id, &who->scope, &o, e);
+    if (rc < 0)
+        return rc;
+    if (o->invoice_no[0] == '\0' || strcmp(o->state, "awaiting_payment") != 0)
+        rc = sm_err_set(e, SM_E_CONFLICT, "invoice", "order %s does not await payment",
+                        o->receipt_no);
+    const char *secret = env->hmac_secret;
+    if (rc == 0 && (secret == NULL || secret[0] == '\0'))
+        rc = sm_err_set(e, SM_E_FORBIDDEN, "signature", "payment callback not configured");
+    json_t *j = rc == 0 ? json_pack("{s:s, s:I}", "invoice_no", o->invoice_no, "amount",
+                                    (json_int_t)o->amount)
+                        : NULL;
+    char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (rc == 0 && body == NULL)
+        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mlen = 0;
+    char sig[7 + 64 + 1] = "sha256=";
+    if (rc == 0 && (HMAC(EVP_sha256(), secret, (int)strlen(secret), (unsigned char *)body,
+                         strlen(body), mac, &mlen) == NULL ||
+                    mlen != 32))
+        rc = sm_err_openssl(e, "HMAC-SHA256");
+    for (unsigned i = 0; rc == 0 && i < 32; i++)
+        snprintf(sig + 7 + 2 * i, 3, "%02x", mac[i]);
+    if (rc == 0)
+        rc = order_payment_callback(env, (unsigned char *)body, strlen(body), sig, NULL, e);
+    free(body);
+    order_row_free(o);
     return rc;
 }

@@ -26,4 +26,13 @@ int order_payment_verify(const char *secret, const unsigned char *body, size_t l
 int order_payment_callback(const struct order_env *env, const unsigned char *body, size_t len,
                            const char *sig, int64_t *order_id, struct sm_err *e);
 
+/* The demo payment provider (a simulator page, never a real card): for order id in who's
+ * scope that awaits payment, builds the callback body {"invoice_no","amount"} the provider
+ * would send, signs it with env->hmac_secret as the provider does, and hands it to
+ * order_payment_callback: the same verification and confirmation as a real callback.
+ * -SM_E_CONFLICT field "invoice" when the order has no invoice or is not awaiting
+ * payment; -SM_E_FORBIDDEN without a secret. */
+int order_payment_simulate(const struct order_env *env, const struct order_actor *who, int64_t id,
+                           struct sm_err *e);
+
 #endif

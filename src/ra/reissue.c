@@ -17,6 +17,7 @@
 #include "ra/fulfil.h"
 #include "ra/keyblock.h"
 #include "ra/notice.h"
+#include "ra/price.h"
 #include "ra/reissue.h"
 #include "ra/revoke.h"
 #include "ra/subscription.h"
@@ -365,6 +366,13 @@ static int check_tx(const struct order_env *env, const struct order_actor *who,
     plan->added_json = dumps(added);
     plan->removed_json = dumps(removed);
     plan->fee = fee_of(&c->p, cert, changed, now);
+    if (plan->fee > 0) { /* R-PRD-2: the organization's agreement may set its own fee */
+        struct price_terms pt;
+        int prc = price_terms_for(db, c->prev->org_id, &c->p, &pt, e);
+        if (prc < 0)
+            return prc;
+        plan->fee = price_reissue_fee(&pt, plan->fee);
+    }
     plan->sub_id = c->sub.id;
     plan->original_id = cert->id;
     plan->original_order_id = c->prev->id;

@@ -14,6 +14,7 @@
 #include "ra/fulfil.h"
 #include "ra/keyblock.h"
 #include "ra/notice.h"
+#include "ra/price.h"
 #include "ra/subscription.h"
 #include "ra/validate.h"
 #include "store/audit.h"
@@ -553,6 +554,9 @@ int subscription_renew(const struct order_env *env, const struct order_actor *wh
     size_t nnames = json_array_size(names);
     json_decref(names);
     int64_t extra = (int64_t)nnames > p.sans_included ? (int64_t)nnames - p.sans_included : 0;
+    int64_t amount = 0; /* R-PRD-3: a renewal costs what a new order costs */
+    if (rc == 0)
+        rc = price_order_amount(env->db, c.prev->org_id, &p, extra, &amount, e);
     struct order_row prev = rc == 0 ? *c.prev : (struct order_row){0};
     for (int i = 0; rc == 0 && i < 3; i++)
         if (r->notify_email[i] != NULL)
@@ -560,8 +564,8 @@ int subscription_renew(const struct order_env *env, const struct order_actor *wh
     if (rc == 0 && prev.notify_email[0] == NULL)
         rc = sm_err_set(e, SM_E_INVALID, "notify_emails", "a notification address is needed");
     if (rc == 0)
-        rc = insert_copy(env->db, who, &prev, "renewal", "awaiting_payment", csr,
-                         p.list_price + extra * p.extra_san_price, c.cert->id, idem, now, &id, e);
+        rc = insert_copy(env->db, who, &prev, "renewal", "awaiting_payment", csr, amount,
+                         c.cert->id, idem, now, &id, e);
     if (rc == 0) { /* the names as before, validated again or reused like any order */
         json_t *ra = json_array(), *rd = json_array();
         size_t redo = 0;
@@ -574,7 +578,7 @@ int subscription_renew(const struct order_env *env, const struct order_actor *wh
         rc = order_number_next(env->db, 1, now, inv, sizeof inv, e);
     static const struct org_scope all = {1, NULL, 0};
     if (rc == 0)
-        rc = orders_set_invoice(env->db, id, inv, p.list_price + extra * p.extra_san_price, e);
+        rc = orders_set_invoice(env->db, id, inv, amount, e);
     if (rc == 0)
         rc = orders_get(env->db, id, &all, &o, e);
     if (rc == 0)

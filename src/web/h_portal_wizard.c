@@ -13,6 +13,7 @@
 
 #include "core/clock.h"
 #include "core/policy.h"
+#include "ra/cart.h"
 #include "ra/dcv.h"
 #include "ra/order_apply.h"
 #include "ra/subscription.h"
@@ -312,7 +313,10 @@ static void render(struct wiz *w, int step, int status)
     json_t *sum = json_object();
     if (step == 7 && w->checked && sum != NULL) {
         char amount[32];
-        portal_yen(order_amount(&w->prod, &w->res), amount, sizeof amount);
+        int64_t yen = 0;
+        struct sm_err pe = {0};
+        order_amount(w->p.env.db, w->org_id, &w->prod, &w->res, &yen, &pe);
+        portal_yen(yen, amount, sizeof amount);
         struct buf note = BUF_INIT;
         pf_term_note(&note, lang, w->prod.term_months, clock_now(), 0);
         json_object_set_new(sum, "term_note", json_string(note.p ? note.p : ""));
@@ -627,6 +631,10 @@ void h_apply_form(struct req *r)
         wiz_free(&w);
         return;
     }
+    const char *cart = req_query(r, "cart"); /* R-CRT-1: registering a cart item */
+    int64_t cart_id;
+    if (cart != NULL && pf_parse_id(cart, &cart_id) == 0)
+        vset(&w, "cart_item", cart);
     if (pc != NULL) {
         vset(&w, "product", pc);
         if (!find_product(&w))
@@ -715,12 +723,20 @@ static void submit(struct wiz *w)
                                   .ndcv = ndcv,
                                   .idem_key = idem ? idem : "", /* "": refused */
                                   .pay_method = "invoice",
+                                  .draft = *vstr(w->vals, "cart_item") != '\0',
                                   .renewal_of = vstr(w->vals, "renewal_of"),
                                   .replaces = vstr(w->vals, "replaces")};
     struct order_applied out;
     struct sm_err e = {0};
+    int64_t cart_id = 0;
     if (order_apply(&w->p.env, &w->p.who, r->web->cfg, &a, &out, &e) < 0) {
         refused(w, dcv, &out, &e);
+    } else if (a.draft && pf_parse_id(vstr(w->vals, "cart_item"), &cart_id) == 0) {
+        /* R-CRT-1: the application of a cart item is saved as a draft and completes it */
+        if (cart_attach(&w->p.env, &w->p.who, cart_id, out.order->id, &e) < 0)
+            pf_reply_err(r, &w->p, &e);
+        else
+            http_redirect(r, 303, "/cart");
     } else {
         char loc[64];
         snprintf(loc, sizeof loc, "/apply/done/%lld", (long long)out.order->id);

@@ -5,6 +5,7 @@
  * POST_API); any other is written out with designated initializers. */
 #include "web/h_acme.h"
 #include "web/h_mng.h"
+#include "web/h_commerce.h"
 #include "web/h_mpic.h"
 #include "web/h_reissue.h"
 #include "web/h_subscriptions.h"
@@ -57,6 +58,7 @@ const struct route web_routes[] = {
 #include "web/routes_acme.inc"
 #include "web/routes_reissue.inc"
 #include "web/routes_mng.inc"
+#include "web/routes_commerce.inc"
 };
 /* clang-format on */
 
