@@ -45,14 +45,6 @@ enum sm_code {
     SM_E_ACME_ALREADY_REVOKED,        /* alreadyRevoked (RFC 8555 7.6) */
     SM_E_ACME_BAD_REV_REASON,         /* badRevocationReason */
     SM_E_ACME_KEY_CONFLICT,           /* 409 malformed: keyChange to another account's key */
-    SM_E_ACME_MALFORMED,              /* malformed: the JWS or its payload cannot be used */
-    SM_E_ACME_BAD_NONCE,              /* badNonce: missing, unknown, used or expired nonce */
-    SM_E_ACME_BAD_SIG_ALG,            /* badSignatureAlgorithm */
-    SM_E_ACME_BAD_PUBLIC_KEY,         /* badPublicKey */
-    SM_E_ACME_UNAUTHORIZED,           /* unauthorized: wrong url, deactivated account, bad EAB */
-    SM_E_ACME_NO_ACCOUNT,             /* accountDoesNotExist */
-    SM_E_ACME_EAB_REQUIRED,           /* externalAccountRequired */
-    SM_E_ACME_INVALID_CONTACT,        /* invalidContact */
     SM_E_ACME_REJECTED_IDENTIFIER,    /* rejectedIdentifier: a name R-CSR-4 refuses */
     SM_E_ACME_UNSUPPORTED_IDENTIFIER, /* unsupportedIdentifier: not a dns identifier */
     SM_E_ACME_INVALID_PROFILE,        /* invalidProfile (draft-ietf-acme-profiles) */
