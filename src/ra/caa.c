@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/metrics.h"
 #include "core/policy.h"
 #include "net/dns.h"
 #include "ra/caa.h"
@@ -388,7 +389,11 @@ static int dns_fn(void *ctx, const char *name, struct dns_answer *a)
 
 int caa_check(struct dns *d, const struct caa_request *q, time_t now, struct caa_result *r)
 {
-    return caa_check_with(dns_fn, d, q, now, r);
+    int rc = caa_check_with(dns_fn, d, q, now, r);
+    metrics_count(MF_CAA, rc < 0 || caa_dns_failure(r->reason) ? "outcome=\"dns_error\""
+                          : r->ok                              ? "outcome=\"permitted\""
+                                                               : "outcome=\"forbidden\"");
+    return rc;
 }
 
 int caa_dns_failure(const char *reason)
