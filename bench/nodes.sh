@@ -14,6 +14,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 export SHOMEI_BIN=$(realpath "${1:-$top/build/release/shomei}")
 N=${2:-60}
+[ "$N" -le 99 ] || { echo "bench/nodes: N at most 99 (issue.max_per_cn)" >&2; exit 2; }
 . "$top/tests/it/lib.sh"
 . "$top/tests/it/knot.sh"
 . "$top/tests/pg.sh"
@@ -44,7 +45,7 @@ run() { # NAME DB_URL NODES -> prints the rate; sets RATE
   "$S" init --dir "$D" --demo --set server.secure_cookies=false \
     --set "payment.hmac_secret=$SECRET" --set "dns.resolver=$KNOT_ADDR" \
     --set "dns.trust_anchor_file=$KNOT_TA" --set testing.not_for_production=true \
-    --set dcv.allow_loopback=true --set "dcv.http_port=$HP" --set issue.max_per_cn=100000 \
+    --set dcv.allow_loopback=true --set "dcv.http_port=$HP" --set issue.max_per_cn=100 \
     --set jobs.vetting_seconds=1 --set server.per_ip_connections=0 \
     ${dburl:+--set "database.url=$dburl"} >"$IT_TMP/$name-init.log" 2>&1 || fail "init $name"
   printf '%s\n' "$PW" | "$S" user add --dir "$D" --password-stdin --login bench-c \
