@@ -94,6 +94,7 @@ bench: deps
 	@bench/issue.sh build/release/shomei
 	@bench/issue_hsm.sh build/release/shomei
 	@bench/portal.sh build/release/shomei
+	@bench/nodes.sh build/release/shomei
 
 FUZZ_SECONDS ?= 60
 fuzz: deps

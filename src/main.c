@@ -24,6 +24,11 @@ static const struct {
      "revoke --dir DIR --serial HEX|--batch FILE|--ca L --issued-between FROM TO --reason R"
      " [--date D]  revoke certificates"},
     {"crl", cmd_crl, "crl --dir DIR                     sign every CRL now"},
+    {"backup", cmd_backup,
+     "backup --dir DIR --out FILE       a consistent copy of a data directory, server running"},
+    {"restore", cmd_restore,
+     "restore --dir NEWDIR --from FILE [--database-url URL] [--replace]\n"
+     "                                   bring a backup back (checked first)"},
     {"audit", cmd_audit, "audit verify --dir DIR           verify the audit log's hash chain"},
     {"calendar", cmd_calendar, "calendar FROM TO                 business days and holidays"},
     {"mail", cmd_mail, "mail test|run|list --dir DIR ...  queue a test mail, send mails"},

@@ -245,6 +245,14 @@ static const struct setting settings[] = {
      "Validity of the delegated OCSP responder certificates, in days (7..365); a new one\n"
      "is made when less than a third of it remains."},
 
+    {"metrics", "listen", "",
+     "ADDRESS:PORT (e.g. 127.0.0.1:9464, [::1]:9464) of a second listener that answers\n"
+     "GET /metrics in the Prometheus text format (R-OPS-1): this node's counters and the\n"
+     "figures of the database. Scrape every node there, not through the load balancer.\n"
+     "Empty = no metrics."},
+    {"metrics", "allow", "127.0.0.1,::1",
+     "Comma-separated client addresses that may read /metrics; others get 403."},
+
     {"log", "level", "info", "debug, info, warn or error."},
     {"log", "file", "",
      "File of serve's log (the access log included), relative to the data directory;\n"

@@ -12,6 +12,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "jobs/runner.h"
 #include "store/db.h"
 #include "store/jobs.h"
@@ -130,6 +131,10 @@ static int run_job(struct jobs_runner *r, struct db *db, const struct job_row *j
     else
         rc = k->fn(db, r->cfg, j, &je);
     set_current(r, 0);
+    char labels[200], kind[120];
+    metrics_label_value(kind, sizeof kind, j->kind);
+    snprintf(labels, sizeof labels, "kind=\"%s\",result=\"%s\"", kind, rc >= 0 ? "ok" : "error");
+    metrics_count(MF_JOBS, labels); /* R-OPS-1 */
     int64_t now = wall_now();
     int done;
     if (rc >= 0) {

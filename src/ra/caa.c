@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "core/err.h"
+#include "core/metrics.h"
 #include "core/policy.h"
 #include "net/dns.h"
 #include "ra/caa.h"
@@ -391,14 +392,18 @@ static int dns_fn(void *ctx, const char *name, struct dns_answer *a)
 int caa_check(struct dns *d, const struct caa_request *q, time_t now, struct caa_result *r)
 {
     int rc = caa_check_with(dns_fn, d, q, now, r);
-    if (rc < 0)
-        return rc;
-    struct mpic_check m = {.kind = MPIC_CAA,
-                           .name = q->name,
-                           .identities = q->identities,
-                           .method = q->method,
-                           .account = q->account_uri};
-    return mpic_after(&m, now, &r->ok, &r->reason, r->detail, sizeof r->detail, &r->evidence);
+    if (rc == 0) {
+        struct mpic_check m = {.kind = MPIC_CAA,
+                               .name = q->name,
+                               .identities = q->identities,
+                               .method = q->method,
+                               .account = q->account_uri};
+        rc = mpic_after(&m, now, &r->ok, &r->reason, r->detail, sizeof r->detail, &r->evidence);
+    }
+    metrics_count(MF_CAA, rc < 0 || caa_dns_failure(r->reason) ? "outcome=\"dns_error\""
+                          : r->ok                              ? "outcome=\"permitted\""
+                                                               : "outcome=\"forbidden\"");
+    return rc;
 }
 
 int caa_dns_failure(const char *reason)

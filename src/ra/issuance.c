@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "core/failalloc.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/text.h"
 #include "pki/ca.h"
 #include "pki/lint.h"
@@ -562,6 +563,7 @@ int issuance_run(struct db *db, struct ca_issuer *is, const struct issuance_opts
                  struct issuance_item *items, size_t n, struct sm_err *e)
 {
     struct run r = {.o = o, .is = is, .now = clock_now(), .items = items};
+    double t0 = metrics_now();
     struct sm_err own = {0};
     char owner[300];
     if (e == NULL)
@@ -609,6 +611,13 @@ out:
             if (items[i].rc == -SM_E_INTERNAL)
                 items[i].err = *e;
     }
+    /* R-OPS-1: each item's outcome; the latency of the run (one item from the API) */
+    uint64_t good = 0;
+    for (size_t i = 0; i < n; i++)
+        good += items[i].rc == 0;
+    metrics_add(MF_ISSUANCE, "result=\"ok\"", good);
+    metrics_add(MF_ISSUANCE, "result=\"error\"", n - good);
+    metrics_observe(MF_ISSUANCE_SECONDS, NULL, metrics_now() - t0);
     return rc;
 }
 

@@ -10,6 +10,7 @@
 
 #include "core/config.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "pki/ca.h"
 #include "pki/keyfile.h"
 #include "pki/ocsp.h"
@@ -280,6 +281,7 @@ int ocsp_answer(struct db *db, const struct config *cfg, const unsigned char *re
         X509_free(responder);
         signer_free(key);
         ocsp_query_clear(&q);
+        metrics_count(MF_OCSP, *resp != NULL ? "source=\"presigned\"" : "source=\"error\"");
         return *resp != NULL ? 0 : error_answer(OCSP_RESPONSE_STATUS_INTERNALERROR, resp, resp_len);
     }
     sm_err_clear(e);
@@ -290,6 +292,7 @@ int ocsp_answer(struct db *db, const struct config *cfg, const unsigned char *re
     X509_free(responder);
     signer_free(key);
     ocsp_query_clear(&q);
+    metrics_count(MF_OCSP, rc == 0 && found >= 0 ? "source=\"signed\"" : "source=\"error\"");
     if (rc == 0 && found < 0)
         return error_answer(unavailable ? OCSP_RESPONSE_STATUS_TRYLATER
                                         : OCSP_RESPONSE_STATUS_UNAUTHORIZED,

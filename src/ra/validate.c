@@ -11,6 +11,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/policy.h"
 #include "net/dns.h"
 #include "net/fetch.h"
@@ -211,9 +212,13 @@ static int check_domain(struct dns *dns, const struct fetch_opts *fo,
             return rc;
         if (r->ok) {
             snprintf(adn, 256, "%.255s", adns[i]);
-            return 0;
+            break;
         }
     }
+    char labels[160];
+    snprintf(labels, sizeof labels, "method=\"%s\",outcome=\"%s\"",
+             m == DCV_DNS_TXT ? "dns" : "http", r->ok ? "ok" : "fail");
+    metrics_count(MF_DCV, labels); /* R-OPS-1 */
     return 0;
 }
 

@@ -9,6 +9,7 @@
 
 #include "core/failalloc.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "store/db.h"
 #include "store/dbpool.h"
 
@@ -81,13 +82,22 @@ struct db *dbpool_acquire(struct dbpool *p, int timeout_ms)
         until.tv_nsec -= 1000000000L;
     }
     pthread_mutex_lock(&p->mu);
+    double t0 = 0;
+    if (p->nidle == 0 && p->opened >= p->size) {
+        metrics_count(MF_DB_WAITS, NULL);
+        t0 = metrics_now();
+    }
     while (p->nidle == 0 && p->opened >= p->size) {
         if (pthread_cond_timedwait(&p->cv, &p->mu, &until) == ETIMEDOUT) {
             pthread_mutex_unlock(&p->mu);
+            metrics_count(MF_DB_TIMEOUTS, NULL);
+            metrics_add_seconds(MF_DB_WAIT_SECONDS, NULL, metrics_now() - t0);
             log_warn("no database connection free", "wait_ms", "timeout");
             return NULL;
         }
     }
+    if (t0 > 0)
+        metrics_add_seconds(MF_DB_WAIT_SECONDS, NULL, metrics_now() - t0);
     if (p->nidle > 0) {
         struct db *db = p->idle[--p->nidle];
         pthread_mutex_unlock(&p->mu);

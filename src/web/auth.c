@@ -31,8 +31,11 @@ static int lookup_db(struct req *r, struct db **db, struct sm_err *e)
 }
 
 /* After a lookup: a valid credential identifies the caller, whose locale wins over the
- * browser's unless ?lang= was given; an unknown one leaves the request anonymous. */
-static void identified(struct req *r, int rc, enum req_cred cred, const struct sm_err *le)
+ * browser's unless ?lang= was given; an unknown one leaves the request anonymous. A lookup
+ * the database could not answer (connection lost, fail-over under way) is -SM_E_DB_BUSY
+ * on a route that needs a role: 503 with Retry-After, not 401 (R-SCL-1). */
+static int identified(struct req *r, int rc, enum req_cred cred, const struct sm_err *le,
+                      struct sm_err *e)
 {
     if (rc < 0) {
         memset(&r->user, 0, sizeof r->user);
@@ -40,11 +43,14 @@ static void identified(struct req *r, int rc, enum req_cred cred, const struct s
             log_error("authentication failed", "code", sm_err_name(-rc), "detail", le->detail);
         else if (cred == CRED_SESSION)
             http_set_cookie(r, SESSION_COOKIE, "", 0); /* stale cookie: drop it */
-        return;
+        if ((rc == -SM_E_DB || rc == -SM_E_DB_BUSY) && r->route->role != ROLE_PUBLIC)
+            return sm_err_set(e, SM_E_DB_BUSY, NULL, "database unavailable to authenticate");
+        return 0;
     }
     r->cred = cred;
     if (!r->lang_forced && i18n_lang(r->user.locale) != NULL)
         r->lang = i18n_lang(r->user.locale);
+    return 0;
 }
 
 static int identify_none(struct req *r, struct sm_err *e)
@@ -65,8 +71,7 @@ static int identify_session(struct req *r, struct sm_err *e)
         return rc;
     struct sm_err le = {0};
     rc = account_session_user(db, &r->web->acct, cookie, &r->user, r->session_hash, &le);
-    identified(r, rc, CRED_SESSION, &le);
-    return 0;
+    return identified(r, rc, CRED_SESSION, &le, e);
 }
 
 static int identify_api_key(struct req *r, struct sm_err *e)
@@ -80,8 +85,7 @@ static int identify_api_key(struct req *r, struct sm_err *e)
         return rc;
     struct sm_err le = {0};
     rc = account_apikey_user(db, h + 7, &r->user, &le);
-    identified(r, rc, CRED_API_KEY, &le);
-    return 0;
+    return identified(r, rc, CRED_API_KEY, &le, e);
 }
 
 /* ACME (RFC 8555) identifies the account by the key that signed the request body, which

@@ -17,6 +17,7 @@
 
 #include "core/failalloc.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "pki/tlspair.h"
 #include "ra/apikey.h"
 #include "ra/login.h"
@@ -25,6 +26,7 @@
 #include "web/guard.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
+#include "web/metrics.h"
 #include "web/server.h"
 
 /* Past the cap a body is read and dropped up to this many times max_body, then the
@@ -76,6 +78,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     log_info("request", "method", r->method, "path", r->path, "status", status, "bytes", bytes,
              "ms", ms, "lang", r->lang, "client", r->client, "end",
              toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "ok" : "aborted");
+    /* R-OPS-1: responses by route pattern (not path: ids would make a series each) */
+    char labels[300], route[200];
+    metrics_label_value(route, sizeof route, r->route ? r->route->pattern : "unmatched");
+    snprintf(labels, sizeof labels, "route=\"%s\",method=\"%s\",status=\"%s\"", route,
+             r->route ? r->route->method : "other", status);
+    metrics_count(MF_HTTP, labels);
     guard_request_done(r->web->guard, conn);
     req_free(r);
     *con_cls = NULL;
@@ -677,15 +685,21 @@ int server_run(struct config *cfg, const struct ra_ctx *ra, struct sm_err *e)
     struct health_loop health;
     health_start(&health, w.pool);
     w.health = &health.state;
-    struct MHD_Daemon *d = start_daemon(&w, &la, port, threads, &lim, &tls);
+    struct metrics_server *ms = NULL;
+    struct MHD_Daemon *d = NULL;
+    rc = metrics_server_start(cfg, w.pool, &ms, e);
+    if (rc == 0)
+        d = start_daemon(&w, &la, port, threads, &lim, &tls);
     if (d == NULL) {
+        metrics_server_stop(ms);
         tls_files_free(&tls);
         pthread_sigmask(SIG_SETMASK, &old, NULL);
         health_stop(&health);
         guard_stop(w.guard);
         dbpool_close(w.pool);
-        return sm_err_set(e, SM_E_IO, "port", "cannot listen on %s port %lld", bind,
-                          (long long)port);
+        return rc < 0 ? rc
+                      : sm_err_set(e, SM_E_IO, "port", "cannot listen on %s port %lld", bind,
+                                   (long long)port);
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     unsigned actual = info ? info->port : (unsigned)port;
@@ -701,6 +715,7 @@ int server_run(struct config *cfg, const struct ra_ctx *ra, struct sm_err *e)
         ;
     log_info("server stopping", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM");
     MHD_stop_daemon(d);
+    metrics_server_stop(ms);
     tls_files_free(&tls);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     health_stop(&health);
