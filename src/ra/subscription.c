@@ -366,6 +366,16 @@ static int insert_copy(struct db *db, const struct order_actor *who, const struc
     return orders_insert(db, &r, id, e);
 }
 
+const char *subscription_kind_shown(struct db *db, int64_t order_id, const char *kind)
+{
+    struct subscription_row s;
+    struct subscription_cert_row link;
+    if (kind == NULL || strcmp(kind, "new") != 0 || order_id <= 0 ||
+        subscriptions_get_by_order(db, order_id, &s, &link, NULL) != 0)
+        return kind;
+    return strcmp(link.reason, "continued") == 0 ? "continued" : kind;
+}
+
 int subscription_continue(const struct order_env *env, const struct order_actor *who,
                           const struct config *cfg, const char *serial, const char *csr_pem,
                           int64_t *order_id, struct sm_err *e)

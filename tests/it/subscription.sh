@@ -195,6 +195,13 @@ check "  with its two certificates" test "$(grep -o 'data-serial="[0-9a-f]*"' "$
 check "  the end date" grep -q 'id="sub-ends">2027-12-01<' "$IT_TMP/page.html"
 check "  and the form for the next certificate (in its window now)" grep -q 'id="continue-form"' "$IT_TMP/page.html"
 check "  and when renewal opens" grep -q '2027-10-02' "$IT_TMP/page.html"
+# issue 9: a continued order is shown with 申請種別 継続, not 新規 (stored as kind new)
+check "  the continued certificate's kind is 継続" grep -q '申請種別</th><td>継続<' "$IT_TMP/page.html"
+curl -s -c "$JAR" -b "$JAR" -o "$IT_TMP/order.html" "$url/orders/$OID"
+check "issue 9: the continued order's page says 申請種別 継続" \
+  grep -q '申請種別</th><td>継続<' "$IT_TMP/order.html"
+curl -s -c "$JAR" -b "$JAR" -o "$IT_TMP/first.html" "$url/certificates/$S1"
+check "  the first certificate's stays 新規" grep -q '申請種別</th><td>新規<' "$IT_TMP/first.html"
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$IT_TMP/k3.pem" \
   -out "$IT_TMP/c3.csr" -subj "/CN=www.sub-test.co.jp" 2>/dev/null
 api POST "/api/v1/certificates/$S2/continue" \
