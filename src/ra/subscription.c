@@ -221,13 +221,11 @@ int subscription_record_tx(struct db *db, const struct order_row *o, const struc
                           (json_int_t)o->id, "certificate", (json_int_t)cert_id, "ends_at",
                           (json_int_t)s.ends_at, "carried_days", (json_int_t)s.carried_days,
                           "renews", (json_int_t)s.predecessor_id);
-    char *txt = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     char object[48];
     snprintf(object, sizeof object, "subscription:%lld", (long long)id);
     if (rc == 0)
-        rc = txt ? audit_append(db, "system", "subscription.open", object, txt, e)
-                 : sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
-    free(txt);
+        rc = d ? audit_append_json(db, "system", "subscription.open", object, d, e)
+               : sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     json_decref(d);
     return rc;
 }
