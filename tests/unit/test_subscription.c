@@ -30,6 +30,7 @@
 #include "core/policy.h"
 #include "ra/notifyaddr.h"
 #include "ra/product.h"
+#include "ra/reissue.h"
 #include "ra/review.h"
 #include "ra/validate.h"
 #include "ra/revoke.h"
@@ -275,6 +276,23 @@ static void test_plan_and_record(void **state)
     assert_int_equal(s2.carried_days, 40);
     assert_int_equal(subscriptions_get(f->db, s.id, &old, &e), 0);
     assert_string_equal(old.state, "renewed");
+    struct subscription_row next = {0};
+    assert_int_equal(subscriptions_get_successor(f->db, s.id, &next, &e), 0);
+    assert_int_equal(next.id, s2.id);
+    assert_int_equal(subscriptions_get_successor(f->db, s2.id, &next, NULL), -SM_E_NOTFOUND);
+    /* R-RI-7 (issue 9): the history of each certificate shows the whole line, oldest first:
+     * the renewed subscription's two certificates, then the renewal's */
+    const int64_t certs[3] = {c1, c2, c3};
+    for (int i = 0; i < 3; i++) {
+        json_t *h = reissue_history(f->db, certs[i], &e);
+        assert_non_null(h);
+        assert_int_equal(json_array_size(h), 3);
+        const char *why[3] = {"first", "continued", "renewal"};
+        for (size_t k = 0; k < 3; k++)
+            assert_string_equal(
+                json_string_value(json_object_get(json_array_get(h, k), "issued_why")), why[k]);
+        json_decref(h);
+    }
 
     /* a continuation of a cancelled subscription is refused */
     int64_t o4 = add_order(f, "new", "approved", 0);
