@@ -32,6 +32,9 @@ static const struct {
     {"user", cmd_user, "user add|list --dir DIR ...       create (operators) or list users"},
     {"acme", cmd_acme, "acme eab --dir DIR --org ID       create ACME EAB credentials"},
     {"routes", cmd_routes, "routes                           print the route table with roles"},
+    {"perspective", cmd_perspective,
+     "perspective --dir DIR | init --dir DIR --primary-key K | keygen FILE | probe ...\n"
+     "                                   a remote perspective of domain validation (BR 3.2.2.9)"},
     {"serve", cmd_serve, "serve --dir DIR [--port P]       run the web server"},
 };
 
