@@ -304,6 +304,7 @@ static int populate(const struct opts *o, struct sm_err *e)
     printf("  CA 証明書 / CA certificates: %s/repository/\n", o->dir);
     rc = 0;
 out:
+    issuer_cache_close(); /* the CAs the first CRLs were signed with */
     ca_hierarchy_clear(&h);
     db_close(db);
     config_free(c);

@@ -16,6 +16,7 @@
 #include "jobs/mailer.h"
 #include "jobs/issuer.h"
 #include "ra/issuer.h"
+#include "ra/ocsp.h"
 #include "jobs/revocation.h"
 #include "jobs/subscriptions.h"
 #include "jobs/vetting.h"
@@ -226,6 +227,8 @@ int cmd_serve(int argc, char **argv)
     issuer_worker_stop();
     vetting_worker_stop();
     mailer_worker_stop();
+    issuer_cache_close(); /* the CA keys kept open by the jobs, cleared */
+    ocsp_cache_clear();
     config_free(cfg);
     if (rc < 0) {
         fprintf(stderr, "shomei serve: %s\n", e.detail[0] ? e.detail : sm_err_name(-rc));

@@ -17,6 +17,27 @@ void text_hex(char *out, const unsigned char *in, size_t n)
     out[2 * n] = '\0';
 }
 
+const char *text_b64_digits(enum text_b64 a)
+{
+    return a == TEXT_B64_URL ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+                             : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+}
+
+int text_b64_value(int c, enum text_b64 a)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == (a == TEXT_B64_URL ? '-' : '+'))
+        return 62;
+    if (c == (a == TEXT_B64_URL ? '_' : '/'))
+        return 63;
+    return -1;
+}
+
 int text_hex_value(int c)
 {
     if (c >= '0' && c <= '9')

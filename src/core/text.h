@@ -16,6 +16,12 @@ int text_unhex(unsigned char *out, size_t n, const char *hex);
 int text_unhex_lower(unsigned char *out, size_t n, const char *hex);
 /* The value 0..15 of the hex digit c (either case), or -1. */
 int text_hex_value(int c);
+/* The two base64 alphabets of RFC 4648: standard (digits 62, 63: + /) and url (- _). */
+enum text_b64 { TEXT_B64_STD, TEXT_B64_URL };
+/* The 64 digits of alphabet a in order (for an encoder). */
+const char *text_b64_digits(enum text_b64 a);
+/* The value 0..63 of the base64 digit c in alphabet a, or -1 (the padding '=' too). */
+int text_b64_value(int c, enum text_b64 a);
 /* 1 if s is exactly len lower-case hex digits (a stored digest). */
 int text_is_lower_hex(const char *s, size_t len);
 

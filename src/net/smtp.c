@@ -18,8 +18,6 @@
 #define WORD_MAX      75 /* one encoded-word */
 #define WORD_OVERHEAD 12 /* "=?UTF-8?B?" and "?=" */
 
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 /* ---- checks ---- */
 
 /* Length of the UTF-8 character at s (1..4), or 0 when invalid. */
@@ -79,6 +77,7 @@ static int header_value_ok(const char *s, int *ascii)
 
 static void b64_block(const unsigned char *in, size_t n, char out[4])
 {
+    const char *b64 = text_b64_digits(TEXT_B64_STD);
     uint32_t v =
         (uint32_t)in[0] << 16 | (n > 1 ? (uint32_t)in[1] << 8 : 0) | (n > 2 ? (uint32_t)in[2] : 0);
     out[0] = b64[(v >> 18) & 63];

@@ -690,21 +690,6 @@ static size_t find_blocks(const unsigned char *in, size_t len, struct block *b, 
     return nb;
 }
 
-static int b64_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
 /* Strict base64 with whitespace anywhere. Returns 0 (out malloc'd), 1 invalid (*bad_line
  * = line of the first bad character, the first line being line0), -SM_E_NOMEM. */
 static int b64_decode(const unsigned char *s, size_t n, size_t line0, unsigned char **out,
@@ -722,7 +707,7 @@ static int b64_decode(const unsigned char *s, size_t n, size_t line0, unsigned c
             line++;
         if (is_space(c))
             continue;
-        int v = c == '=' ? 0 : b64_value(c);
+        int v = c == '=' ? 0 : text_b64_value(c, TEXT_B64_STD);
         if (v < 0 || (pad > 0 && c != '=') || (c == '=' && count % 4 < 2)) {
             bad = 1;
             break;
@@ -842,7 +827,7 @@ static X509_REQ *from_der(struct check *c, const unsigned char *der, size_t len,
 static int all_base64(const unsigned char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (!is_space(s[i]) && s[i] != '=' && b64_value(s[i]) < 0)
+        if (!is_space(s[i]) && s[i] != '=' && text_b64_value(s[i], TEXT_B64_STD) < 0)
             return 0;
     return 1;
 }

@@ -13,17 +13,16 @@
 #include <string.h>
 
 #include "core/failalloc.h"
+#include "core/text.h"
 #include "pki/jws.h"
 
 /* RSA moduli above this many bits are refused (their verification costs the server). */
 #define RSA_MAX_BITS 8192
 #define RSA_MIN_BITS 2048
 
-static const char b64url_chars[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
 size_t b64url_encode(const unsigned char *in, size_t n, char *out)
 {
+    const char *b64url_chars = text_b64_digits(TEXT_B64_URL);
     size_t o = 0, i = 0;
     for (; i + 2 < n; i += 3) {
         unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
@@ -46,21 +45,6 @@ size_t b64url_encode(const unsigned char *in, size_t n, char *out)
     return o;
 }
 
-static int b64url_value(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '-')
-        return 62;
-    if (c == '_')
-        return 63;
-    return -1;
-}
-
 long b64url_decode(const char *in, size_t len, unsigned char *out)
 {
     if (len % 4 == 1 || len > (size_t)1 << 30)
@@ -69,7 +53,7 @@ long b64url_decode(const char *in, size_t len, unsigned char *out)
     unsigned acc = 0;
     int bits = 0;
     for (size_t i = 0; i < len; i++) {
-        int v = b64url_value(in[i]);
+        int v = text_b64_value((unsigned char)in[i], TEXT_B64_URL);
         if (v < 0)
             return -1;
         acc = (acc << 6 | (unsigned)v) & 0xffffff;

@@ -80,12 +80,8 @@ static int append_audit(struct db *db, const struct cert_change *c, enum cert_st
         return sm_err_set(e, SM_E_NOMEM, "audit", "out of memory");
     char object[8 + CERTS_SERIAL_HEX_MAX];
     snprintf(object, sizeof object, "cert:%s", c->serial);
-    char *s = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
-    if (s == NULL)
-        return sm_err_set(e, SM_E_NOMEM, "audit", "out of memory");
-    int rc = audit_append(db, c->actor ? c->actor : "system", action_of(from, c->to), object, s, e);
-    free(s);
-    return rc;
+    return audit_append_json(db, c->actor ? c->actor : "system", action_of(from, c->to), object,
+                             detail, e);
 }
 
 int cert_transition_tx(struct db *db, const struct cert_change *c, int64_t *id, struct sm_err *e)

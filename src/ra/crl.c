@@ -163,7 +163,7 @@ static int refresh_level(struct db *db, const struct config *cfg, const char *le
             rc = 0;
         if (rc == 0 && (force || stale(db, &sh, now, &prev, have, validity, e, &rc)) && rc == 0) {
             if (is == NULL)
-                rc = issuer_load(db, cfg, level, "a", &is, e);
+                rc = issuer_cached(db, cfg, level, "a", &is, e); /* kept open by the job */
             if (rc == 0)
                 rc = sign_shard(db, cfg, &sh, is, now, &prev, have, validity, e);
             if (rc == 0 && signed_n != NULL)
@@ -172,7 +172,6 @@ static int refresh_level(struct db *db, const struct config *cfg, const char *le
         if (have)
             crls_row_clear(&prev);
     }
-    ca_issuer_free(is);
     return rc;
 }
 

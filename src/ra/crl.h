@@ -10,7 +10,9 @@
  * signs with the next CRL number of that shard, stores the CRL in the crls table (the
  * number only grows; a concurrent signer loses) and writes it to DIR/repository/NAME.crl,
  * which GET /repository/NAME.crl serves. Revocations never wait for it: it runs as the
- * job crl.sign every [revocation] crl_check_seconds. */
+ * job crl.sign every [revocation] crl_check_seconds. The issuing CAs are opened once per
+ * process (ra/issuer.h issuer_cached), so the job decrypts no key per run; a process that
+ * ends calls issuer_cache_close. */
 #ifndef SM_RA_CRL_H
 #define SM_RA_CRL_H
 #include <stdint.h>

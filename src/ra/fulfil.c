@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Issuance of approved orders (see fulfil.h). The issuing CA of each level and root is
- * loaded once per process (decrypting a CA key is slow on purpose) and kept for signing. */
+ * opened once per process (ra/issuer.h issuer_cached) and kept for signing. */
 #include <jansson.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,30 +32,6 @@
 #define MAX_NAMES 128
 
 static const struct order_actor system_actor = {0, {1, NULL, 0}};
-
-/* ---- the issuers of this process ---- */
-
-static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct ca_issuer *cache[3][2]; /* [dv, ov, ev][root a, b]; kept for the process */
-
-static int issuer_get(struct db *db, const struct config *cfg, const char *level, const char *root,
-                      struct ca_issuer **out, struct sm_err *e)
-{
-    static const char *const levels[] = {"dv", "ov", "ev"};
-    int l = -1, r = strcmp(root, "b") == 0 ? 1 : 0;
-    for (int i = 0; i < 3; i++)
-        if (strcmp(level, levels[i]) == 0)
-            l = i;
-    if (l < 0 || (strcmp(root, "a") != 0 && r == 0))
-        return sm_err_set(e, SM_E_INVALID, "level", "no issuer for %s/%s", level, root);
-    pthread_mutex_lock(&cache_lock);
-    int rc = 0;
-    if (cache[l][r] == NULL)
-        rc = issuer_load(db, cfg, level, root, &cache[l][r], e);
-    *out = cache[l][r];
-    pthread_mutex_unlock(&cache_lock);
-    return rc;
-}
 
 /* ---- what goes into the certificate ---- */
 
@@ -453,7 +428,7 @@ int fulfil_issue(const struct order_env *env, const struct order_actor *who,
         rc = check_caa(env, who, cfg, order_id, &v, acme_of(env, cfg, o, &acme, account), caa,
                        e); /* R-VAL-3: right before signing */
     if (rc == 0)
-        rc = issuer_get(env->db, cfg, p.level, o->root_option[0] ? o->root_option : "a", &is, e);
+        rc = issuer_cached(env->db, cfg, p.level, o->root_option[0] ? o->root_option : "a", &is, e);
     if (rc == 0) /* again after the lookups: the last moment before the serial and signing */
         rc = evidence_current(env, who, cfg, o, &p, e);
     if (rc == 0) {

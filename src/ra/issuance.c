@@ -127,12 +127,9 @@ static int audit_json(struct db *db, const char *actor, const char *action, cons
 {
     char object[8 + CERTS_SERIAL_HEX_MAX];
     snprintf(object, sizeof object, "cert:%s", serial);
-    char *s = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    int rc = detail != NULL ? audit_append_json(db, actor, action, object, detail, e)
+                            : sm_err_set(e, SM_E_NOMEM, "audit", "out of memory");
     json_decref(detail);
-    if (s == NULL)
-        return sm_err_set(e, SM_E_NOMEM, "audit", "out of memory");
-    int rc = audit_append(db, actor, action, object, s, e);
-    free(s);
     return rc;
 }
 

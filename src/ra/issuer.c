@@ -4,6 +4,7 @@
 #include "ra/issuer.h"
 
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -131,6 +132,82 @@ int issuer_load(struct db *db, const struct config *c, const char *level, const 
     cas_row_free(ca);
     cas_row_free(rt);
     return rc;
+}
+
+/* ---- the issuers kept open by a process ---- */
+
+struct kept {
+    struct ca_issuer *is;
+    unsigned char *der; /* the issuing certificate it was opened for */
+    size_t der_len;
+    char key_ref[256];
+    struct kept *next;
+};
+
+static pthread_mutex_t kept_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct kept *kept_list; /* the newest first; a replaced one stays until the close */
+
+static void kept_free(struct kept *k)
+{
+    ca_issuer_free(k->is);
+    free(k->der);
+    free(k);
+}
+
+int issuer_cached(struct db *db, const struct config *c, const char *level, const char *root,
+                  struct ca_issuer **out, struct sm_err *e)
+{
+    *out = NULL;
+    char name[CA_NAME_MAX];
+    int rc = ca_issuer_name(level, root, name, sizeof name, e);
+    struct cas_row *ca = NULL, *rt = NULL;
+    if (rc == 0)
+        rc = load_rows(db, level, root, &ca, &rt, e);
+    if (rc < 0)
+        return rc;
+    pthread_mutex_lock(&kept_lock);
+    for (struct kept *k = kept_list; k != NULL && *out == NULL; k = k->next)
+        if (k->der_len == ca->der_len && memcmp(k->der, ca->der, ca->der_len) == 0 &&
+            strcmp(k->key_ref, ca->key_ref) == 0)
+            *out = k->is;
+    if (*out == NULL) { /* first use, or the stored CA changed: open it (slow on purpose) */
+        struct kept *k = calloc(1, sizeof *k);
+        const char *pass = NULL;
+        if (k == NULL || (k->der = malloc(ca->der_len ? ca->der_len : 1)) == NULL)
+            rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+        if (rc == 0)
+            rc = ca_passphrase(c, &pass, e);
+        if (rc == 0) {
+            struct ca_stored s = {ca->id,      ca->der,     ca->der_len, rt->der,
+                                  rt->der_len, ca->key_ref, ca->test};
+            rc = ca_issuer_open(c, level, root, &s, &k->is, e);
+        }
+        if (rc == 0) {
+            memcpy(k->der, ca->der, ca->der_len);
+            k->der_len = ca->der_len;
+            snprintf(k->key_ref, sizeof k->key_ref, "%s", ca->key_ref);
+            k->next = kept_list;
+            kept_list = k;
+            *out = k->is;
+        } else if (k != NULL) {
+            kept_free(k);
+        }
+    }
+    pthread_mutex_unlock(&kept_lock);
+    cas_row_free(ca);
+    cas_row_free(rt);
+    return rc;
+}
+
+void issuer_cache_close(void)
+{
+    pthread_mutex_lock(&kept_lock);
+    while (kept_list != NULL) {
+        struct kept *k = kept_list;
+        kept_list = k->next;
+        kept_free(k);
+    }
+    pthread_mutex_unlock(&kept_lock);
 }
 
 int issuer_chain(struct db *db, const char *level, const char *root, STACK_OF(X509) * *out,

@@ -27,6 +27,19 @@ int issuer_store_hierarchy(struct db *db, const struct ca_hierarchy *h, const ch
 int issuer_load(struct db *db, const struct config *c, const char *level, const char *root,
                 struct ca_issuer **out, struct sm_err *e);
 
+/* The same issuer, opened once per process and kept open for the process's jobs
+ * (decrypting a CA key is slow on purpose): the server's issuance and its CRL job sign with
+ * it run after run. Each call reads the stored CA (two small reads) and opens it anew only
+ * when its certificate or key reference changed; *out stays valid until
+ * issuer_cache_close. Thread-safe; signing through one issuer from several threads is
+ * (pki/signer.h). Errors as issuer_load's. */
+int issuer_cached(struct db *db, const struct config *c, const char *level, const char *root,
+                  struct ca_issuer **out, struct sm_err *e);
+
+/* Frees every issuer issuer_cached opened (the private keys cleared with them), at
+ * shutdown after the jobs stopped. */
+void issuer_cache_close(void);
+
 /* The chain for level and root without opening any key: issuing certificate first, root
  * last. Errors as issuer_load's. The caller frees with sk_X509_pop_free(chain, X509_free). */
 int issuer_chain(struct db *db, const char *level, const char *root, STACK_OF(X509) * *out,

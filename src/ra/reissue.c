@@ -642,21 +642,64 @@ out:
 
 /* ---- history (R-RI-7) ---- */
 
+#define HISTORY_SUBS 16
+
+/* The subscriptions of the line s belongs to, oldest first: the ones it renews or
+ * replaces (predecessor_id) and the ones that renewed or replaced it (state renewed: its
+ * successor names it as predecessor). Returns how many are in ids. */
+static size_t sub_line(struct db *db, const struct subscription_row *s, int64_t ids[HISTORY_SUBS])
+{
+    int64_t back[HISTORY_SUBS / 2];
+    size_t nb = 0, n = 0;
+    struct subscription_row cur = *s, next;
+    while (cur.predecessor_id > 0 && nb < HISTORY_SUBS / 2 &&
+           subscriptions_get(db, cur.predecessor_id, &next, NULL) == 0) {
+        back[nb++] = next.id;
+        cur = next;
+    }
+    while (nb > 0)
+        ids[n++] = back[--nb];
+    ids[n++] = s->id;
+    cur = *s;
+    while (n < HISTORY_SUBS && strcmp(cur.state, "renewed") == 0 &&
+           subscriptions_get_successor(db, cur.id, &next, NULL) == 0) {
+        ids[n++] = next.id;
+        cur = next;
+    }
+    return n;
+}
+
+static int history_of_sub(struct db *db, int64_t sub_id, json_t *a, struct sm_err *e);
+
 json_t *reissue_history(struct db *db, int64_t cert_id, struct sm_err *e)
 {
     struct subscription_row s = {0};
+    int64_t ids[HISTORY_SUBS];
+    if (subscriptions_get_by_cert(db, cert_id, &s, e) < 0)
+        return NULL;
+    size_t n = sub_line(db, &s, ids);
+    json_t *a = json_array();
+    for (size_t i = 0; a != NULL && i < n; i++)
+        if (history_of_sub(db, ids[i], a, e) < 0) {
+            json_decref(a);
+            return NULL;
+        }
+    return a;
+}
+
+/* Appends the rows of the certificates of subscription sub_id to a. */
+static int history_of_sub(struct db *db, int64_t sub_id, json_t *a, struct sm_err *e)
+{
     struct subscription_cert_row *l = NULL;
     struct reissue_row *ri = NULL;
     size_t n = 0, nri = 0;
-    if (subscriptions_get_by_cert(db, cert_id, &s, e) < 0 ||
-        subscription_certs_list(db, s.id, &l, &n, e) < 0)
-        return NULL;
-    if (reissues_list_by_sub(db, s.id, &ri, &nri, e) < 0) {
+    if (subscription_certs_list(db, sub_id, &l, &n, e) < 0)
+        return -1;
+    if (reissues_list_by_sub(db, sub_id, &ri, &nri, e) < 0) {
         free(l);
-        return NULL;
+        return -1;
     }
-    json_t *a = json_array();
-    for (size_t i = 0; a != NULL && i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (l[i].cert_id == 0) {
             /* a reissue still waiting (DCV, approval): shown with its order */
             struct order_row *o = NULL;
@@ -715,5 +758,5 @@ json_t *reissue_history(struct db *db, int64_t cert_id, struct sm_err *e)
     }
     free(l);
     free(ri);
-    return a;
+    return 0;
 }

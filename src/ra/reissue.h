@@ -105,13 +105,14 @@ int reissue_apply(const struct order_env *env, const struct order_actor *who,
                   const struct config *cfg, const struct reissue_req *req,
                   struct reissue_plan *plan, int64_t *order_id, struct sm_err *e);
 
-/* The history of the subscription of certificate cert_id (R-RI-7): every certificate, oldest
- * first, as a JSON array of {serial, state, issued_why (first | continued | renewal |
- * reissue), reissue_reason ("" unless reissue), replaces (serial or ""), not_before,
- * not_after, revoked_at, revoke_due (0 = none), revocation_reason (RFC 5280 name or ""),
- * revocation_source}; a reissue still waiting (its order neither issued, rejected nor
- * cancelled) is a row with state "pending", serial "", its order_id and receipt_no. NULL
- * when the certificate is in no subscription. */
+/* The history of the subscription of certificate cert_id (R-RI-7), with the subscriptions
+ * it renews or replaces and those that renewed or replaced it (R-REN-2, R-REN-3): every
+ * certificate, oldest first, as a JSON array of {serial, state, issued_why (first |
+ * continued | renewal | reissue), reissue_reason ("" unless reissue), replaces (serial or
+ * ""), not_before, not_after, revoked_at, revoke_due (0 = none), revocation_reason (RFC 5280
+ * name or ""), revocation_source}; a reissue still waiting (its order neither issued,
+ * rejected nor cancelled) is a row with state "pending", serial "", its order_id and
+ * receipt_no. NULL when the certificate is in no subscription. */
 json_t *reissue_history(struct db *db, int64_t cert_id, struct sm_err *e);
 
 #endif

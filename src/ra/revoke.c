@@ -282,12 +282,9 @@ static int audit_request(struct db *db, const char *actor, const char *action,
     if (d != NULL && extra != NULL)
         json_object_update(d, extra);
     json_decref(extra);
-    char *s = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    int rc = d != NULL ? audit_append_json(db, actor, action, object, d, e)
+                       : sm_err_set(e, SM_E_NOMEM, "audit", "out of memory");
     json_decref(d);
-    if (s == NULL)
-        return sm_err_set(e, SM_E_NOMEM, "audit", "out of memory");
-    int rc = audit_append(db, actor, action, object, s, e);
-    free(s);
     return rc;
 }
 

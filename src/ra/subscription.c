@@ -222,13 +222,11 @@ int subscription_record_tx(struct db *db, const struct order_row *o, const struc
                           (json_int_t)o->id, "certificate", (json_int_t)cert_id, "ends_at",
                           (json_int_t)s.ends_at, "carried_days", (json_int_t)s.carried_days,
                           "renews", (json_int_t)s.predecessor_id);
-    char *txt = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     char object[48];
     snprintf(object, sizeof object, "subscription:%lld", (long long)id);
     if (rc == 0)
-        rc = txt ? audit_append(db, "system", "subscription.open", object, txt, e)
-                 : sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
-    free(txt);
+        rc = d ? audit_append_json(db, "system", "subscription.open", object, d, e)
+               : sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     json_decref(d);
     return rc;
 }
@@ -365,6 +363,16 @@ static int insert_copy(struct db *db, const struct order_actor *who, const struc
     r.issue_refusal[0] = '\0';
     r.issue_refused_at = 0;
     return orders_insert(db, &r, id, e);
+}
+
+const char *subscription_kind_shown(struct db *db, int64_t order_id, const char *kind)
+{
+    struct subscription_row s;
+    struct subscription_cert_row link;
+    if (kind == NULL || strcmp(kind, "new") != 0 || order_id <= 0 ||
+        subscriptions_get_by_order(db, order_id, &s, &link, NULL) != 0)
+        return kind;
+    return strcmp(link.reason, "continued") == 0 ? "continued" : kind;
 }
 
 int subscription_continue(const struct order_env *env, const struct order_actor *who,

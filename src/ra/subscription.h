@@ -91,6 +91,11 @@ int subscription_continue(const struct order_env *env, const struct order_actor 
                           const struct config *cfg, const char *serial, const char *csr_pem,
                           int64_t *order_id, struct sm_err *e);
 
+/* The application kind an order is shown with (申請種別): "continued" (継続) for the next
+ * certificate of a subscription, whose order is stored with kind new; else kind as
+ * stored. For the order and certificate pages. */
+const char *subscription_kind_shown(struct db *db, int64_t order_id, const char *kind);
+
 /* What a renewal application may set; NULL = as before. Everything else is prefilled
  * from the last order of the subscription. */
 struct sub_renewal {

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "core/err.h"
 
 struct db;
@@ -37,6 +39,13 @@ int audit_append(struct db *db, const char *actor, const char *action, const cha
  * hashed with it. NULL or "" = none (as audit_append). */
 int audit_append_from(struct db *db, const char *actor, const char *client_ip, const char *action,
                       const char *object, const char *detail_json, struct sm_err *e);
+
+/* The same as audit_append for a detail the caller built as a JSON object (NULL = {}):
+ * serialized here (compact, keys sorted) and not parsed again, which is what the hot
+ * paths (issuance: two records per certificate) need. A detail that is not an object is
+ * -SM_E_INVALID. The caller keeps detail. */
+int audit_append_json(struct db *db, const char *actor, const char *action, const char *object,
+                      const json_t *detail, struct sm_err *e);
 
 /* Walks the whole chain. Returns 0 when intact; -SM_E_CONFLICT when broken, with
  * *bad_seq = the first bad record and why = the reason (changed record, missing record

@@ -19,6 +19,10 @@ static const struct db_stmt st_insert = {
     NULL, NULL};
 static const struct db_stmt st_get = {
     "subscriptions.get", "SELECT " SCOLS " FROM subscriptions s WHERE s.id = $1", NULL, NULL};
+static const struct db_stmt st_successor = {
+    "subscriptions.successor",
+    "SELECT " SCOLS " FROM subscriptions s WHERE s.predecessor_id = $1 ORDER BY s.id LIMIT 1", NULL,
+    NULL};
 static const struct db_stmt st_by_cert = {
     "subscriptions.by_cert",
     "SELECT " SCOLS " FROM subscriptions s JOIN subscription_certs l ON l.subscription_id = s.id "
@@ -163,6 +167,12 @@ int subscriptions_get_by_order(struct db *db, int64_t order_id, struct subscript
     if (link != NULL)
         *link = r.link;
     return 0;
+}
+
+int subscriptions_get_successor(struct db *db, int64_t id, struct subscription_row *out,
+                                struct sm_err *e)
+{
+    return get_one(db, &st_successor, id, out, e);
 }
 
 int subscriptions_get_by_renewal(struct db *db, int64_t order_id, struct subscription_row *out,

@@ -45,6 +45,10 @@ int subscriptions_get_by_cert(struct db *db, int64_t cert_id, struct subscriptio
  * -SM_E_NOTFOUND when the order is in none yet. */
 int subscriptions_get_by_order(struct db *db, int64_t order_id, struct subscription_row *out,
                                struct subscription_cert_row *link, struct sm_err *e);
+/* The subscription that renewed or replaced subscription id (its predecessor_id is id);
+ * -SM_E_NOTFOUND. */
+int subscriptions_get_successor(struct db *db, int64_t id, struct subscription_row *out,
+                                struct sm_err *e);
 /* The subscription whose renewal in progress is order_id; -SM_E_NOTFOUND. */
 int subscriptions_get_by_renewal(struct db *db, int64_t order_id, struct subscription_row *out,
                                  struct sm_err *e);

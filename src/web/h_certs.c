@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "pki/ca.h"
 #include "ra/download.h"
+#include "ra/subscription.h"
 #include "store/certlist.h"
 #include "web/h_portal.h"
 #include "web/h_reissue.h"
@@ -78,7 +79,8 @@ static const char *org_name(const struct req *r, const struct certlist_row *c)
 
 static const char *kind_label(const struct req *r, const char *kind)
 {
-    if (strcmp(kind, "new") == 0 || strcmp(kind, "renewal") == 0 || strcmp(kind, "reissue") == 0) {
+    if (strcmp(kind, "new") == 0 || strcmp(kind, "renewal") == 0 || strcmp(kind, "reissue") == 0 ||
+        strcmp(kind, "continued") == 0) {
         char key[32];
         snprintf(key, sizeof key, "order.kind.%s", kind);
         return i18n_text(r->lang, key);
@@ -205,8 +207,9 @@ void h_cert_detail(struct req *r)
         "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:b, "
         "s:o, s:s, s:s, s:s}",
         "serial", c->serial, "serial_colon", sn, "cn", c->cn ? c->cn : "", "product",
-        product_name(r, c)[0] ? product_name(r, c) : "-", "kind", kind_label(r, c->kind), "status",
-        status, "status_label", status_label(r, status), "receipt_no",
+        product_name(r, c)[0] ? product_name(r, c) : "-", "kind",
+        kind_label(r, subscription_kind_shown(p.db, c->order_id, c->kind)), "status", status,
+        "status_label", status_label(r, status), "receipt_no",
         c->receipt_no[0] ? c->receipt_no : "-", "subject", dn, "sans", sans_of(d), "not_before", nb,
         "not_after", na, "server_software", d->server_software ? d->server_software : "-",
         "tdb_code", d->tdb_code ? d->tdb_code : "-", "root",

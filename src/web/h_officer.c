@@ -16,6 +16,7 @@
 #include "pki/csr.h"
 #include "ra/field.h"
 #include "ra/review.h"
+#include "ra/subscription.h"
 #include "ra/validate.h"
 #include "store/outbox.h"
 #include "store/users.h"
@@ -666,13 +667,14 @@ static json_t *order_base(struct req *r, struct portal *p, const struct order_ro
     int ja = strcmp(r->lang, "en") != 0;
     json_t *x = eta_of(o, pr, clock_now());
     json_object_update_new(
-        x, json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
-                     (json_int_t)o->id, "version", (json_int_t)o->version, "receipt_no",
-                     o->receipt_no, "org", org, "state", o->state, "state_label",
-                     label(r, "order.state.", o->state), "kind", label(r, "order.kind.", o->kind),
-                     "product", pr ? (ja ? pr->name_ja : pr->name_en) : "", "level",
-                     pr ? pr->level : "", "cn", o->cn ? o->cn : "", "root",
-                     root_label(r, o->root_option), "submitted", sub, "paid", paid));
+        x,
+        json_pack("{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
+                  (json_int_t)o->id, "version", (json_int_t)o->version, "receipt_no", o->receipt_no,
+                  "org", org, "state", o->state, "state_label", label(r, "order.state.", o->state),
+                  "kind", label(r, "order.kind.", subscription_kind_shown(p->db, o->id, o->kind)),
+                  "product", pr ? (ja ? pr->name_ja : pr->name_en) : "", "level",
+                  pr ? pr->level : "", "cn", o->cn ? o->cn : "", "root",
+                  root_label(r, o->root_option), "submitted", sub, "paid", paid));
     json_object_update_new(
         x, json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "created", created,
                      "decided", decided, "amount", (json_int_t)o->amount, "invoice_no",

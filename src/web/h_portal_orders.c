@@ -15,6 +15,7 @@
 #include "ra/dcv.h"
 #include "ra/context.h"
 #include "ra/review.h"
+#include "ra/subscription.h"
 #include "ra/validate.h"
 #include "store/users.h"
 #include "store/vetting.h"
@@ -374,7 +375,7 @@ static void order_page(struct req *r, struct portal *p, struct order_row *o,
     int can_upload = state_is(o, "awaiting_payment", "vetting", "on_hold");
     int can_check = state_is(o, "vetting", "on_hold", "approved");
     char kkey[32], rkey[24];
-    snprintf(kkey, sizeof kkey, "order.kind.%s", o->kind);
+    snprintf(kkey, sizeof kkey, "order.kind.%s", subscription_kind_shown(p->db, o->id, o->kind));
     snprintf(rkey, sizeof rkey, "portal.root.%s", o->root_option);
     json_t *d = json_pack(
         "{s:I, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, "

@@ -8,20 +8,16 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Tap, launchBrowser, outDir, startServer, top } from './lib.mjs';
+import { launchBrowser, outDir, serialOf, serverTools, startServer, Tap } from './lib.mjs';
 
 const t = new Tap();
-const bin = process.env.SHOMEI_BIN || path.join(top, 'build/asan/shomei');
 mkdirSync(outDir, { recursive: true });
 const work = mkdtempSync(path.join(os.tmpdir(), 'shomei-certs-'));
 let server;
 let browser;
 try {
   server = await startServer(['server.secure_cookies=false', 'ca.test_ca=true']); // shomei issue needs a test CA
-  const env = { ...process.env, SHOMEI_CA_PASSPHRASE: process.env.SHOMEI_CA_PASSPHRASE || 'browser-test' };
-  const run = (args, input) => execFileSync(bin, args, { env, input, stdio: ['pipe', 'pipe', 'pipe'] });
-  const db = path.join(server.dir, 'shomei.db');
-  const sql = (q) => execFileSync('sqlite3', ['-batch', db, q], { encoding: 'utf8' }).trim();
+  const { run, sql } = serverTools(server);
   run(['user', 'add', '--dir', server.dir, '--login', 'hanako', '--role', 'customer', '--email',
     'hanako@alpha-shop.example.jp', '--name', '山田花子', '--org-name', 'アルファ商店株式会社',
     '--password-stdin'], 'Cert-horse-77\n');
@@ -33,8 +29,6 @@ try {
   execFileSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
     '-nodes', '-keyout', path.join(work, 'k.pem'), '-out', csr, '-subj', '/CN=www.alpha-shop.co.jp'],
   { stdio: 'ignore' });
-  const serialOf = (pem) => execFileSync('openssl', ['x509', '-noout', '-serial'], { input: pem })
-    .toString().split('=')[1].trim().toLowerCase().replace(/^0+/, '');
   const issue = (...a) => serialOf(run(['issue', '--dir', server.dir, '--csr', csr, ...a]));
   const s1 = issue('--name', 'www.alpha-shop.co.jp', '--level', 'dv', '--days', '45');
   const s2 = issue('--name', 'shop.alpha-shop.co.jp', '--name', 'api.alpha-shop.co.jp', '--level',

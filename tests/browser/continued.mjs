@@ -10,13 +10,11 @@
 // subscription go in with sqlite3 (there is no CLI for them); so does the issuance of the
 // continued order (the vetting job would need DNS peers for CAA: it/subscription.sh proves
 // that part end to end). Screenshots: tests/browser/out/continued-*.png.
-import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Tap, launchBrowser, makeCsr, outDir, startServer, top } from './lib.mjs';
+import { launchBrowser, makeCsr, outDir, serialOf, serverTools, startServer, Tap } from './lib.mjs';
 
 const t = new Tap();
-const bin = process.env.SHOMEI_BIN || path.join(top, 'build/asan/shomei');
 mkdirSync(outDir, { recursive: true });
 let server;
 let browser;
@@ -24,19 +22,13 @@ let browser;
 try {
   server = await startServer(['server.secure_cookies=false', 'ca.test_ca=true',
     'portal.maintenance=none', 'jobs.vetting_seconds=3600']);
-  const env = { ...process.env,
-    SHOMEI_CA_PASSPHRASE: process.env.SHOMEI_CA_PASSPHRASE || 'browser-test' };
-  const run = (args, input) => execFileSync(bin, args, { env, input, stdio: ['pipe', 'pipe', 'pipe'] });
-  const db = path.join(server.dir, 'shomei.db');
-  const sql = (q) => execFileSync('sqlite3', ['-batch', db, q], { encoding: 'utf8' }).trim();
+  const { run, sql } = serverTools(server);
   const q = (s) => s.replace(/'/g, "''");
   const now = Math.floor(Date.now() / 1000);
   const DAY = 86400;
   sql(`INSERT INTO products (code, name_ja, name_en, level, term_months, list_price,
        review_days_min, review_days_max, root_options, created_at)
      VALUES ('dv-1y', 'DV 1年', 'DV 1 year', 'dv', 12, 9800, 0, 1, 'a,b', 0)`);
-  const serialOf = (pem) => execFileSync('openssl', ['x509', '-noout', '-serial'], { input: pem })
-    .toString().split('=')[1].trim().toLowerCase().replace(/^0+/, '');
 
   const login = 'keizoku';
   const domain = 'keizoku.co.jp';

@@ -100,6 +100,43 @@ export async function startServer(settings = ['server.secure_cookies=false']) {
   return { url, dir, pid: child.pid, log: () => output, stop };
 }
 
+// The set-up tools of a test on server (from startServer): run(args, input) runs the shomei
+// CLI with the CA passphrase and returns its output; sql(q) the rows of q from the
+// server's SQLite database, trimmed.
+export function serverTools(server) {
+  const env = { ...process.env, SHOMEI_CA_PASSPHRASE: process.env.SHOMEI_CA_PASSPHRASE || 'browser-test' };
+  const run = (args, input) => execFileSync(bin, args, { env, input, stdio: ['pipe', 'pipe', 'pipe'] });
+  const db = path.join(server.dir, 'shomei.db');
+  const sql = (q) => execFileSync('sqlite3', ['-batch', db, q], { encoding: 'utf8' }).trim();
+  return { env, run, sql };
+}
+
+// The serial of a PEM certificate as shomei shows it (lower-case hex, no leading zeros).
+export function serialOf(pem) {
+  return execFileSync('openssl', ['x509', '-noout', '-serial'], { input: pem })
+    .toString().split('=')[1].trim().toLowerCase().replace(/^0+/, '');
+}
+
+// A page in a new context of browser in locale; console errors other than those matching
+// allowed (the refusals a test causes on purpose) and page errors go into problems.
+export async function newPage(browser, locale, problems, allowed) {
+  const context = await browser.newContext({ locale, viewport: { width: 1240, height: 900 } });
+  const page = await context.newPage();
+  page.on('console', (m) => m.type() === 'error' && !allowed.test(m.text()) &&
+    problems.push(m.text()));
+  page.on('pageerror', (e) => problems.push(String(e)));
+  return page;
+}
+
+// Logs who in with password pw at url (query: e.g. '?lang=en') and waits for the dashboard.
+export async function login(page, url, who, pw, query = '') {
+  await page.goto(`${url}/login${query}`);
+  await page.fill('#login_id', who);
+  await page.fill('#password', pw);
+  await page.click('form[action="/login"] button[type=submit]');
+  await page.waitForURL('**/dashboard');
+}
+
 export function launchBrowser() {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',

@@ -8,7 +8,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { Tap, launchBrowser, makeCsr, outDir, startServer, top } from './lib.mjs';
+import { launchBrowser, login as logIn, makeCsr, newPage, outDir, startServer, Tap, top } from './lib.mjs';
 
 const t = new Tap();
 const bin = process.env.SHOMEI_BIN || path.join(top, 'build/asan/shomei');
@@ -28,22 +28,9 @@ try {
     '山田 太郎', '--org-name', '株式会社ショウメイ検証');
   browser = await launchBrowser();
   const problems = [];
-  const open = async (locale) => {
-    const context = await browser.newContext({ locale, viewport: { width: 1240, height: 900 } });
-    const page = await context.newPage();
-    // Form errors answer 422 / 409 and the customer's try of an officer page 404 by design.
-    page.on('console', (m) => m.type() === 'error' && !/status of 4(22|09|04)/.test(m.text()) &&
-      problems.push(m.text()));
-    page.on('pageerror', (e) => problems.push(String(e)));
-    return page;
-  };
-  const login = async (page, who) => {
-    await page.goto(`${server.url}/login`);
-    await page.fill('#login_id', who);
-    await page.fill('#password', PW);
-    await page.click('form[action="/login"] button[type=submit]');
-    await page.waitForURL('**/dashboard');
-  };
+  // Form errors answer 422 / 409 and the customer's try of an officer page 404 by design.
+  const open = (locale) => newPage(browser, locale, problems, /status of 4(22|09|04)/);
+  const login = (page, who) => logIn(page, server.url, who, PW);
   const shot = (page, name) =>
     page.screenshot({ path: path.join(outDir, `officer-${name}.png`), fullPage: true });
 

@@ -10,20 +10,16 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Tap, launchBrowser, outDir, startServer, top } from './lib.mjs';
+import { launchBrowser, outDir, serialOf, serverTools, startServer, Tap } from './lib.mjs';
 
 const t = new Tap();
-const bin = process.env.SHOMEI_BIN || path.join(top, 'build/asan/shomei');
 mkdirSync(outDir, { recursive: true });
 const work = mkdtempSync(path.join(os.tmpdir(), 'shomei-reissue-'));
 let server;
 let browser;
 try {
   server = await startServer(['server.secure_cookies=false', 'ca.test_ca=true']);
-  const env = { ...process.env, SHOMEI_CA_PASSPHRASE: process.env.SHOMEI_CA_PASSPHRASE || 'browser-test' };
-  const run = (args, input) => execFileSync(bin, args, { env, input, stdio: ['pipe', 'pipe', 'pipe'] });
-  const db = path.join(server.dir, 'shomei.db');
-  const sql = (q) => execFileSync('sqlite3', ['-batch', db, q], { encoding: 'utf8' }).trim();
+  const { run, sql } = serverTools(server);
   run(['user', 'add', '--dir', server.dir, '--login', 'taro', '--role', 'customer', '--email',
     'taro@ri-shop.example.jp', '--name', '鈴木太郎', '--org-name', 'リイシュー商事株式会社',
     '--password-stdin'], 'Reissue-horse-77\n');
@@ -33,8 +29,7 @@ try {
   { stdio: 'ignore' });
   const pem = run(['issue', '--dir', server.dir, '--csr', csr, '--name', 'www.ri-shop.co.jp',
     '--level', 'dv', '--days', '90']);
-  const serial = execFileSync('openssl', ['x509', '-noout', '-serial'], { input: pem })
-    .toString().split('=')[1].trim().toLowerCase().replace(/^0+/, '');
+  const serial = serialOf(pem);
   const org = sql("SELECT org_id FROM users WHERE login_id = 'taro'");
   const now = Math.floor(Date.now() / 1000);
   const q = (s) => s.replace(/'/g, "''");

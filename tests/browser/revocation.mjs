@@ -11,10 +11,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Tap, launchBrowser, outDir, startServer, top } from './lib.mjs';
+import { launchBrowser, login as logIn, newPage, outDir, serialOf, serverTools, startServer, Tap } from './lib.mjs';
 
 const t = new Tap();
-const bin = process.env.SHOMEI_BIN || path.join(top, 'build/asan/shomei');
 mkdirSync(outDir, { recursive: true });
 const work = mkdtempSync(path.join(os.tmpdir(), 'shomei-revocation-'));
 const PW = 'Revoke-horse-77';
@@ -25,11 +24,7 @@ const jstDay = (days) => new Date(Date.now() + 9 * 3600e3 + days * 86400e3).toIS
   .slice(0, 10);
 try {
   server = await startServer(['server.secure_cookies=false', 'ca.test_ca=true']);
-  const env = { ...process.env,
-    SHOMEI_CA_PASSPHRASE: process.env.SHOMEI_CA_PASSPHRASE || 'browser-test' };
-  const run = (args, input) => execFileSync(bin, args, { env, input, stdio: ['pipe', 'pipe', 'pipe'] });
-  const db = path.join(server.dir, 'shomei.db');
-  const sql = (q) => execFileSync('sqlite3', ['-batch', db, q], { encoding: 'utf8' }).trim();
+  const { run, sql } = serverTools(server);
   const addUser = (...a) => run(['user', 'add', '--dir', server.dir, ...a, '--password-stdin'],
     `${PW}\n`);
   addUser('--login', 'kaisha', '--role', 'customer', '--email', 'ssl@alpha-shop.example.jp',
@@ -43,8 +38,6 @@ try {
   execFileSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
     '-nodes', '-keyout', path.join(work, 'k.pem'), '-out', csr, '-subj', '/CN=www.alpha-shop.co.jp'],
   { stdio: 'ignore' });
-  const serialOf = (pem) => execFileSync('openssl', ['x509', '-noout', '-serial'], { input: pem })
-    .toString().split('=')[1].trim().toLowerCase().replace(/^0+/, '');
   const issue = (...a) => serialOf(run(['issue', '--dir', server.dir, '--csr', csr, ...a]));
   const ov = ['--level', 'ov', '--org', 'Alpha Shop KK', '--locality', 'Chiyoda', '--state',
     'Tokyo', '--country', 'JP'];
@@ -58,22 +51,9 @@ try {
 
   browser = await launchBrowser();
   const problems = [];
-  const open = async (locale) => {
-    const context = await browser.newContext({ locale, viewport: { width: 1240, height: 900 } });
-    const page = await context.newPage();
-    // Refused forms answer 400 by design.
-    page.on('console', (m) => m.type() === 'error' && !/status of 400/.test(m.text()) &&
-      problems.push(m.text()));
-    page.on('pageerror', (e) => problems.push(String(e)));
-    return page;
-  };
-  const login = async (page, who) => {
-    await page.goto(`${server.url}/login`);
-    await page.fill('#login_id', who);
-    await page.fill('#password', PW);
-    await page.click('form[action="/login"] button[type=submit]');
-    await page.waitForURL('**/dashboard');
-  };
+  // Refused forms answer 400 by design.
+  const open = (locale) => newPage(browser, locale, problems, /status of 400/);
+  const login = (page, who) => logIn(page, server.url, who, PW);
   const shot = (page, name) =>
     page.screenshot({ path: path.join(outDir, `revocation-${name}.png`), fullPage: true });
   const ask = async (page, serial, reason, date) => {

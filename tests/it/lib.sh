@@ -121,6 +121,60 @@ dcv_peers() {
   IT_PIDS+=($!)
 }
 
+# dcv_init DIR SECRET [ARGS...]: `shomei init --demo` of DIR against the peers of dcv_peers
+# (knot, the web server on $HP, the SMTP sink) with the test relaxations, the payment
+# secret SECRET, the vetting job every second, ARGS (more --set) and $SHOMEI_TEST_PG_URL
+# when set; its output in $IT_TMP/init.log. A failed init ends the test.
+dcv_init() {
+  local dir=$1 secret=$2
+  shift 2
+  "$SHOMEI_BIN" init --dir "$dir" --demo --set server.secure_cookies=false \
+    --set "payment.hmac_secret=$secret" --set "dns.resolver=$KNOT_ADDR" \
+    --set "dns.trust_anchor_file=$KNOT_TA" --set testing.not_for_production=true \
+    --set dcv.allow_loopback=true --set "dcv.http_port=$HP" --set mail.enabled=true \
+    --set "mail.url=smtp://127.0.0.1:$SINK_PORT" --set mail.poll_seconds=1 \
+    --set jobs.vetting_seconds=1 --set jobs.lease_seconds=3 "$@" \
+    ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} \
+    >"$IT_TMP/init.log" 2>&1 || { not_ok "init"; it_done; }
+}
+# sq SQL: the rows of SQL (|-separated) from the database of $D, or $SHOMEI_TEST_PG_URL
+sq() {
+  if [ -n "${SHOMEI_TEST_PG_URL:-}" ]; then psql -X -q -tA "$SHOMEI_TEST_PG_URL" -c "$1"
+  else sqlite3 "$D/shomei.db" "$1"; fi
+}
+# After dcv_peers, for an order $OID read through api (the answer in $BODY):
+# instr NAME KEY: the DCV instruction KEY (value, url, ...) of domain NAME, "" if none;
+# state_is STATE: whether the order is in STATE now;
+# publish ZONE: the DNS TXT of www.ZONE and the web-page file of ZONE as the order asks,
+# then a check now.
+instr() { jq_ "next((x['instructions'].get('$2','') for x in d['domains'] if x['name']=='$1'), '')"; }
+state_is() { api GET "/api/v1/orders/$OID"; [ "$(jq_ 'd["state"]')" = "$1" ]; }
+publish() {
+  api GET "/api/v1/orders/$OID"
+  local val url2 fv
+  val=$(instr "www.$1" value)
+  url2=$(instr "$1" url)
+  fv=$(instr "$1" value)
+  [ -n "$val" ] && { knot_set_txt "$1" _pki-validation.www "$val" || not_ok "TXT"; }
+  [ -n "$fv" ] && [ -n "$url2" ] && printf '%s\n' "$fv" >"$WEB/.well-known/pki-validation/${url2##*/}"
+  api POST "/api/v1/orders/$OID/dcv" '{"action":"check"}'
+}
+# subjects: the subjects of the mails the sink received so far, one per line;
+# nmail TEXT: how many contain TEXT; nmail_is TEXT N: whether that is N
+subjects() {
+  python3 - "$IT_TMP/sink" <<'PY'
+import email, email.policy, glob, sys
+for f in sorted(glob.glob(sys.argv[1] + "/*.eml")):
+    m = email.message_from_binary_file(open(f, "rb"), policy=email.policy.default)
+    print(m["subject"])
+PY
+}
+nmail() { subjects | grep -c -- "$1"; }
+nmail_is() { [ "$(nmail "$1")" = "$2" ]; }
+pem_of() { # SERIAL FILE: the certificate's PEM through the API (as KEY at $url)
+  curl -s -o "$2" -H "Authorization: Bearer $KEY" "$url/api/v1/certificates/$1/download/pem"
+}
+
 # The order API as a customer, for the order-flow tests: they set url (the server), KEY (an
 # API key), BODY (a file) and SECRET (payment.hmac_secret).
 api() { # METHOD PATH [JSON] -> $code, body in $BODY

@@ -33,18 +33,7 @@ REC
 dcv_peers "jp co.jp ri-test.co.jp caa-ri.co.jp" "$IT_TMP/records" mail
 
 export SHOMEI_FAKE_NOW=2026-11-30T00:00:00Z
-"$S" init --dir "$D" --demo --set server.secure_cookies=false \
-  --set "payment.hmac_secret=$SECRET" --set "dns.resolver=$KNOT_ADDR" \
-  --set "dns.trust_anchor_file=$KNOT_TA" --set testing.not_for_production=true \
-  --set dcv.allow_loopback=true --set "dcv.http_port=$HP" --set mail.enabled=true \
-  --set "mail.url=smtp://127.0.0.1:$SINK_PORT" --set mail.poll_seconds=1 \
-  --set jobs.vetting_seconds=1 --set jobs.lease_seconds=3 --set revocation.crl_check_seconds=1 \
-  ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} \
-  >"$IT_TMP/init.log" 2>&1 || { not_ok "init"; it_done; }
-sq() {
-  if [ -n "${SHOMEI_TEST_PG_URL:-}" ]; then psql -X -q -tA "$SHOMEI_TEST_PG_URL" -c "$1"
-  else sqlite3 "$D/shomei.db" "$1"; fi
-}
+dcv_init "$D" "$SECRET" --set revocation.crl_check_seconds=1
 "$S" ca chain --dir "$D" --level dv --root a >"$IT_TMP/chain.pem"
 awk -v a="$IT_TMP/int.pem" -v b="$IT_TMP/root.pem" '/BEGIN/{n++} {print > (n == 1 ? a : b)}' \
   "$IT_TMP/chain.pem"
@@ -64,29 +53,6 @@ at 2026-12-01T03:00:00Z
 KEY=$(api_key_for "$url" ri-c "$PW")
 check "an API key for the customer" test -n "$KEY"
 
-instr() { jq_ "next((x['instructions'].get('$2','') for x in d['domains'] if x['name']=='$1'), '')"; }
-state_is() { api GET "/api/v1/orders/$OID"; [ "$(jq_ 'd["state"]')" = "$1" ]; }
-# publish ZONE: the web-page file of the apex and the DNS TXT of www for order $OID, then check
-publish() {
-  api GET "/api/v1/orders/$OID"
-  local val url2 fv
-  val=$(instr "www.$1" value)
-  url2=$(instr "$1" url)
-  fv=$(instr "$1" value)
-  [ -n "$val" ] && { knot_set_txt "$1" _pki-validation.www "$val" || not_ok "TXT"; }
-  [ -n "$fv" ] && [ -n "$url2" ] && printf '%s\n' "$fv" >"$WEB/.well-known/pki-validation/${url2##*/}"
-  api POST "/api/v1/orders/$OID/dcv" '{"action":"check"}'
-}
-subjects() {
-  python3 - "$IT_TMP/sink" <<'PY'
-import email, email.policy, glob, sys
-for f in sorted(glob.glob(sys.argv[1] + "/*.eml")):
-    m = email.message_from_binary_file(open(f, "rb"), policy=email.policy.default)
-    print(m["subject"])
-PY
-}
-nmail_is() { [ "$(subjects | grep -c -- "$1")" = "$2" ]; }
-pem_of() { curl -s -o "$2" -H "Authorization: Bearer $KEY" "$url/api/v1/certificates/$1/download/pem"; }
 csr_json() { python3 -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$1"; }
 norders() { sq "SELECT COUNT(*) FROM orders"; }
 cert_state() { sq "SELECT state FROM certificates WHERE serial = '$1'"; }

@@ -36,18 +36,7 @@ dcv_peers "jp co.jp sub-test.co.jp" "$IT_TMP/records" mail
 # the CA and the accounts are made the day before the first fake date (the CA's notBefore
 # must precede every certificate's)
 export SHOMEI_FAKE_NOW=2026-11-30T00:00:00Z
-"$S" init --dir "$D" --demo --set server.secure_cookies=false \
-  --set "payment.hmac_secret=$SECRET" --set "dns.resolver=$KNOT_ADDR" \
-  --set "dns.trust_anchor_file=$KNOT_TA" --set testing.not_for_production=true \
-  --set dcv.allow_loopback=true --set "dcv.http_port=$HP" --set mail.enabled=true \
-  --set "mail.url=smtp://127.0.0.1:$SINK_PORT" --set mail.poll_seconds=1 \
-  --set jobs.vetting_seconds=1 --set jobs.subscription_seconds=1 --set jobs.lease_seconds=3 \
-  ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} \
-  >"$IT_TMP/init.log" 2>&1 || { not_ok "init"; it_done; }
-sq() {
-  if [ -n "${SHOMEI_TEST_PG_URL:-}" ]; then psql -X -q -tA "$SHOMEI_TEST_PG_URL" -c "$1"
-  else sqlite3 "$D/shomei.db" "$1"; fi
-}
+dcv_init "$D" "$SECRET" --set jobs.subscription_seconds=1
 PW=sub-Horse-77-battery
 printf '%s\n' "$PW" | "$S" user add --dir "$D" --password-stdin --login sub-c --role customer \
   --email c@sub-test.co.jp --name "Sub C" --org-name "Sub Org" >/dev/null
@@ -70,33 +59,6 @@ at 2026-12-01T03:00:00Z
 KEY=$(api_key_for "$url" sub-c "$PW")
 check "an API key for the customer" test -n "$KEY"
 
-instr() { jq_ "[x['instructions'].get('$2','') for x in d['domains'] if x['name']=='$1'][0]"; }
-state_is() { api GET "/api/v1/orders/$OID"; [ "$(jq_ 'd["state"]')" = "$1" ]; }
-# publish: the DNS TXT of www and the file of the apex for order $OID, then check now
-publish() {
-  api GET "/api/v1/orders/$OID"
-  local val url2 fv
-  val=$(instr www.sub-test.co.jp value)
-  url2=$(instr sub-test.co.jp url)
-  fv=$(instr sub-test.co.jp value)
-  [ -n "$val" ] && { knot_set_txt sub-test.co.jp _pki-validation.www "$val" || not_ok "TXT"; }
-  [ -n "$fv" ] && printf '%s\n' "$fv" >"$WEB/.well-known/pki-validation/${url2##*/}"
-  api POST "/api/v1/orders/$OID/dcv" '{"action":"check"}'
-}
-# subjects of the mails received so far, one per line
-subjects() {
-  python3 - "$IT_TMP/sink" <<'PY'
-import email, email.policy, glob, sys
-for f in sorted(glob.glob(sys.argv[1] + "/*.eml")):
-    m = email.message_from_binary_file(open(f, "rb"), policy=email.policy.default)
-    print(m["subject"])
-PY
-}
-nmail() { subjects | grep -c -- "$1"; }
-nmail_is() { [ "$(nmail "$1")" = "$2" ]; }
-pem_of() { # SERIAL FILE: the certificate's PEM
-  curl -s -o "$2" -H "Authorization: Bearer $KEY" "$url/api/v1/certificates/$1/download/pem"
-}
 end_of() { openssl x509 -in "$1" -noout -enddate | sed 's/notAfter=//'; }
 epoch() { date -u -d "$1" +%s; }
 
@@ -117,7 +79,7 @@ check_eq "apply for dv-1y" 201 "$code"
 OID=$(jq_ 'd["id"]')
 pay
 check_eq "paid" 200 "$code"
-publish
+publish sub-test.co.jp
 wait_for 30 state_is issued
 check_eq "R-REN-6 the first certificate is issued" issued "$(jq_ 'd["state"]')"
 S1=$(jq_ 'd.get("cert_serial", "")')
@@ -167,7 +129,7 @@ check_eq "R-VAL-2 the validation of 2026-12-01 is past the 100-day reuse period:
   "['pending', 'pending']" "$(jq_ '[x["state"] for x in d["domains"]]')"
 check_eq "  no invoice, no payment notice" "0" \
   "$(sq "SELECT COUNT(*) FROM invoices WHERE order_id = $OID")"
-publish
+publish sub-test.co.jp
 wait_for 30 state_is issued
 check_eq "R-REN-6 the next certificate is issued" issued "$(jq_ 'd["state"]')"
 S2=$(jq_ 'd.get("cert_serial", "")')
@@ -195,6 +157,13 @@ check "  with its two certificates" test "$(grep -o 'data-serial="[0-9a-f]*"' "$
 check "  the end date" grep -q 'id="sub-ends">2027-12-01<' "$IT_TMP/page.html"
 check "  and the form for the next certificate (in its window now)" grep -q 'id="continue-form"' "$IT_TMP/page.html"
 check "  and when renewal opens" grep -q '2027-10-02' "$IT_TMP/page.html"
+# issue 9: a continued order is shown with 申請種別 継続, not 新規 (stored as kind new)
+check "  the continued certificate's kind is 継続" grep -q '申請種別</th><td>継続<' "$IT_TMP/page.html"
+curl -s -c "$JAR" -b "$JAR" -o "$IT_TMP/order.html" "$url/orders/$OID"
+check "issue 9: the continued order's page says 申請種別 継続" \
+  grep -q '申請種別</th><td>継続<' "$IT_TMP/order.html"
+curl -s -c "$JAR" -b "$JAR" -o "$IT_TMP/first.html" "$url/certificates/$S1"
+check "  the first certificate's stays 新規" grep -q '申請種別</th><td>新規<' "$IT_TMP/first.html"
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$IT_TMP/k3.pem" \
   -out "$IT_TMP/c3.csr" -subj "/CN=www.sub-test.co.jp" 2>/dev/null
 api POST "/api/v1/certificates/$S2/continue" \

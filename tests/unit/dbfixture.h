@@ -6,10 +6,14 @@
 #define TEST_DBFIXTURE_H
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "core/clock.h"
 #include "core/failalloc.h"
+#include "store/certs.h"
 #include "store/db.h"
+#include "store/orders.h"
 
 struct backend {
     const char *label;
@@ -94,6 +98,81 @@ __attribute__((unused)) static int64_t dbfx_add_ca(struct db *db, const char *na
     int64_t id = 0;
     if (db_returning_id(db, &st, p, 3, &id, &e) != 0)
         fail_msg("stub CA: %s", e.detail);
+    return id;
+}
+
+static int dbfx_got_int(void *ctx, const struct db_val *c, int n)
+{
+    *(int64_t *)ctx = n > 0 ? db_col_int(&c[0]) : 0;
+    return 0;
+}
+
+/* The first column of the row st gives with the parameters p[0..np) (a COUNT), or -1 when
+ * there is none; a database error fails the test. */
+__attribute__((unused)) static int64_t dbfx_count(struct db *db, const struct db_stmt *st,
+                                                  struct db_val *p, int np)
+{
+    int64_t v = -1;
+    struct sm_err e = {0};
+    if (db_run(db, st, p, np, dbfx_got_int, &v, &e) != 0)
+        fail_msg("%s: %s", st->name, e.detail);
+    return v;
+}
+
+/* An order as the ra/ tests need one: kind and state as stored, one name (cn), root a. */
+struct dbfx_order {
+    const char *tag; /* receipt number R-TAG-NNNNN, unique in the process */
+    const char *kind, *state;
+    int64_t product_id, org_id, predecessor_cert_id;
+    const char *cn, *notify_email, *applicant, *csr_pem; /* csr_pem may be NULL */
+};
+
+/* Stores the order spec in a transaction of its own and returns its id. */
+__attribute__((unused)) static int64_t dbfx_add_order(struct db *db, const struct dbfx_order *spec)
+{
+    static int seq;
+    struct sm_err e = {0};
+    struct order_row o;
+    char names[300], key[32];
+    memset(&o, 0, sizeof o);
+    snprintf(o.receipt_no, sizeof o.receipt_no, "R-%s-%05d", spec->tag, ++seq);
+    snprintf(o.kind, sizeof o.kind, "%s", spec->kind);
+    snprintf(o.state, sizeof o.state, "%s", spec->state);
+    snprintf(o.root_option, sizeof o.root_option, "a");
+    snprintf(names, sizeof names, "[\"%s\"]", spec->cn);
+    snprintf(key, sizeof key, "k-%d", seq);
+    o.product_id = spec->product_id;
+    o.org_id = spec->org_id;
+    o.predecessor_cert_id = spec->predecessor_cert_id;
+    o.created_by = 1;
+    o.cn = (char *)spec->cn;
+    o.names = names;
+    o.notify_email[0] = (char *)spec->notify_email;
+    o.applicant = (char *)spec->applicant;
+    o.csr_pem = (char *)spec->csr_pem;
+    o.idem_key = key;
+    int64_t id = 0;
+    if (db_begin(db, &e) != 0 || orders_insert(db, &o, &id, &e) != 0 || db_commit(db, &e) != 0)
+        fail_msg("order: %s", e.detail);
+    return id;
+}
+
+/* Stores certificate c as issued at `at` until not_after with DER der (reserved and issued
+ * in one transaction, as ra/issuance does); in_tx (may be NULL) runs inside that
+ * transaction with the certificate's id before the commit (a subscription's record).
+ * Returns the id. */
+__attribute__((unused)) static int64_t
+dbfx_add_issued(struct db *db, const struct certs_new *c, const unsigned char *der, size_t len,
+                time_t at, time_t not_after,
+                int (*in_tx)(struct db *db, int64_t cert_id, void *ctx, struct sm_err *e),
+                void *ctx)
+{
+    struct sm_err e = {0};
+    int64_t id = 0;
+    if (db_begin(db, &e) != 0 || certs_reserve(db, c, "test/1/1", at, &e) != 0 ||
+        certs_set_issued(db, c->serial, der, len, at, not_after, "00", at, &id, &e) != 0 ||
+        (in_tx != NULL && in_tx(db, id, ctx, &e) != 0) || db_commit(db, &e) != 0)
+        fail_msg("issued certificate %s: %s", c->serial, e.detail);
     return id;
 }
 

@@ -153,6 +153,41 @@ static void test_audit_append_invalid_input_refused(void **state)
     assert_int_equal(verify(f->db, NULL, NULL, 0), 0);
 }
 
+/* Issue 8 item 29: a detail built as a JSON object is stored as audit_append stores its
+ * text (compact, keys sorted), without being parsed again; the chain verifies; what is not
+ * an object, or too large, is refused with nothing appended. */
+static const struct db_stmt st_detail_of = {
+    "t.detail_of", "SELECT detail FROM audit_log WHERE seq = $1", NULL, NULL};
+
+static void test_audit_append_json_stores_the_object(void **state)
+{
+    struct dbfx *f = *state;
+    struct sm_err e = {0};
+    json_t *d = json_pack("{s:s, s:i, s:[s,s]}", "note", "承認", "b", 1, "names", "a.jp", "b.jp");
+    json_t *arr = json_array(), *big = json_object();
+    static char text[AUDIT_MAX_DETAIL + 8];
+    memset(text, 'x', sizeof text - 1);
+    json_object_set_new(big, "x", json_string(text));
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(audit_append_json(f->db, "cli", "cert.issue", "cert:01", d, &e), 0);
+    assert_int_equal(audit_append_json(f->db, "cli", "cert.issue", "cert:02", NULL, &e), 0);
+    assert_int_equal(audit_append_json(f->db, "cli", "x", "o", arr, &e), -SM_E_INVALID);
+    assert_int_equal(audit_append_json(f->db, "cli", "x", "o", big, &e), -SM_E_TOO_LARGE);
+    assert_int_equal(audit_append_json(f->db, "", "x", "o", d, &e), -SM_E_INVALID);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    assert_int_equal(verify(f->db, NULL, NULL, 0), 2);
+    char got[256] = "";
+    struct db_val p = DBV_INT(1);
+    assert_int_equal(db_run(f->db, &st_detail_of, &p, 1, copy_text, got, &e), 0);
+    assert_string_equal(got, "{\"b\":1,\"names\":[\"a.jp\",\"b.jp\"],\"note\":\"承認\"}");
+    p = (struct db_val)DBV_INT(2);
+    assert_int_equal(db_run(f->db, &st_detail_of, &p, 1, copy_text, got, &e), 0);
+    assert_string_equal(got, "{}");
+    json_decref(d);
+    json_decref(arr);
+    json_decref(big);
+}
+
 /* A rolled-back append leaves no record and no gap in the sequence. */
 static void test_audit_append_rollback_leaves_no_gap(void **state)
 {
@@ -449,6 +484,7 @@ static const struct CMUnitTest table[] = {
     T(test_audit_verify_intact_chain),
     T(test_audit_append_outside_transaction_refused),
     T(test_audit_append_invalid_input_refused),
+    T(test_audit_append_json_stores_the_object),
     T(test_audit_append_rollback_leaves_no_gap),
     T(test_audit_log_refuses_update_and_delete),
     T(test_audit_verify_tampering_detected),

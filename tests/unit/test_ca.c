@@ -630,6 +630,45 @@ static void test_ca_load_issuer_failures(void **state)
     db_close(db);
 }
 
+/* Issue 9 (CRL speed): the issuer a job signs with is opened once per process and kept
+ * open: asked again, the same one comes back without decrypting the key (a wrong
+ * passphrase by then changes nothing); a database with another CA gets that CA, never the
+ * one kept for the first; issuer_cache_close frees them all. */
+static void test_ca_issuer_cached_opened_once(void **state)
+{
+    (void)state;
+    struct db *db = open_db(config_dir(cfg)); /* stored by the earlier test */
+    config_set(cfg, "ca", "passphrase", PASS);
+    struct ca_issuer *a = NULL, *b = NULL, *other = NULL;
+    assert_int_equal(issuer_cached(db, cfg, "dv", "a", &a, NULL), 0);
+    assert_int_equal(X509_cmp(a->cert, by_name(&hier, "dv")), 0);
+    config_set(cfg, "ca", "passphrase", "wrong-passphrase");
+    assert_int_equal(issuer_cached(db, cfg, "dv", "a", &b, NULL), 0);
+    assert_ptr_equal(a, b);
+    assert_int_equal(issuer_cached(db, cfg, "ov", "a", &b, NULL), -SM_E_CRYPTO); /* not open */
+    assert_null(b);
+    config_set(cfg, "ca", "passphrase", PASS);
+
+    char dir[300];
+    new_dir(dir, sizeof dir);
+    struct config *c = config_defaults(dir);
+    config_set(c, "ca", "passphrase", PASS);
+    struct db *db2 = open_db(dir);
+    struct ca_hierarchy h;
+    assert_int_equal(ca_hierarchy_create(c, PASS, &h, NULL), 0);
+    assert_int_equal(issuer_store_hierarchy(db2, &h, "cli", NULL), 0);
+    assert_int_equal(issuer_cached(db2, c, "dv", "a", &other, NULL), 0);
+    assert_ptr_not_equal(other, a);
+    assert_int_equal(X509_cmp(other->cert, by_name(&h, "dv")), 0);
+    assert_int_equal(issuer_cached(db, cfg, "dv", "a", &b, NULL), 0); /* both kept */
+    assert_ptr_equal(a, b);
+    issuer_cache_close();
+    ca_hierarchy_clear(&h);
+    config_free(c);
+    db_close(db2);
+    db_close(db);
+}
+
 /* R-OPS-1: every allocation failure while loading an issuer or listing CAs is reported as
  * an error with nothing returned and nothing leaked (ASan checks the leaks). */
 static void test_ca_load_issuer_each_allocation_failure(void **state)
@@ -775,6 +814,7 @@ int main(void)
         cmocka_unit_test(test_ca_passphrase_env_wins_and_missing_refused),
         cmocka_unit_test(test_ca_hierarchy_store_once_with_audit),
         cmocka_unit_test(test_ca_load_issuer_each_level_and_root),
+        cmocka_unit_test(test_ca_issuer_cached_opened_once),
         cmocka_unit_test(test_ca_load_issuer_failures),
         cmocka_unit_test(test_ca_load_issuer_each_allocation_failure),
         cmocka_unit_test(test_ca_issuer_open_from_bytes),

@@ -56,12 +56,6 @@ struct fx {
     struct order_actor who;
 };
 
-static const struct db_stmt st_ca = {
-    "t.ca",
-    "INSERT INTO cas (name, role, level, root, key_ref, key_type, cert_der, subject, ski, "
-    "not_before, not_after, created_at) VALUES ('dv-a', 'intermediate', 'dv', 'a', 'file:x', "
-    "'ec-p256', $1, 'CN=t', '00', 0, 4000000000, 0) RETURNING id",
-    NULL, NULL};
 static const struct db_stmt st_count = {"t.count", "SELECT COUNT(*) FROM orders", NULL, NULL};
 static const struct db_stmt st_mails = {"t.mails", "SELECT COUNT(*) FROM outbox WHERE tmpl = $1",
                                         NULL, NULL};
@@ -70,26 +64,12 @@ static const struct db_stmt st_jobs = {
 static const struct db_stmt st_state = {
     "t.state", "SELECT COUNT(*) FROM certificates WHERE serial = $1 AND state = $2", NULL, NULL};
 
-static int got_int(void *ctx, const struct db_val *c, int n)
-{
-    *(int64_t *)ctx = n > 0 ? db_col_int(&c[0]) : 0;
-    return 0;
-}
-
-static int64_t count1(struct db *db, const struct db_stmt *st, struct db_val *p, int np)
-{
-    int64_t v = -1;
-    struct sm_err e = {0};
-    assert_int_equal(db_run(db, st, p, np, got_int, &v, &e), 0);
-    return v;
-}
-
-static int64_t norders(struct fx *f) { return count1(f->db, &st_count, NULL, 0); }
+static int64_t norders(struct fx *f) { return dbfx_count(f->db, &st_count, NULL, 0); }
 
 static int cert_in(struct fx *f, const char *serial, const char *state)
 {
     struct db_val p[2] = {DBV_TEXT(serial), DBV_TEXT(state)};
-    return count1(f->db, &st_state, p, 2) == 1;
+    return dbfx_count(f->db, &st_state, p, 2) == 1;
 }
 
 /* A CSR (PEM, malloc'd) for cn with key k. */
@@ -141,9 +121,7 @@ static int fx_setup(void **state)
     int created = 0;
     assert_int_equal(product_seed_demo(f->db, "test", &created, &e), 0);
     assert_int_equal(products_get_by_code(f->db, "dv-1y", &f->p, &e), 0);
-    static const unsigned char der[] = {0x30, 0x00};
-    struct db_val p[1] = {DBV_BLOB(der, 2)};
-    assert_int_equal(db_run(f->db, &st_ca, p, 1, got_int, &f->ca_id, &e), 0);
+    f->ca_id = dbfx_add_ca(f->db, "dv-a", "dv");
     f->org_id = 7;
     f->k1 = EVP_EC_gen("P-256");
     f->k2 = EVP_EC_gen("P-256");
@@ -169,41 +147,45 @@ static int fx_teardown(void **state)
 
 static int seq;
 
+/* The subscription record of an issued certificate, inside the transaction storing it. */
+struct record {
+    const struct order_row *o;
+    const struct sub_plan *plan;
+    time_t at;
+};
+
+static int record(struct db *db, int64_t cert_id, void *ctx, struct sm_err *e)
+{
+    struct record *r = ctx;
+    return subscription_record_tx(db, r->o, r->plan, cert_id, r->at, e);
+}
+
 /* An issued certificate of CN for a paid order of product p (opening a subscription),
  * with key k, issued at `at` and ending at not_after. Its serial in serial (24 bytes). */
 static int64_t issued(struct fx *f, const struct product_row *p, EVP_PKEY *k, time_t at,
                       time_t not_after, char *serial)
 {
     struct sm_err e = {0};
-    struct order_row o;
-    memset(&o, 0, sizeof o);
-    snprintf(o.receipt_no, sizeof o.receipt_no, "R-ri-%05d", ++seq);
-    snprintf(o.kind, sizeof o.kind, "new");
-    snprintf(o.state, sizeof o.state, "issued");
-    snprintf(o.root_option, sizeof o.root_option, "a");
-    o.product_id = p->id;
-    o.org_id = f->org_id;
-    o.created_by = 1;
-    o.cn = CN;
-    o.names = "[\"" CN "\"]";
-    o.notify_email[0] = "cert@ri-test.co.jp";
-    o.applicant = "{\"org\":{\"name_ja\":\"株式会社リイシュー\",\"name_en\":\"Reissue KK\"}}";
     char *csr = csr_pem(k, CN);
-    o.csr_pem = csr;
-    char key[32];
-    snprintf(key, sizeof key, "k-%d", seq);
-    o.idem_key = key;
-    int64_t oid = 0;
-    assert_int_equal(db_begin(f->db, &e), 0);
-    assert_int_equal(orders_insert(f->db, &o, &oid, &e), 0);
-    assert_int_equal(db_commit(f->db, &e), 0);
+    struct dbfx_order spec = {
+        "ri",
+        "new",
+        "issued",
+        p->id,
+        f->org_id,
+        0,
+        CN,
+        "cert@ri-test.co.jp",
+        "{\"org\":{\"name_ja\":\"株式会社リイシュー\",\"name_en\":\"Reissue KK\"}}",
+        csr};
+    int64_t oid = dbfx_add_order(f->db, &spec);
     free(csr);
     static const struct org_scope all = {1, NULL, 0};
     struct order_row *r = NULL;
     struct sub_plan plan;
     assert_int_equal(orders_get(f->db, oid, &all, &r, &e), 0);
     assert_int_equal(subscription_plan(f->db, r, p, at, &plan, &e), 0);
-    snprintf(serial, 24, "7ee%05d", seq);
+    snprintf(serial, 24, "7ee%05d", ++seq);
     struct certs_new c = {.serial = serial,
                           .ca_id = f->ca_id,
                           .level = "dv",
@@ -214,14 +196,8 @@ static int64_t issued(struct fx *f, const struct product_row *p, EVP_PKEY *k, ti
                           .org_id = f->org_id};
     int len = 0;
     unsigned char *der = cert_der(k, &len);
-    int64_t id = 0;
-    assert_int_equal(db_begin(f->db, &e), 0);
-    assert_int_equal(certs_reserve(f->db, &c, "test/1/1", at, &e), 0);
-    assert_int_equal(
-        certs_set_issued(f->db, serial, der, (size_t)len, at, not_after, "00", at, &id, &e), 0);
-    if (subscription_record_tx(f->db, r, &plan, id, at, &e) != 0)
-        fail_msg("record: %s", e.detail);
-    assert_int_equal(db_commit(f->db, &e), 0);
+    struct record rec = {r, &plan, at};
+    int64_t id = dbfx_add_issued(f->db, &c, der, (size_t)len, at, not_after, record, &rec);
     OPENSSL_free(der);
     order_row_free(r);
     return id;
@@ -429,9 +405,9 @@ static void test_apply(void **state)
     /* the original waits for its date, with its job */
     assert_true(cert_in(f, s, "revocation_scheduled"));
     struct db_val jp[1] = {DBV_TEXT(s)};
-    assert_int_equal(count1(f->db, &st_jobs, jp, 1), 1);
+    assert_int_equal(dbfx_count(f->db, &st_jobs, jp, 1), 1);
     struct db_val mp[1] = {DBV_TEXT("order_reissue")};
-    assert_int_equal(count1(f->db, &st_mails, mp, 1), 1);
+    assert_int_equal(dbfx_count(f->db, &st_mails, mp, 1), 1);
     /* the order: a reissue of the original, in vetting (the new name needs DCV), free */
     static const struct org_scope all = {1, NULL, 0};
     struct order_row *o = NULL;

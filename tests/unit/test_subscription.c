@@ -30,6 +30,7 @@
 #include "core/policy.h"
 #include "ra/notifyaddr.h"
 #include "ra/product.h"
+#include "ra/reissue.h"
 #include "ra/review.h"
 #include "ra/validate.h"
 #include "ra/revoke.h"
@@ -56,12 +57,6 @@ struct fx {
     int64_t ca_id, org_id;
 };
 
-static const struct db_stmt st_ca = {
-    "t.ca",
-    "INSERT INTO cas (name, role, level, root, key_ref, key_type, cert_der, subject, ski, "
-    "not_before, not_after, created_at) VALUES ('dv-a', 'intermediate', 'dv', 'a', 'file:x', "
-    "'ec-p256', $1, 'CN=t', '00', 0, 4000000000, 0) RETURNING id",
-    NULL, NULL};
 static const struct db_stmt st_extend = {
     "t.extend", "UPDATE certificates SET not_after = $1 WHERE id = $2", NULL, NULL};
 static const struct db_stmt st_mails = {"t.mails", "SELECT COUNT(*) FROM outbox WHERE tmpl = $1",
@@ -84,30 +79,16 @@ static const struct db_stmt st_rcpt_old = {
     "'cert@sub-test.co.jp'",
     NULL, NULL};
 
-static int got_int(void *ctx, const struct db_val *c, int n)
-{
-    *(int64_t *)ctx = n > 0 ? db_col_int(&c[0]) : 0;
-    return 0;
-}
-
-static int64_t count1(struct db *db, const struct db_stmt *st, struct db_val *p, int np)
-{
-    int64_t v = -1;
-    struct sm_err e = {0};
-    assert_int_equal(db_run(db, st, p, np, got_int, &v, &e), 0);
-    return v;
-}
-
 static int64_t mails(struct db *db, const char *tmpl)
 {
     struct db_val p[1] = {DBV_TEXT(tmpl)};
-    return count1(db, &st_mails, p, 1);
+    return dbfx_count(db, &st_mails, p, 1);
 }
 
 static int64_t notices(struct db *db, const char *kind, const char *key, int mailed)
 {
     struct db_val p[3] = {DBV_TEXT(kind), DBV_TEXT(key), DBV_INT(mailed)};
-    return count1(db, &st_notices, p, 3);
+    return dbfx_count(db, &st_notices, p, 3);
 }
 
 static int fx_setup(void **state)
@@ -120,9 +101,7 @@ static int fx_setup(void **state)
     int created = 0;
     assert_int_equal(product_seed_demo(f->db, "test", &created, &e), 0);
     assert_int_equal(products_get_by_code(f->db, "dv-1y", &f->p, &e), 0);
-    static const unsigned char der[] = {0x30, 0x00};
-    struct db_val p[1] = {DBV_BLOB(der, 2)};
-    assert_int_equal(db_run(f->db, &st_ca, p, 1, got_int, &f->ca_id, &e), 0);
+    f->ca_id = dbfx_add_ca(f->db, "dv-a", "dv");
     f->org_id = 7;
     *state = f;
     return 0;
@@ -140,29 +119,30 @@ static int fx_teardown(void **state)
 /* An order of kind in state, cn www.sub-test.co.jp. */
 static int64_t add_order(struct fx *f, const char *kind, const char *state, int64_t pred)
 {
-    static int seq;
-    struct sm_err e = {0};
-    struct order_row o;
-    memset(&o, 0, sizeof o);
-    snprintf(o.receipt_no, sizeof o.receipt_no, "R-test-%05d", ++seq);
-    snprintf(o.kind, sizeof o.kind, "%s", kind);
-    snprintf(o.state, sizeof o.state, "%s", state);
-    o.product_id = f->p.id;
-    o.org_id = f->org_id;
-    o.created_by = 1;
-    o.cn = "www.sub-test.co.jp";
-    o.names = "[\"www.sub-test.co.jp\"]";
-    o.notify_email[0] = "cert@sub-test.co.jp";
-    o.applicant = "{\"org\":{\"name_ja\":\"株式会社サブ\",\"postal\":\"100-0001\"}}";
-    o.predecessor_cert_id = pred;
-    char key[32];
-    snprintf(key, sizeof key, "k-%d", seq);
-    o.idem_key = key;
-    int64_t id = 0;
-    assert_int_equal(db_begin(f->db, &e), 0);
-    assert_int_equal(orders_insert(f->db, &o, &id, &e), 0);
-    assert_int_equal(db_commit(f->db, &e), 0);
-    return id;
+    struct dbfx_order o = {"test",
+                           kind,
+                           state,
+                           f->p.id,
+                           f->org_id,
+                           pred,
+                           "www.sub-test.co.jp",
+                           "cert@sub-test.co.jp",
+                           "{\"org\":{\"name_ja\":\"株式会社サブ\",\"postal\":\"100-0001\"}}",
+                           NULL};
+    return dbfx_add_order(f->db, &o);
+}
+
+/* The subscription record of an issued certificate, inside the transaction storing it. */
+struct record {
+    const struct order_row *o;
+    const struct sub_plan *plan;
+    time_t at;
+};
+
+static int record(struct db *db, int64_t cert_id, void *ctx, struct sm_err *e)
+{
+    struct record *r = ctx;
+    return subscription_record_tx(db, r->o, r->plan, cert_id, r->at, e);
 }
 
 /* Issues order oid at now the way ra/fulfil does: plan, certificate, record. */
@@ -185,15 +165,9 @@ static int64_t issue(struct fx *f, int64_t oid, time_t now, struct sub_plan *pla
                           .order_id = oid,
                           .org_id = f->org_id};
     static const unsigned char leaf[] = {0x30, 0x03, 0x02, 0x01, 0x01};
-    int64_t id = 0;
     time_t na = sub_cert_not_after(now, now, (time_t)plan->ends_at);
-    assert_int_equal(db_begin(f->db, &e), 0);
-    assert_int_equal(certs_reserve(f->db, &c, "test/1/1", now, &e), 0);
-    assert_int_equal(
-        certs_set_issued(f->db, serial, leaf, sizeof leaf, now, na, "00", now, &id, &e), 0);
-    if (subscription_record_tx(f->db, o, plan, id, now, &e) != 0)
-        fail_msg("record: %s", e.detail);
-    assert_int_equal(db_commit(f->db, &e), 0);
+    struct record rec = {o, plan, now};
+    int64_t id = dbfx_add_issued(f->db, &c, leaf, sizeof leaf, now, na, record, &rec);
     order_row_free(o);
     return id;
 }
@@ -302,6 +276,23 @@ static void test_plan_and_record(void **state)
     assert_int_equal(s2.carried_days, 40);
     assert_int_equal(subscriptions_get(f->db, s.id, &old, &e), 0);
     assert_string_equal(old.state, "renewed");
+    struct subscription_row next = {0};
+    assert_int_equal(subscriptions_get_successor(f->db, s.id, &next, &e), 0);
+    assert_int_equal(next.id, s2.id);
+    assert_int_equal(subscriptions_get_successor(f->db, s2.id, &next, NULL), -SM_E_NOTFOUND);
+    /* R-RI-7 (issue 9): the history of each certificate shows the whole line, oldest first:
+     * the renewed subscription's two certificates, then the renewal's */
+    const int64_t certs[3] = {c1, c2, c3};
+    for (int i = 0; i < 3; i++) {
+        json_t *h = reissue_history(f->db, certs[i], &e);
+        assert_non_null(h);
+        assert_int_equal(json_array_size(h), 3);
+        const char *why[3] = {"first", "continued", "renewal"};
+        for (size_t k = 0; k < 3; k++)
+            assert_string_equal(
+                json_string_value(json_object_get(json_array_get(h, k), "issued_why")), why[k]);
+        json_decref(h);
+    }
 
     /* a continuation of a cancelled subscription is refused */
     int64_t o4 = add_order(f, "new", "approved", 0);
@@ -759,13 +750,13 @@ static void test_notify_addresses(void **state)
     }
     assert_int_equal(order_set_notify_emails(&env, &who, o1, good, &changed, &e), 0);
     assert_int_equal(changed, 0);
-    assert_int_equal(count1(f->db, &st_audits, NULL, 0), 1);
+    assert_int_equal(dbfx_count(f->db, &st_audits, NULL, 0), 1);
     /* the reminders go to the new addresses */
     clock_set((time_t)plan.ends_at - 80 * DAY);
     struct sub_sweep_stats sw;
     assert_int_equal(subscription_sweep(f->db, NULL, &sw, &e), 0);
-    assert_int_equal(count1(f->db, &st_rcpt_new, NULL, 0), 1);
-    assert_int_equal(count1(f->db, &st_rcpt_old, NULL, 0), 0);
+    assert_int_equal(dbfx_count(f->db, &st_rcpt_new, NULL, 0), 1);
+    assert_int_equal(dbfx_count(f->db, &st_rcpt_old, NULL, 0), 0);
 }
 
 int main(void)

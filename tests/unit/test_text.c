@@ -42,6 +42,32 @@ static void test_text_hex_round_trip(void **state)
     assert_string_equal(hex, "");
 }
 
+/* The base64 digits of both alphabets (RFC 4648 tables 1 and 2), one home for pki/csr
+ * (standard), pki/jws (url) and net/smtp: each digit's value is its place in the table,
+ * 62 and 63 only in their own alphabet, padding and anything else -1. */
+static void test_text_b64_alphabets(void **state)
+{
+    (void)state;
+    const char *std = text_b64_digits(TEXT_B64_STD), *url = text_b64_digits(TEXT_B64_URL);
+    assert_int_equal(strlen(std), 64);
+    assert_int_equal(strlen(url), 64);
+    for (int i = 0; i < 64; i++) {
+        assert_int_equal(text_b64_value((unsigned char)std[i], TEXT_B64_STD), i);
+        assert_int_equal(text_b64_value((unsigned char)url[i], TEXT_B64_URL), i);
+    }
+    assert_int_equal(std[62], '+');
+    assert_int_equal(url[63], '_');
+    assert_int_equal(text_b64_value('+', TEXT_B64_URL), -1);
+    assert_int_equal(text_b64_value('/', TEXT_B64_URL), -1);
+    assert_int_equal(text_b64_value('-', TEXT_B64_STD), -1);
+    assert_int_equal(text_b64_value('_', TEXT_B64_STD), -1);
+    static const int other[] = {'=', ' ', '\n', '.', 0, 0x80, 0xff, -1};
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
+        assert_int_equal(text_b64_value(other[i], TEXT_B64_STD), -1);
+        assert_int_equal(text_b64_value(other[i], TEXT_B64_URL), -1);
+    }
+}
+
 static void test_text_digits(void **state)
 {
     (void)state;
@@ -191,6 +217,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_text_hex_round_trip),
         cmocka_unit_test(test_text_digits),
+        cmocka_unit_test(test_text_b64_alphabets),
         cmocka_unit_test(test_text_write_all_pipe),
         cmocka_unit_test(test_text_unhex_lower_digits_value_atext),
         cmocka_unit_test(test_text_email_table),
