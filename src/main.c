@@ -31,6 +31,9 @@ static const struct {
     {"caa", cmd_caa, "caa check --dir DIR --name N [--method M] [--account URI]  check CAA"},
     {"user", cmd_user, "user add|list --dir DIR ...       create (operators) or list users"},
     {"acme", cmd_acme, "acme eab --dir DIR --org ID       create ACME EAB credentials"},
+    {"check", cmd_check,
+     "check --dir DIR [--servername N] [--allow-private] https://HOST[:PORT]\n"
+     "                                   check how a certificate is installed on a server"},
     {"routes", cmd_routes, "routes                           print the route table with roles"},
     {"serve", cmd_serve, "serve --dir DIR [--port P]       run the web server"},
 };

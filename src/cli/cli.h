@@ -20,6 +20,7 @@ int cmd_mail(int argc, char **argv);     /* cli/cmd_mail.c */
 int cmd_user(int argc, char **argv);     /* cli/cmd_user.c */
 int cmd_routes(int argc, char **argv);   /* cli/cmd_routes.c */
 int cmd_acme(int argc, char **argv);     /* cli/cmd_acme.c */
+int cmd_check(int argc, char **argv);    /* cli/cmd_check.c */
 /* init --demo: one user per role, passwords printed once (cli/cmd_user.c). */
 struct db;
 struct config;
