@@ -234,6 +234,16 @@ int check_install(struct db *db, const struct fetch_opts *o, const char *url,
     return 1;
 }
 
+int check_install_cfg(struct db *db, const struct config *cfg, const char *url,
+                      const char *servername, time_t now, struct check_report *rep,
+                      struct sm_err *e)
+{
+    struct fetch_opts o;
+    if (fetch_opts_from_config(cfg, &o, e) < 0)
+        return -SM_E_CONFIG;
+    return check_install(db, &o, url, servername, now, rep, e);
+}
+
 char *check_report_json(const struct check_report *rep)
 {
     json_t *fs = json_array();

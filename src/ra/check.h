@@ -63,6 +63,15 @@ struct check_report {
 int check_install(struct db *db, const struct fetch_opts *o, const char *url,
                   const char *servername, time_t now, struct check_report *rep, struct sm_err *e);
 
+/* The same for the portal and the API: the time-outs and which private or loopback
+ * addresses may be checked come from [dcv] (net/fetch's rule: only when the operator
+ * allows, and that only with [testing] not_for_production). A bad setting is
+ * -SM_E_CONFIG. */
+struct config;
+int check_install_cfg(struct db *db, const struct config *cfg, const char *url,
+                      const char *servername, time_t now, struct check_report *rep,
+                      struct sm_err *e);
+
 /* The report as a JSON text {url, servername, address, port, ok, ours, serial, cn, state,
  * level, root, not_before, not_after, chain_length, findings: [{code, detail}]}; free(). */
 char *check_report_json(const struct check_report *rep);

@@ -4,6 +4,7 @@
  * Routes of a common shape use the macros of web/router.h (GET_PAGE, POST_FORM, GET_API,
  * POST_API); any other is written out with designated initializers. */
 #include "web/h_acme.h"
+#include "web/h_org.h"
 #include "web/h_reissue.h"
 #include "web/h_subscriptions.h"
 #include "web/handlers.h"
@@ -54,6 +55,7 @@ const struct route web_routes[] = {
 #include "web/routes_subscriptions.inc"
 #include "web/routes_acme.inc"
 #include "web/routes_reissue.inc"
+#include "web/routes_org.inc"
 };
 /* clang-format on */
 

@@ -12,7 +12,10 @@ S=$SHOMEI_BIN
 D=$IT_TMP/data
 W=$IT_TMP/work
 mkdir -p "$W"
-"$S" init --dir "$D" --test-ca >"$IT_TMP/init.log" 2>&1 || { not_ok "init"; it_done; }
+"$S" init --dir "$D" --test-ca --set server.secure_cookies=false --set server.per_ip_connections=0 \
+  --set testing.not_for_production=true --set dcv.allow_loopback=true \
+  ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} >"$IT_TMP/init.log" 2>&1 ||
+  { not_ok "init"; sed 's/^/# /' "$IT_TMP/init.log"; it_done; }
 HOST=www.example.com
 
 csr() { openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
@@ -110,4 +113,46 @@ check_eq "R-DL-2 a URL that is not https" "1 target.invalid" "$rc $(codes)"
 out=$("$S" check --dir "$D" --json --servername $HOST --allow-private "https://127.0.0.1:${PORT[c]}")
 check_eq "R-DL-2 --json gives the code" "chain.cross_root False" \
   "$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); print(d["findings"][0]["code"], d["ok"])' "$out")"
+
+# --- the page (logged in) and the API call ---
+PW=check-Horse-77
+printf '%s\n' "$PW" | "$S" user add --dir "$D" --password-stdin --login chk-c --role customer \
+  --email c@c.example.jp --name "Check C" --org-name "Org C" >/dev/null
+start_server "$D" || { not_ok "server starts"; it_done; }
+KEY=$(api_key_for "$IT_URL" chk-c "$PW")
+apicheck() { # JSON -> $code, body in $IT_TMP/api.json
+  code=$(curl -s -o "$IT_TMP/api.json" -w '%{http_code}' -H "Authorization: Bearer $KEY" \
+    -H 'Content-Type: application/json' -H 'Accept-Language: ja' --data-binary "$1" "$IT_URL/api/v1/check")
+}
+field() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$IT_TMP/api.json" "$1"; }
+apicheck "{\"url\":\"https://127.0.0.1:${PORT[a]}\",\"servername\":\"$HOST\"}"
+check_eq "R-DL-2 API (a): 200, ok" "200 True ok" "$code $(field 'd["ok"], d["findings"][0]["code"]' | tr -d "(),'")"
+apicheck "{\"url\":\"https://127.0.0.1:${PORT[c]}\",\"servername\":\"$HOST\"}"
+check_eq "R-DL-2 API (c): cross root, message in Japanese" "chain.cross_root 1" \
+  "$(field 'd["findings"][0]["code"], int("3 階層" in d["findings"][0]["message"])' | tr -d "(),'")"
+apicheck '{"url":"https://10.11.12.13:443","servername":"www.example.com"}'
+check_eq "R-DL-2 API: a private address the operator did not allow is refused" "200 target.refused" \
+  "$code $(field 'd["findings"][0]["code"]')"
+apicheck '{"url":"ftp://x"}'
+check_eq "R-DL-2 API: a URL that is not https is a 422 naming url" "422 url" \
+  "$code $(field 'd.get("field", d.get("invalid_params", [{}])[0].get("name", ""))')"
+jar=$IT_TMP/jar
+curl -s -c "$jar" -b "$jar" -o "$IT_TMP/l.html" "$IT_URL/login"
+tok=$(grep -o 'name="csrf" value="[^"]*"' "$IT_TMP/l.html" | head -1 | sed 's/.*value="//; s/"$//')
+curl -s -c "$jar" -b "$jar" -o /dev/null --data-urlencode "csrf=$tok" --data-urlencode login_id=chk-c \
+  --data-urlencode "password=$PW" "$IT_URL/login"
+curl -s -c "$jar" -b "$jar" -o "$IT_TMP/p.html" "$IT_URL/tools/check"
+tok=$(grep -o 'name="csrf" value="[^"]*"' "$IT_TMP/p.html" | head -1 | sed 's/.*value="//; s/"$//')
+check "R-DL-2 the page shows the form" grep -q 'id="check-form"' "$IT_TMP/p.html"
+grep -h "status=500\|error" "$IT_TMP"/server-*.log | head -5 | sed "s/^/# /"
+pc=$(curl -s -c "$jar" -b "$jar" -o "$IT_TMP/p.html" -w '%{http_code}' --data-urlencode "csrf=$tok" \
+  --data-urlencode "url=https://127.0.0.1:${PORT[b]}" --data-urlencode "servername=$HOST" "$IT_URL/tools/check")
+check_eq "R-DL-2 page (b): 200 with the missing intermediate" "200 1" \
+  "$pc $(grep -c 'data-code="chain.missing_intermediate"' "$IT_TMP/p.html")"
+check "R-DL-2 page (b): says it in Japanese" grep -q '中間証明書が設定されていません' "$IT_TMP/p.html"
+pc=$(curl -s -c "$jar" -b "$jar" -o "$IT_TMP/p.html" -w '%{http_code}' --data-urlencode "csrf=$tok" \
+  --data-urlencode "url=" "$IT_URL/tools/check")
+check_eq "R-DL-2 page: an empty URL is a 422 naming the field" "422 1" \
+  "$pc $(grep -c 'data-field="url"' "$IT_TMP/p.html")"
+check "R-DL-2 the server log has no 500" bash -c "! grep -q 'status=500' '$IT_TMP'/server-*.log"
 it_done

@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: MIT */
+/* Pages and API calls of issue 12 items 6-8: the install check (h_check.c), the site
+ * seal (h_seal.c), the organization's registration information and its groups
+ * (h_orginfo.c). Routes in web/routes_org.inc. */
+#ifndef SM_WEB_H_ORG_H
+#define SM_WEB_H_ORG_H
+
+struct req;
+
+void h_check_form(struct req *r); /* GET /tools/check */
+void h_check(struct req *r);      /* POST /tools/check */
+void h_api_check(struct req *r);  /* POST /api/v1/check */
+
+#endif
