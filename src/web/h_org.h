@@ -11,4 +11,9 @@ void h_check_form(struct req *r); /* GET /tools/check */
 void h_check(struct req *r);      /* POST /tools/check */
 void h_api_check(struct req *r);  /* POST /api/v1/check */
 
+void h_seal_image(struct req *r);    /* GET /seal/:id/:variant (public, SVG) */
+void h_seal_verify(struct req *r);   /* GET /seal/:id (public) */
+void h_cert_seal(struct req *r);     /* GET /certificates/:serial/seal */
+void h_api_cert_seal(struct req *r); /* GET /api/v1/certificates/:serial/seal */
+
 #endif
