@@ -15,5 +15,9 @@ void h_seal_image(struct req *r);    /* GET /seal/:id/:variant (public, SVG) */
 void h_seal_verify(struct req *r);   /* GET /seal/:id (public) */
 void h_cert_seal(struct req *r);     /* GET /certificates/:serial/seal */
 void h_api_cert_seal(struct req *r); /* GET /api/v1/certificates/:serial/seal */
+void h_orginfo_form(struct req *r);    /* GET /organization */
+void h_orginfo(struct req *r);         /* POST /organization */
+void h_api_orginfo_get(struct req *r); /* GET /api/v1/organization */
+void h_api_orginfo(struct req *r);     /* POST /api/v1/organization */
 
 #endif
