@@ -15,8 +15,8 @@
 #include "store/db.h"
 
 const char *const orginfo_fields[ORGINFO_NFIELDS] = {
-    "name_ja", "name_en", "postal", "address", "phone", "contact_name", "contact_email",
-    "contact_phone"};
+    "name_ja", "name_en",      "postal",        "address",
+    "phone",   "contact_name", "contact_email", "contact_phone"};
 
 int orginfo_field_vetted(const char *name)
 {
@@ -53,28 +53,36 @@ int orginfo_get(struct db *db, const struct user_row *u, struct orgreg_row *out,
     return rc;
 }
 
-/* Syntax of every field: 0, or -SM_E_INVALID naming the first bad one. */
-static int check(const struct orgreg_row *in, struct sm_err *e)
+/* Syntax of every field that changes (what is stored stays acceptable, e.g. an English
+ * name made from the Japanese one at registration): 0, or -SM_E_INVALID naming the first
+ * bad one. */
+static int check(const struct orgreg_row *cur, const struct orgreg_row *in, struct sm_err *e)
 {
-    static const long max[ORGINFO_NFIELDS] = {ORG_NAME_MAX, ORG_NAME_MAX, 8, ORG_NAME_MAX, 20,
-                                              128, 254, 20};
+    static const long max[ORGINFO_NFIELDS] = {ORG_NAME_MAX, ORG_NAME_MAX, 8,   ORG_NAME_MAX,
+                                              20,           128,          254, 20};
     for (size_t i = 0; i < ORGINFO_NFIELDS; i++) {
         const char *v = orginfo_value(in, i);
+        if (strcmp(v, orginfo_value(cur, i)) == 0)
+            continue;
         long n = field_chars(v);
         if (n < 0 || n > max[i] || field_has_control(v, 0))
             return sm_err_set(e, SM_E_INVALID, orginfo_fields[i], "too long or not valid text");
     }
     if (in->name_ja[0] == '\0')
         return sm_err_set(e, SM_E_INVALID, "name_ja", "required");
-    if (in->name_en[0] != '\0' && !field_ascii_printable(in->name_en))
+    if (in->name_en[0] != '\0' && strcmp(in->name_en, cur->name_en) != 0 &&
+        !field_ascii_printable(in->name_en))
         return sm_err_set(e, SM_E_INVALID, "name_en", "ASCII only");
-    if (in->postal[0] != '\0' && !field_postal(in->postal, NULL))
+    if (in->postal[0] != '\0' && strcmp(in->postal, cur->postal) != 0 &&
+        !field_postal(in->postal, NULL))
         return sm_err_set(e, SM_E_INVALID, "postal", "NNN-NNNN");
-    if (in->phone[0] != '\0' && !field_phone(in->phone))
+    if (in->phone[0] != '\0' && strcmp(in->phone, cur->phone) != 0 && !field_phone(in->phone))
         return sm_err_set(e, SM_E_INVALID, "phone", "not a phone number");
-    if (in->contact_email[0] != '\0' && !text_email_ok(in->contact_email, 0))
+    if (in->contact_email[0] != '\0' && strcmp(in->contact_email, cur->contact_email) != 0 &&
+        !text_email_ok(in->contact_email, 0))
         return sm_err_set(e, SM_E_INVALID, "contact_email", "not an e-mail address");
-    if (in->contact_phone[0] != '\0' && !field_phone(in->contact_phone))
+    if (in->contact_phone[0] != '\0' && strcmp(in->contact_phone, cur->contact_phone) != 0 &&
+        !field_phone(in->contact_phone))
         return sm_err_set(e, SM_E_INVALID, "contact_phone", "not a phone number");
     return 0;
 }
@@ -84,9 +92,7 @@ int orginfo_update(struct db *db, const struct user_row *u, const char *client_i
                    struct orginfo_result *res, struct sm_err *e)
 {
     memset(res, 0, sizeof *res);
-    int rc = check(in, e);
-    if (rc < 0)
-        return rc;
+    int rc;
     if (u == NULL || u->org_id <= 0)
         return sm_err_set(e, SM_E_NOTFOUND, "organization", "no organization");
     if ((rc = db_begin(db, e)) < 0)
@@ -95,6 +101,8 @@ int orginfo_update(struct db *db, const struct user_row *u, const char *client_i
     int admin = 0;
     json_t *changed = NULL;
     rc = orginfo_get(db, u, &cur, &admin, e);
+    if (rc == 0)
+        rc = check(&cur, in, e);
     if (rc < 0)
         goto fail;
     if (!admin) {
@@ -143,9 +151,9 @@ int orginfo_update(struct db *db, const struct user_row *u, const char *client_i
     char actor[32], obj[40];
     snprintf(actor, sizeof actor, "user:%lld", (long long)u->id);
     snprintf(obj, sizeof obj, "organization:%lld", (long long)cur.id);
-    rc = dj != NULL ? audit_append_from(db, actor, client_ip, "org.registration_changed", obj, dj,
-                                        e)
-                    : sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    rc = dj != NULL
+             ? audit_append_from(db, actor, client_ip, "org.registration_changed", obj, dj, e)
+             : sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     free(dj);
     if (rc == 0)
         rc = db_commit(db, e);

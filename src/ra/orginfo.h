@@ -32,10 +32,10 @@ int orginfo_get(struct db *db, const struct user_row *u, struct orgreg_row *out,
                 struct sm_err *e);
 
 struct orginfo_result {
-    int changed;                             /* 1 when something was written */
-    int vetting_stale;                       /* 1 when a vetted field changed */
-    int needs_confirm;                       /* 1: vetted fields change, not confirmed */
-    const char *vetted[ORGINFO_NFIELDS];     /* the vetted fields that change */
+    int changed;                         /* 1 when something was written */
+    int vetting_stale;                   /* 1 when a vetted field changed */
+    int needs_confirm;                   /* 1: vetted fields change, not confirmed */
+    const char *vetted[ORGINFO_NFIELDS]; /* the vetted fields that change */
     size_t nvetted;
 };
 

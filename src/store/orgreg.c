@@ -5,12 +5,11 @@
 #include "store/db.h"
 
 #define COLS                                                                                       \
-    "id, kind, name_ja, name_en, postal, address, phone, contact_name, contact_email, "           \
+    "id, kind, name_ja, name_en, postal, address, phone, contact_name, contact_email, "            \
     "contact_phone, vetting_reset_at, reg_version"
 
-static const struct db_stmt st_get = {"orgreg.get",
-                                      "SELECT " COLS " FROM organizations WHERE id = $1", NULL,
-                                      NULL};
+static const struct db_stmt st_get = {
+    "orgreg.get", "SELECT " COLS " FROM organizations WHERE id = $1", NULL, NULL};
 static const struct db_stmt st_update = {
     "orgreg.update",
     "UPDATE organizations SET name_ja = $3, name_en = $4, postal = $5, address = $6, phone = $7, "
@@ -63,11 +62,16 @@ int orgreg_get(struct db *db, int64_t org_id, struct orgreg_row *out, struct sm_
 int orgreg_update(struct db *db, const struct orgreg_row *r, int64_t expect_version,
                   int64_t reset_at, struct sm_err *e)
 {
-    struct db_val p[11] = {DBV_INT(r->id),           DBV_INT(expect_version),
-                           DBV_TEXT(r->name_ja),     DBV_TEXT(r->name_en),
-                           DBV_TEXT(r->postal),      DBV_TEXT(r->address),
-                           DBV_TEXT(r->phone),       DBV_TEXT(r->contact_name),
-                           DBV_TEXT(r->contact_email), DBV_TEXT(r->contact_phone),
+    struct db_val p[11] = {DBV_INT(r->id),
+                           DBV_INT(expect_version),
+                           DBV_TEXT(r->name_ja),
+                           DBV_TEXT(r->name_en),
+                           DBV_TEXT(r->postal),
+                           DBV_TEXT(r->address),
+                           DBV_TEXT(r->phone),
+                           DBV_TEXT(r->contact_name),
+                           DBV_TEXT(r->contact_email),
+                           DBV_TEXT(r->contact_phone),
                            DBV_INT(reset_at)};
     int64_t v = 0;
     int rc = db_get_one(db, &st_update, p, 11, &db_row_int, &v, e);

@@ -16,12 +16,11 @@
 
 static void set_field(struct orgreg_row *r, size_t i, const char *v)
 {
-    char *dst[ORGINFO_NFIELDS] = {r->name_ja,      r->name_en,      r->postal,
-                                  r->address,      r->phone,        r->contact_name,
-                                  r->contact_email, r->contact_phone};
-    size_t cap[ORGINFO_NFIELDS] = {sizeof r->name_ja,      sizeof r->name_en,
-                                   sizeof r->postal,       sizeof r->address,
-                                   sizeof r->phone,        sizeof r->contact_name,
+    char *dst[ORGINFO_NFIELDS] = {r->name_ja, r->name_en,      r->postal,        r->address,
+                                  r->phone,   r->contact_name, r->contact_email, r->contact_phone};
+    size_t cap[ORGINFO_NFIELDS] = {sizeof r->name_ja,       sizeof r->name_en,
+                                   sizeof r->postal,        sizeof r->address,
+                                   sizeof r->phone,         sizeof r->contact_name,
                                    sizeof r->contact_email, sizeof r->contact_phone};
     if (i < ORGINFO_NFIELDS)
         snprintf(dst[i], cap[i], "%s", v != NULL ? v : "");
@@ -30,9 +29,9 @@ static void set_field(struct orgreg_row *r, size_t i, const char *v)
 /* A value too long for its column would be cut by set_field: refuse it first. */
 static int too_long(const struct orgreg_row *r, size_t i, const char *v)
 {
-    size_t caps[ORGINFO_NFIELDS] = {sizeof r->name_ja,      sizeof r->name_en,
-                                    sizeof r->postal,       sizeof r->address,
-                                    sizeof r->phone,        sizeof r->contact_name,
+    size_t caps[ORGINFO_NFIELDS] = {sizeof r->name_ja,       sizeof r->name_en,
+                                    sizeof r->postal,        sizeof r->address,
+                                    sizeof r->phone,         sizeof r->contact_name,
                                     sizeof r->contact_email, sizeof r->contact_phone};
     return v != NULL && strlen(v) >= caps[i];
 }
@@ -48,9 +47,8 @@ static int parse_version(const char *s, int64_t *out)
     return 0;
 }
 
-static void page(struct req *r, int status, const struct orgreg_row *v, int64_t version,
-                 int admin, const struct sm_err *err, const struct orginfo_result *res,
-                 const char *done)
+static void page(struct req *r, int status, const struct orgreg_row *v, int64_t version, int admin,
+                 const struct sm_err *err, const struct orginfo_result *res, const char *done)
 {
     json_t *fields = json_array();
     for (size_t i = 0; i < ORGINFO_NFIELDS; i++) {
@@ -63,11 +61,11 @@ static void page(struct req *r, int status, const struct orgreg_row *v, int64_t 
         struct buf msg = BUF_INIT;
         if (err != NULL && strcmp(err->field, name) == 0)
             i18n_format(&msg, r->lang, "orginfo.err.field", i18n_text(r->lang, lk));
-        json_array_append_new(
-            fields, json_pack("{s:s, s:s, s:s, s:b, s:b, s:s}", "name", name, "label",
-                              i18n_text(r->lang, lk), "v", orginfo_value(v, i), "vetted",
-                              orginfo_field_vetted(name), "changing", changing, "err",
-                              msg.p ? msg.p : ""));
+        json_array_append_new(fields,
+                              json_pack("{s:s, s:s, s:s, s:b, s:b, s:s}", "name", name, "label",
+                                        i18n_text(r->lang, lk), "v", orginfo_value(v, i), "vetted",
+                                        orginfo_field_vetted(name), "changing", changing, "err",
+                                        msg.p ? msg.p : ""));
         buf_free(&msg);
     }
     json_t *changes = json_array();
@@ -77,11 +75,11 @@ static void page(struct req *r, int status, const struct orgreg_row *v, int64_t 
         json_array_append_new(changes, json_string(i18n_text(r->lang, lk)));
     }
     int confirm = res != NULL && res->needs_confirm;
-    json_t *d = json_pack("{s:o, s:I, s:b, s:b, s:o, s:b, s:b, s:b, s:s}", "fields", fields,
-                          "version", (json_int_t)version, "admin", admin, "confirm", confirm,
-                          "changes", changes, "has_error", err != NULL, "done",
-                          done != NULL && done[0] != '\0', "done_stale",
-                          done != NULL && strcmp(done, "stale") == 0, "kind", v->kind);
+    json_t *d =
+        json_pack("{s:o, s:I, s:b, s:b, s:o, s:b, s:b, s:b, s:s}", "fields", fields, "version",
+                  (json_int_t)version, "admin", admin, "confirm", confirm, "changes", changes,
+                  "has_error", err != NULL, "done", done != NULL && done[0] != '\0', "done_stale",
+                  done != NULL && strcmp(done, "stale") == 0, "kind", v->kind);
     http_reply_page(r, status, "org_info", "orginfo.title", d);
 }
 
@@ -136,8 +134,8 @@ void h_orginfo(struct req *r)
     else if (res.needs_confirm)
         page(r, 200, &in, version, admin, NULL, &res, NULL);
     else
-        http_redirect(r, 303, res.vetting_stale ? "/organization?done=stale"
-                                                : "/organization?done=1");
+        http_redirect(r, 303,
+                      res.vetting_stale ? "/organization?done=stale" : "/organization?done=1");
 out:
     portal_clear(&p);
 }
@@ -145,8 +143,8 @@ out:
 static json_t *org_json(const struct orgreg_row *o, int admin)
 {
     json_t *j = json_pack("{s:I, s:s, s:I, s:b, s:I}", "id", (json_int_t)o->id, "kind", o->kind,
-                          "version", (json_int_t)o->version, "is_admin", admin,
-                          "vetting_reset_at", (json_int_t)o->vetting_reset_at);
+                          "version", (json_int_t)o->version, "is_admin", admin, "vetting_reset_at",
+                          (json_int_t)o->vetting_reset_at);
     for (size_t i = 0; j != NULL && i < ORGINFO_NFIELDS; i++)
         json_object_set_new(j, orginfo_fields[i], json_string(orginfo_value(o, i)));
     return j;
@@ -198,8 +196,8 @@ void h_api_orginfo(struct req *r)
     struct orginfo_result res;
     memset(&res, 0, sizeof res);
     if (e.code == 0)
-        orginfo_update(p.db, p.user, r->client, &in, version, json_is_true(json_object_get(b,
-                       "confirm_revetting")), &res, &e);
+        orginfo_update(p.db, p.user, r->client, &in, version,
+                       json_is_true(json_object_get(b, "confirm_revetting")), &res, &e);
     if (e.code == 0 && res.needs_confirm)
         sm_err_set(&e, SM_E_INVALID, "confirm_revetting",
                    "vetted fields change: send confirm_revetting true");
