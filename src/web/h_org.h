@@ -11,13 +11,19 @@ void h_check_form(struct req *r); /* GET /tools/check */
 void h_check(struct req *r);      /* POST /tools/check */
 void h_api_check(struct req *r);  /* POST /api/v1/check */
 
-void h_seal_image(struct req *r);    /* GET /seal/:id/:variant (public, SVG) */
-void h_seal_verify(struct req *r);   /* GET /seal/:id (public) */
-void h_cert_seal(struct req *r);     /* GET /certificates/:serial/seal */
-void h_api_cert_seal(struct req *r); /* GET /api/v1/certificates/:serial/seal */
-void h_orginfo_form(struct req *r);    /* GET /organization */
-void h_orginfo(struct req *r);         /* POST /organization */
-void h_api_orginfo_get(struct req *r); /* GET /api/v1/organization */
-void h_api_orginfo(struct req *r);     /* POST /api/v1/organization */
+void h_seal_image(struct req *r);       /* GET /seal/:id/:variant (public, SVG) */
+void h_seal_verify(struct req *r);      /* GET /seal/:id (public) */
+void h_cert_seal(struct req *r);        /* GET /certificates/:serial/seal */
+void h_api_cert_seal(struct req *r);    /* GET /api/v1/certificates/:serial/seal */
+void h_orginfo_form(struct req *r);     /* GET /organization */
+void h_orginfo(struct req *r);          /* POST /organization */
+void h_api_orginfo_get(struct req *r);  /* GET /api/v1/organization */
+void h_api_orginfo(struct req *r);      /* POST /api/v1/organization */
+void h_groups(struct req *r);           /* GET /groups */
+void h_group_create(struct req *r);     /* POST /groups */
+void h_api_groups(struct req *r);       /* GET /api/v1/groups */
+void h_api_group_create(struct req *r); /* POST /api/v1/groups */
+void h_api_group_member(struct req *r); /* POST /api/v1/groups/:gid/members */
+void h_api_cert_group(struct req *r);   /* POST /api/v1/certificates/:serial/group */
 
 #endif
