@@ -74,7 +74,7 @@ int tlscheck_parse_url(const char *url, char *host, size_t hn, int *port, struct
     if (*end == ':') {
         char *pe = NULL;
         errno = 0;
-        long p = strtol(end + 1, &pe, 10);
+        long long p = strtoll(end + 1, &pe, 10);
         if (errno != 0 || pe == end + 1 || p < 1 || p > 65535 ||
             (*pe != '\0' && *pe != '/' && *pe != '?' && *pe != '#'))
             return sm_err_set(e, SM_E_INVALID, "url", "port out of range");

@@ -117,7 +117,8 @@ int groups_get(struct db *db, int64_t id, const struct org_scope *scope, struct 
                struct sm_err *e)
 {
     memset(out, 0, sizeof *out);
-    return scoped(db, "g.id = $1", id, scope, 1, out, NULL, e);
+    size_t unused = 0;
+    return scoped(db, "g.id = $1", id, scope, 1, out, &unused, e);
 }
 
 int groups_list(struct db *db, const struct org_scope *scope, struct group_row **rows, size_t *n,

@@ -8,6 +8,7 @@
 
 #include "core/buf.h"
 #include "ra/group.h"
+#include "store/certs.h"
 #include "web/h_org.h"
 #include "web/h_portal.h"
 #include "web/handlers.h"
@@ -67,10 +68,14 @@ void h_group_create(struct req *r)
     const char *name = req_form_text(r, "name");
     const char *emails = req_form_text(r, "notify_emails");
     json_t *t = json_object(), *ne = json_array();
-    char buf[1024];
-    snprintf(buf, sizeof buf, "%s", emails ? emails : "");
-    for (char *s = strtok(buf, " ,\r\n"); s != NULL; s = strtok(NULL, " ,\r\n"))
-        json_array_append_new(ne, json_string(s));
+    /* the addresses, split at spaces, commas and line breaks */
+    const char *c = emails != NULL ? emails : "";
+    for (int k = 0; *c != '\0' && k < 16; k++) {
+        size_t skip = strspn(c, " ,\r\n"), len = strcspn(c + skip, " ,\r\n");
+        if (len > 0)
+            json_array_append_new(ne, json_stringn(c + skip, len));
+        c += skip + len;
+    }
     if (json_array_size(ne) > 0)
         json_object_set(t, "notify_emails", ne);
     json_decref(ne);
@@ -159,10 +164,16 @@ void h_api_group_member(struct req *r)
         http_reply_error(r, 404, "web.notfound", NULL);
         goto out;
     }
+    struct group_row g;
+    struct sm_err e = {0};
+    if (groups_get(p.db, gid, &p.who.scope, &g, &e) < 0) { /* not found before any input check */
+        pf_reply_err(r, &p, &e);
+        goto out;
+    }
+    group_row_clear(&g);
     if ((b = req_json_or_reply(r)) == NULL)
         goto out;
     json_t *uid = json_object_get(b, "user_id");
-    struct sm_err e = {0};
     if (!json_is_integer(uid)) {
         sm_err_set(&e, SM_E_INVALID, "user_id", "an integer");
         http_reply_err(r, &e);
@@ -180,10 +191,18 @@ void h_api_cert_group(struct req *r)
 {
     struct portal p;
     json_t *b = NULL;
-    if (portal_or_reply(r, &p) < 0 || (b = req_json_or_reply(r)) == NULL)
+    struct sm_err e = {0};
+    struct certs_row *c = NULL;
+    if (portal_or_reply(r, &p) < 0)
+        goto out;
+    if (certs_get_scoped(p.db, req_param(r, "serial"), &p.who.scope, &c, &e) < 0) {
+        pf_reply_err(r, &p, &e); /* another organization's certificate: 404 before the body */
+        goto out;
+    }
+    certs_row_free(c);
+    if ((b = req_json_or_reply(r)) == NULL)
         goto out;
     json_t *gid = json_object_get(b, "group_id");
-    struct sm_err e = {0};
     if (!json_is_integer(gid)) {
         sm_err_set(&e, SM_E_INVALID, "group_id", "an integer");
         http_reply_err(r, &e);
