@@ -35,6 +35,9 @@ static const struct {
      "check --dir DIR [--servername N] [--allow-private] https://HOST[:PORT]\n"
      "                                   check how a certificate is installed on a server"},
     {"routes", cmd_routes, "routes                           print the route table with roles"},
+    {"perspective", cmd_perspective,
+     "perspective --dir DIR | init --dir DIR --primary-key K | keygen FILE | probe ...\n"
+     "                                   a remote perspective of domain validation (BR 3.2.2.9)"},
     {"serve", cmd_serve, "serve --dir DIR [--port P]       run the web server"},
 };
 

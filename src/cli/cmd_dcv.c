@@ -14,6 +14,7 @@
 #include "net/fetch.h"
 #include "ra/caa.h"
 #include "ra/dcv.h"
+#include "ra/mpic.h"
 
 static int dcv_usage(FILE *f, const char *why)
 {
@@ -99,7 +100,7 @@ static int load(const char *dir, struct config **c, struct dns **d)
 {
     struct sm_err e = {0};
     *d = NULL;
-    if (config_load(dir, c, &e) < 0 || dns_open(*c, d, &e) < 0) {
+    if (config_load(dir, c, &e) < 0 || dns_open(*c, d, &e) < 0 || mpic_configure(*c, &e) < 0) {
         fprintf(stderr, "shomei: 設定を読めません / cannot use the configuration: %s\n", e.detail);
         return -1;
     }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "jobs/mailer.h"
@@ -20,6 +21,7 @@
 #include "jobs/vetting.h"
 #include "net/dns.h"
 #include "net/fetch.h"
+#include "ra/mpic.h"
 #include "ra/context.h"
 #include "store/db.h"
 #include "web/server.h"
@@ -147,6 +149,19 @@ static int check_validation(const struct config *cfg, struct sm_err *e)
     if (rc == -SM_E_IO) { /* no answer now (offline?): lookups fail closed until there is */
         log_warn("DNSSEC root trust anchor not checked at start", "why", e->detail);
         rc = 0;
+    }
+    /* R-VAL-8: the remote perspectives; too few for the date = validation refused */
+    if (rc == 0)
+        rc = mpic_configure(cfg, e);
+    if (rc == 0) {
+        char st[200];
+        struct sm_err me = {0};
+        mpic_status_text(clock_now(), st, sizeof st);
+        if (mpic_ready(clock_now(), &me) < 0)
+            log_warn("domain validation will be refused: too few remote perspectives", "why",
+                     me.detail);
+        else
+            log_info("multi-perspective corroboration", "status", st);
     }
     return rc;
 }

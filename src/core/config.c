@@ -170,6 +170,34 @@ static const struct setting settings[] = {
     {"caa", "identities", "shomei.example",
      "Issuer domain names of this CA in CAA issue/issuewild records (comma list)."},
 
+    {"mpic", "perspectives", "",
+     "File (relative to the data directory) listing the remote network perspectives of\n"
+     "multi-perspective corroboration (R-VAL-8, BR 3.2.2.9), one a line:\n"
+     "'RIR LOCATION URL PUBLIC_KEY' - the RIR of its service region (ARIN, RIPE, APNIC,\n"
+     "LACNIC, AFRINIC), a location label, the URL of its `shomei perspective`\n"
+     "(http://HOST:PORT) and its Ed25519 public key (base64, printed by `shomei perspective\n"
+     "init`); '#' starts a comment. The dated minimum is 5 from 2026-12-15; with fewer the\n"
+     "server refuses to validate. Empty: refused, unless [testing] not_for_production\n"
+     "(then validations are the primary's alone and say so)."},
+    {"mpic", "key", "mpic.key",
+     "Ed25519 secret key that signs the requests to the perspectives (relative to the data\n"
+     "directory; made by `shomei perspective keygen FILE`, which prints its public key)."},
+    {"mpic", "timeout_ms", "5000",
+     "Deadline of one corroboration, in milliseconds: a perspective that has not answered\n"
+     "by then counts as a disagreement."},
+
+    {"perspective", "bind", "127.0.0.1", "Address `shomei perspective` listens on."},
+    {"perspective", "port", "8470", "TCP port of `shomei perspective`."},
+    {"perspective", "label", "perspective", "Name of this perspective in its answers."},
+    {"perspective", "key", "perspective.key",
+     "Ed25519 secret key that signs this perspective's answers (relative to the data directory)."},
+    {"perspective", "primary_key", "",
+     "Base64 Ed25519 public key of the primary whose requests this perspective answers;\n"
+     "requests signed by any other key are refused."},
+    {"perspective", "max_skew", "30",
+     "Seconds a request's timestamp may differ from this perspective's clock; older requests\n"
+     "and requests past their deadline are refused as stale."},
+
     {"account", "max_failures", "5",
      "Failed logins within failure_window seconds that lock an account (R-ACT-2)."},
     {"account", "failure_window", "900", "Seconds over which failed logins are counted."},

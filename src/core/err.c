@@ -57,6 +57,7 @@ static const struct {
                               "urn:ietf:params:acme:error:accountDoesNotExist"},
     [SM_E_ACME_EAB_REQUIRED] = {"SM_E_ACME_EAB_REQUIRED", 400, "acme.external_account_required",
                                 "urn:ietf:params:acme:error:externalAccountRequired"},
+    [SM_E_MPIC] = {"SM_E_MPIC", 503, "err.mpic", "urn:shomei:problem:mpic"},
     [SM_E_ACME_INVALID_CONTACT] = {"SM_E_ACME_INVALID_CONTACT", 400, "acme.invalid_contact",
                                    "urn:ietf:params:acme:error:invalidContact"},
 };

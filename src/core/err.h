@@ -32,6 +32,7 @@ enum sm_code {
     SM_E_MALFORMED,    /* the request itself cannot be read (framing, encoding, syntax) */
     /* not done yet: a route whose authenticator is reserved (AUTH_JWS before ACME) */
     SM_E_NOT_IMPLEMENTED,
+    SM_E_MPIC, /* validation refused: too few remote perspectives for the date (R-VAL-8) */
     /* ACME (RFC 8555 6.7): answered with their urn:ietf:params:acme:error:* types */
     SM_E_ACME_MALFORMED,       /* malformed: the JWS or its payload cannot be used */
     SM_E_ACME_BAD_NONCE,       /* badNonce: missing, unknown, used or expired nonce */

@@ -4,7 +4,10 @@
 #include "core/policy.h"
 
 /* 00:00:00 UTC of the dates the tables use. */
+#define T_2025_09_15 ((time_t)1757894400)
 #define T_2026_03_15 ((time_t)1773532800)
+#define T_2026_06_15 ((time_t)1781481600)
+#define T_2026_12_15 ((time_t)1797292800)
 #define T_2027_03_15 ((time_t)1805068800)
 #define T_2028_03_15 ((time_t)1836691200)
 #define T_2029_03_15 ((time_t)1868227200)
@@ -38,6 +41,12 @@ static const struct policy_step identity_reuse[] = {
     {T_2026_03_15, 398},
 };
 
+/* BR 3.2.2.9 (SC-067): minimum remote network perspectives of multi-perspective issuance
+ * corroboration. */
+static const struct policy_step mpic_min[] = {
+    {0, 0}, {T_2025_09_15, 2}, {T_2026_03_15, 3}, {T_2026_06_15, 4}, {T_2026_12_15, 5},
+};
+
 static const struct {
     const char *name;
     const struct policy_step *steps;
@@ -50,6 +59,8 @@ static const struct {
                                   sizeof email_dcv / sizeof email_dcv[0]},
     [POLICY_IDENTITY_REUSE_DAYS] = {"identity_reuse_days", identity_reuse,
                                     sizeof identity_reuse / sizeof identity_reuse[0]},
+    [POLICY_MPIC_MIN_PERSPECTIVES] = {"mpic_min_perspectives", mpic_min,
+                                      sizeof mpic_min / sizeof mpic_min[0]},
 };
 
 /* BR section 1.2.1 revision table: version and effective date (00:00 UTC). Effective
@@ -131,6 +142,19 @@ int policy_max_validity_days(time_t at) { return policy_value(POLICY_MAX_VALIDIT
 int policy_dcv_reuse_days(time_t at) { return policy_value(POLICY_DCV_REUSE_DAYS, at); }
 int policy_email_dcv_allowed(time_t at) { return policy_value(POLICY_EMAIL_DCV_ALLOWED, at); }
 int policy_identity_reuse_days(time_t at) { return policy_value(POLICY_IDENTITY_REUSE_DAYS, at); }
+int policy_mpic_min_perspectives(time_t at)
+{
+    return policy_value(POLICY_MPIC_MIN_PERSPECTIVES, at);
+}
+
+int policy_mpic_max_disagree(size_t used)
+{
+    if (used < 2)
+        return 0;
+    return used <= 5 ? 1 : 2;
+}
+
+int policy_mpic_min_rirs(time_t at) { return policy_mpic_min_perspectives(at) > 0 ? 2 : 0; }
 
 const char *policy_br_version(time_t at)
 {

@@ -11,10 +11,13 @@
 #define POLICY_DAY_SECONDS 86400LL /* BR 6.3.2: "a day is measured as 86,400 seconds" */
 
 enum policy_id {
-    POLICY_MAX_VALIDITY_DAYS,   /* BR 6.3.2: 398, 200 (2026-03-15), 100 (2027), 47 (2029) */
-    POLICY_DCV_REUSE_DAYS,      /* BR 4.2.1, R-VAL-2: 398, 200, 100, 10 (2029-03-15) */
-    POLICY_EMAIL_DCV_ALLOWED,   /* BR 3.2.2.4.4, R-VAL-1: 1 until 2028-03-15, then 0 */
-    POLICY_IDENTITY_REUSE_DAYS, /* BR 4.2.1, R-VAL-5: 825, then 398 from 2026-03-15 */
+    POLICY_MAX_VALIDITY_DAYS,     /* BR 6.3.2: 398, 200 (2026-03-15), 100 (2027), 47 (2029) */
+    POLICY_DCV_REUSE_DAYS,        /* BR 4.2.1, R-VAL-2: 398, 200, 100, 10 (2029-03-15) */
+    POLICY_EMAIL_DCV_ALLOWED,     /* BR 3.2.2.4.4, R-VAL-1: 1 until 2028-03-15, then 0 */
+    POLICY_IDENTITY_REUSE_DAYS,   /* BR 4.2.1, R-VAL-5: 825, then 398 from 2026-03-15 */
+    POLICY_MPIC_MIN_PERSPECTIVES, /* BR 3.2.2.9, R-VAL-8: remote network perspectives
+                                     required: 0, 2 (2025-09-15), 3 (2026-03-15),
+                                     4 (2026-06-15), 5 (2026-12-15) */
     POLICY__COUNT
 };
 
@@ -36,6 +39,15 @@ int policy_max_validity_days(time_t at);
 int policy_dcv_reuse_days(time_t at);
 int policy_email_dcv_allowed(time_t at); /* 1 allowed, 0 not */
 int policy_identity_reuse_days(time_t at);
+int policy_mpic_min_perspectives(time_t at);
+
+/* BR 3.2.2.9 quorum table (R-VAL-8): remote perspectives that may fail to corroborate
+ * the primary when `used` perspectives were asked: 0 for 0 or 1, 1 for 2..5, 2 for 6 or
+ * more. */
+int policy_mpic_max_disagree(size_t used);
+/* Distinct RIR service regions the corroborating perspectives must span: 2 whenever
+ * remote perspectives are required at `at` (from 2025-09-15), else 0. */
+int policy_mpic_min_rirs(time_t at);
 
 /* The BR version in force at `at` ("2.3.1"): the highest version this build knows whose
  * effective date is <= at (BR 1.2.1 revision table, from 2.0.0 of 2023-09-15). Before

@@ -13,6 +13,7 @@
 #include "core/policy.h"
 #include "net/dns.h"
 #include "ra/caa.h"
+#include "ra/mpic.h"
 
 static int is_alnum(int ch)
 {
@@ -386,9 +387,18 @@ static int dns_fn(void *ctx, const char *name, struct dns_answer *a)
     return rc < 0 && a->status == -SM_E_NOMEM ? -SM_E_NOMEM : rc;
 }
 
+/* R-VAL-8: a permitting answer is corroborated by the remote perspectives (ra/mpic). */
 int caa_check(struct dns *d, const struct caa_request *q, time_t now, struct caa_result *r)
 {
-    return caa_check_with(dns_fn, d, q, now, r);
+    int rc = caa_check_with(dns_fn, d, q, now, r);
+    if (rc < 0)
+        return rc;
+    struct mpic_check m = {.kind = MPIC_CAA,
+                           .name = q->name,
+                           .identities = q->identities,
+                           .method = q->method,
+                           .account = q->account_uri};
+    return mpic_after(&m, now, &r->ok, &r->reason, r->detail, sizeof r->detail, &r->evidence);
 }
 
 int caa_dns_failure(const char *reason)

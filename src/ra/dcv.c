@@ -17,6 +17,7 @@
 #include "net/fetch.h"
 #include "pki/names.h"
 #include "ra/dcv.h"
+#include "ra/mpic.h"
 
 static const struct {
     const char *name;
@@ -325,8 +326,8 @@ static const char *trim(char *s)
     return s;
 }
 
-int dcv_check_dns(struct dns *d, const char *adn, const char *value, time_t now,
-                  struct dcv_result *r)
+static int check_dns_here(struct dns *d, const char *adn, const char *value, time_t now,
+                          struct dcv_result *r)
 {
     char qname[300], txt[1024], detail[256];
     memset(r, 0, sizeof *r);
@@ -420,8 +421,8 @@ static const char *reason_key_static(const char *key)
     return "dcv.http.failed";
 }
 
-int dcv_check_http(const struct fetch_opts *o, const char *adn, const char *value, const char *file,
-                   time_t now, struct dcv_result *r)
+static int check_http_here(const struct fetch_opts *o, const char *adn, const char *value,
+                           const char *file, time_t now, struct dcv_result *r)
 {
     char name[80], url[512], reason_key[48];
     memset(r, 0, sizeof *r);
@@ -473,4 +474,26 @@ int dcv_check_http(const struct fetch_opts *o, const char *adn, const char *valu
     if (!found)
         return finish(r, ev, "dcv.http.mismatch", "the file does not hold the random value");
     return finish(r, ev, NULL, "the file holds the random value");
+}
+
+/* R-VAL-8: a check that passes here is corroborated by the remote perspectives (ra/mpic)
+ * before it counts; every caller (portal, API, ACME, CLI) goes through these two. */
+int dcv_check_dns(struct dns *d, const char *adn, const char *value, time_t now,
+                  struct dcv_result *r)
+{
+    int rc = check_dns_here(d, adn, value, now, r);
+    if (rc < 0)
+        return rc;
+    struct mpic_check q = {.kind = MPIC_DNS_TXT, .name = adn, .value = value};
+    return mpic_after(&q, now, &r->ok, &r->reason, r->detail, sizeof r->detail, &r->evidence);
+}
+
+int dcv_check_http(const struct fetch_opts *o, const char *adn, const char *value, const char *file,
+                   time_t now, struct dcv_result *r)
+{
+    int rc = check_http_here(o, adn, value, file, now, r);
+    if (rc < 0)
+        return rc;
+    struct mpic_check q = {.kind = MPIC_HTTP_FILE, .name = adn, .value = value, .file = file};
+    return mpic_after(&q, now, &r->ok, &r->reason, r->detail, sizeof r->detail, &r->evidence);
 }

@@ -18,6 +18,7 @@
 #include "ra/caa.h"
 #include "ra/dcv.h"
 #include "ra/fulfil.h"
+#include "ra/mpic.h"
 #include "ra/issuance.h"
 #include "ra/issuer.h"
 #include "ra/review.h"
@@ -217,6 +218,9 @@ static int caa_log_store(struct db *db, struct caa_log *l, int64_t cert_id, stru
     for (size_t i = 0; rc == 0 && i < l->n; i++) {
         l->rows[i].cert_id = cert_id;
         rc = caa_check_insert(db, &l->rows[i], e);
+        if (rc == 0) /* R-VAL-8: the corroboration attempt of this check */
+            rc = mpic_record_tx(db, l->rows[i].order_id, l->rows[i].name, "caa",
+                                l->rows[i].evidence, NULL, e);
     }
     return rc;
 }

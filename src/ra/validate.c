@@ -16,6 +16,7 @@
 #include "net/fetch.h"
 #include "ra/dcv.h"
 #include "ra/fulfil.h"
+#include "ra/mpic.h"
 #include "ra/validate.h"
 #include "store/db.h"
 #include "store/outbox.h"
@@ -243,9 +244,14 @@ static int store_result(const struct order_env *env, const struct order_actor *w
     if (rc == 0 && r->ok)
         rc = order_domains_set_origin(env->db, id, d->name, adn,
                                       dcv_method_br_section(dcv_method_parse(d->dcv_method)), 0, e);
+    char mpic[16] = ""; /* R-VAL-8: the corroboration attempt, "n/m" */
+    if (rc == 0)
+        rc = mpic_record_tx(env->db, id, d->name, d->dcv_method, r->evidence, mpic, e);
     if (rc == 0) {
         json_t *a = json_pack("{s:s, s:s, s:b, s:s}", "name", d->name, "method", d->dcv_method,
                               "ok", r->ok, "reason", r->ok ? "" : (r->reason ? r->reason : ""));
+        if (a != NULL && mpic[0])
+            json_object_set_new(a, "mpic", json_string(mpic));
         rc = order_audit(env, who, o, "order.dcv", a, e);
         json_decref(a);
     }
@@ -276,6 +282,8 @@ int validate_check_now(const struct order_env *env, const struct order_actor *wh
     int rc = orders_get(env->db, order_id, &who->scope, &o, e);
     if (rc == 0 && !checkable_state(o->state))
         rc = sm_err_set(e, SM_E_CONFLICT, "state", "order %s is %s", o->receipt_no, o->state);
+    if (rc == 0)
+        rc = mpic_ready(now, e); /* R-VAL-8: too few perspectives for the date: refused */
     if (rc == 0)
         rc = order_domains_list(env->db, order_id, &d, &n, e);
     if (rc == 0)

@@ -20,6 +20,7 @@
 #include "store/outbox.h"
 #include "store/users.h"
 #include "store/vetting.h"
+#include "web/h_mpic.h"
 #include "web/h_portal.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
@@ -331,7 +332,13 @@ static json_t *evidence_rows(struct req *r, const char *text)
             val = strcmp(val, "ok") == 0 ? "OK" : "NG";
         else if (val != NULL && strcmp(k, "reason") == 0 && i18n_get(r->lang, val) != NULL)
             val = i18n_get(r->lang, val);
-        char when[32];
+        char when[32], mp[48];
+        if (strcmp(k, "mpic") == 0) { /* R-VAL-8: "n/m"; the attempt has its own section */
+            const char *mode = json_string_value(json_object_get(v, "mode"));
+            const char *res = json_string_value(json_object_get(v, "result"));
+            snprintf(mp, sizeof mp, "%s%s%s", res ? res : "", mode ? " " : "", mode ? mode : "");
+            val = mp;
+        }
         size_t kl = strlen(k);
         if (val == NULL && json_is_integer(v) && kl > 3 && strcmp(k + kl - 3, "_at") == 0) {
             tokyo_time(json_integer_value(v), when); /* UTC seconds */
@@ -742,6 +749,7 @@ void officer_order_page(struct req *r, struct portal *p, int64_t id, int status,
     json_object_set_new(d, "csr", csr_compare(r, o, app, names));
     json_object_set_new(d, "domains", domains_json(r, p, o->id, &pending));
     json_object_set_new(d, "dcv_pending", json_integer(pending));
+    json_object_set_new(d, "mpic", mpic_order_json(r, p->db, o->id)); /* R-VAL-8 */
     json_object_set_new(d, "checks", checks_json(r, p->db, o->id));
     json_object_set_new(d, "review", review_json(r, p, o, pr));
     json_object_set_new(d, "docs", docs_json(r, p->db, o->id));

@@ -4,6 +4,7 @@
  * Routes of a common shape use the macros of web/router.h (GET_PAGE, POST_FORM, GET_API,
  * POST_API); any other is written out with designated initializers. */
 #include "web/h_acme.h"
+#include "web/h_mpic.h"
 #include "web/h_org.h"
 #include "web/h_reissue.h"
 #include "web/h_subscriptions.h"

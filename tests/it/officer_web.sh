@@ -337,6 +337,14 @@ check "R-VAL-1 the DCV evidence is shown" has ">http<"
 check "issue 8 item 9: the evidence is shown as labelled rows" \
   grep -q 'data-key="method"><th scope="row">認証方法</th><td class="mono">http<' "$BODY"
 check "  not as raw JSON" bash -c '! grep -q "&quot;br_section&quot;" "$1"' _ "$BODY"
+check "R-VAL-8 the corroboration attempt is on the order page (primary only in tests)" \
+  grep -q 'class="mpic-attempt" data-name="[^"]*" data-result="0/0"' "$BODY"
+check "R-VAL-8 the evidence names the corroboration result" \
+  grep -q 'data-key="mpic"><th scope="row">マルチパースペクティブ検証</th><td class="mono">0/0 primary-only<' "$BODY"
+get "/officer/perspectives"
+check_eq "R-VAL-8 the perspectives' health page: 200" 200 "$code"
+check "R-VAL-8 the health page says primary only" has "primary only"
+get "/officer/orders/$O1"
 check "issue 8 item 9: notices are named in words (template name only as data)" \
   grep -q 'data-tmpl="order_paid"><td>入金確認のお知らせ</td>' "$BODY"
 start=$SECONDS

@@ -26,16 +26,11 @@ struct dated {
 };
 
 static const struct dated dated_rows[] = {
-    {"2025-11-22T00:00:00Z", 398, 398, 1, 825},
-    {"2026-03-14T23:59:59Z", 398, 398, 1, 825},
-    {"2026-03-15T00:00:00Z", 200, 200, 1, 398},
-    {"2026-11-22T03:00:00Z", 200, 200, 1, 398},
-    {"2027-03-14T23:59:59Z", 200, 200, 1, 398},
-    {"2027-03-15T00:00:00Z", 100, 100, 1, 398},
-    {"2028-03-14T23:59:59Z", 100, 100, 1, 398},
-    {"2028-03-15T00:00:00Z", 100, 100, 0, 398},
-    {"2029-03-14T23:59:59Z", 100, 100, 0, 398},
-    {"2029-03-15T00:00:00Z", 47, 10, 0, 398},
+    {"2025-11-22T00:00:00Z", 398, 398, 1, 825}, {"2026-03-14T23:59:59Z", 398, 398, 1, 825},
+    {"2026-03-15T00:00:00Z", 200, 200, 1, 398}, {"2026-11-22T03:00:00Z", 200, 200, 1, 398},
+    {"2027-03-14T23:59:59Z", 200, 200, 1, 398}, {"2027-03-15T00:00:00Z", 100, 100, 1, 398},
+    {"2028-03-14T23:59:59Z", 100, 100, 1, 398}, {"2028-03-15T00:00:00Z", 100, 100, 0, 398},
+    {"2029-03-14T23:59:59Z", 100, 100, 0, 398}, {"2029-03-15T00:00:00Z", 47, 10, 0, 398},
     {"2035-01-01T00:00:00Z", 47, 10, 0, 398},
 };
 
@@ -66,7 +61,7 @@ static void test_policy_value_unknown_id(void **state)
     (void)state;
     const struct policy_step *s = (const struct policy_step *)1;
     assert_int_equal(policy_value(POLICY__COUNT, at("2026-11-22")), -1);
-    assert_int_equal(policy_value((enum policy_id)-1, at("2026-11-22")), -1);
+    assert_int_equal(policy_value((enum policy_id) - 1, at("2026-11-22")), -1);
     assert_int_equal(policy_steps(POLICY__COUNT, &s), 0);
     assert_null(s);
     assert_string_equal(policy_name(POLICY__COUNT), "?");
@@ -76,8 +71,8 @@ static void test_policy_value_unknown_id(void **state)
 static void test_policy_steps_ascending(void **state)
 {
     (void)state;
-    static const char *const names[] = {"max_validity_days", "dcv_reuse_days",
-                                        "email_dcv_allowed", "identity_reuse_days"};
+    static const char *const names[] = {"max_validity_days", "dcv_reuse_days", "email_dcv_allowed",
+                                        "identity_reuse_days", "mpic_min_perspectives"};
     for (int id = 0; id < POLICY__COUNT; id++) {
         const struct policy_step *s;
         size_t n = policy_steps((enum policy_id)id, &s);
@@ -168,15 +163,11 @@ static void test_policy_br_version_by_date(void **state)
     static const struct {
         const char *when, *version;
     } rows[] = {
-        {"2023-09-14T23:59:59Z", "pre-2.0.0"},
-        {"2023-09-15T00:00:00Z", "2.0.0"},
+        {"2023-09-14T23:59:59Z", "pre-2.0.0"}, {"2023-09-15T00:00:00Z", "2.0.0"},
         {"2024-02-01T00:00:00Z", "2.0.2"}, /* 2.0.1 took effect after 2.0.2 */
-        {"2024-03-15T00:00:00Z", "2.0.2"},
-        {"2024-04-15T00:00:00Z", "2.0.3"},
-        {"2025-05-16T00:00:00Z", "2.1.5"},
-        {"2026-03-15T00:00:00Z", "2.2.5"},
-        {"2026-10-03T23:59:59Z", "2.3.0"},
-        {"2026-10-04T00:00:00Z", "2.3.1"},
+        {"2024-03-15T00:00:00Z", "2.0.2"},     {"2024-04-15T00:00:00Z", "2.0.3"},
+        {"2025-05-16T00:00:00Z", "2.1.5"},     {"2026-03-15T00:00:00Z", "2.2.5"},
+        {"2026-10-03T23:59:59Z", "2.3.0"},     {"2026-10-04T00:00:00Z", "2.3.1"},
         {"2026-11-22T03:00:00Z", "2.3.1"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {

@@ -20,9 +20,11 @@
 #include "testdir.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "ra/mpic.h"
 #include "ra/validate.h"
 #include "ra/fulfil.h"
 #include "store/db.h"
+#include "store/mpic_attempts.h"
 #include "store/orders.h"
 #include "store/outbox.h"
 #include "ra/product.h"
@@ -579,6 +581,48 @@ static void test_validate_email_lookup_names_the_request(void **state)
                      -SM_E_NOTFOUND);
 }
 
+/* R-VAL-8: with too few remote perspectives for the date (none configured, production)
+ * a check is refused with SM_E_MPIC before anything is asked or written; an attempt found
+ * in evidence is stored with its "n/m" and BR version. */
+static void test_validate_check_refused_without_perspectives(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"mpic.co.jp"};
+    static const char *const methods[] = {"dns"};
+    int64_t id = order(29, "mpic", names, methods, 1);
+    prepare(id);
+    struct sm_err e = {0};
+    assert_int_equal(mpic_configure(cfg, &e), 0); /* defaults: production, no perspectives */
+    int pending = -1;
+    assert_int_equal(validate_check_now(&env, &sys, cfg, id, &pending, &e), -SM_E_MPIC);
+    assert_int_equal(e.code, SM_E_MPIC);
+    mpic_unconfigure();
+    size_t n = 0;
+    struct order_domain_row *d = domains(id, &n);
+    assert_int_equal(n, 1);
+    assert_string_equal(d[0].state, "pending");
+    order_domain_rows_free(d, n);
+
+    const char *ev = "{\"type\":\"TXT\",\"mpic\":{\"kind\":\"dns-txt\",\"result\":\"5/6\","
+                     "\"passed\":true,\"br_version\":\"2.3.1\",\"reason\":null,"
+                     "\"perspectives\":[{\"location\":\"tokyo\",\"agree\":false}]}}";
+    char res[16];
+    assert_int_equal(db_begin(db, NULL), 0);
+    assert_int_equal(mpic_record_tx(db, id, "mpic.co.jp", "dns", ev, res, &e), 0);
+    assert_int_equal(mpic_record_tx(db, id, "mpic.co.jp", "dns", "{}", NULL, &e), 0); /* none */
+    assert_int_equal(db_commit(db, NULL), 0);
+    assert_string_equal(res, "5/6");
+    struct mpic_attempt_row *v = NULL;
+    assert_int_equal(mpic_attempts_list(db, id, 10, &v, &n, &e), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(v[0].result, "5/6");
+    assert_string_equal(v[0].kind, "dns-txt");
+    assert_string_equal(v[0].br_version, "2.3.1");
+    assert_true(v[0].passed);
+    assert_non_null(strstr(v[0].perspectives, "tokyo"));
+    mpic_attempt_rows_free(v, n);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -595,6 +639,7 @@ int main(void)
         cmocka_unit_test(test_validate_value_lifetime_follows_reuse_period),
         cmocka_unit_test(test_validate_email_goes_to_chosen_address),
         cmocka_unit_test(test_validate_email_lookup_names_the_request),
+        cmocka_unit_test(test_validate_check_refused_without_perspectives),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: MIT */
+/* R-VAL-8 (BR 3.2.2.9), issue 11: the dated minimum of remote perspectives and the quorum
+ * rule around every boundary, the refusal with too few perspectives, the primary-only
+ * record of the test relaxation, and the perspective agent's refusals of unsigned,
+ * malformed, stale and replayed requests (no network needed). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "testdir.h"
+
+#include "core/clock.h"
+#include "core/config.h"
+#include "core/policy.h"
+#include "net/perspective.h"
+#include "ra/mpic.h"
+
+static time_t at(const char *text)
+{
+    time_t t;
+    if (clock_parse_utc(text, &t) != 0)
+        fail_msg("bad time %s", text);
+    return t;
+}
+
+static void test_mpic_min_perspectives_dated(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *when;
+        int min;
+    } rows[] = {
+        {"2025-09-14T23:59:59Z", 0}, {"2025-09-15T00:00:00Z", 2}, {"2026-03-14T23:59:59Z", 2},
+        {"2026-03-15T00:00:00Z", 3}, {"2026-06-14T23:59:59Z", 3}, {"2026-06-15T00:00:00Z", 4},
+        {"2026-12-14T23:59:59Z", 4}, {"2026-12-15T00:00:00Z", 5}, {"2035-01-01T00:00:00Z", 5},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        if (policy_mpic_min_perspectives(at(rows[i].when)) != rows[i].min)
+            fail_msg("%s: %d", rows[i].when, policy_mpic_min_perspectives(at(rows[i].when)));
+    assert_int_equal(policy_mpic_min_rirs(at("2025-09-14T00:00:00Z")), 0);
+    assert_int_equal(policy_mpic_min_rirs(at("2026-12-15T00:00:00Z")), 2);
+    /* BR 3.2.2.9 quorum table */
+    static const int disagree[] = {0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 2};
+    for (size_t n = 0; n < sizeof disagree / sizeof disagree[0]; n++)
+        assert_int_equal(policy_mpic_max_disagree(n), disagree[n]);
+}
+
+static void test_mpic_quorum_table(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *when;
+        size_t used, agree, rirs;
+        const char *why; /* NULL = pass */
+    } rows[] = {
+        /* before the 5 of 2026-12-15: 4 required */
+        {"2026-12-14T23:59:59Z", 4, 4, 2, NULL},
+        {"2026-12-14T23:59:59Z", 4, 3, 2, NULL},
+        {"2026-12-14T23:59:59Z", 4, 2, 2, "mpic.quorum"},
+        {"2026-12-14T23:59:59Z", 3, 3, 3, "mpic.too_few"},
+        /* from 2026-12-15: 5 required, 1 disagreement for 5, 2 for 6 or more */
+        {"2026-12-15T00:00:00Z", 4, 4, 2, "mpic.too_few"},
+        {"2026-12-15T00:00:00Z", 5, 5, 2, NULL},
+        {"2026-12-15T00:00:00Z", 5, 4, 2, NULL},
+        {"2026-12-15T00:00:00Z", 5, 3, 2, "mpic.quorum"},
+        {"2026-12-15T00:00:00Z", 6, 4, 2, NULL},
+        {"2026-12-15T00:00:00Z", 6, 3, 3, "mpic.quorum"},
+        {"2026-12-15T00:00:00Z", 8, 6, 2, NULL},
+        /* two RIRs among the agreeing ones */
+        {"2026-12-15T00:00:00Z", 6, 6, 1, "mpic.rirs"},
+        {"2026-12-15T00:00:00Z", 5, 5, 0, "mpic.rirs"},
+        /* before the rule: nothing required */
+        {"2025-09-14T00:00:00Z", 0, 0, 0, NULL},
+        {"2025-09-15T00:00:00Z", 1, 1, 1, "mpic.too_few"},
+        {"2025-09-15T00:00:00Z", 2, 1, 1, "mpic.rirs"},
+        {"2025-09-15T00:00:00Z", 2, 2, 2, NULL},
+        /* nonsense never passes */
+        {"2026-12-15T00:00:00Z", 5, 6, 2, "mpic.quorum"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const char *why = "unset";
+        int pass = mpic_quorum(at(rows[i].when), rows[i].used, rows[i].agree, rows[i].rirs, &why);
+        if (pass != (rows[i].why == NULL) ||
+            (rows[i].why != NULL && (why == NULL || strcmp(why, rows[i].why) != 0)) ||
+            (rows[i].why == NULL && why != NULL))
+            fail_msg("row %zu (%s %zu/%zu rirs %zu): pass %d why %s", i, rows[i].when,
+                     rows[i].agree, rows[i].used, rows[i].rirs, pass, why ? why : "NULL");
+    }
+}
+
+/* A data directory with settings; *c loaded from it. */
+static struct config *make_config(char *dir, size_t n, const char *ini)
+{
+    assert_int_equal(testdir_make(dir, n, "mpic"), 0);
+    char path[600];
+    snprintf(path, sizeof path, "%s/shomei.ini", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(ini, f);
+    fclose(f);
+    struct config *c = NULL;
+    struct sm_err e = {0};
+    if (config_load(dir, &c, &e) < 0)
+        fail_msg("config: %s", e.detail);
+    return c;
+}
+
+static void test_mpic_unconfigured_and_primary_only(void **state)
+{
+    (void)state;
+    mpic_unconfigure();
+    int ok = 1;
+    const char *reason = NULL;
+    char detail[256] = "";
+    char *ev = strdup("{\"method\":\"dns\"}");
+    struct mpic_check q = {.kind = MPIC_DNS_TXT, .name = "example.com", .value = "v"};
+    time_t now = at("2026-12-20T00:00:00Z");
+    /* unconfigured (the agent itself, unit tests): nothing changes */
+    assert_int_equal(mpic_after(&q, now, &ok, &reason, detail, sizeof detail, &ev), 0);
+    assert_int_equal(ok, 1);
+    assert_string_equal(ev, "{\"method\":\"dns\"}");
+
+    /* test relaxation: no [mpic] perspectives, primary only, recorded as such */
+    char dir[512];
+    struct config *c = make_config(dir, sizeof dir, "[testing]\nnot_for_production = true\n");
+    struct sm_err e = {0};
+    assert_int_equal(mpic_configure(c, &e), 0);
+    assert_int_equal(mpic_ready(now, &e), 0);
+    assert_int_equal(mpic_after(&q, now, &ok, &reason, detail, sizeof detail, &ev), 0);
+    assert_int_equal(ok, 1);
+    assert_non_null(strstr(ev, "\"mode\":\"primary-only\""));
+    assert_non_null(strstr(ev, "\"result\":\"0/0\""));
+    free(ev);
+    config_free(c);
+    testdir_remove(dir);
+
+    /* production without perspectives: refused with a reason once the rule applies */
+    c = make_config(dir, sizeof dir, "[caa]\nidentities = x.example\n");
+    assert_int_equal(mpic_configure(c, &e), 0);
+    assert_int_equal(mpic_ready(at("2025-01-01T00:00:00Z"), &e), 0);
+    memset(&e, 0, sizeof e);
+    assert_int_equal(mpic_ready(now, &e), -SM_E_MPIC);
+    assert_int_equal(e.code, SM_E_MPIC);
+    assert_non_null(strstr(e.detail, "5 remote perspectives"));
+    ev = strdup("{}");
+    ok = 1;
+    assert_int_equal(mpic_after(&q, now, &ok, &reason, detail, sizeof detail, &ev), 0);
+    assert_int_equal(ok, 0);
+    assert_string_equal(reason, "mpic.too_few");
+    assert_non_null(strstr(ev, "\"passed\":false"));
+    free(ev);
+    config_free(c);
+    testdir_remove(dir);
+    mpic_unconfigure();
+}
+
+static void test_mpic_configure_refuses_bad_entries(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        "ARIN tokyo http://127.0.0.1:1\n",                                             /* no key */
+        "XYZ tokyo http://127.0.0.1:1 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", /* RIR */
+        "ARIN tokyo ftp://127.0.0.1:1 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n", /* URL */
+        "ARIN tokyo http://127.0.0.1:1 not-a-key\n",                                   /* key */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char dir[512], path[600];
+        struct config *c = make_config(dir, sizeof dir,
+                                       "[mpic]\nperspectives = p.txt\n[testing]\n"
+                                       "not_for_production = true\n");
+        snprintf(path, sizeof path, "%s/p.txt", dir);
+        FILE *f = fopen(path, "w");
+        assert_non_null(f);
+        fputs(bad[i], f);
+        fclose(f);
+        struct sm_err e = {0};
+        if (mpic_configure(c, &e) != -SM_E_CONFIG)
+            fail_msg("entry %zu accepted", i);
+        assert_string_equal(e.field, "mpic.perspectives");
+        config_free(c);
+        testdir_remove(dir);
+    }
+    mpic_unconfigure();
+}
+
+/* The agent's refusals: every one answered with its status, never a crash. */
+static void test_mpic_agent_refusals(void **state)
+{
+    (void)state;
+    char dir[512], path[600], ppk[PERSP_B64_MAX], apk[PERSP_B64_MAX];
+    struct sm_err e = {0};
+    assert_int_equal(testdir_make(dir, sizeof dir, "mpic-agent"), 0);
+    snprintf(path, sizeof path, "%s/primary.key", dir);
+    assert_int_equal(persp_key_generate(path, ppk, &e), 0);
+    unsigned char psk[PERSP_SK_BYTES], ppub[PERSP_PK_BYTES];
+    assert_int_equal(persp_key_load(path, psk, ppub, &e), 0);
+    /* a second key file refuses to overwrite */
+    assert_int_equal(persp_key_generate(path, apk, &e), -SM_E_EXISTS);
+
+    char ini[800];
+    snprintf(ini, sizeof ini,
+             "[perspective]\nprimary_key = %s\nlabel = unit\n[dns]\nresolver = 127.0.0.1@1\n"
+             "timeout = 1\n[testing]\nnot_for_production = true\n",
+             ppk);
+    snprintf(path, sizeof path, "%s/shomei.ini", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(ini, f);
+    fclose(f);
+    struct config *c = NULL;
+    assert_int_equal(config_load(dir, &c, &e), 0);
+    snprintf(path, sizeof path, "%s/perspective.key", dir);
+    assert_int_equal(persp_key_generate(path, apk, &e), 0);
+    unsigned char apub[PERSP_PK_BYTES];
+    assert_int_equal(persp_pubkey_parse(apk, apub), 0);
+    struct mpic_agent *a = NULL;
+    assert_int_equal(mpic_agent_open(c, &a, &e), 0);
+
+    time_t now = clock_now();
+    struct mpic_check q = {.kind = MPIC_DNS_TXT, .name = "plain.test", .value = "v"};
+    char *body = NULL, sig[PERSP_B64_MAX], asig[PERSP_B64_MAX];
+    char *ans = NULL;
+    int status = 0;
+    const char *id = "0123456789abcdef0123456789abcdef";
+
+    /* a fresh signed request: answered, signed by the agent, the id echoed */
+    assert_int_equal(mpic_request_build(psk, &q, id, now, (int64_t)now * 1000 + 3000, &body, sig),
+                     0);
+    assert_int_equal(mpic_agent_handle(a, body, strlen(body), sig, &status, &ans, asig), 0);
+    assert_int_equal(status, 200);
+    assert_true(persp_verify(apub, ans, strlen(ans), asig));
+    assert_non_null(strstr(ans, id));
+    free(ans);
+    /* the same request again: a replay */
+    assert_int_equal(mpic_agent_handle(a, body, strlen(body), sig, &status, &ans, asig), 0);
+    assert_int_equal(status, 409);
+    free(ans);
+    /* the body changed after signing, or no signature: 401 */
+    body[strlen(body) - 2] ^= 1;
+    assert_int_equal(mpic_agent_handle(a, body, strlen(body), sig, &status, &ans, asig), 0);
+    assert_int_equal(status, 401);
+    free(ans);
+    assert_int_equal(mpic_agent_handle(a, body, strlen(body), NULL, &status, &ans, asig), 0);
+    assert_int_equal(status, 401);
+    free(ans);
+    assert_int_equal(mpic_agent_handle(a, body, strlen(body), "garbage!", &status, &ans, asig), 0);
+    assert_int_equal(status, 401);
+    free(ans);
+    free(body);
+    /* stale timestamp, deadline passed, deadline far ahead: 408 */
+    const struct {
+        time_t ts;
+        int64_t dl;
+    } stale[] = {
+        {now - 300, (int64_t)now * 1000 + 3000},
+        {now + 300, (int64_t)now * 1000 + 3000},
+        {now, (int64_t)now * 1000 - 5000},
+        {now, (int64_t)(now + 3600) * 1000},
+    };
+    for (size_t i = 0; i < sizeof stale / sizeof stale[0]; i++) {
+        char sid[33];
+        snprintf(sid, sizeof sid, "%031zx%c", i, 'a');
+        assert_int_equal(mpic_request_build(psk, &q, sid, stale[i].ts, stale[i].dl, &body, sig), 0);
+        assert_int_equal(mpic_agent_handle(a, body, strlen(body), sig, &status, &ans, asig), 0);
+        if (status != 408)
+            fail_msg("stale case %zu: %d", i, status);
+        free(ans);
+        free(body);
+    }
+    /* signed garbage and a bad id: 400 */
+    static const char *const junk[] = {
+        "not json",
+        "[]",
+        "{\"v\":1,\"id\":\"short\",\"ts\":1,\"deadline_ms\":1,\"kind\":\"caa\",\"name\":\"x\"}",
+        "{\"v\":2}",
+    };
+    for (size_t i = 0; i < sizeof junk / sizeof junk[0]; i++) {
+        persp_sign(psk, junk[i], strlen(junk[i]), sig);
+        assert_int_equal(mpic_agent_handle(a, junk[i], strlen(junk[i]), sig, &status, &ans, asig),
+                         0);
+        if (status != 400)
+            fail_msg("junk %zu: %d", i, status);
+        free(ans);
+    }
+    mpic_agent_close(a);
+    config_free(c);
+    testdir_remove(dir);
+}
+
+static void test_persp_sign_verify(void **state)
+{
+    (void)state;
+    char dir[512], path[600], pk_b64[PERSP_B64_MAX], sig[PERSP_B64_MAX];
+    struct sm_err e = {0};
+    assert_int_equal(testdir_make(dir, sizeof dir, "mpic-key"), 0);
+    snprintf(path, sizeof path, "%s/k", dir);
+    assert_int_equal(persp_key_generate(path, pk_b64, &e), 0);
+    unsigned char sk[PERSP_SK_BYTES], pk[PERSP_PK_BYTES], pk2[PERSP_PK_BYTES];
+    assert_int_equal(persp_key_load(path, sk, pk, &e), 0);
+    assert_int_equal(persp_pubkey_parse(pk_b64, pk2), 0);
+    assert_memory_equal(pk, pk2, sizeof pk);
+    persp_sign(sk, "hello", 5, sig);
+    assert_true(persp_verify(pk, "hello", 5, sig));
+    assert_false(persp_verify(pk, "hellO", 5, sig));
+    assert_false(persp_verify(pk, "hello", 5, "AAAA"));
+    assert_false(persp_verify(pk, "hello", 5, ""));
+    assert_int_equal(persp_pubkey_parse("AAAA", pk2), -SM_E_INVALID);
+    snprintf(path, sizeof path, "%s/missing", dir);
+    assert_int_equal(persp_key_load(path, sk, pk, &e), -SM_E_CONFIG);
+    testdir_remove(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_mpic_min_perspectives_dated),
+        cmocka_unit_test(test_mpic_quorum_table),
+        cmocka_unit_test(test_mpic_unconfigured_and_primary_only),
+        cmocka_unit_test(test_mpic_configure_refuses_bad_entries),
+        cmocka_unit_test(test_mpic_agent_refusals),
+        cmocka_unit_test(test_persp_sign_verify),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
