@@ -36,6 +36,9 @@ static const struct {
     {"caa", cmd_caa, "caa check --dir DIR --name N [--method M] [--account URI]  check CAA"},
     {"user", cmd_user, "user add|list --dir DIR ...       create (operators) or list users"},
     {"acme", cmd_acme, "acme eab|ari-drill|ari-report --dir DIR ...  EAB credentials, ARI drills"},
+    {"check", cmd_check,
+     "check --dir DIR [--servername N] [--allow-private] https://HOST[:PORT]\n"
+     "                                   check how a certificate is installed on a server"},
     {"routes", cmd_routes, "routes                           print the route table with roles"},
     {"perspective", cmd_perspective,
      "perspective --dir DIR | init --dir DIR --primary-key K | keygen FILE | probe ...\n"

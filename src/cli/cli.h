@@ -23,6 +23,7 @@ int cmd_acme(int argc, char **argv);        /* cli/cmd_acme.c */
 int cmd_backup(int argc, char **argv);      /* cli/cmd_backup.c */
 int cmd_restore(int argc, char **argv);     /* cli/cmd_backup.c */
 int cmd_perspective(int argc, char **argv); /* cli/cmd_perspective.c */
+int cmd_check(int argc, char **argv);       /* cli/cmd_check.c */
 /* init --demo: one user per role, passwords printed once (cli/cmd_user.c). */
 struct db;
 struct config;

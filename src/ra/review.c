@@ -10,6 +10,7 @@
 #include "ra/field.h"
 #include "ra/review.h"
 #include "store/db.h"
+#include "store/orgreg.h"
 
 static const char *const check_kinds[] = {"registry", "tdb", "name_match", "domain_owner", "phone"};
 static const char *const doc_kinds[] = {"phone_bill", "authorization_letter", "pledge", "other"};
@@ -138,12 +139,15 @@ int review_phone_reusable(const struct order_env *env, const struct order_row *o
 }
 
 /* The newest result per kind among the order's checks still inside the identity reuse
- * period at now (R-VAL-4, 398 days; issue 8 item 21): 1 ok, 0 ng, -1 none. */
-static int latest(const struct vetting_check_row *v, size_t n, const char *kind, time_t now)
+ * period at now (R-VAL-4, 398 days; issue 8 item 21) and made after the organization's
+ * registration last changed a vetted field (reset; issue 12 item 6): 1 ok, 0 ng, -1 none. */
+static int latest(const struct vetting_check_row *v, size_t n, const char *kind, time_t now,
+                  int64_t reset)
 {
     int r = -1;
     for (size_t i = 0; i < n; i++) /* oldest first: the last one wins */
-        if (strcmp(v[i].kind, kind) == 0 && policy_identity_reusable((time_t)v[i].at, now))
+        if (strcmp(v[i].kind, kind) == 0 && v[i].at > reset &&
+            policy_identity_reusable((time_t)v[i].at, now))
             r = strcmp(v[i].result, "ok") == 0;
     return r;
 }
@@ -160,6 +164,18 @@ int review_checks_missing(const struct order_env *env, const struct order_row *o
     int rc = vetting_checks_list(env->db, o->id, &v, &nv, e);
     if (rc < 0)
         return rc;
+    struct orgreg_row reg;
+    int64_t reset = 0;
+    rc = orgreg_get(env->db, o->org_id, &reg, e);
+    if (rc == 0)
+        reset = reg.vetting_reset_at;
+    else if (rc == -SM_E_NOTFOUND)
+        sm_err_clear(e);
+    else {
+        free(v);
+        return rc;
+    }
+    rc = 0;
     json_t *app = o->applicant ? json_loads(o->applicant, 0, NULL) : NULL;
     const char *tdb = json_string_value(json_object_get(json_object_get(app, "org"), "tdb_code"));
     int want_tdb = tdb != NULL && tdb[0] != '\0';
@@ -168,9 +184,9 @@ int review_checks_missing(const struct order_env *env, const struct order_row *o
         const char *k = check_kinds[i];
         if (strcmp(k, "tdb") == 0 && !want_tdb)
             continue;
-        if (latest(v, nv, k, now) == 1)
+        if (latest(v, nv, k, now, reset) == 1)
             continue;
-        if (strcmp(k, "phone") == 0 && latest(v, nv, k, now) == -1) {
+        if (strcmp(k, "phone") == 0 && latest(v, nv, k, now, reset) == -1) {
             rc = review_phone_reusable(env, o, now, NULL, e);
             if (rc < 0)
                 break;

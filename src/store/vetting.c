@@ -22,7 +22,8 @@ static const struct db_stmt st_check_list = {
 static const struct db_stmt st_check_last = {
     "vetting.check_last",
     "SELECT " CCOLS " FROM vetting_checks WHERE org_id = $1 AND kind = $2 AND result = 'ok' "
-    "AND at <= $3 ORDER BY at DESC, id DESC LIMIT 1",
+    "AND at <= $3 AND at > COALESCE((SELECT vetting_reset_at FROM organizations WHERE id = $1), 0) "
+    "ORDER BY at DESC, id DESC LIMIT 1",
     NULL, NULL};
 static const struct db_stmt st_req_ins = {
     "vetting.req_insert",

@@ -32,7 +32,8 @@ int vetting_check_insert(struct db *db, const struct vetting_check_row *c, int64
 int vetting_checks_list(struct db *db, int64_t order_id, struct vetting_check_row **rows, size_t *n,
                         struct sm_err *e);
 /* The newest check of kind with result "ok" for organization org_id done at or before
- * `before`; -SM_E_NOTFOUND when there is none (R-VAL-5 reuse). */
+ * `before` and after the organization's vetting_reset_at (a change of its registration,
+ * migration 0056); -SM_E_NOTFOUND when there is none (R-VAL-5 reuse). */
 int vetting_check_last_ok(struct db *db, int64_t org_id, const char *kind, int64_t before,
                           struct vetting_check_row *out, struct sm_err *e);
 

@@ -19,6 +19,7 @@
 #include "ra/subscription.h"
 #include "store/order_domains.h"
 #include "store/users.h"
+#include "store/groups.h"
 #include "web/h_portal.h"
 #include "web/h_subscriptions.h"
 #include "web/handlers.h"
@@ -583,6 +584,50 @@ static int start_from(struct wiz *w, const char *serial, int replace)
     return 0;
 }
 
+/* Issue 12 item 6: the wizard opened with ?group=ID starts from the group's application
+ * template (store/groups: "org" {name_ja, postal, ...} as org.*, "contacts" {field: value}
+ * for resp.*, contact.* and billing.* fields, "notify_emails" [...]); only names of
+ * pf_fields are taken. A group the caller does not see is ignored. */
+static int wizard_field(const char *name)
+{
+    for (size_t i = 0; pf_fields[i] != NULL; i++)
+        if (strcmp(pf_fields[i], name) == 0)
+            return 1;
+    return 0;
+}
+
+static void start_group(struct wiz *w, const char *gid)
+{
+    int64_t id = 0;
+    struct group_row g = {0};
+    if (pf_parse_id(gid, &id) < 0 || groups_get(w->p.db, id, &w->p.who.scope, &g, NULL) < 0)
+        return;
+    json_t *t = json_loads(g.template_json ? g.template_json : "{}", 0, NULL);
+    const char *k;
+    json_t *v;
+    json_object_foreach(json_object_get(t, "org"), k, v)
+    {
+        char key[80];
+        snprintf(key, sizeof key, "org.%s", k);
+        if (json_is_string(v) && wizard_field(key))
+            vset(w, key, json_string_value(v));
+    }
+    json_object_foreach(json_object_get(t, "contacts"), k, v)
+    {
+        if (json_is_string(v) && wizard_field(k) && strncmp(k, "org.", 4) != 0)
+            vset(w, k, json_string_value(v));
+    }
+    json_t *ne = json_object_get(t, "notify_emails");
+    for (size_t i = 0; i < 3 && i < json_array_size(ne); i++) {
+        char key[16];
+        snprintf(key, sizeof key, "notify_email%zu", i + 1);
+        if (json_is_string(json_array_get(ne, i)))
+            vset(w, key, json_string_value(json_array_get(ne, i)));
+    }
+    json_decref(t);
+    group_row_clear(&g);
+}
+
 /* R-REN-3: the step to show when the renewal in the values can no longer be made or
  * changes what a renewal keeps (the banner says why and w->new_app points to a new
  * application), 0 when it is fine or the application is no renewal. */
@@ -635,6 +680,8 @@ void h_apply_form(struct req *r)
     int64_t cart_id;
     if (cart != NULL && pf_parse_id(cart, &cart_id) == 0)
         vset(&w, "cart_item", cart);
+    if (req_query(r, "group") != NULL)
+        start_group(&w, req_query(r, "group"));
     if (pc != NULL) {
         vset(&w, "product", pc);
         if (!find_product(&w))

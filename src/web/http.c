@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -216,6 +217,12 @@ int http_add_header(struct req *r, const char *name, const char *value)
 static int add_headers(struct req *r, struct MHD_Response *resp, const char *ctype)
 {
     int cache = r->route != NULL && (r->route->flags & RF_CACHE) && r->status < 400;
+    /* a handler's own Cache-Control (a short max-age, R-MNG-4) replaces the default on a
+     * successful answer */
+    int own = 0;
+    for (int i = 0; i < r->nheaders; i++)
+        if (strcasecmp(r->headers[i][0], MHD_HTTP_HEADER_CACHE_CONTROL) == 0)
+            own = 1;
     const char *h[][2] = {
         {MHD_HTTP_HEADER_CONTENT_TYPE, ctype},
         {"Content-Security-Policy", csp},
@@ -223,7 +230,9 @@ static int add_headers(struct req *r, struct MHD_Response *resp, const char *cty
         {"X-Content-Type-Options", "nosniff"},
         {"Referrer-Policy", "same-origin"},
         {"Cross-Origin-Opener-Policy", "same-origin"},
-        {MHD_HTTP_HEADER_CACHE_CONTROL, cache ? "public, max-age=3600" : "no-store"},
+        {MHD_HTTP_HEADER_CACHE_CONTROL, own && r->status < 400 ? NULL
+                                        : cache                ? "public, max-age=3600"
+                                                               : "no-store"},
     };
     for (size_t i = 0; i < sizeof h / sizeof h[0]; i++)
         if (h[i][1] != NULL && MHD_add_response_header(resp, h[i][0], h[i][1]) != MHD_YES)
@@ -256,9 +265,12 @@ static int add_headers(struct req *r, struct MHD_Response *resp, const char *cty
     for (int i = 0; i < r->ncookies; i++)
         if (MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->cookies[i]) != MHD_YES)
             return -1;
-    for (int i = 0; i < r->nheaders; i++)
+    for (int i = 0; i < r->nheaders; i++) {
+        if (r->status >= 400 && strcasecmp(r->headers[i][0], MHD_HTTP_HEADER_CACHE_CONTROL) == 0)
+            continue;
         if (MHD_add_response_header(resp, r->headers[i][0], r->headers[i][1]) != MHD_YES)
             return -1;
+    }
     return 0;
 }
 

@@ -7,6 +7,7 @@
 #include "web/h_mng.h"
 #include "web/h_commerce.h"
 #include "web/h_mpic.h"
+#include "web/h_org.h"
 #include "web/h_reissue.h"
 #include "web/h_subscriptions.h"
 #include "web/handlers.h"
@@ -59,6 +60,7 @@ const struct route web_routes[] = {
 #include "web/routes_reissue.inc"
 #include "web/routes_mng.inc"
 #include "web/routes_commerce.inc"
+#include "web/routes_org.inc"
 };
 /* clang-format on */
 
