@@ -64,7 +64,7 @@ unit-bins: $(UNIT_BIN)
 run: deps
 	@$(MAKE) --no-print-directory MODE=release all
 	@if [ ! -f $(DATA)/shomei.ini ]; then \
-	  build/release/shomei init --dir $(DATA) --demo; fi
+	  build/release/shomei init --dir $(DATA) --demo --set testing.not_for_production=true; fi
 	@build/release/shomei serve --dir $(DATA) --port $(PORT)
 
 # make test = lint, the release build, then every test (unit, integration, browser) under sanitizers.

@@ -393,8 +393,8 @@ static int check_dns_here(struct dns *d, const char *adn, const char *value, tim
     return check_txt(d, DCV_DNS_TXT, DCV_DNS_LABEL, adn, value, now, r);
 }
 
-int dcv_check_acme_dns(struct dns *d, const char *name, const char *digest, time_t now,
-                       struct dcv_result *r)
+static int check_acme_dns_here(struct dns *d, const char *name, const char *digest, time_t now,
+                               struct dcv_result *r)
 {
     return check_txt(d, DCV_ACME_DNS01, DCV_ACME_DNS_LABEL, name, digest, now, r);
 }
@@ -509,8 +509,8 @@ static int check_http_here(const struct fetch_opts *o, const char *adn, const ch
     return check_fetch(o, DCV_HTTP_FILE, ev, adn, DCV_HTTP_PATH, file, value, now, r);
 }
 
-int dcv_check_acme_http(const struct fetch_opts *o, const char *name, const char *token,
-                        const char *key_auth, time_t now, struct dcv_result *r)
+static int check_acme_http_here(const struct fetch_opts *o, const char *name, const char *token,
+                                const char *key_auth, time_t now, struct dcv_result *r)
 {
     memset(r, 0, sizeof *r);
     json_t *ev = evidence_new(DCV_ACME_HTTP01, name, now);
@@ -526,8 +526,7 @@ int dcv_check_acme_http(const struct fetch_opts *o, const char *name, const char
 
 /* R-VAL-8: a check that passes here is corroborated by the remote perspectives (ra/mpic)
  * before it counts; every caller of the portal's methods (portal, API, CLI) goes through
- * these two. ACME's http-01 and dns-01 (dcv_check_acme_*) are the primary perspective's
- * alone until ra/mpic knows their names and values. */
+ * these two, and ACME's challenges through the two after them. */
 int dcv_check_dns(struct dns *d, const char *adn, const char *value, time_t now,
                   struct dcv_result *r)
 {
@@ -545,5 +544,26 @@ int dcv_check_http(const struct fetch_opts *o, const char *adn, const char *valu
     if (rc < 0)
         return rc;
     struct mpic_check q = {.kind = MPIC_HTTP_FILE, .name = adn, .value = value, .file = file};
+    return mpic_after(&q, now, &r->ok, &r->reason, r->detail, sizeof r->detail, &r->evidence);
+}
+
+int dcv_check_acme_dns(struct dns *d, const char *name, const char *digest, time_t now,
+                       struct dcv_result *r)
+{
+    int rc = check_acme_dns_here(d, name, digest, now, r);
+    if (rc < 0)
+        return rc;
+    struct mpic_check q = {.kind = MPIC_ACME_DNS01, .name = name, .value = digest};
+    return mpic_after(&q, now, &r->ok, &r->reason, r->detail, sizeof r->detail, &r->evidence);
+}
+
+int dcv_check_acme_http(const struct fetch_opts *o, const char *name, const char *token,
+                        const char *key_auth, time_t now, struct dcv_result *r)
+{
+    int rc = check_acme_http_here(o, name, token, key_auth, now, r);
+    if (rc < 0)
+        return rc;
+    struct mpic_check q = {
+        .kind = MPIC_ACME_HTTP01, .name = name, .value = key_auth, .file = token};
     return mpic_after(&q, now, &r->ok, &r->reason, r->detail, sizeof r->detail, &r->evidence);
 }

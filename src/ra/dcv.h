@@ -142,8 +142,8 @@ int dcv_check_http(const struct fetch_opts *o, const char *adn, const char *valu
  * rules and redirects as the web-page method) and the body, trailing white space removed,
  * must equal the key authorization; dns-01 wants a TXT record at "_acme-challenge.<name>"
  * equal to digest, base64url(SHA-256(key authorization)). Evidence as for the portal's
- * methods, with method "http-01" / "dns-01". The primary perspective alone: not yet
- * corroborated by ra/mpic (R-VAL-8), which knows the portal's methods only. */
+ * methods, with method "http-01" / "dns-01". A pass is corroborated by the remote
+ * perspectives (ra/mpic, R-VAL-8) as the portal's methods are. */
 #define DCV_ACME_HTTP_PATH "/.well-known/acme-challenge/"
 #define DCV_ACME_DNS_LABEL "_acme-challenge"
 int dcv_check_acme_http(const struct fetch_opts *o, const char *name, const char *token,

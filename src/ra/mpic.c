@@ -27,7 +27,8 @@
 /* An answer's timestamp may differ this much from the primary's clock. */
 #define ANSWER_SKEW 60
 
-static const char *const kind_names[MPIC__KINDS] = {"dns-txt", "http-file", "caa"};
+static const char *const kind_names[MPIC__KINDS] = {"dns-txt", "http-file", "caa", "acme-dns-01",
+                                                    "acme-http-01"};
 
 const char *mpic_kind_name(int kind)
 {
@@ -700,6 +701,8 @@ static int run_check(struct mpic_agent *a, json_t *r, int kind, time_t now, long
             struct dcv_result dr = {0};
             if (kind == MPIC_DNS_TXT) {
                 rc = dcv_check_dns(dns, name, str_or_null(r, "value"), now, &dr);
+            } else if (kind == MPIC_ACME_DNS01) {
+                rc = dcv_check_acme_dns(dns, name, str_or_null(r, "value"), now, &dr);
             } else {
                 struct fetch_opts fo;
                 if (fetch_opts_from_config(a->c, &fo, &e) < 0) {
@@ -711,8 +714,12 @@ static int run_check(struct mpic_agent *a, json_t *r, int kind, time_t now, long
                         fo.timeout_ms = left_ms;
                     if (fo.connect_timeout_ms > left_ms)
                         fo.connect_timeout_ms = left_ms;
-                    rc = dcv_check_http(&fo, name, str_or_null(r, "value"), str_or_null(r, "file"),
-                                        now, &dr);
+                    if (kind == MPIC_ACME_HTTP01)
+                        rc = dcv_check_acme_http(&fo, name, str_or_null(r, "file"),
+                                                 str_or_null(r, "value"), now, &dr);
+                    else
+                        rc = dcv_check_http(&fo, name, str_or_null(r, "value"),
+                                            str_or_null(r, "file"), now, &dr);
                 }
             }
             ok = dr.ok;

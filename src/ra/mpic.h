@@ -25,8 +25,17 @@
 struct config;
 struct db;
 
-enum mpic_kind { MPIC_DNS_TXT = 0, MPIC_HTTP_FILE, MPIC_CAA, MPIC__KINDS };
-const char *mpic_kind_name(int kind); /* "dns-txt", "http-file", "caa" */
+/* ACME's challenges (RFC 8555 8.3, 8.4): value is the key authorization (http-01) or its
+ * digest (dns-01), file the http-01 token. */
+enum mpic_kind {
+    MPIC_DNS_TXT = 0,
+    MPIC_HTTP_FILE,
+    MPIC_CAA,
+    MPIC_ACME_DNS01,
+    MPIC_ACME_HTTP01,
+    MPIC__KINDS
+};
+const char *mpic_kind_name(int kind); /* "dns-txt", "http-file", "caa", "acme-dns-01", ... */
 int mpic_kind_parse(const char *s);   /* -1 when unknown */
 
 /* What the primary checked and the perspectives repeat. */

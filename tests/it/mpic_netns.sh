@@ -290,6 +290,12 @@ U="http://${PADDR[1]}:${PPORT[1]}"
 probe() { OUT=$("$SHOMEI_BIN" perspective probe "$@" 2>&1); RC=$?; }
 probe --dir "$D" --url "$U" --kind dns-txt --name plain.test --value "$VALUE" --save "$IT_TMP/req"
 check_eq "R-VAL-8 a signed fresh request is answered" "status: 200" "$(field status | sed 's/^/status: /')"
+# issue 10 item 3: ACME's dns-01 is a kind the perspective checks itself (at
+# _acme-challenge, where this view publishes nothing: answered, not agreed)
+probe --dir "$D" --url "$U" --kind acme-dns-01 --name plain.test --value "$VALUE"
+check_eq "R-VAL-8 an acme-dns-01 request is answered" "200" "$(field status)"
+check "R-VAL-8 acme-dns-01 looked at _acme-challenge: no record there" \
+  grep -q 'dcv.dns.not_found' <<<"$(field answer)"
 probe --url "$U" --replay "$IT_TMP/req"
 check_eq "R-VAL-8 the same request again is refused as a replay" "409" "$(field status)"
 probe --dir "$D" --url "$U" --kind dns-txt --name plain.test --value "$VALUE" --ts-offset -300
