@@ -21,10 +21,12 @@ SECRET=portal-web-hmac-secret
 
 # DNS goes to a closed loopback port and fetches give up fast: the DCV job of the
 # server never leaves 127.0.0.1 (the checks themselves are proven in tests/it/dcv.sh).
+# Not for production: validation from the primary alone, without the remote perspectives
+# of R-VAL-8 (tests/it/mpic_netns.sh).
 NO_DNS=$(free_port)
 if ! "$S" init --dir "$D" --demo --set server.secure_cookies=false \
   --set "dns.resolver=127.0.0.1@$NO_DNS" --set dns.timeout=1 --set dcv.connect_timeout=1 \
-  --set dcv.timeout=2 \
+  --set dcv.timeout=2 --set testing.not_for_production=true \
   --set "payment.hmac_secret=$SECRET" --set server.max_upload=4096 \
   ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} >"$IT_TMP/init.log" 2>&1; then
   not_ok "shomei init"; sed 's/^/# /' "$IT_TMP/init.log"; it_done
