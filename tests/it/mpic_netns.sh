@@ -30,10 +30,17 @@ trap mpic_cleanup EXIT
 
 # ---- the network: six namespaces, or loopback ----
 # MPIC_LOOPBACK=1 forces the loopback variant (as without the rights for namespaces).
+# The probe makes what the test needs, a namespace and a veth pair moved into it: some
+# containers allow the first and not the second.
 if [ -z "${MPIC_LOOPBACK:-}" ] && [ "$(id -u)" = 0 ] && command -v ip >/dev/null &&
   ip netns add "${TAG}probe" 2>/dev/null; then
+  if ip link add "${TAG}ph" type veth peer name "${TAG}pn" 2>/dev/null &&
+    ip link set "${TAG}pn" netns "${TAG}probe" 2>/dev/null &&
+    ip addr add 198.19.255.1/30 dev "${TAG}ph" 2>/dev/null; then
+    NETNS=1
+  fi
+  ip link del "${TAG}ph" 2>/dev/null
   ip netns del "${TAG}probe"
-  NETNS=1
 fi
 PADDR=()
 PPORT=()
