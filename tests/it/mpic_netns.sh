@@ -26,9 +26,20 @@ ns_undo() {
   NSES=()
   return 0
 }
+# `ip netns add` mounts /run/netns on itself the first time; undo that too when this test
+# made it (a fresh machine or container), so that nothing of it stays behind.
+RUN_NETNS_MOUNTED=0
+mountpoint -q /run/netns 2>/dev/null && RUN_NETNS_MOUNTED=1
 mpic_cleanup() {
   it_cleanup
   ns_undo
+  if [ $RUN_NETNS_MOUNTED = 0 ] && [ -z "$(ls -A /run/netns 2>/dev/null)" ]; then
+    for _ in 1 2 3; do
+      mountpoint -q /run/netns 2>/dev/null || break
+      umount /run/netns 2>/dev/null || break
+    done
+  fi
+  return 0
 }
 trap mpic_cleanup EXIT
 
