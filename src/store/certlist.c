@@ -168,7 +168,7 @@ void certlist_rows_free(struct certlist_row *rows, size_t n)
 
 /* LIKE patterns for q: "%q%" over the lower-cased CN and "s%" over the serial as
  * download_serial_norm writes it ("" when q is no serial: matches nothing useful). */
-static int patterns(const char *q, struct buf *cn, struct buf *serial)
+int certlist_patterns(const char *q, struct buf *cn, struct buf *serial)
 {
     int rc = buf_putc(cn, '%');
     for (const char *s = q; *s && rc == 0; s++) {
@@ -222,7 +222,7 @@ int certlist_list(struct db *db, const struct certlist_filter *f, struct certlis
     if (rc == 0)
         rc = org_scope_sql(&where, "c.org_id", &f->scope, p, &np, NULL);
     if (rc == 0 && q[0]) {
-        rc = patterns(q, &pcn, &pserial);
+        rc = certlist_patterns(q, &pcn, &pserial);
         if (rc == 0) {
             p[np] = DBV_TEXT(pcn.p);
             p[np + 1] = DBV_TEXT(pserial.p);

@@ -70,4 +70,10 @@ int certlist_get(struct db *db, const struct org_scope *scope, const char *seria
                  struct certlist_detail_row **out, struct sm_err *e);
 void certlist_detail_row_free(struct certlist_detail_row *d);
 
+/* LIKE patterns of a search q (cn, serial: initialized, empty buffers): "%q%" over the
+ * lower-cased CN with % _ \ escaped, and "s%" over the serial in its stored form. Also
+ * used by store/certsearch. Returns 0 or -SM_E_NOMEM. */
+struct buf;
+int certlist_patterns(const char *q, struct buf *cn, struct buf *serial);
+
 #endif

@@ -4,13 +4,13 @@
  * one of three fixed names. The keyset condition compares the row value (sort value, id)
  * with the cursor certificate's, looked up inside the scope, so that the indexes of
  * migration 0050 ((not_after, id), (not_before, id), (cn, id)) serve order and range. */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
 #include "core/failalloc.h"
+#include "store/certlist.h"
 #include "store/certsearch.h"
 #include "store/db.h"
 
@@ -155,38 +155,6 @@ static void where_free(struct where *w)
     free(w->p);
 }
 
-/* LIKE patterns for q as certlist.c builds them. */
-static int patterns(const char *q, struct buf *cn, struct buf *serial)
-{
-    int rc = buf_putc(cn, '%');
-    for (const char *s = q; *s && rc == 0; s++) {
-        if (*s == '%' || *s == '_' || *s == '\\')
-            rc = buf_putc(cn, '\\');
-        if (rc == 0)
-            rc = buf_putc(cn, (char)tolower((unsigned char)*s));
-    }
-    if (rc == 0)
-        rc = buf_putc(cn, '%');
-    int lead = 1, hex = 1;
-    for (const char *s = q; *s && rc == 0; s++) {
-        if (*s == ':')
-            continue;
-        if (!isxdigit((unsigned char)*s)) {
-            hex = 0;
-            break;
-        }
-        if (lead && *s == '0')
-            continue;
-        lead = 0;
-        rc = buf_putc(serial, (char)tolower((unsigned char)*s));
-    }
-    if (rc == 0 && (!hex || serial->len == 0)) {
-        buf_reset(serial);
-        rc = buf_puts(serial, "-");
-    }
-    return rc == 0 ? buf_putc(serial, '%') : rc;
-}
-
 /* Checks f and builds its WHERE (without the keyset) into w. 0 or negative (e set). */
 static int where_build(const struct certsearch_filter *f, struct where *w, struct sm_err *e)
 {
@@ -247,7 +215,7 @@ static int where_build(const struct certsearch_filter *f, struct where *w, struc
             rc = buf_putc(&w->sql, ')');
     }
     if (rc == 0 && q[0]) {
-        rc = patterns(q, &w->pcn, &w->pserial);
+        rc = certlist_patterns(q, &w->pcn, &w->pserial);
         if (rc == 0) {
             w->p[w->np] = DBV_TEXT(w->pcn.p);
             w->p[w->np + 1] = DBV_TEXT(w->pserial.p);
