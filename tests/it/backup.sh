@@ -97,11 +97,17 @@ print(b[j:j + n].decode())' "$IT_TMP/$name.bak")
   check "$name: every certificate issued before the backup is restored" bash -c \
     '[ -z "$(comm -23 <(sort <<<"$1") <(sort <<<"$2"))" ]' _ "$before" \
     "$(rsq "SELECT serial FROM certificates WHERE state = 'issued' ORDER BY serial")"
-  check_eq "$name: the restored certificates are the original rows" \
-    "$(sq "SELECT serial || ':' || state FROM certificates WHERE serial IN
-           ($(rsq "SELECT string_agg(quote_literal(serial), ',') FROM certificates" 2>/dev/null ||
-              rsq "SELECT group_concat(quote(serial)) FROM certificates")) ORDER BY serial")" \
-    "$(rsq "SELECT serial || ':' || state FROM certificates ORDER BY serial")"
+  # a row in flight at the backup (reserved, not yet signed) has moved on in the original
+  # since; every row the copy holds as issued is the original's row, unchanged
+  local orig_rows rest_rows
+  orig_rows=$(sq "SELECT serial || ':' || state FROM certificates ORDER BY serial")
+  rest_rows=$(rsq "SELECT serial || ':' || state FROM certificates WHERE state = 'issued' ORDER BY serial")
+  check "$name: the restored certificates are the original rows" bash -c \
+    '[ -n "$2" ] && [ -z "$(comm -13 <(sort <<<"$1") <(sort <<<"$2"))" ]' _ "$orig_rows" "$rest_rows"
+  check "$name: every restored serial is one of the original's" bash -c \
+    '[ -z "$(comm -13 <(sort <<<"$1") <(sort <<<"$2"))" ]' _ \
+    "$(sq 'SELECT serial FROM certificates ORDER BY serial')" \
+    "$(rsq 'SELECT serial FROM certificates ORDER BY serial')"
   check "$name: the key files came back (mode 0600)" bash -c \
     'cmp -s "$1/keys/dv.key" "$2/keys/dv.key" && [ "$(stat -c %a "$2/keys/dv.key")" = 600 ]' _ "$D" "$R"
   if [ -n "$rurl" ]; then
