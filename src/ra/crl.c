@@ -198,3 +198,17 @@ int crl_refresh(struct db *db, const struct config *cfg, int64_t now, int force,
 {
     return crl_refresh_level(db, cfg, NULL, now, force, signed_n, e);
 }
+
+int crl_published(struct db *db, const char *name, unsigned char **der, size_t *len,
+                  struct sm_err *e)
+{
+    struct crls_row row;
+    int rc = crls_get(db, name, der != NULL, &row, e);
+    if (rc == 0 && der != NULL) {
+        *der = row.der;
+        *len = row.der_len;
+        row.der = NULL;
+    }
+    crls_row_clear(&row);
+    return rc;
+}

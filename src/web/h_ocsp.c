@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <openssl/crypto.h>
 
@@ -14,6 +13,7 @@
 #include "core/config.h"
 #include "pki/ca.h"
 #include "pki/ocsp.h"
+#include "ra/crl.h"
 #include "ra/ocsp.h"
 #include "web/handlers.h"
 
@@ -65,20 +65,20 @@ void h_ocsp_get(struct req *r)
 
 /* GET /crl-urls.json: the JSON array of every full CRL URL (CCADB "JSON Array of Partitioned
  * CRLs"): {repository}/{level}.crl and each shard's {repository}/{level}-{k}.crl whose CRL
- * has been published (is in DIR/repository). */
-static int published(struct req *r, const char *name)
+ * has been published (is in the database, ra/crl.h crl_published). */
+static int published(struct db *db, const char *name)
 {
-    char rel[64], path[4096];
-    struct stat st;
-    snprintf(rel, sizeof rel, "repository/%s.crl", name);
-    return config_path(r->web->cfg, rel, path, sizeof path) == 0 && stat(path, &st) == 0 &&
-           S_ISREG(st.st_mode);
+    struct sm_err e = {0};
+    return crl_published(db, name, NULL, NULL, &e) == 0;
 }
 
 void h_crl_urls(struct req *r)
 {
     static const char *const levels[] = {"dv", "ov", "ev"};
     char url[CA_URL_MAX + 16], name[16];
+    struct db *db = req_db_or_reply(r);
+    if (db == NULL)
+        return;
     json_t *a = json_array();
     if (a == NULL) {
         http_reply_error(r, 500, "err.internal", NULL);
@@ -94,7 +94,7 @@ void h_crl_urls(struct req *r)
                 snprintf(name, sizeof name, "%s", levels[i]);
             else
                 snprintf(name, sizeof name, "%s-%d", levels[i], k);
-            if (!published(r, name) || ca_crl_url(r->web->cfg, levels[i], k, url, sizeof url) < 0)
+            if (!published(db, name) || ca_crl_url(r->web->cfg, levels[i], k, url, sizeof url) < 0)
                 continue;
             json_array_append_new(a, json_string(url));
         }

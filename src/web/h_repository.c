@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
-/* GET /repository/NAME: the CA repository folder DIR/repository (CA certificates in DER
- * and PEM, CRLs) that `shomei init` and the CRL job write. Only names matching
- * [a-z0-9-]+\.(crt|pem|crl) are served, regular files only, no symbolic links.
+/* GET /repository/NAME: the CA repository. CA certificates in DER and PEM come from the
+ * folder DIR/repository that `shomei init` writes: names matching [a-z0-9-]+\.(crt|pem),
+ * regular files only, no symbolic links. NAME.crl is the CRL the database holds
+ * (ra/crl.h crl_published), the same on every node, whichever node signed it; a .crl file
+ * in the folder is never served in its place.
  * GET /repository/cps, /subscriber-agreement, /privacy: the documents certificates and the
  * application wizard link to, as pages in the reader's language: the operator's text file
  * DIR/documents/NAME.LANG.txt when there is one, else the built-in demo CA text
@@ -17,6 +19,7 @@
 
 #include "core/asset.h"
 #include "core/log.h"
+#include "ra/crl.h"
 #include "web/handlers.h"
 
 #define REPO_FILE_MAX ((off_t)64 << 20)
@@ -39,10 +42,41 @@ static const char *repo_type(const char *name)
     return NULL;
 }
 
+/* NAME.crl from the database: "dv", "dv-3" (repo_type checked the characters). */
+static void reply_crl(struct req *r, const char *name, const char *type)
+{
+    size_t stem = strlen(name) - 4;
+    char issuer[8];
+    if (stem == 0 || stem >= sizeof issuer) {
+        http_reply_error(r, 404, "web.notfound", NULL);
+        return;
+    }
+    memcpy(issuer, name, stem);
+    issuer[stem] = '\0';
+    struct db *db = req_db_or_reply(r);
+    if (db == NULL)
+        return;
+    unsigned char *der = NULL;
+    size_t len = 0;
+    struct sm_err e = {0};
+    int rc = crl_published(db, issuer, &der, &len, &e);
+    if (rc < 0)
+        http_reply_err(r, &e);
+    else if (rc > 0)
+        http_reply_error(r, 404, "web.notfound", NULL);
+    else
+        http_reply(r, 200, type, der, len);
+    free(der);
+}
+
 void h_repository(struct req *r)
 {
     const char *name = req_param(r, "name");
     const char *type = name ? repo_type(name) : NULL;
+    if (type != NULL && strcmp(type, "application/pkix-crl") == 0) {
+        reply_crl(r, name, type);
+        return;
+    }
     char rel[300], path[4096];
     int n = type ? snprintf(rel, sizeof rel, "repository/%s", name) : -1;
     if (n < 0 || (size_t)n >= sizeof rel || config_path(r->web->cfg, rel, path, sizeof path) < 0) {

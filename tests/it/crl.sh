@@ -63,6 +63,12 @@ check "R-REV-2 CRL verifies with the issuing CA (openssl crl -verify)" \
 check_eq "R-REV-2 CRL served as application/pkix-crl" "application/pkix-crl" \
   "$(curl -s -o /dev/null -w '%{content_type}' "$IT_URL/repository/dv.crl")"
 check "R-REV-2 no revoked certificates yet" grep -q 'No Revoked Certificates' "$W/dv.txt"
+# issue 13: every node serves the CRL the database holds, whichever node signed it (the
+# file in DIR/repository is a copy for static publishing, not what /repository serves)
+mv "$D/repository/dv.crl" "$W/dv.crl.file"
+check "issue 13: the CRL is served from the database when this node wrote no file" bash -c \
+  'curl -fsS "$1/repository/dv.crl" | cmp -s - "$2"' _ "$IT_URL" "$W/dv.crl"
+mv "$W/dv.crl.file" "$D/repository/dv.crl"
 json=$(curl -fsS "$IT_URL/crl-urls.json")
 check "R-REV-2 the JSON array of full CRL URLs (CCADB) lists every level's CRL" \
   /usr/bin/python3 -c 'import json, sys; a = json.loads(sys.argv[1]); u = sys.argv[2]

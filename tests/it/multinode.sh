@@ -234,6 +234,13 @@ for i in 1 3; do
 done
 check "the issuance counters of the live nodes add up to at most the certificates" \
   test "$iss" -le "$((N + 1))" -a "$iss" -ge 1
+# one CRL for every node: served from the database whichever node signed it (issue 13)
+same_crl() {
+  curl -fsS -o "$IT_TMP/crl1" "http://127.0.0.1:${PORTS[1]}/repository/dv.crl" &&
+    curl -fsS -o "$IT_TMP/crl3" "http://127.0.0.1:${PORTS[3]}/repository/dv.crl" &&
+    [ -s "$IT_TMP/crl1" ] && cmp -s "$IT_TMP/crl1" "$IT_TMP/crl3"
+}
+check "R-REV-2 the live nodes serve the same CRL, whichever node signed it" wait_for 30 same_crl
 check "no sanitizer reports from any node" bash -c \
   '! grep -q "ERROR: AddressSanitizer\|runtime error" "$1"/node*.log' _ "$IT_TMP"
 it_done

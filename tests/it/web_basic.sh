@@ -136,7 +136,8 @@ check "root-a.crt parses as a DER certificate" openssl x509 -inform DER -in "$IT
 h=$(headers "$url/repository/root-a.pem")
 check "root-a.pem is application/x-pem-file" has "$h" "Content-Type: application/x-pem-file"
 check "repository answers carry the security headers" has "$h" "X-Content-Type-Options: nosniff"
-check "a .crl is application/pkix-crl" has "$(headers "$url/repository/test-1.crl")" "Content-Type: application/pkix-crl"
+check_eq "issue 13: a .crl file in the folder is not served (CRLs come from the database)" 404 \
+  "$(code "$url/repository/test-1.crl")"
 check_eq "missing repository file is 404" 404 "$(code "$url/repository/nope.crt")"
 check_eq "other extensions are 404" 404 "$(code "$url/repository/root-a.key")"
 check_eq "upper case names are 404" 404 "$(code "$url/repository/ROOT-A.crt")"
