@@ -65,6 +65,26 @@ static void xml_text(struct buf *b, const char *s, size_t max)
     }
 }
 
+/* The status of seal id into *st; -1 when the reply was sent (404 for a bad or unknown id,
+ * the error otherwise). known = 0 (a bad variant) answers 404 without a lookup. */
+static int seal_lookup(struct req *r, const char *id, int known, struct seal_status *st)
+{
+    struct db *db = NULL;
+    if (!known || !seal_id_ok(id)) {
+        http_reply_error(r, 404, "seal.notfound", NULL);
+        return -1;
+    }
+    if ((db = req_db_or_reply(r)) == NULL)
+        return -1;
+    struct sm_err e = {0};
+    int rc = seal_status(db, id, clock_now(), st, &e);
+    if (rc == -SM_E_NOTFOUND)
+        http_reply_error(r, 404, "seal.notfound", NULL);
+    else if (rc < 0)
+        http_reply_err(r, &e);
+    return rc < 0 ? -1 : 0;
+}
+
 void h_seal_image(struct req *r)
 {
     const char *id = req_param(r, "id"), *v = req_param(r, "variant");
@@ -75,24 +95,9 @@ void h_seal_image(struct req *r)
         if (strcmp(v, name) == 0)
             vi = i;
     }
-    struct db *db = NULL;
-    if (vi < 0 || !seal_id_ok(id)) {
-        http_reply_error(r, 404, "seal.notfound", NULL);
-        return;
-    }
-    if ((db = req_db_or_reply(r)) == NULL)
-        return;
     struct seal_status st;
-    struct sm_err e = {0};
-    int rc = seal_status(db, id, clock_now(), &st, &e);
-    if (rc == -SM_E_NOTFOUND) {
-        http_reply_error(r, 404, "seal.notfound", NULL);
+    if (seal_lookup(r, id, vi >= 0, &st) < 0)
         return;
-    }
-    if (rc < 0) {
-        http_reply_err(r, &e);
-        return;
-    }
     const char *lang = variants[vi][0];
     int dark = strcmp(variants[vi][1], "dark") == 0;
     int ok = st.state == SEAL_VALID;
@@ -140,24 +145,9 @@ void h_seal_image(struct req *r)
 void h_seal_verify(struct req *r)
 {
     const char *id = req_param(r, "id");
-    struct db *db = NULL;
-    if (!seal_id_ok(id)) {
-        http_reply_error(r, 404, "seal.notfound", NULL);
-        return;
-    }
-    if ((db = req_db_or_reply(r)) == NULL)
-        return;
     struct seal_status st;
-    struct sm_err e = {0};
-    int rc = seal_status(db, id, clock_now(), &st, &e);
-    if (rc == -SM_E_NOTFOUND) {
-        http_reply_error(r, 404, "seal.notfound", NULL);
+    if (seal_lookup(r, id, 1, &st) < 0)
         return;
-    }
-    if (rc < 0) {
-        http_reply_err(r, &e);
-        return;
-    }
     char nb[16], na[16], key[64], lk[32];
     date_of(st.not_before, nb, sizeof nb);
     date_of(st.not_after, na, sizeof na);
