@@ -32,27 +32,11 @@ mkdir -p "$OUT"
 
 BODY=$IT_TMP/body
 HDR=$IT_TMP/hdr
-login() {
-  local jar=$IT_TMP/jar-$1 tok
-  rm -f "$jar"
-  curl -s -c "$jar" -b "$jar" -o "$BODY" "$url/login"
-  tok=$(grep -o 'name="csrf" value="[^"]*"' "$BODY" | head -1 | sed 's/.*value="//; s/"$//')
-  curl -s -c "$jar" -b "$jar" -o /dev/null --data-urlencode "csrf=$tok" \
-    --data-urlencode "login_id=$1" --data-urlencode "password=$PW" "$url/login"
-}
+login() { web_login "$@"; }
 AS=boss
-get() {
-  code=$(curl -s -D "$HDR" -o "$BODY" -w '%{http_code}' -c "$IT_TMP/jar-$AS" \
-    -b "$IT_TMP/jar-$AS" "$url$1")
-}
-token() { grep -o 'name="csrf" value="[^"]*"' "$BODY" | head -1 | sed 's/.*value="//; s/"$//'; }
-post() { # PATH key=value...: a form with the token of the page last fetched
-  local path=$1 args=(--data-urlencode "csrf=$(token)")
-  shift
-  for kv in "$@"; do args+=(--data-urlencode "$kv"); done
-  code=$(curl -s -D "$HDR" -o "$BODY" -w '%{http_code}' -c "$IT_TMP/jar-$AS" \
-    -b "$IT_TMP/jar-$AS" "${args[@]}" "$url$path")
-}
+get() { web_get "$@"; }
+token() { web_token; }
+post() { web_post "$@"; }
 has() { grep -qF -- "$1" "$BODY"; }
 err() { grep -q "data-field=\"$1\">" "$BODY"; }
 pdftext() { pdftotext -layout "$BODY" - 2>/dev/null | tr -s ' '; }

@@ -229,3 +229,28 @@ ocsp_serve() {
 ocsp_ask() { # openssl ocsp ARGS... against the responder, verifying with the dv chain
   openssl ocsp -issuer "$W/int.pem" -CAfile "$W/chain.pem" -url "$URL/ocsp" -resp_text "$@" 2>&1
 }
+
+# ---- a browser-like form session (one cookie jar per login name, $AS the current one):
+# web_login NAME logs in with $PW; web_get PATH and web_post PATH key=value... set $code,
+# the body in $BODY and the headers in $HDR; web_post sends the CSRF token of the page
+# last fetched (web_token). Needs $url, $BODY, $HDR, $PW.
+web_login() {
+  local jar=$IT_TMP/jar-$1 tok
+  rm -f "$jar"
+  curl -s -c "$jar" -b "$jar" -o "$BODY" "$url/login"
+  tok=$(web_token)
+  curl -s -c "$jar" -b "$jar" -o /dev/null --data-urlencode "csrf=$tok" \
+    --data-urlencode "login_id=$1" --data-urlencode "password=$PW" "$url/login"
+}
+web_get() {
+  code=$(curl -s -D "$HDR" -o "$BODY" -w '%{http_code}' -c "$IT_TMP/jar-$AS" \
+    -b "$IT_TMP/jar-$AS" "$url$1")
+}
+web_token() { grep -o 'name="csrf" value="[^"]*"' "$BODY" | head -1 | sed 's/.*value="//; s/"$//'; }
+web_post() {
+  local path=$1 args=(--data-urlencode "csrf=$(web_token)")
+  shift
+  for kv in "$@"; do args+=(--data-urlencode "$kv"); done
+  code=$(curl -s -D "$HDR" -o "$BODY" -w '%{http_code}' -c "$IT_TMP/jar-$AS" \
+    -b "$IT_TMP/jar-$AS" "${args[@]}" "$url$path")
+}
