@@ -41,7 +41,7 @@ const char *notice_org_lang(struct db *db, int64_t org_id)
     return lang;
 }
 
-static void tokyo_time(int64_t t, char *out, size_t n)
+void notice_tokyo_time(int64_t t, char *out, size_t n)
 {
     int y, m, d;
     clock_tokyo_date((time_t)t, &y, &m, &d);
@@ -87,8 +87,8 @@ static json_t *vars_for(struct db *db, const struct config *cfg, const struct or
             return NULL;
         }
         char nb[40], na[40];
-        tokyo_time(c->not_before, nb, sizeof nb);
-        tokyo_time(c->not_after, na, sizeof na);
+        notice_tokyo_time(c->not_before, nb, sizeof nb);
+        notice_tokyo_time(c->not_after, na, sizeof na);
         snprintf(url, sizeof url, "%s/certificates/%s", base, c->serial);
         json_object_set_new(v, "serial", json_string(c->serial));
         json_object_set_new(v, "not_before", json_string(nb));

@@ -17,6 +17,9 @@ void notice_hooks_init(struct order_hooks *h, const struct config *cfg);
 /* The language of an organization's mails: the locale of its first user, else "ja". */
 const char *notice_org_lang(struct db *db, int64_t org_id);
 
+/* t as "YYYY-MM-DD hh:mm JST", the time mails show. */
+void notice_tokyo_time(int64_t t, char *out, size_t n);
+
 /* Queues the mail tmpl with vars (JSON text) to each of the order's notification addresses
  * once (compared without case), in lang, inside the caller's transaction. */
 int notice_queue_order(struct db *db, const struct order_row *o, const char *lang, const char *tmpl,

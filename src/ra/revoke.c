@@ -10,6 +10,7 @@
 #include "core/text.h"
 #include "pki/crl.h"
 #include "ra/cert.h"
+#include "ra/notice.h"
 #include "ra/revoke.h"
 #include "ra/subscription.h"
 #include "store/certs.h"
@@ -115,6 +116,33 @@ static int end_tx(struct db *db, int rc, struct sm_err *e)
     return rc;
 }
 
+/* R-NOT-1 "revocation done": the mail to the notification addresses of the certificate's
+ * order, in its organization's language, in the transaction of the revocation.
+ * Certificates of no order (operator issuance) have nobody to tell. */
+static int notify_revoked(struct db *db, const struct certs_row *c, int reason, int64_t at,
+                          struct sm_err *e)
+{
+    if (c->order_id <= 0)
+        return 0;
+    struct order_row *o = NULL;
+    struct org_scope all = ORG_SCOPE_ALL;
+    int rc = orders_get(db, c->order_id, &all, &o, e);
+    if (rc < 0)
+        return rc;
+    char when[40];
+    notice_tokyo_time(at, when, sizeof when);
+    json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:s}", "cn", c->cn ? c->cn : "", "serial",
+                          c->serial, "reason", revoke_reason_name(reason), "revoked_at", when,
+                          "receipt_no", o->receipt_no);
+    char *vars = v ? json_dumps(v, JSON_COMPACT) : NULL;
+    json_decref(v);
+    rc = vars ? notice_queue_order(db, o, notice_org_lang(db, o->org_id), "cert_revoked", vars, e)
+              : sm_err_set(e, SM_E_NOMEM, "mail", "out of memory");
+    free(vars);
+    order_row_free(o);
+    return rc;
+}
+
 /* R-REN-5: a customer may not revoke a certificate whose subscription is being renewed
  * until that renewal ends. keyCompromise, and officers and operators (who work to the BR
  * 4.9.1.1 deadlines), are never held back. */
@@ -183,6 +211,8 @@ int revoke_tx(struct db *db, const struct revoke_req *r, int64_t now, struct rev
                              r->source ? r->source : "cli", e);
     if (rc == 0 && !now_)
         rc = jobs_ensure(db, REVOKE_JOB_KIND, serial, 0, when, e);
+    if (rc == 0 && now_)
+        rc = notify_revoked(db, c, r->reason, now, e);
     if (rc == 0 && r->reason == REVOKE_KEY_COMPROMISE) {
         rc = block_key(db, c, e);
         res.key_blocked = rc == 0;
@@ -231,6 +261,8 @@ int revoke_run_due(struct db *db, const char *serial, int64_t now, int *done, st
         rc = cert_transition_tx(db, &ch, NULL, e);
         if (rc == 0)
             rc = revocations_set(db, c->serial, now, reason, due, "schedule", e);
+        if (rc == 0)
+            rc = notify_revoked(db, c, reason, now, e);
         did = rc == 0;
     } else if (rc == 0 && strcmp(c->state, "revocation_scheduled") == 0) {
         rc = sm_err_set(e, SM_E_CONFLICT, "date", "revocation of %s is not due yet", serial);

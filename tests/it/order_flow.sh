@@ -195,6 +195,29 @@ check "BR 5.4.1 the blocking CAA check is recorded without a certificate (issue 
 check_eq "R-VAL-3 no certificate exists for the forbidden name" 0 \
   "$(sq "SELECT COUNT(*) FROM certificates WHERE cn = 'www.forbid-test.co.jp' AND state = 'issued'")"
 
+# ---- the revocation notice (R-NOT-1 "revocation done") ----
+SERIAL2=$(sq "SELECT serial FROM certificates WHERE id = $CERT2")
+check "R-REV-3 the operator revokes the second certificate" \
+  "$S" revoke --dir "$D" --serial "$SERIAL2" --reason superseded
+revoked_mail() { # the body of the one revocation notice to the notification address
+  python3 - "$IT_TMP/sink" <<'PY'
+import email, email.policy, glob, json, sys
+n, body = 0, ""
+for f in sorted(glob.glob(sys.argv[1] + "/*.eml")):
+    m = email.message_from_binary_file(open(f, "rb"), policy=email.policy.default)
+    if "証明書失効のお知らせ" in m["subject"] and "cert@flow-test.co.jp" in str(m["to"]):
+        n, body = n + 1, m.get_body().get_content()
+if n != 1:
+    sys.exit(1)
+print(body)
+PY
+}
+wait_for 20 revoked_mail
+body=$(revoked_mail)
+check "R-NOT-1 one revocation notice names the serial, the reason and the time" \
+  bash -c 'grep -q "$2" <<<"$1" && grep -q "失効理由: superseded" <<<"$1" && grep -q "JST" <<<"$1"' \
+  _ "$body" "$SERIAL2"
+
 # ---- evidence too old at signing (issue 8 item 21, R-VAL-2) ----
 # The CAA-blocked order waits approved with its domains validated now. The same data
 # directory served 244 days later: the job's retry checks the evidence before signing,
