@@ -6,8 +6,10 @@
 # renew, lego also a wildcard with dns-01 through its RFC 2136 provider against knot; each
 # certificate verifies with openssl to the root. [dcv] http_port points the
 # validator at the client's standalone server on 127.0.0.1 ([testing] not_for_production
-# allows loopback), the names resolve through knot (tests/it/knot.sh). Revocation by the
-# clients waits for revokeCert. Skips when certbot or lego is not installed (scripts/deps).
+# allows loopback), the names resolve through knot (tests/it/knot.sh). Then each client
+# revokes its renewed certificate (certbot revoke, lego revoke: revokeCert signed with the
+# account key) and our OCSP responder and the certificates table say revoked (issue 10
+# item 8). Skips when certbot or lego is not installed (scripts/deps).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/knot.sh"
@@ -61,6 +63,21 @@ verify() { # NAME PEM(leaf) CHAIN(untrusted)
   check "$1: openssl verifies the certificate to root A" \
     openssl verify -CAfile "$root" -untrusted "$3" "$2"
 }
+serial_of() { openssl x509 -noout -serial -in "$1" | cut -d= -f2 | tr 'A-F' 'a-f' | sed 's/^0*//'; }
+"$S" ca chain --dir "$dir" --level dv --root a >"$IT_TMP/chain-dv.pem"
+awk -v a="$IT_TMP/int.pem" '/BEGIN/{n++} n == 1 {print > a}' "$IT_TMP/chain-dv.pem"
+revoked() { # NAME PEM: our OCSP responder and the certificates table say PEM is revoked
+  local n=$1 pem=$2 out
+  openssl ocsp -issuer "$IT_TMP/int.pem" -cert "$pem" -no_nonce -reqout "$IT_TMP/$n.req" \
+    >/dev/null 2>&1
+  curl -fsS --cacert "$dir/tls.crt" -H 'Content-Type: application/ocsp-request' \
+    --data-binary "@$IT_TMP/$n.req" -o "$IT_TMP/$n.resp" "$url/ocsp"
+  out=$(openssl ocsp -respin "$IT_TMP/$n.resp" -issuer "$IT_TMP/int.pem" -cert "$pem" \
+    -CAfile "$IT_TMP/chain-dv.pem" -resp_text 2>&1)
+  check "$n: our OCSP responder answers revoked" grep -q "$pem: revoked" <<<"$out"
+  check_eq "$n: the certificate is revoked in the database" "revoked" \
+    "$(sql "SELECT state FROM certificates WHERE serial = '$(serial_of "$pem")'")"
+}
 
 # --- certbot ---
 eab
@@ -88,8 +105,16 @@ fi
 s2=$(openssl x509 -in "$live/cert.pem" -noout -serial 2>/dev/null)
 check "certbot: the renewal is another certificate" test -n "$s2" -a "$s1" != "$s2"
 verify "certbot renewal" "$live/cert.pem" "$live/chain.pem"
+if timeout 60 certbot revoke "${cbargs[@]}" --server "$url/acme/directory" \
+  --cert-path "$live/cert.pem" --reason superseded --no-delete-after-revoke \
+  >"$IT_TMP/certbot-revoke.log" 2>&1; then
+  ok "certbot: revoke (account key)"
+else
+  not_ok "certbot: revoke (account key)"; tail -20 "$IT_TMP/certbot-revoke.log" | sed 's/^/# /'
+fi
+cp "$live/cert.pem" "$IT_TMP/cb-revoked.pem"
+revoked "certbot revoke" "$IT_TMP/cb-revoked.pem"
 unset REQUESTS_CA_BUNDLE
-ok "# SKIP certbot revoke: revokeCert is not served yet"
 
 # --- lego ---
 eab
@@ -133,8 +158,15 @@ csplit -s -z -f "$IT_TMP/lgw-" "$crt" '/BEGIN CERT/' '{*}' 2>/dev/null
 verify "lego dns-01" "$IT_TMP/lgw-00" "$crt"
 check_eq "the wildcard's domain evidence is dns-01" "dns-01" \
   "$(sql "SELECT d.dcv_method FROM order_domains d WHERE d.name = '*.lgw.acme-test.co.jp'")"
+# the renewed http-01 certificate, revoked with lego's account key
+cp "$IT_TMP/lg2-00" "$IT_TMP/lg-revoked.pem"
+if timeout 60 lego "${largs[@]}" revoke --reason 4 >"$IT_TMP/lego-revoke.log" 2>&1; then
+  ok "lego: revoke (account key)"
+else
+  not_ok "lego: revoke (account key)"; tail -20 "$IT_TMP/lego-revoke.log" | sed 's/^/# /'
+fi
+revoked "lego revoke" "$IT_TMP/lg-revoked.pem"
 unset LEGO_CA_CERTIFICATES
-ok "# SKIP lego revoke: revokeCert is not served yet"
 
 check_eq "five ACME issuances, each an issued portal order of the organization" "5|5" \
   "$(sql "SELECT COUNT(*), SUM(CASE WHEN o.state = 'issued' AND o.org_id = $org THEN 1 ELSE 0 END) FROM acme_orders a JOIN orders o ON o.id = a.order_id WHERE a.status = 'valid'")"
