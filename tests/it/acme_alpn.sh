@@ -69,6 +69,12 @@ check_eq "a tls_alpn_port other than 443 needs [testing] not_for_production: ref
 check "and the refusal names the setting" grep -q "tls_alpn_port .*not_for_production" \
   "$IT_TMP/prod.log"
 
+mkdir -p "$IT_TMP/badlimit"
+printf '[acme]\norders_window = 0\n' >"$IT_TMP/badlimit/shomei.ini"
+timeout 30 "$S" serve --dir "$IT_TMP/badlimit" --port "$(free_port)" >"$IT_TMP/badlimit.log" 2>&1
+check_eq "issue 10 item 4 a bad [acme] rate limit setting stops serve at start" 1 "$?"
+check "and the message names the setting" grep -q "\[acme\] orders_window" "$IT_TMP/badlimit.log"
+
 # a perspective agent with its own resolver (the same knot) and the same test port
 PK=$("$S" perspective keygen "$dir/mpic.key")
 PP=$(free_port)
