@@ -9,7 +9,8 @@
 # invalid with their problem, no certificate. A `shomei perspective` agent performs the
 # same check (kind acme-tls-alpn-01). Issue 10 item 4: the rate limits (RFC 8555 6.7)
 # [acme] certs_per_domain and orders_per_account trip with rateLimited and Retry-After,
-# and another account or registered domain is unaffected. Runs on PostgreSQL too
+# counted from the database (a second server on it refuses alike), and another account
+# or registered domain is unaffected. Runs on PostgreSQL too
 # (tests/pg.sh bash tests/it/acme_alpn.sh).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
@@ -94,9 +95,16 @@ IT_PIDS+=("$!")
 wait_for 20 curl -fsS --cacert "$dir/tls.crt" -o /dev/null "$url/healthz" 2>/dev/null ||
   { not_ok "server starts with TLS"; sed 's/^/# /' "$IT_TMP/serve.log"; it_done; }
 
+# a second server on the same database (and base_url): the rate limits are shared
+port2=$(free_port)
+"$S" serve --dir "$dir" --port "$port2" >"$IT_TMP/serve2.out" 2>"$IT_TMP/serve2.log" &
+IT_PIDS+=("$!")
+wait_for 20 curl -fsS --cacert "$dir/tls.crt" -o /dev/null "https://127.0.0.1:$port2/healthz" \
+  2>/dev/null || { not_ok "the second server starts"; sed 's/^/# /' "$IT_TMP/serve2.log"; }
+
 mkdir -p "$IT_TMP/out"
 timeout 150 "$PY" "$here/acme_alpn_client.py" "$url" "$dir/tls.crt" "$kid" "$key" "$AP" \
-  "$IT_TMP/out" "$S" "$dir" "http://127.0.0.1:$PP" 2>"$IT_TMP/client.err" |
+  "$IT_TMP/out" "$S" "$dir" "http://127.0.0.1:$PP" "$port2" 2>"$IT_TMP/client.err" |
   tee "$IT_TMP/client.out"
 st=${PIPESTATUS[0]}
 check_eq "the scripted client passed every check and ran to its end" 0 "$st"

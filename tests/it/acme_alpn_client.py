@@ -6,7 +6,9 @@
 # orders per account and certificates per registered domain. Prints TAP lines; exit 1 when
 # one failed.
 # Usage: acme_alpn_client.py BASE CA_FILE EAB_KID EAB_HMAC ALPN_PORT OUT_DIR SHOMEI
-#        PRIMARY_DIR AGENT_URL
+#        PRIMARY_DIR AGENT_URL PORT2
+# PORT2: a second `shomei serve` on the same database (same base_url): the rate limits are
+# counted from the database, so requests spread over both servers share them.
 import base64
 import datetime
 import hashlib
@@ -27,7 +29,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
-(BASE, CAFILE, KID, HMAC_KEY, ALPN_PORT, OUT, SHOMEI, PRIMARY, AGENT) = sys.argv[1:10]
+(BASE, CAFILE, KID, HMAC_KEY, ALPN_PORT, OUT, SHOMEI, PRIMARY, AGENT, PORT2) = sys.argv[1:11]
+PORT2 = int(PORT2)
 ALPN_PORT = int(ALPN_PORT)
 CTX = ssl.create_default_context(cafile=CAFILE)
 FAILED = 0
@@ -50,9 +53,9 @@ def report(ok, name):
         FAILED = 1
 
 
-def request(method, url, body=None):
+def request(method, url, body=None, port=None):
     u = urllib.parse.urlsplit(url)
-    c = http.client.HTTPSConnection(u.hostname, u.port, context=CTX, timeout=60)
+    c = http.client.HTTPSConnection(u.hostname, port or u.port, context=CTX, timeout=60)
     headers = {"Content-Type": "application/jose+json"} if body is not None else {}
     c.request(method, u.path, body=body, headers=headers)
     r = c.getresponse()
@@ -112,9 +115,9 @@ def new_account(key):
     return h.get("location")
 
 
-def post(key, kid, url, payload):
+def post(key, kid, url, payload, port=None):
     hd = {"alg": key.alg, "kid": kid, "nonce": nonce(), "url": url}
-    return request("POST", url, jws(key, hd, payload))
+    return request("POST", url, jws(key, hd, payload), port)
 
 
 def problem(res, status, typ, name):
@@ -314,12 +317,17 @@ b = Key()
 bkid = new_account(b)
 problem(post(b, bkid, DIR["newOrder"], {"identifiers": ident("*.alpn-test.co.jp")}), 429,
         "rateLimited", "the domain's limit holds for another account (a wildcard under it)")
-# orders per account: b makes ten under another registered domain, the eleventh is refused
+# orders per account: b makes ten under another registered domain, half of them on the
+# second server; the eleventh is refused by either
 made = 0
 for i in range(10):
-    st, h, _ = post(b, bkid, DIR["newOrder"], {"identifiers": ident("o%d.other-test.co.jp" % i)})
+    st, h, _ = post(b, bkid, DIR["newOrder"], {"identifiers": ident("o%d.other-test.co.jp" % i)},
+                    PORT2 if i % 2 else None)
     made += st == 201
-report(made == 10, "ten orders of the account under the limit (%d)" % made)
+report(made == 10, "ten orders of the account on two servers, under the limit (%d)" % made)
+problem(post(b, bkid, DIR["newOrder"], {"identifiers": ident("o99.other-test.co.jp")}, PORT2),
+        429, "rateLimited", "issue 10 item 4 the limit counted from the database: the second "
+        "server refuses the eleventh too")
 st, h, d = post(b, bkid, DIR["newOrder"], {"identifiers": ident("o99.other-test.co.jp")})
 report(st == 429 and d.get("type") == ERR + "rateLimited"
        and "orders_per_account" in d.get("detail", "") and int(h.get("retry-after", "0")) > 0,
