@@ -22,6 +22,7 @@
 #include "jobs/vetting.h"
 #include "net/dns.h"
 #include "net/fetch.h"
+#include "ra/acme_order.h"
 #include "ra/mpic.h"
 #include "ra/context.h"
 #include "store/db.h"
@@ -140,8 +141,11 @@ static int check_validation(const struct config *cfg, struct sm_err *e)
                  "anchors, the test. zone, other DCV ports and loopback targets",
                  "data_dir", config_dir(cfg));
     struct fetch_opts fo;
+    struct acme_limits lim;
     struct dns *d = NULL;
     int rc = fetch_opts_from_config(cfg, &fo, e);
+    if (rc == 0) /* ACME's rate limits: a bad value stops the start, not a newOrder */
+        rc = acme_limits_from_config(cfg, &lim, e);
     if (rc == 0)
         rc = dns_open(cfg, &d, e);
     if (rc == 0)

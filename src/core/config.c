@@ -162,10 +162,23 @@ static const struct setting settings[] = {
     {"dcv", "http_port", "80",
      "Port of http:// validation URLs. BR 1.6.1 (Authorized Ports) allows only 80 (443 for\n"
      "https); another port only with [testing] not_for_production."},
+    {"dcv", "tls_alpn_port", "443",
+     "Port ACME tls-alpn-01 validations connect to (RFC 8737: 443); another port only with\n"
+     "[testing] not_for_production."},
     {"dcv", "connect_timeout", "5", "Seconds to connect for one validation fetch."},
     {"dcv", "timeout", "15", "Seconds a validation fetch may take, redirects included."},
     {"dcv", "max_body", "65536", "Largest validation response body, in bytes."},
     {"dcv", "max_redirects", "5", "Redirects followed by a validation fetch."},
+
+    {"acme", "orders_per_account", "300",
+     "ACME rate limit (RFC 8555 6.7): new orders one account may create in [acme]\n"
+     "orders_window; more are refused with rateLimited and Retry-After. 0 = no limit."},
+    {"acme", "orders_window", "10800", "Seconds of the window of [acme] orders_per_account."},
+    {"acme", "certs_per_domain", "50",
+     "ACME rate limit: certificates issued for ACME orders naming one registered domain\n"
+     "(public suffix list; by any account) in [acme] certs_window; a new order naming it\n"
+     "is then refused with rateLimited and Retry-After. 0 = no limit."},
+    {"acme", "certs_window", "604800", "Seconds of the window of [acme] certs_per_domain."},
 
     {"caa", "identities", "shomei.example",
      "Issuer domain names of this CA in CAA issue/issuewild records (comma list)."},
@@ -266,7 +279,8 @@ static const struct setting settings[] = {
      "!!! NOT FOR PRODUCTION. NEVER SET THIS ON A CA THAT ISSUES REAL CERTIFICATES. !!!\n"
      "true allows the test relaxations, and only it does: [dns] trust_anchor_file (own\n"
      "trust anchors instead of the IANA root), the RFC 6761 test. zone asked of the\n"
-     "configured DNS servers, [dcv] http_port other than 80, and validation fetches to\n"
+     "configured DNS servers, [dcv] http_port other than 80, [dcv] tls_alpn_port other\n"
+     "than 443, and validation fetches to\n"
      "loopback or private addresses ([dcv] allow_loopback, allow_private). The server\n"
      "logs a warning at start and shows one on every officer and operator page."},
 };

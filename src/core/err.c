@@ -89,6 +89,9 @@ static const struct {
     [SM_E_ACME_DNS] = {"SM_E_ACME_DNS", 400, "acme.dns", "urn:ietf:params:acme:error:dns"},
     [SM_E_ACME_SERVER_INTERNAL] = {"SM_E_ACME_SERVER_INTERNAL", 500, "acme.server_internal",
                                    "urn:ietf:params:acme:error:serverInternal"},
+    [SM_E_ACME_TLS] = {"SM_E_ACME_TLS", 400, "acme.tls", "urn:ietf:params:acme:error:tls"},
+    [SM_E_ACME_RATE_LIMITED] = {"SM_E_ACME_RATE_LIMITED", 429, "acme.rate_limited",
+                                "urn:ietf:params:acme:error:rateLimited"},
 };
 
 static int valid(int code) { return code >= 0 && code < SM_E__COUNT; }

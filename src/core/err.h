@@ -56,6 +56,8 @@ enum sm_code {
     SM_E_ACME_CONNECTION,             /* connection: the validation could not connect */
     SM_E_ACME_DNS,                    /* dns: the validation's DNS lookup failed */
     SM_E_ACME_SERVER_INTERNAL,        /* serverInternal: refused at issuance (lint, limits) */
+    SM_E_ACME_TLS,                    /* tls: the tls-alpn-01 handshake failed (RFC 8737) */
+    SM_E_ACME_RATE_LIMITED,           /* rateLimited: a rate limit of [acme] (RFC 8555 6.7) */
     SM_E__COUNT
 };
 

@@ -139,9 +139,10 @@ int fetch_class_allowed(const struct fetch_opts *o, int cls)
 
 int fetch_opts_from_config(const struct config *c, struct fetch_opts *o, struct sm_err *e)
 {
-    int64_t port, ct, t, body, redirects;
+    int64_t port, aport, ct, t, body, redirects;
     memset(o, 0, sizeof *o);
     if (config_int(c, "dcv", "http_port", 1, 65535, &port, e) < 0 ||
+        config_int(c, "dcv", "tls_alpn_port", 1, 65535, &aport, e) < 0 ||
         config_int(c, "dcv", "connect_timeout", 1, 120, &ct, e) < 0 ||
         config_int(c, "dcv", "timeout", 1, 600, &t, e) < 0 ||
         config_int(c, "dcv", "max_body", 1, 1 << 24, &body, e) < 0 ||
@@ -153,10 +154,12 @@ int fetch_opts_from_config(const struct config *c, struct fetch_opts *o, struct 
      * is a test relaxation (issue 8 item 26). */
     if ((o->allow_private && config_test_only(c, "dcv", "allow_private", e) < 0) ||
         (o->allow_loopback && config_test_only(c, "dcv", "allow_loopback", e) < 0) ||
-        (port != 80 && config_test_only(c, "dcv", "http_port", e) < 0))
+        (port != 80 && config_test_only(c, "dcv", "http_port", e) < 0) ||
+        (aport != 443 && config_test_only(c, "dcv", "tls_alpn_port", e) < 0))
         return -SM_E_CONFIG;
     o->http_port = (int)port;
     o->https_port = 443;
+    o->tls_alpn_port = (int)aport;
     o->connect_timeout_ms = (long)ct * 1000;
     o->timeout_ms = (long)t * 1000;
     o->max_body = (size_t)body;
@@ -279,37 +282,43 @@ out:
     return rc;
 }
 
-/* Resolves t->host through o->dns into a CURLOPT_RESOLVE entry of allowed addresses.
- * Returns 0 (entry in out, or empty for an IP literal / no resolver) or 1 refused. */
-static int resolve_pin(const struct fetch_opts *o, const struct target *t, struct fetch_hop *hop,
-                       struct buf *out, struct fetch_result *r)
+int fetch_resolve(const struct fetch_opts *o, const char *host, struct fetch_addr *out, size_t max,
+                  size_t *n, char *dnssec, size_t dn, struct fetch_result *r)
 {
-    int cls = fetch_addr_class_text(t->host);
+    *n = 0;
+    if (dn > 0)
+        dnssec[0] = '\0';
+    int cls = fetch_addr_class_text(host);
     if (cls >= 0) {
         if (!fetch_class_allowed(o, cls))
-            return fail(r, "fetch.address_refused", "address %.64s is not allowed", t->host);
+            return fail(r, "fetch.address_refused", "address %.64s is not allowed", host);
+        if (max > 0) {
+            out[0].family = strchr(host, ':') != NULL ? AF_INET6 : AF_INET;
+            snprintf(out[0].text, sizeof out[0].text, "%s", host);
+            *n = 1;
+        }
         return 0;
     }
     if (o->dns == NULL)
         return 0;
     static const int types[] = {DNS_A, DNS_AAAA};
-    int refused = -1, allowed = 0, failed = 0;
+    int refused = -1, failed = 0;
     char text[48];
-    if (buf_printf(out, "%s:%d:", t->host, t->port) < 0)
-        return -SM_E_NOMEM;
     for (size_t k = 0; k < 2; k++) {
         struct dns_answer a;
-        if (dns_lookup(o->dns, t->host, types[k], &a) < 0) {
+        if (dns_lookup(o->dns, host, types[k], &a) < 0) {
+            if (a.status == -SM_E_NOMEM)
+                return -SM_E_NOMEM;
             failed = 1;
             continue;
         }
         if (a.security == DNS_BOGUS) {
-            snprintf(hop->dnssec, sizeof hop->dnssec, "bogus");
+            snprintf(dnssec, dn, "bogus");
             dns_answer_free(&a);
-            return fail(r, "fetch.dns_bogus", "DNSSEC validation failed for %.200s", t->host);
+            return fail(r, "fetch.dns_bogus", "DNSSEC validation failed for %.200s", host);
         }
-        if (k == 0 || hop->dnssec[0] == '\0' || a.security != DNS_SECURE)
-            snprintf(hop->dnssec, sizeof hop->dnssec, "%s", dns_security_name(a.security));
+        if (k == 0 || dnssec[0] == '\0' || a.security != DNS_SECURE)
+            snprintf(dnssec, dn, "%s", dns_security_name(a.security));
         if (a.rcode != 0 && a.rcode != 3)
             failed = 1;
         for (size_t i = 0; i < a.n; i++) {
@@ -322,23 +331,47 @@ static int resolve_pin(const struct fetch_opts *o, const struct target *t, struc
                 refused = c;
                 continue;
             }
-            int rc = buf_printf(out, fam == AF_INET ? "%s%s" : "%s[%s]", allowed ? "," : "", text);
-            if (rc < 0) {
-                dns_answer_free(&a);
-                return rc;
+            if (*n < max) {
+                out[*n].family = fam;
+                snprintf(out[*n].text, sizeof out[*n].text, "%s", text);
+                (*n)++;
             }
-            allowed++;
         }
         dns_answer_free(&a);
     }
-    if (allowed > 0)
+    if (*n > 0)
         return 0;
     if (refused >= 0)
         return fail(r, "fetch.address_refused", "only %s addresses for the host",
                     fetch_addr_class_name(refused));
     if (failed)
-        return fail(r, "fetch.dns_failed", "cannot resolve %.200s", t->host);
-    return fail(r, "fetch.no_address", "no A/AAAA records for %.200s", t->host);
+        return fail(r, "fetch.dns_failed", "cannot resolve %.200s", host);
+    return fail(r, "fetch.no_address", "no A/AAAA records for %.200s", host);
+}
+
+/* Resolves t->host through o->dns into a CURLOPT_RESOLVE entry of allowed addresses.
+ * Returns 0 (entry in out, or empty for an IP literal / no resolver) or 1 refused. */
+static int resolve_pin(const struct fetch_opts *o, const struct target *t, struct fetch_hop *hop,
+                       struct buf *out, struct fetch_result *r)
+{
+    if (fetch_addr_class_text(t->host) >= 0 || o->dns == NULL) {
+        struct fetch_addr lit;
+        size_t n = 0;
+        return fetch_resolve(o, t->host, &lit, 1, &n, hop->dnssec, sizeof hop->dnssec, r);
+    }
+    struct fetch_addr addrs[FETCH_MAX_ADDRS];
+    size_t n = 0;
+    int rc =
+        fetch_resolve(o, t->host, addrs, FETCH_MAX_ADDRS, &n, hop->dnssec, sizeof hop->dnssec, r);
+    if (rc != 0)
+        return rc;
+    if (buf_printf(out, "%s:%d:", t->host, t->port) < 0)
+        return -SM_E_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        if (buf_printf(out, addrs[i].family == AF_INET ? "%s%s" : "%s[%s]", i ? "," : "",
+                       addrs[i].text) < 0)
+            return -SM_E_NOMEM;
+    return 0;
 }
 
 static long long now_ms(void)

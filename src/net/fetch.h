@@ -34,12 +34,14 @@ struct fetch_opts {
     long timeout_ms; /* whole fetch, all hops */
     size_t max_body;
     int max_redirects;
-    struct dns *dns; /* resolver for host names (DNSSEC bogus refused); NULL = system */
+    struct dns *dns;   /* resolver for host names (DNSSEC bogus refused); NULL = system */
+    int tls_alpn_port; /* port of ACME tls-alpn-01 (443; other only not_for_production) */
 };
 
-/* Reads [dcv] allow_private, allow_loopback, http_port, connect_timeout, timeout,
- * max_body, max_redirects; dns is left NULL. allow_* true or http_port other than 80
- * need [testing] not_for_production (SM_E_CONFIG otherwise). */
+/* Reads [dcv] allow_private, allow_loopback, http_port, tls_alpn_port, connect_timeout,
+ * timeout, max_body, max_redirects; dns is left NULL. allow_* true, http_port other than
+ * 80 or tls_alpn_port other than 443 need [testing] not_for_production (SM_E_CONFIG
+ * otherwise). */
 int fetch_opts_from_config(const struct config *c, struct fetch_opts *o, struct sm_err *e);
 
 /* Classifies an AF_INET/AF_INET6 address (IPv4-mapped, NAT64 and 6to4 addresses by their
@@ -50,6 +52,24 @@ int fetch_addr_class_text(const char *text);
 const char *fetch_addr_class_name(int cls); /* "public", "loopback", ... */
 /* 1 if a fetch may connect to an address of this class under these options. */
 int fetch_class_allowed(const struct fetch_opts *o, int cls);
+
+/* An address a host name resolved to, allowed by the options. */
+#define FETCH_MAX_ADDRS 32
+struct fetch_addr {
+    int family;    /* AF_INET, AF_INET6 */
+    char text[48]; /* its text form */
+};
+
+struct fetch_result;
+/* The addresses of host that o allows (A then AAAA through o->dns; an IP literal is
+ * itself): up to max into out, *n of them, dnssec gets the answers' security ("secure",
+ * "insecure", "bogus"). 0 with *n >= 1, or with *n == 0 when o->dns is NULL (the caller
+ * resolves and checks each address itself); 1 refused or failed (r->reason fetch.dns_bogus,
+ * fetch.address_refused, fetch.dns_failed, fetch.no_address, and r->detail); -SM_E_NOMEM.
+ * The one address rule of every validation that connects (web page, http-01,
+ * tls-alpn-01). */
+int fetch_resolve(const struct fetch_opts *o, const char *host, struct fetch_addr *out, size_t max,
+                  size_t *n, char *dnssec, size_t dn, struct fetch_result *r);
 
 #define FETCH_MAX_HOPS 12
 struct fetch_hop {

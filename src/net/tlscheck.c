@@ -103,7 +103,9 @@ static int connect_by(int fd, const struct sockaddr *sa, socklen_t len, long dea
     return 0;
 }
 
-static int handshake(struct tlscheck_result *r, int fd, const char *sni, long deadline)
+/* alpn: NULL, or the one ALPN protocol to offer (then it must be the one negotiated). */
+static int handshake(struct tlscheck_result *r, int fd, const char *sni, const char *alpn,
+                     long deadline)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
     SSL *ssl = ctx != NULL ? SSL_new(ctx) : NULL;
@@ -114,6 +116,16 @@ static int handshake(struct tlscheck_result *r, int fd, const char *sni, long de
     SSL_set_fd(ssl, fd);
     if (sni != NULL && sni[0] != '\0' && fetch_addr_class_text(sni) < 0)
         SSL_set_tlsext_host_name(ssl, sni);
+    if (alpn != NULL) {
+        unsigned char wire[64];
+        size_t al = strlen(alpn);
+        if (al == 0 || al >= sizeof wire)
+            goto out;
+        wire[0] = (unsigned char)al;
+        memcpy(wire + 1, alpn, al);
+        if (SSL_set_alpn_protos(ssl, wire, (unsigned)(al + 1)) != 0)
+            goto out;
+    }
     rc = 1;
     for (int i = 0; i < 1000; i++) {
         ERR_clear_error();
@@ -148,8 +160,16 @@ static int handshake(struct tlscheck_result *r, int fd, const char *sni, long de
             r->der_len[r->ncerts++] = (size_t)n;
         }
         snprintf(r->version, sizeof r->version, "%s", SSL_get_version(ssl));
+        const unsigned char *got = NULL;
+        unsigned gl = 0;
+        SSL_get0_alpn_selected(ssl, &got, &gl);
+        if (got != NULL && gl > 0)
+            snprintf(r->alpn, sizeof r->alpn, "%.*s", (int)gl, (const char *)got);
         if (rc == 0 && r->ncerts == 0)
             rc = fail(r, "tls.no_tls", "the server sent no certificate");
+        else if (rc == 0 && alpn != NULL && strcmp(r->alpn, alpn) != 0)
+            rc = fail(r, "tls.alpn", "the server did not negotiate ALPN %s%s%s", alpn,
+                      r->alpn[0] ? " but " : "", r->alpn);
     }
 out:
     SSL_free(ssl);
@@ -210,11 +230,114 @@ int tlscheck_fetch(const struct fetch_opts *o, const char *url, const char *serv
         }
         r->reason = NULL;
         r->detail[0] = '\0';
-        rc = handshake(r, fd, sn, deadline);
+        rc = handshake(r, fd, sn, NULL, deadline);
         close(fd);
         break;
     }
     freeaddrinfo(ai);
+    return rc;
+}
+
+/* Connects to one address (text) and does the ALPN handshake. 0 read, 1 failed. */
+static int alpn_one(struct tlscheck_result *r, int family, const char *text, const char *name,
+                    const char *alpn, long cto, long deadline)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl;
+    memset(&ss, 0, sizeof ss);
+    if (family == AF_INET) {
+        struct sockaddr_in *a = (struct sockaddr_in *)(void *)&ss;
+        a->sin_family = AF_INET;
+        a->sin_port = htons((uint16_t)r->port);
+        if (inet_pton(AF_INET, text, &a->sin_addr) != 1)
+            return fail(r, "tls.no_answer", "bad address %.64s", text);
+        sl = sizeof *a;
+    } else {
+        struct sockaddr_in6 *a = (struct sockaddr_in6 *)(void *)&ss;
+        a->sin6_family = AF_INET6;
+        a->sin6_port = htons((uint16_t)r->port);
+        if (inet_pton(AF_INET6, text, &a->sin6_addr) != 1)
+            return fail(r, "tls.no_answer", "bad address %.64s", text);
+        sl = sizeof *a;
+    }
+    snprintf(r->address, sizeof r->address, "%s", text);
+    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return fail(r, "tls.no_answer", "socket: %s", strerror(errno));
+    long cdl = now_ms() + cto;
+    int c = connect_by(fd, (struct sockaddr *)&ss, sl, cdl < deadline ? cdl : deadline);
+    if (c < 0) {
+        close(fd);
+        return fail(r, "tls.no_answer", "%s port %d: %s", text, r->port,
+                    c == -2 ? "no answer in time" : "connection refused");
+    }
+    r->reason = NULL;
+    r->detail[0] = '\0';
+    int rc = handshake(r, fd, name, alpn, deadline);
+    close(fd);
+    return rc;
+}
+
+int tlscheck_alpn(const struct fetch_opts *o, const char *name, int port, const char *alpn,
+                  struct tlscheck_result *r)
+{
+    memset(r, 0, sizeof *r);
+    if (name == NULL || name[0] == '\0' || strlen(name) >= sizeof r->host || port < 1 ||
+        port > 65535)
+        return fail(r, "target.invalid", "no name or port");
+    snprintf(r->host, sizeof r->host, "%s", name);
+    snprintf(r->servername, sizeof r->servername, "%s", name);
+    r->port = port;
+    long deadline = now_ms() + (o->timeout_ms > 0 ? o->timeout_ms : 10000);
+    long cto = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : 5000;
+    struct fetch_addr addrs[FETCH_MAX_ADDRS];
+    size_t n = 0;
+    struct fetch_result fr;
+    memset(&fr, 0, sizeof fr);
+    int rc = fetch_resolve(o, name, addrs, FETCH_MAX_ADDRS, &n, r->dnssec, sizeof r->dnssec, &fr);
+    if (rc < 0)
+        return rc;
+    if (rc == 1) {
+        const char *why = strcmp(fr.reason, "fetch.dns_bogus") == 0         ? "target.dns_bogus"
+                          : strcmp(fr.reason, "fetch.address_refused") == 0 ? "target.refused"
+                                                                            : "target.dns";
+        return fail(r, why, "%s", fr.detail);
+    }
+    if (n == 0) { /* no resolver given: the system's, each address checked here */
+        struct addrinfo hints = {0}, *ai = NULL;
+        hints.ai_socktype = SOCK_STREAM;
+        if (getaddrinfo(name, NULL, &hints, &ai) != 0 || ai == NULL)
+            return fail(r, "target.dns", "no address for %.200s", name);
+        int refused = -1;
+        for (struct addrinfo *a = ai; a != NULL && n < FETCH_MAX_ADDRS; a = a->ai_next) {
+            if (a->ai_family != AF_INET && a->ai_family != AF_INET6)
+                continue;
+            int cls = fetch_addr_class(a->ai_addr);
+            if (!fetch_class_allowed(o, cls)) {
+                refused = cls;
+                continue;
+            }
+            const void *bin =
+                a->ai_family == AF_INET
+                    ? (const void *)&((struct sockaddr_in *)(void *)a->ai_addr)->sin_addr
+                    : (const void *)&((struct sockaddr_in6 *)(void *)a->ai_addr)->sin6_addr;
+            addrs[n].family = a->ai_family;
+            inet_ntop(a->ai_family, bin, addrs[n].text, sizeof addrs[n].text);
+            n++;
+        }
+        freeaddrinfo(ai);
+        if (n == 0)
+            return refused >= 0 ? fail(r, "target.refused", "only %s addresses for %.200s",
+                                       fetch_addr_class_name(refused), name)
+                                : fail(r, "target.dns", "no address for %.200s", name);
+    }
+    rc = 1;
+    for (size_t i = 0; i < n && i < 4; i++) {
+        rc = alpn_one(r, addrs[i].family, addrs[i].text, name, alpn, cto, deadline);
+        /* the next address only when this one did not answer at all */
+        if (rc != 1 || strcmp(r->reason, "tls.no_answer") != 0)
+            break;
+    }
     return rc;
 }
 

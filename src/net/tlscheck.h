@@ -28,6 +28,8 @@ struct tlscheck_result {
     unsigned char *der[TLSCHECK_MAX_CERTS]; /* owned */
     size_t der_len[TLSCHECK_MAX_CERTS];
     char version[16]; /* "TLSv1.3" */
+    char alpn[32];    /* the ALPN protocol negotiated, "" when none */
+    char dnssec[12];  /* tlscheck_alpn: security of the name's address answers */
 };
 
 /* Splits "https://HOST[:PORT][/...]" (HOST a name, an IPv4 address or [IPv6]) into host
@@ -42,5 +44,17 @@ int tlscheck_parse_url(const char *url, char *host, size_t hn, int *port, struct
 int tlscheck_fetch(const struct fetch_opts *o, const char *url, const char *servername,
                    struct tlscheck_result *r);
 void tlscheck_result_free(struct tlscheck_result *r);
+
+/* The connection of ACME's tls-alpn-01 (RFC 8737 3): the addresses of name as every
+ * validation that connects finds them (fetch_resolve: o->dns, DNSSEC bogus refused, only
+ * the address classes o allows), then on port of each, until one answers: a TLS handshake
+ * with SNI = name offering the single ALPN protocol alpn, which must be the one negotiated.
+ * 0 with r->der[0] the certificate presented (no judgement of it here), 1 with r->reason
+ * target.invalid, target.dns (no address), target.dns_bogus, target.refused (address class
+ * not allowed), tls.no_answer (nothing listens or no answer in time), tls.no_tls (no
+ * handshake, or no certificate), tls.alpn (another or no protocol negotiated); <0 on
+ * allocation failure. Free with tlscheck_result_free. */
+int tlscheck_alpn(const struct fetch_opts *o, const char *name, int port, const char *alpn,
+                  struct tlscheck_result *r);
 
 #endif

@@ -24,6 +24,7 @@
 #include "ra/order.h"
 #include "ra/product.h"
 #include "store/acme_accounts.h"
+#include "store/acme_limits.h"
 #include "store/audit.h"
 #include "store/certs.h"
 #include "store/db.h"
@@ -64,6 +65,8 @@ size_t acme_challenge_types(const struct acme_authz_row *a, const char *types[3]
     if (!a->wildcard) /* BR 3.2.2.4.19: http-01 never for a wildcard */
         types[n++] = "http-01";
     types[n++] = "dns-01";
+    if (!a->wildcard) /* BR 3.2.2.4.20, RFC 8737 3: nor tls-alpn-01 */
+        types[n++] = "tls-alpn-01";
     return n;
 }
 
@@ -161,6 +164,72 @@ static int check_profile(json_t *p, const char **profile, const char **replaces,
     return 0;
 }
 
+int acme_limits_from_config(const struct config *cfg, struct acme_limits *l, struct sm_err *e)
+{
+    memset(l, 0, sizeof *l);
+    if (cfg == NULL)
+        return 0;
+    if (config_int(cfg, "acme", "orders_per_account", 0, 1000000, &l->orders, e) < 0 ||
+        config_int(cfg, "acme", "orders_window", 1, 366 * 86400, &l->orders_window, e) < 0 ||
+        config_int(cfg, "acme", "certs_per_domain", 0, 1000000, &l->certs, e) < 0 ||
+        config_int(cfg, "acme", "certs_window", 1, 366 * 86400, &l->certs_window, e) < 0)
+        return -SM_E_CONFIG;
+    return 0;
+}
+
+/* RFC 8555 6.7 rateLimited, with the seconds until the oldest counted one leaves the
+ * window in *retry. */
+static int rate_refuse(struct sm_err *e, int64_t *retry, int64_t oldest, int64_t window,
+                       int64_t now, const char *what, const char *domain, int64_t limit)
+{
+    int64_t r = oldest + window - now;
+    *retry = r > 0 ? r : 1;
+    char field[sizeof e->field];
+    snprintf(field, sizeof field, "%s%s%.40s", what, domain ? " " : "", domain ? domain : "");
+    return sm_err_set(e, SM_E_ACME_RATE_LIMITED, field, "%s: %lld per %lld s%s%.200s", what,
+                      (long long)limit, (long long)window, domain ? ", " : "",
+                      domain ? domain : "");
+}
+
+/* The rate limits of a new order (inside its transaction): the account's orders in the
+ * window, then the certificates of each registered domain among names. */
+static int check_limits(struct db *db, const struct acme_limits *l, int64_t account_id,
+                        char (*names)[NAMES_NORM_MAX], size_t n, int64_t now, int64_t *retry,
+                        struct sm_err *e)
+{
+    int64_t c = 0, oldest = 0;
+    int rc = 0;
+    if (l->orders > 0) {
+        rc = acme_limits_count_orders(db, account_id, now - l->orders_window, &c, &oldest, e);
+        if (rc == 0 && c >= l->orders)
+            return rate_refuse(e, retry, oldest, l->orders_window, now, "orders_per_account", NULL,
+                               l->orders);
+    }
+    for (size_t i = 0; rc == 0 && l->certs > 0 && i < n; i++) {
+        const char *reg = names_registrable_domain(names[i] + (names[i][0] == '*' ? 2 : 0));
+        if (reg == NULL)
+            continue;
+        rc = acme_limits_count_certs(db, reg, now - l->certs_window, &c, &oldest, e);
+        if (rc == 0 && c >= l->certs)
+            rc = rate_refuse(e, retry, oldest, l->certs_window, now, "certs_per_domain", reg,
+                             l->certs);
+    }
+    return rc;
+}
+
+/* Records the registered domains of names for the per-domain limit. */
+static int add_domains(struct db *db, int64_t id, char (*names)[NAMES_NORM_MAX], size_t n,
+                       int64_t now, struct sm_err *e)
+{
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const char *reg = names_registrable_domain(names[i] + (names[i][0] == '*' ? 2 : 0));
+        if (reg != NULL)
+            rc = acme_limits_add_domain(db, id, reg, now, e);
+    }
+    return rc;
+}
+
 static int load_view(struct db *db, int64_t id, struct acme_order_view *out, struct sm_err *e)
 {
     int rc = acme_order_get(db, id, &out->o, e);
@@ -171,10 +240,14 @@ static int load_view(struct db *db, int64_t id, struct acme_order_view *out, str
     return rc;
 }
 
-int acme_order_new(struct db *db, const struct acme_request *q, const char *client_ip, int64_t now,
-                   struct acme_order_view *out, struct sm_err *e)
+int acme_order_new(struct db *db, const struct config *cfg, const struct acme_request *q,
+                   const char *client_ip, int64_t now, struct acme_order_view *out,
+                   struct sm_err *e)
 {
     memset(out, 0, sizeof *out);
+    struct acme_limits lim;
+    if (acme_limits_from_config(cfg, &lim, e) < 0)
+        return -SM_E_CONFIG;
     char(*names)[NAMES_NORM_MAX] = calloc(ACME_NAMES_MAX, NAMES_NORM_MAX);
     if (names == NULL)
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
@@ -194,10 +267,11 @@ int acme_order_new(struct db *db, const struct acme_request *q, const char *clie
             rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     if (rc == 0 && (names_json = json_dumps(arr, JSON_COMPACT)) == NULL)
         rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
-    int64_t id = 0;
+    int64_t id = 0, retry = 0;
     if (rc == 0)
         rc = db_begin(db, e);
     if (rc == 0) {
+        rc = check_limits(db, &lim, q->account_id, names, n, now, &retry, e);
         struct acme_order_row o = {.account_id = q->account_id,
                                    .org_id = q->org_id,
                                    .expires_at = now + ACME_ORDER_SECS,
@@ -206,7 +280,10 @@ int acme_order_new(struct db *db, const struct acme_request *q, const char *clie
                                    .replaces = (char *)replaces};
         snprintf(o.status, sizeof o.status, "pending");
         snprintf(o.profile, sizeof o.profile, "%s", profile);
-        rc = acme_order_insert(db, &o, &id, e);
+        if (rc == 0)
+            rc = acme_order_insert(db, &o, &id, e);
+        if (rc == 0)
+            rc = add_domains(db, id, names, n, now, e);
         for (size_t i = 0; rc == 0 && i < n; i++) {
             struct acme_authz_row a = {.acme_order_id = id,
                                        .account_id = q->account_id,
@@ -233,6 +310,8 @@ int acme_order_new(struct db *db, const struct acme_request *q, const char *clie
     }
     if (rc == 0)
         rc = load_view(db, id, out, e);
+    if (rc == -SM_E_ACME_RATE_LIMITED)
+        out->retry_after = retry;
     free(names_json);
     json_decref(arr);
     json_decref(p);
@@ -415,6 +494,8 @@ static const char *failure_type(const char *reason)
     else if (strstr(reason, "timeout") != NULL || strstr(reason, "connect") != NULL ||
              strstr(reason, "address_refused") != NULL)
         code = SM_E_ACME_CONNECTION;
+    else if (strcmp(reason, "dcv.tls.handshake") == 0 || strcmp(reason, "dcv.tls.alpn") == 0)
+        code = SM_E_ACME_TLS; /* RFC 8737 3: the TLS connection itself went wrong */
     return sm_err_type(code);
 }
 
@@ -430,6 +511,8 @@ static int run_check(const struct config *cfg, const struct acme_authz_row *a, i
         fo.dns = dns;
         if (method == DCV_ACME_HTTP01) {
             rc = dcv_check_acme_http(&fo, a->name, a->token, key_auth, (time_t)now, r);
+        } else if (method == DCV_ACME_TLSALPN01) {
+            rc = dcv_check_acme_tlsalpn(&fo, a->name, key_auth, (time_t)now, r);
         } else {
             unsigned char h[32];
             char digest[48];
@@ -462,7 +545,7 @@ int acme_challenge_respond(struct db *db, const struct config *cfg, const struct
     /* RFC 8555 7.5.1: the body is {}; a repeated answer of a settled one reads it */
     if (strcmp(out->status, "pending") != 0)
         return 0;
-    int method = strcmp(type, "http-01") == 0 ? DCV_ACME_HTTP01 : DCV_ACME_DNS01;
+    int method = dcv_method_parse(type); /* http-01, dns-01 or tls-alpn-01 */
     char key_auth[128];
     acme_key_authorization(out->token, q->thumbprint, key_auth, sizeof key_auth);
     struct dcv_result r = {0};

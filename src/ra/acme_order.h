@@ -44,13 +44,29 @@ struct acme_order_view {
     struct acme_order_row o;
     struct acme_authz_row *authz;
     size_t nauthz;
-    char serial[64]; /* the certificate's serial when valid */
+    char serial[64];     /* the certificate's serial when valid */
+    int64_t retry_after; /* acme_order_new refused with rateLimited: seconds to wait */
 };
 void acme_order_view_free(struct acme_order_view *v);
 
-/* newOrder (RFC 8555 7.4) of the request's account. 0 with out filled (status pending). */
-int acme_order_new(struct db *db, const struct acme_request *q, const char *client_ip, int64_t now,
-                   struct acme_order_view *out, struct sm_err *e);
+/* The rate limits of [acme] (RFC 8555 6.7; 0 = no limit): orders per account in
+ * orders_window seconds, certificates per registered domain in certs_window seconds. */
+struct acme_limits {
+    int64_t orders, orders_window;
+    int64_t certs, certs_window;
+};
+/* Reads them (cfg NULL: no limits). */
+int acme_limits_from_config(const struct config *cfg, struct acme_limits *l, struct sm_err *e);
+
+/* newOrder (RFC 8555 7.4) of the request's account. 0 with out filled (status pending).
+ * Refused with rateLimited (out->retry_after the seconds until the oldest order counted
+ * leaves the window, e->detail naming the limit) when the account created orders_per_account
+ * orders in the window, or when a registered domain (public suffix list) the order names
+ * got certs_per_domain certificates through ACME orders in the window, counted from the
+ * database (acme_order_domains) so that several server processes share the counts. */
+int acme_order_new(struct db *db, const struct config *cfg, const struct acme_request *q,
+                   const char *client_ip, int64_t now, struct acme_order_view *out,
+                   struct sm_err *e);
 /* POST-as-GET of order id: only the account's own (unauthorized otherwise, malformed 404
  * when absent). A pending order whose authorizations are all valid is ready; one with an
  * invalid, deactivated or expired authorization is invalid; a processing order whose
@@ -66,15 +82,16 @@ int acme_authz_read(struct db *db, const struct acme_request *q, int64_t id, int
 int acme_authz_post(struct db *db, const struct acme_request *q, int64_t id, const char *client_ip,
                     int64_t now, struct acme_authz_row *out, struct sm_err *e);
 /* The client says challenge `type` of authorization id is ready (RFC 8555 7.5.1): the
- * check runs now (http-01: dcv_check_acme_http; dns-01: dcv_check_acme_dns) and the
+ * check runs now (http-01: dcv_check_acme_http; dns-01: dcv_check_acme_dns; tls-alpn-01:
+ * dcv_check_acme_tlsalpn, failures of the TLS connection itself answered as `tls`) and the
  * authorization becomes valid or invalid with the evidence and, when invalid, the problem.
  * A type not offered for the name is malformed; an authorization no longer pending is
  * returned as it is. */
 int acme_challenge_respond(struct db *db, const struct config *cfg, const struct acme_request *q,
                            int64_t id, const char *type, const char *client_ip, int64_t now,
                            struct acme_authz_row *out, struct sm_err *e);
-/* The challenge types offered for an authorization ({"http-01","dns-01"} or, for a
- * wildcard, {"dns-01"}); returns the count. */
+/* The challenge types offered for an authorization ({"http-01","dns-01","tls-alpn-01"}
+ * or, for a wildcard, {"dns-01"}); returns the count. */
 size_t acme_challenge_types(const struct acme_authz_row *a, const char *types[3]);
 /* The key authorization (token "." thumbprint) and, for dns-01, its digest. */
 void acme_key_authorization(const char *token, const char *thumbprint, char *out, size_t n);

@@ -4,6 +4,9 @@
  * addresses, the DNS TXT and web-page checks with their evidence (jansson). No storage, no HTTP
  * server. */
 #include <jansson.h>
+#include <openssl/asn1.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +18,7 @@
 #include "core/policy.h"
 #include "net/dns.h"
 #include "net/fetch.h"
+#include "net/tlscheck.h"
 #include "pki/names.h"
 #include "ra/dcv.h"
 #include "ra/mpic.h"
@@ -524,6 +528,132 @@ static int check_acme_http_here(const struct fetch_opts *o, const char *name, co
     return check_fetch(o, DCV_ACME_HTTP01, ev, name, DCV_ACME_HTTP_PATH, token, key_auth, now, r);
 }
 
+/* The tls-alpn-01 certificate rules (RFC 8737 3): a subjectAltName with exactly one
+ * entry, the dNSName name; the acmeIdentifier extension critical, its value the DER
+ * OCTET STRING of SHA-256(key authorization). NULL when it passes, else the reason. */
+static const char *alpn_cert_problem(const unsigned char *der, size_t len, const char *name,
+                                     const char *key_auth, char *detail, size_t dn)
+{
+    const unsigned char *p = der;
+    X509 *x = d2i_X509(NULL, &p, (long)len);
+    const char *why = NULL;
+    if (x == NULL) {
+        snprintf(detail, dn, "the certificate presented cannot be parsed");
+        return "dcv.tls.certificate";
+    }
+    int crit = -1;
+    GENERAL_NAMES *gn = X509_get_ext_d2i(x, NID_subject_alt_name, &crit, NULL);
+    int nsan = gn ? sk_GENERAL_NAME_num(gn) : 0;
+    const GENERAL_NAME *g = nsan == 1 ? sk_GENERAL_NAME_value(gn, 0) : NULL;
+    const ASN1_IA5STRING *dns = g && g->type == GEN_DNS ? g->d.dNSName : NULL;
+    if (dns == NULL || (size_t)ASN1_STRING_length(dns) != strlen(name) ||
+        strncasecmp((const char *)ASN1_STRING_get0_data(dns), name, strlen(name)) != 0) {
+        snprintf(detail, dn, "the subjectAltName must be the one dNSName %.200s (%d entries)", name,
+                 nsan);
+        why = "dcv.tls.san";
+    }
+    GENERAL_NAMES_free(gn);
+    ASN1_OBJECT *oid = why ? NULL : OBJ_txt2obj(DCV_ACME_IDENTIFIER_OID, 1);
+    int at = oid ? X509_get_ext_by_OBJ(x, oid, -1) : -1;
+    X509_EXTENSION *ext = at >= 0 ? X509_get_ext(x, at) : NULL;
+    if (why == NULL && ext == NULL) {
+        snprintf(detail, dn, "no acmeIdentifier extension (%s)", DCV_ACME_IDENTIFIER_OID);
+        why = "dcv.tls.no_identifier";
+    } else if (why == NULL && X509_get_ext_by_OBJ(x, oid, at) >= 0) {
+        snprintf(detail, dn, "more than one acmeIdentifier extension");
+        why = "dcv.tls.no_identifier";
+    } else if (why == NULL && !X509_EXTENSION_get_critical(ext)) {
+        snprintf(detail, dn, "the acmeIdentifier extension is not critical");
+        why = "dcv.tls.not_critical";
+    } else if (why == NULL) {
+        unsigned char h[crypto_hash_sha256_BYTES];
+        crypto_hash_sha256(h, (const unsigned char *)key_auth, strlen(key_auth));
+        const ASN1_OCTET_STRING *v = X509_EXTENSION_get_data(ext);
+        const unsigned char *q = ASN1_STRING_get0_data(v);
+        long vl = ASN1_STRING_length(v);
+        ASN1_OCTET_STRING *inner = d2i_ASN1_OCTET_STRING(NULL, &q, vl);
+        if (inner == NULL || q != ASN1_STRING_get0_data(v) + vl ||
+            ASN1_STRING_length(inner) != (int)sizeof h ||
+            sodium_memcmp(ASN1_STRING_get0_data(inner), h, sizeof h) != 0) {
+            snprintf(detail, dn,
+                     "the acmeIdentifier is not the OCTET STRING of SHA-256 of the key "
+                     "authorization");
+            why = "dcv.tls.mismatch";
+        }
+        ASN1_OCTET_STRING_free(inner);
+    }
+    ASN1_OBJECT_free(oid);
+    X509_free(x);
+    return why;
+}
+
+/* tls.X / target.X of net/tlscheck -> the static reason of the check. */
+static const char *alpn_reason(const char *r)
+{
+    static const struct {
+        const char *from, *to;
+    } map[] = {
+        {"target.invalid", "dcv.tls.name"},
+        {"target.dns", "dcv.tls.dns_failed"},
+        {"target.dns_bogus", "dcv.tls.dns_bogus"},
+        {"target.refused", "dcv.tls.address_refused"},
+        {"tls.no_answer", "dcv.tls.connect_failed"},
+        {"tls.no_tls", "dcv.tls.handshake"},
+        {"tls.alpn", "dcv.tls.alpn"},
+    };
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(r, map[i].from) == 0)
+            return map[i].to;
+    return "dcv.tls.handshake";
+}
+
+static int check_acme_tlsalpn_here(const struct fetch_opts *o, const char *name,
+                                   const char *key_auth, time_t now, struct dcv_result *r)
+{
+    memset(r, 0, sizeof *r);
+    json_t *ev = evidence_new(DCV_ACME_TLSALPN01, name, now);
+    if (ev == NULL)
+        return -SM_E_NOMEM;
+    if (key_auth == NULL || *key_auth == '\0')
+        return finish(r, ev, "dcv.value_missing", "no key authorization");
+    if (json_object_set_new(ev, "port", json_integer(o->tls_alpn_port)) < 0 ||
+        json_object_set_new(ev, "alpn", json_string(DCV_ACME_TLS_ALPN)) < 0 ||
+        json_object_set_new(ev, "servername", json_string(name)) < 0) {
+        json_decref(ev);
+        return -SM_E_NOMEM;
+    }
+    struct tlscheck_result t;
+    int rc = tlscheck_alpn(o, name, o->tls_alpn_port, DCV_ACME_TLS_ALPN, &t);
+    if (rc < 0) {
+        tlscheck_result_free(&t);
+        json_decref(ev);
+        return rc;
+    }
+    if (t.address[0])
+        json_object_set_new(ev, "address", json_string(t.address));
+    if (t.dnssec[0])
+        json_object_set_new(ev, "dnssec", json_string(t.dnssec));
+    if (t.version[0])
+        json_object_set_new(ev, "tls_version", json_string(t.version));
+    char detail[256];
+    const char *why = NULL;
+    if (rc == 1) {
+        why = alpn_reason(t.reason);
+        snprintf(detail, sizeof detail, "%s", t.detail);
+    } else {
+        unsigned char fp[crypto_hash_sha256_BYTES];
+        char hex[2 * sizeof fp + 1];
+        crypto_hash_sha256(fp, t.der[0], t.der_len[0]);
+        sodium_bin2hex(hex, sizeof hex, fp, sizeof fp);
+        json_object_set_new(ev, "certificate_sha256", json_string(hex));
+        why = alpn_cert_problem(t.der[0], t.der_len[0], name, key_auth, detail, sizeof detail);
+    }
+    tlscheck_result_free(&t);
+    if (why != NULL)
+        return finish(r, ev, why, detail);
+    return finish(r, ev, NULL, "the acme-tls/1 certificate holds the key authorization");
+}
+
 /* R-VAL-8: a check that passes here is corroborated by the remote perspectives (ra/mpic)
  * before it counts; every caller of the portal's methods (portal, API, CLI) goes through
  * these two, and ACME's challenges through the two after them. */
@@ -565,5 +695,15 @@ int dcv_check_acme_http(const struct fetch_opts *o, const char *name, const char
         return rc;
     struct mpic_check q = {
         .kind = MPIC_ACME_HTTP01, .name = name, .value = key_auth, .file = token};
+    return mpic_after(&q, now, &r->ok, &r->reason, r->detail, sizeof r->detail, &r->evidence);
+}
+
+int dcv_check_acme_tlsalpn(const struct fetch_opts *o, const char *name, const char *key_auth,
+                           time_t now, struct dcv_result *r)
+{
+    int rc = check_acme_tlsalpn_here(o, name, key_auth, now, r);
+    if (rc < 0)
+        return rc;
+    struct mpic_check q = {.kind = MPIC_ACME_TLSALPN01, .name = name, .value = key_auth};
     return mpic_after(&q, now, &r->ok, &r->reason, r->detail, sizeof r->detail, &r->evidence);
 }

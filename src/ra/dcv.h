@@ -150,5 +150,19 @@ int dcv_check_acme_http(const struct fetch_opts *o, const char *name, const char
                         const char *key_auth, time_t now, struct dcv_result *r);
 int dcv_check_acme_dns(struct dns *d, const char *name, const char *digest, time_t now,
                        struct dcv_result *r);
+/* tls-alpn-01 (RFC 8737 3, BR 3.2.2.4.20): a TLS connection to name's addresses (the same
+ * address rules as http-01, fetch_resolve) on o->tls_alpn_port with SNI = name and ALPN
+ * "acme-tls/1" (net/tlscheck's tlscheck_alpn); the certificate presented must carry a
+ * subjectAltName of exactly the one dNSName name and the critical acmeIdentifier extension
+ * (DCV_ACME_IDENTIFIER_OID) whose value is the DER OCTET STRING of SHA-256(key_auth).
+ * Reasons: dcv.tls.dns_failed, dcv.tls.dns_bogus, dcv.tls.address_refused,
+ * dcv.tls.connect_failed, dcv.tls.handshake, dcv.tls.alpn, dcv.tls.certificate,
+ * dcv.tls.san, dcv.tls.no_identifier, dcv.tls.not_critical, dcv.tls.mismatch. Evidence:
+ * method "tls-alpn-01", port, address, TLS version, the certificate's SHA-256. A pass is
+ * corroborated by the perspectives (kind acme-tls-alpn-01). */
+#define DCV_ACME_TLS_ALPN       "acme-tls/1"
+#define DCV_ACME_IDENTIFIER_OID "1.3.6.1.5.5.7.1.31"
+int dcv_check_acme_tlsalpn(const struct fetch_opts *o, const char *name, const char *key_auth,
+                           time_t now, struct dcv_result *r);
 
 #endif

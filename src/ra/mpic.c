@@ -27,8 +27,8 @@
 /* An answer's timestamp may differ this much from the primary's clock. */
 #define ANSWER_SKEW 60
 
-static const char *const kind_names[MPIC__KINDS] = {"dns-txt", "http-file", "caa", "acme-dns-01",
-                                                    "acme-http-01"};
+static const char *const kind_names[MPIC__KINDS] = {
+    "dns-txt", "http-file", "caa", "acme-dns-01", "acme-http-01", "acme-tls-alpn-01"};
 
 const char *mpic_kind_name(int kind)
 {
@@ -714,7 +714,9 @@ static int run_check(struct mpic_agent *a, json_t *r, int kind, time_t now, long
                         fo.timeout_ms = left_ms;
                     if (fo.connect_timeout_ms > left_ms)
                         fo.connect_timeout_ms = left_ms;
-                    if (kind == MPIC_ACME_HTTP01)
+                    if (kind == MPIC_ACME_TLSALPN01)
+                        rc = dcv_check_acme_tlsalpn(&fo, name, str_or_null(r, "value"), now, &dr);
+                    else if (kind == MPIC_ACME_HTTP01)
                         rc = dcv_check_acme_http(&fo, name, str_or_null(r, "file"),
                                                  str_or_null(r, "value"), now, &dr);
                     else

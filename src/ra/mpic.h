@@ -33,6 +33,7 @@ enum mpic_kind {
     MPIC_CAA,
     MPIC_ACME_DNS01,
     MPIC_ACME_HTTP01,
+    MPIC_ACME_TLSALPN01, /* value: the key authorization (RFC 8737) */
     MPIC__KINDS
 };
 const char *mpic_kind_name(int kind); /* "dns-txt", "http-file", "caa", "acme-dns-01", ... */

@@ -139,9 +139,12 @@ void h_acme_new_order(struct req *r)
         return;
     struct acme_order_view v;
     struct sm_err e = {0};
-    int rc = acme_order_new(req_db(r), &q, req_client(r), (int64_t)clock_now(), &v, &e);
+    int rc =
+        acme_order_new(req_db(r), r->web->cfg, &q, req_client(r), (int64_t)clock_now(), &v, &e);
     acme_request_clear(&q);
     if (rc < 0) {
+        if (rc == -SM_E_ACME_RATE_LIMITED && v.retry_after > 0) /* RFC 8555 6.7 */
+            r->retry_after = v.retry_after > 86400 * 366 ? 86400 * 366 : (int)v.retry_after;
         http_reply_err(r, &e);
         return;
     }

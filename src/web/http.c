@@ -538,7 +538,8 @@ static int reply_coded(struct req *r, int status, int code, const char *msgkey, 
         buf_free(&msg);
         return reply_broken(r);
     }
-    r->retry_after = retry_seconds(status);
+    if (r->retry_after <= 0) /* a handler may know better (ACME rateLimited) */
+        r->retry_after = retry_seconds(status);
     int rc;
     if (req_wants_json(r)) {
         rc = reply_problem(r, status, code, msgkey, msg.p, field);

@@ -85,7 +85,8 @@ struct req {
     int status;  /* what was answered, for the access log */
     size_t sent; /* body bytes answered */
     int replied;
-    int retry_after; /* seconds for Retry-After on a 503/429 answer; 0 = none */
+    int retry_after; /* seconds for Retry-After on a 503/429 answer; 0 = none (then the
+                        error reply sets its default) */
     int too_large;
     size_t discarded;
     struct timespec started;

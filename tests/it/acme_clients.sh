@@ -3,11 +3,14 @@
 # Issue 10 item 8 (R-ACME-1): real ACME clients from Debian against `shomei serve` over
 # HTTPS: certbot (--server, --eab-kid/--eab-hmac-key, --standalone on a test port) and lego
 # (--eab --kid --hmac, --http on a test port) register with EAB, issue with http-01 and
-# renew, lego also a wildcard with dns-01 through its RFC 2136 provider against knot; each
+# renew, lego also a wildcard with dns-01 through its RFC 2136 provider against knot and a
+# name with tls-alpn-01 (--tls on [dcv] tls_alpn_port, issue 10 item 3); each
 # certificate verifies with openssl to the root. [dcv] http_port points the
 # validator at the client's standalone server on 127.0.0.1 ([testing] not_for_production
-# allows loopback), the names resolve through knot (tests/it/knot.sh). Revocation by the
-# clients waits for revokeCert. Skips when certbot or lego is not installed (scripts/deps).
+# allows loopback), the names resolve through knot (tests/it/knot.sh). Then each client
+# revokes its renewed certificate (certbot revoke, lego revoke: revokeCert signed with the
+# account key) and our OCSP responder and the certificates table say revoked (issue 10
+# item 8). Skips when certbot or lego is not installed (scripts/deps).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/knot.sh"
@@ -19,11 +22,13 @@ dir=$IT_TMP/data
 port=$(free_port)
 url=https://127.0.0.1:$port
 CP=$(free_port) # the clients' standalone http-01 server, one at a time
+TP=$(free_port) # lego's tls-alpn-01 server ([dcv] tls_alpn_port)
 
 cat >"$IT_TMP/records" <<REC
 acme-test.co.jp @ CAA 0 issue "shomei.example"
 acme-test.co.jp cb A 127.0.0.1
 acme-test.co.jp lg A 127.0.0.1
+acme-test.co.jp lt A 127.0.0.1
 REC
 KNOT_ZONES="jp co.jp acme-test.co.jp"
 KNOT_UPDATE_ZONES=acme-test.co.jp
@@ -33,7 +38,7 @@ knot_start "$IT_TMP/records" || { not_ok "knot starts"; it_done; }
   --set "server.base_url=$url" --set "ca.repository_url=http://127.0.0.1:$port/repository" \
   --set "dns.resolver=$KNOT_ADDR" --set "dns.trust_anchor_file=$KNOT_TA" \
   --set testing.not_for_production=true --set dcv.allow_loopback=true \
-  --set "dcv.http_port=$CP" ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} \
+  --set "dcv.http_port=$CP" --set "dcv.tls_alpn_port=$TP" ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} \
   >"$IT_TMP/init.log" 2>&1 || { not_ok "shomei init"; sed 's/^/# /' "$IT_TMP/init.log"; it_done; }
 sql() {
   if [ -n "${SHOMEI_TEST_PG_URL:-}" ]; then psql -X -q -tA "$SHOMEI_TEST_PG_URL" -c "$1"
@@ -60,6 +65,21 @@ wait_for 20 curl -fsS --cacert "$dir/tls.crt" -o /dev/null "$url/healthz" 2>/dev
 verify() { # NAME PEM(leaf) CHAIN(untrusted)
   check "$1: openssl verifies the certificate to root A" \
     openssl verify -CAfile "$root" -untrusted "$3" "$2"
+}
+serial_of() { openssl x509 -noout -serial -in "$1" | cut -d= -f2 | tr 'A-F' 'a-f' | sed 's/^0*//'; }
+"$S" ca chain --dir "$dir" --level dv --root a >"$IT_TMP/chain-dv.pem"
+awk -v a="$IT_TMP/int.pem" '/BEGIN/{n++} n == 1 {print > a}' "$IT_TMP/chain-dv.pem"
+revoked() { # NAME PEM: our OCSP responder and the certificates table say PEM is revoked
+  local n=$1 pem=$2 out
+  openssl ocsp -issuer "$IT_TMP/int.pem" -cert "$pem" -no_nonce -reqout "$IT_TMP/$n.req" \
+    >/dev/null 2>&1
+  curl -fsS --cacert "$dir/tls.crt" -H 'Content-Type: application/ocsp-request' \
+    --data-binary "@$IT_TMP/$n.req" -o "$IT_TMP/$n.resp" "$url/ocsp"
+  out=$(openssl ocsp -respin "$IT_TMP/$n.resp" -issuer "$IT_TMP/int.pem" -cert "$pem" \
+    -CAfile "$IT_TMP/chain-dv.pem" -resp_text 2>&1)
+  check "$n: our OCSP responder answers revoked" grep -q "$pem: revoked" <<<"$out"
+  check_eq "$n: the certificate is revoked in the database" "revoked" \
+    "$(sql "SELECT state FROM certificates WHERE serial = '$(serial_of "$pem")'")"
 }
 
 # --- certbot ---
@@ -88,8 +108,16 @@ fi
 s2=$(openssl x509 -in "$live/cert.pem" -noout -serial 2>/dev/null)
 check "certbot: the renewal is another certificate" test -n "$s2" -a "$s1" != "$s2"
 verify "certbot renewal" "$live/cert.pem" "$live/chain.pem"
+if timeout 60 certbot revoke "${cbargs[@]}" --server "$url/acme/directory" \
+  --cert-path "$live/cert.pem" --reason superseded --no-delete-after-revoke \
+  >"$IT_TMP/certbot-revoke.log" 2>&1; then
+  ok "certbot: revoke (account key)"
+else
+  not_ok "certbot: revoke (account key)"; tail -20 "$IT_TMP/certbot-revoke.log" | sed 's/^/# /'
+fi
+cp "$live/cert.pem" "$IT_TMP/cb-revoked.pem"
+revoked "certbot revoke" "$IT_TMP/cb-revoked.pem"
 unset REQUESTS_CA_BUNDLE
-ok "# SKIP certbot revoke: revokeCert is not served yet"
 
 # --- lego ---
 eab
@@ -133,10 +161,31 @@ csplit -s -z -f "$IT_TMP/lgw-" "$crt" '/BEGIN CERT/' '{*}' 2>/dev/null
 verify "lego dns-01" "$IT_TMP/lgw-00" "$crt"
 check_eq "the wildcard's domain evidence is dns-01" "dns-01" \
   "$(sql "SELECT d.dcv_method FROM order_domains d WHERE d.name = '*.lgw.acme-test.co.jp'")"
+# tls-alpn-01 (RFC 8737) through lego's own acme-tls/1 server on [dcv] tls_alpn_port
+if timeout 120 lego --server "$url/acme/directory" --path "$lg" --accept-tos \
+  --email admin@acme-test.co.jp --eab --kid="$kid" --hmac="$hmac" \
+  --domains lt.acme-test.co.jp --tls --tls.port "127.0.0.1:$TP" run \
+  >"$IT_TMP/lego-tls.log" 2>&1; then
+  ok "lego: issue with tls-alpn-01 (--tls)"
+else
+  not_ok "lego: issue with tls-alpn-01 (--tls)"; tail -20 "$IT_TMP/lego-tls.log" | sed 's/^/# /'
+fi
+crt=$lg/certificates/lt.acme-test.co.jp.crt
+csplit -s -z -f "$IT_TMP/lt-" "$crt" '/BEGIN CERT/' '{*}' 2>/dev/null
+verify "lego tls-alpn-01" "$IT_TMP/lt-00" "$crt"
+check_eq "its domain evidence is tls-alpn-01" "tls-alpn-01" \
+  "$(sql "SELECT d.dcv_method FROM order_domains d WHERE d.name = 'lt.acme-test.co.jp'")"
+# the renewed http-01 certificate, revoked with lego's account key
+cp "$IT_TMP/lg2-00" "$IT_TMP/lg-revoked.pem"
+if timeout 60 lego "${largs[@]}" revoke --reason 4 >"$IT_TMP/lego-revoke.log" 2>&1; then
+  ok "lego: revoke (account key)"
+else
+  not_ok "lego: revoke (account key)"; tail -20 "$IT_TMP/lego-revoke.log" | sed 's/^/# /'
+fi
+revoked "lego revoke" "$IT_TMP/lg-revoked.pem"
 unset LEGO_CA_CERTIFICATES
-ok "# SKIP lego revoke: revokeCert is not served yet"
 
-check_eq "five ACME issuances, each an issued portal order of the organization" "5|5" \
+check_eq "six ACME issuances, each an issued portal order of the organization" "6|6" \
   "$(sql "SELECT COUNT(*), SUM(CASE WHEN o.state = 'issued' AND o.org_id = $org THEN 1 ELSE 0 END) FROM acme_orders a JOIN orders o ON o.id = a.order_id WHERE a.status = 'valid'")"
 check "the audit chain verifies" "$S" audit verify --dir "$dir"
 it_done

@@ -215,10 +215,11 @@ for u in o["authorizations"]:
     authz[a["identifier"]["value"] + ("*" if a.get("wildcard") else "")] = (u, a)
 u1, a1 = authz["a.acme-test.co.jp"]
 uw, aw = authz["acme-test.co.jp*"]
-report(sorted(c["type"] for c in a1["challenges"]) == ["dns-01", "http-01"]
-       and a1["status"] == "pending", "authorization of a name: http-01 and dns-01 offered")
+report(sorted(c["type"] for c in a1["challenges"]) == ["dns-01", "http-01", "tls-alpn-01"]
+       and a1["status"] == "pending",
+       "authorization of a name: http-01, dns-01 and tls-alpn-01 offered")
 report([c["type"] for c in aw["challenges"]] == ["dns-01"] and aw["wildcard"] is True,
-       "authorization of a wildcard: dns-01 only (BR 3.2.2.4.19)")
+       "authorization of a wildcard: dns-01 only (BR 3.2.2.4.19, 3.2.2.4.20)")
 problem(post(acct, kid, loc + "/finalize", {"csr": csr_der(["a.acme-test.co.jp"])}),
         403, "orderNotReady", "finalize before the authorizations are valid")
 problem(post(acct, kid, uw.replace("/authz/", "/chall/") + "/http-01", {}), 404, "malformed",

@@ -153,13 +153,15 @@ static void test_fetch_opts_from_config_defaults_and_errors(void **state)
     assert_false(o.allow_loopback);
     assert_int_equal(o.http_port, 80);
     assert_int_equal(o.https_port, 443);
+    assert_int_equal(o.tls_alpn_port, 443); /* issue 10 item 3: RFC 8737 */
     assert_true(o.timeout_ms > 0 && o.timeout_ms <= 600000);
     assert_int_equal(o.max_body, 65536);
     assert_true(o.max_redirects >= 1 && o.max_redirects < FETCH_MAX_HOPS);
     assert_null(o.dns);
     static const char *const bad[][2] = {
-        {"http_port", "0"}, {"http_port", "65536"},  {"timeout", "0"},
-        {"max_body", "x"},  {"max_redirects", "99"}, {"connect_timeout", "-1"},
+        {"http_port", "0"},     {"http_port", "65536"},  {"timeout", "0"},
+        {"max_body", "x"},      {"max_redirects", "99"}, {"connect_timeout", "-1"},
+        {"tls_alpn_port", "0"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct config *c2 = config_defaults(".");
@@ -171,14 +173,16 @@ static void test_fetch_opts_from_config_defaults_and_errors(void **state)
     config_free(c);
 }
 
-/* R-VAL-1, issue 8 items 26 and 27 (BR 1.6.1 Authorized Ports): another http port and
- * loopback or private targets are test relaxations, refused without [testing]
- * not_for_production and taken with it. */
+/* R-VAL-1, issue 8 items 26 and 27 (BR 1.6.1 Authorized Ports): another http port (and,
+ * issue 10 item 3, another tls-alpn-01 port) and loopback or private targets are test
+ * relaxations, refused without [testing] not_for_production and taken with it. */
 static void test_fetch_opts_relaxations_need_test_mode(void **state)
 {
     (void)state;
-    static const char *const relax[][2] = {
-        {"http_port", "8080"}, {"allow_loopback", "true"}, {"allow_private", "true"}};
+    static const char *const relax[][2] = {{"http_port", "8080"},
+                                           {"tls_alpn_port", "8443"},
+                                           {"allow_loopback", "true"},
+                                           {"allow_private", "true"}};
     for (size_t i = 0; i < sizeof relax / sizeof relax[0]; i++) {
         struct config *c = config_defaults(".");
         struct fetch_opts o;
@@ -203,7 +207,7 @@ struct refusal {
 static void test_fetch_get_refuses_before_connecting(void **state)
 {
     (void)state;
-    struct fetch_opts o = {0, 0, 80, 443, 1000, 2000, 1024, 3, NULL};
+    struct fetch_opts o = {0, 0, 80, 443, 1000, 2000, 1024, 3, NULL, 443};
     static const struct refusal cases[] = {
         {"not a url", "fetch.url_invalid"},
         {"ftp://example.com/.well-known/pki-validation/a", "fetch.scheme"},
