@@ -35,6 +35,12 @@ struct order_env;
     "The policy's maximum validity, capped by the subscription; CRL and OCSP URLs."
 #define ACME_PROFILE_SHORTLIVED_TEXT                                                               \
     "Short-lived: valid 7 days, no CRL distribution point and no OCSP URL (BR 7.1.2.11.2)."
+/* OV and EV (issue 10 item 4; ra/acme_vetted.h): the classic validity, the subject from the
+ * organization's vetted record, for an organization vetted inside the identity reuse period. */
+#define ACME_PROFILE_OV_TEXT                                                                       \
+    "OV: the subject from the organization's vetting (within 398 days), never from the CSR."
+#define ACME_PROFILE_EV_TEXT                                                                       \
+    "EV: the subject and EV fields from the organization's EV vetting (within 398 days)."
 
 /* The account URL of account id under base (base_url without its trailing slash). */
 void acme_account_url(const char *base, int64_t id, char *out, size_t n);
