@@ -102,11 +102,25 @@ int acme_vetted_copy_checks_tx(struct db *db, int64_t src_id, int64_t dst_id, st
 {
     struct vetting_check_row *v = NULL;
     size_t n = 0;
-    int rc = vetting_checks_list(db, src_id, &v, &n, e);
+    int rc = vetting_checks_list(db, src_id, &v, &n, e), phone = 0;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         struct vetting_check_row c = v[i];
         c.order_id = dst_id;
+        phone |= strcmp(c.kind, "phone") == 0;
         rc = vetting_check_insert(db, &c, NULL, e);
+    }
+    /* a record whose phone check was reused (R-VAL-5, a renewal): the check it reused */
+    if (rc == 0 && !phone && n > 0) {
+        struct vetting_check_row c;
+        int r = vetting_check_last_ok(db, v[0].org_id, "phone", (int64_t)clock_now(), &c, e);
+        if (r == 0) {
+            c.order_id = dst_id;
+            rc = vetting_check_insert(db, &c, NULL, e);
+        } else if (r == -SM_E_NOTFOUND) {
+            sm_err_clear(e);
+        } else {
+            rc = r;
+        }
     }
     free(v);
     return rc;
