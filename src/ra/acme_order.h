@@ -54,7 +54,11 @@ struct acme_order_view {
 };
 void acme_order_view_free(struct acme_order_view *v);
 
-/* newOrder (RFC 8555 7.4) of the request's account. 0 with out filled (status pending). */
+/* newOrder (RFC 8555 7.4) of the request's account. 0 with out filled (status pending).
+ * A name an account of the organization validated inside the dated reuse period (R-VAL-2,
+ * RFC 8555 7.1.4) gets a valid authorization at once, with that validation's method, date
+ * and evidence; when every name does, the order is ready. Profiles ov and ev need the
+ * organization's current vetting (ra/acme_vetted.h; SM_E_ACME_UNVETTED otherwise). */
 int acme_order_new(struct db *db, const struct acme_request *q, const char *client_ip, int64_t now,
                    struct acme_order_view *out, struct sm_err *e);
 /* POST-as-GET of order id: only the account's own (unauthorized otherwise, malformed 404
@@ -85,7 +89,8 @@ size_t acme_challenge_types(const struct acme_authz_row *a, const char *types[3]
 /* The key authorization (token "." thumbprint) and, for dns-01, its digest. */
 void acme_key_authorization(const char *token, const char *thumbprint, char *out, size_t n);
 
-/* finalize (RFC 8555 7.4): the order must be ready (orderNotReady); the payload's csr
+/* finalize (RFC 8555 7.4): the order must be ready (orderNotReady), each validation still
+ * inside its reuse period (else the order becomes invalid: SM_E_ACME_STALE); the payload's csr
  * (base64url DER) must be acceptable (badCSR: R-CSR rules, a compromised key) and name
  * exactly the order's identifiers (badCSR). Then the portal order is made and issued now;
  * a CAA refusal makes the order invalid (caa); a DNS failure leaves it processing (the
