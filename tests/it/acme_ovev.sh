@@ -127,5 +127,21 @@ ss=$(cat "$IT_TMP/out/shared.serial" 2>/dev/null)
 os=$(cat "$IT_TMP/out/ov.serial" 2>/dev/null)
 check_eq "RFC 8555 7.6 the shared certificate is revoked, the OV one is not" "revoked issued" \
   "$(sql "SELECT state FROM certificates WHERE serial = '$ss'") $(sql "SELECT state FROM certificates WHERE serial = '$os'")"
+# the portal lists them as the organization's: the orders page and the certificates CSV
+C=(curl -s --cacert "$dir/tls.crt" -c "$IT_TMP/jar" -b "$IT_TMP/jar")
+tok=$("${C[@]}" "$url/login" | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
+"${C[@]}" -o /dev/null --data-urlencode "csrf=$tok" --data-urlencode login_id=ovev-a \
+  --data-urlencode password=Acme-Horse-77 "$url/login"
+"${C[@]}" -o "$IT_TMP/orders.html" "$url/orders"
+rn=$(sql "SELECT o.receipt_no FROM acme_orders a JOIN orders o ON o.id = a.order_id WHERE a.profile = 'ov' AND a.status = 'valid'")
+check "issue 10 item 4 the OV issuance is on the organization's orders page ($rn)" \
+  grep -q "${rn:-no receipt}" "$IT_TMP/orders.html"
+tok=$("${C[@]}" "$url/account/keys" | grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//; s/"$//')
+KEY=$("${C[@]}" --data-urlencode "csrf=$tok" --data-urlencode label=t "$url/account/keys" |
+  sed -n 's/.*id="new-key">\([^<]*\)<.*/\1/p')
+curl -s --cacert "$dir/tls.crt" -H "Authorization: Bearer $KEY" -o "$IT_TMP/certs.csv" \
+  "$url/api/v1/certificates.csv"
+check "the OV certificate is in the organization's certificates CSV" \
+  grep -qi "${os:-no serial}" "$IT_TMP/certs.csv"
 check "the audit chain verifies" "$S" audit verify --dir "$dir"
 it_done
