@@ -39,6 +39,8 @@ enum sm_code {
     SM_E_ACME_BAD_SIG_ALG,            /* badSignatureAlgorithm */
     SM_E_ACME_BAD_PUBLIC_KEY,         /* badPublicKey */
     SM_E_ACME_UNAUTHORIZED,           /* unauthorized: wrong url, deactivated account, bad EAB */
+    SM_E_ACME_UNVETTED,               /* unauthorized: OV/EV without vetting inside reuse */
+    SM_E_ACME_STALE,                  /* unauthorized: a validation past its reuse period */
     SM_E_ACME_NO_ACCOUNT,             /* accountDoesNotExist */
     SM_E_ACME_EAB_REQUIRED,           /* externalAccountRequired */
     SM_E_ACME_INVALID_CONTACT,        /* invalidContact */

@@ -9,7 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/policy.h"
@@ -18,11 +17,11 @@
 #include "pki/csr.h"
 #include "pki/names.h"
 #include "ra/acme_order.h"
+#include "ra/acme_vetted.h"
 #include "ra/dcv.h"
 #include "ra/fulfil.h"
 #include "ra/keyblock.h"
 #include "ra/order.h"
-#include "ra/product.h"
 #include "store/acme_accounts.h"
 #include "store/acme_limits.h"
 #include "store/audit.h"
@@ -144,9 +143,10 @@ static int check_profile(json_t *p, const char **profile, const char **replaces,
     *replaces = NULL;
     if (pr != NULL) {
         const char *s = json_string_value(pr);
-        if (s == NULL || (strcmp(s, "classic") != 0 && strcmp(s, "shortlived") != 0))
+        if (s == NULL ||
+            (strcmp(s, "classic") != 0 && strcmp(s, "shortlived") != 0 && !acme_profile_vetted(s)))
             return refuse(e, SM_E_ACME_INVALID_PROFILE, "profile",
-                          "profile: classic or shortlived");
+                          "profile: classic, shortlived, ov or ev");
         *profile = s;
     }
     if (rp != NULL) {
@@ -230,6 +230,43 @@ static int add_domains(struct db *db, int64_t id, char (*names)[NAMES_NORM_MAX],
     return rc;
 }
 
+/* OV and EV (issue 10 item 4): the account's organization has a vetted record inside the
+ * identity reuse period (ra/acme_vetted); EV names no wildcard. */
+static int check_vetted(struct db *db, const struct acme_request *q, const char *profile,
+                        char (*names)[NAMES_NORM_MAX], size_t n, int64_t now, struct sm_err *e)
+{
+    for (size_t i = 0; strcmp(profile, "ev") == 0 && i < n; i++)
+        if (strncmp(names[i], "*.", 2) == 0)
+            return sm_err_set(e, SM_E_ACME_REJECTED_IDENTIFIER, "identifiers",
+                              "%s: an EV certificate names no wildcard", names[i]);
+    struct order_row *src = NULL;
+    int rc = acme_vetted_record(db, q->org_id, profile, now, &src, e);
+    order_row_free(src);
+    return rc;
+}
+
+/* R-VAL-2, RFC 8555 7.1.4: the newest valid authorization of a's name by an account of the
+ * organization, while its validation is inside the dated reuse period (ra/dcv dcv_reusable):
+ * 1 with *prev filled (free with acme_authz_rows_free), 0 when there is none. */
+static int authz_reusable(struct db *db, int64_t org_id, const struct acme_authz_row *a,
+                          int64_t now, struct acme_authz_row *prev, struct sm_err *e)
+{
+    int rc = acme_authz_last_valid(db, 1, org_id, a->name, a->wildcard, prev, e);
+    if (rc == -SM_E_NOTFOUND) {
+        sm_err_clear(e);
+        memset(prev, 0, sizeof *prev);
+        return 0;
+    }
+    if (rc < 0)
+        return rc;
+    if (prev->method[0] == '\0' || !dcv_reusable((time_t)prev->validated_at, (time_t)now)) {
+        acme_authz_rows_free(prev, 1);
+        memset(prev, 0, sizeof *prev);
+        return 0;
+    }
+    return 1;
+}
+
 static int load_view(struct db *db, int64_t id, struct acme_order_view *out, struct sm_err *e)
 {
     int rc = acme_order_get(db, id, &out->o, e);
@@ -251,7 +288,7 @@ int acme_order_new(struct db *db, const struct config *cfg, const struct acme_re
     char(*names)[NAMES_NORM_MAX] = calloc(ACME_NAMES_MAX, NAMES_NORM_MAX);
     if (names == NULL)
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
-    json_t *p = payload_object(q, e), *arr = NULL;
+    json_t *p = payload_object(q, e), *arr = NULL, *reused = json_array();
     const char *profile = NULL, *replaces = NULL;
     char *names_json = NULL;
     size_t n = 0;
@@ -260,6 +297,8 @@ int acme_order_new(struct db *db, const struct config *cfg, const struct acme_re
         rc = check_identifiers(json_object_get(p, "identifiers"), names, &n, e);
     if (rc == 0)
         rc = check_profile(p, &profile, &replaces, e);
+    if (rc == 0 && acme_profile_vetted(profile)) /* issue 10 item 4: OV/EV, R-VAL-4 */
+        rc = check_vetted(db, q, profile, names, n, now, e);
     if (rc == 0 && (arr = json_array()) == NULL)
         rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     for (size_t i = 0; rc == 0 && i < n; i++)
@@ -294,11 +333,39 @@ int acme_order_new(struct db *db, const struct config *cfg, const struct acme_re
             unsigned char t[TOKEN_BYTES];
             randombytes_buf(t, sizeof t);
             b64url_encode(t, sizeof t, a.token);
+            struct acme_authz_row prev;
+            int re = authz_reusable(db, q->org_id, &a, now, &prev, e);
+            rc = re < 0 ? re : 0;
+            if (re == 1) { /* valid at once, no new challenge, the evidence of the validation */
+                int64_t until =
+                    prev.validated_at + (int64_t)policy_dcv_reuse_days((time_t)now) * 86400;
+                snprintf(a.status, sizeof a.status, "valid");
+                a.expires_at = until < a.expires_at ? until : a.expires_at;
+            }
             int64_t aid = 0;
-            rc = acme_authz_insert(db, &a, &aid, e);
+            if (rc == 0)
+                rc = acme_authz_insert(db, &a, &aid, e);
+            if (rc == 0 && re == 1) {
+                a.id = aid;
+                snprintf(a.method, sizeof a.method, "%s", prev.method);
+                snprintf(a.br_version, sizeof a.br_version, "%s", prev.br_version);
+                a.validated_at = prev.validated_at;
+                a.evidence = prev.evidence; /* borrowed */
+                rc = acme_authz_update(db, &a, "valid", e);
+                a.evidence = NULL;
+                if (rc == 0 &&
+                    (reused == NULL ||
+                     json_array_append_new(reused, json_pack("{s:s, s:I}", "name", names[i], "from",
+                                                             (json_int_t)prev.id)) < 0))
+                    rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+            }
+            acme_authz_rows_free(&prev, 1);
         }
-        json_t *d = json_pack("{s:I, s:O, s:s, s:s*}", "account", (json_int_t)q->account_id,
-                              "names", arr, "profile", profile, "replaces", replaces);
+        if (rc == 0 && n > 0 && json_array_size(reused) == n) /* every name: ready at once */
+            rc = acme_order_set_status(db, id, "pending", "ready", NULL, e);
+        json_t *d = json_pack("{s:I, s:O, s:s, s:s*, s:O*}", "account", (json_int_t)q->account_id,
+                              "names", arr, "profile", profile, "replaces", replaces, "reused",
+                              json_array_size(reused) > 0 ? reused : NULL);
         if (rc == 0)
             rc = d ? audit(db, client_ip, "acme.order.create", "acme_order", id, d, e)
                    : sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
@@ -314,6 +381,7 @@ int acme_order_new(struct db *db, const struct config *cfg, const struct acme_re
         out->retry_after = retry;
     free(names_json);
     json_decref(arr);
+    json_decref(reused);
     json_decref(p);
     free(names);
     return rc;
@@ -673,6 +741,29 @@ out:
     return rc;
 }
 
+/* R-VAL-2: stale evidence is never used. A ready order whose validation (its own or a
+ * reused one) has left the dated reuse period becomes invalid, nothing signed. */
+static int evidence_reusable(struct db *db, struct acme_order_view *v, int64_t now,
+                             struct sm_err *e)
+{
+    for (size_t i = 0; i < v->nauthz; i++) {
+        const struct acme_authz_row *a = &v->authz[i];
+        if (dcv_reusable((time_t)a->validated_at, (time_t)now))
+            continue;
+        char detail[400], ebuf[512];
+        snprintf(detail, sizeof detail,
+                 "the validation of %s%s is older than the reuse period (%d days): order again",
+                 a->wildcard ? "*." : "", a->name, policy_dcv_reuse_days((time_t)now));
+        int rc = acme_order_set_status(db, v->o.id, "ready", "invalid",
+                                       problem(SM_E_ACME_STALE, detail, ebuf, sizeof ebuf), e);
+        if (rc < 0 && rc != -SM_E_CONFLICT)
+            return rc;
+        sm_err_clear(e);
+        return sm_err_set(e, SM_E_ACME_STALE, a->name, "%s", detail);
+    }
+    return 0;
+}
+
 static char *csr_pem_of(const struct csr_info *c)
 {
     const unsigned char *p = c->der;
@@ -693,6 +784,7 @@ static char *csr_pem_of(const struct csr_info *c)
 struct fin_arg {
     const struct acme_order_view *v;
     int64_t now;
+    int64_t vetted_from; /* OV/EV: the organization's vetted order, its checks copied */
 };
 
 static int fin_then(const struct order_env *env, const struct order_actor *who, struct order_row *o,
@@ -717,7 +809,11 @@ static int fin_then(const struct order_env *env, const struct order_actor *who, 
             rc = order_domains_set_origin(env->db, o->id, name, a->name, dcv_method_br_section(m),
                                           0, e);
     }
-    if (rc == 0) /* DV: every name validated, no officer (fulfil_after_validation's rule) */
+    if (rc == 0 && f->vetted_from > 0) /* OV/EV: the vetted record's checks, their dates kept */
+        rc = acme_vetted_copy_checks_tx(env->db, f->vetted_from, o->id, e);
+    /* DV: every name validated, no officer (fulfil_after_validation's rule); OV/EV: the
+     * organization's checks too, inside their reuse period (checked again before signing) */
+    if (rc == 0)
         rc = order_transition_tx(env, who, o, ORDER_APPROVED, "approved", NULL, NULL, e);
     if (rc == 0)
         rc = acme_order_set_portal(env->db, f->v->o.id, o->id, e);
@@ -743,52 +839,22 @@ static int notify_address(struct db *db, int64_t account_id, char *out, size_t n
     return 0;
 }
 
-/* The ACME product, made at the first finalize (with its audit record): DV, up to 100
- * names, wildcards, not in the wizard's catalog (inactive), billed per order. */
-static int acme_product(struct db *db, struct product_row *p, struct sm_err *e)
-{
-    static const struct product_row acme = {0,
-                                            "acme-dv",
-                                            "ACME DV 証明書",
-                                            "ACME DV certificate",
-                                            "dv",
-                                            12,
-                                            1,
-                                            100,
-                                            100,
-                                            1,
-                                            0,
-                                            5000,
-                                            0,
-                                            "free",
-                                            0,
-                                            0,
-                                            "a,b",
-                                            0,
-                                            0};
-    int rc = products_get_by_code(db, ACME_PRODUCT_DV, p, e);
-    if (rc != -SM_E_NOTFOUND)
-        return rc;
-    sm_err_clear(e);
-    struct product_row n = acme;
-    n.created_at = (int64_t)clock_now();
-    int64_t id = 0;
-    rc = product_create(db, &n, "acme", &id, e);
-    if (rc < 0 && rc != -SM_E_CONFLICT) /* CONFLICT: made by a request at the same time */
-        return rc;
-    sm_err_clear(e);
-    return products_get_by_code(db, ACME_PRODUCT_DV, p, e);
-}
-
 static int make_portal_order(const struct order_env *env, const struct acme_request *q,
                              const struct acme_order_view *v, const struct csr_info *csr,
                              int64_t now, int64_t *portal_id, struct sm_err *e)
 {
     static const struct order_actor sys = {0, {1, NULL, 0}};
     struct product_row prod;
-    int rc = acme_product(env->db, &prod, e);
-    if (rc < 0)
+    struct order_row *src = NULL; /* OV/EV: the vetted record, the subject from it */
+    int rc = acme_profile_vetted(v->o.profile)
+                 ? acme_vetted_record(env->db, v->o.org_id, v->o.profile, now, &src, e)
+                 : 0;
+    if (rc == 0)
+        rc = acme_product_get(env->db, v->o.profile, &prod, e);
+    if (rc < 0) {
+        order_row_free(src);
         return rc;
+    }
     json_t *names = json_loads(v->o.names, 0, NULL);
     size_t nn = json_array_size(names);
     char **list = calloc(nn ? nn : 1, sizeof *list);
@@ -821,7 +887,7 @@ static int make_portal_order(const struct order_env *env, const struct acme_requ
         snprintf(f.root, sizeof f.root, "a");
         snprintf(f.dcv_method, sizeof f.dcv_method, "dns");
         f.names_json = names_json;
-        f.applicant_json = "{}";
+        f.applicant_json = src != NULL && src->applicant != NULL ? src->applicant : "{}";
         f.contact_json = "{}";
         f.billing_json = "{}";
         f.notify_email[0] = mail;
@@ -833,7 +899,7 @@ static int make_portal_order(const struct order_env *env, const struct acme_requ
                                .idem_key = idem,
                                .form = &f,
                                .csr_pem = pem};
-        struct fin_arg fa = {v, now};
+        struct fin_arg fa = {v, now, src != NULL ? src->id : 0};
         struct order_row *o = NULL;
         rc = order_create_then(env, &sys, &nw, fin_then, &fa, &o, NULL, e);
         if (rc == 0)
@@ -845,6 +911,7 @@ static int make_portal_order(const struct order_env *env, const struct acme_requ
     free(pem);
     free(list);
     json_decref(names);
+    order_row_free(src);
     return rc;
 }
 
@@ -857,9 +924,14 @@ int acme_order_finalize(const struct order_env *env, const struct config *cfg,
     int rc = acme_order_read(env->db, q, id, now, out, e);
     if (rc < 0)
         return rc;
-    if (strcmp(out->o.status, "ready") != 0)
-        return sm_err_set(e, SM_E_ACME_ORDER_NOT_READY, "status", "the order is %s", out->o.status);
-    rc = check_csr(env->db, q, out, &csr, e);
+    if (strcmp(out->o.status, "ready") != 0) {
+        rc = sm_err_set(e, SM_E_ACME_ORDER_NOT_READY, "status", "the order is %s", out->o.status);
+        acme_order_view_free(out);
+        return rc;
+    }
+    rc = evidence_reusable(env->db, out, now, e);
+    if (rc == 0)
+        rc = check_csr(env->db, q, out, &csr, e);
     int64_t portal = 0;
     if (rc == 0)
         rc = make_portal_order(env, q, out, csr, now, &portal, e);

@@ -35,6 +35,12 @@ struct order_env;
     "The policy's maximum validity, capped by the subscription; CRL and OCSP URLs."
 #define ACME_PROFILE_SHORTLIVED_TEXT                                                               \
     "Short-lived: valid 7 days, no CRL distribution point and no OCSP URL (BR 7.1.2.11.2)."
+/* OV and EV (issue 10 item 4; ra/acme_vetted.h): the classic validity, the subject from the
+ * organization's vetted record, for an organization vetted inside the identity reuse period. */
+#define ACME_PROFILE_OV_TEXT                                                                       \
+    "OV: the subject from the organization's vetting (within 398 days), never from the CSR."
+#define ACME_PROFILE_EV_TEXT                                                                       \
+    "EV: the subject and EV fields from the organization's EV vetting (within 398 days)."
 
 /* The account URL of account id under base (base_url without its trailing slash). */
 void acme_account_url(const char *base, int64_t id, char *out, size_t n);
@@ -63,7 +69,11 @@ int acme_limits_from_config(const struct config *cfg, struct acme_limits *l, str
  * leaves the window, e->detail naming the limit) when the account created orders_per_account
  * orders in the window, or when a registered domain (public suffix list) the order names
  * got certs_per_domain certificates through ACME orders in the window, counted from the
- * database (acme_order_domains) so that several server processes share the counts. */
+ * database (acme_order_domains) so that several server processes share the counts.
+ * A name an account of the organization validated inside the dated reuse period (R-VAL-2,
+ * RFC 8555 7.1.4) gets a valid authorization at once, with that validation's method, date
+ * and evidence; when every name does, the order is ready. Profiles ov and ev need the
+ * organization's current vetting (ra/acme_vetted.h; SM_E_ACME_UNVETTED otherwise). */
 int acme_order_new(struct db *db, const struct config *cfg, const struct acme_request *q,
                    const char *client_ip, int64_t now, struct acme_order_view *out,
                    struct sm_err *e);
@@ -96,7 +106,8 @@ size_t acme_challenge_types(const struct acme_authz_row *a, const char *types[3]
 /* The key authorization (token "." thumbprint) and, for dns-01, its digest. */
 void acme_key_authorization(const char *token, const char *thumbprint, char *out, size_t n);
 
-/* finalize (RFC 8555 7.4): the order must be ready (orderNotReady); the payload's csr
+/* finalize (RFC 8555 7.4): the order must be ready (orderNotReady), each validation still
+ * inside its reuse period (else the order becomes invalid: SM_E_ACME_STALE); the payload's csr
  * (base64url DER) must be acceptable (badCSR: R-CSR rules, a compromised key) and name
  * exactly the order's identifiers (badCSR). Then the portal order is made and issued now;
  * a CAA refusal makes the order invalid (caa); a DNS failure leaves it processing (the

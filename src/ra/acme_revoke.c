@@ -8,7 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/x509v3.h>
+
+#include "core/clock.h"
 #include "ra/acme_revoke.h"
+#include "ra/dcv.h"
+#include "store/acme_orders.h"
 #include "ra/revoke.h"
 #include "store/certs.h"
 
@@ -51,6 +56,55 @@ static int serial_of(X509 *x, char out[41])
     return rc;
 }
 
+/* RFC 8555 7.6: 1 if account_id holds a valid authorization, its validation inside the
+ * dated reuse period (R-VAL-2), for every DNS name of x; 0 otherwise (why names the first
+ * name missing); <0 on error. */
+static int account_holds_names(struct db *db, int64_t account_id, X509 *x, char *why, size_t wn,
+                               struct sm_err *e)
+{
+    GENERAL_NAMES *g = X509_get_ext_d2i(x, NID_subject_alt_name, NULL, NULL);
+    int n = g ? sk_GENERAL_NAME_num(g) : 0, rc = n > 0 ? 1 : 0, seen = 0;
+    time_t now = clock_now();
+    if (n <= 0)
+        snprintf(why, wn, "the certificate names no DNS name");
+    for (int i = 0; rc == 1 && i < n; i++) {
+        const GENERAL_NAME *gn = sk_GENERAL_NAME_value(g, i);
+        if (gn->type != GEN_DNS) { /* an IP address: never authorized through ACME here */
+            snprintf(why, wn, "the certificate names an address");
+            rc = 0;
+            break;
+        }
+        char name[256];
+        int len = ASN1_STRING_length(gn->d.dNSName);
+        if (len <= 0 || len >= (int)sizeof name) {
+            rc = 0;
+            break;
+        }
+        memcpy(name, ASN1_STRING_get0_data(gn->d.dNSName), (size_t)len);
+        name[len] = '\0';
+        int wild = strncmp(name, "*.", 2) == 0;
+        struct acme_authz_row a;
+        int r = acme_authz_last_valid(db, 0, account_id, name + (wild ? 2 : 0), wild, &a, e);
+        if (r == -SM_E_NOTFOUND) {
+            sm_err_clear(e);
+            snprintf(why, wn, "the account holds no valid authorization for %s", name);
+            rc = 0;
+        } else if (r < 0) {
+            rc = r;
+        } else {
+            if (!dcv_reusable((time_t)a.validated_at, now)) {
+                snprintf(why, wn,
+                         "the account's authorization for %s is older than the reuse period", name);
+                rc = 0;
+            }
+            acme_authz_rows_free(&a, 1);
+            seen++;
+        }
+    }
+    GENERAL_NAMES_free(g);
+    return rc == 1 && seen == n ? 1 : rc < 0 ? rc : 0;
+}
+
 int acme_revoke(struct db *db, const struct acme_request *q, struct sm_err *e)
 {
     int by_cert_key = q->account_id == 0;
@@ -90,11 +144,23 @@ int acme_revoke(struct db *db, const struct acme_request *q, struct sm_err *e)
     }
     if (rc < 0)
         goto out;
+    int holds = 0; /* RFC 8555 7.6: an account authorized for every name of the certificate */
+    char why[320] = "";
+    if (!by_cert_key && (c->org_id <= 0 || c->org_id != q->org_id)) {
+        holds = account_holds_names(db, q->account_id, x, why, sizeof why, e);
+        if (holds < 0) {
+            rc = holds;
+            goto out;
+        }
+    }
     if (by_cert_key ? EVP_PKEY_eq(X509_get0_pubkey(x), q->jws.jwk) != 1
-                    : c->org_id <= 0 || c->org_id != q->org_id) {
-        rc = refuse(e, SM_E_ACME_UNAUTHORIZED, by_cert_key ? "jwk" : "kid",
-                    by_cert_key ? "the request is not signed with the certificate's key"
-                                : "the certificate is not of the account's organization");
+                    : (c->org_id <= 0 || c->org_id != q->org_id) && holds != 1) {
+        if (by_cert_key)
+            rc = refuse(e, SM_E_ACME_UNAUTHORIZED, "jwk",
+                        "the request is not signed with the certificate's key");
+        else
+            rc = sm_err_set(e, SM_E_ACME_UNAUTHORIZED, "kid",
+                            "the certificate is not of the account's organization, and %s", why);
         goto out;
     }
     if (strcmp(c->state, "revoked") == 0) {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* revokeCert (RFC 8555 7.6; issue 10 item 2, R-ACME-1). The request is signed either with
- * an account's kid (the account's organization must own the certificate) or with the
+ * an account's kid (the account's organization must own the certificate, or the account
+ * must hold a valid authorization, inside its reuse period, for every DNS name of it) or with the
  * certificate's own key (jwk). The payload names the certificate (base64url DER, one this
  * CA issued) and optionally a reason: unspecified (0), keyCompromise (1; only signed with
  * the certificate's key, which proves the compromise and puts the key on the blocklist),

@@ -41,6 +41,21 @@ static const struct db_stmt st_authz_get = {
 static const struct db_stmt st_authz_list = {
     "acme_authz.list",
     "SELECT " AUTHZ_COLS " FROM acme_authzs WHERE acme_order_id = $1 ORDER BY id", NULL, NULL};
+#define AUTHZ_COLS_Z                                                                               \
+    "z.id, z.acme_order_id, z.account_id, z.expires_at, z.validated_at, z.wildcard, z.name, "      \
+    "z.status, z.token, z.method, z.br_version, z.evidence, z.error"
+static const struct db_stmt st_authz_last_org = {
+    "acme_authz.last_valid_org",
+    "SELECT " AUTHZ_COLS_Z " FROM acme_authzs z JOIN acme_accounts a ON a.id = z.account_id "
+    "WHERE a.org_id = $1 AND z.name = $2 AND z.wildcard = $3 AND z.status = 'valid' "
+    "AND z.validated_at > 0 ORDER BY z.validated_at DESC, z.id DESC LIMIT 1",
+    NULL, NULL};
+static const struct db_stmt st_authz_last_account = {
+    "acme_authz.last_valid_account",
+    "SELECT " AUTHZ_COLS_Z " FROM acme_authzs z WHERE z.account_id = $1 AND z.name = $2 "
+    "AND z.wildcard = $3 AND z.status = 'valid' AND z.validated_at > 0 "
+    "ORDER BY z.validated_at DESC, z.id DESC LIMIT 1",
+    NULL, NULL};
 static const struct db_stmt st_authz_update = {
     "acme_authz.update",
     "UPDATE acme_authzs SET status = $3, method = $4, validated_at = $5, br_version = $6, "
@@ -199,4 +214,12 @@ int acme_authz_update(struct db *db, const struct acme_authz_row *a, const char 
                           dbv_text_or_null(a->evidence),
                           dbv_text_or_null(a->error)};
     return one_changed(db, db_run(db, &st_authz_update, p, 8, NULL, NULL, e), e);
+}
+
+int acme_authz_last_valid(struct db *db, int by_org, int64_t id, const char *name, int wildcard,
+                          struct acme_authz_row *out, struct sm_err *e)
+{
+    struct db_val p[3] = {DBV_INT(id), DBV_TEXT(name), DBV_INT(wildcard)};
+    return db_get_one(db, by_org ? &st_authz_last_org : &st_authz_last_account, p, 3,
+                      &authz_rowtype, out, e);
 }

@@ -62,5 +62,11 @@ int acme_authz_list(struct db *db, int64_t acme_order_id, struct acme_authz_row 
  * "status") otherwise. */
 int acme_authz_update(struct db *db, const struct acme_authz_row *a, const char *from,
                       struct sm_err *e);
+/* The newest valid authorization of name (without "*.", wildcard 0 or 1) with a validation
+ * date, of any account of organization id (by_org 1) or of account id (by_org 0);
+ * -SM_E_NOTFOUND when none. Free with acme_authz_rows_free(out, 1). Whether it may still be
+ * reused is ra/'s rule (R-VAL-2, RFC 8555 7.1.4). */
+int acme_authz_last_valid(struct db *db, int by_org, int64_t id, const char *name, int wildcard,
+                          struct acme_authz_row *out, struct sm_err *e);
 
 #endif

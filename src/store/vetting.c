@@ -25,6 +25,12 @@ static const struct db_stmt st_check_last = {
     "AND at <= $3 AND at > COALESCE((SELECT vetting_reset_at FROM organizations WHERE id = $1), 0) "
     "ORDER BY at DESC, id DESC LIMIT 1",
     NULL, NULL};
+static const struct db_stmt st_check_ok_list = {
+    "vetting.check_ok_list",
+    "SELECT " CCOLS " FROM vetting_checks WHERE org_id = $1 AND kind = $2 AND result = 'ok' "
+    "AND at <= $3 AND at > COALESCE((SELECT vetting_reset_at FROM organizations WHERE id = $1), 0) "
+    "ORDER BY at DESC, id DESC LIMIT 50",
+    NULL, NULL};
 static const struct db_stmt st_req_ins = {
     "vetting.req_insert",
     "INSERT INTO document_requests (order_id, kind, note, requested_by, at) VALUES ($1, $2, "
@@ -86,6 +92,13 @@ int vetting_check_insert(struct db *db, const struct vetting_check_row *c, int64
                            opt_text(c->phone),   opt_text(c->phone_source), DBV_INT(c->officer_id),
                            DBV_INT(c->at)};
     return db_returning_id(db, &st_check_ins, p, 10, id, e);
+}
+
+int vetting_checks_ok_list(struct db *db, int64_t org_id, const char *kind, int64_t before,
+                           struct vetting_check_row **rows, size_t *n, struct sm_err *e)
+{
+    struct db_val p[3] = {DBV_INT(org_id), DBV_TEXT(kind), DBV_INT(before)};
+    return db_collect(db, &st_check_ok_list, p, 3, &check_rowtype, rows, n, e);
 }
 
 int vetting_checks_list(struct db *db, int64_t order_id, struct vetting_check_row **rows, size_t *n,

@@ -37,6 +37,11 @@ int vetting_checks_list(struct db *db, int64_t order_id, struct vetting_check_ro
 int vetting_check_last_ok(struct db *db, int64_t org_id, const char *kind, int64_t before,
                           struct vetting_check_row *out, struct sm_err *e);
 
+/* The "ok" checks of kind for organization org_id as vetting_check_last_ok counts them,
+ * newest first (at most 50); *rows malloc'd (free()), NULL when *n == 0. */
+int vetting_checks_ok_list(struct db *db, int64_t org_id, const char *kind, int64_t before,
+                           struct vetting_check_row **rows, size_t *n, struct sm_err *e);
+
 /* A document an officer asked for (R-VAL-6). */
 struct doc_request_row {
     int64_t id, order_id;

@@ -84,10 +84,11 @@ void h_acme_directory(struct req *r)
     acme_url(r, "/acme/renewal-info", ri, sizeof ri);
     /* draft-ietf-acme-profiles: what an order's "profile" may name (ra/acme_order.h) */
     json_t *j =
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:b, s:s, s:{s:s, s:s}}}", "newNonce", nn,
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:{s:b, s:s, s:{s:s, s:s, s:s, s:s}}}", "newNonce", nn,
                   "newAccount", na, "newOrder", no, "revokeCert", rc, "keyChange", kc, "meta",
                   "externalAccountRequired", 1, "website", web, "profiles", "classic",
-                  ACME_PROFILE_CLASSIC_TEXT, "shortlived", ACME_PROFILE_SHORTLIVED_TEXT);
+                  ACME_PROFILE_CLASSIC_TEXT, "shortlived", ACME_PROFILE_SHORTLIVED_TEXT, "ov",
+                  ACME_PROFILE_OV_TEXT, "ev", ACME_PROFILE_EV_TEXT);
     if (j != NULL) /* RFC 9773 3 */
         json_object_set_new(j, "renewalInfo", json_string(ri));
     http_reply_json(r, 200, j);

@@ -174,8 +174,8 @@ acct = Key()
 kid = new_account(acct)
 report(kid is not None and kid.startswith(BASE + "/acme/acct/"), "an account with EAB")
 report("newOrder" in DIR and DIR["newOrder"] == BASE + "/acme/new-order", "directory: newOrder")
-report(sorted(DIR["meta"].get("profiles", {})) == ["classic", "shortlived"],
-       "issue 10 item 5 directory meta.profiles: classic and shortlived")
+report(sorted(DIR["meta"].get("profiles", {})) == ["classic", "ev", "ov", "shortlived"],
+       "issue 10 item 5 directory meta.profiles: classic and shortlived (and ov, ev)")
 
 # --- bad newOrder requests: each its problem type, no order made (checked by the caller) ---
 problem(post(acct, kid, DIR["newOrder"], {"identifiers": ident("bad_name.acme-test.co.jp")}),

@@ -39,12 +39,15 @@ static void test_err_table_walk(void **state)
         if (strncmp(type, pre, strlen(pre)) != 0 || strlen(type) <= strlen(pre))
             fail_msg("%s: problem type %s does not start with %s", sm_err_name(c), type, pre);
         /* unique, but for RFC 8555's fixed types: malformed also answers the 409 of a
-         * keyChange to another account's key (7.3.5), told apart by its status */
+         * keyChange to another account's key (7.3.5), told apart by its status; unauthorized
+         * also answers OV/EV without current vetting and a stale validation (issue 10 item
+         * 4), told apart by their message keys (the problem's "code") */
         for (int d = SM_E_NOMEM; d < c; d++)
             if (strcmp(sm_err_type(d), type) == 0 &&
                 !(strncmp(sm_err_name(d), "SM_E_ACME_", 10) == 0 &&
                   strncmp(sm_err_name(c), "SM_E_ACME_", 10) == 0 &&
-                  sm_err_http(d) != sm_err_http(c)))
+                  (sm_err_http(d) != sm_err_http(c) ||
+                   strcmp(sm_err_msgkey(d), sm_err_msgkey(c)) != 0)))
                 fail_msg("%s and %s share the problem type %s", sm_err_name(d), sm_err_name(c),
                          type);
     }
