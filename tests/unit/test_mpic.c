@@ -366,8 +366,15 @@ static void serve_agent(struct fake *f, int c)
     const char *sh = strcasestr(req, PERSP_SIG_HEADER ":");
     size_t want = cl ? (size_t)strtoul(cl + 15, NULL, 10) : 0;
     char sig[PERSP_B64_MAX] = "";
-    if (sh != NULL)
-        sscanf(sh + strlen(PERSP_SIG_HEADER) + 1, " %127[A-Za-z0-9+/=]", sig);
+    if (sh != NULL) {
+        const char *v = sh + strlen(PERSP_SIG_HEADER) + 1;
+        v += strspn(v, " ");
+        size_t k = strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=");
+        if (k < sizeof sig) {
+            memcpy(sig, v, k);
+            sig[k] = '\0';
+        }
+    }
     size_t head = (size_t)(end + 4 - req);
     while (n - head < want && n < sizeof req - 1) {
         ssize_t k = read(c, req + n, sizeof req - 1 - n);
