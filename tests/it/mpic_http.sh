@@ -51,22 +51,27 @@ ORG=$("$S" user list --dir "$D" | awk '$2 == "mh-c" {print $4}')
 PRIMARY_PK=$("$S" perspective keygen "$D/mpic.key")
 RIRS=(x ARIN RIPE APNIC ARIN RIPE)
 PPIDS=()
+PP=()
 : >"$D/perspectives.txt"
-for i in 1 2 3 4 5; do
-  pp=$(free_port)
-  pub=$("$S" perspective init --dir "$IT_TMP/p$i" --primary-key "$PRIMARY_PK" \
-    --set "perspective.port=$pp" --set "perspective.label=loc$i" \
+INITS=()
+for i in 1 2 3 4 5; do # the data directories made at once, then each agent started
+  PP[$i]=$(free_port)
+  "$S" perspective init --dir "$IT_TMP/p$i" --primary-key "$PRIMARY_PK" \
+    --set "perspective.port=${PP[$i]}" --set "perspective.label=loc$i" \
     --set "dns.resolver=$KNOT_ADDR" --set "dns.trust_anchor_file=$KNOT_TA" \
     --set dcv.allow_loopback=true --set "dcv.http_port=$HP" \
-    --set testing.not_for_production=true)
+    --set testing.not_for_production=true >"$IT_TMP/pk$i" &
+  INITS+=($!)
+done
+wait "${INITS[@]}"
+for i in 1 2 3 4 5; do
   "$S" perspective --dir "$IT_TMP/p$i" >"$IT_TMP/p$i.log" 2>&1 &
   PPIDS[$i]=$!
   IT_PIDS+=($!)
-  echo "${RIRS[$i]} loc$i http://127.0.0.1:$pp $pub" >>"$D/perspectives.txt"
+  echo "${RIRS[$i]} loc$i http://127.0.0.1:${PP[$i]} $(cat "$IT_TMP/pk$i")" >>"$D/perspectives.txt"
 done
 for i in 1 2 3 4 5; do
-  pp=$(awk -v n="$i" 'NR == n {sub(".*:", "", $3); print $3}' "$D/perspectives.txt")
-  wait_for 30 curl -fsS -o /dev/null "http://127.0.0.1:$pp/healthz" ||
+  wait_for 30 curl -fsS -o /dev/null "http://127.0.0.1:${PP[$i]}/healthz" ||
     { not_ok "perspective $i starts"; sed 's/^/# /' "$IT_TMP/p$i.log"; it_done; }
 done
 
