@@ -95,6 +95,7 @@ bench: deps
 	@bench/issue_hsm.sh build/release/shomei
 	@bench/portal.sh build/release/shomei
 	@bench/nodes.sh build/release/shomei
+	@bench/mpic.sh build/release/shomei
 
 FUZZ_SECONDS ?= 60
 fuzz: deps

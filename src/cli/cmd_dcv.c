@@ -21,13 +21,14 @@ static int dcv_usage(FILE *f, const char *why)
     if (why)
         fprintf(f, "shomei dcv: %s\n", why);
     fprintf(f,
-            "使い方: shomei dcv check --dir DIR --method dns|http --domain ドメイン "
+            "使い方: shomei dcv check --dir DIR --method dns|http|http-01 --domain ドメイン "
             "--value 乱数値 [--file ファイル名]\n"
-            "usage: shomei dcv check --dir DIR --method dns|http --domain D --value V "
+            "usage: shomei dcv check --dir DIR --method dns|http|http-01 --domain D --value V "
             "[--file F]\n"
             "  dns:  TXT record at %s.D holding V\n"
-            "  http: http://D%sF holding V (F defaults to shomei-<hash of V>.txt)\n",
-            DCV_DNS_LABEL, DCV_HTTP_PATH);
+            "  http: http://D%sF holding V (F defaults to shomei-<hash of V>.txt)\n"
+            "  http-01: ACME, http://D%sF (F the token) answering the key authorization V\n",
+            DCV_DNS_LABEL, DCV_HTTP_PATH, DCV_ACME_HTTP_PATH);
     return f == stdout ? 0 : 2;
 }
 
@@ -121,11 +122,16 @@ int cmd_dcv(int argc, char **argv)
     if (o.method == NULL || o.domain == NULL || o.value == NULL)
         return dcv_usage(stderr, "--method, --domain, --value が必要です / are required");
     int m = dcv_method_parse(o.method);
-    if (m != DCV_DNS_TXT && m != DCV_HTTP_FILE)
-        return dcv_usage(stderr, "--method は dns か http です / --method is dns or http");
+    if (m != DCV_DNS_TXT && m != DCV_HTTP_FILE && m != DCV_ACME_HTTP01)
+        return dcv_usage(stderr, "--method は dns, http, http-01 のいずれかです / --method is "
+                                 "dns, http or http-01");
     if (strlen(o.value) > 255)
         return dcv_usage(stderr, "--value が長すぎます / --value is too long");
-    if (o.file != NULL && (m != DCV_HTTP_FILE || !dcv_http_file_ok(o.file, o.value)))
+    if (m == DCV_ACME_HTTP01 && (o.file == NULL || *o.file == '\0' || strlen(o.file) > 128))
+        return dcv_usage(stderr, "http-01 には --file (トークン) が必要です / http-01 needs "
+                                 "--file TOKEN (base64url)");
+    if (o.file != NULL && m != DCV_ACME_HTTP01 &&
+        (m != DCV_HTTP_FILE || !dcv_http_file_ok(o.file, o.value)))
         return dcv_usage(stderr, "--file が不正です / --file is not an acceptable file name");
     char adns[DCV_ADN_MAX][256];
     if (dcv_adns(o.domain, adns, DCV_ADN_MAX) < 0 || strncmp(o.domain, "*.", 2) == 0)
@@ -148,7 +154,9 @@ int cmd_dcv(int argc, char **argv)
             goto out;
         }
         fo.dns = d;
-        st = dcv_check_http(&fo, adns[0], o.value, o.file, clock_now(), &r);
+        st = m == DCV_ACME_HTTP01
+                 ? dcv_check_acme_http(&fo, adns[0], o.file, o.value, clock_now(), &r)
+                 : dcv_check_http(&fo, adns[0], o.value, o.file, clock_now(), &r);
     }
     if (st < 0) {
         fprintf(stderr, "shomei dcv: メモリ不足です / out of memory\n");

@@ -159,6 +159,9 @@ static const struct setting settings[] = {
     {"dcv", "allow_loopback", "false",
      "Allow validation fetches to loopback addresses. Only with [testing]\n"
      "not_for_production."},
+    {"dcv", "allow_benchmarking", "false",
+     "Allow validation fetches to the benchmarking range 198.18.0.0/15 (RFC 2544), the\n"
+     "addresses of a test network of namespaces. Only with [testing] not_for_production."},
     {"dcv", "http_port", "80",
      "Port of http:// validation URLs. BR 1.6.1 (Authorized Ports) allows only 80 (443 for\n"
      "https); another port only with [testing] not_for_production."},
@@ -280,8 +283,8 @@ static const struct setting settings[] = {
      "true allows the test relaxations, and only it does: [dns] trust_anchor_file (own\n"
      "trust anchors instead of the IANA root), the RFC 6761 test. zone asked of the\n"
      "configured DNS servers, [dcv] http_port other than 80, [dcv] tls_alpn_port other\n"
-     "than 443, and validation fetches to\n"
-     "loopback or private addresses ([dcv] allow_loopback, allow_private). The server\n"
+     "than 443, and validation fetches to loopback, private or benchmarking addresses\n"
+     "([dcv] allow_loopback, allow_private, allow_benchmarking). The server\n"
      "logs a warning at start and shows one on every officer and operator page."},
 };
 

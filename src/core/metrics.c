@@ -41,6 +41,13 @@ static const struct {
     [MF_OCSP] = {"shomei_ocsp_responses_total",
                  "OCSP responses by source (presigned, signed, error).", K_COUNTER},
     [MF_JOBS] = {"shomei_jobs_runs_total", "Job runs of this node by kind and result.", K_COUNTER},
+    [MF_MPIC] = {"shomei_mpic_attempts_total",
+                 "Multi-perspective corroborations by check kind and outcome (pass, fail).",
+                 K_COUNTER},
+    [MF_MPIC_ANSWERS] = {"shomei_mpic_perspective_answers_total",
+                         "Answers of each remote perspective by result (agree, disagree, "
+                         "timeout, error).",
+                         K_COUNTER},
 };
 
 struct slot {
@@ -210,7 +217,8 @@ int metrics_render(struct buf *o, const char *extra)
         }
         /* a family without labels shows 0 before its first event */
         if (rc == 0 && !any && k != K_HISTOGRAM && f != MF_HTTP && f != MF_DCV && f != MF_CAA &&
-            f != MF_JOBS && f != MF_ISSUANCE && f != MF_OCSP)
+            f != MF_JOBS && f != MF_ISSUANCE && f != MF_OCSP && f != MF_MPIC &&
+            f != MF_MPIC_ANSWERS)
             rc = buf_printf(o, "%s 0\n", name);
     }
     if (rc == 0)

@@ -22,6 +22,8 @@ enum metric_family {
     MF_DB_TIMEOUTS,      /* shomei_db_pool_timeouts_total */
     MF_OCSP,             /* shomei_ocsp_responses_total{source} */
     MF_JOBS,             /* shomei_jobs_runs_total{kind,result} */
+    MF_MPIC,             /* shomei_mpic_attempts_total{kind,outcome}: pass, fail */
+    MF_MPIC_ANSWERS,     /* shomei_mpic_perspective_answers_total{perspective,result} */
     MF__COUNT
 };
 

@@ -40,7 +40,7 @@ static const struct v4_range v4_ranges[] = {
     {0xc0000200u, 24, FETCH_ADDR_RESERVED},  /* 192.0.2/24 TEST-NET-1 */
     {0xc0586300u, 24, FETCH_ADDR_RESERVED},  /* 192.88.99/24 6to4 relay anycast */
     {0xc0a80000u, 16, FETCH_ADDR_PRIVATE},   /* 192.168/16 */
-    {0xc6120000u, 15, FETCH_ADDR_RESERVED},  /* 198.18/15 benchmarking */
+    {0xc6120000u, 15, FETCH_ADDR_BENCHMARK}, /* 198.18/15 benchmarking */
     {0xc6336400u, 24, FETCH_ADDR_RESERVED},  /* 198.51.100/24 TEST-NET-2 */
     {0xcb007100u, 24, FETCH_ADDR_RESERVED},  /* 203.0.113/24 TEST-NET-3 */
     {0xe0000000u, 4, FETCH_ADDR_MULTICAST},  /* 224/4 */
@@ -117,8 +117,9 @@ int fetch_addr_class_text(const char *text)
 
 const char *fetch_addr_class_name(int cls)
 {
-    static const char *const names[] = {"public",     "loopback", "private",   "cgnat",
-                                        "link-local", "ula",      "multicast", "reserved"};
+    static const char *const names[] = {"public",    "loopback",   "private",
+                                        "cgnat",     "link-local", "ula",
+                                        "multicast", "reserved",   "benchmarking"};
     if (cls >= 0 && cls < (int)(sizeof names / sizeof names[0]))
         return names[cls];
     return "?";
@@ -133,6 +134,7 @@ int fetch_class_allowed(const struct fetch_opts *o, int cls)
     case FETCH_ADDR_CGNAT:
     case FETCH_ADDR_LINKLOCAL:
     case FETCH_ADDR_ULA: return o->allow_private;
+    case FETCH_ADDR_BENCHMARK: return o->allow_benchmarking;
     default: return 0;
     }
 }
@@ -150,10 +152,12 @@ int fetch_opts_from_config(const struct config *c, struct fetch_opts *o, struct 
         return -SM_E_CONFIG;
     o->allow_private = config_bool(c, "dcv", "allow_private");
     o->allow_loopback = config_bool(c, "dcv", "allow_loopback");
+    o->allow_benchmarking = config_bool(c, "dcv", "allow_benchmarking");
     /* BR 1.6.1 Authorized Ports and no fetches into the CA's own networks: anything else
      * is a test relaxation (issue 8 item 26). */
     if ((o->allow_private && config_test_only(c, "dcv", "allow_private", e) < 0) ||
         (o->allow_loopback && config_test_only(c, "dcv", "allow_loopback", e) < 0) ||
+        (o->allow_benchmarking && config_test_only(c, "dcv", "allow_benchmarking", e) < 0) ||
         (port != 80 && config_test_only(c, "dcv", "http_port", e) < 0) ||
         (aport != 443 && config_test_only(c, "dcv", "tls_alpn_port", e) < 0))
         return -SM_E_CONFIG;

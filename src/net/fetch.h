@@ -21,15 +21,17 @@ enum fetch_addr_class {
     FETCH_ADDR_LINKLOCAL, /* 169.254/16, fe80::/10 */
     FETCH_ADDR_ULA,       /* fc00::/7 */
     FETCH_ADDR_MULTICAST, /* 224/4, ff00::/8: never fetched */
-    FETCH_ADDR_RESERVED,  /* unspecified, documentation, benchmarking, 240/4, outside
-                             2000::/3, ...: never fetched */
+    FETCH_ADDR_RESERVED,  /* unspecified, documentation, 240/4, outside 2000::/3, ...:
+                             never fetched */
+    FETCH_ADDR_BENCHMARK, /* 198.18/15 (RFC 2544): fetched only under allow_benchmarking */
 };
 
 struct fetch_opts {
-    int allow_private;  /* PRIVATE, CGNAT, LINKLOCAL, ULA */
-    int allow_loopback; /* LOOPBACK */
-    int http_port;      /* authorized port of http:// (80; other only not_for_production) */
-    int https_port;     /* authorized port of https:// (443) */
+    int allow_private;      /* PRIVATE, CGNAT, LINKLOCAL, ULA */
+    int allow_loopback;     /* LOOPBACK */
+    int allow_benchmarking; /* BENCHMARK (a test network of namespaces) */
+    int http_port;          /* authorized port of http:// (80; other only not_for_production) */
+    int https_port;         /* authorized port of https:// (443) */
     long connect_timeout_ms;
     long timeout_ms; /* whole fetch, all hops */
     size_t max_body;
@@ -38,10 +40,10 @@ struct fetch_opts {
     int tls_alpn_port; /* port of ACME tls-alpn-01 (443; other only not_for_production) */
 };
 
-/* Reads [dcv] allow_private, allow_loopback, http_port, tls_alpn_port, connect_timeout,
- * timeout, max_body, max_redirects; dns is left NULL. allow_* true, http_port other than
- * 80 or tls_alpn_port other than 443 need [testing] not_for_production (SM_E_CONFIG
- * otherwise). */
+/* Reads [dcv] allow_private, allow_loopback, allow_benchmarking, http_port, tls_alpn_port,
+ * connect_timeout, timeout, max_body, max_redirects; dns is left NULL. allow_* true,
+ * http_port other than 80 or tls_alpn_port other than 443 need [testing]
+ * not_for_production (SM_E_CONFIG otherwise). */
 int fetch_opts_from_config(const struct config *c, struct fetch_opts *o, struct sm_err *e);
 
 /* Classifies an AF_INET/AF_INET6 address (IPv4-mapped, NAT64 and 6to4 addresses by their

@@ -160,6 +160,77 @@ static long ms_since(const struct timespec *t0)
     return (long)((t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000);
 }
 
+/* A new easy handle for slot s, added to m, with timeout_ms to finish. */
+static int slot_start(CURLM *m, struct slot *s, long timeout_ms)
+{
+    struct persp_call *c = s->c;
+    char sighdr[PERSP_B64_MAX + 32];
+    snprintf(sighdr, sizeof sighdr, "%s: %s", PERSP_SIG_HEADER, c->sig_b64);
+    s->h = curl_easy_init();
+    struct curl_slist *h1 = curl_slist_append(NULL, "Content-Type: application/json");
+    struct curl_slist *h2 = h1 ? curl_slist_append(h1, sighdr) : NULL;
+    s->hdr = h2 ? h2 : h1;
+    if (s->h == NULL || h2 == NULL)
+        return -SM_E_NOMEM;
+    CURL *h = s->h;
+    long t = timeout_ms > 0 ? timeout_ms : 1L;
+    curl_easy_setopt(h, CURLOPT_URL, c->url);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->body);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(c->body));
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, s->hdr);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, t);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, t);
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(h, CURLOPT_PROXY, "");
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, s);
+    curl_easy_setopt(h, CURLOPT_PRIVATE, s);
+    return curl_multi_add_handle(m, h) == CURLM_OK ? 0 : -SM_E_NOMEM;
+}
+
+static void slot_end(CURLM *m, struct slot *s)
+{
+    if (s->h != NULL) {
+        if (m != NULL)
+            curl_multi_remove_handle(m, s->h);
+        curl_easy_cleanup(s->h);
+        s->h = NULL;
+    }
+    curl_slist_free_all(s->hdr);
+    s->hdr = NULL;
+}
+
+/* One more try of a call that failed transiently, when its hook and the deadline allow.
+ * 1 started again, 0 not. */
+static int retry(CURLM *m, struct slot *s, long left_ms)
+{
+    struct persp_call *c = s->c;
+    if (!c->transient || c->retried || c->renew == NULL || left_ms < PERSP_RETRY_MIN_MS)
+        return 0;
+    slot_end(m, s);
+    free(c->answer);
+    c->answer = NULL;
+    c->answer_len = 0;
+    c->answer_sig[0] = '\0';
+    s->too_large = s->nomem = 0;
+    if (c->renew(c, c->renew_arg) < 0)
+        return 0;
+    c->retried = 1;
+    c->transient = 0;
+    c->status = 0;
+    snprintf(c->error, sizeof c->error, "timeout");
+    if (slot_start(m, s, left_ms) < 0) {
+        slot_end(m, s);
+        snprintf(c->error, sizeof c->error, "nomem");
+        return 0;
+    }
+    return 1;
+}
+
 int persp_call_all(struct persp_call *calls, size_t n, long timeout_ms)
 {
     pthread_once(&curl_once, curl_init);
@@ -168,42 +239,17 @@ int persp_call_all(struct persp_call *calls, size_t n, long timeout_ms)
     int rc = (s && m) ? 0 : -SM_E_NOMEM;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    char sighdr[PERSP_B64_MAX + 32];
     for (size_t i = 0; rc == 0 && i < n; i++) {
         struct persp_call *c = &calls[i];
         c->status = 0;
         c->answer = NULL;
         c->answer_len = 0;
         c->answer_sig[0] = '\0';
+        c->transient = 0;
+        c->retried = 0;
         snprintf(c->error, sizeof c->error, "timeout");
         s[i].c = c;
-        s[i].h = curl_easy_init();
-        snprintf(sighdr, sizeof sighdr, "%s: %s", PERSP_SIG_HEADER, c->sig_b64);
-        struct curl_slist *h1 = curl_slist_append(NULL, "Content-Type: application/json");
-        struct curl_slist *h2 = h1 ? curl_slist_append(h1, sighdr) : NULL;
-        s[i].hdr = h2 ? h2 : h1;
-        if (s[i].h == NULL || h2 == NULL) {
-            rc = -SM_E_NOMEM;
-            break;
-        }
-        CURL *h = s[i].h;
-        curl_easy_setopt(h, CURLOPT_URL, c->url);
-        curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->body);
-        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(c->body));
-        curl_easy_setopt(h, CURLOPT_HTTPHEADER, s[i].hdr);
-        curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
-        curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 1L);
-        curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-        curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(h, CURLOPT_PROXY, "");
-        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-        curl_easy_setopt(h, CURLOPT_WRITEDATA, &s[i]);
-        curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(h, CURLOPT_HEADERDATA, &s[i]);
-        curl_easy_setopt(h, CURLOPT_PRIVATE, &s[i]);
-        if (curl_multi_add_handle(m, h) != CURLM_OK)
-            rc = -SM_E_NOMEM;
+        rc = slot_start(m, &s[i], timeout_ms);
     }
     int running = rc == 0 ? 1 : 0;
     while (running > 0 && ms_since(&t0) <= timeout_ms + 200) {
@@ -231,17 +277,16 @@ int persp_call_all(struct persp_call *calls, size_t n, long timeout_ms)
                 snprintf(sl->c->error, sizeof sl->c->error, "timeout");
             else
                 snprintf(sl->c->error, sizeof sl->c->error, "%.60s", curl_easy_strerror(cc));
+            sl->c->transient = cc == CURLE_COULDNT_CONNECT || cc == CURLE_SEND_ERROR ||
+                               cc == CURLE_RECV_ERROR || cc == CURLE_GOT_NOTHING;
+            if (retry(m, sl, timeout_ms - ms_since(&t0)))
+                running++;
         }
         if (running > 0)
             curl_multi_poll(m, NULL, 0, 50, NULL);
     }
     for (size_t i = 0; s != NULL && i < n; i++) {
-        if (s[i].h != NULL) {
-            if (m != NULL)
-                curl_multi_remove_handle(m, s[i].h);
-            curl_easy_cleanup(s[i].h);
-        }
-        curl_slist_free_all(s[i].hdr);
+        slot_end(m, &s[i]);
         if (calls[i].error[0] && calls[i].elapsed_ms == 0)
             calls[i].elapsed_ms = ms_since(&t0);
     }

@@ -48,10 +48,20 @@ struct persp_call {
     size_t answer_len;
     char answer_sig[PERSP_B64_MAX];
     char error[64]; /* "" when an answer came */
+    int transient;  /* the connection was refused or reset */
     long elapsed_ms;
+    /* Optional: called when the call failed transiently and the deadline leaves at least
+     * PERSP_RETRY_MIN_MS; it replaces body and sig_b64 (a new request) and returns 0, and
+     * the call is made once more (retried = 1). */
+    int (*renew)(struct persp_call *c, void *arg);
+    void *renew_arg;
+    int retried;
 };
+#define PERSP_RETRY_MIN_MS 100
 /* Runs every call in parallel and returns when all are done or timeout_ms has passed
- * (calls still running then end with error "timeout"). 0, or -SM_E_NOMEM. */
+ * (calls still running then end with error "timeout", never retried). A call refused or
+ * reset on the way is made once more through its renew hook when there is time (issue 11
+ * item 4). 0, or -SM_E_NOMEM. */
 int persp_call_all(struct persp_call *calls, size_t n, long timeout_ms);
 void persp_call_clear(struct persp_call *c);
 

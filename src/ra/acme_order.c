@@ -21,6 +21,7 @@
 #include "ra/dcv.h"
 #include "ra/fulfil.h"
 #include "ra/keyblock.h"
+#include "ra/mpic.h"
 #include "ra/order.h"
 #include "store/acme_accounts.h"
 #include "store/acme_limits.h"
@@ -613,6 +614,12 @@ int acme_challenge_respond(struct db *db, const struct config *cfg, const struct
     /* RFC 8555 7.5.1: the body is {}; a repeated answer of a settled one reads it */
     if (strcmp(out->status, "pending") != 0)
         return 0;
+    /* R-VAL-8, issue 11 item 2: too few perspectives for the date: refused (SM_E_MPIC),
+     * the challenge stays pending for a later answer */
+    if ((rc = mpic_ready((time_t)now, e)) < 0) {
+        acme_authz_rows_free(out, 1);
+        return rc;
+    }
     int method = dcv_method_parse(type); /* http-01, dns-01 or tls-alpn-01 */
     char key_auth[128];
     acme_key_authorization(out->token, q->thumbprint, key_auth, sizeof key_auth);

@@ -96,7 +96,8 @@ int acme_authz_post(struct db *db, const struct acme_request *q, int64_t id, con
  * dcv_check_acme_tlsalpn, failures of the TLS connection itself answered as `tls`) and the
  * authorization becomes valid or invalid with the evidence and, when invalid, the problem.
  * A type not offered for the name is malformed; an authorization no longer pending is
- * returned as it is. */
+ * returned as it is. Too few remote perspectives for the date: -SM_E_MPIC, the
+ * authorization stays pending (R-VAL-8). */
 int acme_challenge_respond(struct db *db, const struct config *cfg, const struct acme_request *q,
                            int64_t id, const char *type, const char *client_ip, int64_t now,
                            struct acme_authz_row *out, struct sm_err *e);

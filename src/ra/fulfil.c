@@ -478,7 +478,11 @@ int fulfil_approve(const struct order_env *env, const struct order_actor *who,
                    const struct config *cfg, int64_t order_id, int64_t version, struct sm_err *e)
 {
     (void)cfg; /* the move to approved schedules the issuance job (order_transition_tx) */
-    return review_approve(env, who, order_id, version, e);
+    /* R-VAL-8, issue 11 item 2: issuance corroborates CAA from the perspectives; with too
+     * few of them for the date the approval is refused with the reason, not left to fail
+     * in the job */
+    int rc = mpic_ready(clock_now(), e);
+    return rc < 0 ? rc : review_approve(env, who, order_id, version, e);
 }
 
 /* Schedules the issuance job of order id if it is approved, the state read in the same

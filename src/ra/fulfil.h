@@ -19,7 +19,8 @@ struct config;
 /* Approves order id (vetting -> approved, by an officer; the checks of R-VAL-4 are the
  * officer's to record first, see ra/review). The approval schedules the issuance job
  * (ORDER_ISSUE_JOB, in the approval's transaction) and returns at once: CAA lookups and
- * signing never hold the request (issue 8 item 5). */
+ * signing never hold the request (issue 8 item 5). -SM_E_MPIC (nothing changed) when
+ * too few remote perspectives are configured for the date (R-VAL-8). */
 int fulfil_approve(const struct order_env *env, const struct order_actor *who,
                    const struct config *cfg, int64_t order_id, int64_t version, struct sm_err *e);
 /* An officer's "issue again" after a refusal: schedules the issuance job of approved order

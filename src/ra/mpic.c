@@ -12,6 +12,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/metrics.h"
 #include "core/policy.h"
 #include "core/text.h"
 #include "net/dns.h"
@@ -75,7 +76,7 @@ struct peer {
     char url[256];
     unsigned char pk[PERSP_PK_BYTES];
     uint64_t up, down;
-    int64_t last_ok_at, last_fail_at;
+    int64_t last_ok_at, last_fail_at, since;
     char last_error[64];
 };
 
@@ -181,6 +182,8 @@ int mpic_configure(const struct config *c, struct sm_err *e)
         g.timeout_ms = (long)tmo;
         if (n > 0) {
             g.mode = M_PEERS;
+            for (size_t i = 0; i < n; i++)
+                peers[i].since = (int64_t)clock_now();
             memcpy(g.peers, peers, n * sizeof *peers);
             g.n = n;
             memcpy(g.sk, sk, sizeof sk);
@@ -274,6 +277,7 @@ size_t mpic_health_read(struct mpic_health *out, size_t max)
         out[i].down = p->down;
         out[i].last_ok_at = p->last_ok_at;
         out[i].last_fail_at = p->last_fail_at;
+        out[i].since = p->since;
         snprintf(out[i].last_error, sizeof out[i].last_error, "%s", p->last_error);
     }
     pthread_mutex_unlock(&g_mu);
@@ -388,6 +392,44 @@ static json_t *attempt_block(int kind, time_t now, size_t used, size_t agree, in
     return b;
 }
 
+/* The request of one call, made again for its retry (issue 11 item 4): a new id (the
+ * first may have arrived), the same deadline. */
+struct renewal {
+    const unsigned char *sk;
+    const struct mpic_check *q;
+    int64_t deadline_ms;
+    char *id;  /* ID_HEX + 1 */
+    char *sig; /* PERSP_B64_MAX */
+    char **body;
+};
+
+static int renew(struct persp_call *c, void *arg)
+{
+    struct renewal *r = arg;
+    char *body = NULL;
+    new_id(r->id);
+    if (mpic_request_build(r->sk, r->q, r->id, clock_now(), r->deadline_ms, &body, r->sig) < 0)
+        return -SM_E_NOMEM;
+    free(*r->body);
+    *r->body = body;
+    c->body = body;
+    c->sig_b64 = r->sig;
+    return 0;
+}
+
+/* /metrics: the answer of one perspective (agree, disagree, timeout, error). */
+static void count_answer(const struct peer *p, int usable, int ok, const char *error)
+{
+    char who[96], labels[160];
+    metrics_label_value(who, sizeof who, p->location);
+    snprintf(labels, sizeof labels, "perspective=\"%s\",result=\"%s\"", who,
+             usable && ok                                     ? "agree"
+             : usable                                         ? "disagree"
+             : error != NULL && strcmp(error, "timeout") == 0 ? "timeout"
+                                                              : "error");
+    metrics_count(MF_MPIC_ANSWERS, labels);
+}
+
 /* Asks every perspective; fills *block and returns 1 pass, 0 fail, <0 memory. */
 static int corroborate(const struct mpic_check *q, time_t now, json_t **block, const char **why)
 {
@@ -403,6 +445,7 @@ static int corroborate(const struct mpic_check *q, time_t now, json_t **block, c
     struct persp_call calls[MPIC_MAX_PEERS];
     char ids[MPIC_MAX_PEERS][ID_HEX + 1], sigs[MPIC_MAX_PEERS][PERSP_B64_MAX];
     char *bodies[MPIC_MAX_PEERS] = {0};
+    struct renewal again[MPIC_MAX_PEERS];
     memset(calls, 0, sizeof calls);
     time_t ts = clock_now();
     int64_t deadline_ms = (int64_t)ts * 1000 + tmo + 999; /* ts has seconds only */
@@ -413,10 +456,13 @@ static int corroborate(const struct mpic_check *q, time_t now, json_t **block, c
         calls[i].url = peers[i].url;
         calls[i].body = bodies[i];
         calls[i].sig_b64 = sigs[i];
+        again[i] = (struct renewal){sk, q, deadline_ms, ids[i], sigs[i], &bodies[i]};
+        calls[i].renew = renew;
+        calls[i].renew_arg = &again[i];
     }
-    sodium_memzero(sk, sizeof sk);
     if (rc == 0)
         rc = persp_call_all(calls, n, tmo);
+    sodium_memzero(sk, sizeof sk);
     json_t *per = json_array(), *rirs = json_array();
     size_t agree = 0;
     time_t done = clock_now();
@@ -430,6 +476,9 @@ static int corroborate(const struct mpic_check *q, time_t now, json_t **block, c
         }
         int usable = 0;
         int ok = judge(&peers[i], &calls[i], ids[i], done, obs, &usable);
+        if (calls[i].retried)
+            json_object_set_new(obs, "retried", json_true());
+        count_answer(&peers[i], usable, ok, calls[i].error);
         if (ok) {
             agree++;
             int seen = 0;
@@ -522,6 +571,10 @@ int mpic_after(const struct mpic_check *q, time_t now, int *ok, const char **rea
     }
     if (rc < 0)
         return rc;
+    char labels[64];
+    snprintf(labels, sizeof labels, "kind=\"%s\",outcome=\"%s\"", mpic_kind_name(q->kind),
+             rc == 0 || why != NULL ? "fail" : "pass");
+    metrics_count(MF_MPIC, labels);
     if (rc == 0 || why != NULL) {
         *ok = 0;
         *reason = why != NULL && strcmp(why, "mpic.too_few") == 0 ? "mpic.too_few"

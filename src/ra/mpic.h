@@ -89,6 +89,7 @@ struct mpic_health {
     char url[256];
     uint64_t up, down;
     int64_t last_ok_at, last_fail_at;
+    int64_t since; /* when the perspective was configured */
     char last_error[64];
 };
 /* Copies up to max rows into out; returns the count of perspectives configured. */

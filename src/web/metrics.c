@@ -12,7 +12,10 @@
 #include "core/config.h"
 #include "core/failalloc.h"
 #include "core/log.h"
+#include "core/clock.h"
 #include "core/metrics.h"
+#include "core/policy.h"
+#include "ra/mpic.h"
 #include "store/dbpool.h"
 #include "store/opsstats.h"
 #include "web/metrics.h"
@@ -106,6 +109,37 @@ static void db_gauges(struct metrics_server *m, struct buf *o)
     opsstats_clear(&s);
 }
 
+/* Issue 11 item 3 (R-VAL-8): the seconds since each remote perspective last gave a usable
+ * answer (since it was configured, when it never did), so that one that is down shows as
+ * a growing age; and the perspectives configured against those required at this date. */
+static void mpic_gauges(struct buf *o)
+{
+    struct mpic_health h[32];
+    size_t n = mpic_health_read(h, sizeof h / sizeof h[0]);
+    int64_t now = (int64_t)clock_now();
+    buf_puts(o, "# HELP shomei_mpic_perspective_last_success_age_seconds Seconds since the "
+                "perspective's last usable answer (since start when none).\n"
+                "# TYPE shomei_mpic_perspective_last_success_age_seconds gauge\n");
+    for (size_t i = 0; i < n && i < sizeof h / sizeof h[0]; i++) {
+        char who[96], rir[32];
+        metrics_label_value(who, sizeof who, h[i].label);
+        metrics_label_value(rir, sizeof rir, h[i].rir);
+        int64_t from = h[i].last_ok_at > 0 ? h[i].last_ok_at : h[i].since;
+        buf_printf(o,
+                   "shomei_mpic_perspective_last_success_age_seconds{perspective=\"%s\","
+                   "rir=\"%s\"} %lld\n",
+                   who, rir, (long long)(now > from ? now - from : 0));
+    }
+    buf_printf(o,
+               "# HELP shomei_mpic_perspectives Remote perspectives configured.\n"
+               "# TYPE shomei_mpic_perspectives gauge\nshomei_mpic_perspectives %zu\n"
+               "# HELP shomei_mpic_perspectives_required Remote perspectives the rules require "
+               "at this date (BR 3.2.2.9).\n"
+               "# TYPE shomei_mpic_perspectives_required gauge\n"
+               "shomei_mpic_perspectives_required %d\n",
+               n, policy_mpic_min_perspectives(clock_now()));
+}
+
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
                              char *body, size_t n)
 {
@@ -151,6 +185,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     struct buf o = BUF_INIT;
     struct buf g = BUF_INIT;
     db_gauges(m, &g);
+    mpic_gauges(&g);
     int rc = metrics_render(&o, g.p ? g.p : "");
     buf_free(&g);
     if (rc < 0 || o.p == NULL) {

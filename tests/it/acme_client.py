@@ -10,6 +10,10 @@
 # acme_client.py register BASE_URL CA_FILE EAB_KID EAB_HMAC_KEY: registers a new account
 # with these credentials; prints the status, the problem type or the account URL; exit 0
 # on 201 (issue 10 item 4: credentials made on the account page).
+# acme_client.py challenge BASE_URL CA_FILE EAB_KID EAB_HMAC_KEY NAME: registers, orders NAME
+# and answers its http-01 challenge; prints one JSON line with the answer's status,
+# content type, Retry-After, problem type and detail and the authorization's status after it
+# (tests/it/mpic_http.sh, issue 11 item 2).
 import base64
 import http.client
 import json
@@ -22,7 +26,7 @@ from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-MODE = sys.argv[1] if sys.argv[1] in ("lifecycle", "register") else "account"
+MODE = sys.argv[1] if sys.argv[1] in ("lifecycle", "register", "challenge") else "account"
 ARGS = sys.argv[2:] if MODE != "account" else sys.argv[1:]
 BASE, CAFILE, KID, HMAC_KEY = ARGS[0:4]
 SECOND = ARGS[4] if len(ARGS) > 4 and MODE == "account" else None
@@ -460,6 +464,24 @@ if MODE == "register":
                                "externalAccountBinding": eab(k, NEW_ACCOUNT)})
     print(st, (d or {}).get("type", "") if st != 201 else h.get("location", ""))
     sys.exit(0 if st == 201 else 1)
+elif MODE == "challenge":
+    k = Key("ES256")
+    st, h, d = new_account(k, {"termsOfServiceAgreed": True,
+                               "externalAccountBinding": eab(k, NEW_ACCOUNT)})
+    acct = h.get("location", "")
+    st, h, o = post_kid(k, DIRECTORY["newOrder"], acct,
+                        {"identifiers": [{"type": "dns", "value": ARGS[4]}]})
+    authz = (o or {}).get("authorizations", [""])[0]
+    st, h, a = post_kid(k, authz, acct, None)
+    ch = [c for c in (a or {}).get("challenges", []) if c["type"] == "http-01"]
+    st, h, p = post_kid(k, ch[0]["url"], acct, {}) if ch else (0, {}, {})
+    out = {"status": st, "content_type": h.get("content-type", ""),
+           "retry_after": h.get("retry-after", ""), "type": (p or {}).get("type", ""),
+           "detail": (p or {}).get("detail", "")}
+    st, h, a = post_kid(k, authz, acct, None)
+    out["authz"] = (a or {}).get("status", "")
+    print(json.dumps(out, ensure_ascii=False))
+    sys.exit(0)
 elif MODE == "lifecycle":
     lifecycle_checks()
 else:

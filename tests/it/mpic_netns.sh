@@ -7,7 +7,11 @@
 # (`shomei dcv check`, `shomei caa check`) asks them all through signed requests. Proven:
 # all agree "6/6"; one hijacked view still passes "5/6" with the disagreement in the
 # evidence; three hijacked fail (mpic.quorum); a perspective that is down counts as a
-# disagreement; a replayed, stale or wrongly signed request is refused; garbage,
+# disagreement; the web-page method and ACME http-01 fetched by every perspective from
+# its own web server (in its namespace, on 198.18.0.0/15 under the test-only
+# [dcv] allow_benchmarking) pass "6/6", one server with a wrong file passes "5/6" with its
+# disagreement logged, three fail (issue 11 item 1); a replayed, stale or wrongly signed
+# request is refused; garbage,
 # oversized answers and a signed answer for another request id are refused and counted; too few perspectives for the date refuse.
 # Without the rights to create namespaces the same test runs on loopback ports and says so.
 # Everything it creates (namespaces, links, processes) is removed at the end.
@@ -58,6 +62,7 @@ if [ -z "${MPIC_LOOPBACK:-}" ] && [ "$(id -u)" = 0 ] && command -v ip >/dev/null
   ip netns del "${TAG}probe"
 fi
 PADDR=()
+WADDR=()
 PPORT=()
 KPORT=()
 NSX=()
@@ -79,6 +84,7 @@ for i in $(seq 1 $N); do
     break
   }
   PADDR[$i]="198.18.$oct.2"
+  WADDR[$i]="198.18.$oct.2"
   PPORT[$i]=8470
   KPORT[$i]=5300
   NSX[$i]="ip netns exec $ns"
@@ -86,6 +92,7 @@ done
 if [ $NETNS = 0 ]; then
   for i in $(seq 1 $N); do
     PADDR[$i]=127.0.0.1
+    WADDR[$i]="127.0.0.$((10 + i))" # each perspective's web server on its own address
     PPORT[$i]=$(free_port)
     KPORT[$i]=$(free_port)
     NSX[$i]=""
@@ -133,8 +140,8 @@ ns_knot() {
   mkdir -p "$d/zones" "$d/db" "$d/run"
   printf '$ORIGIN test.\n$TTL 60\n@ SOA ns.test. h.test. 1 3600 600 86400 60\n@ NS ns.test.\nns A 127.0.0.1\n' \
     >"$d/zones/test.zone"
-  printf '$ORIGIN plain.test.\n$TTL 60\n@ SOA ns.plain.test. h.plain.test. %s 3600 600 86400 60\n@ NS ns.plain.test.\nns A 127.0.0.1\n@ CAA 0 issue "shomei.example"\n_pki-validation TXT "%s"\n' \
-    "$SERIAL" "$v" >"$d/zones/plain.test.zone"
+  printf '$ORIGIN plain.test.\n$TTL 60\n@ SOA ns.plain.test. h.plain.test. %s 3600 600 86400 60\n@ NS ns.plain.test.\nns A 127.0.0.1\n@ CAA 0 issue "shomei.example"\n_pki-validation TXT "%s"\nweb A %s\n' \
+    "$SERIAL" "$v" "${WADDR[$i]}" >"$d/zones/plain.test.zone"
   SERIAL=$((SERIAL + 1))
   cat >"$d/knot.conf" <<EOF
 server:
@@ -201,6 +208,11 @@ perspective_wait() { # I
   return 1
 }
 INITS=()
+# the perspectives fetch web pages from their own namespace's address (198.18.0.0/15, a
+# test-only allowance) or, on loopback, from 127.0.0.11-16; every web server on port HP
+HP=$(free_port)
+ALLOW=allow_benchmarking
+[ $NETNS = 1 ] || ALLOW=allow_loopback
 # all views and perspectives start together, then each is waited for (bounded)
 for i in $(seq 1 $N); do
   ns_knot "$i" "$VALUE" nowait
@@ -208,8 +220,14 @@ for i in $(seq 1 $N); do
     --set "perspective.bind=${PADDR[$i]}" --set "perspective.port=${PPORT[$i]}" \
     --set "perspective.label=p$i" --set "dns.resolver=127.0.0.1@${KPORT[$i]}" \
     --set "dns.trust_anchor_file=$KNOT_TA" --set dns.timeout=2 \
+    --set "dcv.$ALLOW=true" --set "dcv.http_port=$HP" --set dcv.timeout=3 \
     --set testing.not_for_production=true >"$IT_TMP/pk$i" &
   INITS+=($!)
+  # its web server (validation files under www$i)
+  mkdir -p "$IT_TMP/www$i/.well-known/pki-validation" "$IT_TMP/www$i/.well-known/acme-challenge"
+  ${NSX[$i]} python3 -m http.server --bind "${WADDR[$i]}" --directory "$IT_TMP/www$i" "$HP" \
+    >"$IT_TMP/www$i.log" 2>&1 &
+  IT_PIDS+=($!)
 done
 wait "${INITS[@]}"
 LIST=""
@@ -224,6 +242,15 @@ for i in $(seq 1 $N); do
   perspective_wait "$i" || { not_ok "perspective $i starts"; it_done; }
 done
 ok "six perspectives with their own knot view and resolver are up"
+# the primary's web server (its view: web.plain.test A 127.0.0.1)
+mkdir -p "$IT_TMP/wwwp/.well-known/pki-validation" "$IT_TMP/wwwp/.well-known/acme-challenge"
+python3 -m http.server --bind 127.0.0.1 --directory "$IT_TMP/wwwp" "$HP" >"$IT_TMP/wwwp.log" 2>&1 &
+IT_PIDS+=($!)
+wait_for 15 curl -s -o /dev/null "http://127.0.0.1:$HP/" || not_ok "the primary's web server starts"
+for i in $(seq 1 $N); do
+  wait_for 15 ${NSX[$i]} curl -s -o /dev/null "http://${WADDR[$i]}:$HP/" ||
+    not_ok "web server $i starts"
+done
 
 # primary_dir NAME LIST: a primary data directory with [mpic] perspectives = LIST.
 primary_dir() {
@@ -235,6 +262,10 @@ primary_dir() {
 [dns]
 resolver = $KNOT_ADDR
 trust_anchor_file = $KNOT_TA
+timeout = 3
+[dcv]
+allow_loopback = true
+http_port = $HP
 timeout = 3
 [mpic]
 perspectives = perspectives.txt
@@ -304,6 +335,45 @@ check_eq "R-VAL-8 three hijacked: reason" "mpic.quorum" "$(field reason)"
 mp 'm["result"]'
 check_eq "R-VAL-8 three hijacked: 3/6" "3/6" "${M[0]}"
 for i in 1 2 3; do ns_knot "$i" "$VALUE" || not_ok "view $i restored"; done
+
+# 3b. issue 11 item 1: the web-page method (BR 3.2.2.4.18) and ACME http-01, each fetched by
+# every perspective from the web server its own view names
+TOKEN=$(python3 -c 'import secrets;print(secrets.token_urlsafe(32))')
+KEYAUTH="$TOKEN.$(python3 -c 'import secrets;print(secrets.token_urlsafe(32))')"
+serve_files() { # WRONG_COUNT: the first WRONG_COUNT perspectives serve wrong files
+  local i w
+  for w in p $(seq 1 $N); do
+    i=$w
+    if [ "$w" != p ] && [ "$w" -le "$1" ]; then
+      printf 'someone-else\n' >"$IT_TMP/www$i/.well-known/pki-validation/pv.txt"
+      printf 'wrong.token\n' >"$IT_TMP/www$i/.well-known/acme-challenge/$TOKEN"
+    else
+      printf '%s\n' "$VALUE" >"$IT_TMP/www$i/.well-known/pki-validation/pv.txt"
+      printf '%s\n' "$KEYAUTH" >"$IT_TMP/www$i/.well-known/acme-challenge/$TOKEN"
+    fi
+  done
+}
+http_case() { # WRONG_COUNT WANT_RC WANT_RESULT LABEL
+  serve_files "$1"
+  run "$D" --method http --domain web.plain.test --value "$VALUE" --file pv.txt
+  mp 'm["result"]' 'm["kind"]' 'who("loc1")["reason"]' 'm["reason"]'
+  check_eq "issue 11 item 1 web page, $4: rc, n/m" "$2 $3" "$RC ${M[0]}"
+  check_eq "issue 11 item 1 web page, $4: kind" "http-file" "${M[1]}"
+  [ "$1" = 0 ] || check_eq "issue 11 item 1 web page, $4: loc1's disagreement logged" \
+    "dcv.http.mismatch" "${M[2]}"
+  [ "$2" = 0 ] || check_eq "issue 11 item 1 web page, $4: reason" "mpic.quorum" "${M[3]}"
+  run "$D" --method http-01 --domain web.plain.test --value "$KEYAUTH" --file "$TOKEN"
+  mp 'm["result"]' 'm["kind"]' 'who("loc1")["reason"]' 'm["reason"]'
+  check_eq "issue 11 item 1 ACME http-01, $4: rc, n/m" "$2 $3" "$RC ${M[0]}"
+  check_eq "issue 11 item 1 ACME http-01, $4: kind" "acme-http-01" "${M[1]}"
+  [ "$1" = 0 ] || check_eq "issue 11 item 1 ACME http-01, $4: loc1's disagreement logged" \
+    "dcv.http.mismatch" "${M[2]}"
+  [ "$2" = 0 ] || check_eq "issue 11 item 1 ACME http-01, $4: reason" "mpic.quorum" "${M[3]}"
+}
+http_case 0 0 6/6 "all six agree"
+http_case 1 0 5/6 "one wrong file"
+http_case 3 1 3/6 "three wrong files"
+serve_files 0
 
 # 4. a perspective down counts as a disagreement
 kill "${PPID_[6]}"

@@ -342,7 +342,7 @@ static void test_dcv_http_file_ok_rejects(void **state)
 static void test_dcv_check_http_refusals_with_evidence(void **state)
 {
     (void)state;
-    struct fetch_opts o = {0, 0, 80, 443, 1000, 2000, 4096, 2, NULL, 443};
+    struct fetch_opts o = {0, 0, 0, 80, 443, 1000, 2000, 4096, 2, NULL, 443};
     time_t now = at("2026-11-22T00:00:00Z");
     struct dcv_result r;
 
@@ -429,7 +429,7 @@ static void test_dcv_reason_codes_have_messages(void **state)
 static void test_dcv_check_http_allocation_failures(void **state)
 {
     (void)state;
-    struct fetch_opts o = {0, 0, 80, 443, 1000, 2000, 4096, 2, NULL, 443};
+    struct fetch_opts o = {0, 0, 0, 80, 443, 1000, 2000, 4096, 2, NULL, 443};
     json_set_alloc_funcs(sm_malloc, free);
     for (long nth = 1; nth < 60; nth++) {
         struct dcv_result r;

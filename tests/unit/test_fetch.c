@@ -47,8 +47,8 @@ static const struct addr_row rows[] = {
     {"192.168.0.1", FETCH_ADDR_PRIVATE},
     {"192.168.255.255", FETCH_ADDR_PRIVATE},
     {"192.169.0.0", FETCH_ADDR_PUBLIC},
-    {"198.18.0.1", FETCH_ADDR_RESERVED},
-    {"198.19.255.255", FETCH_ADDR_RESERVED},
+    {"198.18.0.1", FETCH_ADDR_BENCHMARK},
+    {"198.19.255.255", FETCH_ADDR_BENCHMARK},
     {"198.20.0.0", FETCH_ADDR_PUBLIC},
     {"198.51.100.7", FETCH_ADDR_RESERVED},
     {"203.0.113.9", FETCH_ADDR_RESERVED},
@@ -115,24 +115,29 @@ static void test_fetch_addr_class_not_ip(void **state)
     assert_int_equal(fetch_addr_class(&sa), FETCH_ADDR_RESERVED);
 }
 
-/* R-VAL-1: only public addresses by default; the two switches open exactly their classes,
- * multicast and reserved never. */
+/* R-VAL-1, issue 11 item 1: only public addresses by default; the three switches open
+ * exactly their classes, multicast and reserved never. */
 static void test_fetch_class_allowed_switches(void **state)
 {
     (void)state;
     struct fetch_opts o = {0};
-    for (int c = FETCH_ADDR_PUBLIC; c <= FETCH_ADDR_RESERVED; c++)
+    for (int c = FETCH_ADDR_PUBLIC; c <= FETCH_ADDR_BENCHMARK; c++)
         assert_int_equal(fetch_class_allowed(&o, c), c == FETCH_ADDR_PUBLIC);
+    o.allow_benchmarking = 1;
+    for (int c = FETCH_ADDR_PUBLIC; c <= FETCH_ADDR_BENCHMARK; c++)
+        assert_int_equal(fetch_class_allowed(&o, c),
+                         c == FETCH_ADDR_PUBLIC || c == FETCH_ADDR_BENCHMARK);
+    o.allow_benchmarking = 0;
     o.allow_loopback = 1;
     for (int c = FETCH_ADDR_PUBLIC; c <= FETCH_ADDR_RESERVED; c++)
         assert_int_equal(fetch_class_allowed(&o, c),
                          c == FETCH_ADDR_PUBLIC || c == FETCH_ADDR_LOOPBACK);
     o.allow_loopback = 0;
     o.allow_private = 1;
-    for (int c = FETCH_ADDR_PUBLIC; c <= FETCH_ADDR_RESERVED; c++)
-        assert_int_equal(fetch_class_allowed(&o, c), c != FETCH_ADDR_LOOPBACK &&
-                                                         c != FETCH_ADDR_MULTICAST &&
-                                                         c != FETCH_ADDR_RESERVED);
+    for (int c = FETCH_ADDR_PUBLIC; c <= FETCH_ADDR_BENCHMARK; c++)
+        assert_int_equal(fetch_class_allowed(&o, c),
+                         c != FETCH_ADDR_LOOPBACK && c != FETCH_ADDR_MULTICAST &&
+                             c != FETCH_ADDR_RESERVED && c != FETCH_ADDR_BENCHMARK);
     o.allow_loopback = 1;
     assert_false(fetch_class_allowed(&o, FETCH_ADDR_MULTICAST));
     assert_false(fetch_class_allowed(&o, FETCH_ADDR_RESERVED));
@@ -151,6 +156,7 @@ static void test_fetch_opts_from_config_defaults_and_errors(void **state)
     assert_int_equal(fetch_opts_from_config(c, &o, &e), 0);
     assert_false(o.allow_private);
     assert_false(o.allow_loopback);
+    assert_false(o.allow_benchmarking);
     assert_int_equal(o.http_port, 80);
     assert_int_equal(o.https_port, 443);
     assert_int_equal(o.tls_alpn_port, 443); /* issue 10 item 3: RFC 8737 */
@@ -182,7 +188,8 @@ static void test_fetch_opts_relaxations_need_test_mode(void **state)
     static const char *const relax[][2] = {{"http_port", "8080"},
                                            {"tls_alpn_port", "8443"},
                                            {"allow_loopback", "true"},
-                                           {"allow_private", "true"}};
+                                           {"allow_private", "true"},
+                                           {"allow_benchmarking", "true"}};
     for (size_t i = 0; i < sizeof relax / sizeof relax[0]; i++) {
         struct config *c = config_defaults(".");
         struct fetch_opts o;
@@ -207,7 +214,7 @@ struct refusal {
 static void test_fetch_get_refuses_before_connecting(void **state)
 {
     (void)state;
-    struct fetch_opts o = {0, 0, 80, 443, 1000, 2000, 1024, 3, NULL, 443};
+    struct fetch_opts o = {0, 0, 0, 80, 443, 1000, 2000, 1024, 3, NULL, 443};
     static const struct refusal cases[] = {
         {"not a url", "fetch.url_invalid"},
         {"ftp://example.com/.well-known/pki-validation/a", "fetch.scheme"},

@@ -9,14 +9,21 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "testdir.h"
 
 #include "core/clock.h"
+#include "core/buf.h"
 #include "core/config.h"
+#include "core/metrics.h"
 #include "core/policy.h"
 #include "net/perspective.h"
 #include "ra/mpic.h"
@@ -316,6 +323,253 @@ static void test_persp_sign_verify(void **state)
     testdir_remove(dir);
 }
 
+/* ---- a fake network for the retries (issue 11 item 4) ---- */
+
+enum fake_mode { FAKE_RESET_THEN_AGENT, FAKE_SILENT };
+struct fake {
+    int fd, port;
+    enum fake_mode mode;
+    struct mpic_agent *agent;
+    int accepted;
+    volatile int stop;
+    pthread_t t;
+};
+
+static int listen_any(int *port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t n = sizeof a;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
+        getsockname(fd, (struct sockaddr *)&a, &n) < 0)
+        fail_msg("socket");
+    *port = ntohs(a.sin_port);
+    return fd;
+}
+
+/* Reads one HTTP request and answers it through the agent. */
+static void serve_agent(struct fake *f, int c)
+{
+    char req[8192];
+    size_t n = 0;
+    char *end = NULL;
+    while (n < sizeof req - 1 && (end = strstr(req, "\r\n\r\n")) == NULL) {
+        ssize_t k = read(c, req + n, sizeof req - 1 - n);
+        if (k <= 0)
+            return;
+        n += (size_t)k;
+        req[n] = '\0';
+    }
+    if (end == NULL)
+        return;
+    const char *cl = strcasestr(req, "Content-Length:");
+    const char *sh = strcasestr(req, PERSP_SIG_HEADER ":");
+    size_t want = cl ? (size_t)strtoul(cl + 15, NULL, 10) : 0;
+    char sig[PERSP_B64_MAX] = "";
+    if (sh != NULL) {
+        const char *v = sh + strlen(PERSP_SIG_HEADER) + 1;
+        v += strspn(v, " ");
+        size_t k = strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=");
+        if (k < sizeof sig) {
+            memcpy(sig, v, k);
+            sig[k] = '\0';
+        }
+    }
+    size_t head = (size_t)(end + 4 - req);
+    while (n - head < want && n < sizeof req - 1) {
+        ssize_t k = read(c, req + n, sizeof req - 1 - n);
+        if (k <= 0)
+            return;
+        n += (size_t)k;
+    }
+    int status = 0;
+    char *ans = NULL, asig[PERSP_B64_MAX] = "";
+    if (mpic_agent_handle(f->agent, req + head, want, sig, &status, &ans, asig) < 0)
+        return;
+    char top[512];
+    int tn = snprintf(top, sizeof top,
+                      "HTTP/1.1 %d X\r\nContent-Length: %zu\r\n%s: %s\r\nConnection: close\r\n\r\n",
+                      status, strlen(ans), PERSP_SIG_HEADER, asig);
+    if (write(c, top, (size_t)tn) < 0 || write(c, ans, strlen(ans)) < 0)
+        fprintf(stderr, "fake: write failed\n");
+    free(ans);
+}
+
+static void *fake_run(void *arg)
+{
+    struct fake *f = arg;
+    int held[8], nheld = 0;
+    for (int round = 0; round < 200 && !f->stop; round++) { /* 20 s at most */
+        struct pollfd p = {.fd = f->fd, .events = POLLIN};
+        if (poll(&p, 1, 100) <= 0)
+            continue;
+        int c = accept(f->fd, NULL, NULL);
+        if (c < 0)
+            continue;
+        if (f->mode == FAKE_SILENT) {
+            if (nheld < 8)
+                held[nheld++] = c;
+            else
+                close(c);
+        } else if (f->accepted == 0) { /* the first connection is reset */
+            struct linger l = {1, 0};
+            setsockopt(c, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+            close(c);
+        } else {
+            serve_agent(f, c);
+            close(c);
+        }
+        f->accepted++;
+    }
+    for (int i = 0; i < nheld; i++)
+        close(held[i]);
+    return NULL;
+}
+
+static void fake_start(struct fake *f, enum fake_mode mode, struct mpic_agent *a)
+{
+    memset(f, 0, sizeof *f);
+    f->mode = mode;
+    f->agent = a;
+    f->fd = listen_any(&f->port);
+    assert_int_equal(listen(f->fd, 8), 0);
+    assert_int_equal(pthread_create(&f->t, NULL, fake_run, f), 0);
+}
+
+static void fake_stop(struct fake *f)
+{
+    f->stop = 1;
+    pthread_join(f->t, NULL);
+    close(f->fd);
+}
+
+/* The value of one series in /metrics now (0 when absent). */
+static unsigned long long metric(const char *series)
+{
+    struct buf out = BUF_INIT;
+    assert_int_equal(metrics_render(&out, NULL), 0);
+    unsigned long long v = 0;
+    size_t k = strlen(series);
+    for (const char *p = out.p; p != NULL && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+        if (strncmp(p, series, k) == 0 && p[k] == ' ')
+            v = strtoull(p + k + 1, NULL, 10);
+    buf_free(&out);
+    return v;
+}
+
+static json_t *who(json_t *mpic, const char *loc)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(mpic, "perspectives"), i, p)
+    {
+        if (strcmp(json_string_value(json_object_get(p, "location")), loc) == 0)
+            return p;
+    }
+    fail_msg("no perspective %s", loc);
+    return NULL;
+}
+
+/* Issue 11 items 3 and 4 (R-VAL-8): a perspective whose connection is reset is asked once
+ * more with a new request id and its answer counts; one that refuses the connection is asked
+ * once more and stays an error; one that never answers times out, is not asked again and
+ * counts as a disagreement. The /metrics counters of the attempt and each answer move. */
+static void test_mpic_retry_transient_within_deadline(void **state)
+{
+    (void)state;
+    char dir[512], path[600], ppk[PERSP_B64_MAX], apk[PERSP_B64_MAX];
+    struct sm_err e = {0};
+    assert_int_equal(testdir_make(dir, sizeof dir, "mpic-retry"), 0);
+    snprintf(path, sizeof path, "%s/mpic.key", dir);
+    assert_int_equal(persp_key_generate(path, ppk, &e), 0);
+    snprintf(path, sizeof path, "%s/perspective.key", dir);
+    assert_int_equal(persp_key_generate(path, apk, &e), 0);
+
+    /* the agent answers in-process behind a fake network */
+    char ini[800];
+    snprintf(ini, sizeof ini,
+             "[perspective]\nprimary_key = %s\nlabel = unit\n[dns]\nresolver = 127.0.0.1@1\n"
+             "timeout = 1\n[mpic]\nperspectives = p.txt\ntimeout_ms = 1500\n[testing]\n"
+             "not_for_production = true\n",
+             ppk);
+    snprintf(path, sizeof path, "%s/shomei.ini", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(ini, f);
+    fclose(f);
+    struct fake reset, silent;
+    struct config *c = NULL;
+    assert_int_equal(config_load(dir, &c, &e), 0);
+    struct mpic_agent *a = NULL;
+    assert_int_equal(mpic_agent_open(c, &a, &e), 0);
+    fake_start(&reset, FAKE_RESET_THEN_AGENT, a);
+    fake_start(&silent, FAKE_SILENT, NULL);
+    int refused_port;
+    close(listen_any(&refused_port)); /* bound once, nobody listens: refused */
+    snprintf(path, sizeof path, "%s/p.txt", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "ARIN reset http://127.0.0.1:%d %s\nRIPE refused http://127.0.0.1:%d %s\n"
+            "APNIC silent http://127.0.0.1:%d %s\n",
+            reset.port, apk, refused_port, apk, silent.port, apk);
+    fclose(f);
+    struct config *cm = NULL; /* the primary's, with the list (the agent keeps c) */
+    assert_int_equal(config_load(dir, &cm, &e), 0);
+    assert_int_equal(mpic_configure(cm, &e), 0);
+    config_free(cm);
+
+    static const char *const series[] = {
+        "shomei_mpic_attempts_total{kind=\"dns-txt\",outcome=\"fail\"}",
+        "shomei_mpic_perspective_answers_total{perspective=\"reset\",result=\"disagree\"}",
+        "shomei_mpic_perspective_answers_total{perspective=\"refused\",result=\"error\"}",
+        "shomei_mpic_perspective_answers_total{perspective=\"silent\",result=\"timeout\"}",
+    };
+    unsigned long long before[4];
+    for (size_t i = 0; i < 4; i++)
+        before[i] = metric(series[i]);
+    int ok = 1;
+    const char *reason = NULL;
+    char detail[256] = "";
+    char *ev = strdup("{}");
+    struct mpic_check q = {.kind = MPIC_DNS_TXT, .name = "plain.test", .value = "v"};
+    time_t now = at("2025-01-01T00:00:00Z"); /* the rules: no minimum yet */
+    assert_int_equal(mpic_after(&q, now, &ok, &reason, detail, sizeof detail, &ev), 0);
+    fake_stop(&reset);
+    fake_stop(&silent);
+    json_t *root = json_loads(ev, 0, NULL);
+    json_t *m = json_object_get(root, "mpic");
+    assert_non_null(m);
+    json_t *r = who(m, "reset"), *x = who(m, "refused"), *s = who(m, "silent");
+    /* reset, asked again: a signed answer (the check itself fails here: no DNS) */
+    assert_int_equal(reset.accepted, 2);
+    assert_true(json_is_true(json_object_get(r, "retried")));
+    assert_null(json_object_get(r, "error"));
+    assert_int_equal(json_integer_value(json_object_get(r, "status")), 200);
+    /* refused, asked again, still an error */
+    assert_true(json_is_true(json_object_get(x, "retried")));
+    assert_true(json_is_false(json_object_get(x, "agree")));
+    assert_non_null(json_string_value(json_object_get(x, "error")));
+    /* silent: one connection, a time-out, a disagreement */
+    assert_int_equal(silent.accepted, 1);
+    assert_null(json_object_get(s, "retried"));
+    assert_string_equal(json_string_value(json_object_get(s, "error")), "timeout");
+    assert_true(json_is_false(json_object_get(s, "agree")));
+    assert_string_equal(json_string_value(json_object_get(m, "result")), "0/3");
+    assert_int_equal(ok, 0);
+    json_decref(root);
+
+    /* each moved by one */
+    for (size_t i = 0; i < sizeof series / sizeof series[0]; i++)
+        if (metric(series[i]) != before[i] + 1)
+            fail_msg("%s: %llu, was %llu", series[i], metric(series[i]), before[i]);
+    free(ev);
+    mpic_agent_close(a);
+    config_free(c);
+    testdir_remove(dir);
+    mpic_unconfigure();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -325,6 +579,7 @@ int main(void)
         cmocka_unit_test(test_mpic_configure_refuses_bad_entries),
         cmocka_unit_test(test_mpic_agent_refusals),
         cmocka_unit_test(test_persp_sign_verify),
+        cmocka_unit_test(test_mpic_retry_transient_within_deadline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
