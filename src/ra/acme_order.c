@@ -682,7 +682,8 @@ static int acme_product(struct db *db, struct product_row *p, struct sm_err *e)
                                             0,
                                             "a,b",
                                             0,
-                                            0};
+                                            0,
+                                            "none"};
     int rc = products_get_by_code(db, ACME_PRODUCT_DV, p, e);
     if (rc != -SM_E_NOTFOUND)
         return rc;
