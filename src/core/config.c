@@ -85,6 +85,11 @@ static const struct setting settings[] = {
     {"ca", "repository_url", "",
      "Base URL of the CA repository (caIssuers, CRLs); empty = base_url + /repository."},
     {"ca", "ocsp_url", "", "OCSP responder URL put into AIA; empty = no OCSP entry."},
+    {"ca", "ocsp_dv", "true",
+     "OCSP for the DV issuing CA (R-REV-2): false = its certificates carry no OCSP URL\n"
+     "and the responder answers unauthorized for its serials (the CRL only)."},
+    {"ca", "ocsp_ov", "true", "OCSP for the OV issuing CA, as ocsp_dv."},
+    {"ca", "ocsp_ev", "true", "OCSP for the EV issuing CA, as ocsp_dv."},
     {"ca", "cps_url", "", "CPS URI in certificatePolicies; empty = repository_url + /cps."},
     {"ca", "debian_weak_keys", "",
      "File of Debian weak-key fingerprints (CVE-2008-0166, BR 6.1.1.3) the operator\n"

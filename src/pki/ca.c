@@ -675,6 +675,13 @@ int ca_chain_parse(const unsigned char *der, size_t der_len, const unsigned char
     return 0;
 }
 
+int ca_ocsp_enabled(const struct config *c, const char *level)
+{
+    char key[16];
+    snprintf(key, sizeof key, "ocsp_%s", level ? level : "");
+    return config_bool(c, "ca", key);
+}
+
 static int issuer_urls(const struct config *c, struct ca_issuer *is, struct sm_err *e)
 {
     char repo[CA_URL_MAX];
@@ -684,7 +691,8 @@ static int issuer_urls(const struct config *c, struct ca_issuer *is, struct sm_e
     int w3 = snprintf(is->crl_url, CA_URL_MAX, "%s/%s.crl", repo, is->level);
     int w4 = cps[0] ? snprintf(is->cps_url, CA_URL_MAX, "%s", cps)
                     : snprintf(is->cps_url, CA_URL_MAX, "%s/cps", repo);
-    int w5 = snprintf(is->ocsp_url, CA_URL_MAX, "%s", config_str(c, "ca", "ocsp_url"));
+    int w5 = snprintf(is->ocsp_url, CA_URL_MAX, "%s",
+                      ca_ocsp_enabled(c, is->level) ? config_str(c, "ca", "ocsp_url") : "");
     if (w1 < 0 || w2 >= CA_URL_MAX || w3 >= CA_URL_MAX || w4 >= CA_URL_MAX || w5 >= CA_URL_MAX)
         return sm_err_set(e, SM_E_CONFIG, "repository_url", "CA URLs are too long");
     return 0;

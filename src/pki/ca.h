@@ -101,6 +101,10 @@ struct ca_issuer {
 
 /* [revocation] crl_shards_{level} (1..CA_CRL_SHARDS_MAX, default 1). */
 int ca_crl_shards(const struct config *c, const char *level, int *out, struct sm_err *e);
+/* R-REV-2: 1 when the issuing CA of level ("dv", "ov", "ev") offers OCSP ([ca] ocsp_LEVEL,
+ * true by default): its certificates carry [ca] ocsp_url in AIA and the responder answers
+ * for its serials; 0 when switched off. */
+int ca_ocsp_enabled(const struct config *c, const char *level);
 /* The CRL a certificate of level bound to shard names in its CDP, and the distribution point
  * that CRL carries: {repository}/{level}.crl for shard 0, {repository}/{level}-{shard}.crl
  * else. -1 when it does not fit in n. */

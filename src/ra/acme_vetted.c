@@ -155,6 +155,7 @@ int acme_product_get(struct db *db, const char *profile, struct product_row *p, 
     n.list_price = strcmp(n.level, "dv") == 0 ? 5000 : strcmp(n.level, "ov") == 0 ? 30000 : 80000;
     snprintf(n.reissue_fee, sizeof n.reissue_fee, "free");
     snprintf(n.root_options, sizeof n.root_options, "a,b");
+    snprintf(n.reissue_vetting, sizeof n.reissue_vetting, "none");
     n.created_at = (int64_t)clock_now();
     int64_t id = 0;
     rc = product_create(db, &n, "acme", &id, e);

@@ -264,6 +264,14 @@ int ocsp_answer(struct db *db, const struct config *cfg, const unsigned char *re
         key = signer_up_ref(cache[found].key);
     }
     pthread_mutex_unlock(&cache_mu);
+    if (rc == 0 && found >= 0 && !ca_ocsp_enabled(cfg, levels[found])) {
+        /* R-REV-2: OCSP switched off for this CA: not a serial this responder answers for */
+        X509_free(responder);
+        signer_free(key);
+        ocsp_query_clear(&q);
+        metrics_count(MF_OCSP, "source=\"error\"");
+        return error_answer(OCSP_RESPONSE_STATUS_UNAUTHORIZED, resp, resp_len);
+    }
     if (rc == 0 && found >= 0 && key == NULL)
         rc = sm_err_set(e, SM_E_NOMEM, "ocsp", "out of memory");
     struct ocsp_answer a = {OCSP_ST_UNKNOWN, 0, 0, now, now + hours * 3600};

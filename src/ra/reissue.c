@@ -399,7 +399,8 @@ int reissue_check(const struct order_env *env, const struct order_actor *who,
     return rc;
 }
 
-/* The organization checks of prev count for the reissue while current. */
+/* The organization checks of prev count for the reissue while current (policy "none";
+ * review_checks_missing drops any older than the identity reuse period). */
 static int copy_checks(struct db *db, int64_t from, int64_t to, struct sm_err *e)
 {
     struct vetting_check_row *v = NULL;
@@ -554,7 +555,7 @@ int reissue_apply(const struct order_env *env, const struct order_actor *who,
         rc = insert_order(db, who, &c, &plan, idem, now, &id, e);
     if (rc == 0)
         rc = add_domains(db, &c, id, req->dcv_method ? req->dcv_method : "dns", e);
-    if (rc == 0)
+    if (rc == 0 && strcmp(c.p.reissue_vetting, "full") != 0) /* R-RI-5 */
         rc = copy_checks(db, c.prev->id, id, e);
     if (rc == 0) /* R-RI-7: the new certificate belongs to the same subscription */
         rc = subscription_certs_insert(db, c.sub.id, id, 0, "reissue", now, e);

@@ -15,10 +15,13 @@
  * revocation of the original; while a renewal of its subscription is in progress (R-REN-5);
  * a change of CN or organization (the answer points to a new application).
  *
- * Vetting (R-RI-5, the policy this CA applies to every product: no re-review): each name's
- * validation is reused while its dated reuse period lasts (ra/validate) and redone
+ * Vetting (R-RI-5, the product's reissue_vetting policy): "none" (the default): each
+ * name's validation is reused while its dated reuse period lasts (ra/validate) and redone
  * otherwise, new names always validated first; the organization checks of the original
- * count while current (checked again right before signing). A reissue whose names are all
+ * count while current (checked again right before signing). "full": nothing is reused;
+ * every name is validated again (ra/validate reuses no earlier validation for such a
+ * reissue) and an OV/EV organization is vetted again by an officer (no check is copied),
+ * before any signature. A reissue whose names are all
  * validated is approved and issued at once; one that waits for DCV is signed only once it
  * passes (and CAA is checked right before signing, like every order).
  *

@@ -21,6 +21,7 @@
 #include "ra/validate.h"
 #include "store/db.h"
 #include "store/outbox.h"
+#include "store/products.h"
 #include "store/users.h"
 
 /* The ADN of the evidence of a validated row: the stored one, or for rows of older
@@ -147,6 +148,17 @@ static void method_now(const struct order_domain_row *d, time_t now, char *out, 
         snprintf(out, n, "%s", dcv_method_name(DCV_DNS_TXT));
 }
 
+/* R-RI-5: 1 when o is a reissue of a product whose reissues are vetted again ("full"):
+ * no earlier validation counts for it; 0 otherwise, <0 on error. */
+static int revet_reissue(struct db *db, const struct order_row *o, struct sm_err *e)
+{
+    if (strcmp(o->kind, "reissue") != 0)
+        return 0;
+    struct product_row p;
+    int rc = products_get(db, o->product_id, &p, e);
+    return rc < 0 ? rc : strcmp(p.reissue_vetting, "full") == 0;
+}
+
 int validate_prepare_tx(const struct order_env *env, const struct config *cfg,
                         const struct order_row *o, struct sm_err *e)
 {
@@ -154,7 +166,10 @@ int validate_prepare_tx(const struct order_env *env, const struct config *cfg,
     size_t n = 0, nold = 0;
     time_t now = clock_now();
     int rc = order_domains_list(env->db, o->id, &d, &n, e);
-    if (rc == 0)
+    int revet = rc == 0 ? revet_reissue(env->db, o, e) : 0;
+    if (revet < 0)
+        rc = revet;
+    if (rc == 0 && !revet)
         rc = order_domains_org_validated(env->db, o->org_id, (int64_t)now - 400LL * 86400, &old,
                                          &nold, e);
     for (size_t i = 0; rc == 0 && i < n; i++) {

@@ -7,22 +7,24 @@
 #define COLS                                                                                       \
     "id, code, name_ja, name_en, level, term_months, multi_domain, sans_included, sans_max, "      \
     "wildcard, allow_ip, list_price, extra_san_price, reissue_fee, review_days_min, "              \
-    "review_days_max, root_options, active, created_at"
-#define NCOLS 19
+    "review_days_max, root_options, active, created_at, reissue_vetting"
+#define NCOLS 20
 
 static const struct db_stmt st_insert = {
     "products.insert",
     "INSERT INTO products (code, name_ja, name_en, level, term_months, multi_domain, "
     "sans_included, sans_max, wildcard, allow_ip, list_price, extra_san_price, reissue_fee, "
-    "review_days_min, review_days_max, root_options, active, created_at) VALUES ($1, $2, $3, "
-    "$4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) RETURNING id",
+    "review_days_min, review_days_max, root_options, active, reissue_vetting, created_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
+    "$19) RETURNING id",
     NULL, NULL};
 static const struct db_stmt st_update = {
     "products.update",
     "UPDATE products SET code = $1, name_ja = $2, name_en = $3, level = $4, term_months = $5, "
     "multi_domain = $6, sans_included = $7, sans_max = $8, wildcard = $9, allow_ip = $10, "
     "list_price = $11, extra_san_price = $12, reissue_fee = $13, review_days_min = $14, "
-    "review_days_max = $15, root_options = $16, active = $17 WHERE id = $18",
+    "review_days_max = $15, root_options = $16, active = $17, reissue_vetting = $18 WHERE id = "
+    "$19",
     NULL, NULL};
 static const struct db_stmt st_get = {"products.get", "SELECT " COLS " FROM products WHERE id = $1",
                                       NULL, NULL};
@@ -51,22 +53,23 @@ static void params(const struct product_row *p, struct db_val *v)
     v[14] = DBV_INT(p->review_days_max);
     v[15] = DBV_TEXT(p->root_options);
     v[16] = DBV_INT(p->active ? 1 : 0);
+    v[17] = DBV_TEXT(p->reissue_vetting[0] ? p->reissue_vetting : "none");
 }
 
 int products_insert(struct db *db, const struct product_row *p, int64_t *id, struct sm_err *e)
 {
-    struct db_val v[18];
+    struct db_val v[19];
     params(p, v);
-    v[17] = DBV_INT(p->created_at);
-    return db_returning_id(db, &st_insert, v, 18, id, e);
+    v[18] = DBV_INT(p->created_at);
+    return db_returning_id(db, &st_insert, v, 19, id, e);
 }
 
 int products_update(struct db *db, const struct product_row *p, struct sm_err *e)
 {
-    struct db_val v[18];
+    struct db_val v[19];
     params(p, v);
-    v[17] = DBV_INT(p->id);
-    int rc = db_run(db, &st_update, v, 18, NULL, NULL, e);
+    v[18] = DBV_INT(p->id);
+    int rc = db_run(db, &st_update, v, 19, NULL, NULL, e);
     if (rc == 0 && db_changes(db) != 1)
         rc = sm_err_set(e, SM_E_NOTFOUND, "product", "no product %lld", (long long)p->id);
     return rc;
@@ -94,6 +97,7 @@ static int fill(void *row, const struct db_val *c)
     db_col_copy(p->root_options, sizeof p->root_options, &c[16]);
     p->active = (int)db_col_int(&c[17]);
     p->created_at = db_col_int(&c[18]);
+    db_col_copy(p->reissue_vetting, sizeof p->reissue_vetting, &c[19]);
     return 0;
 }
 

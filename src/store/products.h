@@ -33,6 +33,7 @@ struct product_row {
     char root_options[16]; /* "a,b", "a" ... */
     int active;
     int64_t created_at;
+    char reissue_vetting[8]; /* "none" | "full" (R-RI-5); "" is stored as "none" */
 };
 
 /* Inserts p as it is (created_at included) inside the caller's transaction; *id (may be

@@ -133,6 +133,11 @@ static void read_form(struct req *r, struct product_row *p, struct perr *pe)
     } else {
         add(pe, "reissue_mode", "officer.product.err.reissue_mode");
     }
+    const char *vet = req_form_text(r, "reissue_vetting"); /* R-RI-5; absent: unchanged */
+    if (vet != NULL && (strcmp(vet, "none") == 0 || strcmp(vet, "full") == 0))
+        snprintf(p->reissue_vetting, sizeof p->reissue_vetting, "%s", vet);
+    else if (vet != NULL)
+        add(pe, "reissue_vetting", "officer.product.err.reissue_vetting");
     number(r, "review_days_min", 0, 60, &v, "officer.product.err.review_days", pe);
     p->review_days_min = (int)v;
     number(r, "review_days_max", 0, 60, &v, "officer.product.err.review_days", pe);
@@ -188,10 +193,13 @@ static void form_page(struct req *r, int status, const struct product_row *p, in
     for (size_t i = 0; f != NULL && i < 3; i++)
         json_object_set_new(f, texts[i],
                             fv(r, from_form ? req_form_text(r, texts[i]) : tv[i], pe, texts[i]));
-    static const char *const errs[] = {"level", "reissue_mode", "root_options"};
-    for (size_t i = 0; f != NULL && i < 3; i++)
+    static const char *const errs[] = {"level", "reissue_mode", "root_options", "reissue_vetting"};
+    for (size_t i = 0; f != NULL && i < 4; i++)
         json_object_set_new(f, errs[i], fv(r, "", pe, errs[i]));
     const char *mode = from_form ? req_form_text(r, "reissue_mode") : (after ? "after" : "free");
+    const char *vet = from_form ? req_form_text(r, "reissue_vetting") : NULL;
+    if (vet == NULL)
+        vet = p->reissue_vetting;
     const char *lv = from_form ? req_form_text(r, "level") : p->level;
     lv = lv ? lv : "";
     int ra = from_form ? flag(r, "root_a") : strchr(p->root_options, 'a') != NULL;
@@ -202,16 +210,16 @@ static void form_page(struct req *r, int status, const struct product_row *p, in
     else
         snprintf(action, sizeof action, "/admin/products");
     json_t *d = json_pack(
-        "{s:o, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b}", "f", f,
-        "action", action, "edit", p->id > 0, "dv", strcmp(lv, "dv") == 0, "ov",
+        "{s:o, s:s, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b, s:b}",
+        "f", f, "action", action, "edit", p->id > 0, "dv", strcmp(lv, "dv") == 0, "ov",
         strcmp(lv, "ov") == 0, "ev", strcmp(lv, "ev") == 0, "multi_domain",
         from_form ? flag(r, "multi_domain") : p->multi_domain, "wildcard",
         from_form ? flag(r, "wildcard") : p->wildcard, "allow_ip",
         from_form ? flag(r, "allow_ip") : p->allow_ip, "active",
         from_form ? flag(r, "active") : p->active, "root_a", ra, "root_b", rb, "fee_free",
         mode != NULL && strcmp(mode, "free") == 0, "fee_after",
-        mode != NULL && strcmp(mode, "after") == 0, "has_errors", pe != NULL && pe->n > 0, "saved",
-        req_query(r, "saved") != NULL);
+        mode != NULL && strcmp(mode, "after") == 0, "vet_full", strcmp(vet, "full") == 0,
+        "has_errors", pe != NULL && pe->n > 0, "saved", req_query(r, "saved") != NULL);
     http_reply_page(r, status, "admin_product",
                     p->id > 0 ? "officer.product.edit.title" : "officer.product.new.title", d);
 }
@@ -383,6 +391,7 @@ static void save(struct req *r, int64_t id)
             return;
         }
         p.created_at = old.created_at;
+        memcpy(p.reissue_vetting, old.reissue_vetting, sizeof p.reissue_vetting);
     }
     p.id = id;
     struct perr pe = {0};
@@ -397,8 +406,9 @@ static void save(struct req *r, int64_t id)
         } else if (rc == -SM_E_INVALID) {
             /* a rule of ra/product not caught above: beside its field */
             static const char *const fields[] = {
-                "code",     "name_ja",    "name_en",     "level",           "term_months",
-                "sans_max", "list_price", "reissue_fee", "review_days_max", "root_options"};
+                "code",           "name_ja",    "name_en",     "level",           "term_months",
+                "sans_max",       "list_price", "reissue_fee", "review_days_max", "root_options",
+                "reissue_vetting"};
             const char *f = "code";
             for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
                 if (strcmp(e.field, fields[i]) == 0)

@@ -4,7 +4,7 @@
 # name for products in menu and page): the demo catalog is listed; a product is
 # created with every field (code, names ja/en, level, term, multi-domain with included and
 # maximum names, wildcard, IP names, list price, price per extra name, reissue-fee rule,
-# review target in business days, root options, active) and edited; bad values get a
+# review target in business days, root options, active, reissue vetting R-RI-5) and edited; bad values get a
 # message beside each field (ja and en) and save nothing; a duplicate code is refused;
 # the catalog API shows the new product; officers and customers get 404 (R-ACT-1); the
 # audit log holds product.create / product.update and stays intact.
@@ -67,8 +67,11 @@ get /admin/products/new
 check_eq "new product form answers 200" 200 "$code"
 post /admin/products code="Bad Code" name_ja="" name_en="$(printf 'x%.0s' $(seq 1 130))" \
   level=xv term_months=0 sans_included=7 sans_max=3 list_price=-5 extra_san_price=abc \
-  reissue_mode=after reissue_days=x reissue_yen=1000 review_days_min=5 review_days_max=2
+  reissue_mode=after reissue_days=x reissue_yen=1000 review_days_min=5 review_days_max=2 \
+  reissue_vetting=some
 check_eq "R-PRD-1 invalid product: 422" 422 "$code"
+check "R-RI-5 reissue vetting other than none/full: message beside the field" \
+  err reissue_vetting
 check "code: message beside the field" err code
 check "name_ja: required" grep -q 'data-field="name_ja">入力してください' "$BODY"
 check "name_en: too long" err name_en
@@ -96,7 +99,7 @@ post /admin/products code=ov-multi-2y name_ja="OV マルチドメイン 2年" \
   name_en="OV multi-domain 2 years" level=ov term_months=24 multi_domain=1 wildcard=1 \
   allow_ip=1 sans_included=3 sans_max=50 list_price=180000 extra_san_price=12000 \
   reissue_mode=after reissue_days=30 reissue_yen=5000 review_days_min=2 review_days_max=6 \
-  root_a=1 root_b=1 active=1
+  root_a=1 root_b=1 active=1 reissue_vetting=full
 check_eq "R-PRD-1 product created: 303" 303 "$code"
 loc=$(tr -d '\r' <"$HDR" | sed -n 's/^Location: //Ip')
 check "redirects to the product's page" grep -Eq '^/admin/products/[0-9]+\?saved=1$' <<<"$loc"
@@ -112,6 +115,8 @@ check "price kept" has 'value="180000"'
 check "extra name price kept" has 'value="12000"'
 check "reissue rule: after 30 days" grep -q 'name="reissue_mode" value="after" checked' "$BODY"
 check "reissue fee kept" has 'value="5000"'
+check "R-RI-5 reissue vetting full kept" \
+  grep -q 'name="reissue_vetting" value="full" checked' "$BODY"
 check "review target kept" has 'value="6"'
 check "multi-domain ticked" grep -q 'name="multi_domain" value="1" checked' "$BODY"
 check "wildcard ticked" grep -q 'name="wildcard" value="1" checked' "$BODY"

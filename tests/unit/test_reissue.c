@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* R-RI-1, R-RI-2, R-RI-3, R-RI-4, R-RI-6, R-RI-7, R-REN-5 (issue 9 item 3): the rules of
+/* R-RI-1, R-RI-2, R-RI-3, R-RI-4, R-RI-5, R-RI-6, R-RI-7, R-REN-5 (issue 9 item 3): the rules of
  * ra/reissue.c on SQLite, and on PostgreSQL too when SHOMEI_TEST_PG_URL is set: the reason
  * list and its RFC 5280 codes; each refusal (bad reason, a revocation date outside today ..
  * +60 days, no consent, a revoked or expired original, the month of its end, a renewal in
@@ -28,7 +28,9 @@
 
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/policy.h"
 #include "pki/crl.h"
+#include "ra/fulfil.h"
 #include "ra/product.h"
 #include "ra/reissue.h"
 #include "ra/revoke.h"
@@ -36,6 +38,7 @@
 #include "store/certs.h"
 #include "store/db.h"
 #include "store/keyblock.h"
+#include "store/order_domains.h"
 #include "store/orders.h"
 #include "store/products.h"
 #include "store/subscriptions.h"
@@ -543,6 +546,106 @@ static void test_fee(void **state)
     (void)s3;
 }
 
+/* R-RI-5 (issue 9 item 3): an original whose CN was validated (DNS) at validated_at, on
+ * product p; its serial in serial. */
+static void validated_original(struct fx *f, const struct product_row *p, time_t validated_at,
+                               char *serial)
+{
+    struct sm_err e = {0};
+    time_t now = clock_now();
+    int64_t cid = issued(f, p, f->k1, now - 40 * DAY, now + 150 * DAY, serial);
+    struct certs_row *c = NULL;
+    assert_int_equal(certs_get_id(f->db, cid, &c, &e), 0);
+    const char *names[1] = {CN}, *methods[1] = {"dns"};
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(order_domains_replace(f->db, c->order_id, names, methods, 1, &e), 0);
+    assert_int_equal(order_domains_set_result(f->db, c->order_id, CN, "validated",
+                                              (int64_t)validated_at, "2.1.9", "{}", &e),
+                     0);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    certs_row_free(c);
+}
+
+/* R-RI-5: the reissue order id of a free reissue of serial; its CN domain's state in
+ * dstate (16 bytes), the order's state in ostate (24 bytes). */
+static int64_t reissue_states(struct fx *f, const char *serial, char *dstate, char *ostate)
+{
+    struct sm_err e = {0};
+    struct reissue_req q = good(serial);
+    int64_t id = 0;
+    if (reissue_apply(&f->env, &f->who, f->cfg, &q, NULL, &id, &e) != 0)
+        fail_msg("apply: %s %s", e.field, e.detail);
+    struct order_domain_row *d = NULL;
+    size_t n = 0;
+    assert_int_equal(order_domains_list(f->db, id, &d, &n, &e), 0);
+    assert_int_equal(n, 1);
+    snprintf(dstate, 16, "%s", d[0].state);
+    order_domain_rows_free(d, n);
+    static const struct org_scope all = {1, NULL, 0};
+    struct order_row *o = NULL;
+    assert_int_equal(orders_get(f->db, id, &all, &o, &e), 0);
+    snprintf(ostate, 24, "%s", o->state);
+    assert_int_equal(o->cert_id, 0);
+    order_row_free(o);
+    return id;
+}
+
+/* R-RI-5 policy none: the original's DCV is reused inside the dated reuse period and the
+ * reissue goes on to approval at once */
+static void test_vetting_none_reuse(void **state)
+{
+    struct fx *f = *state;
+    char s[24], ds[16], os[24];
+    int days = policy_dcv_reuse_days(clock_now());
+    assert_string_equal(f->p.reissue_vetting, "none"); /* the default */
+    validated_original(f, &f->p, clock_now() - (time_t)(days - 5) * DAY, s);
+    reissue_states(f, s, ds, os);
+    assert_string_equal(ds, "validated");
+    assert_string_not_equal(os, "vetting");
+}
+
+/* R-RI-5 policy none: evidence past the reuse period is never reused; the reissue waits
+ * for DCV and cannot be approved */
+static void test_vetting_none_stale(void **state)
+{
+    struct fx *f = *state;
+    char s[24], ds[16], os[24];
+    int days = policy_dcv_reuse_days(clock_now());
+    validated_original(f, &f->p, clock_now() - (time_t)(days + 5) * DAY, s);
+    int64_t id = reissue_states(f, s, ds, os);
+    assert_string_equal(ds, "pending");
+    assert_string_equal(os, "vetting");
+    struct sm_err e = {0};
+    static const struct order_actor officer = {2, {1, NULL, 0}};
+    assert_true(fulfil_approve(&f->env, &officer, f->cfg, id, 0, &e) < 0);
+}
+
+/* R-RI-5 policy full: a fresh validation of the original is not reused either; control
+ * must be proven again before any approval, and the organization checks are not copied */
+static void test_vetting_full(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    char s[24], ds[16], os[24];
+    snprintf(f->p.reissue_vetting, sizeof f->p.reissue_vetting, "full");
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(products_update(f->db, &f->p, &e), 0);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    struct product_row back;
+    assert_int_equal(products_get(f->db, f->p.id, &back, &e), 0);
+    assert_string_equal(back.reissue_vetting, "full");
+    validated_original(f, &f->p, clock_now() - 2 * DAY, s);
+    int64_t id = reissue_states(f, s, ds, os);
+    assert_string_equal(ds, "pending");
+    assert_string_equal(os, "vetting");
+    static const struct order_actor officer = {2, {1, NULL, 0}};
+    assert_true(fulfil_approve(&f->env, &officer, f->cfg, id, 0, &e) < 0);
+    /* a policy other than none or full is refused by the product rules */
+    snprintf(back.reissue_vetting, sizeof back.reissue_vetting, "some");
+    assert_int_equal(product_validate(&back, &e), -SM_E_INVALID);
+    assert_string_equal(e.field, "reissue_vetting");
+}
+
 int main(void)
 {
     const struct CMUnitTest pure[] = {
@@ -554,6 +657,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_apply, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_key_compromise, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_fee, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_vetting_none_reuse, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_vetting_none_stale, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_vetting_full, fx_setup, fx_teardown),
     };
     int failed = cmocka_run_group_tests_name("reissue_rules", pure, NULL, NULL);
     return failed + dbfx_run_both("reissue", t, sizeof t / sizeof t[0], NULL, 0);
