@@ -46,8 +46,7 @@ int group_delete(struct db *db, const struct user_row *u, const struct org_scope
                  const char *client_ip, int64_t gid, struct sm_err *e);
 /* Removes member_id from group gid. Audited "group.member_remove". */
 int group_remove_member(struct db *db, const struct user_row *u, const struct org_scope *scope,
-                        const char *client_ip, int64_t gid, int64_t member_id,
-                        struct sm_err *e);
+                        const char *client_ip, int64_t gid, int64_t member_id, struct sm_err *e);
 /* Files the certificate with serial under group gid of the certificate's organization.
  * A user who does not manage the groups moves it only into a group they are a member of.
  * Audited "cert.group_moved" {from, to}. */

@@ -75,16 +75,16 @@ static char *quote_json(const struct quote *q)
     json_t *lines = json_array(), *rates = json_array();
     for (size_t i = 0; i < q->bill.nlines; i++) {
         const struct price_line *l = &q->bill.lines[i];
-        json_array_append_new(lines, json_pack("{s:s, s:I, s:I, s:I, s:i}", "desc", l->desc, "qty",
-                                               (json_int_t)l->qty, "unit", (json_int_t)l->unit,
-                                               "amount", (json_int_t)l->amount, "rate_pct",
-                                               l->rate_pct));
+        json_array_append_new(lines,
+                              json_pack("{s:s, s:I, s:I, s:I, s:i}", "desc", l->desc, "qty",
+                                        (json_int_t)l->qty, "unit", (json_int_t)l->unit, "amount",
+                                        (json_int_t)l->amount, "rate_pct", l->rate_pct));
     }
     for (size_t i = 0; i < q->bill.nrates; i++)
-        json_array_append_new(rates, json_pack("{s:i, s:I, s:I}", "rate_pct",
-                                               q->bill.rates[i].rate_pct, "base",
-                                               (json_int_t)q->bill.rates[i].base, "tax",
-                                               (json_int_t)q->bill.rates[i].tax));
+        json_array_append_new(rates,
+                              json_pack("{s:i, s:I, s:I}", "rate_pct", q->bill.rates[i].rate_pct,
+                                        "base", (json_int_t)q->bill.rates[i].base, "tax",
+                                        (json_int_t)q->bill.rates[i].tax));
     const struct billing_issuer_row *is = &q->issuer;
     json_t *j = json_pack(
         "{s:s, s:I, s:I, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:I, s:I}, s:o, s:o, s:I, s:I, "

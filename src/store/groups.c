@@ -232,8 +232,7 @@ static int collect_id(void *ctx, const struct db_val *c, int ncols)
     return 0;
 }
 
-int groups_member_ids(struct db *db, int64_t group_id, int64_t **ids, size_t *n,
-                      struct sm_err *e)
+int groups_member_ids(struct db *db, int64_t group_id, int64_t **ids, size_t *n, struct sm_err *e)
 {
     struct idvec a = {NULL, 0, 0};
     struct db_val p[1] = {DBV_INT(group_id)};
@@ -257,8 +256,7 @@ int groups_count_of_user(struct db *db, int64_t user_id, int64_t *n, struct sm_e
     return db_get_one(db, &st_count_user, p, 1, &db_row_int, n, e);
 }
 
-int groups_cert_visible(struct db *db, int64_t cert_id, int64_t user_id, int *yes,
-                        struct sm_err *e)
+int groups_cert_visible(struct db *db, int64_t cert_id, int64_t user_id, int *yes, struct sm_err *e)
 {
     struct db_val p[2] = {DBV_INT(cert_id), DBV_INT(user_id)};
     int64_t n = 0;

@@ -50,8 +50,7 @@ int groups_delete(struct db *db, int64_t id, struct sm_err *e);
 /* Removes user_id from the group; -SM_E_NOTFOUND when it is no member. */
 int groups_remove_member(struct db *db, int64_t group_id, int64_t user_id, struct sm_err *e);
 /* The user ids of the group's members, by id. *ids malloc'd (free()), NULL when none. */
-int groups_member_ids(struct db *db, int64_t group_id, int64_t **ids, size_t *n,
-                      struct sm_err *e);
+int groups_member_ids(struct db *db, int64_t group_id, int64_t **ids, size_t *n, struct sm_err *e);
 /* How many groups user_id is a member of. */
 int groups_count_of_user(struct db *db, int64_t user_id, int64_t *n, struct sm_err *e);
 /* 1 in *yes when the certificate is filed under a group user_id is a member of, or was

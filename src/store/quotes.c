@@ -67,9 +67,9 @@ void quote_rows_free(struct quote_row *v, size_t n)
 
 int quotes_insert(struct db *db, const struct quote_row *q, int64_t *id, struct sm_err *e)
 {
-    struct db_val p[9] = {DBV_TEXT(q->number),      DBV_INT(q->org_id),    DBV_INT(q->created_by),
-                          DBV_INT(q->created_at),   DBV_INT(q->valid_until), DBV_TEXT(q->recipient),
-                          DBV_TEXT(q->subject),     DBV_INT(q->total),     DBV_TEXT(q->body)};
+    struct db_val p[9] = {DBV_TEXT(q->number),    DBV_INT(q->org_id),      DBV_INT(q->created_by),
+                          DBV_INT(q->created_at), DBV_INT(q->valid_until), DBV_TEXT(q->recipient),
+                          DBV_TEXT(q->subject),   DBV_INT(q->total),       DBV_TEXT(q->body)};
     return db_returning_id(db, &st_insert, p, 9, id, e);
 }
 

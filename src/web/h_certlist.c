@@ -29,9 +29,9 @@
 
 /* ---- the query ---- */
 
-static const char *const known_args[] = {"q",    "state", "product", "level", "org",    "from",
-                                         "to",   "sort",  "dir",     "after", "before", "last",
-                                         "page", "limit", "offset",  "id",    "lang",   "saved", "group"};
+static const char *const known_args[] = {
+    "q",      "state", "product", "level", "org",    "from", "to",   "sort",  "dir",  "after",
+    "before", "last",  "page",    "limit", "offset", "id",   "lang", "saved", "group"};
 static const char *const state_names[] = {"", "valid", "expired", "revoked"};
 static const char *const sort_names[] = {"expiry", "start", "cn"};
 
@@ -418,9 +418,9 @@ static json_t *group_options(struct req *r, struct portal *p, int64_t sel)
     json_t *a = json_array();
     struct group_row *v = NULL;
     size_t n = 0;
-    json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "value", "", "label",
-                                       i18n_text(r->lang, "groups.filter_any"), "current",
-                                       sel == 0));
+    json_array_append_new(a,
+                          json_pack("{s:s, s:s, s:b}", "value", "", "label",
+                                    i18n_text(r->lang, "groups.filter_any"), "current", sel == 0));
     if (groups_list(p->db, &p->who.scope, &v, &n, NULL) == 0)
         for (size_t i = 0; i < n; i++) {
             char id[24];
@@ -540,8 +540,8 @@ static void list(struct req *r, int api)
         "{s:o, s:b, s:s, s:b, s:o, s:o, s:b, s:o*, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:s, s:s, "
         "s:o, s:o, s:b}",
         "certs", items, "has_certs", shown > 0, "q", f->q ? f->q : "", "searched",
-        (f->q && f->q[0]) || q.state || f->product || f->level || f->org_id || q.from[0] || q.to[0] ||
-            f->group_id,
+        (f->q && f->q[0]) || q.state || f->product || f->level || f->org_id || q.from[0] ||
+            q.to[0] || f->group_id,
         "prev", prev, "next", next, "paged", has_prev || has_next, "csv_url", csv_url, "first_url",
         list_url(&q, NULL), "last_url", list_url(&q, "last=1"), "states",
         options(state_names, st_labels, 4, q.state ? q.state : "", r->lang), "levels",

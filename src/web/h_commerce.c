@@ -212,8 +212,7 @@ void h_quote_pdf(struct req *r)
 
 /* ---- the cart ---- */
 
-int commerce_quote_cart(struct portal *p, const char *recipient, struct quote *q,
-                        struct sm_err *e)
+int commerce_quote_cart(struct portal *p, const char *recipient, struct quote *q, struct sm_err *e)
 {
     struct cart_row *v = NULL;
     size_t n = 0;

@@ -18,8 +18,7 @@ struct portal;
 void commerce_reply_pdf(struct req *r, const struct quote *q, enum pdf_kind kind);
 /* Quotes (and stores) the whole cart of p's user, addressed to recipient (NULL = the
  * organization). -SM_E_INVALID field "cart" when it is empty or too long. */
-int commerce_quote_cart(struct portal *p, const char *recipient, struct quote *q,
-                        struct sm_err *e);
+int commerce_quote_cart(struct portal *p, const char *recipient, struct quote *q, struct sm_err *e);
 
 void h_quote_form(struct req *r);
 void h_quote_pdf(struct req *r);

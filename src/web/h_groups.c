@@ -64,8 +64,7 @@ static void page(struct req *r, struct portal *p, int status, const char *name,
     struct buf msg = BUF_INIT;
     banner(&msg, r->lang, err);
     json_t *d = json_pack("{s:o, s:s, s:s, s:b, s:b}", "groups", a, "name", name ? name : "",
-                          "input_error", msg.p ? msg.p : "", "empty", n == 0, "manage",
-                          manager(p));
+                          "input_error", msg.p ? msg.p : "", "empty", n == 0, "manage", manager(p));
     buf_free(&msg);
     http_reply_page(r, status, "groups", "groups.title", d);
 }
@@ -172,13 +171,12 @@ static void group_page(struct req *r, struct portal *p, int64_t gid, int status,
     banner(&msg, r->lang, err);
     const char *name = err != NULL ? req_form_text(r, "name") : NULL;
     json_t *d = json_pack(
-        "{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:b, s:b, s:b, s:I, s:s}", "id",
-        (json_int_t)g.id, "gname", name != NULL ? name : g.name, "org_name",
-        tstr(t, "org", "name_ja"), "contact_name", tstr(t, "contacts", "contact.name"),
-        "contact_email", tstr(t, "contacts", "contact.email"), "notify", ne.p ? ne.p : "",
-        "members", members, "others", others, "has_others", json_array_size(others) > 0,
-        "manage", manager(p), "deletable", g.certs == 0, "certs", (json_int_t)g.certs,
-        "input_error", msg.p ? msg.p : "");
+        "{s:I, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:b, s:b, s:b, s:I, s:s}", "id", (json_int_t)g.id,
+        "gname", name != NULL ? name : g.name, "org_name", tstr(t, "org", "name_ja"),
+        "contact_name", tstr(t, "contacts", "contact.name"), "contact_email",
+        tstr(t, "contacts", "contact.email"), "notify", ne.p ? ne.p : "", "members", members,
+        "others", others, "has_others", json_array_size(others) > 0, "manage", manager(p),
+        "deletable", g.certs == 0, "certs", (json_int_t)g.certs, "input_error", msg.p ? msg.p : "");
     json_decref(t);
     buf_free(&ne);
     buf_free(&msg);
@@ -230,8 +228,8 @@ void h_group_update(struct req *r)
         struct sm_err e = {0};
         char to[48];
         snprintf(to, sizeof to, "/groups/%lld", (long long)gid);
-        int rc = group_update(p.db, p.user, &p.who.scope, r->client, gid,
-                              req_form_text(r, "name"), tj, &e);
+        int rc = group_update(p.db, p.user, &p.who.scope, r->client, gid, req_form_text(r, "name"),
+                              tj, &e);
         free(tj);
         after(r, &p, gid, rc, &e, to);
     }
@@ -401,8 +399,7 @@ out:
 
 /* ---- a certificate's group, on its page ---- */
 
-void group_page_data(struct req *r, struct portal *p, int64_t cert_id, int64_t org_id,
-                     json_t *data)
+void group_page_data(struct req *r, struct portal *p, int64_t cert_id, int64_t org_id, json_t *data)
 {
     (void)r;
     struct group_row *v = NULL;

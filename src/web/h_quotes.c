@@ -38,8 +38,8 @@ static json_t *quote_json(const struct quote *q, int64_t org_id)
     json_t *lines = json_array(), *rates = json_array();
     for (size_t i = 0; i < q->bill.nlines; i++) {
         const struct price_line *l = &q->bill.lines[i];
-        json_array_append_new(lines, json_pack("{s:s, s:I, s:I, s:I, s:i}", "description",
-                                               l->desc, "quantity", (json_int_t)l->qty, "unit",
+        json_array_append_new(lines, json_pack("{s:s, s:I, s:I, s:I, s:i}", "description", l->desc,
+                                               "quantity", (json_int_t)l->qty, "unit",
                                                (json_int_t)l->unit, "amount", (json_int_t)l->amount,
                                                "tax_rate_pct", l->rate_pct));
     }
@@ -52,12 +52,12 @@ static json_t *quote_json(const struct quote *q, int64_t org_id)
     iso(q->at, at, sizeof at);
     iso(q->valid_until, until, sizeof until);
     snprintf(pdf, sizeof pdf, "/api/v1/quotes/%s", q->number);
-    return json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:s, s:s}",
-                     "number", q->number, "org_id", (json_int_t)org_id, "created_at", at,
-                     "valid_until", until, "recipient", q->recipient, "subject", q->subject,
-                     "lines", lines, "tax_rates", rates, "subtotal", (json_int_t)q->bill.subtotal,
-                     "tax", (json_int_t)q->bill.tax, "total", (json_int_t)q->bill.total,
-                     "currency", "JPY", "pdf", pdf);
+    return json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:I, s:I, s:s, s:s}", "number",
+                     q->number, "org_id", (json_int_t)org_id, "created_at", at, "valid_until",
+                     until, "recipient", q->recipient, "subject", q->subject, "lines", lines,
+                     "tax_rates", rates, "subtotal", (json_int_t)q->bill.subtotal, "tax",
+                     (json_int_t)q->bill.tax, "total", (json_int_t)q->bill.total, "currency", "JPY",
+                     "pdf", pdf);
 }
 
 /* The stored quote of the route's :number, or an answer (404 for one not in scope). */
@@ -115,11 +115,11 @@ static json_t *list_json(struct portal *p, struct sm_err *e)
         portal_yen(v[i].total, yen, sizeof yen);
         char date[40];
         quote_date_ja((time_t)v[i].created_at, date, sizeof date);
-        json_array_append_new(
-            a, json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:s}", "number", v[i].number,
-                         "org_id", (json_int_t)v[i].org_id, "created_at", at, "valid_until", until,
-                         "recipient", v[i].recipient, "subject", v[i].subject, "total",
-                         (json_int_t)v[i].total, "total_yen", yen, "date", date));
+        json_array_append_new(a, json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:I, s:s, s:s}",
+                                           "number", v[i].number, "org_id", (json_int_t)v[i].org_id,
+                                           "created_at", at, "valid_until", until, "recipient",
+                                           v[i].recipient, "subject", v[i].subject, "total",
+                                           (json_int_t)v[i].total, "total_yen", yen, "date", date));
     }
     quote_rows_free(v, n);
     return a;
@@ -148,9 +148,9 @@ void h_account_quotes(struct req *r)
         if ((a = list_json(&p, &e)) == NULL)
             pf_reply_err(r, &p, &e);
         else
-            http_reply_page(r, 200, "account_quotes", "commerce.quotes.title",
-                            json_pack("{s:b, s:o}", "has_quotes", json_array_size(a) > 0,
-                                      "quotes", a));
+            http_reply_page(
+                r, 200, "account_quotes", "commerce.quotes.title",
+                json_pack("{s:b, s:o}", "has_quotes", json_array_size(a) > 0, "quotes", a));
     }
     portal_clear(&p);
 }
@@ -159,8 +159,8 @@ void h_account_quotes(struct req *r)
 static void reply_err(struct req *r, struct portal *p, const struct sm_err *e)
 {
     if (e->code == SM_E_INVALID) {
-        static const char *const known[] = {"product", "sans",   "domain", "recipient",
-                                            "org_id",  "cart",   "items"};
+        static const char *const known[] = {"product", "sans", "domain", "recipient",
+                                            "org_id",  "cart", "items"};
         const char *key = NULL;
         char k[64];
         for (size_t i = 0; key == NULL && i < sizeof known / sizeof *known; i++)
@@ -220,8 +220,7 @@ void h_api_quote_create(struct req *r)
                                             json_string_value(dom)};
         }
         if (rc == 0)
-            rc = quote_make(&p.env, &p.who, body_org(b, &p), it, n, json_string_value(rec), q,
-                            &e);
+            rc = quote_make(&p.env, &p.who, body_org(b, &p), it, n, json_string_value(rec), q, &e);
     }
     if (rc == 0) {
         int64_t org = 0;
@@ -265,17 +264,17 @@ void h_api_cart_items(struct req *r)
         }
         int complete = cart_item_complete(&v[i]);
         done += complete != 0;
-        json_array_append_new(
-            a, json_pack("{s:I, s:I, s:s, s:I, s:s, s:b, s:I, s:s, s:s}", "id",
-                         (json_int_t)v[i].id, "org_id", (json_int_t)v[i].org_id, "product",
-                         pr.code, "sans", (json_int_t)v[i].sans, "domain", v[i].domain, "complete",
-                         complete, "order_id", (json_int_t)v[i].order_id, "receipt_no",
-                         v[i].receipt_no, "order_state", v[i].order_state));
+        json_array_append_new(a, json_pack("{s:I, s:I, s:s, s:I, s:s, s:b, s:I, s:s, s:s}", "id",
+                                           (json_int_t)v[i].id, "org_id", (json_int_t)v[i].org_id,
+                                           "product", pr.code, "sans", (json_int_t)v[i].sans,
+                                           "domain", v[i].domain, "complete", complete, "order_id",
+                                           (json_int_t)v[i].order_id, "receipt_no", v[i].receipt_no,
+                                           "order_state", v[i].order_state));
     }
     int64_t renewable = 0;
     time_t now = clock_now();
-    if (cart_count_renewable(p.db, &p.who.scope, now,
-                             now + (time_t)SUB_RENEWAL_WINDOW_DAYS * 86400, &renewable, &e) < 0)
+    if (cart_count_renewable(p.db, &p.who.scope, now, now + (time_t)SUB_RENEWAL_WINDOW_DAYS * 86400,
+                             &renewable, &e) < 0)
         renewable = 0;
     http_reply_json(r, 200,
                     json_pack("{s:o, s:I, s:I, s:I}", "items", a, "complete", (json_int_t)done,
@@ -353,11 +352,10 @@ json_t *commerce_cart_unfinished(struct req *r, struct portal *p)
         }
         char url[128];
         snprintf(url, sizeof url, "/apply?product=%s&cart=%lld", pr.code, (long long)v[i].id);
-        json_array_append_new(a, json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", (json_int_t)v[i].id,
-                                           "name", strcmp(r->lang, "en") == 0 ? pr.name_en
-                                                                              : pr.name_ja,
-                                           "domain", v[i].domain, "sans", (json_int_t)v[i].sans,
-                                           "url", url));
+        json_array_append_new(
+            a, json_pack("{s:I, s:s, s:s, s:I, s:s}", "id", (json_int_t)v[i].id, "name",
+                         strcmp(r->lang, "en") == 0 ? pr.name_en : pr.name_ja, "domain",
+                         v[i].domain, "sans", (json_int_t)v[i].sans, "url", url));
     }
     free(v);
     return json_pack("{s:b, s:o, s:I}", "has_items", json_array_size(a) > 0, "items", a, "count",
