@@ -14,6 +14,7 @@
 #include "store/audit.h"
 #include "store/certs.h"
 #include "store/db.h"
+#include "store/orgreg.h"
 
 static int template_ok(const char *tj, struct sm_err *e)
 {
@@ -72,18 +73,69 @@ static int finish(struct db *db, int rc, struct sm_err *e)
     return rc;
 }
 
+int group_may_manage(struct db *db, const struct user_row *u, int *yes, struct sm_err *e)
+{
+    *yes = 0;
+    if (u == NULL || u->org_id <= 0 || (u->role != USER_CUSTOMER && u->role != USER_RESELLER))
+        return 0;
+    return orgreg_is_admin(db, u->org_id, u->id, yes, e);
+}
+
+static int must_manage(struct db *db, const struct user_row *u, struct sm_err *e)
+{
+    int yes = 0;
+    int rc = group_may_manage(db, u, &yes, e);
+    if (rc == 0 && !yes)
+        rc = sm_err_set(e, SM_E_FORBIDDEN, "group",
+                        "only the organization's administrator manages its groups");
+    return rc;
+}
+
+int group_viewer(struct db *db, const struct user_row *u, int64_t *viewer, struct sm_err *e)
+{
+    *viewer = 0;
+    if (u == NULL || u->org_id <= 0 || (u->role != USER_CUSTOMER && u->role != USER_RESELLER))
+        return 0;
+    int admin = 0;
+    int64_t n = 0;
+    int rc = orgreg_is_admin(db, u->org_id, u->id, &admin, e);
+    if (rc == 0 && !admin)
+        rc = groups_count_of_user(db, u->id, &n, e);
+    if (rc == 0 && !admin && n > 0)
+        *viewer = u->id;
+    return rc;
+}
+
+int group_check_visible(struct db *db, int64_t viewer, int64_t cert_id, struct sm_err *e)
+{
+    if (viewer <= 0)
+        return 0;
+    int yes = 0;
+    int rc = groups_cert_visible(db, cert_id, viewer, &yes, e);
+    if (rc == 0 && !yes)
+        rc = sm_err_set(e, SM_E_NOTFOUND, "serial", "no such certificate");
+    return rc;
+}
+
+static int name_ok(const char *name, struct sm_err *e)
+{
+    long n = name != NULL ? field_chars(name) : -1;
+    if (n < 1 || n > 128 || field_has_control(name, 0))
+        return sm_err_set(e, SM_E_INVALID, "name", "1 to 128 characters");
+    return 0;
+}
+
 int group_create(struct db *db, const struct user_row *u, const char *client_ip, const char *name,
                  const char *template_json, int64_t *id, struct sm_err *e)
 {
     const char *tj = template_json != NULL && template_json[0] ? template_json : "{}";
-    long n = name != NULL ? field_chars(name) : -1;
-    if (n < 1 || n > 128 || field_has_control(name, 0))
-        return sm_err_set(e, SM_E_INVALID, "name", "1 to 128 characters");
-    int rc = template_ok(tj, e);
+    int rc = name_ok(name, e);
+    if (rc == 0)
+        rc = template_ok(tj, e);
+    if (rc == 0)
+        rc = must_manage(db, u, e);
     if (rc < 0)
         return rc;
-    if (u == NULL || u->org_id <= 0 || (u->role != USER_CUSTOMER && u->role != USER_RESELLER))
-        return sm_err_set(e, SM_E_FORBIDDEN, "group", "only users of an organization");
     if ((rc = db_begin(db, e)) < 0)
         return rc;
     rc = groups_insert(db, u->org_id, name, tj, u->id, id, e);
@@ -100,10 +152,15 @@ int group_create(struct db *db, const struct user_row *u, const char *client_ip,
 int group_add_member(struct db *db, const struct user_row *u, const struct org_scope *scope,
                      const char *client_ip, int64_t gid, int64_t member_id, struct sm_err *e)
 {
-    int rc = db_begin(db, e);
+    struct group_row g = {0};
+    int rc = groups_get(db, gid, scope, &g, e); /* another organization's: 404 first */
+    group_row_clear(&g);
+    if (rc == 0)
+        rc = must_manage(db, u, e);
+    if (rc == 0)
+        rc = db_begin(db, e);
     if (rc < 0)
         return rc;
-    struct group_row g = {0};
     struct user_row m;
     rc = groups_get(db, gid, scope, &g, e);
     if (rc == 0) {
@@ -143,6 +200,19 @@ int group_move_cert(struct db *db, const struct user_row *u, const struct org_sc
         sm_err_clear(e);
         rc = sm_err_set(e, SM_E_NOTFOUND, "group_id", "no such group");
     }
+    int manager = 0;
+    if (rc == 0)
+        rc = group_may_manage(db, u, &manager, e);
+    if (rc == 0 && !manager) {
+        int64_t *ids = NULL;
+        size_t nids = 0, i = 0;
+        rc = groups_member_ids(db, gid, &ids, &nids, e);
+        while (rc == 0 && i < nids && ids[i] != u->id)
+            i++;
+        if (rc == 0 && i == nids)
+            rc = sm_err_set(e, SM_E_FORBIDDEN, "group_id", "not a member of the group");
+        free(ids);
+    }
     int64_t from = 0;
     if (rc == 0)
         rc = groups_set_cert(db, cert_id, gid, (int64_t)clock_now(), &from, e);
@@ -152,5 +222,82 @@ int group_move_cert(struct db *db, const struct user_row *u, const struct org_sc
         rc = audit(db, u, client_ip, "cert.group_moved", obj,
                    json_pack("{s:I, s:I}", "from", (json_int_t)from, "to", (json_int_t)gid), e);
     group_row_clear(&g);
+    return finish(db, rc, e);
+}
+
+/* The group gid inside scope, the caller allowed to manage it; in a transaction. */
+static int begin_managed(struct db *db, const struct user_row *u, const struct org_scope *scope,
+                         int64_t gid, struct group_row *g, struct sm_err *e)
+{
+    int rc = groups_get(db, gid, scope, g, e);
+    if (rc == 0)
+        rc = must_manage(db, u, e);
+    if (rc == 0 && g->org_id != u->org_id)
+        rc = sm_err_set(e, SM_E_NOTFOUND, "group", "no such group");
+    if (rc == 0)
+        rc = db_begin(db, e);
+    return rc;
+}
+
+int group_update(struct db *db, const struct user_row *u, const struct org_scope *scope,
+                 const char *client_ip, int64_t gid, const char *name, const char *template_json,
+                 struct sm_err *e)
+{
+    const char *tj = template_json != NULL && template_json[0] ? template_json : "{}";
+    struct group_row g = {0};
+    int rc = begin_managed(db, u, scope, gid, &g, e);
+    if (rc < 0) {
+        group_row_clear(&g);
+        return rc;
+    }
+    rc = name_ok(name, e);
+    if (rc == 0)
+        rc = template_ok(tj, e);
+    if (rc == 0)
+        rc = groups_update(db, gid, g.org_id, name, tj, e);
+    char obj[40];
+    snprintf(obj, sizeof obj, "group:%lld", (long long)gid);
+    if (rc == 0)
+        rc = audit(db, u, client_ip, "group.update", obj,
+                   json_pack("{s:s, s:s}", "from", g.name, "name", name), e);
+    group_row_clear(&g);
+    return finish(db, rc, e);
+}
+
+int group_delete(struct db *db, const struct user_row *u, const struct org_scope *scope,
+                 const char *client_ip, int64_t gid, struct sm_err *e)
+{
+    struct group_row g = {0};
+    int rc = begin_managed(db, u, scope, gid, &g, e);
+    if (rc < 0) {
+        group_row_clear(&g);
+        return rc;
+    }
+    if (g.certs > 0)
+        rc = sm_err_set(e, SM_E_CONFLICT, "group", "certificates are filed under the group");
+    if (rc == 0)
+        rc = groups_delete(db, gid, e);
+    char obj[40];
+    snprintf(obj, sizeof obj, "group:%lld", (long long)gid);
+    if (rc == 0)
+        rc = audit(db, u, client_ip, "group.delete", obj, json_pack("{s:s}", "name", g.name), e);
+    group_row_clear(&g);
+    return finish(db, rc, e);
+}
+
+int group_remove_member(struct db *db, const struct user_row *u, const struct org_scope *scope,
+                        const char *client_ip, int64_t gid, int64_t member_id, struct sm_err *e)
+{
+    struct group_row g = {0};
+    int rc = begin_managed(db, u, scope, gid, &g, e);
+    group_row_clear(&g);
+    if (rc < 0)
+        return rc;
+    rc = groups_remove_member(db, gid, member_id, e);
+    char obj[40];
+    snprintf(obj, sizeof obj, "group:%lld", (long long)gid);
+    if (rc == 0)
+        rc = audit(db, u, client_ip, "group.member_remove", obj,
+                   json_pack("{s:I}", "user_id", (json_int_t)member_id), e);
     return finish(db, rc, e);
 }

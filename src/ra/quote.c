@@ -11,6 +11,7 @@
 #include "store/audit.h"
 #include "store/db.h"
 #include "store/orgs.h"
+#include "store/quotes.h"
 
 #define DAY 86400
 
@@ -68,6 +69,104 @@ static int lines(const struct order_env *env, int64_t org_id, const struct quote
     return rc;
 }
 
+/* The content of q as stored (store/quotes body). */
+static char *quote_json(const struct quote *q)
+{
+    json_t *lines = json_array(), *rates = json_array();
+    for (size_t i = 0; i < q->bill.nlines; i++) {
+        const struct price_line *l = &q->bill.lines[i];
+        json_array_append_new(lines,
+                              json_pack("{s:s, s:I, s:I, s:I, s:i}", "desc", l->desc, "qty",
+                                        (json_int_t)l->qty, "unit", (json_int_t)l->unit, "amount",
+                                        (json_int_t)l->amount, "rate_pct", l->rate_pct));
+    }
+    for (size_t i = 0; i < q->bill.nrates; i++)
+        json_array_append_new(rates,
+                              json_pack("{s:i, s:I, s:I}", "rate_pct", q->bill.rates[i].rate_pct,
+                                        "base", (json_int_t)q->bill.rates[i].base, "tax",
+                                        (json_int_t)q->bill.rates[i].tax));
+    const struct billing_issuer_row *is = &q->issuer;
+    json_t *j = json_pack(
+        "{s:s, s:I, s:I, s:s, s:s, s:{s:s, s:s, s:s, s:s, s:s, s:I, s:I}, s:o, s:o, s:I, s:I, "
+        "s:I}",
+        "number", q->number, "at", (json_int_t)q->at, "valid_until", (json_int_t)q->valid_until,
+        "recipient", q->recipient, "subject", q->subject, "issuer", "name", is->name, "address",
+        is->address, "phone", is->phone, "registration_no", is->registration_no, "bank", is->bank,
+        "quote_valid_days", (json_int_t)is->quote_valid_days, "payment_days",
+        (json_int_t)is->payment_days, "lines", lines, "rates", rates, "subtotal",
+        (json_int_t)q->bill.subtotal, "tax", (json_int_t)q->bill.tax, "total",
+        (json_int_t)q->bill.total);
+    char *s = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    return s;
+}
+
+static void jcopy(char *out, size_t n, json_t *o, const char *key)
+{
+    const char *v = json_string_value(json_object_get(o, key));
+    snprintf(out, n, "%s", v != NULL ? v : "");
+}
+
+/* Back from quote_json (the stored text is ours: a malformed one is -SM_E_INTERNAL). */
+static int quote_parse(const char *body, struct quote *q, struct sm_err *e)
+{
+    json_t *j = json_loads(body, 0, NULL), *is = json_object_get(j, "issuer");
+    json_t *lines = json_object_get(j, "lines"), *rates = json_object_get(j, "rates");
+    if (!json_is_object(j) || !json_is_array(lines) || !json_is_array(rates) ||
+        json_array_size(lines) > PRICE_LINES_MAX || json_array_size(rates) > PRICE_RATES_MAX) {
+        json_decref(j);
+        return sm_err_set(e, SM_E_INTERNAL, "quote", "stored quote is not readable");
+    }
+    jcopy(q->number, sizeof q->number, j, "number");
+    jcopy(q->recipient, sizeof q->recipient, j, "recipient");
+    jcopy(q->subject, sizeof q->subject, j, "subject");
+    q->at = (time_t)json_integer_value(json_object_get(j, "at"));
+    q->valid_until = (time_t)json_integer_value(json_object_get(j, "valid_until"));
+    jcopy(q->issuer.name, sizeof q->issuer.name, is, "name");
+    jcopy(q->issuer.address, sizeof q->issuer.address, is, "address");
+    jcopy(q->issuer.phone, sizeof q->issuer.phone, is, "phone");
+    jcopy(q->issuer.registration_no, sizeof q->issuer.registration_no, is, "registration_no");
+    jcopy(q->issuer.bank, sizeof q->issuer.bank, is, "bank");
+    q->issuer.quote_valid_days = json_integer_value(json_object_get(is, "quote_valid_days"));
+    q->issuer.payment_days = json_integer_value(json_object_get(is, "payment_days"));
+    q->bill.nlines = json_array_size(lines);
+    for (size_t i = 0; i < q->bill.nlines; i++) {
+        json_t *l = json_array_get(lines, i);
+        struct price_line *pl = &q->bill.lines[i];
+        jcopy(pl->desc, sizeof pl->desc, l, "desc");
+        pl->qty = json_integer_value(json_object_get(l, "qty"));
+        pl->unit = json_integer_value(json_object_get(l, "unit"));
+        pl->amount = json_integer_value(json_object_get(l, "amount"));
+        pl->rate_pct = (int)json_integer_value(json_object_get(l, "rate_pct"));
+    }
+    q->bill.nrates = json_array_size(rates);
+    for (size_t i = 0; i < q->bill.nrates; i++) {
+        json_t *r = json_array_get(rates, i);
+        q->bill.rates[i].rate_pct = (int)json_integer_value(json_object_get(r, "rate_pct"));
+        q->bill.rates[i].base = json_integer_value(json_object_get(r, "base"));
+        q->bill.rates[i].tax = json_integer_value(json_object_get(r, "tax"));
+    }
+    q->bill.subtotal = json_integer_value(json_object_get(j, "subtotal"));
+    q->bill.tax = json_integer_value(json_object_get(j, "tax"));
+    q->bill.total = json_integer_value(json_object_get(j, "total"));
+    json_decref(j);
+    return 0;
+}
+
+int quote_get(const struct order_env *env, const struct order_actor *who, const char *number,
+              struct quote *out, int64_t *org_id, struct sm_err *e)
+{
+    memset(out, 0, sizeof *out);
+    struct quote_row r;
+    int rc = quotes_get(env->db, number, &who->scope, &r, e);
+    if (rc == 0)
+        rc = quote_parse(r.body, out, e);
+    if (rc == 0 && org_id != NULL)
+        *org_id = r.org_id;
+    quote_row_clear(&r);
+    return rc;
+}
+
 int quote_make(const struct order_env *env, const struct order_actor *who, int64_t org_id,
                const struct quote_item *items, size_t n, const char *recipient, struct quote *out,
                struct sm_err *e)
@@ -115,6 +214,21 @@ int quote_make(const struct order_env *env, const struct order_actor *who, int64
                                         detail, e)
                     : sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
         free(detail);
+    }
+    if (rc == 0) { /* stored, so the same quote is read back by its number */
+        struct quote_row row = {.org_id = org_id,
+                                .created_by = who->user_id,
+                                .created_at = (int64_t)out->at,
+                                .valid_until = (int64_t)out->valid_until,
+                                .total = out->bill.total,
+                                .body = quote_json(out)};
+        snprintf(row.number, sizeof row.number, "%s", out->number);
+        snprintf(row.recipient, sizeof row.recipient, "%s", out->recipient);
+        snprintf(row.subject, sizeof row.subject, "%s", out->subject);
+        int64_t qid = 0;
+        rc = row.body != NULL ? quotes_insert(env->db, &row, &qid, e)
+                              : sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+        free(row.body);
     }
     if (rc == 0)
         return db_commit(env->db, e);

@@ -3,7 +3,9 @@
  * recipient, issuer, lines and totals from ra/price) for items chosen without ordering or
  * for a whole cart, and of the 請求書 of an invoiced order. Drawing it is doc/pdf's. A quote
  * takes its number (Q-YYYYMM-NNNNN, Tokyo month, from the orders counters) and writes its
- * audit record in one transaction; nothing else is stored. */
+ * audit record in one transaction, and is stored (store/quotes, migration 0065) so the
+ * same quote is read back by its number: quote_get gives exactly what was quoted, the
+ * issuer as it was then included. */
 #ifndef SM_RA_QUOTE_H
 #define SM_RA_QUOTE_H
 #include <stddef.h>
@@ -40,6 +42,11 @@ struct quote {
 int quote_make(const struct order_env *env, const struct order_actor *who, int64_t org_id,
                const struct quote_item *items, size_t n, const char *recipient, struct quote *out,
                struct sm_err *e);
+
+/* The stored quote numbered number inside who's scope (-SM_E_NOTFOUND otherwise); *org_id
+ * (may be NULL) gets its organization. */
+int quote_get(const struct order_env *env, const struct order_actor *who, const char *number,
+              struct quote *out, int64_t *org_id, struct sm_err *e);
 
 /* The invoice of order id (in who's scope): -SM_E_NOTFOUND, or -SM_E_CONFLICT field
  * "invoice" while it has no invoice number (a draft). */

@@ -197,6 +197,21 @@ static int where_build(const struct certsearch_filter *f, struct where *w, struc
         w->p[w->np++] = DBV_INT(f->org_id);
         rc = buf_printf(&w->sql, " AND c.org_id = $%d", w->np);
     }
+    if (rc == 0 && f->group_id > 0) {
+        w->p[w->np++] = DBV_INT(f->group_id);
+        rc = buf_printf(
+            &w->sql, " AND c.id IN (SELECT cg.cert_id FROM cert_groups cg WHERE cg.group_id = $%d)",
+            w->np);
+    }
+    if (rc == 0 && f->viewer_id > 0) {
+        w->p[w->np++] = DBV_INT(f->viewer_id);
+        rc =
+            buf_printf(&w->sql,
+                       " AND (c.id IN (SELECT cg.cert_id FROM cert_groups cg JOIN group_members gm "
+                       "ON gm.group_id = cg.group_id WHERE gm.user_id = $%d) OR c.order_id IN "
+                       "(SELECT vo.id FROM orders vo WHERE vo.created_by = $%d))",
+                       w->np, w->np);
+    }
     if (rc == 0 && f->expiry_from > 0) {
         w->p[w->np++] = DBV_INT(f->expiry_from);
         rc = buf_printf(&w->sql, " AND c.not_after >= $%d", w->np);

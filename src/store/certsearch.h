@@ -32,6 +32,9 @@ struct certsearch_filter {
     const char *product; /* product code; NULL / "" = any */
     const char *level;   /* "dv", "ov", "ev"; NULL / "" = any */
     int64_t org_id;      /* > 0: only this organization (still inside scope) */
+    int64_t group_id;    /* > 0: only certificates filed under this group (issue 12 item 6) */
+    int64_t viewer_id;   /* > 0: only what this group member sees: the certificates of their
+                          * groups and the ones they ordered (ra/group.h group_viewer) */
     int64_t expiry_from; /* > 0: not_after >= expiry_from */
     int64_t expiry_to;   /* > 0: not_after < expiry_to */
     const int64_t *ids;  /* nids > 0: only these certificates (ids, at most IDS_MAX) */

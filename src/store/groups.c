@@ -7,6 +7,7 @@
 
 #include "core/buf.h"
 #include "core/clock.h"
+#include "core/failalloc.h"
 #include "store/db.h"
 
 #define COLS                                                                                       \
@@ -35,6 +36,30 @@ static const struct db_stmt st_set_cert_upd = {
 static const struct db_stmt st_set_cert_ins = {
     "groups.set_cert_insert",
     "INSERT INTO cert_groups (cert_id, group_id, moved_at) VALUES ($1, $2, $3)", NULL, NULL};
+
+static const struct db_stmt st_update = {
+    "groups.update", "UPDATE user_groups SET name = $2, template = $3 WHERE id = $1", NULL, NULL};
+static const struct db_stmt st_name_other = {
+    "groups.name_other",
+    "SELECT COUNT(*) FROM user_groups WHERE org_id = $1 AND name = $2 AND id <> $3", NULL, NULL};
+static const struct db_stmt st_del_members = {
+    "groups.delete_members", "DELETE FROM group_members WHERE group_id = $1", NULL, NULL};
+static const struct db_stmt st_delete = {"groups.delete", "DELETE FROM user_groups WHERE id = $1",
+                                         NULL, NULL};
+static const struct db_stmt st_rm_member = {
+    "groups.remove_member", "DELETE FROM group_members WHERE group_id = $1 AND user_id = $2", NULL,
+    NULL};
+static const struct db_stmt st_member_ids = {
+    "groups.member_ids", "SELECT user_id FROM group_members WHERE group_id = $1 ORDER BY user_id",
+    NULL, NULL};
+static const struct db_stmt st_count_user = {
+    "groups.count_of_user", "SELECT COUNT(*) FROM group_members WHERE user_id = $1", NULL, NULL};
+static const struct db_stmt st_visible = {
+    "groups.cert_visible",
+    "SELECT COUNT(*) FROM certificates c WHERE c.id = $1 AND (c.id IN (SELECT cg.cert_id FROM "
+    "cert_groups cg JOIN group_members gm ON gm.group_id = cg.group_id WHERE gm.user_id = $2) OR "
+    "c.order_id IN (SELECT o.id FROM orders o WHERE o.created_by = $2))",
+    NULL, NULL};
 
 static int fill(void *row, const struct db_val *c)
 {
@@ -154,4 +179,88 @@ int groups_set_cert(struct db *db, int64_t cert_id, int64_t group_id, int64_t no
         return rc;
     struct db_val p[3] = {DBV_INT(cert_id), DBV_INT(group_id), DBV_INT(now)};
     return db_run(db, *from > 0 ? &st_set_cert_upd : &st_set_cert_ins, p, 3, NULL, NULL, e);
+}
+
+int groups_update(struct db *db, int64_t id, int64_t org_id, const char *name,
+                  const char *template_json, struct sm_err *e)
+{
+    struct db_val q[3] = {DBV_INT(org_id), DBV_TEXT(name), DBV_INT(id)};
+    int64_t n = 0;
+    int rc = db_get_one(db, &st_name_other, q, 3, &db_row_int, &n, e);
+    if (rc < 0)
+        return rc;
+    if (n > 0)
+        return sm_err_set(e, SM_E_EXISTS, "name", "a group of this name exists");
+    struct db_val p[3] = {DBV_INT(id), DBV_TEXT(name), DBV_TEXT(template_json)};
+    return db_run(db, &st_update, p, 3, NULL, NULL, e);
+}
+
+int groups_delete(struct db *db, int64_t id, struct sm_err *e)
+{
+    struct db_val p[1] = {DBV_INT(id)};
+    int rc = db_run(db, &st_del_members, p, 1, NULL, NULL, e);
+    return rc < 0 ? rc : db_run(db, &st_delete, p, 1, NULL, NULL, e);
+}
+
+int groups_remove_member(struct db *db, int64_t group_id, int64_t user_id, struct sm_err *e)
+{
+    struct db_val p[2] = {DBV_INT(group_id), DBV_INT(user_id)};
+    int rc = db_run(db, &st_rm_member, p, 2, NULL, NULL, e);
+    if (rc == 0 && db_changes(db) != 1)
+        rc = sm_err_set(e, SM_E_NOTFOUND, "user_id", "not a member of the group");
+    return rc;
+}
+
+struct idvec {
+    int64_t *v;
+    size_t n, cap;
+};
+
+static int collect_id(void *ctx, const struct db_val *c, int ncols)
+{
+    (void)ncols;
+    struct idvec *a = ctx;
+    if (a->n == a->cap) {
+        size_t cap = a->cap ? 2 * a->cap : 16;
+        int64_t *v = sm_realloc(a->v, cap * sizeof *v);
+        if (v == NULL)
+            return -SM_E_NOMEM;
+        a->v = v;
+        a->cap = cap;
+    }
+    a->v[a->n++] = db_col_int(&c[0]);
+    return 0;
+}
+
+int groups_member_ids(struct db *db, int64_t group_id, int64_t **ids, size_t *n, struct sm_err *e)
+{
+    struct idvec a = {NULL, 0, 0};
+    struct db_val p[1] = {DBV_INT(group_id)};
+    int rc = db_run(db, &st_member_ids, p, 1, collect_id, &a, e);
+    if (rc == -SM_E_NOMEM)
+        sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    if (rc < 0) {
+        free(a.v);
+        a.v = NULL;
+        a.n = 0;
+    }
+    *ids = a.v;
+    *n = a.n;
+    return rc;
+}
+
+int groups_count_of_user(struct db *db, int64_t user_id, int64_t *n, struct sm_err *e)
+{
+    struct db_val p[1] = {DBV_INT(user_id)};
+    *n = 0;
+    return db_get_one(db, &st_count_user, p, 1, &db_row_int, n, e);
+}
+
+int groups_cert_visible(struct db *db, int64_t cert_id, int64_t user_id, int *yes, struct sm_err *e)
+{
+    struct db_val p[2] = {DBV_INT(cert_id), DBV_INT(user_id)};
+    int64_t n = 0;
+    int rc = db_get_one(db, &st_visible, p, 2, &db_row_int, &n, e);
+    *yes = rc == 0 && n > 0;
+    return rc;
 }

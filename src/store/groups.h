@@ -40,6 +40,23 @@ int groups_set_cert(struct db *db, int64_t cert_id, int64_t group_id, int64_t no
                     struct sm_err *e);
 /* The group of a certificate, 0 when none. */
 int groups_of_cert(struct db *db, int64_t cert_id, int64_t *group_id, struct sm_err *e);
+/* Renames the group and replaces its template (the caller checked both); a name used by
+ * another group of the organization is -SM_E_EXISTS (field "name"). */
+int groups_update(struct db *db, int64_t id, int64_t org_id, const char *name,
+                  const char *template_json, struct sm_err *e);
+/* Deletes the group and its memberships (the caller checked that no certificate is filed
+ * under it). */
+int groups_delete(struct db *db, int64_t id, struct sm_err *e);
+/* Removes user_id from the group; -SM_E_NOTFOUND when it is no member. */
+int groups_remove_member(struct db *db, int64_t group_id, int64_t user_id, struct sm_err *e);
+/* The user ids of the group's members, by id. *ids malloc'd (free()), NULL when none. */
+int groups_member_ids(struct db *db, int64_t group_id, int64_t **ids, size_t *n, struct sm_err *e);
+/* How many groups user_id is a member of. */
+int groups_count_of_user(struct db *db, int64_t user_id, int64_t *n, struct sm_err *e);
+/* 1 in *yes when the certificate is filed under a group user_id is a member of, or was
+ * ordered by user_id (the visibility of a group member, docs/requirements.md R-MNG-1). */
+int groups_cert_visible(struct db *db, int64_t cert_id, int64_t user_id, int *yes,
+                        struct sm_err *e);
 void group_row_clear(struct group_row *r);
 void group_rows_free(struct group_row *v, size_t n);
 

@@ -15,6 +15,8 @@
 #include "core/log.h"
 #include "ra/calendar.h"
 #include "ra/dashboard.h"
+#include "ra/group.h"
+#include "store/groups.h"
 #include "store/dashboard.h"
 #include "store/products.h"
 #include "web/h_mng.h"
@@ -27,9 +29,9 @@
 
 /* ---- the query ---- */
 
-static const char *const known_args[] = {"q",    "state", "product", "level", "org",    "from",
-                                         "to",   "sort",  "dir",     "after", "before", "last",
-                                         "page", "limit", "offset",  "id",    "lang",   "saved"};
+static const char *const known_args[] = {
+    "q",      "state", "product", "level", "org",    "from", "to",   "sort",  "dir",  "after",
+    "before", "last",  "page",    "limit", "offset", "id",   "lang", "saved", "group"};
 static const char *const state_names[] = {"", "valid", "expired", "revoked"};
 static const char *const sort_names[] = {"expiry", "start", "cn"};
 
@@ -155,6 +157,20 @@ int mng_parse_query(struct req *r, const struct portal *p, struct certlist_query
             return bad(r, "mng.err.org", "org");
         f->org_id = id;
     }
+    if ((v = req_query(r, "group")) != NULL && v[0]) { /* issue 12 item 6 */
+        struct group_row g = {0};
+        int64_t id = mng_parse_id(v);
+        int ok = id > 0 && groups_get(p->db, id, &f->scope, &g, NULL) == 0;
+        group_row_clear(&g);
+        if (!ok)
+            return bad(r, "mng.err.group", "group");
+        f->group_id = id;
+    }
+    {
+        struct sm_err ge = {0};
+        if (group_viewer(p->db, p->user, &f->viewer_id, &ge) < 0)
+            return http_reply_err(r, &ge), -1;
+    }
     if ((v = req_query(r, "from")) != NULL && v[0]) {
         if ((f->expiry_from = parse_day(v, 0)) < 0)
             return bad(r, "mng.err.date", "from");
@@ -223,12 +239,14 @@ void mng_query_clear(struct certlist_query *q)
 int mng_query_args(struct buf *b, const struct certlist_query *q, int with_sort)
 {
     const struct certsearch_filter *f = &q->f;
-    char org[24] = "";
+    char org[24] = "", grp[24] = "";
     if (f->org_id > 0)
         snprintf(org, sizeof org, "%lld", (long long)f->org_id);
+    if (f->group_id > 0)
+        snprintf(grp, sizeof grp, "%lld", (long long)f->group_id);
     const char *kv[][2] = {{"q", f->q},         {"state", q->state}, {"product", f->product},
                            {"level", f->level}, {"org", org},        {"from", q->from},
-                           {"to", q->to}};
+                           {"to", q->to},       {"group", grp}};
     int rc = 0;
     for (size_t i = 0; rc == 0 && i < sizeof kv / sizeof *kv; i++)
         if (kv[i][1] != NULL && kv[i][1][0]) {
@@ -394,6 +412,26 @@ static void internal(struct req *r, const char *what, const struct sm_err *e)
                      e->code == SM_E_NOMEM ? "err.nomem" : "err.internal", NULL);
 }
 
+/* The group filter's options ("" = all, then the groups in scope), sel selected. */
+static json_t *group_options(struct req *r, struct portal *p, int64_t sel)
+{
+    json_t *a = json_array();
+    struct group_row *v = NULL;
+    size_t n = 0;
+    json_array_append_new(a,
+                          json_pack("{s:s, s:s, s:b}", "value", "", "label",
+                                    i18n_text(r->lang, "groups.filter_any"), "current", sel == 0));
+    if (groups_list(p->db, &p->who.scope, &v, &n, NULL) == 0)
+        for (size_t i = 0; i < n; i++) {
+            char id[24];
+            snprintf(id, sizeof id, "%lld", (long long)v[i].id);
+            json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "value", id, "label", v[i].name,
+                                               "current", v[i].id == sel));
+        }
+    group_rows_free(v, n);
+    return a;
+}
+
 /* ---- the page and the API ---- */
 
 static void list(struct req *r, int api)
@@ -502,7 +540,8 @@ static void list(struct req *r, int api)
         "{s:o, s:b, s:s, s:b, s:o, s:o, s:b, s:o*, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:s, s:s, "
         "s:o, s:o, s:b}",
         "certs", items, "has_certs", shown > 0, "q", f->q ? f->q : "", "searched",
-        (f->q && f->q[0]) || q.state || f->product || f->level || f->org_id || q.from[0] || q.to[0],
+        (f->q && f->q[0]) || q.state || f->product || f->level || f->org_id || q.from[0] ||
+            q.to[0] || f->group_id,
         "prev", prev, "next", next, "paged", has_prev || has_next, "csv_url", csv_url, "first_url",
         list_url(&q, NULL), "last_url", list_url(&q, "last=1"), "states",
         options(state_names, st_labels, 4, q.state ? q.state : "", r->lang), "levels",
@@ -513,6 +552,9 @@ static void list(struct req *r, int api)
         product_options(r, p.db, f->product), "orgs", orgs, "columns_saved",
         req_query(r, "saved") != NULL);
     if (d != NULL) {
+        json_t *gs = group_options(r, &p, f->group_id);
+        json_object_set_new(d, "has_groups", json_boolean(json_array_size(gs) > 1));
+        json_object_set_new(d, "group_opts", gs);
         json_object_set_new(d, "colchoice", colchoice);
         for (int i = 0; i < CERTCOL__COUNT; i++) {
             char key[24];

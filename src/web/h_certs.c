@@ -16,8 +16,10 @@
 #include "core/log.h"
 #include "pki/ca.h"
 #include "ra/download.h"
+#include "ra/group.h"
 #include "ra/subscription.h"
 #include "store/certlist.h"
+#include "web/h_org.h"
 #include "web/h_portal.h"
 #include "web/h_reissue.h"
 #include "web/h_subscriptions.h"
@@ -159,6 +161,18 @@ static int detail_or_reply(struct req *r, const struct portal *p, struct certlis
         return http_reply_error(r, 404, "certs.err.notfound", NULL), -1;
     if (rc < 0)
         return internal(r, "certificate detail", &e), -1;
+    /* issue 12 item 6: a member of groups sees their groups' certificates and their own */
+    int64_t viewer = 0;
+    rc = group_viewer(p->db, p->user, &viewer, &e);
+    if (rc == 0)
+        rc = group_check_visible(p->db, viewer, (*d)->row.id, &e);
+    if (rc < 0) {
+        certlist_detail_row_free(*d);
+        *d = NULL;
+        if (rc == -SM_E_NOTFOUND)
+            return http_reply_error(r, 404, "certs.err.notfound", NULL), -1;
+        return internal(r, "certificate detail", &e), -1;
+    }
     return 0;
 }
 
@@ -239,6 +253,7 @@ void h_cert_detail(struct req *r)
     /* R-REN-6: the subscription, its certificates and what comes next */
     json_object_set_new(data, "subscription", hs_cert_subscription(r, &p, c->id));
     reissue_page_data(r, &p, c->id, c->state, data); /* R-RI-7: reissue and history */
+    group_page_data(r, &p, c->id, c->org_id, data);  /* issue 12 item 6: its group */
     http_reply_page(r, 200, "cert_detail", "certs.detail.title", data);
 out:
     certlist_detail_row_free(d);

@@ -115,7 +115,7 @@ void h_quote_form(struct req *r)
 }
 
 /* Answers the PDF of q (kind: quote or invoice). */
-static void reply_pdf(struct req *r, const struct quote *q, enum pdf_kind kind)
+void commerce_reply_pdf(struct req *r, const struct quote *q, enum pdf_kind kind)
 {
     struct pdf_line lines[PRICE_LINES_MAX];
     struct pdf_rate rates[PRICE_RATES_MAX];
@@ -201,7 +201,7 @@ void h_quote_pdf(struct req *r)
                  ? sm_err_set(&e, SM_E_NOMEM, NULL, "out of memory")
                  : quote_make(&p.env, &p.who, org_id, &it, 1, req_form_text(r, "recipient"), q, &e);
     if (rc == 0)
-        reply_pdf(r, q, PDF_QUOTE);
+        commerce_reply_pdf(r, q, PDF_QUOTE);
     else if (e.code == SM_E_INVALID)
         quote_page(r, &p, 422, &e);
     else
@@ -211,6 +211,30 @@ void h_quote_pdf(struct req *r)
 }
 
 /* ---- the cart ---- */
+
+int commerce_quote_cart(struct portal *p, const char *recipient, struct quote *q, struct sm_err *e)
+{
+    struct cart_row *v = NULL;
+    size_t n = 0;
+    struct quote_item items[QUOTE_ITEMS_MAX];
+    struct product_row *prods = calloc(QUOTE_ITEMS_MAX, sizeof *prods);
+    int rc = prods != NULL ? cart_list(p->db, p->who.user_id, &v, &n, e)
+                           : sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    if (rc == 0 && n == 0)
+        rc = sm_err_set(e, SM_E_INVALID, "cart", "the cart is empty");
+    if (rc == 0 && n > QUOTE_ITEMS_MAX)
+        rc = sm_err_set(e, SM_E_INVALID, "cart", "at most %d items in one quote", QUOTE_ITEMS_MAX);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        rc = products_get(p->db, v[i].product_id, &prods[i], e);
+        items[i] = (struct quote_item){prods[i].code, v[i].sans, v[i].domain};
+    }
+    int64_t org_id = n > 0 ? v[0].org_id : default_org(p);
+    if (rc == 0)
+        rc = quote_make(&p->env, &p->who, org_id, items, n, recipient, q, e);
+    free(v);
+    free(prods);
+    return rc;
+}
 
 static void cart_page(struct req *r, struct portal *p, int status, const struct sm_err *e,
                       const char *banner_key)
@@ -377,33 +401,16 @@ void h_cart_quote(struct req *r)
         portal_clear(&p);
         return;
     }
-    struct cart_row *v = NULL;
-    size_t n = 0;
     struct sm_err e = {0};
     struct quote *q = calloc(1, sizeof *q);
-    struct quote_item items[QUOTE_ITEMS_MAX];
-    struct product_row *prods = calloc(QUOTE_ITEMS_MAX, sizeof *prods);
-    int rc = q && prods ? cart_list(p.db, p.who.user_id, &v, &n, &e)
-                        : sm_err_set(&e, SM_E_NOMEM, NULL, "out of memory");
-    if (rc == 0 && n == 0)
-        rc = sm_err_set(&e, SM_E_INVALID, "cart", "the cart is empty");
-    if (rc == 0 && n > QUOTE_ITEMS_MAX)
-        rc = sm_err_set(&e, SM_E_INVALID, "cart", "at most %d items in one quote", QUOTE_ITEMS_MAX);
-    for (size_t i = 0; rc == 0 && i < n; i++) {
-        rc = products_get(p.db, v[i].product_id, &prods[i], &e);
-        items[i] = (struct quote_item){prods[i].code, v[i].sans, v[i].domain};
-    }
-    int64_t org_id = n > 0 ? v[0].org_id : default_org(&p);
+    int rc = q != NULL ? commerce_quote_cart(&p, req_form_text(r, "recipient"), q, &e)
+                       : sm_err_set(&e, SM_E_NOMEM, NULL, "out of memory");
     if (rc == 0)
-        rc = quote_make(&p.env, &p.who, org_id, items, n, req_form_text(r, "recipient"), q, &e);
-    if (rc == 0)
-        reply_pdf(r, q, PDF_QUOTE);
+        commerce_reply_pdf(r, q, PDF_QUOTE);
     else if (e.code == SM_E_INVALID)
         cart_page(r, &p, 422, &e, NULL);
     else
         pf_reply_err(r, &p, &e);
-    free(v);
-    free(prods);
     free(q);
     portal_clear(&p);
 }
@@ -504,7 +511,7 @@ void h_order_invoice(struct req *r)
         if (q == NULL)
             http_reply_error(r, 503, "err.nomem", NULL);
         else if (quote_invoice(&p.env, &p.who, o->id, q, &e) == 0)
-            reply_pdf(r, q, PDF_INVOICE);
+            commerce_reply_pdf(r, q, PDF_INVOICE);
         else if (e.code == SM_E_CONFLICT)
             http_reply_err_msg(r, &e, "commerce.err.no_invoice", NULL);
         else

@@ -5,8 +5,8 @@
  * the list filtered to it; the renewable count; the orders waiting for the customer
  * (unpaid, documents asked, DCV not done) with links; a reseller's customers with their
  * counts; the officer's queue counts. Thin: ra/dashboard gathers, this renders.
- * Unfinished cart items (R-CRT-1) go into the "waiting" panel once the cart exists: add
- * their count to dashboard_load and a section next to waiting_orders in dashboard.html. */
+ * Unfinished cart items (R-CRT-1) are a section of their own, read apart from
+ * dashboard_load (and its cache) by commerce_cart_unfinished in h_quotes.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +15,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "ra/dashboard.h"
+#include "web/h_commerce.h"
 #include "web/h_mng.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
@@ -151,6 +152,8 @@ void h_dashboard(struct req *r)
             at[0] = '\0';
         json_object_set_new(data, "figures_at", json_string(at));
     }
+    if (data != NULL) /* R-CRT-1: unfinished cart items, from their own read (h_quotes.c) */
+        json_object_set_new(data, "cart", commerce_cart_unfinished(r, &p));
     http_reply_page(r, 200, "dashboard", "account.dashboard.title", data);
 out:
     dashboard_clear(&d);

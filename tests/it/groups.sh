@@ -77,14 +77,18 @@ check_eq "issue 12 item 6 R-ACT-1: another organization cannot move it" 404 "$co
 api "$KA" POST "/api/v1/certificates/$SER/group" '{"group_id":"x"}'
 check_eq "issue 12 item 6: a group_id that is no integer is a 422" 422 "$code"
 api "$KA2" POST /api/v1/groups '{"name":"開発部"}'
+check_eq "issue 12 item 6: a user who is not the organization's administrator creates no group" \
+  "403 0" "$code $(sql "SELECT COUNT(*) FROM user_groups WHERE name = '開発部'")"
+api "$KA" POST /api/v1/groups '{"name":"開発部"}'
 G2=$(jq_ 'd["id"]')
+api "$KA" POST "/api/v1/groups/$G2/members" "{\"user_id\":$A2}"
 api "$KA2" POST "/api/v1/certificates/$SER/group" "{\"group_id\":$G2}"
 check_eq "issue 12 item 6: a member moves the certificate to another group" 200 "$code"
 api "$KA2" GET /api/v1/groups
 check_eq "... the counts follow (営業部 0, 開発部 1)" "0 1" \
   "$(jq_ '" ".join(str(g["certs"]) for g in sorted(d["groups"], key=lambda g: g["id"]))')"
 a_count() { sql "SELECT COUNT(*) FROM audit_log WHERE action = '$1'"; }
-check_eq "issue 12 item 6: every change is audited (moves, groups of both, joins)" "2 3 1" \
+check_eq "issue 12 item 6: every change is audited (moves, groups of both, joins)" "2 3 2" \
   "$(a_count cert.group_moved) $(a_count group.create) $(a_count group.member_add)"
 check "... the move records from and to" grep -q "\"from\":$GID,\"to\":$G2" \
   <(sql "SELECT detail FROM audit_log WHERE action = 'cert.group_moved' ORDER BY seq DESC LIMIT 1")
@@ -114,5 +118,111 @@ check "issue 12 item 6: the wizard starts from the group's template" \
   bash -c "grep -q 'sales@alpha.example.jp' '$W/w.html' && grep -q 'アルファ商店' '$W/w.html'"
 curl -s -b "$jar" -o "$W/w.html" "$url/apply?group=$BGID"
 check "issue 12 item 6 R-ACT-1: not from another organization's template" bash -c "! grep -q 'ベータ' '$W/w.html'"
+# ---- issue 12 item 6, the pages: the administrator manages a group (rename, template,
+# members, delete when empty), members see their groups' certificates and their own, the
+# list filters by group, a certificate moves from its page; another organization gets 404.
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$W/k2.pem" \
+  -out "$W/c2.csr" -subj /CN=www.alpha-other.co.jp 2>/dev/null
+SER2=$("$S" issue --dir "$D" --csr "$W/c2.csr" --name www.alpha-other.co.jp --level dv 2>/dev/null |
+  openssl x509 -noout -serial | cut -d= -f2 | tr 'A-F' 'a-f' | sed 's/^0*//')
+sql "UPDATE certificates SET org_id = $ORG_A WHERE serial = '$SER2'" >/dev/null
+login() { # JAR LOGIN: a session, and $tok a CSRF token of a logged-in page
+  curl -s -c "$1" -b "$1" -o "$W/l.html" "$url/login"
+  tok=$(grep -o 'name="csrf" value="[^"]*"' "$W/l.html" | head -1 | sed 's/.*value="//; s/"$//')
+  curl -s -c "$1" -b "$1" -o /dev/null --data-urlencode "csrf=$tok" \
+    --data-urlencode "login_id=$2" --data-urlencode "password=$PW" "$url/login"
+  curl -s -b "$1" -o "$W/l.html" "$url/groups"
+  tok=$(grep -o 'name="csrf" value="[^"]*"' "$W/l.html" | head -1 | sed 's/.*value="//; s/"$//')
+}
+post() { # JAR PATH [k=v ...]: $code
+  local j=$1 pth=$2; shift 2
+  local a=(--data-urlencode "csrf=$tok")
+  for kv in "$@"; do a+=(--data-urlencode "$kv"); done
+  code=$(curl -s -b "$j" -o "$W/p.html" -w '%{http_code}' "${a[@]}" "$url$pth")
+}
+JA=$W/ja; JA2=$W/ja2; JB=$W/jb
+login "$JA" alice-c
+curl -s -b "$JA" -o "$W/g1.html" "$url/groups/$GID"
+check "issue 12 item 6 page: the group page shows its template and members" \
+  bash -c "grep -q 'sales@alpha.example.jp' '$W/g1.html' && grep -q 'data-member=\"$A2\"' '$W/g1.html'"
+post "$JA" "/groups/$GID" name=営業一部 org_name=アルファ商店 contact_name='山田 花子' \
+  contact_email=yamada@alpha.example.jp notify_emails=sales@alpha.example.jp
+check_eq "issue 12 item 6 page: the administrator renames the group and sets its template" \
+  "303 営業一部 1" "$code $(sql "SELECT name FROM user_groups WHERE id = $GID") $(sql "SELECT COUNT(*) FROM user_groups WHERE id = $GID AND template LIKE '%yamada@alpha.example.jp%'")"
+post "$JA" "/groups/$GID" name= org_name=x
+check_eq "issue 12 item 6 page: an empty name is a 422 naming the field, nothing changed" \
+  "422 1 営業一部" "$code $(grep -c 'グループ名（1〜128' "$W/p.html") $(sql "SELECT name FROM user_groups WHERE id = $GID")"
+post "$JA" "/groups/$GID" name=営業一部 notify_emails='a@b.jp,c@d.jp,e@f.jp,g@h.jp'
+check_eq "issue 12 item 6 page: a fourth notification address is a 422" 422 "$code"
+post "$JA" "/groups/$GID/members/remove" "user_id=$A2"
+check_eq "issue 12 item 6 page: a member is removed (audited)" "303 0 1" \
+  "$code $(sql "SELECT COUNT(*) FROM group_members WHERE group_id = $GID AND user_id = $A2") $(a_count group.member_remove)"
+post "$JA" "/groups/$GID/members" "user_id=$BOB"
+check_eq "issue 12 item 6 page R-ACT-1: a user of another organization is not added" \
+  "422 0" "$code $(sql "SELECT COUNT(*) FROM group_members WHERE user_id = $BOB AND group_id = $GID")"
+post "$JA" "/groups/$GID/members" "user_id=$A2"
+check_eq "issue 12 item 6 page: a member is added" "303 1" \
+  "$code $(sql "SELECT COUNT(*) FROM group_members WHERE group_id = $GID AND user_id = $A2")"
+post "$JA" "/groups/$G2/delete"
+check_eq "issue 12 item 6 page: a group with certificates is not deleted (409, message)" \
+  "409 1 1" "$code $(grep -q '削除できません' "$W/p.html" && echo 1) $(sql "SELECT COUNT(*) FROM user_groups WHERE id = $G2")"
+SOUMU=$(sql "SELECT id FROM user_groups WHERE name = '総務部'")
+post "$JA" "/groups/$SOUMU/delete"
+check_eq "issue 12 item 6 page: an empty group is deleted (audited)" "303 0 1" \
+  "$code $(sql "SELECT COUNT(*) FROM user_groups WHERE id = $SOUMU") $(a_count group.delete)"
+
+# another organization: every page route of A's group is a 404 and changes nothing
+login "$JB" bob-c
+before=$(sql "SELECT name || template FROM user_groups WHERE id = $GID")$(sql "SELECT COUNT(*) FROM group_members WHERE group_id = $GID")
+res="$(curl -s -b "$JB" -o "$W/b.html" -w '%{http_code}' "$url/groups/$GID") "
+for pth in "/groups/$GID" "/groups/$GID/delete" "/groups/$GID/members" "/groups/$GID/members/remove"; do
+  post "$JB" "$pth" name=乗っ取り "user_id=$BOB" "user_id=$A2"
+  res="$res$code "
+done
+post "$JB" "/certificates/$SER/group" "group_id=$BGID"
+res="$res$code"
+after=$(sql "SELECT name || template FROM user_groups WHERE id = $GID")$(sql "SELECT COUNT(*) FROM group_members WHERE group_id = $GID")
+check_eq "issue 12 item 6 R-ACT-1: org B on org A's group pages and certificate gets 404 each time" \
+  "404 404 404 404 404 404" "$res"
+check_eq "... and nothing of A's group changed" "$before" "$after"
+check "... nor does B's page name A's groups" bash -c "! grep -q '営業一部' '$W/b.html'"
+
+# visibility: alice2 is a member of 営業一部 and 開発部; SER is filed under 開発部, SER2 nowhere
+login "$JA2" alice2-c
+curl -s -b "$JA2" -o "$W/c2.html" "$url/certificates"
+check "issue 12 item 6: a member sees their group's certificate in the list" \
+  grep -q "data-serial=\"$SER\"" "$W/c2.html"
+check "issue 12 item 6: ... but not a certificate of no group of theirs" \
+  bash -c "! grep -q 'data-serial=\"$SER2\"' '$W/c2.html'"
+code=$(curl -s -b "$JA2" -o /dev/null -w '%{http_code}' "$url/certificates/$SER2")
+check_eq "issue 12 item 6: ... nor its page (404)" 404 "$code"
+curl -s -b "$JA" -o "$W/c1.html" "$url/certificates"
+check "issue 12 item 6: the organization's administrator sees every certificate" \
+  bash -c "grep -q 'data-serial=\"$SER\"' '$W/c1.html' && grep -q 'data-serial=\"$SER2\"' '$W/c1.html'"
+curl -s -b "$JA" -o "$W/c3.html" "$url/certificates?group=$G2"
+check "issue 12 item 6: the list filters by group" \
+  bash -c "grep -q 'data-serial=\"$SER\"' '$W/c3.html' && ! grep -q 'data-serial=\"$SER2\"' '$W/c3.html' && grep -q 'id=\"f-group\"' '$W/c3.html'"
+code=$(curl -s -b "$JB" -o "$W/c4.html" -w '%{http_code}' "$url/certificates?group=$G2")
+check_eq "issue 12 item 6 R-ACT-1: another organization's group as a filter is a 400 naming it" \
+  "400 1" "$code $(grep -q group "$W/c4.html" && echo 1)"
+code=$(curl -s -H "Authorization: Bearer $KA2" -o /dev/null -w '%{http_code}' "$url/api/v1/certificates/$SER2")
+check_eq "issue 12 item 6: the API follows the same visibility" 404 "$code"
+
+# moving from the certificate's page (CSRF, audited)
+curl -s -b "$JA" -o "$W/d.html" "$url/certificates/$SER2"
+check "issue 12 item 6: the certificate page offers the move" grep -q 'id="cert-group-form"' "$W/d.html"
+tok=$(grep -o 'name="csrf" value="[^"]*"' "$W/d.html" | head -1 | sed 's/.*value="//; s/"$//')
+code=$(curl -s -b "$JA" -o /dev/null -w '%{http_code}' --data-urlencode "group_id=$G2" "$url/certificates/$SER2/group")
+check_eq "issue 12 item 6: a move without the CSRF token is refused" "403 0" \
+  "$code $(sql "SELECT COUNT(*) FROM cert_groups WHERE group_id = $G2 AND cert_id = (SELECT id FROM certificates WHERE serial = '$SER2')")"
+post "$JA" "/certificates/$SER2/group" group_id=abc
+check_eq "issue 12 item 6: a group_id that is no number is a 422" 422 "$code"
+moves=$(a_count cert.group_moved)
+post "$JA" "/certificates/$SER2/group" "group_id=$G2"
+check_eq "issue 12 item 6: the certificate moves from its page (audited)" "303 1 $((moves + 1))" \
+  "$code $(sql "SELECT COUNT(*) FROM cert_groups WHERE group_id = $G2 AND cert_id = (SELECT id FROM certificates WHERE serial = '$SER2')") $(a_count cert.group_moved)"
+curl -s -b "$JA2" -o "$W/c2.html" "$url/certificates"
+check "issue 12 item 6: ... and its group's member now sees it" grep -q "data-serial=\"$SER2\"" "$W/c2.html"
+
 check "issue 12 item 6: no 500 in the server log" bash -c "! grep -q 'status=500' '$IT_TMP'/server-*.log"
 it_done

@@ -15,3 +15,12 @@ for p in /cart/items/:id/remove /cart/items/:id/attach; do
 done
 secret bobsecret-cart
 after_check 'curl -s -b "sid=$B_SID; csrf=$B_CSRFC" "$url/cart" | grep -q "data-id=\"'"$C_ITEM"'\""'
+# R-QUO-1, R-CRT-1: a stored quote of B (by number) and B's cart item through the API
+B_QUOTE=$(curl -s -X POST -H "Authorization: Bearer $B_KEY" -H 'Content-Type: application/json' \
+  --data-binary '{"items":[{"product":"dv-1y","sans":1,"domain":"bobsecret-quote.example"}]}' \
+  "$url/api/v1/quotes" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("number",""))')
+check "B has a stored quote (commerce fixture)" test -n "$B_QUOTE"
+fixture number "$B_QUOTE"
+fixture_for /api/v1/cart/items/:id id "$C_ITEM"
+secret bobsecret-quote
+after_check 'curl -s -H "Authorization: Bearer $B_KEY" "$url/api/v1/cart/items" | grep -q "\"id\": *'"$C_ITEM"'"'
