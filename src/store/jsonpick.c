@@ -204,6 +204,27 @@ static int value(struct jp *j, int depth, const char *k1, const char *key)
         struct sink k = {j->p[want].out, j->p[want].n, 0, 0};
         return string(j, &k);
     }
+    if ((c == '{' || c == '[') && want >= 0) {
+        /* json_extract gives an object or array as its text, without the spaces */
+        const char *from = j->s;
+        if (value(j, depth, k1, NULL) < 0)
+            return -1;
+        struct sink k = {j->p[want].out, j->p[want].n, 0, 0};
+        int in = 0;
+        for (const char *q = from; q < j->s; q++) {
+            if (in && *q == '\\' && q + 1 < j->s) {
+                put(&k, q, 2);
+                q++;
+                continue;
+            }
+            if (*q == '"')
+                in = !in;
+            if (in || (*q != ' ' && *q != '\t' && *q != '\n' && *q != '\r'))
+                put(&k, q, 1);
+        }
+        k.out[k.len] = '\0';
+        return 0;
+    }
     if (c == '{' || c == '[') {
         int obj = c == '{';
         j->s++;
