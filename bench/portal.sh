@@ -11,6 +11,17 @@
 # reseller's dashboard and the first and the last page of its certificate list, each with
 # nginx serving a saved copy as the peer; the CSV export of all rows (rows/s) from a server
 # of its own run under /usr/bin/time -v for the peak RSS.
+# Measured (part 2, R=100,000, 10 s, release build, 2 cores shared with other work, load 5-15):
+#   before: dashboard 116 req/s p99 334 ms 3,173 us CPU/request; first page 108 req/s p99 268 ms
+#     2,968 us; last page 102 req/s p99 649 ms 2,761 us; ratio to nginx 0.01-0.02; CSV 30,775
+#     rows/s. callgrind: list page 8.3 M, dashboard 33.1 M instructions per request.
+#   after (migration 0067, store/jsonpick, leaner list JSON): dashboard 297 req/s p99 194 ms
+#     1,185 us; first page 747 req/s p99 139 ms 810 us; last page 500 req/s p99 159 ms 879 us;
+#     ratio 0.02-0.05; CSV 42,517 rows/s, peak RSS 22 MB. callgrind: list 7.2 M, dashboard
+#     10.2 M instructions per request. The goals (p99 < 50 ms, >= 0.3x nginx, 100,000 rows/s)
+#     are not met: per list page the rest is jansson trees and their freeing (~35 %), the
+#     template walk (~15 %), SQLite (~25 %: the page query, 200 customer names for the filter,
+#     the 201-organization scope and the session).
 # Usage: bench/portal.sh SHOMEI_BINARY [N] [SECONDS] [R]   One figure per line.
 # N=0 skips the first part, R=0 the second.
 # PORTAL_BENCH_DATA=DIR keeps the prepared data directory there and reuses it on the next run
