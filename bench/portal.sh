@@ -15,13 +15,15 @@
 #   before: dashboard 116 req/s p99 334 ms 3,173 us CPU/request; first page 108 req/s p99 268 ms
 #     2,968 us; last page 102 req/s p99 649 ms 2,761 us; ratio to nginx 0.01-0.02; CSV 30,775
 #     rows/s. callgrind: list page 8.3 M, dashboard 33.1 M instructions per request.
-#   after (migration 0067, store/jsonpick, leaner list JSON): dashboard 297 req/s p99 194 ms
-#     1,185 us; first page 747 req/s p99 139 ms 810 us; last page 500 req/s p99 159 ms 879 us;
-#     ratio 0.02-0.05; CSV 42,517 rows/s, peak RSS 22 MB. callgrind: list 7.2 M, dashboard
-#     10.2 M instructions per request. The goals (p99 < 50 ms, >= 0.3x nginx, 100,000 rows/s)
-#     are not met: per list page the rest is jansson trees and their freeing (~35 %), the
-#     template walk (~15 %), SQLite (~25 %: the page query, 200 customer names for the filter,
-#     the 201-organization scope and the session).
+#   after (migration 0067, store/jsonpick, leaner list JSON): dashboard 870 req/s p99 130 ms
+#     918 us; first page 804 req/s p99 108 ms 901 us; last page 904 req/s p99 110 ms 938 us;
+#     ratio 0.06-0.07; CSV 61,775 rows/s (0.71 s of server CPU: 140,845 rows per CPU second),
+#     peak RSS 22 MB. callgrind: list 6.7 M, dashboard 8.7 M instructions per request.
+#   The goals (p99 < 50 ms, >= 0.3x nginx; 100,000 rows/s by the wall clock) are not met on
+#   this machine. Per list page the rest is jansson trees and their freeing (~35 %: a
+#   reseller's 200 organizations as filter choices alone are ~20 %), the template walk
+#   (~19 %), SQLite (~30 %: the page query, the 200 names, the 201-organization scope, the
+#   session); a cache of rendered fragments is the next step.
 # Usage: bench/portal.sh SHOMEI_BINARY [N] [SECONDS] [R]   One figure per line.
 # N=0 skips the first part, R=0 the second.
 # PORTAL_BENCH_DATA=DIR keeps the prepared data directory there and reuses it on the next run
