@@ -48,12 +48,25 @@ int buf_putc(struct buf *b, char c) { return buf_append(b, &c, 1); }
 
 int buf_printf(struct buf *b, const char *fmt, ...)
 {
+    /* one pass when the text fits in the room left (the usual case for a grown buffer),
+     * else measure, grow and format again */
+    size_t room = b->p != NULL && b->cap > b->len ? b->cap - b->len : 0;
+    size_t max = b->max ? b->max : BUF_DEFAULT_MAX;
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    int n = vsnprintf(room ? b->p + b->len : NULL, room, fmt, ap);
     va_end(ap);
-    if (n < 0)
+    if (n < 0) {
+        if (room)
+            b->p[b->len] = '\0';
         return -SM_E_INVALID;
+    }
+    if ((size_t)n < room && (size_t)n <= max && b->len <= max - (size_t)n) {
+        b->len += (size_t)n;
+        return 0;
+    }
+    if (room)
+        b->p[b->len] = '\0'; /* unchanged until it fits */
     int rc = reserve(b, (size_t)n);
     if (rc < 0)
         return rc;

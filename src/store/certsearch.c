@@ -13,6 +13,7 @@
 #include "store/certlist.h"
 #include "store/certsearch.h"
 #include "store/db.h"
+#include "store/jsonpick.h"
 
 #define FROM                                                                                       \
     " FROM certificates c LEFT JOIN orders o ON o.id = c.order_id "                                \
@@ -20,62 +21,16 @@
 #define BASE_COLS                                                                                  \
     "c.id, c.order_id, c.org_id, c.serial, c.state, c.level, c.root, c.cn, c.not_before, "         \
     "c.not_after, c.revoked_at, o.receipt_no, o.kind, p.code, p.name_ja, p.name_en"
-#define JX_SQLITE(col, path)                                                                       \
-    "CASE WHEN json_valid(" col ") THEN json_extract(" col ", '" path "') END"
-#define JX_PG(col, path) col "::jsonb #>> '{" path "}'"
-#define LIST_JSON_SQLITE                                                                                          \
-    ", " JX_SQLITE("o.applicant", "$.org.name_ja") ", " JX_SQLITE("o.applicant", "$.org.name_en") ", " JX_SQLITE( \
-        "o.applicant", "$.responsible.dept") ", " JX_SQLITE("o.contact",                                          \
-                                                            "$.org") ", " JX_SQLITE("o.contact",                  \
-                                                                                    "$.dept")
-#define LIST_JSON_PG                                                                               \
-    ", " JX_PG("o.applicant", "org,name_ja") ", " JX_PG("o.applicant", "org,name_en") ", " JX_PG(  \
-        "o.applicant", "responsible,dept") ", " JX_PG("o.contact", "org") ", " JX_PG("o.contact",  \
-                                                                                     "dept")
-#define NLIST_COLS 21
+/* The order's JSON documents come out as text and are read in C (store/jsonpick): one pass
+ * over each instead of a json_extract (a parse) per value. */
+#define LIST_JSON  ", o.applicant, o.contact"
+#define NLIST_COLS 18
 
 /* The export's columns after the list's: fixed order, read by export_row(). */
-#define EXPORT_SQLITE                                                                                                                                                                                  \
-    ", c.names, c.sha256, o.created_at, o.submitted_at, o.paid_at, o.amount, o.notify_email1, "                                                                                                        \
-    "o.server_software, o.po_number, o.invoice_no, o.pay_method, " JX_SQLITE(                                                                                                                          \
-        "o.applicant",                                                                                                                                                                                 \
-        "$."                                                                                                                                                                                           \
-        "resp"                                                                                                                                                                                         \
-        "onsi"                                                                                                                                                                                         \
-        "ble."                                                                                                                                                                                         \
-        "nam"                                                                                                                                                                                          \
-        "e") ", " JX_SQLITE("o.applicant",                                                                                                                                                             \
-                            "$.org.tdb_code") ", " JX_SQLITE("o.contact",                                                                                                                              \
-                                                             "$.name") ", " JX_SQLITE("o.contact",                                                                                                     \
-                                                                                      "$.email") ", " JX_SQLITE("o.billing",                                                                           \
-                                                                                                                "$.org") ", " JX_SQLITE("o.billing",                                                   \
-                                                                                                                                        "$.dept") ","                                                  \
-                                                                                                                                                  " " JX_SQLITE("o.billing", "$.name") ", " JX_SQLITE( \
-                                                                                                                                                      "o.billing",                                     \
-                                                                                                                                                      "$.email") ", " JX_SQLITE("o.billing",           \
-                                                                                                                                                                                "$.phone")
-#define EXPORT_PG                                                                                                                                                            \
-    ", c.names, c.sha256, o.created_at, o.submitted_at, o.paid_at, o.amount, o.notify_email1, "                                                                              \
-    "o.server_software, o.po_number, o.invoice_no, o.pay_method, " JX_PG(                                                                                                    \
-        "o.applicant",                                                                                                                                                       \
-        "responsi"                                                                                                                                                           \
-        "ble,"                                                                                                                                                               \
-        "name") ", " JX_PG("o.applicant",                                                                                                                                    \
-                           "org,tdb_code") ", " JX_PG("o.contact",                                                                                                           \
-                                                      "name") ", " JX_PG("o.contact",                                                                                        \
-                                                                         "email") ", " JX_PG("o."                                                                            \
-                                                                                             "bil"                                                                           \
-                                                                                             "lin"                                                                           \
-                                                                                             "g",                                                                            \
-                                                                                             "or"                                                                            \
-                                                                                             "g") ", " JX_PG("o.billing",                                                    \
-                                                                                                             "dept") ", " JX_PG("o.billing",                                 \
-                                                                                                                                "name") ","                                  \
-                                                                                                                                        " " JX_PG(                           \
-                                                                                                                                            "o.billing",                     \
-                                                                                                                                            "email") ", " JX_PG("o.billing", \
-                                                                                                                                                                "phone")
-#define NEXPORT_COLS (NLIST_COLS + 20)
+#define EXPORT_COLS                                                                                \
+    ", c.names, c.sha256, o.created_at, o.submitted_at, o.paid_at, o.amount, o.notify_email1, "    \
+    "o.server_software, o.po_number, o.invoice_no, o.pay_method, o.billing"
+#define NEXPORT_COLS (NLIST_COLS + 12)
 
 static const char *const sort_name[] = {"not_after", "not_before", "cn"};
 
@@ -88,15 +43,6 @@ static void row_clear(struct certlist_row *r)
     free(r->org_name_en);
     free(r->dept);
     memset(r, 0, sizeof *r);
-}
-
-/* Text of a column: NULL unless a non-empty string. */
-static const char *jtext(const struct db_val *v, char *tmp, size_t n)
-{
-    if (v->t != DB_TEXT || v->n == 0)
-        return NULL;
-    db_col_copy(tmp, n, v);
-    return tmp;
 }
 
 static int list_fill(void *row, const struct db_val *v)
@@ -119,12 +65,18 @@ static int list_fill(void *row, const struct db_val *v)
     db_col_copy(r->product_ja, sizeof r->product_ja, &v[14]);
     db_col_copy(r->product_en, sizeof r->product_en, &v[15]);
     char ja[256], en[256], dept[256], corg[256], cdept[256];
-    const char *a_ja = jtext(&v[16], ja, sizeof ja), *a_en = jtext(&v[17], en, sizeof en);
-    const char *d = jtext(&v[18], dept, sizeof dept);
+    struct jsonpick a[] = {{"org", "name_ja", ja, sizeof ja},
+                           {"org", "name_en", en, sizeof en},
+                           {"responsible", "dept", dept, sizeof dept}};
+    struct jsonpick k[] = {{"org", NULL, corg, sizeof corg}, {"dept", NULL, cdept, sizeof cdept}};
+    (void)jsonpick(v[16].t == DB_TEXT ? v[16].p : NULL, v[16].n, a, 3);
+    (void)jsonpick(v[17].t == DB_TEXT ? v[17].p : NULL, v[17].n, k, 2);
+    const char *a_ja = ja[0] ? ja : NULL, *a_en = en[0] ? en : NULL;
+    const char *d = dept[0] ? dept : NULL;
     if (a_ja == NULL && a_en == NULL)
-        a_ja = jtext(&v[19], corg, sizeof corg);
+        a_ja = corg[0] ? corg : NULL;
     if (d == NULL)
-        d = jtext(&v[20], cdept, sizeof cdept);
+        d = cdept[0] ? cdept : NULL;
     if ((v[7].t != DB_NULL && r->cn == NULL) || (a_ja && (r->org_name_ja = strdup(a_ja)) == NULL) ||
         (a_en && (r->org_name_en = strdup(a_en)) == NULL) || (d && (r->dept = strdup(d)) == NULL)) {
         row_clear(r);
@@ -272,7 +224,7 @@ int certsearch_list(struct db *db, const struct certsearch_filter *f, struct cer
     if ((unsigned)f->sort > CS_SORT_CN)
         return sm_err_set(e, SM_E_INVALID, "sort", "unknown sort");
     struct where w;
-    struct buf sql = BUF_INIT, sql_pg = BUF_INIT;
+    struct buf sql = BUF_INIT;
     int rc = where_build(f, &w, e);
     if (rc < 0)
         goto out;
@@ -296,19 +248,14 @@ int certsearch_list(struct db *db, const struct certsearch_filter *f, struct cer
     const char *col = sort_name[f->sort], *dir = asc ? "ASC" : "DESC";
     w.p[w.np] = DBV_INT(f->limit ? f->limit : 50);
     w.p[w.np + 1] = DBV_INT(f->offset);
-    if (rc < 0 ||
-        buf_printf(&sql,
-                   "SELECT " BASE_COLS LIST_JSON_SQLITE FROM
-                   "WHERE %s ORDER BY c.%s %s, c.id %s LIMIT $%d OFFSET $%d",
-                   w.sql.p, col, dir, dir, w.np + 1, w.np + 2) < 0 ||
-        buf_printf(&sql_pg,
-                   "SELECT " BASE_COLS LIST_JSON_PG FROM
-                   "WHERE %s ORDER BY c.%s %s, c.id %s LIMIT $%d OFFSET $%d",
-                   w.sql.p, col, dir, dir, w.np + 1, w.np + 2) < 0) {
+    if (rc < 0 || buf_printf(&sql,
+                             "SELECT " BASE_COLS LIST_JSON FROM
+                             "WHERE %s ORDER BY c.%s %s, c.id %s LIMIT $%d OFFSET $%d",
+                             w.sql.p, col, dir, dir, w.np + 1, w.np + 2) < 0) {
         rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
         goto out;
     }
-    struct db_stmt st = {"certsearch.list", sql.p, NULL, sql_pg.p};
+    struct db_stmt st = {"certsearch.list", sql.p, NULL, NULL};
     rc = db_collect(db, &st, w.p, w.np + 2, &list_rowtype, rows, n, e);
     if (rc == 0 && back)
         for (size_t i = 0; i < *n / 2; i++) {
@@ -319,7 +266,6 @@ int certsearch_list(struct db *db, const struct certsearch_filter *f, struct cer
 out:
     where_free(&w);
     buf_free(&sql);
-    buf_free(&sql_pg);
     return rc;
 }
 
@@ -340,14 +286,15 @@ static const char *txt(const struct db_val *v, char *tmp, size_t n)
     return tmp;
 }
 
-/* Large text columns (names, CN) are copied into one scratch buffer per row. */
+/* Text columns are copied into scratch buffers on the stack, the JSON documents' values
+ * picked into them: nothing is allocated per row. */
 static int export_row(void *ctx, const struct db_val *v, int ncols)
 {
     struct export_ctx *x = ctx;
     if (ncols < NEXPORT_COLS)
         return -SM_E_DB;
     static const size_t small = 256;
-    char s[32][256];
+    char s[24][256], j[14][256];
     char big[2][4096];
     int k = 0;
 #define T(i) txt(&v[i], s[k++], small)
@@ -366,36 +313,52 @@ static int export_row(void *ctx, const struct db_val *v, int ncols)
     r.product_code = T(13);
     r.product_ja = T(14);
     r.product_en = T(15);
-    r.org_name_ja = T(16);
-    r.org_name_en = T(17);
-    r.dept = T(18);
-    r.contact_org = T(19);
-    /* 20: contact dept, the department when the applicant has none */
-    const char *cdept = T(20);
+    struct jsonpick a[] = {{"org", "name_ja", j[0], small},
+                           {"org", "name_en", j[1], small},
+                           {"responsible", "dept", j[2], small},
+                           {"responsible", "name", j[3], small},
+                           {"org", "tdb_code", j[4], small}};
+    struct jsonpick c[] = {{"org", NULL, j[5], small},
+                           {"dept", NULL, j[6], small},
+                           {"name", NULL, j[7], small},
+                           {"email", NULL, j[8], small}};
+    struct jsonpick b[] = {{"org", NULL, j[9], small},
+                           {"dept", NULL, j[10], small},
+                           {"name", NULL, j[11], small},
+                           {"email", NULL, j[12], small},
+                           {"phone", NULL, j[13], small}};
+    (void)jsonpick(v[16].t == DB_TEXT ? v[16].p : NULL, v[16].n, a, 5);
+    (void)jsonpick(v[17].t == DB_TEXT ? v[17].p : NULL, v[17].n, c, 4);
+    (void)jsonpick(v[29].t == DB_TEXT ? v[29].p : NULL, v[29].n, b, 5);
+    r.org_name_ja = j[0];
+    r.org_name_en = j[1];
+    r.dept = j[2];
+    r.resp_name = j[3];
+    r.tdb_code = j[4];
+    r.contact_org = j[5];
+    /* the contact's department when the applicant has none */
     if (r.dept[0] == '\0')
-        r.dept = cdept;
+        r.dept = j[6];
     if (r.org_name_ja[0] == '\0' && r.org_name_en[0] == '\0')
         r.org_name_ja = r.contact_org;
-    r.names_json = txt(&v[21], big[1], sizeof big[1]);
-    r.sha256 = T(22);
-    r.order_created_at = db_col_int(&v[23]);
-    r.submitted_at = db_col_int(&v[24]);
-    r.paid_at = db_col_int(&v[25]);
-    r.amount = db_col_int(&v[26]);
-    r.notify_email1 = T(27);
-    r.server_software = T(28);
-    r.po_number = T(29);
-    r.invoice_no = T(30);
-    r.pay_method = T(31);
-    r.resp_name = T(32);
-    r.tdb_code = T(33);
-    r.contact_name = T(34);
-    r.contact_email = T(35);
-    r.bill_org = T(36);
-    r.bill_dept = T(37);
-    r.bill_name = T(38);
-    r.bill_email = T(39);
-    r.bill_phone = T(40);
+    r.contact_name = j[7];
+    r.contact_email = j[8];
+    r.bill_org = j[9];
+    r.bill_dept = j[10];
+    r.bill_name = j[11];
+    r.bill_email = j[12];
+    r.bill_phone = j[13];
+    r.names_json = txt(&v[18], big[1], sizeof big[1]);
+    r.sha256 = T(19);
+    r.order_created_at = db_col_int(&v[20]);
+    r.submitted_at = db_col_int(&v[21]);
+    r.paid_at = db_col_int(&v[22]);
+    r.amount = db_col_int(&v[23]);
+    r.notify_email1 = T(24);
+    r.server_software = T(25);
+    r.po_number = T(26);
+    r.invoice_no = T(27);
+    r.pay_method = T(28);
 #undef T
     if (x->fn(x->arg, &r) != 0)
         return -SM_E_INTERNAL;
@@ -415,7 +378,7 @@ int certsearch_export(struct db *db, const struct certsearch_filter *f, int64_t 
     g.limit = 0;
     g.offset = 0;
     struct where w;
-    struct buf sql = BUF_INIT, sql_pg = BUF_INIT;
+    struct buf sql = BUF_INIT;
     int rc = where_build(&g, &w, e);
     if (rc < 0)
         goto out;
@@ -426,19 +389,14 @@ int certsearch_export(struct db *db, const struct certsearch_filter *f, int64_t 
         rc = buf_printf(&w.sql, " AND c.id > $%d", w.np);
     }
     w.p[w.np] = DBV_INT(limit);
-    if (rc < 0 ||
-        buf_printf(&sql,
-                   "SELECT " BASE_COLS LIST_JSON_SQLITE EXPORT_SQLITE FROM
-                   "WHERE %s ORDER BY c.id LIMIT $%d",
-                   w.sql.p, w.np + 1) < 0 ||
-        buf_printf(&sql_pg,
-                   "SELECT " BASE_COLS LIST_JSON_PG EXPORT_PG FROM
-                   "WHERE %s ORDER BY c.id LIMIT $%d",
-                   w.sql.p, w.np + 1) < 0) {
+    if (rc < 0 || buf_printf(&sql,
+                             "SELECT " BASE_COLS LIST_JSON EXPORT_COLS FROM
+                             "WHERE %s ORDER BY c.id LIMIT $%d",
+                             w.sql.p, w.np + 1) < 0) {
         rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
         goto out;
     }
-    struct db_stmt st = {"certsearch.export", sql.p, NULL, sql_pg.p};
+    struct db_stmt st = {"certsearch.export", sql.p, NULL, NULL};
     struct export_ctx x = {fn, ctx, 0, 0};
     rc = db_run(db, &st, w.p, w.np + 1, export_row, &x, e);
     if (rc >= 0) {
@@ -449,6 +407,5 @@ int certsearch_export(struct db *db, const struct certsearch_filter *f, int64_t 
 out:
     where_free(&w);
     buf_free(&sql);
-    buf_free(&sql_pg);
     return rc;
 }

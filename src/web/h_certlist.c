@@ -288,6 +288,32 @@ const char *mng_status(const char *state, int64_t not_after, int64_t now)
     return not_after < now ? "expired" : "valid";
 }
 
+/* Object members without json_pack's format parsing: the list page builds a few thousand
+ * of them per view (rows, and a reseller's 200 organizations as filter choices). Keys are
+ * literals; a value that cannot be made (no memory, text that is not UTF-8) fails the
+ * object as json_pack would. */
+static int put_s(json_t *o, const char *k, const char *v)
+{
+    return json_object_set_new_nocheck(o, k, json_string(v));
+}
+
+static int put_b(json_t *o, const char *k, int v)
+{
+    return json_object_set_new_nocheck(o, k, json_boolean(v));
+}
+
+/* {"value": v, "label": l, "current": cur} */
+static json_t *choice(const char *v, const char *l, int cur)
+{
+    json_t *o = json_object();
+    if (o != NULL &&
+        (put_s(o, "value", v) < 0 || put_s(o, "label", l) < 0 || put_b(o, "current", cur) < 0)) {
+        json_decref(o);
+        o = NULL;
+    }
+    return o;
+}
+
 static json_t *row_json(const struct req *r, const struct certlist_row *c, int64_t now, int api)
 {
     const char *status = mng_status(c->state, c->not_after, now);
@@ -313,16 +339,20 @@ static json_t *row_json(const struct req *r, const struct certlist_row *c, int64
         prod = c->product_code[0] ? c->product_code : "-";
     const char *o1 = en ? c->org_name_en : c->org_name_ja,
                *o2 = en ? c->org_name_ja : c->org_name_en;
-    return json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "id",
-                     (json_int_t)c->id, "serial", c->serial, "cn", c->cn ? c->cn : "", "status",
-                     status, "status_label", i18n_text(r->lang, key), "downloadable",
-                     strcmp(status, "revoked") != 0, "receipt_no",
-                     c->receipt_no[0] ? c->receipt_no : "-", "product", prod, "org",
-                     o1   ? o1
-                     : o2 ? o2
-                          : "",
-                     "dept", c->dept ? c->dept : "", "not_before", nb, "not_after", na, "level",
-                     c->level[0] ? c->level : "-");
+    const char *org = o1 ? o1 : o2 ? o2 : "";
+    json_t *o = json_object();
+    if (o == NULL || json_object_set_new_nocheck(o, "id", json_integer((json_int_t)c->id)) < 0 ||
+        put_s(o, "serial", c->serial) < 0 || put_s(o, "cn", c->cn ? c->cn : "") < 0 ||
+        put_s(o, "status", status) < 0 || put_s(o, "status_label", i18n_text(r->lang, key)) < 0 ||
+        put_b(o, "downloadable", strcmp(status, "revoked") != 0) < 0 ||
+        put_s(o, "receipt_no", c->receipt_no[0] ? c->receipt_no : "-") < 0 ||
+        put_s(o, "product", prod) < 0 || put_s(o, "org", org) < 0 ||
+        put_s(o, "dept", c->dept ? c->dept : "") < 0 || put_s(o, "not_before", nb) < 0 ||
+        put_s(o, "not_after", na) < 0 || put_s(o, "level", c->level[0] ? c->level : "-") < 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 /* "/certificates?<filter>&<extra>" */
@@ -351,9 +381,8 @@ static json_t *options(const char *const *values, const char *const *labels, siz
 {
     json_t *a = json_array();
     for (size_t i = 0; a != NULL && i < n; i++)
-        json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "value", values[i], "label",
-                                           i18n_text(lang, labels[i]), "current",
-                                           strcmp(values[i], cur ? cur : "") == 0));
+        json_array_append_new(a, choice(values[i], i18n_text(lang, labels[i]),
+                                        strcmp(values[i], cur ? cur : "") == 0));
     return a;
 }
 
@@ -363,15 +392,12 @@ static json_t *product_options(struct req *r, struct db *db, const char *cur)
     size_t n = 0;
     struct sm_err e = {0};
     json_t *a = json_array();
-    json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "value", "", "label",
-                                       i18n_text(r->lang, "mng.filter.any"), "current",
-                                       !cur || !cur[0]));
+    json_array_append_new(a, choice("", i18n_text(r->lang, "mng.filter.any"), !cur || !cur[0]));
     if (products_list(db, 1, &v, &n, &e) == 0)
         for (size_t i = 0; i < n; i++)
             json_array_append_new(
-                a, json_pack("{s:s, s:s, s:b}", "value", v[i].code, "label",
-                             strcmp(r->lang, "en") == 0 ? v[i].name_en : v[i].name_ja, "current",
-                             cur && strcmp(cur, v[i].code) == 0));
+                a, choice(v[i].code, strcmp(r->lang, "en") == 0 ? v[i].name_en : v[i].name_ja,
+                          cur && strcmp(cur, v[i].code) == 0));
     free(v);
     return a;
 }
@@ -385,21 +411,19 @@ static json_t *org_options(struct req *r, const struct portal *p, int64_t cur)
     struct dashboard_customer *v = NULL;
     size_t n = 0;
     struct sm_err e = {0};
-    json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "value", "", "label",
-                                       i18n_text(r->lang, "mng.filter.any"), "current", cur == 0));
+    json_array_append_new(a, choice("", i18n_text(r->lang, "mng.filter.any"), cur == 0));
     char id[24];
     snprintf(id, sizeof id, "%lld", (long long)p->user->org_id);
-    json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "value", id, "label",
-                                       i18n_text(r->lang, "mng.filter.own_org"), "current",
-                                       cur == p->user->org_id));
+    json_array_append_new(
+        a, choice(id, i18n_text(r->lang, "mng.filter.own_org"), cur == p->user->org_id));
     if (dashboard_customers(p->db, p->user->org_id, 0, 0, &v, &n, &e) == 0)
         for (size_t i = 0; i < n; i++) {
             snprintf(id, sizeof id, "%lld", (long long)v[i].id);
-            json_array_append_new(a, json_pack("{s:s, s:s, s:b}", "value", id, "label",
-                                               strcmp(r->lang, "en") == 0 && v[i].name_en[0]
-                                                   ? v[i].name_en
-                                                   : v[i].name_ja,
-                                               "current", cur == v[i].id));
+            json_array_append_new(
+                a,
+                choice(id,
+                       strcmp(r->lang, "en") == 0 && v[i].name_en[0] ? v[i].name_en : v[i].name_ja,
+                       cur == v[i].id));
         }
     free(v);
     return a;
