@@ -9,10 +9,8 @@
 #        PRIMARY_DIR AGENT_URL PORT2
 # PORT2: a second `shomei serve` on the same database (same base_url): the rate limits are
 # counted from the database, so requests spread over both servers share them.
-import base64
 import datetime
 import hashlib
-import http.client
 import json
 import os
 import socket
@@ -20,124 +18,26 @@ import ssl
 import subprocess
 import sys
 import threading
-import time
-import urllib.parse
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, hmac, serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from cryptography.x509.oid import NameOID, ObjectIdentifier
+
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import acme_lib  # noqa: E402
+from acme_lib import ERR, Key, csr_der, ident, key_auth, post, problem, report  # noqa: E402
 
 (BASE, CAFILE, KID, HMAC_KEY, ALPN_PORT, OUT, SHOMEI, PRIMARY, AGENT, PORT2) = sys.argv[1:11]
 PORT2 = int(PORT2)
 ALPN_PORT = int(ALPN_PORT)
-CTX = ssl.create_default_context(cafile=CAFILE)
-FAILED = 0
-ERR = "urn:ietf:params:acme:error:"
 ACME_ID = ObjectIdentifier("1.3.6.1.5.5.7.1.31")
-
-
-def b64(b):
-    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-
-
-def unb64(s):
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-
-
-def report(ok, name):
-    global FAILED
-    print(("ok" if ok else "not ok") + " - " + name, flush=True)
-    if not ok:
-        FAILED = 1
-
-
-def request(method, url, body=None, port=None):
-    u = urllib.parse.urlsplit(url)
-    c = http.client.HTTPSConnection(u.hostname, port or u.port, context=CTX, timeout=60)
-    headers = {"Content-Type": "application/jose+json"} if body is not None else {}
-    c.request(method, u.path, body=body, headers=headers)
-    r = c.getresponse()
-    data = r.read()
-    hdrs = {k.lower(): v for k, v in r.getheaders()}
-    c.close()
-    try:
-        doc = json.loads(data) if data and b"BEGIN" not in data[:20] else data
-    except ValueError:
-        doc = data
-    return r.status, hdrs, doc
-
-
-class Key:
-    def __init__(self):
-        self.k = ec.generate_private_key(ec.SECP256R1())
-        self.alg = "ES256"
-
-    def jwk(self):
-        n = self.k.public_key().public_numbers()
-        return {"crv": "P-256", "kty": "EC", "x": b64(n.x.to_bytes(32, "big")),
-                "y": b64(n.y.to_bytes(32, "big"))}
-
-    def thumbprint(self):
-        j = json.dumps(self.jwk(), sort_keys=True, separators=(",", ":")).encode()
-        return b64(hashlib.sha256(j).digest())
-
-    def sign(self, data):
-        r, s = decode_dss_signature(self.k.sign(data, ec.ECDSA(hashes.SHA256())))
-        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
-
-
-def jws(key, header, payload):
-    prot = b64(json.dumps(header).encode())
-    pl = "" if payload is None else b64(json.dumps(payload).encode())
-    return json.dumps({"protected": prot, "payload": pl,
-                       "signature": b64(key.sign((prot + "." + pl).encode()))})
-
-
-st, h, DIR = request("GET", BASE + "/acme/directory")
-
-
-def nonce():
-    return request("HEAD", DIR["newNonce"])[1]["replay-nonce"]
+DIR = acme_lib.setup(BASE, CAFILE)
 
 
 def new_account(key):
-    prot = b64(json.dumps({"alg": "HS256", "kid": KID, "url": DIR["newAccount"]}).encode())
-    pl = b64(json.dumps(key.jwk()).encode())
-    m = hmac.HMAC(unb64(HMAC_KEY), hashes.SHA256())
-    m.update((prot + "." + pl).encode())
-    e = {"protected": prot, "payload": pl, "signature": b64(m.finalize())}
-    hd = {"alg": key.alg, "jwk": key.jwk(), "nonce": nonce(), "url": DIR["newAccount"]}
-    st, h, d = request("POST", DIR["newAccount"], jws(key, hd, {
-        "termsOfServiceAgreed": True, "contact": ["mailto:acme@alpn-test.co.jp"],
-        "externalAccountBinding": e}))
-    return h.get("location")
-
-
-def post(key, kid, url, payload, port=None):
-    hd = {"alg": key.alg, "kid": kid, "nonce": nonce(), "url": url}
-    return request("POST", url, jws(key, hd, payload), port)
-
-
-def problem(res, status, typ, name):
-    st, h, d = res
-    got = d.get("type") if isinstance(d, dict) else None
-    ok = st == status and got == ERR + typ
-    report(ok, name + " -> " + typ + ("" if ok else " (got %s %s %s)" % (st, got, d)))
-    return d if isinstance(d, dict) else {}
-
-
-def csr_der(names):
-    key = ec.generate_private_key(ec.SECP256R1())
-    b = x509.CertificateSigningRequestBuilder().subject_name(
-        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
-    b = b.add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), False)
-    return b64(b.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
-
-
-def ident(*names):
-    return [{"type": "dns", "value": n} for n in names]
+    return acme_lib.register(key, KID, HMAC_KEY, "mailto:acme@alpn-test.co.jp")
 
 
 # ---- the acme-tls/1 server (RFC 8737 3) ----
@@ -202,10 +102,6 @@ class AlpnServer:
         self.stop = True
         self.t.join(5)
         self.sock.close()
-
-
-def key_auth(token, key):
-    return token + "." + key.thumbprint()
 
 
 def probe(name, value):
@@ -338,4 +234,4 @@ ckid = new_account(c3)
 st, h, _ = post(c3, ckid, DIR["newOrder"], {"identifiers": ident("o99.other-test.co.jp")})
 report(st == 201, "another account is unaffected by that account's limit")
 print("# account " + kid)
-sys.exit(FAILED)
+sys.exit(acme_lib.FAILED)

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-# A small scripted ACME client (RFC 8555) for tests/it/acme_account.sh: JWS signing with
-# the cryptography module (ES256, ES384, RS256, EdDSA, HS256 for EAB) and the protocol
+# A small scripted ACME client (RFC 8555) for tests/it/acme_account.sh: JWS signing (with
+# tests/it/acme_lib.py: ES256, ES384, RS256, EdDSA, HS256 for EAB) and the protocol
 # checks of issue 10 items 1-2 (R-ACME-1). Prints TAP lines; exit 1 when one failed.
 # Usage: acme_client.py BASE_URL CA_FILE EAB_KID EAB_HMAC_KEY [SECOND_SERVER]
 # SECOND_SERVER: another server of the same database (same base_url), for the nonces.
@@ -14,152 +14,38 @@
 # and answers its http-01 challenge; prints one JSON line with the answer's status,
 # content type, Retry-After, problem type and detail and the authorization's status after it
 # (tests/it/mpic_http.sh, issue 11 item 2).
-import base64
-import http.client
 import json
 import os
-import ssl
 import sys
-import urllib.parse
 
-from cryptography.hazmat.primitives import hashes, hmac
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import acme_lib  # noqa: E402
+from acme_lib import Key, b64, jws, new_account, nonce, report, request  # noqa: E402
 
 MODE = sys.argv[1] if sys.argv[1] in ("lifecycle", "register", "challenge") else "account"
 ARGS = sys.argv[2:] if MODE != "account" else sys.argv[1:]
 BASE, CAFILE, KID, HMAC_KEY = ARGS[0:4]
 SECOND = ARGS[4] if len(ARGS) > 4 and MODE == "account" else None
-CTX = ssl.create_default_context(cafile=CAFILE) if CAFILE != "-" else None
 # ACME_CONNECT=http://HOST:PORT sends every request there, whatever host the URLs name (a
 # server behind a reverse proxy, or one whose base_url is not its own port; CA_FILE "-").
 CONNECT = os.environ.get("ACME_CONNECT")
-FAILED = 0
-
-
-def b64(b):
-    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-
-
-def unb64(s):
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-
-
-def report(ok, name):
-    global FAILED
-    print(("ok" if ok else "not ok") + " - " + name, flush=True)
-    if not ok:
-        FAILED = 1
-
-
-def request(method, url, body=None, ctype="application/jose+json", server=None):
-    server = server or CONNECT
-    u = urllib.parse.urlsplit(server + urllib.parse.urlsplit(url).path if server else url)
-    if u.scheme == "http":
-        c = http.client.HTTPConnection(u.hostname, u.port, timeout=30)
-    else:
-        c = http.client.HTTPSConnection(u.hostname, u.port, context=CTX, timeout=30)
-    headers = {"Content-Type": ctype} if body is not None else {}
-    c.request(method, u.path, body=body, headers=headers)
-    r = c.getresponse()
-    data = r.read()
-    hdrs = {k.lower(): v for k, v in r.getheaders()}
-    c.close()
-    try:
-        doc = json.loads(data) if data else None
-    except ValueError:
-        doc = None
-    return r.status, hdrs, doc
-
-
-class Key:
-    def __init__(self, kind, private=None):
-        self.kind = kind
-        if private is not None:
-            self.k = private
-        elif kind == "ES256":
-            self.k = ec.generate_private_key(ec.SECP256R1())
-        elif kind == "ES384":
-            self.k = ec.generate_private_key(ec.SECP384R1())
-        elif kind == "RS256":
-            self.k = rsa.generate_private_key(65537, 2048)
-        elif kind == "RS1024":
-            self.k = rsa.generate_private_key(65537, 1024)
-        else:
-            self.k = ed25519.Ed25519PrivateKey.generate()
-        self.alg = "RS256" if kind == "RS1024" else kind
-
-    def jwk(self):
-        pub = self.k.public_key()
-        if self.kind.startswith("ES"):
-            n = pub.public_numbers()
-            size = 32 if self.kind == "ES256" else 48
-            return {"kty": "EC", "crv": "P-256" if size == 32 else "P-384",
-                    "x": b64(n.x.to_bytes(size, "big")), "y": b64(n.y.to_bytes(size, "big"))}
-        if self.kind.startswith("RS"):
-            n = pub.public_numbers()
-            return {"kty": "RSA", "e": b64(n.e.to_bytes(3, "big")),
-                    "n": b64(n.n.to_bytes((n.n.bit_length() + 7) // 8, "big"))}
-        from cryptography.hazmat.primitives import serialization
-        raw = pub.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        return {"kty": "OKP", "crv": "Ed25519", "x": b64(raw)}
-
-    def sign(self, data):
-        if self.kind.startswith("ES"):
-            size = 32 if self.kind == "ES256" else 48
-            h = hashes.SHA256() if size == 32 else hashes.SHA384()
-            r, s = decode_dss_signature(self.k.sign(data, ec.ECDSA(h)))
-            return r.to_bytes(size, "big") + s.to_bytes(size, "big")
-        if self.kind.startswith("RS"):
-            return self.k.sign(data, padding.PKCS1v15(), hashes.SHA256())
-        return self.k.sign(data)
-
-
-def jws(key, header, payload, sign=None):
-    prot = b64(json.dumps(header).encode())
-    pl = "" if payload is None else b64(json.dumps(payload).encode())
-    sig = (sign or key.sign)((prot + "." + pl).encode())
-    return json.dumps({"protected": prot, "payload": pl, "signature": b64(sig)})
-
-
-def eab(key, url, kid=KID, mac_key=HMAC_KEY, payload_key=None):
-    prot = b64(json.dumps({"alg": "HS256", "kid": kid, "url": url}).encode())
-    pl = b64(json.dumps((payload_key or key).jwk()).encode())
-    h = hmac.HMAC(unb64(mac_key), hashes.SHA256())
-    h.update((prot + "." + pl).encode())
-    return {"protected": prot, "payload": pl, "signature": b64(h.finalize())}
-
-
-
 # the directory's URLs, for the helpers below
-DIRECTORY = request("GET", BASE + "/acme/directory")[2] or {}
-NEW_ACCOUNT = DIRECTORY.get("newAccount", BASE + "/acme/new-account")
+DIRECTORY = acme_lib.setup(BASE, CAFILE, timeout=30, connect=CONNECT, raw=False) or {}
+NEW_ACCOUNT = acme_lib.new_account_url()
 KC = DIRECTORY.get("keyChange", BASE + "/acme/key-change")
 
 
-def nonce():
-    return request("HEAD", BASE + "/acme/new-nonce")[1]["replay-nonce"]
-
-
-def new_account(key, payload, header=None, sign=None, ctype="application/jose+json", raw=None):
-    hd = {"alg": key.alg, "jwk": key.jwk(), "nonce": nonce(), "url": NEW_ACCOUNT}
-    hd.update(header or {})
-    hd = {k: v for k, v in hd.items() if v is not None}
-    body = raw if raw is not None else jws(key, hd, payload, sign)
-    return request("POST", NEW_ACCOUNT, body, ctype)
+def eab(key, url, kid=KID, mac_key=HMAC_KEY, payload_key=None):
+    return acme_lib.eab(key, url, kid, mac_key, payload_key)
 
 
 def problem(res, status, typ, name):
-    st, h, d = res
-    got = (d or {}).get("type")
-    ok = st == status and got == "urn:ietf:params:acme:error:" + typ and "replay-nonce" in h \
-        and h.get("content-type", "").startswith("application/problem+json")
-    report(ok, name + " -> " + typ + ("" if ok else " (got %s %s)" % (st, got)))
+    acme_lib.problem(res, status, typ, name, ctype=True, replay_nonce=True)
 
 
 def post_kid(key, url, kid, payload, sign=None):
-    hd = {"alg": key.alg, "kid": kid, "nonce": nonce(), "url": url}
-    return request("POST", url, jws(key, hd, payload, sign))
+    return acme_lib.post(key, kid, url, payload, sign=sign)
 
 
 def key_change(old, new, account, inner_extra=None, old_jwk=None):
@@ -486,4 +372,4 @@ elif MODE == "lifecycle":
     lifecycle_checks()
 else:
     account_checks()
-sys.exit(FAILED)
+sys.exit(acme_lib.FAILED)

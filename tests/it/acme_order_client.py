@@ -6,122 +6,32 @@
 # of each bad request. Prints TAP lines; exit 1 when one failed.
 # Usage: acme_order_client.py BASE CA_FILE EAB_KID EAB_HMAC WEB_DIR ZONE_FILE KNOT_PID
 #        KNOT_PORT BLOCKED_KEY OUT_DIR
-import base64
-import http.client
-import json
 import os
 import signal
-import ssl
 import subprocess
 import sys
 import time
-import urllib.parse
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, hmac, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import hashes, serialization
+
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import acme_lib  # noqa: E402
+from acme_lib import (ERR, Key, b64, csr_der, ident, key_auth, post,  # noqa: E402
+                      report)
 
 (BASE, CAFILE, KID, HMAC_KEY, WEB, ZONE_FILE, KNOT_PID, KNOT_PORT, BLOCKED,
  OUT) = sys.argv[1:11]
-CTX = ssl.create_default_context(cafile=CAFILE)
-FAILED = 0
-ERR = "urn:ietf:params:acme:error:"
-
-
-def b64(b):
-    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-
-
-def unb64(s):
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-
-
-def report(ok, name):
-    global FAILED
-    print(("ok" if ok else "not ok") + " - " + name, flush=True)
-    if not ok:
-        FAILED = 1
-
-
-def request(method, url, body=None):
-    u = urllib.parse.urlsplit(url)
-    c = http.client.HTTPSConnection(u.hostname, u.port, context=CTX, timeout=60)
-    headers = {"Content-Type": "application/jose+json"} if body is not None else {}
-    c.request(method, u.path, body=body, headers=headers)
-    r = c.getresponse()
-    data = r.read()
-    hdrs = {}
-    for k, v in r.getheaders():
-        hdrs[k.lower()] = hdrs[k.lower()] + ", " + v if k.lower() in hdrs else v
-    c.close()
-    try:
-        doc = json.loads(data) if data and b"BEGIN" not in data[:20] else data
-    except ValueError:
-        doc = data
-    return r.status, hdrs, doc
-
-
-class Key:
-    def __init__(self):
-        self.k = ec.generate_private_key(ec.SECP256R1())
-        self.alg = "ES256"
-
-    def jwk(self):
-        n = self.k.public_key().public_numbers()
-        return {"crv": "P-256", "kty": "EC", "x": b64(n.x.to_bytes(32, "big")),
-                "y": b64(n.y.to_bytes(32, "big"))}
-
-    def thumbprint(self):
-        j = json.dumps(self.jwk(), sort_keys=True, separators=(",", ":")).encode()
-        h = hashes.Hash(hashes.SHA256())
-        h.update(j)
-        return b64(h.finalize())
-
-    def sign(self, data):
-        r, s = decode_dss_signature(self.k.sign(data, ec.ECDSA(hashes.SHA256())))
-        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
-
-
-def jws(key, header, payload):
-    prot = b64(json.dumps(header).encode())
-    pl = "" if payload is None else b64(json.dumps(payload).encode())
-    return json.dumps({"protected": prot, "payload": pl,
-                       "signature": b64(key.sign((prot + "." + pl).encode()))})
-
-
-st, h, DIR = request("GET", BASE + "/acme/directory")
-
-
-def nonce():
-    return request("HEAD", DIR["newNonce"])[1]["replay-nonce"]
+DIR = acme_lib.setup(BASE, CAFILE, join_headers=True)
 
 
 def new_account(key):
-    prot = b64(json.dumps({"alg": "HS256", "kid": KID, "url": DIR["newAccount"]}).encode())
-    pl = b64(json.dumps(key.jwk()).encode())
-    m = hmac.HMAC(unb64(HMAC_KEY), hashes.SHA256())
-    m.update((prot + "." + pl).encode())
-    e = {"protected": prot, "payload": pl, "signature": b64(m.finalize())}
-    hd = {"alg": key.alg, "jwk": key.jwk(), "nonce": nonce(), "url": DIR["newAccount"]}
-    st, h, d = request("POST", DIR["newAccount"], jws(key, hd, {
-        "termsOfServiceAgreed": True, "contact": ["mailto:acme@acme-test.co.jp"],
-        "externalAccountBinding": e}))
-    return h.get("location")
-
-
-def post(key, kid, url, payload):
-    hd = {"alg": key.alg, "kid": kid, "nonce": nonce(), "url": url}
-    return request("POST", url, jws(key, hd, payload))
+    return acme_lib.register(key, KID, HMAC_KEY, "mailto:acme@acme-test.co.jp")
 
 
 def problem(res, status, typ, name):
-    st, h, d = res
-    got = d.get("type") if isinstance(d, dict) else None
-    ok = st == status and got == ERR + typ and \
-        h.get("content-type", "").startswith("application/problem+json")
-    report(ok, name + " -> " + typ + ("" if ok else " (got %s %s %s)" % (st, got, d)))
+    acme_lib.problem(res, status, typ, name, ctype=True)
 
 
 def set_txt(owner, values):
@@ -148,26 +58,10 @@ def set_txt(owner, values):
         time.sleep(0.1)
 
 
-def csr_der(names, key=None):
-    key = key or ec.generate_private_key(ec.SECP256R1())
-    b = x509.CertificateSigningRequestBuilder().subject_name(
-        x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
-    b = b.add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), False)
-    return b64(b.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
-
-
-def key_auth(token, key):
-    return token + "." + key.thumbprint()
-
-
 def dns_digest(token, key):
     h = hashes.Hash(hashes.SHA256())
     h.update(key_auth(token, key).encode())
     return b64(h.finalize())
-
-
-def ident(*names):
-    return [{"type": "dns", "value": n} for n in names]
 
 
 acct = Key()
@@ -356,4 +250,4 @@ problem(post(other, okid, DIR["newOrder"], {"identifiers": ident("d.acme-test.co
         "unauthorized", "a deactivated account's newOrder")
 
 print("# account " + kid)
-sys.exit(FAILED)
+sys.exit(acme_lib.FAILED)

@@ -48,7 +48,7 @@ fi
 cat >"$IT_TMP/sql.sh" <<SQL
 #!/usr/bin/env bash
 if [ -n "${SHOMEI_TEST_PG_URL:-}" ]; then psql -X -q -tA "${SHOMEI_TEST_PG_URL:-}" -c "\$1"
-else sqlite3 -batch "$dir/shomei.db" "\$1"; fi
+else sqlite3 -batch -cmd ".timeout 10000" "$dir/shomei.db" "\$1"; fi
 SQL
 chmod +x "$IT_TMP/sql.sh"
 sql() { "$IT_TMP/sql.sh" "$1"; }

@@ -8,118 +8,37 @@
 # authorizations for every name of a certificate of another organization. Prints TAP lines;
 # exit 1 when one failed.
 # Usage: acme_ovev_client.py BASE CA_FILE KID_A HMAC_A KID_U HMAC_U WEB_DIR SQL_CMD OUT_DIR
-import base64
-import http.client
-import json
 import os
-import ssl
 import subprocess
 import sys
-import urllib.parse
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, hmac, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
+from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import NameOID
 
+sys.dont_write_bytecode = True  # no __pycache__ in the tree
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import acme_lib  # noqa: E402
+from acme_lib import Key, b64, csr_der, key_auth, problem, report  # noqa: E402
+
 BASE, CAFILE, KID_A, HMAC_A, KID_U, HMAC_U, WEB, SQL, OUT = sys.argv[1:10]
-CTX = ssl.create_default_context(cafile=CAFILE)
-FAILED = 0
-ERR = "urn:ietf:params:acme:error:"
 Z = "ovev-test.co.jp"
-
-
-def b64(b):
-    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-
-
-def unb64(s):
-    return base64.urlsafe_b64decode(s + "=" * (-len(s) % 4))
-
-
-def report(ok, name):
-    global FAILED
-    print(("ok" if ok else "not ok") + " - " + name, flush=True)
-    if not ok:
-        FAILED = 1
 
 
 def sql(stmt):
     return subprocess.run([SQL, stmt], capture_output=True, text=True).stdout.strip()
 
 
-def request(method, url, body=None):
-    u = urllib.parse.urlsplit(url)
-    c = http.client.HTTPSConnection(u.hostname, u.port, context=CTX, timeout=60)
-    headers = {"Content-Type": "application/jose+json"} if body is not None else {}
-    c.request(method, u.path, body=body, headers=headers)
-    r = c.getresponse()
-    data = r.read()
-    hdrs = {k.lower(): v for k, v in r.getheaders()}
-    c.close()
-    try:
-        doc = json.loads(data) if data and b"BEGIN" not in data[:20] else data
-    except ValueError:
-        doc = data
-    return r.status, hdrs, doc
-
-
-class Key:
-    def __init__(self):
-        self.k = ec.generate_private_key(ec.SECP256R1())
-        self.alg = "ES256"
-
-    def jwk(self):
-        n = self.k.public_key().public_numbers()
-        return {"crv": "P-256", "kty": "EC", "x": b64(n.x.to_bytes(32, "big")),
-                "y": b64(n.y.to_bytes(32, "big"))}
-
-    def thumbprint(self):
-        j = json.dumps(self.jwk(), sort_keys=True, separators=(",", ":")).encode()
-        h = hashes.Hash(hashes.SHA256())
-        h.update(j)
-        return b64(h.finalize())
-
-    def sign(self, data):
-        r, s = decode_dss_signature(self.k.sign(data, ec.ECDSA(hashes.SHA256())))
-        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
-
-
-def jws(key, header, payload):
-    prot = b64(json.dumps(header).encode())
-    pl = "" if payload is None else b64(json.dumps(payload).encode())
-    return json.dumps({"protected": prot, "payload": pl,
-                       "signature": b64(key.sign((prot + "." + pl).encode()))})
-
-
-st, h, DIR = request("GET", BASE + "/acme/directory")
-
-
-def nonce():
-    return request("HEAD", DIR["newNonce"])[1]["replay-nonce"]
-
-
-def new_account(key, eab_kid, eab_key):
-    prot = b64(json.dumps({"alg": "HS256", "kid": eab_kid, "url": DIR["newAccount"]}).encode())
-    pl = b64(json.dumps(key.jwk()).encode())
-    m = hmac.HMAC(unb64(eab_key), hashes.SHA256())
-    m.update((prot + "." + pl).encode())
-    e = {"protected": prot, "payload": pl, "signature": b64(m.finalize())}
-    hd = {"alg": key.alg, "jwk": key.jwk(), "nonce": nonce(), "url": DIR["newAccount"]}
-    st, h, d = request("POST", DIR["newAccount"], jws(key, hd, {
-        "termsOfServiceAgreed": True, "externalAccountBinding": e}))
-    return h.get("location")
+DIR = acme_lib.setup(BASE, CAFILE)
 
 
 class Acct:
     def __init__(self, eab_kid, eab_key):
         self.key = Key()
-        self.kid = new_account(self.key, eab_kid, eab_key)
+        self.kid = acme_lib.register(self.key, eab_kid, eab_key)
 
     def post(self, url, payload):
-        hd = {"alg": self.key.alg, "kid": self.kid, "nonce": nonce(), "url": url}
-        return request("POST", url, jws(self.key, hd, payload))
+        return acme_lib.post(self.key, self.kid, url, payload)
 
     def order(self, names, profile=None):
         p = {"identifiers": [{"type": "dns", "value": n} for n in names]}
@@ -135,7 +54,7 @@ class Acct:
         c = [c for c in a["challenges"] if c["type"] == "http-01"][0]
         d = os.path.join(WEB, ".well-known/acme-challenge")
         os.makedirs(d, exist_ok=True)
-        open(os.path.join(d, c["token"]), "w").write(c["token"] + "." + self.key.thumbprint())
+        open(os.path.join(d, c["token"]), "w").write(key_auth(c["token"], self.key))
         return self.post(c["url"], {})[2]
 
     def validate(self, o):
@@ -143,28 +62,11 @@ class Acct:
                    for a in self.authzs(o))
 
     def finalize(self, loc, names, subject=None):
-        return self.post(loc + "/finalize", {"csr": csr_der(names, subject)})
+        return self.post(loc + "/finalize", {"csr": csr_der(names, subject=subject)})
 
     def cert(self, o):
         st, h, pem = self.post(o["certificate"], None)
         return pem
-
-
-def csr_der(names, subject=None):
-    key = ec.generate_private_key(ec.SECP256R1())
-    attrs = [x509.NameAttribute(NameOID.COMMON_NAME, names[0])]
-    for oid, v in (subject or []):
-        attrs.append(x509.NameAttribute(oid, v))
-    b = x509.CertificateSigningRequestBuilder().subject_name(x509.Name(attrs))
-    b = b.add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), False)
-    return b64(b.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.DER))
-
-
-def problem(res, status, typ, name, detail=None):
-    st, h, d = res
-    got = d.get("type") if isinstance(d, dict) else None
-    ok = st == status and got == ERR + typ and (detail is None or detail in json.dumps(d))
-    report(ok, name + " -> " + typ + ("" if ok else " (got %s %s %s)" % (st, got, d)))
 
 
 def attr(cert, oid):
@@ -303,4 +205,4 @@ report(o["status"] == "ready" and "certificate" not in o, "that order has no cer
 st, loc, o = A.order(["ev." + Z])
 st, h, o = A.finalize(loc, ["ev." + Z])
 report(st == 200 and o["status"] == "valid", "DV for the organization still works (reused authorization)")
-sys.exit(FAILED)
+sys.exit(acme_lib.FAILED)
