@@ -96,6 +96,7 @@ bench: deps
 	@bench/portal.sh build/release/shomei
 	@bench/nodes.sh build/release/shomei
 	@bench/mpic.sh build/release/shomei
+	@bench/acme.sh build/release/shomei
 
 FUZZ_SECONDS ?= 60
 fuzz: deps

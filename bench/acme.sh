@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# ACME throughput (issue 10 item 9): lego (Debian) issues single-name certificates with
+# http-01 against `shomei serve` over HTTPS and against Pebble (Debian package pebble, the
+# bench peer) on the same machine: N orders one after another, then N orders from 8 lego
+# processes in parallel. Prints orders per minute, the server's CPU per order (utime+stime
+# of its process from /proc/PID/stat, before/after) and the ratios shomei/pebble.
+# Set-up as tests/it/acme_clients.sh: EAB, [dcv] http_port on 127.0.0.1 with
+# [testing] not_for_production and allow_loopback, names resolved through knot (Pebble
+# asks the same knot through -dnsserver). lego writes its http-01 tokens to a webroot
+# served by one small HTTP server on that port, so the 8 parallel clients share it.
+# Each lego account is made by one untimed warm-up order. Every lego run is one process,
+# so its start-up (Go runtime, key generation) is in each figure for both servers.
+# Goals: >= 2x Pebble per order sequentially, >= 100 orders/s with parallel clients.
+# Pebble answers the challenge at once but lego then waits ~5 s before it polls it again, so
+# Pebble's wall-clock figures are mostly that wait; its CPU per order is the fairer peer.
+# Measured (N=20, 2 shared cores, release build, SQLite): shomei 184.0 orders/min
+# sequential (33.0 ms CPU/order), 363.0 orders/min = 6.0 orders/s with 8 clients (33.0 ms
+# CPU/order); Pebble 10.1 orders/min sequential (19.5 ms CPU/order), 62.4 orders/min with
+# 8 clients (17.5 ms CPU/order). shomei/Pebble: 18.2x orders/min sequential, 5.8x parallel;
+# CPU per order 1.7x and 1.9x Pebble's. Goals: wall clock per order met, CPU per order not
+# met (shomei spends more), 100 orders/s not met (6.0; one lego process per order).
+# Usage: bench/acme.sh SHOMEI_BINARY [N]
+set -uo pipefail
+SHOMEI_BIN=$(realpath "${1:?shomei binary}")
+N=${2:-20}
+P=8
+here=$(cd "$(dirname "$0")/../tests/it" && pwd)
+. "$here/lib.sh"
+. "$here/knot.sh"
+for c in lego pebble knotd; do
+  command -v "$c" >/dev/null || { echo "$c is not installed (scripts/deps)" >&2; exit 1; }
+done
+S=$SHOMEI_BIN
+T=$IT_TMP
+TCK=$(getconf CLK_TCK)
+now_ms() { date +%s%3N; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+fail() { echo "bench/acme.sh: $*" >&2; exit 1; }
+
+# --- names: *.bench.acme-test.co.jp -> 127.0.0.1 through knot ---
+cat >"$T/records" <<REC
+acme-test.co.jp @ CAA 0 issue "shomei.example"
+acme-test.co.jp *.bench A 127.0.0.1
+REC
+KNOT_ZONES="jp co.jp acme-test.co.jp"
+knot_start "$T/records" || fail "knot does not start"
+
+# --- the http-01 responder: lego's webroot on one port ---
+CP=$(free_port)
+mkdir -p "$T/webroot"
+python3 -m http.server --bind 127.0.0.1 --directory "$T/webroot" "$CP" \
+  >"$T/http.log" 2>&1 &
+IT_PIDS+=("$!")
+wait_for 10 curl -fsS -o /dev/null "http://127.0.0.1:$CP/" 2>/dev/null ||
+  fail "the http-01 responder does not start"
+
+# --- TLS certificate for both servers ---
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1,DNS:localhost \
+  -keyout "$T/tls.key" -out "$T/tls.crt" >/dev/null 2>&1
+export LEGO_CA_CERTIFICATES=$T/tls.crt
+
+# --- shomei ---
+dir=$T/data
+port=$(free_port)
+url=https://127.0.0.1:$port
+"$S" init --dir "$dir" --set server.tls_cert=tls.crt --set server.tls_key=tls.key \
+  --set "server.base_url=$url" --set "ca.repository_url=http://127.0.0.1:$port/repository" \
+  --set "dns.resolver=$KNOT_ADDR" --set "dns.trust_anchor_file=$KNOT_TA" \
+  --set testing.not_for_production=true --set dcv.allow_loopback=true \
+  --set "dcv.http_port=$CP" >"$T/init.log" 2>&1 || { cat "$T/init.log" >&2; fail "shomei init"; }
+cp "$T/tls.crt" "$T/tls.key" "$dir/"
+printf '%s\n' 'Acme-Horse-77' | "$S" user add --dir "$dir" --password-stdin \
+  --login bench --role customer --email b@acme-test.co.jp --name "Bench" \
+  --org-name "Org ACME Bench" >"$T/user.log" 2>&1 || { cat "$T/user.log" >&2; fail "user add"; }
+org=$("$S" user list --dir "$dir" | awk '$2 == "bench" {print $4}')
+"$S" serve --dir "$dir" --port "$port" >"$T/serve.out" 2>"$T/serve.log" &
+SPID=$!
+IT_PIDS+=("$SPID")
+wait_for 20 curl -fsS --cacert "$T/tls.crt" -o /dev/null "$url/healthz" 2>/dev/null ||
+  { tail -20 "$T/serve.log" >&2; fail "shomei serve does not start"; }
+
+# --- pebble ---
+pport=$(free_port)
+cat >"$T/pebble.json" <<JSON
+{"pebble": {"listenAddress": "127.0.0.1:$pport",
+  "managementListenAddress": "127.0.0.1:$(free_port)",
+  "certificate": "$T/tls.crt", "privateKey": "$T/tls.key",
+  "httpPort": $CP, "tlsPort": $(free_port),
+  "ocspResponderURL": "", "externalAccountBindingRequired": false}}
+JSON
+PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=0 PEBBLE_AUTHZREUSE=0 \
+  pebble -config "$T/pebble.json" -dnsserver "127.0.0.1:$KNOT_PORT" >"$T/pebble.log" 2>&1 &
+PPID_=$!
+IT_PIDS+=("$PPID_")
+wait_for 20 curl -fsS --cacert "$T/tls.crt" -o /dev/null "https://127.0.0.1:$pport/dir" \
+  2>/dev/null || { tail -20 "$T/pebble.log" >&2; fail "pebble does not start"; }
+
+# lego_order SERVER PATH NAME [EAB args...]
+lego_order() {
+  local srv=$1 path=$2 name=$3
+  shift 3
+  timeout 120 lego --server "$srv" --path "$path" --accept-tos --email b@acme-test.co.jp \
+    "$@" --domains "$name" --http --http.webroot "$T/webroot" run >>"$path.log" 2>&1
+}
+rnd() { od -An -N5 -tx1 /dev/urandom | tr -d ' \n'; }
+
+# bench LABEL DIRECTORY_URL PID NEEDS_EAB -> sets R_SEQ_MS R_SEQ_CPU R_PAR_MS R_PAR_CPU
+bench() {
+  local label=$1 srv=$2 pid=$3 eab=$4 w c0 c1 t0 t1 i errs=0
+  local -a args
+  for w in $(seq 0 "$P"); do # account w: 0 sequential, 1..P parallel; one warm-up order
+    args=()
+    if [ "$eab" = 1 ]; then
+      "$S" acme eab --dir "$dir" --org "$org" >"$T/eab.out"
+      args=(--eab --kid="$(awk '$1 == "kid" {print $2}' "$T/eab.out")"
+        --hmac="$(awk '$1 == "hmac_key" {print $2}' "$T/eab.out")")
+    fi
+    echo "${args[*]}" >"$T/$label-$w.eab"
+    lego_order "$srv" "$T/$label-$w" "w$(rnd).bench.acme-test.co.jp" "${args[@]}" ||
+      { tail -15 "$T/$label-$w.log" >&2; fail "$label: warm-up order fails"; }
+  done
+  read -ra args <"$T/$label-0.eab"
+  c0=$(cpu_ticks "$pid"); t0=$(now_ms)
+  for i in $(seq 1 "$N"); do
+    lego_order "$srv" "$T/$label-0" "s$(rnd).bench.acme-test.co.jp" "${args[@]}" ||
+      errs=$((errs + 1))
+  done
+  t1=$(now_ms); c1=$(cpu_ticks "$pid")
+  R_SEQ_MS=$((t1 - t0)); R_SEQ_CPU=$((c1 - c0)); R_SEQ_ERR=$errs
+  c0=$(cpu_ticks "$pid"); t0=$(now_ms)
+  local -a pids=()
+  for w in $(seq 1 "$P"); do
+    (
+      read -ra a <"$T/$label-$w.eab"
+      e=0
+      for i in $(seq "$w" "$P" "$N"); do
+        lego_order "$srv" "$T/$label-$w" "p$(rnd).bench.acme-test.co.jp" "${a[@]}" || e=$((e + 1))
+      done
+      echo "$e" >"$T/$label-$w.err"
+    ) &
+    pids+=("$!")
+  done
+  for w in "${pids[@]}"; do wait "$w"; done
+  t1=$(now_ms); c1=$(cpu_ticks "$pid")
+  R_PAR_MS=$((t1 - t0)); R_PAR_CPU=$((c1 - c0))
+  R_PAR_ERR=$(cat "$T/$label"-*.err | awk '{s += $1} END {print s + 0}')
+}
+
+calc() { awk "BEGIN {printf \"%.1f\", $*}"; }
+report() { # LABEL
+  echo "$1 sequential: $N orders in ${R_SEQ_MS} ms = $(calc "$N * 60000 / $R_SEQ_MS") orders/min," \
+    "server CPU $(calc "$R_SEQ_CPU * 1000 / $TCK / $N") ms/order, failed $R_SEQ_ERR"
+  echo "$1 parallel ($P clients): $N orders in ${R_PAR_MS} ms = $(calc "$N * 60000 / $R_PAR_MS") orders/min" \
+    "($(calc "$N * 1000 / $R_PAR_MS") orders/s), server CPU $(calc "$R_PAR_CPU * 1000 / $TCK / $N") ms/order, failed $R_PAR_ERR"
+}
+
+bench shomei "$url/acme/directory" "$SPID" 1
+S_SEQ_MS=$R_SEQ_MS S_SEQ_CPU=$R_SEQ_CPU S_PAR_MS=$R_PAR_MS S_PAR_CPU=$R_PAR_CPU
+report shomei
+bench pebble "https://127.0.0.1:$pport/dir" "$PPID_" 0
+report pebble
+echo "ratio shomei/pebble sequential: $(calc "$R_SEQ_MS / $S_SEQ_MS")x orders/min," \
+  "shomei CPU per order / pebble's $(calc "$S_SEQ_CPU / ($R_SEQ_CPU > 0 ? $R_SEQ_CPU : 1)")x (goal: >= 2x Pebble per order)"
+echo "ratio shomei/pebble parallel: $(calc "$R_PAR_MS / $S_PAR_MS")x orders/min," \
+  "shomei CPU per order / pebble's $(calc "$S_PAR_CPU / ($R_PAR_CPU > 0 ? $R_PAR_CPU : 1)")x" \
+  "(goal: >= 100 orders/s with parallel clients; shomei: $(calc "$N * 1000 / $S_PAR_MS") orders/s)"
