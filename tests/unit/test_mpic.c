@@ -491,6 +491,35 @@ static json_t *who(json_t *mpic, const char *loc)
     return NULL;
 }
 
+/* A test directory with the primary's and the perspective's keys and a shomei.ini whose
+ * [mpic] lists p.txt (written by the caller), the in-process agent opened on it (*c is its
+ * config: free after closing the agent); apk gets the perspective's public key. */
+static struct mpic_agent *agent_setup(const char *name, int timeout_ms, char dir[512],
+                                      char apk[PERSP_B64_MAX], struct config **c)
+{
+    char path[600], ppk[PERSP_B64_MAX], ini[800];
+    struct sm_err e = {0};
+    assert_int_equal(testdir_make(dir, 512, name), 0);
+    snprintf(path, sizeof path, "%s/mpic.key", dir);
+    assert_int_equal(persp_key_generate(path, ppk, &e), 0);
+    snprintf(path, sizeof path, "%s/perspective.key", dir);
+    assert_int_equal(persp_key_generate(path, apk, &e), 0);
+    snprintf(ini, sizeof ini,
+             "[perspective]\nprimary_key = %s\nlabel = unit\n[dns]\nresolver = 127.0.0.1@1\n"
+             "timeout = 1\n[mpic]\nperspectives = p.txt\ntimeout_ms = %d\n[testing]\n"
+             "not_for_production = true\n",
+             ppk, timeout_ms);
+    snprintf(path, sizeof path, "%s/shomei.ini", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(ini, f);
+    fclose(f);
+    assert_int_equal(config_load(dir, c, &e), 0);
+    struct mpic_agent *a = NULL;
+    assert_int_equal(mpic_agent_open(*c, &a, &e), 0);
+    return a;
+}
+
 /* Issue 11 items 3 and 4 (R-VAL-8): a perspective whose connection is reset is asked once
  * more with a new request id and its answer counts; one that refuses the connection is asked
  * once more and stays an error; one that never answers times out, is not asked again and
@@ -498,31 +527,13 @@ static json_t *who(json_t *mpic, const char *loc)
 static void test_mpic_retry_transient_within_deadline(void **state)
 {
     (void)state;
-    char dir[512], path[600], ppk[PERSP_B64_MAX], apk[PERSP_B64_MAX];
+    char dir[512], path[600], apk[PERSP_B64_MAX];
     struct sm_err e = {0};
-    assert_int_equal(testdir_make(dir, sizeof dir, "mpic-retry"), 0);
-    snprintf(path, sizeof path, "%s/mpic.key", dir);
-    assert_int_equal(persp_key_generate(path, ppk, &e), 0);
-    snprintf(path, sizeof path, "%s/perspective.key", dir);
-    assert_int_equal(persp_key_generate(path, apk, &e), 0);
-
     /* the agent answers in-process behind a fake network */
-    char ini[800];
-    snprintf(ini, sizeof ini,
-             "[perspective]\nprimary_key = %s\nlabel = unit\n[dns]\nresolver = 127.0.0.1@1\n"
-             "timeout = 1\n[mpic]\nperspectives = p.txt\ntimeout_ms = 1500\n[testing]\n"
-             "not_for_production = true\n",
-             ppk);
-    snprintf(path, sizeof path, "%s/shomei.ini", dir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(ini, f);
-    fclose(f);
-    struct fake reset, silent;
     struct config *c = NULL;
-    assert_int_equal(config_load(dir, &c, &e), 0);
-    struct mpic_agent *a = NULL;
-    assert_int_equal(mpic_agent_open(c, &a, &e), 0);
+    struct mpic_agent *a = agent_setup("mpic-retry", 1500, dir, apk, &c);
+    struct fake reset, silent;
+    FILE *f;
     fake_start(&reset, FAKE_RESET_THEN_AGENT, a);
     fake_start(&silent, FAKE_SILENT, NULL);
     int refused_port;
@@ -597,29 +608,12 @@ static void test_mpic_retry_transient_within_deadline(void **state)
 static void test_mpic_bogus_or_failed_never_agrees(void **state)
 {
     (void)state;
-    char dir[512], path[600], ppk[PERSP_B64_MAX], apk[PERSP_B64_MAX];
+    char dir[512], path[600], apk[PERSP_B64_MAX];
     unsigned char pk[PERSP_PK_BYTES];
     struct sm_err e = {0};
-    assert_int_equal(testdir_make(dir, sizeof dir, "mpic-bogus"), 0);
-    snprintf(path, sizeof path, "%s/mpic.key", dir);
-    assert_int_equal(persp_key_generate(path, ppk, &e), 0);
-    snprintf(path, sizeof path, "%s/perspective.key", dir);
-    assert_int_equal(persp_key_generate(path, apk, &e), 0);
-    char ini[800];
-    snprintf(ini, sizeof ini,
-             "[perspective]\nprimary_key = %s\nlabel = unit\n[dns]\nresolver = 127.0.0.1@1\n"
-             "timeout = 1\n[mpic]\nperspectives = p.txt\ntimeout_ms = 3000\n[testing]\n"
-             "not_for_production = true\n",
-             ppk);
-    snprintf(path, sizeof path, "%s/shomei.ini", dir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(ini, f);
-    fclose(f);
     struct config *c = NULL;
-    assert_int_equal(config_load(dir, &c, &e), 0);
-    struct mpic_agent *a = NULL;
-    assert_int_equal(mpic_agent_open(c, &a, &e), 0);
+    struct mpic_agent *a = agent_setup("mpic-bogus", 3000, dir, apk, &c);
+    FILE *f;
     struct fake bogus, servfail, secure;
     struct fake *all[] = {&bogus, &servfail, &secure};
     for (size_t i = 0; i < 3; i++) {
