@@ -144,6 +144,20 @@ check "promtool check metrics accepts it after a validation" promtool check metr
 check "issue 11 item 3: a DNS TXT corroboration passed" test "$(val m1 "$A_DNS")" -ge 1
 check "issue 11 item 3: a web-page corroboration passed" test "$(val m1 "$A_WEB")" -ge 1
 check "issue 11 item 3: loc1 agreed (at least twice)" test "$(val m1 "$AGREE1")" -ge 2
+# issue 13 item 5 (R-OPS-1): the DCV counters by method and outcome moved with it, and the
+# CAA check of the issuance that follows is counted as permitted
+check "issue 13 item 5: DNS TXT validations counted (ok)" \
+  test "$(val m1 'shomei_dcv_checks_total{method="dns",outcome="ok"}')" -gt \
+  "$(val m0 'shomei_dcv_checks_total{method="dns",outcome="ok"}')"
+check "issue 13 item 5: web-page validations counted (ok)" \
+  test "$(val m1 'shomei_dcv_checks_total{method="http",outcome="ok"}')" -gt \
+  "$(val m0 'shomei_dcv_checks_total{method="http",outcome="ok"}')"
+caa_counted() {
+  scrape mc >/dev/null
+  test "$(val mc 'shomei_caa_checks_total{outcome="permitted"}')" -gt \
+    "$(val m0 'shomei_caa_checks_total{outcome="permitted"}')"
+}
+check "issue 13 item 5: the issuance's CAA check counted (permitted)" wait_for 30 caa_counted
 
 # a perspective down: still validated (4/5), counted as errors, its age grows
 kill "${PPIDS[5]}"

@@ -325,11 +325,15 @@ static void test_persp_sign_verify(void **state)
 
 /* ---- a fake network for the retries (issue 11 item 4) ---- */
 
-enum fake_mode { FAKE_RESET_THEN_AGENT, FAKE_SILENT };
+enum fake_mode { FAKE_RESET_THEN_AGENT, FAKE_SILENT, FAKE_FORGE };
 struct fake {
     int fd, port;
     enum fake_mode mode;
     struct mpic_agent *agent;
+    /* FAKE_FORGE: the agent's answer rewritten to ok = true with these, signed again with
+     * the agent's key (a perspective that claims agreement on a bad lookup) */
+    const char *forge_dnssec, *forge_reason;
+    unsigned char sk[PERSP_SK_BYTES];
     int accepted;
     volatile int stop;
     pthread_t t;
@@ -386,6 +390,20 @@ static void serve_agent(struct fake *f, int c)
     char *ans = NULL, asig[PERSP_B64_MAX] = "";
     if (mpic_agent_handle(f->agent, req + head, want, sig, &status, &ans, asig) < 0)
         return;
+    if (f->mode == FAKE_FORGE) {
+        json_t *a = json_loads(ans, 0, NULL), *ev = json_object();
+        assert_non_null(a);
+        json_object_set_new(a, "ok", json_true());
+        json_object_set_new(a, "reason",
+                            f->forge_reason ? json_string(f->forge_reason) : json_null());
+        if (f->forge_dnssec != NULL)
+            json_object_set_new(ev, "dnssec", json_string(f->forge_dnssec));
+        json_object_set_new(a, "evidence", ev);
+        free(ans);
+        ans = json_dumps(a, JSON_COMPACT);
+        json_decref(a);
+        persp_sign(f->sk, ans, strlen(ans), asig);
+    }
     char top[512];
     int tn = snprintf(top, sizeof top,
                       "HTTP/1.1 %d X\r\nContent-Length: %zu\r\n%s: %s\r\nConnection: close\r\n\r\n",
@@ -411,6 +429,9 @@ static void *fake_run(void *arg)
                 held[nheld++] = c;
             else
                 close(c);
+        } else if (f->mode == FAKE_FORGE) {
+            serve_agent(f, c);
+            close(c);
         } else if (f->accepted == 0) { /* the first connection is reset */
             struct linger l = {1, 0};
             setsockopt(c, SOL_SOCKET, SO_LINGER, &l, sizeof l);
@@ -470,6 +491,35 @@ static json_t *who(json_t *mpic, const char *loc)
     return NULL;
 }
 
+/* A test directory with the primary's and the perspective's keys and a shomei.ini whose
+ * [mpic] lists p.txt (written by the caller), the in-process agent opened on it (*c is its
+ * config: free after closing the agent); apk gets the perspective's public key. */
+static struct mpic_agent *agent_setup(const char *name, int timeout_ms, char dir[512],
+                                      char apk[PERSP_B64_MAX], struct config **c)
+{
+    char path[600], ppk[PERSP_B64_MAX], ini[800];
+    struct sm_err e = {0};
+    assert_int_equal(testdir_make(dir, 512, name), 0);
+    snprintf(path, sizeof path, "%s/mpic.key", dir);
+    assert_int_equal(persp_key_generate(path, ppk, &e), 0);
+    snprintf(path, sizeof path, "%s/perspective.key", dir);
+    assert_int_equal(persp_key_generate(path, apk, &e), 0);
+    snprintf(ini, sizeof ini,
+             "[perspective]\nprimary_key = %s\nlabel = unit\n[dns]\nresolver = 127.0.0.1@1\n"
+             "timeout = 1\n[mpic]\nperspectives = p.txt\ntimeout_ms = %d\n[testing]\n"
+             "not_for_production = true\n",
+             ppk, timeout_ms);
+    snprintf(path, sizeof path, "%s/shomei.ini", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(ini, f);
+    fclose(f);
+    assert_int_equal(config_load(dir, c, &e), 0);
+    struct mpic_agent *a = NULL;
+    assert_int_equal(mpic_agent_open(*c, &a, &e), 0);
+    return a;
+}
+
 /* Issue 11 items 3 and 4 (R-VAL-8): a perspective whose connection is reset is asked once
  * more with a new request id and its answer counts; one that refuses the connection is asked
  * once more and stays an error; one that never answers times out, is not asked again and
@@ -477,31 +527,13 @@ static json_t *who(json_t *mpic, const char *loc)
 static void test_mpic_retry_transient_within_deadline(void **state)
 {
     (void)state;
-    char dir[512], path[600], ppk[PERSP_B64_MAX], apk[PERSP_B64_MAX];
+    char dir[512], path[600], apk[PERSP_B64_MAX];
     struct sm_err e = {0};
-    assert_int_equal(testdir_make(dir, sizeof dir, "mpic-retry"), 0);
-    snprintf(path, sizeof path, "%s/mpic.key", dir);
-    assert_int_equal(persp_key_generate(path, ppk, &e), 0);
-    snprintf(path, sizeof path, "%s/perspective.key", dir);
-    assert_int_equal(persp_key_generate(path, apk, &e), 0);
-
     /* the agent answers in-process behind a fake network */
-    char ini[800];
-    snprintf(ini, sizeof ini,
-             "[perspective]\nprimary_key = %s\nlabel = unit\n[dns]\nresolver = 127.0.0.1@1\n"
-             "timeout = 1\n[mpic]\nperspectives = p.txt\ntimeout_ms = 1500\n[testing]\n"
-             "not_for_production = true\n",
-             ppk);
-    snprintf(path, sizeof path, "%s/shomei.ini", dir);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(ini, f);
-    fclose(f);
-    struct fake reset, silent;
     struct config *c = NULL;
-    assert_int_equal(config_load(dir, &c, &e), 0);
-    struct mpic_agent *a = NULL;
-    assert_int_equal(mpic_agent_open(c, &a, &e), 0);
+    struct mpic_agent *a = agent_setup("mpic-retry", 1500, dir, apk, &c);
+    struct fake reset, silent;
+    FILE *f;
     fake_start(&reset, FAKE_RESET_THEN_AGENT, a);
     fake_start(&silent, FAKE_SILENT, NULL);
     int refused_port;
@@ -570,6 +602,64 @@ static void test_mpic_retry_transient_within_deadline(void **state)
     mpic_unconfigure();
 }
 
+/* Issue 11 item 3 (R-VAL-8): a perspective whose lookup was DNSSEC-bogus or failed
+ * (SERVFAIL) never counts as agreement, even when its signed answer says ok; the same
+ * forged "ok" with a secure lookup does (the control). */
+static void test_mpic_bogus_or_failed_never_agrees(void **state)
+{
+    (void)state;
+    char dir[512], path[600], apk[PERSP_B64_MAX];
+    unsigned char pk[PERSP_PK_BYTES];
+    struct sm_err e = {0};
+    struct config *c = NULL;
+    struct mpic_agent *a = agent_setup("mpic-bogus", 3000, dir, apk, &c);
+    FILE *f;
+    struct fake bogus, servfail, secure;
+    struct fake *all[] = {&bogus, &servfail, &secure};
+    for (size_t i = 0; i < 3; i++) {
+        fake_start(all[i], FAKE_FORGE, a);
+        snprintf(path, sizeof path, "%s/perspective.key", dir);
+        assert_int_equal(persp_key_load(path, all[i]->sk, pk, &e), 0);
+    }
+    bogus.forge_dnssec = "bogus";
+    servfail.forge_reason = "dns.servfail";
+    secure.forge_dnssec = "secure";
+    snprintf(path, sizeof path, "%s/p.txt", dir);
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "ARIN bogus http://127.0.0.1:%d %s\nRIPE servfail http://127.0.0.1:%d %s\n"
+            "APNIC secure http://127.0.0.1:%d %s\n",
+            bogus.port, apk, servfail.port, apk, secure.port, apk);
+    fclose(f);
+    struct config *cm = NULL;
+    assert_int_equal(config_load(dir, &cm, &e), 0);
+    assert_int_equal(mpic_configure(cm, &e), 0);
+    config_free(cm);
+    int ok = 1;
+    const char *reason = NULL;
+    char detail[256] = "";
+    char *ev = strdup("{}");
+    struct mpic_check q = {.kind = MPIC_DNS_TXT, .name = "plain.test", .value = "v"};
+    time_t now = at("2025-01-01T00:00:00Z");
+    assert_int_equal(mpic_after(&q, now, &ok, &reason, detail, sizeof detail, &ev), 0);
+    for (size_t i = 0; i < 3; i++)
+        fake_stop(all[i]);
+    json_t *root = json_loads(ev, 0, NULL);
+    json_t *m = json_object_get(root, "mpic");
+    assert_non_null(m);
+    assert_true(json_is_false(json_object_get(who(m, "bogus"), "agree")));
+    assert_true(json_is_false(json_object_get(who(m, "servfail"), "agree")));
+    assert_true(json_is_true(json_object_get(who(m, "secure"), "agree")));
+    assert_string_equal(json_string_value(json_object_get(m, "result")), "1/3");
+    json_decref(root);
+    free(ev);
+    mpic_agent_close(a);
+    config_free(c);
+    testdir_remove(dir);
+    mpic_unconfigure();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -580,6 +670,7 @@ int main(void)
         cmocka_unit_test(test_mpic_agent_refusals),
         cmocka_unit_test(test_persp_sign_verify),
         cmocka_unit_test(test_mpic_retry_transient_within_deadline),
+        cmocka_unit_test(test_mpic_bogus_or_failed_never_agrees),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
