@@ -35,6 +35,9 @@ static const struct setting settings[] = {
      "connections to this server and let the proxy limit each client."},
     {"server", "max_connections", "0",
      "Most simultaneous connections; 0 = 64 per worker thread ([server] threads)."},
+    {"server", "page_cache_mb", "32",
+     "Memory for rendered dashboard and certificate list pages of customers and resellers,\n"
+     "in MiB; a page is kept until a change of its organization's data; 0 = none."},
     {"server", "header_timeout", "10",
      "Seconds a client has to send a whole request head, from connecting or from the end\n"
      "of its previous request; bytes sent slowly do not extend it."},

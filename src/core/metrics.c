@@ -48,6 +48,10 @@ static const struct {
                          "Answers of each remote perspective by result (agree, disagree, "
                          "timeout, error).",
                          K_COUNTER},
+    [MF_PAGE_CACHE] = {"shomei_page_cache_total",
+                       "Dashboard and certificate list views by page and result: hit (answered "
+                       "from the kept page), miss (rendered).",
+                       K_COUNTER},
 };
 
 struct slot {
@@ -218,7 +222,7 @@ int metrics_render(struct buf *o, const char *extra)
         /* a family without labels shows 0 before its first event */
         if (rc == 0 && !any && k != K_HISTOGRAM && f != MF_HTTP && f != MF_DCV && f != MF_CAA &&
             f != MF_JOBS && f != MF_ISSUANCE && f != MF_OCSP && f != MF_MPIC &&
-            f != MF_MPIC_ANSWERS)
+            f != MF_MPIC_ANSWERS && f != MF_PAGE_CACHE)
             rc = buf_printf(o, "%s 0\n", name);
     }
     if (rc == 0)

@@ -24,6 +24,7 @@ enum metric_family {
     MF_JOBS,             /* shomei_jobs_runs_total{kind,result} */
     MF_MPIC,             /* shomei_mpic_attempts_total{kind,outcome}: pass, fail */
     MF_MPIC_ANSWERS,     /* shomei_mpic_perspective_answers_total{perspective,result} */
+    MF_PAGE_CACHE,       /* shomei_page_cache_total{page,result}: hit, miss (web/pagecache) */
     MF__COUNT
 };
 

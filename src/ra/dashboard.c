@@ -12,6 +12,7 @@
 #include "ra/dashboard.h"
 #include "ra/order.h"
 #include "ra/subscription.h"
+#include "store/datagen.h"
 #include "store/db.h"
 #include "store/orders.h"
 #include "store/products.h"
@@ -82,7 +83,12 @@ static void cache_key(const struct user_row *u, const struct dashboard *d, char 
                  d->month[0]);
 }
 
-static char *encode(const struct dashboard *d)
+/* The figures carry the generation of the organization's data they were counted at
+ * (store/datagen, issue 12 item 10): cached figures of another generation are counted
+ * again, so a change of a certificate or order shows on the next view, not up to
+ * DASH_CACHE_SECONDS later. The officers' figures over every organization (gen 0) only
+ * age. */
+static char *encode(const struct dashboard *d, int64_t gen)
 {
     json_t *m = json_array(), *c = json_array();
     for (int i = 0; m != NULL && i < DASH_MONTHS; i++)
@@ -93,19 +99,22 @@ static char *encode(const struct dashboard *d)
                                            x->name_en, (json_int_t)x->valid,
                                            (json_int_t)x->expiring, (json_int_t)x->waiting));
     }
-    json_t *j = json_pack("{s:o, s:I, s:o, s:I}", "m", m, "r", (json_int_t)d->renewable, "c", c,
-                          "t", (json_int_t)d->figures_at);
+    json_t *j = json_pack("{s:o, s:I, s:o, s:I, s:I}", "m", m, "r", (json_int_t)d->renewable, "c",
+                          c, "t", (json_int_t)d->figures_at, "g", (json_int_t)gen);
     char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
     json_decref(j);
     return s;
 }
 
 /* 0, or -1 for a body that is not what encode() writes (then recomputed). */
-static int decode(const char *body, struct dashboard *d)
+static int decode(const char *body, int64_t gen, struct dashboard *d)
 {
     json_t *j = json_loads(body, 0, NULL), *m = json_object_get(j, "m"),
            *c = json_object_get(j, "c");
-    int rc = json_array_size(m) == DASH_MONTHS && json_is_array(c) ? 0 : -1;
+    int rc = json_array_size(m) == DASH_MONTHS && json_is_array(c) &&
+                     json_integer_value(json_object_get(j, "g")) == gen
+                 ? 0
+                 : -1;
     for (int i = 0; rc == 0 && i < DASH_MONTHS; i++)
         d->months[i] = json_integer_value(json_array_get(m, (size_t)i));
     d->renewable = json_integer_value(json_object_get(j, "r"));
@@ -139,11 +148,14 @@ static int figures(struct db *db, const struct user_row *u, const struct org_sco
                    int64_t now, struct dashboard *d, struct sm_err *e)
 {
     char key[96], *body = NULL;
+    int64_t gen = 0;
+    struct sm_err ce = {0};
+    int keyed = u->role == USER_OFFICER || u->role == USER_ADMIN ||
+                datagen_get(db, u->org_id, &gen, &ce) == 0;
     cache_key(u, d, key, sizeof key);
     d->reseller = u->role == USER_RESELLER && u->org_id > 0;
-    struct sm_err ce = {0};
-    if (dashboard_cache_get(db, key, now - DASH_CACHE_SECONDS, &body, &ce) == 0 &&
-        decode(body, d) == 0) {
+    if (keyed && dashboard_cache_get(db, key, now - DASH_CACHE_SECONDS, &body, &ce) == 0 &&
+        decode(body, gen, d) == 0) {
         free(body);
         d->cached = 1;
         return 0;
@@ -161,7 +173,7 @@ static int figures(struct db *db, const struct user_row *u, const struct org_sco
     if (rc < 0)
         return rc;
     d->figures_at = now;
-    char *s = encode(d);
+    char *s = keyed ? encode(d, gen) : NULL;
     if (s != NULL) /* on failure (a busy database) the next view computes again */
         (void)dashboard_cache_set(db, key, now, s, &ce);
     free(s);

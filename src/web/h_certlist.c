@@ -18,10 +18,12 @@
 #include "ra/group.h"
 #include "store/groups.h"
 #include "store/dashboard.h"
+#include "store/datagen.h"
 #include "store/products.h"
 #include "web/h_mng.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
+#include "web/pagecache.h"
 #include "web/portal.h"
 #include "web/tmpl.h"
 
@@ -466,6 +468,10 @@ static void list(struct req *r, int api)
     size_t n = 0;
     int64_t total = 0;
     struct sm_err e = {0};
+    struct pagecache_ticket t = {0};
+    memset(&p, 0, sizeof p);
+    if (!api && pagecache_try(r, "cert_list", &t) == 1) /* issue 12 item 10 */
+        goto out;
     if (portal_or_reply(r, &p) < 0)
         goto out;
     if (mng_parse_query(r, &p, &q, api ? MNG_API : MNG_PAGE) < 0)
@@ -588,8 +594,16 @@ static void list(struct req *r, int api)
     } else {
         json_decref(colchoice);
     }
-    http_reply_page(r, 200, "cert_list", "certs.list.title", d);
+    /* kept until a change of the data (the generation in the key), the next certificate of
+     * the scope to expire (its status and the state filter) or the next day */
+    int64_t expires = pagecache_next_midnight(now), next_exp = 0;
+    if (t.on && datagen_next_expiry(p.db, &p.who.scope, now, &next_exp, &e) < 0)
+        t.on = 0;
+    if (next_exp > 0 && next_exp < expires)
+        expires = next_exp;
+    pagecache_reply_page(r, &t, expires, "cert_list", "certs.list.title", d);
 out:
+    pagecache_ticket_clear(&t);
     certlist_rows_free(rows, n);
     mng_query_clear(&q);
     portal_clear(&p);

@@ -19,6 +19,7 @@
 #include "web/h_mng.h"
 #include "web/handlers.h"
 #include "web/i18n.h"
+#include "web/pagecache.h"
 #include "web/portal.h"
 
 #define CHART_W    640
@@ -117,6 +118,10 @@ void h_dashboard(struct req *r)
     struct portal p;
     struct dashboard d = {0};
     struct sm_err e = {0};
+    struct pagecache_ticket t = {0};
+    memset(&p, 0, sizeof p);
+    if (pagecache_try(r, "dashboard", &t) == 1) /* issue 12 item 10 */
+        goto out;
     if (portal_or_reply(r, &p) < 0)
         goto out;
     int64_t now = clock_now();
@@ -154,8 +159,14 @@ void h_dashboard(struct req *r)
     }
     if (data != NULL) /* R-CRT-1: unfinished cart items, from their own read (h_quotes.c) */
         json_object_set_new(data, "cart", commerce_cart_unfinished(r, &p));
-    http_reply_page(r, 200, "dashboard", "account.dashboard.title", data);
+    /* kept until a change of the data (the generation in the key), until the figures are
+     * as old as ra/dashboard lets them be, and until the next day */
+    int64_t expires = pagecache_next_midnight(now);
+    if (d.figures_at + DASH_CACHE_SECONDS < expires)
+        expires = d.figures_at + DASH_CACHE_SECONDS;
+    pagecache_reply_page(r, &t, expires, "dashboard", "account.dashboard.title", data);
 out:
+    pagecache_ticket_clear(&t);
     dashboard_clear(&d);
     portal_clear(&p);
 }

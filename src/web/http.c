@@ -442,12 +442,12 @@ static int reply_page_buf(struct req *r, int status, struct buf *b)
     return queue(r, status, ctype, resp, len);
 }
 
-static int page_common(struct req *r, json_t *data, const char *title_key)
+static int page_common(struct req *r, json_t *data, const char *title_key, const char *csrf)
 {
     const char *other = strcmp(r->lang, "ja") == 0 ? "en" : "ja";
     int rc = json_object_set_new(data, "lang", json_string(r->lang));
     rc |= json_object_set_new(data, "title", json_string(i18n_text(r->lang, title_key)));
-    rc |= json_object_set_new(data, "csrf", json_string(req_csrf_token(r)));
+    rc |= json_object_set_new(data, "csrf", json_string(csrf ? csrf : req_csrf_token(r)));
     rc |= json_object_set_new(data, "is_ja", json_boolean(strcmp(r->lang, "ja") == 0));
     rc |= json_object_set_new(data, "is_en", json_boolean(strcmp(r->lang, "en") == 0));
     rc |= json_object_set_new(data, "other_lang", json_string(other));
@@ -466,13 +466,40 @@ static int page_common(struct req *r, json_t *data, const char *title_key)
     return rc ? -SM_E_NOMEM : 0;
 }
 
+int http_render_page(struct req *r, const char *page, const char *title_key, json_t *data,
+                     const char *csrf, struct buf *out)
+{
+    struct sm_err e = {0};
+    *out = (struct buf)BUF_INIT;
+    if (data == NULL)
+        data = json_object();
+    if (data == NULL || page_common(r, data, title_key, csrf) < 0) {
+        json_decref(data);
+        return -SM_E_NOMEM;
+    }
+    out->max = PAGE_MAX;
+    struct tmpl_ctx c = {.lang = r->lang, .page = page};
+    int rc = tmpl_render("layout", data, &c, out, &e);
+    json_decref(data);
+    if (rc < 0) {
+        buf_free(out);
+        log_error("page rendering failed", "path", r->path, "page", page, "detail", e.detail);
+    }
+    return rc;
+}
+
+int http_reply_html(struct req *r, int status, struct buf *b)
+{
+    return http_reply_buf(r, status, "text/html; charset=utf-8", b);
+}
+
 int http_reply_page(struct req *r, int status, const char *page, const char *title_key,
                     json_t *data)
 {
     struct sm_err e = {0};
     if (data == NULL)
         data = json_object();
-    if (data == NULL || page_common(r, data, title_key) < 0) {
+    if (data == NULL || page_common(r, data, title_key, NULL) < 0) {
         json_decref(data);
         return reply_broken(r);
     }

@@ -39,6 +39,7 @@ struct web_health {
 };
 
 struct guard;
+struct pagecache;
 
 /* Server-wide state, read-only while serving. */
 struct web {
@@ -56,6 +57,7 @@ struct web {
     struct dbpool *pool;        /* database connections lent to requests (may be NULL) */
     struct account_policy acct; /* [account] settings */
     int test_ca;                /* [ca] test_ca: every page says the CAs are TEST CAs */
+    struct pagecache *pcache;   /* rendered pages (web/pagecache; NULL = none; own lock) */
 };
 
 #define SESSION_COOKIE "sid"
@@ -169,6 +171,14 @@ int http_reply_json(struct req *r, int status, json_t *j);
  * A template error is logged and answered 500. */
 int http_reply_page(struct req *r, int status, const char *page, const char *title_key,
                     json_t *data);
+/* The same page rendered into *out (caller frees) and not answered, with csrf (NULL: the
+ * request's token) as the layout's CSRF token: web/pagecache renders a page once with a
+ * mark there and puts each session's own token in on the way out. 0, or negative (logged;
+ * nothing to free). */
+int http_render_page(struct req *r, const char *page, const char *title_key, json_t *data,
+                     const char *csrf, struct buf *out);
+/* Answers the HTML page in b (taken, left empty). */
+int http_reply_html(struct req *r, int status, struct buf *b);
 /* The error page or problem+json: message msgkey in the request language, with
  * "{field}" replaced by field. allow (405 only) may be NULL. */
 int http_reply_error(struct req *r, int status, const char *msgkey, const char *field);

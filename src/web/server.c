@@ -27,6 +27,7 @@
 #include "web/handlers.h"
 #include "web/i18n.h"
 #include "web/metrics.h"
+#include "web/pagecache.h"
 #include "web/server.h"
 
 /* Past the cap a body is read and dropped up to this many times max_body, then the
@@ -652,11 +653,17 @@ int server_run(struct config *cfg, const struct ra_ctx *ra, struct sm_err *e)
         rc = settings(cfg, &w, &port, &threads, e);
     if (rc == 0)
         rc = limit_settings(cfg, threads, &lim, e);
+    int64_t cache_mb = 0;
+    if (rc == 0)
+        rc = config_int(cfg, "server", "page_cache_mb", 0, 65536, &cache_mb, e);
+    if (rc == 0 && cache_mb > 0 && (w.pcache = pagecache_new((size_t)cache_mb << 20)) == NULL)
+        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     if (rc == 0)
         rc = guard_start((unsigned)lim.head_s, (unsigned)lim.body_s, &w.guard, e);
     if (rc < 0) {
         tls_files_free(&tls);
         dbpool_close(w.pool);
+        pagecache_free(w.pcache);
         return rc;
     }
     const char *bind = config_str(cfg, "server", "bind");
@@ -665,6 +672,7 @@ int server_run(struct config *cfg, const struct ra_ctx *ra, struct sm_err *e)
         tls_files_free(&tls);
         guard_stop(w.guard);
         dbpool_close(w.pool);
+        pagecache_free(w.pcache);
         return sm_err_set(e, SM_E_CONFIG, "bind", "[server] bind = '%s' is not an IP address",
                           bind);
     }
@@ -697,6 +705,7 @@ int server_run(struct config *cfg, const struct ra_ctx *ra, struct sm_err *e)
         health_stop(&health);
         guard_stop(w.guard);
         dbpool_close(w.pool);
+        pagecache_free(w.pcache);
         return rc < 0 ? rc
                       : sm_err_set(e, SM_E_IO, "port", "cannot listen on %s port %lld", bind,
                                    (long long)port);
@@ -721,6 +730,7 @@ int server_run(struct config *cfg, const struct ra_ctx *ra, struct sm_err *e)
     health_stop(&health);
     guard_stop(w.guard);
     dbpool_close(w.pool);
+    pagecache_free(w.pcache);
     sodium_memzero(w.secret, sizeof w.secret);
     log_info("server stopped");
     return 0;

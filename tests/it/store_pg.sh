@@ -2,7 +2,7 @@
 # R-SCL-1: the store tests (test_db, test_audit, test_orders_store, test_users, test_outbox,
 # test_jobs, test_cert, test_subscription, test_revoke, test_product, test_acme_nonce,
 # test_reissue, test_acme_ari, test_acme_authz,
-# test_price, test_orgreg, test_seals)
+# test_price, test_orgreg, test_seals, test_pagecache)
 # and the whole order path (it/order_flow) against a real PostgreSQL server started by
 # tests/pg.sh; their TAP lines pass through.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -18,7 +18,7 @@ fi
 ok "start a PostgreSQL server"
 for t in test_db test_audit test_orders_store test_users test_outbox test_jobs test_cert \
   test_subscription test_revoke test_product test_acme_nonce test_reissue test_acme_ari test_acme_authz \
-  test_price test_orgreg test_seals; do
+  test_price test_orgreg test_seals test_pagecache; do
   if [ ! -x "$bindir/$t" ]; then
     not_ok "$t is built"
     continue

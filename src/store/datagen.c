@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/* Reads of org_data_gen (see datagen.h). */
+#include <stdlib.h>
+
+#include "core/buf.h"
+#include "store/datagen.h"
+#include "store/db.h"
+
+static const struct db_stmt get_st = {
+    "datagen.get", "SELECT COALESCE(SUM(gen), 0) FROM org_data_gen WHERE org_id IN (0, $1)", NULL,
+    NULL};
+
+int datagen_get(struct db *db, int64_t org_id, int64_t *gen, struct sm_err *e)
+{
+    struct db_val p[] = {DBV_INT(org_id)};
+    *gen = 0;
+    return db_get_one(db, &get_st, p, 1, &db_row_int, gen, e);
+}
+
+int datagen_next_expiry(struct db *db, const struct org_scope *scope, int64_t after, int64_t *t,
+                        struct sm_err *e)
+{
+    *t = 0;
+    if (scope->all || scope->n > ORG_SCOPE_MAX)
+        return sm_err_set(e, SM_E_INVALID, "scope", "a limited scope is needed");
+    struct db_val *p = calloc(scope->n + 1, sizeof *p);
+    if (p == NULL)
+        return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    p[0] = DBV_INT(after);
+    int np = 1;
+    struct buf sql = BUF_INIT;
+    /* per organization one probe into certificates_org_expiry (org_id, not_after, state) */
+    int rc = buf_puts(&sql, "SELECT COALESCE(MIN((SELECT MIN(c.not_after) FROM certificates c "
+                            "WHERE c.org_id = o.id AND c.not_after >= $1)), 0) "
+                            "FROM organizations o WHERE 1 = 1");
+    if (rc == 0)
+        rc = org_scope_sql(&sql, "o.id", scope, p, &np, e);
+    if (rc == 0) {
+        struct db_stmt st = {"datagen.next_expiry", sql.p, NULL, NULL};
+        rc = db_get_one(db, &st, p, np, &db_row_int, t, e);
+    } else if (rc == -SM_E_NOMEM || sql.p == NULL) {
+        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    }
+    buf_free(&sql);
+    free(p);
+    return rc;
+}

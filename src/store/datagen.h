@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: MIT */
+/* The generation of an organization's portal data (table org_data_gen, migration 0069;
+ * issue 12 item 10, R-MNG-1). Triggers move it in the transaction of every change of the
+ * rows the dashboard and the certificate list show (certificates, orders and their DCV
+ * names, organizations, groups, memberships, filed certificates, cart items, list
+ * settings); a customer's change moves its reseller's too, a product's moves organization
+ * 0. Read-only here: nothing in C writes the table. */
+#ifndef SM_STORE_DATAGEN_H
+#define SM_STORE_DATAGEN_H
+#include <stdint.h>
+
+#include "core/err.h"
+#include "store/scope.h"
+
+struct db;
+
+/* *gen = the generation of org_id plus that of organization 0 (products): a number that
+ * grows with every committed change of what org_id's pages show (0 before the first).
+ * One indexed read. */
+int datagen_get(struct db *db, int64_t org_id, int64_t *gen, struct sm_err *e);
+
+/* *t = the earliest not_after at or after after among the certificates in scope (0 when
+ * there is none): until then no certificate in scope turns from valid to expired. One
+ * index probe per organization of the scope; scope must not be "all". */
+int datagen_next_expiry(struct db *db, const struct org_scope *scope, int64_t after, int64_t *t,
+                        struct sm_err *e);
+
+#endif
