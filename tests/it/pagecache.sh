@@ -7,7 +7,8 @@
 # organization who see different groups, never get each other's page however often they
 # ask; the user's column choice and the language vary the page; each session gets its own
 # CSRF token in a kept page (the other session's token is refused). /metrics counts the
-# hits, so the views really came from the cache. Runs on PostgreSQL too:
+# hits, so the views really came from the cache. A change made through a second node is on
+# the first node's next view. Runs on PostgreSQL too:
 # tests/pg.sh bash tests/it/pagecache.sh
 . "$(dirname "$0")/lib.sh"
 
@@ -213,6 +214,28 @@ code=$(curl -s -b "$JA_2" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=
   --data-urlencode col=cn --data-urlencode col=serial "$url/certificates/columns")
 check_eq "issue 12 item 10: its own token is taken" 303 "$code"
 check "issue 12 item 10: the dashboard came from the cache too" test "$(hits dashboard)" -ge 1
+
+# ---- two nodes on one database: a change through node 2 is on node 1's next view ----
+url1=$url
+sed -i "s|^listen = .*|listen = 127.0.0.1:$(free_port)|" "$D/shomei.ini" # node 2's own metrics port
+start_server "$D" || { not_ok "node 2 starts"; it_done; }
+url2=$IT_URL
+url=$url1
+get "$JB" /certificates
+get "$JB" /certificates
+check "issue 12 item 10: node 1 shows SB valid" \
+  bash -c "grep -q 'data-serial=\"$SB\"' '$W/p.html' && ! grep -q 'data-serial=\"$SB\".*status-revoked' '$W/p.html'"
+url=$url2
+get "$JB" "/certificates/$SB" "$W/c.html"
+TOK=$(token "$W/c.html")
+code=$(curl -s -b "$JB" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$TOK" \
+  --data-urlencode reason=superseded --data-urlencode "date=$(TZ=Asia/Tokyo date +%F)" \
+  "$url2/certificates/$SB/revoke")
+check_eq "issue 12 item 10: revoked through node 2" 303 "$code"
+url=$url1
+get "$JB" /certificates
+check "issue 12 item 10: node 1's next view shows it revoked" \
+  grep -q "data-serial=\"$SB\".*status-revoked" "$W/p.html"
 
 check "issue 12 item 10: no 500 in the server log" bash -c "! grep -q 'status=500' '$IT_TMP'/server-*.log"
 it_done
