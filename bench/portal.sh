@@ -24,6 +24,18 @@
 #   reseller's 200 organizations as filter choices alone are ~20 %), the template walk
 #   (~19 %), SQLite (~30 %: the page query, the 200 names, the 201-organization scope, the
 #   session); a cache of rendered fragments is the next step.
+#   with kept pages (migration 0069 org_data_gen, web/pagecache; same machine, load 5-7):
+#     before (this tree without them): dashboard 967 req/s p99 127 ms 1,080 us CPU/request;
+#     first page 826 req/s p99 112 ms 1,259 us; last page 1,102 req/s p99 118 ms 987 us;
+#     ratio to nginx 0.08-0.10.
+#     after: dashboard 9,786 req/s p99 13 ms 85 us; first page 6,656 req/s p99 17 ms 87 us;
+#     last page 6,179 req/s p99 68 ms (17-20 ms in other runs) 94 us; ratio 0.63-0.70.
+#   A kept page costs the session read, one read of the organization's generation and a
+#   copy with the session's CSRF token put in. perf during wrk on the first page: kernel
+#   45 % (socket send/receive, scheduling, SQLite's fcntl locks), libc 24 % (copying the
+#   47 KB page, malloc, the access log's printf), SQLite 15 % (session, user, generation),
+#   shomei 9 %, libmicrohttpd 4 %, libsodium 3 % (session hash, CSRF token). A view after
+#   a change renders as before (about 1 ms of CPU) once per node.
 # Usage: bench/portal.sh SHOMEI_BINARY [N] [SECONDS] [R]   One figure per line.
 # N=0 skips the first part, R=0 the second.
 # PORTAL_BENCH_DATA=DIR keeps the prepared data directory there and reuses it on the next run
