@@ -28,8 +28,10 @@
 #     before (this tree without them): dashboard 967 req/s p99 127 ms 1,080 us CPU/request;
 #     first page 826 req/s p99 112 ms 1,259 us; last page 1,102 req/s p99 118 ms 987 us;
 #     ratio to nginx 0.08-0.10.
-#     after: dashboard 9,786 req/s p99 13 ms 85 us; first page 6,656 req/s p99 17 ms 87 us;
-#     last page 6,179 req/s p99 68 ms (17-20 ms in other runs) 94 us; ratio 0.63-0.70.
+#     after, three runs (load 4-7): dashboard 9,786-13,775 req/s p99 8-15 ms 58-85 us,
+#     ratio 0.70-0.84; first page 6,656-15,736 req/s p99 8-24 ms 63-87 us, ratio 0.63-1.00;
+#     last page 6,179-11,941 req/s p99 7.5-68 ms (one outlier; 7.5 and 13 ms in the others)
+#     60-94 us, ratio 0.66-0.77. CSV unchanged (0.48 s of server CPU per export either way).
 #   A kept page costs the session read, one read of the organization's generation and a
 #   copy with the session's CSRF token put in. perf during wrk on the first page: kernel
 #   45 % (socket send/receive, scheduling, SQLite's fcntl locks), libc 24 % (copying the
