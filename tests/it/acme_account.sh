@@ -12,13 +12,8 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/acme_setup.sh"
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-"$PY" -c 'import cryptography' 2>/dev/null || { not_ok "python3-cryptography is installed"; it_done; }
-
+acme_need_cryptography
 dir=$IT_TMP/data
-port=$(free_port)
-url=https://127.0.0.1:$port
 acme_init "$dir"
 n_of() { echo "SUM(CASE WHEN $1 THEN 1 ELSE 0 END)"; }
 acme_customer acme-c c@c.example.jp "Acme C" "Org ACME"

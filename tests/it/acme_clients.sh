@@ -15,13 +15,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/knot.sh"
 . "$here/acme_setup.sh"
-S=$SHOMEI_BIN
 for c in certbot lego; do
   command -v "$c" >/dev/null || { ok "# SKIP $c is not installed (scripts/deps)"; it_done; }
 done
 dir=$IT_TMP/data
-port=$(free_port)
-url=https://127.0.0.1:$port
 CP=$(free_port) # the clients' standalone http-01 server, one at a time
 TP=$(free_port) # lego's tls-alpn-01 server ([dcv] tls_alpn_port)
 

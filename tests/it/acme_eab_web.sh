@@ -12,14 +12,9 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/acme_setup.sh"
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-S=$SHOMEI_BIN
 D=$IT_TMP/data
 W=$IT_TMP/work
 mkdir -p "$W"
-port=$(free_port)
-url=https://127.0.0.1:$port
 acme_init "$D"
 PW=Eab-Horse-77
 add() { printf '%s\n' "$PW" | "$S" user add --dir "$D" --password-stdin "$@" >/dev/null; }

@@ -15,13 +15,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/knot.sh"
 . "$here/acme_setup.sh"
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-"$PY" -c 'import cryptography' 2>/dev/null || { not_ok "python3-cryptography is installed"; it_done; }
-S=$SHOMEI_BIN
+acme_need_cryptography
 dir=$IT_TMP/data
-port=$(free_port)
-url=https://127.0.0.1:$port
 
 cat >"$IT_TMP/records" <<REC
 acme-test.co.jp @ CAA 0 issue "shomei.example"

@@ -14,16 +14,10 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/acme_setup.sh"
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-"$PY" -c 'import cryptography' 2>/dev/null || { not_ok "python3-cryptography is installed"; it_done; }
-
-S=$SHOMEI_BIN
+acme_need_cryptography
 D=$IT_TMP/data
 W=$IT_TMP/work
 mkdir -p "$W"
-port=$(free_port)
-url=https://127.0.0.1:$port
 acme_init "$D" --test-ca
 PW=Acme-Horse-77
 add() { printf '%s\n' "$PW" | "$S" user add --dir "$D" --password-stdin "$@" >/dev/null; }

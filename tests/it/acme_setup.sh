@@ -1,8 +1,11 @@
 # SPDX-License-Identifier: MIT
 # The ACME integration tests' common start (tests/it/acme_*.sh; sourced after lib.sh, and
-# after knot.sh for acme_init_dcv): shomei serving ACME over its own HTTPS at $url. The
-# caller sets port (a free port) and url (https://127.0.0.1:$port) first.
+# after knot.sh for acme_init_dcv): shomei serving ACME over its own HTTPS at $url. Sets S
+# (the shomei binary), PY (python3, /usr/bin/python3 when there is one), port (a free port)
+# and url (https://127.0.0.1:$port).
 #
+# acme_need_cryptography: ends the test (not ok) when PY lacks python3-cryptography, which
+#   the scripted ACME clients need.
 # acme_init DIR [ARGS...]: `shomei init` of DIR with base_url $url, the repository on $port,
 #   DIR/tls.crt and DIR/tls.key (a self-signed certificate for 127.0.0.1, made here), ARGS
 #   (more init options) and $SHOMEI_TEST_PG_URL when set; its output in $IT_TMP/init.log.
@@ -17,6 +20,16 @@
 # acme_serve [PORT [NAME [WHAT]]]: `shomei serve` of ACME_DIR on PORT ($port), its output in
 #   $IT_TMP/NAME.out and NAME.log (NAME serve); waits until it answers over HTTPS, else
 #   reports not ok WHAT ("server starts with TLS") with the log and ends the test.
+
+S=$SHOMEI_BIN
+PY=python3
+[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
+port=$(free_port)
+url=https://127.0.0.1:$port
+
+acme_need_cryptography() {
+  "$PY" -c 'import cryptography' 2>/dev/null || { not_ok "python3-cryptography is installed"; it_done; }
+}
 
 acme_init() {
   ACME_DIR=$1
