@@ -5,6 +5,8 @@
 # bench peer) on the same machine: N orders one after another, then N orders from 8 lego
 # processes in parallel. Prints orders per minute, the server's CPU per order (utime+stime
 # of its process from /proc/PID/stat, before/after) and the ratios shomei/pebble.
+# shomei runs with [dns] cache_seconds = 30, the setting a busy CA uses (the DNSSEC chain
+# of the names' zone validated once per half minute, not for every order).
 # Set-up as tests/it/acme_clients.sh: EAB, [dcv] http_port on 127.0.0.1 with
 # [testing] not_for_production and allow_loopback, names resolved through knot (Pebble
 # asks the same knot through -dnsserver). lego writes its http-01 tokens to a webroot
@@ -21,6 +23,7 @@
 # CPU per order 1.7x and 1.9x Pebble's. Goals: wall clock per order met, CPU per order not
 # met (shomei spends more), 100 orders/s not met (6.0; one lego process per order).
 # Usage: bench/acme.sh SHOMEI_BINARY [N]
+# BENCH_PERF=FILE records the shomei server's sequential phase with `perf record` (DWARF call graphs).
 set -uo pipefail
 SHOMEI_BIN=$(realpath "${1:?shomei binary}")
 N=${2:-20}
@@ -68,6 +71,7 @@ url=https://127.0.0.1:$port
 "$S" init --dir "$dir" --set server.tls_cert=tls.crt --set server.tls_key=tls.key \
   --set "server.base_url=$url" --set "ca.repository_url=http://127.0.0.1:$port/repository" \
   --set "dns.resolver=$KNOT_ADDR" --set "dns.trust_anchor_file=$KNOT_TA" \
+  --set dns.cache_seconds=30 \
   --set testing.not_for_production=true --set dcv.allow_loopback=true \
   --set "dcv.http_port=$CP" >"$T/init.log" 2>&1 || { cat "$T/init.log" >&2; fail "shomei init"; }
 cp "$T/tls.crt" "$T/tls.key" "$dir/"
@@ -122,12 +126,22 @@ bench() {
       { tail -15 "$T/$label-$w.log" >&2; fail "$label: warm-up order fails"; }
   done
   read -ra args <"$T/$label-0.eab"
+  local perf_pid=""
+  if [ -n "${BENCH_PERF:-}" ] && [ "$label" = shomei ]; then
+    perf record --call-graph dwarf,16384 -p "$pid" -o "$BENCH_PERF" >/dev/null 2>&1 &
+    perf_pid=$!
+    sleep 1
+  fi
   c0=$(cpu_ticks "$pid"); t0=$(now_ms)
   for i in $(seq 1 "$N"); do
     lego_order "$srv" "$T/$label-0" "s$(rnd).bench.acme-test.co.jp" "${args[@]}" ||
       errs=$((errs + 1))
   done
   t1=$(now_ms); c1=$(cpu_ticks "$pid")
+  if [ -n "$perf_pid" ]; then
+    kill -INT "$perf_pid"
+    wait "$perf_pid"
+  fi
   R_SEQ_MS=$((t1 - t0)); R_SEQ_CPU=$((c1 - c0)); R_SEQ_ERR=$errs
   c0=$(cpu_ticks "$pid"); t0=$(now_ms)
   local -a pids=()

@@ -233,6 +233,7 @@ int cmd_serve(int argc, char **argv)
     mailer_worker_stop();
     issuer_cache_close(); /* the CA keys kept open by the jobs, cleared */
     ocsp_cache_clear();
+    dns_idle_close(); /* the resolvers kept by [dns] cache_seconds */
     config_free(cfg);
     if (rc < 0) {
         fprintf(stderr, "shomei serve: %s\n", e.detail[0] ? e.detail : sm_err_name(-rc));

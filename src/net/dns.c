@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* libunbound resolver with DNSSEC validation: one ub_ctx per struct dns, asynchronous
  * resolution in unbound's own thread so that every lookup is bounded by the configured
- * timeout (ub_cancel on expiry). Records are copied out of the ub_result. */
+ * timeout (ub_cancel on expiry). Records are copied out of the ub_result. With
+ * [dns] cache_seconds > 0, dns_close keeps the context (and its cache) for the next
+ * dns_open of the same settings, one user at a time. */
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,11 +19,21 @@
 #include "core/failalloc.h"
 #include "net/dns.h"
 
+#define DNS_KEY_MAX 1200
+
 struct dns {
     struct ub_ctx *ctx;
-    int timeout_ms;
+    int timeout_ms, base_timeout_ms;
     int own_anchors; /* [dns] trust_anchor_file replaces the root anchor (test mode) */
+    int kept;        /* cache_seconds > 0: dns_close keeps it for the same settings */
+    char key[DNS_KEY_MAX];
 };
+
+/* The idle contexts kept by dns_close, newest first. */
+#define DNS_IDLE_MAX 16
+static struct dns *idle[DNS_IDLE_MAX];
+static int idle_n;
+static pthread_mutex_t idle_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int ub_fail(struct sm_err *e, const char *what, int rc)
 {
@@ -205,15 +219,76 @@ static int setup(struct dns *d, const struct config *c, struct sm_err *e)
     if (config_not_for_production(c) &&
         (rc = ub_ctx_set_option(ctx, "local-zone:", "test. transparent")) != 0)
         return ub_fail(e, "local-zone test.", rc);
+    if (d->kept) {
+        int64_t keep = 0;
+        char v[24];
+        if (config_int(c, "dns", "cache_seconds", 0, 300, &keep, e) < 0)
+            return -SM_E_CONFIG;
+        snprintf(v, sizeof v, "%" PRId64, keep);
+        if ((rc = ub_ctx_set_option(ctx, "cache-max-ttl:", v)) != 0)
+            return ub_fail(e, "cache-max-ttl", rc);
+        if ((rc = ub_ctx_set_option(ctx, "cache-max-negative-ttl:", "1")) != 0)
+            return ub_fail(e, "cache-max-negative-ttl", rc);
+    }
     return 0;
+}
+
+/* The settings a kept context was made with; *keep = cache_seconds. */
+static int settings_key(const struct config *c, char *key, size_t n, int64_t *keep,
+                        struct sm_err *e)
+{
+    if (config_int(c, "dns", "cache_seconds", 0, 300, keep, e) < 0)
+        return -SM_E_CONFIG;
+    int len = snprintf(
+        key, n, "%s|%s|%s|%s|%s|%s|%d|%s", config_dir(c), config_str(c, "dns", "resolver"),
+        config_str(c, "dns", "timeout"), config_str(c, "dns", "trust_anchor_file"),
+        config_str(c, "dns", "root_trust_anchor"), config_str(c, "dns", "root_anchor_state"),
+        config_not_for_production(c), config_str(c, "dns", "cache_seconds"));
+    if (len < 0 || (size_t)len >= n)
+        *keep = 0; /* settings too long to compare: never shared */
+    return 0;
+}
+
+/* An idle context of the same settings, or NULL. */
+static struct dns *take_idle(const char *key)
+{
+    struct dns *d = NULL;
+    pthread_mutex_lock(&idle_lock);
+    for (int i = 0; i < idle_n && d == NULL; i++)
+        if (strcmp(idle[i]->key, key) == 0) {
+            d = idle[i];
+            memmove(&idle[i], &idle[i + 1], (size_t)(idle_n - i - 1) * sizeof idle[0]);
+            idle_n--;
+        }
+    pthread_mutex_unlock(&idle_lock);
+    return d;
+}
+
+static void dns_free(struct dns *d)
+{
+    if (d->ctx != NULL)
+        ub_ctx_delete(d->ctx);
+    free(d);
 }
 
 int dns_open(const struct config *c, struct dns **out, struct sm_err *e)
 {
     *out = NULL;
-    struct dns *d = sm_calloc(1, sizeof *d);
+    char key[DNS_KEY_MAX];
+    int64_t keep = 0;
+    if (settings_key(c, key, sizeof key, &keep, e) < 0)
+        return -SM_E_CONFIG;
+    struct dns *d = keep > 0 ? take_idle(key) : NULL;
+    if (d != NULL) {
+        d->timeout_ms = d->base_timeout_ms;
+        *out = d;
+        return 0;
+    }
+    d = sm_calloc(1, sizeof *d);
     if (d == NULL)
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    d->kept = keep > 0;
+    memcpy(d->key, key, sizeof key);
     d->ctx = ub_ctx_create();
     if (d->ctx == NULL) {
         free(d);
@@ -221,9 +296,10 @@ int dns_open(const struct config *c, struct dns **out, struct sm_err *e)
     }
     int rc = setup(d, c, e);
     if (rc < 0) {
-        dns_close(d);
+        dns_free(d);
         return rc;
     }
+    d->base_timeout_ms = d->timeout_ms;
     *out = d;
     return 0;
 }
@@ -232,9 +308,28 @@ void dns_close(struct dns *d)
 {
     if (d == NULL)
         return;
-    if (d->ctx != NULL)
-        ub_ctx_delete(d->ctx);
-    free(d);
+    if (d->kept) {
+        pthread_mutex_lock(&idle_lock);
+        struct dns *out = NULL;
+        if (idle_n == DNS_IDLE_MAX)
+            out = idle[--idle_n]; /* the oldest idle one goes */
+        memmove(&idle[1], &idle[0], (size_t)idle_n * sizeof idle[0]);
+        idle[0] = d;
+        idle_n++;
+        pthread_mutex_unlock(&idle_lock);
+        if (out != NULL)
+            dns_free(out);
+        return;
+    }
+    dns_free(d);
+}
+
+void dns_idle_close(void)
+{
+    pthread_mutex_lock(&idle_lock);
+    while (idle_n > 0)
+        dns_free(idle[--idle_n]);
+    pthread_mutex_unlock(&idle_lock);
 }
 
 void dns_answer_free(struct dns_answer *a)

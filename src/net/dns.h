@@ -47,6 +47,8 @@ struct dns_answer {
  * dns_close(). */
 int dns_open(const struct config *c, struct dns **out, struct sm_err *e);
 void dns_close(struct dns *d);
+/* Frees the contexts dns_close kept ([dns] cache_seconds > 0), at shutdown. */
+void dns_idle_close(void);
 
 /* Lowers the time-out of each later lookup to ms (never raises it): for a caller that
  * has a person waiting. */

@@ -5,11 +5,13 @@
  * written. Roots are never part of a download: clients must trust them on their own. */
 #include "pki/bundle.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
 #include <openssl/x509v3.h>
@@ -121,6 +123,57 @@ static int signed_by(X509 *x, X509 *ca)
     return ok;
 }
 
+/* The CA certificates found issued by their parent, by SHA-256 of both: a CA link is
+ * checked once per process (a P-384 signature costs a millisecond, on every download
+ * otherwise); the leaf is checked every time. */
+#define LINKS_KEPT 32
+static struct link {
+    unsigned char child[32], parent[32];
+} links[LINKS_KEPT];
+static size_t links_n, links_next;
+static pthread_mutex_t links_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int link_key(X509 *child, X509 *parent, struct link *k)
+{
+    unsigned int n1 = 0, n2 = 0;
+    return X509_digest(child, EVP_sha256(), k->child, &n1) == 1 && n1 == 32 &&
+           X509_digest(parent, EVP_sha256(), k->parent, &n2) == 1 && n2 == 32;
+}
+
+static int link_known(const struct link *k)
+{
+    int found = 0;
+    pthread_mutex_lock(&links_lock);
+    for (size_t i = 0; i < links_n && !found; i++)
+        found = memcmp(&links[i], k, sizeof *k) == 0;
+    pthread_mutex_unlock(&links_lock);
+    return found;
+}
+
+static void link_add(const struct link *k)
+{
+    pthread_mutex_lock(&links_lock);
+    links[links_next] = *k;
+    links_next = (links_next + 1) % LINKS_KEPT;
+    if (links_n < LINKS_KEPT)
+        links_n++;
+    pthread_mutex_unlock(&links_lock);
+}
+
+/* signed_by for a link between two CA certificates, remembered once true. */
+static int ca_signed_by(X509 *x, X509 *ca)
+{
+    struct link k;
+    int keyed = link_key(x, ca, &k);
+    ERR_clear_error();
+    if (keyed && link_known(&k))
+        return 1;
+    int ok = signed_by(x, ca);
+    if (ok && keyed)
+        link_add(&k);
+    return ok;
+}
+
 /* sk: issuing CA of leaf first, each issued by the next, a self-signed root last. */
 static int check_chain(STACK_OF(X509) * sk, X509 *leaf, const char *root, struct sm_err *e)
 {
@@ -132,12 +185,12 @@ static int check_chain(STACK_OF(X509) * sk, X509 *leaf, const char *root, struct
         return sm_err_set(e, SM_E_INVALID, "chain",
                           "chain of root %s did not issue the certificate", root);
     for (int i = 1; i < n; i++)
-        if (!signed_by(sk_X509_value(sk, i - 1), sk_X509_value(sk, i)))
+        if (!ca_signed_by(sk_X509_value(sk, i - 1), sk_X509_value(sk, i)))
             return sm_err_set(e, SM_E_INVALID, "chain",
                               "chain of root %s: certificate %d did not issue certificate %d", root,
                               i + 1, i);
     X509 *last = sk_X509_value(sk, n - 1);
-    if (!signed_by(last, last))
+    if (!ca_signed_by(last, last))
         return sm_err_set(e, SM_E_INVALID, "chain", "chain of root %s does not end in a root",
                           root);
     return 0;

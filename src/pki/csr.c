@@ -19,6 +19,7 @@
 #include "core/failalloc.h"
 #include "core/text.h"
 #include "pki/csr.h"
+#include "pki/eckey.h"
 #include "pki/names.h"
 #include "pki/weakkey.h"
 
@@ -328,50 +329,6 @@ static EVP_PKEY *from_params(const char *type, OSSL_PARAM_BLD *bld)
     return k;
 }
 
-/* EC keys: EVP_PKEY_fromdata builds the curve's group from scratch for every key (Montgomery
- * set-up with a modular inversion), about a fifth of a P-256 signature check. One key per
- * curve holding only the group is made once; each request's key copies its parameters
- * (a group copy) and takes the encoded point, which is checked to lie on the curve. */
-static EVP_PKEY *ec_group_key[2];
-static pthread_once_t ec_group_once = PTHREAD_ONCE_INIT;
-
-static void ec_group_init(void)
-{
-    static const char *const groups[2] = {"P-256", "P-384"};
-    for (int i = 0; i < 2; i++) {
-        OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-        OSSL_PARAM *params = NULL;
-        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-        if (bld != NULL &&
-            OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, groups[i], 0) &&
-            (params = OSSL_PARAM_BLD_to_param(bld)) != NULL && ctx != NULL &&
-            EVP_PKEY_fromdata_init(ctx) == 1 &&
-            EVP_PKEY_fromdata(ctx, &ec_group_key[i], EVP_PKEY_KEY_PARAMETERS, params) != 1)
-            ec_group_key[i] = NULL;
-        EVP_PKEY_CTX_free(ctx);
-        OSSL_PARAM_free(params);
-        OSSL_PARAM_BLD_free(bld);
-    }
-    ERR_clear_error();
-}
-
-/* A public key on curve i (0 P-256, 1 P-384) from its uncompressed point; NULL when the
- * point is not on the curve or the group key could not be made (the caller then takes
- * the general way). */
-static EVP_PKEY *ec_key_of(int i, const unsigned char *pt, size_t n)
-{
-    pthread_once(&ec_group_once, ec_group_init);
-    if (ec_group_key[i] == NULL)
-        return NULL;
-    EVP_PKEY *k = EVP_PKEY_new();
-    if (k == NULL || EVP_PKEY_copy_parameters(k, ec_group_key[i]) != 1 ||
-        EVP_PKEY_set1_encoded_public_key(k, pt, n) != 1) {
-        EVP_PKEY_free(k);
-        return NULL;
-    }
-    return k;
-}
-
 /* The key of an rsaEncryption or named P-256/P-384 SubjectPublicKeyInfo, built from its
  * raw parameters; NULL for other keys or bad encodings (the caller then decodes it the
  * general way, which reports what is wrong). */
@@ -394,7 +351,8 @@ static EVP_PKEY *raw_key(const X509_PUBKEY *xpk)
                             : curve == NID_secp384r1      ? "P-384"
                                                           : NULL;
         if (group != NULL && bits[0] == 0x04)
-            k = ec_key_of(curve == NID_X9_62_prime256v1 ? 0 : 1, bits, (size_t)nbits);
+            k = eckey_from_point(curve == NID_X9_62_prime256v1 ? ECKEY_P256 : ECKEY_P384, bits,
+                                 (size_t)nbits);
         if (k == NULL && group != NULL && bits[0] == 0x04 &&
             OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) &&
             OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, bits, (size_t)nbits))

@@ -14,6 +14,7 @@
 
 #include "core/failalloc.h"
 #include "core/text.h"
+#include "pki/eckey.h"
 #include "pki/jws.h"
 
 /* RSA moduli above this many bits are refused (their verification costs the server). */
@@ -129,13 +130,13 @@ static int jwk_ec(json_t *o, EVP_PKEY **key, char **canon, struct sm_err *e)
 {
     const char *crv = json_string_value(json_object_get(o, "crv"));
     size_t clen;
-    const char *group;
+    enum eckey_curve curve;
     if (crv != NULL && strcmp(crv, "P-256") == 0) {
         clen = 32;
-        group = "prime256v1";
+        curve = ECKEY_P256;
     } else if (crv != NULL && strcmp(crv, "P-384") == 0) {
         clen = 48;
-        group = "secp384r1";
+        curve = ECKEY_P384;
     } else {
         return key_err(e, "jwk.crv", "EC curve must be P-256 or P-384");
     }
@@ -148,11 +149,7 @@ static int jwk_ec(json_t *o, EVP_PKEY **key, char **canon, struct sm_err *e)
     pub[0] = 0x04;
     memcpy(pub + 1, x, clen);
     memcpy(pub + 1 + clen, y, clen);
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, (char *)group, 0),
-        OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pub, 1 + 2 * clen),
-        OSSL_PARAM_construct_end()};
-    *key = key_fromdata("EC", params);
+    *key = eckey_from_point(curve, pub, 1 + 2 * clen);
     ERR_clear_error();
     if (*key == NULL)
         return key_err(e, "jwk", "EC point not on the curve");

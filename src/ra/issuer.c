@@ -199,6 +199,8 @@ int issuer_cached(struct db *db, const struct config *c, const char *level, cons
     return rc;
 }
 
+static void chains_close(void);
+
 void issuer_cache_close(void)
 {
     pthread_mutex_lock(&kept_lock);
@@ -207,7 +209,96 @@ void issuer_cache_close(void)
         kept_list = k->next;
         kept_free(k);
     }
+    chains_close();
     pthread_mutex_unlock(&kept_lock);
+}
+
+/* ---- parsed chains kept by a process ----
+ * Parsing a CA certificate decodes its public key (OpenSSL's decoders: the most expensive
+ * step of a download). The chains stay parsed, keyed by the stored bytes, so that a
+ * replaced CA is parsed anew; a caller gets a stack of its own holding references. */
+
+struct kept_chain {
+    unsigned char *der; /* issuing CA's DER, then the root's */
+    size_t ca_len, root_len;
+    STACK_OF(X509) * chain;
+    struct kept_chain *next;
+};
+
+static struct kept_chain *chain_list; /* under kept_lock */
+static size_t chain_count;
+#define CHAINS_KEPT_MAX 64 /* more distinct chains than any hierarchy has: a stale one goes */
+
+static void chain_free(struct kept_chain *k)
+{
+    sk_X509_pop_free(k->chain, X509_free);
+    free(k->der);
+    free(k);
+}
+
+/* A stack of references to k's certificates, or NULL. */
+static STACK_OF(X509) * chain_refs(const struct kept_chain *k)
+{
+    STACK_OF(X509) *sk = sk_X509_new_null();
+    for (int i = 0; sk != NULL && i < sk_X509_num(k->chain); i++) {
+        X509 *x = sk_X509_value(k->chain, i);
+        if (!X509_up_ref(x)) {
+            sk_X509_pop_free(sk, X509_free);
+            return NULL;
+        }
+        if (!sk_X509_push(sk, x)) {
+            X509_free(x);
+            sk_X509_pop_free(sk, X509_free);
+            return NULL;
+        }
+    }
+    return sk;
+}
+
+static int chain_matches(const struct kept_chain *k, const struct cas_row *ca,
+                         const struct cas_row *rt)
+{
+    return k->ca_len == ca->der_len && k->root_len == rt->der_len &&
+           memcmp(k->der, ca->der, ca->der_len) == 0 &&
+           memcmp(k->der + ca->der_len, rt->der, rt->der_len) == 0;
+}
+
+/* Keeps a parsed copy of ca + rt (best effort: nothing kept on failure). */
+static void chain_keep(const struct cas_row *ca, const struct cas_row *rt)
+{
+    struct kept_chain *k = calloc(1, sizeof *k);
+    struct sm_err ignored = {0};
+    if (k == NULL || (k->der = malloc(ca->der_len + rt->der_len + 1)) == NULL ||
+        ca_chain_parse(ca->der, ca->der_len, rt->der, rt->der_len, &k->chain, &ignored) < 0) {
+        if (k != NULL)
+            chain_free(k);
+        return;
+    }
+    memcpy(k->der, ca->der, ca->der_len);
+    memcpy(k->der + ca->der_len, rt->der, rt->der_len);
+    k->ca_len = ca->der_len;
+    k->root_len = rt->der_len;
+    if (chain_count >= CHAINS_KEPT_MAX) { /* drop the oldest */
+        struct kept_chain **pp = &chain_list;
+        while ((*pp)->next != NULL)
+            pp = &(*pp)->next;
+        chain_free(*pp);
+        *pp = NULL;
+        chain_count--;
+    }
+    k->next = chain_list;
+    chain_list = k;
+    chain_count++;
+}
+
+static void chains_close(void)
+{
+    while (chain_list != NULL) {
+        struct kept_chain *k = chain_list;
+        chain_list = k->next;
+        chain_free(k);
+    }
+    chain_count = 0;
 }
 
 int issuer_chain(struct db *db, const char *level, const char *root, STACK_OF(X509) * *out,
@@ -216,7 +307,19 @@ int issuer_chain(struct db *db, const char *level, const char *root, STACK_OF(X5
     *out = NULL;
     struct cas_row *ca = NULL, *rt = NULL;
     int rc = load_rows(db, level, root, &ca, &rt, e);
-    if (rc == 0)
+    if (rc < 0)
+        return rc;
+    pthread_mutex_lock(&kept_lock);
+    struct kept_chain *k = chain_list;
+    while (k != NULL && !chain_matches(k, ca, rt))
+        k = k->next;
+    if (k == NULL) {
+        chain_keep(ca, rt);
+        k = chain_list != NULL && chain_matches(chain_list, ca, rt) ? chain_list : NULL;
+    }
+    *out = k != NULL ? chain_refs(k) : NULL;
+    pthread_mutex_unlock(&kept_lock);
+    if (*out == NULL) /* not kept (out of memory, or bytes that do not parse): say why */
         rc = ca_chain_parse(ca->der, ca->der_len, rt->der, rt->der_len, out, e);
     cas_row_free(ca);
     cas_row_free(rt);

@@ -41,7 +41,10 @@ int issuer_cached(struct db *db, const struct config *c, const char *level, cons
 void issuer_cache_close(void);
 
 /* The chain for level and root without opening any key: issuing certificate first, root
- * last. Errors as issuer_load's. The caller frees with sk_X509_pop_free(chain, X509_free). */
+ * last. The certificates are parsed once per process and shared (kept by their stored
+ * bytes, so a replaced CA is parsed anew; freed by issuer_cache_close): *out is the
+ * caller's own stack of references. Errors as issuer_load's. The caller frees with
+ * sk_X509_pop_free(chain, X509_free). */
 int issuer_chain(struct db *db, const char *level, const char *root, STACK_OF(X509) * *out,
                  struct sm_err *e);
 

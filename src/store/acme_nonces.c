@@ -13,13 +13,13 @@ static const struct db_stmt st_purge = {
 int acme_nonce_insert(struct db *db, const char *nonce, int64_t expires_at, struct sm_err *e)
 {
     struct db_val p[2] = {DBV_TEXT(nonce), DBV_INT(expires_at)};
-    return db_run(db, &st_insert, p, 2, NULL, NULL, e);
+    return db_run_lazy(db, &st_insert, p, 2, e);
 }
 
 int acme_nonce_claim(struct db *db, const char *nonce, int64_t now, struct sm_err *e)
 {
     struct db_val p[2] = {DBV_TEXT(nonce), DBV_INT(now)};
-    int rc = db_run(db, &st_claim, p, 2, NULL, NULL, e);
+    int rc = db_run_lazy(db, &st_claim, p, 2, e);
     if (rc == 0 && db_changes(db) != 1)
         rc = sm_err_set(e, SM_E_NOTFOUND, "nonce", "nonce unknown, used or expired");
     return rc;

@@ -135,6 +135,40 @@ int db_run(struct db *db, const struct db_stmt *st, const struct db_val *params,
 
 int64_t db_changes(struct db *db) { return db->changes; }
 
+static int exec_plain(struct db *db, const char *sql, struct sm_err *e);
+
+int db_run_lazy(struct db *db, const struct db_stmt *st, const struct db_val *params, int nparams,
+                struct sm_err *e)
+{
+    if (db->in_tx)
+        return db_run(db, st, params, nparams, NULL, NULL, e);
+    int rc;
+    if (db->ops == &db_sqlite_ops) { /* the WAL is synced by the next FULL commit */
+        rc = exec_plain(db, "PRAGMA synchronous=NORMAL", e);
+        if (rc == 0) {
+            rc = db_run(db, st, params, nparams, NULL, NULL, e);
+            int64_t changes = db->changes;
+            struct sm_err ignored = {0};
+            if (exec_plain(db, "PRAGMA synchronous=FULL", &ignored) < 0 && rc == 0)
+                rc = sm_err_set(e, SM_E_DB, "db", "cannot restore synchronous=FULL");
+            db->changes = changes;
+        }
+        return rc;
+    }
+    rc = db_begin(db, e);
+    if (rc == 0)
+        rc = exec_plain(db, "SET LOCAL synchronous_commit TO OFF", e);
+    if (rc == 0)
+        rc = db_run(db, st, params, nparams, NULL, NULL, e);
+    int64_t changes = db->changes;
+    if (rc == 0)
+        rc = db_commit(db, e);
+    else
+        db_rollback(db);
+    db->changes = changes;
+    return rc;
+}
+
 int db_in_transaction(const struct db *db) { return db->in_tx; }
 
 void db_for_client(struct db *db, const char *ip)

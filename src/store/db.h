@@ -61,6 +61,12 @@ int db_migrate(struct db *db, struct sm_err *e);
  * from fn, or a negative error. */
 int db_run(struct db *db, const struct db_stmt *st, const struct db_val *params, int nparams,
            db_row_fn fn, void *ctx, struct sm_err *e);
+/* db_run for one statement whose loss in a power failure harms nothing (an ACME nonce
+ * issued or used): outside a transaction it commits without waiting for the disk (SQLite
+ * synchronous=NORMAL, PostgreSQL synchronous_commit off for it alone), and the next
+ * durable commit of any connection carries it to the disk; inside one it is db_run. */
+int db_run_lazy(struct db *db, const struct db_stmt *st, const struct db_val *params, int nparams,
+                struct sm_err *e);
 /* Number of rows changed by the last db_run on this handle. */
 int64_t db_changes(struct db *db);
 

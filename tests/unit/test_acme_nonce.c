@@ -59,6 +59,37 @@ static void test_nonce_single_use_across_processes(void **state)
     db_close(b);
 }
 
+/* Issue 10 item 9: nonces are written without waiting for the disk (a later durable
+ * commit carries them), and the connection is durable again afterwards; inside a
+ * transaction a nonce's use is part of it (a rollback gives the nonce back). */
+static const struct db_stmt st_durable = {
+    "test.durable", NULL, "PRAGMA synchronous",
+    "SELECT CASE WHEN current_setting('synchronous_commit') = 'on' THEN 2 ELSE 0 END"};
+
+static int64_t durability(struct db *db)
+{
+    int64_t v = -1;
+    assert_int_equal(db_get_one(db, &st_durable, NULL, 0, &db_row_int, &v, NULL), 0);
+    return v;
+}
+
+static void test_nonce_lazy_commit(void **state)
+{
+    struct dbfx *f = *state;
+    struct sm_err e = {0};
+    char n[ACME_NONCE_LEN];
+    int64_t before = durability(f->db); /* SQLite FULL (2); the test PostgreSQL's own */
+    assert_true(before == 2 || before == 0);
+    assert_int_equal(acme_nonce_issue(f->db, NOW, n, &e), 0);
+    assert_int_equal(durability(f->db), before); /* as it was */
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(acme_nonce_redeem(f->db, n, NOW + 1, &e), 0);
+    assert_int_equal(db_rollback(f->db), 0);
+    assert_int_equal(acme_nonce_redeem(f->db, n, NOW + 1, &e), 0); /* given back */
+    assert_int_equal(acme_nonce_redeem(f->db, n, NOW + 1, &e), -SM_E_NOTFOUND);
+    assert_int_equal(durability(f->db), before);
+}
+
 static void test_nonce_expires(void **state)
 {
     struct dbfx *f = *state;
@@ -128,6 +159,7 @@ static const struct CMUnitTest table[] = {
     cmocka_unit_test_setup_teardown(test_nonce_single_use_across_processes, fx_setup,
                                     dbfx_teardown),
     cmocka_unit_test_setup_teardown(test_nonce_expires, fx_setup, dbfx_teardown),
+    cmocka_unit_test_setup_teardown(test_nonce_lazy_commit, fx_setup, dbfx_teardown),
     cmocka_unit_test_setup_teardown(test_nonce_race_one_winner, fx_setup, dbfx_teardown),
 };
 

@@ -669,6 +669,42 @@ static void test_ca_issuer_cached_opened_once(void **state)
     db_close(db);
 }
 
+/* Issue 10 item 9: the chain of a download is parsed once per process and shared: asked
+ * twice, the same certificates come back, each in the caller's own stack; a database
+ * whose CA differs gets its own chain, never the one kept for the first. */
+static void test_ca_issuer_chain_kept(void **state)
+{
+    (void)state;
+    struct db *db = open_db(config_dir(cfg)); /* stored by the earlier test */
+    STACK_OF(X509) *c1 = NULL, *c2 = NULL, *c3 = NULL;
+    assert_int_equal(issuer_chain(db, "dv", "a", &c1, NULL), 0);
+    assert_int_equal(issuer_chain(db, "dv", "a", &c2, NULL), 0);
+    assert_ptr_not_equal(c1, c2);
+    assert_int_equal(sk_X509_num(c2), 2);
+    assert_ptr_equal(sk_X509_value(c1, 0), sk_X509_value(c2, 0)); /* parsed once */
+    assert_int_equal(X509_cmp(sk_X509_value(c1, 0), by_name(&hier, "dv")), 0);
+    sk_X509_pop_free(c1, X509_free); /* the other stack keeps its references */
+    assert_int_equal(X509_cmp(sk_X509_value(c2, 0), by_name(&hier, "dv")), 0);
+
+    char dir[300];
+    new_dir(dir, sizeof dir);
+    struct config *c = config_defaults(dir);
+    struct db *db2 = open_db(dir);
+    struct ca_hierarchy h;
+    assert_int_equal(ca_hierarchy_create(c, PASS, &h, NULL), 0);
+    assert_int_equal(issuer_store_hierarchy(db2, &h, "cli", NULL), 0);
+    assert_int_equal(issuer_chain(db2, "dv", "a", &c3, NULL), 0);
+    assert_int_equal(X509_cmp(sk_X509_value(c3, 0), by_name(&h, "dv")), 0);
+    assert_int_not_equal(X509_cmp(sk_X509_value(c3, 0), sk_X509_value(c2, 0)), 0);
+    sk_X509_pop_free(c2, X509_free);
+    sk_X509_pop_free(c3, X509_free);
+    issuer_cache_close(); /* frees the kept chains too */
+    ca_hierarchy_clear(&h);
+    config_free(c);
+    db_close(db2);
+    db_close(db);
+}
+
 /* R-OPS-1: every allocation failure while loading an issuer or listing CAs is reported as
  * an error with nothing returned and nothing leaked (ASan checks the leaks). */
 static void test_ca_load_issuer_each_allocation_failure(void **state)
@@ -815,6 +851,7 @@ int main(void)
         cmocka_unit_test(test_ca_hierarchy_store_once_with_audit),
         cmocka_unit_test(test_ca_load_issuer_each_level_and_root),
         cmocka_unit_test(test_ca_issuer_cached_opened_once),
+        cmocka_unit_test(test_ca_issuer_chain_kept),
         cmocka_unit_test(test_ca_load_issuer_failures),
         cmocka_unit_test(test_ca_load_issuer_each_allocation_failure),
         cmocka_unit_test(test_ca_issuer_open_from_bytes),
