@@ -465,7 +465,7 @@ static int issue_all(const struct opts *o, struct config *c, struct db *db, stru
                      struct job *jobs, size_t n)
 {
     struct sm_err e = {0};
-    int64_t batch = 64;
+    int64_t batch = 500;
     if (config_int(c, "issue", "batch", 1, 10000, &batch, &e) < 0) {
         fail_msg("設定が正しくありません", "invalid setting", NULL, &e);
         return 1;

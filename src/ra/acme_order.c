@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/config.h"
 #include "core/log.h"
@@ -28,6 +29,7 @@
 #include "store/audit.h"
 #include "store/certs.h"
 #include "store/db.h"
+#include "store/jobs.h"
 #include "store/order_domains.h"
 #include "store/orders.h"
 #include "store/products.h"
@@ -787,11 +789,24 @@ static char *csr_pem_of(const struct csr_info *c)
     return out;
 }
 
+/* The issuance job of the portal order held by the finalizing request (issue 13 item 2):
+ * approving the order schedules that job, and a runner of any node would claim it at once
+ * and sign beside the request (the loser's certificate thrown away, its serial abandoned).
+ * The request holds the job from the commit on and its issuance is the job's run; a node
+ * that dies half-way loses the job with the lease, and a runner on another node issues. */
+#define FIN_LEASE_MIN 30 /* seconds: the inline issuance's CAA lookups and signing */
+struct fin_hold {
+    char owner[192]; /* "host/pid/finalize" */
+    int64_t lease;
+    int64_t job_id; /* 0: not held (the runners issue) */
+};
+
 /* Work inside the transaction that creates the portal order. */
 struct fin_arg {
     const struct acme_order_view *v;
     int64_t now;
     int64_t vetted_from; /* OV/EV: the organization's vetted order, its checks copied */
+    struct fin_hold *hold;
 };
 
 static int fin_then(const struct order_env *env, const struct order_actor *who, struct order_row *o,
@@ -826,7 +841,49 @@ static int fin_then(const struct order_env *env, const struct order_actor *who, 
         rc = acme_order_set_portal(env->db, f->v->o.id, o->id, e);
     if (rc == 0)
         rc = acme_order_set_status(env->db, f->v->o.id, "ready", "processing", NULL, e);
+    if (rc == 0) { /* the issuance job the approval scheduled: this request's from now on */
+        char key[24];
+        snprintf(key, sizeof key, "%lld", (long long)o->id);
+        int held = jobs_hold(env->db, ORDER_ISSUE_JOB, key, f->hold->owner, (int64_t)time(NULL),
+                             f->hold->lease, &f->hold->job_id, e);
+        rc = held < 0 ? held : 0;
+        if (held == 0)
+            f->hold->job_id = 0;
+    }
     return rc;
+}
+
+/* The hold's owner name and lease ([jobs] lease_seconds, at least FIN_LEASE_MIN). */
+static void fin_hold_init(const struct config *cfg, struct fin_hold *h)
+{
+    char host[128] = "";
+    if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
+        snprintf(host, sizeof host, "localhost");
+    host[sizeof host - 1] = '\0';
+    snprintf(h->owner, sizeof h->owner, "%.100s/%ld/finalize", host, (long)getpid());
+    struct sm_err ignored = {0};
+    h->lease = 60;
+    if (cfg == NULL || config_int(cfg, "jobs", "lease_seconds", 2, 86400, &h->lease, &ignored) < 0)
+        h->lease = 60;
+    if (h->lease < FIN_LEASE_MIN)
+        h->lease = FIN_LEASE_MIN;
+    h->job_id = 0;
+}
+
+/* Ends the held job after the inline issuance: done (issued, or refused for good: as a
+ * runner would), or due again at once for a failure that may pass. */
+static void fin_release(struct db *db, const struct fin_hold *h, int issued, int retry,
+                        const char *why)
+{
+    if (h->job_id == 0)
+        return;
+    struct sm_err e = {0};
+    int64_t now = (int64_t)time(NULL);
+    int rc = issued || !retry ? jobs_complete(db, h->job_id, h->owner, now, 0, &e)
+                              : jobs_fail(db, h->job_id, h->owner, why, now, &e);
+    if (rc < 0)
+        log_warn("acme finalize: issuance job not released (a runner takes it over)", "error",
+                 e.detail);
 }
 
 /* The notification address of the portal order: the account's first contact. */
@@ -848,7 +905,8 @@ static int notify_address(struct db *db, int64_t account_id, char *out, size_t n
 
 static int make_portal_order(const struct order_env *env, const struct acme_request *q,
                              const struct acme_order_view *v, const struct csr_info *csr,
-                             int64_t now, int64_t *portal_id, struct sm_err *e)
+                             int64_t now, struct fin_hold *hold, int64_t *portal_id,
+                             struct sm_err *e)
 {
     static const struct order_actor sys = {0, {1, NULL, 0}};
     struct product_row prod;
@@ -906,7 +964,7 @@ static int make_portal_order(const struct order_env *env, const struct acme_requ
                                .idem_key = idem,
                                .form = &f,
                                .csr_pem = pem};
-        struct fin_arg fa = {v, now, src != NULL ? src->id : 0};
+        struct fin_arg fa = {v, now, src != NULL ? src->id : 0, hold};
         struct order_row *o = NULL;
         rc = order_create_then(env, &sys, &nw, fin_then, &fa, &o, NULL, e);
         if (rc == 0)
@@ -940,26 +998,32 @@ int acme_order_finalize(const struct order_env *env, const struct config *cfg,
     if (rc == 0)
         rc = check_csr(env->db, q, out, &csr, e);
     int64_t portal = 0;
+    struct fin_hold hold = {0};
+    fin_hold_init(cfg, &hold);
     if (rc == 0)
-        rc = make_portal_order(env, q, out, csr, now, &portal, e);
+        rc = make_portal_order(env, q, out, csr, now, &hold, &portal, e);
     csr_info_free(csr);
     if (rc < 0) {
         acme_order_view_free(out);
         return rc;
     }
-    /* issue now (R-VAL-3 CAA with the account URL inside ra/fulfil) */
+    /* issue now (R-VAL-3 CAA with the account URL inside ra/fulfil); not when a runner
+     * holds the issuance job: the order stays processing until the runner is done */
     struct sm_err fe = {0};
-    int frc = fulfil_issue(env, &sys, cfg, portal, &fe);
+    int frc = hold.job_id != 0 ? fulfil_issue(env, &sys, cfg, portal, &fe)
+                               : sm_err_set(&fe, SM_E_CONFLICT, "job", "issued by a runner");
+    /* a DNS failure that may pass or a busy database: the issuance job goes on, the order
+     * stays processing (the client polls, Retry-After) */
+    int code = -frc;
+    int retry = strcmp(fe.field, "caa.servfail") == 0 || strcmp(fe.field, "caa.timeout") == 0 ||
+                strcmp(fe.field, "caa.resolver") == 0 || code == SM_E_DB || code == SM_E_DB_BUSY ||
+                code == SM_E_CONFLICT;
+    fin_release(env->db, &hold, frc == 0, retry, fe.detail);
     acme_order_view_free(out);
     rc = acme_order_read(env->db, q, id, now, out, e);
     if (rc < 0 || frc == 0 || strcmp(out->o.status, "valid") == 0)
         return rc;
-    /* a DNS failure that may pass or a busy database: the issuance job goes on, the order
-     * stays processing (the client polls, Retry-After) */
-    int code = -frc;
-    if (strcmp(fe.field, "caa.servfail") == 0 || strcmp(fe.field, "caa.timeout") == 0 ||
-        strcmp(fe.field, "caa.resolver") == 0 || code == SM_E_DB || code == SM_E_DB_BUSY ||
-        code == SM_E_CONFLICT)
+    if (retry)
         return 0;
     /* refused for good: by the domain's CAA records, the per-CN limit (R-ISS-6), the
      * linter. The portal order stays approved with its refusal recorded, for an officer. */

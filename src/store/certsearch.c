@@ -107,6 +107,13 @@ static void where_free(struct where *w)
     free(w->p);
 }
 
+/* Appends head, $N and tail to w's WHERE, N the number of the parameter v it adds. */
+static int put_param(struct where *w, struct db_val v, const char *head, const char *tail)
+{
+    w->p[w->np++] = v;
+    return buf_printf(&w->sql, "%s$%d%s", head, w->np, tail);
+}
+
 /* Checks f and builds its WHERE (without the keyset) into w. 0 or negative (e set). */
 static int where_build(const struct certsearch_filter *f, struct where *w, struct sm_err *e)
 {
@@ -128,33 +135,22 @@ static int where_build(const struct certsearch_filter *f, struct where *w, struc
     int rc = buf_puts(&w->sql, "c.state IN ('issued', 'revocation_scheduled', 'revoked')");
     if (rc == 0)
         rc = org_scope_sql(&w->sql, "c.org_id", &f->scope, w->p, &w->np, NULL);
-    if (rc == 0 && f->state == CS_STATE_VALID) {
-        w->p[w->np++] = DBV_INT(f->now);
-        rc = buf_printf(&w->sql, " AND c.state <> 'revoked' AND c.not_after >= $%d", w->np);
-    } else if (rc == 0 && f->state == CS_STATE_EXPIRED) {
-        w->p[w->np++] = DBV_INT(f->now);
-        rc = buf_printf(&w->sql, " AND c.state <> 'revoked' AND c.not_after < $%d", w->np);
-    } else if (rc == 0 && f->state == CS_STATE_REVOKED) {
+    if (rc == 0 && f->state == CS_STATE_VALID)
+        rc = put_param(w, DBV_INT(f->now), " AND c.state <> 'revoked' AND c.not_after >= ", "");
+    else if (rc == 0 && f->state == CS_STATE_EXPIRED)
+        rc = put_param(w, DBV_INT(f->now), " AND c.state <> 'revoked' AND c.not_after < ", "");
+    else if (rc == 0 && f->state == CS_STATE_REVOKED)
         rc = buf_puts(&w->sql, " AND c.state = 'revoked'");
-    }
-    if (rc == 0 && f->product != NULL && f->product[0]) {
-        w->p[w->np++] = DBV_TEXT(f->product);
-        rc = buf_printf(&w->sql, " AND p.code = $%d", w->np);
-    }
-    if (rc == 0 && f->level != NULL && f->level[0]) {
-        w->p[w->np++] = DBV_TEXT(f->level);
-        rc = buf_printf(&w->sql, " AND c.level = $%d", w->np);
-    }
-    if (rc == 0 && f->org_id > 0) {
-        w->p[w->np++] = DBV_INT(f->org_id);
-        rc = buf_printf(&w->sql, " AND c.org_id = $%d", w->np);
-    }
-    if (rc == 0 && f->group_id > 0) {
-        w->p[w->np++] = DBV_INT(f->group_id);
-        rc = buf_printf(
-            &w->sql, " AND c.id IN (SELECT cg.cert_id FROM cert_groups cg WHERE cg.group_id = $%d)",
-            w->np);
-    }
+    if (rc == 0 && f->product != NULL && f->product[0])
+        rc = put_param(w, DBV_TEXT(f->product), " AND p.code = ", "");
+    if (rc == 0 && f->level != NULL && f->level[0])
+        rc = put_param(w, DBV_TEXT(f->level), " AND c.level = ", "");
+    if (rc == 0 && f->org_id > 0)
+        rc = put_param(w, DBV_INT(f->org_id), " AND c.org_id = ", "");
+    if (rc == 0 && f->group_id > 0)
+        rc = put_param(
+            w, DBV_INT(f->group_id),
+            " AND c.id IN (SELECT cg.cert_id FROM cert_groups cg WHERE cg.group_id = ", ")");
     if (rc == 0 && f->viewer_id > 0) {
         w->p[w->np++] = DBV_INT(f->viewer_id);
         rc =
@@ -164,20 +160,14 @@ static int where_build(const struct certsearch_filter *f, struct where *w, struc
                        "(SELECT vo.id FROM orders vo WHERE vo.created_by = $%d))",
                        w->np, w->np);
     }
-    if (rc == 0 && f->expiry_from > 0) {
-        w->p[w->np++] = DBV_INT(f->expiry_from);
-        rc = buf_printf(&w->sql, " AND c.not_after >= $%d", w->np);
-    }
-    if (rc == 0 && f->expiry_to > 0) {
-        w->p[w->np++] = DBV_INT(f->expiry_to);
-        rc = buf_printf(&w->sql, " AND c.not_after < $%d", w->np);
-    }
+    if (rc == 0 && f->expiry_from > 0)
+        rc = put_param(w, DBV_INT(f->expiry_from), " AND c.not_after >= ", "");
+    if (rc == 0 && f->expiry_to > 0)
+        rc = put_param(w, DBV_INT(f->expiry_to), " AND c.not_after < ", "");
     if (rc == 0 && f->nids > 0) {
         rc = buf_puts(&w->sql, " AND c.id IN (");
-        for (size_t i = 0; rc == 0 && i < f->nids; i++) {
-            w->p[w->np++] = DBV_INT(f->ids[i]);
-            rc = buf_printf(&w->sql, "%s$%d", i ? ", " : "", w->np);
-        }
+        for (size_t i = 0; rc == 0 && i < f->nids; i++)
+            rc = put_param(w, DBV_INT(f->ids[i]), i ? ", " : "", "");
         if (rc == 0)
             rc = buf_putc(&w->sql, ')');
     }

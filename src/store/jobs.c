@@ -52,6 +52,11 @@ static const struct db_stmt st_fail = {
     "UPDATE jobs SET lease_until = 0, attempts = attempts + 1, last_error = $1, "
     "next_run_at = $2 WHERE id = $3 AND owner = $4 AND lease_until > 0 AND done = 0",
     NULL, NULL};
+static const struct db_stmt st_hold = {
+    "jobs.hold",
+    "UPDATE jobs SET owner = $1, lease_until = $2 WHERE kind = $3 AND key = $4 AND done = 0 "
+    "AND lease_until < $5 RETURNING id",
+    NULL, NULL};
 static const struct db_stmt st_get = {
     "jobs.get", "SELECT " COLS " FROM jobs WHERE kind = $1 AND key = $2", NULL, NULL};
 /* A one-shot job due again: created, or an ended one (done = 1) made due with a fresh count
@@ -213,6 +218,29 @@ int jobs_claim(struct db *db, const char *owner, const char *kinds, int64_t now,
     }
     if (rc < 0) {
         db_rollback(db);
+        return rc;
+    }
+    return 1;
+}
+
+int jobs_hold(struct db *db, const char *kind, const char *key, const char *owner, int64_t now,
+              int64_t lease_seconds, int64_t *id, struct sm_err *e)
+{
+    *id = 0;
+    int rc = check_owner(owner, e);
+    if (rc < 0)
+        return rc;
+    if (kind == NULL || key == NULL || lease_seconds < 1)
+        return sm_err_set(e, SM_E_INVALID, "kind", "a hold needs a kind, a key and a lease");
+    struct db_val p[5] = {DBV_TEXT(owner), DBV_INT(now + lease_seconds), DBV_TEXT(kind),
+                          DBV_TEXT(key), DBV_INT(now)};
+    struct sm_err err = {0};
+    rc = db_get_one(db, &st_hold, p, 5, &db_row_int, id, &err);
+    if (rc == -SM_E_NOTFOUND)
+        return 0; /* done, held by another process, or no such job */
+    if (rc < 0) {
+        if (e != NULL)
+            *e = err;
         return rc;
     }
     return 1;

@@ -55,6 +55,15 @@ int jobs_rearm(struct db *db, const char *kind, const char *key, int64_t run_at,
 int jobs_claim(struct db *db, const char *owner, const char *kinds, int64_t now,
                int64_t lease_seconds, struct job_row *out, struct sm_err *e);
 
+/* Takes job (kind, key) for owner with a lease of lease_seconds from now when it is not
+ * done and free, whether or not it is due: the work a request does at once (an ACME
+ * finalize issuing inside the request) is then that job's run, and no runner claims it
+ * meanwhile; a process that dies loses it when the lease runs out. Works inside a
+ * transaction (held from its commit on). Returns 1 with *id set, 0 when the job is done,
+ * held by another owner or absent, or a negative error. */
+int jobs_hold(struct db *db, const char *kind, const char *key, const char *owner, int64_t now,
+              int64_t lease_seconds, int64_t *id, struct sm_err *e);
+
 /* Extends the lease of a job owner holds to lease_until. -SM_E_CONFLICT when owner no
  * longer holds it (another process took it over): the caller should stop and change
  * nothing more. */

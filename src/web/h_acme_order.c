@@ -32,6 +32,22 @@ static int not_found(struct req *r, const char *what)
     return http_reply_err(r, &e);
 }
 
+/* acme_begin (by kid) of a request on the object of route parameter "id": 0 with q to clear
+ * and *id positive, or -1 once answered (the JWS refused, or an id that is not one: no such
+ * what). */
+static int begin_id(struct req *r, struct acme_request *q, const char *what, int64_t *id)
+{
+    if (acme_begin(r, ACME_BY_KID, q) < 0)
+        return -1;
+    *id = param_id(r, "id");
+    if (*id == 0) {
+        acme_request_clear(q);
+        not_found(r, what);
+        return -1;
+    }
+    return 0;
+}
+
 static void rfc3339(int64_t t, char out[32]) { clock_format_utc((time_t)t, out, 32); }
 
 /* base_url + "/acme/" + kind + "/" + id */
@@ -154,16 +170,13 @@ void h_acme_new_order(struct req *r)
 void h_acme_order(struct req *r)
 {
     struct acme_request q;
-    if (acme_begin(r, ACME_BY_KID, &q) < 0)
+    int64_t id;
+    if (begin_id(r, &q, "order", &id) < 0)
         return;
-    int64_t id = param_id(r, "id");
     struct acme_order_view v;
     struct sm_err e = {0};
-    int rc = id > 0 ? acme_order_read(req_db(r), &q, id, (int64_t)clock_now(), &v, &e)
-                    : not_found(r, "order");
+    int rc = acme_order_read(req_db(r), &q, id, (int64_t)clock_now(), &v, &e);
     acme_request_clear(&q);
-    if (id == 0)
-        return;
     if (rc < 0) {
         http_reply_err(r, &e);
         return;
@@ -174,14 +187,9 @@ void h_acme_order(struct req *r)
 void h_acme_finalize(struct req *r)
 {
     struct acme_request q;
-    if (acme_begin(r, ACME_BY_KID, &q) < 0)
+    int64_t id;
+    if (begin_id(r, &q, "order", &id) < 0)
         return;
-    int64_t id = param_id(r, "id");
-    if (id == 0) {
-        acme_request_clear(&q);
-        not_found(r, "order");
-        return;
-    }
     struct order_env env = ra_env(r->web->ra, req_db(r));
     env.client_ip = req_client(r);
     struct acme_order_view v;
@@ -198,17 +206,13 @@ void h_acme_finalize(struct req *r)
 void h_acme_authz(struct req *r)
 {
     struct acme_request q;
-    if (acme_begin(r, ACME_BY_KID, &q) < 0)
+    int64_t id;
+    if (begin_id(r, &q, "authorization", &id) < 0)
         return;
-    int64_t id = param_id(r, "id");
     struct acme_authz_row a;
     struct sm_err e = {0};
-    int rc = id > 0
-                 ? acme_authz_post(req_db(r), &q, id, req_client(r), (int64_t)clock_now(), &a, &e)
-                 : not_found(r, "authorization");
+    int rc = acme_authz_post(req_db(r), &q, id, req_client(r), (int64_t)clock_now(), &a, &e);
     acme_request_clear(&q);
-    if (id == 0)
-        return;
     if (rc < 0) {
         http_reply_err(r, &e);
         return;
@@ -221,18 +225,17 @@ void h_acme_authz(struct req *r)
 void h_acme_challenge(struct req *r)
 {
     struct acme_request q;
-    if (acme_begin(r, ACME_BY_KID, &q) < 0)
+    int64_t id;
+    if (begin_id(r, &q, "challenge", &id) < 0)
         return;
-    int64_t id = param_id(r, "id");
     const char *type = req_param(r, "type");
     struct acme_authz_row a;
     struct sm_err e = {0};
-    int rc = id > 0 && type != NULL
-                 ? acme_challenge_respond(req_db(r), r->web->cfg, &q, id, type, req_client(r),
-                                          (int64_t)clock_now(), &a, &e)
-                 : not_found(r, "challenge");
+    int rc = type != NULL ? acme_challenge_respond(req_db(r), r->web->cfg, &q, id, type,
+                                                   req_client(r), (int64_t)clock_now(), &a, &e)
+                          : not_found(r, "challenge");
     acme_request_clear(&q);
-    if (id == 0 || type == NULL)
+    if (type == NULL)
         return;
     if (rc < 0) {
         http_reply_err(r, &e);
@@ -259,17 +262,13 @@ void h_acme_challenge(struct req *r)
 static void reply_cert(struct req *r, const char *root)
 {
     struct acme_request q;
-    if (acme_begin(r, ACME_BY_KID, &q) < 0)
+    int64_t id;
+    if (begin_id(r, &q, "certificate", &id) < 0)
         return;
-    int64_t id = param_id(r, "id");
     struct sm_err e = {0};
     struct bundle b = {0};
     int64_t org = q.org_id;
     acme_request_clear(&q);
-    if (id == 0) {
-        not_found(r, "certificate");
-        return;
-    }
     struct org_scope scope = {0, &org, 1};
     int rc = download_get_id(req_db(r), &scope, id, BUNDLE_FULLCHAIN, root, &b, &e);
     if (rc == -SM_E_NOTFOUND || rc == -SM_E_INVALID) {

@@ -63,8 +63,11 @@ static void page(struct req *r, struct portal *p, int status, const char *name,
     group_rows_free(v, n);
     struct buf msg = BUF_INIT;
     banner(&msg, r->lang, err);
-    json_t *d = json_pack("{s:o, s:s, s:s, s:b, s:b}", "groups", a, "name", name ? name : "",
-                          "input_error", msg.p ? msg.p : "", "empty", n == 0, "manage", manager(p));
+    /* the new group's form (group_fields.html) keeps only the name typed */
+    json_t *d = json_pack("{s:o, s:s, s:s, s:s, s:s, s:s, s:s, s:b, s:b}", "groups", a, "gname",
+                          name ? name : "", "org_name", "", "contact_name", "", "contact_email", "",
+                          "notify", "", "input_error", msg.p ? msg.p : "", "empty", n == 0,
+                          "manage", manager(p));
     buf_free(&msg);
     http_reply_page(r, status, "groups", "groups.title", d);
 }

@@ -75,23 +75,15 @@ static struct quote *load(struct req *r, struct portal *p, int64_t *org_id)
     return q;
 }
 
-void h_quote_show(struct req *r)
-{
-    struct portal p;
-    struct quote *q = NULL;
-    if (portal_or_reply(r, &p) == 0 && (q = load(r, &p, NULL)) != NULL)
-        commerce_reply_pdf(r, q, PDF_QUOTE);
-    free(q);
-    portal_clear(&p);
-}
-
-void h_api_quote_get(struct req *r)
+/* The stored quote of the route's :number as its PDF; from the API (api) as its JSON unless
+ * the request accepts application/pdf. */
+static void quote_reply(struct req *r, int api)
 {
     struct portal p;
     struct quote *q = NULL;
     int64_t org = 0;
     if (portal_or_reply(r, &p) == 0 && (q = load(r, &p, &org)) != NULL) {
-        const char *acc = req_header(r, "Accept");
+        const char *acc = api ? req_header(r, "Accept") : "application/pdf";
         if (acc != NULL && strstr(acc, "application/pdf") != NULL)
             commerce_reply_pdf(r, q, PDF_QUOTE);
         else
@@ -100,6 +92,10 @@ void h_api_quote_get(struct req *r)
     free(q);
     portal_clear(&p);
 }
+
+void h_quote_show(struct req *r) { quote_reply(r, 0); }
+
+void h_api_quote_get(struct req *r) { quote_reply(r, 1); }
 
 static json_t *list_json(struct portal *p, struct sm_err *e)
 {
@@ -125,7 +121,8 @@ static json_t *list_json(struct portal *p, struct sm_err *e)
     return a;
 }
 
-void h_api_quotes(struct req *r)
+/* The quotes of the caller's scope as the API's JSON, or as the account's page (page). */
+static void quotes_reply(struct req *r, int page)
 {
     struct portal p;
     struct sm_err e = {0};
@@ -133,27 +130,19 @@ void h_api_quotes(struct req *r)
     if (portal_or_reply(r, &p) == 0) {
         if ((a = list_json(&p, &e)) == NULL)
             pf_reply_err(r, &p, &e);
+        else if (page)
+            http_reply_page(
+                r, 200, "account_quotes", "commerce.quotes.title",
+                json_pack("{s:b, s:o}", "has_quotes", json_array_size(a) > 0, "quotes", a));
         else
             http_reply_json(r, 200, json_pack("{s:o}", "quotes", a));
     }
     portal_clear(&p);
 }
 
-void h_account_quotes(struct req *r)
-{
-    struct portal p;
-    struct sm_err e = {0};
-    json_t *a;
-    if (portal_or_reply(r, &p) == 0) {
-        if ((a = list_json(&p, &e)) == NULL)
-            pf_reply_err(r, &p, &e);
-        else
-            http_reply_page(
-                r, 200, "account_quotes", "commerce.quotes.title",
-                json_pack("{s:b, s:o}", "has_quotes", json_array_size(a) > 0, "quotes", a));
-    }
-    portal_clear(&p);
-}
+void h_api_quotes(struct req *r) { quotes_reply(r, 0); }
+
+void h_account_quotes(struct req *r) { quotes_reply(r, 1); }
 
 /* An API error of a quote or cart call: the field's commerce message, or the table's. */
 static void reply_err(struct req *r, struct portal *p, const struct sm_err *e)

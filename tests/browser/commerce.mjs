@@ -8,20 +8,17 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Tap, launchBrowser, outDir, startServer, top } from './lib.mjs';
+import { launchBrowser, login, newPage, outDir, serverTools, startServer, Tap } from './lib.mjs';
 
 const t = new Tap();
-const bin = process.env.SHOMEI_BIN || path.join(top, 'build/asan/shomei');
+const wide = { width: 1280, height: 900 }; // the pages' viewport
 mkdirSync(outDir, { recursive: true });
 const work = mkdtempSync(path.join(os.tmpdir(), 'shomei-commerce-'));
 let server;
 let browser;
 try {
   server = await startServer(['server.secure_cookies=false', 'portal.maintenance=none']);
-  const env = { ...process.env, SHOMEI_CA_PASSPHRASE: process.env.SHOMEI_CA_PASSPHRASE || 'browser-test' };
-  const run = (args, input) => execFileSync(bin, args, { env, input, stdio: ['pipe', 'pipe', 'pipe'] });
-  const db = path.join(server.dir, 'shomei.db');
-  const sql = (q) => execFileSync('sqlite3', ['-batch', db, q], { encoding: 'utf8' }).trim();
+  const { run, sql } = serverTools(server);
   run(['user', 'add', '--dir', server.dir, '--login', 'hanako', '--role', 'customer', '--email',
     'hanako@shop.example.jp', '--name', '山田花子', '--org-name', '見積商事株式会社',
     '--password-stdin'], 'Commerce-horse-77\n');
@@ -38,18 +35,11 @@ try {
   for (const lang of ['ja', 'en']) {
     // the user's own language wins over the cookie; each run is in the user's language
     sql(`UPDATE users SET locale = '${lang}' WHERE login_id IN ('hanako', 'boss')`);
-    const context = await browser.newContext({ locale: lang === 'ja' ? 'ja-JP' : 'en-US',
-      viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
     const problems = [];
-    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-    page.on('pageerror', (e) => problems.push(String(e)));
+    const page = await newPage(browser, lang === 'ja' ? 'ja-JP' : 'en-US', problems, null, wide);
+    const context = page.context();
     const shot = (name) => page.screenshot({ path: path.join(outDir, `commerce-${name}-${lang}.png`), fullPage: true });
-    await page.goto(`${server.url}/login?lang=${lang}`);
-    await page.fill('#login_id', 'hanako');
-    await page.fill('#password', 'Commerce-horse-77');
-    await page.click('form[action="/login"] button[type=submit]');
-    await page.waitForURL('**/dashboard');
+    await login(page, server.url, 'hanako', 'Commerce-horse-77', `?lang=${lang}`);
 
     // ---- the quote page ----
     await page.goto(`${server.url}/quote?lang=${lang}`);
@@ -120,13 +110,9 @@ try {
 
   // ---- the admin's price page (one login, both languages) ----
   {
-    const context = await browser.newContext({ locale: 'ja-JP', viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    await page.goto(`${server.url}/login?lang=ja`);
-    await page.fill('#login_id', 'boss');
-    await page.fill('#password', 'Commerce-horse-77');
-    await page.click('form[action="/login"] button[type=submit]');
-    await page.waitForURL('**/dashboard');
+    const page = await newPage(browser, 'ja-JP', [], null, wide);
+    const context = page.context();
+    await login(page, server.url, 'boss', 'Commerce-horse-77', '?lang=ja');
     for (const lang of ['ja', 'en']) {
       sql(`UPDATE users SET locale = '${lang}' WHERE login_id = 'boss'`);
       await page.goto(`${server.url}/admin/prices?lang=${lang}`);

@@ -7,10 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Tap, launchBrowser, outDir, startServer, top } from './lib.mjs';
+import { launchBrowser, login, newPage, outDir, serialOf, serverTools, startServer, Tap } from './lib.mjs';
 
 const t = new Tap();
-const bin = process.env.SHOMEI_BIN || path.join(top, 'build/asan/shomei');
+const wide = { width: 1280, height: 900 }; // the pages' viewport
 mkdirSync(outDir, { recursive: true });
 const work = mkdtempSync(path.join(os.tmpdir(), 'shomei-groups-'));
 let server;
@@ -18,10 +18,7 @@ let browser;
 try {
   server = await startServer(['server.secure_cookies=false', 'ca.test_ca=true',
     'testing.not_for_production=true', 'portal.maintenance=none']);
-  const env = { ...process.env, SHOMEI_CA_PASSPHRASE: process.env.SHOMEI_CA_PASSPHRASE || 'browser-test' };
-  const run = (args, input) => execFileSync(bin, args, { env, input, stdio: ['pipe', 'pipe', 'pipe'] });
-  const db = path.join(server.dir, 'shomei.db');
-  const sql = (q) => execFileSync('sqlite3', ['-batch', db, q], { encoding: 'utf8' }).trim();
+  const { run, sql } = serverTools(server);
   run(['user', 'add', '--dir', server.dir, '--login', 'kanri', '--role', 'customer', '--email',
     'kanri@group-shop.example.jp', '--name', '管理 一郎', '--org-name', 'グループ商事株式会社',
     '--password-stdin'], 'Group-horse-77\n');
@@ -41,8 +38,7 @@ try {
     execFileSync('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256',
       '-nodes', '-keyout', path.join(work, `${cn}.key`), '-out', csr, '-subj', `/CN=${cn}`], { stdio: 'ignore' });
     const pem = run(['issue', '--dir', server.dir, '--csr', csr, '--name', cn, '--level', 'dv']).toString();
-    const s = execFileSync('openssl', ['x509', '-noout', '-serial'], { input: pem })
-      .toString().split('=')[1].trim().toLowerCase().replace(/^0+/, '');
+    const s = serialOf(pem);
     sql(`UPDATE certificates SET org_id = ${org} WHERE serial = '${s}'`);
     serials.push(s);
   }
@@ -50,18 +46,11 @@ try {
   browser = await launchBrowser();
   for (const lang of ['ja', 'en']) {
     sql(`UPDATE users SET locale = '${lang}' WHERE login_id = 'kanri'`);
-    const context = await browser.newContext({ locale: lang === 'ja' ? 'ja-JP' : 'en-US',
-      viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
     const problems = [];
-    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-    page.on('pageerror', (e) => problems.push(String(e)));
+    const page = await newPage(browser, lang === 'ja' ? 'ja-JP' : 'en-US', problems, null, wide);
+    const context = page.context();
     const shot = (name) => page.screenshot({ path: path.join(outDir, `groups-${name}-${lang}.png`), fullPage: true });
-    await page.goto(`${server.url}/login?lang=${lang}`);
-    await page.fill('#login_id', 'kanri');
-    await page.fill('#password', 'Group-horse-77');
-    await page.click('form[action="/login"] button[type=submit]');
-    await page.waitForURL('**/dashboard');
+    await login(page, server.url, 'kanri', 'Group-horse-77', `?lang=${lang}`);
 
     // issue 12 item 6: create a group with its template, then manage it on its page
     const name = lang === 'ja' ? '営業部' : 'Sales';

@@ -117,12 +117,14 @@ export function serialOf(pem) {
     .toString().split('=')[1].trim().toLowerCase().replace(/^0+/, '');
 }
 
-// A page in a new context of browser in locale; console errors other than those matching
-// allowed (the refusals a test causes on purpose) and page errors go into problems.
-export async function newPage(browser, locale, problems, allowed) {
-  const context = await browser.newContext({ locale, viewport: { width: 1240, height: 900 } });
+// A page in a new context of browser in locale (with viewport); console errors other than
+// those matching allowed (the refusals a test causes on purpose; null: none) and page errors
+// go into problems. page.context() is the context, to close.
+export async function newPage(browser, locale, problems, allowed,
+  viewport = { width: 1240, height: 900 }) {
+  const context = await browser.newContext({ locale, viewport });
   const page = await context.newPage();
-  page.on('console', (m) => m.type() === 'error' && !allowed.test(m.text()) &&
+  page.on('console', (m) => m.type() === 'error' && !(allowed && allowed.test(m.text())) &&
     problems.push(m.text()));
   page.on('pageerror', (e) => problems.push(String(e)));
   return page;

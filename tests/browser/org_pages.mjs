@@ -10,10 +10,12 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Tap, freePort, launchBrowser, outDir, startServer, top } from './lib.mjs';
+import {
+  freePort, launchBrowser, login, newPage, outDir, serialOf, serverTools, startServer, Tap,
+} from './lib.mjs';
 
 const t = new Tap();
-const bin = process.env.SHOMEI_BIN || path.join(top, 'build/asan/shomei');
+const wide = { width: 1280, height: 900 }; // the pages' viewport
 mkdirSync(outDir, { recursive: true });
 const work = mkdtempSync(path.join(os.tmpdir(), 'shomei-org-'));
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -41,10 +43,7 @@ async function sServer(certs) { // openssl s_server on a free loopback port serv
 try {
   server = await startServer(['server.secure_cookies=false', 'ca.test_ca=true',
     'testing.not_for_production=true', 'dcv.allow_loopback=true']);
-  const env = { ...process.env, SHOMEI_CA_PASSPHRASE: process.env.SHOMEI_CA_PASSPHRASE || 'browser-test' };
-  const run = (args, input) => execFileSync(bin, args, { env, input, stdio: ['pipe', 'pipe', 'pipe'] });
-  const db = path.join(server.dir, 'shomei.db');
-  const sql = (q) => execFileSync('sqlite3', ['-batch', db, q], { encoding: 'utf8' }).trim();
+  const { run, sql } = serverTools(server);
   run(['user', 'add', '--dir', server.dir, '--login', 'hanako', '--role', 'customer', '--email',
     'hanako@org-shop.example.jp', '--name', '山田花子', '--org-name', 'オルグ商事株式会社',
     '--password-stdin'], 'Org-horse-77\n');
@@ -57,8 +56,7 @@ try {
     '--country', 'JP', '--days', '90']).toString();
   const inter = run(['ca', 'chain', '--dir', server.dir, '--level', 'ov', '--root', 'a']).toString()
     .split(/(?=-----BEGIN)/).filter((s) => s.startsWith('-----BEGIN'))[0].replace(/(-----END CERTIFICATE-----)[\s\S]*/, '$1\n');
-  const serial = execFileSync('openssl', ['x509', '-noout', '-serial'], { input: pem })
-    .toString().split('=')[1].trim().toLowerCase().replace(/^0+/, '');
+  const serial = serialOf(pem);
   const org = sql("SELECT org_id FROM users WHERE login_id = 'hanako'");
   const now = Math.floor(Date.now() / 1000);
   sql(`BEGIN;
@@ -74,18 +72,11 @@ COMMIT;`);
   browser = await launchBrowser();
   for (const lang of ['ja', 'en']) {
     sql(`UPDATE users SET locale = '${lang}' WHERE login_id = 'hanako'`); /* pages follow the user's locale */
-    const context = await browser.newContext({ locale: lang === 'ja' ? 'ja-JP' : 'en-US',
-      viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
     const problems = [];
-    page.on('console', (m) => m.type() === 'error' && problems.push(m.text()));
-    page.on('pageerror', (e) => problems.push(String(e)));
+    const page = await newPage(browser, lang === 'ja' ? 'ja-JP' : 'en-US', problems, null, wide);
+    const context = page.context();
     const shot = (name) => page.screenshot({ path: path.join(outDir, `org-${name}-${lang}.png`), fullPage: true });
-    await page.goto(`${server.url}/login?lang=${lang}`);
-    await page.fill('#login_id', 'hanako');
-    await page.fill('#password', 'Org-horse-77');
-    await page.click('form[action="/login"] button[type=submit]');
-    await page.waitForURL('**/dashboard');
+    await login(page, server.url, 'hanako', 'Org-horse-77', `?lang=${lang}`);
 
     // R-DL-2: the install check
     await page.goto(`${server.url}/tools/check`);

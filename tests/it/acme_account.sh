@@ -11,31 +11,12 @@
 # PostgreSQL too (tests/pg.sh bash tests/it/acme_account.sh).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-"$PY" -c 'import cryptography' 2>/dev/null || { not_ok "python3-cryptography is installed"; it_done; }
-
+. "$here/acme_setup.sh"
+acme_need_cryptography
 dir=$IT_TMP/data
-port=$(free_port)
-url=https://127.0.0.1:$port
-if ! "$SHOMEI_BIN" init --dir "$dir" --set server.tls_cert=tls.crt --set server.tls_key=tls.key \
-  --set "server.base_url=$url" --set "ca.repository_url=http://127.0.0.1:$port/repository" \
-  ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} \
-  >"$IT_TMP/init.log" 2>&1; then
-  not_ok "shomei init"; sed 's/^/# /' "$IT_TMP/init.log"; it_done
-fi
-sql() {
-  if [ -n "${SHOMEI_TEST_PG_URL:-}" ]; then psql -X -q -tA "$SHOMEI_TEST_PG_URL" -c "$1"
-  else sqlite3 -batch "$dir/shomei.db" "$1"; fi
-}
+acme_init "$dir"
 n_of() { echo "SUM(CASE WHEN $1 THEN 1 ELSE 0 END)"; }
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
-  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-  -keyout "$dir/tls.key" -out "$dir/tls.crt" >/dev/null 2>&1
-printf '%s\n' 'Acme-Horse-77' | "$SHOMEI_BIN" user add --dir "$dir" --password-stdin \
-  --login acme-c --role customer --email c@c.example.jp --name "Acme C" --org-name "Org ACME" \
-  >"$IT_TMP/user.log" 2>&1
-org=$("$SHOMEI_BIN" user list --dir "$dir" | awk '$2 == "acme-c" {print $4}')
+acme_customer acme-c c@c.example.jp "Acme C" "Org ACME"
 check "an organization to bind to" test -n "$org"
 
 # EAB credentials from the CLI: a bad organization is refused, a good one printed once
@@ -43,19 +24,14 @@ check "acme eab: unknown organization refused" bash -c "! '$SHOMEI_BIN' acme eab
 check "acme eab: the refusal names the organization" grep -q "no organization 99999" "$IT_TMP/eab.err"
 check_eq "acme eab: a bad --org is a usage error" 2 \
   "$("$SHOMEI_BIN" acme eab --dir "$dir" --org x >/dev/null 2>&1; echo $?)"
-"$SHOMEI_BIN" acme eab --dir "$dir" --org "$org" >"$IT_TMP/eab.out"
-kid=$(awk '$1 == "kid" {print $2}' "$IT_TMP/eab.out")
-key=$(awk '$1 == "hmac_key" {print $2}' "$IT_TMP/eab.out")
+read -r kid key <<<"$(acme_eab "$org")"
 check_eq "key id of 22 characters" 22 "${#kid}"
 check_eq "HMAC key of 43 characters" 43 "${#key}"
 
 # two servers on one database, as behind a load balancer (base_url names the first)
 port2=$(free_port)
 for p in "$port" "$port2"; do
-  "$SHOMEI_BIN" serve --dir "$dir" --port "$p" >"$IT_TMP/serve-$p.out" 2>"$IT_TMP/serve-$p.log" &
-  IT_PIDS+=("$!")
-  wait_for 20 curl -fsS --cacert "$dir/tls.crt" -o /dev/null "https://127.0.0.1:$p/healthz" \
-    2>/dev/null || { not_ok "server $p starts with TLS"; sed 's/^/# /' "$IT_TMP/serve-$p.log"; it_done; }
+  acme_serve "$p" "serve-$p" "server $p starts with TLS"
 done
 
 "$PY" "$here/acme_client.py" "$url" "$dir/tls.crt" "$kid" "$key" "https://127.0.0.1:$port2" \

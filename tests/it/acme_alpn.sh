@@ -15,14 +15,10 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/knot.sh"
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-"$PY" -c 'import cryptography' 2>/dev/null || { not_ok "python3-cryptography is installed"; it_done; }
-S=$SHOMEI_BIN
+. "$here/acme_setup.sh"
+acme_need_cryptography
 dir=$IT_TMP/data
-port=$(free_port)
 AP=$(free_port) # the client's acme-tls/1 server
-url=https://127.0.0.1:$port
 
 cat >"$IT_TMP/records" <<REC
 alpn-test.co.jp @ CAA 0 issue "shomei.example"
@@ -36,30 +32,10 @@ REC
 KNOT_ZONES="jp co.jp alpn-test.co.jp"
 knot_start "$IT_TMP/records" || { not_ok "knot starts"; it_done; }
 
-if ! "$S" init --dir "$dir" --set server.tls_cert=tls.crt --set server.tls_key=tls.key \
-  --set "server.base_url=$url" --set "ca.repository_url=http://127.0.0.1:$port/repository" \
-  --set "dns.resolver=$KNOT_ADDR" --set "dns.trust_anchor_file=$KNOT_TA" \
-  --set testing.not_for_production=true --set dcv.allow_loopback=true \
-  --set "dcv.tls_alpn_port=$AP" --set dcv.timeout=5 --set dcv.connect_timeout=2 \
-  --set acme.certs_per_domain=1 --set acme.orders_per_account=10 \
-  ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} \
-  >"$IT_TMP/init.log" 2>&1; then
-  not_ok "shomei init"; sed 's/^/# /' "$IT_TMP/init.log"; it_done
-fi
-sql() {
-  if [ -n "${SHOMEI_TEST_PG_URL:-}" ]; then psql -X -q -tA "$SHOMEI_TEST_PG_URL" -c "$1"
-  else sqlite3 -batch "$dir/shomei.db" "$1"; fi
-}
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
-  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-  -keyout "$dir/tls.key" -out "$dir/tls.crt" >/dev/null 2>&1
-printf '%s\n' 'Acme-Horse-77' | "$S" user add --dir "$dir" --password-stdin \
-  --login acme-a --role customer --email a@alpn-test.co.jp --name "Acme A" \
-  --org-name "Org ACME ALPN" >/dev/null 2>&1
-org=$("$S" user list --dir "$dir" | awk '$2 == "acme-a" {print $4}')
-"$S" acme eab --dir "$dir" --org "$org" >"$IT_TMP/eab.out"
-kid=$(awk '$1 == "kid" {print $2}' "$IT_TMP/eab.out")
-key=$(awk '$1 == "hmac_key" {print $2}' "$IT_TMP/eab.out")
+acme_init_dcv "$dir" --set "dcv.tls_alpn_port=$AP" --set dcv.timeout=5 \
+  --set dcv.connect_timeout=2 --set acme.certs_per_domain=1 --set acme.orders_per_account=10
+acme_customer acme-a a@alpn-test.co.jp "Acme A" "Org ACME ALPN"
+read -r kid key <<<"$(acme_eab "$org")"
 check "EAB credentials for the organization" test -n "$kid" -a -n "$key"
 
 mkdir -p "$IT_TMP/prod"
@@ -90,10 +66,7 @@ IT_PIDS+=("$!")
 wait_for 20 curl -fsS -o /dev/null "http://127.0.0.1:$PP/healthz" ||
   { not_ok "the perspective agent starts"; sed 's/^/# /' "$IT_TMP/p1.log"; }
 
-"$S" serve --dir "$dir" --port "$port" >"$IT_TMP/serve.out" 2>"$IT_TMP/serve.log" &
-IT_PIDS+=("$!")
-wait_for 20 curl -fsS --cacert "$dir/tls.crt" -o /dev/null "$url/healthz" 2>/dev/null ||
-  { not_ok "server starts with TLS"; sed 's/^/# /' "$IT_TMP/serve.log"; it_done; }
+acme_serve
 
 # a second server on the same database (and base_url): the rate limits are shared
 port2=$(free_port)

@@ -14,13 +14,11 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/knot.sh"
-S=$SHOMEI_BIN
+. "$here/acme_setup.sh"
 for c in certbot lego; do
   command -v "$c" >/dev/null || { ok "# SKIP $c is not installed (scripts/deps)"; it_done; }
 done
 dir=$IT_TMP/data
-port=$(free_port)
-url=https://127.0.0.1:$port
 CP=$(free_port) # the clients' standalone http-01 server, one at a time
 TP=$(free_port) # lego's tls-alpn-01 server ([dcv] tls_alpn_port)
 
@@ -34,34 +32,14 @@ KNOT_ZONES="jp co.jp acme-test.co.jp"
 KNOT_UPDATE_ZONES=acme-test.co.jp
 knot_start "$IT_TMP/records" || { not_ok "knot starts"; it_done; }
 
-"$S" init --dir "$dir" --set server.tls_cert=tls.crt --set server.tls_key=tls.key \
-  --set "server.base_url=$url" --set "ca.repository_url=http://127.0.0.1:$port/repository" \
-  --set "dns.resolver=$KNOT_ADDR" --set "dns.trust_anchor_file=$KNOT_TA" \
-  --set testing.not_for_production=true --set dcv.allow_loopback=true \
-  --set "dcv.http_port=$CP" --set "dcv.tls_alpn_port=$TP" ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} \
-  >"$IT_TMP/init.log" 2>&1 || { not_ok "shomei init"; sed 's/^/# /' "$IT_TMP/init.log"; it_done; }
-sql() {
-  if [ -n "${SHOMEI_TEST_PG_URL:-}" ]; then psql -X -q -tA "$SHOMEI_TEST_PG_URL" -c "$1"
-  else sqlite3 -batch "$dir/shomei.db" "$1"; fi
-}
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
-  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-  -keyout "$dir/tls.key" -out "$dir/tls.crt" >/dev/null 2>&1
-printf '%s\n' 'Acme-Horse-77' | "$S" user add --dir "$dir" --password-stdin \
-  --login acme-k --role customer --email k@acme-test.co.jp --name "Acme K" \
-  --org-name "Org ACME Clients" >/dev/null 2>&1
-org=$("$S" user list --dir "$dir" | awk '$2 == "acme-k" {print $4}')
+acme_init_dcv "$dir" --set "dcv.http_port=$CP" --set "dcv.tls_alpn_port=$TP"
+acme_customer acme-k k@acme-test.co.jp "Acme K" "Org ACME Clients"
 "$S" ca chain --dir "$dir" --level dv --root a >"$IT_TMP/chain-a.pem"
 awk -v d="$IT_TMP" '/BEGIN/{n++} {print > (d "/a" n ".pem")}' "$IT_TMP/chain-a.pem"
 root=$(ls "$IT_TMP"/a*.pem | tail -1)
-eab() { "$S" acme eab --dir "$dir" --org "$org" >"$IT_TMP/eab.out"
-  kid=$(awk '$1 == "kid" {print $2}' "$IT_TMP/eab.out")
-  hmac=$(awk '$1 == "hmac_key" {print $2}' "$IT_TMP/eab.out"); }
+eab() { read -r kid hmac <<<"$(acme_eab "$org")"; }
 
-"$S" serve --dir "$dir" --port "$port" >"$IT_TMP/serve.out" 2>"$IT_TMP/serve.log" &
-IT_PIDS+=("$!")
-wait_for 20 curl -fsS --cacert "$dir/tls.crt" -o /dev/null "$url/healthz" 2>/dev/null ||
-  { not_ok "server starts with TLS"; sed 's/^/# /' "$IT_TMP/serve.log"; it_done; }
+acme_serve
 verify() { # NAME PEM(leaf) CHAIN(untrusted)
   check "$1: openssl verifies the certificate to root A" \
     openssl verify -CAfile "$root" -untrusted "$3" "$2"

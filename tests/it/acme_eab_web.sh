@@ -11,26 +11,11 @@
 # Japanese and English. Runs on PostgreSQL too (tests/pg.sh bash tests/it/acme_eab_web.sh).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-S=$SHOMEI_BIN
+. "$here/acme_setup.sh"
 D=$IT_TMP/data
 W=$IT_TMP/work
 mkdir -p "$W"
-port=$(free_port)
-url=https://127.0.0.1:$port
-if ! "$S" init --dir "$D" --set server.tls_cert=tls.crt --set server.tls_key=tls.key \
-  --set "server.base_url=$url" --set "ca.repository_url=http://127.0.0.1:$port/repository" \
-  ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} >"$IT_TMP/init.log" 2>&1; then
-  not_ok "shomei init"; sed 's/^/# /' "$IT_TMP/init.log"; it_done
-fi
-sql() {
-  if [ -n "${SHOMEI_TEST_PG_URL:-}" ]; then psql -X -q -tA "$SHOMEI_TEST_PG_URL" -c "$1"
-  else sqlite3 -batch "$D/shomei.db" "$1"; fi
-}
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
-  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-  -keyout "$D/tls.key" -out "$D/tls.crt" >/dev/null 2>&1
+acme_init "$D"
 PW=Eab-Horse-77
 add() { printf '%s\n' "$PW" | "$S" user add --dir "$D" --password-stdin "$@" >/dev/null; }
 add --login cust-a --role customer --email a@a.example.jp --name "Cust A" --org-name "Org A"
@@ -40,10 +25,7 @@ add --login client-m --role customer --email m@m.example.jp --name "Client M" \
   --org-name "Managed M" --reseller resel-r
 org() { sql "SELECT org_id FROM users WHERE login_id = '$1'"; }
 ORG_A=$(org cust-a); ORG_B=$(org cust-b); ORG_R=$(org resel-r); ORG_M=$(org client-m)
-"$S" serve --dir "$D" --port "$port" >"$IT_TMP/serve.out" 2>"$IT_TMP/serve.log" &
-IT_PIDS+=("$!")
-wait_for 20 curl -fsS --cacert "$D/tls.crt" -o /dev/null "$url/healthz" 2>/dev/null ||
-  { not_ok "server starts with TLS"; sed 's/^/# /' "$IT_TMP/serve.log"; it_done; }
+acme_serve
 
 BODY=$W/body
 C=(curl -s --cacert "$D/tls.crt")

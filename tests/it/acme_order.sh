@@ -14,13 +14,9 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/knot.sh"
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-"$PY" -c 'import cryptography' 2>/dev/null || { not_ok "python3-cryptography is installed"; it_done; }
-S=$SHOMEI_BIN
+. "$here/acme_setup.sh"
+acme_need_cryptography
 dir=$IT_TMP/data
-port=$(free_port)
-url=https://127.0.0.1:$port
 
 cat >"$IT_TMP/records" <<REC
 acme-test.co.jp @ CAA 0 issue "shomei.example"
@@ -33,28 +29,9 @@ caa-acme-test.co.jp @ CAA 0 issue "shomei.example; accounturi=$url/acme/acct/999
 REC
 dcv_peers "jp co.jp acme-test.co.jp caa-acme-test.co.jp" "$IT_TMP/records"
 
-if ! "$S" init --dir "$dir" --set server.tls_cert=tls.crt --set server.tls_key=tls.key \
-  --set "server.base_url=$url" --set "ca.repository_url=http://127.0.0.1:$port/repository" \
-  --set "dns.resolver=$KNOT_ADDR" --set "dns.trust_anchor_file=$KNOT_TA" \
-  --set testing.not_for_production=true --set dcv.allow_loopback=true \
-  --set "dcv.http_port=$HP" ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} \
-  >"$IT_TMP/init.log" 2>&1; then
-  not_ok "shomei init"; sed 's/^/# /' "$IT_TMP/init.log"; it_done
-fi
-sql() {
-  if [ -n "${SHOMEI_TEST_PG_URL:-}" ]; then psql -X -q -tA "$SHOMEI_TEST_PG_URL" -c "$1"
-  else sqlite3 -batch "$dir/shomei.db" "$1"; fi
-}
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
-  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-  -keyout "$dir/tls.key" -out "$dir/tls.crt" >/dev/null 2>&1
-printf '%s\n' 'Acme-Horse-77' | "$S" user add --dir "$dir" --password-stdin \
-  --login acme-o --role customer --email o@acme-test.co.jp --name "Acme O" \
-  --org-name "Org ACME Orders" >/dev/null 2>&1
-org=$("$S" user list --dir "$dir" | awk '$2 == "acme-o" {print $4}')
-"$S" acme eab --dir "$dir" --org "$org" >"$IT_TMP/eab.out"
-kid=$(awk '$1 == "kid" {print $2}' "$IT_TMP/eab.out")
-key=$(awk '$1 == "hmac_key" {print $2}' "$IT_TMP/eab.out")
+acme_init_dcv "$dir" --set "dcv.http_port=$HP"
+acme_customer acme-o o@acme-test.co.jp "Acme O" "Org ACME Orders"
+read -r kid key <<<"$(acme_eab "$org")"
 check "EAB credentials for the organization" test -n "$kid" -a -n "$key"
 
 # a compromised key (BR 6.1.1.3) the finalize CSR must not carry
@@ -62,10 +39,7 @@ openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$IT_TMP/blo
 h=$(openssl pkey -in "$IT_TMP/blocked.key" -pubout -outform DER | sha256sum | cut -d' ' -f1)
 sql "INSERT INTO compromised_keys (spki_sha256, reason, source, added_at) VALUES ('$h', 'test', 'cli', 0)"
 
-"$S" serve --dir "$dir" --port "$port" >"$IT_TMP/serve.out" 2>"$IT_TMP/serve.log" &
-IT_PIDS+=("$!")
-wait_for 20 curl -fsS --cacert "$dir/tls.crt" -o /dev/null "$url/healthz" 2>/dev/null ||
-  { not_ok "server starts with TLS"; sed 's/^/# /' "$IT_TMP/serve.log"; it_done; }
+acme_serve
 
 mkdir -p "$IT_TMP/out"
 "$PY" "$here/acme_order_client.py" "$url" "$dir/tls.crt" "$kid" "$key" "$WEB" \

@@ -14,13 +14,9 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/knot.sh"
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-"$PY" -c 'import cryptography' 2>/dev/null || { not_ok "python3-cryptography is installed"; it_done; }
-S=$SHOMEI_BIN
+. "$here/acme_setup.sh"
+acme_need_cryptography
 dir=$IT_TMP/data
-port=$(free_port)
-url=https://127.0.0.1:$port
 Z=ovev-test.co.jp
 
 cat >"$IT_TMP/records" <<REC
@@ -37,14 +33,8 @@ caa-$Z @ CAA 0 issue "shomei.example; accounturi=$url/acme/acct/999"
 REC
 dcv_peers "jp co.jp $Z caa-$Z" "$IT_TMP/records"
 
-if ! "$S" init --dir "$dir" --set server.tls_cert=tls.crt --set server.tls_key=tls.key \
-  --set "server.base_url=$url" --set "ca.repository_url=http://127.0.0.1:$port/repository" \
-  --set "dns.resolver=$KNOT_ADDR" --set "dns.trust_anchor_file=$KNOT_TA" \
-  --set testing.not_for_production=true --set dcv.allow_loopback=true \
-  --set "dcv.http_port=$HP" ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} \
-  >"$IT_TMP/init.log" 2>&1; then
-  not_ok "shomei init"; sed 's/^/# /' "$IT_TMP/init.log"; it_done
-fi
+acme_init_dcv "$dir" --set "dcv.http_port=$HP"
+# sql through a script the client runs too (waiting up to 10 s for a locked database)
 cat >"$IT_TMP/sql.sh" <<SQL
 #!/usr/bin/env bash
 if [ -n "${SHOMEI_TEST_PG_URL:-}" ]; then psql -X -q -tA "${SHOMEI_TEST_PG_URL:-}" -c "\$1"
@@ -52,18 +42,14 @@ else sqlite3 -batch -cmd ".timeout 10000" "$dir/shomei.db" "\$1"; fi
 SQL
 chmod +x "$IT_TMP/sql.sh"
 sql() { "$IT_TMP/sql.sh" "$1"; }
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
-  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-  -keyout "$dir/tls.key" -out "$dir/tls.crt" >/dev/null 2>&1
 add() { printf '%s\n' 'Acme-Horse-77' | "$S" user add --dir "$dir" --password-stdin "$@" >/dev/null 2>&1; }
 add --login ovev-a --role customer --email a@$Z --name "OVEV A" --org-name "Shomei OVEV"
 add --login ovev-u --role customer --email u@$Z --name "OVEV U" --org-name "Unvetted Org"
 ORG_A=$(sql "SELECT org_id FROM users WHERE login_id = 'ovev-a'")
 ORG_U=$(sql "SELECT org_id FROM users WHERE login_id = 'ovev-u'")
 USER_A=$(sql "SELECT id FROM users WHERE login_id = 'ovev-a'")
-eab() { "$S" acme eab --dir "$dir" --org "$1" | awk '{print $2}' | tr '\n' ' '; }
-read -r KID_A KEY_A <<<"$(eab "$ORG_A")"
-read -r KID_U KEY_U <<<"$(eab "$ORG_U")"
+read -r KID_A KEY_A <<<"$(acme_eab "$ORG_A")"
+read -r KID_U KEY_U <<<"$(acme_eab "$ORG_U")"
 check "EAB credentials of both organizations" test -n "$KID_A" -a -n "$KID_U"
 
 # organization A's vetted records: an approved EV order (the newest registry check) and its
@@ -88,10 +74,7 @@ vetted ev R-OVEV-2
 check_eq "organization A has an approved EV order with four checks" "approved|4" \
   "$(sql "SELECT o.state, COUNT(*) FROM orders o JOIN vetting_checks v ON v.order_id = o.id WHERE o.receipt_no = 'R-OVEV-2' GROUP BY o.state")"
 
-"$S" serve --dir "$dir" --port "$port" >"$IT_TMP/serve.out" 2>"$IT_TMP/serve.log" &
-IT_PIDS+=("$!")
-wait_for 20 curl -fsS --cacert "$dir/tls.crt" -o /dev/null "$url/healthz" 2>/dev/null ||
-  { not_ok "server starts with TLS"; sed 's/^/# /' "$IT_TMP/serve.log"; it_done; }
+acme_serve
 
 mkdir -p "$IT_TMP/out"
 "$PY" "$here/acme_ovev_client.py" "$url" "$dir/tls.crt" "$KID_A" "$KEY_A" "$KID_U" "$KEY_U" \

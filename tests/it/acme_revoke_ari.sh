@@ -13,38 +13,20 @@
 # (tests/pg.sh bash tests/it/acme_revoke_ari.sh).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
-PY=python3
-[ -x /usr/bin/python3 ] && PY=/usr/bin/python3
-"$PY" -c 'import cryptography' 2>/dev/null || { not_ok "python3-cryptography is installed"; it_done; }
-
-S=$SHOMEI_BIN
+. "$here/acme_setup.sh"
+acme_need_cryptography
 D=$IT_TMP/data
 W=$IT_TMP/work
 mkdir -p "$W"
-port=$(free_port)
-url=https://127.0.0.1:$port
-if ! "$S" init --dir "$D" --test-ca --set server.tls_cert=tls.crt --set server.tls_key=tls.key \
-  --set "server.base_url=$url" --set "ca.repository_url=http://127.0.0.1:$port/repository" \
-  ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} \
-  >"$IT_TMP/init.log" 2>&1; then
-  not_ok "shomei init"; sed 's/^/# /' "$IT_TMP/init.log"; it_done
-fi
-sql() {
-  if [ -n "${SHOMEI_TEST_PG_URL:-}" ]; then psql -X -q -tA "$SHOMEI_TEST_PG_URL" -c "$1"
-  else sqlite3 -batch "$D/shomei.db" "$1"; fi
-}
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
-  -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
-  -keyout "$D/tls.key" -out "$D/tls.crt" >/dev/null 2>&1
+acme_init "$D" --test-ca
 PW=Acme-Horse-77
 add() { printf '%s\n' "$PW" | "$S" user add --dir "$D" --password-stdin "$@" >/dev/null; }
 add --login acme-a --role customer --email a@a.example.jp --name "Acme A" --org-name "Org A"
 add --login acme-b --role customer --email b@b.example.jp --name "Acme B" --org-name "Org B"
 ORG_A=$(sql "SELECT org_id FROM users WHERE login_id = 'acme-a'")
 ORG_B=$(sql "SELECT org_id FROM users WHERE login_id = 'acme-b'")
-eab() { "$S" acme eab --dir "$D" --org "$1" | awk '{print $2}' | tr '\n' ' '; }
-read -r KID_A KEY_A <<<"$(eab "$ORG_A")"
-read -r KID_B KEY_B <<<"$(eab "$ORG_B")"
+read -r KID_A KEY_A <<<"$(acme_eab "$ORG_A")"
+read -r KID_B KEY_B <<<"$(acme_eab "$ORG_B")"
 check "EAB credentials of both organizations" test -n "$KID_A" -a -n "$KID_B"
 
 # certificates: a1..a4 of organization A (each its own key), b1 of B
@@ -70,10 +52,7 @@ later=$(date -u -d '+10 days' +%Y-%m-%d)
 check_eq "a4 has its revocation scheduled" revocation_scheduled \
   "$(sql "SELECT state FROM certificates WHERE serial = '$S_a4'")"
 
-"$S" serve --dir "$D" --port "$port" >"$IT_TMP/serve.out" 2>"$IT_TMP/serve.log" &
-IT_PIDS+=("$!")
-wait_for 20 curl -fsS --cacert "$D/tls.crt" -o /dev/null "$url/healthz" 2>/dev/null ||
-  { not_ok "server starts with TLS"; sed 's/^/# /' "$IT_TMP/serve.log"; it_done; }
+acme_serve
 
 spec() { # PHASE [DRILL_AT]
   local certs="" c

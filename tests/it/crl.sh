@@ -10,18 +10,11 @@
 # most 10 days on, SHA-256, AKI; `openssl verify -crl_check` says revoked.
 . "$(dirname "$0")/lib.sh"
 
-S=$SHOMEI_BIN
-D=$IT_TMP/data
-W=$IT_TMP/work
-mkdir -p "$W"
-set_db=()
-[ -n "${SHOMEI_TEST_PG_URL:-}" ] && set_db=(--set "database.url=$SHOMEI_TEST_PG_URL")
 # The CDP in the certificates (written by `shomei issue`) and the Issuing Distribution
 # Point of the CRL (signed by the server, whose base URL follows its port) must name the
 # same URL: a fixed repository URL, as a production CA has.
 R=http://repo.shomei.test/repository
-"$S" init --dir "$D" --test-ca --set revocation.crl_check_seconds=1 --set "ca.repository_url=$R" \
-  "${set_db[@]}" >/dev/null 2>&1 || { not_ok "init"; it_done; }
+test_ca_init --set revocation.crl_check_seconds=1 --set "ca.repository_url=$R"
 
 chain() { # LEVEL ROOT -> $W/LEVEL-ROOT-int.pem (issuing CA) and -root.pem
   "$S" ca chain --dir "$D" --level "$1" --root "$2" >"$W/$1-$2.pem"

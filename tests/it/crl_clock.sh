@@ -8,14 +8,7 @@
 # moved clock and nextUpdate at most 7 days on.
 . "$(dirname "$0")/lib.sh"
 
-S=$SHOMEI_BIN
-D=$IT_TMP/data
-W=$IT_TMP/work
-mkdir -p "$W"
-set_db=()
-[ -n "${SHOMEI_TEST_PG_URL:-}" ] && set_db=(--set "database.url=$SHOMEI_TEST_PG_URL")
-"$S" init --dir "$D" --test-ca --set revocation.crl_check_seconds=1 "${set_db[@]}" \
-  >/dev/null 2>&1 || { not_ok "init"; it_done; }
+test_ca_init --set revocation.crl_check_seconds=1
 T0=$(date -u +%s)
 
 fetch_crl() { # -> $W/dv.txt (text of the dv CRL)

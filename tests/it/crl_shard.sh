@@ -8,15 +8,9 @@
 # re-signed (the others keep their CRL number).
 . "$(dirname "$0")/lib.sh"
 
-S=$SHOMEI_BIN
-D=$IT_TMP/data
-W=$IT_TMP/work
-mkdir -p "$W"
 R=http://repo.shomei.test/repository
-set_db=()
-[ -n "${SHOMEI_TEST_PG_URL:-}" ] && set_db=(--set "database.url=$SHOMEI_TEST_PG_URL")
-"$S" init --dir "$D" --test-ca --set revocation.crl_check_seconds=1 --set "ca.repository_url=$R" \
-  --set revocation.crl_shards_dv=3 "${set_db[@]}" >/dev/null 2>&1 || { not_ok "init"; it_done; }
+test_ca_init --set revocation.crl_check_seconds=1 --set "ca.repository_url=$R" \
+  --set revocation.crl_shards_dv=3
 
 "$S" ca chain --dir "$D" --level dv --root a >"$W/chain.pem"
 awk -v a="$W/int.pem" -v b="$W/root.pem" '/BEGIN/{n++} {print > (n == 1 ? a : b)}' "$W/chain.pem"

@@ -195,22 +195,27 @@ pay() { # [URL]: pays the order in $BODY through the payment callback of URL (de
     -H 'Content-Type: application/json' --data-binary "$p" "${1:-$url}/api/v1/payments")
 }
 
+# test_ca_init [ARGS...]: S (the binary), D ($IT_TMP/data), W ($IT_TMP/work, made) and
+# `shomei init --test-ca` of D with ARGS (more init options) and $SHOMEI_TEST_PG_URL when
+# set. A failed init ends the test.
+test_ca_init() {
+  S=$SHOMEI_BIN
+  D=$IT_TMP/data
+  W=$IT_TMP/work
+  mkdir -p "$W"
+  "$S" init --dir "$D" --test-ca "$@" ${SHOMEI_TEST_PG_URL:+--set "database.url=$SHOMEI_TEST_PG_URL"} \
+    >/dev/null 2>&1 || { not_ok "init"; it_done; }
+}
+
 # The OCSP tests' common start (it/ocsp, it/ocsp_presign): a test CA initialized with
 # [ca] ocsp_url on a free port (plus any extra init ARGS), the dv chain split into
 # $W/int.pem and $W/root.pem, and the helpers ocsp_issue NAME (a dv certificate in
 # $W/NAME.pem), ocsp_serve (starts the server) and ocsp_ask ARGS... (the openssl ocsp client
 # against the responder, verified with the dv chain). Sets S, D, W, PORT, URL.
 ocsp_setup() {
-  S=$SHOMEI_BIN
-  D=$IT_TMP/data
-  W=$IT_TMP/work
-  mkdir -p "$W"
   PORT=$(free_port)
   URL="http://127.0.0.1:$PORT"
-  local set_db=()
-  [ -n "${SHOMEI_TEST_PG_URL:-}" ] && set_db=(--set "database.url=$SHOMEI_TEST_PG_URL")
-  "$S" init --dir "$D" --test-ca --set "ca.ocsp_url=$URL/ocsp" "$@" "${set_db[@]}" \
-    >/dev/null 2>&1 || { not_ok "init"; it_done; }
+  test_ca_init --set "ca.ocsp_url=$URL/ocsp" "$@"
   "$S" ca chain --dir "$D" --level dv --root a >"$W/chain.pem"
   awk -v a="$W/int.pem" -v b="$W/root.pem" '/BEGIN/{n++} {print > (n == 1 ? a : b)}' \
     "$W/chain.pem"

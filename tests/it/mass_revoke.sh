@@ -7,15 +7,8 @@
 # nothing.
 . "$(dirname "$0")/lib.sh"
 
-S=$SHOMEI_BIN
-D=$IT_TMP/data
-W=$IT_TMP/work
 N=${MASS_REVOKE_N:-1000}
-mkdir -p "$W"
-set_db=()
-[ -n "${SHOMEI_TEST_PG_URL:-}" ] && set_db=(--set "database.url=$SHOMEI_TEST_PG_URL")
-"$S" init --dir "$D" --test-ca --set revocation.crl_check_seconds=1 "${set_db[@]}" \
-  >/dev/null 2>&1 || { not_ok "init"; it_done; }
+test_ca_init --set revocation.crl_check_seconds=1
 count_state() { # STATE
   if [ -n "${SHOMEI_TEST_PG_URL:-}" ]; then
     psql -qtA "$SHOMEI_TEST_PG_URL" -c "SELECT COUNT(*) FROM certificates WHERE state = '$1'"

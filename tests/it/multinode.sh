@@ -10,6 +10,11 @@
 # with the same idempotency key. Then: every order has exactly one certificate, no serial
 # is used twice, every issuance job ended once, the idempotency keys gave one order each,
 # the audit chain verifies and every node answered (its own /metrics counts it).
+# ACME orders go through the front beside that load (tests/it/multinode_acme.py): nonces
+# of one node taken by another and a used one refused by each, orders placed before the
+# kill and finalized after it (one of them by two nodes at once: a lost answer and its
+# resend); each ends with one certificate, signed once (the finalize holds the issuance
+# job), verified with openssl and counted in the checks of serials, jobs and audit records.
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 . "$here/knot.sh"
@@ -19,6 +24,7 @@ S=$SHOMEI_BIN
 SECRET=multinode-hmac-secret
 BODY=$IT_TMP/body
 N=6 # orders
+NA=5 # ACME orders
 PW=multi-Horse-77-battery
 command -v nginx >/dev/null || { not_ok "nginx installed"; it_done; }
 pg_start || { not_ok "PostgreSQL starts"; it_done; }
@@ -30,18 +36,27 @@ multi-test.co.jp @ A 127.0.0.1
 multi-test.co.jp www A 127.0.0.1
 multi-test.co.jp @ CAA 0 issue "shomei.example"
 REC
+for i in $(seq 1 $NA); do echo "multi-test.co.jp acme$i A 127.0.0.1"; done >>"$IT_TMP/records"
 dcv_peers "jp co.jp multi-test.co.jp" "$IT_TMP/records"
 
 D0=$IT_TMP/node0
+nport=$(free_port) # nginx's; base_url names the front (ACME URLs, whichever node answers)
 "$S" init --dir "$D0" --demo --set server.secure_cookies=false --set server.trusted_proxy=127.0.0.1 \
   --set server.per_ip_connections=0 --set "payment.hmac_secret=$SECRET" \
   --set "dns.resolver=$KNOT_ADDR" --set "dns.trust_anchor_file=$KNOT_TA" \
   --set testing.not_for_production=true --set dcv.allow_loopback=true --set "dcv.http_port=$HP" \
   --set issue.max_per_cn=100 --set jobs.vetting_seconds=1 --set jobs.lease_seconds=4 \
   --set "database.url=$PGURL" --set metrics.listen=127.0.0.1:1 \
+  --set "server.base_url=https://127.0.0.1:$nport" \
+  --set ca.repository_url=http://127.0.0.1/repository \
   >"$IT_TMP/init.log" 2>&1 || { not_ok "init"; sed 's/^/# /' "$IT_TMP/init.log"; it_done; }
 printf '%s\n' "$PW" | "$S" user add --dir "$D0" --password-stdin --login multi-c \
   --role customer --email c@multi-test.co.jp --name "Multi C" --org-name "Multi Org" >/dev/null
+"$S" acme eab --dir "$D0" --org "$("$S" user list --dir "$D0" | awk '$2 == "multi-c" {print $4}')" \
+  >"$IT_TMP/eab.out"
+EAB_KID=$(awk '$1 == "kid" {print $2}' "$IT_TMP/eab.out")
+EAB_KEY=$(awk '$1 == "hmac_key" {print $2}' "$IT_TMP/eab.out")
+check "EAB credentials for the customer's organization" test -n "$EAB_KID" -a -n "$EAB_KEY"
 # every node: the same shomei.ini, keys and secret.key (sessions and CSRF tokens), copied
 start_server "$D0" && kill "$IT_SERVER_PID" && wait "$IT_SERVER_PID" 2>/dev/null # makes secret.key
 check "secret.key made once, to be copied to every node" test -s "$D0/secret.key"
@@ -68,7 +83,6 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
   -keyout "$IT_TMP/tls.key" -out "$IT_TMP/tls.crt" >/dev/null 2>&1
 state=$IT_TMP/nginx
 mkdir -p "$state"
-nport=$(free_port)
 ups="server 127.0.0.1:${PORTS[1]}; server 127.0.0.1:${PORTS[2]}; server 127.0.0.1:${PORTS[3]};"
 # one client address makes the whole load here: its request rate limit is raised
 sed -e "s|__LISTEN__|127.0.0.1:$nport|" -e "s|__SERVER_NAME__|127.0.0.1|" \
@@ -108,6 +122,15 @@ curl -s -c "$CJAR" -b "$CJAR" -o /dev/null --data-urlencode "csrf=$(tok_of "$BOD
   --data-urlencode "login_id=multi-c" --data-urlencode "password=$PW" "$url/login"
 logins=$(for i in 1 2 3; do grep -c 'path=/login ' "$IT_TMP/node$i.log"; done | awk '$1 > 0' | wc -l)
 check_eq "the login pages were served by all three nodes" 3 "$logins"
+
+# ---- ACME through the front, beside the rest of the load (tests/it/multinode_acme.py) ----
+mkdir -p "$IT_TMP/acme"
+/usr/bin/python3 "$here/multinode_acme.py" "$url" "$IT_TMP/tls.crt" "$EAB_KID" "$EAB_KEY" "$WEB" \
+  "http://127.0.0.1:${PORTS[1]},http://127.0.0.1:${PORTS[2]},http://127.0.0.1:${PORTS[3]}" \
+  "$IT_TMP/acme" multi-test.co.jp "$NA" "$IT_TMP/acme.ready" "$IT_TMP/acme.killed" \
+  >"$IT_TMP/acme.out" 2>"$IT_TMP/acme.err" &
+ACME_PID=$!
+IT_PIDS+=("$ACME_PID")
 
 # ---- orders through the API; a failed request is sent again with its idempotency key ----
 apply() { # IDEM -> order id in $OID
@@ -173,13 +196,41 @@ for i in $(seq 1 $N); do
   IDS="$IDS $OID"
   payr
   if [ "$i" = $((N / 2)) ]; then
+    # the ACME orders are placed, two of them finalized (bounded wait)
+    wait_for 120 test -e "$IT_TMP/acme.ready" || echo "# the ACME client is not ready"
     kill -9 "${PIDS[$KILLED]}" # mid-load, while issuance jobs are claimed and running
-    echo "# node $KILLED killed with SIGKILL after order $i"
+    echo "# node $KILLED killed with SIGKILL after order $i, at ${SECONDS}s"
+    echo "$KILLED" >"$IT_TMP/acme.killed"
   fi
 done
 check_eq "$N more orders placed and paid through the front" "$((N + 1))" "$(wc -w <<<"$IDS")"
 check "every order is issued by the two nodes left (bounded wait)" wait_for 90 all_issued
 echo "# all issued after ${SECONDS}s; requests sent again after a failure: $RETRIES"
+
+# ---- the ACME client's end: its checks here, its certificates verified with openssl ----
+wait_for 120 bash -c '! kill -0 "$1" 2>/dev/null' _ "$ACME_PID" || kill "$ACME_PID"
+wait "$ACME_PID"
+check_eq "the ACME client ran to its end" 0 "$?"
+while IFS= read -r line; do
+  case "$line" in
+  "ok - "*) ok "${line#ok - }" ;;
+  "not ok - "*) not_ok "${line#not ok - }" ;;
+  *) echo "$line" ;;
+  esac
+done <"$IT_TMP/acme.out"
+[ -s "$IT_TMP/acme.err" ] && sed 's/^/# /' "$IT_TMP/acme.err" | tail -15
+"$S" ca chain --dir "$D0" --level dv --root a |
+  awk -v d="$IT_TMP" '/BEGIN/{n++} {print > (d "/ca" n ".pem")}'
+root=$(ls "$IT_TMP"/ca*.pem | tail -1)
+av=0
+for i in $(seq 1 $NA); do
+  f=$IT_TMP/acme/acme$i.pem
+  [ -s "$f" ] && openssl verify -CAfile "$root" -untrusted "$f" "$f" >/dev/null 2>&1 &&
+    openssl x509 -in "$f" -noout -ext subjectAltName | grep -q "DNS:acme$i.multi-test.co.jp" &&
+    av=$((av + 1))
+done
+check_eq "openssl verify: every ACME certificate, with the chain served, to root A" "$NA" "$av"
+echo "# ACME done after ${SECONDS}s"
 
 # ---- downloads and revocations through the front ----
 in_ids=$(tr ' ' ',' <<<"$IDS")
@@ -205,18 +256,36 @@ check_eq "  revoked in the database" 3 "$(sq "SELECT COUNT(*) FROM certificates 
 
 echo "# downloads and revocations done after ${SECONDS}s"
 # ---- nothing lost, nothing twice ----
-check_eq "orders in the database: one per key, none twice" "$((N + 1))" "$(sq 'SELECT COUNT(*) FROM orders')"
+T=$((N + 1 + NA)) # certificates: the API orders' and the ACME orders'
+check_eq "orders in the database: one per key, none twice" "$((N + 1))" \
+  "$(sq "SELECT COUNT(*) FROM orders WHERE COALESCE(pay_method, '') <> 'acme'")"
 check_eq "each order has exactly one certificate row" "$((N + 1))|$((N + 1))" \
   "$(sq "SELECT COUNT(*), COUNT(DISTINCT order_id) FROM certificates WHERE order_id IN ($in_ids)")"
-check_eq "no serial used twice" 0 "$(sq 'SELECT COUNT(*) - COUNT(DISTINCT serial) FROM certificates')"
-check_eq "one order.issued audit record per order" "$((N + 1))" \
+check_eq "ACME: $NA valid orders, each one portal order and one certificate" "$NA|$NA|$NA|$NA" \
+  "$(sq "SELECT COUNT(*), COUNT(DISTINCT a.order_id), COUNT(DISTINCT a.cert_id),
+    (SELECT COUNT(*) FROM orders WHERE pay_method = 'acme') FROM acme_orders a WHERE a.status = 'valid'")"
+check_eq "ACME: no order ended with two certificates" "$NA|$NA" \
+  "$(sq "SELECT COUNT(*), COUNT(DISTINCT c.order_id) FROM certificates c
+    JOIN orders o ON o.id = c.order_id WHERE o.pay_method = 'acme' AND c.state <> 'abandoned'")"
+check_eq "issue 13 item 2: no ACME order signed twice (no serial reserved and abandoned for one)" \
+  0 "$(sq "SELECT COUNT(*) FROM certificates c JOIN orders o ON o.id = c.order_id
+    WHERE o.pay_method = 'acme' AND c.state = 'abandoned'")"
+check_eq "issue 13 item 2: each ACME issuance was its job's one run, held by the finalize" \
+  "$NA" "$(sq "SELECT COUNT(*) FROM jobs j JOIN acme_orders a ON j.key = CAST(a.order_id AS TEXT)
+    WHERE j.kind = 'order.issue' AND a.status = 'valid' AND j.owner LIKE '%/finalize'
+    AND j.runs = 1 AND j.done = 1")"
+check_eq "no serial used twice, $T certificates (the ACME ones included)" "0|$T" \
+  "$(sq "SELECT COUNT(*) - COUNT(DISTINCT serial),
+    SUM(CASE WHEN state IN ('issued', 'revoked') THEN 1 ELSE 0 END) FROM certificates")"
+check_eq "one order.issued audit record per order, ACME's included" "$T" \
   "$(sq "SELECT COUNT(*) FROM audit_log WHERE action = 'order.issued'")"
-check_eq "every issuance job ended" "$((N + 1))|$((N + 1))" \
-  "$(sq "SELECT COUNT(*), SUM(CASE WHEN done = 1 THEN 1 ELSE 0 END) FROM jobs WHERE kind = 'order.issue'")"
+check_eq "every issuance job (ACME's included) ended after one run" "$T|$T|$T" \
+  "$(sq "SELECT COUNT(*), SUM(CASE WHEN done = 1 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN runs = 1 THEN 1 ELSE 0 END) FROM jobs WHERE kind = 'order.issue'")"
 check_eq "no job is held by a dead node or left due" 0 \
   "$(sq "SELECT COUNT(*) FROM jobs WHERE done = 0 AND next_run_at < EXTRACT(EPOCH FROM now()) - 60")"
 logs=$(cat "$IT_TMP"/node*.log | grep -c 'certificate issued')
-check_eq "the nodes logged one issuance per certificate between them" "$((N + 1))" "$logs"
+check_eq "the nodes logged one issuance per certificate between them" "$T" "$logs"
 check "the audit log is intact" "$S" audit verify --dir "$D0"
 
 # every node answered (counts of its own /metrics); the killed one did before it died
@@ -233,7 +302,7 @@ for i in 1 3; do
   iss=$((iss + ${v:-0}))
 done
 check "the issuance counters of the live nodes add up to at most the certificates" \
-  test "$iss" -le "$((N + 1))" -a "$iss" -ge 1
+  test "$iss" -le "$T" -a "$iss" -ge 1
 # one CRL for every node: served from the database whichever node signed it (issue 13)
 same_crl() {
   curl -fsS -o "$IT_TMP/crl1" "http://127.0.0.1:${PORTS[1]}/repository/dv.crl" &&

@@ -6,13 +6,7 @@
 # usage error that changes nothing.
 . "$(dirname "$0")/lib.sh"
 
-S=$SHOMEI_BIN
-D=$IT_TMP/data
-W=$IT_TMP/work
-mkdir -p "$W"
-set_db=()
-[ -n "${SHOMEI_TEST_PG_URL:-}" ] && set_db=(--set "database.url=$SHOMEI_TEST_PG_URL")
-"$S" init --dir "$D" --test-ca "${set_db[@]}" >/dev/null 2>&1 || { not_ok "init"; it_done; }
+test_ca_init
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null \
   -out "$W/c.csr" -subj /CN=d.example.com 2>/dev/null
 issue() { # NAME -> serial

@@ -14,6 +14,7 @@
 #include "store/certs.h"
 #include "store/db.h"
 #include "store/orders.h"
+#include "store/orgs.h"
 
 struct backend {
     const char *label;
@@ -98,6 +99,22 @@ __attribute__((unused)) static int64_t dbfx_add_ca(struct db *db, const char *na
     int64_t id = 0;
     if (db_returning_id(db, &st, p, 3, &id, &e) != 0)
         fail_msg("stub CA: %s", e.detail);
+    return id;
+}
+
+/* Adds an organization of kind (customer, reseller) named name (Japanese and English), under
+ * reseller (0: none), and returns its id. Fails the test on any error. */
+__attribute__((unused)) static int64_t dbfx_add_org(struct db *db, const char *kind,
+                                                    const char *name, int64_t reseller)
+{
+    struct org_row o = {0};
+    snprintf(o.kind, sizeof o.kind, "%s", kind);
+    snprintf(o.name_ja, sizeof o.name_ja, "%s", name);
+    snprintf(o.name_en, sizeof o.name_en, "%s", name);
+    o.reseller_org_id = reseller;
+    int64_t id = 0;
+    struct sm_err e = {0};
+    assert_int_equal(org_insert(db, &o, &id, &e), 0);
     return id;
 }
 

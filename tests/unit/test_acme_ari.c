@@ -32,7 +32,6 @@
 #include "store/acme_ari.h"
 #include "store/certs.h"
 #include "store/db.h"
-#include "store/orgs.h"
 
 #define NOW 1800000000
 #define DAY 86400
@@ -41,24 +40,12 @@ static const unsigned char AKI[20] = {0xa1, 0xb2, 0xc3, 0xd4, 1,  2,  3,  4,  5,
                                       7,    8,    9,    10,   11, 12, 13, 14, 15, 16};
 static int64_t ca_id, org1, org2;
 
-static int64_t add_org(struct db *db, const char *name)
-{
-    struct org_row o = {0};
-    snprintf(o.kind, sizeof o.kind, "customer");
-    snprintf(o.name_ja, sizeof o.name_ja, "%s", name);
-    snprintf(o.name_en, sizeof o.name_en, "%s", name);
-    int64_t id = 0;
-    struct sm_err e = {0};
-    assert_int_equal(org_insert(db, &o, &id, &e), 0);
-    return id;
-}
-
 static int fx_setup(void **state)
 {
     struct dbfx *f = dbfx_setup(state, "acme_ari", NOW);
     ca_id = dbfx_add_ca(f->db, "dv-test", "dv");
-    org1 = add_org(f->db, "Org One");
-    org2 = add_org(f->db, "Org Two");
+    org1 = dbfx_add_org(f->db, "customer", "Org One", 0);
+    org2 = dbfx_add_org(f->db, "customer", "Org Two", 0);
     return 0;
 }
 

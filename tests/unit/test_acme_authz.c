@@ -22,23 +22,10 @@
 #include "store/acme_accounts.h"
 #include "store/acme_orders.h"
 #include "store/db.h"
-#include "store/orgs.h"
 
 #define NOW 1800000000
 
 static int64_t org1, org2, acct1, acct1b, acct2;
-
-static int64_t add_org(struct db *db, const char *name)
-{
-    struct org_row o = {0};
-    snprintf(o.kind, sizeof o.kind, "customer");
-    snprintf(o.name_ja, sizeof o.name_ja, "%s", name);
-    snprintf(o.name_en, sizeof o.name_en, "%s", name);
-    int64_t id = 0;
-    struct sm_err e = {0};
-    assert_int_equal(org_insert(db, &o, &id, &e), 0);
-    return id;
-}
 
 static int64_t add_account(struct db *db, int64_t org, const char *thumb)
 {
@@ -88,8 +75,8 @@ static int64_t add_authz(struct db *db, int64_t account, int64_t org, const char
 static int fx_setup(void **state)
 {
     struct dbfx *f = dbfx_setup(state, "acme_authz", NOW);
-    org1 = add_org(f->db, "Org One");
-    org2 = add_org(f->db, "Org Two");
+    org1 = dbfx_add_org(f->db, "customer", "Org One", 0);
+    org2 = dbfx_add_org(f->db, "customer", "Org Two", 0);
     acct1 = add_account(f->db, org1, "thumb-1");
     acct1b = add_account(f->db, org1, "thumb-1b");
     acct2 = add_account(f->db, org2, "thumb-2");

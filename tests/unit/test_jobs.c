@@ -174,6 +174,42 @@ static void test_jobs_rearm_only_ended_jobs(void **state)
     assert_string_equal(e.field, "kind");
 }
 
+/* issue 13 item 2: work a request does at once (an ACME finalize issuing inside the
+ * request) holds the job that was scheduled for it, due or not: no runner claims it while
+ * it is held, so the order is never signed twice on two nodes; a held, done or absent job
+ * is not taken; the holder completes it; a holder that died loses it with its lease. */
+static void test_jobs_hold_keeps_runners_away(void **state)
+{
+    struct dbfx *f = *state;
+    struct sm_err e = {0};
+    struct job_row j;
+    int64_t id = 0, id2 = 0;
+    assert_int_equal(jobs_hold(f->db, "order.issue", "9", "web", T0, 30, &id, &e), 0); /* none */
+    assert_int_equal(jobs_rearm(f->db, "order.issue", "9", T0, &e), 0);
+    assert_int_equal(db_begin(f->db, &e), 0); /* inside the transaction that scheduled it */
+    assert_int_equal(jobs_hold(f->db, "order.issue", "9", "web", T0, 30, &id, &e), 1);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    assert_true(id > 0);
+    assert_int_equal(jobs_claim(f->db, "runner", "order.issue", T0 + 29, 60, &j, &e), 0);
+    assert_int_equal(jobs_hold(f->db, "order.issue", "9", "web2", T0 + 1, 30, &id2, &e), 0);
+    assert_int_equal(jobs_complete(f->db, id, "web", T0 + 2, 0, &e), 0);
+    assert_int_equal(jobs_claim(f->db, "runner", "order.issue", T0 + 999, 60, &j, &e), 0);
+    assert_int_equal(jobs_hold(f->db, "order.issue", "9", "web", T0 + 3, 30, &id2, &e), 0);
+    assert_int_equal(jobs_get(f->db, "order.issue", "9", &j, &e), 0);
+    assert_int_equal(j.done, 1);
+    assert_int_equal(j.runs, 1);
+    job_row_clear(&j);
+    /* a holder that died: a runner takes the job over once the lease ran out */
+    assert_int_equal(jobs_rearm(f->db, "order.issue", "10", T0 + 500, &e), 0);
+    assert_int_equal(jobs_hold(f->db, "order.issue", "10", "web", T0, 30, &id, &e), 1);
+    assert_int_equal(jobs_claim(f->db, "runner", "order.issue", T0 + 500, 60, &j, &e), 1);
+    assert_int_equal(j.id, id);
+    job_row_clear(&j);
+    assert_int_equal(jobs_complete(f->db, id, "web", T0 + 501, 0, &e), -SM_E_CONFLICT);
+    assert_int_equal(jobs_hold(f->db, "order.issue", "10", "", T0, 30, &id, &e), -SM_E_INVALID);
+    assert_string_equal(e.field, "owner");
+}
+
 static void test_jobs_fail_backs_off(void **state)
 {
     struct dbfx *f = *state;
@@ -427,6 +463,7 @@ static const struct CMUnitTest table[] = {
     T(test_jobs_complete_schedules_next_run),
     T(test_jobs_one_shot_runs_once),
     T(test_jobs_fail_backs_off),
+    T(test_jobs_hold_keeps_runners_away),
     T(test_jobs_rearm_only_ended_jobs),
     T(test_jobs_backoff_schedule),
     T(test_jobs_claim_only_its_kinds),

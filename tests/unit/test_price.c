@@ -23,7 +23,6 @@
 #include "ra/price.h"
 #include "ra/product.h"
 #include "ra/quote.h"
-#include "store/orgs.h"
 #include "store/prices.h"
 
 #define T0 1796000000 /* 2026-11-29 */
@@ -34,19 +33,6 @@ struct pfx {
 };
 
 static struct pfx fx;
-
-static int64_t add_org(struct db *db, const char *kind, const char *name, int64_t reseller)
-{
-    struct org_row o = {0};
-    snprintf(o.kind, sizeof o.kind, "%s", kind);
-    snprintf(o.name_ja, sizeof o.name_ja, "%s", name);
-    snprintf(o.name_en, sizeof o.name_en, "%s", name);
-    o.reseller_org_id = reseller;
-    int64_t id = 0;
-    struct sm_err e = {0};
-    assert_int_equal(org_insert(db, &o, &id, &e), 0);
-    return id;
-}
 
 static int64_t add_product(struct db *db, const char *code, int multi, int64_t price, int64_t extra)
 {
@@ -76,9 +62,9 @@ static int fx_setup(void **state)
 {
     fx.f = dbfx_setup(state, "price", T0);
     struct db *db = fx.f->db;
-    fx.reseller = add_org(db, "reseller", "代理店", 0);
-    fx.customer = add_org(db, "customer", "株式会社テスト商事", fx.reseller);
-    fx.direct = add_org(db, "customer", "直販株式会社", 0);
+    fx.reseller = dbfx_add_org(db, "reseller", "代理店", 0);
+    fx.customer = dbfx_add_org(db, "customer", "株式会社テスト商事", fx.reseller);
+    fx.direct = dbfx_add_org(db, "customer", "直販株式会社", 0);
     fx.multi = add_product(db, "ov-multi-1y", 1, 120000, 12000);
     fx.single = add_product(db, "ov-1y", 0, 60000, 0);
     return 0;
