@@ -8,6 +8,7 @@
 #include "core/failalloc.h"
 #include "core/buf.h"
 #include "store/certs.h"
+#include "store/datagen.h"
 #include "store/scope.h"
 #include "store/db.h"
 
@@ -110,7 +111,7 @@ int certs_set_issued(struct db *db, const char *serial, const unsigned char *der
         return sm_err_set(e, SM_E_CONFLICT, "serial", "serial %s is not reserved", serial);
     if (id != NULL)
         *id = got;
-    return 0;
+    return datagen_bump_cert(db, NULL, got, e);
 }
 
 int certs_set_abandoned(struct db *db, const char *serial, struct sm_err *e)
@@ -130,6 +131,8 @@ int certs_set_state(struct db *db, const char *serial, const char *from, const c
     int rc = db_run(db, &st_set_state, p, 3, NULL, NULL, e);
     if (rc == 0 && db_changes(db) != 1)
         rc = sm_err_set(e, SM_E_CONFLICT, "state", "certificate %s is not %s", serial, from);
+    if (rc == 0 && strcmp(from, "reserved") != 0) /* a reservation shows on no page */
+        rc = datagen_bump_cert(db, serial, 0, e);
     return rc;
 }
 
@@ -297,5 +300,6 @@ static const struct db_stmt st_set_profile = {
 int certs_set_profile(struct db *db, int64_t id, const char *profile, struct sm_err *e)
 {
     struct db_val p[2] = {DBV_INT(id), DBV_TEXT(profile)};
-    return db_run(db, &st_set_profile, p, 2, NULL, NULL, e);
+    int rc = db_run(db, &st_set_profile, p, 2, NULL, NULL, e);
+    return rc == 0 ? datagen_bump_cert(db, NULL, id, e) : rc;
 }

@@ -10,6 +10,25 @@ static const struct db_stmt get_st = {
     "datagen.get", "SELECT COALESCE(SUM(gen), 0) FROM org_data_gen WHERE org_id IN (0, $1)", NULL,
     NULL};
 
+/* The organization of one certificate and its reseller, in id order (the order every
+ * transaction takes these rows' locks in); nothing for a certificate of no organization. */
+#define BUMP_CERT(where)                                                                           \
+    "INSERT INTO org_data_gen (org_id, gen) SELECT x, 1 FROM ("                                    \
+    "SELECT c.org_id AS x FROM certificates c WHERE " where " AND c.org_id IS NOT NULL "           \
+    "UNION SELECT o.reseller_org_id FROM certificates c JOIN organizations o ON o.id = c.org_id "  \
+    "WHERE " where " AND o.reseller_org_id IS NOT NULL) s WHERE true ORDER BY x "                  \
+    "ON CONFLICT (org_id) DO UPDATE SET gen = org_data_gen.gen + 1"
+
+static const struct db_stmt bump_serial_st = {"datagen.bump_serial", BUMP_CERT("c.serial = $1"),
+                                              NULL, NULL};
+static const struct db_stmt bump_id_st = {"datagen.bump_id", BUMP_CERT("c.id = $1"), NULL, NULL};
+
+int datagen_bump_cert(struct db *db, const char *serial, int64_t id, struct sm_err *e)
+{
+    struct db_val p[1] = {serial != NULL ? DBV_TEXT(serial) : DBV_INT(id)};
+    return db_run(db, serial != NULL ? &bump_serial_st : &bump_id_st, p, 1, NULL, NULL, e);
+}
+
 int datagen_get(struct db *db, int64_t org_id, int64_t *gen, struct sm_err *e)
 {
     struct db_val p[] = {DBV_INT(org_id)};

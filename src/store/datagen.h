@@ -4,7 +4,10 @@
  * rows the dashboard and the certificate list show (certificates, orders and their DCV
  * names, organizations, groups, memberships, filed certificates, cart items, list
  * settings); a customer's change moves its reseller's too, a product's moves organization
- * 0. Read-only here: nothing in C writes the table. */
+ * 0. Certificates are the exception: a trigger on them would run its program for each of the
+ * two writes of every issuance (a quarter of bulk issuance, even with nothing to move), so
+ * store/certs.c and store/revocations.c, the only writers of that table, call
+ * datagen_bump_cert after a change that a page shows. */
 #ifndef SM_STORE_DATAGEN_H
 #define SM_STORE_DATAGEN_H
 #include <stdint.h>
@@ -13,6 +16,11 @@
 #include "store/scope.h"
 
 struct db;
+
+/* Moves the generation of the organization of the certificate with this serial (or, with
+ * serial NULL, this id) and of its reseller; nothing for a certificate of no organization.
+ * In the caller's transaction. */
+int datagen_bump_cert(struct db *db, const char *serial, int64_t id, struct sm_err *e);
 
 /* *gen = the generation of org_id plus that of organization 0 (products): a number that
  * grows with every committed change of what org_id's pages show (0 before the first).

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Revocation data of the certificates table; see revocations.h. */
+#include "store/datagen.h"
 #include "store/db.h"
 #include "store/revocations.h"
 
@@ -48,7 +49,7 @@ int revocations_set(struct db *db, const char *serial, int64_t revoked_at, int r
     int rc = db_run(db, &st_set, p, 5, NULL, NULL, e);
     if (rc == 0 && db_changes(db) != 1)
         rc = sm_err_set(e, SM_E_NOTFOUND, "serial", "no certificate with serial %s", serial);
-    return rc;
+    return rc == 0 ? datagen_bump_cert(db, serial, 0, e) : rc;
 }
 
 struct due_row {

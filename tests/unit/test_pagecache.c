@@ -18,7 +18,9 @@
 #include "testdir.h"
 #include "dbfixture.h"
 
+#include "store/certs.h"
 #include "store/datagen.h"
+#include "store/revocations.h"
 #include "web/pagecache.h"
 
 #define T0 1780000000
@@ -174,25 +176,33 @@ static void test_datagen_moves_with_every_change_of_the_org(void **state)
     int64_t r = org(db, "Reseller", 0), c1 = org(db, "Cust1", r), c2 = org(db, "Cust2", r),
             lone = org(db, "Lone", 0);
     int64_t g_r = gen(db, r), g_c1 = gen(db, c1), g_c2 = gen(db, c2), g_l = gen(db, lone);
-    /* issuance: a certificate row of c1 */
-    sqlf(db,
-         "INSERT INTO certificates (serial, ca_id, state, level, root, cn, reserved_at, org_id, "
-         "not_after) VALUES ('a1', %lld, 'reserved', 'dv', 'a', 'a.example.jp', 0, %lld, %d)",
-         (long long)ca, (long long)c1, T0 + 100);
+    /* issuance through the certificates store (its only writer): the reservation shows on
+     * no page and moves nothing; the issued certificate moves c1 and its reseller */
+    struct certs_new cn = {"a1", ca, "dv", "a", "a.example.jp", "[\"a.example.jp\"]", 0, c1, 0};
+    assert_int_equal(certs_reserve(db, &cn, "test", 0, NULL), 0);
+    assert_int_equal(gen(db, c1), g_c1);
+    static const unsigned char der[] = {0x30, 0x00};
+    int64_t cid = 0;
+    assert_int_equal(
+        certs_set_issued(db, "a1", der, sizeof der, T0, T0 + 100,
+                         "0000000000000000000000000000000000000000000000000000000000000000", T0,
+                         &cid, NULL),
+        0);
     assert_true(gen(db, c1) > g_c1);
     assert_true(gen(db, r) > g_r); /* the reseller sees its customers' certificates */
     assert_int_equal(gen(db, c2), g_c2);
     assert_int_equal(gen(db, lone), g_l);
-    /* issued, then revoked: each a change */
+    /* revoked (its data, then its state): each a change */
     g_c1 = gen(db, c1);
     g_r = gen(db, r);
-    sqlf(db, "UPDATE certificates SET state = 'issued' WHERE serial = 'a1'");
+    assert_int_equal(revocations_set(db, "a1", T0 + 1, 1, T0 + 1, "test", NULL), 0);
     assert_true(gen(db, c1) > g_c1);
     g_c1 = gen(db, c1);
-    sqlf(db, "UPDATE certificates SET state = 'revoked' WHERE serial = 'a1'");
+    assert_int_equal(certs_set_state(db, "a1", "issued", "revoked", NULL), 0);
     assert_true(gen(db, c1) > g_c1);
     assert_true(gen(db, r) > g_r);
     assert_int_equal(gen(db, c2), g_c2);
+    assert_int_equal(gen(db, lone), g_l);
     /* a group, a member, a certificate moved into it */
     int64_t u = 0;
     {
@@ -244,18 +254,13 @@ static void test_datagen_moves_with_every_change_of_the_org(void **state)
     g_l = gen(db, lone);
     sqlf(db, "UPDATE products SET name_en = 'T2' WHERE code = 't-dv'");
     assert_true(gen(db, lone) > g_l);
-    /* a certificate moved to another organization: both */
-    g_c1 = gen(db, c1);
-    g_l = gen(db, lone);
-    sqlf(db, "UPDATE certificates SET org_id = %lld WHERE serial = 'a1'", (long long)lone);
-    assert_true(gen(db, c1) > g_c1 && gen(db, lone) > g_l);
     /* a rolled-back change moves nothing */
     struct sm_err e = {0};
-    g_l = gen(db, lone);
+    g_c1 = gen(db, c1);
     assert_int_equal(db_begin(db, &e), 0);
-    sqlf(db, "UPDATE certificates SET state = 'issued' WHERE serial = 'a1'");
+    assert_int_equal(revocations_set(db, "a1", T0 + 2, 4, T0 + 2, "test", NULL), 0);
     db_rollback(db);
-    assert_int_equal(gen(db, lone), g_l);
+    assert_int_equal(gen(db, c1), g_c1);
 }
 
 static void test_datagen_next_expiry_in_scope(void **state)

@@ -36,8 +36,8 @@ BEGIN
     RETURN NULL;
 END
 $$;
-CREATE TRIGGER certificates_gen AFTER INSERT OR UPDATE OR DELETE ON certificates
-    FOR EACH ROW EXECUTE FUNCTION org_data_gen_org_id();
+-- Certificates have no trigger: issuance writes each row twice (R-ISS-4); store/certs.c and
+-- store/revocations.c move the generation themselves (datagen_bump_cert).
 CREATE TRIGGER orders_gen AFTER INSERT OR UPDATE OR DELETE ON orders
     FOR EACH ROW EXECUTE FUNCTION org_data_gen_org_id();
 CREATE TRIGGER user_groups_gen AFTER INSERT OR UPDATE OR DELETE ON user_groups
