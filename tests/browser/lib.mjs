@@ -107,7 +107,9 @@ export function serverTools(server) {
   const env = { ...process.env, SHOMEI_CA_PASSPHRASE: process.env.SHOMEI_CA_PASSPHRASE || 'browser-test' };
   const run = (args, input) => execFileSync(bin, args, { env, input, stdio: ['pipe', 'pipe', 'pipe'] });
   const db = path.join(server.dir, 'shomei.db');
-  const sql = (q) => execFileSync('sqlite3', ['-batch', db, q], { encoding: 'utf8' }).trim();
+  // the server writes too (its jobs, at start above all): wait for its lock, do not fail
+  const sql = (q) => execFileSync('sqlite3', ['-batch', '-cmd', '.timeout 10000', db, q],
+    { encoding: 'utf8' }).trim();
   return { env, run, sql };
 }
 
