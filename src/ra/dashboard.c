@@ -10,6 +10,7 @@
 #include "core/clock.h"
 #include "ra/calendar.h"
 #include "ra/dashboard.h"
+#include "ra/group.h"
 #include "ra/order.h"
 #include "ra/subscription.h"
 #include "store/datagen.h"
@@ -74,10 +75,15 @@ static int queue_counts(struct db *db, int64_t now, struct dashboard *d, struct 
 
 /* ---- the figures' cache (store dashboard_cache) ---- */
 
-static void cache_key(const struct user_row *u, const struct dashboard *d, char *out, size_t n)
+/* One entry per scope, and one per group member (viewer > 0), whose figures cover only
+ * what they see. */
+static void cache_key(const struct user_row *u, int64_t viewer, const struct dashboard *d,
+                      char *out, size_t n)
 {
     if (u->role == USER_OFFICER || u->role == USER_ADMIN)
         snprintf(out, n, "all:%04d-%02d", d->year[0], d->month[0]);
+    else if (viewer > 0)
+        snprintf(out, n, "user:%lld:%04d-%02d", (long long)viewer, d->year[0], d->month[0]);
     else
         snprintf(out, n, "org:%d:%lld:%04d-%02d", u->role, (long long)u->org_id, d->year[0],
                  d->month[0]);
@@ -148,11 +154,14 @@ static int figures(struct db *db, const struct user_row *u, const struct org_sco
                    int64_t now, struct dashboard *d, struct sm_err *e)
 {
     char key[96], *body = NULL;
-    int64_t gen = 0;
+    int64_t gen = 0, viewer = 0;
     struct sm_err ce = {0};
+    int rc = group_viewer(db, u, &viewer, e); /* a group member counts what they see */
+    if (rc < 0)
+        return rc;
     int keyed = u->role == USER_OFFICER || u->role == USER_ADMIN ||
                 datagen_get(db, u->org_id, &gen, &ce) == 0;
-    cache_key(u, d, key, sizeof key);
+    cache_key(u, viewer, d, key, sizeof key);
     d->reseller = u->role == USER_RESELLER && u->org_id > 0;
     if (keyed && dashboard_cache_get(db, key, now - DASH_CACHE_SECONDS, &body, &ce) == 0 &&
         decode(body, gen, d) == 0) {
@@ -164,12 +173,12 @@ static int figures(struct db *db, const struct user_row *u, const struct org_sco
     free(d->customers);
     d->customers = NULL;
     d->ncustomers = 0;
-    int rc = dashboard_expiry_months(db, scope, d->bounds, d->months, e);
+    rc = dashboard_expiry_months(db, scope, viewer, d->bounds, d->months, e);
     if (rc == 0)
-        rc = dashboard_renewable(db, scope, now, d->renew_until, &d->renewable, e);
+        rc = dashboard_renewable(db, scope, viewer, now, d->renew_until, &d->renewable, e);
     if (rc == 0 && d->reseller)
-        rc = dashboard_customers(db, u->org_id, now, d->renew_until, &d->customers, &d->ncustomers,
-                                 e);
+        rc = dashboard_customers(db, u->org_id, viewer, now, d->renew_until, &d->customers,
+                                 &d->ncustomers, e);
     if (rc < 0)
         return rc;
     d->figures_at = now;

@@ -4,9 +4,10 @@
  * its scope: certificates expiring per Tokyo month for the next twelve months, the
  * renewable count (certificates inside the renewal window, SUB_RENEWAL_WINDOW_DAYS before
  * expiry, not yet renewed), the orders waiting for the customer; for a reseller its
- * customers with their counts; for officers and admins the review queue's counts.
- * (Unfinished cart items join here once the cart exists.) The scanning figures are cached
- * per scope for DASH_CACHE_SECONDS. */
+ * customers with their counts; for officers and admins the review queue's counts. The
+ * certificate figures of a group member (ra/group.h group_viewer) cover the certificates
+ * they see in the list, not the whole organization. The scanning figures are cached per
+ * scope (per group member) for DASH_CACHE_SECONDS. */
 #ifndef SM_RA_DASHBOARD_H
 #define SM_RA_DASHBOARD_H
 #include <stddef.h>

@@ -13,6 +13,7 @@
 #include "store/certlist.h"
 #include "store/certsearch.h"
 #include "store/db.h"
+#include "store/groups.h"
 #include "store/jsonpick.h"
 
 #define FROM                                                                                       \
@@ -153,12 +154,7 @@ static int where_build(const struct certsearch_filter *f, struct where *w, struc
             " AND c.id IN (SELECT cg.cert_id FROM cert_groups cg WHERE cg.group_id = ", ")");
     if (rc == 0 && f->viewer_id > 0) {
         w->p[w->np++] = DBV_INT(f->viewer_id);
-        rc =
-            buf_printf(&w->sql,
-                       " AND (c.id IN (SELECT cg.cert_id FROM cert_groups cg JOIN group_members gm "
-                       "ON gm.group_id = cg.group_id WHERE gm.user_id = $%d) OR c.order_id IN "
-                       "(SELECT vo.id FROM orders vo WHERE vo.created_by = $%d))",
-                       w->np, w->np);
+        rc = groups_visible_sql(&w->sql, w->np);
     }
     if (rc == 0 && f->expiry_from > 0)
         rc = put_param(w, DBV_INT(f->expiry_from), " AND c.not_after >= ", "");

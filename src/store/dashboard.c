@@ -10,6 +10,7 @@
 #include "core/failalloc.h"
 #include "store/dashboard.h"
 #include "store/db.h"
+#include "store/groups.h"
 
 #define LIVE " c.state IN ('issued', 'revocation_scheduled')"
 
@@ -28,6 +29,15 @@ static int scope_ok(const struct org_scope *s, struct sm_err *e)
     return 0;
 }
 
+/* A group member's limit (viewer > 0), binding viewer as the next parameter. */
+static int viewer_sql(struct buf *sql, int64_t viewer, struct db_val *p, int *np)
+{
+    if (viewer <= 0)
+        return 0;
+    p[(*np)++] = DBV_INT(viewer);
+    return groups_visible_sql(sql, *np);
+}
+
 struct ints {
     int64_t *v;
     int n;
@@ -41,7 +51,7 @@ static int ints_row(void *ctx, const struct db_val *cols, int ncols)
     return 0;
 }
 
-int dashboard_expiry_months(struct db *db, const struct org_scope *scope,
+int dashboard_expiry_months(struct db *db, const struct org_scope *scope, int64_t viewer,
                             const int64_t bounds[DASH_MONTHS + 1], int64_t counts[DASH_MONTHS],
                             struct sm_err *e)
 {
@@ -49,7 +59,7 @@ int dashboard_expiry_months(struct db *db, const struct org_scope *scope,
     int bad = scope_ok(scope, e);
     if (bad < 0)
         return bad;
-    struct db_val *p = params(scope, DASH_MONTHS + 1);
+    struct db_val *p = params(scope, DASH_MONTHS + 2);
     struct buf sql = BUF_INIT;
     if (p == NULL)
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
@@ -66,6 +76,8 @@ int dashboard_expiry_months(struct db *db, const struct org_scope *scope,
             DASH_MONTHS + 1);
     if (rc == 0)
         rc = org_scope_sql(&sql, "c.org_id", scope, p, &np, NULL);
+    if (rc == 0)
+        rc = viewer_sql(&sql, viewer, p, &np);
     int64_t below[DASH_MONTHS] = {0};
     if (rc < 0) {
         rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
@@ -83,14 +95,14 @@ int dashboard_expiry_months(struct db *db, const struct org_scope *scope,
     return rc;
 }
 
-int dashboard_renewable(struct db *db, const struct org_scope *scope, int64_t now, int64_t until,
-                        int64_t *n, struct sm_err *e)
+int dashboard_renewable(struct db *db, const struct org_scope *scope, int64_t viewer, int64_t now,
+                        int64_t until, int64_t *n, struct sm_err *e)
 {
     *n = 0;
     int bad = scope_ok(scope, e);
     if (bad < 0)
         return bad;
-    struct db_val *p = params(scope, 2);
+    struct db_val *p = params(scope, 3);
     struct buf sql = BUF_INIT;
     if (p == NULL)
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
@@ -104,6 +116,8 @@ int dashboard_renewable(struct db *db, const struct org_scope *scope, int64_t no
                        "'cancelled'))");
     if (rc == 0)
         rc = org_scope_sql(&sql, "c.org_id", scope, p, &np, NULL);
+    if (rc == 0)
+        rc = viewer_sql(&sql, viewer, p, &np);
     if (rc < 0) {
         rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     } else {
@@ -223,17 +237,28 @@ static int customer_fill(void *row, const struct db_val *v)
 static const struct db_rowtype customer_rowtype = {sizeof(struct dashboard_customer), 6,
                                                    customer_fill, NULL, "organization"};
 
-static const struct db_stmt customers_st = {
-    "dashboard.customers",
-    "SELECT g.id, g.name_ja, g.name_en, "
-    "(SELECT COUNT(*) FROM certificates c WHERE c.org_id = g.id AND c.not_after >= $2 AND" LIVE
-    "), "
-    "(SELECT COUNT(*) FROM certificates c WHERE c.org_id = g.id AND c.not_after >= $2 AND "
-    "c.not_after < $3 AND" LIVE "), "
-    "(SELECT COUNT(*) FROM orders o WHERE o.org_id = g.id AND o.state IN ('awaiting_payment', "
-    "'vetting', 'on_hold')) "
-    "FROM organizations g WHERE g.reseller_org_id = $1 ORDER BY g.name_ja, g.id LIMIT 1000",
-    NULL, NULL};
+/* The customers with their counts; a group member's certificate counts (viewer > 0, bound
+ * as $4) only cover what they see. */
+static int customers_sql(struct buf *sql, int64_t viewer)
+{
+    struct buf lim = BUF_INIT;
+    int rc = viewer > 0 ? groups_visible_sql(&lim, 4) : 0;
+    const char *l = viewer > 0 ? lim.p : "";
+    if (rc == 0)
+        rc = buf_printf(
+            sql,
+            "SELECT g.id, g.name_ja, g.name_en, "
+            "(SELECT COUNT(*) FROM certificates c WHERE c.org_id = g.id AND c.not_after >= $2 "
+            "AND" LIVE "%s), "
+            "(SELECT COUNT(*) FROM certificates c WHERE c.org_id = g.id AND c.not_after >= $2 AND "
+            "c.not_after < $3 AND" LIVE "%s), "
+            "(SELECT COUNT(*) FROM orders o WHERE o.org_id = g.id AND o.state IN "
+            "('awaiting_payment', 'vetting', 'on_hold')) "
+            "FROM organizations g WHERE g.reseller_org_id = $1 ORDER BY g.name_ja, g.id LIMIT 1000",
+            l, l);
+    buf_free(&lim);
+    return rc;
+}
 
 static const struct db_stmt customer_names_st = {
     "dashboard.customer_names",
@@ -241,13 +266,23 @@ static const struct db_stmt customer_names_st = {
     "ORDER BY g.name_ja, g.id LIMIT 1000",
     NULL, NULL};
 
-int dashboard_customers(struct db *db, int64_t reseller_org_id, int64_t now, int64_t until,
-                        struct dashboard_customer **rows, size_t *n, struct sm_err *e)
+int dashboard_customers(struct db *db, int64_t reseller_org_id, int64_t viewer, int64_t now,
+                        int64_t until, struct dashboard_customer **rows, size_t *n,
+                        struct sm_err *e)
 {
-    struct db_val p[] = {DBV_INT(reseller_org_id), DBV_INT(now), DBV_INT(until)};
+    struct db_val p[] = {DBV_INT(reseller_org_id), DBV_INT(now), DBV_INT(until), DBV_INT(viewer)};
     if (now == 0)
         return db_collect(db, &customer_names_st, p, 1, &customer_rowtype, rows, n, e);
-    return db_collect(db, &customers_st, p, 3, &customer_rowtype, rows, n, e);
+    struct buf sql = BUF_INIT;
+    int rc;
+    if (customers_sql(&sql, viewer) < 0) {
+        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    } else {
+        struct db_stmt st = {"dashboard.customers", sql.p, NULL, NULL};
+        rc = db_collect(db, &st, p, viewer > 0 ? 4 : 3, &customer_rowtype, rows, n, e);
+    }
+    buf_free(&sql);
+    return rc;
 }
 
 /* ---- dashboard_cache ---- */

@@ -16,15 +16,18 @@ struct db;
 
 #define DASH_MONTHS 12
 
-/* counts[i] = issued (not revoked) certificates with bounds[i] <= not_after < bounds[i+1]. */
-int dashboard_expiry_months(struct db *db, const struct org_scope *scope,
+/* counts[i] = issued (not revoked) certificates with bounds[i] <= not_after < bounds[i+1].
+ * viewer > 0: only the certificates that group member sees (store/groups.h
+ * groups_visible_sql), as the certificate list shows them; 0: all in scope. */
+int dashboard_expiry_months(struct db *db, const struct org_scope *scope, int64_t viewer,
                             const int64_t bounds[DASH_MONTHS + 1], int64_t counts[DASH_MONTHS],
                             struct sm_err *e);
 
 /* Issued (not revoked) certificates with now <= not_after < until that no live order
- * (anything but rejected / cancelled) names as its predecessor: the ones to renew. */
-int dashboard_renewable(struct db *db, const struct org_scope *scope, int64_t now, int64_t until,
-                        int64_t *n, struct sm_err *e);
+ * (anything but rejected / cancelled) names as its predecessor: the ones to renew. viewer
+ * as above. */
+int dashboard_renewable(struct db *db, const struct org_scope *scope, int64_t viewer, int64_t now,
+                        int64_t until, int64_t *n, struct sm_err *e);
 
 /* An order waiting for the customer. reason: "unpaid" (awaiting_payment), "documents"
  * (on_hold: documents were asked) or "dcv" (vetting with a domain not yet validated). */
@@ -51,9 +54,11 @@ struct dashboard_customer {
 };
 /* The customers (organizations whose reseller_org_id is reseller_org_id, at most 1000),
  * by name; now == 0: names only, the counts left 0 (a cheap read for a filter's choices).
- * Free rows with free(). */
-int dashboard_customers(struct db *db, int64_t reseller_org_id, int64_t now, int64_t until,
-                        struct dashboard_customer **rows, size_t *n, struct sm_err *e);
+ * viewer > 0: the certificate counts cover only what that group member sees. Free rows
+ * with free(). */
+int dashboard_customers(struct db *db, int64_t reseller_org_id, int64_t viewer, int64_t now,
+                        int64_t until, struct dashboard_customer **rows, size_t *n,
+                        struct sm_err *e);
 
 /* ---- dashboard_cache (migration 0051) ---- */
 /* The cached figures of key computed at or after not_before into *body (caller frees);

@@ -54,13 +54,6 @@ static const struct db_stmt st_member_ids = {
     NULL, NULL};
 static const struct db_stmt st_count_user = {
     "groups.count_of_user", "SELECT COUNT(*) FROM group_members WHERE user_id = $1", NULL, NULL};
-static const struct db_stmt st_visible = {
-    "groups.cert_visible",
-    "SELECT COUNT(*) FROM certificates c WHERE c.id = $1 AND (c.id IN (SELECT cg.cert_id FROM "
-    "cert_groups cg JOIN group_members gm ON gm.group_id = cg.group_id WHERE gm.user_id = $2) OR "
-    "c.order_id IN (SELECT o.id FROM orders o WHERE o.created_by = $2))",
-    NULL, NULL};
-
 static int fill(void *row, const struct db_val *c)
 {
     struct group_row *g = row;
@@ -256,11 +249,30 @@ int groups_count_of_user(struct db *db, int64_t user_id, int64_t *n, struct sm_e
     return db_get_one(db, &st_count_user, p, 1, &db_row_int, n, e);
 }
 
+int groups_visible_sql(struct buf *sql, int k)
+{
+    return buf_printf(sql,
+                      " AND (c.id IN (SELECT cg.cert_id FROM cert_groups cg JOIN group_members gm "
+                      "ON gm.group_id = cg.group_id WHERE gm.user_id = $%d) OR c.order_id IN "
+                      "(SELECT vo.id FROM orders vo WHERE vo.created_by = $%d))",
+                      k, k);
+}
+
 int groups_cert_visible(struct db *db, int64_t cert_id, int64_t user_id, int *yes, struct sm_err *e)
 {
     struct db_val p[2] = {DBV_INT(cert_id), DBV_INT(user_id)};
+    struct buf sql = BUF_INIT;
     int64_t n = 0;
-    int rc = db_get_one(db, &st_visible, p, 2, &db_row_int, &n, e);
+    int rc = buf_puts(&sql, "SELECT COUNT(*) FROM certificates c WHERE c.id = $1");
+    if (rc == 0)
+        rc = groups_visible_sql(&sql, 2);
+    if (rc < 0) {
+        rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+    } else {
+        struct db_stmt st = {"groups.cert_visible", sql.p, NULL, NULL};
+        rc = db_get_one(db, &st, p, 2, &db_row_int, &n, e);
+    }
+    buf_free(&sql);
     *yes = rc == 0 && n > 0;
     return rc;
 }

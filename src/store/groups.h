@@ -53,6 +53,11 @@ int groups_remove_member(struct db *db, int64_t group_id, int64_t user_id, struc
 int groups_member_ids(struct db *db, int64_t group_id, int64_t **ids, size_t *n, struct sm_err *e);
 /* How many groups user_id is a member of. */
 int groups_count_of_user(struct db *db, int64_t user_id, int64_t *n, struct sm_err *e);
+/* The one home of that visibility rule (R-MNG-1) in SQL: appends " AND (...)" limiting a
+ * certificate aliased c to those the group member whose id is bound as $k sees: filed
+ * under one of their groups, or ordered by them. 0 or -1 (out of memory). */
+struct buf;
+int groups_visible_sql(struct buf *sql, int k);
 /* 1 in *yes when the certificate is filed under a group user_id is a member of, or was
  * ordered by user_id (the visibility of a group member, docs/requirements.md R-MNG-1). */
 int groups_cert_visible(struct db *db, int64_t cert_id, int64_t user_id, int *yes,

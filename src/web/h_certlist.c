@@ -418,7 +418,7 @@ static json_t *org_options(struct req *r, const struct portal *p, int64_t cur)
     snprintf(id, sizeof id, "%lld", (long long)p->user->org_id);
     json_array_append_new(
         a, choice(id, i18n_text(r->lang, "mng.filter.own_org"), cur == p->user->org_id));
-    if (dashboard_customers(p->db, p->user->org_id, 0, 0, &v, &n, &e) == 0)
+    if (dashboard_customers(p->db, p->user->org_id, 0, 0, 0, &v, &n, &e) == 0)
         for (size_t i = 0; i < n; i++) {
             snprintf(id, sizeof id, "%lld", (long long)v[i].id);
             json_array_append_new(

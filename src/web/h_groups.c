@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* Issue 12 item 6: groups of users of one organization, as a page (list and create) and API
- * calls (list, create, add a member, move a certificate), through ra/group. Reads take the
+/* Issue 12 item 6: groups of users of one organization, as pages (list, create, rename,
+ * delete, members) and API calls (list, create, read, rename or change the template,
+ * delete, add and remove a member, move a certificate), through ra/group. Reads take the
  * caller's organization scope, so another organization's groups are never listed. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,6 +310,19 @@ static void reply_group(struct req *r, struct portal *p, int64_t id)
     group_row_clear(&g);
 }
 
+/* A refused create or update: the field's message for bad input, else the error table. */
+static void reply_refused(struct req *r, struct portal *p, const struct sm_err *e)
+{
+    if (e->code == SM_E_INVALID || e->code == SM_E_EXISTS)
+        http_reply_err_msg(r, e, strcmp(e->field, "name") == 0 ? "groups.err.name"
+                                                                : "groups.err.template",
+                           e->field);
+    else if (e->code == SM_E_CONFLICT)
+        http_reply_err_msg(r, e, "groups.err.notempty", e->field);
+    else
+        pf_reply_err(r, p, e);
+}
+
 void h_api_group_create(struct req *r)
 {
     struct portal p;
@@ -321,12 +335,7 @@ void h_api_group_create(struct req *r)
     struct sm_err e = {0};
     if (group_create(p.db, p.user, r->client, json_string_value(json_object_get(b, "name")), tj,
                      &id, &e) < 0)
-        http_reply_err_msg(
-            r, &e,
-            e.code == SM_E_INVALID || e.code == SM_E_EXISTS
-                ? (strcmp(e.field, "name") == 0 ? "groups.err.name" : "groups.err.template")
-                : NULL,
-            e.field);
+        reply_refused(r, &p, &e);
     else
         reply_group(r, &p, id);
     free(tj);
@@ -335,26 +344,93 @@ out:
     portal_clear(&p);
 }
 
+/* The group :gid of an API call, inside the caller's scope (404 before any input check,
+ * so another organization's group looks like none). 0, or -1 when answered. */
+static int api_group(struct req *r, struct portal *p, int64_t *gid, struct group_row *g)
+{
+    struct sm_err e = {0};
+    if (pf_parse_id(req_param(r, "gid"), gid) < 0) {
+        http_reply_error(r, 404, "web.notfound", NULL);
+        return -1;
+    }
+    if (groups_get(p->db, *gid, &p->who.scope, g, &e) < 0) {
+        pf_reply_err(r, p, &e);
+        return -1;
+    }
+    return 0;
+}
+
+void h_api_group(struct req *r)
+{
+    struct portal p;
+    struct group_row g = {0};
+    int64_t gid = 0;
+    if (portal_or_reply(r, &p) == 0 && api_group(r, &p, &gid, &g) == 0)
+        http_reply_json(r, 200, group_json(&g));
+    group_row_clear(&g);
+    portal_clear(&p);
+}
+
+/* POST /api/v1/groups/:gid {name?, template?}: what is left out stays as it is. */
+void h_api_group_update(struct req *r)
+{
+    struct portal p;
+    struct group_row g = {0};
+    json_t *b = NULL;
+    char *tj = NULL;
+    int64_t gid = 0;
+    if (portal_or_reply(r, &p) < 0 || api_group(r, &p, &gid, &g) < 0 ||
+        (b = req_json_or_reply(r)) == NULL)
+        goto out;
+    struct sm_err e = {0};
+    json_t *name = json_object_get(b, "name"), *t = json_object_get(b, "template");
+    if (name != NULL && !json_is_string(name)) {
+        sm_err_set(&e, SM_E_INVALID, "name", "a text");
+        reply_refused(r, &p, &e);
+        goto out;
+    }
+    tj = t != NULL ? json_dumps(t, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    if (group_update(p.db, p.user, &p.who.scope, r->client, gid,
+                     name != NULL ? json_string_value(name) : g.name,
+                     t != NULL ? tj : g.template_json, &e) < 0)
+        reply_refused(r, &p, &e);
+    else
+        reply_group(r, &p, gid);
+out:
+    free(tj);
+    json_decref(b);
+    group_row_clear(&g);
+    portal_clear(&p);
+}
+
+/* DELETE /api/v1/groups/:gid: only an empty group (409 while certificates are filed). */
+void h_api_group_delete(struct req *r)
+{
+    struct portal p;
+    struct group_row g = {0};
+    int64_t gid = 0;
+    if (portal_or_reply(r, &p) == 0 && api_group(r, &p, &gid, &g) == 0) {
+        struct sm_err e = {0};
+        if (group_delete(p.db, p.user, &p.who.scope, r->client, gid, &e) < 0)
+            reply_refused(r, &p, &e);
+        else
+            http_reply_json(r, 200,
+                            json_pack("{s:I, s:b}", "id", (json_int_t)gid, "deleted", 1));
+    }
+    group_row_clear(&g);
+    portal_clear(&p);
+}
+
 void h_api_group_member(struct req *r)
 {
     struct portal p;
+    struct group_row g = {0};
     json_t *b = NULL;
     int64_t gid = 0;
-    if (portal_or_reply(r, &p) < 0)
+    if (portal_or_reply(r, &p) < 0 || api_group(r, &p, &gid, &g) < 0 ||
+        (b = req_json_or_reply(r)) == NULL)
         goto out;
-    if (pf_parse_id(req_param(r, "gid"), &gid) < 0) {
-        http_reply_error(r, 404, "web.notfound", NULL);
-        goto out;
-    }
-    struct group_row g;
     struct sm_err e = {0};
-    if (groups_get(p.db, gid, &p.who.scope, &g, &e) < 0) { /* not found before any input check */
-        pf_reply_err(r, &p, &e);
-        goto out;
-    }
-    group_row_clear(&g);
-    if ((b = req_json_or_reply(r)) == NULL)
-        goto out;
     json_t *uid = json_object_get(b, "user_id");
     if (!json_is_integer(uid)) {
         sm_err_set(&e, SM_E_INVALID, "user_id", "an integer");
@@ -366,6 +442,27 @@ void h_api_group_member(struct req *r)
         reply_group(r, &p, gid);
 out:
     json_decref(b);
+    group_row_clear(&g);
+    portal_clear(&p);
+}
+
+/* DELETE /api/v1/groups/:gid/members/:uid */
+void h_api_group_member_remove(struct req *r)
+{
+    struct portal p;
+    struct group_row g = {0};
+    int64_t gid = 0, uid = 0;
+    if (portal_or_reply(r, &p) < 0 || api_group(r, &p, &gid, &g) < 0)
+        goto out;
+    struct sm_err e = {0};
+    if (pf_parse_id(req_param(r, "uid"), &uid) < 0)
+        http_reply_error(r, 404, "web.notfound", NULL);
+    else if (group_remove_member(p.db, p.user, &p.who.scope, r->client, gid, uid, &e) < 0)
+        pf_reply_err(r, &p, &e);
+    else
+        reply_group(r, &p, gid);
+out:
+    group_row_clear(&g);
     portal_clear(&p);
 }
 

@@ -37,7 +37,11 @@ void group_page_data(struct req *r, struct portal *p, int64_t cert_id, int64_t o
                      json_t *data);
 void h_api_groups(struct req *r);       /* GET /api/v1/groups */
 void h_api_group_create(struct req *r); /* POST /api/v1/groups */
+void h_api_group(struct req *r);        /* GET /api/v1/groups/:gid */
+void h_api_group_update(struct req *r); /* POST /api/v1/groups/:gid */
+void h_api_group_delete(struct req *r); /* DELETE /api/v1/groups/:gid */
 void h_api_group_member(struct req *r); /* POST /api/v1/groups/:gid/members */
+void h_api_group_member_remove(struct req *r); /* DELETE /api/v1/groups/:gid/members/:uid */
 void h_api_cert_group(struct req *r);   /* POST /api/v1/certificates/:serial/group */
 
 #endif

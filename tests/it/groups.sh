@@ -42,7 +42,7 @@ api() { # KEY METHOD PATH [JSON]
   if [ $# -ge 4 ]; then
     code=$(curl -s -o "$B" -w '%{http_code}' -X "$2" -H "Authorization: Bearer $1" \
       -H 'Content-Type: application/json' --data-binary "$4" "$url$3")
-  else code=$(curl -s -o "$B" -w '%{http_code}' -H "Authorization: Bearer $1" "$url$3"); fi
+  else code=$(curl -s -o "$B" -w '%{http_code}' -X "$2" -H "Authorization: Bearer $1" "$url$3"); fi
 }
 jq_() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$B" "$1"; }
 
@@ -94,6 +94,55 @@ check "... the move records from and to" grep -q "\"from\":$GID,\"to\":$G2" \
   <(sql "SELECT detail FROM audit_log WHERE action = 'cert.group_moved' ORDER BY seq DESC LIMIT 1")
 api "$KA2" GET "/api/v1/certificates/$SER"
 check_eq "issue 12 item 6: members see each other's certificates" 200 "$code"
+
+# ---- the API: read, rename / change the template, remove a member, delete ----
+api "$KA" GET "/api/v1/groups/$G2"
+check_eq "issue 12 item 6 API: one group is read" "200 開発部 1" "$code $(jq_ 'd["name"]') $(jq_ 'd["certs"]')"
+api "$KB" GET "/api/v1/groups/$G2"
+check_eq "issue 12 item 6 R-ACT-1 API: another organization's group is 404" 404 "$code"
+api "$KA" POST "/api/v1/groups/$G2" '{"name":"開発本部"}'
+check_eq "issue 12 item 6 API: the administrator renames a group; the template stays" "200 開発本部 {}" \
+  "$code $(jq_ 'd["name"]') $(jq_ 'json.dumps(d["template"])')"
+api "$KA" POST "/api/v1/groups/$G2" '{"template":{"notify_emails":["kaihatsu@alpha.example.jp"]}}'
+check_eq "issue 12 item 6 API: a new template; the name stays" "200 開発本部 kaihatsu@alpha.example.jp" \
+  "$code $(jq_ 'd["name"]') $(jq_ 'd["template"]["notify_emails"][0]')"
+api "$KA" POST "/api/v1/groups/$G2" '{"name":"営業部"}'
+check_eq "issue 12 item 6 API: renaming to a name in use is a 409, nothing changed" "409 開発本部" \
+  "$code $(sql "SELECT name FROM user_groups WHERE id = $G2")"
+api "$KA" POST "/api/v1/groups/$G2" '{"name":42}'
+check_eq "issue 12 item 6 API: a name that is no text is a 422 naming it" "422 1" "$code $(grep -c '"name"' "$B")"
+t0=$(sql "SELECT COALESCE(template_json, 'null') FROM user_groups WHERE id = $G2")
+api "$KA" POST "/api/v1/groups/$G2" '{"template":{"notify_emails":["not-an-address"]}}'
+check_eq "issue 12 item 6 API: a bad template is a 422 naming it, nothing changed" "422 1 $t0" \
+  "$code $(grep -c template "$B") $(sql "SELECT COALESCE(template_json, 'null') FROM user_groups WHERE id = $G2")"
+api "$KA2" POST "/api/v1/groups/$G2" '{"name":"乗っ取り"}'
+check_eq "issue 12 item 6 API: a member who is not the administrator renames nothing" "403 開発本部" \
+  "$code $(sql "SELECT name FROM user_groups WHERE id = $G2")"
+api "$KB" POST "/api/v1/groups/$G2" '{"name":"乗っ取り"}'
+check_eq "issue 12 item 6 R-ACT-1 API: nor does another organization" 404 "$code"
+api "$KA" DELETE "/api/v1/groups/$G2"
+check_eq "issue 12 item 6 API: a group with a certificate is not deleted (409, message)" "409 1 1" \
+  "$code $(grep -c 'cannot be deleted\|削除できません' "$B") $(sql "SELECT COUNT(*) FROM user_groups WHERE id = $G2")"
+api "$KB" DELETE "/api/v1/groups/$GID"
+check_eq "issue 12 item 6 R-ACT-1 API: another organization deletes nothing" "404 1" \
+  "$code $(sql "SELECT COUNT(*) FROM user_groups WHERE id = $GID")"
+api "$KA" DELETE "/api/v1/groups/$GID/members/$BOB"
+check_eq "issue 12 item 6 API: removing a user who is no member is a 404" 404 "$code"
+api "$KA" DELETE "/api/v1/groups/$GID/members/$A2"
+check_eq "issue 12 item 6 API: a member is removed" "200 1" "$code $(jq_ 'd["members"]')"
+api "$KA" POST /api/v1/groups '{"name":"臨時"}'
+G3=$(jq_ 'd["id"]')
+api "$KA" DELETE "/api/v1/groups/$G3"
+check_eq "issue 12 item 6 API: an empty group is deleted" "200 0" \
+  "$code $(sql "SELECT COUNT(*) FROM user_groups WHERE id = $G3")"
+api "$KA" GET "/api/v1/groups/$G3"
+check_eq "... and is gone" 404 "$code"
+check_eq "issue 12 item 6 API: renames, removals and deletions are audited" "2 1 1" \
+  "$(a_count group.update) $(a_count group.member_remove) $(a_count group.delete)"
+# as before, for what follows
+api "$KA" POST "/api/v1/groups/$GID/members" "{\"user_id\":$A2}"
+api "$KA" POST "/api/v1/groups/$G2" '{"name":"開発部","template":{}}'
+check_eq "... the name is given back" "200 開発部" "$code $(jq_ 'd["name"]')"
 
 # the page and the wizard's template
 jar=$W/jar
@@ -155,7 +204,7 @@ check_eq "issue 12 item 6 page: an empty name is a 422 naming the field, nothing
 post "$JA" "/groups/$GID" name=営業一部 notify_emails='a@b.jp,c@d.jp,e@f.jp,g@h.jp'
 check_eq "issue 12 item 6 page: a fourth notification address is a 422" 422 "$code"
 post "$JA" "/groups/$GID/members/remove" "user_id=$A2"
-check_eq "issue 12 item 6 page: a member is removed (audited)" "303 0 1" \
+check_eq "issue 12 item 6 page: a member is removed (audited; the API removed one before)" "303 0 2" \
   "$code $(sql "SELECT COUNT(*) FROM group_members WHERE group_id = $GID AND user_id = $A2") $(a_count group.member_remove)"
 post "$JA" "/groups/$GID/members" "user_id=$BOB"
 check_eq "issue 12 item 6 page R-ACT-1: a user of another organization is not added" \
@@ -168,7 +217,7 @@ check_eq "issue 12 item 6 page: a group with certificates is not deleted (409, m
   "409 1 1" "$code $(grep -q '削除できません' "$W/p.html" && echo 1) $(sql "SELECT COUNT(*) FROM user_groups WHERE id = $G2")"
 SOUMU=$(sql "SELECT id FROM user_groups WHERE name = '総務部'")
 post "$JA" "/groups/$SOUMU/delete"
-check_eq "issue 12 item 6 page: an empty group is deleted (audited)" "303 0 1" \
+check_eq "issue 12 item 6 page: an empty group is deleted (audited; the API deleted one before)" "303 0 2" \
   "$code $(sql "SELECT COUNT(*) FROM user_groups WHERE id = $SOUMU") $(a_count group.delete)"
 
 # another organization: every page route of A's group is a 404 and changes nothing

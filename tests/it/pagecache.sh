@@ -182,6 +182,16 @@ get "$JA2" /certificates "$W/m2.html"
 get "$JA3" /certificates "$W/m3.html"
 check "issue 12 item 10: moved on to group 2, it leaves member 2's page and joins member 3's" \
   bash -c "! grep -q 'data-serial=\"$SA2\"' '$W/m2.html' && grep -q 'data-serial=\"$SA2\"' '$W/m3.html'"
+# R-MNG-1: a group member's dashboard counts what their list shows, not the organization
+for i in 1 2; do
+  get "$JA2" /dashboard "$W/d.html"
+  t2=$(total)
+  get "$JA3" /dashboard "$W/d.html"
+  t3=$(total)
+done
+get "$JA" /dashboard "$W/d.html"
+check_eq "R-MNG-1: the dashboards of member 2 (group 1), member 3 (group 2) and the administrator" \
+  "0 1 1" "$t2 $t3 $(total)"
 
 # ---- the column choice and the language vary the page ----
 get "$JA" /certificates
@@ -243,4 +253,14 @@ check "issue 12 item 10: node 1's next view shows it revoked" \
   grep -q "data-serial=\"$SB\".*status-revoked" "$W/p.html"
 
 check "issue 12 item 10: no 500 in the server log" bash -c "! grep -q 'status=500' '$IT_TMP'/server-*.log"
+
+# ---- a [server] page_cache_mb outside 0..65536 stops serve at start, naming the setting ----
+BD=$IT_TMP/badcache
+"$S" init --dir "$BD" --test-ca --set server.page_cache_mb=-1 >"$IT_TMP/badcache-init.log" 2>&1
+for v in -1 65537 lots; do
+  sed -i "s/^page_cache_mb *=.*/page_cache_mb = $v/" "$BD/shomei.ini"
+  timeout 30 "$S" serve --dir "$BD" --port "$(free_port)" >"$IT_TMP/badcache.log" 2>&1
+  check_eq "issue 12 item 10: page_cache_mb = $v is refused at start, naming it" "1 1" \
+    "$? $(grep -c "\[server\] page_cache_mb = '$v' is not an integer in 0..65536" "$IT_TMP/badcache.log")"
+done
 it_done
