@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Multi-perspective issuance corroboration; see mpic.h. */
 #include <jansson.h>
+#include <math.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -72,7 +73,9 @@ enum mode { M_UNCONFIGURED = 0, M_PRIMARY_ONLY, M_NONE, M_PEERS };
 
 struct peer {
     char rir[16];
-    char location[64];
+    char location[64]; /* the label, without the coordinates */
+    int placed;        /* lat, lon given */
+    double lat, lon;
     char url[256];
     unsigned char pk[PERSP_PK_BYTES];
     uint64_t up, down;
@@ -105,6 +108,72 @@ static int rir_known(const char *r)
     return 0;
 }
 
+/* "LABEL" or "LABEL@LAT,LON" (decimal degrees): the label into p->location, the
+ * coordinates, when given, into p->lat / p->lon. */
+static int parse_location(const char *f, struct peer *p, struct sm_err *e)
+{
+    const char *at = strchr(f, '@');
+    size_t len = at != NULL ? (size_t)(at - f) : strlen(f);
+    if (len == 0 || len >= sizeof p->location)
+        return sm_err_set(e, SM_E_CONFIG, "mpic.perspectives",
+                          "[mpic] perspectives: bad location '%.64s'", f);
+    memcpy(p->location, f, len);
+    p->location[len] = '\0';
+    if (at == NULL)
+        return 0;
+    char *end = NULL;
+    double lat = strtod(at + 1, &end), lon = 0;
+    int ok = end != at + 1 && *end == ',';
+    if (ok) {
+        const char *ls = end + 1;
+        lon = strtod(ls, &end);
+        ok = end != ls && *end == '\0';
+    }
+    if (!ok || !(lat >= -90 && lat <= 90) || !(lon >= -180 && lon <= 180))
+        return sm_err_set(e, SM_E_CONFIG, "mpic.perspectives",
+                          "[mpic] perspectives: '%.64s': coordinates are LABEL@LAT,LON in decimal "
+                          "degrees (-90..90, -180..180)",
+                          f);
+    p->placed = 1;
+    p->lat = lat;
+    p->lon = lon;
+    return 0;
+}
+
+double mpic_distance_km(double lat1, double lon1, double lat2, double lon2)
+{
+    const double rad = M_PI / 180, earth_km = 6371.0088; /* the mean radius */
+    double dlat = (lat2 - lat1) * rad, dlon = (lon2 - lon1) * rad;
+    double a = sin(dlat / 2) * sin(dlat / 2) +
+               cos(lat1 * rad) * cos(lat2 * rad) * sin(dlon / 2) * sin(dlon / 2);
+    return 2 * earth_km * atan2(sqrt(a), sqrt(1 - a));
+}
+
+/* BR 3.2.2.9 (R-VAL-8): the perspectives are at least MPIC_MIN_DISTANCE_KM apart. Every
+ * pair with coordinates is measured; one without them is refused unless [testing]
+ * not_for_production (perspectives in network namespaces of one machine have no place). */
+static int check_placement(const struct peer *v, size_t n, int testing, struct sm_err *e)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i].placed && !testing)
+            return sm_err_set(e, SM_E_CONFIG, "mpic.perspectives",
+                              "[mpic] perspectives: '%.64s' has no coordinates (LABEL@LAT,LON): "
+                              "perspectives must be %d km or more apart (BR 3.2.2.9)",
+                              v[i].location, MPIC_MIN_DISTANCE_KM);
+        for (size_t j = 0; v[i].placed && j < i; j++) {
+            if (!v[j].placed)
+                continue;
+            double d = mpic_distance_km(v[i].lat, v[i].lon, v[j].lat, v[j].lon);
+            if (d < MPIC_MIN_DISTANCE_KM)
+                return sm_err_set(e, SM_E_CONFIG, "mpic.perspectives",
+                                  "[mpic] perspectives: '%.64s' and '%.64s' are %.0f km apart; "
+                                  "perspectives must be %d km or more apart (BR 3.2.2.9)",
+                                  v[j].location, v[i].location, d, MPIC_MIN_DISTANCE_KM);
+        }
+    }
+    return 0;
+}
+
 /* One entry "RIR LOCATION URL KEY". */
 static int parse_peer(char *entry, struct peer *p, struct sm_err *e)
 {
@@ -121,15 +190,16 @@ static int parse_peer(char *entry, struct peer *p, struct sm_err *e)
                           "[mpic] perspectives: unknown RIR '%.16s' (ARIN, RIPE, APNIC, LACNIC, "
                           "AFRINIC)",
                           f[0]);
-    if (strlen(f[1]) >= sizeof p->location || strlen(f[2]) >= sizeof p->url ||
+    if (parse_location(f[1], p, e) < 0)
+        return -e->code;
+    if (strlen(f[2]) >= sizeof p->url ||
         (strncmp(f[2], "http://", 7) != 0 && strncmp(f[2], "https://", 8) != 0))
         return sm_err_set(e, SM_E_CONFIG, "mpic.perspectives",
-                          "[mpic] perspectives: bad location or URL '%.64s'", f[2]);
+                          "[mpic] perspectives: bad URL '%.64s'", f[2]);
     if (persp_pubkey_parse(f[3], p->pk) < 0)
         return sm_err_set(e, SM_E_CONFIG, "mpic.perspectives",
                           "[mpic] perspectives: '%.64s' is not a base64 Ed25519 public key", f[3]);
     snprintf(p->rir, sizeof p->rir, "%s", f[0]);
-    snprintf(p->location, sizeof p->location, "%s", f[1]);
     size_t ul = strlen(f[2]);
     while (ul > 0 && f[2][ul - 1] == '/')
         f[2][--ul] = '\0';
@@ -168,6 +238,8 @@ int mpic_configure(const struct config *c, struct sm_err *e)
     }
     if (f != NULL)
         fclose(f);
+    if (rc == 0)
+        rc = check_placement(peers, n, config_not_for_production(c), e);
     unsigned char sk[PERSP_SK_BYTES], pk[PERSP_PK_BYTES];
     if (rc == 0 && n > 0) {
         char path[4096];

@@ -55,8 +55,15 @@ struct mpic_check {
  * primary's alone (the perspective agent itself, unit tests of ra/dcv). With no
  * [mpic] perspectives and [testing] not_for_production the checks are the primary's and
  * their evidence says so ("primary-only"). Errors: a malformed perspective entry, an
- * unreadable [mpic] key. */
+ * unreadable [mpic] key, two perspectives less than MPIC_MIN_DISTANCE_KM apart, and
+ * (unless not_for_production) a perspective without coordinates: the location of an entry
+ * is LABEL@LAT,LON. */
 int mpic_configure(const struct config *c, struct sm_err *e);
+
+/* BR 3.2.2.9: the least distance between two network perspectives. */
+#define MPIC_MIN_DISTANCE_KM 500
+/* Great-circle distance in km between two points given in decimal degrees. */
+double mpic_distance_km(double lat1, double lon1, double lat2, double lon2);
 void mpic_unconfigure(void);
 /* 0 when validation may run at `now`, else -SM_E_MPIC with e saying why (too few
  * perspectives for the date; the primary's key missing). */

@@ -196,6 +196,84 @@ static void test_mpic_configure_refuses_bad_entries(void **state)
     mpic_unconfigure();
 }
 
+/* Configures the perspectives of entries (a key made in the directory) under ini;
+ * mpic_configure's result, e filled. */
+static int configure_with(const char *ini, const char *entries, struct sm_err *e)
+{
+    char dir[512], path[600], pk[PERSP_B64_MAX];
+    struct config *c = make_config(dir, sizeof dir, ini);
+    snprintf(path, sizeof path, "%s/p.txt", dir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(entries, f);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/mpic.key", dir);
+    assert_int_equal(persp_key_generate(path, pk, e), 0);
+    memset(e, 0, sizeof *e);
+    int rc = mpic_configure(c, e);
+    config_free(c);
+    testdir_remove(dir);
+    mpic_unconfigure();
+    return rc;
+}
+
+/* R-VAL-8, BR 3.2.2.9: remote perspectives are 500 km or more apart. A location carries
+ * its coordinates (LABEL@LAT,LON); two closer than 500 km are refused at start, and so is
+ * a perspective without coordinates unless [testing] not_for_production. */
+static void test_mpic_perspectives_500km_apart(void **state)
+{
+    (void)state;
+    /* the distance itself: Tokyo-Osaka ~400 km, Tokyo-Frankfurt ~9,350 km */
+    double d = mpic_distance_km(35.6812, 139.7671, 34.7025, 135.4959);
+    if (d < 390 || d > 410)
+        fail_msg("Tokyo-Osaka %.1f km", d);
+    d = mpic_distance_km(35.68, 139.69, 50.11, 8.68);
+    if (d < 9300 || d > 9400)
+        fail_msg("Tokyo-Frankfurt %.1f km", d);
+    assert_true(mpic_distance_km(10, 20, 10, 20) < 0.001);
+
+#define K " http://127.0.0.1:1 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
+    const char *prod = "[mpic]\nperspectives = p.txt\n";
+    const char *test = "[mpic]\nperspectives = p.txt\n[testing]\nnot_for_production = true\n";
+    const char *far = "APNIC tokyo@35.68,139.69" K "RIPE frankfurt@50.11,8.68" K
+                      "ARIN virginia@38.95,-77.45" K "APNIC sydney@-33.87,151.21" K
+                      "LACNIC saopaulo@-23.55,-46.63" K;
+    struct sm_err e = {0};
+    if (configure_with(prod, far, &e) != 0)
+        fail_msg("five perspectives far apart refused: %s", e.detail);
+
+    /* Osaka joins, 400 km from Tokyo: refused naming both, in production and in tests */
+    char close[2048];
+    snprintf(close, sizeof close, "%sAPNIC osaka@34.69,135.50" K, far);
+    for (int testing = 0; testing < 2; testing++) {
+        assert_int_equal(configure_with(testing ? test : prod, close, &e), -SM_E_CONFIG);
+        assert_string_equal(e.field, "mpic.perspectives");
+        if (strstr(e.detail, "'tokyo' and 'osaka'") == NULL || strstr(e.detail, "500 km") == NULL)
+            fail_msg("detail: %s", e.detail);
+    }
+
+    /* a perspective without coordinates: refused in production, named */
+    char unplaced[2048];
+    snprintf(unplaced, sizeof unplaced, "%sRIPE paris" K, far);
+    assert_int_equal(configure_with(prod, unplaced, &e), -SM_E_CONFIG);
+    if (strstr(e.detail, "'paris' has no coordinates") == NULL)
+        fail_msg("detail: %s", e.detail);
+    /* ... allowed under the test relaxation (namespaces of one machine have no place) */
+    if (configure_with(test, unplaced, &e) != 0)
+        fail_msg("test relaxation: %s", e.detail);
+
+    /* malformed coordinates */
+    static const char *const bad[] = {"ARIN x@91,0" K,    "ARIN x@0,181" K, "ARIN x@35.6" K,
+                                      "ARIN x@a,b" K,     "ARIN @35,139" K, "ARIN x@35,139z" K,
+                                      "ARIN x@nan,0" K};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        if (configure_with(test, bad[i], &e) != -SM_E_CONFIG)
+            fail_msg("entry %zu accepted", i);
+        assert_string_equal(e.field, "mpic.perspectives");
+    }
+#undef K
+}
+
 /* The agent's refusals: every one answered with its status, never a crash. */
 static void test_mpic_agent_refusals(void **state)
 {
@@ -667,6 +745,7 @@ int main(void)
         cmocka_unit_test(test_mpic_quorum_table),
         cmocka_unit_test(test_mpic_unconfigured_and_primary_only),
         cmocka_unit_test(test_mpic_configure_refuses_bad_entries),
+        cmocka_unit_test(test_mpic_perspectives_500km_apart),
         cmocka_unit_test(test_mpic_agent_refusals),
         cmocka_unit_test(test_persp_sign_verify),
         cmocka_unit_test(test_mpic_retry_transient_within_deadline),
