@@ -152,22 +152,34 @@ static void fail_msg(const char *ja, const char *en, const char *what, const str
     fputc('\n', stderr);
 }
 
+/* Reads the CSR file at path into *buf (the caller frees), *len bytes: at most
+ * CSR_MAX + 1, so that the check sees an oversized file. Plain open/read (no stdio
+ * buffer: one read for a CSR), sized from the file. 0 or -1. */
 static int read_file(const char *path, unsigned char **buf, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
         return -1;
-    /* sized from the file (a 64 KiB buffer per CSR cost more than parsing it), still
-     * reading one byte past CSR_MAX so that the check sees an oversized file */
     struct stat st;
-    size_t want = fstat(fileno(f), &st) == 0 && st.st_size >= 0 && st.st_size < CSR_MAX
-                      ? (size_t)st.st_size + 1
-                      : CSR_MAX + 1;
+    int sized = fstat(fd, &st) == 0 && st.st_size >= 0 && st.st_size < CSR_MAX;
+    size_t want = sized ? (size_t)st.st_size + 1 : CSR_MAX + 1;
     unsigned char *b = sm_malloc(want);
-    size_t n = b ? fread(b, 1, want, f) : 0;
-    int err = ferror(f);
-    fclose(f);
-    if (b == NULL || err) {
+    size_t n = 0;
+    int err = b == NULL;
+    /* a file of known size is read in one call, without a second one to see its end */
+    while (!err && n < want && !(sized && n == (size_t)st.st_size && n > 0)) {
+        ssize_t k = read(fd, b + n, want - n);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k < 0)
+            err = 1;
+        else if (k == 0)
+            break;
+        else
+            n += (size_t)k;
+    }
+    close(fd);
+    if (err) {
         free(b);
         return -1;
     }

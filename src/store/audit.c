@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/failalloc.h"
 #include "core/hashchain.h"
 #include "store/audit.h"
 #include "store/db.h"
@@ -58,6 +59,64 @@ static int get_head(struct db *db, struct head *h, struct sm_err *e)
         return rc;
     if (!h->found)
         return sm_err_set(e, SM_E_DB, "audit_head", "audit head row is missing");
+    return 0;
+}
+
+/* ---- the chain head of the open transaction ----
+ * Read (and on PostgreSQL locked: SELECT ... FOR UPDATE holds the row until the
+ * transaction ends, so two nodes never fork the chain; on SQLite BEGIN IMMEDIATE already
+ * serializes writers) at the transaction's first append, advanced in memory by each
+ * append, and written back once by a pre-commit hook (db_on_commit). A rollback drops it
+ * with everything else: the next transaction reads the head again. */
+
+struct tx_head {
+    struct head h;
+    int appended; /* records appended through it: the head row needs writing */
+};
+
+static int write_head(struct db *db, void *ctx, struct sm_err *e)
+{
+    const struct tx_head *t = ctx;
+    if (t->appended == 0)
+        return 0;
+    struct db_val q[2] = {DBV_INT(t->h.seq), DBV_TEXT(t->h.hash)};
+    int rc = db_run(db, &st_set_head, q, 2, NULL, NULL, e);
+    if (rc < 0)
+        return rc;
+    if (db_changes(db) != 1)
+        return sm_err_set(e, SM_E_DB, "audit_head", "audit head was not updated");
+    return 0;
+}
+
+/* The open transaction's head, read and locked at its first use. */
+static int tx_head(struct db *db, struct tx_head **out, struct sm_err *e)
+{
+    *out = db_hook_ctx(db, write_head);
+    if (*out != NULL)
+        return 0;
+    struct tx_head *t = sm_calloc(1, sizeof *t);
+    if (t == NULL)
+        return sm_err_set(e, SM_E_NOMEM, "audit", "out of memory");
+    int rc = get_head(db, &t->h, e);
+    if (rc < 0) {
+        free(t);
+        return rc;
+    }
+    rc = db_on_commit(db, write_head, free, t, e); /* t is taken either way */
+    if (rc < 0)
+        return rc;
+    *out = t;
+    return 0;
+}
+
+/* The head as this connection sees it: the open transaction's when it appended, else the
+ * row's. */
+static int current_head(struct db *db, struct head *h, struct sm_err *e)
+{
+    const struct tx_head *t = db_hook_ctx(db, write_head);
+    if (t == NULL)
+        return get_head(db, h, e);
+    *h = t->h;
     return 0;
 }
 
@@ -147,11 +206,12 @@ static int append(struct db *db, const char *actor, const char *client_ip, const
     int rc = checked ? 0 : check_detail(detail_json, e);
     if (rc < 0)
         return rc;
-    struct head h;
-    rc = get_head(db, &h, e);
+    struct tx_head *t = NULL;
+    rc = tx_head(db, &t, e);
     if (rc < 0)
         return rc;
-    int64_t seq = h.seq + 1;
+    const struct head *h = &t->h;
+    int64_t seq = h->seq + 1;
     int64_t at = (int64_t)clock_now();
     char sseq[24], sat[24], hash[HASHCHAIN_HEX];
     snprintf(sseq, sizeof sseq, "%lld", (long long)seq);
@@ -160,23 +220,21 @@ static int append(struct db *db, const char *actor, const char *client_ip, const
     size_t nf = link_fields(f, sseq, sat, actor, strlen(actor), action, strlen(action), object,
                             strlen(object), detail_json, strlen(detail_json), client_ip,
                             client_ip ? strlen(client_ip) : 0);
-    rc = hashchain_next(h.hash, f, nf, hash);
+    rc = hashchain_next(h->hash, f, nf, hash);
     if (rc < 0)
         return sm_err_set(e, -rc, "audit", "cannot hash audit record");
-    struct db_val p[9] = {DBV_INT(seq),     DBV_INT(at),      DBV_TEXT(actor),
-                          DBV_TEXT(action), DBV_TEXT(object), DBV_TEXT(detail_json),
-                          DBV_TEXT(h.hash), DBV_TEXT(hash),   DBV_NULL};
+    struct db_val p[9] = {DBV_INT(seq),      DBV_INT(at),      DBV_TEXT(actor),
+                          DBV_TEXT(action),  DBV_TEXT(object), DBV_TEXT(detail_json),
+                          DBV_TEXT(h->hash), DBV_TEXT(hash),   DBV_NULL};
     if (client_ip != NULL)
         p[8] = DBV_TEXT(client_ip);
     rc = db_run(db, &st_insert, p, 9, NULL, NULL, e);
     if (rc < 0)
         return rc;
-    struct db_val q[2] = {DBV_INT(seq), DBV_TEXT(hash)};
-    rc = db_run(db, &st_set_head, q, 2, NULL, NULL, e);
-    if (rc < 0)
-        return rc;
-    if (db_changes(db) != 1)
-        return sm_err_set(e, SM_E_DB, "audit_head", "audit head was not updated");
+    /* the record is in: the head moves on (written at commit, see write_head) */
+    t->h.seq = seq;
+    memcpy(t->h.hash, hash, HASHCHAIN_HEX);
+    t->appended++;
     return 0;
 }
 
@@ -247,7 +305,7 @@ int audit_verify_count(struct db *db, int64_t *records, int64_t *bad_seq, char *
     /* The head is read first: every record up to it is committed, whatever is appended
      * while we walk. */
     struct head h;
-    int rc = get_head(db, &h, e);
+    int rc = current_head(db, &h, e);
     if (rc < 0)
         return rc;
     struct walk w;
@@ -276,7 +334,7 @@ int audit_verify_count(struct db *db, int64_t *records, int64_t *bad_seq, char *
         if (rc < 0)
             return rc;
         struct head h2;
-        rc = get_head(db, &h2, e);
+        rc = current_head(db, &h2, e);
         if (rc < 0)
             return rc;
         if (extra > 0 && extra > h2.seq)

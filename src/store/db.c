@@ -18,7 +18,13 @@ struct db {
     void *h;
     int64_t changes;
     int in_tx;
-    int last_fail;      /* SM_E_DB_BUSY / SM_E_STORAGE_FULL seen since db_clear_failure */
+    int last_fail; /* SM_E_DB_BUSY / SM_E_STORAGE_FULL seen since db_clear_failure */
+    struct db_hook {
+        db_hook_fn fn;
+        void (*done)(void *ctx);
+        void *ctx;
+    } hooks[DB_MAX_HOOKS]; /* of the open transaction (db_on_commit) */
+    int nhooks;
     char client_ip[65]; /* see db_for_client; "" = none */
 };
 
@@ -200,6 +206,53 @@ int db_ping(struct db *db, struct sm_err *e)
     return rc;
 }
 
+int db_on_commit(struct db *db, db_hook_fn fn, void (*done)(void *ctx), void *ctx, struct sm_err *e)
+{
+    const char *why = !db->in_tx                   ? "commit hook outside a transaction"
+                      : db->nhooks >= DB_MAX_HOOKS ? "too many commit hooks"
+                      : fn == NULL                 ? "commit hook is NULL"
+                                                   : NULL;
+    if (why != NULL) {
+        if (done != NULL)
+            done(ctx);
+        return sm_err_set(e, SM_E_INTERNAL, "db", "%s", why);
+    }
+    db->hooks[db->nhooks++] = (struct db_hook){fn, done, ctx};
+    return 0;
+}
+
+void *db_hook_ctx(const struct db *db, db_hook_fn fn)
+{
+    for (int i = 0; db->in_tx && i < db->nhooks; i++)
+        if (db->hooks[i].fn == fn)
+            return db->hooks[i].ctx;
+    return NULL;
+}
+
+/* Runs the hooks of the open transaction in order; 0 or the first negative return. */
+static int run_hooks(struct db *db, struct sm_err *e)
+{
+    for (int i = 0; i < db->nhooks; i++) {
+        int rc = db->hooks[i].fn(db, db->hooks[i].ctx, e);
+        if (rc < 0) {
+            if (e != NULL && e->code == SM_OK)
+                sm_err_set(e, -rc, "db", "commit hook failed");
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* Ends the transaction's hooks: each done(ctx) once, then none. */
+static void drop_hooks(struct db *db)
+{
+    int n = db->nhooks;
+    db->nhooks = 0;
+    for (int i = 0; i < n; i++)
+        if (db->hooks[i].done != NULL)
+            db->hooks[i].done(db->hooks[i].ctx);
+}
+
 int db_begin(struct db *db, struct sm_err *e)
 {
     if (db->in_tx)
@@ -215,13 +268,16 @@ int db_commit(struct db *db, struct sm_err *e)
 {
     if (!db->in_tx)
         return sm_err_set(e, SM_E_INTERNAL, "db", "commit without a transaction");
-    int rc = exec_plain(db, "COMMIT", e);
+    int rc = run_hooks(db, e);
+    if (rc == 0)
+        rc = exec_plain(db, "COMMIT", e);
     if (rc < 0) {
         /* A failed commit leaves nothing behind: roll back whatever is still open. */
         db_rollback(db);
         return rc;
     }
     db->in_tx = 0;
+    drop_hooks(db);
     return 0;
 }
 
@@ -232,6 +288,7 @@ int db_rollback(struct db *db)
     struct sm_err ignored;
     exec_plain(db, "ROLLBACK", &ignored);
     db->in_tx = 0;
+    drop_hooks(db);
     return 0;
 }
 

@@ -77,6 +77,23 @@ int db_rollback(struct db *db); /* never fails visibly; safe when no transaction
 /* 1 between a successful db_begin and its commit/rollback (audit_append checks it). */
 int db_in_transaction(const struct db *db);
 
+/* Pre-commit hooks: work a store module keeps in memory for the open transaction and
+ * writes once at its end (the audit log's chain head: read once, written once, not per
+ * record). There are no nested transactions or savepoints, so a hook belongs to the one
+ * open transaction. db_commit runs the hooks in the order they were registered, inside
+ * the transaction, before COMMIT; a hook's negative return (with e set) makes db_commit
+ * fail and roll everything back. done (may be NULL) runs once for ctx when the
+ * transaction ends in any way (commit, failed commit, rollback, db_close), after which the
+ * hook is gone; the next transaction starts with none. ctx is taken even when
+ * registering fails (no transaction open: -SM_E_INTERNAL; more than DB_MAX_HOOKS:
+ * -SM_E_INTERNAL): done(ctx) has then already run. */
+#define DB_MAX_HOOKS 4
+typedef int (*db_hook_fn)(struct db *db, void *ctx, struct sm_err *e);
+int db_on_commit(struct db *db, db_hook_fn fn, void (*done)(void *ctx), void *ctx,
+                 struct sm_err *e);
+/* The ctx registered with fn on the open transaction, or NULL when there is none. */
+void *db_hook_ctx(const struct db *db, db_hook_fn fn);
+
 /* The address of the HTTP client the connection works for while it serves one request
  * (set by the web layer when it takes the connection from the pool, cleared when it gives
  * it back): audit_append records it, so that every record of a request names its client,

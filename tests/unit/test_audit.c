@@ -200,6 +200,134 @@ static void test_audit_append_rollback_leaves_no_gap(void **state)
     assert_int_equal(verify(f->db, NULL, NULL, 0), 5);
 }
 
+/* ---- the chain head kept per transaction (issue 8 item 29) ---- */
+
+static const struct db_stmt st_head_row = {"t.head_row", "SELECT seq FROM audit_head WHERE id = 1",
+                                           NULL, NULL};
+static const struct db_stmt st_log_count = {"t.log_count", "SELECT count(*) FROM audit_log", NULL,
+                                            NULL};
+static const struct db_stmt st_prev_of = {
+    "t.prev_of", "SELECT prev_hash FROM audit_log WHERE seq = $1", NULL, NULL};
+
+static const struct db_stmt st_hash_at = {"t.hash_at", "SELECT hash FROM audit_log WHERE seq = $1",
+                                          NULL, NULL};
+
+static int64_t head_row(struct db *db) { return dbfx_count(db, &st_head_row, NULL, 0); }
+static int64_t log_count(struct db *db) { return dbfx_count(db, &st_log_count, NULL, 0); }
+
+/* prev_hash of record seq equals the hash of record seq - 1 */
+static void assert_linked(struct db *db, int64_t seq)
+{
+    struct sm_err e = {0};
+    char prev[HASHCHAIN_HEX] = "", hash[HASHCHAIN_HEX] = "";
+    struct db_val p = DBV_INT(seq), q = DBV_INT(seq - 1);
+    assert_int_equal(db_run(db, &st_prev_of, &p, 1, copy_text, prev, &e), 0);
+    assert_int_equal(db_run(db, &st_hash_at, &q, 1, copy_text, hash, &e), 0);
+    assert_string_equal(prev, hash);
+}
+
+static void append_n(struct db *db, int n, const char *action)
+{
+    struct sm_err e = {0};
+    for (int i = 0; i < n; i++) {
+        char object[32];
+        snprintf(object, sizeof object, "cert:%02d", i);
+        if (audit_append(db, "cli", action, object, "{\"n\":1}", &e) != 0)
+            fail_msg("append %d: %s", i, e.detail);
+    }
+}
+
+/* R-OPS-1: many records in one transaction form one intact chain; the head row is read
+ * once and written once, at commit (inside the transaction it still shows the old head,
+ * while verification on the same connection already sees the new one). */
+static void test_audit_many_records_one_transaction(void **state)
+{
+    struct dbfx *f = *state;
+    struct sm_err e = {0};
+    append_five(f->db);
+    assert_int_equal(db_begin(f->db, &e), 0);
+    append_n(f->db, 50, "cert.reserve");
+    assert_int_equal(head_row(f->db), 5); /* not yet written */
+    assert_int_equal(verify(f->db, NULL, NULL, 0), 55);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    assert_int_equal(head_row(f->db), 55);
+    assert_int_equal(verify(f->db, NULL, NULL, 0), 55);
+    assert_linked(f->db, 6);
+    assert_int_equal(db_begin(f->db, &e), 0);
+    append_n(f->db, 3, "cert.issue");
+    assert_int_equal(db_commit(f->db, &e), 0);
+    assert_int_equal(verify(f->db, NULL, NULL, 0), 58);
+    assert_int_equal(head_row(f->db), 58);
+    /* a transaction without a record leaves the head alone */
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    assert_int_equal(verify(f->db, NULL, NULL, 0), 58);
+}
+
+/* R-OPS-1: a rolled-back transaction of several records leaves the head and the log as
+ * they were, and the next transaction reads the head again and chains on record 5. */
+static void test_audit_rollback_discards_the_kept_head(void **state)
+{
+    struct dbfx *f = *state;
+    struct sm_err e = {0};
+    append_five(f->db);
+    assert_int_equal(db_begin(f->db, &e), 0);
+    append_n(f->db, 3, "gone");
+    assert_int_equal(db_rollback(f->db), 0);
+    assert_int_equal(head_row(f->db), 5);
+    assert_int_equal(log_count(f->db), 5);
+    assert_int_equal(db_begin(f->db, &e), 0);
+    append_n(f->db, 2, "kept");
+    assert_int_equal(db_commit(f->db, &e), 0);
+    assert_int_equal(verify(f->db, NULL, NULL, 0), 7);
+    assert_linked(f->db, 6);
+}
+
+static int failing_hook(struct db *db, void *ctx, struct sm_err *e)
+{
+    (void)db;
+    (*(int *)ctx)++;
+    return sm_err_set(e, SM_E_CONFLICT, "t", "hook refuses");
+}
+
+static const struct db_stmt st_drop_head = {"t.drop_head", "DELETE FROM audit_head", NULL, NULL};
+
+/* R-OPS-1: when a pre-commit hook fails (another module's, or the head's own write: here
+ * the head row vanished inside the transaction), the commit fails and nothing of the
+ * transaction is written; the next append chains on the last committed record. */
+static void test_audit_hook_failure_writes_nothing(void **state)
+{
+    struct dbfx *f = *state;
+    struct sm_err e = {0};
+    int ran = 0;
+    append_five(f->db);
+    for (int order = 0; order < 2; order++) { /* the failing hook after, then before */
+        assert_int_equal(db_begin(f->db, &e), 0);
+        if (order == 1)
+            assert_int_equal(db_on_commit(f->db, failing_hook, NULL, &ran, &e), 0);
+        append_n(f->db, 4, "lost");
+        if (order == 0)
+            assert_int_equal(db_on_commit(f->db, failing_hook, NULL, &ran, &e), 0);
+        sm_err_clear(&e);
+        assert_int_equal(db_commit(f->db, &e), -SM_E_CONFLICT);
+        assert_int_equal(ran, order + 1);
+        assert_int_equal(db_in_transaction(f->db), 0);
+        assert_int_equal(head_row(f->db), 5);
+        assert_int_equal(log_count(f->db), 5);
+    }
+    assert_int_equal(db_begin(f->db, &e), 0);
+    append_n(f->db, 2, "lost");
+    assert_int_equal(db_run(f->db, &st_drop_head, NULL, 0, NULL, NULL, &e), 0);
+    sm_err_clear(&e);
+    assert_int_equal(db_commit(f->db, &e), -SM_E_DB);
+    assert_non_null(strstr(e.detail, "audit head was not updated"));
+    assert_int_equal(head_row(f->db), 5);
+    assert_int_equal(log_count(f->db), 5);
+    assert_int_equal(append_tx(f->db, "system", "kept", "x", NULL, &e), 0);
+    assert_int_equal(verify(f->db, NULL, NULL, 0), 6);
+    assert_linked(f->db, 6);
+}
+
 struct tamper {
     const char *name;
     const char *sql[3]; /* run after five records were appended */
@@ -437,7 +565,29 @@ struct worker {
     const char *dir;
     int id;
     int failures;
+    int per_tx; /* records per transaction; 0 = 1 */
 };
+
+/* 40 records in transactions of w->per_tx records. */
+static int append_batches(struct db *db, struct worker *w, struct sm_err *e)
+{
+    int per = w->per_tx > 0 ? w->per_tx : 1;
+    for (int i = 0; i < 40; i += per) {
+        int rc = db_begin(db, e);
+        for (int k = 0; rc == 0 && k < per; k++) {
+            char obj[32];
+            snprintf(obj, sizeof obj, "w%d:%d", w->id, i + k);
+            rc = audit_append(db, "system", "test.concurrent", obj, NULL, e);
+        }
+        if (rc == 0)
+            rc = db_commit(db, e);
+        if (rc < 0) {
+            db_rollback(db);
+            return rc;
+        }
+    }
+    return 0;
+}
 
 static void *appender(void *arg)
 {
@@ -448,24 +598,22 @@ static void *appender(void *arg)
         w->failures++;
         return NULL;
     }
-    for (int i = 0; i < 40; i++) {
-        char obj[32];
-        snprintf(obj, sizeof obj, "w%d:%d", w->id, i);
-        if (append_tx(db, "system", "test.concurrent", obj, NULL, &e) < 0)
-            w->failures++;
-    }
+    if (append_batches(db, w, &e) < 0)
+        w->failures++;
     db_close(db);
     return NULL;
 }
 
-/* R-SCL-1: several connections appending at once keep one gap-free chain. */
-static void test_audit_append_concurrent_connections(void **state)
+/* R-SCL-1: several connections appending at once keep one gap-free chain, whether each
+ * transaction appends one record or several (the head is read and locked once per
+ * transaction and written at its commit: on PostgreSQL the row lock is held from the
+ * first append to the commit, so no two connections chain on the same head). */
+static void concurrent(struct dbfx *f, int per_tx)
 {
-    struct dbfx *f = *state;
     struct worker w[3];
     pthread_t th[3];
     for (int i = 0; i < 3; i++) {
-        w[i] = (struct worker){f->url, f->dir, i, 0};
+        w[i] = (struct worker){f->url, f->dir, i, 0, per_tx};
         assert_int_equal(pthread_create(&th[i], NULL, appender, &w[i]), 0);
     }
     for (int i = 0; i < 3; i++) {
@@ -473,6 +621,15 @@ static void test_audit_append_concurrent_connections(void **state)
         assert_int_equal(w[i].failures, 0);
     }
     assert_int_equal(verify(f->db, NULL, NULL, 0), 120);
+    for (int64_t seq = 2; seq <= 120; seq++)
+        assert_linked(f->db, seq);
+}
+
+static void test_audit_append_concurrent_connections(void **state) { concurrent(*state, 1); }
+
+static void test_audit_append_concurrent_multi_record_transactions(void **state)
+{
+    concurrent(*state, 5);
 }
 
 #define T(fn)                                                                                      \
@@ -492,6 +649,10 @@ static const struct CMUnitTest table[] = {
     T(test_audit_client_ip_hashed_for_new_records_only),
     T(test_audit_append_failalloc),
     T(test_audit_append_concurrent_connections),
+    T(test_audit_append_concurrent_multi_record_transactions),
+    T(test_audit_many_records_one_transaction),
+    T(test_audit_rollback_discards_the_kept_head),
+    T(test_audit_hook_failure_writes_nothing),
 };
 
 #define NT (sizeof table / sizeof table[0])

@@ -337,6 +337,105 @@ static void test_db_begin_twice_is_error(void **state)
     assert_int_equal(db_rollback(f->db), 0);
 }
 
+/* Pre-commit hooks (issue 8 item 29: the audit chain head written once per transaction):
+ * they run in order inside the transaction before COMMIT, so their writes commit with it;
+ * a failing hook makes the commit fail with nothing written; each ctx is released once
+ * however the transaction ends; the next transaction starts without hooks. */
+struct hook_log {
+    char order[16];
+    int done;
+    int fail; /* the hook returns -SM_E_CONFLICT */
+};
+
+static void note_run(struct hook_log *l, char c)
+{
+    size_t n = strlen(l->order);
+    assert_true(n + 1 < sizeof l->order);
+    l->order[n] = c;
+    l->order[n + 1] = '\0';
+}
+
+static int hook_a(struct db *db, void *ctx, struct sm_err *e)
+{
+    struct hook_log *l = ctx;
+    note_run(l, 'a');
+    int rc;
+    insert(db, NULL, NULL, 0, 0, &rc); /* inside the transaction */
+    return rc < 0 ? rc : l->fail ? sm_err_set(e, SM_E_CONFLICT, "t", "hook a fails") : 0;
+}
+
+static int hook_b(struct db *db, void *ctx, struct sm_err *e)
+{
+    struct hook_log *l = ctx;
+    note_run(l, 'b');
+    return l->fail ? sm_err_set(e, SM_E_CONFLICT, "t", "hook b fails") : 0;
+}
+
+static void hook_done(void *ctx) { ((struct hook_log *)ctx)->done++; }
+
+static void test_db_commit_hooks(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct hook_log a = {0}, b = {0};
+    mk_table(f->db);
+    assert_int_equal(db_on_commit(f->db, hook_a, hook_done, &a, &e), -SM_E_INTERNAL);
+    assert_int_equal(a.done, 1); /* refused outside a transaction: released at once */
+    a.done = 0;
+    /* committed: both ran in order, their write kept, each released once */
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(db_on_commit(f->db, hook_a, hook_done, &a, &e), 0);
+    assert_int_equal(db_on_commit(f->db, hook_b, hook_done, &b, &e), 0);
+    assert_ptr_equal(db_hook_ctx(f->db, hook_b), &b);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    assert_string_equal(a.order, "a");
+    assert_string_equal(b.order, "b");
+    assert_int_equal(a.done + b.done, 2);
+    assert_int_equal(count_rows(f->db), 1);
+    assert_null(db_hook_ctx(f->db, hook_a));
+    /* rolled back: not run, released, gone from the next transaction */
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(db_on_commit(f->db, hook_a, hook_done, &a, &e), 0);
+    db_rollback(f->db);
+    assert_int_equal(a.done, 2);
+    assert_string_equal(a.order, "a");
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_null(db_hook_ctx(f->db, hook_a));
+    assert_int_equal(db_commit(f->db, &e), 0);
+    assert_string_equal(a.order, "a");
+    /* a failing hook: the commit fails and rolls back, the earlier hook's write and the
+     * transaction's own row included; the hooks after it do not run */
+    int rc;
+    b.fail = 1;
+    assert_int_equal(db_begin(f->db, &e), 0);
+    insert(f->db, "tx-row", NULL, 0, 0, &rc);
+    assert_int_equal(rc, 0);
+    assert_int_equal(db_on_commit(f->db, hook_a, hook_done, &a, &e), 0);
+    assert_int_equal(db_on_commit(f->db, hook_b, hook_done, &b, &e), 0);
+    assert_int_equal(db_on_commit(f->db, hook_b, hook_done, &b, &e), 0);
+    assert_int_equal(db_commit(f->db, &e), -SM_E_CONFLICT);
+    assert_non_null(strstr(e.detail, "hook b fails"));
+    assert_int_equal(db_in_transaction(f->db), 0);
+    assert_string_equal(a.order, "aa");
+    assert_string_equal(b.order, "bb"); /* once before, once now: the second did not run */
+    assert_int_equal(a.done, 3);
+    assert_int_equal(b.done, 3);
+    assert_int_equal(count_rows(f->db), 1);
+    /* at most DB_MAX_HOOKS; one more is refused and released */
+    struct hook_log many[DB_MAX_HOOKS + 1];
+    memset(many, 0, sizeof many);
+    assert_int_equal(db_begin(f->db, &e), 0);
+    for (int i = 0; i < DB_MAX_HOOKS; i++)
+        assert_int_equal(db_on_commit(f->db, hook_b, hook_done, &many[i], &e), 0);
+    assert_int_equal(db_on_commit(f->db, hook_b, hook_done, &many[DB_MAX_HOOKS], &e),
+                     -SM_E_INTERNAL);
+    assert_int_equal(many[DB_MAX_HOOKS].done, 1);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    for (int i = 0; i < DB_MAX_HOOKS; i++)
+        assert_int_equal(many[i].done, 1);
+    assert_string_equal(many[DB_MAX_HOOKS].order, "");
+}
+
 /* A unique violation is SM_E_CONFLICT on both backends, and the transaction can roll back. */
 static void test_db_run_unique_violation_is_conflict(void **state)
 {
@@ -770,6 +869,7 @@ static const struct CMUnitTest table[] = {
     T(test_db_run_returning_gives_ids),
     T(test_db_rollback_leaves_nothing),
     T(test_db_begin_twice_is_error),
+    T(test_db_commit_hooks),
     T(test_db_run_unique_violation_is_conflict),
     T(test_db_run_bad_sql_is_db_error),
     T(test_db_changes_counts_updated_rows),
