@@ -21,6 +21,7 @@
 #include "ra/acme_vetted.h"
 #include "ra/dcv.h"
 #include "ra/fulfil.h"
+#include "ra/issuance.h"
 #include "ra/keyblock.h"
 #include "ra/mpic.h"
 #include "ra/order.h"
@@ -796,7 +797,7 @@ static char *csr_pem_of(const struct csr_info *c)
  * that dies half-way loses the job with the lease, and a runner on another node issues. */
 #define FIN_LEASE_MIN 30 /* seconds: the inline issuance's CAA lookups and signing */
 struct fin_hold {
-    char owner[192]; /* "host/pid/finalize" */
+    char owner[320]; /* issuance_owner() + "/finalize" */
     int64_t lease;
     int64_t job_id; /* 0: not held (the runners issue) */
 };
@@ -856,11 +857,10 @@ static int fin_then(const struct order_env *env, const struct order_actor *who, 
 /* The hold's owner name and lease ([jobs] lease_seconds, at least FIN_LEASE_MIN). */
 static void fin_hold_init(const struct config *cfg, struct fin_hold *h)
 {
-    char host[128] = "";
-    if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0')
-        snprintf(host, sizeof host, "localhost");
-    host[sizeof host - 1] = '\0';
-    snprintf(h->owner, sizeof h->owner, "%.100s/%ld/finalize", host, (long)getpid());
+    char owner[sizeof h->owner - sizeof "/finalize" + 1];
+    if (issuance_owner(owner, sizeof owner) < 0)
+        snprintf(owner, sizeof owner, "unknown/%ld/0", (long)getpid());
+    snprintf(h->owner, sizeof h->owner, "%s/finalize", owner);
     struct sm_err ignored = {0};
     h->lease = 60;
     if (cfg == NULL || config_int(cfg, "jobs", "lease_seconds", 2, 86400, &h->lease, &ignored) < 0)
@@ -1012,12 +1012,10 @@ int acme_order_finalize(const struct order_env *env, const struct config *cfg,
     struct sm_err fe = {0};
     int frc = hold.job_id != 0 ? fulfil_issue(env, &sys, cfg, portal, &fe)
                                : sm_err_set(&fe, SM_E_CONFLICT, "job", "issued by a runner");
-    /* a DNS failure that may pass or a busy database: the issuance job goes on, the order
-     * stays processing (the client polls, Retry-After) */
-    int code = -frc;
-    int retry = strcmp(fe.field, "caa.servfail") == 0 || strcmp(fe.field, "caa.timeout") == 0 ||
-                strcmp(fe.field, "caa.resolver") == 0 || code == SM_E_DB || code == SM_E_DB_BUSY ||
-                code == SM_E_CONFLICT;
+    /* a failure that may pass (fulfil_may_recover: as the issuance job decides; a DNS
+     * failure, a busy database, a system failure) or a runner holding the job: the job
+     * goes on, the order stays processing (the client polls, Retry-After) */
+    int retry = fulfil_may_recover(frc, &fe) || frc == -SM_E_CONFLICT;
     fin_release(env->db, &hold, frc == 0, retry, fe.detail);
     acme_order_view_free(out);
     rc = acme_order_read(env->db, q, id, now, out, e);

@@ -406,11 +406,27 @@ int caa_check(struct dns *d, const struct caa_request *q, time_t now, struct caa
     return rc;
 }
 
-int caa_dns_failure(const char *reason)
+/* The DNS failures a CAA check refuses with (issue 8 item 5), and whether each may pass
+ * when asked again: a bad DNSSEC chain stays bad until the domain's zone is fixed. */
+static const struct {
+    const char *reason;
+    int may_pass;
+} dns_failures[] = {
+    {"caa.bogus", 0},
+    {"caa.servfail", 1},
+    {"caa.timeout", 1},
+    {"caa.resolver", 1},
+};
+
+/* -1 when reason is no DNS failure, else its may_pass */
+static int dns_failure_kind(const char *reason)
 {
-    static const char *const dns[] = {"caa.bogus", "caa.servfail", "caa.timeout", "caa.resolver"};
-    for (size_t i = 0; reason != NULL && i < sizeof dns / sizeof dns[0]; i++)
-        if (strcmp(reason, dns[i]) == 0)
-            return 1;
-    return 0;
+    for (size_t i = 0; reason != NULL && i < sizeof dns_failures / sizeof dns_failures[0]; i++)
+        if (strcmp(reason, dns_failures[i].reason) == 0)
+            return dns_failures[i].may_pass;
+    return -1;
 }
+
+int caa_dns_failure(const char *reason) { return dns_failure_kind(reason) >= 0; }
+
+int caa_dns_may_pass(const char *reason) { return dns_failure_kind(reason) == 1; }

@@ -77,5 +77,8 @@ int caa_check(struct dns *d, const struct caa_request *q, time_t now, struct caa
 /* 1 if reason is a DNS failure (caa.bogus, caa.servfail, caa.timeout, caa.resolver)
  * rather than a refusal by the domain's CAA records. */
 int caa_dns_failure(const char *reason);
+/* 1 if reason is a DNS failure that may pass when asked again (caa.servfail, caa.timeout,
+ * caa.resolver); 0 for caa.bogus (a DNSSEC chain that does not validate) and the rest. */
+int caa_dns_may_pass(const char *reason);
 
 #endif

@@ -531,14 +531,14 @@ int fulfil_retry(const struct order_env *env, const struct order_actor *who, int
     return schedule_if_approved(env, order_id, who, e);
 }
 
-/* A DNS failure that may pass: the job tries again later (issue 8 item 5). */
-static int dns_may_recover(const char *field)
+int fulfil_may_recover(int rc, const struct sm_err *e)
 {
-    static const char *const codes[] = {"caa.servfail", "caa.timeout", "caa.resolver"};
-    for (size_t i = 0; field != NULL && i < sizeof codes / sizeof codes[0]; i++)
-        if (strcmp(field, codes[i]) == 0)
-            return 1;
-    return 0;
+    int code = -rc;
+    if (rc >= 0)
+        return 0;
+    return caa_dns_may_pass(e != NULL ? e->field : NULL) || code == SM_E_DB ||
+           code == SM_E_DB_BUSY || code == SM_E_NOMEM || code == SM_E_IO ||
+           code == SM_E_STORAGE_FULL || code == SM_E_CRYPTO || code == SM_E_INTERNAL;
 }
 
 int fulfil_issue_job(const struct order_env *env, const struct config *cfg, int64_t order_id,
@@ -548,10 +548,7 @@ int fulfil_issue_job(const struct order_env *env, const struct config *cfg, int6
     int rc = fulfil_issue(env, &system_actor, cfg, order_id, &fe);
     if (rc == 0)
         return 0;
-    int code = -rc;
-    int retry = dns_may_recover(fe.field) || code == SM_E_DB || code == SM_E_DB_BUSY ||
-                code == SM_E_NOMEM || code == SM_E_IO || code == SM_E_STORAGE_FULL ||
-                code == SM_E_CRYPTO || code == SM_E_INTERNAL;
+    int retry = fulfil_may_recover(rc, &fe);
     if (e != NULL)
         *e = fe;
     if (retry)

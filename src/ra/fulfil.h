@@ -51,6 +51,12 @@ int fulfil_after_validation(const struct order_env *env, const struct config *cf
  * stores the certificate. */
 int fulfil_issue_job(const struct order_env *env, const struct config *cfg, int64_t order_id,
                      struct sm_err *e);
+/* 1 when fulfil_issue's failure rc (e its error) may pass if the issuance runs again later:
+ * a DNS failure that may pass (caa_dns_may_pass: caa.servfail, caa.timeout, caa.resolver;
+ * not caa.bogus) or a database or system failure (SM_E_DB, SM_E_DB_BUSY, SM_E_NOMEM,
+ * SM_E_IO, SM_E_STORAGE_FULL, SM_E_CRYPTO, SM_E_INTERNAL). 0 for a refusal that stands
+ * until something changes (CAA records, the per-CN limit, the linter) and for rc >= 0. */
+int fulfil_may_recover(int rc, const struct sm_err *e);
 int fulfil_due(const struct order_env *env, const struct config *cfg, int *done, struct sm_err *e);
 
 #endif

@@ -521,6 +521,32 @@ static void test_caa_check_with_climb_table(void **state)
     }
 }
 
+/* R-VAL-3, issue 8 item 5: the DNS failures and which of them may pass when asked again
+ * (a bogus DNSSEC chain does not); CAA's own refusals are no DNS failure. */
+static void test_caa_dns_failure_kinds(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *reason;
+        int dns, may_pass;
+    } t[] = {
+        {"caa.bogus", 1, 0},
+        {"caa.servfail", 1, 1},
+        {"caa.timeout", 1, 1},
+        {"caa.resolver", 1, 1},
+        {"caa", 0, 0},
+        {"caa.malformed", 0, 0},
+        {"caa.name_invalid", 0, 0},
+        {"caa.servfail.x", 0, 0},
+        {"", 0, 0},
+        {NULL, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        assert_int_equal(caa_dns_failure(t[i].reason), t[i].dns);
+        assert_int_equal(caa_dns_may_pass(t[i].reason), t[i].may_pass);
+    }
+}
+
 /* R-VAL-3: the TLD is the last name asked; the root never is. */
 static void test_caa_check_with_stops_at_tld(void **state)
 {
@@ -567,6 +593,7 @@ int main(void)
         cmocka_unit_test(test_caa_check_with_climb_table),
         cmocka_unit_test(test_caa_check_with_stops_at_tld),
         cmocka_unit_test(test_caa_check_with_allocation_failures),
+        cmocka_unit_test(test_caa_dns_failure_kinds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

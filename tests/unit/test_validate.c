@@ -623,6 +623,45 @@ static void test_validate_check_refused_without_perspectives(void **state)
     mpic_attempt_rows_free(v, n);
 }
 
+/* issue 8 item 5: which failures of an issuance may pass when it runs again (the job's
+ * back-off, ACME finalize leaving the order processing): a DNS failure other than a bogus
+ * DNSSEC chain, a database or system failure; not a refusal by CAA, the per-CN limit or
+ * the linter, and not success. */
+static void test_fulfil_may_recover_table(void **state)
+{
+    (void)state;
+    static const struct {
+        int code;
+        const char *field;
+        int want;
+    } t[] = {
+        {SM_E_POLICY, "caa.servfail", 1},
+        {SM_E_POLICY, "caa.timeout", 1},
+        {SM_E_POLICY, "caa.resolver", 1},
+        {SM_E_POLICY, "caa.bogus", 0},
+        {SM_E_POLICY, "caa", 0},
+        {SM_E_POLICY, "cn_limit", 0},
+        {SM_E_LINT, "certificate", 0},
+        {SM_E_CONFLICT, "state", 0},
+        {SM_E_CSR, "csr", 0},
+        {SM_E_DB, "", 1},
+        {SM_E_DB_BUSY, "", 1},
+        {SM_E_NOMEM, "caa", 1},
+        {SM_E_IO, "", 1},
+        {SM_E_STORAGE_FULL, "", 1},
+        {SM_E_CRYPTO, "serial", 1},
+        {SM_E_INTERNAL, "owner", 1},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        struct sm_err e = {0};
+        int rc = sm_err_set(&e, t[i].code, t[i].field, "x");
+        assert_int_equal(fulfil_may_recover(rc, &e), t[i].want);
+    }
+    assert_int_equal(fulfil_may_recover(0, NULL), 0);
+    assert_int_equal(fulfil_may_recover(-SM_E_DB, NULL), 1);
+    assert_int_equal(fulfil_may_recover(-SM_E_POLICY, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -640,6 +679,7 @@ int main(void)
         cmocka_unit_test(test_validate_email_goes_to_chosen_address),
         cmocka_unit_test(test_validate_email_lookup_names_the_request),
         cmocka_unit_test(test_validate_check_refused_without_perspectives),
+        cmocka_unit_test(test_fulfil_may_recover_table),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
