@@ -50,8 +50,18 @@
 # So 8 clients give ~16% more than 1 even with CPU to spare, and tmpfs adds ~35%: the
 # server's work per order does not spread over both cores yet (the data directory's
 # commits, one writer at a time, are the first suspect, not measured apart here). The
-# server's CPU per order (9-15 ms) would allow ~130-220 orders/s on 2 cores of its own;
-# the >= 100 orders/s goal is not shown on this machine.
+# server's CPU per order (9-15 ms) would allow ~130-220 orders/s on 2 cores of its own.
+# Quiet machine (load ~1 at the start, nothing else running), release build, SQLite,
+# FLOOD_N=200: data directory on disk 71.4 and 75.3 orders/s (4 and 8 workers; server
+# 10.1 and 9.8 ms CPU per order; the machine 64-67% busy: the rest is waiting for the
+# disk); on tmpfs 101.1 and 100.3 orders/s. After SQLite's sleeping busy timeout was
+# replaced by a wait that wakes when the lock is released (store/sqlite.c busy_wait): on
+# tmpfs 119.8 and 126.9 orders/s (7.5 and 8.2 ms CPU per order), on disk 67.9-79.1
+# (run-to-run spread). So >= 100 orders/s is met when commits do not wait for the disk
+# and not met on this VM's disk (~70-79/s): each order writes ~300 WAL pages over ~9
+# synced commits (strace), and with those writes serialised under SQLite's one writer the
+# cores are a third idle. PostgreSQL (group commit) or fewer commits per order are the
+# next steps.
 # Usage: bench/acme.sh SHOMEI_BINARY [N]
 # FLOOD_N (200) orders for each worker count in FLOOD_K ("4 8"), workers FLOOD_MODE (process
 # or thread); FLOOD_ONLY=1 runs that phase alone. The data directory is under TMPDIR

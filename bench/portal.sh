@@ -38,6 +38,13 @@
 #   47 KB page, malloc, the access log's printf), SQLite 15 % (session, user, generation),
 #   shomei 9 %, libmicrohttpd 4 %, libsodium 3 % (session hash, CSRF token). A view after
 #   a change renders as before (about 1 ms of CPU) once per node.
+#   Quiet machine (load 0.5-1.4 at the start, nothing else running), R=100,000, 10 s, three
+#   runs: dashboard 20,787-21,916 req/s, p99 6.0-8.1 ms, 58-62 us CPU, ratio to nginx
+#   0.90-0.94; first page 17,708-21,733 req/s, p99 5.5-6.7 ms, 59-71 us, ratio 0.64-0.89;
+#   last page 15,408-20,568 req/s, p99 3.9-6.2 ms, 61-81 us, ratio 0.69-0.76; CSV
+#   144,899-198,507 rows/s, peak RSS 23 MB. Quote PDFs (a stored quote of three lines drawn
+#   again for each request, 985 KB: the two Noto CJK subsets are ~490 KB each because
+#   cairo keeps the CFF subroutines): 38 PDFs/s, 51 ms CPU per PDF.
 # Usage: bench/portal.sh SHOMEI_BINARY [N] [SECONDS] [R]   One figure per line.
 # N=0 skips the first part, R=0 the second.
 # PORTAL_BENCH_DATA=DIR keeps the prepared data directory there and reuses it on the next run
@@ -73,12 +80,12 @@ wait_url() {
 # --- wrk: req/s and p99 (ms) ---
 # CPU time (user + system, clock ticks) shomei ($SPID) has used so far.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$SPID/stat"; }
-# run NAME URL [HEADER]: prints "REQS P99MS CPU_US_PER_REQUEST" (the last for shomei only:
+# run NAME URL [HEADER [HEADER]]: prints "REQS P99MS CPU_US_PER_REQUEST" (the last for shomei only:
 # on a shared machine it moves less than req/s when other work competes for the cores)
 run() {
   local out t0 t1
   t0=$(cpu_ticks)
-  out=$(wrk -t2 -c16 -d"${DUR}s" --latency ${3:+-H "$3"} "$2")
+  out=$(wrk -t2 -c16 -d"${DUR}s" --latency ${3:+-H "$3"} ${4:+-H "$4"} "$2")
   t1=$(cpu_ticks)
   printf '%s\n' "$out" >"$T/wrk-$1.txt"
   if grep -q 'Non-2xx' <<<"$out"; then
@@ -97,6 +104,23 @@ run() {
   echo "$rps $p99 $cpu"
 }
 verdict() { awk -v r="$1" -v g="$2" 'BEGIN{print (r >= g ? "met" : "NOT met")}'; }
+# login JAR URL LOGIN: the session id (empty on failure); the cookie jar keeps it
+login() {
+  local tok
+  tok=$(curl -s -c "$1" -b "$1" "$2/login" | grep -o 'name="csrf" value="[^"]*"' | head -1 |
+    sed 's/.*value="//; s/"$//')
+  curl -s -c "$1" -b "$1" -o /dev/null --data-urlencode "csrf=$tok" \
+    --data-urlencode "login_id=$3" --data-urlencode "password=$PW" "$2/login"
+  awk '$6=="sid"{print $7}' "$1"
+}
+# api_key JAR URL: a new API key of the logged-in user (empty on failure)
+api_key() {
+  local tok
+  tok=$(curl -s -b "$1" "$2/account/keys" | grep -o 'name="csrf" value="[^"]*"' | head -1 |
+    sed 's/.*value="//; s/"$//')
+  curl -s -b "$1" --data-urlencode "csrf=$tok" --data-urlencode "label=bench" \
+    "$2/account/keys" | sed -n 's/.*id="new-key">\([^<]*\)<.*/\1/p'
+}
 
 if [ "$N" -gt 0 ]; then
 # --- a data directory with N certificates of one customer organization ---
@@ -150,16 +174,9 @@ PIDS+=("$SPID")
 URL=http://127.0.0.1:$PORT
 wait_url "$URL/healthz" || { cat "$T/serve.log" >&2; exit 1; }
 J=$T/jar
-curl -s -c "$J" -b "$J" -o "$T/login.html" "$URL/login"
-tok=$(grep -o 'name="csrf" value="[^"]*"' "$T/login.html" | head -1 | sed 's/.*value="//; s/"$//')
-curl -s -c "$J" -b "$J" -o /dev/null --data-urlencode "csrf=$tok" \
-  --data-urlencode "login_id=bench-c" --data-urlencode "password=$PW" "$URL/login"
-SID=$(awk '$6=="sid"{print $7}' "$J")
+SID=$(login "$J" "$URL" bench-c)
 [ -n "$SID" ] || { echo "login failed" >&2; exit 1; }
-tok=$(curl -s -b "$J" "$URL/account/keys" | grep -o 'name="csrf" value="[^"]*"' | head -1 |
-  sed 's/.*value="//; s/"$//')
-KEY=$(curl -s -b "$J" --data-urlencode "csrf=$tok" --data-urlencode "label=bench" \
-  "$URL/account/keys" | sed -n 's/.*id="new-key">\([^<]*\)<.*/\1/p')
+KEY=$(api_key "$J" "$URL")
 [ -n "$KEY" ] || { echo "no API key" >&2; exit 1; }
 
 # --- the static copy for nginx ---
@@ -280,11 +297,7 @@ PIDS+=("$SPID")
 RURL=http://127.0.0.1:$RPORT
 wait_url "$RURL/healthz" || { cat "$T/rserve.log" >&2; exit 1; }
 RJ=$T/rjar
-curl -s -c "$RJ" -b "$RJ" -o "$T/rlogin.html" "$RURL/login"
-tok=$(grep -o 'name="csrf" value="[^"]*"' "$T/rlogin.html" | head -1 | sed 's/.*value="//; s/"$//')
-curl -s -c "$RJ" -b "$RJ" -o /dev/null --data-urlencode "csrf=$tok" \
-  --data-urlencode "login_id=bench-r" --data-urlencode "password=$PW" "$RURL/login"
-RSID=$(awk '$6=="sid"{print $7}' "$RJ")
+RSID=$(login "$RJ" "$RURL" bench-r)
 [ -n "$RSID" ] || { echo "reseller login failed" >&2; exit 1; }
 mkdir -p "$T/rwww" "$T/rnginx"
 for pg in "dashboard:/dashboard" "first:/certificates" "last:/certificates?last=1"; do
@@ -331,6 +344,23 @@ for pg in "dashboard:/dashboard" "first:/certificates" "last:/certificates?last=
     "nginx copy ($(wc -c <"$T/rwww/$name.html") bytes): $n_rps req/s, p99 $n_p99 ms;" \
     "ratio $ratio (goal >= 0.3: $(verdict "$ratio" 0.3)); p99 goal < 50 ms: $(verdict 50 "$s_p99")"
 done
+# --- quote PDFs (R-QUO-1): one stored quote of three lines, drawn again for each request ---
+RKEY=$(api_key "$RJ" "$RURL")
+[ -n "$RKEY" ] || { echo "no reseller API key" >&2; exit 1; }
+QN=$(curl -s -H "Authorization: Bearer $RKEY" -H 'Content-Type: application/json' \
+  --data-binary '{"items":[{"product":"ov-1y"},{"product":"ov-multi-1y","sans":8,"domain":"www.bench.example.jp"},{"product":"dv-1y"}],"recipient":"ベンチ顧客株式会社"}' \
+  "$RURL/api/v1/quotes" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("number",""))')
+[ -n "$QN" ] || { echo "no quote" >&2; exit 1; }
+curl -s -H "Authorization: Bearer $RKEY" -H 'Accept: application/pdf' -o "$T/q.pdf" \
+  "$RURL/api/v1/quotes/$QN"
+pdftotext "$T/q.pdf" - 2>/dev/null | grep -q "見積番号 $QN" ||
+  { echo "the quote PDF does not name $QN" >&2; exit 1; }
+wrk -t2 -c4 -d2s "$RURL/api/v1/quotes/$QN" -H "Authorization: Bearer $RKEY" \
+  -H 'Accept: application/pdf' >/dev/null # warm-up
+read -r q_rps q_p99 q_cpu < <(run quote-pdf "$RURL/api/v1/quotes/$QN" \
+  "Authorization: Bearer $RKEY" 'Accept: application/pdf')
+echo "quote PDF ($(wc -c <"$T/q.pdf") bytes, 3 lines): $q_rps PDFs/s, p99 $q_p99 ms," \
+  "CPU $q_cpu us/PDF"
 kill "$SPID" 2>/dev/null || true
 wait "$SPID" 2>/dev/null || true
 

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* SQLite backend of db.h: connection settings (WAL, synchronous=FULL, foreign keys,
- * busy timeout), $N -> ?N rewriting, a prepared-statement cache keyed by SQL text, and
+ * busy timeout with a waiting busy handler), $N -> ?N rewriting, a prepared-statement cache keyed by SQL text, and
  * result rows as struct db_val. One handle = one connection, used by one thread at a
  * time (opened with SQLITE_OPEN_NOMUTEX); threads each open their own struct db. */
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/buf.h"
 #include "core/failalloc.h"
@@ -26,7 +29,63 @@ struct sq {
     sqlite3 *db;
     struct cached cache[CACHE_SLOTS];
     int ncached;
+    struct timespec busy_since; /* when the current wait for a lock began */
 };
+
+/* ---- waiting for the write lock ----
+ * SQLite's own busy timeout sleeps 1, 2, 5, 10 ... 100 ms between tries, so a thread that
+ * finds the database locked by another thread of this process sleeps long after the lock
+ * is free: under concurrent writers most of the time goes to sleeping, not working. Here a
+ * waiting connection sleeps on a condition that every connection of the process signals
+ * when it leaves a transaction, and wakes at least every BUSY_POLL_MS for locks held by
+ * other processes; it gives up after the same busy timeout as before. */
+#define BUSY_POLL_MS 2
+static pthread_mutex_t busy_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t busy_cv = PTHREAD_COND_INITIALIZER;
+static atomic_int busy_waiters;
+static unsigned long busy_gen; /* under busy_mu: moves at every release */
+
+static int64_t ms_between(const struct timespec *a, const struct timespec *b)
+{
+    return (int64_t)(b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
+}
+
+static int busy_wait(void *arg, int count)
+{
+    struct sq *s = arg;
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    if (count == 0)
+        s->busy_since = now;
+    else if (ms_between(&s->busy_since, &now) >= db_busy_timeout())
+        return 0; /* SQLITE_BUSY to the caller */
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_nsec += BUSY_POLL_MS * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&busy_mu);
+    atomic_fetch_add(&busy_waiters, 1);
+    unsigned long gen = busy_gen;
+    while (gen == busy_gen && pthread_cond_timedwait(&busy_cv, &busy_mu, &until) == 0)
+        ;
+    atomic_fetch_sub(&busy_waiters, 1);
+    pthread_mutex_unlock(&busy_mu);
+    return 1; /* try again */
+}
+
+/* After a statement: a connection out of any transaction may have freed the lock. */
+static void busy_release(struct sq *s)
+{
+    if (atomic_load(&busy_waiters) == 0 || !sqlite3_get_autocommit(s->db))
+        return;
+    pthread_mutex_lock(&busy_mu);
+    busy_gen++;
+    pthread_cond_broadcast(&busy_cv);
+    pthread_mutex_unlock(&busy_mu);
+}
 
 static int sq_err(struct sq *s, int rc, const char *what, struct sm_err *e)
 {
@@ -59,7 +118,7 @@ static int sq_open(const char *path, void **handle, struct sm_err *e)
         return r;
     }
     sqlite3_extended_result_codes(s->db, 1);
-    sqlite3_busy_timeout(s->db, db_busy_timeout());
+    sqlite3_busy_handler(s->db, busy_wait, s);
     /* journal_mode returns a row; the others do not. In-memory databases keep "memory". */
     static const char *const pragmas[] = {
         "PRAGMA journal_mode=WAL",
@@ -321,6 +380,7 @@ static int sq_run(void *handle, const char *sql, const struct db_val *params, in
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
     }
+    busy_release(s);
     return r;
 }
 
@@ -328,6 +388,7 @@ static int sq_exec_script(void *handle, const char *sql, struct sm_err *e)
 {
     struct sq *s = handle;
     int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+    busy_release(s);
     if (rc != SQLITE_OK)
         return sq_err(s, rc, "script", e);
     /* The schema changed: cached statements are re-prepared by SQLite automatically. */
