@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* SQLite backend of db.h: connection settings (WAL, synchronous=FULL, foreign keys,
- * busy timeout with a waiting busy handler), $N -> ?N rewriting, a prepared-statement cache keyed by SQL text, and
- * result rows as struct db_val. One handle = one connection, used by one thread at a
- * time (opened with SQLITE_OPEN_NOMUTEX); threads each open their own struct db. */
+ * busy timeout with a waiting busy handler), $N -> ?N rewriting, a prepared-statement cache keyed
+ * by SQL text, and result rows as struct db_val. One handle = one connection, used by one thread at
+ * a time (opened with SQLITE_OPEN_NOMUTEX); threads each open their own struct db. */
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdatomic.h>

@@ -314,9 +314,9 @@ static void reply_group(struct req *r, struct portal *p, int64_t id)
 static void reply_refused(struct req *r, struct portal *p, const struct sm_err *e)
 {
     if (e->code == SM_E_INVALID || e->code == SM_E_EXISTS)
-        http_reply_err_msg(r, e, strcmp(e->field, "name") == 0 ? "groups.err.name"
-                                                                : "groups.err.template",
-                           e->field);
+        http_reply_err_msg(
+            r, e, strcmp(e->field, "name") == 0 ? "groups.err.name" : "groups.err.template",
+            e->field);
     else if (e->code == SM_E_CONFLICT)
         http_reply_err_msg(r, e, "groups.err.notempty", e->field);
     else
@@ -414,8 +414,7 @@ void h_api_group_delete(struct req *r)
         if (group_delete(p.db, p.user, &p.who.scope, r->client, gid, &e) < 0)
             reply_refused(r, &p, &e);
         else
-            http_reply_json(r, 200,
-                            json_pack("{s:I, s:b}", "id", (json_int_t)gid, "deleted", 1));
+            http_reply_json(r, 200, json_pack("{s:I, s:b}", "id", (json_int_t)gid, "deleted", 1));
     }
     group_row_clear(&g);
     portal_clear(&p);

@@ -35,13 +35,13 @@ void h_cert_group_move(struct req *r);     /* POST /certificates/:serial/group *
  * selected}]} (the groups of the certificate's organization org_id) for its users. */
 void group_page_data(struct req *r, struct portal *p, int64_t cert_id, int64_t org_id,
                      json_t *data);
-void h_api_groups(struct req *r);       /* GET /api/v1/groups */
-void h_api_group_create(struct req *r); /* POST /api/v1/groups */
-void h_api_group(struct req *r);        /* GET /api/v1/groups/:gid */
-void h_api_group_update(struct req *r); /* POST /api/v1/groups/:gid */
-void h_api_group_delete(struct req *r); /* DELETE /api/v1/groups/:gid */
-void h_api_group_member(struct req *r); /* POST /api/v1/groups/:gid/members */
+void h_api_groups(struct req *r);              /* GET /api/v1/groups */
+void h_api_group_create(struct req *r);        /* POST /api/v1/groups */
+void h_api_group(struct req *r);               /* GET /api/v1/groups/:gid */
+void h_api_group_update(struct req *r);        /* POST /api/v1/groups/:gid */
+void h_api_group_delete(struct req *r);        /* DELETE /api/v1/groups/:gid */
+void h_api_group_member(struct req *r);        /* POST /api/v1/groups/:gid/members */
 void h_api_group_member_remove(struct req *r); /* DELETE /api/v1/groups/:gid/members/:uid */
-void h_api_cert_group(struct req *r);   /* POST /api/v1/certificates/:serial/group */
+void h_api_cert_group(struct req *r);          /* POST /api/v1/certificates/:serial/group */
 
 #endif

@@ -235,9 +235,9 @@ static void test_mpic_perspectives_500km_apart(void **state)
 #define K " http://127.0.0.1:1 AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
     const char *prod = "[mpic]\nperspectives = p.txt\n";
     const char *test = "[mpic]\nperspectives = p.txt\n[testing]\nnot_for_production = true\n";
-    const char *far = "APNIC tokyo@35.68,139.69" K "RIPE frankfurt@50.11,8.68" K
-                      "ARIN virginia@38.95,-77.45" K "APNIC sydney@-33.87,151.21" K
-                      "LACNIC saopaulo@-23.55,-46.63" K;
+    const char *far =
+        "APNIC tokyo@35.68,139.69" K "RIPE frankfurt@50.11,8.68" K "ARIN virginia@38.95,-77.45" K
+        "APNIC sydney@-33.87,151.21" K "LACNIC saopaulo@-23.55,-46.63" K;
     struct sm_err e = {0};
     if (configure_with(prod, far, &e) != 0)
         fail_msg("five perspectives far apart refused: %s", e.detail);
@@ -263,8 +263,8 @@ static void test_mpic_perspectives_500km_apart(void **state)
         fail_msg("test relaxation: %s", e.detail);
 
     /* malformed coordinates */
-    static const char *const bad[] = {"ARIN x@91,0" K,    "ARIN x@0,181" K, "ARIN x@35.6" K,
-                                      "ARIN x@a,b" K,     "ARIN @35,139" K, "ARIN x@35,139z" K,
+    static const char *const bad[] = {"ARIN x@91,0" K, "ARIN x@0,181" K, "ARIN x@35.6" K,
+                                      "ARIN x@a,b" K,  "ARIN @35,139" K, "ARIN x@35,139z" K,
                                       "ARIN x@nan,0" K};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         if (configure_with(test, bad[i], &e) != -SM_E_CONFIG)
