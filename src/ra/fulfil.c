@@ -230,18 +230,23 @@ static int blocked(const struct order_env *env, const struct order_actor *who, i
         rc = orders_get(env->db, id, &system_actor.scope, &o, &ae);
     if (rc == 0 && code != NULL)
         json_object_set_new(detail, "refusal", json_string(code));
+    /* the customer hears of a refusal once, not of every retry that meets it again (o was
+     * read before the refusal is written) */
+    int news = rc == 0 && code != NULL && strcmp(o->issue_refusal, code) != 0;
+    /* the order's row first, the audit record after, as every other change does: the
+     * order's update moves its organization's data generation (a row lock on PostgreSQL),
+     * the audit record takes the chain head; taking them in the other order than a
+     * concurrent revocation (certificate, generation, then head) could deadlock */
+    if (rc == 0)
+        rc = orders_set_refusal(env->db, id, code, (int64_t)clock_now(), &ae);
     if (rc == 0)
         rc = order_audit(env, who, o, what, detail, &ae);
-    /* the customer hears of a refusal once, not of every retry that meets it again */
-    int news = rc == 0 && code != NULL && strcmp(o->issue_refusal, code) != 0;
-    if (news && env->hooks != NULL && env->hooks->notify != NULL) {
+    if (rc == 0 && news && env->hooks != NULL && env->hooks->notify != NULL) {
         char *dj = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
         rc = dj ? env->hooks->notify(env->hooks->arg, env->db, o, ORDER_ISSUE_REFUSED, dj, &ae)
                 : sm_err_set(&ae, SM_E_NOMEM, "notice", "out of memory");
         free(dj);
     }
-    if (rc == 0)
-        rc = orders_set_refusal(env->db, id, code, (int64_t)clock_now(), &ae);
     if (rc == 0)
         rc = db_commit(env->db, &ae);
     if (rc < 0) {
