@@ -62,25 +62,51 @@ static int get_head(struct db *db, struct head *h, struct sm_err *e)
     return 0;
 }
 
-/* ---- the chain head of the open transaction ----
- * Read (and on PostgreSQL locked: SELECT ... FOR UPDATE holds the row until the
- * transaction ends, so two nodes never fork the chain; on SQLite BEGIN IMMEDIATE already
- * serializes writers) at the transaction's first append, advanced in memory by each
- * append, and written back once by a pre-commit hook (db_on_commit). A rollback drops it
- * with everything else: the next transaction reads the head again. */
+/* ---- the records of the open transaction ----
+ * An append only checks and keeps its record in memory. A pre-commit hook (db_on_commit)
+ * then reads the chain head (on PostgreSQL SELECT ... FOR UPDATE, held until COMMIT, so
+ * two nodes never fork the chain; on SQLite BEGIN IMMEDIATE already serializes writers),
+ * links and inserts the records in the order they were appended and writes the head back
+ * once. So the head is the last lock every change takes, after the rows it changed: two
+ * transactions that change rows in different orders can no longer deadlock on it, and the
+ * head is held only for the end of the transaction. A rollback drops the records. */
 
-struct tx_head {
-    struct head h;
-    int appended; /* records appended through it: the head row needs writing */
+struct rec {
+    int64_t at;
+    char *actor, *action, *object, *detail, *ip; /* one allocation: see keep() */
 };
 
-static int write_head(struct db *db, void *ctx, struct sm_err *e)
+struct tx_log {
+    struct rec *r;
+    size_t n, cap;
+};
+
+static void tx_log_free(void *ctx)
 {
-    const struct tx_head *t = ctx;
-    if (t->appended == 0)
+    struct tx_log *t = ctx;
+    if (t == NULL)
+        return;
+    for (size_t i = 0; i < t->n; i++)
+        free(t->r[i].actor);
+    free(t->r);
+    free(t);
+}
+
+static int link_and_insert(struct db *db, struct head *h, const struct rec *r, struct sm_err *e);
+
+static int flush(struct db *db, void *ctx, struct sm_err *e)
+{
+    const struct tx_log *t = ctx;
+    if (t->n == 0)
         return 0;
-    struct db_val q[2] = {DBV_INT(t->h.seq), DBV_TEXT(t->h.hash)};
-    int rc = db_run(db, &st_set_head, q, 2, NULL, NULL, e);
+    struct head h;
+    int rc = get_head(db, &h, e);
+    for (size_t i = 0; rc == 0 && i < t->n; i++)
+        rc = link_and_insert(db, &h, &t->r[i], e);
+    if (rc < 0)
+        return rc;
+    struct db_val q[2] = {DBV_INT(h.seq), DBV_TEXT(h.hash)};
+    rc = db_run(db, &st_set_head, q, 2, NULL, NULL, e);
     if (rc < 0)
         return rc;
     if (db_changes(db) != 1)
@@ -88,35 +114,37 @@ static int write_head(struct db *db, void *ctx, struct sm_err *e)
     return 0;
 }
 
-/* The open transaction's head, read and locked at its first use. */
-static int tx_head(struct db *db, struct tx_head **out, struct sm_err *e)
+/* The open transaction's records, registered for the commit at the first append. */
+static int tx_log(struct db *db, struct tx_log **out, struct sm_err *e)
 {
-    *out = db_hook_ctx(db, write_head);
+    *out = db_hook_ctx(db, flush);
     if (*out != NULL)
         return 0;
-    struct tx_head *t = sm_calloc(1, sizeof *t);
+    struct tx_log *t = sm_calloc(1, sizeof *t);
     if (t == NULL)
         return sm_err_set(e, SM_E_NOMEM, "audit", "out of memory");
-    int rc = get_head(db, &t->h, e);
-    if (rc < 0) {
-        free(t);
-        return rc;
-    }
-    rc = db_on_commit(db, write_head, free, t, e); /* t is taken either way */
+    int rc = db_on_commit(db, flush, tx_log_free, t, e); /* t is taken either way */
     if (rc < 0)
         return rc;
     *out = t;
     return 0;
 }
 
-/* The head as this connection sees it: the open transaction's when it appended, else the
- * row's. */
-static int current_head(struct db *db, struct head *h, struct sm_err *e)
+/* Copies the record's texts into one allocation owned by r->actor. */
+static int keep(struct rec *r, int64_t at, const char *actor, const char *action,
+                const char *object, const char *detail, const char *ip)
 {
-    const struct tx_head *t = db_hook_ctx(db, write_head);
-    if (t == NULL)
-        return get_head(db, h, e);
-    *h = t->h;
+    size_t na = strlen(actor) + 1, nb = strlen(action) + 1, no = strlen(object) + 1,
+           nd = strlen(detail) + 1, ni = ip ? strlen(ip) + 1 : 0;
+    char *p = sm_malloc(na + nb + no + nd + ni);
+    if (p == NULL)
+        return -SM_E_NOMEM;
+    r->at = at;
+    r->actor = memcpy(p, actor, na);
+    r->action = memcpy(p + na, action, nb);
+    r->object = memcpy(p + na + nb, object, no);
+    r->detail = memcpy(p + na + nb + no, detail, nd);
+    r->ip = ip ? memcpy(p + na + nb + no + nd, ip, ni) : NULL;
     return 0;
 }
 
@@ -206,35 +234,48 @@ static int append(struct db *db, const char *actor, const char *client_ip, const
     int rc = checked ? 0 : check_detail(detail_json, e);
     if (rc < 0)
         return rc;
-    struct tx_head *t = NULL;
-    rc = tx_head(db, &t, e);
+    struct tx_log *t = NULL;
+    rc = tx_log(db, &t, e);
     if (rc < 0)
         return rc;
-    const struct head *h = &t->h;
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 8;
+        struct rec *r = sm_realloc(t->r, cap * sizeof *r);
+        if (r == NULL)
+            return sm_err_set(e, SM_E_NOMEM, "audit", "out of memory");
+        t->r = r;
+        t->cap = cap;
+    }
+    if (keep(&t->r[t->n], (int64_t)clock_now(), actor, action, object, detail_json, client_ip) < 0)
+        return sm_err_set(e, SM_E_NOMEM, "audit", "out of memory");
+    t->n++; /* linked and inserted at commit: see flush */
+    return 0;
+}
+
+/* Links r after h (its seq and hash move on) and inserts it. */
+static int link_and_insert(struct db *db, struct head *h, const struct rec *r, struct sm_err *e)
+{
     int64_t seq = h->seq + 1;
-    int64_t at = (int64_t)clock_now();
     char sseq[24], sat[24], hash[HASHCHAIN_HEX];
     snprintf(sseq, sizeof sseq, "%lld", (long long)seq);
-    snprintf(sat, sizeof sat, "%lld", (long long)at);
+    snprintf(sat, sizeof sat, "%lld", (long long)r->at);
     struct hashchain_field f[7];
-    size_t nf = link_fields(f, sseq, sat, actor, strlen(actor), action, strlen(action), object,
-                            strlen(object), detail_json, strlen(detail_json), client_ip,
-                            client_ip ? strlen(client_ip) : 0);
-    rc = hashchain_next(h->hash, f, nf, hash);
+    size_t nf = link_fields(f, sseq, sat, r->actor, strlen(r->actor), r->action, strlen(r->action),
+                            r->object, strlen(r->object), r->detail, strlen(r->detail), r->ip,
+                            r->ip ? strlen(r->ip) : 0);
+    int rc = hashchain_next(h->hash, f, nf, hash);
     if (rc < 0)
         return sm_err_set(e, -rc, "audit", "cannot hash audit record");
-    struct db_val p[9] = {DBV_INT(seq),      DBV_INT(at),      DBV_TEXT(actor),
-                          DBV_TEXT(action),  DBV_TEXT(object), DBV_TEXT(detail_json),
-                          DBV_TEXT(h->hash), DBV_TEXT(hash),   DBV_NULL};
-    if (client_ip != NULL)
-        p[8] = DBV_TEXT(client_ip);
+    struct db_val p[9] = {DBV_INT(seq),        DBV_INT(r->at),      DBV_TEXT(r->actor),
+                          DBV_TEXT(r->action), DBV_TEXT(r->object), DBV_TEXT(r->detail),
+                          DBV_TEXT(h->hash),   DBV_TEXT(hash),      DBV_NULL};
+    if (r->ip != NULL)
+        p[8] = DBV_TEXT(r->ip);
     rc = db_run(db, &st_insert, p, 9, NULL, NULL, e);
     if (rc < 0)
         return rc;
-    /* the record is in: the head moves on (written at commit, see write_head) */
-    t->h.seq = seq;
-    memcpy(t->h.hash, hash, HASHCHAIN_HEX);
-    t->appended++;
+    h->seq = seq;
+    memcpy(h->hash, hash, HASHCHAIN_HEX);
     return 0;
 }
 
@@ -305,7 +346,7 @@ int audit_verify_count(struct db *db, int64_t *records, int64_t *bad_seq, char *
     /* The head is read first: every record up to it is committed, whatever is appended
      * while we walk. */
     struct head h;
-    int rc = current_head(db, &h, e);
+    int rc = get_head(db, &h, e);
     if (rc < 0)
         return rc;
     struct walk w;
@@ -334,7 +375,7 @@ int audit_verify_count(struct db *db, int64_t *records, int64_t *bad_seq, char *
         if (rc < 0)
             return rc;
         struct head h2;
-        rc = current_head(db, &h2, e);
+        rc = get_head(db, &h2, e);
         if (rc < 0)
             return rc;
         if (extra > 0 && extra > h2.seq)

@@ -23,12 +23,16 @@ struct db;
 #define AUDIT_MAX_CLIENT_IP 64    /* bytes of a client address */
 
 /* Appends one record at clock_now(). Must run inside the caller's transaction (db_begin)
- * so the record commits or rolls back with the change it describes; the transaction's
- * first append reads and locks the chain head (SQLite: BEGIN IMMEDIATE already serializes
- * writers; PostgreSQL: SELECT ... FOR UPDATE on audit_head, held until the transaction
- * ends), so sequence numbers have no gaps and the chain no forks. The head is then kept
- * in memory for the transaction and written back once by a pre-commit hook (db_on_commit):
- * per record one INSERT, per transaction one SELECT and one UPDATE. A rollback drops it.
+ * so the record commits or rolls back with the change it describes. The record is kept in
+ * memory; a pre-commit hook (db_on_commit) reads and locks the chain head (SQLite: BEGIN
+ * IMMEDIATE already serializes writers; PostgreSQL: SELECT ... FOR UPDATE on audit_head,
+ * held until COMMIT), links and inserts the transaction's records in append order and
+ * writes the head once, so sequence numbers have no gaps and the chain no forks, and the
+ * head is the last lock the transaction takes (after every row it changed: no deadlock
+ * between changes that touch rows in different orders). Per record one INSERT, per
+ * transaction one SELECT and one UPDATE. A rollback drops the records. Until the commit
+ * the records are not in audit_log, not even for the same connection; a failure to write
+ * them fails the commit.
  * actor: "user:42", "system", "cli" ...; action: "order.approve" ...; both non-empty.
  * object: what was changed ("order:2024-0001"), NULL = "". detail_json: a JSON object or
  * NULL (= "{}"). Returns 0, -SM_E_INVALID, -SM_E_TOO_LARGE, -SM_E_INTERNAL (no

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/clock.h"
@@ -237,9 +238,9 @@ static void append_n(struct db *db, int n, const char *action)
     }
 }
 
-/* R-OPS-1: many records in one transaction form one intact chain; the head row is read
- * once and written once, at commit (inside the transaction it still shows the old head,
- * while verification on the same connection already sees the new one). */
+/* R-OPS-1: many records in one transaction form one intact chain; they are kept in memory
+ * and linked, inserted and the head row written at commit, the transaction's last lock
+ * (inside the transaction the log and the head still show the committed state). */
 static void test_audit_many_records_one_transaction(void **state)
 {
     struct dbfx *f = *state;
@@ -248,7 +249,8 @@ static void test_audit_many_records_one_transaction(void **state)
     assert_int_equal(db_begin(f->db, &e), 0);
     append_n(f->db, 50, "cert.reserve");
     assert_int_equal(head_row(f->db), 5); /* not yet written */
-    assert_int_equal(verify(f->db, NULL, NULL, 0), 55);
+    assert_int_equal(log_count(f->db), 5);
+    assert_int_equal(verify(f->db, NULL, NULL, 0), 5);
     assert_int_equal(db_commit(f->db, &e), 0);
     assert_int_equal(head_row(f->db), 55);
     assert_int_equal(verify(f->db, NULL, NULL, 0), 55);
@@ -293,7 +295,8 @@ static int failing_hook(struct db *db, void *ctx, struct sm_err *e)
 static const struct db_stmt st_drop_head = {"t.drop_head", "DELETE FROM audit_head", NULL, NULL};
 
 /* R-OPS-1: when a pre-commit hook fails (another module's, or the head's own write: here
- * the head row vanished inside the transaction), the commit fails and nothing of the
+ * the head row vanished inside the transaction, so the records cannot be linked), the
+ * commit fails and nothing of the
  * transaction is written; the next append chains on the last committed record. */
 static void test_audit_hook_failure_writes_nothing(void **state)
 {
@@ -320,7 +323,7 @@ static void test_audit_hook_failure_writes_nothing(void **state)
     assert_int_equal(db_run(f->db, &st_drop_head, NULL, 0, NULL, NULL, &e), 0);
     sm_err_clear(&e);
     assert_int_equal(db_commit(f->db, &e), -SM_E_DB);
-    assert_non_null(strstr(e.detail, "audit head was not updated"));
+    assert_non_null(strstr(e.detail, "audit head row is missing"));
     assert_int_equal(head_row(f->db), 5);
     assert_int_equal(log_count(f->db), 5);
     assert_int_equal(append_tx(f->db, "system", "kept", "x", NULL, &e), 0);
@@ -632,6 +635,66 @@ static void test_audit_append_concurrent_multi_record_transactions(void **state)
     concurrent(*state, 5);
 }
 
+/* ---- PostgreSQL: the chain head is the last lock of a transaction ---- */
+
+static const struct db_stmt st_gen_row = {
+    "t.gen_row", "INSERT INTO org_data_gen (org_id, gen) VALUES (777, 1)", NULL, NULL};
+static const struct db_stmt st_gen_bump = {
+    "t.gen_bump", "UPDATE org_data_gen SET gen = gen + 1 WHERE org_id = 777", NULL, NULL};
+
+struct late {
+    struct db *db;
+    int rc;
+};
+
+/* B's end: its record, then its commit (the head's lock is taken in the commit). */
+static void *late_commit(void *arg)
+{
+    struct late *l = arg;
+    struct sm_err e = {0};
+    l->rc = audit_append(l->db, "system", "test.b", "b", NULL, &e);
+    if (l->rc == 0)
+        l->rc = db_commit(l->db, &e);
+    if (l->rc < 0)
+        db_rollback(l->db);
+    return NULL;
+}
+
+/* R-SCL-1: transaction A appends its record and then changes a row; B changes that row
+ * first and then appends. When the first append took the head's lock, A held the head and
+ * waited for the row while B held the row and waited for the head at its commit:
+ * PostgreSQL found the deadlock and aborted one of them. The head is now taken at commit,
+ * after every row, so A waits for B's commit and both end well, in one chain. */
+static void test_audit_head_is_the_last_lock(void **state)
+{
+    struct dbfx *f = *state;
+    struct sm_err e = {0};
+    struct db *b = NULL;
+    assert_int_equal(db_run(f->db, &st_gen_row, NULL, 0, NULL, NULL, &e), 0);
+    assert_int_equal(db_open(f->url, f->dir, &b, &e), 0);
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(audit_append(f->db, "system", "test.a", "a", NULL, &e), 0);
+    assert_int_equal(db_begin(b, &e), 0);
+    assert_int_equal(db_run(b, &st_gen_bump, NULL, 0, NULL, NULL, &e), 0);
+    struct late l = {b, -1};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, late_commit, &l), 0);
+    struct timespec pause = {0, 200 * 1000 * 1000}; /* B reaches its commit */
+    nanosleep(&pause, NULL);
+    int rc = db_run(f->db, &st_gen_bump, NULL, 0, NULL, NULL, &e); /* waits for B */
+    if (rc == 0)
+        rc = db_commit(f->db, &e);
+    if (rc < 0) {
+        db_rollback(f->db);
+        fail_msg("transaction A: %s", e.detail);
+    }
+    pthread_join(th, NULL);
+    db_close(b);
+    assert_int_equal(l.rc, 0);
+    assert_int_equal(verify(f->db, NULL, NULL, 0), 2);
+    assert_linked(f->db, 2);
+}
+
 #define T(fn)                                                                                      \
     {                                                                                              \
 #fn, fn, fx_setup, dbfx_teardown, NULL                                                     \
@@ -657,9 +720,14 @@ static const struct CMUnitTest table[] = {
 
 #define NT (sizeof table / sizeof table[0])
 
+static const struct CMUnitTest pg_only[] = {
+    {"test_audit_head_is_the_last_lock_pg", test_audit_head_is_the_last_lock, fx_setup,
+     dbfx_teardown, NULL},
+};
+
 int main(void)
 {
     const struct CMUnitTest pure[] = {cmocka_unit_test(test_hashchain_next_matches_reference)};
     int failed = cmocka_run_group_tests_name("hashchain", pure, NULL, NULL);
-    return failed + dbfx_run_both("audit", table, NT, NULL, 0);
+    return failed + dbfx_run_both("audit", table, NT, pg_only, 1);
 }
