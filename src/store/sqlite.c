@@ -102,8 +102,22 @@ static int sq_err(struct sq *s, int rc, const char *what, struct sm_err *e)
                       s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc), rc);
 }
 
+/* A statement's journal (the pages it changed, kept so that the statement alone can be
+ * undone) stays in memory up to this size; SQLite's default of 64 KiB made the statements of
+ * a large transaction (bulk issuance) write every changed page to a temporary file. Set
+ * once, before SQLite initializes; if something initialized it first, the default stays. */
+#define STMT_JOURNAL_MEMORY (8 * 1024 * 1024)
+
+static pthread_once_t config_once = PTHREAD_ONCE_INIT;
+
+static void sq_config(void)
+{
+    (void)sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, STMT_JOURNAL_MEMORY);
+}
+
 static int sq_open(const char *path, void **handle, struct sm_err *e)
 {
+    pthread_once(&config_once, sq_config);
     *handle = NULL;
     struct sq *s = sm_calloc(1, sizeof *s);
     if (s == NULL)
