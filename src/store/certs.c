@@ -22,7 +22,8 @@ static const struct db_stmt st_reserve = {
 static const struct db_stmt st_issued = {
     "certs.issued",
     "UPDATE certificates SET state = 'issued', der = $2, not_before = $3, not_after = $4, "
-    "sha256 = $5, issued_at = $6 WHERE serial = $1 AND state = 'reserved' RETURNING id",
+    "sha256 = $5, issued_at = $6 WHERE serial = $1 AND state = 'reserved' "
+    "RETURNING id, COALESCE(org_id, 0)",
     NULL, NULL};
 
 static const struct db_stmt st_abandoned = {
@@ -93,25 +94,36 @@ static int change_one(struct db *db, const struct db_stmt *st, const struct db_v
     return 0;
 }
 
+static int fill_id_org(void *row, const struct db_val *cols)
+{
+    int64_t *v = row;
+    v[0] = db_col_int(&cols[0]);
+    v[1] = db_col_int(&cols[1]);
+    return 0;
+}
+
+static const struct db_rowtype id_org_rowtype = {2 * sizeof(int64_t), 2, fill_id_org, NULL,
+                                                 "certificate"};
+
 int certs_set_issued(struct db *db, const char *serial, const unsigned char *der, size_t len,
                      int64_t not_before, int64_t not_after, const char *sha256, int64_t now,
                      int64_t *id, struct sm_err *e)
 {
-    int64_t got = 0;
+    int64_t got[2] = {0, 0}; /* id, organization */
     if (id != NULL)
         *id = 0;
     if (serial == NULL || der == NULL || len == 0 || sha256 == NULL)
         return sm_err_set(e, SM_E_INVALID, "der", "no certificate to store");
     struct db_val p[6] = {DBV_TEXT(serial),   DBV_BLOB(der, len), DBV_INT(not_before),
                           DBV_INT(not_after), DBV_TEXT(sha256),   DBV_INT(now)};
-    int rc = db_get_one(db, &st_issued, p, 6, &db_row_int, &got, e);
+    int rc = db_get_one(db, &st_issued, p, 6, &id_org_rowtype, got, e);
     if (rc < 0 && rc != -SM_E_NOTFOUND)
         return rc;
-    if (got <= 0)
+    if (got[0] <= 0)
         return sm_err_set(e, SM_E_CONFLICT, "serial", "serial %s is not reserved", serial);
     if (id != NULL)
-        *id = got;
-    return datagen_bump_cert(db, NULL, got, e);
+        *id = got[0];
+    return datagen_bump_cert_of(db, got[0], got[1], e);
 }
 
 int certs_set_abandoned(struct db *db, const char *serial, struct sm_err *e)

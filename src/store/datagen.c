@@ -29,6 +29,39 @@ int datagen_bump_cert(struct db *db, const char *serial, int64_t id, struct sm_e
     return db_run(db, serial != NULL ? &bump_serial_st : &bump_id_st, p, 1, NULL, NULL, e);
 }
 
+/* The organizations whose generation the open transaction moved already (at most
+ * MOVED_MAX are remembered; more are moved again, which is harmless). Kept as the context
+ * of a pre-commit hook that does nothing else, so it ends with the transaction. */
+#define MOVED_MAX 16
+struct moved {
+    size_t n;
+    int64_t org[MOVED_MAX];
+};
+
+static int moved_hook(struct db *db, void *ctx, struct sm_err *e) { return 0; }
+
+int datagen_bump_cert_of(struct db *db, int64_t id, int64_t org_id, struct sm_err *e)
+{
+    if (org_id <= 0)
+        return 0;
+    struct moved *m = db_hook_ctx(db, moved_hook);
+    for (size_t i = 0; m != NULL && i < m->n; i++)
+        if (m->org[i] == org_id)
+            return 0;
+    int rc = datagen_bump_cert(db, NULL, id, e);
+    if (rc < 0)
+        return rc;
+    if (m == NULL) {
+        struct sm_err ignored = {0}; /* remembering is an optimization: no room, no harm */
+        m = calloc(1, sizeof *m);
+        if (m == NULL || db_on_commit(db, moved_hook, free, m, &ignored) < 0)
+            return 0; /* m was taken (and freed) by the failed registration */
+    }
+    if (m->n < MOVED_MAX)
+        m->org[m->n++] = org_id;
+    return 0;
+}
+
 int datagen_get(struct db *db, int64_t org_id, int64_t *gen, struct sm_err *e)
 {
     struct db_val p[] = {DBV_INT(org_id)};

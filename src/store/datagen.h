@@ -22,6 +22,12 @@ struct db;
  * In the caller's transaction. */
 int datagen_bump_cert(struct db *db, const char *serial, int64_t id, struct sm_err *e);
 
+/* The same for a certificate of org_id (0: none, nothing to move) that the caller just
+ * wrote: moves the generation once per organization and transaction (a bulk issuance of
+ * 500 certificates of one organization moves it once; one move is all a reader needs to
+ * see that something changed). */
+int datagen_bump_cert_of(struct db *db, int64_t id, int64_t org_id, struct sm_err *e);
+
 /* *gen = the generation of org_id plus that of organization 0 (products): a number that
  * grows with every committed change of what org_id's pages show (0 before the first).
  * One indexed read. */

@@ -261,6 +261,44 @@ static void test_datagen_moves_with_every_change_of_the_org(void **state)
     assert_int_equal(revocations_set(db, "a1", T0 + 2, 4, T0 + 2, "test", NULL), 0);
     db_rollback(db);
     assert_int_equal(gen(db, c1), g_c1);
+    /* issuance in batches: one transaction moves an organization's generation once,
+     * however many of its certificates it issues, and a certificate of no organization
+     * moves nothing; the next transaction moves it again */
+    g_c2 = gen(db, c2);
+    g_r = gen(db, r);
+    g_l = gen(db, lone);
+    static const char *const serials[] = {"b1", "b2", "b3", "b4"};
+    for (int tx = 0; tx < 2; tx++) {
+        assert_int_equal(db_begin(db, &e), 0);
+        for (int i = 0; i < 2; i++) {
+            const char *sn = serials[tx * 2 + i];
+            struct certs_new b = {
+                sn, ca, "dv", "a", "b.example.jp", "[\"b.example.jp\"]", 0, i == 0 ? c2 : 0, 0};
+            assert_int_equal(certs_reserve(db, &b, "test", 0, &e), 0);
+            assert_int_equal(certs_set_issued(db, sn, der, sizeof der, T0, T0 + 100,
+                                              "0000000000000000000000000000000000000000000000000000"
+                                              "000000000000",
+                                              T0, NULL, &e),
+                             0);
+            if (i == 0) { /* a second certificate of c2 in the same transaction */
+                char sn2[8];
+                snprintf(sn2, sizeof sn2, "%sx", sn);
+                struct certs_new b2 = b;
+                b2.serial = sn2;
+                assert_int_equal(certs_reserve(db, &b2, "test", 0, &e), 0);
+                assert_int_equal(
+                    certs_set_issued(db, sn2, der, sizeof der, T0, T0 + 100,
+                                     "00000000000000000000000000000000000000000000000000000000"
+                                     "00000000",
+                                     T0, NULL, &e),
+                    0);
+            }
+        }
+        assert_int_equal(db_commit(db, &e), 0);
+        assert_int_equal(gen(db, c2), g_c2 + 1 + tx);
+        assert_int_equal(gen(db, r), g_r + 1 + tx); /* the reseller's moves with it */
+    }
+    assert_int_equal(gen(db, lone), g_l);
 }
 
 static void test_datagen_next_expiry_in_scope(void **state)
