@@ -154,7 +154,7 @@ static void fail_msg(const char *ja, const char *en, const char *what, const str
 
 /* Reads the CSR file at path into *buf (the caller frees), *len bytes: at most
  * CSR_MAX + 1, so that the check sees an oversized file. Plain open/read (no stdio
- * buffer: one read for a CSR), sized from the file. 0 or -1. */
+ * buffer), into a buffer sized from the file. 0 or -1. */
 static int read_file(const char *path, unsigned char **buf, size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -166,17 +166,15 @@ static int read_file(const char *path, unsigned char **buf, size_t *len)
     unsigned char *b = sm_malloc(want);
     size_t n = 0;
     int err = b == NULL;
-    /* a file of known size is read in one call, without a second one to see its end */
-    while (!err && n < want && !(sized && n == (size_t)st.st_size && n > 0)) {
+    while (!err && n < want) { /* to the end, or one byte past the most a CSR may have */
         ssize_t k = read(fd, b + n, want - n);
         if (k < 0 && errno == EINTR)
             continue;
-        if (k < 0)
-            err = 1;
-        else if (k == 0)
+        if (k <= 0) {
+            err = k < 0;
             break;
-        else
-            n += (size_t)k;
+        }
+        n += (size_t)k;
     }
     close(fd);
     if (err) {
