@@ -128,6 +128,11 @@ check_eq "issue 12 item 6 R-ACT-1 API: another organization deletes nothing" "40
   "$code $(sql "SELECT COUNT(*) FROM user_groups WHERE id = $GID")"
 api "$KA" DELETE "/api/v1/groups/$GID/members/$BOB"
 check_eq "issue 12 item 6 API: removing a user who is no member is a 404" 404 "$code"
+for bad in abc 0 -1 1x 99999999999999999999; do
+  api "$KA" DELETE "/api/v1/groups/$GID/members/$bad"
+  check_eq "issue 12 item 6 API: a member id that is no id ($bad) is a 404 that changes nothing" \
+    "404 2" "$code $(sql "SELECT COUNT(*) FROM group_members WHERE group_id = $GID")"
+done
 api "$KA" DELETE "/api/v1/groups/$GID/members/$A2"
 check_eq "issue 12 item 6 API: a member is removed" "200 1" "$code $(jq_ 'd["members"]')"
 api "$KA" POST /api/v1/groups '{"name":"臨時"}'
