@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -304,47 +305,66 @@ out:
     X509_free(x);
 }
 
-struct slice {
+/* Signing of one batch: each item is claimed once through an atomic counter, by the
+ * threads started for the batch and by the calling thread, which joins in when it has
+ * nothing else to do (signing_wait). So no thread idles while another still has a share
+ * to sign, and with the pipeline below the calling thread's database work and the
+ * signatures fill the cores between them. */
+struct signing {
     const struct run *r;
     struct issuance_item *items;
-    size_t from, to;
+    size_t n;
+    atomic_size_t next;
+    pthread_t th[THREADS_MAX];
+    int started[THREADS_MAX];
+    int nth;
 };
 
-static void *sign_slice(void *arg)
+static void *sign_claimed(void *arg)
 {
-    struct slice *s = arg;
-    for (size_t i = s->from; i < s->to; i++)
-        if (s->items[i].rc == 0)
-            sign_one(s->r, &s->items[i]);
+    struct signing *g = arg;
+    for (size_t i; (i = atomic_fetch_add(&g->next, 1)) < g->n;)
+        if (g->items[i].rc == 0)
+            sign_one(g->r, &g->items[i]);
     return NULL;
 }
 
+/* Starts `helpers` threads (at most THREADS_MAX, at most one per item) on items[0..n). A
+ * thread that cannot be started leaves its share to the others. */
+static void signing_start(struct signing *g, const struct run *r, struct issuance_item *items,
+                          size_t n, int helpers)
+{
+    g->r = r;
+    g->items = items;
+    g->n = n;
+    atomic_init(&g->next, 0);
+    if (helpers > THREADS_MAX)
+        helpers = THREADS_MAX;
+    if (helpers < 0 || n == 0)
+        helpers = 0;
+    if ((size_t)helpers > n)
+        helpers = (int)n;
+    g->nth = helpers;
+    for (int t = 0; t < helpers; t++)
+        g->started[t] = pthread_create(&g->th[t], NULL, sign_claimed, g) == 0;
+}
+
+/* Signs what is left of the batch in the calling thread, then waits for the others. */
+static void signing_wait(struct signing *g)
+{
+    sign_claimed(g);
+    for (int t = 0; t < g->nth; t++)
+        if (g->started[t])
+            pthread_join(g->th[t], NULL);
+    g->nth = 0;
+}
+
+/* All of one batch, in `threads` threads counting the calling one. */
 static void sign_batch(const struct run *r, struct issuance_item *items, size_t n, int threads)
 {
-    struct slice sl[THREADS_MAX] = {0};
-    pthread_t th[THREADS_MAX];
-    int started[THREADS_MAX] = {0};
-    if (threads < 1)
-        threads = 1;
-    if (threads > THREADS_MAX)
-        threads = THREADS_MAX;
-    if ((size_t)threads > n)
-        threads = (int)(n ? n : 1);
-    size_t per = (n + (size_t)threads - 1) / (size_t)threads;
-    for (int t = 0; t < threads; t++) {
-        sl[t] = (struct slice){r, items, (size_t)t * per, (size_t)(t + 1) * per};
-        if (sl[t].to > n)
-            sl[t].to = n;
-        if (t > 0 && pthread_create(&th[t], NULL, sign_slice, &sl[t]) == 0)
-            started[t] = 1;
-    }
-    sign_slice(&sl[0]);
-    for (int t = 1; t < threads; t++) {
-        if (started[t])
-            pthread_join(th[t], NULL);
-        else
-            sign_slice(&sl[t]); /* no thread: do its share here */
-    }
+    struct signing g;
+    signing_start(&g, r, items, n, threads - 1);
+    signing_wait(&g);
 }
 
 /* ---- phase 3: store ---- */
@@ -433,47 +453,6 @@ static void log_failures(const struct run *r, const struct issuance_item *items,
                       "findings", items[i].err.detail);
 }
 
-/* Signing of one batch in threads of its own, so that the calling thread may meanwhile
- * reserve the next batch and store the previous one (bulk issuance with two or more
- * threads: the database work, which is serial, overlaps the signatures). */
-struct signing {
-    struct slice sl[THREADS_MAX];
-    pthread_t th[THREADS_MAX];
-    int started[THREADS_MAX];
-    int n;
-};
-
-static void signing_start(struct signing *g, const struct run *r, struct issuance_item *items,
-                          size_t n, int threads)
-{
-    memset(g, 0, sizeof *g);
-    if (threads > THREADS_MAX)
-        threads = THREADS_MAX;
-    if ((size_t)threads > n)
-        threads = (int)(n ? n : 1);
-    size_t per = (n + (size_t)threads - 1) / (size_t)threads;
-    g->n = threads;
-    for (int t = 0; t < threads; t++) {
-        g->sl[t] = (struct slice){r, items, (size_t)t * per, (size_t)(t + 1) * per};
-        if (g->sl[t].to > n)
-            g->sl[t].to = n;
-        if (g->sl[t].from > n)
-            g->sl[t].from = n;
-        g->started[t] = pthread_create(&g->th[t], NULL, sign_slice, &g->sl[t]) == 0;
-    }
-}
-
-static void signing_wait(struct signing *g)
-{
-    for (int t = 0; t < g->n; t++) {
-        if (g->started[t])
-            pthread_join(g->th[t], NULL);
-        else
-            sign_slice(&g->sl[t]); /* no thread: its share is signed here */
-    }
-    g->n = 0;
-}
-
 /* One batch of a run: its items and the time its validity and lint are taken from. */
 struct batch {
     struct run r;
@@ -514,8 +493,10 @@ static int store_done(struct db *db, struct batch *bt, struct sm_err *e)
 }
 
 /* Two or more threads: batch k+1 is reserved while batch k is signed, and batch k is
- * stored while batch k+1 is signed. Every serial is still committed as reserved before
- * its certificate is signed, and a certificate leaves only once stored (R-ISS-4). */
+ * stored while batch k+1 is signed. The calling thread does the database work (serial)
+ * and then signs with the threads - 1 others, so `threads` threads stay busy. Every
+ * serial is still committed as reserved before its certificate is signed, and a
+ * certificate leaves only once stored (R-ISS-4). */
 static int run_pipelined(struct db *db, const struct run *r0, const char *owner,
                          struct issuance_item *items, size_t n, size_t batch, struct sm_err *e)
 {
@@ -525,14 +506,14 @@ static int run_pipelined(struct db *db, const struct run *r0, const char *owner,
     int rc = reserve_next(db, r0, owner, &bt[0], items, n, 0, batch, e);
     if (rc < 0)
         return rc;
-    signing_start(&g, &bt[0].r, bt[0].b, bt[0].m, r0->o->threads);
+    signing_start(&g, &bt[0].r, bt[0].b, bt[0].m, r0->o->threads - 1);
     for (size_t off = bt[0].m; rc == 0;) {
         struct batch *now = &bt[cur], *next = &bt[1 - cur];
         int have_next = off < n;
         int next_rc = have_next ? reserve_next(db, r0, owner, next, items, n, off, batch, e) : 0;
         signing_wait(&g);
         if (have_next && next_rc == 0)
-            signing_start(&g, &next->r, next->b, next->m, r0->o->threads);
+            signing_start(&g, &next->r, next->b, next->m, r0->o->threads - 1);
         struct sm_err se = {0};
         rc = store_done(db, now, &se);
         if (rc < 0 && have_next && next_rc == 0) { /* the next batch is signed for nothing */
