@@ -12,6 +12,14 @@
 #     1770/s = 16% of the limit (11081/s), 2 threads 0.84x 1 thread
 #   chain head kept per transaction, CSRs read with open/read: steady state 1 thread
 #     2146/s = 19% of the limit (11442/s), 2 threads 1.05x 1 thread
+#   statement journals in memory, one data-generation move per organization and
+#   transaction, signing threads that claim certificates one at a time with the calling
+#   thread joining in (quiet machine, load 1.2-1.6, best of 3): steady state 1 thread
+#   3724/s = 26% of the limit (14227/s), CPU per certificate 235 us = 30% of the limit in
+#   CPU time (was 254 us), issuance phase 346 -> 280 ms wall; 2 threads 1.21x whole
+#   runs, 1.30x steady state. With two threads both phases use 18-30% more CPU per
+#   certificate than with one (malloc arena locks when one thread frees what another
+#   allocated, OpenSSL's shared locks), while `openssl speed -multi 2` scales 1.84-1.95x.
 # Deterministic, per certificate of a 200-certificate batch minus a 1-certificate run
 # (valgrind --tool=callgrind, SQLite): database statements 11 -> 7 (sqlite3_step 16 -> 10),
 # instructions 2.26 M -> 2.23 M, of which reserve + store (the serial database half)
