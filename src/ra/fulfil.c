@@ -233,10 +233,8 @@ static int blocked(const struct order_env *env, const struct order_actor *who, i
     /* the customer hears of a refusal once, not of every retry that meets it again (o was
      * read before the refusal is written) */
     int news = rc == 0 && code != NULL && strcmp(o->issue_refusal, code) != 0;
-    /* the order's row first, the audit record after, as every other change does: the
-     * order's update moves its organization's data generation (a row lock on PostgreSQL),
-     * the audit record takes the chain head; taking them in the other order than a
-     * concurrent revocation (certificate, generation, then head) could deadlock */
+    /* the refusal, then its audit record (the chain head is locked at commit in any
+     * order: see store/audit) */
     if (rc == 0)
         rc = orders_set_refusal(env->db, id, code, (int64_t)clock_now(), &ae);
     if (rc == 0)

@@ -168,6 +168,8 @@ static void sqlf(struct db *db, const char *fmt, ...)
     exec(db, sql);
 }
 
+static const char zero_sha[] = "0000000000000000000000000000000000000000000000000000000000000000";
+
 static void test_datagen_moves_with_every_change_of_the_org(void **state)
 {
     struct dbfx *f = *state;
@@ -184,10 +186,7 @@ static void test_datagen_moves_with_every_change_of_the_org(void **state)
     static const unsigned char der[] = {0x30, 0x00};
     int64_t cid = 0;
     assert_int_equal(
-        certs_set_issued(db, "a1", der, sizeof der, T0, T0 + 100,
-                         "0000000000000000000000000000000000000000000000000000000000000000", T0,
-                         &cid, NULL),
-        0);
+        certs_set_issued(db, "a1", der, sizeof der, T0, T0 + 100, zero_sha, T0, &cid, NULL), 0);
     assert_true(gen(db, c1) > g_c1);
     assert_true(gen(db, r) > g_r); /* the reseller sees its customers' certificates */
     assert_int_equal(gen(db, c2), g_c2);
@@ -275,23 +274,17 @@ static void test_datagen_moves_with_every_change_of_the_org(void **state)
             struct certs_new b = {
                 sn, ca, "dv", "a", "b.example.jp", "[\"b.example.jp\"]", 0, i == 0 ? c2 : 0, 0};
             assert_int_equal(certs_reserve(db, &b, "test", 0, &e), 0);
-            assert_int_equal(certs_set_issued(db, sn, der, sizeof der, T0, T0 + 100,
-                                              "0000000000000000000000000000000000000000000000000000"
-                                              "000000000000",
-                                              T0, NULL, &e),
-                             0);
+            assert_int_equal(
+                certs_set_issued(db, sn, der, sizeof der, T0, T0 + 100, zero_sha, T0, NULL, &e), 0);
             if (i == 0) { /* a second certificate of c2 in the same transaction */
                 char sn2[8];
                 snprintf(sn2, sizeof sn2, "%sx", sn);
                 struct certs_new b2 = b;
                 b2.serial = sn2;
                 assert_int_equal(certs_reserve(db, &b2, "test", 0, &e), 0);
-                assert_int_equal(
-                    certs_set_issued(db, sn2, der, sizeof der, T0, T0 + 100,
-                                     "00000000000000000000000000000000000000000000000000000000"
-                                     "00000000",
-                                     T0, NULL, &e),
-                    0);
+                assert_int_equal(certs_set_issued(db, sn2, der, sizeof der, T0, T0 + 100, zero_sha,
+                                                  T0, NULL, &e),
+                                 0);
             }
         }
         assert_int_equal(db_commit(db, &e), 0);
