@@ -295,7 +295,13 @@ for i in 1 3; do
   check "node $i served downloads through the front" grep -q \
     '^shomei_http_responses_total{route="/api/v1/certificates/:serial/download/:format",method="GET",status="200"} [1-9]' "$IT_TMP/m$i"
 done
-check "the killed node had answered too" grep -q 'path=/api/v1/orders ' "$IT_TMP/node$KILLED.log"
+# (any request through the front before the kill: which ones reach it depends on the
+# front's rotation beside the ACME client's requests; the test's own direct requests,
+# /healthz, /metrics and ACME's nonce checks, do not count)
+killed_answered() {
+  grep -o 'path=/[^ ]*' "$IT_TMP/node$KILLED.log" | grep -qvE '^path=/(healthz|metrics|acme/)'
+}
+check "the killed node had answered through the front too" killed_answered
 iss=0
 for i in 1 3; do
   v=$(awk '/^shomei_issuance_total\{result="ok"\}/ {print $2}' "$IT_TMP/m$i")
