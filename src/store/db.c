@@ -17,7 +17,7 @@ struct db {
     const struct db_ops *ops;
     void *h;
     int64_t changes;
-    int in_tx;
+    int in_tx; /* 1 in a transaction of db_begin, 2 in one of db_begin_read */
     int last_fail; /* SM_E_DB_BUSY / SM_E_STORAGE_FULL seen since db_clear_failure */
     struct db_hook {
         db_hook_fn fn;
@@ -175,7 +175,7 @@ int db_run_lazy(struct db *db, const struct db_stmt *st, const struct db_val *pa
     return rc;
 }
 
-int db_in_transaction(const struct db *db) { return db->in_tx; }
+int db_in_transaction(const struct db *db) { return db->in_tx == 1; }
 
 void db_for_client(struct db *db, const char *ip)
 {
@@ -208,7 +208,7 @@ int db_ping(struct db *db, struct sm_err *e)
 
 int db_on_commit(struct db *db, db_hook_fn fn, void (*done)(void *ctx), void *ctx, struct sm_err *e)
 {
-    const char *why = !db->in_tx                   ? "commit hook outside a transaction"
+    const char *why = db->in_tx != 1               ? "commit hook outside a transaction"
                       : db->nhooks >= DB_MAX_HOOKS ? "too many commit hooks"
                       : fn == NULL                 ? "commit hook is NULL"
                                                    : NULL;
@@ -261,6 +261,17 @@ int db_begin(struct db *db, struct sm_err *e)
     if (rc < 0)
         return rc;
     db->in_tx = 1;
+    return 0;
+}
+
+int db_begin_read(struct db *db, struct sm_err *e)
+{
+    if (db->in_tx)
+        return sm_err_set(e, SM_E_INTERNAL, "db", "transaction already open");
+    int rc = exec_plain(db, db->ops->begin_read_sql, e);
+    if (rc < 0)
+        return rc;
+    db->in_tx = 2;
     return 0;
 }
 

@@ -74,6 +74,11 @@ int64_t db_changes(struct db *db);
 int db_begin(struct db *db, struct sm_err *e);
 int db_commit(struct db *db, struct sm_err *e);
 int db_rollback(struct db *db); /* never fails visibly; safe when no transaction is open */
+/* A transaction for reads only, ended with db_rollback: many lookups share one snapshot
+ * and one lock instead of taking them per statement ("BEGIN" on SQLite, which takes no
+ * write lock; "BEGIN READ ONLY" on PostgreSQL). It has no commit hooks (nothing is
+ * written): audit_append and db_on_commit refuse it. */
+int db_begin_read(struct db *db, struct sm_err *e);
 /* 1 between a successful db_begin and its commit/rollback (audit_append checks it). */
 int db_in_transaction(const struct db *db);
 
@@ -174,6 +179,7 @@ struct db_ops {
                db_row_fn fn, void *ctx, int64_t *changes, struct sm_err *e);
     int (*exec_script)(void *handle, const char *sql, struct sm_err *e); /* migrations */
     const char *begin_sql;
+    const char *begin_read_sql;
 };
 
 extern const struct db_ops db_sqlite_ops;

@@ -383,4 +383,5 @@ const struct db_ops db_pg_ops = {
     .run = pg_run,
     .exec_script = pg_exec_script,
     .begin_sql = "BEGIN ISOLATION LEVEL READ COMMITTED",
+    .begin_read_sql = "BEGIN ISOLATION LEVEL READ COMMITTED READ ONLY",
 };

@@ -416,4 +416,5 @@ const struct db_ops db_sqlite_ops = {
     .run = sq_run,
     .exec_script = sq_exec_script,
     .begin_sql = "BEGIN IMMEDIATE",
+    .begin_read_sql = "BEGIN",
 };

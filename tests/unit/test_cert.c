@@ -229,6 +229,8 @@ static void test_cert_refused_edges_change_nothing(void **state)
     reserve(f->db, "0c02");
     assert_int_equal(move(f->db, "0c02", CERT_ISSUED, &e), 0);
     assert_int_equal(move(f->db, "0c02", CERT_ISSUED, &e), -SM_E_CONFLICT); /* not twice */
+    assert_string_equal(e.field, "state"); /* the state machine's answer, not the store's */
+    assert_non_null(strstr(e.detail, "cannot go from issued to issued"));
     assert_int_equal(move(f->db, "0c02", CERT_ABANDONED, &e), -SM_E_CONFLICT);
     assert_int_equal(move(f->db, "0c02", CERT_RESERVED, &e), -SM_E_CONFLICT);
     assert_int_equal(move(f->db, "0c02", CERT_REVOKED, &e), 0);
@@ -263,6 +265,7 @@ static void test_cert_bad_calls_refused(void **state)
     assert_int_equal(cert_transition_tx(f->db, &c, NULL, &e), -SM_E_INTERNAL); /* no tx */
     assert_int_equal(state_of(f->db, "0e01"), CERT_RESERVED);
     assert_int_equal(move(f->db, "ffff", CERT_ABANDONED, &e), -SM_E_NOTFOUND);
+    assert_int_equal(move(f->db, "ffff", CERT_ISSUED, &e), -SM_E_NOTFOUND);
     assert_int_equal(move(f->db, "", CERT_ABANDONED, &e), -SM_E_INVALID);
     assert_int_equal(move(f->db, "0e01", CERT__NSTATES, &e), -SM_E_CONFLICT);
     /* issuing without a certificate is refused by the store, nothing written */

@@ -337,6 +337,44 @@ static void test_db_begin_twice_is_error(void **state)
     assert_int_equal(db_rollback(f->db), 0);
 }
 
+static int hook_min(struct db *db, void *ctx, struct sm_err *e) { return 0; }
+static void hook_min_done(void *ctx) { ++*(int *)ctx; }
+
+/* A read transaction (db_begin_read; issue 8 item 29: the compromised-key lookups of a
+ * bulk run share one): reads work, it takes no write lock (another connection commits
+ * meanwhile), it is not a transaction that audits or takes commit hooks, and rollback
+ * ends it. */
+static void test_db_read_transaction(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct db *other = NULL;
+    int rc;
+    mk_table(f->db);
+    insert(f->db, "before", NULL, 0, 0, &rc);
+    assert_int_equal(rc, 0);
+    assert_int_equal(db_begin_read(f->db, &e), 0);
+    assert_int_equal(count_rows(f->db), 1); /* the snapshot is taken here */
+    assert_int_equal(db_in_transaction(f->db), 0);
+    int released = 0;
+    assert_int_equal(db_on_commit(f->db, hook_min, hook_min_done, &released, &e),
+                     -SM_E_INTERNAL);
+    assert_int_equal(released, 1);
+    assert_int_equal(db_begin(f->db, &e), -SM_E_INTERNAL);
+    assert_int_equal(db_begin_read(f->db, &e), -SM_E_INTERNAL);
+    assert_int_equal(db_open(f->url, f->dir, &other, &e), 0);
+    assert_int_equal(db_begin(other, &e), 0); /* no write lock is held by the reader */
+    insert(other, "meanwhile", NULL, 0, 0, &rc);
+    assert_int_equal(rc, 0);
+    assert_int_equal(db_commit(other, &e), 0);
+    db_close(other);
+    assert_int_equal(db_rollback(f->db), 0);
+    assert_int_equal(count_rows(f->db), 2);
+    assert_int_equal(db_begin(f->db, &e), 0); /* ended: a new transaction may start */
+    assert_int_equal(db_in_transaction(f->db), 1);
+    assert_int_equal(db_commit(f->db, &e), 0);
+}
+
 /* Pre-commit hooks (issue 8 item 29: the audit chain head written once per transaction):
  * they run in order inside the transaction before COMMIT, so their writes commit with it;
  * a failing hook makes the commit fail with nothing written; each ctx is released once
@@ -869,6 +907,7 @@ static const struct CMUnitTest table[] = {
     T(test_db_run_returning_gives_ids),
     T(test_db_rollback_leaves_nothing),
     T(test_db_begin_twice_is_error),
+    T(test_db_read_transaction),
     T(test_db_commit_hooks),
     T(test_db_run_unique_violation_is_conflict),
     T(test_db_run_bad_sql_is_db_error),
