@@ -162,8 +162,8 @@ static int read_file(const char *path, unsigned char **buf, size_t *len)
     if (fd < 0)
         return -1;
     struct stat st;
-    int sized = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-                st.st_size < CSR_MAX;
+    int sized =
+        fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 && st.st_size < CSR_MAX;
     size_t want = sized ? (size_t)st.st_size : CSR_MAX + 1;
     unsigned char *b = sm_malloc(want);
     size_t n = 0;

@@ -17,7 +17,7 @@ struct db {
     const struct db_ops *ops;
     void *h;
     int64_t changes;
-    int in_tx; /* 1 in a transaction of db_begin, 2 in one of db_begin_read */
+    int in_tx;     /* 1 in a transaction of db_begin, 2 in one of db_begin_read */
     int last_fail; /* SM_E_DB_BUSY / SM_E_STORAGE_FULL seen since db_clear_failure */
     struct db_hook {
         db_hook_fn fn;
