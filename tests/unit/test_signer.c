@@ -352,25 +352,80 @@ static void *sign_many(void *p)
     return NULL;
 }
 
-/* One signer is used by several threads at once (the web server's worker pool). */
+/* One signer is used by several threads at once (the web server's worker pool, the
+ * signing threads of bulk issuance): a signer made from a key and one opened from a key
+ * file (whose signatures start from copies of one prepared context). */
 static void test_signer_sign_cert_concurrent_threads(void **state)
 {
     (void)state;
+    char path[512];
+    path_of(path, sizeof path, "threads.key");
     EVP_PKEY *k = gen(KEYFILE_EC_P256);
-    struct signer *s = NULL;
-    assert_int_equal(signer_from_pkey(k, &s, NULL), 0);
-    pthread_t th[4];
-    struct thread_arg args[4];
-    for (int i = 0; i < 4; i++) {
-        args[i] = (struct thread_arg){s, 0};
-        assert_int_equal(pthread_create(&th[i], NULL, sign_many, &args[i]), 0);
+    assert_int_equal(keyfile_write(path, k, "threads-pass", NULL), 0);
+    for (int from_file = 0; from_file < 2; from_file++) {
+        struct signer *s = NULL;
+        if (from_file)
+            assert_int_equal(signer_open_file(path, "threads-pass", &s, NULL), 0);
+        else
+            assert_int_equal(signer_from_pkey(k, &s, NULL), 0);
+        pthread_t th[4];
+        struct thread_arg args[4];
+        for (int i = 0; i < 4; i++) {
+            args[i] = (struct thread_arg){s, 0};
+            assert_int_equal(pthread_create(&th[i], NULL, sign_many, &args[i]), 0);
+        }
+        for (int i = 0; i < 4; i++) {
+            pthread_join(th[i], NULL);
+            assert_int_equal(args[i].failures, 0);
+        }
+        signer_free(s);
     }
-    for (int i = 0; i < 4; i++) {
-        pthread_join(th[i], NULL);
-        assert_int_equal(args[i].failures, 0);
-    }
-    signer_free(s);
     EVP_PKEY_free(k);
+}
+
+/* Issue 8 item 29: a key file's signatures start from copies of one prepared context.
+ * Each signature still draws its own ECDSA nonce (one nonce used twice would give the CA
+ * key away): the same certificate signed twice gets two different signatures, both valid;
+ * and CRLs sign from the same signer. */
+static void test_signer_prepared_context_fresh_nonce(void **state)
+{
+    (void)state;
+    static const enum keyfile_type types[] = {KEYFILE_EC_P256, KEYFILE_EC_P384};
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+        char path[512];
+        path_of(path, sizeof path, t == 0 ? "nonce-256.key" : "nonce-384.key");
+        EVP_PKEY *k = gen(types[t]);
+        assert_int_equal(keyfile_write(path, k, "nonce-pass", NULL), 0);
+        struct signer *s = NULL;
+        assert_int_equal(signer_open_file(path, "nonce-pass", &s, NULL), 0);
+        X509 *x = tbs_for(signer_public(s));
+        unsigned char first[160];
+        int first_len = 0;
+        for (int round = 0; round < 2; round++) {
+            assert_int_equal(signer_sign_cert(s, x, NULL), 0);
+            assert_int_equal(X509_verify(x, k), 1);
+            const ASN1_BIT_STRING *sig = NULL;
+            X509_get0_signature(&sig, NULL, x);
+            assert_non_null(sig);
+            int len = ASN1_STRING_length(sig);
+            assert_true(len > 0 && len <= (int)sizeof first);
+            if (round == 0) {
+                memcpy(first, ASN1_STRING_get0_data(sig), (size_t)len);
+                first_len = len;
+            } else {
+                assert_false(len == first_len &&
+                             memcmp(first, ASN1_STRING_get0_data(sig), (size_t)len) == 0);
+            }
+        }
+        X509_CRL *crl = X509_CRL_new();
+        assert_true(X509_CRL_set_issuer_name(crl, X509_get_subject_name(x)));
+        assert_int_equal(signer_sign_crl(s, crl, NULL), 0);
+        assert_int_equal(X509_CRL_verify(crl, k), 1);
+        X509_CRL_free(crl);
+        X509_free(x);
+        signer_free(s);
+        EVP_PKEY_free(k);
+    }
 }
 
 /* R-OPS-1: the primitive signer_sign (bytes in, signature out) verifies with the public
@@ -470,6 +525,7 @@ int main(void)
         cmocka_unit_test(test_signer_from_pkey_rejects_other_keys),
         cmocka_unit_test(test_signer_sign_crl_verifies),
         cmocka_unit_test(test_signer_sign_cert_concurrent_threads),
+        cmocka_unit_test(test_signer_prepared_context_fresh_nonce),
         cmocka_unit_test(test_ops1_p11_uri_parse),
         cmocka_unit_test(test_ops1_signer_sign),
     };
