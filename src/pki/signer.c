@@ -182,6 +182,92 @@ int signer_sign_cert(struct signer *s, X509 *tbs, struct sm_err *e)
     return ok ? 0 : sm_err_openssl(e, "certificate signature");
 }
 
+/* The DER length octets of n (at most 2^32 - 1) into out; returns their count. */
+static size_t der_length(size_t n, unsigned char out[5])
+{
+    if (n < 0x80) {
+        out[0] = (unsigned char)n;
+        return 1;
+    }
+    size_t k = 0;
+    for (size_t v = n; v > 0; v >>= 8)
+        k++;
+    out[0] = (unsigned char)(0x80 | k);
+    for (size_t i = 0; i < k; i++)
+        out[k - i] = (unsigned char)(n >> (8 * i));
+    return k + 1;
+}
+
+/* The certificate's signature algorithm (RFC 5758 for ECDSA: no parameters; RFC 4055 for
+ * RSA: NULL parameters) for this signer's key and digest. */
+static int sig_algor(const struct signer *s, X509_ALGOR *a)
+{
+    int rsa =
+        s->type == KEYFILE_RSA_2048 || s->type == KEYFILE_RSA_3072 || s->type == KEYFILE_RSA_4096;
+    int nid = rsa                          ? NID_sha256WithRSAEncryption
+              : s->type == KEYFILE_EC_P384 ? NID_ecdsa_with_SHA384
+                                           : NID_ecdsa_with_SHA256;
+    return X509_ALGOR_set0(a, OBJ_nid2obj(nid), rsa ? V_ASN1_NULL : V_ASN1_UNDEF, NULL);
+}
+
+int signer_sign_cert_der(struct signer *s, X509 *tbs, unsigned char **der, size_t *len,
+                         struct sm_err *e)
+{
+    *der = NULL;
+    *len = 0;
+    if (s->prepared == NULL) { /* a token key: OpenSSL's path, the TBS encoded twice */
+        int rc = signer_sign_cert(s, tbs, e);
+        unsigned char *d = NULL;
+        int n = rc == 0 ? i2d_X509(tbs, &d) : 0;
+        if (rc == 0 && n <= 0)
+            rc = sm_err_openssl(e, "encode certificate");
+        if (rc == 0) {
+            *der = d;
+            *len = (size_t)n;
+        }
+        return rc;
+    }
+    /* the TBS's signature field is a member of tbs (X509_get0_tbs_sigalg gives it const
+     * only because OpenSSL has no setter outside X509_sign) */
+    X509_ALGOR *tbs_alg = (X509_ALGOR *)X509_get0_tbs_sigalg(tbs);
+    unsigned char *t = NULL, *algid = NULL, sig[600], hdr[5], slen_oct[5];
+    int tlen = sig_algor(s, tbs_alg) ? i2d_re_X509_tbs(tbs, &t) : 0;
+    int alen = tlen > 0 ? i2d_X509_ALGOR(tbs_alg, &algid) : 0;
+    size_t slen = sizeof sig;
+    EVP_MD_CTX *ctx = NULL;
+    int rc = alen > 0 ? sign_ctx(s, &ctx, e) : sm_err_openssl(e, "encode certificate");
+    if (rc == 0 && EVP_DigestSign(ctx, sig, &slen, t, (size_t)tlen) != 1)
+        rc = sm_err_openssl(e, "certificate signature");
+    EVP_MD_CTX_free(ctx);
+    if (rc == 0) { /* Certificate ::= SEQUENCE { tbs, algorithm, BIT STRING signature } */
+        size_t nl = der_length(slen + 1, slen_oct);
+        size_t body = (size_t)tlen + (size_t)alen + 1 + nl + 1 + slen;
+        size_t nh = der_length(body, hdr);
+        unsigned char *d = OPENSSL_malloc(1 + nh + body), *p = d;
+        if (d == NULL) {
+            rc = sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
+        } else {
+            *p++ = 0x30;
+            memcpy(p, hdr, nh);
+            p += nh;
+            memcpy(p, t, (size_t)tlen);
+            p += tlen;
+            memcpy(p, algid, (size_t)alen);
+            p += alen;
+            *p++ = 0x03;
+            memcpy(p, slen_oct, nl);
+            p += nl;
+            *p++ = 0x00; /* no unused bits */
+            memcpy(p, sig, slen);
+            *der = d;
+            *len = 1 + nh + body;
+        }
+    }
+    OPENSSL_free(t);
+    OPENSSL_free(algid);
+    return rc;
+}
+
 int signer_sign_crl(struct signer *s, X509_CRL *crl, struct sm_err *e)
 {
     EVP_MD_CTX *ctx;

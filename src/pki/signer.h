@@ -61,6 +61,12 @@ int signer_sign(struct signer *s, const unsigned char *tbs, size_t len, unsigned
 /* Sets the signature algorithm of tbs and signs it. tbs must carry the issuer name,
  * validity and extensions already; only the signature fields are written. */
 int signer_sign_cert(struct signer *s, X509 *tbs, struct sm_err *e);
+/* signer_sign_cert and the DER of the signed certificate in one: *der (OPENSSL_free) is
+ * the certificate that i2d_X509 would give, with the to-be-signed part encoded once (a
+ * file key: the TBS is encoded, signed and wrapped; tbs itself is left unsigned, with its
+ * signature algorithm set). */
+int signer_sign_cert_der(struct signer *s, X509 *tbs, unsigned char **der, size_t *len,
+                         struct sm_err *e);
 int signer_sign_crl(struct signer *s, X509_CRL *crl, struct sm_err *e);
 /* Signs an OCSP basic response as responder (the certificate of this signer's key, put
  * into the response). */

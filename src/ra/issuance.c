@@ -281,26 +281,22 @@ static void sign_one(const struct run *r, struct issuance_item *it)
         it->rc = -SM_E_LINT;
         goto out;
     }
-    if (signer_sign_cert(is->signer, x, &it->err) < 0) {
-        it->rc = -it->err.code;
-        goto out;
-    }
     unsigned char *der = NULL;
-    int len = i2d_X509(x, &der);
-    if (len <= 0) {
-        it->rc = sm_err_openssl(&it->err, "encode certificate");
+    size_t len = 0;
+    if (signer_sign_cert_der(is->signer, x, &der, &len, &it->err) < 0) {
+        it->rc = -it->err.code;
         goto out;
     }
     unsigned char md[32];
     unsigned int mdlen = 0;
-    if (EVP_Digest(der, (size_t)len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32) {
+    if (EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32) {
         OPENSSL_free(der);
         it->rc = sm_err_openssl(&it->err, "fingerprint");
         goto out;
     }
     text_hex(it->sha256, md, 32);
     it->der = der; /* OPENSSL_malloc'd: freed with OPENSSL_free in issuance_item_clear */
-    it->der_len = (size_t)len;
+    it->der_len = len;
 out:
     X509_free(x);
 }

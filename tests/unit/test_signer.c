@@ -383,6 +383,72 @@ static void test_signer_sign_cert_concurrent_threads(void **state)
     EVP_PKEY_free(k);
 }
 
+/* Issue 8 item 29: signer_sign_cert_der encodes the to-be-signed part once and wraps it
+ * itself. Its DER must be exactly the certificate OpenSSL's own path gives: it parses to
+ * its last byte, re-encodes to the same bytes, verifies with the key, carries the same
+ * signature algorithm inside and outside the TBS, and its TBS is the one signer_sign_cert
+ * signs. For key files of each type and for a signer made from a key (OpenSSL's path). */
+static void test_signer_sign_cert_der_is_the_certificate(void **state)
+{
+    (void)state;
+    static const struct {
+        enum keyfile_type t;
+        int sig_nid;
+    } cases[] = {
+        {KEYFILE_EC_P256, NID_ecdsa_with_SHA256},
+        {KEYFILE_EC_P384, NID_ecdsa_with_SHA384},
+        {KEYFILE_RSA_2048, NID_sha256WithRSAEncryption},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        for (int from_file = 0; from_file < 2; from_file++) {
+            char path[512];
+            snprintf(path, sizeof path, "%s/der-%zu.key", tmpdir, i);
+            EVP_PKEY *k = gen(cases[i].t);
+            struct signer *s = NULL;
+            if (from_file) {
+                if (access(path, F_OK) != 0)
+                    assert_int_equal(keyfile_write(path, k, "der-pass", NULL), 0);
+                EVP_PKEY_free(k);
+                k = NULL;
+                assert_int_equal(signer_open_file(path, "der-pass", &s, NULL), 0);
+            } else {
+                assert_int_equal(signer_from_pkey(k, &s, NULL), 0);
+            }
+            X509 *x = tbs_for(signer_public(s));
+            unsigned char *der = NULL;
+            size_t len = 0;
+            assert_int_equal(signer_sign_cert_der(s, x, &der, &len, NULL), 0);
+            const unsigned char *p = der;
+            X509 *back = d2i_X509(NULL, &p, (long)len);
+            assert_non_null(back);
+            assert_ptr_equal(p, der + len);
+            unsigned char *again = NULL;
+            int n = i2d_X509(back, &again);
+            assert_int_equal(n, (int)len);
+            assert_memory_equal(again, der, len);
+            assert_int_equal(X509_verify(back, signer_public(s)), 1);
+            assert_int_equal(X509_get_signature_nid(back), cases[i].sig_nid);
+            const X509_ALGOR *outer = NULL;
+            X509_get0_signature(NULL, &outer, back);
+            assert_int_equal(X509_ALGOR_cmp(outer, X509_get0_tbs_sigalg(back)), 0);
+            /* the TBS is the one OpenSSL's X509_sign_ctx signs for the same certificate */
+            assert_int_equal(signer_sign_cert(s, x, NULL), 0);
+            unsigned char *t1 = NULL, *t2 = NULL;
+            int n1 = i2d_re_X509_tbs(back, &t1), n2 = i2d_re_X509_tbs(x, &t2);
+            assert_true(n1 > 0);
+            assert_int_equal(n1, n2);
+            assert_memory_equal(t1, t2, (size_t)n1);
+            OPENSSL_free(t1);
+            OPENSSL_free(t2);
+            OPENSSL_free(again);
+            OPENSSL_free(der);
+            X509_free(back);
+            X509_free(x);
+            signer_free(s);
+            EVP_PKEY_free(k);
+        }
+}
+
 /* Issue 8 item 29: a key file's signatures start from copies of one prepared context.
  * Each signature still draws its own ECDSA nonce (one nonce used twice would give the CA
  * key away): the same certificate signed twice gets two different signatures, both valid;
@@ -526,6 +592,7 @@ int main(void)
         cmocka_unit_test(test_signer_sign_crl_verifies),
         cmocka_unit_test(test_signer_sign_cert_concurrent_threads),
         cmocka_unit_test(test_signer_prepared_context_fresh_nonce),
+        cmocka_unit_test(test_signer_sign_cert_der_is_the_certificate),
         cmocka_unit_test(test_ops1_p11_uri_parse),
         cmocka_unit_test(test_ops1_signer_sign),
     };
