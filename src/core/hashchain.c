@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* SHA-256 hash-chain link (hashchain.h) through OpenSSL EVP. */
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,25 +12,73 @@
 const char hashchain_genesis[HASHCHAIN_HEX] =
     "0000000000000000000000000000000000000000000000000000000000000000";
 
+/* SHA-256, fetched once: an implicit fetch per link (EVP_sha256) looks the method up
+ * again each time. NULL when the fetch failed: then each link fetches its own. */
+static EVP_MD *sha256;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+static void sha256_fetch(void) { sha256 = EVP_MD_fetch(NULL, "SHA256", NULL); }
+
+/* The netstrings go through a buffer, so that a link is a few digest updates, not three
+ * per field. */
+struct feed {
+    EVP_MD_CTX *ctx;
+    size_t n;
+    int ok;
+    unsigned char b[1024];
+};
+
+static void feed_flush(struct feed *f)
+{
+    if (f->ok && f->n > 0)
+        f->ok = EVP_DigestUpdate(f->ctx, f->b, f->n) == 1;
+    f->n = 0;
+}
+
+static void feed(struct feed *f, const void *p, size_t n)
+{
+    if (n > sizeof f->b - f->n)
+        feed_flush(f);
+    if (n >= sizeof f->b) {
+        f->ok = f->ok && EVP_DigestUpdate(f->ctx, p, n) == 1;
+        return;
+    }
+    memcpy(f->b + f->n, p, n);
+    f->n += n;
+}
+
+/* "<decimal n>:" */
+static void feed_length(struct feed *f, size_t n)
+{
+    char d[24];
+    size_t k = sizeof d;
+    d[--k] = ':';
+    do
+        d[--k] = (char)('0' + n % 10);
+    while ((n /= 10) > 0);
+    feed(f, d + k, sizeof d - k);
+}
+
 int hashchain_next(const char *prev_hex, const struct hashchain_field *fields, size_t nfields,
                    char out[HASHCHAIN_HEX])
 {
     if (prev_hex == NULL || strlen(prev_hex) != HASHCHAIN_HEX - 1)
         return -SM_E_INVALID;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    int ok = ctx != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
-             EVP_DigestUpdate(ctx, prev_hex, HASHCHAIN_HEX - 1) == 1;
-    for (size_t i = 0; ok && i < nfields; i++) {
-        char len[32];
-        int k = snprintf(len, sizeof len, "%zu:", fields[i].n);
-        ok = EVP_DigestUpdate(ctx, len, (size_t)k) == 1 &&
-             (fields[i].n == 0 || EVP_DigestUpdate(ctx, fields[i].p, fields[i].n) == 1) &&
-             EVP_DigestUpdate(ctx, ",", 1) == 1;
+    pthread_once(&sha256_once, sha256_fetch);
+    struct feed f = {EVP_MD_CTX_new(), 0, 1, {0}};
+    f.ok = f.ctx != NULL &&
+           EVP_DigestInit_ex(f.ctx, sha256 != NULL ? sha256 : EVP_sha256(), NULL) == 1;
+    feed(&f, prev_hex, HASHCHAIN_HEX - 1);
+    for (size_t i = 0; i < nfields; i++) {
+        feed_length(&f, fields[i].n);
+        if (fields[i].n > 0)
+            feed(&f, fields[i].p, fields[i].n);
+        feed(&f, ",", 1);
     }
+    feed_flush(&f);
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
-    ok = ok && EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen == 32;
-    EVP_MD_CTX_free(ctx);
+    int ok = f.ok && EVP_DigestFinal_ex(f.ctx, md, &mdlen) == 1 && mdlen == 32;
+    EVP_MD_CTX_free(f.ctx);
     if (!ok)
         return -SM_E_CRYPTO;
     text_hex(out, md, 32);

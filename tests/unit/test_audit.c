@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "core/clock.h"
 #include "core/failalloc.h"
 #include "core/hashchain.h"
@@ -98,6 +100,50 @@ static void test_hashchain_next_matches_reference(void **state)
     assert_int_equal(hashchain_next(hashchain_genesis, g2, 2, h2), 0);
     assert_string_not_equal(h1, h2);
     assert_int_equal(hashchain_next("abc", g1, 2, h1), -SM_E_INVALID);
+}
+
+/* The link over fields of every size around hashchain.c's 1024-byte buffer (empty,
+ * one digit, two digits, just under, at and over the buffer, several times it) is the
+ * SHA-256 of the netstrings written out whole (the reference built here with snprintf and
+ * one EVP_Digest). */
+static void test_hashchain_next_any_field_sizes(void **state)
+{
+    (void)state;
+    static const size_t sizes[] = {0, 1, 9, 10, 1000, 1023, 1024, 1025, 3000, 7, 1021};
+    enum { NF = sizeof sizes / sizeof sizes[0] };
+    struct hashchain_field f[NF];
+    char *data[NF];
+    size_t total = HASHCHAIN_HEX;
+    for (size_t i = 0; i < NF; i++) {
+        data[i] = malloc(sizes[i] + 1);
+        assert_non_null(data[i]);
+        for (size_t j = 0; j < sizes[i]; j++)
+            data[i][j] = (char)('a' + (i * 7 + j) % 26);
+        f[i] = (struct hashchain_field){data[i], sizes[i]};
+        total += sizes[i] + 24;
+    }
+    for (size_t start = 0; start < NF; start++) { /* each suffix of the list */
+        char *msg = malloc(total), *p = msg;
+        assert_non_null(msg);
+        p += sprintf(p, "%s", hashchain_genesis);
+        for (size_t i = start; i < NF; i++) {
+            p += sprintf(p, "%zu:", sizes[i]);
+            memcpy(p, data[i], sizes[i]);
+            p += sizes[i];
+            *p++ = ',';
+        }
+        unsigned char md[32];
+        unsigned int mdlen = 0;
+        assert_int_equal(EVP_Digest(msg, (size_t)(p - msg), md, &mdlen, EVP_sha256(), NULL), 1);
+        char want[HASHCHAIN_HEX], got[HASHCHAIN_HEX];
+        for (int i = 0; i < 32; i++)
+            sprintf(want + 2 * i, "%02x", md[i]);
+        assert_int_equal(hashchain_next(hashchain_genesis, f + start, NF - start, got), 0);
+        assert_string_equal(got, want);
+        free(msg);
+    }
+    for (size_t i = 0; i < NF; i++)
+        free(data[i]);
 }
 
 /* R-OPS-1: appended records form an intact chain; an empty log is intact too. */
@@ -727,7 +773,8 @@ static const struct CMUnitTest pg_only[] = {
 
 int main(void)
 {
-    const struct CMUnitTest pure[] = {cmocka_unit_test(test_hashchain_next_matches_reference)};
+    const struct CMUnitTest pure[] = {cmocka_unit_test(test_hashchain_next_matches_reference),
+                                      cmocka_unit_test(test_hashchain_next_any_field_sizes)};
     int failed = cmocka_run_group_tests_name("hashchain", pure, NULL, NULL);
     return failed + dbfx_run_both("audit", table, NT, pg_only, 1);
 }
