@@ -1,22 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* SHA-256 hash-chain link (hashchain.h) through OpenSSL EVP. */
 #include <openssl/evp.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/err.h"
 #include "core/hashchain.h"
+#include "core/sha256.h"
 #include "core/text.h"
 
 const char hashchain_genesis[HASHCHAIN_HEX] =
     "0000000000000000000000000000000000000000000000000000000000000000";
-
-/* SHA-256, fetched once: an implicit fetch per link (EVP_sha256) looks the method up
- * again each time. NULL when the fetch failed: then each link fetches its own. */
-static EVP_MD *sha256;
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-static void sha256_fetch(void) { sha256 = EVP_MD_fetch(NULL, "SHA256", NULL); }
 
 /* The netstrings go through a buffer, so that a link is a few digest updates, not three
  * per field. */
@@ -63,10 +57,8 @@ int hashchain_next(const char *prev_hex, const struct hashchain_field *fields, s
 {
     if (prev_hex == NULL || strlen(prev_hex) != HASHCHAIN_HEX - 1)
         return -SM_E_INVALID;
-    pthread_once(&sha256_once, sha256_fetch);
     struct feed f = {EVP_MD_CTX_new(), 0, 1, {0}};
-    f.ok = f.ctx != NULL &&
-           EVP_DigestInit_ex(f.ctx, sha256 != NULL ? sha256 : EVP_sha256(), NULL) == 1;
+    f.ok = f.ctx != NULL && EVP_DigestInit_ex(f.ctx, sha256_md(), NULL) == 1;
     feed(&f, prev_hex, HASHCHAIN_HEX - 1);
     for (size_t i = 0; i < nfields; i++) {
         feed_length(&f, fields[i].n);

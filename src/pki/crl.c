@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
+#include "core/sha256.h"
 #include "core/text.h"
 #include "pki/crl.h"
 #include "pki/signer.h"
@@ -380,7 +381,7 @@ int pki_cert_spki_sha256(const unsigned char *der, size_t len, char hex[65])
     X509 *x = der ? d2i_X509(NULL, &p, (long)len) : NULL;
     unsigned char *spki = NULL, md[32];
     int l = x ? i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &spki) : -1;
-    int ok = l > 0 && EVP_Digest(spki, (size_t)l, md, NULL, EVP_sha256(), NULL);
+    int ok = l > 0 && sha256_digest(spki, (size_t)l, md) == 0;
     OPENSSL_free(spki);
     X509_free(x);
     if (!ok)

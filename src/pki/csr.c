@@ -17,6 +17,7 @@
 #include <openssl/x509v3.h>
 
 #include "core/failalloc.h"
+#include "core/sha256.h"
 #include "core/text.h"
 #include "pki/csr.h"
 #include "pki/eckey.h"
@@ -1021,10 +1022,9 @@ static void check_ec(struct check *c, const X509_ALGOR *alg)
 static void spki_hash(struct check *c, X509_PUBKEY *xpk)
 {
     unsigned char *der = NULL, md[32];
-    unsigned int mdlen = 0;
     char hex[65];
     int n = i2d_X509_PUBKEY(xpk, &der);
-    if (n <= 0 || !EVP_Digest(der, (size_t)n, md, &mdlen, EVP_sha256(), NULL) || mdlen != 32) {
+    if (n <= 0 || sha256_digest(der, (size_t)n, md) < 0) {
         OPENSSL_free(der);
         ERR_clear_error();
         return;

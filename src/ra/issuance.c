@@ -19,6 +19,7 @@
 #include "core/failalloc.h"
 #include "core/log.h"
 #include "core/metrics.h"
+#include "core/sha256.h"
 #include "core/text.h"
 #include "pki/ca.h"
 #include "pki/lint.h"
@@ -288,8 +289,7 @@ static void sign_one(const struct run *r, struct issuance_item *it)
         goto out;
     }
     unsigned char md[32];
-    unsigned int mdlen = 0;
-    if (EVP_Digest(der, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32) {
+    if (sha256_digest(der, len, md) < 0) {
         OPENSSL_free(der);
         it->rc = sm_err_openssl(&it->err, "fingerprint");
         goto out;

@@ -125,9 +125,10 @@ static void test_hashchain_next_any_field_sizes(void **state)
     for (size_t start = 0; start < NF; start++) { /* each suffix of the list */
         char *msg = malloc(total), *p = msg;
         assert_non_null(msg);
-        p += sprintf(p, "%s", hashchain_genesis);
+        memcpy(p, hashchain_genesis, HASHCHAIN_HEX - 1);
+        p += HASHCHAIN_HEX - 1;
         for (size_t i = start; i < NF; i++) {
-            p += sprintf(p, "%zu:", sizes[i]);
+            p += snprintf(p, 24, "%zu:", sizes[i]);
             memcpy(p, data[i], sizes[i]);
             p += sizes[i];
             *p++ = ',';
@@ -137,7 +138,7 @@ static void test_hashchain_next_any_field_sizes(void **state)
         assert_int_equal(EVP_Digest(msg, (size_t)(p - msg), md, &mdlen, EVP_sha256(), NULL), 1);
         char want[HASHCHAIN_HEX], got[HASHCHAIN_HEX];
         for (int i = 0; i < 32; i++)
-            sprintf(want + 2 * i, "%02x", md[i]);
+            snprintf(want + 2 * i, 3, "%02x", md[i]);
         assert_int_equal(hashchain_next(hashchain_genesis, f + start, NF - start, got), 0);
         assert_string_equal(got, want);
         free(msg);
