@@ -651,6 +651,14 @@ static void check_known(struct lint *l, int k, const X509_EXTENSION *ext, int rs
     }
 }
 
+/* obj as dotted text in buf (128 bytes), for a finding's detail. */
+static const char *oid_text(const ASN1_OBJECT *obj, char buf[128])
+{
+    if (OBJ_obj2txt(buf, 128, obj, 1) <= 0)
+        buf[0] = '\0';
+    return buf;
+}
+
 static void check_extensions(struct lint *l, int rsa)
 {
     const X509_EXTENSION *found[X__N] = {0};
@@ -659,12 +667,11 @@ static void check_extensions(struct lint *l, int rsa)
         const X509_EXTENSION *ext = X509_get_ext(l->x, i);
         const ASN1_OBJECT *obj = X509_EXTENSION_get_object((X509_EXTENSION *)ext);
         int nid = OBJ_obj2nid(obj), crit = X509_EXTENSION_get_critical(ext), dup = 0;
-        char oid[128];
-        OBJ_obj2txt(oid, sizeof oid, obj, 1);
+        char oid[128]; /* the OID as text, written only for a finding (oid_text) */
         for (int j = 0; j < i && !dup; j++)
             dup = !OBJ_cmp(obj, X509_EXTENSION_get_object(X509_get_ext(l->x, j)));
         if (dup) {
-            add(l, "lint.ext.duplicate", "%s", oid);
+            add(l, "lint.ext.duplicate", "%s", oid_text(obj, oid));
             continue;
         }
         int k = 0;
@@ -674,15 +681,15 @@ static void check_extensions(struct lint *l, int rsa)
             found[k] = ext;
             int want = k == X_KU || k == X_BC || (k == X_SAN && l->subject_empty);
             if (crit != want)
-                add(l, "lint.ext.criticality", "%s critical=%d", oid, crit);
+                add(l, "lint.ext.criticality", "%s critical=%d", oid_text(obj, oid), crit);
         } else if (nid == NID_subject_key_identifier) {
             add(l, "lint.ski.present", "SKI in a leaf");
             if (crit)
-                add(l, "lint.ext.criticality", "%s critical=1", oid);
+                add(l, "lint.ext.criticality", "%s critical=1", oid_text(obj, oid));
         } else if (crit) {
-            add(l, "lint.ext.unknown_critical", "%s", oid);
+            add(l, "lint.ext.unknown_critical", "%s", oid_text(obj, oid));
         } else if (nid != NID_ct_precert_scts) {
-            add(l, "lint.ext.unexpected", "%s", oid);
+            add(l, "lint.ext.unexpected", "%s", oid_text(obj, oid));
         }
     }
     for (int k = 0; k < X__N; k++) {
