@@ -253,26 +253,23 @@ static void drop_hooks(struct db *db)
             db->hooks[i].done(db->hooks[i].ctx);
 }
 
-int db_begin(struct db *db, struct sm_err *e)
+/* Opens a transaction with sql; mode is what in_tx becomes. */
+static int begin(struct db *db, const char *sql, int mode, struct sm_err *e)
 {
     if (db->in_tx)
         return sm_err_set(e, SM_E_INTERNAL, "db", "transaction already open");
-    int rc = exec_plain(db, db->ops->begin_sql, e);
+    int rc = exec_plain(db, sql, e);
     if (rc < 0)
         return rc;
-    db->in_tx = 1;
+    db->in_tx = mode;
     return 0;
 }
 
+int db_begin(struct db *db, struct sm_err *e) { return begin(db, db->ops->begin_sql, 1, e); }
+
 int db_begin_read(struct db *db, struct sm_err *e)
 {
-    if (db->in_tx)
-        return sm_err_set(e, SM_E_INTERNAL, "db", "transaction already open");
-    int rc = exec_plain(db, db->ops->begin_read_sql, e);
-    if (rc < 0)
-        return rc;
-    db->in_tx = 2;
-    return 0;
+    return begin(db, db->ops->begin_read_sql, 2, e);
 }
 
 int db_commit(struct db *db, struct sm_err *e)

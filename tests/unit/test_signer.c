@@ -451,8 +451,8 @@ static void test_signer_sign_cert_der_is_the_certificate(void **state)
 
 /* Issue 8 item 29: a key file's signatures start from copies of one prepared context.
  * Each signature still draws its own ECDSA nonce (one nonce used twice would give the CA
- * key away): the same certificate signed twice gets two different signatures, both valid;
- * and CRLs sign from the same signer. */
+ * key away): the same certificate signed twice gets two different signatures, both valid,
+ * by X509_sign_ctx and by signer_sign_cert_der; and CRLs sign from the same signer. */
 static void test_signer_prepared_context_fresh_nonce(void **state)
 {
     (void)state;
@@ -483,6 +483,15 @@ static void test_signer_prepared_context_fresh_nonce(void **state)
                              memcmp(first, ASN1_STRING_get0_data(sig), (size_t)len) == 0);
             }
         }
+        /* the same through signer_sign_cert_der (bulk issuance's path): the same TBS, so
+         * two different certificates differ in their signatures alone */
+        unsigned char *d1 = NULL, *d2 = NULL;
+        size_t n1 = 0, n2 = 0;
+        assert_int_equal(signer_sign_cert_der(s, x, &d1, &n1, NULL), 0);
+        assert_int_equal(signer_sign_cert_der(s, x, &d2, &n2, NULL), 0);
+        assert_false(n1 == n2 && memcmp(d1, d2, n1) == 0);
+        OPENSSL_free(d1);
+        OPENSSL_free(d2);
         X509_CRL *crl = X509_CRL_new();
         assert_true(X509_CRL_set_issuer_name(crl, X509_get_subject_name(x)));
         assert_int_equal(signer_sign_crl(s, crl, NULL), 0);
