@@ -142,14 +142,14 @@ static int parse_args(int argc, char **argv, struct opts *o)
     return 0;
 }
 
+/* One line on stderr, written in one call: the CSR check threads report at once. */
 static void fail_msg(const char *ja, const char *en, const char *what, const struct sm_err *e)
 {
-    fprintf(stderr, "shomei issue: %s / %s", ja, en);
-    if (what != NULL)
-        fprintf(stderr, ": %s", what);
-    if (e != NULL && e->detail[0] != '\0')
-        fprintf(stderr, " (%s)", e->detail);
-    fputc('\n', stderr);
+    char line[2048];
+    snprintf(line, sizeof line, "shomei issue: %s / %s%s%s%s%s%s\n", ja, en, what ? ": " : "",
+             what ? what : "", e && e->detail[0] ? " (" : "", e && e->detail[0] ? e->detail : "",
+             e && e->detail[0] ? ")" : "");
+    fputs(line, stderr);
 }
 
 /* Reads the CSR file at path into *buf (the caller frees), *len bytes: at most
@@ -417,29 +417,27 @@ static int write_pem(const struct opts *o, const struct issuance_item *it)
     return rc;
 }
 
-static int open_all(const struct opts *o, struct config **c, struct db **db, struct ca_issuer **is)
+/* Why opening failed, told after the CSR check (open_ca may run beside it). */
+struct open_fail {
+    const char *ja, *en, *what;
+    struct sm_err e;
+    int production; /* the CAs are production CAs */
+};
+
+static int open_failed(struct open_fail *f, const char *ja, const char *en, const char *what,
+                       const struct sm_err *e)
 {
-    struct sm_err e = {0};
-    int64_t lease = 600, abandoned = 0;
-    if (db_open(config_str(*c, "database", "url"), o->dir, db, &e) < 0 || db_migrate(*db, &e) < 0) {
-        fail_msg("データベースを開けません", "cannot open the database", NULL, &e);
-        return -1;
-    }
-    if (config_int(*c, "issue", "reservation_lease", 60, 86400, &lease, &e) < 0 ||
-        issuance_recover(*db, "cli", lease, &abandoned, &e) < 0) {
-        fail_msg("予約済みシリアルを回復できません", "cannot recover reserved serials", NULL, &e);
-        return -1;
-    }
-    if (abandoned > 0)
-        fprintf(stderr,
-                "shomei issue: %lld reserved serial(s) of ended processes marked "
-                "abandoned\n",
-                (long long)abandoned);
-    if (issuer_load(*db, *c, o->level, o->root, is, &e) < 0) {
-        fail_msg("発行 CA を読み込めません", "cannot load the issuing CA", o->level, &e);
-        return -1;
-    }
-    if (!(*is)->test) {
+    f->ja = ja;
+    f->en = en;
+    f->what = what;
+    if (e != NULL)
+        f->e = *e;
+    return -1;
+}
+
+static void open_fail_print(const struct open_fail *f, const struct opts *o)
+{
+    if (f->production)
         fprintf(stderr,
                 "shomei issue: 本番の CA では注文なしに発行できません。ドメイン認証と CAA の確認を"
                 "経るよう、ポータルまたは API から申請してください（このコマンドは shomei init "
@@ -449,15 +447,51 @@ static int open_all(const struct opts *o, struct config **c, struct db **db, str
                 "only in a data directory made with shomei init --test-ca). Nothing was "
                 "issued.\n",
                 o->dir);
+    else if (f->ja != NULL)
+        fail_msg(f->ja, f->en, f->what, &f->e);
+}
+
+/* Opens the database and the issuing CA (its key decrypted); prints nothing: a failure is
+ * kept in *f. */
+static int open_ca(const struct opts *o, struct config *c, struct db **db, struct ca_issuer **is,
+                   struct open_fail *f)
+{
+    struct sm_err e = {0};
+    if (db_open(config_str(c, "database", "url"), o->dir, db, &e) < 0 || db_migrate(*db, &e) < 0)
+        return open_failed(f, "データベースを開けません", "cannot open the database", NULL, &e);
+    if (issuer_load(*db, c, o->level, o->root, is, &e) < 0)
+        return open_failed(f, "発行 CA を読み込めません", "cannot load the issuing CA", o->level,
+                           &e);
+    if (!(*is)->test) {
+        f->production = 1;
         return -1;
     }
     return 0;
 }
 
+/* Marks the reservations of ended processes abandoned (after the CSRs passed, before
+ * anything is reserved). 0, or -1 after printing why. */
+static int recover(struct config *c, struct db *db)
+{
+    struct sm_err e = {0};
+    int64_t lease = 600, abandoned = 0;
+    if (config_int(c, "issue", "reservation_lease", 60, 86400, &lease, &e) < 0 ||
+        issuance_recover(db, "cli", lease, &abandoned, &e) < 0) {
+        fail_msg("予約済みシリアルを回復できません", "cannot recover reserved serials", NULL, &e);
+        return -1;
+    }
+    if (abandoned > 0)
+        fprintf(stderr,
+                "shomei issue: %lld reserved serial(s) of ended processes marked "
+                "abandoned\n",
+                (long long)abandoned);
+    return 0;
+}
+
 /* The compromised-key blocklist (BR 6.1.1.3, issue 8 item 23), before any serial is
  * reserved: -1 after printing every listed key (or a failed lookup). The lookups share one
- * read transaction (one snapshot and lock for the batch, not one per key); when it cannot
- * be opened each lookup runs on its own. */
+ * read transaction (on SQLite one snapshot and lock for the batch, not one per key); when
+ * it cannot be opened, or a lookup fails in it, each lookup runs on its own. */
 static int blocklisted(struct db *db, const struct job *jobs, size_t n)
 {
     struct sm_err e = {0};
@@ -465,6 +499,11 @@ static int blocklisted(struct db *db, const struct job *jobs, size_t n)
     int tx = n > 1 && db_begin_read(db, &e) == 0;
     for (size_t i = 0; i < n; i++) {
         int r = ra_keyblock_lookup(db, NULL, jobs[i].spki_hex);
+        if (r < 0 && tx) { /* a failed statement ends a PostgreSQL transaction: go on without */
+            db_rollback(db);
+            tx = 0;
+            r = ra_keyblock_lookup(db, NULL, jobs[i].spki_hex);
+        }
         if (r != 0) {
             fail_msg(r > 0 ? "危殆化した鍵として登録されています"
                            : "鍵の危殆化チェックができません",
@@ -530,21 +569,23 @@ static int issue_all(const struct opts *o, struct config *c, struct db *db, stru
     return status;
 }
 
-/* open_all in a thread of its own: with two threads or more the CA key's decryption (a
- * fixed cost of every run: scrypt) overlaps the CSR check. Nothing is reserved before
- * every CSR has passed either way. */
+/* open_ca in a thread of its own: with two threads or more the CA key's decryption (a
+ * fixed cost of every run: scrypt) overlaps the CSR check. It writes nothing but a
+ * pending schema migration and says nothing; recovery and every message wait for the
+ * CSRs, so a run with a bad CSR tells only that, whatever the number of threads. */
 struct opener {
     const struct opts *o;
     struct config *c;
     struct db *db;
     struct ca_issuer *is;
+    struct open_fail fail;
     int rc;
 };
 
 static void *opener_run(void *arg)
 {
     struct opener *p = arg;
-    p->rc = open_all(p->o, &p->c, &p->db, &p->is);
+    p->rc = open_ca(p->o, p->c, &p->db, &p->is, &p->fail);
     return NULL;
 }
 
@@ -591,7 +632,7 @@ int cmd_issue(int argc, char **argv)
         fail_msg("弱い鍵の一覧を読めません", "cannot read the weak-key list", NULL, &e);
         goto out;
     }
-    struct opener op = {&o, c, NULL, NULL, -1};
+    struct opener op = {.o = &o, .c = c, .rc = -1};
     pthread_t oth;
     int opening = o.threads >= 2 && pthread_create(&oth, NULL, opener_run, &op) == 0;
     int loaded = load_jobs(&o, &jobs, &n);
@@ -602,8 +643,14 @@ int cmd_issue(int argc, char **argv)
         opener_run(&op);
     db = op.db;
     is = op.is;
-    if (loaded < 0 || op.rc < 0)
+    if (loaded < 0)
         goto out; /* nothing reserved: every input is checked first */
+    if (op.rc < 0) {
+        open_fail_print(&op.fail, &o);
+        goto out;
+    }
+    if (recover(c, db) < 0)
+        goto out;
     if (o.out != NULL && mkdir(o.out, 0755) < 0 && errno != EEXIST) {
         fail_msg("出力ディレクトリを作れません", "cannot create the output directory", o.out, NULL);
         goto out;

@@ -146,6 +146,8 @@ static int exec_plain(struct db *db, const char *sql, struct sm_err *e);
 int db_run_lazy(struct db *db, const struct db_stmt *st, const struct db_val *params, int nparams,
                 struct sm_err *e)
 {
+    if (db->in_tx == 2)
+        return sm_err_set(e, SM_E_INTERNAL, "db", "write inside a read transaction");
     if (db->in_tx)
         return db_run(db, st, params, nparams, NULL, NULL, e);
     int rc;

@@ -74,12 +74,14 @@ int64_t db_changes(struct db *db);
 int db_begin(struct db *db, struct sm_err *e);
 int db_commit(struct db *db, struct sm_err *e);
 int db_rollback(struct db *db); /* never fails visibly; safe when no transaction is open */
-/* A transaction for reads only, ended with db_rollback: many lookups share one snapshot
- * and one lock instead of taking them per statement ("BEGIN" on SQLite, which takes no
- * write lock; "BEGIN READ ONLY" on PostgreSQL). It has no commit hooks (nothing is
- * written): audit_append and db_on_commit refuse it. */
+/* A transaction for reads only, ended with db_rollback: on SQLite ("BEGIN", which takes
+ * no write lock) many lookups share one snapshot and one lock instead of taking them per
+ * statement; on PostgreSQL it is READ ONLY (under READ COMMITTED each statement still
+ * sees the newest commits). db_in_transaction is 0 in it: audit_append, db_on_commit and
+ * db_run_lazy refuse it, and dbpool_release rolls it back. */
 int db_begin_read(struct db *db, struct sm_err *e);
-/* 1 between a successful db_begin and its commit/rollback (audit_append checks it). */
+/* 1 between a successful db_begin and its commit/rollback (audit_append checks it); 0 in
+ * a read transaction. */
 int db_in_transaction(const struct db *db);
 
 /* Pre-commit hooks: work a store module keeps in memory for the open transaction and

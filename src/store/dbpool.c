@@ -123,10 +123,9 @@ void dbpool_release(struct dbpool *p, struct db *db)
 {
     if (db == NULL)
         return;
-    if (db_in_transaction(db)) {
+    if (db_in_transaction(db))
         log_warn("database connection returned inside a transaction; rolled back");
-        db_rollback(db);
-    }
+    db_rollback(db); /* also a read transaction (db_begin_read); nothing when none is open */
     db_for_client(db, NULL); /* the next request is another client's */
     pthread_mutex_lock(&p->mu);
     if (p->nidle < p->size) {

@@ -252,4 +252,23 @@ check_eq "issue 8 item 22 no serial reserved or certificate stored" 0 \
   "$(sqlite3 "$P/shomei.db" "SELECT COUNT(*) FROM certificates")"
 check_eq "issue 8 item 22 no cert.* audit record" 0 \
   "$(sqlite3 "$P/shomei.db" "SELECT COUNT(*) FROM audit_log WHERE action LIKE 'cert.%'")"
+# issue 8 item 29: with two threads the CA is opened beside the CSR check; what the user is
+# told stays what one thread tells: a bad CSR alone when the input is bad, the refusal when
+# the input is good.
+printf 'not a CSR\n' >"$W/junk.csr"
+printf '%s www.google.com\n' "$W/junk.csr" >"$W/junk-batch.txt"
+printf '%s www.google.com\n' "$W/goog.csr" >"$W/goog-batch.txt"
+for t in 1 2; do
+  "$S" issue --dir "$P" --batch "$W/junk-batch.txt" --level dv --threads $t >/dev/null \
+    2>"$W/junk.err"
+  check_eq "issue 8 item 29 --threads $t a bad CSR in a production data directory exits 1" 1 $?
+  check "  tells the CSR" grep -q 'the CSR is not acceptable\|cannot check the CSR' "$W/junk.err"
+  check "  and nothing of the CA" bash -c "! grep -q 'production CAs' '$W/junk.err'"
+  "$S" issue --dir "$P" --batch "$W/goog-batch.txt" --level dv --threads $t >/dev/null \
+    2>"$W/goodb.err"
+  check_eq "issue 8 item 29 --threads $t a good CSR in a production data directory exits 1" 1 $?
+  check "  tells the refusal" grep -q 'apply through the portal or the API' "$W/goodb.err"
+done
+check_eq "issue 8 item 29 still no serial reserved in the production directory" 0 \
+  "$(sqlite3 "$P/shomei.db" "SELECT COUNT(*) FROM certificates")"
 it_done
