@@ -362,6 +362,8 @@ static void test_db_read_transaction(void **state)
     assert_int_equal(released, 1);
     assert_int_equal(db_begin(f->db, &e), -SM_E_INTERNAL);
     assert_int_equal(db_begin_read(f->db, &e), -SM_E_INTERNAL);
+    struct db_val lazy[3] = {DBV_TEXT("lazy"), DBV_NULL, DBV_INT(0)};
+    assert_int_equal(db_run_lazy(f->db, &st_ins, lazy, 3, &e), -SM_E_INTERNAL); /* a write */
     assert_int_equal(db_open(f->url, f->dir, &other, &e), 0);
     assert_int_equal(db_begin(other, &e), 0); /* no write lock is held by the reader */
     insert(other, "meanwhile", NULL, 0, 0, &rc);
