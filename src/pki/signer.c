@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
 
@@ -24,8 +25,11 @@ struct signer {
     int token;
     atomic_int refs;
     /* a file key's signing context, initialized once: each signature starts from a copy
-     * of it instead of fetching the digest and signature methods again (bulk issuance) */
+     * of it instead of fetching the digest and signature methods again (bulk issuance);
+     * with the AlgorithmIdentifier (DER) its signatures carry, as the provider gives it */
     EVP_MD_CTX *prepared;
+    unsigned char algid[64];
+    size_t algid_len;
 };
 
 static EVP_PKEY *public_copy(EVP_PKEY *key)
@@ -70,12 +74,18 @@ int signer_from_pkey(EVP_PKEY *key, struct signer **out, struct sm_err *e)
 static void prepare(struct signer *s)
 {
     EVP_MD_CTX *c = EVP_MD_CTX_new();
-    if (c != NULL && EVP_DigestSignInit_ex(c, NULL, s->md, NULL, NULL, s->priv, NULL) != 1) {
+    OSSL_PARAM p[] = {OSSL_PARAM_construct_octet_string(OSSL_SIGNATURE_PARAM_ALGORITHM_ID, s->algid,
+                                                        sizeof s->algid),
+                      OSSL_PARAM_construct_end()};
+    if (c == NULL || EVP_DigestSignInit_ex(c, NULL, s->md, NULL, NULL, s->priv, NULL) != 1 ||
+        EVP_PKEY_CTX_get_params(EVP_MD_CTX_get_pkey_ctx(c), p) != 1 || p[0].return_size == 0 ||
+        p[0].return_size > sizeof s->algid) {
         EVP_MD_CTX_free(c);
         c = NULL;
     }
     ERR_clear_error();
     s->prepared = c;
+    s->algid_len = c != NULL ? p[0].return_size : 0;
 }
 
 int signer_open_file(const char *path, const char *pass, struct signer **out, struct sm_err *e)
@@ -198,18 +208,6 @@ static size_t der_length(size_t n, unsigned char out[5])
     return k + 1;
 }
 
-/* The certificate's signature algorithm (RFC 5758 for ECDSA: no parameters; RFC 4055 for
- * RSA: NULL parameters) for this signer's key and digest. */
-static int sig_algor(const struct signer *s, X509_ALGOR *a)
-{
-    int rsa =
-        s->type == KEYFILE_RSA_2048 || s->type == KEYFILE_RSA_3072 || s->type == KEYFILE_RSA_4096;
-    int nid = rsa                          ? NID_sha256WithRSAEncryption
-              : s->type == KEYFILE_EC_P384 ? NID_ecdsa_with_SHA384
-                                           : NID_ecdsa_with_SHA256;
-    return X509_ALGOR_set0(a, OBJ_nid2obj(nid), rsa ? V_ASN1_NULL : V_ASN1_UNDEF, NULL);
-}
-
 int signer_sign_cert_der(struct signer *s, X509 *tbs, unsigned char **der, size_t *len,
                          struct sm_err *e)
 {
@@ -228,20 +226,19 @@ int signer_sign_cert_der(struct signer *s, X509 *tbs, unsigned char **der, size_
         return rc;
     }
     /* the TBS's signature field is a member of tbs (X509_get0_tbs_sigalg gives it const
-     * only because OpenSSL has no setter outside X509_sign) */
+     * only because OpenSSL has no setter outside X509_sign); it is parsed from the
+     * provider's AlgorithmIdentifier, as X509_sign_ctx does */
     X509_ALGOR *tbs_alg = (X509_ALGOR *)X509_get0_tbs_sigalg(tbs);
-    unsigned char *t = NULL, *algid = NULL, sig[600], hdr[5], slen_oct[5];
-    int tlen = sig_algor(s, tbs_alg) ? i2d_re_X509_tbs(tbs, &t) : 0;
-    int alen = tlen > 0 ? i2d_X509_ALGOR(tbs_alg, &algid) : 0;
-    size_t slen = sizeof sig;
-    EVP_MD_CTX *ctx = NULL;
-    int rc = alen > 0 ? sign_ctx(s, &ctx, e) : sm_err_openssl(e, "encode certificate");
-    if (rc == 0 && EVP_DigestSign(ctx, sig, &slen, t, (size_t)tlen) != 1)
-        rc = sm_err_openssl(e, "certificate signature");
-    EVP_MD_CTX_free(ctx);
+    const unsigned char *q = s->algid;
+    unsigned char *t = NULL, *sig = NULL, hdr[5], slen_oct[5];
+    size_t slen = 0;
+    int tlen =
+        d2i_X509_ALGOR(&tbs_alg, &q, (long)s->algid_len) != NULL ? i2d_re_X509_tbs(tbs, &t) : 0;
+    int rc = tlen > 0 ? signer_sign(s, t, (size_t)tlen, &sig, &slen, e)
+                      : sm_err_openssl(e, "encode certificate");
     if (rc == 0) { /* Certificate ::= SEQUENCE { tbs, algorithm, BIT STRING signature } */
         size_t nl = der_length(slen + 1, slen_oct);
-        size_t body = (size_t)tlen + (size_t)alen + 1 + nl + 1 + slen;
+        size_t body = (size_t)tlen + s->algid_len + 1 + nl + 1 + slen;
         size_t nh = der_length(body, hdr);
         unsigned char *d = OPENSSL_malloc(1 + nh + body), *p = d;
         if (d == NULL) {
@@ -252,8 +249,8 @@ int signer_sign_cert_der(struct signer *s, X509 *tbs, unsigned char **der, size_
             p += nh;
             memcpy(p, t, (size_t)tlen);
             p += tlen;
-            memcpy(p, algid, (size_t)alen);
-            p += alen;
+            memcpy(p, s->algid, s->algid_len);
+            p += s->algid_len;
             *p++ = 0x03;
             memcpy(p, slen_oct, nl);
             p += nl;
@@ -264,7 +261,7 @@ int signer_sign_cert_der(struct signer *s, X509 *tbs, unsigned char **der, size_
         }
     }
     OPENSSL_free(t);
-    OPENSSL_free(algid);
+    OPENSSL_free(sig);
     return rc;
 }
 
