@@ -36,6 +36,7 @@
 #include "cli/cli.h"
 #include "core/clock.h"
 #include "core/config.h"
+#include "core/sha256.h"
 #include "core/text.h"
 #include "store/backup.h"
 
@@ -311,7 +312,8 @@ int cmd_backup(int argc, char **argv)
     if (rc == 0) {
         unsigned char md[32];
         size_t n = strlen(mtext);
-        EVP_Digest(mtext, n, md, NULL, EVP_sha256(), NULL);
+        if (sha256_digest(mtext, n, md) < 0)
+            o.bad = 1;
         hex32(md, sum);
         putf(&o, "M %zu %s\n", n, sum);
         put(&o, mtext, n);

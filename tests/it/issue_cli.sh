@@ -269,6 +269,26 @@ for t in 1 2; do
   check_eq "issue 8 item 29 --threads $t a good CSR in a production data directory exits 1" 1 $?
   check "  tells the refusal" grep -q 'apply through the portal or the API' "$W/goodb.err"
 done
+# issue 8 item 29: a CSR file is read to the size fstat gives; an empty file, a directory
+# and a missing file are refused by name and reserve nothing (one and two threads)
+: >"$W/empty.csr"
+mkdir -p "$W/dir.csr"
+before=$(sq "SELECT COUNT(*) FROM certificates")
+for t in 1 2; do
+  for f in empty.csr dir.csr missing.csr; do
+    printf '%s bad.example.com\n' "$W/$f" >"$W/bad-batch.txt"
+    "$S" issue --dir "$D" --batch "$W/bad-batch.txt" --level dv --threads $t >"$W/bad.pem" \
+      2>"$W/bad.err"
+    check_eq "issue 8 item 29 --threads $t CSR file $f exits 1" 1 $?
+    check "  names the file" grep -q "$f" "$W/bad.err"
+    check "  prints no certificate" test ! -s "$W/bad.pem"
+  done
+done
+check "issue 8 item 29   the empty file is told as empty" bash -c \
+  "'$S' issue --dir '$D' --csr '$W/empty.csr' --name bad.example.com --level dv 2>&1 |
+   grep -q 'csr.input.empty'"
+check_eq "issue 8 item 29 no serial reserved for them" "$before" \
+  "$(sq "SELECT COUNT(*) FROM certificates")"
 check_eq "issue 8 item 29 still no serial reserved in the production directory" 0 \
   "$(sqlite3 "$P/shomei.db" "SELECT COUNT(*) FROM certificates")"
 it_done
