@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: MIT */
+/* The heap of a short batch process (bulk issuance from the command line). */
+#ifndef SM_HEAP_H
+#define SM_HEAP_H
+#include <stddef.h>
+
+/* Prepares the process heap for a batch that will need about `bytes` at its peak:
+ * freed memory stays in the heap for the next allocation instead of going back to the
+ * kernel, large blocks come from the heap too, and the first `bytes` of it are asked
+ * to be backed by huge pages (MADV_HUGEPAGE; the kernel may decline). Each fresh page
+ * costs a page fault, so a batch that touches tens of megabytes (the CA key's scrypt
+ * alone takes 32 MiB) pays for thousands of them otherwise. For a process that ends
+ * with its batch, not for a server. Returns 1 when the huge-page advice was given, 0
+ * when it was not: the allocator is not the C library's own heap (for example under a
+ * sanitizer), the heap could not grow in place, or the kernel has no huge pages. */
+int heap_for_batch(size_t bytes);
+
+#endif
