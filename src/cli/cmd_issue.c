@@ -573,10 +573,26 @@ static int issue_all(const struct opts *o, struct config *c, struct db *db, stru
     return status;
 }
 
-/* open_ca in a thread of its own: with two threads or more the CA key's decryption (a
- * fixed cost of every run: scrypt) overlaps the CSR check. It writes nothing but a
- * pending schema migration and says nothing; recovery and every message wait for the
- * CSRs, so a run with a bad CSR tells only that, whatever the number of threads. */
+/* Phase timing for SHOMEI_ISSUE_TIMING: wall and process CPU seconds. */
+struct phase {
+    double wall, cpu;
+};
+
+static struct phase phase_now(void)
+{
+    struct timespec w, c;
+    clock_gettime(CLOCK_MONOTONIC, &w);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c);
+    return (struct phase){w.tv_sec + w.tv_nsec / 1e9, c.tv_sec + c.tv_nsec / 1e9};
+}
+
+/* With two threads or more the CSR check runs in a thread of its own (load_jobs, which
+ * starts its helpers) while the calling thread runs open_ca: the CA key's decryption (a
+ * fixed cost of every run: scrypt, 32 MiB) overlaps the check and takes its memory from
+ * the heap heap_for_batch prepared, which only the calling thread uses. open_ca writes
+ * nothing but a pending schema migration and says nothing; recovery and every message
+ * wait for the CSRs, so a run with a bad CSR tells only that, whatever the number of
+ * threads. */
 struct opener {
     const struct opts *o;
     struct config *c;
@@ -593,18 +609,22 @@ static void *opener_run(void *arg)
     return NULL;
 }
 
-/* Phase timing for SHOMEI_ISSUE_TIMING: wall and process CPU seconds. */
-struct phase {
-    double wall, cpu;
+struct loader {
+    const struct opts *o;
+    struct job *jobs;
+    size_t n;
+    int rc;
+    struct phase done; /* when the check ended */
 };
 
-static struct phase phase_now(void)
+static void *loader_run(void *arg)
 {
-    struct timespec w, c;
-    clock_gettime(CLOCK_MONOTONIC, &w);
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c);
-    return (struct phase){w.tv_sec + w.tv_nsec / 1e9, c.tv_sec + c.tv_nsec / 1e9};
+    struct loader *l = arg;
+    l->rc = load_jobs(l->o, &l->jobs, &l->n);
+    l->done = phase_now();
+    return NULL;
 }
+
 
 static void phase_print(const char *name, struct phase from, struct phase to, size_t n)
 {
@@ -638,14 +658,20 @@ int cmd_issue(int argc, char **argv)
         goto out;
     }
     struct opener op = {.o = &o, .c = c, .rc = -1};
-    pthread_t oth;
-    int opening = o.threads >= 2 && pthread_create(&oth, NULL, opener_run, &op) == 0;
-    int loaded = load_jobs(&o, &jobs, &n);
-    t1 = phase_now();
-    if (opening)
-        pthread_join(oth, NULL);
-    else if (loaded == 0)
-        opener_run(&op);
+    struct loader ld = {.o = &o, .rc = -1};
+    pthread_t lth;
+    if (o.threads >= 2 && pthread_create(&lth, NULL, loader_run, &ld) == 0) {
+        opener_run(&op); /* the main thread's allocations come from the advised heap */
+        pthread_join(lth, NULL);
+    } else {
+        loader_run(&ld);
+        if (ld.rc == 0)
+            opener_run(&op);
+    }
+    t1 = ld.done;
+    jobs = ld.jobs;
+    n = ld.n;
+    int loaded = ld.rc;
     db = op.db;
     is = op.is;
     if (loaded < 0)
