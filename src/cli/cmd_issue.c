@@ -625,7 +625,6 @@ static void *loader_run(void *arg)
     return NULL;
 }
 
-
 static void phase_print(const char *name, struct phase from, struct phase to, size_t n)
 {
     if (getenv("SHOMEI_ISSUE_TIMING") == NULL || n == 0)
