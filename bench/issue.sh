@@ -28,6 +28,13 @@
 #   1.68x steady state, where two processes of openssl speed gain 1.88x on this machine
 #   (sign 1.85x, verify 1.89x). Callgrind, per certificate of a 200 batch: sign_one
 #   720k -> 632k instructions, issuance 1.08 M -> 0.93 M.
+#   The run's heap kept in the process and advised for huge pages (core/heap), the CA key
+#   decrypted first with one thread so the checked CSRs reuse scrypt's memory (load
+#   0.7-1.5, best of 3): page faults of a run 8,200 -> 1,200; scrypt 90 -> 35-50 ms (its
+#   8,000 faults were most of it); fixed cost 120 -> 87 ms; CPU per certificate 1 thread
+#   195 -> 172 us = 39% of the limit in CPU time; steady state 1 thread 5128/s = 35% of
+#   the limit; 2 threads 1.16-1.3x whole runs, 1.21x steady state: the one-thread run
+#   lost more of its fixed cost than the two-thread run, which had overlapped it.
 # Deterministic, per certificate of a 200-certificate batch minus a 1-certificate run
 # (valgrind --tool=callgrind, SQLite): database statements 11 -> 7 (sqlite3_step 16 -> 10),
 # instructions 2.26 M -> 2.23 M, of which reserve + store (the serial database half)
