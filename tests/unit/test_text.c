@@ -66,6 +66,14 @@ static void test_text_b64_alphabets(void **state)
         assert_int_equal(text_b64_value(other[i], TEXT_B64_STD), -1);
         assert_int_equal(text_b64_value(other[i], TEXT_B64_URL), -1);
     }
+    /* Every value an int can bring from a byte, and just outside: exactly the digits of
+     * the alphabet have a value, and it is their place in it. */
+    for (int c = -2; c <= 257; c++) {
+        const char *ps = c > 0 && c < 256 ? strchr(std, c) : NULL;
+        const char *pu = c > 0 && c < 256 ? strchr(url, c) : NULL;
+        assert_int_equal(text_b64_value(c, TEXT_B64_STD), ps ? (int)(ps - std) : -1);
+        assert_int_equal(text_b64_value(c, TEXT_B64_URL), pu ? (int)(pu - url) : -1);
+    }
 }
 
 static void test_text_digits(void **state)
