@@ -10,9 +10,10 @@
  * to be backed by huge pages (MADV_HUGEPAGE; the kernel may decline). Each fresh page
  * costs a page fault, so a batch that touches tens of megabytes (the CA key's scrypt
  * alone takes 32 MiB) pays for thousands of them otherwise. For a process that ends
- * with its batch, not for a server. Returns 1 when the huge-page advice was given, 0
- * when it was not: the allocator is not the C library's own heap (for example under a
- * sanitizer), the heap could not grow in place, or the kernel has no huge pages. */
+ * with its batch, not for a server. Returns 1 when the huge-page advice was given (the
+ * kernel may still decline it), 0 when it was not: the allocator is not the C library's
+ * own heap (for example under a sanitizer), the heap could not grow in place, or the
+ * kernel knows no huge pages. */
 int heap_for_batch(size_t bytes);
 
 #endif

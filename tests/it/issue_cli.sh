@@ -188,7 +188,8 @@ check_eq "R-ISS-4 every batch certificate verifies and is stored" 0 $bad
 # builds first: the same batch again, with the heap advice reported and every certificate good.
 R=$(dirname "$S")/../release/shomei
 if [ -x "$R" ]; then
-  thp=no
+  # where the kernel has huge pages the advice must be given; elsewhere it may or may not
+  thp='(advised|no)'
   grep -q '\[never\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null ||
     [ ! -r /sys/kernel/mm/transparent_hugepage/enabled ] || thp=advised
   rm -rf "$W/rel"
@@ -196,7 +197,7 @@ if [ -x "$R" ]; then
     2>"$W/rel.err"
   check_eq "issue 8 item 29 release batch exits 0" 0 $?
   check "issue 8 item 29 the heap advice is $thp" \
-    grep -q "heap of 64 MiB on huge pages: $thp" "$W/rel.err"
+    grep -Eq "heap of 64 MiB on huge pages: $thp" "$W/rel.err"
   bad=0
   for f in "$W/rel"/*.pem; do verify "$f" dv a || bad=$((bad + 1)); done
   check_eq "issue 8 item 29 release batch: 12 certificates that verify" "12 0" \

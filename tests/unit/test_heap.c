@@ -72,7 +72,9 @@ static void test_heap_for_batch(void **state)
         assert_int_equal(advised, 0);
         assert_ptr_equal(sbrk(0), brk0);
     } else {
-        assert_int_equal(advised, thp_available());
+        /* Where the kernel has huge pages the advice is given (with them compiled in
+         * but switched off it may be given too: it is only advice). */
+        assert_true(advised || !thp_available());
         char *brk1 = sbrk(0);
         assert_true(brk1 >= brk0 + 16 * mib); /* the heap grew in place */
         /* A block above the default mmap threshold now comes from the heap (below the
