@@ -205,8 +205,9 @@ const struct csr_problem_def *csr_problem_find(const char *code)
 /* OpenSSL 3.0 decodes the public key of every parsed request with its provider decoders,
  * which costs more than the signature check (issue 8 item 29). Well-formed DER requests are
  * therefore taken apart here: the CertificationRequestInfo bytes are kept for the signature
- * check, the key is built from its raw parameters (EVP_PKEY_fromdata), and an X509_REQ
- * without a key carries the subject and attributes for the other checks. Anything this
+ * check, the key is built from its raw parameters (EVP_PKEY_fromdata), the subject is
+ * decoded on its own, and an X509_REQ without key or subject carries the version and the
+ * attributes for the other checks. Anything this
  * parser does not take falls back to d2i_X509_REQ, which then reports what is wrong. */
 
 struct tlv {
@@ -278,16 +279,16 @@ static int raw_split(const unsigned char *der, size_t len, struct raw_req *r)
     return 0;
 }
 
-/* A key-less X509_REQ with r's version, subject and attributes; NULL if they do not
- * parse exactly. */
-static X509_REQ *raw_req_body(const struct raw_req *r)
+/* A key-less X509_REQ with r's version and attributes, and r's subject decoded into
+ * *name (not copied into the request: X509_REQ_set_subject_name would encode and decode
+ * it once more); NULL if they do not parse exactly. */
+static X509_REQ *raw_req_body(const struct raw_req *r, X509_NAME **name)
 {
     X509_REQ *req = X509_REQ_new();
     const unsigned char *p = r->subject;
-    X509_NAME *name = d2i_X509_NAME(NULL, &p, (long)r->subject_len);
-    int ok = req != NULL && name != NULL && p == r->subject + r->subject_len &&
-             X509_REQ_set_version(req, r->version) && X509_REQ_set_subject_name(req, name);
-    X509_NAME_free(name);
+    *name = d2i_X509_NAME(NULL, &p, (long)r->subject_len);
+    int ok = req != NULL && *name != NULL && p == r->subject + r->subject_len &&
+             X509_REQ_set_version(req, r->version);
     const unsigned char *a = r->attrs, *end = r->attrs + r->attrs_len;
     while (ok && a < end) {
         struct tlv t;
@@ -301,6 +302,8 @@ static X509_REQ *raw_req_body(const struct raw_req *r)
     }
     if (!ok) {
         X509_REQ_free(req);
+        X509_NAME_free(*name);
+        *name = NULL;
         return NULL;
     }
     return req;
@@ -429,6 +432,7 @@ struct check {
     int fast;             /* the request was taken apart by raw_split: see "raw parse" */
     struct raw_req raw;   /* when fast: pointers into info->der */
     X509_PUBKEY *raw_xpk; /* when fast: the key-less SPKI until read_key takes it */
+    X509_NAME *raw_name;  /* when fast: the subject (the X509_REQ's own stays empty) */
 };
 
 /* snprintf that never cuts a UTF-8 sequence in half. */
@@ -750,13 +754,15 @@ static X509_REQ *from_raw(struct check *c, const unsigned char *der, size_t len)
     keep_der(c, der, r.used);
     if (c->nomem || raw_split(c->info->der, c->info->der_len, &c->raw) < 0)
         return NULL;
-    X509_REQ *req = raw_req_body(&c->raw);
+    X509_REQ *req = raw_req_body(&c->raw, &c->raw_name);
     c->raw_xpk = req != NULL ? raw_spki(&c->raw) : NULL;
     ERR_clear_error();
     if (req == NULL || c->raw_xpk == NULL) {
         X509_REQ_free(req);
         X509_PUBKEY_free(c->raw_xpk);
         c->raw_xpk = NULL;
+        X509_NAME_free(c->raw_name);
+        c->raw_name = NULL;
         free(c->info->der);
         c->info->der = NULL;
         c->info->der_len = 0;
@@ -890,8 +896,8 @@ static char *entry_utf8(struct check *c, const X509_NAME *name, int nid)
     int n = ASN1_STRING_to_UTF8(&u, s);
     int bad = 0;
     char *out;
-    ERR_clear_error();
     if (n < 0) {
+        ERR_clear_error(); /* only a failure leaves an error queued */
         out = sm_strdup("?");
         bad = 1;
     } else {
@@ -908,7 +914,7 @@ static char *entry_utf8(struct check *c, const X509_NAME *name, int nid)
 static void read_subject(struct check *c, X509_REQ *req)
 {
     struct csr_info *info = c->info;
-    const X509_NAME *name = X509_REQ_get_subject_name(req);
+    const X509_NAME *name = c->fast ? c->raw_name : X509_REQ_get_subject_name(req);
     unsigned long flags =
         (XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB & ~XN_FLAG_SEP_MASK) | XN_FLAG_SEP_CPLUS_SPC;
     BIO *bio = BIO_new(BIO_s_mem());
@@ -1320,6 +1326,7 @@ int csr_check(const unsigned char *in, size_t len, const struct csr_check_opts *
         examine(&c, req);
     X509_REQ_free(req);
     X509_PUBKEY_free(c.raw_xpk);
+    X509_NAME_free(c.raw_name);
     ERR_clear_error();
     if (c.nomem) {
         csr_info_free(c.info);
