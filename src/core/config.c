@@ -255,6 +255,10 @@ static const struct setting settings[] = {
      "Seconds between passes of the subscription sweep: renewal reminders at 90/60/45/30/15\n"
      "days before a subscription ends, the reminder before each certificate of a subscription\n"
      "ends, automatic cancellation at the end date (R-REN-1, R-REN-4, R-REN-6)."},
+    {"jobs", "recover_seconds", "60",
+     "Seconds between passes of the reservation recovery: serials reserved by a server that\n"
+     "ended before storing its certificate are marked abandoned (R-ISS-4; a server of another\n"
+     "machine counts as ended after [issue] reservation_lease)."},
     {"jobs", "lease_seconds", "60",
      "Seconds a server holds a scheduled job it runs (renewed while it runs); a job of a\n"
      "server that died is taken over by another one after this long (R-SCL-1)."},

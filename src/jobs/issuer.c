@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
-/* The issuance worker: one-shot jobs "order.issue" of the jobs table (see issuer.h). */
+/* The issuance worker: one-shot jobs "order.issue" and the recurring "issuance.recover"
+ * of the jobs table (see issuer.h). */
 #include <errno.h>
 #include <stdlib.h>
 
 #include "core/config.h"
+#include "ra/issuance.h"
 #include "jobs/issuer.h"
 #include "jobs/runner.h"
 #include "ra/fulfil.h"
@@ -31,12 +33,44 @@ static int run_job(struct db *db, const struct config *cfg, const struct job_row
     return issuer_run_job(worker_ra, db, job, e);
 }
 
+int issuer_recover_once(struct db *db, const struct config *cfg, int64_t *abandoned,
+                        struct sm_err *e)
+{
+    int64_t lease = 600;
+    int rc = config_int(cfg, "issue", "reservation_lease", 60, 86400, &lease, e);
+    return rc < 0 ? rc : issuance_recover(db, "system", lease, abandoned, e);
+}
+
+static int run_recover(struct db *db, const struct config *cfg, const struct job_row *job,
+                       struct sm_err *e)
+{
+    (void)job;
+    return issuer_recover_once(db, cfg, NULL, e);
+}
+
 int issuer_worker_start(const struct ra_ctx *ra, const struct config *cfg, struct sm_err *e)
 {
     if (worker != NULL)
         return 0;
+    int64_t every = 60;
+    struct jobs_runner *r = NULL;
+    int rc = config_int(cfg, "jobs", "recover_seconds", 1, 86400, &every, e);
+    if (rc == 0)
+        rc = jobs_runner_new("issuer", cfg, &r, e);
+    if (rc == 0)
+        rc = jobs_runner_add(r, ORDER_ISSUE_JOB, 0, run_job, e);
+    if (rc == 0)
+        rc = jobs_runner_add(r, RECOVER_JOB_KIND, every, run_recover, e);
     worker_ra = ra;
-    return jobs_runner_start_one("issuer", cfg, ORDER_ISSUE_JOB, 0, run_job, &worker, e);
+    if (rc == 0)
+        rc = jobs_runner_start(r, e);
+    if (rc < 0) {
+        jobs_runner_free(r);
+        worker_ra = NULL;
+        return rc;
+    }
+    worker = r;
+    return 0;
 }
 
 void issuer_worker_stop(void)

@@ -4,6 +4,8 @@
 # process (a complete PEM file) is in the database with the same bytes, every stored
 # certificate verifies, and serials reserved but never stored are marked abandoned by the
 # next start (never left reserved, never reused). The audit chain stays intact (R-OPS-1).
+# `shomei serve` recovers them too, while it runs (the job issuance.recover): a server node
+# killed between reservation and store leaves its serial to the others.
 . "$(dirname "$0")/lib.sh"
 
 S=$SHOMEI_BIN
@@ -11,8 +13,9 @@ D=$IT_TMP/data
 W=$IT_TMP/work
 ROUNDS=${CRASH_ROUNDS:-16}
 mkdir -p "$W"
-"$S" init --dir "$D" --test-ca --set issue.batch=8 >/dev/null 2>&1 || { not_ok "init"; it_done; }
-sq() { sqlite3 "$D/shomei.db" "$@"; }
+"$S" init --dir "$D" --test-ca --set issue.batch=8 --set jobs.recover_seconds=1 \
+  --set issue.reservation_lease=60 >/dev/null 2>&1 || { not_ok "init"; it_done; }
+sq() { sqlite3 -cmd ".timeout 5000" "$D/shomei.db" "$@"; }
 
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null \
   -out "$W/r.csr" -subj "/CN=crash.example.com" 2>/dev/null
@@ -122,5 +125,44 @@ check_eq "R-ISS-4 every reservation is resolved in the audit log" \
   "$(sq "SELECT COUNT(*) FROM audit_log WHERE action IN ('cert.issue','cert.abandon')")"
 "$S" audit verify --dir "$D" >"$W/audit.out" 2>&1
 check_eq "R-OPS-1 the audit chain survived the kills" 0 $?
+
+# ---- shomei serve: the job issuance.recover (a node killed between reservation and store) ----
+# Reservations planted as other processes would leave them: a process of this machine that
+# has ended, one of another machine past [issue] reservation_lease (60 s), one of another
+# machine inside it, and one of this very server (alive: left alone).
+now=$(date +%s)
+HOST=$(cat /proc/sys/kernel/hostname) # what gethostname(2) gives the server
+dead=999999999 # above pid_max: no such process
+plant() { # SERIAL OWNER RESERVED_AT
+  sq "INSERT INTO certificates (serial, ca_id, state, level, root, cn, names, reserved_at,
+        reserved_by, crl_shard) SELECT '$1', ca_id, 'reserved', level, root, cn, names, $3, '$2',
+        crl_shard FROM certificates WHERE state = 'issued' LIMIT 1"
+}
+plant 7ec0000001 "$HOST/$dead/1" "$now"
+plant 7ec0000002 "other-host.example/4242/1" $((now - 120))
+plant 7ec0000003 "other-host.example/4242/1" "$now"
+start_server "$D" || { not_ok "shomei serve starts"; it_done; }
+plant 7ec0000004 "$HOST/$IT_SERVER_PID/$(awk '{print $22}' "/proc/$IT_SERVER_PID/stat")" "$now"
+abandoned2() {
+  [ "$(sq "SELECT COUNT(*) FROM certificates WHERE serial IN ('7ec0000001', '7ec0000002')
+    AND state = 'abandoned'")" = 2 ]
+}
+check "R-ISS-4 the running server marks abandoned the reservations of ended processes" \
+  wait_for 30 abandoned2
+sleep 2 # two more passes of the job (every second)
+check_eq "R-ISS-4 ... and leaves those of live processes and of other machines inside the lease" \
+  "7ec0000003|reserved 7ec0000004|reserved" \
+  "$(sq "SELECT serial || '|' || state FROM certificates WHERE serial IN ('7ec0000003', '7ec0000004')
+    ORDER BY serial" | tr '\n' ' ' | sed 's/ $//')"
+check_eq "R-ISS-4 the abandonments are audited as the system's, with the owner that ended" \
+  "system|$HOST/$dead/1 system|other-host.example/4242/1" \
+  "$(sq "SELECT actor || '|' || json_extract(detail, '$.owner') FROM audit_log
+    WHERE action = 'cert.abandon' AND object IN ('cert:7ec0000001', 'cert:7ec0000002')
+    ORDER BY object" | tr '\n' ' ' | sed 's/ $//')"
+check "R-ISS-4 the server logged each one" \
+  test "$(grep -c 'serial reservation abandoned' "$IT_TMP"/server-*.log)" -eq 2
+kill "$IT_SERVER_PID" && wait "$IT_SERVER_PID" 2>/dev/null
+"$S" audit verify --dir "$D" >"$W/audit.out" 2>&1
+check_eq "R-OPS-1 the audit chain verifies after the server's abandonments" 0 $?
 echo "# rounds=$ROUNDS handed_out=$complete stored=$total left_reserved=$left_reserved"
 it_done

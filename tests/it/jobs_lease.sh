@@ -69,6 +69,7 @@ scenario() { # LABEL
   check_eq "[$label] each recipient got exactly one message" \
     "$(seq 1 $N | sed 's/.*/first-&@example.test/' | sort)" "$(rcpts "$sink")"
   check_eq "[$label] one row per job kind, shared by both servers" "crl.sign|1
+issuance.recover|1
 mail.send|1
 subscription.sweep|1
 vetting.sweep|1" "$(sql "$label" "SELECT kind, COUNT(*) FROM jobs GROUP BY kind ORDER BY kind")"

@@ -17,7 +17,7 @@ it_cleanup() {
     for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$p" 2>/dev/null
   done
-  rm -rf "$IT_TMP"
+  if [ "${IT_KEEP:-0}" = 1 ]; then echo "# kept: $IT_TMP"; else rm -rf "$IT_TMP"; fi
 }
 trap it_cleanup EXIT
 
