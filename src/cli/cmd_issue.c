@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,52 +287,61 @@ static int parse_line(char *line, struct job *j, int allow_wildcard)
     return 0;
 }
 
-struct csr_slice {
+/* The CSR check of a batch (the most expensive step of bulk issuance), shared by the
+ * threads that take part: each claims the next unchecked CSR through an atomic counter, so
+ * a thread that joins late (the calling thread, once the CA key is open) takes its share of
+ * what is left and none idles while another has work. `ready` is set once jobs and n are. */
+struct csr_pool {
     struct job *jobs;
-    size_t from, to;
-    int failed;
+    size_t n;
+    atomic_size_t next;
+    atomic_int failed;
+    atomic_int ready;
 };
 
-static void *csr_slice_run(void *arg)
+static void *csr_pool_work(void *arg)
 {
-    struct csr_slice *s = arg;
-    for (size_t i = s->from; i < s->to; i++)
-        if (load_csr(&s->jobs[i]) < 0)
-            s->failed = 1;
+    struct csr_pool *p = arg;
+    for (size_t i; (i = atomic_fetch_add(&p->next, 1)) < p->n;)
+        if (load_csr(&p->jobs[i]) < 0)
+            atomic_store(&p->failed, 1);
     return NULL;
 }
 
-/* Checks the CSRs of jobs[0..n) in up to `threads` threads (the CSR signature check is
- * the most expensive step of bulk issuance). 0 when all are acceptable. */
-static int load_csrs(struct job *jobs, size_t n, int threads)
+/* Joins the check of p if its CSRs are known by now; returns when none is left to claim. */
+static void csr_pool_join(struct csr_pool *p)
 {
-    struct csr_slice sl[8] = {0};
-    pthread_t th[8];
-    int started[8] = {0};
-    if (threads < 1 || n < 64)
-        threads = 1;
-    if (threads > 8)
-        threads = 8;
-    size_t per = (n + (size_t)threads - 1) / (size_t)threads;
-    for (int t = 0; t < threads; t++) {
-        size_t from = (size_t)t * per, to = from + per;
-        sl[t] = (struct csr_slice){jobs, from < n ? from : n, to < n ? to : n, 0};
-        if (t > 0 && pthread_create(&th[t], NULL, csr_slice_run, &sl[t]) == 0)
-            started[t] = 1;
-    }
-    csr_slice_run(&sl[0]);
-    int failed = sl[0].failed;
-    for (int t = 1; t < threads; t++) {
-        if (started[t])
-            pthread_join(th[t], NULL);
-        else
-            csr_slice_run(&sl[t]);
-        failed |= sl[t].failed;
-    }
-    return failed ? -1 : 0;
+    if (atomic_load(&p->ready))
+        csr_pool_work(p);
 }
 
-static int load_jobs(const struct opts *o, struct job **out, size_t *n)
+/* Checks jobs[0..n) in the calling thread and `helpers` more (at most 7; none for a small
+ * batch), returning when they are done; a thread joining through csr_pool_join may still
+ * be on its last CSR. The verdict is p->failed once every thread is done. */
+static void csr_pool_run(struct csr_pool *p, struct job *jobs, size_t n, int helpers)
+{
+    pthread_t th[7];
+    int started[7] = {0};
+    if (helpers < 0 || n < 64)
+        helpers = 0;
+    if (helpers > 7)
+        helpers = 7;
+    p->jobs = jobs;
+    p->n = n;
+    atomic_store(&p->ready, 1);
+    for (int t = 0; t < helpers; t++)
+        started[t] = pthread_create(&th[t], NULL, csr_pool_work, p) == 0;
+    csr_pool_work(p);
+    for (int t = 0; t < helpers; t++)
+        if (started[t])
+            pthread_join(th[t], NULL);
+}
+
+/* Reads the batch (or the one --csr) into *out, *n, and checks the CSRs in the pool p with
+ * `helpers` more threads. -1 after printing why when a line is wrong; a CSR refused sets
+ * p->failed (told after every thread is done). */
+static int load_jobs(const struct opts *o, struct csr_pool *p, int helpers, struct job **out,
+                     size_t *n)
 {
     int wild = strcmp(o->level, "ev") != 0;
     size_t cap = 16, count = 0;
@@ -347,7 +357,9 @@ static int load_jobs(const struct opts *o, struct job **out, size_t *n)
         for (int i = 0; i < o->nnames; i++)
             if (add_name(&v[0], o->names[i], wild) < 0)
                 return -1;
-        return load_csr(&v[0]);
+        if (load_csr(&v[0]) < 0)
+            atomic_store(&p->failed, 1);
+        return 0;
     }
     FILE *f = fopen(o->batch, "r");
     if (f == NULL) {
@@ -376,7 +388,9 @@ static int load_jobs(const struct opts *o, struct job **out, size_t *n)
         *n = count + (rc < 0);
     }
     fclose(f);
-    return rc < 0 ? rc : load_csrs(v, count, o->threads);
+    if (rc == 0)
+        csr_pool_run(p, v, count, helpers);
+    return rc;
 }
 
 int cli_weak_keys(const struct config *c, struct sm_err *e)
@@ -589,10 +603,11 @@ static struct phase phase_now(void)
 /* The calling thread runs open_ca: the CA key's decryption (a fixed cost of every run:
  * scrypt, 32 MiB) takes its memory from the heap heap_for_batch prepared, which only the
  * calling thread uses, and with one thread the checked CSRs then reuse that memory. With
- * two threads or more the CSR check (load_jobs, which starts its helpers) runs beside it
- * in a thread of its own. open_ca writes nothing but a pending schema migration and says
- * nothing; recovery and every message wait for the CSRs, so a run with a bad CSR tells
- * only that, whatever the number of threads. */
+ * two threads or more the CSR check runs beside it in a thread of its own (load_jobs, with
+ * threads - 2 helpers) and the calling thread joins the check once the key is open, so
+ * the run keeps `threads` threads busy, never more. open_ca writes nothing but a pending
+ * schema migration and says nothing; recovery and every message wait for the CSRs, so a
+ * run with a bad CSR tells only that, whatever the number of threads. */
 struct opener {
     const struct opts *o;
     struct config *c;
@@ -600,29 +615,39 @@ struct opener {
     struct ca_issuer *is;
     struct open_fail fail;
     int rc;
+    struct phase took; /* wall and CPU of this thread */
 };
 
-static void *opener_run(void *arg)
+static double thread_cpu(void)
 {
-    struct opener *p = arg;
+    struct timespec c;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c);
+    return c.tv_sec + c.tv_nsec / 1e9;
+}
+
+static void opener_run(struct opener *p)
+{
+    struct phase a = phase_now();
+    double cpu = thread_cpu();
     p->rc = open_ca(p->o, p->c, &p->db, &p->is, &p->fail);
-    return NULL;
+    p->took = (struct phase){phase_now().wall - a.wall, thread_cpu() - cpu};
 }
 
 struct loader {
     const struct opts *o;
+    struct csr_pool pool;
+    int helpers;
     struct job *jobs;
     size_t n;
     int rc;
-    struct phase start, done; /* when the check began and ended */
+    struct phase start; /* when the check began */
 };
 
 static void *loader_run(void *arg)
 {
     struct loader *l = arg;
     l->start = phase_now();
-    l->rc = load_jobs(l->o, &l->jobs, &l->n);
-    l->done = phase_now();
+    l->rc = load_jobs(l->o, &l->pool, l->helpers, &l->jobs, &l->n);
     return NULL;
 }
 
@@ -647,7 +672,7 @@ int cmd_issue(int argc, char **argv)
     struct job *jobs = NULL;
     size_t n = 0;
     int status = 1;
-    struct phase t0 = phase_now(), t1, t2, t3;
+    struct phase t2, t3;
     struct sm_err e = {0};
     if (config_load(o.dir, &c, &e) < 0) {
         fail_msg("設定を読めません", "cannot read the configuration", o.dir, &e);
@@ -658,15 +683,21 @@ int cmd_issue(int argc, char **argv)
         goto out;
     }
     struct opener op = {.o = &o, .c = c, .rc = -1};
-    struct loader ld = {.o = &o, .rc = -1};
+    struct loader ld = {.o = &o, .rc = -1, .helpers = o.threads - 2};
     pthread_t lth;
-    if (o.threads >= 2 && pthread_create(&lth, NULL, loader_run, &ld) == 0) {
+    int beside = o.threads >= 2 && pthread_create(&lth, NULL, loader_run, &ld) == 0;
+    if (beside) {
         opener_run(&op); /* the main thread's allocations come from the advised heap */
+        csr_pool_join(&ld.pool);
         pthread_join(lth, NULL);
     } else { /* the same order: scrypt's memory, once freed, holds the checked CSRs */
+        ld.helpers = o.threads - 1;
         opener_run(&op);
         loader_run(&ld);
     }
+    struct phase checked = phase_now();
+    if (ld.rc == 0 && atomic_load(&ld.pool.failed))
+        ld.rc = -1; /* told by the thread that found it */
     jobs = ld.jobs;
     n = ld.n;
     int loaded = ld.rc;
@@ -689,11 +720,11 @@ int cmd_issue(int argc, char **argv)
     t2 = phase_now();
     status = issue_all(&o, c, db, is, jobs, n);
     t3 = phase_now();
-    /* the open is what was not the check: beside it with two threads, before it with one */
-    t1 = (struct phase){t2.wall - (ld.done.wall - ld.start.wall),
-                        t2.cpu - (ld.done.cpu - ld.start.cpu)};
-    phase_print("read and check CSRs", ld.start, ld.done, n);
-    phase_print("open (database, CA key decryption)", t0, t1, n);
+    /* the check's CPU is the process's while it ran, less the open's beside it */
+    double beside_cpu = beside ? op.took.cpu : 0;
+    phase_print("read and check CSRs", ld.start,
+                (struct phase){checked.wall, checked.cpu - beside_cpu}, n);
+    phase_print("open (database, CA key decryption)", (struct phase){0, 0}, op.took, n);
     phase_print("reserve, build, lint, sign, store", t2, t3, n);
     if (getenv("SHOMEI_ISSUE_TIMING") != NULL)
         fprintf(stderr, "timing: heap of %zu MiB on huge pages: %s\n", ISSUE_HEAP >> 20,
