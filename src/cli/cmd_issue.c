@@ -308,6 +308,17 @@ static void *csr_pool_work(void *arg)
     return NULL;
 }
 
+/* Every thread of a run prepares its own heap first (core/heap): THREAD_HEAP holds its
+ * share of the checked CSRs' keys or of the signed certificates of a run of thousands. */
+#define THREAD_HEAP ((size_t)16 << 20)
+static void thread_heap(void) { heap_for_thread(THREAD_HEAP); }
+
+static void *csr_pool_thread(void *arg)
+{
+    thread_heap();
+    return csr_pool_work(arg);
+}
+
 /* Joins the check of p if its CSRs are known by now; returns when none is left to claim. */
 static void csr_pool_join(struct csr_pool *p)
 {
@@ -330,7 +341,7 @@ static void csr_pool_run(struct csr_pool *p, struct job *jobs, size_t n, int hel
     p->n = n;
     atomic_store(&p->ready, 1);
     for (int t = 0; t < helpers; t++)
-        started[t] = pthread_create(&th[t], NULL, csr_pool_work, p) == 0;
+        started[t] = pthread_create(&th[t], NULL, csr_pool_thread, p) == 0;
     csr_pool_work(p);
     for (int t = 0; t < helpers; t++)
         if (started[t])
@@ -565,7 +576,7 @@ static int issue_all(const struct opts *o, struct config *c, struct db *db, stru
         items[i].days = o->days;
         items[i].allow_wildcard = strcmp(o->level, "ev") != 0;
     }
-    struct issuance_opts io = {"cli", (int)batch, o->threads, NULL, NULL};
+    struct issuance_opts io = {"cli", (int)batch, o->threads, NULL, NULL, thread_heap};
     int rc = issuance_run(db, is, &io, items, n, &e);
     int status = rc < 0 ? 1 : 0;
     if (rc < 0)
@@ -637,6 +648,7 @@ struct loader {
     const struct opts *o;
     struct csr_pool pool;
     int helpers;
+    int beside; /* runs in a thread of its own */
     struct job *jobs;
     size_t n;
     int rc;
@@ -647,6 +659,8 @@ static void *loader_run(void *arg)
 {
     struct loader *l = arg;
     l->start = phase_now();
+    if (l->beside)
+        thread_heap(); /* a thread of its own, beside the CA key's decryption */
     l->rc = load_jobs(l->o, &l->pool, l->helpers, &l->jobs, &l->n);
     return NULL;
 }
@@ -685,13 +699,15 @@ int cmd_issue(int argc, char **argv)
     struct opener op = {.o = &o, .c = c, .rc = -1};
     struct loader ld = {.o = &o, .rc = -1, .helpers = o.threads - 2};
     pthread_t lth;
-    int beside = o.threads >= 2 && pthread_create(&lth, NULL, loader_run, &ld) == 0;
+    ld.beside = o.threads >= 2;
+    int beside = ld.beside && pthread_create(&lth, NULL, loader_run, &ld) == 0;
     if (beside) {
         opener_run(&op); /* the main thread's allocations come from the advised heap */
         csr_pool_join(&ld.pool);
         pthread_join(lth, NULL);
     } else { /* the same order: scrypt's memory, once freed, holds the checked CSRs */
         ld.helpers = o.threads - 1;
+        ld.beside = 0;
         opener_run(&op);
         loader_run(&ld);
     }

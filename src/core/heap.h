@@ -16,4 +16,12 @@
  * kernel knows no huge pages. */
 int heap_for_batch(size_t bytes);
 
+/* The same for the calling thread's own heap (the C library gives each thread an arena),
+ * once heap_for_batch has prepared the process: the arena is grown by `bytes` in one step
+ * and the block asked to be backed by huge pages, then freed, so the thread's allocations
+ * come from it. Without it a thread's arena grows a page or a few at a time, each step a
+ * system call (mprotect) and a page fault. A no-op (0) when heap_for_batch was not called
+ * or did not take effect; 1 when the advice was given. */
+int heap_for_thread(size_t bytes);
+
 #endif

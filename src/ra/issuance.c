@@ -325,6 +325,14 @@ static void *sign_claimed(void *arg)
     return NULL;
 }
 
+static void *sign_thread(void *arg)
+{
+    struct signing *g = arg;
+    if (g->r->o->thread_start != NULL)
+        g->r->o->thread_start();
+    return sign_claimed(g);
+}
+
 /* Starts `helpers` threads (at most THREADS_MAX, at most one per item) on items[0..n). A
  * thread that cannot be started leaves its share to the others. */
 static void signing_start(struct signing *g, const struct run *r, struct issuance_item *items,
@@ -342,7 +350,7 @@ static void signing_start(struct signing *g, const struct run *r, struct issuanc
         helpers = (int)n;
     g->nth = helpers;
     for (int t = 0; t < helpers; t++)
-        g->started[t] = pthread_create(&g->th[t], NULL, sign_claimed, g) == 0;
+        g->started[t] = pthread_create(&g->th[t], NULL, sign_thread, g) == 0;
 }
 
 /* Signs what is left of the batch in the calling thread, then waits for the others. */

@@ -58,6 +58,9 @@ struct issuance_opts {
     int (*stored)(void *arg, struct db *db, const struct issuance_item *it, int64_t cert_id,
                   struct sm_err *e);
     void *stored_arg;
+    /* Optional: called first in each signing thread issuance_run starts (not in the
+     * calling thread), e.g. to prepare the thread's heap (core/heap's heap_for_thread). */
+    void (*thread_start)(void);
 };
 
 /* Issues items[0..n) with issuer is. Returns 0 when every item was attempted (each has

@@ -2,7 +2,9 @@
 /* core/heap: the heap of a bulk-issuance run (issue 8 item 29: page faults were a sixth
  * of a one-thread run's CPU). With the C library's allocator the grown heap carries the
  * huge-page advice, memory freed stays in the process and a block larger than the mmap
- * threshold comes from the heap; under a sanitizer nothing is changed. */
+ * threshold comes from the heap; under a sanitizer nothing is changed. A thread's own
+ * arena is prepared the same way (heap_for_thread), once the process heap is. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -99,10 +101,65 @@ static void test_heap_for_batch(void **state)
     free(p);
 }
 
+struct in_thread {
+    int advised;
+    int big_advised; /* a later block of the thread lies in the advised part */
+};
+
+static void *thread_body(void *arg)
+{
+    struct in_thread *t = arg;
+    const size_t mib = (size_t)1 << 20;
+    t->advised = heap_for_thread(16 * mib);
+    char *big = malloc(8 * mib);
+    if (big != NULL) {
+        memset(big, 0x5a, 8 * mib);
+        t->big_advised = advised_at(big + 4 * mib);
+        free(big);
+    }
+    return NULL;
+}
+
+static struct in_thread run_thread(void)
+{
+    struct in_thread t = {-1, -1};
+    pthread_t th;
+    assert_int_equal(pthread_create(&th, NULL, thread_body, &t), 0);
+    assert_int_equal(pthread_join(th, NULL), 0);
+    return t;
+}
+
+/* Before heap_for_batch (the first test of this program) a thread's heap is left alone. */
+static void test_heap_for_thread_unprepared(void **state)
+{
+    (void)state;
+    struct in_thread t = run_thread();
+    assert_int_equal(t.advised, 0);
+}
+
+static void test_heap_for_thread(void **state)
+{
+    (void)state;
+    struct in_thread t = run_thread(); /* after test_heap_for_batch */
+    if (SANITIZED) {
+        assert_int_equal(t.advised, 0);
+    } else {
+        /* the thread's arena grew once for the block; the next block of the thread
+         * comes from it, inside the advised part */
+        assert_true(t.advised || !thp_available());
+        if (t.advised)
+            assert_int_equal(t.big_advised, 1);
+    }
+    assert_int_equal(heap_for_thread(0), 0);
+    assert_int_equal(heap_for_thread((size_t)-1), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_heap_for_thread_unprepared),
         cmocka_unit_test(test_heap_for_batch),
+        cmocka_unit_test(test_heap_for_thread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include <cmocka.h>
@@ -89,7 +90,7 @@ static struct issuance_item item(const char *const *names, size_t n)
     return it;
 }
 
-static const struct issuance_opts opts = {"test", 2, 2, NULL, NULL};
+static const struct issuance_opts opts = {"test", 2, 2, NULL, NULL, NULL};
 
 static void state_is(const char *serial, const char *want)
 {
@@ -279,7 +280,7 @@ static void test_issuance_run_stored_hook(void **state)
 {
     (void)state;
     struct seen s = {0};
-    struct issuance_opts o = {"test", 4, 1, on_stored, &s};
+    struct issuance_opts o = {"test", 4, 1, on_stored, &s, NULL};
     struct issuance_item it[2] = {item(names_ok, 2), item(names_ok, 2)};
     assert_int_equal(issuance_run(db, dv, &o, it, 2, NULL), 0);
     assert_int_equal(s.calls, 2);
@@ -305,17 +306,23 @@ static void test_issuance_run_stored_hook(void **state)
  * stored (or its reservation abandoned when the linter refuses it), in order; when a batch
  * cannot be stored, it and the batch signed meanwhile are abandoned, nothing of either
  * is returned, and later items are never reserved. */
+static atomic_int thread_starts;
+static void count_start(void) { atomic_fetch_add(&thread_starts, 1); }
+
 static void test_issuance_run_pipelined_batches(void **state)
 {
     (void)state;
     struct seen s = {0};
-    struct issuance_opts o = {"test", 2, 2, on_stored, &s};
+    struct issuance_opts o = {"test", 2, 2, on_stored, &s, count_start};
+    atomic_store(&thread_starts, 0);
     struct issuance_item it[7];
     for (int i = 0; i < 7; i++)
         it[i] = item(i == 3 ? names_wild : names_ok, i == 3 ? 1 : 2);
     it[3].allow_wildcard = 0;
     assert_int_equal(issuance_run(db, dv, &o, it, 7, NULL), 0);
     assert_int_equal(s.calls, 6);
+    /* the hook ran first in the one signing thread started for each of the 4 batches */
+    assert_int_equal(atomic_load(&thread_starts), 4);
     for (int i = 0; i < 7; i++) {
         if (i == 3) {
             assert_int_equal(it[i].rc, -SM_E_LINT);
@@ -337,7 +344,7 @@ static void test_issuance_run_pipelined_batches(void **state)
     /* the second batch's store fails: batches 2 and 3 (signed meanwhile) are abandoned,
      * the last item is never reserved */
     struct seen f = {.fail_after = 2};
-    struct issuance_opts of = {"test", 2, 2, on_stored, &f};
+    struct issuance_opts of = {"test", 2, 2, on_stored, &f, NULL};
     struct issuance_item b[7];
     for (int i = 0; i < 7; i++)
         b[i] = item(names_ok, 2);
