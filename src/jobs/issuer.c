@@ -5,11 +5,11 @@
 #include <stdlib.h>
 
 #include "core/config.h"
-#include "ra/issuance.h"
 #include "jobs/issuer.h"
 #include "jobs/runner.h"
 #include "ra/fulfil.h"
 #include "ra/context.h"
+#include "ra/issuance.h"
 #include "store/jobs.h"
 
 static struct jobs_runner *worker;
@@ -33,19 +33,18 @@ static int run_job(struct db *db, const struct config *cfg, const struct job_row
     return issuer_run_job(worker_ra, db, job, e);
 }
 
-int issuer_recover_once(struct db *db, const struct config *cfg, int64_t *abandoned,
-                        struct sm_err *e)
+static int recover_once(struct db *db, const struct config *cfg, struct sm_err *e)
 {
     int64_t lease = 600;
     int rc = config_int(cfg, "issue", "reservation_lease", 60, 86400, &lease, e);
-    return rc < 0 ? rc : issuance_recover(db, "system", lease, abandoned, e);
+    return rc < 0 ? rc : issuance_recover(db, "system", lease, NULL, e);
 }
 
 static int run_recover(struct db *db, const struct config *cfg, const struct job_row *job,
                        struct sm_err *e)
 {
     (void)job;
-    return issuer_recover_once(db, cfg, NULL, e);
+    return recover_once(db, cfg, e);
 }
 
 int issuer_worker_start(const struct ra_ctx *ra, const struct config *cfg, struct sm_err *e)

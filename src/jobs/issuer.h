@@ -12,8 +12,6 @@
  * store fail (the store requires the state reserved), so no certificate leaves unstored. */
 #ifndef SM_JOBS_ISSUER_H
 #define SM_JOBS_ISSUER_H
-#include <stdint.h>
-
 #include "core/err.h"
 
 struct config;
@@ -24,11 +22,10 @@ struct ra_ctx;
 /* One run of job (for tests): issues the order named by job->key. */
 int issuer_run_job(const struct ra_ctx *ra, struct db *db, const struct job_row *job,
                    struct sm_err *e);
+
+/* The recurring job that marks abandoned the reservations of ended processes. */
 #define RECOVER_JOB_KIND "issuance.recover"
 
-/* One pass of issuance.recover (for tests); *abandoned (may be NULL) counts what it marked. */
-int issuer_recover_once(struct db *db, const struct config *cfg, int64_t *abandoned,
-                        struct sm_err *e);
 /* Starts the runner of order.issue and issuance.recover (ra and cfg must outlive
  * issuer_worker_stop). */
 int issuer_worker_start(const struct ra_ctx *ra, const struct config *cfg, struct sm_err *e);
