@@ -19,7 +19,8 @@ try {
   const env = { ...process.env, SHOMEI_CA_PASSPHRASE: process.env.SHOMEI_CA_PASSPHRASE || 'browser-test' };
   const run = (args, input) => execFileSync(bin, args, { env, input, stdio: ['pipe', 'pipe', 'pipe'] });
   const db = path.join(server.dir, 'shomei.db');
-  const sql = (q) => execFileSync('sqlite3', ['-batch', db], { input: q, encoding: 'utf8' }).trim();
+  const sql = (q) => execFileSync('sqlite3', ['-batch', '-cmd', '.timeout 10000', db],
+    { input: q, encoding: 'utf8' }).trim();
   const pw = 'Dash-horse-77\n';
   const add = (...a) => run(['user', 'add', '--dir', server.dir, '--password-stdin', ...a], pw);
   add('--login', 'hanako', '--role', 'customer', '--email', 'hanako@alpha.example.jp', '--name',

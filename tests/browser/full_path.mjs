@@ -163,7 +163,7 @@ try {
     'mail.enabled=true', `mail.url=smtp://127.0.0.1:${sink.port}`, 'mail.poll_seconds=1',
     'jobs.vetting_seconds=1']);
   killOnExit(server.pid);
-  execFileSync('sqlite3', ['-batch', path.join(server.dir, 'shomei.db'),
+  execFileSync('sqlite3', ['-batch', '-cmd', '.timeout 10000', path.join(server.dir, 'shomei.db'),
     `INSERT INTO products (code, name_ja, name_en, level, term_months, list_price,
        review_days_min, review_days_max, root_options, created_at)
      VALUES ('ov-1y', 'OV 証明書 1年', 'OV certificate, 1 year', 'ov', 12, 60000, 1, 5,

@@ -16,7 +16,7 @@ let browser;
 
 // The test data directory has no catalog: two products go in with SQL.
 function seedProducts(dir) {
-  execFileSync('sqlite3', ['-batch', path.join(dir, 'shomei.db'),
+  execFileSync('sqlite3', ['-batch', '-cmd', '.timeout 10000', path.join(dir, 'shomei.db'),
     `INSERT INTO products (code, name_ja, name_en, level, term_months, list_price,
        review_days_min, review_days_max, root_options, created_at)
      VALUES ('dv-1y', 'DV 1年', 'DV 1 year', 'dv', 12, 9800, 0, 1, 'a,b', 0),

@@ -8,6 +8,11 @@ IT_N=0
 IT_FAILED=0
 export SHOMEI_CA_PASSPHRASE=${SHOMEI_CA_PASSPHRASE:-it-test-passphrase}
 
+# The sqlite3 shell of every test waits up to 10 s for a running server's write to end
+# (SQLITE_BUSY, "database is locked", otherwise: a server's jobs write at start and on their
+# own schedule).
+sqlite3() { command sqlite3 -cmd ".timeout 10000" "$@"; }
+
 it_cleanup() {
   local p
   for p in "${IT_PIDS[@]}"; do
