@@ -2,6 +2,7 @@
 /* Process counters (see metrics.h): one fixed table of slots found by hashing (family,
  * labels). A slot goes empty -> writing -> ready once; after that only its atomic values
  * change, so counting never takes a lock. */
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -96,8 +97,14 @@ static struct slot *find(enum metric_family f, const char *labels)
             }
             st = want;
         }
-        for (int spin = 0; st == 1 && spin < 1000000; spin++)
+        /* Another thread is writing this slot's name (a few instructions, never blocked):
+         * wait for it, however long it is kept off a core, since moving on would make a
+         * second slot for the same name and split its count. */
+        for (unsigned spin = 0; st == 1; spin++) {
+            if (spin >= 1000)
+                sched_yield();
             st = atomic_load_explicit(&s->state, memory_order_acquire);
+        }
         if (st == 2 && s->family == (int)f && strcmp(s->labels, labels) == 0)
             return s;
     }
