@@ -503,9 +503,8 @@ static int open_ca(const struct opts *o, struct config *c, struct db **db, struc
 static int recover(struct config *c, struct db *db)
 {
     struct sm_err e = {0};
-    int64_t lease = 600, abandoned = 0;
-    if (config_int(c, "issue", "reservation_lease", 60, 86400, &lease, &e) < 0 ||
-        issuance_recover(db, "cli", lease, &abandoned, &e) < 0) {
+    int64_t abandoned = 0;
+    if (issuance_recover_cfg(db, c, "cli", &abandoned, &e) < 0) {
         fail_msg("予約済みシリアルを回復できません", "cannot recover reserved serials", NULL, &e);
         return -1;
     }
@@ -648,7 +647,6 @@ struct loader {
     const struct opts *o;
     struct csr_pool pool;
     int helpers;
-    int beside; /* runs in a thread of its own */
     struct job *jobs;
     size_t n;
     int rc;
@@ -659,10 +657,15 @@ static void *loader_run(void *arg)
 {
     struct loader *l = arg;
     l->start = phase_now();
-    if (l->beside)
-        thread_heap(); /* a thread of its own, beside the CA key's decryption */
     l->rc = load_jobs(l->o, &l->pool, l->helpers, &l->jobs, &l->n);
     return NULL;
+}
+
+/* The loader in a thread of its own, beside the CA key's decryption. */
+static void *loader_thread(void *arg)
+{
+    thread_heap();
+    return loader_run(arg);
 }
 
 static void phase_print(const char *name, struct phase from, struct phase to, size_t n)
@@ -699,15 +702,13 @@ int cmd_issue(int argc, char **argv)
     struct opener op = {.o = &o, .c = c, .rc = -1};
     struct loader ld = {.o = &o, .rc = -1, .helpers = o.threads - 2};
     pthread_t lth;
-    ld.beside = o.threads >= 2;
-    int beside = ld.beside && pthread_create(&lth, NULL, loader_run, &ld) == 0;
+    int beside = o.threads >= 2 && pthread_create(&lth, NULL, loader_thread, &ld) == 0;
     if (beside) {
         opener_run(&op); /* the main thread's allocations come from the advised heap */
         csr_pool_join(&ld.pool);
         pthread_join(lth, NULL);
     } else { /* the same order: scrypt's memory, once freed, holds the checked CSRs */
         ld.helpers = o.threads - 1;
-        ld.beside = 0;
         opener_run(&op);
         loader_run(&ld);
     }

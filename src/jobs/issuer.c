@@ -33,18 +33,11 @@ static int run_job(struct db *db, const struct config *cfg, const struct job_row
     return issuer_run_job(worker_ra, db, job, e);
 }
 
-static int recover_once(struct db *db, const struct config *cfg, struct sm_err *e)
-{
-    int64_t lease = 600;
-    int rc = config_int(cfg, "issue", "reservation_lease", 60, 86400, &lease, e);
-    return rc < 0 ? rc : issuance_recover(db, "system", lease, NULL, e);
-}
-
 static int run_recover(struct db *db, const struct config *cfg, const struct job_row *job,
                        struct sm_err *e)
 {
     (void)job;
-    return recover_once(db, cfg, e);
+    return issuance_recover_cfg(db, cfg, "system", NULL, e);
 }
 
 int issuer_worker_start(const struct ra_ctx *ra, const struct config *cfg, struct sm_err *e)

@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 
 #include "core/clock.h"
+#include "core/config.h"
 #include "core/failalloc.h"
 #include "core/log.h"
 #include "core/metrics.h"
@@ -657,4 +658,12 @@ int issuance_recover(struct db *db, const char *actor, int64_t lease, int64_t *a
     if (abandoned != NULL)
         *abandoned = count;
     return rc;
+}
+
+int issuance_recover_cfg(struct db *db, const struct config *cfg, const char *actor,
+                         int64_t *abandoned, struct sm_err *e)
+{
+    int64_t lease = 600;
+    int rc = config_int(cfg, "issue", "reservation_lease", 60, 86400, &lease, e);
+    return rc < 0 ? rc : issuance_recover(db, actor, lease, abandoned, e);
 }

@@ -18,6 +18,7 @@
 
 struct db;
 struct ca_issuer;
+struct config;
 
 /* One certificate to issue. The inputs are borrowed and must outlive issuance_run. */
 struct issuance_item {
@@ -77,6 +78,10 @@ void issuance_item_clear(struct issuance_item *it);
  * *abandoned (may be NULL) receives the count. Run at every start of an issuing process. */
 int issuance_recover(struct db *db, const char *actor, int64_t lease, int64_t *abandoned,
                      struct sm_err *e);
+/* issuance_recover with the lease of [issue] reservation_lease (60..86400 s, default 600):
+ * what an issuing process (shomei issue, the servers' job issuance.recover) calls. */
+int issuance_recover_cfg(struct db *db, const struct config *cfg, const char *actor,
+                         int64_t *abandoned, struct sm_err *e);
 
 /* "host/pid/start": identifies this process across restarts and process id reuse. */
 int issuance_owner(char *out, size_t n);
