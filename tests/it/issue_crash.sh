@@ -15,7 +15,7 @@ ROUNDS=${CRASH_ROUNDS:-16}
 mkdir -p "$W"
 "$S" init --dir "$D" --test-ca --set issue.batch=8 --set jobs.recover_seconds=1 \
   --set issue.reservation_lease=60 >/dev/null 2>&1 || { not_ok "init"; it_done; }
-sq() { sqlite3 -cmd ".timeout 5000" "$D/shomei.db" "$@"; }
+sq() { sqlite3 "$D/shomei.db" "$@"; }
 
 openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout /dev/null \
   -out "$W/r.csr" -subj "/CN=crash.example.com" 2>/dev/null
@@ -164,5 +164,22 @@ check "R-ISS-4 the server logged each one" \
 kill "$IT_SERVER_PID" && wait "$IT_SERVER_PID" 2>/dev/null
 "$S" audit verify --dir "$D" >"$W/audit.out" 2>&1
 check_eq "R-OPS-1 the audit chain verifies after the server's abandonments" 0 $?
+
+# Bad settings of the recovery are refused by name, and nothing is reserved meanwhile.
+cp "$D/shomei.ini" "$W/ini.keep"
+sed -i 's/^recover_seconds = .*/recover_seconds = 0/' "$D/shomei.ini"
+port=$(free_port)
+timeout 30 "$S" serve --dir "$D" --port "$port" >"$W/bad-serve.log" 2>&1
+check_eq "R-ISS-4 serve with [jobs] recover_seconds = 0 does not start" 1 $?
+check "  and says which setting" grep -q 'recover_seconds' "$W/bad-serve.log"
+cp "$W/ini.keep" "$D/shomei.ini"
+sed -i 's/^reservation_lease = .*/reservation_lease = 5/' "$D/shomei.ini"
+before=$(sq "SELECT COUNT(*) FROM certificates")
+"$S" issue --dir "$D" --batch "$W/final.txt" --level dv --out "$W/out-bad" >/dev/null \
+  2>"$W/bad-issue.err"
+check_eq "R-ISS-4 shomei issue with [issue] reservation_lease = 5 exits 1" 1 $?
+check "  and says which setting" grep -q 'reservation_lease' "$W/bad-issue.err"
+check_eq "  nothing reserved" "$before" "$(sq "SELECT COUNT(*) FROM certificates")"
+cp "$W/ini.keep" "$D/shomei.ini"
 echo "# rounds=$ROUNDS handed_out=$complete stored=$total left_reserved=$left_reserved"
 it_done
