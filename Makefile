@@ -1,10 +1,12 @@
 # shomei — build, run, test, bench, fuzz. Every library comes through pkg-config.
-PKGS      := libcrypto libssl sqlite3 libpq libmicrohttpd jansson libcurl libunbound \
-             libidn2 libpsl libsodium inih pangocairo
+PKGS      := libcrypto libssl sqlite3 libmicrohttpd jansson libcurl libunbound libidn2 libpsl \
+             libsodium inih
+# Headers only: loaded when first used (core/dynlib.h), by src/doc/pdf.c and src/store/pg.c.
+PKGS_LOADED := pangocairo libpq
 CC        ?= cc
 CSTD      := -std=c11 -D_GNU_SOURCE
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-unused-parameter
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) p11-kit-1 2>/dev/null)
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) $(PKGS_LOADED) p11-kit-1 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread -lm
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 

@@ -52,7 +52,12 @@ check_eq "R-QUO-1: the quote is stored once, for the caller's organization" "1 1
 api "$KA" GET "/api/v1/quotes/$N1"
 check "R-QUO-1: GET /api/v1/quotes/{number} gives back the same quote" \
   /usr/bin/python3 -c 'import json,sys; a=json.load(open(sys.argv[1])); b=json.load(open(sys.argv[2])); sys.exit(0 if a == b else 1)' "$W/q1.json" "$B"
+# pango and cairo are loaded with the first PDF drawn, not when a process starts (doc/pdf.c)
+maps_pango() { grep -c 'libpango' "/proc/$IT_SERVER_PID/maps" || true; }
+check_eq "the binary does not link pango or cairo; the server has not loaded them before a PDF" \
+  "0 0" "$(readelf -d "$S" | grep -c 'NEEDED.*\(pango\|cairo\)') $(maps_pango)"
 curl -s -o "$W/q1a.pdf" -H 'Accept: application/pdf' -H "Authorization: Bearer $KA" "$url/api/v1/quotes/$N1"
+check "the first PDF loaded pango into the server" test "$(maps_pango)" -gt 0
 sleep 1
 curl -s -o "$W/q1b.pdf" -H 'Accept: application/pdf' -H "Authorization: Bearer $KA" "$url/api/v1/quotes/$N1"
 pdftotext -layout "$W/q1a.pdf" "$W/q1a.txt" 2>/dev/null

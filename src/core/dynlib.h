@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: MIT */
+/* Libraries loaded when first used rather than when the process starts. Each linked
+ * library costs every run of shomei its share of dynamic loading, and most runs never draw
+ * a PDF (pango, cairo and the ~30 libraries they bring) or speak to PostgreSQL (libpq
+ * with LDAP and Kerberos). A user lists the functions it calls once, and the library's
+ * own header gives each pointer its type:
+ *
+ *     #define FOO_FUNCS(X) X(foo_open) X(foo_close)
+ *     static struct foo_fns { FOO_FUNCS(DYNLIB_FIELD) } fns;
+ *     static const char *const foo_names[] = {FOO_FUNCS(DYNLIB_NAME)};
+ *     dynlib_load("libfoo.so.1", foo_names, DYNLIB_COUNT(foo_names), &fns, ...);
+ *
+ * and calls fns.foo_open(...). The caller runs the load once (pthread_once); a loaded
+ * library is never unloaded. */
+#ifndef SM_CORE_DYNLIB_H
+#define SM_CORE_DYNLIB_H
+#include <stddef.h>
+
+#define DYNLIB_FIELD(f) __typeof__(&f) f;
+#define DYNLIB_NAME(f)  #f,
+#define DYNLIB_COUNT(a) (sizeof(a) / sizeof *(a))
+
+/* Opens soname and stores the address of names[i] in slots[i] for i < n (slots is the
+ * caller's struct of DYNLIB_FIELD pointers, which has exactly n of them). 0 when every
+ * name was found; -1 with why set ("libfoo.so.1: cannot open shared object file..." or
+ * "libfoo.so.1 has no foo_close") and the slots left NULL. */
+int dynlib_load(const char *soname, const char *const *names, size_t n, void *slots, char *why,
+                size_t whylen);
+#endif
