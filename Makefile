@@ -1,8 +1,9 @@
 # shomei — build, run, test, bench, fuzz. Every library comes through pkg-config.
-PKGS      := libcrypto libssl sqlite3 libmicrohttpd jansson libcurl libunbound libidn2 libpsl \
-             libsodium inih
-# Headers only: loaded when first used (core/dynlib.h), by src/doc/pdf.c and src/store/pg.c.
-PKGS_LOADED := pangocairo libpq
+PKGS      := libcrypto libssl sqlite3 libmicrohttpd jansson libunbound libidn2 libpsl libsodium \
+             inih
+# Headers only: loaded when first used (core/dynlib.h) by src/doc/pdf.c, src/store/pg.c and
+# src/net/curl_lib.c.
+PKGS_LOADED := pangocairo libpq libcurl
 CC        ?= cc
 CSTD      := -std=c11 -D_GNU_SOURCE
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-unused-parameter

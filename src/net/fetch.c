@@ -4,7 +4,6 @@
  * the address checked again at connect time (CURLOPT_OPENSOCKETFUNCTION), so a name that
  * changes its answer between the two cannot reach a refused address. */
 #include <arpa/inet.h>
-#include <curl/curl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -18,6 +17,7 @@
 #include "core/buf.h"
 #include "core/config.h"
 #include "core/failalloc.h"
+#include "net/curl_lib.h"
 #include "net/dns.h"
 #include "net/fetch.h"
 
@@ -173,9 +173,6 @@ int fetch_opts_from_config(const struct config *c, struct fetch_opts *o, struct 
 
 /* ---- one hop ---- */
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
-
 __attribute__((format(printf, 3, 4))) static int fail(struct fetch_result *r, const char *reason,
                                                       const char *fmt, ...)
 {
@@ -240,13 +237,14 @@ struct target {
 static int parse_target(const struct fetch_opts *o, const char *url, struct target *t,
                         struct fetch_result *r)
 {
-    CURLU *u = curl_url();
+    const struct curl_fns *cu = curl_loaded();
+    CURLU *u = cu->curl_url();
     char *scheme = NULL, *host = NULL, *port = NULL;
     int rc = 1;
     if (u == NULL)
         return fail(r, "fetch.url_invalid", "out of memory parsing the URL");
-    if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
+    if (cu->curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+        cu->curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
         fail(r, "fetch.url_invalid", "cannot parse URL %.200s", url);
         goto out;
     }
@@ -254,8 +252,8 @@ static int parse_target(const struct fetch_opts *o, const char *url, struct targ
         fail(r, "fetch.scheme", "scheme %.32s is not http or https", scheme);
         goto out;
     }
-    if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+    if (cu->curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+        cu->curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
         fail(r, "fetch.url_invalid", "cannot parse URL %.200s", url);
         goto out;
     }
@@ -279,10 +277,10 @@ static int parse_target(const struct fetch_opts *o, const char *url, struct targ
     t->port = (int)p;
     rc = 0;
 out:
-    curl_free(scheme);
-    curl_free(host);
-    curl_free(port);
-    curl_url_cleanup(u);
+    cu->curl_free(scheme);
+    cu->curl_free(host);
+    cu->curl_free(port);
+    cu->curl_url_cleanup(u);
     return rc;
 }
 
@@ -390,6 +388,7 @@ static long long now_ms(void)
 static int one_hop(const struct fetch_opts *o, const char *url, long left_ms, struct fetch_hop *hop,
                    char **next, struct fetch_result *r)
 {
+    const struct curl_fns *cu = curl_loaded();
     struct target t;
     struct buf pin = BUF_INIT;
     struct hop_ctx h = {o, BUF_INIT, 0, -1, ""};
@@ -402,35 +401,35 @@ static int one_hop(const struct fetch_opts *o, const char *url, long left_ms, st
         goto out;
     rc = -SM_E_NOMEM;
     if (pin.len > 0 && pin.p[pin.len - 1] != ':' &&
-        (resolve = curl_slist_append(NULL, pin.p)) == NULL)
+        (resolve = cu->curl_slist_append(NULL, pin.p)) == NULL)
         goto out;
-    if ((c = curl_easy_init()) == NULL)
+    if ((c = cu->curl_easy_init()) == NULL)
         goto out;
     h.body.max = o->max_body;
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_PROXY, "");
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "shomei-dcv/1");
+    (cu->curl_easy_setopt)(c, CURLOPT_URL, url);
+    (cu->curl_easy_setopt)(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    (cu->curl_easy_setopt)(c, CURLOPT_FOLLOWLOCATION, 0L);
+    (cu->curl_easy_setopt)(c, CURLOPT_NOSIGNAL, 1L);
+    (cu->curl_easy_setopt)(c, CURLOPT_PROXY, "");
+    (cu->curl_easy_setopt)(c, CURLOPT_USERAGENT, "shomei-dcv/1");
     /* The random value proves control; the server's certificate is not part of the method. */
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
-    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-                     o->connect_timeout_ms < left_ms ? o->connect_timeout_ms : left_ms);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, left_ms);
-    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_body);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_write);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &h);
-    curl_easy_setopt(c, CURLOPT_OPENSOCKETFUNCTION, on_open);
-    curl_easy_setopt(c, CURLOPT_OPENSOCKETDATA, &h);
+    (cu->curl_easy_setopt)(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    (cu->curl_easy_setopt)(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    (cu->curl_easy_setopt)(c, CURLOPT_CONNECTTIMEOUT_MS,
+                           o->connect_timeout_ms < left_ms ? o->connect_timeout_ms : left_ms);
+    (cu->curl_easy_setopt)(c, CURLOPT_TIMEOUT_MS, left_ms);
+    (cu->curl_easy_setopt)(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_body);
+    (cu->curl_easy_setopt)(c, CURLOPT_WRITEFUNCTION, on_write);
+    (cu->curl_easy_setopt)(c, CURLOPT_WRITEDATA, &h);
+    (cu->curl_easy_setopt)(c, CURLOPT_OPENSOCKETFUNCTION, on_open);
+    (cu->curl_easy_setopt)(c, CURLOPT_OPENSOCKETDATA, &h);
     if (resolve != NULL)
-        curl_easy_setopt(c, CURLOPT_RESOLVE, resolve);
-    CURLcode cc = curl_easy_perform(c);
+        (cu->curl_easy_setopt)(c, CURLOPT_RESOLVE, resolve);
+    CURLcode cc = cu->curl_easy_perform(c);
     char *ip = NULL;
-    if (curl_easy_getinfo(c, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip != NULL)
+    if ((cu->curl_easy_getinfo)(c, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip != NULL)
         snprintf(hop->address, sizeof hop->address, "%s", ip);
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &hop->status);
+    (cu->curl_easy_getinfo)(c, CURLINFO_RESPONSE_CODE, &hop->status);
     if (h.refused_class >= 0) {
         snprintf(hop->address, sizeof hop->address, "%s", h.refused_addr);
         rc = fail(r, "fetch.address_refused", "%s address refused",
@@ -440,13 +439,13 @@ static int one_hop(const struct fetch_opts *o, const char *url, long left_ms, st
     } else if (cc == CURLE_OPERATION_TIMEDOUT) {
         rc = fail(r, "fetch.timeout", "no complete response in time");
     } else if (cc != CURLE_OK) {
-        rc = fail(r, "fetch.connect_failed", "%s", curl_easy_strerror(cc));
+        rc = fail(r, "fetch.connect_failed", "%s", cu->curl_easy_strerror(cc));
     } else {
         long s = hop->status;
         rc = 0;
         if (s == 301 || s == 302 || s == 307 || s == 308) {
             char *loc = NULL;
-            if (curl_easy_getinfo(c, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK || loc == NULL)
+            if ((cu->curl_easy_getinfo)(c, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK || loc == NULL)
                 rc = fail(r, "fetch.redirect_invalid", "redirect without a usable Location");
             else if ((*next = sm_strdup(loc)) == NULL)
                 rc = -SM_E_NOMEM;
@@ -466,8 +465,8 @@ static int one_hop(const struct fetch_opts *o, const char *url, long left_ms, st
     }
 out:
     if (c != NULL)
-        curl_easy_cleanup(c);
-    curl_slist_free_all(resolve);
+        cu->curl_easy_cleanup(c);
+    cu->curl_slist_free_all(resolve);
     buf_free(&pin);
     buf_free(&h.body);
     return rc;
@@ -476,7 +475,9 @@ out:
 int fetch_get(const struct fetch_opts *o, const char *url, struct fetch_result *r)
 {
     memset(r, 0, sizeof *r);
-    pthread_once(&curl_once, curl_init);
+    char why[200];
+    if (curl_lib(why, sizeof why) == NULL)
+        return fail(r, "fetch.connect_failed", "libcurl unavailable: %s", why);
     long long deadline = now_ms() + o->timeout_ms;
     char *cur = sm_strdup(url);
     if (cur == NULL)

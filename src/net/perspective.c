@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* Keys, signatures and parallel calls of the perspective wire; see perspective.h. */
-#include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -14,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/text.h"
+#include "net/curl_lib.h"
 #include "net/perspective.h"
 
 #define B64 sodium_base64_VARIANT_ORIGINAL
@@ -103,9 +103,6 @@ int persp_verify(const unsigned char pk[PERSP_PK_BYTES], const char *body, size_
 
 /* ---- parallel calls ---- */
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static void curl_init(void) { curl_global_init(CURL_GLOBAL_DEFAULT); }
-
 struct slot {
     struct persp_call *c;
     CURL *h;
@@ -163,44 +160,46 @@ static long ms_since(const struct timespec *t0)
 /* A new easy handle for slot s, added to m, with timeout_ms to finish. */
 static int slot_start(CURLM *m, struct slot *s, long timeout_ms)
 {
+    const struct curl_fns *cu = curl_loaded();
     struct persp_call *c = s->c;
     char sighdr[PERSP_B64_MAX + 32];
     snprintf(sighdr, sizeof sighdr, "%s: %s", PERSP_SIG_HEADER, c->sig_b64);
-    s->h = curl_easy_init();
-    struct curl_slist *h1 = curl_slist_append(NULL, "Content-Type: application/json");
-    struct curl_slist *h2 = h1 ? curl_slist_append(h1, sighdr) : NULL;
+    s->h = cu->curl_easy_init();
+    struct curl_slist *h1 = cu->curl_slist_append(NULL, "Content-Type: application/json");
+    struct curl_slist *h2 = h1 ? cu->curl_slist_append(h1, sighdr) : NULL;
     s->hdr = h2 ? h2 : h1;
     if (s->h == NULL || h2 == NULL)
         return -SM_E_NOMEM;
     CURL *h = s->h;
     long t = timeout_ms > 0 ? timeout_ms : 1L;
-    curl_easy_setopt(h, CURLOPT_URL, c->url);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, c->body);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)strlen(c->body));
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, s->hdr);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, t);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, t);
-    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_PROXY, "");
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, s);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, s);
-    curl_easy_setopt(h, CURLOPT_PRIVATE, s);
-    return curl_multi_add_handle(m, h) == CURLM_OK ? 0 : -SM_E_NOMEM;
+    (cu->curl_easy_setopt)(h, CURLOPT_URL, c->url);
+    (cu->curl_easy_setopt)(h, CURLOPT_NOSIGNAL, 1L);
+    (cu->curl_easy_setopt)(h, CURLOPT_POSTFIELDS, c->body);
+    (cu->curl_easy_setopt)(h, CURLOPT_POSTFIELDSIZE, (long)strlen(c->body));
+    (cu->curl_easy_setopt)(h, CURLOPT_HTTPHEADER, s->hdr);
+    (cu->curl_easy_setopt)(h, CURLOPT_TIMEOUT_MS, t);
+    (cu->curl_easy_setopt)(h, CURLOPT_CONNECTTIMEOUT_MS, t);
+    (cu->curl_easy_setopt)(h, CURLOPT_FOLLOWLOCATION, 0L);
+    (cu->curl_easy_setopt)(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    (cu->curl_easy_setopt)(h, CURLOPT_PROXY, "");
+    (cu->curl_easy_setopt)(h, CURLOPT_WRITEFUNCTION, on_body);
+    (cu->curl_easy_setopt)(h, CURLOPT_WRITEDATA, s);
+    (cu->curl_easy_setopt)(h, CURLOPT_HEADERFUNCTION, on_header);
+    (cu->curl_easy_setopt)(h, CURLOPT_HEADERDATA, s);
+    (cu->curl_easy_setopt)(h, CURLOPT_PRIVATE, s);
+    return cu->curl_multi_add_handle(m, h) == CURLM_OK ? 0 : -SM_E_NOMEM;
 }
 
 static void slot_end(CURLM *m, struct slot *s)
 {
+    const struct curl_fns *cu = curl_loaded();
     if (s->h != NULL) {
         if (m != NULL)
-            curl_multi_remove_handle(m, s->h);
-        curl_easy_cleanup(s->h);
+            cu->curl_multi_remove_handle(m, s->h);
+        cu->curl_easy_cleanup(s->h);
         s->h = NULL;
     }
-    curl_slist_free_all(s->hdr);
+    cu->curl_slist_free_all(s->hdr);
     s->hdr = NULL;
 }
 
@@ -233,9 +232,15 @@ static int retry(CURLM *m, struct slot *s, long left_ms)
 
 int persp_call_all(struct persp_call *calls, size_t n, long timeout_ms)
 {
-    pthread_once(&curl_once, curl_init);
+    char why[200];
+    if (curl_lib(why, sizeof why) == NULL) {
+        for (size_t i = 0; i < n; i++)
+            snprintf(calls[i].error, sizeof calls[i].error, "libcurl unavailable");
+        return -SM_E_INTERNAL;
+    }
+    const struct curl_fns *cu = curl_loaded();
     struct slot *s = calloc(n ? n : 1, sizeof *s);
-    CURLM *m = curl_multi_init();
+    CURLM *m = cu->curl_multi_init();
     int rc = (s && m) ? 0 : -SM_E_NOMEM;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -253,20 +258,20 @@ int persp_call_all(struct persp_call *calls, size_t n, long timeout_ms)
     }
     int running = rc == 0 ? 1 : 0;
     while (running > 0 && ms_since(&t0) <= timeout_ms + 200) {
-        if (curl_multi_perform(m, &running) != CURLM_OK)
+        if (cu->curl_multi_perform(m, &running) != CURLM_OK)
             break;
         int q;
         CURLMsg *msg;
-        while ((msg = curl_multi_info_read(m, &q)) != NULL) {
+        while ((msg = cu->curl_multi_info_read(m, &q)) != NULL) {
             if (msg->msg != CURLMSG_DONE)
                 continue;
             struct slot *sl = NULL;
-            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&sl);
+            (cu->curl_easy_getinfo)(msg->easy_handle, CURLINFO_PRIVATE, (char **)&sl);
             if (sl == NULL)
                 continue;
             CURLcode cc = msg->data.result;
             sl->c->elapsed_ms = ms_since(&t0);
-            curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &sl->c->status);
+            (cu->curl_easy_getinfo)(msg->easy_handle, CURLINFO_RESPONSE_CODE, &sl->c->status);
             if (cc == CURLE_OK)
                 sl->c->error[0] = '\0';
             else if (sl->too_large)
@@ -276,14 +281,14 @@ int persp_call_all(struct persp_call *calls, size_t n, long timeout_ms)
             else if (cc == CURLE_OPERATION_TIMEDOUT)
                 snprintf(sl->c->error, sizeof sl->c->error, "timeout");
             else
-                snprintf(sl->c->error, sizeof sl->c->error, "%.60s", curl_easy_strerror(cc));
+                snprintf(sl->c->error, sizeof sl->c->error, "%.60s", cu->curl_easy_strerror(cc));
             sl->c->transient = cc == CURLE_COULDNT_CONNECT || cc == CURLE_SEND_ERROR ||
                                cc == CURLE_RECV_ERROR || cc == CURLE_GOT_NOTHING;
             if (retry(m, sl, timeout_ms - ms_since(&t0)))
                 running++;
         }
         if (running > 0)
-            curl_multi_poll(m, NULL, 0, 50, NULL);
+            cu->curl_multi_poll(m, NULL, 0, 50, NULL);
     }
     for (size_t i = 0; s != NULL && i < n; i++) {
         slot_end(m, &s[i]);
@@ -291,7 +296,7 @@ int persp_call_all(struct persp_call *calls, size_t n, long timeout_ms)
             calls[i].elapsed_ms = ms_since(&t0);
     }
     if (m != NULL)
-        curl_multi_cleanup(m);
+        cu->curl_multi_cleanup(m);
     free(s);
     return rc;
 }

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Message building (RFC 5322, RFC 2045-2047 headers and bodies) and SMTP delivery through
  * libcurl. See smtp.h. */
-#include <curl/curl.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdint.h>
@@ -11,6 +10,7 @@
 
 #include "core/config.h"
 #include "core/text.h"
+#include "net/curl_lib.h"
 #include "net/smtp.h"
 
 #define LINE_SOFT     78 /* preferred header line length */
@@ -441,11 +441,6 @@ int smtp_config_load(const struct config *c, struct smtp_config *out, struct sm_
 
 /* ---- delivery ---- */
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static int curl_init_rc;
-
-static void curl_init(void) { curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK; }
-
 struct reader {
     const char *p;
     size_t left;
@@ -470,20 +465,21 @@ int smtp_send(const struct smtp_config *cfg, const char *to, const char *data, s
         return sm_err_set(e, SM_E_INVALID, "to", "recipient address is not valid");
     if (!text_email_ok(cfg->from, TEXT_EMAIL_LOCAL_DOMAIN))
         return sm_err_set(e, SM_E_CONFIG, "from", "[mail] from is not a valid address");
-    pthread_once(&curl_once, curl_init);
-    if (curl_init_rc)
-        return sm_err_set(e, SM_E_INTERNAL, NULL, "curl_global_init failed");
-    CURL *c = curl_easy_init();
+    char why[200];
+    const struct curl_fns *cu = curl_lib(why, sizeof why);
+    if (cu == NULL)
+        return sm_err_set(e, SM_E_INTERNAL, NULL, "libcurl unavailable: %s", why);
+    CURL *c = cu->curl_easy_init();
     if (c == NULL)
         return sm_err_set(e, SM_E_NOMEM, NULL, "curl_easy_init failed");
     char from[300], rcpt[300], errbuf[CURL_ERROR_SIZE] = "";
     snprintf(from, sizeof from, "<%s>", cfg->from);
     snprintf(rcpt, sizeof rcpt, "<%s>", to);
-    struct curl_slist *rcpts = curl_slist_append(NULL, rcpt);
+    struct curl_slist *rcpts = cu->curl_slist_append(NULL, rcpt);
     struct reader rd = {data, len};
     int rc = 0;
     if (rcpts == NULL) {
-        curl_easy_cleanup(c);
+        cu->curl_easy_cleanup(c);
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     }
     long use_ssl = cfg->starttls == SMTP_STARTTLS_REQUIRED ? (long)CURLUSESSL_ALL
@@ -495,7 +491,7 @@ int smtp_send(const struct smtp_config *cfg, const char *to, const char *data, s
 #define SET(opt, val)                                                                              \
     do {                                                                                           \
         if (cc == CURLE_OK)                                                                        \
-            cc = curl_easy_setopt(c, opt, val);                                                    \
+            cc = (cu->curl_easy_setopt)(c, opt, val);                                              \
     } while (0)
     SET(CURLOPT_URL, cfg->url);
     SET(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
@@ -518,18 +514,18 @@ int smtp_send(const struct smtp_config *cfg, const char *to, const char *data, s
     }
 #undef SET
     if (cc != CURLE_OK) {
-        rc = sm_err_set(e, SM_E_INTERNAL, NULL, "curl setup: %s", curl_easy_strerror(cc));
+        rc = sm_err_set(e, SM_E_INTERNAL, NULL, "curl setup: %s", cu->curl_easy_strerror(cc));
         goto out;
     }
-    cc = curl_easy_perform(c);
+    cc = cu->curl_easy_perform(c);
     if (cc != CURLE_OK) {
         long code = 0;
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+        (cu->curl_easy_getinfo)(c, CURLINFO_RESPONSE_CODE, &code);
         rc = sm_err_set(e, SM_E_IO, "smtp", "smtp delivery failed: %s (last reply %ld)",
-                        *errbuf ? errbuf : curl_easy_strerror(cc), code);
+                        *errbuf ? errbuf : cu->curl_easy_strerror(cc), code);
     }
 out:
-    curl_slist_free_all(rcpts);
-    curl_easy_cleanup(c);
+    cu->curl_slist_free_all(rcpts);
+    cu->curl_easy_cleanup(c);
     return rc;
 }
