@@ -233,12 +233,12 @@ static int retry(CURLM *m, struct slot *s, long left_ms)
 int persp_call_all(struct persp_call *calls, size_t n, long timeout_ms)
 {
     char why[200];
-    if (curl_lib(why, sizeof why) == NULL) {
+    const struct curl_fns *cu = curl_lib(why, sizeof why);
+    if (cu == NULL) {
         for (size_t i = 0; i < n; i++)
-            snprintf(calls[i].error, sizeof calls[i].error, "libcurl unavailable");
+            snprintf(calls[i].error, sizeof calls[i].error, "libcurl: %.50s", why);
         return -SM_E_INTERNAL;
     }
-    const struct curl_fns *cu = curl_loaded();
     struct slot *s = calloc(n ? n : 1, sizeof *s);
     CURLM *m = cu->curl_multi_init();
     int rc = (s && m) ? 0 : -SM_E_NOMEM;
