@@ -26,3 +26,19 @@ int dynlib_load(const char *soname, const char *const *names, size_t n, void *sl
     }
     return 0;
 }
+
+int dynlib_get(struct dynlib *d)
+{
+    int st = atomic_load_explicit(&d->state, memory_order_acquire);
+    if (st == 0) {
+        pthread_mutex_lock(&d->lock);
+        st = atomic_load_explicit(&d->state, memory_order_relaxed);
+        if (st == 0) {
+            st = dynlib_load(d->soname, d->names, d->n, d->slots, d->why, sizeof d->why) == 0 ? 1
+                                                                                              : -1;
+            atomic_store_explicit(&d->state, st, memory_order_release);
+        }
+        pthread_mutex_unlock(&d->lock);
+    }
+    return st == 1 ? 0 : -1;
+}

@@ -8,12 +8,14 @@
  *     #define FOO_FUNCS(X) X(foo_open) X(foo_close)
  *     static struct foo_fns { FOO_FUNCS(DYNLIB_FIELD) } fns;
  *     static const char *const foo_names[] = {FOO_FUNCS(DYNLIB_NAME)};
- *     dynlib_load("libfoo.so.1", foo_names, DYNLIB_COUNT(foo_names), &fns, ...);
+ *     static struct dynlib foo = DYNLIB_INIT("libfoo.so.1", foo_names, &fns);
+ *     ... if (dynlib_get(&foo) < 0) fail with foo.why ...
  *
- * and calls fns.foo_open(...). The caller runs the load once (pthread_once); a loaded
- * library is never unloaded. */
+ * and calls fns.foo_open(...). A loaded library is never unloaded. */
 #ifndef SM_CORE_DYNLIB_H
 #define SM_CORE_DYNLIB_H
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
 #define DYNLIB_FIELD(f) __typeof__(&f) f;
@@ -26,4 +28,23 @@
  * "libfoo.so.1 has no foo_close") and the slots left NULL. */
 int dynlib_load(const char *soname, const char *const *names, size_t n, void *slots, char *why,
                 size_t whylen);
+
+/* One library of a user, loaded once by dynlib_get. */
+struct dynlib {
+    const char *soname;
+    const char *const *names;
+    size_t n;
+    void *slots; /* the user's struct of n DYNLIB_FIELD pointers */
+    pthread_mutex_t lock;
+    atomic_int state; /* 0 not tried, 1 loaded, -1 failed */
+    char why[256];    /* why it failed */
+};
+#define DYNLIB_INIT(soname, names, slots)                                                          \
+    {                                                                                              \
+        (soname), (names), DYNLIB_COUNT(names), (slots), PTHREAD_MUTEX_INITIALIZER, 0, ""          \
+    }
+
+/* Loads d's library the first time (thread-safe; a failure is not tried again). 0 when
+ * its functions are in d->slots, -1 with d->why set when not. */
+int dynlib_get(struct dynlib *d);
 #endif

@@ -6,7 +6,6 @@
 #include <cairo-pdf.h>
 #include <cairo.h>
 #include <pango/pangocairo.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -55,19 +54,10 @@
 
 static struct pdf_fns {
     PDF_FUNCS(DYNLIB_FIELD)
-} fns;
+} L;
 static const char *const fn_names[] = {PDF_FUNCS(DYNLIB_NAME)};
-_Static_assert(sizeof fns == DYNLIB_COUNT(fn_names) * sizeof(void *), "one slot per name");
-static const struct pdf_fns *L; /* &fns once loaded */
-static char lib_error[256];
-static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
-
-static void lib_load(void)
-{
-    if (dynlib_load(PDF_LIB, fn_names, DYNLIB_COUNT(fn_names), &fns, lib_error, sizeof lib_error) ==
-        0)
-        L = &fns;
-}
+_Static_assert(sizeof L == DYNLIB_COUNT(fn_names) * sizeof(void *), "one slot per name");
+static struct dynlib lib = DYNLIB_INIT(PDF_LIB, fn_names, &L);
 
 enum align { LEFT, RIGHT, CENTER };
 
@@ -101,35 +91,35 @@ struct pen {
 static double text(struct pen *p, double x, double y, double w, enum align a, double size, int bold,
                    const char *s)
 {
-    PangoFontDescription *fd = L->pango_font_description_from_string(FONT);
-    L->pango_font_description_set_absolute_size(fd, size * PANGO_SCALE);
-    L->pango_font_description_set_weight(fd, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
-    L->pango_layout_set_font_description(p->lay, fd);
-    L->pango_font_description_free(fd);
-    L->pango_layout_set_text(p->lay, s ? s : "", -1);
+    PangoFontDescription *fd = L.pango_font_description_from_string(FONT);
+    L.pango_font_description_set_absolute_size(fd, size * PANGO_SCALE);
+    L.pango_font_description_set_weight(fd, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
+    L.pango_layout_set_font_description(p->lay, fd);
+    L.pango_font_description_free(fd);
+    L.pango_layout_set_text(p->lay, s ? s : "", -1);
     if (w > 0) {
-        L->pango_layout_set_width(p->lay, (int)(w * PANGO_SCALE));
-        L->pango_layout_set_wrap(p->lay, PANGO_WRAP_WORD_CHAR);
-        L->pango_layout_set_alignment(p->lay, a == RIGHT    ? PANGO_ALIGN_RIGHT
-                                              : a == CENTER ? PANGO_ALIGN_CENTER
-                                                            : PANGO_ALIGN_LEFT);
+        L.pango_layout_set_width(p->lay, (int)(w * PANGO_SCALE));
+        L.pango_layout_set_wrap(p->lay, PANGO_WRAP_WORD_CHAR);
+        L.pango_layout_set_alignment(p->lay, a == RIGHT    ? PANGO_ALIGN_RIGHT
+                                             : a == CENTER ? PANGO_ALIGN_CENTER
+                                                           : PANGO_ALIGN_LEFT);
     } else {
-        L->pango_layout_set_width(p->lay, -1);
-        L->pango_layout_set_alignment(p->lay, PANGO_ALIGN_LEFT);
+        L.pango_layout_set_width(p->lay, -1);
+        L.pango_layout_set_alignment(p->lay, PANGO_ALIGN_LEFT);
     }
     int pw, ph;
-    L->pango_layout_get_pixel_size(p->lay, &pw, &ph);
-    L->cairo_move_to(p->cr, x, y);
-    L->pango_cairo_show_layout(p->cr, p->lay);
+    L.pango_layout_get_pixel_size(p->lay, &pw, &ph);
+    L.cairo_move_to(p->cr, x, y);
+    L.pango_cairo_show_layout(p->cr, p->lay);
     return ph;
 }
 
 static void line(cairo_t *cr, double x0, double y0, double x1, double y1, double width)
 {
-    L->cairo_set_line_width(cr, width);
-    L->cairo_move_to(cr, x0, y0);
-    L->cairo_line_to(cr, x1, y1);
-    L->cairo_stroke(cr);
+    L.cairo_set_line_width(cr, width);
+    L.cairo_move_to(cr, x0, y0);
+    L.cairo_line_to(cr, x1, y1);
+    L.cairo_stroke(cr);
 }
 
 static cairo_status_t sink(void *arg, const unsigned char *data, unsigned int len)
@@ -176,13 +166,13 @@ static double head(struct pen *p, const struct pdf_doc *d)
                q ? "下記の通り御見積申し上げます。" : "下記の通りご請求申し上げます。") +
           10;
     /* the amount box */
-    L->cairo_set_source_rgb(cr, 0.93, 0.95, 0.98);
-    L->cairo_rectangle(cr, MARGIN, ly, 250, 34);
-    L->cairo_fill(cr);
-    L->cairo_set_source_rgb(cr, 0, 0, 0);
-    L->cairo_rectangle(cr, MARGIN, ly, 250, 34);
-    L->cairo_set_line_width(cr, 1.0);
-    L->cairo_stroke(cr);
+    L.cairo_set_source_rgb(cr, 0.93, 0.95, 0.98);
+    L.cairo_rectangle(cr, MARGIN, ly, 250, 34);
+    L.cairo_fill(cr);
+    L.cairo_set_source_rgb(cr, 0, 0, 0);
+    L.cairo_rectangle(cr, MARGIN, ly, 250, 34);
+    L.cairo_set_line_width(cr, 1.0);
+    L.cairo_stroke(cr);
     text(p, MARGIN + 8, ly + 9, 0, LEFT, 11, 1, q ? "御見積金額" : "ご請求金額");
     yen_text(d->total, "¥", "-（税込）", buf, sizeof buf);
     text(p, MARGIN + 76, ly + 8, 166, RIGHT, 13, 1, buf);
@@ -199,14 +189,14 @@ static double head(struct pen *p, const struct pdf_doc *d)
     snprintf(buf, sizeof buf, "登録番号 %s", d->issuer_regno ? d->issuer_regno : "");
     iy += text(p, ix, iy, 170, LEFT, 8.5, 0, buf);
     double sx = PAGE_W - MARGIN - 60, sy = iy0;
-    L->cairo_set_source_rgb(cr, 0.75, 0.75, 0.75);
-    L->cairo_set_dash(cr, (const double[]){3, 2}, 2, 0);
-    L->cairo_rectangle(cr, sx, sy, 60, 60);
-    L->cairo_set_line_width(cr, 0.8);
-    L->cairo_stroke(cr);
-    L->cairo_set_dash(cr, NULL, 0, 0);
+    L.cairo_set_source_rgb(cr, 0.75, 0.75, 0.75);
+    L.cairo_set_dash(cr, (const double[]){3, 2}, 2, 0);
+    L.cairo_rectangle(cr, sx, sy, 60, 60);
+    L.cairo_set_line_width(cr, 0.8);
+    L.cairo_stroke(cr);
+    L.cairo_set_dash(cr, NULL, 0, 0);
     text(p, sx, sy + 22, 60, CENTER, 10, 0, "印");
-    L->cairo_set_source_rgb(cr, 0, 0, 0);
+    L.cairo_set_source_rgb(cr, 0, 0, 0);
     return (ly > iy ? ly : iy) + 24;
 }
 
@@ -221,15 +211,15 @@ static double table(struct pen *p, const struct pdf_doc *d, double y)
     cairo_t *cr = p->cr;
     const double x0 = MARGIN, x1 = PAGE_W - MARGIN;
     const double cq = x0 + 290, cu = cq + 50, ca = cu + 80; /* column starts */
-    L->cairo_set_source_rgb(cr, 0.20, 0.27, 0.40);
-    L->cairo_rectangle(cr, x0, y, x1 - x0, 20);
-    L->cairo_fill(cr);
-    L->cairo_set_source_rgb(cr, 1, 1, 1);
+    L.cairo_set_source_rgb(cr, 0.20, 0.27, 0.40);
+    L.cairo_rectangle(cr, x0, y, x1 - x0, 20);
+    L.cairo_fill(cr);
+    L.cairo_set_source_rgb(cr, 1, 1, 1);
     text(p, x0 + 6, y + 4, 0, LEFT, 9, 1, "品名");
     text(p, cq, y + 4, cu - cq - 6, RIGHT, 9, 1, "数量");
     text(p, cu, y + 4, ca - cu - 6, RIGHT, 9, 1, "単価");
     text(p, ca, y + 4, x1 - ca - 6, RIGHT, 9, 1, "金額");
-    L->cairo_set_source_rgb(cr, 0, 0, 0);
+    L.cairo_set_source_rgb(cr, 0, 0, 0);
     y += 20;
     char num[32], amt[32], unit[32];
     for (size_t i = 0; i < d->nlines; i++) {
@@ -242,9 +232,9 @@ static double table(struct pen *p, const struct pdf_doc *d, double y)
         text(p, cu, y + 5, ca - cu - 6, RIGHT, 9, 0, unit);
         text(p, ca, y + 5, x1 - ca - 6, RIGHT, 9, 0, amt);
         y += (h > 12 ? h : 12) + 10;
-        L->cairo_set_source_rgb(cr, 0.7, 0.7, 0.7);
+        L.cairo_set_source_rgb(cr, 0.7, 0.7, 0.7);
         line(cr, x0, y, x1, y, 0.5);
-        L->cairo_set_source_rgb(cr, 0, 0, 0);
+        L.cairo_set_source_rgb(cr, 0, 0, 0);
     }
     /* totals at the right */
     y += 8;
@@ -275,42 +265,41 @@ int pdf_render(const struct pdf_doc *d, struct buf *out, struct sm_err *e)
 {
     if (d->nlines == 0 || d->nlines > PDF_LINES_MAX || d->number == NULL)
         return sm_err_set(e, SM_E_INVALID, "lines", "1..%d lines", PDF_LINES_MAX);
-    pthread_once(&lib_once, lib_load);
-    if (L == NULL)
-        return sm_err_set(e, SM_E_INTERNAL, NULL, "PDF drawing unavailable: %s", lib_error);
-    cairo_surface_t *s = L->cairo_pdf_surface_create_for_stream(sink, out, PAGE_W, PAGE_H);
-    if (L->cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
-        L->cairo_surface_destroy(s);
+    if (dynlib_get(&lib) < 0)
+        return sm_err_set(e, SM_E_INTERNAL, NULL, "PDF drawing unavailable: %s", lib.why);
+    cairo_surface_t *s = L.cairo_pdf_surface_create_for_stream(sink, out, PAGE_W, PAGE_H);
+    if (L.cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+        L.cairo_surface_destroy(s);
         return sm_err_set(e, SM_E_INTERNAL, NULL, "cairo: no PDF surface");
     }
-    L->cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE,
-                                      d->kind == PDF_QUOTE ? "御見積書" : "請求書");
-    L->cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "shomei");
-    cairo_t *cr = L->cairo_create(s);
-    struct pen p = {cr, L->pango_cairo_create_layout(cr)};
-    L->cairo_set_source_rgb(cr, 0, 0, 0);
+    L.cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_TITLE,
+                                     d->kind == PDF_QUOTE ? "御見積書" : "請求書");
+    L.cairo_pdf_surface_set_metadata(s, CAIRO_PDF_METADATA_CREATOR, "shomei");
+    cairo_t *cr = L.cairo_create(s);
+    struct pen p = {cr, L.pango_cairo_create_layout(cr)};
+    L.cairo_set_source_rgb(cr, 0, 0, 0);
     double y = head(&p, d);
     y = table(&p, d, y);
     if (d->notes != NULL && d->notes[0] != '\0') {
         text(&p, MARGIN, y, 0, LEFT, 9.5, 1, "備考");
         y += 16;
         double h = text(&p, MARGIN + 8, y + 6, PAGE_W - 2 * MARGIN - 16, LEFT, 8.5, 0, d->notes);
-        L->cairo_set_line_width(cr, 0.6);
-        L->cairo_rectangle(cr, MARGIN, y, PAGE_W - 2 * MARGIN, h + 12);
-        L->cairo_stroke(cr);
+        L.cairo_set_line_width(cr, 0.6);
+        L.cairo_rectangle(cr, MARGIN, y, PAGE_W - 2 * MARGIN, h + 12);
+        L.cairo_stroke(cr);
     }
-    L->g_object_unref(p.lay);
-    L->cairo_show_page(cr);
-    cairo_status_t st = L->cairo_status(cr);
-    L->cairo_destroy(cr);
-    L->cairo_surface_finish(s);
+    L.g_object_unref(p.lay);
+    L.cairo_show_page(cr);
+    cairo_status_t st = L.cairo_status(cr);
+    L.cairo_destroy(cr);
+    L.cairo_surface_finish(s);
     if (st == CAIRO_STATUS_SUCCESS)
-        st = L->cairo_surface_status(s);
-    L->cairo_surface_destroy(s);
+        st = L.cairo_surface_status(s);
+    L.cairo_surface_destroy(s);
     if (st == CAIRO_STATUS_NO_MEMORY)
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     if (st != CAIRO_STATUS_SUCCESS)
-        return sm_err_set(e, SM_E_INTERNAL, NULL, "cairo: %s", L->cairo_status_to_string(st));
+        return sm_err_set(e, SM_E_INTERNAL, NULL, "cairo: %s", L.cairo_status_to_string(st));
     return 0;
 }
 

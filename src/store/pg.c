@@ -5,7 +5,6 @@
  * READ COMMITTED; statements that need exclusion take row locks (SELECT ... FOR UPDATE)
  * or transaction-scoped advisory locks. One handle = one connection, one thread at a time. */
 #include <libpq-fe.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,19 +50,10 @@
 
 static struct pq_fns {
     PQ_FUNCS(DYNLIB_FIELD)
-} fns;
+} pq;
 static const char *const fn_names[] = {PQ_FUNCS(DYNLIB_NAME)};
-_Static_assert(sizeof fns == DYNLIB_COUNT(fn_names) * sizeof(void *), "one slot per name");
-static const struct pq_fns *pq; /* &fns once loaded */
-static char lib_error[256];
-static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
-
-static void lib_load(void)
-{
-    if (dynlib_load(PQ_LIB, fn_names, DYNLIB_COUNT(fn_names), &fns, lib_error, sizeof lib_error) ==
-        0)
-        pq = &fns;
-}
+_Static_assert(sizeof pq == DYNLIB_COUNT(fn_names) * sizeof(void *), "one slot per name");
+static struct dynlib lib = DYNLIB_INIT(PQ_LIB, fn_names, &pq);
 
 struct pg {
     PGconn *c;
@@ -78,7 +68,7 @@ static void quiet_notice(void *arg, const char *message)
 
 static int pg_err(struct pg *p, PGresult *res, const char *what, struct sm_err *e)
 {
-    const char *state = res ? pq->PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    const char *state = res ? pq.PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     int code = SM_E_DB;
     if (state != NULL && strcmp(state, "23505") == 0)
         code = SM_E_CONFLICT;
@@ -88,7 +78,7 @@ static int pg_err(struct pg *p, PGresult *res, const char *what, struct sm_err *
         code = SM_E_STORAGE_FULL; /* disk_full */
     else if (state != NULL && strcmp(state, "53300") == 0)
         code = SM_E_DB_BUSY; /* too_many_connections */
-    const char *msg = res ? pq->PQresultErrorMessage(res) : pq->PQerrorMessage(p->c);
+    const char *msg = res ? pq.PQresultErrorMessage(res) : pq.PQerrorMessage(p->c);
     size_t n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
         n--;
@@ -98,45 +88,44 @@ static int pg_err(struct pg *p, PGresult *res, const char *what, struct sm_err *
 
 static int settings(struct pg *p, struct sm_err *e)
 {
-    pq->PQsetNoticeProcessor(p->c, quiet_notice, NULL);
+    pq.PQsetNoticeProcessor(p->c, quiet_notice, NULL);
     /* UTF-8 text and UTC; the connection's defaults must not change results. */
     char sql[128];
     snprintf(sql, sizeof sql,
              "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; SET lock_timeout = %d",
              db_busy_timeout());
-    PGresult *res = pq->PQexec(p->c, sql);
+    PGresult *res = pq.PQexec(p->c, sql);
     int r = 0;
-    if (pq->PQresultStatus(res) != PGRES_COMMAND_OK)
+    if (pq.PQresultStatus(res) != PGRES_COMMAND_OK)
         r = pg_err(p, res, "connection settings", e);
-    pq->PQclear(res);
+    pq.PQclear(res);
     return r;
 }
 
 static int pg_open(const char *url, void **handle, struct sm_err *e)
 {
     *handle = NULL;
-    pthread_once(&lib_once, lib_load);
-    if (pq == NULL)
+    if (dynlib_get(&lib) < 0)
         return sm_err_set(e, SM_E_DB, "database.url", "PostgreSQL client library unavailable: %s",
-                          lib_error);
+                          lib.why);
     struct pg *p = sm_calloc(1, sizeof *p);
     if (p == NULL)
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
-    p->c = pq->PQconnectdb(url);
-    if (p->c == NULL || pq->PQstatus(p->c) != CONNECTION_OK) {
-        const char *msg = p->c ? pq->PQerrorMessage(p->c) : "out of memory";
+    p->c = pq.PQconnectdb(url);
+    if (p->c == NULL || pq.PQstatus(p->c) != CONNECTION_OK) {
+        const char *msg = p->c ? pq.PQerrorMessage(p->c) : "out of memory";
         size_t n = strlen(msg);
         while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
             n--;
         int r =
             sm_err_set(e, SM_E_DB, "database.url", "cannot connect to postgres: %.*s", (int)n, msg);
-        pq->PQfinish(p->c);
+        pq.PQfinish(p->c);
         free(p);
         return r;
     }
     int r = settings(p, e);
     if (r < 0) {
-        pq->PQfinish(p->c);
+        pq.PQfinish(p->c);
         free(p);
         return r;
     }
@@ -148,22 +137,22 @@ static int pg_open(const char *url, void **handle, struct sm_err *e)
  * once; one lost inside a transaction is an error, since its work is gone. */
 static int revive(struct pg *p, const char *sql, struct sm_err *e)
 {
-    if (pq->PQstatus(p->c) == CONNECTION_OK)
+    if (pq.PQstatus(p->c) == CONNECTION_OK)
         return 0;
     if (p->in_tx) {
         if (strcmp(sql, "ROLLBACK") == 0)
             p->in_tx = 0;
         return sm_err_set(e, SM_E_DB, NULL, "postgres connection lost inside a transaction");
     }
-    pq->PQreset(p->c);
-    if (pq->PQstatus(p->c) != CONNECTION_OK)
+    pq.PQreset(p->c);
+    if (pq.PQstatus(p->c) != CONNECTION_OK)
         return sm_err_set(e, SM_E_DB, NULL, "postgres connection lost and not re-established");
     return settings(p, e);
 }
 
 static void track(struct pg *p)
 {
-    PGTransactionStatusType t = pq->PQtransactionStatus(p->c);
+    PGTransactionStatusType t = pq.PQtransactionStatus(p->c);
     p->in_tx = t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE ||
                (t == PQTRANS_UNKNOWN && p->in_tx);
 }
@@ -173,7 +162,7 @@ static void pg_close(void *handle)
     struct pg *p = handle;
     if (p == NULL)
         return;
-    pq->PQfinish(p->c);
+    pq.PQfinish(p->c);
     free(p);
 }
 
@@ -210,8 +199,8 @@ static int convert_row(PGresult *res, int row, int ncols, struct db_val *cols,
 {
     size_t need = 0;
     for (int i = 0; i < ncols; i++)
-        if (pq->PQftype(res, i) == OID_BYTEA && !pq->PQgetisnull(res, row, i))
-            need += (size_t)pq->PQgetlength(res, row, i) / 2 + 1;
+        if (pq.PQftype(res, i) == OID_BYTEA && !pq.PQgetisnull(res, row, i))
+            need += (size_t)pq.PQgetlength(res, row, i) / 2 + 1;
     free(*scratch);
     *scratch = NULL;
     if (need > 0) {
@@ -223,13 +212,13 @@ static int convert_row(PGresult *res, int row, int ncols, struct db_val *cols,
     for (int i = 0; i < ncols; i++) {
         struct db_val *v = &cols[i];
         memset(v, 0, sizeof *v);
-        if (pq->PQgetisnull(res, row, i)) {
+        if (pq.PQgetisnull(res, row, i)) {
             v->t = DB_NULL;
             continue;
         }
-        const char *s = pq->PQgetvalue(res, row, i);
-        size_t n = (size_t)pq->PQgetlength(res, row, i);
-        switch (pq->PQftype(res, i)) {
+        const char *s = pq.PQgetvalue(res, row, i);
+        size_t n = (size_t)pq.PQgetlength(res, row, i);
+        switch (pq.PQftype(res, i)) {
         case OID_INT2:
         case OID_INT4:
         case OID_INT8:
@@ -330,10 +319,10 @@ static int make_params(const struct db_val *params, int n, const char **vals, in
 static int64_t cmd_tuples(PGresult *res)
 {
     int64_t n = 0;
-    const char *status = pq->PQcmdStatus(res);
+    const char *status = pq.PQcmdStatus(res);
     if (status == NULL || strncmp(status, "SELECT", 6) == 0)
         return 0;
-    const char *s = pq->PQcmdTuples(res);
+    const char *s = pq.PQcmdTuples(res);
     if (s != NULL && *s != '\0' && parse_int(s, &n) < 0)
         n = 0;
     return n;
@@ -341,7 +330,7 @@ static int64_t cmd_tuples(PGresult *res)
 
 static int deliver(PGresult *res, db_row_fn fn, void *ctx, struct sm_err *e)
 {
-    int nrows = pq->PQntuples(res), ncols = pq->PQnfields(res);
+    int nrows = pq.PQntuples(res), ncols = pq.PQnfields(res);
     struct db_val stackcols[STACK_COLS];
     struct db_val *cols = stackcols;
     if (ncols > STACK_COLS) {
@@ -390,9 +379,9 @@ static int pg_run(void *handle, const char *sql, const struct db_val *params, in
         r = make_params(params, nparams, vals, lens, fmts, types, &block, e);
     PGresult *res = NULL;
     if (r == 0) {
-        res = pq->PQexecParams(p->c, sql, nparams, types, vals, lens, fmts, 0);
+        res = pq.PQexecParams(p->c, sql, nparams, types, vals, lens, fmts, 0);
         track(p);
-        ExecStatusType st = pq->PQresultStatus(res);
+        ExecStatusType st = pq.PQresultStatus(res);
         if (st == PGRES_TUPLES_OK) {
             *changes = cmd_tuples(res);
             if (fn != NULL)
@@ -403,7 +392,7 @@ static int pg_run(void *handle, const char *sql, const struct db_val *params, in
             r = pg_err(p, res, "query", e);
         }
     }
-    pq->PQclear(res);
+    pq.PQclear(res);
     free(block);
     free(heap);
     return r;
@@ -415,12 +404,12 @@ static int pg_exec_script(void *handle, const char *sql, struct sm_err *e)
     int r = revive(p, sql, e);
     if (r < 0)
         return r;
-    PGresult *res = pq->PQexec(p->c, sql);
+    PGresult *res = pq.PQexec(p->c, sql);
     track(p);
-    ExecStatusType st = pq->PQresultStatus(res);
+    ExecStatusType st = pq.PQresultStatus(res);
     if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && st != PGRES_EMPTY_QUERY)
         r = pg_err(p, res, "script", e);
-    pq->PQclear(res);
+    pq.PQclear(res);
     return r;
 }
 
