@@ -1,9 +1,8 @@
 # shomei — build, run, test, bench, fuzz. Every library comes through pkg-config.
-PKGS      := libcrypto libssl sqlite3 libmicrohttpd jansson libunbound libidn2 libpsl libsodium \
-             inih
-# Headers only: loaded when first used (core/dynlib.h) by src/doc/pdf.c, src/store/pg.c and
-# src/net/curl_lib.c.
-PKGS_LOADED := pangocairo libpq libcurl
+PKGS      := libcrypto libssl sqlite3 jansson libunbound libidn2 libpsl libsodium inih
+# Headers only: loaded when first used (core/dynlib.h) by src/doc/pdf.c, src/store/pg.c,
+# src/net/curl_lib.c and src/web/mhd_lib.c.
+PKGS_LOADED := pangocairo libpq libcurl libmicrohttpd
 CC        ?= cc
 CSTD      := -std=c11 -D_GNU_SOURCE
 WARN      := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wno-unused-parameter

@@ -13,7 +13,6 @@
  *       answer (operators' check of a perspective; tests of stale and replayed requests) */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <microhttpd.h>
 #include <sodium.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +28,7 @@
 #include "core/log.h"
 #include "net/perspective.h"
 #include "ra/mpic.h"
+#include "web/mhd_lib.h"
 
 #define MAX_REQUEST 8192
 
@@ -64,15 +64,15 @@ static enum MHD_Result reply(struct MHD_Connection *c, int status, char *body, c
 {
     const char *b = body ? body : "{}";
     struct MHD_Response *r =
-        MHD_create_response_from_buffer(strlen(b), (void *)b, MHD_RESPMEM_MUST_COPY);
+        mhd_fn.MHD_create_response_from_buffer(strlen(b), (void *)b, MHD_RESPMEM_MUST_COPY);
     free(body);
     if (r == NULL)
         return MHD_NO;
-    MHD_add_response_header(r, "Content-Type", "application/json");
+    mhd_fn.MHD_add_response_header(r, "Content-Type", "application/json");
     if (sig != NULL && *sig)
-        MHD_add_response_header(r, PERSP_SIG_HEADER, sig);
-    enum MHD_Result ret = MHD_queue_response(c, (unsigned)status, r);
-    MHD_destroy_response(r);
+        mhd_fn.MHD_add_response_header(r, PERSP_SIG_HEADER, sig);
+    enum MHD_Result ret = mhd_fn.MHD_queue_response(c, (unsigned)status, r);
+    mhd_fn.MHD_destroy_response(r);
     return ret;
 }
 
@@ -110,7 +110,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return reply(c, 404, strdup("{\"error\":\"not_found\"}"), NULL);
     if (k->too_large)
         return reply(c, 413, strdup("{\"error\":\"too_large\"}"), NULL);
-    const char *sig = MHD_lookup_connection_value(c, MHD_HEADER_KIND, PERSP_SIG_HEADER);
+    const char *sig = mhd_fn.MHD_lookup_connection_value(c, MHD_HEADER_KIND, PERSP_SIG_HEADER);
     int status = 500;
     char *answer = NULL, asig[PERSP_B64_MAX];
     if (mpic_agent_handle(a, k->buf ? k->buf : "", k->len, sig, &status, &answer, asig) < 0)
@@ -136,7 +136,7 @@ static int serve(const char *dir)
     struct mpic_agent *a = NULL;
     int64_t port;
     if (config_load(dir, &c, &e) < 0 ||
-        config_int(c, "perspective", "port", 1, 65535, &port, &e) < 0 ||
+        config_int(c, "perspective", "port", 1, 65535, &port, &e) < 0 || mhd_load(&e) < 0 ||
         mpic_agent_open(c, &a, &e) < 0) {
         fprintf(stderr, "shomei perspective: %s\n", e.detail);
         config_free(c);
@@ -162,11 +162,11 @@ static int serve(const char *dir)
         config_free(c);
         return 1;
     }
-    struct MHD_Daemon *d =
-        MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, a, MHD_OPTION_SOCK_ADDR,
-                         (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
-                         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_CONNECTION_LIMIT,
-                         (unsigned)64, MHD_OPTION_END);
+    struct MHD_Daemon *d = mhd_fn.MHD_start_daemon(
+        flags, (uint16_t)port, NULL, NULL, on_request, a, MHD_OPTION_SOCK_ADDR,
+        (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10, MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
+        MHD_OPTION_END);
     if (d == NULL) {
         fprintf(stderr, "shomei perspective: cannot listen on %s port %d\n", bind, (int)port);
         mpic_agent_close(a);
@@ -182,7 +182,7 @@ static int serve(const char *dir)
     fprintf(stderr, "shomei perspective: listening on %s port %d\n", bind, (int)port);
     while (!stop_flag)
         pause();
-    MHD_stop_daemon(d);
+    mhd_fn.MHD_stop_daemon(d);
     mpic_agent_close(a);
     config_free(c);
     return 0;

@@ -11,6 +11,7 @@
 #include "core/failalloc.h"
 #include "core/log.h"
 #include "web/guard.h"
+#include "web/mhd_lib.h"
 
 enum phase { WAIT_HEAD, WAIT_BODY, ANSWERING, SHUT };
 
@@ -127,7 +128,7 @@ void guard_notify(void *cls, struct MHD_Connection *c, void **socket_context,
     struct guard *g = cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *ci =
-            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+            mhd_fn.MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
         struct slot *s = ci ? sm_calloc(1, sizeof *s) : NULL;
         *socket_context = s;
         if (s == NULL)
@@ -163,7 +164,7 @@ static void set_phase(struct guard *g, struct MHD_Connection *c, enum phase p)
     if (g == NULL || c == NULL)
         return;
     const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        mhd_fn.MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     struct slot *s = ci ? ci->socket_context : NULL;
     if (s == NULL)
         return;

@@ -2,7 +2,6 @@
 /* Reading requests and writing responses over libmicrohttpd: security headers, cookies,
  * pages through the template engine, error pages and RFC 9457 problem documents.
  * Everything here works on one struct req; nothing is shared between requests. */
-#include <microhttpd.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +14,7 @@
 #include "store/dbpool.h"
 #include "web/http.h"
 #include "web/i18n.h"
+#include "web/mhd_lib.h"
 #include "web/tmpl.h"
 
 #define PAGE_MAX ((size_t)4 << 20)
@@ -60,12 +60,13 @@ const char *http_status_text(int status)
 
 const char *req_header(struct req *r, const char *name)
 {
-    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name) : NULL;
+    return r->conn ? mhd_fn.MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name) : NULL;
 }
 
 const char *req_query(struct req *r, const char *name)
 {
-    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name) : NULL;
+    return r->conn ? mhd_fn.MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name)
+                   : NULL;
 }
 
 struct query_walk {
@@ -85,12 +86,12 @@ void req_query_each(struct req *r, req_query_fn fn, void *ctx)
 {
     struct query_walk w = {fn, ctx};
     if (r->conn)
-        MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_one, &w);
+        mhd_fn.MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, query_one, &w);
 }
 
 const char *req_cookie(struct req *r, const char *name)
 {
-    return r->conn ? MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name) : NULL;
+    return r->conn ? mhd_fn.MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name) : NULL;
 }
 
 const char *req_param(struct req *r, const char *name) { return router_param(&r->params, name); }
@@ -235,40 +236,43 @@ static int add_headers(struct req *r, struct MHD_Response *resp, const char *cty
                                                                : "no-store"},
     };
     for (size_t i = 0; i < sizeof h / sizeof h[0]; i++)
-        if (h[i][1] != NULL && MHD_add_response_header(resp, h[i][0], h[i][1]) != MHD_YES)
+        if (h[i][1] != NULL && mhd_fn.MHD_add_response_header(resp, h[i][0], h[i][1]) != MHD_YES)
             return -1;
     if (strncmp(ctype, "text/html", 9) == 0 &&
-        (MHD_add_response_header(resp, "Content-Language", r->lang) != MHD_YES ||
-         MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Language, Cookie") != MHD_YES))
+        (mhd_fn.MHD_add_response_header(resp, "Content-Language", r->lang) != MHD_YES ||
+         mhd_fn.MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Language, Cookie") !=
+             MHD_YES))
         return -1;
     if (r->status == 401 && req_wants_json(r) &&
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
-                                "Bearer realm=\"shomei\"") != MHD_YES)
+        mhd_fn.MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
+                                       "Bearer realm=\"shomei\"") != MHD_YES)
         return -1;
-    if (r->close && MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES)
+    if (r->close &&
+        mhd_fn.MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close") != MHD_YES)
         return -1;
     char ra[16];
     snprintf(ra, sizeof ra, "%d", r->retry_after);
     if (r->retry_after > 0 && r->status >= 400 &&
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra) != MHD_YES)
+        mhd_fn.MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, ra) != MHD_YES)
         return -1;
     if (r->allow[0] != '\0' &&
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow) != MHD_YES)
+        mhd_fn.MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, r->allow) != MHD_YES)
         return -1;
     if (r->attachment != NULL && r->status < 400) {
         char cd[300];
         int n = snprintf(cd, sizeof cd, "attachment; filename=\"%s\"", r->attachment);
         if (n < 0 || (size_t)n >= sizeof cd || strpbrk(r->attachment, "\"\\\r\n;") != NULL ||
-            MHD_add_response_header(resp, "Content-Disposition", cd) != MHD_YES)
+            mhd_fn.MHD_add_response_header(resp, "Content-Disposition", cd) != MHD_YES)
             return -1;
     }
     for (int i = 0; i < r->ncookies; i++)
-        if (MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->cookies[i]) != MHD_YES)
+        if (mhd_fn.MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, r->cookies[i]) !=
+            MHD_YES)
             return -1;
     for (int i = 0; i < r->nheaders; i++) {
         if (r->status >= 400 && strcasecmp(r->headers[i][0], MHD_HTTP_HEADER_CACHE_CONTROL) == 0)
             continue;
-        if (MHD_add_response_header(resp, r->headers[i][0], r->headers[i][1]) != MHD_YES)
+        if (mhd_fn.MHD_add_response_header(resp, r->headers[i][0], r->headers[i][1]) != MHD_YES)
             return -1;
     }
     return 0;
@@ -286,9 +290,9 @@ static int queue(struct req *r, int status, const char *ctype, struct MHD_Respon
         return -SM_E_NOMEM;
     }
     int rc = add_headers(r, resp, ctype);
-    if (rc == 0 && MHD_queue_response(r->conn, (unsigned)status, resp) != MHD_YES)
+    if (rc == 0 && mhd_fn.MHD_queue_response(r->conn, (unsigned)status, resp) != MHD_YES)
         rc = -1;
-    MHD_destroy_response(resp);
+    mhd_fn.MHD_destroy_response(resp);
     if (rc < 0) {
         log_error("http response could not be queued", "path", r->path);
         return -SM_E_INTERNAL;
@@ -299,14 +303,14 @@ static int queue(struct req *r, int status, const char *ctype, struct MHD_Respon
 int http_reply(struct req *r, int status, const char *ctype, const void *body, size_t len)
 {
     struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
+        mhd_fn.MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
     return queue(r, status, ctype, resp, len);
 }
 
 int http_reply_static(struct req *r, int status, const char *ctype, const void *body, size_t len)
 {
     struct MHD_Response *resp =
-        MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
+        mhd_fn.MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
     return queue(r, status, ctype, resp, len);
 }
 
@@ -316,7 +320,8 @@ int http_reply_buf(struct req *r, int status, const char *ctype, struct buf *b)
     char *p = buf_detach(b, &len);
     if (p == NULL)
         return queue(r, status, ctype, NULL, 0);
-    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, p, free);
+    struct MHD_Response *resp =
+        mhd_fn.MHD_create_response_from_buffer_with_free_callback(len, p, free);
     if (resp == NULL)
         free(p);
     return queue(r, status, ctype, resp, len);
@@ -324,7 +329,7 @@ int http_reply_buf(struct req *r, int status, const char *ctype, struct buf *b)
 
 int http_reply_fd(struct req *r, int status, const char *ctype, int fd, size_t size)
 {
-    struct MHD_Response *resp = MHD_create_response_from_fd(size, fd);
+    struct MHD_Response *resp = mhd_fn.MHD_create_response_from_fd(size, fd);
     if (resp == NULL)
         close(fd);
     return queue(r, status, ctype, resp, size);
@@ -362,8 +367,8 @@ int http_reply_stream(struct req *r, int status, const char *ctype, http_stream_
         return queue(r, status, ctype, NULL, 0);
     }
     *s = (struct stream){read, done, ctx};
-    struct MHD_Response *resp =
-        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 32 * 1024, stream_read, s, stream_free);
+    struct MHD_Response *resp = mhd_fn.MHD_create_response_from_callback(
+        MHD_SIZE_UNKNOWN, 32 * 1024, stream_read, s, stream_free);
     if (resp == NULL)
         stream_free(s);
     return queue(r, status, ctype, resp, 0);
@@ -378,7 +383,8 @@ int http_reply_json(struct req *r, int status, json_t *j)
         return http_reply_static(r, 503, "application/problem+json", oom, sizeof oom - 1);
     }
     size_t len = strlen(s);
-    struct MHD_Response *resp = MHD_create_response_from_buffer_with_free_callback(len, s, free);
+    struct MHD_Response *resp =
+        mhd_fn.MHD_create_response_from_buffer_with_free_callback(len, s, free);
     if (resp == NULL)
         free(s);
     const char *ct = status >= 400 ? "application/problem+json" : "application/json";
@@ -436,7 +442,7 @@ static int reply_page_buf(struct req *r, int status, struct buf *b)
     char *p = b->p;
     *b = (struct buf)BUF_INIT;
     struct MHD_Response *resp =
-        MHD_create_response_from_buffer_with_free_callback(len, p, page_block_release);
+        mhd_fn.MHD_create_response_from_buffer_with_free_callback(len, p, page_block_release);
     if (resp == NULL)
         page_block_release(p);
     return queue(r, status, ctype, resp, len);
@@ -625,10 +631,10 @@ int http_redirect(struct req *r, int status, const char *location)
         return http_reply_error(r, 500, "err.internal", NULL);
     }
     struct MHD_Response *resp =
-        MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        mhd_fn.MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
     if (resp != NULL &&
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location) != MHD_YES) {
-        MHD_destroy_response(resp);
+        mhd_fn.MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location) != MHD_YES) {
+        mhd_fn.MHD_destroy_response(resp);
         resp = NULL;
     }
     return queue(r, status, "text/plain; charset=utf-8", resp, 0);

@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* The metrics listener (see metrics.h): one libmicrohttpd daemon with one thread. */
 #include <arpa/inet.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 #include "store/dbpool.h"
 #include "store/opsstats.h"
 #include "web/metrics.h"
+#include "web/mhd_lib.h"
 
 #define ALLOW_MAX         16
 #define SCRAPE_DB_WAIT_MS 1000
@@ -143,15 +143,15 @@ static void mpic_gauges(struct buf *o)
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
                              char *body, size_t n)
 {
-    struct MHD_Response *r = MHD_create_response_from_buffer(n, body, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *r = mhd_fn.MHD_create_response_from_buffer(n, body, MHD_RESPMEM_MUST_FREE);
     if (r == NULL) {
         free(body);
         return MHD_NO;
     }
-    MHD_add_response_header(r, "Content-Type", type);
-    MHD_add_response_header(r, "Cache-Control", "no-store");
-    enum MHD_Result rc = MHD_queue_response(c, status, r);
-    MHD_destroy_response(r);
+    mhd_fn.MHD_add_response_header(r, "Content-Type", type);
+    mhd_fn.MHD_add_response_header(r, "Cache-Control", "no-store");
+    enum MHD_Result rc = mhd_fn.MHD_queue_response(c, status, r);
+    mhd_fn.MHD_destroy_response(r);
     return rc;
 }
 
@@ -175,7 +175,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         return MHD_YES;
     }
     const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        mhd_fn.MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     if (!allowed(m, ci ? ci->client_addr : NULL))
         return text(c, 403, "forbidden\n");
     if (strcmp(url, "/metrics") != 0)
@@ -281,7 +281,9 @@ int metrics_server_start(const struct config *cfg, struct dbpool *pool, struct m
     if (listen[0] == '\0')
         return 0;
     struct sockaddr_storage ss;
-    int rc = parse_listen(listen, &ss, e);
+    int rc = mhd_load(e);
+    if (rc == 0)
+        rc = parse_listen(listen, &ss, e);
     if (rc < 0)
         return rc;
     struct metrics_server *m = sm_calloc(1, sizeof *m);
@@ -296,9 +298,9 @@ int metrics_server_start(const struct config *cfg, struct dbpool *pool, struct m
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
     if (ss.ss_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    m->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, m, MHD_OPTION_SOCK_ADDR, &ss,
-                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)16, MHD_OPTION_END);
+    m->d = mhd_fn.MHD_start_daemon(flags, 0, NULL, NULL, on_request, m, MHD_OPTION_SOCK_ADDR, &ss,
+                                   MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
+                                   MHD_OPTION_CONNECTION_LIMIT, (unsigned)16, MHD_OPTION_END);
     if (m->d == NULL) {
         free(m);
         return sm_err_set(e, SM_E_IO, "metrics.listen", "cannot listen on %s for metrics", listen);
@@ -312,6 +314,6 @@ void metrics_server_stop(struct metrics_server *m)
 {
     if (m == NULL)
         return;
-    MHD_stop_daemon(m->d);
+    mhd_fn.MHD_stop_daemon(m->d);
     free(m);
 }

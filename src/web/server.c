@@ -3,7 +3,6 @@
  * checks, dispatch, access log) and clean shutdown on SIGINT/SIGTERM. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -27,6 +26,7 @@
 #include "web/handlers.h"
 #include "web/i18n.h"
 #include "web/metrics.h"
+#include "web/mhd_lib.h"
 #include "web/pagecache.h"
 #include "web/server.h"
 
@@ -122,7 +122,7 @@ static void client_addr(struct req *r)
 {
     snprintf(r->client, sizeof r->client, "-");
     const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        mhd_fn.MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     const struct sockaddr *sa = ci ? ci->client_addr : NULL;
     if (sa == NULL)
         return;
@@ -217,7 +217,7 @@ static enum MHD_Result framing_header(void *cls, enum MHD_ValueKind kind, const 
 static int framing_ok(struct req *r, const char *version)
 {
     struct framing f = {0};
-    MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, framing_header, &f);
+    mhd_fn.MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, framing_header, &f);
     const char *te = req_header(r, MHD_HTTP_HEADER_TRANSFER_ENCODING);
     const char *why = NULL;
     if (f.bad_bytes)
@@ -255,7 +255,7 @@ static int url_ok(struct req *r)
 {
     int bad = !form_utf8_valid(r->path, strlen(r->path));
     if (!bad)
-        MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, utf8_arg, &bad);
+        mhd_fn.MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, utf8_arg, &bad);
     if (!bad)
         return 0;
     http_reply_error(r, 400, "web.url_utf8", NULL);
@@ -597,7 +597,7 @@ static int tls_load(const struct config *cfg, struct tls_files *t, struct sm_err
         return sm_err_set(e, SM_E_CONFIG, has_cert ? "tls_key" : "tls_cert",
                           "[server] tls_cert and tls_key go together: %s is empty",
                           has_cert ? "tls_key" : "tls_cert");
-    if (!MHD_is_feature_supported(MHD_FEATURE_TLS))
+    if (!mhd_fn.MHD_is_feature_supported(MHD_FEATURE_TLS))
         return sm_err_set(e, SM_E_CONFIG, "tls_cert",
                           "[server] tls_cert: this libmicrohttpd has no TLS support");
     int rc = tls_read(cfg, "tls_cert", &t->cert, &t->cert_len, e);
@@ -631,7 +631,7 @@ static struct MHD_Daemon *start_daemon(struct web *w, const struct listen_addr *
     /* The inactivity timeout stays as a backstop; the guard's deadlines are shorter.
      * MHD_OPTION_STRICT_FOR_CLIENT is not set: in 0.9.75 its missing-Host answer sends
      * the status line twice; framing_ok refuses such requests itself. */
-    return MHD_start_daemon(
+    return mhd_fn.MHD_start_daemon(
         flags, (uint16_t)port, NULL, NULL, on_request, w, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log,
         NULL, MHD_OPTION_SOCK_ADDR, &la->sa, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, guard_notify,
@@ -646,7 +646,9 @@ int server_run(struct config *cfg, const struct ra_ctx *ra, struct sm_err *e)
     int64_t port, threads;
     struct limits lim;
     struct tls_files tls = {0};
-    int rc = i18n_init(e);
+    int rc = mhd_load(e);
+    if (rc == 0)
+        rc = i18n_init(e);
     if (rc == 0)
         rc = tls_load(cfg, &tls, e);
     if (rc == 0)
@@ -710,7 +712,7 @@ int server_run(struct config *cfg, const struct ra_ctx *ra, struct sm_err *e)
                       : sm_err_set(e, SM_E_IO, "port", "cannot listen on %s port %lld", bind,
                                    (long long)port);
     }
-    const union MHD_DaemonInfo *info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *info = mhd_fn.MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
     unsigned actual = info ? info->port : (unsigned)port;
     printf("shomei serving on %s://%s%s%s:%u\n", tls.cert != NULL ? "https" : "http",
            la.v6 ? "[" : "", bind, la.v6 ? "]" : "", actual);
@@ -723,7 +725,7 @@ int server_run(struct config *cfg, const struct ra_ctx *ra, struct sm_err *e)
     while (sigwait(&set, &sig) != 0)
         ;
     log_info("server stopping", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM");
-    MHD_stop_daemon(d);
+    mhd_fn.MHD_stop_daemon(d);
     metrics_server_stop(ms);
     tls_files_free(&tls);
     pthread_sigmask(SIG_SETMASK, &old, NULL);
