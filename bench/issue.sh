@@ -45,6 +45,12 @@
 #   per certificate with 2 threads over 1: check 83/80 us, issuance 89/88 us (was 91-94
 #   and 93-116). A run also carries ~25 ms of process start (74 shared libraries, the
 #   dynamic loader and its page faults) that neither thread count can share.
+#   Libraries few runs need loaded when first used instead of linked (core/dynlib: pango,
+#   cairo, libpq, libcurl, libmicrohttpd; 74 -> 18 shared libraries at start, `shomei --help`
+#   29.1 M -> 7.5 M instructions): fixed cost of a run (one certificate, best of 6, the same
+#   minutes) 93 -> 73 ms; 1 thread 4515/s = 30% of the limit (15033/s), steady state 35%,
+#   CPU per certificate 168 us = 40% (load 0.9-1.3; the 2-thread runs were disturbed: CPU
+#   per certificate 108 us in issuance against 89-95 us in quiet runs).
 # Deterministic, per certificate of a 200-certificate batch minus a 1-certificate run
 # (valgrind --tool=callgrind, SQLite): database statements 11 -> 7 (sqlite3_step 16 -> 10),
 # instructions 2.26 M -> 2.23 M, of which reserve + store (the serial database half)
