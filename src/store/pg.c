@@ -78,6 +78,11 @@ static int pg_err(struct pg *p, PGresult *res, const char *what, struct sm_err *
         code = SM_E_STORAGE_FULL; /* disk_full */
     else if (state != NULL && strcmp(state, "53300") == 0)
         code = SM_E_DB_BUSY; /* too_many_connections */
+    else if ((state != NULL && (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+                                strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0)) ||
+             pq.PQstatus(p->c) != CONNECTION_OK)
+        code = SM_E_DB_BUSY; /* connection lost, server shutting down or failing over: the
+                                database is unavailable for now (503), not at fault (500) */
     const char *msg = res ? pq.PQresultErrorMessage(res) : pq.PQerrorMessage(p->c);
     size_t n = strlen(msg);
     while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
@@ -142,11 +147,11 @@ static int revive(struct pg *p, const char *sql, struct sm_err *e)
     if (p->in_tx) {
         if (strcmp(sql, "ROLLBACK") == 0)
             p->in_tx = 0;
-        return sm_err_set(e, SM_E_DB, NULL, "postgres connection lost inside a transaction");
+        return sm_err_set(e, SM_E_DB_BUSY, NULL, "postgres connection lost inside a transaction");
     }
     pq.PQreset(p->c);
     if (pq.PQstatus(p->c) != CONNECTION_OK)
-        return sm_err_set(e, SM_E_DB, NULL, "postgres connection lost and not re-established");
+        return sm_err_set(e, SM_E_DB_BUSY, NULL, "postgres connection lost and not re-established");
     return settings(p, e);
 }
 
