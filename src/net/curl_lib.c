@@ -5,31 +5,28 @@
 #include <pthread.h>
 #include <stdio.h>
 
-static struct curl_fns fns;
+struct curl_fns curl_fn;
 static const char *const fn_names[] = {CURL_FUNCS(DYNLIB_NAME)};
-_Static_assert(sizeof fns == DYNLIB_COUNT(fn_names) * sizeof(void *), "one slot per name");
-static const struct curl_fns *loaded; /* &fns once loaded and initialized */
-static char lib_error[256];
-static pthread_once_t once = PTHREAD_ONCE_INIT;
+_Static_assert(sizeof curl_fn == DYNLIB_COUNT(fn_names) * sizeof(void *), "one slot per name");
+static struct dynlib lib = DYNLIB_INIT(CURL_LIB, fn_names, &curl_fn);
+static int init_failed;
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 
-static void load(void)
+static void global_init(void)
 {
-    if (dynlib_load(CURL_LIB, fn_names, DYNLIB_COUNT(fn_names), &fns, lib_error, sizeof lib_error) <
-        0)
-        return;
-    if (fns.curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        snprintf(lib_error, sizeof lib_error, "curl_global_init failed");
-        return;
+    init_failed = curl_fn.curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK;
+}
+
+int curl_load(char *why, size_t n)
+{
+    if (dynlib_get(&lib) < 0) {
+        snprintf(why, n, "%s", lib.why);
+        return -1;
     }
-    loaded = &fns;
+    pthread_once(&init_once, global_init);
+    if (init_failed) {
+        snprintf(why, n, "curl_global_init failed");
+        return -1;
+    }
+    return 0;
 }
-
-const struct curl_fns *curl_lib(char *why, size_t n)
-{
-    pthread_once(&once, load);
-    if (loaded == NULL && why != NULL && n > 0)
-        snprintf(why, n, "%s", lib_error);
-    return loaded;
-}
-
-const struct curl_fns *curl_loaded(void) { return loaded; }

@@ -2,9 +2,9 @@
 /* libcurl, loaded by the first transfer (core/dynlib.h) rather than linked: with the
  * libraries it brings (LDAP, Kerberos, SSH, RTMP, HTTP/2, brotli) it cost every process
  * ~5 ms of dynamic loading, and most runs of shomei fetch nothing. The users (net/fetch,
- * net/perspective, net/smtp) call curl_lib() at their entry point and go on only when it
- * gave the functions; their helpers then use curl_loaded(). curl_easy_setopt and
- * curl_easy_getinfo are called as (cu->curl_easy_setopt)(...), since curl.h makes their
+ * net/perspective, net/smtp) call curl_load at their entry point and go on only when it
+ * succeeded; they and their helpers then call curl_fn.curl_...(...). curl_easy_setopt and
+ * curl_easy_getinfo are called as (curl_fn.curl_easy_setopt)(...), since curl.h makes their
  * names type-checking macros. */
 #ifndef SM_NET_CURL_LIB_H
 #define SM_NET_CURL_LIB_H
@@ -41,10 +41,10 @@ struct curl_fns {
     CURL_FUNCS(DYNLIB_FIELD)
 };
 
-/* Loads libcurl and runs curl_global_init, once per process (thread-safe). The functions,
- * or NULL with why (n bytes) saying what is missing or that curl_global_init failed. */
-const struct curl_fns *curl_lib(char *why, size_t n);
+/* The functions; set once curl_load has returned 0 (in this thread or one before it). */
+extern struct curl_fns curl_fn;
 
-/* The functions, after curl_lib has given them in this thread or one before it. */
-const struct curl_fns *curl_loaded(void);
+/* Loads libcurl and runs curl_global_init, once per process (thread-safe). 0, or -1 with
+ * why (n bytes) saying what is missing or that curl_global_init failed. */
+int curl_load(char *why, size_t n);
 #endif

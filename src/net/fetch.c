@@ -237,14 +237,13 @@ struct target {
 static int parse_target(const struct fetch_opts *o, const char *url, struct target *t,
                         struct fetch_result *r)
 {
-    const struct curl_fns *cu = curl_loaded();
-    CURLU *u = cu->curl_url();
+    CURLU *u = curl_fn.curl_url();
     char *scheme = NULL, *host = NULL, *port = NULL;
     int rc = 1;
     if (u == NULL)
         return fail(r, "fetch.url_invalid", "out of memory parsing the URL");
-    if (cu->curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
-        cu->curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
+    if (curl_fn.curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) != CURLUE_OK ||
+        curl_fn.curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
         fail(r, "fetch.url_invalid", "cannot parse URL %.200s", url);
         goto out;
     }
@@ -252,8 +251,8 @@ static int parse_target(const struct fetch_opts *o, const char *url, struct targ
         fail(r, "fetch.scheme", "scheme %.32s is not http or https", scheme);
         goto out;
     }
-    if (cu->curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-        cu->curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
+    if (curl_fn.curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
+        curl_fn.curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) != CURLUE_OK) {
         fail(r, "fetch.url_invalid", "cannot parse URL %.200s", url);
         goto out;
     }
@@ -277,10 +276,10 @@ static int parse_target(const struct fetch_opts *o, const char *url, struct targ
     t->port = (int)p;
     rc = 0;
 out:
-    cu->curl_free(scheme);
-    cu->curl_free(host);
-    cu->curl_free(port);
-    cu->curl_url_cleanup(u);
+    curl_fn.curl_free(scheme);
+    curl_fn.curl_free(host);
+    curl_fn.curl_free(port);
+    curl_fn.curl_url_cleanup(u);
     return rc;
 }
 
@@ -388,7 +387,6 @@ static long long now_ms(void)
 static int one_hop(const struct fetch_opts *o, const char *url, long left_ms, struct fetch_hop *hop,
                    char **next, struct fetch_result *r)
 {
-    const struct curl_fns *cu = curl_loaded();
     struct target t;
     struct buf pin = BUF_INIT;
     struct hop_ctx h = {o, BUF_INIT, 0, -1, ""};
@@ -401,35 +399,35 @@ static int one_hop(const struct fetch_opts *o, const char *url, long left_ms, st
         goto out;
     rc = -SM_E_NOMEM;
     if (pin.len > 0 && pin.p[pin.len - 1] != ':' &&
-        (resolve = cu->curl_slist_append(NULL, pin.p)) == NULL)
+        (resolve = curl_fn.curl_slist_append(NULL, pin.p)) == NULL)
         goto out;
-    if ((c = cu->curl_easy_init()) == NULL)
+    if ((c = curl_fn.curl_easy_init()) == NULL)
         goto out;
     h.body.max = o->max_body;
-    (cu->curl_easy_setopt)(c, CURLOPT_URL, url);
-    (cu->curl_easy_setopt)(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    (cu->curl_easy_setopt)(c, CURLOPT_FOLLOWLOCATION, 0L);
-    (cu->curl_easy_setopt)(c, CURLOPT_NOSIGNAL, 1L);
-    (cu->curl_easy_setopt)(c, CURLOPT_PROXY, "");
-    (cu->curl_easy_setopt)(c, CURLOPT_USERAGENT, "shomei-dcv/1");
+    (curl_fn.curl_easy_setopt)(c, CURLOPT_URL, url);
+    (curl_fn.curl_easy_setopt)(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    (curl_fn.curl_easy_setopt)(c, CURLOPT_FOLLOWLOCATION, 0L);
+    (curl_fn.curl_easy_setopt)(c, CURLOPT_NOSIGNAL, 1L);
+    (curl_fn.curl_easy_setopt)(c, CURLOPT_PROXY, "");
+    (curl_fn.curl_easy_setopt)(c, CURLOPT_USERAGENT, "shomei-dcv/1");
     /* The random value proves control; the server's certificate is not part of the method. */
-    (cu->curl_easy_setopt)(c, CURLOPT_SSL_VERIFYPEER, 0L);
-    (cu->curl_easy_setopt)(c, CURLOPT_SSL_VERIFYHOST, 0L);
-    (cu->curl_easy_setopt)(c, CURLOPT_CONNECTTIMEOUT_MS,
-                           o->connect_timeout_ms < left_ms ? o->connect_timeout_ms : left_ms);
-    (cu->curl_easy_setopt)(c, CURLOPT_TIMEOUT_MS, left_ms);
-    (cu->curl_easy_setopt)(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_body);
-    (cu->curl_easy_setopt)(c, CURLOPT_WRITEFUNCTION, on_write);
-    (cu->curl_easy_setopt)(c, CURLOPT_WRITEDATA, &h);
-    (cu->curl_easy_setopt)(c, CURLOPT_OPENSOCKETFUNCTION, on_open);
-    (cu->curl_easy_setopt)(c, CURLOPT_OPENSOCKETDATA, &h);
+    (curl_fn.curl_easy_setopt)(c, CURLOPT_SSL_VERIFYPEER, 0L);
+    (curl_fn.curl_easy_setopt)(c, CURLOPT_SSL_VERIFYHOST, 0L);
+    (curl_fn.curl_easy_setopt)(c, CURLOPT_CONNECTTIMEOUT_MS,
+                               o->connect_timeout_ms < left_ms ? o->connect_timeout_ms : left_ms);
+    (curl_fn.curl_easy_setopt)(c, CURLOPT_TIMEOUT_MS, left_ms);
+    (curl_fn.curl_easy_setopt)(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)o->max_body);
+    (curl_fn.curl_easy_setopt)(c, CURLOPT_WRITEFUNCTION, on_write);
+    (curl_fn.curl_easy_setopt)(c, CURLOPT_WRITEDATA, &h);
+    (curl_fn.curl_easy_setopt)(c, CURLOPT_OPENSOCKETFUNCTION, on_open);
+    (curl_fn.curl_easy_setopt)(c, CURLOPT_OPENSOCKETDATA, &h);
     if (resolve != NULL)
-        (cu->curl_easy_setopt)(c, CURLOPT_RESOLVE, resolve);
-    CURLcode cc = cu->curl_easy_perform(c);
+        (curl_fn.curl_easy_setopt)(c, CURLOPT_RESOLVE, resolve);
+    CURLcode cc = curl_fn.curl_easy_perform(c);
     char *ip = NULL;
-    if ((cu->curl_easy_getinfo)(c, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip != NULL)
+    if ((curl_fn.curl_easy_getinfo)(c, CURLINFO_PRIMARY_IP, &ip) == CURLE_OK && ip != NULL)
         snprintf(hop->address, sizeof hop->address, "%s", ip);
-    (cu->curl_easy_getinfo)(c, CURLINFO_RESPONSE_CODE, &hop->status);
+    (curl_fn.curl_easy_getinfo)(c, CURLINFO_RESPONSE_CODE, &hop->status);
     if (h.refused_class >= 0) {
         snprintf(hop->address, sizeof hop->address, "%s", h.refused_addr);
         rc = fail(r, "fetch.address_refused", "%s address refused",
@@ -439,13 +437,14 @@ static int one_hop(const struct fetch_opts *o, const char *url, long left_ms, st
     } else if (cc == CURLE_OPERATION_TIMEDOUT) {
         rc = fail(r, "fetch.timeout", "no complete response in time");
     } else if (cc != CURLE_OK) {
-        rc = fail(r, "fetch.connect_failed", "%s", cu->curl_easy_strerror(cc));
+        rc = fail(r, "fetch.connect_failed", "%s", curl_fn.curl_easy_strerror(cc));
     } else {
         long s = hop->status;
         rc = 0;
         if (s == 301 || s == 302 || s == 307 || s == 308) {
             char *loc = NULL;
-            if ((cu->curl_easy_getinfo)(c, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK || loc == NULL)
+            if ((curl_fn.curl_easy_getinfo)(c, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK ||
+                loc == NULL)
                 rc = fail(r, "fetch.redirect_invalid", "redirect without a usable Location");
             else if ((*next = sm_strdup(loc)) == NULL)
                 rc = -SM_E_NOMEM;
@@ -465,8 +464,8 @@ static int one_hop(const struct fetch_opts *o, const char *url, long left_ms, st
     }
 out:
     if (c != NULL)
-        cu->curl_easy_cleanup(c);
-    cu->curl_slist_free_all(resolve);
+        curl_fn.curl_easy_cleanup(c);
+    curl_fn.curl_slist_free_all(resolve);
     buf_free(&pin);
     buf_free(&h.body);
     return rc;
@@ -476,7 +475,7 @@ int fetch_get(const struct fetch_opts *o, const char *url, struct fetch_result *
 {
     memset(r, 0, sizeof *r);
     char why[200];
-    if (curl_lib(why, sizeof why) == NULL)
+    if (curl_load(why, sizeof why) < 0)
         return fail(r, "fetch.connect_failed", "libcurl unavailable: %s", why);
     long long deadline = now_ms() + o->timeout_ms;
     char *cur = sm_strdup(url);

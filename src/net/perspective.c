@@ -160,46 +160,44 @@ static long ms_since(const struct timespec *t0)
 /* A new easy handle for slot s, added to m, with timeout_ms to finish. */
 static int slot_start(CURLM *m, struct slot *s, long timeout_ms)
 {
-    const struct curl_fns *cu = curl_loaded();
     struct persp_call *c = s->c;
     char sighdr[PERSP_B64_MAX + 32];
     snprintf(sighdr, sizeof sighdr, "%s: %s", PERSP_SIG_HEADER, c->sig_b64);
-    s->h = cu->curl_easy_init();
-    struct curl_slist *h1 = cu->curl_slist_append(NULL, "Content-Type: application/json");
-    struct curl_slist *h2 = h1 ? cu->curl_slist_append(h1, sighdr) : NULL;
+    s->h = curl_fn.curl_easy_init();
+    struct curl_slist *h1 = curl_fn.curl_slist_append(NULL, "Content-Type: application/json");
+    struct curl_slist *h2 = h1 ? curl_fn.curl_slist_append(h1, sighdr) : NULL;
     s->hdr = h2 ? h2 : h1;
     if (s->h == NULL || h2 == NULL)
         return -SM_E_NOMEM;
     CURL *h = s->h;
     long t = timeout_ms > 0 ? timeout_ms : 1L;
-    (cu->curl_easy_setopt)(h, CURLOPT_URL, c->url);
-    (cu->curl_easy_setopt)(h, CURLOPT_NOSIGNAL, 1L);
-    (cu->curl_easy_setopt)(h, CURLOPT_POSTFIELDS, c->body);
-    (cu->curl_easy_setopt)(h, CURLOPT_POSTFIELDSIZE, (long)strlen(c->body));
-    (cu->curl_easy_setopt)(h, CURLOPT_HTTPHEADER, s->hdr);
-    (cu->curl_easy_setopt)(h, CURLOPT_TIMEOUT_MS, t);
-    (cu->curl_easy_setopt)(h, CURLOPT_CONNECTTIMEOUT_MS, t);
-    (cu->curl_easy_setopt)(h, CURLOPT_FOLLOWLOCATION, 0L);
-    (cu->curl_easy_setopt)(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    (cu->curl_easy_setopt)(h, CURLOPT_PROXY, "");
-    (cu->curl_easy_setopt)(h, CURLOPT_WRITEFUNCTION, on_body);
-    (cu->curl_easy_setopt)(h, CURLOPT_WRITEDATA, s);
-    (cu->curl_easy_setopt)(h, CURLOPT_HEADERFUNCTION, on_header);
-    (cu->curl_easy_setopt)(h, CURLOPT_HEADERDATA, s);
-    (cu->curl_easy_setopt)(h, CURLOPT_PRIVATE, s);
-    return cu->curl_multi_add_handle(m, h) == CURLM_OK ? 0 : -SM_E_NOMEM;
+    (curl_fn.curl_easy_setopt)(h, CURLOPT_URL, c->url);
+    (curl_fn.curl_easy_setopt)(h, CURLOPT_NOSIGNAL, 1L);
+    (curl_fn.curl_easy_setopt)(h, CURLOPT_POSTFIELDS, c->body);
+    (curl_fn.curl_easy_setopt)(h, CURLOPT_POSTFIELDSIZE, (long)strlen(c->body));
+    (curl_fn.curl_easy_setopt)(h, CURLOPT_HTTPHEADER, s->hdr);
+    (curl_fn.curl_easy_setopt)(h, CURLOPT_TIMEOUT_MS, t);
+    (curl_fn.curl_easy_setopt)(h, CURLOPT_CONNECTTIMEOUT_MS, t);
+    (curl_fn.curl_easy_setopt)(h, CURLOPT_FOLLOWLOCATION, 0L);
+    (curl_fn.curl_easy_setopt)(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    (curl_fn.curl_easy_setopt)(h, CURLOPT_PROXY, "");
+    (curl_fn.curl_easy_setopt)(h, CURLOPT_WRITEFUNCTION, on_body);
+    (curl_fn.curl_easy_setopt)(h, CURLOPT_WRITEDATA, s);
+    (curl_fn.curl_easy_setopt)(h, CURLOPT_HEADERFUNCTION, on_header);
+    (curl_fn.curl_easy_setopt)(h, CURLOPT_HEADERDATA, s);
+    (curl_fn.curl_easy_setopt)(h, CURLOPT_PRIVATE, s);
+    return curl_fn.curl_multi_add_handle(m, h) == CURLM_OK ? 0 : -SM_E_NOMEM;
 }
 
 static void slot_end(CURLM *m, struct slot *s)
 {
-    const struct curl_fns *cu = curl_loaded();
     if (s->h != NULL) {
         if (m != NULL)
-            cu->curl_multi_remove_handle(m, s->h);
-        cu->curl_easy_cleanup(s->h);
+            curl_fn.curl_multi_remove_handle(m, s->h);
+        curl_fn.curl_easy_cleanup(s->h);
         s->h = NULL;
     }
-    cu->curl_slist_free_all(s->hdr);
+    curl_fn.curl_slist_free_all(s->hdr);
     s->hdr = NULL;
 }
 
@@ -233,14 +231,13 @@ static int retry(CURLM *m, struct slot *s, long left_ms)
 int persp_call_all(struct persp_call *calls, size_t n, long timeout_ms)
 {
     char why[200];
-    const struct curl_fns *cu = curl_lib(why, sizeof why);
-    if (cu == NULL) {
+    if (curl_load(why, sizeof why) < 0) {
         for (size_t i = 0; i < n; i++)
             snprintf(calls[i].error, sizeof calls[i].error, "libcurl: %.50s", why);
         return -SM_E_INTERNAL;
     }
     struct slot *s = calloc(n ? n : 1, sizeof *s);
-    CURLM *m = cu->curl_multi_init();
+    CURLM *m = curl_fn.curl_multi_init();
     int rc = (s && m) ? 0 : -SM_E_NOMEM;
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -258,20 +255,20 @@ int persp_call_all(struct persp_call *calls, size_t n, long timeout_ms)
     }
     int running = rc == 0 ? 1 : 0;
     while (running > 0 && ms_since(&t0) <= timeout_ms + 200) {
-        if (cu->curl_multi_perform(m, &running) != CURLM_OK)
+        if (curl_fn.curl_multi_perform(m, &running) != CURLM_OK)
             break;
         int q;
         CURLMsg *msg;
-        while ((msg = cu->curl_multi_info_read(m, &q)) != NULL) {
+        while ((msg = curl_fn.curl_multi_info_read(m, &q)) != NULL) {
             if (msg->msg != CURLMSG_DONE)
                 continue;
             struct slot *sl = NULL;
-            (cu->curl_easy_getinfo)(msg->easy_handle, CURLINFO_PRIVATE, (char **)&sl);
+            (curl_fn.curl_easy_getinfo)(msg->easy_handle, CURLINFO_PRIVATE, (char **)&sl);
             if (sl == NULL)
                 continue;
             CURLcode cc = msg->data.result;
             sl->c->elapsed_ms = ms_since(&t0);
-            (cu->curl_easy_getinfo)(msg->easy_handle, CURLINFO_RESPONSE_CODE, &sl->c->status);
+            (curl_fn.curl_easy_getinfo)(msg->easy_handle, CURLINFO_RESPONSE_CODE, &sl->c->status);
             if (cc == CURLE_OK)
                 sl->c->error[0] = '\0';
             else if (sl->too_large)
@@ -281,14 +278,15 @@ int persp_call_all(struct persp_call *calls, size_t n, long timeout_ms)
             else if (cc == CURLE_OPERATION_TIMEDOUT)
                 snprintf(sl->c->error, sizeof sl->c->error, "timeout");
             else
-                snprintf(sl->c->error, sizeof sl->c->error, "%.60s", cu->curl_easy_strerror(cc));
+                snprintf(sl->c->error, sizeof sl->c->error, "%.60s",
+                         curl_fn.curl_easy_strerror(cc));
             sl->c->transient = cc == CURLE_COULDNT_CONNECT || cc == CURLE_SEND_ERROR ||
                                cc == CURLE_RECV_ERROR || cc == CURLE_GOT_NOTHING;
             if (retry(m, sl, timeout_ms - ms_since(&t0)))
                 running++;
         }
         if (running > 0)
-            cu->curl_multi_poll(m, NULL, 0, 50, NULL);
+            curl_fn.curl_multi_poll(m, NULL, 0, 50, NULL);
     }
     for (size_t i = 0; s != NULL && i < n; i++) {
         slot_end(m, &s[i]);
@@ -296,7 +294,7 @@ int persp_call_all(struct persp_call *calls, size_t n, long timeout_ms)
             calls[i].elapsed_ms = ms_since(&t0);
     }
     if (m != NULL)
-        cu->curl_multi_cleanup(m);
+        curl_fn.curl_multi_cleanup(m);
     free(s);
     return rc;
 }

@@ -466,20 +466,19 @@ int smtp_send(const struct smtp_config *cfg, const char *to, const char *data, s
     if (!text_email_ok(cfg->from, TEXT_EMAIL_LOCAL_DOMAIN))
         return sm_err_set(e, SM_E_CONFIG, "from", "[mail] from is not a valid address");
     char why[200];
-    const struct curl_fns *cu = curl_lib(why, sizeof why);
-    if (cu == NULL)
+    if (curl_load(why, sizeof why) < 0)
         return sm_err_set(e, SM_E_INTERNAL, NULL, "libcurl unavailable: %s", why);
-    CURL *c = cu->curl_easy_init();
+    CURL *c = curl_fn.curl_easy_init();
     if (c == NULL)
         return sm_err_set(e, SM_E_NOMEM, NULL, "curl_easy_init failed");
     char from[300], rcpt[300], errbuf[CURL_ERROR_SIZE] = "";
     snprintf(from, sizeof from, "<%s>", cfg->from);
     snprintf(rcpt, sizeof rcpt, "<%s>", to);
-    struct curl_slist *rcpts = cu->curl_slist_append(NULL, rcpt);
+    struct curl_slist *rcpts = curl_fn.curl_slist_append(NULL, rcpt);
     struct reader rd = {data, len};
     int rc = 0;
     if (rcpts == NULL) {
-        cu->curl_easy_cleanup(c);
+        curl_fn.curl_easy_cleanup(c);
         return sm_err_set(e, SM_E_NOMEM, NULL, "out of memory");
     }
     long use_ssl = cfg->starttls == SMTP_STARTTLS_REQUIRED ? (long)CURLUSESSL_ALL
@@ -491,7 +490,7 @@ int smtp_send(const struct smtp_config *cfg, const char *to, const char *data, s
 #define SET(opt, val)                                                                              \
     do {                                                                                           \
         if (cc == CURLE_OK)                                                                        \
-            cc = (cu->curl_easy_setopt)(c, opt, val);                                              \
+            cc = (curl_fn.curl_easy_setopt)(c, opt, val);                                          \
     } while (0)
     SET(CURLOPT_URL, cfg->url);
     SET(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
@@ -514,18 +513,18 @@ int smtp_send(const struct smtp_config *cfg, const char *to, const char *data, s
     }
 #undef SET
     if (cc != CURLE_OK) {
-        rc = sm_err_set(e, SM_E_INTERNAL, NULL, "curl setup: %s", cu->curl_easy_strerror(cc));
+        rc = sm_err_set(e, SM_E_INTERNAL, NULL, "curl setup: %s", curl_fn.curl_easy_strerror(cc));
         goto out;
     }
-    cc = cu->curl_easy_perform(c);
+    cc = curl_fn.curl_easy_perform(c);
     if (cc != CURLE_OK) {
         long code = 0;
-        (cu->curl_easy_getinfo)(c, CURLINFO_RESPONSE_CODE, &code);
+        (curl_fn.curl_easy_getinfo)(c, CURLINFO_RESPONSE_CODE, &code);
         rc = sm_err_set(e, SM_E_IO, "smtp", "smtp delivery failed: %s (last reply %ld)",
-                        *errbuf ? errbuf : cu->curl_easy_strerror(cc), code);
+                        *errbuf ? errbuf : curl_fn.curl_easy_strerror(cc), code);
     }
 out:
-    cu->curl_slist_free_all(rcpts);
-    cu->curl_easy_cleanup(c);
+    curl_fn.curl_slist_free_all(rcpts);
+    curl_fn.curl_easy_cleanup(c);
     return rc;
 }
