@@ -2,6 +2,7 @@
 /* Leaf certificate profile (BR 7.1.2.7, R-ISS-2): serial, validity and the unsigned X509
  * built field by field from vetted data. Refuses input outside the profile rather than
  * dropping it; never signs, never reads the clock (the caller passes the time). */
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/bn.h>
@@ -288,9 +289,13 @@ static int push_gen(GENERAL_NAMES *gens, int type, const char *text)
     return 1;
 }
 
-static int add_ext(X509 *x, int nid, void *value, int crit, struct sm_err *e)
+/* how add_ext puts an extension: appended to a new certificate, or replacing the value of
+ * the one a kept certificate has, in its place (an error if it has none) */
+enum put { PUT_NEW = X509V3_ADD_DEFAULT, PUT_REPLACE = X509V3_ADD_REPLACE_EXISTING };
+
+static int add_ext(X509 *x, int nid, void *value, int crit, enum put how, struct sm_err *e)
 {
-    if (X509_add1_ext_i2d(x, nid, value, crit, X509V3_ADD_DEFAULT) != 1)
+    if (X509_add1_ext_i2d(x, nid, value, crit, (unsigned long)how) != 1)
         return sm_err_openssl(e, OBJ_nid2sn(nid));
     return 0;
 }
@@ -308,9 +313,9 @@ static int ext_key_usage(X509 *x, int rsa, struct sm_err *e)
     if (!sk_ASN1_OBJECT_push(eku, OBJ_nid2obj(NID_server_auth)))
         goto out;
     bc->ca = 0;
-    if ((rc = add_ext(x, NID_key_usage, ku, 1, e)) < 0 ||
-        (rc = add_ext(x, NID_ext_key_usage, eku, 0, e)) < 0 ||
-        (rc = add_ext(x, NID_basic_constraints, bc, 1, e)) < 0)
+    if ((rc = add_ext(x, NID_key_usage, ku, 1, PUT_NEW, e)) < 0 ||
+        (rc = add_ext(x, NID_ext_key_usage, eku, 0, PUT_NEW, e)) < 0 ||
+        (rc = add_ext(x, NID_basic_constraints, bc, 1, PUT_NEW, e)) < 0)
         goto out;
     rc = 0;
 out:
@@ -330,7 +335,7 @@ static int ext_aki(X509 *x, X509 *issuer, struct sm_err *e)
         AUTHORITY_KEYID_free(akid);
         return sm_err_set(e, SM_E_NOMEM, "aki", NULL);
     }
-    int rc = add_ext(x, NID_authority_key_identifier, akid, 0, e);
+    int rc = add_ext(x, NID_authority_key_identifier, akid, 0, PUT_NEW, e);
     AUTHORITY_KEYID_free(akid);
     return rc;
 }
@@ -354,22 +359,26 @@ static int push_access(AUTHORITY_INFO_ACCESS *aia, int method, const char *url)
     return 1;
 }
 
-static int ext_aia_crl(X509 *x, const struct profile_req *r, struct sm_err *e)
+static int ext_aia(X509 *x, const struct profile_req *r, struct sm_err *e)
 {
     int rc = -SM_E_NOMEM;
     AUTHORITY_INFO_ACCESS *aia = sk_ACCESS_DESCRIPTION_new_null();
+    if (aia != NULL && (r->ocsp_url == NULL || push_access(aia, NID_ad_OCSP, r->ocsp_url)) &&
+        push_access(aia, NID_ad_ca_issuers, r->ca_issuers_url))
+        rc = add_ext(x, NID_info_access, aia, 0, PUT_NEW, e);
+    sk_ACCESS_DESCRIPTION_pop_free(aia, ACCESS_DESCRIPTION_free);
+    return rc == -SM_E_NOMEM ? sm_err_set(e, SM_E_NOMEM, "extensions", "aia") : rc;
+}
+
+/* The CRL distribution point; none for a short-lived certificate (r->crl_url NULL). */
+static int ext_cdp(X509 *x, const struct profile_req *r, enum put how, struct sm_err *e)
+{
+    if (r->crl_url == NULL)
+        return 0;
+    int rc = -SM_E_NOMEM;
     CRL_DIST_POINTS *cdp = sk_DIST_POINT_new_null();
     DIST_POINT *dp = DIST_POINT_new();
-    if (aia == NULL || cdp == NULL || dp == NULL)
-        goto out;
-    if ((r->ocsp_url != NULL && !push_access(aia, NID_ad_OCSP, r->ocsp_url)) ||
-        !push_access(aia, NID_ad_ca_issuers, r->ca_issuers_url))
-        goto out;
-    if (r->crl_url == NULL) { /* short-lived: the AIA alone */
-        rc = add_ext(x, NID_info_access, aia, 0, e);
-        goto out;
-    }
-    if ((dp->distpoint = DIST_POINT_NAME_new()) == NULL)
+    if (cdp == NULL || dp == NULL || (dp->distpoint = DIST_POINT_NAME_new()) == NULL)
         goto out;
     dp->distpoint->type = 0; /* fullName */
     if ((dp->distpoint->name.fullname = sk_GENERAL_NAME_new_null()) == NULL ||
@@ -378,15 +387,11 @@ static int ext_aia_crl(X509 *x, const struct profile_req *r, struct sm_err *e)
     if (!sk_DIST_POINT_push(cdp, dp))
         goto out;
     dp = NULL;
-    if ((rc = add_ext(x, NID_info_access, aia, 0, e)) < 0 ||
-        (rc = add_ext(x, NID_crl_distribution_points, cdp, 0, e)) < 0)
-        goto out;
-    rc = 0;
+    rc = add_ext(x, NID_crl_distribution_points, cdp, 0, how, e);
 out:
-    sk_ACCESS_DESCRIPTION_pop_free(aia, ACCESS_DESCRIPTION_free);
     sk_DIST_POINT_pop_free(cdp, DIST_POINT_free);
     DIST_POINT_free(dp);
-    return rc == -SM_E_NOMEM ? sm_err_set(e, SM_E_NOMEM, "extensions", "aia/crldp") : rc;
+    return rc == -SM_E_NOMEM ? sm_err_set(e, SM_E_NOMEM, "extensions", "crldp") : rc;
 }
 
 static int ext_policies(X509 *x, const struct profile_req *r, struct sm_err *e)
@@ -411,7 +416,7 @@ static int ext_policies(X509 *x, const struct profile_req *r, struct sm_err *e)
     if (!sk_POLICYINFO_push(cp, pi))
         goto out;
     pi = NULL;
-    rc = add_ext(x, NID_certificate_policies, cp, 0, e);
+    rc = add_ext(x, NID_certificate_policies, cp, 0, PUT_NEW, e);
 out:
     POLICYQUALINFO_free(q);
     POLICYINFO_free(pi);
@@ -419,7 +424,7 @@ out:
     return rc == -SM_E_NOMEM ? sm_err_set(e, SM_E_NOMEM, "extensions", "policies") : rc;
 }
 
-static int ext_san(X509 *x, const struct profile_req *r, struct sm_err *e)
+static int ext_san(X509 *x, const struct profile_req *r, enum put how, struct sm_err *e)
 {
     GENERAL_NAMES *gens = sk_GENERAL_NAME_new_null();
     if (gens == NULL)
@@ -432,7 +437,7 @@ static int ext_san(X509 *x, const struct profile_req *r, struct sm_err *e)
     }
     /* RFC 5280 4.2.1.6: critical when the subject is empty. */
     int crit = X509_NAME_entry_count(X509_get_subject_name(x)) == 0;
-    int rc = add_ext(x, NID_subject_alt_name, gens, crit, e);
+    int rc = add_ext(x, NID_subject_alt_name, gens, crit, how, e);
     GENERAL_NAMES_free(gens);
     return rc;
 }
@@ -539,13 +544,22 @@ static int copy_spki(X509 *x, const X509_PUBKEY *spki)
     return 1;
 }
 
-static int set_basics(X509 *x, const struct profile_req *r, struct sm_err *e)
+/* What every certificate of a kept leaf has alike: version and issuer name. */
+static int set_fixed(X509 *x, const struct profile_req *r, struct sm_err *e)
+{
+    if (X509_set_version(x, X509_VERSION_3) &&
+        X509_set_issuer_name(x, X509_get_subject_name(r->issuer)))
+        return 0;
+    return sm_err_openssl(e, "certificate fields");
+}
+
+/* Serial, validity and key: set in place, on a new certificate or a kept one. */
+static int set_varying(X509 *x, const struct profile_req *r, struct sm_err *e)
 {
     int ok = 0;
     BIGNUM *bn = BN_bin2bn(r->serial, (int)r->serial_len, NULL);
     ASN1_INTEGER *serial = bn ? BN_to_ASN1_INTEGER(bn, NULL) : NULL;
-    if (serial != NULL && X509_set_version(x, X509_VERSION_3) && X509_set_serialNumber(x, serial) &&
-        X509_set_issuer_name(x, X509_get_subject_name(r->issuer)) &&
+    if (serial != NULL && X509_set_serialNumber(x, serial) &&
         ASN1_TIME_set(X509_getm_notBefore(x), r->not_before) != NULL &&
         ASN1_TIME_set(X509_getm_notAfter(x), r->not_after) != NULL &&
         (r->spki != NULL ? copy_spki(x, r->spki) : X509_set_pubkey(x, r->pubkey)))
@@ -555,24 +569,126 @@ static int set_basics(X509 *x, const struct profile_req *r, struct sm_err *e)
     return ok ? 0 : sm_err_openssl(e, "certificate fields");
 }
 
+static int build_new(const struct profile_req *r, X509 **out, struct sm_err *e)
+{
+    X509 *x = X509_new();
+    if (x == NULL)
+        return sm_err_set(e, SM_E_NOMEM, "x509", NULL);
+    int rc;
+    if ((rc = set_fixed(x, r, e)) < 0 || (rc = set_varying(x, r, e)) < 0 ||
+        (rc = subject_build(x, r, e)) < 0 ||
+        (rc = ext_key_usage(x, EVP_PKEY_is_a(r->pubkey, "RSA"), e)) < 0 ||
+        (rc = ext_aki(x, r->issuer, e)) < 0 || (rc = ext_aia(x, r, e)) < 0 ||
+        (rc = ext_cdp(x, r, PUT_NEW, e)) < 0 || (rc = ext_policies(x, r, e)) < 0 ||
+        (rc = ext_san(x, r, PUT_NEW, e)) < 0) {
+        X509_free(x);
+        return rc;
+    }
+    *out = x;
+    return 0;
+}
+
 int profile_build(const struct profile_req *r, X509 **out, struct sm_err *e)
 {
     *out = NULL;
     if (r == NULL)
         return sm_err_set(e, SM_E_INVALID, "request", "missing");
     int rc = req_check(r, e);
-    if (rc < 0)
+    return rc < 0 ? rc : build_new(r, out, e);
+}
+
+/* ---- a leaf kept from one certificate to the next ---- */
+
+static int same_text(const char *a, const char *b)
+{
+    return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+/* 1 when l->x was built for a request that differs from r only in what set_varying,
+ * the subject, the CRL URL and the names set; r has its key as spki (a certificate whose
+ * key was set from an EVP_PKEY keeps that key decoded inside, so it is never kept). */
+static int leaf_fits(const struct profile_leaf *l, const struct profile_req *r)
+{
+    return l->x != NULL && r->spki != NULL && l->level == r->level && l->issuer == r->issuer &&
+           l->rsa == EVP_PKEY_is_a(r->pubkey, "RSA") && l->has_crl == (r->crl_url != NULL) &&
+           same_text(l->ca_issuers_url, r->ca_issuers_url) && same_text(l->ocsp_url, r->ocsp_url) &&
+           same_text(l->cps_url, r->cps_url);
+}
+
+void profile_leaf_free(struct profile_leaf *l)
+{
+    if (l == NULL)
+        return;
+    X509_free(l->x);
+    X509_free(l->issuer);
+    free(l->ca_issuers_url);
+    free(l->ocsp_url);
+    free(l->cps_url);
+    memset(l, 0, sizeof *l);
+}
+
+static int leaf_keep(struct profile_leaf *l, const struct profile_req *r, X509 *x)
+{
+    l->x = x;
+    l->level = r->level;
+    l->rsa = EVP_PKEY_is_a(r->pubkey, "RSA");
+    l->has_crl = r->crl_url != NULL;
+    if (!X509_up_ref(r->issuer))
+        return 0;
+    l->issuer = r->issuer;
+    l->ca_issuers_url = strdup(r->ca_issuers_url);
+    l->ocsp_url = r->ocsp_url != NULL ? strdup(r->ocsp_url) : NULL;
+    l->cps_url = strdup(r->cps_url);
+    return l->ca_issuers_url != NULL && l->cps_url != NULL &&
+           (r->ocsp_url == NULL || l->ocsp_url != NULL);
+}
+
+/* Sets what differs between certificates on the kept l->x. */
+static int leaf_update(X509 *x, const struct profile_req *r, struct sm_err *e)
+{
+    /* the signature algorithm the signer wrote into the last one: unset, as in a new one */
+    X509_ALGOR *alg = (X509_ALGOR *)X509_get0_tbs_sigalg(x);
+    if (!X509_ALGOR_set0(alg, OBJ_nid2obj(NID_undef), V_ASN1_UNDEF, NULL))
+        return sm_err_openssl(e, "certificate fields");
+    X509_NAME *subject = X509_get_subject_name(x);
+    for (int n; (n = X509_NAME_entry_count(subject)) > 0;)
+        X509_NAME_ENTRY_free(X509_NAME_delete_entry(subject, n - 1));
+    int rc;
+    if ((rc = set_varying(x, r, e)) < 0 || (rc = subject_build(x, r, e)) < 0 ||
+        (rc = ext_cdp(x, r, PUT_REPLACE, e)) < 0 || (rc = ext_san(x, r, PUT_REPLACE, e)) < 0)
         return rc;
-    X509 *x = X509_new();
-    if (x == NULL)
-        return sm_err_set(e, SM_E_NOMEM, "x509", NULL);
-    if ((rc = set_basics(x, r, e)) < 0 || (rc = subject_build(x, r, e)) < 0 ||
-        (rc = ext_key_usage(x, EVP_PKEY_is_a(r->pubkey, "RSA"), e)) < 0 ||
-        (rc = ext_aki(x, r->issuer, e)) < 0 || (rc = ext_aia_crl(x, r, e)) < 0 ||
-        (rc = ext_policies(x, r, e)) < 0 || (rc = ext_san(x, r, e)) < 0) {
-        X509_free(x);
+    return 0;
+}
+
+int profile_build_into(const struct profile_req *r, struct profile_leaf *l, X509 **out,
+                       struct sm_err *e)
+{
+    *out = NULL;
+    if (r == NULL || l == NULL)
+        return sm_err_set(e, SM_E_INVALID, "request", "missing");
+    int rc = req_check(r, e);
+    if (rc < 0) {
+        profile_leaf_free(l);
         return rc;
     }
+    if (leaf_fits(l, r)) {
+        if ((rc = leaf_update(l->x, r, e)) < 0) {
+            profile_leaf_free(l); /* half set: never used again */
+            return rc;
+        }
+        *out = l->x;
+        return 0;
+    }
+    profile_leaf_free(l);
+    X509 *x = NULL;
+    if ((rc = build_new(r, &x, e)) < 0)
+        return rc;
+    if (r->spki != NULL && !leaf_keep(l, r, x)) {
+        profile_leaf_free(l); /* frees x too */
+        return sm_err_set(e, SM_E_NOMEM, "x509", NULL);
+    }
+    if (r->spki == NULL) /* never kept (see leaf_fits); l holds it until the next call */
+        l->x = x;
     *out = x;
     return 0;
 }

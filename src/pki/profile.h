@@ -89,6 +89,30 @@ int profile_validity(time_t now, int requested_days, time_t subscription_end, ti
  * anything outside that profile instead of dropping it silently. */
 int profile_build(const struct profile_req *req, X509 **out, struct sm_err *e);
 
+/* A leaf certificate kept from one profile_build_into call to the next, so that a bulk run
+ * does not rebuild, for every certificate, what all of them have alike (the issuer name
+ * alone costs an encoding and a decoding with its canonical form; key usage, EKU, basic
+ * constraints, AKI, AIA and policies each an encoding). Zero-initialize; one per thread;
+ * free with profile_leaf_free. */
+struct profile_leaf {
+    X509 *x;
+    /* what x was built for (issuer NULL: x is not to be reused) */
+    X509 *issuer; /* a reference, so that its address stays this issuer's */
+    enum cert_level level;
+    int rsa, has_crl;
+    char *ca_issuers_url, *ocsp_url, *cps_url;
+};
+void profile_leaf_free(struct profile_leaf *l);
+/* profile_build, with the result in l: *out is l->x (valid until the next call on l or
+ * profile_leaf_free; the caller does not free it). When r differs from the request l was
+ * built for only in serial, validity, subject, key, CRL URL and names, and carries its key
+ * as spki, those are set anew on the kept certificate (and the signature algorithm a
+ * signer wrote into it is unset); otherwise it is built from nothing. Either way it
+ * encodes, byte for byte, as profile_build's certificate for r. Refuses what
+ * profile_build refuses; after any failure l holds nothing. */
+int profile_build_into(const struct profile_req *r, struct profile_leaf *l, X509 **out,
+                       struct sm_err *e);
+
 /* Result of profile_text_check. */
 enum profile_text {
     PROFILE_TEXT_OK = 0,

@@ -38,6 +38,8 @@ struct run {
     enum cert_level level;
     time_t now;
     struct issuance_item *items;
+    struct profile_leaf *leaves; /* THREADS_MAX + 1: slot t for helper t, the last one for
+                                    the calling thread (pki/profile's kept leaf) */
 };
 
 static int level_of(const char *s, enum cert_level *out)
@@ -223,7 +225,7 @@ static int reserve_batch(struct db *db, const struct run *r, const char *actor, 
 
 /* ---- phase 2: build, lint, sign (no database; runs in threads) ---- */
 
-static void sign_one(const struct run *r, struct issuance_item *it)
+static void sign_one(const struct run *r, struct issuance_item *it, struct profile_leaf *leaf)
 {
     struct ca_issuer *is = r->is;
     X509 *x = NULL;
@@ -255,7 +257,7 @@ static void sign_one(const struct run *r, struct issuance_item *it)
         .crl_url = it->short_lived ? NULL : crl_url,
         .cps_url = is->cps_url,
     };
-    if (profile_build(&req, &x, &it->err) < 0) {
+    if (profile_build_into(&req, leaf, &x, &it->err) < 0) { /* x is leaf's */
         it->rc = -it->err.code;
         return;
     }
@@ -298,8 +300,7 @@ static void sign_one(const struct run *r, struct issuance_item *it)
     text_hex(it->sha256, md, 32);
     it->der = der; /* OPENSSL_malloc'd: freed with OPENSSL_free in issuance_item_clear */
     it->der_len = len;
-out:
-    X509_free(x);
+out:;
 }
 
 /* Signing of one batch: each item is claimed once through an atomic counter, by the
@@ -314,24 +315,27 @@ struct signing {
     atomic_size_t next;
     pthread_t th[THREADS_MAX];
     int started[THREADS_MAX];
+    struct helper {
+        struct signing *g;
+        int slot;
+    } helper[THREADS_MAX];
     int nth;
 };
 
-static void *sign_claimed(void *arg)
+static void sign_claimed(struct signing *g, int slot)
 {
-    struct signing *g = arg;
     for (size_t i; (i = atomic_fetch_add(&g->next, 1)) < g->n;)
         if (g->items[i].rc == 0)
-            sign_one(g->r, &g->items[i]);
-    return NULL;
+            sign_one(g->r, &g->items[i], &g->r->leaves[slot]);
 }
 
 static void *sign_thread(void *arg)
 {
-    struct signing *g = arg;
-    if (g->r->o->thread_start != NULL)
-        g->r->o->thread_start();
-    return sign_claimed(g);
+    const struct helper *h = arg;
+    if (h->g->r->o->thread_start != NULL)
+        h->g->r->o->thread_start();
+    sign_claimed(h->g, h->slot);
+    return NULL;
 }
 
 /* Starts `helpers` threads (at most THREADS_MAX, at most one per item) on items[0..n). A
@@ -350,14 +354,16 @@ static void signing_start(struct signing *g, const struct run *r, struct issuanc
     if ((size_t)helpers > n)
         helpers = (int)n;
     g->nth = helpers;
-    for (int t = 0; t < helpers; t++)
-        g->started[t] = pthread_create(&g->th[t], NULL, sign_thread, g) == 0;
+    for (int t = 0; t < helpers; t++) {
+        g->helper[t] = (struct helper){.g = g, .slot = t};
+        g->started[t] = pthread_create(&g->th[t], NULL, sign_thread, &g->helper[t]) == 0;
+    }
 }
 
 /* Signs what is left of the batch in the calling thread, then waits for the others. */
 static void signing_wait(struct signing *g)
 {
-    sign_claimed(g);
+    sign_claimed(g, THREADS_MAX);
     for (int t = 0; t < g->nth; t++)
         if (g->started[t])
             pthread_join(g->th[t], NULL);
@@ -545,7 +551,8 @@ static int run_pipelined(struct db *db, const struct run *r0, const char *owner,
 int issuance_run(struct db *db, struct ca_issuer *is, const struct issuance_opts *o,
                  struct issuance_item *items, size_t n, struct sm_err *e)
 {
-    struct run r = {.o = o, .is = is, .now = clock_now(), .items = items};
+    struct profile_leaf leaves[THREADS_MAX + 1] = {0};
+    struct run r = {.o = o, .is = is, .now = clock_now(), .items = items, .leaves = leaves};
     double t0 = metrics_now();
     struct sm_err own = {0};
     char owner[300];
@@ -589,6 +596,8 @@ int issuance_run(struct db *db, struct ca_issuer *is, const struct issuance_opts
         log_failures(&r, b, m);
     }
 out:
+    for (int t = 0; t <= THREADS_MAX; t++)
+        profile_leaf_free(&leaves[t]);
     if (rc < 0) {
         for (size_t i = 0; i < n; i++)
             if (items[i].rc == -SM_E_INTERNAL)

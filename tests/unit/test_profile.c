@@ -608,6 +608,137 @@ static void test_profile_text_check_cases(void **state)
     }
 }
 
+/* ---- a kept leaf (profile_build_into) ---- */
+
+/* The to-be-signed part of x with the signature algorithm a signer would write. */
+static unsigned char *tbs_der(X509 *x, int *len)
+{
+    X509_ALGOR *alg = (X509_ALGOR *)X509_get0_tbs_sigalg(x);
+    assert_true(X509_ALGOR_set0(alg, OBJ_nid2obj(NID_ecdsa_with_SHA256), V_ASN1_UNDEF, NULL));
+    unsigned char *der = NULL;
+    *len = i2d_re_X509_tbs(x, &der);
+    assert_true(*len > 0);
+    return der;
+}
+
+/* R-ISS-2: a kept leaf gives, for every request of a varied sequence (levels, subjects,
+ * key types, issuers, one to four names, CRL shards, OCSP on and off, short-lived, dates
+ * past 2049, serials), the same bytes as a certificate built from nothing, and the same
+ * lint result; nothing of an earlier certificate stays in a later one. The signature
+ * algorithm the signer wrote into the previous certificate is unset again. */
+static void test_profile_build_into_matches_new(void **state)
+{
+    (void)state;
+    static const char *const pool[] = {"www.example.co.jp", "example.co.jp", "a.example.co.jp",
+                                       "b.example.co.jp"};
+    static const char *const crls[] = {FX_CRL, "http://crl.shomei.test/ov-ca-2.crl", NULL};
+    const enum fx_key keys[] = {FX_P256, FX_P256, FX_RSA2048};
+    struct profile_leaf leaf = {0};
+    int reused = 0;
+    X509 *last = NULL;
+    for (int i = 0; i < 60; i++) {
+        enum cert_level level = i % 11 < 6 ? LEVEL_DV : i % 11 < 9 ? LEVEL_OV : LEVEL_EV;
+        EVP_PKEY *key = fx_key(keys[(i / 7) % 3]);
+        X509 *ca = (i / 13) % 2 ? ca_p384 : ca_rsa;
+        struct fx_leaf f;
+        fx_leaf_init(&f, level, key, ca);
+        X509_PUBKEY *spki = NULL;
+        assert_int_equal(X509_PUBKEY_set(&spki, key), 1);
+        f.req.spki = spki;
+        f.ctx.spki = spki;
+        size_t nn = 1 + (size_t)(i % 4);
+        for (size_t k = 0; k < nn; k++)
+            f.names[k] = pool[(k + (size_t)i) % 4];
+        f.req.nnames = f.ctx.nnames = nn;
+        f.subj.cn = i % 5 == 4 ? NULL : f.names[0];
+        if (level == LEVEL_DV && i % 10 == 3)
+            f.req.subj = NULL; /* empty subject: SAN critical */
+        if (level == LEVEL_DV && i % 10 == 5)
+            f.subj.c = NULL;
+        if (level == LEVEL_OV && i % 2)
+            f.subj.st = NULL;
+        if (level == LEVEL_EV && i % 2)
+            f.subj.jurisdiction_st = "東京都";
+        f.req.ocsp_url = f.ctx.ocsp_url = i % 9 == 8 ? NULL : FX_OCSP;
+        f.req.crl_url = f.ctx.crl_url = crls[(i / 3) % 3];
+        if (f.req.crl_url == NULL) { /* short-lived */
+            f.req.ocsp_url = f.ctx.ocsp_url = NULL;
+            f.req.not_after = f.req.not_before + 6 * FX_DAY;
+            f.ctx.short_lived = 1;
+        } else if (i % 6 == 1) {
+            f.req.not_after = f.req.not_before + 90 * FX_DAY;
+        }
+        if (i == 57) { /* GeneralizedTime on both sides */
+            f.req.not_before = at("2050-01-01T00:00:00Z");
+            f.req.not_after = f.req.not_before + 30 * FX_DAY;
+        }
+        X509 *fresh = NULL, *kept = NULL;
+        struct sm_err e = {0};
+        if (profile_build(&f.req, &fresh, &e) != 0)
+            fail_msg("request %d: %s %s %s", i, sm_err_name(e.code), e.field, e.detail);
+        assert_int_equal(profile_build_into(&f.req, &leaf, &kept, &e), 0);
+        assert_ptr_equal(kept, leaf.x);
+        reused += kept == last;
+        last = kept;
+        const ASN1_OBJECT *alg = NULL;
+        X509_ALGOR_get0(&alg, NULL, NULL, X509_get0_tbs_sigalg(kept));
+        assert_true(alg == NULL || OBJ_obj2nid(alg) == NID_undef);
+        if (i != 57) {
+            struct lint_report ra, rb;
+            int la = lint_cert(fresh, &f.ctx, &ra), lb = lint_cert(kept, &f.ctx, &rb);
+            assert_int_equal(la, lb);
+            assert_int_equal(ra.n, rb.n);
+            for (size_t k = 0; k < ra.n && k < rb.n; k++)
+                assert_string_equal(ra.f[k].id, rb.f[k].id);
+        }
+        int na = 0, nb = 0;
+        unsigned char *a = tbs_der(fresh, &na), *b = tbs_der(kept, &nb); /* kept: "signed" */
+        if (na != nb || memcmp(a, b, (size_t)na) != 0)
+            fail_msg("request %d: the kept leaf encodes differently (%d and %d bytes)", i, na, nb);
+        OPENSSL_free(a);
+        OPENSSL_free(b);
+        X509_free(fresh);
+        X509_PUBKEY_free(spki);
+    }
+    assert_true(reused >= 20); /* the kept path was taken, not only the new one */
+    profile_leaf_free(&leaf);
+    assert_null(leaf.x);
+}
+
+/* R-ISS-2: a request profile_build refuses is refused by profile_build_into too, and the
+ * kept leaf is dropped; a request without spki is never built into a kept leaf's
+ * certificate (its key would stay decoded inside). */
+static void test_profile_build_into_refuses_and_drops(void **state)
+{
+    (void)state;
+    struct fx_leaf f;
+    fx_leaf_init(&f, LEVEL_DV, fx_key(FX_P256), ca_rsa);
+    X509_PUBKEY *spki = NULL;
+    assert_int_equal(X509_PUBKEY_set(&spki, fx_key(FX_P256)), 1);
+    f.req.spki = spki;
+    struct profile_leaf leaf = {0};
+    X509 *x = NULL;
+    struct sm_err e = {0};
+    assert_int_equal(profile_build_into(&f.req, &leaf, &x, &e), 0);
+    assert_non_null(leaf.issuer); /* kept */
+    f.names[1] = "WWW.example.co.jp";
+    assert_int_equal(profile_build_into(&f.req, &leaf, &x, &e), -SM_E_INVALID);
+    assert_string_equal(e.field, "names");
+    assert_null(x);
+    assert_null(leaf.x);
+    f.names[1] = "example.co.jp";
+    f.req.spki = NULL; /* the key from the EVP_PKEY */
+    assert_int_equal(profile_build_into(&f.req, &leaf, &x, &e), 0);
+    assert_null(leaf.issuer); /* not to be kept */
+    X509 *first = x;
+    assert_int_equal(EVP_PKEY_eq(X509_get0_pubkey(first), fx_key(FX_P256)), 1);
+    f.req.spki = spki;
+    assert_int_equal(profile_build_into(&f.req, &leaf, &x, &e), 0);
+    assert_non_null(leaf.issuer);
+    profile_leaf_free(&leaf);
+    X509_PUBKEY_free(spki);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -626,6 +757,8 @@ int main(void)
         cmocka_unit_test(test_profile_build_serial_20_octets),
         cmocka_unit_test(test_profile_policy_oid_and_level_name),
         cmocka_unit_test(test_profile_text_check_cases),
+        cmocka_unit_test(test_profile_build_into_matches_new),
+        cmocka_unit_test(test_profile_build_into_refuses_and_drops),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
