@@ -4,6 +4,7 @@
  * of stopping at the first. Name syntax rules (BR 7.1.2.7.12) come from pki/names. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/bn.h>
@@ -659,8 +660,102 @@ static const char *oid_text(const ASN1_OBJECT *obj, char buf[128])
     return buf;
 }
 
+/* ---- extensions found clean before (struct lint_memo) ---- */
+
+/* The extensions whose check reads nothing but their value, the key type and the context
+ * fields struct lint_memo keeps (a check that reads more must not be listed here). */
+static const unsigned memo_kinds =
+    1u << X_EKU | 1u << X_KU | 1u << X_BC | 1u << X_AKI | 1u << X_AIA | 1u << X_CP;
+
+_Static_assert(X__N <= LINT_MEMO_SLOTS, "a memo slot per extension kind");
+
+static void memo_forget(struct lint_memo *m)
+{
+    for (int k = 0; k < LINT_MEMO_SLOTS; k++) {
+        free(m->clean[k]);
+        m->clean[k] = NULL;
+        m->clean_len[k] = 0;
+    }
+}
+
+void lint_memo_free(struct lint_memo *m)
+{
+    if (m == NULL)
+        return;
+    memo_forget(m);
+    X509_free(m->issuer);
+    free(m->ca_issuers_url);
+    free(m->ocsp_url);
+    free(m->cps_url);
+    memset(m, 0, sizeof *m);
+}
+
+static int same_text(const char *a, const char *b)
+{
+    return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+/* m made to speak of the context of l (forgetting everything when it spoke of another);
+ * NULL when it cannot (no memory): nothing is then remembered. */
+static struct lint_memo *memo_for(struct lint *l, int rsa)
+{
+    struct lint_memo *m = l->ctx->memo;
+    const struct lint_ctx *c = l->ctx;
+    if (m == NULL)
+        return NULL;
+    if (m->issuer == c->issuer && m->level == c->level && m->rsa == rsa &&
+        m->short_lived == c->short_lived && same_text(m->ca_issuers_url, c->ca_issuers_url) &&
+        same_text(m->ocsp_url, c->ocsp_url) && same_text(m->cps_url, c->cps_url))
+        return m;
+    lint_memo_free(m);
+    X509 *issuer = (X509 *)c->issuer; /* only referenced, never changed */
+    if (!X509_up_ref(issuer))
+        return NULL;
+    m->issuer = issuer;
+    m->level = c->level;
+    m->rsa = rsa;
+    m->short_lived = c->short_lived;
+    m->ca_issuers_url = c->ca_issuers_url ? strdup(c->ca_issuers_url) : NULL;
+    m->ocsp_url = c->ocsp_url ? strdup(c->ocsp_url) : NULL;
+    m->cps_url = c->cps_url ? strdup(c->cps_url) : NULL;
+    if ((c->ca_issuers_url && !m->ca_issuers_url) || (c->ocsp_url && !m->ocsp_url) ||
+        (c->cps_url && !m->cps_url)) {
+        lint_memo_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+/* check_known, skipped for an extension m found clean with the same bytes. */
+static void check_remembered(struct lint *l, struct lint_memo *m, int k, const X509_EXTENSION *ext,
+                             int rsa)
+{
+    const ASN1_OCTET_STRING *v = X509_EXTENSION_get_data((X509_EXTENSION *)ext);
+    const unsigned char *b = ASN1_STRING_get0_data(v);
+    int len = ASN1_STRING_length(v);
+    if (m == NULL || !(memo_kinds >> k & 1) || b == NULL || len <= 0) {
+        check_known(l, k, ext, rsa);
+        return;
+    }
+    if (m->clean[k] != NULL && m->clean_len[k] == (size_t)len &&
+        memcmp(m->clean[k], b, (size_t)len) == 0)
+        return;
+    size_t before = l->out->n;
+    check_known(l, k, ext, rsa);
+    if (l->out->n != before || l->out->truncated)
+        return;
+    unsigned char *copy = malloc((size_t)len);
+    if (copy == NULL)
+        return; /* not remembered: checked again next time */
+    memcpy(copy, b, (size_t)len);
+    free(m->clean[k]);
+    m->clean[k] = copy;
+    m->clean_len[k] = (size_t)len;
+}
+
 static void check_extensions(struct lint *l, int rsa)
 {
+    struct lint_memo *m = memo_for(l, rsa);
     const X509_EXTENSION *found[X__N] = {0};
     int count = X509_get_ext_count(l->x);
     for (int i = 0; i < count; i++) {
@@ -699,7 +794,7 @@ static void check_extensions(struct lint *l, int rsa)
         } else if (found[k] == NULL)
             add(l, missing_ids[k], "%s absent", OBJ_nid2sn(ext_nids[k]));
         else
-            check_known(l, k, found[k], rsa);
+            check_remembered(l, m, k, found[k], rsa);
     }
 }
 

@@ -36,7 +36,28 @@ struct lint_ctx {
     /* A short-lived certificate (BR 7.1.2.11.2, draft-ietf-acme-profiles "shortlived"):
      * validity at most PROFILE_SHORT_LIVED_DAYS, and then no CDP and no OCSP URL. */
     int short_lived;
+    /* Optional: what this thread's earlier calls found clean (struct lint_memo). */
+    struct lint_memo *memo;
 };
+
+#define LINT_MEMO_SLOTS 8
+/* What lint_cert remembers between the certificates of a run on one thread: each
+ * extension it found clean, by its exact bytes, with the context it was checked in (issuer,
+ * level, key type, URLs, short-lived). The next certificate's extension with the same
+ * bytes in the same context is not decoded and checked again: in a bulk run key usage,
+ * EKU, basic constraints, AKI, AIA and policies are the same in every certificate. The
+ * names (SAN), the CRL shard's URL (CDP), every extension's criticality and presence and
+ * everything outside the extensions are checked every time. Zero-initialize; free with
+ * lint_memo_free; one per thread. */
+struct lint_memo {
+    X509 *issuer; /* a reference: its address stays this issuer's */
+    enum cert_level level;
+    int rsa, short_lived;
+    char *ca_issuers_url, *ocsp_url, *cps_url;
+    unsigned char *clean[LINT_MEMO_SLOTS]; /* extnValue found clean; NULL: none */
+    size_t clean_len[LINT_MEMO_SLOTS];
+};
+void lint_memo_free(struct lint_memo *m);
 
 #define LINT_MAX_FINDINGS 32
 

@@ -624,6 +624,7 @@ void profile_leaf_free(struct profile_leaf *l)
     free(l->ca_issuers_url);
     free(l->ocsp_url);
     free(l->cps_url);
+    free(l->crl_url);
     memset(l, 0, sizeof *l);
 }
 
@@ -639,13 +640,35 @@ static int leaf_keep(struct profile_leaf *l, const struct profile_req *r, X509 *
     l->ca_issuers_url = strdup(r->ca_issuers_url);
     l->ocsp_url = r->ocsp_url != NULL ? strdup(r->ocsp_url) : NULL;
     l->cps_url = strdup(r->cps_url);
+    l->crl_url = r->crl_url != NULL ? strdup(r->crl_url) : NULL;
     return l->ca_issuers_url != NULL && l->cps_url != NULL &&
-           (r->ocsp_url == NULL || l->ocsp_url != NULL);
+           (r->ocsp_url == NULL || l->ocsp_url != NULL) &&
+           (r->crl_url == NULL || l->crl_url != NULL);
+}
+
+/* The CRL distribution point of the kept certificate, set again only when r's CRL URL
+ * (its shard's) is another than the one it carries. */
+static int leaf_cdp(struct profile_leaf *l, const struct profile_req *r, struct sm_err *e)
+{
+    if (same_text(l->crl_url, r->crl_url))
+        return 0;
+    char *url = r->crl_url != NULL ? strdup(r->crl_url) : NULL;
+    if (r->crl_url != NULL && url == NULL)
+        return sm_err_set(e, SM_E_NOMEM, "extensions", "crldp");
+    int rc = ext_cdp(l->x, r, PUT_REPLACE, e);
+    if (rc < 0) {
+        free(url);
+        return rc;
+    }
+    free(l->crl_url);
+    l->crl_url = url;
+    return 0;
 }
 
 /* Sets what differs between certificates on the kept l->x. */
-static int leaf_update(X509 *x, const struct profile_req *r, struct sm_err *e)
+static int leaf_update(struct profile_leaf *l, const struct profile_req *r, struct sm_err *e)
 {
+    X509 *x = l->x;
     /* the signature algorithm the signer wrote into the last one: unset, as in a new one */
     X509_ALGOR *alg = (X509_ALGOR *)X509_get0_tbs_sigalg(x);
     if (!X509_ALGOR_set0(alg, OBJ_nid2obj(NID_undef), V_ASN1_UNDEF, NULL))
@@ -655,7 +678,7 @@ static int leaf_update(X509 *x, const struct profile_req *r, struct sm_err *e)
         X509_NAME_ENTRY_free(X509_NAME_delete_entry(subject, n - 1));
     int rc;
     if ((rc = set_varying(x, r, e)) < 0 || (rc = subject_build(x, r, e)) < 0 ||
-        (rc = ext_cdp(x, r, PUT_REPLACE, e)) < 0 || (rc = ext_san(x, r, PUT_REPLACE, e)) < 0)
+        (rc = leaf_cdp(l, r, e)) < 0 || (rc = ext_san(x, r, PUT_REPLACE, e)) < 0)
         return rc;
     return 0;
 }
@@ -672,7 +695,7 @@ int profile_build_into(const struct profile_req *r, struct profile_leaf *l, X509
         return rc;
     }
     if (leaf_fits(l, r)) {
-        if ((rc = leaf_update(l->x, r, e)) < 0) {
+        if ((rc = leaf_update(l, r, e)) < 0) {
             profile_leaf_free(l); /* half set: never used again */
             return rc;
         }

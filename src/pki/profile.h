@@ -101,6 +101,7 @@ struct profile_leaf {
     enum cert_level level;
     int rsa, has_crl;
     char *ca_issuers_url, *ocsp_url, *cps_url;
+    char *crl_url; /* the CRL URL x carries now (the shard's; NULL: none) */
 };
 void profile_leaf_free(struct profile_leaf *l);
 /* profile_build, with the result in l: *out is l->x (valid until the next call on l or

@@ -38,8 +38,15 @@ struct run {
     enum cert_level level;
     time_t now;
     struct issuance_item *items;
-    struct profile_leaf *leaves; /* THREADS_MAX + 1: slot t for helper t, the last one for
-                                    the calling thread (pki/profile's kept leaf) */
+    struct sign_slot *slots; /* THREADS_MAX + 1: slot t for helper t, the last one for the
+                                calling thread */
+};
+
+/* What one signing thread keeps from one certificate to the next: the leaf being built
+ * (pki/profile) and the extensions the linter found clean (pki/lint). */
+struct sign_slot {
+    struct profile_leaf leaf;
+    struct lint_memo lint;
 };
 
 static int level_of(const char *s, enum cert_level *out)
@@ -225,7 +232,7 @@ static int reserve_batch(struct db *db, const struct run *r, const char *actor, 
 
 /* ---- phase 2: build, lint, sign (no database; runs in threads) ---- */
 
-static void sign_one(const struct run *r, struct issuance_item *it, struct profile_leaf *leaf)
+static void sign_one(const struct run *r, struct issuance_item *it, struct sign_slot *slot)
 {
     struct ca_issuer *is = r->is;
     X509 *x = NULL;
@@ -257,7 +264,7 @@ static void sign_one(const struct run *r, struct issuance_item *it, struct profi
         .crl_url = it->short_lived ? NULL : crl_url,
         .cps_url = is->cps_url,
     };
-    if (profile_build_into(&req, leaf, &x, &it->err) < 0) { /* x is leaf's */
+    if (profile_build_into(&req, &slot->leaf, &x, &it->err) < 0) { /* x is the slot's */
         it->rc = -it->err.code;
         return;
     }
@@ -277,6 +284,7 @@ static void sign_one(const struct run *r, struct issuance_item *it, struct profi
         .crl_url = it->short_lived ? NULL : crl_url,
         .cps_url = is->cps_url,
         .short_lived = it->short_lived,
+        .memo = &slot->lint,
     };
     struct lint_report rep;
     if (lint_cert(x, &lc, &rep) < 0) {
@@ -326,7 +334,7 @@ static void sign_claimed(struct signing *g, int slot)
 {
     for (size_t i; (i = atomic_fetch_add(&g->next, 1)) < g->n;)
         if (g->items[i].rc == 0)
-            sign_one(g->r, &g->items[i], &g->r->leaves[slot]);
+            sign_one(g->r, &g->items[i], &g->r->slots[slot]);
 }
 
 static void *sign_thread(void *arg)
@@ -551,8 +559,8 @@ static int run_pipelined(struct db *db, const struct run *r0, const char *owner,
 int issuance_run(struct db *db, struct ca_issuer *is, const struct issuance_opts *o,
                  struct issuance_item *items, size_t n, struct sm_err *e)
 {
-    struct profile_leaf leaves[THREADS_MAX + 1] = {0};
-    struct run r = {.o = o, .is = is, .now = clock_now(), .items = items, .leaves = leaves};
+    struct sign_slot slots[THREADS_MAX + 1] = {0};
+    struct run r = {.o = o, .is = is, .now = clock_now(), .items = items, .slots = slots};
     double t0 = metrics_now();
     struct sm_err own = {0};
     char owner[300];
@@ -596,8 +604,10 @@ int issuance_run(struct db *db, struct ca_issuer *is, const struct issuance_opts
         log_failures(&r, b, m);
     }
 out:
-    for (int t = 0; t <= THREADS_MAX; t++)
-        profile_leaf_free(&leaves[t]);
+    for (int t = 0; t <= THREADS_MAX; t++) {
+        profile_leaf_free(&slots[t].leaf);
+        lint_memo_free(&slots[t].lint);
+    }
     if (rc < 0) {
         for (size_t i = 0; i < n; i++)
             if (items[i].rc == -SM_E_INTERNAL)

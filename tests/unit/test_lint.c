@@ -670,26 +670,98 @@ static const struct row rows[] = {
       p_fresh_issuer, NULL),
 };
 
-static void run_row(void **state)
+/* Lints the row's broken certificate (with m: after m has seen the same certificate
+ * unbroken) and requires exactly the row's rule. */
+static void check_row(const struct row *row, struct lint_memo *m)
 {
-    const struct row *row = *state;
     struct fx_leaf f;
     fx_leaf_init(&f, row->level, fx_key(row->key), ca_rsa);
     if (row->prep != NULL)
         row->prep(&f);
+    f.ctx.memo = m;
     X509 *x = fx_build(&f);
+    struct lint_report r;
+    if (m != NULL)
+        (void)lint_cert(x, &f.ctx, &r); /* the unbroken one: its clean extensions remembered */
     if (row->breakit != NULL)
         row->breakit(x, &f);
-    struct lint_report r;
     int rc = lint_cert(x, &f.ctx, &r);
     int only = r.n > 0;
     for (size_t i = 0; i < r.n; i++)
         only &= strcmp(r.f[i].id, row->rule) == 0;
     if (rc != -SM_E_LINT || !only) {
         dump(row->test, &r);
-        fail_msg("%s: expected only %s", row->test, row->rule);
+        fail_msg("%s%s: expected only %s", row->test, m ? " (with a memo)" : "", row->rule);
     }
     X509_free(x);
+}
+
+static void run_row(void **state) { check_row(*state, NULL); }
+
+/* R-ISS-3: what a lint memo remembers hides nothing. Every broken certificate of the table
+ * is linted right after its unbroken self with the same memo, and must show exactly its
+ * rule, as without one. */
+static void test_lint_memo_hides_no_rule(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        struct lint_memo m = {0};
+        check_row(&rows[i], &m);
+        lint_memo_free(&m);
+    }
+}
+
+/* R-ISS-3: the memo remembers the extensions of a clean certificate (so a bulk run skips
+ * them), and forgets them when the context they were checked in changes: the same bytes
+ * under another OCSP URL, CPS URL, level or issuer are checked again and refused. */
+static void test_lint_memo_context(void **state)
+{
+    (void)state;
+    struct lint_memo m = {0};
+    struct fx_leaf f;
+    fx_leaf_init(&f, LEVEL_DV, fx_key(FX_P256), ca_rsa);
+    f.ctx.memo = &m;
+    X509 *x = fx_build(&f);
+    struct lint_report r;
+    assert_int_equal(lint_cert(x, &f.ctx, &r), 0);
+    int kept = 0;
+    for (int k = 0; k < LINT_MEMO_SLOTS; k++)
+        kept += m.clean[k] != NULL;
+    assert_int_equal(kept, 6); /* EKU, KU, BC, AKI, AIA, policies; never SAN or CDP */
+    assert_int_equal(lint_cert(x, &f.ctx, &r), 0);
+
+    f.ctx.ocsp_url = "http://ocsp.other.test";
+    assert_int_equal(lint_cert(x, &f.ctx, &r), -SM_E_LINT);
+    assert_true(lint_report_has(&r, "lint.aia.bad"));
+    f.ctx.ocsp_url = FX_OCSP;
+    assert_int_equal(lint_cert(x, &f.ctx, &r), 0);
+
+    f.ctx.cps_url = "https://repo.other.test/cps";
+    assert_int_equal(lint_cert(x, &f.ctx, &r), -SM_E_LINT);
+    assert_true(lint_report_has(&r, "lint.policy.cps"));
+    f.ctx.cps_url = FX_CPS;
+    assert_int_equal(lint_cert(x, &f.ctx, &r), 0);
+
+    f.ctx.level = LEVEL_OV;
+    assert_int_equal(lint_cert(x, &f.ctx, &r), -SM_E_LINT);
+    assert_true(lint_report_has(&r, "lint.policy.wrong_oid"));
+    f.ctx.level = LEVEL_DV;
+    assert_int_equal(lint_cert(x, &f.ctx, &r), 0);
+
+    f.ctx.issuer = ca_p384; /* another SKI: the AKI no longer matches */
+    assert_int_equal(lint_cert(x, &f.ctx, &r), -SM_E_LINT);
+    assert_true(lint_report_has(&r, "lint.aki.mismatch"));
+    f.ctx.issuer = ca_rsa;
+
+    const int bits[] = {0, 2}; /* keyEncipherment on an EC key: refused, and each time */
+    put_ku(x, bits, 2);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(lint_cert(x, &f.ctx, &r), -SM_E_LINT);
+        assert_true(lint_report_has(&r, "lint.ku.wrong"));
+    }
+    X509_free(x);
+    lint_memo_free(&m);
+    assert_null(m.issuer);
 }
 
 /* Names the BR forbid in a dNSName (lint.name.invalid), each added to the SAN and to the
@@ -890,6 +962,8 @@ int main(void)
         cmocka_unit_test(test_lint_cert_incomplete_context_fails_closed),
         cmocka_unit_test(test_lint_report_lists_every_failure),
         cmocka_unit_test(test_lint_rules_table_complete),
+        cmocka_unit_test(test_lint_memo_hides_no_rule),
+        cmocka_unit_test(test_lint_memo_context),
     };
     enum { NFIXED = sizeof fixed / sizeof fixed[0], NROWS = sizeof rows / sizeof rows[0] };
     struct CMUnitTest tests[NFIXED + NROWS];
