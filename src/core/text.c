@@ -117,6 +117,11 @@ int text_digits_value(const char *s, size_t n, int *out)
 
 int text_is_digits(const char *s) { return s != NULL && *s != '\0' && text_digits_n(s, strlen(s)); }
 
+int text_same(const char *a, const char *b)
+{
+    return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
 int write_all(int fd, const void *p, size_t n)
 {
     const unsigned char *c = p;

@@ -25,6 +25,9 @@ int text_b64_value(int c, enum text_b64 a);
 /* 1 if s is exactly len lower-case hex digits (a stored digest). */
 int text_is_lower_hex(const char *s, size_t len);
 
+/* 1 if a and b are both NULL or the same string. */
+int text_same(const char *a, const char *b);
+
 /* 1 if c is an ASCII digit 0-9. */
 int text_is_digit(int c);
 /* 1 if s is non-empty and holds only ASCII digits. */

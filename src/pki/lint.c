@@ -690,11 +690,6 @@ void lint_memo_free(struct lint_memo *m)
     memset(m, 0, sizeof *m);
 }
 
-static int same_text(const char *a, const char *b)
-{
-    return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
-}
-
 /* m made to speak of the context of l (forgetting everything when it spoke of another);
  * NULL when it cannot (no memory): nothing is then remembered. */
 static struct lint_memo *memo_for(struct lint *l, int rsa)
@@ -704,8 +699,8 @@ static struct lint_memo *memo_for(struct lint *l, int rsa)
     if (m == NULL)
         return NULL;
     if (m->issuer == c->issuer && m->level == c->level && m->rsa == rsa &&
-        m->short_lived == c->short_lived && same_text(m->ca_issuers_url, c->ca_issuers_url) &&
-        same_text(m->ocsp_url, c->ocsp_url) && same_text(m->cps_url, c->cps_url))
+        m->short_lived == c->short_lived && text_same(m->ca_issuers_url, c->ca_issuers_url) &&
+        text_same(m->ocsp_url, c->ocsp_url) && text_same(m->cps_url, c->cps_url))
         return m;
     lint_memo_free(m);
     X509 *issuer = (X509 *)c->issuer; /* only referenced, never changed */

@@ -11,6 +11,7 @@
 #include <openssl/x509v3.h>
 
 #include "core/policy.h"
+#include "core/text.h"
 #include "pki/profile.h"
 
 #define NAME_MAX_LEN 253
@@ -599,11 +600,6 @@ int profile_build(const struct profile_req *r, X509 **out, struct sm_err *e)
 
 /* ---- a leaf kept from one certificate to the next ---- */
 
-static int same_text(const char *a, const char *b)
-{
-    return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
-}
-
 /* 1 when l->x was built for a request that differs from r only in what set_varying,
  * the subject, the CRL URL and the names set; r has its key as spki (a certificate whose
  * key was set from an EVP_PKEY keeps that key decoded inside, so it is never kept). */
@@ -611,8 +607,8 @@ static int leaf_fits(const struct profile_leaf *l, const struct profile_req *r)
 {
     return l->x != NULL && r->spki != NULL && l->level == r->level && l->issuer == r->issuer &&
            l->rsa == EVP_PKEY_is_a(r->pubkey, "RSA") && l->has_crl == (r->crl_url != NULL) &&
-           same_text(l->ca_issuers_url, r->ca_issuers_url) && same_text(l->ocsp_url, r->ocsp_url) &&
-           same_text(l->cps_url, r->cps_url);
+           text_same(l->ca_issuers_url, r->ca_issuers_url) && text_same(l->ocsp_url, r->ocsp_url) &&
+           text_same(l->cps_url, r->cps_url);
 }
 
 void profile_leaf_free(struct profile_leaf *l)
@@ -650,7 +646,7 @@ static int leaf_keep(struct profile_leaf *l, const struct profile_req *r, X509 *
  * (its shard's) is another than the one it carries. */
 static int leaf_cdp(struct profile_leaf *l, const struct profile_req *r, struct sm_err *e)
 {
-    if (same_text(l->crl_url, r->crl_url))
+    if (text_same(l->crl_url, r->crl_url))
         return 0;
     char *url = r->crl_url != NULL ? strdup(r->crl_url) : NULL;
     if (r->crl_url != NULL && url == NULL)

@@ -79,6 +79,12 @@ static void test_text_b64_alphabets(void **state)
 static void test_text_digits(void **state)
 {
     (void)state;
+    assert_true(text_same(NULL, NULL));
+    assert_true(text_same("a", "a"));
+    assert_false(text_same("a", NULL));
+    assert_false(text_same(NULL, "a"));
+    assert_false(text_same("a", "ab"));
+    assert_false(text_same("", NULL));
     assert_true(text_is_digits("0"));
     assert_true(text_is_digits("0123456789"));
     assert_false(text_is_digits(""));
