@@ -51,6 +51,19 @@
 #   minutes) 93 -> 73 ms; 1 thread 4515/s = 30% of the limit (15033/s), steady state 35%,
 #   CPU per certificate 168 us = 40% (load 0.9-1.3; the 2-thread runs were disturbed: CPU
 #   per certificate 108 us in issuance against 89-95 us in quiet runs).
+#   Each signing thread keeping its leaf between certificates (pki/profile's
+#   profile_build_into: the issuer name and six constant extensions are not built again)
+#   and a lint memo (pki/lint: an extension found clean with the same bytes in the same
+#   context is not decoded again) (quiet host, load 0.0-1.0; the limit was 12169-12738/s
+#   on this host, its verify slower than on the earlier ones): issuance CPU per
+#   certificate 80 -> 69-73 us; A/B against the binary before, alternating, 6 runs each:
+#   1 thread 412 -> 386 ms (mean 427 -> 390), 2 threads 243 -> 239 ms; bench: 1 thread
+#   5025-5277/s = 41-42% of the limit, steady state 47%, CPU per certificate 150-158 us =
+#   52-53% of the limit in CPU time; 2 threads 1.64-1.65x whole runs, 1.79x steady. With
+#   two threads the calling thread's database work (reserve + store, 68 ms CPU for 2000
+#   certificates, plus ~16 ms of commits waiting for the disk) is longer than the other
+#   thread's signing (67 ms), so a cheaper signature path shortens one thread's run and
+#   hardly the two-thread run: the ratio fell from 1.70x to 1.62-1.65x in the A/B runs.
 # Deterministic, per certificate of a 200-certificate batch minus a 1-certificate run
 # (valgrind --tool=callgrind, SQLite): database statements 11 -> 7 (sqlite3_step 16 -> 10),
 # instructions 2.26 M -> 2.23 M, of which reserve + store (the serial database half)
