@@ -257,6 +257,11 @@ check_eq "R-RI-1 R-APP-7 a reissue in the maintenance window: 503" 503 "$code"
 check "  saying when it ends" grep -q '2026-12-24' "$BODY"
 check_eq "  and nothing is created" "$N0" "$(norders)"
 at 2026-12-24T00:00:00Z
+# S2 was due for revocation on 2026-12-16: until the revocation job of this start has
+# revoked it, it still counts among the CN's valid certificates (R-RI-4's limit of 2), and
+# the request would be refused for that, not for the window
+s2_revoked() { [ "$(cert_state "$S2")" = revoked ]; }
+wait_for 30 s2_revoked
 api POST "/api/v1/certificates/$S3/reissue" "$RI_MAINT"
 check_eq "R-RI-1 the same request after the window: 201" 201 "$code"
 
