@@ -291,24 +291,23 @@ static void sign_one(const struct run *r, struct issuance_item *it, struct sign_
         sm_err_set(&it->err, SM_E_LINT, "certificate", "lint");
         lint_report_format(&rep, it->err.detail, sizeof it->err.detail);
         it->rc = -SM_E_LINT;
-        goto out;
+        return;
     }
     unsigned char *der = NULL;
     size_t len = 0;
     if (signer_sign_cert_der(is->signer, x, &der, &len, &it->err) < 0) {
         it->rc = -it->err.code;
-        goto out;
+        return;
     }
     unsigned char md[32];
     if (sha256_digest(der, len, md) < 0) {
         OPENSSL_free(der);
         it->rc = sm_err_openssl(&it->err, "fingerprint");
-        goto out;
+        return;
     }
     text_hex(it->sha256, md, 32);
     it->der = der; /* OPENSSL_malloc'd: freed with OPENSSL_free in issuance_item_clear */
     it->der_len = len;
-out:;
 }
 
 /* Signing of one batch: each item is claimed once through an atomic counter, by the
