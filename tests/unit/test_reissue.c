@@ -143,6 +143,7 @@ static int fx_teardown(void **state)
     EVP_PKEY_free(f->k2);
     config_free(f->cfg);
     db_close(f->db);
+    testdir_remove(f->dir);
     free(f);
     clock_set(0);
     return 0;

@@ -111,6 +111,7 @@ static int fx_teardown(void **state)
 {
     struct fx *f = *state;
     db_close(f->db);
+    testdir_remove(f->dir);
     free(f);
     clock_set(0);
     return 0;
