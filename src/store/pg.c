@@ -162,6 +162,20 @@ static void track(struct pg *p)
                (t == PQTRANS_UNKNOWN && p->in_tx);
 }
 
+/* 1 when sql, sent outside a transaction, failed because it found the connection dead (a
+ * pooled connection across a server restart or fail-over: libpq learns of it only then)
+ * and is one that may simply be sent again: the start of a transaction or a read. Any other
+ * statement may have run before the connection went, so it fails (503) and the next one
+ * re-establishes the connection (revive). */
+static int found_lost(struct pg *p, const PGresult *res, int was_in_tx, const char *sql)
+{
+    ExecStatusType st = pq.PQresultStatus(res);
+    if (was_in_tx || st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK ||
+        pq.PQstatus(p->c) == CONNECTION_OK)
+        return 0;
+    return strncmp(sql, "BEGIN", 5) == 0 || strncmp(sql, "SELECT ", 7) == 0;
+}
+
 static void pg_close(void *handle)
 {
     struct pg *p = handle;
@@ -384,8 +398,20 @@ static int pg_run(void *handle, const char *sql, const struct db_val *params, in
         r = make_params(params, nparams, vals, lens, fmts, types, &block, e);
     PGresult *res = NULL;
     if (r == 0) {
+        int was_in_tx = p->in_tx;
         res = pq.PQexecParams(p->c, sql, nparams, types, vals, lens, fmts, 0);
         track(p);
+        if (found_lost(p, res, was_in_tx, sql)) { /* once, on a new connection */
+            pq.PQclear(res);
+            res = NULL;
+            r = revive(p, sql, e);
+            if (r == 0) {
+                res = pq.PQexecParams(p->c, sql, nparams, types, vals, lens, fmts, 0);
+                track(p);
+            }
+        }
+    }
+    if (r == 0) {
         ExecStatusType st = pq.PQresultStatus(res);
         if (st == PGRES_TUPLES_OK) {
             *changes = cmd_tuples(res);
