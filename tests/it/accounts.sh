@@ -352,8 +352,10 @@ mv "$D/serve-2.log" "$D/serve-2.log.moved"
 kill -HUP "$P2_PID"
 wait_for 10 test -f "$D/serve-2.log"
 curl -s -o /dev/null "http://127.0.0.1:$P2/login?after-hup"
+# the access log line is written when the request is done, which may be just after the
+# client has its answer
 check "SIGHUP reopens the log file under its name" \
-  grep -q 'msg=request.*path=/login' "$D/serve-2.log"
+  wait_for 10 grep -q 'msg=request.*path=/login' "$D/serve-2.log"
 check "  the server goes on after SIGHUP" kill -0 "$P2_PID"
 kill "$P2_PID"
 wait_for 10 bash -c "! kill -0 $P2_PID 2>/dev/null"
