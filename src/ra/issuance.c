@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Batch issuance with serial reservation and recovery (R-ISS-3, R-ISS-4). See issuance.h.
- * Per batch: [tx] reserve serials + audit, commit; sign outside any transaction (threads);
- * [tx] store every signed certificate + audit, commit; only then are results visible. */
+ * Per batch: [tx] reserve serials, commit; sign outside any transaction (threads); [tx]
+ * store every signed certificate (or abandon its reservation) with its audit record,
+ * commit; only then are results visible. */
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -26,7 +27,6 @@
 #include "pki/lint.h"
 #include "ra/cert.h"
 #include "ra/issuance.h"
-#include "store/audit.h"
 #include "store/db.h"
 
 #define THREADS_MAX 8
@@ -37,6 +37,7 @@ struct run {
     struct ca_issuer *is;
     enum cert_level level;
     time_t now;
+    const char *owner; /* issuance_owner: what the reservations record as reserved_by */
     struct issuance_item *items;
     struct sign_slot *slots; /* THREADS_MAX + 1: slot t for helper t, the last one for the
                                 calling thread */
@@ -134,17 +135,6 @@ static int owner_alive(const char *owner, int64_t reserved_at, int64_t now, int6
 
 /* ---- audit records ---- */
 
-static int audit_json(struct db *db, const char *actor, const char *action, const char *serial,
-                      json_t *detail, struct sm_err *e)
-{
-    char object[8 + CERTS_SERIAL_HEX_MAX];
-    snprintf(object, sizeof object, "cert:%s", serial);
-    int rc = detail != NULL ? audit_append_json(db, actor, action, object, detail, e)
-                            : sm_err_set(e, SM_E_NOMEM, "audit", "out of memory");
-    json_decref(detail);
-    return rc;
-}
-
 /* reserved -> abandoned through the certificate state machine (ra/cert.h); d is taken. */
 static int abandon_tx(struct db *db, const char *actor, const char *serial, json_t *d,
                       struct sm_err *e)
@@ -162,6 +152,33 @@ static json_t *names_array(const struct issuance_item *it)
             return NULL;
         }
     return a;
+}
+
+/* The audit detail of an item's one record, cert.issue or cert.abandon: the context of its
+ * reservation (issuer, process, names, order, organization), to which the caller adds the
+ * outcome. A reservation has no record of its own: the row that records the serial before
+ * signing is the reservation (R-ISS-4), and every reserved row ends in exactly one of the
+ * two (recovery writes cert.abandon for those of processes that ended). NULL: no memory. */
+static json_t *item_detail(const struct run *r, const struct issuance_item *it)
+{
+    json_t *names = names_array(it);
+    if (names == NULL)
+        return NULL;
+    return json_pack("{s:s, s:s, s:s, s:o, s:I, s:I}", "ca", r->is->name, "level", r->is->level,
+                     "owner", r->owner, "names", names, "order_id", (json_int_t)it->order_id,
+                     "org_id", (json_int_t)it->org_id);
+}
+
+/* item_detail with the outcome's members (outcome is taken). NULL on no memory
+ * (cert_transition_tx then writes the record with its states alone). */
+static json_t *outcome_detail(const struct run *r, const struct issuance_item *it, json_t *outcome)
+{
+    json_t *d = item_detail(r, it);
+    if (json_object_update_new(d, outcome) < 0) { /* frees outcome, also when d is NULL */
+        json_decref(d);
+        return NULL;
+    }
+    return d;
 }
 
 /* ---- phase 1: reserve ---- */
@@ -193,36 +210,28 @@ static int prepare(const struct run *r, struct issuance_item *it)
     return 0;
 }
 
-static int reserve_one(struct db *db, const struct run *r, const char *actor, const char *owner,
-                       struct issuance_item *it, struct sm_err *e)
+static int reserve_one(struct db *db, const struct run *r, struct issuance_item *it,
+                       struct sm_err *e)
 {
     json_t *names = names_array(it);
     char *names_s = names ? json_dumps(names, JSON_COMPACT) : NULL;
-    if (names_s == NULL) {
-        json_decref(names);
+    json_decref(names);
+    if (names_s == NULL)
         return sm_err_set(e, SM_E_NOMEM, "names", "out of memory");
-    }
     struct certs_new c = {it->serial, r->is->ca_id, r->is->level, r->is->root,  it->names[0],
                           names_s,    it->order_id, it->org_id,   it->crl_shard};
-    int rc = certs_reserve(db, &c, owner, (int64_t)r->now, e);
+    int rc = certs_reserve(db, &c, r->owner, (int64_t)r->now, e);
     free(names_s);
-    if (rc < 0) {
-        json_decref(names);
-        return rc;
-    }
-    json_t *d = json_pack("{s:s, s:s, s:s, s:o, s:I, s:I}", "ca", r->is->name, "level",
-                          r->is->level, "owner", owner, "names", names, "order_id",
-                          (json_int_t)it->order_id, "org_id", (json_int_t)it->org_id);
-    return audit_json(db, actor, "cert.reserve", it->serial, d, e);
+    return rc;
 }
 
-static int reserve_batch(struct db *db, const struct run *r, const char *actor, const char *owner,
-                         struct issuance_item *items, size_t n, struct sm_err *e)
+static int reserve_batch(struct db *db, const struct run *r, struct issuance_item *items, size_t n,
+                         struct sm_err *e)
 {
     int rc = db_begin(db, e);
     for (size_t i = 0; rc == 0 && i < n; i++)
         if (items[i].rc == 0)
-            rc = reserve_one(db, r, actor, owner, &items[i], e);
+            rc = reserve_one(db, r, &items[i], e);
     if (rc == 0)
         rc = db_commit(db, e);
     if (rc < 0)
@@ -392,8 +401,10 @@ static int store_one(struct db *db, const struct run *r, const char *actor,
 {
     if (it->rc == 0) {
         int64_t id = 0;
-        json_t *d = json_pack("{s:s, s:I, s:I}", "sha256", it->sha256, "not_before",
-                              (json_int_t)it->not_before, "not_after", (json_int_t)it->not_after);
+        json_t *d = outcome_detail(r, it,
+                                   json_pack("{s:s, s:I, s:I}", "sha256", it->sha256, "not_before",
+                                             (json_int_t)it->not_before, "not_after",
+                                             (json_int_t)it->not_after));
         struct cert_change c = {.actor = actor,
                                 .serial = it->serial,
                                 .to = CERT_ISSUED,
@@ -409,7 +420,8 @@ static int store_one(struct db *db, const struct run *r, const char *actor,
             rc = r->o->stored(r->o->stored_arg, db, it, id, e);
         return rc;
     }
-    json_t *d = json_pack("{s:s, s:s}", "reason", sm_err_name(-it->rc), "detail", it->err.detail);
+    json_t *d = outcome_detail(
+        r, it, json_pack("{s:s, s:s}", "reason", sm_err_name(-it->rc), "detail", it->err.detail));
     return abandon_tx(db, actor, it->serial, d, e);
 }
 
@@ -445,15 +457,17 @@ static void fail_unstored(struct issuance_item *items, size_t n, const struct sm
 
 /* After a failed store: marks the batch's reservations abandoned in a transaction of its
  * own, so that a long-running process does not keep them reserved until it ends. */
-static void abandon_batch(struct db *db, const char *actor, struct issuance_item *items, size_t n)
+static void abandon_batch(struct db *db, const struct run *r, struct issuance_item *items, size_t n)
 {
     struct sm_err e = {0};
     int rc = db_begin(db, &e);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         if (items[i].serial[0] == '\0')
             continue;
-        json_t *d = json_pack("{s:s, s:s}", "reason", "not stored", "detail", items[i].err.detail);
-        rc = abandon_tx(db, actor, items[i].serial, d, &e);
+        json_t *d = outcome_detail(
+            r, &items[i],
+            json_pack("{s:s, s:s}", "reason", "not stored", "detail", items[i].err.detail));
+        rc = abandon_tx(db, r->o->actor, items[i].serial, d, &e);
     }
     if (rc == 0)
         rc = db_commit(db, &e);
@@ -478,7 +492,7 @@ struct batch {
     size_t m;
 };
 
-static int reserve_next(struct db *db, const struct run *r0, const char *owner, struct batch *bt,
+static int reserve_next(struct db *db, const struct run *r0, struct batch *bt,
                         struct issuance_item *items, size_t n, size_t off, size_t batch,
                         struct sm_err *e)
 {
@@ -488,7 +502,7 @@ static int reserve_next(struct db *db, const struct run *r0, const char *owner, 
     bt->m = n - off < batch ? n - off : batch;
     for (size_t i = 0; i < bt->m; i++)
         prepare(&bt->r, &bt->b[i]);
-    int rc = reserve_batch(db, &bt->r, r0->o->actor, owner, bt->b, bt->m, e);
+    int rc = reserve_batch(db, &bt->r, bt->b, bt->m, e);
     if (rc < 0) {
         for (size_t i = 0; i < bt->m; i++)
             bt->b[i].serial[0] = '\0'; /* rolled back: nothing was reserved */
@@ -503,7 +517,7 @@ static int store_done(struct db *db, struct batch *bt, struct sm_err *e)
     int rc = store_batch(db, &bt->r, bt->r.o->actor, bt->b, bt->m, e);
     if (rc < 0) {
         fail_unstored(bt->b, bt->m, e);
-        abandon_batch(db, bt->r.o->actor, bt->b, bt->m); /* if this fails, recovery does it */
+        abandon_batch(db, &bt->r, bt->b, bt->m); /* if this fails, recovery does it */
         return rc;
     }
     log_failures(&bt->r, bt->b, bt->m);
@@ -515,20 +529,20 @@ static int store_done(struct db *db, struct batch *bt, struct sm_err *e)
  * and then signs with the threads - 1 others, so `threads` threads stay busy. Every
  * serial is still committed as reserved before its certificate is signed, and a
  * certificate leaves only once stored (R-ISS-4). */
-static int run_pipelined(struct db *db, const struct run *r0, const char *owner,
-                         struct issuance_item *items, size_t n, size_t batch, struct sm_err *e)
+static int run_pipelined(struct db *db, const struct run *r0, struct issuance_item *items, size_t n,
+                         size_t batch, struct sm_err *e)
 {
     struct batch bt[2];
     struct signing g;
     int cur = 0;
-    int rc = reserve_next(db, r0, owner, &bt[0], items, n, 0, batch, e);
+    int rc = reserve_next(db, r0, &bt[0], items, n, 0, batch, e);
     if (rc < 0)
         return rc;
     signing_start(&g, &bt[0].r, bt[0].b, bt[0].m, r0->o->threads - 1);
     for (size_t off = bt[0].m; rc == 0;) {
         struct batch *now = &bt[cur], *next = &bt[1 - cur];
         int have_next = off < n;
-        int next_rc = have_next ? reserve_next(db, r0, owner, next, items, n, off, batch, e) : 0;
+        int next_rc = have_next ? reserve_next(db, r0, next, items, n, off, batch, e) : 0;
         signing_wait(&g);
         if (have_next && next_rc == 0)
             signing_start(&g, &next->r, next->b, next->m, r0->o->threads - 1);
@@ -537,7 +551,7 @@ static int run_pipelined(struct db *db, const struct run *r0, const char *owner,
         if (rc < 0 && have_next && next_rc == 0) { /* the next batch is signed for nothing */
             signing_wait(&g);
             fail_unstored(next->b, next->m, &se);
-            abandon_batch(db, r0->o->actor, next->b, next->m);
+            abandon_batch(db, &next->r, next->b, next->m);
         }
         if (rc < 0) {
             *e = se;
@@ -569,6 +583,7 @@ int issuance_run(struct db *db, struct ca_issuer *is, const struct issuance_opts
         return sm_err_set(e, SM_E_INVALID, "issuer", "no issuer");
     if (issuance_owner(owner, sizeof owner) < 0)
         return sm_err_set(e, SM_E_INTERNAL, "owner", "host name too long");
+    r.owner = owner;
     size_t batch = o->batch > 0 ? (size_t)o->batch : 1;
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
@@ -577,7 +592,7 @@ int issuance_run(struct db *db, struct ca_issuer *is, const struct issuance_opts
         items[i].rc = -SM_E_INTERNAL; /* until attempted */
     }
     if (o->threads >= 2 && n > batch) {
-        rc = run_pipelined(db, &r, owner, items, n, batch, e);
+        rc = run_pipelined(db, &r, items, n, batch, e);
         goto out;
     }
     for (size_t off = 0; off < n && rc == 0; off += batch) {
@@ -586,7 +601,7 @@ int issuance_run(struct db *db, struct ca_issuer *is, const struct issuance_opts
         r.now = clock_now();
         for (size_t i = 0; i < m; i++)
             prepare(&r, &b[i]);
-        rc = reserve_batch(db, &r, o->actor, owner, b, m, e);
+        rc = reserve_batch(db, &r, b, m, e);
         if (rc < 0) {
             for (size_t i = 0; i < m; i++)
                 b[i].serial[0] = '\0'; /* rolled back: nothing was reserved */
@@ -597,7 +612,7 @@ int issuance_run(struct db *db, struct ca_issuer *is, const struct issuance_opts
         rc = store_batch(db, &r, o->actor, b, m, e);
         if (rc < 0) {
             fail_unstored(b, m, e);
-            abandon_batch(db, o->actor, b, m); /* if this fails too, recovery does it */
+            abandon_batch(db, &r, b, m); /* if this fails too, recovery does it */
             break;
         }
         log_failures(&r, b, m);

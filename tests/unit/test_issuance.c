@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -92,6 +93,38 @@ static struct issuance_item item(const char *const *names, size_t n)
 
 static const struct issuance_opts opts = {"test", 2, 2, NULL, NULL, NULL};
 
+/* The audit records of a certificate: their actions ("a,b") and the last one's detail. */
+struct records {
+    char actions[256];
+    json_t *detail;
+};
+
+static int add_record(void *ctx, const struct db_val *c, int n)
+{
+    struct records *r = ctx;
+    assert_int_equal(n, 2);
+    size_t at = strlen(r->actions);
+    snprintf(r->actions + at, sizeof r->actions - at, "%s%.*s", at ? "," : "", (int)c[0].n,
+             (const char *)c[0].p);
+    json_decref(r->detail);
+    r->detail = json_loadb((const char *)c[1].p, c[1].n, 0, NULL);
+    assert_non_null(r->detail);
+    return 0;
+}
+
+static struct records records_of(const char *serial)
+{
+    static const struct db_stmt st = {
+        "t.records", "SELECT action, detail FROM audit_log WHERE object = $1 ORDER BY seq", NULL,
+        NULL};
+    char object[80];
+    snprintf(object, sizeof object, "cert:%s", serial);
+    struct records r = {{0}, NULL};
+    struct db_val p[1] = {DBV_TEXT(object)};
+    assert_int_equal(db_run(db, &st, p, 1, add_record, &r, NULL), 0);
+    return r;
+}
+
 static void state_is(const char *serial, const char *want)
 {
     struct certs_row *r = NULL;
@@ -108,6 +141,8 @@ static void test_issuance_run_stores_every_certificate(void **state)
     for (int i = 0; i < 5; i++)
         it[i] = item(names_ok, 2);
     struct sm_err e = {0};
+    char me[300];
+    assert_int_equal(issuance_owner(me, sizeof me), 0);
     assert_int_equal(issuance_run(db, dv, &opts, it, 5, &e), 0);
     for (int i = 0; i < 5; i++) {
         assert_int_equal(it[i].rc, 0);
@@ -130,6 +165,18 @@ static void test_issuance_run_stores_every_certificate(void **state)
         certs_row_free(r);
         for (int j = 0; j < i; j++)
             assert_string_not_equal(it[i].serial, it[j].serial);
+        /* one record: the outcome, with the reservation's context */
+        struct records a = records_of(it[i].serial);
+        assert_string_equal(a.actions, "cert.issue");
+        assert_string_equal(json_string_value(json_object_get(a.detail, "sha256")), it[i].sha256);
+        assert_string_equal(json_string_value(json_object_get(a.detail, "owner")), me);
+        assert_string_equal(json_string_value(json_object_get(a.detail, "ca")), dv->name);
+        assert_string_equal(json_string_value(json_object_get(a.detail, "level")), "dv");
+        assert_int_equal(json_integer_value(json_object_get(a.detail, "org_id")), 7);
+        char *names = json_dumps(json_object_get(a.detail, "names"), JSON_COMPACT);
+        assert_string_equal(names, "[\"www.example.com\",\"example.com\"]");
+        free(names);
+        json_decref(a.detail);
         issuance_item_clear(&it[i]);
     }
     assert_int_equal(audit_verify(db, NULL, NULL, 0, NULL), 0);
@@ -149,6 +196,13 @@ static void test_issuance_run_lint_failure_abandons_only_that_one(void **state)
     assert_null(it[1].der);
     state_is(it[1].serial, "abandoned");
     assert_non_null(strstr(it[1].err.detail, "lint.name.invalid"));
+    struct records a = records_of(it[1].serial);
+    assert_string_equal(a.actions, "cert.abandon");
+    assert_string_equal(json_string_value(json_object_get(a.detail, "reason")), "SM_E_LINT");
+    assert_int_equal(json_integer_value(json_object_get(a.detail, "org_id")), 7);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(a.detail, "names"), 0)),
+                        "*.example.com");
+    json_decref(a.detail);
     state_is(it[0].serial, "issued");
     state_is(it[2].serial, "issued");
     for (int i = 0; i < 3; i++)
