@@ -683,10 +683,7 @@ void lint_memo_free(struct lint_memo *m)
     if (m == NULL)
         return;
     memo_forget(m);
-    X509_free(m->issuer);
-    free(m->ca_issuers_url);
-    free(m->ocsp_url);
-    free(m->cps_url);
+    profile_ctx_key_free(&m->key);
     memset(m, 0, sizeof *m);
 }
 
@@ -698,26 +695,15 @@ static struct lint_memo *memo_for(struct lint *l, int rsa)
     const struct lint_ctx *c = l->ctx;
     if (m == NULL)
         return NULL;
-    if (m->issuer == c->issuer && m->level == c->level && m->rsa == rsa &&
-        m->short_lived == c->short_lived && text_same(m->ca_issuers_url, c->ca_issuers_url) &&
-        text_same(m->ocsp_url, c->ocsp_url) && text_same(m->cps_url, c->cps_url))
+    if (m->short_lived == c->short_lived &&
+        profile_ctx_key_same(&m->key, c->issuer, c->level, rsa, c->ca_issuers_url, c->ocsp_url,
+                             c->cps_url))
         return m;
     lint_memo_free(m);
-    X509 *issuer = (X509 *)c->issuer; /* only referenced, never changed */
-    if (!X509_up_ref(issuer))
-        return NULL;
-    m->issuer = issuer;
-    m->level = c->level;
-    m->rsa = rsa;
+    if (profile_ctx_key_set(&m->key, c->issuer, c->level, rsa, c->ca_issuers_url, c->ocsp_url,
+                            c->cps_url) < 0)
+        return NULL; /* m is empty */
     m->short_lived = c->short_lived;
-    m->ca_issuers_url = c->ca_issuers_url ? strdup(c->ca_issuers_url) : NULL;
-    m->ocsp_url = c->ocsp_url ? strdup(c->ocsp_url) : NULL;
-    m->cps_url = c->cps_url ? strdup(c->cps_url) : NULL;
-    if ((c->ca_issuers_url && !m->ca_issuers_url) || (c->ocsp_url && !m->ocsp_url) ||
-        (c->cps_url && !m->cps_url)) {
-        lint_memo_free(m);
-        return NULL;
-    }
     return m;
 }
 

@@ -50,10 +50,8 @@ struct lint_ctx {
  * everything outside the extensions are checked every time. Zero-initialize; free with
  * lint_memo_free; one per thread. */
 struct lint_memo {
-    X509 *issuer; /* a reference: its address stays this issuer's */
-    enum cert_level level;
-    int rsa, short_lived;
-    char *ca_issuers_url, *ocsp_url, *cps_url;
+    struct profile_ctx_key key; /* the context clean[] was checked in (and short_lived) */
+    int short_lived;
     unsigned char *clean[LINT_MEMO_SLOTS]; /* extnValue found clean; NULL: none */
     size_t clean_len[LINT_MEMO_SLOTS];
 };

@@ -598,6 +598,54 @@ int profile_build(const struct profile_req *r, X509 **out, struct sm_err *e)
     return rc < 0 ? rc : build_new(r, out, e);
 }
 
+/* ---- the context a kept leaf or a lint memo was made in ---- */
+
+/* *out = a copy of s, or NULL when s is NULL. 0, or -1 when the copy fails. */
+static int dup_opt(char **out, const char *s)
+{
+    *out = s != NULL ? strdup(s) : NULL;
+    return s != NULL && *out == NULL ? -1 : 0;
+}
+
+void profile_ctx_key_free(struct profile_ctx_key *k)
+{
+    if (k == NULL)
+        return;
+    X509_free(k->issuer);
+    free(k->ca_issuers_url);
+    free(k->ocsp_url);
+    free(k->cps_url);
+    memset(k, 0, sizeof *k);
+}
+
+int profile_ctx_key_set(struct profile_ctx_key *k, const X509 *issuer, enum cert_level level,
+                        int rsa, const char *ca_issuers_url, const char *ocsp_url,
+                        const char *cps_url)
+{
+    profile_ctx_key_free(k);
+    X509 *ref = (X509 *)issuer; /* only referenced, never changed */
+    if (ref == NULL || !X509_up_ref(ref))
+        return -1;
+    k->issuer = ref;
+    k->level = level;
+    k->rsa = rsa;
+    if (dup_opt(&k->ca_issuers_url, ca_issuers_url) < 0 || dup_opt(&k->ocsp_url, ocsp_url) < 0 ||
+        dup_opt(&k->cps_url, cps_url) < 0) {
+        profile_ctx_key_free(k);
+        return -1;
+    }
+    return 0;
+}
+
+int profile_ctx_key_same(const struct profile_ctx_key *k, const X509 *issuer, enum cert_level level,
+                         int rsa, const char *ca_issuers_url, const char *ocsp_url,
+                         const char *cps_url)
+{
+    return k->issuer == issuer && k->level == level && k->rsa == rsa &&
+           text_same(k->ca_issuers_url, ca_issuers_url) && text_same(k->ocsp_url, ocsp_url) &&
+           text_same(k->cps_url, cps_url);
+}
+
 /* ---- a leaf kept from one certificate to the next ---- */
 
 /* 1 when l->x was built for a request that differs from r only in what set_varying,
@@ -605,10 +653,9 @@ int profile_build(const struct profile_req *r, X509 **out, struct sm_err *e)
  * key was set from an EVP_PKEY keeps that key decoded inside, so it is never kept). */
 static int leaf_fits(const struct profile_leaf *l, const struct profile_req *r)
 {
-    return l->x != NULL && r->spki != NULL && l->level == r->level && l->issuer == r->issuer &&
-           l->rsa == EVP_PKEY_is_a(r->pubkey, "RSA") && l->has_crl == (r->crl_url != NULL) &&
-           text_same(l->ca_issuers_url, r->ca_issuers_url) && text_same(l->ocsp_url, r->ocsp_url) &&
-           text_same(l->cps_url, r->cps_url);
+    return l->x != NULL && r->spki != NULL && l->has_crl == (r->crl_url != NULL) &&
+           profile_ctx_key_same(&l->key, r->issuer, r->level, EVP_PKEY_is_a(r->pubkey, "RSA"),
+                                r->ca_issuers_url, r->ocsp_url, r->cps_url);
 }
 
 void profile_leaf_free(struct profile_leaf *l)
@@ -616,30 +663,21 @@ void profile_leaf_free(struct profile_leaf *l)
     if (l == NULL)
         return;
     X509_free(l->x);
-    X509_free(l->issuer);
-    free(l->ca_issuers_url);
-    free(l->ocsp_url);
-    free(l->cps_url);
+    profile_ctx_key_free(&l->key);
     free(l->crl_url);
     memset(l, 0, sizeof *l);
 }
 
+/* x kept in l with what it was built for (r). 0, or -1 (no memory): l still holds x then,
+ * for profile_leaf_free. */
 static int leaf_keep(struct profile_leaf *l, const struct profile_req *r, X509 *x)
 {
     l->x = x;
-    l->level = r->level;
-    l->rsa = EVP_PKEY_is_a(r->pubkey, "RSA");
     l->has_crl = r->crl_url != NULL;
-    if (!X509_up_ref(r->issuer))
-        return 0;
-    l->issuer = r->issuer;
-    l->ca_issuers_url = strdup(r->ca_issuers_url);
-    l->ocsp_url = r->ocsp_url != NULL ? strdup(r->ocsp_url) : NULL;
-    l->cps_url = strdup(r->cps_url);
-    l->crl_url = r->crl_url != NULL ? strdup(r->crl_url) : NULL;
-    return l->ca_issuers_url != NULL && l->cps_url != NULL &&
-           (r->ocsp_url == NULL || l->ocsp_url != NULL) &&
-           (r->crl_url == NULL || l->crl_url != NULL);
+    if (dup_opt(&l->crl_url, r->crl_url) < 0)
+        return -1;
+    return profile_ctx_key_set(&l->key, r->issuer, r->level, EVP_PKEY_is_a(r->pubkey, "RSA"),
+                               r->ca_issuers_url, r->ocsp_url, r->cps_url);
 }
 
 /* The CRL distribution point of the kept certificate, set again only when r's CRL URL
@@ -648,8 +686,8 @@ static int leaf_cdp(struct profile_leaf *l, const struct profile_req *r, struct 
 {
     if (text_same(l->crl_url, r->crl_url))
         return 0;
-    char *url = r->crl_url != NULL ? strdup(r->crl_url) : NULL;
-    if (r->crl_url != NULL && url == NULL)
+    char *url;
+    if (dup_opt(&url, r->crl_url) < 0)
         return sm_err_set(e, SM_E_NOMEM, "extensions", "crldp");
     int rc = ext_cdp(l->x, r, PUT_REPLACE, e);
     if (rc < 0) {
@@ -702,7 +740,7 @@ int profile_build_into(const struct profile_req *r, struct profile_leaf *l, X509
     X509 *x = NULL;
     if ((rc = build_new(r, &x, e)) < 0)
         return rc;
-    if (r->spki != NULL && !leaf_keep(l, r, x)) {
+    if (r->spki != NULL && leaf_keep(l, r, x) < 0) {
         profile_leaf_free(l); /* frees x too */
         return sm_err_set(e, SM_E_NOMEM, "x509", NULL);
     }

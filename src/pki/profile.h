@@ -89,6 +89,31 @@ int profile_validity(time_t now, int requested_days, time_t subscription_end, ti
  * anything outside that profile instead of dropping it silently. */
 int profile_build(const struct profile_req *req, X509 **out, struct sm_err *e);
 
+/* The context that a kept leaf certificate (struct profile_leaf) or the extensions a lint
+ * memo found clean (struct lint_memo, pki/lint) were made in, shared by every certificate
+ * of a bulk run: the issuer, the level, the subscriber key type and the AIA and CPS URLs.
+ * Zero-initialize; an empty key (issuer NULL) is the same as no context that names an
+ * issuer. */
+struct profile_ctx_key {
+    X509 *issuer; /* a reference, so that its address stays this issuer's */
+    enum cert_level level;
+    int rsa;                                   /* the subscriber key is RSA */
+    char *ca_issuers_url, *ocsp_url, *cps_url; /* copies; NULL: none */
+};
+/* k made to hold a copy of the context (issuer up-ref'd, each URL duplicated; a NULL URL
+ * stays NULL), after releasing what it held. 0, or -1 (issuer NULL or no memory): k is
+ * then empty. */
+int profile_ctx_key_set(struct profile_ctx_key *k, const X509 *issuer, enum cert_level level,
+                        int rsa, const char *ca_issuers_url, const char *ocsp_url,
+                        const char *cps_url);
+/* 1 if k holds this context: the same issuer (the same X509, by its address), level and key
+ * type, and the same URLs (two NULLs are the same). */
+int profile_ctx_key_same(const struct profile_ctx_key *k, const X509 *issuer, enum cert_level level,
+                         int rsa, const char *ca_issuers_url, const char *ocsp_url,
+                         const char *cps_url);
+/* Releases what k holds and zeroes it. */
+void profile_ctx_key_free(struct profile_ctx_key *k);
+
 /* A leaf certificate kept from one profile_build_into call to the next, so that a bulk run
  * does not rebuild, for every certificate, what all of them have alike (the issuer name
  * alone costs an encoding and a decoding with its canonical form; key usage, EKU, basic
@@ -96,11 +121,9 @@ int profile_build(const struct profile_req *req, X509 **out, struct sm_err *e);
  * free with profile_leaf_free. */
 struct profile_leaf {
     X509 *x;
-    /* what x was built for (issuer NULL: x is not to be reused) */
-    X509 *issuer; /* a reference, so that its address stays this issuer's */
-    enum cert_level level;
-    int rsa, has_crl;
-    char *ca_issuers_url, *ocsp_url, *cps_url;
+    /* what x was built for (key.issuer NULL: x is not to be reused) */
+    struct profile_ctx_key key;
+    int has_crl;
     char *crl_url; /* the CRL URL x carries now (the shard's; NULL: none) */
 };
 void profile_leaf_free(struct profile_leaf *l);

@@ -761,7 +761,7 @@ static void test_lint_memo_context(void **state)
     }
     X509_free(x);
     lint_memo_free(&m);
-    assert_null(m.issuer);
+    assert_null(m.key.issuer);
 }
 
 /* Names the BR forbid in a dNSName (lint.name.invalid), each added to the SAN and to the

@@ -720,7 +720,7 @@ static void test_profile_build_into_refuses_and_drops(void **state)
     X509 *x = NULL;
     struct sm_err e = {0};
     assert_int_equal(profile_build_into(&f.req, &leaf, &x, &e), 0);
-    assert_non_null(leaf.issuer); /* kept */
+    assert_non_null(leaf.key.issuer); /* kept */
     f.names[1] = "WWW.example.co.jp";
     assert_int_equal(profile_build_into(&f.req, &leaf, &x, &e), -SM_E_INVALID);
     assert_string_equal(e.field, "names");
@@ -729,12 +729,12 @@ static void test_profile_build_into_refuses_and_drops(void **state)
     f.names[1] = "example.co.jp";
     f.req.spki = NULL; /* the key from the EVP_PKEY */
     assert_int_equal(profile_build_into(&f.req, &leaf, &x, &e), 0);
-    assert_null(leaf.issuer); /* not to be kept */
+    assert_null(leaf.key.issuer); /* not to be kept */
     X509 *first = x;
     assert_int_equal(EVP_PKEY_eq(X509_get0_pubkey(first), fx_key(FX_P256)), 1);
     f.req.spki = spki;
     assert_int_equal(profile_build_into(&f.req, &leaf, &x, &e), 0);
-    assert_non_null(leaf.issuer);
+    assert_non_null(leaf.key.issuer);
     profile_leaf_free(&leaf);
     X509_PUBKEY_free(spki);
 }
