@@ -64,6 +64,17 @@
 #   certificates, plus ~16 ms of commits waiting for the disk) is longer than the other
 #   thread's signing (67 ms), so a cheaper signature path shortens one thread's run and
 #   hardly the two-thread run: the ratio fell from 1.70x to 1.62-1.65x in the A/B runs.
+#   One audit record per certificate on the issuance path (the reservation writes only its
+#   row; cert.issue or cert.abandon carries its context) (limit 12110/s on this host; A/B
+#   against the binary before, alternating, 6 runs each, from a pristine data directory):
+#   1 thread 403 -> 390 ms (mean 409 -> 397), 2 threads 245 -> 234 ms (mean 252 -> 241);
+#   bench: 1 thread 5141/s = 42% of the limit, steady state 48%, CPU per certificate
+#   154 us = 54%; 2 threads 1.61x whole runs, 1.77x steady. What remains, measured: the
+#   certificate row written once (inserted at store, no reservation row; a measuring build,
+#   not landed) would take 1 thread -28 to -34 ms and 2 threads -22 ms; with two threads the
+#   CSR check costs 17% more CPU per certificate than with one (84.7 -> 98.8 us): OpenSSL's
+#   EVP_PKEY_copy_parameters and the fetches of EVP_DigestVerifyInit_ex take twice the
+#   samples (shared locks), and the second thread's arena zeroes huge pages of its own.
 # Deterministic, per certificate of a 200-certificate batch minus a 1-certificate run
 # (valgrind --tool=callgrind, SQLite): database statements 11 -> 7 (sqlite3_step 16 -> 10),
 # instructions 2.26 M -> 2.23 M, of which reserve + store (the serial database half)
