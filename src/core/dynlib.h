@@ -7,8 +7,7 @@
  *
  *     #define FOO_FUNCS(X) X(foo_open) X(foo_close)
  *     static struct foo_fns { FOO_FUNCS(DYNLIB_FIELD) } fns;
- *     static const char *const foo_names[] = {FOO_FUNCS(DYNLIB_NAME)};
- *     static struct dynlib foo = DYNLIB_INIT("libfoo.so.1", foo_names, &fns);
+ *     DYNLIB_DEFINE(foo, "libfoo.so.1", FOO_FUNCS, fns);
  *     ... if (dynlib_get(&foo) < 0) fail with foo.why ...
  *
  * and calls fns.foo_open(...). A loaded library is never unloaded. */
@@ -43,6 +42,14 @@ struct dynlib {
     {                                                                                              \
         (soname), (names), DYNLIB_COUNT(names), (slots), PTHREAD_MUTEX_INITIALIZER, 0, ""          \
     }
+
+/* static struct dynlib var for the functions FUNCS lists, whose pointers are the struct
+ * slots (of DYNLIB_FIELD members, checked at compile time to be one per name). */
+#define DYNLIB_DEFINE(var, soname, FUNCS, slots)                                                   \
+    static const char *const var##_names[] = {FUNCS(DYNLIB_NAME)};                                 \
+    _Static_assert(sizeof(slots) == DYNLIB_COUNT(var##_names) * sizeof(void *),                    \
+                   "one slot per name");                                                           \
+    static struct dynlib var = DYNLIB_INIT(soname, var##_names, &(slots))
 
 /* Loads d's library the first time (thread-safe; a failure is not tried again). 0 when
  * its functions are in d->slots, -1 with d->why set when not. */

@@ -55,9 +55,7 @@
 static struct pdf_fns {
     PDF_FUNCS(DYNLIB_FIELD)
 } L;
-static const char *const fn_names[] = {PDF_FUNCS(DYNLIB_NAME)};
-_Static_assert(sizeof L == DYNLIB_COUNT(fn_names) * sizeof(void *), "one slot per name");
-static struct dynlib lib = DYNLIB_INIT(PDF_LIB, fn_names, &L);
+DYNLIB_DEFINE(lib, PDF_LIB, PDF_FUNCS, L);
 
 enum align { LEFT, RIGHT, CENTER };
 

@@ -6,9 +6,7 @@
 #include <stdio.h>
 
 struct curl_fns curl_fn;
-static const char *const fn_names[] = {CURL_FUNCS(DYNLIB_NAME)};
-_Static_assert(sizeof curl_fn == DYNLIB_COUNT(fn_names) * sizeof(void *), "one slot per name");
-static struct dynlib lib = DYNLIB_INIT(CURL_LIB, fn_names, &curl_fn);
+DYNLIB_DEFINE(lib, CURL_LIB, CURL_FUNCS, curl_fn);
 static int init_failed;
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 

@@ -51,9 +51,7 @@
 static struct pq_fns {
     PQ_FUNCS(DYNLIB_FIELD)
 } pq;
-static const char *const fn_names[] = {PQ_FUNCS(DYNLIB_NAME)};
-_Static_assert(sizeof pq == DYNLIB_COUNT(fn_names) * sizeof(void *), "one slot per name");
-static struct dynlib lib = DYNLIB_INIT(PQ_LIB, fn_names, &pq);
+DYNLIB_DEFINE(lib, PQ_LIB, PQ_FUNCS, pq);
 
 struct pg {
     PGconn *c;

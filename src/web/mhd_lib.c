@@ -3,9 +3,7 @@
 #include "web/mhd_lib.h"
 
 struct mhd_fns mhd_fn;
-static const char *const fn_names[] = {MHD_FUNCS(DYNLIB_NAME)};
-_Static_assert(sizeof mhd_fn == DYNLIB_COUNT(fn_names) * sizeof(void *), "one slot per name");
-static struct dynlib lib = DYNLIB_INIT(MHD_LIB, fn_names, &mhd_fn);
+DYNLIB_DEFINE(lib, MHD_LIB, MHD_FUNCS, mhd_fn);
 
 int mhd_load(struct sm_err *e)
 {

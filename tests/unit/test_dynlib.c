@@ -56,7 +56,7 @@ static void test_dynlib_missing_library_is_named(void **state)
 static struct {
     LIBC_FUNCS(DYNLIB_FIELD)
 } shared;
-static struct dynlib libc_lib = DYNLIB_INIT("libc.so.6", libc_names, &shared);
+DYNLIB_DEFINE(libc_lib, "libc.so.6", LIBC_FUNCS, shared); /* as the library users do */
 
 static void *get_and_call(void *arg)
 {
