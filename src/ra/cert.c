@@ -84,6 +84,45 @@ static int append_audit(struct db *db, const struct cert_change *c, enum cert_st
                              detail, e);
 }
 
+int cert_create_tx(struct db *db, const struct cert_change *c, const struct certs_born *b,
+                   int64_t *id, int *written, struct sm_err *e)
+{
+    json_t *detail = c->detail ? c->detail : json_object();
+    int rc = 0;
+    if (id != NULL)
+        *id = 0;
+    if (written != NULL)
+        *written = 0;
+    if (detail == NULL || !json_is_object(detail))
+        rc = sm_err_set(e, detail ? SM_E_INVALID : SM_E_NOMEM, "detail", "bad audit detail");
+    else if (!db_in_transaction(db))
+        rc = sm_err_set(e, SM_E_INTERNAL, "state", "cert_create_tx outside a transaction");
+    else if (b == NULL || b->n == NULL || c->serial == NULL || strcmp(c->serial, b->n->serial))
+        rc = sm_err_set(e, SM_E_INVALID, "serial", "no serial");
+    else if (c->to != CERT_ISSUED && c->to != CERT_ABANDONED)
+        rc = sm_err_set(e, SM_E_CONFLICT, "state", "certificate %s cannot go from %s to %s",
+                        c->serial, cert_state_name(CERT_RESERVED), cert_state_name(c->to));
+    else if (c->to == CERT_ISSUED && c->der == NULL)
+        rc = sm_err_set(e, SM_E_INVALID, "der", "no certificate to store");
+    if (rc == 0) {
+        struct certs_born row = *b;
+        row.der = c->to == CERT_ISSUED ? c->der : NULL;
+        row.der_len = c->der_len;
+        row.not_before = c->not_before;
+        row.not_after = c->not_after;
+        row.issued_at = c->now;
+        row.sha256 = c->sha256;
+        rc = certs_insert(db, &row, id, e);
+    }
+    int w = rc == 0 && (c->to == CERT_ISSUED || db_changes(db) == 1);
+    if (w)
+        rc = append_audit(db, c, CERT_RESERVED, detail, e);
+    if (rc == 0 && written != NULL)
+        *written = w;
+    json_decref(detail);
+    return rc;
+}
+
 int cert_transition_tx(struct db *db, const struct cert_change *c, int64_t *id, struct sm_err *e)
 {
     json_t *detail = c->detail ? c->detail : json_object();
@@ -98,25 +137,6 @@ int cert_transition_tx(struct db *db, const struct cert_change *c, int64_t *id, 
         rc = sm_err_set(e, SM_E_INTERNAL, "state", "cert_transition_tx outside a transaction");
     else if (c->serial == NULL || c->serial[0] == '\0')
         rc = sm_err_set(e, SM_E_INVALID, "serial", "no serial");
-    /* Issuance, the hot path of bulk runs: the row's UPDATE itself requires the state
-     * reserved, so the one allowed edge needs no read first. Any other state (or an
-     * unknown serial) changes nothing there and takes the general path below, which
-     * says why. */
-    if (rc == 0 && c->to == CERT_ISSUED && c->der != NULL) {
-        struct sm_err tried = {0};
-        int r = write_row(db, c, CERT_RESERVED, id, &tried);
-        if (r == 0) {
-            rc = append_audit(db, c, CERT_RESERVED, detail, e);
-            json_decref(detail);
-            return rc;
-        }
-        if (r != -SM_E_CONFLICT) {
-            if (e != NULL)
-                *e = tried;
-            json_decref(detail);
-            return r;
-        }
-    }
     if (rc == 0)
         rc = certs_get(db, c->serial, &row, e);
     if (rc == 0 && cert_state_parse(row->state, &from) < 0)

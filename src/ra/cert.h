@@ -10,7 +10,8 @@
  *      └─abandon─▶ abandoned      └──expire──▶ expired ◀──┘(from scheduled too)
  *
  * Final: revoked, expired, abandoned. Issuance uses reserved → issued and reserved →
- * abandoned; the other edges wait for revocation and expiry. */
+ * abandoned (cert_create_tx: the serial reserved in a batch, the row written in its
+ * outcome); the other edges wait for revocation and expiry. */
 #ifndef SM_RA_CERT_H
 #define SM_RA_CERT_H
 #include <stddef.h>
@@ -58,5 +59,16 @@ struct cert_change {
  * reserved → issued. -SM_E_NOTFOUND for an unknown serial; -SM_E_INTERNAL outside a
  * transaction. */
 int cert_transition_tx(struct db *db, const struct cert_change *c, int64_t *id, struct sm_err *e);
+
+/* The same edge out of reserved for a serial of a batch reservation (store/certs.h
+ * certs_batch_reserve), whose row is written here for the first time, in its outcome:
+ * c->to is CERT_ISSUED (c->der etc.; *id gets certificates.id) or CERT_ABANDONED. The row's
+ * other columns come from b (b's own DER fields are ignored: c's are used). Audited as
+ * cert_transition_tx audits the edge from reserved. An abandoned serial that has a row
+ * already (stored, or abandoned by another) is left as it is, with no record: *written
+ * (may be NULL) says whether the row was written. */
+struct certs_born;
+int cert_create_tx(struct db *db, const struct cert_change *c, const struct certs_born *b,
+                   int64_t *id, int *written, struct sm_err *e);
 
 #endif

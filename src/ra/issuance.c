@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Batch issuance with serial reservation and recovery (R-ISS-3, R-ISS-4). See issuance.h.
- * Per batch: [tx] reserve serials, commit; sign outside any transaction (threads); [tx]
- * store every signed certificate (or abandon its reservation) with its audit record,
- * commit; only then are results visible. */
+ * Per batch: [tx] reserve the batch's serials (one record), commit; sign outside any
+ * transaction (threads); [tx] write every certificate row in its outcome (issued, or
+ * abandoned) with its audit record and close the batch, commit; only then are results
+ * visible. */
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -16,6 +17,7 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "core/buf.h"
 #include "core/clock.h"
 #include "core/config.h"
 #include "core/failalloc.h"
@@ -38,6 +40,7 @@ struct run {
     enum cert_level level;
     time_t now;
     const char *owner; /* issuance_owner: what the reservations record as reserved_by */
+    int64_t batch_id;  /* the reservation of the batch being issued (0: none) */
     struct issuance_item *items;
     struct sign_slot *slots; /* THREADS_MAX + 1: slot t for helper t, the last one for the
                                 calling thread */
@@ -210,32 +213,36 @@ static int prepare(const struct run *r, struct issuance_item *it)
     return 0;
 }
 
-static int reserve_one(struct db *db, const struct run *r, struct issuance_item *it,
-                       struct sm_err *e)
-{
-    json_t *names = names_array(it);
-    char *names_s = names ? json_dumps(names, JSON_COMPACT) : NULL;
-    json_decref(names);
-    if (names_s == NULL)
-        return sm_err_set(e, SM_E_NOMEM, "names", "out of memory");
-    struct certs_new c = {it->serial, r->is->ca_id, r->is->level, r->is->root,  it->names[0],
-                          names_s,    it->order_id, it->org_id,   it->crl_shard};
-    int rc = certs_reserve(db, &c, r->owner, (int64_t)r->now, e);
-    free(names_s);
-    return rc;
-}
-
-static int reserve_batch(struct db *db, const struct run *r, struct issuance_item *items, size_t n,
+/* The serials of the batch's prepared items, committed as one record before any of them is
+ * signed (R-ISS-4); r->batch_id gets its id (0 when no item was prepared: nothing is
+ * written). */
+static int reserve_batch(struct db *db, struct run *r, struct issuance_item *items, size_t n,
                          struct sm_err *e)
 {
-    int rc = db_begin(db, e);
+    struct buf list = BUF_INIT;
+    int rc = 0;
+    r->batch_id = 0;
     for (size_t i = 0; rc == 0 && i < n; i++)
         if (items[i].rc == 0)
-            rc = reserve_one(db, r, &items[i], e);
+            rc = buf_printf(&list, "%s%s", list.len ? " " : "", items[i].serial);
+    if (rc < 0) {
+        buf_free(&list);
+        return sm_err_set(e, SM_E_NOMEM, "serial", "out of memory");
+    }
+    if (list.len == 0)
+        return 0;
+    struct certs_batch b = {r->is->ca_id, r->is->level,    r->is->root,
+                            r->owner,     (int64_t)r->now, list.p};
+    rc = db_begin(db, e);
+    if (rc == 0)
+        rc = certs_batch_reserve(db, &b, &r->batch_id, e);
     if (rc == 0)
         rc = db_commit(db, e);
-    if (rc < 0)
+    if (rc < 0) {
         db_rollback(db);
+        r->batch_id = 0;
+    }
+    buf_free(&list);
     return rc;
 }
 
@@ -396,6 +403,26 @@ static void sign_batch(const struct run *r, struct issuance_item *items, size_t 
 
 /* ---- phase 3: store ---- */
 
+/* The certificate row of a reserved item, written in its outcome c->to (ra/cert.c), with
+ * the reservation's columns. */
+static int write_row(struct db *db, const struct run *r, const struct issuance_item *it,
+                     const struct cert_change *c, int64_t *id, int *written, struct sm_err *e)
+{
+    json_t *names = names_array(it);
+    char *names_s = names ? json_dumps(names, JSON_COMPACT) : NULL;
+    json_decref(names);
+    if (names_s == NULL) {
+        json_decref(c->detail);
+        return sm_err_set(e, SM_E_NOMEM, "names", "out of memory");
+    }
+    struct certs_new n = {it->serial, r->is->ca_id, r->is->level, r->is->root,  it->names[0],
+                          names_s,    it->order_id, it->org_id,   it->crl_shard};
+    struct certs_born b = {.n = &n, .reserved_by = r->owner, .reserved_at = (int64_t)r->now};
+    int rc = cert_create_tx(db, c, &b, id, written, e);
+    free(names_s);
+    return rc;
+}
+
 static int store_one(struct db *db, const struct run *r, const char *actor,
                      struct issuance_item *it, struct sm_err *e)
 {
@@ -415,16 +442,21 @@ static int store_one(struct db *db, const struct run *r, const char *actor,
                                 .now = (int64_t)r->now,
                                 .sha256 = it->sha256,
                                 .detail = d};
-        int rc = cert_transition_tx(db, &c, &id, e);
+        int rc = write_row(db, r, it, &c, &id, NULL, e);
         if (rc == 0 && r->o->stored != NULL)
             rc = r->o->stored(r->o->stored_arg, db, it, id, e);
         return rc;
     }
     json_t *d = outcome_detail(
         r, it, json_pack("{s:s, s:s}", "reason", sm_err_name(-it->rc), "detail", it->err.detail));
-    return abandon_tx(db, actor, it->serial, d, e);
+    struct cert_change c = {
+        .actor = actor, .serial = it->serial, .to = CERT_ABANDONED, .detail = d};
+    return write_row(db, r, it, &c, NULL, NULL, e);
 }
 
+/* Writes the batch's rows and closes its reservation, in one transaction: when recovery
+ * has closed the batch meanwhile (its process was taken for ended), nothing is written and
+ * the signed certificates do not leave (fail_unstored). */
 static int store_batch(struct db *db, const struct run *r, const char *actor,
                        struct issuance_item *items, size_t n, struct sm_err *e)
 {
@@ -432,6 +464,8 @@ static int store_batch(struct db *db, const struct run *r, const char *actor,
     for (size_t i = 0; rc == 0 && i < n; i++)
         if (items[i].serial[0] != '\0')
             rc = store_one(db, r, actor, &items[i], e);
+    if (rc == 0 && r->batch_id > 0)
+        rc = certs_batch_close(db, r->batch_id, e);
     if (rc == 0)
         rc = db_commit(db, e);
     if (rc < 0)
@@ -467,13 +501,18 @@ static void abandon_batch(struct db *db, const struct run *r, struct issuance_it
         json_t *d = outcome_detail(
             r, &items[i],
             json_pack("{s:s, s:s}", "reason", "not stored", "detail", items[i].err.detail));
-        rc = abandon_tx(db, r->o->actor, items[i].serial, d, &e);
+        struct cert_change c = {
+            .actor = r->o->actor, .serial = items[i].serial, .to = CERT_ABANDONED, .detail = d};
+        rc = write_row(db, r, &items[i], &c, NULL, NULL, &e);
     }
+    if (rc == 0 && r->batch_id > 0)
+        rc = certs_batch_close(db, r->batch_id, &e);
     if (rc == 0)
         rc = db_commit(db, &e);
     if (rc < 0) {
         db_rollback(db);
-        log_warn("reservations left for recovery", "error", e.detail);
+        if (rc != -SM_E_CONFLICT) /* conflict: recovery closed the batch, and wrote its rows */
+            log_warn("reservations left for recovery", "error", e.detail);
     }
 }
 
@@ -664,6 +703,57 @@ static int abandon_one(struct db *db, const char *actor, const struct certs_pend
     return rc;
 }
 
+/* An open batch of an ended process: closed, and each of its serials without a row
+ * recorded abandoned, in one transaction; *count gets the serials recorded (each logged once
+ * committed). -SM_E_CONFLICT when the batch was closed meanwhile (stored by its owner, or
+ * recovered by another node). */
+static int abandon_open_batch(struct db *db, const char *actor, const struct certs_batch_row *b,
+                              int64_t *count, struct sm_err *e)
+{
+    struct buf done = BUF_INIT; /* the serials recorded, each followed by a NUL */
+    *count = 0;
+    int rc = db_begin(db, e);
+    if (rc == 0)
+        rc = certs_batch_close(db, b->id, e);
+    for (const char *p = b->serials; rc == 0 && *p != '\0';) {
+        size_t len = strcspn(p, " ");
+        char serial[CERTS_SERIAL_HEX_MAX];
+        if (len >= sizeof serial) {
+            rc = sm_err_set(e, SM_E_INTERNAL, "serial", "batch %lld holds a bad serial",
+                            (long long)b->id);
+            break;
+        }
+        memcpy(serial, p, len);
+        serial[len] = '\0';
+        p += len + (p[len] == ' ');
+        if (len == 0)
+            continue;
+        struct certs_new n = {
+            .serial = serial, .ca_id = b->ca_id, .level = b->level, .root = b->root};
+        struct certs_born born = {
+            .n = &n, .reserved_by = b->reserved_by, .reserved_at = b->reserved_at};
+        json_t *d = json_pack("{s:s, s:s, s:I}", "reason", "reserving process ended", "owner",
+                              b->reserved_by, "reserved_at", (json_int_t)b->reserved_at);
+        struct cert_change c = {
+            .actor = actor, .serial = serial, .to = CERT_ABANDONED, .detail = d};
+        int written = 0;
+        rc = cert_create_tx(db, &c, &born, NULL, &written, e);
+        if (rc == 0 && written && buf_append(&done, serial, len + 1) < 0)
+            rc = sm_err_set(e, SM_E_NOMEM, "serial", "out of memory");
+        *count += rc == 0 && written;
+    }
+    if (rc == 0)
+        rc = db_commit(db, e);
+    if (rc < 0) {
+        db_rollback(db);
+        *count = 0;
+    }
+    for (size_t at = 0; rc == 0 && at < done.len; at += strlen(done.p + at) + 1)
+        log_warn("serial reservation abandoned", "serial", done.p + at, "owner", b->reserved_by);
+    buf_free(&done);
+    return rc;
+}
+
 int issuance_recover(struct db *db, const char *actor, int64_t lease, int64_t *abandoned,
                      struct sm_err *e)
 {
@@ -688,6 +778,22 @@ int issuance_recover(struct db *db, const char *actor, int64_t lease, int64_t *a
         }
     }
     free(p);
+    struct certs_batch_row *b = NULL;
+    n = 0;
+    if (rc == 0)
+        rc = certs_list_open_batches(db, &b, &n, e);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (owner_alive(b[i].reserved_by, b[i].reserved_at, now, lease))
+            continue;
+        int64_t k = 0;
+        rc = abandon_open_batch(db, actor, &b[i], &k, e);
+        if (rc == -SM_E_CONFLICT) { /* closed meanwhile by its owner or another node */
+            sm_err_clear(e);
+            rc = 0;
+        }
+        count += k;
+    }
+    certs_batch_rows_free(b, n);
     if (abandoned != NULL)
         *abandoned = count;
     return rc;

@@ -148,6 +148,126 @@ int certs_set_state(struct db *db, const char *serial, const char *from, const c
     return rc;
 }
 
+/* ---- batches of serials (migration 0071) ---- */
+
+static const struct db_stmt st_batch_reserve = {
+    "certs.batch_reserve",
+    "INSERT INTO serial_batches (ca_id, level, root, reserved_by, reserved_at, serials, pending) "
+    "VALUES ($1, $2, $3, $4, $5, $6, 1) RETURNING id",
+    NULL, NULL};
+
+static const struct db_stmt st_batch_close = {
+    "certs.batch_close", "UPDATE serial_batches SET pending = 0 WHERE id = $1 AND pending = 1",
+    NULL, NULL};
+
+static const struct db_stmt st_batches_open = {
+    "certs.batches_open",
+    "SELECT id, ca_id, level, root, reserved_by, reserved_at, serials FROM serial_batches "
+    "WHERE pending = 1 ORDER BY reserved_at, id",
+    NULL, NULL};
+
+static const struct db_stmt st_insert_issued = {
+    "certs.insert_issued",
+    "INSERT INTO certificates (serial, ca_id, state, order_id, org_id, level, root, cn, names, "
+    "reserved_by, reserved_at, crl_shard, der, not_before, not_after, sha256, issued_at) "
+    "VALUES ($1, $2, 'issued', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) "
+    "RETURNING id",
+    NULL, NULL};
+
+static const struct db_stmt st_insert_abandoned = {
+    "certs.insert_abandoned",
+    "INSERT INTO certificates (serial, ca_id, state, order_id, org_id, level, root, cn, names, "
+    "reserved_by, reserved_at, crl_shard) "
+    "VALUES ($1, $2, 'abandoned', $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+    "ON CONFLICT (serial) DO NOTHING",
+    NULL, NULL};
+
+int certs_batch_reserve(struct db *db, const struct certs_batch *b, int64_t *id, struct sm_err *e)
+{
+    if (b == NULL || b->level == NULL || b->root == NULL || b->reserved_by == NULL ||
+        b->serials == NULL || b->serials[0] == '\0')
+        return sm_err_set(e, SM_E_INVALID, "serial", "incomplete reservation");
+    struct db_val p[6] = {DBV_INT(b->ca_id),        DBV_TEXT(b->level),      DBV_TEXT(b->root),
+                          DBV_TEXT(b->reserved_by), DBV_INT(b->reserved_at), DBV_TEXT(b->serials)};
+    return db_returning_id(db, &st_batch_reserve, p, 6, id, e);
+}
+
+int certs_batch_close(struct db *db, int64_t id, struct sm_err *e)
+{
+    struct db_val p[1] = {DBV_INT(id)};
+    int rc = db_run(db, &st_batch_close, p, 1, NULL, NULL, e);
+    if (rc == 0 && db_changes(db) != 1)
+        rc = sm_err_set(e, SM_E_CONFLICT, "serial", "batch %lld of reserved serials is closed",
+                        (long long)id);
+    return rc;
+}
+
+static int fill_batch(void *row, const struct db_val *c)
+{
+    struct certs_batch_row *b = row;
+    b->id = db_col_int(&c[0]);
+    b->ca_id = db_col_int(&c[1]);
+    db_col_copy(b->level, sizeof b->level, &c[2]);
+    db_col_copy(b->root, sizeof b->root, &c[3]);
+    db_col_copy(b->reserved_by, sizeof b->reserved_by, &c[4]);
+    b->reserved_at = db_col_int(&c[5]);
+    return db_col_dup(&b->serials, &c[6]);
+}
+
+static void clear_batch(void *row)
+{
+    struct certs_batch_row *b = row;
+    free(b->serials);
+    memset(b, 0, sizeof *b);
+}
+
+static const struct db_rowtype batch_rowtype = {sizeof(struct certs_batch_row), 7, fill_batch,
+                                                clear_batch, "serial batch"};
+
+int certs_list_open_batches(struct db *db, struct certs_batch_row **out, size_t *n,
+                            struct sm_err *e)
+{
+    return db_collect(db, &st_batches_open, NULL, 0, &batch_rowtype, out, n, e);
+}
+
+void certs_batch_rows_free(struct certs_batch_row *v, size_t n)
+{
+    for (size_t i = 0; v != NULL && i < n; i++)
+        clear_batch(&v[i]);
+    free(v);
+}
+
+int certs_insert(struct db *db, const struct certs_born *b, int64_t *id, struct sm_err *e)
+{
+    if (id != NULL)
+        *id = 0;
+    const struct certs_new *c = b != NULL ? b->n : NULL;
+    if (c == NULL || c->serial == NULL || c->serial[0] == '\0' || c->level == NULL ||
+        c->root == NULL || b->reserved_by == NULL || c->crl_shard < 0 ||
+        (b->der != NULL && (b->der_len == 0 || b->sha256 == NULL)))
+        return sm_err_set(e, SM_E_INVALID, "serial", "incomplete certificate row");
+    struct db_val p[16] = {
+        DBV_TEXT(c->serial),      DBV_INT(c->ca_id),
+        id_or_null(c->order_id),  id_or_null(c->org_id),
+        DBV_TEXT(c->level),       DBV_TEXT(c->root),
+        dbv_text_or_null(c->cn),  dbv_text_or_null(c->names_json),
+        DBV_TEXT(b->reserved_by), DBV_INT(b->reserved_at),
+        DBV_INT(c->crl_shard),
+    };
+    if (b->der == NULL)
+        return db_run(db, &st_insert_abandoned, p, 11, NULL, NULL, e);
+    p[11] = DBV_BLOB(b->der, b->der_len);
+    p[12] = DBV_INT(b->not_before);
+    p[13] = DBV_INT(b->not_after);
+    p[14] = DBV_TEXT(b->sha256);
+    p[15] = DBV_INT(b->issued_at);
+    int64_t got = 0;
+    int rc = db_returning_id(db, &st_insert_issued, p, 16, &got, e);
+    if (rc == 0 && id != NULL)
+        *id = got;
+    return rc == 0 ? datagen_bump_cert_of(db, got, c->org_id, e) : rc;
+}
+
 static int fill_pending(void *row, const struct db_val *cols)
 {
     struct certs_pending_row *p = row;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The certificates aggregate: every serial the CA ever used, from its reservation before
- * signing to its issued (or abandoned, revoked) state (R-ISS-4). All SQL for the
- * certificates table lives here. The state setters (certs_set_*) are called only by
- * ra/cert.c's cert_transition_tx, which checks the edge and writes the audit record in the
- * same transaction (scripts/layers checks). Serials are lower-case hex without leading zeros. */
+ * signing (a batch of serial_batches, or a row in state reserved) to its issued (or
+ * abandoned, revoked) state (R-ISS-4). All SQL for the certificates and serial_batches
+ * tables lives here. The state setters (certs_set_*, certs_insert) are called only by
+ * ra/cert.c's cert_transition_tx and cert_create_tx, which check the edge and write the
+ * audit record in the same transaction (scripts/layers checks). Serials are lower-case hex
+ * without leading zeros. */
 #ifndef SM_CERTS_H
 #define SM_CERTS_H
 #include <stddef.h>
@@ -24,7 +26,9 @@ struct certs_new {
 };
 
 /* Records the serial in state "reserved" by reserved_by ("host/pid/start"). Must run
- * inside the caller's transaction. A serial used before gives -SM_E_CONFLICT. */
+ * inside the caller's transaction. A serial used before gives -SM_E_CONFLICT. Issuance
+ * reserves per batch (certs_batch_reserve); rows in state reserved come from earlier
+ * versions, and recovery still resolves them. */
 int certs_reserve(struct db *db, const struct certs_new *c, const char *reserved_by, int64_t now,
                   struct sm_err *e);
 /* reserved -> issued with the signed DER; *id (may be NULL) gets certificates.id.
@@ -40,6 +44,50 @@ int certs_set_abandoned(struct db *db, const char *serial, struct sm_err *e);
  * -SM_E_CONFLICT when the serial is not in state from: nothing is changed then. */
 int certs_set_state(struct db *db, const char *serial, const char *from, const char *to,
                     struct sm_err *e);
+
+/* A batch of serials reserved before signing (R-ISS-4, migration 0071): one record for the
+ * batch, committed before any of its serials is signed; each serial's certificate row is
+ * written once, in its outcome (certs_insert), in the transaction that closes the batch. */
+struct certs_batch {
+    int64_t ca_id;
+    const char *level, *root;
+    const char *reserved_by; /* "host/pid/start" */
+    int64_t reserved_at;
+    const char *serials; /* lower-case hex, separated by single spaces */
+};
+/* Records the batch, open; *id gets its id. Caller's transaction. */
+int certs_batch_reserve(struct db *db, const struct certs_batch *b, int64_t *id, struct sm_err *e);
+/* Closes the open batch id. -SM_E_CONFLICT when it is not open (recovery closed it): the
+ * caller's transaction must not commit then. */
+int certs_batch_close(struct db *db, int64_t id, struct sm_err *e);
+/* An open batch. */
+struct certs_batch_row {
+    int64_t id, ca_id, reserved_at;
+    char level[4], root[2];
+    char reserved_by[128];
+    char *serials; /* owned */
+};
+/* Every open batch, oldest first. Free with certs_batch_rows_free. */
+int certs_list_open_batches(struct db *db, struct certs_batch_row **out, size_t *n,
+                            struct sm_err *e);
+void certs_batch_rows_free(struct certs_batch_row *v, size_t n);
+
+/* The row of a serial of a batch, written once, in its outcome. Called only by ra/cert.c
+ * (cert_create_tx), inside the caller's transaction. */
+struct certs_born {
+    const struct certs_new *n; /* serial, issuer, names, order, organization, CRL shard */
+    const char *reserved_by;
+    int64_t reserved_at;
+    /* issued: the signed certificate; der NULL: abandoned */
+    const unsigned char *der;
+    size_t der_len;
+    int64_t not_before, not_after, issued_at;
+    const char *sha256;
+};
+/* Issued (der given; *id gets certificates.id; a serial used before gives -SM_E_CONFLICT)
+ * or abandoned (der NULL; a serial that has a row already is left as it is, and
+ * db_changes says 0). */
+int certs_insert(struct db *db, const struct certs_born *b, int64_t *id, struct sm_err *e);
 
 /* A reservation not yet resolved. */
 struct certs_pending_row {

@@ -276,6 +276,93 @@ static void test_cert_bad_calls_refused(void **state)
     assert_int_equal(state_of(f->db, "0e01"), CERT_RESERVED);
 }
 
+/* cert_create_tx (issue 8 item 29, R-ISS-4): a serial reserved in a batch gets its row
+ * once, in its outcome, audited as the edge from reserved; a serial used before is refused
+ * for issuance and left as it is when abandoned; other targets and bad calls change
+ * nothing. */
+static int create(struct db *db, const char *serial, enum cert_state to, int with_der, int64_t *id,
+                  int *written, struct sm_err *e)
+{
+    struct certs_new n = {.serial = serial,
+                          .ca_id = ca_id,
+                          .level = "dv",
+                          .root = "a",
+                          .cn = "www.example.jp",
+                          .names_json = "[\"www.example.jp\"]",
+                          .crl_shard = 2};
+    struct certs_born b = {.n = &n, .reserved_by = "test/1/1", .reserved_at = NOW - 5};
+    struct cert_change c = {.actor = "test", .serial = serial, .to = to};
+    if (with_der) {
+        c.der = leaf;
+        c.der_len = sizeof leaf;
+        c.not_before = NOW;
+        c.not_after = NOW + 86400;
+        c.now = NOW;
+        c.sha256 = "00ff";
+    }
+    assert_int_equal(db_begin(db, e), 0);
+    int rc = cert_create_tx(db, &c, &b, id, written, e);
+    if (rc == 0)
+        assert_int_equal(db_commit(db, e), 0);
+    else
+        db_rollback(db);
+    return rc;
+}
+
+static void test_cert_create_writes_row_once(void **state)
+{
+    struct dbfx *f = *state;
+    struct sm_err e = {0};
+    int64_t id = 0;
+    int written = -1;
+    assert_int_equal(create(f->db, "0f01", CERT_ISSUED, 1, &id, &written, &e), 0);
+    assert_true(id > 0);
+    assert_int_equal(written, 1);
+    struct certs_row *r = NULL;
+    assert_int_equal(certs_get(f->db, "0f01", &r, &e), 0);
+    assert_string_equal(r->state, "issued");
+    assert_int_equal(r->id, id);
+    assert_int_equal(r->der_len, sizeof leaf);
+    assert_int_equal(r->reserved_at, NOW - 5);
+    assert_int_equal(r->issued_at, NOW);
+    assert_int_equal(r->not_after, NOW + 86400);
+    assert_string_equal(r->names_json, "[\"www.example.jp\"]");
+    certs_row_free(r);
+    struct audit a;
+    audit_of(f->db, "0f01", &a);
+    assert_string_equal(a.actions, "cert.issue");
+    /* the serial is used: issuing it again is refused, abandoning it leaves it */
+    assert_int_equal(create(f->db, "0f01", CERT_ISSUED, 1, NULL, NULL, &e), -SM_E_CONFLICT);
+    assert_int_equal(create(f->db, "0f01", CERT_ABANDONED, 0, NULL, &written, &e), 0);
+    assert_int_equal(written, 0);
+    assert_int_equal(state_of(f->db, "0f01"), CERT_ISSUED);
+    audit_of(f->db, "0f01", &a);
+    assert_string_equal(a.actions, "cert.issue");
+    /* abandoned: a row without a certificate */
+    assert_int_equal(create(f->db, "0f02", CERT_ABANDONED, 0, NULL, &written, &e), 0);
+    assert_int_equal(written, 1);
+    assert_int_equal(certs_get(f->db, "0f02", &r, &e), 0);
+    assert_string_equal(r->state, "abandoned");
+    assert_null(r->der);
+    certs_row_free(r);
+    audit_of(f->db, "0f02", &a);
+    assert_string_equal(a.actions, "cert.abandon");
+    /* refused, nothing written */
+    assert_int_equal(create(f->db, "0f03", CERT_REVOKED, 1, NULL, NULL, &e), -SM_E_CONFLICT);
+    assert_int_equal(create(f->db, "0f03", CERT_ISSUED, 0, NULL, NULL, &e), -SM_E_INVALID);
+    struct certs_new n = {.serial = "0f03", .ca_id = ca_id, .level = "dv", .root = "a"};
+    struct certs_born b = {.n = &n, .reserved_by = "test/1/1", .reserved_at = NOW};
+    struct cert_change c = {.actor = "test", .serial = "0f03", .to = CERT_ABANDONED};
+    assert_int_equal(cert_create_tx(f->db, &c, &b, NULL, NULL, &e), -SM_E_INTERNAL); /* no tx */
+    c.serial = "0f04"; /* not the row's */
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(cert_create_tx(f->db, &c, &b, NULL, NULL, &e), -SM_E_INVALID);
+    db_rollback(f->db);
+    assert_int_equal(certs_get(f->db, "0f03", &r, &e), -SM_E_NOTFOUND);
+    audit_of(f->db, "0f03", &a);
+    assert_int_equal(a.n, 0);
+}
+
 #define T(fn)                                                                                      \
     {                                                                                              \
 #fn, fn, fx_setup, dbfx_teardown, NULL                                                     \
@@ -288,6 +375,7 @@ static const struct CMUnitTest table[] = {
     T(test_cert_refused_edges_change_nothing),
     T(test_cert_rollback_undoes_row_and_audit),
     T(test_cert_bad_calls_refused),
+    T(test_cert_create_writes_row_once),
 };
 
 #define NT (sizeof table / sizeof table[0])

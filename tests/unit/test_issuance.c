@@ -265,6 +265,205 @@ static void test_issuance_recover_tells_dead_from_alive(void **state)
     assert_int_equal(audit_verify(db, NULL, NULL, 0, NULL), 0);
 }
 
+/* The open batches of reserved serials and the certificates rows never reserved one by
+ * one: "pending serials|..." per batch in id order, and the count of rows in state
+ * reserved. */
+static int add_batch(void *ctx, const struct db_val *c, int n)
+{
+    char *out = ctx;
+    size_t at = strlen(out);
+    if (n != 2)
+        return -SM_E_INTERNAL;
+    snprintf(out + at, 4096 - at, "%s%lld %.*s", at ? "|" : "", (long long)c[0].i, (int)c[1].n,
+             (const char *)c[1].p);
+    return 0;
+}
+
+static int read_batches(struct db *d, char out[4096])
+{
+    static const struct db_stmt st = {
+        "t.batches", "SELECT pending, serials FROM serial_batches ORDER BY id", NULL, NULL};
+    out[0] = '\0';
+    return db_run(d, &st, NULL, 0, add_batch, out, NULL);
+}
+
+static void batches_of(struct db *d, char out[4096]) { assert_int_equal(read_batches(d, out), 0); }
+
+static void clear_batches(void)
+{
+    static const struct db_stmt st = {"t.clear_batches", "DELETE FROM serial_batches", NULL, NULL};
+    assert_int_equal(db_run(db, &st, NULL, 0, NULL, NULL, NULL), 0);
+}
+
+static int64_t reserved_rows(void)
+{
+    int64_t n = -1;
+    assert_int_equal(certs_count_state(db, "reserved", &n, NULL), 0);
+    return n;
+}
+
+/* What the first signing thread of a run saw on a connection of its own: the batch it signs
+ * is committed, open, before any signature (R-ISS-4); with take set, that connection then
+ * recovers the batch as a node that took the issuing process for ended would. It runs in
+ * the signing thread: it records, the test asserts. */
+static struct {
+    atomic_int calls;
+    char seen[4096];
+    int take;
+    int rc;            /* 0 when every step worked */
+    int64_t recovered; /* serials the recovery recorded abandoned */
+} probe;
+
+static const struct db_stmt st_orphan = {
+    "t.orphan", "UPDATE serial_batches SET reserved_by = 'elsewhere.example/1/1', reserved_at = 0",
+    NULL, NULL};
+
+static void probe_start(void)
+{
+    if (atomic_fetch_add(&probe.calls, 1) != 0)
+        return;
+    struct db *other = NULL;
+    probe.rc = db_open("sqlite:shomei.db", tmpdir, &other, NULL);
+    if (probe.rc == 0)
+        probe.rc = read_batches(other, probe.seen);
+    if (probe.rc == 0 && probe.take)
+        probe.rc = db_run(other, &st_orphan, NULL, 0, NULL, NULL, NULL);
+    if (probe.rc == 0 && probe.take)
+        probe.rc = issuance_recover(other, "node-b", 60, &probe.recovered, NULL);
+    db_close(other);
+}
+
+/* issue 8 item 29, R-ISS-4: the serials of a batch are reserved as one record, committed
+ * (open) before the batch is signed and closed in the transaction that writes the
+ * certificates rows, each once, in its outcome; no row is ever in state reserved. */
+static void test_issuance_reserves_serials_per_batch(void **state)
+{
+    (void)state;
+    clear_batches();
+    int64_t reserved0 = reserved_rows();
+    memset(&probe, 0, sizeof probe);
+    struct issuance_opts o = {"test", 2, 2, NULL, NULL, probe_start};
+    struct issuance_item it[5];
+    for (int i = 0; i < 5; i++)
+        it[i] = item(names_ok, 2);
+    it[2] = item(names_wild, 1);
+    it[2].allow_wildcard = 0; /* refused by the linter: its serial ends abandoned */
+    assert_int_equal(issuance_run(db, dv, &o, it, 5, NULL), 0);
+    assert_int_equal(probe.rc, 0);
+    char want[4096], got[4096];
+    snprintf(want, sizeof want, "1 %s %s", it[0].serial, it[1].serial);
+    /* the first batch, committed and open (the next may be reserved already) */
+    assert_int_equal(strncmp(probe.seen, want, strlen(want)), 0);
+    assert_true(probe.seen[strlen(want)] == '\0' || probe.seen[strlen(want)] == '|');
+    snprintf(want, sizeof want, "0 %s %s|0 %s %s|0 %s", it[0].serial, it[1].serial, it[2].serial,
+             it[3].serial, it[4].serial);
+    batches_of(db, got);
+    assert_string_equal(got, want);
+    assert_int_equal(reserved_rows(), reserved0);
+    for (int i = 0; i < 5; i++) {
+        state_is(it[i].serial, i == 2 ? "abandoned" : "issued");
+        struct records a = records_of(it[i].serial);
+        assert_string_equal(a.actions, i == 2 ? "cert.abandon" : "cert.issue");
+        assert_string_equal(json_string_value(json_object_get(a.detail, "from")), "reserved");
+        json_decref(a.detail);
+        issuance_item_clear(&it[i]);
+    }
+    assert_int_equal(audit_verify(db, NULL, NULL, 0, NULL), 0);
+}
+
+/* R-ISS-4: a batch that another node recovered while it was being signed (its process was
+ * taken for ended) is not stored: none of its certificates is returned or written issued,
+ * its serials stay abandoned as the recovery wrote them, and the batch signed meanwhile is
+ * abandoned too. */
+static void test_issuance_store_refused_after_recovery(void **state)
+{
+    (void)state;
+    clear_batches();
+    memset(&probe, 0, sizeof probe);
+    probe.take = 1;
+    struct issuance_opts o = {"test", 2, 2, NULL, NULL, probe_start};
+    struct issuance_item it[4];
+    for (int i = 0; i < 4; i++)
+        it[i] = item(names_ok, 2);
+    struct sm_err e = {0};
+    assert_int_equal(issuance_run(db, dv, &o, it, 4, &e), -SM_E_CONFLICT);
+    assert_int_equal(probe.rc, 0);
+    assert_true(probe.recovered >= 2); /* the first batch, and the second if reserved by then */
+    for (int i = 0; i < 4; i++) {
+        assert_true(it[i].rc < 0);
+        assert_null(it[i].der);
+        state_is(it[i].serial, "abandoned");
+        struct records a = records_of(it[i].serial);
+        assert_string_equal(a.actions, "cert.abandon");
+        json_decref(a.detail);
+    }
+    struct records a = records_of(it[0].serial);
+    assert_string_equal(json_string_value(json_object_get(a.detail, "owner")),
+                        "elsewhere.example/1/1"); /* written by the recovering node */
+    json_decref(a.detail);
+    char got[4096];
+    batches_of(db, got);
+    assert_int_equal(got[0], '0');
+    assert_null(strstr(got, "|1 ")); /* every batch closed */
+    assert_int_equal(audit_verify(db, NULL, NULL, 0, NULL), 0);
+}
+
+/* R-ISS-4: the open batches of ended processes are closed on the next start and each of
+ * their serials without a row is recorded abandoned (with the process and the time of the
+ * reservation); a serial that was stored stays as it is; batches of live processes and of
+ * other hosts inside the lease are left alone. */
+static void test_issuance_recover_open_batches(void **state)
+{
+    (void)state;
+    clear_batches();
+    char me[300], host[256], dead[300];
+    assert_int_equal(issuance_owner(me, sizeof me), 0);
+    assert_int_equal(gethostname(host, sizeof host), 0);
+    snprintf(dead, sizeof dead, "%s/%d/12345", host, 0x3ffffff0); /* no such process */
+    /* one serial of the dead batch was stored before its process ended: b1 */
+    struct issuance_item it[1] = {item(names_ok, 2)};
+    assert_int_equal(issuance_run(db, dv, &opts, it, 1, NULL), 0);
+    char dead_list[200];
+    snprintf(dead_list, sizeof dead_list, "b0 %s b2", it[0].serial);
+    const struct {
+        const char *owner, *serials;
+    } plant[] = {{me, "c0 c1"}, {dead, dead_list}, {"elsewhere.example/42/7", "d0"}};
+    for (size_t i = 0; i < 3; i++) {
+        struct certs_batch b = {dv->ca_id, "dv", "a", plant[i].owner, NOW, plant[i].serials};
+        int64_t id = 0;
+        assert_int_equal(db_begin(db, NULL), 0);
+        assert_int_equal(certs_batch_reserve(db, &b, &id, NULL), 0);
+        assert_int_equal(db_commit(db, NULL), 0);
+        assert_true(id > 0);
+    }
+    int64_t n = -1;
+    assert_int_equal(issuance_recover(db, "test", 600, &n, NULL), 0);
+    assert_int_equal(n, 2); /* b0 and b2 */
+    state_is("b0", "abandoned");
+    state_is("b2", "abandoned");
+    state_is(it[0].serial, "issued");
+    struct records a = records_of("b2");
+    assert_string_equal(a.actions, "cert.abandon");
+    assert_string_equal(json_string_value(json_object_get(a.detail, "owner")), dead);
+    assert_int_equal(json_integer_value(json_object_get(a.detail, "reserved_at")), NOW);
+    json_decref(a.detail);
+    struct certs_row *r = NULL;
+    assert_int_equal(certs_get(db, "c0", &r, NULL), -SM_E_NOTFOUND);
+    assert_int_equal(certs_get(db, "d0", &r, NULL), -SM_E_NOTFOUND);
+    char got[4096], want[4096];
+    batches_of(db, got);
+    snprintf(want, sizeof want, "0 %s|1 c0 c1|0 %s|1 d0", it[0].serial, dead_list);
+    assert_string_equal(got, want);
+    clock_set(NOW + 601); /* the other host's lease is over */
+    assert_int_equal(issuance_recover(db, "test", 600, &n, NULL), 0);
+    assert_int_equal(n, 1);
+    state_is("d0", "abandoned");
+    clock_set(NOW);
+    issuance_item_clear(&it[0]);
+    clear_batches();
+    assert_int_equal(audit_verify(db, NULL, NULL, 0, NULL), 0);
+}
+
 /* R-ISS-4: a serial is used once; only a reserved serial can become issued or abandoned. */
 static void test_certs_transitions_refused(void **state)
 {
@@ -431,6 +630,9 @@ int main(void)
         cmocka_unit_test(test_certs_count_valid_cn),
         cmocka_unit_test(test_issuance_run_stored_hook),
         cmocka_unit_test(test_issuance_run_pipelined_batches),
+        cmocka_unit_test(test_issuance_reserves_serials_per_batch),
+        cmocka_unit_test(test_issuance_store_refused_after_recovery),
+        cmocka_unit_test(test_issuance_recover_open_batches),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
