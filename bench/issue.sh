@@ -69,12 +69,18 @@
 #   against the binary before, alternating, 6 runs each, from a pristine data directory):
 #   1 thread 403 -> 390 ms (mean 409 -> 397), 2 threads 245 -> 234 ms (mean 252 -> 241);
 #   bench: 1 thread 5141/s = 42% of the limit, steady state 48%, CPU per certificate
-#   154 us = 54%; 2 threads 1.61x whole runs, 1.77x steady. What remains, measured: the
-#   certificate row written once (inserted at store, no reservation row; a measuring build,
-#   not landed) would take 1 thread -28 to -34 ms and 2 threads -22 ms; with two threads the
-#   CSR check costs 17% more CPU per certificate than with one (84.7 -> 98.8 us): OpenSSL's
+#   154 us = 54%; 2 threads 1.61x whole runs, 1.77x steady. With two threads the CSR check
+#   costs 17% more CPU per certificate than with one (84.7 -> 98.8 us): OpenSSL's
 #   EVP_PKEY_copy_parameters and the fetches of EVP_DigestVerifyInit_ex take twice the
 #   samples (shared locks), and the second thread's arena zeroes huge pages of its own.
+#   Serials reserved per batch (one record of serial_batches), each certificate row written
+#   once, in its outcome (limit 12367/s; A/B against the binary before, alternating, 5-6
+#   runs each, pristine data directories): 1 thread 370 -> 352 ms (best 366 -> 346), 2
+#   threads 225 -> 214 ms (best 216 -> 211); issuance phase 1 thread 160 -> 133 ms wall,
+#   69 -> 58 us CPU per certificate; bench: 1 thread 5747/s = 46% of the limit, steady
+#   state 54%, CPU per certificate 138 us = 58%; 2 threads 1.65x whole runs, 1.83x steady;
+#   62.3x openssl ca. Reservation commits that do not wait for the disk (durable with the
+#   store's commit) measured 1-2 ms on top: not landed.
 # Deterministic, per certificate of a 200-certificate batch minus a 1-certificate run
 # (valgrind --tool=callgrind, SQLite): database statements 11 -> 7 (sqlite3_step 16 -> 10),
 # instructions 2.26 M -> 2.23 M, of which reserve + store (the serial database half)
