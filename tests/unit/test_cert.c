@@ -52,10 +52,11 @@ static void reserve(struct db *db, const char *serial)
 static const unsigned char leaf[] = {0x30, 0x03, 0x02, 0x01, 0x01};
 
 /* One transition in a transaction of its own; returns its result. */
-static int move(struct db *db, const char *serial, enum cert_state to, struct sm_err *e)
+/* A change to `to`, with the test certificate when with_der. */
+static struct cert_change change_to(const char *serial, enum cert_state to, int with_der)
 {
     struct cert_change c = {.actor = "test", .serial = serial, .to = to};
-    if (to == CERT_ISSUED) {
+    if (with_der) {
         c.der = leaf;
         c.der_len = sizeof leaf;
         c.not_before = NOW;
@@ -63,6 +64,12 @@ static int move(struct db *db, const char *serial, enum cert_state to, struct sm
         c.now = NOW;
         c.sha256 = "00ff";
     }
+    return c;
+}
+
+static int move(struct db *db, const char *serial, enum cert_state to, struct sm_err *e)
+{
+    struct cert_change c = change_to(serial, to, to == CERT_ISSUED);
     assert_int_equal(db_begin(db, e), 0);
     int rc = cert_transition_tx(db, &c, NULL, e);
     if (rc == 0)
@@ -291,15 +298,7 @@ static int create(struct db *db, const char *serial, enum cert_state to, int wit
                           .names_json = "[\"www.example.jp\"]",
                           .crl_shard = 2};
     struct certs_born b = {.n = &n, .reserved_by = "test/1/1", .reserved_at = NOW - 5};
-    struct cert_change c = {.actor = "test", .serial = serial, .to = to};
-    if (with_der) {
-        c.der = leaf;
-        c.der_len = sizeof leaf;
-        c.not_before = NOW;
-        c.not_after = NOW + 86400;
-        c.now = NOW;
-        c.sha256 = "00ff";
-    }
+    struct cert_change c = change_to(serial, to, with_der);
     assert_int_equal(db_begin(db, e), 0);
     int rc = cert_create_tx(db, &c, &b, id, written, e);
     if (rc == 0)
