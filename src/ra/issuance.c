@@ -138,7 +138,8 @@ static int owner_alive(const char *owner, int64_t reserved_at, int64_t now, int6
 
 /* ---- audit records ---- */
 
-/* reserved -> abandoned through the certificate state machine (ra/cert.h); d is taken. */
+/* reserved -> abandoned through the certificate state machine (ra/cert.h) for a row in
+ * state reserved (written by earlier versions; issuance reserves per batch); d is taken. */
 static int abandon_tx(struct db *db, const char *actor, const char *serial, json_t *d,
                       struct sm_err *e)
 {
@@ -159,9 +160,10 @@ static json_t *names_array(const struct issuance_item *it)
 
 /* The audit detail of an item's one record, cert.issue or cert.abandon: the context of its
  * reservation (issuer, process, names, order, organization), to which the caller adds the
- * outcome. A reservation has no record of its own: the row that records the serial before
- * signing is the reservation (R-ISS-4), and every reserved row ends in exactly one of the
- * two (recovery writes cert.abandon for those of processes that ended). NULL: no memory. */
+ * outcome. A reservation has no record of its own: the batch that records the serials
+ * before signing is the reservation (R-ISS-4), and every reserved serial ends in exactly
+ * one of the two (recovery writes cert.abandon for those of processes that ended). NULL: no
+ * memory. */
 static json_t *item_detail(const struct run *r, const struct issuance_item *it)
 {
     json_t *names = names_array(it);
@@ -173,7 +175,7 @@ static json_t *item_detail(const struct run *r, const struct issuance_item *it)
 }
 
 /* item_detail with the outcome's members (outcome is taken). NULL on no memory
- * (cert_transition_tx then writes the record with its states alone). */
+ * (cert_create_tx then writes the record with its states alone). */
 static json_t *outcome_detail(const struct run *r, const struct issuance_item *it, json_t *outcome)
 {
     json_t *d = item_detail(r, it);
