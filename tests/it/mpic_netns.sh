@@ -19,7 +19,17 @@
 . "$(dirname "$0")/knot.sh"
 
 N=6
+# Six /24s of 198.18.0.0/15 (block S: 198.18.(6S+1..6S+6).0/24) that no other run on this
+# machine routes now: a run in a container may share the network stack with one on the host.
 S=$(($$ % 40))
+for _ in $(seq 1 40); do
+  used=0
+  for i in $(seq 1 $N); do
+    [ -n "$(ip -4 route show "198.18.$((S * 6 + i)).0/24" 2>/dev/null)" ] && used=1
+  done
+  [ $used = 0 ] && break
+  S=$(((S + 1) % 40))
+done
 TAG="m$(($$ % 100000))"
 NETNS=0
 NSES=()
