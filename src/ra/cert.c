@@ -84,36 +84,42 @@ static int append_audit(struct db *db, const struct cert_change *c, enum cert_st
                              detail, e);
 }
 
+/* What every change checks first: an object for the audit detail (*detail: c's, or a new
+ * one), inside a write transaction, a serial. 0 or the error; *detail is set either way
+ * (the caller releases it). */
+static int change_check(struct db *db, const struct cert_change *c, json_t **detail, const char *fn,
+                        struct sm_err *e)
+{
+    *detail = c->detail ? c->detail : json_object();
+    if (*detail == NULL || !json_is_object(*detail))
+        return sm_err_set(e, *detail ? SM_E_INVALID : SM_E_NOMEM, "detail", "bad audit detail");
+    if (!db_in_transaction(db))
+        return sm_err_set(e, SM_E_INTERNAL, "state", "%s outside a transaction", fn);
+    if (c->serial == NULL || c->serial[0] == '\0')
+        return sm_err_set(e, SM_E_INVALID, "serial", "no serial");
+    return 0;
+}
+
 int cert_create_tx(struct db *db, const struct cert_change *c, const struct certs_born *b,
                    int64_t *id, int *written, struct sm_err *e)
 {
-    json_t *detail = c->detail ? c->detail : json_object();
-    int rc = 0;
+    json_t *detail = NULL;
     if (id != NULL)
         *id = 0;
     if (written != NULL)
         *written = 0;
-    if (detail == NULL || !json_is_object(detail))
-        rc = sm_err_set(e, detail ? SM_E_INVALID : SM_E_NOMEM, "detail", "bad audit detail");
-    else if (!db_in_transaction(db))
-        rc = sm_err_set(e, SM_E_INTERNAL, "state", "cert_create_tx outside a transaction");
-    else if (b == NULL || b->n == NULL || c->serial == NULL || strcmp(c->serial, b->n->serial))
-        rc = sm_err_set(e, SM_E_INVALID, "serial", "no serial");
-    else if (c->to != CERT_ISSUED && c->to != CERT_ABANDONED)
+    int rc = change_check(db, c, &detail, "cert_create_tx", e);
+    if (rc == 0 &&
+        (b == NULL || b->n == NULL || b->n->serial == NULL || strcmp(c->serial, b->n->serial) != 0))
+        rc = sm_err_set(e, SM_E_INVALID, "serial", "the serial is not the reservation's");
+    else if (rc == 0 && c->to != CERT_ISSUED && c->to != CERT_ABANDONED)
         rc = sm_err_set(e, SM_E_CONFLICT, "state", "certificate %s cannot go from %s to %s",
                         c->serial, cert_state_name(CERT_RESERVED), cert_state_name(c->to));
-    else if (c->to == CERT_ISSUED && c->der == NULL)
+    else if (rc == 0 && c->to == CERT_ISSUED && c->der == NULL)
         rc = sm_err_set(e, SM_E_INVALID, "der", "no certificate to store");
-    if (rc == 0) {
-        struct certs_born row = *b;
-        row.der = c->to == CERT_ISSUED ? c->der : NULL;
-        row.der_len = c->der_len;
-        row.not_before = c->not_before;
-        row.not_after = c->not_after;
-        row.issued_at = c->now;
-        row.sha256 = c->sha256;
-        rc = certs_insert(db, &row, id, e);
-    }
+    if (rc == 0)
+        rc = certs_insert(db, b, c->to == CERT_ISSUED ? c->der : NULL, c->der_len, c->not_before,
+                          c->not_after, c->sha256, c->now, id, e);
     int w = rc == 0 && (c->to == CERT_ISSUED || db_changes(db) == 1);
     if (w)
         rc = append_audit(db, c, CERT_RESERVED, detail, e);
@@ -125,18 +131,12 @@ int cert_create_tx(struct db *db, const struct cert_change *c, const struct cert
 
 int cert_transition_tx(struct db *db, const struct cert_change *c, int64_t *id, struct sm_err *e)
 {
-    json_t *detail = c->detail ? c->detail : json_object();
+    json_t *detail = NULL;
     struct certs_row *row = NULL;
-    int rc = 0;
     enum cert_state from = CERT_RESERVED;
     if (id != NULL)
         *id = 0;
-    if (detail == NULL || !json_is_object(detail))
-        rc = sm_err_set(e, detail ? SM_E_INVALID : SM_E_NOMEM, "detail", "bad audit detail");
-    else if (!db_in_transaction(db))
-        rc = sm_err_set(e, SM_E_INTERNAL, "state", "cert_transition_tx outside a transaction");
-    else if (c->serial == NULL || c->serial[0] == '\0')
-        rc = sm_err_set(e, SM_E_INVALID, "serial", "no serial");
+    int rc = change_check(db, c, &detail, "cert_transition_tx", e);
     if (rc == 0)
         rc = certs_get(db, c->serial, &row, e);
     if (rc == 0 && cert_state_parse(row->state, &from) < 0)

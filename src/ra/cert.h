@@ -63,7 +63,7 @@ int cert_transition_tx(struct db *db, const struct cert_change *c, int64_t *id, 
 /* The same edge out of reserved for a serial of a batch reservation (store/certs.h
  * certs_batch_reserve), whose row is written here for the first time, in its outcome:
  * c->to is CERT_ISSUED (c->der etc.; *id gets certificates.id) or CERT_ABANDONED. The row's
- * other columns come from b (b's own DER fields are ignored: c's are used). Audited as
+ * other columns come from b. Audited as
  * cert_transition_tx audits the edge from reserved. An abandoned serial that has a row
  * already (stored, or abandoned by another) is left as it is, with no record: *written
  * (may be NULL) says whether the row was written. */

@@ -408,7 +408,7 @@ static void sign_batch(const struct run *r, struct issuance_item *items, size_t 
 /* The certificate row of a reserved item, written in its outcome c->to (ra/cert.c), with
  * the reservation's columns. */
 static int write_row(struct db *db, const struct run *r, const struct issuance_item *it,
-                     const struct cert_change *c, int64_t *id, int *written, struct sm_err *e)
+                     const struct cert_change *c, int64_t *id, struct sm_err *e)
 {
     json_t *names = names_array(it);
     char *names_s = names ? json_dumps(names, JSON_COMPACT) : NULL;
@@ -420,9 +420,20 @@ static int write_row(struct db *db, const struct run *r, const struct issuance_i
     struct certs_new n = {it->serial, r->is->ca_id, r->is->level, r->is->root,  it->names[0],
                           names_s,    it->order_id, it->org_id,   it->crl_shard};
     struct certs_born b = {.n = &n, .reserved_by = r->owner, .reserved_at = (int64_t)r->now};
-    int rc = cert_create_tx(db, c, &b, id, written, e);
+    int rc = cert_create_tx(db, c, &b, id, NULL, e);
     free(names_s);
     return rc;
+}
+
+/* The item's serial recorded abandoned, with why (reason and the item's error). */
+static int abandon_item(struct db *db, const struct run *r, const char *actor,
+                        const struct issuance_item *it, const char *reason, struct sm_err *e)
+{
+    json_t *d =
+        outcome_detail(r, it, json_pack("{s:s, s:s}", "reason", reason, "detail", it->err.detail));
+    struct cert_change c = {
+        .actor = actor, .serial = it->serial, .to = CERT_ABANDONED, .detail = d};
+    return write_row(db, r, it, &c, NULL, e);
 }
 
 static int store_one(struct db *db, const struct run *r, const char *actor,
@@ -444,16 +455,12 @@ static int store_one(struct db *db, const struct run *r, const char *actor,
                                 .now = (int64_t)r->now,
                                 .sha256 = it->sha256,
                                 .detail = d};
-        int rc = write_row(db, r, it, &c, &id, NULL, e);
+        int rc = write_row(db, r, it, &c, &id, e);
         if (rc == 0 && r->o->stored != NULL)
             rc = r->o->stored(r->o->stored_arg, db, it, id, e);
         return rc;
     }
-    json_t *d = outcome_detail(
-        r, it, json_pack("{s:s, s:s}", "reason", sm_err_name(-it->rc), "detail", it->err.detail));
-    struct cert_change c = {
-        .actor = actor, .serial = it->serial, .to = CERT_ABANDONED, .detail = d};
-    return write_row(db, r, it, &c, NULL, NULL, e);
+    return abandon_item(db, r, actor, it, sm_err_name(-it->rc), e);
 }
 
 /* Writes the batch's rows and closes its reservation, in one transaction: when recovery
@@ -500,12 +507,7 @@ static void abandon_batch(struct db *db, const struct run *r, struct issuance_it
     for (size_t i = 0; rc == 0 && i < n; i++) {
         if (items[i].serial[0] == '\0')
             continue;
-        json_t *d = outcome_detail(
-            r, &items[i],
-            json_pack("{s:s, s:s}", "reason", "not stored", "detail", items[i].err.detail));
-        struct cert_change c = {
-            .actor = r->o->actor, .serial = items[i].serial, .to = CERT_ABANDONED, .detail = d};
-        rc = write_row(db, r, &items[i], &c, NULL, NULL, &e);
+        rc = abandon_item(db, r, r->o->actor, &items[i], "not stored", &e);
     }
     if (rc == 0 && r->batch_id > 0)
         rc = certs_batch_close(db, r->batch_id, &e);
@@ -689,13 +691,19 @@ void issuance_item_clear(struct issuance_item *it)
 
 /* ---- recovery ---- */
 
+/* The audit detail of a reservation abandoned by recovery. */
+static json_t *ended_detail(const char *owner, int64_t reserved_at)
+{
+    return json_pack("{s:s, s:s, s:I}", "reason", "reserving process ended", "owner", owner,
+                     "reserved_at", (json_int_t)reserved_at);
+}
+
 static int abandon_one(struct db *db, const char *actor, const struct certs_pending_row *p,
                        struct sm_err *e)
 {
     int rc = db_begin(db, e);
     if (rc == 0) {
-        json_t *d = json_pack("{s:s, s:s, s:I}", "reason", "reserving process ended", "owner",
-                              p->reserved_by, "reserved_at", (json_int_t)p->reserved_at);
+        json_t *d = ended_detail(p->reserved_by, p->reserved_at);
         rc = abandon_tx(db, actor, p->serial, d, e);
     }
     if (rc == 0)
@@ -734,8 +742,7 @@ static int abandon_open_batch(struct db *db, const char *actor, const struct cer
             .serial = serial, .ca_id = b->ca_id, .level = b->level, .root = b->root};
         struct certs_born born = {
             .n = &n, .reserved_by = b->reserved_by, .reserved_at = b->reserved_at};
-        json_t *d = json_pack("{s:s, s:s, s:I}", "reason", "reserving process ended", "owner",
-                              b->reserved_by, "reserved_at", (json_int_t)b->reserved_at);
+        json_t *d = ended_detail(b->reserved_by, b->reserved_at);
         struct cert_change c = {
             .actor = actor, .serial = serial, .to = CERT_ABANDONED, .detail = d};
         int written = 0;

@@ -237,14 +237,16 @@ void certs_batch_rows_free(struct certs_batch_row *v, size_t n)
     free(v);
 }
 
-int certs_insert(struct db *db, const struct certs_born *b, int64_t *id, struct sm_err *e)
+int certs_insert(struct db *db, const struct certs_born *b, const unsigned char *der, size_t len,
+                 int64_t not_before, int64_t not_after, const char *sha256, int64_t now,
+                 int64_t *id, struct sm_err *e)
 {
     if (id != NULL)
         *id = 0;
     const struct certs_new *c = b != NULL ? b->n : NULL;
     if (c == NULL || c->serial == NULL || c->serial[0] == '\0' || c->level == NULL ||
         c->root == NULL || b->reserved_by == NULL || c->crl_shard < 0 ||
-        (b->der != NULL && (b->der_len == 0 || b->sha256 == NULL)))
+        (der != NULL && (len == 0 || sha256 == NULL)))
         return sm_err_set(e, SM_E_INVALID, "serial", "incomplete certificate row");
     struct db_val p[16] = {
         DBV_TEXT(c->serial),      DBV_INT(c->ca_id),
@@ -254,13 +256,13 @@ int certs_insert(struct db *db, const struct certs_born *b, int64_t *id, struct 
         DBV_TEXT(b->reserved_by), DBV_INT(b->reserved_at),
         DBV_INT(c->crl_shard),
     };
-    if (b->der == NULL)
+    if (der == NULL)
         return db_run(db, &st_insert_abandoned, p, 11, NULL, NULL, e);
-    p[11] = DBV_BLOB(b->der, b->der_len);
-    p[12] = DBV_INT(b->not_before);
-    p[13] = DBV_INT(b->not_after);
-    p[14] = DBV_TEXT(b->sha256);
-    p[15] = DBV_INT(b->issued_at);
+    p[11] = DBV_BLOB(der, len);
+    p[12] = DBV_INT(not_before);
+    p[13] = DBV_INT(not_after);
+    p[14] = DBV_TEXT(sha256);
+    p[15] = DBV_INT(now);
     int64_t got = 0;
     int rc = db_returning_id(db, &st_insert_issued, p, 16, &got, e);
     if (rc == 0 && id != NULL)

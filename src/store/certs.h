@@ -72,22 +72,20 @@ int certs_list_open_batches(struct db *db, struct certs_batch_row **out, size_t 
                             struct sm_err *e);
 void certs_batch_rows_free(struct certs_batch_row *v, size_t n);
 
-/* The row of a serial of a batch, written once, in its outcome. Called only by ra/cert.c
- * (cert_create_tx), inside the caller's transaction. */
+/* The reservation of a serial of a batch, whose row certs_insert writes once, in its
+ * outcome. */
 struct certs_born {
     const struct certs_new *n; /* serial, issuer, names, order, organization, CRL shard */
     const char *reserved_by;
     int64_t reserved_at;
-    /* issued: the signed certificate; der NULL: abandoned */
-    const unsigned char *der;
-    size_t der_len;
-    int64_t not_before, not_after, issued_at;
-    const char *sha256;
 };
-/* Issued (der given; *id gets certificates.id; a serial used before gives -SM_E_CONFLICT)
- * or abandoned (der NULL; a serial that has a row already is left as it is, and
- * db_changes says 0). */
-int certs_insert(struct db *db, const struct certs_born *b, int64_t *id, struct sm_err *e);
+/* The row of b in its outcome, as certs_set_issued's arguments give it: issued (der given;
+ * *id gets certificates.id; a serial used before gives -SM_E_CONFLICT) or abandoned (der
+ * NULL; a serial that has a row already is left as it is, and db_changes says 0). Called
+ * only by ra/cert.c (cert_create_tx), inside the caller's transaction. */
+int certs_insert(struct db *db, const struct certs_born *b, const unsigned char *der, size_t len,
+                 int64_t not_before, int64_t not_after, const char *sha256, int64_t now,
+                 int64_t *id, struct sm_err *e);
 
 /* A reservation not yet resolved. */
 struct certs_pending_row {
