@@ -464,6 +464,63 @@ static void test_issuance_recover_open_batches(void **state)
     assert_int_equal(audit_verify(db, NULL, NULL, 0, NULL), 0);
 }
 
+/* Bad input to recovery: a batch record whose list has extra spaces is read serial by
+ * serial; one that holds something longer than any serial is refused by name, with nothing
+ * written and the batch left open for an operator to look at. */
+static void test_issuance_recover_refuses_a_damaged_batch(void **state)
+{
+    (void)state;
+    clear_batches();
+    char host[256], dead[300], longest[80];
+    assert_int_equal(gethostname(host, sizeof host), 0);
+    snprintf(dead, sizeof dead, "%s/%d/12345", host, 0x3ffffff0);
+    memset(longest, 'f', 60);
+    longest[60] = '\0';
+    char bad[120];
+    snprintf(bad, sizeof bad, "e0 %s", longest);
+    const char *lists[] = {"  e1   e2 ", bad};
+    for (size_t i = 0; i < 2; i++) {
+        struct certs_batch b = {dv->ca_id, "dv", "a", dead, NOW, lists[i]};
+        int64_t id = 0;
+        assert_int_equal(db_begin(db, NULL), 0);
+        assert_int_equal(certs_batch_reserve(db, &b, &id, NULL), 0);
+        assert_int_equal(db_commit(db, NULL), 0);
+    }
+    int64_t n = -1;
+    struct sm_err e = {0};
+    assert_int_equal(issuance_recover(db, "test", 600, &n, &e), -SM_E_INTERNAL);
+    assert_non_null(strstr(e.detail, "bad serial"));
+    state_is("e1", "abandoned"); /* the first batch, recovered before */
+    state_is("e2", "abandoned");
+    struct certs_row *r = NULL;
+    assert_int_equal(certs_get(db, "e0", &r, NULL), -SM_E_NOTFOUND);
+    char got[4096], want[4096];
+    batches_of(db, got);
+    snprintf(want, sizeof want, "0   e1   e2 |1 %s", bad);
+    assert_string_equal(got, want);
+    clear_batches();
+    assert_int_equal(audit_verify(db, NULL, NULL, 0, NULL), 0);
+}
+
+/* Bad input to the batch store: an empty list or no process is refused (nothing written);
+ * closing a batch that is not open is a conflict. */
+static void test_certs_batch_refusals(void **state)
+{
+    (void)state;
+    clear_batches();
+    int64_t id = 0;
+    struct certs_batch empty = {dv->ca_id, "dv", "a", "h/1/1", NOW, ""};
+    struct certs_batch nobody = {dv->ca_id, "dv", "a", NULL, NOW, "f0"};
+    assert_int_equal(db_begin(db, NULL), 0);
+    assert_int_equal(certs_batch_reserve(db, &empty, &id, NULL), -SM_E_INVALID);
+    assert_int_equal(certs_batch_reserve(db, &nobody, &id, NULL), -SM_E_INVALID);
+    assert_int_equal(certs_batch_close(db, 999999, NULL), -SM_E_CONFLICT);
+    db_rollback(db);
+    char got[4096];
+    batches_of(db, got);
+    assert_string_equal(got, "");
+}
+
 /* R-ISS-4: a serial is used once; only a reserved serial can become issued or abandoned. */
 static void test_certs_transitions_refused(void **state)
 {
@@ -633,6 +690,8 @@ int main(void)
         cmocka_unit_test(test_issuance_reserves_serials_per_batch),
         cmocka_unit_test(test_issuance_store_refused_after_recovery),
         cmocka_unit_test(test_issuance_recover_open_batches),
+        cmocka_unit_test(test_issuance_recover_refuses_a_damaged_batch),
+        cmocka_unit_test(test_certs_batch_refusals),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
