@@ -13,10 +13,8 @@ knot_start || { not_ok "knotd starts"; it_done; }
 ok "knotd starts on $KNOT_ADDR"
 
 WEB_PORT=$(free_port)
-# The port a redirect must not be followed to: any but the authorized one (two calls of
-# free_port may give the same just-released port, and then the redirect would be allowed).
-OTHER_PORT=$(free_port)
-for _ in 1 2 3 4 5 6 7 8; do [ "$OTHER_PORT" != "$WEB_PORT" ] && break; OTHER_PORT=$(free_port); done
+OTHER_PORT=$(free_port) # where a redirect must not be followed to (free_port never repeats)
+check "the unauthorized port differs from the authorized one" [ "$OTHER_PORT" != "$WEB_PORT" ]
 ROOT="$IT_TMP/www"
 mkdir -p "$ROOT"
 python3 "$(dirname "$0")/http_fixture.py" "$WEB_PORT" "$ROOT" "$OTHER_PORT" \

@@ -36,9 +36,30 @@ check_eq() {
 }
 it_done() { exit "$IT_FAILED"; }
 
-# A free TCP port on 127.0.0.1.
+# A free TCP port on 127.0.0.1, never one this test was given before: the kernel may hand
+# a just-released port out again, and a test that takes two ports before binding either
+# needs two different ones. The ports given are listed in $IT_TMP/ports (free_port runs in
+# command substitutions, so a shell variable would not survive it).
 free_port() {
-  python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1]);s.close()'
+  python3 - "$IT_TMP/ports" <<'PY'
+import socket, sys
+path = sys.argv[1]
+try:
+    given = set(open(path).read().split())
+except FileNotFoundError:
+    given = set()
+for _ in range(200):
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = str(s.getsockname()[1])
+    s.close()
+    if port not in given:
+        with open(path, "a") as f:
+            f.write(port + "\n")
+        print(port)
+        sys.exit(0)
+sys.exit("no free port this test was not given before")
+PY
 }
 
 # start_server DIR: starts shomei serve on a free port; sets IT_URL and IT_SERVER_PID.
