@@ -220,11 +220,11 @@ static int load_csr(struct job *j)
     }
     snprintf(j->spki_hex, sizeof j->spki_hex, "%s",
              info->spki_sha256_hex ? info->spki_sha256_hex : "");
-    j->key = info->pkey; /* taken over: decoded once */
+    j->key = info->pkey; /* taken over: decoded once (NULL for a named EC key: spki) */
     j->spki = info->spki;
     info->pkey = NULL;
     info->spki = NULL;
-    if (j->key == NULL || j->spki == NULL) {
+    if (j->spki == NULL) {
         fail_msg("CSR の公開鍵を読めません", "cannot read the CSR's public key", j->csr_path, NULL);
         goto out;
     }

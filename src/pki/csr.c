@@ -333,35 +333,22 @@ static EVP_PKEY *from_params(const char *type, OSSL_PARAM_BLD *bld)
     return k;
 }
 
-/* The key of an rsaEncryption or named P-256/P-384 SubjectPublicKeyInfo, built from its
- * raw parameters; NULL for other keys or bad encodings (the caller then decodes it the
- * general way, which reports what is wrong). */
+/* The key of an rsaEncryption SubjectPublicKeyInfo, built from its raw parameters; NULL
+ * for other keys or bad encodings (the caller then decodes it the general way, which
+ * reports what is wrong). Named P-256/P-384 keys are read_key's (struct eckey_pub). */
 static EVP_PKEY *raw_key(const X509_PUBKEY *xpk)
 {
     ASN1_OBJECT *kobj = NULL;
     const unsigned char *bits = NULL;
     int nbits = 0, ptype = 0;
     X509_ALGOR *alg = NULL;
-    const void *pval = NULL;
     if (!X509_PUBKEY_get0_param(&kobj, &bits, &nbits, &alg, xpk) || nbits <= 0)
         return NULL;
-    X509_ALGOR_get0(NULL, &ptype, &pval, alg);
+    X509_ALGOR_get0(NULL, &ptype, NULL, alg);
     int nid = OBJ_obj2nid(kobj);
     OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
     EVP_PKEY *k = NULL;
-    if (nid == NID_X9_62_id_ecPublicKey && ptype == V_ASN1_OBJECT && bld != NULL) {
-        int curve = OBJ_obj2nid(pval);
-        const char *group = curve == NID_X9_62_prime256v1 ? "P-256"
-                            : curve == NID_secp384r1      ? "P-384"
-                                                          : NULL;
-        if (group != NULL && bits[0] == 0x04)
-            k = eckey_from_point(curve == NID_X9_62_prime256v1 ? ECKEY_P256 : ECKEY_P384, bits,
-                                 (size_t)nbits);
-        if (k == NULL && group != NULL && bits[0] == 0x04 &&
-            OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, group, 0) &&
-            OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, bits, (size_t)nbits))
-            k = from_params("EC", bld);
-    } else if (nid == NID_rsaEncryption && ptype == V_ASN1_NULL && bld != NULL) {
+    if (nid == NID_rsaEncryption && ptype == V_ASN1_NULL && bld != NULL) {
         struct tlv seq;
         const unsigned char *p;
         BIGNUM *n = NULL, *e = NULL;
@@ -433,6 +420,8 @@ struct check {
     struct raw_req raw;   /* when fast: pointers into info->der */
     X509_PUBKEY *raw_xpk; /* when fast: the key-less SPKI until read_key takes it */
     X509_NAME *raw_name;  /* when fast: the subject (the X509_REQ's own stays empty) */
+    struct eckey_pub *ec; /* when fast: a named P-256/P-384 key, checked without an
+                             EVP_PKEY (info->pkey stays NULL; see eckey.h) */
 };
 
 /* snprintf that never cuts a UTF-8 sequence in half. */
@@ -1059,7 +1048,17 @@ static void read_key(struct check *c, X509_REQ *req)
         return;
     }
     spki_hash(c, xpk);
-    if (c->fast) { /* no decoder: see "raw parse" */
+    enum eckey_curve curve;
+    const unsigned char *pt = NULL;
+    size_t ptlen = 0;
+    if (c->fast && eckey_spki_curve(xpk, &curve, &pt, &ptlen)) { /* see struct check's ec */
+        if (eckey_pub_new(curve, pt, ptlen, &c->ec) < 0)
+            c->nomem = 1;
+        else if (c->ec != NULL)
+            info->key_bits = curve == ECKEY_P256 ? 256 : 384;
+        info->spki = xpk; /* handed over */
+        c->raw_xpk = NULL;
+    } else if (c->fast) { /* no decoder: see "raw parse" */
         const unsigned char *p = c->raw.spki;
         info->pkey = raw_key(xpk);
         if (info->pkey == NULL)
@@ -1100,7 +1099,7 @@ static void read_key(struct check *c, X509_REQ *req)
         key_problem(c, "csr.key.unsupported", oid);
         break;
     }
-    if (info->pkey == NULL && !c->key_bad)
+    if (info->pkey == NULL && c->ec == NULL && !c->key_bad && !c->nomem)
         key_problem(c, "csr.key.undecodable", NULL);
 }
 
@@ -1111,14 +1110,23 @@ static void read_key(struct check *c, X509_REQ *req)
  * full decode. 1 valid, 0 not. */
 static int raw_verify(struct check *c, int md, int pk, int ptype)
 {
+    if (c->ec != NULL && pk == NID_X9_62_id_ecPublicKey && ptype == V_ASN1_UNDEF &&
+        (md == NID_sha256 || md == NID_sha384 || md == NID_sha512)) {
+        int rc =
+            eckey_pub_verify(c->ec, md, c->raw.cri, c->raw.cri_len, c->raw.sig, c->raw.sig_len);
+        if (rc < 0)
+            c->nomem = 1;
+        return rc == 1;
+    }
     EVP_PKEY *k = c->info->pkey;
     const char *mdname = md == NID_sha256   ? "SHA256"
                          : md == NID_sha384 ? "SHA384"
                          : md == NID_sha512 ? "SHA512"
                                             : NULL;
-    int rsa = pk == NID_rsaEncryption && EVP_PKEY_is_a(k, "RSA") &&
+    int rsa = k != NULL && pk == NID_rsaEncryption && EVP_PKEY_is_a(k, "RSA") &&
               (ptype == V_ASN1_NULL || ptype == V_ASN1_UNDEF);
-    int ec = pk == NID_X9_62_id_ecPublicKey && EVP_PKEY_is_a(k, "EC") && ptype == V_ASN1_UNDEF;
+    int ec = k != NULL && pk == NID_X9_62_id_ecPublicKey && EVP_PKEY_is_a(k, "EC") &&
+             ptype == V_ASN1_UNDEF;
     int ok = 0;
     if (mdname != NULL && (rsa || ec)) {
         EVP_MD_CTX *m = EVP_MD_CTX_new();
@@ -1128,7 +1136,9 @@ static int raw_verify(struct check *c, int md, int pk, int ptype)
     } else {
         const unsigned char *p = c->info->der;
         X509_REQ *full = d2i_X509_REQ(NULL, &p, (long)c->info->der_len);
-        ok = full != NULL && X509_REQ_verify(full, k) == 1;
+        /* a key read_key took as struct eckey_pub: the one the full decode holds */
+        EVP_PKEY *fk = k != NULL ? k : full != NULL ? X509_REQ_get0_pubkey(full) : NULL;
+        ok = fk != NULL && X509_REQ_verify(full, fk) == 1;
         X509_REQ_free(full);
     }
     ERR_clear_error();
@@ -1167,7 +1177,7 @@ static void check_signature(struct check *c, X509_REQ *req)
     else if (md != NID_sha256 && md != NID_sha384 && md != NID_sha512 && nid != NID_rsassaPss &&
              !c->key_bad)
         add(c, "csr.sig.unsupported", "%s", name);
-    if (c->info->pkey != NULL &&
+    if ((c->info->pkey != NULL || c->ec != NULL) &&
         (c->fast ? !raw_verify(c, md, pk, ptype) : X509_REQ_verify(req, c->info->pkey) != 1))
         add(c, "csr.sig.invalid", NULL);
     X509_ALGOR_free(own);
@@ -1327,6 +1337,7 @@ int csr_check(const unsigned char *in, size_t len, const struct csr_check_opts *
     X509_REQ_free(req);
     X509_PUBKEY_free(c.raw_xpk);
     X509_NAME_free(c.raw_name);
+    eckey_pub_free(c.ec);
     ERR_clear_error();
     if (c.nomem) {
         csr_info_free(c.info);

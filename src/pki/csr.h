@@ -54,7 +54,11 @@ struct csr_info {
                                        (equal to sans[i] when there is nothing to decode) */
     size_t nsans;
     char *spki_sha256_hex;        /* SHA-256 of the DER SubjectPublicKeyInfo, 64 lower-case hex */
-    EVP_PKEY *pkey;               /* the public key (owned), NULL if not decodable */
+    EVP_PKEY *pkey;               /* the public key (owned), or NULL: not decodable, or a
+                                     named P-256/P-384 key with an uncompressed point, which
+                                     the check reads from spki (on the curve, proof of
+                                     possession) without building an EVP_PKEY (pki/eckey.h).
+                                     An acceptable CSR's key is in pkey or spki. */
     X509_PUBKEY *spki;            /* the SubjectPublicKeyInfo as sent (owned; for issuance
                                      without re-encoding), or NULL. Its decoded key may be
                                      absent (X509_PUBKEY_get0 NULL): use pkey */

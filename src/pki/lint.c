@@ -15,6 +15,7 @@
 #include "core/err.h"
 #include "core/policy.h"
 #include "core/text.h"
+#include "pki/eckey.h"
 #include "pki/profile.h"
 #include "pki/lint.h"
 #include "pki/names.h"
@@ -815,9 +816,18 @@ static int check_key(struct lint *l)
     int ptlen = 0;
     X509_ALGOR *alg = NULL;
     char hex[128], group[64];
-    if (xpk == NULL || pk == NULL || !X509_PUBKEY_get0_param(NULL, &pt, &ptlen, &alg, xpk) ||
+    enum eckey_curve curve;
+    if (xpk == NULL || !X509_PUBKEY_get0_param(NULL, &pt, &ptlen, &alg, xpk) ||
         algor_hex(alg, hex, sizeof hex) < 0) {
         add(l, "lint.key.encoding", "public key does not decode");
+        return 0;
+    }
+    if (pk == NULL) { /* a named EC key that came as its bytes (eckey.h): the point decodes */
+        if (!eckey_spki_curve(xpk, &curve, NULL, NULL) ||
+            eckey_point_ok(curve, pt, (size_t)ptlen) != 1)
+            add(l, "lint.key.encoding", "public key does not decode");
+        else if (strcmp(hex, curve == ECKEY_P256 ? ALG_P256 : ALG_P384) != 0)
+            add(l, "lint.key.encoding", "EC key not named-curve uncompressed");
         return 0;
     }
     if (EVP_PKEY_is_a(pk, "RSA")) {

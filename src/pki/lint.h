@@ -24,8 +24,9 @@ struct lint_ctx {
     int allow_wildcard;      /* the product allows wildcard names (never for EV) */
     const X509_PUBKEY *spki; /* the CSR's key; NULL = not compared. When given, the
                                 certificate's subjectPublicKeyInfo must equal it byte for
-                                byte, and the key checks read spki_key (or its decoded
-                                key when spki_key is NULL) */
+                                byte, and the key checks read spki_key (or, when it is
+                                NULL, spki's decoded key, or a named P-256/P-384 key's
+                                point, checked to lie on the curve) */
     EVP_PKEY *spki_key;      /* spki's key, decoded once with the CSR; may be NULL */
     /* Digest the signer will use ("SHA256", "SHA384", "SHA512": signer_digest). Required
      * before signing: the algorithm it makes with the issuer key must be allowed

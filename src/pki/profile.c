@@ -12,6 +12,7 @@
 
 #include "core/policy.h"
 #include "core/text.h"
+#include "pki/eckey.h"
 #include "pki/profile.h"
 
 #define NAME_MAX_LEN 253
@@ -478,13 +479,24 @@ static int serial_check(const struct profile_req *r, struct sm_err *e)
     return 0;
 }
 
+/* 1 for an RSA subscriber key (a request without pubkey has a named EC key: req_check). */
+static int req_rsa(const struct profile_req *r)
+{
+    return r->pubkey != NULL && EVP_PKEY_is_a(r->pubkey, "RSA");
+}
+
 static int req_check(const struct profile_req *r, struct sm_err *e)
 {
     if (profile_policy_oid(r->level) == NULL)
         return sm_err_set(e, SM_E_INVALID, "level", "unknown level %d", (int)r->level);
-    if (r->pubkey == NULL || r->issuer == NULL)
-        return sm_err_set(e, SM_E_INVALID, r->pubkey ? "issuer" : "pubkey", "missing");
-    if (!EVP_PKEY_is_a(r->pubkey, "RSA") && !EVP_PKEY_is_a(r->pubkey, "EC"))
+    if (r->issuer == NULL)
+        return sm_err_set(e, SM_E_INVALID, "issuer", "missing");
+    if (r->pubkey == NULL && !eckey_spki_curve(r->spki, NULL, NULL, NULL))
+        return sm_err_set(e, SM_E_INVALID, "pubkey",
+                          r->spki ? "no key beside a SubjectPublicKeyInfo that is not a named "
+                                    "P-256/P-384 key"
+                                  : "missing");
+    if (r->pubkey != NULL && !EVP_PKEY_is_a(r->pubkey, "RSA") && !EVP_PKEY_is_a(r->pubkey, "EC"))
         return sm_err_set(e, SM_E_INVALID, "pubkey", "key type %s",
                           EVP_PKEY_get0_type_name(r->pubkey));
     if (r->names == NULL || r->nnames == 0)
@@ -577,8 +589,7 @@ static int build_new(const struct profile_req *r, X509 **out, struct sm_err *e)
         return sm_err_set(e, SM_E_NOMEM, "x509", NULL);
     int rc;
     if ((rc = set_fixed(x, r, e)) < 0 || (rc = set_varying(x, r, e)) < 0 ||
-        (rc = subject_build(x, r, e)) < 0 ||
-        (rc = ext_key_usage(x, EVP_PKEY_is_a(r->pubkey, "RSA"), e)) < 0 ||
+        (rc = subject_build(x, r, e)) < 0 || (rc = ext_key_usage(x, req_rsa(r), e)) < 0 ||
         (rc = ext_aki(x, r->issuer, e)) < 0 || (rc = ext_aia(x, r, e)) < 0 ||
         (rc = ext_cdp(x, r, PUT_NEW, e)) < 0 || (rc = ext_policies(x, r, e)) < 0 ||
         (rc = ext_san(x, r, PUT_NEW, e)) < 0) {
@@ -654,8 +665,8 @@ int profile_ctx_key_same(const struct profile_ctx_key *k, const X509 *issuer, en
 static int leaf_fits(const struct profile_leaf *l, const struct profile_req *r)
 {
     return l->x != NULL && r->spki != NULL && l->has_crl == (r->crl_url != NULL) &&
-           profile_ctx_key_same(&l->key, r->issuer, r->level, EVP_PKEY_is_a(r->pubkey, "RSA"),
-                                r->ca_issuers_url, r->ocsp_url, r->cps_url);
+           profile_ctx_key_same(&l->key, r->issuer, r->level, req_rsa(r), r->ca_issuers_url,
+                                r->ocsp_url, r->cps_url);
 }
 
 void profile_leaf_free(struct profile_leaf *l)
@@ -676,8 +687,8 @@ static int leaf_keep(struct profile_leaf *l, const struct profile_req *r, X509 *
     l->has_crl = r->crl_url != NULL;
     if (dup_opt(&l->crl_url, r->crl_url) < 0)
         return -1;
-    return profile_ctx_key_set(&l->key, r->issuer, r->level, EVP_PKEY_is_a(r->pubkey, "RSA"),
-                               r->ca_issuers_url, r->ocsp_url, r->cps_url);
+    return profile_ctx_key_set(&l->key, r->issuer, r->level, req_rsa(r), r->ca_issuers_url,
+                               r->ocsp_url, r->cps_url);
 }
 
 /* The CRL distribution point of the kept certificate, set again only when r's CRL URL

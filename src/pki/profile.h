@@ -40,7 +40,8 @@ struct profile_req {
     const struct profile_subject *subj; /* may be NULL for a DV certificate (empty subject) */
     const char *const *names;           /* DNS names, already checked, lower-case A-labels */
     size_t nnames;
-    EVP_PKEY *pubkey;            /* subscriber key from the CSR (RSA or EC) */
+    EVP_PKEY *pubkey;            /* subscriber key from the CSR (RSA or EC); may be NULL
+                                    when spki is a named P-256/P-384 key (eckey.h) */
     const X509_PUBKEY *spki;     /* optional: pubkey's SubjectPublicKeyInfo as it came
                                     in the CSR; copied as is instead of re-encoding
                                     pubkey (which OpenSSL 3.0 does slowly) */

@@ -114,7 +114,7 @@ static int load_vetted(struct db *db, const struct product_row *p, const struct 
     if (rc == 0 && (o->csr_pem == NULL || csr_check((const unsigned char *)o->csr_pem,
                                                     strlen(o->csr_pem), &copts, &v->csr, e) < 0))
         rc = e && e->code ? -e->code : sm_err_set(e, SM_E_CSR, "csr", "no CSR");
-    if (rc == 0 && (!v->csr->acceptable || v->csr->pkey == NULL || v->csr->spki == NULL))
+    if (rc == 0 && (!v->csr->acceptable || v->csr->spki == NULL))
         rc = sm_err_set(e, SM_E_CSR, "csr", "the stored CSR is not acceptable");
     if (rc == 0)
         subject_of(p, v, o);

@@ -193,7 +193,7 @@ static int prepare(const struct run *r, struct issuance_item *it)
     time_t nb, na;
     sm_err_clear(&it->err);
     it->serial[0] = '\0';
-    if (it->pubkey == NULL || it->names == NULL || it->nnames == 0)
+    if ((it->pubkey == NULL && it->spki == NULL) || it->names == NULL || it->nnames == 0)
         return it->rc = sm_err_set(&it->err, SM_E_INVALID, "names", "nothing to certify");
     int days = it->days;
     if (it->short_lived && (days == 0 || days > PROFILE_SHORT_LIVED_DAYS))

@@ -22,9 +22,10 @@ struct config;
 
 /* One certificate to issue. The inputs are borrowed and must outlive issuance_run. */
 struct issuance_item {
-    EVP_PKEY *pubkey;         /* subscriber key from an accepted CSR */
-    const X509_PUBKEY *spki;  /* the CSR's SubjectPublicKeyInfo of pubkey (optional:
-                                 copied byte for byte and compared by the linter) */
+    EVP_PKEY *pubkey;         /* subscriber key from an accepted CSR; NULL for a named
+                                 P-256/P-384 key, which then comes as spki alone */
+    const X509_PUBKEY *spki;  /* the CSR's SubjectPublicKeyInfo (optional when pubkey is
+                                 given: copied byte for byte and compared by the linter) */
     const char *const *names; /* checked lower-case names; names[0] is the CN */
     size_t nnames;
     const struct profile_subject *subj; /* vetted subject; NULL = CN only (DV) */

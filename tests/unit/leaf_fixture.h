@@ -160,6 +160,33 @@ static void fx_leaf_init(struct fx_leaf *f, enum cert_level level, EVP_PKEY *key
     c->cps_url = FX_CPS;
 }
 
+/* key's SubjectPublicKeyInfo as the CSR check hands it over: algorithm and key bits, with
+ * no decoded key inside (X509_PUBKEY_get0 gives NULL). Caller frees. */
+__attribute__((unused)) static X509_PUBKEY *fx_bare_spki(EVP_PKEY *key)
+{
+    X509_PUBKEY *full = NULL;
+    assert_int_equal(X509_PUBKEY_set(&full, key), 1);
+    ASN1_OBJECT *kobj = NULL;
+    const unsigned char *bits = NULL;
+    int nbits = 0, ptype = 0;
+    X509_ALGOR *alg = NULL;
+    const void *pval = NULL;
+    assert_int_equal(X509_PUBKEY_get0_param(&kobj, &bits, &nbits, &alg, full), 1);
+    X509_ALGOR_get0(NULL, &ptype, &pval, alg);
+    X509_PUBKEY *bare = X509_PUBKEY_new();
+    unsigned char *penc = OPENSSL_memdup(bits, (size_t)nbits);
+    void *param = ptype == V_ASN1_OBJECT ? (void *)OBJ_dup(pval) : NULL;
+    assert_non_null(bare);
+    assert_non_null(penc);
+    assert_int_equal(X509_PUBKEY_set0_param(bare, OBJ_dup(kobj),
+                                            ptype == V_ASN1_OBJECT ? V_ASN1_OBJECT : V_ASN1_NULL,
+                                            param, penc, nbits),
+                     1);
+    X509_PUBKEY_free(full);
+    assert_null(X509_PUBKEY_get0(bare));
+    return bare;
+}
+
 static X509 *fx_build(const struct fx_leaf *f)
 {
     X509 *x = NULL;

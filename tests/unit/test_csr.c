@@ -14,6 +14,7 @@
 #include <jansson.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/err.h>
 #include <openssl/param_build.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
@@ -113,7 +114,9 @@ static void test_csr_check_accepts_variants(void **state)
         for (size_t k = 0; k < info->nproblems; k++)
             assert_int_equal(info->problems[k].severity, CSR_SEV_NOTICE);
         assert_non_null(info->der);
-        assert_non_null(info->pkey);
+        assert_non_null(info->spki); /* the key: pkey, or for a named EC key spki alone */
+        if (strcmp(info->key_type, "EC") != 0)
+            assert_non_null(info->pkey);
         assert_int_equal(strlen(info->spki_sha256_hex), 64);
         csr_info_free(info);
     }
@@ -782,8 +785,10 @@ static void test_csr_check_raw_parse_same_as_full_decode(void **state)
         if (!info->acceptable)
             dump_problems(info);
         assert_true(info->acceptable);
-        assert_non_null(info->pkey);
-        assert_int_equal(EVP_PKEY_eq(info->pkey, keys[i]), 1);
+        if (i < 2) /* a named EC key: no EVP_PKEY, the key is spki (below) */
+            assert_null(info->pkey);
+        else
+            assert_int_equal(EVP_PKEY_eq(info->pkey, keys[i]), 1);
         const unsigned char *p = der;
         X509_REQ *full = d2i_X509_REQ(NULL, &p, (long)len);
         unsigned char *a = NULL, *b = NULL;
@@ -813,6 +818,86 @@ static void test_csr_check_raw_parse_same_as_full_decode(void **state)
     }
 }
 
+/* issue 8 item 29: a named P-256/P-384 key is checked without an EVP_PKEY (pki/eckey):
+ * for valid requests (SHA-256/384/512) and for 360 copies with one bit flipped anywhere
+ * from the CertificationRequestInfo to the end, the verdict on the signature is the one
+ * X509_REQ_verify gives with the key of a full decode, and a key OpenSSL cannot decode
+ * (a point off the curve) is csr.key.undecodable, never a checked signature. */
+static void test_csr_check_named_ec_key_verdicts(void **state)
+{
+    (void)state;
+    EVP_PKEY *keys[] = {EVP_EC_gen("P-256"), EVP_EC_gen("P-384")};
+    const EVP_MD *mds[] = {EVP_sha256(), EVP_sha384(), EVP_sha512()};
+    size_t compared = 0, invalid = 0, undecodable = 0;
+    unsigned seed = 29;
+    for (size_t k = 0; k < 2; k++) {
+        assert_non_null(keys[k]);
+        for (size_t m = 0; m < 3; m++) {
+            size_t len = 0;
+            unsigned char *der = make_csr(keys[k], mds[m], "ec.example.com", 0, NULL, 0, &len);
+            struct csr_info *info = check_buf(der, len, NULL);
+            if (!info->acceptable)
+                dump_problems(info);
+            assert_true(info->acceptable);
+            assert_null(info->pkey);
+            assert_int_equal(info->key_bits, k == 0 ? 256 : 384);
+            unsigned char *a = NULL;
+            int la = i2d_PUBKEY(keys[k], &a), lb = i2d_X509_PUBKEY(info->spki, NULL);
+            assert_int_equal(la, lb);
+            unsigned char *b = OPENSSL_malloc((size_t)lb), *bp = b;
+            assert_int_equal(i2d_X509_PUBKEY(info->spki, &bp), lb);
+            assert_memory_equal(a, b, (size_t)la);
+            OPENSSL_free(a);
+            OPENSSL_free(b);
+            csr_info_free(info);
+            for (int n = 0; n < 60; n++) {
+                unsigned char *d = malloc(len);
+                assert_non_null(d);
+                memcpy(d, der, len);
+                seed = seed * 1103515245u + 12345u;
+                size_t at = 4 + (seed >> 8) % (len - 4); /* past the outer header */
+                d[at] ^= (unsigned char)(1u << ((seed >> 4) % 8));
+                const unsigned char *p = d;
+                X509_REQ *full = d2i_X509_REQ(NULL, &p, (long)len);
+                info = check_buf(d, len, NULL);
+                EVP_PKEY *pk = full != NULL ? X509_REQ_get0_pubkey(full) : NULL;
+                ERR_clear_error();
+                if (full != NULL && info->spki != NULL && pk == NULL) {
+                    /* refused for its key: off the curve, or another algorithm or curve */
+                    int key_refused = 0;
+                    for (size_t q = 0; q < info->nproblems; q++)
+                        key_refused |= info->problems[q].severity == CSR_SEV_ERROR &&
+                                       strncmp(info->problems[q].code, "csr.key.", 8) == 0;
+                    if (!key_refused) {
+                        dump_problems(info);
+                        fail_msg("key %zu md %zu flip at %zu: key not refused", k, m, at);
+                    }
+                    assert_false(csr_info_has(info, "csr.sig.invalid"));
+                    assert_false(info->acceptable);
+                    undecodable += csr_info_has(info, "csr.key.undecodable");
+                } else if (full != NULL && info->spki != NULL && p == d + len) {
+                    int want = X509_REQ_verify(full, pk) == 1;
+                    ERR_clear_error();
+                    if (want == csr_info_has(info, "csr.sig.invalid"))
+                        fail_msg("key %zu md %zu flip at %zu: OpenSSL %s, the check %s", k, m,
+                                 at, want ? "valid" : "invalid", want ? "invalid" : "valid");
+                    assert_false(csr_info_has(info, "csr.key.undecodable"));
+                    compared++;
+                    invalid += !want;
+                }
+                X509_REQ_free(full);
+                csr_info_free(info);
+                free(d);
+            }
+            free(der);
+        }
+        EVP_PKEY_free(keys[k]);
+    }
+    /* most flips land where the request still parses, and each kind was seen */
+    if (compared < 150 || invalid < 100 || undecodable < 5)
+        fail_msg("compared %zu, invalid %zu, undecodable %zu", compared, invalid, undecodable);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -836,6 +921,7 @@ int main(void)
         cmocka_unit_test(test_csr_problem_table_complete),
         cmocka_unit_test(test_csr_check_alloc_failures),
         cmocka_unit_test(test_csr_check_raw_parse_same_as_full_decode),
+        cmocka_unit_test(test_csr_check_named_ec_key_verdicts),
     };
     return cmocka_run_group_tests_name("csr", tests, NULL, NULL);
 }

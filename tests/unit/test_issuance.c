@@ -25,6 +25,7 @@
 #include "core/clock.h"
 #include "core/config.h"
 #include "pki/ca.h"
+#include "pki/csr.h"
 #include "ra/issuer.h"
 #include "ra/issuance.h"
 #include "store/audit.h"
@@ -221,6 +222,50 @@ static void test_issuance_run_incomplete_item_reserves_nothing(void **state)
     assert_string_equal(it[0].serial, "");
     assert_int_equal(certs_count_state(db, NULL, &after, NULL), 0);
     assert_int_equal(before, after);
+}
+
+/* issue 8 item 29: a named P-256 key comes from the CSR check as its SubjectPublicKeyInfo
+ * alone (no EVP_PKEY): it is certified and stored as any other; an item with neither a key
+ * nor a SubjectPublicKeyInfo reserves nothing. */
+static void test_issuance_run_named_ec_key_from_the_csr_check(void **state)
+{
+    (void)state;
+    X509_REQ *req = X509_REQ_new();
+    assert_non_null(req);
+    assert_true(X509_NAME_add_entry_by_txt(X509_REQ_get_subject_name(req), "CN", MBSTRING_UTF8,
+                                           (const unsigned char *)"www.example.com", -1, -1, 0));
+    assert_true(X509_REQ_set_pubkey(req, key));
+    assert_true(X509_REQ_sign(req, key, EVP_sha256()) > 0);
+    unsigned char *der = NULL;
+    int len = i2d_X509_REQ(req, &der);
+    assert_true(len > 0);
+    X509_REQ_free(req);
+    struct csr_info *info = NULL;
+    assert_int_equal(csr_check(der, (size_t)len, NULL, &info, NULL), 0);
+    OPENSSL_free(der);
+    assert_true(info->acceptable);
+    assert_null(info->pkey); /* the key is info->spki alone */
+    int64_t before = 0, after = 0;
+    assert_int_equal(certs_count_state(db, NULL, &before, NULL), 0);
+    struct issuance_item it[2] = {item(names_ok, 2), item(names_ok, 2)};
+    it[0].pubkey = NULL;
+    it[0].spki = info->spki;
+    it[1].pubkey = NULL; /* and no spki */
+    assert_int_equal(issuance_run(db, dv, &opts, it, 2, NULL), 0);
+    assert_int_equal(it[0].rc, 0);
+    assert_int_equal(it[1].rc, -SM_E_INVALID);
+    assert_string_equal(it[1].serial, "");
+    assert_int_equal(certs_count_state(db, NULL, &after, NULL), 0);
+    assert_int_equal(after, before + 1);
+    state_is(it[0].serial, "issued");
+    const unsigned char *p = it[0].der;
+    X509 *x = d2i_X509(NULL, &p, (long)it[0].der_len);
+    assert_non_null(x);
+    assert_int_equal(EVP_PKEY_eq(X509_get0_pubkey(x), key), 1);
+    assert_int_equal(X509_verify(x, X509_get0_pubkey(dv->cert)), 1);
+    X509_free(x);
+    issuance_item_clear(&it[0]);
+    csr_info_free(info);
 }
 
 static void reserve(const char *serial, const char *owner, int64_t at)
@@ -682,6 +727,7 @@ int main(void)
         cmocka_unit_test(test_issuance_run_stores_every_certificate),
         cmocka_unit_test(test_issuance_run_lint_failure_abandons_only_that_one),
         cmocka_unit_test(test_issuance_run_incomplete_item_reserves_nothing),
+        cmocka_unit_test(test_issuance_run_named_ec_key_from_the_csr_check),
         cmocka_unit_test(test_issuance_recover_tells_dead_from_alive),
         cmocka_unit_test(test_certs_transitions_refused),
         cmocka_unit_test(test_certs_count_valid_cn),

@@ -643,7 +643,12 @@ static void test_profile_build_into_matches_new(void **state)
         struct fx_leaf f;
         fx_leaf_init(&f, level, key, ca);
         X509_PUBKEY *spki = NULL;
-        assert_int_equal(X509_PUBKEY_set(&spki, key), 1);
+        if (keys[(i / 7) % 3] == FX_P256 && i % 2 == 0) { /* as the CSR check hands it over */
+            spki = fx_bare_spki(key);
+            f.req.pubkey = NULL;
+        } else {
+            assert_int_equal(X509_PUBKEY_set(&spki, key), 1);
+        }
         f.req.spki = spki;
         f.ctx.spki = spki;
         size_t nn = 1 + (size_t)(i % 4);
@@ -739,6 +744,67 @@ static void test_profile_build_into_refuses_and_drops(void **state)
     X509_PUBKEY_free(spki);
 }
 
+/* issue 8 item 29: a named P-256/P-384 key may come as its SubjectPublicKeyInfo alone (the
+ * CSR check builds no EVP_PKEY for it): the certificate is the same, byte for byte, as with
+ * the key given, and lint passes it, checking the point from its bytes; a point off the
+ * curve is lint.key.encoding; an RSA key or no key at all without pubkey is refused. */
+static void test_profile_build_named_ec_key_from_spki_alone(void **state)
+{
+    (void)state;
+    const enum fx_key keys[] = {FX_P256, FX_P384, FX_RSA2048};
+    for (size_t i = 0; i < 3; i++) {
+        EVP_PKEY *key = fx_key(keys[i]);
+        struct fx_leaf f;
+        fx_leaf_init(&f, i == 1 ? LEVEL_OV : LEVEL_DV, key, ca_rsa);
+        X509_PUBKEY *bare = fx_bare_spki(key);
+        f.req.spki = f.ctx.spki = bare;
+        X509 *with_key = fx_build(&f), *alone = NULL;
+        f.req.pubkey = NULL;
+        f.ctx.spki_key = NULL;
+        struct sm_err e = {0};
+        int rc = profile_build(&f.req, &alone, &e);
+        if (keys[i] == FX_RSA2048) { /* no RSA key without its EVP_PKEY */
+            assert_int_equal(rc, -SM_E_INVALID);
+            assert_string_equal(e.field, "pubkey");
+            assert_null(alone);
+            X509_free(with_key);
+            X509_PUBKEY_free(bare);
+            continue;
+        }
+        assert_int_equal(rc, 0);
+        struct lint_report rep; /* before tbs_der, which writes a signature algorithm */
+        if (lint_cert(alone, &f.ctx, &rep) != 0)
+            fail_msg("key %zu: %zu findings, first %s", i, rep.n, rep.n ? rep.f[0].id : "");
+        int na = 0, nb = 0;
+        unsigned char *a = tbs_der(with_key, &na), *b = tbs_der(alone, &nb);
+        assert_int_equal(na, nb);
+        assert_memory_equal(a, b, (size_t)na);
+        OPENSSL_free(a);
+        OPENSSL_free(b);
+        X509_free(alone);
+        /* the same bytes with the point's last octet changed: off the curve */
+        const unsigned char *bits = NULL;
+        int nbits = 0;
+        assert_int_equal(X509_PUBKEY_get0_param(NULL, &bits, &nbits, NULL, bare), 1);
+        ((unsigned char *)bits)[nbits - 1] ^= 0x01;
+        assert_int_equal(profile_build(&f.req, &alone, &e), 0);
+        assert_int_not_equal(lint_cert(alone, &f.ctx, &rep), 0);
+        assert_true(rep.n >= 1);
+        assert_string_equal(rep.f[0].id, "lint.key.encoding");
+        X509_free(alone);
+        X509_free(with_key);
+        X509_PUBKEY_free(bare);
+    }
+    struct fx_leaf f;
+    fx_leaf_init(&f, LEVEL_DV, fx_key(FX_P256), ca_rsa);
+    f.req.pubkey = NULL; /* and no spki */
+    X509 *x = NULL;
+    struct sm_err e = {0};
+    assert_int_equal(profile_build(&f.req, &x, &e), -SM_E_INVALID);
+    assert_string_equal(e.field, "pubkey");
+    assert_null(x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -758,6 +824,7 @@ int main(void)
         cmocka_unit_test(test_profile_policy_oid_and_level_name),
         cmocka_unit_test(test_profile_text_check_cases),
         cmocka_unit_test(test_profile_build_into_matches_new),
+        cmocka_unit_test(test_profile_build_named_ec_key_from_spki_alone),
         cmocka_unit_test(test_profile_build_into_refuses_and_drops),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
