@@ -1138,7 +1138,7 @@ static int raw_verify(struct check *c, int md, int pk, int ptype)
         X509_REQ *full = d2i_X509_REQ(NULL, &p, (long)c->info->der_len);
         /* a key read_key took as struct eckey_pub: the one the full decode holds */
         EVP_PKEY *fk = k != NULL ? k : full != NULL ? X509_REQ_get0_pubkey(full) : NULL;
-        ok = fk != NULL && X509_REQ_verify(full, fk) == 1;
+        ok = full != NULL && fk != NULL && X509_REQ_verify(full, fk) == 1;
         X509_REQ_free(full);
     }
     ERR_clear_error();

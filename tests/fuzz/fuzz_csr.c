@@ -8,6 +8,7 @@
 #include <jansson.h>
 
 #include "pki/csr.h"
+#include "pki/eckey.h"
 
 static int fake_blocklist(void *arg, const unsigned char sha[32], const char *hex)
 {
@@ -32,8 +33,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     free(text);
     json_decref(j);
-    if (info->acceptable != 0 && info->pkey == NULL)
-        abort(); /* an acceptable CSR always has a key */
+    /* an acceptable CSR always has a key: its EVP_PKEY, or a named EC key's point on the
+     * curve in spki */
+    enum eckey_curve c;
+    const unsigned char *pt = NULL;
+    size_t n = 0;
+    if (info->acceptable != 0 &&
+        (info->spki == NULL ||
+         (info->pkey == NULL && (!eckey_spki_curve(info->spki, &c, &pt, &n) ||
+                                 eckey_point_ok(c, pt, n) != 1))))
+        abort();
     csr_info_free(info);
     return 0;
 }
