@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Batch issuance with serial reservation and recovery (R-ISS-3, R-ISS-4). See issuance.h.
- * Per batch: [tx] reserve the batch's serials (one record), commit; sign outside any
+ * Per batch: [tx] reserve the batch's serials (one record), commit (without waiting for the
+ * disk: durable with the store's commit, db_begin_lazy); sign outside any
  * transaction (threads); [tx] write every certificate row in its outcome (issued, or
  * abandoned) with its audit record and close the batch, commit; only then are results
  * visible. */
@@ -235,7 +236,7 @@ static int reserve_batch(struct db *db, struct run *r, struct issuance_item *ite
         return 0;
     struct certs_batch b = {r->is->ca_id, r->is->level,    r->is->root,
                             r->owner,     (int64_t)r->now, list.p};
-    rc = db_begin(db, e);
+    rc = db_begin_lazy(db, e); /* durable with the store's commit: nothing leaves before */
     if (rc == 0)
         rc = certs_batch_reserve(db, &b, &r->batch_id, e);
     if (rc == 0)

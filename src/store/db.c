@@ -18,6 +18,8 @@ struct db {
     void *h;
     int64_t changes;
     int in_tx;     /* 1 in a transaction of db_begin, 2 in one of db_begin_read */
+    int lazy;      /* SQLite: the open transaction is db_begin_lazy's (synchronous=NORMAL
+                      until it ends) */
     int last_fail; /* SM_E_DB_BUSY / SM_E_STORAGE_FULL seen since db_clear_failure */
     struct db_hook {
         db_hook_fn fn;
@@ -269,6 +271,39 @@ static int begin(struct db *db, const char *sql, int mode, struct sm_err *e)
 
 int db_begin(struct db *db, struct sm_err *e) { return begin(db, db->ops->begin_sql, 1, e); }
 
+/* SQLite: the connection's synchronous=FULL again after a db_begin_lazy transaction. */
+static int lazy_end(struct db *db, struct sm_err *e)
+{
+    if (!db->lazy)
+        return 0;
+    db->lazy = 0;
+    struct sm_err ignored = {0};
+    if (exec_plain(db, "PRAGMA synchronous=FULL", &ignored) < 0)
+        return sm_err_set(e, SM_E_DB, "db", "cannot restore synchronous=FULL");
+    return 0;
+}
+
+int db_begin_lazy(struct db *db, struct sm_err *e)
+{
+    if (db->in_tx)
+        return sm_err_set(e, SM_E_INTERNAL, "db", "transaction already open");
+    if (db->ops != &db_sqlite_ops) {
+        int rc = db_begin(db, e);
+        if (rc == 0 && (rc = exec_plain(db, "SET LOCAL synchronous_commit TO OFF", e)) < 0)
+            db_rollback(db);
+        return rc;
+    }
+    /* SQLite takes the setting only outside a transaction, and keeps it: lazy_end */
+    int rc = exec_plain(db, "PRAGMA synchronous=NORMAL", e);
+    if (rc < 0)
+        return rc;
+    db->lazy = 1;
+    rc = db_begin(db, e);
+    if (rc < 0)
+        lazy_end(db, NULL);
+    return rc;
+}
+
 int db_begin_read(struct db *db, struct sm_err *e)
 {
     return begin(db, db->ops->begin_read_sql, 2, e);
@@ -288,7 +323,7 @@ int db_commit(struct db *db, struct sm_err *e)
     }
     db->in_tx = 0;
     drop_hooks(db);
-    return 0;
+    return lazy_end(db, e);
 }
 
 int db_rollback(struct db *db)
@@ -299,6 +334,7 @@ int db_rollback(struct db *db)
     exec_plain(db, "ROLLBACK", &ignored);
     db->in_tx = 0;
     drop_hooks(db);
+    lazy_end(db, NULL);
     return 0;
 }
 

@@ -73,6 +73,14 @@ int64_t db_changes(struct db *db);
 /* Transactions. begin is "BEGIN IMMEDIATE" on SQLite so writers serialize early. */
 int db_begin(struct db *db, struct sm_err *e);
 int db_commit(struct db *db, struct sm_err *e);
+/* db_begin for a transaction whose commit does not wait for the disk (SQLite
+ * synchronous=NORMAL until it ends, PostgreSQL synchronous_commit off for it): it is
+ * visible at once when committed, and durable with the next ordinary commit of any
+ * connection (SQLite's WAL and PostgreSQL's log are written, and synced, in order). For a
+ * write whose loss in a system crash harms nothing while nothing durable depends on it:
+ * issuance's serial reservation, whose certificates leave only after their store's
+ * ordinary commit. Ended with db_commit or db_rollback as any other. */
+int db_begin_lazy(struct db *db, struct sm_err *e);
 int db_rollback(struct db *db); /* never fails visibly; safe when no transaction is open */
 /* A transaction for reads only, ended with db_rollback: on SQLite ("BEGIN", which takes
  * no write lock) many lookups share one snapshot and one lock instead of taking them per

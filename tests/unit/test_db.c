@@ -475,6 +475,70 @@ static void test_db_commit_hooks(void **state)
     assert_string_equal(many[DB_MAX_HOOKS].order, "");
 }
 
+/* The connection's durability setting as text: SQLite's synchronous ("2" is FULL),
+ * PostgreSQL's synchronous_commit ("on"). */
+static int get_setting(void *ctx, const struct db_val *cols, int ncols)
+{
+    assert_true(ncols >= 1);
+    if (cols[0].t == DB_INT)
+        snprintf(ctx, 16, "%lld", (long long)cols[0].i);
+    else
+        snprintf(ctx, 16, "%.*s", (int)cols[0].n, (const char *)cols[0].p);
+    return 0;
+}
+
+static const char *durability(struct db *db)
+{
+    static const struct db_stmt st = {"test.durability", "SELECT 1", "PRAGMA synchronous",
+                                      "SHOW synchronous_commit"};
+    static char v[16];
+    assert_int_equal(db_run(db, &st, NULL, 0, get_setting, v, NULL), 0);
+    return v;
+}
+
+/* db_begin_lazy (issue 8 item 29: issuance's serial reservation): its transaction commits
+ * without waiting for the disk (SQLite synchronous=NORMAL, PostgreSQL synchronous_commit
+ * off) and is visible to another connection at once; a failing commit writes nothing;
+ * however it ends, the connection's own setting is back afterwards. */
+static void test_db_begin_lazy(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    struct db *other = NULL;
+    int rc;
+    mk_table(f->db);
+    int sqlite = strcmp(db_backend(f->db), "sqlite") == 0;
+    char before[16];
+    snprintf(before, sizeof before, "%s", durability(f->db));
+    if (sqlite)
+        assert_string_equal(before, "2"); /* FULL */
+    assert_int_equal(db_begin_lazy(f->db, &e), 0);
+    assert_int_equal(db_begin_lazy(f->db, &e), -SM_E_INTERNAL); /* already open */
+    assert_string_equal(durability(f->db), sqlite ? "1" : "off");
+    insert(f->db, "lazy", NULL, 0, 0, &rc);
+    assert_int_equal(rc, 0);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    assert_int_equal(db_in_transaction(f->db), 0);
+    assert_string_equal(durability(f->db), before);
+    assert_int_equal(db_open(f->url, f->dir, &other, &e), 0);
+    assert_int_equal(count_rows(other), 1);
+    db_close(other);
+    /* rolled back, and a failing commit: nothing written, the setting back */
+    assert_int_equal(db_begin_lazy(f->db, &e), 0);
+    insert(f->db, "rolled back", NULL, 0, 0, &rc);
+    db_rollback(f->db);
+    assert_string_equal(durability(f->db), before);
+    struct hook_log fail = {.fail = 1};
+    assert_int_equal(db_begin_lazy(f->db, &e), 0);
+    insert(f->db, "lost", NULL, 0, 0, &rc);
+    assert_int_equal(rc, 0);
+    assert_int_equal(db_on_commit(f->db, hook_b, hook_done, &fail, &e), 0);
+    assert_int_equal(db_commit(f->db, &e), -SM_E_CONFLICT);
+    assert_int_equal(db_in_transaction(f->db), 0);
+    assert_int_equal(count_rows(f->db), 1);
+    assert_string_equal(durability(f->db), before);
+}
+
 /* A unique violation is SM_E_CONFLICT on both backends, and the transaction can roll back. */
 static void test_db_run_unique_violation_is_conflict(void **state)
 {
@@ -922,6 +986,7 @@ static const struct CMUnitTest table[] = {
     T(test_db_begin_twice_is_error),
     T(test_db_read_transaction),
     T(test_db_commit_hooks),
+    T(test_db_begin_lazy),
     T(test_db_run_unique_violation_is_conflict),
     T(test_db_run_bad_sql_is_db_error),
     T(test_db_changes_counts_updated_rows),
