@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 
 #include "pki/keyfile.h"
@@ -171,6 +172,92 @@ static void test_keyfile_read_wrong_passphrase(void **state)
         assert_null(back);
     }
     assert_int_equal(keyfile_read(path, "", &back, NULL), -SM_E_INVALID);
+    EVP_PKEY_free(k);
+}
+
+/* Writes k to path as PKCS#8 encrypted under pass with alg (PBES2 parameters). */
+static void write_p8(const char *path, EVP_PKEY *k, const char *pass, X509_ALGOR *alg)
+{
+    PKCS8_PRIV_KEY_INFO *p8 = EVP_PKEY2PKCS8(k);
+    assert_non_null(p8);
+    assert_non_null(alg);
+    X509_SIG *sig = PKCS8_set0_pbe_ex(pass, (int)strlen(pass), p8, alg, NULL, NULL);
+    assert_non_null(sig);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    assert_int_equal(PEM_write_PKCS8(f, sig), 1);
+    fclose(f);
+    assert_int_equal(chmod(path, 0600), 0);
+    X509_SIG_free(sig);
+    PKCS8_PRIV_KEY_INFO_free(p8);
+}
+
+/* R-OPS-1, issue 8 item 29: key files are decrypted with libsodium's scrypt when they use
+ * the scheme keyfile_write writes (PBES2, scrypt, AES-256-CBC), with any parameters in
+ * bounds, and by OpenSSL otherwise: each gives the key OpenSSL's own reader gives; a
+ * damaged file is refused. */
+static void test_keyfile_read_schemes_and_damage(void **state)
+{
+    (void)state;
+    char path[512];
+    EVP_PKEY *k = gen(KEYFILE_EC_P256), *back = NULL;
+    struct {
+        const char *name;
+        X509_ALGOR *alg;
+    } files[] = {
+        {"scrypt-n12-p2.key",
+         PKCS5_pbe2_set_scrypt(EVP_aes_256_cbc(), NULL, 0, NULL, 1 << 12, 8, 2)},
+        {"scrypt-aes128.key",
+         PKCS5_pbe2_set_scrypt(EVP_aes_128_cbc(), NULL, 0, NULL, 1 << 12, 8, 1)},
+        {"pbkdf2.key",
+         PKCS5_pbe2_set_iv(EVP_aes_256_cbc(), 2048, NULL, 0, NULL, NID_hmacWithSHA256)},
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        path_of(path, sizeof path, files[i].name);
+        write_p8(path, k, "pass-5678", files[i].alg);
+        assert_int_equal(keyfile_read(path, "pass-5678", &back, NULL), 0);
+        assert_int_equal(EVP_PKEY_eq(back, k), 1);
+        EVP_PKEY_free(back);
+        back = NULL;
+        assert_int_equal(keyfile_read(path, "pass-5679", &back, NULL), -SM_E_CRYPTO);
+        assert_null(back);
+    }
+    /* keyfile_write's own file: the key OpenSSL's reader gives */
+    path_of(path, sizeof path, "own.key");
+    assert_int_equal(keyfile_write(path, k, "pass-5678", NULL), 0);
+    assert_int_equal(keyfile_read(path, "pass-5678", &back, NULL), 0);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    EVP_PKEY *ossl = PEM_read_PrivateKey(f, NULL, NULL, (void *)"pass-5678");
+    fclose(f);
+    assert_non_null(ossl);
+    assert_int_equal(EVP_PKEY_eq(back, ossl), 1);
+    assert_int_equal(EVP_PKEY_eq(back, k), 1);
+    EVP_PKEY_free(back);
+    EVP_PKEY_free(ossl);
+    back = NULL;
+    /* one character of the encrypted key changed in each of its lines */
+    char text[4096];
+    f = fopen(path, "r");
+    assert_non_null(f);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    char *line = strchr(text, '\n');
+    assert_non_null(line);
+    for (int damaged = 0; line != NULL && line[1] != '-'; line = strchr(line + 1, '\n')) {
+        char was = line[5];
+        line[5] = was == 'A' ? 'B' : 'A';
+        f = fopen(path, "w");
+        assert_non_null(f);
+        assert_int_equal(fwrite(text, 1, n, f), n);
+        fclose(f);
+        assert_int_equal(keyfile_read(path, "pass-5678", &back, NULL), -SM_E_CRYPTO);
+        assert_null(back);
+        line[5] = was;
+        damaged++;
+        assert_true(damaged < 20);
+    }
     EVP_PKEY_free(k);
 }
 
@@ -592,6 +679,7 @@ int main(void)
         cmocka_unit_test(test_keyfile_write_refuses_existing),
         cmocka_unit_test(test_keyfile_write_refuses_empty_passphrase),
         cmocka_unit_test(test_keyfile_read_wrong_passphrase),
+        cmocka_unit_test(test_keyfile_read_schemes_and_damage),
         cmocka_unit_test(test_keyfile_read_refuses_unencrypted),
         cmocka_unit_test(test_keyfile_read_missing_file),
         cmocka_unit_test(test_signer_sign_cert_digest_per_type),
