@@ -63,6 +63,16 @@ static void dump_problems(const struct csr_info *info)
         print_message("#   %s (%s)\n", info->problems[i].code, info->problems[i].detail);
 }
 
+/* The check of a request that must be acceptable (its problems shown when it is not). */
+static struct csr_info *check_acceptable(const unsigned char *der, size_t len)
+{
+    struct csr_info *info = check_buf(der, len, NULL);
+    if (!info->acceptable)
+        dump_problems(info);
+    assert_true(info->acceptable);
+    return info;
+}
+
 /* ------------------------------------------------------------ fixture tables */
 
 struct accepted_case {
@@ -784,10 +794,7 @@ static void test_csr_check_raw_parse_same_as_full_decode(void **state)
         assert_non_null(keys[i]);
         size_t len = 0;
         unsigned char *der = make_csr(keys[i], mds[i], "raw.example.com", 0, NULL, 0, &len);
-        struct csr_info *info = check_buf(der, len, NULL);
-        if (!info->acceptable)
-            dump_problems(info);
-        assert_true(info->acceptable);
+        struct csr_info *info = check_acceptable(der, len);
         if (i < 2) /* a named EC key: no EVP_PKEY, the key is spki (below) */
             assert_null(info->pkey);
         else
@@ -838,10 +845,7 @@ static void test_csr_check_named_ec_key_verdicts(void **state)
         for (size_t m = 0; m < 3; m++) {
             size_t len = 0;
             unsigned char *der = make_csr(keys[k], mds[m], "ec.example.com", 0, NULL, 0, &len);
-            struct csr_info *info = check_buf(der, len, NULL);
-            if (!info->acceptable)
-                dump_problems(info);
-            assert_true(info->acceptable);
+            struct csr_info *info = check_acceptable(der, len);
             assert_null(info->pkey);
             assert_int_equal(info->key_bits, k == 0 ? 256 : 384);
             unsigned char *a = NULL;
