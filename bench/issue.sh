@@ -81,6 +81,22 @@
 #   state 54%, CPU per certificate 138 us = 58%; 2 threads 1.65x whole runs, 1.83x steady;
 #   62.3x openssl ca. Reservation commits that do not wait for the disk (durable with the
 #   store's commit) measured 1-2 ms on top: not landed.
+#   A named P-256/P-384 key of a request checked without an EVP_PKEY (pki/eckey: EC_KEY
+#   and ECDSA_verify over our digest of the request info; OpenSSL 3.0 built a key and
+#   fetched two algorithms per request, under locks two threads contend for), the batch's
+#   reservation committed without waiting for the disk (db_begin_lazy: durable with the
+#   store's commit), the CA key file decrypted with libsodium's scrypt (limit 12736/s; A/B
+#   against the binary before each step, alternating, 5 runs each, pristine data
+#   directories): 1 thread 345 -> 334 -> 327 -> 324 ms, 2 threads 212 -> 200 -> 193 ->
+#   ~190 ms; CSR check CPU per certificate 1 thread 80 -> 75 us, 2 threads 87 -> 79 us;
+#   open 35 -> 29 ms; bench: 1 thread 6173/s = 48% of the limit, steady state 54%, CPU
+#   per certificate 133 us = 59%; 2 threads 1.72x whole runs, 1.89x steady; 64.7x openssl
+#   ca. With two threads the check is now as parallel as the machine (wall 94 ms for 158 ms
+#   of CPU beside the 30 ms open); the issuance phase is not (82 ms for 120 ms of CPU): the
+#   last batch's store (21 ms: its rows, its commit and the WAL checkpoint it triggers) has
+#   nothing left to sign beside it, and each store commit waits ~2.5 ms for the disk.
+#   Smaller last batches, 8 or 16 KiB pages, another wal_autocheckpoint and a third
+#   signing thread beside the database work measured within the noise (+-5 ms).
 # Deterministic, per certificate of a 200-certificate batch minus a 1-certificate run
 # (valgrind --tool=callgrind, SQLite): database statements 11 -> 7 (sqlite3_step 16 -> 10),
 # instructions 2.26 M -> 2.23 M, of which reserve + store (the serial database half)
