@@ -102,23 +102,6 @@ int eckey_spki_curve(const X509_PUBKEY *spki, enum eckey_curve *c, const unsigne
     return 1;
 }
 
-int eckey_point_ok(enum eckey_curve c, const unsigned char *pt, size_t n)
-{
-    const EC_GROUP *g = group_of(c);
-    if (g == NULL)
-        return -1;
-    if (!point_form(c, pt, n))
-        return 0;
-    EC_POINT *p = EC_POINT_new(g);
-    if (p == NULL)
-        return -1;
-    /* decoding an uncompressed point checks that it lies on the curve */
-    int ok = EC_POINT_oct2point(g, p, pt, n, NULL) == 1 && !EC_POINT_is_at_infinity(g, p);
-    EC_POINT_free(p);
-    ERR_clear_error();
-    return ok;
-}
-
 struct eckey_pub {
     EC_KEY *key;
 };
@@ -176,4 +159,12 @@ void eckey_pub_free(struct eckey_pub *k)
         return;
     EC_KEY_free(k->key);
     free(k);
+}
+
+int eckey_point_ok(enum eckey_curve c, const unsigned char *pt, size_t n)
+{
+    struct eckey_pub *k = NULL;
+    int rc = eckey_pub_new(c, pt, n, &k); /* the one decoding of a point */
+    eckey_pub_free(k);
+    return rc;
 }
