@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Batch issuance with serial reservation and recovery (R-ISS-3, R-ISS-4). See issuance.h.
- * Per batch: [tx] reserve the batch's serials (one record), commit (without waiting for the
- * disk: durable with the store's commit, db_begin_lazy); sign outside any
+ * Per batch: [tx] reserve the batch's serials (one record), commit (in a transaction of its
+ * own without waiting for the disk: durable with the store's commit, db_begin_lazy; in a
+ * run of several batches, with the store of the batch two before); sign outside any
  * transaction (threads); [tx] write every certificate row in its outcome (issued, or
  * abandoned) with its audit record and close the batch, commit; only then are results
  * visible. */
@@ -216,11 +217,10 @@ static int prepare(const struct run *r, struct issuance_item *it)
     return 0;
 }
 
-/* The serials of the batch's prepared items, committed as one record before any of them is
- * signed (R-ISS-4); r->batch_id gets its id (0 when no item was prepared: nothing is
- * written). */
-static int reserve_batch(struct db *db, struct run *r, struct issuance_item *items, size_t n,
-                         struct sm_err *e)
+/* The serials of the batch's prepared items as one record, written in the open transaction;
+ * r->batch_id gets its id (0 when no item was prepared: nothing is written). */
+static int reserve_batch_tx(struct db *db, struct run *r, const struct issuance_item *items,
+                            size_t n, struct sm_err *e)
 {
     struct buf list = BUF_INIT;
     int rc = 0;
@@ -232,20 +232,32 @@ static int reserve_batch(struct db *db, struct run *r, struct issuance_item *ite
         buf_free(&list);
         return sm_err_set(e, SM_E_NOMEM, "serial", "out of memory");
     }
-    if (list.len == 0)
-        return 0;
-    struct certs_batch b = {r->is->ca_id, r->is->level,    r->is->root,
-                            r->owner,     (int64_t)r->now, list.p};
-    rc = db_begin_lazy(db, e); /* durable with the store's commit: nothing leaves before */
-    if (rc == 0)
+    if (list.len > 0) {
+        struct certs_batch b = {r->is->ca_id, r->is->level,    r->is->root,
+                                r->owner,     (int64_t)r->now, list.p};
         rc = certs_batch_reserve(db, &b, &r->batch_id, e);
+        if (rc < 0)
+            r->batch_id = 0;
+    }
+    buf_free(&list);
+    return rc;
+}
+
+/* The batch's serials committed as reserved before any of them is signed (R-ISS-4),
+ * without waiting for the disk: durable with the store's commit, before which nothing
+ * leaves (db_begin_lazy). */
+static int reserve_batch(struct db *db, struct run *r, struct issuance_item *items, size_t n,
+                         struct sm_err *e)
+{
+    int rc = db_begin_lazy(db, e);
+    if (rc == 0)
+        rc = reserve_batch_tx(db, r, items, n, e);
     if (rc == 0)
         rc = db_commit(db, e);
     if (rc < 0) {
         db_rollback(db);
         r->batch_id = 0;
     }
-    buf_free(&list);
     return rc;
 }
 
@@ -464,11 +476,12 @@ static int store_one(struct db *db, const struct run *r, const char *actor,
     return abandon_item(db, r, actor, it, sm_err_name(-it->rc), e);
 }
 
-/* Writes the batch's rows and closes its reservation, in one transaction: when recovery
- * has closed the batch meanwhile (its process was taken for ended), nothing is written and
- * the signed certificates do not leave (fail_unstored). */
-static int store_batch(struct db *db, const struct run *r, const char *actor,
-                       struct issuance_item *items, size_t n, struct sm_err *e)
+/* Writes the batch's rows and closes its reservation in a new transaction, left open for
+ * more and its commit (rolled back on failure): when recovery has closed the batch
+ * meanwhile (its process was taken for ended), nothing is written and the signed
+ * certificates do not leave (fail_unstored). */
+static int store_rows(struct db *db, const struct run *r, const char *actor,
+                      struct issuance_item *items, size_t n, struct sm_err *e)
 {
     int rc = db_begin(db, e);
     for (size_t i = 0; rc == 0 && i < n; i++)
@@ -476,11 +489,17 @@ static int store_batch(struct db *db, const struct run *r, const char *actor,
             rc = store_one(db, r, actor, &items[i], e);
     if (rc == 0 && r->batch_id > 0)
         rc = certs_batch_close(db, r->batch_id, e);
-    if (rc == 0)
-        rc = db_commit(db, e);
     if (rc < 0)
         db_rollback(db);
     return rc;
+}
+
+/* store_rows and its commit (a failed commit rolls back, db_commit). */
+static int store_batch(struct db *db, const struct run *r, const char *actor,
+                       struct issuance_item *items, size_t n, struct sm_err *e)
+{
+    int rc = store_rows(db, r, actor, items, n, e);
+    return rc < 0 ? rc : db_commit(db, e);
 }
 
 static void fail_unstored(struct issuance_item *items, size_t n, const struct sm_err *e)
@@ -536,29 +555,37 @@ struct batch {
     size_t m;
 };
 
-static int reserve_next(struct db *db, const struct run *r0, struct batch *bt,
-                        struct issuance_item *items, size_t n, size_t off, size_t batch,
-                        struct sm_err *e)
+/* The batch of items[off..), its items prepared for reservation: `batch` items, and the
+ * run's last batch a fifth of that at most (the one before it takes the rest), as nothing
+ * is left to sign beside its store. */
+static void batch_prepare(const struct run *r0, struct batch *bt, struct issuance_item *items,
+                          size_t n, size_t off, size_t batch)
 {
+    size_t left = n - off, tail = batch / 5;
     bt->r = *r0;
     bt->r.now = clock_now();
+    bt->r.batch_id = 0;
     bt->b = items + off;
-    bt->m = n - off < batch ? n - off : batch;
+    bt->m = left < batch ? left : batch;
+    if (left <= batch && left > tail)
+        bt->m = left - tail;
     for (size_t i = 0; i < bt->m; i++)
         prepare(&bt->r, &bt->b[i]);
-    int rc = reserve_batch(db, &bt->r, bt->b, bt->m, e);
-    if (rc < 0) {
-        for (size_t i = 0; i < bt->m; i++)
-            bt->b[i].serial[0] = '\0'; /* rolled back: nothing was reserved */
-        fail_unstored(bt->b, bt->m, e);
-    }
-    return rc;
 }
 
-/* Stores a signed batch; on failure its reservations are abandoned. */
-static int store_done(struct db *db, struct batch *bt, struct sm_err *e)
+/* A batch whose reservation was rolled back: nothing of it was reserved or signed. */
+static void unreserved(struct batch *bt, const struct sm_err *e)
 {
-    int rc = store_batch(db, &bt->r, bt->r.o->actor, bt->b, bt->m, e);
+    for (size_t i = 0; i < bt->m; i++)
+        bt->b[i].serial[0] = '\0';
+    bt->r.batch_id = 0;
+    fail_unstored(bt->b, bt->m, e);
+}
+
+/* The end of a batch's store: when it failed, its certificates never leave and its
+ * reservations are abandoned. */
+static int store_end(struct db *db, struct batch *bt, int rc, const struct sm_err *e)
+{
     if (rc < 0) {
         fail_unstored(bt->b, bt->m, e);
         abandon_batch(db, &bt->r, bt->b, bt->m); /* if this fails, recovery does it */
@@ -568,49 +595,144 @@ static int store_done(struct db *db, struct batch *bt, struct sm_err *e)
     return 0;
 }
 
-/* Two or more threads: batch k+1 is reserved while batch k is signed, and batch k is
- * stored while batch k+1 is signed. The calling thread does the database work (serial)
- * and then signs with the threads - 1 others, so `threads` threads stay busy. Every
- * serial is still committed as reserved before its certificate is signed, and a
- * certificate leaves only once stored (R-ISS-4). */
-static int run_pipelined(struct db *db, const struct run *r0, struct issuance_item *items, size_t n,
-                         size_t batch, struct sm_err *e)
+/* A batch's store commit on a thread of its own, so that the wait for the disk overlaps
+ * the signing of the next batch instead of stopping the thread that would sign. The
+ * connection is the committer's until commit_join, which every later use of it waits for;
+ * the batch's certificates leave only after it (R-ISS-4). */
+struct committer {
+    struct db *db;
+    struct db_checkpointer *ckpt; /* asked to copy the log after each commit */
+    int rc;
+    struct sm_err e;
+    atomic_int done;
+    pthread_t th;
+    int running;
+};
+
+static void *commit_thread(void *arg)
 {
-    struct batch bt[2];
+    struct committer *c = arg;
+    c->rc = db_commit(c->db, &c->e);
+    if (c->rc == 0)
+        db_checkpoint_soon(c->ckpt);
+    atomic_store(&c->done, 1);
+    return NULL;
+}
+
+/* Commits the open transaction of db beside the caller (in the caller when no thread
+ * starts). */
+static void commit_start(struct committer *c)
+{
+    c->rc = 0;
+    c->e = (struct sm_err){0};
+    atomic_store(&c->done, 0);
+    c->running = pthread_create(&c->th, NULL, commit_thread, c) == 0;
+    if (!c->running)
+        commit_thread(c);
+}
+
+static int commit_join(struct committer *c, struct sm_err *e)
+{
+    if (c->running)
+        pthread_join(c->th, NULL);
+    c->running = 0;
+    if (c->rc < 0)
+        *e = c->e;
+    return c->rc;
+}
+
+/* The calling thread signs items of g until the commit it waits for is done. */
+static void sign_while_committing(struct signing *g, const struct committer *c)
+{
+    for (size_t i; !atomic_load(&c->done) && (i = atomic_fetch_add(&g->next, 1)) < g->n;)
+        if (g->items[i].rc == 0)
+            sign_one(g->r, &g->items[i], &g->r->slots[THREADS_MAX]);
+}
+
+/* The batch being signed, when a store before it failed: signed for nothing. */
+static void drop_signed(struct db *db, struct signing *g, struct batch *bt, const struct sm_err *e)
+{
+    signing_wait(g);
+    fail_unstored(bt->b, bt->m, e);
+    abandon_batch(db, &bt->r, bt->b, bt->m);
+}
+
+/* A run of several batches, three at a time: while batch k is stored, batch k+1 is signed,
+ * and batch k+2 is reserved in batch k's transaction (the first two in a transaction of
+ * their own), so that the next batch to sign is always reserved and committed when the
+ * signing threads reach it; batch k's commit runs beside the signing of batch k+1 (the
+ * calling thread signs too). The calling thread does the database work (serial) and signs
+ * with the threads - 1 others whenever it has none. Every serial is committed as reserved
+ * before its certificate is signed, and a certificate leaves only once stored (R-ISS-4). */
+static int run_pipelined(struct db *db, const struct run *r0, struct issuance_item *items, size_t n,
+                         size_t batch, struct db_checkpointer *ckpt, struct sm_err *e)
+{
+    struct batch bt[3];
     struct signing g;
-    int cur = 0;
-    int rc = reserve_next(db, r0, &bt[0], items, n, 0, batch, e);
-    if (rc < 0)
+    struct committer cm = {.db = db, .ckpt = ckpt};
+    struct batch *committing = NULL;
+    int helpers = r0->o->threads - 1;
+    batch_prepare(r0, &bt[0], items, n, 0, batch);
+    batch_prepare(r0, &bt[1], items, n, bt[0].m, batch); /* n > batch: there is a second */
+    int rc = db_begin_lazy(db, e);                       /* durable with the first store's commit */
+    if (rc == 0)
+        rc = reserve_batch_tx(db, &bt[0].r, bt[0].b, bt[0].m, e);
+    if (rc == 0)
+        rc = reserve_batch_tx(db, &bt[1].r, bt[1].b, bt[1].m, e);
+    if (rc == 0)
+        rc = db_commit(db, e);
+    if (rc < 0) {
+        db_rollback(db);
+        unreserved(&bt[0], e);
+        unreserved(&bt[1], e);
         return rc;
-    signing_start(&g, &bt[0].r, bt[0].b, bt[0].m, r0->o->threads - 1);
-    for (size_t off = bt[0].m; rc == 0;) {
-        struct batch *now = &bt[cur], *next = &bt[1 - cur];
-        int have_next = off < n;
-        int next_rc = have_next ? reserve_next(db, r0, next, items, n, off, batch, e) : 0;
-        signing_wait(&g);
-        if (have_next && next_rc == 0)
-            signing_start(&g, &next->r, next->b, next->m, r0->o->threads - 1);
-        struct sm_err se = {0};
-        rc = store_done(db, now, &se);
-        if (rc < 0 && have_next && next_rc == 0) { /* the next batch is signed for nothing */
-            signing_wait(&g);
-            fail_unstored(next->b, next->m, &se);
-            abandon_batch(db, &next->r, next->b, next->m);
+    }
+    signing_start(&g, &bt[0].r, bt[0].b, bt[0].m, helpers);
+    for (int cur = 0;; cur = (cur + 1) % 3) {
+        struct batch *now = &bt[cur], *next = &bt[(cur + 1) % 3], *after = &bt[(cur + 2) % 3];
+        size_t next_off = (size_t)(now->b - items) + now->m;
+        int have_next = next_off < n; /* and reserved with the batch before now */
+        if (committing != NULL) {
+            sign_while_committing(&g, &cm);
+            struct sm_err ce = {0};
+            rc = store_end(db, committing, commit_join(&cm, &ce), &ce);
+            committing = NULL;
+            if (rc < 0) { /* now is signed for nothing, next's reservation rolled back */
+                *e = ce;
+                drop_signed(db, &g, now, &ce);
+                if (have_next)
+                    unreserved(next, &ce);
+                return rc;
+            }
         }
+        signing_wait(&g);
+        if (have_next)
+            signing_start(&g, &next->r, next->b, next->m, helpers);
+        int have_after = have_next && next_off + next->m < n;
+        if (have_after)
+            batch_prepare(r0, after, items, n, next_off + next->m, batch);
+        struct sm_err se = {0};
+        rc = store_rows(db, &now->r, r0->o->actor, now->b, now->m, &se);
+        if (rc == 0 && have_after &&
+            (rc = reserve_batch_tx(db, &after->r, after->b, after->m, &se)) < 0)
+            db_rollback(db);
+        if (rc == 0 && have_next) {
+            commit_start(&cm);
+            committing = now;
+            continue;
+        }
+        if (rc == 0)
+            rc = db_commit(db, &se); /* the last batch: nothing left to sign beside it */
+        rc = store_end(db, now, rc, &se);
         if (rc < 0) {
             *e = se;
-            break;
+            if (have_next)
+                drop_signed(db, &g, next, &se);
+            if (have_after)
+                unreserved(after, &se);
         }
-        if (next_rc < 0) {
-            rc = next_rc;
-            break;
-        }
-        if (!have_next)
-            break;
-        off += next->m;
-        cur = 1 - cur;
+        return rc;
     }
-    return rc;
 }
 
 int issuance_run(struct db *db, struct ca_issuer *is, const struct issuance_opts *o,
@@ -635,31 +757,23 @@ int issuance_run(struct db *db, struct ca_issuer *is, const struct issuance_opts
         items[i].der_len = 0;
         items[i].rc = -SM_E_INTERNAL; /* until attempted */
     }
-    if (o->threads >= 2 && n > batch) {
-        rc = run_pipelined(db, &r, items, n, batch, e);
+    if (n > batch) {
+        struct db_checkpointer *ckpt = db_checkpointer_start(db);
+        rc = run_pipelined(db, &r, items, n, batch, ckpt, e);
+        db_checkpointer_stop(ckpt);
         goto out;
     }
-    for (size_t off = 0; off < n && rc == 0; off += batch) {
-        size_t m = n - off < batch ? n - off : batch;
-        struct issuance_item *b = items + off;
-        r.now = clock_now();
-        for (size_t i = 0; i < m; i++)
-            prepare(&r, &b[i]);
-        rc = reserve_batch(db, &r, b, m, e);
+    if (n > 0) { /* one batch: reserved, signed, stored */
+        struct batch one = {.r = r, .b = items, .m = n};
+        for (size_t i = 0; i < n; i++)
+            prepare(&one.r, &items[i]);
+        rc = reserve_batch(db, &one.r, items, n, e);
         if (rc < 0) {
-            for (size_t i = 0; i < m; i++)
-                b[i].serial[0] = '\0'; /* rolled back: nothing was reserved */
-            fail_unstored(b, m, e);
-            break;
+            unreserved(&one, e);
+        } else {
+            sign_batch(&one.r, items, n, o->threads);
+            rc = store_end(db, &one, store_batch(db, &one.r, o->actor, items, n, e), e);
         }
-        sign_batch(&r, b, m, o->threads);
-        rc = store_batch(db, &r, o->actor, b, m, e);
-        if (rc < 0) {
-            fail_unstored(b, m, e);
-            abandon_batch(db, &r, b, m); /* if this fails too, recovery does it */
-            break;
-        }
-        log_failures(&r, b, m);
     }
 out:
     for (int t = 0; t <= THREADS_MAX; t++) {

@@ -3,6 +3,7 @@
  * runs statements with bound parameters, and applies the embedded numbered migrations.
  * Backend specifics (SQL dialect, connection) live in sqlite.c and pg.c only.
  * A struct db is one connection: use it from one thread at a time. */
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ struct db {
     } hooks[DB_MAX_HOOKS]; /* of the open transaction (db_on_commit) */
     int nhooks;
     char client_ip[65]; /* see db_for_client; "" = none */
+    char *conninfo;     /* SQLite: the file, for a checkpointer's connection */
 };
 
 static _Atomic int busy_timeout_ms = 10000;
@@ -102,11 +104,15 @@ int db_open(const char *url, const char *dir, struct db **out, struct sm_err *e)
     }
     db->ops = ops;
     int rc = ops->open(conninfo, &db->h, e);
-    free(conninfo);
     if (rc < 0) {
+        free(conninfo);
         free(db);
         return rc;
     }
+    if (ops == &db_sqlite_ops)
+        db->conninfo = conninfo;
+    else
+        free(conninfo); /* holds the password */
     *out = db;
     return 0;
 }
@@ -118,6 +124,7 @@ void db_close(struct db *db)
     if (db->in_tx)
         db_rollback(db);
     db->ops->close(db->h);
+    free(db->conninfo);
     free(db);
 }
 
@@ -681,4 +688,97 @@ int db_migrate(struct db *db, struct sm_err *e)
         rc = apply_one(db, &ms[i], e);
     free(ms);
     return rc;
+}
+
+/* ---- checkpointer ---- */
+
+struct db_checkpointer {
+    const struct db_ops *ops;
+    char *conninfo;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int wanted, stop;
+    atomic_int done; /* checkpoints run (for the tests) */
+};
+
+static void *checkpointer_thread(void *arg)
+{
+    struct db_checkpointer *c = arg;
+    void *h = NULL;
+    struct sm_err ignored = {0};
+    if (c->ops->open(c->conninfo, &h, &ignored) < 0)
+        h = NULL; /* then every request is dropped: the commits' own checkpoints remain */
+    pthread_mutex_lock(&c->mu);
+    for (;;) {
+        while (!c->wanted && !c->stop)
+            pthread_cond_wait(&c->cv, &c->mu);
+        if (c->stop)
+            break;
+        c->wanted = 0;
+        pthread_mutex_unlock(&c->mu);
+        int64_t ch = 0;
+        if (h != NULL && c->ops->run(h, "PRAGMA wal_checkpoint(PASSIVE)", NULL, 0, NULL, NULL, &ch,
+                                     &ignored) == 0)
+            atomic_fetch_add(&c->done, 1);
+        pthread_mutex_lock(&c->mu);
+    }
+    pthread_mutex_unlock(&c->mu);
+    if (h != NULL)
+        c->ops->close(h);
+    return NULL;
+}
+
+struct db_checkpointer *db_checkpointer_start(struct db *db)
+{
+    if (db == NULL || db->ops != &db_sqlite_ops || db->conninfo == NULL ||
+        strcmp(db->conninfo, ":memory:") == 0)
+        return NULL;
+    struct db_checkpointer *c = sm_calloc(1, sizeof *c);
+    if (c == NULL)
+        return NULL;
+    c->ops = db->ops;
+    c->conninfo = sm_strdup(db->conninfo);
+    atomic_init(&c->done, 0);
+    if (c->conninfo == NULL) {
+        free(c);
+        return NULL;
+    }
+    pthread_mutex_init(&c->mu, NULL);
+    pthread_cond_init(&c->cv, NULL);
+    if (pthread_create(&c->th, NULL, checkpointer_thread, c) != 0) {
+        pthread_cond_destroy(&c->cv);
+        pthread_mutex_destroy(&c->mu);
+        free(c->conninfo);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void db_checkpoint_soon(struct db_checkpointer *c)
+{
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&c->mu);
+    c->wanted = 1;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+}
+
+int db_checkpointer_stop(struct db_checkpointer *c)
+{
+    if (c == NULL)
+        return 0;
+    pthread_mutex_lock(&c->mu);
+    c->stop = 1;
+    pthread_cond_signal(&c->cv);
+    pthread_mutex_unlock(&c->mu);
+    pthread_join(c->th, NULL);
+    int done = atomic_load(&c->done);
+    pthread_cond_destroy(&c->cv);
+    pthread_mutex_destroy(&c->mu);
+    free(c->conninfo);
+    free(c);
+    return done;
 }

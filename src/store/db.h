@@ -92,6 +92,20 @@ int db_begin_read(struct db *db, struct sm_err *e);
  * a read transaction. */
 int db_in_transaction(const struct db *db);
 
+/* A checkpointer: a thread with a SQLite connection of its own that copies what the
+ * write-ahead log holds into the database file (a passive checkpoint: it waits for no
+ * reader or writer) when asked, beside the writes of db. A run of large commits (bulk
+ * issuance) asks after each, so that the log stays short and no commit of db stops to copy
+ * it (SQLite does so in the commit that takes the log past 1000 pages). NULL on
+ * PostgreSQL (its server checkpoints), for a database in memory, or when it cannot start;
+ * the calls take NULL and then do nothing. A request made while a checkpoint runs is
+ * served after it; requests not yet served when stopped are dropped. stop waits for a
+ * checkpoint under way, closes the connection and returns how many checkpoints ran. */
+struct db_checkpointer;
+struct db_checkpointer *db_checkpointer_start(struct db *db);
+void db_checkpoint_soon(struct db_checkpointer *c);
+int db_checkpointer_stop(struct db_checkpointer *c);
+
 /* Pre-commit hooks: work a store module keeps in memory for the open transaction and
  * writes once at its end (the audit log's chain head: read once, written once, not per
  * record). There are no nested transactions or savepoints, so a hook belongs to the one

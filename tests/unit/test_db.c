@@ -539,6 +539,75 @@ static void test_db_begin_lazy(void **state)
     assert_string_equal(durability(f->db), before);
 }
 
+/* The rows the database file holds without its write-ahead log: a copy of the file alone,
+ * opened as a database of its own; -1 when it does not hold the table yet. */
+static int64_t rows_in_file_alone(const struct fx *f)
+{
+    char src[512], dst[512];
+    snprintf(src, sizeof src, "%s/%s", f->dir, f->url + strlen("sqlite:"));
+    snprintf(dst, sizeof dst, "%s/alone.db", f->dir);
+    unlink(dst);
+    FILE *in = fopen(src, "rb"), *out = fopen(dst, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    char buf[4096];
+    for (size_t n; (n = fread(buf, 1, sizeof buf, in)) > 0;)
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+    struct db *alone = NULL;
+    struct sm_err e = {0};
+    assert_int_equal(db_open("sqlite:alone.db", f->dir, &alone, &e), 0);
+    int64_t n = -1;
+    if (db_run(alone, &st_count, NULL, 0, get_int, &n, &e) < 0)
+        n = -1;
+    db_close(alone);
+    return n;
+}
+
+/* issue 8 item 29: the checkpointer copies the write-ahead log into the database file
+ * beside the connection's writes, when asked and not before; stop waits for it. Nothing on
+ * PostgreSQL. */
+static void test_db_checkpointer(void **state)
+{
+    struct fx *f = *state;
+    struct sm_err e = {0};
+    int rc;
+    mk_table(f->db);
+    if (strcmp(db_backend(f->db), "sqlite") != 0) {
+        struct db_checkpointer *none = db_checkpointer_start(f->db);
+        assert_null(none);
+        db_checkpoint_soon(none);
+        assert_int_equal(db_checkpointer_stop(none), 0);
+        return;
+    }
+    struct db_checkpointer *c = db_checkpointer_start(f->db);
+    assert_non_null(c);
+    assert_int_equal(db_begin(f->db, &e), 0);
+    insert(f->db, "logged", NULL, 0, 0, &rc);
+    assert_int_equal(rc, 0);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    assert_true(rows_in_file_alone(f) <= 0); /* in the log only: not asked yet */
+    db_checkpoint_soon(c);
+    /* the connection writes on while the checkpoint may run */
+    assert_int_equal(db_begin(f->db, &e), 0);
+    insert(f->db, "beside", NULL, 0, 0, &rc);
+    assert_int_equal(rc, 0);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    for (int i = 0; i < 500 && rows_in_file_alone(f) <= 0; i++)
+        usleep(2000);
+    assert_true(rows_in_file_alone(f) >= 1);
+    db_checkpoint_soon(c);
+    int ran = db_checkpointer_stop(c);
+    assert_true(ran >= 1);
+    assert_int_equal(count_rows(f->db), 2);
+    /* a connection to a database in memory has none */
+    struct db *mem = NULL;
+    assert_int_equal(db_open("sqlite::memory:", NULL, &mem, &e), 0);
+    assert_null(db_checkpointer_start(mem));
+    db_close(mem);
+}
+
 /* A unique violation is SM_E_CONFLICT on both backends, and the transaction can roll back. */
 static void test_db_run_unique_violation_is_conflict(void **state)
 {
@@ -987,6 +1056,7 @@ static const struct CMUnitTest table[] = {
     T(test_db_read_transaction),
     T(test_db_commit_hooks),
     T(test_db_begin_lazy),
+    T(test_db_checkpointer),
     T(test_db_run_unique_violation_is_conflict),
     T(test_db_run_bad_sql_is_db_error),
     T(test_db_changes_counts_updated_rows),

@@ -721,6 +721,103 @@ static void test_issuance_run_pipelined_batches(void **state)
     assert_int_equal(audit_verify(db, NULL, NULL, 0, NULL), 0);
 }
 
+/* A stored hook that makes the first batch's transaction fail at its commit (a hook of
+ * db_on_commit), which runs in a thread of its own beside the signing of the next batch. */
+static int refuse_commit(struct db *d, void *ctx, struct sm_err *e)
+{
+    (void)d;
+    (void)ctx;
+    return sm_err_set(e, SM_E_CONFLICT, "order", "changed before the commit");
+}
+
+static int on_stored_first_commit_fails(void *arg, struct db *d, const struct issuance_item *it,
+                                        int64_t cert_id, struct sm_err *e)
+{
+    (void)it;
+    (void)cert_id;
+    int *calls = arg;
+    return (*calls)++ == 0 ? db_on_commit(d, refuse_commit, NULL, NULL, e) : 0;
+}
+
+/* issue 8 item 29, R-ISS-4: a batch's store commit runs beside the signing of the next
+ * batch, in the transaction that reserves the batch after that. When that commit fails,
+ * with one thread or two: nothing of the failed batch or of the batch signed meanwhile is
+ * returned (both abandoned, audited), the batch reserved in the failed transaction was
+ * never reserved (no serial, no record), later items are not attempted, and no batch is
+ * left open. */
+static void test_issuance_run_commit_fails_beside_signing(void **state)
+{
+    (void)state;
+    for (int threads = 1; threads <= 2; threads++) {
+        clear_batches();
+        int calls = 0;
+        struct issuance_opts o = {"test", 2, threads, on_stored_first_commit_fails, &calls, NULL};
+        struct issuance_item b[7];
+        for (int i = 0; i < 7; i++)
+            b[i] = item(names_ok, 2);
+        struct sm_err e = {0};
+        assert_int_equal(issuance_run(db, dv, &o, b, 7, &e), -SM_E_CONFLICT);
+        assert_string_equal(e.field, "order");
+        for (int i = 0; i < 4; i++) { /* the failed batch and the one signed meanwhile */
+            assert_true(b[i].rc < 0);
+            assert_null(b[i].der);
+            state_is(b[i].serial, "abandoned");
+            struct records a = records_of(b[i].serial);
+            assert_string_equal(a.actions, "cert.abandon");
+            json_decref(a.detail);
+        }
+        char got[4096];
+        batches_of(db, got);
+        for (int i = 4; i < 7; i++) {
+            assert_true(b[i].rc < 0);
+            assert_null(b[i].der);
+            assert_string_equal(b[i].serial, "");
+        }
+        /* two batch records (the first two, closed); the third's rolled back */
+        char want[4096];
+        snprintf(want, sizeof want, "0 %s %s|0 %s %s", b[0].serial, b[1].serial, b[2].serial,
+                 b[3].serial);
+        assert_string_equal(got, want);
+        assert_int_equal(audit_verify(db, NULL, NULL, 0, NULL), 0);
+    }
+}
+
+/* issue 8 item 29: a run's last batch is a fifth of a batch at most (the one before takes
+ * the rest), so that the store nothing is signed beside is short; every certificate is
+ * stored, each batch closed. */
+static void test_issuance_run_short_last_batch(void **state)
+{
+    (void)state;
+    clear_batches();
+    struct issuance_opts o = {"test", 5, 2, NULL, NULL, NULL};
+    struct issuance_item it[13];
+    for (int i = 0; i < 13; i++)
+        it[i] = item(names_ok, 2);
+    assert_int_equal(issuance_run(db, dv, &o, it, 13, NULL), 0);
+    char got[4096];
+    batches_of(db, got);
+    /* 5, 5, then the 3 left as 2 and a last one of 1 (5 / 5) */
+    int sizes[8] = {0}, nb = 0;
+    for (const char *p = got; *p && nb < 8; nb++) {
+        assert_int_equal(*p, '0'); /* closed */
+        const char *end = strchr(p, '|');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        for (size_t k = 1; k < len; k++)
+            sizes[nb] += p[k] == ' ';
+        p = end ? end + 1 : p + len;
+    }
+    assert_int_equal(nb, 4);
+    assert_int_equal(sizes[0], 5);
+    assert_int_equal(sizes[1], 5);
+    assert_int_equal(sizes[2], 2);
+    assert_int_equal(sizes[3], 1);
+    for (int i = 0; i < 13; i++) {
+        assert_int_equal(it[i].rc, 0);
+        state_is(it[i].serial, "issued");
+        issuance_item_clear(&it[i]);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -733,6 +830,8 @@ int main(void)
         cmocka_unit_test(test_certs_count_valid_cn),
         cmocka_unit_test(test_issuance_run_stored_hook),
         cmocka_unit_test(test_issuance_run_pipelined_batches),
+        cmocka_unit_test(test_issuance_run_commit_fails_beside_signing),
+        cmocka_unit_test(test_issuance_run_short_last_batch),
         cmocka_unit_test(test_issuance_reserves_serials_per_batch),
         cmocka_unit_test(test_issuance_store_refused_after_recovery),
         cmocka_unit_test(test_issuance_recover_open_batches),
