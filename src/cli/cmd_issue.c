@@ -689,7 +689,8 @@ int cmd_issue(int argc, char **argv)
     struct job *jobs = NULL;
     size_t n = 0;
     int status = 1;
-    struct phase t2, t3;
+    struct phase t0 = phase_now(), t1 = {0, 0}, t2, t3, checked = {0, 0};
+    int timed = 0; /* the run got to issuance: its phases are told */
     struct sm_err e = {0};
     if (config_load(o.dir, &c, &e) < 0) {
         fail_msg("設定を読めません", "cannot read the configuration", o.dir, &e);
@@ -699,6 +700,7 @@ int cmd_issue(int argc, char **argv)
         fail_msg("弱い鍵の一覧を読めません", "cannot read the weak-key list", NULL, &e);
         goto out;
     }
+    t1 = phase_now();
     struct opener op = {.o = &o, .c = c, .rc = -1};
     struct loader ld = {.o = &o, .rc = -1, .helpers = o.threads - 2};
     pthread_t lth;
@@ -712,7 +714,7 @@ int cmd_issue(int argc, char **argv)
         opener_run(&op);
         loader_run(&ld);
     }
-    struct phase checked = phase_now();
+    checked = phase_now();
     if (ld.rc == 0 && atomic_load(&ld.pool.failed))
         ld.rc = -1; /* told by the thread that found it */
     jobs = ld.jobs;
@@ -737,15 +739,15 @@ int cmd_issue(int argc, char **argv)
     t2 = phase_now();
     status = issue_all(&o, c, db, is, jobs, n);
     t3 = phase_now();
+    timed = 1;
     /* the check's CPU is the process's while it ran, less the open's beside it */
     double beside_cpu = beside ? op.took.cpu : 0;
+    phase_print("start (configuration, weak-key list)", t0, t1, n);
     phase_print("read and check CSRs", ld.start,
                 (struct phase){checked.wall, checked.cpu - beside_cpu}, n);
     phase_print("open (database, CA key decryption)", (struct phase){0, 0}, op.took, n);
+    phase_print("recovery, compromised-key lookups", checked, t2, n);
     phase_print("reserve, build, lint, sign, store", t2, t3, n);
-    if (getenv("SHOMEI_ISSUE_TIMING") != NULL)
-        fprintf(stderr, "timing: heap of %zu MiB on huge pages: %s\n", ISSUE_HEAP >> 20,
-                huge ? "advised" : "no (not the C library's heap, or no huge pages)");
 out:
     for (size_t i = 0; i < n; i++)
         job_clear(&jobs[i]);
@@ -753,5 +755,11 @@ out:
     ca_issuer_free(is);
     db_close(db);
     config_free(c);
+    if (timed) {
+        phase_print("close (memory, database)", t3, phase_now(), n);
+        if (getenv("SHOMEI_ISSUE_TIMING") != NULL)
+            fprintf(stderr, "timing: heap of %zu MiB on huge pages: %s\n", ISSUE_HEAP >> 20,
+                    huge ? "advised" : "no (not the C library's heap, or no huge pages)");
+    }
     return status;
 }

@@ -113,6 +113,9 @@ static pthread_once_t config_once = PTHREAD_ONCE_INIT;
 static void sq_config(void)
 {
     (void)sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, STMT_JOURNAL_MEMORY);
+    /* No memory statistics (nothing here reads them): with them every allocation of
+     * SQLite takes a process-wide mutex, 2-3% of a bulk issuance's time. */
+    (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
 static int sq_open(const char *path, void **handle, struct sm_err *e)
