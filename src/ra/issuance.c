@@ -555,20 +555,15 @@ struct batch {
     size_t m;
 };
 
-/* The batch of items[off..), its items prepared for reservation: `batch` items, and the
- * run's last batch a fifth of that at most (the one before it takes the rest), as nothing
- * is left to sign beside its store. */
+/* The batch of items[off..) (at most `batch` items), its items prepared for reservation. */
 static void batch_prepare(const struct run *r0, struct batch *bt, struct issuance_item *items,
                           size_t n, size_t off, size_t batch)
 {
-    size_t left = n - off, tail = batch / 5;
     bt->r = *r0;
     bt->r.now = clock_now();
     bt->r.batch_id = 0;
     bt->b = items + off;
-    bt->m = left < batch ? left : batch;
-    if (left <= batch && left > tail)
-        bt->m = left - tail;
+    bt->m = n - off < batch ? n - off : batch;
     for (size_t i = 0; i < bt->m; i++)
         prepare(&bt->r, &bt->b[i]);
 }

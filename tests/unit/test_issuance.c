@@ -782,42 +782,6 @@ static void test_issuance_run_commit_fails_beside_signing(void **state)
     }
 }
 
-/* issue 8 item 29: a run's last batch is a fifth of a batch at most (the one before takes
- * the rest), so that the store nothing is signed beside is short; every certificate is
- * stored, each batch closed. */
-static void test_issuance_run_short_last_batch(void **state)
-{
-    (void)state;
-    clear_batches();
-    struct issuance_opts o = {"test", 5, 2, NULL, NULL, NULL};
-    struct issuance_item it[13];
-    for (int i = 0; i < 13; i++)
-        it[i] = item(names_ok, 2);
-    assert_int_equal(issuance_run(db, dv, &o, it, 13, NULL), 0);
-    char got[4096];
-    batches_of(db, got);
-    /* 5, 5, then the 3 left as 2 and a last one of 1 (5 / 5) */
-    int sizes[8] = {0}, nb = 0;
-    for (const char *p = got; *p && nb < 8; nb++) {
-        assert_int_equal(*p, '0'); /* closed */
-        const char *end = strchr(p, '|');
-        size_t len = end ? (size_t)(end - p) : strlen(p);
-        for (size_t k = 1; k < len; k++)
-            sizes[nb] += p[k] == ' ';
-        p = end ? end + 1 : p + len;
-    }
-    assert_int_equal(nb, 4);
-    assert_int_equal(sizes[0], 5);
-    assert_int_equal(sizes[1], 5);
-    assert_int_equal(sizes[2], 2);
-    assert_int_equal(sizes[3], 1);
-    for (int i = 0; i < 13; i++) {
-        assert_int_equal(it[i].rc, 0);
-        state_is(it[i].serial, "issued");
-        issuance_item_clear(&it[i]);
-    }
-}
-
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -831,7 +795,6 @@ int main(void)
         cmocka_unit_test(test_issuance_run_stored_hook),
         cmocka_unit_test(test_issuance_run_pipelined_batches),
         cmocka_unit_test(test_issuance_run_commit_fails_beside_signing),
-        cmocka_unit_test(test_issuance_run_short_last_batch),
         cmocka_unit_test(test_issuance_reserves_serials_per_batch),
         cmocka_unit_test(test_issuance_store_refused_after_recovery),
         cmocka_unit_test(test_issuance_recover_open_batches),
