@@ -416,6 +416,18 @@ static void test_issuance_reserves_serials_per_batch(void **state)
     assert_int_equal(audit_verify(db, NULL, NULL, 0, NULL), 0);
 }
 
+/* An item whose certificate never left: failed, no bytes, its serial abandoned with one
+ * record, cert.abandon. */
+static void not_returned_abandoned(const struct issuance_item *it)
+{
+    assert_true(it->rc < 0);
+    assert_null(it->der);
+    state_is(it->serial, "abandoned");
+    struct records a = records_of(it->serial);
+    assert_string_equal(a.actions, "cert.abandon");
+    json_decref(a.detail);
+}
+
 /* R-ISS-4: a batch that another node recovered while it was being signed (its process was
  * taken for ended) is not stored: none of its certificates is returned or written issued,
  * its serials stay abandoned as the recovery wrote them, and the batch signed meanwhile is
@@ -434,14 +446,8 @@ static void test_issuance_store_refused_after_recovery(void **state)
     assert_int_equal(issuance_run(db, dv, &o, it, 4, &e), -SM_E_CONFLICT);
     assert_int_equal(probe.rc, 0);
     assert_true(probe.recovered >= 2); /* the first batch, and the second if reserved by then */
-    for (int i = 0; i < 4; i++) {
-        assert_true(it[i].rc < 0);
-        assert_null(it[i].der);
-        state_is(it[i].serial, "abandoned");
-        struct records a = records_of(it[i].serial);
-        assert_string_equal(a.actions, "cert.abandon");
-        json_decref(a.detail);
-    }
+    for (int i = 0; i < 4; i++)
+        not_returned_abandoned(&it[i]);
     struct records a = records_of(it[0].serial);
     assert_string_equal(json_string_value(json_object_get(a.detail, "owner")),
                         "elsewhere.example/1/1"); /* written by the recovering node */
@@ -758,14 +764,8 @@ static void test_issuance_run_commit_fails_beside_signing(void **state)
         struct sm_err e = {0};
         assert_int_equal(issuance_run(db, dv, &o, b, 7, &e), -SM_E_CONFLICT);
         assert_string_equal(e.field, "order");
-        for (int i = 0; i < 4; i++) { /* the failed batch and the one signed meanwhile */
-            assert_true(b[i].rc < 0);
-            assert_null(b[i].der);
-            state_is(b[i].serial, "abandoned");
-            struct records a = records_of(b[i].serial);
-            assert_string_equal(a.actions, "cert.abandon");
-            json_decref(a.detail);
-        }
+        for (int i = 0; i < 4; i++) /* the failed batch and the one signed meanwhile */
+            not_returned_abandoned(&b[i]);
         char got[4096];
         batches_of(db, got);
         for (int i = 4; i < 7; i++) {
