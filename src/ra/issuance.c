@@ -596,7 +596,6 @@ static int store_end(struct db *db, struct batch *bt, int rc, const struct sm_er
  * the batch's certificates leave only after it (R-ISS-4). */
 struct committer {
     struct db *db;
-    struct db_checkpointer *ckpt; /* asked to copy the log after each commit */
     int rc;
     struct sm_err e;
     atomic_int done;
@@ -608,8 +607,6 @@ static void *commit_thread(void *arg)
 {
     struct committer *c = arg;
     c->rc = db_commit(c->db, &c->e);
-    if (c->rc == 0)
-        db_checkpoint_soon(c->ckpt);
     atomic_store(&c->done, 1);
     return NULL;
 }
@@ -660,11 +657,11 @@ static void drop_signed(struct db *db, struct signing *g, struct batch *bt, cons
  * with the threads - 1 others whenever it has none. Every serial is committed as reserved
  * before its certificate is signed, and a certificate leaves only once stored (R-ISS-4). */
 static int run_pipelined(struct db *db, const struct run *r0, struct issuance_item *items, size_t n,
-                         size_t batch, struct db_checkpointer *ckpt, struct sm_err *e)
+                         size_t batch, struct sm_err *e)
 {
     struct batch bt[3];
     struct signing g;
-    struct committer cm = {.db = db, .ckpt = ckpt};
+    struct committer cm = {.db = db};
     struct batch *committing = NULL;
     int helpers = r0->o->threads - 1;
     batch_prepare(r0, &bt[0], items, n, 0, batch);
@@ -753,9 +750,8 @@ int issuance_run(struct db *db, struct ca_issuer *is, const struct issuance_opts
         items[i].rc = -SM_E_INTERNAL; /* until attempted */
     }
     if (n > batch) {
-        struct db_checkpointer *ckpt = db_checkpointer_start(db);
-        rc = run_pipelined(db, &r, items, n, batch, ckpt, e);
-        db_checkpointer_stop(ckpt);
+        db_checkpoint_beside(db); /* the log copied beside the run's commits, or by them */
+        rc = run_pipelined(db, &r, items, n, batch, e);
         goto out;
     }
     if (n > 0) { /* one batch: reserved, signed, stored */

@@ -28,9 +28,14 @@ struct db {
         void *ctx;
     } hooks[DB_MAX_HOOKS]; /* of the open transaction (db_on_commit) */
     int nhooks;
-    char client_ip[65]; /* see db_for_client; "" = none */
-    char *conninfo;     /* SQLite: the file, for a checkpointer's connection */
+    char client_ip[65];        /* see db_for_client; "" = none */
+    char *conninfo;            /* SQLite: the file, for a checkpointer's connection */
+    struct checkpointer *ckpt; /* db_checkpoint_beside: asked after each commit */
 };
+
+struct checkpointer;
+static void checkpoint_soon(struct checkpointer *c);
+static void checkpointer_stop(struct checkpointer *c);
 
 static _Atomic int busy_timeout_ms = 10000;
 
@@ -123,6 +128,7 @@ void db_close(struct db *db)
         return;
     if (db->in_tx)
         db_rollback(db);
+    checkpointer_stop(db->ckpt); /* after a checkpoint under way */
     db->ops->close(db->h);
     free(db->conninfo);
     free(db);
@@ -330,6 +336,7 @@ int db_commit(struct db *db, struct sm_err *e)
     }
     db->in_tx = 0;
     drop_hooks(db);
+    checkpoint_soon(db->ckpt);
     return lazy_end(db, e);
 }
 
@@ -692,19 +699,18 @@ int db_migrate(struct db *db, struct sm_err *e)
 
 /* ---- checkpointer ---- */
 
-struct db_checkpointer {
+struct checkpointer {
     const struct db_ops *ops;
     char *conninfo;
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int wanted, stop;
-    atomic_int done; /* checkpoints run (for the tests) */
 };
 
 static void *checkpointer_thread(void *arg)
 {
-    struct db_checkpointer *c = arg;
+    struct checkpointer *c = arg;
     void *h = NULL;
     struct sm_err ignored = {0};
     if (c->ops->open(c->conninfo, &h, &ignored) < 0)
@@ -718,9 +724,8 @@ static void *checkpointer_thread(void *arg)
         c->wanted = 0;
         pthread_mutex_unlock(&c->mu);
         int64_t ch = 0;
-        if (h != NULL && c->ops->run(h, "PRAGMA wal_checkpoint(PASSIVE)", NULL, 0, NULL, NULL, &ch,
-                                     &ignored) == 0)
-            atomic_fetch_add(&c->done, 1);
+        if (h != NULL)
+            c->ops->run(h, "PRAGMA wal_checkpoint(PASSIVE)", NULL, 0, NULL, NULL, &ch, &ignored);
         pthread_mutex_lock(&c->mu);
     }
     pthread_mutex_unlock(&c->mu);
@@ -729,20 +734,21 @@ static void *checkpointer_thread(void *arg)
     return NULL;
 }
 
-struct db_checkpointer *db_checkpointer_start(struct db *db)
+int db_checkpoint_beside(struct db *db)
 {
     if (db == NULL || db->ops != &db_sqlite_ops || db->conninfo == NULL ||
         strcmp(db->conninfo, ":memory:") == 0)
-        return NULL;
-    struct db_checkpointer *c = sm_calloc(1, sizeof *c);
+        return -1;
+    if (db->ckpt != NULL)
+        return 0;
+    struct checkpointer *c = sm_calloc(1, sizeof *c);
     if (c == NULL)
-        return NULL;
+        return -1;
     c->ops = db->ops;
     c->conninfo = sm_strdup(db->conninfo);
-    atomic_init(&c->done, 0);
     if (c->conninfo == NULL) {
         free(c);
-        return NULL;
+        return -1;
     }
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
@@ -751,12 +757,13 @@ struct db_checkpointer *db_checkpointer_start(struct db *db)
         pthread_mutex_destroy(&c->mu);
         free(c->conninfo);
         free(c);
-        return NULL;
+        return -1;
     }
-    return c;
+    db->ckpt = c;
+    return 0;
 }
 
-void db_checkpoint_soon(struct db_checkpointer *c)
+static void checkpoint_soon(struct checkpointer *c)
 {
     if (c == NULL)
         return;
@@ -766,19 +773,17 @@ void db_checkpoint_soon(struct db_checkpointer *c)
     pthread_mutex_unlock(&c->mu);
 }
 
-int db_checkpointer_stop(struct db_checkpointer *c)
+static void checkpointer_stop(struct checkpointer *c)
 {
     if (c == NULL)
-        return 0;
+        return;
     pthread_mutex_lock(&c->mu);
     c->stop = 1;
     pthread_cond_signal(&c->cv);
     pthread_mutex_unlock(&c->mu);
     pthread_join(c->th, NULL);
-    int done = atomic_load(&c->done);
     pthread_cond_destroy(&c->cv);
     pthread_mutex_destroy(&c->mu);
     free(c->conninfo);
     free(c);
-    return done;
 }

@@ -92,19 +92,16 @@ int db_begin_read(struct db *db, struct sm_err *e);
  * a read transaction. */
 int db_in_transaction(const struct db *db);
 
-/* A checkpointer: a thread with a SQLite connection of its own that copies what the
- * write-ahead log holds into the database file (a passive checkpoint: it waits for no
- * reader or writer) when asked, beside the writes of db. A run of large commits (bulk
- * issuance) asks after each, so that the log stays short and no commit of db stops to copy
- * it (SQLite does so in the commit that takes the log past 1000 pages). NULL on
- * PostgreSQL (its server checkpoints), for a database in memory, or when it cannot start;
- * the calls take NULL and then do nothing. A request made while a checkpoint runs is
- * served after it; requests not yet served when stopped are dropped. stop waits for a
- * checkpoint under way, closes the connection and returns how many checkpoints ran. */
-struct db_checkpointer;
-struct db_checkpointer *db_checkpointer_start(struct db *db);
-void db_checkpoint_soon(struct db_checkpointer *c);
-int db_checkpointer_stop(struct db_checkpointer *c);
+/* From now until db_close, each commit of db asks a thread with a SQLite connection of
+ * its own to copy what the write-ahead log holds into the database file (a passive
+ * checkpoint: it waits for no reader or writer), beside the next writes of db; a request
+ * made while a checkpoint runs is served after it, and db_close waits for the one under
+ * way. For a run of large commits (bulk issuance): the log stays short and no commit of db
+ * stops to copy it (SQLite does so in the commit that takes the log past 1000 pages, and
+ * db_close copies what is left). 0 when on (or already on); -1 on PostgreSQL (its server
+ * checkpoints), for a database in memory, or when the thread cannot start: then nothing
+ * changes. */
+int db_checkpoint_beside(struct db *db);
 
 /* Pre-commit hooks: work a store module keeps in memory for the open transaction and
  * writes once at its end (the audit log's chain head: read once, written once, not per

@@ -565,46 +565,38 @@ static int64_t rows_in_file_alone(const struct fx *f)
     return n;
 }
 
-/* issue 8 item 29: the checkpointer copies the write-ahead log into the database file
- * beside the connection's writes, when asked and not before; stop waits for it. Nothing on
- * PostgreSQL. */
-static void test_db_checkpointer(void **state)
+/* issue 8 item 29: once db_checkpoint_beside is on, each commit has the write-ahead log
+ * copied into the database file beside the connection's writes; not before. Nothing on
+ * PostgreSQL or for a database in memory. db_close (the fixture's) stops it. */
+static void test_db_checkpoint_beside(void **state)
 {
     struct fx *f = *state;
     struct sm_err e = {0};
     int rc;
     mk_table(f->db);
     if (strcmp(db_backend(f->db), "sqlite") != 0) {
-        struct db_checkpointer *none = db_checkpointer_start(f->db);
-        assert_null(none);
-        db_checkpoint_soon(none);
-        assert_int_equal(db_checkpointer_stop(none), 0);
+        assert_int_equal(db_checkpoint_beside(f->db), -1);
         return;
     }
-    struct db_checkpointer *c = db_checkpointer_start(f->db);
-    assert_non_null(c);
     assert_int_equal(db_begin(f->db, &e), 0);
     insert(f->db, "logged", NULL, 0, 0, &rc);
     assert_int_equal(rc, 0);
     assert_int_equal(db_commit(f->db, &e), 0);
-    assert_true(rows_in_file_alone(f) <= 0); /* in the log only: not asked yet */
-    db_checkpoint_soon(c);
-    /* the connection writes on while the checkpoint may run */
+    assert_true(rows_in_file_alone(f) <= 0); /* in the log only */
+    assert_int_equal(db_checkpoint_beside(f->db), 0);
+    assert_int_equal(db_checkpoint_beside(f->db), 0); /* already on */
+    assert_true(rows_in_file_alone(f) <= 0);          /* nothing asked yet */
     assert_int_equal(db_begin(f->db, &e), 0);
     insert(f->db, "beside", NULL, 0, 0, &rc);
     assert_int_equal(rc, 0);
     assert_int_equal(db_commit(f->db, &e), 0);
-    for (int i = 0; i < 500 && rows_in_file_alone(f) <= 0; i++)
+    for (int i = 0; i < 500 && rows_in_file_alone(f) < 2; i++)
         usleep(2000);
-    assert_true(rows_in_file_alone(f) >= 1);
-    db_checkpoint_soon(c);
-    int ran = db_checkpointer_stop(c);
-    assert_true(ran >= 1);
+    assert_int_equal(rows_in_file_alone(f), 2);
     assert_int_equal(count_rows(f->db), 2);
-    /* a connection to a database in memory has none */
     struct db *mem = NULL;
     assert_int_equal(db_open("sqlite::memory:", NULL, &mem, &e), 0);
-    assert_null(db_checkpointer_start(mem));
+    assert_int_equal(db_checkpoint_beside(mem), -1);
     db_close(mem);
 }
 
@@ -1056,7 +1048,7 @@ static const struct CMUnitTest table[] = {
     T(test_db_read_transaction),
     T(test_db_commit_hooks),
     T(test_db_begin_lazy),
-    T(test_db_checkpointer),
+    T(test_db_checkpoint_beside),
     T(test_db_run_unique_violation_is_conflict),
     T(test_db_run_bad_sql_is_db_error),
     T(test_db_changes_counts_updated_rows),
