@@ -97,6 +97,23 @@
 #   nothing left to sign beside it, and each store commit waits ~2.5 ms for the disk.
 #   Smaller last batches, 8 or 16 KiB pages, another wal_autocheckpoint and a third
 #   signing thread beside the database work measured within the noise (+-5 ms).
+#   A batch's store commit in a thread of its own beside the signing of the next batch,
+#   the batch after next reserved in the store's transaction (three batches in flight),
+#   SQLite's log copied after each commit by a thread with a connection of its own
+#   (db_checkpoint_beside), SQLite without memory statistics (limit 12796/s; A/B against
+#   the binary before, alternating, 5-10 runs each, pristine data directories, host noisy:
+#   +-5 ms): 1 thread 324 -> 300 ms (mean), 2 threads 192-197 -> 182-190 ms; bench: 1 thread
+#   6579/s = 51% of the limit, steady state 58%; 2 threads 1.61x whole runs, 1.75x steady
+#   (the one-thread run gained the disk waits the two-thread run had already overlapped, so
+#   the ratio fell from 1.72x); 63.2x openssl ca. A short last batch (a fifth) measured
+#   worse with two threads (188 against 182 ms: two commits at the end), batches of 250 to
+#   1000 alike. With two threads the issuance phase is bound by the one connection: per
+#   batch of 500 its store (7.2 ms) and commit (4-8 ms: the log's fsync, one more for the
+#   log's header after each checkpoint, and the checkpoint's fsync of the database file on
+#   the same disk) against ~9.3 ms of signing for two threads; the ends of a run are serial:
+#   the first reservation (3-10 ms: a new log file, its header and directory synced), the
+#   last batch's store and commit (~11 ms), the certificates written (2.7 ms), the close
+#   (4 ms, most of it the log file's unlink, which this file system discards at once).
 # Deterministic, per certificate of a 200-certificate batch minus a 1-certificate run
 # (valgrind --tool=callgrind, SQLite): database statements 11 -> 7 (sqlite3_step 16 -> 10),
 # instructions 2.26 M -> 2.23 M, of which reserve + store (the serial database half)
