@@ -243,24 +243,6 @@ static int reserve_batch_tx(struct db *db, struct run *r, const struct issuance_
     return rc;
 }
 
-/* The batch's serials committed as reserved before any of them is signed (R-ISS-4),
- * without waiting for the disk: durable with the store's commit, before which nothing
- * leaves (db_begin_lazy). */
-static int reserve_batch(struct db *db, struct run *r, struct issuance_item *items, size_t n,
-                         struct sm_err *e)
-{
-    int rc = db_begin_lazy(db, e);
-    if (rc == 0)
-        rc = reserve_batch_tx(db, r, items, n, e);
-    if (rc == 0)
-        rc = db_commit(db, e);
-    if (rc < 0) {
-        db_rollback(db);
-        r->batch_id = 0;
-    }
-    return rc;
-}
-
 /* ---- phase 2: build, lint, sign (no database; runs in threads) ---- */
 
 static void sign_one(const struct run *r, struct issuance_item *it, struct sign_slot *slot)
@@ -360,9 +342,12 @@ struct signing {
     int nth;
 };
 
-static void sign_claimed(struct signing *g, int slot)
+/* Signs the items of g this thread claims with slot `slot`, until none is left or, when
+ * until is not NULL, until *until is set (checked before each claim). */
+static void sign_claimed(struct signing *g, int slot, const atomic_int *until)
 {
-    for (size_t i; (i = atomic_fetch_add(&g->next, 1)) < g->n;)
+    for (size_t i;
+         (until == NULL || !atomic_load(until)) && (i = atomic_fetch_add(&g->next, 1)) < g->n;)
         if (g->items[i].rc == 0)
             sign_one(g->r, &g->items[i], &g->r->slots[slot]);
 }
@@ -372,7 +357,7 @@ static void *sign_thread(void *arg)
     const struct helper *h = arg;
     if (h->g->r->o->thread_start != NULL)
         h->g->r->o->thread_start();
-    sign_claimed(h->g, h->slot);
+    sign_claimed(h->g, h->slot, NULL);
     return NULL;
 }
 
@@ -401,7 +386,7 @@ static void signing_start(struct signing *g, const struct run *r, struct issuanc
 /* Signs what is left of the batch in the calling thread, then waits for the others. */
 static void signing_wait(struct signing *g)
 {
-    sign_claimed(g, THREADS_MAX);
+    sign_claimed(g, THREADS_MAX, NULL);
     for (int t = 0; t < g->nth; t++)
         if (g->started[t])
             pthread_join(g->th[t], NULL);
@@ -577,6 +562,24 @@ static void unreserved(struct batch *bt, const struct sm_err *e)
     fail_unstored(bt->b, bt->m, e);
 }
 
+/* The serials of batches bt[0..k) committed as reserved in one transaction, before any of
+ * them is signed (R-ISS-4), without waiting for the disk: durable with the first store's
+ * commit, before which nothing leaves (db_begin_lazy). On failure none is reserved. */
+static int reserve_batches(struct db *db, struct batch *bt, size_t k, struct sm_err *e)
+{
+    int rc = db_begin_lazy(db, e);
+    for (size_t i = 0; rc == 0 && i < k; i++)
+        rc = reserve_batch_tx(db, &bt[i].r, bt[i].b, bt[i].m, e);
+    if (rc == 0)
+        rc = db_commit(db, e);
+    if (rc < 0) {
+        db_rollback(db);
+        for (size_t i = 0; i < k; i++)
+            unreserved(&bt[i], e);
+    }
+    return rc;
+}
+
 /* The end of a batch's store: when it failed, its certificates never leave and its
  * reservations are abandoned. */
 static int store_end(struct db *db, struct batch *bt, int rc, const struct sm_err *e)
@@ -633,14 +636,6 @@ static int commit_join(struct committer *c, struct sm_err *e)
     return c->rc;
 }
 
-/* The calling thread signs items of g until the commit it waits for is done. */
-static void sign_while_committing(struct signing *g, const struct committer *c)
-{
-    for (size_t i; !atomic_load(&c->done) && (i = atomic_fetch_add(&g->next, 1)) < g->n;)
-        if (g->items[i].rc == 0)
-            sign_one(g->r, &g->items[i], &g->r->slots[THREADS_MAX]);
-}
-
 /* The batch being signed, when a store before it failed: signed for nothing. */
 static void drop_signed(struct db *db, struct signing *g, struct batch *bt, const struct sm_err *e)
 {
@@ -666,26 +661,16 @@ static int run_pipelined(struct db *db, const struct run *r0, struct issuance_it
     int helpers = r0->o->threads - 1;
     batch_prepare(r0, &bt[0], items, n, 0, batch);
     batch_prepare(r0, &bt[1], items, n, bt[0].m, batch); /* n > batch: there is a second */
-    int rc = db_begin_lazy(db, e);                       /* durable with the first store's commit */
-    if (rc == 0)
-        rc = reserve_batch_tx(db, &bt[0].r, bt[0].b, bt[0].m, e);
-    if (rc == 0)
-        rc = reserve_batch_tx(db, &bt[1].r, bt[1].b, bt[1].m, e);
-    if (rc == 0)
-        rc = db_commit(db, e);
-    if (rc < 0) {
-        db_rollback(db);
-        unreserved(&bt[0], e);
-        unreserved(&bt[1], e);
+    int rc = reserve_batches(db, bt, 2, e);
+    if (rc < 0)
         return rc;
-    }
     signing_start(&g, &bt[0].r, bt[0].b, bt[0].m, helpers);
     for (int cur = 0;; cur = (cur + 1) % 3) {
         struct batch *now = &bt[cur], *next = &bt[(cur + 1) % 3], *after = &bt[(cur + 2) % 3];
         size_t next_off = (size_t)(now->b - items) + now->m;
         int have_next = next_off < n; /* and reserved with the batch before now */
         if (committing != NULL) {
-            sign_while_committing(&g, &cm);
+            sign_claimed(&g, THREADS_MAX, &cm.done); /* while the disk syncs */
             struct sm_err ce = {0};
             rc = store_end(db, committing, commit_join(&cm, &ce), &ce);
             committing = NULL;
@@ -755,13 +740,10 @@ int issuance_run(struct db *db, struct ca_issuer *is, const struct issuance_opts
         goto out;
     }
     if (n > 0) { /* one batch: reserved, signed, stored */
-        struct batch one = {.r = r, .b = items, .m = n};
-        for (size_t i = 0; i < n; i++)
-            prepare(&one.r, &items[i]);
-        rc = reserve_batch(db, &one.r, items, n, e);
-        if (rc < 0) {
-            unreserved(&one, e);
-        } else {
+        struct batch one;
+        batch_prepare(&r, &one, items, n, 0, batch);
+        rc = reserve_batches(db, &one, 1, e);
+        if (rc == 0) {
             sign_batch(&one.r, items, n, o->threads);
             rc = store_end(db, &one, store_batch(db, &one.r, o->actor, items, n, e), e);
         }

@@ -699,9 +699,9 @@ int db_migrate(struct db *db, struct sm_err *e)
 
 /* ---- checkpointer ---- */
 
+/* It borrows the connection's backend and file: db_close stops it before freeing them. */
 struct checkpointer {
-    const struct db_ops *ops;
-    char *conninfo;
+    const struct db *db;
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -711,9 +711,10 @@ struct checkpointer {
 static void *checkpointer_thread(void *arg)
 {
     struct checkpointer *c = arg;
+    const struct db_ops *ops = c->db->ops;
     void *h = NULL;
     struct sm_err ignored = {0};
-    if (c->ops->open(c->conninfo, &h, &ignored) < 0)
+    if (ops->open(c->db->conninfo, &h, &ignored) < 0)
         h = NULL; /* then every request is dropped: the commits' own checkpoints remain */
     pthread_mutex_lock(&c->mu);
     for (;;) {
@@ -725,12 +726,12 @@ static void *checkpointer_thread(void *arg)
         pthread_mutex_unlock(&c->mu);
         int64_t ch = 0;
         if (h != NULL)
-            c->ops->run(h, "PRAGMA wal_checkpoint(PASSIVE)", NULL, 0, NULL, NULL, &ch, &ignored);
+            ops->run(h, "PRAGMA wal_checkpoint(PASSIVE)", NULL, 0, NULL, NULL, &ch, &ignored);
         pthread_mutex_lock(&c->mu);
     }
     pthread_mutex_unlock(&c->mu);
     if (h != NULL)
-        c->ops->close(h);
+        ops->close(h);
     return NULL;
 }
 
@@ -744,18 +745,12 @@ int db_checkpoint_beside(struct db *db)
     struct checkpointer *c = sm_calloc(1, sizeof *c);
     if (c == NULL)
         return -1;
-    c->ops = db->ops;
-    c->conninfo = sm_strdup(db->conninfo);
-    if (c->conninfo == NULL) {
-        free(c);
-        return -1;
-    }
+    c->db = db;
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cv, NULL);
     if (pthread_create(&c->th, NULL, checkpointer_thread, c) != 0) {
         pthread_cond_destroy(&c->cv);
         pthread_mutex_destroy(&c->mu);
-        free(c->conninfo);
         free(c);
         return -1;
     }
@@ -763,27 +758,28 @@ int db_checkpoint_beside(struct db *db)
     return 0;
 }
 
-static void checkpoint_soon(struct checkpointer *c)
+/* Sets *flag (c->wanted or c->stop) and wakes the thread. */
+static void checkpointer_tell(struct checkpointer *c, int *flag)
 {
-    if (c == NULL)
-        return;
     pthread_mutex_lock(&c->mu);
-    c->wanted = 1;
+    *flag = 1;
     pthread_cond_signal(&c->cv);
     pthread_mutex_unlock(&c->mu);
+}
+
+static void checkpoint_soon(struct checkpointer *c)
+{
+    if (c != NULL)
+        checkpointer_tell(c, &c->wanted);
 }
 
 static void checkpointer_stop(struct checkpointer *c)
 {
     if (c == NULL)
         return;
-    pthread_mutex_lock(&c->mu);
-    c->stop = 1;
-    pthread_cond_signal(&c->cv);
-    pthread_mutex_unlock(&c->mu);
+    checkpointer_tell(c, &c->stop);
     pthread_join(c->th, NULL);
     pthread_cond_destroy(&c->cv);
     pthread_mutex_destroy(&c->mu);
-    free(c->conninfo);
     free(c);
 }
