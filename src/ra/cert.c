@@ -72,26 +72,40 @@ static int write_row(struct db *db, const struct cert_change *c, enum cert_state
     return certs_set_state(db, c->serial, cert_state_name(from), cert_state_name(c->to), e);
 }
 
+char *cert_detail_text(json_t *detail, enum cert_state from, enum cert_state to, struct sm_err *e)
+{
+    if (json_object_set_new(detail, "from", json_string(cert_state_name(from))) < 0 ||
+        json_object_set_new(detail, "to", json_string(cert_state_name(to))) < 0) {
+        sm_err_set(e, SM_E_NOMEM, "audit", "out of memory");
+        return NULL;
+    }
+    return audit_detail_text(detail, e);
+}
+
+/* The change's record, its detail c->detail_text or detail (given "from" and "to"). */
 static int append_audit(struct db *db, const struct cert_change *c, enum cert_state from,
                         json_t *detail, struct sm_err *e)
 {
-    if (json_object_set_new(detail, "from", json_string(cert_state_name(from))) < 0 ||
-        json_object_set_new(detail, "to", json_string(cert_state_name(c->to))) < 0)
-        return sm_err_set(e, SM_E_NOMEM, "audit", "out of memory");
+    char *own = c->detail_text ? NULL : cert_detail_text(detail, from, c->to, e);
+    const char *text = c->detail_text ? c->detail_text : own;
+    if (text == NULL)
+        return -(e && e->code ? e->code : SM_E_NOMEM);
     char object[8 + CERTS_SERIAL_HEX_MAX];
     snprintf(object, sizeof object, "cert:%s", c->serial);
-    return audit_append_json(db, c->actor ? c->actor : "system", action_of(from, c->to), object,
-                             detail, e);
+    int rc = audit_append_text(db, c->actor ? c->actor : "system", action_of(from, c->to), object,
+                               text, e);
+    free(own);
+    return rc;
 }
 
 /* What every change checks first: an object for the audit detail (*detail: c's, or a new
- * one), inside a write transaction, a serial. 0 or the error; *detail is set either way
- * (the caller releases it). */
+ * one; none is needed when c->detail_text is given), inside a write transaction, a serial.
+ * 0 or the error; *detail is set either way (the caller releases it). */
 static int change_check(struct db *db, const struct cert_change *c, json_t **detail, const char *fn,
                         struct sm_err *e)
 {
-    *detail = c->detail ? c->detail : json_object();
-    if (*detail == NULL || !json_is_object(*detail))
+    *detail = c->detail ? c->detail : c->detail_text ? NULL : json_object();
+    if (c->detail_text == NULL && (*detail == NULL || !json_is_object(*detail)))
         return sm_err_set(e, *detail ? SM_E_INVALID : SM_E_NOMEM, "detail", "bad audit detail");
     if (!db_in_transaction(db))
         return sm_err_set(e, SM_E_INTERNAL, "state", "%s outside a transaction", fn);

@@ -49,7 +49,15 @@ struct cert_change {
     /* audit detail, taken over (decref'd) in every case; NULL = {}. "from" and "to" are
      * added. */
     json_t *detail;
+    /* cert_create_tx: the audit detail as cert_detail_text made it for this change, used
+     * instead of detail (which should then be NULL); NULL: made from detail here. */
+    const char *detail_text;
 };
+
+/* The audit detail of the change from -> to as the record stores it: detail (kept by the
+ * caller, given "from" and "to") serialized by store/audit's audit_detail_text. Touches no
+ * database, so it can run in any thread. NULL with e set on no memory. */
+char *cert_detail_text(json_t *detail, enum cert_state from, enum cert_state to, struct sm_err *e);
 
 /* THE transition, inside the caller's transaction (db_begin): loads the certificate's
  * state, refuses an edge the machine does not have (-SM_E_CONFLICT, field "state",

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -46,6 +47,16 @@ struct run {
     struct issuance_item *items;
     struct sign_slot *slots; /* THREADS_MAX + 1: slot t for helper t, the last one for the
                                 calling thread */
+    struct prepared *prep;   /* per item of items; NULL: the store makes everything */
+};
+
+/* What the store writes for an issued item besides its certificate, made by the thread
+ * that signed it (no database needed) so that the one connection has less to do: the
+ * names as the row keeps them and the audit detail of its record. A NULL member (no
+ * memory) is made by the store. */
+struct prepared {
+    char *names;
+    char *detail;
 };
 
 /* What one signing thread keeps from one certificate to the next: the leaf being built
@@ -160,6 +171,15 @@ static json_t *names_array(const struct issuance_item *it)
     return a;
 }
 
+/* The names as the certificate row keeps them (a JSON array); NULL: no memory. */
+static char *names_text(const struct issuance_item *it)
+{
+    json_t *names = names_array(it);
+    char *s = names ? json_dumps(names, JSON_COMPACT) : NULL;
+    json_decref(names);
+    return s;
+}
+
 /* The audit detail of an item's one record, cert.issue or cert.abandon: the context of its
  * reservation (issuer, process, names, order, organization), to which the caller adds the
  * outcome. A reservation has no record of its own: the batch that records the serials
@@ -186,6 +206,15 @@ static json_t *outcome_detail(const struct run *r, const struct issuance_item *i
         return NULL;
     }
     return d;
+}
+
+/* The detail of an issued item's cert.issue record, before "from" and "to". */
+static json_t *issued_detail(const struct run *r, const struct issuance_item *it)
+{
+    return outcome_detail(r, it,
+                          json_pack("{s:s, s:I, s:I}", "sha256", it->sha256, "not_before",
+                                    (json_int_t)it->not_before, "not_after",
+                                    (json_int_t)it->not_after));
 }
 
 /* ---- phase 1: reserve ---- */
@@ -321,6 +350,13 @@ static void sign_one(const struct run *r, struct issuance_item *it, struct sign_
     text_hex(it->sha256, md, 32);
     it->der = der; /* OPENSSL_malloc'd: freed with OPENSSL_free in issuance_item_clear */
     it->der_len = len;
+    if (r->prep != NULL) {
+        struct prepared *p = &r->prep[it - r->items];
+        json_t *d = issued_detail(r, it);
+        p->names = names_text(it);
+        p->detail = d ? cert_detail_text(d, CERT_RESERVED, CERT_ISSUED, NULL) : NULL;
+        json_decref(d);
+    }
 }
 
 /* Signing of one batch: each item is claimed once through an atomic counter, by the
@@ -333,6 +369,8 @@ struct signing {
     struct issuance_item *items;
     size_t n;
     atomic_size_t next;
+    _Atomic unsigned char *done; /* items[i] signed (or skipped) when done[i]; NULL: not kept
+                                    (then rows are stored only after signing_wait) */
     pthread_t th[THREADS_MAX];
     int started[THREADS_MAX];
     struct helper {
@@ -347,10 +385,32 @@ struct signing {
 static void sign_claimed(struct signing *g, int slot, const atomic_int *until)
 {
     for (size_t i;
-         (until == NULL || !atomic_load(until)) && (i = atomic_fetch_add(&g->next, 1)) < g->n;)
+         (until == NULL || !atomic_load(until)) && (i = atomic_fetch_add(&g->next, 1)) < g->n;) {
         if (g->items[i].rc == 0)
             sign_one(g->r, &g->items[i], &g->r->slots[slot]);
+        if (g->done != NULL)
+            atomic_store_explicit(&g->done[i], 1, memory_order_release);
+    }
 }
+
+/* Returns once items[i] of g is signed, the calling thread signing unclaimed items (its
+ * slot) meanwhile; g->done is kept. Another thread has claimed items[i] when nothing is
+ * left to claim: it is signing it, so the wait is one signature at most. */
+static void sign_until(struct signing *g, size_t i)
+{
+    while (!atomic_load_explicit(&g->done[i], memory_order_acquire)) {
+        size_t j = atomic_load(&g->next) < g->n ? atomic_fetch_add(&g->next, 1) : g->n;
+        if (j < g->n) {
+            if (g->items[j].rc == 0)
+                sign_one(g->r, &g->items[j], &g->r->slots[THREADS_MAX]);
+            atomic_store_explicit(&g->done[j], 1, memory_order_release);
+        } else
+            sched_yield();
+    }
+}
+
+/* No more items of g are claimed (those claimed are signed); signing_wait joins. */
+static void signing_cancel(struct signing *g) { atomic_store(&g->next, g->n); }
 
 static void *sign_thread(void *arg)
 {
@@ -370,6 +430,8 @@ static void signing_start(struct signing *g, const struct run *r, struct issuanc
     g->items = items;
     g->n = n;
     atomic_init(&g->next, 0);
+    for (size_t i = 0; g->done != NULL && i < n; i++)
+        atomic_init(&g->done[i], 0);
     if (helpers > THREADS_MAX)
         helpers = THREADS_MAX;
     if (helpers < 0 || n == 0)
@@ -393,14 +455,6 @@ static void signing_wait(struct signing *g)
     g->nth = 0;
 }
 
-/* All of one batch, in `threads` threads counting the calling one. */
-static void sign_batch(const struct run *r, struct issuance_item *items, size_t n, int threads)
-{
-    struct signing g;
-    signing_start(&g, r, items, n, threads - 1);
-    signing_wait(&g);
-}
-
 /* ---- phase 3: store ---- */
 
 /* The certificate row of a reserved item, written in its outcome c->to (ra/cert.c), with
@@ -408,9 +462,9 @@ static void sign_batch(const struct run *r, struct issuance_item *items, size_t 
 static int write_row(struct db *db, const struct run *r, const struct issuance_item *it,
                      const struct cert_change *c, int64_t *id, struct sm_err *e)
 {
-    json_t *names = names_array(it);
-    char *names_s = names ? json_dumps(names, JSON_COMPACT) : NULL;
-    json_decref(names);
+    const struct prepared *p = r->prep ? &r->prep[it - r->items] : NULL;
+    char *own = p && p->names ? NULL : names_text(it);
+    const char *names_s = own ? own : p ? p->names : NULL;
     if (names_s == NULL) {
         json_decref(c->detail);
         return sm_err_set(e, SM_E_NOMEM, "names", "out of memory");
@@ -419,7 +473,7 @@ static int write_row(struct db *db, const struct run *r, const struct issuance_i
                           names_s,    it->order_id, it->org_id,   it->crl_shard};
     struct certs_born b = {.n = &n, .reserved_by = r->owner, .reserved_at = (int64_t)r->now};
     int rc = cert_create_tx(db, c, &b, id, NULL, e);
-    free(names_s);
+    free(own);
     return rc;
 }
 
@@ -439,10 +493,8 @@ static int store_one(struct db *db, const struct run *r, const char *actor,
 {
     if (it->rc == 0) {
         int64_t id = 0;
-        json_t *d = outcome_detail(r, it,
-                                   json_pack("{s:s, s:I, s:I}", "sha256", it->sha256, "not_before",
-                                             (json_int_t)it->not_before, "not_after",
-                                             (json_int_t)it->not_after));
+        const char *text = r->prep ? r->prep[it - r->items].detail : NULL;
+        json_t *d = text ? NULL : issued_detail(r, it);
         struct cert_change c = {.actor = actor,
                                 .serial = it->serial,
                                 .to = CERT_ISSUED,
@@ -452,7 +504,8 @@ static int store_one(struct db *db, const struct run *r, const char *actor,
                                 .not_after = it->not_after,
                                 .now = (int64_t)r->now,
                                 .sha256 = it->sha256,
-                                .detail = d};
+                                .detail = d,
+                                .detail_text = text};
         int rc = write_row(db, r, it, &c, &id, e);
         if (rc == 0 && r->o->stored != NULL)
             rc = r->o->stored(r->o->stored_arg, db, it, id, e);
@@ -464,26 +517,42 @@ static int store_one(struct db *db, const struct run *r, const char *actor,
 /* Writes the batch's rows and closes its reservation in a new transaction, left open for
  * more and its commit (rolled back on failure): when recovery has closed the batch
  * meanwhile (its process was taken for ended), nothing is written and the signed
- * certificates do not leave (fail_unstored). */
+ * certificates do not leave (fail_unstored). With g (the signing of these items, NULL when
+ * it has ended) each row is written as soon as its item is signed, the calling thread
+ * signing while it waits, and g is joined before the return: so the rows of a batch that
+ * nothing is signed beside are written beside its signatures, not after them. */
 static int store_rows(struct db *db, const struct run *r, const char *actor,
-                      struct issuance_item *items, size_t n, struct sm_err *e)
+                      struct issuance_item *items, size_t n, struct signing *g, struct sm_err *e)
 {
+    if (g != NULL && g->done == NULL) {
+        signing_wait(g);
+        g = NULL;
+    }
     int rc = db_begin(db, e);
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        if (items[i].serial[0] != '\0')
-            rc = store_one(db, r, actor, &items[i], e);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        if (items[i].serial[0] == '\0')
+            continue;
+        if (g != NULL)
+            sign_until(g, i);
+        rc = store_one(db, r, actor, &items[i], e);
+    }
     if (rc == 0 && r->batch_id > 0)
         rc = certs_batch_close(db, r->batch_id, e);
     if (rc < 0)
         db_rollback(db);
+    if (g != NULL) {
+        if (rc < 0)
+            signing_cancel(g); /* what is not signed yet never will be */
+        signing_wait(g);
+    }
     return rc;
 }
 
 /* store_rows and its commit (a failed commit rolls back, db_commit). */
 static int store_batch(struct db *db, const struct run *r, const char *actor,
-                       struct issuance_item *items, size_t n, struct sm_err *e)
+                       struct issuance_item *items, size_t n, struct signing *g, struct sm_err *e)
 {
-    int rc = store_rows(db, r, actor, items, n, e);
+    int rc = store_rows(db, r, actor, items, n, g, e);
     return rc < 0 ? rc : db_commit(db, e);
 }
 
@@ -652,10 +721,10 @@ static void drop_signed(struct db *db, struct signing *g, struct batch *bt, cons
  * with the threads - 1 others whenever it has none. Every serial is committed as reserved
  * before its certificate is signed, and a certificate leaves only once stored (R-ISS-4). */
 static int run_pipelined(struct db *db, const struct run *r0, struct issuance_item *items, size_t n,
-                         size_t batch, struct sm_err *e)
+                         size_t batch, _Atomic unsigned char *done, struct sm_err *e)
 {
     struct batch bt[3];
-    struct signing g;
+    struct signing g = {.done = done};
     struct committer cm = {.db = db};
     struct batch *committing = NULL;
     int helpers = r0->o->threads - 1;
@@ -682,14 +751,17 @@ static int run_pipelined(struct db *db, const struct run *r0, struct issuance_it
                 return rc;
             }
         }
-        signing_wait(&g);
-        if (have_next)
+        struct signing *signing_now = NULL; /* the last batch: stored as it is signed */
+        if (have_next) {
+            signing_wait(&g);
             signing_start(&g, &next->r, next->b, next->m, helpers);
+        } else
+            signing_now = &g;
         int have_after = have_next && next_off + next->m < n;
         if (have_after)
             batch_prepare(r0, after, items, n, next_off + next->m, batch);
         struct sm_err se = {0};
-        rc = store_rows(db, &now->r, r0->o->actor, now->b, now->m, &se);
+        rc = store_rows(db, &now->r, r0->o->actor, now->b, now->m, signing_now, &se);
         if (rc == 0 && have_after &&
             (rc = reserve_batch_tx(db, &after->r, after->b, after->m, &se)) < 0)
             db_rollback(db);
@@ -734,21 +806,31 @@ int issuance_run(struct db *db, struct ca_issuer *is, const struct issuance_opts
         items[i].der_len = 0;
         items[i].rc = -SM_E_INTERNAL; /* until attempted */
     }
+    /* which items of the batch being signed are (NULL: rows wait for the whole batch) */
+    _Atomic unsigned char *done = sm_calloc(n < batch ? n + 1 : batch, sizeof *done);
+    r.prep = sm_calloc(n ? n : 1, sizeof *r.prep);
     if (n > batch) {
         db_checkpoint_beside(db); /* the log copied beside the run's commits, or by them */
-        rc = run_pipelined(db, &r, items, n, batch, e);
+        rc = run_pipelined(db, &r, items, n, batch, done, e);
         goto out;
     }
-    if (n > 0) { /* one batch: reserved, signed, stored */
+    if (n > 0) { /* one batch: reserved, then stored as it is signed */
         struct batch one;
+        struct signing g = {.done = done};
         batch_prepare(&r, &one, items, n, 0, batch);
         rc = reserve_batches(db, &one, 1, e);
         if (rc == 0) {
-            sign_batch(&one.r, items, n, o->threads);
-            rc = store_end(db, &one, store_batch(db, &one.r, o->actor, items, n, e), e);
+            signing_start(&g, &one.r, items, n, o->threads - 1);
+            rc = store_end(db, &one, store_batch(db, &one.r, o->actor, items, n, &g, e), e);
         }
     }
 out:
+    free((void *)done);
+    for (size_t i = 0; r.prep != NULL && i < n; i++) {
+        free(r.prep[i].names);
+        free(r.prep[i].detail);
+    }
+    free(r.prep);
     for (int t = 0; t <= THREADS_MAX; t++) {
         profile_leaf_free(&slots[t].leaf);
         lint_memo_free(&slots[t].lint);

@@ -198,18 +198,47 @@ int audit_append_from(struct db *db, const char *actor, const char *client_ip, c
     return append(db, actor, client_ip, action, object, detail_json, 0, e);
 }
 
+/* audit_detail_text with its error code: 0 and *out, or the error (*out NULL). */
+static int detail_text(const json_t *detail, char **out, struct sm_err *e)
+{
+    *out = NULL;
+    if (detail == NULL || !json_is_object(detail))
+        return sm_err_set(e, SM_E_INVALID, "detail", "audit detail is not a JSON object");
+    char *s = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS);
+    if (s == NULL)
+        return sm_err_set(e, SM_E_NOMEM, "audit", "out of memory");
+    size_t n = strlen(s);
+    if (n > AUDIT_MAX_DETAIL) {
+        free(s);
+        return sm_err_set(e, SM_E_TOO_LARGE, "detail", "audit detail is %zu bytes", n);
+    }
+    *out = s;
+    return 0;
+}
+
+char *audit_detail_text(const json_t *detail, struct sm_err *e)
+{
+    char *s;
+    detail_text(detail, &s, e);
+    return s;
+}
+
+int audit_append_text(struct db *db, const char *actor, const char *action, const char *object,
+                      const char *text, struct sm_err *e)
+{
+    return append(db, actor, db_client_ip(db), action, object, text, 1, e);
+}
+
 int audit_append_json(struct db *db, const char *actor, const char *action, const char *object,
                       const json_t *detail, struct sm_err *e)
 {
-    if (detail != NULL && !json_is_object(detail))
-        return sm_err_set(e, SM_E_INVALID, "detail", "audit detail is not a JSON object");
-    char *s = detail ? json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    if (detail != NULL && s == NULL)
-        return sm_err_set(e, SM_E_NOMEM, "audit", "out of memory");
-    size_t n = s ? strlen(s) : 0;
-    int rc = n > AUDIT_MAX_DETAIL
-                 ? sm_err_set(e, SM_E_TOO_LARGE, "detail", "audit detail is %zu bytes", n)
-                 : append(db, actor, db_client_ip(db), action, object, s, 1, e);
+    if (detail == NULL)
+        return append(db, actor, db_client_ip(db), action, object, NULL, 1, e);
+    char *s;
+    int rc = detail_text(detail, &s, e);
+    if (rc < 0)
+        return rc;
+    rc = audit_append_text(db, actor, action, object, s, e);
     free(s);
     return rc;
 }

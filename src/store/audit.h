@@ -54,6 +54,15 @@ int audit_append_from(struct db *db, const char *actor, const char *client_ip, c
 int audit_append_json(struct db *db, const char *actor, const char *action, const char *object,
                       const json_t *detail, struct sm_err *e);
 
+/* audit_append_json in two steps, so that the serialization can run where no connection
+ * is (issuance: in the signing threads). audit_detail_text: the stored text of a detail
+ * object (compact, keys sorted), malloc'd, or NULL with e set (not an object:
+ * -SM_E_INVALID; too large; no memory). audit_append_text appends a text made by
+ * audit_detail_text (it is not parsed again), as audit_append. */
+char *audit_detail_text(const json_t *detail, struct sm_err *e);
+int audit_append_text(struct db *db, const char *actor, const char *action, const char *object,
+                      const char *text, struct sm_err *e);
+
 /* Walks the whole chain. Returns 0 when intact; -SM_E_CONFLICT when broken, with
  * *bad_seq = the first bad record and why = the reason (changed record, missing record
  * = sequence gap, wrong prev_hash = deleted or reordered, truncated tail); other

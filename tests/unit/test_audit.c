@@ -202,8 +202,9 @@ static void test_audit_append_invalid_input_refused(void **state)
 }
 
 /* Issue 8 item 29: a detail built as a JSON object is stored as audit_append stores its
- * text (compact, keys sorted), without being parsed again; the chain verifies; what is not
- * an object, or too large, is refused with nothing appended. */
+ * text (compact, keys sorted), without being parsed again, also when its text is made
+ * first (audit_detail_text) and appended after (audit_append_text); the chain verifies;
+ * what is not an object, or too large, is refused with nothing appended. */
 static const struct db_stmt st_detail_of = {
     "t.detail_of", "SELECT detail FROM audit_log WHERE seq = $1", NULL, NULL};
 
@@ -231,6 +232,24 @@ static void test_audit_append_json_stores_the_object(void **state)
     p = (struct db_val)DBV_INT(2);
     assert_int_equal(db_run(f->db, &st_detail_of, &p, 1, copy_text, got, &e), 0);
     assert_string_equal(got, "{}");
+
+    /* the same in two steps (the text made where no connection is, then appended): the
+     * same stored text; what is not an object, or too large, gives no text */
+    char *made = audit_detail_text(d, &e);
+    assert_non_null(made);
+    assert_null(audit_detail_text(arr, &e));
+    assert_int_equal(e.code, SM_E_INVALID);
+    assert_null(audit_detail_text(big, &e));
+    assert_int_equal(e.code, SM_E_TOO_LARGE);
+    assert_null(audit_detail_text(NULL, &e));
+    assert_int_equal(db_begin(f->db, &e), 0);
+    assert_int_equal(audit_append_text(f->db, "cli", "cert.issue", "cert:03", made, &e), 0);
+    assert_int_equal(db_commit(f->db, &e), 0);
+    free(made);
+    assert_int_equal(verify(f->db, NULL, NULL, 0), 3);
+    p = (struct db_val)DBV_INT(3);
+    assert_int_equal(db_run(f->db, &st_detail_of, &p, 1, copy_text, got, &e), 0);
+    assert_string_equal(got, "{\"b\":1,\"names\":[\"a.jp\",\"b.jp\"],\"note\":\"承認\"}");
     json_decref(d);
     json_decref(arr);
     json_decref(big);

@@ -174,6 +174,10 @@ static void test_issuance_run_stores_every_certificate(void **state)
         assert_string_equal(json_string_value(json_object_get(a.detail, "ca")), dv->name);
         assert_string_equal(json_string_value(json_object_get(a.detail, "level")), "dv");
         assert_int_equal(json_integer_value(json_object_get(a.detail, "org_id")), 7);
+        assert_string_equal(json_string_value(json_object_get(a.detail, "from")), "reserved");
+        assert_string_equal(json_string_value(json_object_get(a.detail, "to")), "issued");
+        assert_int_equal(json_integer_value(json_object_get(a.detail, "not_after")),
+                         it[i].not_after);
         char *names = json_dumps(json_object_get(a.detail, "names"), JSON_COMPACT);
         assert_string_equal(names, "[\"www.example.com\",\"example.com\"]");
         free(names);
@@ -782,6 +786,84 @@ static void test_issuance_run_commit_fails_beside_signing(void **state)
     }
 }
 
+/* A stored hook that notes, for each certificate it sees, whether the item after it in the
+ * run was signed yet. */
+struct ahead {
+    const struct issuance_item *items;
+    size_t n;
+    int calls;
+    int next_signed[8];
+};
+
+static int on_stored_look_ahead(void *arg, struct db *d, const struct issuance_item *it,
+                                int64_t cert_id, struct sm_err *e)
+{
+    (void)d;
+    (void)cert_id;
+    (void)e;
+    struct ahead *a = arg;
+    size_t i = (size_t)(it - a->items);
+    assert_true(i < a->n);
+    a->next_signed[a->calls++] = i + 1 < a->n ? a->items[i + 1].der != NULL : -1;
+    return 0;
+}
+
+/* issue 8 item 29, R-ISS-4: a batch that nothing is signed beside (a run of one batch, or a
+ * run's last) has its rows written as its certificates are signed, not once all are: with
+ * one thread each row is written right after its signature, before the next one is made.
+ * Every certificate is still stored before any is returned. */
+static void test_issuance_run_stores_as_it_signs(void **state)
+{
+    (void)state;
+    struct issuance_item it[3];
+    for (int i = 0; i < 3; i++)
+        it[i] = item(names_ok, 2);
+    struct ahead a = {.items = it, .n = 3};
+    struct issuance_opts o = {"test", 4, 1, on_stored_look_ahead, &a, NULL};
+    assert_int_equal(issuance_run(db, dv, &o, it, 3, NULL), 0);
+    assert_int_equal(a.calls, 3);
+    assert_int_equal(a.next_signed[0], 0);
+    assert_int_equal(a.next_signed[1], 0);
+    assert_int_equal(a.next_signed[2], -1);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(it[i].rc, 0);
+        state_is(it[i].serial, "issued");
+        issuance_item_clear(&it[i]);
+    }
+}
+
+/* issue 8 item 29, R-ISS-4: when the last batch's store fails while its certificates are
+ * still being signed (two threads; and with one), the signing stops, nothing of that batch is
+ * returned, all its serials are abandoned (audited), the batches stored before stay issued, and no
+ * batch is left open. */
+static void test_issuance_run_last_batch_fails_while_signing(void **state)
+{
+    (void)state;
+    for (int threads = 2; threads >= 1; threads--) {
+        clear_batches();
+        struct seen f = {.fail_after = 5}; /* the second certificate of the last batch */
+        struct issuance_opts o = {"test", 4, threads, on_stored, &f, NULL};
+        struct issuance_item b[8];
+        for (int i = 0; i < 8; i++)
+            b[i] = item(names_ok, 2);
+        struct sm_err e = {0};
+        assert_int_equal(issuance_run(db, dv, &o, b, 8, &e), -SM_E_CONFLICT);
+        for (int i = 0; i < 4; i++) {
+            assert_int_equal(b[i].rc, 0);
+            state_is(b[i].serial, "issued");
+            issuance_item_clear(&b[i]);
+        }
+        for (int i = 4; i < 8; i++)
+            not_returned_abandoned(&b[i]);
+        char got[4096], want[4096];
+        batches_of(db, got);
+        snprintf(want, sizeof want, "0 %s %s %s %s|0 %s %s %s %s", b[0].serial, b[1].serial,
+                 b[2].serial, b[3].serial, b[4].serial, b[5].serial, b[6].serial, b[7].serial);
+        assert_string_equal(got, want);
+        assert_int_equal(audit_verify(db, NULL, NULL, 0, NULL), 0);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -795,6 +877,8 @@ int main(void)
         cmocka_unit_test(test_issuance_run_stored_hook),
         cmocka_unit_test(test_issuance_run_pipelined_batches),
         cmocka_unit_test(test_issuance_run_commit_fails_beside_signing),
+        cmocka_unit_test(test_issuance_run_stores_as_it_signs),
+        cmocka_unit_test(test_issuance_run_last_batch_fails_while_signing),
         cmocka_unit_test(test_issuance_reserves_serials_per_batch),
         cmocka_unit_test(test_issuance_store_refused_after_recovery),
         cmocka_unit_test(test_issuance_recover_open_batches),
