@@ -546,6 +546,27 @@ static int blocklisted(struct db *db, const struct job *jobs, size_t n)
     return rc;
 }
 
+/* The certificates of each batch written as soon as it is stored (issuance_opts
+ * delivered), so a long run's output starts with its first batch and holds no more than a
+ * few batches in memory; told in input order once the run ends. */
+struct delivery {
+    const struct opts *o;
+    const struct issuance_item *items;
+    unsigned char *written; /* per item: 1 written, 2 could not be written */
+};
+
+static void deliver(void *arg, struct issuance_item *b, size_t m)
+{
+    struct delivery *d = arg;
+    for (size_t i = 0; i < m; i++) {
+        if (b[i].rc != 0 || b[i].der == NULL)
+            continue;
+        d->written[&b[i] - d->items] = write_pem(d->o, &b[i]) < 0 ? 2 : 1;
+        OPENSSL_free(b[i].der);
+        b[i].der = NULL;
+    }
+}
+
 static int issue_all(const struct opts *o, struct config *c, struct db *db, struct ca_issuer *is,
                      struct job *jobs, size_t n)
 {
@@ -560,8 +581,11 @@ static int issue_all(const struct opts *o, struct config *c, struct db *db, stru
     if (items == NULL)
         return 1;
     struct profile_subject *subjs = sm_calloc(n ? n : 1, sizeof *subjs);
-    if (subjs == NULL) {
+    unsigned char *written = sm_calloc(n ? n : 1, 1);
+    if (subjs == NULL || written == NULL) {
         free(items);
+        free(subjs);
+        free(written);
         return 1;
     }
     for (size_t i = 0; i < n; i++) {
@@ -575,7 +599,8 @@ static int issue_all(const struct opts *o, struct config *c, struct db *db, stru
         items[i].days = o->days;
         items[i].allow_wildcard = strcmp(o->level, "ev") != 0;
     }
-    struct issuance_opts io = {"cli", (int)batch, o->threads, NULL, NULL, thread_heap};
+    struct delivery d = {o, items, written};
+    struct issuance_opts io = {"cli", (int)batch, o->threads, NULL, NULL, thread_heap, deliver, &d};
     int rc = issuance_run(db, is, &io, items, n, &e);
     int status = rc < 0 ? 1 : 0;
     if (rc < 0)
@@ -585,7 +610,7 @@ static int issue_all(const struct opts *o, struct config *c, struct db *db, stru
             status = 1;
             fail_msg("証明書を発行できません", "certificate not issued", jobs[i].names[0],
                      &items[i].err);
-        } else if (write_pem(o, &items[i]) < 0) {
+        } else if (written[i] == 2 || (written[i] == 0 && write_pem(o, &items[i]) < 0)) {
             status = 1;
             fail_msg("証明書を書き出せません (保存済み)",
                      "cannot write the certificate (it is stored)", items[i].serial, NULL);
@@ -594,6 +619,7 @@ static int issue_all(const struct opts *o, struct config *c, struct db *db, stru
     }
     free(items);
     free(subjs);
+    free(written);
     return status;
 }
 

@@ -438,7 +438,7 @@ int fulfil_issue(const struct order_env *env, const struct order_actor *who,
         char actor[32];
         order_actor_name(who, actor, sizeof actor);
         struct stored_arg sa = {env, who, order_id, caa, &plan, acme.id ? &acme : NULL};
-        struct issuance_opts io = {actor, 1, 1, on_stored, &sa, NULL};
+        struct issuance_opts io = {actor, 1, 1, on_stored, &sa, NULL, NULL, NULL};
         struct issuance_item it = {0};
         it.pubkey = v.csr->pkey;
         it.spki = v.csr->spki;

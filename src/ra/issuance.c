@@ -548,14 +548,6 @@ static int store_rows(struct db *db, const struct run *r, const char *actor,
     return rc;
 }
 
-/* store_rows and its commit (a failed commit rolls back, db_commit). */
-static int store_batch(struct db *db, const struct run *r, const char *actor,
-                       struct issuance_item *items, size_t n, struct signing *g, struct sm_err *e)
-{
-    int rc = store_rows(db, r, actor, items, n, g, e);
-    return rc < 0 ? rc : db_commit(db, e);
-}
-
 static void fail_unstored(struct issuance_item *items, size_t n, const struct sm_err *e)
 {
     for (size_t i = 0; i < n; i++) {
@@ -608,6 +600,16 @@ struct batch {
     struct issuance_item *b;
     size_t m;
 };
+
+/* Commits the transaction that stored bt (a failed commit rolls back, db_commit); then bt
+ * is handed to the caller's delivered hook. */
+static int commit_batch(struct db *db, struct batch *bt, struct sm_err *e)
+{
+    int rc = db_commit(db, e);
+    if (rc == 0 && bt->r.o->delivered != NULL)
+        bt->r.o->delivered(bt->r.o->delivered_arg, bt->b, bt->m);
+    return rc;
+}
 
 /* The batch of items[off..) (at most `batch` items), its items prepared for reservation. */
 static void batch_prepare(const struct run *r0, struct batch *bt, struct issuance_item *items,
@@ -668,6 +670,7 @@ static int store_end(struct db *db, struct batch *bt, int rc, const struct sm_er
  * the batch's certificates leave only after it (R-ISS-4). */
 struct committer {
     struct db *db;
+    struct batch *bt; /* what the transaction stored */
     int rc;
     struct sm_err e;
     atomic_int done;
@@ -678,7 +681,7 @@ struct committer {
 static void *commit_thread(void *arg)
 {
     struct committer *c = arg;
-    c->rc = db_commit(c->db, &c->e);
+    c->rc = commit_batch(c->db, c->bt, &c->e);
     atomic_store(&c->done, 1);
     return NULL;
 }
@@ -766,12 +769,12 @@ static int run_pipelined(struct db *db, const struct run *r0, struct issuance_it
             (rc = reserve_batch_tx(db, &after->r, after->b, after->m, &se)) < 0)
             db_rollback(db);
         if (rc == 0 && have_next) {
+            cm.bt = committing = now;
             commit_start(&cm);
-            committing = now;
             continue;
         }
         if (rc == 0)
-            rc = db_commit(db, &se); /* the last batch: nothing left to sign beside it */
+            rc = commit_batch(db, now, &se); /* the last batch: nothing to sign beside it */
         rc = store_end(db, now, rc, &se);
         if (rc < 0) {
             *e = se;
@@ -821,7 +824,8 @@ int issuance_run(struct db *db, struct ca_issuer *is, const struct issuance_opts
         rc = reserve_batches(db, &one, 1, e);
         if (rc == 0) {
             signing_start(&g, &one.r, items, n, o->threads - 1);
-            rc = store_end(db, &one, store_batch(db, &one.r, o->actor, items, n, &g, e), e);
+            rc = store_rows(db, &one.r, o->actor, items, n, &g, e);
+            rc = store_end(db, &one, rc < 0 ? rc : commit_batch(db, &one, e), e);
         }
     }
 out:

@@ -63,6 +63,14 @@ struct issuance_opts {
     /* Optional: called first in each signing thread issuance_run starts (not in the
      * calling thread), e.g. to prepare the thread's heap (core/heap's heap_for_thread). */
     void (*thread_start)(void);
+    /* Optional: called once for each batch as soon as it is committed, with its items
+     * (the issued ones stored: rc 0 and der; the others with their rc and err), before
+     * issuance_run returns, so that a long run can hand out its certificates as it goes
+     * (and free each der, setting it NULL). Batches come in order and never two at a
+     * time, from the thread that committed the batch (not always the calling one); a batch
+     * that could not be stored is not delivered. */
+    void (*delivered)(void *arg, struct issuance_item *items, size_t n);
+    void *delivered_arg;
 };
 
 /* Issues items[0..n) with issuer is. Returns 0 when every item was attempted (each has

@@ -52,7 +52,7 @@ static int issue_leaf(struct sm_err *e)
     EVP_PKEY *key = EVP_EC_gen("P-256");
     static const char *const names[] = {"www.example.com"};
     struct issuance_item it = {0};
-    static const struct issuance_opts o = {"test", 1, 1, NULL, NULL, NULL};
+    static const struct issuance_opts o = {"test", 1, 1, NULL, NULL, NULL, NULL, NULL};
     int rc = key != NULL ? issuer_load(db, cfg, "dv", "a", &is, e) : -1;
     if (rc == 0) {
         it.pubkey = key;

@@ -56,7 +56,7 @@ static int issue(const char *root, const char *name, int64_t org, char *serial, 
     EVP_PKEY *key = EVP_EC_gen("P-256");
     const char *names[] = {name};
     struct issuance_item it = {0};
-    static const struct issuance_opts o = {"test", 1, 1, NULL, NULL, NULL};
+    static const struct issuance_opts o = {"test", 1, 1, NULL, NULL, NULL, NULL, NULL};
     int rc = key != NULL ? issuer_load(db, cfg, "dv", root, &is, e) : -1;
     if (rc == 0) {
         it.pubkey = key;

@@ -92,7 +92,7 @@ static struct issuance_item item(const char *const *names, size_t n)
     return it;
 }
 
-static const struct issuance_opts opts = {"test", 2, 2, NULL, NULL, NULL};
+static const struct issuance_opts opts = {"test", 2, 2, NULL, NULL, NULL, NULL, NULL};
 
 /* The audit records of a certificate: their actions ("a,b") and the last one's detail. */
 struct records {
@@ -391,7 +391,7 @@ static void test_issuance_reserves_serials_per_batch(void **state)
     clear_batches();
     int64_t reserved0 = reserved_rows();
     memset(&probe, 0, sizeof probe);
-    struct issuance_opts o = {"test", 2, 2, NULL, NULL, probe_start};
+    struct issuance_opts o = {"test", 2, 2, NULL, NULL, probe_start, NULL, NULL};
     struct issuance_item it[5];
     for (int i = 0; i < 5; i++)
         it[i] = item(names_ok, 2);
@@ -442,7 +442,7 @@ static void test_issuance_store_refused_after_recovery(void **state)
     clear_batches();
     memset(&probe, 0, sizeof probe);
     probe.take = 1;
-    struct issuance_opts o = {"test", 2, 2, NULL, NULL, probe_start};
+    struct issuance_opts o = {"test", 2, 2, NULL, NULL, probe_start, NULL, NULL};
     struct issuance_item it[4];
     for (int i = 0; i < 4; i++)
         it[i] = item(names_ok, 2);
@@ -645,7 +645,7 @@ static void test_issuance_run_stored_hook(void **state)
 {
     (void)state;
     struct seen s = {0};
-    struct issuance_opts o = {"test", 4, 1, on_stored, &s, NULL};
+    struct issuance_opts o = {"test", 4, 1, on_stored, &s, NULL, NULL, NULL};
     struct issuance_item it[2] = {item(names_ok, 2), item(names_ok, 2)};
     assert_int_equal(issuance_run(db, dv, &o, it, 2, NULL), 0);
     assert_int_equal(s.calls, 2);
@@ -678,7 +678,7 @@ static void test_issuance_run_pipelined_batches(void **state)
 {
     (void)state;
     struct seen s = {0};
-    struct issuance_opts o = {"test", 2, 2, on_stored, &s, count_start};
+    struct issuance_opts o = {"test", 2, 2, on_stored, &s, count_start, NULL, NULL};
     atomic_store(&thread_starts, 0);
     struct issuance_item it[7];
     for (int i = 0; i < 7; i++)
@@ -709,7 +709,7 @@ static void test_issuance_run_pipelined_batches(void **state)
     /* the second batch's store fails: batches 2 and 3 (signed meanwhile) are abandoned,
      * the last item is never reserved */
     struct seen f = {.fail_after = 2};
-    struct issuance_opts of = {"test", 2, 2, on_stored, &f, NULL};
+    struct issuance_opts of = {"test", 2, 2, on_stored, &f, NULL, NULL, NULL};
     struct issuance_item b[7];
     for (int i = 0; i < 7; i++)
         b[i] = item(names_ok, 2);
@@ -761,7 +761,8 @@ static void test_issuance_run_commit_fails_beside_signing(void **state)
     for (int threads = 1; threads <= 2; threads++) {
         clear_batches();
         int calls = 0;
-        struct issuance_opts o = {"test", 2, threads, on_stored_first_commit_fails, &calls, NULL};
+        struct issuance_opts o = {"test", 2,    threads, on_stored_first_commit_fails,
+                                  &calls, NULL, NULL,    NULL};
         struct issuance_item b[7];
         for (int i = 0; i < 7; i++)
             b[i] = item(names_ok, 2);
@@ -819,7 +820,7 @@ static void test_issuance_run_stores_as_it_signs(void **state)
     for (int i = 0; i < 3; i++)
         it[i] = item(names_ok, 2);
     struct ahead a = {.items = it, .n = 3};
-    struct issuance_opts o = {"test", 4, 1, on_stored_look_ahead, &a, NULL};
+    struct issuance_opts o = {"test", 4, 1, on_stored_look_ahead, &a, NULL, NULL, NULL};
     assert_int_equal(issuance_run(db, dv, &o, it, 3, NULL), 0);
     assert_int_equal(a.calls, 3);
     assert_int_equal(a.next_signed[0], 0);
@@ -842,7 +843,7 @@ static void test_issuance_run_last_batch_fails_while_signing(void **state)
     for (int threads = 2; threads >= 1; threads--) {
         clear_batches();
         struct seen f = {.fail_after = 5}; /* the second certificate of the last batch */
-        struct issuance_opts o = {"test", 4, threads, on_stored, &f, NULL};
+        struct issuance_opts o = {"test", 4, threads, on_stored, &f, NULL, NULL, NULL};
         struct issuance_item b[8];
         for (int i = 0; i < 8; i++)
             b[i] = item(names_ok, 2);
@@ -864,6 +865,80 @@ static void test_issuance_run_last_batch_fails_while_signing(void **state)
     }
 }
 
+/* A delivered hook that checks, through a connection of its own, that each batch it gets
+ * is stored already; it runs beside the run (not always in the calling thread), so it
+ * counts what it finds and the test asserts after the run. */
+struct handed {
+    struct db *other;
+    const struct issuance_item *items;
+    size_t next; /* the index the next batch must start at */
+    int batches, out_of_order, not_stored, no_der;
+    size_t sizes[8];
+};
+
+static void on_delivered(void *arg, struct issuance_item *b, size_t m)
+{
+    struct handed *h = arg;
+    if (b != h->items + h->next)
+        h->out_of_order++;
+    h->next = (size_t)(b - h->items) + m;
+    if (h->batches < 8)
+        h->sizes[h->batches] = m;
+    h->batches++;
+    for (size_t i = 0; i < m; i++) {
+        if (b[i].rc != 0)
+            continue;
+        h->no_der += b[i].der == NULL;
+        struct certs_row *r = NULL;
+        if (certs_get(h->other, b[i].serial, &r, NULL) < 0 || strcmp(r->state, "issued") != 0)
+            h->not_stored++;
+        certs_row_free(r);
+    }
+}
+
+/* issue 8 item 29, R-ISS-4: each batch is handed out (issuance_opts delivered) as soon as
+ * it is committed, in order, with its certificates stored (seen from another connection)
+ * and its refused items with their error; a batch that could not be stored is not handed
+ * out. */
+static void test_issuance_run_delivers_each_stored_batch(void **state)
+{
+    (void)state;
+    struct handed h = {0};
+    assert_int_equal(db_open("sqlite:shomei.db", tmpdir, &h.other, NULL), 0);
+    struct issuance_item it[7];
+    for (int i = 0; i < 7; i++)
+        it[i] = item(i == 3 ? names_wild : names_ok, i == 3 ? 1 : 2);
+    h.items = it;
+    struct issuance_opts o = {"test", 2, 2, NULL, NULL, NULL, on_delivered, &h};
+    assert_int_equal(issuance_run(db, dv, &o, it, 7, NULL), 0);
+    assert_int_equal(h.batches, 4);
+    assert_int_equal(h.sizes[0], 2);
+    assert_int_equal(h.sizes[3], 1);
+    assert_int_equal(h.next, 7);
+    assert_int_equal(h.out_of_order, 0);
+    assert_int_equal(h.not_stored, 0);
+    assert_int_equal(h.no_der, 0);
+    assert_int_equal(it[3].rc, -SM_E_LINT);
+    for (int i = 0; i < 7; i++)
+        issuance_item_clear(&it[i]);
+
+    /* the second batch's store fails: only the first is handed out */
+    struct seen f = {.fail_after = 2};
+    struct handed g = {.other = h.other};
+    struct issuance_item b[5];
+    for (int i = 0; i < 5; i++)
+        b[i] = item(names_ok, 2);
+    g.items = b;
+    struct issuance_opts of = {"test", 2, 2, on_stored, &f, NULL, on_delivered, &g};
+    assert_int_equal(issuance_run(db, dv, &of, b, 5, NULL), -SM_E_CONFLICT);
+    assert_int_equal(g.batches, 1);
+    assert_int_equal(g.next, 2);
+    assert_int_equal(g.not_stored + g.no_der + g.out_of_order, 0);
+    for (int i = 0; i < 5; i++)
+        issuance_item_clear(&b[i]);
+    db_close(h.other);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -879,6 +954,7 @@ int main(void)
         cmocka_unit_test(test_issuance_run_commit_fails_beside_signing),
         cmocka_unit_test(test_issuance_run_stores_as_it_signs),
         cmocka_unit_test(test_issuance_run_last_batch_fails_while_signing),
+        cmocka_unit_test(test_issuance_run_delivers_each_stored_batch),
         cmocka_unit_test(test_issuance_reserves_serials_per_batch),
         cmocka_unit_test(test_issuance_store_refused_after_recovery),
         cmocka_unit_test(test_issuance_recover_open_batches),
