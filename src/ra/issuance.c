@@ -809,7 +809,8 @@ int issuance_run(struct db *db, struct ca_issuer *is, const struct issuance_opts
         items[i].der_len = 0;
         items[i].rc = -SM_E_INTERNAL; /* until attempted */
     }
-    /* which items of the batch being signed are (NULL: rows wait for the whole batch) */
+    /* per item of the batch being signed, whether it is (struct signing's done; NULL:
+     * a batch's rows wait for all of it) */
     _Atomic unsigned char *done = sm_calloc(n < batch ? n + 1 : batch, sizeof *done);
     r.prep = sm_calloc(n ? n : 1, sizeof *r.prep);
     if (n > batch) {
