@@ -261,6 +261,68 @@ static void test_keyfile_read_schemes_and_damage(void **state)
     EVP_PKEY_free(k);
 }
 
+/* R-OPS-1: a key file whose scrypt parameters are out of bounds (a cost that is not a
+ * power of two, a block size that asks 128 MiB, no parallelization) is refused before any
+ * key is derived, by the fast path and by OpenSSL alike: a file cannot make the process
+ * spend memory or time it did not plan for. Each file is keyfile_write's with one
+ * parameter changed; OpenSSL's reason tells that it refused the parameters (a key derived
+ * with them would have failed later, as "bad decrypt"). */
+static void test_keyfile_read_scrypt_parameters_out_of_bounds(void **state)
+{
+    (void)state;
+    char path[512];
+    path_of(path, sizeof path, "bounds.key");
+    EVP_PKEY *k = gen(KEYFILE_EC_P256), *back = NULL;
+    assert_int_equal(keyfile_write(path, k, "pass-5678", NULL), 0);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char *name = NULL, *header = NULL;
+    unsigned char *der = NULL;
+    long len = 0;
+    assert_int_equal(PEM_read(f, &name, &header, &der, &len), 1);
+    fclose(f);
+    /* N = 16384, r = 8, p = 1, as keyfile_write writes them */
+    static const unsigned char params[] = {0x02, 0x02, 0x40, 0x00, 0x02,
+                                           0x01, 0x08, 0x02, 0x01, 0x01};
+    unsigned char *at = memmem(der, (size_t)len, params, sizeof params);
+    assert_non_null(at);
+    static const struct {
+        size_t off;
+        unsigned char to;
+        const char *why;
+    } change[] = {
+        {3, 0x01, "illegal scrypt parameters"}, /* N = 16385 */
+        {6, 0x40, "memory limit exceeded"},     /* r = 64: 128 MiB */
+        {9, 0x00, "illegal scrypt parameters"}, /* p = 0 */
+    };
+    for (size_t i = 0; i <= sizeof change / sizeof change[0]; i++) {
+        int last = i == sizeof change / sizeof change[0]; /* the file as written */
+        unsigned char was = last ? 0 : at[change[i].off];
+        if (!last)
+            at[change[i].off] = change[i].to;
+        f = fopen(path, "w");
+        assert_non_null(f);
+        assert_true(PEM_write(f, name, header, der, len) > 0);
+        fclose(f);
+        struct sm_err e = {0};
+        if (last) {
+            assert_int_equal(keyfile_read(path, "pass-5678", &back, &e), 0);
+            assert_int_equal(EVP_PKEY_eq(back, k), 1);
+            EVP_PKEY_free(back);
+            break;
+        }
+        assert_int_equal(keyfile_read(path, "pass-5678", &back, &e), -SM_E_CRYPTO);
+        assert_null(back);
+        assert_string_equal(e.field, path);
+        assert_non_null(strstr(e.detail, change[i].why));
+        at[change[i].off] = was;
+    }
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    OPENSSL_free(der);
+    EVP_PKEY_free(k);
+}
+
 /* R-OPS-1: a clear-text private key file is not accepted as a CA key file. */
 static void test_keyfile_read_refuses_unencrypted(void **state)
 {
@@ -680,6 +742,7 @@ int main(void)
         cmocka_unit_test(test_keyfile_write_refuses_empty_passphrase),
         cmocka_unit_test(test_keyfile_read_wrong_passphrase),
         cmocka_unit_test(test_keyfile_read_schemes_and_damage),
+        cmocka_unit_test(test_keyfile_read_scrypt_parameters_out_of_bounds),
         cmocka_unit_test(test_keyfile_read_refuses_unencrypted),
         cmocka_unit_test(test_keyfile_read_missing_file),
         cmocka_unit_test(test_signer_sign_cert_digest_per_type),
