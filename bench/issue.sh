@@ -122,7 +122,7 @@
 #   directories): 2 threads 190 -> 181 ms (mean; min 185 -> 176), 1 thread unchanged
 #   (~300 ms); bench (best of 5): 1 thread 6623/s = 52% of the limit, steady state 58%;
 #   2 threads 11561/s = 1.75x whole runs, 1.93x steady state (openssl speed -multi 2:
-#   1.98x); 70.0x openssl ca. An instrumented two-thread run: the join waits for a
+#   1.98x); 70.0x openssl ca (a second bench within the hour: 1.69x / 1.88x). An instrumented two-thread run: the join waits for a
 #   batch's commit fell to 0-1.6 ms per batch, the last batch's store (4.8 ms) now runs
 #   beside its signatures; what stays serial in both runs is the first reservation (1-3 ms,
 #   12 ms seen once), the last commit (4.5-7 ms: the audit records' links and inserts, the
