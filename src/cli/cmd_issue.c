@@ -552,7 +552,7 @@ static int blocklisted(struct db *db, const struct job *jobs, size_t n)
 struct delivery {
     const struct opts *o;
     const struct issuance_item *items;
-    unsigned char *written; /* per item: 1 written, 2 could not be written */
+    unsigned char *unwritten; /* per item: handed out, and could not be written */
 };
 
 static void deliver(void *arg, struct issuance_item *b, size_t m)
@@ -561,7 +561,7 @@ static void deliver(void *arg, struct issuance_item *b, size_t m)
     for (size_t i = 0; i < m; i++) {
         if (b[i].rc != 0 || b[i].der == NULL)
             continue;
-        d->written[&b[i] - d->items] = write_pem(d->o, &b[i]) < 0 ? 2 : 1;
+        d->unwritten[&b[i] - d->items] = write_pem(d->o, &b[i]) < 0;
         OPENSSL_free(b[i].der);
         b[i].der = NULL;
     }
@@ -581,11 +581,11 @@ static int issue_all(const struct opts *o, struct config *c, struct db *db, stru
     if (items == NULL)
         return 1;
     struct profile_subject *subjs = sm_calloc(n ? n : 1, sizeof *subjs);
-    unsigned char *written = sm_calloc(n ? n : 1, 1);
-    if (subjs == NULL || written == NULL) {
+    unsigned char *unwritten = sm_calloc(n ? n : 1, 1);
+    if (subjs == NULL || unwritten == NULL) {
         free(items);
         free(subjs);
-        free(written);
+        free(unwritten);
         return 1;
     }
     for (size_t i = 0; i < n; i++) {
@@ -599,7 +599,7 @@ static int issue_all(const struct opts *o, struct config *c, struct db *db, stru
         items[i].days = o->days;
         items[i].allow_wildcard = strcmp(o->level, "ev") != 0;
     }
-    struct delivery d = {o, items, written};
+    struct delivery d = {o, items, unwritten};
     struct issuance_opts io = {"cli", (int)batch, o->threads, NULL, NULL, thread_heap, deliver, &d};
     int rc = issuance_run(db, is, &io, items, n, &e);
     int status = rc < 0 ? 1 : 0;
@@ -610,7 +610,7 @@ static int issue_all(const struct opts *o, struct config *c, struct db *db, stru
             status = 1;
             fail_msg("証明書を発行できません", "certificate not issued", jobs[i].names[0],
                      &items[i].err);
-        } else if (written[i] == 2 || (written[i] == 0 && write_pem(o, &items[i]) < 0)) {
+        } else if (unwritten[i] || (items[i].der != NULL && write_pem(o, &items[i]) < 0)) {
             status = 1;
             fail_msg("証明書を書き出せません (保存済み)",
                      "cannot write the certificate (it is stored)", items[i].serial, NULL);
@@ -619,7 +619,7 @@ static int issue_all(const struct opts *o, struct config *c, struct db *db, stru
     }
     free(items);
     free(subjs);
-    free(written);
+    free(unwritten);
     return status;
 }
 

@@ -47,7 +47,7 @@ struct run {
     struct issuance_item *items;
     struct sign_slot *slots; /* THREADS_MAX + 1: slot t for helper t, the last one for the
                                 calling thread */
-    struct prepared *prep;   /* per item of items; NULL: the store makes everything */
+    struct prepared *prep;   /* per item of items */
 };
 
 /* What the store writes for an issued item besides its certificate, made by the thread
@@ -350,13 +350,11 @@ static void sign_one(const struct run *r, struct issuance_item *it, struct sign_
     text_hex(it->sha256, md, 32);
     it->der = der; /* OPENSSL_malloc'd: freed with OPENSSL_free in issuance_item_clear */
     it->der_len = len;
-    if (r->prep != NULL) {
-        struct prepared *p = &r->prep[it - r->items];
-        json_t *d = issued_detail(r, it);
-        p->names = names_text(it);
-        p->detail = d ? cert_detail_text(d, CERT_RESERVED, CERT_ISSUED, NULL) : NULL;
-        json_decref(d);
-    }
+    struct prepared *p = &r->prep[it - r->items];
+    json_t *d = issued_detail(r, it);
+    p->names = names_text(it);
+    p->detail = d ? cert_detail_text(d, CERT_RESERVED, CERT_ISSUED, NULL) : NULL;
+    json_decref(d);
 }
 
 /* Signing of one batch: each item is claimed once through an atomic counter, by the
@@ -369,8 +367,7 @@ struct signing {
     struct issuance_item *items;
     size_t n;
     atomic_size_t next;
-    _Atomic unsigned char *done; /* items[i] signed (or skipped) when done[i]; NULL: not kept
-                                    (then rows are stored only after signing_wait) */
+    _Atomic unsigned char *done; /* items[i] signed (or skipped) when done[i] */
     pthread_t th[THREADS_MAX];
     int started[THREADS_MAX];
     struct helper {
@@ -380,33 +377,36 @@ struct signing {
     int nth;
 };
 
+/* Claims the next unclaimed item of g and signs it with slot `slot`; 0 when none is left. */
+static int sign_next(struct signing *g, int slot)
+{
+    if (atomic_load(&g->next) >= g->n)
+        return 0;
+    size_t i = atomic_fetch_add(&g->next, 1);
+    if (i >= g->n)
+        return 0;
+    if (g->items[i].rc == 0)
+        sign_one(g->r, &g->items[i], &g->r->slots[slot]);
+    atomic_store_explicit(&g->done[i], 1, memory_order_release);
+    return 1;
+}
+
 /* Signs the items of g this thread claims with slot `slot`, until none is left or, when
  * until is not NULL, until *until is set (checked before each claim). */
 static void sign_claimed(struct signing *g, int slot, const atomic_int *until)
 {
-    for (size_t i;
-         (until == NULL || !atomic_load(until)) && (i = atomic_fetch_add(&g->next, 1)) < g->n;) {
-        if (g->items[i].rc == 0)
-            sign_one(g->r, &g->items[i], &g->r->slots[slot]);
-        if (g->done != NULL)
-            atomic_store_explicit(&g->done[i], 1, memory_order_release);
-    }
+    while ((until == NULL || !atomic_load(until)) && sign_next(g, slot))
+        ;
 }
 
 /* Returns once items[i] of g is signed, the calling thread signing unclaimed items (its
- * slot) meanwhile; g->done is kept. Another thread has claimed items[i] when nothing is
- * left to claim: it is signing it, so the wait is one signature at most. */
+ * slot) meanwhile. Another thread has claimed items[i] when nothing is left to claim: it
+ * is signing it, so the wait is one signature at most. */
 static void sign_until(struct signing *g, size_t i)
 {
-    while (!atomic_load_explicit(&g->done[i], memory_order_acquire)) {
-        size_t j = atomic_load(&g->next) < g->n ? atomic_fetch_add(&g->next, 1) : g->n;
-        if (j < g->n) {
-            if (g->items[j].rc == 0)
-                sign_one(g->r, &g->items[j], &g->r->slots[THREADS_MAX]);
-            atomic_store_explicit(&g->done[j], 1, memory_order_release);
-        } else
+    while (!atomic_load_explicit(&g->done[i], memory_order_acquire))
+        if (!sign_next(g, THREADS_MAX))
             sched_yield();
-    }
 }
 
 /* No more items of g are claimed (those claimed are signed); signing_wait joins. */
@@ -430,7 +430,7 @@ static void signing_start(struct signing *g, const struct run *r, struct issuanc
     g->items = items;
     g->n = n;
     atomic_init(&g->next, 0);
-    for (size_t i = 0; g->done != NULL && i < n; i++)
+    for (size_t i = 0; i < n; i++)
         atomic_init(&g->done[i], 0);
     if (helpers > THREADS_MAX)
         helpers = THREADS_MAX;
@@ -462,9 +462,9 @@ static void signing_wait(struct signing *g)
 static int write_row(struct db *db, const struct run *r, const struct issuance_item *it,
                      const struct cert_change *c, int64_t *id, struct sm_err *e)
 {
-    const struct prepared *p = r->prep ? &r->prep[it - r->items] : NULL;
-    char *own = p && p->names ? NULL : names_text(it);
-    const char *names_s = own ? own : p ? p->names : NULL;
+    const struct prepared *p = &r->prep[it - r->items];
+    char *own = p->names ? NULL : names_text(it); /* NULL prepared: no memory then */
+    const char *names_s = own ? own : p->names;
     if (names_s == NULL) {
         json_decref(c->detail);
         return sm_err_set(e, SM_E_NOMEM, "names", "out of memory");
@@ -493,7 +493,7 @@ static int store_one(struct db *db, const struct run *r, const char *actor,
 {
     if (it->rc == 0) {
         int64_t id = 0;
-        const char *text = r->prep ? r->prep[it - r->items].detail : NULL;
+        const char *text = r->prep[it - r->items].detail;
         json_t *d = text ? NULL : issued_detail(r, it);
         struct cert_change c = {.actor = actor,
                                 .serial = it->serial,
@@ -524,10 +524,6 @@ static int store_one(struct db *db, const struct run *r, const char *actor,
 static int store_rows(struct db *db, const struct run *r, const char *actor,
                       struct issuance_item *items, size_t n, struct signing *g, struct sm_err *e)
 {
-    if (g != NULL && g->done == NULL) {
-        signing_wait(g);
-        g = NULL;
-    }
     int rc = db_begin(db, e);
     for (size_t i = 0; rc == 0 && i < n; i++) {
         if (items[i].serial[0] == '\0')
@@ -651,13 +647,19 @@ static int reserve_batches(struct db *db, struct batch *bt, size_t k, struct sm_
     return rc;
 }
 
-/* The end of a batch's store: when it failed, its certificates never leave and its
- * reservations are abandoned. */
+/* A batch that was signed and not stored: its certificates never leave and its
+ * reservations are abandoned (if that fails, recovery does it). */
+static void batch_failed(struct db *db, struct batch *bt, const struct sm_err *e)
+{
+    fail_unstored(bt->b, bt->m, e);
+    abandon_batch(db, &bt->r, bt->b, bt->m);
+}
+
+/* The end of a batch's store: batch_failed when it failed. */
 static int store_end(struct db *db, struct batch *bt, int rc, const struct sm_err *e)
 {
     if (rc < 0) {
-        fail_unstored(bt->b, bt->m, e);
-        abandon_batch(db, &bt->r, bt->b, bt->m); /* if this fails, recovery does it */
+        batch_failed(db, bt, e);
         return rc;
     }
     log_failures(&bt->r, bt->b, bt->m);
@@ -712,8 +714,7 @@ static int commit_join(struct committer *c, struct sm_err *e)
 static void drop_signed(struct db *db, struct signing *g, struct batch *bt, const struct sm_err *e)
 {
     signing_wait(g);
-    fail_unstored(bt->b, bt->m, e);
-    abandon_batch(db, &bt->r, bt->b, bt->m);
+    batch_failed(db, bt, e);
 }
 
 /* A run of several batches, three at a time: while batch k is stored, batch k+1 is signed,
@@ -809,10 +810,13 @@ int issuance_run(struct db *db, struct ca_issuer *is, const struct issuance_opts
         items[i].der_len = 0;
         items[i].rc = -SM_E_INTERNAL; /* until attempted */
     }
-    /* per item of the batch being signed, whether it is (struct signing's done; NULL:
-     * a batch's rows wait for all of it) */
+    /* per item of the batch being signed, whether it is (struct signing's done) */
     _Atomic unsigned char *done = sm_calloc(n < batch ? n + 1 : batch, sizeof *done);
     r.prep = sm_calloc(n ? n : 1, sizeof *r.prep);
+    if (done == NULL || r.prep == NULL) { /* nothing reserved */
+        rc = sm_err_set(e, SM_E_NOMEM, "issuance", "out of memory");
+        goto out;
+    }
     if (n > batch) {
         db_checkpoint_beside(db); /* the log copied beside the run's commits, or by them */
         rc = run_pipelined(db, &r, items, n, batch, done, e);

@@ -226,6 +226,12 @@ char *audit_detail_text(const json_t *detail, struct sm_err *e)
 int audit_append_text(struct db *db, const char *actor, const char *action, const char *object,
                       const char *text, struct sm_err *e)
 {
+    /* not parsed again; what cannot be audit_detail_text's is refused */
+    size_t n = text ? strlen(text) : 0;
+    if (n < 2 || text[0] != '{' || text[n - 1] != '}')
+        return sm_err_set(e, SM_E_INVALID, "detail", "audit detail is not a JSON object");
+    if (n > AUDIT_MAX_DETAIL)
+        return sm_err_set(e, SM_E_TOO_LARGE, "detail", "audit detail is %zu bytes", n);
     return append(db, actor, db_client_ip(db), action, object, text, 1, e);
 }
 

@@ -58,7 +58,8 @@ int audit_append_json(struct db *db, const char *actor, const char *action, cons
  * is (issuance: in the signing threads). audit_detail_text: the stored text of a detail
  * object (compact, keys sorted), malloc'd, or NULL with e set (not an object:
  * -SM_E_INVALID; too large; no memory). audit_append_text appends a text made by
- * audit_detail_text (it is not parsed again), as audit_append. */
+ * audit_detail_text (it is not parsed again: a text that is not "{...}", NULL, or too
+ * large is refused, -SM_E_INVALID / -SM_E_TOO_LARGE), as audit_append. */
 char *audit_detail_text(const json_t *detail, struct sm_err *e);
 int audit_append_text(struct db *db, const char *actor, const char *action, const char *object,
                       const char *text, struct sm_err *e);

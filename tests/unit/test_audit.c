@@ -204,7 +204,8 @@ static void test_audit_append_invalid_input_refused(void **state)
 /* Issue 8 item 29: a detail built as a JSON object is stored as audit_append stores its
  * text (compact, keys sorted), without being parsed again, also when its text is made
  * first (audit_detail_text) and appended after (audit_append_text); the chain verifies;
- * what is not an object, or too large, is refused with nothing appended. */
+ * what is not an object, or too large, is refused with nothing appended (also a text
+ * handed to audit_append_text that cannot be audit_detail_text's). */
 static const struct db_stmt st_detail_of = {
     "t.detail_of", "SELECT detail FROM audit_log WHERE seq = $1", NULL, NULL};
 
@@ -243,6 +244,13 @@ static void test_audit_append_json_stores_the_object(void **state)
     assert_int_equal(e.code, SM_E_TOO_LARGE);
     assert_null(audit_detail_text(NULL, &e));
     assert_int_equal(db_begin(f->db, &e), 0);
+    static const char *const not_made[] = {"", "[1]", "{\"a\":1", "x}", "{"};
+    for (size_t i = 0; i < sizeof not_made / sizeof not_made[0]; i++)
+        assert_int_equal(audit_append_text(f->db, "cli", "x", "o", not_made[i], &e), -SM_E_INVALID);
+    assert_int_equal(audit_append_text(f->db, "cli", "x", "o", NULL, &e), -SM_E_INVALID);
+    text[0] = '{';
+    text[sizeof text - 2] = '}';
+    assert_int_equal(audit_append_text(f->db, "cli", "x", "o", text, &e), -SM_E_TOO_LARGE);
     assert_int_equal(audit_append_text(f->db, "cli", "cert.issue", "cert:03", made, &e), 0);
     assert_int_equal(db_commit(f->db, &e), 0);
     free(made);

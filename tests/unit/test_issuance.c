@@ -27,6 +27,7 @@
 #include "pki/ca.h"
 #include "pki/csr.h"
 #include "ra/issuer.h"
+#include "core/failalloc.h"
 #include "ra/issuance.h"
 #include "store/audit.h"
 #include "store/certs.h"
@@ -939,6 +940,32 @@ static void test_issuance_run_delivers_each_stored_batch(void **state)
     db_close(h.other);
 }
 
+/* R-ISS-4: when the run's own bookkeeping cannot be allocated, nothing is reserved,
+ * signed or stored: the run fails with -SM_E_NOMEM before its first transaction. */
+static void test_issuance_run_no_memory_reserves_nothing(void **state)
+{
+    (void)state;
+    clear_batches();
+    for (long nth = 1; nth <= 2; nth++) {
+        struct issuance_item it[3];
+        for (int i = 0; i < 3; i++)
+            it[i] = item(names_ok, 2);
+        struct sm_err e = {0};
+        failalloc_set(nth);
+        int rc = issuance_run(db, dv, &opts, it, 3, &e);
+        failalloc_set(0);
+        assert_int_equal(rc, -SM_E_NOMEM);
+        for (int i = 0; i < 3; i++) {
+            assert_true(it[i].rc < 0);
+            assert_null(it[i].der);
+            assert_string_equal(it[i].serial, "");
+        }
+        char got[4096];
+        batches_of(db, got);
+        assert_string_equal(got, "");
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -955,6 +982,7 @@ int main(void)
         cmocka_unit_test(test_issuance_run_stores_as_it_signs),
         cmocka_unit_test(test_issuance_run_last_batch_fails_while_signing),
         cmocka_unit_test(test_issuance_run_delivers_each_stored_batch),
+        cmocka_unit_test(test_issuance_run_no_memory_reserves_nothing),
         cmocka_unit_test(test_issuance_reserves_serials_per_batch),
         cmocka_unit_test(test_issuance_store_refused_after_recovery),
         cmocka_unit_test(test_issuance_recover_open_batches),
