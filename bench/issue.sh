@@ -294,6 +294,23 @@ awk -v n="$N" -v s="$sign" -v v="$verify" '/read and check|reserve, build/ {
   printf "shomei CPU per certificate, 1 thread (CSR check + issuance): %.0f us; limit %.0f us" \
     " per certificate: %.0f%% of the limit in CPU time\n", per, lim, 100 * lim / per }' \
   "$T/timing-1.txt"
+# where the 2-thread run leaves a core idle: per phase, two cores' time less the CPU time
+# (the open runs beside the check and counts with it); outside the phases (process start
+# and exit) one thread runs. Against it, the idle time 1.8x would leave with this CPU time.
+awk -v ms1="$ms1" -v ms2="$ms2" '/ wall / {
+  for (i = 1; i <= NF; i++) { if ($i == "cpu") c = $(i + 1); if ($i == "wall") w = $(i + 1) }
+  cpu += c
+  if ($0 ~ /open \(/) { idle["check"] -= c; next }
+  wall += w
+  k = $0 ~ /check/ ? "check" : $0 ~ /reserve/ ? "issuance" : $0 ~ /close/ ? "close" : "other"
+  idle[k] += 2 * w - c }
+  END { out = ms2 - wall; if (out < 0) out = 0
+  total = idle["check"] + idle["issuance"] + idle["close"] + idle["other"] + out
+  allowed = 2 * ms1 / 1.8 - cpu - out
+  printf "2 threads: %.0f ms of CPU in %.0f ms; idle core time %.0f ms: issuance %.1f, close %.1f," \
+    " check and open %.1f, start and recovery %.1f, process start and exit %.1f; 1.8x whole runs" \
+    " would leave %.0f ms\n", cpu + out, ms2, total, idle["issuance"], idle["close"], idle["check"],
+    idle["other"], out, allowed }' "$T/timing-2.txt"
 echo "1 thread:"
 sed 's/^timing: /  /' "$T/timing-1.txt"
 echo "2 threads:"

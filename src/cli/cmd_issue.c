@@ -766,10 +766,12 @@ int cmd_issue(int argc, char **argv)
     status = issue_all(&o, c, db, is, jobs, n);
     t3 = phase_now();
     timed = 1;
-    /* the check's CPU is the process's while it ran, less the open's beside it */
+    /* the check's CPU is the process's while it ran, less the open's beside it; beside
+     * the open it began when its thread was asked for (its start is the check's time) */
     double beside_cpu = beside ? op.took.cpu : 0;
+    struct phase check_from = beside ? t1 : ld.start;
     phase_print("start (configuration, weak-key list)", t0, t1, n);
-    phase_print("read and check CSRs", ld.start,
+    phase_print("read and check CSRs", check_from,
                 (struct phase){checked.wall, checked.cpu - beside_cpu}, n);
     phase_print("open (database, CA key decryption)", (struct phase){0, 0}, op.took, n);
     phase_print("recovery, compromised-key lookups", checked, t2, n);
