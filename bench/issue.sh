@@ -129,6 +129,21 @@
 #   log's fsyncs), handing out the last batch (0.7 ms), the close (4-6 ms: the last
 #   checkpoint, the log's unlink) and ~7 ms of process start and exit; with ~20 ms serial
 #   in ~300, 1.8x whole runs needs the parallel part to scale 1.97x.
+#   The two-thread run's idle core time, per phase (the line this bench now prints; the
+#   check timed from when its thread is asked for): best of 5, limit 12799/s, 1 thread 6579/s
+#   = 51%, 2 threads 1.72x whole runs, 1.91x steady state; the 2-thread run spent 321 ms of
+#   CPU in 177 ms and left a core idle 33 ms: issuance 17.7 (the first reservation, and the
+#   last batch's store and commit after its last signature), close 7.2, process start and
+#   exit 6.6, the rest 1.3. With that CPU time 1.8x whole runs leaves 17 ms, less than what
+#   cannot be shared: the last commit after the last signature (R-ISS-4: 5-7 ms), the close
+#   (its checkpoint and the log's unlink, 4-5 ms), the first reservation (~2.4 ms: the new
+#   log's header synced), process start and exit. The extra CPU of the 2-thread run (+2-4%)
+#   is spread evenly over the libraries (perf by library: the same shares), as two
+#   processes of openssl speed lose 2.5% here. Measured, no gain beyond the noise: a last
+#   batch of 150 or 250 after a shorter one, batches shrinking toward the end (each commit
+#   waits 3-5 ms for the disk and its thread whatever its size), the last two batches in
+#   one transaction, the checkpointer copying the last commit before it stops; the
+#   allocation counter no longer shared by the threads (core/failalloc) is too small to see.
 # Deterministic, per certificate of a 200-certificate batch minus a 1-certificate run
 # (valgrind --tool=callgrind, SQLite): database statements 11 -> 7 (sqlite3_step 16 -> 10),
 # instructions 2.26 M -> 2.23 M, of which reserve + store (the serial database half)
