@@ -8,6 +8,8 @@
 
 #include <jansson.h>
 
+struct config;
+struct db;
 struct portal;
 struct req;
 
@@ -15,6 +17,9 @@ struct req;
 void h_ocsp_post(struct req *r); /* POST /ocsp: DER request body */
 void h_ocsp_get(struct req *r);  /* GET /ocsp/BASE64: base64 of the DER request */
 void h_crl_urls(struct req *r);  /* GET /crl-urls.json: every full CRL URL (CCADB) */
+/* Appends every full CRL URL whose CRL is published to the array a (the list of
+ * /crl-urls.json and of the repository page); -1 when out of memory. */
+int web_crl_urls(const struct config *cfg, struct db *db, json_t *a);
 
 /* h_revoke.c (R-REV-1, R-REV-3) */
 void h_cert_revoke(struct req *r);                /* POST /certificates/:serial/revoke */

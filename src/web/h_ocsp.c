@@ -63,41 +63,49 @@ void h_ocsp_get(struct req *r)
     answer(r, der, n > 0 ? (size_t)n : 0);
 }
 
-/* GET /crl-urls.json: the JSON array of every full CRL URL (CCADB "JSON Array of Partitioned
- * CRLs"): {repository}/{level}.crl and each shard's {repository}/{level}-{k}.crl whose CRL
- * has been published (is in the database, ra/crl.h crl_published). */
+/* Every full CRL URL (CCADB "JSON Array of Partitioned CRLs"): {repository}/{level}.crl
+ * and each shard's {repository}/{level}-{k}.crl whose CRL has been published (is in the
+ * database, ra/crl.h crl_published), appended to a as strings. */
 static int published(struct db *db, const char *name)
 {
     struct sm_err e = {0};
     return crl_published(db, name, NULL, NULL, &e) == 0;
 }
 
-void h_crl_urls(struct req *r)
+int web_crl_urls(const struct config *cfg, struct db *db, json_t *a)
 {
     static const char *const levels[] = {"dv", "ov", "ev"};
     char url[CA_URL_MAX + 16], name[16];
-    struct db *db = req_db_or_reply(r);
-    if (db == NULL)
-        return;
-    json_t *a = json_array();
-    if (a == NULL) {
-        http_reply_error(r, 500, "err.internal", NULL);
-        return;
-    }
     for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
         int shards = 1;
         struct sm_err e = {0};
-        ca_crl_shards(r->web->cfg, levels[i], &shards, &e);
+        ca_crl_shards(cfg, levels[i], &shards, &e);
         /* shard 0 always; 1..N configured, and a few past N in case N was lowered */
         for (int k = 0; k <= CA_CRL_SHARDS_MAX && k <= shards + 16; k++) {
             if (k == 0)
                 snprintf(name, sizeof name, "%s", levels[i]);
             else
                 snprintf(name, sizeof name, "%s-%d", levels[i], k);
-            if (!published(db, name) || ca_crl_url(r->web->cfg, levels[i], k, url, sizeof url) < 0)
+            if (!published(db, name) || ca_crl_url(cfg, levels[i], k, url, sizeof url) < 0)
                 continue;
-            json_array_append_new(a, json_string(url));
+            if (json_array_append_new(a, json_string(url)) < 0)
+                return -1;
         }
+    }
+    return 0;
+}
+
+/* GET /crl-urls.json: web_crl_urls as a JSON array. */
+void h_crl_urls(struct req *r)
+{
+    struct db *db = req_db_or_reply(r);
+    if (db == NULL)
+        return;
+    json_t *a = json_array();
+    if (a == NULL || web_crl_urls(r->web->cfg, db, a) < 0) {
+        json_decref(a);
+        http_reply_error(r, 500, "err.internal", NULL);
+        return;
     }
     http_reply_json(r, 200, a);
 }

@@ -4,10 +4,13 @@
  * regular files only, no symbolic links. NAME.crl is the CRL the database holds
  * (ra/crl.h crl_published), the same on every node, whichever node signed it; a .crl file
  * in the folder is never served in its place.
+ * GET /repository: the repository's page (BR 2.1, 2.2): its documents, every CA certificate
+ * with its fingerprint and downloads, and where revocation is published.
  * GET /repository/cps, /subscriber-agreement, /privacy: the documents certificates and the
  * application wizard link to, as pages in the reader's language: the operator's text file
  * DIR/documents/NAME.LANG.txt when there is one, else the built-in demo CA text
  * (web/documents/); first line the heading, paragraphs apart by blank lines. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,9 +20,15 @@
 
 #include <stdlib.h>
 
+#include <openssl/x509.h>
+
 #include "core/asset.h"
 #include "core/log.h"
+#include "pki/ca.h"
 #include "ra/crl.h"
+#include "store/cas.h"
+#include "web/h_lifecycle.h"
+#include "web/h_portal.h"
 #include "web/handlers.h"
 
 #define REPO_FILE_MAX ((off_t)64 << 20)
@@ -97,6 +106,99 @@ void h_repository(struct req *r)
         return;
     }
     http_reply_fd(r, 200, type, fd, (size_t)st.st_size);
+}
+
+/* ---- the repository's page ---- */
+
+/* 1 when DIR/repository/NAME.EXT is a regular file GET /repository/NAME.EXT would serve. */
+static int repo_has(const struct config *cfg, const char *name, const char *ext)
+{
+    char rel[300], path[4096];
+    struct stat st;
+    int n = snprintf(rel, sizeof rel, "repository/%s.%s", name, ext);
+    return n > 0 && (size_t)n < sizeof rel && config_path(cfg, rel, path, sizeof path) == 0 &&
+           lstat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+/* One CA of the page: names, kind, validity, fingerprint and the files that can be
+ * downloaded. NULL when out of memory. */
+static json_t *repo_ca(const struct config *cfg, const struct cas_row *c)
+{
+    const unsigned char *p = c->der;
+    X509 *x = d2i_X509(NULL, &p, (long)c->der_len);
+    char cn[256] = "-", issuer[256] = "-", fp[65] = "-", from[16], until[16], level[4] = "";
+    if (x != NULL) {
+        if (X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn, sizeof cn) < 0)
+            snprintf(cn, sizeof cn, "%s", c->name);
+        if (X509_NAME_get_text_by_NID(X509_get_issuer_name(x), NID_commonName, issuer,
+                                      sizeof issuer) < 0)
+            ca_name_string(X509_get_issuer_name(x), issuer, sizeof issuer);
+        ca_fingerprint(x, fp, sizeof fp);
+        X509_free(x);
+    }
+    pf_date(c->not_before, from, sizeof from);
+    pf_date(c->not_after, until, sizeof until);
+    for (size_t i = 0; c->level != NULL && c->level[i] != '\0' && i < sizeof level - 1; i++)
+        level[i] = (char)toupper((unsigned char)c->level[i]); /* DV, OV, EV */
+    int root = strcmp(c->role, "root") == 0, cross = strcmp(c->role, "cross") == 0;
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "name", c->name, "cn", cn,
+                          "subject", c->subject ? c->subject : "-", "issuer", issuer, "level",
+                          level, "from", from, "until", until, "sha256", fp);
+    json_t *f = json_pack("{s:b, s:b, s:b, s:b, s:b}", "is_root", root, "is_cross", cross,
+                          "is_intermediate", !root && !cross, "crt", repo_has(cfg, c->name, "crt"),
+                          "pem", repo_has(cfg, c->name, "pem"));
+    if (o == NULL || f == NULL || json_object_update(o, f) < 0) {
+        json_decref(o);
+        o = NULL;
+    }
+    json_decref(f);
+    return o;
+}
+
+void h_repository_index(struct req *r)
+{
+    struct db *db = req_db_or_reply(r);
+    if (db == NULL)
+        return;
+    struct cas_row *rows = NULL;
+    size_t n = 0;
+    struct sm_err e = {0};
+    if (cas_list(db, &rows, &n, &e) < 0) {
+        http_reply_err(r, &e);
+        return;
+    }
+    json_t *cas = json_array(), *crls = json_array();
+    int rc = cas && crls ? 0 : -1;
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        json_t *c = repo_ca(r->web->cfg, &rows[i]);
+        rc = c ? json_array_append_new(cas, c) : -1;
+    }
+    cas_rows_free(rows, n);
+    json_t *urls = json_array();
+    if (rc == 0 && (urls == NULL || web_crl_urls(r->web->cfg, db, urls) < 0))
+        rc = -1;
+    size_t k;
+    json_t *u;
+    json_array_foreach(urls, k, u)
+    {
+        if (rc == 0 && json_array_append_new(crls, json_pack("{s:O}", "url", u)) < 0)
+            rc = -1;
+    }
+    json_decref(urls);
+    /* the OCSP responder, when certificates name it (empty [ca] ocsp_url: they do not) */
+    const char *ocsp = config_str(r->web->cfg, "ca", "ocsp_url");
+    json_t *d = rc == 0 ? json_pack("{s:b, s:o, s:o, s:s}", "has_crls", json_array_size(crls) > 0,
+                                    "cas", cas, "crls", crls, "ocsp_url", ocsp ? ocsp : "")
+                        : NULL;
+    if (d == NULL) {
+        if (rc < 0) {
+            json_decref(cas);
+            json_decref(crls);
+        }
+        http_reply_error(r, 500, "err.internal", NULL);
+        return;
+    }
+    http_reply_page(r, 200, "repository", "repo.title", d);
 }
 
 /* ---- documents (issue 8 item 2) ---- */

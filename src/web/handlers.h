@@ -11,14 +11,15 @@
 extern const struct route web_routes[];
 extern const size_t web_nroutes;
 
-void h_health(struct req *r);        /* h_health.c */
-void h_home(struct req *r);          /* h_home.c */
-void h_static(struct req *r);        /* h_static.c */
-void h_repository(struct req *r);    /* h_repository.c */
-void h_document(struct req *r);      /* h_repository.c: CPS, subscriber agreement, privacy */
-void h_csr_form(struct req *r);      /* h_csr.c */
-void h_csr_check(struct req *r);     /* h_csr.c */
-void h_api_csr_check(struct req *r); /* h_csr.c */
+void h_health(struct req *r);           /* h_health.c */
+void h_home(struct req *r);             /* h_home.c */
+void h_static(struct req *r);           /* h_static.c */
+void h_repository(struct req *r);       /* h_repository.c */
+void h_repository_index(struct req *r); /* h_repository.c: documents, CA certificates, CRLs */
+void h_document(struct req *r);         /* h_repository.c: CPS, subscriber agreement, privacy */
+void h_csr_form(struct req *r);         /* h_csr.c */
+void h_csr_check(struct req *r);        /* h_csr.c */
+void h_api_csr_check(struct req *r);    /* h_csr.c */
 
 /* h_account.c */
 void h_login_form(struct req *r);

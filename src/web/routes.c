@@ -20,6 +20,7 @@ const struct route web_routes[] = {
     GET_PAGE("/", h_home, ROLE_PUBLIC),
     {.method = "GET", .pattern = "/static/:name", .handler = h_static,
      .role = ROLE_PUBLIC, .flags = RF_CACHE, .auth = AUTH_NONE},
+    GET_PAGE("/repository", h_repository_index, ROLE_PUBLIC),
     GET_PAGE("/repository/cps", h_document, ROLE_PUBLIC),
     GET_PAGE("/repository/subscriber-agreement", h_document, ROLE_PUBLIC),
     GET_PAGE("/repository/privacy", h_document, ROLE_PUBLIC),

@@ -151,6 +151,67 @@ check_eq "traversal with ..%2f into a .pem name is 404" 404 "$(code --path-as-is
 check_eq "a symbolic link in the repository is not followed" 404 "$(code "$url/repository/link.pem")"
 check_eq "the data directory itself is not served" 404 "$(code "$url/repository/")"
 
+# ---- the repository's page, and the footer that leads to it from every page ----
+# A real CA's repository (BR 2.1, 2.2) where a visitor finds the documents, every CA
+# certificate with a fingerprint to check a download against, and the CRLs.
+curl -s -o "$IT_TMP/repo.html" -w '%{http_code}' "$url/repository" >"$IT_TMP/repo.code"
+check_eq "GET /repository answers the repository's page" 200 "$(cat "$IT_TMP/repo.code")"
+check "the repository's page is in Japanese by default" grep -q '<h1>リポジトリ</h1>' "$IT_TMP/repo.html"
+check "the repository's page in English" \
+  bash -c 'curl -s "$1/repository?lang=en" | grep -q "<h1>Repository</h1>"' _ "$url"
+for doc in cps subscriber-agreement privacy; do
+  check "the repository's page links /repository/$doc" grep -q "href=\"/repository/$doc\"" "$IT_TMP/repo.html"
+done
+# every CA of the database is listed once, and the fingerprint shown is the one openssl
+# computes for the file its DER link downloads
+names=$("$SHOMEI_BIN" ca list --dir "$dir" | awk 'NR > 1 && $1 !~ /^(subject|issuer):/ && NF >= 5 {print $1}')
+check "ca list names CAs" test -n "$names"
+listed=0 good=0
+for n in $names; do
+  row=$(grep -o "<tr class=\"repo-ca\" data-name=\"$n\">.*</tr>" "$IT_TMP/repo.html")
+  [ -n "$row" ] && listed=$((listed + 1))
+  shown=$(grep -o '<code>[0-9a-f]\{64\}</code>' <<<"$row" | sed 's|</\{0,1\}code>||g')
+  curl -s -o "$IT_TMP/ca-$n.crt" "$url/repository/$n.crt"
+  want=$(openssl x509 -inform DER -in "$IT_TMP/ca-$n.crt" -noout -fingerprint -sha256 2>/dev/null |
+    sed 's/.*=//; s/://g' | tr 'A-F' 'a-f')
+  [ -n "$want" ] && [ "$shown" = "$want" ] && grep -q "href=\"/repository/$n.pem\"" <<<"$row" &&
+    good=$((good + 1))
+done
+total=$(wc -w <<<"$names")
+check_eq "every CA is listed on the repository's page" "$total" "$listed"
+check_eq "each listed CA's fingerprint is its downloaded certificate's, with a PEM link" "$total" "$good"
+check_eq "the root is listed as a root, the issuing CA as intermediate" "1 1" \
+  "$(grep -o '<tr class="repo-ca" data-name="root-a"><td class="kind">[^<]*' "$IT_TMP/repo.html" | grep -c 'ルート CA') $(grep -o '<tr class="repo-ca" data-name="dv"><td class="kind">[^<]*' "$IT_TMP/repo.html" | grep -c '中間 CA DV')"
+# the CRLs listed are those of /crl-urls.json, and each is a CRL the server answers
+curl -s "$url/crl-urls.json" | jq -r '.[]' | sort >"$IT_TMP/crl-json.txt"
+grep -o 'class="crl" href="[^"]*"' "$IT_TMP/repo.html" | sed 's/.*href="//; s/"$//' | sort >"$IT_TMP/crl-page.txt"
+check "the repository's page lists CRLs" test -s "$IT_TMP/crl-page.txt"
+check "the CRLs listed are those of /crl-urls.json" cmp -s "$IT_TMP/crl-json.txt" "$IT_TMP/crl-page.txt"
+bad=0
+while read -r u; do
+  curl -s -o "$IT_TMP/c.crl" "$url/repository/${u##*/}" &&
+    openssl crl -inform DER -in "$IT_TMP/c.crl" -noout 2>/dev/null || bad=$((bad + 1))
+done <"$IT_TMP/crl-page.txt"
+check_eq "each CRL listed downloads as a CRL" 0 "$bad"
+check "without [ca] ocsp_url the page says certificates name no OCSP responder" \
+  grep -q 'id="repo-no-ocsp"' "$IT_TMP/repo.html"
+check "the planted files are not listed" bash -c '! grep -qE "test-1|link\.pem" "$1"' _ "$IT_TMP/repo.html"
+# the footer of every page (the source documents' リポジトリ | プライバシー | 利用約款)
+for page in / /tools/csr /login /no/such/page /repository/cps; do
+  curl -s -o "$IT_TMP/foot.html" "$url$page"
+  check "the footer of $page links the repository, the privacy policy and the agreement" \
+    bash -c 'f=$(grep -o "<nav class=\"footer-links\".*</nav>" "$1"); grep -q "href=\"/repository\"" <<<"$f" &&
+      grep -q "href=\"/repository/privacy\"" <<<"$f" && grep -q "href=\"/repository/subscriber-agreement\"" <<<"$f"' \
+    _ "$IT_TMP/foot.html"
+done
+# the home page tells a visitor how to apply: log in or register (no "coming soon")
+curl -s -o "$IT_TMP/home.html" "$url/"
+check "the home page links the login and the registration from its application card" \
+  bash -c 'a=$(sed -n "/id=\"home-apply\"/,/<\/div>/p" "$1"); grep -q "href=\"/login\"" <<<"$a" && grep -q "href=\"/register\"" <<<"$a"' \
+  _ "$IT_TMP/home.html"
+check "the home page no longer says the application is coming soon" \
+  bash -c '! grep -q "準備中" "$1" && ! curl -s "$2/?lang=en" | grep -qi "coming soon"' _ "$IT_TMP/home.html" "$url"
+
 # ---- Secure cookies by default ----
 dir2=$IT_TMP/data2
 if "$SHOMEI_BIN" init --dir "$dir2" >"$IT_TMP/init2.log" 2>&1 && start_server "$dir2"; then
