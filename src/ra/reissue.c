@@ -67,13 +67,6 @@ void reissue_plan_clear(struct reissue_plan *p)
     memset(p, 0, sizeof *p);
 }
 
-/* Day number (days since 1970-01-01) of the Japan date of t. */
-static int64_t jst_day(int64_t t)
-{
-    int64_t s = t + JST;
-    return s >= 0 ? s / DAY : -((-s + DAY - 1) / DAY);
-}
-
 /* The number of the n digits at s, -1 when one is not a digit. */
 static int digits(const char *s, int n)
 {
@@ -283,8 +276,8 @@ static int check_tx(const struct order_env *env, const struct order_actor *who,
     int code = reissue_reason_code(req->reason);
     if (code < 0)
         return sm_err_set(e, SM_E_INVALID, "reason", "not a reissue reason");
-    int64_t day = parse_day(req->revoke_date), today = jst_day(now);
-    if (day < today || day > today + REVOKE_MAX_DAYS)
+    int64_t day = parse_day(req->revoke_date);
+    if (day < 0 || !revoke_date_in_range(day * DAY - JST, now))
         return sm_err_set(e, SM_E_INVALID, "revoke_date", "today .. today + %d days",
                           REVOKE_MAX_DAYS);
     if (!req->consent)

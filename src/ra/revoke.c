@@ -158,6 +158,34 @@ static int renewal_lock(struct db *db, const struct revoke_req *r, const struct 
                       c->serial);
 }
 
+/* Day number (days since 1970-01-01) of the Japan date of t. */
+static int64_t jst_day(int64_t t)
+{
+    int64_t s = t + 9 * 3600;
+    return s >= 0 ? s / DAY : -((-s + DAY - 1) / DAY);
+}
+
+int revoke_date_in_range(int64_t when, int64_t now)
+{
+    if (when == 0)
+        return 1;
+    int64_t day = jst_day(when), today = jst_day(now);
+    return day >= today && day <= today + REVOKE_MAX_DAYS;
+}
+
+/* The reason and the desired date of r, before anything is read or written. */
+static int check_request(const struct revoke_req *r, int64_t now, struct sm_err *e)
+{
+    if (revoke_reason_name(r->reason) == NULL)
+        return sm_err_set(e, SM_E_INVALID, "reason", "reason %d is not allowed", r->reason);
+    if (r->reason == REVOKE_PRIVILEGE_WITHDRAWN && !r->officer)
+        return sm_err_set(e, SM_E_INVALID, "reason", "privilegeWithdrawn is for officers only");
+    if (!revoke_date_in_range(r->when, now))
+        return sm_err_set(e, SM_E_INVALID, "date", "the revocation date is not today .. +%d days",
+                          REVOKE_MAX_DAYS);
+    return 0;
+}
+
 int revoke_tx(struct db *db, const struct revoke_req *r, int64_t now, struct revoke_result *out,
               struct sm_err *e)
 {
@@ -167,24 +195,16 @@ int revoke_tx(struct db *db, const struct revoke_req *r, int64_t now, struct rev
         *out = res;
     if (r == NULL || revoke_serial_norm(r->serial, serial) < 0)
         return sm_err_set(e, SM_E_INVALID, "serial", "a serial is 1 to 40 hexadecimal digits");
-    if (revoke_reason_name(r->reason) == NULL)
-        return sm_err_set(e, SM_E_INVALID, "reason", "reason %d is not allowed", r->reason);
-    if (r->reason == REVOKE_PRIVILEGE_WITHDRAWN && !r->officer)
-        return sm_err_set(e, SM_E_INVALID, "reason", "privilegeWithdrawn is for officers only");
-    /* The desired date: today (the last 24 hours count as today) .. today + 60 days. */
+    int rc = check_request(r, now, e);
+    if (rc < 0)
+        return rc;
     int64_t when = r->when;
-    if (when != 0 && when < now - DAY)
-        return sm_err_set(e, SM_E_INVALID, "date", "the revocation date is in the past");
-    if (when > now + (int64_t)REVOKE_MAX_DAYS * DAY + DAY)
-        return sm_err_set(e, SM_E_INVALID, "date", "the revocation date is more than %d days ahead",
-                          REVOKE_MAX_DAYS);
     if (r->reason == REVOKE_KEY_COMPROMISE)
         when = 0; /* within 24 hours whatever was asked: now */
     int now_ = when <= now;
 
     struct certs_row *c = NULL;
-    int rc =
-        r->scope ? certs_get_scoped(db, serial, r->scope, &c, e) : certs_get(db, serial, &c, e);
+    rc = r->scope ? certs_get_scoped(db, serial, r->scope, &c, e) : certs_get(db, serial, &c, e);
     if (rc < 0)
         return rc;
     enum cert_state st = CERT__NSTATES;
@@ -374,16 +394,12 @@ int revoke_request(struct db *db, const struct revoke_req *r, struct revoke_resu
     struct certs_row *c = NULL;
     rc = r->scope ? certs_get_scoped(db, serial, r->scope, &c, e) : certs_get(db, serial, &c, e);
     if (rc == 0 && revoke_needs_phone(c->level, r->source)) {
-        /* the reason and date checks of revoke_tx, nothing written by it */
+        /* the reason and date checks of revoke_tx; then the request waits for the call */
         struct revoke_req probe = *r;
         probe.serial = serial;
-        rc = revoke_reason_name(r->reason) == NULL ||
-                     (r->reason == REVOKE_PRIVILEGE_WITHDRAWN && !r->officer)
-                 ? sm_err_set(e, SM_E_INVALID, "reason", "reason %d is not allowed", r->reason)
-             : (r->when != 0 && r->when < now - DAY) ||
-                     r->when > now + (int64_t)REVOKE_MAX_DAYS * DAY + DAY
-                 ? sm_err_set(e, SM_E_INVALID, "date", "the revocation date is out of range")
-                 : request_tx(db, &probe, c, now, &res, e);
+        rc = check_request(r, now, e);
+        if (rc == 0)
+            rc = request_tx(db, &probe, c, now, &res, e);
     } else if (rc == 0) {
         rc = revoke_tx(db, r, now, &res, e);
     }

@@ -30,6 +30,9 @@ enum revoke_reason {
 };
 
 #define REVOKE_MAX_DAYS 60 /* a desired date is today .. today + 60 days (R-RI-2) */
+/* 1 when when (a time; 0 = now) falls on a calendar day in Japan from today to today +
+ * REVOKE_MAX_DAYS, the desired date of a revocation (R-REV-1, R-RI-2); else 0. */
+int revoke_date_in_range(int64_t when, int64_t now);
 #define REVOKE_JOB_KIND "cert.revoke"
 
 /* "unspecified", "keyCompromise", ... (RFC 5280 names); NULL for a code not allowed. */

@@ -24,6 +24,8 @@ int web_crl_urls(const struct config *cfg, struct db *db, json_t *a);
 /* h_revoke.c (R-REV-1, R-REV-3) */
 void h_cert_revoke(struct req *r);                /* POST /certificates/:serial/revoke */
 void h_cert_revoke_withdraw(struct req *r);       /* POST /certificates/:serial/revoke/withdraw */
+void h_api_cert_revoke(struct req *r);            /* POST /api/v1/certificates/:serial/revoke */
+void h_api_cert_revoke_withdraw(struct req *r);   /* POST .../revoke/withdraw */
 void h_officer_revocations(struct req *r);        /* GET /officer/revocations */
 void h_officer_revocation_confirm(struct req *r); /* POST /officer/revocations/:id/confirm */
 /* Sets "revoke" of the certificate page's data: false, or the form (can), the scheduled

@@ -370,14 +370,6 @@ out:
 
 /* ---- API ---- */
 
-static const char *jstr(json_t *b, const char *k, int *bad)
-{
-    json_t *v = json_object_get(b, k);
-    if (v != NULL && !json_is_string(v) && !json_is_null(v))
-        *bad = 1;
-    return json_string_value(v);
-}
-
 void h_api_cert_reissue(struct req *r)
 {
     struct portal p;
@@ -396,14 +388,14 @@ void h_api_cert_reissue(struct req *r)
     int bad = 0;
     snprintf(in.serial, sizeof in.serial, "%.40s", req_param(r, "serial"));
     in.q.serial = in.serial;
-    in.q.reason = jstr(b, "reason", &bad);
-    in.q.revoke_date = jstr(b, "revoke_date", &bad);
-    in.q.csr_pem = jstr(b, "csr", &bad);
-    in.q.root = jstr(b, "root", &bad);
-    in.q.dcv_method = jstr(b, "dcv_method", &bad);
-    in.q.cn = jstr(b, "cn", &bad);
-    in.q.org_name = jstr(b, "org_name", &bad);
-    in.q.idem_key = jstr(b, "idem_key", &bad);
+    in.q.reason = req_json_str(b, "reason", &bad);
+    in.q.revoke_date = req_json_str(b, "revoke_date", &bad);
+    in.q.csr_pem = req_json_str(b, "csr", &bad);
+    in.q.root = req_json_str(b, "root", &bad);
+    in.q.dcv_method = req_json_str(b, "dcv_method", &bad);
+    in.q.cn = req_json_str(b, "cn", &bad);
+    in.q.org_name = req_json_str(b, "org_name", &bad);
+    in.q.idem_key = req_json_str(b, "idem_key", &bad);
     json_t *consent = json_object_get(b, "consent");
     if (consent != NULL && !json_is_boolean(consent))
         bad = 1;

@@ -3,7 +3,8 @@
  * GET /certificates/:serial (partial cert_revoke.html, data from revoke_page_data) and
  * POST /certificates/:serial/revoke. Customers choose among the BR 7.2.2 subscriber reasons
  * (no reason by default) and a desired date today .. +60 days (Japan time); CA staff may
- * also choose privilegeWithdrawn. The change is ra/revoke's. */
+ * also choose privilegeWithdrawn. The change is ra/revoke's. The API's requests
+ * (/api/v1/certificates/:serial/revoke and .../withdraw, R-API-1) go the same way. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,48 +100,36 @@ static int parse_date(const char *s, int64_t *out)
     return 0;
 }
 
-void h_cert_revoke(struct req *r)
+/* The revocation request of the route's certificate with reason and date (the form's or
+ * the API body's text; NULL or "" = no reason, now): 0 with *res and serial set, or
+ * negative after answering (404 for a certificate the caller may not see, whatever the
+ * fields say: R-ACT-1; 400 naming the field; 409). The change is ra/revoke's. */
+static int request_or_reply(struct req *r, struct portal *p, const char *reason, const char *date,
+                            char serial[41], struct revoke_result *res)
 {
-    struct portal p;
-    if (portal_or_reply(r, &p) < 0)
-        goto out;
-    char serial[41];
     struct sm_err e = {0};
-    struct revoke_req q = {.source = portal_is_staff(&p) ? "officer" : "customer",
-                           .officer = portal_is_staff(&p),
-                           .scope = &p.who.scope};
+    struct revoke_req q = {.source = portal_is_staff(p) ? "officer" : "customer",
+                           .officer = portal_is_staff(p),
+                           .scope = &p->who.scope};
     char actor[40];
-    snprintf(actor, sizeof actor, "user:%lld", (long long)p.user->id);
+    snprintf(actor, sizeof actor, "user:%lld", (long long)p->user->id);
     q.actor = actor;
-    if (revoke_serial_norm(req_param(r, "serial"), serial) < 0) {
-        http_reply_error(r, 404, "certs.err.notfound", NULL);
-        goto out;
-    }
+    if (revoke_serial_norm(req_param(r, "serial"), serial) < 0)
+        return http_reply_error(r, 404, "certs.err.notfound", NULL), -1;
     q.serial = serial;
-    /* Another organization's certificate is 404 whatever the form says (R-ACT-1): the
-     * form is judged only once the certificate is known to be visible. */
     struct certlist_detail_row *d = NULL;
-    int vis = certlist_get(p.db, &p.who.scope, serial, &d, &e);
+    int vis = certlist_get(p->db, &p->who.scope, serial, &d, &e);
     certlist_detail_row_free(d);
-    if (vis == -SM_E_NOTFOUND) {
-        http_reply_error(r, 404, "certs.err.notfound", NULL);
-        goto out;
-    }
-    if (vis < 0) {
-        http_reply_err(r, &e);
-        goto out;
-    }
-    if (revoke_reason_parse(req_form_text(r, "reason"), &q.reason) < 0 ||
-        (q.reason == REVOKE_PRIVILEGE_WITHDRAWN && !q.officer)) {
-        http_reply_error(r, 400, "rev.err.reason", "reason");
-        goto out;
-    }
-    if (parse_date(req_form_text(r, "date"), &q.when) < 0) {
-        http_reply_error(r, 400, "rev.err.date", "date");
-        goto out;
-    }
-    struct revoke_result res;
-    int rc = revoke_request(p.db, &q, &res, &e);
+    if (vis == -SM_E_NOTFOUND)
+        return http_reply_error(r, 404, "certs.err.notfound", NULL), -1;
+    if (vis < 0)
+        return http_reply_err(r, &e), -1;
+    if (revoke_reason_parse(reason ? reason : "", &q.reason) < 0 ||
+        (q.reason == REVOKE_PRIVILEGE_WITHDRAWN && !q.officer))
+        return http_reply_error(r, 400, "rev.err.reason", "reason"), -1;
+    if (parse_date(date, &q.when) < 0)
+        return http_reply_error(r, 400, "rev.err.date", "date"), -1;
+    int rc = revoke_request(p->db, &q, res, &e);
     if (rc == -SM_E_NOTFOUND)
         http_reply_error(r, 404, "certs.err.notfound", NULL);
     else if (rc == -SM_E_INVALID)
@@ -152,45 +141,106 @@ void h_cert_revoke(struct req *r)
         http_reply_error(r, 409, "rev.err.state", "state");
     else if (rc < 0)
         http_reply_err(r, &e);
-    else {
+    return rc < 0 ? -1 : 0;
+}
+
+/* What became of a request: held for the officer's call, revoked now, or scheduled. */
+static const char *outcome(const struct revoke_result *res)
+{
+    return res->pending ? "pending" : res->revoked ? "now" : "scheduled";
+}
+
+void h_cert_revoke(struct req *r)
+{
+    struct portal p;
+    if (portal_or_reply(r, &p) < 0)
+        goto out;
+    char serial[41];
+    struct revoke_result res;
+    if (request_or_reply(r, &p, req_form_text(r, "reason"), req_form_text(r, "date"), serial,
+                         &res) == 0) {
         char loc[128];
-        snprintf(loc, sizeof loc, "/certificates/%s?revoke=%s", serial,
-                 res.pending   ? "pending"
-                 : res.revoked ? "now"
-                               : "scheduled");
+        snprintf(loc, sizeof loc, "/certificates/%s?revoke=%s", serial, outcome(&res));
         http_redirect(r, 303, loc);
     }
 out:
     portal_clear(&p);
 }
 
-/* POST /certificates/:serial/revoke/withdraw: the customer (or an officer) withdraws the
- * pending request or the scheduled revocation (R-REV-1). */
-void h_cert_revoke_withdraw(struct req *r)
+/* POST /api/v1/certificates/:serial/revoke (R-API-1): the same request as the page's form,
+ * {"reason": RFC 5280 name, "date": "YYYY-MM-DD"} (both optional, as is the body: no
+ * reason, now); answers 202 with what became of it. */
+void h_api_cert_revoke(struct req *r)
 {
+    json_t *b = r->body.len == 0 ? json_object() : req_json_or_reply(r); /* none: {} */
+    if (b == NULL)
+        return;
     struct portal p;
     if (portal_or_reply(r, &p) < 0)
         goto out;
-    char serial[41], actor[40];
-    struct sm_err e = {0};
-    snprintf(actor, sizeof actor, "user:%lld", (long long)p.user->id);
-    if (revoke_serial_norm(req_param(r, "serial"), serial) < 0) {
-        http_reply_error(r, 404, "certs.err.notfound", NULL);
+    int bad = 0;
+    const char *reason = req_json_str(b, "reason", &bad);
+    const char *date = req_json_str(b, "date", &bad);
+    if (bad) {
+        http_reply_error(r, 400, "rev.err.body", "body");
         goto out;
     }
-    int rc = revoke_withdraw(p.db, actor, serial, &p.who.scope, &e);
+    char serial[41], at[16] = "";
+    struct revoke_result res;
+    if (request_or_reply(r, &p, reason, date, serial, &res) < 0)
+        goto out;
+    if (!res.pending)
+        jst_date(res.at, at, sizeof at);
+    json_t *j = json_pack("{s:s, s:s, s:s?, s:b}", "serial", serial, "outcome", outcome(&res),
+                          "date", at[0] ? at : NULL, "key_blocked", res.key_blocked);
+    if (j != NULL && res.pending)
+        json_object_set_new(j, "request_id", json_integer((json_int_t)res.request_id));
+    http_reply_json(r, 202, j);
+out:
+    json_decref(b);
+    portal_clear(&p);
+}
+
+/* Withdraws the pending request or the scheduled revocation of the route's certificate
+ * (R-REV-1): 0 with serial set, or negative after answering (404, 409 nothing to
+ * withdraw). */
+static int withdraw_or_reply(struct req *r, struct portal *p, char serial[41])
+{
+    char actor[40];
+    struct sm_err e = {0};
+    snprintf(actor, sizeof actor, "user:%lld", (long long)p->user->id);
+    if (revoke_serial_norm(req_param(r, "serial"), serial) < 0)
+        return http_reply_error(r, 404, "certs.err.notfound", NULL), -1;
+    int rc = revoke_withdraw(p->db, actor, serial, &p->who.scope, &e);
     if (rc == -SM_E_NOTFOUND)
         http_reply_error(r, 404, "certs.err.notfound", NULL);
     else if (rc == -SM_E_CONFLICT)
         http_reply_error(r, 409, "rev.err.nothing", "state");
     else if (rc < 0)
         http_reply_err(r, &e);
-    else {
+    return rc < 0 ? -1 : 0;
+}
+
+/* POST /certificates/:serial/revoke/withdraw: the customer (or an officer) withdraws. */
+void h_cert_revoke_withdraw(struct req *r)
+{
+    struct portal p;
+    char serial[41];
+    if (portal_or_reply(r, &p) == 0 && withdraw_or_reply(r, &p, serial) == 0) {
         char loc[128];
         snprintf(loc, sizeof loc, "/certificates/%s?revoke=withdrawn", serial);
         http_redirect(r, 303, loc);
     }
-out:
+    portal_clear(&p);
+}
+
+/* POST /api/v1/certificates/:serial/revoke/withdraw (R-API-1): the same; 200. */
+void h_api_cert_revoke_withdraw(struct req *r)
+{
+    struct portal p;
+    char serial[41];
+    if (portal_or_reply(r, &p) == 0 && withdraw_or_reply(r, &p, serial) == 0)
+        http_reply_json(r, 200, json_pack("{s:s, s:s}", "serial", serial, "outcome", "withdrawn"));
     portal_clear(&p);
 }
 

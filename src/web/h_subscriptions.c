@@ -282,14 +282,6 @@ void h_cert_renew(struct req *r)
     do_renew(r, &sr, 0);
 }
 
-static const char *str_of(json_t *o, const char *k, int *bad)
-{
-    json_t *v = json_object_get(o, k);
-    if (v != NULL && !json_is_string(v) && !json_is_null(v))
-        *bad = 1;
-    return json_string_value(v);
-}
-
 void h_api_cert_renew(struct req *r)
 {
     json_t *b = req_json_or_reply(r);
@@ -297,17 +289,17 @@ void h_api_cert_renew(struct req *r)
         return;
     struct sub_renewal sr = {0};
     int bad = 0;
-    sr.csr_pem = str_of(b, "csr", &bad);
-    sr.cn = str_of(b, "cn", &bad);
-    sr.pay_method = str_of(b, "pay_method", &bad);
+    sr.csr_pem = req_json_str(b, "csr", &bad);
+    sr.cn = req_json_str(b, "cn", &bad);
+    sr.pay_method = req_json_str(b, "pay_method", &bad);
     json_t *org = json_object_get(b, "org");
     if (org != NULL && !json_is_object(org))
         bad = 1;
-    sr.org_name_ja = str_of(org, "name_ja", &bad);
-    sr.org_name_en = str_of(org, "name_en", &bad);
-    sr.org_postal = str_of(org, "postal", &bad);
-    sr.org_address = str_of(org, "address", &bad);
-    sr.org_phone = str_of(org, "phone", &bad);
+    sr.org_name_ja = req_json_str(org, "name_ja", &bad);
+    sr.org_name_en = req_json_str(org, "name_en", &bad);
+    sr.org_postal = req_json_str(org, "postal", &bad);
+    sr.org_address = req_json_str(org, "address", &bad);
+    sr.org_phone = req_json_str(org, "phone", &bad);
     json_t *names = json_object_get(b, "names");
     if (names != NULL && !json_is_array(names))
         bad = 1;

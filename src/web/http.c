@@ -689,3 +689,11 @@ json_t *req_json_or_reply(struct req *r)
     }
     return j;
 }
+
+const char *req_json_str(json_t *b, const char *k, int *bad)
+{
+    json_t *v = json_object_get(b, k);
+    if (v != NULL && !json_is_string(v) && !json_is_null(v))
+        *bad = 1;
+    return json_string_value(v);
+}

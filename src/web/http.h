@@ -202,6 +202,9 @@ int req_form_or_reply(struct req *r);
 int req_csrf_or_reply(struct req *r);
 /* The body as a JSON object (new reference), or NULL after answering 400. */
 json_t *req_json_or_reply(struct req *r);
+/* The string member k of body b: NULL when absent or null; *bad = 1 when it is another
+ * type (the caller answers 400 naming the body). */
+const char *req_json_str(json_t *b, const char *k, int *bad);
 
 const char *http_status_text(int status);
 /* The title of status in the request language (catalog key "http.404"), else the English

@@ -306,6 +306,8 @@ static void test_rev1_refusals_change_nothing(void **state)
     assert_string_equal(e.field, "date");
     assert_int_equal(do_revoke(f->db, "e1", 0, NOW + 62 * DAY, 0, &res, &e), -SM_E_INVALID);
     assert_string_equal(e.field, "date");
+    assert_int_equal(do_revoke(f->db, "e1", 0, NOW + 61 * DAY, 0, &res, &e), -SM_E_INVALID);
+    assert_string_equal(e.field, "date");
     /* bad and unknown serials */
     assert_int_equal(do_revoke(f->db, "zz", 0, 0, 1, &res, &e), -SM_E_INVALID);
     assert_string_equal(e.field, "serial");
@@ -509,6 +511,29 @@ static void test_rev2_crl_number_only_grows(void **state)
     crls_row_clear(&got);
 }
 
+/* R-REV-1, R-RI-2: the desired date is a calendar day in Japan, today .. today + 60: the
+ * day's start and end count, the day before and the 61st day do not (whatever the hour). */
+static void test_rev1_date_range_is_japan_calendar_days(void **state)
+{
+    (void)state;
+    const int64_t midnight = NOW - 17 * 3600; /* NOW is 17:00 in Japan */
+    assert_int_equal((midnight + 9 * 3600) % DAY, 0);
+    assert_int_equal(revoke_date_in_range(0, NOW), 1); /* now */
+    assert_int_equal(revoke_date_in_range(midnight, NOW), 1);
+    assert_int_equal(revoke_date_in_range(midnight - 1, NOW), 0);
+    assert_int_equal(revoke_date_in_range(NOW - DAY + 1, NOW), 0); /* yesterday 17:00 */
+    assert_int_equal(revoke_date_in_range(midnight + 60 * DAY, NOW), 1);
+    assert_int_equal(revoke_date_in_range(midnight + 61 * DAY - 1, NOW), 1);
+    assert_int_equal(revoke_date_in_range(midnight + 61 * DAY, NOW), 0);
+    assert_int_equal(revoke_date_in_range(NOW + 61 * DAY, NOW), 0);
+    /* the same at 00:30 in Japan (15:30 UTC the day before) */
+    const int64_t early = midnight + 1800;
+    assert_int_equal(revoke_date_in_range(midnight, early), 1);
+    assert_int_equal(revoke_date_in_range(midnight - 1, early), 0);
+    assert_int_equal(revoke_date_in_range(midnight + 60 * DAY, early), 1);
+    assert_int_equal(revoke_date_in_range(midnight + 61 * DAY, early), 0);
+}
+
 int main(void)
 {
     (void)fx_build; /* the rest of leaf_fixture.h is for the profile tests */
@@ -516,6 +541,7 @@ int main(void)
     (void)fx_now;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rev1_reason_list_is_br_7_2_2),
+        cmocka_unit_test(test_rev1_date_range_is_japan_calendar_days),
         cmocka_unit_test_setup_teardown(test_rev1_revoke_now_audited, fx_setup, dbfx_teardown),
         cmocka_unit_test_setup_teardown(test_rev1_scheduled_runs_on_its_date_once, fx_setup,
                                         dbfx_teardown),
