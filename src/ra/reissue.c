@@ -67,35 +67,12 @@ void reissue_plan_clear(struct reissue_plan *p)
     memset(p, 0, sizeof *p);
 }
 
-/* The number of the n digits at s, -1 when one is not a digit. */
-static int digits(const char *s, int n)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (s[i] - '0');
-    }
-    return v;
-}
-
-/* "YYYY-MM-DD" into a day number; -1 when not a date. */
+/* "YYYY-MM-DD" into a day number; -1 when not a date (2027-02-30 included). */
 static int64_t parse_day(const char *s)
 {
-    if (s == NULL || strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+    time_t t = 0;
+    if (s == NULL || strlen(s) != 10 || clock_parse_utc(s, &t) < 0 || t < 0)
         return -1;
-    int y = digits(s, 4), m = digits(s + 5, 2), d = digits(s + 8, 2);
-    if (y < 1970 || m < 1 || m > 12 || d < 1 || d > 31)
-        return -1;
-    struct tm tm = {0};
-    tm.tm_year = y - 1900;
-    tm.tm_mon = m - 1;
-    tm.tm_mday = d;
-    time_t t = timegm(&tm);
-    struct tm back;
-    gmtime_r(&t, &back);
-    if (back.tm_mday != d || back.tm_mon != m - 1)
-        return -1; /* 2027-02-30 */
     return (int64_t)t / DAY;
 }
 

@@ -266,6 +266,10 @@ static void test_refusals_input(void **state)
     refused(f, &q, SM_E_INVALID, "revoke_date");
     q.revoke_date = "2026-13-01";
     refused(f, &q, SM_E_INVALID, "revoke_date");
+    q.revoke_date = "2026-11-31"; /* not a day (would be today, 12-01, if normalized) */
+    refused(f, &q, SM_E_INVALID, "revoke_date");
+    q.revoke_date = "2026-12-1";
+    refused(f, &q, SM_E_INVALID, "revoke_date");
     q = good(s);
     q.consent = 0;
     refused(f, &q, SM_E_INVALID, "consent");
