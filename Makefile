@@ -27,6 +27,10 @@ GEN_OBJ   := $(B)/obj/gen/assets.o
 ASSETS    := $(sort $(wildcard web/templates/*.html web/static/* web/i18n/*.json web/mail/*.txt web/documents/*.txt src/store/migrations/*.sql src/pki/data/*.txt))
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+# The fuzz targets, each also linked with tests/fuzz/replay.c so that make test runs them
+# over their corpora (tests/fuzz/corpus/NAME) under the sanitizers.
+FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN  := $(patsubst tests/fuzz/%.c,$(B)/fuzz-replay/%,$(FUZZ_SRC))
 
 PORT      ?= 8080
 DATA      ?= demo-data
@@ -61,7 +65,14 @@ $(B)/tests/%: tests/unit/%.c $(B)/libshomei.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -Itests/unit -o $@ $< $(B)/libshomei.a $(PKG_LIBS) $(CMOCKA_LIBS)
 
-unit-bins: $(UNIT_BIN)
+$(B)/fuzz-replay/replay.o: tests/fuzz/replay.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/fuzz-replay/%: tests/fuzz/%.c $(B)/fuzz-replay/replay.o $(B)/libshomei.a
+	$(CC) $(CFLAGS) -MMD -MP -o $@ $< $(B)/fuzz-replay/replay.o $(B)/libshomei.a $(PKG_LIBS)
+
+unit-bins: $(UNIT_BIN) $(FUZZ_BIN)
 
 run: deps
 	@$(MAKE) --no-print-directory MODE=release all

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: unit binaries (cmocka, TAP output), integration scripts and browser
-# tests. Each reports TAP lines ("ok ..." / "not ok ..."); a program that exits non-zero
-# without reporting a failure counts as one failure. Last line: "N passed, N failed".
+# Runs every test: unit binaries (cmocka, TAP output), the fuzz targets over their corpora,
+# integration scripts and browser tests. Each reports TAP lines ("ok ..." / "not ok ...");
+# a program that exits non-zero without reporting a failure counts as one failure. Last
+# line: "N passed, N failed".
 # Usage: tests/run.sh BUILD_DIR [PATTERN]
 set -u
 build=${1:?build dir}
@@ -42,6 +43,10 @@ run_one() { # name, command...
 
 for t in "$build"/tests/test_*; do
   [ -x "$t" ] && run_one "unit/$(basename "$t")" "$t"
+done
+for t in "$build"/fuzz-replay/fuzz_*; do # each fuzz target over its corpus
+  case "$t" in *.d) continue ;; esac
+  [ -x "$t" ] && run_one "fuzz/$(basename "$t")" "$t" "tests/fuzz/corpus/$(basename "$t")"
 done
 for t in tests/it/*.sh; do
   head -c 2 "$t" | grep -q '^#!' || continue # sourced helpers (lib.sh, knot.sh) are not tests
