@@ -177,7 +177,7 @@ TOK=$(grep -o 'name="csrf" value="[^"]*"' "$IT_TMP/login.html" | head -1 | sed '
 curl -s -c "$JAR" -b "$JAR" -o /dev/null --data-urlencode "csrf=$TOK" \
   --data-urlencode "login_id=ri-c" --data-urlencode "password=$PW" "$url/login"
 curl -s -c "$JAR" -b "$JAR" -o "$IT_TMP/page.html" "$url/certificates/$S2"
-check "R-RI-7 the certificate page shows the history" grep -q 'id="ri-history"' "$IT_TMP/page.html"
+check "R-RI-7 R-MNG-2 the certificate page shows the history" grep -q 'id="ri-history"' "$IT_TMP/page.html"
 check "  with the original revoked (superseded)" \
   grep -q "data-serial=\"$S1\" data-state=\"revoked\"" "$IT_TMP/page.html"
 check "  and why the reissue was issued" grep -q '再発行: 鍵の不一致、削除、破損' "$IT_TMP/page.html"

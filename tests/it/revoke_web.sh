@@ -62,7 +62,7 @@ post() { # PATH FIELD=VALUE...
 JAR=$JA
 get "/certificates/$SA1"
 check_eq "R-REV-1 the certificate page answers" 200 "$code"
-check "R-REV-1 the page has the revocation form" grep -q 'id="revoke-form"' "$BODY"
+check "R-REV-1 R-MNG-2 the page has the revocation form" grep -q 'id="revoke-form"' "$BODY"
 check_eq "R-REV-1 the subscriber's reasons: BR 7.2.2 list without privilegeWithdrawn" \
   "unspecified keyCompromise affiliationChanged superseded cessationOfOperation" \
   "$(grep -o '<option value="[A-Za-z]*"' "$BODY" | sed 's/.*="//; s/"//' | grep -v '^pem$' |
