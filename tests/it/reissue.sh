@@ -14,7 +14,8 @@
 #   - the portal: the certificate page shows the history; the reissue form, its
 #     confirmation with the fee (free) and the done page; the previous CSR reused and every
 #     validation reused: issued at once;
-#   - a reissue adding a name whose CAA forbids this CA is never signed.
+#   - a reissue adding a name whose CAA forbids this CA is never signed;
+#   - a reissue that switches root A -> B (R-ISS-1): free, its chain verifies to root B.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/knot.sh"
 S=$SHOMEI_BIN
@@ -29,8 +30,10 @@ ri-test.co.jp @ CAA 0 issue "shomei.example"
 caa-ri.co.jp @ A 127.0.0.1
 caa-ri.co.jp @ CAA 0 issue "shomei.example"
 caa-ri.co.jp www CAA 0 issue "other-ca.example"
+root-ri.co.jp @ A 127.0.0.1
+root-ri.co.jp @ CAA 0 issue "shomei.example"
 REC
-dcv_peers "jp co.jp ri-test.co.jp caa-ri.co.jp" "$IT_TMP/records" mail
+dcv_peers "jp co.jp ri-test.co.jp caa-ri.co.jp root-ri.co.jp" "$IT_TMP/records" mail
 
 export SHOMEI_FAKE_NOW=2026-11-30T00:00:00Z
 dcv_init "$D" "$SECRET" --set revocation.crl_check_seconds=1
@@ -246,6 +249,38 @@ check "R-RI-7 the history lists the waiting reissue as 再発行手続き中" \
   grep -q 'data-serial="" data-state="pending">.*再発行手続き中' "$IT_TMP/page.html"
 check "  with a link to its order" \
   grep -q "<a href=\"/orders/$OID\" class=\"ri-pending-order\">$RNO</a>" "$IT_TMP/page.html"
+
+# ---- R-ISS-1: the customer switches root as a free reissue: the new certificate's chain
+# leads to root B, checked by openssl against root B alone ----
+apply root-ri.co.jp k4.pem root-1
+R1=$SER
+check_eq "R-ISS-1 an original on root A" "a" "$(sq "SELECT root_option FROM orders WHERE id = $OID")"
+RI_ROOT='{"reason":"replacement","revoke_date":"2026-12-20","consent":true,"root":"b"'
+api POST "/api/v1/certificates/$R1/reissue" "$RI_ROOT,\"dry_run\":true}"
+check_eq "R-ISS-1 R-RI-6 switching to root B: free" "200 0 b" \
+  "$code $(jq_ 'd["fee"]') $(jq_ 'd["root"]')"
+api POST "/api/v1/certificates/$R1/reissue" "$RI_ROOT,\"idem_key\":\"root-b\"}"
+check_eq "R-ISS-1 the reissue to root B: 201" 201 "$code"
+OID=$(jq_ 'd["id"]')
+wait_for 30 state_is issued
+R2=$(jq_ 'd.get("cert_serial", "")')
+check "R-ISS-1 issued at once (every validation reused)" test -n "$R2"
+check_eq "R-ISS-1 the reissue's order is on root B" "b" "$(sq "SELECT root_option FROM orders WHERE id = $OID")"
+"$S" ca chain --dir "$D" --level dv --root b >"$IT_TMP/chain-b.pem"
+awk -v a="$IT_TMP/int-b.pem" -v b="$IT_TMP/root-b.pem" '/BEGIN/{n++} {print > (n == 1 ? a : b)}' \
+  "$IT_TMP/chain-b.pem"
+curl -s -o "$IT_TMP/r2-full.pem" -H "Authorization: Bearer $KEY" \
+  "$url/api/v1/certificates/$R2/download/fullchain"
+pem_of "$R2" "$IT_TMP/r2.pem"
+VT=$(date -u -d "$SHOMEI_FAKE_NOW" +%s)
+check "R-ISS-1 the downloaded full chain verifies against root B alone" \
+  openssl verify -attime "$VT" -CAfile "$IT_TMP/root-b.pem" -untrusted "$IT_TMP/r2-full.pem" "$IT_TMP/r2.pem"
+check "R-ISS-1 ... and not against root A alone" bash -c "! openssl verify -attime $VT \
+  -CAfile '$IT_TMP/root.pem' -untrusted '$IT_TMP/r2-full.pem' '$IT_TMP/r2.pem' >/dev/null 2>&1"
+check "R-ISS-1 roots A and B are different certificates" bash -c \
+  "! cmp -s '$IT_TMP/root.pem' '$IT_TMP/root-b.pem'"
+check_eq "R-ISS-1 R-RI-2 the original on root A waits for its revocation date" \
+  revocation_scheduled "$(cert_state "$R1")"
 
 # ---- R-APP-7: no reissue inside the maintenance window (4th Wednesday 20:00 JST), as no
 # other submission; outside it the same request is accepted ----
